@@ -1,0 +1,108 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import { secureHeaders } from "hono/secure-headers";
+import type { AppEnv } from "./env.ts";
+import { authRoutes } from "./auth/routes.ts";
+import { authenticate } from "./auth/middleware.ts";
+import { ProblemError, problemResponse, problems } from "./lib/errors.ts";
+import { createRouter } from "./lib/openapi.ts";
+import { renderApiReference } from "./lib/api-reference.ts";
+import { siteRoutes } from "./site/routes.ts";
+import { userRoutes } from "./users/routes.ts";
+
+export const JSON_BODY_LIMIT = 64 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+
+export const API_INFO = {
+  openapi: "3.1.0",
+  info: {
+    title: "SpotVibe × Entrix event platform API",
+    version: "1.0.0",
+    description:
+      "Accounts, events, ticketing and gate access control on Cloudflare's edge. Errors are RFC 9457 problem+json; lists use cursor pagination (`limit`, `cursor` → `next_cursor`).",
+  },
+  servers: [{ url: "/" }],
+};
+
+/** The v1 API: one router per domain, mounted under /v1. */
+function v1() {
+  const api = createRouter();
+  api.route("/", siteRoutes());
+  api.route("/auth", authRoutes());
+  api.route("/", userRoutes());
+  return api;
+}
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>();
+
+  // A request id on every response: the caller's if it is sane, else a new one.
+  app.use("*", async (c, next) => {
+    const incoming = c.req.header("X-Request-Id");
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    c.set("requestId", requestId);
+    await next();
+    c.header("X-Request-Id", requestId);
+  });
+
+  app.use(
+    "*",
+    secureHeaders({
+      strictTransportSecurity: "max-age=63072000; includeSubDomains",
+      xFrameOptions: "DENY",
+      referrerPolicy: "no-referrer",
+      crossOriginResourcePolicy: "same-site",
+    }),
+  );
+
+  app.use("/v1/*", (c, next) =>
+    cors({
+      origin: (origin) => (c.env.APP_ORIGINS.split(",").map((o) => o.trim()).includes(origin) ? origin : null),
+      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
+      exposeHeaders: ["X-Request-Id", "Retry-After", "Location"],
+      maxAge: 600,
+    })(c, next),
+  );
+
+  // JSON bodies are small; upload routes (images, documents) set their own larger limit.
+  app.use("/v1/*", (c, next) => {
+    const type = c.req.header("Content-Type") ?? "";
+    if (type.startsWith("multipart/form-data") || type.startsWith("image/") || type === "application/pdf") return next();
+    return bodyLimit({
+      maxSize: JSON_BODY_LIMIT,
+      onError: () => {
+        throw problems.payloadTooLarge(`Request bodies are limited to ${JSON_BODY_LIMIT} bytes.`);
+      },
+    })(c, next);
+  });
+
+  app.use("/v1/*", authenticate);
+
+  app.route("/v1", v1());
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "Access token from /v1/auth/login or /v1/auth/refresh (EdDSA, 15 minutes).",
+  });
+  app.doc31("/openapi.json", API_INFO);
+  app.get("/docs", (c) => c.html(renderApiReference(app.getOpenAPI31Document(API_INFO))));
+
+  app.notFound((c) => problemResponse(c, problems.notFound("Route")));
+  app.onError((error, c) => {
+    if (error instanceof ProblemError) return problemResponse(c, error);
+    if (error instanceof HTTPException) {
+      // Hono's own validators throw these (e.g. malformed JSON).
+      const status = error.status;
+      return problemResponse(c, new ProblemError(status as 400, status === 400 ? "malformed_request" : "http_error", "Bad request", error.message));
+    }
+    console.error("unhandled error", c.get("requestId"), error);
+    return problemResponse(c, new ProblemError(500, "internal_error", "Internal server error", "Something went wrong on our side."));
+  });
+
+  return app;
+}

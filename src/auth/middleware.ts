@@ -1,0 +1,77 @@
+import { and, eq, gt, isNull } from "drizzle-orm";
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv, AuthContext } from "../env.ts";
+import { getDb } from "../db/client.ts";
+import { InvalidTokenError, verifyJwt } from "../lib/crypto/jwt.ts";
+import { problems } from "../lib/errors.ts";
+import { now } from "../lib/time.ts";
+import { users } from "../users/schema.ts";
+import { auth_sessions } from "./schema.ts";
+
+export const ACCESS_TOKEN_TYPE = "at+jwt";
+
+/**
+ * Resolves `Authorization: Bearer <jwt>` into `c.var.auth`. No header: an
+ * anonymous request (routes decide). A bad token is always a 401, never
+ * silently anonymous. The session and the account are checked on every
+ * request, so logout, revocation, deactivation and role changes take effect at once.
+ */
+export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
+  c.set("auth", undefined);
+  const header = c.req.header("Authorization");
+  if (header === undefined) return next();
+  const match = /^Bearer ([A-Za-z0-9_\-.]{1,4096})$/.exec(header);
+  if (!match) throw problems.unauthorized("Use `Authorization: Bearer <access token>`.", "invalid_authorization_header");
+  let claims;
+  try {
+    claims = await verifyJwt(c.env.JWT_SIGNING_KEYS, match[1]!, ACCESS_TOKEN_TYPE);
+  } catch (error) {
+    if (error instanceof InvalidTokenError) {
+      throw problems.unauthorized(`The access token is not valid (${error.message}).`, "invalid_token");
+    }
+    throw error;
+  }
+  if (typeof claims.sid !== "string") throw problems.unauthorized("The access token is not valid.", "invalid_token");
+  const [row] = await getDb(c.env.DB)
+    .select({ role: users.role })
+    .from(auth_sessions)
+    .innerJoin(users, eq(users.id, auth_sessions.user_id))
+    .where(
+      and(
+        eq(auth_sessions.id, claims.sid),
+        eq(auth_sessions.user_id, claims.sub),
+        isNull(auth_sessions.revoked_at),
+        gt(auth_sessions.expires_at, now()),
+        eq(users.is_active, true),
+      ),
+    )
+    .limit(1);
+  if (!row) throw problems.unauthorized("This session has ended; sign in again.", "session_revoked");
+  c.set("auth", { userId: claims.sub, role: row.role, sessionId: claims.sid });
+  return next();
+};
+
+/** The caller, or 401. */
+export function requireAuth(auth: AuthContext | undefined): AuthContext {
+  if (!auth) throw problems.unauthorized();
+  return auth;
+}
+
+/** The caller if they hold one of `roles` (ADMIN always passes), or 401/403. */
+export function requireRole(auth: AuthContext | undefined, ...roles: AuthContext["role"][]): AuthContext {
+  const caller = requireAuth(auth);
+  if (caller.role !== "ADMIN" && !roles.includes(caller.role)) throw problems.forbidden();
+  return caller;
+}
+
+export const isAdmin = (auth: AuthContext | undefined): boolean => auth?.role === "ADMIN";
+
+/**
+ * Object-level check for resources owned by a user: the owner or an admin.
+ * Others get 404, not 403, so ids of other people's objects are not confirmed.
+ */
+export function requireOwnerOrAdmin(auth: AuthContext | undefined, ownerId: string, what = "Resource"): AuthContext {
+  const caller = requireAuth(auth);
+  if (caller.userId !== ownerId && caller.role !== "ADMIN") throw problems.notFound(what);
+  return caller;
+}

@@ -1,0 +1,11 @@
+/** True when `error` is SQLite's UNIQUE violation on `table.column` (or any, without a target). */
+export function isUniqueViolation(error: unknown, target?: string): boolean {
+  const text = errorText(error);
+  return text.includes("UNIQUE constraint failed") && (!target || text.includes(target));
+}
+
+function errorText(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  // drizzle wraps the driver's error in `cause`.
+  return `${error.message} ${error.cause instanceof Error ? error.cause.message : ""}`;
+}

@@ -1,0 +1,39 @@
+import type { RateLimiter } from "../durable-objects/rate-limiter.ts";
+import type { QueueMessage } from "./notifications/messages.ts";
+
+/** Bindings and configuration of the Worker (wrangler.toml, secrets in .dev.vars). */
+export interface Env {
+  DB: D1Database;
+  MEDIA: R2Bucket;
+  VAULT: R2Bucket;
+  NOTIFICATIONS: Queue<QueueMessage>;
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+
+  APP_ORIGINS: string;
+  ACCESS_TOKEN_TTL_SECONDS: string;
+  REFRESH_TOKEN_TTL_DAYS: string;
+  GOOGLE_CLIENT_IDS: string;
+  GOOGLE_JWKS_URL: string;
+  FACEBOOK_APP_ID: string;
+  FACEBOOK_GRAPH_URL: string;
+
+  /** Secrets. */
+  JWT_SIGNING_KEYS: string; // JSON array of private Ed25519 JWKs with `kid`; the first signs
+  PASSWORD_PEPPER: string;
+  DATA_ENCRYPTION_KEY: string; // base64 of 32 bytes, AES-256-GCM for secrets at rest
+  FACEBOOK_APP_SECRET: string;
+}
+
+export interface AuthContext {
+  userId: string;
+  role: "USER" | "ORGANIZER" | "CONTROLLER" | "ADMIN";
+  sessionId: string;
+}
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    auth: AuthContext | undefined;
+  };
+}

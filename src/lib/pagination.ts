@@ -1,0 +1,42 @@
+import { z } from "@hono/zod-openapi";
+import { problems } from "./errors.ts";
+import { fromBase64Url, toBase64Url, utf8 } from "./crypto/encoding.ts";
+
+/**
+ * Cursor pagination: `?limit=&cursor=`; the response carries `next_cursor`
+ * (null on the last page). A cursor is the opaque (sort key, id) of the last
+ * row, so pages stay stable while rows are inserted.
+ */
+export const pageQuery = {
+  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: "Page size (1–100)." }),
+  cursor: z.string().max(500).optional().openapi({ description: "`next_cursor` of the previous page." }),
+};
+
+export interface Cursor {
+  k: string | number; // sort key of the last row
+  id: string; // tie-breaker
+}
+
+export const encodeCursor = (cursor: Cursor): string => toBase64Url(utf8(JSON.stringify(cursor)));
+
+export function decodeCursor(text: string | undefined): Cursor | undefined {
+  if (!text) return undefined;
+  try {
+    const value = JSON.parse(new TextDecoder().decode(fromBase64Url(text))) as Cursor;
+    if ((typeof value.k === "string" || typeof value.k === "number") && typeof value.id === "string") return value;
+  } catch {
+    // fall through to the problem below
+  }
+  throw problems.validation([{ path: "cursor", message: "Invalid cursor.", code: "invalid_cursor" }]);
+}
+
+/** Fetch `limit + 1` rows; this turns them into a page and its next cursor. */
+export function toPage<T>(rows: T[], limit: number, key: (row: T) => Cursor) {
+  const hasMore = rows.length > limit;
+  const data = hasMore ? rows.slice(0, limit) : rows;
+  const last = data[data.length - 1];
+  return { data, next_cursor: hasMore && last ? encodeCursor(key(last)) : null };
+}
+
+export const pageSchema = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), next_cursor: z.string().nullable() });

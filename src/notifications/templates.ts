@@ -1,0 +1,67 @@
+/**
+ * User-facing text of every message, French first, with Arabic and English.
+ * `{name}` placeholders are filled from the message data.
+ */
+type Text = { subject: string; body: string };
+type Localized = Record<"fr" | "ar" | "en", Text>;
+
+export const TEMPLATES = {
+  EMAIL_CODE_SIGNUP: {
+    fr: { subject: "Votre code de vérification", body: "Bonjour {first_name}, votre code de vérification est {code}. Il expire dans {minutes} minutes." },
+    ar: { subject: "رمز التحقق الخاص بك", body: "مرحبًا {first_name}، رمز التحقق الخاص بك هو {code}. تنتهي صلاحيته خلال {minutes} دقيقة." },
+    en: { subject: "Your verification code", body: "Hello {first_name}, your verification code is {code}. It expires in {minutes} minutes." },
+  },
+  EMAIL_CODE_EMAIL_CHANGE: {
+    fr: { subject: "Confirmez votre nouvelle adresse", body: "Votre code pour confirmer cette adresse e-mail est {code}. Il expire dans {minutes} minutes." },
+    ar: { subject: "أكد عنوانك الجديد", body: "رمز تأكيد عنوان البريد الإلكتروني هذا هو {code}. تنتهي صلاحيته خلال {minutes} دقيقة." },
+    en: { subject: "Confirm your new address", body: "Your code to confirm this email address is {code}. It expires in {minutes} minutes." },
+  },
+  EMAIL_CODE_REACTIVATION: {
+    fr: { subject: "Réactivez votre compte", body: "Votre code de réactivation est {code}. Il expire dans {minutes} minutes." },
+    ar: { subject: "أعد تفعيل حسابك", body: "رمز إعادة التفعيل الخاص بك هو {code}. تنتهي صلاحيته خلال {minutes} دقيقة." },
+    en: { subject: "Reactivate your account", body: "Your reactivation code is {code}. It expires in {minutes} minutes." },
+  },
+  TWO_FACTOR_CODE: {
+    fr: { subject: "Code de connexion", body: "Votre code de connexion est {code}. Ne le communiquez à personne." },
+    ar: { subject: "رمز تسجيل الدخول", body: "رمز تسجيل الدخول الخاص بك هو {code}. لا تشاركه مع أي شخص." },
+    en: { subject: "Sign-in code", body: "Your sign-in code is {code}. Do not share it with anyone." },
+  },
+  PASSWORD_RESET: {
+    fr: { subject: "Réinitialisation du mot de passe", body: "Pour choisir un nouveau mot de passe, utilisez ce jeton dans l'application : {token}. Il expire dans {minutes} minutes. Si vous n'êtes pas à l'origine de cette demande, ignorez ce message." },
+    ar: { subject: "إعادة تعيين كلمة المرور", body: "لاختيار كلمة مرور جديدة، استخدم هذا الرمز في التطبيق: {token}. تنتهي صلاحيته خلال {minutes} دقيقة. إذا لم تطلب ذلك، فتجاهل هذه الرسالة." },
+    en: { subject: "Password reset", body: "To choose a new password, use this token in the app: {token}. It expires in {minutes} minutes. If you did not ask for this, ignore this message." },
+  },
+  SECURITY_ALERT: {
+    fr: { subject: "Alerte de sécurité", body: "Nous avons fermé vos sessions : {reason}. Reconnectez-vous et changez votre mot de passe si ce n'était pas vous." },
+    ar: { subject: "تنبيه أمني", body: "لقد أغلقنا جلساتك: {reason}. سجّل الدخول مجددًا وغيّر كلمة المرور إذا لم تكن أنت." },
+    en: { subject: "Security alert", body: "We closed your sessions: {reason}. Sign in again and change your password if this was not you." },
+  },
+  WELCOME: {
+    fr: { subject: "Bienvenue sur SpotVibe", body: "Bienvenue {first_name} ! Découvrez les événements près de chez vous." },
+    ar: { subject: "مرحبًا بك في SpotVibe", body: "مرحبًا {first_name}! اكتشف الفعاليات القريبة منك." },
+    en: { subject: "Welcome to SpotVibe", body: "Welcome {first_name}! Discover the events near you." },
+  },
+  NEW_FOLLOWER: {
+    fr: { subject: "Nouvel abonné", body: "{follower_name} vous suit désormais." },
+    ar: { subject: "متابع جديد", body: "{follower_name} يتابعك الآن." },
+    en: { subject: "New follower", body: "{follower_name} now follows you." },
+  },
+  VERIFICATION_APPROVED: {
+    fr: { subject: "Identité vérifiée", body: "Votre identité a été vérifiée. Merci !" },
+    ar: { subject: "تم التحقق من الهوية", body: "تم التحقق من هويتك. شكرًا لك!" },
+    en: { subject: "Identity verified", body: "Your identity has been verified. Thank you!" },
+  },
+  VERIFICATION_REJECTED: {
+    fr: { subject: "Vérification refusée", body: "Votre vérification d'identité a été refusée : {comment}. Vous pouvez soumettre de nouveaux documents." },
+    ar: { subject: "تم رفض التحقق", body: "تم رفض التحقق من هويتك: {comment}. يمكنك إرسال مستندات جديدة." },
+    en: { subject: "Verification rejected", body: "Your identity verification was rejected: {comment}. You can submit new documents." },
+  },
+} satisfies Record<string, Localized>;
+
+export type TemplateKey = keyof typeof TEMPLATES;
+
+export function renderTemplate(key: TemplateKey, language: "fr" | "ar" | "en", data: Record<string, string>): Text {
+  const text = TEMPLATES[key][language];
+  const fill = (s: string) => s.replace(/\{(\w+)\}/g, (_, name: string) => data[name] ?? "");
+  return { subject: fill(text.subject), body: fill(text.body) };
+}
