@@ -57,7 +57,7 @@ export const login_attempts = sqliteTable(
     city: text("city"),
     session_id: text("session_id"), // the session a successful attempt opened
     session_duration_seconds: integer("session_duration_seconds"), // set when that session ends
-    attempted_at: createdAt(),
+    attempted_at: createdAt("attempted_at"),
   },
   (t) => [
     index("login_attempts_user_idx").on(t.user_id, t.attempted_at),

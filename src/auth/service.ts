@@ -50,7 +50,8 @@ export async function register(env: Env, input: z.infer<typeof RegisterBody>, me
   return { user: user!, tokens };
 }
 
-async function recordFailure(env: Env, email: string, userId: string | null, status: "FAILED" | "BLOCKED", reason: string, meta: ClientMeta) {
+/** A refused sign-in in login_attempts (password or social provider). */
+export async function recordFailure(env: Env, email: string, userId: string | null, status: "FAILED" | "BLOCKED", reason: string, meta: ClientMeta) {
   await getDb(env.DB)
     .insert(login_attempts)
     .values({

@@ -16,7 +16,7 @@ export const NOW_SQL = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
 
 export const id = () => text("id").primaryKey();
 export const timestamp = (name: string) => text(name);
-export const createdAt = () => text("created_at").notNull().default(NOW_SQL);
+export const createdAt = (name = "created_at") => text(name).notNull().default(NOW_SQL);
 export const updatedAt = () =>
   text("updated_at")
     .notNull()
@@ -40,6 +40,9 @@ export function enumCheck(table: string, column: SQLiteColumn, values: readonly 
   const list = values.map((v) => `'${v.replace(/'/g, "''")}'`).join(", ");
   return check(`${table}_${column.name}_check`, sql`${column} IN (${sql.raw(list)})`);
 }
+
+/** CHECK that a text column holds a calendar date, YYYY-MM-DD. */
+export const isoDate = (column: SQLiteColumn) => sql`${column} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'`;
 
 /** CHECK with a readable name: `checkThat("tickets", "quantity_positive", sql\`${t.quantity} > 0\`)`. */
 export const checkThat = (table: string, name: string, condition: SQL) => check(`${table}_${name}`, condition);

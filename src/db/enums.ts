@@ -6,3 +6,7 @@
 export const USER_ROLES = ["USER", "ORGANIZER", "CONTROLLER", "ADMIN"] as const;
 export const LANGUAGES = ["fr", "ar", "en"] as const;
 export const CURRENCY_VALUES = ["XOF", "TND", "EUR", "USD"] as const;
+
+/** Entrix `payment_status`: payments.status and tickets.payment_status; moves only forward. */
+export const PAYMENT_STATUSES = ["PENDING", "PROCESSING", "PAID", "FAILED", "REFUNDED", "PARTIALLY_REFUNDED", "CANCELLED"] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];

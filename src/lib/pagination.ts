@@ -27,7 +27,7 @@ export function decodeCursor(text: string | undefined): Cursor | undefined {
   } catch {
     // fall through to the problem below
   }
-  throw problems.validation([{ path: "cursor", message: "Invalid cursor.", code: "invalid_cursor" }]);
+  throw problems.validation([{ path: "query.cursor", message: "Invalid cursor.", code: "invalid_cursor" }]);
 }
 
 /** Fetch `limit + 1` rows; this turns them into a page and its next cursor. */

@@ -61,7 +61,7 @@ export const user_verifications = sqliteTable(
     selfie_key: text("selfie_key").notNull(),
     selfie_content_type: text("selfie_content_type").notNull(),
     status: text("status", { enum: VERIFICATION_STATUSES }).notNull().default("PENDING"),
-    submitted_at: createdAt().$type<string>(),
+    submitted_at: createdAt("submitted_at"),
     reviewed_at: timestamp("reviewed_at"),
     reviewer_id: text("reviewer_id").references(() => users.id),
     admin_comment: text("admin_comment"),
@@ -85,7 +85,7 @@ export const follows = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     notifications_enabled: bool("notifications_enabled").notNull().default(true),
-    followed_at: createdAt(),
+    followed_at: createdAt("followed_at"),
   },
   (t) => [
     primaryKey({ columns: [t.follower_id, t.following_id] }),
@@ -123,7 +123,7 @@ export const user_group_members = sqliteTable(
     user_id: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    member_since: createdAt(),
+    member_since: createdAt("member_since"),
     valid_until: timestamp("valid_until"),
     added_by: text("added_by").references(() => users.id),
   },

@@ -1,0 +1,112 @@
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
+import { z } from "zod";
+import { NOW_SQL, bool, checkThat, createdAt, enumCheck, id, json, money, timestamp, updatedAt, isoDate } from "../db/columns.ts";
+import { CURRENCY_VALUES } from "../db/enums.ts";
+import { access_rights } from "../access/schema.ts";
+import { subscription_plans } from "../catalog/schema.ts";
+import { events, seats, ZONE_CATEGORIES } from "../events/schema.ts";
+import { payments } from "../payments/schema.ts";
+import { users } from "../users/schema.ts";
+
+export const SUBSCRIPTION_STATUSES = ["PENDING", "ACTIVE", "SUSPENDED", "EXPIRED", "CANCELLED", "TRANSFERRED"] as const;
+/** A FLEX pass booking of one match: BOOKED until its access right is used (USED) or the match passes (MISSED). */
+export const SUBSCRIPTION_BOOKING_STATUSES = ["BOOKED", "USED", "CANCELLED", "MISSED"] as const;
+
+export const subscriptionMetadataSchema = z.record(z.string(), z.unknown());
+
+/** Statuses in which a pass holds its seat. */
+const LIVE = sql.raw(`('PENDING', 'ACTIVE', 'SUSPENDED')`);
+
+/**
+ * Entrix `subscriptions`: a season pass bought by a fan (SpotVibe's organizer subscriptions are
+ * organizer_subscriptions). valid_from/valid_until are calendar dates; one access right per
+ * covered event is issued when it becomes ACTIVE.
+ */
+export const subscriptions = sqliteTable(
+  "subscriptions",
+  {
+    id: id(),
+    subscription_number: text("subscription_number").notNull(), // SUB-2025-001234
+    user_id: text("user_id")
+      .notNull()
+      .references(() => users.id),
+    subscription_plan_id: text("subscription_plan_id")
+      .notNull()
+      .references((): AnySQLiteColumn => subscription_plans.id),
+    seat_id: text("seat_id").references(() => seats.id),
+    price_paid: money("price_paid").notNull(),
+    currency: text("currency", { enum: CURRENCY_VALUES }).notNull(),
+    payment_id: text("payment_id").references((): AnySQLiteColumn => payments.id, { onDelete: "set null" }),
+    valid_from: text("valid_from").notNull(), // YYYY-MM-DD
+    valid_until: text("valid_until").notNull(), // YYYY-MM-DD
+    status: text("status", { enum: SUBSCRIPTION_STATUSES }).notNull().default("PENDING"),
+    suspension_reason: text("suspension_reason"),
+    suspension_date: timestamp("suspension_date"),
+    auto_renew: bool("auto_renew").notNull().default(false),
+    renewal_date: text("renewal_date"), // YYYY-MM-DD
+    transfers_used: integer("transfers_used").notNull().default(0),
+    last_transfer_date: timestamp("last_transfer_date"),
+    activation_date: timestamp("activation_date"),
+    cancellation_date: timestamp("cancellation_date"),
+    cancellation_reason: text("cancellation_reason"),
+    metadata: json("metadata", subscriptionMetadataSchema),
+    created_at: createdAt(),
+    updated_at: updatedAt(),
+    created_by: text("created_by").references(() => users.id),
+  },
+  (t) => [
+    uniqueIndex("subscriptions_number_unique").on(t.subscription_number),
+    uniqueIndex("subscriptions_plan_seat_unique")
+      .on(t.subscription_plan_id, t.seat_id)
+      .where(sql`${t.seat_id} IS NOT NULL AND ${t.status} IN ${LIVE}`),
+    index("subscriptions_user_idx").on(t.user_id, t.status),
+    index("subscriptions_plan_idx").on(t.subscription_plan_id, t.status),
+    index("subscriptions_expiry_idx").on(t.status, t.valid_until),
+    index("subscriptions_renewal_idx").on(t.auto_renew, t.renewal_date),
+    index("subscriptions_payment_idx").on(t.payment_id),
+    index("subscriptions_seat_idx").on(t.seat_id),
+    enumCheck("subscriptions", t.currency, CURRENCY_VALUES),
+    enumCheck("subscriptions", t.status, SUBSCRIPTION_STATUSES),
+    checkThat("subscriptions", "price_paid_non_negative", sql`${t.price_paid} >= 0`),
+    checkThat("subscriptions", "valid_from_date", isoDate(t.valid_from)),
+    checkThat("subscriptions", "valid_until_date", isoDate(t.valid_until)),
+    checkThat("subscriptions", "renewal_date_date", sql`${t.renewal_date} IS NULL OR ${isoDate(t.renewal_date)}`),
+    checkThat("subscriptions", "validity_ordered", sql`${t.valid_until} >= ${t.valid_from}`),
+    checkThat("subscriptions", "transfers_used_non_negative", sql`${t.transfers_used} >= 0`),
+  ],
+);
+
+/** A FLEX (or booking-required) pass's reservation of one event; the access right is issued on booking. */
+export const subscription_bookings = sqliteTable(
+  "subscription_bookings",
+  {
+    id: id(),
+    subscription_id: text("subscription_id")
+      .notNull()
+      .references(() => subscriptions.id, { onDelete: "cascade" }),
+    event_id: text("event_id")
+      .notNull()
+      .references(() => events.id),
+    access_right_id: text("access_right_id").references((): AnySQLiteColumn => access_rights.id, { onDelete: "set null" }),
+    status: text("status", { enum: SUBSCRIPTION_BOOKING_STATUSES }).notNull().default("BOOKED"),
+    zone_category: text("zone_category", { enum: ZONE_CATEGORIES }), // chosen zone, when the plan allows upgrades
+    upgrade_fee: money("upgrade_fee"),
+    currency: text("currency", { enum: CURRENCY_VALUES }),
+    booked_at: timestamp("booked_at").notNull().default(NOW_SQL),
+    cancelled_at: timestamp("cancelled_at"),
+    updated_at: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("subscription_bookings_live_unique")
+      .on(t.subscription_id, t.event_id)
+      .where(sql`${t.status} <> 'CANCELLED'`),
+    index("subscription_bookings_subscription_idx").on(t.subscription_id, t.status),
+    index("subscription_bookings_event_idx").on(t.event_id, t.status),
+    index("subscription_bookings_right_idx").on(t.access_right_id),
+    enumCheck("subscription_bookings", t.status, SUBSCRIPTION_BOOKING_STATUSES),
+    enumCheck("subscription_bookings", t.zone_category, ZONE_CATEGORIES),
+    enumCheck("subscription_bookings", t.currency, CURRENCY_VALUES),
+    checkThat("subscription_bookings", "upgrade_fee_has_currency", sql`${t.upgrade_fee} IS NULL OR (${t.upgrade_fee} >= 0 AND ${t.currency} IS NOT NULL)`),
+  ],
+);
