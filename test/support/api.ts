@@ -93,3 +93,10 @@ export function expectProblem(response: ApiResponse, status: number, code?: stri
   if (code && response.body.code !== code) throw new Error(`expected code ${code}, got ${response.body.code}: ${JSON.stringify(response.body)}`);
   return response.body;
 }
+
+/** Registers a fresh user and makes it an ADMIN (the role is re-read on every request, so its token works at once). */
+export async function registerAdmin() {
+  const admin = await registerUser();
+  await setRole(admin.id, "ADMIN");
+  return admin;
+}
