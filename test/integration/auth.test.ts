@@ -305,3 +305,38 @@ describe("passwords", () => {
     expect(expectProblem(res, 422, "validation_failed").errors[0].path).toBe("new_password");
   });
 });
+
+describe("token keys", () => {
+  it("publishes the public verification keys only, and they verify an access token", async () => {
+    const { createLocalJWKSet, jwtVerify } = await import("jose");
+    const res = await api("GET", "/v1/auth/jwks");
+    expect(res.body.keys).toHaveLength(1);
+    expect(res.body.keys[0]).toMatchObject({ kid: "test-key-1", kty: "OKP", crv: "Ed25519", alg: "EdDSA" });
+    expect(res.body.keys[0]).not.toHaveProperty("d");
+    const user = await registerUser();
+    const { payload, protectedHeader } = await jwtVerify(user.token, createLocalJWKSet(res.body), { audience: "edge-events-api", issuer: "edge-events" });
+    expect(payload.sub).toBe(user.id);
+    expect(protectedHeader).toMatchObject({ alg: "EdDSA", kid: "test-key-1", typ: "at+jwt" });
+  });
+});
+
+describe("login attempts", () => {
+  it("pages through my attempts with a cursor, newest first", async () => {
+    const user = await registerUser();
+    for (let i = 0; i < 3; i++) await login(user.email, "wrong password!!");
+    const first = await api("GET", "/v1/auth/login-attempts?limit=2", { token: user.token });
+    expect(first.body.data).toHaveLength(2);
+    expect(first.body.next_cursor).toBeTypeOf("string");
+    const second = await api("GET", `/v1/auth/login-attempts?limit=2&cursor=${first.body.next_cursor}`, { token: user.token });
+    expect(second.body.data).toHaveLength(2);
+    expect(second.body.next_cursor).toBeNull();
+    const ids = [...first.body.data, ...second.body.data].map((a: { id: string }) => a.id);
+    expect(new Set(ids).size).toBe(4);
+    expect(first.body.data[0].attempted_at >= second.body.data[1].attempted_at).toBe(true);
+    expect(first.body.data[0]).not.toHaveProperty("user_id");
+  });
+
+  it("needs a signed-in user", async () => {
+    expectProblem(await api("GET", "/v1/auth/login-attempts"), 401, "unauthorized");
+  });
+});

@@ -137,3 +137,26 @@ describe("EMAIL and SMS second factors", () => {
     expectProblem(await api("POST", "/v1/auth/2fa/enable", { token: bob.token, body: { challenge_id: setup.body.challenge_id, code } }), 400, "challenge_invalid");
   });
 });
+
+describe("resending a sign-in code", () => {
+  it("sends a new EMAIL code with a new mfa token", async () => {
+    const user = await registerUser();
+    const setup = await api("POST", "/v1/auth/2fa/setup", { token: user.token, body: { method: "EMAIL" } });
+    const enableCode = await waitForMessage(user.email, "TWO_FACTOR_CODE");
+    await api("POST", "/v1/auth/2fa/enable", { token: user.token, body: { challenge_id: setup.body.challenge_id, code: enableCode.data!.code } });
+    const first = await login(user.email);
+    const firstCode = await waitForMessage(user.email, "TWO_FACTOR_CODE", enableCode.id);
+    const resent = await api("POST", "/v1/auth/login/2fa/resend", { body: { mfa_token: first.body.mfa_token } });
+    expect(resent.body).toMatchObject({ mfa_required: true, method: "EMAIL" });
+    const secondCode = await waitForMessage(user.email, "TWO_FACTOR_CODE", firstCode.id);
+    expect((await api("POST", "/v1/auth/login/2fa", { body: { mfa_token: resent.body.mfa_token, code: secondCode.data!.code } })).status).toBe(200);
+  });
+
+  it("has nothing to send for TOTP, and refuses a forged mfa token", async () => {
+    const { user } = await userWithTotp();
+    const first = await login(user.email);
+    expectProblem(await api("POST", "/v1/auth/login/2fa/resend", { body: { mfa_token: first.body.mfa_token } }), 400, "nothing_to_send");
+    expectProblem(await api("POST", "/v1/auth/login/2fa/resend", { body: { mfa_token: "x.y.z" } }), 401, "invalid_mfa_token");
+    expectProblem(await api("POST", "/v1/auth/login/2fa", { body: { mfa_token: user.token, code: "123456" } }), 401, "invalid_mfa_token");
+  });
+});
