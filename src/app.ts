@@ -5,6 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env.ts";
 import { authRoutes } from "./auth/routes.ts";
+import { socialRoutes } from "./auth/social-routes.ts";
 import { authenticate } from "./auth/middleware.ts";
 import { ProblemError, problemResponse, problems } from "./lib/errors.ts";
 import { createRouter } from "./lib/openapi.ts";
@@ -32,6 +33,7 @@ function v1() {
   api.route("/", siteRoutes());
   api.route("/auth", authRoutes());
   api.route("/", userRoutes());
+  api.route("/", socialRoutes());
   return api;
 }
 

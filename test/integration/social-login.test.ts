@@ -212,6 +212,17 @@ describe("Google sign-in", () => {
     expect(attempt?.status).toBe("FAILED");
   });
 
+  it("refuses a disabled link (403) and does not count it as a way in", async () => {
+    const claims = googleUser();
+    const token = (await google(claims)).body.access_token;
+    const fb = await facebookToken();
+    await api("POST", "/v1/me/social-accounts/facebook", { token, body: { access_token: fb.token }, ip: freshIp() });
+    await env.DB.prepare("UPDATE social_accounts SET is_active = 0 WHERE provider = 'FACEBOOK' AND social_id = ?").bind(fb.user_id).run();
+    expectProblem(await signIn("facebook", { access_token: fb.token }), 403, "social_account_disabled");
+    expectProblem(await api("DELETE", "/v1/me/social-accounts/google", { token }), 409, "last_login_method");
+    expect((await google(claims)).status).toBe(200);
+  });
+
   it("stores the Google OAuth tokens encrypted, bound to their column", async () => {
     const claims = googleUser();
     const res = await google(claims, { access_token: "ya29.plain-access-token", refresh_token: "1//plain-refresh-token", expires_in: 3600 });

@@ -14,3 +14,6 @@ export function generateSecrets(kid = `local-${Date.now().toString(36)}`) {
     FACEBOOK_APP_SECRET: randomBytes(16).toString("hex"),
   };
 }
+
+// `npm run secrets:generate -- <kid>` prints a fresh set as JSON, the input of `wrangler secret bulk`.
+if (import.meta.main) console.log(JSON.stringify(generateSecrets(process.argv[2]), null, 2));
