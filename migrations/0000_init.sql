@@ -572,7 +572,7 @@ CREATE TABLE `event_categories` (
 	`is_active` integer DEFAULT true NOT NULL,
 	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
 	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
-	CONSTRAINT "event_categories_color_hex" CHECK("event_categories"."color" IS NULL OR (length("event_categories"."color") = 7 AND "event_categories"."color" GLOB '#[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]')),
+	CONSTRAINT "event_categories_color_hex" CHECK("event_categories"."color" IS NULL OR (length("event_categories"."color") = 7 AND substr("event_categories"."color", 1, 1) = '#' AND substr("event_categories"."color", 2) NOT GLOB '*[^0-9A-Fa-f]*')),
 	CONSTRAINT "event_categories_display_order_non_negative" CHECK("event_categories"."display_order" >= 0)
 );
 --> statement-breakpoint

@@ -38,7 +38,7 @@ export const event_categories = sqliteTable(
   (t) => [
     uniqueIndex("event_categories_name_unique").on(t.name),
     index("event_categories_active_order_idx").on(t.is_active, t.display_order),
-    checkThat("event_categories", "color_hex", sql`${t.color} IS NULL OR (length(${t.color}) = 7 AND ${t.color} GLOB '#[0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f][0-9A-Fa-f]')`),
+    checkThat("event_categories", "color_hex", sql`${t.color} IS NULL OR (length(${t.color}) = 7 AND substr(${t.color}, 1, 1) = '#' AND substr(${t.color}, 2) NOT GLOB '*[^0-9A-Fa-f]*')`),
     checkThat("event_categories", "display_order_non_negative", sql`${t.display_order} >= 0`),
   ],
 );

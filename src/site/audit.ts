@@ -1,0 +1,139 @@
+import { and, eq, getTableColumns, sql, type SQL } from "drizzle-orm";
+import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
+import type { Context } from "hono";
+import type { AppEnv, AuthContext } from "../env.ts";
+import type { Db } from "../db/client.ts";
+import { problems } from "../lib/errors.ts";
+import { newId } from "../lib/ids.ts";
+import { clientMeta } from "../lib/request.ts";
+import { now } from "../lib/time.ts";
+import { audit_log, AUDIT_ACTIONS } from "./schema.ts";
+
+/**
+ * The one way organizers and admins change managed objects: every audited
+ * write and its `audit_log` row (before / after state, actor, IP, user agent)
+ * go to D1 in one batch, so neither exists without the other. Domains call
+ * `auditedInsert` / `auditedUpdate` / `auditedDelete` instead of writing
+ * those tables directly.
+ */
+export interface Actor {
+  userId: string;
+  role: AuthContext["role"];
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export function actorOf(c: Context<AppEnv>): Actor {
+  const auth = c.get("auth");
+  if (!auth) throw problems.unauthorized();
+  const meta = clientMeta(c);
+  return { userId: auth.userId, role: auth.role, ip: meta.ip, userAgent: meta.userAgent };
+}
+
+/** Columns never copied into the audit trail. */
+const SECRET = /(password|secret|token|_hash|_encrypted|private)/;
+
+function snapshot(row: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(row).filter(([key]) => !SECRET.test(key)));
+}
+
+type Table = SQLiteTable & { id: SQLiteColumn };
+type Row<T extends Table> = T["$inferSelect"];
+type Insert<T extends Table> = T["$inferInsert"];
+
+const tableName = (table: SQLiteTable) => (table as unknown as { [k: symbol]: string })[Symbol.for("drizzle:Name")]!;
+
+function auditRow(actor: Actor, action: AuditAction, objectType: string, objectId: string, before: unknown, after: unknown, description?: string) {
+  return {
+    id: newId(),
+    user_id: actor.userId,
+    action,
+    description: description ?? `${action} ${objectType}`,
+    object_type: objectType,
+    object_id: objectId,
+    ip_address: actor.ip,
+    user_agent: actor.userAgent,
+    data_before: before === null ? null : snapshot(before as Record<string, unknown>),
+    data_after: after === null ? null : snapshot(after as Record<string, unknown>),
+  };
+}
+
+/** The audit row, written only if the statement just before it in the batch changed a row. */
+function insertIfChanged(db: Db, audit: ReturnType<typeof auditRow>) {
+  const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
+  // INSERT … SELECT takes every column of audit_log, in table order.
+  return db.insert(audit_log).select(
+    sql`SELECT ${audit.id}, ${audit.user_id}, ${audit.action}, ${audit.description}, ${audit.object_type}, ${audit.object_id},
+           ${audit.ip_address}, ${audit.user_agent}, ${json(audit.data_before)}, ${json(audit.data_after)}, ${now()}
+        WHERE changes() = 1`,
+  );
+}
+
+export async function auditedInsert<T extends Table>(
+  db: Db,
+  actor: Actor,
+  table: T,
+  values: Insert<T> & { id: string },
+  options: { action?: AuditAction; description?: string } = {},
+): Promise<Row<T>> {
+  const [inserted] = await db.batch([
+    db.insert(table).values(values).returning(),
+    db.insert(audit_log).values(auditRow(actor, options.action ?? "CREATE", tableName(table), values.id, null, values, options.description)),
+  ]);
+  return (inserted as Row<T>[])[0]!;
+}
+
+/**
+ * Updates one row by id with plain values. The update is guarded by the
+ * row's `updated_at` as read (and by `guard`, e.g. a status precondition), so a
+ * concurrent change makes this one fail with 409 instead of being overwritten;
+ * the audit row is written only when the update matched (`changes() = 1`).
+ */
+export async function auditedUpdate<T extends Table>(
+  db: Db,
+  actor: Actor,
+  table: T,
+  id: string,
+  patch: Partial<Insert<T>>,
+  options: { action?: AuditAction; description?: string; guard?: SQL; what?: string } = {},
+): Promise<{ before: Row<T>; after: Row<T> }> {
+  const columns = getTableColumns(table) as Record<string, SQLiteColumn>;
+  const [before] = (await db.select().from(table as SQLiteTable).where(eq(table.id, id)).limit(1)) as Row<T>[];
+  if (!before) throw problems.notFound(options.what ?? "Resource");
+  const stamped: Record<string, unknown> = { ...patch };
+  const versioned = "updated_at" in columns;
+  if (versioned) stamped.updated_at = now();
+  const after = { ...(before as Record<string, unknown>), ...stamped };
+  const guards = [eq(table.id, id), options.guard];
+  if (versioned) guards.push(eq(columns.updated_at!, (before as Record<string, unknown>).updated_at as string));
+  const audit = auditRow(actor, options.action ?? "UPDATE", tableName(table), id, before, after, options.description);
+
+  const [updated] = await db.batch([
+    db.update(table).set(stamped as never).where(and(...guards)).returning(),
+    insertIfChanged(db, audit),
+  ]);
+  const row = (updated as Row<T>[])[0];
+  if (!row) throw problems.conflict("concurrent_change", "This object changed or no longer allows this; reload it and try again.");
+  return { before, after: row };
+}
+
+export async function auditedDelete<T extends Table>(
+  db: Db,
+  actor: Actor,
+  table: T,
+  id: string,
+  options: { description?: string; guard?: SQL; what?: string } = {},
+): Promise<Row<T>> {
+  const [before] = (await db.select().from(table as SQLiteTable).where(eq(table.id, id)).limit(1)) as Row<T>[];
+  if (!before) throw problems.notFound(options.what ?? "Resource");
+  const audit = auditRow(actor, "DELETE", tableName(table), id, before, null, options.description);
+  const [deleted] = await db.batch([
+    db.delete(table).where(and(eq(table.id, id), options.guard)).returning(),
+    insertIfChanged(db, audit),
+  ]);
+  const row = (deleted as Row<T>[])[0];
+  if (!row) throw problems.conflict("concurrent_change", "This object changed or can no longer be deleted.");
+  return before;
+}
