@@ -1,3 +1,4 @@
+import type { EventDO } from "../durable-objects/event/event-do.ts";
 import type { RateLimiter } from "../durable-objects/rate-limiter.ts";
 import type { QueueMessage } from "./notifications/messages.ts";
 
@@ -8,6 +9,7 @@ export interface Env {
   VAULT: R2Bucket;
   NOTIFICATIONS: Queue<QueueMessage>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  EVENT_DO: DurableObjectNamespace<EventDO>;
 
   APP_ORIGINS: string;
   ACCESS_TOKEN_TTL_SECONDS: string;
@@ -16,6 +18,7 @@ export interface Env {
   GOOGLE_JWKS_URL: string;
   FACEBOOK_APP_ID: string;
   FACEBOOK_GRAPH_URL: string;
+  EVENT_PAGE_URL: string; // share links redirect here; `{event_id}` is replaced
 
   /** Secrets. */
   JWT_SIGNING_KEYS: string; // JSON array of private Ed25519 JWKs with `kid`; the first signs

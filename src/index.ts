@@ -1,10 +1,13 @@
 import { createApp } from "./app.ts";
 import { purgeExpiredAuthData } from "./auth/maintenance.ts";
+import { completeEndedEvents } from "./events/cron.ts";
 import type { Env } from "./env.ts";
 import type { QueueMessage } from "./notifications/messages.ts";
 import { consumeNotifications } from "./notifications/consumer.ts";
 import { recordDeadLetters } from "./notifications/dead-letters.ts";
+import { runOrganizerPlanCron } from "./payments/organizer-plans.ts";
 
+export { EventDO } from "../durable-objects/event/event-do.ts";
 export { RateLimiter } from "../durable-objects/rate-limiter.ts";
 
 const app = createApp();
@@ -26,5 +29,7 @@ export default {
 
   async scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
     ctx.waitUntil(purgeExpiredAuthData(env));
+    ctx.waitUntil(runOrganizerPlanCron(env));
+    ctx.waitUntil(completeEndedEvents(env));
   },
 } satisfies ExportedHandler<Env, QueueMessage>;

@@ -1,0 +1,144 @@
+/**
+ * What the Worker and the EventDO exchange over RPC. Errors cross as values
+ * (`{ ok: false, problem }`), not exceptions, so their status and code survive.
+ */
+export interface Problem {
+  status: 400 | 403 | 404 | 409 | 410 | 422;
+  code: string;
+  detail: string;
+}
+export type Result<T> = ({ ok: true } & T) | { ok: false; problem: Problem };
+
+export const fail = (status: Problem["status"], code: string, detail: string): { ok: false; problem: Problem } => ({
+  ok: false,
+  problem: { status, code, detail },
+});
+
+export interface EventSetup {
+  id: string;
+  status: string;
+  currency: string;
+  starts_at: string;
+  ends_at: string;
+  doors_open_at: string | null;
+  event_group_id: string | null;
+  hold_ttl_seconds?: number;
+}
+
+export interface ConfigSetup {
+  id: string;
+  ticket_type_id: string;
+  ticket_type_code: string;
+  zone_category: string;
+  zone_id: string | null;
+  price: number;
+  currency: string;
+  quantity_total: number;
+  quantity_blocked: number;
+  sales_start: string | null;
+  sales_end: string | null;
+  early_bird_end: string | null;
+  min_purchase: number;
+  max_purchase: number | null;
+  max_per_transaction: number;
+  requires_membership: boolean;
+  membership_group_id: string | null;
+  member_only_until: string | null;
+  dynamic_pricing: boolean;
+  price_tiers: { from: number; to: number; price: number; label?: string }[] | null;
+  cancellation_allowed: boolean;
+  transfer_allowed: boolean;
+  is_active: boolean;
+}
+
+/** A pricing rule as the Worker read it from D1, with its usage outside this event. */
+export interface RuleSnapshot {
+  id: string;
+  code: string;
+  [field: string]: unknown;
+}
+
+export interface OrderRequest {
+  order_id: string;
+  ticket_number: string;
+  config_id: string;
+  quantity: number;
+  user_id: string;
+  /** Group ids the buyer belongs to now, with their membership start. */
+  groups: { id: string; code: string; member_since: string }[];
+  buyer_age: number | null;
+  promo_code: string | null;
+  rules: RuleSnapshot[];
+  channel: "WEB" | "MOBILE" | "ONSITE" | "PARTNER";
+  is_guest: boolean;
+  guest_email: string | null;
+  guest_phone: string | null;
+  ip: string | null;
+  now?: number; // tests pin the clock
+}
+
+export interface OrderView {
+  id: string;
+  ticket_number: string;
+  event_id: string;
+  config_id: string;
+  ticket_type_id: string;
+  user_id: string;
+  quantity: number;
+  unit_price: number;
+  gross: number;
+  discount: number;
+  total: number;
+  currency: string;
+  applied_rules: { id: string; code: string; amount: number }[];
+  booking_status: "PENDING" | "CONFIRMED" | "CANCELLED" | "EXPIRED" | "COMPLETED";
+  payment_status: string;
+  payment_id: string | null;
+  expires_at: string | null;
+  channel: string;
+  created_at: string;
+  confirmed_at: string | null;
+  cancelled_at: string | null;
+  cancellation_reason: string | null;
+}
+
+export interface RightView {
+  id: string;
+  qr_code: string;
+  event_id: string;
+  order_id: string | null;
+  user_id: string;
+  zone_id: string | null;
+  seat_id: string | null;
+  status: string;
+  source_type: string;
+  source_id: string;
+  original_user_id: string;
+  transfer_count: number;
+  valid_from: string;
+  valid_until: string;
+  used_at: string | null;
+}
+
+export interface Availability {
+  event_id: string;
+  configs: {
+    id: string;
+    ticket_type_id: string;
+    ticket_type_code: string;
+    price: number;
+    currency: string;
+    available: number;
+    sellable: number;
+    held: number;
+    sold: number;
+    on_sale: boolean;
+  }[];
+}
+
+export interface ConfirmRequest {
+  order_id: string;
+  payment_id: string | null;
+  confirmed_by: string | null;
+  now?: number;
+}

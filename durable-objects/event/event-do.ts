@@ -1,0 +1,469 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../../src/env.ts";
+import { humanCode, newId } from "../../src/lib/ids.ts";
+import { quoteOrder } from "./quote.ts";
+import {
+  fail,
+  type Availability,
+  type ConfigSetup,
+  type ConfirmRequest,
+  type EventSetup,
+  type OrderRequest,
+  type OrderView,
+  type Result,
+  type RightView,
+} from "./contract.ts";
+import { drainOutbox } from "./projection.ts";
+import { migrate } from "./storage.ts";
+
+type Row = Record<string, SqlStorageValue>;
+const iso = (ms: number) => new Date(ms).toISOString();
+const OUTBOX_DELAY_MS = 200; // coalesce a burst of changes into one D1 batch
+
+/**
+ * One per event: the single writer of everything contended within it —
+ * inventory per ticket configuration, holds and their expiry, per-buyer
+ * limits, pricing-rule uses, and the status of every access right. Each
+ * decision reads and writes its own SQLite synchronously (no await between
+ * the check and the write), so concurrent requests cannot interleave inside
+ * it; D1 receives the results through an outbox drained by the alarm.
+ */
+export class EventDO extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private alarmAt: number | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    ctx.blockConcurrencyWhile(async () => {
+      migrate(this.sql);
+      this.alarmAt = await ctx.storage.getAlarm();
+    });
+  }
+
+  // ── setup ────────────────────────────────────────────────────────────────
+
+  /** Creates or updates the event and its ticket configurations (from the catalog in D1). */
+  configure(event: EventSetup, configs: ConfigSetup[]): Result<{ configs: number }> {
+    const current = this.sql.exec<{ id: string }>("SELECT id FROM event").toArray()[0];
+    if (current && current.id !== event.id) return fail(409, "wrong_event", "This object belongs to another event.");
+    for (const config of configs) {
+      const existing = this.sql.exec<{ held: number; sold: number }>("SELECT quantity_held AS held, quantity_sold AS sold FROM configs WHERE id = ?", config.id).toArray()[0];
+      if (existing && existing.held + existing.sold > config.quantity_total - config.quantity_blocked) {
+        return fail(409, "quantity_below_sold", `Configuration ${config.id} already has ${existing.held + existing.sold} units held or sold.`);
+      }
+    }
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec(
+        `INSERT INTO event (id, status, currency, starts_at, ends_at, doors_open_at, event_group_id, hold_ttl_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, currency = excluded.currency, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
+           doors_open_at = excluded.doors_open_at, event_group_id = excluded.event_group_id, hold_ttl_seconds = excluded.hold_ttl_seconds`,
+        event.id, event.status, event.currency, event.starts_at, event.ends_at, event.doors_open_at, event.event_group_id, event.hold_ttl_seconds ?? 900,
+      );
+      for (const c of configs) {
+        this.sql.exec(
+          `INSERT INTO configs (id, ticket_type_id, ticket_type_code, zone_category, zone_id, price, currency, quantity_total, quantity_blocked, sales_start, sales_end,
+             early_bird_end, min_purchase, max_purchase, max_per_transaction, requires_membership, membership_group_id, member_only_until, dynamic_pricing, price_tiers,
+             cancellation_allowed, transfer_allowed, is_active)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET ticket_type_code = excluded.ticket_type_code, zone_category = excluded.zone_category, zone_id = excluded.zone_id,
+             price = excluded.price, currency = excluded.currency, quantity_total = excluded.quantity_total, quantity_blocked = excluded.quantity_blocked,
+             sales_start = excluded.sales_start, sales_end = excluded.sales_end, early_bird_end = excluded.early_bird_end, min_purchase = excluded.min_purchase,
+             max_purchase = excluded.max_purchase, max_per_transaction = excluded.max_per_transaction, requires_membership = excluded.requires_membership,
+             membership_group_id = excluded.membership_group_id, member_only_until = excluded.member_only_until, dynamic_pricing = excluded.dynamic_pricing,
+             price_tiers = excluded.price_tiers, cancellation_allowed = excluded.cancellation_allowed, transfer_allowed = excluded.transfer_allowed,
+             is_active = excluded.is_active`,
+          c.id, c.ticket_type_id, c.ticket_type_code, c.zone_category, c.zone_id, c.price, c.currency, c.quantity_total, c.quantity_blocked, c.sales_start,
+          c.sales_end, c.early_bird_end, c.min_purchase, c.max_purchase, c.max_per_transaction, c.requires_membership ? 1 : 0, c.membership_group_id,
+          c.member_only_until, c.dynamic_pricing ? 1 : 0, c.price_tiers ? JSON.stringify(c.price_tiers) : null, c.cancellation_allowed ? 1 : 0,
+          c.transfer_allowed ? 1 : 0, c.is_active ? 1 : 0,
+        );
+        this.enqueue("config", c.id);
+      }
+    });
+    this.scheduleAlarm(Date.now() + OUTBOX_DELAY_MS);
+    return { ok: true, configs: configs.length };
+  }
+
+  availability(now: number = Date.now()): Availability {
+    this.expireHolds(now);
+    const event = this.event();
+    const onSaleStatus = event?.status === "APPROVED";
+    const configs = this.sql
+      .exec<Row>("SELECT * FROM configs WHERE is_active = 1 ORDER BY price")
+      .toArray()
+      .map((c) => {
+        const sellable = Number(c.quantity_total) - Number(c.quantity_blocked);
+        const available = sellable - Number(c.quantity_held) - Number(c.quantity_sold);
+        return {
+          id: String(c.id),
+          ticket_type_id: String(c.ticket_type_id),
+          ticket_type_code: String(c.ticket_type_code),
+          price: Number(c.price),
+          currency: String(c.currency),
+          available,
+          sellable,
+          held: Number(c.quantity_held),
+          sold: Number(c.quantity_sold),
+          on_sale: onSaleStatus && this.salesOpen(c, event!, now) === null && available > 0,
+        };
+      });
+    return { event_id: event?.id ?? "", configs };
+  }
+
+  // ── orders ───────────────────────────────────────────────────────────────
+
+  /**
+   * Places a hold: checks the sales window, the limits, membership and
+   * availability, prices the order and writes the hold, all synchronously.
+   */
+  placeOrder(req: OrderRequest): Result<{ order: OrderView }> {
+    const now = req.now ?? Date.now();
+    this.expireHolds(now);
+    const event = this.event();
+    if (!event) return fail(404, "not_on_sale", "This event has no tickets on sale.");
+    if (event.status !== "APPROVED") return fail(409, "event_not_on_sale", "This event is not on sale.");
+    const config = this.sql.exec<Row>("SELECT * FROM configs WHERE id = ? AND is_active = 1", req.config_id).toArray()[0];
+    if (!config) return fail(404, "config_not_found", "This ticket is not sold for this event.");
+    const closed = this.salesOpen(config, event, now);
+    if (closed) return closed;
+
+    const quantity = req.quantity;
+    if (quantity < Number(config.min_purchase)) return fail(422, "below_minimum", `Buy at least ${config.min_purchase} ticket(s) of this kind.`);
+    if (quantity > Number(config.max_per_transaction)) {
+      return fail(422, "above_maximum", `Buy at most ${config.max_per_transaction} ticket(s) of this kind at once.`);
+    }
+    const isMember = config.membership_group_id ? req.groups.some((g) => g.id === config.membership_group_id) : req.groups.length > 0;
+    if (Number(config.requires_membership) && !isMember) return fail(403, "membership_required", "These tickets are for members only.");
+    if (config.member_only_until && now < Date.parse(String(config.member_only_until)) && !isMember) {
+      return fail(403, "members_only_period", `Members only until ${config.member_only_until}.`);
+    }
+    if (config.max_purchase !== null) {
+      const owned = this.sql.exec<{ units: number }>("SELECT units FROM buyer_units WHERE user_id = ? AND config_id = ?", req.user_id, config.id).toArray()[0]?.units ?? 0;
+      if (owned + quantity > Number(config.max_purchase)) {
+        return fail(409, "purchase_limit", `At most ${config.max_purchase} ticket(s) of this kind per person; you already have ${owned}.`);
+      }
+    }
+    const sellable = Number(config.quantity_total) - Number(config.quantity_blocked);
+    const available = sellable - Number(config.quantity_held) - Number(config.quantity_sold);
+    if (quantity > available) return fail(409, "sold_out", available > 0 ? `Only ${available} left.` : "Sold out.");
+
+    const usage = (ruleId: string) => ({
+      event_total: this.sql.exec<{ n: number | null }>("SELECT sum(uses) AS n FROM rule_uses WHERE rule_id = ?", ruleId).one().n ?? 0,
+      event_user: this.sql.exec<{ uses: number }>("SELECT uses FROM rule_uses WHERE rule_id = ? AND user_id = ?", ruleId, req.user_id).toArray()[0]?.uses ?? 0,
+    });
+    const quote = quoteOrder({ config, event, req, now, usage });
+    if (!quote.ok) return quote;
+
+    const at = iso(now);
+    const expiresAt = iso(now + event.hold_ttl_seconds * 1000);
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec(
+        `INSERT INTO orders (id, ticket_number, config_id, user_id, quantity, unit_price, gross, discount, total, currency, pricing_rule_id, applied_rules,
+           booking_status, expires_at, channel, is_guest, guest_email, guest_phone, purchase_ip, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?)`,
+        req.order_id, req.ticket_number, config.id, req.user_id, quantity, quote.unit_price, quote.gross, quote.discount, quote.total, config.currency,
+        quote.applied[0]?.id ?? null, JSON.stringify(quote.applied), expiresAt, req.channel, req.is_guest ? 1 : 0, req.guest_email, req.guest_phone, req.ip, at, at,
+      );
+      this.sql.exec("UPDATE configs SET quantity_held = quantity_held + ? WHERE id = ?", quantity, config.id);
+      this.addBuyerUnits(req.user_id, String(config.id), quantity);
+      for (const rule of quote.applied) this.addRuleUse(rule.id, req.user_id, 1);
+      this.enqueue("order", req.order_id);
+      this.enqueue("config", String(config.id));
+    });
+    this.scheduleAlarm(Math.min(Date.parse(expiresAt), now + OUTBOX_DELAY_MS));
+    return { ok: true, order: this.orderView(req.order_id)! };
+  }
+
+  getOrder(orderId: string, now: number = Date.now()): OrderView | null {
+    this.expireHolds(now);
+    return this.orderView(orderId);
+  }
+
+  listRights(filter: { order_id?: string; user_id?: string }): RightView[] {
+    const rows = filter.order_id
+      ? this.sql.exec<Row>("SELECT * FROM rights WHERE order_id = ? ORDER BY created_at, id", filter.order_id).toArray()
+      : this.sql.exec<Row>("SELECT * FROM rights WHERE user_id = ? ORDER BY created_at, id", filter.user_id ?? "").toArray();
+    return rows.map((r) => this.rightView(r));
+  }
+
+  /**
+   * Turns a hold into sold units and issues one access right per unit,
+   * exactly once: a second confirmation returns the rights of the first. A
+   * payment that arrives after its hold expired still confirms when the units
+   * are available again; otherwise the caller must refund.
+   */
+  confirmOrder(req: ConfirmRequest): Result<{ order: OrderView; rights: RightView[]; already_confirmed: boolean }> {
+    const now = req.now ?? Date.now();
+    this.expireHolds(now);
+    const order = this.sql.exec<Row>("SELECT * FROM orders WHERE id = ?", req.order_id).toArray()[0];
+    if (!order) return fail(404, "order_not_found", "Order not found.");
+    if (order.booking_status === "CONFIRMED") {
+      return { ok: true, order: this.orderView(req.order_id)!, rights: this.listRights({ order_id: req.order_id }), already_confirmed: true };
+    }
+    if (order.booking_status === "CANCELLED") return fail(409, "order_cancelled", "This order was cancelled.");
+    const config = this.sql.exec<Row>("SELECT * FROM configs WHERE id = ?", order.config_id).toArray()[0]!;
+    const event = this.event()!;
+    const quantity = Number(order.quantity);
+    if (order.booking_status === "EXPIRED") {
+      const available = Number(config.quantity_total) - Number(config.quantity_blocked) - Number(config.quantity_held) - Number(config.quantity_sold);
+      if (available < quantity) return fail(409, "hold_expired_sold_out", "The hold expired and the tickets were sold to others; the payment must be refunded.");
+    }
+    const at = iso(now);
+    const validFrom = event.doors_open_at ?? iso(Date.parse(event.starts_at) - 3 * 3600_000);
+    this.ctx.storage.transactionSync(() => {
+      if (order.booking_status === "PENDING") {
+        this.sql.exec("UPDATE configs SET quantity_held = quantity_held - ?, quantity_sold = quantity_sold + ? WHERE id = ?", quantity, quantity, config.id);
+      } else {
+        // Expired hold paid late: take the units again and count them for the buyer.
+        this.sql.exec("UPDATE configs SET quantity_sold = quantity_sold + ? WHERE id = ?", quantity, config.id);
+        this.addBuyerUnits(String(order.user_id), String(config.id), quantity);
+        for (const rule of JSON.parse(String(order.applied_rules)) as { id: string }[]) this.addRuleUse(rule.id, String(order.user_id), 1);
+      }
+      this.sql.exec(
+        "UPDATE orders SET booking_status = 'CONFIRMED', payment_status = 'PAID', payment_id = ?, confirmed_at = ?, updated_at = ?, expires_at = NULL WHERE id = ?",
+        req.payment_id, at, at, req.order_id,
+      );
+      for (let i = 0; i < quantity; i++) {
+        this.insertRight({
+          order_id: String(order.id),
+          config_id: String(config.id),
+          user_id: String(order.user_id),
+          zone_id: (config.zone_id as string | null) ?? null,
+          source_type: "TICKET",
+          source_id: String(order.id),
+          valid_from: validFrom,
+          valid_until: event.ends_at,
+          created_by: req.confirmed_by,
+          at,
+          price: Number(order.unit_price),
+          currency: String(order.currency),
+        });
+      }
+      this.enqueue("order", String(order.id));
+      this.enqueue("config", String(config.id));
+    });
+    this.scheduleAlarm(now + OUTBOX_DELAY_MS);
+    return { ok: true, order: this.orderView(req.order_id)!, rights: this.listRights({ order_id: req.order_id }), already_confirmed: false };
+  }
+
+  /** Cancels a hold (anyone allowed by the Worker), or a confirmed order where the ticket type allows it. */
+  cancelOrder(orderId: string, reason: string, by: string | null, now: number = Date.now()): Result<{ order: OrderView }> {
+    this.expireHolds(now);
+    const order = this.sql.exec<Row>("SELECT * FROM orders WHERE id = ?", orderId).toArray()[0];
+    if (!order) return fail(404, "order_not_found", "Order not found.");
+    if (order.booking_status === "CANCELLED" || order.booking_status === "EXPIRED") return fail(409, "order_closed", `This order is already ${String(order.booking_status).toLowerCase()}.`);
+    const config = this.sql.exec<Row>("SELECT * FROM configs WHERE id = ?", order.config_id).toArray()[0]!;
+    const confirmed = order.booking_status === "CONFIRMED";
+    if (confirmed && !Number(config.cancellation_allowed)) return fail(409, "cancellation_not_allowed", "This kind of ticket cannot be cancelled.");
+    if (confirmed) {
+      const used = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM rights WHERE order_id = ? AND (status = 'USED' OR entry_count > 0)", orderId).one().n;
+      if (used > 0) return fail(409, "tickets_used", "A ticket of this order was already used at the gate.");
+    }
+    const at = iso(now);
+    const quantity = Number(order.quantity);
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec(
+        confirmed
+          ? "UPDATE configs SET quantity_sold = quantity_sold - ? WHERE id = ?"
+          : "UPDATE configs SET quantity_held = quantity_held - ? WHERE id = ?",
+        quantity,
+        config.id,
+      );
+      this.releaseBuyer(order);
+      this.sql.exec(
+        "UPDATE orders SET booking_status = 'CANCELLED', cancelled_at = ?, cancellation_reason = ?, updated_at = ?, expires_at = NULL, payment_status = CASE WHEN payment_status = 'PENDING' THEN 'CANCELLED' ELSE payment_status END WHERE id = ?",
+        at, reason, at, orderId,
+      );
+      for (const right of this.sql.exec<Row>("SELECT * FROM rights WHERE order_id = ? AND status = 'ENABLED'", orderId).toArray()) {
+        this.sql.exec("UPDATE rights SET status = 'CANCELLED', updated_at = ? WHERE id = ?", at, right.id);
+        this.enqueue("right", String(right.id));
+        this.logTransaction({ right_id: String(right.id), type: "CANCEL", from_user: String(right.user_id), to_user: null, by, reason, at });
+      }
+      this.enqueue("order", orderId);
+      this.enqueue("config", String(config.id));
+    });
+    this.scheduleAlarm(now + OUTBOX_DELAY_MS);
+    return { ok: true, order: this.orderView(orderId)! };
+  }
+
+  // ── alarm: hold expiry and projection to D1 ─────────────────────────────
+
+  override async alarm(): Promise<void> {
+    this.alarmAt = null;
+    const now = Date.now();
+    this.expireHolds(now);
+    try {
+      await drainOutbox(this.sql, this.env.DB, this.event()?.id ?? "");
+    } catch (error) {
+      console.error("EventDO projection to D1 failed; retrying", error);
+      this.scheduleAlarm(now + 5_000);
+    }
+    const pendingOutbox = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
+    const nextHold = this.sql.exec<{ t: string | null }>("SELECT min(expires_at) AS t FROM orders WHERE booking_status = 'PENDING'").one().t;
+    if (pendingOutbox > 0) this.scheduleAlarm(now + OUTBOX_DELAY_MS);
+    if (nextHold) this.scheduleAlarm(Date.parse(nextHold));
+  }
+
+  // ── internals ────────────────────────────────────────────────────────────
+
+  private event() {
+    const row = this.sql.exec<Row>("SELECT * FROM event").toArray()[0];
+    if (!row) return null;
+    return {
+      id: String(row.id),
+      status: String(row.status),
+      currency: String(row.currency),
+      starts_at: String(row.starts_at),
+      ends_at: String(row.ends_at),
+      doors_open_at: (row.doors_open_at as string | null) ?? null,
+      event_group_id: (row.event_group_id as string | null) ?? null,
+      hold_ttl_seconds: Number(row.hold_ttl_seconds),
+    };
+  }
+
+  private salesOpen(config: Row, event: NonNullable<ReturnType<EventDO["event"]>>, now: number) {
+    if (config.sales_start && now < Date.parse(String(config.sales_start))) return fail(409, "sales_not_started", `Sales open at ${config.sales_start}.`);
+    if (config.sales_end && now >= Date.parse(String(config.sales_end))) return fail(409, "sales_ended", "Sales for this ticket have ended.");
+    if (now >= Date.parse(event.ends_at)) return fail(409, "sales_ended", "This event is over.");
+    return null;
+  }
+
+  /** Returns the units of every hold past its expiry; runs before each decision and on the alarm. */
+  private expireHolds(now: number): void {
+    const due = this.sql.exec<Row>("SELECT * FROM orders WHERE booking_status = 'PENDING' AND expires_at <= ?", iso(now)).toArray();
+    if (due.length === 0) return;
+    this.ctx.storage.transactionSync(() => {
+      for (const order of due) {
+        this.sql.exec("UPDATE configs SET quantity_held = quantity_held - ? WHERE id = ?", order.quantity, order.config_id);
+        this.releaseBuyer(order);
+        this.sql.exec("UPDATE orders SET booking_status = 'EXPIRED', updated_at = ? WHERE id = ?", iso(now), order.id);
+        this.enqueue("order", String(order.id));
+        this.enqueue("config", String(order.config_id));
+      }
+    });
+    this.scheduleAlarm(now + OUTBOX_DELAY_MS);
+  }
+
+  private addBuyerUnits(userId: string, configId: string, units: number) {
+    this.sql.exec(
+      "INSERT INTO buyer_units (user_id, config_id, units) VALUES (?, ?, ?) ON CONFLICT (user_id, config_id) DO UPDATE SET units = units + excluded.units",
+      userId, configId, units,
+    );
+  }
+
+  private addRuleUse(ruleId: string, userId: string, uses: number) {
+    this.sql.exec(
+      "INSERT INTO rule_uses (rule_id, user_id, uses) VALUES (?, ?, ?) ON CONFLICT (rule_id, user_id) DO UPDATE SET uses = uses + excluded.uses",
+      ruleId, userId, uses,
+    );
+  }
+
+  /** Gives back what an order counted against the buyer's cap and its rules' limits. */
+  private releaseBuyer(order: Row) {
+    this.sql.exec("UPDATE buyer_units SET units = units - ? WHERE user_id = ? AND config_id = ?", order.quantity, order.user_id, order.config_id);
+    for (const rule of JSON.parse(String(order.applied_rules)) as { id: string }[]) {
+      this.sql.exec("UPDATE rule_uses SET uses = uses - 1 WHERE rule_id = ? AND user_id = ?", rule.id, order.user_id);
+    }
+  }
+
+  private insertRight(r: {
+    order_id: string | null;
+    config_id: string | null;
+    user_id: string;
+    zone_id: string | null;
+    source_type: string;
+    source_id: string;
+    valid_from: string;
+    valid_until: string;
+    created_by: string | null;
+    at: string;
+    price: number | null;
+    currency: string | null;
+  }): string {
+    const id = newId();
+    for (;;) {
+      const code = `${humanCode(4)}-${humanCode(4)}-${humanCode(4)}`;
+      const taken = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM rights WHERE qr_code = ?", code).one().n;
+      if (taken) continue;
+      this.sql.exec(
+        `INSERT INTO rights (id, qr_code, order_id, config_id, user_id, zone_id, status, source_type, source_id, original_user_id, valid_from, valid_until, created_by, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'ENABLED', ?, ?, ?, ?, ?, ?, ?, ?)`,
+        id, code, r.order_id, r.config_id, r.user_id, r.zone_id, r.source_type, r.source_id, r.user_id, r.valid_from, r.valid_until, r.created_by, r.at, r.at,
+      );
+      break;
+    }
+    this.enqueue("right", id);
+    this.logTransaction({ right_id: id, type: "CREATE", from_user: null, to_user: r.user_id, by: r.created_by, reason: r.source_type, at: r.at, price: r.price, currency: r.currency });
+    return id;
+  }
+
+  private logTransaction(t: { right_id: string; type: string; from_user: string | null; to_user: string | null; by: string | null; reason: string | null; at: string; price?: number | null; currency?: string | null }) {
+    const id = newId();
+    this.sql.exec(
+      "INSERT INTO outbox (kind, entity_id, payload, created_at) VALUES ('transaction', ?, ?, ?)",
+      id,
+      JSON.stringify({ id, access_right_id: t.right_id, transaction_type: t.type, from_user_id: t.from_user, to_user_id: t.to_user, created_by: t.by, reason: t.reason, created_at: t.at, price: t.price ?? null, currency: t.currency ?? null }),
+      t.at,
+    );
+  }
+
+  private enqueue(kind: "order" | "right" | "config", entityId: string) {
+    this.sql.exec("INSERT INTO outbox (kind, entity_id, created_at) VALUES (?, ?, ?)", kind, entityId, new Date().toISOString());
+  }
+
+  private scheduleAlarm(at: number) {
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    void this.ctx.storage.setAlarm(at);
+  }
+
+  private orderView(orderId: string): OrderView | null {
+    const o = this.sql.exec<Row>("SELECT o.*, c.ticket_type_id FROM orders o JOIN configs c ON c.id = o.config_id WHERE o.id = ?", orderId).toArray()[0];
+    if (!o) return null;
+    return {
+      id: String(o.id),
+      ticket_number: String(o.ticket_number),
+      event_id: this.event()?.id ?? "",
+      config_id: String(o.config_id),
+      ticket_type_id: String(o.ticket_type_id),
+      user_id: String(o.user_id),
+      quantity: Number(o.quantity),
+      unit_price: Number(o.unit_price),
+      gross: Number(o.gross),
+      discount: Number(o.discount),
+      total: Number(o.total),
+      currency: String(o.currency),
+      applied_rules: JSON.parse(String(o.applied_rules)),
+      booking_status: o.booking_status as OrderView["booking_status"],
+      payment_status: String(o.payment_status),
+      payment_id: (o.payment_id as string | null) ?? null,
+      expires_at: (o.expires_at as string | null) ?? null,
+      channel: String(o.channel),
+      created_at: String(o.created_at),
+      confirmed_at: (o.confirmed_at as string | null) ?? null,
+      cancelled_at: (o.cancelled_at as string | null) ?? null,
+      cancellation_reason: (o.cancellation_reason as string | null) ?? null,
+    };
+  }
+
+  private rightView(r: Row): RightView {
+    return {
+      id: String(r.id),
+      qr_code: String(r.qr_code),
+      event_id: this.event()?.id ?? "",
+      order_id: (r.order_id as string | null) ?? null,
+      user_id: String(r.user_id),
+      zone_id: (r.zone_id as string | null) ?? null,
+      seat_id: (r.seat_id as string | null) ?? null,
+      status: String(r.status),
+      source_type: String(r.source_type),
+      source_id: String(r.source_id),
+      original_user_id: String(r.original_user_id),
+      transfer_count: Number(r.transfer_count),
+      valid_from: String(r.valid_from),
+      valid_until: String(r.valid_until),
+      used_at: (r.used_at as string | null) ?? null,
+    };
+  }
+}

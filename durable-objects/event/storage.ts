@@ -1,0 +1,142 @@
+/**
+ * The EventDO's own SQLite schema, versioned: each entry runs once, in order,
+ * inside blockConcurrencyWhile at startup. Never edit an entry that has
+ * shipped; append a new one.
+ *
+ * CHECK constraints restate the invariants, so a bug in the decision code
+ * fails loudly instead of overselling.
+ */
+export const EVENT_DO_MIGRATIONS: string[] = [
+  `
+  CREATE TABLE event (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    starts_at TEXT NOT NULL,
+    ends_at TEXT NOT NULL,
+    doors_open_at TEXT,
+    event_group_id TEXT,
+    hold_ttl_seconds INTEGER NOT NULL DEFAULT 900
+  );
+  CREATE TABLE configs (
+    id TEXT PRIMARY KEY,
+    ticket_type_id TEXT NOT NULL,
+    ticket_type_code TEXT NOT NULL,
+    zone_category TEXT NOT NULL,
+    zone_id TEXT,
+    price INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    quantity_total INTEGER NOT NULL,
+    quantity_blocked INTEGER NOT NULL DEFAULT 0,
+    quantity_held INTEGER NOT NULL DEFAULT 0,
+    quantity_sold INTEGER NOT NULL DEFAULT 0,
+    sales_start TEXT,
+    sales_end TEXT,
+    early_bird_end TEXT,
+    min_purchase INTEGER NOT NULL DEFAULT 1,
+    max_purchase INTEGER,
+    max_per_transaction INTEGER NOT NULL DEFAULT 4,
+    requires_membership INTEGER NOT NULL DEFAULT 0,
+    membership_group_id TEXT,
+    member_only_until TEXT,
+    dynamic_pricing INTEGER NOT NULL DEFAULT 0,
+    price_tiers TEXT,
+    cancellation_allowed INTEGER NOT NULL DEFAULT 0,
+    transfer_allowed INTEGER NOT NULL DEFAULT 1,
+    is_active INTEGER NOT NULL DEFAULT 1,
+    CHECK (quantity_held >= 0 AND quantity_sold >= 0 AND quantity_blocked >= 0),
+    CHECK (quantity_held + quantity_sold <= quantity_total - quantity_blocked)
+  );
+  CREATE TABLE orders (
+    id TEXT PRIMARY KEY,
+    ticket_number TEXT NOT NULL UNIQUE,
+    config_id TEXT NOT NULL REFERENCES configs(id),
+    user_id TEXT NOT NULL,
+    quantity INTEGER NOT NULL CHECK (quantity > 0),
+    unit_price INTEGER NOT NULL,
+    gross INTEGER NOT NULL,
+    discount INTEGER NOT NULL,
+    total INTEGER NOT NULL,
+    currency TEXT NOT NULL,
+    pricing_rule_id TEXT,
+    applied_rules TEXT NOT NULL DEFAULT '[]',
+    booking_status TEXT NOT NULL,
+    payment_status TEXT NOT NULL DEFAULT 'PENDING',
+    payment_id TEXT,
+    expires_at TEXT,
+    channel TEXT NOT NULL,
+    is_guest INTEGER NOT NULL DEFAULT 0,
+    guest_email TEXT,
+    guest_phone TEXT,
+    purchase_ip TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    confirmed_at TEXT,
+    cancelled_at TEXT,
+    cancellation_reason TEXT,
+    CHECK (total = gross - discount AND discount >= 0 AND total >= 0)
+  );
+  CREATE INDEX orders_hold_expiry ON orders (booking_status, expires_at);
+  CREATE INDEX orders_user ON orders (user_id);
+  -- Units a buyer holds or bought per configuration, for the per-buyer cap.
+  CREATE TABLE buyer_units (
+    user_id TEXT NOT NULL,
+    config_id TEXT NOT NULL,
+    units INTEGER NOT NULL CHECK (units >= 0),
+    PRIMARY KEY (user_id, config_id)
+  );
+  -- Uses of pricing rules in this event's orders (held or confirmed).
+  CREATE TABLE rule_uses (
+    rule_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    uses INTEGER NOT NULL CHECK (uses >= 0),
+    PRIMARY KEY (rule_id, user_id)
+  );
+  CREATE TABLE rights (
+    id TEXT PRIMARY KEY,
+    qr_code TEXT NOT NULL UNIQUE,
+    order_id TEXT,
+    config_id TEXT,
+    user_id TEXT NOT NULL,
+    zone_id TEXT,
+    seat_id TEXT,
+    status TEXT NOT NULL,
+    source_type TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    original_user_id TEXT NOT NULL,
+    transfer_count INTEGER NOT NULL DEFAULT 0,
+    last_transfer_date TEXT,
+    no_retransfer INTEGER NOT NULL DEFAULT 0,
+    valid_from TEXT NOT NULL,
+    valid_until TEXT NOT NULL,
+    used_at TEXT,
+    used_at_access_point TEXT,
+    is_inside INTEGER NOT NULL DEFAULT 0,
+    entry_count INTEGER NOT NULL DEFAULT 0,
+    last_exit_at TEXT,
+    created_by TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX rights_order ON rights (order_id);
+  CREATE INDEX rights_user ON rights (user_id);
+  -- Changes waiting to be projected to D1 by the alarm (idempotent upserts).
+  CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    payload TEXT, -- for append-only records (transaction log); others are read fresh at drain time
+    created_at TEXT NOT NULL
+  );
+  `,
+];
+
+/** Applies the migrations this object has not run yet. Synchronous: SQLite in a DO is. */
+export function migrate(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE IF NOT EXISTS _migrations (version INTEGER PRIMARY KEY)");
+  const applied = sql.exec<{ v: number | null }>("SELECT max(version) AS v FROM _migrations").one().v ?? 0;
+  EVENT_DO_MIGRATIONS.slice(applied).forEach((statements, index) => {
+    sql.exec(statements);
+    sql.exec("INSERT INTO _migrations (version) VALUES (?)", applied + index + 1);
+  });
+}

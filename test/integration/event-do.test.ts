@@ -1,0 +1,148 @@
+import { env } from "cloudflare:workers";
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { createUsers, orderRequest, ticketedEvent } from "../support/ticketing.ts";
+
+const HOUR = 3600_000;
+
+describe("EventDO inventory", () => {
+  it("places a hold that counts against availability", async () => {
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const [buyer] = await createUsers(1);
+    const result = await fixture.stub.placeOrder(orderRequest(fixture, buyer!, 3));
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.order).toMatchObject({ booking_status: "PENDING", quantity: 3, unit_price: 5000, total: 15000, currency: "XOF" });
+    const availability = await fixture.stub.availability();
+    expect(availability.configs[0]).toMatchObject({ available: 7, held: 3, sold: 0 });
+  });
+
+  it("never sells more than total minus blocked: 2,000 concurrent attempts for 1,000 units", async () => {
+    const fixture = await ticketedEvent({ quantity: 1_100, blocked: 100 });
+    const buyers = await createUsers(2_000);
+    const quantities = buyers.map((_, i) => (i % 4) + 1);
+    const results = await Promise.all(buyers.map((buyer, i) => fixture.stub.placeOrder(orderRequest(fixture, buyer, quantities[i]!))));
+    const placed = results.reduce((sum, r, i) => sum + (r.ok ? quantities[i]! : 0), 0);
+    expect(placed).toBe(1_000);
+    for (const r of results) if (!r.ok) expect(r.problem.code).toBe("sold_out");
+    const availability = await fixture.stub.availability();
+    expect(availability.configs[0]).toMatchObject({ available: 0, held: 1_000 });
+  });
+
+  it("refuses outside the sales window and for unapproved events", async () => {
+    const [buyer] = await createUsers(1);
+    const early = await ticketedEvent({ salesStart: new Date(Date.now() + HOUR).toISOString() });
+    expect(await early.stub.placeOrder(orderRequest(early, buyer!, 1))).toMatchObject({ ok: false, problem: { code: "sales_not_started" } });
+    const late = await ticketedEvent({ salesEnd: new Date(Date.now() - HOUR).toISOString() });
+    expect(await late.stub.placeOrder(orderRequest(late, buyer!, 1))).toMatchObject({ ok: false, problem: { code: "sales_ended" } });
+    const draft = await ticketedEvent({ status: "DRAFT" });
+    expect(await draft.stub.placeOrder(orderRequest(draft, buyer!, 1))).toMatchObject({ ok: false, problem: { code: "event_not_on_sale" } });
+  });
+
+  it("enforces the per-transaction maximum and the per-buyer cap, also under concurrency", async () => {
+    const fixture = await ticketedEvent({ maxPurchase: 4, maxPerTransaction: 4 });
+    const [buyer] = await createUsers(1);
+    expect(await fixture.stub.placeOrder(orderRequest(fixture, buyer!, 5))).toMatchObject({ ok: false, problem: { code: "above_maximum" } });
+    const results = await Promise.all(Array.from({ length: 10 }, () => fixture.stub.placeOrder(orderRequest(fixture, buyer!, 1))));
+    expect(results.filter((r) => r.ok)).toHaveLength(4);
+    for (const r of results) if (!r.ok) expect(r.problem.code).toBe("purchase_limit");
+  });
+
+  it("expires holds on the alarm and gives the units back", async () => {
+    const fixture = await ticketedEvent({ quantity: 4 });
+    const [a, b] = await createUsers(2);
+    const past = Date.now() - 20 * 60_000; // placed 20 minutes ago: its 15-minute hold is over
+    const hold = await fixture.stub.placeOrder(orderRequest(fixture, a!, 4, { now: past }));
+    if (!hold.ok) throw new Error("hold failed");
+    // The alarm (not a later request) expires the hold: D1 only learns through the alarm's projection.
+    while (await runDurableObjectAlarm(fixture.stub)) {
+      // run what is due
+    }
+    const ticket = await env.DB.prepare("SELECT booking_status FROM tickets WHERE id = ?").bind(hold.order.id).first<{ booking_status: string }>();
+    expect(ticket?.booking_status).toBe("EXPIRED");
+    const config = await env.DB.prepare("SELECT quantity_reserved FROM event_ticket_config WHERE id = ?").bind(fixture.configId).first<{ quantity_reserved: number }>();
+    expect(config?.quantity_reserved).toBe(0);
+    expect((await fixture.stub.availability()).configs[0]).toMatchObject({ available: 4, held: 0 });
+    expect((await fixture.stub.placeOrder(orderRequest(fixture, b!, 4))).ok).toBe(true);
+  });
+
+  it("confirms once, issuing one access right per unit", async () => {
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const [buyer] = await createUsers(1);
+    const hold = await fixture.stub.placeOrder(orderRequest(fixture, buyer!, 3));
+    if (!hold.ok) throw new Error("hold failed");
+    const [first, second] = await Promise.all([
+      fixture.stub.confirmOrder({ order_id: hold.order.id, payment_id: null, confirmed_by: null }),
+      fixture.stub.confirmOrder({ order_id: hold.order.id, payment_id: null, confirmed_by: null }),
+    ]);
+    if (!first.ok || !second.ok) throw new Error("confirm failed");
+    expect([first.already_confirmed, second.already_confirmed].sort()).toEqual([false, true]);
+    expect(first.rights).toHaveLength(3);
+    expect(second.rights.map((r) => r.id)).toEqual(first.rights.map((r) => r.id));
+    expect(new Set(first.rights.map((r) => r.qr_code)).size).toBe(3);
+    expect(first.rights[0]).toMatchObject({ status: "ENABLED", source_type: "TICKET", zone_id: fixture.zoneId, user_id: buyer });
+    expect((await fixture.stub.availability()).configs[0]).toMatchObject({ sold: 3, held: 0, available: 7 });
+  });
+
+  it("confirms a late payment when the units are still there, and refuses when they were sold", async () => {
+    const fixture = await ticketedEvent({ quantity: 2 });
+    const [a, b] = await createUsers(2);
+    const past = Date.now() - 20 * 60_000;
+    const late = await fixture.stub.placeOrder(orderRequest(fixture, a!, 2, { now: past }));
+    if (!late.ok) throw new Error("hold failed");
+    const confirmed = await fixture.stub.confirmOrder({ order_id: late.order.id, payment_id: null, confirmed_by: null });
+    expect(confirmed).toMatchObject({ ok: true, order: { booking_status: "CONFIRMED" } });
+
+    const other = await ticketedEvent({ quantity: 2 });
+    const expired = await other.stub.placeOrder(orderRequest(other, a!, 2, { now: past }));
+    await runDurableObjectAlarm(other.stub);
+    expect((await other.stub.placeOrder(orderRequest(other, b!, 2))).ok).toBe(true);
+    if (!expired.ok) throw new Error("hold failed");
+    expect(await other.stub.confirmOrder({ order_id: expired.order.id, payment_id: null, confirmed_by: null })).toMatchObject({ ok: false, problem: { code: "hold_expired_sold_out" } });
+  });
+
+  it("cancels a hold and returns its units; refuses to cancel a confirmed order of a non-cancellable type", async () => {
+    const fixture = await ticketedEvent({ quantity: 4 });
+    const [buyer] = await createUsers(1);
+    const hold = await fixture.stub.placeOrder(orderRequest(fixture, buyer!, 4));
+    if (!hold.ok) throw new Error("hold failed");
+    expect(await fixture.stub.cancelOrder(hold.order.id, "changed my mind", buyer!)).toMatchObject({ ok: true, order: { booking_status: "CANCELLED" } });
+    expect((await fixture.stub.availability()).configs[0]!.available).toBe(4);
+    const again = await fixture.stub.placeOrder(orderRequest(fixture, buyer!, 2));
+    if (!again.ok) throw new Error("hold failed");
+    await fixture.stub.confirmOrder({ order_id: again.order.id, payment_id: null, confirmed_by: null });
+    expect(await fixture.stub.cancelOrder(again.order.id, "x", buyer!)).toMatchObject({ ok: false, problem: { code: "cancellation_not_allowed" } });
+  });
+
+  it("loses nothing when evicted in the middle of a flow", async () => {
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const [buyer] = await createUsers(1);
+    const hold = await fixture.stub.placeOrder(orderRequest(fixture, buyer!, 2));
+    if (!hold.ok) throw new Error("hold failed");
+    await evictDurableObject(fixture.stub);
+    const confirmed = await fixture.stub.confirmOrder({ order_id: hold.order.id, payment_id: null, confirmed_by: null });
+    expect(confirmed).toMatchObject({ ok: true, already_confirmed: false });
+    await evictDurableObject(fixture.stub);
+    expect((await fixture.stub.availability()).configs[0]).toMatchObject({ sold: 2, available: 8 });
+    expect(await fixture.stub.listRights({ order_id: hold.order.id })).toHaveLength(2);
+  });
+
+  it("projects orders, rights, their creation log and the counters to D1", async () => {
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const [buyer] = await createUsers(1);
+    const hold = await fixture.stub.placeOrder(orderRequest(fixture, buyer!, 2));
+    if (!hold.ok) throw new Error("hold failed");
+    await fixture.stub.confirmOrder({ order_id: hold.order.id, payment_id: null, confirmed_by: null });
+    while (await runDurableObjectAlarm(fixture.stub)) {
+      // drain until nothing is scheduled
+    }
+    const ticket = await env.DB.prepare("SELECT booking_status, payment_status, quantity, total_price FROM tickets WHERE id = ?").bind(hold.order.id).first();
+    expect(ticket).toMatchObject({ booking_status: "CONFIRMED", payment_status: "PAID", quantity: 2, total_price: 10_000 });
+    const rights = await env.DB.prepare("SELECT count(*) AS n FROM access_rights WHERE source_id = ? AND status = 'ENABLED'").bind(hold.order.id).first<{ n: number }>();
+    expect(rights!.n).toBe(2);
+    const log = await env.DB.prepare("SELECT count(*) AS n FROM access_transactions_log WHERE event_id = ? AND transaction_type = 'CREATE'").bind(fixture.eventId).first<{ n: number }>();
+    expect(log!.n).toBe(2);
+    const config = await env.DB.prepare("SELECT quantity_sold, quantity_reserved FROM event_ticket_config WHERE id = ?").bind(fixture.configId).first();
+    expect(config).toMatchObject({ quantity_sold: 2, quantity_reserved: 0 });
+  });
+});

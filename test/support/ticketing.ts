@@ -1,0 +1,121 @@
+import { env } from "cloudflare:workers";
+import { event_ticket_config, ticket_types } from "../../src/catalog/schema.ts";
+import { eventStub, syncEventInventory } from "../../src/catalog/sync.ts";
+import { getDb } from "../../src/db/client.ts";
+import { events, venue_zones, venues } from "../../src/events/schema.ts";
+import { newId } from "../../src/lib/ids.ts";
+
+/** Users that exist in D1 without going through the API (fast, for load tests). */
+export async function createUsers(count: number): Promise<string[]> {
+  const ids = Array.from({ length: count }, () => newId());
+  const insert = env.DB.prepare("INSERT INTO users (id, email, first_name) VALUES (?, ?, 'Buyer')");
+  for (let i = 0; i < ids.length; i += 500) {
+    await env.DB.batch(ids.slice(i, i + 500).map((id) => insert.bind(id, `${id}@buyers.test`)));
+  }
+  return ids;
+}
+
+export interface TicketingFixture {
+  eventId: string;
+  configId: string;
+  ticketTypeId: string;
+  zoneId: string;
+  organizerId: string;
+  stub: ReturnType<typeof eventStub>;
+}
+
+/**
+ * An approved event at a venue with one zone and one ticket configuration,
+ * synced to its EventDO. Dates are relative to now unless given.
+ */
+export async function ticketedEvent(options: {
+  quantity?: number;
+  blocked?: number;
+  price?: number;
+  currency?: "XOF" | "TND";
+  maxPurchase?: number | null;
+  maxPerTransaction?: number;
+  cancellationAllowed?: boolean;
+  salesStart?: string | null;
+  salesEnd?: string | null;
+  status?: "APPROVED" | "DRAFT";
+  priceTiers?: { from: number; to: number; price: number }[] | null;
+} = {}): Promise<TicketingFixture> {
+  const db = getDb(env.DB);
+  const [organizerId] = await createUsers(1);
+  const venueId = newId();
+  const zoneId = newId();
+  const eventId = newId();
+  const ticketTypeId = newId();
+  const configId = newId();
+  const day = 86_400_000;
+  await db.insert(venues).values({ id: venueId, name: "Stade de l'Amitié", city: "Cotonou", country: "BJ", timezone: "Africa/Porto-Novo", owner_id: organizerId! });
+  await db.insert(venue_zones).values({ id: zoneId, venue_id: venueId, code: "tribune_nord", name: "Tribune Nord", category: "STANDARD", capacity: 50_000 });
+  await db.insert(events).values({
+    id: eventId,
+    title: "Derby",
+    starts_at: new Date(Date.now() + 7 * day).toISOString(),
+    ends_at: new Date(Date.now() + 7 * day + 3 * 3600_000).toISOString(),
+    doors_open_at: new Date(Date.now() + 7 * day - 2 * 3600_000).toISOString(),
+    timezone: "Africa/Porto-Novo",
+    venue_id: venueId,
+    venue_name: "Stade de l'Amitié",
+    organizer_id: organizerId!,
+    created_by: organizerId!,
+    access_type: "PAID",
+    price: options.price ?? 5_000,
+    currency: options.currency ?? "XOF",
+    status: options.status ?? "APPROVED",
+    ticketing_enabled: true,
+  });
+  await db.insert(ticket_types).values({
+    id: ticketTypeId,
+    code: `TRIBUNE-${ticketTypeId.slice(0, 6)}`,
+    name: "Tribune",
+    base_price: options.price ?? 5_000,
+    currency: options.currency ?? "XOF",
+    default_zone_category: "STANDARD",
+    max_per_transaction: options.maxPerTransaction ?? 4,
+    cancellation_allowed: options.cancellationAllowed ?? false,
+    organizer_id: organizerId!,
+  });
+  await db.insert(event_ticket_config).values({
+    id: configId,
+    event_id: eventId,
+    ticket_type_id: ticketTypeId,
+    price: options.price ?? 5_000,
+    currency: options.currency ?? "XOF",
+    quantity_total: options.quantity ?? 1_000,
+    quantity_blocked: options.blocked ?? 0,
+    max_purchase: options.maxPurchase ?? null,
+    sales_start: options.salesStart ?? null,
+    sales_end: options.salesEnd ?? null,
+    dynamic_pricing: Boolean(options.priceTiers),
+    price_tiers: options.priceTiers ?? null,
+  });
+  await syncEventInventory(env, eventId);
+  return { eventId, configId, ticketTypeId, zoneId, organizerId: organizerId!, stub: eventStub(env, eventId) };
+}
+
+let orderCounter = 0;
+/** An order request for the DO, with fresh ids. */
+export function orderRequest(fixture: TicketingFixture, userId: string, quantity: number, extra: Record<string, unknown> = {}) {
+  orderCounter += 1;
+  return {
+    order_id: newId(),
+    ticket_number: `TKT-T-${orderCounter}-${newId().slice(0, 6)}`,
+    config_id: fixture.configId,
+    quantity,
+    user_id: userId,
+    groups: [],
+    buyer_age: null,
+    promo_code: null,
+    rules: [],
+    channel: "MOBILE" as const,
+    is_guest: false,
+    guest_email: null,
+    guest_phone: null,
+    ip: null,
+    ...extra,
+  };
+}
