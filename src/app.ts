@@ -10,8 +10,16 @@ import { authenticate } from "./auth/middleware.ts";
 import { ProblemError, problemResponse, problems } from "./lib/errors.ts";
 import { createRouter } from "./lib/openapi.ts";
 import { renderApiReference } from "./lib/api-reference.ts";
+import { maintenanceGate } from "./site/maintenance.ts";
 import { siteRoutes } from "./site/routes.ts";
 import { userRoutes } from "./users/routes.ts";
+import { orderRoutes } from "./orders/routes.ts";
+import { organizerPlanRoutes } from "./payments/organizer-plans-routes.ts";
+import { eventRoutes } from "./events/routes.ts";
+import { venueRoutes } from "./events/venues-routes.ts";
+import { categoryRoutes } from "./events/categories-routes.ts";
+import { staffRoutes } from "./events/staff-routes.ts";
+import { shareLinkRoutes } from "./events/shares.ts";
 
 export const JSON_BODY_LIMIT = 64 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -33,7 +41,13 @@ function v1() {
   api.route("/", siteRoutes());
   api.route("/auth", authRoutes());
   api.route("/", userRoutes());
+  api.route("/", orderRoutes());
   api.route("/", socialRoutes());
+  api.route("/", organizerPlanRoutes());
+  api.route("/", eventRoutes());
+  api.route("/", venueRoutes());
+  api.route("/", categoryRoutes());
+  api.route("/", staffRoutes());
   return api;
 }
 
@@ -82,6 +96,8 @@ export function createApp() {
   });
 
   app.use("/v1/*", authenticate);
+  // After authenticate: admins pass a maintenance block, everyone else gets 503.
+  app.use("/v1/*", maintenanceGate);
 
   app.route("/v1", v1());
 
@@ -93,6 +109,8 @@ export function createApp() {
   });
   app.doc31("/openapi.json", API_INFO);
   app.get("/docs", (c) => c.html(renderApiReference(app.getOpenAPI31Document(API_INFO))));
+  // Share links are short and outside /v1: they are what people click.
+  app.route("/", shareLinkRoutes());
 
   app.notFound((c) => problemResponse(c, problems.notFound("Route")));
   app.onError((error, c) => {

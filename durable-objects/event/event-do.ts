@@ -289,6 +289,14 @@ export class EventDO extends DurableObject<Env> {
 
   // ── alarm: hold expiry and projection to D1 ─────────────────────────────
 
+  /** Projects every pending change to D1 now (before D1 rows that reference them are written). */
+  async flushProjection(): Promise<void> {
+    this.expireHolds(Date.now());
+    while ((await drainOutbox(this.sql, this.env.DB, this.event()?.id ?? "")) > 0) {
+      // until the outbox is empty
+    }
+  }
+
   override async alarm(): Promise<void> {
     this.alarmAt = null;
     const now = Date.now();

@@ -1,0 +1,421 @@
+/**
+ * The price of one ticket order: synchronous, deterministic and free of I/O, because the event's
+ * Durable Object calls it while it decides the order. Money is integer minor units of the config's
+ * currency; percentages are basis points, applied with `applyBasisPoints` (half away from zero, so
+ * 15 % of 1 005 XOF is 151 and 50 % of 5 is 3). No float ever holds an amount.
+ *
+ * 1. Unit prices. Without `dynamic_pricing` (or without tiers) every unit costs `price`. With them,
+ *    the unit ordered while n units are already gone (`units_sold`: sold plus held, so concurrent
+ *    holds never share the cheap tier) costs the price of the tier whose `from`..`to` (inclusive)
+ *    contains n; an order that crosses a boundary prices each unit at the tier of its own sequence
+ *    number (999 sold, 4 ordered with tiers 0–1000 at 60 and 1001–3000 at 70: 60, 60, 70, 70).
+ *    A unit outside every tier costs the base `price`. `lines` lists the segments; `unit_price` is
+ *    the first unit's price, so `gross` is `unit_price × quantity` unless the order crosses a tier.
+ *
+ * 2. Eligibility, checked in this order; the first failure is the rule's reason:
+ *    NOT_ACTIVE; CONDITION_FAILED:applies_to (SUBSCRIPTIONS rules never price tickets);
+ *    CONDITION_FAILED:currency (FIXED_AMOUNT and BUNDLE amounts are in the rule's currency: another
+ *    currency never applies); OUTSIDE_VALIDITY (valid_from ≤ now ≤ valid_until, both inclusive);
+ *    PROMO_CODE_REQUIRED (a rule with a promo code and no auto_apply needs that code entered;
+ *    `auto_apply` has no other effect); USAGE_LIMIT (usage_count reached usage_limit_total);
+ *    USER_LIMIT (the buyer's own uses reached usage_limit_per_user); then each condition
+ *    (CONDITION_FAILED:<key>): days_before_event (event start − now ≥ N × 24 h), ticket_types
+ *    (ticket type code), zone_categories, event_ids, event_group_ids, excluded_events (event id or
+ *    any of the event's tags, e.g. its match type "derby"), min_quantity, max_quantity,
+ *    buy_quantity / get_quantity (BUY_X_GET_Y needs both and at least X + Y units), required_groups
+ *    (membership of one of them), min_membership_days (one such membership — of any group when
+ *    required_groups is absent — at least N × 24 h old), min_age / max_age (an unknown age fails).
+ *    `same_ticket_type` and `same_event` always hold (an order is one config of one event);
+ *    `subscription_plans` narrows the subscription side of a BOTH rule and is ignored for tickets;
+ *    `payment_deadline` is not a condition: the quote returns it as `payment_deadline_hours`.
+ *    Last, each rule type's own condition: EARLY_BIRD needs now < early_bird_end when the config
+ *    has one (early_bird_end); STUDENT, SENIOR and CHILD need the buyer's verified flag (student,
+ *    senior, child); MEMBER needs at least one membership (member). DYNAMIC rules apply only to a
+ *    config priced by tiers (dynamic_pricing): they discount the tier price like any other rule,
+ *    since a rule only lowers prices and the tiers already carry the demand-based price. GROUP,
+ *    PROMO and PARTNER have no condition beyond their `conditions`.
+ *
+ * 3. Amounts, on a remaining amount r (the gross for a rule alone), never above r:
+ *    PERCENTAGE: discount_value bp of r. FIXED_AMOUNT: discount_value once per order.
+ *    BUNDLE: discount_value per complete bundle of `min_quantity` units (1 when absent).
+ *    BUY_X_GET_Y: in every X + Y units, Y units get discount_value bp off (10 000 = free); the
+ *    discounted units are the cheapest of the order, and on a reduced r they count for their share
+ *    of it (r × their price / gross). An eligible rule worth nothing here is NO_DISCOUNT.
+ *
+ * 4. Selection. Eligible rules rank by priority (higher first), then larger amount alone, then
+ *    code, then id: a total order, so the candidates' order never matters. Two options compete:
+ *    the first non-combinable rule in that order alone, or every combinable rule applied in that
+ *    order, each on what the previous ones left. The customer gets the larger discount; on a tie,
+ *    the option whose leading rule ranks first. The other eligible rules are NOT_COMBINABLE.
+ *    Every step maps r to a value that never decreases as r grows, so an extra eligible
+ *    combinable rule never makes the customer pay more. `rejected` is sorted by code then id.
+ *    `rejected` may name promo-only rules: an API shows buyers only those matching their code.
+ */
+import type { z } from "zod";
+import type { ZONE_CATEGORIES } from "../events/schema.ts";
+import { applyBasisPoints, type Currency } from "../lib/money.ts";
+import type { Timestamp } from "../lib/time.ts";
+import type { event_ticket_config, pricing_rules, pricingRuleConditionsSchema } from "./schema.ts";
+
+export type ZoneCategory = (typeof ZONE_CATEGORIES)[number];
+export type PricingRuleConditions = z.infer<typeof pricingRuleConditionsSchema>;
+
+/** A `pricing_rules` row, as much of it as pricing reads. */
+export type PricingRule = Pick<
+  typeof pricing_rules.$inferSelect,
+  | "id"
+  | "code"
+  | "rule_type"
+  | "applies_to"
+  | "discount_type"
+  | "discount_value"
+  | "currency"
+  | "conditions"
+  | "valid_from"
+  | "valid_until"
+  | "usage_limit_total"
+  | "usage_limit_per_user"
+  | "usage_count"
+  | "combinable"
+  | "priority"
+  | "promo_code"
+  | "auto_apply"
+  | "is_active"
+>;
+
+/** The `event_ticket_config` being sold, with its ticket type's code and zone category. */
+export interface PricedConfig
+  extends Pick<typeof event_ticket_config.$inferSelect, "price" | "currency" | "dynamic_pricing" | "price_tiers" | "early_bird_end"> {
+  ticket_type_code: string;
+  zone_category: ZoneCategory;
+}
+
+export interface PricedOrder {
+  quantity: number;
+  /** Units of this config already sold or held: the sequence number of the order's first unit. */
+  units_sold: number;
+  now: Timestamp;
+  event_start: Timestamp;
+  event_id: string;
+  event_group_id: string | null;
+  /** Labels `excluded_events` may name instead of ids, e.g. the event's match type. */
+  event_tags: readonly string[];
+  /** Upper-cased by the caller; null when none was entered. */
+  promo_code: string | null;
+}
+
+export interface GroupMembership {
+  code: string; // user_groups.code
+  member_since: Timestamp;
+}
+
+export interface Buyer {
+  /** Current memberships only (the caller leaves out expired ones). */
+  user_groups: readonly GroupMembership[];
+  age: number | null;
+  is_student: boolean;
+  is_senior: boolean;
+  is_child: boolean;
+  /** The buyer's unreleased uses of each rule, by rule id; a missing id is 0. */
+  rule_usage: Readonly<Record<string, number>>;
+}
+
+export interface PricingInput {
+  config: PricedConfig;
+  order: PricedOrder;
+  buyer: Buyer;
+  rules: readonly PricingRule[];
+}
+
+export type ConditionName =
+  | "applies_to"
+  | "currency"
+  | "days_before_event"
+  | "ticket_types"
+  | "zone_categories"
+  | "event_ids"
+  | "event_group_ids"
+  | "excluded_events"
+  | "min_quantity"
+  | "max_quantity"
+  | "buy_quantity"
+  | "get_quantity"
+  | "required_groups"
+  | "min_membership_days"
+  | "min_age"
+  | "max_age"
+  | "early_bird_end"
+  | "student"
+  | "senior"
+  | "child"
+  | "member"
+  | "dynamic_pricing";
+
+export type RejectionReason =
+  | "NOT_ACTIVE"
+  | "OUTSIDE_VALIDITY"
+  | `CONDITION_FAILED:${ConditionName}`
+  | "USAGE_LIMIT"
+  | "USER_LIMIT"
+  | "PROMO_CODE_REQUIRED"
+  | "NOT_COMBINABLE"
+  | "NO_DISCOUNT";
+
+/** Units `first_unit` .. `first_unit + quantity - 1` (sequence numbers) at one price. */
+export interface PriceLine {
+  first_unit: number;
+  quantity: number;
+  unit_price: number;
+  label: string | null; // the tier's label; null at the base price
+}
+
+export interface AppliedRule {
+  id: string;
+  code: string;
+  amount: number;
+}
+
+export interface RejectedRule {
+  id: string;
+  code: string;
+  reason: RejectionReason;
+}
+
+export interface PriceQuote {
+  currency: Currency;
+  unit_price: number;
+  lines: PriceLine[];
+  gross: number;
+  discount: number;
+  total: number;
+  /** In application order; the first is the order's `pricing_rule_id`. */
+  applied: AppliedRule[];
+  rejected: RejectedRule[];
+  /** The shortest `payment_deadline` of the applied rules, for the hold's expiry; null if none. */
+  payment_deadline_hours: number | null;
+}
+
+const DAY_MS = 86_400_000;
+
+interface Candidate {
+  rule: PricingRule;
+  alone: number; // its amount applied to the gross
+}
+
+export function priceOrder(input: PricingInput): PriceQuote {
+  const { config, order } = input;
+  requireCount(order.quantity, 1, "quantity");
+  requireCount(order.units_sold, 0, "units_sold");
+  requireCount(config.price, 0, "price");
+  const now = instant(order.now, "now");
+  const eventStart = instant(order.event_start, "event_start");
+
+  const lines = priceLines(config, order.units_sold, order.quantity);
+  let gross = 0;
+  for (const line of lines) gross = safeSum(gross, line.unit_price * line.quantity);
+
+  const eligible: Candidate[] = [];
+  const rejected: RejectedRule[] = [];
+  for (const rule of input.rules) {
+    const reason = rejectionOf(rule, input, now, eventStart);
+    const alone = reason ? 0 : amountOf(rule, gross, gross, lines, order.quantity);
+    if (reason || alone === 0) rejected.push({ id: rule.id, code: rule.code, reason: reason ?? "NO_DISCOUNT" });
+    else eligible.push({ rule, alone });
+  }
+  eligible.sort(byRank);
+
+  const single = eligible.find((c) => !c.rule.combinable);
+  const stack: AppliedRule[] = [];
+  let remaining = gross;
+  let stackLead = -1;
+  eligible.forEach((c, rank) => {
+    if (!c.rule.combinable) return;
+    const amount = amountOf(c.rule, remaining, gross, lines, order.quantity);
+    if (amount === 0) return;
+    if (stackLead < 0) stackLead = rank;
+    stack.push({ id: c.rule.id, code: c.rule.code, amount });
+    remaining -= amount;
+  });
+  const stacked = gross - remaining;
+  const useStack =
+    stack.length > 0 && (!single || stacked > single.alone || (stacked === single.alone && stackLead < eligible.indexOf(single)));
+  const applied: AppliedRule[] = useStack ? stack : single ? [{ id: single.rule.id, code: single.rule.code, amount: single.alone }] : [];
+
+  let deadline: number | null = null;
+  for (const c of eligible) {
+    const used = applied.some((a) => a.id === c.rule.id);
+    if (used) {
+      const hours = c.rule.conditions.payment_deadline;
+      if (hours !== undefined && (deadline === null || hours < deadline)) deadline = hours;
+    } else {
+      // A combinable rule left out of the chosen stack found nothing left to take.
+      const starved = useStack && c.rule.combinable;
+      rejected.push({ id: c.rule.id, code: c.rule.code, reason: starved ? "NO_DISCOUNT" : "NOT_COMBINABLE" });
+    }
+  }
+  rejected.sort((a, b) => compareText(a.code, b.code) || compareText(a.id, b.id));
+
+  const discount = useStack ? stacked : (applied[0]?.amount ?? 0);
+  return {
+    currency: config.currency,
+    unit_price: lines[0]!.unit_price,
+    lines,
+    gross,
+    discount,
+    total: gross - discount,
+    applied,
+    rejected,
+    payment_deadline_hours: deadline,
+  };
+}
+
+function priceLines(config: PricedConfig, sold: number, quantity: number): PriceLine[] {
+  const tiers = config.dynamic_pricing ? (config.price_tiers ?? []) : [];
+  const lines: PriceLine[] = [];
+  let unit = sold;
+  let left = quantity;
+  while (left > 0) {
+    let line: PriceLine = { first_unit: unit, quantity: left, unit_price: config.price, label: null };
+    // Tiers are ordered and disjoint (priceTiersSchema): the first one not yet past is the one.
+    for (const tier of tiers) {
+      if (tier.to < unit) continue;
+      if (tier.from <= unit) line = { first_unit: unit, quantity: Math.min(left, tier.to - unit + 1), unit_price: tier.price, label: tier.label ?? null };
+      else line.quantity = Math.min(left, tier.from - unit);
+      break;
+    }
+    lines.push(line);
+    unit += line.quantity;
+    left -= line.quantity;
+  }
+  return lines;
+}
+
+function rejectionOf(rule: PricingRule, input: PricingInput, now: number, eventStart: number): RejectionReason | null {
+  const { config, order, buyer } = input;
+  if (!rule.is_active) return "NOT_ACTIVE";
+  if (rule.applies_to === "SUBSCRIPTIONS") return "CONDITION_FAILED:applies_to";
+  const inAmounts = rule.discount_type === "FIXED_AMOUNT" || rule.discount_type === "BUNDLE";
+  if (inAmounts && rule.currency !== config.currency) return "CONDITION_FAILED:currency";
+  if ((rule.valid_from !== null && now < Date.parse(rule.valid_from)) || (rule.valid_until !== null && now > Date.parse(rule.valid_until))) {
+    return "OUTSIDE_VALIDITY";
+  }
+  if (rule.promo_code !== null && !rule.auto_apply && order.promo_code !== rule.promo_code) return "PROMO_CODE_REQUIRED";
+  if (rule.usage_limit_total !== null && rule.usage_count >= rule.usage_limit_total) return "USAGE_LIMIT";
+  const ownUses = Object.hasOwn(buyer.rule_usage, rule.id) ? (buyer.rule_usage[rule.id] ?? 0) : 0;
+  if (rule.usage_limit_per_user !== null && ownUses >= rule.usage_limit_per_user) return "USER_LIMIT";
+
+  const failed = failedCondition(rule, input, now, eventStart);
+  return failed ? `CONDITION_FAILED:${failed}` : null;
+}
+
+function failedCondition(rule: PricingRule, { config, order, buyer }: PricingInput, now: number, eventStart: number): ConditionName | null {
+  const c = rule.conditions;
+  const q = order.quantity;
+  if (c.days_before_event !== undefined && eventStart - now < c.days_before_event * DAY_MS) return "days_before_event";
+  if (c.ticket_types && !c.ticket_types.includes(config.ticket_type_code)) return "ticket_types";
+  if (c.zone_categories && !c.zone_categories.includes(config.zone_category)) return "zone_categories";
+  if (c.event_ids && !c.event_ids.includes(order.event_id)) return "event_ids";
+  if (c.event_group_ids && (order.event_group_id === null || !c.event_group_ids.includes(order.event_group_id))) return "event_group_ids";
+  const excluded = c.excluded_events;
+  if (excluded && (excluded.includes(order.event_id) || order.event_tags.some((tag) => excluded.includes(tag)))) return "excluded_events";
+  if (c.min_quantity !== undefined && q < c.min_quantity) return "min_quantity";
+  if (c.max_quantity !== undefined && q > c.max_quantity) return "max_quantity";
+  if (rule.discount_type === "BUY_X_GET_Y") {
+    if (c.get_quantity === undefined) return "get_quantity";
+    if (c.buy_quantity === undefined || q < c.buy_quantity + c.get_quantity) return "buy_quantity";
+  }
+  const required = c.required_groups;
+  const memberships = required ? buyer.user_groups.filter((m) => required.includes(m.code)) : buyer.user_groups;
+  if (required && memberships.length === 0) return "required_groups";
+  const minDays = c.min_membership_days;
+  if (minDays !== undefined && !memberships.some((m) => now - Date.parse(m.member_since) >= minDays * DAY_MS)) return "min_membership_days";
+  if (c.min_age !== undefined && (buyer.age === null || buyer.age < c.min_age)) return "min_age";
+  if (c.max_age !== undefined && (buyer.age === null || buyer.age > c.max_age)) return "max_age";
+
+  switch (rule.rule_type) {
+    case "EARLY_BIRD":
+      return config.early_bird_end !== null && now >= Date.parse(config.early_bird_end) ? "early_bird_end" : null;
+    case "STUDENT":
+      return buyer.is_student ? null : "student";
+    case "SENIOR":
+      return buyer.is_senior ? null : "senior";
+    case "CHILD":
+      return buyer.is_child ? null : "child";
+    case "MEMBER":
+      return buyer.user_groups.length > 0 ? null : "member";
+    case "DYNAMIC":
+      return config.dynamic_pricing && (config.price_tiers?.length ?? 0) > 0 ? null : "dynamic_pricing";
+    default:
+      return null;
+  }
+}
+
+/** What `rule` takes off `remaining` (≤ gross), between 0 and `remaining`. */
+function amountOf(rule: PricingRule, remaining: number, gross: number, lines: readonly PriceLine[], quantity: number): number {
+  const value = rule.discount_value;
+  let amount: bigint;
+  switch (rule.discount_type) {
+    case "PERCENTAGE":
+      amount = BigInt(applyBasisPoints(remaining, value));
+      break;
+    case "FIXED_AMOUNT":
+      amount = BigInt(value);
+      break;
+    case "BUNDLE":
+      amount = BigInt(value) * BigInt(Math.floor(quantity / (rule.conditions.min_quantity ?? 1)));
+      break;
+    case "BUY_X_GET_Y": {
+      const { buy_quantity: x = 0, get_quantity: y = 0 } = rule.conditions;
+      const reduced = cheapestUnits(lines, Math.floor(quantity / (x + y)) * y);
+      const share = remaining === gross ? reduced : proportion(remaining, reduced, gross);
+      amount = BigInt(applyBasisPoints(share, value));
+      break;
+    }
+  }
+  if (amount < 0n) return 0;
+  return amount > BigInt(remaining) ? remaining : Number(amount);
+}
+
+/** The price of the `count` cheapest units of the order. */
+function cheapestUnits(lines: readonly PriceLine[], count: number): number {
+  let total = 0;
+  let left = count;
+  for (const line of [...lines].sort((a, b) => a.unit_price - b.unit_price)) {
+    if (left === 0) break;
+    const take = Math.min(left, line.quantity);
+    total += line.unit_price * take;
+    left -= take;
+  }
+  return total;
+}
+
+/** value × part / whole, rounded half away from zero (all non-negative, whole > 0). */
+function proportion(value: number, part: number, whole: number): number {
+  const twice = 2n * BigInt(value) * BigInt(part);
+  return Number((twice + BigInt(whole)) / (2n * BigInt(whole)));
+}
+
+function byRank(a: Candidate, b: Candidate): number {
+  return b.rule.priority - a.rule.priority || b.alone - a.alone || compareText(a.rule.code, b.rule.code) || compareText(a.rule.id, b.rule.id);
+}
+
+/** Code-unit order: the same in every runtime and locale. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function requireCount(value: number, min: number, name: string): void {
+  if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min}: ${value}`);
+}
+
+function instant(text: Timestamp, name: string): number {
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new RangeError(`${name} is not a timestamp: ${text}`);
+  return ms;
+}
+
+function safeSum(a: number, b: number): number {
+  const sum = a + b;
+  if (!Number.isSafeInteger(b) || !Number.isSafeInteger(sum)) throw new RangeError("The order's amount is out of range");
+  return sum;
+}

@@ -1,0 +1,246 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { and, desc, eq, lt, or } from "drizzle-orm";
+import { requireAuth, requireEventStaff } from "../auth/middleware.ts";
+import { eventStub } from "../catalog/sync.ts";
+import { getDb } from "../db/client.ts";
+import type { AppEnv } from "../env.ts";
+import { access_rights } from "../access/schema.ts";
+import { problems } from "../lib/errors.ts";
+import { humanCode, newId } from "../lib/ids.ts";
+import { idempotent } from "../lib/idempotency.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
+import { clientMeta } from "../lib/request.ts";
+import { payments } from "../payments/schema.ts";
+import type { Context } from "hono";
+import { tickets } from "./schema.ts";
+import { AccessRightSchema, AvailabilitySchema, eventOrderParams, OrderSchema, PlaceOrderBody } from "./schemas.ts";
+import { placeOrder, problemFrom } from "./service.ts";
+
+const tags = ["Orders"];
+const eventParam = z.object({ event_id: z.uuid() });
+
+/** The order if the caller bought it, or manages the event (organizer, admin); 404 otherwise. */
+async function readableOrder(c: Context<AppEnv>, eventId: string, orderId: string) {
+  const auth = requireAuth(c.get("auth"));
+  const order = await eventStub(c.env, eventId).getOrder(orderId);
+  if (!order) throw problems.notFound("Order");
+  if (order.user_id === auth.userId) return { order, auth, manager: false };
+  const access = await requireEventStaff(getDb(c.env.DB), auth, eventId).catch(() => null);
+  if (!access || (access.as !== "ADMIN" && access.as !== "ORGANIZER")) throw problems.notFound("Order");
+  return { order, auth, manager: true };
+}
+
+export function orderRoutes() {
+  const r = createRouter();
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/events/{event_id}/availability",
+      tags,
+      summary: "What is on sale for an event, live from its inventory",
+      request: { params: eventParam },
+      responses: { 200: jsonResponse(AvailabilitySchema, "Per ticket configuration: price, available units, whether on sale."), ...pick(404, 422) },
+    }),
+    async (c) => {
+      const availability = await eventStub(c.env, c.req.valid("param").event_id).availability();
+      if (!availability.event_id) throw problems.notFound("Event");
+      c.header("Cache-Control", "no-store");
+      return c.json(availability, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/events/{event_id}/orders",
+      tags,
+      middleware: [idempotent] as const,
+      summary: "Order tickets: places a hold",
+      description:
+        "Checks the sales window, limits, membership and availability in the event's Durable Object, prices the order (tier, then pricing rules) and holds the units for 15 minutes until payment. Send an `Idempotency-Key` header: a retried request returns the first response instead of a second order. Without a signed-in user, `guest_email` is required.",
+      security: [{}, ...bearerAuth],
+      request: {
+        params: eventParam,
+        headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "8–255 visible ASCII characters, unique per order attempt." }) }),
+        body: jsonBody(PlaceOrderBody),
+      },
+      responses: { 201: jsonResponse(OrderSchema, "The hold; pay before `expires_at`."), ...pick(401, 403, 404, 409, 422, 429) },
+    }),
+    async (c) => {
+      const { event_id } = c.req.valid("param");
+      const order = await placeOrder(c.env, c.get("auth"), event_id, c.req.valid("json"), clientMeta(c));
+      c.header("Location", `/v1/events/${event_id}/orders/${order.id}`);
+      return c.json(order, 201);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/events/{event_id}/orders/{order_id}",
+      tags,
+      security: bearerAuth,
+      summary: "One order, with its access rights once confirmed",
+      request: { params: eventOrderParams },
+      responses: { 200: jsonResponse(OrderSchema.extend({ access_rights: z.array(AccessRightSchema) }), "The order."), ...pick(401, 404, 422) },
+    }),
+    async (c) => {
+      const { event_id, order_id } = c.req.valid("param");
+      const { order } = await readableOrder(c, event_id, order_id);
+      const rights = await eventStub(c.env, event_id).listRights({ order_id });
+      return c.json({ ...order, access_rights: rights }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/events/{event_id}/orders/{order_id}/cancel",
+      tags,
+      security: bearerAuth,
+      summary: "Cancel an order",
+      description: "A hold can always be released by its buyer; a confirmed order only where the ticket type allows cancellation and no ticket was used.",
+      request: { params: eventOrderParams, body: jsonBody(z.strictObject({ reason: z.string().trim().min(1).max(500) })) },
+      responses: { 200: jsonResponse(OrderSchema, "Cancelled; its units are back on sale."), ...pick(401, 404, 409, 422) },
+    }),
+    async (c) => {
+      const { event_id, order_id } = c.req.valid("param");
+      const { auth } = await readableOrder(c, event_id, order_id);
+      const result = await eventStub(c.env, event_id).cancelOrder(order_id, c.req.valid("json").reason, auth.userId);
+      if (!result.ok) throw problemFrom(result.problem);
+      return c.json(result.order, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/events/{event_id}/orders/{order_id}/confirm-cash",
+      tags,
+      security: bearerAuth,
+      summary: "Box office: confirm an order paid in cash",
+      description: "For the event's organizer, its gate staff and admins. Records a CASH payment and issues the access rights, exactly once.",
+      request: { params: eventOrderParams },
+      responses: { 200: jsonResponse(OrderSchema.extend({ access_rights: z.array(AccessRightSchema) }), "Confirmed (or already confirmed)."), ...pick(401, 404, 409, 422) },
+    }),
+    async (c) => {
+      const { event_id, order_id } = c.req.valid("param");
+      const db = getDb(c.env.DB);
+      const staff = await requireEventStaff(db, c.get("auth"), event_id);
+      const stub = eventStub(c.env, event_id);
+      const order = await stub.getOrder(order_id);
+      if (!order) throw problems.notFound("Order");
+      if (order.booking_status === "CONFIRMED") return c.json({ ...order, access_rights: await stub.listRights({ order_id }) }, 200);
+      // The payment row references the order's D1 row: project it first.
+      await stub.flushProjection();
+      const paymentId = newId();
+      await db.insert(payments).values({
+        id: paymentId,
+        user_id: order.user_id,
+        type: "TICKET",
+        amount: order.total,
+        net_amount: order.total,
+        currency: order.currency as "XOF",
+        status: "PAID",
+        method: "CASH",
+        provider: "CASH_DESK",
+        internal_reference: `CASH-${humanCode(10)}`,
+        ticket_id: order_id,
+        description: `Box office, confirmed by ${staff.caller.userId}`,
+        paid_at: new Date().toISOString(),
+      });
+      const result = await stub.confirmOrder({ order_id, payment_id: paymentId, confirmed_by: staff.caller.userId });
+      if (!result.ok) {
+        // No ticket for this cash: the money is not taken.
+        await db.update(payments).set({ status: "CANCELLED", failure_reason: result.problem.code }).where(eq(payments.id, paymentId));
+        throw problemFrom(result.problem);
+      }
+      if (result.already_confirmed && result.order.payment_id !== paymentId) {
+        // Another desk confirmed it a moment earlier: this cash is not taken.
+        await db.update(payments).set({ status: "CANCELLED", failure_reason: "already_confirmed" }).where(eq(payments.id, paymentId));
+      }
+      return c.json({ ...result.order, access_rights: result.rights }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/me/orders",
+      tags,
+      security: bearerAuth,
+      summary: "My orders, newest first",
+      request: { query: z.object(pageQuery) },
+      responses: { 200: jsonResponse(pageSchema(z.object({ id: z.string(), ticket_number: z.string(), event_id: z.string(), quantity: z.number().int(), total_price: z.number().int(), currency: z.string(), booking_status: z.string(), payment_status: z.string(), booking_expires_at: z.string().nullable(), created_at: z.string() })), "Orders."), ...pick(401, 422) },
+    }),
+    async (c) => {
+      const auth = requireAuth(c.get("auth"));
+      const { limit, cursor } = c.req.valid("query");
+      const after = decodeCursor(cursor);
+      const rows = await getDb(c.env.DB)
+        .select({ id: tickets.id, ticket_number: tickets.ticket_number, event_id: tickets.event_id, quantity: tickets.quantity, total_price: tickets.total_price, currency: tickets.currency, booking_status: tickets.booking_status, payment_status: tickets.payment_status, booking_expires_at: tickets.booking_expires_at, created_at: tickets.created_at })
+        .from(tickets)
+        .where(and(eq(tickets.user_id, auth.userId), after ? or(lt(tickets.created_at, String(after.k)), and(eq(tickets.created_at, String(after.k)), lt(tickets.id, after.id))) : undefined))
+        .orderBy(desc(tickets.created_at), desc(tickets.id))
+        .limit(limit + 1);
+      return c.json(toPage(rows, limit, (row) => ({ k: row.created_at, id: row.id })), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/me/access-rights",
+      tags: ["Access rights"],
+      security: bearerAuth,
+      summary: "My access rights (one per admission), latest event first",
+      request: { query: z.object({ ...pageQuery, status: z.enum(["ENABLED", "USED", "TRANSFERRED", "CANCELLED", "EXPIRED", "BLOCKED"]).optional() }) },
+      responses: { 200: jsonResponse(pageSchema(AccessRightSchema), "Access rights."), ...pick(401, 422) },
+    }),
+    async (c) => {
+      const auth = requireAuth(c.get("auth"));
+      const { limit, cursor, status } = c.req.valid("query");
+      const after = decodeCursor(cursor);
+      const rows = await getDb(c.env.DB)
+        .select()
+        .from(access_rights)
+        .where(
+          and(
+            eq(access_rights.user_id, auth.userId),
+            status ? eq(access_rights.status, status) : undefined,
+            after ? or(lt(access_rights.valid_from, String(after.k)), and(eq(access_rights.valid_from, String(after.k)), lt(access_rights.id, after.id))) : undefined,
+          ),
+        )
+        .orderBy(desc(access_rights.valid_from), desc(access_rights.id))
+        .limit(limit + 1);
+      const page = toPage(rows, limit, (row) => ({ k: row.valid_from, id: row.id }));
+      return c.json(
+        {
+          data: page.data.map((r) => ({
+            id: r.id,
+            qr_code: r.qr_code,
+            event_id: r.event_id,
+            order_id: r.source_type === "TICKET" ? r.source_id : null,
+            user_id: r.user_id,
+            zone_id: r.zone_id,
+            seat_id: r.seat_id,
+            status: r.status,
+            source_type: r.source_type,
+            source_id: r.source_id,
+            original_user_id: r.original_user_id ?? r.user_id,
+            transfer_count: r.transfer_count,
+            valid_from: r.valid_from,
+            valid_until: r.valid_until,
+            used_at: r.used_at,
+          })),
+          next_cursor: page.next_cursor,
+        },
+        200,
+      );
+    },
+  );
+
+  return r;
+}

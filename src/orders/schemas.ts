@@ -1,0 +1,90 @@
+import { z } from "@hono/zod-openapi";
+import { emailSchema } from "../auth/schemas.ts";
+import { phoneSchema } from "../lib/phone.ts";
+import { BOOKING_STATUSES, PURCHASE_CHANNELS } from "./schema.ts";
+
+export const PlaceOrderBody = z
+  .strictObject({
+    config_id: z.uuid().openapi({ description: "The event_ticket_config to buy from (see /availability)." }),
+    quantity: z.number().int().min(1).max(50),
+    promo_code: z
+      .string()
+      .trim()
+      .min(2)
+      .max(50)
+      .transform((v) => v.toUpperCase())
+      .optional(),
+    channel: z.enum(PURCHASE_CHANNELS).default("MOBILE"),
+    guest_email: emailSchema.optional().openapi({ description: "Required without a signed-in user: the tickets go to this address's account." }),
+    guest_phone: phoneSchema.optional(),
+  })
+  .openapi("PlaceOrderRequest");
+
+export const OrderSchema = z
+  .object({
+    id: z.string(),
+    ticket_number: z.string(),
+    event_id: z.string(),
+    config_id: z.string(),
+    ticket_type_id: z.string(),
+    user_id: z.string(),
+    quantity: z.number().int(),
+    unit_price: z.number().int().openapi({ description: "Minor units of `currency`." }),
+    gross: z.number().int(),
+    discount: z.number().int(),
+    total: z.number().int(),
+    currency: z.string(),
+    applied_rules: z.array(z.object({ id: z.string(), code: z.string(), amount: z.number().int() })),
+    booking_status: z.enum(BOOKING_STATUSES),
+    payment_status: z.string(),
+    payment_id: z.string().nullable(),
+    expires_at: z.string().nullable().openapi({ description: "End of the hold while PENDING." }),
+    channel: z.string(),
+    created_at: z.string(),
+    confirmed_at: z.string().nullable(),
+    cancelled_at: z.string().nullable(),
+    cancellation_reason: z.string().nullable(),
+  })
+  .openapi("Order");
+
+export const AccessRightSchema = z
+  .object({
+    id: z.string(),
+    qr_code: z.string().openapi({ description: "Short human code printed under the QR, for MANUAL_ENTRY." }),
+    event_id: z.string(),
+    order_id: z.string().nullable(),
+    user_id: z.string(),
+    zone_id: z.string().nullable(),
+    seat_id: z.string().nullable(),
+    status: z.string(),
+    source_type: z.string(),
+    source_id: z.string(),
+    original_user_id: z.string(),
+    transfer_count: z.number().int(),
+    valid_from: z.string(),
+    valid_until: z.string(),
+    used_at: z.string().nullable(),
+  })
+  .openapi("AccessRight");
+
+export const AvailabilitySchema = z
+  .object({
+    event_id: z.string(),
+    configs: z.array(
+      z.object({
+        id: z.string(),
+        ticket_type_id: z.string(),
+        ticket_type_code: z.string(),
+        price: z.number().int(),
+        currency: z.string(),
+        available: z.number().int(),
+        sellable: z.number().int(),
+        held: z.number().int(),
+        sold: z.number().int(),
+        on_sale: z.boolean(),
+      }),
+    ),
+  })
+  .openapi("Availability");
+
+export const eventOrderParams = z.object({ event_id: z.uuid(), order_id: z.uuid() });

@@ -1,0 +1,94 @@
+import type { z } from "@hono/zod-openapi";
+import { and, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
+import type { AuthContext, Env } from "../env.ts";
+import { eventStub } from "../catalog/sync.ts";
+import { pricing_rules } from "../catalog/schema.ts";
+import { getDb } from "../db/client.ts";
+import { isUniqueViolation } from "../db/errors.ts";
+import { events } from "../events/schema.ts";
+import { ProblemError, problems } from "../lib/errors.ts";
+import { humanCode, newId } from "../lib/ids.ts";
+import type { ClientMeta } from "../auth/tokens.ts";
+import { ageOn, now } from "../lib/time.ts";
+import { user_group_members, user_groups, users } from "../users/schema.ts";
+import type { Problem } from "../../durable-objects/event/contract.ts";
+import type { PlaceOrderBody } from "./schemas.ts";
+
+export const problemFrom = (problem: Problem) =>
+  new ProblemError(problem.status, problem.code, problem.status === 409 ? "Conflict" : problem.status === 404 ? "Not found" : "Refused", problem.detail);
+
+/**
+ * Guests buy into an account keyed by their email: found, or created without
+ * a password (they can claim it with a password reset), so their access
+ * rights have an owner like everyone else's.
+ */
+async function guestAccount(env: Env, email: string, phone: string | null): Promise<string> {
+  const db = getDb(env.DB);
+  const [existing] = await db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
+  if (existing) return existing.id;
+  try {
+    const [created] = await db.insert(users).values({ id: newId(), email, phone }).returning({ id: users.id });
+    return created!.id;
+  } catch (error) {
+    if (!isUniqueViolation(error, "users.email")) throw error;
+    const [raced] = await db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
+    return raced!.id;
+  }
+}
+
+/**
+ * Everything the EventDO needs to decide an order that lives in D1 (the
+ * buyer's groups and age, the candidate pricing rules), read before the call
+ * so the decision itself never waits on D1.
+ */
+export async function placeOrder(env: Env, auth: AuthContext | undefined, eventId: string, body: z.infer<typeof PlaceOrderBody>, meta: ClientMeta) {
+  const db = getDb(env.DB);
+  const [event] = await db.select({ id: events.id, organizer_id: events.organizer_id, status: events.status }).from(events).where(eq(events.id, eventId)).limit(1);
+  if (!event || event.status !== "APPROVED") throw problems.notFound("Event");
+  let userId: string;
+  const isGuest = !auth;
+  if (auth) userId = auth.userId;
+  else if (body.guest_email) userId = await guestAccount(env, body.guest_email, body.guest_phone ?? null);
+  else throw problems.validation([{ path: "guest_email", message: "Sign in, or give an email address for the tickets.", code: "guest_email_required" }]);
+
+  const at = now();
+  const [buyer] = await db.select({ date_of_birth: users.date_of_birth }).from(users).where(eq(users.id, userId)).limit(1);
+  const groups = await db
+    .select({ id: user_groups.id, code: user_groups.code, member_since: user_group_members.member_since })
+    .from(user_group_members)
+    .innerJoin(user_groups, eq(user_groups.id, user_group_members.group_id))
+    .where(and(eq(user_group_members.user_id, userId), eq(user_groups.is_active, true), or(isNull(user_group_members.valid_until), gt(user_group_members.valid_until, at))));
+  const rules = await db
+    .select()
+    .from(pricing_rules)
+    .where(
+      and(
+        eq(pricing_rules.is_active, true),
+        inArray(pricing_rules.applies_to, ["TICKETS", "BOTH"]),
+        or(isNull(pricing_rules.organizer_id), eq(pricing_rules.organizer_id, event.organizer_id)),
+        or(eq(pricing_rules.auto_apply, true), body.promo_code ? eq(pricing_rules.promo_code, body.promo_code) : sql`0`),
+      ),
+    );
+  if (body.promo_code && !rules.some((r) => r.promo_code === body.promo_code)) {
+    throw problems.validation([{ path: "promo_code", message: "Unknown or inactive promo code.", code: "unknown_promo_code" }]);
+  }
+
+  const result = await eventStub(env, eventId).placeOrder({
+    order_id: newId(),
+    ticket_number: `TKT-${new Date().getUTCFullYear()}-${humanCode(8)}`,
+    config_id: body.config_id,
+    quantity: body.quantity,
+    user_id: userId,
+    groups,
+    buyer_age: buyer?.date_of_birth ? ageOn(buyer.date_of_birth) : null,
+    promo_code: body.promo_code ?? null,
+    rules: rules.map((r) => ({ ...r })),
+    channel: body.channel,
+    is_guest: isGuest,
+    guest_email: isGuest ? (body.guest_email ?? null) : null,
+    guest_phone: isGuest ? (body.guest_phone ?? null) : null,
+    ip: meta.ip,
+  });
+  if (!result.ok) throw problemFrom(result.problem);
+  return result.order;
+}

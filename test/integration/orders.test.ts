@@ -1,0 +1,113 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { api, expectProblem, freshIp, registerUser } from "../support/api.ts";
+import { ticketedEvent } from "../support/ticketing.ts";
+
+const order = (eventId: string, body: unknown, token?: string, headers?: Record<string, string>) =>
+  api("POST", `/v1/events/${eventId}/orders`, { body, token, headers, ip: freshIp() });
+
+/** Makes a registered user the event's gate controller. */
+async function assignController(eventId: string, userId: string) {
+  await env.DB.prepare("INSERT INTO event_staff (id, event_id, user_id, role) VALUES (?, ?, ?, 'CONTROLLER')").bind(crypto.randomUUID(), eventId, userId).run();
+}
+
+describe("ordering through the API", () => {
+  it("shows live availability", async () => {
+    const fixture = await ticketedEvent({ quantity: 10, blocked: 2 });
+    const res = await api("GET", `/v1/events/${fixture.eventId}/availability`);
+    expect(res.status).toBe(200);
+    expect(res.body.configs[0]).toMatchObject({ id: fixture.configId, available: 8, sellable: 8, on_sale: true, price: 5000, currency: "XOF" });
+  });
+
+  it("places a hold for a signed-in fan", async () => {
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const fan = await registerUser();
+    const res = await order(fixture.eventId, { config_id: fixture.configId, quantity: 2 }, fan.token);
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ booking_status: "PENDING", quantity: 2, total: 10_000, user_id: fan.id, event_id: fixture.eventId });
+    expect(res.headers.get("Location")).toBe(`/v1/events/${fixture.eventId}/orders/${res.body.id}`);
+    const read = await api("GET", `/v1/events/${fixture.eventId}/orders/${res.body.id}`, { token: fan.token });
+    expect(read.body).toMatchObject({ id: res.body.id, access_rights: [] });
+  });
+
+  it("replays a retried order instead of holding twice", async () => {
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const fan = await registerUser();
+    const key = { "Idempotency-Key": `order-${crypto.randomUUID()}` };
+    const first = await order(fixture.eventId, { config_id: fixture.configId, quantity: 3 }, fan.token, key);
+    const retry = await order(fixture.eventId, { config_id: fixture.configId, quantity: 3 }, fan.token, key);
+    expect(retry.body.id).toBe(first.body.id);
+    expect(retry.headers.get("Idempotent-Replayed")).toBe("true");
+    const availability = await api("GET", `/v1/events/${fixture.eventId}/availability`);
+    expect(availability.body.configs[0].available).toBe(7);
+  });
+
+  it("sells to guests into an account keyed by their email", async () => {
+    const fixture = await ticketedEvent({ quantity: 10 });
+    expectProblem(await order(fixture.eventId, { config_id: fixture.configId, quantity: 1 }), 422, "validation_failed");
+    const res = await order(fixture.eventId, { config_id: fixture.configId, quantity: 1, guest_email: "Guest.Fan@Example.com", guest_phone: "+229 01 97 00 00 01" });
+    expect(res.status).toBe(201);
+    const user = await env.DB.prepare("SELECT id, password_hash FROM users WHERE email = 'guest.fan@example.com'").first<{ id: string; password_hash: string | null }>();
+    expect(res.body.user_id).toBe(user!.id);
+    expect(user!.password_hash).toBeNull();
+  });
+
+  it("answers sold out, bad quantities and unknown configurations with problems", async () => {
+    const fixture = await ticketedEvent({ quantity: 2 });
+    const fan = await registerUser();
+    expectProblem(await order(fixture.eventId, { config_id: fixture.configId, quantity: 3 }, fan.token), 409, "sold_out");
+    expectProblem(await order(fixture.eventId, { config_id: fixture.configId, quantity: 0 }, fan.token), 422, "validation_failed");
+    expectProblem(await order(fixture.eventId, { config_id: crypto.randomUUID(), quantity: 1 }, fan.token), 404, "config_not_found");
+    expectProblem(await order(crypto.randomUUID(), { config_id: fixture.configId, quantity: 1 }, fan.token), 404, "not_found");
+    expectProblem(await order(fixture.eventId, { config_id: fixture.configId, quantity: 1, price: 1 }, fan.token), 422, "validation_failed");
+    expectProblem(await order(fixture.eventId, { config_id: fixture.configId, quantity: 1, promo_code: "NOPE" }, fan.token), 422, "validation_failed");
+  });
+
+  it("keeps other people's orders out of reach", async () => {
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const alice = await registerUser();
+    const bob = await registerUser();
+    const placed = await order(fixture.eventId, { config_id: fixture.configId, quantity: 1 }, alice.token);
+    expectProblem(await api("GET", `/v1/events/${fixture.eventId}/orders/${placed.body.id}`, { token: bob.token }), 404, "not_found");
+    expectProblem(await api("POST", `/v1/events/${fixture.eventId}/orders/${placed.body.id}/cancel`, { token: bob.token, body: { reason: "mine now" } }), 404, "not_found");
+    expectProblem(await api("POST", `/v1/events/${fixture.eventId}/orders/${placed.body.id}/confirm-cash`, { token: bob.token }), 404, "not_found");
+  });
+
+  it("lets the buyer release a hold", async () => {
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const fan = await registerUser();
+    const placed = await order(fixture.eventId, { config_id: fixture.configId, quantity: 4 }, fan.token);
+    const res = await api("POST", `/v1/events/${fixture.eventId}/orders/${placed.body.id}/cancel`, { token: fan.token, body: { reason: "wrong match" } });
+    expect(res.body).toMatchObject({ booking_status: "CANCELLED", cancellation_reason: "wrong match" });
+    expect((await api("GET", `/v1/events/${fixture.eventId}/availability`)).body.configs[0].available).toBe(10);
+  });
+
+  it("confirms a cash order at the box office once, issuing the access rights", async () => {
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const fan = await registerUser();
+    const controller = await registerUser();
+    await assignController(fixture.eventId, controller.id);
+    const placed = await order(fixture.eventId, { config_id: fixture.configId, quantity: 2 }, fan.token);
+    const [a, b] = await Promise.all([1, 2].map(() => api("POST", `/v1/events/${fixture.eventId}/orders/${placed.body.id}/confirm-cash`, { token: controller.token })));
+    expect(a!.status).toBe(200);
+    expect(b!.status).toBe(200);
+    expect(a!.body.access_rights).toHaveLength(2);
+    expect(b!.body.access_rights.map((r: { id: string }) => r.id).sort()).toEqual(a!.body.access_rights.map((r: { id: string }) => r.id).sort());
+    const paid = await env.DB.prepare("SELECT count(*) AS n FROM payments WHERE ticket_id = ? AND status = 'PAID' AND method = 'CASH'").bind(placed.body.id).first<{ n: number }>();
+    expect(paid!.n).toBe(1);
+
+    await fixture.stub.flushProjection();
+    const mine = await api("GET", "/v1/me/access-rights", { token: fan.token });
+    expect(mine.body.data).toHaveLength(2);
+    expect(mine.body.data[0]).toMatchObject({ event_id: fixture.eventId, status: "ENABLED", source_type: "TICKET", order_id: placed.body.id });
+    const orders = await api("GET", "/v1/me/orders", { token: fan.token });
+    expect(orders.body.data[0]).toMatchObject({ id: placed.body.id, booking_status: "CONFIRMED", payment_status: "PAID" });
+  });
+
+  it("does not let a fan confirm their own order as cash", async () => {
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const fan = await registerUser();
+    const placed = await order(fixture.eventId, { config_id: fixture.configId, quantity: 1 }, fan.token);
+    expectProblem(await api("POST", `/v1/events/${fixture.eventId}/orders/${placed.body.id}/confirm-cash`, { token: fan.token }), 404, "not_found");
+  });
+});
