@@ -9,6 +9,8 @@ export interface Problem {
 }
 export type Result<T> = ({ ok: true } & T) | { ok: false; problem: Problem };
 
+import type { PricingRule } from "../../src/catalog/pricing.ts";
+
 export const fail = (status: Problem["status"], code: string, detail: string): { ok: false; problem: Problem } => ({
   ok: false,
   problem: { status, code, detail },
@@ -22,6 +24,7 @@ export interface EventSetup {
   ends_at: string;
   doors_open_at: string | null;
   event_group_id: string | null;
+  tags: string[];
   hold_ttl_seconds?: number;
 }
 
@@ -51,12 +54,8 @@ export interface ConfigSetup {
   is_active: boolean;
 }
 
-/** A pricing rule as the Worker read it from D1, with its usage outside this event. */
-export interface RuleSnapshot {
-  id: string;
-  code: string;
-  [field: string]: unknown;
-}
+/** A pricing rule as the Worker read it from D1; `usage_count` is its use outside this event. */
+export type RuleSnapshot = PricingRule;
 
 export interface OrderRequest {
   order_id: string;
@@ -64,7 +63,7 @@ export interface OrderRequest {
   config_id: string;
   quantity: number;
   user_id: string;
-  /** Group ids the buyer belongs to now, with their membership start. */
+  /** Groups the buyer belongs to now, with their membership start. */
   groups: { id: string; code: string; member_since: string }[];
   buyer_age: number | null;
   promo_code: string | null;

@@ -55,10 +55,10 @@ export class EventDO extends DurableObject<Env> {
     }
     this.ctx.storage.transactionSync(() => {
       this.sql.exec(
-        `INSERT INTO event (id, status, currency, starts_at, ends_at, doors_open_at, event_group_id, hold_ttl_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO event (id, status, currency, starts_at, ends_at, doors_open_at, event_group_id, tags, hold_ttl_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET status = excluded.status, currency = excluded.currency, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
-           doors_open_at = excluded.doors_open_at, event_group_id = excluded.event_group_id, hold_ttl_seconds = excluded.hold_ttl_seconds`,
-        event.id, event.status, event.currency, event.starts_at, event.ends_at, event.doors_open_at, event.event_group_id, event.hold_ttl_seconds ?? 900,
+           doors_open_at = excluded.doors_open_at, event_group_id = excluded.event_group_id, tags = excluded.tags, hold_ttl_seconds = excluded.hold_ttl_seconds`,
+        event.id, event.status, event.currency, event.starts_at, event.ends_at, event.doors_open_at, event.event_group_id, JSON.stringify(event.tags), event.hold_ttl_seconds ?? 900,
       );
       for (const c of configs) {
         this.sql.exec(
@@ -156,7 +156,9 @@ export class EventDO extends DurableObject<Env> {
     if (!quote.ok) return quote;
 
     const at = iso(now);
-    const expiresAt = iso(now + event.hold_ttl_seconds * 1000);
+    // A group rule may give the buyer longer to pay than the usual hold (its payment_deadline).
+    const holdSeconds = quote.payment_deadline_hours ? quote.payment_deadline_hours * 3600 : event.hold_ttl_seconds;
+    const expiresAt = iso(now + holdSeconds * 1000);
     this.ctx.storage.transactionSync(() => {
       this.sql.exec(
         `INSERT INTO orders (id, ticket_number, config_id, user_id, quantity, unit_price, gross, discount, total, currency, pricing_rule_id, applied_rules,
@@ -326,6 +328,7 @@ export class EventDO extends DurableObject<Env> {
       ends_at: String(row.ends_at),
       doors_open_at: (row.doors_open_at as string | null) ?? null,
       event_group_id: (row.event_group_id as string | null) ?? null,
+      tags: JSON.parse(String(row.tags)) as string[],
       hold_ttl_seconds: Number(row.hold_ttl_seconds),
     };
   }

@@ -1,24 +1,69 @@
-import type { Result, OrderRequest } from "./contract.ts";
+import { priceOrder, type PriceQuote, type ZoneCategory } from "../../src/catalog/pricing.ts";
+import type { Currency } from "../../src/lib/money.ts";
+import { fail, type OrderRequest, type Result } from "./contract.ts";
 
 type Row = Record<string, SqlStorageValue>;
 
 export interface QuoteInput {
   config: Row;
-  event: { id: string; starts_at: string; event_group_id: string | null };
+  event: { id: string; starts_at: string; event_group_id: string | null; tags: string[] };
   req: OrderRequest;
   now: number;
+  /** Uses of a rule already counted in this event: in total, and by this buyer. */
   usage: (ruleId: string) => { event_total: number; event_user: number };
 }
 
-/** Prices an order inside the DO: the tier for the units already committed, then the pricing rules. */
-export function quoteOrder(input: QuoteInput): Result<{ unit_price: number; gross: number; discount: number; total: number; applied: { id: string; code: string; amount: number }[] }> {
-  const { config, req } = input;
-  const committed = Number(config.quantity_held) + Number(config.quantity_sold);
-  let unitPrice = Number(config.price);
-  if (Number(config.dynamic_pricing) && config.price_tiers) {
-    const tiers = JSON.parse(String(config.price_tiers)) as { from: number; to: number; price: number }[];
-    unitPrice = tiers.find((t) => committed + 1 >= t.from && committed + 1 <= t.to)?.price ?? unitPrice;
+/** Groups whose membership makes a buyer a student; age decides senior (60+) and child (under 12). */
+const STUDENT_GROUPS = new Set(["STUDENT", "STUDENTS", "ETUDIANT", "ETUDIANTS"]);
+
+/**
+ * Prices an order inside the EventDO with the one pricing function: the tier
+ * for the units already committed (sold + held), then the rules. A rule's
+ * total use is its use elsewhere (as D1 knew it) plus its holds and sales here.
+ */
+export function quoteOrder(input: QuoteInput): Result<Omit<PriceQuote, "rejected" | "lines">> {
+  const { config, event, req, now, usage } = input;
+  const counts = new Map(req.rules.map((rule) => [rule.id, usage(rule.id)]));
+  const rules = req.rules.map((rule) => ({ ...rule, usage_count: rule.usage_count + (counts.get(rule.id)?.event_total ?? 0) }));
+  const quote = priceOrder({
+    config: {
+      price: Number(config.price),
+      currency: String(config.currency) as Currency,
+      dynamic_pricing: Boolean(Number(config.dynamic_pricing)),
+      price_tiers: config.price_tiers ? JSON.parse(String(config.price_tiers)) : null,
+      early_bird_end: (config.early_bird_end as string | null) ?? null,
+      ticket_type_code: String(config.ticket_type_code),
+      zone_category: String(config.zone_category) as ZoneCategory,
+    },
+    order: {
+      quantity: req.quantity,
+      units_sold: Number(config.quantity_held) + Number(config.quantity_sold),
+      now: new Date(now).toISOString(),
+      event_start: event.starts_at,
+      event_id: event.id,
+      event_group_id: event.event_group_id,
+      event_tags: event.tags,
+      promo_code: req.promo_code,
+    },
+    buyer: {
+      user_groups: req.groups.map((g) => ({ code: g.code, member_since: g.member_since })),
+      age: req.buyer_age,
+      is_student: req.groups.some((g) => STUDENT_GROUPS.has(g.code.toUpperCase())),
+      is_senior: req.buyer_age !== null && req.buyer_age >= 60,
+      is_child: req.buyer_age !== null && req.buyer_age < 12,
+      rule_usage: Object.fromEntries([...counts].map(([id, c]) => [id, c.event_user])),
+    },
+    rules,
+  });
+  if (req.promo_code) {
+    const entered = quote.rejected.find((r) => rules.find((rule) => rule.id === r.id)?.promo_code === req.promo_code);
+    if (entered && (entered.reason === "USAGE_LIMIT" || entered.reason === "USER_LIMIT")) {
+      return fail(409, "promo_code_exhausted", `The code ${req.promo_code} has been used as many times as allowed.`);
+    }
+    if (entered && !quote.applied.some((a) => a.id === entered.id)) {
+      return fail(422, "promo_code_not_applicable", `The code ${req.promo_code} does not apply to this order (${entered.reason}).`);
+    }
   }
-  const gross = unitPrice * req.quantity;
-  return { ok: true, unit_price: unitPrice, gross, discount: 0, total: gross, applied: [] };
+  const { rejected: _rejected, lines: _lines, ...priced } = quote;
+  return { ok: true, ...priced };
 }

@@ -16,6 +16,7 @@ export const EVENT_DO_MIGRATIONS: string[] = [
     ends_at TEXT NOT NULL,
     doors_open_at TEXT,
     event_group_id TEXT,
+    tags TEXT NOT NULL DEFAULT '[]', -- labels pricing rules may exclude (match type, "derby")
     hold_ttl_seconds INTEGER NOT NULL DEFAULT 900
   );
   CREATE TABLE configs (

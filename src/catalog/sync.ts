@@ -67,6 +67,7 @@ export async function syncEventInventory(env: Env, eventId: string): Promise<voi
       ends_at: event.ends_at,
       doors_open_at: event.doors_open_at,
       event_group_id: event.event_group_id,
+      tags: event.match_type ? [event.match_type] : [],
     },
     configs,
   );

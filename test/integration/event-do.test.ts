@@ -1,6 +1,8 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { pricing_rules } from "../../src/catalog/schema.ts";
+import { getDb } from "../../src/db/client.ts";
 import { createUsers, orderRequest, ticketedEvent } from "../support/ticketing.ts";
 
 const HOUR = 3600_000;
@@ -144,5 +146,80 @@ describe("EventDO inventory", () => {
     expect(log!.n).toBe(2);
     const config = await env.DB.prepare("SELECT quantity_sold, quantity_reserved FROM event_ticket_config WHERE id = ?").bind(fixture.configId).first();
     expect(config).toMatchObject({ quantity_sold: 2, quantity_reserved: 0 });
+  });
+});
+
+describe("EventDO pricing", () => {
+  /** A pricing rule stored in D1 (orders reference it), as the Worker passes it to the DO. */
+  const rule = async (overrides: Record<string, unknown>) => {
+    const row = ruleRow(overrides);
+    await getDb(env.DB).insert(pricing_rules).values({ ...row, name: row.code } as typeof pricing_rules.$inferInsert);
+    return row;
+  };
+  const ruleRow = (overrides: Record<string, unknown>) => ({
+    id: crypto.randomUUID(),
+    code: `RULE-${crypto.randomUUID().slice(0, 8)}`,
+    rule_type: "PROMO",
+    applies_to: "TICKETS",
+    discount_type: "PERCENTAGE",
+    discount_value: 1_000,
+    currency: null,
+    conditions: {},
+    valid_from: null,
+    valid_until: null,
+    usage_limit_total: null,
+    usage_limit_per_user: null,
+    usage_count: 0,
+    combinable: false,
+    priority: 0,
+    promo_code: null,
+    auto_apply: true,
+    is_active: true,
+    ...overrides,
+  });
+
+  it("prices the specification's group order: 15 at 15.000 TND, 15 % off, 191.250", async () => {
+    const fixture = await ticketedEvent({ quantity: 100, price: 15_000, currency: "TND", maxPerTransaction: 20 });
+    const [buyer] = await createUsers(1);
+    const group = await rule({ rule_type: "GROUP", discount_value: 1_500, conditions: { min_quantity: 10, max_quantity: 50 } });
+    const result = await fixture.stub.placeOrder(orderRequest(fixture, buyer!, 15, { rules: [group] }));
+    expect(result).toMatchObject({ ok: true, order: { gross: 225_000, discount: 33_750, total: 191_250, currency: "TND", applied_rules: [{ id: group.id, amount: 33_750 }] } });
+  });
+
+  it("uses a promo code no more than its total limit, whatever the concurrency", async () => {
+    const fixture = await ticketedEvent({ quantity: 1_000 });
+    const buyers = await createUsers(20);
+    const promo = await rule({ promo_code: "DERBY5", auto_apply: false, usage_limit_total: 5 });
+    const results = await Promise.all(buyers.map((b) => fixture.stub.placeOrder(orderRequest(fixture, b, 1, { rules: [promo], promo_code: "DERBY5" }))));
+    expect(results.filter((r) => r.ok)).toHaveLength(5);
+    for (const r of results) if (!r.ok) expect(r.problem.code).toBe("promo_code_exhausted");
+  });
+
+  it("gives a use back when its hold is released", async () => {
+    const fixture = await ticketedEvent({ quantity: 1_000 });
+    const [a, b] = await createUsers(2);
+    const promo = await rule({ promo_code: "ONCE", auto_apply: false, usage_limit_total: 1 });
+    const first = await fixture.stub.placeOrder(orderRequest(fixture, a!, 1, { rules: [promo], promo_code: "ONCE" }));
+    if (!first.ok) throw new Error("first failed");
+    expect(await fixture.stub.placeOrder(orderRequest(fixture, b!, 1, { rules: [promo], promo_code: "ONCE" }))).toMatchObject({ ok: false, problem: { code: "promo_code_exhausted" } });
+    await fixture.stub.cancelOrder(first.order.id, "released", a!);
+    expect((await fixture.stub.placeOrder(orderRequest(fixture, b!, 1, { rules: [promo], promo_code: "ONCE" }))).ok).toBe(true);
+  });
+
+  it("holds a per-user limit under concurrency", async () => {
+    const fixture = await ticketedEvent({ quantity: 1_000 });
+    const [buyer] = await createUsers(1);
+    const promo = await rule({ promo_code: "FAN1", auto_apply: false, usage_limit_per_user: 1 });
+    const results = await Promise.all([1, 2, 3].map(() => fixture.stub.placeOrder(orderRequest(fixture, buyer!, 1, { rules: [promo], promo_code: "FAN1" }))));
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+  });
+
+  it("prices by tier of units already committed, crossing a boundary unit by unit", async () => {
+    const fixture = await ticketedEvent({ quantity: 10, maxPerTransaction: 10, priceTiers: [{ from: 0, to: 2, price: 1_000 }, { from: 3, to: 9, price: 2_000 }] });
+    const [a, b] = await createUsers(2);
+    const first = await fixture.stub.placeOrder(orderRequest(fixture, a!, 2));
+    expect(first).toMatchObject({ ok: true, order: { total: 2_000 } });
+    const second = await fixture.stub.placeOrder(orderRequest(fixture, b!, 3));
+    expect(second).toMatchObject({ ok: true, order: { total: 1_000 + 2 * 2_000 } });
   });
 });
