@@ -1,4 +1,5 @@
 import { and, eq, getTableColumns, sql, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Context } from "hono";
 import type { AppEnv, AuthContext } from "../env.ts";
@@ -43,6 +44,14 @@ type Table = SQLiteTable & { id: SQLiteColumn };
 type Row<T extends Table> = T["$inferSelect"];
 type Insert<T extends Table> = T["$inferInsert"];
 
+/**
+ * Statements that belong with an audited write (history rows, child rows, and
+ * their own `auditWhere` entries): they run in its batch, after it. `written`
+ * is an SQL condition that holds only if the audited write happened; guard
+ * every statement that must not happen without it.
+ */
+export type AlsoStatements = (written: SQL) => BatchItem<"sqlite">[];
+
 const tableName = (table: SQLiteTable) => (table as unknown as { [k: symbol]: string })[Symbol.for("drizzle:Name")]!;
 
 function auditRow(actor: Actor, action: AuditAction, objectType: string, objectId: string, before: unknown, after: unknown, description?: string) {
@@ -60,15 +69,31 @@ function auditRow(actor: Actor, action: AuditAction, objectType: string, objectI
   };
 }
 
-/** The audit row, written only if the statement just before it in the batch changed a row. */
-function insertIfChanged(db: Db, audit: ReturnType<typeof auditRow>) {
+/** The audit row, written only if `condition` holds (by default: the statement just before it in the batch changed a row). */
+function insertIfChanged(db: Db, audit: ReturnType<typeof auditRow>, condition: SQL = sql`changes() = 1`) {
   const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
   // INSERT … SELECT takes every column of audit_log, in table order.
   return db.insert(audit_log).select(
     sql`SELECT ${audit.id}, ${audit.user_id}, ${audit.action}, ${audit.description}, ${audit.object_type}, ${audit.object_id},
            ${audit.ip_address}, ${audit.user_agent}, ${json(audit.data_before)}, ${json(audit.data_after)}, ${now()}
-        WHERE changes() = 1`,
+        WHERE ${condition}`,
   );
+}
+
+/** Holds once the audit row `auditId` exists, i.e. once its audited write happened in this batch. */
+const auditWritten = (auditId: string) => sql`EXISTS (SELECT 1 FROM ${audit_log} WHERE ${audit_log.id} = ${auditId})`;
+
+/**
+ * The audit entry of a secondary object changed in an audited write's
+ * `also` statements (e.g. a row inserted alongside), written only if `when` holds.
+ */
+export function auditWhere(
+  db: Db,
+  actor: Actor,
+  when: SQL,
+  entry: { action: AuditAction; table: SQLiteTable; id: string; before: unknown; after: unknown; description?: string },
+) {
+  return insertIfChanged(db, auditRow(actor, entry.action, tableName(entry.table), entry.id, entry.before, entry.after, entry.description), when);
 }
 
 export async function auditedInsert<T extends Table>(
@@ -76,11 +101,13 @@ export async function auditedInsert<T extends Table>(
   actor: Actor,
   table: T,
   values: Insert<T> & { id: string },
-  options: { action?: AuditAction; description?: string } = {},
+  options: { action?: AuditAction; description?: string; also?: AlsoStatements } = {},
 ): Promise<Row<T>> {
+  const audit = auditRow(actor, options.action ?? "CREATE", tableName(table), values.id, null, values, options.description);
   const [inserted] = await db.batch([
     db.insert(table).values(values).returning(),
-    db.insert(audit_log).values(auditRow(actor, options.action ?? "CREATE", tableName(table), values.id, null, values, options.description)),
+    db.insert(audit_log).values(audit),
+    ...(options.also?.(auditWritten(audit.id)) ?? []),
   ]);
   return (inserted as Row<T>[])[0]!;
 }
@@ -97,7 +124,7 @@ export async function auditedUpdate<T extends Table>(
   table: T,
   id: string,
   patch: Partial<Insert<T>>,
-  options: { action?: AuditAction; description?: string; guard?: SQL; what?: string } = {},
+  options: { action?: AuditAction; description?: string; guard?: SQL; what?: string; also?: AlsoStatements } = {},
 ): Promise<{ before: Row<T>; after: Row<T> }> {
   const columns = getTableColumns(table) as Record<string, SQLiteColumn>;
   const [before] = (await db.select().from(table as SQLiteTable).where(eq(table.id, id)).limit(1)) as Row<T>[];
@@ -113,6 +140,7 @@ export async function auditedUpdate<T extends Table>(
   const [updated] = await db.batch([
     db.update(table).set(stamped as never).where(and(...guards)).returning(),
     insertIfChanged(db, audit),
+    ...(options.also?.(auditWritten(audit.id)) ?? []),
   ]);
   const row = (updated as Row<T>[])[0];
   if (!row) throw problems.conflict("concurrent_change", "This object changed or no longer allows this; reload it and try again.");
@@ -124,7 +152,7 @@ export async function auditedDelete<T extends Table>(
   actor: Actor,
   table: T,
   id: string,
-  options: { description?: string; guard?: SQL; what?: string } = {},
+  options: { description?: string; guard?: SQL; what?: string; also?: AlsoStatements } = {},
 ): Promise<Row<T>> {
   const [before] = (await db.select().from(table as SQLiteTable).where(eq(table.id, id)).limit(1)) as Row<T>[];
   if (!before) throw problems.notFound(options.what ?? "Resource");
@@ -132,6 +160,7 @@ export async function auditedDelete<T extends Table>(
   const [deleted] = await db.batch([
     db.delete(table).where(and(eq(table.id, id), options.guard)).returning(),
     insertIfChanged(db, audit),
+    ...(options.also?.(auditWritten(audit.id)) ?? []),
   ]);
   const row = (deleted as Row<T>[])[0];
   if (!row) throw problems.conflict("concurrent_change", "This object changed or can no longer be deleted.");

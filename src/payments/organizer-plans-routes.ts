@@ -1,0 +1,245 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env.ts";
+import { requireRole } from "../auth/middleware.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { pageSchema } from "../lib/pagination.ts";
+import { actorOf } from "../site/audit.ts";
+import {
+  createPlan,
+  deletePlan,
+  FREE_EVENTS_PER_MONTH,
+  grantSubscription,
+  listPlans,
+  listSubscriptions,
+  mySubscription,
+  subscriptionDetail,
+  transitionSubscription,
+  updatePlan,
+  type SubscriptionView,
+} from "./organizer-plans.ts";
+import {
+  AdminSubscriptionQuery,
+  GrantBody,
+  MySubscriptionSchema,
+  OptionalCommentBody,
+  PlanCreateBody,
+  PlanSchema,
+  PlanUpdateBody,
+  planIdParam,
+  SubscriptionDetailSchema,
+  SubscriptionSchema,
+  subscriptionIdParam,
+  toHistory,
+  toPlan,
+  toSubscription,
+  TransitionBody,
+} from "./organizer-plans-schemas.ts";
+
+const tags = ["Organizer plans"];
+const adminTags = ["Administration"];
+
+/** Admin routes answer 403 to others before looking at their input. */
+const adminOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  requireRole(c.get("auth"), "ADMIN");
+  await next();
+};
+
+const subscriptionOut = (v: SubscriptionView) => toSubscription(v.row, v.planName, v.eventsThisMonth);
+
+export function organizerPlanRoutes() {
+  const r = createRouter();
+
+  // ------------------------------------------------------------ plans
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/organizer-plans",
+      tags,
+      summary: "Plans offered to organizers",
+      description: `Public: the active plans in display order, each with its features. Organizers without an active plan may create ${FREE_EVENTS_PER_MONTH} events per UTC calendar month; admins are never limited.`,
+      responses: { 200: jsonResponse(z.object({ data: z.array(PlanSchema) }), "The plans.") },
+    }),
+    async (c) => c.json({ data: (await listPlans(c.env, true)).map((p) => toPlan(p.plan, p.features)) }, 200),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/admin/organizer-plans",
+      tags: adminTags,
+      security: bearerAuth,
+      middleware: [adminOnly] as const,
+      summary: "Every organizer plan, inactive ones included",
+      responses: { 200: jsonResponse(z.object({ data: z.array(PlanSchema) }), "The plans."), ...pick(401, 403) },
+    }),
+    async (c) => c.json({ data: (await listPlans(c.env, false)).map((p) => toPlan(p.plan, p.features)) }, 200),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/admin/organizer-plans",
+      tags: adminTags,
+      security: bearerAuth,
+      middleware: [adminOnly] as const,
+      summary: "Create an organizer plan",
+      description: "Price in minor units of the currency; commission in basis points; features listed in order. Audited.",
+      request: { body: jsonBody(PlanCreateBody) },
+      responses: { 201: jsonResponse(PlanSchema, "The plan."), ...pick(400, 401, 403, 413, 415, 422) },
+    }),
+    async (c) => {
+      const created = await createPlan(c.env, actorOf(c), c.req.valid("json"));
+      return c.json(toPlan(created.plan, created.features), 201);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "patch",
+      path: "/admin/organizer-plans/{plan_id}",
+      tags: adminTags,
+      security: bearerAuth,
+      middleware: [adminOnly] as const,
+      summary: "Change an organizer plan",
+      description:
+        "Only the fields sent change; `features`, when sent, replaces the whole list. Existing subscriptions keep their price paid and dates; limits and commission follow the plan. Audited; a concurrent change is 409.",
+      request: { params: planIdParam, body: jsonBody(PlanUpdateBody) },
+      responses: { 200: jsonResponse(PlanSchema, "The plan."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
+    }),
+    async (c) => {
+      const updated = await updatePlan(c.env, actorOf(c), c.req.valid("param").plan_id, c.req.valid("json"));
+      return c.json(toPlan(updated.plan, updated.features), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "delete",
+      path: "/admin/organizer-plans/{plan_id}",
+      tags: adminTags,
+      security: bearerAuth,
+      middleware: [adminOnly] as const,
+      summary: "Delete an organizer plan nobody subscribed to",
+      description: "A plan any subscription refers to is 409 `plan_in_use`: deactivate it instead. Audited.",
+      request: { params: planIdParam },
+      responses: { 204: { description: "Deleted." }, ...pick(401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      await deletePlan(c.env, actorOf(c), c.req.valid("param").plan_id);
+      return c.body(null, 204);
+    },
+  );
+
+  // ------------------------------------------------------------ subscriptions
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/me/organizer-subscription",
+      tags,
+      security: bearerAuth,
+      summary: "My organizer plan",
+      description:
+        "The active subscription (else the latest suspended or pending one), its plan and features, this UTC month's event usage and limit (the free allowance without an active plan), and the history of my subscriptions.",
+      responses: { 200: jsonResponse(MySubscriptionSchema, "My plan."), ...pick(401, 403) },
+    }),
+    async (c) => {
+      const auth = requireRole(c.get("auth"), "ORGANIZER");
+      const mine = await mySubscription(c.env, auth.userId, auth.role);
+      return c.json(
+        {
+          subscription: mine.subscription ? subscriptionOut(mine.subscription) : null,
+          plan: mine.plan ? toPlan(mine.plan.plan, mine.plan.features) : null,
+          usage: mine.usage,
+          history: mine.history.map(toHistory),
+        },
+        200,
+      );
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/admin/organizer-subscriptions",
+      tags: adminTags,
+      security: bearerAuth,
+      middleware: [adminOnly] as const,
+      summary: "Organizer subscriptions",
+      description: "Newest first; filter by `status` and `organizer_id`.",
+      request: { query: AdminSubscriptionQuery },
+      responses: { 200: jsonResponse(pageSchema(SubscriptionSchema), "One page."), ...pick(401, 403, 422) },
+    }),
+    async (c) => {
+      const page = await listSubscriptions(c.env, c.req.valid("query"));
+      return c.json({ data: page.data.map(subscriptionOut), next_cursor: page.next_cursor }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/admin/organizer-subscriptions/{subscription_id}",
+      tags: adminTags,
+      security: bearerAuth,
+      middleware: [adminOnly] as const,
+      summary: "One organizer subscription with its history",
+      request: { params: subscriptionIdParam },
+      responses: { 200: jsonResponse(SubscriptionDetailSchema, "The subscription."), ...pick(401, 403, 404, 422) },
+    }),
+    async (c) => {
+      const detail = await subscriptionDetail(c.env, c.req.valid("param").subscription_id);
+      return c.json({ ...subscriptionOut(detail), history: detail.history.map(toHistory) }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/admin/organizer-subscriptions",
+      tags: adminTags,
+      security: bearerAuth,
+      middleware: [adminOnly] as const,
+      summary: "Give an organizer a plan",
+      description:
+        "Without payment (`price_paid` 0). An organizer has at most one ACTIVE subscription: if they are on another plan, that one ends (CANCELLED) and this one starts in the same step, both recorded as PLAN_CHANGE, and this month's event count carries over. Audited.",
+      request: { body: jsonBody(GrantBody) },
+      responses: { 201: jsonResponse(SubscriptionSchema, "The new subscription."), ...pick(400, 401, 403, 409, 413, 415, 422) },
+    }),
+    async (c) => {
+      const row = await grantSubscription(c.env, actorOf(c), c.req.valid("json"));
+      const detail = await subscriptionDetail(c.env, row.id);
+      return c.json(subscriptionOut(detail), 201);
+    },
+  );
+
+  const transitions = [
+    { kind: "suspend", summary: "Suspend an active subscription", body: TransitionBody, from: "ACTIVE → SUSPENDED; the organizer falls back to the free allowance meanwhile." },
+    { kind: "reactivate", summary: "Reactivate a suspended subscription", body: OptionalCommentBody, from: "SUSPENDED → ACTIVE, if it has not ended and the organizer has no other active subscription." },
+    { kind: "cancel", summary: "Cancel a subscription", body: TransitionBody, from: "ACTIVE, SUSPENDED or PENDING → CANCELLED, ending now; automatic renewal is turned off." },
+  ] as const;
+  for (const t of transitions) {
+    r.openapi(
+      createRoute({
+        method: "post",
+        path: `/admin/organizer-subscriptions/{subscription_id}/${t.kind}`,
+        tags: adminTags,
+        security: bearerAuth,
+        middleware: [adminOnly] as const,
+        summary: t.summary,
+        description: `${t.from} The comment goes into the subscription's history. Audited; 409 when the status does not allow it.`,
+        request: { params: subscriptionIdParam, body: t.kind === "reactivate" ? { ...jsonBody(t.body), required: false } : jsonBody(t.body) },
+        responses: { 200: jsonResponse(SubscriptionSchema, "The subscription."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
+      }),
+      async (c) => {
+        const id = c.req.valid("param").subscription_id;
+        await transitionSubscription(c.env, actorOf(c), id, t.kind, c.req.valid("json").comment);
+        return c.json(subscriptionOut(await subscriptionDetail(c.env, id)), 200);
+      },
+    );
+  }
+
+  return r;
+}

@@ -1,0 +1,605 @@
+import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, is, lt, lte, ne, or, SQL, sql } from "drizzle-orm";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import type { z } from "@hono/zod-openapi";
+import type { AuthContext, Env } from "../env.ts";
+import { getDb, type Db } from "../db/client.ts";
+import { isUniqueViolation } from "../db/errors.ts";
+import { events } from "../events/schema.ts";
+import { ProblemError, problems } from "../lib/errors.ts";
+import { newId } from "../lib/ids.ts";
+import { decodeCursor, toPage } from "../lib/pagination.ts";
+import { addSeconds, now, type Timestamp } from "../lib/time.ts";
+import { auditedDelete, auditedInsert, auditedUpdate, auditWhere, type Actor } from "../site/audit.ts";
+import { users } from "../users/schema.ts";
+import type { AdminSubscriptionQuery, PlanCreateInput, PlanUpdateInput } from "./organizer-plans-schemas.ts";
+import {
+  organizer_plan_features,
+  organizer_plans,
+  organizer_subscription_history,
+  organizer_subscriptions,
+  type BILLING_PERIODS,
+  type ORGANIZER_SUBSCRIPTION_ACTIONS,
+  type ORGANIZER_SUBSCRIPTION_STATUSES,
+} from "./schema.ts";
+
+type PlanRow = typeof organizer_plans.$inferSelect;
+type FeatureRow = typeof organizer_plan_features.$inferSelect;
+type SubscriptionRow = typeof organizer_subscriptions.$inferSelect;
+type HistoryRow = typeof organizer_subscription_history.$inferSelect;
+type Status = (typeof ORGANIZER_SUBSCRIPTION_STATUSES)[number];
+type HistoryAction = (typeof ORGANIZER_SUBSCRIPTION_ACTIONS)[number];
+
+const sub = organizer_subscriptions;
+const plans = organizer_plans;
+const features = organizer_plan_features;
+const history = organizer_subscription_history;
+
+/**
+ * Events per UTC calendar month for an organizer without an ACTIVE plan,
+ * counted from `events.created_at` of that organizer.
+ */
+export const FREE_EVENTS_PER_MONTH = 2;
+
+const PERIOD_MONTHS: Record<(typeof BILLING_PERIODS)[number], number> = { MONTHLY: 1, QUARTERLY: 3, YEARLY: 12 };
+
+// ------------------------------------------------------------ time
+
+/** First instant of the UTC calendar month of `at`. */
+export function monthStart(at: Date = new Date()): Timestamp {
+  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1)).toISOString();
+}
+
+/** `from` plus whole calendar months, the day clamped to the target month (31 January + 1 month = 28/29 February). */
+export function addMonths(from: Timestamp, months: number): Timestamp {
+  const d = new Date(from);
+  const target = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()));
+  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  target.setUTCDate(Math.min(d.getUTCDate(), lastDay));
+  return target.toISOString();
+}
+
+/** Now as an end date; a subscription that started this very millisecond still ends after it started (CHECK ends_after_start). */
+const endingNow = (startsAt: Timestamp, at: Timestamp): Timestamp => (at > startsAt ? at : addSeconds(startsAt, 0.001));
+
+// ------------------------------------------------------------ the monthly counter
+
+/**
+ * The counter as it stands in the month starting at `start`: a count last
+ * reset before that month is worth 0 even if the cron has not run yet, so the
+ * month rolls over at midnight UTC whatever the cron's timing.
+ */
+const counterSql = (start: Timestamp) =>
+  sql`(CASE WHEN COALESCE(${sub.counter_reset_at}, ${sub.created_at}) < ${start} THEN 0 ELSE ${sub.events_created_this_month} END)`;
+
+/** The same, for a row already read. */
+const counterOf = (row: SubscriptionRow, start: Timestamp): number =>
+  (row.counter_reset_at ?? row.created_at) < start ? 0 : row.events_created_this_month;
+
+const planLimitSql = sql`(SELECT ${plans.max_events_per_month} FROM ${plans} WHERE ${plans.id} = ${sub.plan_id})`;
+
+/** An organizer's subscription that currently applies: ACTIVE and not past its end (the cron may not have expired it yet). */
+const inForce = (organizerId: string, at: Timestamp) => and(eq(sub.user_id, organizerId), eq(sub.status, "ACTIVE"), gt(sub.ends_at, at));
+
+const limitReached = (limit: number) =>
+  new ProblemError(403, "plan_limit_reached", "Plan limit reached", `Your plan allows ${limit} event(s) per calendar month and this month's are used.`);
+
+const eventsThisMonth = (db: Db, organizerId: string, start: Timestamp) =>
+  db.select({ n: count() }).from(events).where(and(eq(events.organizer_id, organizerId), gte(events.created_at, start)));
+
+/**
+ * Counts one event creation against the organizer's month. With a plan in
+ * force: one guarded UPDATE, so concurrent creations never pass the plan's
+ * `max_events_per_month` (null: unlimited). Without one: the free allowance
+ * (FREE_EVENTS_PER_MONTH events created this UTC month). Admins are never
+ * limited. Throws 403 `plan_limit_reached`.
+ */
+export async function consumeEventQuota(env: Env, organizerId: string): Promise<void> {
+  const db = getDb(env.DB);
+  const at = now();
+  const start = monthStart(new Date(at));
+  const counted = await db
+    .update(sub)
+    .set({
+      events_created_this_month: sql`${counterSql(start)} + 1`,
+      counter_reset_at: sql`(CASE WHEN COALESCE(${sub.counter_reset_at}, ${sub.created_at}) < ${start} THEN ${at} ELSE ${sub.counter_reset_at} END)`,
+      // Counting is not an edit: admins' optimistic checks on updated_at must not trip on it.
+      updated_at: sql`${sub.updated_at}`,
+    })
+    .where(and(inForce(organizerId, at), sql`(${planLimitSql} IS NULL OR ${counterSql(start)} < ${planLimitSql})`))
+    .returning({ id: sub.id });
+  if (counted.length > 0) return;
+
+  const [[user], [active], [created]] = await db.batch([
+    db.select({ role: users.role }).from(users).where(eq(users.id, organizerId)).limit(1),
+    db.select({ limit: plans.max_events_per_month }).from(sub).innerJoin(plans, eq(plans.id, sub.plan_id)).where(inForce(organizerId, at)).limit(1),
+    eventsThisMonth(db, organizerId, start),
+  ]);
+  if (user?.role === "ADMIN") return;
+  if (active) {
+    // Null here: the plan became unlimited between the two statements.
+    if (active.limit === null) return;
+    throw limitReached(active.limit);
+  }
+  if ((created?.n ?? 0) >= FREE_EVENTS_PER_MONTH) throw limitReached(FREE_EVENTS_PER_MONTH);
+}
+
+/**
+ * The ticketing commission for an organizer's event: the event's rate, or the
+ * reduced rate of the organizer's plan in force when that is lower.
+ */
+export async function effectiveCommissionBp(env: Env, organizerId: string, eventCommissionBp: number): Promise<number> {
+  const [row] = await getDb(env.DB)
+    .select({ reduced: plans.reduced_commission_bp })
+    .from(sub)
+    .innerJoin(plans, eq(plans.id, sub.plan_id))
+    .where(inForce(organizerId, now()))
+    .limit(1);
+  return row?.reduced == null ? eventCommissionBp : Math.min(eventCommissionBp, row.reduced);
+}
+
+// ------------------------------------------------------------ batch helpers
+
+/** `INSERT … SELECT <row> WHERE condition`: a row that exists only if `condition` holds when its turn in the batch comes. */
+function insertWhere(db: Db, table: SQLiteTable, row: Record<string, unknown>, condition: SQL) {
+  // INSERT … SELECT fills every column, in table order.
+  const values = Object.entries(getTableColumns(table)).map(([key, column]) => {
+    const value = row[key];
+    return is(value, SQL) ? value : sql.param(value ?? null, column);
+  });
+  return db.insert(table).select(sql`SELECT ${sql.join(values, sql`, `)} WHERE ${condition}`);
+}
+
+interface HistoryEntry {
+  subscriptionId: string;
+  action: HistoryAction;
+  previous: Status | null;
+  next: Status;
+  comment?: string | null;
+  by: string | null;
+}
+
+const historyWhere = (db: Db, when: SQL, entry: HistoryEntry, at: Timestamp) =>
+  insertWhere(
+    db,
+    history,
+    {
+      id: newId(),
+      organizer_subscription_id: entry.subscriptionId,
+      action: entry.action,
+      previous_status: entry.previous,
+      new_status: entry.next,
+      comment: entry.comment ?? null,
+      performed_by: entry.by,
+      created_at: at,
+    },
+    when,
+  );
+
+// ------------------------------------------------------------ plans
+
+async function featuresOf(db: Db, planIds: string[]): Promise<Map<string, FeatureRow[]>> {
+  const byPlan = new Map<string, FeatureRow[]>(planIds.map((id) => [id, []]));
+  if (planIds.length === 0) return byPlan;
+  const rows = await db.select().from(features).where(inArray(features.plan_id, planIds)).orderBy(asc(features.display_order), asc(features.name), asc(features.id));
+  for (const row of rows) byPlan.get(row.plan_id)?.push(row);
+  return byPlan;
+}
+
+/** Plans with their features, in display order; `activeOnly` for the public list. */
+export async function listPlans(env: Env, activeOnly: boolean): Promise<{ plan: PlanRow; features: FeatureRow[] }[]> {
+  const db = getDb(env.DB);
+  const rows = await db
+    .select()
+    .from(plans)
+    .where(activeOnly ? eq(plans.is_active, true) : undefined)
+    .orderBy(asc(plans.display_order), asc(plans.price), asc(plans.name), asc(plans.id));
+  const byPlan = await featuresOf(db, rows.map((p) => p.id));
+  return rows.map((plan) => ({ plan, features: byPlan.get(plan.id) ?? [] }));
+}
+
+export async function loadPlan(db: Db, planId: string): Promise<{ plan: PlanRow; features: FeatureRow[] }> {
+  const [plan] = await db.select().from(plans).where(eq(plans.id, planId)).limit(1);
+  if (!plan) throw problems.notFound("Organizer plan");
+  return { plan, features: (await featuresOf(db, [planId])).get(planId) ?? [] };
+}
+
+const featureRows = (planId: string, input: PlanCreateInput["features"], at: Timestamp): FeatureRow[] =>
+  input.map((f, index) => ({
+    id: newId(),
+    plan_id: planId,
+    name: f.name,
+    description: f.description ?? null,
+    is_included: f.is_included,
+    limit_label: f.limit_label ?? null,
+    display_order: f.display_order ?? index,
+    created_at: at,
+  }));
+
+/** Inserts each feature with its own audit entry, only if the plan's audited write happened. */
+const insertFeatures = (db: Db, actor: Actor, written: SQL, rows: FeatureRow[]) =>
+  rows.flatMap((row) => [
+    insertWhere(db, features, row, written),
+    auditWhere(db, actor, written, { action: "CREATE", table: features, id: row.id, before: null, after: row }),
+  ]);
+
+/** Deletes a plan's current features, each with its audit entry, only if the plan's audited write happened. */
+const deleteFeatures = (db: Db, actor: Actor, written: SQL, rows: FeatureRow[]) =>
+  rows.flatMap((row) => [
+    db.delete(features).where(and(eq(features.id, row.id), written)),
+    auditWhere(db, actor, written, { action: "DELETE", table: features, id: row.id, before: row, after: null }),
+  ]);
+
+export async function createPlan(env: Env, actor: Actor, input: PlanCreateInput) {
+  const db = getDb(env.DB);
+  const at = now();
+  const { features: featureInput, ...fields } = input;
+  const id = newId();
+  const rows = featureRows(id, featureInput, at);
+  await auditedInsert(db, actor, plans, { id, ...fields, description: fields.description ?? null, created_at: at, updated_at: at }, {
+    also: (written) => insertFeatures(db, actor, written, rows),
+  });
+  return loadPlan(db, id);
+}
+
+/** Changes the fields sent; `features`, when sent, replaces the whole list (each removal and addition audited). */
+export async function updatePlan(env: Env, actor: Actor, planId: string, input: PlanUpdateInput) {
+  const db = getDb(env.DB);
+  const { features: featureInput, ...patch } = input;
+  if (featureInput === undefined && Object.keys(patch).length === 0) return loadPlan(db, planId);
+  const current = featureInput === undefined ? [] : ((await featuresOf(db, [planId])).get(planId) ?? []);
+  const rows = featureInput === undefined ? [] : featureRows(planId, featureInput, now());
+  await auditedUpdate(db, actor, plans, planId, patch, {
+    what: "Organizer plan",
+    also: featureInput === undefined ? undefined : (written) => [...deleteFeatures(db, actor, written, current), ...insertFeatures(db, actor, written, rows)],
+  });
+  return loadPlan(db, planId);
+}
+
+/** Deletes a plan no subscription ever used; one that was used can only be deactivated (`is_active: false`). */
+export async function deletePlan(env: Env, actor: Actor, planId: string): Promise<void> {
+  const db = getDb(env.DB);
+  const [[inUse], current] = await Promise.all([db.select({ id: sub.id }).from(sub).where(eq(sub.plan_id, planId)).limit(1), featuresOf(db, [planId])]);
+  if (inUse) throw problems.conflict("plan_in_use", "Subscriptions refer to this plan; deactivate it (is_active: false) instead.");
+  const rows = current.get(planId) ?? [];
+  await auditedDelete(db, actor, plans, planId, {
+    what: "Organizer plan",
+    guard: sql`NOT EXISTS (SELECT 1 FROM ${sub} WHERE ${sub.plan_id} = ${planId})`,
+    // The features go with the plan (ON DELETE CASCADE); their audit entries say so.
+    also: (written) =>
+      rows.map((row) => auditWhere(db, actor, written, { action: "DELETE", table: features, id: row.id, before: row, after: null })),
+  });
+}
+
+// ------------------------------------------------------------ subscriptions
+
+const field = (path: string, message: string, code = "invalid") => problems.validation([{ path, message, code }]);
+
+const activeConflict = () =>
+  problems.conflict("active_subscription_exists", "This organizer already has an active subscription; change its plan or end it first.");
+
+/**
+ * An admin gives an organizer a plan (no payment: `price_paid` 0). With a
+ * subscription already ACTIVE on another plan, that one ends (CANCELLED) and
+ * the new one starts in the same batch, both recorded as PLAN_CHANGE; the
+ * month's event count carries over.
+ */
+export async function grantSubscription(
+  env: Env,
+  actor: Actor,
+  input: { organizer_id: string; plan_id: string; starts_at?: string; auto_renew: boolean; comment?: string },
+): Promise<SubscriptionRow> {
+  const db = getDb(env.DB);
+  const at = now();
+  const start = monthStart(new Date(at));
+  const startsAt = input.starts_at ? new Date(input.starts_at).toISOString() : at;
+  if (startsAt > at) throw field("starts_at", "A subscription cannot start in the future.", "in_future");
+
+  const [[organizer], [plan], [current], [created]] = await db.batch([
+    db.select({ role: users.role }).from(users).where(eq(users.id, input.organizer_id)).limit(1),
+    db.select().from(plans).where(eq(plans.id, input.plan_id)).limit(1),
+    db.select().from(sub).where(and(eq(sub.user_id, input.organizer_id), eq(sub.status, "ACTIVE"))).limit(1),
+    eventsThisMonth(db, input.organizer_id, start),
+  ]);
+  if (organizer?.role !== "ORGANIZER") throw field("organizer_id", "No organizer has this id.", "not_an_organizer");
+  if (!plan) throw field("plan_id", "No plan has this id.", "unknown_plan");
+  if (!plan.is_active) throw field("plan_id", "This plan is not offered any more.", "plan_inactive");
+  const endsAt = addMonths(startsAt, PERIOD_MONTHS[plan.billing_period]);
+  if (endsAt <= at) throw field("starts_at", "A subscription starting then would already have ended.", "already_ended");
+  if (current?.plan_id === plan.id) {
+    throw problems.conflict("already_subscribed", `This organizer is already on this plan until ${current.ends_at}.`);
+  }
+
+  const id = newId();
+  const values = {
+    id,
+    user_id: input.organizer_id,
+    plan_id: plan.id,
+    starts_at: startsAt,
+    ends_at: endsAt,
+    status: "ACTIVE" as const,
+    price_paid: 0,
+    currency: plan.currency,
+    auto_renew: input.auto_renew,
+    payment_reference: null,
+    events_created_this_month: current ? counterOf(current, start) : (created?.n ?? 0),
+    counter_reset_at: at,
+    created_at: at,
+    updated_at: at,
+  };
+  const comment = input.comment ?? null;
+  try {
+    if (!current) {
+      await auditedInsert(db, actor, sub, values, {
+        description: `Grant plan ${plan.name}`,
+        also: (written) => [historyWhere(db, written, { subscriptionId: id, action: "SUBSCRIBE", previous: null, next: "ACTIVE", comment, by: actor.userId }, at)],
+      });
+    } else {
+      await auditedUpdate(db, actor, sub, current.id, { status: "CANCELLED", ends_at: endingNow(current.starts_at, at), auto_renew: false }, {
+        what: "Organizer subscription",
+        description: `Plan change to ${plan.name}`,
+        guard: eq(sub.status, "ACTIVE"),
+        also: (written) => [
+          historyWhere(db, written, { subscriptionId: current.id, action: "PLAN_CHANGE", previous: "ACTIVE", next: "CANCELLED", comment, by: actor.userId }, at),
+          // The count is read in the batch, so events counted meanwhile carry over too.
+          insertWhere(db, sub, { ...values, events_created_this_month: sql`(SELECT ${counterSql(start)} FROM ${sub} WHERE ${sub.id} = ${current.id})` }, written),
+          historyWhere(db, written, { subscriptionId: id, action: "PLAN_CHANGE", previous: null, next: "ACTIVE", comment, by: actor.userId }, at),
+          auditWhere(db, actor, written, { action: "CREATE", table: sub, id, before: null, after: values, description: `Plan change to ${plan.name}` }),
+        ],
+      });
+    }
+  } catch (error) {
+    if (isUniqueViolation(error, "organizer_subscriptions")) throw activeConflict();
+    throw error;
+  }
+  return loadSubscription(db, id);
+}
+
+async function loadSubscription(db: Db, id: string): Promise<SubscriptionRow> {
+  const [row] = await db.select().from(sub).where(eq(sub.id, id)).limit(1);
+  if (!row) throw problems.notFound("Organizer subscription");
+  return row;
+}
+
+const TRANSITIONS = {
+  suspend: { from: ["ACTIVE"], to: "SUSPENDED", action: "SUSPEND", done: "suspended" },
+  reactivate: { from: ["SUSPENDED"], to: "ACTIVE", action: "REACTIVATE", done: "reactivated" },
+  cancel: { from: ["ACTIVE", "SUSPENDED", "PENDING"], to: "CANCELLED", action: "CANCEL", done: "cancelled" },
+} as const satisfies Record<string, { from: readonly Status[]; to: Status; action: HistoryAction; done: string }>;
+
+export type Transition = keyof typeof TRANSITIONS;
+
+/** suspend / reactivate / cancel, by an admin, with the history row in the same batch. */
+export async function transitionSubscription(env: Env, actor: Actor, id: string, kind: Transition, comment: string | undefined): Promise<SubscriptionRow> {
+  const db = getDb(env.DB);
+  const at = now();
+  const rule = TRANSITIONS[kind];
+  const row = await loadSubscription(db, id);
+  if (!(rule.from as readonly Status[]).includes(row.status)) {
+    throw problems.conflict("invalid_transition", `This subscription is ${row.status}; it cannot be ${rule.done}.`);
+  }
+  if (kind === "reactivate" && row.ends_at <= at) throw problems.conflict("subscription_ended", `This subscription ended on ${row.ends_at}.`);
+  const patch = kind === "cancel" ? { status: rule.to, ends_at: endingNow(row.starts_at, at), auto_renew: false } : { status: rule.to };
+  try {
+    const { after } = await auditedUpdate(db, actor, sub, id, patch, {
+      what: "Organizer subscription",
+      description: `${rule.action} organizer subscription`,
+      guard: eq(sub.status, row.status),
+      also: (written) => [historyWhere(db, written, { subscriptionId: id, action: rule.action, previous: row.status, next: rule.to, comment, by: actor.userId }, at)],
+    });
+    return after;
+  } catch (error) {
+    if (isUniqueViolation(error, "organizer_subscriptions")) throw activeConflict();
+    throw error;
+  }
+}
+
+/**
+ * A payment confirmed for a PENDING subscription: it becomes ACTIVE from now
+ * for the plan's period, with the payment's reference. A subscription ACTIVE
+ * on another plan ends in the same batch (PLAN_CHANGE). Idempotent: the same
+ * reference again returns the subscription unchanged. Acts as the system
+ * (history `performed_by` null).
+ */
+export async function activateOrganizerSubscription(env: Env, subscriptionId: string, paymentReference: string): Promise<SubscriptionRow> {
+  const db = getDb(env.DB);
+  const at = now();
+  const start = monthStart(new Date(at));
+  const row = await loadSubscription(db, subscriptionId);
+  if (row.status === "ACTIVE" && row.payment_reference === paymentReference) return row;
+  if (row.status !== "PENDING") throw problems.conflict("invalid_transition", `This subscription is ${row.status}; only a PENDING one can be activated.`);
+  const [[plan], [previous]] = await db.batch([
+    db.select().from(plans).where(eq(plans.id, row.plan_id)).limit(1),
+    db.select().from(sub).where(and(eq(sub.user_id, row.user_id), eq(sub.status, "ACTIVE"), ne(sub.id, row.id))).limit(1),
+  ]);
+  if (!plan) throw problems.notFound("Organizer plan");
+  const stillPending = sql`EXISTS (SELECT 1 FROM ${sub} WHERE ${sub.id} = ${row.id} AND ${sub.status} = 'PENDING')`;
+  const counter = previous
+    ? sql`(SELECT ${counterSql(start)} FROM ${sub} WHERE ${sub.id} = ${previous.id})`
+    : sql`(SELECT COUNT(*) FROM ${events} WHERE ${events.organizer_id} = ${row.user_id} AND ${events.created_at} >= ${start})`;
+  const ending = previous
+    ? [
+        db
+          .update(sub)
+          .set({ status: "CANCELLED", ends_at: endingNow(previous.starts_at, at), auto_renew: false, updated_at: at })
+          .where(and(eq(sub.id, previous.id), eq(sub.status, "ACTIVE"), stillPending)),
+        historyWhere(db, sql`changes() = 1`, { subscriptionId: previous.id, action: "PLAN_CHANGE", previous: "ACTIVE", next: "CANCELLED", comment: `Replaced by ${row.id}`, by: null }, at),
+      ]
+    : [];
+  try {
+    const [first, ...rest] = [
+      ...ending,
+      db
+        .update(sub)
+        .set({
+          status: "ACTIVE",
+          starts_at: at,
+          ends_at: addMonths(at, PERIOD_MONTHS[plan.billing_period]),
+          payment_reference: paymentReference,
+          events_created_this_month: counter,
+          counter_reset_at: at,
+          updated_at: at,
+        })
+        .where(and(eq(sub.id, row.id), eq(sub.status, "PENDING")))
+        .returning(),
+      historyWhere(db, sql`changes() = 1`, { subscriptionId: row.id, action: previous ? "PLAN_CHANGE" : "SUBSCRIBE", previous: "PENDING", next: "ACTIVE", comment: `Payment ${paymentReference}`, by: null }, at),
+    ];
+    const results = await db.batch([first!, ...rest]);
+    const [activated] = results[results.length - 2] as SubscriptionRow[];
+    if (activated) return activated;
+  } catch (error) {
+    if (isUniqueViolation(error, "organizer_subscriptions")) throw activeConflict();
+    throw error;
+  }
+  // Lost a race: someone else moved it first.
+  const again = await loadSubscription(db, subscriptionId);
+  if (again.status === "ACTIVE" && again.payment_reference === paymentReference) return again;
+  throw problems.conflict("invalid_transition", `This subscription is ${again.status}; only a PENDING one can be activated.`);
+}
+
+// ------------------------------------------------------------ cron
+
+/**
+ * Zeroes the monthly event counters once per UTC month: only counters last
+ * reset before this month's first instant are touched, so the cron's
+ * repeated runs within a month change nothing.
+ */
+export async function resetMonthlyEventCounters(env: Env, at: Timestamp = now()): Promise<number> {
+  const start = monthStart(new Date(at));
+  const reset = await getDb(env.DB)
+    .update(sub)
+    .set({ events_created_this_month: 0, counter_reset_at: at, updated_at: sql`${sub.updated_at}` })
+    .where(and(inArray(sub.status, ["ACTIVE", "SUSPENDED"]), lt(sql`COALESCE(${sub.counter_reset_at}, ${sub.created_at})`, start)))
+    .returning({ id: sub.id });
+  return reset.length;
+}
+
+const EXPIRY_PAGE = 50;
+const EXPIRY_PAGES_PER_RUN = 20;
+
+/**
+ * ACTIVE or SUSPENDED subscriptions past their end become EXPIRED, each with
+ * its history row in the same batch. The history action set has no "expire":
+ * these rows are CANCEL with new status EXPIRED and no acting user.
+ */
+export async function expireOrganizerSubscriptions(env: Env, at: Timestamp = now()): Promise<number> {
+  const db = getDb(env.DB);
+  let expired = 0;
+  for (let page = 0; page < EXPIRY_PAGES_PER_RUN; page++) {
+    const due = await db
+      .select({ id: sub.id, status: sub.status, ends_at: sub.ends_at })
+      .from(sub)
+      .where(and(inArray(sub.status, ["ACTIVE", "SUSPENDED"]), lte(sub.ends_at, at)))
+      .orderBy(asc(sub.ends_at))
+      .limit(EXPIRY_PAGE);
+    if (due.length === 0) break;
+    const [first, ...rest] = due.flatMap((row) => [
+      db
+        .update(sub)
+        .set({ status: "EXPIRED", updated_at: at })
+        .where(and(eq(sub.id, row.id), eq(sub.status, row.status), lte(sub.ends_at, at)))
+        .returning({ id: sub.id }),
+      historyWhere(db, sql`changes() = 1`, { subscriptionId: row.id, action: "CANCEL", previous: row.status, next: "EXPIRED", comment: `Expired: the subscription ended on ${row.ends_at}.`, by: null }, at),
+    ]);
+    const results = await db.batch([first!, ...rest]);
+    expired += results.filter((result) => Array.isArray(result) && result.length > 0).length;
+    if (due.length < EXPIRY_PAGE) break;
+  }
+  return expired;
+}
+
+/** The cron's part for organizer plans: the month's counter reset, then expiries. */
+export async function runOrganizerPlanCron(env: Env): Promise<void> {
+  const at = now();
+  await resetMonthlyEventCounters(env, at);
+  await expireOrganizerSubscriptions(env, at);
+}
+
+// ------------------------------------------------------------ reading
+
+export interface SubscriptionView {
+  row: SubscriptionRow;
+  planName: string;
+  eventsThisMonth: number;
+}
+
+const view = (row: SubscriptionRow, planName: string, at: Timestamp): SubscriptionView => ({
+  row,
+  planName,
+  eventsThisMonth: counterOf(row, monthStart(new Date(at))),
+});
+
+export async function listSubscriptions(env: Env, query: z.infer<typeof AdminSubscriptionQuery>) {
+  const after = decodeCursor(query.cursor);
+  const at = now();
+  const rows = await getDb(env.DB)
+    .select({ row: sub, planName: plans.name })
+    .from(sub)
+    .innerJoin(plans, eq(plans.id, sub.plan_id))
+    .where(
+      and(
+        query.status ? eq(sub.status, query.status) : undefined,
+        query.organizer_id ? eq(sub.user_id, query.organizer_id) : undefined,
+        after ? or(lt(sub.created_at, String(after.k)), and(eq(sub.created_at, String(after.k)), lt(sub.id, after.id))) : undefined,
+      ),
+    )
+    .orderBy(desc(sub.created_at), desc(sub.id))
+    .limit(query.limit + 1);
+  const page = toPage(rows, query.limit, (r) => ({ k: r.row.created_at, id: r.row.id }));
+  return { data: page.data.map((r) => view(r.row, r.planName, at)), next_cursor: page.next_cursor };
+}
+
+export async function subscriptionDetail(env: Env, id: string): Promise<SubscriptionView & { history: HistoryRow[] }> {
+  const db = getDb(env.DB);
+  const [[found], entries] = await db.batch([
+    db.select({ row: sub, planName: plans.name }).from(sub).innerJoin(plans, eq(plans.id, sub.plan_id)).where(eq(sub.id, id)).limit(1),
+    db.select().from(history).where(eq(history.organizer_subscription_id, id)).orderBy(asc(history.created_at), asc(history.id)),
+  ]);
+  if (!found) throw problems.notFound("Organizer subscription");
+  return { ...view(found.row, found.planName, now()), history: entries };
+}
+
+const HISTORY_LIMIT = 100;
+
+/** What an organizer sees of their plan: the subscription, its plan and features, this month's usage, the history. */
+export async function mySubscription(env: Env, userId: string, role: AuthContext["role"]) {
+  const db = getDb(env.DB);
+  const at = now();
+  const start = monthStart(new Date(at));
+  const [[active], [latest], entries, [created]] = await db.batch([
+    db.select().from(sub).where(inForce(userId, at)).limit(1),
+    db
+      .select()
+      .from(sub)
+      .where(and(eq(sub.user_id, userId), inArray(sub.status, ["SUSPENDED", "PENDING"])))
+      .orderBy(desc(sub.created_at), desc(sub.id))
+      .limit(1),
+    db
+      .select({ entry: history })
+      .from(history)
+      .innerJoin(sub, eq(sub.id, history.organizer_subscription_id))
+      .where(eq(sub.user_id, userId))
+      .orderBy(desc(history.created_at), desc(history.id))
+      .limit(HISTORY_LIMIT),
+    eventsThisMonth(db, userId, start),
+  ]);
+  const shown = active ?? latest ?? null;
+  const plan = shown ? await loadPlan(db, shown.plan_id) : null;
+  const month = start.slice(0, 7);
+  let usage: { month: string; events_created: number; limit: number | null; remaining: number | null; source: "PLAN" | "FREE_ALLOWANCE" | "ADMIN" };
+  if (role === "ADMIN") {
+    usage = { month, events_created: created?.n ?? 0, limit: null, remaining: null, source: "ADMIN" };
+  } else if (active && plan) {
+    const used = counterOf(active, start);
+    const limit = plan.plan.max_events_per_month;
+    usage = { month, events_created: used, limit, remaining: limit === null ? null : Math.max(0, limit - used), source: "PLAN" };
+  } else {
+    const used = created?.n ?? 0;
+    usage = { month, events_created: used, limit: FREE_EVENTS_PER_MONTH, remaining: Math.max(0, FREE_EVENTS_PER_MONTH - used), source: "FREE_ALLOWANCE" };
+  }
+  return {
+    subscription: shown && plan ? view(shown, plan.plan.name, at) : null,
+    plan,
+    usage,
+    history: entries.map((e) => e.entry),
+  };
+}
