@@ -141,3 +141,42 @@ export interface ConfirmRequest {
   confirmed_by: string | null;
   now?: number;
 }
+
+/** Rights issued outside a ticket sale: invitations, staff, press, partners, season passes. */
+export interface IssueRightsRequest {
+  source_type: "COMP" | "STAFF" | "MEDIA" | "PARTNER" | "SUBSCRIPTION";
+  /** What the rights come from (a batch id, a subscription id); a repeated request returns the same rights. */
+  source_id: string;
+  holders: { user_id: string; zone_id: string | null; seat_id: string | null }[];
+  /** Take the units from this configuration's inventory (comps from a sellable allocation). */
+  config_id: string | null;
+  created_by: string | null;
+  now?: number;
+}
+
+export type TransferType = "TRANSFER_SALE" | "TRANSFER_DONATION" | "TRANSFER_LOAN";
+
+export interface TransferRequest {
+  transfer_id: string;
+  type: TransferType;
+  access_right_id: string;
+  from_user_id: string;
+  to_user_id: string;
+  price: number | null;
+  /** Resale cap in basis points of the face value (10000: no more than face value). */
+  resale_cap_bp: number;
+  /** The new right may not be transferred again (anti-touting, or the plan's rule). */
+  no_retransfer: boolean;
+  reason: string | null;
+  by: string;
+  now?: number;
+}
+
+export interface ExchangeRequest {
+  transfer_id: string;
+  first: { access_right_id: string; user_id: string };
+  second: { access_right_id: string; user_id: string };
+  reason: string | null;
+  by: string;
+  now?: number;
+}

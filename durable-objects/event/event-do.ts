@@ -8,10 +8,13 @@ import {
   type ConfigSetup,
   type ConfirmRequest,
   type EventSetup,
+  type ExchangeRequest,
+  type IssueRightsRequest,
   type OrderRequest,
   type OrderView,
   type Result,
   type RightView,
+  type TransferRequest,
 } from "./contract.ts";
 import { drainOutbox } from "./projection.ts";
 import { migrate } from "./storage.ts";
@@ -289,6 +292,209 @@ export class EventDO extends DurableObject<Env> {
     return { ok: true, order: this.orderView(orderId)! };
   }
 
+  // ── rights outside ticket sales, transfers ──────────────────────────────
+
+  /** Issues rights for invitations, staff, press, partners and season passes; a repeated request returns the first rights. */
+  issueRights(req: IssueRightsRequest): Result<{ rights: RightView[]; already_issued: boolean }> {
+    const now = req.now ?? Date.now();
+    const event = this.event();
+    if (!event) return fail(404, "not_configured", "This event has no access control set up.");
+    if (event.status === "CANCELLED" || now >= Date.parse(event.ends_at)) return fail(409, "event_closed", "This event is over or cancelled.");
+    const existing = this.sql.exec<Row>("SELECT * FROM rights WHERE source_type = ? AND source_id = ? ORDER BY created_at, id", req.source_type, req.source_id).toArray();
+    if (existing.length > 0) return { ok: true, rights: existing.map((r) => this.rightView(r)), already_issued: true };
+    const count = req.holders.length;
+    let config: Row | undefined;
+    if (req.config_id) {
+      config = this.sql.exec<Row>("SELECT * FROM configs WHERE id = ?", req.config_id).toArray()[0];
+      if (!config) return fail(404, "config_not_found", "Unknown ticket configuration.");
+      const available = Number(config.quantity_total) - Number(config.quantity_blocked) - Number(config.quantity_held) - Number(config.quantity_sold);
+      if (count > available) return fail(409, "sold_out", `Only ${available} unit(s) left in this allocation.`);
+    }
+    const at = iso(now);
+    const validFrom = event.doors_open_at ?? iso(Date.parse(event.starts_at) - 3 * 3600_000);
+    this.ctx.storage.transactionSync(() => {
+      if (config) {
+        this.sql.exec("UPDATE configs SET quantity_sold = quantity_sold + ? WHERE id = ?", count, config.id);
+        this.enqueue("config", String(config.id));
+      }
+      for (const holder of req.holders) {
+        this.insertRight({
+          order_id: null,
+          config_id: req.config_id,
+          user_id: holder.user_id,
+          zone_id: holder.zone_id ?? ((config?.zone_id as string | null) ?? null),
+          seat_id: holder.seat_id,
+          source_type: req.source_type,
+          source_id: req.source_id,
+          valid_from: validFrom,
+          valid_until: event.ends_at,
+          created_by: req.created_by,
+          at,
+          price: 0,
+          currency: event.currency,
+        });
+      }
+    });
+    this.scheduleAlarm(now + OUTBOX_DELAY_MS);
+    const rights = this.sql.exec<Row>("SELECT * FROM rights WHERE source_type = ? AND source_id = ? ORDER BY created_at, id", req.source_type, req.source_id).toArray();
+    return { ok: true, rights: rights.map((r) => this.rightView(r)), already_issued: false };
+  }
+
+  /**
+   * Moves a right to another person: in one synchronous step the old right
+   * becomes TRANSFERRED (its QR stops working) and the new one is ENABLED with
+   * a new code. Of two simultaneous transfers of one right, the second finds it
+   * already TRANSFERRED.
+   */
+  transferRight(req: TransferRequest): Result<{ from: RightView; to: RightView; already_done: boolean }> {
+    const now = req.now ?? Date.now();
+    const done = this.sql.exec<Row>("SELECT * FROM rights WHERE transfer_id = ?", req.transfer_id).toArray()[0];
+    if (done) {
+      const from = this.sql.exec<Row>("SELECT * FROM rights WHERE id = ?", done.source_id).one();
+      return { ok: true, from: this.rightView(from), to: this.rightView(done), already_done: true };
+    }
+    const right = this.sql.exec<Row>("SELECT * FROM rights WHERE id = ?", req.access_right_id).toArray()[0];
+    const refused = this.checkTransferable(right, req.from_user_id, now);
+    if (refused) return refused;
+    if (req.to_user_id === req.from_user_id) return fail(422, "transfer_to_self", "You already hold this right.");
+    const currency = (right!.currency as string | null) ?? this.event()!.currency;
+    if (req.type === "TRANSFER_SALE") {
+      const faceValue = Number(right!.face_value ?? 0);
+      const cap = Math.floor((faceValue * req.resale_cap_bp) / 10_000);
+      if (req.price === null || req.price < 0) return fail(422, "price_required", "A sale needs a price.");
+      if (req.price > cap) return fail(422, "price_above_cap", `Resale is capped at ${cap} (minor units of ${currency}).`);
+    }
+    const at = iso(now);
+    let toId = "";
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("UPDATE rights SET status = 'TRANSFERRED', updated_at = ? WHERE id = ?", at, right!.id);
+      this.enqueue("right", String(right!.id));
+      toId = this.insertRight({
+        order_id: (right!.order_id as string | null) ?? null,
+        config_id: (right!.config_id as string | null) ?? null,
+        user_id: req.to_user_id,
+        zone_id: (right!.zone_id as string | null) ?? null,
+        seat_id: (right!.seat_id as string | null) ?? null,
+        source_type: "TRANSFER",
+        source_id: String(right!.id),
+        original_user_id: String(right!.original_user_id),
+        transfer: { id: req.transfer_id, type: req.type, count: Number(right!.transfer_count) + 1, no_retransfer: req.no_retransfer },
+        valid_from: String(right!.valid_from),
+        valid_until: String(right!.valid_until),
+        created_by: req.by,
+        at,
+        price: (right!.face_value as number | null) ?? null,
+        currency,
+      });
+      this.logTransaction({
+        right_id: toId,
+        type: req.type,
+        from_user: req.from_user_id,
+        to_user: req.to_user_id,
+        by: req.by,
+        reason: req.reason,
+        at,
+        price: req.type === "TRANSFER_SALE" ? req.price : 0,
+        currency,
+      });
+    });
+    this.scheduleAlarm(now + OUTBOX_DELAY_MS);
+    const from = this.sql.exec<Row>("SELECT * FROM rights WHERE id = ?", right!.id).one();
+    const to = this.sql.exec<Row>("SELECT * FROM rights WHERE id = ?", toId).one();
+    return { ok: true, from: this.rightView(from), to: this.rightView(to), already_done: false };
+  }
+
+  /** Two holders swap rights of this event, both or neither. */
+  exchangeRights(req: ExchangeRequest): Result<{ rights: RightView[]; already_done: boolean }> {
+    const now = req.now ?? Date.now();
+    const done = this.sql.exec<Row>("SELECT * FROM rights WHERE transfer_id IN (?, ?)", `${req.transfer_id}:1`, `${req.transfer_id}:2`).toArray();
+    if (done.length === 2) return { ok: true, rights: done.map((r) => this.rightView(r)), already_done: true };
+    const first = this.sql.exec<Row>("SELECT * FROM rights WHERE id = ?", req.first.access_right_id).toArray()[0];
+    const second = this.sql.exec<Row>("SELECT * FROM rights WHERE id = ?", req.second.access_right_id).toArray()[0];
+    const refused = this.checkTransferable(first, req.first.user_id, now) ?? this.checkTransferable(second, req.second.user_id, now);
+    if (refused) return refused;
+    if (req.first.user_id === req.second.user_id) return fail(422, "transfer_to_self", "Both rights belong to the same person.");
+    const at = iso(now);
+    const ids: string[] = [];
+    this.ctx.storage.transactionSync(() => {
+      for (const [index, [give, taker]] of ([[first!, req.second.user_id], [second!, req.first.user_id]] as const).entries()) {
+        this.sql.exec("UPDATE rights SET status = 'TRANSFERRED', updated_at = ? WHERE id = ?", at, give.id);
+        this.enqueue("right", String(give.id));
+        const id = this.insertRight({
+          order_id: (give.order_id as string | null) ?? null,
+          config_id: (give.config_id as string | null) ?? null,
+          user_id: taker,
+          zone_id: (give.zone_id as string | null) ?? null,
+          seat_id: (give.seat_id as string | null) ?? null,
+          source_type: "TRANSFER",
+          source_id: String(give.id),
+          original_user_id: String(give.original_user_id),
+          transfer: { id: `${req.transfer_id}:${index + 1}`, type: "TRANSFER_EXCHANGE", count: Number(give.transfer_count) + 1, no_retransfer: false },
+          valid_from: String(give.valid_from),
+          valid_until: String(give.valid_until),
+          created_by: req.by,
+          at,
+          price: (give.face_value as number | null) ?? null,
+          currency: (give.currency as string | null) ?? null,
+        });
+        ids.push(id);
+        this.logTransaction({ right_id: id, type: "TRANSFER_EXCHANGE", from_user: String(give.user_id), to_user: taker, by: req.by, reason: req.reason, at, price: 0, currency: (give.currency as string | null) ?? null });
+      }
+    });
+    this.scheduleAlarm(now + OUTBOX_DELAY_MS);
+    return { ok: true, rights: ids.map((id) => this.rightView(this.sql.exec<Row>("SELECT * FROM rights WHERE id = ?", id).one())), already_done: false };
+  }
+
+  /** Ends a loan: the borrowed right stops working and the lender gets a fresh one. */
+  returnLoan(transferId: string, by: string, now: number = Date.now()): Result<{ right: RightView }> {
+    const loaned = this.sql.exec<Row>("SELECT * FROM rights WHERE transfer_id = ? AND transfer_type = 'TRANSFER_LOAN'", transferId).toArray()[0];
+    if (!loaned) return fail(404, "loan_not_found", "No such loan.");
+    if (loaned.status !== "ENABLED") return fail(409, "loan_closed", `The lent right is ${String(loaned.status).toLowerCase()}; it cannot be recalled.`);
+    if (Number(loaned.is_inside)) return fail(409, "holder_inside", "The borrower is inside the venue; recall after they leave.");
+    const lent = this.sql.exec<Row>("SELECT * FROM rights WHERE id = ?", loaned.source_id).one();
+    const at = iso(now);
+    let backId = "";
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("UPDATE rights SET status = 'TRANSFERRED', updated_at = ? WHERE id = ?", at, loaned.id);
+      this.enqueue("right", String(loaned.id));
+      backId = this.insertRight({
+        order_id: (lent.order_id as string | null) ?? null,
+        config_id: (lent.config_id as string | null) ?? null,
+        user_id: String(lent.user_id),
+        zone_id: (lent.zone_id as string | null) ?? null,
+        seat_id: (lent.seat_id as string | null) ?? null,
+        source_type: "TRANSFER",
+        source_id: String(loaned.id),
+        original_user_id: String(lent.original_user_id),
+        transfer: { id: `${transferId}:return`, type: "TRANSFER_LOAN", count: Number(loaned.transfer_count) + 1, no_retransfer: Boolean(Number(lent.no_retransfer)) },
+        valid_from: String(lent.valid_from),
+        valid_until: String(lent.valid_until),
+        created_by: by,
+        at,
+        price: (lent.face_value as number | null) ?? null,
+        currency: (lent.currency as string | null) ?? null,
+      });
+      this.logTransaction({ right_id: backId, type: "TRANSFER_LOAN", from_user: String(loaned.user_id), to_user: String(lent.user_id), by, reason: "loan returned", at, price: 0, currency: (lent.currency as string | null) ?? null });
+    });
+    this.scheduleAlarm(now + OUTBOX_DELAY_MS);
+    return { ok: true, right: this.rightView(this.sql.exec<Row>("SELECT * FROM rights WHERE id = ?", backId).one()) };
+  }
+
+  /** Why a right cannot be transferred by this holder now, or null. */
+  private checkTransferable(right: Row | undefined, holderId: string, now: number) {
+    if (!right || right.user_id !== holderId) return fail(404, "right_not_found", "Access right not found.");
+    if (right.status !== "ENABLED") return fail(409, "right_not_transferable", `This right is ${String(right.status).toLowerCase()}.`);
+    if (Number(right.no_retransfer)) return fail(409, "no_retransfer", "This right was itself transferred and may not be passed on again.");
+    if (Number(right.entry_count) > 0) return fail(409, "right_used", "This right was already used at the gate.");
+    if (right.config_id) {
+      const config = this.sql.exec<{ transfer_allowed: number }>("SELECT transfer_allowed FROM configs WHERE id = ?", right.config_id).toArray()[0];
+      if (config && !config.transfer_allowed) return fail(409, "transfer_not_allowed", "This kind of ticket cannot be transferred.");
+    }
+    // Transfers close when the doors open, so the gate never sees a right change hands mid-entry.
+    if (now >= Date.parse(String(right.valid_from))) return fail(409, "transfer_window_closed", "Transfers are closed once the doors open.");
+    return null;
+  }
+
   // ── alarm: hold expiry and projection to D1 ─────────────────────────────
 
   /** Projects every pending change to D1 now (before D1 rows that reference them are written). */
@@ -383,8 +589,11 @@ export class EventDO extends DurableObject<Env> {
     config_id: string | null;
     user_id: string;
     zone_id: string | null;
+    seat_id?: string | null;
     source_type: string;
     source_id: string;
+    original_user_id?: string;
+    transfer?: { id: string; type: string; count: number; no_retransfer: boolean };
     valid_from: string;
     valid_until: string;
     created_by: string | null;
@@ -398,14 +607,19 @@ export class EventDO extends DurableObject<Env> {
       const taken = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM rights WHERE qr_code = ?", code).one().n;
       if (taken) continue;
       this.sql.exec(
-        `INSERT INTO rights (id, qr_code, order_id, config_id, user_id, zone_id, status, source_type, source_id, original_user_id, valid_from, valid_until, created_by, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'ENABLED', ?, ?, ?, ?, ?, ?, ?, ?)`,
-        id, code, r.order_id, r.config_id, r.user_id, r.zone_id, r.source_type, r.source_id, r.user_id, r.valid_from, r.valid_until, r.created_by, r.at, r.at,
+        `INSERT INTO rights (id, qr_code, order_id, config_id, user_id, zone_id, seat_id, status, source_type, source_id, original_user_id, transfer_count, last_transfer_date,
+           transfer_id, transfer_type, no_retransfer, face_value, currency, valid_from, valid_until, created_by, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'ENABLED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        id, code, r.order_id, r.config_id, r.user_id, r.zone_id, r.seat_id ?? null, r.source_type, r.source_id, r.original_user_id ?? r.user_id,
+        r.transfer?.count ?? 0, r.transfer ? r.at : null, r.transfer?.id ?? null, r.transfer?.type ?? null, r.transfer?.no_retransfer ? 1 : 0,
+        r.price, r.currency, r.valid_from, r.valid_until, r.created_by, r.at, r.at,
       );
       break;
     }
     this.enqueue("right", id);
-    this.logTransaction({ right_id: id, type: "CREATE", from_user: null, to_user: r.user_id, by: r.created_by, reason: r.source_type, at: r.at, price: r.price, currency: r.currency });
+    if (!r.transfer) {
+      this.logTransaction({ right_id: id, type: "CREATE", from_user: null, to_user: r.user_id, by: r.created_by, reason: r.source_type, at: r.at, price: r.price, currency: r.currency });
+    }
     return id;
   }
 

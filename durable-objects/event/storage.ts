@@ -107,7 +107,11 @@ export const EVENT_DO_MIGRATIONS: string[] = [
     original_user_id TEXT NOT NULL,
     transfer_count INTEGER NOT NULL DEFAULT 0,
     last_transfer_date TEXT,
+    transfer_id TEXT, -- the transfer that created this right (source TRANSFER)
+    transfer_type TEXT,
     no_retransfer INTEGER NOT NULL DEFAULT 0,
+    face_value INTEGER, -- what the first holder paid per admission, the resale cap's base
+    currency TEXT,
     valid_from TEXT NOT NULL,
     valid_until TEXT NOT NULL,
     used_at TEXT,
@@ -120,6 +124,8 @@ export const EVENT_DO_MIGRATIONS: string[] = [
     updated_at TEXT NOT NULL
   );
   CREATE INDEX rights_order ON rights (order_id);
+  CREATE UNIQUE INDEX rights_transfer ON rights (transfer_id) WHERE transfer_id IS NOT NULL;
+  CREATE INDEX rights_source ON rights (source_type, source_id);
   CREATE INDEX rights_user ON rights (user_id);
   -- Changes waiting to be projected to D1 by the alarm (idempotent upserts).
   CREATE TABLE outbox (
