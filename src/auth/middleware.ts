@@ -1,7 +1,8 @@
 import { and, eq, gt, isNull } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv, AuthContext } from "../env.ts";
-import { getDb } from "../db/client.ts";
+import { getDb, type Db } from "../db/client.ts";
+import { event_staff, events, type EVENT_STAFF_ROLES } from "../events/schema.ts";
 import { InvalidTokenError, verifyJwt } from "../lib/crypto/jwt.ts";
 import { problems } from "../lib/errors.ts";
 import { now } from "../lib/time.ts";
@@ -74,4 +75,26 @@ export function requireOwnerOrAdmin(auth: AuthContext | undefined, ownerId: stri
   const caller = requireAuth(auth);
   if (caller.userId !== ownerId && caller.role !== "ADMIN") throw problems.notFound(what);
   return caller;
+}
+
+export type EventStaffAccess = { caller: AuthContext; as: "ADMIN" | "ORGANIZER" | (typeof EVENT_STAFF_ROLES)[number]; accessPointId: string | null };
+
+/**
+ * Object-level check for an event's gate: admins, the event's organizer and
+ * its active staff (event_staff) pass, with the capacity they act in; everyone
+ * else gets 404, as if the event did not exist.
+ */
+export async function requireEventStaff(db: Db, auth: AuthContext | undefined, eventId: string): Promise<EventStaffAccess> {
+  const caller = requireAuth(auth);
+  const [row] = await db
+    .select({ organizerId: events.organizer_id, staffRole: event_staff.role, accessPointId: event_staff.access_point_id })
+    .from(events)
+    .leftJoin(event_staff, and(eq(event_staff.event_id, events.id), eq(event_staff.user_id, caller.userId), eq(event_staff.is_active, true)))
+    .where(eq(events.id, eventId))
+    .limit(1);
+  if (!row) throw problems.notFound("Event");
+  if (caller.role === "ADMIN") return { caller, as: "ADMIN", accessPointId: row.accessPointId };
+  if (row.organizerId === caller.userId) return { caller, as: "ORGANIZER", accessPointId: row.accessPointId };
+  if (row.staffRole) return { caller, as: row.staffRole, accessPointId: row.accessPointId };
+  throw problems.notFound("Event");
 }

@@ -4,6 +4,11 @@ export function isUniqueViolation(error: unknown, target?: string): boolean {
   return text.includes("UNIQUE constraint failed") && (!target || text.includes(target));
 }
 
+/** True when `error` is SQLite's FOREIGN KEY violation (a row still referenced, or a missing parent). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return errorText(error).includes("FOREIGN KEY constraint failed");
+}
+
 function errorText(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   // drizzle wraps the driver's error in `cause`.

@@ -1,0 +1,474 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env.ts";
+import { requireRole } from "../auth/middleware.ts";
+import { getDb } from "../db/client.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { pageQuery, pageSchema } from "../lib/pagination.ts";
+import { actorOf, type Actor } from "../site/audit.ts";
+import {
+  AccessPointCreateBody,
+  accessPointParams,
+  AccessPointSchema,
+  AccessPointUpdateBody,
+  EventGroupCreateBody,
+  EventGroupListQuery,
+  EventGroupSchema,
+  EventGroupUpdateBody,
+  groupIdParam,
+  MAX_SEATS_PER_REQUEST,
+  seatParams,
+  SeatListQuery,
+  SeatSchema,
+  SeatsCreateBody,
+  SeatsCreatedSchema,
+  toSeat,
+  toVenue,
+  toZone,
+  VenueCreateBody,
+  VenueDetailSchema,
+  venueIdParam,
+  VenueListQuery,
+  VenueSchema,
+  VenueUpdateBody,
+  ZoneCreateBody,
+  ZoneListQuery,
+  zoneParams,
+  ZoneSchema,
+  ZoneUpdateBody,
+} from "./venues-schemas.ts";
+import {
+  createAccessPoint,
+  createEventGroup,
+  createSeats,
+  createVenue,
+  createZone,
+  deleteAccessPoint,
+  deleteEventGroup,
+  deleteSeat,
+  deleteVenue,
+  deleteZone,
+  getAccessPoint,
+  listAccessPoints,
+  listEventGroups,
+  listSeats,
+  listVenues,
+  listZones,
+  updateAccessPoint,
+  updateEventGroup,
+  updateVenue,
+  updateZone,
+  venueDetail,
+  visibleGroup,
+  visibleZone,
+} from "./venues-service.ts";
+
+const venueTags = ["Venues"];
+const groupTags = ["Event groups"];
+const noContent = { description: "Done." };
+
+/** Write routes answer 401/403 to non-organizers before looking at their input. */
+const organizerOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  requireRole(c.get("auth"), "ORGANIZER");
+  await next();
+};
+
+/** The organizer or admin making an audited change. */
+function manager(c: Context<AppEnv>): Actor {
+  requireRole(c.get("auth"), "ORGANIZER");
+  return actorOf(c);
+}
+
+const managed = "Organizers manage their own; admins manage all. Another organizer's object is 404.";
+
+export function venueRoutes() {
+  const r = createRouter();
+
+  // ------------------------------------------------------------ venues
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/venues",
+      tags: venueTags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "Create a venue",
+      description: "Organizers create venues they manage; admins may name another organizer as `owner_id`.",
+      request: { body: jsonBody(VenueCreateBody) },
+      responses: { 201: jsonResponse(VenueSchema, "The venue."), ...pick(400, 401, 403, 422) },
+    }),
+    async (c) => c.json(toVenue(await createVenue(getDb(c.env.DB), manager(c), c.req.valid("json"))), 201),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/venues",
+      tags: venueTags,
+      summary: "List venues",
+      description:
+        "Active venues by name, filtered by `city` (any case), `country` and `q` (part of the name). `mine=true` (signed in) lists the venues I manage, inactive ones included; admins may add `include_inactive=true`.",
+      request: { query: VenueListQuery },
+      responses: { 200: jsonResponse(pageSchema(VenueSchema), "One page."), ...pick(401, 403, 422) },
+    }),
+    async (c) => {
+      const page = await listVenues(getDb(c.env.DB), c.get("auth"), c.req.valid("query"));
+      return c.json({ data: page.data.map(toVenue), next_cursor: page.next_cursor }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/venues/{venue_id}",
+      tags: venueTags,
+      summary: "A venue with its zones and access points",
+      description: "Inactive venues, zones and access points are shown only to who manages them.",
+      request: { params: venueIdParam },
+      responses: { 200: jsonResponse(VenueDetailSchema, "The venue."), ...pick(401, 404, 422) },
+    }),
+    async (c) => {
+      const detail = await venueDetail(getDb(c.env.DB), c.get("auth"), c.req.valid("param").venue_id);
+      return c.json({ ...toVenue(detail.venue), zones: detail.zones.map(toZone), access_points: detail.accessPoints }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "patch",
+      path: "/venues/{venue_id}",
+      tags: venueTags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "Update a venue",
+      description: `${managed} \`null\` clears an optional field; only admins change \`owner_id\`.`,
+      request: { params: venueIdParam, body: jsonBody(VenueUpdateBody) },
+      responses: { 200: jsonResponse(VenueSchema, "The updated venue."), ...pick(400, 401, 403, 404, 409, 422) },
+    }),
+    async (c) => c.json(toVenue(await updateVenue(getDb(c.env.DB), manager(c), c.req.valid("param").venue_id, c.req.valid("json"))), 200),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "delete",
+      path: "/venues/{venue_id}",
+      tags: venueTags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "Delete a venue",
+      description: `${managed} Refused (409 \`venue_in_use\`) while events take place there or tickets, passes or scans refer to its zones, seats or gates: deactivate it instead.`,
+      request: { params: venueIdParam },
+      responses: { 204: noContent, ...pick(401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      await deleteVenue(getDb(c.env.DB), manager(c), c.req.valid("param").venue_id);
+      return c.body(null, 204);
+    },
+  );
+
+  // ------------------------------------------------------------ zones
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/venues/{venue_id}/zones",
+      tags: venueTags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "Add a zone to a venue",
+      description: `${managed} Names are unique per venue (any case), and so are codes (derived from the name when omitted).`,
+      request: { params: venueIdParam, body: jsonBody(ZoneCreateBody) },
+      responses: { 201: jsonResponse(ZoneSchema, "The zone."), ...pick(400, 401, 403, 404, 409, 422) },
+    }),
+    async (c) => c.json(toZone(await createZone(getDb(c.env.DB), manager(c), c.req.valid("param").venue_id, c.req.valid("json"))), 201),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/venues/{venue_id}/zones",
+      tags: venueTags,
+      summary: "Zones of a venue",
+      description: "By code; inactive zones only for who manages the venue.",
+      request: { params: venueIdParam, query: ZoneListQuery },
+      responses: { 200: jsonResponse(pageSchema(ZoneSchema), "One page."), ...pick(401, 404, 422) },
+    }),
+    async (c) => {
+      const page = await listZones(getDb(c.env.DB), c.get("auth"), c.req.valid("param").venue_id, c.req.valid("query"));
+      return c.json({ data: page.data.map(toZone), next_cursor: page.next_cursor }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/venues/{venue_id}/zones/{zone_id}",
+      tags: venueTags,
+      summary: "One zone",
+      request: { params: zoneParams },
+      responses: { 200: jsonResponse(ZoneSchema, "The zone."), ...pick(401, 404, 422) },
+    }),
+    async (c) => {
+      const { venue_id, zone_id } = c.req.valid("param");
+      return c.json(toZone(await visibleZone(getDb(c.env.DB), c.get("auth"), venue_id, zone_id)), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "patch",
+      path: "/venues/{venue_id}/zones/{zone_id}",
+      tags: venueTags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "Update a zone",
+      description: `${managed} The capacity cannot go below the zone's number of seats (409 \`zone_capacity_below_seats\`).`,
+      request: { params: zoneParams, body: jsonBody(ZoneUpdateBody) },
+      responses: { 200: jsonResponse(ZoneSchema, "The updated zone."), ...pick(400, 401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const { venue_id, zone_id } = c.req.valid("param");
+      return c.json(toZone(await updateZone(getDb(c.env.DB), manager(c), venue_id, zone_id, c.req.valid("json"))), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "delete",
+      path: "/venues/{venue_id}/zones/{zone_id}",
+      tags: venueTags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "Delete a zone and its seats",
+      description: `${managed} Refused (409 \`zone_in_use\`) while tickets, passes, overrides or scans refer to it or its seats.`,
+      request: { params: zoneParams },
+      responses: { 204: noContent, ...pick(401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const { venue_id, zone_id } = c.req.valid("param");
+      await deleteZone(getDb(c.env.DB), manager(c), venue_id, zone_id);
+      return c.body(null, 204);
+    },
+  );
+
+  // ------------------------------------------------------------ seats
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/venues/{venue_id}/zones/{zone_id}/seats",
+      tags: venueTags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "Create seats in bulk",
+      description:
+        `${managed} Either \`seats\` (a list of {section, row, number}) or \`generate\` ({section, rows: ["A","B"] or {from, to}, seats_per_row, first_number?, accessible_rows?}), ` +
+        `at most ${MAX_SEATS_PER_REQUEST} seats per request (422 beyond). All are created or none: a seat already in the zone, or listed twice, is a 409 \`duplicate_seat\` naming the first one; ` +
+        "the zone's seats never outnumber its capacity (409 `zone_capacity_exceeded`). The zone becomes seated.",
+      request: { params: zoneParams, body: jsonBody(SeatsCreateBody) },
+      responses: { 201: jsonResponse(SeatsCreatedSchema, "How many seats were created."), ...pick(400, 401, 403, 404, 409, 413, 422) },
+    }),
+    async (c) => {
+      const { venue_id, zone_id } = c.req.valid("param");
+      const created = await createSeats(getDb(c.env.DB), manager(c), venue_id, zone_id, c.req.valid("json"));
+      return c.json({ zone_id, created }, 201);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/venues/{venue_id}/zones/{zone_id}/seats",
+      tags: venueTags,
+      summary: "Seats of a zone",
+      description: "By section, row and number as text (\"10\" before \"2\"), optionally one `section` or `row`.",
+      request: { params: zoneParams, query: SeatListQuery },
+      responses: { 200: jsonResponse(pageSchema(SeatSchema), "One page."), ...pick(401, 404, 422) },
+    }),
+    async (c) => {
+      const { venue_id, zone_id } = c.req.valid("param");
+      const page = await listSeats(getDb(c.env.DB), c.get("auth"), venue_id, zone_id, c.req.valid("query"));
+      return c.json({ data: page.data.map(toSeat), next_cursor: page.next_cursor }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "delete",
+      path: "/venues/{venue_id}/zones/{zone_id}/seats/{seat_id}",
+      tags: venueTags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "Delete a seat",
+      description: `${managed} Refused (409 \`seat_in_use\`) while a ticket or season pass holds it.`,
+      request: { params: seatParams },
+      responses: { 204: noContent, ...pick(401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const { venue_id, zone_id, seat_id } = c.req.valid("param");
+      await deleteSeat(getDb(c.env.DB), manager(c), venue_id, zone_id, seat_id);
+      return c.body(null, 204);
+    },
+  );
+
+  // ------------------------------------------------------------ access points
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/venues/{venue_id}/access-points",
+      tags: venueTags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "Add an access point (gate)",
+      description: `${managed} \`zone_ids\` are the zones it opens onto, all of this venue (422 naming each other one). Codes are unique per venue.`,
+      request: { params: venueIdParam, body: jsonBody(AccessPointCreateBody) },
+      responses: { 201: jsonResponse(AccessPointSchema, "The access point."), ...pick(400, 401, 403, 404, 409, 422) },
+    }),
+    async (c) => c.json(await createAccessPoint(getDb(c.env.DB), manager(c), c.req.valid("param").venue_id, c.req.valid("json")), 201),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/venues/{venue_id}/access-points",
+      tags: venueTags,
+      summary: "Access points of a venue",
+      description: "By code; inactive ones (and inactive zones) only for who manages the venue.",
+      request: { params: venueIdParam, query: z.object(pageQuery) },
+      responses: { 200: jsonResponse(pageSchema(AccessPointSchema), "One page."), ...pick(401, 404, 422) },
+    }),
+    async (c) => c.json(await listAccessPoints(getDb(c.env.DB), c.get("auth"), c.req.valid("param").venue_id, c.req.valid("query")), 200),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/venues/{venue_id}/access-points/{access_point_id}",
+      tags: venueTags,
+      summary: "One access point",
+      request: { params: accessPointParams },
+      responses: { 200: jsonResponse(AccessPointSchema, "The access point."), ...pick(401, 404, 422) },
+    }),
+    async (c) => {
+      const { venue_id, access_point_id } = c.req.valid("param");
+      return c.json(await getAccessPoint(getDb(c.env.DB), c.get("auth"), venue_id, access_point_id), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "patch",
+      path: "/venues/{venue_id}/access-points/{access_point_id}",
+      tags: venueTags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "Update an access point",
+      description: `${managed} \`zone_ids\` replaces the whole list.`,
+      request: { params: accessPointParams, body: jsonBody(AccessPointUpdateBody) },
+      responses: { 200: jsonResponse(AccessPointSchema, "The updated access point."), ...pick(400, 401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const { venue_id, access_point_id } = c.req.valid("param");
+      return c.json(await updateAccessPoint(getDb(c.env.DB), manager(c), venue_id, access_point_id, c.req.valid("json")), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "delete",
+      path: "/venues/{venue_id}/access-points/{access_point_id}",
+      tags: venueTags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "Delete an access point",
+      description: `${managed} Refused (409 \`access_point_in_use\`) once scans were recorded there.`,
+      request: { params: accessPointParams },
+      responses: { 204: noContent, ...pick(401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const { venue_id, access_point_id } = c.req.valid("param");
+      await deleteAccessPoint(getDb(c.env.DB), manager(c), venue_id, access_point_id);
+      return c.body(null, 204);
+    },
+  );
+
+  // ------------------------------------------------------------ event groups
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/event-groups",
+      tags: groupTags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "Create an event group (season, competition)",
+      description: "Codes are unique. Admins may name another organizer as `organizer_id`.",
+      request: { body: jsonBody(EventGroupCreateBody) },
+      responses: { 201: jsonResponse(EventGroupSchema, "The group."), ...pick(400, 401, 403, 409, 422) },
+    }),
+    async (c) => c.json(await createEventGroup(getDb(c.env.DB), manager(c), c.req.valid("json")), 201),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/event-groups",
+      tags: groupTags,
+      summary: "List event groups",
+      description: "Active groups by name with their published events count. `mine=true` (signed in): the groups I manage, inactive included; admins may add `include_inactive=true`.",
+      request: { query: EventGroupListQuery },
+      responses: { 200: jsonResponse(pageSchema(EventGroupSchema), "One page."), ...pick(401, 403, 422) },
+    }),
+    async (c) => c.json(await listEventGroups(getDb(c.env.DB), c.get("auth"), c.req.valid("query")), 200),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/event-groups/{group_id}",
+      tags: groupTags,
+      summary: "One event group",
+      description: "Inactive groups only for who manages them.",
+      request: { params: groupIdParam },
+      responses: { 200: jsonResponse(EventGroupSchema, "The group."), ...pick(401, 404, 422) },
+    }),
+    async (c) => c.json(await visibleGroup(getDb(c.env.DB), c.get("auth"), c.req.valid("param").group_id), 200),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "patch",
+      path: "/event-groups/{group_id}",
+      tags: groupTags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "Update an event group",
+      description: `${managed} \`null\` clears an optional field; only admins change \`organizer_id\`.`,
+      request: { params: groupIdParam, body: jsonBody(EventGroupUpdateBody) },
+      responses: { 200: jsonResponse(EventGroupSchema, "The updated group."), ...pick(400, 401, 403, 404, 409, 422) },
+    }),
+    async (c) => c.json(await updateEventGroup(getDb(c.env.DB), manager(c), c.req.valid("param").group_id, c.req.valid("json")), 200),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "delete",
+      path: "/event-groups/{group_id}",
+      tags: groupTags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "Delete an event group",
+      description: `${managed} Refused (409 \`event_group_in_use\`) while events belong to it or season-pass plans cover it: deactivate it instead.`,
+      request: { params: groupIdParam },
+      responses: { 204: noContent, ...pick(401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      await deleteEventGroup(getDb(c.env.DB), manager(c), c.req.valid("param").group_id);
+      return c.body(null, 204);
+    },
+  );
+
+  return r;
+}
