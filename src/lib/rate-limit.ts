@@ -11,6 +11,8 @@ export const LIMITS = {
   "password-reset-ip": { limit: 5, windowSeconds: 900 },
   "contact-ip": { limit: 5, windowSeconds: 3600 },
   "social-ip": { limit: 30, windowSeconds: 300 },
+  "event-view-ip": { limit: 300, windowSeconds: 600 },
+  "share-user": { limit: 30, windowSeconds: 3600 },
 } as const;
 
 export type LimitName = keyof typeof LIMITS;

@@ -1,3 +1,9 @@
+import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Env } from "../env.ts";
+import { problems } from "../lib/errors.ts";
+
 /**
  * Upload content checks. The declared Content-Type (or a multipart part's
  * type) is whatever the client says; what is stored and served is the type
@@ -36,3 +42,46 @@ export function sniffImage(bytes: Uint8Array): ImageType | null {
 
 /** The declared media type without parameters, lower-cased (`image/PNG; x=y` → `image/png`). */
 export const mediaTypeOf = (header: string | undefined): string => (header ?? "").split(";")[0]!.trim().toLowerCase();
+
+// ---------------------------------------------------------------- HTTP side of uploads, shared by every media route
+
+/** OpenAPI content map documenting a binary body or response in each of `types`. */
+export const binaryContent = (types: readonly string[]) =>
+  Object.fromEntries(types.map((type) => [type, { schema: z.string().openapi({ type: "string", format: "binary" }) }]));
+
+/** Upload routes are exempt from the app-wide JSON body limit and set their own. */
+export const uploadLimit = (maxBytes: number, what: string) =>
+  bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw problems.payloadTooLarge(`${what} is limited to ${maxBytes / MB} MB.`);
+    },
+  });
+
+/** A raw image request body: declared as JPEG, PNG or WebP, and really one of them by its first bytes. */
+export async function readImageBody(c: Context): Promise<{ bytes: Uint8Array; type: ImageType }> {
+  if (!(IMAGE_TYPES as readonly string[]).includes(mediaTypeOf(c.req.header("Content-Type")))) {
+    throw problems.unsupportedMediaType("Send the image with Content-Type image/jpeg, image/png or image/webp.");
+  }
+  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  const type = sniffImage(bytes);
+  if (!type) throw problems.unsupportedMediaType("The body is not a JPEG, PNG or WebP image.");
+  return { bytes, type };
+}
+
+/**
+ * Serves a public object of the MEDIA bucket with conditional GET. A
+ * `versioned` URL names one upload (keys change with every upload), so it is
+ * immutable and cached for a year; an unversioned one revalidates with the ETag.
+ */
+export async function serveMedia(c: Context, key: string, versioned: boolean, what: string): Promise<Response> {
+  const object = await (c.env as Env).MEDIA.get(key, { onlyIf: c.req.raw.headers });
+  if (!object) throw problems.notFound(what);
+  const headers = {
+    "Content-Type": object.httpMetadata?.contentType ?? "application/octet-stream",
+    ETag: object.httpEtag,
+    "Cache-Control": versioned ? "public, max-age=31536000, immutable" : "public, no-cache",
+  };
+  if (!("body" in object)) return c.body(null, 304, headers);
+  return c.body(object.body, 200, headers);
+}

@@ -1,0 +1,446 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv, AuthContext } from "../env.ts";
+import { requireAuth, requireRole } from "../auth/middleware.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { pageQuery, pageSchema } from "../lib/pagination.ts";
+import { enforceRateLimit } from "../lib/rate-limit.ts";
+import { clientMeta, ipKey } from "../lib/request.ts";
+import { actorOf } from "../site/audit.ts";
+import { binaryContent, IMAGE_TYPES, PHOTO_MAX_BYTES, readImageBody, serveMedia, uploadLimit } from "../users/media.ts";
+import { readableCoverKey, swapEventCover } from "./covers.ts";
+import {
+  AdminEventsQuery,
+  ApproveEventBody,
+  CancelEventBody,
+  CreateEventBody,
+  EventDetailSchema,
+  eventIdParam,
+  EventListItemSchema,
+  EventListQuery,
+  ManagedEventSchema,
+  MyEventsQuery,
+  MyParticipationSchema,
+  MyParticipationsQuery,
+  ParticipationBody,
+  ParticipationWithCountsSchema,
+  PublicEventSchema,
+  RejectEventBody,
+  ShareBody,
+  ShareSchema,
+  toManagedEvent,
+  toPublicEvent,
+  UpdateEventBody,
+  ViewResultSchema,
+} from "./schemas.ts";
+import { searchEvents } from "./search.ts";
+import {
+  cancelEvent,
+  createEvent,
+  deleteEvent,
+  feed,
+  listEventsForAdmin,
+  listOwnEvents,
+  listOwnParticipations,
+  ownParticipation,
+  participationCounts,
+  recordView,
+  removeParticipation,
+  reviewEvent,
+  setParticipation,
+  submitEvent,
+  toParticipation,
+  updateEvent,
+  visibleEvent,
+} from "./service.ts";
+import { createShare, shareUrl } from "./shares.ts";
+
+const tags = ["Events"];
+const socialTags = ["Event participation and sharing"];
+const adminTags = ["Administration"];
+const noContent = { description: "Done." };
+
+/** Checks the caller before the request is validated or read, so others get 401/403 and not 413/415/422. */
+const gate =
+  (...roles: AuthContext["role"][]): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    if (roles.length) requireRole(c.get("auth"), ...roles);
+    else requireAuth(c.get("auth"));
+    await next();
+  };
+const signedIn = gate();
+const organizer = gate("ORGANIZER");
+const admin = gate("ADMIN");
+
+export function eventRoutes() {
+  const r = createRouter();
+
+  // ------------------------------------------------------------ organizers: create, edit, delete, submit, cancel
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/events",
+      tags,
+      security: bearerAuth,
+      middleware: [organizer] as const,
+      summary: "Create an event (DRAFT)",
+      description:
+        "Organizers and admins. Dates are ISO 8601 with an offset and stored in UTC; `timezone` (IANA) says how to show them. With `venue_id` (one of your venues), the venue's name, address, coordinates, maps link and time zone fill what you leave out. Prices are integer minor units of `currency` (XOF or TND) and 0 unless the event is PAID. Counts against your plan's events per month (403 `plan_limit_reached`).",
+      request: { body: jsonBody(CreateEventBody) },
+      responses: { 201: jsonResponse(ManagedEventSchema, "The draft."), ...pick(400, 401, 403, 413, 415, 422) },
+    }),
+    async (c) => c.json(toManagedEvent(await createEvent(c.env, actorOf(c), c.req.valid("json"))), 201),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "patch",
+      path: "/events/{event_id}",
+      tags,
+      security: bearerAuth,
+      middleware: [organizer] as const,
+      summary: "Edit one of my events",
+      description:
+        "DRAFT, REJECTED and APPROVED events (admins: also PENDING_REVIEW); `null` clears an optional field. Changing the title, descriptions, dates, time zone, place, access type, price or currency of an APPROVED event sends it back to PENDING_REVIEW (unless an admin edits it). Other organizers' events are 404.",
+      request: { params: eventIdParam, body: jsonBody(UpdateEventBody) },
+      responses: { 200: jsonResponse(ManagedEventSchema, "The event."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
+    }),
+    async (c) => c.json(toManagedEvent(await updateEvent(c.env, actorOf(c), c.req.valid("param").event_id, c.req.valid("json"))), 200),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "delete",
+      path: "/events/{event_id}",
+      tags,
+      security: bearerAuth,
+      middleware: [organizer] as const,
+      summary: "Delete a draft",
+      description: "Only DRAFT events; anything submitted has a history and is cancelled instead.",
+      request: { params: eventIdParam },
+      responses: { 204: noContent, ...pick(401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      await deleteEvent(c.env, actorOf(c), c.req.valid("param").event_id);
+      return c.body(null, 204);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/events/{event_id}/submit",
+      tags,
+      security: bearerAuth,
+      middleware: [organizer] as const,
+      summary: "Submit an event for review",
+      description: "DRAFT or REJECTED → PENDING_REVIEW, for an event that has not started. It cannot be edited until reviewed.",
+      request: { params: eventIdParam },
+      responses: { 200: jsonResponse(ManagedEventSchema, "Waiting for review."), ...pick(401, 403, 404, 409, 422) },
+    }),
+    async (c) => c.json(toManagedEvent(await submitEvent(c.env, actorOf(c), c.req.valid("param").event_id)), 200),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/events/{event_id}/cancel",
+      tags,
+      security: bearerAuth,
+      middleware: [organizer] as const,
+      summary: "Cancel an event",
+      description: "APPROVED or PENDING_REVIEW → CANCELLED, by its organizer or an admin, with a reason shown on the event. An admin's cancellation is notified to the organizer (EVENT_CANCELLED).",
+      request: { params: eventIdParam, body: jsonBody(CancelEventBody) },
+      responses: { 200: jsonResponse(ManagedEventSchema, "Cancelled."), ...pick(400, 401, 403, 404, 409, 415, 422) },
+    }),
+    async (c) => c.json(toManagedEvent(await cancelEvent(c.env, actorOf(c), c.req.valid("param").event_id, c.req.valid("json").reason)), 200),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/me/events",
+      tags,
+      security: bearerAuth,
+      middleware: [organizer] as const,
+      summary: "My events (as organizer)",
+      description: "Every status, soonest first, with moderation fields.",
+      request: { query: MyEventsQuery },
+      responses: { 200: jsonResponse(pageSchema(ManagedEventSchema), "One page."), ...pick(401, 403, 422) },
+    }),
+    async (c) => c.json(await listOwnEvents(c.env, requireAuth(c.get("auth")).userId, c.req.valid("query")), 200),
+  );
+
+  // ------------------------------------------------------------ cover image
+
+  r.openapi(
+    createRoute({
+      method: "put",
+      path: "/events/{event_id}/cover",
+      tags,
+      security: bearerAuth,
+      summary: "Upload the event's cover image",
+      description: "The raw image is the body (JPEG, PNG or WebP by its content, at most 5 MB); the previous cover is deleted. Not for CANCELLED or COMPLETED events; an APPROVED event stays published.",
+      middleware: [organizer, uploadLimit(PHOTO_MAX_BYTES, "A cover image")] as const,
+      request: { params: eventIdParam, body: { required: true, content: binaryContent(IMAGE_TYPES) } },
+      responses: { 200: jsonResponse(ManagedEventSchema, "The event with its new `cover_url`."), ...pick(401, 403, 404, 409, 413, 415, 422) },
+    }),
+    async (c) => {
+      const { event_id } = c.req.valid("param");
+      return c.json(toManagedEvent(await swapEventCover(c.env, actorOf(c), event_id, await readImageBody(c))), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "delete",
+      path: "/events/{event_id}/cover",
+      tags,
+      security: bearerAuth,
+      middleware: [organizer] as const,
+      summary: "Remove the event's cover image",
+      request: { params: eventIdParam },
+      responses: { 200: jsonResponse(ManagedEventSchema, "The event without a cover."), ...pick(401, 403, 404, 409, 422) },
+    }),
+    async (c) => c.json(toManagedEvent(await swapEventCover(c.env, actorOf(c), c.req.valid("param").event_id, null)), 200),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/events/{event_id}/cover",
+      tags,
+      summary: "An event's cover image",
+      description:
+        "With `v` (as in `cover_url`) the response is immutable and cached for a year, and a replaced cover's `v` is 404; without `v` only published events' covers are served, revalidated with the ETag.",
+      request: { params: eventIdParam, query: z.object({ v: z.string().max(100).optional() }) },
+      responses: {
+        200: { description: "The image.", content: binaryContent(IMAGE_TYPES) },
+        304: { description: "Not modified (If-None-Match)." },
+        ...pick(404, 422),
+      },
+    }),
+    async (c) => {
+      const { event_id } = c.req.valid("param");
+      const { v } = c.req.valid("query");
+      return serveMedia(c, await readableCoverKey(c.env, event_id, v), v !== undefined, "Cover");
+    },
+  );
+
+  // ------------------------------------------------------------ public listing, detail, feed
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/events",
+      tags,
+      summary: "Find events",
+      description:
+        "APPROVED events not over yet (or still running after `from`). Filters combine; `q` searches title and descriptions (accents ignored, every word required, word prefixes match) ranked by relevance, a title hit first; `lat`, `lng` and `radius_km` keep events within that distance, nearest first, each with `distance_km`.",
+      request: { query: EventListQuery },
+      responses: { 200: jsonResponse(pageSchema(EventListItemSchema), "One page."), ...pick(401, 422) },
+    }),
+    async (c) => c.json(await searchEvents(c.env, c.req.valid("query")), 200),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/events/{event_id}",
+      tags,
+      summary: "One event",
+      description:
+        "Published events (APPROVED, COMPLETED, CANCELLED) for everyone; drafts, events under review and rejected ones only for their organizer and admins (404 for others). With participation counts, and the caller's own participation when signed in.",
+      request: { params: eventIdParam },
+      responses: { 200: jsonResponse(EventDetailSchema, "The event."), ...pick(401, 404, 422) },
+    }),
+    async (c) => {
+      const auth = c.get("auth");
+      const { event, managed } = await visibleEvent(c.env, c.req.valid("param").event_id, auth);
+      const [counts, mine] = await Promise.all([participationCounts(c.env, event.id), auth ? ownParticipation(c.env, event.id, auth.userId) : undefined]);
+      return c.json(
+        {
+          ...(managed ? toManagedEvent(event) : toPublicEvent(event)),
+          participation_counts: counts,
+          ...(auth ? { my_participation: mine?.status ?? null } : {}),
+        },
+        200,
+      );
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/me/feed",
+      tags,
+      security: bearerAuth,
+      summary: "Events from organizers I follow",
+      description: "APPROVED events not over yet, soonest first.",
+      request: { query: z.object(pageQuery) },
+      responses: { 200: jsonResponse(pageSchema(PublicEventSchema), "One page."), ...pick(401, 422) },
+    }),
+    async (c) => {
+      const auth = requireAuth(c.get("auth"));
+      const { limit, cursor } = c.req.valid("query");
+      return c.json(await feed(c.env, auth.userId, limit, cursor), 200);
+    },
+  );
+
+  // ------------------------------------------------------------ views, participation, shares
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/events/{event_id}/views",
+      tags: socialTags,
+      summary: "Count a view of an event",
+      description:
+        "Call when the event's page is shown. Counted once per viewer per UTC day (the account when signed in, else the device's IP and user agent) and only for APPROVED events.",
+      request: { params: eventIdParam },
+      responses: { 200: jsonResponse(ViewResultSchema, "Whether this view counted, and the total."), ...pick(401, 404, 422, 429) },
+    }),
+    async (c) => {
+      const meta = clientMeta(c);
+      await enforceRateLimit(c.env, "event-view-ip", ipKey(meta));
+      return c.json(await recordView(c.env, c.req.valid("param").event_id, c.get("auth"), meta), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "put",
+      path: "/events/{event_id}/participation",
+      tags: socialTags,
+      security: bearerAuth,
+      middleware: [signedIn] as const,
+      summary: "Say I am interested, going, or no longer going",
+      description:
+        "INTERESTED and GOING need an APPROVED event not over yet; GOING is refused (409 `event_full`) once GOING participants reach `max_capacity` on events without ticketing. ATTENDED is recorded by the gate and cannot be changed. An omitted `comment` keeps the previous one.",
+      request: { params: eventIdParam, body: jsonBody(ParticipationBody) },
+      responses: { 200: jsonResponse(ParticipationWithCountsSchema, "My participation and the event's counts."), ...pick(400, 401, 404, 409, 415, 422) },
+    }),
+    async (c) => {
+      const auth = requireAuth(c.get("auth"));
+      const { event_id } = c.req.valid("param");
+      const row = await setParticipation(c.env, auth, event_id, c.req.valid("json"));
+      return c.json({ ...toParticipation(row), participation_counts: await participationCounts(c.env, event_id) }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "delete",
+      path: "/events/{event_id}/participation",
+      tags: socialTags,
+      security: bearerAuth,
+      middleware: [signedIn] as const,
+      summary: "Remove my participation",
+      description: "Idempotent; an ATTENDED participation stays (409).",
+      request: { params: eventIdParam },
+      responses: { 204: noContent, ...pick(401, 404, 409, 422) },
+    }),
+    async (c) => {
+      await removeParticipation(c.env, requireAuth(c.get("auth")), c.req.valid("param").event_id);
+      return c.body(null, 204);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/me/participations",
+      tags: socialTags,
+      security: bearerAuth,
+      summary: "My participations",
+      description: "In published events, most recently changed first, each with its event.",
+      request: { query: MyParticipationsQuery },
+      responses: { 200: jsonResponse(pageSchema(MyParticipationSchema), "One page."), ...pick(401, 422) },
+    }),
+    async (c) => c.json(await listOwnParticipations(c.env, requireAuth(c.get("auth")).userId, c.req.valid("query")), 200),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/events/{event_id}/shares",
+      tags: socialTags,
+      security: bearerAuth,
+      middleware: [signedIn] as const,
+      summary: "Share an event",
+      description: "Creates a tracked short link (`url`, `/s/{code}` on this origin) for one platform; the event's `share_count` goes up by one. APPROVED events only.",
+      request: { params: eventIdParam, body: jsonBody(ShareBody) },
+      responses: { 201: jsonResponse(ShareSchema, "The share and its link."), ...pick(400, 401, 404, 409, 415, 422, 429) },
+    }),
+    async (c) => {
+      const auth = requireAuth(c.get("auth"));
+      const { event_id } = c.req.valid("param");
+      // Published or not, other people's unpublished events stay 404.
+      await visibleEvent(c.env, event_id, auth);
+      await enforceRateLimit(c.env, "share-user", auth.userId);
+      const share = await createShare(c.env, auth.userId, event_id, c.req.valid("json").platform);
+      return c.json(
+        {
+          id: share.id,
+          event_id: share.event_id,
+          platform: share.platform,
+          code: share.code,
+          url: shareUrl(new URL(c.req.url).origin, share.code),
+          click_count: share.click_count,
+          created_at: share.created_at,
+        },
+        201,
+      );
+    },
+  );
+
+  // ------------------------------------------------------------ moderation
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/admin/events",
+      tags: adminTags,
+      security: bearerAuth,
+      middleware: [admin] as const,
+      summary: "Events for moderation",
+      description: "Every status; oldest change first, so `status=PENDING_REVIEW` is the review queue in submission order.",
+      request: { query: AdminEventsQuery },
+      responses: { 200: jsonResponse(pageSchema(ManagedEventSchema), "One page."), ...pick(401, 403, 422) },
+    }),
+    async (c) => c.json(await listEventsForAdmin(c.env, c.req.valid("query")), 200),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/admin/events/{event_id}/approve",
+      tags: adminTags,
+      security: bearerAuth,
+      middleware: [admin] as const,
+      summary: "Approve an event waiting for review",
+      description: "PENDING_REVIEW → APPROVED: the event is published. The organizer is notified in the app and by email (EVENT_APPROVED). Audited (APPROVE).",
+      request: { params: eventIdParam, body: { ...jsonBody(ApproveEventBody), required: false } },
+      responses: { 200: jsonResponse(ManagedEventSchema, "Approved."), ...pick(400, 401, 403, 404, 409, 415, 422) },
+    }),
+    async (c) => c.json(toManagedEvent(await reviewEvent(c.env, actorOf(c), c.req.valid("param").event_id, "APPROVED", c.req.valid("json").comment)), 200),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/admin/events/{event_id}/reject",
+      tags: adminTags,
+      security: bearerAuth,
+      middleware: [admin] as const,
+      summary: "Reject an event waiting for review",
+      description: "PENDING_REVIEW → REJECTED with a required comment sent to the organizer (EVENT_REJECTED), who may edit and submit again. Audited (REJECT).",
+      request: { params: eventIdParam, body: jsonBody(RejectEventBody) },
+      responses: { 200: jsonResponse(ManagedEventSchema, "Rejected."), ...pick(400, 401, 403, 404, 409, 415, 422) },
+    }),
+    async (c) => c.json(toManagedEvent(await reviewEvent(c.env, actorOf(c), c.req.valid("param").event_id, "REJECTED", c.req.valid("json").comment)), 200),
+  );
+
+  return r;
+}

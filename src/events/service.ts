@@ -1,0 +1,521 @@
+import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, ne, or, sql } from "drizzle-orm";
+import type { z } from "@hono/zod-openapi";
+import type { AuthContext, Env } from "../env.ts";
+import { getDb } from "../db/client.ts";
+import { secretDigest } from "../lib/crypto/hash.ts";
+import { problems, type FieldError } from "../lib/errors.ts";
+import { newId } from "../lib/ids.ts";
+import { decodeCursor, toPage } from "../lib/pagination.ts";
+import { now } from "../lib/time.ts";
+import { sendMessage } from "../notifications/service.ts";
+import type { TemplateKey } from "../notifications/templates.ts";
+import { consumeEventQuota } from "../payments/organizer-plans.ts";
+import { auditedDelete, auditedInsert, auditedUpdate, type Actor } from "../site/audit.ts";
+import { follows, users } from "../users/schema.ts";
+import { event_categories, event_groups, event_participations, event_views, events, PARTICIPATION_STATUSES, venues } from "./schema.ts";
+import {
+  toManagedEvent,
+  toPublicEvent,
+  type AdminEventsQuery,
+  type CreateEventInput,
+  type MyEventsQuery,
+  type MyParticipationsQuery,
+  type ParticipationBody,
+  type UpdateEventInput,
+} from "./schemas.ts";
+
+export type EventRow = typeof events.$inferSelect;
+type EventStatus = EventRow["status"];
+type ParticipationStatus = (typeof PARTICIPATION_STATUSES)[number];
+
+/** Statuses anyone may read; the others (drafts, review, rejections) only the owner and admins. */
+export const PUBLIC_STATUSES: EventStatus[] = ["APPROVED", "COMPLETED", "CANCELLED"];
+/** What the owning organizer may edit; PENDING_REVIEW is frozen while a reviewer looks at it. */
+const OWNER_EDITABLE: EventStatus[] = ["DRAFT", "REJECTED", "APPROVED"];
+const ADMIN_EDITABLE: EventStatus[] = [...OWNER_EDITABLE, "PENDING_REVIEW"];
+const SUBMITTABLE: EventStatus[] = ["DRAFT", "REJECTED"];
+const CANCELLABLE: EventStatus[] = ["APPROVED", "PENDING_REVIEW"];
+/** Once over, an event's record is history: no edits, no new cover. */
+export const FROZEN: EventStatus[] = ["CANCELLED", "COMPLETED"];
+
+/**
+ * What a reviewer judged: changing any of these on an APPROVED event (by its
+ * organizer) sends it back to PENDING_REVIEW, so published text, dates, place
+ * and price are always ones an admin saw. Capacity, category, group, the maps
+ * link, door time and metadata are operational and stay published.
+ */
+const REVIEWED_FIELDS = [
+  "title",
+  "description",
+  "short_description",
+  "starts_at",
+  "ends_at",
+  "timezone",
+  "venue_id",
+  "venue_name",
+  "address",
+  "latitude",
+  "longitude",
+  "access_type",
+  "price",
+  "currency",
+] as const satisfies readonly (keyof EventRow)[];
+
+const isAdminRole = (role: AuthContext["role"]) => role === "ADMIN";
+
+export const notEditable = (status: EventStatus) =>
+  problems.conflict(
+    "event_not_editable",
+    status === "PENDING_REVIEW" ? "The event is under review; it can be edited again once reviewed." : `A ${status} event can no longer be edited.`,
+  );
+
+// ---------------------------------------------------------------- loading and visibility
+
+export async function findEvent(env: Env, id: string): Promise<EventRow | undefined> {
+  const [row] = await getDb(env.DB).select().from(events).where(eq(events.id, id)).limit(1);
+  return row;
+}
+
+const manages = (auth: Pick<AuthContext, "userId" | "role"> | undefined, event: EventRow) =>
+  auth !== undefined && (isAdminRole(auth.role) || auth.userId === event.organizer_id);
+
+/**
+ * The event as the caller may read it: published ones (approved, completed,
+ * cancelled) for everyone, any status for its organizer and admins. Anything
+ * else is 404, so drafts of other organizers are not even confirmed to exist.
+ */
+export async function visibleEvent(env: Env, id: string, auth: AuthContext | undefined): Promise<{ event: EventRow; managed: boolean }> {
+  const event = await findEvent(env, id);
+  if (!event) throw problems.notFound("Event");
+  const managed = manages(auth, event);
+  if (!managed && !PUBLIC_STATUSES.includes(event.status)) throw problems.notFound("Event");
+  return { event, managed };
+}
+
+/** An event the caller manages (its organizer or an admin), else 404. */
+export async function managedEvent(env: Env, id: string, actor: Pick<Actor, "userId" | "role">): Promise<EventRow> {
+  const event = await findEvent(env, id);
+  if (!event || !manages(actor, event)) throw problems.notFound("Event");
+  return event;
+}
+
+// ---------------------------------------------------------------- references and consistency
+
+type Place = Pick<EventRow, "venue_name" | "address" | "latitude" | "longitude" | "google_maps_url" | "timezone">;
+
+const invalid = (path: string, message: string, code = "invalid_reference") => problems.validation([{ path, message, code }]);
+
+/** A venue the organizer may hold events at (their own; admins any active venue), with its place details. */
+async function usableVenue(env: Env, venueId: string, organizerId: string, actor: Actor): Promise<Place> {
+  const [venue] = await getDb(env.DB)
+    .select()
+    .from(venues)
+    .where(and(eq(venues.id, venueId), eq(venues.is_active, true)))
+    .limit(1);
+  // Other organizers' venues read as unknown, like every object of theirs.
+  if (!venue || (!isAdminRole(actor.role) && venue.owner_id !== organizerId)) throw invalid("venue_id", "No such venue among yours.");
+  return {
+    venue_name: venue.name,
+    address: venue.address,
+    latitude: venue.latitude,
+    longitude: venue.longitude,
+    google_maps_url: venue.google_maps_url,
+    timezone: venue.timezone,
+  };
+}
+
+async function checkCategory(env: Env, categoryId: string): Promise<void> {
+  const [category] = await getDb(env.DB)
+    .select({ id: event_categories.id })
+    .from(event_categories)
+    .where(and(eq(event_categories.id, categoryId), eq(event_categories.is_active, true)))
+    .limit(1);
+  if (!category) throw invalid("category_id", "No such active category.");
+}
+
+async function checkGroup(env: Env, groupId: string, organizerId: string, actor: Actor): Promise<void> {
+  const [group] = await getDb(env.DB)
+    .select({ organizer_id: event_groups.organizer_id })
+    .from(event_groups)
+    .where(and(eq(event_groups.id, groupId), eq(event_groups.is_active, true)))
+    .limit(1);
+  if (!group || (!isAdminRole(actor.role) && group.organizer_id !== organizerId)) throw invalid("event_group_id", "No such event group among yours.");
+}
+
+type EventState = Pick<
+  EventRow,
+  "starts_at" | "ends_at" | "doors_open_at" | "access_type" | "price" | "latitude" | "longitude" | "venue_name" | "timezone"
+>;
+
+/** Rules across fields, checked on the event as it would be after the write. */
+function checkConsistency(state: Partial<EventState>): void {
+  const errors: FieldError[] = [];
+  const add = (path: string, message: string) => errors.push({ path, message, code: "inconsistent" });
+  if (!state.venue_name) add("venue_name", "Name the place, or give a `venue_id`.");
+  if (!state.timezone) add("timezone", "Give the event's time zone, or a `venue_id` to take the venue's.");
+  if (state.starts_at && state.ends_at && state.ends_at <= state.starts_at) add("ends_at", "The event must end after it starts.");
+  if (state.doors_open_at && state.starts_at && state.doors_open_at > state.starts_at) add("doors_open_at", "Doors must open at or before the start.");
+  if (state.access_type === "PAID" && !(state.price && state.price > 0)) add("price", "A PAID event needs a price above 0 (minor units).");
+  if (state.access_type !== "PAID" && state.price) add("price", `A ${state.access_type} event has a price of 0.`);
+  if ((state.latitude === null || state.latitude === undefined) !== (state.longitude === null || state.longitude === undefined)) {
+    add("latitude", "Give both `latitude` and `longitude`, or neither.");
+  }
+  if (errors.length) throw problems.validation(errors);
+}
+
+function adminOnly(actor: Actor, input: { ticketing_commission_bp?: unknown; organizer_id?: unknown }): void {
+  if (isAdminRole(actor.role)) return;
+  if (input.ticketing_commission_bp !== undefined) {
+    throw problems.forbidden("Only administrators set an event's ticketing commission.", "admin_only_field");
+  }
+  if (input.organizer_id !== undefined) throw problems.forbidden("Only administrators create events for another organizer.", "admin_only_field");
+}
+
+/** The organizer account an admin creates an event for: an active ORGANIZER (or ADMIN). */
+async function checkOrganizer(env: Env, organizerId: string): Promise<void> {
+  const [organizer] = await getDb(env.DB)
+    .select({ role: users.role })
+    .from(users)
+    .where(and(eq(users.id, organizerId), eq(users.is_active, true)))
+    .limit(1);
+  if (!organizer || (organizer.role !== "ORGANIZER" && organizer.role !== "ADMIN")) {
+    throw invalid("organizer_id", "No such active organizer account.");
+  }
+}
+
+// ---------------------------------------------------------------- create, edit, delete
+
+/**
+ * Creates a DRAFT. References are checked first and the organizer's plan quota
+ * is consumed last, so a request refused for its content never uses up one of
+ * the month's events.
+ */
+export async function createEvent(env: Env, actor: Actor, input: CreateEventInput): Promise<EventRow> {
+  adminOnly(actor, input);
+  const organizerId = input.organizer_id ?? actor.userId;
+  if (input.organizer_id !== undefined) await checkOrganizer(env, organizerId);
+  const { organizer_id: _organizer, ...fields } = input;
+  const place = fields.venue_id ? await usableVenue(env, fields.venue_id, organizerId, actor) : undefined;
+  if (fields.category_id) await checkCategory(env, fields.category_id);
+  if (fields.event_group_id) await checkGroup(env, fields.event_group_id, organizerId, actor);
+
+  const row = {
+    ...fields,
+    id: newId(),
+    organizer_id: organizerId,
+    created_by: actor.userId,
+    status: "DRAFT" as const,
+    // The venue supplies what the organizer leaves out.
+    venue_name: fields.venue_name ?? place?.venue_name ?? "",
+    address: fields.address !== undefined ? fields.address : (place?.address ?? null),
+    latitude: fields.latitude !== undefined ? fields.latitude : (place?.latitude ?? null),
+    longitude: fields.longitude !== undefined ? fields.longitude : (place?.longitude ?? null),
+    google_maps_url: fields.google_maps_url !== undefined ? fields.google_maps_url : (place?.google_maps_url ?? null),
+    timezone: fields.timezone ?? place?.timezone ?? "",
+    price: fields.price ?? 0,
+  };
+  checkConsistency(row);
+  await consumeEventQuota(env, organizerId);
+  return auditedInsert(getDb(env.DB), actor, events, row, { description: "create event" });
+}
+
+/** Drops the keys whose value equals the event's: only real changes count (for re-review and the audit trail). */
+function realChanges(event: EventRow, patch: Partial<EventRow>): Partial<EventRow> {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  return Object.fromEntries(Object.entries(patch).filter(([key, value]) => value !== undefined && !same(value, event[key as keyof EventRow])));
+}
+
+/**
+ * Edits an event. The owner may edit DRAFT, REJECTED and APPROVED events
+ * (admins also PENDING_REVIEW ones); an owner's change to a reviewed field of
+ * an APPROVED event sends it back to PENDING_REVIEW. The write is guarded by
+ * the status and `updated_at` read here (409 on a concurrent change).
+ */
+export async function updateEvent(env: Env, actor: Actor, id: string, input: UpdateEventInput): Promise<EventRow> {
+  const event = await managedEvent(env, id, actor);
+  adminOnly(actor, input);
+  const editable = isAdminRole(actor.role) ? ADMIN_EDITABLE : OWNER_EDITABLE;
+  if (!editable.includes(event.status)) throw notEditable(event.status);
+
+  const patch: Partial<EventRow> = { ...input };
+  if (input.venue_id && input.venue_id !== event.venue_id) {
+    // A new venue brings its place details, unless the request gives its own.
+    const place = await usableVenue(env, input.venue_id, event.organizer_id, actor);
+    for (const [key, value] of Object.entries(place) as [keyof Place, never][]) if (input[key] === undefined) patch[key] = value;
+  }
+  if (input.category_id && input.category_id !== event.category_id) await checkCategory(env, input.category_id);
+  if (input.event_group_id && input.event_group_id !== event.event_group_id) await checkGroup(env, input.event_group_id, event.organizer_id, actor);
+  // Leaving PAID without naming a price makes the event free of charge, not inconsistent.
+  if (input.access_type && input.access_type !== "PAID" && input.price === undefined) patch.price = 0;
+
+  const changes = realChanges(event, patch);
+  if (Object.keys(changes).length === 0) return event;
+  checkConsistency({ ...event, ...changes });
+  const reReview = event.status === "APPROVED" && !isAdminRole(actor.role) && REVIEWED_FIELDS.some((field) => field in changes);
+  if (reReview) changes.status = "PENDING_REVIEW";
+  const { after } = await auditedUpdate(getDb(env.DB), actor, events, id, changes, {
+    guard: inArray(events.status, editable),
+    what: "Event",
+    description: reReview ? "edit approved event (back to review)" : "edit event",
+  });
+  return after;
+}
+
+/** Deletes a DRAFT (anything further along has a public or review history: cancel it instead). */
+export async function deleteEvent(env: Env, actor: Actor, id: string): Promise<void> {
+  const event = await managedEvent(env, id, actor);
+  if (event.status !== "DRAFT") throw problems.conflict("event_not_deletable", "Only drafts can be deleted; cancel the event instead.");
+  await auditedDelete(getDb(env.DB), actor, events, id, { guard: eq(events.status, "DRAFT"), what: "Event", description: "delete draft event" });
+  if (event.cover_image_key) await env.MEDIA.delete(event.cover_image_key);
+}
+
+// ---------------------------------------------------------------- moderation
+
+/** DRAFT or REJECTED → PENDING_REVIEW, for an event that has not started yet. */
+export async function submitEvent(env: Env, actor: Actor, id: string): Promise<EventRow> {
+  const event = await managedEvent(env, id, actor);
+  if (!SUBMITTABLE.includes(event.status)) throw problems.conflict("event_not_submittable", `A ${event.status} event cannot be submitted for review.`);
+  if (event.starts_at <= now()) throw problems.conflict("event_in_past", "The event has already started; change its dates first.");
+  const { after } = await auditedUpdate(getDb(env.DB), actor, events, id, { status: "PENDING_REVIEW" }, {
+    guard: inArray(events.status, SUBMITTABLE),
+    what: "Event",
+    description: "submit event for review",
+  });
+  return after;
+}
+
+/** An admin decides on a PENDING_REVIEW event; the organizer is told in the app and by email. */
+export async function reviewEvent(env: Env, actor: Actor, id: string, decision: "APPROVED" | "REJECTED", comment: string | undefined): Promise<EventRow> {
+  const event = await findEvent(env, id);
+  if (!event) throw problems.notFound("Event");
+  if (event.status !== "PENDING_REVIEW") throw problems.conflict("event_not_pending", `This event is ${event.status}, not waiting for review.`);
+  const { after } = await auditedUpdate(
+    getDb(env.DB),
+    actor,
+    events,
+    id,
+    { status: decision, reviewed_at: now(), reviewed_by: actor.userId, review_comment: comment || null },
+    {
+      action: decision === "APPROVED" ? "APPROVE" : "REJECT",
+      guard: eq(events.status, "PENDING_REVIEW"),
+      what: "Event",
+      description: decision === "APPROVED" ? "approve event" : "reject event",
+    },
+  );
+  await notifyOrganizer(env, after, decision === "APPROVED" ? "EVENT_APPROVED" : "EVENT_REJECTED", { comment: comment ?? "" });
+  return after;
+}
+
+/** APPROVED or PENDING_REVIEW → CANCELLED, by its organizer or an admin (who then tells the organizer). */
+export async function cancelEvent(env: Env, actor: Actor, id: string, reason: string): Promise<EventRow> {
+  const event = await managedEvent(env, id, actor);
+  if (!CANCELLABLE.includes(event.status)) throw problems.conflict("event_not_cancellable", `A ${event.status} event cannot be cancelled.`);
+  const { after } = await auditedUpdate(getDb(env.DB), actor, events, id, { status: "CANCELLED", cancelled_at: now(), cancellation_reason: reason }, {
+    guard: inArray(events.status, CANCELLABLE),
+    what: "Event",
+    description: "cancel event",
+  });
+  if (actor.userId !== after.organizer_id) await notifyOrganizer(env, after, "EVENT_CANCELLED", { reason });
+  return after;
+}
+
+async function notifyOrganizer(env: Env, event: EventRow, template: TemplateKey, data: Record<string, string>): Promise<void> {
+  const [organizer] = await getDb(env.DB).select().from(users).where(eq(users.id, event.organizer_id)).limit(1);
+  if (!organizer) return;
+  const message = { user_id: organizer.id, template, language: organizer.language, data: { ...data, event_title: event.title, event_id: event.id } };
+  // One decision, one message per channel, whatever the retries: keyed on the write that made it.
+  const key = `${template.toLowerCase()}:${event.id}:${event.updated_at}`;
+  await Promise.all([
+    sendMessage(env, { ...message, dedupe_key: `${key}:in-app`, channel: "IN_APP", recipient: organizer.id }),
+    sendMessage(env, { ...message, dedupe_key: `${key}:email`, channel: "EMAIL", recipient: organizer.email }),
+  ]);
+}
+
+// ---------------------------------------------------------------- lists for organizers and admins
+
+const startsAtAfter = (after: { k: string | number; id: string } | undefined, direction: "asc" | "desc" = "asc") => {
+  if (!after) return undefined;
+  const [beyond, tie] = direction === "asc" ? [gt, gt] : [lt, lt];
+  return or(beyond(events.starts_at, String(after.k)), and(eq(events.starts_at, String(after.k)), tie(events.id, after.id)));
+};
+
+/** The organizer's own events, any status, soonest first. */
+export async function listOwnEvents(env: Env, organizerId: string, query: z.infer<typeof MyEventsQuery>) {
+  const after = decodeCursor(query.cursor);
+  const rows = await getDb(env.DB)
+    .select()
+    .from(events)
+    .where(
+      and(
+        eq(events.organizer_id, organizerId),
+        query.status ? eq(events.status, query.status) : undefined,
+        query.event_group_id ? eq(events.event_group_id, query.event_group_id) : undefined,
+        query.venue_id ? eq(events.venue_id, query.venue_id) : undefined,
+        query.from ? gte(events.ends_at, query.from) : undefined,
+        query.to ? lte(events.starts_at, query.to) : undefined,
+        startsAtAfter(after),
+      ),
+    )
+    .orderBy(asc(events.starts_at), asc(events.id))
+    .limit(query.limit + 1);
+  const page = toPage(rows, query.limit, (row) => ({ k: row.starts_at, id: row.id }));
+  return { data: page.data.map(toManagedEvent), next_cursor: page.next_cursor };
+}
+
+/**
+ * Admin view of every event, oldest change first: with `status=PENDING_REVIEW`
+ * this is the moderation queue in submission order (a pending event cannot be
+ * edited, so its `updated_at` is when it was submitted).
+ */
+export async function listEventsForAdmin(env: Env, query: z.infer<typeof AdminEventsQuery>) {
+  const after = decodeCursor(query.cursor);
+  const rows = await getDb(env.DB)
+    .select()
+    .from(events)
+    .where(
+      and(
+        query.status ? eq(events.status, query.status) : undefined,
+        query.organizer_id ? eq(events.organizer_id, query.organizer_id) : undefined,
+        after ? or(gt(events.updated_at, String(after.k)), and(eq(events.updated_at, String(after.k)), gt(events.id, after.id))) : undefined,
+      ),
+    )
+    .orderBy(asc(events.updated_at), asc(events.id))
+    .limit(query.limit + 1);
+  const page = toPage(rows, query.limit, (row) => ({ k: row.updated_at, id: row.id }));
+  return { data: page.data.map(toManagedEvent), next_cursor: page.next_cursor };
+}
+
+/** Approved events not over yet, from organizers the user follows, soonest first. */
+export async function feed(env: Env, userId: string, limit: number, cursor: string | undefined) {
+  const after = decodeCursor(cursor);
+  const followed = getDb(env.DB).select({ id: follows.following_id }).from(follows).where(eq(follows.follower_id, userId));
+  const rows = await getDb(env.DB)
+    .select()
+    .from(events)
+    .where(and(eq(events.status, "APPROVED"), gt(events.ends_at, now()), inArray(events.organizer_id, followed), startsAtAfter(after)))
+    .orderBy(asc(events.starts_at), asc(events.id))
+    .limit(limit + 1);
+  const page = toPage(rows, limit, (row) => ({ k: row.starts_at, id: row.id }));
+  return { data: page.data.map(toPublicEvent), next_cursor: page.next_cursor };
+}
+
+// ---------------------------------------------------------------- views
+
+const utcDay = () => now().slice(0, 10);
+
+/**
+ * Counts a view of a published event once per viewer per UTC day: the signed-in
+ * user, or else a keyed digest of IP, user agent and day (not reversible to the
+ * IP, not linkable across days). The view row is insert-or-ignore on its unique
+ * key and the counter moves in the same batch only if that insert happened.
+ */
+export async function recordView(env: Env, id: string, auth: AuthContext | undefined, client: { ip: string | null; userAgent: string | null }) {
+  const { event } = await visibleEvent(env, id, auth);
+  if (event.status !== "APPROVED") return { counted: false, view_count: event.view_count };
+  const day = utcDay();
+  const viewerKey = auth ? `u:${auth.userId}` : `f:${await secretDigest(env.PASSWORD_PEPPER, "event-view", `${day}|${client.ip ?? ""}|${client.userAgent ?? ""}`)}`;
+  const db = getDb(env.DB);
+  const [, [counter]] = await db.batch([
+    db.insert(event_views).values({ id: newId(), event_id: id, viewer_key: viewerKey, user_id: auth?.userId ?? null, day }).onConflictDoNothing(),
+    db
+      .update(events)
+      .set({ view_count: sql`${events.view_count} + 1`, updated_at: sql`${events.updated_at}` })
+      .where(and(eq(events.id, id), sql`changes() = 1`))
+      .returning({ view_count: events.view_count }),
+  ]);
+  return counter ? { counted: true, view_count: counter.view_count } : { counted: false, view_count: event.view_count };
+}
+
+// ---------------------------------------------------------------- participation
+
+export async function participationCounts(env: Env, eventId: string): Promise<Record<ParticipationStatus, number>> {
+  const rows = await getDb(env.DB)
+    .select({ status: event_participations.status, n: count() })
+    .from(event_participations)
+    .where(eq(event_participations.event_id, eventId))
+    .groupBy(event_participations.status);
+  const counts = Object.fromEntries(PARTICIPATION_STATUSES.map((status) => [status, 0])) as Record<ParticipationStatus, number>;
+  for (const row of rows) counts[row.status] = row.n;
+  return counts;
+}
+
+export async function ownParticipation(env: Env, eventId: string, userId: string) {
+  const [row] = await getDb(env.DB)
+    .select()
+    .from(event_participations)
+    .where(and(eq(event_participations.event_id, eventId), eq(event_participations.user_id, userId)))
+    .limit(1);
+  return row;
+}
+
+/**
+ * Sets the caller's participation (INTERESTED, GOING, or CANCELLED). One
+ * statement decides: an upsert that never overwrites ATTENDED (recorded by the
+ * gate) and, for events with a capacity and no ticketing, admits a new GOING
+ * only while GOING participants are fewer than `max_capacity`.
+ */
+export async function setParticipation(env: Env, auth: AuthContext, eventId: string, input: z.infer<typeof ParticipationBody>) {
+  const { event } = await visibleEvent(env, eventId, auth);
+  const open = event.status === "APPROVED" && event.ends_at > now();
+  if (input.status !== "CANCELLED" && !open) throw problems.conflict("event_not_open", "This event no longer takes participants.");
+  if (!PUBLIC_STATUSES.includes(event.status)) throw problems.conflict("event_not_open", "This event is not published.");
+  const db = getDb(env.DB);
+  const p = event_participations;
+  const at = now();
+  const comment = input.comment ?? null;
+  const goingOthers = sql`(SELECT count(*) FROM ${p} WHERE ${p.event_id} = ${eventId} AND ${p.status} = 'GOING' AND ${p.user_id} <> ${auth.userId})`;
+  const capacity = sql`(SELECT ${events.max_capacity} FROM ${events} WHERE ${events.id} = ${eventId} AND ${events.ticketing_enabled} = 0)`;
+  const admitted = input.status === "GOING" ? sql`(${capacity} IS NULL OR ${goingOthers} < ${capacity})` : sql`1`;
+  const [row] = await db
+    .insert(p)
+    .select(sql`SELECT ${newId()}, ${auth.userId}, ${eventId}, ${input.status}, ${comment}, ${at}, ${at} WHERE ${admitted}`)
+    .onConflictDoUpdate({
+      target: [p.event_id, p.user_id],
+      // An omitted comment keeps the one already there.
+      set: { status: input.status, comment: input.comment === undefined ? sql`${p.comment}` : comment, updated_at: at },
+      setWhere: sql`${p.status} <> 'ATTENDED'`,
+    })
+    .returning();
+  if (row) return row;
+  const existing = await ownParticipation(env, eventId, auth.userId);
+  if (existing?.status === "ATTENDED") throw problems.conflict("already_attended", "Your attendance was recorded at the gate; it cannot be changed.");
+  throw problems.conflict("event_full", "The event has reached its capacity.");
+}
+
+export async function removeParticipation(env: Env, auth: AuthContext, eventId: string): Promise<void> {
+  await visibleEvent(env, eventId, auth);
+  const p = event_participations;
+  const [deleted] = await getDb(env.DB)
+    .delete(p)
+    .where(and(eq(p.event_id, eventId), eq(p.user_id, auth.userId), ne(p.status, "ATTENDED")))
+    .returning({ id: p.id });
+  if (!deleted && (await ownParticipation(env, eventId, auth.userId))?.status === "ATTENDED") {
+    throw problems.conflict("already_attended", "Your attendance was recorded at the gate; it cannot be removed.");
+  }
+}
+
+/** The caller's participations in published events, most recently changed first. */
+export async function listOwnParticipations(env: Env, userId: string, query: z.infer<typeof MyParticipationsQuery>) {
+  const after = decodeCursor(query.cursor);
+  const p = event_participations;
+  const rows = await getDb(env.DB)
+    .select({ participation: p, event: events })
+    .from(p)
+    .innerJoin(events, eq(events.id, p.event_id))
+    .where(
+      and(
+        eq(p.user_id, userId),
+        inArray(events.status, PUBLIC_STATUSES),
+        query.status ? eq(p.status, query.status) : undefined,
+        after ? or(lt(p.updated_at, String(after.k)), and(eq(p.updated_at, String(after.k)), lt(p.id, after.id))) : undefined,
+      ),
+    )
+    .orderBy(desc(p.updated_at), desc(p.id))
+    .limit(query.limit + 1);
+  const page = toPage(rows, query.limit, (row) => ({ k: row.participation.updated_at, id: row.participation.id }));
+  return { data: page.data.map((row) => ({ ...toParticipation(row.participation), event: toPublicEvent(row.event) })), next_cursor: page.next_cursor };
+}
+
+export function toParticipation(row: typeof event_participations.$inferSelect) {
+  return { event_id: row.event_id, user_id: row.user_id, status: row.status, comment: row.comment, created_at: row.created_at, updated_at: row.updated_at };
+}
