@@ -20,6 +20,7 @@ import { venueRoutes } from "./events/venues-routes.ts";
 import { categoryRoutes } from "./events/categories-routes.ts";
 import { staffRoutes } from "./events/staff-routes.ts";
 import { shareLinkRoutes } from "./events/shares.ts";
+import { accessRoutes } from "./access/routes.ts";
 
 export const JSON_BODY_LIMIT = 64 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -48,6 +49,7 @@ function v1() {
   api.route("/", venueRoutes());
   api.route("/", categoryRoutes());
   api.route("/", staffRoutes());
+  api.route("/", accessRoutes());
   return api;
 }
 

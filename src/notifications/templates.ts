@@ -56,6 +56,26 @@ export const TEMPLATES = {
     ar: { subject: "تم رفض التحقق", body: "تم رفض التحقق من هويتك: {comment}. يمكنك إرسال مستندات جديدة." },
     en: { subject: "Verification rejected", body: "Your identity verification was rejected: {comment}. You can submit new documents." },
   },
+  EVENT_APPROVED: {
+    fr: { subject: "Événement validé", body: "Votre événement « {event_title} » a été validé : il est maintenant visible par tous." },
+    ar: { subject: "تمت الموافقة على الفعالية", body: "تمت الموافقة على فعاليتك « {event_title} »: أصبحت الآن مرئية للجميع." },
+    en: { subject: "Event approved", body: "Your event \"{event_title}\" has been approved: it is now visible to everyone." },
+  },
+  EVENT_REJECTED: {
+    fr: { subject: "Événement refusé", body: "Votre événement « {event_title} » a été refusé : {comment}. Vous pouvez le modifier et le soumettre à nouveau." },
+    ar: { subject: "تم رفض الفعالية", body: "تم رفض فعاليتك « {event_title} »: {comment}. يمكنك تعديلها وإرسالها مرة أخرى." },
+    en: { subject: "Event rejected", body: "Your event \"{event_title}\" was rejected: {comment}. You can edit it and submit it again." },
+  },
+  EVENT_CANCELLED: {
+    fr: { subject: "Événement annulé", body: "Votre événement « {event_title} » a été annulé par l'équipe SpotVibe : {reason}." },
+    ar: { subject: "تم إلغاء الفعالية", body: "قام فريق SpotVibe بإلغاء فعاليتك « {event_title} »: {reason}." },
+    en: { subject: "Event cancelled", body: "Your event \"{event_title}\" was cancelled by the SpotVibe team: {reason}." },
+  },
+  CONTACT_REPLY: {
+    fr: { subject: "Re : {subject}", body: "Bonjour {name}, voici la réponse de l'équipe SpotVibe à votre message « {subject} » :\n\n{reply}" },
+    ar: { subject: "رد: {subject}", body: "مرحبًا {name}، إليك رد فريق SpotVibe على رسالتك « {subject} »:\n\n{reply}" },
+    en: { subject: "Re: {subject}", body: "Hello {name}, here is the SpotVibe team's reply to your message \"{subject}\":\n\n{reply}" },
+  },
 } satisfies Record<string, Localized>;
 
 export type TemplateKey = keyof typeof TEMPLATES;

@@ -1,14 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../env.ts";
 import { requireAuth, requireRole } from "../auth/middleware.ts";
 import { getDb } from "../db/client.ts";
 import { problems } from "../lib/errors.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { pageQuery, pageSchema } from "../lib/pagination.ts";
-import { DOCUMENT_TYPES, IMAGE_TYPES, mediaTypeOf, PHOTO_MAX_BYTES, sniffImage, VERIFICATION_FILE_MAX_BYTES } from "./media.ts";
+import { actorOf } from "../site/audit.ts";
+import { binaryContent, DOCUMENT_TYPES, IMAGE_TYPES, PHOTO_MAX_BYTES, readImageBody, serveMedia, uploadLimit, VERIFICATION_FILE_MAX_BYTES } from "./media.ts";
 import { user_verifications, users, VERIFICATION_STATUSES } from "./schema.ts";
 import {
   AdminUserQuery,
@@ -54,8 +54,6 @@ const verificationTags = ["Identity verification"];
 const adminTags = ["Administration"];
 const noContent = { description: "Done." };
 
-const binary = z.string().openapi({ type: "string", format: "binary" });
-const binaryContent = (types: readonly string[]) => Object.fromEntries(types.map((type) => [type, { schema: binary }]));
 const fileField = z.instanceof(File, { message: "Expected a file." }).openapi({ type: "string", format: "binary" });
 
 const VerificationUploadBody = z
@@ -77,15 +75,6 @@ const signedInAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
   requireRole(c.get("auth"), "ADMIN");
   await next();
 };
-
-/** Upload routes are exempt from the app-wide JSON body limit and set their own. */
-const uploadLimit = (maxBytes: number, what: string) =>
-  bodyLimit({
-    maxSize: maxBytes,
-    onError: () => {
-      throw problems.payloadTooLarge(`${what} is limited to ${maxBytes / 1024 / 1024} MB.`);
-    },
-  });
 
 export function userRoutes() {
   const r = createRouter();
@@ -153,13 +142,7 @@ export function userRoutes() {
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
-      if (!(IMAGE_TYPES as readonly string[]).includes(mediaTypeOf(c.req.header("Content-Type")))) {
-        throw problems.unsupportedMediaType("Send the image with Content-Type image/jpeg, image/png or image/webp.");
-      }
-      const bytes = new Uint8Array(await c.req.arrayBuffer());
-      const type = sniffImage(bytes);
-      if (!type) throw problems.unsupportedMediaType("The body is not a JPEG, PNG or WebP image.");
-      return c.json(toUser(await swapProfilePhoto(c.env, auth.userId, { bytes, type })), 200);
+      return c.json(toUser(await swapProfilePhoto(c.env, auth.userId, await readImageBody(c))), 200);
     },
   );
 
@@ -204,16 +187,7 @@ export function userRoutes() {
         .limit(1);
       const key = user?.key;
       if (!key || (v !== undefined && v !== key.split("/").pop())) throw problems.notFound("Photo");
-      const object = await c.env.MEDIA.get(key, { onlyIf: c.req.raw.headers });
-      if (!object) throw problems.notFound("Photo");
-      const headers = {
-        "Content-Type": object.httpMetadata?.contentType ?? "application/octet-stream",
-        ETag: object.httpEtag,
-        // The key changes with every upload, so a versioned URL never changes content.
-        "Cache-Control": v === undefined ? "public, no-cache" : "public, max-age=31536000, immutable",
-      };
-      if (!("body" in object)) return c.body(null, 304, headers);
-      return c.body(object.body, 200, headers);
+      return serveMedia(c, key, v !== undefined, "Photo");
     },
   );
 
@@ -425,8 +399,8 @@ export function userRoutes() {
       responses: { 200: jsonResponse(AdminVerificationSchema, "Approved."), ...pick(400, 401, 403, 404, 409, 415, 422) },
     }),
     async (c) => {
-      const auth = requireRole(c.get("auth"), "ADMIN");
-      const { verification, user } = await reviewVerification(c.env, c.req.valid("param").verification_id, auth.userId, "APPROVED", c.req.valid("json").comment);
+      requireRole(c.get("auth"), "ADMIN");
+      const { verification, user } = await reviewVerification(c.env, c.req.valid("param").verification_id, actorOf(c), "APPROVED", c.req.valid("json").comment);
       return c.json(toAdminVerification(verification, user), 200);
     },
   );
@@ -444,8 +418,8 @@ export function userRoutes() {
       responses: { 200: jsonResponse(AdminVerificationSchema, "Rejected."), ...pick(400, 401, 403, 404, 409, 415, 422) },
     }),
     async (c) => {
-      const auth = requireRole(c.get("auth"), "ADMIN");
-      const { verification, user } = await reviewVerification(c.env, c.req.valid("param").verification_id, auth.userId, "REJECTED", c.req.valid("json").comment);
+      requireRole(c.get("auth"), "ADMIN");
+      const { verification, user } = await reviewVerification(c.env, c.req.valid("param").verification_id, actorOf(c), "REJECTED", c.req.valid("json").comment);
       return c.json(toAdminVerification(verification, user), 200);
     },
   );
@@ -501,8 +475,8 @@ export function userRoutes() {
       responses: { 200: jsonResponse(UserSchema, "The updated account."), ...pick(400, 401, 403, 404, 409, 415, 422) },
     }),
     async (c) => {
-      const auth = requireRole(c.get("auth"), "ADMIN");
-      return c.json(toUser(await adminUpdateUser(c.env, auth.userId, c.req.valid("param").user_id, c.req.valid("json"))), 200);
+      requireRole(c.get("auth"), "ADMIN");
+      return c.json(toUser(await adminUpdateUser(c.env, actorOf(c), c.req.valid("param").user_id, c.req.valid("json"))), 200);
     },
   );
 

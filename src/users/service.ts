@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { z } from "@hono/zod-openapi";
-import type { SQLiteColumn, SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Env } from "../env.ts";
 import { revokeAllSessions } from "../auth/tokens.ts";
 import { getDb } from "../db/client.ts";
@@ -12,6 +12,7 @@ import { newId } from "../lib/ids.ts";
 import { decodeCursor, toPage } from "../lib/pagination.ts";
 import { now } from "../lib/time.ts";
 import { sendMessage } from "../notifications/service.ts";
+import { auditedUpdate, type Actor } from "../site/audit.ts";
 import { sniffImage, sniffType, VERIFICATION_FILE_MAX_BYTES, type DocumentType, type ImageType } from "./media.ts";
 import { follows, user_verifications, users, VERIFICATION_STATUSES } from "./schema.ts";
 import { toPublicUser, type AdminUserQuery, type AdminUserUpdateBody, type UpdateMeBody } from "./schemas.ts";
@@ -301,43 +302,46 @@ export async function listVerifications(
 }
 
 /**
- * Approves or rejects a PENDING verification. The status change is a guarded
- * UPDATE, so a verification is decided once; an approval marks the user
- * verified in the same batch, keyed on this very decision.
+ * Approves or rejects a PENDING verification, audited (APPROVE / REJECT) with
+ * its before and after state. The status change is guarded on PENDING, so a
+ * verification is decided once; an approval marks the user verified in the
+ * same batch, only if this very decision was written.
  */
 export async function reviewVerification(
   env: Env,
   id: string,
-  reviewerId: string,
+  actor: Actor,
   decision: "APPROVED" | "REJECTED",
   comment: string | undefined,
 ) {
   const db = getDb(env.DB);
+  const { verification: current, user } = await adminVerification(env, id);
+  if (current.status !== "PENDING") throw problems.conflict("verification_not_pending", `This verification is already ${current.status}.`);
   const at = now();
-  const decide = db
-    .update(user_verifications)
-    .set({ status: decision, reviewer_id: reviewerId, reviewed_at: at, admin_comment: comment || null })
-    .where(and(eq(user_verifications.id, id), eq(user_verifications.status, "PENDING")))
-    .returning();
-  const [decided] =
-    decision === "APPROVED"
-      ? (
-          await db.batch([
-            decide,
-            db
-              .update(users)
-              .set({ is_identity_verified: true, identity_verified_at: at })
-              .where(
-                eq(
-                  users.id,
-                  sql`(SELECT ${user_verifications.user_id} FROM ${user_verifications} WHERE ${user_verifications.id} = ${id} AND ${user_verifications.status} = 'APPROVED' AND ${user_verifications.reviewed_at} = ${at})`,
-                ),
-              ),
-          ])
-        )[0]
-      : await decide;
-  const { verification, user } = await adminVerification(env, id);
-  if (!decided) throw problems.conflict("verification_not_pending", `This verification is already ${verification.status}.`);
+  let verification: VerificationRow;
+  try {
+    ({ after: verification } = await auditedUpdate(
+      db,
+      actor,
+      user_verifications,
+      id,
+      { status: decision, reviewer_id: actor.userId, reviewed_at: at, admin_comment: comment || null },
+      {
+        action: decision === "APPROVED" ? "APPROVE" : "REJECT",
+        guard: eq(user_verifications.status, "PENDING"),
+        what: "Verification",
+        also: (written) =>
+          decision === "APPROVED"
+            ? [db.update(users).set({ is_identity_verified: true, identity_verified_at: at }).where(and(eq(users.id, current.user_id), written))]
+            : [],
+      },
+    ));
+  } catch (error) {
+    if (!(error instanceof ProblemError && error.code === "concurrent_change")) throw error;
+    const { verification: latest } = await adminVerification(env, id);
+    if (latest.status !== "PENDING") throw problems.conflict("verification_not_pending", `This verification is already ${latest.status}.`);
+    throw error;
+  }
   await sendMessage(env, {
     dedupe_key: `verification:${id}:${decision}`,
     channel: "EMAIL",
@@ -383,21 +387,28 @@ export async function listUsers(env: Env, query: z.infer<typeof AdminUserQuery>)
   return toPage(rows, query.limit, (row) => ({ k: row.created_at, id: row.id }));
 }
 
-/** Changes a user's role or active flag. Admins cannot demote or deactivate themselves (no lock-out by mistake). */
-export async function adminUpdateUser(env: Env, adminId: string, userId: string, input: z.infer<typeof AdminUserUpdateBody>): Promise<UserRow> {
-  if (userId === adminId && ((input.role !== undefined && input.role !== "ADMIN") || input.is_active === false)) {
+/**
+ * Changes a user's role or active flag, audited with the account's before and
+ * after state. Admins cannot demote or deactivate themselves (no lock-out by mistake).
+ */
+export async function adminUpdateUser(env: Env, actor: Actor, userId: string, input: z.infer<typeof AdminUserUpdateBody>): Promise<UserRow> {
+  if (userId === actor.userId && ((input.role !== undefined && input.role !== "ADMIN") || input.is_active === false)) {
     throw problems.conflict("cannot_change_own_admin", "You cannot remove your own administrator role or deactivate your own account.");
   }
-  const changes: SQLiteUpdateSetSource<typeof users> = {};
+  const current = await loadUser(env, userId);
+  const changes: Partial<UserRow> = {};
   if (input.role !== undefined) changes.role = input.role;
   if (input.is_active !== undefined) {
     changes.is_active = input.is_active;
     // An already deactivated account keeps the date it was deactivated.
-    changes.deactivated_at = input.is_active ? null : sql`COALESCE(${users.deactivated_at}, ${now()})`;
+    changes.deactivated_at = input.is_active ? null : (current.deactivated_at ?? now());
   }
-  if (Object.keys(changes).length === 0) return loadUser(env, userId);
-  const [user] = await getDb(env.DB).update(users).set(changes).where(eq(users.id, userId)).returning();
-  if (!user) throw problems.notFound("User");
+  if (Object.keys(changes).length === 0) return current;
+  const { after } = await auditedUpdate(getDb(env.DB), actor, users, userId, changes, {
+    // The deactivation date was derived from this state.
+    guard: current.deactivated_at === null ? isNull(users.deactivated_at) : eq(users.deactivated_at, current.deactivated_at),
+    what: "User",
+  });
   if (input.is_active === false) await revokeAllSessions(env, userId, "ACCOUNT_DEACTIVATED");
-  return user;
+  return after;
 }

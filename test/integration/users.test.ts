@@ -74,6 +74,14 @@ async function userRow(id: string) {
 
 const isoDate = (date: Date) => date.toISOString().slice(0, 10);
 
+/** The audit entries of one object, oldest first, with their snapshots parsed. */
+async function auditTrail(objectType: string, objectId: string) {
+  const { results } = await env.DB.prepare("SELECT * FROM audit_log WHERE object_type = ? AND object_id = ? ORDER BY created_at, rowid")
+    .bind(objectType, objectId)
+    .all<{ action: string; user_id: string; data_before: string | null; data_after: string | null }>();
+  return results.map((row) => ({ ...row, data_before: row.data_before && JSON.parse(row.data_before), data_after: row.data_after && JSON.parse(row.data_after) }));
+}
+
 // ---------------------------------------------------------------- PATCH /v1/me
 
 describe("PATCH /v1/me", () => {
@@ -572,6 +580,11 @@ describe("identity verification", () => {
     expectProblem(await api("POST", `/v1/admin/verifications/${id}/approve`, { token: admin.token }), 409, "verification_not_pending");
     expectProblem(await api("POST", `/v1/admin/verifications/${id}/reject`, { token: admin.token, body: { comment: "late" } }), 409, "verification_not_pending");
     expectProblem(await submitVerification(user.token), 409, "already_verified");
+
+    // Audited once, as an approval by this admin, with the state before and after.
+    const trail = await auditTrail("user_verifications", id);
+    expect(trail).toHaveLength(1);
+    expect(trail[0]).toMatchObject({ action: "APPROVE", user_id: admin.id, data_before: { status: "PENDING", reviewer_id: null }, data_after: { status: "APPROVED", reviewer_id: admin.id } });
   });
 
   it("allows one pending verification at a time", async () => {
@@ -599,6 +612,9 @@ describe("identity verification", () => {
     expect((await userRow(user.id))!.is_identity_verified).toBe(0);
     const message = await waitForMessage(user.email, "VERIFICATION_REJECTED");
     expect(message.body).toContain("Document illisible");
+    const trail = await auditTrail("user_verifications", id);
+    expect(trail).toHaveLength(1);
+    expect(trail[0]).toMatchObject({ action: "REJECT", user_id: admin.id, data_before: { status: "PENDING" }, data_after: { status: "REJECTED", admin_comment: "Document illisible" } });
 
     const again = await submitVerification(user.token, PDF, WEBP);
     expect(again.status).toBe(201);
@@ -762,6 +778,12 @@ describe("admin users", () => {
     await api("PATCH", `/v1/admin/users/${user.id}`, { token: admin.token, body: { role: "ORGANIZER" } });
     expectProblem(await api("GET", "/v1/admin/users", { token: user.token }), 403);
     expect((await api("GET", "/v1/me", { token: user.token })).body.role).toBe("ORGANIZER");
+    const trail = await auditTrail("users", user.id);
+    expect(trail.map((entry) => [entry.action, entry.user_id, entry.data_before.role, entry.data_after.role])).toEqual([
+      ["UPDATE", admin.id, "USER", "ADMIN"],
+      ["UPDATE", admin.id, "ADMIN", "ORGANIZER"],
+    ]);
+    expect(trail[0]!.data_after).not.toHaveProperty("password_hash");
   });
 
   it("deactivation ends the account's sessions; reactivation lets it sign in again", async () => {
@@ -782,6 +804,13 @@ describe("admin users", () => {
     const back = await api("PATCH", `/v1/admin/users/${user.id}`, { token: admin.token, body: { is_active: true } });
     expect(back.body.is_active).toBe(true);
     expect((await userRow(user.id))!.deactivated_at).toBeNull();
+    const trail = await auditTrail("users", user.id);
+    expect(trail.map((entry) => [entry.data_before.is_active, entry.data_after.is_active])).toEqual([
+      [true, false],
+      [false, false],
+      [false, true],
+    ]);
+    expect(trail[0]!.data_after.deactivated_at).toBe(deactivatedAt);
     expectProblem(await api("GET", "/v1/me", { token: user.token }), 401);
     expect((await login(user.email)).status).toBe(200);
   });

@@ -100,3 +100,97 @@ export async function registerAdmin() {
   await setRole(admin.id, "ADMIN");
   return admin;
 }
+
+// ---------------------------------------------------------------- events
+
+/**
+ * Registers a fresh ORGANIZER. `plan`: an ACTIVE organizer plan allowing that
+ * many events per month (null: unlimited); without it the free allowance applies.
+ */
+export async function registerOrganizer(options: { plan?: number | null } = {}) {
+  const organizer = await registerUser();
+  await setRole(organizer.id, "ORGANIZER");
+  if (options.plan !== undefined) {
+    const planId = crypto.randomUUID();
+    const start = new Date(Date.now() - 86_400_000).toISOString();
+    const end = new Date(Date.now() + 30 * 86_400_000).toISOString();
+    await env.DB.batch([
+      env.DB.prepare(
+        "INSERT INTO organizer_plans (id, name, plan_type, price, currency, billing_period, max_events_per_month) VALUES (?, ?, 'STANDARD', 0, 'XOF', 'MONTHLY', ?)",
+      ).bind(planId, `Test plan ${planId.slice(0, 8)}`, options.plan),
+      env.DB.prepare(
+        "INSERT INTO organizer_subscriptions (id, user_id, plan_id, starts_at, ends_at, status, price_paid, currency) VALUES (?, ?, ?, ?, ?, 'ACTIVE', 0, 'XOF')",
+      ).bind(crypto.randomUUID(), organizer.id, planId, start, end),
+    ]);
+  }
+  return organizer;
+}
+
+/** A valid event creation body, a week from now in Cotonou; `overrides` replace fields (undefined removes one). */
+export function eventInput(overrides: Record<string, unknown> = {}) {
+  const start = Date.now() + 7 * 86_400_000;
+  const body: Record<string, unknown> = {
+    title: "Festival des Arts de Cotonou",
+    description: "Musique, danse et gastronomie au bord de la lagune.",
+    starts_at: new Date(start).toISOString(),
+    ends_at: new Date(start + 4 * 3_600_000).toISOString(),
+    timezone: "Africa/Porto-Novo",
+    venue_name: "Place de l'Amazone",
+    latitude: 6.3654,
+    longitude: 2.4183,
+    currency: "XOF",
+    ...overrides,
+  };
+  for (const [key, value] of Object.entries(body)) if (value === undefined) delete body[key];
+  return body;
+}
+
+/** Creates an event as `organizer`, submits it and has `admin` approve it; returns the approved event. */
+export async function publishEvent(organizer: { token: string }, admin: { token: string }, overrides: Record<string, unknown> = {}) {
+  const created = await api("POST", "/v1/events", { token: organizer.token, body: eventInput(overrides) });
+  if (created.status !== 201) throw new Error(`create event failed: ${created.status} ${JSON.stringify(created.body)}`);
+  const submitted = await api("POST", `/v1/events/${created.body.id}/submit`, { token: organizer.token });
+  if (submitted.status !== 200) throw new Error(`submit failed: ${submitted.status} ${JSON.stringify(submitted.body)}`);
+  const approved = await api("POST", `/v1/admin/events/${created.body.id}/approve`, { token: admin.token });
+  if (approved.status !== 200) throw new Error(`approve failed: ${approved.status} ${JSON.stringify(approved.body)}`);
+  return approved.body;
+}
+
+// ---------------------------------------------------------------- QR codes
+
+/**
+ * Reads a QR SVG as src/access/qr-svg.ts draws it (a viewBox of n×n modules,
+ * one path of `M x y h w v1 h-w z` runs) back into its module grid; every
+ * character of the path must be accounted for.
+ */
+export function qrModules(svg: string): boolean[][] {
+  const box = /viewBox="0 0 (\d+) (\d+)"/.exec(svg);
+  const path = /<path d="([^"]*)"/.exec(svg);
+  if (!box || !path || box[1] !== box[2]) throw new Error("not a square QR SVG");
+  const size = Number(box[1]);
+  const grid = Array.from({ length: size }, () => new Array<boolean>(size).fill(false));
+  const rest = path[1]!.replace(/M(\d+) (\d+)h(\d+)v1h-(\d+)z/g, (_, x: string, y: string, w: string, back: string) => {
+    if (w !== back) throw new Error(`run not closed: ${w} ≠ ${back}`);
+    for (let i = 0; i < Number(w); i++) grid[Number(y)]![Number(x) + i] = true;
+    return "";
+  });
+  if (rest !== "") throw new Error(`unparsed path: ${rest.slice(0, 40)}`);
+  return grid;
+}
+
+/** Decodes a QR SVG with jsQR, an independent decoder, from RGBA pixels at 4 pixels per module. */
+export async function decodeQrSvg(svg: string): Promise<string | null> {
+  const { default: jsQR } = await import("jsqr");
+  const grid = qrModules(svg);
+  const scale = 4;
+  const width = grid.length * scale;
+  const pixels = new Uint8ClampedArray(width * width * 4).fill(255);
+  for (let y = 0; y < width; y++) {
+    for (let x = 0; x < width; x++) {
+      if (!grid[Math.floor(y / scale)]![Math.floor(x / scale)]) continue;
+      const at = (y * width + x) * 4;
+      pixels[at] = pixels[at + 1] = pixels[at + 2] = 0;
+    }
+  }
+  return jsQR(pixels, width, width)?.data ?? null;
+}

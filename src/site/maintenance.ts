@@ -1,0 +1,36 @@
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env.ts";
+import { isAdmin } from "../auth/middleware.ts";
+import { ProblemError } from "../lib/errors.ts";
+import { now, secondsUntil } from "../lib/time.ts";
+import { activeBlock, endOf } from "./status.ts";
+
+/**
+ * What stays reachable while access is blocked: liveness, the banner, and
+ * what an admin needs to sign in (login, its 2FA step, refresh, the keys).
+ */
+const ALWAYS_OPEN = new Set(["/v1/health", "/v1/status", "/v1/auth/login", "/v1/auth/login/2fa", "/v1/auth/refresh", "/v1/auth/jwks"]);
+
+/**
+ * While a system status with `block_access` covers now, every /v1 request
+ * but those above answers 503 problem+json to everyone except admins. Runs
+ * after `authenticate` so it knows who is an admin; the windows come from a
+ * per-isolate cache (src/site/status.ts), so this costs no D1 round trip on
+ * most requests.
+ */
+export const maintenanceGate: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (ALWAYS_OPEN.has(c.req.path) || isAdmin(c.get("auth"))) return next();
+  const at = now();
+  const block = await activeBlock(c.env, at);
+  if (!block) return next();
+  const end = endOf(block);
+  const headers: Record<string, string> = end ? { "Retry-After": String(secondsUntil(end)) } : {};
+  throw new ProblemError(
+    503,
+    "maintenance",
+    "Service unavailable",
+    [block.title, block.description].filter(Boolean).join(" — "),
+    undefined,
+    headers,
+  );
+};
