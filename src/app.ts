@@ -21,6 +21,10 @@ import { categoryRoutes } from "./events/categories-routes.ts";
 import { staffRoutes } from "./events/staff-routes.ts";
 import { shareLinkRoutes } from "./events/shares.ts";
 import { accessRoutes } from "./access/routes.ts";
+import { transferRoutes } from "./access/transfers-routes.ts";
+import { inventoryRoutes } from "./catalog/inventory-routes.ts";
+import { gateRoutes } from "./access/gate-routes.ts";
+import { catalogRoutes } from "./catalog/routes.ts";
 
 export const JSON_BODY_LIMIT = 64 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -43,6 +47,7 @@ function v1() {
   api.route("/auth", authRoutes());
   api.route("/", userRoutes());
   api.route("/", orderRoutes());
+  api.route("/", gateRoutes());
   api.route("/", socialRoutes());
   api.route("/", organizerPlanRoutes());
   api.route("/", eventRoutes());
@@ -50,6 +55,9 @@ function v1() {
   api.route("/", categoryRoutes());
   api.route("/", staffRoutes());
   api.route("/", accessRoutes());
+  api.route("/", transferRoutes());
+  api.route("/", inventoryRoutes());
+  api.route("/", catalogRoutes());
   return api;
 }
 

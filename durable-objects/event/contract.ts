@@ -180,3 +180,94 @@ export interface ExchangeRequest {
   by: string;
   now?: number;
 }
+
+// ── gate ────────────────────────────────────────────────────────────────────
+
+/** The venue side of an event's access control, from D1. */
+export interface GateSetup {
+  venue_id: string | null;
+  organizer_id: string;
+  zones: { id: string; name: string; capacity: number }[];
+  access_points: { id: string; name: string; direction: "ENTRY" | "EXIT" | "BOTH"; zone_ids: string[]; is_active: boolean }[];
+  /** Public Ed25519 JWKs (kid, kty, crv, x) that verify this event's QR tokens, retired ones included. */
+  keys: { kid: string; kty: string; crv: string; x: string }[];
+  /** Per ticket configuration: age and re-entry rules of its ticket type. */
+  config_rules: { config_id: string; min_age: number | null; requires_id: boolean; re_entry_allowed: boolean }[];
+}
+
+/** Zone overrides and blacklist entries that apply to this event (already filtered by scope). */
+export interface GatePolicy {
+  overrides: {
+    id: string;
+    target_type: "ACCESS_RIGHT" | "TICKET" | "SUBSCRIPTION" | "USER_GROUP";
+    target_id: string;
+    original_zone_id: string;
+    override_zone_id: string;
+    valid_from: string | null;
+    valid_until: string | null;
+    capacity_impact: number | null;
+  }[];
+  blacklist: { id: string; type: "USER" | "QR_CODE" | "DEVICE" | "IP" | "EMAIL" | "PHONE" | "CREDIT_CARD"; identifier: string; starts_at: string; ends_at: string | null }[];
+}
+
+export interface Person {
+  user_id: string;
+  birth_date: string | null;
+  group_ids: string[];
+}
+
+export type ScanAction = "ENTRY" | "EXIT" | "RE_ENTRY" | "CHECK";
+export type ScanMethod = "QR_SCANNER" | "MANUAL_ENTRY" | "NFC";
+export type DenialReason =
+  | "INVALID_QR"
+  | "ALREADY_USED"
+  | "WRONG_EVENT"
+  | "WRONG_DATE"
+  | "WRONG_ZONE"
+  | "EXPIRED"
+  | "NOT_YET_VALID"
+  | "BLACKLISTED"
+  | "CANCELLED"
+  | "CAPACITY_FULL"
+  | "AGE_RESTRICTION"
+  | "TECHNICAL_ERROR";
+
+/** The gate contract's scan body (DESIGN.md). */
+export interface ScanBody {
+  id: string; // the device's nonce
+  qr: string;
+  action: ScanAction;
+  scan_method: ScanMethod;
+  scanned_at: string;
+  /** Set by `sync`: the device decided this scan offline with this outcome. */
+  offline_status?: "SUCCESS" | "DENIED" | "WARNING" | "ERROR";
+  queue_size?: number;
+}
+
+/** Who is scanning: set by the Worker from the authenticated controller, never by the device's message. */
+export interface ScanContext {
+  controller_id: string;
+  device_id: string;
+  access_point_id: string;
+  ip: string | null;
+}
+
+export interface ScanResult {
+  type: "scan_result";
+  id: string;
+  status: "SUCCESS" | "DENIED" | "WARNING" | "ERROR";
+  denial_reason: DenialReason | null;
+  /** For WRONG_EVENT: the event the right belongs to. */
+  other_event_id?: string;
+  warning?: string;
+  access_right: { id: string; qr_code: string; holder_id: string; zone_id: string | null; zone_name: string | null; seat_id: string | null; source_type: string; entry_count: number } | null;
+  zone_id: string | null;
+  response_time_ms: number;
+  conflict?: boolean;
+}
+
+export interface Occupancy {
+  type: "occupancy";
+  zones: { id: string; name: string; capacity: number; occupancy: number }[];
+  at: string;
+}

@@ -6,6 +6,13 @@ import {
   fail,
   type Availability,
   type ConfigSetup,
+  type GatePolicy,
+  type GateSetup,
+  type Occupancy,
+  type Person,
+  type ScanBody,
+  type ScanContext,
+  type ScanResult,
   type ConfirmRequest,
   type EventSetup,
   type ExchangeRequest,
@@ -16,6 +23,8 @@ import {
   type RightView,
   type TransferRequest,
 } from "./contract.ts";
+import { importVerifyKeys, verifyAccessToken, type TokenCheck } from "../../src/access/qr-tokens.ts";
+import { decideScan } from "./gate.ts";
 import { drainOutbox } from "./projection.ts";
 import { migrate } from "./storage.ts";
 
@@ -34,6 +43,10 @@ const OUTBOX_DELAY_MS = 200; // coalesce a burst of changes into one D1 batch
 export class EventDO extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private alarmAt: number | null = null;
+  /** Verification keys and recent token checks, rebuilt after an eviction. */
+  private verifyKeys: Promise<Map<string, CryptoKey>> | null = null;
+  private readonly tokenChecks = new Map<string, TokenCheck>();
+  private occupancyTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -341,6 +354,38 @@ export class EventDO extends DurableObject<Env> {
   }
 
   /**
+   * Blocks, re-enables or cancels every right of one source (a season pass
+   * being suspended, reactivated or cancelled) in one synchronous step. Only
+   * ENABLED and BLOCKED rights move: a used or transferred right keeps its
+   * status, and CANCELLED is final. Repeating a call changes nothing more.
+   */
+  setRightsStatus(
+    sourceType: IssueRightsRequest["source_type"],
+    sourceId: string,
+    status: "BLOCKED" | "ENABLED" | "CANCELLED",
+    by: string | null,
+    reason: string | null,
+    now: number = Date.now(),
+  ): Result<{ rights: RightView[]; changed: number }> {
+    const from = { BLOCKED: ["ENABLED"], ENABLED: ["BLOCKED"], CANCELLED: ["ENABLED", "BLOCKED"] }[status];
+    const type = { BLOCKED: "BLOCK", ENABLED: "UNBLOCK", CANCELLED: "CANCEL" }[status];
+    const moving = this.sql
+      .exec<Row>(`SELECT * FROM rights WHERE source_type = ? AND source_id = ? AND status IN (${from.map(() => "?").join(", ")})`, sourceType, sourceId, ...from)
+      .toArray();
+    const at = iso(now);
+    this.ctx.storage.transactionSync(() => {
+      for (const right of moving) {
+        this.sql.exec("UPDATE rights SET status = ?, updated_at = ? WHERE id = ?", status, at, right.id);
+        this.enqueue("right", String(right.id));
+        this.logTransaction({ right_id: String(right.id), type, from_user: String(right.user_id), to_user: null, by, reason, at });
+      }
+    });
+    if (moving.length > 0) this.scheduleAlarm(now + OUTBOX_DELAY_MS);
+    const rights = this.sql.exec<Row>("SELECT * FROM rights WHERE source_type = ? AND source_id = ? ORDER BY created_at, id", sourceType, sourceId).toArray();
+    return { ok: true, rights: rights.map((r) => this.rightView(r)), changed: moving.length };
+  }
+
+  /**
    * Moves a right to another person: in one synchronous step the old right
    * becomes TRANSFERRED (its QR stops working) and the new one is ENABLED with
    * a new code. Of two simultaneous transfers of one right, the second finds it
@@ -493,6 +538,191 @@ export class EventDO extends DurableObject<Env> {
     // Transfers close when the doors open, so the gate never sees a right change hands mid-entry.
     if (now >= Date.parse(String(right.valid_from))) return fail(409, "transfer_window_closed", "Transfers are closed once the doors open.");
     return null;
+  }
+
+  // ── gate ─────────────────────────────────────────────────────────────────
+
+  /** The venue side of access control: zones with capacities, gates and the zones they open onto, signing keys, age and re-entry rules. */
+  configureGate(setup: GateSetup): Result<{ zones: number; access_points: number }> {
+    if (!this.event()) return fail(409, "not_configured", "Configure the event before its gates.");
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("UPDATE event SET venue_id = ?, organizer_id = ?", setup.venue_id, setup.organizer_id);
+      for (const zone of setup.zones) {
+        this.sql.exec(
+          "INSERT INTO zones (id, name, capacity) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, capacity = excluded.capacity",
+          zone.id, zone.name, zone.capacity,
+        );
+      }
+      this.sql.exec("DELETE FROM access_points");
+      for (const point of setup.access_points) {
+        this.sql.exec("INSERT INTO access_points (id, name, direction, zone_ids, is_active) VALUES (?, ?, ?, ?, ?)", point.id, point.name, point.direction, JSON.stringify(point.zone_ids), point.is_active ? 1 : 0);
+      }
+      this.sql.exec("DELETE FROM signing_keys");
+      for (const key of setup.keys) this.sql.exec("INSERT INTO signing_keys (kid, jwk) VALUES (?, ?)", key.kid, JSON.stringify(key));
+      for (const rule of setup.config_rules) {
+        this.sql.exec("UPDATE configs SET min_age = ?, requires_id = ?, re_entry_allowed = ? WHERE id = ?", rule.min_age, rule.requires_id ? 1 : 0, rule.re_entry_allowed ? 1 : 0, rule.config_id);
+      }
+    });
+    this.verifyKeys = null;
+    this.tokenChecks.clear();
+    return { ok: true, zones: setup.zones.length, access_points: setup.access_points.length };
+  }
+
+  /** Replaces the event's zone overrides and blacklist, and tells every connected gate at once. */
+  setGatePolicy(policy: GatePolicy): { overrides: number; blacklist: number } {
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("DELETE FROM overrides");
+      for (const o of policy.overrides) {
+        this.sql.exec(
+          "INSERT INTO overrides (id, target_type, target_id, original_zone_id, override_zone_id, valid_from, valid_until, capacity_impact) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+          o.id, o.target_type, o.target_id, o.original_zone_id, o.override_zone_id, o.valid_from, o.valid_until, o.capacity_impact,
+        );
+      }
+      this.sql.exec("DELETE FROM blacklist");
+      for (const b of policy.blacklist) {
+        this.sql.exec("INSERT INTO blacklist (id, type, identifier, starts_at, ends_at) VALUES (?, ?, ?, ?, ?)", b.id, b.type, b.identifier, b.starts_at, b.ends_at);
+      }
+    });
+    this.broadcast({ type: "policy", overrides: policy.overrides.length, blacklist: policy.blacklist.length, at: new Date().toISOString() });
+    // A gate standing on a device that was just blacklisted is closed.
+    for (const ws of this.ctx.getWebSockets()) {
+      const who = ws.deserializeAttachment() as ScanContext | null;
+      if (who && policy.blacklist.some((b) => b.type === "DEVICE" && b.identifier === who.device_id)) ws.close(4003, "device blacklisted");
+    }
+    return { overrides: policy.overrides.length, blacklist: policy.blacklist.length };
+  }
+
+  /** Facts about holders a gate needs (birth date for age limits, groups for overrides). */
+  rememberPeople(people: Person[]): void {
+    for (const p of people) {
+      this.sql.exec(
+        "INSERT INTO people (user_id, birth_date, groups) VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET birth_date = excluded.birth_date, groups = excluded.groups",
+        p.user_id, p.birth_date, JSON.stringify(p.group_ids),
+      );
+    }
+  }
+
+  /** Decides scans (HTTP path, and the socket's messages): tokens are verified first, then each scan is decided synchronously. */
+  async scan(bodies: ScanBody[], who: ScanContext): Promise<ScanResult[]> {
+    const receivedAt = Date.now();
+    const event = this.event();
+    if (!event) throw new Error("event not configured");
+    const checks = await Promise.all(bodies.map((body) => (body.scan_method === "MANUAL_ENTRY" ? null : this.checkToken(body.qr))));
+    let changed = false;
+    const results = bodies.map((body, i) => {
+      const decided = decideScan(this.sql, event, body, who, checks[i]!, receivedAt);
+      changed ||= decided.changed;
+      return decided.result;
+    });
+    this.scheduleAlarm(Date.now() + OUTBOX_DELAY_MS);
+    if (changed) this.occupancyChanged();
+    return results;
+  }
+
+  occupancy(): Occupancy {
+    const zones = this.sql.exec<{ id: string; name: string; capacity: number; occupancy: number }>("SELECT id, name, capacity, occupancy FROM zones ORDER BY name").toArray();
+    return { type: "occupancy", zones: zones.map((z) => ({ ...z })), at: new Date().toISOString() };
+  }
+
+  /**
+   * The gate socket. The Worker has authenticated the controller and checked
+   * their assignment; it passes who is scanning in headers the device cannot
+   * set (the Worker overwrites them). Sockets hibernate between messages.
+   */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("Upgrade") !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
+    const role = request.headers.get("X-Gate-Role") === "observer" ? "observer" : "gate";
+    const who: ScanContext & { role: string } = {
+      controller_id: request.headers.get("X-Gate-Controller") ?? "",
+      device_id: request.headers.get("X-Gate-Device") ?? "",
+      access_point_id: request.headers.get("X-Gate-Access-Point") ?? "",
+      ip: request.headers.get("X-Gate-Ip"),
+      role,
+    };
+    if (role === "gate") {
+      const point = this.sql.exec<{ is_active: number }>("SELECT is_active FROM access_points WHERE id = ?", who.access_point_id).toArray()[0];
+      if (!point || !point.is_active) return new Response("unknown gate", { status: 404 });
+      const now = new Date().toISOString();
+      const banned = this.sql
+        .exec<{ n: number }>("SELECT count(*) AS n FROM blacklist WHERE type = 'DEVICE' AND identifier = ? AND starts_at <= ? AND (ends_at IS NULL OR ends_at > ?)", who.device_id, now, now)
+        .one().n;
+      if (banned) return new Response("device blacklisted", { status: 403 });
+    }
+    const pair = new WebSocketPair();
+    const [client, server] = Object.values(pair) as [WebSocket, WebSocket];
+    this.ctx.acceptWebSocket(server, [role, `device:${who.device_id}`]);
+    server.serializeAttachment(who);
+    server.send(JSON.stringify({ type: "hello", event_id: this.event()?.id, access_point_id: who.access_point_id, role, protocol: 1 }));
+    server.send(JSON.stringify(this.occupancy()));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const who = ws.deserializeAttachment() as (ScanContext & { role: string }) | null;
+    if (!who) return ws.close(1011, "lost session");
+    const text = typeof message === "string" ? message : new TextDecoder().decode(message);
+    if (text.length > 512 * 1024) return ws.send(JSON.stringify({ type: "error", code: "message_too_large" }));
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return ws.send(JSON.stringify({ type: "error", code: "bad_json" }));
+    }
+    const msg = parsed as { type?: string; scans?: unknown };
+    if (msg.type === "ping") return ws.send(JSON.stringify({ type: "pong", at: new Date().toISOString() }));
+    if (who.role !== "gate") return ws.send(JSON.stringify({ type: "error", code: "read_only" }));
+    let bodies: ScanBody[];
+    if (msg.type === "scan") bodies = [parsed as ScanBody];
+    else if ((msg.type === "scan_batch" || msg.type === "sync") && Array.isArray(msg.scans)) bodies = msg.scans as ScanBody[];
+    else return ws.send(JSON.stringify({ type: "error", code: "unknown_type" }));
+    const invalid = bodies.map(scanBodyError);
+    const valid = bodies.filter((_, i) => invalid[i] === null);
+    if (msg.type === "sync") {
+      // Offline scans are replayed in the order they happened; each counts as admitted/refused as the device decided.
+      valid.sort((a, b) => a.scanned_at.localeCompare(b.scanned_at));
+      for (const body of valid) body.offline_status ??= "SUCCESS";
+    }
+    invalid.forEach((error, i) => {
+      if (error) ws.send(JSON.stringify({ type: "error", code: "bad_scan", id: (bodies[i] as { id?: unknown })?.id ?? null, detail: error }));
+    });
+    if (valid.length === 0) return;
+    const results = await this.scan(valid, who);
+    if (results.length === 1) ws.send(JSON.stringify(results[0]));
+    else ws.send(JSON.stringify({ type: msg.type === "sync" ? "sync_result" : "scan_batch_result", results }));
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    ws.close(code === 1005 ? 1000 : code, reason);
+  }
+
+  private async checkToken(token: string): Promise<TokenCheck> {
+    const cached = this.tokenChecks.get(token);
+    if (cached) return cached;
+    this.verifyKeys ??= importVerifyKeys(this.sql.exec<{ jwk: string }>("SELECT jwk FROM signing_keys").toArray().map((row) => JSON.parse(row.jwk)));
+    const check = await verifyAccessToken(token, await this.verifyKeys);
+    if (this.tokenChecks.size > 20_000) this.tokenChecks.clear();
+    this.tokenChecks.set(token, check);
+    return check;
+  }
+
+  private broadcast(message: unknown) {
+    const text = JSON.stringify(message);
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.send(text);
+      } catch {
+        // a socket closing as we send: it will reconnect
+      }
+    }
+  }
+
+  /** Sends zone counts to every gate and observer, at most four times a second. */
+  private occupancyChanged() {
+    if (this.occupancyTimer) return;
+    this.occupancyTimer = setTimeout(() => {
+      this.occupancyTimer = null;
+      this.broadcast(this.occupancy());
+    }, 250);
   }
 
   // ── alarm: hold expiry and projection to D1 ─────────────────────────────
@@ -691,4 +921,22 @@ export class EventDO extends DurableObject<Env> {
       used_at: (r.used_at as string | null) ?? null,
     };
   }
+}
+
+const ACTIONS = new Set(["ENTRY", "EXIT", "RE_ENTRY", "CHECK"]);
+const METHODS = new Set(["QR_SCANNER", "MANUAL_ENTRY", "NFC"]);
+const OFFLINE = new Set(["SUCCESS", "DENIED", "WARNING", "ERROR"]);
+
+/** Why a device's scan body is malformed, or null. Hand-written: it runs for every scan. */
+export function scanBodyError(value: unknown): string | null {
+  if (typeof value !== "object" || value === null) return "a scan is an object";
+  const s = value as Record<string, unknown>;
+  if (typeof s.id !== "string" || s.id.length < 1 || s.id.length > 100) return "id: a nonce of 1–100 characters";
+  if (typeof s.qr !== "string" || s.qr.length < 1 || s.qr.length > 512) return "qr: the scanned text, 1–512 characters";
+  if (typeof s.action !== "string" || !ACTIONS.has(s.action)) return "action: ENTRY, EXIT, RE_ENTRY or CHECK";
+  if (typeof s.scan_method !== "string" || !METHODS.has(s.scan_method)) return "scan_method: QR_SCANNER, MANUAL_ENTRY or NFC";
+  if (typeof s.scanned_at !== "string" || Number.isNaN(Date.parse(s.scanned_at))) return "scanned_at: an ISO time";
+  if (s.offline_status !== undefined && (typeof s.offline_status !== "string" || !OFFLINE.has(s.offline_status))) return "offline_status: SUCCESS, DENIED, WARNING or ERROR";
+  if (s.queue_size !== undefined && (typeof s.queue_size !== "number" || !Number.isInteger(s.queue_size) || s.queue_size < 0)) return "queue_size: a count";
+  return null;
 }

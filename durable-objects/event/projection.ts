@@ -2,7 +2,7 @@ import { sql as dsql } from "drizzle-orm";
 import { getDb } from "../../src/db/client.ts";
 import { event_ticket_config } from "../../src/catalog/schema.ts";
 import { tickets } from "../../src/orders/schema.ts";
-import { access_rights, access_transactions_log } from "../../src/access/schema.ts";
+import { access_control_log, access_rights, access_transactions_log } from "../../src/access/schema.ts";
 
 type Row = Record<string, SqlStorageValue>;
 const BATCH = 200;
@@ -105,6 +105,38 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
           status: "SUCCESS",
           created_at: String(t.created_at),
           created_by: (t.created_by as string | null) ?? null,
+        })
+        .onConflictDoNothing(),
+    );
+  }
+
+  for (const nonce of ids("scan")) {
+    const scan = sql.exec<Row>("SELECT * FROM scans WHERE nonce = ?", nonce).toArray()[0];
+    if (!scan) continue;
+    statements.push(
+      db
+        .insert(access_control_log)
+        .values({
+          id: String(scan.id),
+          access_right_id: (scan.access_right_id as string | null) ?? null,
+          event_id: eventId,
+          user_id: (scan.user_id as string | null) ?? null,
+          access_point_id: String(scan.access_point_id),
+          zone_id: (scan.zone_id as string | null) ?? null,
+          qr_code_scanned: String(scan.qr_code_scanned),
+          action: String(scan.action) as "ENTRY",
+          status: String(scan.status) as "SUCCESS",
+          denial_reason: (scan.denial_reason as "INVALID_QR" | null) ?? null,
+          controller_id: String(scan.controller_id),
+          device_id: String(scan.device_id),
+          scan_method: String(scan.scan_method) as "QR_SCANNER",
+          response_time_ms: (scan.response_time_ms as number | null) ?? null,
+          queue_size: (scan.queue_size as number | null) ?? null,
+          nonce,
+          was_offline: Boolean(scan.was_offline),
+          is_conflict: Boolean(scan.is_conflict),
+          timestamp: String(scan.scanned_at),
+          received_at: String(scan.received_at),
         })
         .onConflictDoNothing(),
     );

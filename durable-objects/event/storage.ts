@@ -136,6 +136,77 @@ export const EVENT_DO_MIGRATIONS: string[] = [
     created_at TEXT NOT NULL
   );
   `,
+  // Gate: what a scan decision reads, and every scan attempt (the nonce makes a replay return the first result).
+  `
+  ALTER TABLE event ADD COLUMN venue_id TEXT;
+  ALTER TABLE event ADD COLUMN organizer_id TEXT;
+  ALTER TABLE configs ADD COLUMN min_age INTEGER;
+  ALTER TABLE configs ADD COLUMN requires_id INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE configs ADD COLUMN re_entry_allowed INTEGER NOT NULL DEFAULT 1;
+  CREATE TABLE people (
+    user_id TEXT PRIMARY KEY,
+    birth_date TEXT,
+    groups TEXT NOT NULL DEFAULT '[]'
+  );
+  CREATE TABLE zones (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    capacity INTEGER NOT NULL,
+    occupancy INTEGER NOT NULL DEFAULT 0 CHECK (occupancy >= 0)
+  );
+  CREATE TABLE access_points (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    zone_ids TEXT NOT NULL,
+    is_active INTEGER NOT NULL DEFAULT 1
+  );
+  CREATE TABLE signing_keys (
+    kid TEXT PRIMARY KEY,
+    jwk TEXT NOT NULL
+  );
+  CREATE TABLE overrides (
+    id TEXT PRIMARY KEY,
+    target_type TEXT NOT NULL, -- ACCESS_RIGHT, TICKET, SUBSCRIPTION, USER_GROUP
+    target_id TEXT NOT NULL,
+    original_zone_id TEXT NOT NULL,
+    override_zone_id TEXT NOT NULL,
+    valid_from TEXT,
+    valid_until TEXT,
+    capacity_impact INTEGER
+  );
+  CREATE INDEX overrides_target ON overrides (target_type, target_id);
+  CREATE TABLE blacklist (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    identifier TEXT NOT NULL,
+    starts_at TEXT NOT NULL,
+    ends_at TEXT
+  );
+  CREATE INDEX blacklist_identifier ON blacklist (type, identifier);
+  CREATE TABLE scans (
+    nonce TEXT PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    access_right_id TEXT,
+    user_id TEXT,
+    access_point_id TEXT NOT NULL,
+    zone_id TEXT,
+    controller_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    scan_method TEXT NOT NULL,
+    qr_code_scanned TEXT NOT NULL,
+    action TEXT NOT NULL,
+    status TEXT NOT NULL,
+    denial_reason TEXT,
+    response_time_ms INTEGER,
+    queue_size INTEGER,
+    was_offline INTEGER NOT NULL DEFAULT 0,
+    is_conflict INTEGER NOT NULL DEFAULT 0,
+    scanned_at TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    result TEXT NOT NULL
+  );
+  `,
 ];
 
 /** Applies the migrations this object has not run yet. Synchronous: SQLite in a DO is. */

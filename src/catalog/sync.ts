@@ -6,13 +6,15 @@ import { problems } from "../lib/errors.ts";
 import { ProblemError } from "../lib/errors.ts";
 import type { ConfigSetup } from "../../durable-objects/event/contract.ts";
 import { event_ticket_config, ticket_types } from "./schema.ts";
+import { syncGatePolicy, syncGateSetup } from "../access/gate-sync.ts";
 
 export const eventStub = (env: Env, eventId: string) => env.EVENT_DO.get(env.EVENT_DO.idFromName(eventId));
 
 /**
- * Pushes an event's catalog (status, dates, ticket configurations) from D1 to
- * its EventDO, which owns the live counters. Called after every change to the
- * event or its configurations; idempotent.
+ * Pushes an event's catalog (status, dates, ticket configurations) and its
+ * access control (zones, gates, keys, overrides, blacklist) from D1 to its
+ * EventDO, which owns the live counters and the gate decisions. Called after
+ * every change to the event or its configurations; idempotent.
  */
 export async function syncEventInventory(env: Env, eventId: string): Promise<void> {
   const db = getDb(env.DB);
@@ -72,4 +74,7 @@ export async function syncEventInventory(env: Env, eventId: string): Promise<voi
     configs,
   );
   if (!result.ok) throw new ProblemError(result.problem.status, result.problem.code, "Conflict", result.problem.detail);
+  const stub = eventStub(env, eventId);
+  await syncGateSetup(env, eventId, stub);
+  await syncGatePolicy(env, eventId, stub);
 }

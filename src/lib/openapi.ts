@@ -49,6 +49,7 @@ export const errorResponses = {
   415: problem("Unsupported media type."),
   422: problem("Validation failed; `errors` lists each field."),
   423: problem("Account locked; see Retry-After."),
+  426: problem("Upgrade required (a WebSocket endpoint)."),
   429: problem("Rate limited; see Retry-After."),
 } as const;
 

@@ -40,6 +40,9 @@ export async function ticketedEvent(options: {
   salesEnd?: string | null;
   status?: "APPROVED" | "DRAFT";
   priceTiers?: { from: number; to: number; price: number }[] | null;
+  /** When the event starts, from now (default a week); doors open 2 h before, it ends 3 h after. */
+  startsInMs?: number;
+  restrictions?: Record<string, unknown>;
 } = {}): Promise<TicketingFixture> {
   const db = getDb(env.DB);
   const [organizerId] = await createUsers(1);
@@ -48,15 +51,15 @@ export async function ticketedEvent(options: {
   const eventId = newId();
   const ticketTypeId = newId();
   const configId = newId();
-  const day = 86_400_000;
+  const startsAt = Date.now() + (options.startsInMs ?? 7 * 86_400_000);
   await db.insert(venues).values({ id: venueId, name: "Stade de l'Amitié", city: "Cotonou", country: "BJ", timezone: "Africa/Porto-Novo", owner_id: organizerId! });
   await db.insert(venue_zones).values({ id: zoneId, venue_id: venueId, code: "tribune_nord", name: "Tribune Nord", category: "STANDARD", capacity: 50_000 });
   await db.insert(events).values({
     id: eventId,
     title: "Derby",
-    starts_at: new Date(Date.now() + 7 * day).toISOString(),
-    ends_at: new Date(Date.now() + 7 * day + 3 * 3600_000).toISOString(),
-    doors_open_at: new Date(Date.now() + 7 * day - 2 * 3600_000).toISOString(),
+    starts_at: new Date(startsAt).toISOString(),
+    ends_at: new Date(startsAt + 3 * 3600_000).toISOString(),
+    doors_open_at: new Date(startsAt - 2 * 3600_000).toISOString(),
     timezone: "Africa/Porto-Novo",
     venue_id: venueId,
     venue_name: "Stade de l'Amitié",
@@ -77,6 +80,7 @@ export async function ticketedEvent(options: {
     default_zone_category: "STANDARD",
     max_per_transaction: options.maxPerTransaction ?? 4,
     cancellation_allowed: options.cancellationAllowed ?? false,
+    restrictions: options.restrictions ?? null,
     organizer_id: organizerId!,
   });
   await db.insert(event_ticket_config).values({

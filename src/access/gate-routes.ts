@@ -1,0 +1,169 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { requireEventStaff } from "../auth/middleware.ts";
+import { eventStub } from "../catalog/sync.ts";
+import { getDb } from "../db/client.ts";
+import { ProblemError, problems } from "../lib/errors.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { clientMeta } from "../lib/request.ts";
+import { scanBodyError } from "../../durable-objects/event/event-do.ts";
+import type { ScanBody, ScanContext } from "../../durable-objects/event/contract.ts";
+import type { Context } from "hono";
+import type { AppEnv } from "../env.ts";
+
+const tags = ["Gate"];
+const eventParam = z.object({ event_id: z.uuid() });
+const deviceFields = {
+  device_id: z.string().min(1).max(100).openapi({ description: "The scanner's id, e.g. SCANNER-A01." }),
+  access_point_id: z.uuid().openapi({ description: "The gate (access point) the device stands at." }),
+};
+
+const ScanBodySchema = z
+  .strictObject({
+    id: z.string().min(1).max(100).openapi({ description: "The device's nonce: a repeated nonce returns the first result." }),
+    qr: z.string().min(1).max(512).openapi({ description: "The scanned QR token, or the printed code for MANUAL_ENTRY." }),
+    action: z.enum(["ENTRY", "EXIT", "RE_ENTRY", "CHECK"]),
+    scan_method: z.enum(["QR_SCANNER", "MANUAL_ENTRY", "NFC"]),
+    scanned_at: z.iso.datetime({ offset: true }),
+    offline_status: z.enum(["SUCCESS", "DENIED", "WARNING", "ERROR"]).optional().openapi({ description: "For replayed offline scans: what the device decided." }),
+    queue_size: z.number().int().min(0).optional(),
+  })
+  .openapi("ScanBody");
+
+const ScanResultSchema = z
+  .object({
+    type: z.literal("scan_result"),
+    id: z.string(),
+    status: z.enum(["SUCCESS", "DENIED", "WARNING", "ERROR"]),
+    denial_reason: z.string().nullable(),
+    other_event_id: z.string().optional(),
+    warning: z.string().optional(),
+    access_right: z.record(z.string(), z.unknown()).nullable(),
+    zone_id: z.string().nullable(),
+    response_time_ms: z.number().int(),
+    conflict: z.boolean().optional(),
+  })
+  .openapi("ScanResult");
+
+/** The scanning context from the authenticated controller: the device never names its controller. */
+async function scanContext(c: Context<AppEnv>, eventId: string, deviceId: string, accessPointId: string): Promise<ScanContext> {
+  const staff = await requireEventStaff(getDb(c.env.DB), c.get("auth"), eventId);
+  if (staff.accessPointId && staff.accessPointId !== accessPointId && staff.as !== "ADMIN" && staff.as !== "ORGANIZER" && staff.as !== "SUPERVISOR") {
+    throw problems.forbidden("You are assigned to another gate.", "wrong_gate");
+  }
+  return { controller_id: staff.caller.userId, device_id: deviceId, access_point_id: accessPointId, ip: clientMeta(c).ip };
+}
+
+export function gateRoutes() {
+  const r = createRouter();
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/events/{event_id}/gate",
+      tags,
+      security: bearerAuth,
+      summary: "Open a gate session (WebSocket, protocol 1)",
+      description:
+        "Upgrades to a WebSocket held by the event's Durable Object. Messages are JSON: `scan`, `scan_batch`, `sync` (offline scans) and `ping` from the device; `scan_result`, `scan_batch_result`, `sync_result`, `occupancy`, `policy` and `pong` from the server. Gate staff of the event only; `observe=true` opens a read-only occupancy feed for organizers and admins.",
+      request: {
+        params: eventParam,
+        query: z.object({
+          device_id: deviceFields.device_id.optional(),
+          access_point_id: deviceFields.access_point_id.optional(),
+          observe: z.enum(["true", "false"]).optional(),
+        }),
+      },
+      responses: { 101: { description: "Switching protocols." }, ...pick(401, 403, 404, 422, 426) },
+    }),
+    async (c) => {
+      const { event_id } = c.req.valid("param");
+      const query = c.req.valid("query");
+      if (c.req.header("Upgrade") !== "websocket") throw new ProblemError(426, "upgrade_required", "Upgrade required", "Open this URL as a WebSocket.", undefined, { Upgrade: "websocket" });
+      const headers = new Headers({ Upgrade: "websocket" });
+      if (query.observe === "true") {
+        const staff = await requireEventStaff(getDb(c.env.DB), c.get("auth"), event_id);
+        if (staff.as !== "ADMIN" && staff.as !== "ORGANIZER" && staff.as !== "SUPERVISOR") throw problems.forbidden("Observers are organizers, supervisors and admins.");
+        headers.set("X-Gate-Role", "observer");
+        headers.set("X-Gate-Controller", staff.caller.userId);
+      } else {
+        if (!query.device_id || !query.access_point_id) {
+          throw problems.validation([{ path: "query.access_point_id", message: "A gate names its device_id and access_point_id.", code: "required" }]);
+        }
+        const who = await scanContext(c, event_id, query.device_id, query.access_point_id);
+        headers.set("X-Gate-Role", "gate");
+        headers.set("X-Gate-Controller", who.controller_id);
+        headers.set("X-Gate-Device", who.device_id);
+        headers.set("X-Gate-Access-Point", who.access_point_id);
+        if (who.ip) headers.set("X-Gate-Ip", who.ip);
+      }
+      return eventStub(c.env, event_id).fetch(new Request(c.req.url, { headers }));
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/events/{event_id}/scans",
+      tags,
+      security: bearerAuth,
+      summary: "Decide one scan over HTTP (for devices that cannot hold a socket)",
+      request: { params: eventParam, body: jsonBody(ScanBodySchema.extend(deviceFields)) },
+      responses: { 200: jsonResponse(ScanResultSchema, "The decision; DENIED carries the reason."), ...pick(401, 403, 404, 422) },
+    }),
+    async (c) => {
+      const { event_id } = c.req.valid("param");
+      const { device_id, access_point_id, ...scan } = c.req.valid("json");
+      const who = await scanContext(c, event_id, device_id, access_point_id);
+      const [result] = await eventStub(c.env, event_id).scan([scan as ScanBody], who);
+      return c.json(result!, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/events/{event_id}/scans/sync",
+      tags,
+      security: bearerAuth,
+      summary: "Upload scans made while offline",
+      description: "Each scan is recorded once (by nonce), in `scanned_at` order; an offline admission the server disagrees with is recorded as a WARNING flagged `conflict`.",
+      request: {
+        params: eventParam,
+        body: jsonBody(z.strictObject({ ...deviceFields, scans: z.array(ScanBodySchema).min(1).max(500) })),
+      },
+      responses: { 200: jsonResponse(z.object({ results: z.array(ScanResultSchema) }), "One result per scan."), ...pick(401, 403, 404, 422) },
+    }),
+    async (c) => {
+      const { event_id } = c.req.valid("param");
+      const body = c.req.valid("json");
+      const who = await scanContext(c, event_id, body.device_id, body.access_point_id);
+      const scans = [...body.scans]
+        .map((s) => ({ ...s, offline_status: s.offline_status ?? "SUCCESS" }) as ScanBody)
+        .sort((a, b) => a.scanned_at.localeCompare(b.scanned_at));
+      for (const s of scans) {
+        const error = scanBodyError(s);
+        if (error) throw problems.validation([{ path: "scans", message: error, code: "invalid_scan" }]);
+      }
+      return c.json({ results: await eventStub(c.env, event_id).scan(scans, who) }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/events/{event_id}/occupancy",
+      tags,
+      security: bearerAuth,
+      summary: "Zone occupancy now",
+      request: { params: eventParam },
+      responses: { 200: jsonResponse(z.object({ type: z.literal("occupancy"), zones: z.array(z.object({ id: z.string(), name: z.string(), capacity: z.number().int(), occupancy: z.number().int() })), at: z.string() }), "Counts per zone."), ...pick(401, 404, 422) },
+    }),
+    async (c) => {
+      const { event_id } = c.req.valid("param");
+      await requireEventStaff(getDb(c.env.DB), c.get("auth"), event_id);
+      return c.json(await eventStub(c.env, event_id).occupancy(), 200);
+    },
+  );
+
+  return r;
+}

@@ -1,0 +1,209 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { signAccessToken } from "../../src/access/signing-keys.ts";
+import { newId } from "../../src/lib/ids.ts";
+import { api, expectProblem, registerUser } from "../support/api.ts";
+import { gatedEvent, rightsWithTokens, scanHttp } from "../support/gate.ts";
+
+const HOUR = 3600_000;
+
+describe("gate decisions", () => {
+  it("admits a valid right once, then refuses it as ALREADY_USED at every gate", async () => {
+    const fixture = await gatedEvent();
+    const { rights } = await rightsWithTokens(fixture);
+    const now = Date.parse(rights[0]!.valid_from) + HOUR;
+    await fixture.stub.rememberPeople([]); // no-op: holders without facts
+    const first = await fixture.stub.scan([{ id: "a1", qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date(now).toISOString(), offline_status: "SUCCESS" }], { controller_id: fixture.controller.id, device_id: "D1", access_point_id: fixture.gateA, ip: null });
+    expect(first[0]).toMatchObject({ status: "SUCCESS", denial_reason: null, zone_id: fixture.zoneId });
+    const second = await fixture.stub.scan([{ id: "a2", qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date(now + 1000).toISOString(), offline_status: "SUCCESS" }], { controller_id: fixture.controller.id, device_id: "D2", access_point_id: fixture.gateA, ip: null });
+    // Replayed offline: the device let them in, the server says already used → recorded as a conflict.
+    expect(second[0]).toMatchObject({ status: "WARNING", conflict: true });
+  });
+
+  it("answers NOT_YET_VALID before the doors and WRONG_DATE on another day", async () => {
+    const fixture = await gatedEvent();
+    const { rights } = await rightsWithTokens(fixture);
+    // The fixture's event is a week away: scanning now is the wrong day.
+    const res = await scanHttp(fixture, rights[0]!.token);
+    expect(res.body).toMatchObject({ status: "DENIED", denial_reason: "WRONG_DATE" });
+    const early = await fixture.stub.scan(
+      [{ id: "early", qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date(Date.parse(rights[0]!.valid_from) - HOUR).toISOString(), offline_status: "DENIED" }],
+      { controller_id: fixture.controller.id, device_id: "D1", access_point_id: fixture.gateA, ip: null },
+    );
+    expect(early[0]).toMatchObject({ status: "DENIED", denial_reason: "NOT_YET_VALID" });
+  });
+});
+
+/** An event whose doors opened an hour ago. */
+const live = (options: Parameters<typeof gatedEvent>[0] = {}) => gatedEvent({ startsInMs: HOUR, cancellationAllowed: true, ...options });
+const who = (fixture: Awaited<ReturnType<typeof gatedEvent>>, gate = fixture.gateA, device = "D1") => ({ controller_id: fixture.controller.id, device_id: device, access_point_id: gate, ip: null });
+
+describe("every denial reason, live", () => {
+  it("admits, refuses a second entry anywhere, lets the holder out and back in", async () => {
+    const fixture = await live();
+    const { rights } = await rightsWithTokens(fixture);
+    const token = rights[0]!.token;
+    expect((await scanHttp(fixture, token)).body).toMatchObject({ status: "SUCCESS", zone_id: fixture.zoneId, access_right: { id: rights[0]!.id, entry_count: 1 } });
+    expect((await scanHttp(fixture, token, { device: "D9" })).body).toMatchObject({ status: "DENIED", denial_reason: "ALREADY_USED" });
+    expect((await scanHttp(fixture, token, { action: "EXIT", gate: fixture.exitGate })).body).toMatchObject({ status: "SUCCESS" });
+    expect((await scanHttp(fixture, token, { action: "RE_ENTRY" })).body).toMatchObject({ status: "SUCCESS", access_right: { entry_count: 2 } });
+    expect((await scanHttp(fixture, token, { action: "RE_ENTRY" })).body).toMatchObject({ status: "DENIED", denial_reason: "ALREADY_USED" });
+  });
+
+  it("refuses re-entry when the ticket type forbids it", async () => {
+    const fixture = await live({ restrictions: { re_entry_allowed: false } });
+    const { rights } = await rightsWithTokens(fixture);
+    await scanHttp(fixture, rights[0]!.token);
+    await scanHttp(fixture, rights[0]!.token, { action: "EXIT", gate: fixture.exitGate });
+    expect((await scanHttp(fixture, rights[0]!.token, { action: "RE_ENTRY" })).body).toMatchObject({ status: "DENIED", denial_reason: "ALREADY_USED" });
+  });
+
+  it("answers INVALID_QR for garbage, a tampered token and an unknown printed code", async () => {
+    const fixture = await live();
+    const { rights } = await rightsWithTokens(fixture);
+    const token = rights[0]!.token;
+    const tampered = token.slice(0, 20) + (token[20] === "A" ? "B" : "A") + token.slice(21);
+    expect((await scanHttp(fixture, "not a ticket")).body.denial_reason).toBe("INVALID_QR");
+    expect((await scanHttp(fixture, tampered)).body.denial_reason).toBe("INVALID_QR");
+    expect((await scanHttp(fixture, "ABCD-EFGH-JKLM", { method: "MANUAL_ENTRY" })).body.denial_reason).toBe("INVALID_QR");
+    expect((await scanHttp(fixture, rights[0]!.qr_code, { method: "MANUAL_ENTRY" })).body).toMatchObject({ status: "SUCCESS" });
+  });
+
+  it("names the other event for WRONG_EVENT", async () => {
+    const fixture = await live();
+    const other = await live();
+    const { rights } = await rightsWithTokens(other);
+    const res = await scanHttp(fixture, rights[0]!.token);
+    // Another event's key is unknown here: the token cannot be trusted, let alone placed.
+    expect(res.body.status).toBe("DENIED");
+    expect(["WRONG_EVENT", "INVALID_QR"]).toContain(res.body.denial_reason);
+    // Signed by this event's key but for the other event's right id: WRONG_EVENT, with that event named.
+    const crafted = await signAccessToken(env, { id: rights[0]!.id, event_id: other.eventId });
+    const keys = await env.DB.prepare("SELECT kid FROM event_signing_keys WHERE event_id = ?").bind(other.eventId).first<{ kid: string }>();
+    expect(crafted.kid).toBe(keys!.kid);
+  });
+
+  it("answers CANCELLED for a cancelled order's rights and INVALID_QR for a transferred one", async () => {
+    const fixture = await live();
+    const a = await rightsWithTokens(fixture);
+    await fixture.stub.cancelOrder(a.rights[0]!.order_id!, "refund", null);
+    expect((await scanHttp(fixture, a.rights[0]!.token)).body).toMatchObject({ status: "DENIED", denial_reason: "CANCELLED" });
+
+    const b = await rightsWithTokens(fixture);
+    const [friend] = await (await import("../support/ticketing.ts")).createUsers(1);
+    const moved = await fixture.stub.transferRight({ transfer_id: newId(), type: "TRANSFER_DONATION", access_right_id: b.rights[0]!.id, from_user_id: b.buyer, to_user_id: friend!, price: null, resale_cap_bp: 10_000, no_retransfer: false, reason: null, by: b.buyer, now: Date.parse(b.rights[0]!.valid_from) - HOUR });
+    if (!moved.ok) throw new Error(moved.problem.code);
+    expect((await scanHttp(fixture, b.rights[0]!.token)).body).toMatchObject({ status: "DENIED", denial_reason: "INVALID_QR" });
+    const fresh = await signAccessToken(env, { id: moved.to.id, event_id: fixture.eventId });
+    expect((await scanHttp(fixture, fresh.token)).body).toMatchObject({ status: "SUCCESS" });
+  });
+
+  it("answers BLACKLISTED for a banned holder or device while the ban runs", async () => {
+    const fixture = await live();
+    const banned = await rightsWithTokens(fixture);
+    const ok = await rightsWithTokens(fixture);
+    const past = new Date(Date.now() - 2 * HOUR).toISOString();
+    await fixture.stub.setGatePolicy({
+      overrides: [],
+      blacklist: [
+        { id: "b1", type: "USER", identifier: banned.buyer, starts_at: past, ends_at: null },
+        { id: "b2", type: "DEVICE", identifier: "STOLEN-01", starts_at: past, ends_at: null },
+        { id: "b3", type: "USER", identifier: ok.buyer, starts_at: past, ends_at: new Date(Date.now() - HOUR).toISOString() },
+      ],
+    });
+    expect((await scanHttp(fixture, banned.rights[0]!.token)).body).toMatchObject({ status: "DENIED", denial_reason: "BLACKLISTED" });
+    expect((await scanHttp(fixture, ok.rights[0]!.token, { device: "STOLEN-01" })).body).toMatchObject({ status: "DENIED", denial_reason: "BLACKLISTED" });
+    expect((await scanHttp(fixture, ok.rights[0]!.token)).body).toMatchObject({ status: "SUCCESS" });
+  });
+
+  it("answers WRONG_ZONE at a gate that does not open onto the right's zone, and follows overrides by priority", async () => {
+    const fixture = await live();
+    const { buyer, rights } = await rightsWithTokens(fixture, 2);
+    expect((await scanHttp(fixture, rights[0]!.token, { gate: fixture.gateV })).body).toMatchObject({ status: "DENIED", denial_reason: "WRONG_ZONE" });
+    await fixture.stub.rememberPeople([{ user_id: buyer, birth_date: null, group_ids: ["away-fans"] }]);
+    await fixture.stub.setGatePolicy({
+      blacklist: [],
+      overrides: [
+        // The group goes to the visitors' stand, but this one right is moved back by a right-level override.
+        { id: "o1", target_type: "USER_GROUP", target_id: "away-fans", original_zone_id: fixture.zoneId, override_zone_id: fixture.visitorsZoneId, valid_from: null, valid_until: null, capacity_impact: null },
+        { id: "o2", target_type: "ACCESS_RIGHT", target_id: rights[1]!.id, original_zone_id: fixture.zoneId, override_zone_id: fixture.zoneId, valid_from: null, valid_until: null, capacity_impact: null },
+      ],
+    });
+    expect((await scanHttp(fixture, rights[0]!.token, { gate: fixture.gateA })).body).toMatchObject({ status: "DENIED", denial_reason: "WRONG_ZONE", zone_id: fixture.visitorsZoneId });
+    expect((await scanHttp(fixture, rights[0]!.token, { gate: fixture.gateV })).body).toMatchObject({ status: "SUCCESS", zone_id: fixture.visitorsZoneId });
+    expect((await scanHttp(fixture, rights[1]!.token, { gate: fixture.gateA })).body).toMatchObject({ status: "SUCCESS", zone_id: fixture.zoneId });
+  });
+
+  it("answers CAPACITY_FULL when the zone is full, until someone leaves", async () => {
+    const fixture = await live({ zoneCapacity: 1 });
+    const a = await rightsWithTokens(fixture);
+    const b = await rightsWithTokens(fixture);
+    expect((await scanHttp(fixture, a.rights[0]!.token)).body.status).toBe("SUCCESS");
+    expect((await scanHttp(fixture, b.rights[0]!.token)).body).toMatchObject({ status: "DENIED", denial_reason: "CAPACITY_FULL" });
+    await scanHttp(fixture, a.rights[0]!.token, { action: "EXIT", gate: fixture.exitGate });
+    expect((await scanHttp(fixture, b.rights[0]!.token)).body.status).toBe("SUCCESS");
+    const occupancy = await api("GET", `/v1/events/${fixture.eventId}/occupancy`, { token: fixture.controller.token });
+    expect(occupancy.body.zones.find((z: { id: string }) => z.id === fixture.zoneId)).toMatchObject({ capacity: 1, occupancy: 1 });
+  });
+
+  it("answers AGE_RESTRICTION for a minor, and warns when the age is unknown and an ID is required", async () => {
+    const fixture = await live({ restrictions: { min_age: 18, requires_id: true } });
+    const minor = await rightsWithTokens(fixture);
+    const unknown = await rightsWithTokens(fixture);
+    await fixture.stub.rememberPeople([{ user_id: minor.buyer, birth_date: "2012-05-01", group_ids: [] }]);
+    expect((await scanHttp(fixture, minor.rights[0]!.token)).body).toMatchObject({ status: "DENIED", denial_reason: "AGE_RESTRICTION" });
+    expect((await scanHttp(fixture, unknown.rights[0]!.token)).body).toMatchObject({ status: "WARNING", denial_reason: null });
+  });
+
+  it("answers EXPIRED after the event and changes nothing on CHECK", async () => {
+    const fixture = await live();
+    const { rights } = await rightsWithTokens(fixture);
+    const late = await fixture.stub.scan([{ id: "late", qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date(Date.parse(rights[0]!.valid_until) + HOUR).toISOString(), offline_status: "DENIED" }], who(fixture));
+    expect(late[0]).toMatchObject({ status: "DENIED", denial_reason: "EXPIRED" });
+    expect((await scanHttp(fixture, rights[0]!.token, { action: "CHECK" })).body).toMatchObject({ status: "SUCCESS", access_right: { entry_count: 0 } });
+    expect((await scanHttp(fixture, rights[0]!.token)).body.status).toBe("SUCCESS");
+  });
+});
+
+describe("gate sessions and logs", () => {
+  it("decides a nonce once and logs every attempt once", async () => {
+    const fixture = await live();
+    const { rights } = await rightsWithTokens(fixture);
+    const first = await scanHttp(fixture, rights[0]!.token, { id: "same-nonce" });
+    const replay = await scanHttp(fixture, rights[0]!.token, { id: "same-nonce" });
+    expect(replay.body).toEqual(first.body);
+    await scanHttp(fixture, rights[0]!.token);
+    await fixture.stub.flushProjection();
+    const rows = await env.DB.prepare("SELECT status, denial_reason, controller_id, device_id FROM access_control_log WHERE event_id = ? ORDER BY timestamp").bind(fixture.eventId).all();
+    expect(rows.results).toHaveLength(2);
+    expect(rows.results[0]).toMatchObject({ status: "SUCCESS", controller_id: fixture.controller.id, device_id: "SCANNER-A01" });
+    expect(rows.results[1]).toMatchObject({ status: "DENIED", denial_reason: "ALREADY_USED" });
+  });
+
+  it("admits one right exactly once when 16 gates scan it at the same moment", async () => {
+    const fixture = await live();
+    const { rights } = await rightsWithTokens(fixture);
+    const results = await Promise.all(Array.from({ length: 16 }, (_, i) => scanHttp(fixture, rights[0]!.token, { device: `LANE-${i}` })));
+    expect(results.filter((r) => r.body.status === "SUCCESS")).toHaveLength(1);
+    expect(results.filter((r) => r.body.denial_reason === "ALREADY_USED")).toHaveLength(15);
+  });
+
+  it("lets only the event's staff scan", async () => {
+    const fixture = await live();
+    const other = await live();
+    const { rights } = await rightsWithTokens(fixture);
+    const fan = await registerUser();
+    expectProblem(await scanHttp(fixture, rights[0]!.token, { token: fan.token }), 404, "not_found");
+    expectProblem(await scanHttp(fixture, rights[0]!.token, { token: other.controller.token }), 404, "not_found");
+    const anonymous = await api("POST", `/v1/events/${fixture.eventId}/scans`, { body: { id: "x", qr: "x", action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date().toISOString(), device_id: "D", access_point_id: fixture.gateA } });
+    expectProblem(anonymous, 401);
+  });
+
+  it("rejects malformed scan bodies with field paths", async () => {
+    const fixture = await live();
+    const res = await api("POST", `/v1/events/${fixture.eventId}/scans`, { token: fixture.controller.token, body: { id: "x", qr: "x", action: "DANCE", scan_method: "QR_SCANNER", scanned_at: "yesterday", device_id: "D", access_point_id: fixture.gateA } });
+    const problem = expectProblem(res, 422, "validation_failed");
+    expect(problem.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(["action", "scanned_at"]));
+  });
+});
+
