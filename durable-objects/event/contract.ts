@@ -271,3 +271,22 @@ export interface Occupancy {
   zones: { id: string; name: string; capacity: number; occupancy: number }[];
   at: string;
 }
+
+/** The offline bundle of a gate (GET /v1/events/{event_id}/gate/bundle). */
+export interface GateBundle {
+  event_id: string;
+  /** Pass it back as `since` to receive only the rights changed after it. */
+  version: string;
+  since: string | null;
+  keys: { kid: string; kty: string; crv: string; x: string }[];
+  zones: Occupancy["zones"];
+  access_points: { id: string; name: string; direction: string; zone_ids: string[]; is_active: boolean }[];
+  overrides: Record<string, unknown>[];
+  blacklist: Record<string, unknown>[];
+  /** Rights a gate must refuse: cancelled, transferred, blocked, expired. */
+  revoked: { id: string; qr_code: string; status: string }[];
+  /** Rights whose holder is inside now (an offline ENTRY for them is a second entry). */
+  inside: string[];
+  /** Valid rights with their printed codes, for MANUAL_ENTRY offline. */
+  valid: { id: string; qr_code: string; zone_id: string | null; entry_count: number; valid_from: string; valid_until: string }[];
+}

@@ -6,6 +6,7 @@ import {
   fail,
   type Availability,
   type ConfigSetup,
+  type GateBundle,
   type GatePolicy,
   type GateSetup,
   type Occupancy,
@@ -617,6 +618,38 @@ export class EventDO extends DurableObject<Env> {
     this.scheduleAlarm(Date.now() + OUTBOX_DELAY_MS);
     if (changed) this.occupancyChanged();
     return results;
+  }
+
+  /**
+   * What a gate needs to decide offline: verification keys, zones, gates,
+   * overrides, blacklist, and the rights that must be refused (cancelled,
+   * transferred, blocked, expired) or are already inside. `since` (a previous
+   * bundle's version) limits the rights to those changed after it.
+   */
+  gateBundle(since: string | null): GateBundle {
+    const version = new Date().toISOString();
+    const rights = this.sql
+      .exec<Row>(
+        `SELECT id, qr_code, status, zone_id, is_inside, entry_count, valid_from, valid_until, updated_at FROM rights
+         WHERE (? IS NULL OR updated_at > ?) ORDER BY updated_at`,
+        since, since,
+      )
+      .toArray();
+    return {
+      event_id: this.event()?.id ?? "",
+      version,
+      since,
+      keys: this.sql.exec<{ jwk: string }>("SELECT jwk FROM signing_keys").toArray().map((k) => JSON.parse(k.jwk)),
+      zones: this.occupancy().zones,
+      access_points: this.sql.exec<Row>("SELECT * FROM access_points").toArray().map((p) => ({ id: String(p.id), name: String(p.name), direction: String(p.direction), zone_ids: JSON.parse(String(p.zone_ids)) as string[], is_active: Boolean(Number(p.is_active)) })),
+      overrides: this.sql.exec<Row>("SELECT * FROM overrides").toArray().map((o) => ({ ...o }) as Record<string, unknown>),
+      blacklist: this.sql.exec<Row>("SELECT * FROM blacklist").toArray().map((b) => ({ ...b }) as Record<string, unknown>),
+      revoked: rights.filter((r) => r.status !== "ENABLED" && r.status !== "USED").map((r) => ({ id: String(r.id), qr_code: String(r.qr_code), status: String(r.status) })),
+      inside: rights.filter((r) => Number(r.is_inside)).map((r) => String(r.id)),
+      valid: rights
+        .filter((r) => r.status === "ENABLED" || r.status === "USED")
+        .map((r) => ({ id: String(r.id), qr_code: String(r.qr_code), zone_id: (r.zone_id as string | null) ?? null, entry_count: Number(r.entry_count), valid_from: String(r.valid_from), valid_until: String(r.valid_until) })),
+    };
   }
 
   occupancy(): Occupancy {

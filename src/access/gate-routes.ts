@@ -151,6 +151,26 @@ export function gateRoutes() {
   r.openapi(
     createRoute({
       method: "get",
+      path: "/events/{event_id}/gate/bundle",
+      tags,
+      security: bearerAuth,
+      summary: "What a gate needs to decide offline",
+      description:
+        "Public keys, zones, gates, overrides, blacklist, rights to refuse (cancelled, transferred, blocked), rights whose holder is inside, and valid rights with their printed codes. Pass the previous `version` as `since` to get only the rights changed after it.",
+      request: { params: eventParam, query: z.object({ since: z.iso.datetime().optional() }) },
+      responses: { 200: jsonResponse(z.record(z.string(), z.unknown()).openapi("GateBundle"), "The bundle."), ...pick(401, 404, 422) },
+    }),
+    async (c) => {
+      const { event_id } = c.req.valid("param");
+      await requireEventStaff(getDb(c.env.DB), c.get("auth"), event_id);
+      c.header("Cache-Control", "private, no-store");
+      return c.json(await eventStub(c.env, event_id).gateBundle(c.req.valid("query").since ?? null), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
       path: "/events/{event_id}/occupancy",
       tags,
       security: bearerAuth,

@@ -207,3 +207,22 @@ describe("gate sessions and logs", () => {
   });
 });
 
+
+describe("offline bundle", () => {
+  it("gives a gate the keys, zones, gates and the rights to refuse, and deltas since a version", async () => {
+    const fixture = await live();
+    const rights = [...(await rightsWithTokens(fixture)).rights, ...(await rightsWithTokens(fixture)).rights];
+    const full = await api("GET", `/v1/events/${fixture.eventId}/gate/bundle`, { token: fixture.controller.token });
+    expect(full.status).toBe(200);
+    expect(full.body.keys.length).toBeGreaterThan(0);
+    expect(full.body.access_points.map((p: { id: string }) => p.id)).toContain(fixture.gateA);
+    expect(full.body.valid.map((r: { id: string }) => r.id)).toEqual(expect.arrayContaining(rights.map((r) => r.id)));
+    await scanHttp(fixture, rights[0]!.token);
+    await fixture.stub.cancelOrder(rights[1]!.order_id!, "refund", null);
+    const delta = await api("GET", `/v1/events/${fixture.eventId}/gate/bundle?since=${full.body.version}`, { token: fixture.controller.token });
+    expect(delta.body.inside).toEqual([rights[0]!.id]);
+    expect(delta.body.revoked.map((r: { id: string }) => r.id)).toContain(rights[1]!.id);
+    const fan = await registerUser();
+    expectProblem(await api("GET", `/v1/events/${fixture.eventId}/gate/bundle`, { token: fan.token }), 404);
+  });
+});
