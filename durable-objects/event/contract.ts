@@ -66,6 +66,8 @@ export interface OrderRequest {
   /** Groups the buyer belongs to now, with their membership start. */
   groups: { id: string; code: string; member_since: string }[];
   buyer_age: number | null;
+  /** The buyer's birth date, kept for the gate's age checks. */
+  birth_date?: string | null;
   promo_code: string | null;
   rules: RuleSnapshot[];
   channel: "WEB" | "MOBILE" | "ONSITE" | "PARTNER";

@@ -187,6 +187,7 @@ export class EventDO extends DurableObject<Env> {
       this.sql.exec("UPDATE configs SET quantity_held = quantity_held + ? WHERE id = ?", quantity, config.id);
       this.addBuyerUnits(req.user_id, String(config.id), quantity);
       for (const rule of quote.applied) this.addRuleUse(rule.id, req.user_id, 1);
+      this.rememberPeople([{ user_id: req.user_id, birth_date: req.birth_date ?? null, group_ids: req.groups.map((g) => g.id) }]);
       this.enqueue("order", req.order_id);
       this.enqueue("config", String(config.id));
     });

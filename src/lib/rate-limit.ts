@@ -13,6 +13,8 @@ export const LIMITS = {
   "social-ip": { limit: 30, windowSeconds: 300 },
   "event-view-ip": { limit: 300, windowSeconds: 600 },
   "share-user": { limit: 30, windowSeconds: 3600 },
+  "transfer-user": { limit: 30, windowSeconds: 3600 },
+  "promo-quote-ip": { limit: 60, windowSeconds: 600 },
 } as const;
 
 export type LimitName = keyof typeof LIMITS;

@@ -76,6 +76,31 @@ export const TEMPLATES = {
     ar: { subject: "رد: {subject}", body: "مرحبًا {name}، إليك رد فريق SpotVibe على رسالتك « {subject} »:\n\n{reply}" },
     en: { subject: "Re: {subject}", body: "Hello {name}, here is the SpotVibe team's reply to your message \"{subject}\":\n\n{reply}" },
   },
+  TICKET_TRANSFERRED: {
+    fr: { subject: "Un billet vous a été transféré", body: "{sender_name} vous a transféré un billet pour « {event_title} ». Il est dans vos billets, avec son propre code QR. {message}" },
+    ar: { subject: "تم تحويل تذكرة إليك", body: "قام {sender_name} بتحويل تذكرة إليك لـ « {event_title} ». ستجدها ضمن تذاكرك مع رمز QR خاص بها. {message}" },
+    en: { subject: "A ticket was transferred to you", body: "{sender_name} transferred a ticket for \"{event_title}\" to you. It is in your tickets, with its own QR code. {message}" },
+  },
+  TRANSFER_OFFER: {
+    fr: { subject: "Une offre de billet vous attend", body: "{sender_name} vous propose un billet pour « {event_title} ». Acceptez ou refusez l'offre avant le {expires_at}. {message}" },
+    ar: { subject: "عرض تذكرة بانتظارك", body: "يعرض عليك {sender_name} تذكرة لـ « {event_title} ». اقبل العرض أو ارفضه قبل {expires_at}. {message}" },
+    en: { subject: "A ticket offer is waiting for you", body: "{sender_name} is offering you a ticket for \"{event_title}\". Accept or decline the offer before {expires_at}. {message}" },
+  },
+  TRANSFER_ACCEPTED: {
+    fr: { subject: "Votre offre a été acceptée", body: "{recipient_name} a accepté votre offre pour « {event_title} ». Votre ancien code QR ne fonctionne plus." },
+    ar: { subject: "تم قبول عرضك", body: "قبل {recipient_name} عرضك لـ « {event_title} ». لم يعد رمز QR القديم صالحًا." },
+    en: { subject: "Your offer was accepted", body: "{recipient_name} accepted your offer for \"{event_title}\". Your old QR code no longer works." },
+  },
+  TRANSFER_DECLINED: {
+    fr: { subject: "Votre offre a été refusée", body: "{recipient_name} a refusé votre offre pour « {event_title} ». Votre billet reste à vous. {reason}" },
+    ar: { subject: "تم رفض عرضك", body: "رفض {recipient_name} عرضك لـ « {event_title} ». تبقى تذكرتك لك. {reason}" },
+    en: { subject: "Your offer was declined", body: "{recipient_name} declined your offer for \"{event_title}\". Your ticket stays yours. {reason}" },
+  },
+  LOAN_RETURNED: {
+    fr: { subject: "Billet prêté récupéré", body: "{sender_name} a récupéré le billet prêté pour « {event_title} ». Son code QR ne fonctionne plus pour vous." },
+    ar: { subject: "تم استرجاع التذكرة المعارة", body: "استرجع {sender_name} التذكرة المعارة لـ « {event_title} ». لم يعد رمز QR الخاص بها صالحًا لك." },
+    en: { subject: "Lent ticket recalled", body: "{sender_name} recalled the ticket lent to you for \"{event_title}\". Its QR code no longer works for you." },
+  },
 } satisfies Record<string, Localized>;
 
 export type TemplateKey = keyof typeof TEMPLATES;

@@ -4,37 +4,18 @@ import type { AuthContext, Env } from "../env.ts";
 import { eventStub } from "../catalog/sync.ts";
 import { pricing_rules } from "../catalog/schema.ts";
 import { getDb } from "../db/client.ts";
-import { isUniqueViolation } from "../db/errors.ts";
 import { events } from "../events/schema.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
 import { humanCode, newId } from "../lib/ids.ts";
 import type { ClientMeta } from "../auth/tokens.ts";
 import { ageOn, now } from "../lib/time.ts";
+import { accountForEmail } from "../users/accounts.ts";
 import { user_group_members, user_groups, users } from "../users/schema.ts";
 import type { Problem } from "../../durable-objects/event/contract.ts";
 import type { PlaceOrderBody } from "./schemas.ts";
 
 export const problemFrom = (problem: Problem) =>
   new ProblemError(problem.status, problem.code, problem.status === 409 ? "Conflict" : problem.status === 404 ? "Not found" : "Refused", problem.detail);
-
-/**
- * Guests buy into an account keyed by their email: found, or created without
- * a password (they can claim it with a password reset), so their access
- * rights have an owner like everyone else's.
- */
-async function guestAccount(env: Env, email: string, phone: string | null): Promise<string> {
-  const db = getDb(env.DB);
-  const [existing] = await db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
-  if (existing) return existing.id;
-  try {
-    const [created] = await db.insert(users).values({ id: newId(), email, phone }).returning({ id: users.id });
-    return created!.id;
-  } catch (error) {
-    if (!isUniqueViolation(error, "users.email")) throw error;
-    const [raced] = await db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
-    return raced!.id;
-  }
-}
 
 /**
  * Everything the EventDO needs to decide an order that lives in D1 (the
@@ -48,7 +29,7 @@ export async function placeOrder(env: Env, auth: AuthContext | undefined, eventI
   let userId: string;
   const isGuest = !auth;
   if (auth) userId = auth.userId;
-  else if (body.guest_email) userId = await guestAccount(env, body.guest_email, body.guest_phone ?? null);
+  else if (body.guest_email) userId = await accountForEmail(env, body.guest_email, body.guest_phone ?? null);
   else throw problems.validation([{ path: "guest_email", message: "Sign in, or give an email address for the tickets.", code: "guest_email_required" }]);
 
   const at = now();
@@ -81,6 +62,7 @@ export async function placeOrder(env: Env, auth: AuthContext | undefined, eventI
     user_id: userId,
     groups,
     buyer_age: buyer?.date_of_birth ? ageOn(buyer.date_of_birth) : null,
+    birth_date: buyer?.date_of_birth ?? null,
     promo_code: body.promo_code ?? null,
     rules: rules.map((r) => ({ ...r })),
     channel: body.channel,

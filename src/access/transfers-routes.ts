@@ -1,0 +1,168 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { requireAuth } from "../auth/middleware.ts";
+import { idempotent } from "../lib/idempotency.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { pageSchema } from "../lib/pagination.ts";
+import { enforceRateLimit } from "../lib/rate-limit.ts";
+import { clientMeta } from "../lib/request.ts";
+import {
+  acceptTransfer,
+  cancelTransfer,
+  createTransfer,
+  declineTransfer,
+  listMyTransfers,
+  readableTransfer,
+  returnLoan,
+  transferView,
+} from "./transfers.ts";
+import { CreateTransferBody, EndOfferBody, MyTransfersQuery, rightTransferParams, TransferSchema, transferParam } from "./transfers-schemas.ts";
+
+const tags = ["Transfers"];
+const optionalBody = { ...jsonBody(EndOfferBody), required: false };
+
+export function transferRoutes() {
+  const r = createRouter();
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/events/{event_id}/access-rights/{access_right_id}/transfers",
+      tags,
+      security: bearerAuth,
+      middleware: [idempotent] as const,
+      summary: "Transfer one of my access rights: give, lend, sell or exchange it",
+      description: [
+        "Only the right's holder can transfer it, until the doors open.",
+        "**DONATION** and **LOAN** execute at once: in one step of the event's Durable Object the old right becomes TRANSFERRED (its QR stops working) and the recipient's new right is ENABLED with a new code. A borrowed right cannot be passed on; the lender recalls it with `/v1/transfers/{transfer_id}/return`.",
+        "**SALE** and **EXCHANGE** create a PENDING offer (one per right) that the recipient accepts or declines within 48 hours, or before the doors open if sooner. A sale price is capped at the face value × the event's `resale_cap_bp` (its metadata; 100 % by default) and the new right cannot be resold unless the event's metadata sets `resale_no_retransfer: false`. **No money moves yet**: the commission and the seller's net are recorded on acceptance, and collecting the price from the buyer comes with the payments issue.",
+        "Rights from a season pass count against the plan's `max_transfers_per_season`.",
+        "The recipient is an account id, or an email address (an account without a password is opened for it if none exists; its owner claims it with a password reset). Send an `Idempotency-Key` header to make retries safe.",
+      ].join("\n\n"),
+      request: {
+        params: rightTransferParams,
+        headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "8–255 visible ASCII characters, unique per transfer attempt." }) }),
+        body: jsonBody(CreateTransferBody),
+      },
+      responses: {
+        201: jsonResponse(TransferSchema, "COMPLETED for a donation or loan, PENDING for an offer."),
+        ...pick(401, 404, 409, 415, 422, 429),
+      },
+    }),
+    async (c) => {
+      const auth = requireAuth(c.get("auth"));
+      await enforceRateLimit(c.env, "transfer-user", auth.userId);
+      const { event_id, access_right_id } = c.req.valid("param");
+      const row = await createTransfer(c.env, auth, event_id, access_right_id, c.req.valid("json"), clientMeta(c));
+      c.header("Location", `/v1/transfers/${row.id}`);
+      return c.json(transferView(row), 201);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/transfers/{transfer_id}/accept",
+      tags,
+      security: bearerAuth,
+      summary: "Accept an offer made to me",
+      description:
+        "For the recipient only. Executes the sale or exchange in the event's Durable Object: the sender's right (and, for an exchange, mine) stops working in the same step the new ones start. For a sale, the platform commission (basis points of the price, the event's rate reduced by the organizer's plan) and the seller's net are recorded on the transfer and in the access log; the payment itself comes with the payments issue. If a right changed since the offer was made (transferred, used, no longer transferable, transfers closed), the offer ends and the answer is 409. Accepting again returns the completed transfer.",
+      request: { params: transferParam },
+      responses: { 200: jsonResponse(TransferSchema, "COMPLETED."), ...pick(401, 403, 404, 409, 410, 422) },
+    }),
+    async (c) => {
+      const auth = requireAuth(c.get("auth"));
+      const row = await acceptTransfer(c.env, auth, c.req.valid("param").transfer_id, clientMeta(c));
+      return c.json(transferView(row), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/transfers/{transfer_id}/decline",
+      tags,
+      security: bearerAuth,
+      summary: "Decline an offer made to me",
+      description: "For the recipient only, while the offer is PENDING. The sender keeps the right and is told.",
+      request: { params: transferParam, body: optionalBody },
+      responses: { 200: jsonResponse(TransferSchema, "DECLINED."), ...pick(401, 403, 404, 409, 410, 415, 422) },
+    }),
+    async (c) => {
+      const auth = requireAuth(c.get("auth"));
+      const row = await declineTransfer(c.env, auth, c.req.valid("param").transfer_id, c.req.valid("json").reason, clientMeta(c));
+      return c.json(transferView(row), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/transfers/{transfer_id}/cancel",
+      tags,
+      security: bearerAuth,
+      summary: "Withdraw an offer I made",
+      description: "For the sender only, while the offer is PENDING and the recipient is not accepting it at that moment.",
+      request: { params: transferParam, body: optionalBody },
+      responses: { 200: jsonResponse(TransferSchema, "CANCELLED."), ...pick(401, 403, 404, 409, 410, 415, 422) },
+    }),
+    async (c) => {
+      const auth = requireAuth(c.get("auth"));
+      const row = await cancelTransfer(c.env, auth, c.req.valid("param").transfer_id, c.req.valid("json").reason, clientMeta(c));
+      return c.json(transferView(row), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/transfers/{transfer_id}/return",
+      tags,
+      security: bearerAuth,
+      summary: "Recall a ticket I lent",
+      description: "For the lender only, while the borrower is not inside the venue. The borrowed right stops working and the lender gets a new right (new code) in the same step.",
+      request: { params: transferParam },
+      responses: { 200: jsonResponse(TransferSchema, "RETURNED; `returned_access_right_id` is the lender's new right."), ...pick(401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const auth = requireAuth(c.get("auth"));
+      const row = await returnLoan(c.env, auth, c.req.valid("param").transfer_id, clientMeta(c));
+      return c.json(transferView(row), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/me/transfers",
+      tags,
+      security: bearerAuth,
+      summary: "Transfers I sent or received, newest first",
+      request: { query: MyTransfersQuery },
+      responses: { 200: jsonResponse(pageSchema(TransferSchema), "Transfers."), ...pick(401, 422) },
+    }),
+    async (c) => {
+      const auth = requireAuth(c.get("auth"));
+      return c.json(await listMyTransfers(c.env, auth, c.req.valid("query")), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/transfers/{transfer_id}",
+      tags,
+      security: bearerAuth,
+      summary: "One transfer",
+      description: "For its sender, its recipient and admins; anyone else gets 404.",
+      request: { params: transferParam },
+      responses: { 200: jsonResponse(TransferSchema, "The transfer."), ...pick(401, 404, 422) },
+    }),
+    async (c) => {
+      const auth = requireAuth(c.get("auth"));
+      return c.json(transferView(await readableTransfer(c.env, auth, c.req.valid("param").transfer_id)), 200);
+    },
+  );
+
+  return r;
+}
