@@ -4,7 +4,10 @@
  *    demo passwords are peppered with its PASSWORD_PEPPER);
  * 2. applies the D1 migrations to the local database;
  * 3. seeds the demo data (insert-or-ignore with fixed ids: a rerun changes nothing);
- * 4. runs `wrangler dev` and prints the URLs and the demo logins once it answers.
+ * 4. runs `wrangler dev` and, once it answers,
+ * 5. signs in as the demo admin and has each demo event's Durable Object load
+ *    its ticket configurations from D1 (the admin inventory sync route);
+ * 6. prints the URLs, the demo logins, the demo events and an order to paste.
  * Every step is safe to repeat.
  */
 import { spawn, type SpawnOptions } from "node:child_process";
@@ -22,7 +25,9 @@ import { generateSecrets } from "./secrets.ts";
 // The app's modules use TypeScript that Node cannot merely strip (parameter
 // properties, for one); tsx compiles them, so the seed runs the app's own code.
 register();
-const { DEMO_ACCOUNTS, DEMO_EVENT_ID, seedDemoData }: typeof import("../src/demo/seed.ts") = await import("../src/demo/seed.ts");
+const { DEMO_ACCOUNTS, seedDemoData }: typeof import("../src/demo/seed.ts") = await import("../src/demo/seed.ts");
+type SeedResult = import("../src/demo/seed.ts").SeedResult;
+type Availability = import("../durable-objects/event/contract.ts").Availability;
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const DEV_VARS = join(ROOT, ".dev.vars");
@@ -157,10 +162,65 @@ async function waitUntilUp(child: ReturnType<typeof wrangler>): Promise<boolean>
   return false;
 }
 
-function banner(changedPasswords: string[]) {
-  const controller = DEMO_ACCOUNTS.find((account) => account.role === "CONTROLLER")!;
+const accountOf = (role: string) => DEMO_ACCOUNTS.find((account) => account.role === role)!;
+
+async function post(path: string, body?: unknown, token?: string): Promise<unknown> {
+  const response = await fetch(`${BASE}${path}`, {
+    method: "POST",
+    headers: { ...(body === undefined ? {} : { "Content-Type": "application/json" }), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${text}`);
+  return JSON.parse(text);
+}
+
+/**
+ * 5. The seed writes the ticket catalog to D1 only; each event's Durable
+ * Object, which sells, learns it through the admin sync route. Idempotent:
+ * counters of tickets already sold are kept. Returns each event's availability.
+ */
+async function syncInventories(seeded: SeedResult): Promise<Map<string, Availability>> {
+  const admin = accountOf("ADMIN");
+  if (seeded.changed_passwords.includes(admin.email)) {
+    console.warn(`  ${admin.email} no longer has its demo password: sync the events yourself (POST /v1/admin/events/{event_id}/inventory/sync).`);
+    return new Map();
+  }
+  const { access_token } = (await post("/v1/auth/login", { email: admin.email, password: admin.password })) as { access_token: string };
+  const availability = new Map<string, Availability>();
+  for (const event of seeded.events) {
+    availability.set(event.id, (await post(`/v1/admin/events/${event.id}/inventory/sync`, undefined, access_token)) as Availability);
+  }
+  return availability;
+}
+
+/** A shell snippet ordering 2 tickets of the soonest event on sale, as the first demo fan. */
+function orderExample(seeded: SeedResult, availability: Map<string, Availability>): string[] {
+  const fan = accountOf("USER");
+  for (const event of seeded.events) {
+    const config = availability.get(event.id)?.configs.find((c) => c.on_sale && c.available >= 2);
+    if (!config) continue;
+    return [
+      ` Order 2 × ${config.ticket_type_code} for "${event.title}" as ${fan.email} (a hold of 15 minutes):`,
+      `   TOKEN=$(curl -s ${BASE}/v1/auth/login -H 'Content-Type: application/json' \\`,
+      `     -d '{"email":"${fan.email}","password":"${fan.password}"}' | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).access_token')`,
+      `   curl -s ${BASE}/v1/events/${event.id}/orders -H "Authorization: Bearer $TOKEN" \\`,
+      `     -H 'Content-Type: application/json' -d '{"config_id":"${config.id}","quantity":2}'`,
+      "",
+    ];
+  }
+  return [];
+}
+
+function banner(seeded: SeedResult, availability: Map<string, Availability>) {
+  const controller = accountOf("CONTROLLER");
   const width = Math.max(...DEMO_ACCOUNTS.map((account) => account.email.length));
+  const titleWidth = Math.max(...seeded.events.map((event) => event.title.length));
   const role = (r: string) => r.padEnd(10);
+  const onSale = (id: string) => {
+    const configs = availability.get(id)?.configs;
+    return configs ? `${configs.filter((c) => c.on_sale).length} ticket types on sale` : "inventory not synced";
+  };
   console.log(
     [
       "",
@@ -177,11 +237,16 @@ function banner(changedPasswords: string[]) {
       ...DEMO_ACCOUNTS.map(
         (account) =>
           `   ${role(account.role)} ${account.email.padEnd(width)}  ${account.password}${
-            changedPasswords.includes(account.email) ? "   (changed since it was seeded)" : ""
+            seeded.changed_passwords.includes(account.email) ? "   (changed since it was seeded)" : ""
           }`,
       ),
       "",
-      ` Demo event ${DEMO_EVENT_ID} (APPROVED); ${controller.email} is its CONTROLLER.`,
+      ` Demo events (APPROVED; times UTC; ${controller.email} is CONTROLLER of the matches):`,
+      ...seeded.events.map(
+        (event) => `   ${event.starts_at.slice(0, 16).replace("T", " ")}  ${event.title.padEnd(titleWidth)}  ${event.id}  ${event.currency}, ${onSale(event.id)}`,
+      ),
+      "",
+      ...orderExample(seeded, availability),
       " Codes \"sent\" by email or SMS are in the local D1 table message_deliveries.",
       " Stop with Ctrl-C. Local data: .wrangler/state (delete it to start afresh).",
       "════════════════════════════════════════════════════════════════════",
@@ -209,7 +274,18 @@ async function main() {
     ["dev", "--local", "--ip", HOST, "--port", String(PORT), "--persist-to", STATE, "--test-scheduled", "--show-interactive-dev-session=false"]);
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => dev.kill(signal));
   dev.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
-  if (await waitUntilUp(dev)) banner(seeded.changed_passwords);
+  if (!(await waitUntilUp(dev))) return;
+
+  step("Ticket inventories (each event's Durable Object, from D1)");
+  let availability = new Map<string, Availability>();
+  try {
+    availability = await syncInventories(seeded);
+    console.log(`  ${availability.size} events synced`);
+  } catch (error) {
+    // The platform still runs; only the demo events are not on sale yet.
+    console.warn(`  could not sync the demo events: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  banner(seeded, availability);
 }
 
 main().catch((error: unknown) => {

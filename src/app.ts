@@ -24,7 +24,9 @@ import { accessRoutes } from "./access/routes.ts";
 import { transferRoutes } from "./access/transfers-routes.ts";
 import { inventoryRoutes } from "./catalog/inventory-routes.ts";
 import { gateRoutes } from "./access/gate-routes.ts";
+import { policyRoutes } from "./access/policy-routes.ts";
 import { catalogRoutes } from "./catalog/routes.ts";
+import { passRoutes } from "./passes/routes.ts";
 
 export const JSON_BODY_LIMIT = 64 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -48,6 +50,7 @@ function v1() {
   api.route("/", userRoutes());
   api.route("/", orderRoutes());
   api.route("/", gateRoutes());
+  api.route("/", policyRoutes());
   api.route("/", socialRoutes());
   api.route("/", organizerPlanRoutes());
   api.route("/", eventRoutes());
@@ -58,6 +61,7 @@ function v1() {
   api.route("/", transferRoutes());
   api.route("/", inventoryRoutes());
   api.route("/", catalogRoutes());
+  api.route("/", passRoutes());
   return api;
 }
 

@@ -2,6 +2,7 @@ import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, ne, or, sql } fro
 import type { z } from "@hono/zod-openapi";
 import type { AuthContext, Env } from "../env.ts";
 import { getDb } from "../db/client.ts";
+import { syncEventInventory } from "../catalog/sync.ts";
 import { secretDigest } from "../lib/crypto/hash.ts";
 import { problems, type FieldError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
@@ -258,6 +259,7 @@ export async function updateEvent(env: Env, actor: Actor, id: string, input: Upd
     what: "Event",
     description: reReview ? "edit approved event (back to review)" : "edit event",
   });
+  await syncTicketing(env, after);
   return after;
 }
 
@@ -281,6 +283,7 @@ export async function submitEvent(env: Env, actor: Actor, id: string): Promise<E
     what: "Event",
     description: "submit event for review",
   });
+  await syncTicketing(env, after);
   return after;
 }
 
@@ -303,6 +306,7 @@ export async function reviewEvent(env: Env, actor: Actor, id: string, decision: 
     },
   );
   await notifyOrganizer(env, after, decision === "APPROVED" ? "EVENT_APPROVED" : "EVENT_REJECTED", { comment: comment ?? "" });
+  await syncTicketing(env, after);
   return after;
 }
 
@@ -316,7 +320,17 @@ export async function cancelEvent(env: Env, actor: Actor, id: string, reason: st
     description: "cancel event",
   });
   if (actor.userId !== after.organizer_id) await notifyOrganizer(env, after, "EVENT_CANCELLED", { reason });
+  await syncTicketing(env, after);
   return after;
+}
+
+/**
+ * The event's Durable Object sells and admits only while it knows the event
+ * is APPROVED and when it happens: every change of status, dates or venue of
+ * a ticketed event is pushed to it.
+ */
+async function syncTicketing(env: Env, event: EventRow): Promise<void> {
+  if (event.ticketing_enabled) await syncEventInventory(env, event.id);
 }
 
 async function notifyOrganizer(env: Env, event: EventRow, template: TemplateKey, data: Record<string, string>): Promise<void> {

@@ -157,6 +157,8 @@ export function orderRoutes() {
         await db.update(payments).set({ status: "CANCELLED", failure_reason: result.problem.code }).where(eq(payments.id, paymentId));
         throw problemFrom(result.problem);
       }
+      // The holder opens their tickets right away: put the rights in D1 now, not at the next alarm.
+      await stub.flushProjection();
       if (result.already_confirmed && result.order.payment_id !== paymentId) {
         // Another desk confirmed it a moment earlier: this cash is not taken.
         await db.update(payments).set({ status: "CANCELLED", failure_reason: "already_confirmed" }).where(eq(payments.id, paymentId));

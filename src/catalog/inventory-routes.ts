@@ -1,0 +1,44 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import { requireRole } from "../auth/middleware.ts";
+import type { AppEnv } from "../env.ts";
+import { bearerAuth, createRouter, jsonResponse, pick } from "../lib/openapi.ts";
+import { AvailabilitySchema } from "../orders/schemas.ts";
+import { eventStub, syncEventInventory } from "./sync.ts";
+
+const adminTags = ["Administration"];
+
+/** Admin routes answer 401/403 before looking at their input. */
+const adminOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  requireRole(c.get("auth"), "ADMIN");
+  await next();
+};
+
+export function inventoryRoutes() {
+  const r = createRouter();
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/admin/events/{event_id}/inventory/sync",
+      tags: adminTags,
+      security: bearerAuth,
+      middleware: [adminOnly] as const,
+      summary: "Rebuild an event's live inventory from D1",
+      description:
+        "Operations tool: pushes the event's status, dates and ticket configurations from D1 to its Durable Object, which keeps the held and sold counters, and returns what is on sale. " +
+        "Use it for an event whose catalog was written to D1 directly (demo data, a restore, a hand-made fix). Idempotent: the counters are kept; " +
+        "409 `quantity_below_sold` if a configuration would end with fewer units than are already held or sold.",
+      request: { params: z.object({ event_id: z.uuid() }) },
+      responses: { 200: jsonResponse(AvailabilitySchema, "The event's availability after the sync."), ...pick(401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const { event_id } = c.req.valid("param");
+      await syncEventInventory(c.env, event_id);
+      c.header("Cache-Control", "no-store");
+      return c.json(await eventStub(c.env, event_id).availability(), 200);
+    },
+  );
+
+  return r;
+}
