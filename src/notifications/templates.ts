@@ -101,6 +101,11 @@ export const TEMPLATES = {
     ar: { subject: "تم استرجاع التذكرة المعارة", body: "استرجع {sender_name} التذكرة المعارة لـ « {event_title} ». لم يعد رمز QR الخاص بها صالحًا لك." },
     en: { subject: "Lent ticket recalled", body: "{sender_name} recalled the ticket lent to you for \"{event_title}\". Its QR code no longer works for you." },
   },
+  ZONE_CHANGED: {
+    fr: { subject: "Changement de zone", body: "Bonjour {first_name}, pour « {event_title} », votre accès passe de la zone {from_zone} à la zone {to_zone} : {reason}. Présentez-vous à une porte qui dessert la zone {to_zone} ; votre billet et son code QR restent valables." },
+    ar: { subject: "تغيير المنطقة", body: "مرحبًا {first_name}، بالنسبة لـ « {event_title} »، تم نقل دخولك من المنطقة {from_zone} إلى المنطقة {to_zone}: {reason}. توجّه إلى بوابة تؤدي إلى المنطقة {to_zone}؛ تذكرتك ورمز QR الخاص بها يبقيان صالحين." },
+    en: { subject: "Zone change", body: "Hello {first_name}, for \"{event_title}\", your access moves from zone {from_zone} to zone {to_zone}: {reason}. Go to a gate serving zone {to_zone}; your ticket and its QR code remain valid." },
+  },
 } satisfies Record<string, Localized>;
 
 export type TemplateKey = keyof typeof TEMPLATES;
