@@ -4,8 +4,8 @@ import { event_ticket_config, ticket_types } from "../catalog/schema.ts";
 import { getDb } from "../db/client.ts";
 import { access_point_zones, access_points, events, venue_zones } from "../events/schema.ts";
 import { now } from "../lib/time.ts";
-import { users } from "../users/schema.ts";
-import type { GatePolicy, GateSetup } from "../../durable-objects/event/contract.ts";
+import { user_group_members, users } from "../users/schema.ts";
+import type { GatePolicy, GateSetup, Person } from "../../durable-objects/event/contract.ts";
 import { blacklist, zone_mapping_overrides } from "./schema.ts";
 import { activeKid, eventPublicKeys } from "./signing-keys.ts";
 
@@ -114,4 +114,24 @@ export async function syncGatePolicy(env: Env, eventId: string, stub: Stub): Pro
     }),
   };
   await stub.setGatePolicy(policy);
+}
+
+/**
+ * Tells the event's gate what it needs to know about these holders (birth
+ * date for age limits, groups for zone overrides), before rights reach them
+ * by transfer or season pass.
+ */
+export async function rememberHolders(env: Env, stub: { rememberPeople(people: Person[]): unknown }, userIds: string[]): Promise<void> {
+  const ids = [...new Set(userIds)];
+  if (ids.length === 0) return;
+  const db = getDb(env.DB);
+  const at = now();
+  const people = await db.select({ id: users.id, birth_date: users.date_of_birth }).from(users).where(inArray(users.id, ids));
+  const memberships = await db
+    .select({ user_id: user_group_members.user_id, group_id: user_group_members.group_id })
+    .from(user_group_members)
+    .where(and(inArray(user_group_members.user_id, ids), or(isNull(user_group_members.valid_until), gt(user_group_members.valid_until, at))));
+  await stub.rememberPeople(
+    people.map((p) => ({ user_id: p.id, birth_date: p.birth_date, group_ids: memberships.filter((m) => m.user_id === p.id).map((m) => m.group_id) })),
+  );
 }

@@ -2,6 +2,7 @@ import { and, desc, eq, getTableColumns, gt, inArray, isNull, lt, lte, or, sql, 
 import type { AuthContext, Env } from "../env.ts";
 import type { ClientMeta } from "../auth/tokens.ts";
 import { subscription_plans } from "../catalog/schema.ts";
+import { rememberHolders } from "./gate-sync.ts";
 import { eventStub } from "../catalog/sync.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
@@ -384,6 +385,7 @@ interface TransferPlan {
 async function executeNow(env: Env, auth: AuthContext, plan: TransferPlan & { type: "TRANSFER_DONATION" | "TRANSFER_LOAN"; loanReturnAt: string | null }) {
   const db = getDb(env.DB);
   const stub = eventStub(env, plan.event.id);
+  await rememberHolders(env, stub, [plan.recipientId]);
   const pass = await seasonPassOf(db, plan.right.id);
   const passes = pass ? [pass] : [];
   await takeQuotas(db, passes);
@@ -604,6 +606,7 @@ export async function acceptTransfer(env: Env, auth: AuthContext, id: string, cl
     throw error;
   }
 
+  await rememberHolders(env, stub, [offer.to_user_id!, offer.from_user_id]);
   let sale: SaleFigures | undefined;
   let outcome: { ok: true; already_done: boolean; recipientRight: string; senderRight: string | null } | { ok: false; problem: Problem };
   if (offer.transfer_type === "TRANSFER_SALE") {
