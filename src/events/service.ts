@@ -3,6 +3,7 @@ import type { z } from "@hono/zod-openapi";
 import type { AuthContext, Env } from "../env.ts";
 import { getDb } from "../db/client.ts";
 import { syncEventInventory } from "../catalog/sync.ts";
+import { issueRightsForNewEvent } from "../passes/service.ts";
 import { secretDigest } from "../lib/crypto/hash.ts";
 import { problems, type FieldError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
@@ -307,6 +308,8 @@ export async function reviewEvent(env: Env, actor: Actor, id: string, decision: 
   );
   await notifyOrganizer(env, after, decision === "APPROVED" ? "EVENT_APPROVED" : "EVENT_REJECTED", { comment: comment ?? "" });
   await syncTicketing(env, after);
+  // Season-pass holders of the event's group get their right now, not at the next cron.
+  if (decision === "APPROVED") await issueRightsForNewEvent(env, id);
   return after;
 }
 
@@ -330,7 +333,8 @@ export async function cancelEvent(env: Env, actor: Actor, id: string, reason: st
  * a ticketed event is pushed to it.
  */
 async function syncTicketing(env: Env, event: EventRow): Promise<void> {
-  if (event.ticketing_enabled) await syncEventInventory(env, event.id);
+  // Events of a season carry season-pass rights even without ticket sales.
+  if (event.ticketing_enabled || event.event_group_id) await syncEventInventory(env, event.id);
 }
 
 async function notifyOrganizer(env: Env, event: EventRow, template: TemplateKey, data: Record<string, string>): Promise<void> {

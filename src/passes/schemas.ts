@@ -1,0 +1,70 @@
+import { z } from "@hono/zod-openapi";
+import { SUBSCRIPTION_PLAN_TYPES } from "../catalog/schema.ts";
+import { pageQuery } from "../lib/pagination.ts";
+import { SUBSCRIPTION_BOOKING_STATUSES, SUBSCRIPTION_STATUSES } from "./schema.ts";
+
+export const planParam = z.object({ plan_id: z.uuid() });
+export const subscriptionParam = z.object({ subscription_id: z.uuid() });
+export const bookingParams = z.object({ subscription_id: z.uuid(), event_id: z.uuid() });
+
+export const SubscribeBody = z
+  .strictObject({
+    seat_id: z.uuid().optional().openapi({ description: "Required when the plan's metadata says `seat_selection: \"assigned\"`; refused otherwise." }),
+    auto_renew: z.boolean().default(false),
+  })
+  .openapi("SubscribeRequest");
+
+export const RenewBody = z.strictObject({ auto_renew: z.boolean().optional() }).openapi("RenewRequest");
+
+export const ReasonBody = z.strictObject({ reason: z.string().trim().min(1).max(500) }).openapi("SeasonPassReason");
+
+export const BookingBody = z.strictObject({ event_id: z.uuid() }).openapi("SeasonPassBookingRequest");
+
+export const MySubscriptionsQuery = z.object({ ...pageQuery, status: z.enum(SUBSCRIPTION_STATUSES).optional() });
+
+export const BookingSchema = z
+  .object({
+    id: z.string(),
+    subscription_id: z.string(),
+    event_id: z.string(),
+    status: z.enum(SUBSCRIPTION_BOOKING_STATUSES),
+    access_right_id: z.string().nullable(),
+    booked_at: z.string(),
+    cancelled_at: z.string().nullable(),
+  })
+  .openapi("SeasonPassBooking");
+
+export const SubscriptionSchema = z
+  .object({
+    id: z.string(),
+    subscription_number: z.string().openapi({ example: "SUB-2026-004217" }),
+    user_id: z.string(),
+    subscription_plan_id: z.string(),
+    plan: z.object({ id: z.string(), code: z.string(), name: z.string(), type: z.enum(SUBSCRIPTION_PLAN_TYPES), organizer_id: z.string().nullable() }),
+    seat_id: z.string().nullable(),
+    price_paid: z.number().int().openapi({ description: "Minor units of `currency`." }),
+    currency: z.string(),
+    payment_id: z.string().nullable(),
+    valid_from: z.string().openapi({ description: "YYYY-MM-DD" }),
+    valid_until: z.string().openapi({ description: "YYYY-MM-DD" }),
+    status: z.enum(SUBSCRIPTION_STATUSES),
+    suspension_reason: z.string().nullable(),
+    suspension_date: z.string().nullable(),
+    auto_renew: z.boolean(),
+    renewal_date: z.string().nullable().openapi({ description: "First day of the renewal priority window." }),
+    transfers_used: z.number().int(),
+    activation_date: z.string().nullable(),
+    cancellation_date: z.string().nullable(),
+    cancellation_reason: z.string().nullable(),
+    renewed_from: z.string().nullable().openapi({ description: "The pass this one renews." }),
+    rights_count: z.number().int().openapi({ description: "Access rights issued to this pass and not cancelled (as projected; a just-issued right may take a moment)." }),
+    matches: z
+      .object({ total: z.number().int(), booked: z.number().int() })
+      .nullable()
+      .openapi({ description: "FLEX passes: matches included and matches booked (cancelled bookings give theirs back)." }),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("SeasonPass");
+
+export const SubscriptionDetailSchema = SubscriptionSchema.extend({ bookings: z.array(BookingSchema) }).openapi("SeasonPassDetail");
