@@ -1,8 +1,8 @@
 import type { z } from "@hono/zod-openapi";
-import { and, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, or } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { eventStub } from "../catalog/sync.ts";
-import { pricing_rules } from "../catalog/schema.ts";
+import { candidateRules } from "../catalog/service.ts";
 import { getDb } from "../db/client.ts";
 import { events } from "../events/schema.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
@@ -33,23 +33,16 @@ export async function placeOrder(env: Env, auth: AuthContext | undefined, eventI
   else throw problems.validation([{ path: "guest_email", message: "Sign in, or give an email address for the tickets.", code: "guest_email_required" }]);
 
   const at = now();
-  const [buyer] = await db.select({ date_of_birth: users.date_of_birth }).from(users).where(eq(users.id, userId)).limit(1);
-  const groups = await db
-    .select({ id: user_groups.id, code: user_groups.code, member_since: user_group_members.member_since })
-    .from(user_group_members)
-    .innerJoin(user_groups, eq(user_groups.id, user_group_members.group_id))
-    .where(and(eq(user_group_members.user_id, userId), eq(user_groups.is_active, true), or(isNull(user_group_members.valid_until), gt(user_group_members.valid_until, at))));
-  const rules = await db
-    .select()
-    .from(pricing_rules)
-    .where(
-      and(
-        eq(pricing_rules.is_active, true),
-        inArray(pricing_rules.applies_to, ["TICKETS", "BOTH"]),
-        or(isNull(pricing_rules.organizer_id), eq(pricing_rules.organizer_id, event.organizer_id)),
-        or(eq(pricing_rules.auto_apply, true), body.promo_code ? eq(pricing_rules.promo_code, body.promo_code) : sql`0`),
-      ),
-    );
+  // One round trip for everything else the decision needs from D1.
+  const [[buyer], groups, rules] = await db.batch([
+    db.select({ date_of_birth: users.date_of_birth }).from(users).where(eq(users.id, userId)).limit(1),
+    db
+      .select({ id: user_groups.id, code: user_groups.code, member_since: user_group_members.member_since })
+      .from(user_group_members)
+      .innerJoin(user_groups, eq(user_groups.id, user_group_members.group_id))
+      .where(and(eq(user_group_members.user_id, userId), eq(user_groups.is_active, true), or(isNull(user_group_members.valid_until), gt(user_group_members.valid_until, at)))),
+    candidateRules(db, event.organizer_id, body.promo_code ?? null),
+  ]);
   if (body.promo_code && !rules.some((r) => r.promo_code === body.promo_code)) {
     throw problems.validation([{ path: "promo_code", message: "Unknown or inactive promo code.", code: "unknown_promo_code" }]);
   }

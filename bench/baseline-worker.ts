@@ -1,0 +1,44 @@
+/**
+ * The per-commit ceiling for `npm run bench:orders`: the same HTTP hop into a
+ * Worker and one RPC to a Durable Object, whose method makes one durable
+ * single-row write and nothing else (`/write`), or no write at all (`/echo`,
+ * the cost of the hops alone). Served by the same workerd as the app.
+ */
+import { DurableObject } from "cloudflare:workers";
+
+interface Env {
+  BASELINE_DO: DurableObjectNamespace<BaselineDO>;
+}
+
+export class BaselineDO extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS t (id TEXT PRIMARY KEY, body TEXT NOT NULL, at TEXT NOT NULL)");
+  }
+
+  /** One row, committed before the reply leaves the object (the output gate). */
+  write(body: string): { id: string } {
+    const id = crypto.randomUUID();
+    this.ctx.storage.sql.exec("INSERT INTO t (id, body, at) VALUES (?, ?, ?)", id, body, new Date().toISOString());
+    return { id };
+  }
+
+  echo(body: string): { length: number } {
+    return { length: body.length };
+  }
+
+  rows(): number {
+    return this.ctx.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM t").one().n;
+  }
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const url = new URL(request.url);
+    const stub = env.BASELINE_DO.get(env.BASELINE_DO.idFromName(url.searchParams.get("object") ?? "bench"));
+    if (request.method === "POST" && url.pathname === "/write") return Response.json(await stub.write(await request.text()), { status: 201 });
+    if (request.method === "POST" && url.pathname === "/echo") return Response.json(await stub.echo(await request.text()), { status: 200 });
+    if (request.method === "GET" && url.pathname === "/rows") return Response.json({ rows: await stub.rows() });
+    return new Response("Not found", { status: 404 });
+  },
+} satisfies ExportedHandler<Env>;

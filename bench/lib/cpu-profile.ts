@@ -1,0 +1,165 @@
+/**
+ * Where a Worker's CPU time goes: a V8 sampling profile of one worker's
+ * isolate (its fetch handler and its Durable Objects) taken through
+ * Miniflare's inspector, with self time grouped by the source module each
+ * function was bundled from (esbuild marks module boundaries with a
+ * `// path` comment line), and the workerd process's CPU time beside it.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+}
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+export interface CpuBreakdown {
+  wallMs: number;
+  /** Self time in the isolate per source module (or V8 pseudo-frame such as "(idle)", "(garbage collector)"). */
+  modules: { name: string; ms: number }[];
+  functions: { name: string; ms: number }[];
+  /** Self time per package (node_modules/<package>) or app folder. */
+  packages: { name: string; ms: number }[];
+  /** Inclusive time under each requested stage (a function of a module), each sample counted once per stage. */
+  stages: { label: string; ms: number }[];
+  /** CPU time of the whole workerd process (every isolate, SQLite, I/O) over the same window. */
+  workerdCpuMs: number | null;
+}
+
+/** Module boundaries of an esbuild bundle: [first line (0-based), path], in order. */
+function moduleMap(bundlePath: string): [number, string][] {
+  const map: [number, string][] = [];
+  readFileSync(bundlePath, "utf8")
+    .split("\n")
+    .forEach((line, i) => {
+      const match = /^\/\/ ((?:node_modules|src|durable-objects|bench)\/\S+)$/.exec(line);
+      if (match) map.push([i, match[1]!]);
+    });
+  return map;
+}
+
+function moduleAt(map: [number, string][], line: number): string {
+  let lo = 0;
+  let hi = map.length - 1;
+  let found = "(bundle prelude)";
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (map[mid]![0] <= line) {
+      found = map[mid]![1];
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
+export interface Stage {
+  label: string;
+  module: string; // bundled source path, e.g. "src/auth/middleware.ts"
+  fn: string; // function or method name
+}
+
+const packageOf = (module: string) =>
+  /^node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(module)?.[1] ?? /^(src\/[^/]+|durable-objects\/[^/]+|bench)/.exec(module)?.[1] ?? module;
+
+/** CPU milliseconds (user + system) used so far by the workerd children of this process (Linux), or null. */
+export function workerdCpuMs(): number | null {
+  try {
+    const pids = execFileSync("pgrep", ["-P", String(process.pid), "workerd"], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
+    const ticks = pids.reduce((sum, pid) => {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return sum + Number(fields[11]) + Number(fields[12]); // utime, stime
+    }, 0);
+    return (ticks * 1000) / 100; // USER_HZ
+  } catch {
+    return null;
+  }
+}
+
+/** Starts profiling the isolate of `worker`; `stop()` returns the breakdown over the interval. */
+export async function startCpuProfile(inspector: URL, worker: string, bundlePath: string, stages: Stage[] = []): Promise<{ stop(): Promise<CpuBreakdown> }> {
+  const socket = new WebSocket(new URL(`/core:user:${worker}`, inspector).href);
+  await new Promise<void>((open, fail) => {
+    socket.addEventListener("open", () => open(), { once: true });
+    socket.addEventListener("error", () => fail(new Error(`cannot open the inspector of ${worker}`)), { once: true });
+  });
+  let nextId = 1;
+  const pending = new Map<number, (result: unknown) => void>();
+  socket.addEventListener("message", (event) => {
+    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
+    if (message.id !== undefined) pending.get(message.id)?.(message.result);
+  });
+  const send = <T>(method: string, params: Record<string, unknown> = {}) =>
+    new Promise<T>((done) => {
+      const id = nextId++;
+      pending.set(id, done as (result: unknown) => void);
+      socket.send(JSON.stringify({ id, method, params }));
+    });
+
+  await send("Profiler.enable");
+  await send("Profiler.setSamplingInterval", { interval: 250 });
+  await send("Profiler.start");
+  const started = performance.now();
+  const cpuBefore = workerdCpuMs();
+
+  return {
+    async stop() {
+      const { profile } = await send<{ profile: Profile }>("Profiler.stop");
+      const wallMs = performance.now() - started;
+      const cpuAfter = workerdCpuMs();
+      socket.close();
+      const map = moduleMap(bundlePath);
+      const moduleOf = (frame: CallFrame) =>
+        frame.url === "" ? `(${frame.functionName.replace(/[()]/g, "") || "native"})` : frame.url.endsWith(".js") ? moduleAt(map, frame.lineNumber) : frame.url;
+      const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+      const parents = new Map<number, number>();
+      for (const n of profile.nodes) for (const child of n.children ?? []) parents.set(child, n.id);
+      const stagesOf = new Map<number, Set<number>>();
+      const stageSet = (id: number): Set<number> => {
+        let set = stagesOf.get(id);
+        if (set) return set;
+        const parent = parents.get(id);
+        set = new Set(parent === undefined ? [] : stageSet(parent));
+        const frame = nodes.get(id)!.callFrame;
+        stages.forEach((stage, i) => {
+          if (frame.functionName === stage.fn && moduleOf(frame) === stage.module) set!.add(i);
+        });
+        stagesOf.set(id, set);
+        return set;
+      };
+      const byModule = new Map<string, number>();
+      const byFunction = new Map<string, number>();
+      const byPackage = new Map<string, number>();
+      const byStage = stages.map(() => 0);
+      profile.samples.forEach((nodeId, i) => {
+        const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+        const frame = nodes.get(nodeId)!.callFrame;
+        const module = moduleOf(frame);
+        byModule.set(module, (byModule.get(module) ?? 0) + ms);
+        byPackage.set(packageOf(module), (byPackage.get(packageOf(module)) ?? 0) + ms);
+        const fn = `${frame.functionName || "(anonymous)"} ${module.replace(/^node_modules\//, "")}`;
+        byFunction.set(fn, (byFunction.get(fn) ?? 0) + ms);
+        for (const stage of stageSet(nodeId)) byStage[stage] = byStage[stage]! + ms;
+      });
+      const sorted = (m: Map<string, number>) => [...m].map(([name, ms]) => ({ name, ms })).sort((a, b) => b.ms - a.ms);
+      return {
+        wallMs,
+        modules: sorted(byModule),
+        functions: sorted(byFunction),
+        packages: sorted(byPackage),
+        stages: stages.map((stage, i) => ({ label: stage.label, ms: byStage[i]! })),
+        workerdCpuMs: cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : null,
+      };
+    },
+  };
+}

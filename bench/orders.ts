@@ -1,0 +1,428 @@
+/**
+ * `npm run bench:orders`: holds per second on ONE event's EventDO, through the
+ * app Worker over HTTP (`POST /v1/events/{id}/orders`, signed-in buyers, 1–4
+ * units each), against workerd served by Miniflare directly. Beside it, in the
+ * same workerd, the per-commit ceiling: an HTTP request through a Worker to a
+ * Durable Object method making one durable single-row write and nothing else
+ * (bench/baseline-worker.ts), with the same concurrency and request count.
+ * Then the oversell check, from the EventDO (through the API) and from D1.
+ *
+ * Options: --attempts 2000 --units 4000 --concurrency 64 --seconds 120 --profile
+ * (--seconds caps each phase; --profile adds a CPU profile of where an order's time goes).
+ * The last line of the output is one JSON object:
+ * {"holds_per_s", "baseline_per_s", "ratio", "p50_ms", "p99_ms", "oversold"}.
+ */
+import { randomUUID } from "node:crypto";
+import { rmSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { generateSecrets } from "../scripts/secrets.ts";
+import { signJwt } from "../src/lib/crypto/jwt.ts";
+import { type CpuBreakdown, type Stage, startCpuProfile, workerdCpuMs } from "./lib/cpu-profile.ts";
+import { type Call, type LoadResult, round, runLoad, type Sample, seededRandom, stats, type Stats } from "./lib/load.ts";
+import { applyMigrations, appWorker, bundle, startWorkerd, tempDir, type Workerd } from "./lib/workerd.ts";
+
+const { values: opts } = parseArgs({
+  options: {
+    attempts: { type: "string", default: "2000" },
+    units: { type: "string", default: "4000" },
+    concurrency: { type: "string", default: "64" },
+    seconds: { type: "string", default: "150" },
+    profile: { type: "boolean", default: false },
+  },
+});
+const ATTEMPTS = Number(opts.attempts);
+const UNITS = Number(opts.units);
+const CONCURRENCY = Number(opts.concurrency);
+const PHASE_DEADLINE_MS = Number(opts.seconds) * 1000;
+const WARMUP = 300;
+// Everything (build, setup, every phase, checks) ends within this, or the run fails.
+const WATCHDOG_MS = PHASE_DEADLINE_MS * (opts.profile ? 10 : 6) + 180_000;
+
+const log = (line = "") => console.log(line);
+const workerLogs: string[] = [];
+let running: Workerd | undefined; // stopped by the watchdog if the run overstays
+
+interface Fixture {
+  eventId: string;
+  configId: string;
+}
+
+/** An approved event at a venue with one zone and one ticket configuration of `units`, straight into D1. */
+async function seedEvent(db: D1Database, organizerId: string, units: number): Promise<Fixture> {
+  const day = 86_400_000;
+  const [venueId, zoneId, eventId, typeId, configId] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+  const startsAt = Date.now() + 7 * day;
+  await db.batch([
+    db
+      .prepare("INSERT INTO venues (id, name, city, country, timezone, owner_id) VALUES (?, 'Stade de l''Amitié', 'Cotonou', 'BJ', 'Africa/Porto-Novo', ?)")
+      .bind(venueId, organizerId),
+    db
+      .prepare("INSERT INTO venue_zones (id, venue_id, code, name, category, capacity) VALUES (?, ?, 'tribune_nord', 'Tribune Nord', 'STANDARD', 50000)")
+      .bind(zoneId, venueId),
+    db
+      .prepare(
+        `INSERT INTO events (id, title, starts_at, ends_at, doors_open_at, timezone, venue_id, venue_name, organizer_id, created_by, access_type, price, currency, status, ticketing_enabled)
+         VALUES (?, 'Derby (bench)', ?, ?, ?, 'Africa/Porto-Novo', ?, 'Stade de l''Amitié', ?, ?, 'PAID', 5000, 'XOF', 'APPROVED', 1)`,
+      )
+      .bind(eventId, new Date(startsAt).toISOString(), new Date(startsAt + 3 * 3600_000).toISOString(), new Date(startsAt - 2 * 3600_000).toISOString(), venueId, organizerId, organizerId),
+    db
+      .prepare(
+        "INSERT INTO ticket_types (id, code, name, base_price, currency, default_zone_category, max_per_transaction, organizer_id) VALUES (?, ?, 'Tribune', 5000, 'XOF', 'STANDARD', 4, ?)",
+      )
+      .bind(typeId, `TRIBUNE-${typeId.slice(0, 8)}`, organizerId),
+    db
+      .prepare("INSERT INTO event_ticket_config (id, event_id, ticket_type_id, price, currency, quantity_total, quantity_blocked) VALUES (?, ?, ?, 5000, 'XOF', ?, 0)")
+      .bind(configId, eventId, typeId, units),
+  ]);
+  return { eventId, configId };
+}
+
+interface Buyer {
+  userId: string;
+  token: string;
+}
+
+/** Buyers with an open session each, and their access tokens signed with the Worker's key. */
+async function seedBuyers(db: D1Database, count: number, signingKeys: string): Promise<Buyer[]> {
+  const ids = Array.from({ length: count }, () => ({ user: randomUUID(), session: randomUUID() }));
+  const expires = new Date(Date.now() + 86_400_000).toISOString();
+  const user = db.prepare("INSERT INTO users (id, email, first_name) VALUES (?, ?, 'Buyer')");
+  const session = db.prepare("INSERT INTO auth_sessions (id, user_id, expires_at) VALUES (?, ?, ?)");
+  for (let i = 0; i < ids.length; i += 250) {
+    const chunk = ids.slice(i, i + 250);
+    await db.batch([...chunk.map((b) => user.bind(b.user, `${b.user}@bench.test`)), ...chunk.map((b) => session.bind(b.session, b.user, expires))]);
+  }
+  return Promise.all(ids.map(async (b) => ({ userId: b.user, token: await signJwt(signingKeys, { sub: b.user, sid: b.session, role: "USER" }, 3600, "at+jwt") })));
+}
+
+interface Measured extends LoadResult {
+  /** CPU of the whole workerd process per request, in ms (null off Linux). */
+  cpuPerRequest: number | null;
+}
+
+function describe(name: string, result: Measured, samples = result.samples, elapsedMs = result.elapsedMs): Stats {
+  const s = stats(samples, elapsedMs);
+  const cpu = result.cpuPerRequest === null ? "" : `  workerd CPU ${result.cpuPerRequest.toFixed(2).padStart(6)} ms/req`;
+  log(
+    `  ${name.padEnd(38)} ${String(s.count).padStart(5)} in ${(elapsedMs / 1000).toFixed(2).padStart(6)} s ${round(s.perSecond).toFixed(1).padStart(8)}/s` +
+      `  p50 ${s.p50.toFixed(1).padStart(6)} ms  p99 ${s.p99.toFixed(1).padStart(6)} ms${cpu}${result.timedOut ? "  (stopped at the time cap)" : ""}`,
+  );
+  return s;
+}
+
+/** Status (and problem code) counts, e.g. `201×1617, 409 sold_out×383`. */
+function outcomes(samples: Sample[]): string {
+  const counts = new Map<string, number>();
+  for (const s of samples) {
+    let key = String(s.status);
+    if (s.status >= 400) {
+      try {
+        key += ` ${(JSON.parse(s.body) as { code?: string }).code ?? ""}`;
+      } catch {
+        key += ` ${s.body.slice(0, 60)}`;
+      }
+    }
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([k, n]) => `${k}×${n}`).join(", ");
+}
+
+/** Accepted holds (201) and the rate over the time to the last one: the sale is open until then. */
+function holdsOf(result: Measured) {
+  const accepted = result.samples.filter((s) => s.status === 201);
+  const windowMs = accepted.length ? Math.max(...accepted.map((s) => s.startMs + s.ms)) : result.elapsedMs;
+  return { accepted, windowMs };
+}
+
+async function main() {
+  const started = performance.now();
+  const secrets = generateSecrets("bench-key");
+  const dir = tempDir("edge-events-bench-build-");
+  let platform: Workerd | undefined;
+  try {
+    log(`bench:orders: ${ATTEMPTS} order attempts (1–4 units) for ${UNITS} units on one event, ${CONCURRENCY} in flight, vs a one-row-write baseline`);
+    const [appScript, helperScript, baselineScript] = await Promise.all([
+      bundle("src/index.ts", dir),
+      bundle("bench/lib/helper-worker.ts", dir),
+      bundle("bench/baseline-worker.ts", dir),
+    ]);
+    const app = appWorker("app", appScript, secrets);
+    const runtime = { modules: true, compatibilityDate: app.compatibilityDate, compatibilityFlags: app.compatibilityFlags };
+    platform = running = await startWorkerd(
+      [
+        app,
+        {
+          name: "bench-helper",
+          scriptPath: helperScript,
+          ...runtime,
+          bindings: app.bindings,
+          d1Databases: app.d1Databases,
+          durableObjects: { EVENT_DO: { className: "EventDO", scriptName: "app", useSQLite: true } },
+        },
+        { name: "baseline", scriptPath: baselineScript, ...runtime, durableObjects: { BASELINE_DO: { className: "BaselineDO", useSQLite: true } } },
+      ],
+      { onLog: (line) => workerLogs.push(line), inspector: opts.profile },
+    );
+    const appUrl = await platform.url("app");
+    const baselineUrl = await platform.url("baseline");
+    const helperUrl = await platform.url("bench-helper");
+    log(`  workerd via Miniflare, no dev proxy: app on ${appUrl.host}, baseline on ${baselineUrl.host}`);
+
+    // ── setup ──────────────────────────────────────────────────────────────
+    const db = (await platform.mf.getD1Database("DB", "app")) as unknown as D1Database;
+    await applyMigrations(db);
+    const organizerId = randomUUID();
+    await db.prepare("INSERT INTO users (id, email, first_name, role) VALUES (?, ?, 'Organizer', 'ORGANIZER')").bind(organizerId, `${organizerId}@bench.test`).run();
+    // Seeded in D1, then pushed to the event's EventDO by the app's own catalog sync.
+    const createEvent = async (units: number) => {
+      const fixture = await seedEvent(db, organizerId, units);
+      const res = await fetch(new URL(`/sync?event_id=${fixture.eventId}`, helperUrl), { method: "POST" });
+      if (res.status !== 204) throw new Error(`catalog sync failed: ${res.status} ${await res.text()}`);
+      return fixture;
+    };
+    const warmupEvent = await createEvent(WARMUP * 8);
+    const event = await createEvent(UNITS);
+    const directEvent = await createEvent(UNITS);
+    const buyers = await seedBuyers(db, ATTEMPTS + WARMUP, secrets.JWT_SIGNING_KEYS);
+    const random = seededRandom(20_261_117);
+    const quantities = Array.from({ length: ATTEMPTS + WARMUP }, () => 1 + Math.floor(random() * 4));
+    log(`  setup: D1 migrated, events synced to their EventDOs, ${buyers.length} buyers with sessions (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+
+    const measure = async (base: URL, count: number, call: (i: number) => Call): Promise<Measured> => {
+      const before = workerdCpuMs();
+      const result = await runLoad({ base, count, concurrency: CONCURRENCY, deadlineMs: PHASE_DEADLINE_MS, call });
+      const after = workerdCpuMs();
+      return { ...result, cpuPerRequest: before === null || after === null ? null : (after - before) / result.samples.length };
+    };
+    const orderBody = (fixture: Fixture, i: number) => JSON.stringify({ config_id: fixture.configId, quantity: quantities[i] });
+    const orderCall = (fixture: Fixture, offset = 0) => (i: number): Call => ({
+      method: "POST",
+      path: `/v1/events/${fixture.eventId}/orders`,
+      headers: { Authorization: `Bearer ${buyers[offset + i]!.token}`, "Content-Type": "application/json" },
+      body: orderBody(fixture, offset + i),
+    });
+    // The baseline carries the same request body, so both sides move the same bytes.
+    const baselineCall = (path: string, object: string) => (i: number): Call => ({
+      method: "POST",
+      path: `${path}?object=${object}`,
+      headers: { "Content-Type": "application/json" },
+      body: orderBody(event, i),
+    });
+    const directCall = (fixture: Fixture) => (i: number): Call => ({
+      method: "POST",
+      path: `/hold?event_id=${fixture.eventId}`,
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ config_id: fixture.configId, quantity: quantities[i], user_id: buyers[i]!.userId }),
+    });
+
+    // ── warm-up: JIT, isolates and both Durable Object classes, on objects not measured ──
+    await measure(appUrl, WARMUP, orderCall(warmupEvent, ATTEMPTS));
+    await measure(baselineUrl, WARMUP, baselineCall("/write", "warmup"));
+    await measure(baselineUrl, WARMUP, baselineCall("/echo", "warmup"));
+    await measure(helperUrl, WARMUP, directCall(warmupEvent));
+
+    // ── measured phases ────────────────────────────────────────────────────
+    log("");
+    log("  phase                                  count       time       rate      latency (p50, p99)");
+    const baseline1 = await measure(baselineUrl, ATTEMPTS, baselineCall("/write", "bench-1"));
+    const echo = await measure(baselineUrl, ATTEMPTS, baselineCall("/echo", "bench-1"));
+    const orders = await measure(appUrl, ATTEMPTS, orderCall(event));
+    const direct = await measure(helperUrl, ATTEMPTS, directCall(directEvent));
+    // A second baseline after the orders; the faster one counts (the stricter ratio).
+    const baseline2 = await measure(baselineUrl, ATTEMPTS, baselineCall("/write", "bench-2"));
+
+    const b1 = describe("baseline: Worker → DO, 1-row write", baseline1);
+    const b2 = describe("baseline again, after the orders", baseline2);
+    describe("echo: Worker → DO, no write", echo);
+    describe("orders: every attempt", orders);
+    const { accepted, windowMs } = holdsOf(orders);
+    const holds = describe("orders: accepted holds (201)", orders, accepted, windowMs);
+    log(`    outcomes: ${outcomes(orders.samples)}`);
+    const directHolds = holdsOf(direct);
+    describe("EventDO.placeOrder alone: holds (201)", direct, directHolds.accepted, directHolds.windowMs);
+    log(`    (helper Worker → EventDO.placeOrder on another event: no auth, no D1 reads; outcomes ${outcomes(direct.samples)})`);
+    for (const [name, r] of [["baseline", baseline1], ["echo", echo], ["baseline again", baseline2]] as const) {
+      if (r.samples.some((s) => s.status >= 300 || s.status === 0)) log(`    ${name} outcomes: ${outcomes(r.samples)}`);
+    }
+
+    // ── oversell check, on both sold-out objects: the EventDO through the API, then its projection in D1 ──
+    log("");
+    const checks = [await checkInventory("orders", appUrl, db, event, accepted), await checkInventory("direct", appUrl, db, directEvent, directHolds.accepted)];
+    const oversold = Math.max(...checks.map((c) => c.oversold));
+    const consistent = checks.every((c) => c.consistent);
+    if (!orders.samples.some((s) => s.status === 409)) log("  note: the sale did not sell out; raise --attempts or lower --units to reach the sold-out edge");
+
+    if (opts.profile) {
+      await profile(platform, { app: appScript, helper: helperScript, baseline: baselineScript }, { appUrl, helperUrl, baselineUrl }, buyers, measure, createEvent);
+    }
+
+    const baselinePerS = Math.max(b1.perSecond, b2.perSecond);
+    const ratio = holds.perSecond / baselinePerS;
+    const failures = [baseline1, echo, baseline2, orders, direct].flatMap((r) => r.samples).filter((s) => s.status === 0 || s.status >= 500).length;
+    log("");
+    log(
+      `  holds/s ${round(holds.perSecond)}, baseline/s ${round(baselinePerS)}: ratio ${round(ratio, 3)} (target ≥ 0.5); ` +
+        `hold latency p50 ${round(holds.p50, 1)} ms, p99 ${round(holds.p99, 1)} ms; oversold ${oversold}`,
+    );
+    if (workerLogs.length) log(`  worker errors/warnings: ${workerLogs.length}; first: ${workerLogs[0]!.slice(0, 300)}`);
+    if (failures || !consistent || oversold) process.exitCode = 1;
+    log(`  total ${((performance.now() - started) / 1000).toFixed(1)} s${failures ? `; ${failures} failed requests (5xx or connection)` : ""}`);
+    log(
+      JSON.stringify({
+        holds_per_s: round(holds.perSecond),
+        baseline_per_s: round(baselinePerS),
+        ratio: round(ratio, 3),
+        p50_ms: round(holds.p50, 2),
+        p99_ms: round(holds.p99, 2),
+        oversold,
+      }),
+    );
+  } finally {
+    await platform?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Sold + held units against what may be sold, in the EventDO (read through
+ * the API) and in its D1 projection (waited for: the alarm drains the outbox
+ * in batches), and both against the accepted orders' quantities.
+ */
+async function checkInventory(name: string, appUrl: URL, db: D1Database, fixture: Fixture, accepted: Sample[]) {
+  const heldUnits = accepted.reduce((sum, s) => sum + (JSON.parse(s.body) as { quantity: number }).quantity, 0);
+  const orderIds = new Set(accepted.map((s) => (JSON.parse(s.body) as { id: string }).id));
+  const res = await fetch(new URL(`/v1/events/${fixture.eventId}/availability`, appUrl));
+  const availability = (await res.json()) as { configs: { id: string; sellable: number; held: number; sold: number; available: number }[] };
+  const config = availability.configs.find((c) => c.id === fixture.configId)!;
+  let projected = { n: 0, units: 0, reserved: 0, sold: 0 };
+  const deadline = performance.now() + 60_000;
+  while (performance.now() < deadline) {
+    projected = (await db
+      .prepare(
+        `SELECT (SELECT count(*) FROM tickets WHERE event_id = ?1 AND booking_status = 'PENDING') AS n,
+                (SELECT coalesce(sum(quantity), 0) FROM tickets WHERE event_id = ?1 AND booking_status = 'PENDING') AS units,
+                c.quantity_reserved AS reserved, c.quantity_sold AS sold
+         FROM event_ticket_config c WHERE c.id = ?2`,
+      )
+      .bind(fixture.eventId, fixture.configId)
+      .first())!;
+    if (projected.n === accepted.length && projected.reserved === config.held) break;
+    await new Promise((wait) => setTimeout(wait, 250));
+  }
+  const oversold = Math.max(0, config.held + config.sold - config.sellable, projected.reserved + projected.sold - config.sellable);
+  const consistent =
+    orderIds.size === accepted.length &&
+    config.held + config.sold === heldUnits &&
+    projected.n === accepted.length &&
+    projected.units === heldUnits &&
+    projected.reserved + projected.sold === heldUnits;
+  log(
+    `  ${name}: EventDO sellable ${config.sellable}, held ${config.held}, sold ${config.sold}; accepted ${accepted.length} orders (${orderIds.size} ids) for ${heldUnits} units; ` +
+      `D1 ${projected.n} PENDING tickets for ${projected.units} units, config reserved ${projected.reserved} sold ${projected.sold}`,
+  );
+  log(`    oversold ${oversold}; accounts ${consistent ? "agree" : "DISAGREE"} (held + sold = accepted units = D1 projection)`);
+  return { oversold, consistent };
+}
+
+const APP_STAGES: Stage[] = [
+  { label: "authenticate (JWT verify + session lookup in D1)", module: "src/auth/middleware.ts", fn: "authenticate" },
+  { label: "orders service before the DO call (4 D1 reads)", module: "src/orders/service.ts", fn: "placeOrder" },
+  { label: "getDb = drizzle(d1, { schema }), every call (auth + service)", module: "src/db/client.ts", fn: "getDb" },
+  { label: "EventDO.placeOrder (decision + writes)", module: "durable-objects/event/event-do.ts", fn: "placeOrder" },
+  { label: "EventDO alarm: outbox → D1 projection", module: "durable-objects/event/projection.ts", fn: "drainOutbox" },
+];
+
+function printBreakdown(name: string, breakdown: CpuBreakdown, requests: number, worker: string) {
+  const idle = breakdown.modules.find((m) => m.name === "(idle)")?.ms ?? 0;
+  const busy = breakdown.wallMs - idle;
+  const per = (ms: number) => `${(ms / requests).toFixed(3).padStart(7)} ms`;
+  const share = (ms: number) => `${((ms / busy) * 100).toFixed(1).padStart(5)}%`;
+  log(`    ${name}: the ${worker} isolate is busy ${(busy / requests).toFixed(2)} ms per request (${((busy / breakdown.wallMs) * 100).toFixed(0)}% of the wall time)`);
+  if (breakdown.stages.length) {
+    log("    by stage (inclusive, per request):");
+    for (const s of breakdown.stages) log(`      ${per(s.ms)} ${share(s.ms)}  ${s.label}`);
+  }
+  log("    by package (self, per request):");
+  for (const p of breakdown.packages.filter((p) => p.name !== "(idle)").slice(0, 10)) log(`      ${per(p.ms)} ${share(p.ms)}  ${p.name}`);
+  log("    hottest functions (self, per request):");
+  for (const f of breakdown.functions.filter((f) => !f.name.startsWith("(idle)")).slice(0, 10)) log(`      ${per(f.ms)} ${share(f.ms)}  ${f.name}`);
+}
+
+/**
+ * --profile: where an order's time goes. Routes that each add one layer of the
+ * order path, then CPU profiles (V8 sampling, through the inspector) of the
+ * app isolate during an order run, of the direct EventDO run and of the
+ * baseline, each on a fresh object of the same size.
+ */
+async function profile(
+  platform: Workerd,
+  bundles: { app: string; helper: string; baseline: string },
+  urls: { appUrl: URL; helperUrl: URL; baselineUrl: URL },
+  buyers: Buyer[],
+  measure: (base: URL, count: number, call: (i: number) => Call) => Promise<Measured>,
+  createEvent: (units: number) => Promise<Fixture>,
+) {
+  const event = await createEvent(UNITS);
+  const availability = (auth: boolean) => (i: number): Call => ({
+    method: "GET",
+    path: `/v1/events/${event.eventId}/availability`,
+    headers: auth ? { Authorization: `Bearer ${buyers[i]!.token}` } : {},
+  });
+  log("");
+  log("  profile: one layer at a time");
+  describe("GET availability (Worker → DO read)", await measure(urls.appUrl, ATTEMPTS, availability(false)));
+  describe("  same, signed in (JWT + D1 session)", await measure(urls.appUrl, ATTEMPTS, availability(true)));
+
+  const inspector = await platform.mf.getInspectorURL();
+  const profiled = async (name: string, worker: string, bundlePath: string, stages: Stage[], base: URL, call: (i: number) => Call) => {
+    const cpu = await startCpuProfile(inspector, worker, bundlePath, stages);
+    const result = await measure(base, ATTEMPTS, call);
+    const breakdown = await cpu.stop();
+    describe(`${name} (profiled)`, result);
+    printBreakdown(name, breakdown, result.samples.length, worker);
+    return result;
+  };
+  const body = (i: number) => ({ config_id: event.configId, quantity: 1 + (i % 4) });
+  const orders = await profiled("orders", "app", bundles.app, APP_STAGES, urls.appUrl, (i) => ({
+    method: "POST",
+    path: `/v1/events/${event.eventId}/orders`,
+    headers: { Authorization: `Bearer ${buyers[i]!.token}`, "Content-Type": "application/json" },
+    body: JSON.stringify(body(i)),
+  }));
+  // By quarter of the attempts: a falling rate means the per-order cost grows with the data.
+  const sorted = [...orders.samples].sort((a, b) => a.startMs - b.startMs);
+  const quarter = Math.ceil(sorted.length / 4);
+  const rates = [0, 1, 2, 3].map((q) => {
+    const part = sorted.slice(q * quarter, (q + 1) * quarter);
+    if (part.length < 2) return "–";
+    return `${round(part.length / ((Math.max(...part.map((s) => s.startMs + s.ms)) - part[0]!.startMs) / 1000))}/s`;
+  });
+  log(`    order rate by quarter of the attempts: ${rates.join(", ")}`);
+  const direct = await createEvent(UNITS);
+  // The EventDO runs in the app's isolate, whoever calls it.
+  await profiled("EventDO.placeOrder alone", "app", bundles.app, APP_STAGES.slice(3), urls.helperUrl, (i) => ({
+    method: "POST",
+    path: `/hold?event_id=${direct.eventId}`,
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ ...body(i), config_id: direct.configId, user_id: buyers[i]!.userId }),
+  }));
+  await profiled("baseline write", "baseline", bundles.baseline, [{ label: "BaselineDO.write", module: "bench/baseline-worker.ts", fn: "write" }], urls.baselineUrl, (i) => ({
+    method: "POST",
+    path: "/write?object=profile",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body(i)),
+  }));
+}
+
+const watchdog = setTimeout(() => {
+  console.error(`bench:orders: still running after ${WATCHDOG_MS / 1000} s; giving up`);
+  setTimeout(() => process.exit(2), 10_000).unref();
+  void (running?.dispose() ?? Promise.resolve()).finally(() => process.exit(2));
+}, WATCHDOG_MS);
+watchdog.unref();
+
+main().catch((error: unknown) => {
+  console.error("bench:orders failed:", error);
+  for (const line of workerLogs.slice(0, 5)) console.error("  worker:", line.slice(0, 500));
+  process.exitCode = 1;
+});
