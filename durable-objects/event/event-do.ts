@@ -24,7 +24,8 @@ import {
   type RightView,
   type TransferRequest,
 } from "./contract.ts";
-import { importVerifyKeys, verifyAccessToken, type TokenCheck } from "../../src/access/qr-tokens.ts";
+import { bytesToUuid, importVerifyKeys, verifyAccessToken, type TokenCheck } from "../../src/access/qr-tokens.ts";
+import { fromBase64Url } from "../../src/lib/crypto/encoding.ts";
 import { decideScan } from "./gate.ts";
 import { drainOutbox } from "./projection.ts";
 import { migrate } from "./storage.ts";
@@ -605,10 +606,13 @@ export class EventDO extends DurableObject<Env> {
   }
 
   /** Decides scans (HTTP path, and the socket's messages): tokens are verified first, then each scan is decided synchronously. */
-  async scan(bodies: ScanBody[], who: ScanContext): Promise<ScanResult[]> {
+  async scan(bodies: ScanBody[], who: ScanContext): Promise<Result<{ results: ScanResult[] }>> {
     const receivedAt = Date.now();
     const event = this.event();
-    if (!event) throw new Error("event not configured");
+    if (!event) return fail(404, "not_configured", "This event has no access control set up.");
+    // A scan names a gate of this event's venue; anything else is a bad request, not a scan to record.
+    const gate = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM access_points WHERE id = ?", who.access_point_id).one().n;
+    if (!gate) return fail(422, "unknown_access_point", "This access point is not a gate of the event's venue.");
     const checks = await Promise.all(bodies.map((body) => (body.scan_method === "MANUAL_ENTRY" ? null : this.checkToken(body.qr))));
     let changed = false;
     const results = bodies.map((body, i) => {
@@ -618,7 +622,7 @@ export class EventDO extends DurableObject<Env> {
     });
     this.scheduleAlarm(Date.now() + OUTBOX_DELAY_MS);
     if (changed) this.occupancyChanged();
-    return results;
+    return { ok: true, results };
   }
 
   /**
@@ -720,9 +724,10 @@ export class EventDO extends DurableObject<Env> {
       if (error) ws.send(JSON.stringify({ type: "error", code: "bad_scan", id: (bodies[i] as { id?: unknown })?.id ?? null, detail: error }));
     });
     if (valid.length === 0) return;
-    const results = await this.scan(valid, who);
-    if (results.length === 1) ws.send(JSON.stringify(results[0]));
-    else ws.send(JSON.stringify({ type: msg.type === "sync" ? "sync_result" : "scan_batch_result", results }));
+    const decided = await this.scan(valid, who);
+    if (!decided.ok) return ws.send(JSON.stringify({ type: "error", code: decided.problem.code, detail: decided.problem.detail }));
+    if (msg.type === "scan") ws.send(JSON.stringify(decided.results[0]));
+    else ws.send(JSON.stringify({ type: msg.type === "sync" ? "sync_result" : "scan_batch_result", results: decided.results }));
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -733,7 +738,12 @@ export class EventDO extends DurableObject<Env> {
     const cached = this.tokenChecks.get(token);
     if (cached) return cached;
     this.verifyKeys ??= importVerifyKeys(this.sql.exec<{ jwk: string }>("SELECT jwk FROM signing_keys").toArray().map((row) => JSON.parse(row.jwk)));
-    const check = await verifyAccessToken(token, await this.verifyKeys);
+    let check = await verifyAccessToken(token, await this.verifyKeys);
+    if (!check.ok && check.reason === "unknown_kid") {
+      // Another event's key: the payload (unverified) names the event, which is all a WRONG_EVENT refusal says.
+      const eventId = unverifiedEventId(token);
+      if (eventId && eventId !== this.event()?.id) check = { ok: true, access_right_id: "", event_id: eventId, kid: "" };
+    }
     if (this.tokenChecks.size > 20_000) this.tokenChecks.clear();
     this.tokenChecks.set(token, check);
     return check;
@@ -973,4 +983,16 @@ export function scanBodyError(value: unknown): string | null {
   if (s.offline_status !== undefined && (typeof s.offline_status !== "string" || !OFFLINE.has(s.offline_status))) return "offline_status: SUCCESS, DENIED, WARNING or ERROR";
   if (s.queue_size !== undefined && (typeof s.queue_size !== "number" || !Number.isInteger(s.queue_size) || s.queue_size < 0)) return "queue_size: a count";
   return null;
+}
+
+/** The event id a well-formed QR token claims, without verifying it (only ever used to refuse). */
+function unverifiedEventId(token: string): string | null {
+  const payload = token.split(".")[2];
+  if (!payload || payload.length !== 43) return null;
+  try {
+    const bytes = fromBase64Url(payload);
+    return bytes.length === 32 ? bytesToUuid(bytes.slice(16, 32)) : null;
+  } catch {
+    return null;
+  }
 }

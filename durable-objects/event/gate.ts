@@ -10,12 +10,12 @@ export interface GateEvent {
   status: string;
 }
 
-/** Before this long ahead of the doors, a scan is on the wrong day rather than early. */
-const WRONG_DATE_MS = 12 * 3600_000;
+/** Before this long ahead of the doors, a scan is on the wrong day rather than early. (The reference gate client decides offline with it too.) */
+export const WRONG_DATE_MS = 12 * 3600_000;
 
-const MANUAL_CODE = /^[A-Z2-9]{4}-?[A-Z2-9]{4}-?[A-Z2-9]{4}$/;
+export const MANUAL_CODE = /^[A-Z2-9]{4}-?[A-Z2-9]{4}-?[A-Z2-9]{4}$/;
 
-const normalizeManualCode = (text: string) => {
+export const normalizeManualCode = (text: string) => {
   const compact = text.trim().toUpperCase().replace(/[\s-]/g, "");
   return `${compact.slice(0, 4)}-${compact.slice(4, 8)}-${compact.slice(8, 12)}`;
 };
@@ -171,15 +171,13 @@ function evaluate(sql: SqlStorage, event: GateEvent, body: ScanBody, ctx: ScanCo
   }
   if (inside) return deny("ALREADY_USED", right, zoneId, { warning: `Entered at ${right.used_at ?? "an earlier scan"}.` });
   if (entries > 0 && !reEntryAllowed) return deny("ALREADY_USED", right, zoneId, { warning: "Re-entry is not allowed with this ticket." });
-  if (body.action === "RE_ENTRY" && entries === 0) {
-    return { status: "WARNING", reason: null, warning: "First entry recorded as a re-entry.", right, zone_id: zoneId, conflict: false, effect: { kind: "enter", zone_id: zoneId } };
-  }
+  // A RE_ENTRY with no entry before is a first entry: it goes through every check an ENTRY does.
+  let warning: string | undefined = body.action === "RE_ENTRY" && entries === 0 ? "First entry recorded as a re-entry." : undefined;
   if (zoneId) {
     const zone = sql.exec<{ capacity: number; occupancy: number }>("SELECT capacity, occupancy FROM zones WHERE id = ?", zoneId).toArray()[0];
     if (zone && zone.occupancy >= zone.capacity + capacityImpact(sql, zoneId, at)) return deny("CAPACITY_FULL", right, zoneId);
   }
   const minAge = rules?.min_age === null || rules?.min_age === undefined ? null : Number(rules.min_age);
-  let warning: string | undefined;
   if (minAge !== null) {
     const birth = person?.birth_date as string | null | undefined;
     if (birth) {

@@ -1,5 +1,6 @@
 import { sql as dsql } from "drizzle-orm";
 import { getDb } from "../../src/db/client.ts";
+import { isConstraintViolation } from "../../src/db/errors.ts";
 import { event_ticket_config } from "../../src/catalog/schema.ts";
 import { tickets } from "../../src/orders/schema.ts";
 import { access_control_log, access_rights, access_transactions_log } from "../../src/access/schema.ts";
@@ -20,6 +21,7 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
   const ids = (kind: string) => [...new Set(entries.filter((e) => e.kind === kind).map((e) => String(e.entity_id)))];
   const db = getDb(d1);
   const statements = [];
+  const sources: { kind: string; id: string }[] = []; // what each statement projects, for the error log
 
   for (const id of ids("order")) {
     const o = sql.exec<Row>("SELECT o.*, c.ticket_type_id FROM orders o JOIN configs c ON c.id = o.config_id WHERE o.id = ?", id).toArray()[0];
@@ -54,6 +56,7 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
     };
     const { id: _id, created_at: _c, ticket_number: _t, ...changing } = row;
     statements.push(db.insert(tickets).values(row).onConflictDoUpdate({ target: tickets.id, set: changing }));
+    sources.push({ kind: "order", id });
   }
 
   for (const id of ids("right")) {
@@ -85,6 +88,7 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
     };
     const { id: _id, created_at: _c, qr_code: _q, event_id: _e, ...changing } = row;
     statements.push(db.insert(access_rights).values(row).onConflictDoUpdate({ target: access_rights.id, set: changing }));
+    sources.push({ kind: "right", id });
   }
 
   for (const entry of entries.filter((e) => e.kind === "transaction")) {
@@ -108,6 +112,7 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
         })
         .onConflictDoNothing(),
     );
+    sources.push({ kind: "transaction", id: String(t.id) });
   }
 
   for (const nonce of ids("scan")) {
@@ -140,6 +145,7 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
         })
         .onConflictDoNothing(),
     );
+    sources.push({ kind: "scan", id: nonce });
   }
 
   for (const id of ids("config")) {
@@ -151,9 +157,30 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
         .set({ quantity_sold: Number(c.quantity_sold), quantity_reserved: Number(c.quantity_held), updated_at: dsql`${event_ticket_config.updated_at}` })
         .where(dsql`${event_ticket_config.id} = ${id}`),
     );
+    sources.push({ kind: "config", id });
   }
 
-  if (statements.length > 0) await db.batch(statements as [(typeof statements)[0], ...typeof statements]);
+  if (statements.length > 0) {
+    try {
+      await db.batch(statements as [(typeof statements)[0], ...typeof statements]);
+    } catch (batchError) {
+      // One bad row must not hold back the event's other changes: retry one by one and set aside what D1 refuses.
+      console.error("EventDO projection batch refused; retrying statement by statement", batchError);
+      for (const [index, statement] of statements.entries()) {
+        try {
+          await statement;
+        } catch (error) {
+          if (!isConstraintViolation(error)) throw error; // D1 unreachable: the alarm retries the whole batch
+          const source = sources[index]!;
+          sql.exec(
+            "INSERT INTO projection_errors (kind, entity_id, error, at) VALUES (?, ?, ?, ?)",
+            source.kind, source.id, String(error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : error).slice(0, 500), new Date().toISOString(),
+          );
+        }
+      }
+    }
+  }
   sql.exec("DELETE FROM outbox WHERE seq <= ?", lastSeq);
   return entries.length;
 }
+

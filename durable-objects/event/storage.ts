@@ -207,6 +207,16 @@ export const EVENT_DO_MIGRATIONS: string[] = [
     result TEXT NOT NULL
   );
   `,
+  // Changes D1 refused even one at a time (a broken reference): kept for an operator instead of blocking the outbox.
+  `
+  CREATE TABLE projection_errors (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    error TEXT NOT NULL,
+    at TEXT NOT NULL
+  );
+  `,
 ];
 
 /** Applies the migrations this object has not run yet. Synchronous: SQLite in a DO is. */

@@ -3,6 +3,7 @@ import { requireEventStaff } from "../auth/middleware.ts";
 import { eventStub } from "../catalog/sync.ts";
 import { getDb } from "../db/client.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
+import { problemFrom } from "../orders/service.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { clientMeta } from "../lib/request.ts";
 import { scanBodyError } from "../../durable-objects/event/event-do.ts";
@@ -114,8 +115,9 @@ export function gateRoutes() {
       const { event_id } = c.req.valid("param");
       const { device_id, access_point_id, ...scan } = c.req.valid("json");
       const who = await scanContext(c, event_id, device_id, access_point_id);
-      const [result] = await eventStub(c.env, event_id).scan([scan as ScanBody], who);
-      return c.json(result!, 200);
+      const decided = await eventStub(c.env, event_id).scan([scan as ScanBody], who);
+      if (!decided.ok) throw problemFrom(decided.problem);
+      return c.json(decided.results[0]!, 200);
     },
   );
 
@@ -144,7 +146,9 @@ export function gateRoutes() {
         const error = scanBodyError(s);
         if (error) throw problems.validation([{ path: "scans", message: error, code: "invalid_scan" }]);
       }
-      return c.json({ results: await eventStub(c.env, event_id).scan(scans, who) }, 200);
+      const decided = await eventStub(c.env, event_id).scan(scans, who);
+      if (!decided.ok) throw problemFrom(decided.problem);
+      return c.json({ results: decided.results }, 200);
     },
   );
 

@@ -9,6 +9,11 @@ export function isForeignKeyViolation(error: unknown): boolean {
   return errorText(error).includes("FOREIGN KEY constraint failed");
 }
 
+/** True when D1 refused a statement for its content (any constraint), as opposed to being unreachable. */
+export function isConstraintViolation(error: unknown): boolean {
+  return errorText(error).includes("constraint failed");
+}
+
 function errorText(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   // drizzle wraps the driver's error in `cause`.

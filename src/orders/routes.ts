@@ -143,26 +143,23 @@ export function orderRoutes() {
         amount: order.total,
         net_amount: order.total,
         currency: order.currency as "XOF",
-        status: "PAID",
+        status: "PENDING",
         method: "CASH",
         provider: "CASH_DESK",
         internal_reference: `CASH-${humanCode(10)}`,
         ticket_id: order_id,
         description: `Box office, confirmed by ${staff.caller.userId}`,
-        paid_at: new Date().toISOString(),
       });
       const result = await stub.confirmOrder({ order_id, payment_id: paymentId, confirmed_by: staff.caller.userId });
-      if (!result.ok) {
-        // No ticket for this cash: the money is not taken.
-        await db.update(payments).set({ status: "CANCELLED", failure_reason: result.problem.code }).where(eq(payments.id, paymentId));
-        throw problemFrom(result.problem);
-      }
+      // Payment states only move forward: PENDING, then PAID once the order is ours, or CANCELLED (the cash is not taken).
+      const taken = result.ok && result.order.payment_id === paymentId;
+      await db
+        .update(payments)
+        .set(taken ? { status: "PAID", paid_at: new Date().toISOString() } : { status: "CANCELLED", failure_reason: result.ok ? "already_confirmed" : result.problem.code })
+        .where(and(eq(payments.id, paymentId), eq(payments.status, "PENDING")));
+      if (!result.ok) throw problemFrom(result.problem);
       // The holder opens their tickets right away: put the rights in D1 now, not at the next alarm.
       await stub.flushProjection();
-      if (result.already_confirmed && result.order.payment_id !== paymentId) {
-        // Another desk confirmed it a moment earlier: this cash is not taken.
-        await db.update(payments).set({ status: "CANCELLED", failure_reason: "already_confirmed" }).where(eq(payments.id, paymentId));
-      }
       return c.json({ ...result.order, access_rights: result.rights }, 200);
     },
   );

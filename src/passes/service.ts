@@ -732,26 +732,25 @@ export async function activateWithCash(env: Env, actor: Actor, id: string) {
     amount: sub.price_paid,
     net_amount: sub.price_paid,
     currency: sub.currency,
-    status: "PAID",
+    status: "PENDING",
     method: "CASH",
     provider: "CASH_DESK",
     internal_reference: `CASH-${humanCode(10)}`,
     subscription_id: id,
     description: `Box office, season pass ${sub.subscription_number}, received by ${actor.userId}`,
-    paid_at: now(),
   });
+  // Payment states only move forward: PENDING, then PAID once the pass is ours, or CANCELLED (the cash is not taken).
+  const settle = (patch: Partial<typeof payments.$inferInsert>) =>
+    db.update(payments).set(patch).where(and(eq(payments.id, paymentId), eq(payments.status, "PENDING")));
   let result;
   try {
     result = await activateSubscription(env, id, paymentId, actor);
   } catch (error) {
-    // No pass for this cash: the money is not taken.
-    await db.update(payments).set({ status: "CANCELLED", failure_reason: error instanceof ProblemError ? error.code : "activation_failed" }).where(eq(payments.id, paymentId));
+    await settle({ status: "CANCELLED", failure_reason: error instanceof ProblemError ? error.code : "activation_failed" });
     throw error;
   }
-  if (result.already_active && result.subscription.payment_id !== paymentId) {
-    // Another desk activated it a moment earlier: this cash is not taken.
-    await db.update(payments).set({ status: "CANCELLED", failure_reason: "already_active" }).where(eq(payments.id, paymentId));
-  }
+  if (result.already_active && result.subscription.payment_id !== paymentId) await settle({ status: "CANCELLED", failure_reason: "already_active" });
+  else await settle({ status: "PAID", paid_at: now() });
   return { ...(await detailOf(db, result.subscription, plan)), rights_pending: result.rights_pending };
 }
 

@@ -224,3 +224,24 @@ describe("EventDO pricing", () => {
     expect(second).toMatchObject({ ok: true, order: { total: 1_000 + 2 * 2_000 } });
   });
 });
+
+describe("EventDO projection", () => {
+  it("sets aside a change D1 refuses and still projects the others", async () => {
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const [holder] = await createUsers(1);
+    const ghost = crypto.randomUUID(); // no such user in D1: its right breaks the foreign key
+    const issued = await fixture.stub.issueRights({ source_type: "COMP", source_id: crypto.randomUUID(), holders: [{ user_id: ghost, zone_id: null, seat_id: null }], config_id: null, created_by: null });
+    const good = await fixture.stub.issueRights({ source_type: "COMP", source_id: crypto.randomUUID(), holders: [{ user_id: holder!, zone_id: null, seat_id: null }], config_id: null, created_by: null });
+    if (!issued.ok || !good.ok) throw new Error("issue failed");
+    await fixture.stub.flushProjection();
+    const row = await env.DB.prepare("SELECT status FROM access_rights WHERE id = ?").bind(good.rights[0]!.id).first<{ status: string }>();
+    expect(row?.status).toBe("ENABLED");
+    const ghostRow = await env.DB.prepare("SELECT count(*) AS n FROM access_rights WHERE id = ?").bind(issued.rights[0]!.id).first<{ n: number }>();
+    expect(ghostRow!.n).toBe(0);
+    // Later changes keep flowing.
+    const hold = await fixture.stub.placeOrder(orderRequest(fixture, holder!, 1));
+    if (!hold.ok) throw new Error("hold failed");
+    await fixture.stub.flushProjection();
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM tickets WHERE id = ?").bind(hold.order.id).first<{ n: number }>()).toMatchObject({ n: 1 });
+  });
+});

@@ -7,15 +7,22 @@ import { gatedEvent, rightsWithTokens, scanHttp } from "../support/gate.ts";
 
 const HOUR = 3600_000;
 
+/** Decides scans straight on the EventDO (offline replays with a chosen time); fails the test on a refused request. */
+async function scanDirect(stub: Awaited<ReturnType<typeof gatedEvent>>["stub"], ...args: Parameters<Awaited<ReturnType<typeof gatedEvent>>["stub"]["scan"]>) {
+  const decided = await stub.scan(...args);
+  if (!decided.ok) throw new Error(decided.problem.code);
+  return decided.results;
+}
+
 describe("gate decisions", () => {
   it("admits a valid right once, then refuses it as ALREADY_USED at every gate", async () => {
     const fixture = await gatedEvent();
     const { rights } = await rightsWithTokens(fixture);
     const now = Date.parse(rights[0]!.valid_from) + HOUR;
     await fixture.stub.rememberPeople([]); // no-op: holders without facts
-    const first = await fixture.stub.scan([{ id: "a1", qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date(now).toISOString(), offline_status: "SUCCESS" }], { controller_id: fixture.controller.id, device_id: "D1", access_point_id: fixture.gateA, ip: null });
+    const first = await scanDirect(fixture.stub, [{ id: "a1", qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date(now).toISOString(), offline_status: "SUCCESS" }], { controller_id: fixture.controller.id, device_id: "D1", access_point_id: fixture.gateA, ip: null });
     expect(first[0]).toMatchObject({ status: "SUCCESS", denial_reason: null, zone_id: fixture.zoneId });
-    const second = await fixture.stub.scan([{ id: "a2", qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date(now + 1000).toISOString(), offline_status: "SUCCESS" }], { controller_id: fixture.controller.id, device_id: "D2", access_point_id: fixture.gateA, ip: null });
+    const second = await scanDirect(fixture.stub, [{ id: "a2", qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date(now + 1000).toISOString(), offline_status: "SUCCESS" }], { controller_id: fixture.controller.id, device_id: "D2", access_point_id: fixture.gateA, ip: null });
     // Replayed offline: the device let them in, the server says already used → recorded as a conflict.
     expect(second[0]).toMatchObject({ status: "WARNING", conflict: true });
   });
@@ -26,7 +33,7 @@ describe("gate decisions", () => {
     // The fixture's event is a week away: scanning now is the wrong day.
     const res = await scanHttp(fixture, rights[0]!.token);
     expect(res.body).toMatchObject({ status: "DENIED", denial_reason: "WRONG_DATE" });
-    const early = await fixture.stub.scan(
+    const early = await scanDirect(fixture.stub, 
       [{ id: "early", qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date(Date.parse(rights[0]!.valid_from) - HOUR).toISOString(), offline_status: "DENIED" }],
       { controller_id: fixture.controller.id, device_id: "D1", access_point_id: fixture.gateA, ip: null },
     );
@@ -73,14 +80,24 @@ describe("every denial reason, live", () => {
     const fixture = await live();
     const other = await live();
     const { rights } = await rightsWithTokens(other);
-    const res = await scanHttp(fixture, rights[0]!.token);
-    // Another event's key is unknown here: the token cannot be trusted, let alone placed.
-    expect(res.body.status).toBe("DENIED");
-    expect(["WRONG_EVENT", "INVALID_QR"]).toContain(res.body.denial_reason);
-    // Signed by this event's key but for the other event's right id: WRONG_EVENT, with that event named.
-    const crafted = await signAccessToken(env, { id: rights[0]!.id, event_id: other.eventId });
-    const keys = await env.DB.prepare("SELECT kid FROM event_signing_keys WHERE event_id = ?").bind(other.eventId).first<{ kid: string }>();
-    expect(crafted.kid).toBe(keys!.kid);
+    expect((await scanHttp(fixture, rights[0]!.token)).body).toMatchObject({ status: "DENIED", denial_reason: "WRONG_EVENT", other_event_id: other.eventId, access_right: null });
+  });
+
+  it("refuses a scan from a gate that is not the venue's, without recording it", async () => {
+    const fixture = await live();
+    const { rights } = await rightsWithTokens(fixture);
+    expectProblem(await scanHttp(fixture, rights[0]!.token, { gate: crypto.randomUUID() }), 422, "unknown_access_point");
+    await fixture.stub.flushProjection();
+    const rows = await env.DB.prepare("SELECT count(*) AS n FROM access_control_log WHERE event_id = ?").bind(fixture.eventId).first<{ n: number }>();
+    expect(rows!.n).toBe(0);
+  });
+
+  it("puts a first RE_ENTRY through the capacity check", async () => {
+    const fixture = await live({ zoneCapacity: 1 });
+    const a = await rightsWithTokens(fixture);
+    const b = await rightsWithTokens(fixture);
+    expect((await scanHttp(fixture, a.rights[0]!.token)).body.status).toBe("SUCCESS");
+    expect((await scanHttp(fixture, b.rights[0]!.token, { action: "RE_ENTRY" })).body).toMatchObject({ status: "DENIED", denial_reason: "CAPACITY_FULL" });
   });
 
   it("answers CANCELLED for a cancelled order's rights and INVALID_QR for a transferred one", async () => {
@@ -158,7 +175,7 @@ describe("every denial reason, live", () => {
   it("answers EXPIRED after the event and changes nothing on CHECK", async () => {
     const fixture = await live();
     const { rights } = await rightsWithTokens(fixture);
-    const late = await fixture.stub.scan([{ id: "late", qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date(Date.parse(rights[0]!.valid_until) + HOUR).toISOString(), offline_status: "DENIED" }], who(fixture));
+    const late = await scanDirect(fixture.stub, [{ id: "late", qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date(Date.parse(rights[0]!.valid_until) + HOUR).toISOString(), offline_status: "DENIED" }], who(fixture));
     expect(late[0]).toMatchObject({ status: "DENIED", denial_reason: "EXPIRED" });
     expect((await scanHttp(fixture, rights[0]!.token, { action: "CHECK" })).body).toMatchObject({ status: "SUCCESS", access_right: { entry_count: 0 } });
     expect((await scanHttp(fixture, rights[0]!.token)).body.status).toBe("SUCCESS");
