@@ -3,6 +3,11 @@
  * Worker and one RPC to a Durable Object, whose method makes one durable
  * single-row write and nothing else (`/write`), or no write at all (`/echo`,
  * the cost of the hops alone). Served by the same workerd as the app.
+ *
+ * For `npm run bench:gate`, the same object over hibernatable WebSockets:
+ * `GET /ws?mode=write` upgrades (through the Worker, as the gate does) to a
+ * socket whose every message makes one durable single-row write and gets a
+ * reply; `mode=echo` replies without writing.
  */
 import { DurableObject } from "cloudflare:workers";
 
@@ -27,6 +32,20 @@ export class BaselineDO extends DurableObject<Env> {
     return { length: body.length };
   }
 
+  /** A benchmark socket: its tag says whether each message writes a row before the reply. */
+  override async fetch(request: Request): Promise<Response> {
+    const mode = new URL(request.url).searchParams.get("mode") === "echo" ? "echo" : "write";
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    this.ctx.acceptWebSocket(server, [mode]);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+    const body = typeof message === "string" ? message : new TextDecoder().decode(message);
+    if (this.ctx.getTags(ws)[0] === "echo") return ws.send(JSON.stringify({ length: body.length }));
+    ws.send(JSON.stringify(this.write(body)));
+  }
+
   rows(): number {
     return this.ctx.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM t").one().n;
   }
@@ -38,6 +57,7 @@ export default {
     const stub = env.BASELINE_DO.get(env.BASELINE_DO.idFromName(url.searchParams.get("object") ?? "bench"));
     if (request.method === "POST" && url.pathname === "/write") return Response.json(await stub.write(await request.text()), { status: 201 });
     if (request.method === "POST" && url.pathname === "/echo") return Response.json(await stub.echo(await request.text()), { status: 200 });
+    if (request.method === "GET" && url.pathname === "/ws" && request.headers.get("Upgrade") === "websocket") return stub.fetch(request);
     if (request.method === "GET" && url.pathname === "/rows") return Response.json({ rows: await stub.rows() });
     return new Response("Not found", { status: 404 });
   },

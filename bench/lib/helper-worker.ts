@@ -5,8 +5,13 @@
  * - `POST /hold?event_id=…` with `{config_id, quantity, user_id}` calls
  *   EventDO.placeOrder directly: the order route minus everything the app
  *   Worker does before the call (auth, D1 reads, validation), to tell the
- *   object's own cost from the Worker's.
+ *   object's own cost from the Worker's;
+ * - `POST /issue?event_id=…` with `{holders: [{user_id, zone_id}]}` issues
+ *   comp rights on the EventDO (one per holder) and returns them with their
+ *   QR tokens signed as the app signs them (gate benchmark and e2e tests);
+ * - `POST /flush?event_id=…` projects the EventDO's pending changes to D1 now.
  */
+import { signAccessToken } from "../../src/access/signing-keys.ts";
 import { eventStub, syncEventInventory } from "../../src/catalog/sync.ts";
 import type { Env } from "../../src/env.ts";
 
@@ -14,7 +19,7 @@ export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
     const eventId = url.searchParams.get("event_id");
-    if (request.method !== "POST" || !eventId) return new Response("POST /sync|/hold?event_id=…", { status: 400 });
+    if (request.method !== "POST" || !eventId) return new Response("POST /sync|/hold|/issue|/flush?event_id=…", { status: 400 });
     if (url.pathname === "/sync") {
       await syncEventInventory(env, eventId);
       return new Response(null, { status: 204 });
@@ -39,6 +44,25 @@ export default {
         ip: null,
       });
       return Response.json(result.ok ? result.order : result.problem, { status: result.ok ? 201 : result.problem.status });
+    }
+    if (url.pathname === "/issue") {
+      const body = (await request.json()) as { holders: { user_id: string; zone_id: string | null }[] };
+      const issued = await eventStub(env, eventId).issueRights({
+        source_type: "COMP",
+        source_id: crypto.randomUUID(),
+        holders: body.holders.map((h) => ({ ...h, seat_id: null })),
+        config_id: null,
+        created_by: null,
+      });
+      if (!issued.ok) return Response.json(issued.problem, { status: issued.problem.status });
+      const rights = await Promise.all(
+        issued.rights.map(async (r) => ({ id: r.id, qr_code: r.qr_code, user_id: r.user_id, token: (await signAccessToken(env, { id: r.id, event_id: eventId })).token })),
+      );
+      return Response.json(rights, { status: 201 });
+    }
+    if (url.pathname === "/flush") {
+      await eventStub(env, eventId).flushProjection();
+      return new Response(null, { status: 204 });
     }
     return new Response("Not found", { status: 404 });
   },

@@ -83,26 +83,27 @@ export interface Workerd {
   mf: Miniflare;
   /** Where a worker answers HTTP directly (its own socket, straight into workerd). */
   url(name: string): Promise<URL>;
+  /** Restarts workerd with the same workers and storage, as a deploy does: every socket closes; ports may change. */
+  restart(): Promise<void>;
   dispose(): Promise<void>;
 }
 
 /** Starts one workerd with these workers; each gets a direct socket on an ephemeral port of 127.0.0.1. */
 export async function startWorkerd(workers: V4Worker[], options: { onLog?: (line: string) => void; inspector?: boolean } = {}): Promise<Workerd> {
   const storage = mkdtempSync(join(tmpdir(), "edge-events-bench-"));
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      host: HOST,
-      port: 0,
-      cf: false, // offline: no fetch of the `request.cf` object
-      ...(options.inspector ? { inspectorPort: 0, inspectorHost: HOST } : {}),
-      resourcePersistencePath: storage,
-      log: new Log(LogLevel.WARN),
-      handleStructuredLogs: ({ level, message }) => {
-        if (level === "error" || level === "warn") options.onLog?.(message);
-      },
-      workers: workers.map((w) => ({ ...w, modulesRoot: dirname(w.scriptPath), unsafeDirectSockets: [{ host: HOST, port: 0 }] })),
-    } as Parameters<typeof convertV4MiniflareOptions>[0]),
-  );
+  const miniflareOptions = convertV4MiniflareOptions({
+    host: HOST,
+    port: 0,
+    cf: false, // offline: no fetch of the `request.cf` object
+    ...(options.inspector ? { inspectorPort: 0, inspectorHost: HOST } : {}),
+    resourcePersistencePath: storage,
+    log: new Log(LogLevel.WARN),
+    handleStructuredLogs: ({ level, message }) => {
+      if (level === "error" || level === "warn") options.onLog?.(message);
+    },
+    workers: workers.map((w) => ({ ...w, modulesRoot: dirname(w.scriptPath), unsafeDirectSockets: [{ host: HOST, port: 0 }] })),
+  } as Parameters<typeof convertV4MiniflareOptions>[0]);
+  const mf = new Miniflare(miniflareOptions);
   try {
     await mf.ready;
   } catch (error) {
@@ -113,6 +114,7 @@ export async function startWorkerd(workers: V4Worker[], options: { onLog?: (line
   return {
     mf,
     url: (name) => mf.unsafeGetDirectURL(name),
+    restart: () => mf.setOptions(miniflareOptions),
     async dispose() {
       try {
         await mf.dispose();

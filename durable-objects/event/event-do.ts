@@ -706,7 +706,7 @@ export class EventDO extends DurableObject<Env> {
     } catch {
       return ws.send(JSON.stringify({ type: "error", code: "bad_json" }));
     }
-    const msg = parsed as { type?: string; scans?: unknown };
+    const msg = (typeof parsed === "object" && parsed !== null ? parsed : {}) as { type?: string; scans?: unknown };
     if (msg.type === "ping") return ws.send(JSON.stringify({ type: "pong", at: new Date().toISOString() }));
     if (who.role !== "gate") return ws.send(JSON.stringify({ type: "error", code: "read_only" }));
     let bodies: ScanBody[];
@@ -731,7 +731,8 @@ export class EventDO extends DurableObject<Env> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
-    ws.close(code === 1005 ? 1000 : code, reason);
+    // Only 1000 and 3000–4999 may be sent back; 1005/1006 describe how the peer went away.
+    ws.close(code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000, reason);
   }
 
   private async checkToken(token: string): Promise<TokenCheck> {

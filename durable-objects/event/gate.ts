@@ -27,6 +27,8 @@ interface Decision {
   other_event_id?: string;
   right: Row | null;
   zone_id: string | null;
+  /** Known when the capacity check read the zone; otherwise looked up for the result. */
+  zone_name?: string;
   conflict: boolean;
   /** What the scan changes: occupancy moves and the right's new presence. */
   effect: null | { kind: "enter" | "exit"; zone_id: string | null };
@@ -58,11 +60,10 @@ export function decideScan(
   if (offline) reconcileOffline(decision, body.offline_status!);
   if (body.action === "CHECK") decision.effect = null;
 
-  if (decision.effect && decision.right) applyEffect(sql, decision.right, decision.effect, ctx, at);
+  if (decision.effect && decision.right) applyEffect(sql, decision.right, decision.effect, ctx, at, receivedAt);
 
   const right = decision.right;
-  const zone = decision.zone_id ? sql.exec<{ name: string }>("SELECT name FROM zones WHERE id = ?", decision.zone_id).toArray()[0] : undefined;
-  const fresh = right ? sql.exec<Row>("SELECT * FROM rights WHERE id = ?", right.id).one() : null;
+  const zoneName = decision.zone_name ?? (decision.zone_id ? sql.exec<{ name: string }>("SELECT name FROM zones WHERE id = ?", decision.zone_id).toArray()[0]?.name : undefined);
   const result: ScanResult = {
     type: "scan_result",
     id: body.id,
@@ -70,16 +71,17 @@ export function decideScan(
     denial_reason: decision.reason,
     ...(decision.other_event_id ? { other_event_id: decision.other_event_id } : {}),
     ...(decision.warning ? { warning: decision.warning } : {}),
-    access_right: fresh
+    // The row as read before the effect: an entry is the one field the effect changed that the result shows.
+    access_right: right
       ? {
-          id: String(fresh.id),
-          qr_code: String(fresh.qr_code),
-          holder_id: String(fresh.user_id),
+          id: String(right.id),
+          qr_code: String(right.qr_code),
+          holder_id: String(right.user_id),
           zone_id: decision.zone_id,
-          zone_name: zone?.name ?? null,
-          seat_id: (fresh.seat_id as string | null) ?? null,
-          source_type: String(fresh.source_type),
-          entry_count: Number(fresh.entry_count),
+          zone_name: zoneName ?? null,
+          seat_id: (right.seat_id as string | null) ?? null,
+          source_type: String(right.source_type),
+          entry_count: Number(right.entry_count) + (decision.effect?.kind === "enter" ? 1 : 0),
         }
       : null,
     zone_id: decision.zone_id,
@@ -173,20 +175,22 @@ function evaluate(sql: SqlStorage, event: GateEvent, body: ScanBody, ctx: ScanCo
   if (entries > 0 && !reEntryAllowed) return deny("ALREADY_USED", right, zoneId, { warning: "Re-entry is not allowed with this ticket." });
   // A RE_ENTRY with no entry before is a first entry: it goes through every check an ENTRY does.
   let warning: string | undefined = body.action === "RE_ENTRY" && entries === 0 ? "First entry recorded as a re-entry." : undefined;
+  let zoneName: string | undefined;
   if (zoneId) {
-    const zone = sql.exec<{ capacity: number; occupancy: number }>("SELECT capacity, occupancy FROM zones WHERE id = ?", zoneId).toArray()[0];
-    if (zone && zone.occupancy >= zone.capacity + capacityImpact(sql, zoneId, at)) return deny("CAPACITY_FULL", right, zoneId);
+    const zone = zoneWithImpact(sql, zoneId, at);
+    zoneName = zone?.name;
+    if (zone && zone.occupancy >= zone.capacity + zone.impact) return deny("CAPACITY_FULL", right, zoneId, { zone_name: zone.name });
   }
   const minAge = rules?.min_age === null || rules?.min_age === undefined ? null : Number(rules.min_age);
   if (minAge !== null) {
     const birth = person?.birth_date as string | null | undefined;
     if (birth) {
-      if (ageOn(birth, new Date(at)) < minAge) return deny("AGE_RESTRICTION", right, zoneId, { warning: `Minimum age ${minAge}.` });
+      if (ageOn(birth, new Date(at)) < minAge) return deny("AGE_RESTRICTION", right, zoneId, { warning: `Minimum age ${minAge}.`, zone_name: zoneName });
     } else if (Number(rules?.requires_id)) {
       warning = `Age unknown: check an ID (minimum age ${minAge}).`;
     }
   }
-  return { status: warning ? "WARNING" : "SUCCESS", reason: null, warning, right, zone_id: zoneId, conflict: false, effect: { kind: "enter", zone_id: zoneId } };
+  return { status: warning ? "WARNING" : "SUCCESS", reason: null, warning, right, zone_id: zoneId, zone_name: zoneName, conflict: false, effect: { kind: "enter", zone_id: zoneId } };
 }
 
 /**
@@ -211,42 +215,39 @@ function reconcileOffline(decision: Decision, deviceStatus: NonNullable<ScanBody
   }
 }
 
-function applyEffect(sql: SqlStorage, right: Row, effect: NonNullable<Decision["effect"]>, ctx: ScanContext, at: number) {
+/**
+ * `at` is when the scan happened (an offline one: in the past); `updated_at`
+ * is when the row changed, which is what a gate's bundle delta (`since`)
+ * asks about, so offline scans synced late still reach the other gates.
+ */
+function applyEffect(sql: SqlStorage, right: Row, effect: NonNullable<Decision["effect"]>, ctx: ScanContext, at: number, receivedAt: number) {
   const when = new Date(at).toISOString();
+  const changed = new Date(receivedAt).toISOString();
   if (effect.kind === "enter") {
     sql.exec(
       `UPDATE rights SET is_inside = 1, entry_count = entry_count + 1, status = 'USED', used_at = coalesce(used_at, ?),
          used_at_access_point = coalesce(used_at_access_point, ?), updated_at = ? WHERE id = ?`,
-      when, ctx.access_point_id, when, right.id,
+      when, ctx.access_point_id, changed, right.id,
     );
     if (effect.zone_id) sql.exec("UPDATE zones SET occupancy = occupancy + 1 WHERE id = ?", effect.zone_id);
   } else {
-    sql.exec("UPDATE rights SET is_inside = 0, last_exit_at = ?, updated_at = ? WHERE id = ?", when, when, right.id);
+    sql.exec("UPDATE rights SET is_inside = 0, last_exit_at = ?, updated_at = ? WHERE id = ?", when, changed, right.id);
     if (effect.zone_id) sql.exec("UPDATE zones SET occupancy = max(occupancy - 1, 0) WHERE id = ?", effect.zone_id);
   }
   sql.exec("INSERT INTO outbox (kind, entity_id, created_at) VALUES ('right', ?, ?)", right.id, when);
 }
 
+/** Whether the holder, the right (by code or id), the device or the IP is banned at that moment: one indexed lookup per kind, one statement. */
 function blacklisted(sql: SqlStorage, at: number, right: Row, ctx: ScanContext): boolean {
-  const when = new Date(at).toISOString();
-  const candidates: [string, string | null][] = [
-    ["USER", String(right.user_id)],
-    ["QR_CODE", String(right.qr_code)],
-    ["QR_CODE", String(right.id)],
-    ["DEVICE", ctx.device_id],
-    ["IP", ctx.ip],
-  ];
-  for (const [type, identifier] of candidates) {
-    if (!identifier) continue;
-    const hit = sql
-      .exec<{ n: number }>(
-        "SELECT count(*) AS n FROM blacklist WHERE type = ? AND identifier = ? AND starts_at <= ? AND (ends_at IS NULL OR ends_at > ?)",
-        type, identifier, when, when,
+  return (
+    sql
+      .exec(
+        `SELECT 1 FROM blacklist WHERE ((type = 'USER' AND identifier = ?1) OR (type = 'QR_CODE' AND identifier IN (?2, ?3))
+           OR (type = 'DEVICE' AND identifier = ?4) OR (type = 'IP' AND identifier = ?5)) AND starts_at <= ?6 AND (ends_at IS NULL OR ends_at > ?6) LIMIT 1`,
+        String(right.user_id), String(right.qr_code), String(right.id), ctx.device_id || null, ctx.ip || null, new Date(at).toISOString(),
       )
-      .one().n;
-    if (hit > 0) return true;
-  }
-  return false;
+      .toArray().length > 0
+  );
 }
 
 /** The zone after overrides, by priority: access right > ticket > subscription > user group. */
@@ -260,31 +261,30 @@ function effectiveZone(sql: SqlStorage, right: Row, person: Row | undefined, at:
     ["SUBSCRIPTION", right.source_type === "SUBSCRIPTION" ? [String(right.source_id).split(":")[0]!] : []],
     ["USER_GROUP", groups],
   ];
-  for (const [type, ids] of targets) {
-    for (const id of ids) {
-      const override = sql
-        .exec<{ override_zone_id: string }>(
-          `SELECT override_zone_id FROM overrides WHERE target_type = ? AND target_id = ? AND (original_zone_id = ? OR ? IS NULL)
-             AND (valid_from IS NULL OR valid_from <= ?) AND (valid_until IS NULL OR valid_until > ?) LIMIT 1`,
-          type, id, zone, zone, when, when,
-        )
-        .toArray()[0];
-      if (override) return override.override_zone_id;
-    }
+  // Every candidate in one statement (one indexed lookup per target); the priority is applied here.
+  const pairs = targets.flatMap(([type, ids]) => ids.map((id) => [type, id] as const));
+  const found = sql
+    .exec<{ target_type: string; target_id: string; override_zone_id: string }>(
+      `SELECT target_type, target_id, override_zone_id FROM overrides WHERE (${pairs.map(() => "(target_type = ? AND target_id = ?)").join(" OR ")})
+         AND (original_zone_id = ? OR ? IS NULL) AND (valid_from IS NULL OR valid_from <= ?) AND (valid_until IS NULL OR valid_until > ?)`,
+      ...pairs.flat(), zone, zone, when, when,
+    )
+    .toArray();
+  for (const [type, id] of pairs) {
+    const override = found.find((o) => o.target_type === type && o.target_id === id);
+    if (override) return override.override_zone_id;
   }
   return zone;
 }
 
-/** Seats taken out of (negative) or added to a zone by active overrides. */
-function capacityImpact(sql: SqlStorage, zoneId: string, at: number): number {
-  const when = new Date(at).toISOString();
-  return (
-    sql
-      .exec<{ n: number | null }>(
-        "SELECT sum(capacity_impact) AS n FROM overrides WHERE original_zone_id = ? AND (valid_from IS NULL OR valid_from <= ?) AND (valid_until IS NULL OR valid_until > ?)",
-        zoneId, when, when,
-      )
-      .one().n ?? 0
-  );
+/** A zone's name, capacity and occupancy, with the seats active overrides take out of (negative) or add to it. */
+function zoneWithImpact(sql: SqlStorage, zoneId: string, at: number) {
+  return sql
+    .exec<{ name: string; capacity: number; occupancy: number; impact: number }>(
+      `SELECT name, capacity, occupancy, (SELECT coalesce(sum(capacity_impact), 0) FROM overrides WHERE original_zone_id = ?1
+         AND (valid_from IS NULL OR valid_from <= ?2) AND (valid_until IS NULL OR valid_until > ?2)) AS impact FROM zones WHERE id = ?1`,
+      zoneId, new Date(at).toISOString(),
+    )
+    .toArray()[0];
 }
 

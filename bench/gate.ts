@@ -1,0 +1,446 @@
+/**
+ * `npm run bench:gate`: scans per second over WebSocket on ONE event's
+ * EventDO, 16 gate connections (each a device at its own access point,
+ * authenticated as the event's controller, through the app Worker), against
+ * workerd served by Miniflare directly. 20 % of the presentations are a
+ * right already presented at another gate in the same moment. Beside it, in
+ * the same workerd and the same run, the per-commit ceiling: 16 hibernatable
+ * sockets through a Worker to a Durable Object whose message handler makes
+ * one durable single-row write and replies (bench/baseline-worker.ts), with
+ * the same messages; and the same without the write (echo). Each connection
+ * keeps one message in flight (a gate waits for its answer).
+ *
+ * Then the invariants: each right admitted at most once (from the answers
+ * and from access_control_log in D1), every scan answered and logged once.
+ *
+ * Options: --rights 8000 --connections 16 --batch 10 --seconds 120 --profile
+ * (--batch N adds a run where each frame is a scan_batch of N scans, decided
+ * under one commit; 0 skips it). The last line of the output is one JSON
+ * object: {"scans_per_s", "baseline_per_s", "ratio", "p50_ms", "p99_ms",
+ * "double_admissions", "lost_scans"} (p50/p99: a scan's round trip at the
+ * gate, send to answer, in the single-scan run).
+ */
+import { rmSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { generateSecrets } from "../scripts/secrets.ts";
+import { type CpuBreakdown, type Stage, startCpuProfile, workerdCpuMs } from "./lib/cpu-profile.ts";
+import { flushProjection, issueGateRights, seedGateEvent, type GateSeed, type SeededRight } from "./lib/gate-fixture.ts";
+import { percentile, round } from "./lib/load.ts";
+import { applyMigrations, appWorker, bundle, startWorkerd, tempDir, type Workerd } from "./lib/workerd.ts";
+
+const { values: opts } = parseArgs({
+  options: {
+    rights: { type: "string", default: "8000" },
+    connections: { type: "string", default: "16" },
+    batch: { type: "string", default: "10" },
+    seconds: { type: "string", default: "120" },
+    profile: { type: "boolean", default: false },
+  },
+});
+const RIGHTS = Number(opts.rights);
+const DUPLICATES = Math.round(RIGHTS / 4); // 20 % of all presentations
+const CONNECTIONS = Number(opts.connections);
+const BATCH = Number(opts.batch);
+const PHASE_DEADLINE_MS = Number(opts.seconds) * 1000;
+const WARMUP_RIGHTS = 600;
+const WATCHDOG_MS = PHASE_DEADLINE_MS * (opts.profile ? 10 : 7) + 300_000;
+
+const log = (line = "") => console.log(line);
+const workerLogs: string[] = [];
+let running: Workerd | undefined;
+
+// Node's WebSocket (undici) takes request headers, as a gate device sends its token.
+const NodeWebSocket = globalThis.WebSocket as unknown as new (url: string, init?: { headers: Record<string, string> }) => WebSocket;
+
+interface Connection {
+  url: string;
+  headers?: Record<string, string>;
+  /** The frames this connection sends, one at a time, each after the previous one's answer. */
+  frames: string[];
+}
+
+interface SocketRun {
+  elapsedMs: number;
+  /** Round trip of every frame, send to answer, in ms. */
+  rtts: number[];
+  /** Every answer, per connection. */
+  answers: string[][];
+  failures: number;
+  cpuPerFrame: number | null;
+  timedOut: boolean;
+}
+
+/**
+ * Opens every connection (waiting for the gate's hello where there is one),
+ * then runs them together, closed-loop. `isAnswer` tells answers from
+ * broadcasts (occupancy, policy) on the gate's sockets.
+ */
+async function runSockets(connections: Connection[], isAnswer: (data: string) => boolean, greeting: boolean): Promise<SocketRun> {
+  const sockets = await Promise.all(
+    connections.map(
+      (c) =>
+        new Promise<WebSocket>((resolve, reject) => {
+          const ws = new NodeWebSocket(c.url, c.headers ? { headers: c.headers } : undefined);
+          const fail = () => reject(new Error(`cannot open ${c.url}`));
+          ws.addEventListener("error", fail, { once: true });
+          if (greeting) {
+            const hello = (event: MessageEvent) => {
+              if (!String(event.data).includes('"type":"hello"')) return;
+              ws.removeEventListener("message", hello);
+              ws.removeEventListener("error", fail);
+              resolve(ws);
+            };
+            ws.addEventListener("message", hello);
+          } else {
+            ws.addEventListener(
+              "open",
+              () => {
+                ws.removeEventListener("error", fail);
+                resolve(ws);
+              },
+              { once: true },
+            );
+          }
+        }),
+    ),
+  );
+  const rtts: number[] = [];
+  const answers: string[][] = connections.map(() => []);
+  let failures = 0;
+  let timedOut = false;
+  const before = workerdCpuMs();
+  const started = performance.now();
+  await Promise.all(
+    sockets.map(
+      (ws, i) =>
+        new Promise<void>((done) => {
+          const frames = connections[i]!.frames;
+          let next = 0;
+          let sentAt = 0;
+          const send = () => {
+            if (next >= frames.length) return done();
+            if (performance.now() - started > PHASE_DEADLINE_MS) {
+              timedOut = true;
+              return done();
+            }
+            sentAt = performance.now();
+            ws.send(frames[next++]!);
+          };
+          ws.addEventListener("message", (event) => {
+            const data = String(event.data);
+            if (!isAnswer(data)) return;
+            rtts.push(performance.now() - sentAt);
+            answers[i]!.push(data);
+            send();
+          });
+          ws.addEventListener("close", () => {
+            failures += frames.length - next;
+            next = frames.length;
+            done();
+          });
+          send();
+        }),
+    ),
+  );
+  const elapsedMs = performance.now() - started;
+  const after = workerdCpuMs();
+  for (const ws of sockets) ws.close(1000, "done");
+  const frames = connections.reduce((sum, c) => sum + c.frames.length, 0);
+  return { elapsedMs, rtts, answers, failures, cpuPerFrame: before === null || after === null ? null : (after - before) / frames, timedOut };
+}
+
+interface Scan {
+  id: string;
+  qr: string;
+  action: "ENTRY";
+  scan_method: "QR_SCANNER";
+  scanned_at: string;
+}
+
+/**
+ * Each right presented once by its QR token, and the first `duplicates` of
+ * them a second time, in the same round at another connection: frames of
+ * `perFrame` presentations, dealt to `connections` lists.
+ */
+function schedule(rights: SeededRight[], duplicates: number, connections: number, perFrame: number): Scan[][][] {
+  const present = (right: SeededRight): Scan => ({ id: crypto.randomUUID(), qr: right.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date().toISOString() });
+  const perRound = connections * perFrame;
+  const pairsPerRound = Math.max(1, Math.round((duplicates / (rights.length + duplicates)) * perRound));
+  const lists: Scan[][][] = Array.from({ length: connections }, () => []);
+  let pair = 0;
+  let single = duplicates;
+  while (pair < duplicates || single < rights.length) {
+    const round: Scan[][] = Array.from({ length: connections }, () => []);
+    for (let j = 0; j < pairsPerRound && pair < duplicates; j++, pair++) {
+      const first = j % connections;
+      round[first]!.push(present(rights[pair]!));
+      round[(first + 1 + (Math.floor(j / connections) % (connections - 1))) % connections]!.push(present(rights[pair]!));
+    }
+    // Singles fill the round evenly; a frame may hold a presentation more or less than `perFrame`.
+    for (let c = 0; single < rights.length && round.reduce((n, f) => n + f.length, 0) < perRound; c = (c + 1) % connections) round[c]!.push(present(rights[single++]!));
+    round.forEach((frame, c) => {
+      for (let k = 0; k < frame.length; k += perFrame) lists[c]!.push(frame.slice(k, k + perFrame));
+    });
+  }
+  return lists;
+}
+
+interface Result {
+  id: string;
+  status: string;
+  denial_reason: string | null;
+  access_right: { id: string } | null;
+  response_time_ms: number;
+}
+
+function resultsOf(run: SocketRun): Result[] {
+  return run.answers.flat().flatMap((data) => {
+    const message = JSON.parse(data) as { type: string; results?: Result[] } & Result;
+    return message.type === "scan_result" ? [message] : (message.results ?? []);
+  });
+}
+
+function line(name: string, run: SocketRun, scans: number) {
+  const rtts = [...run.rtts].sort((a, b) => a - b);
+  const rate = scans / (run.elapsedMs / 1000);
+  const cpu = run.cpuPerFrame === null ? "" : `  workerd CPU ${run.cpuPerFrame.toFixed(2).padStart(6)} ms/frame`;
+  log(
+    `  ${name.padEnd(44)} ${String(scans).padStart(6)} in ${(run.elapsedMs / 1000).toFixed(2).padStart(6)} s ${round(rate).toFixed(1).padStart(8)}/s` +
+      `  p50 ${percentile(rtts, 50).toFixed(1).padStart(6)} ms  p99 ${percentile(rtts, 99).toFixed(1).padStart(6)} ms${cpu}${run.timedOut ? "  (stopped at the time cap)" : ""}${run.failures ? `  ${run.failures} unsent (socket closed)` : ""}`,
+  );
+  return { rate, p50: percentile(rtts, 50), p99: percentile(rtts, 99) };
+}
+
+/** Answers and D1 against what was sent: rights admitted more than once, scans without an answer or a log row. */
+async function check(db: D1Database, helperUrl: URL, eventId: string, sent: Scan[], results: Result[]) {
+  const admitted = new Map<string, number>();
+  for (const r of results) if (r.status === "SUCCESS" && r.access_right) admitted.set(r.access_right.id, (admitted.get(r.access_right.id) ?? 0) + 1);
+  const answered = new Set(results.map((r) => r.id));
+  await flushProjection(helperUrl, eventId);
+  const logged = (await db
+    .prepare(
+      `SELECT count(*) AS n, count(DISTINCT nonce) AS nonces,
+              (SELECT count(*) FROM (SELECT access_right_id FROM access_control_log WHERE event_id = ?1 AND status = 'SUCCESS' GROUP BY access_right_id HAVING count(*) > 1)) AS twice,
+              (SELECT count(DISTINCT access_right_id) FROM access_control_log WHERE event_id = ?1 AND status = 'SUCCESS') AS rights
+       FROM access_control_log WHERE event_id = ?1`,
+    )
+    .bind(eventId)
+    .first<{ n: number; nonces: number; twice: number; rights: number }>())!;
+  const doubleAnswers = [...admitted.values()].filter((n) => n > 1).length;
+  const unanswered = sent.filter((s) => !answered.has(s.id)).length;
+  const outcomes = new Map<string, number>();
+  for (const r of results) outcomes.set(`${r.status}${r.denial_reason ? ` ${r.denial_reason}` : ""}`, (outcomes.get(`${r.status}${r.denial_reason ? ` ${r.denial_reason}` : ""}`) ?? 0) + 1);
+  return {
+    double_admissions: Math.max(doubleAnswers, logged.twice),
+    lost_scans: Math.max(unanswered, sent.length - logged.nonces),
+    extra_rows: logged.n - sent.length,
+    admitted_rights: admitted.size,
+    logged,
+    outcomes: [...outcomes].map(([k, n]) => `${k}×${n}`).join(", "),
+    server_ms: results.map((r) => r.response_time_ms).sort((a, b) => a - b),
+  };
+}
+
+async function main() {
+  const started = performance.now();
+  const secrets = generateSecrets("bench-key");
+  const dir = tempDir("edge-events-bench-build-");
+  let platform: Workerd | undefined;
+  try {
+    log(
+      `bench:gate: ${RIGHTS} rights presented ${RIGHTS + DUPLICATES} times (${DUPLICATES} again at another gate at once) over ${CONNECTIONS} gate sockets on one event, vs a one-row-write socket baseline`,
+    );
+    const [appScript, helperScript, baselineScript] = await Promise.all([
+      bundle("src/index.ts", dir),
+      bundle("bench/lib/helper-worker.ts", dir),
+      bundle("bench/baseline-worker.ts", dir),
+    ]);
+    const app = appWorker("app", appScript, secrets);
+    const runtime = { modules: true, compatibilityDate: app.compatibilityDate, compatibilityFlags: app.compatibilityFlags };
+    platform = running = await startWorkerd(
+      [
+        app,
+        {
+          name: "bench-helper",
+          scriptPath: helperScript,
+          ...runtime,
+          bindings: app.bindings,
+          d1Databases: app.d1Databases,
+          durableObjects: { EVENT_DO: { className: "EventDO", scriptName: "app", useSQLite: true } },
+        },
+        { name: "baseline", scriptPath: baselineScript, ...runtime, durableObjects: { BASELINE_DO: { className: "BaselineDO", useSQLite: true } } },
+      ],
+      { onLog: (text) => workerLogs.push(text), inspector: opts.profile },
+    );
+    const appUrl = await platform.url("app");
+    const baselineUrl = await platform.url("baseline");
+    const helperUrl = await platform.url("bench-helper");
+    log(`  workerd via Miniflare, no dev proxy: app on ${appUrl.host}, baseline on ${baselineUrl.host}`);
+
+    // ── setup ──────────────────────────────────────────────────────────────
+    const db = (await platform.mf.getD1Database("DB", "app")) as unknown as D1Database;
+    await applyMigrations(db);
+    const seed = async (rights: number) => {
+      const event = await seedGateEvent(db, helperUrl, secrets.JWT_SIGNING_KEYS, { gates: CONNECTIONS });
+      const t0 = performance.now();
+      const issued = await issueGateRights(db, helperUrl, event, rights);
+      return { event, rights: issued, issueMs: performance.now() - t0 };
+    };
+    const warmup = await seed(WARMUP_RIGHTS);
+    const main = await seed(RIGHTS);
+    const batched = BATCH > 0 ? await seed(RIGHTS) : null;
+    log(
+      `  setup: D1 migrated, events and ${CONNECTIONS} gates synced to their EventDOs, rights issued with signed QR tokens ` +
+        `(${RIGHTS} in ${(main.issueMs / 1000).toFixed(1)} s); ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+
+    const ws = (base: URL, path: string) => `${base.href.replace(/^http/, "ws").replace(/\/$/, "")}${path}`;
+    const gateConnections = (event: GateSeed, lists: Scan[][][], type: "scan" | "scan_batch"): Connection[] =>
+      lists.map((frames, i) => ({
+        url: ws(appUrl, `/v1/events/${event.eventId}/gate?device_id=LANE-${i + 1}&access_point_id=${event.gates[i]}`),
+        headers: { Authorization: `Bearer ${event.controller.token}` },
+        frames: frames.map((scans) => JSON.stringify(type === "scan" ? { type, ...scans[0]! } : { type, scans })),
+      }));
+    const isScanAnswer = (data: string) => data.startsWith('{"type":"scan_result"') || data.startsWith('{"type":"scan_batch_result"') || data.startsWith('{"type":"error"');
+    // The baseline carries the gate's own messages, so both sides move the same bytes.
+    const baselineConnections = (lists: Scan[][][], mode: "write" | "echo", object: string): Connection[] =>
+      lists.map((frames) => ({ url: ws(baselineUrl, `/ws?mode=${mode}&object=${object}`), frames: frames.map((scans) => JSON.stringify({ type: "scan", ...scans[0]! })) }));
+
+    const warmupLists = schedule(warmup.rights, Math.round(WARMUP_RIGHTS / 4), CONNECTIONS, 1);
+    const mainLists = schedule(main.rights, DUPLICATES, CONNECTIONS, 1);
+    const sent = mainLists.flat(2);
+
+    // Each phase starts with no projection to D1 running in the background: what an event's alarm
+    // drains while its own scans run counts against the gate, never against the next phase.
+    const settle = (...events: GateSeed[]) => Promise.all(events.map((e) => flushProjection(helperUrl, e.eventId)));
+
+    // ── warm-up: JIT, isolates and both Durable Object classes, on objects not measured ──
+    await runSockets(gateConnections(warmup.event, warmupLists, "scan"), isScanAnswer, true);
+    await runSockets(baselineConnections(warmupLists, "write", "warmup"), () => true, false);
+    await runSockets(baselineConnections(warmupLists, "echo", "warmup"), () => true, false);
+    await settle(warmup.event, main.event, ...(batched ? [batched.event] : []));
+
+    // ── measured phases ────────────────────────────────────────────────────
+    log("");
+    log("  phase                                         scans       time       rate      round trip (p50, p99)");
+    const baseline1 = await runSockets(baselineConnections(mainLists, "write", "bench-1"), () => true, false);
+    const echo = await runSockets(baselineConnections(mainLists, "echo", "bench-1"), () => true, false);
+    const gate = await runSockets(gateConnections(main.event, mainLists, "scan"), isScanAnswer, true);
+    await settle(main.event);
+    const batchLists = batched ? schedule(batched.rights, DUPLICATES, CONNECTIONS, BATCH) : null;
+    const batch = batched && batchLists ? await runSockets(gateConnections(batched.event, batchLists, "scan_batch"), isScanAnswer, true) : null;
+    if (batched) await settle(batched.event);
+    const baseline2 = await runSockets(baselineConnections(mainLists, "write", "bench-2"), () => true, false);
+
+    const b1 = line("baseline: socket → DO, 1-row write + reply", baseline1, sent.length);
+    const b2 = line("baseline again, after the gate", baseline2, sent.length);
+    line("echo: socket → DO, reply, no write", echo, sent.length);
+    const g = line("gate: one scan per message", gate, sent.length);
+    const results = resultsOf(gate);
+    const checked = await check(db, helperUrl, main.event.eventId, sent, results);
+    log(`    outcomes: ${checked.outcomes}`);
+    log(
+      `    decided in the DO (response_time_ms): p50 ${percentile(checked.server_ms, 50)} ms, p99 ${percentile(checked.server_ms, 99)} ms` +
+        " (workerd's clock only moves on I/O, so this is the token check's await at most)",
+    );
+    let batchChecked: Awaited<ReturnType<typeof check>> | null = null;
+    if (batch && batched && batchLists) {
+      line(`gate: scan_batch of ${BATCH} per message`, batch, batchLists.flat(2).length);
+      batchChecked = await check(db, helperUrl, batched.event.eventId, batchLists.flat(2), resultsOf(batch));
+      log(`    (round trip per frame of ${BATCH}; outcomes ${batchChecked.outcomes})`);
+    }
+    log("");
+    for (const [name, c] of [["one scan per message", checked], ...(batchChecked ? [[`scan_batch of ${BATCH}`, batchChecked] as const] : [])] as const) {
+      log(
+        `  ${name}: ${c.admitted_rights} rights admitted; access_control_log: ${c.logged.n} rows, ${c.logged.nonces} nonces, ` +
+          `${c.logged.rights} rights admitted, ${c.logged.twice} twice; double admissions ${c.double_admissions}, lost scans ${c.lost_scans}, extra rows ${c.extra_rows}`,
+      );
+    }
+
+    if (opts.profile) await profile(platform, appScript, helperUrl, gateConnections, isScanAnswer, seed);
+
+    const baselinePerS = Math.max(b1.rate, b2.rate);
+    const ratio = g.rate / baselinePerS;
+    const doubles = checked.double_admissions + (batchChecked?.double_admissions ?? 0);
+    const lost = checked.lost_scans + (batchChecked?.lost_scans ?? 0);
+    const failures = [baseline1, echo, gate, baseline2, ...(batch ? [batch] : [])].reduce((n, r) => n + r.failures, 0);
+    log("");
+    log(
+      `  scans/s ${round(g.rate)}, baseline/s ${round(baselinePerS)}: ratio ${round(ratio, 3)} (target ≥ 0.5); ` +
+        `scan round trip p50 ${round(g.p50, 1)} ms, p99 ${round(g.p99, 1)} ms; double admissions ${doubles}, lost scans ${lost}`,
+    );
+    if (workerLogs.length) log(`  worker errors/warnings: ${workerLogs.length}; first: ${workerLogs[0]!.slice(0, 300)}`);
+    if (doubles || lost || failures || checked.extra_rows || (batchChecked?.extra_rows ?? 0)) process.exitCode = 1;
+    log(`  total ${((performance.now() - started) / 1000).toFixed(1)} s${failures ? `; ${failures} messages unsent (sockets closed)` : ""}`);
+    log(
+      JSON.stringify({
+        scans_per_s: round(g.rate),
+        baseline_per_s: round(baselinePerS),
+        ratio: round(ratio, 3),
+        p50_ms: round(g.p50, 2),
+        p99_ms: round(g.p99, 2),
+        double_admissions: doubles,
+        lost_scans: lost,
+      }),
+    );
+  } finally {
+    await platform?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const STAGES: Stage[] = [
+  { label: "EventDO.webSocketMessage (whole message)", module: "durable-objects/event/event-do.ts", fn: "webSocketMessage" },
+  { label: "  checkToken (Ed25519 verify, cached per token)", module: "durable-objects/event/event-do.ts", fn: "checkToken" },
+  { label: "  decideScan (reads, writes, log row, outbox)", module: "durable-objects/event/gate.ts", fn: "decideScan" },
+  { label: "EventDO alarm: outbox → D1 projection", module: "durable-objects/event/projection.ts", fn: "drainOutbox" },
+  { label: "Worker: gate upgrade route", module: "src/access/gate-routes.ts", fn: "scanContext" },
+];
+
+function printBreakdown(breakdown: CpuBreakdown, scans: number) {
+  const idle = breakdown.modules.find((m) => m.name === "(idle)")?.ms ?? 0;
+  const busy = breakdown.wallMs - idle;
+  const per = (ms: number) => `${((ms / scans) * 1000).toFixed(1).padStart(7)} µs`;
+  const share = (ms: number) => `${((ms / busy) * 100).toFixed(1).padStart(5)}%`;
+  log(`    the app isolate is busy ${((busy / scans) * 1000).toFixed(1)} µs per scan (${((busy / breakdown.wallMs) * 100).toFixed(0)}% of the wall time)`);
+  log("    by stage (inclusive, per scan):");
+  for (const s of breakdown.stages) log(`      ${per(s.ms)} ${share(s.ms)}  ${s.label}`);
+  log("    hottest functions (self, per scan):");
+  for (const f of breakdown.functions.filter((f) => !f.name.startsWith("(idle)")).slice(0, 14)) log(`      ${per(f.ms)} ${share(f.ms)}  ${f.name}`);
+  if (breakdown.workerdCpuMs !== null) log(`    workerd process CPU: ${((breakdown.workerdCpuMs / scans) * 1000).toFixed(0)} µs per scan (isolate + SQLite + sockets)`);
+}
+
+/** --profile: a CPU profile of the app isolate over a fresh single-scan run. */
+async function profile(
+  platform: Workerd,
+  appScript: string,
+  helperUrl: URL,
+  gateConnections: (event: GateSeed, lists: Scan[][][], type: "scan" | "scan_batch") => Connection[],
+  isScanAnswer: (data: string) => boolean,
+  seed: (rights: number) => Promise<{ event: GateSeed; rights: SeededRight[] }>,
+) {
+  const fresh = await seed(RIGHTS);
+  await flushProjection(helperUrl, fresh.event.eventId);
+  const lists = schedule(fresh.rights, DUPLICATES, CONNECTIONS, 1);
+  const inspector = await platform.mf.getInspectorURL();
+  const cpu = await startCpuProfile(inspector, "app", appScript, STAGES);
+  const run = await runSockets(gateConnections(fresh.event, lists, "scan"), isScanAnswer, true);
+  const breakdown = await cpu.stop();
+  log("");
+  log("  profile: one scan per message, on a fresh event");
+  line("gate (profiled)", run, lists.flat(2).length);
+  printBreakdown(breakdown, lists.flat(2).length);
+}
+
+const watchdog = setTimeout(() => {
+  console.error(`bench:gate: still running after ${WATCHDOG_MS / 1000} s; giving up`);
+  setTimeout(() => process.exit(2), 10_000).unref();
+  void (running?.dispose() ?? Promise.resolve()).finally(() => process.exit(2));
+}, WATCHDOG_MS);
+watchdog.unref();
+
+main().catch((error: unknown) => {
+  console.error("bench:gate failed:", error);
+  for (const text of workerLogs.slice(0, 5)) console.error("  worker:", text.slice(0, 500));
+  process.exitCode = 1;
+});
