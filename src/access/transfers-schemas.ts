@@ -1,11 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { emailSchema } from "../auth/schemas.ts";
-import { instant } from "../events/schemas.ts";
 import { pageQuery } from "../lib/pagination.ts";
+import { amount, instant } from "../lib/schemas.ts";
 import { TRANSFER_STATUSES, TRANSFER_TYPES } from "./schema.ts";
-
-/** Largest sale price accepted, in minor units: catches unit mistakes, stays a safe integer. */
-const MAX_PRICE = 1_000_000_000_000;
 
 /** Who receives the right: an account id, or an email address (an account is opened for it if none exists). */
 const recipient = {
@@ -25,7 +22,7 @@ export const CreateTransferBody = z
     z.strictObject({
       type: z.literal("SALE"),
       ...recipient,
-      price: z.number().int().min(0).max(MAX_PRICE).openapi({ description: "Minor units of the event's currency; at most the face value × the event's resale cap." }),
+      price: amount.openapi({ description: "Minor units of the event's currency; at most the face value × the event's resale cap." }),
     }),
     z.strictObject({
       type: z.literal("EXCHANGE"),

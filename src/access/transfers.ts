@@ -1,4 +1,4 @@
-import { and, desc, eq, getTableColumns, gt, inArray, isNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import type { ClientMeta } from "../auth/tokens.ts";
 import { subscription_plans } from "../catalog/schema.ts";
@@ -10,7 +10,7 @@ import { events } from "../events/schema.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { applyBasisPoints } from "../lib/money.ts";
-import { decodeCursor, toPage } from "../lib/pagination.ts";
+import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { addSeconds, now } from "../lib/time.ts";
 import { sendMessage } from "../notifications/service.ts";
 import type { TemplateKey } from "../notifications/templates.ts";
@@ -19,6 +19,7 @@ import { tickets } from "../orders/schema.ts";
 import { subscriptions } from "../passes/schema.ts";
 import { effectiveCommissionBp } from "../payments/organizer-plans.ts";
 import { accountForEmail } from "../users/accounts.ts";
+import { insertWhere } from "../site/audit.ts";
 import { users } from "../users/schema.ts";
 import type { Problem } from "../../durable-objects/event/contract.ts";
 import { access_rights, access_transactions_log, transfers } from "./schema.ts";
@@ -282,13 +283,9 @@ function offerLogValues(row: OfferFields, by: string | null, client: ClientMeta 
   } satisfies typeof access_transactions_log.$inferInsert;
 }
 
-/** `INSERT … SELECT <row> WHERE condition`: a log row that exists only if `condition` holds when its turn in the batch comes. */
-function logWhere(db: Db, values: typeof access_transactions_log.$inferInsert, condition: SQL) {
-  const row: Record<string, unknown> = { created_at: now(), ...values };
-  // INSERT … SELECT fills every column, in table order.
-  const columns = Object.entries(getTableColumns(access_transactions_log)).map(([key, column]) => sql.param(row[key] ?? null, column));
-  return db.insert(access_transactions_log).select(sql`SELECT ${sql.join(columns, sql`, `)} WHERE ${condition}`);
-}
+/** A log row that exists only if `condition` holds when its turn in the batch comes. */
+const logWhere = (db: Db, values: typeof access_transactions_log.$inferInsert, condition: SQL) =>
+  insertWhere(db, access_transactions_log, { created_at: now(), ...values }, condition);
 
 const displayName = (user: { first_name: string; last_name: string; email: string }) => `${user.first_name} ${user.last_name}`.trim() || user.email;
 
@@ -714,7 +711,7 @@ export async function listMyTransfers(env: Env, auth: AuthContext, query: z.infe
       and(
         mine,
         query.status ? eq(transfers.status, query.status) : undefined,
-        after ? or(lt(transfers.created_at, String(after.k)), and(eq(transfers.created_at, String(after.k)), lt(transfers.id, after.id))) : undefined,
+        afterCursor(after, transfers.created_at, transfers.id, "desc"),
       ),
     )
     .orderBy(desc(transfers.created_at), desc(transfers.id))

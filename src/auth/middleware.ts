@@ -65,7 +65,29 @@ export function requireRole(auth: AuthContext | undefined, ...roles: AuthContext
   return caller;
 }
 
-export const isAdmin = (auth: AuthContext | undefined): boolean => auth?.role === "ADMIN";
+/**
+ * Route middleware checking the caller before the request is validated or
+ * read, so others get 401/403 and not 413/415/422: no roles, any signed-in
+ * caller; otherwise `requireRole`'s rule (ADMIN always passes).
+ */
+export const roleOnly =
+  (...roles: AuthContext["role"][]): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    if (roles.length) requireRole(c.get("auth"), ...roles);
+    else requireAuth(c.get("auth"));
+    await next();
+  };
+export const signedIn = roleOnly();
+export const organizerOnly = roleOnly("ORGANIZER");
+export const adminOnly = roleOnly("ADMIN");
+
+type Caller = Pick<AuthContext, "userId" | "role">;
+
+export const isAdmin = (caller: Pick<AuthContext, "role"> | undefined): boolean => caller?.role === "ADMIN";
+
+/** The caller manages an object owned by `ownerId`: its owner, or an admin (the only ones managing platform-wide objects, owner null). */
+export const manages = (caller: Caller | undefined, ownerId: string | null): boolean =>
+  caller !== undefined && (isAdmin(caller) || (ownerId !== null && ownerId === caller.userId));
 
 /**
  * Object-level check for resources owned by a user: the owner or an admin.
@@ -73,7 +95,7 @@ export const isAdmin = (auth: AuthContext | undefined): boolean => auth?.role ==
  */
 export function requireOwnerOrAdmin(auth: AuthContext | undefined, ownerId: string, what = "Resource"): AuthContext {
   const caller = requireAuth(auth);
-  if (caller.userId !== ownerId && caller.role !== "ADMIN") throw problems.notFound(what);
+  if (!manages(caller, ownerId)) throw problems.notFound(what);
   return caller;
 }
 

@@ -1,11 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq, gt, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import { getDb } from "../db/client.ts";
 import { verifyPassword } from "../lib/crypto/passwords.ts";
 import { publicJwks } from "../lib/crypto/jwt.ts";
 import { problems } from "../lib/errors.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
-import { decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
+import { afterCursor, decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
 import { clientMeta } from "../lib/request.ts";
 import { now } from "../lib/time.ts";
 import { toUser, UserSchema } from "../users/schemas.ts";
@@ -222,9 +222,7 @@ export function authRoutes() {
         .where(
           and(
             eq(login_attempts.user_id, auth.userId),
-            after
-              ? or(lt(login_attempts.attempted_at, String(after.k)), and(eq(login_attempts.attempted_at, String(after.k)), lt(login_attempts.id, after.id)))
-              : undefined,
+            afterCursor(after, login_attempts.attempted_at, login_attempts.id, "desc"),
           ),
         )
         .orderBy(desc(login_attempts.attempted_at), desc(login_attempts.id))

@@ -1,18 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
-import { requireRole } from "../auth/middleware.ts";
-import type { AppEnv } from "../env.ts";
+import { adminOnly } from "../auth/middleware.ts";
 import { bearerAuth, createRouter, jsonResponse, pick } from "../lib/openapi.ts";
 import { AvailabilitySchema } from "../orders/schemas.ts";
 import { eventStub, syncEventInventory } from "./sync.ts";
 
 const adminTags = ["Administration"];
-
-/** Admin routes answer 401/403 before looking at their input. */
-const adminOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-  requireRole(c.get("auth"), "ADMIN");
-  await next();
-};
 
 export function inventoryRoutes() {
   const r = createRouter();

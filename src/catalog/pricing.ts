@@ -120,6 +120,22 @@ export interface Buyer {
   rule_usage: Readonly<Record<string, number>>;
 }
 
+/** Groups whose membership makes a buyer a student (codes compared upper-cased). */
+const STUDENT_GROUPS = new Set(["STUDENT", "STUDENTS", "ETUDIANT", "ETUDIANTS"]);
+
+/**
+ * The buyer's standing for STUDENT, SENIOR and CHILD rules: a student group
+ * among their current memberships; 60 or older; under 12. One rule for the
+ * API's quote and the EventDO's decision.
+ */
+export function buyerFlags(age: number | null, groupCodes: readonly string[]): Pick<Buyer, "is_student" | "is_senior" | "is_child"> {
+  return {
+    is_student: groupCodes.some((code) => STUDENT_GROUPS.has(code.toUpperCase())),
+    is_senior: age !== null && age >= 60,
+    is_child: age !== null && age < 12,
+  };
+}
+
 export interface PricingInput {
   config: PricedConfig;
   order: PricedOrder;

@@ -1,13 +1,12 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import type { Context, MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env.ts";
-import { requireRole } from "../auth/middleware.ts";
+import { createRoute } from "@hono/zod-openapi";
+import { organizerOnly } from "../auth/middleware.ts";
 import { getDb } from "../db/client.ts";
+import { eventIdParam } from "../events/schemas.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { pageSchema } from "../lib/pagination.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
 import { clientMeta, ipKey } from "../lib/request.ts";
-import { actorOf, type Actor } from "../site/audit.ts";
+import { actorOf } from "../site/audit.ts";
 import {
   ConfigCreateBody,
   ConfigDeletedSchema,
@@ -15,7 +14,6 @@ import {
   configParams,
   ConfigSchema,
   ConfigUpdateBody,
-  eventIdParam,
   PlanCreateBody,
   PlanEventsBody,
   PlanGroupsBody,
@@ -90,18 +88,6 @@ const templateTags = ["Ticket templates"];
 const noContent = { description: "Deleted." };
 const owned = "Organizers manage their own; admins manage all. Another organizer's object is 404.";
 
-/** Catalog management answers 401/403 to others before looking at their input. */
-const organizerOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-  requireRole(c.get("auth"), "ORGANIZER");
-  await next();
-};
-
-/** The organizer or admin making an audited change. */
-function manager(c: Context<AppEnv>): Actor {
-  requireRole(c.get("auth"), "ORGANIZER");
-  return actorOf(c);
-}
-
 type TypeView = Awaited<ReturnType<typeof ticketTypeWithZones>>;
 const typeOut = (view: TypeView) => toTicketType(view.type, view.zones);
 type PlanView = Awaited<ReturnType<typeof readPlan>>;
@@ -125,7 +111,7 @@ export function catalogRoutes() {
       request: { body: jsonBody(TicketTypeCreateBody) },
       responses: { 201: jsonResponse(TicketTypeSchema, "The ticket type."), ...pick(400, 401, 403, 409, 413, 415, 422) },
     }),
-    async (c) => c.json(typeOut(await createTicketType(c.env, manager(c), c.req.valid("json"))), 201),
+    async (c) => c.json(typeOut(await createTicketType(c.env, actorOf(c), c.req.valid("json"))), 201),
   );
 
   r.openapi(
@@ -141,7 +127,7 @@ export function catalogRoutes() {
       responses: { 200: jsonResponse(pageSchema(TicketTypeSchema), "One page."), ...pick(401, 403, 422) },
     }),
     async (c) => {
-      const page = await listTicketTypes(c.env, manager(c), c.req.valid("query"));
+      const page = await listTicketTypes(c.env, actorOf(c), c.req.valid("query"));
       return c.json({ data: page.data.map(typeOut), next_cursor: page.next_cursor }, 200);
     },
   );
@@ -159,7 +145,7 @@ export function catalogRoutes() {
     }),
     async (c) => {
       const db = getDb(c.env.DB);
-      const type = await readableTicketType(db, manager(c), c.req.valid("param").ticket_type_id);
+      const type = await readableTicketType(db, actorOf(c), c.req.valid("param").ticket_type_id);
       return c.json(typeOut(await ticketTypeWithZones(db, type)), 200);
     },
   );
@@ -176,7 +162,7 @@ export function catalogRoutes() {
       request: { params: ticketTypeIdParam, body: jsonBody(TicketTypeUpdateBody) },
       responses: { 200: jsonResponse(TicketTypeSchema, "The ticket type."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
     }),
-    async (c) => c.json(typeOut(await updateTicketType(c.env, manager(c), c.req.valid("param").ticket_type_id, c.req.valid("json"))), 200),
+    async (c) => c.json(typeOut(await updateTicketType(c.env, actorOf(c), c.req.valid("param").ticket_type_id, c.req.valid("json"))), 200),
   );
 
   r.openapi(
@@ -192,7 +178,7 @@ export function catalogRoutes() {
       responses: { 204: noContent, ...pick(401, 403, 404, 409, 422) },
     }),
     async (c) => {
-      await deleteTicketType(c.env, manager(c), c.req.valid("param").ticket_type_id);
+      await deleteTicketType(c.env, actorOf(c), c.req.valid("param").ticket_type_id);
       return c.body(null, 204);
     },
   );
@@ -209,7 +195,7 @@ export function catalogRoutes() {
       request: { params: ticketTypeIdParam, body: jsonBody(TicketTypeZonesBody) },
       responses: { 200: jsonResponse(TicketTypeSchema, "The ticket type with its zones."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
     }),
-    async (c) => c.json(typeOut(await replaceTicketTypeZones(c.env, manager(c), c.req.valid("param").ticket_type_id, c.req.valid("json").zones)), 200),
+    async (c) => c.json(typeOut(await replaceTicketTypeZones(c.env, actorOf(c), c.req.valid("param").ticket_type_id, c.req.valid("json").zones)), 200),
   );
 
   // ------------------------------------------------------------ event ticket configurations
@@ -229,7 +215,7 @@ export function catalogRoutes() {
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
-      const view = await createConfig(c.env, manager(c), event_id, c.req.valid("json"));
+      const view = await createConfig(c.env, actorOf(c), event_id, c.req.valid("json"));
       c.header("Location", `/v1/events/${event_id}/ticket-configs/${view.config.id}`);
       return c.json(toConfig(view.config, view.type, true, view.counts), 201);
     },
@@ -286,7 +272,7 @@ export function catalogRoutes() {
     }),
     async (c) => {
       const { event_id, config_id } = c.req.valid("param");
-      const view = await updateConfig(c.env, manager(c), event_id, config_id, c.req.valid("json"));
+      const view = await updateConfig(c.env, actorOf(c), event_id, config_id, c.req.valid("json"));
       return c.json(toConfig(view.config, view.type, true, view.counts), 200);
     },
   );
@@ -306,7 +292,7 @@ export function catalogRoutes() {
     }),
     async (c) => {
       const { event_id, config_id } = c.req.valid("param");
-      const kept = await deleteConfig(c.env, manager(c), event_id, config_id);
+      const kept = await deleteConfig(c.env, actorOf(c), event_id, config_id);
       if (!kept) return c.body(null, 204);
       return c.json({ deleted: false as const, config: toConfig(kept.config, kept.type, true, kept.counts) }, 200);
     },
@@ -346,7 +332,7 @@ export function catalogRoutes() {
       request: { body: jsonBody(RuleCreateBody) },
       responses: { 201: jsonResponse(RuleSchema, "The rule."), ...pick(400, 401, 403, 409, 413, 415, 422) },
     }),
-    async (c) => c.json(toRule(await createRule(c.env, manager(c), c.req.valid("json"))), 201),
+    async (c) => c.json(toRule(await createRule(c.env, actorOf(c), c.req.valid("json"))), 201),
   );
 
   r.openapi(
@@ -362,7 +348,7 @@ export function catalogRoutes() {
       responses: { 200: jsonResponse(pageSchema(RuleSchema), "One page."), ...pick(401, 403, 422) },
     }),
     async (c) => {
-      const page = await listRules(c.env, manager(c), c.req.valid("query"));
+      const page = await listRules(c.env, actorOf(c), c.req.valid("query"));
       return c.json({ data: page.data.map(toRule), next_cursor: page.next_cursor }, 200);
     },
   );
@@ -379,7 +365,7 @@ export function catalogRoutes() {
       request: { params: ruleIdParam },
       responses: { 200: jsonResponse(RuleSchema, "The rule."), ...pick(401, 403, 404, 422) },
     }),
-    async (c) => c.json(toRule(await readRule(c.env, manager(c), c.req.valid("param").rule_id)), 200),
+    async (c) => c.json(toRule(await readRule(c.env, actorOf(c), c.req.valid("param").rule_id)), 200),
   );
 
   r.openapi(
@@ -394,7 +380,7 @@ export function catalogRoutes() {
       request: { params: ruleIdParam, body: jsonBody(RuleUpdateBody) },
       responses: { 200: jsonResponse(RuleSchema, "The rule."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
     }),
-    async (c) => c.json(toRule(await updateRule(c.env, manager(c), c.req.valid("param").rule_id, c.req.valid("json"))), 200),
+    async (c) => c.json(toRule(await updateRule(c.env, actorOf(c), c.req.valid("param").rule_id, c.req.valid("json"))), 200),
   );
 
   r.openapi(
@@ -410,7 +396,7 @@ export function catalogRoutes() {
       responses: { 204: noContent, ...pick(401, 403, 404, 409, 422) },
     }),
     async (c) => {
-      await deleteRule(c.env, manager(c), c.req.valid("param").rule_id);
+      await deleteRule(c.env, actorOf(c), c.req.valid("param").rule_id);
       return c.body(null, 204);
     },
   );
@@ -429,7 +415,7 @@ export function catalogRoutes() {
       request: { body: jsonBody(PlanCreateBody) },
       responses: { 201: jsonResponse(PlanSchema, "The plan."), ...pick(400, 401, 403, 409, 413, 415, 422) },
     }),
-    async (c) => c.json(planOut(await createPlan(c.env, manager(c), c.req.valid("json"))), 201),
+    async (c) => c.json(planOut(await createPlan(c.env, actorOf(c), c.req.valid("json"))), 201),
   );
 
   r.openapi(
@@ -475,7 +461,7 @@ export function catalogRoutes() {
       request: { params: planIdParam, body: jsonBody(PlanUpdateBody) },
       responses: { 200: jsonResponse(PlanSchema, "The plan."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
     }),
-    async (c) => c.json(planOut(await updatePlan(c.env, manager(c), c.req.valid("param").plan_id, c.req.valid("json"))), 200),
+    async (c) => c.json(planOut(await updatePlan(c.env, actorOf(c), c.req.valid("param").plan_id, c.req.valid("json"))), 200),
   );
 
   r.openapi(
@@ -491,7 +477,7 @@ export function catalogRoutes() {
       responses: { 204: noContent, ...pick(401, 403, 404, 409, 422) },
     }),
     async (c) => {
-      await deletePlan(c.env, manager(c), c.req.valid("param").plan_id);
+      await deletePlan(c.env, actorOf(c), c.req.valid("param").plan_id);
       return c.body(null, 204);
     },
   );
@@ -508,7 +494,7 @@ export function catalogRoutes() {
       request: { params: planIdParam, body: jsonBody(PlanGroupsBody) },
       responses: { 200: jsonResponse(PlanSchema, "The plan."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
     }),
-    async (c) => c.json(planOut(await replacePlanGroups(c.env, manager(c), c.req.valid("param").plan_id, c.req.valid("json").event_groups)), 200),
+    async (c) => c.json(planOut(await replacePlanGroups(c.env, actorOf(c), c.req.valid("param").plan_id, c.req.valid("json").event_groups)), 200),
   );
 
   r.openapi(
@@ -523,7 +509,7 @@ export function catalogRoutes() {
       request: { params: planIdParam, body: jsonBody(PlanEventsBody) },
       responses: { 200: jsonResponse(PlanSchema, "The plan."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
     }),
-    async (c) => c.json(planOut(await replacePlanEvents(c.env, manager(c), c.req.valid("param").plan_id, c.req.valid("json").events)), 200),
+    async (c) => c.json(planOut(await replacePlanEvents(c.env, actorOf(c), c.req.valid("param").plan_id, c.req.valid("json").events)), 200),
   );
 
   r.openapi(
@@ -538,7 +524,7 @@ export function catalogRoutes() {
       request: { params: planIdParam, body: jsonBody(PlanZonesBody) },
       responses: { 200: jsonResponse(PlanSchema, "The plan."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
     }),
-    async (c) => c.json(planOut(await replacePlanZones(c.env, manager(c), c.req.valid("param").plan_id, c.req.valid("json").zones)), 200),
+    async (c) => c.json(planOut(await replacePlanZones(c.env, actorOf(c), c.req.valid("param").plan_id, c.req.valid("json").zones)), 200),
   );
 
   // ------------------------------------------------------------ ticket templates
@@ -556,7 +542,7 @@ export function catalogRoutes() {
       request: { body: jsonBody(TemplateCreateBody) },
       responses: { 201: jsonResponse(TemplateSchema, "The template."), ...pick(400, 401, 403, 409, 413, 415, 422) },
     }),
-    async (c) => c.json(toTemplate(await createTemplate(c.env, manager(c), c.req.valid("json"))), 201),
+    async (c) => c.json(toTemplate(await createTemplate(c.env, actorOf(c), c.req.valid("json"))), 201),
   );
 
   r.openapi(
@@ -572,7 +558,7 @@ export function catalogRoutes() {
       responses: { 200: jsonResponse(pageSchema(TemplateSchema), "One page."), ...pick(401, 403, 422) },
     }),
     async (c) => {
-      const page = await listTemplates(c.env, manager(c), c.req.valid("query"));
+      const page = await listTemplates(c.env, actorOf(c), c.req.valid("query"));
       return c.json({ data: page.data.map(toTemplate), next_cursor: page.next_cursor }, 200);
     },
   );
@@ -588,7 +574,7 @@ export function catalogRoutes() {
       request: { params: templateIdParam },
       responses: { 200: jsonResponse(TemplateSchema, "The template."), ...pick(401, 403, 404, 422) },
     }),
-    async (c) => c.json(toTemplate((await readTemplate(c.env, manager(c), c.req.valid("param").template_id)).template), 200),
+    async (c) => c.json(toTemplate((await readTemplate(c.env, actorOf(c), c.req.valid("param").template_id)).template), 200),
   );
 
   r.openapi(
@@ -603,7 +589,7 @@ export function catalogRoutes() {
       request: { params: templateIdParam, body: jsonBody(TemplateUpdateBody) },
       responses: { 200: jsonResponse(TemplateSchema, "The template."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
     }),
-    async (c) => c.json(toTemplate(await updateTemplate(c.env, manager(c), c.req.valid("param").template_id, c.req.valid("json"))), 200),
+    async (c) => c.json(toTemplate(await updateTemplate(c.env, actorOf(c), c.req.valid("param").template_id, c.req.valid("json"))), 200),
   );
 
   r.openapi(
@@ -619,7 +605,7 @@ export function catalogRoutes() {
       responses: { 204: noContent, ...pick(401, 403, 404, 409, 422) },
     }),
     async (c) => {
-      await deleteTemplate(c.env, manager(c), c.req.valid("param").template_id);
+      await deleteTemplate(c.env, actorOf(c), c.req.valid("param").template_id);
       return c.body(null, 204);
     },
   );

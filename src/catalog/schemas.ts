@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import { CURRENCY_VALUES } from "../db/enums.ts";
 import { ZONE_CATEGORIES } from "../events/schema.ts";
-import { instant } from "../events/schemas.ts";
+import { eventIdParam } from "../events/schemas.ts";
 import { pageQuery } from "../lib/pagination.ts";
+import { amount, basisPoints, booleanQuery, currency, instant, MAX_AMOUNT, text } from "../lib/schemas.ts";
 import {
   DISCOUNT_TYPES,
   eventTicketConfigMetadataSchema,
@@ -54,16 +54,9 @@ type PlanEventRow = typeof subscription_plan_events.$inferSelect;
 type PlanZoneRow = typeof subscription_plan_zones.$inferSelect;
 type TemplateRow = typeof ticket_templates.$inferSelect;
 
-/** Largest amount accepted, in minor units: catches unit mistakes and stays a safe integer. */
-const MAX_AMOUNT = 1_000_000_000_000;
 /** Largest quantity of one ticket configuration (a stadium is far below). */
 export const MAX_QUANTITY = 10_000_000;
 
-const text = (max: number) => z.string().trim().min(1).max(max);
-const amount = z.number().int().min(0).max(MAX_AMOUNT).openapi({ description: "Minor units of `currency` (XOF: francs; TND: millimes, 15.000 TND = 15000)." });
-const basisPoints = z.number().int().min(0).max(10_000);
-const currency = z.enum(CURRENCY_VALUES);
-const booleanQuery = z.enum(["true", "false"]).transform((v) => v === "true");
 const ownerField = z
   .uuid()
   .nullable()
@@ -79,7 +72,6 @@ const code = (max: number) =>
     .openapi({ example: "TRIBUNE" });
 
 export const ticketTypeIdParam = z.object({ ticket_type_id: z.uuid().openapi({ param: { name: "ticket_type_id", in: "path" } }) });
-export const eventIdParam = z.object({ event_id: z.uuid().openapi({ param: { name: "event_id", in: "path" } }) });
 export const configParams = eventIdParam.extend({ config_id: z.uuid().openapi({ param: { name: "config_id", in: "path" } }) });
 export const ruleIdParam = z.object({ rule_id: z.uuid().openapi({ param: { name: "rule_id", in: "path" } }) });
 export const planIdParam = z.object({ plan_id: z.uuid().openapi({ param: { name: "plan_id", in: "path" } }) });
@@ -100,6 +92,14 @@ const uniqueBy =
 const onePrimary = (items: { is_primary: boolean }[], ctx: z.RefinementCtx) => {
   if (items.filter((item) => item.is_primary).length > 1) ctx.addIssue({ code: "custom", path: [], message: "At most one zone category is primary." });
 };
+
+/** A replaced list of zone categories: each named once, at most one primary. */
+const zoneList = <T extends z.ZodType<{ zone_category: string; is_primary: boolean }>>(item: T) =>
+  z
+    .array(item)
+    .max(ZONE_CATEGORIES.length)
+    .superRefine(uniqueBy((zone) => zone.zone_category, "zone_category"))
+    .superRefine(onePrimary);
 
 // ------------------------------------------------------------------ ticket types
 
@@ -168,15 +168,7 @@ export const TicketTypeZoneInput = z
   })
   .openapi("TicketTypeZoneInput");
 
-export const TicketTypeZonesBody = z
-  .strictObject({
-    zones: z
-      .array(TicketTypeZoneInput)
-      .max(ZONE_CATEGORIES.length)
-      .superRefine(uniqueBy((zone) => zone.zone_category, "zone_category"))
-      .superRefine(onePrimary),
-  })
-  .openapi("TicketTypeZonesRequest");
+export const TicketTypeZonesBody = z.strictObject({ zones: zoneList(TicketTypeZoneInput) }).openapi("TicketTypeZonesRequest");
 
 export const TicketTypeZoneSchema = z
   .object({
@@ -646,15 +638,7 @@ export const PlanZoneInput = z
   })
   .openapi("SeasonPlanZoneInput");
 
-export const PlanZonesBody = z
-  .strictObject({
-    zones: z
-      .array(PlanZoneInput)
-      .max(ZONE_CATEGORIES.length)
-      .superRefine(uniqueBy((zone) => zone.zone_category, "zone_category"))
-      .superRefine(onePrimary),
-  })
-  .openapi("SeasonPlanZonesRequest");
+export const PlanZonesBody = z.strictObject({ zones: zoneList(PlanZoneInput) }).openapi("SeasonPlanZonesRequest");
 
 export const PlanGroupSchema = z
   .object({

@@ -1,21 +1,24 @@
-import { and, asc, eq, getTableColumns, gt, inArray, isNull, lte, ne, or, sql, SQL, is, type Column } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, lte, ne, or, sql, type SQL, type Column } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { AuthContext, Env } from "../env.ts";
+import { isAdmin, manages } from "../auth/middleware.ts";
 import { getDb, type Db } from "../db/client.ts";
-import { isForeignKeyViolation, isUniqueViolation } from "../db/errors.ts";
+import { isCheckViolation, isForeignKeyViolation, isUniqueViolation } from "../db/errors.ts";
 import { event_groups, events, venue_zones } from "../events/schema.ts";
 import { managedEvent, visibleEvent } from "../events/service.ts";
 import { ProblemError, problems, type FieldError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import type { Currency } from "../lib/money.ts";
-import { decodeCursor, toPage } from "../lib/pagination.ts";
-import { ageOn, now } from "../lib/time.ts";
+import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
+import { changedFields } from "../lib/patch.ts";
+import { ageOn, now, type Timestamp } from "../lib/time.ts";
 import { tickets } from "../orders/schema.ts";
 import { subscriptions } from "../passes/schema.ts";
-import { auditedDelete, auditedInsert, auditedUpdate, auditWhere, type Actor } from "../site/audit.ts";
+import { auditedDelete, auditedInsert, auditedUpdate, auditWhere, insertWhere, type Actor } from "../site/audit.ts";
 import { audit_log } from "../site/schema.ts";
+import { isActiveOrganizer } from "../users/accounts.ts";
 import { user_group_members, user_groups, users } from "../users/schema.ts";
-import { priceOrder, type Buyer, type PricingRule } from "./pricing.ts";
+import { buyerFlags, priceOrder, type Buyer, type PricingRule } from "./pricing.ts";
 import {
   event_ticket_config,
   pricing_rule_usages,
@@ -55,12 +58,6 @@ type TemplateRow = typeof ticket_templates.$inferSelect;
 
 // ------------------------------------------------------------------ shared
 
-const isAdmin = (caller: Caller | undefined) => caller?.role === "ADMIN";
-
-/** Organizers manage what they own; admins manage everything, platform-wide objects (no owner) included. */
-const manages = (caller: Caller | undefined, ownerId: string | null): boolean =>
-  caller !== undefined && (isAdmin(caller) || (ownerId !== null && ownerId === caller.userId));
-
 const fieldErrors = (errors: FieldError[]) => {
   if (errors.length > 0) throw problems.validation(errors);
 };
@@ -77,43 +74,14 @@ async function ownerFor(db: Db, caller: Caller, requested: string | null | undef
     throw problems.forbidden("Only admins choose `organizer_id`.");
   }
   if (requested === undefined || requested === null) return null;
-  const [user] = await db.select({ role: users.role, is_active: users.is_active }).from(users).where(eq(users.id, requested)).limit(1);
-  if (!user || !user.is_active || (user.role !== "ORGANIZER" && user.role !== "ADMIN")) {
-    throw invalid("organizer_id", "Expected an active organizer account.", "invalid_owner");
-  }
+  if (!(await isActiveOrganizer(db, requested))) throw invalid("organizer_id", "Expected an active organizer account.", "invalid_owner");
   return requested;
-}
-
-/** The fields of `patch` that differ from `row` (JSON values compared by content). */
-function changedFields<T extends Record<string, unknown>>(row: T, patch: Partial<T>): Partial<T> {
-  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-  return Object.fromEntries(Object.entries(patch).filter(([key, value]) => value !== undefined && !same(value, row[key]))) as Partial<T>;
 }
 
 /** The values `row` had for the keys of `changes`: what undoes them. */
 const previousValues = <T extends Record<string, unknown>>(row: T, changes: Partial<T>): Partial<T> =>
   Object.fromEntries(Object.keys(changes).map((key) => [key, row[key]])) as Partial<T>;
 
-/** Cursor condition for lists sorted by (key, id) ascending. */
-function afterKey(cursor: string | undefined, key: Column, id: Column): SQL | undefined {
-  const after = decodeCursor(cursor);
-  return after ? or(gt(key, after.k), and(eq(key, after.k), gt(id, after.id))) : undefined;
-}
-
-/** `INSERT … SELECT <row> WHERE condition`: a row that exists only if `condition` holds when its turn in the batch comes. */
-function insertWhere(db: Db, table: SQLiteTable, row: Record<string, unknown>, condition: SQL) {
-  // INSERT … SELECT fills every column, in table order.
-  const values = Object.entries(getTableColumns(table)).map(([key, column]) => {
-    const value = row[key];
-    return is(value, SQL) ? value : sql.param(value ?? null, column);
-  });
-  return db.insert(table).select(sql`SELECT ${sql.join(values, sql`, `)} WHERE ${condition}`);
-}
-
-const isCheckViolation = (error: unknown, name: string): boolean => {
-  const text = error instanceof Error ? `${error.message} ${error.cause instanceof Error ? error.cause.message : ""}` : String(error);
-  return text.includes("CHECK constraint failed") && text.includes(name);
-};
 
 /** `before ≤ after` for optional instants, reported on `path`. */
 function ordered(errors: FieldError[], before: string | null | undefined, after: string | null | undefined, path: string, message: string, strict = false) {
@@ -205,7 +173,7 @@ export async function listTicketTypes(env: Env, caller: Caller, query: { mine?: 
       and(
         scope,
         query.is_active === undefined ? undefined : eq(ticket_types.is_active, query.is_active),
-        afterKey(query.cursor, ticket_types.display_order, ticket_types.id),
+        afterCursor(decodeCursor(query.cursor), ticket_types.display_order, ticket_types.id),
       ),
     )
     .orderBy(asc(ticket_types.display_order), asc(ticket_types.id))
@@ -459,7 +427,7 @@ export async function listConfigs(env: Env, auth: AuthContext | undefined, event
       and(
         eq(event_ticket_config.event_id, eventId),
         managed ? undefined : and(eq(event_ticket_config.is_active, true), eq(ticket_types.is_active, true)),
-        afterKey(query.cursor, event_ticket_config.price, event_ticket_config.id),
+        afterCursor(decodeCursor(query.cursor), event_ticket_config.price, event_ticket_config.id),
       ),
     )
     .orderBy(asc(event_ticket_config.price), asc(event_ticket_config.id))
@@ -611,7 +579,7 @@ export async function listRules(env: Env, caller: Caller, query: { organizer_id?
         isAdmin(caller) ? (query.organizer_id ? eq(pricing_rules.organizer_id, query.organizer_id) : undefined) : eq(pricing_rules.organizer_id, caller.userId),
         query.rule_type ? eq(pricing_rules.rule_type, query.rule_type) : undefined,
         query.is_active === undefined ? undefined : eq(pricing_rules.is_active, query.is_active),
-        afterKey(query.cursor, pricing_rules.code, pricing_rules.id),
+        afterCursor(decodeCursor(query.cursor), pricing_rules.code, pricing_rules.id),
       ),
     )
     .orderBy(asc(pricing_rules.code), asc(pricing_rules.id))
@@ -683,30 +651,23 @@ export function candidateRules(db: Db, organizerId: string, promoCode: string | 
     );
 }
 
-/** Groups whose membership makes a buyer a student; age decides senior (60+) and child (under 12), as the EventDO decides (durable-objects/event/quote.ts). */
-const STUDENT_GROUPS = new Set(["STUDENT", "STUDENTS", "ETUDIANT", "ETUDIANTS"]);
+/** A buyer's current memberships of active groups: what pricing rules and the EventDO's membership checks read. */
+export const buyerGroups = (db: Db, userId: string, at: Timestamp) =>
+  db
+    .select({ id: user_groups.id, code: user_groups.code, member_since: user_group_members.member_since })
+    .from(user_group_members)
+    .innerJoin(user_groups, eq(user_groups.id, user_group_members.group_id))
+    .where(and(eq(user_group_members.user_id, userId), eq(user_groups.is_active, true), or(isNull(user_group_members.valid_until), gt(user_group_members.valid_until, at))));
 
 async function buyerOf(db: Db, userId: string | null): Promise<Buyer> {
-  if (!userId) return { user_groups: [], age: null, is_student: false, is_senior: false, is_child: false, rule_usage: {} };
-  const at = now();
+  // The buyer's own uses are counted by the event's inventory when the order is placed.
+  if (!userId) return { user_groups: [], age: null, ...buyerFlags(null, []), rule_usage: {} };
   const [[user], groups] = await db.batch([
     db.select({ date_of_birth: users.date_of_birth }).from(users).where(eq(users.id, userId)).limit(1),
-    db
-      .select({ code: user_groups.code, member_since: user_group_members.member_since })
-      .from(user_group_members)
-      .innerJoin(user_groups, eq(user_groups.id, user_group_members.group_id))
-      .where(and(eq(user_group_members.user_id, userId), eq(user_groups.is_active, true), or(isNull(user_group_members.valid_until), gt(user_group_members.valid_until, at)))),
+    buyerGroups(db, userId, now()),
   ]);
   const age = user?.date_of_birth ? ageOn(user.date_of_birth) : null;
-  return {
-    user_groups: groups,
-    age,
-    is_student: groups.some((g) => STUDENT_GROUPS.has(g.code.toUpperCase())),
-    is_senior: age !== null && age >= 60,
-    is_child: age !== null && age < 12,
-    // The buyer's own uses are counted by the event's inventory when the order is placed.
-    rule_usage: {},
-  };
+  return { user_groups: groups, age, ...buyerFlags(age, groups.map((g) => g.code)), rule_usage: {} };
 }
 
 /**
@@ -846,7 +807,7 @@ export async function listPlans(env: Env, auth: AuthContext | undefined, query: 
   const rows = await db
     .select()
     .from(subscription_plans)
-    .where(and(scope, afterKey(query.cursor, subscription_plans.price, subscription_plans.id)))
+    .where(and(scope, afterCursor(decodeCursor(query.cursor), subscription_plans.price, subscription_plans.id)))
     .orderBy(asc(subscription_plans.price), asc(subscription_plans.id))
     .limit(query.limit + 1);
   const page = toPage(rows, query.limit, (row) => ({ k: row.price, id: row.id }));
@@ -1141,7 +1102,7 @@ export async function listTemplates(
         query.type ? eq(ticket_templates.type, query.type) : undefined,
         query.format ? eq(ticket_templates.format, query.format) : undefined,
         query.is_active === undefined ? undefined : eq(ticket_templates.is_active, query.is_active),
-        afterKey(query.cursor, ticket_templates.code, ticket_templates.id),
+        afterCursor(decodeCursor(query.cursor), ticket_templates.code, ticket_templates.id),
       ),
     )
     .orderBy(asc(ticket_templates.code), asc(ticket_templates.id))

@@ -14,6 +14,12 @@ export function isConstraintViolation(error: unknown): boolean {
   return errorText(error).includes("constraint failed");
 }
 
+/** True when `error` is SQLite's CHECK violation of the constraint named `name` (see `checkThat` in columns.ts). */
+export function isCheckViolation(error: unknown, name: string): boolean {
+  const text = errorText(error);
+  return text.includes("CHECK constraint failed") && text.includes(name);
+}
+
 function errorText(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   // drizzle wraps the driver's error in `cause`.

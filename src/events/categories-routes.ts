@@ -1,14 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, eq, gt, or, sql } from "drizzle-orm";
-import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env.ts";
-import { requireRole } from "../auth/middleware.ts";
+import { and, asc, eq, sql } from "drizzle-orm";
+import { adminOnly, requireRole } from "../auth/middleware.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
-import { decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
+import { afterCursor, decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
 import { actorOf, auditedDelete, auditedInsert, auditedUpdate, type Actor } from "../site/audit.ts";
 import { event_categories, events } from "./schema.ts";
 
@@ -110,12 +108,6 @@ async function deleteCategory(db: Db, actor: Actor, id: string): Promise<void> {
 const tags = ["Categories"];
 const noContent = { description: "Done." };
 
-/** Admin routes answer 401/403 to others before looking at their input. */
-const adminOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-  requireRole(c.get("auth"), "ADMIN");
-  await next();
-};
-
 export function categoryRoutes() {
   const r = createRouter();
 
@@ -139,9 +131,7 @@ export function categoryRoutes() {
         .where(
           and(
             include_inactive ? undefined : eq(event_categories.is_active, true),
-            after
-              ? or(gt(event_categories.display_order, Number(after.k)), and(eq(event_categories.display_order, Number(after.k)), gt(event_categories.id, after.id)))
-              : undefined,
+            afterCursor(after, event_categories.display_order, event_categories.id),
           ),
         )
         .orderBy(asc(event_categories.display_order), asc(event_categories.id))

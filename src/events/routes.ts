@@ -1,7 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
-import type { AppEnv, AuthContext } from "../env.ts";
-import { requireAuth, requireRole } from "../auth/middleware.ts";
+import { adminOnly, organizerOnly, requireAuth, signedIn } from "../auth/middleware.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { pageQuery, pageSchema } from "../lib/pagination.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
@@ -60,18 +58,6 @@ const socialTags = ["Event participation and sharing"];
 const adminTags = ["Administration"];
 const noContent = { description: "Done." };
 
-/** Checks the caller before the request is validated or read, so others get 401/403 and not 413/415/422. */
-const gate =
-  (...roles: AuthContext["role"][]): MiddlewareHandler<AppEnv> =>
-  async (c, next) => {
-    if (roles.length) requireRole(c.get("auth"), ...roles);
-    else requireAuth(c.get("auth"));
-    await next();
-  };
-const signedIn = gate();
-const organizer = gate("ORGANIZER");
-const admin = gate("ADMIN");
-
 export function eventRoutes() {
   const r = createRouter();
 
@@ -83,7 +69,7 @@ export function eventRoutes() {
       path: "/events",
       tags,
       security: bearerAuth,
-      middleware: [organizer] as const,
+      middleware: [organizerOnly] as const,
       summary: "Create an event (DRAFT)",
       description:
         "Organizers and admins. Dates are ISO 8601 with an offset and stored in UTC; `timezone` (IANA) says how to show them. With `venue_id` (one of your venues), the venue's name, address, coordinates, maps link and time zone fill what you leave out. Prices are integer minor units of `currency` (XOF or TND) and 0 unless the event is PAID. Counts against your plan's events per month (403 `plan_limit_reached`).",
@@ -99,7 +85,7 @@ export function eventRoutes() {
       path: "/events/{event_id}",
       tags,
       security: bearerAuth,
-      middleware: [organizer] as const,
+      middleware: [organizerOnly] as const,
       summary: "Edit one of my events",
       description:
         "DRAFT, REJECTED and APPROVED events (admins: also PENDING_REVIEW); `null` clears an optional field. Changing the title, descriptions, dates, time zone, place, access type, price or currency of an APPROVED event sends it back to PENDING_REVIEW (unless an admin edits it). Other organizers' events are 404.",
@@ -115,7 +101,7 @@ export function eventRoutes() {
       path: "/events/{event_id}",
       tags,
       security: bearerAuth,
-      middleware: [organizer] as const,
+      middleware: [organizerOnly] as const,
       summary: "Delete a draft",
       description: "Only DRAFT events; anything submitted has a history and is cancelled instead.",
       request: { params: eventIdParam },
@@ -133,7 +119,7 @@ export function eventRoutes() {
       path: "/events/{event_id}/submit",
       tags,
       security: bearerAuth,
-      middleware: [organizer] as const,
+      middleware: [organizerOnly] as const,
       summary: "Submit an event for review",
       description: "DRAFT or REJECTED → PENDING_REVIEW, for an event that has not started. It cannot be edited until reviewed.",
       request: { params: eventIdParam },
@@ -148,7 +134,7 @@ export function eventRoutes() {
       path: "/events/{event_id}/cancel",
       tags,
       security: bearerAuth,
-      middleware: [organizer] as const,
+      middleware: [organizerOnly] as const,
       summary: "Cancel an event",
       description: "APPROVED or PENDING_REVIEW → CANCELLED, by its organizer or an admin, with a reason shown on the event. An admin's cancellation is notified to the organizer (EVENT_CANCELLED).",
       request: { params: eventIdParam, body: jsonBody(CancelEventBody) },
@@ -163,7 +149,7 @@ export function eventRoutes() {
       path: "/me/events",
       tags,
       security: bearerAuth,
-      middleware: [organizer] as const,
+      middleware: [organizerOnly] as const,
       summary: "My events (as organizer)",
       description: "Every status, soonest first, with moderation fields.",
       request: { query: MyEventsQuery },
@@ -182,7 +168,7 @@ export function eventRoutes() {
       security: bearerAuth,
       summary: "Upload the event's cover image",
       description: "The raw image is the body (JPEG, PNG or WebP by its content, at most 5 MB); the previous cover is deleted. Not for CANCELLED or COMPLETED events; an APPROVED event stays published.",
-      middleware: [organizer, uploadLimit(PHOTO_MAX_BYTES, "A cover image")] as const,
+      middleware: [organizerOnly, uploadLimit(PHOTO_MAX_BYTES, "A cover image")] as const,
       request: { params: eventIdParam, body: { required: true, content: binaryContent(IMAGE_TYPES) } },
       responses: { 200: jsonResponse(ManagedEventSchema, "The event with its new `cover_url`."), ...pick(401, 403, 404, 409, 413, 415, 422) },
     }),
@@ -198,7 +184,7 @@ export function eventRoutes() {
       path: "/events/{event_id}/cover",
       tags,
       security: bearerAuth,
-      middleware: [organizer] as const,
+      middleware: [organizerOnly] as const,
       summary: "Remove the event's cover image",
       request: { params: eventIdParam },
       responses: { 200: jsonResponse(ManagedEventSchema, "The event without a cover."), ...pick(401, 403, 404, 409, 422) },
@@ -403,7 +389,7 @@ export function eventRoutes() {
       path: "/admin/events",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [admin] as const,
+      middleware: [adminOnly] as const,
       summary: "Events for moderation",
       description: "Every status; oldest change first, so `status=PENDING_REVIEW` is the review queue in submission order.",
       request: { query: AdminEventsQuery },
@@ -418,7 +404,7 @@ export function eventRoutes() {
       path: "/admin/events/{event_id}/approve",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [admin] as const,
+      middleware: [adminOnly] as const,
       summary: "Approve an event waiting for review",
       description: "PENDING_REVIEW → APPROVED: the event is published. The organizer is notified in the app and by email (EVENT_APPROVED). Audited (APPROVE).",
       request: { params: eventIdParam, body: { ...jsonBody(ApproveEventBody), required: false } },
@@ -433,7 +419,7 @@ export function eventRoutes() {
       path: "/admin/events/{event_id}/reject",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [admin] as const,
+      middleware: [adminOnly] as const,
       summary: "Reject an event waiting for review",
       description: "PENDING_REVIEW → REJECTED with a required comment sent to the organizer (EVENT_REJECTED), who may edit and submit again. Audited (REJECT).",
       request: { params: eventIdParam, body: jsonBody(RejectEventBody) },

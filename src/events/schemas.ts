@@ -1,21 +1,14 @@
 import { z } from "@hono/zod-openapi";
 import { pageQuery } from "../lib/pagination.ts";
-import { toTimestamp } from "../lib/time.ts";
+import { amount, basisPoints, booleanQuery, httpUrl, instant, latitude, longitude } from "../lib/schemas.ts";
 import { EVENT_ACCESS_TYPES, EVENT_STATUSES, eventMetadataSchema, PARTICIPATION_STATUSES, SHARE_PLATFORMS, type events } from "./schema.ts";
 
 type EventRow = typeof events.$inferSelect;
 
 /** Currencies events are priced in: the two markets (Benin XOF, Tunisia TND). */
 export const EVENT_CURRENCIES = ["XOF", "TND"] as const;
-/** Largest price accepted, in minor units (a billion FCFA): catches unit mistakes, stays a safe integer. */
-const MAX_PRICE = 1_000_000_000_000;
-
-/** An instant with an explicit offset, stored as UTC ISO text (lib/time.ts). */
-export const instant = z.iso
-  .datetime({ offset: true, message: "Expected an ISO 8601 date-time with an offset, e.g. 2026-12-05T19:00:00+01:00." })
-  .transform((value) => toTimestamp(new Date(value)))
-  .refine((value) => value >= "2000-01-01" && value < "2100-01-01", { message: "The date must be between 2000 and 2099." })
-  .openapi({ type: "string", format: "date-time", example: "2026-12-05T19:00:00+01:00" });
+// Still imported from here by src/access/policy-schemas.ts.
+export { instant };
 
 /** An IANA time zone name the runtime knows (Africa/Porto-Novo, Africa/Tunis). */
 export const timezoneSchema = z
@@ -34,10 +27,6 @@ export const timezoneSchema = z
     { message: "Unknown time zone; use an IANA name such as Africa/Porto-Novo." },
   )
   .openapi({ example: "Africa/Porto-Novo" });
-
-const latitude = z.number().min(-90).max(90);
-const longitude = z.number().min(-180).max(180);
-const httpUrl = z.url({ protocol: /^https?$/, message: "Expected an http(s) URL." }).max(500);
 
 /** Fields an organizer writes; shared by create (with required ones) and update (all optional, nullable ones clearable). */
 const editable = {
@@ -59,11 +48,11 @@ const editable = {
   is_home_match: z.boolean().nullable(),
   category_id: z.uuid().nullable(),
   access_type: z.enum(EVENT_ACCESS_TYPES),
-  price: z.number().int().min(0).max(MAX_PRICE).openapi({ description: "Minor units of `currency` (XOF: francs; TND: millimes). 0 unless PAID." }),
+  price: amount.openapi({ description: "Minor units of `currency` (XOF: francs; TND: millimes). 0 unless PAID." }),
   currency: z.enum(EVENT_CURRENCIES),
   max_capacity: z.number().int().min(1).max(10_000_000).nullable(),
   ticketing_enabled: z.boolean(),
-  ticketing_commission_bp: z.number().int().min(0).max(10_000).nullable().openapi({ description: "Admins only; null: the organizer plan's rate." }),
+  ticketing_commission_bp: basisPoints.nullable().openapi({ description: "Admins only; null: the organizer plan's rate." }),
   metadata: eventMetadataSchema.nullable(),
 };
 
@@ -237,8 +226,6 @@ export function toManagedEvent(row: EventRow): z.infer<typeof ManagedEventSchema
 }
 
 // ---------------------------------------------------------------- queries
-
-const booleanQuery = z.enum(["true", "false"]).transform((v) => v === "true");
 
 export const EVENT_SORTS = ["starts_at", "relevance", "distance"] as const;
 

@@ -2,7 +2,7 @@ import { and, asc, eq, gt, gte, lte, or, sql, type SQL } from "drizzle-orm";
 import type { Env } from "../env.ts";
 import { getDb } from "../db/client.ts";
 import { problems } from "../lib/errors.ts";
-import { decodeCursor, toPage, type Cursor } from "../lib/pagination.ts";
+import { afterCursor, type Cursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { now } from "../lib/time.ts";
 import { events } from "./schema.ts";
 import { toPublicEvent, type EventListQueryInput } from "./schemas.ts";
@@ -113,7 +113,7 @@ export async function searchEvents(env: Env, query: EventListQueryInput) {
       after &&
       (sort === "relevance"
         ? or(sql`ranked.rank > ${after.k}`, and(sql`ranked.rank = ${after.k}`, gt(events.id, after.id)))
-        : or(gt(events.starts_at, String(after.k)), and(eq(events.starts_at, String(after.k)), gt(events.id, after.id))));
+        : afterCursor(after, events.starts_at, events.id));
     const rows = await joined
       .where(and(...filters, keyset))
       .orderBy(...(sort === "relevance" ? [sql`ranked.rank`, asc(events.id)] : [asc(events.starts_at), asc(events.id)]))

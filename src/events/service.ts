@@ -1,18 +1,21 @@
-import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, ne, or, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, gte, inArray, lte, ne, sql } from "drizzle-orm";
 import type { z } from "@hono/zod-openapi";
 import type { AuthContext, Env } from "../env.ts";
+import { isAdmin, manages } from "../auth/middleware.ts";
 import { getDb } from "../db/client.ts";
 import { syncEventInventory } from "../catalog/sync.ts";
 import { issueRightsForNewEvent } from "../passes/service.ts";
 import { secretDigest } from "../lib/crypto/hash.ts";
 import { problems, type FieldError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
-import { decodeCursor, toPage } from "../lib/pagination.ts";
+import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
+import { changedFields } from "../lib/patch.ts";
 import { now } from "../lib/time.ts";
 import { sendMessage } from "../notifications/service.ts";
 import type { TemplateKey } from "../notifications/templates.ts";
 import { consumeEventQuota } from "../payments/organizer-plans.ts";
-import { auditedDelete, auditedInsert, auditedUpdate, type Actor } from "../site/audit.ts";
+import { auditedDelete, auditedInsert, auditedUpdate, insertWhere, type Actor } from "../site/audit.ts";
+import { isActiveOrganizer } from "../users/accounts.ts";
 import { follows, users } from "../users/schema.ts";
 import { event_categories, event_groups, event_participations, event_views, events, PARTICIPATION_STATUSES, venues } from "./schema.ts";
 import {
@@ -63,8 +66,6 @@ const REVIEWED_FIELDS = [
   "currency",
 ] as const satisfies readonly (keyof EventRow)[];
 
-const isAdminRole = (role: AuthContext["role"]) => role === "ADMIN";
-
 export const notEditable = (status: EventStatus) =>
   problems.conflict(
     "event_not_editable",
@@ -78,9 +79,6 @@ export async function findEvent(env: Env, id: string): Promise<EventRow | undefi
   return row;
 }
 
-const manages = (auth: Pick<AuthContext, "userId" | "role"> | undefined, event: EventRow) =>
-  auth !== undefined && (isAdminRole(auth.role) || auth.userId === event.organizer_id);
-
 /**
  * The event as the caller may read it: published ones (approved, completed,
  * cancelled) for everyone, any status for its organizer and admins. Anything
@@ -89,7 +87,7 @@ const manages = (auth: Pick<AuthContext, "userId" | "role"> | undefined, event: 
 export async function visibleEvent(env: Env, id: string, auth: AuthContext | undefined): Promise<{ event: EventRow; managed: boolean }> {
   const event = await findEvent(env, id);
   if (!event) throw problems.notFound("Event");
-  const managed = manages(auth, event);
+  const managed = manages(auth, event.organizer_id);
   if (!managed && !PUBLIC_STATUSES.includes(event.status)) throw problems.notFound("Event");
   return { event, managed };
 }
@@ -97,7 +95,7 @@ export async function visibleEvent(env: Env, id: string, auth: AuthContext | und
 /** An event the caller manages (its organizer or an admin), else 404. */
 export async function managedEvent(env: Env, id: string, actor: Pick<Actor, "userId" | "role">): Promise<EventRow> {
   const event = await findEvent(env, id);
-  if (!event || !manages(actor, event)) throw problems.notFound("Event");
+  if (!event || !manages(actor, event.organizer_id)) throw problems.notFound("Event");
   return event;
 }
 
@@ -115,7 +113,7 @@ async function usableVenue(env: Env, venueId: string, organizerId: string, actor
     .where(and(eq(venues.id, venueId), eq(venues.is_active, true)))
     .limit(1);
   // Other organizers' venues read as unknown, like every object of theirs.
-  if (!venue || (!isAdminRole(actor.role) && venue.owner_id !== organizerId)) throw invalid("venue_id", "No such venue among yours.");
+  if (!venue || (!isAdmin(actor) && venue.owner_id !== organizerId)) throw invalid("venue_id", "No such venue among yours.");
   return {
     venue_name: venue.name,
     address: venue.address,
@@ -141,7 +139,7 @@ async function checkGroup(env: Env, groupId: string, organizerId: string, actor:
     .from(event_groups)
     .where(and(eq(event_groups.id, groupId), eq(event_groups.is_active, true)))
     .limit(1);
-  if (!group || (!isAdminRole(actor.role) && group.organizer_id !== organizerId)) throw invalid("event_group_id", "No such event group among yours.");
+  if (!group || (!isAdmin(actor) && group.organizer_id !== organizerId)) throw invalid("event_group_id", "No such event group among yours.");
 }
 
 type EventState = Pick<
@@ -166,7 +164,7 @@ function checkConsistency(state: Partial<EventState>): void {
 }
 
 function adminOnly(actor: Actor, input: { ticketing_commission_bp?: unknown; organizer_id?: unknown }): void {
-  if (isAdminRole(actor.role)) return;
+  if (isAdmin(actor)) return;
   if (input.ticketing_commission_bp !== undefined) {
     throw problems.forbidden("Only administrators set an event's ticketing commission.", "admin_only_field");
   }
@@ -175,14 +173,7 @@ function adminOnly(actor: Actor, input: { ticketing_commission_bp?: unknown; org
 
 /** The organizer account an admin creates an event for: an active ORGANIZER (or ADMIN). */
 async function checkOrganizer(env: Env, organizerId: string): Promise<void> {
-  const [organizer] = await getDb(env.DB)
-    .select({ role: users.role })
-    .from(users)
-    .where(and(eq(users.id, organizerId), eq(users.is_active, true)))
-    .limit(1);
-  if (!organizer || (organizer.role !== "ORGANIZER" && organizer.role !== "ADMIN")) {
-    throw invalid("organizer_id", "No such active organizer account.");
-  }
+  if (!(await isActiveOrganizer(getDb(env.DB), organizerId))) throw invalid("organizer_id", "No such active organizer account.");
 }
 
 // ---------------------------------------------------------------- create, edit, delete
@@ -221,12 +212,6 @@ export async function createEvent(env: Env, actor: Actor, input: CreateEventInpu
   return auditedInsert(getDb(env.DB), actor, events, row, { description: "create event" });
 }
 
-/** Drops the keys whose value equals the event's: only real changes count (for re-review and the audit trail). */
-function realChanges(event: EventRow, patch: Partial<EventRow>): Partial<EventRow> {
-  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-  return Object.fromEntries(Object.entries(patch).filter(([key, value]) => value !== undefined && !same(value, event[key as keyof EventRow])));
-}
-
 /**
  * Edits an event. The owner may edit DRAFT, REJECTED and APPROVED events
  * (admins also PENDING_REVIEW ones); an owner's change to a reviewed field of
@@ -236,7 +221,7 @@ function realChanges(event: EventRow, patch: Partial<EventRow>): Partial<EventRo
 export async function updateEvent(env: Env, actor: Actor, id: string, input: UpdateEventInput): Promise<EventRow> {
   const event = await managedEvent(env, id, actor);
   adminOnly(actor, input);
-  const editable = isAdminRole(actor.role) ? ADMIN_EDITABLE : OWNER_EDITABLE;
+  const editable = isAdmin(actor) ? ADMIN_EDITABLE : OWNER_EDITABLE;
   if (!editable.includes(event.status)) throw notEditable(event.status);
 
   const patch: Partial<EventRow> = { ...input };
@@ -250,10 +235,11 @@ export async function updateEvent(env: Env, actor: Actor, id: string, input: Upd
   // Leaving PAID without naming a price makes the event free of charge, not inconsistent.
   if (input.access_type && input.access_type !== "PAID" && input.price === undefined) patch.price = 0;
 
-  const changes = realChanges(event, patch);
+  // Only real changes count, for re-review and the audit trail.
+  const changes = changedFields(event, patch);
   if (Object.keys(changes).length === 0) return event;
   checkConsistency({ ...event, ...changes });
-  const reReview = event.status === "APPROVED" && !isAdminRole(actor.role) && REVIEWED_FIELDS.some((field) => field in changes);
+  const reReview = event.status === "APPROVED" && !isAdmin(actor) && REVIEWED_FIELDS.some((field) => field in changes);
   if (reReview) changes.status = "PENDING_REVIEW";
   const { after } = await auditedUpdate(getDb(env.DB), actor, events, id, changes, {
     guard: inArray(events.status, editable),
@@ -351,12 +337,6 @@ async function notifyOrganizer(env: Env, event: EventRow, template: TemplateKey,
 
 // ---------------------------------------------------------------- lists for organizers and admins
 
-const startsAtAfter = (after: { k: string | number; id: string } | undefined, direction: "asc" | "desc" = "asc") => {
-  if (!after) return undefined;
-  const [beyond, tie] = direction === "asc" ? [gt, gt] : [lt, lt];
-  return or(beyond(events.starts_at, String(after.k)), and(eq(events.starts_at, String(after.k)), tie(events.id, after.id)));
-};
-
 /** The organizer's own events, any status, soonest first. */
 export async function listOwnEvents(env: Env, organizerId: string, query: z.infer<typeof MyEventsQuery>) {
   const after = decodeCursor(query.cursor);
@@ -371,7 +351,7 @@ export async function listOwnEvents(env: Env, organizerId: string, query: z.infe
         query.venue_id ? eq(events.venue_id, query.venue_id) : undefined,
         query.from ? gte(events.ends_at, query.from) : undefined,
         query.to ? lte(events.starts_at, query.to) : undefined,
-        startsAtAfter(after),
+        afterCursor(after, events.starts_at, events.id),
       ),
     )
     .orderBy(asc(events.starts_at), asc(events.id))
@@ -394,7 +374,7 @@ export async function listEventsForAdmin(env: Env, query: z.infer<typeof AdminEv
       and(
         query.status ? eq(events.status, query.status) : undefined,
         query.organizer_id ? eq(events.organizer_id, query.organizer_id) : undefined,
-        after ? or(gt(events.updated_at, String(after.k)), and(eq(events.updated_at, String(after.k)), gt(events.id, after.id))) : undefined,
+        afterCursor(after, events.updated_at, events.id),
       ),
     )
     .orderBy(asc(events.updated_at), asc(events.id))
@@ -410,7 +390,7 @@ export async function feed(env: Env, userId: string, limit: number, cursor: stri
   const rows = await getDb(env.DB)
     .select()
     .from(events)
-    .where(and(eq(events.status, "APPROVED"), gt(events.ends_at, now()), inArray(events.organizer_id, followed), startsAtAfter(after)))
+    .where(and(eq(events.status, "APPROVED"), gt(events.ends_at, now()), inArray(events.organizer_id, followed), afterCursor(after, events.starts_at, events.id)))
     .orderBy(asc(events.starts_at), asc(events.id))
     .limit(limit + 1);
   const page = toPage(rows, limit, (row) => ({ k: row.starts_at, id: row.id }));
@@ -484,9 +464,7 @@ export async function setParticipation(env: Env, auth: AuthContext, eventId: str
   const goingOthers = sql`(SELECT count(*) FROM ${p} WHERE ${p.event_id} = ${eventId} AND ${p.status} = 'GOING' AND ${p.user_id} <> ${auth.userId})`;
   const capacity = sql`(SELECT ${events.max_capacity} FROM ${events} WHERE ${events.id} = ${eventId} AND ${events.ticketing_enabled} = 0)`;
   const admitted = input.status === "GOING" ? sql`(${capacity} IS NULL OR ${goingOthers} < ${capacity})` : sql`1`;
-  const [row] = await db
-    .insert(p)
-    .select(sql`SELECT ${newId()}, ${auth.userId}, ${eventId}, ${input.status}, ${comment}, ${at}, ${at} WHERE ${admitted}`)
+  const [row] = await insertWhere(db, p, { id: newId(), user_id: auth.userId, event_id: eventId, status: input.status, comment, created_at: at, updated_at: at }, admitted)
     .onConflictDoUpdate({
       target: [p.event_id, p.user_id],
       // An omitted comment keeps the one already there.
@@ -525,7 +503,7 @@ export async function listOwnParticipations(env: Env, userId: string, query: z.i
         eq(p.user_id, userId),
         inArray(events.status, PUBLIC_STATUSES),
         query.status ? eq(p.status, query.status) : undefined,
-        after ? or(lt(p.updated_at, String(after.k)), and(eq(p.updated_at, String(after.k)), lt(p.id, after.id))) : undefined,
+        afterCursor(after, p.updated_at, p.id, "desc"),
       ),
     )
     .orderBy(desc(p.updated_at), desc(p.id))

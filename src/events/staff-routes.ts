@@ -1,14 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, eq, gt, or } from "drizzle-orm";
-import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env.ts";
-import { requireRole } from "../auth/middleware.ts";
+import { and, asc, eq } from "drizzle-orm";
+import { organizerOnly } from "../auth/middleware.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
-import { decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
+import { afterCursor, decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
 import { actorOf, auditedDelete, auditedInsert, auditedUpdate, type Actor } from "../site/audit.ts";
 import { userIdParam } from "../users/schemas.ts";
 import { users } from "../users/schema.ts";
@@ -133,12 +131,6 @@ const tags = ["Event staff"];
 const noContent = { description: "Done." };
 const who = "The event's organizer or an admin; anyone else gets 404.";
 
-/** Staff routes answer 401/403 to non-organizers before looking at their input. */
-const organizerOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-  requireRole(c.get("auth"), "ORGANIZER");
-  await next();
-};
-
 export function staffRoutes() {
   const r = createRouter();
 
@@ -167,7 +159,7 @@ export function staffRoutes() {
         .where(
           and(
             eq(event_staff.event_id, event_id),
-            after ? or(gt(event_staff.created_at, String(after.k)), and(eq(event_staff.created_at, String(after.k)), gt(event_staff.id, after.id))) : undefined,
+            afterCursor(after, event_staff.created_at, event_staff.id),
           ),
         )
         .orderBy(asc(event_staff.created_at), asc(event_staff.id))

@@ -1,11 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context, MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env.ts";
-import { requireRole } from "../auth/middleware.ts";
+import { organizerOnly } from "../auth/middleware.ts";
 import { getDb } from "../db/client.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { pageQuery, pageSchema } from "../lib/pagination.ts";
-import { actorOf, type Actor } from "../site/audit.ts";
+import { actorOf } from "../site/audit.ts";
 import {
   AccessPointCreateBody,
   accessPointParams,
@@ -67,18 +65,6 @@ const venueTags = ["Venues"];
 const groupTags = ["Event groups"];
 const noContent = { description: "Done." };
 
-/** Write routes answer 401/403 to non-organizers before looking at their input. */
-const organizerOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-  requireRole(c.get("auth"), "ORGANIZER");
-  await next();
-};
-
-/** The organizer or admin making an audited change. */
-function manager(c: Context<AppEnv>): Actor {
-  requireRole(c.get("auth"), "ORGANIZER");
-  return actorOf(c);
-}
-
 const managed = "Organizers manage their own; admins manage all. Another organizer's object is 404.";
 
 export function venueRoutes() {
@@ -98,7 +84,7 @@ export function venueRoutes() {
       request: { body: jsonBody(VenueCreateBody) },
       responses: { 201: jsonResponse(VenueSchema, "The venue."), ...pick(400, 401, 403, 422) },
     }),
-    async (c) => c.json(toVenue(await createVenue(getDb(c.env.DB), manager(c), c.req.valid("json"))), 201),
+    async (c) => c.json(toVenue(await createVenue(getDb(c.env.DB), actorOf(c), c.req.valid("json"))), 201),
   );
 
   r.openapi(
@@ -146,7 +132,7 @@ export function venueRoutes() {
       request: { params: venueIdParam, body: jsonBody(VenueUpdateBody) },
       responses: { 200: jsonResponse(VenueSchema, "The updated venue."), ...pick(400, 401, 403, 404, 409, 422) },
     }),
-    async (c) => c.json(toVenue(await updateVenue(getDb(c.env.DB), manager(c), c.req.valid("param").venue_id, c.req.valid("json"))), 200),
+    async (c) => c.json(toVenue(await updateVenue(getDb(c.env.DB), actorOf(c), c.req.valid("param").venue_id, c.req.valid("json"))), 200),
   );
 
   r.openapi(
@@ -162,7 +148,7 @@ export function venueRoutes() {
       responses: { 204: noContent, ...pick(401, 403, 404, 409, 422) },
     }),
     async (c) => {
-      await deleteVenue(getDb(c.env.DB), manager(c), c.req.valid("param").venue_id);
+      await deleteVenue(getDb(c.env.DB), actorOf(c), c.req.valid("param").venue_id);
       return c.body(null, 204);
     },
   );
@@ -181,7 +167,7 @@ export function venueRoutes() {
       request: { params: venueIdParam, body: jsonBody(ZoneCreateBody) },
       responses: { 201: jsonResponse(ZoneSchema, "The zone."), ...pick(400, 401, 403, 404, 409, 422) },
     }),
-    async (c) => c.json(toZone(await createZone(getDb(c.env.DB), manager(c), c.req.valid("param").venue_id, c.req.valid("json"))), 201),
+    async (c) => c.json(toZone(await createZone(getDb(c.env.DB), actorOf(c), c.req.valid("param").venue_id, c.req.valid("json"))), 201),
   );
 
   r.openapi(
@@ -229,7 +215,7 @@ export function venueRoutes() {
     }),
     async (c) => {
       const { venue_id, zone_id } = c.req.valid("param");
-      return c.json(toZone(await updateZone(getDb(c.env.DB), manager(c), venue_id, zone_id, c.req.valid("json"))), 200);
+      return c.json(toZone(await updateZone(getDb(c.env.DB), actorOf(c), venue_id, zone_id, c.req.valid("json"))), 200);
     },
   );
 
@@ -247,7 +233,7 @@ export function venueRoutes() {
     }),
     async (c) => {
       const { venue_id, zone_id } = c.req.valid("param");
-      await deleteZone(getDb(c.env.DB), manager(c), venue_id, zone_id);
+      await deleteZone(getDb(c.env.DB), actorOf(c), venue_id, zone_id);
       return c.body(null, 204);
     },
   );
@@ -271,7 +257,7 @@ export function venueRoutes() {
     }),
     async (c) => {
       const { venue_id, zone_id } = c.req.valid("param");
-      const created = await createSeats(getDb(c.env.DB), manager(c), venue_id, zone_id, c.req.valid("json"));
+      const created = await createSeats(getDb(c.env.DB), actorOf(c), venue_id, zone_id, c.req.valid("json"));
       return c.json({ zone_id, created }, 201);
     },
   );
@@ -307,7 +293,7 @@ export function venueRoutes() {
     }),
     async (c) => {
       const { venue_id, zone_id, seat_id } = c.req.valid("param");
-      await deleteSeat(getDb(c.env.DB), manager(c), venue_id, zone_id, seat_id);
+      await deleteSeat(getDb(c.env.DB), actorOf(c), venue_id, zone_id, seat_id);
       return c.body(null, 204);
     },
   );
@@ -326,7 +312,7 @@ export function venueRoutes() {
       request: { params: venueIdParam, body: jsonBody(AccessPointCreateBody) },
       responses: { 201: jsonResponse(AccessPointSchema, "The access point."), ...pick(400, 401, 403, 404, 409, 422) },
     }),
-    async (c) => c.json(await createAccessPoint(getDb(c.env.DB), manager(c), c.req.valid("param").venue_id, c.req.valid("json")), 201),
+    async (c) => c.json(await createAccessPoint(getDb(c.env.DB), actorOf(c), c.req.valid("param").venue_id, c.req.valid("json")), 201),
   );
 
   r.openapi(
@@ -371,7 +357,7 @@ export function venueRoutes() {
     }),
     async (c) => {
       const { venue_id, access_point_id } = c.req.valid("param");
-      return c.json(await updateAccessPoint(getDb(c.env.DB), manager(c), venue_id, access_point_id, c.req.valid("json")), 200);
+      return c.json(await updateAccessPoint(getDb(c.env.DB), actorOf(c), venue_id, access_point_id, c.req.valid("json")), 200);
     },
   );
 
@@ -389,7 +375,7 @@ export function venueRoutes() {
     }),
     async (c) => {
       const { venue_id, access_point_id } = c.req.valid("param");
-      await deleteAccessPoint(getDb(c.env.DB), manager(c), venue_id, access_point_id);
+      await deleteAccessPoint(getDb(c.env.DB), actorOf(c), venue_id, access_point_id);
       return c.body(null, 204);
     },
   );
@@ -408,7 +394,7 @@ export function venueRoutes() {
       request: { body: jsonBody(EventGroupCreateBody) },
       responses: { 201: jsonResponse(EventGroupSchema, "The group."), ...pick(400, 401, 403, 409, 422) },
     }),
-    async (c) => c.json(await createEventGroup(getDb(c.env.DB), manager(c), c.req.valid("json")), 201),
+    async (c) => c.json(await createEventGroup(getDb(c.env.DB), actorOf(c), c.req.valid("json")), 201),
   );
 
   r.openapi(
@@ -449,7 +435,7 @@ export function venueRoutes() {
       request: { params: groupIdParam, body: jsonBody(EventGroupUpdateBody) },
       responses: { 200: jsonResponse(EventGroupSchema, "The updated group."), ...pick(400, 401, 403, 404, 409, 422) },
     }),
-    async (c) => c.json(await updateEventGroup(getDb(c.env.DB), manager(c), c.req.valid("param").group_id, c.req.valid("json")), 200),
+    async (c) => c.json(await updateEventGroup(getDb(c.env.DB), actorOf(c), c.req.valid("param").group_id, c.req.valid("json")), 200),
   );
 
   r.openapi(
@@ -465,7 +451,7 @@ export function venueRoutes() {
       responses: { 204: noContent, ...pick(401, 403, 404, 409, 422) },
     }),
     async (c) => {
-      await deleteEventGroup(getDb(c.env.DB), manager(c), c.req.valid("param").group_id);
+      await deleteEventGroup(getDb(c.env.DB), actorOf(c), c.req.valid("param").group_id);
       return c.body(null, 204);
     },
   );

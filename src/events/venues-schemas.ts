@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { pageQuery } from "../lib/pagination.ts";
+import { booleanQuery, httpUrl, latitude, longitude, text } from "../lib/schemas.ts";
 import { timezoneSchema } from "./schemas.ts";
 import {
   ACCESS_POINT_DIRECTIONS,
@@ -36,10 +37,6 @@ const calendarDateSchema = z
   }, { message: "This date does not exist." })
   .openapi({ format: "date", example: "2025-08-01" });
 
-const text = (max: number) => z.string().trim().min(1).max(max);
-const latitude = z.number().min(-90).max(90);
-const longitude = z.number().min(-180).max(180);
-const httpUrl = z.url({ protocol: /^https?$/, message: "Expected an http(s) URL." }).max(500);
 const ownerField = z.uuid().openapi({ description: "Admins only: the organizer account managing it (defaults to the caller)." });
 
 /** Latitude and longitude go together. */
@@ -56,8 +53,6 @@ export const zoneParams = venueIdParam.extend({ zone_id: z.uuid().openapi({ para
 export const seatParams = zoneParams.extend({ seat_id: z.uuid().openapi({ param: { name: "seat_id", in: "path" } }) });
 export const accessPointParams = venueIdParam.extend({ access_point_id: z.uuid().openapi({ param: { name: "access_point_id", in: "path" } }) });
 export const groupIdParam = z.object({ group_id: z.uuid().openapi({ param: { name: "group_id", in: "path" } }) });
-
-const booleanQuery = z.enum(["true", "false"]).transform((v) => v === "true");
 
 /** Filters shared by the venue and event-group lists. */
 const ownedListQuery = {

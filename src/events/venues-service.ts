@@ -1,17 +1,17 @@
-import { and, asc, count, eq, gt, ne, or, sql, type Column, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, gt, ne, sql, type Column, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { z } from "zod";
 import type { AuthContext } from "../env.ts";
-import { requireAuth, requireRole } from "../auth/middleware.ts";
+import { manages, requireAuth, requireRole } from "../auth/middleware.ts";
 import type { Db } from "../db/client.ts";
 import { isUniqueViolation, isForeignKeyViolation } from "../db/errors.ts";
 import { subscription_plan_event_groups } from "../catalog/schema.ts";
 import { problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
-import { decodeCursor, toPage } from "../lib/pagination.ts";
+import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { now } from "../lib/time.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, type Actor } from "../site/audit.ts";
-import { users } from "../users/schema.ts";
+import { isActiveOrganizer } from "../users/accounts.ts";
 import { access_point_zones, access_points, event_groups, events, seats, venue_zones, venues } from "./schema.ts";
 import {
   rowLabels,
@@ -37,15 +37,11 @@ type ZoneRow = typeof venue_zones.$inferSelect;
 type AccessPointRow = typeof access_points.$inferSelect;
 type Caller = Pick<AuthContext, "userId" | "role">;
 
-/** True when `error` is SQLite's FOREIGN KEY violation: a row still referenced elsewhere, or a parent gone. */
 /** `LIKE` pattern matching `text` anywhere, with its wildcards escaped (use with ESCAPE '\'). */
 const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
 
 /** JSON text for `json_each`: lists go to D1 as one bound parameter, whatever their length (D1 allows 100 per statement). */
 const jsonList = (values: unknown[]) => JSON.stringify(values);
-
-const manages = (caller: Caller | undefined, ownerId: string | null): boolean =>
-  caller !== undefined && (caller.role === "ADMIN" || (ownerId !== null && ownerId === caller.userId));
 
 /**
  * Who manages a new or transferred object: the caller, or for admins any active
@@ -54,10 +50,7 @@ const manages = (caller: Caller | undefined, ownerId: string | null): boolean =>
 async function resolveOwner(db: Db, caller: Caller, requested: string | undefined, field: string): Promise<string> {
   if (requested === undefined || requested === caller.userId) return caller.userId;
   if (caller.role !== "ADMIN") throw problems.forbidden(`Only admins choose \`${field}\`.`);
-  const [user] = await db.select({ role: users.role, is_active: users.is_active }).from(users).where(eq(users.id, requested)).limit(1);
-  if (!user || !user.is_active || (user.role !== "ORGANIZER" && user.role !== "ADMIN")) {
-    throw problems.validation([{ path: field, message: "Expected an active organizer account.", code: "invalid_owner" }]);
-  }
+  if (!(await isActiveOrganizer(db, requested))) throw problems.validation([{ path: field, message: "Expected an active organizer account.", code: "invalid_owner" }]);
   return requested;
 }
 
@@ -71,11 +64,6 @@ function ownedListScope(auth: AuthContext | undefined, query: { mine?: boolean; 
   return eq(activeColumn, true);
 }
 
-/** Cursor condition for lists sorted by (name, id) ascending. */
-function afterName(cursor: string | undefined, name: Column, id: Column): SQL | undefined {
-  const after = decodeCursor(cursor);
-  return after ? or(gt(name, String(after.k)), and(eq(name, String(after.k)), gt(id, after.id))) : undefined;
-}
 
 // ------------------------------------------------------------------ venues
 
@@ -110,7 +98,7 @@ export async function listVenues(db: Db, auth: AuthContext | undefined, query: z
         query.city ? sql`lower(${venues.city}) = lower(${query.city})` : undefined,
         query.country ? eq(venues.country, query.country) : undefined,
         query.q ? sql`${venues.name} LIKE ${containsPattern(query.q)} ESCAPE '\\'` : undefined,
-        afterName(query.cursor, venues.name, venues.id),
+        afterCursor(decodeCursor(query.cursor), venues.name, venues.id),
       ),
     )
     .orderBy(asc(venues.name), asc(venues.id))
@@ -594,7 +582,7 @@ export async function listEventGroups(db: Db, auth: AuthContext | undefined, que
         ownedListScope(auth, query, event_groups.organizer_id, event_groups.is_active),
         query.group_type ? eq(event_groups.group_type, query.group_type) : undefined,
         query.q ? sql`${event_groups.name} LIKE ${containsPattern(query.q)} ESCAPE '\\'` : undefined,
-        afterName(query.cursor, event_groups.name, event_groups.id),
+        afterCursor(decodeCursor(query.cursor), event_groups.name, event_groups.id),
       ),
     )
     .orderBy(asc(event_groups.name), asc(event_groups.id))

@@ -1,4 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import { and, eq, gt, lt, or, type SQL } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { problems } from "./errors.ts";
 import { fromBase64Url, toBase64Url, utf8 } from "./crypto/encoding.ts";
 
@@ -28,6 +30,18 @@ export function decodeCursor(text: string | undefined): Cursor | undefined {
     // fall through to the problem below
   }
   throw problems.validation([{ path: "query.cursor", message: "Invalid cursor.", code: "invalid_cursor" }]);
+}
+
+/**
+ * The rows after `cursor` in a list sorted by (key, id), both ascending or
+ * both descending: where the next page starts. The cursor's key is compared
+ * as the column's type (text or number).
+ */
+export function afterCursor(cursor: Cursor | undefined, key: SQLiteColumn, id: SQLiteColumn, direction: "asc" | "desc" = "asc"): SQL | undefined {
+  if (!cursor) return undefined;
+  const beyond = direction === "asc" ? gt : lt;
+  const k = key.dataType === "number" ? Number(cursor.k) : String(cursor.k);
+  return or(beyond(key, k), and(eq(key, k), beyond(id, cursor.id)));
 }
 
 /** Fetch `limit + 1` rows; this turns them into a page and its next cursor. */

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { requireAuth, requireEventStaff } from "../auth/middleware.ts";
 import { eventStub } from "../catalog/sync.ts";
 import { getDb } from "../db/client.ts";
@@ -9,7 +9,7 @@ import { problems } from "../lib/errors.ts";
 import { humanCode, newId } from "../lib/ids.ts";
 import { idempotent } from "../lib/idempotency.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
-import { decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
+import { afterCursor, decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
 import { clientMeta } from "../lib/request.ts";
 import { payments } from "../payments/schema.ts";
 import type { Context } from "hono";
@@ -181,7 +181,7 @@ export function orderRoutes() {
       const rows = await getDb(c.env.DB)
         .select({ id: tickets.id, ticket_number: tickets.ticket_number, event_id: tickets.event_id, quantity: tickets.quantity, total_price: tickets.total_price, currency: tickets.currency, booking_status: tickets.booking_status, payment_status: tickets.payment_status, booking_expires_at: tickets.booking_expires_at, created_at: tickets.created_at })
         .from(tickets)
-        .where(and(eq(tickets.user_id, auth.userId), after ? or(lt(tickets.created_at, String(after.k)), and(eq(tickets.created_at, String(after.k)), lt(tickets.id, after.id))) : undefined))
+        .where(and(eq(tickets.user_id, auth.userId), afterCursor(after, tickets.created_at, tickets.id, "desc")))
         .orderBy(desc(tickets.created_at), desc(tickets.id))
         .limit(limit + 1);
       return c.json(toPage(rows, limit, (row) => ({ k: row.created_at, id: row.id })), 200);
@@ -209,7 +209,7 @@ export function orderRoutes() {
           and(
             eq(access_rights.user_id, auth.userId),
             status ? eq(access_rights.status, status) : undefined,
-            after ? or(lt(access_rights.valid_from, String(after.k)), and(eq(access_rights.valid_from, String(after.k)), lt(access_rights.id, after.id))) : undefined,
+            afterCursor(after, access_rights.valid_from, access_rights.id, "desc"),
           ),
         )
         .orderBy(desc(access_rights.valid_from), desc(access_rights.id))

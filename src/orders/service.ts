@@ -1,8 +1,8 @@
 import type { z } from "@hono/zod-openapi";
-import { and, eq, gt, isNull, or } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { eventStub } from "../catalog/sync.ts";
-import { candidateRules } from "../catalog/service.ts";
+import { buyerGroups, candidateRules } from "../catalog/service.ts";
 import { getDb } from "../db/client.ts";
 import { events } from "../events/schema.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
@@ -10,7 +10,7 @@ import { humanCode, newId } from "../lib/ids.ts";
 import type { ClientMeta } from "../auth/tokens.ts";
 import { ageOn, now } from "../lib/time.ts";
 import { accountForEmail } from "../users/accounts.ts";
-import { user_group_members, user_groups, users } from "../users/schema.ts";
+import { users } from "../users/schema.ts";
 import type { Problem } from "../../durable-objects/event/contract.ts";
 import type { PlaceOrderBody } from "./schemas.ts";
 
@@ -36,11 +36,7 @@ export async function placeOrder(env: Env, auth: AuthContext | undefined, eventI
   // One round trip for everything else the decision needs from D1.
   const [[buyer], groups, rules] = await db.batch([
     db.select({ date_of_birth: users.date_of_birth }).from(users).where(eq(users.id, userId)).limit(1),
-    db
-      .select({ id: user_groups.id, code: user_groups.code, member_since: user_group_members.member_since })
-      .from(user_group_members)
-      .innerJoin(user_groups, eq(user_groups.id, user_group_members.group_id))
-      .where(and(eq(user_group_members.user_id, userId), eq(user_groups.is_active, true), or(isNull(user_group_members.valid_until), gt(user_group_members.valid_until, at)))),
+    buyerGroups(db, userId, at),
     candidateRules(db, event.organizer_id, body.promo_code ?? null),
   ]);
   if (body.promo_code && !rules.some((r) => r.promo_code === body.promo_code)) {

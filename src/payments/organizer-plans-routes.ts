@@ -1,7 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env.ts";
-import { requireRole } from "../auth/middleware.ts";
+import { adminOnly, requireRole } from "../auth/middleware.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { pageSchema } from "../lib/pagination.ts";
 import { actorOf } from "../site/audit.ts";
@@ -38,12 +36,6 @@ import {
 
 const tags = ["Organizer plans"];
 const adminTags = ["Administration"];
-
-/** Admin routes answer 403 to others before looking at their input. */
-const adminOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-  requireRole(c.get("auth"), "ADMIN");
-  await next();
-};
 
 const subscriptionOut = (v: SubscriptionView) => toSubscription(v.row, v.planName, v.eventsThisMonth);
 

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { CURRENCY_VALUES } from "../db/enums.ts";
 import { pageQuery } from "../lib/pagination.ts";
+import { basisPoints, currency } from "../lib/schemas.ts";
 import {
   BILLING_PERIODS,
   ORGANIZER_PLAN_TYPES,
@@ -37,11 +37,11 @@ const planFields = {
   name: z.string().trim().min(1).max(120),
   plan_type: z.enum(ORGANIZER_PLAN_TYPES),
   price: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).openapi({ description: "Minor units of `currency` (XOF has none: 5000 = 5 000 FCFA)." }),
-  currency: z.enum(CURRENCY_VALUES),
+  currency,
   billing_period: z.enum(BILLING_PERIODS),
   description: z.string().trim().max(2000).nullable(),
   max_events_per_month: z.number().int().min(1).max(100_000).nullable().openapi({ description: "Events an organizer may create per UTC calendar month; null is unlimited." }),
-  reduced_commission_bp: z.number().int().min(0).max(10_000).nullable().openapi({ description: "Ticketing commission for this plan's organizers, basis points; null keeps the event's rate." }),
+  reduced_commission_bp: basisPoints.nullable().openapi({ description: "Ticketing commission for this plan's organizers, basis points; null keeps the event's rate." }),
   priority_support: z.boolean(),
   advanced_analytics: z.boolean(),
   event_promotion: z.boolean(),
@@ -95,7 +95,7 @@ export const PlanSchema = z
     name: z.string(),
     plan_type: z.enum(ORGANIZER_PLAN_TYPES),
     price: z.number().int(),
-    currency: z.enum(CURRENCY_VALUES),
+    currency,
     billing_period: z.enum(BILLING_PERIODS),
     description: z.string().nullable(),
     max_events_per_month: z.number().int().nullable(),
@@ -200,7 +200,7 @@ export const SubscriptionSchema = z
     starts_at: z.string(),
     ends_at: z.string(),
     price_paid: z.number().int(),
-    currency: z.enum(CURRENCY_VALUES),
+    currency,
     auto_renew: z.boolean(),
     payment_reference: z.string().nullable(),
     events_created_this_month: z.number().int().openapi({ description: "As of this UTC month (0 when the last count is from an earlier month)." }),

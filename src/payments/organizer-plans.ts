@@ -1,5 +1,4 @@
-import { and, asc, count, desc, eq, getTableColumns, gt, gte, inArray, is, lt, lte, ne, or, SQL, sql } from "drizzle-orm";
-import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, ne, sql, type SQL } from "drizzle-orm";
 import type { z } from "@hono/zod-openapi";
 import type { AuthContext, Env } from "../env.ts";
 import { getDb, type Db } from "../db/client.ts";
@@ -7,9 +6,9 @@ import { isUniqueViolation } from "../db/errors.ts";
 import { events } from "../events/schema.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
-import { decodeCursor, toPage } from "../lib/pagination.ts";
+import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { addSeconds, now, type Timestamp } from "../lib/time.ts";
-import { auditedDelete, auditedInsert, auditedUpdate, auditWhere, type Actor } from "../site/audit.ts";
+import { auditedDelete, auditedInsert, auditedUpdate, auditWhere, insertWhere, type Actor } from "../site/audit.ts";
 import { users } from "../users/schema.ts";
 import type { AdminSubscriptionQuery, PlanCreateInput, PlanUpdateInput } from "./organizer-plans-schemas.ts";
 import {
@@ -138,16 +137,6 @@ export async function effectiveCommissionBp(env: Env, organizerId: string, event
 }
 
 // ------------------------------------------------------------ batch helpers
-
-/** `INSERT … SELECT <row> WHERE condition`: a row that exists only if `condition` holds when its turn in the batch comes. */
-function insertWhere(db: Db, table: SQLiteTable, row: Record<string, unknown>, condition: SQL) {
-  // INSERT … SELECT fills every column, in table order.
-  const values = Object.entries(getTableColumns(table)).map(([key, column]) => {
-    const value = row[key];
-    return is(value, SQL) ? value : sql.param(value ?? null, column);
-  });
-  return db.insert(table).select(sql`SELECT ${sql.join(values, sql`, `)} WHERE ${condition}`);
-}
 
 interface HistoryEntry {
   subscriptionId: string;
@@ -539,7 +528,7 @@ export async function listSubscriptions(env: Env, query: z.infer<typeof AdminSub
       and(
         query.status ? eq(sub.status, query.status) : undefined,
         query.organizer_id ? eq(sub.user_id, query.organizer_id) : undefined,
-        after ? or(lt(sub.created_at, String(after.k)), and(eq(sub.created_at, String(after.k)), lt(sub.id, after.id))) : undefined,
+        afterCursor(after, sub.created_at, sub.id, "desc"),
       ),
     )
     .orderBy(desc(sub.created_at), desc(sub.id))

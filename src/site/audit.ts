@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, sql, type SQL } from "drizzle-orm";
+import { and, eq, getTableColumns, is, sql, SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Context } from "hono";
@@ -69,16 +69,24 @@ function auditRow(actor: Actor, action: AuditAction, objectType: string, objectI
   };
 }
 
-/** The audit row, written only if `condition` holds (by default: the statement just before it in the batch changed a row). */
-function insertIfChanged(db: Db, audit: ReturnType<typeof auditRow>, condition: SQL = sql`changes() = 1`) {
-  const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
-  // INSERT … SELECT takes every column of audit_log, in table order.
-  return db.insert(audit_log).select(
-    sql`SELECT ${audit.id}, ${audit.user_id}, ${audit.action}, ${audit.description}, ${audit.object_type}, ${audit.object_id},
-           ${audit.ip_address}, ${audit.user_agent}, ${json(audit.data_before)}, ${json(audit.data_after)}, ${now()}
-        WHERE ${condition}`,
-  );
+/**
+ * `INSERT … SELECT <row> WHERE condition`: a row that exists only if
+ * `condition` holds when its turn in the batch comes (e.g. `changes() = 1`:
+ * the statement just before it changed a row). Values go through their
+ * column's encoding, as in a plain insert; SQL values are taken as they are.
+ */
+export function insertWhere<T extends SQLiteTable>(db: Db, table: T, row: Record<string, unknown>, condition: SQL) {
+  // INSERT … SELECT fills every column, in table order.
+  const values = Object.entries(getTableColumns(table)).map(([key, column]) => {
+    const value = row[key];
+    return is(value, SQL) ? value : sql.param(value ?? null, column);
+  });
+  return db.insert(table).select(sql`SELECT ${sql.join(values, sql`, `)} WHERE ${condition}`);
 }
+
+/** The audit row, written only if `condition` holds (by default: the statement just before it in the batch changed a row). */
+const insertIfChanged = (db: Db, audit: ReturnType<typeof auditRow>, condition: SQL = sql`changes() = 1`) =>
+  insertWhere(db, audit_log, { ...audit, created_at: now() }, condition);
 
 /** Holds once the audit row `auditId` exists, i.e. once its audited write happened in this batch. */
 const auditWritten = (auditId: string) => sql`EXISTS (SELECT 1 FROM ${audit_log} WHERE ${audit_log.id} = ${auditId})`;

@@ -1,9 +1,9 @@
-import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, type SQL } from "drizzle-orm";
 import type { Env } from "../env.ts";
 import { getDb } from "../db/client.ts";
 import { problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
-import { decodeCursor, toPage } from "../lib/pagination.ts";
+import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { now } from "../lib/time.ts";
 import { sendMessage } from "../notifications/service.ts";
 import { users } from "../users/schema.ts";
@@ -47,7 +47,7 @@ export async function listContactMessages(
     query.status ? eq(contact_messages.status, query.status) : undefined,
     query.assigned_to ? eq(contact_messages.assigned_to, query.assigned_to) : undefined,
     query.user_id ? eq(contact_messages.user_id, query.user_id) : undefined,
-    after ? or(lt(contact_messages.created_at, String(after.k)), and(eq(contact_messages.created_at, String(after.k)), lt(contact_messages.id, after.id))) : undefined,
+    afterCursor(after, contact_messages.created_at, contact_messages.id, "desc"),
   ];
   const rows = await getDb(env.DB)
     .select()

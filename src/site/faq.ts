@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import type { Env } from "../env.ts";
 import type { ClientMeta } from "../auth/tokens.ts";
 import { getDb } from "../db/client.ts";
@@ -6,9 +6,10 @@ import { LANGUAGES } from "../db/enums.ts";
 import { secretDigest } from "../lib/crypto/hash.ts";
 import { problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
-import { decodeCursor, toPage } from "../lib/pagination.ts";
+import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
+import { definedFields } from "../lib/patch.ts";
 import { now } from "../lib/time.ts";
-import { auditedDelete, auditedInsert, auditedUpdate, type Actor } from "./audit.ts";
+import { auditedDelete, auditedInsert, auditedUpdate, insertWhere, type Actor } from "./audit.ts";
 import { FAQ_CATEGORIES, faq_votes, faqs } from "./schema.ts";
 
 export type FaqRow = typeof faqs.$inferSelect;
@@ -29,7 +30,7 @@ export async function listFaqs(env: Env, query: FaqQuery) {
     query.is_active === undefined ? undefined : eq(faqs.is_active, query.is_active),
     query.language ? eq(faqs.language, query.language) : undefined,
     query.category ? eq(faqs.category, query.category) : undefined,
-    after ? or(gt(faqs.display_order, Number(after.k)), and(eq(faqs.display_order, Number(after.k)), gt(faqs.id, after.id))) : undefined,
+    afterCursor(after, faqs.display_order, faqs.id),
   ];
   const rows = await getDb(env.DB)
     .select()
@@ -99,10 +100,8 @@ export async function voteFaq(env: Env, id: string, voter: string, userId: strin
       })
       .where(and(eq(faqs.id, id), eq(faqs.is_active, true)))
       .returning(),
-    // Only if the FAQ matched just above. INSERT … SELECT takes every column of faq_votes, in table order.
-    db
-      .insert(faq_votes)
-      .select(sql`SELECT ${newId()}, ${id}, ${voter}, ${userId}, ${yes}, ${at}, ${at} WHERE changes() = 1`)
+    // Only if the FAQ matched just above.
+    insertWhere(db, faq_votes, { id: newId(), faq_id: id, voter_key: voter, user_id: userId, is_helpful: helpful, created_at: at, updated_at: at }, sql`changes() = 1`)
       .onConflictDoUpdate({
         target: [faq_votes.faq_id, faq_votes.voter_key],
         set: { is_helpful: sql`excluded.is_helpful`, updated_at: sql`excluded.updated_at` },
@@ -122,7 +121,7 @@ export function createFaq(env: Env, actor: Actor, input: FaqInput): Promise<FaqR
 }
 
 export async function updateFaq(env: Env, actor: Actor, id: string, input: Partial<FaqInput>): Promise<FaqRow> {
-  const patch = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as Partial<FaqInput>;
+  const patch = definedFields(input);
   if (Object.keys(patch).length === 0) return loadFaq(env, id);
   return (await auditedUpdate(getDb(env.DB), actor, faqs, id, patch, { what: "FAQ" })).after;
 }

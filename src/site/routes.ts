@@ -1,11 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq, gte, lt, or, sql } from "drizzle-orm";
-import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env.ts";
-import { requireAuth, requireRole } from "../auth/middleware.ts";
+import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
+import { adminOnly, requireAuth, signedIn } from "../auth/middleware.ts";
 import { getDb } from "../db/client.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
-import { decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
+import { afterCursor, decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
 import { clientMeta, ipKey } from "../lib/request.ts";
 import { now } from "../lib/time.ts";
@@ -55,16 +53,6 @@ import { createStatus, currentStatuses, deleteStatus, endOf, listStatuses, loadS
 const tags = ["Site"];
 const adminTags = ["Administration"];
 const noContent = { description: "Done." };
-
-/** Admin routes answer 401/403 before looking at their input. */
-const admins: MiddlewareHandler<AppEnv> = async (c, next) => {
-  requireRole(c.get("auth"), "ADMIN");
-  await next();
-};
-const signedIn: MiddlewareHandler<AppEnv> = async (c, next) => {
-  requireAuth(c.get("auth"));
-  await next();
-};
 
 export function siteRoutes() {
   const r = createRouter();
@@ -140,7 +128,7 @@ export function siteRoutes() {
       path: "/admin/system-statuses",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [admins] as const,
+      middleware: [adminOnly] as const,
       summary: "Incidents and maintenance windows",
       description: "Latest start first.",
       request: { query: StatusQuery },
@@ -158,7 +146,7 @@ export function siteRoutes() {
       path: "/admin/system-statuses",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [admins] as const,
+      middleware: [adminOnly] as const,
       summary: "Declare an incident or a maintenance window",
       description:
         "The window runs from `starts_at` (default now) to `ended_at`, else `expected_end_at`, else until ended. With `block_access` the API answers 503 to everyone but admins while it covers now; this isolate applies it at once, others within 5 seconds.",
@@ -174,7 +162,7 @@ export function siteRoutes() {
       path: "/admin/system-statuses/{status_id}",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [admins] as const,
+      middleware: [adminOnly] as const,
       summary: "One system status",
       request: { params: statusIdParam },
       responses: { 200: jsonResponse(SystemStatusSchema, "The status."), ...pick(401, 403, 404, 422) },
@@ -188,7 +176,7 @@ export function siteRoutes() {
       path: "/admin/system-statuses/{status_id}",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [admins] as const,
+      middleware: [adminOnly] as const,
       summary: "Update a system status",
       description: "Set `ended_at` (e.g. now) to lift it; move `expected_end_at` to extend a window. `null` clears an end.",
       request: { params: statusIdParam, body: jsonBody(StatusUpdateBody) },
@@ -203,7 +191,7 @@ export function siteRoutes() {
       path: "/admin/system-statuses/{status_id}",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [admins] as const,
+      middleware: [adminOnly] as const,
       summary: "Delete a system status",
       responses: { 204: noContent, ...pick(401, 403, 404, 409, 422) },
       request: { params: statusIdParam },
@@ -237,7 +225,7 @@ export function siteRoutes() {
       path: "/admin/settings",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [admins] as const,
+      middleware: [adminOnly] as const,
       summary: "App settings",
       description: "By key; optionally of one category.",
       request: { query: SettingQuery },
@@ -255,7 +243,7 @@ export function siteRoutes() {
       path: "/admin/settings",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [admins] as const,
+      middleware: [adminOnly] as const,
       summary: "Create a setting",
       description: "The value is checked against its `value_type` (422 otherwise). Audited.",
       request: { body: jsonBody(SettingCreateBody) },
@@ -270,7 +258,7 @@ export function siteRoutes() {
       path: "/admin/settings/{key}",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [admins] as const,
+      middleware: [adminOnly] as const,
       summary: "One setting",
       request: { params: settingKeyParam },
       responses: { 200: jsonResponse(SettingSchema, "The setting."), ...pick(401, 403, 404, 422) },
@@ -284,7 +272,7 @@ export function siteRoutes() {
       path: "/admin/settings/{key}",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [admins] as const,
+      middleware: [adminOnly] as const,
       summary: "Change a setting",
       description:
         "Only settings with `is_editable` (403 `setting_not_editable` otherwise). The value is checked against the (new) `value_type`. Audited as CONFIG. Code reading it through `getSetting` sees the change at once in this isolate, within 30 seconds elsewhere.",
@@ -300,7 +288,7 @@ export function siteRoutes() {
       path: "/admin/settings/{key}",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [admins] as const,
+      middleware: [adminOnly] as const,
       summary: "Delete a setting",
       description: "Only settings with `is_editable`; code falls back to its default.",
       request: { params: settingKeyParam },
@@ -320,7 +308,7 @@ export function siteRoutes() {
       path: "/admin/audit-log",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [admins] as const,
+      middleware: [adminOnly] as const,
       summary: "The audit trail",
       description:
         "Every create, update, delete, approval and rejection made by organizers and admins, with the object's state before and after. Newest first; `from` inclusive, `to` exclusive.",
@@ -341,7 +329,7 @@ export function siteRoutes() {
             q.action ? eq(audit_log.action, q.action) : undefined,
             q.from ? gte(audit_log.created_at, q.from) : undefined,
             q.to ? lt(audit_log.created_at, q.to) : undefined,
-            after ? or(lt(audit_log.created_at, String(after.k)), and(eq(audit_log.created_at, String(after.k)), lt(audit_log.id, after.id))) : undefined,
+            afterCursor(after, audit_log.created_at, audit_log.id, "desc"),
           ),
         )
         .orderBy(desc(audit_log.created_at), desc(audit_log.id))
@@ -396,7 +384,7 @@ export function siteRoutes() {
       path: "/admin/contact-messages",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [admins] as const,
+      middleware: [adminOnly] as const,
       summary: "Messages to the team",
       description: "Newest first; filter by status and assignee.",
       request: { query: ContactQuery },
@@ -411,7 +399,7 @@ export function siteRoutes() {
       path: "/admin/contact-messages/{message_id}",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [admins] as const,
+      middleware: [adminOnly] as const,
       summary: "One message to the team",
       request: { params: contactIdParam },
       responses: { 200: jsonResponse(ContactMessageSchema, "The message."), ...pick(401, 403, 404, 422) },
@@ -425,7 +413,7 @@ export function siteRoutes() {
       path: "/admin/contact-messages/{message_id}",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [admins] as const,
+      middleware: [adminOnly] as const,
       summary: "Move a message along its workflow or assign it",
       description:
         "Status only forward (NEW → IN_PROGRESS → RESOLVED → CLOSED, steps may be skipped; 409 `invalid_status_transition` backwards). Leaving NEW sets `handled_at`, reaching RESOLVED or CLOSED sets `resolved_at`. `assigned_to` must be an active admin.",
@@ -441,7 +429,7 @@ export function siteRoutes() {
       path: "/admin/contact-messages/{message_id}/reply",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [admins] as const,
+      middleware: [adminOnly] as const,
       summary: "Reply to a message",
       description:
         "Stores the reply, marks the message RESOLVED (setting its dates; an unassigned message is assigned to the replier) and emails the sender (CONTACT_REPLY, in their language, French for visitors). 409 `contact_message_closed` once CLOSED.",
@@ -513,7 +501,7 @@ export function siteRoutes() {
       path: "/admin/faqs",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [admins] as const,
+      middleware: [adminOnly] as const,
       summary: "All questions, active or not",
       request: { query: AdminFaqQuery },
       responses: { 200: jsonResponse(pageSchema(AdminFaqSchema), "One page, in display order."), ...pick(401, 403, 422) },
@@ -530,7 +518,7 @@ export function siteRoutes() {
       path: "/admin/faqs",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [admins] as const,
+      middleware: [adminOnly] as const,
       summary: "Add a question",
       request: { body: jsonBody(FaqCreateBody) },
       responses: { 201: jsonResponse(AdminFaqSchema, "Created."), ...pick(400, 401, 403, 413, 415, 422) },
@@ -544,7 +532,7 @@ export function siteRoutes() {
       path: "/admin/faqs/{faq_id}",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [admins] as const,
+      middleware: [adminOnly] as const,
       summary: "One question, active or not",
       request: { params: faqIdParam },
       responses: { 200: jsonResponse(AdminFaqSchema, "The question."), ...pick(401, 403, 404, 422) },
@@ -558,7 +546,7 @@ export function siteRoutes() {
       path: "/admin/faqs/{faq_id}",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [admins] as const,
+      middleware: [adminOnly] as const,
       summary: "Edit a question",
       description: "Counters are not editable; `is_active: false` hides it from the public.",
       request: { params: faqIdParam, body: jsonBody(FaqUpdateBody) },
@@ -573,7 +561,7 @@ export function siteRoutes() {
       path: "/admin/faqs/{faq_id}",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [admins] as const,
+      middleware: [adminOnly] as const,
       summary: "Delete a question and its votes",
       request: { params: faqIdParam },
       responses: { 204: noContent, ...pick(401, 403, 404, 409, 422) },

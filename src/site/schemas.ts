@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { emailSchema } from "../auth/schemas.ts";
 import { LANGUAGES } from "../db/enums.ts";
-import { instant } from "../events/schemas.ts";
 import { pageQuery } from "../lib/pagination.ts";
 import { phoneSchema } from "../lib/phone.ts";
+import { booleanQuery, instant } from "../lib/schemas.ts";
 import {
   AUDIT_ACTIONS,
   auditSnapshotSchema,
@@ -20,7 +20,6 @@ import type { SettingRow } from "./settings.ts";
 import { typedValue } from "./settings.ts";
 
 const uuid = z.uuid();
-const booleanQuery = z.enum(["true", "false"]).transform((v) => v === "true");
 
 // ---------------------------------------------------------------- settings
 

@@ -5,6 +5,7 @@ import { isUniqueViolation } from "../db/errors.ts";
 import { problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { decodeCursor, toPage } from "../lib/pagination.ts";
+import { definedFields } from "../lib/patch.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, type Actor } from "./audit.ts";
 import { app_settings, SETTING_VALUE_TYPES } from "./schema.ts";
 
@@ -166,7 +167,7 @@ export async function updateSetting(
 ): Promise<SettingRow> {
   const current = await loadSetting(env, key);
   if (!current.is_editable) throw problems.forbidden("This setting is not editable through the API.", "setting_not_editable");
-  const patch = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as Partial<SettingRow>;
+  const patch = definedFields(input) as Partial<SettingRow>;
   if (Object.keys(patch).length === 0) return current;
   if (input.value !== undefined || input.value_type !== undefined) checkValue(input.value_type ?? current.value_type, input.value ?? current.value);
   const { after } = await auditedUpdate(getDb(env.DB), actor, app_settings, current.id, patch, {

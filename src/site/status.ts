@@ -1,9 +1,10 @@
-import { and, asc, desc, eq, gt, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNull, or, sql, type SQL } from "drizzle-orm";
 import type { Env } from "../env.ts";
 import { getDb } from "../db/client.ts";
 import { problems, type FieldError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
-import { decodeCursor, toPage } from "../lib/pagination.ts";
+import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
+import { definedFields } from "../lib/patch.ts";
 import { now } from "../lib/time.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, type Actor } from "./audit.ts";
 import { cached, invalidateCached } from "./settings.ts";
@@ -88,7 +89,7 @@ export async function listStatuses(env: Env, query: { current?: boolean; limit: 
       : query.current
         ? and(sql`${system_statuses.starts_at} <= ${at}`, or(sql`${windowEnd} IS NULL`, gt(windowEnd, at)))
         : or(gt(system_statuses.starts_at, at), sql`${windowEnd} <= ${at}`),
-    after ? or(lt(system_statuses.starts_at, String(after.k)), and(eq(system_statuses.starts_at, String(after.k)), lt(system_statuses.id, after.id))) : undefined,
+    afterCursor(after, system_statuses.starts_at, system_statuses.id, "desc"),
   ];
   const rows = await getDb(env.DB)
     .select()
@@ -111,7 +112,7 @@ export async function createStatus(env: Env, actor: Actor, input: Partial<Status
 
 export async function updateStatus(env: Env, actor: Actor, id: string, input: Partial<StatusInput>): Promise<StatusRow> {
   const current = await loadStatus(env, id);
-  const patch = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as Partial<StatusInput>;
+  const patch = definedFields(input);
   if (Object.keys(patch).length === 0) return current;
   checkDates({ ...current, ...patch });
   // The dates were checked against this state; a concurrent change makes this one a 409.

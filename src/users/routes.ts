@@ -1,8 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
-import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env.ts";
-import { requireAuth, requireRole } from "../auth/middleware.ts";
+import { adminOnly, requireAuth, signedIn } from "../auth/middleware.ts";
 import { getDb } from "../db/client.ts";
 import { problems } from "../lib/errors.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
@@ -64,17 +62,6 @@ const VerificationUploadBody = z
   .openapi("VerificationUpload");
 
 const verificationIdParam = z.object({ verification_id: z.uuid() });
-
-/** Checked before an upload is read, so an anonymous caller gets 401 and not 413 or 415. */
-const signedIn: MiddlewareHandler<AppEnv> = async (c, next) => {
-  requireAuth(c.get("auth"));
-  await next();
-};
-/** Admin routes answer 403 to others before looking at their input. */
-const signedInAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
-  requireRole(c.get("auth"), "ADMIN");
-  await next();
-};
 
 export function userRoutes() {
   const r = createRouter();
@@ -321,14 +308,13 @@ export function userRoutes() {
       path: "/admin/verifications",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [signedInAdmin] as const,
+      middleware: [adminOnly] as const,
       summary: "Identity verifications to review",
       description: "Oldest submission first; filter with `status=PENDING` for the review queue.",
       request: { query: z.object({ status: z.enum(VERIFICATION_STATUSES).optional(), ...pageQuery }) },
       responses: { 200: jsonResponse(pageSchema(AdminVerificationSchema), "One page."), ...pick(401, 403, 422) },
     }),
     async (c) => {
-      requireRole(c.get("auth"), "ADMIN");
       const { status, limit, cursor } = c.req.valid("query");
       const page = await listVerifications(c.env, status, limit, cursor);
       return c.json({ data: page.data.map((row) => toAdminVerification(row.verification, row.user)), next_cursor: page.next_cursor }, 200);
@@ -341,13 +327,12 @@ export function userRoutes() {
       path: "/admin/verifications/{verification_id}",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [signedInAdmin] as const,
+      middleware: [adminOnly] as const,
       summary: "One identity verification",
       request: { params: verificationIdParam },
       responses: { 200: jsonResponse(AdminVerificationSchema, "The verification."), ...pick(401, 403, 404, 422) },
     }),
     async (c) => {
-      requireRole(c.get("auth"), "ADMIN");
       const { verification, user } = await adminVerification(c.env, c.req.valid("param").verification_id);
       return c.json(toAdminVerification(verification, user), 200);
     },
@@ -362,7 +347,7 @@ export function userRoutes() {
         security: bearerAuth,
         summary: file === "document" ? "The identity document of a verification" : "The selfie of a verification",
         description: "Streamed from private storage; never cached.",
-        middleware: [signedInAdmin] as const,
+        middleware: [adminOnly] as const,
         request: { params: verificationIdParam },
         responses: {
           200: { description: "The file.", content: binaryContent(file === "document" ? DOCUMENT_TYPES : IMAGE_TYPES) },
@@ -392,14 +377,13 @@ export function userRoutes() {
       path: "/admin/verifications/{verification_id}/approve",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [signedInAdmin] as const,
+      middleware: [adminOnly] as const,
       summary: "Approve a pending identity verification",
       description: "Marks the user identity-verified and emails them (VERIFICATION_APPROVED).",
       request: { params: verificationIdParam, body: { ...jsonBody(ReviewBody), required: false } },
       responses: { 200: jsonResponse(AdminVerificationSchema, "Approved."), ...pick(400, 401, 403, 404, 409, 415, 422) },
     }),
     async (c) => {
-      requireRole(c.get("auth"), "ADMIN");
       const { verification, user } = await reviewVerification(c.env, c.req.valid("param").verification_id, actorOf(c), "APPROVED", c.req.valid("json").comment);
       return c.json(toAdminVerification(verification, user), 200);
     },
@@ -411,14 +395,13 @@ export function userRoutes() {
       path: "/admin/verifications/{verification_id}/reject",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [signedInAdmin] as const,
+      middleware: [adminOnly] as const,
       summary: "Reject a pending identity verification",
       description: "The comment is required and sent to the user (VERIFICATION_REJECTED); they may submit again.",
       request: { params: verificationIdParam, body: jsonBody(RejectBody) },
       responses: { 200: jsonResponse(AdminVerificationSchema, "Rejected."), ...pick(400, 401, 403, 404, 409, 415, 422) },
     }),
     async (c) => {
-      requireRole(c.get("auth"), "ADMIN");
       const { verification, user } = await reviewVerification(c.env, c.req.valid("param").verification_id, actorOf(c), "REJECTED", c.req.valid("json").comment);
       return c.json(toAdminVerification(verification, user), 200);
     },
@@ -432,14 +415,13 @@ export function userRoutes() {
       path: "/admin/users",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [signedInAdmin] as const,
+      middleware: [adminOnly] as const,
       summary: "Search accounts",
       description: "`q` matches the start of the email, first name, last name, full name or username. Newest accounts first.",
       request: { query: AdminUserQuery },
       responses: { 200: jsonResponse(pageSchema(UserSchema), "One page."), ...pick(401, 403, 422) },
     }),
     async (c) => {
-      requireRole(c.get("auth"), "ADMIN");
       const page = await listUsers(c.env, c.req.valid("query"));
       return c.json({ data: page.data.map(toUser), next_cursor: page.next_cursor }, 200);
     },
@@ -451,13 +433,12 @@ export function userRoutes() {
       path: "/admin/users/{user_id}",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [signedInAdmin] as const,
+      middleware: [adminOnly] as const,
       summary: "One account",
       request: { params: userIdParam },
       responses: { 200: jsonResponse(UserSchema, "The account."), ...pick(401, 403, 404, 422) },
     }),
     async (c) => {
-      requireRole(c.get("auth"), "ADMIN");
       return c.json(toUser(await loadUser(c.env, c.req.valid("param").user_id)), 200);
     },
   );
@@ -468,14 +449,13 @@ export function userRoutes() {
       path: "/admin/users/{user_id}",
       tags: adminTags,
       security: bearerAuth,
-      middleware: [signedInAdmin] as const,
+      middleware: [adminOnly] as const,
       summary: "Change an account's role or deactivate it",
       description: "Takes effect on the account's next request. Deactivation ends its sessions. Admins cannot demote or deactivate themselves.",
       request: { params: userIdParam, body: jsonBody(AdminUserUpdateBody) },
       responses: { 200: jsonResponse(UserSchema, "The updated account."), ...pick(400, 401, 403, 404, 409, 415, 422) },
     }),
     async (c) => {
-      requireRole(c.get("auth"), "ADMIN");
       return c.json(toUser(await adminUpdateUser(c.env, actorOf(c), c.req.valid("param").user_id, c.req.valid("json"))), 200);
     },
   );

@@ -3,6 +3,7 @@ import { RegisterBody } from "../auth/schemas.ts";
 import { LANGUAGES, USER_ROLES } from "../db/enums.ts";
 import { pageQuery } from "../lib/pagination.ts";
 import { phoneSchema } from "../lib/phone.ts";
+import { booleanQuery } from "../lib/schemas.ts";
 import { ageOn } from "../lib/time.ts";
 import { VERIFICATION_STATUSES, type user_verifications, type users } from "./schema.ts";
 
@@ -200,7 +201,7 @@ export const RejectBody = z
 export const AdminUserQuery = z.object({
   role: z.enum(USER_ROLES).optional(),
   q: z.string().trim().min(1).max(100).optional().openapi({ description: "Prefix of the email, first name, last name or username." }),
-  is_active: z.enum(["true", "false"]).transform((v) => v === "true").optional(),
+  is_active: booleanQuery.optional(),
   ...pageQuery,
 });
 

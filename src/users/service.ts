@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
 import type { z } from "@hono/zod-openapi";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Env } from "../env.ts";
@@ -9,7 +9,8 @@ import { randomToken } from "../lib/crypto/hash.ts";
 import { verifyPassword } from "../lib/crypto/passwords.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
-import { decodeCursor, toPage } from "../lib/pagination.ts";
+import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
+import { definedFields } from "../lib/patch.ts";
 import { now } from "../lib/time.ts";
 import { sendMessage } from "../notifications/service.ts";
 import { auditedUpdate, type Actor } from "../site/audit.ts";
@@ -45,7 +46,7 @@ const displayName = (user: UserRow) => `${user.first_name} ${user.last_name}`.tr
 // ---------------------------------------------------------------- own account
 
 export async function updateProfile(env: Env, userId: string, input: z.infer<typeof UpdateMeBody>): Promise<UserRow> {
-  const changes = Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as Partial<UserRow>;
+  const changes = definedFields(input) as Partial<UserRow>;
   if (Object.keys(changes).length === 0) return loadUser(env, userId);
   try {
     const [user] = await getDb(env.DB).update(users).set(changes).where(eq(users.id, userId)).returning();
@@ -176,7 +177,7 @@ export async function listFollows(env: Env, userId: string, direction: "follower
       and(
         eq(mine, userId),
         eq(users.is_active, true),
-        after ? or(lt(follows.followed_at, String(after.k)), and(eq(follows.followed_at, String(after.k)), lt(other, after.id))) : undefined,
+        afterCursor(after, follows.followed_at, other, "desc"),
       ),
     )
     .orderBy(desc(follows.followed_at), desc(other))
@@ -288,12 +289,7 @@ export async function listVerifications(
     .where(
       and(
         status ? eq(user_verifications.status, status) : undefined,
-        after
-          ? or(
-              gt(user_verifications.submitted_at, String(after.k)),
-              and(eq(user_verifications.submitted_at, String(after.k)), gt(user_verifications.id, after.id)),
-            )
-          : undefined,
+        afterCursor(after, user_verifications.submitted_at, user_verifications.id),
       ),
     )
     .orderBy(asc(user_verifications.submitted_at), asc(user_verifications.id))
@@ -364,7 +360,7 @@ export async function listUsers(env: Env, query: z.infer<typeof AdminUserQuery>)
   const conditions: (SQL | undefined)[] = [
     query.role ? eq(users.role, query.role) : undefined,
     query.is_active !== undefined ? eq(users.is_active, query.is_active) : undefined,
-    after ? or(lt(users.created_at, String(after.k)), and(eq(users.created_at, String(after.k)), lt(users.id, after.id))) : undefined,
+    afterCursor(after, users.created_at, users.id, "desc"),
   ];
   if (query.q) {
     const pattern = prefixPattern(query.q);

@@ -3,6 +3,7 @@ import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { pricing_rules } from "../../src/catalog/schema.ts";
 import { getDb } from "../../src/db/client.ts";
+import { plainRule } from "../support/pricing.ts";
 import { createUsers, orderRequest, ticketedEvent } from "../support/ticketing.ts";
 
 const HOUR = 3600_000;
@@ -160,22 +161,7 @@ describe("EventDO pricing", () => {
   const ruleRow = (overrides: Record<string, unknown>) => ({
     id: crypto.randomUUID(),
     code: `RULE-${crypto.randomUUID().slice(0, 8)}`,
-    rule_type: "PROMO",
-    applies_to: "TICKETS",
-    discount_type: "PERCENTAGE",
-    discount_value: 1_000,
-    currency: null,
-    conditions: {},
-    valid_from: null,
-    valid_until: null,
-    usage_limit_total: null,
-    usage_limit_per_user: null,
-    usage_count: 0,
-    combinable: false,
-    priority: 0,
-    promo_code: null,
-    auto_apply: true,
-    is_active: true,
+    ...plainRule(),
     ...overrides,
   });
 

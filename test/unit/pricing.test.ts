@@ -1,31 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { priceOrder, type Buyer, type PricedConfig, type PricedOrder, type PricingInput, type PricingRule } from "../../src/catalog/pricing.ts";
+import { buyerFlags, priceOrder, type Buyer, type PricedConfig, type PricedOrder, type PricingInput, type PricingRule } from "../../src/catalog/pricing.ts";
 import { formatDecimal, parseDecimal } from "../../src/lib/money.ts";
+import { plainRule } from "../support/pricing.ts";
 
 const tnd = (text: string) => parseDecimal(text, "TND");
 
 function rule(code: string, fields: Partial<PricingRule> = {}): PricingRule {
-  return {
-    id: `id-${code}`,
-    code,
-    rule_type: "PROMO",
-    applies_to: "TICKETS",
-    discount_type: "PERCENTAGE",
-    discount_value: 1_000,
-    currency: null,
-    conditions: {},
-    valid_from: null,
-    valid_until: null,
-    usage_limit_total: null,
-    usage_limit_per_user: null,
-    usage_count: 0,
-    combinable: false,
-    priority: 0,
-    promo_code: null,
-    auto_apply: true,
-    is_active: true,
-    ...fields,
-  };
+  return { id: `id-${code}`, code, ...plainRule(), ...fields };
 }
 
 interface Parts {
@@ -525,5 +506,20 @@ describe("input it refuses", () => {
     [{ config: { price: Number.MAX_SAFE_INTEGER }, order: { quantity: 2 } }],
   ] as Parts[][])("%o", (parts) => {
     expect(() => quote(parts)).toThrow(RangeError);
+  });
+});
+
+describe("buyer flags", () => {
+  it("makes a student of a student group's member, whatever the code's case", () => {
+    expect(buyerFlags(null, ["etudiants"]).is_student).toBe(true);
+    expect(buyerFlags(null, ["ABONNES"]).is_student).toBe(false);
+  });
+
+  it("makes seniors from 60 and children under 12, and neither without an age", () => {
+    expect(buyerFlags(60, [])).toEqual({ is_student: false, is_senior: true, is_child: false });
+    expect(buyerFlags(59, [])).toEqual({ is_student: false, is_senior: false, is_child: false });
+    expect(buyerFlags(11, [])).toEqual({ is_student: false, is_senior: false, is_child: true });
+    expect(buyerFlags(12, [])).toEqual({ is_student: false, is_senior: false, is_child: false });
+    expect(buyerFlags(null, [])).toEqual({ is_student: false, is_senior: false, is_child: false });
   });
 });
