@@ -1,4 +1,4 @@
-import { priceOrder, type PriceQuote, type ZoneCategory } from "../../src/catalog/pricing.ts";
+import { buyerFlags, priceOrder, type PriceQuote, type ZoneCategory } from "../../src/catalog/pricing.ts";
 import type { Currency } from "../../src/lib/money.ts";
 import { fail, type OrderRequest, type Result } from "./contract.ts";
 
@@ -13,8 +13,6 @@ export interface QuoteInput {
   usage: (ruleId: string) => { event_total: number; event_user: number };
 }
 
-/** Groups whose membership makes a buyer a student; age decides senior (60+) and child (under 12). */
-const STUDENT_GROUPS = new Set(["STUDENT", "STUDENTS", "ETUDIANT", "ETUDIANTS"]);
 
 /**
  * Prices an order inside the EventDO with the one pricing function: the tier
@@ -48,9 +46,7 @@ export function quoteOrder(input: QuoteInput): Result<Omit<PriceQuote, "rejected
     buyer: {
       user_groups: req.groups.map((g) => ({ code: g.code, member_since: g.member_since })),
       age: req.buyer_age,
-      is_student: req.groups.some((g) => STUDENT_GROUPS.has(g.code.toUpperCase())),
-      is_senior: req.buyer_age !== null && req.buyer_age >= 60,
-      is_child: req.buyer_age !== null && req.buyer_age < 12,
+      ...buyerFlags(req.buyer_age, req.groups.map((g) => g.code)),
       rule_usage: Object.fromEntries([...counts].map(([id, c]) => [id, c.event_user])),
     },
     rules,

@@ -1,7 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env.ts";
-import { requireAuth, requireRole } from "../auth/middleware.ts";
+import { adminOnly, organizerOnly, requireAuth } from "../auth/middleware.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { pageQuery, pageSchema } from "../lib/pagination.ts";
 import { actorOf } from "../site/audit.ts";
@@ -51,15 +49,6 @@ const blacklistWho =
 const blacklistPush =
   "The change is pushed at once to the gates of every APPROVED event it reaches that has not ended (EVENT: that event; VENUE: the venue's; CLUB: the organizer's; GLOBAL: all), 20 events at a time; `gate_sync` says how many were reached. The banned person's access rights are not cancelled: the gate refuses them while the ban runs, and they may appeal.";
 
-/** Blacklist management answers 401/403 to accounts that manage nothing before looking at their input. */
-const organizerOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-  requireRole(c.get("auth"), "ORGANIZER");
-  await next();
-};
-const adminOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-  requireRole(c.get("auth"), "ADMIN");
-  await next();
-};
 
 export function policyRoutes() {
   const r = createRouter();

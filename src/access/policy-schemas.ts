@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { instant } from "../events/schemas.ts";
+import { booleanQuery, instant } from "../lib/schemas.ts";
 import { pageQuery } from "../lib/pagination.ts";
 import {
   APPEAL_STATUSES,
@@ -16,7 +16,6 @@ import {
 type OverrideRow = typeof zone_mapping_overrides.$inferSelect;
 type BlacklistRow = typeof blacklist.$inferSelect;
 
-const booleanQuery = z.enum(["true", "false"]).transform((v) => v === "true");
 /** Seats a single override may add to or take from a zone: far above any stand. */
 const MAX_CAPACITY_IMPACT = 1_000_000;
 

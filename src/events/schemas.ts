@@ -8,7 +8,6 @@ type EventRow = typeof events.$inferSelect;
 /** Currencies events are priced in: the two markets (Benin XOF, Tunisia TND). */
 export const EVENT_CURRENCIES = ["XOF", "TND"] as const;
 // Still imported from here by src/access/policy-schemas.ts.
-export { instant };
 
 /** An IANA time zone name the runtime knows (Africa/Porto-Novo, Africa/Tunis). */
 export const timezoneSchema = z

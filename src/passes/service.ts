@@ -1,6 +1,5 @@
 import type { z } from "@hono/zod-openapi";
-import { and, desc, eq, getTableColumns, gt, gte, inArray, is, lt, lte, ne, or, SQL, sql } from "drizzle-orm";
-import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import { and, desc, eq, gt, gte, inArray, lt, lte, ne, or, sql, type SQL } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { access_rights } from "../access/schema.ts";
 import { subscription_plan_event_groups, subscription_plan_events, subscription_plan_zones, subscription_plans } from "../catalog/schema.ts";
@@ -15,7 +14,7 @@ import { addSeconds, ageOn, now } from "../lib/time.ts";
 import { problemFrom } from "../orders/service.ts";
 import { addMonths } from "../payments/organizer-plans.ts";
 import { payments } from "../payments/schema.ts";
-import { auditedUpdate, type Actor } from "../site/audit.ts";
+import { auditedUpdate, type Actor, insertWhere } from "../site/audit.ts";
 import { users } from "../users/schema.ts";
 import { coversAutomatically, coversOnBooking, eventOpen, localDate, nearValidity, planRef, withinValidity, type PlanRef } from "./coverage.ts";
 import { subscription_bookings, subscriptions } from "./schema.ts";
@@ -48,15 +47,6 @@ const rightsOfPass = (subscriptionId: string) =>
     or(eq(access_rights.source_id, subscriptionId), and(gt(access_rights.source_id, `${subscriptionId}:`), lt(access_rights.source_id, `${subscriptionId};`))),
   );
 
-/** `INSERT … SELECT <row> WHERE condition`: the row exists only if `condition` holds when the statement runs. */
-function insertWhere(db: Db, table: SQLiteTable, row: Record<string, unknown>, condition: SQL) {
-  // INSERT … SELECT fills every column, in table order.
-  const values = Object.entries(getTableColumns(table)).map(([key, column]) => {
-    const value = row[key];
-    return is(value, SQL) ? value : sql.param(value ?? null, column);
-  });
-  return db.insert(table).select(sql`SELECT ${sql.join(values, sql`, `)} WHERE ${condition}`);
-}
 
 /** Runs `task` over `items`, a few at a time; returns how many failed (each failure is logged). */
 async function fanOut<T>(items: T[], task: (item: T) => Promise<void>): Promise<number> {
