@@ -242,7 +242,7 @@ describe("gate socket: the session", () => {
     expect((await gate.resultsFor([good.id]))[0]).toMatchObject({ status: "SUCCESS" });
     from = gate.messages.length;
     gate.ws.send(new TextEncoder().encode(JSON.stringify({ type: "ping" }))); // a binary frame
-    expect(await gate.next("pong", from)).toBeTruthy();
+    expect(await gate.next("pong", from)).toMatchObject({ type: "pong" });
     from = gate.messages.length;
     gate.send(JSON.stringify({ type: "scan_batch", scans: [], pad: "x".repeat(600 * 1024) }));
     expect(await gate.next("error", from)).toMatchObject({ code: "message_too_large" });
@@ -260,7 +260,7 @@ describe("gate socket: the session", () => {
       expect(await gate.next("error", from)).toMatchObject({ type: "error" });
     }
     gate.send({ type: "ping" });
-    expect(await gate.next("pong")).toBeTruthy();
+    expect(await gate.next("pong")).toMatchObject({ type: "pong" });
     expect(gate.closed).toBeNull();
   });
 
@@ -314,7 +314,7 @@ describe("gate socket: occupancy and policy reach every gate and observer", () =
     observer.send({ type: "scan", ...scan(right!.qr_code, { action: "EXIT" }) });
     expect(await observer.next("error", from)).toMatchObject({ code: "read_only" });
     observer.send({ type: "ping" });
-    expect(await observer.next("pong", from)).toBeTruthy();
+    expect(await observer.next("pong", from)).toMatchObject({ type: "pong" });
     expect(await logCounts(fixture)).toMatchObject({ n: 1 });
   });
 
