@@ -637,7 +637,7 @@ export async function deleteRule(env: Env, actor: Actor, id: string): Promise<vo
  * reads them: active, for tickets, the organizer's own or platform-wide, and
  * either automatic or the promo code entered.
  */
-export function candidateRules(db: Db, organizerId: string, promoCode: string | null) {
+export function candidateRules(db: Db, organizerId: string | SQL, promoCode: string | null) {
   return db
     .select()
     .from(pricing_rules)

@@ -1,5 +1,5 @@
 import type { z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { eventStub } from "../catalog/sync.ts";
 import { buyerGroups, candidateRules } from "../catalog/service.ts";
@@ -24,21 +24,31 @@ export const problemFrom = (problem: Problem) =>
  */
 export async function placeOrder(env: Env, auth: AuthContext | undefined, eventId: string, body: z.infer<typeof PlaceOrderBody>, meta: ClientMeta) {
   const db = getDb(env.DB);
-  const [event] = await db.select({ id: events.id, organizer_id: events.organizer_id, status: events.status }).from(events).where(eq(events.id, eventId)).limit(1);
-  if (!event || event.status !== "APPROVED") throw problems.notFound("Event");
-  let userId: string;
-  const isGuest = !auth;
-  if (auth) userId = auth.userId;
-  else if (body.guest_email) userId = await accountForEmail(env, body.guest_email, body.guest_phone ?? null);
-  else throw problems.validation([{ path: "guest_email", message: "Sign in, or give an email address for the tickets.", code: "guest_email_required" }]);
-
+  if (!auth && !body.guest_email) {
+    throw problems.validation([{ path: "guest_email", message: "Sign in, or give an email address for the tickets.", code: "guest_email_required" }]);
+  }
   const at = now();
-  // One round trip for everything else the decision needs from D1.
-  const [[buyer], groups, rules] = await db.batch([
-    db.select({ date_of_birth: users.date_of_birth }).from(users).where(eq(users.id, userId)).limit(1),
-    buyerGroups(db, userId, at),
-    candidateRules(db, event.organizer_id, body.promo_code ?? null),
-  ]);
+  const eventRow = db.select({ id: events.id, organizer_id: events.organizer_id, status: events.status }).from(events).where(eq(events.id, eventId)).limit(1);
+  const facts = (userId: string) =>
+    [
+      db.select({ date_of_birth: users.date_of_birth }).from(users).where(eq(users.id, userId)).limit(1),
+      buyerGroups(db, userId, at),
+      // The organizer by subquery, so the event need not be read first.
+      candidateRules(db, sql`(SELECT organizer_id FROM events WHERE id = ${eventId})`, body.promo_code ?? null),
+    ] as const;
+  // Everything the decision needs from D1 in one round trip; a guest's account is found (or made) once the event is known.
+  let event, buyer, groups, rules, userId: string;
+  if (auth) {
+    userId = auth.userId;
+    [[event], [buyer], groups, rules] = await db.batch([eventRow, ...facts(userId)]);
+    if (!event || event.status !== "APPROVED") throw problems.notFound("Event");
+  } else {
+    [event] = await eventRow;
+    if (!event || event.status !== "APPROVED") throw problems.notFound("Event");
+    userId = await accountForEmail(env, body.guest_email!, body.guest_phone ?? null);
+    [[buyer], groups, rules] = await db.batch(facts(userId));
+  }
+  const isGuest = !auth;
   if (body.promo_code && !rules.some((r) => r.promo_code === body.promo_code)) {
     throw problems.validation([{ path: "promo_code", message: "Unknown or inactive promo code.", code: "unknown_promo_code" }]);
   }
