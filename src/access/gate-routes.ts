@@ -1,9 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireEventStaff } from "../auth/middleware.ts";
-import { eventStub } from "../catalog/sync.ts";
+import { eventStub, problemFrom } from "../catalog/sync.ts";
 import { getDb } from "../db/client.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
-import { problemFrom } from "../orders/service.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { clientMeta } from "../lib/request.ts";
 import { scanBodyError } from "../../durable-objects/event/event-do.ts";

@@ -2,13 +2,16 @@ import { and, eq } from "drizzle-orm";
 import type { Env } from "../env.ts";
 import { getDb } from "../db/client.ts";
 import { events, venue_zones } from "../events/schema.ts";
-import { problems } from "../lib/errors.ts";
-import { ProblemError } from "../lib/errors.ts";
-import type { ConfigSetup } from "../../durable-objects/event/contract.ts";
+import { ProblemError, problems } from "../lib/errors.ts";
+import type { ConfigSetup, Problem } from "../../durable-objects/event/contract.ts";
 import { event_ticket_config, ticket_types } from "./schema.ts";
 import { syncGatePolicy, syncGateSetup } from "../access/gate-sync.ts";
 
 export const eventStub = (env: Env, eventId: string) => env.EVENT_DO.get(env.EVENT_DO.idFromName(eventId));
+
+/** An EventDO refusal (which crosses RPC as a value) as the problem+json the client gets. */
+export const problemFrom = (problem: Problem) =>
+  new ProblemError(problem.status, problem.code, problem.status === 409 ? "Conflict" : problem.status === 404 ? "Not found" : "Refused", problem.detail);
 
 /**
  * Pushes an event's catalog (status, dates, ticket configurations) and its
@@ -73,7 +76,7 @@ export async function syncEventInventory(env: Env, eventId: string): Promise<voi
     },
     configs,
   );
-  if (!result.ok) throw new ProblemError(result.problem.status, result.problem.code, "Conflict", result.problem.detail);
+  if (!result.ok) throw problemFrom(result.problem);
   const stub = eventStub(env, eventId);
   await syncGateSetup(env, eventId, stub);
   await syncGatePolicy(env, eventId, stub);

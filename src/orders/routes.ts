@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq } from "drizzle-orm";
 import { requireAuth, requireEventStaff } from "../auth/middleware.ts";
-import { eventStub } from "../catalog/sync.ts";
+import { eventStub, problemFrom } from "../catalog/sync.ts";
 import { getDb } from "../db/client.ts";
 import type { AppEnv } from "../env.ts";
 import { access_rights } from "../access/schema.ts";
@@ -15,7 +15,7 @@ import { payments } from "../payments/schema.ts";
 import type { Context } from "hono";
 import { tickets } from "./schema.ts";
 import { AccessRightSchema, AvailabilitySchema, eventOrderParams, OrderSchema, PlaceOrderBody } from "./schemas.ts";
-import { placeOrder, problemFrom } from "./service.ts";
+import { placeOrder } from "./service.ts";
 
 const tags = ["Orders"];
 const eventParam = z.object({ event_id: z.uuid() });

@@ -1,21 +1,17 @@
 import type { z } from "@hono/zod-openapi";
 import { eq, sql } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
-import { eventStub } from "../catalog/sync.ts";
+import { eventStub, problemFrom } from "../catalog/sync.ts";
 import { buyerGroups, candidateRules } from "../catalog/service.ts";
 import { getDb } from "../db/client.ts";
 import { events } from "../events/schema.ts";
-import { ProblemError, problems } from "../lib/errors.ts";
+import { problems } from "../lib/errors.ts";
 import { humanCode, newId } from "../lib/ids.ts";
 import type { ClientMeta } from "../auth/tokens.ts";
 import { ageOn, now } from "../lib/time.ts";
 import { accountForEmail } from "../users/accounts.ts";
 import { users } from "../users/schema.ts";
-import type { Problem } from "../../durable-objects/event/contract.ts";
 import type { PlaceOrderBody } from "./schemas.ts";
-
-export const problemFrom = (problem: Problem) =>
-  new ProblemError(problem.status, problem.code, problem.status === 409 ? "Conflict" : problem.status === 404 ? "Not found" : "Refused", problem.detail);
 
 /**
  * Everything the EventDO needs to decide an order that lives in D1 (the

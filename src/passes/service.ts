@@ -3,7 +3,7 @@ import { and, desc, eq, gt, gte, inArray, lt, lte, ne, or, sql, type SQL } from 
 import type { AuthContext, Env } from "../env.ts";
 import { access_rights } from "../access/schema.ts";
 import { subscription_plan_event_groups, subscription_plan_events, subscription_plan_zones, subscription_plans } from "../catalog/schema.ts";
-import { eventStub, syncEventInventory } from "../catalog/sync.ts";
+import { eventStub, syncEventInventory, problemFrom } from "../catalog/sync.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { event_groups, events, seats, venue_zones } from "../events/schema.ts";
@@ -11,7 +11,6 @@ import { ProblemError, problems } from "../lib/errors.ts";
 import { humanCode, newId } from "../lib/ids.ts";
 import { decodeCursor, toPage } from "../lib/pagination.ts";
 import { addSeconds, ageOn, now } from "../lib/time.ts";
-import { problemFrom } from "../orders/service.ts";
 import { addMonths } from "../payments/organizer-plans.ts";
 import { payments } from "../payments/schema.ts";
 import { auditedUpdate, type Actor, insertWhere } from "../site/audit.ts";
