@@ -45,6 +45,7 @@ const OUTBOX_DELAY_MS = 200; // coalesce a burst of changes into one D1 batch
 export class EventDO extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private alarmAt: number | null = null;
+  private eventState: ReturnType<typeof parseEvent> | null | undefined;
   /** Verification keys and recent token checks, rebuilt after an eviction. */
   private verifyKeys: Promise<Map<string, CryptoKey>> | null = null;
   private readonly tokenChecks = new Map<string, TokenCheck>();
@@ -99,6 +100,7 @@ export class EventDO extends DurableObject<Env> {
         this.enqueue("config", c.id);
       }
     });
+    this.eventState = undefined;
     this.scheduleAlarm(Date.now() + OUTBOX_DELAY_MS);
     return { ok: true, configs: configs.length };
   }
@@ -798,20 +800,12 @@ export class EventDO extends DurableObject<Env> {
 
   // ── internals ────────────────────────────────────────────────────────────
 
+  /** The event row, parsed once: every decision and every view reads it, and only `configure` changes it. */
   private event() {
+    if (this.eventState !== undefined) return this.eventState;
     const row = this.sql.exec<Row>("SELECT * FROM event").toArray()[0];
-    if (!row) return null;
-    return {
-      id: String(row.id),
-      status: String(row.status),
-      currency: String(row.currency),
-      starts_at: String(row.starts_at),
-      ends_at: String(row.ends_at),
-      doors_open_at: (row.doors_open_at as string | null) ?? null,
-      event_group_id: (row.event_group_id as string | null) ?? null,
-      tags: JSON.parse(String(row.tags)) as string[],
-      hold_ttl_seconds: Number(row.hold_ttl_seconds),
-    };
+    this.eventState = row ? parseEvent(row) : null;
+    return this.eventState;
   }
 
   private salesOpen(config: Row, event: NonNullable<ReturnType<EventDO["event"]>>, now: number) {
@@ -996,4 +990,18 @@ function unverifiedEventId(token: string): string | null {
   } catch {
     return null;
   }
+}
+
+function parseEvent(row: Row) {
+  return {
+    id: String(row.id),
+    status: String(row.status),
+    currency: String(row.currency),
+    starts_at: String(row.starts_at),
+    ends_at: String(row.ends_at),
+    doors_open_at: (row.doors_open_at as string | null) ?? null,
+    event_group_id: (row.event_group_id as string | null) ?? null,
+    tags: JSON.parse(String(row.tags)) as string[],
+    hold_ttl_seconds: Number(row.hold_ttl_seconds),
+  };
 }
