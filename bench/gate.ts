@@ -26,7 +26,7 @@ import { generateSecrets } from "../scripts/secrets.ts";
 import { type CpuBreakdown, type Stage, startCpuProfile, workerdCpuMs } from "./lib/cpu-profile.ts";
 import { flushProjection, issueGateRights, seedGateEvent, type GateSeed, type SeededRight } from "./lib/gate-fixture.ts";
 import { percentile, round } from "./lib/load.ts";
-import { applyMigrations, appWorker, bundle, startWorkerd, tempDir, type Workerd } from "./lib/workerd.ts";
+import { startBenchPlatform, tempDir, type Workerd } from "./lib/workerd.ts";
 
 const { values: opts } = parseArgs({
   options: {
@@ -250,36 +250,15 @@ async function main() {
     log(
       `bench:gate: ${RIGHTS} rights presented ${RIGHTS + DUPLICATES} times (${DUPLICATES} again at another gate at once) over ${CONNECTIONS} gate sockets on one event, vs a one-row-write socket baseline`,
     );
-    const [appScript, helperScript, baselineScript] = await Promise.all([
-      bundle("src/index.ts", dir),
-      bundle("bench/lib/helper-worker.ts", dir),
-      bundle("bench/baseline-worker.ts", dir),
-    ]);
-    const app = appWorker("app", appScript, secrets);
-    const runtime = { modules: true, compatibilityDate: app.compatibilityDate, compatibilityFlags: app.compatibilityFlags };
-    platform = running = await startWorkerd(
-      [
-        app,
-        {
-          name: "bench-helper",
-          scriptPath: helperScript,
-          ...runtime,
-          bindings: app.bindings,
-          d1Databases: app.d1Databases,
-          durableObjects: { EVENT_DO: { className: "EventDO", scriptName: "app", useSQLite: true } },
-        },
-        { name: "baseline", scriptPath: baselineScript, ...runtime, durableObjects: { BASELINE_DO: { className: "BaselineDO", useSQLite: true } } },
-      ],
-      { onLog: (text) => workerLogs.push(text), inspector: opts.profile },
-    );
-    const appUrl = await platform.url("app");
-    const baselineUrl = await platform.url("baseline");
-    const helperUrl = await platform.url("bench-helper");
+    const bench = await startBenchPlatform(secrets, dir, {
+      onLog: (line) => workerLogs.push(line),
+      inspector: opts.profile,
+      onStarted: (workerd) => (platform = running = workerd),
+    });
+    const { appUrl, baselineUrl, helperUrl, db } = bench;
     log(`  workerd via Miniflare, no dev proxy: app on ${appUrl.host}, baseline on ${baselineUrl.host}`);
 
     // ── setup ──────────────────────────────────────────────────────────────
-    const db = (await platform.mf.getD1Database("DB", "app")) as unknown as D1Database;
-    await applyMigrations(db);
     const seed = async (rights: number) => {
       const event = await seedGateEvent(db, helperUrl, secrets.JWT_SIGNING_KEYS, { gates: CONNECTIONS });
       const t0 = performance.now();
@@ -357,7 +336,7 @@ async function main() {
       );
     }
 
-    if (opts.profile) await profile(platform, appScript, helperUrl, gateConnections, isScanAnswer, seed);
+    if (opts.profile) await profile(bench.workerd, bench.scripts.app, helperUrl, gateConnections, isScanAnswer, seed);
 
     const baselinePerS = Math.max(b1.rate, b2.rate);
     const ratio = g.rate / baselinePerS;

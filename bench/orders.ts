@@ -19,7 +19,7 @@ import { generateSecrets } from "../scripts/secrets.ts";
 import { signJwt } from "../src/lib/crypto/jwt.ts";
 import { type CpuBreakdown, type Stage, startCpuProfile, workerdCpuMs } from "./lib/cpu-profile.ts";
 import { type Call, type LoadResult, round, runLoad, type Sample, seededRandom, stats, type Stats } from "./lib/load.ts";
-import { applyMigrations, appWorker, bundle, startWorkerd, tempDir, type Workerd } from "./lib/workerd.ts";
+import { startBenchPlatform, tempDir, type Workerd } from "./lib/workerd.ts";
 
 const { values: opts } = parseArgs({
   options: {
@@ -141,36 +141,15 @@ async function main() {
   let platform: Workerd | undefined;
   try {
     log(`bench:orders: ${ATTEMPTS} order attempts (1–4 units) for ${UNITS} units on one event, ${CONCURRENCY} in flight, vs a one-row-write baseline`);
-    const [appScript, helperScript, baselineScript] = await Promise.all([
-      bundle("src/index.ts", dir),
-      bundle("bench/lib/helper-worker.ts", dir),
-      bundle("bench/baseline-worker.ts", dir),
-    ]);
-    const app = appWorker("app", appScript, secrets);
-    const runtime = { modules: true, compatibilityDate: app.compatibilityDate, compatibilityFlags: app.compatibilityFlags };
-    platform = running = await startWorkerd(
-      [
-        app,
-        {
-          name: "bench-helper",
-          scriptPath: helperScript,
-          ...runtime,
-          bindings: app.bindings,
-          d1Databases: app.d1Databases,
-          durableObjects: { EVENT_DO: { className: "EventDO", scriptName: "app", useSQLite: true } },
-        },
-        { name: "baseline", scriptPath: baselineScript, ...runtime, durableObjects: { BASELINE_DO: { className: "BaselineDO", useSQLite: true } } },
-      ],
-      { onLog: (line) => workerLogs.push(line), inspector: opts.profile },
-    );
-    const appUrl = await platform.url("app");
-    const baselineUrl = await platform.url("baseline");
-    const helperUrl = await platform.url("bench-helper");
+    const bench = await startBenchPlatform(secrets, dir, {
+      onLog: (line) => workerLogs.push(line),
+      inspector: opts.profile,
+      onStarted: (workerd) => (platform = running = workerd),
+    });
+    const { appUrl, baselineUrl, helperUrl, db } = bench;
     log(`  workerd via Miniflare, no dev proxy: app on ${appUrl.host}, baseline on ${baselineUrl.host}`);
 
     // ── setup ──────────────────────────────────────────────────────────────
-    const db = (await platform.mf.getD1Database("DB", "app")) as unknown as D1Database;
-    await applyMigrations(db);
     const organizerId = randomUUID();
     await db.prepare("INSERT INTO users (id, email, first_name, role) VALUES (?, ?, 'Organizer', 'ORGANIZER')").bind(organizerId, `${organizerId}@bench.test`).run();
     // Seeded in D1, then pushed to the event's EventDO by the app's own catalog sync.
@@ -253,7 +232,7 @@ async function main() {
     if (!orders.samples.some((s) => s.status === 409)) log("  note: the sale did not sell out; raise --attempts or lower --units to reach the sold-out edge");
 
     if (opts.profile) {
-      await profile(platform, { app: appScript, helper: helperScript, baseline: baselineScript }, { appUrl, helperUrl, baselineUrl }, buyers, measure, createEvent);
+      await profile(bench.workerd, bench.scripts, { appUrl, helperUrl, baselineUrl }, buyers, measure, createEvent);
     }
 
     const baselinePerS = Math.max(b1.perSecond, b2.perSecond);

@@ -139,3 +139,54 @@ export async function applyMigrations(db: D1Database): Promise<void> {
 
 /** A fresh temporary directory for bundles; the caller removes it. */
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
+
+/** The three Workers every benchmark runs side by side: the app, a helper reaching its EventDOs, and the baseline. */
+export interface BenchPlatform {
+  workerd: Workerd;
+  appUrl: URL;
+  baselineUrl: URL;
+  helperUrl: URL;
+  /** The app's D1, migrated. */
+  db: D1Database;
+  /** The bundled scripts, for the CPU profiler to attribute time. */
+  scripts: { app: string; helper: string; baseline: string };
+}
+
+/**
+ * Bundles and starts the app, bench/lib/helper-worker.ts (bound to the app's
+ * EVENT_DO namespace) and bench/baseline-worker.ts in one workerd, then applies
+ * the D1 migrations. `onStarted` receives the instance as soon as it runs, so a
+ * watchdog can stop it even if setup hangs.
+ */
+export async function startBenchPlatform(
+  secrets: Record<string, string>,
+  dir: string,
+  options: { onLog?: (line: string) => void; inspector?: boolean; onStarted?: (workerd: Workerd) => void } = {},
+): Promise<BenchPlatform> {
+  const [appScript, helperScript, baselineScript] = await Promise.all([
+    bundle("src/index.ts", dir),
+    bundle("bench/lib/helper-worker.ts", dir),
+    bundle("bench/baseline-worker.ts", dir),
+  ]);
+  const app = appWorker("app", appScript, secrets);
+  const runtime = { modules: true, compatibilityDate: app.compatibilityDate, compatibilityFlags: app.compatibilityFlags };
+  const workerd = await startWorkerd(
+    [
+      app,
+      {
+        name: "bench-helper",
+        scriptPath: helperScript,
+        ...runtime,
+        bindings: app.bindings,
+        d1Databases: app.d1Databases,
+        durableObjects: { EVENT_DO: { className: "EventDO", scriptName: "app", useSQLite: true } },
+      },
+      { name: "baseline", scriptPath: baselineScript, ...runtime, durableObjects: { BASELINE_DO: { className: "BaselineDO", useSQLite: true } } },
+    ],
+    { onLog: options.onLog, inspector: options.inspector },
+  );
+  options.onStarted?.(workerd);
+  const db = (await workerd.mf.getD1Database("DB", "app")) as unknown as D1Database;
+  await applyMigrations(db);
+  return { workerd, appUrl: await workerd.url("app"), baselineUrl: await workerd.url("baseline"), helperUrl: await workerd.url("bench-helper"), db, scripts: { app: appScript, helper: helperScript, baseline: baselineScript } };
+}
