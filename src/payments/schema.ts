@@ -7,6 +7,7 @@ import { events } from "../events/schema.ts";
 import { tickets } from "../orders/schema.ts";
 import { subscriptions } from "../passes/schema.ts";
 import { users } from "../users/schema.ts";
+import { ONLINE_PROVIDERS } from "./providers/types.ts";
 
 export const PAYMENT_TYPES = ["TICKET", "SEASON_PASS", "ORGANIZER_PLAN", "COMMISSION", "REFUND"] as const;
 export const PAYMENT_METHODS = ["MOMO_MTN", "MOMO_MOOV", "CARD", "BANK_TRANSFER", "CASH"] as const;
@@ -21,8 +22,11 @@ export const PAYMENT_STATUS_TRANSITIONS: Readonly<Record<PaymentStatus, readonly
   CANCELLED: [],
   REFUNDED: [],
 };
-/** Who moves the money; SANDBOX is the local/test provider. */
-export const PAYMENT_PROVIDERS = ["MTN_MOMO", "MOOV_MONEY", "CARD", "BANK", "CASH_DESK", "SANDBOX"] as const;
+/**
+ * Who moves the money: the online providers (src/payments/providers), a bank
+ * transfer an admin confirms, or cash taken at the box office.
+ */
+export const PAYMENT_PROVIDERS = [...ONLINE_PROVIDERS, "BANK", "CASH_DESK"] as const;
 export const MOMO_OPERATORS = ["MTN", "MOOV"] as const;
 export const MOMO_TRANSACTION_TYPES = ["PAYMENT", "REFUND", "TRANSFER"] as const;
 export const MOMO_STATUSES = ["PENDING", "SUCCESSFUL", "FAILED"] as const;
@@ -187,6 +191,9 @@ export const payments = sqliteTable(
     processed_at: timestamp("processed_at"),
     paid_at: timestamp("paid_at"),
     expires_at: timestamp("expires_at"),
+    /** When the poller last asked the provider, and how often: it backs off instead of asking every run. */
+    checked_at: timestamp("checked_at"),
+    check_count: integer("check_count").notNull().default(0),
   },
   (t) => [
     uniqueIndex("payments_internal_reference_unique").on(t.internal_reference),
