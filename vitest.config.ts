@@ -1,24 +1,58 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import type { FakePaymentSecrets } from "./scripts/fake-payment-providers.ts";
 import { generateSecrets } from "./scripts/secrets.ts";
+
+/**
+ * Fixed payment-provider credentials for tests, over the generated ones: the
+ * webhook secrets are those of test/fixtures/webhooks, so the fixtures' signed
+ * vectors are valid for the Worker. The fake providers check these same values.
+ */
+const PAYMENT_TEST_CREDENTIALS: FakePaymentSecrets = {
+  MTN_MOMO_TARGET_ENVIRONMENT: "mtnbenin",
+  MTN_MOMO_SUBSCRIPTION_KEY: "test-mtn-subscription-key",
+  MTN_MOMO_API_USER: "0f2b7c1e-4d6a-4b8e-9c3f-5a1d2e3f4a5b",
+  MTN_MOMO_API_KEY: "test-mtn-api-key",
+  FEDAPAY_SECRET_KEY: "sk_sandbox_test",
+  FEDAPAY_WEBHOOK_SECRET: "wh_sandbox_testsecret",
+  KKIAPAY_PUBLIC_KEY: "test-kkiapay-public-key",
+  KKIAPAY_PRIVATE_KEY: "tpk_test_private",
+  KKIAPAY_SECRET: "kkiapay_test_secret",
+  KONNECT_API_KEY: "test-konnect-api-key",
+  KONNECT_WALLET_ID: "5f7a209aeb3f76490ac4a3d1",
+  STRIPE_SECRET_KEY: "sk_test_fake",
+  STRIPE_WEBHOOK_SECRET: "whsec_testsecret",
+};
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   const secrets = generateSecrets("test-key-1");
   // The fake Facebook started by the global setup checks appsecret_proof with this same app secret.
   process.env.FAKE_FACEBOOK_APP_SECRET = secrets.FACEBOOK_APP_SECRET;
+  // The fake payment providers check the credentials the Worker is given below.
+  process.env.FAKE_PAYMENT_CREDENTIALS = JSON.stringify(PAYMENT_TEST_CREDENTIALS);
   return {
     plugins: [
       cloudflareTest(({ inject }) => {
         const fakes = inject("fakeProvidersUrl");
+        const payments = inject("fakePaymentsUrl");
         return {
           wrangler: { configPath: "./wrangler.toml" },
           miniflare: {
             bindings: {
               TEST_MIGRATIONS: migrations,
               ...secrets,
+              ...PAYMENT_TEST_CREDENTIALS,
               GOOGLE_JWKS_URL: `${fakes}/google/oauth2/v3/certs`,
               FACEBOOK_GRAPH_URL: `${fakes}/facebook`,
+              MTN_MOMO_BASE_URL: `${payments}/mtn`,
+              FEDAPAY_BASE_URL: `${payments}/fedapay`,
+              KKIAPAY_BASE_URL: `${payments}/kkiapay`,
+              KONNECT_BASE_URL: `${payments}/konnect`,
+              STRIPE_BASE_URL: `${payments}/stripe`,
+              // Callbacks go to the origin test/support/api.ts calls; failed payment messages are retried at once.
+              PUBLIC_API_URL: "https://api.test",
+              PAYMENT_RETRY_BASE_SECONDS: "0",
             },
           },
         };

@@ -1,17 +1,33 @@
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
 
 /**
  * Fresh secrets for a test run or a local environment: an Ed25519 signing key
- * with a kid, a password pepper and a data-encryption key. Nothing real is reused.
+ * with a kid, a password pepper and a data-encryption key, and credentials for
+ * the payment providers' loopback fake (scripts/fake-payment-providers.ts),
+ * which checks whatever it is given. Nothing real is reused. In production
+ * the provider credentials are the ones each provider issues (MTN's API user
+ * and key, FedaPay's, KkiaPay's, Konnect's and Stripe's keys and webhook
+ * secrets): replace the generated ones before `wrangler secret bulk`.
  */
 export function generateSecrets(kid = `local-${Date.now().toString(36)}`) {
   const { privateKey } = generateKeyPairSync("ed25519");
   const jwk = { ...privateKey.export({ format: "jwk" }), kid };
+  const token = (bytes = 24) => randomBytes(bytes).toString("hex");
   return {
     JWT_SIGNING_KEYS: JSON.stringify([jwk]),
     PASSWORD_PEPPER: randomBytes(32).toString("base64"),
     DATA_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     FACEBOOK_APP_SECRET: randomBytes(16).toString("hex"),
+    MTN_MOMO_SUBSCRIPTION_KEY: token(16),
+    MTN_MOMO_API_USER: randomUUID(), // MTN API users are UUIDs
+    MTN_MOMO_API_KEY: token(16),
+    FEDAPAY_SECRET_KEY: `sk_local_${token()}`,
+    FEDAPAY_WEBHOOK_SECRET: `wh_local_${token()}`,
+    KKIAPAY_PRIVATE_KEY: `tpk_${token()}`,
+    KKIAPAY_SECRET: `tsk_${token()}`,
+    KONNECT_API_KEY: `${token(12)}:${randomBytes(24).toString("base64url")}`,
+    STRIPE_SECRET_KEY: `sk_test_${token()}`,
+    STRIPE_WEBHOOK_SECRET: `whsec_${token()}`,
   };
 }
 

@@ -1,10 +1,12 @@
 /**
  * `npm start`: the whole platform on this machine, offline, with demo data.
  * 1. creates .dev.vars with fresh local secrets (never overwrites it: the
- *    demo passwords are peppered with its PASSWORD_PEPPER);
+ *    demo passwords are peppered with its PASSWORD_PEPPER; secrets added
+ *    since it was created are appended to it);
  * 2. applies the D1 migrations to the local database;
  * 3. seeds the demo data (insert-or-ignore with fixed ids: a rerun changes nothing);
- * 4. runs `wrangler dev` and, once it answers,
+ * 4. starts the fake payment providers on a free loopback port (checking the
+ *    credentials of .dev.vars) and runs `wrangler dev` pointed at them; once it answers,
  * 5. signs in as the demo admin and has each demo event's Durable Object load
  *    its ticket configurations from D1 (the admin inventory sync route);
  * 6. prints the URLs, the demo logins, the demo events and an order to paste.
@@ -20,6 +22,7 @@ import { fileURLToPath } from "node:url";
 import { parseEnv } from "node:util";
 import { register } from "tsx/esm/api";
 import { getPlatformProxy, unstable_readConfig } from "wrangler";
+import { startFakePaymentProviders, type FakePaymentProviders, type FakePaymentSecrets } from "./fake-payment-providers.ts";
 import { generateSecrets } from "./secrets.ts";
 
 // The app's modules use TypeScript that Node cannot merely strip (parameter
@@ -63,7 +66,7 @@ function step(text: string) {
   console.log(`\n▶ ${text}`);
 }
 
-/** 1. Local secrets, created once. */
+/** 1. Local secrets, created once; secrets introduced later are added without touching the others. */
 function ensureDevVars(): Record<string, string | undefined> {
   if (!existsSync(DEV_VARS)) {
     const secrets = generateSecrets();
@@ -81,6 +84,14 @@ function ensureDevVars(): Record<string, string | undefined> {
     console.log("  created .dev.vars with fresh local secrets");
   } else {
     console.log("  .dev.vars exists; keeping it");
+    const existing = readFileSync(DEV_VARS, "utf8");
+    const present = parseEnv(existing);
+    const added = Object.entries(generateSecrets()).filter(([name]) => !present[name]);
+    if (added.length) {
+      const separator = existing === "" || existing.endsWith("\n") ? "" : "\n";
+      writeFileSync(DEV_VARS, `${existing}${separator}${added.map(([name, value]) => `${name}='${value}'`).join("\n")}\n`, { mode: 0o600 });
+      console.log(`  added ${added.map(([name]) => name).join(", ")}`);
+    }
   }
   const vars = parseEnv(readFileSync(DEV_VARS, "utf8"));
   const missing = Object.keys(generateSecrets("probe")).filter((name) => !vars[name]);
@@ -212,7 +223,40 @@ function orderExample(seeded: SeedResult, availability: Map<string, Availability
   return [];
 }
 
-function banner(seeded: SeedResult, availability: Map<string, Availability>) {
+/**
+ * 4. The fake payment providers, checking the credentials the Worker gets from
+ * .dev.vars (secrets) and wrangler.toml (public settings), and calling back
+ * the local Worker. Returns them and the `--var`s that point the Worker at them.
+ */
+async function startPaymentProviders(vars: Record<string, string | undefined>): Promise<{ fake: FakePaymentProviders; devVars: string[] }> {
+  const config = unstable_readConfig({ config: join(ROOT, "wrangler.toml") }).vars as Record<string, unknown>;
+  const value = (name: keyof FakePaymentSecrets) => String(vars[name] ?? config[name] ?? "");
+  const secrets = Object.fromEntries(
+    (
+      [
+        "MTN_MOMO_TARGET_ENVIRONMENT",
+        "MTN_MOMO_SUBSCRIPTION_KEY",
+        "MTN_MOMO_API_USER",
+        "MTN_MOMO_API_KEY",
+        "FEDAPAY_SECRET_KEY",
+        "FEDAPAY_WEBHOOK_SECRET",
+        "KKIAPAY_PUBLIC_KEY",
+        "KKIAPAY_PRIVATE_KEY",
+        "KKIAPAY_SECRET",
+        "KONNECT_API_KEY",
+        "KONNECT_WALLET_ID",
+        "STRIPE_SECRET_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+      ] as const
+    ).map((name) => [name, value(name)]),
+  ) as FakePaymentSecrets;
+  const fake = await startFakePaymentProviders({ secrets, webhookBase: BASE });
+  const bases = { MTN_MOMO: "mtn", FEDAPAY: "fedapay", KKIAPAY: "kkiapay", KONNECT: "konnect", STRIPE: "stripe" };
+  const devVars = Object.entries(bases).flatMap(([provider, prefix]) => ["--var", `${provider}_BASE_URL:${fake.url}/${prefix}`]);
+  return { fake, devVars };
+}
+
+function banner(seeded: SeedResult, availability: Map<string, Availability>, payments: string) {
   const controller = accountOf("CONTROLLER");
   const width = Math.max(...DEMO_ACCOUNTS.map((account) => account.email.length));
   const titleWidth = Math.max(...seeded.events.map((event) => event.title.length));
@@ -232,6 +276,7 @@ function banner(seeded: SeedResult, availability: Map<string, Availability>) {
       `   OpenAPI      ${BASE}/openapi.json`,
       `   API docs     ${BASE}/docs`,
       `   Cron (test)  ${BASE}/__scheduled`,
+      `   Payments     ${payments}   (fake MTN MoMo, FedaPay, KkiaPay, Konnect, Stripe: approve or decline here)`,
       "",
       " Demo accounts (POST /v1/auth/login with {\"email\", \"password\"}):",
       ...DEMO_ACCOUNTS.map(
@@ -269,11 +314,28 @@ async function main() {
   const seeded = await seed(vars.PASSWORD_PEPPER!);
   console.log(seeded.inserted ? `  inserted ${seeded.inserted} rows` : "  already there; nothing to insert");
 
+  step("Fake payment providers (loopback)");
+  const payments = await startPaymentProviders(vars);
+  console.log(`  listening on ${payments.fake.url}`);
+
   step(`wrangler dev on ${BASE}`);
-  const dev = wrangler(
-    ["dev", "--local", "--ip", HOST, "--port", String(PORT), "--persist-to", STATE, "--test-scheduled", "--show-interactive-dev-session=false"]);
+  const dev = wrangler([
+    "dev",
+    "--local",
+    "--ip",
+    HOST,
+    "--port",
+    String(PORT),
+    "--persist-to",
+    STATE,
+    "--test-scheduled",
+    "--show-interactive-dev-session=false",
+    ...payments.devVars,
+  ]);
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => dev.kill(signal));
-  dev.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  dev.on("exit", (code, signal) => {
+    void payments.fake.close().finally(() => process.exit(code ?? (signal ? 1 : 0)));
+  });
   if (!(await waitUntilUp(dev))) return;
 
   step("Ticket inventories (each event's Durable Object, from D1)");
@@ -285,7 +347,7 @@ async function main() {
     // The platform still runs; only the demo events are not on sale yet.
     console.warn(`  could not sync the demo events: ${error instanceof Error ? error.message : String(error)}`);
   }
-  banner(seeded, availability);
+  banner(seeded, availability, payments.fake.url);
 }
 
 main().catch((error: unknown) => {

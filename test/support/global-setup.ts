@@ -1,24 +1,36 @@
 import type { TestProject } from "vitest/node";
 import { unstable_readConfig } from "wrangler";
+import { startFakePaymentProviders, type FakePaymentSecrets } from "../../scripts/fake-payment-providers.ts";
 import { startFakeProviders } from "./fake-providers.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
     /** Base URL of the fake Google and Facebook (test/support/fake-providers.ts). */
     fakeProvidersUrl: string;
+    /** Base URL of the fake payment providers (scripts/fake-payment-providers.ts): `${url}/mtn`, `${url}/stripe`, … */
+    fakePaymentsUrl: string;
   }
 }
 
 /**
- * Starts the fake identity providers once per run. The Worker's configuration
- * points at them (vitest.config.ts); the fake Facebook knows our app by the id
- * in wrangler.toml and the secret vitest.config.ts generated for this run.
+ * Starts the fake identity and payment providers once per run. The Worker's
+ * configuration points at them (vitest.config.ts); the fake Facebook knows our
+ * app by the id in wrangler.toml and the secret vitest.config.ts generated for
+ * this run, the fake payment providers the credentials it fixed. The Worker is
+ * not reachable over HTTP in tests, so the payment fake delivers no webhooks:
+ * tests take the webhook it builds (addressed to https://api.test, the origin
+ * of test/support/api.ts) and hand it to the Worker themselves.
  */
 export default async function setup(project: TestProject) {
   const secret = process.env.FAKE_FACEBOOK_APP_SECRET;
-  if (!secret) throw new Error("vitest.config.ts sets FAKE_FACEBOOK_APP_SECRET before the global setup runs");
+  const payment = process.env.FAKE_PAYMENT_CREDENTIALS;
+  if (!secret || !payment) throw new Error("vitest.config.ts sets FAKE_FACEBOOK_APP_SECRET and FAKE_PAYMENT_CREDENTIALS before the global setup runs");
   const { vars } = unstable_readConfig({ config: "./wrangler.toml" });
   const fakes = await startFakeProviders({ facebookApp: { id: String(vars.FACEBOOK_APP_ID), secret } });
+  const payments = await startFakePaymentProviders({ secrets: JSON.parse(payment) as FakePaymentSecrets, webhookBase: "https://api.test" });
   project.provide("fakeProvidersUrl", fakes.url);
-  return () => fakes.close();
+  project.provide("fakePaymentsUrl", payments.url);
+  return async () => {
+    await Promise.all([fakes.close(), payments.close()]);
+  };
 }
