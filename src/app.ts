@@ -1,3 +1,5 @@
+import { paymentRoutes } from "./payments/routes.ts";
+import { webhookRoutes } from "./payments/webhooks.ts";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
@@ -62,6 +64,8 @@ function v1() {
   api.route("/", inventoryRoutes());
   api.route("/", catalogRoutes());
   api.route("/", passRoutes());
+  api.route("/", paymentRoutes());
+  api.route("/", webhookRoutes());
   return api;
 }
 

@@ -5,8 +5,11 @@ import { expireTransferOffers } from "./access/transfers.ts";
 import type { Env } from "./env.ts";
 import type { QueueMessage } from "./notifications/messages.ts";
 import { consumeNotifications } from "./notifications/consumer.ts";
-import { recordDeadLetters } from "./notifications/dead-letters.ts";
+import { recordDeadLetters } from "./site/dead-letters.ts";
+import { consumePaymentDeadLetters, consumePayments } from "./payments/consumer.ts";
+import type { PaymentMessage } from "./payments/messages.ts";
 import { runOrganizerPlanCron } from "./payments/organizer-plans.ts";
+import { runPaymentsCron } from "./payments/poller.ts";
 import { runSeasonPassCron } from "./passes/service.ts";
 
 export { EventDO } from "../durable-objects/event/event-do.ts";
@@ -17,12 +20,16 @@ const app = createApp();
 export default {
   fetch: app.fetch,
 
-  async queue(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
+  async queue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
     switch (batch.queue) {
       case "notifications":
-        return consumeNotifications(batch, env);
+        return consumeNotifications(batch as MessageBatch<QueueMessage>, env);
       case "notifications-dlq":
         return recordDeadLetters(batch, env);
+      case "payments":
+        return consumePayments(batch as MessageBatch<PaymentMessage>, env);
+      case "payments-dlq":
+        return consumePaymentDeadLetters(batch as MessageBatch<PaymentMessage>, env);
       default:
         console.error("message from an unknown queue", batch.queue);
         batch.retryAll();
@@ -35,5 +42,6 @@ export default {
     ctx.waitUntil(completeEndedEvents(env));
     ctx.waitUntil(runSeasonPassCron(env));
     ctx.waitUntil(expireTransferOffers(env));
+    ctx.waitUntil(runPaymentsCron(env));
   },
-} satisfies ExportedHandler<Env, QueueMessage>;
+} satisfies ExportedHandler<Env, unknown>;

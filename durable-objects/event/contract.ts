@@ -97,6 +97,9 @@ export interface OrderView {
   payment_id: string | null;
   expires_at: string | null;
   channel: string;
+  is_guest: boolean;
+  /** Where a guest's tickets go; a guest pays by proving they know it. */
+  guest_email: string | null;
   created_at: string;
   confirmed_at: string | null;
   cancelled_at: string | null;

@@ -26,7 +26,7 @@ import {
 } from "./contract.ts";
 import { bytesToUuid, importVerifyKeys, verifyAccessToken, type TokenCheck } from "../../src/access/qr-tokens.ts";
 import { fromBase64Url } from "../../src/lib/crypto/encoding.ts";
-import { decideScan } from "./gate.ts";
+import { decideScan, loadGatePolicy, type GatePolicyState } from "./gate.ts";
 import { drainOutbox } from "./projection.ts";
 import { migrate } from "./storage.ts";
 
@@ -49,6 +49,8 @@ export class EventDO extends DurableObject<Env> {
   /** Verification keys and recent token checks, rebuilt after an eviction. */
   private verifyKeys: Promise<Map<string, CryptoKey>> | null = null;
   private readonly tokenChecks = new Map<string, TokenCheck>();
+  /** Gates, overrides and blacklist as decisions read them; dropped by configureGate and setGatePolicy. */
+  private gatePolicy: GatePolicyState | null = null;
   private occupancyTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -179,23 +181,25 @@ export class EventDO extends DurableObject<Env> {
     // A group rule may give the buyer longer to pay than the usual hold (its payment_deadline).
     const holdSeconds = quote.payment_deadline_hours ? quote.payment_deadline_hours * 3600 : event.hold_ttl_seconds;
     const expiresAt = iso(now + holdSeconds * 1000);
-    this.ctx.storage.transactionSync(() => {
-      this.sql.exec(
+    const placed = this.ctx.storage.transactionSync(() => {
+      const order = this.sql.exec<Row>(
         `INSERT INTO orders (id, ticket_number, config_id, user_id, quantity, unit_price, gross, discount, total, currency, pricing_rule_id, applied_rules,
            booking_status, expires_at, channel, is_guest, guest_email, guest_phone, purchase_ip, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
         req.order_id, req.ticket_number, config.id, req.user_id, quantity, quote.unit_price, quote.gross, quote.discount, quote.total, config.currency,
         quote.applied[0]?.id ?? null, JSON.stringify(quote.applied), expiresAt, req.channel, req.is_guest ? 1 : 0, req.guest_email, req.guest_phone, req.ip, at, at,
-      );
+      ).one();
       this.sql.exec("UPDATE configs SET quantity_held = quantity_held + ? WHERE id = ?", quantity, config.id);
       this.addBuyerUnits(req.user_id, String(config.id), quantity);
       for (const rule of quote.applied) this.addRuleUse(rule.id, req.user_id, 1);
       this.rememberPeople([{ user_id: req.user_id, birth_date: req.birth_date ?? null, group_ids: req.groups.map((g) => g.id) }]);
       this.enqueue("order", req.order_id);
       this.enqueue("config", String(config.id));
+      return order;
     });
     this.scheduleAlarm(Math.min(Date.parse(expiresAt), now + OUTBOX_DELAY_MS));
-    return { ok: true, order: this.orderView(req.order_id)! };
+    // The view from the row just written (RETURNING), not read again.
+    return { ok: true, order: this.orderView(req.order_id, { ...placed, ticket_type_id: String(config.ticket_type_id) })! };
   }
 
   getOrder(orderId: string, now: number = Date.now()): OrderView | null {
@@ -225,8 +229,10 @@ export class EventDO extends DurableObject<Env> {
       return { ok: true, order: this.orderView(req.order_id)!, rights: this.listRights({ order_id: req.order_id }), already_confirmed: true };
     }
     if (order.booking_status === "CANCELLED") return fail(409, "order_cancelled", "This order was cancelled.");
-    const config = this.sql.exec<Row>("SELECT * FROM configs WHERE id = ?", order.config_id).toArray()[0]!;
     const event = this.event()!;
+    // Paid after the event was cancelled: nothing to issue; the payment is refunded.
+    if (event.status === "CANCELLED") return fail(409, "event_cancelled", "This event was cancelled.");
+    const config = this.sql.exec<Row>("SELECT * FROM configs WHERE id = ?", order.config_id).toArray()[0]!;
     const quantity = Number(order.quantity);
     if (order.booking_status === "EXPIRED") {
       const available = Number(config.quantity_total) - Number(config.quantity_blocked) - Number(config.quantity_held) - Number(config.quantity_sold);
@@ -279,10 +285,45 @@ export class EventDO extends DurableObject<Env> {
     const config = this.sql.exec<Row>("SELECT * FROM configs WHERE id = ?", order.config_id).toArray()[0]!;
     const confirmed = order.booking_status === "CONFIRMED";
     if (confirmed && !Number(config.cancellation_allowed)) return fail(409, "cancellation_not_allowed", "This kind of ticket cannot be cancelled.");
-    if (confirmed) {
-      const used = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM rights WHERE order_id = ? AND (status = 'USED' OR entry_count > 0)", orderId).one().n;
-      if (used > 0) return fail(409, "tickets_used", "A ticket of this order was already used at the gate.");
-    }
+    if (confirmed && this.usedRights(orderId) > 0) return fail(409, "tickets_used", "A ticket of this order was already used at the gate.");
+    this.cancel(order, reason, by, now);
+    return { ok: true, order: this.orderView(orderId)! };
+  }
+
+  /** A payment failed: its hold goes back on sale, unless the order is no longer a hold (paid meanwhile, expired, cancelled). */
+  releaseHold(orderId: string, reason: string, now: number = Date.now()): Result<{ order: OrderView; released: boolean }> {
+    this.expireHolds(now);
+    const order = this.sql.exec<Row>("SELECT * FROM orders WHERE id = ?", orderId).toArray()[0];
+    if (!order) return fail(404, "order_not_found", "Order not found.");
+    if (order.booking_status !== "PENDING") return { ok: true, order: this.orderView(orderId)!, released: false };
+    this.cancel(order, reason, null, now);
+    return { ok: true, order: this.orderView(orderId)!, released: true };
+  }
+
+  /**
+   * A refund was approved: the order is cancelled and its rights with it,
+   * whatever the ticket type's own cancellation rule (the organizer or an
+   * admin decided). A used ticket blocks it, except when the event itself was
+   * cancelled. Cancelling an already cancelled order again is not an error.
+   */
+  cancelForRefund(orderId: string, reason: string, by: string | null, eventCancelled: boolean, now: number = Date.now()): Result<{ order: OrderView }> {
+    this.expireHolds(now);
+    const order = this.sql.exec<Row>("SELECT * FROM orders WHERE id = ?", orderId).toArray()[0];
+    if (!order) return fail(404, "order_not_found", "Order not found.");
+    if (order.booking_status === "CANCELLED" || order.booking_status === "EXPIRED") return { ok: true, order: this.orderView(orderId)! };
+    if (!eventCancelled && this.usedRights(orderId) > 0) return fail(409, "tickets_used", "A ticket of this order was already used at the gate.");
+    this.cancel(order, reason, by, now);
+    return { ok: true, order: this.orderView(orderId)! };
+  }
+
+  private usedRights(orderId: string): number {
+    return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM rights WHERE order_id = ? AND (status = 'USED' OR entry_count > 0)", orderId).one().n;
+  }
+
+  /** Cancels a PENDING or CONFIRMED order: units back on sale, rights cancelled (CANCEL in the transactions log). */
+  private cancel(order: Row, reason: string, by: string | null, now: number): void {
+    const orderId = String(order.id);
+    const confirmed = order.booking_status === "CONFIRMED";
     const at = iso(now);
     const quantity = Number(order.quantity);
     this.ctx.storage.transactionSync(() => {
@@ -291,7 +332,7 @@ export class EventDO extends DurableObject<Env> {
           ? "UPDATE configs SET quantity_sold = quantity_sold - ? WHERE id = ?"
           : "UPDATE configs SET quantity_held = quantity_held - ? WHERE id = ?",
         quantity,
-        config.id,
+        order.config_id,
       );
       this.releaseBuyer(order);
       this.sql.exec(
@@ -304,10 +345,9 @@ export class EventDO extends DurableObject<Env> {
         this.logTransaction({ right_id: String(right.id), type: "CANCEL", from_user: String(right.user_id), to_user: null, by, reason, at });
       }
       this.enqueue("order", orderId);
-      this.enqueue("config", String(config.id));
+      this.enqueue("config", String(order.config_id));
     });
     this.scheduleAlarm(now + OUTBOX_DELAY_MS);
-    return { ok: true, order: this.orderView(orderId)! };
   }
 
   // ── rights outside ticket sales, transfers ──────────────────────────────
@@ -570,6 +610,7 @@ export class EventDO extends DurableObject<Env> {
     });
     this.verifyKeys = null;
     this.tokenChecks.clear();
+    this.gatePolicy = null;
     return { ok: true, zones: setup.zones.length, access_points: setup.access_points.length };
   }
 
@@ -588,6 +629,7 @@ export class EventDO extends DurableObject<Env> {
         this.sql.exec("INSERT INTO blacklist (id, type, identifier, starts_at, ends_at) VALUES (?, ?, ?, ?, ?)", b.id, b.type, b.identifier, b.starts_at, b.ends_at);
       }
     });
+    this.gatePolicy = null;
     this.broadcast({ type: "policy", overrides: policy.overrides.length, blacklist: policy.blacklist.length, at: new Date().toISOString() });
     // A gate standing on a device that was just blacklisted is closed.
     for (const ws of this.ctx.getWebSockets()) {
@@ -613,18 +655,23 @@ export class EventDO extends DurableObject<Env> {
     const event = this.event();
     if (!event) return fail(404, "not_configured", "This event has no access control set up.");
     // A scan names a gate of this event's venue; anything else is a bad request, not a scan to record.
-    const gate = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM access_points WHERE id = ?", who.access_point_id).one().n;
-    if (!gate) return fail(422, "unknown_access_point", "This access point is not a gate of the event's venue.");
+    if (!this.policy().points.has(who.access_point_id)) return fail(422, "unknown_access_point", "This access point is not a gate of the event's venue.");
     const checks = await Promise.all(bodies.map((body) => (body.scan_method === "MANUAL_ENTRY" ? null : this.checkToken(body.qr))));
+    // Read after the await: a policy change that landed meanwhile applies to these scans.
+    const policy = this.policy();
     let changed = false;
     const results = bodies.map((body, i) => {
-      const decided = decideScan(this.sql, event, body, who, checks[i]!, receivedAt);
+      const decided = decideScan(this.sql, event, policy, body, who, checks[i]!, receivedAt);
       changed ||= decided.changed;
       return decided.result;
     });
     this.scheduleAlarm(Date.now() + OUTBOX_DELAY_MS);
     if (changed) this.occupancyChanged();
     return { ok: true, results };
+  }
+
+  private policy(): GatePolicyState {
+    return (this.gatePolicy ??= loadGatePolicy(this.sql));
   }
 
   /**
@@ -912,8 +959,8 @@ export class EventDO extends DurableObject<Env> {
     void this.ctx.storage.setAlarm(at);
   }
 
-  private orderView(orderId: string): OrderView | null {
-    const o = this.sql.exec<Row>("SELECT o.*, c.ticket_type_id FROM orders o JOIN configs c ON c.id = o.config_id WHERE o.id = ?", orderId).toArray()[0];
+  private orderView(orderId: string, row?: Row): OrderView | null {
+    const o = row ?? this.sql.exec<Row>("SELECT o.*, c.ticket_type_id FROM orders o JOIN configs c ON c.id = o.config_id WHERE o.id = ?", orderId).toArray()[0];
     if (!o) return null;
     return {
       id: String(o.id),
@@ -934,6 +981,8 @@ export class EventDO extends DurableObject<Env> {
       payment_id: (o.payment_id as string | null) ?? null,
       expires_at: (o.expires_at as string | null) ?? null,
       channel: String(o.channel),
+      is_guest: Number(o.is_guest) === 1,
+      guest_email: (o.guest_email as string | null) ?? null,
       created_at: String(o.created_at),
       confirmed_at: (o.confirmed_at as string | null) ?? null,
       cancelled_at: (o.cancelled_at as string | null) ?? null,

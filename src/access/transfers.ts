@@ -16,7 +16,7 @@ import { sendMessage } from "../notifications/service.ts";
 import type { TemplateKey } from "../notifications/templates.ts";
 import { tickets } from "../orders/schema.ts";
 import { subscriptions } from "../passes/schema.ts";
-import { effectiveCommissionBp } from "../payments/organizer-plans.ts";
+import { commissionRateBp } from "../payments/commissions.ts";
 import { accountForEmail } from "../users/accounts.ts";
 import { insertWhere } from "../site/audit.ts";
 import { users } from "../users/schema.ts";
@@ -167,8 +167,7 @@ async function faceValue(db: Db, origin: { source_type: string; source_id: strin
 const resaleCap = (face: number, capBp: number) => Math.floor((face * capBp) / 10_000);
 
 async function saleFigures(env: Env, event: EventRow, price: number, face: number, capBp: number): Promise<SaleFigures> {
-  // An event without a rate of its own (null) is charged none here: the platform-wide default belongs to the payments issue.
-  const commissionBp = await effectiveCommissionBp(env, event.organizer_id, event.ticketing_commission_bp ?? 0);
+  const commissionBp = await commissionRateBp(env, event.organizer_id, event.ticketing_commission_bp);
   const fee = applyBasisPoints(price, commissionBp);
   return { face_value: face, resale_cap_bp: capBp, commission_bp: commissionBp, platform_fee: fee, net_to_seller: price - fee };
 }

@@ -310,6 +310,8 @@ export async function cancelEvent(env: Env, actor: Actor, id: string, reason: st
   });
   if (actor.userId !== after.organizer_id) await notifyOrganizer(env, after, "EVENT_CANCELLED", { reason });
   await syncTicketing(env, after);
+  // Every paid order is refunded, through the payments queue (a big event takes several messages).
+  if (after.ticketing_enabled) await env.PAYMENTS.send({ kind: "refund_event", event_id: id });
   return after;
 }
 

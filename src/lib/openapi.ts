@@ -51,6 +51,8 @@ export const errorResponses = {
   423: problem("Account locked; see Retry-After."),
   426: problem("Upgrade required (a WebSocket endpoint)."),
   429: problem("Rate limited; see Retry-After."),
+  502: problem("The payment provider refused the request."),
+  503: problem("A provider did not answer; see Retry-After."),
 } as const;
 
 export const pick = <K extends keyof typeof errorResponses>(...codes: K[]) =>

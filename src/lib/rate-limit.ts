@@ -15,6 +15,7 @@ export const LIMITS = {
   "share-user": { limit: 30, windowSeconds: 3600 },
   "transfer-user": { limit: 30, windowSeconds: 3600 },
   "promo-quote-ip": { limit: 60, windowSeconds: 600 },
+  "payment-check-user": { limit: 30, windowSeconds: 600 },
 } as const;
 
 export type LimitName = keyof typeof LIMITS;

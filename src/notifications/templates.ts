@@ -106,6 +106,36 @@ export const TEMPLATES = {
     ar: { subject: "تغيير المنطقة", body: "مرحبًا {first_name}، بالنسبة لـ « {event_title} »، تم نقل دخولك من المنطقة {from_zone} إلى المنطقة {to_zone}: {reason}. توجّه إلى بوابة تؤدي إلى المنطقة {to_zone}؛ تذكرتك ورمز QR الخاص بها يبقيان صالحين." },
     en: { subject: "Zone change", body: "Hello {first_name}, for \"{event_title}\", your access moves from zone {from_zone} to zone {to_zone}: {reason}. Go to a gate serving zone {to_zone}; your ticket and its QR code remain valid." },
   },
+  TICKET_PURCHASED: {
+    fr: { subject: "Vos billets sont prêts", body: "Bonjour {first_name}, votre paiement de {amount} {currency} (réf. {reference}) est confirmé. Vos {quantity} billet(s) {ticket_number} et leurs codes QR sont dans l'application." },
+    ar: { subject: "تذاكرك جاهزة", body: "مرحبًا {first_name}، تم تأكيد دفعتك البالغة {amount} {currency} (المرجع {reference}). تذاكرك ({quantity}) {ticket_number} ورموز QR الخاصة بها موجودة في التطبيق." },
+    en: { subject: "Your tickets are ready", body: "Hello {first_name}, your payment of {amount} {currency} (ref. {reference}) is confirmed. Your {quantity} ticket(s) {ticket_number} and their QR codes are in the app." },
+  },
+  PAYMENT_SUCCESS: {
+    fr: { subject: "Paiement confirmé", body: "Bonjour {first_name}, votre paiement de {amount} {currency} (réf. {reference}) est confirmé." },
+    ar: { subject: "تم تأكيد الدفع", body: "مرحبًا {first_name}، تم تأكيد دفعتك البالغة {amount} {currency} (المرجع {reference})." },
+    en: { subject: "Payment confirmed", body: "Hello {first_name}, your payment of {amount} {currency} (ref. {reference}) is confirmed." },
+  },
+  PAYMENT_FAILED: {
+    fr: { subject: "Paiement non abouti", body: "Bonjour {first_name}, votre paiement de {amount} {currency} (réf. {reference}) n'a pas abouti ({reason}). Aucun montant n'a été prélevé ; vous pouvez réessayer." },
+    ar: { subject: "لم تتم عملية الدفع", body: "مرحبًا {first_name}، لم تتم دفعتك البالغة {amount} {currency} (المرجع {reference}) ({reason}). لم يتم خصم أي مبلغ؛ يمكنك المحاولة مرة أخرى." },
+    en: { subject: "Payment not completed", body: "Hello {first_name}, your payment of {amount} {currency} (ref. {reference}) did not go through ({reason}). Nothing was charged; you can try again." },
+  },
+  REFUND_COMPLETED: {
+    fr: { subject: "Remboursement effectué", body: "Bonjour {first_name}, {amount} {currency} vous ont été remboursés (paiement {reference}). {reason}" },
+    ar: { subject: "تم الاسترداد", body: "مرحبًا {first_name}، تم رد {amount} {currency} إليك (الدفعة {reference}). {reason}" },
+    en: { subject: "Refund completed", body: "Hello {first_name}, {amount} {currency} has been refunded to you (payment {reference}). {reason}" },
+  },
+  REFUND_REJECTED: {
+    fr: { subject: "Demande de remboursement refusée", body: "Bonjour {first_name}, votre demande de remboursement du paiement {reference} a été refusée : {comment}" },
+    ar: { subject: "تم رفض طلب الاسترداد", body: "مرحبًا {first_name}، تم رفض طلب استرداد الدفعة {reference}: {comment}" },
+    en: { subject: "Refund request declined", body: "Hello {first_name}, your refund request for payment {reference} was declined: {comment}" },
+  },
+  SUBSCRIPTION_EXPIRING: {
+    fr: { subject: "Votre abonnement arrive à échéance", body: "Bonjour {first_name}, votre abonnement {plan_name} se termine le {ends_at}. Renouvelez-le depuis votre espace organisateur pour garder ses avantages." },
+    ar: { subject: "اشتراكك على وشك الانتهاء", body: "مرحبًا {first_name}، ينتهي اشتراكك {plan_name} في {ends_at}. جدّده من مساحة المنظم للاحتفاظ بمزاياه." },
+    en: { subject: "Your subscription is ending", body: "Hello {first_name}, your {plan_name} subscription ends on {ends_at}. Renew it from your organizer space to keep its benefits." },
+  },
 } satisfies Record<string, Localized>;
 
 export type TemplateKey = keyof typeof TEMPLATES;

@@ -11,6 +11,7 @@ import { idempotent } from "../lib/idempotency.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { afterCursor, decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
 import { clientMeta } from "../lib/request.ts";
+import { recordCommission } from "../payments/commissions.ts";
 import { payments } from "../payments/schema.ts";
 import type { Context } from "hono";
 import { tickets } from "./schema.ts";
@@ -153,11 +154,14 @@ export function orderRoutes() {
       const result = await stub.confirmOrder({ order_id, payment_id: paymentId, confirmed_by: staff.caller.userId });
       // Payment states only move forward: PENDING, then PAID once the order is ours, or CANCELLED (the cash is not taken).
       const taken = result.ok && result.order.payment_id === paymentId;
-      await db
+      const [settled] = await db
         .update(payments)
         .set(taken ? { status: "PAID", paid_at: new Date().toISOString() } : { status: "CANCELLED", failure_reason: result.ok ? "already_confirmed" : result.problem.code })
-        .where(and(eq(payments.id, paymentId), eq(payments.status, "PENDING")));
+        .where(and(eq(payments.id, paymentId), eq(payments.status, "PENDING")))
+        .returning();
       if (!result.ok) throw problemFrom(result.problem);
+      // Cash sales owe the platform its commission like online ones.
+      if (taken && settled) await recordCommission(c.env, settled, { event_id });
       // The holder opens their tickets right away: put the rights in D1 now, not at the next alarm.
       await stub.flushProjection();
       return c.json({ ...result.order, access_rights: result.rights }, 200);

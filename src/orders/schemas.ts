@@ -40,6 +40,8 @@ export const OrderSchema = z
     payment_id: z.string().nullable(),
     expires_at: z.string().nullable().openapi({ description: "End of the hold while PENDING." }),
     channel: z.string(),
+    is_guest: z.boolean(),
+    guest_email: z.string().nullable().openapi({ description: "A guest order's email: the tickets go there, and paying needs it." }),
     created_at: z.string(),
     confirmed_at: z.string().nullable(),
     cancelled_at: z.string().nullable(),

@@ -1,3 +1,4 @@
+import { recordCommission } from "../payments/commissions.ts";
 import type { z } from "@hono/zod-openapi";
 import { and, desc, eq, gt, gte, inArray, lt, lte, ne, or, sql, type SQL } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
@@ -739,7 +740,11 @@ export async function activateWithCash(env: Env, actor: Actor, id: string) {
     throw error;
   }
   if (result.already_active && result.subscription.payment_id !== paymentId) await settle({ status: "CANCELLED", failure_reason: "already_active" });
-  else await settle({ status: "PAID", paid_at: now() });
+  else {
+    const [paid] = await settle({ status: "PAID", paid_at: now() }).returning();
+    // Cash sales owe the platform its commission like online ones.
+    if (paid) await recordCommission(env, paid, { subscription_id: id });
+  }
   return { ...(await detailOf(db, result.subscription, plan)), rights_pending: result.rights_pending };
 }
 

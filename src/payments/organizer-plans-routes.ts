@@ -11,6 +11,7 @@ import {
   listPlans,
   listSubscriptions,
   mySubscription,
+  requestOrganizerSubscription,
   subscriptionDetail,
   transitionSubscription,
   updatePlan,
@@ -18,6 +19,7 @@ import {
 } from "./organizer-plans.ts";
 import {
   AdminSubscriptionQuery,
+  ChoosePlanBody,
   GrantBody,
   MySubscriptionSchema,
   OptionalCommentBody,
@@ -149,6 +151,25 @@ export function organizerPlanRoutes() {
         },
         200,
       );
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/me/organizer-subscription",
+      tags,
+      security: bearerAuth,
+      summary: "Choose a plan (then pay for it)",
+      description:
+        "Creates a PENDING subscription to the plan; pay it with `POST /v1/payments` (target ORGANIZER_PLAN). Once paid it becomes ACTIVE for the plan's period, replacing the current plan. The same plan asked again returns the waiting subscription. Paying for an ACTIVE subscription renews it for one more period.",
+      request: { body: jsonBody(ChoosePlanBody) },
+      responses: { 201: jsonResponse(SubscriptionSchema, "Waiting for payment."), ...pick(401, 403, 422) },
+    }),
+    async (c) => {
+      const auth = requireRole(c.get("auth"), "ORGANIZER");
+      const { plan_id, auto_renew } = c.req.valid("json");
+      return c.json(subscriptionOut(await requestOrganizerSubscription(c.env, auth.userId, plan_id, auto_renew)), 201);
     },
   );
 

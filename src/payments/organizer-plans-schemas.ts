@@ -142,6 +142,10 @@ export function toPlan(row: PlanRow, features: FeatureRow[]): z.infer<typeof Pla
   };
 }
 
+export const ChoosePlanBody = z
+  .strictObject({ plan_id: z.uuid(), auto_renew: z.boolean().default(false) })
+  .openapi("ChooseOrganizerPlan");
+
 export const GrantBody = z
   .strictObject({
     organizer_id: z.uuid(),

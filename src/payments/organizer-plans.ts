@@ -445,6 +445,61 @@ export async function activateOrganizerSubscription(env: Env, subscriptionId: st
   throw problems.conflict("invalid_transition", `This subscription is ${again.status}; only a PENDING one can be activated.`);
 }
 
+/**
+ * An organizer chooses a plan: a PENDING subscription, activated when its
+ * payment is confirmed (POST /v1/payments). Asking again for the same plan
+ * returns the waiting one; another plan replaces it.
+ */
+export async function requestOrganizerSubscription(env: Env, userId: string, planId: string, autoRenew: boolean): Promise<SubscriptionView> {
+  const db = getDb(env.DB);
+  const at = now();
+  const [[plan], pending] = await db.batch([
+    db.select().from(plans).where(eq(plans.id, planId)).limit(1),
+    db.select().from(sub).where(and(eq(sub.user_id, userId), eq(sub.status, "PENDING"))),
+  ]);
+  if (!plan || !plan.is_active) throw field("plan_id", "No plan on offer has this id.", "unknown_plan");
+  const same = pending.find((p) => p.plan_id === planId);
+  if (same) return view(same, plan.name, at);
+  const id = newId();
+  const [[created]] = await db.batch([
+    db
+      .insert(sub)
+      .values({ id, user_id: userId, plan_id: plan.id, starts_at: at, ends_at: addMonths(at, PERIOD_MONTHS[plan.billing_period]), status: "PENDING", price_paid: plan.price, currency: plan.currency, auto_renew: autoRenew, created_at: at, updated_at: at })
+      .returning(),
+    db.update(sub).set({ status: "CANCELLED", updated_at: at }).where(and(eq(sub.user_id, userId), eq(sub.status, "PENDING"), ne(sub.id, id))),
+    ...pending.map((p) => historyWhere(db, sql`1`, { subscriptionId: p.id, action: "CANCEL", previous: "PENDING", next: "CANCELLED", comment: `Replaced by ${id}`, by: userId }, at)),
+  ]);
+  return view(created!, plan.name, at);
+}
+
+/**
+ * A paid renewal of an ACTIVE subscription: one more period from its current
+ * end, recorded as RENEW. Idempotent on the payment reference; a renewal that
+ * raced a cancellation is refused (the caller refunds it).
+ */
+export async function renewOrganizerSubscription(env: Env, subscriptionId: string, paymentReference: string): Promise<SubscriptionRow> {
+  const db = getDb(env.DB);
+  const at = now();
+  const row = await loadSubscription(db, subscriptionId);
+  if (row.payment_reference === paymentReference) return row;
+  if (row.status !== "ACTIVE") throw problems.conflict("invalid_transition", `This subscription is ${row.status}; only an ACTIVE one can be renewed.`);
+  const [plan] = await db.select().from(plans).where(eq(plans.id, row.plan_id)).limit(1);
+  if (!plan) throw problems.notFound("Organizer plan");
+  const [renewed] = await db.batch([
+    db
+      .update(sub)
+      .set({ ends_at: addMonths(row.ends_at, PERIOD_MONTHS[plan.billing_period]), payment_reference: paymentReference, updated_at: at })
+      // Guarded on the end as read: two renewals never add the same period twice.
+      .where(and(eq(sub.id, row.id), eq(sub.status, "ACTIVE"), eq(sub.ends_at, row.ends_at)))
+      .returning(),
+    historyWhere(db, sql`changes() = 1`, { subscriptionId: row.id, action: "RENEW", previous: "ACTIVE", next: "ACTIVE", comment: `Payment ${paymentReference}`, by: null }, at),
+  ]);
+  if (renewed[0]) return renewed[0];
+  const again = await loadSubscription(db, subscriptionId);
+  if (again.payment_reference === paymentReference) return again;
+  throw problems.conflict("concurrent_change", "This subscription changed meanwhile.");
+}
+
 // ------------------------------------------------------------ cron
 
 /**

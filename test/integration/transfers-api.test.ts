@@ -175,7 +175,8 @@ describe("sales", () => {
     const offer = await transfer(fixture, rightId, alice, { type: "SALE", recipient_user_id: bob.id, price: 6_000 });
     expect(offer.status).toBe(201);
     const accepted = await answer(offer.body.id, "accept", bob);
-    expect(accepted.body).toMatchObject({ status: "COMPLETED", sale: { resale_cap_bp: 12_000, commission_bp: 0, net_to_seller: 6_000 } });
+    // The event sets no rate of its own: the platform default (500 bp) applies.
+    expect(accepted.body).toMatchObject({ status: "COMPLETED", sale: { resale_cap_bp: 12_000, commission_bp: 500, platform_fee: 300, net_to_seller: 5_700 } });
     const [carol] = [await registerUser()];
     // This event allows resold rights to move on.
     expect((await transfer(fixture, accepted.body.new_access_right_id, bob, { type: "DONATION", recipient_user_id: carol.id })).status).toBe(201);

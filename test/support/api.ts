@@ -194,3 +194,82 @@ export async function decodeQrSvg(svg: string): Promise<string | null> {
   }
   return jsQR(pixels, width, width)?.data ?? null;
 }
+
+// ---------------------------------------------------------------- payments
+
+/** Calls the fake payment providers (scripts/fake-payment-providers.ts), e.g. its `/_control` API; fails on a non-2xx answer. */
+export async function fakePayments<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+  const { inject } = await import("vitest");
+  const response = await fetch(`${inject("fakePaymentsUrl")}${path}`, {
+    method,
+    headers: body === undefined ? {} : { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`fake payments ${method} ${path}: ${response.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/** The payer pays (or not) at the fake provider, and the callback it builds reaches the Worker as the provider would send it. */
+export async function settleAtProvider(provider: "mtn" | "fedapay" | "kkiapay" | "konnect" | "stripe", reference: string, status: "PAID" | "FAILED" = "PAID") {
+  const { webhook } = await fakePayments<{ webhook: { url: string; method: string; headers: Record<string, string>; body: string } | null }>("POST", `/_control/${provider}/settle`, { reference, status });
+  if (!webhook) throw new Error(`${provider} sends no callback for ${reference}`);
+  return { webhook, deliver: () => deliverWebhook(webhook) };
+}
+
+/** Hands a webhook the fake built to the Worker (the fake cannot reach it in tests). */
+export function deliverWebhook(webhook: { url: string; method: string; headers: Record<string, string>; body: string }) {
+  const url = new URL(webhook.url);
+  return api(webhook.method, url.pathname + url.search, { rawBody: webhook.method === "GET" ? undefined : webhook.body, headers: webhook.headers });
+}
+
+/** Polls `check` until it returns something truthy (queue consumers run in the background), or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** An approved, ticketed event of `organizer` with one ticket configuration on sale, set up through the API. */
+export async function sellingEvent(organizer: { token: string }, admin: { token: string }, options: { price?: number; quantity?: number; currency?: "XOF" | "TND" } = {}) {
+  const price = options.price ?? 5_000;
+  const currency = options.currency ?? "XOF";
+  const type = await api("POST", "/v1/ticket-types", {
+    token: organizer.token,
+    body: { code: `TRIB-${crypto.randomUUID().slice(0, 6).toUpperCase()}`, name: "Tribune", base_price: price, currency, default_zone_category: "STANDARD" },
+  });
+  if (type.status !== 201) throw new Error(`ticket type: ${type.status} ${JSON.stringify(type.body)}`);
+  const event = await publishEvent(organizer, admin, { access_type: "PAID", price, currency, ticketing_enabled: true });
+  const config = await api("POST", `/v1/events/${event.id}/ticket-configs`, {
+    token: organizer.token,
+    body: { ticket_type_id: type.body.id, price, quantity_total: options.quantity ?? 100 },
+  });
+  if (config.status !== 201) throw new Error(`ticket config: ${config.status} ${JSON.stringify(config.body)}`);
+  return { eventId: event.id as string, configId: config.body.id as string };
+}
+
+/**
+ * `fan` orders `quantity` tickets and pays online (Stripe card by default, or
+ * MTN MoMo); the provider's webhook is delivered and the queue consumer
+ * settles it. Returns once the payer was told (the last step of fulfilment).
+ */
+export async function buyAndPay(fan: { id: string; token: string }, event: { eventId: string; configId: string }, options: { quantity?: number; provider?: "STRIPE" | "MTN_MOMO" } = {}) {
+  const order = await api("POST", `/v1/events/${event.eventId}/orders`, { token: fan.token, body: { config_id: event.configId, quantity: options.quantity ?? 1 }, ip: freshIp() });
+  if (order.status !== 201) throw new Error(`order: ${order.status} ${JSON.stringify(order.body)}`);
+  const mtn = options.provider === "MTN_MOMO";
+  const started = await api("POST", "/v1/payments", {
+    token: fan.token,
+    body: { target: { type: "TICKET", event_id: event.eventId, order_id: order.body.id }, ...(mtn ? { method: "MOMO_MTN", phone: "+2290197000001" } : { method: "CARD", provider: "STRIPE" }) },
+  });
+  if (started.status !== 201) throw new Error(`payment: ${started.status} ${JSON.stringify(started.body)}`);
+  const settled = await settleAtProvider(mtn ? "mtn" : "stripe", started.body.payment.external_reference);
+  const delivered = await settled.deliver();
+  if (delivered.status !== 200) throw new Error(`webhook: ${delivered.status} ${JSON.stringify(delivered.body)}`);
+  await waitForMessage(fan.id, "TICKET_PURCHASED");
+  const payment = await api("GET", `/v1/payments/${started.body.payment.id}`, { token: fan.token });
+  return { orderId: order.body.id as string, payment: payment.body };
+}

@@ -1,0 +1,446 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { AuthContext, Env } from "../env.ts";
+import { eventStub, problemFrom } from "../catalog/sync.ts";
+import { getDb, type Db } from "../db/client.ts";
+import { ProblemError, problems } from "../lib/errors.ts";
+import { humanCode, newId } from "../lib/ids.ts";
+import type { Currency } from "../lib/money.ts";
+import { now } from "../lib/time.ts";
+import { notifyAccount } from "../notifications/service.ts";
+import type { TemplateKey } from "../notifications/templates.ts";
+import { tickets } from "../orders/schema.ts";
+import { activateSubscription } from "../passes/service.ts";
+import { subscriptions } from "../passes/schema.ts";
+import { users } from "../users/schema.ts";
+import { recordCommission } from "./commissions.ts";
+import { activateOrganizerSubscription, renewOrganizerSubscription } from "./organizer-plans.ts";
+import { paymentProvider } from "./providers/index.ts";
+import { ProviderError, type ChargeMethod, type NextAction, type OnlineProvider, type ProviderStatus } from "./providers/types.ts";
+import { refundSurplus } from "./refunds.ts";
+import { momo_transactions, organizer_plans, organizer_subscriptions, payments, webhook_events } from "./schema.ts";
+import type { StartPaymentBody } from "./schemas.ts";
+import { webhookSlug } from "./webhooks.ts";
+import type { z } from "@hono/zod-openapi";
+
+export type PaymentRow = typeof payments.$inferSelect;
+type Target = z.infer<typeof StartPaymentBody>["target"];
+
+/** Statuses in which a payment still waits for the provider. */
+export const LIVE_STATUSES = ["PENDING", "PROCESSING"] as const;
+/** At most this many payment attempts may wait on one order, pass or plan at once. */
+const MAX_LIVE_ATTEMPTS = 3;
+/** A season pass or organizer plan payment is offered this long; a ticket payment lives as long as its hold. */
+const PAYMENT_TTL_MS = 24 * 3600_000;
+
+/**
+ * Which provider takes which method in which currency when the client does not
+ * choose: Mobile Money in Benin goes to the operator's own API where we have
+ * it (MTN) and through FedaPay otherwise; cards in XOF through FedaPay, in TND
+ * through Konnect.
+ */
+const DEFAULT_PROVIDER: Record<Currency, Partial<Record<ChargeMethod, OnlineProvider>>> = {
+  XOF: { MOMO_MTN: "MTN_MOMO", MOMO_MOOV: "FEDAPAY", CARD: "FEDAPAY" },
+  TND: { CARD: "KONNECT" },
+  EUR: { CARD: "STRIPE" },
+  USD: { CARD: "STRIPE" },
+};
+
+/** What a payment is for, as read before it starts. */
+interface Due {
+  type: PaymentRow["type"];
+  amount: number;
+  currency: Currency;
+  user_id: string;
+  description: string;
+  expires_at: string;
+  link: Pick<PaymentRow, "ticket_id" | "subscription_id" | "organizer_subscription_id">;
+  metadata: Record<string, unknown>;
+  /** A ticket payment references the order's D1 row: the EventDO projects it first. */
+  before_insert?: () => Promise<void>;
+}
+
+async function dueFor(env: Env, db: Db, target: Target, auth: AuthContext | undefined, guestEmail: string | undefined): Promise<Due> {
+  switch (target.type) {
+    case "TICKET": {
+      const stub = eventStub(env, target.event_id);
+      const order = await stub.getOrder(target.order_id);
+      const guestMatches = !auth && order?.is_guest && guestEmail !== undefined && order.guest_email?.toLowerCase() === guestEmail.toLowerCase();
+      if (!order || !(order.user_id === auth?.userId || guestMatches)) throw problems.notFound("Order");
+      if (order.booking_status === "CONFIRMED") throw problems.conflict("already_paid", "This order is already paid.");
+      if (order.booking_status !== "PENDING") throw problems.conflict("order_closed", `This order is ${order.booking_status.toLowerCase()}; place a new one.`);
+      if (order.total === 0) throw problems.conflict("nothing_to_pay", "This order is free.");
+      return {
+        type: "TICKET",
+        amount: order.total,
+        currency: order.currency as Currency,
+        user_id: order.user_id,
+        description: `Tickets ${order.ticket_number}`,
+        expires_at: order.expires_at ?? new Date(Date.now() + PAYMENT_TTL_MS).toISOString(),
+        link: { ticket_id: order.id, subscription_id: null, organizer_subscription_id: null },
+        metadata: { event_id: target.event_id, order_id: order.id },
+        before_insert: () => stub.flushProjection(),
+      };
+    }
+    case "SEASON_PASS": {
+      const caller = signedIn(auth);
+      const [pass] = await db.select().from(subscriptions).where(eq(subscriptions.id, target.subscription_id)).limit(1);
+      if (!pass || pass.user_id !== caller.userId) throw problems.notFound("Season pass");
+      if (pass.status !== "PENDING") throw problems.conflict("subscription_not_pending", `This pass is ${pass.status}; only a PENDING pass is paid.`);
+      return {
+        type: "SEASON_PASS",
+        amount: pass.price_paid,
+        currency: pass.currency,
+        user_id: pass.user_id,
+        description: `Season pass ${pass.subscription_number}`,
+        expires_at: new Date(Date.now() + PAYMENT_TTL_MS).toISOString(),
+        link: { ticket_id: null, subscription_id: pass.id, organizer_subscription_id: null },
+        metadata: {},
+      };
+    }
+    case "ORGANIZER_PLAN": {
+      const caller = signedIn(auth);
+      const [row] = await db
+        .select({ sub: organizer_subscriptions, plan: organizer_plans })
+        .from(organizer_subscriptions)
+        .innerJoin(organizer_plans, eq(organizer_plans.id, organizer_subscriptions.plan_id))
+        .where(eq(organizer_subscriptions.id, target.organizer_subscription_id))
+        .limit(1);
+      if (!row || row.sub.user_id !== caller.userId) throw problems.notFound("Organizer subscription");
+      // PENDING: a new plan; ACTIVE: the next period of the current one (a renewal extends it).
+      if (row.sub.status !== "PENDING" && row.sub.status !== "ACTIVE") {
+        throw problems.conflict("subscription_not_payable", `This subscription is ${row.sub.status}.`);
+      }
+      const renewal = row.sub.status === "ACTIVE";
+      return {
+        type: "ORGANIZER_PLAN",
+        amount: row.plan.price,
+        currency: row.plan.currency,
+        user_id: row.sub.user_id,
+        description: `${renewal ? "Renewal" : "Plan"} ${row.plan.name}`,
+        expires_at: new Date(Date.now() + PAYMENT_TTL_MS).toISOString(),
+        link: { ticket_id: null, subscription_id: null, organizer_subscription_id: row.sub.id },
+        metadata: { renewal, ends_at: row.sub.ends_at },
+      };
+    }
+  }
+}
+
+function signedIn(auth: AuthContext | undefined): AuthContext {
+  if (!auth) throw problems.unauthorized();
+  return auth;
+}
+
+const linkCondition = (link: Due["link"]) =>
+  link.ticket_id
+    ? eq(payments.ticket_id, link.ticket_id)
+    : link.subscription_id
+      ? eq(payments.subscription_id, link.subscription_id)
+      : eq(payments.organizer_subscription_id, link.organizer_subscription_id!);
+
+function chooseProvider(method: ChargeMethod, currency: Currency, asked: OnlineProvider | undefined): OnlineProvider {
+  const name = asked ?? DEFAULT_PROVIDER[currency][method];
+  if (!name) throw fieldProblem("method", `${method} is not offered for ${currency}.`, "method_unavailable");
+  return name;
+}
+
+const fieldProblem = (path: string, message: string, code: string) => problems.validation([{ path, message, code }]);
+
+export interface PaymentStarted {
+  payment: PaymentRow;
+  next_action: NextAction | { type: "bank_transfer"; reference: string; amount: number; currency: string } | null;
+}
+
+/**
+ * Starts paying for an order, a season pass or an organizer plan: a PENDING
+ * payment row first (so nothing the provider does can be lost), then the
+ * provider's flow. The same attempt asked again (same provider, method and
+ * phone, still waiting) returns the first one.
+ */
+export async function startPayment(
+  env: Env,
+  auth: AuthContext | undefined,
+  body: z.infer<typeof StartPaymentBody>,
+): Promise<PaymentStarted> {
+  const db = getDb(env.DB);
+  const due = await dueFor(env, db, body.target, auth, body.guest_email);
+  const [payer] = await db.select().from(users).where(eq(users.id, due.user_id)).limit(1);
+  if (!payer) throw problems.notFound("Account");
+
+  const bank = body.method === "BANK_TRANSFER";
+  const provider = bank ? null : paymentProvider(env, chooseProvider(body.method as ChargeMethod, due.currency, body.provider));
+  if (provider) {
+    if (!provider.methods.includes(body.method as ChargeMethod)) throw fieldProblem("provider", `${provider.name} does not take ${body.method}.`, "method_unavailable");
+    if (!provider.currencies.includes(due.currency)) throw fieldProblem("provider", `${provider.name} does not take ${due.currency}.`, "currency_unavailable");
+  }
+  const momo = body.method === "MOMO_MTN" || body.method === "MOMO_MOOV";
+  const phone = body.phone ?? (momo ? payer.phone : null);
+  if (momo && !phone) throw fieldProblem("phone", "Give the Mobile Money number to charge.", "phone_required");
+
+  const live = await db
+    .select()
+    .from(payments)
+    .where(and(linkCondition(due.link), inArray(payments.status, LIVE_STATUSES), sql`${payments.expires_at} > ${now()}`));
+  const same = live.find((p) => p.method === body.method && p.provider === (provider?.name ?? "BANK") && p.payer_phone === phone);
+  if (same) return { payment: same, next_action: storedNextAction(same) };
+  if (live.length >= MAX_LIVE_ATTEMPTS) throw problems.conflict("too_many_attempts", "Several payments are already waiting for this; finish or cancel one first.");
+
+  await due.before_insert?.();
+  const id = newId();
+  const row = {
+    id,
+    user_id: due.user_id,
+    type: due.type,
+    amount: due.amount,
+    net_amount: due.amount,
+    currency: due.currency,
+    method: body.method,
+    provider: provider?.name ?? ("BANK" as const),
+    internal_reference: `PAY-${humanCode(12)}`,
+    idempotency_key: newId(),
+    ...due.link,
+    description: due.description,
+    payer_phone: phone,
+    metadata: due.metadata,
+    expires_at: due.expires_at,
+  };
+  await db.batch([
+    db.insert(payments).values(row),
+    ...(momo
+      ? [db.insert(momo_transactions).values({ id: newId(), payment_id: id, operator: body.method === "MOMO_MTN" ? ("MTN" as const) : ("MOOV" as const), phone_number: phone!, transaction_type: "PAYMENT" as const })]
+      : []),
+  ]);
+
+  if (!provider) {
+    const [created] = await db.select().from(payments).where(eq(payments.id, id));
+    return { payment: created!, next_action: storedNextAction(created!) };
+  }
+  const callback = `${env.PUBLIC_API_URL}/v1/webhooks/${webhookSlug(provider.name)}`;
+  let started;
+  try {
+    started = await provider.charge({
+      payment_id: id,
+      internal_reference: row.internal_reference,
+      idempotency_key: row.idempotency_key,
+      amount: row.amount,
+      currency: row.currency,
+      method: body.method as ChargeMethod,
+      payer_phone: phone,
+      payer_email: payer.email,
+      payer_name: [payer.first_name, payer.last_name].filter(Boolean).join(" ") || null,
+      description: row.description,
+      callback_url: provider.name === "MTN_MOMO" ? `${callback}/${id}` : callback,
+      return_url: body.return_url ?? `${env.PUBLIC_API_URL}/v1/payments/${id}`,
+    });
+  } catch (error) {
+    if (!(error instanceof ProviderError)) throw error;
+    // The provider never took it: the attempt ends here, the order's hold stays for another one.
+    await moveStatus(db, id, LIVE_STATUSES, { status: "FAILED", failure_reason: error.message.slice(0, 500), processed_at: now() });
+    throw error.transient
+      ? new ProblemError(503, "provider_unavailable", "Payment provider unavailable", `${provider.name} did not answer; try again in a moment.`, undefined, { "Retry-After": "30" })
+      : new ProblemError(502, "provider_refused", "Payment refused", `${provider.name} refused the payment: ${error.message}`);
+  }
+  const [updated] = await db
+    .update(payments)
+    .set({
+      status: "PROCESSING",
+      external_reference: started.external_reference,
+      provider_response: { ...started.provider_response, next_action: started.next_action },
+      updated_at: now(),
+    })
+    .where(and(eq(payments.id, id), eq(payments.status, "PENDING")))
+    .returning();
+  const payment = updated ?? (await db.select().from(payments).where(eq(payments.id, id)))[0]!;
+  return { payment, next_action: started.next_action };
+}
+
+function storedNextAction(payment: PaymentRow): PaymentStarted["next_action"] {
+  if (payment.provider === "BANK") return { type: "bank_transfer", reference: payment.internal_reference, amount: payment.amount, currency: payment.currency };
+  return (payment.provider_response?.next_action as NextAction | undefined) ?? null;
+}
+
+/** Guarded forward move: only from `from`, so a late or repeated update changes nothing. */
+async function moveStatus(db: Db, id: string, from: readonly PaymentRow["status"][], patch: Partial<typeof payments.$inferInsert>): Promise<PaymentRow | undefined> {
+  const [row] = await db
+    .update(payments)
+    .set({ ...patch, updated_at: now() })
+    .where(and(eq(payments.id, id), inArray(payments.status, from)))
+    .returning();
+  return row;
+}
+
+/** What a settle run did, for the webhook log and the tests. */
+export type SettleOutcome = "paid" | "failed" | "pending" | "mismatch" | "already_settled" | "not_online";
+
+/**
+ * Settles a payment on the provider's own word, never on a webhook's: asks the
+ * provider, checks amount, currency and reference, moves the status forward
+ * only, then fulfils what was bought (the order confirmed in its EventDO,
+ * exactly once) or, on failure, releases the hold. Safe to run any number of
+ * times, concurrently, in any order.
+ */
+export async function settlePayment(env: Env, paymentId: string): Promise<SettleOutcome> {
+  const db = getDb(env.DB);
+  const [payment] = await db.select().from(payments).where(eq(payments.id, paymentId)).limit(1);
+  if (!payment) throw problems.notFound("Payment");
+  if (payment.provider === "BANK" || payment.provider === "CASH_DESK") return "not_online";
+  if (payment.status === "PAID") {
+    // Paid earlier; fulfilling again is a no-op unless a crash stopped it half-way.
+    await fulfil(env, payment);
+    return "already_settled";
+  }
+  if (!(LIVE_STATUSES as readonly string[]).includes(payment.status)) return "already_settled";
+
+  // KkiaPay's widget reports its transaction id later (webhook or the payer's app): nothing to ask until then.
+  if (!payment.external_reference && payment.provider !== "MTN_MOMO") return "pending";
+  const provider = paymentProvider(env, payment.provider as OnlineProvider);
+  const status = await provider.status({ external_reference: payment.external_reference, internal_reference: payment.internal_reference, idempotency_key: payment.idempotency_key ?? payment.id });
+  const at = now();
+  await db
+    .update(payments)
+    .set({ checked_at: at, check_count: sql`${payments.check_count} + 1` })
+    .where(eq(payments.id, paymentId));
+
+  if (status.status === "PENDING") return "pending";
+  const mismatch = status.status === "PAID" ? mismatchOf(payment, status) : null;
+  if (mismatch) {
+    // Money moved, but not what we asked: nothing is issued; an admin settles it by hand (the payment stays visible as FAILED).
+    await moveStatus(db, paymentId, LIVE_STATUSES, { status: "FAILED", failure_reason: mismatch, provider_response: status.raw, processed_at: at });
+    await settleMomo(db, paymentId, status, "FAILED");
+    console.error(`payment ${paymentId}: ${mismatch}`);
+    return "mismatch";
+  }
+  if (status.status === "FAILED") {
+    const failed = await moveStatus(db, paymentId, LIVE_STATUSES, { status: "FAILED", failure_reason: status.reason ?? "failed_at_provider", provider_response: status.raw, processed_at: at });
+    await settleMomo(db, paymentId, status, "FAILED");
+    if (failed) await afterFailure(env, failed);
+    return "failed";
+  }
+  const fees = Math.min(status.fees ?? 0, payment.amount);
+  const paid = await moveStatus(db, paymentId, LIVE_STATUSES, {
+    status: "PAID",
+    external_reference: payment.external_reference ?? status.external_reference,
+    fees,
+    net_amount: payment.amount - fees,
+    provider_response: status.raw,
+    paid_at: at,
+    processed_at: at,
+  });
+  await settleMomo(db, paymentId, status, "SUCCESSFUL");
+  const [current] = paid ? [paid] : await db.select().from(payments).where(eq(payments.id, paymentId));
+  if (current?.status === "PAID") await fulfil(env, current);
+  return "paid";
+}
+
+function mismatchOf(payment: PaymentRow, status: ProviderStatus): string | null {
+  if (status.currency?.toUpperCase() !== payment.currency) return `currency_mismatch: expected ${payment.currency}, provider says ${status.currency}`;
+  if (status.amount !== payment.amount) return `amount_mismatch: expected ${payment.amount}, provider says ${status.amount}`;
+  if (status.internal_reference !== null && status.internal_reference !== payment.internal_reference) {
+    return `reference_mismatch: expected ${payment.internal_reference}, provider says ${status.internal_reference}`;
+  }
+  return null;
+}
+
+async function settleMomo(db: Db, paymentId: string, status: ProviderStatus, to: "SUCCESSFUL" | "FAILED"): Promise<void> {
+  await db
+    .update(momo_transactions)
+    .set({
+      status: to,
+      operator_transaction_id: status.operator_transaction_id,
+      operator_reference: status.external_reference,
+      response_code: status.status,
+      response_message: status.reason,
+      confirmed_at: now(),
+      updated_at: now(),
+    })
+    .where(and(eq(momo_transactions.payment_id, paymentId), eq(momo_transactions.status, "PENDING")));
+}
+
+/**
+ * Gives the payer what they paid for. Every step is idempotent: the EventDO
+ * confirms an order once and returns the same rights after; the pass and the
+ * plan activate once per payment; the commission and the message are keyed on
+ * the payment. A payment that can no longer buy anything (the hold expired and
+ * the units are gone, the order was paid twice) is refunded.
+ */
+export async function fulfil(env: Env, payment: PaymentRow): Promise<void> {
+  const db = getDb(env.DB);
+  switch (payment.type) {
+    case "TICKET": {
+      const [order] = await db.select({ event_id: tickets.event_id }).from(tickets).where(eq(tickets.id, payment.ticket_id!)).limit(1);
+      if (!order) throw new Error(`payment ${payment.id}: its order ${payment.ticket_id} is not in D1`);
+      const stub = eventStub(env, order.event_id);
+      const result = await stub.confirmOrder({ order_id: payment.ticket_id!, payment_id: payment.id, confirmed_by: null });
+      if (!result.ok) return refundSurplus(env, payment, result.problem.code);
+      if (result.order.payment_id !== payment.id) return refundSurplus(env, payment, "order_paid_by_another_payment");
+      // The buyer opens their tickets right away: the rights go to D1 now, not at the next alarm.
+      await stub.flushProjection();
+      await recordCommission(env, payment, { event_id: order.event_id });
+      await notifyPayer(env, payment, "TICKET_PURCHASED", { ticket_number: result.order.ticket_number, quantity: String(result.order.quantity) });
+      return;
+    }
+    case "SEASON_PASS": {
+      let result;
+      try {
+        result = await activateSubscription(env, payment.subscription_id!, payment.id);
+      } catch (error) {
+        if (error instanceof ProblemError && error.status === 409) return refundSurplus(env, payment, error.code);
+        throw error;
+      }
+      if (result.subscription.payment_id !== payment.id) return refundSurplus(env, payment, "pass_paid_by_another_payment");
+      await recordCommission(env, payment, { subscription_id: payment.subscription_id! });
+      await notifyPayer(env, payment, "PAYMENT_SUCCESS", {});
+      return;
+    }
+    case "ORGANIZER_PLAN": {
+      try {
+        if (payment.metadata?.renewal === true) await renewOrganizerSubscription(env, payment.organizer_subscription_id!, payment.internal_reference);
+        else await activateOrganizerSubscription(env, payment.organizer_subscription_id!, payment.internal_reference);
+      } catch (error) {
+        if (error instanceof ProblemError && error.status === 409) return refundSurplus(env, payment, error.code);
+        throw error;
+      }
+      await notifyPayer(env, payment, "PAYMENT_SUCCESS", {});
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+/**
+ * A failed payment releases the order's hold so the units go back on sale,
+ * unless another attempt for the same order is still waiting. Passes and
+ * plans keep their PENDING row for another try (unpaid passes are cancelled
+ * by the season-pass cron).
+ */
+async function afterFailure(env: Env, payment: PaymentRow): Promise<void> {
+  const db = getDb(env.DB);
+  await notifyPayer(env, payment, "PAYMENT_FAILED", { reason: payment.failure_reason ?? "" });
+  if (payment.type !== "TICKET") return;
+  const others = await db
+    .select({ id: payments.id })
+    .from(payments)
+    .where(and(eq(payments.ticket_id, payment.ticket_id!), inArray(payments.status, [...LIVE_STATUSES, "PAID"]), sql`${payments.id} <> ${payment.id}`))
+    .limit(1);
+  if (others.length > 0) return;
+  const [order] = await db.select({ event_id: tickets.event_id }).from(tickets).where(eq(tickets.id, payment.ticket_id!)).limit(1);
+  if (!order) return;
+  const released = await eventStub(env, order.event_id).releaseHold(payment.ticket_id!, "payment_failed");
+  if (!released.ok && released.problem.code !== "order_not_found") throw problemFrom(released.problem);
+}
+
+async function notifyPayer(env: Env, payment: PaymentRow, template: TemplateKey, data: Record<string, string>): Promise<void> {
+  if (!payment.user_id) return;
+  const [user] = await getDb(env.DB).select().from(users).where(eq(users.id, payment.user_id)).limit(1);
+  if (!user) return;
+  // One message per payment and channel, however many times the payment is settled.
+  await notifyAccount(env, user, template, { ...data, amount: String(payment.amount), currency: payment.currency, reference: payment.internal_reference }, `${template.toLowerCase()}:${payment.id}`);
+}
+
+/** The webhook row a settle run was prompted by: what came of it. */
+export async function recordWebhookOutcome(env: Env, webhookEventId: string, outcome: { status: "PROCESSED" | "FAILED" | "IGNORED"; error?: string | null }): Promise<void> {
+  await getDb(env.DB)
+    .update(webhook_events)
+    .set({ status: outcome.status, error: outcome.error ?? null, processed_at: now(), attempts: sql`${webhook_events.attempts} + 1` })
+    .where(eq(webhook_events.id, webhookEventId));
+}
