@@ -20,6 +20,46 @@ export const normalizeManualCode = (text: string) => {
   return `${compact.slice(0, 4)}-${compact.slice(4, 8)}-${compact.slice(8, 12)}`;
 };
 
+/**
+ * What decisions read that only `configureGate` and `setGatePolicy` change
+ * (gates, overrides, blacklist), parsed once and held by the EventDO until
+ * one of them runs: a scan then reads SQLite only for its right.
+ */
+export interface GatePolicyState {
+  points: Map<string, { is_active: boolean; direction: string; zone_ids: string[] }>;
+  /** By `${type}:${identifier}`. */
+  blacklist: Map<string, { starts_at: string; ends_at: string | null }[]>;
+  /** In insertion order, as the table returns them. */
+  overrides: { target_type: string; target_id: string; original_zone_id: string; override_zone_id: string; valid_from: string | null; valid_until: string | null; capacity_impact: number | null }[];
+}
+
+export function loadGatePolicy(sql: SqlStorage): GatePolicyState {
+  const points = new Map<string, { is_active: boolean; direction: string; zone_ids: string[] }>();
+  for (const p of sql.exec<Row>("SELECT id, direction, zone_ids, is_active FROM access_points")) {
+    points.set(String(p.id), { is_active: Boolean(Number(p.is_active)), direction: String(p.direction), zone_ids: JSON.parse(String(p.zone_ids)) as string[] });
+  }
+  const blacklist = new Map<string, { starts_at: string; ends_at: string | null }[]>();
+  for (const b of sql.exec<Row>("SELECT type, identifier, starts_at, ends_at FROM blacklist")) {
+    const key = `${b.type}:${b.identifier}`;
+    const entries = blacklist.get(key) ?? [];
+    entries.push({ starts_at: String(b.starts_at), ends_at: (b.ends_at as string | null) ?? null });
+    blacklist.set(key, entries);
+  }
+  const overrides = sql
+    .exec<Row>("SELECT target_type, target_id, original_zone_id, override_zone_id, valid_from, valid_until, capacity_impact FROM overrides ORDER BY rowid")
+    .toArray()
+    .map((o) => ({
+      target_type: String(o.target_type),
+      target_id: String(o.target_id),
+      original_zone_id: String(o.original_zone_id),
+      override_zone_id: String(o.override_zone_id),
+      valid_from: (o.valid_from as string | null) ?? null,
+      valid_until: (o.valid_until as string | null) ?? null,
+      capacity_impact: o.capacity_impact === null ? null : Number(o.capacity_impact),
+    }));
+  return { points, blacklist, overrides };
+}
+
 interface Decision {
   status: ScanResult["status"];
   reason: DenialReason | null;
@@ -35,6 +75,25 @@ interface Decision {
 }
 
 /**
+ * The right a scan names, with everything its decision reads beside it, in
+ * one statement: the nonce's first result (a replay), the holder's facts,
+ * the ticket type's rules and the right's own zone. `?2` is null when the
+ * scan names no right (a bad token or code): the row then only says replay.
+ */
+const loadRight = (by: "id" | "qr_code") => `
+  SELECT (SELECT result FROM scans WHERE nonce = ?1) AS replay,
+    r.id, r.qr_code, r.user_id, r.order_id, r.zone_id, r.seat_id, r.status, r.source_type, r.source_id, r.valid_from, r.valid_until, r.used_at, r.is_inside, r.entry_count,
+    p.user_id AS person_user_id, p.birth_date AS person_birth_date, p.groups AS person_groups,
+    c.id AS rules_config_id, c.min_age AS rules_min_age, c.requires_id AS rules_requires_id, c.re_entry_allowed AS rules_re_entry_allowed,
+    z.name AS zone_name, z.capacity AS zone_capacity, z.occupancy AS zone_occupancy
+  FROM (SELECT 1) LEFT JOIN rights r ON r.${by} = ?2 LEFT JOIN people p ON p.user_id = r.user_id
+    LEFT JOIN configs c ON c.id = r.config_id LEFT JOIN zones z ON z.id = r.zone_id`;
+const LOAD_BY_ID = loadRight("id");
+const LOAD_BY_CODE = loadRight("qr_code");
+
+type Zone = { name: string; capacity: number; occupancy: number };
+
+/**
  * Decides one scan against the event's state and writes its effects and its
  * log row, synchronously: nothing can run between reading the right and
  * writing its new state, so one right admits one person per entry across
@@ -44,18 +103,29 @@ interface Decision {
 export function decideScan(
   sql: SqlStorage,
   event: GateEvent,
+  policy: GatePolicyState,
   body: ScanBody,
   ctx: ScanContext,
   check: TokenCheck | null,
   receivedAt: number,
 ): { result: ScanResult; changed: boolean } {
-  const replay = sql.exec<{ result: string }>("SELECT result FROM scans WHERE nonce = ?", body.id).toArray()[0];
-  if (replay) return { result: JSON.parse(replay.result) as ScanResult, changed: false };
+  const manual = body.scan_method === "MANUAL_ENTRY";
+  const key = manual
+    ? MANUAL_CODE.test(body.qr.trim().toUpperCase().replace(/\s/g, "")) ? normalizeManualCode(body.qr) : null
+    : check?.ok && check.event_id === event.id ? check.access_right_id : null;
+  const row = sql.exec<Row>(manual ? LOAD_BY_CODE : LOAD_BY_ID, body.id, key).one();
+  if (row.replay !== null) return { result: replayOf(sql, body.id), changed: false };
+
+  // The right's zone came with it; an override's zone is read when a decision needs it.
+  const zoneOf = (id: string): Zone | undefined =>
+    id === row.zone_id
+      ? row.zone_name === null ? undefined : { name: String(row.zone_name), capacity: Number(row.zone_capacity), occupancy: Number(row.zone_occupancy) }
+      : sql.exec<Zone>("SELECT name, capacity, occupancy FROM zones WHERE id = ?", id).toArray()[0];
 
   const offline = body.offline_status !== undefined;
   // An offline scan is judged at the moment it happened; a live one now.
   const at = offline ? Date.parse(body.scanned_at) : receivedAt;
-  const decision = evaluate(sql, event, body, ctx, check, at);
+  const decision = evaluate(policy, event, body, ctx, check, row.id === null ? undefined : row, zoneOf, at);
 
   if (offline) reconcileOffline(decision, body.offline_status!);
   if (body.action === "CHECK") decision.effect = null;
@@ -63,45 +133,123 @@ export function decideScan(
   if (decision.effect && decision.right) applyEffect(sql, decision.right, decision.effect, ctx, at, receivedAt);
 
   const right = decision.right;
-  const zoneName = decision.zone_name ?? (decision.zone_id ? sql.exec<{ name: string }>("SELECT name FROM zones WHERE id = ?", decision.zone_id).toArray()[0]?.name : undefined);
-  const result: ScanResult = {
-    type: "scan_result",
-    id: body.id,
+  const said: Said = {
+    warning: decision.warning,
+    other_event_id: decision.other_event_id,
+    zone_name: decision.zone_name ?? (decision.zone_id ? zoneOf(decision.zone_id)?.name : undefined),
+    // The row as read before the effect: an entry is the one field the effect changed that the result shows.
+    entry_count: right ? Number(right.entry_count) + (decision.effect?.kind === "enter" ? 1 : 0) : undefined,
+  };
+  const result = answer({
+    nonce: body.id,
     status: decision.status,
     denial_reason: decision.reason,
-    ...(decision.other_event_id ? { other_event_id: decision.other_event_id } : {}),
-    ...(decision.warning ? { warning: decision.warning } : {}),
-    // The row as read before the effect: an entry is the one field the effect changed that the result shows.
-    access_right: right
-      ? {
-          id: String(right.id),
-          qr_code: String(right.qr_code),
-          holder_id: String(right.user_id),
-          zone_id: decision.zone_id,
-          zone_name: zoneName ?? null,
-          seat_id: (right.seat_id as string | null) ?? null,
-          source_type: String(right.source_type),
-          entry_count: Number(right.entry_count) + (decision.effect?.kind === "enter" ? 1 : 0),
-        }
-      : null,
+    access_right_id: right ? String(right.id) : null,
+    user_id: right ? String(right.user_id) : null,
     zone_id: decision.zone_id,
     response_time_ms: Math.max(0, Date.now() - receivedAt),
-    ...(decision.conflict ? { conflict: true } : {}),
-  };
+    is_conflict: decision.conflict ? 1 : 0,
+    qr_code: right ? String(right.qr_code) : null,
+    seat_id: right ? ((right.seat_id as string | null) ?? null) : null,
+    source_type: right ? String(right.source_type) : null,
+    said,
+  });
+  const received = new Date(receivedAt).toISOString();
   sql.exec(
     `INSERT INTO scans (nonce, id, access_right_id, user_id, access_point_id, zone_id, controller_id, device_id, scan_method, qr_code_scanned, action, status,
        denial_reason, response_time_ms, queue_size, was_offline, is_conflict, scanned_at, received_at, result)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     body.id, newId(), right ? String(right.id) : null, right ? String(right.user_id) : null, ctx.access_point_id, decision.zone_id, ctx.controller_id,
     ctx.device_id, body.scan_method, body.qr.slice(0, 200), body.action, decision.status, decision.reason, result.response_time_ms, body.queue_size ?? null,
-    offline ? 1 : 0, decision.conflict ? 1 : 0, new Date(Date.parse(body.scanned_at) || receivedAt).toISOString(), new Date(receivedAt).toISOString(),
-    JSON.stringify(result),
+    offline ? 1 : 0, decision.conflict ? 1 : 0, new Date(Date.parse(body.scanned_at) || receivedAt).toISOString(), received,
+    JSON.stringify(said),
   );
-  sql.exec("INSERT INTO outbox (kind, entity_id, created_at) VALUES ('scan', ?, ?)", body.id, new Date(receivedAt).toISOString());
+  // The right's new state and the log row go to the outbox in one statement.
+  if (decision.effect && right) {
+    sql.exec("INSERT INTO outbox (kind, entity_id, created_at) VALUES ('right', ?, ?), ('scan', ?, ?)", right.id, new Date(at).toISOString(), body.id, received);
+  } else {
+    sql.exec("INSERT INTO outbox (kind, entity_id, created_at) VALUES ('scan', ?, ?)", body.id, received);
+  }
   return { result, changed: Boolean(decision.effect) };
 }
 
-function evaluate(sql: SqlStorage, event: GateEvent, body: ScanBody, ctx: ScanContext, check: TokenCheck | null, at: number): Decision {
+/**
+ * What a scan's answer said that neither its log row's other columns nor its
+ * right (whose code, seat and source never change) hold. Kept in
+ * `scans.result` to answer a replay exactly as the first time: storing the
+ * whole answer made every scan's row a third bigger, and the write slower.
+ */
+interface Said {
+  warning?: string;
+  other_event_id?: string;
+  zone_name?: string;
+  entry_count?: number;
+}
+
+interface Answered {
+  nonce: string;
+  status: ScanResult["status"];
+  denial_reason: DenialReason | null;
+  access_right_id: string | null;
+  user_id: string | null;
+  zone_id: string | null;
+  response_time_ms: number;
+  is_conflict: number;
+  qr_code: string | null;
+  seat_id: string | null;
+  source_type: string | null;
+  said: Said;
+}
+
+/** The answer to a scan, from what its decision found or, for a replay, from its log row and right. */
+function answer(a: Answered): ScanResult {
+  return {
+    type: "scan_result",
+    id: a.nonce,
+    status: a.status,
+    denial_reason: a.denial_reason,
+    ...(a.said.other_event_id ? { other_event_id: a.said.other_event_id } : {}),
+    ...(a.said.warning ? { warning: a.said.warning } : {}),
+    access_right:
+      a.access_right_id === null
+        ? null
+        : {
+            id: a.access_right_id,
+            qr_code: String(a.qr_code),
+            holder_id: String(a.user_id),
+            zone_id: a.zone_id,
+            zone_name: a.said.zone_name ?? null,
+            seat_id: a.seat_id,
+            source_type: String(a.source_type),
+            entry_count: Number(a.said.entry_count),
+          },
+    zone_id: a.zone_id,
+    response_time_ms: a.response_time_ms,
+    ...(a.is_conflict ? { conflict: true } : {}),
+  };
+}
+
+function replayOf(sql: SqlStorage, nonce: string): ScanResult {
+  const row = sql
+    .exec<Omit<Answered, "said"> & { result: string }>(
+      `SELECT s.nonce, s.status, s.denial_reason, s.access_right_id, s.user_id, s.zone_id, s.response_time_ms, s.is_conflict, s.result, r.qr_code, r.seat_id, r.source_type
+       FROM scans s LEFT JOIN rights r ON r.id = s.access_right_id WHERE s.nonce = ?`,
+      nonce,
+    )
+    .one();
+  return answer({ ...row, said: JSON.parse(row.result) as Said });
+}
+
+function evaluate(
+  policy: GatePolicyState,
+  event: GateEvent,
+  body: ScanBody,
+  ctx: ScanContext,
+  check: TokenCheck | null,
+  right: Row | undefined,
+  zoneOf: (id: string) => Zone | undefined,
+  at: number,
+): Decision {
   const deny = (reason: DenialReason, right: Row | null = null, zone: string | null = null, extra: Partial<Decision> = {}): Decision => ({
     status: "DENIED",
     reason,
@@ -112,21 +260,15 @@ function evaluate(sql: SqlStorage, event: GateEvent, body: ScanBody, ctx: ScanCo
     ...extra,
   });
 
-  // 1. Which right: the verified token's, or the printed code's.
-  let right: Row | undefined;
-  if (body.scan_method === "MANUAL_ENTRY") {
-    if (!MANUAL_CODE.test(body.qr.trim().toUpperCase().replace(/\s/g, ""))) return deny("INVALID_QR");
-    right = sql.exec<Row>("SELECT * FROM rights WHERE qr_code = ?", normalizeManualCode(body.qr)).toArray()[0];
-    if (!right) return deny("INVALID_QR");
-  } else {
+  // 1. Which right: the verified token's, or the printed code's (read by decideScan; none for a malformed code).
+  if (body.scan_method !== "MANUAL_ENTRY") {
     if (!check || !check.ok) return deny("INVALID_QR");
     if (check.event_id !== event.id) return deny("WRONG_EVENT", null, null, { other_event_id: check.event_id });
-    right = sql.exec<Row>("SELECT * FROM rights WHERE id = ?", check.access_right_id).toArray()[0];
-    if (!right) return deny("INVALID_QR");
   }
+  if (!right) return deny("INVALID_QR");
 
-  const point = sql.exec<Row>("SELECT * FROM access_points WHERE id = ?", ctx.access_point_id).toArray()[0];
-  if (!point || !Number(point.is_active)) return deny("TECHNICAL_ERROR", right, null, { status: "ERROR", warning: "This gate is not part of the event's venue." });
+  const point = policy.points.get(ctx.access_point_id);
+  if (!point || !point.is_active) return deny("TECHNICAL_ERROR", right, null, { status: "ERROR", warning: "This gate is not part of the event's venue." });
 
   // 2. The right's own state.
   switch (right.status) {
@@ -146,24 +288,21 @@ function evaluate(sql: SqlStorage, event: GateEvent, body: ScanBody, ctx: ScanCo
   if (at > Date.parse(String(right.valid_until))) return deny("EXPIRED", right);
 
   // 4. Who: the blacklist (entries already scoped to this event by the Worker).
-  if (blacklisted(sql, at, right, ctx)) return deny("BLACKLISTED", right);
+  const when = new Date(at).toISOString();
+  if (blacklisted(policy, when, right, ctx)) return deny("BLACKLISTED", right);
 
   // 5. Where: the right's zone after overrides, and this gate must open onto it.
-  const person = sql.exec<Row>("SELECT * FROM people WHERE user_id = ?", right.user_id).toArray()[0];
-  const zoneId = effectiveZone(sql, right, person, at);
-  const pointZones = JSON.parse(String(point.zone_ids)) as string[];
-  if (zoneId && !pointZones.includes(zoneId)) return deny("WRONG_ZONE", right, zoneId);
+  const zoneId = effectiveZone(policy, right, when);
+  if (zoneId && !point.zone_ids.includes(zoneId)) return deny("WRONG_ZONE", right, zoneId);
   const entering = body.action === "ENTRY" || body.action === "RE_ENTRY" || body.action === "CHECK";
-  const direction = String(point.direction);
+  const direction = point.direction;
   if ((entering && direction === "EXIT") || (body.action === "EXIT" && direction === "ENTRY")) {
     return deny("WRONG_ZONE", right, zoneId, { warning: `This gate is ${direction.toLowerCase()} only.` });
   }
 
   // 6. The action against presence, capacity and age.
-  const rules = right.config_id
-    ? sql.exec<Row>("SELECT min_age, requires_id, re_entry_allowed FROM configs WHERE id = ?", right.config_id).toArray()[0]
-    : undefined;
-  const reEntryAllowed = rules ? Boolean(Number(rules.re_entry_allowed)) : true;
+  const rules = right.rules_config_id !== null;
+  const reEntryAllowed = rules ? Boolean(Number(right.rules_re_entry_allowed)) : true;
   const inside = Boolean(Number(right.is_inside));
   const entries = Number(right.entry_count);
 
@@ -177,16 +316,16 @@ function evaluate(sql: SqlStorage, event: GateEvent, body: ScanBody, ctx: ScanCo
   let warning: string | undefined = body.action === "RE_ENTRY" && entries === 0 ? "First entry recorded as a re-entry." : undefined;
   let zoneName: string | undefined;
   if (zoneId) {
-    const zone = zoneWithImpact(sql, zoneId, at);
+    const zone = zoneOf(zoneId);
     zoneName = zone?.name;
-    if (zone && zone.occupancy >= zone.capacity + zone.impact) return deny("CAPACITY_FULL", right, zoneId, { zone_name: zone.name });
+    if (zone && zone.occupancy >= zone.capacity + capacityImpact(policy, zoneId, when)) return deny("CAPACITY_FULL", right, zoneId, { zone_name: zone.name });
   }
-  const minAge = rules?.min_age === null || rules?.min_age === undefined ? null : Number(rules.min_age);
+  const minAge = !rules || right.rules_min_age === null ? null : Number(right.rules_min_age);
   if (minAge !== null) {
-    const birth = person?.birth_date as string | null | undefined;
+    const birth = right.person_birth_date as string | null;
     if (birth) {
       if (ageOn(birth, new Date(at)) < minAge) return deny("AGE_RESTRICTION", right, zoneId, { warning: `Minimum age ${minAge}.`, zone_name: zoneName });
-    } else if (Number(rules?.requires_id)) {
+    } else if (Number(right.rules_requires_id)) {
       warning = `Age unknown: check an ID (minimum age ${minAge}).`;
     }
   }
@@ -219,6 +358,7 @@ function reconcileOffline(decision: Decision, deviceStatus: NonNullable<ScanBody
  * `at` is when the scan happened (an offline one: in the past); `updated_at`
  * is when the row changed, which is what a gate's bundle delta (`since`)
  * asks about, so offline scans synced late still reach the other gates.
+ * The outbox row is the caller's, written with the scan's.
  */
 function applyEffect(sql: SqlStorage, right: Row, effect: NonNullable<Decision["effect"]>, ctx: ScanContext, at: number, receivedAt: number) {
   const when = new Date(at).toISOString();
@@ -234,57 +374,42 @@ function applyEffect(sql: SqlStorage, right: Row, effect: NonNullable<Decision["
     sql.exec("UPDATE rights SET is_inside = 0, last_exit_at = ?, updated_at = ? WHERE id = ?", when, changed, right.id);
     if (effect.zone_id) sql.exec("UPDATE zones SET occupancy = max(occupancy - 1, 0) WHERE id = ?", effect.zone_id);
   }
-  sql.exec("INSERT INTO outbox (kind, entity_id, created_at) VALUES ('right', ?, ?)", right.id, when);
 }
 
-/** Whether the holder, the right (by code or id), the device or the IP is banned at that moment: one indexed lookup per kind, one statement. */
-function blacklisted(sql: SqlStorage, at: number, right: Row, ctx: ScanContext): boolean {
-  return (
-    sql
-      .exec(
-        `SELECT 1 FROM blacklist WHERE ((type = 'USER' AND identifier = ?1) OR (type = 'QR_CODE' AND identifier IN (?2, ?3))
-           OR (type = 'DEVICE' AND identifier = ?4) OR (type = 'IP' AND identifier = ?5)) AND starts_at <= ?6 AND (ends_at IS NULL OR ends_at > ?6) LIMIT 1`,
-        String(right.user_id), String(right.qr_code), String(right.id), ctx.device_id || null, ctx.ip || null, new Date(at).toISOString(),
-      )
-      .toArray().length > 0
-  );
+const inWindow = (from: string | null, until: string | null, when: string) => (from === null || from <= when) && (until === null || until > when);
+
+/** Whether the holder, the right (by code or id), the device or the IP is banned at that moment (`when`, ISO). */
+function blacklisted(policy: GatePolicyState, when: string, right: Row, ctx: ScanContext): boolean {
+  if (policy.blacklist.size === 0) return false;
+  const keys = [`USER:${right.user_id}`, `QR_CODE:${right.qr_code}`, `QR_CODE:${right.id}`, ctx.device_id ? `DEVICE:${ctx.device_id}` : "", ctx.ip ? `IP:${ctx.ip}` : ""];
+  return keys.some((key) => policy.blacklist.get(key)?.some((b) => inWindow(b.starts_at, b.ends_at, when)));
 }
 
 /** The zone after overrides, by priority: access right > ticket > subscription > user group. */
-function effectiveZone(sql: SqlStorage, right: Row, person: Row | undefined, at: number): string | null {
+function effectiveZone(policy: GatePolicyState, right: Row, when: string): string | null {
   const zone = (right.zone_id as string | null) ?? null;
-  const when = new Date(at).toISOString();
-  const groups = person ? (JSON.parse(String(person.groups)) as string[]) : [];
+  if (policy.overrides.length === 0) return zone;
+  const groups = right.person_user_id !== null ? (JSON.parse(String(right.person_groups)) as string[]) : [];
   const targets: [string, string[]][] = [
     ["ACCESS_RIGHT", [String(right.id)]],
     ["TICKET", right.order_id ? [String(right.order_id)] : []],
     ["SUBSCRIPTION", right.source_type === "SUBSCRIPTION" ? [String(right.source_id).split(":")[0]!] : []],
     ["USER_GROUP", groups],
   ];
-  // Every candidate in one statement (one indexed lookup per target); the priority is applied here.
-  const pairs = targets.flatMap(([type, ids]) => ids.map((id) => [type, id] as const));
-  const found = sql
-    .exec<{ target_type: string; target_id: string; override_zone_id: string }>(
-      `SELECT target_type, target_id, override_zone_id FROM overrides WHERE (${pairs.map(() => "(target_type = ? AND target_id = ?)").join(" OR ")})
-         AND (original_zone_id = ? OR ? IS NULL) AND (valid_from IS NULL OR valid_from <= ?) AND (valid_until IS NULL OR valid_until > ?)`,
-      ...pairs.flat(), zone, zone, when, when,
-    )
-    .toArray();
-  for (const [type, id] of pairs) {
-    const override = found.find((o) => o.target_type === type && o.target_id === id);
-    if (override) return override.override_zone_id;
+  for (const [type, ids] of targets) {
+    for (const id of ids) {
+      const override = policy.overrides.find(
+        (o) => o.target_type === type && o.target_id === id && (zone === null || o.original_zone_id === zone) && inWindow(o.valid_from, o.valid_until, when),
+      );
+      if (override) return override.override_zone_id;
+    }
   }
   return zone;
 }
 
-/** A zone's name, capacity and occupancy, with the seats active overrides take out of (negative) or add to it. */
-function zoneWithImpact(sql: SqlStorage, zoneId: string, at: number) {
-  return sql
-    .exec<{ name: string; capacity: number; occupancy: number; impact: number }>(
-      `SELECT name, capacity, occupancy, (SELECT coalesce(sum(capacity_impact), 0) FROM overrides WHERE original_zone_id = ?1
-         AND (valid_from IS NULL OR valid_from <= ?2) AND (valid_until IS NULL OR valid_until > ?2)) AS impact FROM zones WHERE id = ?1`,
-      zoneId, new Date(at).toISOString(),
-    )
-    .toArray()[0];
+/** The seats active overrides take out of (negative) or add to a zone. */
+function capacityImpact(policy: GatePolicyState, zoneId: string, when: string): number {
+  let impact = 0;
+  for (const o of policy.overrides) if (o.original_zone_id === zoneId && inWindow(o.valid_from, o.valid_until, when)) impact += o.capacity_impact ?? 0;
+  return impact;
 }
-

@@ -3,10 +3,52 @@ import { getDb } from "../../src/db/client.ts";
 import { isConstraintViolation } from "../../src/db/errors.ts";
 import { event_ticket_config } from "../../src/catalog/schema.ts";
 import { tickets } from "../../src/orders/schema.ts";
-import { access_control_log, access_rights, access_transactions_log } from "../../src/access/schema.ts";
+import { access_transactions_log } from "../../src/access/schema.ts";
 
 type Row = Record<string, SqlStorageValue>;
 const BATCH = 200;
+
+/**
+ * Rights and scans change at the gates' rate, so they skip per-row objects
+ * and per-row statements: the object's SQLite writes the outbox's rows of a
+ * kind as one JSON array, and D1 reads it back with json_each, one statement
+ * and two bound values per kind and batch, whatever the number of rows.
+ */
+interface Bulk {
+  /** The JSON array of the rows the outbox names up to `?1` (a seq), and how many. */
+  read: string;
+  /** D1: writes the rows of the JSON array `?1` for the event `?2`. */
+  write: string;
+  /** The column that names a row, the same in both (for the error log). */
+  key: string;
+}
+
+/** `columns` are D1's, read from the object's column of the same name unless `renamed`; `event_id` is the event's. */
+function bulk(kind: string, from: string, table: string, key: string, columns: string[], onConflict: string, renamed: Record<string, string> = {}): Bulk {
+  const fields = columns.map((c) => `'${c}', ${renamed[c] ?? c}`).join(", ");
+  return {
+    read: `SELECT count(*) AS n, json_group_array(json_object(${fields})) AS rows FROM ${from} WHERE ${key} IN (SELECT entity_id FROM outbox WHERE kind = '${kind}' AND seq <= ?)`,
+    // WHERE true: an upsert's SELECT needs a WHERE clause.
+    write: `INSERT INTO ${table} (event_id, ${columns.join(", ")}) SELECT ?2, ${columns.map((c) => `value ->> '${c}'`).join(", ")} FROM json_each(?1) WHERE true ${onConflict}`,
+    key,
+  };
+}
+
+const RIGHT_CHANGING = ["user_id", "zone_id", "seat_id", "status", "source_type", "source_id", "original_user_id", "transfer_count", "last_transfer_date", "valid_from", "valid_until", "used_at", "used_at_access_point", "is_inside", "entry_count", "last_exit_at", "updated_at", "created_by"];
+const RIGHTS = bulk(
+  "right", "rights", "access_rights", "id", ["id", "qr_code", "created_at", ...RIGHT_CHANGING],
+  `ON CONFLICT (id) DO UPDATE SET ${RIGHT_CHANGING.map((c) => `${c} = excluded.${c}`).join(", ")}`,
+);
+const SCANS = bulk(
+  "scan", "scans", "access_control_log", "nonce",
+  ["id", "access_right_id", "user_id", "access_point_id", "zone_id", "qr_code_scanned", "action", "status", "denial_reason", "controller_id", "device_id", "scan_method", "response_time_ms", "queue_size", "nonce", "was_offline", "is_conflict", "timestamp", "received_at"],
+  "ON CONFLICT DO NOTHING", { timestamp: "scanned_at" },
+);
+
+function readBulk(sql: SqlStorage, of: Bulk, lastSeq: number): string | null {
+  const { n, rows } = sql.exec<{ n: number; rows: string }>(of.read, lastSeq).one();
+  return n > 0 ? rows : null;
+}
 
 /**
  * Projects the EventDO's changes to D1: the outbox names what changed, the
@@ -20,8 +62,15 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
   const lastSeq = Number(entries[entries.length - 1]!.seq);
   const ids = (kind: string) => [...new Set(entries.filter((e) => e.kind === kind).map((e) => String(e.entity_id)))];
   const db = getDb(d1);
-  const statements = [];
-  const sources: { kind: string; id: string }[] = []; // what each statement projects, for the error log
+  // drizzle builds the other kinds' statements; D1 runs them all in one batch (drizzle's batch cannot bind a raw statement's values).
+  const statements: (D1PreparedStatement | { toSQL(): { sql: string; params: unknown[] } })[] = [];
+  const toD1 = (statement: (typeof statements)[number]) => {
+    if (!("toSQL" in statement)) return statement;
+    const query = statement.toSQL();
+    return d1.prepare(query.sql).bind(...query.params);
+  };
+  // What each statement projects, for the error log; a bulk statement is retried row by row.
+  const sources: { kind: string; id: string; bulk?: { of: Bulk; rows: string } }[] = [];
 
   for (const id of ids("order")) {
     const o = sql.exec<Row>("SELECT o.*, c.ticket_type_id FROM orders o JOIN configs c ON c.id = o.config_id WHERE o.id = ?", id).toArray()[0];
@@ -59,36 +108,10 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
     sources.push({ kind: "order", id });
   }
 
-  for (const id of ids("right")) {
-    const r = sql.exec<Row>("SELECT * FROM rights WHERE id = ?", id).toArray()[0];
-    if (!r) continue;
-    const row = {
-      id,
-      qr_code: String(r.qr_code),
-      user_id: String(r.user_id),
-      event_id: eventId,
-      zone_id: (r.zone_id as string | null) ?? null,
-      seat_id: (r.seat_id as string | null) ?? null,
-      status: String(r.status) as "ENABLED",
-      source_type: String(r.source_type) as "TICKET",
-      source_id: String(r.source_id),
-      original_user_id: String(r.original_user_id),
-      transfer_count: Number(r.transfer_count),
-      last_transfer_date: (r.last_transfer_date as string | null) ?? null,
-      valid_from: String(r.valid_from),
-      valid_until: String(r.valid_until),
-      used_at: (r.used_at as string | null) ?? null,
-      used_at_access_point: (r.used_at_access_point as string | null) ?? null,
-      is_inside: Boolean(r.is_inside),
-      entry_count: Number(r.entry_count),
-      last_exit_at: (r.last_exit_at as string | null) ?? null,
-      created_by: (r.created_by as string | null) ?? null,
-      created_at: String(r.created_at),
-      updated_at: String(r.updated_at),
-    };
-    const { id: _id, created_at: _c, qr_code: _q, event_id: _e, ...changing } = row;
-    statements.push(db.insert(access_rights).values(row).onConflictDoUpdate({ target: access_rights.id, set: changing }));
-    sources.push({ kind: "right", id });
+  const rights = readBulk(sql, RIGHTS, lastSeq);
+  if (rights) {
+    statements.push(d1.prepare(RIGHTS.write).bind(rights, eventId));
+    sources.push({ kind: "right", id: "", bulk: { of: RIGHTS, rows: rights } });
   }
 
   for (const entry of entries.filter((e) => e.kind === "transaction")) {
@@ -115,37 +138,10 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
     sources.push({ kind: "transaction", id: String(t.id) });
   }
 
-  for (const nonce of ids("scan")) {
-    const scan = sql.exec<Row>("SELECT * FROM scans WHERE nonce = ?", nonce).toArray()[0];
-    if (!scan) continue;
-    statements.push(
-      db
-        .insert(access_control_log)
-        .values({
-          id: String(scan.id),
-          access_right_id: (scan.access_right_id as string | null) ?? null,
-          event_id: eventId,
-          user_id: (scan.user_id as string | null) ?? null,
-          access_point_id: String(scan.access_point_id),
-          zone_id: (scan.zone_id as string | null) ?? null,
-          qr_code_scanned: String(scan.qr_code_scanned),
-          action: String(scan.action) as "ENTRY",
-          status: String(scan.status) as "SUCCESS",
-          denial_reason: (scan.denial_reason as "INVALID_QR" | null) ?? null,
-          controller_id: String(scan.controller_id),
-          device_id: String(scan.device_id),
-          scan_method: String(scan.scan_method) as "QR_SCANNER",
-          response_time_ms: (scan.response_time_ms as number | null) ?? null,
-          queue_size: (scan.queue_size as number | null) ?? null,
-          nonce,
-          was_offline: Boolean(scan.was_offline),
-          is_conflict: Boolean(scan.is_conflict),
-          timestamp: String(scan.scanned_at),
-          received_at: String(scan.received_at),
-        })
-        .onConflictDoNothing(),
-    );
-    sources.push({ kind: "scan", id: nonce });
+  const scans = readBulk(sql, SCANS, lastSeq);
+  if (scans) {
+    statements.push(d1.prepare(SCANS.write).bind(scans, eventId));
+    sources.push({ kind: "scan", id: "", bulk: { of: SCANS, rows: scans } });
   }
 
   for (const id of ids("config")) {
@@ -162,20 +158,25 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
 
   if (statements.length > 0) {
     try {
-      await db.batch(statements as [(typeof statements)[0], ...typeof statements]);
+      await d1.batch(statements.map(toD1));
     } catch (batchError) {
       // One bad row must not hold back the event's other changes: retry one by one and set aside what D1 refuses.
       console.error("EventDO projection batch refused; retrying statement by statement", batchError);
       for (const [index, statement] of statements.entries()) {
-        try {
-          await statement;
-        } catch (error) {
-          if (!isConstraintViolation(error)) throw error; // D1 unreachable: the alarm retries the whole batch
-          const source = sources[index]!;
-          sql.exec(
-            "INSERT INTO projection_errors (kind, entity_id, error, at) VALUES (?, ?, ?, ?)",
-            source.kind, source.id, String(error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : error).slice(0, 500), new Date().toISOString(),
-          );
+        const source = sources[index]!;
+        const attempts = source.bulk
+          ? (JSON.parse(source.bulk.rows) as Record<string, unknown>[]).map((row) => ({ statement: d1.prepare(source.bulk!.of.write).bind(JSON.stringify([row]), eventId), kind: source.kind, id: String(row[source.bulk!.of.key]) }))
+          : [{ statement: toD1(statement), kind: source.kind, id: source.id }];
+        for (const attempt of attempts) {
+          try {
+            await attempt.statement.run();
+          } catch (error) {
+            if (!isConstraintViolation(error)) throw error; // D1 unreachable: the alarm retries the whole batch
+            sql.exec(
+              "INSERT INTO projection_errors (kind, entity_id, error, at) VALUES (?, ?, ?, ?)",
+              attempt.kind, attempt.id, String(error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : error).slice(0, 500), new Date().toISOString(),
+            );
+          }
         }
       }
     }

@@ -217,6 +217,15 @@ export const EVENT_DO_MIGRATIONS: string[] = [
     at TEXT NOT NULL
   );
   `,
+  // scans.result keeps only what a replayed answer needs beyond the row's other columns and its right (gate.ts, `Said`).
+  `
+  UPDATE scans SET result = json_patch('{}', json_object(
+    'warning', json_extract(result, '$.warning'),
+    'other_event_id', json_extract(result, '$.other_event_id'),
+    'zone_name', json_extract(result, '$.access_right.zone_name'),
+    'entry_count', json_extract(result, '$.access_right.entry_count')
+  ));
+  `,
 ];
 
 /** Applies the migrations this object has not run yet. Synchronous: SQLite in a DO is. */

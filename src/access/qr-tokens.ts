@@ -1,4 +1,4 @@
-import { fromBase64Url, toBase64Url, utf8 } from "../lib/crypto/encoding.ts";
+import { toBase64Url, utf8 } from "../lib/crypto/encoding.ts";
 
 /**
  * The signed token a QR code carries: `E1.<kid>.<payload>.<signature>`.
@@ -24,8 +24,11 @@ function uuidToBytes(id: string, into: Uint8Array, offset: number): void {
   for (let i = 0; i < 16; i++) into[offset + i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
 }
 
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
 export function bytesToUuid(bytes: Uint8Array): string {
-  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  let hex = "";
+  for (const b of bytes) hex += HEX[b];
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
@@ -39,10 +42,34 @@ export async function signTokenWith(kid: string, key: CryptoKey, right: { id: st
   return `${signed}.${toBase64Url(signature)}`;
 }
 
-/** base64url that decodes to `length` bytes and is the one canonical spelling of them (no spare bits set). */
+const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const BASE64URL_VALUES = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) BASE64URL_VALUES[BASE64URL.charCodeAt(i)] = i;
+
+/**
+ * base64url that decodes to `length` bytes and is the one canonical spelling
+ * of them (no spare bits set). Decoded in one pass instead of decoding and
+ * re-encoding to compare: a gate runs this for every token it verifies.
+ */
 function canonicalBytes(text: string, length: number): Uint8Array | null {
-  const bytes = fromBase64Url(text);
-  return bytes.length === length && toBase64Url(bytes) === text ? bytes : null;
+  if (text.length !== Math.ceil((length * 8) / 6)) return null;
+  const bytes = new Uint8Array(length);
+  let buffer = 0;
+  let bits = 0;
+  let at = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const value = code < 128 ? BASE64URL_VALUES[code]! : -1;
+    if (value < 0) return null;
+    buffer = (buffer << 6) | value;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes[at++] = buffer >> bits;
+      buffer &= (1 << bits) - 1;
+    }
+  }
+  return buffer === 0 ? bytes : null;
 }
 
 /**
