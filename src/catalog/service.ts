@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNull, lte, ne, or, sql, type SQL, type Column } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, lte, ne, or, sql, type SQL, type SQLWrapper, type Column } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { AuthContext, Env } from "../env.ts";
 import { isAdmin, manages } from "../auth/middleware.ts";
@@ -637,7 +637,7 @@ export async function deleteRule(env: Env, actor: Actor, id: string): Promise<vo
  * reads them: active, for tickets, the organizer's own or platform-wide, and
  * either automatic or the promo code entered.
  */
-export function candidateRules(db: Db, organizerId: string | SQL, promoCode: string | null) {
+export function candidateRules(db: Db, organizerId: string | SQL, promoCode: string | SQLWrapper | null) {
   return db
     .select()
     .from(pricing_rules)
@@ -652,7 +652,7 @@ export function candidateRules(db: Db, organizerId: string | SQL, promoCode: str
 }
 
 /** A buyer's current memberships of active groups: what pricing rules and the EventDO's membership checks read. */
-export const buyerGroups = (db: Db, userId: string, at: Timestamp) =>
+export const buyerGroups = (db: Db, userId: string | SQLWrapper, at: Timestamp | SQLWrapper) =>
   db
     .select({ id: user_groups.id, code: user_groups.code, member_since: user_group_members.member_since })
     .from(user_group_members)
