@@ -24,10 +24,10 @@ interface Bulk {
 }
 
 /** `columns` are D1's, read from the object's column of the same name unless `renamed`; `event_id` is the event's. */
-function bulk(kind: string, from: string, table: string, key: string, columns: string[], onConflict: string, renamed: Record<string, string> = {}): Bulk {
+function bulk(kind: string, from: string, table: string, key: string, columns: string[], onConflict: string, renamed: Record<string, string> = {}, order = "rowid"): Bulk {
   const fields = columns.map((c) => `'${c}', ${renamed[c] ?? c}`).join(", ");
   return {
-    read: `SELECT count(*) AS n, json_group_array(json_object(${fields})) AS rows FROM ${from} WHERE ${key} IN (SELECT entity_id FROM outbox WHERE kind = '${kind}' AND seq <= ?)`,
+    read: `SELECT count(*) AS n, json_group_array(json_object(${fields})) AS rows FROM (SELECT * FROM ${from} WHERE ${key} IN (SELECT entity_id FROM outbox WHERE kind = '${kind}' AND seq <= ?) ORDER BY ${order})`,
     // WHERE true: an upsert's SELECT needs a WHERE clause.
     write: `INSERT INTO ${table} (event_id, ${columns.join(", ")}) SELECT ?2, ${columns.map((c) => `value ->> '${c}'`).join(", ")} FROM json_each(?1) WHERE true ${onConflict}`,
     key,
@@ -38,6 +38,9 @@ const RIGHT_CHANGING = ["user_id", "zone_id", "seat_id", "status", "source_type"
 const RIGHTS = bulk(
   "right", "rights", "access_rights", "id", ["id", "qr_code", "created_at", ...RIGHT_CHANGING],
   `ON CONFLICT (id) DO UPDATE SET ${RIGHT_CHANGING.map((c) => `${c} = excluded.${c}`).join(", ")}`,
+  {},
+  // Rights that stopped being ENABLED first: they free the seat that D1's one-live-right-per-seat index gives the new one.
+  "status = 'ENABLED', rowid",
 );
 const SCANS = bulk(
   "scan", "scans", "access_control_log", "nonce",
