@@ -128,7 +128,7 @@ describe("approving a refund", () => {
     expect((await api("GET", `/v1/events/${event.eventId}/availability`)).body.configs[0]).toMatchObject({ sold: 0, available: 100 });
 
     const done = await refundReaches(fan.token, refund.id, "REFUNDED");
-    expect(done.refund_payment_id).toBeTruthy();
+    expect(done.refund_payment_id).toMatch(/^[0-9a-f-]{36}$/);
     const atStripe = await stripeTransaction(payment.external_reference);
     expect(atStripe.refunds).toHaveLength(1);
     expect(atStripe.refunds[0].amount).toBe(payment.amount);
