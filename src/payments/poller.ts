@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNotNull, isNull, lt, ne, notExists, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, ne, notExists, or, sql } from "drizzle-orm";
 import type { Env } from "../env.ts";
 import { getDb } from "../db/client.ts";
 import { addSeconds, now } from "../lib/time.ts";
@@ -101,7 +101,7 @@ export async function renewOrganizerPlans(env: Env, at: string = now()): Promise
       .select()
       .from(payments)
       .where(and(eq(payments.organizer_subscription_id, sub.id), eq(payments.status, "PAID")))
-      .orderBy(sql`${payments.paid_at} DESC`)
+      .orderBy(desc(payments.paid_at))
       .limit(1);
     const [attempted] = await db
       .select({ id: payments.id })

@@ -9,15 +9,14 @@ import { ProblemError, problems } from "../lib/errors.ts";
 import { humanCode, newId } from "../lib/ids.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { now } from "../lib/time.ts";
-import { notifyAccount } from "../notifications/service.ts";
 import { tickets } from "../orders/schema.ts";
 import { cancelSubscription } from "../passes/service.ts";
 import { subscriptions } from "../passes/schema.ts";
 import { type Actor, auditedUpdate, insertWhere } from "../site/audit.ts";
-import { users } from "../users/schema.ts";
 import { commissionAfterRefund } from "./commissions.ts";
 import { transitionSubscription } from "./organizer-plans.ts";
 import { paymentProvider } from "./providers/index.ts";
+import { notifyPayer } from "./service.ts";
 import { ProviderError, type OnlineProvider } from "./providers/types.ts";
 import { commissions, payments, refunds } from "./schema.ts";
 import type { ApproveRefundBody, RefundsQuery, RejectRefundBody, RequestRefundBody } from "./schemas.ts";
@@ -191,7 +190,7 @@ export async function rejectRefund(env: Env, actor: Actor, refundId: string, bod
     { status: "REJECTED", processed_by: actor.userId, processed_at: now(), admin_comment: body.comment },
     { action: "REJECT", guard: eq(refunds.status, "REQUESTED"), what: "Refund", description: "reject refund" },
   );
-  await notifyRefund(env, payment, "REFUND_REJECTED", { comment: body.comment }, refundId);
+  await notifyPayer(env, payment, "REFUND_REJECTED", { comment: body.comment }, `refund_rejected:${refundId}`);
   return after;
 }
 
@@ -316,7 +315,7 @@ export async function completeRefund(env: Env, actor: Actor | null, refundId: st
   ]);
   const [after] = await db.select().from(refunds).where(eq(refunds.id, refundId));
   if (inserted.length === 0 && after?.status !== "REFUNDED") throw problems.conflict("refund_exceeds_payment", "This refund would give back more than was paid.");
-  if (inserted.length > 0) await notifyRefund(env, payment, "REFUND_COMPLETED", { amount: String(refund.amount), reason: refund.description ?? "" }, refundId);
+  if (inserted.length > 0) await notifyPayer(env, payment, "REFUND_COMPLETED", { amount: String(refund.amount), reason: refund.description ?? "" }, `refund_completed:${refundId}`);
   return after!;
 }
 
@@ -324,13 +323,6 @@ export async function completeRefund(env: Env, actor: Actor | null, refundId: st
 export async function completeRefundByHand(env: Env, actor: Actor, refundId: string, externalReference: string | null): Promise<Refund> {
   await managedRefund(getDb(env.DB), actor, refundId);
   return completeRefund(env, actor, refundId, externalReference);
-}
-
-async function notifyRefund(env: Env, payment: Payment, template: "REFUND_COMPLETED" | "REFUND_REJECTED", data: Record<string, string>, refundId: string) {
-  if (!payment.user_id) return;
-  const [user] = await getDb(env.DB).select().from(users).where(eq(users.id, payment.user_id)).limit(1);
-  if (!user) return;
-  await notifyAccount(env, user, template, { amount: String(payment.amount), ...data, currency: payment.currency, reference: payment.internal_reference }, `${template.toLowerCase()}:${refundId}`);
 }
 
 // ------------------------------------------------------------ a cancelled event

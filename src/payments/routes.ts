@@ -18,7 +18,7 @@ import {
   ApproveRefundBody,
   CommissionSchema,
   CommissionsQuery,
-  CompleteRefundBody,
+  ExternalReferenceBody,
   PaymentSchema,
   PaymentsQuery,
   PaymentStartedSchema,
@@ -216,7 +216,7 @@ export function paymentRoutes() {
       security: bearerAuth,
       summary: "Record a bank transfer as received",
       description: "The money arrived on the platform's account with this payment's reference: the payment becomes PAID and what it paid for is issued, exactly once.",
-      request: { params: paymentParam, body: jsonBody(CompleteRefundBody) },
+      request: { params: paymentParam, body: jsonBody(ExternalReferenceBody) },
       responses: { 200: jsonResponse(PaymentSchema, "The payment."), ...pick(401, 403, 404, 409, 422) },
     }),
     async (c) => {
@@ -382,7 +382,7 @@ export function paymentRoutes() {
       security: bearerAuth,
       summary: "Record a refund paid back by hand",
       description: "For cash, bank transfers and providers without a refund API: the money went back to the payer outside the platform.",
-      request: { params: refundParam, body: jsonBody(CompleteRefundBody) },
+      request: { params: refundParam, body: jsonBody(ExternalReferenceBody) },
       responses: { 200: jsonResponse(RefundSchema, "Refunded."), ...pick(401, 403, 404, 409, 422) },
     }),
     async (c) => {

@@ -106,9 +106,9 @@ export const ApproveRefundBody = z
 
 export const RejectRefundBody = z.strictObject({ comment: text(1000) }).openapi("RejectRefund");
 
-export const CompleteRefundBody = z
-  .strictObject({ external_reference: text(200).optional().openapi({ description: "The transfer's reference, for refunds paid back by hand." }) })
-  .openapi("CompleteRefund");
+export const ExternalReferenceBody = z
+  .strictObject({ external_reference: text(200).optional().openapi({ description: "The bank or transfer reference of the money that moved outside the platform." }) })
+  .openapi("ExternalReference");
 
 export const RefundsQuery = z.object({ ...pageQuery, status: z.enum(REFUND_STATUSES).optional() });
 

@@ -1,5 +1,6 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
+import { requireAuth } from "../auth/middleware.ts";
 import { eventStub, problemFrom } from "../catalog/sync.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
@@ -82,7 +83,7 @@ async function dueFor(env: Env, db: Db, target: Target, auth: AuthContext | unde
       };
     }
     case "SEASON_PASS": {
-      const caller = signedIn(auth);
+      const caller = requireAuth(auth);
       const [pass] = await db.select().from(subscriptions).where(eq(subscriptions.id, target.subscription_id)).limit(1);
       if (!pass || pass.user_id !== caller.userId) throw problems.notFound("Season pass");
       if (pass.status !== "PENDING") throw problems.conflict("subscription_not_pending", `This pass is ${pass.status}; only a PENDING pass is paid.`);
@@ -98,7 +99,7 @@ async function dueFor(env: Env, db: Db, target: Target, auth: AuthContext | unde
       };
     }
     case "ORGANIZER_PLAN": {
-      const caller = signedIn(auth);
+      const caller = requireAuth(auth);
       const [row] = await db
         .select({ sub: organizer_subscriptions, plan: organizer_plans })
         .from(organizer_subscriptions)
@@ -123,11 +124,6 @@ async function dueFor(env: Env, db: Db, target: Target, auth: AuthContext | unde
       };
     }
   }
-}
-
-function signedIn(auth: AuthContext | undefined): AuthContext {
-  if (!auth) throw problems.unauthorized();
-  return auth;
 }
 
 const linkCondition = (link: Due["link"]) =>
@@ -429,12 +425,12 @@ async function afterFailure(env: Env, payment: PaymentRow): Promise<void> {
   if (!released.ok && released.problem.code !== "order_not_found") throw problemFrom(released.problem);
 }
 
-async function notifyPayer(env: Env, payment: PaymentRow, template: TemplateKey, data: Record<string, string>): Promise<void> {
+/** Tells the payer about their payment, once per `key` and channel (by default once per payment), however many times it is settled. */
+export async function notifyPayer(env: Env, payment: PaymentRow, template: TemplateKey, data: Record<string, string>, key = `${template.toLowerCase()}:${payment.id}`): Promise<void> {
   if (!payment.user_id) return;
   const [user] = await getDb(env.DB).select().from(users).where(eq(users.id, payment.user_id)).limit(1);
   if (!user) return;
-  // One message per payment and channel, however many times the payment is settled.
-  await notifyAccount(env, user, template, { ...data, amount: String(payment.amount), currency: payment.currency, reference: payment.internal_reference }, `${template.toLowerCase()}:${payment.id}`);
+  await notifyAccount(env, user, template, { amount: String(payment.amount), ...data, currency: payment.currency, reference: payment.internal_reference }, key);
 }
 
 /** The webhook row a settle run was prompted by: what came of it. */

@@ -5,6 +5,7 @@ import type { AppEnv } from "../env.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
 import { createRouter, jsonResponse, pick } from "../lib/openapi.ts";
+import { newId } from "../lib/ids.ts";
 import { now } from "../lib/time.ts";
 import { paymentProvider } from "./providers/index.ts";
 import { parseJsonObject } from "./providers/shared.ts";
@@ -56,12 +57,16 @@ async function receive(c: Context<AppEnv>, slug: string, pathReference: string |
   }
   const db = getDb(c.env.DB);
   const payment = await paymentOf(db, provider, parsed, pathReference);
+  // A widget payment (KkiaPay) learns its transaction id from its signed webhook; the status API still confirms it before anything is issued.
+  if (payment && !payment.external_reference && parsed.external_reference && parsed.signature_valid) {
+    await db.update(payments).set({ external_reference: parsed.external_reference, updated_at: now() }).where(and(eq(payments.id, payment.id), isNull(payments.external_reference)));
+  }
   const headers: Record<string, string> = {};
   for (const [name, value] of c.req.raw.headers) if (!SECRET_HEADERS.has(name)) headers[name] = value.slice(0, 1000);
   const [stored] = await db
     .insert(webhook_events)
     .values({
-      id: crypto.randomUUID(),
+      id: newId(),
       provider,
       provider_event_id: parsed.event_id,
       event_type: parsed.event_type,
@@ -102,10 +107,6 @@ async function paymentOf(db: Db, provider: OnlineProvider, parsed: Extract<Parse
   }
   if (parsed.internal_reference) {
     const [row] = await select().where(and(eq(payments.provider, provider), eq(payments.internal_reference, parsed.internal_reference))).limit(1);
-    // A widget payment (KkiaPay) learns its transaction id here; only a signed webhook gets this far, and the status API confirms it.
-    if (row && !row.external_reference && parsed.external_reference && parsed.signature_valid) {
-      await db.update(payments).set({ external_reference: parsed.external_reference, updated_at: now() }).where(and(eq(payments.id, row.id), isNull(payments.external_reference)));
-    }
     if (row) return row;
   }
   return null;
