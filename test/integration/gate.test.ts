@@ -1,3 +1,4 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { signAccessToken } from "../../src/access/signing-keys.ts";
@@ -44,6 +45,32 @@ describe("gate decisions", () => {
 /** An event whose doors opened an hour ago. */
 const live = (options: Parameters<typeof gatedEvent>[0] = {}) => gatedEvent({ startsInMs: HOUR, cancellationAllowed: true, ...options });
 const who = (fixture: Awaited<ReturnType<typeof gatedEvent>>, gate = fixture.gateA, device = "D1") => ({ controller_id: fixture.controller.id, device_id: device, access_point_id: gate, ip: null });
+
+describe("group commit", () => {
+  it("decides scans arriving together in one pass; one that throws fails alone and leaves nothing half-written", async () => {
+    const fixture = await live();
+    const { rights } = await rightsWithTokens(fixture, 2);
+    const at = new Date().toISOString();
+    // The Worker always names the controller; without one, the log row's NOT NULL fails after the entry was applied.
+    const faulty = { ...who(fixture), controller_id: null as unknown as string };
+    const [broken, sound] = await Promise.allSettled([
+      fixture.stub.scan([{ id: "broken-1", qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: at }], faulty),
+      fixture.stub.scan([{ id: "sound-1", qr: rights[1]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: at }], who(fixture, fixture.gateA, "D2")),
+    ]);
+    expect(broken.status).toBe("rejected");
+    expect(sound).toMatchObject({ status: "fulfilled", value: { ok: true, results: [{ id: "sound-1", status: "SUCCESS" }] } });
+    const state = await runInDurableObject(fixture.stub, (_instance, s) => ({
+      nonces: s.storage.sql.exec<{ nonce: string }>("SELECT nonce FROM scans").toArray().map((r) => r.nonce),
+      rights: s.storage.sql.exec<{ id: string; status: string; is_inside: number }>("SELECT id, status, is_inside FROM rights ORDER BY id").toArray().map((r) => ({ ...r })),
+      occupancy: s.storage.sql.exec<{ n: number }>("SELECT occupancy AS n FROM zones WHERE id = ?", fixture.zoneId).one().n,
+    }));
+    // The faulty scan's entry was rolled back with it: one log row, one holder inside, the zone counts one.
+    expect(state.nonces).toEqual(["sound-1"]);
+    expect(state.rights.find((r) => r.id === rights[0]!.id)).toMatchObject({ status: "ENABLED", is_inside: 0 });
+    expect(state.rights.find((r) => r.id === rights[1]!.id)).toMatchObject({ status: "USED", is_inside: 1 });
+    expect(state.occupancy).toBe(1);
+  });
+});
 
 describe("every denial reason, live", () => {
   it("admits, refuses a second entry anywhere, lets the holder out and back in", async () => {
