@@ -34,6 +34,7 @@ import { generateSecrets } from "../scripts/secrets.ts";
 import { type CpuBreakdown, type Stage, startCpuProfile, workerdCpuMs } from "./lib/cpu-profile.ts";
 import { flushProjection, issueGateRights, seedGateEvent, type GateSeed, type SeededRight } from "./lib/gate-fixture.ts";
 import { percentile, round } from "./lib/load.ts";
+import { type BenchRun, runBench } from "./lib/run.ts";
 import { startBenchPlatform, tempDir, type Workerd } from "./lib/workerd.ts";
 
 const { values: opts } = parseArgs({
@@ -56,8 +57,6 @@ const WARMUP_RIGHTS = 600;
 const WATCHDOG_MS = PHASE_DEADLINE_MS * (opts.profile ? 10 : 5 + 2 * ROUNDS) + 300_000;
 
 const log = (line = "") => console.log(line);
-const workerLogs: string[] = [];
-let running: Workerd | undefined;
 
 // Node's WebSocket (undici) takes request headers, as a gate device sends its token.
 const NodeWebSocket = globalThis.WebSocket as unknown as new (url: string, init?: { headers: Record<string, string> }) => WebSocket;
@@ -251,7 +250,8 @@ async function check(db: D1Database, helperUrl: URL, eventId: string, sent: Scan
   };
 }
 
-async function main() {
+async function main(run: BenchRun) {
+  const { workerLogs } = run;
   const started = performance.now();
   const secrets = generateSecrets("bench-key");
   const dir = tempDir("edge-events-bench-build-");
@@ -263,7 +263,7 @@ async function main() {
     const bench = await startBenchPlatform(secrets, dir, {
       onLog: (line) => workerLogs.push(line),
       inspector: opts.profile,
-      onStarted: (workerd) => (platform = running = workerd),
+      onStarted: (workerd) => (platform = run.running = workerd),
     });
     const { appUrl, baselineUrl, helperUrl, db } = bench;
     log(`  workerd via Miniflare, no dev proxy: app on ${appUrl.host}, baseline on ${baselineUrl.host}`);
@@ -437,15 +437,4 @@ async function profile(
   printBreakdown(breakdown, lists.flat(2).length);
 }
 
-const watchdog = setTimeout(() => {
-  console.error(`bench:gate: still running after ${WATCHDOG_MS / 1000} s; giving up`);
-  setTimeout(() => process.exit(2), 10_000).unref();
-  void (running?.dispose() ?? Promise.resolve()).finally(() => process.exit(2));
-}, WATCHDOG_MS);
-watchdog.unref();
-
-main().catch((error: unknown) => {
-  console.error("bench:gate failed:", error);
-  for (const text of workerLogs.slice(0, 5)) console.error("  worker:", text.slice(0, 500));
-  process.exitCode = 1;
-});
+runBench("bench:gate", WATCHDOG_MS, main);

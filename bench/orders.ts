@@ -19,6 +19,7 @@ import { generateSecrets } from "../scripts/secrets.ts";
 import { signJwt } from "../src/lib/crypto/jwt.ts";
 import { type CpuBreakdown, type Stage, startCpuProfile, workerdCpuMs } from "./lib/cpu-profile.ts";
 import { type Call, type LoadResult, round, runLoad, type Sample, seededRandom, stats, type Stats } from "./lib/load.ts";
+import { type BenchRun, runBench } from "./lib/run.ts";
 import { startBenchPlatform, tempDir, type Workerd } from "./lib/workerd.ts";
 
 const { values: opts } = parseArgs({
@@ -39,8 +40,6 @@ const WARMUP = 300;
 const WATCHDOG_MS = PHASE_DEADLINE_MS * (opts.profile ? 10 : 6) + 180_000;
 
 const log = (line = "") => console.log(line);
-const workerLogs: string[] = [];
-let running: Workerd | undefined; // stopped by the watchdog if the run overstays
 
 interface Fixture {
   eventId: string;
@@ -134,7 +133,8 @@ function holdsOf(result: Measured) {
   return { accepted, windowMs };
 }
 
-async function main() {
+async function main(run: BenchRun) {
+  const { workerLogs } = run;
   const started = performance.now();
   const secrets = generateSecrets("bench-key");
   const dir = tempDir("edge-events-bench-build-");
@@ -144,7 +144,7 @@ async function main() {
     const bench = await startBenchPlatform(secrets, dir, {
       onLog: (line) => workerLogs.push(line),
       inspector: opts.profile,
-      onStarted: (workerd) => (platform = running = workerd),
+      onStarted: (workerd) => (platform = run.running = workerd),
     });
     const { appUrl, baselineUrl, helperUrl, db } = bench;
     log(`  workerd via Miniflare, no dev proxy: app on ${appUrl.host}, baseline on ${baselineUrl.host}`);
@@ -393,15 +393,4 @@ async function profile(
   }));
 }
 
-const watchdog = setTimeout(() => {
-  console.error(`bench:orders: still running after ${WATCHDOG_MS / 1000} s; giving up`);
-  setTimeout(() => process.exit(2), 10_000).unref();
-  void (running?.dispose() ?? Promise.resolve()).finally(() => process.exit(2));
-}, WATCHDOG_MS);
-watchdog.unref();
-
-main().catch((error: unknown) => {
-  console.error("bench:orders failed:", error);
-  for (const line of workerLogs.slice(0, 5)) console.error("  worker:", line.slice(0, 500));
-  process.exitCode = 1;
-});
+runBench("bench:orders", WATCHDOG_MS, main);
