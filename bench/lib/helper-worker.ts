@@ -11,7 +11,7 @@
  *   QR tokens signed as the app signs them (gate benchmark and e2e tests);
  * - `POST /flush?event_id=…` projects the EventDO's pending changes to D1 now.
  */
-import { signAccessToken } from "../../src/access/signing-keys.ts";
+import { issueAccessTokens } from "../../src/access/signing-keys.ts";
 import { eventStub, syncEventInventory } from "../../src/catalog/sync.ts";
 import type { Env } from "../../src/env.ts";
 
@@ -55,9 +55,8 @@ export default {
         created_by: null,
       });
       if (!issued.ok) return Response.json(issued.problem, { status: issued.problem.status });
-      const rights = await Promise.all(
-        issued.rights.map(async (r) => ({ id: r.id, qr_code: r.qr_code, user_id: r.user_id, token: (await signAccessToken(env, { id: r.id, event_id: eventId })).token })),
-      );
+      const tokens = await issueAccessTokens(env, eventId, issued.rights.map((r) => r.id));
+      const rights = issued.rights.map((r, i) => ({ id: r.id, qr_code: r.qr_code, user_id: r.user_id, token: tokens[i]!.token }));
       return Response.json(rights, { status: 201 });
     }
     if (url.pathname === "/flush") {

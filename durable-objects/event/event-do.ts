@@ -24,10 +24,10 @@ import {
   type RightView,
   type TransferRequest,
 } from "./contract.ts";
-import { bytesToUuid, importVerifyKeys, verifyAccessToken, type TokenCheck } from "../../src/access/qr-tokens.ts";
-import { fromBase64Url } from "../../src/lib/crypto/encoding.ts";
+import { importVerifyKeys, parseAccessToken, verifyAccessToken, type TokenCheck } from "../../src/access/qr-tokens.ts";
+import { timingSafeEqual } from "../../src/lib/crypto/hash.ts";
 import { decideScan, loadGatePolicy, type GatePolicyState } from "./gate.ts";
-import { drainOutbox } from "./projection.ts";
+import { drainOutbox, projectionPending } from "./projection.ts";
 import { migrate } from "./storage.ts";
 
 type Row = Record<string, SqlStorageValue>;
@@ -830,16 +830,57 @@ export class EventDO extends DurableObject<Env> {
     ws.close(code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000, reason);
   }
 
+  /**
+   * Remembers QR tokens the app signed for this event's rights as it hands
+   * them to their holders, so that at the gate, when a stadium fills in an
+   * hour, a token is recognised by comparing it with the one issued instead
+   * of verifying its signature (the dearest step of a scan). Each is verified
+   * once here: the object stores only tokens that are genuine and name one
+   * of its rights. Returns how many it holds of those given.
+   */
+  async registerTokens(tokens: string[]): Promise<number> {
+    const keys = await this.keys();
+    let held = 0;
+    for (const token of tokens) {
+      const parsed = parseAccessToken(token);
+      if (!parsed || parsed.event_id !== this.event()?.id) continue;
+      if (this.issuedToken(parsed.access_right_id, parsed.kid) === token) {
+        held++;
+        continue;
+      }
+      if (!(await verifyAccessToken(parsed, keys)).ok) continue;
+      if (!this.sql.exec("SELECT 1 FROM rights WHERE id = ?", parsed.access_right_id).toArray().length) continue;
+      this.sql.exec("INSERT OR REPLACE INTO issued_tokens (access_right_id, kid, token) VALUES (?, ?, ?)", parsed.access_right_id, parsed.kid, token);
+      held++;
+    }
+    return held;
+  }
+
+  private issuedToken(rightId: string, kid: string): string | undefined {
+    return this.sql.exec<{ token: string }>("SELECT token FROM issued_tokens WHERE access_right_id = ? AND kid = ?", rightId, kid).toArray()[0]?.token;
+  }
+
+  private keys(): Promise<Map<string, CryptoKey>> {
+    return (this.verifyKeys ??= importVerifyKeys(this.sql.exec<{ jwk: string }>("SELECT jwk FROM signing_keys").toArray().map((row) => JSON.parse(row.jwk))));
+  }
+
+  /**
+   * A scanned token: the one this object was given for that right and key
+   * (compared in constant time), or else one whose signature verifies.
+   */
   private async checkToken(token: string): Promise<TokenCheck> {
     const cached = this.tokenChecks.get(token);
     if (cached) return cached;
-    this.verifyKeys ??= importVerifyKeys(this.sql.exec<{ jwk: string }>("SELECT jwk FROM signing_keys").toArray().map((row) => JSON.parse(row.jwk)));
-    let check = await verifyAccessToken(token, await this.verifyKeys);
-    if (!check.ok && check.reason === "unknown_kid") {
-      // Another event's key: the payload (unverified) names the event, which is all a WRONG_EVENT refusal says.
-      const eventId = unverifiedEventId(token);
-      if (eventId && eventId !== this.event()?.id) check = { ok: true, access_right_id: "", event_id: eventId, kid: "" };
-    }
+    const parsed = parseAccessToken(token);
+    if (!parsed) return { ok: false, reason: "malformed" };
+    const keys = await this.keys();
+    const issued = keys.has(parsed.kid) ? this.issuedToken(parsed.access_right_id, parsed.kid) : undefined;
+    let check: TokenCheck =
+      issued !== undefined && timingSafeEqual(issued, token)
+        ? { ok: true, access_right_id: parsed.access_right_id, event_id: parsed.event_id, kid: parsed.kid }
+        : await verifyAccessToken(parsed, keys);
+    // Another event's key: the payload (unverified) names the event, which is all a WRONG_EVENT refusal says.
+    if (!check.ok && check.reason === "unknown_kid" && parsed.event_id !== this.event()?.id) check = { ok: true, access_right_id: "", event_id: parsed.event_id, kid: "" };
     if (this.tokenChecks.size > 20_000) this.tokenChecks.clear();
     this.tokenChecks.set(token, check);
     return check;
@@ -885,9 +926,9 @@ export class EventDO extends DurableObject<Env> {
       console.error("EventDO projection to D1 failed; retrying", error);
       this.scheduleAlarm(now + 5_000);
     }
-    const pendingOutbox = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM outbox").one().n;
+    const pending = projectionPending(this.sql);
     const nextHold = this.sql.exec<{ t: string | null }>("SELECT min(expires_at) AS t FROM orders WHERE booking_status = 'PENDING'").one().t;
-    if (pendingOutbox > 0) this.scheduleAlarm(now + OUTBOX_DELAY_MS);
+    if (pending) this.scheduleAlarm(now + OUTBOX_DELAY_MS);
     if (nextHold) this.scheduleAlarm(Date.parse(nextHold));
   }
 
@@ -1073,18 +1114,6 @@ export function scanBodyError(value: unknown): string | null {
   if (s.offline_status !== undefined && (typeof s.offline_status !== "string" || !OFFLINE.has(s.offline_status))) return "offline_status: SUCCESS, DENIED, WARNING or ERROR";
   if (s.queue_size !== undefined && (typeof s.queue_size !== "number" || !Number.isInteger(s.queue_size) || s.queue_size < 0)) return "queue_size: a count";
   return null;
-}
-
-/** The event id a well-formed QR token claims, without verifying it (only ever used to refuse). */
-function unverifiedEventId(token: string): string | null {
-  const payload = token.split(".")[2];
-  if (!payload || payload.length !== 43) return null;
-  try {
-    const bytes = fromBase64Url(payload);
-    return bytes.length === 32 ? bytesToUuid(bytes.slice(16, 32)) : null;
-  } catch {
-    return null;
-  }
 }
 
 function parseEvent(row: Row) {

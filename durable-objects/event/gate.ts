@@ -155,22 +155,18 @@ export function decideScan(
     said,
   });
   const received = new Date(receivedAt).toISOString();
+  // The projection to D1 follows the log by its seq and takes the rights the moved scans name (projection.ts).
+  const moved = Boolean(decision.effect && right);
   sql.exec(
     `INSERT INTO scans (nonce, id, access_right_id, user_id, access_point_id, zone_id, controller_id, device_id, scan_method, qr_code_scanned, action, status,
-       denial_reason, response_time_ms, queue_size, was_offline, is_conflict, scanned_at, received_at, result)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       denial_reason, response_time_ms, queue_size, was_offline, is_conflict, scanned_at, received_at, result, moved)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     body.id, newId(), right ? String(right.id) : null, right ? String(right.user_id) : null, ctx.access_point_id, decision.zone_id, ctx.controller_id,
     ctx.device_id, body.scan_method, body.qr.slice(0, 200), body.action, decision.status, decision.reason, result.response_time_ms, body.queue_size ?? null,
     offline ? 1 : 0, decision.conflict ? 1 : 0, new Date(Date.parse(body.scanned_at) || receivedAt).toISOString(), received,
-    JSON.stringify(said),
+    JSON.stringify(said), moved ? 1 : 0,
   );
-  // The right's new state and the log row go to the outbox in one statement.
-  if (decision.effect && right) {
-    sql.exec("INSERT INTO outbox (kind, entity_id, created_at) VALUES ('right', ?, ?), ('scan', ?, ?)", right.id, new Date(at).toISOString(), body.id, received);
-  } else {
-    sql.exec("INSERT INTO outbox (kind, entity_id, created_at) VALUES ('scan', ?, ?)", body.id, received);
-  }
-  return { result, changed: Boolean(decision.effect) };
+  return { result, changed: moved };
 }
 
 /**
@@ -358,7 +354,7 @@ function reconcileOffline(decision: Decision, deviceStatus: NonNullable<ScanBody
  * `at` is when the scan happened (an offline one: in the past); `updated_at`
  * is when the row changed, which is what a gate's bundle delta (`since`)
  * asks about, so offline scans synced late still reach the other gates.
- * The outbox row is the caller's, written with the scan's.
+ * D1 learns of the change from the scan's log row (`moved`, projection.ts).
  */
 function applyEffect(sql: SqlStorage, right: Row, effect: NonNullable<Decision["effect"]>, ctx: ScanContext, at: number, receivedAt: number) {
   const when = new Date(at).toISOString();

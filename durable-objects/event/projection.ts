@@ -11,14 +11,18 @@ const BATCH = 1000;
 
 /**
  * Rights and scans change at the gates' rate, so they skip per-row objects
- * and per-row statements: the object's SQLite writes the outbox's rows of a
- * kind as one JSON array of arrays (positional: no column names repeated in
- * every row, half the bytes to encode, send and parse), and D1 reads it back
- * with json_each, one statement and two bound values per kind and batch,
- * whatever the number of rows.
+ * and per-row statements: the object's SQLite writes the rows of a kind as
+ * one JSON array of arrays (positional: no column names repeated in every
+ * row, half the bytes to encode, send and parse), and D1 reads it back with
+ * json_each, one statement and two bound values per kind and batch, whatever
+ * the number of rows.
+ *
+ * Which rows: the rights the outbox names up to its seq `?1`, and the scan
+ * log's rows after the cursor `?2` up to `?3` with the rights those scans
+ * moved. The log is append-only, so a cursor replaces an outbox row per scan.
  */
 interface Bulk {
-  /** The JSON array of the rows the outbox names up to `?1` (a seq), and how many. */
+  /** The JSON array of the rows, and how many. */
   read: string;
   /** D1: writes the rows of the JSON array `?1` for the event `?2`. */
   write: string;
@@ -27,9 +31,9 @@ interface Bulk {
 }
 
 /** `columns` are D1's, read from the object's column of the same name unless `renamed`; `event_id` is the event's. */
-function bulk(kind: string, from: string, table: string, key: string, columns: string[], onConflict: string, renamed: Record<string, string> = {}, order = "rowid"): Bulk {
+function bulk(from: string, where: string, table: string, key: string, columns: string[], onConflict: string, renamed: Record<string, string> = {}, order = "rowid"): Bulk {
   return {
-    read: `SELECT count(*) AS n, json_group_array(json_array(${columns.map((c) => renamed[c] ?? c).join(", ")})) AS rows FROM (SELECT * FROM ${from} WHERE ${key} IN (SELECT entity_id FROM outbox WHERE kind = '${kind}' AND seq <= ?) ORDER BY ${order})`,
+    read: `SELECT count(*) AS n, json_group_array(json_array(${columns.map((c) => renamed[c] ?? c).join(", ")})) AS rows FROM (SELECT * FROM ${from} WHERE ${where} ORDER BY ${order})`,
     // WHERE true: an upsert's SELECT needs a WHERE clause.
     write: `INSERT INTO ${table} (event_id, ${columns.join(", ")}) SELECT ?2, ${columns.map((_, i) => `value ->> ${i}`).join(", ")} FROM json_each(?1) WHERE true ${onConflict}`,
     keyAt: columns.indexOf(key),
@@ -38,35 +42,49 @@ function bulk(kind: string, from: string, table: string, key: string, columns: s
 
 const RIGHT_CHANGING = ["user_id", "zone_id", "seat_id", "status", "source_type", "source_id", "original_user_id", "transfer_count", "last_transfer_date", "valid_from", "valid_until", "used_at", "used_at_access_point", "is_inside", "entry_count", "last_exit_at", "updated_at", "created_by"];
 const RIGHTS = bulk(
-  "right", "rights", "access_rights", "id", ["id", "qr_code", "created_at", ...RIGHT_CHANGING],
+  "rights",
+  `id IN (SELECT entity_id FROM outbox WHERE kind = 'right' AND seq <= ?1) OR id IN (SELECT access_right_id FROM scans WHERE seq > ?2 AND seq <= ?3 AND moved = 1)`,
+  "access_rights", "id", ["id", "qr_code", "created_at", ...RIGHT_CHANGING],
   `ON CONFLICT (id) DO UPDATE SET ${RIGHT_CHANGING.map((c) => `${c} = excluded.${c}`).join(", ")}`,
   {},
   // Rights that stopped being ENABLED first: they free the seat that D1's one-live-right-per-seat index gives the new one.
   "status = 'ENABLED', rowid",
 );
 const SCANS = bulk(
-  "scan", "scans", "access_control_log", "nonce",
+  "scans", "seq > ?2 AND seq <= ?3", "access_control_log", "nonce",
   ["id", "access_right_id", "user_id", "access_point_id", "zone_id", "qr_code_scanned", "action", "status", "denial_reason", "controller_id", "device_id", "scan_method", "response_time_ms", "queue_size", "nonce", "was_offline", "is_conflict", "timestamp", "received_at"],
-  "ON CONFLICT DO NOTHING", { timestamp: "scanned_at" },
+  "ON CONFLICT DO NOTHING", { timestamp: "scanned_at" }, "seq",
 );
 
-function readBulk(sql: SqlStorage, of: Bulk, lastSeq: number): string | null {
-  const { n, rows } = sql.exec<{ n: number; rows: string }>(of.read, lastSeq).one();
+function readBulk(sql: SqlStorage, of: Bulk, lastSeq: number, scansFrom: number, scansTo: number): string | null {
+  const { n, rows } = sql.exec<{ n: number; rows: string }>(of.read, lastSeq, scansFrom, scansTo).one();
   return n > 0 ? rows : null;
 }
 
+/** Whether changes wait for the projection: outbox rows, or scans after the cursor. */
+export function projectionPending(sql: SqlStorage): boolean {
+  return Boolean(
+    sql.exec<{ pending: number }>("SELECT EXISTS (SELECT 1 FROM outbox) OR EXISTS (SELECT 1 FROM scans WHERE seq > (SELECT upto FROM projection_cursors WHERE name = 'scans')) AS pending").one().pending,
+  );
+}
+
 /**
- * Projects the EventDO's changes to D1: the outbox names what changed, the
- * current state is read from the object's tables and written with idempotent
- * upserts (replaying a batch is harmless), in FK order, in one D1 batch.
- * Rows are removed from the outbox only after D1 accepted them.
+ * Projects the EventDO's changes to D1: the outbox and the scan log's cursor
+ * name what changed, the current state is read from the object's tables and
+ * written with idempotent upserts (replaying a batch is harmless), in FK
+ * order, in one D1 batch. Outbox rows are removed, and the cursor moved on,
+ * only after D1 accepted them. Returns how many changes it projected.
  */
 export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: string): Promise<number> {
   const { n, last } = sql.exec<{ n: number; last: number | null }>("SELECT count(*) AS n, max(seq) AS last FROM (SELECT seq FROM outbox ORDER BY seq LIMIT ?)", BATCH).one();
-  if (n === 0) return 0;
-  const lastSeq = Number(last);
-  // Rights and scans are read in bulk (below); only the other kinds' entries come into JS.
-  const entries = sql.exec<Row>("SELECT seq, kind, entity_id, payload FROM outbox WHERE seq <= ? AND kind NOT IN ('right', 'scan') ORDER BY seq", lastSeq).toArray();
+  const lastSeq = Number(last ?? 0);
+  const scansFrom = sql.exec<{ upto: number }>("SELECT upto FROM projection_cursors WHERE name = 'scans'").one().upto;
+  // Scans wait while the outbox is behind: the rights they name (D1's foreign key) may be in its later rows.
+  const scansTo =
+    n < BATCH ? (sql.exec<{ to: number | null }>("SELECT max(seq) AS \"to\" FROM (SELECT seq FROM scans WHERE seq > ? ORDER BY seq LIMIT ?)", scansFrom, BATCH).one().to ?? scansFrom) : scansFrom;
+  if (n === 0 && scansTo === scansFrom) return 0;
+  // Rights are read in bulk (below); only the other kinds' entries come into JS.
+  const entries = sql.exec<Row>("SELECT seq, kind, entity_id, payload FROM outbox WHERE seq <= ? AND kind <> 'right' ORDER BY seq", lastSeq).toArray();
   const ids = (kind: string) => [...new Set(entries.filter((e) => e.kind === kind).map((e) => String(e.entity_id)))];
   const db = getDb(d1);
   // drizzle builds the other kinds' statements; D1 runs them all in one batch (drizzle's batch cannot bind a raw statement's values).
@@ -115,7 +133,7 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
     sources.push({ kind: "order", id });
   }
 
-  const rights = readBulk(sql, RIGHTS, lastSeq);
+  const rights = readBulk(sql, RIGHTS, lastSeq, scansFrom, scansTo);
   if (rights) {
     statements.push(d1.prepare(RIGHTS.write).bind(rights, eventId));
     sources.push({ kind: "right", id: "", bulk: { of: RIGHTS, rows: rights } });
@@ -145,7 +163,7 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
     sources.push({ kind: "transaction", id: String(t.id) });
   }
 
-  const scans = readBulk(sql, SCANS, lastSeq);
+  const scans = readBulk(sql, SCANS, lastSeq, scansFrom, scansTo);
   if (scans) {
     statements.push(d1.prepare(SCANS.write).bind(scans, eventId));
     sources.push({ kind: "scan", id: "", bulk: { of: SCANS, rows: scans } });
@@ -189,6 +207,7 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
     }
   }
   sql.exec("DELETE FROM outbox WHERE seq <= ?", lastSeq);
-  return n;
+  sql.exec("UPDATE projection_cursors SET upto = ? WHERE name = 'scans'", scansTo);
+  return n + (scansTo - scansFrom);
 }
 

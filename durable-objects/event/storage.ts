@@ -226,6 +226,57 @@ export const EVENT_DO_MIGRATIONS: string[] = [
     'entry_count', json_extract(result, '$.access_right.entry_count')
   ));
   `,
+  // QR tokens the app signed and handed to holders (one per right and key): a gate recognises them by comparison instead of verifying a signature.
+  `
+  CREATE TABLE issued_tokens (
+    access_right_id TEXT NOT NULL,
+    kid TEXT NOT NULL,
+    token TEXT NOT NULL,
+    PRIMARY KEY (access_right_id, kid)
+  ) WITHOUT ROWID;
+  `,
+  // The scan log is append-only, so its projection is a cursor over \`seq\` rather than an outbox row per scan, and the
+  // rights a scan moved are found by \`moved\`: a scan writes two B-trees fewer. Its random \`id\` needs no unique index.
+  `
+  CREATE TABLE scans_by_seq (
+    seq INTEGER PRIMARY KEY,
+    nonce TEXT NOT NULL UNIQUE,
+    id TEXT NOT NULL,
+    access_right_id TEXT,
+    user_id TEXT,
+    access_point_id TEXT NOT NULL,
+    zone_id TEXT,
+    controller_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    scan_method TEXT NOT NULL,
+    qr_code_scanned TEXT NOT NULL,
+    action TEXT NOT NULL,
+    status TEXT NOT NULL,
+    denial_reason TEXT,
+    response_time_ms INTEGER,
+    queue_size INTEGER,
+    was_offline INTEGER NOT NULL DEFAULT 0,
+    is_conflict INTEGER NOT NULL DEFAULT 0,
+    scanned_at TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    result TEXT NOT NULL,
+    moved INTEGER NOT NULL DEFAULT 0 -- 1: the scan changed its right (an entry or an exit)
+  );
+  INSERT INTO scans_by_seq (seq, nonce, id, access_right_id, user_id, access_point_id, zone_id, controller_id, device_id, scan_method, qr_code_scanned, action, status, denial_reason, response_time_ms, queue_size, was_offline, is_conflict, scanned_at, received_at, result)
+    SELECT rowid, nonce, id, access_right_id, user_id, access_point_id, zone_id, controller_id, device_id, scan_method, qr_code_scanned, action, status, denial_reason, response_time_ms, queue_size, was_offline, is_conflict, scanned_at, received_at, result FROM scans ORDER BY rowid;
+  DROP TABLE scans;
+  ALTER TABLE scans_by_seq RENAME TO scans;
+  CREATE TABLE projection_cursors (
+    name TEXT PRIMARY KEY,
+    upto INTEGER NOT NULL
+  );
+  -- Scans the outbox still named are projected again from the first of them (D1 ignores one it has).
+  INSERT INTO projection_cursors (name, upto) VALUES ('scans', coalesce(
+    (SELECT min(s.seq) - 1 FROM scans s JOIN outbox o ON o.kind = 'scan' AND o.entity_id = s.nonce),
+    (SELECT max(seq) FROM scans),
+    0));
+  DELETE FROM outbox WHERE kind = 'scan';
+  `,
 ];
 
 /** Applies the migrations this object has not run yet. Synchronous: SQLite in a DO is. */

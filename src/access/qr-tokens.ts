@@ -72,24 +72,46 @@ function canonicalBytes(text: string, length: number): Uint8Array | null {
   return buffer === 0 ? bytes : null;
 }
 
-/**
- * Checks a scanned token against an event's public keys (kid → key, from
- * `importVerifyKeys`). Touches no database, so the EventDO can decide with
- * the keys it holds. A key belongs to one event, so a token of another
- * event fails with `unknown_kid`.
- */
-export async function verifyAccessToken(token: string, keys: ReadonlyMap<string, CryptoKey>): Promise<TokenCheck> {
+/** What a well-formed token claims, before its signature is checked. */
+export interface ParsedToken {
+  kid: string;
+  access_right_id: string;
+  event_id: string;
+  /** The signed part, `E1.<kid>.<payload>`, and the signature over it. */
+  signed: string;
+  signature: Uint8Array;
+}
+
+/** Splits a token into what it claims, or null when it is not a well-formed, canonical token. */
+export function parseAccessToken(token: string): ParsedToken | null {
   const match = TOKEN_PATTERN.exec(token);
-  if (!match) return { ok: false, reason: "malformed" };
+  if (!match) return null;
   const [, kid, payloadText, signatureText] = match as unknown as [string, string, string, string];
   const payload = canonicalBytes(payloadText, 32);
   const signature = canonicalBytes(signatureText, 64);
-  if (!payload || !signature) return { ok: false, reason: "malformed" };
-  const key = keys.get(kid);
+  if (!payload || !signature) return null;
+  return {
+    kid,
+    access_right_id: bytesToUuid(payload.subarray(0, 16)),
+    event_id: bytesToUuid(payload.subarray(16)),
+    signed: `${TOKEN_PREFIX}.${kid}.${payloadText}`,
+    signature,
+  };
+}
+
+/**
+ * Checks a scanned token (or its parsed form) against an event's public keys
+ * (kid → key, from `importVerifyKeys`). Touches no database, so the EventDO
+ * can decide with the keys it holds. A key belongs to one event, so a token
+ * of another event fails with `unknown_kid`.
+ */
+export async function verifyAccessToken(token: string | ParsedToken, keys: ReadonlyMap<string, CryptoKey>): Promise<TokenCheck> {
+  const parsed = typeof token === "string" ? parseAccessToken(token) : token;
+  if (!parsed) return { ok: false, reason: "malformed" };
+  const key = keys.get(parsed.kid);
   if (!key) return { ok: false, reason: "unknown_kid" };
-  const valid = await crypto.subtle.verify("Ed25519", key, signature, utf8(`${TOKEN_PREFIX}.${kid}.${payloadText}`));
-  if (!valid) return { ok: false, reason: "bad_signature" };
-  return { ok: true, access_right_id: bytesToUuid(payload.subarray(0, 16)), event_id: bytesToUuid(payload.subarray(16)), kid };
+  if (!(await crypto.subtle.verify("Ed25519", key, parsed.signature, utf8(parsed.signed)))) return { ok: false, reason: "bad_signature" };
+  return { ok: true, access_right_id: parsed.access_right_id, event_id: parsed.event_id, kid: parsed.kid };
 }
 
 /** A public key as `GET /v1/events/{event_id}/keys` serves it. */

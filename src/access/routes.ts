@@ -10,7 +10,7 @@ import { problems } from "../lib/errors.ts";
 import { bearerAuth, createRouter, jsonResponse, pick } from "../lib/openapi.ts";
 import { renderQrSvg } from "./qr-svg.ts";
 import { access_rights } from "./schema.ts";
-import { activeKid, eventPublicKeys, signAccessToken } from "./signing-keys.ts";
+import { activeKid, eventPublicKeys, issueAccessTokens } from "./signing-keys.ts";
 
 const tags = ["Access rights"];
 const rightParam = z.object({ access_right_id: z.uuid() });
@@ -73,7 +73,7 @@ export function accessRoutes() {
       // A QR signed by a key since retired is redrawn with the active one.
       if (cached && cached.customMetadata?.kid === kid) svg = await cached.text();
       else {
-        const signed = await signAccessToken(c.env, right);
+        const signed = (await issueAccessTokens(c.env, right.event_id, [right.id]))[0]!;
         svg = renderQrSvg(signed.token);
         await c.env.VAULT.put(key, svg, { httpMetadata: { contentType: "image/svg+xml" }, customMetadata: { kid: signed.kid } });
       }
@@ -101,7 +101,7 @@ export function accessRoutes() {
     }),
     async (c) => {
       const right = await heldActiveRight(c, c.req.valid("param").access_right_id);
-      const { token, kid } = await signAccessToken(c.env, right);
+      const { token, kid } = (await issueAccessTokens(c.env, right.event_id, [right.id]))[0]!;
       c.header("Cache-Control", "private, no-store");
       return c.json({ token, qr_code: right.qr_code, kid }, 200);
     },

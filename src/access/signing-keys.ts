@@ -1,6 +1,7 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
 import type { Env } from "../env.ts";
 import { getDb } from "../db/client.ts";
+import { eventStub } from "../catalog/sync.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { decryptSecret, encryptSecret } from "../lib/crypto/encryption.ts";
 import { utf8 } from "../lib/crypto/encoding.ts";
@@ -106,6 +107,18 @@ async function activeSigningKey(env: Env, eventId: string): Promise<{ kid: strin
 export async function signAccessToken(env: Env, right: { id: string; event_id: string }): Promise<{ token: string; kid: string }> {
   const { kid, key } = await activeSigningKey(env, right.event_id);
   return { token: await signTokenWith(kid, key, right), kid };
+}
+
+/**
+ * The QR tokens of rights of one event, signed as `signAccessToken` signs
+ * them and registered with the event's Durable Object, which is how tokens
+ * reach holders: the gates then recognise them without verifying a
+ * signature each (EventDO.registerTokens).
+ */
+export async function issueAccessTokens(env: Env, eventId: string, rightIds: readonly string[]): Promise<{ token: string; kid: string }[]> {
+  const signed = await Promise.all(rightIds.map((id) => signAccessToken(env, { id, event_id: eventId })));
+  if (signed.length > 0) await eventStub(env, eventId).registerTokens(signed.map((s) => s.token));
+  return signed;
 }
 
 /** Every public key of the event, oldest first: retired keys still verify the tokens they signed. */

@@ -1,7 +1,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
-import { signAccessToken } from "../../src/access/signing-keys.ts";
+import { describe, expect, it, vi } from "vitest";
+import { issueAccessTokens, signAccessToken } from "../../src/access/signing-keys.ts";
+import { EVENT_DO_MIGRATIONS, migrate } from "../../durable-objects/event/storage.ts";
 import { newId } from "../../src/lib/ids.ts";
 import { api, expectProblem, registerUser } from "../support/api.ts";
 import { gatedEvent, rightsWithTokens, scanHttp } from "../support/gate.ts";
@@ -206,6 +207,117 @@ describe("every denial reason, live", () => {
     expect(late[0]).toMatchObject({ status: "DENIED", denial_reason: "EXPIRED" });
     expect((await scanHttp(fixture, rights[0]!.token, { action: "CHECK" })).body).toMatchObject({ status: "SUCCESS", access_right: { entry_count: 0 } });
     expect((await scanHttp(fixture, rights[0]!.token)).body.status).toBe("SUCCESS");
+  });
+});
+
+const scanOne = (fixture: Awaited<ReturnType<typeof gatedEvent>>, id: string, qr: string) =>
+  scanDirect(fixture.stub, [{ id, qr, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date().toISOString() }], who(fixture));
+
+describe("tokens handed to holders", () => {
+  it("are recognised without verifying a signature; any other token is verified", async () => {
+    const fixture = await live();
+    const { rights } = await rightsWithTokens(fixture, 3);
+    // As the QR and token routes hand them out: signed, then registered with the event's object.
+    const [issued] = await issueAccessTokens(env, fixture.eventId, [rights[0]!.id]);
+    expect(issued!.token).toBe(rights[0]!.token); // Ed25519 is deterministic: the same token the holder has
+    const verify = vi.spyOn(crypto.subtle, "verify");
+    try {
+      expect((await scanOne(fixture, "issued-1", rights[0]!.token))[0]).toMatchObject({ status: "SUCCESS" });
+      expect(verify).not.toHaveBeenCalled();
+      expect((await scanOne(fixture, "plain-1", rights[1]!.token))[0]).toMatchObject({ status: "SUCCESS" });
+      expect(verify).toHaveBeenCalledTimes(1);
+    } finally {
+      verify.mockRestore();
+    }
+  });
+
+  it("compare whole: an issued token changed in one character is refused", async () => {
+    const fixture = await live();
+    const { rights } = await rightsWithTokens(fixture);
+    await issueAccessTokens(env, fixture.eventId, [rights[0]!.id]);
+    const token = rights[0]!.token;
+    // Same right and key, another signature (the last character keeps the base64url canonical).
+    const at = token.length - 2;
+    const altered = token.slice(0, at) + (token[at] === "A" ? "B" : "A") + token.slice(at + 1);
+    expect((await scanOne(fixture, "altered-1", altered))[0]).toMatchObject({ status: "DENIED", denial_reason: "INVALID_QR" });
+    expect((await scanOne(fixture, "genuine-1", token))[0]).toMatchObject({ status: "SUCCESS" });
+  });
+
+  it("are kept only when genuine and of one of the object's rights", async () => {
+    const fixture = await live();
+    const other = await live();
+    const { rights } = await rightsWithTokens(fixture, 2);
+    const theirs = (await rightsWithTokens(other)).rights[0]!;
+    const [a, b] = [rights[0]!.token, rights[1]!.token];
+    // a's right and key with b's signature: well-formed, not genuine.
+    const spliced = a.slice(0, a.lastIndexOf(".")) + b.slice(b.lastIndexOf("."));
+    const unknownRight = (await signAccessToken(env, { id: newId(), event_id: fixture.eventId })).token;
+    expect(await fixture.stub.registerTokens([spliced, theirs.token, unknownRight, "E1.garbage"])).toBe(0);
+    expect(await fixture.stub.registerTokens([a, a])).toBe(2); // the second is already held
+    const held = await runInDurableObject(fixture.stub, (_, state) => state.storage.sql.exec("SELECT access_right_id, token FROM issued_tokens").toArray());
+    expect(held).toEqual([{ access_right_id: rights[0]!.id, token: a }]);
+    expect((await scanOne(fixture, "spliced-1", spliced))[0]).toMatchObject({ status: "DENIED", denial_reason: "INVALID_QR" });
+  });
+});
+
+describe("the scan log's projection", () => {
+  it("follows the log by its seq: each attempt reaches D1 once, with the right it moved", async () => {
+    const fixture = await live();
+    const { rights } = await rightsWithTokens(fixture, 2);
+    await scanOne(fixture, "p-1", rights[0]!.token);
+    await fixture.stub.flushProjection();
+    await scanOne(fixture, "p-2", rights[0]!.token);
+    await scanOne(fixture, "p-3", rights[1]!.token);
+    await fixture.stub.flushProjection();
+    await fixture.stub.flushProjection();
+    const log = await env.DB.prepare("SELECT nonce, status FROM access_control_log WHERE event_id = ? ORDER BY nonce").bind(fixture.eventId).all();
+    expect(log.results).toEqual([
+      { nonce: "p-1", status: "SUCCESS" },
+      { nonce: "p-2", status: "DENIED" },
+      { nonce: "p-3", status: "SUCCESS" },
+    ]);
+    const projected = await env.DB.prepare("SELECT id, status, is_inside, entry_count FROM access_rights WHERE event_id = ? ORDER BY id").bind(fixture.eventId).all();
+    expect(projected.results).toEqual(
+      rights.map((r) => ({ id: r.id, status: "USED", is_inside: 1, entry_count: 1 })).sort((x, y) => x.id.localeCompare(y.id)),
+    );
+    const cursor = await runInDurableObject(fixture.stub, (_, state) => ({
+      upto: state.storage.sql.exec("SELECT upto FROM projection_cursors WHERE name = 'scans'").one().upto,
+      last: state.storage.sql.exec("SELECT max(seq) AS s FROM scans").one().s,
+      outbox: state.storage.sql.exec("SELECT count(*) AS n FROM outbox").one().n,
+    }));
+    expect(cursor).toEqual({ upto: cursor.last, last: 3, outbox: 0 });
+  });
+
+  it("picks up, after the upgrade, the scans an older object's outbox still named", async () => {
+    const fixture = await live();
+    const cursorAt = EVENT_DO_MIGRATIONS.length - 1; // the migration that replaced the outbox rows of scans
+    const upgraded = await runInDurableObject(fixture.stub, (_, state) => {
+      const sql = state.storage.sql;
+      // The log as the previous version kept it: three scans, the last two not yet projected.
+      sql.exec("DROP TABLE scans; DROP TABLE projection_cursors");
+      sql.exec(`CREATE TABLE scans (nonce TEXT PRIMARY KEY, id TEXT NOT NULL UNIQUE, access_right_id TEXT, user_id TEXT, access_point_id TEXT NOT NULL, zone_id TEXT,
+        controller_id TEXT NOT NULL, device_id TEXT NOT NULL, scan_method TEXT NOT NULL, qr_code_scanned TEXT NOT NULL, action TEXT NOT NULL, status TEXT NOT NULL,
+        denial_reason TEXT, response_time_ms INTEGER, queue_size INTEGER, was_offline INTEGER NOT NULL DEFAULT 0, is_conflict INTEGER NOT NULL DEFAULT 0,
+        scanned_at TEXT NOT NULL, received_at TEXT NOT NULL, result TEXT NOT NULL)`);
+      for (const nonce of ["old-1", "old-2", "old-3"]) {
+        sql.exec(
+          "INSERT INTO scans (nonce, id, access_point_id, controller_id, device_id, scan_method, qr_code_scanned, action, status, denial_reason, scanned_at, received_at, result) VALUES (?, ?, ?, ?, 'D1', 'QR_SCANNER', 'x', 'ENTRY', 'DENIED', 'INVALID_QR', ?, ?, '{}')",
+          nonce, newId(), fixture.gateA, fixture.controller.id, new Date().toISOString(), new Date().toISOString(),
+        );
+      }
+      sql.exec("INSERT INTO outbox (kind, entity_id, created_at) VALUES ('scan', 'old-2', ?), ('scan', 'old-3', ?)", new Date().toISOString(), new Date().toISOString());
+      sql.exec("DELETE FROM _migrations WHERE version > ?", cursorAt);
+      migrate(sql);
+      return {
+        upto: sql.exec("SELECT upto FROM projection_cursors WHERE name = 'scans'").one().upto,
+        seqs: sql.exec("SELECT seq, nonce FROM scans ORDER BY seq").toArray(),
+        outbox: sql.exec("SELECT count(*) AS n FROM outbox WHERE kind = 'scan'").one().n,
+      };
+    });
+    expect(upgraded).toEqual({ upto: 1, seqs: [{ seq: 1, nonce: "old-1" }, { seq: 2, nonce: "old-2" }, { seq: 3, nonce: "old-3" }], outbox: 0 });
+    await fixture.stub.flushProjection();
+    const log = await env.DB.prepare("SELECT nonce FROM access_control_log WHERE event_id = ? ORDER BY nonce").bind(fixture.eventId).all();
+    expect(log.results).toEqual([{ nonce: "old-2" }, { nonce: "old-3" }]);
   });
 });
 
