@@ -4,7 +4,11 @@ import { eventStub, problemFrom } from "../catalog/sync.ts";
 import { getDb } from "../db/client.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { pageQuery, pageSchema } from "../lib/pagination.ts";
 import { clientMeta } from "../lib/request.ts";
+import { booleanQuery } from "../lib/schemas.ts";
+import { listScans } from "./scan-log.ts";
+import { ACCESS_ACTIONS, ACCESS_STATUSES, DENIAL_REASONS, SCAN_METHODS } from "./schema.ts";
 import { scanBodyError } from "../../durable-objects/event/event-do.ts";
 import type { ScanBody, ScanContext } from "../../durable-objects/event/contract.ts";
 import type { Context } from "hono";
@@ -43,6 +47,38 @@ const ScanResultSchema = z
     conflict: z.boolean().optional(),
   })
   .openapi("ScanResult");
+
+const ScanLogQuerySchema = z.object({
+  ...pageQuery,
+  conflict: booleanQuery.optional().openapi({ description: "Only conflicts (true) or only the others (false)." }),
+  status: z.enum(ACCESS_STATUSES).optional(),
+  access_right_id: z.uuid().optional(),
+  access_point_id: z.uuid().optional(),
+});
+
+const ScanLogEntrySchema = z
+  .object({
+    id: z.string(),
+    nonce: z.string().openapi({ description: "The device's id for the attempt." }),
+    timestamp: z.string().openapi({ description: "When the scan happened (on the device, for an offline one)." }),
+    received_at: z.string(),
+    action: z.enum(ACCESS_ACTIONS),
+    status: z.enum(ACCESS_STATUSES),
+    denial_reason: z.enum(DENIAL_REASONS).nullable(),
+    access_right_id: z.string().nullable(),
+    user_id: z.string().nullable(),
+    access_point_id: z.string(),
+    zone_id: z.string().nullable(),
+    controller_id: z.string(),
+    device_id: z.string(),
+    scan_method: z.enum(SCAN_METHODS),
+    qr_code_scanned: z.string(),
+    response_time_ms: z.number().int().nullable(),
+    queue_size: z.number().int().nullable(),
+    was_offline: z.boolean(),
+    is_conflict: z.boolean(),
+  })
+  .openapi("ScanLogEntry");
 
 /** The scanning context from the authenticated controller: the device never names its controller. */
 async function scanContext(c: Context<AppEnv>, eventId: string, deviceId: string, accessPointId: string): Promise<ScanContext> {
@@ -97,6 +133,25 @@ export function gateRoutes() {
         if (who.ip) headers.set("X-Gate-Ip", who.ip);
       }
       return eventStub(c.env, event_id).fetch(new Request(c.req.url, { headers }));
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/events/{event_id}/scans",
+      tags,
+      security: bearerAuth,
+      summary: "The event's gate log: every scan attempt, newest first",
+      description:
+        "For the event's organizer, its SUPERVISOR staff and admins; controllers get 403, anyone else 404. `conflict=true` lists the offline admissions the server disagreed with " +
+        "(recorded as WARNING, never dropped). The log reaches D1 a fraction of a second after each decision. `qr_code_scanned` shows only the first 8 characters: a token or printed code admits whoever presents it.",
+      request: { params: eventParam, query: ScanLogQuerySchema },
+      responses: { 200: jsonResponse(pageSchema(ScanLogEntrySchema), "One page."), ...pick(401, 403, 404, 422) },
+    }),
+    async (c) => {
+      c.header("Cache-Control", "private, no-store");
+      return c.json(await listScans(c.env, c.get("auth"), c.req.valid("param").event_id, c.req.valid("query")), 200);
     },
   );
 

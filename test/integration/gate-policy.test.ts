@@ -471,3 +471,57 @@ describe("connected gates", () => {
     gate.ws.close(1000);
   });
 });
+
+describe("the gate log", () => {
+  const logOf = (fixture: Live, token: string | undefined, query = "") => api("GET", `/v1/events/${fixture.eventId}/scans${query}`, { token });
+
+  it("shows the organizer and supervisors every attempt, newest first, filtered and paged", async () => {
+    const fixture = await liveEvent();
+    const { rights } = await rightsWithTokens(fixture, 2);
+    const at = (secondsAgo: number) => new Date(Date.now() - secondsAgo * 1000).toISOString();
+    const scan = async (id: string, scannedAt: string, device: string, offline?: "SUCCESS") => {
+      const decided = await fixture.stub.scan(
+        [{ id, qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: scannedAt, ...(offline ? { offline_status: offline } : {}) }],
+        { controller_id: fixture.controller.id, device_id: device, access_point_id: fixture.gateA, ip: null },
+      );
+      if (!decided.ok) throw new Error(decided.problem.code);
+      return decided.results[0]!;
+    };
+    expect(await scan("log-1", at(3), "LANE-1")).toMatchObject({ status: "SUCCESS" });
+    expect(await scan("log-2", at(2), "LANE-2")).toMatchObject({ denial_reason: "ALREADY_USED" });
+    // A device that was offline let the same holder in: the server disagrees, and says so.
+    expect(await scan("log-3", at(1), "OFFLINE-1", "SUCCESS")).toMatchObject({ status: "WARNING", conflict: true });
+    await fixture.stub.flushProjection();
+
+    const all = await logOf(fixture, fixture.organizer.token);
+    expect(all.status).toBe(200);
+    expect(all.body.data.map((e: { nonce: string }) => e.nonce)).toEqual(["log-3", "log-2", "log-1"]);
+    expect(all.body.data[2]).toMatchObject({
+      status: "SUCCESS", denial_reason: null, access_right_id: rights[0]!.id, access_point_id: fixture.gateA, controller_id: fixture.controller.id,
+      device_id: "LANE-1", is_conflict: false, was_offline: false, qr_code_scanned: `${rights[0]!.token.slice(0, 8)}…`,
+    });
+    expect(all.headers.get("Cache-Control")).toBe("private, no-store");
+
+    const conflicts = await logOf(fixture, fixture.supervisor.token, "?conflict=true");
+    expect(conflicts.body.data).toEqual([expect.objectContaining({ nonce: "log-3", status: "WARNING", is_conflict: true, was_offline: true, device_id: "OFFLINE-1" })]);
+    expect((await logOf(fixture, fixture.organizer.token, "?conflict=false")).body.data.map((e: { nonce: string }) => e.nonce)).toEqual(["log-2", "log-1"]);
+    expect((await logOf(fixture, fixture.organizer.token, "?status=DENIED")).body.data.map((e: { nonce: string }) => e.nonce)).toEqual(["log-2"]);
+    expect((await logOf(fixture, fixture.organizer.token, `?access_right_id=${rights[1]!.id}`)).body.data).toEqual([]);
+    expect((await logOf(fixture, fixture.organizer.token, `?access_point_id=${fixture.exitGate}`)).body.data).toEqual([]);
+
+    const first = await logOf(fixture, fixture.organizer.token, "?limit=2");
+    expect(first.body.data.map((e: { nonce: string }) => e.nonce)).toEqual(["log-3", "log-2"]);
+    const second = await logOf(fixture, fixture.organizer.token, `?limit=2&cursor=${first.body.next_cursor}`);
+    expect(second.body).toMatchObject({ data: [expect.objectContaining({ nonce: "log-1" })], next_cursor: null });
+  });
+
+  it("is closed to controllers, other people and bad queries", async () => {
+    const fixture = await liveEvent();
+    expectProblem(await logOf(fixture, fixture.controller.token), 403, "forbidden");
+    expectProblem(await logOf(fixture, (await registerOrganizer()).token), 404);
+    expectProblem(await logOf(fixture, undefined), 401);
+    const problem = expectProblem(await logOf(fixture, fixture.organizer.token, "?status=NOPE&limit=0&access_right_id=x&conflict=maybe"), 422, "validation_failed");
+    expect(problem.errors.map((e: { path: string }) => e.path).sort()).toEqual(["query.access_right_id", "query.conflict", "query.limit", "query.status"]);
+    expectProblem(await logOf(fixture, fixture.organizer.token, "?cursor=not-a-cursor"), 422, "validation_failed");
+  });
+});
