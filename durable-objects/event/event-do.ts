@@ -26,7 +26,7 @@ import {
 } from "./contract.ts";
 import { importVerifyKeys, parseAccessToken, verifyAccessToken, type TokenCheck } from "../../src/access/qr-tokens.ts";
 import { timingSafeEqual } from "../../src/lib/crypto/hash.ts";
-import { decideScan, loadGatePolicy, type GatePolicyState } from "./gate.ts";
+import { decideScan, loadGatePolicy, writeOccupancy, type GatePolicyState, type PassOccupancy } from "./gate.ts";
 import { drainOutbox, projectionPending } from "./projection.ts";
 import { migrate } from "./storage.ts";
 
@@ -692,20 +692,27 @@ export class EventDO extends DurableObject<Env> {
     const event = this.event()!;
     const policy = this.policy();
     let changed = false;
-    const decide = (item: QueuedScans) =>
+    const decide = (item: QueuedScans, occupancy: PassOccupancy) =>
       item.bodies.map((body, i) => {
-        const decided = decideScan(this.sql, event, policy, body, item.who, item.checks[i]!, item.receivedAt);
+        const decided = decideScan(this.sql, event, policy, body, item.who, item.checks[i]!, item.receivedAt, occupancy);
         changed ||= decided.changed;
         return decided.result;
       });
+    const inOneTransaction = (items: QueuedScans[]) =>
+      this.ctx.storage.transactionSync(() => {
+        const occupancy: PassOccupancy = new Map();
+        const decided = items.map((item) => ({ ok: true as const, results: decide(item, occupancy) }));
+        writeOccupancy(this.sql, occupancy);
+        return decided;
+      });
     let answers: Result<{ results: ScanResult[] }>[] | null = null;
     try {
-      answers = this.ctx.storage.transactionSync(() => queue.map((item) => ({ ok: true as const, results: decide(item) })));
+      answers = inOneTransaction(queue);
     } catch {
       changed = false;
       for (const item of queue) {
         try {
-          item.resolve({ ok: true, results: this.ctx.storage.transactionSync(() => decide(item)) });
+          item.resolve(inOneTransaction([item])[0]!);
         } catch (error) {
           item.reject(error);
         }

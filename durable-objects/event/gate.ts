@@ -94,6 +94,19 @@ const LOAD_BY_CODE = loadRight("qr_code");
 type Zone = { name: string; capacity: number; occupancy: number };
 
 /**
+ * Zone occupancy as the scans of one group-commit pass leave it, by zone id:
+ * read from the table on a zone's first move in the pass, then kept here and
+ * written once when the pass ends (`writeOccupancy`), in the same transaction.
+ * A pass of a thousand entries into one stand rewrites its row once, not a
+ * thousand times.
+ */
+export type PassOccupancy = Map<string, number>;
+
+export function writeOccupancy(sql: SqlStorage, occupancy: PassOccupancy): void {
+  for (const [zoneId, count] of occupancy) sql.exec("UPDATE zones SET occupancy = ? WHERE id = ?", count, zoneId);
+}
+
+/**
  * Decides one scan against the event's state and writes its effects and its
  * log row, synchronously: nothing can run between reading the right and
  * writing its new state, so one right admits one person per entry across
@@ -108,6 +121,7 @@ export function decideScan(
   ctx: ScanContext,
   check: TokenCheck | null,
   receivedAt: number,
+  occupancy: PassOccupancy,
 ): { result: ScanResult; changed: boolean } {
   const manual = body.scan_method === "MANUAL_ENTRY";
   const key = manual
@@ -116,11 +130,14 @@ export function decideScan(
   const row = sql.exec<Row>(manual ? LOAD_BY_CODE : LOAD_BY_ID, body.id, key).one();
   if (row.replay !== null) return { result: replayOf(sql, body.id), changed: false };
 
-  // The right's zone came with it; an override's zone is read when a decision needs it.
-  const zoneOf = (id: string): Zone | undefined =>
-    id === row.zone_id
-      ? row.zone_name === null ? undefined : { name: String(row.zone_name), capacity: Number(row.zone_capacity), occupancy: Number(row.zone_occupancy) }
-      : sql.exec<Zone>("SELECT name, capacity, occupancy FROM zones WHERE id = ?", id).toArray()[0];
+  // The right's zone came with it; an override's zone is read when a decision needs it. Earlier scans of this pass may have moved its count.
+  const zoneOf = (id: string): Zone | undefined => {
+    const zone =
+      id === row.zone_id
+        ? row.zone_name === null ? undefined : { name: String(row.zone_name), capacity: Number(row.zone_capacity), occupancy: Number(row.zone_occupancy) }
+        : sql.exec<Zone>("SELECT name, capacity, occupancy FROM zones WHERE id = ?", id).toArray()[0];
+    return zone && { ...zone, occupancy: occupancy.get(id) ?? zone.occupancy };
+  };
 
   const offline = body.offline_status !== undefined;
   // An offline scan is judged at the moment it happened; a live one now.
@@ -130,7 +147,12 @@ export function decideScan(
   if (offline) reconcileOffline(decision, body.offline_status!);
   if (body.action === "CHECK") decision.effect = null;
 
-  if (decision.effect && decision.right) applyEffect(sql, decision.right, decision.effect, ctx, at, receivedAt);
+  if (decision.effect && decision.right) {
+    applyEffect(sql, decision.right, decision.effect, ctx, at, receivedAt);
+    const zoneId = decision.effect.zone_id;
+    const zone = zoneId ? zoneOf(zoneId) : undefined;
+    if (zoneId && zone) occupancy.set(zoneId, decision.effect.kind === "enter" ? zone.occupancy + 1 : Math.max(zone.occupancy - 1, 0));
+  }
 
   const right = decision.right;
   const said: Said = {
@@ -354,7 +376,8 @@ function reconcileOffline(decision: Decision, deviceStatus: NonNullable<ScanBody
  * `at` is when the scan happened (an offline one: in the past); `updated_at`
  * is when the row changed, which is what a gate's bundle delta (`since`)
  * asks about, so offline scans synced late still reach the other gates.
- * D1 learns of the change from the scan's log row (`moved`, projection.ts).
+ * D1 learns of the change from the scan's log row (`moved`, projection.ts);
+ * the zone's count is the caller's (`PassOccupancy`).
  */
 function applyEffect(sql: SqlStorage, right: Row, effect: NonNullable<Decision["effect"]>, ctx: ScanContext, at: number, receivedAt: number) {
   const when = new Date(at).toISOString();
@@ -365,10 +388,8 @@ function applyEffect(sql: SqlStorage, right: Row, effect: NonNullable<Decision["
          used_at_access_point = coalesce(used_at_access_point, ?), updated_at = ? WHERE id = ?`,
       when, ctx.access_point_id, changed, right.id,
     );
-    if (effect.zone_id) sql.exec("UPDATE zones SET occupancy = occupancy + 1 WHERE id = ?", effect.zone_id);
   } else {
     sql.exec("UPDATE rights SET is_inside = 0, last_exit_at = ?, updated_at = ? WHERE id = ?", when, changed, right.id);
-    if (effect.zone_id) sql.exec("UPDATE zones SET occupancy = max(occupancy - 1, 0) WHERE id = ?", effect.zone_id);
   }
 }
 

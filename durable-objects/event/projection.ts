@@ -17,9 +17,10 @@ const BATCH = 1000;
  * json_each, one statement and two bound values per kind and batch, whatever
  * the number of rows.
  *
- * Which rows: the rights the outbox names up to its seq `?1`, and the scan
- * log's rows after the cursor `?2` up to `?3` with the rights those scans
- * moved. The log is append-only, so a cursor replaces an outbox row per scan.
+ * Which rows: the rights the outbox names up to its seq `?1`; the scan log's
+ * rows after the cursor `?1` up to `?2`, and the presence of the rights those
+ * scans moved. The log is append-only, so a cursor replaces an outbox row per
+ * scan.
  */
 interface Bulk {
   /** The JSON array of the rows, and how many. */
@@ -30,34 +31,49 @@ interface Bulk {
   keyAt: number;
 }
 
-/** `columns` are D1's, read from the object's column of the same name unless `renamed`; `event_id` is the event's. */
-function bulk(from: string, where: string, table: string, key: string, columns: string[], onConflict: string, renamed: Record<string, string> = {}, order = "rowid"): Bulk {
+/**
+ * `columns` are D1's, read from the object's column of the same name unless
+ * `renamed`; `event_id` is the event's. `write` makes D1's statement from
+ * the rows' JSON `?1` and the event `?2`.
+ */
+function bulk(from: string, where: string, key: string, columns: string[], write: (columns: string[]) => string, renamed: Record<string, string> = {}, order = "rowid"): Bulk {
   return {
     read: `SELECT count(*) AS n, json_group_array(json_array(${columns.map((c) => renamed[c] ?? c).join(", ")})) AS rows FROM (SELECT * FROM ${from} WHERE ${where} ORDER BY ${order})`,
-    // WHERE true: an upsert's SELECT needs a WHERE clause.
-    write: `INSERT INTO ${table} (event_id, ${columns.join(", ")}) SELECT ?2, ${columns.map((_, i) => `value ->> ${i}`).join(", ")} FROM json_each(?1) WHERE true ${onConflict}`,
+    write: write(columns),
     keyAt: columns.indexOf(key),
   };
 }
 
+// WHERE true: an upsert's SELECT needs a WHERE clause.
+const insertRows = (table: string, onConflict: string) => (columns: string[]) =>
+  `INSERT INTO ${table} (event_id, ${columns.join(", ")}) SELECT ?2, ${columns.map((_, i) => `value ->> ${i}`).join(", ")} FROM json_each(?1) WHERE true ${onConflict}`;
+
 const RIGHT_CHANGING = ["user_id", "zone_id", "seat_id", "status", "source_type", "source_id", "original_user_id", "transfer_count", "last_transfer_date", "valid_from", "valid_until", "used_at", "used_at_access_point", "is_inside", "entry_count", "last_exit_at", "updated_at", "created_by"];
 const RIGHTS = bulk(
-  "rights",
-  `id IN (SELECT entity_id FROM outbox WHERE kind = 'right' AND seq <= ?1) OR id IN (SELECT access_right_id FROM scans WHERE seq > ?2 AND seq <= ?3 AND moved = 1)`,
-  "access_rights", "id", ["id", "qr_code", "created_at", ...RIGHT_CHANGING],
-  `ON CONFLICT (id) DO UPDATE SET ${RIGHT_CHANGING.map((c) => `${c} = excluded.${c}`).join(", ")}`,
+  "rights", "id IN (SELECT entity_id FROM outbox WHERE kind = 'right' AND seq <= ?1)", "id", ["id", "qr_code", "created_at", ...RIGHT_CHANGING],
+  insertRows("access_rights", `ON CONFLICT (id) DO UPDATE SET ${RIGHT_CHANGING.map((c) => `${c} = excluded.${c}`).join(", ")}`),
   {},
   // Rights that stopped being ENABLED first: they free the seat that D1's one-live-right-per-seat index gives the new one.
   "status = 'ENABLED', rowid",
 );
+/**
+ * What a gate changes on a right: its presence. The rows are whole (an upsert needs every column), but
+ * only presence is set on conflict, so D1 rewrites no index entry of a column the gate cannot change.
+ */
+const PRESENCE_CHANGING = ["status", "used_at", "used_at_access_point", "is_inside", "entry_count", "last_exit_at", "updated_at"];
+const PRESENCE = bulk(
+  "rights", "id IN (SELECT access_right_id FROM scans WHERE seq > ?1 AND seq <= ?2 AND moved = 1)", "id", ["id", "qr_code", "created_at", ...RIGHT_CHANGING],
+  insertRows("access_rights", `ON CONFLICT (id) DO UPDATE SET ${PRESENCE_CHANGING.map((c) => `${c} = excluded.${c}`).join(", ")}`),
+);
 const SCANS = bulk(
-  "scans", "seq > ?2 AND seq <= ?3", "access_control_log", "nonce",
+  "scans", "seq > ?1 AND seq <= ?2", "nonce",
   ["id", "access_right_id", "user_id", "access_point_id", "zone_id", "qr_code_scanned", "action", "status", "denial_reason", "controller_id", "device_id", "scan_method", "response_time_ms", "queue_size", "nonce", "was_offline", "is_conflict", "timestamp", "received_at"],
-  "ON CONFLICT DO NOTHING", { timestamp: "scanned_at" }, "seq",
+  insertRows("access_control_log", "ON CONFLICT DO NOTHING"), { timestamp: "scanned_at" }, "seq",
 );
 
-function readBulk(sql: SqlStorage, of: Bulk, lastSeq: number, scansFrom: number, scansTo: number): string | null {
-  const { n, rows } = sql.exec<{ n: number; rows: string }>(of.read, lastSeq, scansFrom, scansTo).one();
+/** `range`: the outbox's last seq (RIGHTS), or the scan log's cursor and end (PRESENCE, SCANS). */
+function readBulk(sql: SqlStorage, of: Bulk, ...range: number[]): string | null {
+  const { n, rows } = sql.exec<{ n: number; rows: string }>(of.read, ...range).one();
   return n > 0 ? rows : null;
 }
 
@@ -133,10 +149,10 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
     sources.push({ kind: "order", id });
   }
 
-  const rights = readBulk(sql, RIGHTS, lastSeq, scansFrom, scansTo);
-  if (rights) {
-    statements.push(d1.prepare(RIGHTS.write).bind(rights, eventId));
-    sources.push({ kind: "right", id: "", bulk: { of: RIGHTS, rows: rights } });
+  for (const [of, rights] of [[RIGHTS, readBulk(sql, RIGHTS, lastSeq)], [PRESENCE, readBulk(sql, PRESENCE, scansFrom, scansTo)]] as const) {
+    if (!rights) continue;
+    statements.push(d1.prepare(of.write).bind(rights, eventId));
+    sources.push({ kind: "right", id: "", bulk: { of, rows: rights } });
   }
 
   for (const entry of entries.filter((e) => e.kind === "transaction")) {
@@ -163,7 +179,7 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
     sources.push({ kind: "transaction", id: String(t.id) });
   }
 
-  const scans = readBulk(sql, SCANS, lastSeq, scansFrom, scansTo);
+  const scans = readBulk(sql, SCANS, scansFrom, scansTo);
   if (scans) {
     statements.push(d1.prepare(SCANS.write).bind(scans, eventId));
     sources.push({ kind: "scan", id: "", bulk: { of: SCANS, rows: scans } });

@@ -73,6 +73,27 @@ describe("group commit", () => {
   });
 });
 
+describe("zone occupancy within one pass", () => {
+  it("counts every scan of a pass: of two entries into the last seat decided together, one is refused, and an exit frees it", async () => {
+    const fixture = await live({ zoneCapacity: 2 });
+    const { rights } = await rightsWithTokens(fixture, 3);
+    const at = new Date().toISOString();
+    const enter = (id: string, i: number, gate = fixture.gateA) => fixture.stub.scan([{ id, qr: rights[i]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: at }], who(fixture, gate, id));
+    expect((await scanOne(fixture, "seat-1", rights[0]!.token))[0]).toMatchObject({ status: "SUCCESS" });
+    // Called together, these join one group commit: the second reads the count the first left, not the table's.
+    const together = await Promise.all([enter("seat-2", 1), enter("seat-3", 2)]);
+    expect(together.map((d) => d.ok && d.results[0]!.status)).toEqual(["SUCCESS", "DENIED"]);
+    expect(together[1]!.ok && together[1]!.results[0]!.denial_reason).toBe("CAPACITY_FULL");
+    // An exit and the refused entry in one pass: the seat it frees is taken at once.
+    const [exit, retry] = await Promise.all([
+      fixture.stub.scan([{ id: "seat-out", qr: rights[0]!.token, action: "EXIT", scan_method: "QR_SCANNER", scanned_at: at }], who(fixture, fixture.exitGate, "OUT")),
+      enter("seat-4", 2),
+    ]);
+    expect([exit.ok && exit.results[0]!.status, retry.ok && retry.results[0]!.status]).toEqual(["SUCCESS", "SUCCESS"]);
+    expect((await fixture.stub.occupancy()).zones.find((z) => z.id === fixture.zoneId)).toMatchObject({ capacity: 2, occupancy: 2 });
+  });
+});
+
 describe("every denial reason, live", () => {
   it("admits, refuses a second entry anywhere, lets the holder out and back in", async () => {
     const fixture = await live();
