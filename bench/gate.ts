@@ -281,7 +281,7 @@ async function main(run: BenchRun) {
     for (let r = 0; r < ROUNDS; r++) rounds.push(await seed(RIGHTS));
     const batched = BATCH > 0 ? await seed(RIGHTS) : null;
     log(
-      `  setup: D1 migrated, events and ${CONNECTIONS} gates synced to their EventDOs, rights issued with signed QR tokens ` +
+      `  setup: D1 migrated, events and ${CONNECTIONS} gates synced to their EventDOs, rights issued and their QR tokens handed out as the app's QR route does ` +
         `(${RIGHTS} in ${(rounds[0]!.issueMs / 1000).toFixed(1)} s, for ${ROUNDS} rounds${batched ? " and the batch run" : ""}); ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
 

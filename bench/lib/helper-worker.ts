@@ -8,7 +8,8 @@
  *   object's own cost from the Worker's;
  * - `POST /issue?event_id=…` with `{holders: [{user_id, zone_id}]}` issues
  *   comp rights on the EventDO (one per holder) and returns them with their
- *   QR tokens signed as the app signs them (gate benchmark and e2e tests);
+ *   QR tokens, signed and registered with the EventDO as the app's QR and
+ *   token routes hand them to holders (gate benchmark and e2e tests);
  * - `POST /flush?event_id=…` projects the EventDO's pending changes to D1 now.
  */
 import { issueAccessTokens } from "../../src/access/signing-keys.ts";
