@@ -649,6 +649,21 @@ export class EventDO extends DurableObject<Env> {
     return { overrides: policy.overrides.length, blacklist: policy.blacklist.length };
   }
 
+  /**
+   * Closes the gate and observer sockets of someone who may no longer scan or
+   * watch this event (removed from its staff): the Worker checked them only
+   * when the socket opened, and refuses them from now on. Returns how many.
+   */
+  closeSocketsOf(userId: string): number {
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      if ((ws.deserializeAttachment() as ScanContext | null)?.controller_id !== userId) continue;
+      ws.close(4003, "no longer staff of this event");
+      closed++;
+    }
+    return closed;
+  }
+
   /** Facts about holders a gate needs (birth date for age limits, groups for overrides). */
   rememberPeople(people: Person[]): void {
     for (const p of people) {

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, eq } from "drizzle-orm";
 import { organizerOnly } from "../auth/middleware.ts";
+import { eventStub } from "../catalog/sync.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
@@ -194,7 +195,7 @@ export function staffRoutes() {
       security: bearerAuth,
       middleware: [organizerOnly] as const,
       summary: "Unassign a staff member",
-      description: `${who} Their gate access to this event ends at once; their account role is unchanged.`,
+      description: `${who} Their gate access to this event ends at once (their open gate sockets are closed with 4003); their account role is unchanged.`,
       request: { params: staffParams },
       responses: { 204: noContent, ...pick(401, 403, 404, 422) },
     }),
@@ -210,6 +211,8 @@ export function staffRoutes() {
         .limit(1);
       if (!row) throw problems.notFound("Staff member");
       await auditedDelete(db, actor, event_staff, row.id, { what: "Staff member" });
+      // A gate socket was authorized when it opened: close theirs now.
+      await eventStub(c.env, event_id).closeSocketsOf(user_id);
       return c.body(null, 204);
     },
   );

@@ -318,6 +318,23 @@ describe("gate socket: occupancy and policy reach every gate and observer", () =
     expect(await logCounts(fixture)).toMatchObject({ n: 1 });
   });
 
+  it("closes the sockets of someone who leaves the event's staff, and refuses them from then on", async () => {
+    const fixture = await live();
+    const supervisor = await registerUser();
+    await env.DB.prepare("INSERT INTO event_staff (id, event_id, user_id, role) VALUES (?, ?, ?, 'SUPERVISOR')").bind(newId(), fixture.eventId, supervisor.id).run();
+    const gate = await openGate(fixture, { device: "LANE-9", token: supervisor.token });
+    const watching = await openGate(fixture, { observe: true, token: supervisor.token });
+    const colleague = await openGate(fixture, { device: "LANE-1" });
+    await Promise.all([gate.next("occupancy"), watching.next("occupancy"), colleague.next("occupancy")]);
+    const admin = await registerAdmin();
+    expect((await api("DELETE", `/v1/events/${fixture.eventId}/staff/${supervisor.id}`, { token: admin.token })).status).toBe(204);
+    await gate.until(() => gate.closed, "the removed supervisor's gate socket to close");
+    await watching.until(() => watching.closed, "the removed supervisor's observer socket to close");
+    expect([gate.closed?.code, watching.closed?.code]).toEqual([4003, 4003]);
+    expect(colleague.closed).toBeNull();
+    await expect(openGate(fixture, { device: "LANE-9", token: supervisor.token })).rejects.toThrow("upgrade refused: 404");
+  });
+
   it("tells every gate of a policy change at once and closes the socket of a device just banned", async () => {
     const fixture = await live();
     const a = await openGate(fixture, { device: "LANE-1" });
