@@ -713,7 +713,8 @@ export class EventDO extends DurableObject<Env> {
         changed ||= decided.changed;
         return decided.result;
       });
-    const inOneTransaction = (items: QueuedScans[]) =>
+    // One pass: one transaction, zone counts kept across its scans and written at its end.
+    const decidePass = (items: QueuedScans[]) =>
       this.ctx.storage.transactionSync(() => {
         const occupancy: PassOccupancy = new Map();
         const decided = items.map((item) => ({ ok: true as const, results: decide(item, occupancy) }));
@@ -722,12 +723,12 @@ export class EventDO extends DurableObject<Env> {
       });
     let answers: Result<{ results: ScanResult[] }>[] | null = null;
     try {
-      answers = inOneTransaction(queue);
+      answers = decidePass(queue);
     } catch {
       changed = false;
       for (const item of queue) {
         try {
-          item.resolve(inOneTransaction([item])[0]!);
+          item.resolve(decidePass([item])[0]!);
         } catch (error) {
           item.reject(error);
         }

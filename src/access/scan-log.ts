@@ -1,9 +1,9 @@
-import { and, desc, eq, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { requireEventStaff } from "../auth/middleware.ts";
 import { getDb } from "../db/client.ts";
 import type { AuthContext, Env } from "../env.ts";
 import { problems } from "../lib/errors.ts";
-import { decodeCursor, toPage } from "../lib/pagination.ts";
+import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { type ACCESS_STATUSES, access_control_log } from "./schema.ts";
 
 export interface ScanLogQuery {
@@ -61,7 +61,7 @@ export async function listScans(env: Env, auth: AuthContext | undefined, eventId
         query.status ? eq(log.status, query.status) : undefined,
         query.access_right_id ? eq(log.access_right_id, query.access_right_id) : undefined,
         query.access_point_id ? eq(log.access_point_id, query.access_point_id) : undefined,
-        after ? or(lt(log.timestamp, String(after.k)), and(eq(log.timestamp, String(after.k)), lt(log.id, after.id))) : undefined,
+        afterCursor(after, log.timestamp, log.id, "desc"),
       ),
     )
     .orderBy(desc(log.timestamp), desc(log.id))
