@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../src/env.ts";
-import { humanCode, newId } from "../../src/lib/ids.ts";
+import { humanCode, newId, newLogId } from "../../src/lib/ids.ts";
 import { quoteOrder } from "./quote.ts";
 import {
   fail,
@@ -1050,7 +1050,7 @@ export class EventDO extends DurableObject<Env> {
   }
 
   private logTransaction(t: { right_id: string; type: string; from_user: string | null; to_user: string | null; by: string | null; reason: string | null; at: string; price?: number | null; currency?: string | null }) {
-    const id = newId();
+    const id = newLogId(Date.parse(t.at));
     this.sql.exec(
       "INSERT INTO outbox (kind, entity_id, payload, created_at) VALUES ('transaction', ?, ?, ?)",
       id,

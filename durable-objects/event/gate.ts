@@ -1,5 +1,5 @@
 import type { TokenCheck } from "../../src/access/qr-tokens.ts";
-import { newId } from "../../src/lib/ids.ts";
+import { newLogId } from "../../src/lib/ids.ts";
 import { ageOn } from "../../src/lib/time.ts";
 import type { DenialReason, ScanBody, ScanContext, ScanResult } from "./contract.ts";
 
@@ -183,7 +183,7 @@ export function decideScan(
     `INSERT INTO scans (nonce, id, access_right_id, user_id, access_point_id, zone_id, controller_id, device_id, scan_method, qr_code_scanned, action, status,
        denial_reason, response_time_ms, queue_size, was_offline, is_conflict, scanned_at, received_at, result, moved)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    body.id, newId(), right ? String(right.id) : null, right ? String(right.user_id) : null, ctx.access_point_id, decision.zone_id, ctx.controller_id,
+    body.id, newLogId(receivedAt), right ? String(right.id) : null, right ? String(right.user_id) : null, ctx.access_point_id, decision.zone_id, ctx.controller_id,
     ctx.device_id, body.scan_method, body.qr.slice(0, 200), body.action, decision.status, decision.reason, result.response_time_ms, body.queue_size ?? null,
     offline ? 1 : 0, decision.conflict ? 1 : 0, new Date(Date.parse(body.scanned_at) || receivedAt).toISOString(), received,
     JSON.stringify(said), moved ? 1 : 0,

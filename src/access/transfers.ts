@@ -8,7 +8,7 @@ import { getDb, type Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { events } from "../events/schema.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
-import { newId } from "../lib/ids.ts";
+import { newId, newLogId } from "../lib/ids.ts";
 import { applyBasisPoints } from "../lib/money.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { addSeconds, now } from "../lib/time.ts";
@@ -261,7 +261,7 @@ type OfferFields = Pick<TransferRow, "id" | "access_right_id" | "transfer_type" 
 /** The log row of a step of an offer that does not move the right: made (PENDING), or ended without completing (FAILED). */
 function offerLogValues(row: OfferFields, by: string | null, client: ClientMeta | null, outcome: { status: "PENDING" | "FAILED"; error?: string }) {
   return {
-    id: newId(),
+    id: newLogId(),
     access_right_id: row.access_right_id,
     transaction_type: row.transfer_type,
     from_user_id: row.from_user_id,
