@@ -27,17 +27,27 @@ import {
 import { importVerifyKeys, parseAccessToken, verifyAccessToken, type TokenCheck } from "../../src/access/qr-tokens.ts";
 import { timingSafeEqual } from "../../src/lib/crypto/hash.ts";
 import { decideScan, loadGatePolicy, writeOccupancy, type GatePolicyState, type PassOccupancy } from "./gate.ts";
+import { GroupCommit } from "./group-commit.ts";
 import { drainOutbox, projectionPending } from "./projection.ts";
 import { migrate } from "./storage.ts";
 
 type Row = Record<string, SqlStorageValue>;
+/** A message's scans, their tokens checked, waiting for the next group commit. */
 interface QueuedScans {
   bodies: ScanBody[];
   who: ScanContext;
   checks: (TokenCheck | null)[];
   receivedAt: number;
-  resolve: (result: Result<{ results: ScanResult[] }>) => void;
-  reject: (error: unknown) => void;
+}
+interface DecidedScans {
+  answer: Result<{ results: ScanResult[] }>;
+  /** Whether a scan moved someone (occupancy to broadcast). */
+  moved: boolean;
+}
+interface PlacedOrder {
+  result: Result<{ order: OrderView }>;
+  /** When the hold lapses (the alarm must wake by then), if one was placed. */
+  expires_at: number | null;
 }
 const iso = (ms: number) => new Date(ms).toISOString();
 const OUTBOX_DELAY_MS = 200; // coalesce a burst of changes into one D1 batch
@@ -60,8 +70,15 @@ export class EventDO extends DurableObject<Env> {
   /** Gates, overrides and blacklist as decisions read them; dropped by configureGate and setGatePolicy. */
   private gatePolicy: GatePolicyState | null = null;
   private occupancyTimer: ReturnType<typeof setTimeout> | null = null;
-  /** Scans verified and waiting for the next group commit. */
-  private scanQueue: QueuedScans[] = [];
+  /** Gate scans and order holds each share a commit with whatever arrived with them. */
+  private readonly scanPasses = new GroupCommit<QueuedScans, DecidedScans>(this.ctx.storage, (items) => this.decideScans(items), (decided) => {
+    this.scheduleAlarm(Date.now() + OUTBOX_DELAY_MS);
+    if (decided.some((d) => d.moved)) this.occupancyChanged();
+  });
+  private readonly orderPasses = new GroupCommit<OrderRequest, PlacedOrder>(this.ctx.storage, (requests) => requests.map((req) => this.holdOrder(req)), (placed) => {
+    const expiries = placed.map((p) => p.expires_at).filter((at) => at !== null);
+    if (expiries.length) this.scheduleAlarm(Math.min(...expiries, Date.now() + OUTBOX_DELAY_MS));
+  });
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -147,9 +164,19 @@ export class EventDO extends DurableObject<Env> {
 
   /**
    * Places a hold: checks the sales window, the limits, membership and
-   * availability, prices the order and writes the hold, all synchronously.
+   * availability, prices the order and writes the hold, all synchronously,
+   * in the next group commit.
    */
-  placeOrder(req: OrderRequest): Result<{ order: OrderView }> {
+  async placeOrder(req: OrderRequest): Promise<Result<{ order: OrderView }>> {
+    return (await this.orderPasses.submit(req)).result;
+  }
+
+  private holdOrder(req: OrderRequest): PlacedOrder {
+    const result = this.decideOrder(req);
+    return { result, expires_at: result.ok ? Date.parse(result.order.expires_at!) : null };
+  }
+
+  private decideOrder(req: OrderRequest): Result<{ order: OrderView }> {
     const now = req.now ?? Date.now();
     this.expireHolds(now);
     const event = this.event();
@@ -191,23 +218,20 @@ export class EventDO extends DurableObject<Env> {
     // A group rule may give the buyer longer to pay than the usual hold (its payment_deadline).
     const holdSeconds = quote.payment_deadline_hours ? quote.payment_deadline_hours * 3600 : event.hold_ttl_seconds;
     const expiresAt = iso(now + holdSeconds * 1000);
-    const placed = this.ctx.storage.transactionSync(() => {
-      const order = this.sql.exec<Row>(
-        `INSERT INTO orders (id, ticket_number, config_id, user_id, quantity, unit_price, gross, discount, total, currency, pricing_rule_id, applied_rules,
-           booking_status, expires_at, channel, is_guest, guest_email, guest_phone, purchase_ip, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-        req.order_id, req.ticket_number, config.id, req.user_id, quantity, quote.unit_price, quote.gross, quote.discount, quote.total, config.currency,
-        quote.applied[0]?.id ?? null, JSON.stringify(quote.applied), expiresAt, req.channel, req.is_guest ? 1 : 0, req.guest_email, req.guest_phone, req.ip, at, at,
-      ).one();
-      this.sql.exec("UPDATE configs SET quantity_held = quantity_held + ? WHERE id = ?", quantity, config.id);
-      this.addBuyerUnits(req.user_id, String(config.id), quantity);
-      for (const rule of quote.applied) this.addRuleUse(rule.id, req.user_id, 1);
-      this.rememberPeople([{ user_id: req.user_id, birth_date: req.birth_date ?? null, group_ids: req.groups.map((g) => g.id) }]);
-      this.enqueue("order", req.order_id);
-      this.enqueue("config", String(config.id));
-      return order;
-    });
-    this.scheduleAlarm(Math.min(Date.parse(expiresAt), now + OUTBOX_DELAY_MS));
+    // Inside the pass's transaction (GroupCommit): a write that throws takes the whole pass back.
+    const placed = this.sql.exec<Row>(
+      `INSERT INTO orders (id, ticket_number, config_id, user_id, quantity, unit_price, gross, discount, total, currency, pricing_rule_id, applied_rules,
+         booking_status, expires_at, channel, is_guest, guest_email, guest_phone, purchase_ip, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      req.order_id, req.ticket_number, config.id, req.user_id, quantity, quote.unit_price, quote.gross, quote.discount, quote.total, config.currency,
+      quote.applied[0]?.id ?? null, JSON.stringify(quote.applied), expiresAt, req.channel, req.is_guest ? 1 : 0, req.guest_email, req.guest_phone, req.ip, at, at,
+    ).one();
+    this.sql.exec("UPDATE configs SET quantity_held = quantity_held + ? WHERE id = ?", quantity, config.id);
+    this.addBuyerUnits(req.user_id, String(config.id), quantity);
+    for (const rule of quote.applied) this.addRuleUse(rule.id, req.user_id, 1);
+    this.rememberPeople([{ user_id: req.user_id, birth_date: req.birth_date ?? null, group_ids: req.groups.map((g) => g.id) }]);
+    this.enqueue("order", req.order_id);
+    this.enqueue("config", String(config.id));
     // The view from the row just written (RETURNING), not read again.
     return { ok: true, order: this.orderView(req.order_id, { ...placed, ticket_type_id: String(config.ticket_type_id) })! };
   }
@@ -684,59 +708,29 @@ export class EventDO extends DurableObject<Env> {
     // A scan names a gate of this event's venue; anything else is a bad request, not a scan to record.
     if (!this.policy().points.has(who.access_point_id)) return fail(422, "unknown_access_point", "This access point is not a gate of the event's venue.");
     const checks = await Promise.all(bodies.map((body) => (body.scan_method === "MANUAL_ENTRY" ? null : this.checkToken(body.qr))));
-    return new Promise((resolve, reject) => {
-      this.scanQueue.push({ bodies, who, checks, receivedAt, resolve, reject });
-      if (this.scanQueue.length === 1) setTimeout(() => this.decideQueuedScans(), 0);
-    });
+    return (await this.scanPasses.submit({ bodies, who, checks, receivedAt })).answer;
   }
 
   /**
-   * Group commit: every scan that arrived since the last pass (from any gate)
-   * is decided here, in arrival order, in one synchronous pass, so they share
-   * one commit of the object's storage instead of one commit each; a commit
-   * costs more than a decision. The pass is one transaction: if a decision
-   * throws (a bug), it is rolled back whole and each message is decided
-   * again in its own, so the others stand and only the faulty one fails,
-   * with nothing half-written. The answers leave once the commit is durable
-   * (the output gate holds them until then).
+   * One group-commit pass of scans, from any gate, in arrival order. Zone
+   * counts are kept across the pass's scans and written once at its end.
    */
-  private decideQueuedScans() {
-    const queue = this.scanQueue;
-    this.scanQueue = [];
+  private decideScans(items: QueuedScans[]): DecidedScans[] {
     // Read now, not when the scans arrived: a policy change that landed meanwhile applies to them.
     const event = this.event()!;
     const policy = this.policy();
-    let changed = false;
-    const decide = (item: QueuedScans, occupancy: PassOccupancy) =>
-      item.bodies.map((body, i) => {
-        const decided = decideScan(this.sql, event, policy, body, item.who, item.checks[i]!, item.receivedAt, occupancy);
-        changed ||= decided.changed;
-        return decided.result;
+    const occupancy: PassOccupancy = new Map();
+    const decided = items.map((item) => {
+      let moved = false;
+      const results = item.bodies.map((body, i) => {
+        const scan = decideScan(this.sql, event, policy, body, item.who, item.checks[i]!, item.receivedAt, occupancy);
+        moved ||= scan.changed;
+        return scan.result;
       });
-    // One pass: one transaction, zone counts kept across its scans and written at its end.
-    const decidePass = (items: QueuedScans[]) =>
-      this.ctx.storage.transactionSync(() => {
-        const occupancy: PassOccupancy = new Map();
-        const decided = items.map((item) => ({ ok: true as const, results: decide(item, occupancy) }));
-        writeOccupancy(this.sql, occupancy);
-        return decided;
-      });
-    let answers: Result<{ results: ScanResult[] }>[] | null = null;
-    try {
-      answers = decidePass(queue);
-    } catch {
-      changed = false;
-      for (const item of queue) {
-        try {
-          item.resolve(decidePass([item])[0]!);
-        } catch (error) {
-          item.reject(error);
-        }
-      }
-    }
-    answers?.forEach((answer, i) => queue[i]!.resolve(answer));
-    this.scheduleAlarm(Date.now() + OUTBOX_DELAY_MS);
-    if (changed) this.occupancyChanged();
+      return { answer: { ok: true as const, results }, moved };
+    });
+    writeOccupancy(this.sql, occupancy);
+    return decided;
   }
 
   private policy(): GatePolicyState {

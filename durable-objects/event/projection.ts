@@ -2,7 +2,6 @@ import { sql as dsql } from "drizzle-orm";
 import { getDb } from "../../src/db/client.ts";
 import { isConstraintViolation } from "../../src/db/errors.ts";
 import { event_ticket_config } from "../../src/catalog/schema.ts";
-import { tickets } from "../../src/orders/schema.ts";
 import { access_transactions_log } from "../../src/access/schema.ts";
 
 type Row = Record<string, SqlStorageValue>;
@@ -33,7 +32,7 @@ interface Bulk {
 
 /**
  * `columns` are D1's, read from the object's column of the same name unless
- * `renamed`; `event_id` is the event's. `write` makes D1's statement from
+ * `renamed` (to another column, or an expression); `event_id` is the event's. `write` makes D1's statement from
  * the rows' JSON `?1` and the event `?2`.
  */
 function bulk(from: string, where: string, key: string, columns: string[], write: (columns: string[]) => string, renamed: Record<string, string> = {}, order = "rowid"): Bulk {
@@ -47,6 +46,28 @@ function bulk(from: string, where: string, key: string, columns: string[], write
 // WHERE true: an upsert's SELECT needs a WHERE clause.
 const insertRows = (table: string, onConflict: string) => (columns: string[]) =>
   `INSERT INTO ${table} (event_id, ${columns.join(", ")}) SELECT ?2, ${columns.map((_, i) => `value ->> ${i}`).join(", ")} FROM json_each(?1) WHERE true ${onConflict}`;
+
+/**
+ * Orders, as D1's `tickets`: renamed where the names differ, the ticket type
+ * from the order's configuration, and `metadata` built as the JSON object
+ * the API reads. `payment_id` is D1's own (the payment flow sets it there).
+ */
+const ORDER_CHANGING = ["user_id", "ticket_type_id", "event_ticket_config_id", "quantity", "unit_price", "total_price", "discount_amount", "currency", "pricing_rule_id", "payment_status", "booking_status", "booking_expires_at", "purchase_channel", "purchase_ip", "is_guest_purchase", "guest_email", "guest_phone", "metadata", "updated_at", "confirmed_at", "cancelled_at", "cancellation_reason"];
+const ORDERS = bulk(
+  "(SELECT o.*, c.ticket_type_id FROM orders o JOIN configs c ON c.id = o.config_id)", "id IN (SELECT entity_id FROM outbox WHERE kind = 'order' AND seq <= ?1)", "id",
+  ["id", "ticket_number", "created_at", ...ORDER_CHANGING],
+  insertRows("tickets", `ON CONFLICT (id) DO UPDATE SET ${ORDER_CHANGING.map((c) => `${c} = excluded.${c}`).join(", ")}`),
+  {
+    event_ticket_config_id: "config_id",
+    total_price: "total",
+    discount_amount: "discount",
+    booking_expires_at: "expires_at",
+    purchase_channel: "channel",
+    is_guest_purchase: "is_guest",
+    metadata: "json_object('applied_rules', json(applied_rules), 'gross', gross)",
+  },
+  "id",
+);
 
 const RIGHT_CHANGING = ["user_id", "zone_id", "seat_id", "status", "source_type", "source_id", "original_user_id", "transfer_count", "last_transfer_date", "valid_from", "valid_until", "used_at", "used_at_access_point", "is_inside", "entry_count", "last_exit_at", "updated_at", "created_by"];
 const RIGHTS = bulk(
@@ -99,8 +120,8 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
   const scansTo =
     n < BATCH ? (sql.exec<{ to: number | null }>("SELECT max(seq) AS \"to\" FROM (SELECT seq FROM scans WHERE seq > ? ORDER BY seq LIMIT ?)", scansFrom, BATCH).one().to ?? scansFrom) : scansFrom;
   if (n === 0 && scansTo === scansFrom) return 0;
-  // Rights are read in bulk (below); only the other kinds' entries come into JS.
-  const entries = sql.exec<Row>("SELECT seq, kind, entity_id, payload FROM outbox WHERE seq <= ? AND kind <> 'right' ORDER BY seq", lastSeq).toArray();
+  // Orders and rights are read in bulk (below); only the other kinds' entries come into JS.
+  const entries = sql.exec<Row>("SELECT seq, kind, entity_id, payload FROM outbox WHERE seq <= ? AND kind NOT IN ('order', 'right') ORDER BY seq", lastSeq).toArray();
   const ids = (kind: string) => [...new Set(entries.filter((e) => e.kind === kind).map((e) => String(e.entity_id)))];
   const db = getDb(d1);
   // drizzle builds the other kinds' statements; D1 runs them all in one batch (drizzle's batch cannot bind a raw statement's values).
@@ -113,46 +134,11 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
   // What each statement projects, for the error log; a bulk statement is retried row by row.
   const sources: { kind: string; id: string; bulk?: { of: Bulk; rows: string } }[] = [];
 
-  for (const id of ids("order")) {
-    const o = sql.exec<Row>("SELECT o.*, c.ticket_type_id FROM orders o JOIN configs c ON c.id = o.config_id WHERE o.id = ?", id).toArray()[0];
-    if (!o) continue;
-    const row = {
-      id,
-      ticket_number: String(o.ticket_number),
-      user_id: String(o.user_id),
-      event_id: eventId,
-      ticket_type_id: String(o.ticket_type_id),
-      event_ticket_config_id: String(o.config_id),
-      quantity: Number(o.quantity),
-      unit_price: Number(o.unit_price),
-      total_price: Number(o.total),
-      discount_amount: Number(o.discount),
-      currency: String(o.currency) as "XOF",
-      pricing_rule_id: (o.pricing_rule_id as string | null) ?? null,
-      payment_status: String(o.payment_status) as "PENDING",
-      booking_status: String(o.booking_status) as "PENDING",
-      booking_expires_at: (o.expires_at as string | null) ?? null,
-      purchase_channel: String(o.channel) as "WEB",
-      purchase_ip: (o.purchase_ip as string | null) ?? null,
-      is_guest_purchase: Boolean(o.is_guest),
-      guest_email: (o.guest_email as string | null) ?? null,
-      guest_phone: (o.guest_phone as string | null) ?? null,
-      metadata: { applied_rules: JSON.parse(String(o.applied_rules)), gross: Number(o.gross) },
-      created_at: String(o.created_at),
-      updated_at: String(o.updated_at),
-      confirmed_at: (o.confirmed_at as string | null) ?? null,
-      cancelled_at: (o.cancelled_at as string | null) ?? null,
-      cancellation_reason: (o.cancellation_reason as string | null) ?? null,
-    };
-    const { id: _id, created_at: _c, ticket_number: _t, ...changing } = row;
-    statements.push(db.insert(tickets).values(row).onConflictDoUpdate({ target: tickets.id, set: changing }));
-    sources.push({ kind: "order", id });
-  }
-
-  for (const [of, rights] of [[RIGHTS, readBulk(sql, RIGHTS, lastSeq)], [PRESENCE, readBulk(sql, PRESENCE, scansFrom, scansTo)]] as const) {
-    if (!rights) continue;
-    statements.push(d1.prepare(of.write).bind(rights, eventId));
-    sources.push({ kind: "right", id: "", bulk: { of, rows: rights } });
+  // Orders first: D1's rights name them.
+  for (const [of, rows] of [[ORDERS, readBulk(sql, ORDERS, lastSeq)], [RIGHTS, readBulk(sql, RIGHTS, lastSeq)], [PRESENCE, readBulk(sql, PRESENCE, scansFrom, scansTo)]] as const) {
+    if (!rows) continue;
+    statements.push(d1.prepare(of.write).bind(rows, eventId));
+    sources.push({ kind: of === ORDERS ? "order" : "right", id: "", bulk: { of, rows } });
   }
 
   for (const entry of entries.filter((e) => e.kind === "transaction")) {

@@ -33,6 +33,23 @@ describe("EventDO inventory", () => {
     }
   });
 
+  it("decides orders arriving together in one pass; one that throws fails alone and leaves nothing half-written", async () => {
+    const fixture = await ticketedEvent({ quantity: 10, maxPurchase: 3 });
+    const [a, b, c] = await createUsers(3);
+    const first = orderRequest(fixture, a!, 2);
+    // The same order id twice: the second INSERT breaks the primary key, mid-pass.
+    const outcomes = await Promise.allSettled([
+      fixture.stub.placeOrder(first),
+      fixture.stub.placeOrder({ ...orderRequest(fixture, b!, 3), order_id: first.order_id }),
+      fixture.stub.placeOrder(orderRequest(fixture, c!, 3)),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(outcomes.map((o) => o.status === "fulfilled" && o.value.ok)).toEqual([true, false, true]);
+    // Only the two good holds count: the faulty one's units and its buyer's count were rolled back with it.
+    expect((await fixture.stub.availability()).configs[0]).toMatchObject({ available: 5, held: 5 });
+    expect(await fixture.stub.placeOrder(orderRequest(fixture, b!, 3))).toMatchObject({ ok: true, order: { quantity: 3 } });
+  });
+
   it("refuses outside the sales window and for unapproved events", async () => {
     const [buyer] = await createUsers(1);
     const early = await ticketedEvent({ salesStart: new Date(Date.now() + HOUR).toISOString() });
@@ -171,6 +188,48 @@ describe("EventDO pricing", () => {
     const group = await rule({ rule_type: "GROUP", discount_value: 1_500, conditions: { min_quantity: 10, max_quantity: 50 } });
     const result = await fixture.stub.placeOrder(orderRequest(fixture, buyer!, 15, { rules: [group] }));
     expect(result).toMatchObject({ ok: true, order: { gross: 225_000, discount: 33_750, total: 191_250, currency: "TND", applied_rules: [{ id: group.id, amount: 33_750 }] } });
+  });
+
+  it("projects every field of an order to D1's tickets, renamed columns and metadata included", async () => {
+    const fixture = await ticketedEvent({ quantity: 100, price: 15_000, currency: "TND", maxPerTransaction: 20 });
+    const [buyer] = await createUsers(1);
+    const group = await rule({ rule_type: "GROUP", discount_value: 1_500, conditions: { min_quantity: 10, max_quantity: 50 } });
+    const hold = await fixture.stub.placeOrder(
+      orderRequest(fixture, buyer!, 15, { rules: [group], channel: "ONSITE", is_guest: true, guest_email: "fan@example.tn", guest_phone: "+21620123456", ip: "196.203.1.2" }),
+    );
+    if (!hold.ok) throw new Error("hold failed");
+    // Not the alarm: with a hold pending it keeps waking for the hold's expiry.
+    await fixture.stub.flushProjection();
+    const row = await env.DB.prepare("SELECT * FROM tickets WHERE id = ?").bind(hold.order.id).first<Record<string, unknown>>();
+    expect({ ...row, metadata: JSON.parse(String(row!.metadata)) }).toEqual({
+      id: hold.order.id,
+      ticket_number: hold.order.ticket_number,
+      user_id: buyer,
+      event_id: fixture.eventId,
+      ticket_type_id: fixture.ticketTypeId,
+      event_ticket_config_id: fixture.configId,
+      quantity: 15,
+      unit_price: 15_000,
+      total_price: 191_250,
+      discount_amount: 33_750,
+      currency: "TND",
+      pricing_rule_id: group.id,
+      payment_id: null,
+      payment_status: "PENDING",
+      booking_status: "PENDING",
+      booking_expires_at: hold.order.expires_at,
+      purchase_channel: "ONSITE",
+      purchase_ip: "196.203.1.2",
+      is_guest_purchase: 1,
+      guest_email: "fan@example.tn",
+      guest_phone: "+21620123456",
+      metadata: { applied_rules: hold.order.applied_rules, gross: 225_000 },
+      created_at: hold.order.created_at,
+      updated_at: hold.order.created_at,
+      confirmed_at: null,
+      cancelled_at: null,
+      cancellation_reason: null,
+    });
   });
 
   it("uses a promo code no more than its total limit, whatever the concurrency", async () => {

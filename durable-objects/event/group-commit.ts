@@ -1,0 +1,56 @@
+/**
+ * Group commit for the EventDO's contended writes (gate scans, order holds).
+ * Every request that arrives while a pass is pending waits for it; the pass
+ * decides them all in arrival order, synchronously, in one transaction, so
+ * they share one commit of the object's storage instead of one commit each
+ * (a commit costs more than a decision). Nothing runs between two decisions
+ * of a pass, so each sees the state the one before it left, exactly as if
+ * they had come one by one.
+ *
+ * If a pass throws (a bug), it is rolled back whole and each request is
+ * decided again in a pass of its own: the others stand and only the faulty
+ * one fails, with nothing half-written. Answers leave once the commit is
+ * durable (the output gate holds them until then).
+ */
+export class GroupCommit<In, Out> {
+  private queue: { input: In; resolve: (out: Out) => void; reject: (error: unknown) => void }[] = [];
+
+  /**
+   * `decide` takes the pass's inputs and returns one output each, inside the
+   * transaction; `settled` runs after every pass with the outputs it gave.
+   */
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly decide: (inputs: In[]) => Out[],
+    private readonly settled: (outputs: Out[]) => void = () => {},
+  ) {}
+
+  submit(input: In): Promise<Out> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ input, resolve, reject });
+      if (this.queue.length === 1) setTimeout(() => this.pass(), 0);
+    });
+  }
+
+  private pass(): void {
+    const queue = this.queue;
+    this.queue = [];
+    let outputs: Out[];
+    try {
+      outputs = this.storage.transactionSync(() => this.decide(queue.map((q) => q.input)));
+      outputs.forEach((output, i) => queue[i]!.resolve(output));
+    } catch {
+      outputs = [];
+      for (const q of queue) {
+        try {
+          const [output] = this.storage.transactionSync(() => this.decide([q.input]));
+          outputs.push(output!);
+          q.resolve(output!);
+        } catch (error) {
+          q.reject(error);
+        }
+      }
+    }
+    this.settled(outputs);
+  }
+}
