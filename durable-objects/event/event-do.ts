@@ -700,7 +700,7 @@ export class EventDO extends DurableObject<Env> {
 
   /**
    * Decides scans (HTTP path, and the socket's messages): tokens are verified
-   * first, then the scans join the next group commit (`decideQueuedScans`).
+   * first, then the scans join the next group commit (`decideScans`).
    */
   async scan(bodies: ScanBody[], who: ScanContext): Promise<Result<{ results: ScanResult[] }>> {
     const receivedAt = Date.now();
