@@ -78,7 +78,8 @@ export function createApp() {
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
     c.set("requestId", requestId);
     await next();
-    c.header("X-Request-Id", requestId);
+    // On the response's own headers, as secureHeaders (inside) sets its own: c.header() here would copy the whole response.
+    c.res.headers.set("X-Request-Id", requestId);
   });
 
   app.use(
