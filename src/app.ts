@@ -3,6 +3,7 @@ import { webhookRoutes } from "./payments/webhooks.ts";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
+import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env.ts";
@@ -92,26 +93,35 @@ export function createApp() {
     }),
   );
 
-  app.use("/v1/*", (c, next) =>
-    cors({
-      origin: (origin) => (c.env.APP_ORIGINS.split(",").map((o) => o.trim()).includes(origin) ? origin : null),
-      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
-      exposeHeaders: ["X-Request-Id", "Retry-After", "Location"],
-      maxAge: 600,
-    })(c, next),
-  );
+  // The allowed origins come from the environment: the middleware is built once per list, not per request.
+  const corsFor = new Map<string, MiddlewareHandler<AppEnv>>();
+  app.use("/v1/*", (c, next) => {
+    let handler = corsFor.get(c.env.APP_ORIGINS);
+    if (!handler) {
+      const origins = new Set(c.env.APP_ORIGINS.split(",").map((o) => o.trim()));
+      handler = cors({
+        origin: (origin) => (origins.has(origin) ? origin : null),
+        allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+        allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
+        exposeHeaders: ["X-Request-Id", "Retry-After", "Location"],
+        maxAge: 600,
+      });
+      corsFor.set(c.env.APP_ORIGINS, handler);
+    }
+    return handler(c, next);
+  });
 
   // JSON bodies are small; upload routes (images, documents) set their own larger limit.
+  const jsonBodyLimit = bodyLimit({
+    maxSize: JSON_BODY_LIMIT,
+    onError: () => {
+      throw problems.payloadTooLarge(`Request bodies are limited to ${JSON_BODY_LIMIT} bytes.`);
+    },
+  });
   app.use("/v1/*", (c, next) => {
     const type = c.req.header("Content-Type") ?? "";
     if (type.startsWith("multipart/form-data") || type.startsWith("image/") || type === "application/pdf") return next();
-    return bodyLimit({
-      maxSize: JSON_BODY_LIMIT,
-      onError: () => {
-        throw problems.payloadTooLarge(`Request bodies are limited to ${JSON_BODY_LIMIT} bytes.`);
-      },
-    })(c, next);
+    return jsonBodyLimit(c, next);
   });
 
   app.use("/v1/*", authenticate);
