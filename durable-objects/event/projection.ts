@@ -92,6 +92,26 @@ const SCANS = bulk(
   insertRows("access_control_log", "ON CONFLICT DO NOTHING"), { timestamp: "scanned_at" }, "seq",
 );
 
+/** A random UUID (v4) made by SQLite, for rows D1 creates from a bulk statement. */
+const UUID_SQL = `lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + abs(random()) % 4, 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))`;
+
+/**
+ * Holders a gate let in attended the event: their participation becomes
+ * ATTENDED (new, or over INTERESTED / GOING / CANCELLED), which the API then
+ * keeps from being changed or removed. From the rights the scans in range
+ * moved and that have entered at least once.
+ */
+const ATTENDED = bulk(
+  "(SELECT DISTINCT user_id FROM rights WHERE entry_count > 0 AND id IN (SELECT access_right_id FROM scans WHERE seq > ?1 AND seq <= ?2 AND moved = 1))", "true", "user_id",
+  ["id", "user_id"],
+  () =>
+    `INSERT INTO event_participations (id, user_id, event_id, status, created_at, updated_at)
+     SELECT value ->> 0, value ->> 1, ?2, 'ATTENDED', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM json_each(?1) WHERE true
+     ON CONFLICT (event_id, user_id) DO UPDATE SET status = 'ATTENDED', updated_at = excluded.updated_at WHERE status <> 'ATTENDED'`,
+  { id: UUID_SQL },
+  "user_id",
+);
+
 /** `range`: the outbox's last seq (RIGHTS), or the scan log's cursor and end (PRESENCE, SCANS). */
 function readBulk(sql: SqlStorage, of: Bulk, ...range: number[]): string | null {
   const { n, rows } = sql.exec<{ n: number; rows: string }>(of.read, ...range).one();
@@ -165,10 +185,11 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
     sources.push({ kind: "transaction", id: String(t.id) });
   }
 
-  const scans = readBulk(sql, SCANS, scansFrom, scansTo);
-  if (scans) {
-    statements.push(d1.prepare(SCANS.write).bind(scans, eventId));
-    sources.push({ kind: "scan", id: "", bulk: { of: SCANS, rows: scans } });
+  for (const [of, kind] of [[SCANS, "scan"], [ATTENDED, "attendance"]] as const) {
+    const rows = readBulk(sql, of, scansFrom, scansTo);
+    if (!rows) continue;
+    statements.push(d1.prepare(of.write).bind(rows, eventId));
+    sources.push({ kind, id: "", bulk: { of, rows } });
   }
 
   for (const id of ids("config")) {

@@ -309,6 +309,35 @@ describe("the scan log's projection", () => {
     expect(cursor).toEqual({ upto: cursor.last, last: 3, outbox: 0 });
   });
 
+  it("records the holders let in as having attended, and no one else", async () => {
+    const fixture = await live();
+    const going = await rightsWithTokens(fixture, 1);
+    const newcomer = await rightsWithTokens(fixture, 1);
+    const checkedOnly = await rightsWithTokens(fixture, 1);
+    const at = new Date().toISOString();
+    await env.DB.prepare("INSERT INTO event_participations (id, user_id, event_id, status, created_at, updated_at) VALUES (?, ?, ?, 'GOING', ?, ?)")
+      .bind(newId(), going.buyer, fixture.eventId, at, at)
+      .run();
+    await scanOne(fixture, "att-1", going.rights[0]!.token);
+    await scanOne(fixture, "att-2", newcomer.rights[0]!.token);
+    // A CHECK changes nothing, and a refused entry lets no one in.
+    await scanDirect(fixture.stub, [{ id: "att-3", qr: checkedOnly.rights[0]!.token, action: "CHECK", scan_method: "QR_SCANNER", scanned_at: at }], who(fixture));
+    await scanOne(fixture, "att-4", `${newcomer.rights[0]!.token.slice(0, -2)}AA`);
+    await fixture.stub.flushProjection();
+    const rows = await env.DB.prepare("SELECT user_id, status FROM event_participations WHERE event_id = ? ORDER BY user_id").bind(fixture.eventId).all();
+    expect(rows.results).toEqual(
+      [going.buyer, newcomer.buyer].sort().map((user_id) => ({ user_id, status: "ATTENDED" })),
+    );
+    const made = await env.DB.prepare("SELECT id FROM event_participations WHERE event_id = ? AND user_id = ?").bind(fixture.eventId, newcomer.buyer).first<{ id: string }>();
+    expect(made!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // A second entry (after an exit) keeps the one row.
+    await scanDirect(fixture.stub, [{ id: "att-5", qr: going.rights[0]!.token, action: "EXIT", scan_method: "QR_SCANNER", scanned_at: new Date().toISOString() }], who(fixture));
+    await scanOne(fixture, "att-6", going.rights[0]!.token);
+    await fixture.stub.flushProjection();
+    const again = await env.DB.prepare("SELECT count(*) AS n FROM event_participations WHERE event_id = ? AND status = 'ATTENDED'").bind(fixture.eventId).first<{ n: number }>();
+    expect(again!.n).toBe(2);
+  });
+
   it("picks up, after the upgrade, the scans an older object's outbox still named", async () => {
     const fixture = await live();
     // The migration that replaced the outbox rows of scans, found by what it creates (not by its place in the list).
