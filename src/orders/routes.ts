@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq } from "drizzle-orm";
-import { requireAuth, requireEventStaff } from "../auth/middleware.ts";
+import { checksOwnSession, requireAuth, requireEventStaff } from "../auth/middleware.ts";
 import { eventStub, problemFrom } from "../catalog/sync.ts";
 import { getDb } from "../db/client.ts";
 import type { AppEnv } from "../env.ts";
@@ -57,7 +57,7 @@ export function orderRoutes() {
       method: "post",
       path: "/events/{event_id}/orders",
       tags,
-      middleware: [idempotent] as const,
+      middleware: [checksOwnSession, idempotent] as const,
       summary: "Order tickets: places a hold",
       description:
         "Checks the sales window, limits, membership and availability in the event's Durable Object, prices the order (tier, then pricing rules) and holds the units for 15 minutes until payment. Send an `Idempotency-Key` header: a retried request returns the first response instead of a second order. Without a signed-in user, `guest_email` is required.",

@@ -67,7 +67,7 @@ export async function placeOrder(env: Env, auth: AuthContext | undefined, eventI
   let event, buyer, groups, rules, userId: string;
   if (auth) {
     userId = auth.userId;
-    // The session is checked here, in the same batch (the middleware leaves it to this request: CHECKS_OWN_SESSION), and brings the buyer's birth date.
+    // The session is checked here, in the same batch (the route declares `checksOwnSession`), and brings the buyer's birth date.
     [[buyer], [event], groups, rules] = await readAll(env.DB, [read.session, read.event, read.groups, rulesRead], { ...values, session_id: auth.sessionId, user_id: userId });
     if (!buyer) throw sessionEnded();
     if (!event || event.status !== "APPROVED") throw problems.notFound("Event");

@@ -18,6 +18,18 @@ describe("orders check the session in their own batch", () => {
     expect(availability.body.configs[0].available).toBe(9);
   });
 
+  it("leaves the lookup to the order route alone, the one that declares it", async () => {
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const fan = await registerUser();
+    expect((await api("POST", "/v1/auth/logout", { token: fan.token })).status).toBe(204);
+    // The order route validates before its own batch checks the session, so a malformed body is a 422 even then (the sign the lookup moved)...
+    const malformed = await order(fixture.eventId, { config_id: "not-a-uuid", quantity: 0 }, fan.token);
+    expect(malformed.status).toBe(422);
+    // ...while a route that does not declare it has the session checked first: 401 whatever the body.
+    expectProblem(await api("PUT", `/v1/events/${fixture.eventId}/participation`, { body: { status: "NOPE" }, token: fan.token }), 401, "session_revoked");
+    expectProblem(await api("GET", `/v1/events/${fixture.eventId}/orders/${crypto.randomUUID()}`, { token: fan.token }), 401, "session_revoked");
+  });
+
   it("refuses a deactivated account and an expired session", async () => {
     const fixture = await ticketedEvent({ quantity: 10 });
     const a = await registerUser();
