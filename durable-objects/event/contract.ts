@@ -54,8 +54,11 @@ export interface ConfigSetup {
   is_active: boolean;
 }
 
-/** A pricing rule as the Worker read it from D1; `usage_count` is its use outside this event. */
-export type RuleSnapshot = PricingRule;
+/**
+ * A pricing rule as the Worker read it from D1 (`orderRules`): `usage_count`
+ * is its use outside this event, `user_uses_elsewhere` the buyer's there.
+ */
+export type RuleSnapshot = PricingRule & { user_uses_elsewhere?: number };
 
 export interface OrderRequest {
   order_id: string;

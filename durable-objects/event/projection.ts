@@ -28,6 +28,8 @@ interface Bulk {
   write: string;
   /** Where in a row the column that names it is (for the error log). */
   keyAt: number;
+  /** Whether `write` takes the event as `?2` (D1 refuses a value bound to no parameter). */
+  takesEvent: boolean;
 }
 
 /**
@@ -40,8 +42,12 @@ function bulk(from: string, where: string, key: string, columns: string[], write
     read: `SELECT count(*) AS n, json_group_array(json_array(${columns.map((c) => renamed[c] ?? c).join(", ")})) AS rows FROM (SELECT * FROM ${from} WHERE ${where} ORDER BY ${order})`,
     write: write(columns),
     keyAt: columns.indexOf(key),
+    takesEvent: write(columns).includes("?2"),
   };
 }
+
+/** A random UUID (v4) made by SQLite, for rows D1 creates from a bulk statement. */
+const UUID_SQL = `lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + abs(random()) % 4, 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))`;
 
 // WHERE true: an upsert's SELECT needs a WHERE clause.
 const insertRows = (table: string, onConflict: string) => (columns: string[]) =>
@@ -69,6 +75,44 @@ const ORDERS = bulk(
   "id",
 );
 
+/** The orders of the outbox's drain (`?1`: its last seq), with each pricing rule they applied (`r.value`). */
+const ORDER_RULES = "orders o, json_each(o.applied_rules) r WHERE o.id IN (SELECT entity_id FROM outbox WHERE kind = 'order' AND seq <= ?1)";
+
+/**
+ * Each use of a pricing rule by an order, as D1's `pricing_rule_usages`:
+ * released when the hold lapsed or the order was cancelled, and taken again
+ * if the order is confirmed after all (a late payment).
+ */
+const RULE_USAGES = bulk(
+  `(SELECT o.id AS ticket_id, o.user_id, r.value ->> '$.id' AS rule_id, r.value ->> '$.amount' AS discount_amount, o.currency, o.created_at AS used_at,
+     CASE WHEN o.booking_status IN ('EXPIRED', 'CANCELLED') THEN o.updated_at END AS released_at FROM ${ORDER_RULES})`,
+  "true", "ticket_id",
+  ["id", "rule_id", "user_id", "ticket_id", "discount_amount", "currency", "used_at", "released_at"],
+  (columns) =>
+    `INSERT INTO pricing_rule_usages (${columns.join(", ")}) SELECT ${columns.map((_, i) => `value ->> ${i}`).join(", ")} FROM json_each(?1) WHERE true
+     ON CONFLICT (rule_id, ticket_id) DO UPDATE SET released_at = excluded.released_at`,
+  { id: UUID_SQL },
+  "ticket_id, rule_id",
+);
+/**
+ * This event's count of each rule those orders applied (`rule_uses`, held
+ * or confirmed), then each rule's `usage_count` summed over its events. The
+ * sum is capped at the rule's limit, which D1 checks: two events can each
+ * give the last use before they learn of the other's, and the count says
+ * "used up", not by how much.
+ */
+const RULE_EVENT_USES = bulk(
+  `(SELECT rule_id, sum(uses) AS uses FROM rule_uses WHERE rule_id IN (SELECT r.value ->> '$.id' FROM ${ORDER_RULES}) GROUP BY rule_id)`, "true", "rule_id",
+  ["rule_id", "uses"],
+  () =>
+    `INSERT INTO pricing_rule_event_uses (rule_id, event_id, uses, updated_at) SELECT value ->> 0, ?2, value ->> 1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM json_each(?1) WHERE true
+     ON CONFLICT (rule_id, event_id) DO UPDATE SET uses = excluded.uses, updated_at = excluded.updated_at`,
+  {},
+  "rule_id",
+);
+const RULE_USAGE_COUNTS = `UPDATE pricing_rules SET usage_count = min(coalesce(usage_limit_total, 9223372036854775807), (SELECT coalesce(sum(uses), 0) FROM pricing_rule_event_uses WHERE rule_id = pricing_rules.id))
+  WHERE id IN (SELECT value ->> 0 FROM json_each(?1))`;
+
 const RIGHT_CHANGING = ["user_id", "zone_id", "seat_id", "status", "source_type", "source_id", "original_user_id", "transfer_count", "last_transfer_date", "valid_from", "valid_until", "used_at", "used_at_access_point", "is_inside", "entry_count", "last_exit_at", "updated_at", "created_by"];
 const RIGHTS = bulk(
   "rights", "id IN (SELECT entity_id FROM outbox WHERE kind = 'right' AND seq <= ?1)", "id", ["id", "qr_code", "created_at", ...RIGHT_CHANGING],
@@ -92,9 +136,6 @@ const SCANS = bulk(
   insertRows("access_control_log", "ON CONFLICT DO NOTHING"), { timestamp: "scanned_at" }, "seq",
 );
 
-/** A random UUID (v4) made by SQLite, for rows D1 creates from a bulk statement. */
-const UUID_SQL = `lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + abs(random()) % 4, 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))`;
-
 /**
  * Holders a gate let in attended the event: their participation becomes
  * ATTENDED (new, or over INTERESTED / GOING / CANCELLED), which the API then
@@ -111,6 +152,9 @@ const ATTENDED = bulk(
   { id: UUID_SQL },
   "user_id",
 );
+
+/** D1's statement writing the rows of a bulk read. */
+const bulkWrite = (d1: D1Database, of: Bulk, rows: string, eventId: string) => (of.takesEvent ? d1.prepare(of.write).bind(rows, eventId) : d1.prepare(of.write).bind(rows));
 
 /** `range`: the outbox's last seq (RIGHTS), or the scan log's cursor and end (PRESENCE, SCANS). */
 function readBulk(sql: SqlStorage, of: Bulk, ...range: number[]): string | null {
@@ -157,8 +201,19 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
   // Orders first: D1's rights name them.
   for (const [of, rows] of [[ORDERS, readBulk(sql, ORDERS, lastSeq)], [RIGHTS, readBulk(sql, RIGHTS, lastSeq)], [PRESENCE, readBulk(sql, PRESENCE, scansFrom, scansTo)]] as const) {
     if (!rows) continue;
-    statements.push(d1.prepare(of.write).bind(rows, eventId));
+    statements.push(bulkWrite(d1, of, rows, eventId));
     sources.push({ kind: of === ORDERS ? "order" : "right", id: "", bulk: { of, rows } });
+  }
+  // The pricing rules the orders applied: each use, this event's count, and the rules' counts over all their events.
+  const usages = readBulk(sql, RULE_USAGES, lastSeq);
+  if (usages) {
+    statements.push(bulkWrite(d1, RULE_USAGES, usages, eventId));
+    sources.push({ kind: "rule_usage", id: "", bulk: { of: RULE_USAGES, rows: usages } });
+  }
+  const eventUses = readBulk(sql, RULE_EVENT_USES, lastSeq);
+  if (eventUses) {
+    statements.push(bulkWrite(d1, RULE_EVENT_USES, eventUses, eventId), d1.prepare(RULE_USAGE_COUNTS).bind(eventUses));
+    sources.push({ kind: "rule_uses", id: "", bulk: { of: RULE_EVENT_USES, rows: eventUses } }, { kind: "rule_usage_count", id: "" });
   }
 
   for (const entry of entries.filter((e) => e.kind === "transaction")) {
@@ -188,7 +243,7 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
   for (const [of, kind] of [[SCANS, "scan"], [ATTENDED, "attendance"]] as const) {
     const rows = readBulk(sql, of, scansFrom, scansTo);
     if (!rows) continue;
-    statements.push(d1.prepare(of.write).bind(rows, eventId));
+    statements.push(bulkWrite(d1, of, rows, eventId));
     sources.push({ kind, id: "", bulk: { of, rows } });
   }
 
@@ -213,7 +268,7 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
       for (const [index, statement] of statements.entries()) {
         const source = sources[index]!;
         const attempts = source.bulk
-          ? (JSON.parse(source.bulk.rows) as unknown[][]).map((row) => ({ statement: d1.prepare(source.bulk!.of.write).bind(JSON.stringify([row]), eventId), kind: source.kind, id: String(row[source.bulk!.of.keyAt]) }))
+          ? (JSON.parse(source.bulk.rows) as unknown[][]).map((row) => ({ statement: bulkWrite(d1, source.bulk!.of, JSON.stringify([row]), eventId), kind: source.kind, id: String(row[source.bulk!.of.keyAt]) }))
           : [{ statement: toD1(statement), kind: source.kind, id: source.id }];
         for (const attempt of attempts) {
           try {

@@ -47,7 +47,7 @@ export function quoteOrder(input: QuoteInput): Result<Omit<PriceQuote, "rejected
       user_groups: req.groups.map((g) => ({ code: g.code, member_since: g.member_since })),
       age: req.buyer_age,
       ...buyerFlags(req.buyer_age, req.groups.map((g) => g.code)),
-      rule_usage: Object.fromEntries([...counts].map(([id, c]) => [id, c.event_user])),
+      rule_usage: Object.fromEntries(req.rules.map((rule) => [rule.id, counts.get(rule.id)!.event_user + (rule.user_uses_elsewhere ?? 0)])),
     },
     rules,
   });

@@ -344,6 +344,27 @@ export const pricing_rules = sqliteTable(
   ],
 );
 
+/**
+ * A rule's uses in one event's orders (held or confirmed), as that event's
+ * EventDO counts them and projects them. `pricing_rules.usage_count` is
+ * their sum; an order subtracts its own event's row to learn the uses made
+ * elsewhere, since the event's object counts its own exactly.
+ */
+export const pricing_rule_event_uses = sqliteTable(
+  "pricing_rule_event_uses",
+  {
+    rule_id: text("rule_id")
+      .notNull()
+      .references(() => pricing_rules.id, { onDelete: "cascade" }),
+    event_id: text("event_id")
+      .notNull()
+      .references(() => events.id, { onDelete: "cascade" }),
+    uses: integer("uses").notNull(),
+    updated_at: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.rule_id, t.event_id] }), checkThat("pricing_rule_event_uses", "uses_non_negative", sql`${t.uses} >= 0`)],
+);
+
 /** Each application of a pricing rule, for per-user limits; released_at set when the hold lapses or the order is cancelled. */
 export const pricing_rule_usages = sqliteTable(
   "pricing_rule_usages",

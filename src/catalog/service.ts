@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNull, lte, ne, or, sql, type SQL, type SQLWrapper, type Column } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gt, inArray, isNull, lte, ne, or, sql, type SQL, type SQLWrapper, type Column } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { AuthContext, Env } from "../env.ts";
 import { isAdmin, manages } from "../auth/middleware.ts";
@@ -638,17 +638,34 @@ export async function deleteRule(env: Env, actor: Actor, id: string): Promise<vo
  * either automatic or the promo code entered.
  */
 export function candidateRules(db: Db, organizerId: string | SQL, promoCode: string | SQLWrapper | null) {
+  return db.select().from(pricing_rules).where(candidates(organizerId, promoCode));
+}
+
+const candidates = (organizerId: string | SQL, promoCode: string | SQLWrapper | null) =>
+  and(
+    eq(pricing_rules.is_active, true),
+    inArray(pricing_rules.applies_to, ["TICKETS", "BOTH"]),
+    or(isNull(pricing_rules.organizer_id), eq(pricing_rules.organizer_id, organizerId)),
+    or(eq(pricing_rules.auto_apply, true), promoCode ? eq(pricing_rules.promo_code, promoCode) : sql`0`),
+  );
+
+/**
+ * The same rules, for an order of `userId` in `eventId`, with their limited
+ * uses counted in the platform's other events only: `usage_count` (as the
+ * EventDO's contract says), and `user_uses_elsewhere`, the buyer's. The
+ * event's object counts its own uses exactly and adds them.
+ */
+export function orderRules(db: Db, organizerId: string | SQL, promoCode: string | SQLWrapper | null, eventId: string | SQLWrapper, userId: string | SQLWrapper) {
+  const r = pricing_rules;
+  // Spelled out: drizzle leaves a one-table select's columns unqualified, and "id" would be ambiguous in the joins.
+  const elsewhere = sql<number>`CASE WHEN "pricing_rules"."usage_limit_total" IS NULL THEN 0 ELSE (SELECT coalesce(sum(e."uses"), 0) FROM "pricing_rule_event_uses" e
+    WHERE e."rule_id" = "pricing_rules"."id" AND e."event_id" <> ${eventId}) END`;
+  const buyerElsewhere = sql<number>`CASE WHEN "pricing_rules"."usage_limit_per_user" IS NULL THEN 0 ELSE (SELECT count(*) FROM "pricing_rule_usages" u JOIN "tickets" t ON t."id" = u."ticket_id"
+    WHERE u."rule_id" = "pricing_rules"."id" AND u."user_id" = ${userId} AND u."released_at" IS NULL AND t."event_id" <> ${eventId}) END`;
   return db
-    .select()
-    .from(pricing_rules)
-    .where(
-      and(
-        eq(pricing_rules.is_active, true),
-        inArray(pricing_rules.applies_to, ["TICKETS", "BOTH"]),
-        or(isNull(pricing_rules.organizer_id), eq(pricing_rules.organizer_id, organizerId)),
-        or(eq(pricing_rules.auto_apply, true), promoCode ? eq(pricing_rules.promo_code, promoCode) : sql`0`),
-      ),
-    );
+    .select({ ...getTableColumns(r), usage_count: elsewhere.mapWith(Number), user_uses_elsewhere: buyerElsewhere.mapWith(Number) })
+    .from(r)
+    .where(candidates(organizerId, promoCode));
 }
 
 /** A buyer's current memberships of active groups: what pricing rules and the EventDO's membership checks read. */

@@ -2,7 +2,7 @@ import type { z } from "@hono/zod-openapi";
 import { eq, fillPlaceholders, sql } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { eventStub, problemFrom } from "../catalog/sync.ts";
-import { buyerGroups, candidateRules } from "../catalog/service.ts";
+import { buyerGroups, orderRules } from "../catalog/service.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { events } from "../events/schema.ts";
 import { problems } from "../lib/errors.ts";
@@ -28,8 +28,8 @@ const buildReads = (db: Db) => ({
   event: db.select({ id: events.id, organizer_id: events.organizer_id, status: events.status }).from(events).where(eq(events.id, placeholder("event_id"))).limit(1).prepare(),
   birthDate: db.select({ date_of_birth: users.date_of_birth }).from(users).where(eq(users.id, placeholder("user_id"))).limit(1).prepare(),
   groups: buyerGroups(db, placeholder("user_id"), placeholder("at")).prepare(),
-  autoRules: candidateRules(db, organizerOfEvent, null).prepare(),
-  rulesWithCode: candidateRules(db, organizerOfEvent, placeholder("promo_code")).prepare(),
+  autoRules: orderRules(db, organizerOfEvent, null, placeholder("event_id"), placeholder("user_id")).prepare(),
+  rulesWithCode: orderRules(db, organizerOfEvent, placeholder("promo_code"), placeholder("event_id"), placeholder("user_id")).prepare(),
 });
 const reads = new WeakMap<Db, ReturnType<typeof buildReads>>();
 function readsOf(db: Db) {

@@ -1,6 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { pricing_rules } from "../../src/catalog/schema.ts";
+import { getDb } from "../../src/db/client.ts";
 import { api, expectProblem, freshIp, registerUser } from "../support/api.ts";
+import { plainRule } from "../support/pricing.ts";
 import { ticketedEvent } from "../support/ticketing.ts";
 
 const order = (eventId: string, body: unknown, token?: string, headers?: Record<string, string>) =>
@@ -109,5 +112,55 @@ describe("ordering through the API", () => {
     const fan = await registerUser();
     const placed = await order(fixture.eventId, { config_id: fixture.configId, quantity: 1 }, fan.token);
     expectProblem(await api("POST", `/v1/events/${fixture.eventId}/orders/${placed.body.id}/confirm-cash`, { token: fan.token }), 404, "not_found");
+  });
+});
+
+describe("pricing-rule limits across events", () => {
+  /** A platform-wide promo code (10 % off), usable in every event. */
+  async function platformCode(limits: { total?: number; perUser?: number }) {
+    const id = crypto.randomUUID();
+    const code = `ALL${id.slice(0, 8).toUpperCase()}`;
+    await getDb(env.DB)
+      .insert(pricing_rules)
+      .values({ ...plainRule(), id, code: `RULE-${id.slice(0, 8)}`, name: code, promo_code: code, auto_apply: false, organizer_id: null, usage_limit_total: limits.total ?? null, usage_limit_per_user: limits.perUser ?? null });
+    return { id, code };
+  }
+  const usages = (ruleId: string) =>
+    env.DB.prepare("SELECT ticket_id, user_id, discount_amount, currency, released_at IS NOT NULL AS released FROM pricing_rule_usages WHERE rule_id = ? ORDER BY used_at, ticket_id").bind(ruleId).all();
+  const usageCount = async (ruleId: string) => (await env.DB.prepare("SELECT usage_count FROM pricing_rules WHERE id = ?").bind(ruleId).first<{ usage_count: number }>())!.usage_count;
+
+  it("counts a code's total limit over every event, and a cancelled hold gives its use back", async () => {
+    const [home, away] = [await ticketedEvent({ quantity: 10 }), await ticketedEvent({ quantity: 10 })];
+    const rule = await platformCode({ total: 2 });
+    const [f1, f2, f3] = [await registerUser(), await registerUser(), await registerUser()];
+    const first = await order(home.eventId, { config_id: home.configId, quantity: 1, promo_code: rule.code }, f1.token);
+    const second = await order(home.eventId, { config_id: home.configId, quantity: 1, promo_code: rule.code }, f2.token);
+    expect([first.status, second.status, first.body.discount]).toEqual([201, 201, 500]);
+    await home.stub.flushProjection();
+
+    expect((await usages(rule.id)).results).toEqual(
+      [first, second].map((o) => ({ ticket_id: o.body.id, user_id: o.body.user_id, discount_amount: 500, currency: "XOF", released: 0 })),
+    );
+    expect(await usageCount(rule.id)).toBe(2);
+    expectProblem(await order(away.eventId, { config_id: away.configId, quantity: 1, promo_code: rule.code }, f3.token), 409, "promo_code_exhausted");
+
+    expect((await api("POST", `/v1/events/${home.eventId}/orders/${first.body.id}/cancel`, { body: { reason: "changed my mind" }, token: f1.token })).status).toBe(200);
+    await home.stub.flushProjection();
+    expect((await usages(rule.id)).results.map((u) => u.released)).toEqual([1, 0]);
+    expect(await usageCount(rule.id)).toBe(1);
+    const third = await order(away.eventId, { config_id: away.configId, quantity: 1, promo_code: rule.code }, f3.token);
+    expect(third.status).toBe(201);
+    await away.stub.flushProjection();
+    expect(await usageCount(rule.id)).toBe(2);
+  });
+
+  it("counts a code's per-person limit over the buyer's orders in every event", async () => {
+    const [home, away] = [await ticketedEvent({ quantity: 10 }), await ticketedEvent({ quantity: 10 })];
+    const rule = await platformCode({ perUser: 1 });
+    const [fan, other] = [await registerUser(), await registerUser()];
+    expect((await order(home.eventId, { config_id: home.configId, quantity: 1, promo_code: rule.code }, fan.token)).status).toBe(201);
+    await home.stub.flushProjection();
+    expectProblem(await order(away.eventId, { config_id: away.configId, quantity: 1, promo_code: rule.code }, fan.token), 409, "promo_code_exhausted");
+    expect((await order(away.eventId, { config_id: away.configId, quantity: 1, promo_code: rule.code }, other.token)).status).toBe(201);
   });
 });
