@@ -44,11 +44,6 @@ interface DecidedScans {
   /** Whether a scan moved someone (occupancy to broadcast). */
   moved: boolean;
 }
-interface PlacedOrder {
-  result: Result<{ order: OrderView }>;
-  /** When the hold lapses (the alarm must wake by then), if one was placed. */
-  expires_at: number | null;
-}
 const iso = (ms: number) => new Date(ms).toISOString();
 const OUTBOX_DELAY_MS = 200; // coalesce a burst of changes into one D1 batch
 
@@ -75,8 +70,9 @@ export class EventDO extends DurableObject<Env> {
     this.scheduleAlarm(Date.now() + OUTBOX_DELAY_MS);
     if (decided.some((d) => d.moved)) this.occupancyChanged();
   });
-  private readonly orderPasses = new GroupCommit<OrderRequest, PlacedOrder>(this.ctx.storage, (requests) => requests.map((req) => this.holdOrder(req)), (placed) => {
-    const expiries = placed.map((p) => p.expires_at).filter((at) => at !== null);
+  private readonly orderPasses = new GroupCommit<OrderRequest, Result<{ order: OrderView }>>(this.ctx.storage, (requests) => requests.map((req) => this.decideOrder(req)), (results) => {
+    // The alarm projects the new holds, and wakes for the first to lapse.
+    const expiries = results.flatMap((r) => (r.ok ? [Date.parse(r.order.expires_at!)] : []));
     if (expiries.length) this.scheduleAlarm(Math.min(...expiries, Date.now() + OUTBOX_DELAY_MS));
   });
 
@@ -167,13 +163,8 @@ export class EventDO extends DurableObject<Env> {
    * availability, prices the order and writes the hold, all synchronously,
    * in the next group commit.
    */
-  async placeOrder(req: OrderRequest): Promise<Result<{ order: OrderView }>> {
-    return (await this.orderPasses.submit(req)).result;
-  }
-
-  private holdOrder(req: OrderRequest): PlacedOrder {
-    const result = this.decideOrder(req);
-    return { result, expires_at: result.ok ? Date.parse(result.order.expires_at!) : null };
+  placeOrder(req: OrderRequest): Promise<Result<{ order: OrderView }>> {
+    return this.orderPasses.submit(req);
   }
 
   private decideOrder(req: OrderRequest): Result<{ order: OrderView }> {
@@ -724,7 +715,7 @@ export class EventDO extends DurableObject<Env> {
       let moved = false;
       const results = item.bodies.map((body, i) => {
         const scan = decideScan(this.sql, event, policy, body, item.who, item.checks[i]!, item.receivedAt, occupancy);
-        moved ||= scan.changed;
+        moved ||= scan.moved;
         return scan.result;
       });
       return { answer: { ok: true as const, results }, moved };

@@ -122,13 +122,13 @@ export function decideScan(
   check: TokenCheck | null,
   receivedAt: number,
   occupancy: PassOccupancy,
-): { result: ScanResult; changed: boolean } {
+): { result: ScanResult; moved: boolean } {
   const manual = body.scan_method === "MANUAL_ENTRY";
   const key = manual
     ? MANUAL_CODE.test(body.qr.trim().toUpperCase().replace(/\s/g, "")) ? normalizeManualCode(body.qr) : null
     : check?.ok && check.event_id === event.id ? check.access_right_id : null;
   const row = sql.exec<Row>(manual ? LOAD_BY_CODE : LOAD_BY_ID, body.id, key).one();
-  if (row.replay !== null) return { result: replayOf(sql, body.id), changed: false };
+  if (row.replay !== null) return { result: replayOf(sql, body.id), moved: false };
 
   // The right's zone came with it; an override's zone is read when a decision needs it. Earlier scans of this pass may have moved its count.
   const zoneOf = (id: string): Zone | undefined => {
@@ -188,7 +188,7 @@ export function decideScan(
     offline ? 1 : 0, decision.conflict ? 1 : 0, new Date(Date.parse(body.scanned_at) || receivedAt).toISOString(), received,
     JSON.stringify(said), moved ? 1 : 0,
   );
-  return { result, changed: moved };
+  return { result, moved };
 }
 
 /**

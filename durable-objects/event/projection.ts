@@ -22,9 +22,11 @@ const BATCH = 1000;
  * scan.
  */
 interface Bulk {
+  /** What it projects, for the error log. */
+  kind: string;
   /** The JSON array of the rows, and how many. */
   read: string;
-  /** D1: writes the rows of the JSON array `?1` for the event `?2`. */
+  /** D1: writes the rows of the JSON array `?1` (for the event `?2`, if it names it). */
   write: string;
   /** Where in a row the column that names it is (for the error log). */
   keyAt: number;
@@ -32,22 +34,34 @@ interface Bulk {
   takesEvent: boolean;
 }
 
-/**
- * `columns` are D1's, read from the object's column of the same name unless
- * `renamed` (to another column, or an expression); `event_id` is the event's. `write` makes D1's statement from
- * the rows' JSON `?1` and the event `?2`.
- */
-function bulk(from: string, where: string, key: string, columns: string[], write: (columns: string[]) => string, renamed: Record<string, string> = {}, order = "rowid"): Bulk {
+function bulk(spec: {
+  kind: string;
+  /** The object's rows: a table, or a parenthesized query; `where` and `order` apply to it (`?1`, `?2`: the range read). */
+  from: string;
+  where?: string;
+  order?: string;
+  /** D1's columns, read from the object's column of the same name unless `renamed` (to another column, or an expression). */
+  columns: string[];
+  renamed?: Record<string, string>;
+  /** The column that names a row. */
+  key: string;
+  /** D1's statement, from the columns in the rows' order. */
+  write: (columns: string[]) => string;
+}): Bulk {
+  const { from, where = "true", order = "rowid", columns, renamed = {} } = spec;
+  const write = spec.write(columns);
   return {
+    kind: spec.kind,
     read: `SELECT count(*) AS n, json_group_array(json_array(${columns.map((c) => renamed[c] ?? c).join(", ")})) AS rows FROM (SELECT * FROM ${from} WHERE ${where} ORDER BY ${order})`,
-    write: write(columns),
-    keyAt: columns.indexOf(key),
-    takesEvent: write(columns).includes("?2"),
+    write,
+    keyAt: columns.indexOf(spec.key),
+    takesEvent: write.includes("?2"),
   };
 }
 
 /** A random UUID (v4) made by SQLite, for rows D1 creates from a bulk statement. */
 const UUID_SQL = `lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + abs(random()) % 4, 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))`;
+const NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 // WHERE true: an upsert's SELECT needs a WHERE clause.
 const insertRows = (table: string, onConflict: string) => (columns: string[]) =>
@@ -59,11 +73,13 @@ const insertRows = (table: string, onConflict: string) => (columns: string[]) =>
  * the API reads. `payment_id` is D1's own (the payment flow sets it there).
  */
 const ORDER_CHANGING = ["user_id", "ticket_type_id", "event_ticket_config_id", "quantity", "unit_price", "total_price", "discount_amount", "currency", "pricing_rule_id", "payment_status", "booking_status", "booking_expires_at", "purchase_channel", "purchase_ip", "is_guest_purchase", "guest_email", "guest_phone", "metadata", "updated_at", "confirmed_at", "cancelled_at", "cancellation_reason"];
-const ORDERS = bulk(
-  "(SELECT o.*, c.ticket_type_id FROM orders o JOIN configs c ON c.id = o.config_id)", "id IN (SELECT entity_id FROM outbox WHERE kind = 'order' AND seq <= ?1)", "id",
-  ["id", "ticket_number", "created_at", ...ORDER_CHANGING],
-  insertRows("tickets", `ON CONFLICT (id) DO UPDATE SET ${ORDER_CHANGING.map((c) => `${c} = excluded.${c}`).join(", ")}`),
-  {
+const ORDERS = bulk({
+  kind: "order",
+  from: "(SELECT o.*, c.ticket_type_id FROM orders o JOIN configs c ON c.id = o.config_id)",
+  where: "id IN (SELECT entity_id FROM outbox WHERE kind = 'order' AND seq <= ?1)",
+  order: "id",
+  columns: ["id", "ticket_number", "created_at", ...ORDER_CHANGING],
+  renamed: {
     event_ticket_config_id: "config_id",
     total_price: "total",
     discount_amount: "discount",
@@ -72,8 +88,9 @@ const ORDERS = bulk(
     is_guest_purchase: "is_guest",
     metadata: "json_object('applied_rules', json(applied_rules), 'gross', gross)",
   },
-  "id",
-);
+  key: "id",
+  write: insertRows("tickets", `ON CONFLICT (id) DO UPDATE SET ${ORDER_CHANGING.map((c) => `${c} = excluded.${c}`).join(", ")}`),
+});
 
 /** The orders of the outbox's drain (`?1`: its last seq), with each pricing rule they applied (`r.value`). */
 const ORDER_RULES = "orders o, json_each(o.applied_rules) r WHERE o.id IN (SELECT entity_id FROM outbox WHERE kind = 'order' AND seq <= ?1)";
@@ -83,17 +100,18 @@ const ORDER_RULES = "orders o, json_each(o.applied_rules) r WHERE o.id IN (SELEC
  * released when the hold lapsed or the order was cancelled, and taken again
  * if the order is confirmed after all (a late payment).
  */
-const RULE_USAGES = bulk(
-  `(SELECT o.id AS ticket_id, o.user_id, r.value ->> '$.id' AS rule_id, r.value ->> '$.amount' AS discount_amount, o.currency, o.created_at AS used_at,
+const RULE_USAGES = bulk({
+  kind: "rule_usage",
+  from: `(SELECT o.id AS ticket_id, o.user_id, r.value ->> '$.id' AS rule_id, r.value ->> '$.amount' AS discount_amount, o.currency, o.created_at AS used_at,
      CASE WHEN o.booking_status IN ('EXPIRED', 'CANCELLED') THEN o.updated_at END AS released_at FROM ${ORDER_RULES})`,
-  "true", "ticket_id",
-  ["id", "rule_id", "user_id", "ticket_id", "discount_amount", "currency", "used_at", "released_at"],
-  (columns) =>
+  order: "ticket_id, rule_id",
+  columns: ["id", "rule_id", "user_id", "ticket_id", "discount_amount", "currency", "used_at", "released_at"],
+  renamed: { id: UUID_SQL },
+  key: "ticket_id",
+  write: (columns) =>
     `INSERT INTO pricing_rule_usages (${columns.join(", ")}) SELECT ${columns.map((_, i) => `value ->> ${i}`).join(", ")} FROM json_each(?1) WHERE true
      ON CONFLICT (rule_id, ticket_id) DO UPDATE SET released_at = excluded.released_at`,
-  { id: UUID_SQL },
-  "ticket_id, rule_id",
-);
+});
 /**
  * This event's count of each rule those orders applied (`rule_uses`, held
  * or confirmed), then each rule's `usage_count` summed over its events. The
@@ -101,40 +119,53 @@ const RULE_USAGES = bulk(
  * give the last use before they learn of the other's, and the count says
  * "used up", not by how much.
  */
-const RULE_EVENT_USES = bulk(
-  `(SELECT rule_id, sum(uses) AS uses FROM rule_uses WHERE rule_id IN (SELECT r.value ->> '$.id' FROM ${ORDER_RULES}) GROUP BY rule_id)`, "true", "rule_id",
-  ["rule_id", "uses"],
-  () =>
-    `INSERT INTO pricing_rule_event_uses (rule_id, event_id, uses, updated_at) SELECT value ->> 0, ?2, value ->> 1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM json_each(?1) WHERE true
+const RULE_EVENT_USES = bulk({
+  kind: "rule_uses",
+  from: `(SELECT rule_id, sum(uses) AS uses FROM rule_uses WHERE rule_id IN (SELECT r.value ->> '$.id' FROM ${ORDER_RULES}) GROUP BY rule_id)`,
+  order: "rule_id",
+  columns: ["rule_id", "uses"],
+  key: "rule_id",
+  write: () =>
+    `INSERT INTO pricing_rule_event_uses (rule_id, event_id, uses, updated_at) SELECT value ->> 0, ?2, value ->> 1, ${NOW_SQL} FROM json_each(?1) WHERE true
      ON CONFLICT (rule_id, event_id) DO UPDATE SET uses = excluded.uses, updated_at = excluded.updated_at`,
-  {},
-  "rule_id",
-);
+});
 const RULE_USAGE_COUNTS = `UPDATE pricing_rules SET usage_count = min(coalesce(usage_limit_total, 9223372036854775807), (SELECT coalesce(sum(uses), 0) FROM pricing_rule_event_uses WHERE rule_id = pricing_rules.id))
   WHERE id IN (SELECT value ->> 0 FROM json_each(?1))`;
 
 const RIGHT_CHANGING = ["user_id", "zone_id", "seat_id", "status", "source_type", "source_id", "original_user_id", "transfer_count", "last_transfer_date", "valid_from", "valid_until", "used_at", "used_at_access_point", "is_inside", "entry_count", "last_exit_at", "updated_at", "created_by"];
-const RIGHTS = bulk(
-  "rights", "id IN (SELECT entity_id FROM outbox WHERE kind = 'right' AND seq <= ?1)", "id", ["id", "qr_code", "created_at", ...RIGHT_CHANGING],
-  insertRows("access_rights", `ON CONFLICT (id) DO UPDATE SET ${RIGHT_CHANGING.map((c) => `${c} = excluded.${c}`).join(", ")}`),
-  {},
+const RIGHTS = bulk({
+  kind: "right",
+  from: "rights",
+  where: "id IN (SELECT entity_id FROM outbox WHERE kind = 'right' AND seq <= ?1)",
   // Rights that stopped being ENABLED first: they free the seat that D1's one-live-right-per-seat index gives the new one.
-  "status = 'ENABLED', rowid",
-);
+  order: "status = 'ENABLED', rowid",
+  columns: ["id", "qr_code", "created_at", ...RIGHT_CHANGING],
+  key: "id",
+  write: insertRows("access_rights", `ON CONFLICT (id) DO UPDATE SET ${RIGHT_CHANGING.map((c) => `${c} = excluded.${c}`).join(", ")}`),
+});
 /**
  * What a gate changes on a right: its presence. The rows are whole (an upsert needs every column), but
  * only presence is set on conflict, so D1 rewrites no index entry of a column the gate cannot change.
  */
 const PRESENCE_CHANGING = ["status", "used_at", "used_at_access_point", "is_inside", "entry_count", "last_exit_at", "updated_at"];
-const PRESENCE = bulk(
-  "rights", "id IN (SELECT access_right_id FROM scans WHERE seq > ?1 AND seq <= ?2 AND moved = 1)", "id", ["id", "qr_code", "created_at", ...RIGHT_CHANGING],
-  insertRows("access_rights", `ON CONFLICT (id) DO UPDATE SET ${PRESENCE_CHANGING.map((c) => `${c} = excluded.${c}`).join(", ")}`),
-);
-const SCANS = bulk(
-  "scans", "seq > ?1 AND seq <= ?2", "nonce",
-  ["id", "access_right_id", "user_id", "access_point_id", "zone_id", "qr_code_scanned", "action", "status", "denial_reason", "controller_id", "device_id", "scan_method", "response_time_ms", "queue_size", "nonce", "was_offline", "is_conflict", "timestamp", "received_at"],
-  insertRows("access_control_log", "ON CONFLICT DO NOTHING"), { timestamp: "scanned_at" }, "seq",
-);
+const PRESENCE = bulk({
+  kind: "right",
+  from: "rights",
+  where: "id IN (SELECT access_right_id FROM scans WHERE seq > ?1 AND seq <= ?2 AND moved = 1)",
+  columns: ["id", "qr_code", "created_at", ...RIGHT_CHANGING],
+  key: "id",
+  write: insertRows("access_rights", `ON CONFLICT (id) DO UPDATE SET ${PRESENCE_CHANGING.map((c) => `${c} = excluded.${c}`).join(", ")}`),
+});
+const SCANS = bulk({
+  kind: "scan",
+  from: "scans",
+  where: "seq > ?1 AND seq <= ?2",
+  order: "seq",
+  columns: ["id", "access_right_id", "user_id", "access_point_id", "zone_id", "qr_code_scanned", "action", "status", "denial_reason", "controller_id", "device_id", "scan_method", "response_time_ms", "queue_size", "nonce", "was_offline", "is_conflict", "timestamp", "received_at"],
+  renamed: { timestamp: "scanned_at" },
+  key: "nonce",
+  write: insertRows("access_control_log", "ON CONFLICT DO NOTHING"),
+});
 
 /**
  * Holders a gate let in attended the event: their participation becomes
@@ -142,21 +173,23 @@ const SCANS = bulk(
  * keeps from being changed or removed. From the rights the scans in range
  * moved and that have entered at least once.
  */
-const ATTENDED = bulk(
-  "(SELECT DISTINCT user_id FROM rights WHERE entry_count > 0 AND id IN (SELECT access_right_id FROM scans WHERE seq > ?1 AND seq <= ?2 AND moved = 1))", "true", "user_id",
-  ["id", "user_id"],
-  () =>
+const ATTENDANCE = bulk({
+  kind: "attendance",
+  from: "(SELECT DISTINCT user_id FROM rights WHERE entry_count > 0 AND id IN (SELECT access_right_id FROM scans WHERE seq > ?1 AND seq <= ?2 AND moved = 1))",
+  order: "user_id",
+  columns: ["id", "user_id"],
+  renamed: { id: UUID_SQL },
+  key: "user_id",
+  write: () =>
     `INSERT INTO event_participations (id, user_id, event_id, status, created_at, updated_at)
-     SELECT value ->> 0, value ->> 1, ?2, 'ATTENDED', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM json_each(?1) WHERE true
+     SELECT value ->> 0, value ->> 1, ?2, 'ATTENDED', ${NOW_SQL}, ${NOW_SQL} FROM json_each(?1) WHERE true
      ON CONFLICT (event_id, user_id) DO UPDATE SET status = 'ATTENDED', updated_at = excluded.updated_at WHERE status <> 'ATTENDED'`,
-  { id: UUID_SQL },
-  "user_id",
-);
+});
 
 /** D1's statement writing the rows of a bulk read. */
 const bulkWrite = (d1: D1Database, of: Bulk, rows: string, eventId: string) => (of.takesEvent ? d1.prepare(of.write).bind(rows, eventId) : d1.prepare(of.write).bind(rows));
 
-/** `range`: the outbox's last seq (RIGHTS), or the scan log's cursor and end (PRESENCE, SCANS). */
+/** `range`: the outbox's last seq (orders, rights, rule uses), or the scan log's cursor and end (presence, scans, attendance). */
 function readBulk(sql: SqlStorage, of: Bulk, ...range: number[]): string | null {
   const { n, rows } = sql.exec<{ n: number; rows: string }>(of.read, ...range).one();
   return n > 0 ? rows : null;
@@ -198,22 +231,26 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
   // What each statement projects, for the error log; a bulk statement is retried row by row.
   const sources: { kind: string; id: string; bulk?: { of: Bulk; rows: string } }[] = [];
 
-  // Orders first: D1's rights name them.
-  for (const [of, rows] of [[ORDERS, readBulk(sql, ORDERS, lastSeq)], [RIGHTS, readBulk(sql, RIGHTS, lastSeq)], [PRESENCE, readBulk(sql, PRESENCE, scansFrom, scansTo)]] as const) {
-    if (!rows) continue;
-    statements.push(bulkWrite(d1, of, rows, eventId));
-    sources.push({ kind: of === ORDERS ? "order" : "right", id: "", bulk: { of, rows } });
-  }
+  /** Adds the statement of a bulk kind, if the range has rows of it; returns them. */
+  const project = (of: Bulk, ...range: number[]) => {
+    const rows = readBulk(sql, of, ...range);
+    if (rows) {
+      statements.push(bulkWrite(d1, of, rows, eventId));
+      sources.push({ kind: of.kind, id: "", bulk: { of, rows } });
+    }
+    return rows;
+  };
+
+  // Orders first: D1's rights and rule usages name them.
+  project(ORDERS, lastSeq);
+  project(RIGHTS, lastSeq);
+  project(PRESENCE, scansFrom, scansTo);
   // The pricing rules the orders applied: each use, this event's count, and the rules' counts over all their events.
-  const usages = readBulk(sql, RULE_USAGES, lastSeq);
-  if (usages) {
-    statements.push(bulkWrite(d1, RULE_USAGES, usages, eventId));
-    sources.push({ kind: "rule_usage", id: "", bulk: { of: RULE_USAGES, rows: usages } });
-  }
-  const eventUses = readBulk(sql, RULE_EVENT_USES, lastSeq);
+  project(RULE_USAGES, lastSeq);
+  const eventUses = project(RULE_EVENT_USES, lastSeq);
   if (eventUses) {
-    statements.push(bulkWrite(d1, RULE_EVENT_USES, eventUses, eventId), d1.prepare(RULE_USAGE_COUNTS).bind(eventUses));
-    sources.push({ kind: "rule_uses", id: "", bulk: { of: RULE_EVENT_USES, rows: eventUses } }, { kind: "rule_usage_count", id: "" });
+    statements.push(d1.prepare(RULE_USAGE_COUNTS).bind(eventUses));
+    sources.push({ kind: "rule_usage_count", id: "" });
   }
 
   for (const entry of entries.filter((e) => e.kind === "transaction")) {
@@ -240,12 +277,8 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
     sources.push({ kind: "transaction", id: String(t.id) });
   }
 
-  for (const [of, kind] of [[SCANS, "scan"], [ATTENDED, "attendance"]] as const) {
-    const rows = readBulk(sql, of, scansFrom, scansTo);
-    if (!rows) continue;
-    statements.push(bulkWrite(d1, of, rows, eventId));
-    sources.push({ kind, id: "", bulk: { of, rows } });
-  }
+  project(SCANS, scansFrom, scansTo);
+  project(ATTENDANCE, scansFrom, scansTo);
 
   for (const id of ids("config")) {
     const c = sql.exec<Row>("SELECT quantity_held, quantity_sold FROM configs WHERE id = ?", id).toArray()[0];

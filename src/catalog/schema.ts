@@ -347,8 +347,8 @@ export const pricing_rules = sqliteTable(
 /**
  * A rule's uses in one event's orders (held or confirmed), as that event's
  * EventDO counts them and projects them. `pricing_rules.usage_count` is
- * their sum; an order subtracts its own event's row to learn the uses made
- * elsewhere, since the event's object counts its own exactly.
+ * their sum; an order reads the other events' rows (`orderRules`), since its
+ * own event's object counts its own uses exactly.
  */
 export const pricing_rule_event_uses = sqliteTable(
   "pricing_rule_event_uses",
