@@ -133,27 +133,23 @@ const RULE_USAGE_COUNTS = `UPDATE pricing_rules SET usage_count = min(coalesce(u
   WHERE id IN (SELECT value ->> 0 FROM json_each(?1))`;
 
 const RIGHT_CHANGING = ["user_id", "zone_id", "seat_id", "status", "source_type", "source_id", "original_user_id", "transfer_count", "last_transfer_date", "valid_from", "valid_until", "used_at", "used_at_access_point", "is_inside", "entry_count", "last_exit_at", "updated_at", "created_by"];
+/** Rights, whole, as D1's `access_rights` (an upsert needs every column, whatever it then sets). */
+const RIGHT_ROWS = { kind: "right", from: "rights", columns: ["id", "qr_code", "created_at", ...RIGHT_CHANGING], key: "id" };
 const RIGHTS = bulk({
-  kind: "right",
-  from: "rights",
+  ...RIGHT_ROWS,
   where: "id IN (SELECT entity_id FROM outbox WHERE kind = 'right' AND seq <= ?1)",
   // Rights that stopped being ENABLED first: they free the seat that D1's one-live-right-per-seat index gives the new one.
   order: "status = 'ENABLED', rowid",
-  columns: ["id", "qr_code", "created_at", ...RIGHT_CHANGING],
-  key: "id",
   write: insertRows("access_rights", `ON CONFLICT (id) DO UPDATE SET ${RIGHT_CHANGING.map((c) => `${c} = excluded.${c}`).join(", ")}`),
 });
 /**
- * What a gate changes on a right: its presence. The rows are whole (an upsert needs every column), but
- * only presence is set on conflict, so D1 rewrites no index entry of a column the gate cannot change.
+ * What a gate changes on a right: its presence. Only presence is set on
+ * conflict, so D1 rewrites no index entry of a column the gate cannot change.
  */
 const PRESENCE_CHANGING = ["status", "used_at", "used_at_access_point", "is_inside", "entry_count", "last_exit_at", "updated_at"];
 const PRESENCE = bulk({
-  kind: "right",
-  from: "rights",
+  ...RIGHT_ROWS,
   where: "id IN (SELECT access_right_id FROM scans WHERE seq > ?1 AND seq <= ?2 AND moved = 1)",
-  columns: ["id", "qr_code", "created_at", ...RIGHT_CHANGING],
-  key: "id",
   write: insertRows("access_rights", `ON CONFLICT (id) DO UPDATE SET ${PRESENCE_CHANGING.map((c) => `${c} = excluded.${c}`).join(", ")}`),
 });
 const SCANS = bulk({
