@@ -304,8 +304,8 @@ async function checkInventory(name: string, appUrl: URL, db: D1Database, fixture
 }
 
 const APP_STAGES: Stage[] = [
-  { label: "authenticate (JWT verify + session lookup in D1)", module: "src/auth/middleware.ts", fn: "authenticate" },
-  { label: "orders service before the DO call (4 D1 reads)", module: "src/orders/service.ts", fn: "placeOrder" },
+  { label: "authenticate (JWT verify + revocation feed)", module: "src/auth/middleware.ts", fn: "authenticate" },
+  { label: "orders service (sale context; no D1 read for plain prices)", module: "src/orders/service.ts", fn: "placeOrder" },
   { label: "getDb = drizzle(d1, { schema }), every call (auth + service)", module: "src/db/client.ts", fn: "getDb" },
   { label: "EventDO.placeOrder (decision + writes)", module: "durable-objects/event/event-do.ts", fn: "placeOrder" },
   { label: "EventDO alarm: outbox → D1 projection", module: "durable-objects/event/projection.ts", fn: "drainOutbox" },

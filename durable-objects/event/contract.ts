@@ -60,17 +60,28 @@ export interface ConfigSetup {
  */
 export type RuleSnapshot = PricingRule & { user_uses_elsewhere?: number };
 
+/** The answer to an order sent without the buyer's facts when its decision needs them (OrderRequest.buyer). */
+export const BUYER_FACTS_REQUIRED = "buyer_facts_required";
+
+export interface BuyerFacts {
+  groups: { id: string; code: string; member_since: string }[];
+  age: number | null;
+}
+
 export interface OrderRequest {
   order_id: string;
   ticket_number: string;
   config_id: string;
   quantity: number;
   user_id: string;
-  /** Groups the buyer belongs to now, with their membership start. */
-  groups: { id: string; code: string; member_since: string }[];
-  buyer_age: number | null;
-  /** The buyer's birth date, kept for the gate's age checks. */
-  birth_date?: string | null;
+  /**
+   * The buyer's groups now (with their membership start) and age, or null
+   * when the Worker read none because nothing it knew of needed them. A
+   * decision that needs them (a config sold to members, a rule on the buyer
+   * or with limits) then answers `buyer_facts_required`, and the Worker reads
+   * them and asks again.
+   */
+  buyer: BuyerFacts | null;
   promo_code: string | null;
   rules: RuleSnapshot[];
   channel: "WEB" | "MOBILE" | "ONSITE" | "PARTNER";

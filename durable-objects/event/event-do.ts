@@ -1,8 +1,10 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../src/env.ts";
 import { humanCode, newId, newLogId } from "../../src/lib/ids.ts";
+import { readsBuyer } from "../../src/catalog/pricing.ts";
 import { quoteOrder } from "./quote.ts";
 import {
+  BUYER_FACTS_REQUIRED,
   fail,
   type Availability,
   type ConfigSetup,
@@ -183,11 +185,12 @@ export class EventDO extends DurableObject<Env> {
     if (quantity > Number(config.max_per_transaction)) {
       return fail(422, "above_maximum", `Buy at most ${config.max_per_transaction} ticket(s) of this kind at once.`);
     }
-    const isMember = config.membership_group_id ? req.groups.some((g) => g.id === config.membership_group_id) : req.groups.length > 0;
+    const membersOnly = Number(config.requires_membership) === 1 || (config.member_only_until !== null && now < Date.parse(String(config.member_only_until)));
+    if (!req.buyer && (membersOnly || req.rules.some(readsBuyer))) return fail(409, BUYER_FACTS_REQUIRED, "This order needs the buyer's groups and age.");
+    const groups = req.buyer?.groups ?? [];
+    const isMember = config.membership_group_id ? groups.some((g) => g.id === config.membership_group_id) : groups.length > 0;
     if (Number(config.requires_membership) && !isMember) return fail(403, "membership_required", "These tickets are for members only.");
-    if (config.member_only_until && now < Date.parse(String(config.member_only_until)) && !isMember) {
-      return fail(403, "members_only_period", `Members only until ${config.member_only_until}.`);
-    }
+    if (membersOnly && !isMember) return fail(403, "members_only_period", `Members only until ${config.member_only_until}.`);
     if (config.max_purchase !== null) {
       const owned = this.sql.exec<{ units: number }>("SELECT units FROM buyer_units WHERE user_id = ? AND config_id = ?", req.user_id, config.id).toArray()[0]?.units ?? 0;
       if (owned + quantity > Number(config.max_purchase)) {
@@ -220,7 +223,6 @@ export class EventDO extends DurableObject<Env> {
     this.sql.exec("UPDATE configs SET quantity_held = quantity_held + ? WHERE id = ?", quantity, config.id);
     this.addBuyerUnits(req.user_id, String(config.id), quantity);
     for (const rule of quote.applied) this.addRuleUse(rule.id, req.user_id, 1);
-    this.rememberPeople([{ user_id: req.user_id, birth_date: req.birth_date ?? null, group_ids: req.groups.map((g) => g.id) }]);
     this.enqueue("order", req.order_id);
     this.enqueue("config", String(config.id));
     // The view from the row just written (RETURNING), not read again.

@@ -21,6 +21,8 @@ export interface QuoteInput {
  */
 export function quoteOrder(input: QuoteInput): Result<Omit<PriceQuote, "rejected" | "lines">> {
   const { config, event, req, now, usage } = input;
+  // No facts only when no rule reads them (decideOrder asks for them otherwise).
+  const { groups, age } = req.buyer ?? { groups: [], age: null };
   const counts = new Map(req.rules.map((rule) => [rule.id, usage(rule.id)]));
   const rules = req.rules.map((rule) => ({ ...rule, usage_count: rule.usage_count + (counts.get(rule.id)?.event_total ?? 0) }));
   const quote = priceOrder({
@@ -44,9 +46,9 @@ export function quoteOrder(input: QuoteInput): Result<Omit<PriceQuote, "rejected
       promo_code: req.promo_code,
     },
     buyer: {
-      user_groups: req.groups.map((g) => ({ code: g.code, member_since: g.member_since })),
-      age: req.buyer_age,
-      ...buyerFlags(req.buyer_age, req.groups.map((g) => g.code)),
+      user_groups: groups.map((g) => ({ code: g.code, member_since: g.member_since })),
+      age,
+      ...buyerFlags(age, groups.map((g) => g.code)),
       rule_usage: Object.fromEntries(req.rules.map((rule) => [rule.id, counts.get(rule.id)!.event_user + (rule.user_uses_elsewhere ?? 0)])),
     },
     rules,

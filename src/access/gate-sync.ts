@@ -119,7 +119,7 @@ export async function syncGatePolicy(env: Env, eventId: string, stub: Stub): Pro
 /**
  * Tells the event's gate what it needs to know about these holders (birth
  * date for age limits, groups for zone overrides), before rights reach them
- * by transfer or season pass.
+ * by purchase, transfer or season pass.
  */
 export async function rememberHolders(env: Env, stub: { rememberPeople(people: Person[]): unknown }, userIds: string[]): Promise<void> {
   const ids = [...new Set(userIds)];

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, type SQLWrapper } from "drizzle-orm";
+import { and, eq, gt, isNull } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import type { AppEnv, AuthContext } from "../env.ts";
@@ -8,18 +8,19 @@ import { InvalidTokenError, verifyJwt } from "../lib/crypto/jwt.ts";
 import { problems } from "../lib/errors.ts";
 import { now } from "../lib/time.ts";
 import { users } from "../users/schema.ts";
+import { hasSessionEnded } from "./revocations.ts";
 import { auth_sessions } from "./schema.ts";
 
 export const ACCESS_TOKEN_TYPE = "at+jwt";
 
 /**
  * The session a token names, if it is open and its account active, with the
- * account's role and birth date: what every signed-in request is checked
- * against (here, or in the handler's own D1 batch: see `checksOwnSession`).
+ * account's role: what every signed-in request is checked against (but see
+ * `checksSessionByFeed`).
  */
-export const liveSession = (db: Db, sessionId: string | SQLWrapper, userId: string | SQLWrapper, at: string | SQLWrapper = now()) =>
+export const liveSession = (db: Db, sessionId: string, userId: string, at: string = now()) =>
   db
-    .select({ role: users.role, date_of_birth: users.date_of_birth })
+    .select({ role: users.role })
     .from(auth_sessions)
     .innerJoin(users, eq(users.id, auth_sessions.user_id))
     .where(and(eq(auth_sessions.id, sessionId), eq(auth_sessions.user_id, userId), isNull(auth_sessions.revoked_at), gt(auth_sessions.expires_at, at), eq(users.is_active, true)))
@@ -28,25 +29,25 @@ export const liveSession = (db: Db, sessionId: string | SQLWrapper, userId: stri
 export const sessionEnded = () => problems.unauthorized("This session has ended; sign in again.", "session_revoked");
 
 /**
- * Declared by a route whose handler checks the session itself, in the one D1
- * batch it reads its own facts with, before it acts: placing an order
- * (src/orders/service.ts), the busiest write, where a D1 round trip of its
- * own was a third of the order's CPU. The token is verified by `authenticate`
- * all the same; only the session lookup moves, so a revoked session sending
- * a malformed body gets the 422 before the 401. Not with an Idempotency-Key
- * (that middleware acts for the caller first), nor for an admin's token (the
- * maintenance gate lets admins through on their role).
+ * Declared by a route that takes a non-admin caller's session from the
+ * isolate's list of ended sessions (src/auth/revocations.ts, at most
+ * REVOCATION_FEED_MAX_AGE_MS behind D1) instead of a D1 read per request:
+ * placing an order, the busiest write of a sale, which then needs no D1 round
+ * trip at all. The caller's role is the token's, which only has to say "not
+ * an admin" there. Admins' tokens are always checked in D1: the maintenance
+ * gate lets them through on their role.
  */
-export const checksOwnSession: MiddlewareHandler<AppEnv> = (_c, next) => next();
+export const checksSessionByFeed: MiddlewareHandler<AppEnv> = (_c, next) => next();
 const NON_ADMIN_ROLES = new Set(["USER", "ORGANIZER", "CONTROLLER"]);
-const leavesSessionToHandler = (c: Context<AppEnv>, role: unknown) =>
-  c.req.header("Idempotency-Key") === undefined && NON_ADMIN_ROLES.has(role as string) && matchedRoutes(c).some((route) => route.handler === checksOwnSession);
+const takesSessionFromFeed = (c: Context<AppEnv>, role: unknown) =>
+  NON_ADMIN_ROLES.has(role as string) && matchedRoutes(c).some((route) => route.handler === checksSessionByFeed);
 
 /**
  * Resolves `Authorization: Bearer <jwt>` into `c.var.auth`. No header: an
  * anonymous request (routes decide). A bad token is always a 401, never
  * silently anonymous. The session and the account are checked on every
- * request, so logout, revocation, deactivation and role changes take effect at once.
+ * request, so logout, revocation, deactivation and role changes take effect
+ * at once (within REVOCATION_FEED_MAX_AGE_MS on routes declaring `checksSessionByFeed`).
  */
 export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set("auth", undefined);
@@ -64,8 +65,8 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     throw error;
   }
   if (typeof claims.sid !== "string") throw problems.unauthorized("The access token is not valid.", "invalid_token");
-  if (leavesSessionToHandler(c, claims.role)) {
-    // The token's (non-admin) role until the handler's check: nothing before it reads more than "not an admin".
+  if (takesSessionFromFeed(c, claims.role)) {
+    if (await hasSessionEnded(c.env, claims.sid)) throw sessionEnded();
     c.set("auth", { userId: claims.sub, role: claims.role as AuthContext["role"], sessionId: claims.sid });
     return next();
   }

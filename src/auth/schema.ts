@@ -185,6 +185,8 @@ export const auth_sessions = sqliteTable(
   },
   (t) => [
     index("auth_sessions_user_idx").on(t.user_id, t.created_at),
+    // The recently ended sessions every isolate reads (src/auth/revocations.ts).
+    index("auth_sessions_revoked_idx").on(t.revoked_at).where(sql`${t.revoked_at} IS NOT NULL`),
     enumCheck("auth_sessions", t.revoked_reason, SESSION_REVOKE_REASONS),
   ],
 );

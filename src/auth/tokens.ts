@@ -8,6 +8,7 @@ import { problems } from "../lib/errors.ts";
 import { addSeconds, now } from "../lib/time.ts";
 import { users } from "../users/schema.ts";
 import { ACCESS_TOKEN_TYPE } from "./middleware.ts";
+import { noteSessionEnded } from "./revocations.ts";
 import { auth_sessions, login_attempts, refresh_tokens, SESSION_REVOKE_REASONS } from "./schema.ts";
 import { sendMessage } from "../notifications/service.ts";
 
@@ -31,8 +32,13 @@ export interface TokenPair {
 const refreshTtlSeconds = (env: Env) => Number(env.REFRESH_TOKEN_TTL_DAYS) * 86_400;
 const accessTtlSeconds = (env: Env) => Number(env.ACCESS_TOKEN_TTL_SECONDS);
 
-async function accessToken(env: Env, userId: string, role: AuthContext["role"], sessionId: string) {
-  return signJwt(env.JWT_SIGNING_KEYS, { sub: userId, sid: sessionId, role }, accessTtlSeconds(env), ACCESS_TOKEN_TYPE);
+/**
+ * Never valid past its session's end, so that an expired session needs no
+ * check of its own (src/auth/revocations.ts).
+ */
+async function accessToken(env: Env, userId: string, role: AuthContext["role"], sessionId: string, sessionExpiresAt: string) {
+  const ttl = Math.max(0, Math.min(accessTtlSeconds(env), Math.floor((Date.parse(sessionExpiresAt) - Date.now()) / 1000)));
+  return { access_token: await signJwt(env.JWT_SIGNING_KEYS, { sub: userId, sid: sessionId, role }, ttl, ACCESS_TOKEN_TYPE), expires_in: ttl };
 }
 
 /**
@@ -79,8 +85,7 @@ export async function openSession(
   ]);
   return {
     token_type: "Bearer",
-    access_token: await accessToken(env, user.id, user.role, sessionId),
-    expires_in: accessTtlSeconds(env),
+    ...(await accessToken(env, user.id, user.role, sessionId, expiresAt)),
     refresh_token: refresh,
     refresh_expires_at: expiresAt,
     session_id: sessionId,
@@ -146,8 +151,7 @@ export async function rotateRefreshToken(env: Env, presented: string): Promise<T
   ]);
   return {
     token_type: "Bearer",
-    access_token: await accessToken(env, session.user_id, session.role, claimed.session_id),
-    expires_in: accessTtlSeconds(env),
+    ...(await accessToken(env, session.user_id, session.role, claimed.session_id, session.expires_at)),
     refresh_token: refresh,
     refresh_expires_at: session.expires_at,
     session_id: claimed.session_id,
@@ -168,6 +172,7 @@ export async function revokeSession(
     .where(and(eq(auth_sessions.id, sessionId), isNull(auth_sessions.revoked_at)))
     .returning({ created_at: auth_sessions.created_at });
   if (!ended) return false;
+  noteSessionEnded(env, sessionId);
   await db
     .update(login_attempts)
     .set({ session_duration_seconds: Math.round((Date.parse(at) - Date.parse(ended.created_at)) / 1000) })

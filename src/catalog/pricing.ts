@@ -120,6 +120,26 @@ export interface Buyer {
   rule_usage: Readonly<Record<string, number>>;
 }
 
+const BUYER_RULE_TYPES = new Set<PricingRule["rule_type"]>(["STUDENT", "SENIOR", "CHILD", "MEMBER"]);
+
+/**
+ * Whether deciding `rule` for an order needs facts read for that order: the
+ * buyer's age or groups, or, for a rule with limits, its current use counts.
+ * An order under other rules only can be decided from the rules alone.
+ */
+export function readsBuyer(rule: PricingRule): boolean {
+  const c = rule.conditions;
+  return (
+    rule.usage_limit_total !== null ||
+    rule.usage_limit_per_user !== null ||
+    BUYER_RULE_TYPES.has(rule.rule_type) ||
+    c.required_groups !== undefined ||
+    c.min_membership_days !== undefined ||
+    c.min_age !== undefined ||
+    c.max_age !== undefined
+  );
+}
+
 /** Groups whose membership makes a buyer a student (codes compared upper-cased). */
 const STUDENT_GROUPS = new Set(["STUDENT", "STUDENTS", "ETUDIANT", "ETUDIANTS"]);
 

@@ -45,6 +45,7 @@ import type {
   TicketTypeCreateInput,
   TicketTypeUpdateInput,
 } from "./schemas.ts";
+import { forgetSaleContexts } from "./sale-context.ts";
 import { eventStub, syncEventInventory } from "./sync.ts";
 
 type Caller = Pick<AuthContext, "userId" | "role">;
@@ -566,6 +567,8 @@ export async function createRule(env: Env, actor: Actor, input: RuleCreateInput)
     return await auditedInsert(db, actor, pricing_rules, row);
   } catch (error) {
     ruleConflict(error);
+  } finally {
+    forgetSaleContexts(env.DB);
   }
 }
 
@@ -600,6 +603,8 @@ export async function updateRule(env: Env, actor: Actor, id: string, input: Rule
     return (await auditedUpdate(db, actor, pricing_rules, id, changes, { what: "Pricing rule" })).after;
   } catch (error) {
     ruleConflict(error);
+  } finally {
+    forgetSaleContexts(env.DB);
   }
 }
 

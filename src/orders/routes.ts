@@ -1,9 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq } from "drizzle-orm";
-import { checksOwnSession, requireAuth, requireEventStaff } from "../auth/middleware.ts";
+import { checksSessionByFeed, requireAuth, requireEventStaff } from "../auth/middleware.ts";
 import { eventStub, problemFrom } from "../catalog/sync.ts";
 import { getDb } from "../db/client.ts";
 import type { AppEnv } from "../env.ts";
+import { rememberHolders } from "../access/gate-sync.ts";
 import { access_rights } from "../access/schema.ts";
 import { problems } from "../lib/errors.ts";
 import { humanCode, newId } from "../lib/ids.ts";
@@ -57,7 +58,7 @@ export function orderRoutes() {
       method: "post",
       path: "/events/{event_id}/orders",
       tags,
-      middleware: [checksOwnSession, idempotent] as const,
+      middleware: [checksSessionByFeed, idempotent] as const,
       summary: "Order tickets: places a hold",
       description:
         "Checks the sales window, limits, membership and availability in the event's Durable Object, prices the order (tier, then pricing rules) and holds the units for 15 minutes until payment. Send an `Idempotency-Key` header: a retried request returns the first response instead of a second order. Without a signed-in user, `guest_email` is required.",
@@ -136,6 +137,8 @@ export function orderRoutes() {
       if (order.booking_status === "CONFIRMED") return c.json({ ...order, access_rights: await stub.listRights({ order_id }) }, 200);
       // The payment row references the order's D1 row: project it first.
       await stub.flushProjection();
+      // What the gate checks about the holder (birth date, groups), before their rights exist.
+      await rememberHolders(c.env, stub, [order.user_id]);
       const paymentId = newId();
       await db.insert(payments).values({
         id: paymentId,

@@ -1,13 +1,15 @@
 import type { z } from "@hono/zod-openapi";
 import { eq, fillPlaceholders, sql } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
+import { BUYER_FACTS_REQUIRED, type BuyerFacts, type RuleSnapshot } from "../../durable-objects/event/contract.ts";
+import { readsBuyer } from "../catalog/pricing.ts";
+import { saleContext } from "../catalog/sale-context.ts";
 import { eventStub, problemFrom } from "../catalog/sync.ts";
-import { buyerGroups, orderRules } from "../catalog/service.ts";
+import { buyerGroups, candidateRules, orderRules } from "../catalog/service.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { events } from "../events/schema.ts";
 import { problems } from "../lib/errors.ts";
 import { humanCode, newId } from "../lib/ids.ts";
-import { liveSession, sessionEnded } from "../auth/middleware.ts";
 import type { ClientMeta } from "../auth/tokens.ts";
 import { ageOn, now } from "../lib/time.ts";
 import { accountForEmail } from "../users/accounts.ts";
@@ -24,11 +26,11 @@ const organizerOfEvent = sql`(SELECT organizer_id FROM ${events} WHERE ${events.
  * of the order's CPU. Bound per request by `readAll`.
  */
 const buildReads = (db: Db) => ({
-  session: liveSession(db, placeholder("session_id"), placeholder("user_id"), placeholder("at")).prepare(),
   event: db.select({ id: events.id, organizer_id: events.organizer_id, status: events.status }).from(events).where(eq(events.id, placeholder("event_id"))).limit(1).prepare(),
+  autoRules: candidateRules(db, organizerOfEvent, null).prepare(),
   birthDate: db.select({ date_of_birth: users.date_of_birth }).from(users).where(eq(users.id, placeholder("user_id"))).limit(1).prepare(),
   groups: buyerGroups(db, placeholder("user_id"), placeholder("at")).prepare(),
-  autoRules: orderRules(db, organizerOfEvent, null, placeholder("event_id"), placeholder("user_id")).prepare(),
+  countedRules: orderRules(db, organizerOfEvent, null, placeholder("event_id"), placeholder("user_id")).prepare(),
   rulesWithCode: orderRules(db, organizerOfEvent, placeholder("promo_code"), placeholder("event_id"), placeholder("user_id")).prepare(),
 });
 const reads = new WeakMap<Db, ReturnType<typeof buildReads>>();
@@ -52,53 +54,70 @@ async function readAll<const Q extends readonly Prepared[]>(d1: D1Database, quer
 }
 
 /**
- * Everything the EventDO needs to decide an order that lives in D1 (the
- * buyer's groups and age, the candidate pricing rules), read before the call
- * so the decision itself never waits on D1.
+ * Places a hold through the event's EventDO, which decides it. What the
+ * decision needs from D1 is read here, before the call, so the decision
+ * never waits on D1, and read per order only when the order needs it: the
+ * event and its automatic rules come from the isolate's sale context
+ * (src/catalog/sale-context.ts) and the session from the revocation feed
+ * (the route declares `checksSessionByFeed`), so an order under plain
+ * prices makes no D1 round trip. A promo code, or a rule on the buyer or
+ * with limits, reads the buyer's groups and age and the rules' current
+ * counts; a config sold to members has the EventDO ask for them.
  */
 export async function placeOrder(env: Env, auth: AuthContext | undefined, eventId: string, body: z.infer<typeof PlaceOrderBody>, meta: ClientMeta) {
   if (!auth && !body.guest_email) {
     throw problems.validation([{ path: "guest_email", message: "Sign in, or give an email address for the tickets.", code: "guest_email_required" }]);
   }
   const read = readsOf(getDb(env.DB));
-  const rulesRead = body.promo_code ? read.rulesWithCode : read.autoRules;
-  const values = { event_id: eventId, at: now(), promo_code: body.promo_code ?? null };
-  // Everything the decision needs from D1 in one round trip; a guest's account is found (or made) once the event is known.
-  let event, buyer, groups, rules, userId: string;
-  if (auth) {
-    userId = auth.userId;
-    // The session is checked here, in the same batch (the route declares `checksOwnSession`), and brings the buyer's birth date.
-    [[buyer], [event], groups, rules] = await readAll(env.DB, [read.session, read.event, read.groups, rulesRead], { ...values, session_id: auth.sessionId, user_id: userId });
-    if (!buyer) throw sessionEnded();
-    if (!event || event.status !== "APPROVED") throw problems.notFound("Event");
-  } else {
-    [event] = await read.event.all(values);
-    if (!event || event.status !== "APPROVED") throw problems.notFound("Event");
-    userId = await accountForEmail(env, body.guest_email!, body.guest_phone ?? null);
-    [[buyer], groups, rules] = await readAll(env.DB, [read.birthDate, read.groups, rulesRead], { ...values, user_id: userId });
-  }
-  const isGuest = !auth;
-  if (body.promo_code && !rules.some((r) => r.promo_code === body.promo_code)) {
+  const context = await saleContext(env.DB, eventId, async () => {
+    const [[event], autoRules] = await readAll(env.DB, [read.event, read.autoRules], { event_id: eventId });
+    return event?.status === "APPROVED" ? { event, autoRules } : null;
+  });
+  if (!context) throw problems.notFound("Event");
+  // A guest's account is found (or made) once the event is known.
+  const userId = auth ? auth.userId : await accountForEmail(env, body.guest_email!, body.guest_phone ?? null);
+  const promoCode = body.promo_code ?? null;
+
+  let buyer: BuyerFacts | null = null;
+  let rules: RuleSnapshot[] = context.autoRules;
+  const readBuyer = async () => {
+    const [[person], groups, counted] = await readAll(env.DB, [read.birthDate, read.groups, promoCode ? read.rulesWithCode : read.countedRules], {
+      event_id: eventId,
+      user_id: userId,
+      at: now(),
+      promo_code: promoCode,
+    });
+    buyer = { groups, age: person?.date_of_birth ? ageOn(person.date_of_birth) : null };
+    rules = counted;
+  };
+  if (promoCode || context.autoRules.some(readsBuyer)) await readBuyer();
+  if (promoCode && !rules.some((r) => r.promo_code === promoCode)) {
     throw problems.validation([{ path: "promo_code", message: "Unknown or inactive promo code.", code: "unknown_promo_code" }]);
   }
 
-  const result = await eventStub(env, eventId).placeOrder({
+  const isGuest = !auth;
+  const request = {
     order_id: newId(),
     ticket_number: `TKT-${new Date().getUTCFullYear()}-${humanCode(8)}`,
     config_id: body.config_id,
     quantity: body.quantity,
     user_id: userId,
-    groups,
-    buyer_age: buyer?.date_of_birth ? ageOn(buyer.date_of_birth) : null,
-    birth_date: buyer?.date_of_birth ?? null,
-    promo_code: body.promo_code ?? null,
-    rules: rules.map((r) => ({ ...r })),
+    promo_code: promoCode,
     channel: body.channel,
     is_guest: isGuest,
     guest_email: isGuest ? (body.guest_email ?? null) : null,
     guest_phone: isGuest ? (body.guest_phone ?? null) : null,
     ip: meta.ip,
-  });
+  };
+  const stub = eventStub(env, eventId);
+  const place = () => stub.placeOrder({ ...request, buyer, rules: rules.map((r) => ({ ...r })) });
+  let result = await place();
+  if (!result.ok && result.problem.code === BUYER_FACTS_REQUIRED && !buyer) {
+    await readBuyer();
+    result = await place();
+  }
+  // The object knew the event had left sale before this isolate's context did: the same answer either way.
+  if (!result.ok && result.problem.code === "event_not_on_sale") throw problems.notFound("Event");
   if (!result.ok) throw problemFrom(result.problem);
   return result.order;
 }

@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { requireAuth } from "../auth/middleware.ts";
+import { rememberHolders } from "../access/gate-sync.ts";
 import { eventStub, problemFrom } from "../catalog/sync.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
@@ -362,9 +363,11 @@ export async function fulfil(env: Env, payment: PaymentRow): Promise<void> {
   const db = getDb(env.DB);
   switch (payment.type) {
     case "TICKET": {
-      const [order] = await db.select({ event_id: tickets.event_id }).from(tickets).where(eq(tickets.id, payment.ticket_id!)).limit(1);
+      const [order] = await db.select({ event_id: tickets.event_id, user_id: tickets.user_id }).from(tickets).where(eq(tickets.id, payment.ticket_id!)).limit(1);
       if (!order) throw new Error(`payment ${payment.id}: its order ${payment.ticket_id} is not in D1`);
       const stub = eventStub(env, order.event_id);
+      // What the gate checks about the holder (birth date, groups), before their rights exist.
+      await rememberHolders(env, stub, order.user_id ? [order.user_id] : []);
       const result = await stub.confirmOrder({ order_id: payment.ticket_id!, payment_id: payment.id, confirmed_by: null });
       if (!result.ok) return refundSurplus(env, payment, result.problem.code);
       if (result.order.payment_id !== payment.id) return refundSurplus(env, payment, "order_paid_by_another_payment");

@@ -181,6 +181,8 @@ describe("EventDO pricing", () => {
     ...plainRule(),
     ...overrides,
   });
+  /** What the Worker sends once it has read a buyer with no groups and no birth date. */
+  const noFacts = { groups: [], age: null };
 
   it("prices the specification's group order: 15 at 15.000 TND, 15 % off, 191.250", async () => {
     const fixture = await ticketedEvent({ quantity: 100, price: 15_000, currency: "TND", maxPerTransaction: 20 });
@@ -236,7 +238,7 @@ describe("EventDO pricing", () => {
     const fixture = await ticketedEvent({ quantity: 1_000 });
     const buyers = await createUsers(20);
     const promo = await rule({ promo_code: "DERBY5", auto_apply: false, usage_limit_total: 5 });
-    const results = await Promise.all(buyers.map((b) => fixture.stub.placeOrder(orderRequest(fixture, b, 1, { rules: [promo], promo_code: "DERBY5" }))));
+    const results = await Promise.all(buyers.map((b) => fixture.stub.placeOrder(orderRequest(fixture, b, 1, { rules: [promo], promo_code: "DERBY5", buyer: noFacts }))));
     expect(results.filter((r) => r.ok)).toHaveLength(5);
     for (const r of results) if (!r.ok) expect(r.problem.code).toBe("promo_code_exhausted");
   });
@@ -245,19 +247,33 @@ describe("EventDO pricing", () => {
     const fixture = await ticketedEvent({ quantity: 1_000 });
     const [a, b] = await createUsers(2);
     const promo = await rule({ promo_code: "ONCE", auto_apply: false, usage_limit_total: 1 });
-    const first = await fixture.stub.placeOrder(orderRequest(fixture, a!, 1, { rules: [promo], promo_code: "ONCE" }));
+    const first = await fixture.stub.placeOrder(orderRequest(fixture, a!, 1, { rules: [promo], promo_code: "ONCE", buyer: noFacts }));
     if (!first.ok) throw new Error("first failed");
-    expect(await fixture.stub.placeOrder(orderRequest(fixture, b!, 1, { rules: [promo], promo_code: "ONCE" }))).toMatchObject({ ok: false, problem: { code: "promo_code_exhausted" } });
+    expect(await fixture.stub.placeOrder(orderRequest(fixture, b!, 1, { rules: [promo], promo_code: "ONCE", buyer: noFacts }))).toMatchObject({ ok: false, problem: { code: "promo_code_exhausted" } });
     await fixture.stub.cancelOrder(first.order.id, "released", a!);
-    expect((await fixture.stub.placeOrder(orderRequest(fixture, b!, 1, { rules: [promo], promo_code: "ONCE" }))).ok).toBe(true);
+    expect((await fixture.stub.placeOrder(orderRequest(fixture, b!, 1, { rules: [promo], promo_code: "ONCE", buyer: noFacts }))).ok).toBe(true);
   });
 
   it("holds a per-user limit under concurrency", async () => {
     const fixture = await ticketedEvent({ quantity: 1_000 });
     const [buyer] = await createUsers(1);
     const promo = await rule({ promo_code: "FAN1", auto_apply: false, usage_limit_per_user: 1 });
-    const results = await Promise.all([1, 2, 3].map(() => fixture.stub.placeOrder(orderRequest(fixture, buyer!, 1, { rules: [promo], promo_code: "FAN1" }))));
+    const results = await Promise.all([1, 2, 3].map(() => fixture.stub.placeOrder(orderRequest(fixture, buyer!, 1, { rules: [promo], promo_code: "FAN1", buyer: noFacts }))));
     expect(results.filter((r) => r.ok)).toHaveLength(1);
+  });
+
+  it("asks for the buyer's facts when a rule needs them, holding nothing meanwhile, and prices plain rules without them", async () => {
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const [buyer] = await createUsers(1);
+    const needs = [ruleRow({ usage_limit_total: 100 }), ruleRow({ usage_limit_per_user: 2 }), ruleRow({ rule_type: "STUDENT" }), ruleRow({ conditions: { min_age: 18 } }), ruleRow({ conditions: { required_groups: ["VIP"] } })];
+    for (const rule of needs) {
+      expect(await fixture.stub.placeOrder(orderRequest(fixture, buyer!, 1, { rules: [rule] }))).toMatchObject({ ok: false, problem: { code: "buyer_facts_required" } });
+    }
+    expect((await fixture.stub.availability()).configs[0]).toMatchObject({ held: 0, sold: 0 });
+    // The same rule with the facts: a senior (60+) gets the SENIOR rule; a plain rule needs none.
+    const senior = await rule({ rule_type: "SENIOR", discount_value: 5_000 });
+    expect(await fixture.stub.placeOrder(orderRequest(fixture, buyer!, 1, { rules: [senior], buyer: { groups: [], age: 64 } }))).toMatchObject({ ok: true, order: { total: 2_500 } });
+    expect(await fixture.stub.placeOrder(orderRequest(fixture, buyer!, 1, { rules: [await rule({})] }))).toMatchObject({ ok: true, order: { total: 4_500 } });
   });
 
   it("prices by tier of units already committed, crossing a boundary unit by unit", async () => {

@@ -159,8 +159,10 @@ describe("zone overrides", () => {
       env.DB.prepare("INSERT INTO user_group_members (group_id, user_id) VALUES (?, ?)").bind(groupId, member.id),
     ]);
     const buy = async (userId: string, groups: { id: string; code: string; member_since: string }[]) => {
-      const hold = await fixture.stub.placeOrder(orderRequest(fixture, userId, 1, { groups }));
+      const hold = await fixture.stub.placeOrder(orderRequest(fixture, userId, 1));
       if (!hold.ok) throw new Error(hold.problem.code);
+      // What confirmation tells the gate about its holder (rememberHolders, from D1).
+      await fixture.stub.rememberPeople([{ user_id: userId, birth_date: null, group_ids: groups.map((g) => g.id) }]);
       const confirmed = await fixture.stub.confirmOrder({ order_id: hold.order.id, payment_id: null, confirmed_by: null });
       if (!confirmed.ok) throw new Error(confirmed.problem.code);
       return (await signAccessToken(env, { id: confirmed.rights[0]!.id, event_id: fixture.eventId })).token;

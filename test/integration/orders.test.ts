@@ -2,7 +2,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { pricing_rules } from "../../src/catalog/schema.ts";
 import { getDb } from "../../src/db/client.ts";
-import { api, expectProblem, freshIp, registerUser } from "../support/api.ts";
+import { runInDurableObject } from "cloudflare:test";
+import { api, expectProblem, freshIp, registerOrganizer, registerUser } from "../support/api.ts";
 import { plainRule } from "../support/pricing.ts";
 import { ticketedEvent } from "../support/ticketing.ts";
 
@@ -162,5 +163,75 @@ describe("pricing-rule limits across events", () => {
     await home.stub.flushProjection();
     expectProblem(await order(away.eventId, { config_id: away.configId, quantity: 1, promo_code: rule.code }, fan.token), 409, "promo_code_exhausted");
     expect((await order(away.eventId, { config_id: away.configId, quantity: 1, promo_code: rule.code }, other.token)).status).toBe(201);
+  });
+});
+
+describe("what an order reads about its buyer", () => {
+  /** A group with these members, straight into D1 (groups have their own tests). */
+  async function groupOf(code: string, ...userIds: string[]) {
+    const id = crypto.randomUUID();
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO user_groups (id, code, name) VALUES (?, ?, ?)").bind(id, code, code),
+      ...userIds.map((u) => env.DB.prepare("INSERT INTO user_group_members (group_id, user_id) VALUES (?, ?)").bind(id, u)),
+    ]);
+    return id;
+  }
+  /** A fan born on `date` (set in D1: registration does not ask for it). */
+  async function bornOn(date: string) {
+    const fan = await registerUser();
+    await env.DB.prepare("UPDATE users SET date_of_birth = ? WHERE id = ?").bind(date, fan.id).run();
+    return fan;
+  }
+
+  it("sells a members-only config to its group's members only, and to any member during a member-only window", async () => {
+    const [member, outsider] = [await registerUser(), await registerUser()];
+    const club = await groupOf(`CLUB-${crypto.randomUUID().slice(0, 6)}`, member.id);
+    const onlyMembers = await ticketedEvent({ quantity: 10, membership: { required: true, groupId: club } });
+    expectProblem(await order(onlyMembers.eventId, { config_id: onlyMembers.configId, quantity: 1 }, outsider.token), 403, "membership_required");
+    expect((await order(onlyMembers.eventId, { config_id: onlyMembers.configId, quantity: 2 }, member.token)).status).toBe(201);
+
+    const window = await ticketedEvent({ quantity: 10, membership: { required: false, onlyUntil: new Date(Date.now() + 3_600_000).toISOString() } });
+    expectProblem(await order(window.eventId, { config_id: window.configId, quantity: 1 }, outsider.token), 403, "members_only_period");
+    expect((await order(window.eventId, { config_id: window.configId, quantity: 1 }, member.token)).status).toBe(201);
+    expect((await api("GET", `/v1/events/${window.eventId}/availability`)).body.configs[0]).toMatchObject({ held: 1 });
+    expect((await api("GET", `/v1/events/${onlyMembers.eventId}/availability`)).body.configs[0]).toMatchObject({ held: 2 });
+  });
+
+  it("prices automatic rules on the buyer from their birth date and groups, and applies rule changes to the next order", async () => {
+    const organizer = await registerOrganizer({ plan: null });
+    const fixture = await ticketedEvent({ quantity: 50 });
+    await env.DB.prepare("UPDATE events SET organizer_id = ? WHERE id = ?").bind(organizer.id, fixture.eventId).run();
+    const senior = await bornOn("1950-03-01");
+    const student = await registerUser();
+    await groupOf("ETUDIANTS", student.id);
+    const young = await bornOn("2001-03-01");
+    const buy = async (fan: { token: string }) => (await order(fixture.eventId, { config_id: fixture.configId, quantity: 1 }, fan.token)).body.total;
+    expect(await buy(young)).toBe(5_000);
+
+    const rule = (body: Record<string, unknown>) => api("POST", "/v1/pricing-rules", { token: organizer.token, body: { applies_to: "TICKETS", discount_type: "PERCENTAGE", auto_apply: true, ...body } });
+    const seniors = await rule({ code: `SEN-${crypto.randomUUID().slice(0, 6).toUpperCase()}`, name: "Seniors", rule_type: "SENIOR", discount_value: 3_000 });
+    const students = await rule({ code: `STU-${crypto.randomUUID().slice(0, 6).toUpperCase()}`, name: "Étudiants", rule_type: "STUDENT", discount_value: 2_000 });
+    expect([seniors.status, students.status]).toEqual([201, 201]);
+    expect([await buy(senior), await buy(student), await buy(young)]).toEqual([3_500, 4_000, 5_000]);
+
+    // Taken off: the very next order pays full price.
+    expect((await api("PATCH", `/v1/pricing-rules/${seniors.body.id}`, { token: organizer.token, body: { is_active: false } })).status).toBe(200);
+    expect(await buy(senior)).toBe(5_000);
+  });
+
+  it("tells the gate about the holder (groups, birth date) when the order is confirmed", async () => {
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const fan = await bornOn("1990-06-15");
+    const away = await groupOf(`AWAY-${crypto.randomUUID().slice(0, 6)}`, fan.id);
+    const controller = await registerUser();
+    await assignController(fixture.eventId, controller.id);
+    const hold = await order(fixture.eventId, { config_id: fixture.configId, quantity: 1 }, fan.token);
+    expect(hold.status).toBe(201);
+    const person = () => runInDurableObject(fixture.stub, (_, state) => state.storage.sql.exec("SELECT birth_date, groups FROM people WHERE user_id = ?", fan.id).toArray()[0]);
+    // A plain order reads nothing about its buyer...
+    expect(await person()).toBeUndefined();
+    // ...the confirmation, which issues the rights the gate checks, does.
+    expect((await api("POST", `/v1/events/${fixture.eventId}/orders/${hold.body.id}/confirm-cash`, { token: controller.token })).status).toBe(200);
+    expect(await person()).toEqual({ birth_date: "1990-06-15", groups: JSON.stringify([away]) });
   });
 });

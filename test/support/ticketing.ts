@@ -40,6 +40,8 @@ export async function ticketedEvent(options: {
   salesEnd?: string | null;
   status?: "APPROVED" | "DRAFT";
   priceTiers?: { from: number; to: number; price: number }[] | null;
+  /** Sold to members only (of this group, or of any group when null), or to members only until a time. */
+  membership?: { required: boolean; groupId?: string | null; onlyUntil?: string | null };
   /** When the event starts, from now (default a week); doors open 2 h before, it ends 3 h after. */
   startsInMs?: number;
   restrictions?: Record<string, unknown>;
@@ -96,6 +98,9 @@ export async function ticketedEvent(options: {
     sales_end: options.salesEnd ?? null,
     dynamic_pricing: Boolean(options.priceTiers),
     price_tiers: options.priceTiers ?? null,
+    requires_membership: options.membership?.required ?? false,
+    membership_group_id: options.membership?.groupId ?? null,
+    member_only_until: options.membership?.onlyUntil ?? null,
   });
   await syncEventInventory(env, eventId);
   return { eventId, configId, ticketTypeId, zoneId, organizerId: organizerId!, stub: eventStub(env, eventId) };
@@ -111,8 +116,7 @@ export function orderRequest(fixture: TicketingFixture, userId: string, quantity
     config_id: fixture.configId,
     quantity,
     user_id: userId,
-    groups: [],
-    buyer_age: null,
+    buyer: null,
     promo_code: null,
     rules: [],
     channel: "MOBILE" as const,

@@ -1,0 +1,1 @@
+CREATE INDEX `auth_sessions_revoked_idx` ON `auth_sessions` (`revoked_at`) WHERE "auth_sessions"."revoked_at" IS NOT NULL;
