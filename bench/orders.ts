@@ -1,7 +1,7 @@
 /**
  * `npm run bench:orders`: holds per second on ONE event's EventDO, through the
  * app Worker over HTTP (`POST /v1/events/{id}/orders`, signed-in buyers, 1–4
- * units each), against workerd served by Miniflare directly. Beside it, in the
+ * units each, each with its Idempotency-Key), against workerd served by Miniflare directly. Beside it, in the
  * same workerd, the per-commit ceiling: an HTTP request through a Worker to a
  * Durable Object method making one durable single-row write and nothing else
  * (bench/baseline-worker.ts), with the same concurrency and request count.
@@ -174,10 +174,11 @@ async function main(run: BenchRun) {
       return { ...result, cpuPerRequest: before === null || after === null ? null : (after - before) / result.samples.length };
     };
     const orderBody = (fixture: Fixture, i: number) => JSON.stringify({ config_id: fixture.configId, quantity: quantities[i] });
+    // Each with its Idempotency-Key, as the API asks clients to send.
     const orderCall = (fixture: Fixture, offset = 0) => (i: number): Call => ({
       method: "POST",
       path: `/v1/events/${fixture.eventId}/orders`,
-      headers: { Authorization: `Bearer ${buyers[offset + i]!.token}`, "Content-Type": "application/json" },
+      headers: { Authorization: `Bearer ${buyers[offset + i]!.token}`, "Content-Type": "application/json", "Idempotency-Key": `bench-${fixture.eventId}-${offset + i}` },
       body: orderBody(fixture, offset + i),
     });
     // The baseline carries the same request body, so both sides move the same bytes.
@@ -365,7 +366,7 @@ async function profile(
   const orders = await profiled("orders", "app", bundles.app, APP_STAGES, urls.appUrl, (i) => ({
     method: "POST",
     path: `/v1/events/${event.eventId}/orders`,
-    headers: { Authorization: `Bearer ${buyers[i]!.token}`, "Content-Type": "application/json" },
+    headers: { Authorization: `Bearer ${buyers[i]!.token}`, "Content-Type": "application/json", "Idempotency-Key": `profile-${event.eventId}-${i}` },
     body: JSON.stringify(body(i)),
   }));
   // By quarter of the attempts: a falling rate means the per-order cost grows with the data.

@@ -89,6 +89,12 @@ export interface OrderRequest {
   guest_email: string | null;
   guest_phone: string | null;
   ip: string | null;
+  /**
+   * With an Idempotency-Key, the request's hash, and `order_id` derived from
+   * the key: an order of that id already placed by this buyer with this hash
+   * is returned again (`replayed`), with another hash refused.
+   */
+  request_hash?: string | null;
   now?: number; // tests pin the clock
 }
 

@@ -72,9 +72,9 @@ export class EventDO extends DurableObject<Env> {
     this.scheduleAlarm(Date.now() + OUTBOX_DELAY_MS);
     if (decided.some((d) => d.moved)) this.occupancyChanged();
   });
-  private readonly orderPasses = new GroupCommit<OrderRequest, Result<{ order: OrderView }>>(this.ctx.storage, (requests) => requests.map((req) => this.decideOrder(req)), (results) => {
+  private readonly orderPasses = new GroupCommit<OrderRequest, Result<{ order: OrderView; replayed?: true }>>(this.ctx.storage, (requests) => requests.map((req) => this.decideOrder(req)), (results) => {
     // The alarm projects the new holds, and wakes for the first to lapse.
-    const expiries = results.flatMap((r) => (r.ok ? [Date.parse(r.order.expires_at!)] : []));
+    const expiries = results.flatMap((r) => (r.ok && !r.replayed ? [Date.parse(r.order.expires_at!)] : []));
     if (expiries.length) this.scheduleAlarm(Math.min(...expiries, Date.now() + OUTBOX_DELAY_MS));
   });
 
@@ -165,13 +165,19 @@ export class EventDO extends DurableObject<Env> {
    * availability, prices the order and writes the hold, all synchronously,
    * in the next group commit.
    */
-  placeOrder(req: OrderRequest): Promise<Result<{ order: OrderView }>> {
+  placeOrder(req: OrderRequest): Promise<Result<{ order: OrderView; replayed?: true }>> {
     return this.orderPasses.submit(req);
   }
 
-  private decideOrder(req: OrderRequest): Result<{ order: OrderView }> {
+  private decideOrder(req: OrderRequest): Result<{ order: OrderView; replayed?: true }> {
     const now = req.now ?? Date.now();
     this.expireHolds(now);
+    if (req.request_hash) {
+      // A retry (same key, so the same id) gets its order as it is now, whatever has sold since.
+      const placed = this.sql.exec<Row>("SELECT user_id, request_hash FROM orders WHERE id = ?", req.order_id).toArray()[0];
+      if (placed?.user_id === req.user_id && placed.request_hash === req.request_hash) return { ok: true, order: this.orderView(req.order_id)!, replayed: true };
+      if (placed) return fail(422, "idempotency_key_reused", "This Idempotency-Key was used with a different request.");
+    }
     const event = this.event();
     if (!event) return fail(404, "not_on_sale", "This event has no tickets on sale.");
     if (event.status !== "APPROVED") return fail(409, "event_not_on_sale", "This event is not on sale.");
@@ -215,10 +221,11 @@ export class EventDO extends DurableObject<Env> {
     // Inside the pass's transaction (GroupCommit): a write that throws takes the whole pass back.
     const placed = this.sql.exec<Row>(
       `INSERT INTO orders (id, ticket_number, config_id, user_id, quantity, unit_price, gross, discount, total, currency, pricing_rule_id, applied_rules,
-         booking_status, expires_at, channel, is_guest, guest_email, guest_phone, purchase_ip, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+         booking_status, expires_at, channel, is_guest, guest_email, guest_phone, purchase_ip, request_hash, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       req.order_id, req.ticket_number, config.id, req.user_id, quantity, quote.unit_price, quote.gross, quote.discount, quote.total, config.currency,
-      quote.applied[0]?.id ?? null, JSON.stringify(quote.applied), expiresAt, req.channel, req.is_guest ? 1 : 0, req.guest_email, req.guest_phone, req.ip, at, at,
+      quote.applied[0]?.id ?? null, JSON.stringify(quote.applied), expiresAt, req.channel, req.is_guest ? 1 : 0, req.guest_email, req.guest_phone, req.ip,
+      req.request_hash ?? null, at, at,
     ).one();
     this.sql.exec("UPDATE configs SET quantity_held = quantity_held + ? WHERE id = ?", quantity, config.id);
     this.addBuyerUnits(req.user_id, String(config.id), quantity);

@@ -277,6 +277,10 @@ export const EVENT_DO_MIGRATIONS: string[] = [
     0));
   DELETE FROM outbox WHERE kind = 'scan';
   `,
+  // An order placed with an Idempotency-Key: its id is derived from the key, and this tells a retry of the same request from another.
+  `
+  ALTER TABLE orders ADD COLUMN request_hash TEXT;
+  `,
 ];
 
 /** Applies the migrations this object has not run yet. Synchronous: SQLite in a DO is. */

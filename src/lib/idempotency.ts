@@ -1,6 +1,6 @@
 import { and, eq, lt } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env.ts";
 import { getDb } from "../db/client.ts";
 import { createdAt, id, timestamp } from "../db/columns.ts";
@@ -10,10 +10,12 @@ import { newId } from "./ids.ts";
 import { addSeconds, now } from "./time.ts";
 
 /**
- * `Idempotency-Key` on POSTs that create orders or payments: the first request
- * with a key runs and its response is stored; a retry with the same key and
- * the same request gets that response again (`Idempotent-Replayed: true`)
- * instead of a second order. Keys are scoped to the caller and kept 24 hours.
+ * `Idempotency-Key` on POSTs that create payments or transfers: the first
+ * request with a key runs and its response is stored; a retry with the same
+ * key and the same request gets that response again (`Idempotent-Replayed:
+ * true`) instead of a second one. Keys are scoped to the caller and kept 24
+ * hours. Orders keep theirs in their event's EventDO instead (src/orders/service.ts),
+ * so that placing one needs no D1 round trip.
  */
 export const idempotency_keys = sqliteTable(
   "idempotency_keys",
@@ -37,12 +39,18 @@ export const idempotency_keys = sqliteTable(
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 const KEY = /^[\x21-\x7e]{8,255}$/;
 
-export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
+/** The request's `Idempotency-Key`, if it sent one; a malformed one is a 422. */
+export function idempotencyKeyOf(c: Context<AppEnv>): string | undefined {
   const key = c.req.header("Idempotency-Key");
-  if (key === undefined) return next();
-  if (!KEY.test(key)) {
+  if (key !== undefined && !KEY.test(key)) {
     throw problems.validation([{ path: "header.Idempotency-Key", message: "8 to 255 visible ASCII characters.", code: "invalid_idempotency_key" }]);
   }
+  return key;
+}
+
+export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const key = idempotencyKeyOf(c);
+  if (key === undefined) return next();
   const auth = c.get("auth");
   const scope = auth ? `user:${auth.userId}` : `anon:${c.req.header("CF-Connecting-IP") ?? "unknown"}`;
   const body = await c.req.raw.clone().text();

@@ -1,6 +1,12 @@
 /** Primary keys are random UUIDs (v4): not guessable, not ordered. */
 export const newId = (): string => crypto.randomUUID();
 
+const uuidText = (bytes: Uint8Array) => {
+  let hex = "";
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+};
+
 /**
  * Keys of append-only logs (the gate's scans, the access-rights journal):
  * UUIDv7 (RFC 9562), the milliseconds of `at` then 74 random bits. A log row
@@ -13,9 +19,19 @@ export function newLogId(at: number = Date.now()): string {
   for (let i = 0; i < 6; i++) bytes[i] = Math.floor(at / 2 ** (8 * (5 - i))) & 0xff;
   bytes[6] = (bytes[6]! & 0x0f) | 0x70; // version 7
   bytes[8] = (bytes[8]! & 0x3f) | 0x80; // RFC 9562 variant
-  let hex = "";
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return uuidText(bytes);
+}
+
+/**
+ * A UUID (version 8, RFC 9562) that is a digest of `parts`: the same parts
+ * always give the same id, so a retried request names the object its first
+ * attempt made (an order placed with an Idempotency-Key).
+ */
+export async function idFromParts(...parts: string[]): Promise<string> {
+  const bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(parts.join("\n")))).slice(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x80; // version 8
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80; // RFC 9562 variant
+  return uuidText(bytes);
 }
 
 const HUMAN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"; // no 0/O, 1/I: read aloud at a gate

@@ -8,7 +8,7 @@ import { rememberHolders } from "../access/gate-sync.ts";
 import { access_rights } from "../access/schema.ts";
 import { problems } from "../lib/errors.ts";
 import { humanCode, newId } from "../lib/ids.ts";
-import { idempotent } from "../lib/idempotency.ts";
+import { idempotencyKeyOf } from "../lib/idempotency.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { afterCursor, decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
 import { clientMeta } from "../lib/request.ts";
@@ -58,10 +58,10 @@ export function orderRoutes() {
       method: "post",
       path: "/events/{event_id}/orders",
       tags,
-      middleware: [checksSessionByFeed, idempotent] as const,
+      middleware: [checksSessionByFeed] as const,
       summary: "Order tickets: places a hold",
       description:
-        "Checks the sales window, limits, membership and availability in the event's Durable Object, prices the order (tier, then pricing rules) and holds the units for 15 minutes until payment. Send an `Idempotency-Key` header: a retried request returns the first response instead of a second order. Without a signed-in user, `guest_email` is required.",
+        "Checks the sales window, limits, membership and availability in the event's Durable Object, prices the order (tier, then pricing rules) and holds the units for 15 minutes until payment. Send an `Idempotency-Key` header: a retry with the same key and body returns the same order, as it is now, with `Idempotent-Replayed: true`, instead of placing a second one; the same key with another body is 422 `idempotency_key_reused`. A key names one order of its buyer in the event for good. Without a signed-in user, `guest_email` is required.",
       security: [{}, ...bearerAuth],
       request: {
         params: eventParam,
@@ -72,8 +72,9 @@ export function orderRoutes() {
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
-      const order = await placeOrder(c.env, c.get("auth"), event_id, c.req.valid("json"), clientMeta(c));
+      const { order, replayed } = await placeOrder(c.env, c.get("auth"), event_id, c.req.valid("json"), clientMeta(c), idempotencyKeyOf(c));
       c.header("Location", `/v1/events/${event_id}/orders/${order.id}`);
+      if (replayed) c.header("Idempotent-Replayed", "true");
       return c.json(order, 201);
     },
   );

@@ -9,7 +9,8 @@ import { buyerGroups, candidateRules, orderRules } from "../catalog/service.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { events } from "../events/schema.ts";
 import { problems } from "../lib/errors.ts";
-import { humanCode, newId } from "../lib/ids.ts";
+import { sha256Hex } from "../lib/crypto/hash.ts";
+import { humanCode, idFromParts, newId } from "../lib/ids.ts";
 import type { ClientMeta } from "../auth/tokens.ts";
 import { ageOn, now } from "../lib/time.ts";
 import { accountForEmail } from "../users/accounts.ts";
@@ -64,7 +65,14 @@ async function readAll<const Q extends readonly Prepared[]>(d1: D1Database, quer
  * with limits, reads the buyer's groups and age and the rules' current
  * counts; a config sold to members has the EventDO ask for them.
  */
-export async function placeOrder(env: Env, auth: AuthContext | undefined, eventId: string, body: z.infer<typeof PlaceOrderBody>, meta: ClientMeta) {
+export async function placeOrder(
+  env: Env,
+  auth: AuthContext | undefined,
+  eventId: string,
+  body: z.infer<typeof PlaceOrderBody>,
+  meta: ClientMeta,
+  idempotencyKey?: string,
+) {
   if (!auth && !body.guest_email) {
     throw problems.validation([{ path: "guest_email", message: "Sign in, or give an email address for the tickets.", code: "guest_email_required" }]);
   }
@@ -97,7 +105,9 @@ export async function placeOrder(env: Env, auth: AuthContext | undefined, eventI
 
   const isGuest = !auth;
   const request = {
-    order_id: newId(),
+    // A key names one order of this buyer in this event: a retry finds it in the EventDO (`replayed`), with no D1 record of its own.
+    order_id: idempotencyKey ? await idFromParts(eventId, userId, idempotencyKey) : newId(),
+    request_hash: idempotencyKey ? await sha256Hex(JSON.stringify(body)) : null,
     ticket_number: `TKT-${new Date().getUTCFullYear()}-${humanCode(8)}`,
     config_id: body.config_id,
     quantity: body.quantity,
@@ -119,5 +129,5 @@ export async function placeOrder(env: Env, auth: AuthContext | undefined, eventI
   // The object knew the event had left sale before this isolate's context did: the same answer either way.
   if (!result.ok && result.problem.code === "event_not_on_sale") throw problems.notFound("Event");
   if (!result.ok) throw problemFrom(result.problem);
-  return result.order;
+  return { order: result.order, replayed: result.replayed === true };
 }

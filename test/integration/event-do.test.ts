@@ -37,10 +37,10 @@ describe("EventDO inventory", () => {
     const fixture = await ticketedEvent({ quantity: 10, maxPurchase: 3 });
     const [a, b, c] = await createUsers(3);
     const first = orderRequest(fixture, a!, 2);
-    // The same order id twice: the second INSERT breaks the primary key, mid-pass.
+    // The same ticket number twice: the second INSERT breaks its unique index, mid-pass.
     const outcomes = await Promise.allSettled([
       fixture.stub.placeOrder(first),
-      fixture.stub.placeOrder({ ...orderRequest(fixture, b!, 3), order_id: first.order_id }),
+      fixture.stub.placeOrder({ ...orderRequest(fixture, b!, 3), ticket_number: first.ticket_number }),
       fixture.stub.placeOrder(orderRequest(fixture, c!, 3)),
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);

@@ -46,6 +46,33 @@ describe("ordering through the API", () => {
     expect(availability.body.configs[0].available).toBe(7);
   });
 
+  it("keeps an Idempotency-Key's order in the event: one hold for many copies at once, 422 for another body, separate per buyer and per event", async () => {
+    const [fixture, other] = [await ticketedEvent({ quantity: 20 }), await ticketedEvent({ quantity: 20 })];
+    const [fan, friend] = [await registerUser(), await registerUser()];
+    const key = { "Idempotency-Key": `order-${crypto.randomUUID()}` };
+    const body = { config_id: fixture.configId, quantity: 2 };
+    const copies = await Promise.all(Array.from({ length: 8 }, () => order(fixture.eventId, body, fan.token, key)));
+    expect(copies.map((r) => r.status)).toEqual(Array(8).fill(201));
+    expect(new Set(copies.map((r) => r.body.id)).size).toBe(1);
+    expect(copies.filter((r) => r.headers.get("Idempotent-Replayed") === "true")).toHaveLength(7);
+    expect((await api("GET", `/v1/events/${fixture.eventId}/availability`)).body.configs[0]).toMatchObject({ held: 2 });
+    const id = copies[0]!.body.id;
+    expect((await api("GET", `/v1/events/${fixture.eventId}/orders/${id}`, { token: fan.token })).body).toMatchObject({ id, quantity: 2 });
+
+    expectProblem(await order(fixture.eventId, { ...body, quantity: 3 }, fan.token, key), 422, "idempotency_key_reused");
+    const friends = await order(fixture.eventId, body, friend.token, key);
+    const elsewhere = await order(other.eventId, { config_id: other.configId, quantity: 2 }, fan.token, key);
+    expect([friends.status, elsewhere.status]).toEqual([201, 201]);
+    expect(new Set([id, friends.body.id, elsewhere.body.id]).size).toBe(3);
+    expect(friends.headers.get("Idempotent-Replayed")).toBeNull();
+
+    // A retry after the hold was released gets the order as it is now; nothing is held again.
+    expect((await api("POST", `/v1/events/${fixture.eventId}/orders/${id}/cancel`, { token: fan.token, body: { reason: "changed my mind" } })).status).toBe(200);
+    expect((await order(fixture.eventId, body, fan.token, key)).body).toMatchObject({ id, booking_status: "CANCELLED" });
+    expect((await api("GET", `/v1/events/${fixture.eventId}/availability`)).body.configs[0]).toMatchObject({ held: 2 });
+    expectProblem(await order(fixture.eventId, body, fan.token, { "Idempotency-Key": "short" }), 422, "validation_failed");
+  });
+
   it("sells to guests into an account keyed by their email", async () => {
     const fixture = await ticketedEvent({ quantity: 10 });
     expectProblem(await order(fixture.eventId, { config_id: fixture.configId, quantity: 1 }), 422, "validation_failed");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { newLogId } from "../../src/lib/ids.ts";
+import { idFromParts, newLogId } from "../../src/lib/ids.ts";
 
 describe("log ids (UUIDv7)", () => {
   it("carry the milliseconds they are given, as RFC 9562 version 7 UUIDs", () => {
@@ -20,5 +20,25 @@ describe("log ids (UUIDv7)", () => {
   it("differ within one millisecond", () => {
     const at = Date.now();
     expect(new Set(Array.from({ length: 1000 }, () => newLogId(at))).size).toBe(1000);
+  });
+});
+
+describe("ids derived from parts (UUIDv8)", () => {
+  it("are the same for the same parts, and RFC 9562 version 8 UUIDs the API's id checks accept", async () => {
+    const id = await idFromParts("event", "user", "key-12345678");
+    expect(await idFromParts("event", "user", "key-12345678")).toBe(id);
+    expect(z.uuid({ version: "v8" }).safeParse(id).success).toBe(true);
+    expect(z.uuid().safeParse(id).success).toBe(true);
+  });
+
+  it("differ when any part differs, also when the parts only move between fields", async () => {
+    const ids = await Promise.all([
+      idFromParts("event", "user", "key-12345678"),
+      idFromParts("event2", "user", "key-12345678"),
+      idFromParts("event", "user2", "key-12345678"),
+      idFromParts("event", "user", "key-12345679"),
+      idFromParts("eventu", "ser", "key-12345678"),
+    ]);
+    expect(new Set(ids).size).toBe(5);
   });
 });
