@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../src/env.ts";
 import { humanCode, newId, newLogId } from "../../src/lib/ids.ts";
+import { ACCESS_SOURCE_TYPES } from "../../src/access/schema.ts";
 import { readsBuyer } from "../../src/catalog/pricing.ts";
 import { quoteOrder } from "./quote.ts";
 import {
@@ -34,6 +35,7 @@ import { drainOutbox, projectionPending } from "./projection.ts";
 import { migrate } from "./storage.ts";
 
 type Row = Record<string, SqlStorageValue>;
+const SOURCE_TYPES_SQL = ACCESS_SOURCE_TYPES.map((t) => `'${t}'`).join(", ");
 /** A message's scans, their tokens checked, waiting for the next group commit. */
 interface QueuedScans {
   bodies: ScanBody[];
@@ -241,10 +243,13 @@ export class EventDO extends DurableObject<Env> {
     return this.orderView(orderId);
   }
 
-  listRights(filter: { order_id?: string; user_id?: string }): RightView[] {
+  listRights(filter: { order_id?: string; user_id?: string; source_id?: string }): RightView[] {
     const rows = filter.order_id
       ? this.sql.exec<Row>("SELECT * FROM rights WHERE order_id = ? ORDER BY created_at, id", filter.order_id).toArray()
-      : this.sql.exec<Row>("SELECT * FROM rights WHERE user_id = ? ORDER BY created_at, id", filter.user_id ?? "").toArray();
+      : filter.source_id
+        ? // Every source type, so that (source_type, source_id) is an index lookup per type.
+          this.sql.exec<Row>(`SELECT * FROM rights WHERE source_type IN (${SOURCE_TYPES_SQL}) AND source_id = ? ORDER BY created_at, id`, filter.source_id).toArray()
+        : this.sql.exec<Row>("SELECT * FROM rights WHERE user_id = ? ORDER BY created_at, id", filter.user_id ?? "").toArray();
     return rows.map((r) => this.rightView(r));
   }
 
@@ -434,9 +439,11 @@ export class EventDO extends DurableObject<Env> {
 
   /**
    * Blocks, re-enables or cancels every right of one source (a season pass
-   * being suspended, reactivated or cancelled) in one synchronous step. Only
-   * ENABLED and BLOCKED rights move: a used or transferred right keeps its
-   * status, and CANCELLED is final. Repeating a call changes nothing more.
+   * being suspended, reactivated or cancelled, a grant taken back) in one
+   * synchronous step. Only ENABLED and BLOCKED rights move: a used or
+   * transferred right keeps its status, and CANCELLED is final; a cancelled
+   * right that took a unit from a configuration gives it back to sale.
+   * Repeating a call changes nothing more.
    */
   setRightsStatus(
     sourceType: IssueRightsRequest["source_type"],
@@ -456,6 +463,10 @@ export class EventDO extends DurableObject<Env> {
       for (const right of moving) {
         this.sql.exec("UPDATE rights SET status = ?, updated_at = ? WHERE id = ?", status, at, right.id);
         this.enqueue("right", String(right.id));
+        if (status === "CANCELLED" && right.config_id !== null && right.order_id === null) {
+          this.sql.exec("UPDATE configs SET quantity_sold = quantity_sold - 1 WHERE id = ?", right.config_id);
+          this.enqueue("config", String(right.config_id));
+        }
         this.logTransaction({ right_id: String(right.id), type, from_user: String(right.user_id), to_user: null, by, reason, at });
       }
     });

@@ -1,13 +1,16 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
-import { requireAuth } from "../auth/middleware.ts";
+import { organizerOnly, requireAuth } from "../auth/middleware.ts";
 import { eventStub } from "../catalog/sync.ts";
 import { getDb } from "../db/client.ts";
 import type { AppEnv } from "../env.ts";
 import { events } from "../events/schema.ts";
 import { problems } from "../lib/errors.ts";
-import { bearerAuth, createRouter, jsonResponse, pick } from "../lib/openapi.ts";
+import { idempotencyKeyOf } from "../lib/idempotency.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { AccessRightSchema } from "../orders/schemas.ts";
+import { cancelGrant, GRANT_SOURCES, GrantBody, grantOf, grantRights } from "./grants.ts";
 import { renderQrSvg } from "./qr-svg.ts";
 import { access_rights } from "./schema.ts";
 import { activeKid, eventPublicKeys, issueAccessTokens } from "./signing-keys.ts";
@@ -125,6 +128,77 @@ export function accessRoutes() {
       await activeKid(c.env, event_id);
       c.header("Cache-Control", "public, max-age=300");
       return c.json({ keys: await eventPublicKeys(c.env, event_id) }, 200);
+    },
+  );
+
+  const grantParams = z.object({ event_id: z.uuid(), grant_id: z.uuid() });
+  const GrantSchema = z
+    .object({
+      grant_id: z.string(),
+      source_type: z.enum(GRANT_SOURCES),
+      access_rights: z.array(AccessRightSchema),
+    })
+    .openapi("Grant");
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/events/{event_id}/grants",
+      tags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "Give invitations, staff, media or partner rights to a list of people",
+      description:
+        "For the event's organizer and admins. One access right per listed person (by account id, or by email: an address without an account gets a passwordless one), all issued in one step or none, each with its own QR code; each person is told in the app and by email. With `config_id` the units come out of that configuration's inventory. Send an `Idempotency-Key`: a retry returns the same grant (`Idempotent-Replayed: true`) instead of a second batch.",
+      request: {
+        params: z.object({ event_id: z.uuid() }),
+        headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "8–255 visible ASCII characters, unique per grant." }) }),
+        body: jsonBody(GrantBody),
+      },
+      responses: { 201: jsonResponse(GrantSchema, "The grant and its rights."), ...pick(401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const { event_id } = c.req.valid("param");
+      const { already_issued, ...grant } = await grantRights(c.env, requireAuth(c.get("auth")), event_id, c.req.valid("json"), idempotencyKeyOf(c));
+      c.header("Location", `/v1/events/${event_id}/grants/${grant.grant_id}`);
+      if (already_issued) c.header("Idempotent-Replayed", "true");
+      return c.json(grant, 201);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/events/{event_id}/grants/{grant_id}",
+      tags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "One grant and the live status of its rights",
+      request: { params: grantParams },
+      responses: { 200: jsonResponse(GrantSchema, "The grant."), ...pick(401, 403, 404, 422) },
+    }),
+    async (c) => {
+      const { event_id, grant_id } = c.req.valid("param");
+      return c.json(await grantOf(c.env, requireAuth(c.get("auth")), event_id, grant_id), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/events/{event_id}/grants/{grant_id}/cancel",
+      tags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "Take a grant back",
+      description:
+        "Its rights not yet used or transferred are CANCELLED in one step and their QR codes stop working at the gates; units taken from a configuration go back on sale. Repeating it changes nothing more (`cancelled`: how many rights this call cancelled).",
+      request: { params: grantParams, body: jsonBody(z.strictObject({ reason: z.string().trim().min(1).max(500) })) },
+      responses: { 200: jsonResponse(GrantSchema.extend({ cancelled: z.number().int() }), "The grant, taken back."), ...pick(401, 403, 404, 422) },
+    }),
+    async (c) => {
+      const { event_id, grant_id } = c.req.valid("param");
+      return c.json(await cancelGrant(c.env, requireAuth(c.get("auth")), event_id, grant_id, c.req.valid("json").reason), 200);
     },
   );
 

@@ -3,7 +3,7 @@ import type { Env } from "../env.ts";
 import { getDb } from "../db/client.ts";
 import { events, venue_zones } from "../events/schema.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
-import type { ConfigSetup, Problem } from "../../durable-objects/event/contract.ts";
+import type { ConfigSetup, IssueRightsRequest, Problem } from "../../durable-objects/event/contract.ts";
 import { event_ticket_config, ticket_types } from "./schema.ts";
 import { syncGatePolicy, syncGateSetup } from "../access/gate-sync.ts";
 
@@ -80,4 +80,18 @@ export async function syncEventInventory(env: Env, eventId: string): Promise<voi
   const stub = eventStub(env, eventId);
   await syncGateSetup(env, eventId, stub);
   await syncGatePolicy(env, eventId, stub);
+}
+
+/**
+ * Issues rights outside sales in an event (idempotent per source), pushing
+ * its catalog and access control to its EventDO first if they never were.
+ */
+export async function issueRights(env: Env, eventId: string, request: IssueRightsRequest) {
+  const stub = eventStub(env, eventId);
+  let result = await stub.issueRights(request);
+  if (!result.ok && result.problem.code === "not_configured") {
+    await syncEventInventory(env, eventId);
+    result = await stub.issueRights(request);
+  }
+  return result;
 }

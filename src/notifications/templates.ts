@@ -106,6 +106,11 @@ export const TEMPLATES = {
     ar: { subject: "تغيير المنطقة", body: "مرحبًا {first_name}، بالنسبة لـ « {event_title} »، تم نقل دخولك من المنطقة {from_zone} إلى المنطقة {to_zone}: {reason}. توجّه إلى بوابة تؤدي إلى المنطقة {to_zone}؛ تذكرتك ورمز QR الخاص بها يبقيان صالحين." },
     en: { subject: "Zone change", body: "Hello {first_name}, for \"{event_title}\", your access moves from zone {from_zone} to zone {to_zone}: {reason}. Go to a gate serving zone {to_zone}; your ticket and its QR code remain valid." },
   },
+  ACCESS_GRANTED: {
+    fr: { subject: "Vous êtes invité(e)", body: "Bonjour {first_name}, vous avez reçu {quantity} accès pour « {event_title} ». Votre billet et son code QR sont dans l'application." },
+    ar: { subject: "لقد تمت دعوتك", body: "مرحبًا {first_name}، لقد حصلت على {quantity} دخول لـ « {event_title} ». تذكرتك ورمز QR الخاص بها موجودان في التطبيق." },
+    en: { subject: "You're invited", body: "Hello {first_name}, you have received {quantity} access pass(es) for \"{event_title}\". Your ticket and its QR code are in the app." },
+  },
   TICKET_PURCHASED: {
     fr: { subject: "Vos billets sont prêts", body: "Bonjour {first_name}, votre paiement de {amount} {currency} (réf. {reference}) est confirmé. Vos {quantity} billet(s) {ticket_number} et leurs codes QR sont dans l'application." },
     ar: { subject: "تذاكرك جاهزة", body: "مرحبًا {first_name}، تم تأكيد دفعتك البالغة {amount} {currency} (المرجع {reference}). تذاكرك ({quantity}) {ticket_number} ورموز QR الخاصة بها موجودة في التطبيق." },

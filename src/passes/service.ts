@@ -4,7 +4,7 @@ import { and, desc, eq, gt, gte, inArray, lt, lte, ne, or, sql, type SQL } from 
 import type { AuthContext, Env } from "../env.ts";
 import { access_rights } from "../access/schema.ts";
 import { subscription_plan_event_groups, subscription_plan_events, subscription_plan_zones, subscription_plans } from "../catalog/schema.ts";
-import { eventStub, syncEventInventory, problemFrom } from "../catalog/sync.ts";
+import { eventStub, issueRights, problemFrom } from "../catalog/sync.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { event_groups, events, seats, venue_zones } from "../events/schema.ts";
@@ -419,21 +419,14 @@ function coveredPairs(db: Db, where: SQL, limit: number) {
 type Pair = Awaited<ReturnType<typeof coveredPairs>>[number];
 
 /** Issues one right in an event (idempotent per source), setting the event's access control up first if it never was. */
-async function issueRight(env: Env, target: { event_id: string; source_id: string; user_id: string; zone_id: string | null; seat_id: string | null }, createdBy: string | null) {
-  const stub = eventStub(env, target.event_id);
-  const request = {
-    source_type: "SUBSCRIPTION" as const,
+function issueRight(env: Env, target: { event_id: string; source_id: string; user_id: string; zone_id: string | null; seat_id: string | null }, createdBy: string | null) {
+  return issueRights(env, target.event_id, {
+    source_type: "SUBSCRIPTION",
     source_id: target.source_id,
     holders: [{ user_id: target.user_id, zone_id: target.zone_id, seat_id: target.seat_id }],
     config_id: null,
     created_by: createdBy,
-  };
-  let result = await stub.issueRights(request);
-  if (!result.ok && result.problem.code === "not_configured") {
-    await syncEventInventory(env, target.event_id);
-    result = await stub.issueRights(request);
-  }
-  return result;
+  });
 }
 
 /** What the rights of a pass in `status` should be, if it holds rights at all. */

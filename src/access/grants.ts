@@ -1,0 +1,124 @@
+import { z } from "@hono/zod-openapi";
+import { and, eq, inArray } from "drizzle-orm";
+import type { AuthContext, Env } from "../env.ts";
+import { emailSchema } from "../auth/schemas.ts";
+import { event_ticket_config } from "../catalog/schema.ts";
+import { eventStub, issueRights, problemFrom } from "../catalog/sync.ts";
+import { getDb } from "../db/client.ts";
+import { venue_zones } from "../events/schema.ts";
+import { managedEvent } from "../events/service.ts";
+import { problems } from "../lib/errors.ts";
+import { idFromParts, newId } from "../lib/ids.ts";
+import { phoneSchema } from "../lib/phone.ts";
+import { notifyAccount } from "../notifications/service.ts";
+import { accountForEmail } from "../users/accounts.ts";
+import { users } from "../users/schema.ts";
+import { rememberHolders } from "./gate-sync.ts";
+
+/** The sources an organizer gives rights from, outside sales and season passes. */
+export const GRANT_SOURCES = ["COMP", "STAFF", "MEDIA", "PARTNER"] as const;
+export const MAX_GRANT_HOLDERS = 500;
+
+export const GrantBody = z
+  .strictObject({
+    source_type: z.enum(GRANT_SOURCES).openapi({ description: "COMP (invitations), STAFF, MEDIA or PARTNER." }),
+    config_id: z.uuid().optional().openapi({ description: "Take the units from this ticket configuration of the event (they count as sold); without it the rights are outside the inventory." }),
+    zone_id: z.uuid().optional().openapi({ description: "The zone the rights open, a zone of the event's venue; by default the configuration's zone, else none." }),
+    holders: z
+      .array(
+        z
+          .strictObject({
+            user_id: z.uuid().optional(),
+            email: emailSchema.optional(),
+            phone: phoneSchema.optional(),
+          })
+          .refine((h) => (h.user_id === undefined) !== (h.email === undefined), { message: "Give exactly one of user_id and email." }),
+      )
+      .min(1)
+      .max(MAX_GRANT_HOLDERS)
+      .openapi({ description: `One right per entry (a person listed twice gets two), at most ${MAX_GRANT_HOLDERS}. An email without an account gets a passwordless one, claimed by signing up with it.` }),
+  })
+  .openapi("GrantRequest");
+
+/**
+ * Gives rights of `source_type` in an event to a list of people, for its
+ * organizer or an admin, in one step of the event's EventDO (all or none).
+ * The grant's id is derived from the Idempotency-Key when one is sent, so a
+ * retry returns the same rights (`already_issued`) instead of a second batch.
+ * Each holder is told, in the app and by email.
+ */
+export async function grantRights(env: Env, actor: Pick<AuthContext, "userId" | "role">, eventId: string, body: z.infer<typeof GrantBody>, idempotencyKey?: string) {
+  const event = await managedEvent(env, eventId, actor);
+  const db = getDb(env.DB);
+  if (body.config_id) {
+    const [config] = await db
+      .select({ id: event_ticket_config.id })
+      .from(event_ticket_config)
+      .where(and(eq(event_ticket_config.id, body.config_id), eq(event_ticket_config.event_id, eventId)))
+      .limit(1);
+    if (!config) throw problems.validation([{ path: "config_id", message: "No such ticket configuration in this event.", code: "invalid_reference" }]);
+  }
+  if (body.zone_id) {
+    const [zone] = await db
+      .select({ id: venue_zones.id })
+      .from(venue_zones)
+      .where(and(eq(venue_zones.id, body.zone_id), eq(venue_zones.venue_id, event.venue_id ?? "")))
+      .limit(1);
+    if (!zone) throw problems.validation([{ path: "zone_id", message: "No such zone at this event's venue.", code: "invalid_reference" }]);
+  }
+  const named = [...new Set(body.holders.flatMap((h) => (h.user_id ? [h.user_id] : [])))];
+  const known = named.length
+    ? await db.select({ id: users.id }).from(users).where(and(inArray(users.id, named), eq(users.is_active, true)))
+    : [];
+  const missing = body.holders.findIndex((h) => h.user_id !== undefined && !known.some((u) => u.id === h.user_id));
+  if (missing >= 0) throw problems.validation([{ path: `holders.${missing}.user_id`, message: "No such active account.", code: "invalid_reference" }]);
+
+  const holderIds: string[] = [];
+  for (const h of body.holders) holderIds.push(h.user_id ?? (await accountForEmail(env, h.email!, h.phone ?? null)));
+  const grantId = idempotencyKey ? await idFromParts("grant", eventId, actor.userId, idempotencyKey) : newId();
+  // What the gate checks about them (birth date, groups), before their rights exist.
+  await rememberHolders(env, eventStub(env, eventId), holderIds);
+  const result = await issueRights(env, eventId, {
+    source_type: body.source_type,
+    source_id: grantId,
+    holders: holderIds.map((user_id) => ({ user_id, zone_id: body.zone_id ?? null, seat_id: null })),
+    config_id: body.config_id ?? null,
+    created_by: actor.userId,
+  });
+  if (!result.ok) throw problemFrom(result.problem);
+  if (!result.already_issued) await tellHolders(env, holderIds, event.title, grantId);
+  return { grant_id: grantId, source_type: body.source_type, already_issued: result.already_issued, access_rights: result.rights };
+}
+
+async function tellHolders(env: Env, holderIds: string[], eventTitle: string, grantId: string) {
+  const counts = new Map<string, number>();
+  for (const id of holderIds) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const people = await getDb(env.DB)
+    .select({ id: users.id, email: users.email, language: users.language, first_name: users.first_name })
+    .from(users)
+    .where(inArray(users.id, [...counts.keys()]));
+  await Promise.all(
+    people.map((p) => notifyAccount(env, { ...p, first_name: p.first_name ?? "" }, "ACCESS_GRANTED", { event_title: eventTitle, quantity: String(counts.get(p.id)) }, `grant:${grantId}:${p.id}`)),
+  );
+}
+
+/** A grant's rights, for the event's organizer or an admin; another source's id is a 404. */
+export async function grantOf(env: Env, actor: Pick<AuthContext, "userId" | "role">, eventId: string, grantId: string) {
+  await managedEvent(env, eventId, actor);
+  const rights = await eventStub(env, eventId).listRights({ source_id: grantId });
+  const sourceType = rights[0]?.source_type;
+  if (!sourceType || !(GRANT_SOURCES as readonly string[]).includes(sourceType)) throw problems.notFound("Grant");
+  return { grant_id: grantId, source_type: sourceType as (typeof GRANT_SOURCES)[number], access_rights: rights };
+}
+
+/**
+ * Takes a grant back: its rights not used or transferred yet become
+ * CANCELLED (and their QR codes stop working) in one step; units it took from
+ * a configuration stay counted as given. Repeating it changes nothing more.
+ */
+export async function cancelGrant(env: Env, actor: Pick<AuthContext, "userId" | "role">, eventId: string, grantId: string, reason: string) {
+  const grant = await grantOf(env, actor, eventId, grantId);
+  const result = await eventStub(env, eventId).setRightsStatus(grant.source_type, grantId, "CANCELLED", actor.userId, reason);
+  if (!result.ok) throw problemFrom(result.problem);
+  return { grant_id: grantId, source_type: grant.source_type, cancelled: result.changed, access_rights: result.rights };
+}
