@@ -98,7 +98,7 @@ async function tellHolders(env: Env, holderIds: string[], eventTitle: string, gr
     .from(users)
     .where(inArray(users.id, [...counts.keys()]));
   await Promise.all(
-    people.map((p) => notifyAccount(env, { ...p, first_name: p.first_name ?? "" }, "ACCESS_GRANTED", { event_title: eventTitle, quantity: String(counts.get(p.id)) }, `grant:${grantId}:${p.id}`)),
+    people.map((p) => notifyAccount(env, p, "ACCESS_GRANTED", { event_title: eventTitle, quantity: String(counts.get(p.id)) }, `grant:${grantId}:${p.id}`)),
   );
 }
 

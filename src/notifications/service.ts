@@ -1,4 +1,7 @@
+import { eq } from "drizzle-orm";
 import type { Env } from "../env.ts";
+import { getDb } from "../db/client.ts";
+import { users } from "../users/schema.ts";
 import type { DeliverMessage } from "./messages.ts";
 import type { TemplateKey } from "./templates.ts";
 
@@ -23,4 +26,14 @@ export async function notifyAccount(
     sendMessage(env, { ...message, dedupe_key: `${key}:in-app`, channel: "IN_APP", recipient: user.id }),
     sendMessage(env, { ...message, dedupe_key: `${key}:email`, channel: "EMAIL", recipient: user.email }),
   ]);
+}
+
+/** `notifyAccount` for an account known by its id; nothing when it is gone. */
+export async function notifyUser(env: Env, userId: string, template: TemplateKey, data: Record<string, string>, key: string): Promise<void> {
+  const [user] = await getDb(env.DB)
+    .select({ id: users.id, email: users.email, language: users.language, first_name: users.first_name })
+    .from(users)
+    .where(eq(users.id, userId))
+    .limit(1);
+  if (user) await notifyAccount(env, user, template, data, key);
 }

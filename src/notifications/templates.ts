@@ -111,6 +111,11 @@ export const TEMPLATES = {
     ar: { subject: "لقد تمت دعوتك", body: "مرحبًا {first_name}، لقد حصلت على {quantity} دخول لـ « {event_title} ». تذكرتك ورمز QR الخاص بها موجودان في التطبيق." },
     en: { subject: "You're invited", body: "Hello {first_name}, you have received {quantity} access pass(es) for \"{event_title}\". Your ticket and its QR code are in the app." },
   },
+  TICKETS_READY: {
+    fr: { subject: "Vos billets sont prêts", body: "Bonjour {first_name}, vos {quantity} billet(s) {ticket_number} pour « {event_title} » et leurs codes QR sont dans l'application." },
+    ar: { subject: "تذاكرك جاهزة", body: "مرحبًا {first_name}، تذاكرك ({quantity}) {ticket_number} لـ « {event_title} » ورموز QR الخاصة بها موجودة في التطبيق." },
+    en: { subject: "Your tickets are ready", body: "Hello {first_name}, your {quantity} ticket(s) {ticket_number} for \"{event_title}\" and their QR codes are in the app." },
+  },
   TICKET_PURCHASED: {
     fr: { subject: "Vos billets sont prêts", body: "Bonjour {first_name}, votre paiement de {amount} {currency} (réf. {reference}) est confirmé. Vos {quantity} billet(s) {ticket_number} et leurs codes QR sont dans l'application." },
     ar: { subject: "تذاكرك جاهزة", body: "مرحبًا {first_name}، تم تأكيد دفعتك البالغة {amount} {currency} (المرجع {reference}). تذاكرك ({quantity}) {ticket_number} ورموز QR الخاصة بها موجودة في التطبيق." },

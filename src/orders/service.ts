@@ -12,6 +12,8 @@ import { problems } from "../lib/errors.ts";
 import { sha256Hex } from "../lib/crypto/hash.ts";
 import { humanCode, idFromParts, newId } from "../lib/ids.ts";
 import type { ClientMeta } from "../auth/tokens.ts";
+import { rememberHolders } from "../access/gate-sync.ts";
+import { notifyUser } from "../notifications/service.ts";
 import { ageOn, now } from "../lib/time.ts";
 import { accountForEmail } from "../users/accounts.ts";
 import { users } from "../users/schema.ts";
@@ -27,7 +29,7 @@ const organizerOfEvent = sql`(SELECT organizer_id FROM ${events} WHERE ${events.
  * of the order's CPU. Bound per request by `readAll`.
  */
 const buildReads = (db: Db) => ({
-  event: db.select({ id: events.id, organizer_id: events.organizer_id, status: events.status }).from(events).where(eq(events.id, placeholder("event_id"))).limit(1).prepare(),
+  event: db.select({ id: events.id, organizer_id: events.organizer_id, status: events.status, title: events.title }).from(events).where(eq(events.id, placeholder("event_id"))).limit(1).prepare(),
   autoRules: candidateRules(db, organizerOfEvent, null).prepare(),
   birthDate: db.select({ date_of_birth: users.date_of_birth }).from(users).where(eq(users.id, placeholder("user_id"))).limit(1).prepare(),
   groups: buyerGroups(db, placeholder("user_id"), placeholder("at")).prepare(),
@@ -129,5 +131,16 @@ export async function placeOrder(
   // The object knew the event had left sale before this isolate's context did: the same answer either way.
   if (!result.ok && result.problem.code === "event_not_on_sale") throw problems.notFound("Event");
   if (!result.ok) throw problemFrom(result.problem);
-  return { order: result.order, replayed: result.replayed === true };
+  const replayed = result.replayed === true;
+  // Nothing to pay (free tickets, a 100 % code): the tickets are issued at once, as a paid order's are.
+  if (result.order.total === 0 && result.order.booking_status === "PENDING") {
+    await rememberHolders(env, stub, [userId]);
+    const confirmed = await stub.confirmOrder({ order_id: result.order.id, payment_id: null, confirmed_by: null });
+    if (!confirmed.ok) throw problemFrom(confirmed.problem);
+    // The holder opens their tickets right away: the rights go to D1 now, not at the next alarm.
+    await stub.flushProjection();
+    await notifyUser(env, userId, "TICKETS_READY", { event_title: context.event.title, quantity: String(confirmed.order.quantity), ticket_number: confirmed.order.ticket_number }, `tickets-ready:${confirmed.order.id}`);
+    return { order: confirmed.order, replayed };
+  }
+  return { order: result.order, replayed };
 }

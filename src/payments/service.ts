@@ -8,7 +8,7 @@ import { ProblemError, problems } from "../lib/errors.ts";
 import { humanCode, newId } from "../lib/ids.ts";
 import type { Currency } from "../lib/money.ts";
 import { now } from "../lib/time.ts";
-import { notifyAccount } from "../notifications/service.ts";
+import { notifyUser } from "../notifications/service.ts";
 import type { TemplateKey } from "../notifications/templates.ts";
 import { tickets } from "../orders/schema.ts";
 import { activateSubscription } from "../passes/service.ts";
@@ -431,9 +431,7 @@ async function afterFailure(env: Env, payment: PaymentRow): Promise<void> {
 /** Tells the payer about their payment, once per `key` and channel (by default once per payment), however many times it is settled. */
 export async function notifyPayer(env: Env, payment: PaymentRow, template: TemplateKey, data: Record<string, string>, key = `${template.toLowerCase()}:${payment.id}`): Promise<void> {
   if (!payment.user_id) return;
-  const [user] = await getDb(env.DB).select().from(users).where(eq(users.id, payment.user_id)).limit(1);
-  if (!user) return;
-  await notifyAccount(env, user, template, { amount: String(payment.amount), ...data, currency: payment.currency, reference: payment.internal_reference }, key);
+  await notifyUser(env, payment.user_id, template, { amount: String(payment.amount), ...data, currency: payment.currency, reference: payment.internal_reference }, key);
 }
 
 /** The webhook row a settle run was prompted by: what came of it. */

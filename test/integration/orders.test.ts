@@ -3,12 +3,13 @@ import { describe, expect, it } from "vitest";
 import { pricing_rules } from "../../src/catalog/schema.ts";
 import { getDb } from "../../src/db/client.ts";
 import { runInDurableObject } from "cloudflare:test";
-import { api, expectProblem, freshIp, registerOrganizer, registerUser } from "../support/api.ts";
+import { api, expectProblem, freshIp, registerOrganizer, registerUser, waitForMessage } from "../support/api.ts";
 import { plainRule } from "../support/pricing.ts";
 import { ticketedEvent } from "../support/ticketing.ts";
 
 const order = (eventId: string, body: unknown, token?: string, headers?: Record<string, string>) =>
   api("POST", `/v1/events/${eventId}/orders`, { body, token, headers, ip: freshIp() });
+const availabilityOf = async (eventId: string) => (await api("GET", `/v1/events/${eventId}/availability`)).body.configs[0];
 
 /** Makes a registered user the event's gate controller. */
 async function assignController(eventId: string, userId: string) {
@@ -71,6 +72,34 @@ describe("ordering through the API", () => {
     expect((await order(fixture.eventId, body, fan.token, key)).body).toMatchObject({ id, booking_status: "CANCELLED" });
     expect((await api("GET", `/v1/events/${fixture.eventId}/availability`)).body.configs[0]).toMatchObject({ held: 2 });
     expectProblem(await order(fixture.eventId, body, fan.token, { "Idempotency-Key": "short" }), 422, "validation_failed");
+  });
+
+  it("issues free tickets at once, as for a 100 % code: confirmed, rights in hand, nothing to pay", async () => {
+    const free = await ticketedEvent({ quantity: 10, price: 0 });
+    const fan = await registerUser();
+    const placed = await order(free.eventId, { config_id: free.configId, quantity: 2 }, fan.token);
+    expect(placed.status).toBe(201);
+    expect(placed.body).toMatchObject({ total: 0, booking_status: "CONFIRMED", payment_status: "PAID", expires_at: null });
+    expect((await api("GET", `/v1/events/${free.eventId}/orders/${placed.body.id}`, { token: fan.token })).body.access_rights).toHaveLength(2);
+    const mine = await api("GET", "/v1/me/access-rights", { token: fan.token });
+    expect(mine.body.data.filter((r: { order_id: string }) => r.order_id === placed.body.id)).toHaveLength(2);
+    expect(await availabilityOf(free.eventId)).toMatchObject({ sold: 2, held: 0 });
+    expect((await waitForMessage(fan.id, "TICKETS_READY")).data).toMatchObject({ quantity: "2", ticket_number: placed.body.ticket_number });
+    expectProblem(
+      await api("POST", "/v1/payments", { token: fan.token, body: { target: { type: "TICKET", event_id: free.eventId, order_id: placed.body.id }, method: "MOMO_MTN", phone: "+2290196123456" } }),
+      409,
+      "already_paid",
+    );
+
+    const paid = await ticketedEvent({ quantity: 10 });
+    const code = `FREE${crypto.randomUUID().slice(0, 6).toUpperCase()}`;
+    await getDb(env.DB)
+      .insert(pricing_rules)
+      .values({ ...plainRule(), id: crypto.randomUUID(), code: `RULE-${code}`, name: code, promo_code: code, auto_apply: false, organizer_id: null, discount_value: 10_000 });
+    const gift = await order(paid.eventId, { config_id: paid.configId, quantity: 1, promo_code: code }, fan.token);
+    expect(gift.body).toMatchObject({ gross: 5_000, discount: 5_000, total: 0, booking_status: "CONFIRMED" });
+    const full = await order(paid.eventId, { config_id: paid.configId, quantity: 1 }, fan.token);
+    expect(full.body).toMatchObject({ total: 5_000, booking_status: "PENDING" });
   });
 
   it("sells to guests into an account keyed by their email", async () => {
