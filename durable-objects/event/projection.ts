@@ -1,6 +1,7 @@
 import { sql as dsql } from "drizzle-orm";
 import { getDb } from "../../src/db/client.ts";
 import { isConstraintViolation } from "../../src/db/errors.ts";
+import { USAGE_COUNT_SQL } from "../../src/catalog/rule-uses.ts";
 import { event_ticket_config } from "../../src/catalog/schema.ts";
 import { access_transactions_log } from "../../src/access/schema.ts";
 
@@ -129,8 +130,7 @@ const RULE_EVENT_USES = bulk({
     `INSERT INTO pricing_rule_event_uses (rule_id, event_id, uses, updated_at) SELECT value ->> 0, ?2, value ->> 1, ${NOW_SQL} FROM json_each(?1) WHERE true
      ON CONFLICT (rule_id, event_id) DO UPDATE SET uses = excluded.uses, updated_at = excluded.updated_at`,
 });
-const RULE_USAGE_COUNTS = `UPDATE pricing_rules SET usage_count = min(coalesce(usage_limit_total, 9223372036854775807), (SELECT coalesce(sum(uses), 0) FROM pricing_rule_event_uses WHERE rule_id = pricing_rules.id))
-  WHERE id IN (SELECT value ->> 0 FROM json_each(?1))`;
+const RULE_USAGE_COUNTS = `UPDATE pricing_rules SET usage_count = ${USAGE_COUNT_SQL} WHERE id IN (SELECT value ->> 0 FROM json_each(?1))`;
 
 const RIGHT_CHANGING = ["user_id", "zone_id", "seat_id", "status", "source_type", "source_id", "original_user_id", "transfer_count", "last_transfer_date", "valid_from", "valid_until", "used_at", "used_at_access_point", "is_inside", "entry_count", "last_exit_at", "updated_at", "created_by"];
 /** Rights, whole, as D1's `access_rights` (an upsert needs every column, whatever it then sets). */

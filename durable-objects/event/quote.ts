@@ -1,4 +1,4 @@
-import { buyerFlags, priceOrder, type PriceQuote, type ZoneCategory } from "../../src/catalog/pricing.ts";
+import { buyerFlags, priceOrder, promoCodeRefusal, type PriceQuote, type ZoneCategory } from "../../src/catalog/pricing.ts";
 import type { Currency } from "../../src/lib/money.ts";
 import { fail, type OrderRequest, type Result } from "./contract.ts";
 
@@ -53,15 +53,8 @@ export function quoteOrder(input: QuoteInput): Result<Omit<PriceQuote, "rejected
     },
     rules,
   });
-  if (req.promo_code) {
-    const entered = quote.rejected.find((r) => rules.find((rule) => rule.id === r.id)?.promo_code === req.promo_code);
-    if (entered && (entered.reason === "USAGE_LIMIT" || entered.reason === "USER_LIMIT")) {
-      return fail(409, "promo_code_exhausted", `The code ${req.promo_code} has been used as many times as allowed.`);
-    }
-    if (entered && !quote.applied.some((a) => a.id === entered.id)) {
-      return fail(422, "promo_code_not_applicable", `The code ${req.promo_code} does not apply to this order (${entered.reason}).`);
-    }
-  }
+  const refused = promoCodeRefusal(quote, rules, req.promo_code);
+  if (refused) return fail(refused.status, refused.code, refused.detail);
   const { rejected: _rejected, lines: _lines, ...priced } = quote;
   return { ok: true, ...priced };
 }

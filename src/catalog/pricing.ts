@@ -1,6 +1,6 @@
 /**
- * The price of one ticket order: synchronous, deterministic and free of I/O, because the event's
- * Durable Object calls it while it decides the order. Money is integer minor units of the config's
+ * The price of one ticket order, or of one season pass (`pricePass`): synchronous, deterministic
+ * and free of I/O, because the event's Durable Object calls it while it decides the order. Money is integer minor units of the config's
  * currency; percentages are basis points, applied with `applyBasisPoints` (half away from zero, so
  * 15 % of 1 005 XOF is 151 and 50 % of 5 is 3). No float ever holds an amount.
  *
@@ -13,7 +13,8 @@
  *    the first unit's price, so `gross` is `unit_price × quantity` unless the order crosses a tier.
  *
  * 2. Eligibility, checked in this order; the first failure is the rule's reason:
- *    NOT_ACTIVE; CONDITION_FAILED:applies_to (SUBSCRIPTIONS rules never price tickets);
+ *    NOT_ACTIVE; CONDITION_FAILED:applies_to (SUBSCRIPTIONS rules never price tickets, TICKETS
+ *    rules never price passes);
  *    CONDITION_FAILED:currency (FIXED_AMOUNT and BUNDLE amounts are in the rule's currency: another
  *    currency never applies); OUTSIDE_VALIDITY (valid_from ≤ now ≤ valid_until, both inclusive);
  *    PROMO_CODE_REQUIRED (a rule with a promo code and no auto_apply needs that code entered;
@@ -26,7 +27,9 @@
  *    (membership of one of them), min_membership_days (one such membership — of any group when
  *    required_groups is absent — at least N × 24 h old), min_age / max_age (an unknown age fails).
  *    `same_ticket_type` and `same_event` always hold (an order is one config of one event);
- *    `subscription_plans` narrows the subscription side of a BOTH rule and is ignored for tickets;
+ *    `subscription_plans` (plan codes) narrows the rule's passes and is ignored for tickets, as
+ *    the conditions on an event or its tickets (days_before_event, ticket_types, zone_categories,
+ *    event_ids, event_group_ids, excluded_events) are ignored for passes; a pass is one unit;
  *    `payment_deadline` is not a condition: the quote returns it as `payment_deadline_hours`.
  *    Last, each rule type's own condition: EARLY_BIRD needs now < early_bird_end when the config
  *    has one (early_bird_end); STUDENT, SENIOR and CHILD need the buyer's verified flag (student,
@@ -102,6 +105,8 @@ export interface PricedOrder {
   event_tags: readonly string[];
   /** Upper-cased by the caller; null when none was entered. */
   promo_code: string | null;
+  /** A season pass of this plan (its code), not tickets: see `pricePass`. */
+  subscription_plan?: string;
 }
 
 export interface GroupMembership {
@@ -180,6 +185,7 @@ export type ConditionName =
   | "min_membership_days"
   | "min_age"
   | "max_age"
+  | "subscription_plans"
   | "early_bird_end"
   | "student"
   | "senior"
@@ -236,6 +242,38 @@ const DAY_MS = 86_400_000;
 interface Candidate {
   rule: PricingRule;
   alone: number; // its amount applied to the gross
+}
+
+/**
+ * The price of one season pass of `plan` bought at `now`: the plan's price,
+ * then the rules for passes (applies_to SUBSCRIPTIONS or BOTH), as for a
+ * one-unit order with no tiers.
+ */
+export function pricePass(input: { plan: { code: string; price: number; currency: Currency }; now: Timestamp; promo_code: string | null; buyer: Buyer; rules: readonly PricingRule[] }): PriceQuote {
+  const { plan, now } = input;
+  return priceOrder({
+    config: { price: plan.price, currency: plan.currency, dynamic_pricing: false, price_tiers: null, early_bird_end: null, ticket_type_code: "", zone_category: "STANDARD" },
+    order: { quantity: 1, units_sold: 0, now, event_start: now, event_id: "", event_group_id: null, event_tags: [], promo_code: input.promo_code, subscription_plan: plan.code },
+    buyer: input.buyer,
+    rules: input.rules,
+  });
+}
+
+/**
+ * Why a promo code the buyer entered was not applied, when it was not: it
+ * ran out (409 promo_code_exhausted) or does not fit the purchase (422
+ * promo_code_not_applicable). One answer for orders and passes.
+ */
+export function promoCodeRefusal(quote: PriceQuote, rules: readonly PricingRule[], promoCode: string | null): { status: 409 | 422; code: string; detail: string } | null {
+  if (!promoCode) return null;
+  const entered = quote.rejected.find((r) => rules.find((rule) => rule.id === r.id)?.promo_code === promoCode);
+  if (entered && (entered.reason === "USAGE_LIMIT" || entered.reason === "USER_LIMIT")) {
+    return { status: 409, code: "promo_code_exhausted", detail: `The code ${promoCode} has been used as many times as allowed.` };
+  }
+  if (entered && !quote.applied.some((a) => a.id === entered.id)) {
+    return { status: 422, code: "promo_code_not_applicable", detail: `The code ${promoCode} does not apply to this purchase (${entered.reason}).` };
+  }
+  return null;
 }
 
 export function priceOrder(input: PricingInput): PriceQuote {
@@ -329,7 +367,7 @@ function priceLines(config: PricedConfig, sold: number, quantity: number): Price
 function rejectionOf(rule: PricingRule, input: PricingInput, now: number, eventStart: number): RejectionReason | null {
   const { config, order, buyer } = input;
   if (!rule.is_active) return "NOT_ACTIVE";
-  if (rule.applies_to === "SUBSCRIPTIONS") return "CONDITION_FAILED:applies_to";
+  if (rule.applies_to !== "BOTH" && rule.applies_to !== (order.subscription_plan === undefined ? "TICKETS" : "SUBSCRIPTIONS")) return "CONDITION_FAILED:applies_to";
   const inAmounts = rule.discount_type === "FIXED_AMOUNT" || rule.discount_type === "BUNDLE";
   if (inAmounts && rule.currency !== config.currency) return "CONDITION_FAILED:currency";
   if ((rule.valid_from !== null && now < Date.parse(rule.valid_from)) || (rule.valid_until !== null && now > Date.parse(rule.valid_until))) {
@@ -347,13 +385,18 @@ function rejectionOf(rule: PricingRule, input: PricingInput, now: number, eventS
 function failedCondition(rule: PricingRule, { config, order, buyer }: PricingInput, now: number, eventStart: number): ConditionName | null {
   const c = rule.conditions;
   const q = order.quantity;
-  if (c.days_before_event !== undefined && eventStart - now < c.days_before_event * DAY_MS) return "days_before_event";
-  if (c.ticket_types && !c.ticket_types.includes(config.ticket_type_code)) return "ticket_types";
-  if (c.zone_categories && !c.zone_categories.includes(config.zone_category)) return "zone_categories";
-  if (c.event_ids && !c.event_ids.includes(order.event_id)) return "event_ids";
-  if (c.event_group_ids && (order.event_group_id === null || !c.event_group_ids.includes(order.event_group_id))) return "event_group_ids";
-  const excluded = c.excluded_events;
-  if (excluded && (excluded.includes(order.event_id) || order.event_tags.some((tag) => excluded.includes(tag)))) return "excluded_events";
+  const plan = order.subscription_plan;
+  if (plan !== undefined) {
+    if (c.subscription_plans && !c.subscription_plans.includes(plan)) return "subscription_plans";
+  } else {
+    if (c.days_before_event !== undefined && eventStart - now < c.days_before_event * DAY_MS) return "days_before_event";
+    if (c.ticket_types && !c.ticket_types.includes(config.ticket_type_code)) return "ticket_types";
+    if (c.zone_categories && !c.zone_categories.includes(config.zone_category)) return "zone_categories";
+    if (c.event_ids && !c.event_ids.includes(order.event_id)) return "event_ids";
+    if (c.event_group_ids && (order.event_group_id === null || !c.event_group_ids.includes(order.event_group_id))) return "event_group_ids";
+    const excluded = c.excluded_events;
+    if (excluded && (excluded.includes(order.event_id) || order.event_tags.some((tag) => excluded.includes(tag)))) return "excluded_events";
+  }
   if (c.min_quantity !== undefined && q < c.min_quantity) return "min_quantity";
   if (c.max_quantity !== undefined && q > c.max_quantity) return "max_quantity";
   if (rule.discount_type === "BUY_X_GET_Y") {

@@ -45,6 +45,7 @@ import type {
   TicketTypeCreateInput,
   TicketTypeUpdateInput,
 } from "./schemas.ts";
+import { EVENT_USES_SQL, PASS_USES_SQL } from "./rule-uses.ts";
 import { forgetSaleContexts } from "./sale-context.ts";
 import { eventStub, syncEventInventory } from "./sync.ts";
 
@@ -646,31 +647,47 @@ export function candidateRules(db: Db, organizerId: string | SQL, promoCode: str
   return db.select().from(pricing_rules).where(candidates(organizerId, promoCode));
 }
 
-const candidates = (organizerId: string | SQL, promoCode: string | SQLWrapper | null) =>
+const candidates = (organizerId: string | SQL, promoCode: string | SQLWrapper | null, target: "TICKETS" | "SUBSCRIPTIONS" = "TICKETS") =>
   and(
     eq(pricing_rules.is_active, true),
-    inArray(pricing_rules.applies_to, ["TICKETS", "BOTH"]),
+    inArray(pricing_rules.applies_to, [target, "BOTH"]),
     or(isNull(pricing_rules.organizer_id), eq(pricing_rules.organizer_id, organizerId)),
     or(eq(pricing_rules.auto_apply, true), promoCode ? eq(pricing_rules.promo_code, promoCode) : sql`0`),
   );
 
 /**
  * The same rules, for an order of `userId` in `eventId`, with their limited
- * uses counted in the platform's other events only: `usage_count` (as the
- * EventDO's contract says), and `user_uses_elsewhere`, the buyer's. The
- * event's object counts its own uses exactly and adds them.
+ * uses counted outside this event (the platform's other events and season
+ * passes): `usage_count` (as the EventDO's contract says), and
+ * `user_uses_elsewhere`, the buyer's. The event's object counts its own uses
+ * exactly and adds them.
  */
 export function orderRules(db: Db, organizerId: string | SQL, promoCode: string | SQLWrapper | null, eventId: string | SQLWrapper, userId: string | SQLWrapper) {
   const r = pricing_rules;
   // Spelled out: drizzle leaves a one-table select's columns unqualified, and "id" would be ambiguous in the joins.
   const elsewhere = sql<number>`CASE WHEN "pricing_rules"."usage_limit_total" IS NULL THEN 0 ELSE (SELECT coalesce(sum(e."uses"), 0) FROM "pricing_rule_event_uses" e
-    WHERE e."rule_id" = "pricing_rules"."id" AND e."event_id" <> ${eventId}) END`;
-  const buyerElsewhere = sql<number>`CASE WHEN "pricing_rules"."usage_limit_per_user" IS NULL THEN 0 ELSE (SELECT count(*) FROM "pricing_rule_usages" u JOIN "tickets" t ON t."id" = u."ticket_id"
-    WHERE u."rule_id" = "pricing_rules"."id" AND u."user_id" = ${userId} AND u."released_at" IS NULL AND t."event_id" <> ${eventId}) END`;
+    WHERE e."rule_id" = "pricing_rules"."id" AND e."event_id" <> ${eventId}) + ${sql.raw(PASS_USES_SQL)} END`;
+  const buyerElsewhere = sql<number>`CASE WHEN "pricing_rules"."usage_limit_per_user" IS NULL THEN 0 ELSE (SELECT count(*) FROM "pricing_rule_usages" u LEFT JOIN "tickets" t ON t."id" = u."ticket_id"
+    WHERE u."rule_id" = "pricing_rules"."id" AND u."user_id" = ${userId} AND u."released_at" IS NULL AND (t."event_id" IS NULL OR t."event_id" <> ${eventId})) END`;
   return db
     .select({ ...getTableColumns(r), usage_count: elsewhere.mapWith(Number), user_uses_elsewhere: buyerElsewhere.mapWith(Number) })
     .from(r)
     .where(candidates(organizerId, promoCode));
+}
+
+/**
+ * The rules a season pass of `organizerId`'s plan may use (for passes,
+ * active, the organizer's own or platform-wide, automatic or the code
+ * entered), with every use counted as D1 knows it: `usage_count` (events and
+ * passes) and `user_uses`, the buyer's live uses of it anywhere.
+ */
+export function passRules(db: Db, organizerId: string, promoCode: string | null, userId: string) {
+  const uses = sql<number>`${sql.raw(EVENT_USES_SQL)} + ${sql.raw(PASS_USES_SQL)}`;
+  const buyerUses = sql<number>`(SELECT count(*) FROM "pricing_rule_usages" u WHERE u."rule_id" = "pricing_rules"."id" AND u."user_id" = ${userId} AND u."released_at" IS NULL)`;
+  return db
+    .select({ ...getTableColumns(pricing_rules), usage_count: uses.mapWith(Number), user_uses: buyerUses.mapWith(Number) })
+    .from(pricing_rules)
+    .where(candidates(organizerId, promoCode, "SUBSCRIPTIONS"));
 }
 
 /** A buyer's current memberships of active groups: what pricing rules and the EventDO's membership checks read. */
@@ -681,7 +698,8 @@ export const buyerGroups = (db: Db, userId: string | SQLWrapper, at: Timestamp |
     .innerJoin(user_groups, eq(user_groups.id, user_group_members.group_id))
     .where(and(eq(user_group_members.user_id, userId), eq(user_groups.is_active, true), or(isNull(user_group_members.valid_until), gt(user_group_members.valid_until, at))));
 
-async function buyerOf(db: Db, userId: string | null): Promise<Buyer> {
+/** A buyer as the pricing function sees them (groups, age), their rule uses left to the caller. */
+export async function buyerOf(db: Db, userId: string | null): Promise<Buyer> {
   // The buyer's own uses are counted by the event's inventory when the order is placed.
   if (!userId) return { user_groups: [], age: null, ...buyerFlags(null, []), rule_usage: {} };
   const [[user], groups] = await db.batch([

@@ -3,17 +3,20 @@ import { emailSchema } from "../auth/schemas.ts";
 import { phoneSchema } from "../lib/phone.ts";
 import { BOOKING_STATUSES, PURCHASE_CHANNELS } from "./schema.ts";
 
+/** A promo code as a buyer types it (compared upper-cased), on an order or a season pass. */
+export const enteredPromoCode = z
+  .string()
+  .trim()
+  .min(2)
+  .max(50)
+  .transform((v) => v.toUpperCase())
+  .optional();
+
 export const PlaceOrderBody = z
   .strictObject({
     config_id: z.uuid().openapi({ description: "The event_ticket_config to buy from (see /availability)." }),
     quantity: z.number().int().min(1).max(50),
-    promo_code: z
-      .string()
-      .trim()
-      .min(2)
-      .max(50)
-      .transform((v) => v.toUpperCase())
-      .optional(),
+    promo_code: enteredPromoCode,
     channel: z.enum(PURCHASE_CHANNELS).default("MOBILE"),
     guest_email: emailSchema.optional().openapi({ description: "Required without a signed-in user: the tickets go to this address's account." }),
     guest_phone: phoneSchema.optional(),

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { enteredPromoCode } from "../orders/schemas.ts";
 import { SUBSCRIPTION_PLAN_TYPES } from "../catalog/schema.ts";
 import { pageQuery } from "../lib/pagination.ts";
 import { SUBSCRIPTION_BOOKING_STATUSES, SUBSCRIPTION_STATUSES } from "./schema.ts";
@@ -11,6 +12,7 @@ export const SubscribeBody = z
   .strictObject({
     seat_id: z.uuid().optional().openapi({ description: "Required when the plan's metadata says `seat_selection: \"assigned\"`; refused otherwise." }),
     auto_renew: z.boolean().default(false),
+    promo_code: enteredPromoCode.openapi({ description: "A code for a pricing rule on passes (applies_to SUBSCRIPTIONS or BOTH)." }),
   })
   .openapi("SubscribeRequest");
 

@@ -1,9 +1,12 @@
 import { recordCommission } from "../payments/commissions.ts";
 import type { z } from "@hono/zod-openapi";
-import { and, desc, eq, gt, gte, inArray, lt, lte, ne, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, gte, inArray, isNull, lt, lte, ne, or, sql, type SQL } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { access_rights } from "../access/schema.ts";
-import { subscription_plan_event_groups, subscription_plan_events, subscription_plan_zones, subscription_plans } from "../catalog/schema.ts";
+import { pricePass, promoCodeRefusal } from "../catalog/pricing.ts";
+import { EVENT_USES_SQL, PASS_USES_SQL, USAGE_COUNT_SQL } from "../catalog/rule-uses.ts";
+import { pricing_rule_usages, pricing_rules, subscription_plan_event_groups, subscription_plan_events, subscription_plan_zones, subscription_plans } from "../catalog/schema.ts";
+import { buyerOf, passRules } from "../catalog/service.ts";
 import { eventStub, issueRights, problemFrom } from "../catalog/sync.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
@@ -249,6 +252,31 @@ interface NewPass {
   autoRenew: boolean;
   createdBy: string;
   renewedFrom: string | null;
+  price: PassPrice;
+}
+
+type PassPrice = Awaited<ReturnType<typeof priceOfPass>>;
+
+/**
+ * What `userId` pays for a pass of `plan` now: the plan's price, then its
+ * pricing rules for passes (`pricePass`), with their uses as D1 counts them.
+ * A promo code that is unknown, used up or does not fit is refused.
+ */
+async function priceOfPass(db: Db, plan: PlanRow, userId: string, promoCode: string | null, at: string) {
+  const [rules, buyer] = await Promise.all([passRules(db, plan.organizer_id ?? "", promoCode, userId), buyerOf(db, userId)]);
+  if (promoCode && !rules.some((r) => r.promo_code === promoCode)) {
+    throw problems.validation([{ path: "promo_code", message: "Unknown or inactive promo code.", code: "unknown_promo_code" }]);
+  }
+  const quote = pricePass({
+    plan: { code: plan.code, price: plan.price, currency: plan.currency },
+    now: at,
+    promo_code: promoCode,
+    buyer: { ...buyer, rule_usage: Object.fromEntries(rules.map((r) => [r.id, r.user_uses])) },
+    rules,
+  });
+  const refused = promoCodeRefusal(quote, rules, promoCode);
+  if (refused) throw new ProblemError(refused.status, refused.code, refused.status === 409 ? "Conflict" : "Validation failed", refused.detail);
+  return { gross: quote.gross, discount: quote.discount, total: quote.total, applied: quote.applied };
 }
 
 /**
@@ -263,7 +291,8 @@ async function createSubscription(db: Db, pass: NewPass): Promise<SubscriptionRo
   const overlaps = sql`o.valid_from <= ${validity.valid_until} AND o.valid_until >= ${validity.valid_from}`;
   const allowed = sql`NOT EXISTS (SELECT 1 FROM subscriptions o WHERE o.user_id = ${pass.userId} AND o.subscription_plan_id = ${plan.id} AND o.status IN ${LIVE_SQL} AND ${overlaps})
     AND (${pass.seatId} IS NULL OR NOT EXISTS (SELECT 1 FROM subscriptions o WHERE o.seat_id = ${pass.seatId} AND o.status IN ${LIVE_SQL} AND (o.subscription_plan_id = ${plan.id} OR (${overlaps}))))
-    AND EXISTS (SELECT 1 FROM subscription_plans p WHERE p.id = ${plan.id} AND p.is_active = 1 AND (p.max_subscribers IS NULL OR p.current_subscribers < p.max_subscribers))`;
+    AND EXISTS (SELECT 1 FROM subscription_plans p WHERE p.id = ${plan.id} AND p.is_active = 1 AND (p.max_subscribers IS NULL OR p.current_subscribers < p.max_subscribers))
+    AND ${withinRuleLimits(pass.price.applied.map((a) => a.id), pass.userId)}`;
   for (let attempt = 1; ; attempt++) {
     const id = newId();
     const at = now();
@@ -273,7 +302,7 @@ async function createSubscription(db: Db, pass: NewPass): Promise<SubscriptionRo
       user_id: pass.userId,
       subscription_plan_id: plan.id,
       seat_id: pass.seatId,
-      price_paid: plan.price,
+      price_paid: pass.price.total,
       currency: plan.currency,
       valid_from: validity.valid_from,
       valid_until: validity.valid_until,
@@ -281,22 +310,32 @@ async function createSubscription(db: Db, pass: NewPass): Promise<SubscriptionRo
       auto_renew: pass.autoRenew,
       renewal_date: addDays(validity.valid_until, -plan.renewal_priority_days),
       transfers_used: 0,
-      metadata: pass.renewedFrom ? { renewed_from: pass.renewedFrom } : null,
+      metadata: {
+        ...(pass.renewedFrom ? { renewed_from: pass.renewedFrom } : {}),
+        ...(pass.price.applied.length ? { pricing: { gross: pass.price.gross, discount: pass.price.discount, applied_rules: pass.price.applied } } : {}),
+      },
       created_at: at,
       updated_at: at,
       created_by: pass.createdBy,
     };
+    const created = sql`EXISTS (SELECT 1 FROM subscriptions WHERE id = ${id})`;
+    const uses = pass.price.applied.map((a) =>
+      insertWhere(db, pricing_rule_usages, { id: newId(), rule_id: a.id, user_id: pass.userId, subscription_id: id, discount_amount: a.amount, currency: plan.currency, used_at: at }, created),
+    );
     try {
-      const [, , created] = await db.batch([
+      const results = await db.batch([
         insertWhere(db, subscriptions, row, allowed),
         db
           .update(subscription_plans)
           // Counting is not an edit: the organizer's optimistic checks on updated_at must not trip on it.
           .set({ current_subscribers: sql`${subscription_plans.current_subscribers} + 1`, updated_at: sql`${subscription_plans.updated_at}` })
-          .where(and(eq(subscription_plans.id, plan.id), sql`EXISTS (SELECT 1 FROM subscriptions WHERE id = ${id})`)),
+          .where(and(eq(subscription_plans.id, plan.id), created)),
+        ...uses,
+        ...recountRules(db, pass.price.applied.map((a) => a.id)),
         db.select().from(subscriptions).where(eq(subscriptions.id, id)),
       ]);
-      if (created[0]) return created[0];
+      const [pass_] = results[results.length - 1] as SubscriptionRow[];
+      if (pass_) return pass_;
       break;
     } catch (error) {
       if (attempt < 5 && isUniqueViolation(error, "subscriptions.subscription_number")) continue;
@@ -305,6 +344,28 @@ async function createSubscription(db: Db, pass: NewPass): Promise<SubscriptionRo
   }
   throw await refusal(db, pass);
 }
+
+/** SQL: each of these rules is active and below its total limit and `userId`'s own, as D1 counts uses. */
+function withinRuleLimits(ruleIds: string[], userId: string) {
+  if (ruleIds.length === 0) return sql`1`;
+  const own = sql`(SELECT count(*) FROM pricing_rule_usages u WHERE u.rule_id = pricing_rules.id AND u.user_id = ${userId} AND u.released_at IS NULL)`;
+  return sql`(SELECT count(*) FROM pricing_rules WHERE pricing_rules.id IN ${ruleIds} AND pricing_rules.is_active = 1
+    AND (pricing_rules.usage_limit_total IS NULL OR ${sql.raw(EVENT_USES_SQL)} + ${sql.raw(PASS_USES_SQL)} < pricing_rules.usage_limit_total)
+    AND (pricing_rules.usage_limit_per_user IS NULL OR ${own} < pricing_rules.usage_limit_per_user)) = ${ruleIds.length}`;
+}
+
+/** `usage_count` of these rules, counted again (after a pass used or gave back a use). */
+const recountRules = (db: Db, ruleIds: string[]) =>
+  ruleIds.length ? [db.update(pricing_rules).set({ usage_count: sql.raw(USAGE_COUNT_SQL) }).where(inArray(pricing_rules.id, ruleIds))] : [];
+
+/** A pass that will not be paid or used gives back the rule uses it took (`released_at`), once `done` holds. */
+const releaseRuleUses = (db: Db, subscriptionId: string, at: string, done: SQL) => [
+  db.update(pricing_rule_usages).set({ released_at: at }).where(and(eq(pricing_rule_usages.subscription_id, subscriptionId), isNull(pricing_rule_usages.released_at), done)),
+  db
+    .update(pricing_rules)
+    .set({ usage_count: sql.raw(USAGE_COUNT_SQL) })
+    .where(sql`${pricing_rules.id} IN (SELECT rule_id FROM pricing_rule_usages WHERE subscription_id = ${subscriptionId})`),
+];
 
 /** Why `createSubscription`'s guarded insert did not happen. */
 async function refusal(db: Db, pass: NewPass): Promise<ProblemError> {
@@ -324,6 +385,8 @@ async function refusal(db: Db, pass: NewPass): Promise<ProblemError> {
   if (seat) return problems.conflict("seat_taken", "This seat is already held by another pass.");
   if (!plan || !plan.is_active) return problems.conflict("plan_not_active", "This plan is no longer on sale.");
   if (plan.max_subscribers !== null && plan.current_subscribers >= plan.max_subscribers) return problems.conflict("plan_full", "This plan has no places left.");
+  const [{ within } = { within: 1 }] = await db.select({ within: withinRuleLimits(pass.price.applied.map((a) => a.id), pass.userId).mapWith(Number) }).from(sql`(SELECT 1)`);
+  if (!within) return problems.conflict("promo_code_exhausted", "A discount of this price has just been used up; ask again for the new price.");
   return problems.conflict("concurrent_change", "Something changed meanwhile; try again.");
 }
 
@@ -338,7 +401,10 @@ export async function subscribe(env: Env, auth: AuthContext, planId: string, bod
   await checkEligibility(db, plan, auth.userId);
   const seatId = await chosenSeat(db, plan, body.seat_id);
   const validity = await planValidity(db, plan, today(at));
-  const created = await createSubscription(db, { plan, userId: auth.userId, seatId, validity, autoRenew: body.auto_renew, createdBy: auth.userId, renewedFrom: null });
+  const price = await priceOfPass(db, plan, auth.userId, body.promo_code ?? null, at);
+  const created = await createSubscription(db, { plan, userId: auth.userId, seatId, validity, autoRenew: body.auto_renew, createdBy: auth.userId, renewedFrom: null, price });
+  // Nothing to pay (a 100 % code): the pass is active at once, as a paid one is.
+  if (created.price_paid === 0) return detailOf(db, (await activateSubscription(env, created.id, null)).subscription, plan);
   return detailOf(db, created, plan);
 }
 
@@ -375,7 +441,10 @@ export async function renewSubscription(env: Env, auth: AuthContext, id: string,
     autoRenew: autoRenew ?? sub.auto_renew,
     createdBy: auth.userId,
     renewedFrom: sub.id,
+    // Renewals get the automatic rules for passes (a loyalty discount); codes are for new passes.
+    price: await priceOfPass(db, target, sub.user_id, null, now()),
   });
+  if (created.price_paid === 0) return detailOf(db, (await activateSubscription(env, created.id, null)).subscription, target);
   return detailOf(db, created, target);
 }
 
@@ -682,6 +751,7 @@ export async function cancelSubscription(env: Env, actor: Actor, id: string, rea
         .set({ current_subscribers: sql`${subscription_plans.current_subscribers} - 1`, updated_at: sql`${subscription_plans.updated_at}` })
         .where(and(eq(subscription_plans.id, plan.id), written)),
       db.update(subscription_bookings).set({ status: "CANCELLED", cancelled_at: at, updated_at: at }).where(and(eq(subscription_bookings.subscription_id, id), eq(subscription_bookings.status, "BOOKED"), written)),
+      ...releaseRuleUses(db, id, at, written),
     ];
     if (as === "MANAGER") {
       ({ after: current } = await auditedUpdate(db, actor, subscriptions, id, patch, { guard: inArray(subscriptions.status, LIVE), what: "Season pass", description: "cancel season pass", also }));
@@ -767,7 +837,10 @@ export async function expireSubscriptions(env: Env, at: string = now()): Promise
   ];
   const statements = [
     ...due.flatMap((row) => leave(row, ["ACTIVE", "SUSPENDED"], { status: "EXPIRED" })),
-    ...unpaid.flatMap((row) => leave(row, ["PENDING"], { status: "CANCELLED", cancellation_date: at, cancellation_reason: "Not paid in time." })),
+    ...unpaid.flatMap((row) => [
+      ...leave(row, ["PENDING"], { status: "CANCELLED", cancellation_date: at, cancellation_reason: "Not paid in time." }),
+      ...releaseRuleUses(db, row.id, at, sql`EXISTS (SELECT 1 FROM subscriptions WHERE id = ${row.id} AND status = 'CANCELLED')`),
+    ]),
   ];
   const finished = db
     .update(subscription_bookings)

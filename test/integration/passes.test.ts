@@ -1,12 +1,13 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { subscription_plan_event_groups, subscription_plan_events, subscription_plan_zones, subscription_plans } from "../../src/catalog/schema.ts";
+import { pricing_rules, subscription_plan_event_groups, subscription_plan_events, subscription_plan_zones, subscription_plans } from "../../src/catalog/schema.ts";
 import { eventStub } from "../../src/catalog/sync.ts";
 import { getDb } from "../../src/db/client.ts";
 import { event_groups, events, seats, venue_zones, venues } from "../../src/events/schema.ts";
 import { newId } from "../../src/lib/ids.ts";
 import { expireSubscriptions, issueRightsForNewEvent, syncSeasonPassRights } from "../../src/passes/service.ts";
 import { api, expectProblem, registerAdmin, registerOrganizer, registerUser } from "../support/api.ts";
+import { plainRule } from "../support/pricing.ts";
 import { createUsers, ticketedEvent } from "../support/ticketing.ts";
 
 const DAY = 86_400_000;
@@ -378,6 +379,100 @@ describe("subscribing and activation", () => {
     const another = await match(c, { days: 40 });
     expect(await issueRightsForNewEvent(env, another)).toMatchObject({ issued: 2, failed: 0 });
     for (const fan of fans) expect(await rightsIn(another, fan.id)).toHaveLength(1);
+  });
+});
+
+describe("pricing rules on passes", () => {
+  /** A rule of the club's for passes (or both), inserted directly (rules have their own API tests). */
+  async function passRule(c: Club, o: { code?: string | null; applies?: "SUBSCRIPTIONS" | "BOTH" | "TICKETS"; bp?: number; total?: number; perUser?: number; conditions?: Record<string, unknown>; auto?: boolean }) {
+    const id = newId();
+    const code = o.code === undefined ? `P${id.slice(0, 7).toUpperCase()}` : o.code;
+    await db().insert(pricing_rules).values({
+      ...plainRule(),
+      id,
+      code: `RULE-${id.slice(0, 8)}`,
+      name: "Pass rule",
+      organizer_id: c.organizer.id,
+      applies_to: o.applies ?? "SUBSCRIPTIONS",
+      discount_value: o.bp ?? 3_000,
+      promo_code: code,
+      auto_apply: o.auto ?? code === null,
+      usage_limit_total: o.total ?? null,
+      usage_limit_per_user: o.perUser ?? null,
+      conditions: o.conditions ?? {},
+    });
+    return { id, code: code! };
+  }
+  const usage = async (ruleId: string) => ({
+    count: (await env.DB.prepare("SELECT usage_count AS n FROM pricing_rules WHERE id = ?").bind(ruleId).first<{ n: number }>())!.n,
+    rows: (await env.DB.prepare("SELECT subscription_id, user_id, discount_amount, released_at IS NOT NULL AS released FROM pricing_rule_usages WHERE rule_id = ? ORDER BY used_at").bind(ruleId).all()).results,
+  });
+
+  it("prices a pass with a code for passes of that plan, records the use, and the payment asks for the discounted price", async () => {
+    const c = await club();
+    const planId = await plan(c);
+    const [{ code: planCode }] = (await env.DB.prepare("SELECT code FROM subscription_plans WHERE id = ?").bind(planId).all<{ code: string }>()).results as [{ code: string }];
+    const vip = await passRule(c, { total: 500, perUser: 1, conditions: { subscription_plans: [planCode] } });
+    const other = await passRule(c, { conditions: { subscription_plans: ["ANOTHER_PLAN"] } });
+    const ticketsOnly = await passRule(c, { applies: "TICKETS" });
+    const fan = await registerUser();
+    expectProblem(await subscribeTo(planId, fan, { promo_code: other.code }), 422, "promo_code_not_applicable");
+    for (const code of [ticketsOnly.code, "NOPE-CODE"]) {
+      const unknown = await subscribeTo(planId, fan, { promo_code: code });
+      expectProblem(unknown, 422, "validation_failed");
+      expect(unknown.body.errors).toEqual([expect.objectContaining({ path: "promo_code", code: "unknown_promo_code" })]);
+    }
+
+    const pass = await subscribeTo(planId, fan, { promo_code: vip.code.toLowerCase() });
+    expect(pass.status).toBe(201);
+    expect(pass.body).toMatchObject({ price_paid: 315_000, status: "PENDING" });
+    expect(await usage(vip.id)).toEqual({ count: 1, rows: [{ subscription_id: pass.body.id, user_id: fan.id, discount_amount: 135_000, released: 0 }] });
+    const payment = await api("POST", "/v1/payments", { token: fan.token, body: { target: { type: "SEASON_PASS", subscription_id: pass.body.id }, method: "CARD" } });
+    expect(payment.body.payment).toMatchObject({ amount: 315_000, currency: "TND" });
+
+    // One per person: the same fan is refused the code on another plan; cancelling the unpaid pass gives the use back.
+    const second = await plan(c);
+    await env.DB.prepare("UPDATE pricing_rules SET conditions = '{}' WHERE id = ?").bind(vip.id).run();
+    expectProblem(await subscribeTo(second, fan, { promo_code: vip.code }), 409, "promo_code_exhausted");
+    expect((await api("POST", `/v1/subscriptions/${pass.body.id}/cancel`, { token: fan.token, body: { reason: "wrong plan" } })).status).toBe(200);
+    expect(await usage(vip.id)).toMatchObject({ count: 0, rows: [{ released: 1 }] });
+    expect((await subscribeTo(second, fan, { promo_code: vip.code })).body).toMatchObject({ price_paid: 315_000 });
+  });
+
+  it("never lets more passes than its total limit use a code, whatever the concurrency", async () => {
+    const c = await club();
+    const planId = await plan(c);
+    const rule = await passRule(c, { total: 3 });
+    const fans = await Promise.all(Array.from({ length: 8 }, () => registerUser()));
+    const results = await Promise.all(fans.map((f) => subscribeTo(planId, f, { promo_code: rule.code })));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(3);
+    for (const r of results.filter((r) => r.status !== 201)) expect(r.body.code).toBe("promo_code_exhausted");
+    for (const r of results.filter((r) => r.status === 201)) expect(r.body.price_paid).toBe(315_000);
+    expect((await usage(rule.id)).count).toBe(3);
+    expect((await env.DB.prepare("SELECT current_subscribers AS n FROM subscription_plans WHERE id = ?").bind(planId).first<{ n: number }>())!.n).toBe(3);
+  });
+
+  it("counts a rule for tickets and passes (BOTH) over both, and an automatic 100 % rule activates the pass at once", async () => {
+    const c = await club();
+    const planId = await plan(c);
+    const both = await passRule(c, { applies: "BOTH", total: 2 });
+    const event = await ticketedEvent({ quantity: 10 });
+    await env.DB.prepare("UPDATE events SET organizer_id = ? WHERE id = ?").bind(c.organizer.id, event.eventId).run();
+    const [a, b, d] = [await registerUser(), await registerUser(), await registerUser()];
+    expect((await subscribeTo(planId, a, { promo_code: both.code })).status).toBe(201);
+    const ticket = await api("POST", `/v1/events/${event.eventId}/orders`, { token: b.token, body: { config_id: event.configId, quantity: 1, promo_code: both.code } });
+    expect(ticket.body).toMatchObject({ discount: 1_500 });
+    await event.stub.flushProjection();
+    expect((await usage(both.id)).count).toBe(2);
+    expectProblem(await subscribeTo(planId, d, { promo_code: both.code }), 409, "promo_code_exhausted");
+    expectProblem(await api("POST", `/v1/events/${event.eventId}/orders`, { token: d.token, body: { config_id: event.configId, quantity: 1, promo_code: both.code } }), 409, "promo_code_exhausted");
+
+    const giftPlan = await plan(c);
+    const [{ code: giftCode }] = (await env.DB.prepare("SELECT code FROM subscription_plans WHERE id = ?").bind(giftPlan).all<{ code: string }>()).results as [{ code: string }];
+    await passRule(c, { code: null, bp: 10_000, conditions: { subscription_plans: [giftCode] } });
+    const gift = await subscribeTo(giftPlan, d);
+    expect(gift.status).toBe(201);
+    expect(gift.body).toMatchObject({ price_paid: 0, status: "ACTIVE" });
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buyerFlags, priceOrder, type Buyer, type PricedConfig, type PricedOrder, type PricingInput, type PricingRule } from "../../src/catalog/pricing.ts";
+import { buyerFlags, priceOrder, pricePass, type Buyer, type PricedConfig, type PricedOrder, type PricingInput, type PricingRule } from "../../src/catalog/pricing.ts";
 import { formatDecimal, parseDecimal } from "../../src/lib/money.ts";
 import { plainRule } from "../support/pricing.ts";
 
@@ -521,5 +521,42 @@ describe("buyer flags", () => {
     expect(buyerFlags(11, [])).toEqual({ is_student: false, is_senior: false, is_child: true });
     expect(buyerFlags(12, [])).toEqual({ is_student: false, is_senior: false, is_child: false });
     expect(buyerFlags(null, [])).toEqual({ is_student: false, is_senior: false, is_child: false });
+  });
+});
+
+describe("season passes (pricePass)", () => {
+  const TRIBUNE_2025 = { code: "SEASON_TRIBUNE_2025", price: tnd("450.000"), currency: "TND" as const };
+  const vipMember: Buyer = { user_groups: [{ code: "VIP_2024", member_since: "2024-05-01T00:00:00.000Z" }], age: 40, is_student: false, is_senior: false, is_child: false, rule_usage: {} };
+  const pass = (o: { plan?: typeof TRIBUNE_2025; promo_code?: string | null; buyer?: Buyer; rules: PricingRule[] }) =>
+    pricePass({ plan: o.plan ?? TRIBUNE_2025, now: "2025-06-15T10:00:00.000Z", promo_code: o.promo_code ?? null, buyer: o.buyer ?? vipMember, rules: o.rules });
+
+  it("takes the specification's MEMBER_VIP_2025 off a VIP member's SEASON_TRIBUNE_2025 pass with the code: 450.000 → 315.000 TND", () => {
+    const q = pass({ promo_code: "VIP2025", rules: [MEMBER_VIP_2025] });
+    expect(q).toMatchObject({ gross: tnd("450.000"), discount: tnd("135.000"), total: tnd("315.000"), applied: [{ code: "MEMBER_VIP_2025" }] });
+    expect(formatDecimal(q.total, "TND")).toBe("315.000");
+  });
+
+  it("keeps it to the plans it names, to VIP members of a year, to the code, within its limits", () => {
+    expect(reasonOf(pass({ plan: { ...TRIBUNE_2025, code: "SEASON_VIRAGE_2025" }, promo_code: "VIP2025", rules: [MEMBER_VIP_2025] }), "MEMBER_VIP_2025")).toBe("CONDITION_FAILED:subscription_plans");
+    expect(reasonOf(pass({ rules: [MEMBER_VIP_2025] }), "MEMBER_VIP_2025")).toBe("PROMO_CODE_REQUIRED");
+    const recent: Buyer = { ...vipMember, user_groups: [{ code: "VIP_2025", member_since: "2025-01-01T00:00:00.000Z" }] };
+    expect(reasonOf(pass({ promo_code: "VIP2025", buyer: recent, rules: [MEMBER_VIP_2025] }), "MEMBER_VIP_2025")).toBe("CONDITION_FAILED:min_membership_days");
+    expect(reasonOf(pass({ promo_code: "VIP2025", rules: [{ ...MEMBER_VIP_2025, usage_count: 500 }] }), "MEMBER_VIP_2025")).toBe("USAGE_LIMIT");
+    const usedOnce: Buyer = { ...vipMember, rule_usage: { [MEMBER_VIP_2025.id]: 1 } };
+    expect(reasonOf(pass({ promo_code: "VIP2025", buyer: usedOnce, rules: [MEMBER_VIP_2025] }), "MEMBER_VIP_2025")).toBe("USER_LIMIT");
+  });
+
+  it("never prices a pass with a TICKETS rule; a BOTH rule's conditions on events and tickets do not bind a pass", () => {
+    expect(reasonOf(pass({ rules: [rule("T", { applies_to: "TICKETS" })] }), "T")).toBe("CONDITION_FAILED:applies_to");
+    const eventSide = rule("B", { applies_to: "BOTH", conditions: { ticket_types: ["TRIBUNE"], event_ids: ["derby"], days_before_event: 400, zone_categories: ["VIP"], excluded_events: [""], event_group_ids: ["x"] } });
+    expect(pass({ rules: [eventSide] })).toMatchObject({ discount: tnd("45.000"), applied: [{ code: "B" }] });
+    // ...while one on the buyer or the quantity still does (a pass is one unit).
+    expect(reasonOf(pass({ rules: [rule("Q", { applies_to: "BOTH", conditions: { min_quantity: 2 } })] }), "Q")).toBe("CONDITION_FAILED:min_quantity");
+    expect(reasonOf(pass({ rules: [rule("A", { applies_to: "BOTH", conditions: { max_age: 25 } })] }), "A")).toBe("CONDITION_FAILED:max_age");
+  });
+
+  it("and a ticket is never bound by a rule's subscription_plans", () => {
+    const both = rule("B", { applies_to: "BOTH", conditions: { subscription_plans: ["SEASON_TRIBUNE_2025"] } });
+    expect(quote({ rules: [both] }).applied.map((a) => a.code)).toEqual(["B"]);
   });
 });
