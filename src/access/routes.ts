@@ -7,7 +7,7 @@ import { getDb } from "../db/client.ts";
 import type { AppEnv } from "../env.ts";
 import { events } from "../events/schema.ts";
 import { problems } from "../lib/errors.ts";
-import { idempotencyKeyOf } from "../lib/idempotency.ts";
+import { createdWithKey, idempotencyKeyOf } from "../lib/idempotency.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { AccessRightSchema } from "../orders/schemas.ts";
 import { cancelGrant, GRANT_SOURCES, GrantBody, grantOf, grantRights } from "./grants.ts";
@@ -160,8 +160,7 @@ export function accessRoutes() {
     async (c) => {
       const { event_id } = c.req.valid("param");
       const { already_issued, ...grant } = await grantRights(c.env, requireAuth(c.get("auth")), event_id, c.req.valid("json"), idempotencyKeyOf(c));
-      c.header("Location", `/v1/events/${event_id}/grants/${grant.grant_id}`);
-      if (already_issued) c.header("Idempotent-Replayed", "true");
+      createdWithKey(c, `/v1/events/${event_id}/grants/${grant.grant_id}`, already_issued);
       return c.json(grant, 201);
     },
   );

@@ -48,6 +48,16 @@ export function idempotencyKeyOf(c: Context<AppEnv>): string | undefined {
   return key;
 }
 
+/**
+ * The headers of a 201 for an object whose id its Idempotency-Key names (an
+ * order, a grant): where it is, and `Idempotent-Replayed` when an earlier
+ * request with the key made it.
+ */
+export function createdWithKey(c: Context<AppEnv>, location: string, replayed: boolean): void {
+  c.header("Location", location);
+  if (replayed) c.header("Idempotent-Replayed", "true");
+}
+
 export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
   const key = idempotencyKeyOf(c);
   if (key === undefined) return next();

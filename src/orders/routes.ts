@@ -8,7 +8,7 @@ import { rememberHolders } from "../access/gate-sync.ts";
 import { access_rights } from "../access/schema.ts";
 import { problems } from "../lib/errors.ts";
 import { humanCode, newId } from "../lib/ids.ts";
-import { idempotencyKeyOf } from "../lib/idempotency.ts";
+import { createdWithKey, idempotencyKeyOf } from "../lib/idempotency.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { afterCursor, decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
 import { clientMeta } from "../lib/request.ts";
@@ -73,8 +73,7 @@ export function orderRoutes() {
     async (c) => {
       const { event_id } = c.req.valid("param");
       const { order, replayed } = await placeOrder(c.env, c.get("auth"), event_id, c.req.valid("json"), clientMeta(c), idempotencyKeyOf(c));
-      c.header("Location", `/v1/events/${event_id}/orders/${order.id}`);
-      if (replayed) c.header("Idempotent-Replayed", "true");
+      createdWithKey(c, `/v1/events/${event_id}/orders/${order.id}`, replayed);
       return c.json(order, 201);
     },
   );
