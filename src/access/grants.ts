@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { emailSchema } from "../auth/schemas.ts";
 import { event_ticket_config } from "../catalog/schema.ts";
@@ -13,7 +13,9 @@ import { phoneSchema } from "../lib/phone.ts";
 import { notifyAccount } from "../notifications/service.ts";
 import { accountForEmail } from "../users/accounts.ts";
 import { users } from "../users/schema.ts";
+import { decodeCursor, toPage } from "../lib/pagination.ts";
 import { rememberHolders } from "./gate-sync.ts";
+import { access_rights } from "./schema.ts";
 
 /** The sources an organizer gives rights from, outside sales and season passes. */
 export const GRANT_SOURCES = ["COMP", "STAFF", "MEDIA", "PARTNER"] as const;
@@ -100,6 +102,35 @@ async function tellHolders(env: Env, holderIds: string[], eventTitle: string, gr
   await Promise.all(
     people.map((p) => notifyAccount(env, p, "ACCESS_GRANTED", { event_title: eventTitle, quantity: String(counts.get(p.id)) }, `grant:${grantId}:${p.id}`)),
   );
+}
+
+/**
+ * An event's grants, newest first, with how many rights each gave and how
+ * many of them were used or cancelled, as D1 has them (a fraction of a second
+ * behind the event's EventDO). For its organizer or an admin.
+ */
+export async function listGrants(env: Env, actor: Pick<AuthContext, "userId" | "role">, eventId: string, query: { limit: number; cursor?: string }) {
+  await managedEvent(env, eventId, actor);
+  const r = access_rights;
+  const firstAt = sql<string>`min(${r.created_at})`;
+  const after = decodeCursor(query.cursor);
+  const rows = await getDb(env.DB)
+    .select({
+      grant_id: r.source_id,
+      source_type: sql<(typeof GRANT_SOURCES)[number]>`${r.source_type}`,
+      created_at: firstAt,
+      created_by: sql<string | null>`min(${r.created_by})`,
+      rights: sql<number>`count(*)`.mapWith(Number),
+      used: sql<number>`sum(${r.status} = 'USED' OR ${r.entry_count} > 0)`.mapWith(Number),
+      cancelled: sql<number>`sum(${r.status} = 'CANCELLED')`.mapWith(Number),
+    })
+    .from(r)
+    .where(and(eq(r.event_id, eventId), inArray(r.source_type, [...GRANT_SOURCES])))
+    .groupBy(r.source_id, r.source_type)
+    .having(after ? sql`${firstAt} < ${after.k} OR (${firstAt} = ${after.k} AND ${r.source_id} < ${after.id})` : undefined)
+    .orderBy(desc(firstAt), desc(r.source_id))
+    .limit(query.limit + 1);
+  return toPage(rows, query.limit, (row) => ({ k: row.created_at, id: row.grant_id }));
 }
 
 /** A grant's rights, for the event's organizer or an admin; another source's id is a 404. */

@@ -9,8 +9,9 @@ import { events } from "../events/schema.ts";
 import { problems } from "../lib/errors.ts";
 import { createdWithKey, idempotencyKeyOf } from "../lib/idempotency.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { pageQuery, pageSchema } from "../lib/pagination.ts";
 import { AccessRightSchema } from "../orders/schemas.ts";
-import { cancelGrant, GRANT_SOURCES, GrantBody, grantOf, grantRights } from "./grants.ts";
+import { cancelGrant, GRANT_SOURCES, GrantBody, grantOf, grantRights, listGrants } from "./grants.ts";
 import { renderQrSvg } from "./qr-svg.ts";
 import { access_rights } from "./schema.ts";
 import { activeKid, eventPublicKeys, issueAccessTokens } from "./signing-keys.ts";
@@ -163,6 +164,27 @@ export function accessRoutes() {
       createdWithKey(c, `/v1/events/${event_id}/grants/${grant.grant_id}`, already_issued);
       return c.json(grant, 201);
     },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/events/{event_id}/grants",
+      tags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "An event's grants, newest first",
+      description: "Each with how many rights it gave, and how many were used or cancelled.",
+      request: { params: z.object({ event_id: z.uuid() }), query: z.object(pageQuery) },
+      responses: {
+        200: jsonResponse(
+          pageSchema(z.object({ grant_id: z.string(), source_type: z.enum(GRANT_SOURCES), created_at: z.string(), created_by: z.string().nullable(), rights: z.number().int(), used: z.number().int(), cancelled: z.number().int() })),
+          "Grants.",
+        ),
+        ...pick(401, 403, 404, 422),
+      },
+    }),
+    async (c) => c.json(await listGrants(c.env, requireAuth(c.get("auth")), c.req.valid("param").event_id, c.req.valid("query")), 200),
   );
 
   r.openapi(

@@ -77,6 +77,33 @@ describe("grants: invitations, staff, media and partner rights", () => {
     expect(await availability(fixture)).toMatchObject({ sold: 0, available: 5 });
   });
 
+  it("lists an event's grants newest first, a page at a time, with their used and cancelled counts", async () => {
+    const fixture = await organizedEvent();
+    const other = await organizedEvent();
+    const fans = await Promise.all([1, 2, 3].map(() => registerUser()));
+    const ids: string[] = [];
+    for (const [i, type] of (["COMP", "STAFF", "MEDIA"] as const).entries()) {
+      const res = await grant(fixture, { source_type: type, holders: fans.slice(0, i + 1).map((f) => ({ user_id: f.id })) });
+      ids.push(res.body.grant_id);
+    }
+    await grant(other, { source_type: "COMP", holders: [{ user_id: fans[0]!.id }] });
+    await api("POST", `/v1/events/${fixture.eventId}/grants/${ids[1]}/cancel`, { token: fixture.organizer.token, body: { reason: "staff list changed" } });
+    await fixture.stub.flushProjection();
+    const list = (cursor?: string) => api("GET", `/v1/events/${fixture.eventId}/grants?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { token: fixture.organizer.token });
+    const first = await list();
+    expect(first.status).toBe(200);
+    const second = await list(first.body.next_cursor);
+    const all = [...first.body.data, ...second.body.data];
+    expect(second.body.next_cursor).toBeNull();
+    expect(all.map((g: { grant_id: string }) => g.grant_id).sort()).toEqual([...ids].sort());
+    expect(all.find((g: { grant_id: string }) => g.grant_id === ids[1])).toMatchObject({ source_type: "STAFF", rights: 2, cancelled: 2, used: 0, created_by: fixture.organizer.id });
+    expect(all.find((g: { grant_id: string }) => g.grant_id === ids[2])).toMatchObject({ source_type: "MEDIA", rights: 3, cancelled: 0 });
+    const times = all.map((g: { created_at: string }) => g.created_at);
+    expect([...times].sort().reverse()).toEqual(times);
+    expectProblem(await api("GET", `/v1/events/${fixture.eventId}/grants`, { token: other.organizer.token }), 404);
+    expectProblem(await api("GET", `/v1/events/${fixture.eventId}/grants?cursor=nonsense`, { token: fixture.organizer.token }), 422);
+  });
+
   it("returns the same grant to a retry with the same Idempotency-Key, and gives a new one without", async () => {
     const fixture = await organizedEvent();
     const guest = await registerUser();
