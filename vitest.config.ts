@@ -31,6 +31,9 @@ export default defineConfig(async () => {
   process.env.FAKE_FACEBOOK_APP_SECRET = secrets.FACEBOOK_APP_SECRET;
   // The fake payment providers check the credentials the Worker is given below.
   process.env.FAKE_PAYMENT_CREDENTIALS = JSON.stringify(PAYMENT_TEST_CREDENTIALS);
+  // wrangler.toml requires these secrets and, without a .dev.vars (CI), warns unless the
+  // environment has them; the bindings below set them either way.
+  Object.assign(process.env, secrets, PAYMENT_TEST_CREDENTIALS);
   return {
     plugins: [
       cloudflareTest(({ inject }) => {
@@ -41,6 +44,7 @@ export default defineConfig(async () => {
           miniflare: {
             bindings: {
               TEST_MIGRATIONS: migrations,
+              // Over whatever wrangler loaded (a developer's .dev.vars is used before the environment).
               ...secrets,
               ...PAYMENT_TEST_CREDENTIALS,
               GOOGLE_JWKS_URL: `${fakes}/google/oauth2/v3/certs`,

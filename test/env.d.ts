@@ -1,9 +1,10 @@
-import type { Env as WorkerEnv } from "../src/env.ts";
-
 declare global {
   namespace Cloudflare {
-    interface Env extends WorkerEnv {
+    // The Worker's own bindings come from worker-configuration.d.ts; vitest.config.ts adds this one.
+    interface Env {
       TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
     }
   }
 }
+
+export {};
