@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { unstable_readConfig } from "wrangler";
 import type { FakePaymentSecrets } from "./scripts/fake-payment-providers.ts";
 import { generateSecrets } from "./scripts/secrets.ts";
 
@@ -26,6 +27,15 @@ const PAYMENT_TEST_CREDENTIALS: FakePaymentSecrets = {
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
+  // The queues' settings, for test/support/queues.ts to know when they have nothing left to do.
+  const { queues } = unstable_readConfig({ config: "./wrangler.toml" }) as {
+    queues: { producers?: { binding: string; queue: string }[]; consumers?: { queue: string; max_retries?: number; dead_letter_queue?: string }[] };
+  };
+  const testQueues = {
+    producers: Object.fromEntries((queues.producers ?? []).map((p) => [p.binding, p.queue])),
+    // JSON: a setting wrangler.toml leaves out is absent, not undefined.
+    consumers: Object.fromEntries((queues.consumers ?? []).map((c) => [c.queue, JSON.parse(JSON.stringify({ max_retries: c.max_retries, dead_letter_queue: c.dead_letter_queue })) as Record<string, string | number>])),
+  };
   const secrets = generateSecrets("test-key-1");
   // The fake Facebook started by the global setup checks appsecret_proof with this same app secret.
   process.env.FAKE_FACEBOOK_APP_SECRET = secrets.FACEBOOK_APP_SECRET;
@@ -44,6 +54,7 @@ export default defineConfig(async () => {
           miniflare: {
             bindings: {
               TEST_MIGRATIONS: migrations,
+              TEST_QUEUES: testQueues,
               // Over whatever wrangler loaded (a developer's .dev.vars is used before the environment).
               ...secrets,
               ...PAYMENT_TEST_CREDENTIALS,
@@ -64,7 +75,7 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/**/*.test.ts"],
-      setupFiles: ["./test/support/apply-migrations.ts"],
+      setupFiles: ["./test/support/apply-migrations.ts", "./test/support/queues.ts"],
       globalSetup: ["./test/support/global-setup.ts"],
       testTimeout: 30_000,
       hookTimeout: 30_000,

@@ -1,8 +1,13 @@
 declare global {
   namespace Cloudflare {
-    // The Worker's own bindings come from worker-configuration.d.ts; vitest.config.ts adds this one.
+    // The Worker's own bindings come from worker-configuration.d.ts; vitest.config.ts adds these.
     interface Env {
       TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+      /** wrangler.toml's queues, for test/support/queues.ts. */
+      TEST_QUEUES: {
+        producers: Record<string, string>;
+        consumers: Record<string, { max_retries?: number; dead_letter_queue?: string }>;
+      };
     }
   }
 }

@@ -41,20 +41,23 @@ class GateSocket {
     this.ws.send(typeof message === "string" ? message : JSON.stringify(message));
   }
 
-  /** Resolves with the first truthy value of `check`, re-evaluated on every message. */
+  /** Resolves with the first truthy value of `check`, re-evaluated on every message and on the close. */
   async until<T>(check: () => T | undefined | null | false, what: string, timeoutMs = 15_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = check();
       if (value) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last messages: ${JSON.stringify(this.messages.slice(-3)).slice(0, 600)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 250);
-        this.wake.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      const left = deadline - Date.now();
+      const woke =
+        left > 0 &&
+        (await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), left);
+          this.wake.push(() => {
+            clearTimeout(timer);
+            resolve(true);
+          });
+        }));
+      if (!woke) throw new Error(`timed out waiting for ${what}; last messages: ${JSON.stringify(this.messages.slice(-3)).slice(0, 600)}`);
     }
   }
 
