@@ -1,7 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { unstable_readConfig } from "wrangler";
-import type { FakePaymentSecrets } from "./scripts/fake-payment-providers.ts";
+import type { FakePaymentSecrets } from "./scripts/fakes/payments/server.ts";
 import { generateSecrets } from "./scripts/secrets.ts";
 
 /**

@@ -3,7 +3,7 @@ import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
 /**
  * Fresh secrets for a test run or a local environment: an Ed25519 signing key
  * with a kid, a password pepper and a data-encryption key, and credentials for
- * the payment providers' loopback fake (scripts/fake-payment-providers.ts),
+ * the payment providers' loopback fake (scripts/fakes/payments/),
  * which checks whatever it is given. Nothing real is reused. In production
  * the provider credentials are the ones each provider issues (MTN's API user
  * and key, FedaPay's, KkiaPay's, Konnect's and Stripe's keys and webhook

@@ -195,7 +195,7 @@ export async function decodeQrSvg(svg: string): Promise<string | null> {
 
 // ---------------------------------------------------------------- payments
 
-/** Calls the fake payment providers (scripts/fake-payment-providers.ts), e.g. its `/_control` API; fails on a non-2xx answer. */
+/** Calls the fake payment providers (scripts/fakes/payments/), e.g. its `/_control` API; fails on a non-2xx answer. */
 export async function fakePayments<T = any>(method: string, path: string, body?: unknown): Promise<T> {
   const { inject } = await import("vitest");
   const response = await fetch(`${inject("fakePaymentsUrl")}${path}`, {

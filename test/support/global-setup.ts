@@ -1,13 +1,13 @@
 import type { TestProject } from "vitest/node";
 import { unstable_readConfig } from "wrangler";
-import { startFakePaymentProviders, type FakePaymentSecrets } from "../../scripts/fake-payment-providers.ts";
+import { startFakePaymentProviders, type FakePaymentSecrets } from "../../scripts/fakes/payments/server.ts";
 import { startFakeProviders } from "./fake-providers.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
     /** Base URL of the fake Google and Facebook (test/support/fake-providers.ts). */
     fakeProvidersUrl: string;
-    /** Base URL of the fake payment providers (scripts/fake-payment-providers.ts): `${url}/mtn`, `${url}/stripe`, … */
+    /** Base URL of the fake payment providers (scripts/fakes/payments/): `${url}/mtn`, `${url}/stripe`, … */
     fakePaymentsUrl: string;
   }
 }
