@@ -155,13 +155,15 @@ describe("maintenance mode", () => {
     expect((await api("GET", "/v1/me", { token: user.token })).status).toBe(200);
   });
 
-  it("lets admins through, and keeps health, status, sign-in, refresh and keys reachable", async () => {
+  it("lets admins through, and keeps the index, health, status, sign-in, refresh and keys reachable", async () => {
     const admin = await registerAdmin();
     const user = await registerUser();
     await duringBlock(admin, {}, async (block) => {
       expect((await api("GET", "/v1/me", { token: admin.token })).status).toBe(200);
       expect((await api("GET", "/v1/admin/system-statuses", { token: admin.token })).status).toBe(200);
       expect((await api("GET", "/v1/health")).status).toBe(200);
+      expect((await api("GET", "/v1")).status).toBe(200);
+      expect((await api("GET", "/")).status).toBe(200);
       const status = await api("GET", "/v1/status");
       expect(status.body).toMatchObject({ status: "MAINTENANCE", access_blocked: true, blocked_until: null });
       expect(status.body.current.map((s: { id: string }) => s.id)).toContain(block.id);
