@@ -1,6 +1,5 @@
 import { and, desc, eq, gt, inArray, isNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
-import type { ClientMeta } from "../auth/tokens.ts";
 import { subscription_plans } from "../catalog/schema.ts";
 import { rememberHolders } from "./gate-sync.ts";
 import { eventStub, problemFrom } from "../catalog/sync.ts";
@@ -12,6 +11,7 @@ import { newId, newLogId } from "../lib/ids.ts";
 import { applyBasisPoints } from "../lib/money.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { addSeconds, now } from "../lib/time.ts";
+import type { ClientMeta } from "../lib/request.ts";
 import { sendMessage } from "../notifications/service.ts";
 import type { TemplateKey } from "../notifications/templates.ts";
 import { tickets } from "../orders/schema.ts";

@@ -21,7 +21,6 @@ import { user_group_members, user_groups, users } from "../users/schema.ts";
 import { buyerFlags, priceOrder, type Buyer, type PricingRule } from "./pricing.ts";
 import {
   event_ticket_config,
-  pricing_rule_usages,
   pricing_rules,
   subscription_plan_event_groups,
   subscription_plan_events,
@@ -45,7 +44,7 @@ import type {
   TicketTypeCreateInput,
   TicketTypeUpdateInput,
 } from "./schemas.ts";
-import { EVENT_USES_SQL, PASS_USES_SQL } from "./rule-uses.ts";
+import { EVENT_USES_SQL, PASS_USES_SQL, pricing_rule_usages } from "./rule-uses.ts";
 import { forgetSaleContexts } from "./sale-context.ts";
 import { eventStub, syncEventInventory } from "./sync.ts";
 

@@ -4,8 +4,8 @@ import { and, desc, eq, gt, gte, inArray, isNull, lt, lte, ne, or, sql, type SQL
 import type { AuthContext, Env } from "../env.ts";
 import { access_rights } from "../access/schema.ts";
 import { pricePass, promoCodeRefusal } from "../catalog/pricing.ts";
-import { EVENT_USES_SQL, PASS_USES_SQL, USAGE_COUNT_SQL } from "../catalog/rule-uses.ts";
-import { pricing_rule_usages, pricing_rules, subscription_plan_event_groups, subscription_plan_events, subscription_plan_zones, subscription_plans } from "../catalog/schema.ts";
+import { EVENT_USES_SQL, PASS_USES_SQL, USAGE_COUNT_SQL, pricing_rule_usages } from "../catalog/rule-uses.ts";
+import { pricing_rules, subscription_plan_event_groups, subscription_plan_events, subscription_plan_zones, subscription_plans } from "../catalog/schema.ts";
 import { buyerOf, passRules } from "../catalog/service.ts";
 import { eventStub, issueRights, problemFrom } from "../catalog/sync.ts";
 import { getDb, type Db } from "../db/client.ts";
@@ -20,7 +20,8 @@ import { payments } from "../payments/schema.ts";
 import { auditedUpdate, type Actor, insertWhere } from "../site/audit.ts";
 import { users } from "../users/schema.ts";
 import { coversAutomatically, coversOnBooking, eventOpen, localDate, nearValidity, planRef, withinValidity, type PlanRef } from "./coverage.ts";
-import { subscription_bookings, subscriptions } from "./schema.ts";
+import { subscription_bookings } from "./bookings-schema.ts";
+import { subscriptions } from "./schema.ts";
 import type { MySubscriptionsQuery, SubscribeBody } from "./schemas.ts";
 
 type SubscriptionRow = typeof subscriptions.$inferSelect;
