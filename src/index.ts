@@ -1,3 +1,4 @@
+import "./hooks.ts";
 import { createApp } from "./app.ts";
 import { purgeExpiredAuthData } from "./auth/maintenance.ts";
 import { completeEndedEvents } from "./events/cron.ts";
@@ -10,7 +11,7 @@ import { consumePaymentDeadLetters, consumePayments } from "./payments/consumer.
 import type { PaymentMessage } from "./payments/messages.ts";
 import { runOrganizerPlanCron } from "./payments/organizer-plans.ts";
 import { runPaymentsCron } from "./payments/poller.ts";
-import { runSeasonPassCron } from "./passes/service.ts";
+import { runSeasonPassCron } from "./passes/cron.ts";
 
 export { EventDO } from "../durable-objects/event/event-do.ts";
 export { RateLimiter } from "../durable-objects/rate-limiter.ts";

@@ -785,7 +785,8 @@ const templateFields = {
   elements: templateElementsSchema
     .refine((elements) => Object.keys(elements).length > 0, { message: "Name at least one section and the fields it shows." })
     .openapi({ description: "Section → fields shown, e.g. {\"qr_code\": {\"size\": \"large\"}}." }),
-  layout: templateLayoutSchema.openapi({ description: "Margins, sections, fonts, colours or the card / wallet-pass specification." }),
+  // A copy made here, where @hono/zod-openapi has extended zod: the drizzle schema may be loaded first.
+  layout: templateLayoutSchema.clone().openapi({ description: "Margins, sections, fonts, colours or the card / wallet-pass specification." }),
   languages: templateLanguagesSchema.refine((list) => new Set(list).size === list.length, { message: "Each language once." }),
   is_default: z.boolean().openapi({ description: "Admins only: the default template of its type and format; setting it clears the previous default." }),
   requires_printer: z.string().trim().max(100).nullable(),

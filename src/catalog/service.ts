@@ -1175,3 +1175,13 @@ export async function deleteTemplate(env: Env, actor: Actor, id: string): Promis
   await managedTemplate(env, actor, id);
   await auditedDelete(getDb(env.DB), actor, ticket_templates, id, { what: "Ticket template" });
 }
+
+/**
+ * An event changed (events hook): its EventDO sells and admits only while it
+ * knows the event is APPROVED and when it happens, so every change of status,
+ * dates or venue of a ticketed event, or of an event of a season (which
+ * carries season-pass rights even without ticket sales), is pushed to it.
+ */
+export async function syncChangedEvent({ env, event }: { env: Env; event: EventRow }): Promise<void> {
+  if (event.ticketing_enabled || event.event_group_id) await syncEventInventory(env, event.id);
+}
