@@ -15,6 +15,14 @@ import { subscriptions } from "./schema.ts";
 
 // FLEX passes (and events that require booking): a match is booked on the pass, and its right issued.
 
+/**
+ * Books one match on a pass: any match the plan's links name for a FLEX
+ * plan (at most `benefits.number_of_matches`, `restrictions.peak_matches_limit`
+ * of them peak matches, booked `advance_booking_days` ahead), or an explicit
+ * event marked `requires_booking` (within its `booking_window_days`). The
+ * limits are checked by the insert itself, so concurrent bookings never
+ * exceed them. The right is issued at once, idempotently per booking.
+ */
 export async function bookMatch(env: Env, auth: AuthContext, id: string, eventId: string) {
   const db = getDb(env.DB);
   const { sub, plan } = await heldPass(db, auth, id);
@@ -76,7 +84,6 @@ async function bookingRefusal(db: Db, sub: SubscriptionRow, eventId: string, tot
 }
 
 /** Issues (or finds again) the right of one booking and records it on the booking. */
-
 async function issueBookingRight(env: Env, sub: Pick<SubscriptionRow, "id" | "user_id" | "seat_id" | "subscription_plan_id">, booking: BookingRow, createdBy: string | null) {
   const db = getDb(env.DB);
   const [place] = await db
@@ -93,7 +100,6 @@ async function issueBookingRight(env: Env, sub: Pick<SubscriptionRow, "id" | "us
 }
 
 /** Bookings of ACTIVE passes still without their right (a booking cut short): issued now. */
-
 export async function issueMissingBookingRights(env: Env) {
   const db = getDb(env.DB);
   const rows = await db
@@ -113,7 +119,6 @@ export async function issueMissingBookingRights(env: Env) {
 }
 
 /** Cancels a booked match before the doors open: its right is CANCELLED and the match goes back to the pass. */
-
 export async function cancelBooking(env: Env, auth: AuthContext, id: string, eventId: string) {
   const db = getDb(env.DB);
   const { sub } = await readablePass(db, auth, id);
@@ -134,5 +139,3 @@ export async function cancelBooking(env: Env, auth: AuthContext, id: string, eve
   if (!cancelled) throw problems.conflict("concurrent_change", "This booking changed meanwhile; reload it.");
   return bookingView(cancelled);
 }
-
-/** The cron's season-pass work: expiries first, so passes that just ended get nothing more, then the rights reconciliation. */

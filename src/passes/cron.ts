@@ -20,6 +20,13 @@ const PENDING_TTL_SECONDS = 48 * 3600;
 /** Rows a cron statement handles per run. */
 const CRON_BATCH = 200;
 
+/**
+ * The cron's reconciliation, bounded per run: rights missing for ACTIVE
+ * passes in the events their plans cover (events approved or added to a
+ * season later, fan-outs cut short), booked matches without their right,
+ * and rights whose status disagrees with their pass (a suspension or
+ * cancellation cut short). Everything it does is idempotent.
+ */
 export async function syncSeasonPassRights(env: Env): Promise<{ issued: number; booked: number; corrected: number; failed: number }> {
   const db = getDb(env.DB);
   const at = now();
@@ -44,7 +51,6 @@ export async function syncSeasonPassRights(env: Env): Promise<{ issued: number; 
 }
 
 /** Rights whose status disagrees with their pass or booking, recent changes only (older ones were settled by earlier runs). */
-
 async function correctRightsStatuses(env: Env, at: string) {
   const db = getDb(env.DB);
   const since = addSeconds(at, -7 * 86_400);
@@ -70,10 +76,12 @@ async function correctRightsStatuses(env: Env, at: string) {
   return { corrected, failed };
 }
 
-// ------------------------------------------------------------ lifecycle
-
-/** Every (event, source) where a pass may hold rights: as projected, as covered now (projection lags), and its booked matches. */
-
+/**
+ * The cron: passes past their validity become EXPIRED, unpaid passes older
+ * than PENDING_TTL are cancelled, each giving its place on the plan back in
+ * the same batch as its status change; booked matches that are over become
+ * USED or MISSED. Rights need no change: each ends with its event.
+ */
 export async function expireSubscriptions(env: Env, at: string = now()): Promise<{ expired: number; unpaid: number; bookings: number }> {
   const db = getDb(env.DB);
   const day = today(at);
@@ -111,20 +119,8 @@ export async function expireSubscriptions(env: Env, at: string = now()): Promise
   return { expired: due.length, unpaid: unpaid.length, bookings: results[0].length };
 }
 
-// ------------------------------------------------------------ FLEX bookings
-
-/**
- * Books one match on a pass: any match the plan's links name for a FLEX
- * plan (at most `benefits.number_of_matches`, `restrictions.peak_matches_limit`
- * of them peak matches, booked `advance_booking_days` ahead), or an explicit
- * event marked `requires_booking` (within its `booking_window_days`). The
- * limits are checked by the insert itself, so concurrent bookings never
- * exceed them. The right is issued at once, idempotently per booking.
- */
-
+/** The cron's season-pass work: expiries first, so passes that just ended get nothing more, then the rights reconciliation. */
 export async function runSeasonPassCron(env: Env): Promise<void> {
   await expireSubscriptions(env);
   await syncSeasonPassRights(env);
 }
-
-/** Paid (payments hook): the pass becomes ACTIVE and its rights are issued; one already paid by another payment, or no longer PENDING, is not. */

@@ -19,6 +19,12 @@ import { subscriptions } from "./schema.ts";
 
 // A pass's life: activation (paid online, at the box office, or free), suspension, reactivation, cancellation.
 
+/**
+ * Sets the pass ACTIVE once paid (`paymentId`; null for a payment recorded
+ * elsewhere) and issues one access right per covered event. Called by the
+ * payments flow and by the box office. Activating an ACTIVE pass again only
+ * resumes the issuing.
+ */
 export async function activateSubscription(env: Env, subscriptionId: string, paymentId: string | null, actor?: Actor) {
   const db = getDb(env.DB);
   const [sub] = await db.select().from(subscriptions).where(eq(subscriptions.id, subscriptionId)).limit(1);
@@ -49,12 +55,7 @@ export async function activateSubscription(env: Env, subscriptionId: string, pay
   return { subscription: current, already_active: alreadyActive, rights_issued: result.issued, rights_pending: result.failed };
 }
 
-/**
- * Every ACTIVE pass whose plan covers this event gets its right (an event
- * approved, or added to a season, after the passes were sold). The event's
- * own local date decides validity. Bounded: the cron finishes big events.
- */
-
+/** Every (event, source) where a pass may hold rights: as projected, as covered now (projection lags), and its booked matches. */
 async function passSources(db: Db, sub: SubscriptionRow) {
   const [projected, booked] = await db.batch([
     db.selectDistinct({ event_id: access_rights.event_id, source_id: access_rights.source_id }).from(access_rights).where(rightsOfPass(sub.id)),
@@ -79,7 +80,6 @@ async function setPassRights(env: Env, sub: SubscriptionRow, status: RightsStatu
 }
 
 /** ACTIVE → SUSPENDED: the pass's rights are BLOCKED in every event. Repeating it re-applies the block. */
-
 export async function suspendSubscription(env: Env, actor: Actor, id: string, reason: string) {
   const db = getDb(env.DB);
   const { sub, plan } = await managedPass(db, actor, id);
@@ -97,7 +97,6 @@ export async function suspendSubscription(env: Env, actor: Actor, id: string, re
 }
 
 /** SUSPENDED → ACTIVE: the rights are ENABLED again, and those of events added meanwhile issued. */
-
 export async function reactivateSubscription(env: Env, actor: Actor, id: string) {
   const db = getDb(env.DB);
   const { sub, plan } = await managedPass(db, actor, id);
@@ -123,7 +122,6 @@ export async function reactivateSubscription(env: Env, actor: Actor, id: string)
  * bookings too, and its place on the plan is given back exactly once (the
  * count moves in the same batch as the status, only if the status moved).
  */
-
 export async function cancelSubscription(env: Env, actor: Actor, id: string, reason: string) {
   const db = getDb(env.DB);
   const { sub, plan, as } = await readablePass(db, actor, id);
@@ -157,7 +155,6 @@ export async function cancelSubscription(env: Env, actor: Actor, id: string, rea
 }
 
 /** Box office: a manager records a cash payment and activates the pass. */
-
 export async function activateWithCash(env: Env, actor: Actor, id: string) {
   const db = getDb(env.DB);
   const { sub, plan } = await managedPass(db, actor, id);
@@ -200,13 +197,7 @@ export async function activateWithCash(env: Env, actor: Actor, id: string) {
   return { ...(await detailOf(db, result.subscription, plan)), rights_pending: result.rights_pending };
 }
 
-/**
- * The cron: passes past their validity become EXPIRED, unpaid passes older
- * than PENDING_TTL are cancelled, each giving its place on the plan back in
- * the same batch as its status change; booked matches that are over become
- * USED or MISSED. Rights need no change: each ends with its event.
- */
-
+/** Paid (payments hook): the pass becomes ACTIVE and its rights are issued; one already paid by another payment, or no longer PENDING, is not. */
 export async function activatePaidPass({ env, payment }: { env: Env; payment: PaymentRow }): Promise<Delivery> {
   let result;
   try {
@@ -220,7 +211,6 @@ export async function activatePaidPass({ env, payment }: { env: Env; payment: Pa
 }
 
 /** A refund approved (payments hook): the pass is cancelled, unless it already is or is over. */
-
 export async function cancelRefundedPass({ env, actor, payment, reason }: { env: Env; actor: Actor; payment: PaymentRow; reason: string }): Promise<void> {
   const [pass] = await getDb(env.DB).select({ status: subscriptions.status }).from(subscriptions).where(eq(subscriptions.id, payment.subscription_id!)).limit(1);
   if (pass && pass.status !== "CANCELLED" && pass.status !== "EXPIRED") await cancelSubscription(env, actor, payment.subscription_id!, reason);

@@ -16,7 +16,6 @@ export type PassPrice = Awaited<ReturnType<typeof priceOfPass>>;
  * pricing rules for passes (`pricePass`), with their uses as D1 counts them.
  * A promo code that is unknown, used up or does not fit is refused.
  */
-
 export async function priceOfPass(db: Db, plan: PlanRow, userId: string, promoCode: string | null, at: string) {
   const [rules, buyer] = await Promise.all([passRules(db, plan.organizer_id ?? "", promoCode, userId), buyerOf(db, userId)]);
   if (promoCode && !rules.some((r) => r.promo_code === promoCode)) {
@@ -34,14 +33,7 @@ export async function priceOfPass(db: Db, plan: PlanRow, userId: string, promoCo
   return { gross: quote.gross, discount: quote.discount, total: quote.total, applied: quote.applied };
 }
 
-/**
- * Creates a PENDING pass and counts it on its plan, in one D1 batch whose
- * insert holds only if the plan still has room, the holder has no other live
- * pass on the plan for overlapping dates, and the seat is not held by a live
- * pass of the same plan or of any plan for overlapping dates. D1 runs a batch
- * alone, so concurrent requests never pass `max_subscribers` nor share a seat.
- */
-
+/** SQL: each of these rules is active and below its total limit and `userId`'s own, as D1 counts uses. */
 export function withinRuleLimits(ruleIds: string[], userId: string) {
   if (ruleIds.length === 0) return sql`1`;
   const own = sql`(SELECT count(*) FROM pricing_rule_usages u WHERE u.rule_id = pricing_rules.id AND u.user_id = ${userId} AND u.released_at IS NULL)`;
@@ -51,12 +43,10 @@ export function withinRuleLimits(ruleIds: string[], userId: string) {
 }
 
 /** `usage_count` of these rules, counted again (after a pass used or gave back a use). */
-
 export const recountRules = (db: Db, ruleIds: string[]) =>
   ruleIds.length ? [db.update(pricing_rules).set({ usage_count: sql.raw(USAGE_COUNT_SQL) }).where(inArray(pricing_rules.id, ruleIds))] : [];
 
 /** A pass that will not be paid or used gives back the rule uses it took (`released_at`), once `done` holds. */
-
 export const releaseRuleUses = (db: Db, subscriptionId: string, at: string, done: SQL) => [
   db.update(pricing_rule_usages).set({ released_at: at }).where(and(eq(pricing_rule_usages.subscription_id, subscriptionId), isNull(pricing_rule_usages.released_at), done)),
   db
@@ -64,5 +54,3 @@ export const releaseRuleUses = (db: Db, subscriptionId: string, at: string, done
     .set({ usage_count: sql.raw(USAGE_COUNT_SQL) })
     .where(sql`${pricing_rules.id} IN (SELECT rule_id FROM pricing_rule_usages WHERE subscription_id = ${subscriptionId})`),
 ];
-
-/** Why `createSubscription`'s guarded insert did not happen. */

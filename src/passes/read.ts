@@ -14,21 +14,17 @@ import type { MySubscriptionsQuery } from "./schemas.ts";
 // Season passes as their holders and managers see them, and who may see or change one.
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
-
 export type PlanRow = typeof subscription_plans.$inferSelect;
-
 export type BookingRow = typeof subscription_bookings.$inferSelect;
 
+/** Statuses in which a pass holds its place on the plan and its seat: what `current_subscribers` counts. */
 export const LIVE = ["PENDING", "ACTIVE", "SUSPENDED"] as const;
 
 export const LIVE_SQL = sql.raw(`('PENDING', 'ACTIVE', 'SUSPENDED')`);
-
 export const today = (at: string = now()) => at.slice(0, 10);
-
 export const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00.000Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 /** The rights of a pass: source_id is the pass itself, or `<pass>:<booking>` for a booked match. */
-
 export const sourceOf = (subscriptionId: string, bookingId?: string) => (bookingId ? `${subscriptionId}:${bookingId}` : subscriptionId);
 
 export const rightsOfPass = (subscriptionId: string) =>
@@ -37,14 +33,10 @@ export const rightsOfPass = (subscriptionId: string) =>
     or(eq(access_rights.source_id, subscriptionId), and(gt(access_rights.source_id, `${subscriptionId}:`), lt(access_rights.source_id, `${subscriptionId};`))),
   );
 
-/** Runs `task` over `items`, a few at a time; returns how many failed (each failure is logged). */
-
 type Access = "HOLDER" | "MANAGER";
-
 type Caller = Pick<AuthContext, "userId" | "role">;
 
 /** Admins and the plan's organizer manage a pass. */
-
 const manages = (auth: Caller, plan: PlanRow) => auth.role === "ADMIN" || (plan.organizer_id !== null && plan.organizer_id === auth.userId);
 
 async function loadPass(db: Db, id: string) {
@@ -53,7 +45,6 @@ async function loadPass(db: Db, id: string) {
 }
 
 /** The pass for its holder, its plan's organizer or an admin; 404 for anyone else. */
-
 export async function readablePass(db: Db, auth: Caller, id: string): Promise<{ sub: SubscriptionRow; plan: PlanRow; as: Access }> {
   const row = await loadPass(db, id);
   if (!row) throw problems.notFound("Season pass");
@@ -63,7 +54,6 @@ export async function readablePass(db: Db, auth: Caller, id: string): Promise<{ 
 }
 
 /** The pass for who manages it; its holder (who can see it) gets 403, anyone else 404. */
-
 export async function managedPass(db: Db, auth: Caller, id: string) {
   const pass = await readablePass(db, auth, id);
   if (pass.as !== "MANAGER") throw problems.forbidden("Only the club selling this pass or an admin can do this.");
@@ -71,7 +61,6 @@ export async function managedPass(db: Db, auth: Caller, id: string) {
 }
 
 /** The pass for its holder only; its managers get 403, anyone else 404. */
-
 export async function heldPass(db: Db, auth: AuthContext, id: string) {
   const row = await loadPass(db, id);
   if (!row || (row.sub.user_id !== auth.userId && !manages(auth, row.plan))) throw problems.notFound("Season pass");
@@ -119,7 +108,6 @@ export async function readSubscription(env: Env, auth: AuthContext, id: string) 
 }
 
 /** The caller's passes, newest first, each with its plan and counts. */
-
 export async function listMySubscriptions(env: Env, auth: AuthContext, query: z.infer<typeof MySubscriptionsQuery>) {
   const db = getDb(env.DB);
   const after = decodeCursor(query.cursor);
@@ -145,7 +133,3 @@ export async function listMySubscriptions(env: Env, auth: AuthContext, query: z.
   const page = toPage(rows, query.limit, (row) => ({ k: row.sub.created_at, id: row.sub.id }));
   return { data: page.data.map((row) => viewOf(row.sub, row.plan, row.rights, row.booked)), next_cursor: page.next_cursor };
 }
-
-// ------------------------------------------------------------ subscribing
-
-/** The plan's restrictions the holder must meet: age range, verified identity. */

@@ -13,13 +13,12 @@ import { subscriptions } from "./schema.ts";
 
 export type RightsStatus = "BLOCKED" | "ENABLED" | "CANCELLED";
 
-/** Statuses in which a pass holds its place on the plan and its seat: what `current_subscribers` counts. */
-
 /** Event Durable Object calls per request or cron run; the cron's next run picks up the rest. */
 export const FANOUT_BUDGET = 100;
 
 const FANOUT_PARALLELISM = 6;
 
+/** Runs `task` over `items`, a few at a time; returns how many failed (each failure is logged). */
 export async function fanOut<T>(items: T[], task: (item: T) => Promise<void>): Promise<number> {
   let next = 0;
   let failures = 0;
@@ -41,16 +40,13 @@ export async function fanOut<T>(items: T[], task: (item: T) => Promise<void>): P
 export const unfinished = (failures: number) =>
   problems.unavailable(`${failures} event(s) could not be updated yet. Repeat the request (it is safe to), or let the periodic reconciliation finish it.`);
 
-// ------------------------------------------------------------ reading and authorization
-
+/** The plan as the SQL below names it. */
 export const PLAN_P: PlanRef = { id: sql`p.id`, type: sql`p.type` };
 
 /** The pass's seat, if it is at event e's venue. */
-
 export const SEAT_HERE = sql.raw(`(SELECT st.id FROM seats st JOIN venue_zones sz ON sz.id = st.zone_id WHERE st.id = s.seat_id AND sz.venue_id = e.venue_id)`);
 
 /** The zone a pass admits to at event e: its seat's zone there, else the venue's first active zone of the plan's primary zone category. */
-
 export const ZONE_HERE = sql.raw(`coalesce(
   (SELECT st.zone_id FROM seats st JOIN venue_zones sz ON sz.id = st.zone_id WHERE st.id = s.seat_id AND sz.venue_id = e.venue_id),
   (SELECT z.id FROM venue_zones z WHERE z.venue_id = e.venue_id AND z.is_active = 1 AND z.category = coalesce(
@@ -61,7 +57,6 @@ export const ZONE_HERE = sql.raw(`coalesce(
 const NO_RIGHT_YET = sql`NOT EXISTS (SELECT 1 FROM access_rights r WHERE r.source_type = 'SUBSCRIPTION' AND r.source_id = s.id AND r.event_id = e.id)`;
 
 /** (pass, event) pairs: passes `s` of plans `p` and the events `e` their plan covers automatically, filtered by `where`. */
-
 function coveredPairs(db: Db, where: SQL, limit: number) {
   return db
     .select({
@@ -84,7 +79,6 @@ function coveredPairs(db: Db, where: SQL, limit: number) {
 export type Pair = Awaited<ReturnType<typeof coveredPairs>>[number];
 
 /** Issues one right in an event (idempotent per source), setting the event's access control up first if it never was. */
-
 export function issueRight(env: Env, target: { event_id: string; source_id: string; user_id: string; zone_id: string | null; seat_id: string | null }, createdBy: string | null) {
   return issueRights(env, target.event_id, {
     source_type: "SUBSCRIPTION",
@@ -96,7 +90,6 @@ export function issueRight(env: Env, target: { event_id: string; source_id: stri
 }
 
 /** What the rights of a pass in `status` should be, if it holds rights at all. */
-
 const RIGHTS_FOR: Partial<Record<SubscriptionRow["status"], RightsStatus>> = { ACTIVE: "ENABLED", SUSPENDED: "BLOCKED", CANCELLED: "CANCELLED" };
 
 /**
@@ -107,7 +100,6 @@ const RIGHTS_FOR: Partial<Record<SubscriptionRow["status"], RightsStatus>> = { A
  * never holds two live rights on one seat. A pass suspended or cancelled
  * while its rights were being issued gets them blocked or cancelled after.
  */
-
 export async function issuePairs(env: Env, pairs: Pair[], createdBy: string | null): Promise<{ issued: number; failed: number }> {
   const db = getDb(env.DB);
   const work = pairs.slice(0, FANOUT_BUDGET);
@@ -148,7 +140,6 @@ export async function issuePairs(env: Env, pairs: Pair[], createdBy: string | nu
 }
 
 /** The events one pass covers now (open, within its validity), whether or not their rights exist yet. */
-
 export async function passPairs(db: Db, subscriptionId: string, onlyMissing: boolean): Promise<Pair[]> {
   const rows = await coveredPairs(
     db,
@@ -159,12 +150,10 @@ export async function passPairs(db: Db, subscriptionId: string, onlyMissing: boo
 }
 
 /**
- * Sets the pass ACTIVE once paid (`paymentId`; null for a payment recorded
- * elsewhere) and issues one access right per covered event. Called by the
- * payments flow and by the box office. Activating an ACTIVE pass again only
- * resumes the issuing.
+ * Every ACTIVE pass whose plan covers this event gets its right (an event
+ * approved, or added to a season, after the passes were sold). The event's
+ * own local date decides validity. Bounded: the cron finishes big events.
  */
-
 export async function issueRightsForNewEvent(env: Env, eventId: string) {
   const db = getDb(env.DB);
   const [event] = await db.select({ starts_at: events.starts_at, timezone: events.timezone }).from(events).where(eq(events.id, eventId)).limit(1);
@@ -176,11 +165,3 @@ export function eventPairs(db: Db, eventId: string, event: { starts_at: string; 
   const day = localDate(event.starts_at, event.timezone);
   return coveredPairs(db, sql`e.id = ${eventId} AND s.status = 'ACTIVE' AND s.valid_from <= ${day} AND s.valid_until >= ${day} AND ${eventOpen(now())} AND ${NO_RIGHT_YET}`, FANOUT_BUDGET + 1);
 }
-
-/**
- * The cron's reconciliation, bounded per run: rights missing for ACTIVE
- * passes in the events their plans cover (events approved or added to a
- * season later, fan-outs cut short), booked matches without their right,
- * and rights whose status disagrees with their pass (a suspension or
- * cancellation cut short). Everything it does is idempotent.
- */

@@ -20,6 +20,7 @@ import type { SubscribeBody } from "./schemas.ts";
 
 // A fan subscribes to a plan, or renews a pass: a PENDING pass, activated once paid (src/passes/lifecycle.ts).
 
+/** The plan's restrictions the holder must meet: age range, verified identity. */
 async function checkEligibility(db: Db, plan: PlanRow, userId: string) {
   const restrictions = plan.restrictions ?? {};
   const [user] = await db.select({ date_of_birth: users.date_of_birth, verified: users.is_identity_verified }).from(users).where(eq(users.id, userId)).limit(1);
@@ -39,7 +40,6 @@ async function checkEligibility(db: Db, plan: PlanRow, userId: string) {
 }
 
 /** The seat asked for, checked against the plan: required for assigned-seat plans, refused by others, in a zone category the plan opens. */
-
 async function chosenSeat(db: Db, plan: PlanRow, seatId: string | undefined): Promise<string | null> {
   const assigned = plan.metadata?.seat_selection === "assigned";
   if (!seatId) {
@@ -69,7 +69,6 @@ async function chosenSeat(db: Db, plan: PlanRow, seatId: string | undefined): Pr
  * season (the span of its event groups' dates) cut to `duration_months` when
  * it has one, or `duration_months` from the start when it has no season.
  */
-
 async function planValidity(db: Db, plan: PlanRow, notBefore: string): Promise<{ valid_from: string; valid_until: string }> {
   const [season] = await db
     .select({ from: sql<string | null>`min(${event_groups.starts_on})`, until: sql<string | null>`max(${event_groups.ends_on})` })
@@ -98,6 +97,13 @@ interface NewPass {
   price: PassPrice;
 }
 
+/**
+ * Creates a PENDING pass and counts it on its plan, in one D1 batch whose
+ * insert holds only if the plan still has room, the holder has no other live
+ * pass on the plan for overlapping dates, and the seat is not held by a live
+ * pass of the same plan or of any plan for overlapping dates. D1 runs a batch
+ * alone, so concurrent requests never pass `max_subscribers` nor share a seat.
+ */
 async function createSubscription(db: Db, pass: NewPass): Promise<SubscriptionRow> {
   const { plan, validity } = pass;
   const overlaps = sql`o.valid_from <= ${validity.valid_until} AND o.valid_until >= ${validity.valid_from}`;
@@ -157,8 +163,7 @@ async function createSubscription(db: Db, pass: NewPass): Promise<SubscriptionRo
   throw await refusal(db, pass);
 }
 
-/** SQL: each of these rules is active and below its total limit and `userId`'s own, as D1 counts uses. */
-
+/** Why `createSubscription`'s guarded insert did not happen. */
 async function refusal(db: Db, pass: NewPass): Promise<ProblemError> {
   const { valid_from, valid_until } = pass.validity;
   const overlapping = and(lte(subscriptions.valid_from, valid_until), gte(subscriptions.valid_until, valid_from));
@@ -182,7 +187,6 @@ async function refusal(db: Db, pass: NewPass): Promise<ProblemError> {
 }
 
 /** A signed-in fan subscribes to a plan: a PENDING pass, activated once paid. */
-
 export async function subscribe(env: Env, auth: AuthContext, planId: string, body: z.infer<typeof SubscribeBody>) {
   const db = getDb(env.DB);
   const [plan] = await db.select().from(subscription_plans).where(eq(subscription_plans.id, planId)).limit(1);
@@ -206,7 +210,6 @@ export async function subscribe(env: Env, auth: AuthContext, planId: string, bod
  * pass for the next period on the plan's successor (`metadata.renewal_plan_id`,
  * e.g. next season's plan) or on the same plan, keeping the seat.
  */
-
 export async function renewSubscription(env: Env, auth: AuthContext, id: string, autoRenew: boolean | undefined) {
   const db = getDb(env.DB);
   const { sub, plan } = await heldPass(db, auth, id);
@@ -240,7 +243,3 @@ export async function renewSubscription(env: Env, auth: AuthContext, id: string,
   if (created.price_paid === 0) return detailOf(db, (await activateSubscription(env, created.id, null)).subscription, target);
   return detailOf(db, created, target);
 }
-
-// ------------------------------------------------------------ issuing rights (the fan-out)
-
-/** The plan as the SQL below names it. */
