@@ -1,4 +1,4 @@
-import { syncChangedEvent } from "./catalog/service.ts";
+import { syncChangedEvent } from "./catalog/configurations.ts";
 import { eventApproved, eventCancelled, eventChanged } from "./events/hooks.ts";
 import { hooksWired } from "./lib/hooks.ts";
 import { cancelRefundedOrder, confirmPaidOrder, releaseUnpaidOrder } from "./orders/settlement.ts";

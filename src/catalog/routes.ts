@@ -46,39 +46,11 @@ import {
   toTemplate,
   toTicketType,
 } from "./schemas.ts";
-import {
-  createConfig,
-  createPlan,
-  createRule,
-  createTemplate,
-  createTicketType,
-  deleteConfig,
-  deletePlan,
-  deleteRule,
-  deleteTemplate,
-  deleteTicketType,
-  listConfigs,
-  listPlans,
-  listRules,
-  listTemplates,
-  listTicketTypes,
-  quote,
-  readableTicketType,
-  readConfig,
-  readPlan,
-  readRule,
-  readTemplate,
-  replacePlanEvents,
-  replacePlanGroups,
-  replacePlanZones,
-  replaceTicketTypeZones,
-  ticketTypeWithZones,
-  updateConfig,
-  updatePlan,
-  updateRule,
-  updateTemplate,
-  updateTicketType,
-} from "./service.ts";
+import { createConfig, deleteConfig, listConfigs, readConfig, updateConfig } from "./configurations.ts";
+import { createPlan, deletePlan, listPlans, readPlan, replacePlanEvents, replacePlanGroups, replacePlanZones, updatePlan } from "./pass-plans.ts";
+import { createRule, deleteRule, listRules, quote, readRule, updateRule } from "./pricing-rules.ts";
+import { createTemplate, deleteTemplate, listTemplates, readTemplate, updateTemplate } from "./templates.ts";
+import { createTicketType, deleteTicketType, listTicketTypes, readableTicketType, replaceTicketTypeZones, ticketTypeWithZones, updateTicketType } from "./ticket-types.ts";
 
 const typeTags = ["Ticket types"];
 const configTags = ["Ticket configurations"];

@@ -5,7 +5,7 @@ import { BUYER_FACTS_REQUIRED, type BuyerFacts, type RuleSnapshot } from "../../
 import { readsBuyer } from "../catalog/pricing.ts";
 import { saleContext } from "../catalog/sale-context.ts";
 import { eventStub, problemFrom } from "../catalog/sync.ts";
-import { buyerGroups, candidateRules, orderRules } from "../catalog/service.ts";
+import { buyerGroups, candidateRules, orderRules } from "../catalog/pricing-rules.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { events } from "../events/schema.ts";
 import { problems } from "../lib/errors.ts";

@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import { index, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
+import { access_rights } from "../access/schema.ts";
 import { NOW_SQL, checkThat, enumCheck, id, money, timestamp, updatedAt } from "../db/columns.ts";
 import { CURRENCY_VALUES } from "../db/enums.ts";
-import { access_rights } from "../access/schema.ts";
 import { events, ZONE_CATEGORIES } from "../events/schema.ts";
 import { subscriptions } from "./schema.ts";
 

@@ -1,11 +1,11 @@
 import { and, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
+import { buyerOf, passRules } from "../catalog/pricing-rules.ts";
 import { pricePass, promoCodeRefusal } from "../catalog/pricing.ts";
 import { EVENT_USES_SQL, PASS_USES_SQL, USAGE_COUNT_SQL, pricing_rule_usages } from "../catalog/rule-uses.ts";
 import { pricing_rules } from "../catalog/schema.ts";
-import { buyerOf, passRules } from "../catalog/service.ts";
-import { type Db } from "../db/client.ts";
+import type { Db } from "../db/client.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
-import { type PlanRow } from "./read.ts";
+import type { PlanRow } from "./read.ts";
 
 // What a pass costs: its plan's price and the pricing rules for passes, with their uses as D1 counts them.
 

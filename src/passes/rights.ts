@@ -6,7 +6,7 @@ import { events } from "../events/schema.ts";
 import { problems } from "../lib/errors.ts";
 import { now } from "../lib/time.ts";
 import { coversAutomatically, eventOpen, localDate, nearValidity, withinValidity, type PlanRef } from "./coverage.ts";
-import { type SubscriptionRow } from "./read.ts";
+import type { SubscriptionRow } from "./read.ts";
 import { subscriptions } from "./schema.ts";
 
 // A pass's access rights, one per covered event, issued through each event's EventDO (the fan-out).

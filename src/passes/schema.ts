@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import { z } from "zod";
+import { subscription_plans } from "../catalog/schema.ts";
 import { bool, checkThat, createdAt, enumCheck, id, json, money, timestamp, updatedAt, isoDate } from "../db/columns.ts";
 import { CURRENCY_VALUES } from "../db/enums.ts";
-import { subscription_plans } from "../catalog/schema.ts";
 import { seats } from "../events/schema.ts";
 import { payments } from "../payments/schema.ts";
 import { users } from "../users/schema.ts";

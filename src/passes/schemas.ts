@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { enteredPromoCode } from "../orders/schemas.ts";
 import { SUBSCRIPTION_PLAN_TYPES } from "../catalog/schema.ts";
 import { pageQuery } from "../lib/pagination.ts";
+import { enteredPromoCode } from "../orders/schemas.ts";
 import { SUBSCRIPTION_BOOKING_STATUSES } from "./bookings-schema.ts";
 import { SUBSCRIPTION_STATUSES } from "./schema.ts";
 
