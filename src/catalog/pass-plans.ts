@@ -12,8 +12,8 @@ import { changedFields } from "../lib/patch.ts";
 import { now } from "../lib/time.ts";
 import { subscriptions } from "../passes/schema.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, auditWhere, insertWhere, type Actor } from "../site/audit.ts";
+import type { PlanCreateInput, PlanLinks, PlanUpdateInput } from "./pass-plans-schemas.ts";
 import { subscription_plan_event_groups, subscription_plan_events, subscription_plan_zones, subscription_plans } from "./schema.ts";
-import type { PlanCreateInput, PlanLinks, PlanUpdateInput } from "./schemas.ts";
 import { type Caller, codeTaken, fieldErrors, ordered, ownerFor } from "./shared.ts";
 
 // Season-pass plans: what a pass covers (event groups, events, zones), its price and sales window; passes themselves are src/passes.

@@ -14,11 +14,11 @@ import { tickets } from "../orders/schema.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, type Actor } from "../site/audit.ts";
 import { user_group_members, user_groups, users } from "../users/schema.ts";
 import { configOf, countsOf, liveCounts } from "./configurations.ts";
+import type { RuleCreateInput, RuleUpdateInput } from "./pricing-rules-schemas.ts";
 import { buyerFlags, priceOrder, type Buyer, type PricingRule } from "./pricing.ts";
 import { EVENT_USES_SQL, PASS_USES_SQL, pricing_rule_usages } from "./rule-uses.ts";
 import { forgetSaleContexts } from "./sale-context.ts";
 import { pricing_rules } from "./schema.ts";
-import type { RuleCreateInput, RuleUpdateInput } from "./schemas.ts";
 import { type Caller, codeTaken, fieldErrors, invalid, ordered, ownerFor } from "./shared.ts";
 
 // Pricing rules and promo codes; the reads that price an order or a pass with them (the rules that apply, their uses, the buyer's groups and age); price quotes.

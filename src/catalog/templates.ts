@@ -11,8 +11,8 @@ import { auditedDelete, auditedInsert, auditedUpdate, auditWhere, type Actor } f
 import { audit_log } from "../site/schema.ts";
 import { users } from "../users/schema.ts";
 import { ticket_templates } from "./schema.ts";
-import type { TemplateCreateInput, TemplateUpdateInput } from "./schemas.ts";
 import { type Caller, codeTaken } from "./shared.ts";
+import type { TemplateCreateInput, TemplateUpdateInput } from "./templates-schemas.ts";
 
 // Ticket templates: layouts per type and format (stored, not rendered yet), an organizer's own or the platform's, with the defaults admins choose.
 

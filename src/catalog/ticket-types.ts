@@ -11,9 +11,9 @@ import { changedFields } from "../lib/patch.ts";
 import { now } from "../lib/time.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, auditWhere, insertWhere, type Actor } from "../site/audit.ts";
 import { event_ticket_config, ticket_type_zones, ticket_types } from "./schema.ts";
-import type { TicketTypeCreateInput, TicketTypeUpdateInput } from "./schemas.ts";
 import { type Caller, type TicketTypeRow, codeTaken, fieldErrors, ownerFor } from "./shared.ts";
 import { syncEventInventory } from "./sync.ts";
+import type { TicketTypeCreateInput, TicketTypeUpdateInput } from "./ticket-types-schemas.ts";
 
 // Ticket types: what is sold (price bounds, per-transaction limits, the zone categories it opens), per organizer or platform-wide.
 
