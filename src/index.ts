@@ -2,7 +2,7 @@ import "./hooks.ts";
 import { createApp } from "./app.ts";
 import { purgeExpiredAuthData } from "./auth/maintenance.ts";
 import { completeEndedEvents } from "./events/cron.ts";
-import { expireTransferOffers } from "./access/transfers.ts";
+import { expireTransferOffers } from "./access/transfer-offers.ts";
 import type { Env } from "./env.ts";
 import type { QueueMessage } from "./notifications/messages.ts";
 import { consumeNotifications } from "./notifications/consumer.ts";

@@ -5,16 +5,9 @@ import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/o
 import { pageSchema } from "../lib/pagination.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
 import { clientMeta } from "../lib/request.ts";
-import {
-  acceptTransfer,
-  cancelTransfer,
-  createTransfer,
-  declineTransfer,
-  listMyTransfers,
-  readableTransfer,
-  returnLoan,
-  transferView,
-} from "./transfers.ts";
+import { acceptTransfer, cancelTransfer, declineTransfer, listMyTransfers, readableTransfer, returnLoan } from "./transfer-offers.ts";
+import { transferView } from "./transfer-records.ts";
+import { createTransfer } from "./transfers.ts";
 import { CreateTransferBody, EndOfferBody, MyTransfersQuery, rightTransferParams, TransferSchema, transferParam } from "./transfers-schemas.ts";
 
 const tags = ["Transfers"];
