@@ -9,7 +9,7 @@ import { consumeNotifications } from "./notifications/consumer.ts";
 import { recordDeadLetters } from "./site/dead-letters.ts";
 import { consumePaymentDeadLetters, consumePayments } from "./payments/consumer.ts";
 import type { PaymentMessage } from "./payments/messages.ts";
-import { runOrganizerPlanCron } from "./payments/organizer-plans.ts";
+import { runOrganizerPlanCron } from "./payments/organizer-subscriptions.ts";
 import { runPaymentsCron } from "./payments/poller.ts";
 import { runSeasonPassCron } from "./passes/cron.ts";
 

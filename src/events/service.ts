@@ -11,7 +11,7 @@ import { changedFields } from "../lib/patch.ts";
 import { now } from "../lib/time.ts";
 import { sendMessage } from "../notifications/service.ts";
 import type { TemplateKey } from "../notifications/templates.ts";
-import { consumeEventQuota } from "../payments/organizer-plans.ts";
+import { consumeEventQuota } from "../payments/organizer-plan-limits.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, insertWhere, type Actor } from "../site/audit.ts";
 import { isActiveOrganizer } from "../users/accounts.ts";
 import { follows, users } from "../users/schema.ts";

@@ -12,7 +12,7 @@ import { tickets } from "../orders/schema.ts";
 import { subscriptions } from "../passes/schema.ts";
 import { type Actor, auditedUpdate, insertWhere } from "../site/audit.ts";
 import { commissionAfterRefund } from "./commissions.ts";
-import { transitionSubscription } from "./organizer-plans.ts";
+import { transitionSubscription } from "./organizer-subscriptions.ts";
 import { paymentProvider } from "./providers/index.ts";
 import { orderRefunded, passRefunded } from "./hooks.ts";
 import { notifyPayer } from "./payer.ts";

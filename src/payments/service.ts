@@ -11,7 +11,7 @@ import { subscriptions } from "../passes/schema.ts";
 import { users } from "../users/schema.ts";
 import { recordCommission } from "./commissions.ts";
 import { orderPaid, orderPaymentFailed, passPaid } from "./hooks.ts";
-import { activateOrganizerSubscription, renewOrganizerSubscription } from "./organizer-plans.ts";
+import { activateOrganizerSubscription, renewOrganizerSubscription } from "./organizer-subscriptions.ts";
 import { notifyPayer } from "./payer.ts";
 import { paymentProvider } from "./providers/index.ts";
 import { ProviderError, type ChargeMethod, type NextAction, type OnlineProvider, type ProviderStatus } from "./providers/types.ts";
