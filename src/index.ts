@@ -1,16 +1,17 @@
+import "./hooks.ts";
 import { createApp } from "./app.ts";
 import { purgeExpiredAuthData } from "./auth/maintenance.ts";
 import { completeEndedEvents } from "./events/cron.ts";
-import { expireTransferOffers } from "./access/transfers.ts";
+import { expireTransferOffers } from "./access/transfer-offers.ts";
 import type { Env } from "./env.ts";
 import type { QueueMessage } from "./notifications/messages.ts";
 import { consumeNotifications } from "./notifications/consumer.ts";
 import { recordDeadLetters } from "./site/dead-letters.ts";
 import { consumePaymentDeadLetters, consumePayments } from "./payments/consumer.ts";
 import type { PaymentMessage } from "./payments/messages.ts";
-import { runOrganizerPlanCron } from "./payments/organizer-plans.ts";
+import { runOrganizerPlanCron } from "./payments/organizer-subscriptions.ts";
 import { runPaymentsCron } from "./payments/poller.ts";
-import { runSeasonPassCron } from "./passes/service.ts";
+import { runSeasonPassCron } from "./passes/cron.ts";
 
 export { EventDO } from "../durable-objects/event/event-do.ts";
 export { RateLimiter } from "../durable-objects/rate-limiter.ts";

@@ -20,3 +20,17 @@ export function ageOn(birthDate: string, at: Date = new Date()): number {
   if (beforeBirthday) age -= 1;
   return age;
 }
+
+/** First instant of the UTC calendar month of `at`. */
+export function monthStart(at: Date = new Date()): Timestamp {
+  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1)).toISOString();
+}
+
+/** `from` plus whole calendar months, the day clamped to the target month (31 January + 1 month = 28/29 February). */
+export function addMonths(from: Timestamp, months: number): Timestamp {
+  const d = new Date(from);
+  const target = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()));
+  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  target.setUTCDate(Math.min(d.getUTCDate(), lastDay));
+  return target.toISOString();
+}

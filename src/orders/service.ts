@@ -5,16 +5,16 @@ import { BUYER_FACTS_REQUIRED, type BuyerFacts, type RuleSnapshot } from "../../
 import { readsBuyer } from "../catalog/pricing.ts";
 import { saleContext } from "../catalog/sale-context.ts";
 import { eventStub, problemFrom } from "../catalog/sync.ts";
-import { buyerGroups, candidateRules, orderRules } from "../catalog/service.ts";
+import { buyerGroups, candidateRules, orderRules } from "../catalog/pricing-rules.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { events } from "../events/schema.ts";
 import { problems } from "../lib/errors.ts";
 import { sha256Hex } from "../lib/crypto/hash.ts";
 import { humanCode, idFromParts, newId } from "../lib/ids.ts";
-import type { ClientMeta } from "../auth/tokens.ts";
 import { rememberHolders } from "../access/gate-sync.ts";
 import { notifyUser } from "../notifications/service.ts";
 import { ageOn, now } from "../lib/time.ts";
+import type { ClientMeta } from "../lib/request.ts";
 import { accountForEmail } from "../users/accounts.ts";
 import { users } from "../users/schema.ts";
 import type { PlaceOrderBody } from "./schemas.ts";

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import type { AppEnv } from "../../src/env.ts";
-import { idempotent } from "../../src/lib/idempotency.ts";
+import { idempotent } from "../../src/site/idempotency.ts";
 import { ProblemError, problemResponse } from "../../src/lib/errors.ts";
 
 /**

@@ -3,9 +3,9 @@ import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../src/db/client.ts";
 import { message_deliveries } from "../../src/notifications/schema.ts";
-import { addMonths } from "../../src/payments/organizer-plans.ts";
 import { renewOrganizerPlans } from "../../src/payments/poller.ts";
 import { api, eventually, expectProblem, fakePayments, registerAdmin, registerOrganizer, registerUser, settleAtProvider, waitForMessage } from "../support/api.ts";
+import { addMonths } from "../../src/lib/time.ts";
 import { queuesIdle } from "../support/queues.ts";
 
 type User = Awaited<ReturnType<typeof registerUser>>;

@@ -7,7 +7,7 @@ import { hmacSha256 } from "../../src/lib/crypto/hash.ts";
 import { message_deliveries } from "../../src/notifications/schema.ts";
 import { pollPendingPayments } from "../../src/payments/poller.ts";
 import { commissions, momo_transactions, payments, refunds, webhook_events } from "../../src/payments/schema.ts";
-import { dead_letters } from "../../src/site/dead-letters.ts";
+import { dead_letters } from "../../src/site/schema.ts";
 import stripeFixture from "../fixtures/webhooks/stripe.json";
 import fedapayFixture from "../fixtures/webhooks/fedapay.json";
 import kkiapayFixture from "../fixtures/webhooks/kkiapay.json";
