@@ -3,7 +3,7 @@ import type { AuthContext, Env } from "../env.ts";
 import type { ClientMeta } from "../auth/tokens.ts";
 import { subscription_plans } from "../catalog/schema.ts";
 import { rememberHolders } from "./gate-sync.ts";
-import { eventStub, problemFrom } from "../catalog/sync.ts";
+import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { events } from "../events/schema.ts";

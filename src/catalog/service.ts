@@ -47,7 +47,8 @@ import type {
 } from "./schemas.ts";
 import { EVENT_USES_SQL, PASS_USES_SQL } from "./rule-uses.ts";
 import { forgetSaleContexts } from "./sale-context.ts";
-import { eventStub, syncEventInventory } from "./sync.ts";
+import { eventStub } from "../../durable-objects/event/client.ts";
+import { syncEventInventory } from "./sync.ts";
 
 type Caller = Pick<AuthContext, "userId" | "role">;
 type EventRow = typeof events.$inferSelect;

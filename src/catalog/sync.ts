@@ -2,16 +2,11 @@ import { and, eq } from "drizzle-orm";
 import type { Env } from "../env.ts";
 import { getDb } from "../db/client.ts";
 import { events, venue_zones } from "../events/schema.ts";
-import { ProblemError, problems } from "../lib/errors.ts";
-import type { ConfigSetup, IssueRightsRequest, Problem } from "../../durable-objects/event/contract.ts";
+import { problems } from "../lib/errors.ts";
+import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
+import type { ConfigSetup, IssueRightsRequest } from "../../durable-objects/event/contract.ts";
 import { event_ticket_config, ticket_types } from "./schema.ts";
 import { syncGatePolicy, syncGateSetup } from "../access/gate-sync.ts";
-
-export const eventStub = (env: Env, eventId: string) => env.EVENT_DO.get(env.EVENT_DO.idFromName(eventId));
-
-/** An EventDO refusal (which crosses RPC as a value) as the problem+json the client gets. */
-export const problemFrom = (problem: Problem) =>
-  new ProblemError(problem.status, problem.code, problem.status === 409 ? "Conflict" : problem.status === 404 ? "Not found" : "Refused", problem.detail);
 
 /**
  * Pushes an event's catalog (status, dates, ticket configurations) and its

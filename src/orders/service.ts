@@ -4,7 +4,7 @@ import type { AuthContext, Env } from "../env.ts";
 import { BUYER_FACTS_REQUIRED, type BuyerFacts, type RuleSnapshot } from "../../durable-objects/event/contract.ts";
 import { readsBuyer } from "../catalog/pricing.ts";
 import { saleContext } from "../catalog/sale-context.ts";
-import { eventStub, problemFrom } from "../catalog/sync.ts";
+import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { buyerGroups, candidateRules, orderRules } from "../catalog/service.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { events } from "../events/schema.ts";

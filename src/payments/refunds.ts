@@ -2,7 +2,7 @@ import { and, desc, eq, inArray, notExists, or, sql } from "drizzle-orm";
 import type { z } from "@hono/zod-openapi";
 import type { AuthContext, Env } from "../env.ts";
 import { subscription_plans } from "../catalog/schema.ts";
-import { eventStub, problemFrom } from "../catalog/sync.ts";
+import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { events } from "../events/schema.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
