@@ -15,7 +15,7 @@ import { tickets } from "../orders/schema.ts";
 import { subscriptions } from "../passes/schema.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, type Actor } from "../site/audit.ts";
 import { user_group_members, user_groups, users } from "../users/schema.ts";
-import { syncGatePolicy } from "./gate-sync.ts";
+import { syncGatePolicy } from "../catalog/sync.ts";
 import type {
   BlacklistCreateInput,
   BlacklistListInput,

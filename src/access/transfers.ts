@@ -2,7 +2,7 @@ import { and, desc, eq, gt, inArray, isNull, lt, lte, or, sql, type SQL } from "
 import type { AuthContext, Env } from "../env.ts";
 import type { ClientMeta } from "../auth/tokens.ts";
 import { subscription_plans } from "../catalog/schema.ts";
-import { rememberHolders } from "./gate-sync.ts";
+import { rememberHolders } from "../catalog/sync.ts";
 import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";

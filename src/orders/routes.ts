@@ -4,7 +4,7 @@ import { checksSessionByFeed, requireAuth, requireEventStaff } from "../auth/mid
 import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { getDb } from "../db/client.ts";
 import type { AppEnv } from "../env.ts";
-import { rememberHolders } from "../access/gate-sync.ts";
+import { rememberHolders } from "../catalog/sync.ts";
 import { access_rights } from "../access/schema.ts";
 import { problems } from "../lib/errors.ts";
 import { humanCode, newId } from "../lib/ids.ts";

@@ -12,7 +12,7 @@ import { problems } from "../lib/errors.ts";
 import { sha256Hex } from "../lib/crypto/hash.ts";
 import { humanCode, idFromParts, newId } from "../lib/ids.ts";
 import type { ClientMeta } from "../auth/tokens.ts";
-import { rememberHolders } from "../access/gate-sync.ts";
+import { rememberHolders } from "../catalog/sync.ts";
 import { notifyUser } from "../notifications/service.ts";
 import { ageOn, now } from "../lib/time.ts";
 import { accountForEmail } from "../users/accounts.ts";

@@ -3,7 +3,7 @@ import { evictDurableObject } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { ScanBody, ScanResult } from "../../durable-objects/event/contract.ts";
-import { syncGateSetup } from "../../src/access/gate-sync.ts";
+import { syncGateSetup } from "../../src/catalog/sync.ts";
 import { signAccessToken } from "../../src/access/signing-keys.ts";
 import { getDb } from "../../src/db/client.ts";
 import { access_point_zones, access_points, events } from "../../src/events/schema.ts";
