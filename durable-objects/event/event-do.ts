@@ -9,14 +9,10 @@ import {
   fail,
   type Availability,
   type ConfigSetup,
-  type GateBundle,
   type GatePolicy,
   type GateSetup,
-  type Occupancy,
   type Person,
-  type ScanBody,
   type ScanContext,
-  type ScanResult,
   type ConfirmRequest,
   type EventSetup,
   type ExchangeRequest,
@@ -27,6 +23,7 @@ import {
   type RightView,
   type TransferRequest,
 } from "./contract.ts";
+import { CLOSE, MAX_FRAME_CHARS, PROTOCOL_VERSION, readScan, type GateBundle, type GateRole, type Occupancy, type ScanBody, type ScanRefusal, type ScanResult, type ServerMessage } from "./gate-protocol.ts";
 import { importVerifyKeys, parseAccessToken, verifyAccessToken, type TokenCheck } from "../../src/access/qr-tokens.ts";
 import { timingSafeEqual } from "../../src/lib/crypto/hash.ts";
 import { decideScan, loadGatePolicy, writeOccupancy, type GatePolicyState, type PassOccupancy } from "./gate.ts";
@@ -819,38 +816,39 @@ export class EventDO extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    const who = ws.deserializeAttachment() as (ScanContext & { role: string }) | null;
-    if (!who) return ws.close(1011, "lost session");
+    const who = ws.deserializeAttachment() as (ScanContext & { role: GateRole }) | null;
+    if (!who) return ws.close(CLOSE.lostSession.code, CLOSE.lostSession.reason);
     const text = typeof message === "string" ? message : new TextDecoder().decode(message);
-    if (text.length > 512 * 1024) return ws.send(JSON.stringify({ type: "error", code: "message_too_large" }));
+    if (text.length > MAX_FRAME_CHARS) return send(ws, { type: "error", code: "message_too_large" });
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {
-      return ws.send(JSON.stringify({ type: "error", code: "bad_json" }));
+      return send(ws, { type: "error", code: "bad_json" });
     }
-    const msg = (typeof parsed === "object" && parsed !== null ? parsed : {}) as { type?: string; scans?: unknown };
-    if (msg.type === "ping") return ws.send(JSON.stringify({ type: "pong", at: new Date().toISOString() }));
-    if (who.role !== "gate") return ws.send(JSON.stringify({ type: "error", code: "read_only" }));
-    let bodies: ScanBody[];
-    if (msg.type === "scan") bodies = [parsed as ScanBody];
-    else if ((msg.type === "scan_batch" || msg.type === "sync") && Array.isArray(msg.scans)) bodies = msg.scans as ScanBody[];
-    else return ws.send(JSON.stringify({ type: "error", code: "unknown_type" }));
-    const invalid = bodies.map(scanBodyError);
-    const valid = bodies.filter((_, i) => invalid[i] === null);
+    const msg = (typeof parsed === "object" && parsed !== null ? parsed : {}) as { type?: unknown; scans?: unknown };
+    if (msg.type === "ping") return send(ws, { type: "pong", at: new Date().toISOString() });
+    if (who.role !== "gate") return send(ws, { type: "error", code: "read_only" });
+    let bodies: unknown[];
+    if (msg.type === "scan") bodies = [parsed];
+    else if ((msg.type === "scan_batch" || msg.type === "sync") && Array.isArray(msg.scans)) bodies = msg.scans;
+    else return send(ws, { type: "error", code: "unknown_type" });
+    const valid: ScanBody[] = [];
+    for (const body of bodies) {
+      const read = readScan(body);
+      if (read.ok) valid.push(read.scan);
+      else send(ws, { type: "error", code: "bad_scan", id: (body as { id?: unknown } | null)?.id ?? null, detail: read.detail });
+    }
     if (msg.type === "sync") {
       // Offline scans are replayed in the order they happened; each counts as admitted/refused as the device decided.
       valid.sort((a, b) => a.scanned_at.localeCompare(b.scanned_at));
       for (const body of valid) body.offline_status ??= "SUCCESS";
     }
-    invalid.forEach((error, i) => {
-      if (error) ws.send(JSON.stringify({ type: "error", code: "bad_scan", id: (bodies[i] as { id?: unknown })?.id ?? null, detail: error }));
-    });
     if (valid.length === 0) return;
     const decided = await this.scan(valid, who);
-    if (!decided.ok) return ws.send(JSON.stringify({ type: "error", code: decided.problem.code, detail: decided.problem.detail }));
-    if (msg.type === "scan") ws.send(JSON.stringify(decided.results[0]));
-    else ws.send(JSON.stringify({ type: msg.type === "sync" ? "sync_result" : "scan_batch_result", results: decided.results }));
+    if (!decided.ok) return send(ws, { type: "error", code: decided.problem.code as ScanRefusal, detail: decided.problem.detail });
+    if (msg.type === "scan") send(ws, decided.results[0]!);
+    else send(ws, { type: msg.type === "sync" ? "sync_result" : "scan_batch_result", results: decided.results });
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -1126,23 +1124,7 @@ export class EventDO extends DurableObject<Env> {
   }
 }
 
-const ACTIONS = new Set(["ENTRY", "EXIT", "RE_ENTRY", "CHECK"]);
-const METHODS = new Set(["QR_SCANNER", "MANUAL_ENTRY", "NFC"]);
-const OFFLINE = new Set(["SUCCESS", "DENIED", "WARNING", "ERROR"]);
-
-/** Why a device's scan body is malformed, or null. Hand-written: it runs for every scan. */
-export function scanBodyError(value: unknown): string | null {
-  if (typeof value !== "object" || value === null) return "a scan is an object";
-  const s = value as Record<string, unknown>;
-  if (typeof s.id !== "string" || s.id.length < 1 || s.id.length > 100) return "id: a nonce of 1–100 characters";
-  if (typeof s.qr !== "string" || s.qr.length < 1 || s.qr.length > 512) return "qr: the scanned text, 1–512 characters";
-  if (typeof s.action !== "string" || !ACTIONS.has(s.action)) return "action: ENTRY, EXIT, RE_ENTRY or CHECK";
-  if (typeof s.scan_method !== "string" || !METHODS.has(s.scan_method)) return "scan_method: QR_SCANNER, MANUAL_ENTRY or NFC";
-  if (typeof s.scanned_at !== "string" || Number.isNaN(Date.parse(s.scanned_at))) return "scanned_at: an ISO time";
-  if (s.offline_status !== undefined && (typeof s.offline_status !== "string" || !OFFLINE.has(s.offline_status))) return "offline_status: SUCCESS, DENIED, WARNING or ERROR";
-  if (s.queue_size !== undefined && (typeof s.queue_size !== "number" || !Number.isInteger(s.queue_size) || s.queue_size < 0)) return "queue_size: a count";
-  return null;
-}
+const send = (ws: WebSocket, message: ServerMessage) => ws.send(JSON.stringify(message));
 
 function parseEvent(row: Row) {
   return {

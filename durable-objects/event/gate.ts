@@ -1,7 +1,8 @@
 import type { TokenCheck } from "../../src/access/qr-tokens.ts";
 import { newLogId } from "../../src/lib/ids.ts";
 import { ageOn } from "../../src/lib/time.ts";
-import type { DenialReason, ScanBody, ScanContext, ScanResult } from "./contract.ts";
+import type { ScanContext } from "./contract.ts";
+import { MANUAL_CODE, normalizeManualCode, WRONG_DATE_MS, type DenialReason, type ScanBody, type ScanResult } from "./gate-protocol.ts";
 
 type Row = Record<string, SqlStorageValue>;
 
@@ -9,16 +10,6 @@ export interface GateEvent {
   id: string;
   status: string;
 }
-
-/** Before this long ahead of the doors, a scan is on the wrong day rather than early. (The reference gate client decides offline with it too.) */
-export const WRONG_DATE_MS = 12 * 3600_000;
-
-export const MANUAL_CODE = /^[A-Z2-9]{4}-?[A-Z2-9]{4}-?[A-Z2-9]{4}$/;
-
-export const normalizeManualCode = (text: string) => {
-  const compact = text.trim().toUpperCase().replace(/[\s-]/g, "");
-  return `${compact.slice(0, 4)}-${compact.slice(4, 8)}-${compact.slice(8, 12)}`;
-};
 
 /**
  * What decisions read that only `configureGate` and `setGatePolicy` change
