@@ -248,3 +248,15 @@ export interface ScanContext {
   access_point_id: string;
   ip: string | null;
 }
+
+/**
+ * Headers on the socket upgrade the Worker forwards to the object, set by the
+ * Worker from the authenticated caller (a device cannot set them).
+ */
+export const GATE_HEADERS = {
+  role: "X-Gate-Role",
+  controller: "X-Gate-Controller",
+  device: "X-Gate-Device",
+  accessPoint: "X-Gate-Access-Point",
+  ip: "X-Gate-Ip",
+} as const;

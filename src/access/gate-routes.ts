@@ -9,7 +9,7 @@ import { clientMeta } from "../lib/request.ts";
 import { booleanQuery } from "../lib/schemas.ts";
 import { listScans } from "./scan-log.ts";
 import { ACCESS_ACTIONS, ACCESS_STATUSES, DENIAL_REASONS, SCAN_METHODS } from "./schema.ts";
-import type { ScanContext } from "../../durable-objects/event/contract.ts";
+import { GATE_HEADERS, type ScanContext } from "../../durable-objects/event/contract.ts";
 import { ScanBodySchema as GateScanBody, type ScanBody } from "../../durable-objects/event/gate-protocol.ts";
 import type { Context } from "hono";
 import type { AppEnv } from "../env.ts";
@@ -110,18 +110,18 @@ export function gateRoutes() {
       if (query.observe === "true") {
         const staff = await requireEventStaff(getDb(c.env.DB), c.get("auth"), event_id);
         if (staff.as !== "ADMIN" && staff.as !== "ORGANIZER" && staff.as !== "SUPERVISOR") throw problems.forbidden("Observers are organizers, supervisors and admins.");
-        headers.set("X-Gate-Role", "observer");
-        headers.set("X-Gate-Controller", staff.caller.userId);
+        headers.set(GATE_HEADERS.role, "observer");
+        headers.set(GATE_HEADERS.controller, staff.caller.userId);
       } else {
         if (!query.device_id || !query.access_point_id) {
           throw problems.validation([{ path: "query.access_point_id", message: "A gate names its device_id and access_point_id.", code: "required" }]);
         }
         const who = await scanContext(c, event_id, query.device_id, query.access_point_id);
-        headers.set("X-Gate-Role", "gate");
-        headers.set("X-Gate-Controller", who.controller_id);
-        headers.set("X-Gate-Device", who.device_id);
-        headers.set("X-Gate-Access-Point", who.access_point_id);
-        if (who.ip) headers.set("X-Gate-Ip", who.ip);
+        headers.set(GATE_HEADERS.role, "gate");
+        headers.set(GATE_HEADERS.controller, who.controller_id);
+        headers.set(GATE_HEADERS.device, who.device_id);
+        headers.set(GATE_HEADERS.accessPoint, who.access_point_id);
+        if (who.ip) headers.set(GATE_HEADERS.ip, who.ip);
       }
       return eventStub(c.env, event_id).fetch(new Request(c.req.url, { headers }));
     },
