@@ -57,17 +57,20 @@ async function readAll<const Q extends readonly Prepared[]>(d1: D1Database, quer
 }
 
 /**
- * Places a hold through the event's EventDO, which decides it. What the
- * decision needs from D1 is read here, before the call, so the decision
- * never waits on D1, and read per order only when the order needs it: the
- * event and its automatic rules come from the isolate's sale context
- * (src/catalog/sale-context.ts) and the session from the revocation feed
- * (the route declares `checksSessionByFeed`), so an order under plain
- * prices makes no D1 round trip. A promo code, or a rule on the buyer or
- * with limits, reads the buyer's groups and age and the rules' current
- * counts; a config sold to members has the EventDO ask for them.
+ * Orders tickets (`POST /v1/events/{event_id}/orders`): the Worker's half of
+ * placing an order. The path is route → `orderTickets` → `EventDO.placeOrder`
+ * (one group commit) → `decideHold` (durable-objects/event/orders.ts), which
+ * decides and writes the hold. What the decision needs from D1 is read
+ * here, before the call, so the decision never waits on D1, and read per
+ * order only when the order needs it: the event and its automatic rules come
+ * from the isolate's sale context (src/catalog/sale-context.ts) and the
+ * session from the revocation feed (the route declares
+ * `checksSessionByFeed`), so an order under plain prices makes no D1 round
+ * trip. A promo code, or a rule on the buyer or with limits, reads the
+ * buyer's groups and age and the rules' current counts; a config sold to
+ * members has the EventDO ask for them.
  */
-export async function placeOrder(
+export async function orderTickets(
   env: Env,
   auth: AuthContext | undefined,
   eventId: string,
