@@ -7,12 +7,11 @@
  */
 import { buyerFlags, priceOrder, promoCodeRefusal, readsBuyer, type PriceQuote, type ZoneCategory } from "../../src/catalog/pricing.ts";
 import type { Currency } from "../../src/lib/money.ts";
+import { toTimestamp } from "../../src/lib/time.ts";
 import { BUYER_FACTS_REQUIRED, fail, type Availability, type ConfirmRequest, type OrderRequest, type OrderView, type Result, type RightView } from "./contract.ts";
 import { cancelOrderRights, insertRight, listRights, usedRights, validFrom } from "./rights.ts";
 import type { Row } from "./sql.ts";
 import type { EventRow, EventStore } from "./store.ts";
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export type HoldResult = Result<{ order: OrderView; replayed?: true }>;
 
@@ -86,10 +85,10 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
   const quote = priceHold(s, config, event, req, now);
   if (!quote.ok) return quote;
 
-  const at = iso(now);
+  const at = toTimestamp(now);
   // A group rule may give the buyer longer to pay than the usual hold (its payment_deadline).
   const holdSeconds = quote.payment_deadline_hours ? quote.payment_deadline_hours * 3600 : event.hold_ttl_seconds;
-  const expiresAt = iso(now + holdSeconds * 1000);
+  const expiresAt = toTimestamp(now + holdSeconds * 1000);
   const placed = sql`
     INSERT INTO orders (id, ticket_number, config_id, user_id, quantity, unit_price, gross, discount, total, currency, pricing_rule_id, applied_rules,
       booking_status, expires_at, channel, is_guest, guest_email, guest_phone, purchase_ip, request_hash, created_at, updated_at)
@@ -189,7 +188,7 @@ export function confirmOrder(s: EventStore, req: ConfirmRequest): Result<{ order
     const available = Number(config.quantity_total) - Number(config.quantity_blocked) - Number(config.quantity_held) - Number(config.quantity_sold);
     if (available < quantity) return fail(409, "hold_expired_sold_out", "The hold expired and the tickets were sold to others; the payment must be refunded.");
   }
-  const at = iso(now);
+  const at = toTimestamp(now);
   const from = validFrom(event);
   s.storage.transactionSync(() => {
     if (order.booking_status === "PENDING") {
@@ -269,7 +268,7 @@ export function cancelForRefund(s: EventStore, orderId: string, reason: string, 
 function cancel(s: EventStore, order: Row, reason: string, by: string | null, now: number): void {
   const { sql } = s;
   const orderId = String(order.id);
-  const at = iso(now);
+  const at = toTimestamp(now);
   const quantity = Number(order.quantity);
   s.storage.transactionSync(() => {
     if (order.booking_status === "CONFIRMED") sql`UPDATE configs SET quantity_sold = quantity_sold - ${quantity} WHERE id = ${order.config_id}`;
@@ -288,13 +287,13 @@ function cancel(s: EventStore, order: Row, reason: string, by: string | null, no
 /** Returns the units of every hold past its expiry; runs before each decision and on the alarm. */
 export function expireHolds(s: EventStore, now: number): void {
   const { sql } = s;
-  const due = sql`SELECT * FROM orders WHERE booking_status = 'PENDING' AND expires_at <= ${iso(now)}`.toArray();
+  const due = sql`SELECT * FROM orders WHERE booking_status = 'PENDING' AND expires_at <= ${toTimestamp(now)}`.toArray();
   if (due.length === 0) return;
   s.storage.transactionSync(() => {
     for (const order of due) {
       sql`UPDATE configs SET quantity_held = quantity_held - ${order.quantity} WHERE id = ${order.config_id}`;
       releaseBuyer(s, order);
-      sql`UPDATE orders SET booking_status = 'EXPIRED', updated_at = ${iso(now)} WHERE id = ${order.id}`;
+      sql`UPDATE orders SET booking_status = 'EXPIRED', updated_at = ${toTimestamp(now)} WHERE id = ${order.id}`;
       s.outbox.enqueue("order", String(order.id));
       s.outbox.enqueue("config", String(order.config_id));
     }

@@ -8,14 +8,13 @@
  */
 import { ACCESS_SOURCE_TYPES } from "../../src/access/schema.ts";
 import { humanCode, newId } from "../../src/lib/ids.ts";
+import { toTimestamp } from "../../src/lib/time.ts";
 import { fail, type ExchangeRequest, type IssueRightsRequest, type Result, type RightView, type TransferRequest } from "./contract.ts";
 import type { Row, SqlValue } from "./sql.ts";
 import type { EventStore } from "./store.ts";
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
 /** When rights become valid: the doors' opening, or 3 hours before the start. */
-export const validFrom = (event: { doors_open_at: string | null; starts_at: string }) => event.doors_open_at ?? iso(Date.parse(event.starts_at) - 3 * 3600_000);
+export const validFrom = (event: { doors_open_at: string | null; starts_at: string }) => event.doors_open_at ?? toTimestamp(Date.parse(event.starts_at) - 3 * 3600_000);
 
 export interface NewRight {
   order_id: string | null;
@@ -122,7 +121,7 @@ export function issueRights(s: EventStore, req: IssueRightsRequest): Result<{ ri
     const available = Number(config.quantity_total) - Number(config.quantity_blocked) - Number(config.quantity_held) - Number(config.quantity_sold);
     if (count > available) return fail(409, "sold_out", `Only ${available} unit(s) left in this allocation.`);
   }
-  const at = iso(now);
+  const at = toTimestamp(now);
   const from = validFrom(event);
   s.storage.transactionSync(() => {
     if (config) {
@@ -172,7 +171,7 @@ export function setRightsStatus(
   const from = JSON.stringify({ BLOCKED: ["ENABLED"], ENABLED: ["BLOCKED"], CANCELLED: ["ENABLED", "BLOCKED"] }[status]);
   const type = { BLOCKED: "BLOCK", ENABLED: "UNBLOCK", CANCELLED: "CANCEL" }[status];
   const moving = sql`SELECT * FROM rights WHERE source_type = ${sourceType} AND source_id = ${sourceId} AND status IN (SELECT value FROM json_each(${from}))`.toArray();
-  const at = iso(now);
+  const at = toTimestamp(now);
   s.storage.transactionSync(() => {
     for (const right of moving) {
       sql`UPDATE rights SET status = ${status}, updated_at = ${at} WHERE id = ${right.id}`;
@@ -235,7 +234,7 @@ export function transferRight(s: EventStore, req: TransferRequest): Result<{ fro
     if (req.price === null || req.price < 0) return fail(422, "price_required", "A sale needs a price.");
     if (req.price > cap) return fail(422, "price_above_cap", `Resale is capped at ${cap} (minor units of ${currency}).`);
   }
-  const at = iso(now);
+  const at = toTimestamp(now);
   let toId = "";
   s.storage.transactionSync(() => {
     // The new right's currency is the old one's, or the event's when the old one had none.
@@ -266,7 +265,7 @@ export function exchangeRights(s: EventStore, req: ExchangeRequest): Result<{ ri
   const refused = checkTransferable(s, first, req.first.user_id, now) ?? checkTransferable(s, second, req.second.user_id, now);
   if (refused) return refused;
   if (req.first.user_id === req.second.user_id) return fail(422, "transfer_to_self", "Both rights belong to the same person.");
-  const at = iso(now);
+  const at = toTimestamp(now);
   const ids: string[] = [];
   s.storage.transactionSync(() => {
     for (const [index, [give, taker]] of ([[first!, req.second.user_id], [second!, req.first.user_id]] as const).entries()) {
@@ -288,7 +287,7 @@ export function returnLoan(s: EventStore, transferId: string, by: string, now: n
   if (loaned.status !== "ENABLED") return fail(409, "loan_closed", `The lent right is ${String(loaned.status).toLowerCase()}; it cannot be recalled.`);
   if (Number(loaned.is_inside)) return fail(409, "holder_inside", "The borrower is inside the venue; recall after they leave.");
   const lent = rightById(s, loaned.source_id)!;
-  const at = iso(now);
+  const at = toTimestamp(now);
   let backId = "";
   s.storage.transactionSync(() => {
     // The lender's fresh right is the lent one again: its zone, seat, value and rules, with the loan's count.
