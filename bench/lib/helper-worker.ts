@@ -13,7 +13,8 @@
  * - `POST /flush?event_id=…` projects the EventDO's pending changes to D1 now.
  */
 import { issueAccessTokens } from "../../src/access/signing-keys.ts";
-import { eventStub, syncEventInventory } from "../../src/catalog/sync.ts";
+import { eventStub } from "../../durable-objects/event/client.ts";
+import { syncEventInventory } from "../../src/catalog/sync.ts";
 import type { Env } from "../../src/env.ts";
 
 export default {

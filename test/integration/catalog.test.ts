@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { event_ticket_config, subscription_plans, ticket_templates } from "../../src/catalog/schema.ts";
-import { eventStub } from "../../src/catalog/sync.ts";
+import { eventStub } from "../../durable-objects/event/client.ts";
 import { getDb } from "../../src/db/client.ts";
 import { event_groups, events, venue_zones, venues } from "../../src/events/schema.ts";
 import { newId } from "../../src/lib/ids.ts";
