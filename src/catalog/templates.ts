@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, ne, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, isNull, ne, or, type SQL } from "drizzle-orm";
 import type { Env } from "../env.ts";
 import { isAdmin } from "../auth/middleware.ts";
 import { getDb, type Db } from "../db/client.ts";
@@ -14,7 +14,7 @@ import { ticket_templates } from "./schema.ts";
 import { type Caller, codeTaken } from "./shared.ts";
 import type { TemplateCreateInput, TemplateUpdateInput } from "./templates-schemas.ts";
 
-// Ticket templates: layouts per type and format (stored, not rendered yet), an organizer's own or the platform's, with the defaults admins choose.
+// Ticket templates: layouts per type and format, an organizer's own or the platform's, with the defaults admins choose; src/documents renders them.
 
 type TemplateRow = typeof ticket_templates.$inferSelect;
 
@@ -83,6 +83,20 @@ function templateConflict(error: unknown): never {
 }
 
 const loadTemplate = async (db: Db, id: string) => (await db.select().from(ticket_templates).where(eq(ticket_templates.id, id)).limit(1))[0]!;
+
+/**
+ * The template a document of this organizer's event is drawn with: the
+ * organizer's own active template of that type and format (the one changed
+ * last, if they keep several), else the platform's active default, else
+ * null (the renderer then uses its built-in layout).
+ */
+export async function applicableTemplate(env: Env, organizerId: string, type: TemplateRow["type"], format: TemplateRow["format"]): Promise<TemplateRow | null> {
+  const same = and(eq(ticket_templates.type, type), eq(ticket_templates.format, format), eq(ticket_templates.is_active, true));
+  const rows = await templatesWithCreator(getDb(env.DB))
+    .where(and(same, or(eq(audit_log.user_id, organizerId), and(platformTemplate, eq(ticket_templates.is_default, true)))))
+    .orderBy(desc(ticket_templates.updated_at), asc(ticket_templates.id));
+  return (rows.find((row) => row.creator === organizerId) ?? rows.find((row) => row.creator !== organizerId))?.template ?? null;
+}
 
 export async function createTemplate(env: Env, actor: Actor, input: TemplateCreateInput): Promise<TemplateRow> {
   const db = getDb(env.DB);
