@@ -24,12 +24,22 @@ export interface Env extends ProvidersConfig {
   EVENT_PAGE_URL: string; // share links redirect here; `{event_id}` is replaced
   PUBLIC_API_URL: string; // this Worker's public origin, for provider callbacks and return URLs
   PAYMENT_RETRY_BASE_SECONDS: string;
+  /** Wallet passes (src/documents): Apple pass type and team, Google issuer and service account; empty until configured. */
+  APPLE_PASS_TYPE_ID?: string;
+  APPLE_TEAM_ID?: string;
+  GOOGLE_WALLET_ISSUER_ID?: string;
+  GOOGLE_WALLET_SERVICE_ACCOUNT?: string;
 
   /** Secrets. */
   JWT_SIGNING_KEYS: string; // JSON array of private Ed25519 JWKs with `kid`; the first signs
   PASSWORD_PEPPER: string;
   DATA_ENCRYPTION_KEY: string; // base64 of 32 bytes, AES-256-GCM for secrets at rest
   FACEBOOK_APP_SECRET: string;
+  /** Wallet signing (optional: without them the wallet routes answer 503 wallet_not_configured). PEM, `\n` escapes accepted. */
+  APPLE_PASS_CERTIFICATE?: string; // the Pass Type ID certificate
+  APPLE_PASS_PRIVATE_KEY?: string; // its RSA key, unencrypted PKCS#8
+  APPLE_WWDR_CERTIFICATE?: string; // Apple's WWDR intermediate that issued it
+  GOOGLE_WALLET_PRIVATE_KEY?: string; // the service account's PKCS#8 key
 }
 
 export interface AuthContext {
