@@ -3,6 +3,7 @@ import type { Env } from "../env.ts";
 import { isAdmin } from "../auth/middleware.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
+import { elementErrors } from "../documents/elements.ts";
 import { problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
@@ -98,8 +99,15 @@ export async function applicableTemplate(env: Env, organizerId: string, type: Te
   return (rows.find((row) => row.creator === organizerId) ?? rows.find((row) => row.creator !== organizerId))?.template ?? null;
 }
 
+/** A template's elements must be drawable in its format (src/documents/elements.ts), or 422 naming each entry that is not. */
+function checkElements(format: TemplateRow["format"], elements: TemplateRow["elements"]) {
+  const errors = elementErrors(format, elements);
+  if (errors.length > 0) throw problems.validation(errors, `These elements cannot be drawn in the ${format} format.`);
+}
+
 export async function createTemplate(env: Env, actor: Actor, input: TemplateCreateInput): Promise<TemplateRow> {
   const db = getDb(env.DB);
+  checkElements(input.format, input.elements);
   if (input.is_default && !isAdmin(actor)) throw onlyAdminsSetDefaults();
   const row = {
     ...input,
@@ -152,6 +160,7 @@ export async function updateTemplate(env: Env, actor: Actor, id: string, input: 
   const changes = changedFields(template, input as Partial<TemplateRow>);
   if (Object.keys(changes).length === 0) return template;
   const state = { ...template, ...changes };
+  if (changes.elements !== undefined || changes.format !== undefined) checkElements(state.format, state.elements);
   // Becoming the default of a (type, format): the previous default is cleared first.
   const becomesDefault = state.is_default && (changes.is_default === true || changes.type !== undefined || changes.format !== undefined);
   const previous = becomesDefault ? await defaultsOf(db, state.type, state.format, id) : [];

@@ -55,8 +55,8 @@ export const templateInvalid = (errors: FieldError[], code = "template_invalid")
     errors,
   );
 
-/** Checks a template's elements against its format's vocabulary; every unknown or ill-typed entry is named. */
-export function readElements(format: TemplateFormat, elements: Record<string, Record<string, unknown>>): Elements {
+/** What in a template's elements its format cannot draw: one error per unknown or ill-typed entry. */
+export function elementErrors(format: TemplateFormat, elements: Record<string, Record<string, unknown>>): FieldError[] {
   const vocabulary = VOCABULARY[format] as Vocabulary;
   const errors: FieldError[] = [];
   for (const [section, fields] of Object.entries(elements)) {
@@ -71,6 +71,12 @@ export function readElements(format: TemplateFormat, elements: Record<string, Re
       else if (!schema.safeParse(value).success) errors.push({ path: `elements.${section}.${field}`, message: "Not a value this field takes.", code: "invalid_element" });
     }
   }
+  return errors;
+}
+
+/** A stored template's elements, checked: a template saved before a check existed is refused when drawn (422 template_invalid). */
+export function readElements(format: TemplateFormat, elements: Record<string, Record<string, unknown>>): Elements {
+  const errors = elementErrors(format, elements);
   if (errors.length > 0) throw templateInvalid(errors);
   return {
     sections: elements,

@@ -339,11 +339,19 @@ describe("season-pass cards", () => {
 });
 
 describe("bad input", () => {
-  it("refuses a template naming elements its format cannot draw, listing each", async () => {
+  it("refuses a template naming elements its format cannot draw, listing each, when saved and when drawn", async () => {
     const fixture = await ticketedEvent();
     const organizer = await ownedEvent(fixture);
-    const created = await createTemplate(organizer, { elements: { ...PRINT_ELEMENTS, header: { logo: true, hologram: true }, sponsors_wall: { big: true }, qr_code: { size: "huge" } } });
+    const bad = { ...PRINT_ELEMENTS, header: { logo: true, hologram: true }, sponsors_wall: { big: true }, qr_code: { size: "huge" } };
+    // Refused when saved, each entry named...
+    const refused = expectProblem(await createTemplate(organizer, { elements: bad }), 422, "validation_failed");
+    expect(refused.errors.map((e: { path: string }) => e.path).sort()).toEqual(["elements.header.hologram", "elements.qr_code.size", "elements.sponsors_wall"]);
+    const created = await createTemplate(organizer, { elements: PRINT_ELEMENTS });
     expect(created.status).toBe(201);
+    // ...including by a change of format its elements do not fit.
+    expectProblem(await api("PATCH", `/v1/ticket-templates/${created.body.id}`, { token: organizer.token, body: { format: "PLASTIC_CARD" } }), 422, "validation_failed");
+    // ...and when drawn, for a template stored before that check (written here straight into D1).
+    await env.DB.prepare("UPDATE ticket_templates SET elements = ? WHERE id = ?").bind(JSON.stringify(bad), created.body.id).run();
     const fan = await registerUser();
     const { rights } = await buy(fixture, fan);
     const res = expectProblem(problemOf(await raw(`/v1/me/access-rights/${rights[0]!.id}/ticket.pdf`, fan.token)), 422, "template_invalid");
