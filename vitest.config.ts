@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 import { unstable_readConfig } from "wrangler";
 import type { FakePaymentSecrets } from "./scripts/fakes/payments/server.ts";
 import { generateSecrets } from "./scripts/secrets.ts";
+import { walletTestIdentity } from "./test/support/wallet-certs.ts";
 
 /**
  * Fixed payment-provider credentials for tests, over the generated ones: the
@@ -37,6 +38,8 @@ export default defineConfig(async () => {
     consumers: Object.fromEntries((queues.consumers ?? []).map((c) => [c.queue, JSON.parse(JSON.stringify({ max_retries: c.max_retries, dead_letter_queue: c.dead_letter_queue })) as Record<string, string | number>])),
   };
   const secrets = generateSecrets("test-key-1");
+  // Wallet signing identities made for this run: a test CA chain for Apple, an RSA key for Google.
+  const wallet = await walletTestIdentity();
   // The fake Facebook started by the global setup checks appsecret_proof with this same app secret.
   process.env.FAKE_FACEBOOK_APP_SECRET = secrets.FACEBOOK_APP_SECRET;
   // The fake payment providers check the credentials the Worker is given below.
@@ -68,6 +71,11 @@ export default defineConfig(async () => {
               // Callbacks go to the origin test/support/api.ts calls; failed payment messages are retried at once.
               PUBLIC_API_URL: "https://api.test",
               PAYMENT_RETRY_BASE_SECONDS: "0",
+              ...wallet,
+              APPLE_PASS_TYPE_ID: "pass.dev.edge-events.test",
+              APPLE_TEAM_ID: "TESTTEAM01",
+              GOOGLE_WALLET_ISSUER_ID: "3388000000012345678",
+              GOOGLE_WALLET_SERVICE_ACCOUNT: "wallet@edge-events-test.iam.gserviceaccount.com",
             },
           },
         };

@@ -31,5 +31,13 @@ export function generateSecrets(kid = `local-${Date.now().toString(36)}`) {
   };
 }
 
+/**
+ * Secrets issued by Apple and Google, never generated: the Pass Type ID
+ * certificate, its PKCS#8 key and Apple's WWDR intermediate (PEM), and the
+ * Google Wallet service account's PKCS#8 key. Optional: a deployment
+ * without them answers the wallet routes with 503 wallet_not_configured.
+ */
+export const WALLET_SECRET_NAMES = ["APPLE_PASS_CERTIFICATE", "APPLE_PASS_PRIVATE_KEY", "APPLE_WWDR_CERTIFICATE", "GOOGLE_WALLET_PRIVATE_KEY"] as const;
+
 // `npm run secrets:generate -- <kid>` prints a fresh set as JSON, the input of `wrangler secret bulk`.
 if (import.meta.main) console.log(JSON.stringify(generateSecrets(process.argv[2]), null, 2));

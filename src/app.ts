@@ -1,5 +1,6 @@
 import { paymentRoutes } from "./payments/routes.ts";
 import { webhookRoutes } from "./payments/webhooks.ts";
+import { documentRoutes } from "./documents/routes.ts";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
@@ -69,6 +70,7 @@ function v1() {
   api.route("/", passRoutes());
   api.route("/", paymentRoutes());
   api.route("/", webhookRoutes());
+  api.route("/", documentRoutes());
   return api;
 }
 

@@ -11,6 +11,14 @@ import type { PaymentMessage } from "./payments/messages.ts";
 export interface Env extends Omit<Cloudflare.Env, "NOTIFICATIONS" | "PAYMENTS"> {
   NOTIFICATIONS: Queue<QueueMessage>;
   PAYMENTS: Queue<PaymentMessage>;
+  /**
+   * Wallet signing (src/documents), optional: without them the wallet routes answer 503
+   * wallet_not_configured, so they are not under `[secrets] required`. PEM, `\n` escapes accepted.
+   */
+  APPLE_PASS_CERTIFICATE?: string; // the Pass Type ID certificate
+  APPLE_PASS_PRIVATE_KEY?: string; // its RSA key, unencrypted PKCS#8
+  APPLE_WWDR_CERTIFICATE?: string; // Apple's WWDR intermediate that issued it
+  GOOGLE_WALLET_PRIVATE_KEY?: string; // the service account's PKCS#8 key
 }
 
 export interface AuthContext {

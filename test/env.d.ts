@@ -8,6 +8,9 @@ declare global {
         producers: Record<string, string>;
         consumers: Record<string, { max_retries?: number; dead_letter_queue?: string }>;
       };
+      /** The root CA of the wallet test identity (test/support/wallet-certs.ts) and the Google key's public half. */
+      TEST_WALLET_ROOT_CA: string;
+      TEST_GOOGLE_WALLET_PUBLIC_KEY: string;
     }
   }
 }

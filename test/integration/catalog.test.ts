@@ -738,9 +738,11 @@ describe("ticket templates", () => {
     const admin = await registerAdmin();
     const type = "VIP_PASS";
     const format = "MOBILE";
-    const first = await newTemplate(admin, { type, format, is_default: true });
+    // A wallet pass's elements (src/documents/elements.ts).
+    const elements = { header: { logo: true, event_name: true }, barcode: { format: "QR" } };
+    const first = await newTemplate(admin, { type, format, elements, is_default: true });
     expect(first.is_default).toBe(true);
-    const second = await newTemplate(admin, { type, format, is_default: true });
+    const second = await newTemplate(admin, { type, format, elements, is_default: true });
     expect(second.is_default).toBe(true);
     const defaults = await db()
       .select({ id: ticket_templates.id })
