@@ -49,7 +49,7 @@ import { OUTBOX_DELAY_MS } from "./outbox.ts";
 import { drainOutbox, projectionPending } from "./projection.ts";
 import * as rights from "./rights.ts";
 import * as setup from "./setup.ts";
-import { acceptSocket, broadcast, closeSessions, OccupancyFeed, onClose, onFrame } from "./socket.ts";
+import { acceptSocket, broadcast, closeSessions, OccupancyFeed, onClose, onFrame, toObservers } from "./socket.ts";
 import { migrate } from "./storage.ts";
 import { EventStore } from "./store.ts";
 import { TokenCache } from "./tokens.ts";
@@ -73,6 +73,7 @@ export class EventDO extends DurableObject<Env> {
     this.scanPasses = new GroupCommit(ctx.storage, (items) => decideScanPass(this.s.sql, this.s.event()!, this.policy(), items), (decided) => {
       this.s.outbox.projectSoon(Date.now());
       if (decided.some((d) => d.moved)) this.feed.changed();
+      toObservers(ctx, decided.flatMap((d) => d.activity));
     });
     this.holdPasses = new GroupCommit(ctx.storage, (requests) => requests.map((req) => orders.decideHold(this.s, req)), (results) => {
       // The alarm projects the new holds, and wakes for the first to lapse.

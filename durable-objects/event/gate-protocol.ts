@@ -8,6 +8,11 @@
 import { z } from "zod";
 
 export const PROTOCOL_VERSION = 1;
+/**
+ * The WebSocket subprotocol a browser offers (with `bearer.<access token>`,
+ * since it cannot set an Authorization header) and the upgrade answers.
+ */
+export const GATE_SUBPROTOCOL = "edge-events.gate.v1";
 
 export const SCAN_ACTIONS = ["ENTRY", "EXIT", "RE_ENTRY", "CHECK"] as const;
 export const SCAN_METHODS = ["QR_SCANNER", "MANUAL_ENTRY", "NFC"] as const;
@@ -158,7 +163,18 @@ export type GateError =
 /** Why the EventDO refuses a frame's scans as a whole: the gate left the event after the socket opened, or the event has no access control set up. */
 export type ScanRefusal = "unknown_access_point" | "not_configured";
 
-export type ServerMessage = HelloMessage | Occupancy | ScanResult | ScanResultsMessage | PolicyMessage | PongMessage | GateError;
+/**
+ * To observers only (never to gates): the scans of the last decision pass,
+ * from every gate, as they are decided, so a supervisor's live view shows
+ * admissions and denials per gate as they happen.
+ */
+export interface ActivityMessage {
+  type: "activity";
+  scans: { id: string; access_point_id: string; action: ScanBody["action"]; status: ScanStatus; denial_reason: DenialReason | null; zone_id: string | null }[];
+  at: string;
+}
+
+export type ServerMessage = HelloMessage | Occupancy | ScanResult | ScanResultsMessage | PolicyMessage | PongMessage | GateError | ActivityMessage;
 
 /** Closes the server makes (docs/gate-protocol.md). */
 export const CLOSE = {

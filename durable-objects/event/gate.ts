@@ -8,7 +8,7 @@ import type { TokenCheck } from "../../src/access/qr-tokens.ts";
 import { newLogId } from "../../src/lib/ids.ts";
 import { ageOn } from "../../src/lib/time.ts";
 import type { Result, ScanContext } from "./contract.ts";
-import { MANUAL_CODE, normalizeManualCode, WRONG_DATE_MS, type DenialReason, type ScanBody, type ScanResult } from "./gate-protocol.ts";
+import { MANUAL_CODE, normalizeManualCode, WRONG_DATE_MS, type ActivityMessage, type DenialReason, type ScanBody, type ScanResult } from "./gate-protocol.ts";
 import type { Row, Sql } from "./sql.ts";
 
 export interface GateEvent {
@@ -113,6 +113,8 @@ export interface DecidedScans {
   answer: Result<{ results: ScanResult[] }>;
   /** Whether a scan moved someone (occupancy to broadcast). */
   moved: boolean;
+  /** What observers are shown of these scans. */
+  activity: ActivityMessage["scans"];
 }
 
 /**
@@ -130,7 +132,15 @@ export function decideScanPass(sql: Sql, event: GateEvent, policy: GatePolicySta
       moved ||= scan.moved;
       return scan.result;
     });
-    return { answer: { ok: true as const, results }, moved };
+    const activity = results.map((result, i) => ({
+      id: result.id,
+      access_point_id: item.who.access_point_id,
+      action: item.bodies[i]!.action,
+      status: result.status,
+      denial_reason: result.denial_reason,
+      zone_id: result.zone_id,
+    }));
+    return { answer: { ok: true as const, results }, moved, activity };
   });
   writeOccupancy(sql, occupancy);
   return decided;

@@ -7,7 +7,7 @@
  */
 import { GATE_HEADERS, type Result, type ScanContext } from "./contract.ts";
 import { occupancy } from "./gate-bundle.ts";
-import { CLOSE, MAX_FRAME_CHARS, PROTOCOL_VERSION, readScan, type GateRole, type ScanBody, type ScanRefusal, type ScanResult, type ServerMessage } from "./gate-protocol.ts";
+import { CLOSE, MAX_FRAME_CHARS, PROTOCOL_VERSION, readScan, type ActivityMessage, type GateRole, type ScanBody, type ScanRefusal, type ScanResult, type ServerMessage } from "./gate-protocol.ts";
 import type { EventStore } from "./store.ts";
 
 /** A socket's attachment. */
@@ -100,6 +100,21 @@ export function onClose(ws: WebSocket, code: number, reason: string): void {
 export function broadcast(ctx: DurableObjectState, message: ServerMessage): void {
   const text = JSON.stringify(message);
   for (const ws of ctx.getWebSockets()) {
+    try {
+      ws.send(text);
+    } catch {
+      // a socket closing as we send: it will reconnect
+    }
+  }
+}
+
+/** What the last pass of scans did, to the event's observers only (gates never get it). */
+export function toObservers(ctx: DurableObjectState, scans: ActivityMessage["scans"]): void {
+  if (scans.length === 0) return;
+  const observers = ctx.getWebSockets("observer");
+  if (observers.length === 0) return;
+  const text = JSON.stringify({ type: "activity", scans, at: new Date().toISOString() } satisfies ActivityMessage);
+  for (const ws of observers) {
     try {
       ws.send(text);
     } catch {

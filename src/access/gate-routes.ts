@@ -10,7 +10,7 @@ import { booleanQuery } from "../lib/schemas.ts";
 import { listScans } from "./scan-log.ts";
 import { ACCESS_ACTIONS, ACCESS_STATUSES, DENIAL_REASONS, SCAN_METHODS } from "./schema.ts";
 import { GATE_HEADERS, type ScanContext } from "../../durable-objects/event/contract.ts";
-import { ScanBodySchema as GateScanBody, type ScanBody } from "../../durable-objects/event/gate-protocol.ts";
+import { GATE_SUBPROTOCOL, ScanBodySchema as GateScanBody, type ScanBody } from "../../durable-objects/event/gate-protocol.ts";
 import type { Context } from "hono";
 import type { AppEnv } from "../env.ts";
 
@@ -91,7 +91,8 @@ export function gateRoutes() {
       security: bearerAuth,
       summary: "Open a gate session (WebSocket, protocol 1)",
       description:
-        "Upgrades to a WebSocket held by the event's Durable Object. Messages are JSON: `scan`, `scan_batch`, `sync` (offline scans) and `ping` from the device; `scan_result`, `scan_batch_result`, `sync_result`, `occupancy`, `policy` and `pong` from the server. Gate staff of the event only; `observe=true` opens a read-only occupancy feed for organizers and admins.",
+        "Upgrades to a WebSocket held by the event's Durable Object. Messages are JSON: `scan`, `scan_batch`, `sync` (offline scans) and `ping` from the device; `scan_result`, `scan_batch_result`, `sync_result`, `occupancy`, `policy` and `pong` from the server. Gate staff of the event only; `observe=true` opens a read-only occupancy feed for organizers and admins. " +
+        "A browser, which cannot set headers on a WebSocket, offers the subprotocols `edge-events.gate.v1` and `bearer.<access token>` instead of the Authorization header; the upgrade answers `edge-events.gate.v1`.",
       request: {
         params: eventParam,
         query: z.object({
@@ -123,7 +124,13 @@ export function gateRoutes() {
         headers.set(GATE_HEADERS.accessPoint, who.access_point_id);
         if (who.ip) headers.set(GATE_HEADERS.ip, who.ip);
       }
-      return eventStub(c.env, event_id).fetch(new Request(c.req.url, { headers }));
+      const response = await eventStub(c.env, event_id).fetch(new Request(c.req.url, { headers }));
+      // A browser offered its token as a subprotocol beside the gate's own: the handshake must name the one chosen.
+      const offered = (c.req.header("Sec-WebSocket-Protocol") ?? "").split(",").map((p) => p.trim());
+      if (response.status === 101 && response.webSocket && offered.includes(GATE_SUBPROTOCOL)) {
+        return new Response(null, { status: 101, webSocket: response.webSocket, headers: { "Sec-WebSocket-Protocol": GATE_SUBPROTOCOL } });
+      }
+      return response;
     },
   );
 

@@ -49,9 +49,24 @@ const takesSessionFromFeed = (c: Context<AppEnv>, role: unknown) =>
  * request, so logout, revocation, deactivation and role changes take effect
  * at once (within REVOCATION_FEED_MAX_AGE_MS on routes declaring `checksSessionByFeed`).
  */
+/**
+ * Browsers cannot set headers on a WebSocket: they offer the access token as
+ * a subprotocol, `bearer.<token>`, beside the socket's own protocol
+ * (`GATE_SUBPROTOCOL`), which the upgrade answers. Only on an upgrade request
+ * without an Authorization header.
+ */
+export const BEARER_SUBPROTOCOL_PREFIX = "bearer.";
+function authorizationOf(c: Context<AppEnv>): string | undefined {
+  const header = c.req.header("Authorization");
+  if (header !== undefined || c.req.header("Upgrade")?.toLowerCase() !== "websocket") return header;
+  const offered = (c.req.header("Sec-WebSocket-Protocol") ?? "").split(",").map((p) => p.trim());
+  const bearer = offered.find((p) => p.startsWith(BEARER_SUBPROTOCOL_PREFIX));
+  return bearer === undefined ? undefined : `Bearer ${bearer.slice(BEARER_SUBPROTOCOL_PREFIX.length)}`;
+}
+
 export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set("auth", undefined);
-  const header = c.req.header("Authorization");
+  const header = authorizationOf(c);
   if (header === undefined) return next();
   const match = /^Bearer ([A-Za-z0-9_\-.]{1,4096})$/.exec(header);
   if (!match) throw problems.unauthorized("Use `Authorization: Bearer <access token>`.", "invalid_authorization_header");

@@ -5,6 +5,7 @@ import { pageQuery, pageSchema } from "../lib/pagination.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
 import { clientMeta, ipKey } from "../lib/request.ts";
 import { actorOf } from "../site/audit.ts";
+import { getDb } from "../db/client.ts";
 import { binaryContent, IMAGE_TYPES, PHOTO_MAX_BYTES, readImageBody, serveMedia, uploadLimit } from "../users/media.ts";
 import { readableCoverKey, swapEventCover } from "./covers.ts";
 import {
@@ -24,6 +25,7 @@ import {
   ParticipationWithCountsSchema,
   PublicEventSchema,
   RejectEventBody,
+  ReviewChangesSchema,
   ShareBody,
   ShareSchema,
   toManagedEvent,
@@ -32,6 +34,7 @@ import {
   ViewResultSchema,
 } from "./schemas.ts";
 import { searchEvents } from "./search.ts";
+import { reviewChanges } from "./review-changes.ts";
 import {
   cancelEvent,
   createEvent,
@@ -426,6 +429,23 @@ export function eventRoutes() {
       responses: { 200: jsonResponse(ManagedEventSchema, "Rejected."), ...pick(400, 401, 403, 404, 409, 415, 422) },
     }),
     async (c) => c.json(toManagedEvent(await reviewEvent(c.env, actorOf(c), c.req.valid("param").event_id, "REJECTED", c.req.valid("json").comment)), 200),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/admin/events/{event_id}/review-changes",
+      tags: adminTags,
+      security: bearerAuth,
+      middleware: [adminOnly] as const,
+      summary: "What changed since the last review",
+      description:
+        "The last decision on the event (APPROVE or REJECT, when, by whom, its comment; null if it was never reviewed) and each field whose value now differs from the one that decision saw " +
+        "(the reviewed fields plus doors, capacity, category, group and cover), with both values. What a reviewer reads before deciding on an event sent back to review.",
+      request: { params: eventIdParam },
+      responses: { 200: jsonResponse(ReviewChangesSchema, "The last review and the changes since."), ...pick(401, 403, 404, 422) },
+    }),
+    async (c) => c.json(await reviewChanges(getDb(c.env.DB), c.req.valid("param").event_id), 200),
   );
 
   return r;

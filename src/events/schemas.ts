@@ -96,6 +96,19 @@ export const eventIdParam = z.object({ event_id: z.uuid().openapi({ param: { nam
 export const RejectEventBody = z
   .strictObject({ comment: z.string().trim().min(1, { message: "Say why the event is rejected." }).max(2000) })
   .openapi("RejectEventRequest");
+export const ReviewChangesSchema = z
+  .object({
+    last_review: z
+      .object({
+        decision: z.enum(["APPROVE", "REJECT"]),
+        at: z.string(),
+        by: z.string().nullable(),
+        comment: z.string().nullable(),
+      })
+      .nullable(),
+    changes: z.array(z.object({ field: z.string(), before: z.unknown(), after: z.unknown() })),
+  })
+  .openapi("EventReviewChanges");
 export const ApproveEventBody = z.strictObject({ comment: z.string().trim().max(2000).optional() }).openapi("ApproveEventRequest");
 export const CancelEventBody = z
   .strictObject({ reason: z.string().trim().min(1, { message: "Say why the event is cancelled." }).max(1000) })

@@ -1,11 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, eq } from "drizzle-orm";
-import { organizerOnly } from "../auth/middleware.ts";
+import { and, asc, eq, gte, inArray } from "drizzle-orm";
+import { organizerOnly, signedIn } from "../auth/middleware.ts";
 import { eventStub } from "../../durable-objects/event/client.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
+import { now } from "../lib/time.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { afterCursor, decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
 import { actorOf, auditedDelete, auditedInsert, auditedUpdate, type Actor } from "../site/audit.ts";
@@ -42,6 +43,22 @@ const StaffSchema = z
     updated_at: z.string(),
   })
   .openapi("EventStaff");
+
+const MyAssignmentSchema = z
+  .object({
+    event: z.object({
+      id: z.string(),
+      title: z.string(),
+      starts_at: z.string(),
+      ends_at: z.string(),
+      timezone: z.string(),
+      venue_id: z.string().nullable(),
+      venue_name: z.string(),
+    }),
+    role: z.enum(EVENT_STAFF_ROLES),
+    access_point_id: z.string().nullable(),
+  })
+  .openapi("StaffAssignment");
 
 const toStaff = (row: StaffRow, user: StaffUser): z.infer<typeof StaffSchema> => ({
   id: row.id,
@@ -214,6 +231,48 @@ export function staffRoutes() {
       // A gate socket was authorized when it opened: close theirs now.
       await eventStub(c.env, event_id).closeSocketsOf(user_id);
       return c.body(null, 204);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/me/staff-assignments",
+      tags,
+      security: bearerAuth,
+      middleware: [signedIn] as const,
+      summary: "My gate assignments",
+      description:
+        "The events where the caller is active gate staff (CONTROLLER or SUPERVISOR), approved and not yet ended, soonest first, with their usual post: " +
+        "what a gate tablet or supervisor opens on match day.",
+      request: { query: z.object(pageQuery) },
+      responses: { 200: jsonResponse(pageSchema(MyAssignmentSchema), "One page."), ...pick(401, 422) },
+    }),
+    async (c) => {
+      const db = getDb(c.env.DB);
+      const { userId } = actorOf(c);
+      const { limit, cursor } = c.req.valid("query");
+      const after = decodeCursor(cursor);
+      const rows = await db
+        .select({ staff: event_staff, event: { id: events.id, title: events.title, starts_at: events.starts_at, ends_at: events.ends_at, timezone: events.timezone, venue_id: events.venue_id, venue_name: events.venue_name } })
+        .from(event_staff)
+        .innerJoin(events, eq(events.id, event_staff.event_id))
+        .where(
+          and(
+            eq(event_staff.user_id, userId),
+            eq(event_staff.is_active, true),
+            inArray(events.status, ["APPROVED"]),
+            gte(events.ends_at, now()),
+            afterCursor(after, events.starts_at, events.id),
+          ),
+        )
+        .orderBy(asc(events.starts_at), asc(events.id))
+        .limit(limit + 1);
+      const page = toPage(rows, limit, (row) => ({ k: row.event.starts_at, id: row.event.id }));
+      return c.json(
+        { data: page.data.map((row) => ({ event: row.event, role: row.staff.role, access_point_id: row.staff.access_point_id })), next_cursor: page.next_cursor },
+        200,
+      );
     },
   );
 
