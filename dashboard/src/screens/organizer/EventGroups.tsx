@@ -1,0 +1,90 @@
+import { useState } from "react";
+import { api, call, type Schemas } from "../../api/client.ts";
+import { useI18n } from "../../i18n/index.tsx";
+import { Form, nullable, SelectField, TextField, useForm } from "../../ui/form.tsx";
+import { DataTable, Dialog, ErrorNotice, Page, useAnnouncer, usePaged } from "../../ui/kit.tsx";
+
+type Group = Schemas["EventGroup"];
+const TYPES: Group["group_type"][] = ["SEASON", "COMPETITION", "TOURNAMENT", "SERIES", "OTHER"];
+
+function GroupForm({ group, onDone }: { group: Group | null; onDone: () => void }) {
+  const { t } = useI18n();
+  const form = useForm({
+    code: group?.code ?? "",
+    name: group?.name ?? "",
+    group_type: group?.group_type ?? "SEASON",
+    sport: group?.sport ?? "",
+    season: group?.season ?? "",
+    starts_on: group?.starts_on ?? "",
+    ends_on: group?.ends_on ?? "",
+  });
+  return (
+    <Form
+      form={form}
+      submitLabel={group ? t("common.save") : t("common.create")}
+      onSubmit={async (v) => {
+        const body = { name: String(v.name), group_type: v.group_type as Group["group_type"], sport: nullable(v.sport), season: nullable(v.season), starts_on: nullable(v.starts_on), ends_on: nullable(v.ends_on) };
+        if (group) await call(() => api.PATCH("/v1/event-groups/{group_id}", { params: { path: { group_id: group.id } }, body }));
+        else await call(() => api.POST("/v1/event-groups", { body: { ...body, code: String(v.code).trim() } }));
+        onDone();
+      }}
+    >
+      <div className="form-grid">
+        {!group && <TextField form={form} name="code" label={t("common.code")} required />}
+        <TextField form={form} name="name" label={t("common.name")} required />
+        <SelectField form={form} name="group_type" label={t("common.type")} options={TYPES.map((value) => ({ value, label: t(`groupType.${value}`) }))} />
+        <TextField form={form} name="sport" label={t("groups.sport")} />
+        <TextField form={form} name="season" label={t("groups.season")} hint="2026-2027" />
+        <TextField form={form} name="starts_on" label={t("common.from")} type="date" />
+        <TextField form={form} name="ends_on" label={t("common.to")} type="date" />
+      </div>
+    </Form>
+  );
+}
+
+export default function EventGroups() {
+  const { t, date } = useI18n();
+  const list = usePaged((cursor) => call(() => api.GET("/v1/event-groups", { params: { query: { mine: "true", include_inactive: "true", cursor, limit: 100 } } })), []);
+  const [editing, setEditing] = useState<Group | "new" | null>(null);
+  const [announcement, announce] = useAnnouncer();
+  return (
+    <Page title={t("groups.title")} actions={<button type="button" className="primary" onClick={() => setEditing("new")}>{t("groups.new")}</button>}>
+      {announcement}
+      <ErrorNotice error={list.error} />
+      <DataTable
+        caption={t("groups.title")}
+        rows={list.rows}
+        rowKey={(row) => row.id}
+        paged={list}
+        columns={[
+          { header: t("common.code"), cell: (row) => row.code },
+          { header: t("common.name"), cell: (row) => row.name },
+          { header: t("common.type"), cell: (row) => t(`groupType.${row.group_type}`) },
+          { header: t("common.from"), cell: (row) => date(row.starts_on) },
+          { header: t("common.to"), cell: (row) => date(row.ends_on) },
+          { header: t("groups.events"), numeric: true, cell: (row) => row.events_count },
+          {
+            header: t("common.actions"),
+            cell: (row) => (
+              <button type="button" className="small" onClick={() => setEditing(row)}>
+                {t("common.edit")}
+              </button>
+            ),
+          },
+        ]}
+      />
+      <Dialog open={editing !== null} onClose={() => setEditing(null)} title={editing === "new" ? t("groups.new") : t("common.edit")}>
+        {editing && (
+          <GroupForm
+            group={editing === "new" ? null : editing}
+            onDone={() => {
+              setEditing(null);
+              announce(t("common.saved"));
+              list.reload();
+            }}
+          />
+        )}
+      </Dialog>
+    </Page>
+  );
+}
