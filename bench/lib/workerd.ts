@@ -26,6 +26,7 @@ interface WranglerConfig {
   d1_databases: { binding: string; database_id?: string; database_name: string }[];
   durable_objects: { bindings: { name: string; class_name: string }[] };
   r2_buckets: { binding: string; bucket_name: string }[];
+  assets?: { directory: string; not_found_handling?: "none" | "single-page-application" | "404-page"; run_worker_first?: boolean | string[] };
   queues: {
     producers?: { binding: string; queue: string }[];
     consumers?: { queue: string; max_batch_size?: number; max_batch_timeout?: number; max_retries?: number; dead_letter_queue?: string }[];
@@ -56,12 +57,25 @@ export async function bundle(entry: string, outdir: string): Promise<string> {
  * The app Worker's Miniflare options, read from wrangler.toml (vars, D1, the
  * Durable Objects with SQLite storage, R2, queues) plus the given secrets.
  */
-export function appWorker(name: string, scriptPath: string, secrets: Record<string, string>): V4Worker {
+export function appWorker(name: string, scriptPath: string, secrets: Record<string, string>, options: { assets?: boolean } = {}): V4Worker {
   const config = unstable_readConfig({ config: join(ROOT, "wrangler.toml") }) as unknown as WranglerConfig;
+  // The dashboard as Workers Static Assets (wrangler.toml [assets]), for the browser tests; benchmarks leave it out.
+  const assets =
+    options.assets && config.assets
+      ? {
+          assets: {
+            directory: resolve(ROOT, config.assets.directory),
+            run_worker_first: config.assets.run_worker_first,
+            routerConfig: { has_user_worker: true },
+            assetConfig: { not_found_handling: config.assets.not_found_handling, html_handling: "auto-trailing-slash" },
+          },
+        }
+      : {};
   const sqliteClasses = new Set(config.migrations.flatMap((m) => m.new_sqlite_classes ?? []));
   return {
     name,
     scriptPath,
+    ...assets,
     modules: true,
     compatibilityDate: config.compatibility_date,
     compatibilityFlags: config.compatibility_flags,

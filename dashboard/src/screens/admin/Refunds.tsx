@@ -5,7 +5,7 @@ import { useI18n } from "../../i18n/index.tsx";
 import { decimalToMinor, minorToDecimal } from "../../i18n/format.ts";
 import { REFUND_STATUSES } from "../../ui/enums.ts";
 import { Form, TextArea, TextField, useForm } from "../../ui/form.tsx";
-import { DataTable, Dialog, ErrorNotice, Page, StatusBadge, useAnnouncer, usePaged } from "../../ui/kit.tsx";
+import { DataTable, Dialog, ErrorNotice, Page, StatusBadge, useAction, useAnnouncer, usePaged } from "../../ui/kit.tsx";
 
 type Refund = Schemas["Refund"];
 
@@ -56,8 +56,9 @@ export default function Refunds() {
   const list = usePaged((cursor) => call(() => api.GET("/v1/refunds", { params: { query: { status, cursor, limit: 50 } } })), [status]);
   const [open, setOpen] = useState<Refund | null>(null);
   const [announcement, announce] = useAnnouncer();
+  const action = useAction();
   return (
-    <Page title={t("refunds.title")}>
+    <Page title={t("refunds.title")} lead={t("refunds.lead")}>
       {announcement}
       <div className="toolbar">
         <label className="field">
@@ -71,7 +72,7 @@ export default function Refunds() {
           </select>
         </label>
       </div>
-      <ErrorNotice error={list.error} />
+      <ErrorNotice error={list.error ?? action.error} />
       <DataTable
         caption={t("refunds.title")}
         rows={list.rows}
@@ -89,6 +90,21 @@ export default function Refunds() {
               row.status === "REQUESTED" ? (
                 <button type="button" className="small" onClick={() => setOpen(row)}>
                   {t("refunds.decide")}
+                </button>
+              ) : row.status === "APPROVED" || row.status === "PROCESSING" ? (
+                <button
+                  type="button"
+                  className="small"
+                  disabled={action.busy}
+                  onClick={() =>
+                    void action.run(async () => {
+                      await call(() => api.POST("/v1/refunds/{refund_id}/complete", { params: { path: { refund_id: row.id } }, body: {} }));
+                      announce(t("refunds.completed"));
+                      list.reload();
+                    })
+                  }
+                >
+                  {t("refunds.complete")}
                 </button>
               ) : (
                 row.admin_comment ?? ""

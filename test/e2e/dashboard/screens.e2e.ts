@@ -1,0 +1,122 @@
+/**
+ * Every screen of the dashboard renders for the roles that open it, without a
+ * console error, and passes axe-core with no serious or critical violation;
+ * navigation shows each role only its sections; Arabic lays the page out
+ * right to left.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { account, disconnect, heading, openTab, seriousViolations, signIn, type Tab } from "./browser.ts";
+
+afterAll(disconnect);
+
+/** Opens each path, waits for its heading, and checks errors and axe. */
+async function sweep(tab: Tab, paths: string[]) {
+  const problems: string[] = [];
+  for (const path of paths) {
+    tab.errors.length = 0;
+    await tab.page.goto(path);
+    const title = await heading(tab.page);
+    expect(title, path).not.toBe("");
+    expect(title, path).not.toMatch(/introuvable|refusé/);
+    const violations = await seriousViolations(tab.page);
+    if (violations.length) problems.push(`${path}: ${violations.join("; ")}`);
+    if (tab.errors.length) problems.push(`${path}: console: ${tab.errors.join("; ")}`);
+  }
+  expect(problems).toEqual([]);
+}
+
+async function navPaths(tab: Tab): Promise<string[]> {
+  return tab.page.locator("nav#nav a").evaluateAll((links) => links.map((a) => new URL((a as HTMLAnchorElement).href).pathname));
+}
+
+describe("as the admin", () => {
+  let tab: Tab;
+  beforeAll(async () => {
+    tab = await openTab();
+    await signIn(tab.page, account("ADMIN").email, account("ADMIN").password);
+  });
+  afterAll(() => tab.close());
+
+  it("every screen in the navigation renders without errors and passes axe", async () => {
+    const paths = await navPaths(tab);
+    expect(paths).toEqual(expect.arrayContaining(["/admin/moderation", "/admin/verifications", "/admin/users", "/admin/refunds", "/admin/blacklist", "/admin/payments", "/admin/dead-letters", "/admin/commissions", "/admin/organizer-plans", "/admin/settings", "/admin/faq", "/admin/contact", "/admin/status", "/admin/audit", "/organizer/events", "/gate"]));
+    await sweep(tab, [...paths, "/admin/payments?tab=webhooks", "/admin/moderation?status=APPROVED"]);
+  });
+
+  it("detail screens render: a user, an event under review", async () => {
+    await tab.page.goto("/admin/users");
+    await heading(tab.page);
+    const user = await tab.page.locator("main table a").first().getAttribute("href");
+    await tab.page.goto("/admin/moderation?status=APPROVED");
+    await heading(tab.page);
+    const event = await tab.page.locator("main table a").first().getAttribute("href");
+    await sweep(tab, [user!, event!]);
+  });
+});
+
+describe("as the organizer", () => {
+  let tab: Tab;
+  beforeAll(async () => {
+    tab = await openTab();
+    await signIn(tab.page, account("ORGANIZER").email, account("ORGANIZER").password);
+  });
+  afterAll(() => tab.close());
+
+  it("sees only the organizer and gate sections, and each screen renders", async () => {
+    const paths = await navPaths(tab);
+    expect(paths.some((path) => path.startsWith("/admin"))).toBe(false);
+    expect(paths).toEqual(expect.arrayContaining(["/organizer/events", "/organizer/venues", "/organizer/ticket-types", "/organizer/pricing-rules", "/organizer/season-passes", "/organizer/event-groups", "/gate"]));
+    await sweep(tab, paths);
+    // An admin screen by its address: refused, not shown.
+    await tab.page.goto("/admin/users");
+    await expect.poll(() => tab.page.locator("main h1").textContent()).toBe("Accès refusé");
+  });
+
+  it("every screen of an event and of a venue renders", async () => {
+    await tab.page.goto("/organizer/events");
+    await heading(tab.page);
+    const event = (await tab.page.locator("main table a").first().getAttribute("href"))!;
+    const id = event.split("/").pop()!;
+    await tab.page.goto("/organizer/venues");
+    await heading(tab.page);
+    const venue = (await tab.page.locator("main table a").first().getAttribute("href"))!;
+    await sweep(tab, [event, `${event}/edit`, `${event}/tickets`, `${event}/sales`, `${event}/box-office`, `${event}/staff`, `${event}/grants`, `${event}/overrides`, `/gate/${id}`, venue, "/organizer/events/new"]);
+  });
+});
+
+describe("as the gate controller", () => {
+  it("sees only the gate section, with the matches they staff", async () => {
+    const tab = await openTab();
+    try {
+      await signIn(tab.page, account("CONTROLLER").email, account("CONTROLLER").password);
+      const paths = await navPaths(tab);
+      expect(paths).toEqual(["/gate"]);
+      await sweep(tab, ["/gate"]);
+      expect(await tab.page.locator("main tbody tr").count()).toBe(5);
+    } finally {
+      await tab.close();
+    }
+  });
+});
+
+describe("in Arabic", () => {
+  it("lays the page out right to left, translated, and stays accessible", async () => {
+    const tab = await openTab({ locale: "ar-TN" });
+    try {
+      await signIn(tab.page, account("ORGANIZER").email, account("ORGANIZER").password);
+      await tab.page.getByLabel("Langue").first().selectOption("ar");
+      await expect.poll(() => tab.page.evaluate(() => [document.documentElement.dir, document.documentElement.lang].join())).toBe("rtl,ar");
+      await tab.page.goto("/organizer/events");
+      expect(await heading(tab.page)).toBe("أحداثي");
+      // The navigation sits on the right, the main region on its left.
+      const nav = await tab.page.locator("nav#nav").boundingBox();
+      const main = await tab.page.locator("main").boundingBox();
+      expect(nav!.x).toBeGreaterThan(main!.x);
+      expect(await tab.page.evaluate(() => getComputedStyle(document.querySelector("main table th")!).textAlign)).toBe("start");
+      expect(await seriousViolations(tab.page)).toEqual([]);
+      expect(tab.errors).toEqual([]);
+    } finally {
+      await tab.close();
+    }
+  });
+});
