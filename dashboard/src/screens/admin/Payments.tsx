@@ -1,42 +1,10 @@
-import { useState } from "react";
 import { api, call, type Schemas } from "../../api/client.ts";
-import { navigate, setSearch, useLocation } from "../../app/router.tsx";
+import { setSearch, useLocation } from "../../app/router.tsx";
 import { useI18n } from "../../i18n/index.tsx";
-import { PAYMENT_PROVIDERS, PAYMENT_STATUSES, REFUND_REASONS } from "../../ui/enums.ts";
-import { Form, SelectField, TextArea, useForm } from "../../ui/form.tsx";
-import { DataTable, Dialog, ErrorNotice, Page, StatusBadge, useAnnouncer, usePaged } from "../../ui/kit.tsx";
+import { PAYMENT_PROVIDERS, PAYMENT_STATUSES } from "../../ui/enums.ts";
+import { DataTable, ErrorNotice, Page, StatusBadge, usePaged } from "../../ui/kit.tsx";
 
 type Payment = Schemas["Payment"];
-type RequestReason = Schemas["RequestRefund"]["reason"];
-
-function RequestRefund({ payment, onDone }: { payment: Payment; onDone: () => void }) {
-  const { t } = useI18n();
-  const form = useForm({ reason: "CUSTOMER_REQUEST", description: "" });
-  return (
-    <Form
-      form={form}
-      submitLabel={t("payments.requestRefund")}
-      onSubmit={async (values) => {
-        const description = String(values.description).trim();
-        await call(() =>
-          api.POST("/v1/payments/{payment_id}/refunds", {
-            params: { path: { payment_id: payment.id } },
-            body: { reason: values.reason as RequestReason, ...(description ? { description } : {}) },
-          }),
-        );
-        onDone();
-      }}
-    >
-      <SelectField
-        form={form}
-        name="reason"
-        label={t("common.reason")}
-        options={REFUND_REASONS.filter((r) => r !== "EVENT_CANCELLED").map((value) => ({ value, label: t(`refundReason.${value}`) }))}
-      />
-      <TextArea form={form} name="description" label={t("common.description")} />
-    </Form>
-  );
-}
 
 function WebhookEvents() {
   const { t, dateTime } = useI18n();
@@ -73,10 +41,8 @@ export default function Payments() {
     (cursor) => call(() => api.GET("/v1/admin/payments", { params: { query: { status: status || undefined, provider: provider || undefined, cursor, limit: 50 } } })),
     [status, provider],
   );
-  const [refunding, setRefunding] = useState<Payment | null>(null);
-  const [announcement, announce] = useAnnouncer();
   return (
-    <Page title={t("payments.title")}>
+    <Page title={t("payments.title")} lead={t("payments.lead")}>
       <nav className="tabs" aria-label={t("payments.title")}>
         <a href="?tab=payments" aria-current={tab === "payments" ? "page" : undefined} onClick={(e) => (e.preventDefault(), setSearch({ tab: undefined }))}>
           {t("payments.payments")}
@@ -85,7 +51,6 @@ export default function Payments() {
           {t("payments.webhooks")}
         </a>
       </nav>
-      {announcement}
       {tab === "webhooks" ? (
         <WebhookEvents />
       ) : (
@@ -128,31 +93,10 @@ export default function Payments() {
               { header: t("common.amount"), numeric: true, cell: (row) => money(row.amount, row.currency) },
               { header: t("payments.refunded"), numeric: true, cell: (row) => (row.refunded_amount ? money(row.refunded_amount, row.currency) : "—") },
               { header: t("common.status"), cell: (row) => <StatusBadge value={row.status} /> },
-              {
-                header: t("common.actions"),
-                cell: (row) =>
-                  row.status === "PAID" || row.status === "PARTIALLY_REFUNDED" ? (
-                    <button type="button" className="small" onClick={() => setRefunding(row)}>
-                      {t("payments.refund")}
-                    </button>
-                  ) : null,
-              },
             ]}
           />
         </>
       )}
-      <Dialog open={refunding !== null} onClose={() => setRefunding(null)} title={t("payments.requestRefund")}>
-        {refunding && (
-          <RequestRefund
-            payment={refunding}
-            onDone={() => {
-              setRefunding(null);
-              announce(t("payments.refundRequested"));
-              navigate("/admin/refunds?status=REQUESTED");
-            }}
-          />
-        )}
-      </Dialog>
     </Page>
   );
 }

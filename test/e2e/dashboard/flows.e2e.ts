@@ -1,0 +1,291 @@
+/**
+ * The dashboard's flows end to end, in the browser against the real Worker
+ * with the demo data: an organizer creates and submits an event and an admin
+ * approves it; the box office sells two tickets for cash and prints them; the
+ * live gate view moves when a gate scans; a banned fan is refused at the gate
+ * and the denial shows live; a payment is refunded; an identity verification
+ * is approved; sign-in with 2FA and token refresh; the API's problem+json
+ * beside the fields, with nothing lost; the URL layout (dashboard at /, API at /v1).
+ */
+import { randomUUID } from "node:crypto";
+import { PDFDocument } from "pdf-lib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { account, api, BASE, disconnect, expectOk, heading, loginAs, openTab, PNG, signIn, totp, unique, type Session, type Tab } from "./browser.ts";
+
+let admin: Session;
+let organizer: Session;
+let controller: Session;
+let adminTab: Tab;
+let organizerTab: Tab;
+
+beforeAll(async () => {
+  [admin, organizer, controller] = await Promise.all([loginAs("ADMIN"), loginAs("ORGANIZER"), loginAs("CONTROLLER")]);
+  // The demo organizer's free allowance is two events a month: a plan without a limit, given by the admin.
+  const plan = await expectOk(
+    api("POST", "/v1/admin/organizer-plans", { token: admin.token, body: { name: unique("Illimité"), plan_type: "GOLD", price: 0, currency: "TND", billing_period: "YEARLY", max_events_per_month: null } }),
+    201,
+  );
+  await expectOk(api("POST", "/v1/admin/organizer-subscriptions", { token: admin.token, body: { organizer_id: organizer.userId, plan_id: plan.id } }), 201);
+  adminTab = await openTab();
+  organizerTab = await openTab();
+  await signIn(adminTab.page, account("ADMIN").email, account("ADMIN").password);
+  await signIn(organizerTab.page, account("ORGANIZER").email, account("ORGANIZER").password);
+});
+
+afterAll(async () => {
+  await adminTab?.close();
+  await organizerTab?.close();
+  await disconnect();
+});
+
+/** `<input type="datetime-local">` value `minutes` from now, on the browser's clock. */
+async function localInput(tab: Tab, minutes: number): Promise<string> {
+  return tab.page.evaluate((m) => {
+    const date = new Date(Date.now() + m * 60_000);
+    return new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+  }, minutes);
+}
+
+describe("match day, from the event to the gate", () => {
+  let eventId: string;
+  let gateId: string;
+  let configId: string;
+
+  it("an organizer creates and submits an event; the admin reviews it and approves it", async () => {
+    const page = organizerTab.page;
+    const title = unique("Match de gala");
+    await page.goto("/organizer/events/new");
+    await heading(page);
+    await page.getByLabel("Titre", { exact: true }).fill(title);
+    await page.getByLabel("Début").fill(await localInput(organizerTab, 60));
+    await page.getByLabel("Fin", { exact: true }).fill(await localInput(organizerTab, 240));
+    await page.getByLabel("Fuseau horaire").fill("Africa/Tunis");
+    await page.getByLabel("Lieu", { exact: true }).selectOption({ label: "Stade olympique de Radès" });
+    await page.getByLabel("Devise").selectOption("TND");
+    await page.getByLabel("Prix à partir de").fill("15");
+    const created = page.waitForResponse((response) => response.url().endsWith("/v1/events") && response.request().method() === "POST");
+    await page.getByRole("button", { name: "Créer" }).click();
+    const answer = await created;
+    expect(answer.status(), await answer.text()).toBe(201);
+    await page.waitForURL(/\/organizer\/events\/[0-9a-f-]{36}$/);
+    eventId = page.url().split("/").pop()!;
+    expect(await heading(page)).toBe(title);
+    await page.getByRole("button", { name: "Soumettre à la validation" }).click();
+    await page.getByText("En attente de validation").first().waitFor();
+
+    const review = adminTab.page;
+    await review.goto("/admin/moderation");
+    await heading(review);
+    await review.getByRole("link", { name: title }).click();
+    expect(await heading(review)).toBe(title);
+    await review.getByText("Première relecture : tout est nouveau.").waitFor();
+    await review.getByRole("button", { name: "Approuver" }).click();
+    await review.waitForURL(/\/admin\/moderation$/);
+    const event = await expectOk(api("GET", `/v1/events/${eventId}`, { token: organizer.token }));
+    expect(event.status).toBe("APPROVED");
+    expect(adminTab.errors).toEqual([]);
+    expect(organizerTab.errors).toEqual([]);
+
+    // Its tickets and gate staff, set up through the API (their screens are covered in screens.e2e.ts).
+    const types = await expectOk(api("GET", "/v1/ticket-types?limit=100", { token: organizer.token }));
+    const tribune = types.data.find((type: { code: string }) => type.code === "TRIBUNE");
+    const config = await expectOk(api("POST", `/v1/events/${eventId}/ticket-configs`, { token: organizer.token, body: { ticket_type_id: tribune.id, price: 15_000, quantity_total: 100 } }), 201);
+    configId = config.id;
+    const gates = await expectOk(api("GET", `/v1/venues/${event.venue_id}/access-points?limit=100`));
+    gateId = gates.data.find((gate: { code: string }) => gate.code === "GATE_B").id;
+    await expectOk(api("POST", `/v1/events/${eventId}/staff`, { token: organizer.token, body: { email: account("CONTROLLER").email, access_point_id: gateId } }), 201);
+    await expectOk(api("POST", `/v1/admin/events/${eventId}/inventory/sync`, { token: admin.token }));
+  });
+
+  it("the box office sells two tickets for cash and prints them", async () => {
+    const page = organizerTab.page;
+    await page.goto(`/organizer/events/${eventId}/box-office`);
+    await heading(page);
+    await page.getByRole("button", { name: "Un de plus" }).click();
+    expect(await page.getByLabel("Quantité").inputValue()).toBe("2");
+    await page.getByRole("button", { name: "Réserver et encaisser" }).click();
+    await expect.poll(() => page.getByTestId("order-total").textContent()).toMatch(/30[.,\s\u202f]?000/);
+    const printed = page.waitForResponse((response) => response.url().includes("/tickets.pdf"));
+    await page.getByRole("button", { name: "Espèces reçues" }).click();
+    const pdf = await printed;
+    expect(pdf.status()).toBe(200);
+    expect(pdf.headers()["content-type"]).toContain("application/pdf");
+    await page.getByText("Paiement enregistré : 2 billets émis.").waitFor();
+    // What went to print: the PDF the page holds, two pages (one per ticket).
+    const printedPdf = await page.getByTestId("tickets-pdf").evaluate(async (link: HTMLAnchorElement) => [...new Uint8Array(await (await fetch(link.href)).arrayBuffer())]);
+    expect((await PDFDocument.load(Uint8Array.from(printedPdf))).getPageCount()).toBe(2);
+    const availability = await expectOk(api("GET", `/v1/events/${eventId}/availability`));
+    expect(availability.configs.find((c: { id: string }) => c.id === configId).sold).toBe(2);
+    expect(organizerTab.errors).toEqual([]);
+  });
+
+  it("the live gate view shows occupancy move when a gate scans, and a banned fan's denial as it happens", async () => {
+    const page = organizerTab.page;
+    await page.goto(`/gate/${eventId}`);
+    await heading(page);
+    await expect.poll(() => page.getByTestId("feed-state").textContent(), { timeout: 15_000 }).toBe("En direct");
+    expect(await page.getByTestId("inside-total").textContent()).toBe("0");
+
+    // A box-office ticket is scanned at gate B: the zone count goes up on the open page.
+    const rights = await expectOk(api("GET", `/v1/me/access-rights?event_id=${eventId}&limit=10`, { token: organizer.token }));
+    const right = rights.data.find((r: { event_id: string }) => r.event_id === eventId);
+    const scan = (qr: string) =>
+      expectOk(
+        api("POST", `/v1/events/${eventId}/scans`, {
+          token: controller.token,
+          body: { id: randomUUID(), qr, action: "ENTRY", scan_method: "MANUAL_ENTRY", scanned_at: new Date().toISOString(), device_id: "TABLET-B1", access_point_id: gateId },
+        }),
+      );
+    expect((await scan(right.qr_code)).status).toBe("SUCCESS");
+    await expect.poll(() => page.getByTestId("inside-total").textContent(), { timeout: 10_000 }).toBe("1");
+    await expect.poll(() => page.getByTestId(`zone-${right.zone_id}`).locator(".zone-count").textContent()).toBe("1");
+
+    // A fan buys a ticket (paid cash); the admin bans them in the blacklist screen; the gate refuses them.
+    const fan = await loginAs("USER");
+    const order = await expectOk(api("POST", `/v1/events/${eventId}/orders`, { token: fan.token, headers: { "Idempotency-Key": randomUUID() }, body: { config_id: configId, quantity: 1 } }), 201);
+    const paid = await expectOk(api("POST", `/v1/events/${eventId}/orders/${order.id}/confirm-cash`, { token: organizer.token }));
+    const ban = adminTab.page;
+    await ban.goto("/admin/blacklist");
+    await heading(ban);
+    await ban.getByLabel("Identifiant", { exact: true }).fill(fan.userId);
+    await ban.getByLabel("Motif").fill("Envahissement de terrain");
+    await ban.getByRole("button", { name: "Interdire" }).click();
+    await ban.getByText("Interdiction enregistrée").waitFor();
+    const refused = await scan(paid.access_rights[0].qr_code);
+    expect(refused).toMatchObject({ status: "DENIED", denial_reason: "BLACKLISTED" });
+    await page.getByTestId("denials").getByText("Interdit").waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId("inside-total").textContent()).toBe("1");
+    expect(organizerTab.errors).toEqual([]);
+    expect(adminTab.errors).toEqual([]);
+
+    // The fan asks for their money back; the admin approves it in the refunds screen, then records it paid back (cash).
+    await expectOk(api("POST", `/v1/payments/${paid.payment_id}/refunds`, { token: fan.token, body: { reason: "CUSTOMER_REQUEST", description: "Interdit de stade" } }), 201);
+    await ban.goto("/admin/refunds");
+    await heading(ban);
+    await ban.locator("main tbody tr", { hasText: "Interdit de stade" }).getByRole("button", { name: "Décider" }).click();
+    await ban.getByRole("dialog").getByRole("button", { name: "Approuver le remboursement" }).click();
+    await ban.getByText("Remboursement approuvé").waitFor();
+    await ban.getByLabel("Statut").selectOption("APPROVED");
+    await ban.locator("main tbody tr").first().getByRole("button", { name: "Marquer comme remboursé" }).click();
+    await ban.getByText("Remboursement enregistré comme effectué.").waitFor();
+    await expect.poll(async () => (await api("GET", `/v1/payments/${paid.payment_id}`, { token: fan.token })).body.status).toBe("REFUNDED");
+    expect(adminTab.errors).toEqual([]);
+  });
+});
+
+describe("identity verification", () => {
+  it("the admin sees the document and the selfie through the API and approves", async () => {
+    const fan = await loginAs("USER", 1);
+    const form = new FormData();
+    form.set("document", new Blob([PNG], { type: "image/png" }), "id.png");
+    form.set("selfie", new Blob([PNG], { type: "image/png" }), "selfie.png");
+    await expectOk(api("POST", "/v1/me/verification", { token: fan.token, body: form }), 201);
+    const page = adminTab.page;
+    await page.goto("/admin/verifications");
+    await heading(page);
+    await page.getByRole("link", { name: `${account("USER", 1).first_name} ${account("USER", 1).last_name}` }).click();
+    await heading(page);
+    for (const name of ["Pièce d'identité", "Selfie"]) {
+      const image = page.getByRole("img", { name });
+      await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1);
+      expect(await image.getAttribute("src")).toMatch(/^blob:/);
+    }
+    await page.getByRole("button", { name: "Approuver" }).click();
+    await page.waitForURL(/\/admin\/verifications$/);
+    const me = await expectOk(api("GET", "/v1/me", { token: fan.token }));
+    expect(me.is_identity_verified).toBe(true);
+    expect(adminTab.errors).toEqual([]);
+  });
+});
+
+describe("sign-in", () => {
+  it("asks for the 2FA code, then keeps the session by refreshing the access token", async () => {
+    const email = `${unique("orga")}@example.com`;
+    const password = "a long enough passphrase 2026";
+    const registered = await expectOk(api("POST", "/v1/auth/register", { body: { email, password, first_name: "Nadia", last_name: "Trabelsi" } }), 201);
+    await expectOk(api("PATCH", `/v1/admin/users/${registered.user.id}`, { token: admin.token, body: { role: "ORGANIZER" } }));
+    const token = registered.tokens.access_token;
+    const setup = await expectOk(api("POST", "/v1/auth/2fa/setup", { token, body: { method: "TOTP" } }), 201);
+    await expectOk(api("POST", "/v1/auth/2fa/enable", { token, body: { challenge_id: setup.challenge_id, code: totp(setup.secret) } }));
+
+    const tab = await openTab();
+    try {
+      // The step used at enable time is spent: wait for the next one.
+      const step = Math.floor(Date.now() / 30_000);
+      await expect.poll(() => Math.floor(Date.now() / 30_000), { timeout: 35_000, interval: 500 }).toBeGreaterThan(step);
+      await signIn(tab.page, email, password, () => totp(setup.secret));
+      expect(await heading(tab.page)).toBe("Mes événements");
+
+      // The access token lapses: the next screen refreshes it first and still loads.
+      await tab.page.evaluate(() => {
+        const stored = JSON.parse(localStorage.getItem("dashboard.session")!);
+        localStorage.setItem("dashboard.session", JSON.stringify({ ...stored, access_expires_at: Date.now() - 1000 }));
+      });
+      const refreshed = tab.page.waitForResponse((response) => response.url().endsWith("/v1/auth/refresh"));
+      await tab.page.reload();
+      expect((await refreshed).status()).toBe(200);
+      expect(await heading(tab.page)).toBe("Mes événements");
+      expect(tab.errors).toEqual([]);
+    } finally {
+      await tab.close();
+    }
+  });
+});
+
+describe("bad input", () => {
+  it("shows the API's problem beside the field it names and keeps every value; a network failure loses nothing", async () => {
+    const page = organizerTab.page;
+    await page.goto("/organizer/venues");
+    await heading(page);
+    await page.getByRole("button", { name: "Nouveau lieu" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Nom").fill("Salle des fêtes");
+    await dialog.getByLabel("Fuseau horaire").fill("Mars/Olympus");
+    await dialog.getByLabel("Capacité").fill("-5");
+    const answered = page.waitForResponse((response) => response.url().endsWith("/v1/venues") && response.request().method() === "POST");
+    await dialog.getByRole("button", { name: "Créer" }).click();
+    const response = await answered;
+    expect(response.status()).toBe(422);
+    const problem = await response.json();
+    const paths = problem.errors.map((error: { path: string }) => error.path).sort();
+    expect(paths).toEqual(["capacity", "timezone"]);
+    for (const field of ["Fuseau horaire", "Capacité"]) {
+      const input = dialog.getByLabel(field);
+      expect(await input.getAttribute("aria-invalid")).toBe("true");
+      const message = problem.errors.find((error: { path: string }) => error.path === (field === "Capacité" ? "capacity" : "timezone")).message;
+      const described = await input.getAttribute("aria-describedby");
+      expect(await page.locator(`#${described!.split(" ").pop()}`).textContent()).toBe(message);
+    }
+    expect(await dialog.getByLabel("Nom").inputValue()).toBe("Salle des fêtes");
+    expect(await dialog.getByLabel("Fuseau horaire").inputValue()).toBe("Mars/Olympus");
+    // The focus is on the first field in error.
+    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.value)).toBe("Mars/Olympus");
+
+    // Offline: the request fails, the form says so and keeps what was typed.
+    await page.route("**/v1/venues", (route) => route.abort("internetdisconnected"));
+    await dialog.getByLabel("Fuseau horaire").fill("Africa/Tunis");
+    await dialog.getByRole("button", { name: "Créer" }).click();
+    await dialog.getByText("Le serveur est injoignable").waitFor();
+    expect(await dialog.getByLabel("Nom").inputValue()).toBe("Salle des fêtes");
+    await page.unroute("**/v1/venues");
+    // The errors expected here: the 422 and the aborted request, logged by the browser.
+    organizerTab.errors.length = 0;
+    await page.keyboard.press("Escape");
+  });
+});
+
+describe("URL layout", () => {
+  it("serves the dashboard at / with its security headers, deep links as the app, and the API at /v1", async () => {
+    const root = await fetch(new URL("/", BASE));
+    expect(root.headers.get("content-type")).toContain("text/html");
+    expect(root.headers.get("content-security-policy")).toContain("default-src 'self'");
+    expect(root.headers.get("x-frame-options")).toBe("DENY");
+    const deep = await fetch(new URL("/organizer/events/00000000-0000-4000-8000-000000000000/box-office", BASE), { headers: { "Sec-Fetch-Mode": "navigate", Accept: "text/html" } });
+    expect(deep.status).toBe(200);
+    expect(await deep.text()).toContain('<div id="root">');
+    const index = await fetch(new URL("/v1", BASE));
+    expect((await index.json()).links.api).toBe("/v1");
+    expect((await fetch(new URL("/openapi.json", BASE))).headers.get("content-type")).toContain("application/json");
+    expect((await fetch(new URL("/v1/nothing-here", BASE))).status).toBe(404);
+  });
+});
