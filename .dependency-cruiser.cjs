@@ -62,10 +62,25 @@ module.exports = {
         pathNot: [TABLES, "^src/db/(columns|enums)\\.ts$", "^src/lib/", "^src/payments/providers/types\\.ts$"],
       },
     },
+    {
+      name: "dashboard-speaks-only-the-api",
+      severity: "error",
+      comment:
+        "The dashboard is a client of the public API: it imports no Worker code. Only types cross over, and only the gate protocol's (the WebSocket messages, which OpenAPI does not describe); request and response types come from the generated dashboard/src/api/schema.d.ts.",
+      from: { path: "^dashboard/src/" },
+      to: { path: "^(src|durable-objects|scripts|bench|test)/", pathNot: "^durable-objects/event/gate-protocol\\.ts$" },
+    },
+    {
+      name: "dashboard-takes-only-types-of-the-gate-protocol",
+      severity: "error",
+      comment: "A runtime import of the gate protocol would bundle Worker code (zod schemas) into the dashboard.",
+      from: { path: "^dashboard/src/" },
+      to: { path: "^durable-objects/event/gate-protocol\\.ts$", dependencyTypesNot: ["type-only"] },
+    },
   ],
   options: {
     parser: "swc",
-    includeOnly: "^(src|durable-objects|scripts|bench|test)/",
+    includeOnly: "^(src|durable-objects|scripts|bench|test|dashboard/src)/",
     doNotFollow: { path: "node_modules" },
     moduleSystems: ["es6"],
     reporterOptions: { text: { highlightFocused: true } },

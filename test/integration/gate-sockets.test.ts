@@ -2,7 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { evictDurableObject } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import type { ScanBody, ScanResult } from "../../durable-objects/event/gate-protocol.ts";
+import { GATE_SUBPROTOCOL, type ScanBody, type ScanResult } from "../../durable-objects/event/gate-protocol.ts";
 import { syncGateSetup } from "../../src/catalog/sync.ts";
 import { signAccessToken } from "../../src/access/signing-keys.ts";
 import { getDb } from "../../src/db/client.ts";
@@ -585,5 +585,71 @@ describe("gate socket: offline gates", () => {
     const online = scan(qr(15));
     gateA.send({ type: "scan", ...online });
     expect((await gateA.resultsFor([online.id]))[0]).toMatchObject({ status: "DENIED", denial_reason: "ALREADY_USED" });
+  });
+});
+
+describe("gate socket: browsers and the observers' activity feed", () => {
+  /** An upgrade as a browser sends it: no Authorization header, the token offered as a subprotocol beside the gate's. */
+  function browserUpgrade(eventId: string, protocols: string[], query = "observe=true") {
+    return (exports as unknown as { default: Fetcher }).default.fetch(
+      new Request(`https://api.test/v1/events/${eventId}/gate?${query}`, { headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": protocols.join(", ") } }),
+    );
+  }
+
+  it("authenticates a browser by its bearer subprotocol and answers the gate's", async () => {
+    const fixture = await live();
+    const admin = await registerAdmin();
+    const opened = await browserUpgrade(fixture.eventId, [GATE_SUBPROTOCOL, `bearer.${admin.token}`]);
+    expect(opened.status).toBe(101);
+    expect(opened.headers.get("Sec-WebSocket-Protocol")).toBe(GATE_SUBPROTOCOL);
+    opened.webSocket!.accept();
+    const observer = new GateSocket(opened.webSocket!);
+    expect(await observer.next("hello")).toMatchObject({ role: "observer" });
+    observer.ws.close(1000);
+
+    // A bad token is a 401 as in a header, and so is none; a controller may not observe.
+    expect((await browserUpgrade(fixture.eventId, [GATE_SUBPROTOCOL, "bearer.not-a-token"])).status).toBe(401);
+    expect((await browserUpgrade(fixture.eventId, [GATE_SUBPROTOCOL])).status).toBe(401);
+    expect((await browserUpgrade(fixture.eventId, [GATE_SUBPROTOCOL, `bearer.${fixture.controller.token}`])).status).toBe(403);
+    // A controller's browser at its gate.
+    const gate = await browserUpgrade(fixture.eventId, [GATE_SUBPROTOCOL, `bearer.${fixture.controller.token}`], `device_id=BROWSER-1&access_point_id=${fixture.gateA}`);
+    expect(gate.status).toBe(101);
+    gate.webSocket!.accept();
+    gate.webSocket!.close(1000);
+    // Only an upgrade reads the subprotocol: a plain request with it is anonymous.
+    const plain = await (exports as unknown as { default: Fetcher }).default.fetch(
+      new Request("https://api.test/v1/me", { headers: { "Sec-WebSocket-Protocol": `${GATE_SUBPROTOCOL}, bearer.${admin.token}` } }),
+    );
+    expect(plain.status).toBe(401);
+  });
+
+  it("tells observers, and only them, what each scan at any gate decided", async () => {
+    const fixture = await live();
+    const [right] = await issueRights(fixture, 1);
+    const gate = await openGate(fixture, { device: "A" });
+    const other = await openGate(fixture, { device: "B", gate: fixture.exitGate });
+    const observer = await openGate(fixture, { observe: true, token: (await registerAdmin()).token });
+    await Promise.all([gate.next("occupancy"), other.next("occupancy"), observer.next("occupancy")]);
+    const admitted = scan(right!.qr_code);
+    const again = scan(right!.qr_code);
+    gate.send({ type: "scan", ...admitted });
+    await gate.resultsFor([admitted.id]);
+    gate.send({ type: "scan", ...again });
+    await gate.resultsFor([again.id]);
+    const seen = await observer.until(() => {
+      const scans = observer.messages.filter((m) => m.type === "activity").flatMap((m) => m.scans as Message[]);
+      return scans.length >= 2 && scans;
+    }, "two scans in the activity feed");
+    expect(seen).toEqual([
+      { id: admitted.id, access_point_id: fixture.gateA, action: "ENTRY", status: "SUCCESS", denial_reason: null, zone_id: fixture.zoneId },
+      { id: again.id, access_point_id: fixture.gateA, action: "ENTRY", status: "DENIED", denial_reason: "ALREADY_USED", zone_id: fixture.zoneId },
+    ]);
+    // Gates are not sent the feed: a ping answered after both scans shows nothing came before it.
+    for (const socket of [gate, other]) {
+      const from = socket.messages.length;
+      socket.send({ type: "ping" });
+      await socket.next("pong", from);
+      expect(socket.messages.some((m) => m.type === "activity")).toBe(false);
+    }
   });
 });

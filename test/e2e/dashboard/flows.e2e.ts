@@ -112,7 +112,7 @@ describe("match day, from the event to the gate", () => {
     expect(pdf.headers()["content-type"]).toContain("application/pdf");
     await page.getByText("Paiement enregistré : 2 billets émis.").waitFor();
     // What went to print: the PDF the page holds, two pages (one per ticket).
-    const printedPdf = await page.getByTestId("tickets-pdf").evaluate(async (link: HTMLAnchorElement) => [...new Uint8Array(await (await fetch(link.href)).arrayBuffer())]);
+    const printedPdf = await page.getByTestId("tickets-pdf").evaluate(async (link) => [...new Uint8Array(await (await fetch((link as unknown as { href: string }).href)).arrayBuffer())]);
     expect((await PDFDocument.load(Uint8Array.from(printedPdf))).getPageCount()).toBe(2);
     const availability = await expectOk(api("GET", `/v1/events/${eventId}/availability`));
     expect(availability.configs.find((c: { id: string }) => c.id === configId).sold).toBe(2);
@@ -187,7 +187,7 @@ describe("identity verification", () => {
     await heading(page);
     for (const name of ["Pièce d'identité", "Selfie"]) {
       const image = page.getByRole("img", { name });
-      await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1);
+      await expect.poll(() => image.evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).complete && (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(1);
       expect(await image.getAttribute("src")).toMatch(/^blob:/);
     }
     await page.getByRole("button", { name: "Approuver" }).click();
@@ -218,7 +218,8 @@ describe("sign-in", () => {
 
       // The access token lapses: the next screen refreshes it first and still loads.
       await tab.page.evaluate(() => {
-        const stored = JSON.parse(localStorage.getItem("dashboard.session")!);
+        const { localStorage } = globalThis as unknown as { localStorage: { getItem(key: string): string; setItem(key: string, value: string): void } };
+        const stored = JSON.parse(localStorage.getItem("dashboard.session"));
         localStorage.setItem("dashboard.session", JSON.stringify({ ...stored, access_expires_at: Date.now() - 1000 }));
       });
       const refreshed = tab.page.waitForResponse((response) => response.url().endsWith("/v1/auth/refresh"));
@@ -259,7 +260,7 @@ describe("bad input", () => {
     expect(await dialog.getByLabel("Nom").inputValue()).toBe("Salle des fêtes");
     expect(await dialog.getByLabel("Fuseau horaire").inputValue()).toBe("Mars/Olympus");
     // The focus is on the first field in error.
-    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.value)).toBe("Mars/Olympus");
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { value?: string } | null } }).document.activeElement?.value)).toBe("Mars/Olympus");
 
     // Offline: the request fails, the form says so and keeps what was typed.
     await page.route("**/v1/venues", (route) => route.abort("internetdisconnected"));
@@ -284,7 +285,7 @@ describe("URL layout", () => {
     expect(deep.status).toBe(200);
     expect(await deep.text()).toContain('<div id="root">');
     const index = await fetch(new URL("/v1", BASE));
-    expect((await index.json()).links.api).toBe("/v1");
+    expect(((await index.json()) as { links: { api: string } }).links.api).toBe("/v1");
     expect((await fetch(new URL("/openapi.json", BASE))).headers.get("content-type")).toContain("application/json");
     expect((await fetch(new URL("/v1/nothing-here", BASE))).status).toBe(404);
   });

@@ -26,7 +26,7 @@ async function sweep(tab: Tab, paths: string[]) {
 }
 
 async function navPaths(tab: Tab): Promise<string[]> {
-  return tab.page.locator("nav#nav a").evaluateAll((links) => links.map((a) => new URL((a as HTMLAnchorElement).href).pathname));
+  return tab.page.locator("nav#nav a").evaluateAll((links) => links.map((a) => new URL((a as unknown as { href: string }).href).pathname));
 }
 
 describe("as the admin", () => {
@@ -105,14 +105,14 @@ describe("in Arabic", () => {
     try {
       await signIn(tab.page, account("ORGANIZER").email, account("ORGANIZER").password);
       await tab.page.getByLabel("Langue").first().selectOption("ar");
-      await expect.poll(() => tab.page.evaluate(() => [document.documentElement.dir, document.documentElement.lang].join())).toBe("rtl,ar");
+      await expect.poll(() => tab.page.evaluate(() => { const { documentElement } = (globalThis as unknown as { document: { documentElement: { dir: string; lang: string } } }).document; return [documentElement.dir, documentElement.lang].join(); })).toBe("rtl,ar");
       await tab.page.goto("/organizer/events");
       expect(await heading(tab.page)).toBe("أحداثي");
       // The navigation sits on the right, the main region on its left.
       const nav = await tab.page.locator("nav#nav").boundingBox();
       const main = await tab.page.locator("main").boundingBox();
       expect(nav!.x).toBeGreaterThan(main!.x);
-      expect(await tab.page.evaluate(() => getComputedStyle(document.querySelector("main table th")!).textAlign)).toBe("start");
+      expect(await tab.page.locator("main table th").first().evaluate((th) => (globalThis as unknown as { getComputedStyle: (e: unknown) => { textAlign: string } }).getComputedStyle(th).textAlign)).toBe("start");
       expect(await seriousViolations(tab.page)).toEqual([]);
       expect(tab.errors).toEqual([]);
     } finally {
