@@ -4,7 +4,7 @@
  *    demo passwords are peppered with its PASSWORD_PEPPER; secrets added
  *    since it was created are appended to it);
  * 2. applies the D1 migrations to the local database;
- * 3. seeds the demo data (insert-or-ignore with fixed ids: a rerun changes nothing);
+ * 3. builds the dashboard (dashboard/dist, served by wrangler dev as static assets) and seeds the demo data (insert-or-ignore with fixed ids: a rerun changes nothing);
  * 4. starts the fake payment providers on a fixed loopback port (8790, or
  *    FAKE_PAYMENTS_PORT, or --fake-payments-port), checking the credentials of
  *    .dev.vars and keeping their transactions in .wrangler/state, and runs
@@ -60,6 +60,7 @@ process.chdir(ROOT);
 
 const require = createRequire(import.meta.url);
 const WRANGLER = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
+const VITE = join(dirname(require.resolve("vite/package.json")), "bin", "vite.js");
 
 const { values: flags } = parseArgs({ options: { "fake-payments-port": { type: "string" } } });
 const FAKE_PAYMENTS_PORT = Number(flags["fake-payments-port"] ?? process.env.FAKE_PAYMENTS_PORT ?? DEFAULT_FAKE_PAYMENTS_PORT);
@@ -79,6 +80,17 @@ function wrangler(args: string[], env: NodeJS.ProcessEnv = process.env): ChildPr
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });
   return child;
+}
+
+/** Runs a tool with this Node; what it prints goes to the log. */
+function run(command: string, args: string[]): Promise<void> {
+  log.write(`$ ${args.join(" ")}\n`);
+  return new Promise((done, fail) => {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], cwd: ROOT });
+    child.stdout!.pipe(log, { end: false });
+    child.stderr!.pipe(log, { end: false });
+    child.on("error", fail).on("exit", (code) => (code === 0 ? done() : fail(new Error(`${args[0]} exited with ${code}`))));
+  });
 }
 
 function runWrangler(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -316,8 +328,8 @@ function banner(seeded: SeedResult, availability: Map<string, Availability>, pay
       "════════════════════════════════════════════════════════════════════",
       ` Edge events platform, running locally at ${BASE}`,
       "",
-      `   Index        ${BASE}/`,
-      `   API base     ${BASE}/v1`,
+      `   Dashboard    ${BASE}/   (sign in with an account below; French, English, Arabic)`,
+      `   API base     ${BASE}/v1   (its index: name, version, links)`,
       `   Health       ${BASE}/v1/health`,
       `   OpenAPI      ${BASE}/openapi.json`,
       `   API docs     ${BASE}/docs`,
@@ -366,6 +378,16 @@ async function main() {
       return recordAppliedMigrations();
     },
     (count) => `all ${count} applied`,
+  );
+
+  // wrangler dev serves dashboard/dist as the Worker's static assets (wrangler.toml [assets]): built from the sources each time.
+  await step(
+    "Dashboard",
+    () => run(process.execPath, [VITE, "build", "--config", "dashboard/vite.config.ts", "--logLevel", "warn"]),
+    () => {
+      const report = JSON.parse(readFileSync(join(ROOT, "dashboard", "dist", "build-report.json"), "utf8")) as { initial_js_gzip_bytes: number; lazy_chunks: number };
+      return `built (initial JavaScript ${(report.initial_js_gzip_bytes / 1024).toFixed(1)} KB gzip, ${report.lazy_chunks} screens loaded lazily)`;
+    },
   );
 
   const seeded = await step("Demo data", () => seed(vars.PASSWORD_PEPPER!), (result) => (result.inserted ? `inserted ${result.inserted} rows` : "already there"));

@@ -142,9 +142,8 @@ export function createApp() {
   });
   app.doc31("/openapi.json", API_INFO);
   app.get("/docs", (c) => c.html(renderApiReference(app.getOpenAPI31Document(API_INFO))));
-  // Share links are short and outside /v1: they are what people click.
+  // Share links are short and outside /v1: they are what people click. `/` is the dashboard (static assets, wrangler.toml [assets]).
   app.route("/", shareLinkRoutes());
-  app.route("/", indexRoutes(API_INFO.info));
 
   app.notFound((c) => problemResponse(c, problems.notFound("Route")));
   app.onError((error, c) => {

@@ -15,8 +15,8 @@ const IndexSchema = z
   .openapi("ApiIndex");
 
 /**
- * What someone who opens the Worker's address finds: its name and version and
- * where to go next. Mounted at `/` and at `/v1`; the paths are on this origin.
+ * What someone who opens the API's address finds: its name and version and
+ * where to go next. Mounted at `/v1` (`/` is the dashboard); the paths are on this origin.
  */
 export function indexRoutes(info: { title: string; version: string }) {
   const r = createRouter();

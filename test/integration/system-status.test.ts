@@ -163,7 +163,6 @@ describe("maintenance mode", () => {
       expect((await api("GET", "/v1/admin/system-statuses", { token: admin.token })).status).toBe(200);
       expect((await api("GET", "/v1/health")).status).toBe(200);
       expect((await api("GET", "/v1")).status).toBe(200);
-      expect((await api("GET", "/")).status).toBe(200);
       const status = await api("GET", "/v1/status");
       expect(status.body).toMatchObject({ status: "MAINTENANCE", access_blocked: true, blocked_until: null });
       expect(status.body.current.map((s: { id: string }) => s.id)).toContain(block.id);
