@@ -14,7 +14,8 @@ import { sendMessage } from "../notifications/service.ts";
 import { tickets } from "../orders/schema.ts";
 import { subscriptions } from "../passes/schema.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, type Actor } from "../site/audit.ts";
-import { user_group_members, user_groups, users } from "../users/schema.ts";
+import { user_group_members, user_groups } from "../organizations/schema.ts";
+import { users } from "../users/schema.ts";
 import { syncGatePolicy } from "./gate-sync.ts";
 import type {
   BlacklistCreateInput,

@@ -11,7 +11,7 @@ import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { changedFields } from "../lib/patch.ts";
 import { tickets } from "../orders/schema.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, type Actor } from "../site/audit.ts";
-import { user_groups } from "../users/schema.ts";
+import { user_groups } from "../organizations/schema.ts";
 import type { ConfigCreateInput, ConfigUpdateInput, LiveCounts } from "./configurations-schemas.ts";
 import { event_ticket_config, ticket_types } from "./schema.ts";
 import { type EventRow, type TicketTypeRow, fieldErrors, invalid, ordered, previousValues } from "./shared.ts";

@@ -7,7 +7,7 @@ import { getDb } from "../../src/db/client.ts";
 import { event_groups, events, venue_zones, venues } from "../../src/events/schema.ts";
 import { newId } from "../../src/lib/ids.ts";
 import { audit_log } from "../../src/site/schema.ts";
-import { user_groups } from "../../src/users/schema.ts";
+import { user_groups } from "../../src/organizations/schema.ts";
 import { api, expectProblem, freshIp, registerAdmin, registerOrganizer, registerUser, type ApiResponse } from "../support/api.ts";
 
 const db = () => getDb(env.DB);
