@@ -30,6 +30,7 @@ import { gateRoutes } from "./access/gate-routes.ts";
 import { policyRoutes } from "./access/policy-routes.ts";
 import { catalogRoutes } from "./catalog/routes.ts";
 import { passRoutes } from "./passes/routes.ts";
+import { organizationRoutes } from "./organizations/routes.ts";
 
 export const JSON_BODY_LIMIT = 64 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -56,6 +57,7 @@ function v1() {
   api.route("/", policyRoutes());
   api.route("/", socialRoutes());
   api.route("/", organizerPlanRoutes());
+  api.route("/", organizationRoutes());
   api.route("/", eventRoutes());
   api.route("/", venueRoutes());
   api.route("/", categoryRoutes());

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, ne, or, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, ne, or, type SQL } from "drizzle-orm";
 import type { Env } from "../env.ts";
 import { isAdmin } from "../auth/middleware.ts";
 import { getDb, type Db } from "../db/client.ts";
@@ -7,47 +7,32 @@ import { problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { changedFields } from "../lib/patch.ts";
+import { organizationsWhere } from "../organizations/permissions.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, auditWhere, type Actor } from "../site/audit.ts";
-import { audit_log } from "../site/schema.ts";
-import { users } from "../users/schema.ts";
 import { ticket_templates } from "./schema.ts";
-import { type Caller, codeTaken } from "./shared.ts";
+import { type Caller, codeTaken, organizationOfMoved, organizationOfNew, requireCatalogManager, requireReadable } from "./shared.ts";
 import type { TemplateCreateInput, TemplateUpdateInput } from "./templates-schemas.ts";
 
-// Ticket templates: layouts per type and format (stored, not rendered yet), an organizer's own or the platform's, with the defaults admins choose.
+// Ticket templates: layouts per type and format (stored, not rendered yet), an organization's own or the platform's, with the defaults admins choose.
 
 type TemplateRow = typeof ticket_templates.$inferSelect;
 
 /**
- * Templates have no owner column: who created one is the actor of its
- * audited CREATE. Templates created by admins, and seeded ones (no such
- * entry), are the platform's and every organizer reads them; an organizer's
- * own are theirs alone.
+ * The platform's templates (no organization: admins' and seeded ones) are
+ * read by every organizer; an organization's by its members and admins.
  */
-const templateCreation = and(eq(audit_log.object_type, "ticket_templates"), eq(audit_log.object_id, ticket_templates.id), eq(audit_log.action, "CREATE"));
-
-const platformTemplate = or(isNull(audit_log.id), eq(users.role, "ADMIN"));
-
-const templatesWithCreator = (db: Db) =>
-  db
-    .select({ template: ticket_templates, creator: audit_log.user_id })
-    .from(ticket_templates)
-    .leftJoin(audit_log, templateCreation)
-    .leftJoin(users, eq(users.id, audit_log.user_id));
-
-const visibleTemplates = (caller: Caller) => (isAdmin(caller) ? undefined : or(platformTemplate, eq(audit_log.user_id, caller.userId)));
-
-export async function readTemplate(env: Env, caller: Caller, id: string): Promise<{ template: TemplateRow; creator: string | null }> {
-  const [row] = await templatesWithCreator(getDb(env.DB))
-    .where(and(eq(ticket_templates.id, id), visibleTemplates(caller)))
-    .limit(1);
-  if (!row) throw problems.notFound("Ticket template");
-  return row;
+export async function readTemplate(env: Env, caller: Caller, id: string): Promise<TemplateRow> {
+  const db = getDb(env.DB);
+  const [template] = await db.select().from(ticket_templates).where(eq(ticket_templates.id, id)).limit(1);
+  if (!template) throw problems.notFound("Ticket template");
+  await requireReadable(db, caller, template.organization_id, "Ticket template");
+  return template;
 }
 
+/** A template the caller may change: `catalog.manage` in its organization; the platform's are admins' (403). */
 async function managedTemplate(env: Env, caller: Caller, id: string): Promise<TemplateRow> {
-  const { template, creator } = await readTemplate(env, caller, id);
-  if (!isAdmin(caller) && creator !== caller.userId) throw problems.forbidden("The platform's templates are managed by admins.");
+  const template = await readTemplate(env, caller, id);
+  await requireCatalogManager(getDb(env.DB), caller, template.organization_id, "Ticket template");
   return template;
 }
 
@@ -87,9 +72,11 @@ const loadTemplate = async (db: Db, id: string) => (await db.select().from(ticke
 export async function createTemplate(env: Env, actor: Actor, input: TemplateCreateInput): Promise<TemplateRow> {
   const db = getDb(env.DB);
   if (input.is_default && !isAdmin(actor)) throw onlyAdminsSetDefaults();
+  const { organization_id, ...fields } = input;
   const row = {
-    ...input,
+    ...fields,
     id: newId(),
+    organization_id: await organizationOfNew(db, actor, organization_id),
     // Written as not default, then made the default after the previous one is cleared (see makeDefault).
     is_default: false,
     description: input.description ?? null,
@@ -112,13 +99,17 @@ export async function createTemplate(env: Env, actor: Actor, input: TemplateCrea
 export async function listTemplates(
   env: Env,
   caller: Caller,
-  query: { type?: TemplateRow["type"]; format?: TemplateRow["format"]; is_active?: boolean; mine?: boolean; limit: number; cursor?: string },
+  query: { type?: TemplateRow["type"]; format?: TemplateRow["format"]; is_active?: boolean; mine?: boolean; organization_id?: string; limit: number; cursor?: string },
 ) {
-  const rows = await templatesWithCreator(getDb(env.DB))
+  const db = getDb(env.DB);
+  const mine = inArray(ticket_templates.organization_id, organizationsWhere(db, caller.userId, "event.read"));
+  const rows = await db
+    .select()
+    .from(ticket_templates)
     .where(
       and(
-        visibleTemplates(caller),
-        query.mine ? eq(audit_log.user_id, caller.userId) : undefined,
+        query.mine ? mine : isAdmin(caller) ? undefined : or(isNull(ticket_templates.organization_id), mine),
+        query.organization_id ? eq(ticket_templates.organization_id, query.organization_id) : undefined,
         query.type ? eq(ticket_templates.type, query.type) : undefined,
         query.format ? eq(ticket_templates.format, query.format) : undefined,
         query.is_active === undefined ? undefined : eq(ticket_templates.is_active, query.is_active),
@@ -127,15 +118,18 @@ export async function listTemplates(
     )
     .orderBy(asc(ticket_templates.code), asc(ticket_templates.id))
     .limit(query.limit + 1);
-  const page = toPage(rows, query.limit, (row) => ({ k: row.template.code, id: row.template.id }));
-  return { data: page.data.map((row) => row.template), next_cursor: page.next_cursor };
+  return toPage(rows, query.limit, (row) => ({ k: row.code, id: row.id }));
 }
 
 export async function updateTemplate(env: Env, actor: Actor, id: string, input: TemplateUpdateInput): Promise<TemplateRow> {
   const db = getDb(env.DB);
   const template = await managedTemplate(env, actor, id);
   if (input.is_default && !isAdmin(actor)) throw onlyAdminsSetDefaults();
-  const changes = changedFields(template, input as Partial<TemplateRow>);
+  const { organization_id, ...fields } = input;
+  const patch: Partial<TemplateRow> = { ...fields };
+  const moved = await organizationOfMoved(db, actor, template.organization_id, organization_id);
+  if (moved !== undefined) patch.organization_id = moved;
+  const changes = changedFields(template, patch);
   if (Object.keys(changes).length === 0) return template;
   const state = { ...template, ...changes };
   // Becoming the default of a (type, format): the previous default is cleared first.
