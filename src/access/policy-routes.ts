@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { adminOnly, requireAuth, signedIn } from "../auth/middleware.ts";
+import { memberWith } from "../organizations/permissions.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { pageQuery, pageSchema } from "../lib/pagination.ts";
 import { actorOf } from "../site/audit.ts";
@@ -154,7 +155,7 @@ export function policyRoutes() {
       path: "/blacklist",
       tags: blacklistTags,
       security: bearerAuth,
-      middleware: [signedIn] as const,
+      middleware: [memberWith("rights.block")] as const,
       summary: "Ban a person, QR code, device, IP, email, phone or card",
       description:
         `${blacklistWho} GLOBAL is for admins only (403). The identifier is normalised (emails lower-cased, phones E.164, printed codes upper-cased); a USER entry names an existing account. ` +

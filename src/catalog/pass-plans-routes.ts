@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../auth/middleware.ts";
+import { memberWith } from "../organizations/permissions.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { pageSchema } from "../lib/pagination.ts";
 import { actorOf } from "../site/audit.ts";
@@ -21,7 +22,7 @@ export function passPlanRoutes() {
       path: "/subscription-plans",
       tags: planTags,
       security: bearerAuth,
-      middleware: [signedIn] as const,
+      middleware: [memberWith("catalog.manage")] as const,
       summary: "Create a season-pass plan",
       description: "In an organization where the caller has `catalog.manage` (`organization_id`, default: the only one; admins: any, or none for a platform plan). Price in minor units of `currency`; benefits, restrictions and metadata as in the catalog. Link event groups, events and zone categories with the PUT routes. Audited.",
       request: { body: jsonBody(PlanCreateBody) },

@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../auth/middleware.ts";
+import { memberWith } from "../organizations/permissions.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { pageSchema } from "../lib/pagination.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
@@ -40,7 +41,7 @@ export function pricingRuleRoutes() {
       path: "/pricing-rules",
       tags: ruleTags,
       security: bearerAuth,
-      middleware: [signedIn] as const,
+      middleware: [memberWith("catalog.manage")] as const,
       summary: "Create a pricing rule",
       description:
         "Every rule type and discount type of the catalog. `discount_value`: basis points for PERCENTAGE and BUY_X_GET_Y, minor units of `currency` for FIXED_AMOUNT and BUNDLE. Promo codes are stored upper-case and unique (409 `promo_code_taken`). In an organization where the caller has `catalog.manage` (`organization_id`, default: the only one); an organization's rules apply to its events and passes only, admins' platform-wide rules (`organization_id` null) to every one. `conditions.required_groups` name user groups (by code) of the rule's organization or the platform's. Audited.",

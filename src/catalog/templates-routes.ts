@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../auth/middleware.ts";
+import { memberWith } from "../organizations/permissions.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { pageSchema } from "../lib/pagination.ts";
 import { actorOf } from "../site/audit.ts";
@@ -19,7 +20,7 @@ export function templateRoutes() {
       path: "/ticket-templates",
       tags: templateTags,
       security: bearerAuth,
-      middleware: [signedIn] as const,
+      middleware: [memberWith("catalog.manage")] as const,
       summary: "Create a ticket template",
       description:
         "Layout of printed and electronic tickets, season cards and VIP passes, in an organization where the caller has `catalog.manage` (`organization_id`, default: the only one). Admins' templates are the platform's unless they name an organization; `is_default` (admins only) makes it the default of its type and format, clearing the previous one in the same batch. Audited.",

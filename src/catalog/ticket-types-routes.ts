@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../auth/middleware.ts";
 import { getDb } from "../db/client.ts";
+import { memberWith } from "../organizations/permissions.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { pageSchema } from "../lib/pagination.ts";
 import { actorOf } from "../site/audit.ts";
@@ -22,7 +23,7 @@ export function ticketTypeRoutes() {
       path: "/ticket-types",
       tags: typeTags,
       security: bearerAuth,
-      middleware: [signedIn] as const,
+      middleware: [memberWith("catalog.manage")] as const,
       summary: "Create a ticket type",
       description:
         "A reusable kind of ticket (TRIBUNE, VIP_MATCH). Prices in minor units of `currency`, min ≤ base ≤ max. In an organization where the caller has `catalog.manage` (`organization_id`, default: the only one). Admins may leave it platform-wide (`organization_id` null, the default for them) or give it to an organization. Audited.",

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { adminOnly, requireAuth, signedIn } from "../auth/middleware.ts";
+import { memberWith } from "../organizations/permissions.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { pageQuery, pageSchema } from "../lib/pagination.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
@@ -69,7 +70,7 @@ export function eventRoutes() {
       path: "/events",
       tags,
       security: bearerAuth,
-      middleware: [signedIn] as const,
+      middleware: [memberWith("event.manage")] as const,
       summary: "Create an event (DRAFT)",
       description:
         "In an organization where the caller may manage events (`event.manage`: OWNER, MANAGER), named by `organization_id` (default: the only one; 422 if several, 403 `no_organization` if none); admins name any organization. Dates are ISO 8601 with an offset and stored in UTC; `timezone` (IANA) says how to show them. With `venue_id` (one of the organization's venues), the venue's name, address, coordinates, maps link and time zone fill what you leave out. Prices are integer minor units of `currency` (XOF or TND) and 0 unless the event is PAID. Counts against the organization's plan's events per month (403 `plan_limit_reached`).",

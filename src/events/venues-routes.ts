@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { signedIn } from "../auth/middleware.ts";
 import { getDb } from "../db/client.ts";
+import { memberWith } from "../organizations/permissions.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { pageQuery, pageSchema } from "../lib/pagination.ts";
 import { actorOf } from "../site/audit.ts";
@@ -57,7 +58,7 @@ export function venueRoutes() {
       path: "/venues",
       tags: venueTags,
       security: bearerAuth,
-      middleware: [signedIn] as const,
+      middleware: [memberWith("catalog.manage")] as const,
       summary: "Create a venue",
       description: "In an organization where the caller has `catalog.manage`, named by `organization_id` (default: the only one); admins name any organization, or none for a platform venue.",
       request: { body: jsonBody(VenueCreateBody) },
@@ -367,7 +368,7 @@ export function venueRoutes() {
       path: "/event-groups",
       tags: groupTags,
       security: bearerAuth,
-      middleware: [signedIn] as const,
+      middleware: [memberWith("catalog.manage")] as const,
       summary: "Create an event group (season, competition)",
       description: "Codes are unique. In an organization where the caller has `catalog.manage`, named by `organization_id` (default: the only one); admins name any organization, or none for a platform group.",
       request: { body: jsonBody(EventGroupCreateBody) },

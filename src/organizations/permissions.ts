@@ -1,5 +1,6 @@
 import { and, eq, inArray } from "drizzle-orm";
-import type { AuthContext, Env } from "../env.ts";
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv, AuthContext, Env } from "../env.ts";
 import { requireAuth } from "../auth/middleware.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { event_staff, events, type EVENT_STAFF_ROLES } from "../events/schema.ts";
@@ -78,7 +79,7 @@ const staffGrants = (role: EventStaffRole | null | undefined, permission: EventP
 
 const lacks = (permission: OrganizationPermission, role: OrganizationRole | EventStaffRole | null) =>
   problems.forbidden(
-    `This needs the \`${permission}\` permission, which ${role ? `your role (${role})` : "your assignment"} does not give. Roles that have it: ${PERMISSION_ROLES[permission].join(", ")}.`,
+    `This needs the \`${permission}\` permission, which ${role ? `your role (${role})` : "none of your roles"} does not give. Roles that have it: ${PERMISSION_ROLES[permission].join(", ")}.`,
   );
 
 // ---------------------------------------------------------------- events
@@ -277,3 +278,23 @@ export async function seesInside(db: Db, caller: Caller | undefined, organizatio
   if (caller.role === "ADMIN") return true;
   return organizationId !== null && (await memberRole(db, caller.userId, organizationId)) !== null;
 }
+
+/**
+ * Route middleware for creating an organization's objects: the caller holds
+ * `permission` in at least one organization (admins always), checked before
+ * the body is read, so anyone else gets 401/403 and never 413/415/422.
+ */
+export const memberWith =
+  (permission: OrganizationPermission): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    const caller = requireAuth(c.get("auth"));
+    if (caller.role !== "ADMIN") {
+      const roles = await getDb(c.env.DB)
+        .select({ role: organization_members.role })
+        .from(organization_members)
+        .where(eq(organization_members.user_id, caller.userId));
+      if (roles.length === 0) throw problems.forbidden("You belong to no organization: create one (POST /v1/organizations) or accept an invitation first.", "no_organization");
+      if (!roles.some((r) => roleGrants(r.role, permission))) throw lacks(permission, roles.length === 1 ? roles[0]!.role : null);
+    }
+    await next();
+  };
