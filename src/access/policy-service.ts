@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { and, desc, eq, gt, inArray, isNull, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { eventStub } from "../catalog/sync.ts";
 import { getDb, type Db } from "../db/client.ts";
@@ -17,7 +17,7 @@ import { subscriptions } from "../passes/schema.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, type Actor } from "../site/audit.ts";
 import { user_group_members, user_groups } from "../organizations/schema.ts";
 import { users } from "../users/schema.ts";
-import { syncGatePolicy } from "./gate-sync.ts";
+import { rememberHolders, syncGatePolicy } from "./gate-sync.ts";
 import type {
   BlacklistCreateInput,
   BlacklistListInput,
@@ -86,6 +86,29 @@ async function reachedEvents(db: Db, entry: Pick<EntryRow, "scope" | "scope_id">
 }
 
 // ================================================================ zone overrides
+
+/**
+ * People joined or left a user group (organizations hook): each live event
+ * (APPROVED, not ended) with an active zone override for the group learns the
+ * groups of those of them who hold rights there, as the gate judges
+ * overrides on what it remembers of each holder.
+ */
+export async function refreshGroupAtGates({ env, groupId, userIds }: { env: Env; groupId: string; userIds: string[] }): Promise<void> {
+  if (userIds.length === 0) return;
+  const db = getDb(env.DB);
+  const live = await db
+    .selectDistinct({ id: events.id })
+    .from(zone_mapping_overrides)
+    .innerJoin(events, eq(events.id, zone_mapping_overrides.event_id))
+    .where(and(eq(zone_mapping_overrides.user_group_id, groupId), eq(zone_mapping_overrides.is_active, true), eq(events.status, "APPROVED"), gt(events.ends_at, now())));
+  for (const event of live) {
+    const holders = await db
+      .selectDistinct({ id: access_rights.user_id })
+      .from(access_rights)
+      .where(and(eq(access_rights.event_id, event.id), sql`${access_rights.user_id} IN (SELECT value FROM json_each(${JSON.stringify(userIds)}))`));
+    await rememberHolders(env, eventStub(env, event.id), holders.map((h) => h.id));
+  }
+}
 
 /**
  * The event, if the caller may manage its overrides (`gate.supervise`: OWNER,
