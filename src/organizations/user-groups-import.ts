@@ -82,6 +82,7 @@ export async function importGroupMembers(env: Env, actor: Actor, groupId: string
   const add = (line: number, path: string, message: string, code: string) => errors.push({ path: `rows.${line}.${path}`, message, code });
   const named: Named[] = [];
   const seen = new Map<string, number>();
+  const repeated = new Set<number>(); // lines already refused as a repeat
   for (const row of data) {
     if (row.fields.length > names.length) add(row.line, "", `This line has ${row.fields.length} fields; the header names ${names.length}.`, "too_many_fields");
     let validUntil: string | null = null;
@@ -104,8 +105,10 @@ export async function importGroupMembers(env: Env, actor: Actor, groupId: string
     }
     const key = `${by}:${value}`;
     const first = seen.get(key);
-    if (first !== undefined) add(row.line, by, `Listed already on line ${first}.`, "duplicate");
-    else seen.set(key, row.line);
+    if (first !== undefined) {
+      add(row.line, by, `Listed already on line ${first}.`, "duplicate");
+      repeated.add(row.line);
+    } else seen.set(key, row.line);
     named.push({ line: row.line, by, value, validUntil });
   }
 
@@ -137,7 +140,7 @@ export async function importGroupMembers(env: Env, actor: Actor, groupId: string
   const lineOf = new Map<string, number>();
   for (const n of named) {
     const id = resolved.get(n.line);
-    if (!id) continue;
+    if (!id || repeated.has(n.line)) continue;
     const first = lineOf.get(id);
     if (first !== undefined && first !== n.line) add(n.line, n.by, `The same person as on line ${first}.`, "duplicate");
     else lineOf.set(id, n.line);
@@ -164,17 +167,20 @@ export async function importGroupMembers(env: Env, actor: Actor, groupId: string
         .where(and(eq(user_group_members.group_id, groupId), inArray(user_group_members.user_id, known_)))
     : [];
   const summary = { rows: data.length, added: entries.length - already.length, updated: already.length, accounts_created: newAccounts.length };
-  const member = sql`coalesce(json_extract(j.value, '$.user_id'), (SELECT u.id FROM ${users} AS u WHERE u.email = json_extract(j.value, '$.email')))`;
-  const audit = auditWhere(db, actor, sql`1`, { action: "IMPORT", table: user_group_members, id: groupId, before: null, after: { group_code: group.code, ...summary }, description: `import ${data.length} member(s) into ${group.code}` });
-  await db.batch([
-    audit,
+  // Plain D1 statements: drizzle batches only its own builders, and these two are INSERT … SELECT of a few columns.
+  const audit = auditWhere(db, actor, sql`1`, { action: "IMPORT", table: user_group_members, id: groupId, before: null, after: { group_code: group.code, ...summary }, description: `import ${data.length} member(s) into ${group.code}` }).toSQL();
+  await env.DB.batch([
+    env.DB.prepare(audit.sql).bind(...audit.params),
     ...chunks(newAccounts).map((chunk) =>
-      db.run(sql`INSERT INTO ${users} (id, email) SELECT json_extract(value, '$.id'), json_extract(value, '$.email') FROM json_each(${JSON.stringify(chunk)}) WHERE 1 ON CONFLICT (email) DO NOTHING`),
+      env.DB.prepare("INSERT INTO users (id, email) SELECT json_extract(value, '$.id'), json_extract(value, '$.email') FROM json_each(?) WHERE 1 ON CONFLICT (email) DO NOTHING").bind(JSON.stringify(chunk)),
     ),
     ...chunks(entries).map((chunk) =>
-      db.run(sql`INSERT INTO ${user_group_members} (group_id, user_id, member_since, valid_until, added_by)
-        SELECT ${groupId}, ${member}, ${at}, json_extract(j.value, '$.valid_until'), ${actor.userId} FROM json_each(${JSON.stringify(chunk)}) AS j WHERE 1
-        ON CONFLICT (group_id, user_id) DO UPDATE SET valid_until = excluded.valid_until`),
+      env.DB.prepare(
+        `INSERT INTO user_group_members (group_id, user_id, member_since, valid_until, added_by)
+         SELECT ?1, coalesce(json_extract(j.value, '$.user_id'), (SELECT u.id FROM users AS u WHERE u.email = json_extract(j.value, '$.email'))), ?2, json_extract(j.value, '$.valid_until'), ?3
+         FROM json_each(?4) AS j WHERE 1
+         ON CONFLICT (group_id, user_id) DO UPDATE SET valid_until = excluded.valid_until`,
+      ).bind(groupId, at, actor.userId, JSON.stringify(chunk)),
     ),
   ]);
   const userIds = (
