@@ -6,7 +6,6 @@ import { gatedEvent, scanHttp } from "../support/gate.ts";
 import { giveFixture, orderRequest, ticketedEvent } from "../support/ticketing.ts";
 
 type Person = { id: string; token: string };
-type Organizer = Awaited<ReturnType<typeof registerOrganizer>>;
 
 const unique = () => crypto.randomUUID().slice(0, 8).toUpperCase();
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString();
