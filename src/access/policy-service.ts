@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { and, desc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
-import { eventStub } from "../catalog/sync.ts";
+import { rememberHolders, syncGatePolicy } from "../catalog/sync.ts";
+import { eventStub } from "../../durable-objects/event/client.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { events, venue_zones, venues } from "../events/schema.ts";
 import { problems, ProblemError } from "../lib/errors.ts";
@@ -17,7 +18,6 @@ import { subscriptions } from "../passes/schema.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, type Actor } from "../site/audit.ts";
 import { user_group_members, user_groups } from "../organizations/schema.ts";
 import { users } from "../users/schema.ts";
-import { rememberHolders, syncGatePolicy } from "./gate-sync.ts";
 import type {
   BlacklistCreateInput,
   BlacklistListInput,

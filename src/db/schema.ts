@@ -15,3 +15,4 @@ export * from "../access/schema.ts";
 export * from "../passes/schema.ts";
 export * from "../passes/bookings-schema.ts";
 export * from "../payments/schema.ts";
+export * from "../documents/schema.ts";

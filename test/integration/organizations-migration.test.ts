@@ -3,15 +3,16 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 
 /**
- * The data migration to organizations (migrations/0007_organizations_data.sql,
+ * The data migration to organizations (migrations/0008_organizations_data.sql,
  * hand-written) on a database holding single-organizer data: MIGRATION_DB is
  * migrated up to the state before organizations, filled as the platform was
  * then, and migrated the rest of the way, as `wrangler d1 migrations apply`
  * does in production.
  */
 const db = env.MIGRATION_DB;
-const before = env.TEST_MIGRATIONS.filter((m) => m.name < "0006");
-const organizations = env.TEST_MIGRATIONS.filter((m) => m.name >= "0006");
+const first = env.TEST_MIGRATIONS.findIndex((m) => /^\d+_organizations(\.sql)?$/.test(m.name));
+const before = env.TEST_MIGRATIONS.slice(0, first);
+const organizations = env.TEST_MIGRATIONS.slice(first);
 const id = () => crypto.randomUUID();
 
 /** What the platform held before organizations: two organizers' objects, an idle organizer, an admin's platform objects, a fan. */
@@ -107,7 +108,7 @@ describe("migrating single-organizer data to organizations", () => {
         (await db.prepare("SELECT id, organization_id FROM events UNION ALL SELECT id, scope_id FROM blacklist ORDER BY 1").all()).results,
       ]);
     const first = await snapshot();
-    const data = env.TEST_MIGRATIONS.find((m) => m.name.startsWith("0007"))!;
+    const data = env.TEST_MIGRATIONS.find((m) => /^\d+_organizations_data(\.sql)?$/.test(m.name))!;
     await db.batch(data.queries.map((query) => db.prepare(query)));
     expect(await snapshot()).toBe(first);
   });
