@@ -5262,6 +5262,14 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -7595,7 +7603,9 @@ export interface paths {
         };
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    organization_id?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -7619,6 +7629,14 @@ export interface paths {
                     };
                 };
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7693,6 +7711,7 @@ export interface paths {
             parameters: {
                 query?: {
                     status?: "ACTIVE" | "EXPIRED" | "CANCELLED" | "SUSPENDED" | "PENDING";
+                    organization_id?: string;
                     organizer_id?: string;
                     limit?: number;
                     cursor?: string;
@@ -8206,6 +8225,1560 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    all?: "true" | "false";
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: (components["schemas"]["Organization"])[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["OrganizationCreateRequest"];
+                };
+            };
+            responses: {
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Organization"];
+                    };
+                };
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{organization_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    organization_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Organization"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    organization_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["OrganizationUpdateRequest"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Organization"];
+                    };
+                };
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/organizations/{organization_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    organization_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: (components["schemas"]["OrganizationMember"])[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{organization_id}/members/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    organization_id: string;
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    organization_id: string;
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["OrganizationMemberRoleRequest"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OrganizationMember"];
+                    };
+                };
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/organizations/{organization_id}/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    status?: "PENDING" | "ACCEPTED" | "REVOKED" | "EXPIRED";
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    organization_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: (components["schemas"]["OrganizationInvitation"])[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    organization_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["OrganizationInvitationRequest"];
+                };
+            };
+            responses: {
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OrganizationInvitation"];
+                    };
+                };
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{organization_id}/invitations/{invitation_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    organization_id: string;
+                    invitation_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OrganizationInvitation"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organization-invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AcceptOrganizationInvitationRequest"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AcceptedOrganizationInvitation"];
+                    };
+                };
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/user-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    organization_id?: string;
+                    is_active?: "true" | "false";
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: (components["schemas"]["UserGroup"])[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UserGroupCreateRequest"];
+                };
+            };
+            responses: {
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UserGroup"];
+                    };
+                };
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/user-groups/{group_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    group_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UserGroup"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    group_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    group_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UserGroupUpdateRequest"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UserGroup"];
+                    };
+                };
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/user-groups/{group_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    group_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: (components["schemas"]["UserGroupMember"])[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    group_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UserGroupMemberRequest"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UserGroupMember"];
+                    };
+                };
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UserGroupMember"];
+                    };
+                };
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/user-groups/{group_id}/members/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    group_id: string;
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/user-groups/{group_id}/members/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    group_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "text/csv": string;
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UserGroupImportResult"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -8221,6 +9794,7 @@ export interface paths {
                     event_group_id?: string;
                     venue_id?: string;
                     organizer_id?: string;
+                    organization_id?: string;
                     is_free?: "true" | "false";
                     from?: string;
                     to?: string;
@@ -8732,6 +10306,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    organization_id?: string;
                     status?: "DRAFT" | "PENDING_REVIEW" | "APPROVED" | "REJECTED" | "CANCELLED" | "COMPLETED";
                     event_group_id?: string;
                     venue_id?: string;
@@ -9422,6 +10997,7 @@ export interface paths {
                 query?: {
                     status?: "DRAFT" | "PENDING_REVIEW" | "APPROVED" | "REJECTED" | "CANCELLED" | "COMPLETED";
                     organizer_id?: string;
+                    organization_id?: string;
                     limit?: number;
                     cursor?: string;
                 };
@@ -9749,6 +11325,7 @@ export interface paths {
                     city?: string;
                     country?: string;
                     mine?: "true" | "false";
+                    organization_id?: string;
                     include_inactive?: "true" | "false";
                     q?: string;
                     limit?: number;
@@ -10950,6 +12527,7 @@ export interface paths {
                 query?: {
                     group_type?: "SEASON" | "COMPETITION" | "TOURNAMENT" | "SERIES" | "OTHER";
                     mine?: "true" | "false";
+                    organization_id?: string;
                     include_inactive?: "true" | "false";
                     q?: string;
                     limit?: number;
@@ -12952,7 +14530,7 @@ export interface paths {
             parameters: {
                 query?: {
                     mine?: "true" | "false";
-                    organizer_id?: string;
+                    organization_id?: string;
                     is_active?: "true" | "false";
                     limit?: number;
                     cursor?: string;
@@ -13879,7 +15457,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    organizer_id?: string;
+                    organization_id?: string;
                     rule_type?: "EARLY_BIRD" | "GROUP" | "MEMBER" | "STUDENT" | "SENIOR" | "CHILD" | "DYNAMIC" | "PROMO" | "PARTNER";
                     is_active?: "true" | "false";
                     limit?: number;
@@ -14239,6 +15817,7 @@ export interface paths {
             parameters: {
                 query?: {
                     mine?: "true" | "false";
+                    organization_id?: string;
                     all?: "true" | "false";
                     limit?: number;
                     cursor?: string;
@@ -14904,6 +16483,7 @@ export interface paths {
                     format?: "PDF" | "THERMAL" | "MOBILE" | "PLASTIC_CARD";
                     is_active?: "true" | "false";
                     mine?: "true" | "false";
+                    organization_id?: string;
                     limit?: number;
                     cursor?: string;
                 };
@@ -17126,6 +18706,7 @@ export interface paths {
                     limit?: number;
                     cursor?: string;
                     status?: "PENDING" | "CALCULATED" | "PAID" | "CANCELLED";
+                    organization_id?: string;
                     event_id?: string;
                 };
                 header?: never;
@@ -17198,6 +18779,7 @@ export interface paths {
                     limit?: number;
                     cursor?: string;
                     status?: "PENDING" | "CALCULATED" | "PAID" | "CANCELLED";
+                    organization_id?: string;
                     organizer_id?: string;
                     event_id?: string;
                 };
@@ -18037,6 +19619,14 @@ export interface paths {
                     };
                 };
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -19155,6 +20745,7 @@ export interface components {
         OrganizerSubscription: {
             id: string;
             organizer_id: string;
+            organization_id: string | null;
             plan_id: string;
             plan_name: string;
             status: "ACTIVE" | "EXPIRED" | "CANCELLED" | "SUSPENDED" | "PENDING";
@@ -19188,12 +20779,13 @@ export interface components {
         ChooseOrganizerPlan: {
             plan_id: string;
             auto_renew?: boolean;
+            organization_id?: string;
         };
         OrganizerSubscriptionDetail: (components["schemas"]["OrganizerSubscription"]) & ({
             history: (components["schemas"]["OrganizerSubscriptionHistoryEntry"])[];
         });
         OrganizerSubscriptionGrantRequest: {
-            organizer_id: string;
+            organization_id: string;
             plan_id: string;
             starts_at?: string;
             auto_renew?: boolean;
@@ -19204,6 +20796,133 @@ export interface components {
         };
         OrganizerSubscriptionCommentRequest: {
             comment?: string;
+        };
+        Organization: {
+            id: string;
+            name: string;
+            description: string | null;
+            contact_email: string | null;
+            created_by: string | null;
+            my_role: "OWNER" | "MANAGER" | "BOX_OFFICE" | "FINANCE" | "SUPERVISOR" | "CONTROLLER" | null;
+            created_at: string;
+            updated_at: string;
+        };
+        OrganizationCreateRequest: {
+            name: string;
+            description?: string | null;
+            contact_email?: string;
+            owner_id?: string;
+        };
+        OrganizationUpdateRequest: {
+            name?: string;
+            description?: string | null;
+            contact_email?: string;
+        };
+        OrganizationMember: {
+            id: string;
+            organization_id: string;
+            user: {
+                id: string;
+                email: string;
+                first_name: string;
+                last_name: string;
+            };
+            role: "OWNER" | "MANAGER" | "BOX_OFFICE" | "FINANCE" | "SUPERVISOR" | "CONTROLLER";
+            added_by: string | null;
+            created_at: string;
+            updated_at: string;
+        };
+        OrganizationMemberRoleRequest: {
+            role: "OWNER" | "MANAGER" | "BOX_OFFICE" | "FINANCE" | "SUPERVISOR" | "CONTROLLER";
+        };
+        OrganizationInvitation: {
+            id: string;
+            organization_id: string;
+            email: string;
+            role: "OWNER" | "MANAGER" | "BOX_OFFICE" | "FINANCE" | "SUPERVISOR" | "CONTROLLER";
+            status: "PENDING" | "ACCEPTED" | "REVOKED" | "EXPIRED";
+            invited_by: string | null;
+            expires_at: string;
+            accepted_by: string | null;
+            accepted_at: string | null;
+            revoked_by: string | null;
+            revoked_at: string | null;
+            created_at: string;
+        };
+        OrganizationInvitationRequest: {
+            email: string;
+            role: "OWNER" | "MANAGER" | "BOX_OFFICE" | "FINANCE" | "SUPERVISOR" | "CONTROLLER";
+        };
+        AcceptedOrganizationInvitation: {
+            organization: components["schemas"]["Organization"];
+            member: components["schemas"]["OrganizationMember"];
+            account_created: boolean;
+            already_member: boolean;
+        };
+        AcceptOrganizationInvitationRequest: {
+            token: string;
+            password?: string;
+            first_name?: string;
+            last_name?: string;
+        };
+        UserGroup: {
+            id: string;
+            code: string;
+            name: string;
+            description: string | null;
+            organization_id: string | null;
+            owner_id: string | null;
+            is_active: boolean;
+            metadata: {
+                [key: string]: unknown;
+            } | null;
+            members_count: number;
+            created_at: string;
+            updated_at: string;
+        };
+        UserGroupCreateRequest: {
+            code: string;
+            name: string;
+            description?: string | null;
+            is_active?: boolean;
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            organization_id?: string | null;
+        };
+        UserGroupUpdateRequest: {
+            name?: string;
+            description?: string | null;
+            is_active?: boolean;
+            metadata?: {
+                [key: string]: unknown;
+            } | null;
+            organization_id?: string | null;
+        };
+        UserGroupMember: {
+            group_id: string;
+            user: {
+                id: string;
+                email: string;
+                first_name: string;
+                last_name: string;
+                phone: string | null;
+            };
+            member_since: string;
+            valid_until: string | null;
+            added_by: string | null;
+        };
+        UserGroupMemberRequest: {
+            user_id?: string;
+            email?: string;
+            phone?: string;
+            valid_until?: string | null;
+        };
+        UserGroupImportResult: {
+            rows: number;
+            added: number;
+            updated: number;
+            accounts_created: number;
         };
         ManagedEvent: (components["schemas"]["PublicEvent"]) & ({
             created_by: string;
@@ -19234,6 +20953,7 @@ export interface components {
             match_type: string | null;
             is_home_match: boolean | null;
             organizer_id: string;
+            organization_id: string | null;
             category_id: string | null;
             access_type: "FREE" | "PAID" | "INVITATION";
             price: number | null;
@@ -19276,7 +20996,7 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             } | null;
-            organizer_id?: string;
+            organization_id?: string;
         };
         UpdateEventRequest: {
             title?: string;
@@ -19395,6 +21115,7 @@ export interface components {
             timezone: string;
             capacity: number | null;
             owner_id: string | null;
+            organization_id: string | null;
             is_active: boolean;
             metadata: {
                 [key: string]: unknown;
@@ -19416,7 +21137,7 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             } | null;
-            owner_id?: string;
+            organization_id?: string | null;
         };
         VenueDetail: (components["schemas"]["Venue"]) & ({
             zones: (components["schemas"]["VenueZone"])[];
@@ -19467,7 +21188,7 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             } | null;
-            owner_id?: string;
+            organization_id?: string | null;
         };
         ZoneCreateRequest: {
             code?: string;
@@ -19558,6 +21279,7 @@ export interface components {
             starts_on: string | null;
             ends_on: string | null;
             organizer_id: string | null;
+            organization_id: string | null;
             is_active: boolean;
             metadata: {
                 [key: string]: unknown;
@@ -19579,7 +21301,7 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             } | null;
-            organizer_id?: string;
+            organization_id?: string | null;
         };
         EventGroupUpdateRequest: {
             code?: string;
@@ -19594,7 +21316,7 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             } | null;
-            organizer_id?: string;
+            organization_id?: string | null;
         };
         Category: {
             id: string;
@@ -19745,6 +21467,7 @@ export interface components {
             name: string;
             description: string | null;
             organizer_id: string | null;
+            organization_id: string | null;
             base_price: number;
             min_price: number | null;
             max_price: number | null;
@@ -19806,7 +21529,7 @@ export interface components {
             code: string;
             name: string;
             description?: string | null;
-            organizer_id?: string | null;
+            organization_id?: string | null;
             base_price: number;
             min_price?: number | null;
             max_price?: number | null;
@@ -19852,7 +21575,7 @@ export interface components {
             code?: string;
             name?: string;
             description?: string | null;
-            organizer_id?: string | null;
+            organization_id?: string | null;
             base_price?: number;
             min_price?: number | null;
             max_price?: number | null;
@@ -20102,6 +21825,7 @@ export interface components {
             name: string;
             description: string | null;
             organizer_id: string | null;
+            organization_id: string | null;
             rule_type: "EARLY_BIRD" | "GROUP" | "MEMBER" | "STUDENT" | "SENIOR" | "CHILD" | "DYNAMIC" | "PROMO" | "PARTNER";
             applies_to: "TICKETS" | "SUBSCRIPTIONS" | "BOTH";
             discount_type: "PERCENTAGE" | "FIXED_AMOUNT" | "BUY_X_GET_Y" | "BUNDLE";
@@ -20147,7 +21871,7 @@ export interface components {
             code: string;
             name: string;
             description?: string | null;
-            organizer_id?: string | null;
+            organization_id?: string | null;
             rule_type: "EARLY_BIRD" | "GROUP" | "MEMBER" | "STUDENT" | "SENIOR" | "CHILD" | "DYNAMIC" | "PROMO" | "PARTNER";
             applies_to: "TICKETS" | "SUBSCRIPTIONS" | "BOTH";
             discount_type: "PERCENTAGE" | "FIXED_AMOUNT" | "BUY_X_GET_Y" | "BUNDLE";
@@ -20190,7 +21914,7 @@ export interface components {
             code?: string;
             name?: string;
             description?: string | null;
-            organizer_id?: string | null;
+            organization_id?: string | null;
             rule_type?: "EARLY_BIRD" | "GROUP" | "MEMBER" | "STUDENT" | "SENIOR" | "CHILD" | "DYNAMIC" | "PROMO" | "PARTNER";
             applies_to?: "TICKETS" | "SUBSCRIPTIONS" | "BOTH";
             discount_type?: "PERCENTAGE" | "FIXED_AMOUNT" | "BUY_X_GET_Y" | "BUNDLE";
@@ -20235,6 +21959,7 @@ export interface components {
             name: string;
             description: string | null;
             organizer_id: string | null;
+            organization_id: string | null;
             type: "FULL_SEASON" | "HALF_SEASON" | "PACKAGE" | "FLEX" | "MINI" | "VIP_ANNUAL";
             price: number;
             currency: "XOF" | "TND" | "EUR" | "USD";
@@ -20326,7 +22051,7 @@ export interface components {
             code: string;
             name: string;
             description?: string | null;
-            organizer_id?: string | null;
+            organization_id?: string | null;
             type: "FULL_SEASON" | "HALF_SEASON" | "PACKAGE" | "FLEX" | "MINI" | "VIP_ANNUAL";
             price: number;
             currency: "XOF" | "TND" | "EUR" | "USD";
@@ -20381,7 +22106,7 @@ export interface components {
             code?: string;
             name?: string;
             description?: string | null;
-            organizer_id?: string | null;
+            organization_id?: string | null;
             type?: "FULL_SEASON" | "HALF_SEASON" | "PACKAGE" | "FLEX" | "MINI" | "VIP_ANNUAL";
             price?: number;
             currency?: "XOF" | "TND" | "EUR" | "USD";
@@ -20496,6 +22221,7 @@ export interface components {
             metadata: {
                 [key: string]: unknown;
             } | null;
+            organization_id: string | null;
             created_at: string;
             updated_at: string;
         };
@@ -20526,6 +22252,7 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             } | null;
+            organization_id?: string | null;
         };
         TicketTemplateUpdateRequest: {
             code?: string;
@@ -20554,6 +22281,7 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             } | null;
+            organization_id?: string | null;
         };
         SeasonPassDetail: (components["schemas"]["SeasonPass"]) & ({
             bookings: (components["schemas"]["SeasonPassBooking"])[];
@@ -20578,6 +22306,7 @@ export interface components {
                 name: string;
                 type: "FULL_SEASON" | "HALF_SEASON" | "PACKAGE" | "FLEX" | "MINI" | "VIP_ANNUAL";
                 organizer_id: string | null;
+                organization_id: string | null;
             };
             seat_id: string | null;
             price_paid: number;
@@ -20725,6 +22454,7 @@ export interface components {
             status: "PENDING" | "CALCULATED" | "PAID" | "CANCELLED";
             event_id: string | null;
             organizer_id: string;
+            organization_id: string | null;
             settlement_payment_id: string | null;
             calculated_at: string | null;
             paid_at: string | null;
@@ -20732,7 +22462,7 @@ export interface components {
             created_at: string;
         };
         SettleCommissions: {
-            organizer_id: string;
+            organization_id: string;
             commission_ids: (string)[];
             method: "BANK_TRANSFER" | "CASH" | "MOMO_MTN" | "MOMO_MOOV";
             external_reference?: string;

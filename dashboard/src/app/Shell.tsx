@@ -3,22 +3,24 @@
  * the account's roles open, the language switch and sign-out; the screen
  * itself loads lazily (its own chunk) in the main region.
  */
-import { Suspense, useEffect, useState } from "react";
+import { Suspense, useCallback, useEffect, useMemo, useState } from "react";
 import { useSession } from "../auth/session.tsx";
 import { useI18n } from "../i18n/index.tsx";
 import { LANGUAGES, LANGUAGE_NAMES } from "../i18n/messages.ts";
 import { Loading } from "../ui/kit.tsx";
 import { Link, navigate, useLocation } from "./router.tsx";
-import { accessOf, findRoute, navigation } from "./routes.tsx";
+import { AccessContext, accessOf } from "./access.tsx";
+import { findRoute, navigation, opens } from "./routes.tsx";
 
 export function Shell() {
   const { t, language, setLanguage } = useI18n();
   const session = useSession();
   const { path } = useLocation();
   const [menuOpen, setMenuOpen] = useState(false);
-  const access = accessOf(session.user, session.assignments);
+  const access = useMemo(() => accessOf(session.user, session.assignments, session.organizations), [session.user, session.assignments, session.organizations]);
   const sections = navigation(access);
   const found = findRoute(path);
+  const allowedPath = useCallback((target: string) => opens(access, target), [access]);
 
   useEffect(() => setMenuOpen(false), [path]);
   // The start page: the first screen the account may open.
@@ -77,9 +79,11 @@ export function Shell() {
       </nav>
       <main id="main" className="main" tabIndex={-1}>
         {Screen && allowed ? (
-          <Suspense fallback={<Loading />}>
-            <Screen params={found.params} />
-          </Suspense>
+          <AccessContext.Provider value={allowedPath}>
+            <Suspense fallback={<Loading />}>
+              <Screen params={found.params} />
+            </Suspense>
+          </AccessContext.Provider>
         ) : path === "/" ? (
           sections.length === 0 && <p className="notice">{t("app.noAccess")}</p>
         ) : (

@@ -3,28 +3,9 @@
  * and its code, loaded on first visit (one chunk per screen file).
  */
 import { lazy, type ComponentType, type LazyExoticComponent } from "react";
-import type { StaffAssignment, User } from "../auth/session.tsx";
+import type { Access } from "./access.tsx";
 import type { MessageKey } from "../i18n/messages.ts";
 import { matchPath } from "./router.tsx";
-
-/** What the account's roles open: the platform role, then gate assignments. */
-export interface Access {
-  admin: boolean;
-  organizer: boolean;
-  /** Gate staff of at least one current event (controller or supervisor). */
-  gate: boolean;
-  supervisor: boolean;
-}
-
-export function accessOf(user: User | null, assignments: StaffAssignment[]): Access {
-  const role = user?.role;
-  return {
-    admin: role === "ADMIN",
-    organizer: role === "ORGANIZER" || role === "ADMIN",
-    gate: assignments.length > 0 || role === "ORGANIZER" || role === "ADMIN",
-    supervisor: assignments.some((a) => a.role === "SUPERVISOR") || role === "ORGANIZER" || role === "ADMIN",
-  };
-}
 
 export type ScreenProps = { params: Record<string, string> };
 type Screen = LazyExoticComponent<ComponentType<ScreenProps>>;
@@ -37,7 +18,10 @@ export interface ScreenRoute {
 }
 
 const admin = (a: Access) => a.admin;
-const organizer = (a: Access) => a.organizer;
+const events = (a: Access) => a.events;
+const manage = (a: Access) => a.manage;
+const boxOffice = (a: Access) => a.boxOffice;
+const sales = (a: Access) => a.sales;
 const gate = (a: Access) => a.gate;
 const supervisor = (a: Access) => a.supervisor;
 
@@ -64,26 +48,32 @@ export const ROUTES: ScreenRoute[] = [
   { path: "/admin/status", screen: s(() => import("../screens/admin/SystemStatus.tsx")), allow: admin, nav: { section: "nav.admin", label: "nav.status" } },
   { path: "/admin/audit", screen: s(() => import("../screens/admin/AuditLog.tsx")), allow: admin, nav: { section: "nav.admin", label: "nav.audit" } },
   // Organizer
-  { path: "/organizer/events", screen: s(() => import("../screens/organizer/Events.tsx")), allow: organizer, nav: { section: "nav.organizer", label: "nav.events" } },
-  { path: "/organizer/events/new", screen: s(() => import("../screens/organizer/EventEdit.tsx")), allow: organizer },
-  { path: "/organizer/events/:event_id", screen: s(() => import("../screens/organizer/EventDetail.tsx")), allow: organizer },
-  { path: "/organizer/events/:event_id/edit", screen: s(() => import("../screens/organizer/EventEdit.tsx")), allow: organizer },
-  { path: "/organizer/events/:event_id/tickets", screen: s(() => import("../screens/organizer/TicketConfigs.tsx")), allow: organizer },
-  { path: "/organizer/events/:event_id/sales", screen: s(() => import("../screens/organizer/LiveSales.tsx")), allow: organizer },
-  { path: "/organizer/events/:event_id/box-office", screen: s(() => import("../screens/organizer/BoxOffice.tsx")), allow: organizer },
-  { path: "/organizer/events/:event_id/staff", screen: s(() => import("../screens/organizer/Staff.tsx")), allow: organizer },
-  { path: "/organizer/events/:event_id/grants", screen: s(() => import("../screens/organizer/Grants.tsx")), allow: organizer },
-  { path: "/organizer/events/:event_id/overrides", screen: s(() => import("../screens/organizer/ZoneOverrides.tsx")), allow: organizer },
-  { path: "/organizer/venues", screen: s(() => import("../screens/organizer/Venues.tsx")), allow: organizer, nav: { section: "nav.organizer", label: "nav.venues" } },
-  { path: "/organizer/venues/:venue_id", screen: s(() => import("../screens/organizer/VenueDetail.tsx")), allow: organizer },
-  { path: "/organizer/ticket-types", screen: s(() => import("../screens/organizer/TicketTypes.tsx")), allow: organizer, nav: { section: "nav.organizer", label: "nav.ticketTypes" } },
-  { path: "/organizer/pricing-rules", screen: s(() => import("../screens/organizer/PricingRules.tsx")), allow: organizer, nav: { section: "nav.organizer", label: "nav.pricingRules" } },
-  { path: "/organizer/season-passes", screen: s(() => import("../screens/organizer/SeasonPasses.tsx")), allow: organizer, nav: { section: "nav.organizer", label: "nav.seasonPasses" } },
-  { path: "/organizer/event-groups", screen: s(() => import("../screens/organizer/EventGroups.tsx")), allow: organizer, nav: { section: "nav.organizer", label: "nav.eventGroups" } },
+  { path: "/organizer/events", screen: s(() => import("../screens/organizer/Events.tsx")), allow: events, nav: { section: "nav.organizer", label: "nav.events" } },
+  { path: "/organizer/events/new", screen: s(() => import("../screens/organizer/EventEdit.tsx")), allow: manage },
+  { path: "/organizer/events/:event_id", screen: s(() => import("../screens/organizer/EventDetail.tsx")), allow: events },
+  { path: "/organizer/events/:event_id/edit", screen: s(() => import("../screens/organizer/EventEdit.tsx")), allow: manage },
+  { path: "/organizer/events/:event_id/tickets", screen: s(() => import("../screens/organizer/TicketConfigs.tsx")), allow: manage },
+  { path: "/organizer/events/:event_id/sales", screen: s(() => import("../screens/organizer/LiveSales.tsx")), allow: sales },
+  { path: "/organizer/events/:event_id/box-office", screen: s(() => import("../screens/organizer/BoxOffice.tsx")), allow: boxOffice },
+  { path: "/organizer/events/:event_id/staff", screen: s(() => import("../screens/organizer/Staff.tsx")), allow: manage },
+  { path: "/organizer/events/:event_id/grants", screen: s(() => import("../screens/organizer/Grants.tsx")), allow: manage },
+  { path: "/organizer/events/:event_id/overrides", screen: s(() => import("../screens/organizer/ZoneOverrides.tsx")), allow: manage },
+  { path: "/organizer/venues", screen: s(() => import("../screens/organizer/Venues.tsx")), allow: manage, nav: { section: "nav.organizer", label: "nav.venues" } },
+  { path: "/organizer/venues/:venue_id", screen: s(() => import("../screens/organizer/VenueDetail.tsx")), allow: manage },
+  { path: "/organizer/ticket-types", screen: s(() => import("../screens/organizer/TicketTypes.tsx")), allow: manage, nav: { section: "nav.organizer", label: "nav.ticketTypes" } },
+  { path: "/organizer/pricing-rules", screen: s(() => import("../screens/organizer/PricingRules.tsx")), allow: manage, nav: { section: "nav.organizer", label: "nav.pricingRules" } },
+  { path: "/organizer/season-passes", screen: s(() => import("../screens/organizer/SeasonPasses.tsx")), allow: manage, nav: { section: "nav.organizer", label: "nav.seasonPasses" } },
+  { path: "/organizer/event-groups", screen: s(() => import("../screens/organizer/EventGroups.tsx")), allow: manage, nav: { section: "nav.organizer", label: "nav.eventGroups" } },
   // Gate
   { path: "/gate", screen: s(() => import("../screens/gate/Assignments.tsx")), allow: gate, nav: { section: "nav.gate", label: "nav.gateEvents" } },
   { path: "/gate/:event_id", screen: s(() => import("../screens/gate/LiveGate.tsx")), allow: supervisor },
 ];
+
+/** Whether these roles open a path. */
+export const opens = (access: Access, path: string): boolean => {
+  const found = findRoute(path);
+  return found !== null && found.route.allow(access);
+};
 
 export function findRoute(path: string): { route: ScreenRoute; params: Record<string, string> } | null {
   for (const route of ROUTES) {
@@ -109,3 +99,4 @@ export function navigation(access: Access): NavSection[] {
   }
   return [...sections.values()];
 }
+

@@ -9,6 +9,7 @@ import { clearTokens, hasSession, keepFresh, onTokensChange, sessionId, storeTok
 
 export type User = Schemas["User"];
 export type StaffAssignment = Schemas["StaffAssignment"];
+export type Organization = Schemas["Organization"];
 
 type Status = "loading" | "signed-out" | "signed-in";
 
@@ -19,6 +20,8 @@ interface Session {
   user: User | null;
   /** Events where the account is gate staff (controller or supervisor). */
   assignments: StaffAssignment[];
+  /** The organizations the account belongs to, with its team role in each. */
+  organizations: Organization[];
   signIn(email: string, password: string): Promise<SignInResult>;
   verifyCode(mfaToken: string, code: string): Promise<void>;
   signOut(): Promise<void>;
@@ -31,6 +34,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [status, setStatus] = useState<Status>(hasSession() ? "loading" : "signed-out");
   const [user, setUser] = useState<User | null>(null);
   const [assignments, setAssignments] = useState<StaffAssignment[]>([]);
+  const [organizations, setOrganizations] = useState<Organization[]>([]);
 
   const reload = useCallback(async () => {
     if (!hasSession()) {
@@ -39,12 +43,14 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       return;
     }
     try {
-      const [me, staff] = await Promise.all([
+      const [me, staff, teams] = await Promise.all([
         call(() => api.GET("/v1/me")),
         call(() => api.GET("/v1/me/staff-assignments", { params: { query: { limit: 100 } } })),
+        call(() => api.GET("/v1/organizations", { params: { query: { limit: 100 } } })),
       ]);
       setUser(me);
       setAssignments(staff.data);
+      setOrganizations(teams.data);
       setStatus("signed-in");
     } catch {
       if (!hasSession()) {
@@ -95,10 +101,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     clearTokens();
     setUser(null);
     setAssignments([]);
+    setOrganizations([]);
     setStatus("signed-out");
   }, []);
 
-  const value = useMemo(() => ({ status, user, assignments, signIn, verifyCode, signOut, reload }), [status, user, assignments, signIn, verifyCode, signOut, reload]);
+  const value = useMemo(() => ({ status, user, assignments, organizations, signIn, verifyCode, signOut, reload }), [status, user, assignments, organizations, signIn, verifyCode, signOut, reload]);
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 

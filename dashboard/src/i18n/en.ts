@@ -340,6 +340,7 @@ export const en: Messages = {
   "refunds.completed": "Refund recorded as paid back.",
   "refunds.lead": "Cash and bank-transfer payments are paid back by hand: approve, hand the money back, then mark it as paid back.",
   "payments.lead": "Refunds are requested by the payer, then decided in “Refunds”.",
+  "plans.organization": "Organization",
   "rules.title": "Pricing rules and promo codes",
   "rules.new": "New rule",
   "rules.amount": "Discount amount",

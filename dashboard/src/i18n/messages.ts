@@ -346,6 +346,7 @@ export const fr = {
   "refunds.completed": "Remboursement enregistré comme effectué.",
   "refunds.lead": "Les paiements en espèces et par virement se remboursent à la main : approuvez, rendez l'argent, puis marquez-le comme remboursé.",
   "payments.lead": "Les remboursements sont demandés par le payeur puis décidés dans « Remboursements ».",
+  "plans.organization": "Organisation",
   "rules.title": "Règles de prix et codes promo",
   "rules.new": "Nouvelle règle",
   "rules.amount": "Montant de la remise",

@@ -22,7 +22,7 @@ function Settle({ rows, onDone }: { rows: Commission[]; onDone: () => void }) {
         const reference = String(values.external_reference).trim();
         await call(() =>
           api.POST("/v1/admin/commissions/settle", {
-            body: { organizer_id: rows[0]!.organizer_id, commission_ids: rows.map((r) => r.id), method: values.method as Method, ...(reference ? { external_reference: reference } : {}) },
+            body: { organization_id: rows[0]!.organization_id!, commission_ids: rows.map((r) => r.id), method: values.method as Method, ...(reference ? { external_reference: reference } : {}) },
           }),
         );
         onDone();
@@ -39,16 +39,16 @@ export default function Commissions() {
   const { t, money, dateTime, number } = useI18n();
   const { search } = useLocation();
   const status = (search.get("status") ?? "CALCULATED") as Commission["status"];
-  const organizer = search.get("organizer_id") ?? "";
+  const organization = search.get("organization_id") ?? "";
   const list = usePaged(
-    (cursor) => call(() => api.GET("/v1/admin/commissions", { params: { query: { status, organizer_id: organizer || undefined, cursor, limit: 100 } } })),
-    [status, organizer],
+    (cursor) => call(() => api.GET("/v1/admin/commissions", { params: { query: { status, organization_id: organization || undefined, cursor, limit: 100 } } })),
+    [status, organization],
   );
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [settling, setSettling] = useState(false);
   const [announcement, announce] = useAnnouncer();
   const chosen = list.rows.filter((row) => selected.has(row.id));
-  const oneOrganizer = chosen.length > 0 && chosen.every((row) => row.organizer_id === chosen[0]!.organizer_id && row.currency === chosen[0]!.currency);
+  const oneOrganizer = chosen.length > 0 && chosen[0]!.organization_id !== null && chosen.every((row) => row.organization_id === chosen[0]!.organization_id && row.currency === chosen[0]!.currency);
   const toggle = (id: string) =>
     setSelected((current) => {
       const next = new Set(current);
@@ -80,7 +80,7 @@ export default function Commissions() {
         </label>
         <label className="field">
           <span>{t("commissions.organizer")}</span>
-          <input defaultValue={organizer} onBlur={(event) => setSearch({ organizer_id: event.target.value.trim() || undefined })} />
+          <input defaultValue={organization} onBlur={(event) => setSearch({ organization_id: event.target.value.trim() || undefined })} />
         </label>
       </div>
       <ErrorNotice error={list.error} />
@@ -98,7 +98,7 @@ export default function Commissions() {
               ) : null,
           },
           { header: t("common.created"), cell: (row) => dateTime(row.created_at) },
-          { header: t("commissions.organizer"), cell: (row) => <code>{row.organizer_id.slice(0, 8)}</code> },
+          { header: t("commissions.organizer"), cell: (row) => <code>{(row.organization_id ?? row.organizer_id).slice(0, 8)}</code> },
           { header: t("commissions.base"), numeric: true, cell: (row) => money(row.base_amount, row.currency) },
           { header: t("commissions.rate"), numeric: true, cell: (row) => `${number(row.commission_rate_bp / 100)} %` },
           { header: t("common.amount"), numeric: true, cell: (row) => money(row.commission_amount, row.currency) },

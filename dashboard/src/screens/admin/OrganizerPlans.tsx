@@ -77,18 +77,19 @@ function PlanForm({ plan, onDone }: { plan: Plan | null; onDone: () => void }) {
 
 function GrantForm({ plans, onDone }: { plans: Plan[]; onDone: () => void }) {
   const { t } = useI18n();
-  const form = useForm({ organizer_id: "", plan_id: plans[0]?.id ?? "", comment: "" });
+  const organizations = useLoad(() => call(() => api.GET("/v1/organizations", { params: { query: { all: "true", limit: 100 } } })), []);
+  const form = useForm({ organization_id: "", plan_id: plans[0]?.id ?? "", comment: "" });
   return (
     <Form
       form={form}
       submitLabel={t("plans.grant")}
       onSubmit={async (v) => {
         const comment = String(v.comment).trim();
-        await call(() => api.POST("/v1/admin/organizer-subscriptions", { body: { organizer_id: String(v.organizer_id).trim(), plan_id: String(v.plan_id), ...(comment ? { comment } : {}) } }));
+        await call(() => api.POST("/v1/admin/organizer-subscriptions", { body: { organization_id: String(v.organization_id), plan_id: String(v.plan_id), ...(comment ? { comment } : {}) } }));
         onDone();
       }}
     >
-      <TextField form={form} name="organizer_id" label={t("commissions.organizer")} required />
+      <SelectField form={form} name="organization_id" label={t("plans.organization")} empty="—" options={(organizations.data?.data ?? []).map((o) => ({ value: o.id, label: o.name }))} />
       <SelectField form={form} name="plan_id" label={t("plans.plan")} options={plans.map((p) => ({ value: p.id, label: p.name }))} />
       <TextField form={form} name="comment" label={t("common.comment")} />
     </Form>
@@ -215,7 +216,7 @@ export default function OrganizerPlans() {
           rowKey={(row) => row.id}
           paged={subscriptions}
           columns={[
-            { header: t("commissions.organizer"), cell: (row) => <code>{row.organizer_id.slice(0, 8)}</code> },
+            { header: t("commissions.organizer"), cell: (row) => <code>{(row.organization_id ?? row.organizer_id).slice(0, 8)}</code> },
             { header: t("plans.plan"), cell: (row) => row.plan_name },
             { header: t("common.from"), cell: (row) => date(row.starts_at) },
             { header: t("common.to"), cell: (row) => date(row.ends_at) },

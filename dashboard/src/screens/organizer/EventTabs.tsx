@@ -1,5 +1,6 @@
 import { api, call } from "../../api/client.ts";
 import { Link, useLocation } from "../../app/router.tsx";
+import { useAccess } from "../../app/access.tsx";
 import { useI18n, type MessageKey } from "../../i18n/index.tsx";
 import { useLoad } from "../../ui/kit.tsx";
 
@@ -17,15 +18,16 @@ const TABS: { suffix: string; label: MessageKey }[] = [
 export function EventTabs({ eventId }: { eventId: string }) {
   const { t } = useI18n();
   const { path } = useLocation();
+  const allowed = useAccess();
   const base = `/organizer/events/${eventId}`;
   return (
     <nav className="tabs" aria-label={t("eventTabs.label")}>
-      {TABS.map((tab) => (
+      {TABS.filter((tab) => allowed(base + tab.suffix)).map((tab) => (
         <Link key={tab.suffix} to={base + tab.suffix} aria-current={path === base + tab.suffix ? "page" : undefined}>
           {t(tab.label)}
         </Link>
       ))}
-      <Link to={`/gate/${eventId}`}>{t("eventTabs.gate")}</Link>
+      {allowed(`/gate/${eventId}`) && <Link to={`/gate/${eventId}`}>{t("eventTabs.gate")}</Link>}
     </nav>
   );
 }

@@ -1,5 +1,6 @@
 import { api, call } from "../../api/client.ts";
 import { Link, setSearch, useLocation } from "../../app/router.tsx";
+import { useAccess } from "../../app/access.tsx";
 import { useI18n } from "../../i18n/index.tsx";
 import { EVENT_STATUSES } from "../../ui/enums.ts";
 import { DataTable, ErrorNotice, Page, StatusBadge, usePaged } from "../../ui/kit.tsx";
@@ -7,15 +8,18 @@ import { DataTable, ErrorNotice, Page, StatusBadge, usePaged } from "../../ui/ki
 export default function Events() {
   const { t, dateTime } = useI18n();
   const { search } = useLocation();
+  const allowed = useAccess();
   const status = (search.get("status") ?? "") as (typeof EVENT_STATUSES)[number] | "";
   const list = usePaged((cursor) => call(() => api.GET("/v1/me/events", { params: { query: { status: status || undefined, cursor, limit: 50 } } })), [status]);
   return (
     <Page
       title={t("events.title")}
       actions={
-        <Link className="button primary" to="/organizer/events/new">
-          {t("events.new")}
-        </Link>
+        allowed("/organizer/events/new") && (
+          <Link className="button primary" to="/organizer/events/new">
+            {t("events.new")}
+          </Link>
+        )
       }
     >
       <div className="toolbar">
@@ -46,9 +50,9 @@ export default function Events() {
             header: t("common.actions"),
             cell: (event) => (
               <div className="row-actions">
-                <Link to={`/organizer/events/${event.id}/sales`}>{t("eventTabs.sales")}</Link>
-                <Link to={`/organizer/events/${event.id}/box-office`}>{t("eventTabs.boxOffice")}</Link>
-                <Link to={`/gate/${event.id}`}>{t("eventTabs.gate")}</Link>
+                {allowed(`/organizer/events/${event.id}/sales`) && <Link to={`/organizer/events/${event.id}/sales`}>{t("eventTabs.sales")}</Link>}
+                {allowed(`/organizer/events/${event.id}/box-office`) && <Link to={`/organizer/events/${event.id}/box-office`}>{t("eventTabs.boxOffice")}</Link>}
+                {allowed(`/gate/${event.id}`) && <Link to={`/gate/${event.id}`}>{t("eventTabs.gate")}</Link>}
               </div>
             ),
           },

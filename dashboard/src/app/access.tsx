@@ -1,0 +1,47 @@
+/**
+ * What the signed-in account's roles open, computed once by the shell and
+ * read by screens that link to others (a tab, a button) through `useAccess`.
+ */
+import { createContext, useContext } from "react";
+import type { Organization, StaffAssignment, User } from "../auth/session.tsx";
+
+/**
+ * What the account's roles open: its platform role (ADMIN), its team roles in
+ * the organizations it belongs to (src/organizations/permissions.ts has the
+ * matrix), and its gate assignments. The API checks every request on every
+ * object; this only decides what the navigation offers.
+ */
+export interface Access {
+  admin: boolean;
+  /** Sees the organization's events (any team role). */
+  events: boolean;
+  /** Manages events, their tickets, staff and grants, venues and the catalog (OWNER, MANAGER). */
+  manage: boolean;
+  /** Sells at the box office (OWNER, BOX_OFFICE). */
+  boxOffice: boolean;
+  /** Reads live sales (OWNER, MANAGER, BOX_OFFICE, FINANCE). */
+  sales: boolean;
+  /** Gate staff of a current event, or a gate role in a team. */
+  gate: boolean;
+  /** Watches the gates live (gate.supervise: OWNER, MANAGER, SUPERVISOR, or a SUPERVISOR assignment). */
+  supervisor: boolean;
+}
+
+export function accessOf(user: User | null, assignments: StaffAssignment[], organizations: Organization[]): Access {
+  const admin = user?.role === "ADMIN";
+  const roles = new Set(organizations.flatMap((o) => (o.my_role ? [o.my_role] : [])));
+  const any = (...wanted: NonNullable<Organization["my_role"]>[]) => admin || wanted.some((role) => roles.has(role));
+  return {
+    admin,
+    events: admin || roles.size > 0,
+    manage: any("OWNER", "MANAGER"),
+    boxOffice: any("OWNER", "BOX_OFFICE"),
+    sales: any("OWNER", "MANAGER", "BOX_OFFICE", "FINANCE"),
+    gate: assignments.length > 0 || any("OWNER", "MANAGER", "SUPERVISOR", "CONTROLLER"),
+    supervisor: assignments.some((a) => a.role === "SUPERVISOR") || any("OWNER", "MANAGER", "SUPERVISOR"),
+  };
+}
+
+/** Whether the account's roles open a path; provided by the shell, which knows the route table. */
+export const AccessContext = createContext<(path: string) => boolean>(() => false);
+export const useAccess = () => useContext(AccessContext);
