@@ -85,7 +85,15 @@ export function Shell() {
             </Suspense>
           </AccessContext.Provider>
         ) : path === "/" ? (
-          sections.length === 0 && <p className="notice">{t("app.noAccess")}</p>
+          sections.length === 0 && (
+            <section className="page">
+              <h1>{t("app.title")}</h1>
+              <p className="notice">{t("app.noAccess")}</p>
+              <p>
+                <Link to="/join">{t("app.joinTeam")}</Link>
+              </p>
+            </section>
+          )
         ) : (
           <section className="page">
             <h1>{found ? t("app.forbidden") : t("app.notFound")}</h1>

@@ -23,6 +23,8 @@ export interface Access {
   sales: boolean;
   /** Gate staff of a current event, or a gate role in a team. */
   gate: boolean;
+  /** Its organization and team: a member (any role), or a platform ORGANIZER who may create one. */
+  team: boolean;
   /** Watches the gates live (gate.supervise: OWNER, MANAGER, SUPERVISOR, or a SUPERVISOR assignment). */
   supervisor: boolean;
 }
@@ -38,6 +40,7 @@ export function accessOf(user: User | null, assignments: StaffAssignment[], orga
     boxOffice: any("OWNER", "BOX_OFFICE"),
     sales: any("OWNER", "MANAGER", "BOX_OFFICE", "FINANCE"),
     gate: assignments.length > 0 || any("OWNER", "MANAGER", "SUPERVISOR", "CONTROLLER"),
+    team: admin || user?.role === "ORGANIZER" || roles.size > 0,
     supervisor: assignments.some((a) => a.role === "SUPERVISOR") || any("OWNER", "MANAGER", "SUPERVISOR"),
   };
 }

@@ -24,6 +24,8 @@ const boxOffice = (a: Access) => a.boxOffice;
 const sales = (a: Access) => a.sales;
 const gate = (a: Access) => a.gate;
 const supervisor = (a: Access) => a.supervisor;
+const team = (a: Access) => a.team;
+const signedIn = () => true;
 
 const s = (load: () => Promise<{ default: ComponentType<ScreenProps> }>): Screen => lazy(load);
 
@@ -64,6 +66,8 @@ export const ROUTES: ScreenRoute[] = [
   { path: "/organizer/pricing-rules", screen: s(() => import("../screens/organizer/PricingRules.tsx")), allow: manage, nav: { section: "nav.organizer", label: "nav.pricingRules" } },
   { path: "/organizer/season-passes", screen: s(() => import("../screens/organizer/SeasonPasses.tsx")), allow: manage, nav: { section: "nav.organizer", label: "nav.seasonPasses" } },
   { path: "/organizer/event-groups", screen: s(() => import("../screens/organizer/EventGroups.tsx")), allow: manage, nav: { section: "nav.organizer", label: "nav.eventGroups" } },
+  { path: "/organizer/team", screen: s(() => import("../screens/organizer/Team.tsx")), allow: team, nav: { section: "nav.organizer", label: "nav.team" } },
+  { path: "/join", screen: s(() => import("../screens/organizer/Join.tsx")), allow: signedIn },
   // Gate
   { path: "/gate", screen: s(() => import("../screens/gate/Assignments.tsx")), allow: gate, nav: { section: "nav.gate", label: "nav.gateEvents" } },
   { path: "/gate/:event_id", screen: s(() => import("../screens/gate/LiveGate.tsx")), allow: supervisor },

@@ -34,3 +34,4 @@ export const AUDIT_ACTIONS = exhaustive<S["AuditEntry"]["action"]>()(["CREATE", 
 export const PLAN_TYPES = exhaustive<S["OrganizerPlan"]["plan_type"]>()(["STANDARD", "PREMIUM", "GOLD"]);
 export const BILLING_PERIODS = exhaustive<S["OrganizerPlan"]["billing_period"]>()(["MONTHLY", "QUARTERLY", "YEARLY"]);
 export const PLAN_CURRENCIES = exhaustive<S["OrganizerPlan"]["currency"]>()(["XOF", "TND", "EUR", "USD"]);
+export const ORGANIZATION_ROLES = exhaustive<NonNullable<S["Organization"]["my_role"]>>()(["OWNER", "MANAGER", "BOX_OFFICE", "FINANCE", "SUPERVISOR", "CONTROLLER"]);

@@ -25,7 +25,8 @@ beforeAll(async () => {
     api("POST", "/v1/admin/organizer-plans", { token: admin.token, body: { name: unique("Illimité"), plan_type: "GOLD", price: 0, currency: "TND", billing_period: "YEARLY", max_events_per_month: null } }),
     201,
   );
-  await expectOk(api("POST", "/v1/admin/organizer-subscriptions", { token: admin.token, body: { organizer_id: organizer.userId, plan_id: plan.id } }), 201);
+  const [club] = (await expectOk(api("GET", "/v1/organizations", { token: organizer.token }))).data;
+  await expectOk(api("POST", "/v1/admin/organizer-subscriptions", { token: admin.token, body: { organization_id: club.id, plan_id: plan.id } }), 201);
   adminTab = await openTab();
   organizerTab = await openTab();
   await signIn(adminTab.page, account("ADMIN").email, account("ADMIN").password);
@@ -99,6 +100,14 @@ describe("match day, from the event to the gate", () => {
 
   it("the box office sells two tickets for cash and prints them", async () => {
     const page = organizerTab.page;
+    // Headless Chromium's renderer crashes when a PDF frame opens the print
+    // dialog: every frame's print() (the PDF's too) is counted on the page instead.
+    await page.addInitScript(() => {
+      const scope = globalThis as unknown as { print: () => void; top: { printRequests?: number } };
+      scope.print = () => {
+        scope.top.printRequests = (scope.top.printRequests ?? 0) + 1;
+      };
+    });
     await page.goto(`/organizer/events/${eventId}/box-office`);
     await heading(page);
     await page.getByRole("button", { name: "Un de plus" }).click();
@@ -111,6 +120,8 @@ describe("match day, from the event to the gate", () => {
     expect(pdf.status()).toBe(200);
     expect(pdf.headers()["content-type"]).toContain("application/pdf");
     await page.getByText("Paiement enregistré : 2 billets émis.").waitFor();
+    // The print dialog was asked for once, from the frame holding the tickets.
+    await expect.poll(() => page.evaluate(() => (globalThis as unknown as { printRequests?: number }).printRequests)).toBe(1);
     // What went to print: the PDF the page holds, two pages (one per ticket).
     const printedPdf = await page.getByTestId("tickets-pdf").evaluate(async (link) => [...new Uint8Array(await (await fetch((link as unknown as { href: string }).href)).arrayBuffer())]);
     expect((await PDFDocument.load(Uint8Array.from(printedPdf))).getPageCount()).toBe(2);
@@ -214,7 +225,13 @@ describe("sign-in", () => {
       const step = Math.floor(Date.now() / 30_000);
       await expect.poll(() => Math.floor(Date.now() / 30_000), { timeout: 35_000, interval: 500 }).toBeGreaterThan(step);
       await signIn(tab.page, email, password, () => totp(setup.secret));
-      expect(await heading(tab.page)).toBe("Mes événements");
+      // A new organizer has no organization yet: the dashboard starts by creating it.
+      expect(await heading(tab.page)).toBe("Créer votre organisation");
+      await tab.page.getByLabel("Nom").fill(unique("Club de Nadia"));
+      await tab.page.getByRole("button", { name: "Créer" }).click();
+      await expect.poll(() => heading(tab.page), { timeout: 15_000 }).toBe("Mes événements");
+      const mine = await expectOk(api("GET", "/v1/organizations", { token }));
+      expect(mine.data.map((o: { my_role: string }) => o.my_role)).toEqual(["OWNER"]);
 
       // The access token lapses: the next screen refreshes it first and still loads.
       await tab.page.evaluate(() => {
@@ -230,6 +247,45 @@ describe("sign-in", () => {
     } finally {
       await tab.close();
     }
+  });
+});
+
+describe("the team", () => {
+  it("the owner invites a box-office member by email, sees the invitation pending and revokes it; a wrong token is refused beside its field", async () => {
+    const page = organizerTab.page;
+    await page.goto("/organizer/team");
+    expect(await heading(page)).toMatch(/^Équipe — /);
+    await page.getByText("Votre rôle : Propriétaire.").waitFor();
+    const members = page.getByRole("table", { name: "Membres" });
+    await members.getByText(account("ORGANIZER").email).waitFor();
+    const email = `${unique("caisse")}@example.com`;
+    const invite = page.getByRole("form", { name: "Inviter par e-mail" });
+    await invite.getByLabel("E-mail").fill(email);
+    await invite.getByLabel("Rôle").selectOption("BOX_OFFICE");
+    await invite.getByRole("button", { name: "Envoyer l'invitation" }).click();
+    await page.getByText(`Invitation envoyée à ${email}.`).waitFor();
+    const row = page.getByRole("table", { name: "Invitations" }).locator("tr", { hasText: email });
+    await row.getByText("En attente").waitFor();
+    expect(await row.textContent()).toContain("Guichet");
+    // The same address again: the API's 409 is shown and the form keeps it.
+    await invite.getByLabel("E-mail").fill(email);
+    await invite.getByRole("button", { name: "Envoyer l'invitation" }).click();
+    await invite.getByRole("alert").waitFor();
+    expect(await invite.getByLabel("E-mail").inputValue()).toBe(email);
+    await row.getByRole("button", { name: "Révoquer" }).click();
+    await row.getByText("Révoquée").waitFor();
+    const [club] = (await expectOk(api("GET", "/v1/organizations", { token: organizer.token }))).data;
+    const invitations = await expectOk(api("GET", `/v1/organizations/${club.id}/invitations?status=REVOKED`, { token: organizer.token }));
+    expect(invitations.data.map((i: { email: string }) => i.email)).toContain(email);
+
+    await page.goto("/join");
+    await heading(page);
+    await page.getByLabel("Jeton d'invitation").fill("not-a-real-invitation-token");
+    await page.getByRole("button", { name: "Accepter l'invitation" }).click();
+    await page.getByRole("alert").waitFor();
+    expect(await page.getByLabel("Jeton d'invitation").inputValue()).toBe("not-a-real-invitation-token");
+    // The errors expected here: the 409 and the 404, logged by the browser.
+    organizerTab.errors.length = 0;
   });
 });
 

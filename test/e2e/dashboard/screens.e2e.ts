@@ -5,7 +5,8 @@
  * right to left.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { account, disconnect, heading, openTab, seriousViolations, signIn, type Tab } from "./browser.ts";
+import { DEMO_ACCOUNTS } from "../../../src/demo/seed.ts";
+import { account, api, disconnect, expectOk, heading, loginAs, openTab, seriousViolations, signIn, type Tab } from "./browser.ts";
 
 afterAll(disconnect);
 
@@ -65,8 +66,8 @@ describe("as the organizer", () => {
   it("sees only the organizer and gate sections, and each screen renders", async () => {
     const paths = await navPaths(tab);
     expect(paths.some((path) => path.startsWith("/admin"))).toBe(false);
-    expect(paths).toEqual(expect.arrayContaining(["/organizer/events", "/organizer/venues", "/organizer/ticket-types", "/organizer/pricing-rules", "/organizer/season-passes", "/organizer/event-groups", "/gate"]));
-    await sweep(tab, paths);
+    expect(paths).toEqual(expect.arrayContaining(["/organizer/events", "/organizer/venues", "/organizer/ticket-types", "/organizer/pricing-rules", "/organizer/season-passes", "/organizer/event-groups", "/organizer/team", "/gate"]));
+    await sweep(tab, [...paths, "/join"]);
     // An admin screen by its address: refused, not shown.
     await tab.page.goto("/admin/users");
     await expect.poll(() => tab.page.locator("main h1").textContent()).toBe("Accès refusé");
@@ -84,6 +85,33 @@ describe("as the organizer", () => {
   });
 });
 
+describe("as the box office of the organizer's team", () => {
+  it("sees the events, their live sales and the box office, and nothing of the catalog", async () => {
+    const tab = await openTab();
+    try {
+      const member = DEMO_ACCOUNTS.find((a) => a.team_role === "BOX_OFFICE")!;
+      await signIn(tab.page, member.email, member.password);
+      expect(await navPaths(tab)).toEqual(["/organizer/events", "/organizer/team"]);
+      await tab.page.goto("/organizer/events");
+      await heading(tab.page);
+      expect(await tab.page.getByRole("link", { name: "Nouvel événement" }).count()).toBe(0);
+      const event = (await tab.page.locator("main table a").first().getAttribute("href"))!;
+      await tab.page.goto(event);
+      await heading(tab.page);
+      const tabs = await tab.page.getByRole("navigation", { name: "Rubriques de l'événement" }).getByRole("link").allTextContents();
+      expect(tabs).toEqual(["Aperçu", "Ventes en direct", "Guichet"]);
+      await sweep(tab, ["/organizer/events", event, `${event}/sales`, `${event}/box-office`, "/organizer/team"]);
+      // Their role and a way to leave; the members and invitations are for the owner and managers.
+      await tab.page.getByText("Votre rôle : Guichet.").waitFor();
+      expect(await tab.page.getByRole("table").count()).toBe(0);
+      await tab.page.goto("/organizer/venues");
+      await expect.poll(() => tab.page.locator("main h1").textContent()).toBe("Accès refusé");
+    } finally {
+      await tab.close();
+    }
+  });
+});
+
 describe("as the gate controller", () => {
   it("sees only the gate section, with the matches they staff", async () => {
     const tab = await openTab();
@@ -92,7 +120,11 @@ describe("as the gate controller", () => {
       const paths = await navPaths(tab);
       expect(paths).toEqual(["/gate"]);
       await sweep(tab, ["/gate"]);
-      expect(await tab.page.locator("main tbody tr").count()).toBe(5);
+      // One row per current assignment: the demo matches, and any event another test file staffed them on.
+      const assignments = await expectOk(api("GET", "/v1/me/staff-assignments?limit=100", { token: (await loginAs("CONTROLLER")).token }));
+      expect(assignments.data.length).toBeGreaterThanOrEqual(5);
+      const titles = await tab.page.locator("main tbody tr td:first-child").allTextContents();
+      expect(titles.sort()).toEqual(assignments.data.map((a: { event: { title: string } }) => a.event.title).sort());
     } finally {
       await tab.close();
     }
