@@ -9,7 +9,7 @@ import { useI18n } from "../i18n/index.tsx";
 import { LANGUAGES, LANGUAGE_NAMES } from "../i18n/messages.ts";
 import { Loading } from "../ui/kit.tsx";
 import { Link, navigate, useLocation } from "./router.tsx";
-import { AccessContext, accessOf } from "./access.tsx";
+import { AccessContext, accessOf, RolesContext } from "./access.tsx";
 import { findRoute, navigation, opens } from "./routes.tsx";
 
 export function Shell() {
@@ -80,9 +80,11 @@ export function Shell() {
       <main id="main" className="main" tabIndex={-1}>
         {Screen && allowed ? (
           <AccessContext.Provider value={allowedPath}>
-            <Suspense fallback={<Loading />}>
-              <Screen params={found.params} />
-            </Suspense>
+            <RolesContext.Provider value={access}>
+              <Suspense fallback={<Loading />}>
+                <Screen params={found.params} />
+              </Suspense>
+            </RolesContext.Provider>
           </AccessContext.Provider>
         ) : path === "/" ? (
           sections.length === 0 && (

@@ -23,6 +23,16 @@ export interface Access {
   sales: boolean;
   /** Gate staff of a current event, or a gate role in a team. */
   gate: boolean;
+  /** Reads the attendees: every access right, its history (attendees.read: OWNER, MANAGER, BOX_OFFICE, SUPERVISOR). */
+  attendees: boolean;
+  /** Sends a holder their tickets again (tickets.resend: OWNER, MANAGER, BOX_OFFICE). */
+  resend: boolean;
+  /** Blocks and unblocks one right (rights.block: OWNER, MANAGER, SUPERVISOR). */
+  block: boolean;
+  /** Reads payments and refunds, and decides refunds (money.read, refunds.manage: OWNER, FINANCE). */
+  money: boolean;
+  /** Reads the reports and downloads the exports (reports.read, exports.read: OWNER, MANAGER, FINANCE). */
+  reports: boolean;
   /** Its organization and team: a member (any role), or a platform ORGANIZER who may create one. */
   team: boolean;
   /** Watches the gates live (gate.supervise: OWNER, MANAGER, SUPERVISOR, or a SUPERVISOR assignment). */
@@ -40,6 +50,11 @@ export function accessOf(user: User | null, assignments: StaffAssignment[], orga
     boxOffice: any("OWNER", "BOX_OFFICE"),
     sales: any("OWNER", "MANAGER", "BOX_OFFICE", "FINANCE"),
     gate: assignments.length > 0 || any("OWNER", "MANAGER", "SUPERVISOR", "CONTROLLER"),
+    attendees: any("OWNER", "MANAGER", "BOX_OFFICE", "SUPERVISOR"),
+    resend: any("OWNER", "MANAGER", "BOX_OFFICE"),
+    block: any("OWNER", "MANAGER", "SUPERVISOR"),
+    money: any("OWNER", "FINANCE"),
+    reports: any("OWNER", "MANAGER", "FINANCE"),
     team: admin || user?.role === "ORGANIZER" || roles.size > 0,
     supervisor: assignments.some((a) => a.role === "SUPERVISOR") || any("OWNER", "MANAGER", "SUPERVISOR"),
   };
@@ -48,3 +63,11 @@ export function accessOf(user: User | null, assignments: StaffAssignment[], orga
 /** Whether the account's roles open a path; provided by the shell, which knows the route table. */
 export const AccessContext = createContext<(path: string) => boolean>(() => false);
 export const useAccess = () => useContext(AccessContext);
+
+/** The account's roles as flags, for what a screen offers inside itself (a button, a column). */
+export const RolesContext = createContext<Access | null>(null);
+export function useRoles(): Access {
+  const roles = useContext(RolesContext);
+  if (!roles) throw new Error("useRoles outside the shell");
+  return roles;
+}

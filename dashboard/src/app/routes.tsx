@@ -25,6 +25,8 @@ const sales = (a: Access) => a.sales;
 const gate = (a: Access) => a.gate;
 const supervisor = (a: Access) => a.supervisor;
 const team = (a: Access) => a.team;
+const attendees = (a: Access) => a.attendees;
+const reports = (a: Access) => a.reports;
 const signedIn = () => true;
 
 const s = (load: () => Promise<{ default: ComponentType<ScreenProps> }>): Screen => lazy(load);
@@ -66,6 +68,8 @@ export const ROUTES: ScreenRoute[] = [
   { path: "/organizer/pricing-rules", screen: s(() => import("../screens/organizer/PricingRules.tsx")), allow: manage, nav: { section: "nav.organizer", label: "nav.pricingRules" } },
   { path: "/organizer/season-passes", screen: s(() => import("../screens/organizer/SeasonPasses.tsx")), allow: manage, nav: { section: "nav.organizer", label: "nav.seasonPasses" } },
   { path: "/organizer/event-groups", screen: s(() => import("../screens/organizer/EventGroups.tsx")), allow: manage, nav: { section: "nav.organizer", label: "nav.eventGroups" } },
+  { path: "/organizer/user-groups", screen: s(() => import("../screens/organizer/UserGroups.tsx")), allow: manage, nav: { section: "nav.organizer", label: "nav.userGroups" } },
+  { path: "/organizer/user-groups/:group_id", screen: s(() => import("../screens/organizer/UserGroupDetail.tsx")), allow: manage },
   { path: "/organizer/team", screen: s(() => import("../screens/organizer/Team.tsx")), allow: team, nav: { section: "nav.organizer", label: "nav.team" } },
   { path: "/join", screen: s(() => import("../screens/organizer/Join.tsx")), allow: signedIn },
   // Gate

@@ -10,7 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { PDFDocument } from "pdf-lib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { account, api, BASE, disconnect, expectOk, heading, loginAs, openTab, PNG, signIn, totp, unique, type Session, type Tab } from "./browser.ts";
+import { account, api, BASE, disconnect, expectOk, heading, loginAs, openTab, PNG, seriousViolations, signIn, totp, unique, type Session, type Tab } from "./browser.ts";
 
 let admin: Session;
 let organizer: Session;
@@ -285,6 +285,46 @@ describe("the team", () => {
     await page.getByRole("alert").waitFor();
     expect(await page.getByLabel("Jeton d'invitation").inputValue()).toBe("not-a-real-invitation-token");
     // The errors expected here: the 409 and the 404, logged by the browser.
+    organizerTab.errors.length = 0;
+  });
+});
+
+describe("user groups", () => {
+  it("the organizer creates a group, adds a fan by email, and imports a CSV: a faulty line refuses the file and names its line, a good file adds everyone", async () => {
+    const page = organizerTab.page;
+    await page.goto("/organizer/user-groups");
+    await heading(page);
+    const code = unique("ETUDIANTS").toUpperCase();
+    await page.getByRole("button", { name: "Nouveau groupe" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Code").fill(code);
+    await dialog.getByLabel("Nom").fill("Étudiants");
+    await dialog.getByRole("button", { name: "Créer" }).click();
+    await page.getByText("Groupe « Étudiants » créé.").waitFor();
+    await page.getByRole("row", { name: new RegExp(code) }).getByRole("link", { name: "Étudiants" }).click();
+    expect(await heading(page)).toBe("Groupe — Étudiants");
+
+    const add = page.getByRole("form", { name: "Ajouter un membre" });
+    await add.getByLabel("E-mail").fill(account("USER").email);
+    await add.getByRole("button", { name: "Ajouter" }).click();
+    await page.getByText("Membre ajouté.").waitFor();
+    const members = page.getByRole("table", { name: "Membres" });
+    await members.getByText(account("USER").email).waitFor();
+
+    // Line 3 has no address: the whole file is refused, the line named, nothing added.
+    const upload = page.getByRole("form", { name: "Importer un fichier CSV" });
+    const invited = `${unique("etudiant")}@example.com`;
+    await upload.getByLabel("Fichier CSV").setInputFiles({ name: "etudiants.csv", mimeType: "text/csv", buffer: Buffer.from(`email,valid_until\n${invited},2030-06-30\nnot-an-address,\n`) });
+    await upload.getByRole("button", { name: "Importer" }).click();
+    await upload.getByRole("alert").getByText(/rows\.3/).waitFor();
+    expect(await members.locator("tbody tr").count()).toBe(1);
+    await upload.getByLabel("Fichier CSV").setInputFiles({ name: "etudiants.csv", mimeType: "text/csv", buffer: Buffer.from(`email,valid_until\n${invited},2030-06-30\n${account("USER", 1).email},\n`) });
+    await upload.getByRole("button", { name: "Importer" }).click();
+    await page.getByText("Import terminé : 2 ajouté(s), 0 mis à jour.").waitFor();
+    await members.getByText(invited).waitFor();
+    expect(await members.locator("tbody tr").count()).toBe(3);
+    expect(await seriousViolations(page)).toEqual([]);
+    // The errors expected here: the import's 422, logged by the browser.
     organizerTab.errors.length = 0;
   });
 });

@@ -66,7 +66,7 @@ describe("as the organizer", () => {
   it("sees only the organizer and gate sections, and each screen renders", async () => {
     const paths = await navPaths(tab);
     expect(paths.some((path) => path.startsWith("/admin"))).toBe(false);
-    expect(paths).toEqual(expect.arrayContaining(["/organizer/events", "/organizer/venues", "/organizer/ticket-types", "/organizer/pricing-rules", "/organizer/season-passes", "/organizer/event-groups", "/organizer/team", "/gate"]));
+    expect(paths).toEqual(expect.arrayContaining(["/organizer/events", "/organizer/venues", "/organizer/ticket-types", "/organizer/pricing-rules", "/organizer/season-passes", "/organizer/event-groups", "/organizer/user-groups", "/organizer/team", "/gate"]));
     await sweep(tab, [...paths, "/join"]);
     // An admin screen by its address: refused, not shown.
     await tab.page.goto("/admin/users");

@@ -2,52 +2,12 @@ import { useState } from "react";
 import { api, call, type Schemas } from "../../api/client.ts";
 import { setSearch, useLocation } from "../../app/router.tsx";
 import { useI18n } from "../../i18n/index.tsx";
-import { decimalToMinor, minorToDecimal } from "../../i18n/format.ts";
 import { REFUND_STATUSES } from "../../ui/enums.ts";
-import { Form, TextArea, TextField, useForm } from "../../ui/form.tsx";
 import { DataTable, Dialog, ErrorNotice, Page, StatusBadge, useAction, useAnnouncer, usePaged } from "../../ui/kit.tsx";
 
-type Refund = Schemas["Refund"];
+import { completeRefund, DecideRefund } from "../refunds.tsx";
 
-function Decide({ refund, onDone }: { refund: Refund; onDone: (text: string) => void }) {
-  const { t, money } = useI18n();
-  const approve = useForm({ amount: minorToDecimal(refund.amount, refund.currency), comment: "" });
-  const reject = useForm({ comment: "" });
-  const path = { refund_id: refund.id };
-  return (
-    <div className="split">
-      <Form
-        form={approve}
-        submitLabel={t("refunds.approve")}
-        onSubmit={async (values) => {
-          const amount = decimalToMinor(String(values.amount), refund.currency);
-          const comment = String(values.comment).trim();
-          await call(() =>
-            api.POST("/v1/refunds/{refund_id}/approve", {
-              params: { path },
-              // Text that is no amount goes as is, so the API names the field.
-              body: { amount: amount ?? (values.amount as unknown as number), ...(comment ? { comment } : {}) },
-            }),
-          );
-          onDone(t("refunds.approved"));
-        }}
-      >
-        <TextField form={approve} name="amount" label={t("refunds.amountIn", { currency: refund.currency })} inputMode="decimal" hint={t("refunds.requested", { amount: money(refund.amount, refund.currency) })} />
-        <TextArea form={approve} name="comment" label={t("moderation.commentOptional")} />
-      </Form>
-      <Form
-        form={reject}
-        submitLabel={t("refunds.reject")}
-        onSubmit={async (values) => {
-          await call(() => api.POST("/v1/refunds/{refund_id}/reject", { params: { path }, body: { comment: String(values.comment) } }));
-          onDone(t("refunds.rejected"));
-        }}
-      >
-        <TextArea form={reject} name="comment" label={t("moderation.commentRequired")} required />
-      </Form>
-    </div>
-  );
-}
+type Refund = Schemas["Refund"];
 
 export default function Refunds() {
   const { t, money, dateTime } = useI18n();
@@ -98,7 +58,7 @@ export default function Refunds() {
                   disabled={action.busy}
                   onClick={() =>
                     void action.run(async () => {
-                      await call(() => api.POST("/v1/refunds/{refund_id}/complete", { params: { path: { refund_id: row.id } }, body: {} }));
+                      await completeRefund(row.id);
                       announce(t("refunds.completed"));
                       list.reload();
                     })
@@ -114,7 +74,7 @@ export default function Refunds() {
       />
       <Dialog open={open !== null} onClose={() => setOpen(null)} title={t("refunds.decide")}>
         {open && (
-          <Decide
+          <DecideRefund
             refund={open}
             onDone={(text) => {
               setOpen(null);
