@@ -1,6 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import type { FakePaymentSecrets } from "./scripts/fake-payment-providers.ts";
+import { type FakeNotificationSecrets, workerVarsFor } from "./scripts/fakes/notifications/server.ts";
 import { generateSecrets } from "./scripts/secrets.ts";
 
 /**
@@ -24,6 +25,18 @@ const PAYMENT_TEST_CREDENTIALS: FakePaymentSecrets = {
   STRIPE_WEBHOOK_SECRET: "whsec_testsecret",
 };
 
+/**
+ * Fixed notification-provider credentials for tests: the Twilio auth token is
+ * the one /work/shared/fixtures/notifications/twilio-status.json was signed
+ * with (test/fixtures/notifications), so its vector verifies in the Worker.
+ */
+const NOTIFICATION_TEST_CREDENTIALS = {
+  CLOUDFLARE_ACCOUNT_ID: "0123456789abcdef0123456789abcdef",
+  CLOUDFLARE_EMAIL_API_TOKEN: "test-email-sending-token",
+  TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000",
+  TWILIO_AUTH_TOKEN: "twilio_test_auth_token_0123456789",
+};
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   const secrets = generateSecrets("test-key-1");
@@ -31,11 +44,15 @@ export default defineConfig(async () => {
   process.env.FAKE_FACEBOOK_APP_SECRET = secrets.FACEBOOK_APP_SECRET;
   // The fake payment providers check the credentials the Worker is given below.
   process.env.FAKE_PAYMENT_CREDENTIALS = JSON.stringify(PAYMENT_TEST_CREDENTIALS);
+  // The fake notification providers check these, and the service account the Worker signs its FCM assertions with.
+  const notificationCredentials: FakeNotificationSecrets = { ...NOTIFICATION_TEST_CREDENTIALS, FCM_SERVICE_ACCOUNT: secrets.FCM_SERVICE_ACCOUNT };
+  process.env.FAKE_NOTIFICATION_CREDENTIALS = JSON.stringify(notificationCredentials);
   return {
     plugins: [
       cloudflareTest(({ inject }) => {
         const fakes = inject("fakeProvidersUrl");
         const payments = inject("fakePaymentsUrl");
+        const notifications = inject("fakeNotificationsUrl");
         return {
           wrangler: { configPath: "./wrangler.toml" },
           miniflare: {
@@ -53,7 +70,13 @@ export default defineConfig(async () => {
               // Callbacks go to the origin test/support/api.ts calls; failed payment messages are retried at once.
               PUBLIC_API_URL: "https://api.test",
               PAYMENT_RETRY_BASE_SECONDS: "0",
+              ...notificationCredentials,
+              ...workerVarsFor(notifications),
+              NOTIFICATION_RETRY_BASE_SECONDS: "1",
             },
+            // Tests run the notifications consumer themselves (createMessageBatch, test/support/notifications.ts):
+            // what the Worker queues goes to a queue nobody consumes, and the deliveries it names wait in D1.
+            queueProducers: { NOTIFICATIONS: { queueName: "notifications-held-for-tests" } },
           },
         };
       }),

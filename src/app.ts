@@ -30,6 +30,8 @@ import { gateRoutes } from "./access/gate-routes.ts";
 import { policyRoutes } from "./access/policy-routes.ts";
 import { catalogRoutes } from "./catalog/routes.ts";
 import { passRoutes } from "./passes/routes.ts";
+import { notificationRoutes } from "./notifications/routes.ts";
+import { ticketLinkPages, ticketLinkRoutes } from "./access/ticket-links.ts";
 
 export const JSON_BODY_LIMIT = 64 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -67,6 +69,8 @@ function v1() {
   api.route("/", passRoutes());
   api.route("/", paymentRoutes());
   api.route("/", webhookRoutes());
+  api.route("/", notificationRoutes());
+  api.route("/", ticketLinkRoutes());
   return api;
 }
 
@@ -140,6 +144,8 @@ export function createApp() {
   app.get("/docs", (c) => c.html(renderApiReference(app.getOpenAPI31Document(API_INFO))));
   // Share links are short and outside /v1: they are what people click.
   app.route("/", shareLinkRoutes());
+  // A guest's tickets, from the link in their email: a page, like share links.
+  app.route("/", ticketLinkPages());
 
   app.notFound((c) => problemResponse(c, problems.notFound("Route")));
   app.onError((error, c) => {

@@ -1,11 +1,12 @@
 import type { EventDO } from "../durable-objects/event/event-do.ts";
 import type { RateLimiter } from "../durable-objects/rate-limiter.ts";
+import type { NotificationsConfig } from "./notifications/config.ts";
 import type { QueueMessage } from "./notifications/messages.ts";
 import type { PaymentMessage } from "./payments/messages.ts";
 import type { ProvidersConfig } from "./payments/providers/types.ts";
 
 /** Bindings and configuration of the Worker (wrangler.toml, secrets in .dev.vars). */
-export interface Env extends ProvidersConfig {
+export interface Env extends ProvidersConfig, NotificationsConfig {
   DB: D1Database;
   MEDIA: R2Bucket;
   VAULT: R2Bucket;

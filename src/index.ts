@@ -4,8 +4,11 @@ import { completeEndedEvents } from "./events/cron.ts";
 import { expireTransferOffers } from "./access/transfers.ts";
 import type { Env } from "./env.ts";
 import type { QueueMessage } from "./notifications/messages.ts";
-import { consumeNotifications } from "./notifications/consumer.ts";
-import { recordDeadLetters } from "./site/dead-letters.ts";
+import { ticketContentForMessage } from "./access/ticket-links.ts";
+import { consumeNotificationDeadLetters, consumeNotifications } from "./notifications/consumer.ts";
+import { runNotificationCron } from "./notifications/cron.ts";
+import { provideTicketContent } from "./notifications/hooks.ts";
+import { consumeEmailEvents } from "./notifications/provider-events.ts";
 import { consumePaymentDeadLetters, consumePayments } from "./payments/consumer.ts";
 import type { PaymentMessage } from "./payments/messages.ts";
 import { runOrganizerPlanCron } from "./payments/organizer-plans.ts";
@@ -16,6 +19,8 @@ export { EventDO } from "../durable-objects/event/event-do.ts";
 export { RateLimiter } from "../durable-objects/rate-limiter.ts";
 
 const app = createApp();
+// Ticket messages carry QR codes and links that only the access domain can make.
+provideTicketContent(ticketContentForMessage);
 
 export default {
   fetch: app.fetch,
@@ -25,7 +30,9 @@ export default {
       case "notifications":
         return consumeNotifications(batch as MessageBatch<QueueMessage>, env);
       case "notifications-dlq":
-        return recordDeadLetters(batch, env);
+        return consumeNotificationDeadLetters(batch, env);
+      case "email-events":
+        return consumeEmailEvents(batch, env);
       case "payments":
         return consumePayments(batch as MessageBatch<PaymentMessage>, env);
       case "payments-dlq":
@@ -43,5 +50,6 @@ export default {
     ctx.waitUntil(runSeasonPassCron(env));
     ctx.waitUntil(expireTransferOffers(env));
     ctx.waitUntil(runPaymentsCron(env));
+    ctx.waitUntil(runNotificationCron(env));
   },
 } satisfies ExportedHandler<Env, unknown>;

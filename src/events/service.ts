@@ -11,8 +11,9 @@ import { newId } from "../lib/ids.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { changedFields } from "../lib/patch.ts";
 import { now } from "../lib/time.ts";
-import { sendMessage } from "../notifications/service.ts";
-import type { TemplateKey } from "../notifications/templates.ts";
+import { fanOut } from "../notifications/campaigns.ts";
+import type { NotificationType } from "../notifications/schema.ts";
+import { notify } from "../notifications/service.ts";
 import { consumeEventQuota } from "../payments/organizer-plans.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, insertWhere, type Actor } from "../site/audit.ts";
 import { isActiveOrganizer } from "../users/accounts.ts";
@@ -295,7 +296,10 @@ export async function reviewEvent(env: Env, actor: Actor, id: string, decision: 
   await notifyOrganizer(env, after, decision === "APPROVED" ? "EVENT_APPROVED" : "EVENT_REJECTED", { comment: comment ?? "" });
   await syncTicketing(env, after);
   // Season-pass holders of the event's group get their right now, not at the next cron.
-  if (decision === "APPROVED") await issueRightsForNewEvent(env, id);
+  if (decision === "APPROVED") {
+    await issueRightsForNewEvent(env, id);
+    await tellFollowers(env, after);
+  }
   return after;
 }
 
@@ -325,16 +329,26 @@ async function syncTicketing(env: Env, event: EventRow): Promise<void> {
   if (event.ticketing_enabled || event.event_group_id) await syncEventInventory(env, event.id);
 }
 
-async function notifyOrganizer(env: Env, event: EventRow, template: TemplateKey, data: Record<string, string>): Promise<void> {
-  const [organizer] = await getDb(env.DB).select().from(users).where(eq(users.id, event.organizer_id)).limit(1);
-  if (!organizer) return;
-  const message = { user_id: organizer.id, template, language: organizer.language, data: { ...data, event_title: event.title, event_id: event.id } };
+async function notifyOrganizer(env: Env, event: EventRow, type: NotificationType, data: Record<string, string>): Promise<void> {
   // One decision, one message per channel, whatever the retries: keyed on the write that made it.
-  const key = `${template.toLowerCase()}:${event.id}:${event.updated_at}`;
-  await Promise.all([
-    sendMessage(env, { ...message, dedupe_key: `${key}:in-app`, channel: "IN_APP", recipient: organizer.id }),
-    sendMessage(env, { ...message, dedupe_key: `${key}:email`, channel: "EMAIL", recipient: organizer.email }),
-  ]);
+  await notify(env, [{ type, key: `${type.toLowerCase()}:${event.id}:${event.updated_at}`, user_id: event.organizer_id, data: { ...data, event_title: event.title, event_id: event.id } }]);
+}
+
+/** An approved event is news for the organizer's followers (those who keep notifications on for them): EVENT_CREATED, once per event. */
+async function tellFollowers(env: Env, event: EventRow): Promise<void> {
+  const [organizer] = await getDb(env.DB).select({ first_name: users.first_name, last_name: users.last_name }).from(users).where(eq(users.id, event.organizer_id)).limit(1);
+  await fanOut(env, {
+    key: `event-created:${event.id}`,
+    name: `EVENT_CREATED: ${event.title}`,
+    type: "EVENT_CREATED",
+    targeting: { audience: "FOLLOWERS", organizer_id: event.organizer_id },
+    data: {
+      event_id: event.id,
+      event_title: event.title,
+      organizer_name: `${organizer?.first_name ?? ""} ${organizer?.last_name ?? ""}`.trim(),
+      starts_at: { at: event.starts_at, time_zone: event.timezone },
+    },
+  });
 }
 
 // ---------------------------------------------------------------- lists for organizers and admins

@@ -47,3 +47,47 @@ export function applyBasisPoints(amount: number, basisPoints: number): number {
   const rounded = twice >= 10_000n ? quotient + (product < 0n ? -1n : 1n) : quotient;
   return Number(rounded);
 }
+
+export type DisplayLanguage = "fr" | "ar" | "en";
+
+/** The locale each language formats numbers in; Arabic text keeps Latin digits, as in Benin and Tunisia. */
+const LOCALES: Record<DisplayLanguage, string> = { fr: "fr-FR", ar: "ar-TN-u-nu-latn", en: "en-GB" };
+
+/**
+ * How people there write each currency: the CFA franc as "FCFA", the dinar
+ * with its code and its millimes after a point (15.000 TND), the others as
+ * Intl has them (12,50 € in French, €12.50 in English).
+ */
+const DISPLAY: Partial<Record<Currency, { label: Record<DisplayLanguage, string>; decimal?: string }>> = {
+  XOF: { label: { fr: "FCFA", ar: "فرنك CFA", en: "FCFA" } },
+  TND: { label: { fr: "TND", ar: "د.ت", en: "TND" }, decimal: "." },
+};
+
+const formatters = new Map<string, Intl.NumberFormat>();
+
+/**
+ * An amount in minor units as people read it, in `language`:
+ * 191250 TND → "191.250 TND", 10000 XOF → "10 000 FCFA", 1250 EUR → "12,50 €".
+ * Intl formats the exact decimal text (never a float), with the currency's own digits.
+ */
+export function formatMoney(amount: number, currency: Currency, language: DisplayLanguage = "fr"): string {
+  const digits = CURRENCIES[currency];
+  const key = `${language}:${currency}`;
+  let format = formatters.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(LOCALES[language], { style: "currency", currency, minimumFractionDigits: digits, maximumFractionDigits: digits });
+    formatters.set(key, format);
+  }
+  const display = DISPLAY[currency];
+  // A decimal string keeps every digit: Intl reads it as an exact decimal.
+  const parts = format.formatToParts(formatDecimal(amount, currency) as unknown as number);
+  return parts
+    .map((part) => {
+      if (display && part.type === "currency") return display.label[language];
+      if (display?.decimal && part.type === "decimal") return display.decimal;
+      return part.value;
+    })
+    .join("")
+    .replace(/[\u200e\u200f]/g, "")
+    .trim();
+}

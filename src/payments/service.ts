@@ -9,7 +9,7 @@ import { humanCode, newId } from "../lib/ids.ts";
 import type { Currency } from "../lib/money.ts";
 import { now } from "../lib/time.ts";
 import { notifyUser } from "../notifications/service.ts";
-import type { TemplateKey } from "../notifications/templates.ts";
+import type { MessageData, NotificationType, TicketRef } from "../notifications/schema.ts";
 import { tickets } from "../orders/schema.ts";
 import { activateSubscription } from "../passes/service.ts";
 import { subscriptions } from "../passes/schema.ts";
@@ -374,7 +374,14 @@ export async function fulfil(env: Env, payment: PaymentRow): Promise<void> {
       // The buyer opens their tickets right away: the rights go to D1 now, not at the next alarm.
       await stub.flushProjection();
       await recordCommission(env, payment, { event_id: order.event_id });
-      await notifyPayer(env, payment, "TICKET_PURCHASED", { ticket_number: result.order.ticket_number, quantity: String(result.order.quantity) });
+      await notifyPayer(
+        env,
+        payment,
+        "TICKET_PURCHASED",
+        { ticket_number: result.order.ticket_number, quantity: String(result.order.quantity), order_id: result.order.id, event_id: order.event_id },
+        undefined,
+        { event_id: order.event_id, order_id: result.order.id },
+      );
       return;
     }
     case "SEASON_PASS": {
@@ -429,9 +436,18 @@ async function afterFailure(env: Env, payment: PaymentRow): Promise<void> {
 }
 
 /** Tells the payer about their payment, once per `key` and channel (by default once per payment), however many times it is settled. */
-export async function notifyPayer(env: Env, payment: PaymentRow, template: TemplateKey, data: Record<string, string>, key = `${template.toLowerCase()}:${payment.id}`): Promise<void> {
+export async function notifyPayer(
+  env: Env,
+  payment: PaymentRow,
+  template: NotificationType,
+  data: MessageData,
+  key = `${template.toLowerCase()}:${payment.id}`,
+  tickets?: TicketRef,
+): Promise<void> {
   if (!payment.user_id) return;
-  await notifyUser(env, payment.user_id, template, { amount: String(payment.amount), ...data, currency: payment.currency, reference: payment.internal_reference }, key);
+  // The amount is formatted in the payer's language when the message is sent: 60.000 TND, 10 000 FCFA.
+  const message: MessageData = { amount: { amount: payment.amount, currency: payment.currency as Currency }, ...data, reference: payment.internal_reference, payment_id: payment.id };
+  await notifyUser(env, payment.user_id, template, message, key, tickets ? { tickets } : {});
 }
 
 /** The webhook row a settle run was prompted by: what came of it. */

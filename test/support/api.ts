@@ -1,7 +1,8 @@
 import { env, exports } from "cloudflare:workers";
 import { and, desc, eq } from "drizzle-orm";
 import { getDb } from "../../src/db/client.ts";
-import { message_deliveries } from "../../src/notifications/schema.ts";
+import { message_deliveries, type NotificationType } from "../../src/notifications/schema.ts";
+import { deliverPending } from "./notifications.ts";
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -67,19 +68,35 @@ export async function setRole(userId: string, role: "USER" | "ORGANIZER" | "CONT
 }
 
 /**
- * Waits for the notifications queue consumer to record a message to
- * `recipient` with `template`, and returns its data (codes, tokens).
+ * The latest message of type `template` to `recipient` (an address, or the
+ * user id for the in-app notification), once the notifications consumer handled it:
+ * a delivery still waiting is handed to the consumer first
+ * (test/support/notifications.ts). Waits only for messages that a background
+ * queue consumer (payments) has yet to produce.
  */
 export async function waitForMessage(recipient: string, template: string, after?: string, timeoutMs = 10_000) {
   const db = getDb(env.DB);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const [row] = await db
-      .select()
-      .from(message_deliveries)
-      .where(and(eq(message_deliveries.recipient, recipient), eq(message_deliveries.notification_type, template)))
-      .orderBy(desc(message_deliveries.created_at))
-      .limit(1);
+    const latest = () =>
+      db
+        .select()
+        .from(message_deliveries)
+        .where(
+          and(
+            eq(message_deliveries.recipient, recipient),
+            eq(message_deliveries.notification_type, template as NotificationType),
+            // A user id is the recipient of both the in-app notification and the push: the in-app one is meant.
+            recipient.includes("@") || recipient.startsWith("+") ? undefined : eq(message_deliveries.channel, "IN_APP"),
+          ),
+        )
+        .orderBy(desc(message_deliveries.created_at))
+        .limit(1);
+    let [row] = await latest();
+    if (row?.status === "PENDING") {
+      await deliverPending({ ids: [row.id] });
+      [row] = await latest();
+    }
     if (row && (!after || row.id !== after)) return row;
     if (Date.now() > deadline) throw new Error(`no ${template} message to ${recipient}`);
     await new Promise((resolve) => setTimeout(resolve, 50));

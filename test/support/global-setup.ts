@@ -1,6 +1,7 @@
 import type { TestProject } from "vitest/node";
 import { unstable_readConfig } from "wrangler";
 import { startFakePaymentProviders, type FakePaymentSecrets } from "../../scripts/fake-payment-providers.ts";
+import { startFakeNotificationProviders, type FakeNotificationSecrets } from "../../scripts/fakes/notifications/server.ts";
 import { startFakeProviders } from "./fake-providers.ts";
 
 declare module "vitest" {
@@ -9,6 +10,8 @@ declare module "vitest" {
     fakeProvidersUrl: string;
     /** Base URL of the fake payment providers (scripts/fake-payment-providers.ts): `${url}/mtn`, `${url}/stripe`, … */
     fakePaymentsUrl: string;
+    /** Base URL of the fake notification providers (scripts/fakes/notifications/server.ts). */
+    fakeNotificationsUrl: string;
   }
 }
 
@@ -29,8 +32,10 @@ export default async function setup(project: TestProject) {
   const fakes = await startFakeProviders({ facebookApp: { id: String(vars.FACEBOOK_APP_ID), secret } });
   const payments = await startFakePaymentProviders({ secrets: JSON.parse(payment) as FakePaymentSecrets, webhookBase: "https://api.test" });
   project.provide("fakeProvidersUrl", fakes.url);
+  const notifications = await startFakeNotificationProviders({ secrets: JSON.parse(process.env.FAKE_NOTIFICATION_CREDENTIALS ?? "null") as FakeNotificationSecrets });
   project.provide("fakePaymentsUrl", payments.url);
+  project.provide("fakeNotificationsUrl", notifications.url);
   return async () => {
-    await Promise.all([fakes.close(), payments.close()]);
+    await Promise.all([fakes.close(), payments.close(), notifications.close()]);
   };
 }
