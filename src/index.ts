@@ -1,6 +1,6 @@
 import { createApp } from "./app.ts";
 import { purgeExpiredAuthData } from "./auth/maintenance.ts";
-import { completeEndedEvents } from "./events/cron.ts";
+import { completeEndedEvents, sendEventReminders } from "./events/cron.ts";
 import { expireTransferOffers } from "./access/transfers.ts";
 import type { Env } from "./env.ts";
 import type { QueueMessage } from "./notifications/messages.ts";
@@ -47,6 +47,7 @@ export default {
     ctx.waitUntil(purgeExpiredAuthData(env));
     ctx.waitUntil(runOrganizerPlanCron(env));
     ctx.waitUntil(completeEndedEvents(env));
+    ctx.waitUntil(sendEventReminders(env));
     ctx.waitUntil(runSeasonPassCron(env));
     ctx.waitUntil(expireTransferOffers(env));
     ctx.waitUntil(runPaymentsCron(env));

@@ -109,7 +109,11 @@ export async function verifyEmailCode(env: Env, userId: string, type: EmailCodeT
   if (!consumed) throw problems.badRequest("no_pending_code", "This code was already used.");
 
   try {
-    if (type === "SIGNUP") await db.update(users).set({ email_verified_at: at }).where(eq(users.id, userId));
+    if (type === "SIGNUP") {
+      await db.update(users).set({ email_verified_at: at }).where(eq(users.id, userId));
+      // A verified new account is welcomed once (a claimed account too: the same key).
+      await notify(env, [{ type: "WELCOME", key: `welcome:${userId}`, user_id: userId }]);
+    }
     if (type === "EMAIL_CHANGE") await db.update(users).set({ email: pending.email, email_verified_at: at }).where(eq(users.id, userId));
     if (type === "REACTIVATION") {
       await db.update(users).set({ is_active: true, deactivated_at: null, email_verified_at: at }).where(eq(users.id, userId));

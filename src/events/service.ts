@@ -11,7 +11,7 @@ import { newId } from "../lib/ids.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { changedFields } from "../lib/patch.ts";
 import { now } from "../lib/time.ts";
-import { fanOut } from "../notifications/campaigns.ts";
+import { notifyAudience } from "../notifications/campaigns.ts";
 import type { NotificationType } from "../notifications/schema.ts";
 import { notify } from "../notifications/service.ts";
 import { consumeEventQuota } from "../payments/organizer-plans.ts";
@@ -334,14 +334,31 @@ async function notifyOrganizer(env: Env, event: EventRow, type: NotificationType
   await notify(env, [{ type, key: `${type.toLowerCase()}:${event.id}:${event.updated_at}`, user_id: event.organizer_id, data: { ...data, event_title: event.title, event_id: event.id } }]);
 }
 
+/** Someone going to an event is news for the people who follow them (and keep notifications on): FOLLOW_EVENT, once per person and event. */
+async function tellFriends(env: Env, userId: string, event: EventRow): Promise<void> {
+  const [friend] = await getDb(env.DB).select({ first_name: users.first_name, last_name: users.last_name }).from(users).where(eq(users.id, userId)).limit(1);
+  await notifyAudience(env, {
+    key: `follow-event:${userId}:${event.id}`,
+    name: `FOLLOW_EVENT: ${event.title}`,
+    type: "FOLLOW_EVENT",
+    targeting: { audience: "FOLLOWERS", followed_id: userId },
+    data: {
+      event_id: event.id,
+      event_title: event.title,
+      friend_name: `${friend?.first_name ?? ""} ${friend?.last_name ?? ""}`.trim(),
+      starts_at: { at: event.starts_at, time_zone: event.timezone },
+    },
+  });
+}
+
 /** An approved event is news for the organizer's followers (those who keep notifications on for them): EVENT_CREATED, once per event. */
 async function tellFollowers(env: Env, event: EventRow): Promise<void> {
   const [organizer] = await getDb(env.DB).select({ first_name: users.first_name, last_name: users.last_name }).from(users).where(eq(users.id, event.organizer_id)).limit(1);
-  await fanOut(env, {
+  await notifyAudience(env, {
     key: `event-created:${event.id}`,
     name: `EVENT_CREATED: ${event.title}`,
     type: "EVENT_CREATED",
-    targeting: { audience: "FOLLOWERS", organizer_id: event.organizer_id },
+    targeting: { audience: "FOLLOWERS", followed_id: event.organizer_id },
     data: {
       event_id: event.id,
       event_title: event.title,
@@ -488,7 +505,10 @@ export async function setParticipation(env: Env, auth: AuthContext, eventId: str
       setWhere: sql`${p.status} <> 'ATTENDED'`,
     })
     .returning();
-  if (row) return row;
+  if (row) {
+    if (row.status === "GOING") await tellFriends(env, auth.userId, event);
+    return row;
+  }
   const existing = await ownParticipation(env, eventId, auth.userId);
   if (existing?.status === "ATTENDED") throw problems.conflict("already_attended", "Your attendance was recorded at the gate; it cannot be changed.");
   throw problems.conflict("event_full", "The event has reached its capacity.");

@@ -24,7 +24,7 @@ import {
   type NotificationType,
   type TargetingCriteria,
 } from "./schema.ts";
-import { enqueueDeliveries } from "./service.ts";
+import { enqueueDeliveries, notify } from "./service.ts";
 import { TYPE_RULES } from "./types.ts";
 
 /**
@@ -95,7 +95,7 @@ function audienceCondition(t: TargetingCriteria): SQL {
       break;
     case "FOLLOWERS":
       conditions.push(
-        sql`EXISTS (SELECT 1 FROM ${follows} WHERE ${follows.following_id} = ${t.organizer_id!} AND ${follows.follower_id} = ${u.id} AND ${follows.notifications_enabled} = 1)`,
+        sql`EXISTS (SELECT 1 FROM ${follows} WHERE ${follows.following_id} = ${t.followed_id!} AND ${follows.follower_id} = ${u.id} AND ${follows.notifications_enabled} = 1)`,
       );
       break;
     case "PASS_HOLDERS":
@@ -147,7 +147,7 @@ async function checkAudience(env: Env, actor: Actor, input: CampaignInput): Prom
   if (!admin && actor.role !== "ORGANIZER") throw problems.forbidden("Only organizers and admins send campaigns.");
   if (t.audience === "ALL_USERS" && !admin) throw problems.forbidden("Only admins write to every user; organizers write to their own audiences.", "audience_not_allowed");
   if (t.audience === "FOLLOWERS") {
-    if (!admin || !t.organizer_id) t.organizer_id = actor.userId;
+    if (!admin || !t.followed_id) t.followed_id = actor.userId;
   }
   if (t.event_id) {
     const [event] = await db.select({ organizer_id: events.organizer_id }).from(events).where(eq(events.id, t.event_id)).limit(1);
@@ -236,6 +236,31 @@ export async function fanOut(
     .returning();
   if (campaign) await startIfDue(env, campaign);
   return campaign ?? null;
+}
+
+/** Audiences up to this size are told directly (one `notify`); bigger ones go through a campaign's steps. */
+const DIRECT_AUDIENCE = 200;
+
+/**
+ * Tells an audience something the platform noticed (an organizer's new event,
+ * a friend going out, a maintenance window): directly when it is small, as a
+ * campaign (fanOut) when it is big, once per `key` either way.
+ */
+export async function notifyAudience(env: Env, input: Parameters<typeof fanOut>[1]): Promise<void> {
+  const people = await getDb(env.DB)
+    .select({ id: users.id })
+    .from(users)
+    .where(audienceCondition(input.targeting))
+    .orderBy(users.id)
+    .limit(DIRECT_AUDIENCE + 1);
+  if (people.length > DIRECT_AUDIENCE) {
+    await fanOut(env, input);
+    return;
+  }
+  await notify(
+    env,
+    people.map((p) => ({ type: input.type, key: input.key, user_id: p.id, data: input.data, ...(input.channels ? { channels: input.channels } : {}) })),
+  );
 }
 
 /** Queues a campaign's first step when it is due within the queue's reach; later ones are started by the cron. */

@@ -38,6 +38,8 @@ const CONCURRENCY = 6;
 /** Devices a push goes to, newest first. */
 const MAX_DEVICES = 10;
 export const UNSUBSCRIBE_TOKEN_TYPE = "unsub+jwt";
+/** Where people are when they have not said: SpotVibe's home, Benin. */
+export const DEFAULT_TIME_ZONE = "Africa/Porto-Novo";
 const UNSUBSCRIBE_TTL_SECONDS = 365 * 86_400;
 
 /** `column IN (…)` over a JSON array: one bound value, however many ids (D1 binds at most 100). */
@@ -249,6 +251,11 @@ async function attempt(env: Env, row: DeliveryRow, context: Context): Promise<De
   const person = row.user_id ? context.users.get(row.user_id) : undefined;
   const rules = TYPE_RULES[row.notification_type];
   const data: MessageData = { first_name: person?.first_name ?? "", ...(row.data ?? {}) };
+  // Instants meant for the reader's own clock (a platform-wide maintenance window) take their time zone.
+  const readerZone = (person && context.settings.get(person.id)?.time_zone) || DEFAULT_TIME_ZONE;
+  for (const [name, value] of Object.entries(data)) {
+    if (value && typeof value === "object" && "time_zone" in value && value.time_zone === "reader") data[name] = { ...value, time_zone: readerZone };
+  }
   const language = row.language;
   let tickets: TicketContent = { tickets: [], link: null };
   if (rules.tickets && row.tickets && row.user_id && (row.channel === "EMAIL" || row.channel === "SMS")) {

@@ -77,7 +77,7 @@ export const messageValueSchema = z.union([
   z.string(),
   z.number(),
   z.object({ amount: z.number().int(), currency: z.enum(["XOF", "TND", "EUR", "USD"]) }).strict(),
-  z.object({ at: z.string(), time_zone: z.string() }).strict(),
+  z.object({ at: z.string(), time_zone: z.string() }).strict(), // an IANA zone, or "reader": the recipient's own
   z.array(z.object({ title: z.string(), body: z.string() }).strict()),
 ]);
 export type MessageValue = z.infer<typeof messageValueSchema>;
@@ -194,7 +194,7 @@ export const targetingCriteriaSchema = z
     audience: z.enum(["ALL_USERS", "EVENT_HOLDERS", "EVENT_PARTICIPANTS", "EVENT_ATTENDEES", "FOLLOWERS", "PASS_HOLDERS"]),
     event_id: z.string().optional(),
     plan_id: z.string().optional(),
-    organizer_id: z.string().optional(),
+    followed_id: z.string().optional(), // FOLLOWERS: whose followers (an organizer's own, for organizers)
     city: z.string().optional(),
     category_id: z.string().optional(),
     language: z.enum(LANGUAGES).optional(),

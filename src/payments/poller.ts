@@ -119,7 +119,7 @@ export async function renewOrganizerPlans(env: Env, at: string = now()): Promise
       }
     }
     reminded++;
-    await notifyUser(env, user.id, "SUBSCRIPTION_EXPIRING", { plan_name: plan.name, ends_at: { at: sub.ends_at, time_zone: "Africa/Porto-Novo" } }, `subscription_expiring:${sub.id}:${sub.ends_at}`);
+    await notifyUser(env, user.id, "SUBSCRIPTION_EXPIRING", { plan_name: plan.name, ends_at: { at: sub.ends_at, time_zone: "reader" } }, `subscription_expiring:${sub.id}:${sub.ends_at}`);
   }
   return { requested, reminded };
 }
