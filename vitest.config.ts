@@ -73,6 +73,8 @@ export default defineConfig(async () => {
               ...notificationCredentials,
               ...workerVarsFor(notifications),
               NOTIFICATION_RETRY_BASE_SECONDS: "1",
+              // Small enough for a test to build an audience over it (test/integration/campaigns.test.ts).
+              CAMPAIGN_MAX_RECIPIENTS: "300",
             },
             // Tests run the notifications consumer themselves (createMessageBatch, test/support/notifications.ts):
             // what the Worker queues goes to a queue nobody consumes, and the deliveries it names wait in D1.

@@ -5,8 +5,11 @@
  *    since it was created are appended to it);
  * 2. applies the D1 migrations to the local database;
  * 3. seeds the demo data (insert-or-ignore with fixed ids: a rerun changes nothing);
- * 4. starts the fake payment providers on a free loopback port (checking the
- *    credentials of .dev.vars) and runs `wrangler dev` pointed at them; once it answers,
+ * 4. starts the fake payment providers on a free loopback port and the fake
+ *    notification providers (Email Service, Twilio, FCM) on a fixed one
+ *    (FAKE_NOTIFICATIONS_PORT, 8790; what they received is kept in
+ *    .wrangler/state), both checking the credentials of .dev.vars, and runs
+ *    `wrangler dev` pointed at them; once it answers,
  * 5. signs in as the demo admin and has each demo event's Durable Object load
  *    its ticket configurations from D1 (the admin inventory sync route);
  * 6. prints the URLs, the demo logins, the demo events and an order to paste.
@@ -23,6 +26,7 @@ import { parseEnv } from "node:util";
 import { register } from "tsx/esm/api";
 import { getPlatformProxy, unstable_readConfig } from "wrangler";
 import { startFakePaymentProviders, type FakePaymentProviders, type FakePaymentSecrets } from "./fake-payment-providers.ts";
+import { startFakeNotificationProviders, type FakeNotificationProviders } from "./fakes/notifications/server.ts";
 import { generateSecrets } from "./secrets.ts";
 
 // The app's modules use TypeScript that Node cannot merely strip (parameter
@@ -256,7 +260,32 @@ async function startPaymentProviders(vars: Record<string, string | undefined>): 
   return { fake, devVars };
 }
 
-function banner(seeded: SeedResult, availability: Map<string, Availability>, payments: string) {
+/**
+ * 4. The fake notification providers, on a fixed port so the page stays at
+ * the same address across restarts (and what they received too), checking
+ * the credentials the Worker has; Twilio calls the local Worker back with
+ * each SMS's status. Returns them and the `--var`s that point the Worker at them.
+ */
+async function startNotificationProviders(vars: Record<string, string | undefined>): Promise<{ fake: FakeNotificationProviders; devVars: string[] }> {
+  const config = unstable_readConfig({ config: join(ROOT, "wrangler.toml") }).vars as Record<string, unknown>;
+  const value = (name: string) => String(vars[name] ?? config[name] ?? "");
+  const fake = await startFakeNotificationProviders({
+    port: Number(process.env.FAKE_NOTIFICATIONS_PORT ?? 8790),
+    secrets: {
+      CLOUDFLARE_ACCOUNT_ID: value("CLOUDFLARE_ACCOUNT_ID"),
+      CLOUDFLARE_EMAIL_API_TOKEN: value("CLOUDFLARE_EMAIL_API_TOKEN"),
+      TWILIO_ACCOUNT_SID: value("TWILIO_ACCOUNT_SID"),
+      TWILIO_AUTH_TOKEN: value("TWILIO_AUTH_TOKEN"),
+      FCM_SERVICE_ACCOUNT: value("FCM_SERVICE_ACCOUNT"),
+    },
+    statePath: join(STATE, "fake-notifications.json"),
+    autoCallbacks: true,
+  });
+  const devVars = Object.entries(fake.workerVars).flatMap(([name, url]) => ["--var", `${name}:${url}`]);
+  return { fake, devVars };
+}
+
+function banner(seeded: SeedResult, availability: Map<string, Availability>, payments: string, messages: string) {
   const controller = accountOf("CONTROLLER");
   const width = Math.max(...DEMO_ACCOUNTS.map((account) => account.email.length));
   const titleWidth = Math.max(...seeded.events.map((event) => event.title.length));
@@ -277,6 +306,7 @@ function banner(seeded: SeedResult, availability: Map<string, Availability>, pay
       `   API docs     ${BASE}/docs`,
       `   Cron (test)  ${BASE}/__scheduled`,
       `   Payments     ${payments}   (fake MTN MoMo, FedaPay, KkiaPay, Konnect, Stripe: approve or decline here)`,
+      `   Messages     ${messages}   (fake Email Service, Twilio, FCM: every email, SMS and push sent)`,
       "",
       " Demo accounts (POST /v1/auth/login with {\"email\", \"password\"}):",
       ...DEMO_ACCOUNTS.map(
@@ -292,7 +322,7 @@ function banner(seeded: SeedResult, availability: Map<string, Availability>, pay
       ),
       "",
       ...orderExample(seeded, availability),
-      " Codes \"sent\" by email or SMS are in the local D1 table message_deliveries.",
+      " Codes, tickets and every other message sent by email, SMS or push are on the Messages page.",
       " Stop with Ctrl-C. Local data: .wrangler/state (delete it to start afresh).",
       "════════════════════════════════════════════════════════════════════",
       "",
@@ -318,6 +348,10 @@ async function main() {
   const payments = await startPaymentProviders(vars);
   console.log(`  listening on ${payments.fake.url}`);
 
+  step("Fake notification providers (loopback)");
+  const notifications = await startNotificationProviders(vars);
+  console.log(`  listening on ${notifications.fake.url}`);
+
   step(`wrangler dev on ${BASE}`);
   const dev = wrangler([
     "dev",
@@ -331,10 +365,11 @@ async function main() {
     "--test-scheduled",
     "--show-interactive-dev-session=false",
     ...payments.devVars,
+    ...notifications.devVars,
   ]);
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => dev.kill(signal));
   dev.on("exit", (code, signal) => {
-    void payments.fake.close().finally(() => process.exit(code ?? (signal ? 1 : 0)));
+    void Promise.allSettled([payments.fake.close(), notifications.fake.close()]).finally(() => process.exit(code ?? (signal ? 1 : 0)));
   });
   if (!(await waitUntilUp(dev))) return;
 
@@ -347,7 +382,7 @@ async function main() {
     // The platform still runs; only the demo events are not on sale yet.
     console.warn(`  could not sync the demo events: ${error instanceof Error ? error.message : String(error)}`);
   }
-  banner(seeded, availability, payments.fake.url);
+  banner(seeded, availability, payments.fake.url, notifications.fake.url);
 }
 
 main().catch((error: unknown) => {

@@ -31,8 +31,8 @@ import { TYPE_RULES } from "./types.ts";
  * Campaigns (SpotVibe `NotificationBatch`): one message type with its data,
  * on chosen channels, to an audience. Work happens in steps on the
  * notifications queue, each a few D1 statements whatever the audience size:
- * 1. expansion: EXPAND_CHUNK recipients at a time are copied into
- *    notification_batch_recipients by one INSERT … SELECT in user-id order;
+ * 1. expansion: recipients are copied into notification_batch_recipients
+ *    by INSERT … SELECT in user-id order, EXPAND_CHUNK at a time, a few chunks a step;
  * 2. release: every STEP_SECONDS, as many recipients as the slowest of the
  *    campaign's channels may take in that time (CAMPAIGN_RATES) get their
  *    deliveries (one INSERT … SELECT) and are queued, a few per message, for
@@ -45,12 +45,14 @@ import { TYPE_RULES } from "./types.ts";
  */
 export type Campaign = typeof notification_batches.$inferSelect;
 
-/** Recipients a campaign may have: bigger audiences are refused when it is created. */
+/** Recipients a campaign may have unless CAMPAIGN_MAX_RECIPIENTS says otherwise: bigger audiences are refused when it is created. */
 export const MAX_CAMPAIGN_RECIPIENTS = 200_000;
+const maxRecipients = (env: Env) => Number(env.CAMPAIGN_MAX_RECIPIENTS) || MAX_CAMPAIGN_RECIPIENTS;
 const EXPAND_CHUNK = 5_000;
+const EXPAND_CHUNKS_PER_STEP = 5;
 export const STEP_SECONDS = 5;
 /** Recipients released in one step at most, whatever the rates: one INSERT … SELECT and its queue sends stay small. */
-const MAX_RELEASE_PER_STEP = 5_000;
+const MAX_RELEASE_PER_STEP = 25_000;
 /** Types campaigns send: announcements by anyone allowed, maintenance notices by admins. */
 export const CAMPAIGN_TYPES = ["ANNOUNCEMENT", "SYSTEM_MAINTENANCE"] as const;
 
@@ -181,8 +183,8 @@ export async function createCampaign(env: Env, actor: Actor, input: CampaignInpu
   const targeting = await checkAudience(env, actor, input);
   const db = getDb(env.DB);
   const [{ n } = { n: 0 }] = await db.select({ n: count() }).from(users).where(audienceCondition(targeting));
-  if (n > MAX_CAMPAIGN_RECIPIENTS) {
-    throw new ProblemError(422, "campaign_too_large", "Campaign too large", `This audience has ${n} people; a campaign reaches at most ${MAX_CAMPAIGN_RECIPIENTS}. Narrow the targeting.`);
+  if (n > maxRecipients(env)) {
+    throw new ProblemError(422, "campaign_too_large", "Campaign too large", `This audience has ${n} people; a campaign reaches at most ${maxRecipients(env)}. Narrow the targeting.`);
   }
   const template = (await templateRows(env)).get(`${input.notification_type}:fr`);
   if (!template) throw new Error(`no template for ${input.notification_type}`);
@@ -318,22 +320,28 @@ export async function runCampaignStep(env: Env, batchId: string, step: number): 
   const next = (delaySeconds: number) => env.NOTIFICATIONS.send({ kind: "campaign", batch_id: batchId, step: step + 1 } satisfies QueueMessage, delaySeconds ? { delaySeconds } : undefined);
 
   if (!campaign.expanded_at) {
-    const added = await db.all<{ user_id: string }>(sql`
-      INSERT INTO ${notification_batch_recipients} (batch_id, user_id)
-      SELECT ${batchId}, ${users.id} FROM ${users}
-      WHERE ${audienceCondition(campaign.targeting_criteria)} AND ${users.id} > ${campaign.expand_cursor ?? ""}
-      ORDER BY ${users.id} LIMIT ${EXPAND_CHUNK}
-      ON CONFLICT DO NOTHING
-      RETURNING user_id`);
-    const cursor = added.reduce((max, r) => (r.user_id > max ? r.user_id : max), campaign.expand_cursor ?? "");
-    if (added.length < EXPAND_CHUNK) {
+    // A few chunks per step: each is one statement, so a step stays small, and a 100,000-person audience takes a handful of steps.
+    let cursor = campaign.expand_cursor ?? "";
+    let finished = false;
+    for (let chunk = 0; chunk < EXPAND_CHUNKS_PER_STEP && !finished; chunk++) {
+      const added = await db.all<{ user_id: string }>(sql`
+        INSERT INTO ${notification_batch_recipients} (batch_id, user_id)
+        SELECT ${batchId}, ${users.id} FROM ${users}
+        WHERE ${audienceCondition(campaign.targeting_criteria)} AND ${users.id} > ${cursor}
+        ORDER BY ${users.id} LIMIT ${EXPAND_CHUNK}
+        ON CONFLICT DO NOTHING
+        RETURNING user_id`);
+      cursor = added.reduce((max, r) => (r.user_id > max ? r.user_id : max), cursor);
+      finished = added.length < EXPAND_CHUNK;
+    }
+    if (finished) {
       const [{ n } = { n: 0 }] = await db.select({ n: count() }).from(notification_batch_recipients).where(eq(notification_batch_recipients.batch_id, batchId));
       await db.update(notification_batches).set({ expand_cursor: cursor || null, expanded_at: now(), recipient_count: n }).where(eq(notification_batches.id, batchId));
     } else {
       await db.update(notification_batches).set({ expand_cursor: cursor }).where(eq(notification_batches.id, batchId));
     }
     await next(0);
-    return 5;
+    return 3 + EXPAND_CHUNKS_PER_STEP;
   }
 
   const limits = rates(env);

@@ -27,6 +27,8 @@ export interface NotificationsConfig {
   TICKET_LINK_TTL_DAYS: string;
   /** JSON: campaign messages released per second and channel, `{"EMAIL": 20, "SMS": 5, "PUSH": 200, "IN_APP": 500}`. */
   CAMPAIGN_RATES: string;
+  /** The largest audience a campaign may have (200000). */
+  CAMPAIGN_MAX_RECIPIENTS: string;
 
   /** Secrets. */
   CLOUDFLARE_EMAIL_API_TOKEN: string;

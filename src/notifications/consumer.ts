@@ -4,7 +4,7 @@ import { getDb } from "../db/client.ts";
 import { now } from "../lib/time.ts";
 import { recordDeadLetters } from "../site/dead-letters.ts";
 import { runCampaignStep } from "./campaigns.ts";
-import { deliver, inJson } from "./deliver.ts";
+import { deliver, type DeliveryOutcome, inJson } from "./deliver.ts";
 import type { QueueMessage } from "./messages.ts";
 import { message_deliveries } from "./schema.ts";
 
@@ -14,7 +14,7 @@ import { message_deliveries } from "./schema.ts";
  * subrequests per invocation, whatever the batch holds.
  */
 const SUBREQUEST_BUDGET = 900;
-/** A delivery costs its provider call, its claim share and its outcome write (push: one per device). */
+/** A delivery costs its provider call and its outcome write (a push one more, its device's counter); the claim and reads are a few per batch. */
 const COST_PER_DELIVERY = 3;
 
 /**
@@ -27,6 +27,7 @@ const COST_PER_DELIVERY = 3;
  */
 export async function consumeNotifications(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
   let spent = 0;
+  const deliveries: { message: Message<QueueMessage>; ids: string[] }[] = [];
   for (const message of batch.messages) {
     if (spent >= SUBREQUEST_BUDGET) {
       // Handed back as a new message, so the deferral does not count as one of its retries.
@@ -34,27 +35,39 @@ export async function consumeNotifications(batch: MessageBatch<QueueMessage>, en
       message.ack();
       continue;
     }
-    try {
-      const body = message.body;
-      if (body.kind === "campaign") {
+    const body = message.body;
+    if (body.kind === "campaign") {
+      try {
         spent += await runCampaignStep(env, body.batch_id, body.step);
         message.ack();
-        continue;
+      } catch (error) {
+        console.error("notifications: campaign step failed", message.id, error);
+        message.retry({ delaySeconds: Math.min(300, 2 ** message.attempts) });
       }
-      if (body.kind !== "deliver" || !Array.isArray(body.ids)) {
-        console.error("notifications: unknown message, dropped", message.id, JSON.stringify(body).slice(0, 200));
-        message.ack();
-        continue;
-      }
-      spent += 2 + body.ids.length * COST_PER_DELIVERY;
-      const outcomes = await deliver(env, body.ids);
-      const retries = outcomes.filter((o) => o.retry);
-      if (retries.length === 0) message.ack();
-      else message.retry({ delaySeconds: Math.max(...retries.map((o) => (o.retry ? o.delay : 0))) });
-    } catch (error) {
-      console.error("notifications: message failed", message.id, error);
-      message.retry({ delaySeconds: Math.min(300, 2 ** message.attempts) });
+      continue;
     }
+    if (body.kind !== "deliver" || !Array.isArray(body.ids)) {
+      console.error("notifications: unknown message, dropped", message.id, JSON.stringify(body).slice(0, 200));
+      message.ack();
+      continue;
+    }
+    spent += body.ids.length * COST_PER_DELIVERY;
+    deliveries.push({ message, ids: body.ids });
+  }
+  if (deliveries.length === 0) return;
+  // The whole batch's deliveries are claimed and read together: a few statements per batch, not per message.
+  let outcomes: Map<string, DeliveryOutcome>;
+  try {
+    outcomes = new Map((await deliver(env, deliveries.flatMap((d) => d.ids))).map((o) => [o.id, o]));
+  } catch (error) {
+    console.error("notifications: batch failed", error);
+    for (const { message } of deliveries) message.retry({ delaySeconds: Math.min(300, 2 ** message.attempts) });
+    return;
+  }
+  for (const { message, ids } of deliveries) {
+    const delays = ids.map((id) => outcomes.get(id)).flatMap((o) => (o?.retry ? [o.delay] : []));
+    if (delays.length === 0) message.ack();
+    else message.retry({ delaySeconds: Math.max(...delays) });
   }
 }
 

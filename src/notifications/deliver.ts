@@ -35,6 +35,8 @@ type DeliveryRow = typeof message_deliveries.$inferSelect;
 export const CLAIM_SECONDS = 120;
 /** Provider calls one invocation makes at once (Workers allow six open connections per invocation). */
 const CONCURRENCY = 6;
+/** Outcome statements per D1 batch. */
+const WRITES_PER_BATCH = 100;
 /** Devices a push goes to, newest first. */
 const MAX_DEVICES = 10;
 export const UNSUBSCRIBE_TOKEN_TYPE = "unsub+jwt";
@@ -68,6 +70,8 @@ interface Context {
   devices: Map<string, (typeof push_tokens.$inferSelect)[]>;
   cancelled: Set<string>;
   templates: Awaited<ReturnType<typeof templateRows>>;
+  /** The outcomes to write, gathered over the invocation and written in a few batches (see `deliver`). */
+  writes: BatchItem<"sqlite">[];
 }
 
 /** What the consumer decided for a row, before any provider call. */
@@ -82,8 +86,11 @@ type Decision =
  * rows still PENDING (or dead-lettered, when an admin replays them) for this
  * invocation, so duplicate queue messages and concurrent consumers find
  * nothing to claim. Each claimed row is decided (preferences, opt-outs,
- * suppressed addresses, quiet hours, digests), rendered, sent, and its
- * outcome written before the next one starts on that connection.
+ * suppressed addresses, quiet hours, digests), rendered and sent; the
+ * outcomes are written together at the end, a few D1 batches per invocation
+ * instead of one round trip per message. If the invocation dies before
+ * that, its rows stay SENDING and are never sent again (cron.ts marks them
+ * FAILED for an admin): at most once either way.
  */
 export async function deliver(env: Env, ids: readonly string[]): Promise<DeliveryOutcome[]> {
   if (ids.length === 0) return [];
@@ -110,6 +117,10 @@ export async function deliver(env: Env, ids: readonly string[]): Promise<Deliver
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, claimed.length) }, worker));
+  for (let i = 0; i < context.writes.length; i += WRITES_PER_BATCH) {
+    const chunk = context.writes.slice(i, i + WRITES_PER_BATCH);
+    await db.batch(chunk as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  }
   return outcomes;
 }
 
@@ -155,6 +166,7 @@ async function loadContext(env: Env, rows: DeliveryRow[]): Promise<Context> {
     devices: byUser,
     cancelled: new Set(batches.filter((b) => b.status === "CANCELLED").map((b) => b.id)),
     templates,
+    writes: [],
   };
 }
 
@@ -198,15 +210,13 @@ function decide(row: DeliveryRow, context: Context, content: TemplateContent): D
   return { kind: "send" };
 }
 
-/** The row's outcome, written only while this invocation still holds the claim. */
-async function settle(env: Env, row: DeliveryRow, values: Partial<typeof message_deliveries.$inferInsert>, also: BatchItem<"sqlite">[] = []) {
-  const db = getDb(env.DB);
-  const update = db
+/** The row's outcome (and what goes with it), to be written while this invocation still holds the claim. */
+function settle(env: Env, context: Context, row: DeliveryRow, values: Partial<typeof message_deliveries.$inferInsert>, also: BatchItem<"sqlite">[] = []): void {
+  const update = getDb(env.DB)
     .update(message_deliveries)
-    .set({ claimed_until: null, ...values })
+    .set({ claimed_until: null, updated_at: now(), ...values })
     .where(and(eq(message_deliveries.id, row.id), eq(message_deliveries.status, "SENDING")));
-  if (also.length === 0) await update;
-  else await db.batch([update as BatchItem<"sqlite">, ...also]);
+  context.writes.push(update as BatchItem<"sqlite">, ...also);
 }
 
 function retryDelay(env: Env, attempts: number, hint: number | undefined): number {
@@ -223,11 +233,7 @@ async function deliverOne(env: Env, row: DeliveryRow, context: Context): Promise
     const message = error instanceof Error ? error.message : String(error);
     console.error("notification delivery failed", row.id, error);
     const delay = retryDelay(env, row.attempts, undefined);
-    await getDb(env.DB)
-      .update(message_deliveries)
-      .set({ status: "PENDING", claimed_until: null, error: message.slice(0, 500), send_after: addSeconds(now(), delay) })
-      .where(and(eq(message_deliveries.id, row.id), eq(message_deliveries.status, "SENDING")))
-      .catch(() => {});
+    settle(env, context, row, { status: "PENDING", error: message.slice(0, 500), send_after: addSeconds(now(), delay) });
     return { id: row.id, retry: true, delay };
   }
 }
@@ -237,15 +243,15 @@ async function attempt(env: Env, row: DeliveryRow, context: Context): Promise<De
   const content = contentOf(context.templates, row.notification_type, row.language);
   const decision = decide(row, context, content);
   if (decision.kind === "skip") {
-    await settle(env, row, { status: "SKIPPED", error: decision.reason });
+    settle(env, context, row, { status: "SKIPPED", error: decision.reason });
     return done;
   }
   if (decision.kind === "hold") {
-    await settle(env, row, { status: "HELD", digest_frequency: decision.frequency });
+    settle(env, context, row, { status: "HELD", digest_frequency: decision.frequency });
     return done;
   }
   if (decision.kind === "schedule") {
-    await settle(env, row, { status: "SCHEDULED", send_after: decision.at });
+    settle(env, context, row, { status: "SCHEDULED", send_after: decision.at });
     return done;
   }
   const person = row.user_id ? context.users.get(row.user_id) : undefined;
@@ -270,7 +276,7 @@ async function attempt(env: Env, row: DeliveryRow, context: Context): Promise<De
       const message = fillText(content.in_app_body, data, language);
       const object = rules.object && typeof row.data?.[rules.object.field] === "string" ? { type: rules.object.type, id: row.data[rules.object.field] as string } : null;
       const at = now();
-      await settle(env, row, { status: "DELIVERED", provider: "inbox", provider_message_id: row.id, subject: title, body: message, sent_at: at, delivered_at: at, error: null }, [
+      settle(env, context, row, { status: "DELIVERED", provider: "inbox", provider_message_id: row.id, subject: title, body: message, sent_at: at, delivered_at: at, error: null }, [
         getDb(env.DB)
           .insert(notifications)
           .values({
@@ -286,6 +292,8 @@ async function attempt(env: Env, row: DeliveryRow, context: Context): Promise<De
             data: Object.fromEntries(Object.entries(row.data ?? {}).filter(([, v]) => typeof v === "string")),
             batch_id: row.batch_id,
             dedupe_key: `delivery:${row.id}`,
+            // Dated when what it tells happened, not when the batch that carried it was written.
+            created_at: row.created_at,
             sent_at: at,
           })
           .onConflictDoNothing(),
@@ -309,12 +317,12 @@ async function attempt(env: Env, row: DeliveryRow, context: Context): Promise<De
       );
       const headers: Record<string, string> = unsubscribe ? { "List-Unsubscribe": `<${unsubscribe}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" } : {};
       const result = await sendEmail(env, { to: row.recipient, subject: email.subject, html: email.html, text: email.text, headers, attachments });
-      return record(env, row, result, "cloudflare-email", email.subject, email.text);
+      return record(env, context, row, result, "cloudflare-email", email.subject, email.text);
     }
     case "SMS": {
       const text = fillText(content.sms_body ?? content.in_app_body, data, language);
       const callback = `${env.PUBLIC_API_URL.replace(/\/+$/, "")}/v1/webhooks/sms/twilio/status`;
-      return record(env, row, await sendSms(env, row.recipient, text, callback), "twilio", null, text);
+      return record(env, context, row, await sendSms(env, row.recipient, text, callback), "twilio", null, text);
     }
     case "PUSH":
       return push(env, row, context, content, data);
@@ -322,11 +330,11 @@ async function attempt(env: Env, row: DeliveryRow, context: Context): Promise<De
 }
 
 /** Writes a provider's answer on the row; a bounce also suppresses the address. */
-async function record(env: Env, row: DeliveryRow, result: SendResult, provider: string, subject: string | null, body: string): Promise<DeliveryOutcome> {
+function record(env: Env, context: Context, row: DeliveryRow, result: SendResult, provider: string, subject: string | null, body: string): DeliveryOutcome {
   const at = now();
   switch (result.outcome) {
     case "sent":
-      await settle(env, row, {
+      settle(env, context, row, {
         send_after: null,
         status: result.delivered ? "DELIVERED" : "SENT",
         provider,
@@ -341,15 +349,16 @@ async function record(env: Env, row: DeliveryRow, result: SendResult, provider: 
     case "retry": {
       const delay = retryDelay(env, row.attempts, result.retry_after_seconds);
       // send_after records when the queue will bring it back (the queue, not this column, schedules it).
-      await settle(env, row, { status: "PENDING", provider, error: result.error.slice(0, 500), send_after: addSeconds(at, delay) });
+      settle(env, context, row, { status: "PENDING", provider, error: result.error.slice(0, 500), send_after: addSeconds(at, delay) });
       return { id: row.id, retry: true, delay };
     }
     case "failed":
-      await settle(env, row, { status: "FAILED", provider, subject, body, error: result.error.slice(0, 500) });
+      settle(env, context, row, { status: "FAILED", provider, subject, body, error: result.error.slice(0, 500) });
       return { id: row.id, retry: false };
     case "bounced":
-      await settle(
+      settle(
         env,
+        context,
         row,
         { status: "BOUNCED", provider, subject, body, error: result.error.slice(0, 500) },
         result.suppress ? [suppress(env, row.channel, row.recipient, result.suppress, result.error)] : [],
@@ -376,7 +385,7 @@ async function push(env: Env, row: DeliveryRow, context: Context, content: Templ
   const title = fillText(content.push_title, data, row.language);
   const body = fillText(content.push_body, data, row.language);
   if (devices.length === 0 && alreadySent.size === 0) {
-    await settle(env, row, { status: "SKIPPED", error: "no_device", subject: title, body });
+    settle(env, context, row, { status: "SKIPPED", error: "no_device", subject: title, body });
     return { id: row.id, retry: false };
   }
   const rules = TYPE_RULES[row.notification_type];
@@ -393,10 +402,12 @@ async function push(env: Env, row: DeliveryRow, context: Context, content: Templ
     if (result.outcome === "sent") {
       ids.push(result.id);
       sentTo.push(device.id);
-      await db
-        .update(push_tokens)
-        .set({ sent_count: sql`${push_tokens.sent_count} + 1`, last_used_at: now() })
-        .where(eq(push_tokens.id, device.id));
+      context.writes.push(
+        db
+          .update(push_tokens)
+          .set({ sent_count: sql`${push_tokens.sent_count} + 1`, last_used_at: now() })
+          .where(eq(push_tokens.id, device.id)) as BatchItem<"sqlite">,
+      );
     } else if (result.outcome === "unregistered") {
       pruned.push(device.id);
       errors.push(result.error);
@@ -408,7 +419,8 @@ async function push(env: Env, row: DeliveryRow, context: Context, content: Templ
       errors.push(result.error);
     }
   }
-  if (pruned.length) await db.delete(push_tokens).where(inArray(push_tokens.id, pruned));
+  // Pruned in this invocation's writes: no later push (this batch's other rows included, they read the devices first) waits on them.
+  if (pruned.length) context.writes.push(db.delete(push_tokens).where(inArray(push_tokens.id, pruned)) as BatchItem<"sqlite">);
   const error = errors.length ? errors.join("; ").slice(0, 500) : null;
   const common = { provider: "fcm", subject: title, body, sent_to: sentTo, provider_message_id: ids.length ? ids.join(" ") : null, error };
   let status: DeliveryStatus;
@@ -416,6 +428,6 @@ async function push(env: Env, row: DeliveryRow, context: Context, content: Templ
   else if (sentTo.length > 0) status = "SENT";
   else status = "FAILED";
   const delay = retryDelay(env, row.attempts, retryHint);
-  await settle(env, row, { ...common, status, sent_at: status === "SENT" ? now() : null, send_after: retry ? addSeconds(now(), delay) : null });
+  settle(env, context, row, { ...common, status, sent_at: status === "SENT" ? now() : null, send_after: retry ? addSeconds(now(), delay) : null });
   return retry ? { id: row.id, retry: true, delay } : { id: row.id, retry: false };
 }

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { adminOnly, requireAuth, requireRole, signedIn } from "../auth/middleware.ts";
+import { adminOnly, requireAuth, requireRole, roleOnly, signedIn } from "../auth/middleware.ts";
 import { ProblemError } from "../lib/errors.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { pageSchema } from "../lib/pagination.ts";
@@ -52,6 +52,9 @@ import { listDeliveries, listTemplates, previewTemplate, readTemplate, resendDel
 const tags = ["Notifications"];
 const adminTags = ["Notifications: administration"];
 const noContent = { description: "Done." };
+
+/** Campaigns are for organizers and admins; checked before the body, so a stranger learns nothing from validation. */
+const campaigners = roleOnly("ORGANIZER", "ADMIN");
 
 const toPushToken = (row: z.infer<typeof PushTokenSchema> & { token?: string }) => PushTokenSchema.parse(row);
 
@@ -416,6 +419,7 @@ export function notificationRoutes() {
       path: "/campaigns",
       tags,
       security: bearerAuth,
+      middleware: [campaigners] as const,
       summary: "Send a campaign",
       description:
         "Admins to any audience; organizers to their own (their events' ticket holders or participants, their followers, their season passes' holders). Sent now or at `scheduled_at`, throttled per provider, in queue batches; opt-outs and preferences apply to each recipient at send time. An audience over the maximum is 422 `campaign_too_large`; someone else's event, plan or group is 404.",
@@ -434,6 +438,7 @@ export function notificationRoutes() {
       path: "/campaigns",
       tags,
       security: bearerAuth,
+      middleware: [campaigners] as const,
       summary: "My campaigns (all of them for admins)",
       request: { query: CampaignQuery },
       responses: { 200: jsonResponse(pageSchema(CampaignSchema), "One page."), ...pick(401, 403, 422) },
@@ -451,6 +456,7 @@ export function notificationRoutes() {
       path: "/campaigns/{campaign_id}",
       tags,
       security: bearerAuth,
+      middleware: [campaigners] as const,
       summary: "A campaign and its counts",
       description: "Targeted, sent, delivered, failed, skipped and read (in-app) counts, refreshed while it runs.",
       request: { params: campaignIdParam },
@@ -468,6 +474,7 @@ export function notificationRoutes() {
       path: "/campaigns/{campaign_id}/cancel",
       tags,
       security: bearerAuth,
+      middleware: [campaigners] as const,
       summary: "Cancel a campaign",
       description: "No more messages are released; those queued but not sent yet are skipped. A finished campaign is 409.",
       request: { params: campaignIdParam },

@@ -27,7 +27,8 @@ import { fakeTwilio, type TwilioSecrets } from "./twilio.ts";
  * - `POST /_control/sms/status` {sid, status, error_code?, deliver?}: the
  *   signed status callback Twilio would post (and posts it with deliver: true);
  * - `POST /_control/push/forget` {token, code: UNREGISTERED|INVALID_ARGUMENT};
- * - `POST /_control/google/expire-tokens`; `GET /_control/stats`.
+ * - `POST /_control/google/expire-tokens`; `GET /_control/stats` (calls);
+ *   `GET /_control/summary`: per channel, messages, distinct recipients and the most one recipient got.
  */
 export type FakeNotificationSecrets = EmailSecrets & TwilioSecrets & FcmSecrets;
 
@@ -134,6 +135,15 @@ export async function startFakeNotificationProviders(options: FakeNotificationPr
       case "POST /_control/google/expire-tokens":
         fcm.expireTokens();
         return { status: 200, body: { ok: true } };
+      case "GET /_control/summary": {
+        // Per channel: messages, distinct recipients, and the most any one recipient got (1 when nothing was sent twice).
+        const tally = (keys: string[]) => {
+          const per = new Map<string, number>();
+          for (const key of keys) per.set(key, (per.get(key) ?? 0) + 1);
+          return { messages: keys.length, recipients: per.size, max_per_recipient: Math.max(0, ...per.values()) };
+        };
+        return { status: 200, body: { email: tally(store.state.emails.flatMap((e) => e.to)), sms: tally(store.state.sms.map((s) => s.to)), push: tally(store.state.push.map((p) => p.token)) } };
+      }
       case "GET /_control/stats":
         return { status: 200, body: { email: email.stats(), sms: twilio.stats(), push: fcm.stats(), counts: { emails: store.state.emails.length, sms: store.state.sms.length, push: store.state.push.length } } };
       default:

@@ -52,8 +52,10 @@ export interface State {
 export class Store {
   readonly state: State = { emails: [], sms: [], push: [] };
   private timer: NodeJS.Timeout | null = null;
+  private readonly path: string | null;
 
-  constructor(private readonly path: string | null) {
+  constructor(path: string | null) {
+    this.path = path;
     if (path && existsSync(path)) {
       const saved = JSON.parse(readFileSync(path, "utf8")) as Partial<State>;
       this.state.emails = saved.emails ?? [];
