@@ -3,6 +3,7 @@ import { formatMoney } from "../../src/lib/money.ts";
 import { encodePng, renderQrPng } from "../../src/lib/qr-png.ts";
 import { formatDateTime } from "../../src/lib/time.ts";
 import { quietUntil } from "../../src/notifications/deliver.ts";
+import { sendEmail } from "../../src/notifications/providers/email.ts";
 import { smsStatus, verifyTwilioSignature } from "../../src/notifications/providers/sms.ts";
 import { defaultContent, fillHtml, fillText, htmlToText, renderEmail, variablesOf } from "../../src/notifications/render.ts";
 import { NOTIFICATION_TYPES } from "../../src/notifications/schema.ts";
@@ -161,3 +162,27 @@ async function decodePng(png: Uint8Array): Promise<{ width: number; pixels: Uint
   }
   return { width, pixels };
 }
+
+describe("the send_email binding's errors", () => {
+  const email = { to: "a@example.com", subject: "s", html: "<p>x</p>", text: "x", headers: {}, attachments: [] };
+  const failingWith = (code: string | undefined) =>
+    ({
+      EMAIL_TRANSPORT: "binding",
+      EMAIL_FROM_ADDRESS: "no-reply@spotvibe.app",
+      EMAIL_FROM_NAME: "SpotVibe",
+      EMAIL_REPLY_TO: "",
+      EMAIL: { send: async () => Promise.reject(Object.assign(new Error("refused"), code ? { code } : {})) },
+    }) as unknown as Parameters<typeof sendEmail>[0];
+
+  it.each([
+    ["E_RATE_LIMIT_EXCEEDED", "retry"],
+    ["E_DAILY_LIMIT_EXCEEDED", "retry"],
+    ["E_INTERNAL_SERVER_ERROR", "retry"],
+    [undefined, "retry"],
+    ["E_RECIPIENT_SUPPRESSED", "bounced"],
+    ["E_VALIDATION_ERROR", "failed"],
+    ["E_SENDER_NOT_VERIFIED", "failed"],
+  ])("reads %s as %s", async (code, outcome) => {
+    expect((await sendEmail(failingWith(code), email)).outcome).toBe(outcome);
+  });
+});
