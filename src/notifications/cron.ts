@@ -5,7 +5,7 @@ import { newId } from "../lib/ids.ts";
 import { addSeconds, localClock, now } from "../lib/time.ts";
 import { startDueCampaigns } from "./campaigns.ts";
 import { contentOf, templateRows } from "./content.ts";
-import { inJson } from "./deliver.ts";
+import { DEFAULT_TIME_ZONE, inJson } from "./deliver.ts";
 import { fillText } from "./render.ts";
 import { message_deliveries, notification_preferences, notification_settings, type MessageData } from "./schema.ts";
 import { enqueueDeliveries } from "./service.ts";
@@ -16,7 +16,6 @@ const SWEEP_LIMIT = 500;
 const STALE_PENDING_SECONDS = 10 * 60;
 /** The hour digests go out when the person set no send time. */
 export const DEFAULT_DIGEST_TIME = "08:00";
-const DEFAULT_TIME_ZONE = "Africa/Porto-Novo";
 
 /**
  * The notifications cron (every five minutes):
@@ -83,6 +82,8 @@ export async function runDigests(env: Env, at = new Date()): Promise<number> {
   const db = getDb(env.DB);
   const d = message_deliveries;
   const p = notification_preferences;
+  const templates = await templateRows(env);
+  const queued = await finishDigests(env, templates, at);
   const groups = await db
     .select({
       user_id: d.user_id,
@@ -98,8 +99,6 @@ export async function runDigests(env: Env, at = new Date()): Promise<number> {
     .where(eq(d.status, "HELD"))
     .groupBy(d.user_id, d.channel, d.digest_frequency, sql`coalesce(${p.send_time}, ${DEFAULT_DIGEST_TIME})`)
     .limit(SWEEP_LIMIT);
-  const templates = await templateRows(env);
-  const queued: string[] = [];
   for (const group of groups) {
     if (!group.user_id || !group.frequency) continue;
     const clock = localClock(at, group.time_zone);
@@ -118,7 +117,7 @@ export async function runDigests(env: Env, at = new Date()): Promise<number> {
         notification_type: "DIGEST",
         language: group.language,
         status: "SCHEDULED", // not sendable until its items are in
-        send_after: "9999-12-31T00:00:00.000Z",
+        send_after: UNFINISHED,
       })
       .onConflictDoNothing()
       .returning({ id: d.id });
@@ -136,25 +135,54 @@ export async function runDigests(env: Env, at = new Date()): Promise<number> {
         ),
       )
       .returning();
-    const recipient = items[0]?.recipient;
-    if (!recipient) {
+    if (items.length === 0) {
       await db.delete(d).where(eq(d.id, digestId));
       continue;
     }
-    const language = group.language;
-    const lines = items
-      .sort((a, b) => a.created_at.localeCompare(b.created_at))
-      .map((item) => {
-        const content = contentOf(templates, item.notification_type, language);
-        const data: MessageData = item.data ?? {};
-        return { title: fillText(content.push_title, data, language), body: fillText(content.in_app_body, data, language) };
-      });
-    await db
-      .update(d)
-      .set({ status: "PENDING", send_after: null, recipient, data: { items: lines } })
-      .where(eq(d.id, digestId));
+    await completeDigest(env, templates, digestId, items);
     queued.push(digestId);
   }
   await enqueueDeliveries(env, queued);
   return queued.length;
+}
+
+type Templates = Awaited<ReturnType<typeof templateRows>>;
+/** A digest under construction: SCHEDULED with this far `send_after` until its items are in. */
+const UNFINISHED = "9999-12-31T00:00:00.000Z";
+
+/** Gives a digest its items' lines (each as its in-app title and text, in the digest's language) and makes it sendable. */
+async function completeDigest(env: Env, templates: Templates, digestId: string, items: (typeof message_deliveries.$inferSelect)[]): Promise<void> {
+  const language = items[0]!.language;
+  const lines = [...items]
+    .sort((a, b) => a.created_at.localeCompare(b.created_at))
+    .map((item) => {
+      const content = contentOf(templates, item.notification_type, language);
+      const data: MessageData = item.data ?? {};
+      return { title: fillText(content.push_title, data, language), body: fillText(content.in_app_body, data, language) };
+    });
+  await getDb(env.DB)
+    .update(message_deliveries)
+    .set({ status: "PENDING", send_after: null, recipient: items[0]!.recipient, data: { items: lines } })
+    .where(and(eq(message_deliveries.id, digestId), eq(message_deliveries.status, "SCHEDULED")));
+}
+
+/** Digests a run left unfinished (it stopped between taking the items and completing the digest): completed now. */
+async function finishDigests(env: Env, templates: Templates, at: Date): Promise<string[]> {
+  const db = getDb(env.DB);
+  const d = message_deliveries;
+  const stuck = await db
+    .select({ id: d.id })
+    .from(d)
+    .where(and(eq(d.notification_type, "DIGEST"), eq(d.status, "SCHEDULED"), eq(d.send_after, UNFINISHED), lt(d.created_at, addSeconds(at, -STALE_PENDING_SECONDS))))
+    .limit(SWEEP_LIMIT);
+  const done: string[] = [];
+  for (const { id } of stuck) {
+    const items = await db.select().from(d).where(eq(d.digest_id, id));
+    if (items.length === 0) await db.delete(d).where(eq(d.id, id));
+    else {
+      await completeDigest(env, templates, id, items);
+      done.push(id);
+    }
+  }
+  return done;
 }

@@ -8,7 +8,7 @@ import { now } from "../lib/time.ts";
 import { users } from "../users/schema.ts";
 import { verifyJwt } from "../lib/crypto/jwt.ts";
 import { CAMPAIGN_TYPES } from "./campaigns.ts";
-import { UNSUBSCRIBE_TOKEN_TYPE } from "./deliver.ts";
+import { DEFAULT_TIME_ZONE, UNSUBSCRIBE_TOKEN_TYPE } from "./deliver.ts";
 import {
   type Channel,
   CHANNELS,
@@ -171,7 +171,6 @@ export async function deletePushToken(env: Env, userId: string, id: string): Pro
 
 // ---------------------------------------------------------------- preferences
 
-const DEFAULT_TIME_ZONE = "Africa/Porto-Novo";
 
 /** Every type × channel the person can receive, with their choice or the default, and their settings. */
 export async function readPreferences(env: Env, userId: string) {

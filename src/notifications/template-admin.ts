@@ -46,20 +46,24 @@ export function checkTemplateEdit(type: NotificationType, patch: TemplatePatch, 
   return errors;
 }
 
+/** A row as admins see it: the variables it may use are the type's, as the code defines them now. */
+const withVariables = (row: TemplateRow): TemplateRow => ({ ...row, available_variables: variablesOf(row.notification_type) });
+
 export async function listTemplates(env: Env, query: { notification_type?: NotificationType; language?: Language }) {
   await templateRows(env); // seeds the defaults on first use
   const t = notification_templates;
-  return getDb(env.DB)
+  const rows = await getDb(env.DB)
     .select()
     .from(t)
     .where(and(query.notification_type ? eq(t.notification_type, query.notification_type) : undefined, query.language ? eq(t.language, query.language) : undefined))
     .orderBy(t.notification_type, t.language);
+  return rows.map(withVariables);
 }
 
 export async function readTemplate(env: Env, type: NotificationType, language: Language): Promise<TemplateRow> {
   const row = (await templateRows(env)).get(`${type}:${language}`);
   if (!row) throw problems.notFound("Template");
-  return row;
+  return withVariables(row);
 }
 
 export async function updateTemplate(env: Env, actor: Actor, type: NotificationType, language: Language, patch: TemplatePatch): Promise<TemplateRow> {
@@ -68,7 +72,7 @@ export async function updateTemplate(env: Env, actor: Actor, type: NotificationT
   const current = await readTemplate(env, type, language);
   const { after } = await auditedUpdate(getDb(env.DB), actor, notification_templates, current.id, patch, { what: "Template" });
   forgetTemplates();
-  return after;
+  return withVariables(after);
 }
 
 /** Back to the default text (and every channel on), audited like an edit. */
@@ -77,7 +81,7 @@ export async function resetTemplate(env: Env, actor: Actor, type: NotificationTy
   const content = defaultContent(type, language);
   const { after } = await auditedUpdate(getDb(env.DB), actor, notification_templates, current.id, { ...content }, { what: "Template", description: "reset to default" });
   forgetTemplates();
-  return after;
+  return withVariables(after);
 }
 
 /** Example values for a preview: money and instants where the name says so, else the name itself. */

@@ -215,6 +215,43 @@ describe("preferences", () => {
   });
 });
 
+describe("weekly digests", () => {
+  it("go out on Mondays at the send time, and a digest a run left unfinished is completed by the next", async () => {
+    const user = await registerUser();
+    await api("PUT", "/v1/me/notification-preferences", {
+      token: user.token,
+      body: { time_zone: "UTC", preferences: [{ notification_type: "NEW_FOLLOWER", channel: "IN_APP", frequency: "WEEKLY" }] },
+    });
+    expect((await follow(await registerUser({ first_name: "Lina" }), user)).status).toBeLessThan(300);
+    await deliverPending({ user_id: user.id });
+    expect(await runDigestsFor(user.id, new Date("2026-12-06T09:00:00Z"))).toBe(0); // a Sunday
+    expect(await runDigestsFor(user.id, new Date("2026-12-07T07:00:00Z"))).toBe(0); // Monday, before 08:00
+    expect(await runDigestsFor(user.id, new Date("2026-12-07T08:30:00Z"))).toBe(1);
+    await deliverPending({ user_id: user.id });
+    const [digest] = (await api("GET", "/v1/me/notifications", { token: user.token })).body.data;
+    expect(digest).toMatchObject({ notification_type: "DIGEST" });
+    expect(digest.message).toContain("Lina Test vous suit désormais.");
+
+    // A run stopped after taking the items: the digest waits unfinished; a later run completes it.
+    expect((await follow(await registerUser({ first_name: "Omar" }), user)).status).toBeLessThan(300);
+    await deliverPending({ user_id: user.id });
+    const [held] = (await deliveriesOf({ user_id: user.id })).filter((r) => r.status === "HELD");
+    const stuck = crypto.randomUUID();
+    const old = new Date(Date.now() - 3600_000).toISOString();
+    await env.DB.batch([
+      env.DB.prepare(
+        "INSERT INTO message_deliveries (id, dedupe_key, channel, recipient, user_id, notification_type, language, status, send_after, created_at) VALUES (?, ?, 'IN_APP', '', ?, 'DIGEST', 'fr', 'SCHEDULED', '9999-12-31T00:00:00.000Z', ?)",
+      ).bind(stuck, `digest-stuck:${stuck}`, user.id, old),
+      env.DB.prepare("UPDATE message_deliveries SET status = 'DIGESTED', digest_id = ? WHERE id = ?").bind(stuck, held!.id),
+    ]);
+    await runDigests(env, new Date("2026-12-08T10:00:00Z"));
+    await deliverPending({ user_id: user.id });
+    const inbox = (await api("GET", "/v1/me/notifications", { token: user.token })).body.data;
+    expect(inbox.filter((n: { notification_type: string }) => n.notification_type === "DIGEST")).toHaveLength(2);
+    expect(inbox.some((n: { message: string }) => n.message.includes("Omar Test vous suit désormais."))).toBe(true);
+  });
+});
+
 /** Runs the digest job until it has nothing more for this user (other tests' held items may be due too). */
 async function runDigestsFor(userId: string, at: Date): Promise<number> {
   const before = (await deliveriesOf({ user_id: userId })).filter((r) => r.notification_type === "DIGEST").length;
