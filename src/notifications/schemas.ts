@@ -290,5 +290,3 @@ export const CampaignSchema = z
   .openapi("Campaign");
 
 export const CampaignQuery = z.object(pageQuery).strict();
-
-export const toCampaign = (row: z.infer<typeof CampaignSchema> & Record<string, unknown>) => CampaignSchema.parse(row);
