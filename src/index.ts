@@ -1,26 +1,23 @@
+import "./hooks.ts";
 import { createApp } from "./app.ts";
 import { purgeExpiredAuthData } from "./auth/maintenance.ts";
 import { completeEndedEvents, sendEventReminders } from "./events/cron.ts";
-import { expireTransferOffers } from "./access/transfers.ts";
+import { expireTransferOffers } from "./access/transfer-offers.ts";
 import type { Env } from "./env.ts";
 import type { QueueMessage } from "./notifications/messages.ts";
-import { ticketContentForMessage } from "./access/ticket-links.ts";
 import { consumeNotificationDeadLetters, consumeNotifications } from "./notifications/consumer.ts";
 import { runNotificationCron } from "./notifications/cron.ts";
-import { provideTicketContent } from "./notifications/hooks.ts";
 import { consumeEmailEvents } from "./notifications/provider-events.ts";
 import { consumePaymentDeadLetters, consumePayments } from "./payments/consumer.ts";
 import type { PaymentMessage } from "./payments/messages.ts";
-import { runOrganizerPlanCron } from "./payments/organizer-plans.ts";
+import { runOrganizerPlanCron } from "./payments/organizer-subscriptions.ts";
 import { runPaymentsCron } from "./payments/poller.ts";
-import { runSeasonPassCron } from "./passes/service.ts";
+import { runSeasonPassCron } from "./passes/cron.ts";
 
 export { EventDO } from "../durable-objects/event/event-do.ts";
 export { RateLimiter } from "../durable-objects/rate-limiter.ts";
 
 const app = createApp();
-// Ticket messages carry QR codes and links that only the access domain can make.
-provideTicketContent(ticketContentForMessage);
 
 export default {
   fetch: app.fetch,

@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq, inArray } from "drizzle-orm";
 import type { AppEnv, Env } from "../env.ts";
 import { completeClaim, startClaim } from "../auth/claim.ts";
-import { eventStub } from "../catalog/sync.ts";
+import { eventStub } from "../../durable-objects/event/client.ts";
 import { getDb } from "../db/client.ts";
 import { events, venue_zones } from "../events/schema.ts";
 import { InvalidTokenError, signJwt, verifyJwt } from "../lib/crypto/jwt.ts";
@@ -96,8 +96,8 @@ async function rightsOf(env: Env, userId: string, ref: TicketRef) {
 }
 
 /**
- * What a ticket-bearing message carries (notifications' TicketContentSource,
- * wired in src/index.ts): the rights it is about with their QR tokens, and
+ * What a ticket-bearing message carries (the answer to notifications' ticketsForMessage hook,
+ * attached in src/hooks.ts): the rights it is about with their QR tokens, and
  * the person's link when their account has no password.
  */
 export async function ticketContentForMessage(env: Env, userId: string, ref: TicketRef): Promise<TicketContent> {

@@ -1,20 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth } from "../auth/middleware.ts";
-import { idempotent } from "../lib/idempotency.ts";
+import { idempotent } from "../site/idempotency.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { pageSchema } from "../lib/pagination.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
 import { clientMeta } from "../lib/request.ts";
-import {
-  acceptTransfer,
-  cancelTransfer,
-  createTransfer,
-  declineTransfer,
-  listMyTransfers,
-  readableTransfer,
-  returnLoan,
-  transferView,
-} from "./transfers.ts";
+import { acceptTransfer, cancelTransfer, declineTransfer, listMyTransfers, readableTransfer, returnLoan } from "./transfer-offers.ts";
+import { transferView } from "./transfer-records.ts";
+import { createTransfer } from "./transfers.ts";
 import { CreateTransferBody, EndOfferBody, MyTransfersQuery, rightTransferParams, TransferSchema, transferParam } from "./transfers-schemas.ts";
 
 const tags = ["Transfers"];

@@ -4,10 +4,10 @@ import { getDb } from "../db/client.ts";
 import { hashPassword } from "../lib/crypto/passwords.ts";
 import { problems } from "../lib/errors.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
-import { ipKey } from "../lib/request.ts";
+import { ipKey, type ClientMeta } from "../lib/request.ts";
 import { users } from "../users/schema.ts";
 import { issueEmailCode, verifyEmailCode } from "./email-codes.ts";
-import { openSession, type ClientMeta, type TokenPair } from "./tokens.ts";
+import { openSession, type TokenPair } from "./tokens.ts";
 
 /**
  * Claiming an account opened without a password (a guest's order, a ticket

@@ -6,12 +6,12 @@ import { hashPassword, verifyPassword } from "../lib/crypto/passwords.ts";
 import { problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
-import { ipKey } from "../lib/request.ts";
+import { ipKey, type ClientMeta } from "../lib/request.ts";
 import { addSeconds, now } from "../lib/time.ts";
 import { notify } from "../notifications/service.ts";
 import { users } from "../users/schema.ts";
 import { password_resets } from "./schema.ts";
-import { revokeAllSessions, type ClientMeta } from "./tokens.ts";
+import { revokeAllSessions } from "./tokens.ts";
 
 export const RESET_TTL_SECONDS = 30 * 60;
 

@@ -7,13 +7,13 @@ import { decoyHash, hashPassword, verifyPassword } from "../lib/crypto/passwords
 import { problems, ProblemError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
-import { ipKey } from "../lib/request.ts";
+import { ipKey, type ClientMeta } from "../lib/request.ts";
 import { addSeconds, now, secondsUntil } from "../lib/time.ts";
 import { users } from "../users/schema.ts";
 import { issueEmailCode } from "./email-codes.ts";
 import { login_attempts } from "./schema.ts";
 import type { LoginBody, RegisterBody } from "./schemas.ts";
-import { openSession, type ClientMeta, type TokenPair } from "./tokens.ts";
+import { openSession, type TokenPair } from "./tokens.ts";
 import { startLoginChallenge, type MfaRequired } from "./two-factor.ts";
 
 /** After this many wrong passwords in a row the account is locked for LOCKOUT_SECONDS. */

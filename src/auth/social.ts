@@ -11,13 +11,13 @@ import { hmacSha256 } from "../lib/crypto/hash.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
-import { ipKey } from "../lib/request.ts";
+import { ipKey, type ClientMeta } from "../lib/request.ts";
 import { addSeconds, now, toTimestamp } from "../lib/time.ts";
 import { notify } from "../notifications/service.ts";
 import { users } from "../users/schema.ts";
 import { social_accounts, SOCIAL_PROVIDERS } from "./schema.ts";
 import { completeFirstFactor, recordFailure } from "./service.ts";
-import type { ClientMeta, TokenPair } from "./tokens.ts";
+import type { TokenPair } from "./tokens.ts";
 import type { MfaRequired } from "./two-factor.ts";
 
 export type SocialProvider = (typeof SOCIAL_PROVIDERS)[number];

@@ -6,19 +6,13 @@ import { signJwt } from "../lib/crypto/jwt.ts";
 import { newId } from "../lib/ids.ts";
 import { problems } from "../lib/errors.ts";
 import { addSeconds, now } from "../lib/time.ts";
+import type { ClientMeta } from "../lib/request.ts";
 import { users } from "../users/schema.ts";
 import { ACCESS_TOKEN_TYPE } from "./middleware.ts";
 import { noteSessionEnded } from "./revocations.ts";
 import { auth_sessions, login_attempts, refresh_tokens, SESSION_REVOKE_REASONS } from "./schema.ts";
 import { notify } from "../notifications/service.ts";
 
-export interface ClientMeta {
-  ip: string | null;
-  userAgent: string | null;
-  country: string | null;
-  city: string | null;
-  deviceName?: string | null;
-}
 
 export interface TokenPair {
   token_type: "Bearer";

@@ -10,10 +10,11 @@ import { ProblemError, problems } from "../lib/errors.ts";
 import { humanCode, newId } from "../lib/ids.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
 import { addSeconds, now } from "../lib/time.ts";
+import type { ClientMeta } from "../lib/request.ts";
 import { notify } from "../notifications/service.ts";
 import { users } from "../users/schema.ts";
 import { login_attempts, two_factor_auth, two_factor_challenges, two_factor_recovery_codes, TWO_FACTOR_METHODS } from "./schema.ts";
-import { openSession, type ClientMeta, type TokenPair } from "./tokens.ts";
+import { openSession, type TokenPair } from "./tokens.ts";
 
 export type TwoFactorMethod = (typeof TWO_FACTOR_METHODS)[number];
 export interface MfaRequired {

@@ -4,8 +4,6 @@ import { z } from "zod";
 import { NOW_SQL, basisPoints, bool, checkThat, createdAt, enumCheck, id, json, money, timestamp, updatedAt } from "../db/columns.ts";
 import { CURRENCY_VALUES, LANGUAGES } from "../db/enums.ts";
 import { event_groups, events, ZONE_CATEGORIES } from "../events/schema.ts";
-import { tickets } from "../orders/schema.ts";
-import { subscriptions } from "../passes/schema.ts";
 import { user_groups, users } from "../users/schema.ts";
 
 export const TICKET_ZONE_ACCESS_TYPES = ["FULL", "LIMITED", "CONDITIONAL"] as const;
@@ -341,55 +339,6 @@ export const pricing_rules = sqliteTable(
       sql`${t.usage_count} >= 0 AND (${t.usage_limit_total} IS NULL OR ${t.usage_count} <= ${t.usage_limit_total})`,
     ),
     checkThat("pricing_rules", "validity_window", sql`${t.valid_from} IS NULL OR ${t.valid_until} IS NULL OR ${t.valid_until} > ${t.valid_from}`),
-  ],
-);
-
-/**
- * A rule's uses in one event's orders (held or confirmed), as that event's
- * EventDO counts them and projects them. `pricing_rules.usage_count` is
- * their sum; an order reads the other events' rows (`orderRules`), since its
- * own event's object counts its own uses exactly.
- */
-export const pricing_rule_event_uses = sqliteTable(
-  "pricing_rule_event_uses",
-  {
-    rule_id: text("rule_id")
-      .notNull()
-      .references(() => pricing_rules.id, { onDelete: "cascade" }),
-    event_id: text("event_id")
-      .notNull()
-      .references(() => events.id, { onDelete: "cascade" }),
-    uses: integer("uses").notNull(),
-    updated_at: updatedAt(),
-  },
-  (t) => [primaryKey({ columns: [t.rule_id, t.event_id] }), checkThat("pricing_rule_event_uses", "uses_non_negative", sql`${t.uses} >= 0`)],
-);
-
-/** Each application of a pricing rule, for per-user limits; released_at set when the hold lapses or the order is cancelled. */
-export const pricing_rule_usages = sqliteTable(
-  "pricing_rule_usages",
-  {
-    id: id(),
-    rule_id: text("rule_id")
-      .notNull()
-      .references(() => pricing_rules.id, { onDelete: "cascade" }),
-    user_id: text("user_id").references(() => users.id, { onDelete: "set null" }), // null for guest purchases
-    ticket_id: text("ticket_id").references((): AnySQLiteColumn => tickets.id, { onDelete: "cascade" }),
-    subscription_id: text("subscription_id").references((): AnySQLiteColumn => subscriptions.id, { onDelete: "cascade" }),
-    discount_amount: money("discount_amount").notNull(),
-    currency: text("currency", { enum: CURRENCY_VALUES }).notNull(),
-    used_at: timestamp("used_at").notNull().default(NOW_SQL),
-    released_at: timestamp("released_at"),
-  },
-  (t) => [
-    uniqueIndex("pricing_rule_usages_rule_ticket_unique").on(t.rule_id, t.ticket_id),
-    uniqueIndex("pricing_rule_usages_rule_subscription_unique").on(t.rule_id, t.subscription_id),
-    index("pricing_rule_usages_rule_user_idx").on(t.rule_id, t.user_id, t.released_at),
-    index("pricing_rule_usages_ticket_idx").on(t.ticket_id),
-    index("pricing_rule_usages_subscription_idx").on(t.subscription_id),
-    enumCheck("pricing_rule_usages", t.currency, CURRENCY_VALUES),
-    checkThat("pricing_rule_usages", "one_target", sql`(${t.ticket_id} IS NULL) <> (${t.subscription_id} IS NULL)`),
-    checkThat("pricing_rule_usages", "discount_non_negative", sql`${t.discount_amount} >= 0`),
   ],
 );
 

@@ -3,8 +3,6 @@ import type { z } from "@hono/zod-openapi";
 import type { AuthContext, Env } from "../env.ts";
 import { isAdmin, manages } from "../auth/middleware.ts";
 import { getDb } from "../db/client.ts";
-import { syncEventInventory } from "../catalog/sync.ts";
-import { issueRightsForNewEvent } from "../passes/service.ts";
 import { secretDigest } from "../lib/crypto/hash.ts";
 import { problems, type FieldError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
@@ -14,10 +12,11 @@ import { now } from "../lib/time.ts";
 import { notifyAudience } from "../notifications/campaigns.ts";
 import type { NotificationType } from "../notifications/schema.ts";
 import { notify } from "../notifications/service.ts";
-import { consumeEventQuota } from "../payments/organizer-plans.ts";
+import { consumeEventQuota } from "../payments/organizer-plan-limits.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, insertWhere, type Actor } from "../site/audit.ts";
 import { isActiveOrganizer } from "../users/accounts.ts";
 import { follows, users } from "../users/schema.ts";
+import { eventApproved, eventCancelled, eventChanged } from "./hooks.ts";
 import { event_categories, event_groups, event_participations, event_views, events, PARTICIPATION_STATUSES, venues } from "./schema.ts";
 import {
   toManagedEvent,
@@ -247,7 +246,7 @@ export async function updateEvent(env: Env, actor: Actor, id: string, input: Upd
     what: "Event",
     description: reReview ? "edit approved event (back to review)" : "edit event",
   });
-  await syncTicketing(env, after);
+  await eventChanged.emit({ env, event: after });
   return after;
 }
 
@@ -271,7 +270,7 @@ export async function submitEvent(env: Env, actor: Actor, id: string): Promise<E
     what: "Event",
     description: "submit event for review",
   });
-  await syncTicketing(env, after);
+  await eventChanged.emit({ env, event: after });
   return after;
 }
 
@@ -294,10 +293,9 @@ export async function reviewEvent(env: Env, actor: Actor, id: string, decision: 
     },
   );
   await notifyOrganizer(env, after, decision === "APPROVED" ? "EVENT_APPROVED" : "EVENT_REJECTED", { comment: comment ?? "" });
-  await syncTicketing(env, after);
-  // Season-pass holders of the event's group get their right now, not at the next cron.
+  await eventChanged.emit({ env, event: after });
   if (decision === "APPROVED") {
-    await issueRightsForNewEvent(env, id);
+    await eventApproved.emit({ env, event: after });
     await tellFollowers(env, after);
   }
   return after;
@@ -313,20 +311,9 @@ export async function cancelEvent(env: Env, actor: Actor, id: string, reason: st
     description: "cancel event",
   });
   if (actor.userId !== after.organizer_id) await notifyOrganizer(env, after, "EVENT_CANCELLED", { reason });
-  await syncTicketing(env, after);
-  // Every paid order is refunded, through the payments queue (a big event takes several messages).
-  if (after.ticketing_enabled) await env.PAYMENTS.send({ kind: "refund_event", event_id: id });
+  await eventChanged.emit({ env, event: after });
+  await eventCancelled.emit({ env, event: after });
   return after;
-}
-
-/**
- * The event's Durable Object sells and admits only while it knows the event
- * is APPROVED and when it happens: every change of status, dates or venue of
- * a ticketed event is pushed to it.
- */
-async function syncTicketing(env: Env, event: EventRow): Promise<void> {
-  // Events of a season carry season-pass rights even without ticket sales.
-  if (event.ticketing_enabled || event.event_group_id) await syncEventInventory(env, event.id);
 }
 
 async function notifyOrganizer(env: Env, event: EventRow, type: NotificationType, data: Record<string, string>): Promise<void> {

@@ -35,31 +35,10 @@ import {
   ZoneSchema,
   ZoneUpdateBody,
 } from "./venues-schemas.ts";
-import {
-  createAccessPoint,
-  createEventGroup,
-  createSeats,
-  createVenue,
-  createZone,
-  deleteAccessPoint,
-  deleteEventGroup,
-  deleteSeat,
-  deleteVenue,
-  deleteZone,
-  getAccessPoint,
-  listAccessPoints,
-  listEventGroups,
-  listSeats,
-  listVenues,
-  listZones,
-  updateAccessPoint,
-  updateEventGroup,
-  updateVenue,
-  updateZone,
-  venueDetail,
-  visibleGroup,
-  visibleZone,
-} from "./venues-service.ts";
+import { createAccessPoint, deleteAccessPoint, getAccessPoint, listAccessPoints, updateAccessPoint } from "./access-points.ts";
+import { createEventGroup, deleteEventGroup, listEventGroups, updateEventGroup, visibleGroup } from "./event-groups.ts";
+import { createSeats, createZone, deleteSeat, deleteZone, listSeats, listZones, updateZone, visibleZone } from "./venue-zones.ts";
+import { createVenue, deleteVenue, listVenues, updateVenue, venueDetail } from "./venues.ts";
 
 const venueTags = ["Venues"];
 const groupTags = ["Event groups"];

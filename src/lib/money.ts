@@ -1,3 +1,5 @@
+import { LOCALES, type DisplayLanguage } from "./languages.ts";
+
 /**
  * Money is an integer amount of minor units plus an ISO 4217 currency: never a
  * float. XOF has no decimals, TND has three (1 TND = 1000 millimes).
@@ -48,10 +50,6 @@ export function applyBasisPoints(amount: number, basisPoints: number): number {
   return Number(rounded);
 }
 
-export type DisplayLanguage = "fr" | "ar" | "en";
-
-/** The locale each language formats numbers in; Arabic text keeps Latin digits, as in Benin and Tunisia. */
-const LOCALES: Record<DisplayLanguage, string> = { fr: "fr-FR", ar: "ar-TN-u-nu-latn", en: "en-GB" };
 
 /**
  * How people there write each currency: the CFA franc as "FCFA", the dinar

@@ -1,5 +1,13 @@
 import type { Context } from "hono";
-import type { ClientMeta } from "../auth/tokens.ts";
+
+/** What the edge knows about the caller (sessions, login attempts and audit rows record it). */
+export interface ClientMeta {
+  ip: string | null;
+  userAgent: string | null;
+  country: string | null;
+  city: string | null;
+  deviceName?: string | null;
+}
 
 /** Who is calling, as far as the edge can tell (IP, user agent, country and city from `request.cf`). */
 export function clientMeta(c: Context): ClientMeta {

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { CURRENCY_VALUES } from "../db/enums.ts";
+import { CURRENCY_CODES } from "./money.ts";
 import { toTimestamp } from "./time.ts";
 
 /**
@@ -42,7 +42,7 @@ export const MAX_AMOUNT = 1_000_000_000_000;
 /** Money: integer minor units of the `currency` next to it (lib/money.ts). */
 export const amount = z.number().int().min(0).max(MAX_AMOUNT).openapi({ description: "Minor units of `currency` (XOF: francs; TND: millimes, 15.000 TND = 15000)." });
 
-export const currency = z.enum(CURRENCY_VALUES);
+export const currency = z.enum(CURRENCY_CODES);
 
 /** A rate in basis points, 0 to 10 000 (100 %). */
 export const basisPoints = z.number().int().min(0).max(10_000);

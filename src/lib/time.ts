@@ -1,3 +1,5 @@
+import { LOCALES, type DisplayLanguage } from "./languages.ts";
+
 /**
  * One timestamp representation everywhere: ISO 8601 in UTC with milliseconds
  * (`2026-11-21T18:45:30.123Z`). It sorts as text in SQLite and is what the API
@@ -22,17 +24,16 @@ export function ageOn(birthDate: string, at: Date = new Date()): number {
 }
 
 const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
-const DATE_LOCALES = { fr: "fr-FR", ar: "ar-TN-u-nu-latn", en: "en-GB" } as const;
 
 /**
  * An instant as people read it in `language`, on the clock of `timeZone`
  * (an event's own zone): "samedi 5 décembre 2026 à 20:00".
  */
-export function formatDateTime(at: Timestamp, timeZone: string, language: keyof typeof DATE_LOCALES = "fr"): string {
+export function formatDateTime(at: Timestamp, timeZone: string, language: DisplayLanguage = "fr"): string {
   const key = `${language}:${timeZone}`;
   let format = dateTimeFormats.get(key);
   if (!format) {
-    format = new Intl.DateTimeFormat(DATE_LOCALES[language], { dateStyle: "full", timeStyle: "short", timeZone });
+    format = new Intl.DateTimeFormat(LOCALES[language], { dateStyle: "full", timeStyle: "short", timeZone });
     dateTimeFormats.set(key, format);
   }
   return format.format(new Date(at));
@@ -57,4 +58,18 @@ export function isTimeZone(zone: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** First instant of the UTC calendar month of `at`. */
+export function monthStart(at: Date = new Date()): Timestamp {
+  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1)).toISOString();
+}
+
+/** `from` plus whole calendar months, the day clamped to the target month (31 January + 1 month = 28/29 February). */
+export function addMonths(from: Timestamp, months: number): Timestamp {
+  const d = new Date(from);
+  const target = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1, d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()));
+  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  target.setUTCDate(Math.min(d.getUTCDate(), lastDay));
+  return target.toISOString();
 }

@@ -9,7 +9,7 @@ import { renderQrPng } from "../lib/qr-png.ts";
 import { addSeconds, localClock, now } from "../lib/time.ts";
 import { users } from "../users/schema.ts";
 import { contentOf, templateRows } from "./content.ts";
-import { type TicketContent, ticketContent } from "./hooks.ts";
+import { type TicketContent, ticketsForMessage } from "./hooks.ts";
 import { sendEmail } from "./providers/email.ts";
 import { sendPush } from "./providers/push.ts";
 import type { SendResult } from "./providers/shared.ts";
@@ -265,7 +265,7 @@ async function attempt(env: Env, row: DeliveryRow, context: Context): Promise<De
   const language = row.language;
   let tickets: TicketContent = { tickets: [], link: null };
   if (rules.tickets && row.tickets && row.user_id && (row.channel === "EMAIL" || row.channel === "SMS")) {
-    tickets = await ticketContent(env, row.user_id, row.tickets);
+    tickets = await ticketsForMessage.ask({ env, userId: row.user_id, ref: row.tickets });
     if (tickets.link) data.tickets_url = tickets.link;
   }
   data.tickets_url ??= "";

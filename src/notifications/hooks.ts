@@ -1,13 +1,15 @@
 import type { Env } from "../env.ts";
+import { Hook } from "../lib/hooks.ts";
 import type { TicketRef } from "./schema.ts";
 
 /**
- * What a ticket-bearing message shows: each admitted person's QR token and
- * printed code, and for someone without a password the signed link that
- * opens their tickets. Tickets belong to the access domain, which provides
- * this (src/access/ticket-links.ts); src/index.ts wires it in, so that
- * notifications never import a domain that sends notifications.
+ * What the notifications domain asks the others (src/lib/hooks.ts) while it
+ * sends a message: the domains that make tickets answer, and notifications
+ * never imports them (they send notifications). Handlers are attached in
+ * src/hooks.ts.
  */
+
+/** A ticket a message shows: the admitted person's QR token and printed code. */
 export interface TicketForMessage {
   access_right_id: string;
   qr_code: string;
@@ -16,17 +18,9 @@ export interface TicketForMessage {
 }
 export interface TicketContent {
   tickets: TicketForMessage[];
+  /** The signed link that opens the person's tickets, for someone without a password; null otherwise. */
   link: string | null;
 }
-export type TicketContentSource = (env: Env, userId: string, ref: TicketRef) => Promise<TicketContent>;
 
-let ticketSource: TicketContentSource | null = null;
-
-export function provideTicketContent(source: TicketContentSource): void {
-  ticketSource = source;
-}
-
-export function ticketContent(env: Env, userId: string, ref: TicketRef): Promise<TicketContent> {
-  if (!ticketSource) throw new Error("no ticket content source: src/index.ts provides the access domain's");
-  return ticketSource(env, userId, ref);
-}
+/** The tickets a message is about (`ref`), with their QR tokens, and the person's link: answered by the access domain. */
+export const ticketsForMessage: Hook<{ env: Env; userId: string; ref: TicketRef }, TicketContent> = new Hook("notifications.tickets");

@@ -16,18 +16,10 @@ import {
   SubscriptionDetailSchema,
   SubscriptionSchema,
 } from "./schemas.ts";
-import {
-  activateWithCash,
-  bookMatch,
-  cancelBooking,
-  cancelSubscription,
-  listMySubscriptions,
-  reactivateSubscription,
-  readSubscription,
-  renewSubscription,
-  subscribe,
-  suspendSubscription,
-} from "./service.ts";
+import { bookMatch, cancelBooking } from "./bookings.ts";
+import { activateWithCash, cancelSubscription, reactivateSubscription, suspendSubscription } from "./lifecycle.ts";
+import { listMySubscriptions, readSubscription } from "./read.ts";
+import { renewSubscription, subscribe } from "./subscribing.ts";
 
 const tags = ["Season passes"];
 const WithPending = SubscriptionDetailSchema.extend({

@@ -1,8 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { enteredPromoCode } from "../orders/schemas.ts";
 import { SUBSCRIPTION_PLAN_TYPES } from "../catalog/schema.ts";
 import { pageQuery } from "../lib/pagination.ts";
-import { SUBSCRIPTION_BOOKING_STATUSES, SUBSCRIPTION_STATUSES } from "./schema.ts";
+import { enteredPromoCode } from "../orders/schemas.ts";
+import { SUBSCRIPTION_BOOKING_STATUSES } from "./bookings-schema.ts";
+import { SUBSCRIPTION_STATUSES } from "./schema.ts";
 
 export const planParam = z.object({ plan_id: z.uuid() });
 export const subscriptionParam = z.object({ subscription_id: z.uuid() });

@@ -12,7 +12,7 @@ import { now } from "../lib/time.ts";
 import { subscriptions } from "../passes/schema.ts";
 import { type Actor, auditWhere, insertWhere } from "../site/audit.ts";
 import { getSetting } from "../site/settings.ts";
-import { effectiveCommissionBp } from "./organizer-plans.ts";
+import { effectiveCommissionBp } from "./organizer-plan-limits.ts";
 import { commissions, payments } from "./schema.ts";
 import type { CommissionsQuery, SettleCommissionsBody } from "./schemas.ts";
 

@@ -3,20 +3,9 @@ import { adminOnly, requireRole } from "../auth/middleware.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { pageSchema } from "../lib/pagination.ts";
 import { actorOf } from "../site/audit.ts";
-import {
-  createPlan,
-  deletePlan,
-  FREE_EVENTS_PER_MONTH,
-  grantSubscription,
-  listPlans,
-  listSubscriptions,
-  mySubscription,
-  requestOrganizerSubscription,
-  subscriptionDetail,
-  transitionSubscription,
-  updatePlan,
-  type SubscriptionView,
-} from "./organizer-plans.ts";
+import { FREE_EVENTS_PER_MONTH } from "./organizer-plan-limits.ts";
+import { createPlan, deletePlan, listPlans, updatePlan } from "./organizer-plans.ts";
+import { grantSubscription, listSubscriptions, mySubscription, requestOrganizerSubscription, subscriptionDetail, transitionSubscription, type SubscriptionView } from "./organizer-subscriptions.ts";
 import {
   AdminSubscriptionQuery,
   ChoosePlanBody,

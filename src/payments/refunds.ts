@@ -2,7 +2,6 @@ import { and, desc, eq, inArray, notExists, or, sql } from "drizzle-orm";
 import type { z } from "@hono/zod-openapi";
 import type { AuthContext, Env } from "../env.ts";
 import { subscription_plans } from "../catalog/schema.ts";
-import { eventStub, problemFrom } from "../catalog/sync.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { events } from "../events/schema.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
@@ -11,13 +10,13 @@ import type { Currency } from "../lib/money.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { now } from "../lib/time.ts";
 import { tickets } from "../orders/schema.ts";
-import { cancelSubscription } from "../passes/service.ts";
 import { subscriptions } from "../passes/schema.ts";
 import { type Actor, auditedUpdate, insertWhere } from "../site/audit.ts";
 import { commissionAfterRefund } from "./commissions.ts";
-import { transitionSubscription } from "./organizer-plans.ts";
+import { transitionSubscription } from "./organizer-subscriptions.ts";
 import { paymentProvider } from "./providers/index.ts";
-import { notifyPayer } from "./service.ts";
+import { orderRefunded, passRefunded } from "./hooks.ts";
+import { notifyPayer } from "./payer.ts";
 import { ProviderError, type OnlineProvider } from "./providers/types.ts";
 import { commissions, payments, refunds } from "./schema.ts";
 import type { ApproveRefundBody, RefundsQuery, RejectRefundBody, RequestRefundBody } from "./schemas.ts";
@@ -195,20 +194,15 @@ export async function rejectRefund(env: Env, actor: Actor, refundId: string, bod
   return after;
 }
 
-/** Takes back what a payment bought. */
+/** Takes back what a payment bought: orders and passes through their domain (src/payments/hooks.ts), organizer plans here. */
 async function cancelPurchase(env: Env, actor: Actor | null, payment: Payment, reason: string, eventCancelled: boolean): Promise<void> {
-  const db = getDb(env.DB);
   if (payment.type === "TICKET" && payment.ticket_id) {
-    const [order] = await db.select({ event_id: tickets.event_id }).from(tickets).where(eq(tickets.id, payment.ticket_id)).limit(1);
-    if (!order) return;
-    const result = await eventStub(env, order.event_id).cancelForRefund(payment.ticket_id, reason, actor?.userId ?? null, eventCancelled);
-    if (!result.ok) throw problemFrom(result.problem);
+    await orderRefunded.ask({ env, actor, payment, reason, eventCancelled });
     return;
   }
   if (!actor) return;
   if (payment.type === "SEASON_PASS" && payment.subscription_id) {
-    const [pass] = await db.select({ status: subscriptions.status }).from(subscriptions).where(eq(subscriptions.id, payment.subscription_id)).limit(1);
-    if (pass && pass.status !== "CANCELLED" && pass.status !== "EXPIRED") await cancelSubscription(env, actor, payment.subscription_id, reason);
+    await passRefunded.ask({ env, actor, payment, reason });
     return;
   }
   if (payment.type === "ORGANIZER_PLAN" && payment.organizer_subscription_id) {
@@ -327,6 +321,11 @@ export async function completeRefundByHand(env: Env, actor: Actor, refundId: str
 }
 
 // ------------------------------------------------------------ a cancelled event
+
+/** An event was cancelled (events hook): every paid order of it is refunded, through the payments queue (a big event takes several messages). */
+export async function refundOnCancellation({ env, event }: { env: Env; event: { id: string; ticketing_enabled: boolean } }): Promise<void> {
+  if (event.ticketing_enabled) await env.PAYMENTS.send({ kind: "refund_event", event_id: event.id });
+}
 
 /** Orders refunded per queue message; a bigger event continues in the next message. */
 const EVENT_REFUND_PAGE = 100;

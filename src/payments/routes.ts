@@ -4,7 +4,7 @@ import { adminOnly, requireAuth, requireRole } from "../auth/middleware.ts";
 import { getDb } from "../db/client.ts";
 import { booleanQuery } from "../lib/schemas.ts";
 import { problems } from "../lib/errors.ts";
-import { idempotent } from "../lib/idempotency.ts";
+import { idempotent } from "../site/idempotency.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { afterCursor, decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";

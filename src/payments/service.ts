@@ -1,21 +1,18 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { requireAuth } from "../auth/middleware.ts";
-import { rememberHolders } from "../access/gate-sync.ts";
-import { eventStub, problemFrom } from "../catalog/sync.ts";
+import { eventStub } from "../../durable-objects/event/client.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
 import { humanCode, newId } from "../lib/ids.ts";
 import type { Currency } from "../lib/money.ts";
 import { now } from "../lib/time.ts";
-import { notifyUser } from "../notifications/service.ts";
-import type { MessageData, NotificationType, TicketRef } from "../notifications/schema.ts";
-import { tickets } from "../orders/schema.ts";
-import { activateSubscription } from "../passes/service.ts";
 import { subscriptions } from "../passes/schema.ts";
 import { users } from "../users/schema.ts";
 import { recordCommission } from "./commissions.ts";
-import { activateOrganizerSubscription, renewOrganizerSubscription } from "./organizer-plans.ts";
+import { orderPaid, orderPaymentFailed, passPaid } from "./hooks.ts";
+import { activateOrganizerSubscription, renewOrganizerSubscription } from "./organizer-subscriptions.ts";
+import { notifyPayer } from "./payer.ts";
 import { paymentProvider } from "./providers/index.ts";
 import { ProviderError, type ChargeMethod, type NextAction, type OnlineProvider, type ProviderStatus } from "./providers/types.ts";
 import { refundSurplus } from "./refunds.ts";
@@ -353,48 +350,22 @@ async function settleMomo(db: Db, paymentId: string, status: ProviderStatus, to:
 }
 
 /**
- * Gives the payer what they paid for. Every step is idempotent: the EventDO
- * confirms an order once and returns the same rights after; the pass and the
- * plan activate once per payment; the commission and the message are keyed on
- * the payment. A payment that can no longer buy anything (the hold expired and
- * the units are gone, the order was paid twice) is refunded.
+ * Gives the payer what they paid for. Every step is idempotent: the seller
+ * hands over once per payment (the EventDO confirms an order once and returns
+ * the same rights after; a pass and a plan activate once per payment); the
+ * commission and the message are keyed on the payment. A payment that can no
+ * longer buy anything (the hold expired and the units are gone, the order was
+ * paid twice) is refunded.
  */
 export async function fulfil(env: Env, payment: PaymentRow): Promise<void> {
-  const db = getDb(env.DB);
   switch (payment.type) {
-    case "TICKET": {
-      const [order] = await db.select({ event_id: tickets.event_id, user_id: tickets.user_id }).from(tickets).where(eq(tickets.id, payment.ticket_id!)).limit(1);
-      if (!order) throw new Error(`payment ${payment.id}: its order ${payment.ticket_id} is not in D1`);
-      const stub = eventStub(env, order.event_id);
-      // What the gate checks about the holder (birth date, groups), before their rights exist.
-      await rememberHolders(env, stub, order.user_id ? [order.user_id] : []);
-      const result = await stub.confirmOrder({ order_id: payment.ticket_id!, payment_id: payment.id, confirmed_by: null });
-      if (!result.ok) return refundSurplus(env, payment, result.problem.code);
-      if (result.order.payment_id !== payment.id) return refundSurplus(env, payment, "order_paid_by_another_payment");
-      // The buyer opens their tickets right away: the rights go to D1 now, not at the next alarm.
-      await stub.flushProjection();
-      await recordCommission(env, payment, { event_id: order.event_id });
-      await notifyPayer(
-        env,
-        payment,
-        "TICKET_PURCHASED",
-        { ticket_number: result.order.ticket_number, quantity: String(result.order.quantity), order_id: result.order.id, event_id: order.event_id },
-        undefined,
-        { event_id: order.event_id, order_id: result.order.id },
-      );
-      return;
-    }
+    case "TICKET":
     case "SEASON_PASS": {
-      let result;
-      try {
-        result = await activateSubscription(env, payment.subscription_id!, payment.id);
-      } catch (error) {
-        if (error instanceof ProblemError && error.status === 409) return refundSurplus(env, payment, error.code);
-        throw error;
-      }
-      if (result.subscription.payment_id !== payment.id) return refundSurplus(env, payment, "pass_paid_by_another_payment");
-      await recordCommission(env, payment, { subscription_id: payment.subscription_id! });
-      await notifyPayer(env, payment, "PAYMENT_SUCCESS", {});
+      // The orders or passes domain hands it over (src/payments/hooks.ts).
+      const delivery = await (payment.type === "TICKET" ? orderPaid : passPaid).ask({ env, payment });
+      if (!delivery.delivered) return refundSurplus(env, payment, delivery.reason);
+      await recordCommission(env, payment, delivery.commission);
+      await notifyPayer(env, payment, delivery.message.template, delivery.message.data, undefined, delivery.message.tickets);
       return;
     }
     case "ORGANIZER_PLAN": {
@@ -429,25 +400,7 @@ async function afterFailure(env: Env, payment: PaymentRow): Promise<void> {
     .where(and(eq(payments.ticket_id, payment.ticket_id!), inArray(payments.status, [...LIVE_STATUSES, "PAID"]), sql`${payments.id} <> ${payment.id}`))
     .limit(1);
   if (others.length > 0) return;
-  const [order] = await db.select({ event_id: tickets.event_id }).from(tickets).where(eq(tickets.id, payment.ticket_id!)).limit(1);
-  if (!order) return;
-  const released = await eventStub(env, order.event_id).releaseHold(payment.ticket_id!, "payment_failed");
-  if (!released.ok && released.problem.code !== "order_not_found") throw problemFrom(released.problem);
-}
-
-/** Tells the payer about their payment, once per `key` and channel (by default once per payment), however many times it is settled. */
-export async function notifyPayer(
-  env: Env,
-  payment: PaymentRow,
-  template: NotificationType,
-  data: MessageData,
-  key = `${template.toLowerCase()}:${payment.id}`,
-  tickets?: TicketRef,
-): Promise<void> {
-  if (!payment.user_id) return;
-  // The amount is formatted in the payer's language when the message is sent: 60.000 TND, 10 000 FCFA.
-  const message: MessageData = { amount: { amount: payment.amount, currency: payment.currency as Currency }, ...data, reference: payment.internal_reference, payment_id: payment.id };
-  await notifyUser(env, payment.user_id, template, message, key, tickets ? { tickets } : {});
+  await orderPaymentFailed.ask({ env, payment });
 }
 
 /** The webhook row a settle run was prompted by: what came of it. */

@@ -1,6 +1,5 @@
 import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import type { Env } from "../env.ts";
-import type { ClientMeta } from "../auth/tokens.ts";
 import { getDb } from "../db/client.ts";
 import { LANGUAGES } from "../db/enums.ts";
 import { secretDigest } from "../lib/crypto/hash.ts";
@@ -9,6 +8,7 @@ import { newId } from "../lib/ids.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { definedFields } from "../lib/patch.ts";
 import { now } from "../lib/time.ts";
+import type { ClientMeta } from "../lib/request.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, insertWhere, type Actor } from "./audit.ts";
 import { FAQ_CATEGORIES, faq_votes, faqs } from "./schema.ts";
 

@@ -168,3 +168,45 @@ export const system_statuses = sqliteTable(
     checkThat("system_statuses", "end_after_start", sql`${t.ended_at} IS NULL OR ${t.ended_at} >= ${t.starts_at}`),
   ],
 );
+
+/** Messages a queue gave up on (after its retries), kept for an admin to inspect and replay (src/site/dead-letters.ts). */
+export const dead_letters = sqliteTable(
+  "dead_letters",
+  {
+    id: id(),
+    queue: text("queue").notNull(), // the queue the message failed on
+    message_id: text("message_id").notNull(),
+    body: json("body", z.unknown()),
+    attempts: integer("attempts").notNull(),
+    received_at: createdAt(),
+    replayed_at: timestamp("replayed_at"),
+  },
+  (t) => [uniqueIndex("dead_letters_queue_message_unique").on(t.queue, t.message_id), index("dead_letters_received_idx").on(t.received_at)],
+);
+
+/**
+ * `Idempotency-Key` on POSTs that create payments or transfers: the first
+ * request with a key runs and its response is stored; a retry with the same
+ * key and the same request gets that response again (`Idempotent-Replayed:
+ * true`) instead of a second one. Keys are scoped to the caller and kept 24
+ * hours (src/site/idempotency.ts). Orders keep theirs in their event's EventDO
+ * instead (src/orders/service.ts), so that placing one needs no D1 round trip.
+ */
+export const idempotency_keys = sqliteTable(
+  "idempotency_keys",
+  {
+    id: id(),
+    scope: text("scope").notNull(), // `user:<id>`, or `anon:<ip>` for guest purchases
+    key: text("key").notNull(),
+    method: text("method").notNull(),
+    path: text("path").notNull(),
+    request_hash: text("request_hash").notNull(), // SHA-256 of method, path and body
+    response_status: integer("response_status"), // null while the first request is in flight
+    response_body: text("response_body"),
+    response_content_type: text("response_content_type"),
+    response_location: text("response_location"),
+    created_at: createdAt(),
+    expires_at: timestamp("expires_at").notNull(),
+  },
+  (t) => [uniqueIndex("idempotency_keys_scope_key_unique").on(t.scope, t.key), index("idempotency_keys_expiry_idx").on(t.expires_at)],
+);

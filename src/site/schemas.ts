@@ -334,3 +334,6 @@ export const PublicStatusSchema = z
     time: z.string(),
   })
   .openapi("PublicStatus");
+
+/** The 204 of a route that answers nothing. */
+export const noContent = { description: "Done." };

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../src/db/client.ts";
 import { newId } from "../../src/lib/ids.ts";
-import { dead_letters } from "../../src/site/dead-letters.ts";
+import { dead_letters } from "../../src/site/schema.ts";
 import { audit_log } from "../../src/site/schema.ts";
 import { api, eventually, expectProblem, fakePayments, freshIp, registerAdmin, registerOrganizer, registerUser, sellingEvent } from "../support/api.ts";
 

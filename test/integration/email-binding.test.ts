@@ -30,4 +30,9 @@ describe("the send_email binding (Cloudflare Email Service), as the local runtim
     const result = await sendEmail({ ...env, EMAIL_TRANSPORT: "binding", EMAIL: undefined }, { to: "a@example.com", subject: "s", html: "<p>x</p>", text: "x", headers: {}, attachments: [] });
     expect(result).toEqual({ outcome: "failed", error: expect.stringContaining("no send_email binding") });
   });
+
+  it("says what is wrong when the REST transport has no API token (an optional secret)", async () => {
+    const result = await sendEmail({ ...env, EMAIL_TRANSPORT: "rest", CLOUDFLARE_EMAIL_API_TOKEN: undefined }, { to: "a@example.com", subject: "s", html: "<p>x</p>", text: "x", headers: {}, attachments: [] });
+    expect(result).toEqual({ outcome: "failed", error: expect.stringContaining("CLOUDFLARE_EMAIL_API_TOKEN is not set") });
+  });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { getDb } from "../../src/db/client.ts";
 import { sendEventReminders } from "../../src/events/cron.ts";
 import { notification_batches } from "../../src/notifications/schema.ts";
-import { expireOrganizerSubscriptions } from "../../src/payments/organizer-plans.ts";
+import { expireOrganizerSubscriptions } from "../../src/payments/organizer-subscriptions.ts";
 import { api, freshIp, PASSWORD, publishEvent, registerAdmin, registerOrganizer, registerUser } from "../support/api.ts";
 import { deliverPending, deliveriesOf, emailsTo, runCampaign } from "../support/notifications.ts";
 import { orderRequest, ticketedEvent } from "../support/ticketing.ts";

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { getDb } from "../../src/db/client.ts";
 import { notify } from "../../src/notifications/service.ts";
 import { message_deliveries, notification_suppressions, push_tokens } from "../../src/notifications/schema.ts";
-import { dead_letters } from "../../src/site/dead-letters.ts";
+import { dead_letters } from "../../src/site/schema.ts";
 import { api, expectProblem, freshIp, login, PASSWORD, registerAdmin, registerUser } from "../support/api.ts";
 import { deliverPending, deliveriesOf, emailsTo, fakeNotifications, pendingDeliveries, pushesTo, runNotifications, runQueue, smsTo } from "../support/notifications.ts";
 

@@ -6,16 +6,9 @@ import { getDb } from "../../src/db/client.ts";
 import { events } from "../../src/events/schema.ts";
 import worker from "../../src/index.ts";
 import { newId } from "../../src/lib/ids.ts";
-import {
-  activateOrganizerSubscription,
-  addMonths,
-  consumeEventQuota,
-  effectiveCommissionBp,
-  expireOrganizerSubscriptions,
-  FREE_EVENTS_PER_MONTH,
-  monthStart,
-  resetMonthlyEventCounters,
-} from "../../src/payments/organizer-plans.ts";
+import { addMonths, monthStart } from "../../src/lib/time.ts";
+import { consumeEventQuota, effectiveCommissionBp, FREE_EVENTS_PER_MONTH, resetMonthlyEventCounters } from "../../src/payments/organizer-plan-limits.ts";
+import { activateOrganizerSubscription, expireOrganizerSubscriptions } from "../../src/payments/organizer-subscriptions.ts";
 import { organizer_plan_features, organizer_subscription_history, organizer_subscriptions } from "../../src/payments/schema.ts";
 import { audit_log } from "../../src/site/schema.ts";
 import { api, expectProblem, registerAdmin, registerUser, setRole } from "../support/api.ts";

@@ -1,11 +1,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { pricing_rules, subscription_plan_event_groups, subscription_plan_events, subscription_plan_zones, subscription_plans } from "../../src/catalog/schema.ts";
-import { eventStub } from "../../src/catalog/sync.ts";
+import { eventStub } from "../../durable-objects/event/client.ts";
 import { getDb } from "../../src/db/client.ts";
 import { event_groups, events, seats, venue_zones, venues } from "../../src/events/schema.ts";
 import { newId } from "../../src/lib/ids.ts";
-import { expireSubscriptions, issueRightsForNewEvent, syncSeasonPassRights } from "../../src/passes/service.ts";
+import { expireSubscriptions, syncSeasonPassRights } from "../../src/passes/cron.ts";
+import { issueRightsForNewEvent } from "../../src/passes/rights.ts";
 import { api, expectProblem, registerAdmin, registerOrganizer, registerUser } from "../support/api.ts";
 import { plainRule } from "../support/pricing.ts";
 import { createUsers, ticketedEvent } from "../support/ticketing.ts";
@@ -44,7 +45,7 @@ async function club() {
 type Club = Awaited<ReturnType<typeof club>>;
 
 /** A match of the club; APPROVED, in its season, `days` from now, at home, a championship match, unless told otherwise. */
-async function match(c: Club, o: { days?: number; home?: boolean | null; type?: string | null; status?: "APPROVED" | "DRAFT" | "CANCELLED"; group?: string | null; peak?: boolean; startsAt?: string } = {}) {
+async function match(c: Club, o: { days?: number; home?: boolean | null; type?: string | null; status?: "APPROVED" | "DRAFT" | "PENDING_REVIEW" | "CANCELLED"; group?: string | null; peak?: boolean; startsAt?: string } = {}) {
   const id = newId();
   const starts = o.startsAt ? Date.parse(o.startsAt) : Date.now() + (o.days ?? 7) * DAY;
   await db()
@@ -379,6 +380,40 @@ describe("subscribing and activation", () => {
     const another = await match(c, { days: 40 });
     expect(await issueRightsForNewEvent(env, another)).toMatchObject({ issued: 2, failed: 0 });
     for (const fan of fans) expect(await rightsIn(another, fan.id)).toHaveLength(1);
+  });
+
+  it("a pass paid by bank transfer is activated with its rights, and a refund the club approves cancels it (the payments hooks)", async () => {
+    const c = await club();
+    const matchId = await match(c, { days: 5 });
+    const fan = await registerUser();
+    const pass = await subscribeTo(await plan(c), fan);
+    expect(pass.status).toBe(201);
+    const started = await api("POST", "/v1/payments", { token: fan.token, body: { target: { type: "SEASON_PASS", subscription_id: pass.body.id }, method: "BANK_TRANSFER" } });
+    expect(started.status).toBe(201);
+    const paymentId = started.body.payment.id;
+    const confirmed = await api("POST", `/v1/admin/payments/${paymentId}/confirm-bank-transfer`, { token: (await registerAdmin()).token, body: {} });
+    expect(confirmed.body).toMatchObject({ status: "PAID" });
+    expect((await api("GET", `/v1/subscriptions/${pass.body.id}`, { token: fan.token })).body).toMatchObject({ status: "ACTIVE", payment_id: paymentId });
+    expect(await rightsIn(matchId, fan.id)).toEqual([expect.objectContaining({ status: "ENABLED" })]);
+
+    const asked = await api("POST", `/v1/payments/${paymentId}/refunds`, { token: fan.token, body: { reason: "CUSTOMER_REQUEST" } });
+    expect(asked.status).toBe(201);
+    expect((await api("POST", `/v1/refunds/${asked.body.id}/approve`, { token: c.organizer.token, body: {} })).status).toBe(200);
+    expect((await api("GET", `/v1/subscriptions/${pass.body.id}`, { token: fan.token })).body).toMatchObject({ status: "CANCELLED" });
+    expect(await rightsIn(matchId, fan.id)).toEqual([expect.objectContaining({ status: "CANCELLED" })]);
+  });
+
+  it("issues rights the moment an admin approves an event of the season (the event.approved hook)", async () => {
+    const c = await club();
+    await match(c, { days: 5 });
+    const fan = await registerUser();
+    await activePass(c, await plan(c), fan);
+    const pending = await match(c, { days: 30, status: "PENDING_REVIEW" });
+    expect(await rightsIn(pending, fan.id)).toEqual([]);
+    const approved = await api("POST", `/v1/admin/events/${pending}/approve`, { token: (await registerAdmin()).token });
+    expect(approved.status).toBe(200);
+    // No cron ran: the approval itself issued the right.
+    expect(await rightsIn(pending, fan.id)).toHaveLength(1);
   });
 });
 

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { expireTransferOffers } from "../../src/access/transfers.ts";
+import { expireTransferOffers } from "../../src/access/transfer-offers.ts";
 import { api, expectProblem, registerAdmin, registerUser, waitForMessage } from "../support/api.ts";
 import { orderRequest, ticketedEvent, type TicketingFixture } from "../support/ticketing.ts";
 

@@ -3,6 +3,7 @@ import { and, desc, eq } from "drizzle-orm";
 import { getDb } from "../../src/db/client.ts";
 import { message_deliveries, type NotificationType } from "../../src/notifications/schema.ts";
 import { deliverPending } from "./notifications.ts";
+import { queuesIdle } from "./queues.ts";
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -69,38 +70,36 @@ export async function setRole(userId: string, role: "USER" | "ORGANIZER" | "CONT
 
 /**
  * The latest message of type `template` to `recipient` (an address, or the
- * user id for the in-app notification), once the notifications consumer handled it:
- * a delivery still waiting is handed to the consumer first
- * (test/support/notifications.ts). Waits only for messages that a background
- * queue consumer (payments) has yet to produce.
+ * user id for the in-app notification), newer than the message `after` if
+ * given, once the notifications consumer handled it; fails when there is none.
+ * It first waits for the queues that run in the background (payments) to be
+ * idle, since their consumer may be what queues the message; a delivery still
+ * waiting in the outbox is then handed to the real notifications consumer
+ * (test/support/notifications.ts), which no queue runs in tests.
  */
-export async function waitForMessage(recipient: string, template: string, after?: string, timeoutMs = 10_000) {
-  const db = getDb(env.DB);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const latest = () =>
-      db
-        .select()
-        .from(message_deliveries)
-        .where(
-          and(
-            eq(message_deliveries.recipient, recipient),
-            eq(message_deliveries.notification_type, template as NotificationType),
-            // A user id is the recipient of both the in-app notification and the push: the in-app one is meant.
-            recipient.includes("@") || recipient.startsWith("+") ? undefined : eq(message_deliveries.channel, "IN_APP"),
-          ),
-        )
-        .orderBy(desc(message_deliveries.created_at))
-        .limit(1);
-    let [row] = await latest();
-    if (row?.status === "PENDING") {
-      await deliverPending({ ids: [row.id] });
-      [row] = await latest();
-    }
-    if (row && (!after || row.id !== after)) return row;
-    if (Date.now() > deadline) throw new Error(`no ${template} message to ${recipient}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+export async function waitForMessage(recipient: string, template: string, after?: string, timeoutMs?: number) {
+  await queuesIdle(timeoutMs);
+  const latest = () =>
+    getDb(env.DB)
+      .select()
+      .from(message_deliveries)
+      .where(
+        and(
+          eq(message_deliveries.recipient, recipient),
+          eq(message_deliveries.notification_type, template as NotificationType),
+          // A user id is the recipient of both the in-app notification and the push: the in-app one is meant.
+          recipient.includes("@") || recipient.startsWith("+") ? undefined : eq(message_deliveries.channel, "IN_APP"),
+        ),
+      )
+      .orderBy(desc(message_deliveries.created_at))
+      .limit(1);
+  let [row] = await latest();
+  if (row?.status === "PENDING") {
+    await deliverPending({ ids: [row.id] });
+    [row] = await latest();
   }
+  if (!row || row.id === after) throw new Error(`no ${after ? "new " : ""}${template} message to ${recipient}`);
+  return row;
 }
 
 export function expectProblem(response: ApiResponse, status: number, code?: string) {
@@ -214,7 +213,7 @@ export async function decodeQrSvg(svg: string): Promise<string | null> {
 
 // ---------------------------------------------------------------- payments
 
-/** Calls the fake payment providers (scripts/fake-payment-providers.ts), e.g. its `/_control` API; fails on a non-2xx answer. */
+/** Calls the fake payment providers (scripts/fakes/payments/), e.g. its `/_control` API; fails on a non-2xx answer. */
 export async function fakePayments<T = any>(method: string, path: string, body?: unknown): Promise<T> {
   const { inject } = await import("vitest");
   const response = await fetch(`${inject("fakePaymentsUrl")}${path}`, {
@@ -240,15 +239,16 @@ export function deliverWebhook(webhook: { url: string; method: string; headers: 
   return api(webhook.method, url.pathname + url.search, { rawBody: webhook.method === "GET" ? undefined : webhook.body, headers: webhook.headers });
 }
 
-/** Polls `check` until it returns something truthy (queue consumers run in the background), or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/**
+ * What `check` returns once the queues' consumers have handled every message
+ * sent so far (test/support/queues.ts); fails if that is nothing truthy, since
+ * nothing more is going to happen.
+ */
+export async function eventually<T>(check: () => Promise<T | null | undefined | false>, what: string, timeoutMs?: number): Promise<T> {
+  await queuesIdle(timeoutMs);
+  const value = await check();
+  if (!value) throw new Error(`${what}: not so once the queues were idle`);
+  return value;
 }
 
 /** An approved, ticketed event of `organizer` with one ticket configuration on sale, set up through the API. */

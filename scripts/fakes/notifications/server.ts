@@ -14,7 +14,7 @@ import { fakeTwilio, type TwilioSecrets } from "./twilio.ts";
  * - `/twilio/2010-04-01/…`: Twilio's Messaging API;
  * - `/google/token` and `/fcm/v1/…`: Google's OAuth2 token endpoint and FCM HTTP v1.
  * `GET /` lists every email (opened rendered, inline QR codes included), SMS
- * and push received. With `statePath`, what was received survives a restart.
+ * and push received. With `stateFile`, what was received survives a restart.
  *
  * Test and demo controls under `/_control`:
  * - `GET /_control/emails?to=`, `/_control/sms?to=`, `/_control/push?token=`: what arrived;
@@ -36,8 +36,8 @@ export interface FakeNotificationProvidersOptions {
   /** 0 (the default): any free port; `npm start` uses a fixed one. */
   port?: number;
   secrets: FakeNotificationSecrets;
-  /** Where received messages are kept across restarts (`npm start`); none in tests. */
-  statePath?: string | null;
+  /** A JSON file keeping what was received across restarts (`npm start`); without it, memory only (tests). */
+  stateFile?: string;
   /** Twilio posts "sent" then "delivered" to each message's StatusCallback by itself (`npm start`, where the Worker is reachable). */
   autoCallbacks?: boolean;
 }
@@ -73,7 +73,7 @@ const failure = (body: Record<string, unknown>) => ({
 });
 
 export async function startFakeNotificationProviders(options: FakeNotificationProvidersOptions): Promise<FakeNotificationProviders> {
-  const store = new Store(options.statePath ?? null);
+  const store = Store.open(options.stateFile);
   let origin = "";
   const email = fakeEmailService(store, options.secrets);
   const twilio = fakeTwilio(store, options.secrets);
@@ -91,6 +91,8 @@ export async function startFakeNotificationProviders(options: FakeNotificationPr
     }
     sms.callbacks.push({ status, at: new Date().toISOString(), answered });
     store.changed();
+    // Sent on a timer, after the request that queued it: saved here.
+    store.persist();
   }
 
   async function control(call: Call): Promise<Reply> {
@@ -188,6 +190,12 @@ export async function startFakeNotificationProviders(options: FakeNotificationPr
         return { status: 500, body: { error: String(error) } };
       })
       .then((reply) => {
+        // What the request changed outlives a restart (a no-op without a state file).
+        try {
+          store.persist();
+        } catch (error) {
+          console.error(`fake notifications: state not saved: ${String(error)}`);
+        }
         const headers = reply.headers ?? {};
         if (reply.html !== undefined) {
           res.writeHead(reply.status, { "Content-Type": "text/html; charset=utf-8", ...headers });
@@ -212,7 +220,7 @@ export async function startFakeNotificationProviders(options: FakeNotificationPr
     workerVars: workerVarsFor(origin),
     close: () =>
       new Promise<void>((resolve, reject) => {
-        store.flush();
+        store.persist();
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       }),

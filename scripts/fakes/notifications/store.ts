@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 
 /** An email as the fake Email Service received it. */
@@ -44,37 +44,52 @@ export interface State {
   push: StoredPush[];
 }
 
+interface Saved extends State {
+  version: 1;
+}
+
 /**
- * What the fakes received, kept in memory and, for `npm start`, in a JSON
- * file written shortly after each change and read back at start, so the
- * demo page still lists earlier messages after a restart.
+ * What the fakes received: in memory (tests, the benchmark), or also in a
+ * JSON file (`npm start`), read back at start and written after every request
+ * that changed something, so the messages page still lists earlier messages
+ * after a restart. The same pattern as the payment fakes' store
+ * (scripts/fakes/payments/store.ts).
  */
 export class Store {
   readonly state: State = { emails: [], sms: [], push: [] };
-  private timer: NodeJS.Timeout | null = null;
-  private readonly path: string | null;
+  private dirty = false;
+  private readonly file: string | null;
 
-  constructor(path: string | null) {
-    this.path = path;
-    if (path && existsSync(path)) {
-      const saved = JSON.parse(readFileSync(path, "utf8")) as Partial<State>;
-      this.state.emails = saved.emails ?? [];
-      this.state.sms = saved.sms ?? [];
-      this.state.push = saved.push ?? [];
+  private constructor(file: string | null) {
+    this.file = file;
+  }
+
+  /** A store kept in `file` (read now if it exists), or in memory only. */
+  static open(file?: string | null): Store {
+    const store = new Store(file ?? null);
+    if (file && existsSync(file)) {
+      const saved = JSON.parse(readFileSync(file, "utf8")) as Partial<Saved>;
+      if (saved.version !== undefined && saved.version !== 1) throw new Error(`unknown fake notifications state version ${String(saved.version)}`);
+      store.state.emails = saved.emails ?? [];
+      store.state.sms = saved.sms ?? [];
+      store.state.push = saved.push ?? [];
     }
+    return store;
   }
 
+  /** Something was received or changed: the next `persist` writes it. */
   changed(): void {
-    if (!this.path || this.timer) return;
-    this.timer = setTimeout(() => this.flush(), 200);
-    this.timer.unref();
+    this.dirty = true;
   }
 
-  flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    if (!this.path) return;
-    mkdirSync(dirname(this.path), { recursive: true });
-    writeFileSync(this.path, JSON.stringify(this.state));
+  /** Writes the state to its file (atomically) if it has one and something changed. */
+  persist(): void {
+    if (!this.file || !this.dirty) return;
+    this.dirty = false;
+    const saved: Saved = { version: 1, ...this.state };
+    mkdirSync(dirname(this.file), { recursive: true });
+    const temporary = `${this.file}.tmp`;
+    writeFileSync(temporary, JSON.stringify(saved));
+    renameSync(temporary, this.file);
   }
 }

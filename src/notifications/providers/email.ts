@@ -67,6 +67,7 @@ async function sendWithBinding(env: NotificationsConfig, email: OutgoingEmail): 
 }
 
 async function sendWithRest(env: NotificationsConfig, email: OutgoingEmail): Promise<SendResult> {
+  if (!env.CLOUDFLARE_EMAIL_API_TOKEN) return { outcome: "failed", error: "EMAIL_TRANSPORT is rest but the secret CLOUDFLARE_EMAIL_API_TOKEN is not set" };
   const url = `${env.CLOUDFLARE_API_BASE_URL.replace(/\/+$/, "")}/accounts/${encodeURIComponent(env.CLOUDFLARE_ACCOUNT_ID)}/email/sending/send`;
   const reply = await call(url, {
     method: "POST",

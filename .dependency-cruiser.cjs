@@ -1,0 +1,73 @@
+// The import rules `npm run deps:check` enforces (part of `npm test`); docs/architecture.md
+// explains the layering. TypeScript is parsed with swc (dependency-cruiser's TypeScript
+// parser needs the typescript compiler API, which TypeScript 7 no longer ships); swc marks
+// `import type` as type-only, which the no-circular rule ignores: those vanish at runtime.
+
+/** Drizzle table files: every `schema.ts`, and the tables kept apart from one to keep the schema files acyclic. */
+const TABLES = "^src/([a-z]+/schema|catalog/rule-uses|passes/bookings-schema)\\.ts$";
+
+/**
+ * Cycles allowed, each commented. A cycle is allowed only when every module in it
+ * is in one of these groups (see the no-circular rule).
+ */
+// The relational model has two mutual foreign keys across domains: tickets.payment_id ↔
+// payments.ticket_id and subscriptions.payment_id ↔ payments.subscription_id. A table's
+// foreign keys are declared with its columns, so no split of these files can be acyclic;
+// drizzle resolves `.references(() => …)` lazily, after every module has loaded.
+const MUTUAL_FOREIGN_KEYS = "^src/(orders|passes|payments)/schema\\.ts$";
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: "no-circular",
+      severity: "error",
+      comment: "No runtime import cycles: a cycle makes module load order matter and hides which domain depends on which.",
+      from: {},
+      to: {
+        circular: true,
+        dependencyTypesNot: ["type-only"],
+        viaOnly: { dependencyTypesNot: ["type-only"] },
+        via: { pathNot: MUTUAL_FOREIGN_KEYS },
+      },
+    },
+    {
+      name: "lib-knows-no-domain",
+      severity: "error",
+      comment: "src/lib is generic: it imports no domain and no database (src/env.ts's types excepted).",
+      from: { path: "^src/lib/" },
+      to: { path: "^src/", pathNot: ["^src/lib/", "^src/env\\.ts$"] },
+    },
+    {
+      name: "product-imports-no-tests-or-tools",
+      severity: "error",
+      comment: "The Worker and its Durable Objects never import tests, scripts or benchmarks.",
+      from: { path: "^(src|durable-objects)/" },
+      to: { path: "^(test|scripts|bench)/" },
+    },
+    {
+      name: "services-import-no-routes",
+      severity: "error",
+      comment: "Routes → services → schema: only the app (src/app.ts) mounts routers; nothing else imports a routes module.",
+      from: { path: "^(src|durable-objects)/", pathNot: ["^src/app\\.ts$", "(^|/|-)routes\\.ts$"] },
+      to: { path: "(/|-)routes\\.ts$" },
+    },
+    {
+      name: "tables-import-only-tables",
+      severity: "error",
+      comment: "Table files import only other tables, column helpers and lib: drizzle-kit loads them alone, and they must not reach the database client.",
+      from: { path: TABLES },
+      to: {
+        path: "^src/",
+        pathNot: [TABLES, "^src/db/(columns|enums)\\.ts$", "^src/lib/", "^src/payments/providers/types\\.ts$"],
+      },
+    },
+  ],
+  options: {
+    parser: "swc",
+    includeOnly: "^(src|durable-objects|scripts|bench|test)/",
+    doNotFollow: { path: "node_modules" },
+    moduleSystems: ["es6"],
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};

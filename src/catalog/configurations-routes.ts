@@ -1,0 +1,116 @@
+import { createRoute } from "@hono/zod-openapi";
+import { organizerOnly } from "../auth/middleware.ts";
+import { eventIdParam } from "../events/schemas.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { pageSchema } from "../lib/pagination.ts";
+import { actorOf } from "../site/audit.ts";
+import { ConfigCreateBody, ConfigDeletedSchema, ConfigListQuery, configParams, ConfigSchema, ConfigUpdateBody, toConfig } from "./configurations-schemas.ts";
+import { createConfig, deleteConfig, listConfigs, readConfig, updateConfig } from "./configurations.ts";
+import { noContent } from "./schemas.ts";
+
+const configTags = ["Ticket configurations"];
+
+/** An event's ticket configurations. */
+export function configRoutes() {
+  const r = createRouter();
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/events/{event_id}/ticket-configs",
+      tags: configTags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "Put a ticket type on sale for an event",
+      description:
+        "For the event's organizer (or an admin). The currency is the event's; the sales window, early-bird end and member-only period lie within the event's dates; price tiers number units 0..quantity_total−1; zone mapping names zones of the event's venue. The event's inventory receives it at once. Audited.",
+      request: { params: eventIdParam, body: jsonBody(ConfigCreateBody) },
+      responses: { 201: jsonResponse(ConfigSchema, "The configuration, with its live counts."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
+    }),
+    async (c) => {
+      const { event_id } = c.req.valid("param");
+      const view = await createConfig(c.env, actorOf(c), event_id, c.req.valid("json"));
+      c.header("Location", `/v1/events/${event_id}/ticket-configs/${view.config.id}`);
+      return c.json(toConfig(view.config, view.type, true, view.counts), 201);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/events/{event_id}/ticket-configs",
+      tags: configTags,
+      security: [{}, ...bearerAuth],
+      summary: "What an event sells",
+      description:
+        "Public for published events: active configurations by price, with their sales window and price tiers. The event's organizer and admins also see inactive ones, quantities (sold and held live from the inventory), zone mapping and metadata.",
+      request: { params: eventIdParam, query: ConfigListQuery },
+      responses: { 200: jsonResponse(pageSchema(ConfigSchema), "One page."), ...pick(401, 404, 422) },
+    }),
+    async (c) => {
+      const page = await listConfigs(c.env, c.get("auth"), c.req.valid("param").event_id, c.req.valid("query"));
+      return c.json({ data: page.data.map((row) => toConfig(row.config, row.type, page.managed, row.counts)), next_cursor: page.next_cursor }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/events/{event_id}/ticket-configs/{config_id}",
+      tags: configTags,
+      security: [{}, ...bearerAuth],
+      summary: "One ticket configuration of an event",
+      description: "As in the list: public fields for everyone on a published event, everything for its organizer and admins.",
+      request: { params: configParams },
+      responses: { 200: jsonResponse(ConfigSchema, "The configuration."), ...pick(401, 404, 422) },
+    }),
+    async (c) => {
+      const { event_id, config_id } = c.req.valid("param");
+      const view = await readConfig(c.env, c.get("auth"), event_id, config_id);
+      return c.json(toConfig(view.config, view.type, view.managed, view.counts), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "patch",
+      path: "/events/{event_id}/ticket-configs/{config_id}",
+      tags: configTags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "Change a ticket configuration",
+      description:
+        "Only the fields sent change, checked with the rest as they would be after the change. The sellable quantity (total − blocked) never goes below the units already held or sold: 409 `quantity_below_sold`, and nothing changes. The event's inventory receives the change at once. Audited; a concurrent change is 409.",
+      request: { params: configParams, body: jsonBody(ConfigUpdateBody) },
+      responses: { 200: jsonResponse(ConfigSchema, "The configuration."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
+    }),
+    async (c) => {
+      const { event_id, config_id } = c.req.valid("param");
+      const view = await updateConfig(c.env, actorOf(c), event_id, config_id, c.req.valid("json"));
+      return c.json(toConfig(view.config, view.type, true, view.counts), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "delete",
+      path: "/events/{event_id}/ticket-configs/{config_id}",
+      tags: configTags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "Delete a ticket configuration, or take it off sale",
+      description:
+        "Taken off sale first; then deleted (204) when no unit was ever held or sold, else kept deactivated (200 with the configuration). Audited.",
+      request: { params: configParams },
+      responses: { 200: jsonResponse(ConfigDeletedSchema, "Units were held or sold: deactivated instead."), 204: noContent, ...pick(401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const { event_id, config_id } = c.req.valid("param");
+      const kept = await deleteConfig(c.env, actorOf(c), event_id, config_id);
+      if (!kept) return c.body(null, 204);
+      return c.json({ deleted: false as const, config: toConfig(kept.config, kept.type, true, kept.counts) }, 200);
+    },
+  );
+
+  return r;
+}

@@ -1,0 +1,120 @@
+import { createRoute } from "@hono/zod-openapi";
+import { organizerOnly } from "../auth/middleware.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { pageSchema } from "../lib/pagination.ts";
+import { enforceRateLimit } from "../lib/rate-limit.ts";
+import { clientMeta, ipKey } from "../lib/request.ts";
+import { actorOf } from "../site/audit.ts";
+import { QuoteBody, QuoteSchema, RuleCreateBody, ruleIdParam, RuleListQuery, RuleSchema, RuleUpdateBody, toRule } from "./pricing-rules-schemas.ts";
+import { createRule, deleteRule, listRules, quote, readRule, updateRule } from "./pricing-rules.ts";
+import { noContent, owned } from "./schemas.ts";
+
+const ruleTags = ["Pricing rules"];
+
+/** Pricing rules, promo codes and quotes. */
+export function pricingRuleRoutes() {
+  const r = createRouter();
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/pricing-rules/quote",
+      tags: ruleTags,
+      security: [{}, ...bearerAuth],
+      summary: "Preview the price of an order",
+      description:
+        "The price of `quantity` units of a configuration right now: the price tier for the units already sold or held, then the automatic rules and the promo code entered (signed-in buyers: with their memberships and age). Rejections are listed only for the code entered. Per-buyer limits are checked when the order is placed. Requests with a promo code are rate limited per IP.",
+      request: { body: jsonBody(QuoteBody) },
+      responses: { 200: jsonResponse(QuoteSchema, "The quote."), ...pick(400, 401, 404, 413, 415, 422, 429) },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      if (body.promo_code) await enforceRateLimit(c.env, "promo-quote-ip", ipKey(clientMeta(c)));
+      return c.json(await quote(c.env, c.get("auth"), body), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/pricing-rules",
+      tags: ruleTags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "Create a pricing rule",
+      description:
+        "Every rule type and discount type of the catalog. `discount_value`: basis points for PERCENTAGE and BUY_X_GET_Y, minor units of `currency` for FIXED_AMOUNT and BUNDLE. Promo codes are stored upper-case and unique (409 `promo_code_taken`). An organizer's rules apply to their events only; admins' platform-wide rules (`organizer_id` null) to every event. Audited.",
+      request: { body: jsonBody(RuleCreateBody) },
+      responses: { 201: jsonResponse(RuleSchema, "The rule."), ...pick(400, 401, 403, 409, 413, 415, 422) },
+    }),
+    async (c) => c.json(toRule(await createRule(c.env, actorOf(c), c.req.valid("json"))), 201),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/pricing-rules",
+      tags: ruleTags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "List pricing rules",
+      description: "My rules (admins: all, or one organizer's), by code.",
+      request: { query: RuleListQuery },
+      responses: { 200: jsonResponse(pageSchema(RuleSchema), "One page."), ...pick(401, 403, 422) },
+    }),
+    async (c) => {
+      const page = await listRules(c.env, actorOf(c), c.req.valid("query"));
+      return c.json({ data: page.data.map(toRule), next_cursor: page.next_cursor }, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/pricing-rules/{rule_id}",
+      tags: ruleTags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "One pricing rule",
+      description: owned,
+      request: { params: ruleIdParam },
+      responses: { 200: jsonResponse(RuleSchema, "The rule."), ...pick(401, 403, 404, 422) },
+    }),
+    async (c) => c.json(toRule(await readRule(c.env, actorOf(c), c.req.valid("param").rule_id)), 200),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "patch",
+      path: "/pricing-rules/{rule_id}",
+      tags: ruleTags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "Change a pricing rule",
+      description: `${owned} Only the fields sent change, checked with the rest. Audited; a concurrent change is 409.`,
+      request: { params: ruleIdParam, body: jsonBody(RuleUpdateBody) },
+      responses: { 200: jsonResponse(RuleSchema, "The rule."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
+    }),
+    async (c) => c.json(toRule(await updateRule(c.env, actorOf(c), c.req.valid("param").rule_id, c.req.valid("json"))), 200),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "delete",
+      path: "/pricing-rules/{rule_id}",
+      tags: ruleTags,
+      security: bearerAuth,
+      middleware: [organizerOnly] as const,
+      summary: "Delete an unused, deactivated pricing rule",
+      description: "An active rule is 409 `rule_active` (deactivate it first); a rule any order used is 409 `rule_in_use`. Audited.",
+      request: { params: ruleIdParam },
+      responses: { 204: noContent, ...pick(401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      await deleteRule(c.env, actorOf(c), c.req.valid("param").rule_id);
+      return c.body(null, 204);
+    },
+  );
+
+  return r;
+}

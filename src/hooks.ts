@@ -1,0 +1,35 @@
+import { ticketContentForMessage } from "./access/ticket-links.ts";
+import { syncChangedEvent } from "./catalog/configurations.ts";
+import { eventApproved, eventCancelled, eventChanged } from "./events/hooks.ts";
+import { hooksWired } from "./lib/hooks.ts";
+import { ticketsForMessage } from "./notifications/hooks.ts";
+import { cancelRefundedOrder, confirmPaidOrder, releaseUnpaidOrder } from "./orders/settlement.ts";
+import { activatePaidPass, cancelRefundedPass } from "./passes/lifecycle.ts";
+import { issueRightsForNewEvent } from "./passes/rights.ts";
+import { orderPaid, orderPaymentFailed, orderRefunded, passPaid, passRefunded } from "./payments/hooks.ts";
+import { refundOnCancellation } from "./payments/refunds.ts";
+
+/**
+ * The one place where domains' reactions to each other are attached
+ * (src/lib/hooks.ts): the domain that causes a change emits its hook, and
+ * never imports the domains that react. Loaded by src/index.ts before anything
+ * runs; docs/architecture.md lists these hooks. Handlers of one hook run in
+ * the order attached here.
+ */
+
+// events → catalog, passes, payments
+eventChanged.on(syncChangedEvent);
+eventApproved.on(({ env, event }) => issueRightsForNewEvent(env, event.id).then(() => undefined));
+eventCancelled.on(refundOnCancellation);
+
+// payments → orders, passes
+orderPaid.on(confirmPaidOrder);
+passPaid.on(activatePaidPass);
+orderPaymentFailed.on(releaseUnpaidOrder);
+orderRefunded.on(cancelRefundedOrder);
+passRefunded.on(cancelRefundedPass);
+
+// notifications → access: a ticket message's QR codes and the guest's link
+ticketsForMessage.on(({ env, userId, ref }) => ticketContentForMessage(env, userId, ref));
+
+hooksWired();
