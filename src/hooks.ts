@@ -1,8 +1,9 @@
 import { ticketContentForMessage } from "./access/ticket-links.ts";
 import { syncChangedEvent } from "./catalog/configurations.ts";
 import { eventApproved, eventCancelled, eventChanged } from "./events/hooks.ts";
+import { documentsForMessage } from "./documents/messages.ts";
 import { hooksWired } from "./lib/hooks.ts";
-import { ticketsForMessage } from "./notifications/hooks.ts";
+import { ticketDocumentsForMessage, ticketsForMessage } from "./notifications/hooks.ts";
 import { cancelRefundedOrder, confirmPaidOrder, releaseUnpaidOrder } from "./orders/settlement.ts";
 import { activatePaidPass, cancelRefundedPass } from "./passes/lifecycle.ts";
 import { issueRightsForNewEvent } from "./passes/rights.ts";
@@ -29,7 +30,8 @@ orderPaymentFailed.on(releaseUnpaidOrder);
 orderRefunded.on(cancelRefundedOrder);
 passRefunded.on(cancelRefundedPass);
 
-// notifications → access: a ticket message's QR codes and the guest's link
+// notifications → access, documents: a ticket message's QR codes and the guest's link; its PDF and wallet links
 ticketsForMessage.on(({ env, userId, ref }) => ticketContentForMessage(env, userId, ref));
+ticketDocumentsForMessage.on(documentsForMessage);
 
 hooksWired();

@@ -1,7 +1,10 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { and, eq, inArray } from "drizzle-orm";
 import type { AppEnv, Env } from "../env.ts";
 import { completeClaim, startClaim } from "../auth/claim.ts";
+import { walletsAvailable } from "../documents/messages.ts";
+import { googleWalletLink, rightDocument } from "../documents/service.ts";
 import { eventStub } from "../../durable-objects/event/client.ts";
 import { getDb } from "../db/client.ts";
 import { events, venue_zones } from "../events/schema.ts";
@@ -116,9 +119,9 @@ export async function ticketContentForMessage(env: Env, userId: string, ref: Tic
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 const PAGE_STRINGS = {
-  fr: { title: "Mes billets", none: "Aucun billet valable pour le moment.", show: "Présentez ce code QR à l'entrée.", claim: "Gardez vos billets dans l'application : activez votre compte.", send: "Recevoir mon code", code: "Code reçu par e-mail", password: "Mot de passe (10 caractères ou plus)", activate: "Activer mon compte", sent: "Un code a été envoyé à", done: "Compte activé. Connectez-vous dans l'application avec votre e-mail et votre mot de passe." },
-  ar: { title: "تذاكري", none: "لا توجد تذاكر صالحة حاليًا.", show: "قدّم رمز QR هذا عند الدخول.", claim: "احتفظ بتذاكرك في التطبيق: فعّل حسابك.", send: "استلام الرمز", code: "الرمز المرسل بالبريد", password: "كلمة المرور (10 أحرف أو أكثر)", activate: "تفعيل حسابي", sent: "تم إرسال رمز إلى", done: "تم تفعيل الحساب. سجّل الدخول في التطبيق ببريدك وكلمة المرور." },
-  en: { title: "My tickets", none: "No valid tickets for now.", show: "Show this QR code at the entrance.", claim: "Keep your tickets in the app: activate your account.", send: "Send me a code", code: "Code received by email", password: "Password (10 characters or more)", activate: "Activate my account", sent: "A code was sent to", done: "Account activated. Sign in to the app with your email and password." },
+  fr: { pdf: "Billet PDF", apple: "Ajouter à Apple Wallet", google: "Ajouter à Google Wallet", title: "Mes billets", none: "Aucun billet valable pour le moment.", show: "Présentez ce code QR à l'entrée.", claim: "Gardez vos billets dans l'application : activez votre compte.", send: "Recevoir mon code", code: "Code reçu par e-mail", password: "Mot de passe (10 caractères ou plus)", activate: "Activer mon compte", sent: "Un code a été envoyé à", done: "Compte activé. Connectez-vous dans l'application avec votre e-mail et votre mot de passe." },
+  ar: { pdf: "التذكرة PDF", apple: "أضف إلى Apple Wallet", google: "أضف إلى Google Wallet", title: "تذاكري", none: "لا توجد تذاكر صالحة حاليًا.", show: "قدّم رمز QR هذا عند الدخول.", claim: "احتفظ بتذاكرك في التطبيق: فعّل حسابك.", send: "استلام الرمز", code: "الرمز المرسل بالبريد", password: "كلمة المرور (10 أحرف أو أكثر)", activate: "تفعيل حسابي", sent: "تم إرسال رمز إلى", done: "تم تفعيل الحساب. سجّل الدخول في التطبيق ببريدك وكلمة المرور." },
+  en: { pdf: "Ticket PDF", apple: "Add to Apple Wallet", google: "Add to Google Wallet", title: "My tickets", none: "No valid tickets for now.", show: "Show this QR code at the entrance.", claim: "Keep your tickets in the app: activate your account.", send: "Send me a code", code: "Code received by email", password: "Password (10 characters or more)", activate: "Activate my account", sent: "A code was sent to", done: "Account activated. Sign in to the app with your email and password." },
 } as const;
 
 function page(language: "fr" | "ar" | "en", body: string): string {
@@ -127,17 +130,30 @@ function page(language: "fr" | "ar" | "en", body: string): string {
 <style>body{font-family:Arial,Helvetica,sans-serif;max-width:640px;margin:24px auto;padding:0 16px;color:#222}.t{border:1px solid #ddd;border-radius:8px;padding:16px;margin:16px 0}.t svg{width:240px;height:240px}code{font-size:18px}input,button{font-size:16px;padding:8px;margin:4px 0;display:block;width:100%;box-sizing:border-box}</style></head><body dir="${dir}">${body}</body></html>`;
 }
 
-function ticketsPage(token: string, user: { email: string; language: "fr" | "ar" | "en" }, tickets: ShownTicket[], notice = ""): string {
+type Wallets = { apple: boolean; google: boolean };
+
+/** Each ticket's documents, under the link (they open without signing in, like the page). */
+function ticketDocumentLinks(action: string, rightId: string, wallets: Wallets, s: (typeof PAGE_STRINGS)[keyof typeof PAGE_STRINGS]): string {
+  const base = `${action}/rights/${encodeURIComponent(rightId)}`;
+  const links = [
+    `<a href="${base}/ticket.pdf">${escapeHtml(s.pdf)}</a>`,
+    ...(wallets.apple ? [`<a href="${base}/wallet.pkpass">${escapeHtml(s.apple)}</a>`] : []),
+    ...(wallets.google ? [`<a href="${base}/google-wallet">${escapeHtml(s.google)}</a>`] : []),
+  ];
+  return `<p>${links.join(" · ")}</p>`;
+}
+
+function ticketsPage(token: string, user: { email: string; language: "fr" | "ar" | "en" }, tickets: ShownTicket[], wallets: Wallets, notice = ""): string {
   const s = PAGE_STRINGS[user.language];
+  const action = `/t/${encodeURIComponent(token)}`;
   const list = tickets.length
     ? tickets
         .map(
           (t) =>
-            `<div class="t"><h2>${escapeHtml(t.event.title)}</h2><p>${escapeHtml(formatDateTime(t.event.starts_at, t.event.timezone, user.language))}${t.event.venue_name ? ` — ${escapeHtml(t.event.venue_name)}` : ""}${t.zone ? `<br>${escapeHtml(t.zone)}` : ""}</p>${renderQrSvg(t.token)}<p>${escapeHtml(s.show)}<br><code>${escapeHtml(t.qr_code)}</code></p></div>`,
+            `<div class="t"><h2>${escapeHtml(t.event.title)}</h2><p>${escapeHtml(formatDateTime(t.event.starts_at, t.event.timezone, user.language))}${t.event.venue_name ? ` — ${escapeHtml(t.event.venue_name)}` : ""}${t.zone ? `<br>${escapeHtml(t.zone)}` : ""}</p>${renderQrSvg(t.token)}<p>${escapeHtml(s.show)}<br><code>${escapeHtml(t.qr_code)}</code></p>${ticketDocumentLinks(action, t.access_right_id, wallets, s)}</div>`,
         )
         .join("")
     : `<p>${escapeHtml(s.none)}</p>`;
-  const action = `/t/${encodeURIComponent(token)}`;
   return page(
     user.language,
     `<h1>${escapeHtml(s.title)}</h1>${notice}${list}<hr><p>${escapeHtml(s.claim)}</p>` +
@@ -192,8 +208,10 @@ export function ticketLinkRoutes() {
 
 /**
  * The page a guest's link opens (`/t/{token}`, outside /v1 like share
- * links): their tickets with QR codes, and the claim in two forms that call
- * the same claim code as /v1/auth/claim.
+ * links): their tickets with QR codes, each ticket's PDF and wallet passes
+ * (`/t/{token}/rights/{id}/ticket.pdf`, `wallet.pkpass`, `google-wallet`:
+ * the same documents as the holder's /v1/me routes, for the link's holder),
+ * and the claim in two forms that call the same claim code as /v1/auth/claim.
  */
 export function ticketLinkPages() {
   const app = new OpenAPIHono<AppEnv>();
@@ -208,7 +226,29 @@ export function ticketLinkPages() {
     const token = c.req.param("token");
     try {
       const user = await linkHolder(c.env, token);
-      return html(ticketsPage(token, user, await holderTickets(c.env, user.id)));
+      return html(ticketsPage(token, user, await holderTickets(c.env, user.id), await walletsAvailable(c.env)));
+    } catch (error) {
+      return fail("fr", error);
+    }
+  });
+  const document = (kind: "pdf" | "pkpass") => async (c: Context<AppEnv>) => {
+    try {
+      const user = await linkHolder(c.env, c.req.param("token")!);
+      const file = await rightDocument(c.env, user.id, c.req.param("rightId")!, kind, user.language);
+      return new Response(file.bytes, {
+        headers: { ...headers, "Content-Type": file.contentType, "Content-Disposition": `${kind === "pdf" ? "inline" : "attachment"}; filename="${file.filename}"` },
+      });
+    } catch (error) {
+      return fail("fr", error);
+    }
+  };
+  app.get("/t/:token/rights/:rightId/ticket.pdf", document("pdf"));
+  app.get("/t/:token/rights/:rightId/wallet.pkpass", document("pkpass"));
+  app.get("/t/:token/rights/:rightId/google-wallet", async (c) => {
+    try {
+      const user = await linkHolder(c.env, c.req.param("token"));
+      const { save_url } = await googleWalletLink(c.env, user.id, c.req.param("rightId"), user.language);
+      return new Response(null, { status: 302, headers: { ...headers, Location: save_url } });
     } catch (error) {
       return fail("fr", error);
     }
@@ -219,7 +259,7 @@ export function ticketLinkPages() {
       const user = await linkHolder(c.env, token);
       await startClaim(c.env, user.email, clientMeta(c));
       const s = PAGE_STRINGS[user.language];
-      return html(ticketsPage(token, user, await holderTickets(c.env, user.id), `<p><strong>${escapeHtml(s.sent)} ${escapeHtml(user.email)}.</strong></p>`));
+      return html(ticketsPage(token, user, await holderTickets(c.env, user.id), await walletsAvailable(c.env), `<p><strong>${escapeHtml(s.sent)} ${escapeHtml(user.email)}.</strong></p>`));
     } catch (error) {
       return fail("fr", error);
     }

@@ -9,7 +9,7 @@ import { renderQrPng } from "../lib/qr-png.ts";
 import { addSeconds, localClock, now } from "../lib/time.ts";
 import { users } from "../users/schema.ts";
 import { contentOf, templateRows } from "./content.ts";
-import { type TicketContent, ticketsForMessage } from "./hooks.ts";
+import { type TicketContent, ticketDocumentsForMessage, ticketsForMessage } from "./hooks.ts";
 import { sendEmail } from "./providers/email.ts";
 import { sendPush } from "./providers/push.ts";
 import type { SendResult } from "./providers/shared.ts";
@@ -310,11 +310,25 @@ async function attempt(env: Env, row: DeliveryRow, context: Context): Promise<De
               UNSUBSCRIBE_TOKEN_TYPE,
             )}`
           : null;
-      const shown = tickets.tickets.map((t, i) => ({ ...t, content_id: `qr-${i + 1}-${t.qr_code.toLowerCase()}` }));
-      const email = renderEmail(content, data, language, { tickets: shown, tickets_url: tickets.link, unsubscribe_url: unsubscribe });
-      const attachments = await Promise.all(
-        shown.map(async (t) => ({ filename: `${t.qr_code}.png`, type: "image/png", content: await renderQrPng(t.token), content_id: t.content_id })),
-      );
+      // The tickets' PDF and wallet links (the documents domain), with the QR codes inline.
+      const documents =
+        tickets.tickets.length > 0 && row.tickets && row.user_id
+          ? await ticketDocumentsForMessage.ask({ env, userId: row.user_id, ref: row.tickets, rights: tickets.tickets.map((t) => t.access_right_id), link: tickets.link })
+          : null;
+      const shown = tickets.tickets.map((t, i) => {
+        const wallet = documents?.wallets.find((w) => w.access_right_id === t.access_right_id);
+        return { ...t, content_id: `qr-${i + 1}-${t.qr_code.toLowerCase()}`, apple_wallet: wallet?.apple_wallet ?? null, google_wallet: wallet?.google_wallet ?? null };
+      });
+      const email = renderEmail(content, data, language, {
+        tickets: shown,
+        tickets_url: tickets.link,
+        unsubscribe_url: unsubscribe,
+        documents: documents ? { attached: documents.attachments.map((a) => a.filename), pdf_url: documents.pdf_url } : null,
+      });
+      const attachments = [
+        ...(await Promise.all(shown.map(async (t) => ({ filename: `${t.qr_code}.png`, type: "image/png", content: await renderQrPng(t.token), content_id: t.content_id })))),
+        ...(documents?.attachments ?? []),
+      ];
       const headers: Record<string, string> = unsubscribe ? { "List-Unsubscribe": `<${unsubscribe}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" } : {};
       const result = await sendEmail(env, { to: row.recipient, subject: email.subject, html: email.html, text: email.text, headers, attachments });
       return record(env, context, row, result, "cloudflare-email", email.subject, email.text);

@@ -118,6 +118,15 @@ export interface EmailTicket {
   content_id: string;
   qr_code: string;
   label: string;
+  /** The ticket's wallet links, when the deployment has that wallet. */
+  apple_wallet?: string | null;
+  google_wallet?: string | null;
+}
+
+/** The tickets' PDF: the names of the files attached, or where to fetch it when it was too large to attach. */
+export interface EmailDocuments {
+  attached: string[];
+  pdf_url: string | null;
 }
 
 export interface EmailParts {
@@ -126,11 +135,15 @@ export interface EmailParts {
   text: string;
 }
 
-const EMAIL_STRINGS: Record<Language, { tickets: string; open: string; code: string; unsubscribe: string; footer: string }> = {
+const EMAIL_STRINGS: Record<Language, { tickets: string; open: string; code: string; attached: string; pdf: string; apple: string; google: string; unsubscribe: string; footer: string }> = {
   fr: {
     tickets: "Vos billets",
     open: "Ouvrir mes billets",
     code: "Code",
+    attached: "Vos billets à imprimer sont joints à ce message (PDF) :",
+    pdf: "Télécharger mes billets (PDF)",
+    apple: "Ajouter à Apple Wallet",
+    google: "Ajouter à Google Wallet",
     unsubscribe: "Se désabonner de ces messages",
     footer: "SpotVibe — vous recevez ce message parce que vous avez un compte ou des billets sur SpotVibe.",
   },
@@ -138,6 +151,10 @@ const EMAIL_STRINGS: Record<Language, { tickets: string; open: string; code: str
     tickets: "تذاكرك",
     open: "افتح تذاكري",
     code: "الرمز",
+    attached: "تذاكرك للطباعة مرفقة بهذه الرسالة (PDF):",
+    pdf: "تنزيل تذاكري (PDF)",
+    apple: "أضف إلى Apple Wallet",
+    google: "أضف إلى Google Wallet",
     unsubscribe: "إلغاء الاشتراك في هذه الرسائل",
     footer: "SpotVibe — تصلك هذه الرسالة لأن لديك حسابًا أو تذاكر على SpotVibe.",
   },
@@ -145,6 +162,10 @@ const EMAIL_STRINGS: Record<Language, { tickets: string; open: string; code: str
     tickets: "Your tickets",
     open: "Open my tickets",
     code: "Code",
+    attached: "Your printable tickets are attached to this message (PDF):",
+    pdf: "Download my tickets (PDF)",
+    apple: "Add to Apple Wallet",
+    google: "Add to Google Wallet",
     unsubscribe: "Unsubscribe from these messages",
     footer: "SpotVibe — you receive this message because you have an account or tickets on SpotVibe.",
   },
@@ -152,7 +173,8 @@ const EMAIL_STRINGS: Record<Language, { tickets: string; open: string; code: str
 
 /**
  * A whole email: the template's subject and body, the tickets (QR codes
- * inline), the link to them, and for marketing an unsubscribe link, in one
+ * inline, wallet links), their PDF (attached, or linked when too large), the
+ * link to them, and for marketing an unsubscribe link, in one
  * table-based layout mail clients render alike. Arabic is laid out right to
  * left (`dir="rtl"` on the document and every block). The plain-text
  * alternative says the same.
@@ -161,9 +183,13 @@ export function renderEmail(
   content: Pick<TemplateContent, "email_subject" | "email_body_html">,
   data: MessageData,
   language: Language,
-  extras: { tickets: EmailTicket[]; tickets_url: string | null; unsubscribe_url: string | null },
+  extras: { tickets: EmailTicket[]; tickets_url: string | null; unsubscribe_url: string | null; documents?: EmailDocuments | null },
 ): EmailParts {
   const strings = EMAIL_STRINGS[language];
+  const wallets = (t: EmailTicket) => [
+    ...(t.apple_wallet ? [{ label: strings.apple, url: t.apple_wallet }] : []),
+    ...(t.google_wallet ? [{ label: strings.google, url: t.google_wallet }] : []),
+  ];
   const dir = language === "ar" ? "rtl" : "ltr";
   const align = language === "ar" ? "right" : "left";
   const subject = fillText(content.email_subject, data, language).replace(/[\r\n]+/g, " ").trim();
@@ -179,11 +205,22 @@ export function renderEmail(
           (t) =>
             `<table role="presentation" dir="${dir}" style="margin:12px 0;border:1px solid #ddd;border-radius:8px" cellpadding="12"><tr>` +
             `<td><img src="cid:${t.content_id}" width="180" height="180" alt="QR ${escapeHtml(t.qr_code)}" style="display:block"></td>` +
-            `<td style="text-align:${align}"><strong>${escapeHtml(t.label)}</strong><br>${escapeHtml(strings.code)} : <code style="font-size:16px">${escapeHtml(t.qr_code)}</code></td>` +
-            `</tr></table>`,
+            `<td style="text-align:${align}"><strong>${escapeHtml(t.label)}</strong><br>${escapeHtml(strings.code)} : <code style="font-size:16px">${escapeHtml(t.qr_code)}</code>` +
+            wallets(t).map((w) => `<br><a href="${escapeHtml(w.url)}">${escapeHtml(w.label)}</a>`).join("") +
+            `</td></tr></table>`,
         )
         .join("");
-    textParts.push(`${strings.tickets}:\n${extras.tickets.map((t) => `• ${t.label} — ${strings.code} ${t.qr_code}`).join("\n")}`);
+    textParts.push(
+      `${strings.tickets}:\n${extras.tickets.map((t) => [`• ${t.label} — ${strings.code} ${t.qr_code}`, ...wallets(t).map((w) => `  ${w.label}: ${w.url}`)].join("\n")).join("\n")}`,
+    );
+  }
+  let documents = "";
+  if (extras.documents?.attached.length) {
+    documents = `<p>${escapeHtml(strings.attached)} ${extras.documents.attached.map((name) => `<strong>${escapeHtml(name)}</strong>`).join(", ")}</p>`;
+    textParts.push(`${strings.attached} ${extras.documents.attached.join(", ")}`);
+  } else if (extras.documents?.pdf_url) {
+    documents = `<p><a href="${escapeHtml(extras.documents.pdf_url)}">${escapeHtml(strings.pdf)}</a></p>`;
+    textParts.push(`${strings.pdf}: ${extras.documents.pdf_url}`);
   }
   let link = "";
   if (extras.tickets_url) {
@@ -205,6 +242,7 @@ export function renderEmail(
     `<div style="font-size:20px;font-weight:bold;color:#1b5e20;margin-bottom:16px">SpotVibe</div>` +
     body +
     tickets +
+    documents +
     link +
     `<p style="font-size:12px;color:#666;margin-top:32px">${escapeHtml(strings.footer)}${unsubscribe}</p>` +
     `</td></tr></table></td></tr></table></body></html>`;

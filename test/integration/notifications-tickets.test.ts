@@ -1,10 +1,11 @@
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../src/db/client.ts";
 import { users } from "../../src/users/schema.ts";
 import { api, buyAndPay, expectProblem, freshIp, PASSWORD, registerAdmin, registerOrganizer, registerUser, sellingEvent } from "../support/api.ts";
 import { deliverPending, emailsTo, pushesTo, type ReceivedEmail } from "../support/notifications.ts";
+import { pageQrs } from "../support/pdf-qrs.ts";
 import { orderRequest, ticketedEvent } from "../support/ticketing.ts";
 
 /** Reads a QR code out of an email's inline PNG (inflated here, decoded by jsQR, an independent decoder). */
@@ -35,7 +36,7 @@ async function qrOf(attachment: { content: string }): Promise<string | null> {
 
 /** The link in a ticket email (the button), as a path the test client can call. */
 function linkIn(email: ReceivedEmail): string {
-  const href = /href="(https:\/\/api\.test\/t\/[^"]+)"/.exec(email.html!)![1]!;
+  const href = /href="(https:\/\/api\.test\/t\/[^"/]+)"/.exec(email.html!)![1]!;
   return new URL(href).pathname;
 }
 
@@ -64,6 +65,25 @@ describe("ticket confirmations", () => {
     // An account with a password opens its tickets in the app: no link.
     expect(email.html).not.toContain("/t/");
 
+    // The order's tickets as one PDF, attached (documents' renderOrderDocuments): one page per ticket, each
+    // page's QR (drawn by poppler, read by jsQR) the token of one of the order's rights.
+    const pdfs = email.attachments.filter((a) => a.disposition === "attachment");
+    expect(pdfs).toHaveLength(1);
+    expect(pdfs[0]).toMatchObject({ type: "application/pdf", content_id: null });
+    const order = (await api("GET", "/v1/me/orders", { token: fan.token })).body.data.find((o: { id: string }) => o.id === orderId);
+    expect(pdfs[0]!.filename).toBe(`${order.ticket_number}.pdf`);
+    const pdf = Uint8Array.from(atob(pdfs[0]!.content), (c) => c.charCodeAt(0));
+    expect(new TextDecoder().decode(pdf.slice(0, 5))).toBe("%PDF-");
+    expect((await pageQrs(pdf)).sort()).toEqual(tokens.sort());
+    expect(email.html).toContain(pdfs[0]!.filename);
+    // Wallets are configured in tests: each ticket has its Google Wallet save link (a signed JWT of its token)
+    // and its Apple Wallet pass (the API's route, which the app opens with its session).
+    for (const r of rights) expect(email.html).toContain(`https://api.test/v1/me/access-rights/${r.id}/wallet.pkpass`);
+    const saves = [...email.html!.matchAll(/href="(https:\/\/pay\.google\.com\/gp\/v\/save\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(saves).toHaveLength(2);
+    const saved = saves.map((url) => JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(url.split("/").pop()!.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0)))));
+    expect(saved.map((claims) => claims.payload.eventTicketObjects[0].barcode.value).sort()).toEqual(tokens.sort());
+
     const [push] = await pushesTo(device);
     expect(push).toMatchObject({ title: "Vos billets sont prêts", data: { type: "TICKET_PURCHASED", object_type: "order", object_id: orderId } });
     expect(push!.body.replace(/\s/g, " ")).toContain("120.000 TND");
@@ -85,6 +105,11 @@ describe("guests and email-only holders", () => {
     expect(email!.attachments.filter((a) => a.type === "image/png")).toHaveLength(2);
     const link = linkIn(email!);
     expect(email!.text).toContain(`https://api.test${link}`);
+    // The order's PDF is attached, and the wallet links are the guest page's, which open without signing in.
+    const [attached] = email!.attachments.filter((a) => a.type === "application/pdf");
+    expect(attached).toMatchObject({ disposition: "attachment" });
+    expect(await pageQrs(Uint8Array.from(atob(attached!.content), (c) => c.charCodeAt(0)))).toHaveLength(2);
+    expect(email!.html).toMatch(new RegExp(`href="https://api\\.test${link}/rights/[^/"]+/wallet\\.pkpass"`));
 
     // The link opens a page with the tickets (QR codes and printed codes), and the same as JSON for the app.
     const page = await api("GET", link);
@@ -98,6 +123,27 @@ describe("guests and email-only holders", () => {
     expect(json.body).toMatchObject({ email: guest, claimable: true });
     expect(json.body.tickets).toHaveLength(2);
     for (const t of json.body.tickets) expect(page.body).toContain(t.qr_code);
+    // Each ticket's PDF from the page: its QR is that ticket's token, which the holder's app would show.
+    for (const t of json.body.tickets) {
+      expect(page.body).toContain(`${link}/rights/${t.access_right_id}/ticket.pdf`);
+      const response = await (exports as unknown as { default: Fetcher }).default.fetch(`https://api.test${link}/rights/${t.access_right_id}/ticket.pdf`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("Content-Type")).toBe("application/pdf");
+      expect(response.headers.get("Cache-Control")).toBe("private, no-store");
+      expect(await pageQrs(new Uint8Array(await response.arrayBuffer()))).toEqual([t.token]);
+      const pass = await (exports as unknown as { default: Fetcher }).default.fetch(`https://api.test${link}/rights/${t.access_right_id}/wallet.pkpass`);
+      expect(pass.status).toBe(200);
+      expect(pass.headers.get("Content-Type")).toBe("application/vnd.apple.pkpass");
+      const google = await (exports as unknown as { default: Fetcher }).default.fetch(`https://api.test${link}/rights/${t.access_right_id}/google-wallet`, { redirect: "manual" });
+      expect(google.status).toBe(302);
+      expect(google.headers.get("Location")).toMatch(/^https:\/\/pay\.google\.com\/gp\/v\/save\//);
+    }
+    // Another person's ticket, or one that does not exist, is not the link's to print.
+    const stranger = await registerUser();
+    const strangers = await buyAndPay(stranger, await sellingEvent(await registerOrganizer({ plan: null }), await registerAdmin(), { price: 1_000, currency: "XOF" }), { quantity: 1 });
+    const theirs = (await api("GET", "/v1/me/access-rights", { token: stranger.token })).body.data.find((r: { order_id: string }) => r.order_id === strangers.orderId);
+    expect((await (exports as unknown as { default: Fetcher }).default.fetch(`https://api.test${link}/rights/${theirs.id}/ticket.pdf`)).status).toBe(404);
+    expect((await (exports as unknown as { default: Fetcher }).default.fetch(`https://api.test${link}/rights/nope/ticket.pdf`)).status).toBe(404);
     // Not an access token, and not forgeable.
     expectProblem(await api("GET", "/v1/me", { token }), 401);
     expectProblem(await api("GET", `/v1/ticket-links/${token.slice(0, -2)}xx`), 404);
