@@ -92,6 +92,30 @@ describe("ticket confirmations", () => {
   });
 });
 
+describe("ticket documents in email", () => {
+  it("links the PDF, and still sends the email, when the order's PDF cannot be drawn now", async () => {
+    const admin = await registerAdmin();
+    const organizer = await registerOrganizer({ plan: null });
+    const event = await sellingEvent(organizer, admin, { price: 2_000, currency: "XOF" });
+    // The organizer's PDF template, stored before templates were checked (straight into D1): drawing it fails (template_invalid).
+    const template = await api("POST", "/v1/ticket-templates", {
+      token: organizer.token,
+      body: { code: `T_${crypto.randomUUID().slice(0, 8).toUpperCase()}`, name: "Billet club", type: "TICKET", format: "PDF", layout: {}, version: "1.0.0", elements: { qr_code: { size: "large" } } },
+    });
+    expect(template.status).toBe(201);
+    await env.DB.prepare("UPDATE ticket_templates SET elements = ? WHERE id = ?").bind(JSON.stringify({ qr_code: { size: "huge" } }), template.body.id).run();
+    const fan = await registerUser();
+    const { orderId } = await buyAndPay(fan, event, { quantity: 1 });
+    await deliverPending({ user_id: fan.id });
+
+    const email = (await emailsTo(fan.email)).find((e) => e.subject === "Vos billets sont prêts")!;
+    expect(email.attachments.filter((a) => a.type === "application/pdf")).toEqual([]);
+    expect(email.attachments.filter((a) => a.type === "image/png")).toHaveLength(1); // the QR is still inline
+    expect(email.html).toContain(`href="https://api.test/v1/events/${event.eventId}/orders/${orderId}/tickets.pdf"`);
+    expect(email.text).toContain(`https://api.test/v1/events/${event.eventId}/orders/${orderId}/tickets.pdf`);
+  });
+});
+
 describe("guests and email-only holders", () => {
   it("get a link that opens their tickets without a password; the account is claimed with a code, then the link stops", async () => {
     const fixture = await ticketedEvent({ price: 0, quantity: 10 });
