@@ -344,7 +344,10 @@ async function startNotificationProviders(vars: Record<string, string | undefine
     if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
     throw new Error(`port ${FAKE_NOTIFICATIONS_PORT} is in use (another npm start?): stop it, or choose another with --fake-notifications-port or FAKE_NOTIFICATIONS_PORT`);
   });
-  const devVars = Object.entries(fake.workerVars).flatMap(([name, url]) => ["--var", `${name}:${url}`]);
+  // Email goes through the REST API to the fake. Its token is an optional secret (src/env.ts), and with
+  // `[secrets]` declared wrangler dev loads only the required ones from .dev.vars: it is passed here.
+  const worker = { ...fake.workerVars, CLOUDFLARE_EMAIL_API_TOKEN: value("CLOUDFLARE_EMAIL_API_TOKEN") };
+  const devVars = Object.entries(worker).flatMap(([name, setting]) => ["--var", `${name}:${setting}`]);
   return { fake, devVars };
 }
 
