@@ -50,6 +50,7 @@ export const TYPE_RULES: Record<NotificationType, TypeRules> = {
   EMAIL_CODE_EMAIL_CHANGE: { category: "SECURITY", channels: ["EMAIL"], priority: "URGENT" },
   EMAIL_CODE_REACTIVATION: { category: "SECURITY", channels: ["EMAIL"], priority: "URGENT" },
   ACCOUNT_CLAIM: { category: "SECURITY", channels: ["EMAIL"], priority: "URGENT" },
+  ORGANIZATION_INVITATION: { category: "TRANSACTIONAL", channels: ["EMAIL"], priority: "NORMAL" },
   TWO_FACTOR_CODE: { category: "SECURITY", channels: ["EMAIL"], priority: "URGENT" },
   PASSWORD_RESET: { category: "SECURITY", channels: ["EMAIL"], priority: "URGENT" },
   SECURITY_ALERT: { category: "SECURITY", channels: ["EMAIL"], priority: "URGENT" },
