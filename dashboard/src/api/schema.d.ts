@@ -2915,6 +2915,148 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/auth/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        email: string;
+                    };
+                };
+            };
+            responses: {
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            status: "accepted";
+                        };
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/claim/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        email: string;
+                        code: string;
+                        password: string;
+                        first_name?: string;
+                        last_name?: string;
+                    };
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TokenPair"];
+                    };
+                };
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/password/forgot": {
         parameters: {
             query?: never;
@@ -19967,6 +20109,1652 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    unread?: "true" | "false";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: (components["schemas"]["InboxNotification"])[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/notifications/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UnreadCount"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/notifications/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReadAll"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/notifications/{notification_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    notification_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InboxNotification"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/notifications/{notification_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    notification_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/push-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: (components["schemas"]["PushToken"])[];
+                        };
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PushTokenRegistration"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PushToken"];
+                    };
+                };
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PushToken"];
+                    };
+                };
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/push-tokens/{push_token_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    push_token_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PushTokenRefresh"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PushToken"];
+                    };
+                };
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    push_token_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/notification-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationPreferences"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferencesUpdate"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationPreferences"];
+                    };
+                };
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query: {
+                    token: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            unsubscribed: true;
+                            notification_type: string;
+                            channel: string;
+                        };
+                        "text/html": string;
+                    };
+                };
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post: {
+            parameters: {
+                query: {
+                    token: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            unsubscribed: true;
+                            notification_type: string;
+                            channel: string;
+                        };
+                        "text/html": string;
+                    };
+                };
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/sms/twilio/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/notification-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    notification_type?: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST";
+                    language?: "fr" | "ar" | "en";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: (components["schemas"]["NotificationTemplate"])[];
+                        };
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/notification-templates/{notification_type}/{language}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST";
+                    language: "fr" | "ar" | "en";
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationTemplate"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST";
+                    language: "fr" | "ar" | "en";
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NotificationTemplateUpdate"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationTemplate"];
+                    };
+                };
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/notification-templates/{notification_type}/{language}/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST";
+                    language: "fr" | "ar" | "en";
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationTemplate"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/notification-templates/{notification_type}/{language}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST";
+                    language: "fr" | "ar" | "en";
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NotificationTemplatePreviewRequest"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationTemplatePreview"];
+                    };
+                };
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/message-deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    status?: "PENDING" | "SENDING" | "SCHEDULED" | "HELD" | "SENT" | "DELIVERED" | "FAILED" | "BOUNCED" | "SKIPPED" | "DIGESTED";
+                    channel?: "EMAIL" | "PUSH" | "SMS" | "IN_APP";
+                    user_id?: string;
+                    notification_type?: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: (components["schemas"]["MessageDelivery"])[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/message-deliveries/{delivery_id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    delivery_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MessageDelivery"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: (components["schemas"]["Campaign"])[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CampaignCreate"];
+                };
+            };
+            responses: {
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Campaign"];
+                    };
+                };
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/campaigns/{campaign_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    campaign_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Campaign"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/campaigns/{campaign_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    campaign_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Campaign"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ticket-links/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TicketLink"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/s/{code}": {
         parameters: {
             query?: never;
@@ -22487,6 +24275,245 @@ export interface components {
         PrintSeasonCardRequest: {
             nfc_uid?: string | null;
             lang?: "fr" | "en" | "ar";
+        };
+        InboxNotification: {
+            id: string;
+            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST";
+            title: string;
+            message: string;
+            object_type: string | null;
+            object_id: string | null;
+            priority: "LOW" | "NORMAL" | "HIGH" | "URGENT";
+            status: "PENDING" | "SENT" | "DELIVERED" | "READ" | "FAILED";
+            action_url: string | null;
+            data: {
+                [key: string]: unknown;
+            } | null;
+            created_at: string;
+            read_at: string | null;
+        };
+        UnreadCount: {
+            unread: number;
+        };
+        ReadAll: {
+            updated: number;
+        };
+        PushToken: {
+            id: string;
+            platform: "ANDROID" | "IOS" | "WEB";
+            device_name: string | null;
+            app_version: string | null;
+            os_version: string | null;
+            language: "fr" | "ar" | "en" | null;
+            is_active: boolean;
+            last_used_at: string | null;
+            sent_count: number;
+            created_at: string;
+            updated_at: string;
+        };
+        PushTokenRegistration: {
+            token: string;
+            platform: "ANDROID" | "IOS" | "WEB";
+            device_name?: string;
+            app_version?: string;
+            os_version?: string;
+            language?: "fr" | "ar" | "en";
+        };
+        PushTokenRefresh: {
+            token?: string;
+            app_version?: string;
+            os_version?: string;
+            language?: "fr" | "ar" | "en";
+        };
+        NotificationPreferences: {
+            email_enabled: boolean;
+            push_enabled: boolean;
+            time_zone: string;
+            quiet_hours: {
+                start: string;
+                end: string;
+            } | null;
+            preferences: (components["schemas"]["NotificationPreference"])[];
+        };
+        NotificationPreference: {
+            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST";
+            channel: "EMAIL" | "PUSH" | "SMS" | "IN_APP";
+            enabled: boolean;
+            frequency: "IMMEDIATE" | "DAILY" | "WEEKLY" | "NEVER";
+            send_time: string | null;
+            locked: boolean;
+        };
+        NotificationPreferencesUpdate: {
+            time_zone?: string;
+            quiet_hours?: {
+                start: string;
+                end: string;
+            } | null;
+            preferences?: ({
+                notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST";
+                channel: "EMAIL" | "PUSH" | "SMS" | "IN_APP";
+                enabled?: boolean;
+                frequency?: "IMMEDIATE" | "DAILY" | "WEEKLY" | "NEVER";
+                send_time?: string | null;
+            })[];
+        };
+        NotificationTemplate: {
+            id: string;
+            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST";
+            language: "fr" | "ar" | "en";
+            name: string;
+            description: string | null;
+            email_subject: string | null;
+            email_body_html: string | null;
+            push_title: string | null;
+            push_body: string | null;
+            sms_body: string | null;
+            in_app_body: string | null;
+            active_channels: ("EMAIL" | "PUSH" | "SMS" | "IN_APP")[];
+            available_variables: (string)[] | null;
+            is_active: boolean;
+            created_at: string;
+            updated_at: string;
+        };
+        NotificationTemplateUpdate: {
+            name?: string;
+            description?: string | null;
+            email_subject?: string;
+            email_body_html?: string;
+            push_title?: string;
+            push_body?: string;
+            sms_body?: string | null;
+            in_app_body?: string;
+            active_channels?: ("EMAIL" | "PUSH" | "SMS" | "IN_APP")[];
+            is_active?: boolean;
+        };
+        NotificationTemplatePreview: {
+            email: {
+                subject: string;
+                html: string;
+                text: string;
+            };
+            push: {
+                title: string;
+                body: string;
+            };
+            sms: string | null;
+            in_app: {
+                title: string;
+                message: string;
+            };
+            data: {
+                [key: string]: unknown;
+            };
+        };
+        NotificationTemplatePreviewRequest: {
+            data?: {
+                [key: string]: string | number | {
+                    amount: number;
+                    currency: "XOF" | "TND" | "EUR" | "USD";
+                } | {
+                    at: string;
+                    time_zone: string;
+                } | ({
+                    title: string;
+                    body: string;
+                })[];
+            };
+            content?: (components["schemas"]["NotificationTemplateUpdate"]) & (Record<string, unknown>);
+        };
+        MessageDelivery: {
+            id: string;
+            dedupe_key: string;
+            channel: "EMAIL" | "PUSH" | "SMS" | "IN_APP";
+            recipient: string;
+            user_id: string | null;
+            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST";
+            language: "fr" | "ar" | "en";
+            status: "PENDING" | "SENDING" | "SCHEDULED" | "HELD" | "SENT" | "DELIVERED" | "FAILED" | "BOUNCED" | "SKIPPED" | "DIGESTED";
+            subject: string | null;
+            provider: string | null;
+            provider_message_id: string | null;
+            error: string | null;
+            attempts: number;
+            batch_id: string | null;
+            send_after: string | null;
+            created_at: string;
+            sent_at: string | null;
+            delivered_at: string | null;
+        };
+        Campaign: {
+            id: string;
+            name: string;
+            description: string | null;
+            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST";
+            channels: ("EMAIL" | "PUSH" | "SMS" | "IN_APP")[];
+            data: {
+                [key: string]: unknown;
+            };
+            targeting_criteria: {
+                [key: string]: unknown;
+            };
+            scheduled_at: string | null;
+            status: "SCHEDULED" | "IN_PROGRESS" | "COMPLETED" | "FAILED" | "CANCELLED";
+            recipient_count: number;
+            sent_count: number;
+            delivered_count: number;
+            failed_count: number;
+            skipped_count: number;
+            read_count: number;
+            created_by: string | null;
+            created_at: string;
+            started_at: string | null;
+            finished_at: string | null;
+        };
+        CampaignCreate: {
+            name: string;
+            description?: string | null;
+            notification_type?: "ANNOUNCEMENT" | "SYSTEM_MAINTENANCE";
+            channels: ("EMAIL" | "PUSH" | "SMS" | "IN_APP")[];
+            data: {
+                [key: string]: string | number | {
+                    amount: number;
+                    currency: "XOF" | "TND" | "EUR" | "USD";
+                } | {
+                    at: string;
+                    time_zone: string;
+                } | ({
+                    title: string;
+                    body: string;
+                })[];
+            };
+            targeting: {
+                audience: "ALL_USERS" | "EVENT_HOLDERS" | "EVENT_PARTICIPANTS" | "EVENT_ATTENDEES" | "FOLLOWERS" | "PASS_HOLDERS";
+                event_id?: string;
+                plan_id?: string;
+                followed_id?: string;
+                city?: string;
+                category_id?: string;
+                language?: "fr" | "ar" | "en";
+                user_group_id?: string;
+                role?: "USER" | "ORGANIZER" | "CONTROLLER" | "ADMIN";
+            };
+            scheduled_at?: string;
+        };
+        TicketLink: {
+            email: string;
+            first_name: string;
+            claimable: true;
+            tickets: ({
+                access_right_id: string;
+                qr_code: string;
+                token: string;
+                status: string;
+                zone: string | null;
+                event: {
+                    id: string;
+                    title: string;
+                    starts_at: string;
+                    timezone: string;
+                    venue_name: string | null;
+                };
+            })[];
         };
     };
 }

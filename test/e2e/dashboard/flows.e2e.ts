@@ -384,5 +384,7 @@ describe("URL layout", () => {
     expect(((await index.json()) as { links: { api: string } }).links.api).toBe("/v1");
     expect((await fetch(new URL("/openapi.json", BASE))).headers.get("content-type")).toContain("application/json");
     expect((await fetch(new URL("/v1/nothing-here", BASE))).status).toBe(404);
+    // A guest's ticket page is the Worker's, not the app's.
+    expect(await (await fetch(new URL("/t/not-a-ticket-link", BASE), { headers: { "Sec-Fetch-Mode": "navigate", Accept: "text/html" } })).text()).not.toContain('<div id="root">');
   });
 });
