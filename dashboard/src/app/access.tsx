@@ -33,6 +33,8 @@ export interface Access {
   money: boolean;
   /** Reads the reports and downloads the exports (reports.read, exports.read: OWNER, MANAGER, FINANCE). */
   reports: boolean;
+  /** Sends campaigns (platform ORGANIZER and ADMIN: the API's rule). */
+  campaigns: boolean;
   /** Its organization and team: a member (any role), or a platform ORGANIZER who may create one. */
   team: boolean;
   /** Watches the gates live (gate.supervise: OWNER, MANAGER, SUPERVISOR, or a SUPERVISOR assignment). */
@@ -55,6 +57,7 @@ export function accessOf(user: User | null, assignments: StaffAssignment[], orga
     block: any("OWNER", "MANAGER", "SUPERVISOR"),
     money: any("OWNER", "FINANCE"),
     reports: any("OWNER", "MANAGER", "FINANCE"),
+    campaigns: admin || user?.role === "ORGANIZER",
     team: admin || user?.role === "ORGANIZER" || roles.size > 0,
     supervisor: assignments.some((a) => a.role === "SUPERVISOR") || any("OWNER", "MANAGER", "SUPERVISOR"),
   };

@@ -25,6 +25,7 @@ const sales = (a: Access) => a.sales;
 const gate = (a: Access) => a.gate;
 const supervisor = (a: Access) => a.supervisor;
 const team = (a: Access) => a.team;
+const campaigns = (a: Access) => a.campaigns;
 const attendees = (a: Access) => a.attendees;
 const reports = (a: Access) => a.reports;
 const signedIn = () => true;
@@ -50,6 +51,7 @@ export const ROUTES: ScreenRoute[] = [
   { path: "/admin/faq", screen: s(() => import("../screens/admin/Faq.tsx")), allow: admin, nav: { section: "nav.admin", label: "nav.faq" } },
   { path: "/admin/contact", screen: s(() => import("../screens/admin/Contact.tsx")), allow: admin, nav: { section: "nav.admin", label: "nav.contact" } },
   { path: "/admin/status", screen: s(() => import("../screens/admin/SystemStatus.tsx")), allow: admin, nav: { section: "nav.admin", label: "nav.status" } },
+  { path: "/admin/notification-templates", screen: s(() => import("../screens/admin/NotificationTemplates.tsx")), allow: admin, nav: { section: "nav.admin", label: "nav.templates" } },
   { path: "/admin/audit", screen: s(() => import("../screens/admin/AuditLog.tsx")), allow: admin, nav: { section: "nav.admin", label: "nav.audit" } },
   // Organizer
   { path: "/organizer/events", screen: s(() => import("../screens/organizer/Events.tsx")), allow: events, nav: { section: "nav.organizer", label: "nav.events" } },
@@ -70,6 +72,7 @@ export const ROUTES: ScreenRoute[] = [
   { path: "/organizer/event-groups", screen: s(() => import("../screens/organizer/EventGroups.tsx")), allow: manage, nav: { section: "nav.organizer", label: "nav.eventGroups" } },
   { path: "/organizer/user-groups", screen: s(() => import("../screens/organizer/UserGroups.tsx")), allow: manage, nav: { section: "nav.organizer", label: "nav.userGroups" } },
   { path: "/organizer/user-groups/:group_id", screen: s(() => import("../screens/organizer/UserGroupDetail.tsx")), allow: manage },
+  { path: "/organizer/campaigns", screen: s(() => import("../screens/organizer/Campaigns.tsx")), allow: campaigns, nav: { section: "nav.organizer", label: "nav.campaigns" } },
   { path: "/organizer/team", screen: s(() => import("../screens/organizer/Team.tsx")), allow: team, nav: { section: "nav.organizer", label: "nav.team" } },
   { path: "/join", screen: s(() => import("../screens/organizer/Join.tsx")), allow: signedIn },
   // Gate

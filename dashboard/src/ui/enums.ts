@@ -35,3 +35,5 @@ export const PLAN_TYPES = exhaustive<S["OrganizerPlan"]["plan_type"]>()(["STANDA
 export const BILLING_PERIODS = exhaustive<S["OrganizerPlan"]["billing_period"]>()(["MONTHLY", "QUARTERLY", "YEARLY"]);
 export const PLAN_CURRENCIES = exhaustive<S["OrganizerPlan"]["currency"]>()(["XOF", "TND", "EUR", "USD"]);
 export const ORGANIZATION_ROLES = exhaustive<NonNullable<S["Organization"]["my_role"]>>()(["OWNER", "MANAGER", "BOX_OFFICE", "FINANCE", "SUPERVISOR", "CONTROLLER"]);
+export const NOTIFICATION_CHANNELS = exhaustive<S["NotificationTemplate"]["active_channels"][number]>()(["EMAIL", "PUSH", "SMS", "IN_APP"]);
+export const CAMPAIGN_AUDIENCES = exhaustive<S["CampaignCreate"]["targeting"]["audience"]>()(["ALL_USERS", "EVENT_HOLDERS", "EVENT_PARTICIPANTS", "EVENT_ATTENDEES", "FOLLOWERS", "PASS_HOLDERS"]);

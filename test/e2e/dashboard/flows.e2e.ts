@@ -329,6 +329,46 @@ describe("user groups", () => {
   });
 });
 
+describe("messages", () => {
+  it("the admin edits a template: an unknown variable is refused beside its field and kept, the preview shows each channel; the organizer sends a campaign to a match's ticket holders", async () => {
+    const page = adminTab.page;
+    await page.goto("/admin/notification-templates");
+    await heading(page);
+    await page.locator("main tbody tr").first().getByRole("button", { name: /^Modifier/ }).click();
+    const dialog = page.getByRole("dialog");
+    const inApp = dialog.getByLabel("Message dans l'application");
+    const original = await inApp.inputValue();
+    await inApp.fill(`${original} {pas_une_variable}`);
+    await dialog.getByRole("button", { name: "Enregistrer" }).click();
+    await expect.poll(() => inApp.getAttribute("aria-invalid")).toBe("true");
+    expect(await inApp.inputValue()).toBe(`${original} {pas_une_variable}`);
+    await inApp.fill(`${original} (aperçu)`);
+    await dialog.getByRole("button", { name: "Aperçu" }).click();
+    await expect.poll(() => dialog.getByTestId("template-preview").textContent()).toContain("(aperçu)");
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.keyboard.press("Escape");
+    adminTab.errors.length = 0; // the 422, logged by the browser
+
+    const organizerPage = organizerTab.page;
+    await organizerPage.goto("/organizer/campaigns");
+    await heading(organizerPage);
+    await organizerPage.getByRole("button", { name: "Nouvelle campagne" }).click();
+    const form = organizerPage.getByRole("dialog");
+    const name = unique("Rappel portes");
+    await form.getByLabel("Nom de la campagne").fill(name);
+    await form.getByLabel("Public").selectOption("EVENT_HOLDERS");
+    await form.getByLabel("Événement").selectOption({ index: 1 });
+    await form.getByLabel("Titre du message").fill("Ouverture des portes");
+    await form.getByLabel("Message", { exact: true }).fill("Les portes ouvrent deux heures avant le coup d'envoi.");
+    await form.getByRole("button", { name: "Envoyer" }).click();
+    await organizerPage.getByText(`Campagne « ${name} » enregistrée.`).waitFor();
+    await organizerPage.locator("main tbody tr", { hasText: name }).waitFor();
+    const campaigns = await expectOk(api("GET", "/v1/campaigns?limit=50", { token: organizer.token }));
+    expect(campaigns.data.find((c: { name: string }) => c.name === name).targeting_criteria.audience).toBe("EVENT_HOLDERS");
+    expect(organizerTab.errors).toEqual([]);
+  });
+});
+
 describe("bad input", () => {
   it("shows the API's problem beside the field it names and keeps every value; a network failure loses nothing", async () => {
     const page = organizerTab.page;

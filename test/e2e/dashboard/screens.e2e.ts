@@ -40,7 +40,7 @@ describe("as the admin", () => {
 
   it("every screen in the navigation renders without errors and passes axe", async () => {
     const paths = await navPaths(tab);
-    expect(paths).toEqual(expect.arrayContaining(["/admin/moderation", "/admin/verifications", "/admin/users", "/admin/refunds", "/admin/blacklist", "/admin/payments", "/admin/dead-letters", "/admin/commissions", "/admin/organizer-plans", "/admin/settings", "/admin/faq", "/admin/contact", "/admin/status", "/admin/audit", "/organizer/events", "/gate"]));
+    expect(paths).toEqual(expect.arrayContaining(["/admin/moderation", "/admin/verifications", "/admin/users", "/admin/refunds", "/admin/blacklist", "/admin/payments", "/admin/dead-letters", "/admin/commissions", "/admin/organizer-plans", "/admin/settings", "/admin/faq", "/admin/contact", "/admin/status", "/admin/audit", "/admin/notification-templates", "/organizer/campaigns", "/organizer/events", "/gate"]));
     await sweep(tab, [...paths, "/admin/payments?tab=webhooks", "/admin/moderation?status=APPROVED"]);
   });
 
@@ -66,7 +66,7 @@ describe("as the organizer", () => {
   it("sees only the organizer and gate sections, and each screen renders", async () => {
     const paths = await navPaths(tab);
     expect(paths.some((path) => path.startsWith("/admin"))).toBe(false);
-    expect(paths).toEqual(expect.arrayContaining(["/organizer/events", "/organizer/venues", "/organizer/ticket-types", "/organizer/pricing-rules", "/organizer/season-passes", "/organizer/event-groups", "/organizer/user-groups", "/organizer/team", "/gate"]));
+    expect(paths).toEqual(expect.arrayContaining(["/organizer/events", "/organizer/venues", "/organizer/ticket-types", "/organizer/pricing-rules", "/organizer/season-passes", "/organizer/event-groups", "/organizer/user-groups", "/organizer/campaigns", "/organizer/team", "/gate"]));
     await sweep(tab, [...paths, "/join"]);
     // An admin screen by its address: refused, not shown.
     await tab.page.goto("/admin/users");
