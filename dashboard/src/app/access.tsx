@@ -33,7 +33,7 @@ export interface Access {
   money: boolean;
   /** Reads the reports and downloads the exports (reports.read, exports.read: OWNER, MANAGER, FINANCE). */
   reports: boolean;
-  /** Sends campaigns (platform ORGANIZER and ADMIN: the API's rule). */
+  /** Sends campaigns: admins, and platform ORGANIZERs (the API's rule) who run an organization's events. */
   campaigns: boolean;
   /** Its organization and team: a member (any role), or a platform ORGANIZER who may create one. */
   team: boolean;
@@ -57,7 +57,7 @@ export function accessOf(user: User | null, assignments: StaffAssignment[], orga
     block: any("OWNER", "MANAGER", "SUPERVISOR"),
     money: any("OWNER", "FINANCE"),
     reports: any("OWNER", "MANAGER", "FINANCE"),
-    campaigns: admin || user?.role === "ORGANIZER",
+    campaigns: admin || (user?.role === "ORGANIZER" && any("OWNER", "MANAGER")),
     team: admin || user?.role === "ORGANIZER" || roles.size > 0,
     supervisor: assignments.some((a) => a.role === "SUPERVISOR") || any("OWNER", "MANAGER", "SUPERVISOR"),
   };

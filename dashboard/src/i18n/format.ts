@@ -96,3 +96,6 @@ export function fromLocalInput(value: string): string {
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? value : date.toISOString();
 }
+
+/** A person as shown: their name, or their email while they have none (an account made from an address, for a group or a guest). */
+export const personName = (person: { first_name: string; last_name: string; email?: string }): string => `${person.first_name} ${person.last_name}`.trim() || person.email || "—";

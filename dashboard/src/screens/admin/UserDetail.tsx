@@ -5,6 +5,7 @@ import { useI18n } from "../../i18n/index.tsx";
 import { USER_ROLES } from "../../ui/enums.ts";
 import { CheckboxField, Form, SelectField, useForm } from "../../ui/form.tsx";
 import { ErrorNotice, Loading, Page, Section, useAnnouncer, useLoad } from "../../ui/kit.tsx";
+import { personName } from "../../i18n/format.ts";
 
 function RoleForm({ user, onSaved }: { user: { id: string; role: (typeof USER_ROLES)[number]; is_active: boolean }; onSaved: () => void }) {
   const { t } = useI18n();
@@ -39,7 +40,7 @@ export default function UserDetail({ params }: ScreenProps) {
   const user = loaded.data;
   return (
     <Page
-      title={`${user.first_name} ${user.last_name}`}
+      title={personName(user)}
       actions={
         <>
           <Link to={`/admin/blacklist?type=USER&identifier=${encodeURIComponent(user.id)}`}>{t("users.ban")}</Link>

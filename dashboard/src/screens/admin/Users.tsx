@@ -4,6 +4,7 @@ import { Link, setSearch, useLocation } from "../../app/router.tsx";
 import { useI18n } from "../../i18n/index.tsx";
 import { USER_ROLES } from "../../ui/enums.ts";
 import { Badge, DataTable, ErrorNotice, Page, usePaged } from "../../ui/kit.tsx";
+import { personName } from "../../i18n/format.ts";
 
 export default function Users() {
   const { t, dateTime } = useI18n();
@@ -63,7 +64,7 @@ export default function Users() {
         rowKey={(user) => user.id}
         paged={list}
         columns={[
-          { header: t("common.name"), cell: (user) => <Link to={`/admin/users/${user.id}`}>{`${user.first_name} ${user.last_name}`}</Link> },
+          { header: t("common.name"), cell: (user) => <Link to={`/admin/users/${user.id}`}>{personName(user)}</Link> },
           { header: t("common.email"), cell: (user) => user.email },
           { header: t("common.role"), cell: (user) => t(`role.${user.role}`) },
           { header: t("common.active"), cell: (user) => (user.is_active ? <Badge tone="ok">{t("common.yes")}</Badge> : <Badge tone="bad">{t("common.no")}</Badge>) },

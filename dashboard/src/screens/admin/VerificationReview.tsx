@@ -5,6 +5,7 @@ import type { ScreenProps } from "../../app/routes.tsx";
 import { useI18n } from "../../i18n/index.tsx";
 import { Form, TextArea, useForm } from "../../ui/form.tsx";
 import { ErrorNotice, Loading, Page, Section, StatusBadge, useLoad } from "../../ui/kit.tsx";
+import { personName } from "../../i18n/format.ts";
 
 /** A private file of the verification, fetched with the admin's token and shown from memory. */
 function PrivateFile({ load, label, type }: { load: () => Promise<Blob>; label: string; type: string }) {
@@ -46,7 +47,7 @@ export default function VerificationReview({ params }: ScreenProps) {
   if (!loaded.data) return <Loading />;
   const v = loaded.data;
   return (
-    <Page title={t("verifications.review", { name: `${v.user.first_name} ${v.user.last_name}` })} actions={<Link to="/admin/verifications">{t("common.back")}</Link>}>
+    <Page title={t("verifications.review", { name: personName(v.user) })} actions={<Link to="/admin/verifications">{t("common.back")}</Link>}>
       <Section title={t("common.details")}>
         <dl className="facts">
           <dt>{t("common.email")}</dt>

@@ -3,6 +3,7 @@ import { Link, setSearch, useLocation } from "../../app/router.tsx";
 import { useI18n } from "../../i18n/index.tsx";
 import { VERIFICATION_STATUSES } from "../../ui/enums.ts";
 import { DataTable, ErrorNotice, Page, StatusBadge, usePaged } from "../../ui/kit.tsx";
+import { personName } from "../../i18n/format.ts";
 
 export default function Verifications() {
   const { t, dateTime } = useI18n();
@@ -30,7 +31,7 @@ export default function Verifications() {
         rowKey={(row) => row.id}
         paged={list}
         columns={[
-          { header: t("common.user"), cell: (row) => <Link to={`/admin/verifications/${row.id}`}>{`${row.user.first_name} ${row.user.last_name}`}</Link> },
+          { header: t("common.user"), cell: (row) => <Link to={`/admin/verifications/${row.id}`}>{personName(row.user)}</Link> },
           { header: t("common.email"), cell: (row) => row.user.email },
           { header: t("verifications.submitted"), cell: (row) => dateTime(row.submitted_at) },
           { header: t("common.status"), cell: (row) => <StatusBadge value={row.status} /> },

@@ -4,6 +4,7 @@ import { useI18n } from "../../i18n/index.tsx";
 import { Form, SelectField, TextField, useForm } from "../../ui/form.tsx";
 import { DataTable, ErrorNotice, Loading, Page, Section, useAction, useAnnouncer, useLoad, usePaged } from "../../ui/kit.tsx";
 import { EventTabs, useEvent } from "./EventTabs.tsx";
+import { personName } from "../../i18n/format.ts";
 
 /** Gate staff of an event: controllers (scan) and supervisors (also override and watch), each at a usual gate. */
 export default function Staff({ params }: ScreenProps) {
@@ -57,7 +58,7 @@ export default function Staff({ params }: ScreenProps) {
         rowKey={(row) => row.id}
         paged={list}
         columns={[
-          { header: t("common.name"), cell: (row) => `${row.user.first_name} ${row.user.last_name}` },
+          { header: t("common.name"), cell: (row) => personName(row.user) },
           { header: t("common.email"), cell: (row) => row.user.email },
           { header: t("common.role"), cell: (row) => t(`staffRole.${row.role}`) },
           { header: t("staff.gate"), cell: (row) => (row.access_point_id ? (gateName.get(row.access_point_id) ?? row.access_point_id.slice(0, 8)) : t("staff.anyGate")) },

@@ -5,6 +5,7 @@ import { useI18n } from "../../i18n/index.tsx";
 import { ORGANIZATION_ROLES } from "../../ui/enums.ts";
 import { Form, SelectField, TextArea, TextField, nullable, optional, useForm } from "../../ui/form.tsx";
 import { DataTable, ErrorNotice, Loading, Page, Section, StatusBadge, useAction, useAnnouncer, useLoad, usePaged } from "../../ui/kit.tsx";
+import { personName } from "../../i18n/format.ts";
 
 type Organization = Schemas["Organization"];
 
@@ -153,14 +154,14 @@ function OrganizationTeam({ organization, admin }: { organization: Organization;
             rowKey={(row) => row.id}
             paged={members}
             columns={[
-              { header: t("common.name"), cell: (row) => `${row.user.first_name} ${row.user.last_name}` },
+              { header: t("common.name"), cell: (row) => personName(row.user) },
               { header: t("common.email"), cell: (row) => row.user.email },
               {
                 header: t("common.role"),
                 cell: (row) =>
                   owner ? (
                     <select
-                      aria-label={t("team.roleOf", { name: `${row.user.first_name} ${row.user.last_name}` })}
+                      aria-label={t("team.roleOf", { name: personName(row.user) })}
                       value={row.role}
                       disabled={action.busy}
                       onChange={(event) => {
@@ -169,7 +170,7 @@ function OrganizationTeam({ organization, admin }: { organization: Organization;
                           const changed = await call(() => api.PATCH("/v1/organizations/{organization_id}/members/{user_id}", { params: { path: { ...path, user_id: row.user.id } }, body: { role: next } }));
                           members.setRows(members.rows.map((m) => (m.id === changed.id ? changed : m)));
                           if (row.user.id === me) await session.reload();
-                          announce(t("team.roleChanged", { name: `${row.user.first_name} ${row.user.last_name}`, role: t(`teamRole.${next}`) }));
+                          announce(t("team.roleChanged", { name: personName(row.user), role: t(`teamRole.${next}`) }));
                         });
                       }}
                     >
@@ -194,7 +195,7 @@ function OrganizationTeam({ organization, admin }: { organization: Organization;
                       disabled={action.busy}
                       onClick={() =>
                         void action.run(async () => {
-                          if (!window.confirm(t("team.removeConfirm", { name: `${row.user.first_name} ${row.user.last_name}` }))) return;
+                          if (!window.confirm(t("team.removeConfirm", { name: personName(row.user) }))) return;
                           await call(() => api.DELETE("/v1/organizations/{organization_id}/members/{user_id}", { params: { path: { ...path, user_id: row.user.id } } }));
                           members.reload();
                         })

@@ -4,6 +4,7 @@ import type { ScreenProps } from "../../app/routes.tsx";
 import { useI18n } from "../../i18n/index.tsx";
 import { CheckboxField, Form, TextArea, TextField, nullable, optional, useForm } from "../../ui/form.tsx";
 import { DataTable, ErrorNotice, Loading, Page, Section, useAction, useAnnouncer, useLoad, usePaged } from "../../ui/kit.tsx";
+import { personName } from "../../i18n/format.ts";
 
 /** End of the day chosen, UTC, as the API's `valid_until` (an instant with an offset). */
 const endOfDay = (day: string | boolean) => (typeof day === "string" && day ? `${day}T23:59:59Z` : undefined);
@@ -110,7 +111,7 @@ export default function UserGroupDetail({ params }: ScreenProps) {
         rowKey={(row) => row.user.id}
         paged={members}
         columns={[
-          { header: t("common.name"), cell: (row) => `${row.user.first_name} ${row.user.last_name}`.trim() || "—" },
+          { header: t("common.name"), cell: (row) => personName(row.user) },
           { header: t("common.email"), cell: (row) => row.user.email },
           { header: t("common.phone"), cell: (row) => row.user.phone ?? "—" },
           { header: t("userGroups.since"), cell: (row) => date(row.member_since) },
