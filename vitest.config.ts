@@ -26,6 +26,9 @@ const PAYMENT_TEST_CREDENTIALS: FakePaymentSecrets = {
   STRIPE_WEBHOOK_SECRET: "whsec_testsecret",
 };
 
+/** A production-like Turnstile secret: the fake Siteverify passes only the tokens it issued for it, once each. */
+const TURNSTILE_TEST_SECRET = "0x4AAAAAAAtest-siteverify-secret";
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   // The queues' settings, for test/support/queues.ts to know when they have nothing left to do.
@@ -44,14 +47,16 @@ export default defineConfig(async () => {
   process.env.FAKE_FACEBOOK_APP_SECRET = secrets.FACEBOOK_APP_SECRET;
   // The fake payment providers check the credentials the Worker is given below.
   process.env.FAKE_PAYMENT_CREDENTIALS = JSON.stringify(PAYMENT_TEST_CREDENTIALS);
+  process.env.FAKE_TURNSTILE_SECRET = TURNSTILE_TEST_SECRET;
   // wrangler.toml requires these secrets and, without a .dev.vars (CI), warns unless the
   // environment has them; the bindings below set them either way.
-  Object.assign(process.env, secrets, PAYMENT_TEST_CREDENTIALS);
+  Object.assign(process.env, secrets, PAYMENT_TEST_CREDENTIALS, { TURNSTILE_SECRET_KEY: TURNSTILE_TEST_SECRET });
   return {
     plugins: [
       cloudflareTest(({ inject }) => {
         const fakes = inject("fakeProvidersUrl");
         const payments = inject("fakePaymentsUrl");
+        const turnstile = inject("fakeTurnstileUrl");
         return {
           wrangler: { configPath: "./wrangler.toml" },
           miniflare: {
@@ -68,6 +73,8 @@ export default defineConfig(async () => {
               KKIAPAY_BASE_URL: `${payments}/kkiapay`,
               KONNECT_BASE_URL: `${payments}/konnect`,
               STRIPE_BASE_URL: `${payments}/stripe`,
+              TURNSTILE_BASE_URL: turnstile,
+              TURNSTILE_SECRET_KEY: TURNSTILE_TEST_SECRET,
               // Callbacks go to the origin test/support/api.ts calls; failed payment messages are retried at once.
               PUBLIC_API_URL: "https://api.test",
               PAYMENT_RETRY_BASE_SECONDS: "0",

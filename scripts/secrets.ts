@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
+import { TURNSTILE_TEST_SECRETS } from "./fakes/turnstile.ts";
 
 /**
  * Fresh secrets for a test run or a local environment: an Ed25519 signing key
@@ -7,7 +8,8 @@ import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
  * which checks whatever it is given. Nothing real is reused. In production
  * the provider credentials are the ones each provider issues (MTN's API user
  * and key, FedaPay's, KkiaPay's, Konnect's and Stripe's keys and webhook
- * secrets): replace the generated ones before `wrangler secret bulk`.
+ * secrets, the Turnstile widget's secret key, for which the local one is
+ * Cloudflare's always-pass test secret): replace them before `wrangler secret bulk`.
  */
 export function generateSecrets(kid = `local-${Date.now().toString(36)}`) {
   const { privateKey } = generateKeyPairSync("ed25519");
@@ -28,6 +30,9 @@ export function generateSecrets(kid = `local-${Date.now().toString(36)}`) {
     KONNECT_API_KEY: `${token(12)}:${randomBytes(24).toString("base64url")}`,
     STRIPE_SECRET_KEY: `sk_test_${token()}`,
     STRIPE_WEBHOOK_SECRET: `whsec_${token()}`,
+    // Cloudflare's documented always-pass test secret: locally every Turnstile token passes (the
+    // fake Siteverify of `npm start` honours it); production uses the widget's own secret key.
+    TURNSTILE_SECRET_KEY: TURNSTILE_TEST_SECRETS.alwaysPasses,
   };
 }
 

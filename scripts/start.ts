@@ -8,7 +8,9 @@
  * 4. starts the fake payment providers on a fixed loopback port (8790, or
  *    FAKE_PAYMENTS_PORT, or --fake-payments-port), checking the credentials of
  *    .dev.vars and keeping their transactions in .wrangler/state, and runs
- *    `wrangler dev` pointed at them; once it answers,
+ *    `wrangler dev` pointed at them and at a fake Turnstile Siteverify on a
+ *    free loopback port (.dev.vars holds Cloudflare's always-pass test secret,
+ *    so any token passes, e.g. the test sitekeys' XXXX.DUMMY.TOKEN.XXXX); once it answers,
  * 5. signs in as the demo admin and has each demo event's Durable Object load
  *    its ticket configurations from D1 (the admin inventory sync route);
  * 6. prints the URLs, the demo logins, the demo events and an order to paste.
@@ -27,6 +29,7 @@ import { parseArgs, parseEnv } from "node:util";
 import { register } from "tsx/esm/api";
 import { getPlatformProxy, unstable_readConfig } from "wrangler";
 import { startFakePaymentProviders, type FakePaymentProviders, type FakePaymentSecrets } from "./fakes/payments/server.ts";
+import { startFakeTurnstile, TURNSTILE_DUMMY_TOKEN } from "./fakes/turnstile.ts";
 import { generateSecrets } from "./secrets.ts";
 
 // The app's modules use TypeScript that Node cannot merely strip (parameter
@@ -259,6 +262,9 @@ function orderExample(seeded: SeedResult, availability: Map<string, Availability
       `     -d '{"email":"${fan.email}","password":"${fan.password}"}' | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).access_token')`,
       `   curl -s ${BASE}/v1/events/${event.id}/orders -H "Authorization: Bearer $TOKEN" \\`,
       `     -H 'Content-Type: application/json' -d '{"config_id":"${config.id}","quantity":2}'`,
+      ` Or as a guest (Turnstile's test token passes locally):`,
+      `   curl -s ${BASE}/v1/events/${event.id}/orders -H 'Content-Type: application/json' \\`,
+      `     -d '{"config_id":"${config.id}","quantity":2,"guest_email":"guest@example.com","turnstile_token":"${TURNSTILE_DUMMY_TOKEN}"}'`,
       "",
     ];
   }
@@ -371,6 +377,8 @@ async function main() {
   const seeded = await step("Demo data", () => seed(vars.PASSWORD_PEPPER!), (result) => (result.inserted ? `inserted ${result.inserted} rows` : "already there"));
 
   const payments = await step("Fake payment providers", () => startPaymentProviders(vars), (result) => `${result.fake.url} (their state: ${relative(ROOT, FAKE_PAYMENTS_STATE)})`);
+  // Guest checkout is checked with Turnstile: locally, Siteverify is a fake that honours Cloudflare's test secrets.
+  const turnstile = await step("Fake Turnstile Siteverify", () => startFakeTurnstile(), (fake) => `${fake.url} (secret ${vars.TURNSTILE_SECRET_KEY === "1x0000000000000000000000000000000AA" ? "always passes" : "from .dev.vars"})`);
 
   const dev = wrangler([
     "dev",
@@ -384,6 +392,8 @@ async function main() {
     "--test-scheduled",
     "--show-interactive-dev-session=false",
     ...payments.devVars,
+    "--var",
+    `TURNSTILE_BASE_URL:${turnstile.url}`,
   ]);
   let up = false;
   let stopping = false;
@@ -396,7 +406,7 @@ async function main() {
   dev.on("exit", (code, signal) => {
     if (!up && !stopping) return; // still starting: main() reports it, with the log's last lines
     if (code && !stopping) console.error(`\n✖ wrangler dev exited with ${code}; its last lines (all in ${LOG_NAME}):\n${logTail()}`);
-    void payments.fake.close().finally(() => process.exit(code ?? (signal ? 1 : 0)));
+    void Promise.all([payments.fake.close(), turnstile.close()]).finally(() => process.exit(code ?? (signal ? 1 : 0)));
   });
   await step(`wrangler dev`, () => waitUntilUp(dev), () => `answering on ${BASE}`);
   up = true;

@@ -15,6 +15,15 @@ import type { EventRow, EventStore } from "./store.ts";
 
 export type HoldResult = Result<{ order: OrderView; replayed?: true }>;
 
+/**
+ * What guests (anonymous orders) may hold at once in one event, in units of
+ * live (PENDING) holds: per IP, per email, and all guests together as a
+ * share of the event's sellable units (basis points). One robot with invented
+ * emails then holds a handful of tickets, not an allocation; signed-in buyers
+ * are held to their per-person caps instead.
+ */
+export const GUEST_HOLD_LIMITS = { per_ip: 6, per_email: 6, event_share_bp: 2_500 } as const;
+
 export function availability(s: EventStore, now: number): Availability {
   expireHolds(s, now);
   const event = s.event();
@@ -81,6 +90,10 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
   const sellable = Number(config.quantity_total) - Number(config.quantity_blocked);
   const available = sellable - Number(config.quantity_held) - Number(config.quantity_sold);
   if (quantity > available) return fail(409, "sold_out", available > 0 ? `Only ${available} left.` : "Sold out.");
+  if (req.is_guest) {
+    const refused = guestHoldRefusal(s, req);
+    if (refused) return refused;
+  }
 
   const quote = priceHold(s, config, event, req, now);
   if (!quote.ok) return quote;
@@ -103,6 +116,26 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
   s.outbox.enqueue("config", String(config.id));
   // The view from the row just written (RETURNING), not read again.
   return { ok: true, order: orderView(s, req.order_id, { ...placed, ticket_type_id: String(config.ticket_type_id) })! };
+}
+
+/** A guest order that would take guests' live holds past GUEST_HOLD_LIMITS (expired holds were released just before). */
+function guestHoldRefusal(s: EventStore, req: OrderRequest) {
+  const { sql } = s;
+  const refuse = (detail: string) => fail(409, "guest_hold_limit", `${detail} Sign in to order, or pay for the tickets already held.`);
+  const held = (units: number | null) => Number(units ?? 0);
+  if (req.ip !== null) {
+    const byIp = held(sql<{ n: number | null }>`SELECT sum(quantity) AS n FROM orders WHERE purchase_ip = ${req.ip} AND is_guest = 1 AND booking_status = 'PENDING'`.one().n);
+    if (byIp + req.quantity > GUEST_HOLD_LIMITS.per_ip) return refuse(`Guest orders from this network already hold ${byIp} ticket(s) for this event; at most ${GUEST_HOLD_LIMITS.per_ip} at once.`);
+  }
+  if (req.guest_email !== null) {
+    const byEmail = held(sql<{ n: number | null }>`SELECT sum(quantity) AS n FROM orders WHERE guest_email = ${req.guest_email} AND is_guest = 1 AND booking_status = 'PENDING'`.one().n);
+    if (byEmail + req.quantity > GUEST_HOLD_LIMITS.per_email) return refuse(`Guest orders for this email address already hold ${byEmail} ticket(s) for this event; at most ${GUEST_HOLD_LIMITS.per_email} at once.`);
+  }
+  const sellable = held(sql<{ n: number | null }>`SELECT sum(quantity_total - quantity_blocked) AS n FROM configs WHERE is_active = 1`.one().n);
+  const cap = Math.ceil((sellable * GUEST_HOLD_LIMITS.event_share_bp) / 10_000);
+  const byGuests = held(sql<{ n: number | null }>`SELECT sum(quantity) AS n FROM orders WHERE is_guest = 1 AND booking_status = 'PENDING'`.one().n);
+  if (byGuests + req.quantity > cap) return refuse(`Guest orders already hold ${byGuests} ticket(s) for this event, the most guests may hold at once.`);
+  return null;
 }
 
 /**

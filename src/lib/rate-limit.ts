@@ -14,7 +14,8 @@ export const LIMITS = {
   "event-view-ip": { limit: 300, windowSeconds: 600 },
   "share-user": { limit: 30, windowSeconds: 3600 },
   "transfer-user": { limit: 30, windowSeconds: 3600 },
-  "promo-quote-ip": { limit: 60, windowSeconds: 600 },
+  "promo-ip": { limit: 60, windowSeconds: 600 },
+  "guest-order-ip": { limit: 30, windowSeconds: 3600 },
   "payment-check-user": { limit: 30, windowSeconds: 600 },
 } as const;
 

@@ -11,7 +11,8 @@ import { humanCode, newId } from "../lib/ids.ts";
 import { createdWithKey, idempotencyKeyOf } from "../lib/idempotency.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { afterCursor, decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
-import { clientMeta } from "../lib/request.ts";
+import { enforceRateLimit } from "../lib/rate-limit.ts";
+import { clientMeta, ipKey } from "../lib/request.ts";
 import { recordCommission } from "../payments/commissions.ts";
 import { payments } from "../payments/schema.ts";
 import type { Context } from "hono";
@@ -61,7 +62,7 @@ export function orderRoutes() {
       middleware: [checksSessionByFeed] as const,
       summary: "Order tickets: places a hold",
       description:
-        "Checks the sales window, limits, membership and availability in the event's Durable Object, prices the order (tier, then pricing rules) and holds the units for 15 minutes until payment. Send an `Idempotency-Key` header: a retry with the same key and body returns the same order, as it is now, with `Idempotent-Replayed: true`, instead of placing a second one; the same key with another body is 422 `idempotency_key_reused`. A key names one order of its buyer in the event for good. Without a signed-in user, `guest_email` is required.",
+        "Checks the sales window, limits, membership and availability in the event's Durable Object, prices the order (tier, then pricing rules) and holds the units for 15 minutes until payment. Send an `Idempotency-Key` header: a retry with the same key and body returns the same order, as it is now, with `Idempotent-Replayed: true`, instead of placing a second one; the same key with another body is 422 `idempotency_key_reused`. A key names one order of its buyer in the event for good. An order with a `promo_code` counts against the per-IP limit `promo-ip` (shared with quotes and season passes; 429).\n\nWithout a signed-in user (guest checkout): `guest_email` and `turnstile_token` are required; the token is checked with Cloudflare Turnstile's Siteverify (403 `turnstile_failed`, 503 `turnstile_unavailable`); an IP places at most 30 guest orders an hour (429); an address whose account has a password or a verified email is refused (409 `sign_in_required`); in one event, live guest holds are capped at 6 units per IP, 6 per email and a quarter of the event's sellable units (409 `guest_hold_limit`); the answer's `user_id` is null.",
       security: [{}, ...bearerAuth],
       request: {
         params: eventParam,
@@ -72,9 +73,14 @@ export function orderRoutes() {
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
-      const { order, replayed } = await orderTickets(c.env, c.get("auth"), event_id, c.req.valid("json"), clientMeta(c), idempotencyKeyOf(c));
+      const body = c.req.valid("json");
+      const meta = clientMeta(c);
+      // Guessing codes costs the same here as on the quote route.
+      if (body.promo_code) await enforceRateLimit(c.env, "promo-ip", ipKey(meta));
+      const auth = c.get("auth");
+      const { order, replayed } = await orderTickets(c.env, auth, event_id, body, meta, idempotencyKeyOf(c));
       createdWithKey(c, `/v1/events/${event_id}/orders/${order.id}`, replayed);
-      return c.json(order, 201);
+      return c.json(auth ? order : { ...order, user_id: null }, 201);
     },
   );
 

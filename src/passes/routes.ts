@@ -1,4 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { enforceRateLimit } from "../lib/rate-limit.ts";
+import { clientMeta, ipKey } from "../lib/request.ts";
 import { requireAuth } from "../auth/middleware.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick, ProblemSchema } from "../lib/openapi.ts";
 import { pageSchema } from "../lib/pagination.ts";
@@ -41,13 +43,15 @@ export function passRoutes() {
       security: bearerAuth,
       summary: "Subscribe to a season-pass plan",
       description:
-        "Creates a PENDING pass, activated once paid. Checks the plan is active and on sale, its places (`max_subscribers`, exact under concurrency), one live pass per person and plan for overlapping dates, the seat (required for assigned-seat plans, free), and the plan's restrictions (age from your date of birth, verified identity). Validity comes from the plan's season and/or duration; the price is the plan's.",
+        "Creates a PENDING pass, activated once paid. Checks the plan is active and on sale, its places (`max_subscribers`, exact under concurrency), one live pass per person and plan for overlapping dates, the seat (required for assigned-seat plans, free), and the plan's restrictions (age from your date of birth, verified identity). Validity comes from the plan's season and/or duration; the price is the plan's. A `promo_code` counts against the per-IP limit `promo-ip`, shared with quotes and orders (429).",
       request: { params: planParam, body: jsonBody(SubscribeBody) },
-      responses: { 201: jsonResponse(SubscriptionDetailSchema, "The PENDING pass."), ...pick(401, 403, 404, 409, 422) },
+      responses: { 201: jsonResponse(SubscriptionDetailSchema, "The PENDING pass."), ...pick(401, 403, 404, 409, 422, 429) },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
-      const pass = await subscribe(c.env, auth, c.req.valid("param").plan_id, c.req.valid("json"));
+      const body = c.req.valid("json");
+      if (body.promo_code) await enforceRateLimit(c.env, "promo-ip", ipKey(clientMeta(c)));
+      const pass = await subscribe(c.env, auth, c.req.valid("param").plan_id, body);
       c.header("Location", `/v1/subscriptions/${pass.id}`);
       return c.json(pass, 201);
     },

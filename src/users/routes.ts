@@ -187,7 +187,7 @@ export function userRoutes() {
       path: "/users/{user_id}",
       tags,
       summary: "A user's public profile",
-      description: "With follower counts, and `is_following` when the caller is signed in. Deactivated accounts are 404.",
+      description: "Name, username, bio, photo, whether the identity is verified, and since when; with follower counts, and `is_following` when the caller is signed in. Never the email, phone or role. Deactivated accounts are 404.",
       request: { params: userIdParam },
       responses: { 200: jsonResponse(PublicProfileSchema, "The profile."), ...pick(401, 404, 422) },
     }),

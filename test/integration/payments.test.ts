@@ -11,7 +11,7 @@ import { dead_letters } from "../../src/site/schema.ts";
 import stripeFixture from "../fixtures/webhooks/stripe.json";
 import fedapayFixture from "../fixtures/webhooks/fedapay.json";
 import kkiapayFixture from "../fixtures/webhooks/kkiapay.json";
-import { api, expectProblem, freshIp, registerAdmin, registerUser, setRole } from "../support/api.ts";
+import { api, expectProblem, freshIp, guestOrder, registerAdmin, registerUser, setRole } from "../support/api.ts";
 import { gatedEvent, scanHttp } from "../support/gate.ts";
 import { queuesIdle } from "../support/queues.ts";
 import { ticketedEvent } from "../support/ticketing.ts";
@@ -164,7 +164,7 @@ describe("starting a payment", () => {
   it("lets a guest pay their order by giving its email, and nobody else", async () => {
     const fixture = await ticketedEvent();
     const email = `guest-${crypto.randomUUID().slice(0, 8)}@example.com`;
-    const order = await api("POST", `/v1/events/${fixture.eventId}/orders`, { body: { config_id: fixture.configId, quantity: 1, guest_email: email }, ip: freshIp() });
+    const order = await guestOrder(fixture.eventId, { config_id: fixture.configId, quantity: 1, guest_email: email });
     expect(order.status).toBe(201);
     const target = { type: "TICKET", event_id: fixture.eventId, order_id: order.body.id };
     expectProblem(await api("POST", "/v1/payments", { body: { target, method: "MOMO_MTN", phone: "+2290197000000", guest_email: "other@example.com" } }), 404);
