@@ -69,6 +69,9 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
   if (!config) return fail(404, "config_not_found", "This ticket is not sold for this event.");
   const closed = salesOpen(config, event, now);
   if (closed) return closed;
+  const banned = buyerBanned(s, req, now);
+  if (banned === "facts_required") return fail(409, BUYER_FACTS_REQUIRED, "This order needs the buyer's contact.");
+  if (banned) return fail(403, "blacklisted", "You may not buy tickets for this event.");
 
   const quantity = req.quantity;
   if (quantity < Number(config.min_purchase)) return fail(422, "below_minimum", `Buy at least ${config.min_purchase} ticket(s) of this kind.`);
@@ -116,6 +119,34 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
   s.outbox.enqueue("config", String(config.id));
   // The view from the row just written (RETURNING), not read again.
   return { ok: true, order: orderView(s, req.order_id, { ...placed, ticket_type_id: String(config.ticket_type_id) })! };
+}
+
+/**
+ * Whether the event's blacklist (the entries the Worker pushed: this event's,
+ * its venue's, its organizer's and global ones) bans the buyer now: their
+ * account (USER, and EMAIL or PHONE entries resolved to accounts at the
+ * push), their IP, a guest's email and phone, and a signed-in buyer's email
+ * and phone as read with their facts, which an event with EMAIL or PHONE
+ * entries asks for (an account made or changed since the push is not in
+ * the resolved entries).
+ */
+function buyerBanned(s: EventStore, req: OrderRequest, now: number): boolean | "facts_required" {
+  const when = toTimestamp(now);
+  const keys: [string, string | null | undefined][] = [
+    ["USER", req.user_id],
+    ["IP", req.ip],
+    ["EMAIL", req.guest_email],
+    ["PHONE", req.guest_phone],
+    ["EMAIL", req.buyer?.email],
+    ["PHONE", req.buyer?.phone],
+  ];
+  for (const [type, identifier] of keys) {
+    if (!identifier) continue;
+    const hit = s.sql`SELECT 1 FROM blacklist WHERE type = ${type} AND identifier = ${identifier} AND starts_at <= ${when} AND (ends_at IS NULL OR ends_at > ${when}) LIMIT 1`.toArray();
+    if (hit.length > 0) return true;
+  }
+  if (!req.is_guest && !req.buyer && s.sql`SELECT 1 FROM blacklist WHERE type IN ('EMAIL', 'PHONE') LIMIT 1`.toArray().length > 0) return "facts_required";
+  return false;
 }
 
 /** A guest order that would take guests' live holds past GUEST_HOLD_LIMITS (expired holds were released just before). */

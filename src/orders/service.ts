@@ -33,7 +33,7 @@ const organizerOfEvent = sql`(SELECT organizer_id FROM ${events} WHERE ${events.
 const buildReads = (db: Db) => ({
   event: db.select({ id: events.id, organizer_id: events.organizer_id, status: events.status, title: events.title }).from(events).where(eq(events.id, placeholder("event_id"))).limit(1).prepare(),
   autoRules: candidateRules(db, organizerOfEvent, null).prepare(),
-  birthDate: db.select({ date_of_birth: users.date_of_birth }).from(users).where(eq(users.id, placeholder("user_id"))).limit(1).prepare(),
+  person: db.select({ date_of_birth: users.date_of_birth, email: users.email, phone: users.phone }).from(users).where(eq(users.id, placeholder("user_id"))).limit(1).prepare(),
   groups: buyerGroups(db, placeholder("user_id"), placeholder("at")).prepare(),
   countedRules: orderRules(db, organizerOfEvent, null, placeholder("event_id"), placeholder("user_id")).prepare(),
   rulesWithCode: orderRules(db, organizerOfEvent, placeholder("promo_code"), placeholder("event_id"), placeholder("user_id")).prepare(),
@@ -109,13 +109,13 @@ export async function orderTickets(
   let buyer: BuyerFacts | null = null;
   let rules: RuleSnapshot[] = context.autoRules;
   const readBuyer = async () => {
-    const [[person], groups, counted] = await readAll(env.DB, [read.birthDate, read.groups, promoCode ? read.rulesWithCode : read.countedRules], {
+    const [[person], groups, counted] = await readAll(env.DB, [read.person, read.groups, promoCode ? read.rulesWithCode : read.countedRules], {
       event_id: eventId,
       user_id: userId,
       at: now(),
       promo_code: promoCode,
     });
-    buyer = { groups, age: person?.date_of_birth ? ageOn(person.date_of_birth) : null };
+    buyer = { groups, age: person?.date_of_birth ? ageOn(person.date_of_birth) : null, email: person?.email ?? null, phone: person?.phone ?? null };
     rules = counted;
   };
   if (promoCode || context.autoRules.some(readsBuyer)) await readBuyer();

@@ -58,6 +58,7 @@ export const toPayment = (p: PaymentRow): z.infer<typeof PaymentSchema> => ({
   original_payment_id: p.original_payment_id,
   description: p.description,
   payer_phone: p.payer_phone,
+  card_fingerprint: p.card_fingerprint,
   failure_reason: p.failure_reason,
   created_at: p.created_at,
   paid_at: p.paid_at,

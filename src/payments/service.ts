@@ -7,6 +7,8 @@ import { ProblemError, problems } from "../lib/errors.ts";
 import { humanCode, newId } from "../lib/ids.ts";
 import type { Currency } from "../lib/money.ts";
 import { now } from "../lib/time.ts";
+import { bannedSubjects, type BanReach } from "../access/blacklist-checks.ts";
+import { subscription_plans } from "../catalog/schema.ts";
 import { subscriptions } from "../passes/schema.ts";
 import { users } from "../users/schema.ts";
 import { recordCommission } from "./commissions.ts";
@@ -310,12 +312,16 @@ export async function settlePayment(env: Env, paymentId: string): Promise<Settle
     return "failed";
   }
   const fees = Math.min(status.fees ?? 0, payment.amount);
+  // A card blacklisted where this sells: the money is in, but it buys nothing and goes back (fulfil). Decided once, with the move to PAID.
+  const cardBanned = status.card_fingerprint !== null && (await bannedSubjects(db, await banReachOf(db, payment), [{ card_fingerprint: status.card_fingerprint }]))[0] === true;
   const paid = await moveStatus(db, paymentId, LIVE_STATUSES, {
     status: "PAID",
     external_reference: payment.external_reference ?? status.external_reference,
     fees,
     net_amount: payment.amount - fees,
     provider_response: status.raw,
+    card_fingerprint: status.card_fingerprint,
+    ...(cardBanned ? { failure_reason: CARD_BLACKLISTED } : {}),
     paid_at: at,
     processed_at: at,
   });
@@ -323,6 +329,24 @@ export async function settlePayment(env: Env, paymentId: string): Promise<Settle
   const [current] = paid ? [paid] : await db.select().from(payments).where(eq(payments.id, paymentId));
   if (current?.status === "PAID") await fulfil(env, current);
   return "paid";
+}
+
+/** Set on a PAID payment whose card a CREDIT_CARD blacklist entry bans where it was spent: it buys nothing and is refunded. */
+const CARD_BLACKLISTED = "card_blacklisted";
+
+/** Where a payment is spent, for the blacklist: the order's event, the pass's organizer, or the platform (organizer plans). */
+async function banReachOf(db: Db, payment: PaymentRow): Promise<BanReach> {
+  if (payment.type === "TICKET" && typeof payment.metadata?.event_id === "string") return { event_id: payment.metadata.event_id };
+  if (payment.type === "SEASON_PASS" && payment.subscription_id) {
+    const [plan] = await db
+      .select({ organizer_id: subscription_plans.organizer_id })
+      .from(subscriptions)
+      .innerJoin(subscription_plans, eq(subscription_plans.id, subscriptions.subscription_plan_id))
+      .where(eq(subscriptions.id, payment.subscription_id))
+      .limit(1);
+    return { organizer_id: plan?.organizer_id ?? null };
+  }
+  return { organizer_id: null };
 }
 
 function mismatchOf(payment: PaymentRow, status: ProviderStatus): string | null {
@@ -355,9 +379,10 @@ async function settleMomo(db: Db, paymentId: string, status: ProviderStatus, to:
  * the same rights after; a pass and a plan activate once per payment); the
  * commission and the message are keyed on the payment. A payment that can no
  * longer buy anything (the hold expired and the units are gone, the order was
- * paid twice) is refunded.
+ * paid twice, or a blacklisted card paid) is refunded.
  */
 export async function fulfil(env: Env, payment: PaymentRow): Promise<void> {
+  if (payment.failure_reason === CARD_BLACKLISTED) return refundSurplus(env, payment, CARD_BLACKLISTED);
   switch (payment.type) {
     case "TICKET":
     case "SEASON_PASS": {

@@ -40,7 +40,8 @@ export type { FakePaymentSecrets } from "./shared.ts";
  *
  * Test and demo controls under `/_control`:
  * - `POST /_control/{provider}/settle` {reference, status: PAID|FAILED|PENDING,
- *   amount?, currency?, deliver?}: the payer pays (or not). Answers
+ *   amount?, currency?, card_fingerprint?, deliver?}: the payer pays (or not)
+ *   (with the card of that fingerprint, at Stripe). Answers
  *   `{webhook: {url, method, headers, body} | null, delivery}`: the callback
  *   exactly as the provider would send it now, signed; `deliver: true` also
  *   sends it (MTN to the X-Callback-Url it got, Konnect to its `webhook`, the
@@ -145,6 +146,9 @@ export async function startFakePaymentProviders(options: FakePaymentProvidersOpt
       const amount = input.amount === undefined || input.amount === "" ? undefined : Number(input.amount);
       if (amount !== undefined && !positiveInteger(amount)) throw new HttpError(400, { error: "amount must be a positive integer" });
       const tx = store.find(provider, reference);
+      // The card that pays, where the provider reports one (Stripe): its fingerprint.
+      const card = text(input.card_fingerprint);
+      if (card) tx.ids.card_fingerprint = card;
       settle(tx, outcome as Outcome, amount, text(input.currency) ?? undefined);
       const webhook = providers[provider].webhookFor(tx);
       reply = { status: 200, body: { webhook, delivery: deliverNow ? await deliver(webhook) : null } };
