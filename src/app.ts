@@ -32,6 +32,8 @@ import { gateRoutes } from "./access/gate-routes.ts";
 import { policyRoutes } from "./access/policy-routes.ts";
 import { catalogRoutes } from "./catalog/routes.ts";
 import { passRoutes } from "./passes/routes.ts";
+import { organizationRoutes } from "./organizations/routes.ts";
+import { userGroupRoutes } from "./organizations/user-groups-routes.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
@@ -58,6 +60,8 @@ function v1() {
   api.route("/", policyRoutes());
   api.route("/", socialRoutes());
   api.route("/", organizerPlanRoutes());
+  api.route("/", organizationRoutes());
+  api.route("/", userGroupRoutes());
   api.route("/", eventRoutes());
   api.route("/", venueRoutes());
   api.route("/", categoryRoutes());

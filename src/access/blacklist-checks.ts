@@ -12,7 +12,7 @@ type BanType = (typeof BLACKLIST_TYPES)[number];
  * The blacklist outside the gate: who may not buy, subscribe, receive a
  * transfer or be granted a right, and which card may not pay. An entry
  * applies while active and within its dates (a permanent one has no end),
- * in its scope: GLOBAL everywhere, CLUB to its organizer's events and passes,
+ * in its scope: GLOBAL everywhere, CLUB (`scope_id` an organization) to that organization's events and passes,
  * VENUE to the events at that venue, EVENT to that event. The gate applies
  * the same entries on its own copy (src/catalog/sync.ts); a purchase is
  * decided in the EventDO on that copy too (durable-objects/event/orders.ts).
@@ -28,20 +28,20 @@ export interface BanSubject {
   card_fingerprint?: string | null;
 }
 
-/** Where the act happens: one event (its own, its venue's, its organizer's and global entries), or an organizer's sales (their club's and global ones; null: the platform's own). */
-export type BanReach = { event_id: string } | { organizer_id: string | null };
+/** Where the act happens: one event (its own, its venue's, its organization's and global entries), or an organization's sales (its CLUB and global ones; null: the platform's own). */
+export type BanReach = { event_id: string } | { organization_id: string | null };
 
 function scopeOf(reach: BanReach): SQL {
   if ("event_id" in reach) {
-    const of = (column: typeof events.organizer_id | typeof events.venue_id) => sql`(SELECT ${column} FROM ${events} WHERE ${events.id} = ${reach.event_id})`;
+    const of = (column: typeof events.organization_id | typeof events.venue_id) => sql`(SELECT ${column} FROM ${events} WHERE ${events.id} = ${reach.event_id})`;
     return or(
       eq(blacklist.scope, "GLOBAL"),
       and(eq(blacklist.scope, "EVENT"), eq(blacklist.scope_id, reach.event_id)),
-      and(eq(blacklist.scope, "CLUB"), sql`${blacklist.scope_id} = ${of(events.organizer_id)}`),
+      and(eq(blacklist.scope, "CLUB"), sql`${blacklist.scope_id} = ${of(events.organization_id)}`),
       and(eq(blacklist.scope, "VENUE"), sql`${blacklist.scope_id} = ${of(events.venue_id)}`),
     )!;
   }
-  return or(eq(blacklist.scope, "GLOBAL"), reach.organizer_id ? and(eq(blacklist.scope, "CLUB"), eq(blacklist.scope_id, reach.organizer_id)) : undefined)!;
+  return or(eq(blacklist.scope, "GLOBAL"), reach.organization_id ? and(eq(blacklist.scope, "CLUB"), eq(blacklist.scope_id, reach.organization_id)) : undefined)!;
 }
 
 const key = (type: string, identifier: string) => `${type}:${identifier}`;

@@ -15,11 +15,12 @@ const OWN_LIMITS = new WeakSet<object>();
  * escapes the app-wide limit, so a body's Content-Type (an `image/*` or PDF
  * body sent to a webhook) never lifts it.
  */
-export function ownBodyLimit(maxBytes: number, what: string): MiddlewareHandler {
+export function ownBodyLimit(maxBytes: number, what: string, advice = ""): MiddlewareHandler {
+  const size = maxBytes >= 1024 * 1024 ? `${maxBytes / (1024 * 1024)} MB` : `${maxBytes / 1024} KiB`;
   const limit = bodyLimit({
     maxSize: maxBytes,
     onError: () => {
-      throw problems.payloadTooLarge(`${what} is limited to ${maxBytes / (1024 * 1024)} MB.`);
+      throw problems.payloadTooLarge(`${what} is limited to ${size}.${advice ? ` ${advice}` : ""}`);
     },
   });
   OWN_LIMITS.add(limit);

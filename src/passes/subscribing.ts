@@ -22,7 +22,7 @@ import type { SubscribeBody } from "./schemas.ts";
 
 /** The plan's restrictions the holder must meet: age range, verified identity; and no ban by its organizer or the platform (their account, address, number or IP). */
 async function checkEligibility(db: Db, plan: PlanRow, userId: string, ip: string | null) {
-  await refuseBanned(db, { organizer_id: plan.organizer_id }, { user_id: userId, ip }, "You may not subscribe to this pass.");
+  await refuseBanned(db, { organization_id: plan.organization_id }, { user_id: userId, ip }, "You may not subscribe to this pass.");
   const restrictions = plan.restrictions ?? {};
   const [user] = await db.select({ date_of_birth: users.date_of_birth, verified: users.is_identity_verified }).from(users).where(eq(users.id, userId)).limit(1);
   if (!user) throw problems.notFound("User");
@@ -221,7 +221,7 @@ export async function renewSubscription(env: Env, auth: AuthContext, id: string,
   if (today() > sub.valid_until) throw problems.conflict("subscription_expired", "This pass's validity is over.");
   const successorId = typeof plan.metadata?.renewal_plan_id === "string" ? plan.metadata.renewal_plan_id : plan.id;
   const [target] = await db.select().from(subscription_plans).where(eq(subscription_plans.id, successorId)).limit(1);
-  if (!target || !target.is_active || target.organizer_id !== plan.organizer_id) throw problems.conflict("renewal_plan_unavailable", "The next season's pass is not on sale.");
+  if (!target || !target.is_active || target.organization_id !== plan.organization_id) throw problems.conflict("renewal_plan_unavailable", "The next season's pass is not on sale.");
   // Priority: renewals go ahead of sales_start, not past sales_end.
   if (target.sales_end && now() >= target.sales_end) throw problems.conflict("sales_ended", "Sales of the next season's pass have ended.");
   if (sub.seat_id && target.id === plan.id) {

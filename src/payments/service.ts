@@ -9,6 +9,7 @@ import type { Currency } from "../lib/money.ts";
 import { now } from "../lib/time.ts";
 import { bannedSubjects, type BanReach } from "../access/blacklist-checks.ts";
 import { subscription_plans } from "../catalog/schema.ts";
+import { memberRole, roleGrants } from "../organizations/permissions.ts";
 import { subscriptions } from "../passes/schema.ts";
 import { users } from "../users/schema.ts";
 import { recordCommission } from "./commissions.ts";
@@ -106,7 +107,9 @@ async function dueFor(env: Env, db: Db, target: Target, auth: AuthContext | unde
         .innerJoin(organizer_plans, eq(organizer_plans.id, organizer_subscriptions.plan_id))
         .where(eq(organizer_subscriptions.id, target.organizer_subscription_id))
         .limit(1);
-      if (!row || row.sub.user_id !== caller.userId) throw problems.notFound("Organizer subscription");
+      // Paid by a member with `plan.manage` in the subscribing organization.
+      const role = row?.sub.organization_id ? await memberRole(db, caller.userId, row.sub.organization_id) : null;
+      if (!row || !roleGrants(role, "plan.manage")) throw problems.notFound("Organizer subscription");
       // PENDING: a new plan; ACTIVE: the next period of the current one (a renewal extends it).
       if (row.sub.status !== "PENDING" && row.sub.status !== "ACTIVE") {
         throw problems.conflict("subscription_not_payable", `This subscription is ${row.sub.status}.`);
@@ -116,7 +119,7 @@ async function dueFor(env: Env, db: Db, target: Target, auth: AuthContext | unde
         type: "ORGANIZER_PLAN",
         amount: row.plan.price,
         currency: row.plan.currency,
-        user_id: row.sub.user_id,
+        user_id: caller.userId,
         description: `${renewal ? "Renewal" : "Plan"} ${row.plan.name}`,
         expires_at: new Date(Date.now() + PAYMENT_TTL_MS).toISOString(),
         link: { ticket_id: null, subscription_id: null, organizer_subscription_id: row.sub.id },
@@ -334,19 +337,19 @@ export async function settlePayment(env: Env, paymentId: string): Promise<Settle
 /** Set on a PAID payment whose card a CREDIT_CARD blacklist entry bans where it was spent: it buys nothing and is refunded. */
 const CARD_BLACKLISTED = "card_blacklisted";
 
-/** Where a payment is spent, for the blacklist: the order's event, the pass's organizer, or the platform (organizer plans). */
+/** Where a payment is spent, for the blacklist: the order's event, the pass's organization, or the platform (organizer plans). */
 async function banReachOf(db: Db, payment: PaymentRow): Promise<BanReach> {
   if (payment.type === "TICKET" && typeof payment.metadata?.event_id === "string") return { event_id: payment.metadata.event_id };
   if (payment.type === "SEASON_PASS" && payment.subscription_id) {
     const [plan] = await db
-      .select({ organizer_id: subscription_plans.organizer_id })
+      .select({ organization_id: subscription_plans.organization_id })
       .from(subscriptions)
       .innerJoin(subscription_plans, eq(subscription_plans.id, subscriptions.subscription_plan_id))
       .where(eq(subscriptions.id, payment.subscription_id))
       .limit(1);
-    return { organizer_id: plan?.organizer_id ?? null };
+    return { organization_id: plan?.organization_id ?? null };
   }
-  return { organizer_id: null };
+  return { organization_id: null };
 }
 
 function mismatchOf(payment: PaymentRow, status: ProviderStatus): string | null {

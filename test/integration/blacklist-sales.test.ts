@@ -6,7 +6,7 @@ import { event_groups } from "../../src/events/schema.ts";
 import { newId } from "../../src/lib/ids.ts";
 import type { GateBundle } from "../../durable-objects/event/gate-protocol.ts";
 import { api, deliverWebhook, eventually, expectProblem, fakePayments, freshIp, guestOrder, registerAdmin, registerOrganizer, registerUser } from "../support/api.ts";
-import { orderRequest, ticketedEvent, type TicketingFixture } from "../support/ticketing.ts";
+import { giveFixture, orderRequest, ticketedEvent, type TicketingFixture } from "../support/ticketing.ts";
 
 /** The blacklist beyond the gate: purchases, season passes, transfers, grants and cards. */
 
@@ -32,10 +32,10 @@ describe("purchases", () => {
     expect((await order(fixture, fan)).status).toBe(201);
   });
 
-  it("refuse a banned IP (the organizer's club), signed in or not", async () => {
+  it("refuse a banned IP (the organization's club), signed in or not", async () => {
     const [admin, fixture, fan] = [await registerAdmin(), await ticketedEvent({ quantity: 50 }), await registerUser()];
     const ip = freshIp();
-    await ban(admin, { blacklist_type: "IP", identifier: ip, scope: "CLUB", scope_id: fixture.organizerId });
+    await ban(admin, { blacklist_type: "IP", identifier: ip, scope: "CLUB", scope_id: fixture.organizationId });
     expectProblem(await order(fixture, fan, ip), 403, "blacklisted");
     expectProblem(await guestOrder(fixture.eventId, { config_id: fixture.configId, quantity: 1, guest_email: email() }, { ip }), 403, "blacklisted");
     expect((await order(fixture, fan)).status).toBe(201);
@@ -77,23 +77,23 @@ describe("season passes", () => {
     const groupId = newId();
     const planId = newId();
     const db = getDb(env.DB);
-    await db.insert(event_groups).values({ id: groupId, code: `G-${groupId.slice(0, 8)}`, name: "Saison", starts_on: "2020-01-01", ends_on: "2099-12-31", organizer_id: organizer.id });
-    await db.insert(subscription_plans).values({ id: planId, code: `P-${planId.slice(0, 8)}`, name: "Abonnement", organizer_id: organizer.id, type: "FULL_SEASON", price: 450_000, currency: "TND", duration_months: 12, default_zone_category: "STANDARD" });
+    await db.insert(event_groups).values({ id: groupId, code: `G-${groupId.slice(0, 8)}`, name: "Saison", starts_on: "2020-01-01", ends_on: "2099-12-31", organizer_id: organizer.id, organization_id: organizer.organizationId });
+    await db.insert(subscription_plans).values({ id: planId, code: `P-${planId.slice(0, 8)}`, name: "Abonnement", organizer_id: organizer.id, organization_id: organizer.organizationId, type: "FULL_SEASON", price: 450_000, currency: "TND", duration_months: 12, default_zone_category: "STANDARD" });
     await db.insert(subscription_plan_event_groups).values({ subscription_plan_id: planId, event_group_id: groupId, access_level: "FULL" });
     await db.insert(subscription_plan_zones).values({ subscription_plan_id: planId, zone_category: "STANDARD", is_primary: true });
     return { organizer, planId };
   }
   const subscribe = (planId: string, fan: User, ip = freshIp()) => api("POST", `/v1/subscription-plans/${planId}/subscribe`, { token: fan.token, body: {}, ip });
 
-  it("refuse a person the plan's organizer (CLUB) or the platform (GLOBAL) banned, by account, email or IP; not a ban of one event", async () => {
+  it("refuse a person the plan's organization (CLUB) or the platform (GLOBAL) banned, by account, email or IP; not a ban of one event", async () => {
     const admin = await registerAdmin();
     const { organizer, planId } = await passPlan();
     const [byAccount, byEmail, byIp, elsewhere] = [await registerUser(), await registerUser(), await registerUser(), await registerUser()];
     const ip = freshIp();
     const otherEvent = await ticketedEvent();
     await ban(admin, { blacklist_type: "USER", identifier: byAccount.id, scope: "GLOBAL" });
-    await ban(admin, { blacklist_type: "EMAIL", identifier: byEmail.email, scope: "CLUB", scope_id: organizer.id });
-    await ban(admin, { blacklist_type: "IP", identifier: ip, scope: "CLUB", scope_id: organizer.id });
+    await ban(admin, { blacklist_type: "EMAIL", identifier: byEmail.email, scope: "CLUB", scope_id: organizer.organizationId });
+    await ban(admin, { blacklist_type: "IP", identifier: ip, scope: "CLUB", scope_id: organizer.organizationId });
     await ban(admin, { blacklist_type: "USER", identifier: elsewhere.id, scope: "EVENT", scope_id: otherEvent.eventId });
     expectProblem(await subscribe(planId, byAccount), 403, "blacklisted");
     expectProblem(await subscribe(planId, byEmail), 403, "blacklisted");
@@ -144,7 +144,7 @@ describe("grants", () => {
   it("refuse a grant naming a banned person, with the holder's index, and issue nothing", async () => {
     const [admin, fixture, ok, banned] = [await registerAdmin(), await ticketedEvent(), await registerUser(), await registerUser()];
     const organizer = await registerOrganizer();
-    await env.DB.prepare("UPDATE events SET organizer_id = ? WHERE id = ?").bind(organizer.id, fixture.eventId).run();
+    await giveFixture(fixture, organizer.organizationId, organizer.id);
     await ban(admin, { blacklist_type: "PHONE", identifier: "+2290197654321", scope: "EVENT", scope_id: fixture.eventId });
     await env.DB.prepare("UPDATE users SET phone = '+2290197654321' WHERE id = ?").bind(banned.id).run();
     const res = await api("POST", `/v1/events/${fixture.eventId}/grants`, { token: organizer.token, body: { source_type: "COMP", holders: [{ user_id: ok.id }, { user_id: banned.id }] } });

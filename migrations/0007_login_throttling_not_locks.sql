@@ -1,1 +1,0 @@
-ALTER TABLE `users` DROP COLUMN `locked_until`;

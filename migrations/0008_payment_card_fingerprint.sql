@@ -1,1 +1,0 @@
-ALTER TABLE `payments` ADD `card_fingerprint` text;
