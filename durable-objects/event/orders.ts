@@ -288,7 +288,12 @@ export function confirmOrder(s: EventStore, req: ConfirmRequest): Result<{ order
   return { ok: true, order: orderView(s, req.order_id)!, rights: listRights(s, { order_id: req.order_id }), already_confirmed: false };
 }
 
-/** Cancels a hold (anyone allowed by the Worker), or a confirmed order where the ticket type allows it. */
+/**
+ * Cancels a hold (anyone allowed by the Worker), or a confirmed order where
+ * the ticket type allows it. A confirmed order that a payment paid for is
+ * never cancelled here with its money kept: it is cancelled by approving a
+ * refund (`cancelForRefund`), so this refuses it with `refund_required`.
+ */
 export function cancelOrder(s: EventStore, orderId: string, reason: string, by: string | null, now: number): Result<{ order: OrderView }> {
   expireHolds(s, now);
   const order = s.sql`SELECT * FROM orders WHERE id = ${orderId}`.toArray()[0];
@@ -296,6 +301,9 @@ export function cancelOrder(s: EventStore, orderId: string, reason: string, by: 
   if (order.booking_status === "CANCELLED" || order.booking_status === "EXPIRED") return fail(409, "order_closed", `This order is already ${String(order.booking_status).toLowerCase()}.`);
   const config = s.sql`SELECT * FROM configs WHERE id = ${order.config_id}`.one();
   const confirmed = order.booking_status === "CONFIRMED";
+  if (confirmed && order.payment_id !== null) {
+    return fail(409, "refund_required", `This order was paid (payment ${String(order.payment_id)}): it is cancelled through a refund, POST /v1/payments/${String(order.payment_id)}/refunds.`);
+  }
   if (confirmed && !Number(config.cancellation_allowed)) return fail(409, "cancellation_not_allowed", "This kind of ticket cannot be cancelled.");
   if (confirmed && usedRights(s, orderId) > 0) return fail(409, "tickets_used", "A ticket of this order was already used at the gate.");
   cancel(s, order, reason, by, now);

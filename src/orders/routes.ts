@@ -15,7 +15,9 @@ import { afterCursor, decodeCursor, pageQuery, pageSchema, toPage } from "../lib
 import { enforceRateLimit } from "../lib/rate-limit.ts";
 import { clientMeta, ipKey } from "../lib/request.ts";
 import { recordCommission } from "../payments/commissions.ts";
+import { refundPaidOrder } from "../payments/refunds.ts";
 import { payments } from "../payments/schema.ts";
+import { actorOf } from "../site/audit.ts";
 import type { Context } from "hono";
 import { tickets } from "./schema.ts";
 import { AccessRightSchema, AvailabilitySchema, eventOrderParams, OrderSchema, PlaceOrderBody } from "./schemas.ts";
@@ -116,16 +118,23 @@ export function orderRoutes() {
       tags,
       security: bearerAuth,
       summary: "Cancel an order",
-      description: "By its buyer, or for the event's organization by members with `event.manage` (OWNER, MANAGER) and admins. A hold can always be released; a confirmed order only where the ticket type allows cancellation and no ticket was used.",
+      description:
+        "By its buyer, or for the event's organization by members with `event.manage` (OWNER, MANAGER) and admins. A hold can always be released; a free confirmed order only where the ticket type allows cancellation and no ticket was used.\n\nA confirmed order a payment paid for (online, cash) is cancelled only through the refund flow, never with its money kept: its buyer gets 409 `refund_required`, whose `detail` names the payment and the route to ask for a refund (`POST /v1/payments/{payment_id}/refunds`; approving it cancels the order). A manager's cancellation refunds it: the buyer's waiting request is approved, or a refund of what remains is made (reason `OTHER`, `description` from `reason`) and approved, which needs `refunds.manage` (OWNER, FINANCE; a MANAGER gets 403) or an admin; the order is cancelled and the money goes back as for any approved refund (`GET /v1/refunds`). A used ticket blocks it (409 `tickets_used`, no refund left behind); a refund already approved and under way is 409 `refund_open`.",
       request: { params: eventOrderParams, body: jsonBody(z.strictObject({ reason: z.string().trim().min(1).max(500) })) },
-      responses: { 200: jsonResponse(OrderSchema, "Cancelled; its units are back on sale."), ...pick(401, 404, 409, 422) },
+      responses: { 200: jsonResponse(OrderSchema, "Cancelled; its units are back on sale (a paid order cancelled by a manager: refunded too)."), ...pick(401, 403, 404, 409, 422) },
     }),
     async (c) => {
       const { event_id, order_id } = c.req.valid("param");
-      const { auth } = await readableOrder(c, event_id, order_id, "event.manage");
-      const result = await eventStub(c.env, event_id).cancelOrder(order_id, c.req.valid("json").reason, auth.userId);
-      if (!result.ok) throw problemFrom(result.problem);
-      return c.json(result.order, 200);
+      const { reason } = c.req.valid("json");
+      const { auth, manager } = await readableOrder(c, event_id, order_id, "event.manage");
+      const stub = eventStub(c.env, event_id);
+      const result = await stub.cancelOrder(order_id, reason, auth.userId);
+      if (result.ok) return c.json(result.order, 200);
+      if (result.problem.code !== "refund_required" || !manager) throw problemFrom(result.problem);
+      const order = await stub.getOrder(order_id);
+      if (!order?.payment_id) throw problemFrom(result.problem);
+      await refundPaidOrder(c.env, actorOf(c), order.payment_id, reason);
+      return c.json((await stub.getOrder(order_id))!, 200);
     },
   );
 

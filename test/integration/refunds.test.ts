@@ -1,6 +1,8 @@
 import { env } from "cloudflare:workers";
 import { and, eq, inArray } from "drizzle-orm";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { eventStub } from "../../durable-objects/event/client.ts";
 import { access_transactions_log } from "../../src/access/schema.ts";
 import { getDb } from "../../src/db/client.ts";
 import { refundCancelledEvent } from "../../src/payments/refunds.ts";
@@ -24,11 +26,11 @@ import { gatedEvent, scanHttp } from "../support/gate.ts";
 type User = Awaited<ReturnType<typeof registerUser>>;
 
 /** An organizer selling tickets (5 000 XOF each), an admin, and a fan who bought and paid `quantity` of them. */
-async function paidOrder(options: { quantity?: number; provider?: "STRIPE" | "MTN_MOMO" } = {}) {
+async function paidOrder(options: { quantity?: number; provider?: "STRIPE" | "MTN_MOMO"; cancellationAllowed?: boolean } = {}) {
   const organizer = await registerOrganizer({ plan: null });
   const admin = await registerAdmin();
   const fan = await registerUser();
-  const event = await sellingEvent(organizer, admin);
+  const event = await sellingEvent(organizer, admin, { cancellationAllowed: options.cancellationAllowed });
   const { orderId, payment } = await buyAndPay(fan, event, options);
   return { organizer, admin, fan, event, orderId, payment };
 }
@@ -294,6 +296,62 @@ describe("rejecting a refund", () => {
     expect((await orderOf(fan.token, event.eventId, orderId)).body.access_rights[0].status).toBe("ENABLED");
     expect((await api("GET", `/v1/payments/${payment.id}`, { token: fan.token })).body).toMatchObject({ status: "PAID", refunded_amount: 0 });
     expect((await askRefund(fan, payment.id)).status).toBe(201);
+  });
+});
+
+describe("cancelling a paid order", () => {
+  const cancel = (token: string, eventId: string, orderId: string, reason = "Je ne peux plus venir") =>
+    api("POST", `/v1/events/${eventId}/orders/${orderId}/cancel`, { token, body: { reason } });
+
+  it("refuses the buyer with refund_required naming the refund route: the order, its rights and the payment stay as they were", async () => {
+    // The ticket type allows cancellation: before, the buyer's cancel put the units back on sale and kept the money.
+    const { fan, event, orderId, payment } = await paidOrder({ cancellationAllowed: true });
+    const refused = expectProblem(await cancel(fan.token, event.eventId, orderId), 409, "refund_required");
+    expect(refused.detail).toContain(`/v1/payments/${payment.id}/refunds`);
+    const order = await orderOf(fan.token, event.eventId, orderId);
+    expect(order.body).toMatchObject({ booking_status: "CONFIRMED", payment_status: "PAID" });
+    expect(order.body.access_rights.map((r: { status: string }) => r.status)).toEqual(["ENABLED"]);
+    expect((await api("GET", `/v1/events/${event.eventId}/availability`)).body.configs[0]).toMatchObject({ sold: 1 });
+    // The route it names works: asking, then approving, cancels the order.
+    expect((await askRefund(fan, payment.id)).status).toBe(201);
+  });
+
+  it("refunds it when its organizer cancels it: the order is cancelled and the money goes back through the refund flow", async () => {
+    const { organizer, fan, event, orderId, payment } = await paidOrder({ quantity: 2 });
+    const cancelled = await cancel(organizer.token, event.eventId, orderId, "Tribune fermée");
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.booking_status).toBe("CANCELLED");
+    expect((await orderOf(fan.token, event.eventId, orderId)).body.access_rights.map((r: { status: string }) => r.status)).toEqual(["CANCELLED", "CANCELLED"]);
+    const [refund] = (await api("GET", "/v1/me/refunds", { token: fan.token })).body.data;
+    expect(refund).toMatchObject({ payment_id: payment.id, reason: "OTHER", description: "Order cancelled: Tribune fermée", amount: payment.amount, requested_by: organizer.id, processed_by: organizer.id });
+    await refundReaches(fan.token, refund.id, "REFUNDED");
+    expect((await stripeTransaction(payment.external_reference)).refunds).toHaveLength(1);
+    expect((await api("GET", `/v1/payments/${payment.id}`, { token: fan.token })).body).toMatchObject({ status: "REFUNDED", refunded_amount: payment.amount });
+    expectProblem(await cancel(organizer.token, event.eventId, orderId), 409, "order_closed");
+  });
+
+  it("approves the buyer's own waiting request instead of making a second refund", async () => {
+    const { organizer, fan, event, orderId, payment } = await paidOrder();
+    const asked = await askedRefund(fan, payment.id);
+    expect((await cancel(organizer.token, event.eventId, orderId)).body.booking_status).toBe("CANCELLED");
+    const mine = (await api("GET", "/v1/me/refunds", { token: fan.token })).body.data;
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ id: asked.id, status: expect.stringMatching(/^(APPROVED|PROCESSING|REFUNDED)$/), processed_by: organizer.id });
+  });
+
+  it("needs refunds.manage: a MANAGER gets 403 and nothing changes; a used ticket blocks it and leaves no refund behind", async () => {
+    const { organizer, fan, event, orderId, payment } = await paidOrder();
+    const manager = await registerMember(organizer.organizationId, "MANAGER");
+    expect(expectProblem(await cancel(manager.token, event.eventId, orderId), 403).detail).toContain("refunds.manage");
+    expect((await orderOf(fan.token, event.eventId, orderId)).body.booking_status).toBe("CONFIRMED");
+    expect((await api("GET", "/v1/me/refunds", { token: fan.token })).body.data).toHaveLength(0);
+    const [right] = (await orderOf(fan.token, event.eventId, orderId)).body.access_rights;
+    await runInDurableObject(eventStub(env, event.eventId), (_instance, state) => {
+      state.storage.sql.exec("UPDATE rights SET status = 'USED' WHERE id = ?", right.id);
+    });
+    expectProblem(await cancel(organizer.token, event.eventId, orderId), 409, "tickets_used");
+    expect((await api("GET", "/v1/me/refunds", { token: fan.token })).body.data).toHaveLength(0);
+    expect((await api("GET", `/v1/payments/${payment.id}`, { token: fan.token })).body.status).toBe("PAID");
   });
 });
 

@@ -273,12 +273,12 @@ export async function eventually<T>(check: () => Promise<T | null | undefined | 
 }
 
 /** An approved, ticketed event of `organizer` with one ticket configuration on sale, set up through the API. */
-export async function sellingEvent(organizer: { token: string }, admin: { token: string }, options: { price?: number; quantity?: number; currency?: "XOF" | "TND" } = {}) {
+export async function sellingEvent(organizer: { token: string }, admin: { token: string }, options: { price?: number; quantity?: number; currency?: "XOF" | "TND"; cancellationAllowed?: boolean } = {}) {
   const price = options.price ?? 5_000;
   const currency = options.currency ?? "XOF";
   const type = await api("POST", "/v1/ticket-types", {
     token: organizer.token,
-    body: { code: `TRIB-${crypto.randomUUID().slice(0, 6).toUpperCase()}`, name: "Tribune", base_price: price, currency, default_zone_category: "STANDARD" },
+    body: { code: `TRIB-${crypto.randomUUID().slice(0, 6).toUpperCase()}`, name: "Tribune", base_price: price, currency, default_zone_category: "STANDARD", cancellation_allowed: options.cancellationAllowed ?? false },
   });
   if (type.status !== 201) throw new Error(`ticket type: ${type.status} ${JSON.stringify(type.body)}`);
   const event = await publishEvent(organizer, admin, { access_type: "PAID", price, currency, ticketing_enabled: true });
