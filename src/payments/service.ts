@@ -1,8 +1,9 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { requireAuth } from "../auth/middleware.ts";
 import { eventStub } from "../../durable-objects/event/client.ts";
 import { getDb, type Db } from "../db/client.ts";
+import { isUniqueViolation } from "../db/errors.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
 import { humanCode, newId } from "../lib/ids.ts";
 import type { Currency } from "../lib/money.ts";
@@ -238,18 +239,64 @@ export async function startPayment(
       ? new ProblemError(503, "provider_unavailable", "Payment provider unavailable", `${provider.name} did not answer; try again in a moment.`, undefined, { "Retry-After": "30" })
       : new ProblemError(502, "provider_refused", "Payment refused", `${provider.name} refused the payment: ${error.message}`);
   }
-  const [updated] = await db
-    .update(payments)
-    .set({
-      status: "PROCESSING",
-      external_reference: started.external_reference,
-      provider_response: { ...started.provider_response, next_action: started.next_action },
-      updated_at: now(),
-    })
-    .where(and(eq(payments.id, id), eq(payments.status, "PENDING")))
-    .returning();
+  let updated: PaymentRow | undefined;
+  try {
+    [updated] = await db
+      .update(payments)
+      .set({
+        status: "PROCESSING",
+        external_reference: started.external_reference,
+        provider_response: { ...started.provider_response, next_action: started.next_action },
+        updated_at: now(),
+      })
+      .where(and(eq(payments.id, id), eq(payments.status, "PENDING")))
+      .returning();
+  } catch (error) {
+    if (!isUniqueViolation(error, "external_reference")) throw error;
+    // The provider handed out an id another payment already has (a provider, or a local fake, that restarted its numbering): this attempt stops, the other payment keeps its id.
+    await moveStatus(db, id, LIVE_STATUSES, { status: "FAILED", failure_reason: `provider_reference_conflict: ${provider.name} answered ${started.external_reference}`.slice(0, 500), processed_at: now() });
+    throw providerReferenceConflict(provider.name, started.external_reference);
+  }
   const payment = updated ?? (await db.select().from(payments).where(eq(payments.id, id)))[0]!;
   return { payment, next_action: started.next_action };
+}
+
+const providerReferenceConflict = (provider: string, reference: string | null) =>
+  new ProblemError(502, "provider_reference_conflict", "Payment provider error", `${provider} answered transaction ${reference}, which another payment already has; nothing was charged on this attempt's behalf here. Try again.`);
+
+/**
+ * A widget payment (KkiaPay) learns its transaction id from the payer's app:
+ * the id is attached only once the provider's status API says that
+ * transaction carries this payment's reference, so a wrong or foreign id
+ * never pins the payment (its genuine transaction and signed webhook still
+ * confirm it); then settles it as far as the provider says.
+ */
+export async function attachWidgetTransaction(env: Env, payment: PaymentRow, transactionId: string): Promise<void> {
+  const db = getDb(env.DB);
+  if (payment.external_reference && payment.external_reference !== transactionId) {
+    throw problems.conflict("transaction_already_known", "Another transaction, confirmed by the provider, is already attached to this payment.");
+  }
+  if (!payment.external_reference) {
+    const provider = paymentProvider(env, payment.provider as OnlineProvider);
+    let status: ProviderStatus;
+    try {
+      status = await provider.status({ external_reference: transactionId, internal_reference: payment.internal_reference, idempotency_key: payment.idempotency_key ?? payment.id });
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      if (error.transient) throw problems.unavailable("The payment provider did not answer; try again in a moment.");
+      throw problems.validation([{ path: "transaction_id", message: `${provider.name} does not know this transaction.`, code: "transaction_unknown" }]);
+    }
+    if (status.internal_reference !== payment.internal_reference) {
+      throw problems.validation([{ path: "transaction_id", message: `This ${provider.name} transaction is not this payment's.`, code: "transaction_mismatch" }]);
+    }
+    try {
+      await db.update(payments).set({ external_reference: transactionId, updated_at: now() }).where(and(eq(payments.id, payment.id), isNull(payments.external_reference)));
+    } catch (error) {
+      if (!isUniqueViolation(error, "external_reference")) throw error;
+      throw providerReferenceConflict(provider.name, transactionId);
+    }
+  }
+  await settlePayment(env, payment.id);
 }
 
 function storedNextAction(payment: PaymentRow): PaymentStarted["next_action"] {

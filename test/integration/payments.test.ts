@@ -316,6 +316,66 @@ describe("webhooks", () => {
   });
 });
 
+describe("KkiaPay's widget and provider references", () => {
+  async function payInWidget(fixture: { eventId: string; configId: string }) {
+    const { fan, order } = await fanWithOrder(fixture, 1);
+    const started = await api("POST", "/v1/payments", { token: fan.token, body: { target: { type: "TICKET", event_id: fixture.eventId, order_id: order.id }, method: "MOMO_MTN", provider: "KKIAPAY" } });
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    expect(started.body.next_action.type).toBe("widget");
+    const payment = started.body.payment as { id: string; amount: number; internal_reference: string };
+    return { fan, order, payment };
+  }
+  const report = (fan: { token: string }, paymentId: string, transactionId: string) => api("POST", `/v1/payments/${paymentId}/widget`, { token: fan.token, body: { transaction_id: transactionId } });
+  const widgetPaid = (amount: number, data: string) => control<{ transactionId: string; webhook: Webhook }>("kkiapay/pay", { amount, data, status: "PAID" });
+
+  it("never pins a payment to a wrong or foreign transaction id: the genuine one and its signed webhook confirm it", async () => {
+    const fixture = await ticketedEvent();
+    const mine = await payInWidget(fixture);
+    const other = await payInWidget(fixture);
+    const foreign = await widgetPaid(other.payment.amount, other.payment.internal_reference);
+
+    const unknown = expectProblem(await report(mine.fan, mine.payment.id, "KKP-NOT-A-TRANSACTION"), 422, "validation_failed");
+    expect(unknown.errors).toEqual([expect.objectContaining({ path: "transaction_id", code: "transaction_unknown" })]);
+    // Another payment's transaction (before: a 500 once that payment held it, or this payment pinned to it for good).
+    const mismatch = expectProblem(await report(mine.fan, mine.payment.id, foreign.transactionId), 422, "validation_failed");
+    expect(mismatch.errors).toEqual([expect.objectContaining({ path: "transaction_id", code: "transaction_mismatch" })]);
+    expect(await paymentRow(mine.payment.id)).toMatchObject({ external_reference: null, status: "PROCESSING" });
+
+    const genuine = await widgetPaid(mine.payment.amount, mine.payment.internal_reference);
+    expect((await deliver(genuine.webhook)).status).toBe(200);
+    expect(await paymentSettled(mine.payment.id)).toMatchObject({ status: "PAID", external_reference: genuine.transactionId });
+    expect((await fixture.stub.getOrder(mine.order.id))!.booking_status).toBe("CONFIRMED");
+    // The payer's app reporting it too changes nothing; the other payment still gets its own.
+    expect((await report(mine.fan, mine.payment.id, genuine.transactionId)).body).toMatchObject({ status: "PAID" });
+    expect((await report(other.fan, other.payment.id, genuine.transactionId)).status).toBe(422);
+    expect((await report(other.fan, other.payment.id, foreign.transactionId)).body).toMatchObject({ status: "PAID" });
+    expect((await fixture.stub.getOrder(other.order.id))!.booking_status).toBe("CONFIRMED");
+  });
+
+  it("answers a provider id that another payment already holds with 502 provider_reference_conflict, not 500, and stops only that attempt", async () => {
+    const fixture = await ticketedEvent();
+    const pay = (fan: { token: string }, orderId: string) =>
+      api("POST", "/v1/payments", { token: fan.token, body: { target: { type: "TICKET", event_id: fixture.eventId, order_id: orderId }, method: "MOMO_MOOV" } });
+    const first = await fanWithOrder(fixture, 1);
+    const taken = await pay(first.fan, first.order.id);
+    expect(taken.status).toBe(201);
+    expect(taken.body.payment.provider).toBe("FEDAPAY");
+    // FedaPay (or a fake that lost its numbering) hands the same id out again.
+    await control("fedapay/repeat-id", { id: taken.body.payment.external_reference });
+    const second = await fanWithOrder(fixture, 1);
+    const refused = expectProblem(await pay(second.fan, second.order.id), 502, "provider_reference_conflict");
+    expect(refused.detail).toContain(taken.body.payment.external_reference);
+    const [attempt] = await db.select().from(payments).where(eq(payments.ticket_id, second.order.id));
+    expect(attempt).toMatchObject({ status: "FAILED", external_reference: null, failure_reason: expect.stringMatching(/^provider_reference_conflict/) });
+    expect(await paymentRow(taken.body.payment.id)).toMatchObject({ status: "PROCESSING", external_reference: taken.body.payment.external_reference });
+    // The hold stays for another attempt, which gets a new id.
+    expect((await fixture.stub.getOrder(second.order.id))!.booking_status).toBe("PENDING");
+    const retried = await pay(second.fan, second.order.id);
+    expect(retried.status).toBe(201);
+    expect(retried.body.payment.external_reference).not.toBe(taken.body.payment.external_reference);
+  });
+});
+
 describe("webhook signatures at the endpoint", () => {
   const fresh = async (secret: string, body: string, offsetSeconds = 0) => {
     const t = unix() + offsetSeconds;
