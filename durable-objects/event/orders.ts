@@ -336,6 +336,43 @@ export function cancelForRefund(s: EventStore, orderId: string, reason: string, 
   return { ok: true, order: orderView(s, orderId)! };
 }
 
+/**
+ * The event was cancelled: every live order is cancelled (holds released;
+ * confirmed orders, free or paid, with their rights: the payments domain
+ * refunds the paid ones, `cancelForRefund` then finding them cancelled), and
+ * every right still standing of any other source (grants, season passes)
+ * becomes CANCELLED with CANCEL in the transactions log. Running it again
+ * changes nothing. Returns the accounts whose rights were cancelled, to be told.
+ */
+export function cancelEventSales(s: EventStore, reason: string, now: number): { orders: number; rights: number; holders: string[] } {
+  expireHolds(s, now);
+  const at = toTimestamp(now);
+  const holders = new Set<string>();
+  const live = s.sql`SELECT * FROM orders WHERE booking_status IN ('PENDING', 'CONFIRMED')`.toArray();
+  let rights = 0;
+  for (const order of live) {
+    for (const right of s.sql<{ user_id: string }>`SELECT user_id FROM rights WHERE order_id = ${order.id} AND status = 'ENABLED'`.toArray()) holders.add(right.user_id);
+    rights += s.sql<{ n: number }>`SELECT count(*) AS n FROM rights WHERE order_id = ${order.id} AND status = 'ENABLED'`.one().n;
+    cancel(s, order, reason, null, now);
+  }
+  const standing = s.sql`SELECT * FROM rights WHERE status IN ('ENABLED', 'BLOCKED', 'USED')`.toArray();
+  s.storage.transactionSync(() => {
+    for (const right of standing) {
+      s.sql`UPDATE rights SET status = 'CANCELLED', updated_at = ${at} WHERE id = ${right.id}`;
+      s.outbox.enqueue("right", String(right.id));
+      // A grant's unit taken from a configuration goes back, as when its grant is cancelled.
+      if (right.config_id !== null && right.order_id === null) {
+        s.sql`UPDATE configs SET quantity_sold = quantity_sold - 1 WHERE id = ${right.config_id}`;
+        s.outbox.enqueue("config", String(right.config_id));
+      }
+      s.outbox.logTransaction({ right_id: String(right.id), type: "CANCEL", from_user: String(right.user_id), to_user: null, by: null, reason, at });
+      holders.add(String(right.user_id));
+    }
+  });
+  s.outbox.projectSoon(now);
+  return { orders: live.length, rights: rights + standing.length, holders: [...holders] };
+}
+
 /** Cancels a PENDING or CONFIRMED order: units back on sale, rights cancelled (CANCEL in the transactions log). */
 function cancel(s: EventStore, order: Row, reason: string, by: string | null, now: number): void {
   const { sql } = s;

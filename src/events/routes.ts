@@ -138,7 +138,8 @@ export function eventRoutes() {
       security: bearerAuth,
       middleware: [signedIn] as const,
       summary: "Cancel an event",
-      description: "APPROVED or PENDING_REVIEW → CANCELLED, by its organization (`event.manage`) or an admin, with a reason shown on the event. An admin's cancellation is notified to the account the event is presented under (EVENT_CANCELLED).",
+      description:
+        "APPROVED or PENDING_REVIEW → CANCELLED, by its organization (`event.manage`) or an admin, with a reason shown on the event. Every order and right of the event is cancelled (holds released, free and paid orders, grants, season-pass rights; CANCEL in the transactions log) and every paid order is refunded through the payments queue. An admin's cancellation is notified to the account the event is presented under (EVENT_CANCELLED).",
       request: { params: eventIdParam, body: jsonBody(CancelEventBody) },
       responses: { 200: jsonResponse(ManagedEventSchema, "Cancelled."), ...pick(400, 401, 403, 404, 409, 415, 422) },
     }),

@@ -3,7 +3,7 @@ import { and, eq, inArray } from "drizzle-orm";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { eventStub } from "../../durable-objects/event/client.ts";
-import { access_transactions_log } from "../../src/access/schema.ts";
+import { access_rights, access_transactions_log } from "../../src/access/schema.ts";
 import { getDb } from "../../src/db/client.ts";
 import { refundCancelledEvent } from "../../src/payments/refunds.ts";
 import {
@@ -22,6 +22,7 @@ import {
 } from "../support/api.ts";
 import { queuesIdle } from "../support/queues.ts";
 import { gatedEvent, scanHttp } from "../support/gate.ts";
+import { createUsers, giveFixture, orderRequest, ticketedEvent } from "../support/ticketing.ts";
 
 type User = Awaited<ReturnType<typeof registerUser>>;
 
@@ -373,7 +374,7 @@ describe("one open refund per payment", () => {
 });
 
 describe("cancelling an event", () => {
-  it("refunds every paid order once, cancels their rights, and leaves unpaid holds alone", async () => {
+  it("refunds every paid order once, cancels their rights, and refunds nothing for an unpaid hold", async () => {
     const organizer = await registerOrganizer({ plan: null });
     const admin = await registerAdmin();
     const event = await sellingEvent(organizer, admin);
@@ -409,6 +410,41 @@ describe("cancelling an event", () => {
       expect((await api("GET", "/v1/me/refunds", { token: fan.token })).body.data).toHaveLength(1);
       expect((await stripeTransaction(bought[i]!.payment.external_reference)).refunds).toHaveLength(1);
     }
+  });
+
+  it("cancels every right of the event, not only paid orders': free orders, holds, grants and season-pass rights", async () => {
+    const fixture = await ticketedEvent({ quantity: 20, price: 0 });
+    const organizer = await registerOrganizer({ plan: null });
+    await giveFixture(fixture, organizer.organizationId, organizer.id);
+    const [buyer, holder, guest, subscriber] = await createUsers(4);
+    const free = await fixture.stub.placeOrder(orderRequest(fixture, buyer!, 2));
+    if (!free.ok) throw new Error(free.problem.code);
+    expect((await fixture.stub.confirmOrder({ order_id: free.order.id, payment_id: null, confirmed_by: null })).ok).toBe(true);
+    const hold = await fixture.stub.placeOrder(orderRequest(fixture, holder!, 1));
+    if (!hold.ok) throw new Error(hold.problem.code);
+    const comp = await fixture.stub.issueRights({ source_type: "COMP", source_id: crypto.randomUUID(), holders: [{ user_id: guest!, zone_id: null, seat_id: null }], config_id: null, created_by: null });
+    const pass = await fixture.stub.issueRights({ source_type: "SUBSCRIPTION", source_id: crypto.randomUUID(), holders: [{ user_id: subscriber!, zone_id: null, seat_id: null }], config_id: null, created_by: null });
+    if (!comp.ok || !pass.ok) throw new Error("rights not issued");
+    await runInDurableObject(fixture.stub, (_instance, state) => {
+      state.storage.sql.exec("UPDATE rights SET status = 'BLOCKED' WHERE id = ?", comp.rights[0]!.id);
+    });
+
+    expect((await api("POST", `/v1/events/${fixture.eventId}/cancel`, { token: organizer.token, body: { reason: "Stade fermé" } })).status).toBe(200);
+
+    // Before, these stayed ENABLED (and the hold held) after the event was cancelled.
+    for (const userId of [buyer!, guest!, subscriber!]) {
+      const rights = await fixture.stub.listRights({ user_id: userId });
+      expect(rights.length, userId).toBeGreaterThan(0);
+      expect(rights.map((r) => r.status)).toEqual(rights.map(() => "CANCELLED"));
+    }
+    expect((await fixture.stub.getOrder(free.order.id))!.booking_status).toBe("CANCELLED");
+    expect((await fixture.stub.getOrder(hold.order.id))!.booking_status).toBe("CANCELLED");
+    expect((await fixture.stub.availability()).configs[0]).toMatchObject({ sold: 0, held: 0 });
+    // In D1 too, with CANCEL in the transactions log.
+    const projected = await getDb(env.DB).select({ status: access_rights.status }).from(access_rights).where(eq(access_rights.event_id, fixture.eventId));
+    expect(projected.map((r) => r.status)).toEqual(["CANCELLED", "CANCELLED", "CANCELLED", "CANCELLED"]);
+    const cancels = await getDb(env.DB).select().from(access_transactions_log).where(and(inArray(access_transactions_log.access_right_id, [comp.rights[0]!.id, pass.rights[0]!.id]), eq(access_transactions_log.transaction_type, "CANCEL")));
+    expect(cancels).toHaveLength(2);
   });
 
   it("also refunds a fan whose own request was still waiting", async () => {
