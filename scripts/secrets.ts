@@ -5,12 +5,30 @@ import { TURNSTILE_TEST_SECRETS } from "./fakes/turnstile.ts";
  * Fresh secrets for a test run or a local environment: an Ed25519 signing key
  * with a kid, a password pepper and a data-encryption key, and credentials for
  * the payment providers' loopback fake (scripts/fakes/payments/),
- * which checks whatever it is given. Nothing real is reused. In production
- * the provider credentials are the ones each provider issues (MTN's API user
- * and key, FedaPay's, KkiaPay's, Konnect's and Stripe's keys and webhook
- * secrets, the Turnstile widget's secret key, for which the local one is
- * Cloudflare's always-pass test secret): replace them before `wrangler secret bulk`.
+ * which checks whatever it is given, and for the notification providers'
+ * fakes (scripts/fakes/notifications/): a Cloudflare API token, a Twilio auth
+ * token and a Firebase service account with its own RSA key. Nothing real is
+ * reused. In production the provider credentials are the ones each provider
+ * issues (MTN's API user and key, FedaPay's, KkiaPay's, Konnect's and
+ * Stripe's keys and webhook secrets, Twilio's auth token, the Firebase
+ * service account key file, the Email Sending API token when email goes
+ * through the REST API, and the Turnstile widget's secret key, for which the
+ * local one is Cloudflare's always-pass test secret): replace the generated
+ * ones before `wrangler secret bulk`.
  */
+/** A Firebase service account key file like the one Firebase issues, with a fresh RSA key. */
+function fakeServiceAccount(): string {
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  return JSON.stringify({
+    type: "service_account",
+    project_id: "spotvibe-local",
+    private_key_id: randomBytes(20).toString("hex"),
+    private_key: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    client_email: "firebase-adminsdk@spotvibe-local.iam.gserviceaccount.com",
+    token_uri: "https://oauth2.googleapis.com/token",
+  });
+}
+
 export function generateSecrets(kid = `local-${Date.now().toString(36)}`) {
   const { privateKey } = generateKeyPairSync("ed25519");
   const jwk = { ...privateKey.export({ format: "jwk" }), kid };
@@ -33,6 +51,9 @@ export function generateSecrets(kid = `local-${Date.now().toString(36)}`) {
     // Cloudflare's documented always-pass test secret: locally every Turnstile token passes (the
     // fake Siteverify of `npm start` honours it); production uses the widget's own secret key.
     TURNSTILE_SECRET_KEY: TURNSTILE_TEST_SECRETS.alwaysPasses,
+    CLOUDFLARE_EMAIL_API_TOKEN: token(20),
+    TWILIO_AUTH_TOKEN: token(16),
+    FCM_SERVICE_ACCOUNT: fakeServiceAccount(),
   };
 }
 
