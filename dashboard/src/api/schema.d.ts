@@ -2089,7 +2089,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                423: {
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2097,7 +2097,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                429: {
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5326,6 +5326,14 @@ export interface paths {
                     };
                 };
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -14067,6 +14075,14 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -17044,6 +17060,14 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -18025,6 +18049,14 @@ export interface paths {
                     };
                 };
                 429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                502: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -22054,6 +22086,7 @@ export interface components {
         LoginRequest: {
             email: string;
             password: string;
+            turnstile_token?: string;
         };
         MfaCodeRequest: {
             mfa_token: string;
@@ -22121,7 +22154,6 @@ export interface components {
             bio: string | null;
             profile_photo_url: string | null;
             is_identity_verified: boolean;
-            role: "USER" | "ORGANIZER" | "CONTROLLER" | "ADMIN";
             created_at: string;
         };
         Follow: {
@@ -22194,7 +22226,7 @@ export interface components {
             event_id: string;
             config_id: string;
             ticket_type_id: string;
-            user_id: string;
+            user_id: string | null;
             quantity: number;
             unit_price: number;
             gross: number;
@@ -22225,6 +22257,7 @@ export interface components {
             channel?: "WEB" | "MOBILE" | "ONSITE" | "PARTNER";
             guest_email?: string;
             guest_phone?: string;
+            turnstile_token?: string;
         };
         AccessRight: {
             id: string;
@@ -24157,6 +24190,7 @@ export interface components {
             original_payment_id: string | null;
             description: string | null;
             payer_phone: string | null;
+            card_fingerprint: string | null;
             failure_reason: string | null;
             created_at: string;
             paid_at: string | null;
