@@ -14,3 +14,4 @@ export * from "../access/schema.ts";
 export * from "../passes/schema.ts";
 export * from "../passes/bookings-schema.ts";
 export * from "../payments/schema.ts";
+export * from "../backoffice/schema.ts";
