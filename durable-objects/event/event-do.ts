@@ -476,6 +476,35 @@ export class EventDO extends DurableObject<Env> {
   }
 
   /**
+   * Blocks one right at the door (every gate then refuses it, BLACKLISTED)
+   * or unblocks it, with BLOCK / UNBLOCK and the reason in its transactions
+   * log, in one synchronous step. A right already let in may be blocked too
+   * (no re-entry); unblocked, it is USED again. Asking for the state a right
+   * is already in changes nothing; a cancelled, expired or transferred right
+   * cannot move.
+   */
+  setRightStatus(rightId: string, action: "BLOCK" | "UNBLOCK", by: string | null, reason: string, now: number = Date.now()): Result<{ right: RightView; changed: boolean }> {
+    const right = this.sql.exec<Row>("SELECT * FROM rights WHERE id = ?", rightId).toArray()[0];
+    if (!right) return fail(404, "right_not_found", "Access right not found.");
+    const status = String(right.status);
+    const target = action === "BLOCK" ? "BLOCKED" : Number(right.entry_count) > 0 ? "USED" : "ENABLED";
+    if ((action === "BLOCK" && status === "BLOCKED") || (action === "UNBLOCK" && (status === "ENABLED" || status === "USED"))) {
+      return { ok: true, right: this.rightView(right), changed: false };
+    }
+    if (action === "BLOCK" ? status !== "ENABLED" && status !== "USED" : status !== "BLOCKED") {
+      return fail(409, "right_not_blockable", `This right is ${status.toLowerCase()}; only enabled, used or blocked rights can be blocked or unblocked.`);
+    }
+    const at = iso(now);
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("UPDATE rights SET status = ?, updated_at = ? WHERE id = ?", target, at, rightId);
+      this.enqueue("right", rightId);
+      this.logTransaction({ right_id: rightId, type: action, from_user: String(right.user_id), to_user: null, by, reason, at });
+    });
+    this.scheduleAlarm(now + OUTBOX_DELAY_MS);
+    return { ok: true, right: this.rightView(this.sql.exec<Row>("SELECT * FROM rights WHERE id = ?", rightId).one()), changed: true };
+  }
+
+  /**
    * Moves a right to another person: in one synchronous step the old right
    * becomes TRANSFERRED (its QR stops working) and the new one is ENABLED with
    * a new code. Of two simultaneous transfers of one right, the second finds it

@@ -281,6 +281,10 @@ export const EVENT_DO_MIGRATIONS: string[] = [
   `
   ALTER TABLE orders ADD COLUMN request_hash TEXT;
   `,
+  // What a scan's log row says beyond its columns (a manual admission's reason), as D1's access_control_log.metadata.
+  `
+  ALTER TABLE scans ADD COLUMN metadata TEXT;
+  `,
 ];
 
 /** Applies the migrations this object has not run yet. Synchronous: SQLite in a DO is. */
