@@ -30,6 +30,8 @@ import { gateRoutes } from "./access/gate-routes.ts";
 import { policyRoutes } from "./access/policy-routes.ts";
 import { catalogRoutes } from "./catalog/routes.ts";
 import { passRoutes } from "./passes/routes.ts";
+import { backofficeRoutes } from "./backoffice/routes.ts";
+import { doorRoutes } from "./backoffice/door-routes.ts";
 
 export const JSON_BODY_LIMIT = 64 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -67,6 +69,8 @@ function v1() {
   api.route("/", passRoutes());
   api.route("/", paymentRoutes());
   api.route("/", webhookRoutes());
+  api.route("/", backofficeRoutes());
+  api.route("/", doorRoutes());
   return api;
 }
 

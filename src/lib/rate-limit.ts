@@ -16,6 +16,7 @@ export const LIMITS = {
   "transfer-user": { limit: 30, windowSeconds: 3600 },
   "promo-quote-ip": { limit: 60, windowSeconds: 600 },
   "payment-check-user": { limit: 30, windowSeconds: 600 },
+  "tickets-resend-right": { limit: 5, windowSeconds: 3600 },
 } as const;
 
 export type LimitName = keyof typeof LIMITS;
