@@ -147,10 +147,11 @@ function pageSql(spec: ListSpec, scope: Scope, query: ListQuery, after: Cursor |
     if (query[name] !== undefined) add(f.where(query[name] as never, scope));
   }
   if (search) add(search);
-  const sort = spec.sorts[query.sort ?? spec.defaultSort]!;
+  const sortName = query.sort ?? spec.defaultSort;
+  const sort = spec.sorts[sortName]!;
   if (sort.only) add(q(sort.only));
   if (after) {
-    if (typeof after.k !== (sort.kind === "int" ? "number" : "string")) {
+    if (after.s !== sortName || typeof after.k !== (sort.kind === "int" ? "number" : "string")) {
       throw problems.validation([{ path: "query.cursor", message: "This cursor belongs to another sort.", code: "invalid_cursor" }]);
     }
     add(q(`(${sort.key}, ${sort.id}) ${sort.direction === "desc" ? "<" : ">"} (?, ?)`, after.k, after.id));
@@ -173,7 +174,7 @@ export async function readRows(db: D1Database, spec: ListSpec, scope: Scope, que
   const more = results.length > limit;
   const rows = more ? results.slice(0, limit) : results;
   const last = rows[rows.length - 1];
-  return { rows, next: more && last ? ({ k: last._k as string | number, id: String(last._id) } satisfies Cursor) : null };
+  return { rows, next: more && last ? ({ k: last._k as string | number, id: String(last._id), s: query.sort ?? spec.defaultSort } satisfies Cursor) : null };
 }
 
 /** A row as the API shows it: booleans and JSON decoded, amounts hidden from callers without money.read. */

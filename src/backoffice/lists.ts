@@ -34,6 +34,9 @@ const between = (column: string) => ({
 });
 const eventFilter = (column: string) => ({ event_id: filter(uuid, (v) => q(`${column} = ?`, v)) });
 
+/** The values a reference is matched against: as typed, and upper-cased. */
+const refs = (term: { value: string }) => [term.value, term.value.toUpperCase()];
+
 /** The accounts a search names, as a subquery over users' unique or indexed columns; null for other kinds of search. */
 function accounts(term: SearchTerm): Sql | null {
   switch (term.kind) {
@@ -62,8 +65,8 @@ function rightsSearch(term: SearchTerm, scope: Scope): Sql | null {
     case "reference":
       return q(
         `r.id IN (SELECT a.id FROM access_rights a WHERE a.source_type IN ('TICKET', 'SUBSCRIPTION') AND a.source_id IN (
-           SELECT id FROM tickets WHERE ticket_number = ? UNION ALL SELECT id FROM subscriptions WHERE subscription_number = ? UNION ALL SELECT ticket_id FROM payments WHERE internal_reference = ?))`,
-        term.value, term.value, term.value,
+           SELECT id FROM tickets WHERE ticket_number IN (?, ?) UNION ALL SELECT id FROM subscriptions WHERE subscription_number IN (?, ?) UNION ALL SELECT ticket_id FROM payments WHERE internal_reference IN (?, ?)))`,
+        ...refs(term), ...refs(term), ...refs(term),
       );
     case "name":
       if (scope.kind === "event") {
@@ -187,7 +190,7 @@ function ordersSearch(term: SearchTerm, scope: Scope): Sql | null {
     case "qr_code":
       return q("t.id IN (SELECT source_id FROM access_rights WHERE qr_code = ? AND source_type = 'TICKET')", term.value);
     case "reference":
-      return q("t.id IN (SELECT id FROM tickets WHERE ticket_number = ? UNION ALL SELECT ticket_id FROM payments WHERE internal_reference = ?)", term.value, term.value);
+      return q("t.id IN (SELECT id FROM tickets WHERE ticket_number IN (?, ?) UNION ALL SELECT ticket_id FROM payments WHERE internal_reference IN (?, ?))", ...refs(term), ...refs(term));
     case "name":
       if (scope.kind === "event") {
         return q(
@@ -259,7 +262,7 @@ function paymentsSearch(term: SearchTerm): Sql | null {
     case "qr_code":
       return q("p.ticket_id IN (SELECT source_id FROM access_rights WHERE qr_code = ? AND source_type = 'TICKET')", term.value);
     case "reference":
-      return q("p.id IN (SELECT id FROM payments WHERE internal_reference = ? UNION ALL SELECT pp.id FROM tickets t2 JOIN payments pp ON pp.ticket_id = t2.id WHERE t2.ticket_number = ?)", term.value, term.value);
+      return q("p.id IN (SELECT id FROM payments WHERE internal_reference IN (?, ?) UNION ALL SELECT pp.id FROM tickets t2 JOIN payments pp ON pp.ticket_id = t2.id WHERE t2.ticket_number IN (?, ?))", ...refs(term), ...refs(term));
     default:
       return within("p.user_id", accounts(term));
   }
@@ -344,7 +347,7 @@ export const REFUNDS: ListSpec = {
       case "id":
         return q("f.id IN (SELECT id FROM refunds WHERE id = ? UNION ALL SELECT id FROM refunds WHERE payment_id = ?)", term.value, term.value);
       case "reference":
-        return q("f.payment_id IN (SELECT id FROM payments WHERE internal_reference = ?)", term.value);
+        return q("f.payment_id IN (SELECT id FROM payments WHERE internal_reference IN (?, ?))", ...refs(term));
       case "qr_code":
         return null;
       default:

@@ -12,6 +12,7 @@ import { MANUAL_CODE, normalizeManualCode } from "../../durable-objects/event/ga
 export type SearchTerm =
   | { kind: "id"; value: string }
   | { kind: "qr_code"; value: string }
+  /** As typed: matched as typed or upper-cased (references are issued upper-case). */
   | { kind: "reference"; value: string }
   | { kind: "email"; value: string }
   | { kind: "phone"; value: string }
@@ -20,7 +21,8 @@ export type SearchTerm =
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const REFERENCE = /^(TKT|SUB|PAY|CASH)-[A-Z0-9-]{1,40}$/i;
-const PHONE_LIKE = /^\+?[\d\s.\-()]{7,}$/;
+// Digits with their usual separators: a phone number or nothing (a name has letters).
+const PHONE_LIKE = /^\+?[\d\s.\-()]*\d[\d\s.\-()]*\d[\d\s.\-()]*\d[\d\s.\-()]*$/;
 const CONTROL = /\p{Cc}/u;
 const MIN_NAME = 2;
 
@@ -45,7 +47,7 @@ export function classifySearch(raw: string): SearchTerm {
   const compact = text.toUpperCase().replace(/\s/g, "");
   // A printed code has its dashes or a digit: a twelve-letter name is a name.
   if (MANUAL_CODE.test(compact) && (compact.includes("-") || /\d/.test(compact))) return { kind: "qr_code", value: normalizeManualCode(compact) };
-  if (REFERENCE.test(text)) return { kind: "reference", value: text.toUpperCase() };
+  if (REFERENCE.test(text)) return { kind: "reference", value: text };
   if (text.includes("@")) {
     const email = z.email().safeParse(text.toLowerCase());
     if (!email.success) fail("Not an email address.");

@@ -3,7 +3,7 @@ import { requireAuth } from "../auth/middleware.ts";
 import { getDb } from "../db/client.ts";
 import type { AuthContext, Env } from "../env.ts";
 import { event_staff, events } from "../events/schema.ts";
-import { problems } from "../lib/errors.ts";
+import { ProblemError, problems } from "../lib/errors.ts";
 
 /**
  * What someone may do in one event's back office. The contract shared with
@@ -68,7 +68,7 @@ export async function holdsEventPermission(env: Env, auth: AuthContext | undefin
     await authorizeEvent(env, auth, eventId, permission);
     return true;
   } catch (error) {
-    if (error instanceof Error && "status" in error && error.status === 403) return false;
+    if (error instanceof ProblemError && error.status === 403) return false;
     throw error;
   }
 }
