@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { FORMULA_START } from "../lib/csv.ts";
 import { phoneSchema } from "../lib/phone.ts";
 import { LANGUAGES } from "../db/enums.ts";
 import { TWO_FACTOR_METHODS } from "./schema.ts";
@@ -16,12 +17,20 @@ export const passwordSchema = z
   .max(128, { message: "Use at most 128 characters." })
   .openapi({ format: "password", example: "correct horse battery" });
 
+/** A first or last name. Not one a spreadsheet would run as a formula (`=cmd|…`): names end up in organizers' CSV exports. */
+const personName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(150)
+  .refine((name) => !FORMULA_START.test(name), { message: "A name cannot start with =, +, -, @ or a tab." });
+
 export const RegisterBody = z
   .strictObject({
     email: emailSchema,
     password: passwordSchema,
-    first_name: z.string().trim().min(1).max(150),
-    last_name: z.string().trim().min(1).max(150),
+    first_name: personName,
+    last_name: personName,
     username: z.string().regex(/^[a-zA-Z0-9_.]{3,30}$/, { message: "3–30 letters, digits, _ or ." }).optional(),
     phone: phoneSchema.optional(),
     language: z.enum(LANGUAGES).optional(),

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { problems } from "../lib/errors.ts";
 import { decodeCursor, encodeCursor, pageQuery, type Cursor } from "../lib/pagination.ts";
-import { csvStream, type CsvValue } from "./csv.ts";
+import { csvStream, type CsvValue } from "../lib/csv.ts";
 import type { SearchTerm } from "./search.ts";
 import { searchQuery } from "./search.ts";
 

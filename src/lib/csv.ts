@@ -7,7 +7,8 @@
  * which shows the text as typed (OWASP's advice on CSV injection).
  */
 export const BOM = "\uFEFF";
-const FORMULA_START = /^[=+\-@\t\r]/;
+/** What a spreadsheet takes for the start of a formula. */
+export const FORMULA_START = /^[=+\-@\t\r]/;
 
 export type CsvValue = string | number | boolean | null | undefined;
 
