@@ -34,7 +34,7 @@ async function download(path: string, token: string) {
   const res = await (exports as unknown as { default: Fetcher }).default.fetch(
     new Request(`https://api.test${path}`, { headers: { Authorization: `Bearer ${token}`, "CF-Connecting-IP": "203.0.113.7" } }),
   );
-  return { res, text: new TextDecoder("utf-8", { ignoreBOM: true }).decode(await res.arrayBuffer()) };
+  return { res, text: new TextDecoder("utf-8", { ignoreBOM: true, fatal: true }).decode(await res.arrayBuffer()) };
 }
 
 describe("back office exports", () => {
