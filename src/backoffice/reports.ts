@@ -23,29 +23,31 @@ const SALES_SUMS = "sum(orders) AS orders, sum(units) AS units, sum(gross) AS gr
 
 /** The statements of the sales report (exported for the query-plan test). */
 export const salesStatements = (eventId: string) => ({
-  totals: { sql: `SELECT currency, ${SALES_SUMS} FROM report_sales WHERE event_id = ? GROUP BY currency ORDER BY currency`, params: [eventId] },
-  by_day: { sql: `SELECT day, currency, ${SALES_SUMS} FROM report_sales WHERE event_id = ? GROUP BY day, currency ORDER BY day, currency`, params: [eventId] },
+  totals: { sql: `SELECT currency, ${SALES_SUMS} FROM report_sales WHERE event_id = ? GROUP BY currency HAVING sum(orders) <> 0 ORDER BY currency`, params: [eventId] },
+  by_day: { sql: `SELECT day, currency, ${SALES_SUMS} FROM report_sales WHERE event_id = ? GROUP BY day, currency HAVING sum(orders) <> 0 ORDER BY day, currency`, params: [eventId] },
   by_ticket_type: {
     sql: `SELECT c.ticket_type_id AS key, tt.name AS label, s.currency, ${SALES_SUMS.replaceAll("sum(", "sum(s.")}
           FROM report_sales s LEFT JOIN event_ticket_config c ON c.id = s.config_id LEFT JOIN ticket_types tt ON tt.id = c.ticket_type_id
-          WHERE s.event_id = ? GROUP BY c.ticket_type_id, s.currency ORDER BY label, s.currency`,
+          WHERE s.event_id = ? GROUP BY c.ticket_type_id, s.currency HAVING sum(s.orders) <> 0 ORDER BY label, s.currency`,
     params: [eventId],
   },
-  by_channel: { sql: `SELECT channel AS key, currency, ${SALES_SUMS} FROM report_sales WHERE event_id = ? GROUP BY channel, currency ORDER BY channel, currency`, params: [eventId] },
-  by_price_tier: { sql: `SELECT unit_price, currency, ${SALES_SUMS} FROM report_sales WHERE event_id = ? GROUP BY unit_price, currency ORDER BY currency, unit_price`, params: [eventId] },
+  by_channel: { sql: `SELECT channel AS key, currency, ${SALES_SUMS} FROM report_sales WHERE event_id = ? GROUP BY channel, currency HAVING sum(orders) <> 0 ORDER BY channel, currency`, params: [eventId] },
+  by_price_tier: { sql: `SELECT unit_price, currency, ${SALES_SUMS} FROM report_sales WHERE event_id = ? GROUP BY unit_price, currency HAVING sum(orders) <> 0 ORDER BY currency, unit_price`, params: [eventId] },
   by_promo_code: {
     sql: `SELECT s.pricing_rule_id AS key, pr.promo_code AS promo_code, pr.name AS label, s.currency, ${SALES_SUMS.replaceAll("sum(", "sum(s.")}
           FROM report_sales s LEFT JOIN pricing_rules pr ON pr.id = s.pricing_rule_id
-          WHERE s.event_id = ? AND s.pricing_rule_id <> '' GROUP BY s.pricing_rule_id, s.currency ORDER BY label, s.currency`,
+          WHERE s.event_id = ? AND s.pricing_rule_id <> '' GROUP BY s.pricing_rule_id, s.currency HAVING sum(s.orders) <> 0 ORDER BY label, s.currency`,
     params: [eventId],
   },
   // Zones are the rights' (a configuration's zone is decided when it is pushed to the EventDO): units only.
   by_zone: {
     sql: `SELECT r.zone_id AS key, z.name AS label, sum(r.rights) AS units FROM report_rights r LEFT JOIN venue_zones z ON z.id = r.zone_id
-          WHERE r.event_id = ? AND r.source_type IN ('TICKET', 'TRANSFER') AND r.status IN ('ENABLED', 'USED', 'BLOCKED') GROUP BY r.zone_id ORDER BY label`,
+          WHERE r.event_id = ? AND r.source_type IN ('TICKET', 'TRANSFER') AND r.status IN ('ENABLED', 'USED', 'BLOCKED') GROUP BY r.zone_id HAVING sum(r.rights) <> 0 ORDER BY label`,
     params: [eventId],
   },
 });
+
+// Rows a change took back to zero stay in the aggregates (its old contribution out, the new one elsewhere): HAVING leaves them out.
 
 /** Sales of confirmed orders by day, ticket type, channel, price tier, promo code and zone; amounts only with money.read. */
 export async function salesReport(env: Env, eventId: string, showMoney: boolean) {
@@ -72,12 +74,12 @@ export async function salesReport(env: Env, eventId: string, showMoney: boolean)
 }
 
 export const revenueStatements = (eventId: string) => ({
-  sales: { sql: `SELECT currency, ${SALES_SUMS} FROM report_sales WHERE event_id = ? GROUP BY currency`, params: [eventId] },
+  sales: { sql: `SELECT currency, ${SALES_SUMS} FROM report_sales WHERE event_id = ? GROUP BY currency HAVING sum(orders) <> 0`, params: [eventId] },
   commissions: {
-    sql: "SELECT currency, status, sum(commissions) AS commissions, sum(base_amount) AS base_amount, sum(commission_amount) AS commission_amount FROM report_commissions WHERE event_id = ? GROUP BY currency, status",
+    sql: "SELECT currency, status, sum(commissions) AS commissions, sum(base_amount) AS base_amount, sum(commission_amount) AS commission_amount FROM report_commissions WHERE event_id = ? GROUP BY currency, status HAVING sum(commissions) <> 0",
     params: [eventId],
   },
-  refunds: { sql: "SELECT currency, status, reason, sum(refunds) AS refunds, sum(amount) AS amount FROM report_refunds WHERE event_id = ? GROUP BY currency, status, reason", params: [eventId] },
+  refunds: { sql: "SELECT currency, status, reason, sum(refunds) AS refunds, sum(amount) AS amount FROM report_refunds WHERE event_id = ? GROUP BY currency, status, reason HAVING sum(refunds) <> 0", params: [eventId] },
 });
 
 /**
@@ -120,10 +122,10 @@ const ENTERED = "action IN ('ENTRY', 'RE_ENTRY') AND status IN ('SUCCESS', 'WARN
 const EXITED = "action = 'EXIT' AND status = 'SUCCESS'";
 
 export const attendanceStatements = (eventId: string) => ({
-  rights: { sql: "SELECT status, source_type, entered, sum(rights) AS rights FROM report_rights WHERE event_id = ? GROUP BY status, source_type, entered", params: [eventId] },
+  rights: { sql: "SELECT status, source_type, entered, sum(rights) AS rights FROM report_rights WHERE event_id = ? GROUP BY status, source_type, entered HAVING sum(rights) <> 0", params: [eventId] },
   rights_by_zone: {
     sql: `SELECT r.zone_id AS zone_id, z.name AS zone_name, sum(r.rights) AS rights, sum(CASE WHEN r.entered = 1 THEN r.rights ELSE 0 END) AS checked_in
-          FROM report_rights r LEFT JOIN venue_zones z ON z.id = r.zone_id WHERE r.event_id = ? AND r.status IN ('ENABLED', 'USED', 'BLOCKED') GROUP BY r.zone_id ORDER BY zone_name`,
+          FROM report_rights r LEFT JOIN venue_zones z ON z.id = r.zone_id WHERE r.event_id = ? AND r.status IN ('ENABLED', 'USED', 'BLOCKED') GROUP BY r.zone_id HAVING sum(r.rights) <> 0 ORDER BY zone_name`,
     params: [eventId],
   },
   buckets: {
@@ -226,12 +228,12 @@ function groupSum(rows: Row[], key: string) {
 export const passStatements = (eventId: string) => ({
   usage: {
     sql: `SELECT r.plan_id, p.name AS plan_name, r.status, r.entered, sum(r.rights) AS rights FROM report_rights r LEFT JOIN subscription_plans p ON p.id = r.plan_id
-          WHERE r.event_id = ? AND r.source_type = 'SUBSCRIPTION' GROUP BY r.plan_id, r.status, r.entered`,
+          WHERE r.event_id = ? AND r.source_type = 'SUBSCRIPTION' GROUP BY r.plan_id, r.status, r.entered HAVING sum(r.rights) <> 0`,
     params: [eventId],
   },
   sales: {
     sql: `SELECT s.subscription_plan_id AS plan_id, s.status, count(*) AS passes FROM subscriptions s
-          WHERE s.subscription_plan_id IN (SELECT plan_id FROM report_rights WHERE event_id = ? AND source_type = 'SUBSCRIPTION' AND plan_id <> '') GROUP BY s.subscription_plan_id, s.status`,
+          WHERE s.subscription_plan_id IN (SELECT plan_id FROM report_rights WHERE event_id = ? AND source_type = 'SUBSCRIPTION' AND plan_id <> '' AND rights <> 0) GROUP BY s.subscription_plan_id, s.status`,
     params: [eventId],
   },
 });
@@ -262,15 +264,15 @@ export async function passesReport(env: Env, eventId: string) {
 export const volumeStatements = (from: string, to: string) => {
   const sums = "sum(payments) AS payments, sum(amount) AS amount, sum(fees) AS fees, sum(refunded_amount) AS refunded_amount";
   return {
-    by_country: { sql: `SELECT country AS key, currency, ${sums} FROM report_payments WHERE day >= ? AND day <= ? GROUP BY country, currency ORDER BY country, currency`, params: [from, to] },
+    by_country: { sql: `SELECT country AS key, currency, ${sums} FROM report_payments WHERE day >= ? AND day <= ? GROUP BY country, currency HAVING sum(payments) <> 0 ORDER BY country, currency`, params: [from, to] },
     by_currency: { sql: `SELECT currency AS key, currency, ${sums} FROM report_payments WHERE day >= ? AND day <= ? GROUP BY currency ORDER BY currency`, params: [from, to] },
-    by_provider: { sql: `SELECT provider AS key, currency, ${sums} FROM report_payments WHERE day >= ? AND day <= ? GROUP BY provider, currency ORDER BY provider, currency`, params: [from, to] },
-    by_type: { sql: `SELECT type AS key, currency, ${sums} FROM report_payments WHERE day >= ? AND day <= ? GROUP BY type, currency ORDER BY type, currency`, params: [from, to] },
+    by_provider: { sql: `SELECT provider AS key, currency, ${sums} FROM report_payments WHERE day >= ? AND day <= ? GROUP BY provider, currency HAVING sum(payments) <> 0 ORDER BY provider, currency`, params: [from, to] },
+    by_type: { sql: `SELECT type AS key, currency, ${sums} FROM report_payments WHERE day >= ? AND day <= ? GROUP BY type, currency HAVING sum(payments) <> 0 ORDER BY type, currency`, params: [from, to] },
     // The organizer's plan today (an ACTIVE organizer subscription), or none.
     by_organizer_plan: {
       sql: `SELECT coalesce(pl.name, '') AS key, r.currency, ${sums.replaceAll("sum(", "sum(r.")}
             FROM report_payments r LEFT JOIN organizer_subscriptions os ON os.user_id = r.organizer_id AND os.status = 'ACTIVE' LEFT JOIN organizer_plans pl ON pl.id = os.plan_id
-            WHERE r.day >= ? AND r.day <= ? GROUP BY key, r.currency ORDER BY key, r.currency`,
+            WHERE r.day >= ? AND r.day <= ? GROUP BY key, r.currency HAVING sum(r.payments) <> 0 ORDER BY key, r.currency`,
       params: [from, to],
     },
   };
@@ -287,7 +289,7 @@ export async function volumeReport(env: Env, from: string, to: string) {
 
 export const commissionStatements = () => ({
   totals: {
-    sql: "SELECT currency, status, sum(commissions) AS commissions, sum(base_amount) AS base_amount, sum(commission_amount) AS commission_amount FROM report_commissions GROUP BY currency, status ORDER BY currency, status",
+    sql: "SELECT currency, status, sum(commissions) AS commissions, sum(base_amount) AS base_amount, sum(commission_amount) AS commission_amount FROM report_commissions GROUP BY currency, status HAVING sum(commissions) <> 0 ORDER BY currency, status",
     params: [],
   },
   due: {
