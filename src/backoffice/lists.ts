@@ -32,7 +32,7 @@ const between = (column: string) => ({
   created_from: filter(instant, (v) => q(`${column} >= ?`, v)),
   created_to: filter(instant, (v) => q(`${column} < ?`, v)),
 });
-const eventFilter = (column: string) => ({ event_id: filter(uuid, (v) => q(`${column} = ?`, v)) });
+const eventFilter = (column: string) => ({ event_id: filter(uuid, (v) => q(`${column} = ?`, v), { narrow: true }) });
 
 /** The values a reference is matched against: as typed, and upper-cased. */
 const refs = (term: { value: string }) => [term.value, term.value.toUpperCase()];
@@ -107,7 +107,7 @@ const rightColumns: Column[] = [
   { name: "valid_until", sql: "r.valid_until", kind: "text" },
   { name: "created_at", sql: "r.created_at", kind: "text" },
 ];
-const RIGHT_JOINS = `access_rights r JOIN users u ON u.id = r.user_id LEFT JOIN venue_zones z ON z.id = r.zone_id LEFT JOIN seats s ON s.id = r.seat_id
+const RIGHT_JOINS = `JOIN users u ON u.id = r.user_id LEFT JOIN venue_zones z ON z.id = r.zone_id LEFT JOIN seats s ON s.id = r.seat_id
   LEFT JOIN event_ticket_config c ON c.id = r.config_id LEFT JOIN ticket_types tt ON tt.id = c.ticket_type_id`;
 const rightFilters = {
   status: filter(z.enum(ACCESS_RIGHT_STATUSES), (v) => q("r.status = ?", v)),
@@ -117,7 +117,7 @@ const rightFilters = {
   checked_in: filter(booleanQuery, (v) => q(v ? "r.used_at IS NOT NULL" : "r.used_at IS NULL")),
   is_inside: filter(booleanQuery, (v) => q(`r.is_inside = ${v ? 1 : 0}`)),
   seat_id: filter(uuid, (v) => q("r.seat_id = ?", v)),
-  holder_id: filter(uuid, (v) => q("r.user_id = ?", v)),
+  holder_id: filter(uuid, (v) => q("r.user_id = ?", v), { narrow: true }),
 };
 const rightSorts = (alias: string): Record<string, Sort> => ({
   ...newest(alias),
@@ -130,7 +130,9 @@ const rightSorts = (alias: string): Record<string, Sort> => ({
 export const ATTENDEES: ListSpec = {
   name: "attendees",
   schemaName: "BackofficeAttendee",
-  from: RIGHT_JOINS,
+  table: "access_rights r",
+  joins: RIGHT_JOINS,
+  platformIndex: "access_rights_created_idx",
   eventColumn: "r.event_id",
   columns: rightColumns,
   filters: { ...rightFilters, source_type: filter(z.enum(ACCESS_SOURCE_TYPES), (v) => q("r.source_type = ?", v)), ...eventFilter("r.event_id") },
@@ -143,7 +145,9 @@ export const ATTENDEES: ListSpec = {
 export const PASS_HOLDERS: ListSpec = {
   name: "pass-holders",
   schemaName: "BackofficePassHolder",
-  from: `${RIGHT_JOINS} JOIN subscriptions p ON p.id = r.source_id JOIN subscription_plans pl ON pl.id = p.subscription_plan_id`,
+  table: "access_rights r",
+  joins: `${RIGHT_JOINS} JOIN subscriptions p ON p.id = r.source_id JOIN subscription_plans pl ON pl.id = p.subscription_plan_id`,
+  platformIndex: "access_rights_created_idx",
   eventColumn: "r.event_id",
   base: "r.source_type = 'SUBSCRIPTION'",
   columns: [
@@ -208,7 +212,9 @@ function ordersSearch(term: SearchTerm, scope: Scope): Sql | null {
 export const ORDERS: ListSpec = {
   name: "orders",
   schemaName: "BackofficeOrder",
-  from: "tickets t LEFT JOIN users u ON u.id = t.user_id LEFT JOIN ticket_types tt ON tt.id = t.ticket_type_id LEFT JOIN pricing_rules pr ON pr.id = t.pricing_rule_id",
+  table: "tickets t",
+  joins: "LEFT JOIN users u ON u.id = t.user_id LEFT JOIN ticket_types tt ON tt.id = t.ticket_type_id LEFT JOIN pricing_rules pr ON pr.id = t.pricing_rule_id",
+  platformIndex: "tickets_created_idx",
   eventColumn: "t.event_id",
   columns: [
     { name: "id", sql: "t.id", kind: "text" },
@@ -240,9 +246,11 @@ export const ORDERS: ListSpec = {
     channel: filter(z.enum(PURCHASE_CHANNELS), (v) => q("t.purchase_channel = ?", v)),
     ticket_type_id: filter(uuid, (v) => q("t.ticket_type_id = ?", v)),
     config_id: filter(uuid, (v) => q("t.event_ticket_config_id = ?", v)),
-    buyer_id: filter(uuid, (v) => q("t.user_id = ?", v)),
-    promo_code: filter(z.string().trim().min(1).max(50).toUpperCase(), (v) =>
-      q("t.id IN (SELECT u2.ticket_id FROM pricing_rule_usages u2 WHERE u2.rule_id IN (SELECT id FROM pricing_rules WHERE promo_code = ?))", v),
+    buyer_id: filter(uuid, (v) => q("t.user_id = ?", v), { narrow: true }),
+    promo_code: filter(
+      z.string().trim().min(1).max(50).toUpperCase(),
+      (v) => q("t.id IN (SELECT u2.ticket_id FROM pricing_rule_usages u2 WHERE u2.rule_id IN (SELECT id FROM pricing_rules WHERE promo_code = ?))", v),
+      { narrow: true },
     ),
     ...between("t.created_at"),
     ...eventFilter("t.event_id"),
@@ -272,7 +280,9 @@ function paymentsSearch(term: SearchTerm): Sql | null {
 export const PAYMENTS: ListSpec = {
   name: "payments",
   schemaName: "BackofficePayment",
-  from: "payments p LEFT JOIN users u ON u.id = p.user_id LEFT JOIN tickets t ON t.id = p.ticket_id",
+  table: "payments p",
+  joins: "LEFT JOIN users u ON u.id = p.user_id LEFT JOIN tickets t ON t.id = p.ticket_id",
+  platformIndex: "payments_created_idx",
   eventColumn: "p.event_id",
   columns: [
     { name: "id", sql: "p.id", kind: "text" },
@@ -313,7 +323,9 @@ export const PAYMENTS: ListSpec = {
 export const REFUNDS: ListSpec = {
   name: "refunds",
   schemaName: "BackofficeRefund",
-  from: "refunds f JOIN payments p ON p.id = f.payment_id LEFT JOIN users u ON u.id = f.requested_by",
+  table: "refunds f",
+  joins: "JOIN payments p ON p.id = f.payment_id LEFT JOIN users u ON u.id = f.requested_by",
+  platformIndex: "refunds_requested_idx",
   eventColumn: "f.event_id",
   columns: [
     { name: "id", sql: "f.id", kind: "text" },
@@ -360,7 +372,9 @@ export const REFUNDS: ListSpec = {
 export const TRANSFERS: ListSpec = {
   name: "transfers",
   schemaName: "BackofficeTransfer",
-  from: "transfers x JOIN users fu ON fu.id = x.from_user_id LEFT JOIN users tu ON tu.id = x.to_user_id",
+  table: "transfers x",
+  joins: "JOIN users fu ON fu.id = x.from_user_id LEFT JOIN users tu ON tu.id = x.to_user_id",
+  platformIndex: "transfers_created_idx",
   eventColumn: "x.event_id",
   columns: [
     { name: "id", sql: "x.id", kind: "text" },
@@ -412,8 +426,11 @@ export const TRANSFERS: ListSpec = {
 export const ACCESS_LOG: ListSpec = {
   name: "access-log",
   schemaName: "BackofficeAccessLogEntry",
-  from: `access_control_log l LEFT JOIN users h ON h.id = l.user_id LEFT JOIN users k ON k.id = l.controller_id
+  table: "access_control_log l",
+  joins: `LEFT JOIN users h ON h.id = l.user_id LEFT JOIN users k ON k.id = l.controller_id
     LEFT JOIN access_points ap ON ap.id = l.access_point_id LEFT JOIN venue_zones z ON z.id = l.zone_id`,
+  // One event's log at a time (its export for the authorities): never platform-wide.
+  platformIndex: null,
   eventColumn: "l.event_id",
   columns: [
     { name: "id", sql: "l.id", kind: "text" },
@@ -446,7 +463,7 @@ export const ACCESS_LOG: ListSpec = {
     scan_method: filter(z.enum(SCAN_METHODS), (v) => q("l.scan_method = ?", v)),
     access_point_id: filter(uuid, (v) => q("l.access_point_id = ?", v)),
     zone_id: filter(uuid, (v) => q("l.zone_id = ?", v)),
-    access_right_id: filter(uuid, (v) => q("l.access_right_id = ?", v)),
+    access_right_id: filter(uuid, (v) => q("l.access_right_id = ?", v), { narrow: true }),
     conflict: filter(booleanQuery, (v) => q(v ? "l.is_conflict = 1" : "l.is_conflict = 0")),
     from: filter(instant, (v) => q("l.timestamp >= ?", v)),
     to: filter(instant, (v) => q("l.timestamp < ?", v)),
@@ -464,3 +481,7 @@ export const ACCESS_LOG: ListSpec = {
 
 /** Every list of an event, by the name in its path. */
 export const EVENT_LISTS = { orders: ORDERS, attendees: ATTENDEES, "pass-holders": PASS_HOLDERS, payments: PAYMENTS, refunds: REFUNDS, transfers: TRANSFERS, "access-log": ACCESS_LOG } as const;
+
+/** The lists admins read platform-wide as JSON (payments and refunds have theirs: GET /v1/admin/payments, GET /v1/refunds), and as CSV. */
+export const PLATFORM_JSON = ["orders", "attendees", "pass-holders", "transfers"] as const;
+export const PLATFORM_EXPORTS = ["orders", "attendees", "pass-holders", "transfers", "payments", "refunds"] as const;

@@ -8,7 +8,7 @@ import { bearerAuth, createRouter, jsonResponse, pick } from "../lib/openapi.ts"
 import { pageSchema } from "../lib/pagination.ts";
 import { authorizeEvent, holdsEventPermission, type EventPermission } from "../organizations/permissions.ts";
 import { exportQuerySchema, exportStream, listPage, listQuerySchema, rowSchema, type ListSpec, type Scope } from "./list-engine.ts";
-import { EVENT_LISTS } from "./lists.ts";
+import { EVENT_LISTS, PLATFORM_EXPORTS, PLATFORM_JSON } from "./lists.ts";
 import { attendanceReport, commissionsReport, passesReport, revenueReport, salesReport, volumeReport } from "./reports.ts";
 
 type ListName = keyof typeof EVENT_LISTS;
@@ -29,9 +29,6 @@ const ACCESS: Record<ListName, { permission: EventPermission; money: "hide" | "r
   "access-log": { permission: "gate.supervise", money: "none", json: false, summary: "The detailed gate log, for the authorities" },
 };
 
-/** Platform-wide lists for admins (payments and refunds have theirs: GET /v1/admin/payments, GET /v1/refunds). */
-const PLATFORM_JSON: ListName[] = ["orders", "attendees", "pass-holders", "transfers"];
-const PLATFORM_EXPORTS: ListName[] = ["orders", "attendees", "pass-holders", "transfers", "payments", "refunds"];
 
 /** Authorizes a read of `list` in an event; returns whether amounts are shown. */
 async function authorizeList(env: Env, auth: AuthContext | undefined, eventId: string, list: ListName, exporting: boolean): Promise<boolean> {
