@@ -11,7 +11,8 @@ import { searchQuery } from "./search.ts";
  * SQL statement over D1: the event's rows in the order of one index
  * (`sorts`: each sort is an index order, so a page reads its rows and no
  * more), narrowed by filters and at most one search, resumed after the
- * cursor's (key, id) with a row-value comparison the index answers.
+ * cursor's (key, id) with a row-value comparison the index answers; the
+ * page's ids are chosen first, and only its rows are joined to what they show.
  */
 
 /** A fragment of SQL and the values it binds, in order. */
@@ -67,9 +68,11 @@ export interface ListSpec {
   /** The list's name in paths and in the OpenAPI document (`orders`, `attendees`…). */
   name: string;
   schemaName: string;
-  /** The listed table and its alias (`tickets t`), and what is joined to each row. */
+  /** The listed table and its alias (`tickets t`), and what is joined to each row shown. */
   table: string;
   joins: string;
+  /** What the filters or `base` read beyond the table itself (joined while choosing the page's rows). */
+  filterJoins?: string;
   /**
    * The index of (sort key, id) that platform-wide pages walk newest first:
    * without a search or a narrowing filter they read it in order, checking
@@ -177,8 +180,14 @@ function pageSql(spec: ListSpec, scope: Scope, query: ListQuery, after: Cursor |
   const narrowed = Object.entries(spec.filters).some(([name, f]) => f.narrow && query[name] !== undefined);
   // Platform-wide, a filter on a common value (a status) would otherwise pick its own index and sort every match.
   const walk = scope.kind === "platform" && !search && !narrowed ? ` INDEXED BY ${spec.platformIndex}` : "";
+  const order = `ORDER BY ${sort.key} ${direction}, ${sort.id} ${direction}`;
+  // The page's ids first, from the table alone; then its rows with what they show. A search sorting a
+  // thousand matches joins the page's rows only.
+  const alias = spec.table.split(" ")[1]!;
+  const page = `SELECT ${alias}.id AS page_id FROM ${spec.table}${walk} ${spec.filterJoins ?? ""} WHERE ${where.join(" AND ") || "true"} ${order} LIMIT ?`;
   return {
-    sql: `SELECT ${select} FROM ${spec.table}${walk} ${spec.joins} WHERE ${where.join(" AND ") || "true"} ORDER BY ${sort.key} ${direction}, ${sort.id} ${direction} LIMIT ?`,
+    // CROSS JOIN: SQLite keeps the page as the outer loop (it would otherwise walk the table's index in the list's order).
+    sql: `SELECT ${select} FROM (${page}) page CROSS JOIN ${spec.table} ON ${alias}.id = page.page_id ${spec.joins} ${order}`,
     params: [...params, limit],
   };
 }

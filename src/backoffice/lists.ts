@@ -147,6 +147,7 @@ export const PASS_HOLDERS: ListSpec = {
   schemaName: "BackofficePassHolder",
   table: "access_rights r",
   joins: `${RIGHT_JOINS} JOIN subscriptions p ON p.id = r.source_id JOIN subscription_plans pl ON pl.id = p.subscription_plan_id`,
+  filterJoins: "JOIN subscriptions p ON p.id = r.source_id",
   platformIndex: "access_rights_created_idx",
   eventColumn: "r.event_id",
   base: "r.source_type = 'SUBSCRIPTION'",
