@@ -6,16 +6,19 @@
  * against workerd served by Miniflare directly. Beside it, in the same
  * workerd and the same run, the baseline: an HTTP request to a Worker that
  * reads one access right from D1 by its primary key (bench/lib/helper-worker.ts
- * `GET /read`), measured before and after the queries; the faster of the two
- * counts (the stricter ratio). Each query's p95 must stay under 10× the
- * baseline's p95.
+ * `GET /read`). This machine's speed drifts (other work shares its cores), so
+ * each query is measured interleaved with the baseline, request for request,
+ * and compared with the baseline of its own window and with the whole
+ * run's: each query's p95 must stay under 10× both baselines' p95.
  *
  * Then one full CSV export of the 60,000 rights, timed, with its size.
  *
- * Options: --requests 200 --concurrency 4 --seconds 60 (--seconds caps each query's run).
+ * Options: --requests 200 --concurrency 1 --seconds 60 (--seconds caps each query's run).
  * The last line of the output is one JSON object: {"baseline_p50_ms",
- * "baseline_p95_ms", "worst_ratio_p95", "worst", "over_10x", "rights",
- * "scans", "queries": {name: {"p50_ms", "p95_ms", "ratio_p95"}}, "export"}.
+ * "baseline_p95_ms" (over all windows), "worst_ratio_p95", "worst",
+ * "over_10x", "rights", "scans", "queries": {name: {"p50_ms", "p95_ms",
+ * "baseline_p95_ms" (its window's), "ratio_p95" (to it), "ratio_p95_run" (to
+ * the run's)}}, "export"}; "worst_ratio_p95" is the larger of the two.
  */
 import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -28,7 +31,8 @@ import { startBenchPlatform, tempDir, type Workerd } from "./lib/workerd.ts";
 const { values: opts } = parseArgs({
   options: {
     requests: { type: "string", default: "200" },
-    concurrency: { type: "string", default: "4" },
+    // One request at a time: a latency, not a queue (with more in flight, the baseline waits behind the queries and both measure the queue).
+    concurrency: { type: "string", default: "1" },
     seconds: { type: "string", default: "60" },
   },
 });
@@ -133,15 +137,21 @@ async function main(run: BenchRun) {
     for (const q of list) await measure(appUrl, WARMUP, () => ({ method: "GET", path: q.path, headers: { Authorization: `Bearer ${tokens[q.token]}` } }));
 
     log("");
-    log(`  ${"query".padEnd(36)} ${"p50".padStart(8)} ${"p95".padStart(8)}  ratio p95   rows/status`);
-    const before = latency((await measure(helperUrl, REQUESTS, baselineCall)).samples);
-    const results: Record<string, { p50_ms: number; p95_ms: number; ratio_p95: number }> = {};
-    const measured: { name: string; p50: number; p95: number; failures: number; status: string }[] = [];
+    log(`  ${"query (ms)".padEnd(36)} ${"p50".padStart(8)} ${"p95".padStart(8)} ${"base p95".padStart(9)}  p95 ratio: window, run   rows/status`);
+    const results: Record<string, { p50_ms: number; p95_ms: number; baseline_p95_ms: number; ratio_p95: number; ratio_p95_run: number }> = {};
+    const measured: { name: string; p50: number; p95: number; baseline: { p50: number; p95: number }; failures: number; status: string }[] = [];
+    const baselineSamples: Sample[] = [];
     for (const q of list) {
-      const result = await measure(appUrl, REQUESTS, () => ({ method: "GET", path: q.path, headers: { Authorization: `Bearer ${tokens[q.token]}` } }));
-      const { p50, p95 } = latency(result.samples);
-      const failures = result.samples.filter((s) => s.status !== 200).length;
-      const first = result.samples[0]!;
+      // Even calls: the query; odd calls: the baseline, in the same moments.
+      const run = await measure(appUrl, 2 * REQUESTS, (i) =>
+        i % 2 === 0 ? { method: "GET", path: q.path, headers: { Authorization: `Bearer ${tokens[q.token]}` } } : { ...baselineCall(i), base: helperUrl },
+      );
+      const samples = run.samples.filter((s) => s.index % 2 === 0);
+      const base = run.samples.filter((s) => s.index % 2 === 1);
+      baselineSamples.push(...base);
+      const { p50, p95 } = latency(samples);
+      const failures = samples.filter((s) => s.status !== 200).length + base.filter((s) => s.status !== 200).length;
+      const first = samples[0]!;
       let shape = String(first.status);
       try {
         const body = JSON.parse(first.body) as { data?: unknown[] };
@@ -149,16 +159,19 @@ async function main(run: BenchRun) {
       } catch {
         // a non-JSON body: its status says enough
       }
-      measured.push({ name: q.name, p50, p95, failures, status: failures ? `${failures} failed: ${first.body.slice(0, 120)}` : shape });
+      measured.push({ name: q.name, p50, p95, baseline: latency(base), failures, status: failures ? `${failures} failed: ${(samples.find((s) => s.status !== 200) ?? first).body.slice(0, 120)}` : shape });
     }
-    const after = latency((await measure(helperUrl, REQUESTS, baselineCall)).samples);
-    const baseline = before.p95 <= after.p95 ? before : after;
-    log(`  ${"baseline: Worker → D1, primary key".padEnd(36)} ${before.p50.toFixed(2).padStart(8)} ${before.p95.toFixed(2).padStart(8)}  (before the queries)`);
-    log(`  ${"baseline again".padEnd(36)} ${after.p50.toFixed(2).padStart(8)} ${after.p95.toFixed(2).padStart(8)}  (after)`);
+    const baseline = latency(baselineSamples);
+    log(`  ${"baseline: Worker → D1, primary key".padEnd(36)} ${baseline.p50.toFixed(2).padStart(8)} ${baseline.p95.toFixed(2).padStart(8)}  (all windows)`);
     for (const m of measured) {
-      const ratio = m.p95 / baseline.p95;
-      results[m.name] = { p50_ms: round(m.p50, 2), p95_ms: round(m.p95, 2), ratio_p95: round(ratio, 2) };
-      log(`  ${m.name.padEnd(36)} ${m.p50.toFixed(2).padStart(8)} ${m.p95.toFixed(2).padStart(8)}  ${ratio.toFixed(2).padStart(6)}×${ratio >= LIMIT_RATIO ? " OVER" : "     "}   ${m.status}`);
+      // Against its own window's baseline, and against the whole run's: the larger counts.
+      const ratio = m.p95 / m.baseline.p95;
+      const ratioRun = m.p95 / baseline.p95;
+      const worse = Math.max(ratio, ratioRun);
+      results[m.name] = { p50_ms: round(m.p50, 2), p95_ms: round(m.p95, 2), baseline_p95_ms: round(m.baseline.p95, 2), ratio_p95: round(ratio, 2), ratio_p95_run: round(ratioRun, 2) };
+      log(
+        `  ${m.name.padEnd(36)} ${m.p50.toFixed(2).padStart(8)} ${m.p95.toFixed(2).padStart(8)} ${m.baseline.p95.toFixed(2).padStart(9)}  ${ratio.toFixed(2).padStart(6)}× ${ratioRun.toFixed(2).padStart(6)}×${worse >= LIMIT_RATIO ? " OVER" : "     "}   ${m.status}`,
+      );
     }
 
     // One full export of the event's rights, streamed: its time and size.
@@ -177,11 +190,12 @@ async function main(run: BenchRun) {
     log("");
     log(`  export attendees.csv: ${lines - 1} rows, ${(bytes / 1e6).toFixed(1)} MB in ${(exportMs / 1000).toFixed(2)} s (status ${res.status})`);
 
-    const over = Object.entries(results).filter(([, r]) => r.ratio_p95 >= LIMIT_RATIO).map(([name]) => name);
-    const [worst, worstResult] = Object.entries(results).sort(([, a], [, b]) => b.ratio_p95 - a.ratio_p95)[0]!;
+    const worse = (r: { ratio_p95: number; ratio_p95_run: number }) => Math.max(r.ratio_p95, r.ratio_p95_run);
+    const over = Object.entries(results).filter(([, r]) => worse(r) >= LIMIT_RATIO).map(([name]) => name);
+    const [worst, worstResult] = Object.entries(results).sort(([, a], [, b]) => worse(b) - worse(a))[0]!;
     const failures = measured.reduce((sum, m) => sum + m.failures, 0);
     log("");
-    log(`  worst p95: ${worst} at ${worstResult.ratio_p95}× the baseline's p95 (limit ${LIMIT_RATIO}×); over the limit: ${over.length ? over.join(", ") : "none"}`);
+    log(`  worst p95: ${worst} at ${worse(worstResult)}× the baseline's p95 (limit ${LIMIT_RATIO}×); over the limit: ${over.length ? over.join(", ") : "none"}`);
     if (workerLogs.length) log(`  worker errors/warnings: ${workerLogs.length}; first: ${workerLogs[0]!.slice(0, 300)}`);
     log(`  total ${((performance.now() - started) / 1000).toFixed(1)} s${failures ? `; ${failures} failed requests` : ""}`);
     if (over.length || failures || res.status !== 200 || lines - 1 !== seed.counts.rights) process.exitCode = 1;
@@ -189,7 +203,7 @@ async function main(run: BenchRun) {
       JSON.stringify({
         baseline_p50_ms: round(baseline.p50, 2),
         baseline_p95_ms: round(baseline.p95, 2),
-        worst_ratio_p95: worstResult.ratio_p95,
+        worst_ratio_p95: worse(worstResult),
         worst,
         over_10x: over,
         rights: seed.counts.rights,
