@@ -37,13 +37,14 @@ CREATE TRIGGER `users_search_name_update` AFTER UPDATE OF first_name, last_name 
 	UPDATE tickets SET (buyer_name_key, buyer_name_key_rev) = (SELECT search_name, search_name_rev FROM users WHERE id = new.id) WHERE user_id = new.id;
 END;
 --> statement-breakpoint
--- The projection upserts a right whenever it changes; only a new holder (a new row) needs the key.
+-- The projection upserts a right whenever it changes; only a new holder (a new row) needs the key. A holder D1 does not know
+-- gets an empty key: the row's foreign key, not this trigger, is what refuses it.
 CREATE TRIGGER `access_rights_holder_insert` AFTER INSERT ON access_rights BEGIN
-	UPDATE access_rights SET (holder_name_key, holder_name_key_rev) = (SELECT search_name, search_name_rev FROM users WHERE id = new.user_id) WHERE id = new.id;
+	UPDATE access_rights SET (holder_name_key, holder_name_key_rev) = (coalesce((SELECT search_name FROM users WHERE id = new.user_id), ''), coalesce((SELECT search_name_rev FROM users WHERE id = new.user_id), '')) WHERE id = new.id;
 END;
 --> statement-breakpoint
 CREATE TRIGGER `access_rights_holder_update` AFTER UPDATE OF user_id ON access_rights WHEN old.user_id IS NOT new.user_id BEGIN
-	UPDATE access_rights SET (holder_name_key, holder_name_key_rev) = (SELECT search_name, search_name_rev FROM users WHERE id = new.user_id) WHERE id = new.id;
+	UPDATE access_rights SET (holder_name_key, holder_name_key_rev) = (coalesce((SELECT search_name FROM users WHERE id = new.user_id), ''), coalesce((SELECT search_name_rev FROM users WHERE id = new.user_id), '')) WHERE id = new.id;
 END;
 --> statement-breakpoint
 CREATE TRIGGER `tickets_buyer_insert` AFTER INSERT ON tickets BEGIN
