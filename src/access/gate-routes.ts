@@ -33,7 +33,7 @@ const ScanBodySchema = z
   })
   .openapi("ScanBody");
 
-const ScanResultSchema = z
+export const ScanResultSchema = z
   .object({
     type: z.literal("scan_result"),
     id: z.string(),

@@ -5,45 +5,14 @@ import { idempotencyKeyOf } from "../lib/idempotency.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { clientMeta } from "../lib/request.ts";
 import { requireAuth } from "../auth/middleware.ts";
+import { ScanResultSchema } from "../access/gate-routes.ts";
+import { AccessRightSchema } from "../orders/schemas.ts";
 import { admitByHand, blockRight, DOOR_MATCHES, lookupHolders, resendTickets, rightHistory } from "./door.ts";
 import { searchQuery } from "./search.ts";
 
 const tags = ["Back office: door"];
 const rightParams = eventIdParam.extend({ access_right_id: z.uuid() });
 const reason = z.string().trim().min(3).max(500).openapi({ description: "Why, as the journal and the authorities will read it." });
-
-const RightSchema = z
-  .object({
-    id: z.string(),
-    qr_code: z.string(),
-    event_id: z.string(),
-    order_id: z.string().nullable(),
-    user_id: z.string(),
-    zone_id: z.string().nullable(),
-    seat_id: z.string().nullable(),
-    status: z.string(),
-    source_type: z.string(),
-    source_id: z.string(),
-    original_user_id: z.string(),
-    transfer_count: z.number().int(),
-    valid_from: z.string(),
-    valid_until: z.string(),
-    used_at: z.string().nullable(),
-  })
-  .openapi("DoorAccessRight");
-
-const ScanResultSchema = z
-  .object({
-    type: z.literal("scan_result"),
-    id: z.string(),
-    status: z.enum(["SUCCESS", "DENIED", "WARNING", "ERROR"]),
-    denial_reason: z.string().nullable(),
-    warning: z.string().optional(),
-    access_right: z.record(z.string(), z.unknown()).nullable(),
-    zone_id: z.string().nullable(),
-    response_time_ms: z.number().int(),
-  })
-  .openapi("DoorAdmission");
 
 export function doorRoutes() {
   const r = createRouter();
@@ -113,7 +82,7 @@ export function doorRoutes() {
             .openapi("DoorAdmissionRequest"),
         ),
       },
-      responses: { 200: jsonResponse(ScanResultSchema, "The decision."), ...pick(401, 403, 404, 415, 422) },
+      responses: { 200: jsonResponse(ScanResultSchema, "The decision, as a gate gets it."), ...pick(401, 403, 404, 415, 422) },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
@@ -136,7 +105,7 @@ export function doorRoutes() {
             ? "Needs rights.block. In the event's Durable Object: the right becomes BLOCKED (gates answer BLACKLISTED), and the journal records BLOCK with you and the reason. An ENABLED or USED right can be blocked; blocking a blocked right changes nothing (`changed: false`); a cancelled, expired or transferred one is 409 `right_not_blockable`."
             : "Needs rights.block. The right is ENABLED again (USED if it was let in before), and the journal records UNBLOCK with you and the reason; unblocking a right that is not blocked changes nothing.",
         request: { params: rightParams, body: jsonBody(z.strictObject({ reason })) },
-        responses: { 200: jsonResponse(z.object({ access_right: RightSchema, changed: z.boolean() }), "The right now."), ...pick(401, 403, 404, 409, 415, 422) },
+        responses: { 200: jsonResponse(z.object({ access_right: AccessRightSchema, changed: z.boolean() }), "The right now."), ...pick(401, 403, 404, 409, 415, 422) },
       }),
       async (c) => {
         const { event_id, access_right_id } = c.req.valid("param");
