@@ -52,6 +52,13 @@ function accounts(term: SearchTerm): Sql | null {
 }
 const within = (column: string, sub: Sql | null): Sql | null => (sub ? q(`${column} IN (${sub.sql})`, ...sub.params) : null);
 
+/** Rows of one event whose name key (`key`, or `key`_rev: last name first) starts with the search: two ranges of the event's name indexes. */
+const nameInEvent = (alias: string, table: string, key: string, eventId: string, term: { from: string; to: string }) =>
+  q(
+    `${alias}.id IN (SELECT id FROM ${table} WHERE event_id = ? AND ${key} >= ? AND ${key} < ? UNION ALL SELECT id FROM ${table} WHERE event_id = ? AND ${key}_rev >= ? AND ${key}_rev < ?)`,
+    eventId, term.from, term.to, eventId, term.from, term.to,
+  );
+
 /** Rights a search names; within one event a name is looked up in the event's own holder-name indexes. */
 function rightsSearch(term: SearchTerm, scope: Scope): Sql | null {
   switch (term.kind) {
@@ -69,13 +76,7 @@ function rightsSearch(term: SearchTerm, scope: Scope): Sql | null {
         ...refs(term), ...refs(term), ...refs(term),
       );
     case "name":
-      if (scope.kind === "event") {
-        return q(
-          "r.id IN (SELECT id FROM access_rights WHERE event_id = ? AND holder_name_key >= ? AND holder_name_key < ? UNION ALL SELECT id FROM access_rights WHERE event_id = ? AND holder_name_key_rev >= ? AND holder_name_key_rev < ?)",
-          scope.eventId, term.from, term.to, scope.eventId, term.from, term.to,
-        );
-      }
-      return within("r.user_id", accounts(term));
+      return scope.kind === "event" ? nameInEvent("r", "access_rights", "holder_name_key", scope.eventId, term) : within("r.user_id", accounts(term));
     default:
       return within("r.user_id", accounts(term));
   }
@@ -197,13 +198,7 @@ function ordersSearch(term: SearchTerm, scope: Scope): Sql | null {
     case "reference":
       return q("t.id IN (SELECT id FROM tickets WHERE ticket_number IN (?, ?) UNION ALL SELECT ticket_id FROM payments WHERE internal_reference IN (?, ?))", ...refs(term), ...refs(term));
     case "name":
-      if (scope.kind === "event") {
-        return q(
-          "t.id IN (SELECT id FROM tickets WHERE event_id = ? AND buyer_name_key >= ? AND buyer_name_key < ? UNION ALL SELECT id FROM tickets WHERE event_id = ? AND buyer_name_key_rev >= ? AND buyer_name_key_rev < ?)",
-          scope.eventId, term.from, term.to, scope.eventId, term.from, term.to,
-        );
-      }
-      return within("t.user_id", accounts(term));
+      return scope.kind === "event" ? nameInEvent("t", "tickets", "buyer_name_key", scope.eventId, term) : within("t.user_id", accounts(term));
     default:
       return within("t.user_id", accounts(term));
   }
