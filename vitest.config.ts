@@ -1,7 +1,9 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import type { FakePaymentSecrets } from "./scripts/fake-payment-providers.ts";
+import { unstable_readConfig } from "wrangler";
+import type { FakePaymentSecrets } from "./scripts/fakes/payments/server.ts";
 import { generateSecrets } from "./scripts/secrets.ts";
+import { walletTestIdentity } from "./test/support/wallet-certs.ts";
 
 /**
  * Fixed payment-provider credentials for tests, over the generated ones: the
@@ -26,11 +28,25 @@ const PAYMENT_TEST_CREDENTIALS: FakePaymentSecrets = {
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
+  // The queues' settings, for test/support/queues.ts to know when they have nothing left to do.
+  const { queues } = unstable_readConfig({ config: "./wrangler.toml" }) as {
+    queues: { producers?: { binding: string; queue: string }[]; consumers?: { queue: string; max_retries?: number; dead_letter_queue?: string }[] };
+  };
+  const testQueues = {
+    producers: Object.fromEntries((queues.producers ?? []).map((p) => [p.binding, p.queue])),
+    // JSON: a setting wrangler.toml leaves out is absent, not undefined.
+    consumers: Object.fromEntries((queues.consumers ?? []).map((c) => [c.queue, JSON.parse(JSON.stringify({ max_retries: c.max_retries, dead_letter_queue: c.dead_letter_queue })) as Record<string, string | number>])),
+  };
   const secrets = generateSecrets("test-key-1");
+  // Wallet signing identities made for this run: a test CA chain for Apple, an RSA key for Google.
+  const wallet = await walletTestIdentity();
   // The fake Facebook started by the global setup checks appsecret_proof with this same app secret.
   process.env.FAKE_FACEBOOK_APP_SECRET = secrets.FACEBOOK_APP_SECRET;
   // The fake payment providers check the credentials the Worker is given below.
   process.env.FAKE_PAYMENT_CREDENTIALS = JSON.stringify(PAYMENT_TEST_CREDENTIALS);
+  // wrangler.toml requires these secrets and, without a .dev.vars (CI), warns unless the
+  // environment has them; the bindings below set them either way.
+  Object.assign(process.env, secrets, PAYMENT_TEST_CREDENTIALS);
   return {
     plugins: [
       cloudflareTest(({ inject }) => {
@@ -41,6 +57,8 @@ export default defineConfig(async () => {
           miniflare: {
             bindings: {
               TEST_MIGRATIONS: migrations,
+              TEST_QUEUES: testQueues,
+              // Over whatever wrangler loaded (a developer's .dev.vars is used before the environment).
               ...secrets,
               ...PAYMENT_TEST_CREDENTIALS,
               GOOGLE_JWKS_URL: `${fakes}/google/oauth2/v3/certs`,
@@ -53,6 +71,11 @@ export default defineConfig(async () => {
               // Callbacks go to the origin test/support/api.ts calls; failed payment messages are retried at once.
               PUBLIC_API_URL: "https://api.test",
               PAYMENT_RETRY_BASE_SECONDS: "0",
+              ...wallet,
+              APPLE_PASS_TYPE_ID: "pass.dev.edge-events.test",
+              APPLE_TEAM_ID: "TESTTEAM01",
+              GOOGLE_WALLET_ISSUER_ID: "3388000000012345678",
+              GOOGLE_WALLET_SERVICE_ACCOUNT: "wallet@edge-events-test.iam.gserviceaccount.com",
             },
           },
         };
@@ -60,7 +83,7 @@ export default defineConfig(async () => {
     ],
     test: {
       include: ["test/**/*.test.ts"],
-      setupFiles: ["./test/support/apply-migrations.ts"],
+      setupFiles: ["./test/support/apply-migrations.ts", "./test/support/queues.ts"],
       globalSetup: ["./test/support/global-setup.ts"],
       testTimeout: 30_000,
       hookTimeout: 30_000,

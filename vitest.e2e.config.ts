@@ -3,7 +3,8 @@ import { defineConfig } from "vitest/config";
 /**
  * End-to-end tests that run in Node, outside the Workers runtime: the
  * reference gate client (scripts/gate-client) against the platform on
- * workerd (Miniflare, bench/lib), over real sockets. Files end in `.e2e.ts`
+ * workerd (Miniflare, bench/lib), over real sockets; the fake payment
+ * providers (scripts/fakes/payments) as `npm start` runs them. Files end in `.e2e.ts`
  * so the Workers-runtime suite (vitest.config.ts) does not pick them up.
  */
 export default defineConfig({

@@ -396,7 +396,7 @@ async function main(run: BenchRun) {
 
 const STAGES: Stage[] = [
   { label: "EventDO.webSocketMessage (whole message)", module: "durable-objects/event/event-do.ts", fn: "webSocketMessage" },
-  { label: "  checkToken (Ed25519 verify, cached per token)", module: "durable-objects/event/event-do.ts", fn: "checkToken" },
+  { label: "  TokenCache.check (Ed25519 verify, cached per token)", module: "durable-objects/event/tokens.ts", fn: "check" },
   { label: "  decideScan (reads, writes, log row, outbox)", module: "durable-objects/event/gate.ts", fn: "decideScan" },
   { label: "EventDO alarm: outbox → D1 projection", module: "durable-objects/event/projection.ts", fn: "drainOutbox" },
   { label: "Worker: gate upgrade route", module: "src/access/gate-routes.ts", fn: "scanContext" },

@@ -306,9 +306,9 @@ async function checkInventory(name: string, appUrl: URL, db: D1Database, fixture
 
 const APP_STAGES: Stage[] = [
   { label: "authenticate (JWT verify + revocation feed)", module: "src/auth/middleware.ts", fn: "authenticate" },
-  { label: "orders service (sale context; no D1 read for plain prices)", module: "src/orders/service.ts", fn: "placeOrder" },
+  { label: "orders service (sale context; no D1 read for plain prices)", module: "src/orders/service.ts", fn: "orderTickets" },
   { label: "getDb = drizzle(d1, { schema }), every call (auth + service)", module: "src/db/client.ts", fn: "getDb" },
-  { label: "EventDO.placeOrder (decision + writes)", module: "durable-objects/event/event-do.ts", fn: "placeOrder" },
+  { label: "EventDO hold decision (decideHold: checks, price, writes)", module: "durable-objects/event/orders.ts", fn: "decideHold" },
   { label: "EventDO alarm: outbox → D1 projection", module: "durable-objects/event/projection.ts", fn: "drainOutbox" },
 ];
 

@@ -3,7 +3,7 @@ import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
 /**
  * Fresh secrets for a test run or a local environment: an Ed25519 signing key
  * with a kid, a password pepper and a data-encryption key, and credentials for
- * the payment providers' loopback fake (scripts/fake-payment-providers.ts),
+ * the payment providers' loopback fake (scripts/fakes/payments/),
  * which checks whatever it is given. Nothing real is reused. In production
  * the provider credentials are the ones each provider issues (MTN's API user
  * and key, FedaPay's, KkiaPay's, Konnect's and Stripe's keys and webhook
@@ -30,6 +30,14 @@ export function generateSecrets(kid = `local-${Date.now().toString(36)}`) {
     STRIPE_WEBHOOK_SECRET: `whsec_${token()}`,
   };
 }
+
+/**
+ * Secrets issued by Apple and Google, never generated: the Pass Type ID
+ * certificate, its PKCS#8 key and Apple's WWDR intermediate (PEM), and the
+ * Google Wallet service account's PKCS#8 key. Optional: a deployment
+ * without them answers the wallet routes with 503 wallet_not_configured.
+ */
+export const WALLET_SECRET_NAMES = ["APPLE_PASS_CERTIFICATE", "APPLE_PASS_PRIVATE_KEY", "APPLE_WWDR_CERTIFICATE", "GOOGLE_WALLET_PRIVATE_KEY"] as const;
 
 // `npm run secrets:generate -- <kid>` prints a fresh set as JSON, the input of `wrangler secret bulk`.
 if (import.meta.main) console.log(JSON.stringify(generateSecrets(process.argv[2]), null, 2));

@@ -5,24 +5,28 @@
  *    since it was created are appended to it);
  * 2. applies the D1 migrations to the local database;
  * 3. seeds the demo data (insert-or-ignore with fixed ids: a rerun changes nothing);
- * 4. starts the fake payment providers on a free loopback port (checking the
- *    credentials of .dev.vars) and runs `wrangler dev` pointed at them; once it answers,
+ * 4. starts the fake payment providers on a fixed loopback port (8790, or
+ *    FAKE_PAYMENTS_PORT, or --fake-payments-port), checking the credentials of
+ *    .dev.vars and keeping their transactions in .wrangler/state, and runs
+ *    `wrangler dev` pointed at them; once it answers,
  * 5. signs in as the demo admin and has each demo event's Durable Object load
  *    its ticket configurations from D1 (the admin inventory sync route);
  * 6. prints the URLs, the demo logins, the demo events and an order to paste.
- * Every step is safe to repeat.
+ * Every step is safe to repeat. The terminal shows one line per step; what
+ * the tools print (wrangler's tables, then the server's log) goes to
+ * .wrangler/start.log.
  */
-import { spawn, type SpawnOptions } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseEnv } from "node:util";
+import { parseArgs, parseEnv } from "node:util";
 import { register } from "tsx/esm/api";
 import { getPlatformProxy, unstable_readConfig } from "wrangler";
-import { startFakePaymentProviders, type FakePaymentProviders, type FakePaymentSecrets } from "./fake-payment-providers.ts";
+import { startFakePaymentProviders, type FakePaymentProviders, type FakePaymentSecrets } from "./fakes/payments/server.ts";
 import { generateSecrets } from "./secrets.ts";
 
 // The app's modules use TypeScript that Node cannot merely strip (parameter
@@ -41,6 +45,14 @@ const APPLIED = join(STATE, "applied-migrations.json");
 const HOST = "127.0.0.1";
 const PORT = 8787;
 const BASE = `http://${HOST}:${PORT}`;
+const LOG = join(ROOT, ".wrangler", "start.log");
+/** The fake providers keep their transactions here, beside the local database that refers to them. */
+const FAKE_PAYMENTS_STATE = join(STATE, "fake-payments.json");
+/**
+ * A fixed port: the hosted payment pages' URLs the local database keeps, and
+ * the base URLs the Worker is given, stay right across restarts.
+ */
+const DEFAULT_FAKE_PAYMENTS_PORT = 8790;
 
 // Offline: no usage metrics, no fetch of the `request.cf` object.
 Object.assign(process.env, { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" });
@@ -49,25 +61,53 @@ process.chdir(ROOT);
 const require = createRequire(import.meta.url);
 const WRANGLER = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
 
-/** Runs wrangler with this Node (22), so the global Node version never matters. */
-function wrangler(args: string[], options: SpawnOptions = {}) {
-  return spawn(process.execPath, [WRANGLER, ...args], { stdio: "inherit", ...options });
+const { values: flags } = parseArgs({ options: { "fake-payments-port": { type: "string" } } });
+const FAKE_PAYMENTS_PORT = Number(flags["fake-payments-port"] ?? process.env.FAKE_PAYMENTS_PORT ?? DEFAULT_FAKE_PAYMENTS_PORT);
+if (!Number.isInteger(FAKE_PAYMENTS_PORT) || FAKE_PAYMENTS_PORT < 1 || FAKE_PAYMENTS_PORT > 65535) {
+  console.error("✖ --fake-payments-port / FAKE_PAYMENTS_PORT must be a port number");
+  process.exit(1);
+}
+
+mkdirSync(dirname(LOG), { recursive: true });
+const log = createWriteStream(LOG);
+const LOG_NAME = relative(ROOT, LOG);
+
+/** Runs wrangler with this Node (22), so the global Node version never matters; what it prints goes to the log. */
+function wrangler(args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  log.write(`$ wrangler ${args.join(" ")}\n`);
+  const child = spawn(process.execPath, [WRANGLER, ...args], { stdio: ["ignore", "pipe", "pipe"], env });
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.pipe(log, { end: false });
+  return child;
 }
 
 function runWrangler(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   return new Promise((done, fail) => {
-    wrangler(args, { env })
+    wrangler(args, env)
       .on("error", fail)
       .on("exit", (code) => (code === 0 ? done() : fail(new Error(`wrangler ${args.join(" ")} exited with ${code}`))));
   });
 }
 
-function step(text: string) {
-  console.log(`\n▶ ${text}`);
+/** One line in the terminal per step: its name, then what came of it. */
+async function step<T>(name: string, run: () => T | Promise<T>, outcome: (result: T) => string): Promise<T> {
+  process.stdout.write(`  ${name} … `);
+  log.write(`\n▶ ${name}\n`);
+  try {
+    const result = await run();
+    const text = outcome(result);
+    console.log(text);
+    log.write(`  ${text}\n`);
+    return result;
+  } catch (error) {
+    console.log("failed");
+    throw error;
+  }
 }
 
 /** 1. Local secrets, created once; secrets introduced later are added without touching the others. */
-function ensureDevVars(): Record<string, string | undefined> {
+function ensureDevVars(): { vars: Record<string, string | undefined>; outcome: string } {
+  let outcome: string;
   if (!existsSync(DEV_VARS)) {
     const secrets = generateSecrets();
     const lines = Object.entries(secrets).map(([name, value]) => `${name}='${value}'`);
@@ -81,22 +121,22 @@ function ensureDevVars(): Record<string, string | undefined> {
       ].join("\n"),
       { mode: 0o600 },
     );
-    console.log("  created .dev.vars with fresh local secrets");
+    outcome = "created .dev.vars with fresh local secrets";
   } else {
-    console.log("  .dev.vars exists; keeping it");
+    outcome = ".dev.vars kept";
     const existing = readFileSync(DEV_VARS, "utf8");
     const present = parseEnv(existing);
     const added = Object.entries(generateSecrets()).filter(([name]) => !present[name]);
     if (added.length) {
       const separator = existing === "" || existing.endsWith("\n") ? "" : "\n";
       writeFileSync(DEV_VARS, `${existing}${separator}${added.map(([name, value]) => `${name}='${value}'`).join("\n")}\n`, { mode: 0o600 });
-      console.log(`  added ${added.map(([name]) => name).join(", ")}`);
+      outcome = `.dev.vars kept; added ${added.map(([name]) => name).join(", ")}`;
     }
   }
   const vars = parseEnv(readFileSync(DEV_VARS, "utf8"));
   const missing = Object.keys(generateSecrets("probe")).filter((name) => !vars[name]);
   if (missing.length) throw new Error(`.dev.vars lacks ${missing.join(", ")}: add them, or delete .dev.vars and .wrangler/state to start afresh.`);
-  return vars;
+  return { vars, outcome };
 }
 
 const fileDigest = (name: string) => createHash("sha256").update(readFileSync(join(MIGRATIONS, name))).digest("hex");
@@ -120,10 +160,11 @@ function checkAppliedMigrationsUnchanged() {
   }
 }
 
-function recordAppliedMigrations() {
+function recordAppliedMigrations(): number {
   const names = readdirSync(MIGRATIONS).filter((name) => name.endsWith(".sql")).sort();
   mkdirSync(STATE, { recursive: true });
   writeFileSync(APPLIED, `${JSON.stringify(Object.fromEntries(names.map((name) => [name, fileDigest(name)])), null, 2)}\n`);
+  return names.length;
 }
 
 interface D1Config {
@@ -161,16 +202,18 @@ async function seed(pepper: string) {
   }
 }
 
-async function waitUntilUp(child: ReturnType<typeof wrangler>): Promise<boolean> {
-  for (let i = 0; i < 240 && child.exitCode === null; i++) {
+/** Until `wrangler dev` answers its health check (it has no other signal that it is ready); fails if it exits or takes two minutes. */
+async function waitUntilUp(child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 240; i++) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
     try {
-      if ((await fetch(`${BASE}/v1/health`)).ok) return true;
+      if ((await fetch(`${BASE}/v1/health`)).ok) return;
     } catch {
       // not listening yet
     }
     await new Promise((wait) => setTimeout(wait, 500));
   }
-  return false;
+  throw new Error(`wrangler dev did not answer on ${BASE} within two minutes`);
 }
 
 const accountOf = (role: string) => DEMO_ACCOUNTS.find((account) => account.role === role)!;
@@ -194,8 +237,7 @@ async function post(path: string, body?: unknown, token?: string): Promise<unkno
 async function syncInventories(seeded: SeedResult): Promise<Map<string, Availability>> {
   const admin = accountOf("ADMIN");
   if (seeded.changed_passwords.includes(admin.email)) {
-    console.warn(`  ${admin.email} no longer has its demo password: sync the events yourself (POST /v1/admin/events/{event_id}/inventory/sync).`);
-    return new Map();
+    throw new Error(`${admin.email} no longer has its demo password: sync the events yourself (POST /v1/admin/events/{event_id}/inventory/sync)`);
   }
   const { access_token } = (await post("/v1/auth/login", { email: admin.email, password: admin.password })) as { access_token: string };
   const availability = new Map<string, Availability>();
@@ -250,7 +292,10 @@ async function startPaymentProviders(vars: Record<string, string | undefined>): 
       ] as const
     ).map((name) => [name, value(name)]),
   ) as FakePaymentSecrets;
-  const fake = await startFakePaymentProviders({ secrets, webhookBase: BASE });
+  const fake = await startFakePaymentProviders({ secrets, webhookBase: BASE, port: FAKE_PAYMENTS_PORT, stateFile: FAKE_PAYMENTS_STATE }).catch((error: unknown) => {
+    if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
+    throw new Error(`port ${FAKE_PAYMENTS_PORT} is in use (another npm start?): stop it, or choose another with --fake-payments-port or FAKE_PAYMENTS_PORT`);
+  });
   const bases = { MTN_MOMO: "mtn", FEDAPAY: "fedapay", KKIAPAY: "kkiapay", KONNECT: "konnect", STRIPE: "stripe" };
   const devVars = Object.entries(bases).flatMap(([provider, prefix]) => ["--var", `${provider}_BASE_URL:${fake.url}/${prefix}`]);
   return { fake, devVars };
@@ -271,12 +316,14 @@ function banner(seeded: SeedResult, availability: Map<string, Availability>, pay
       "════════════════════════════════════════════════════════════════════",
       ` Edge events platform, running locally at ${BASE}`,
       "",
+      `   Index        ${BASE}/`,
       `   API base     ${BASE}/v1`,
       `   Health       ${BASE}/v1/health`,
       `   OpenAPI      ${BASE}/openapi.json`,
       `   API docs     ${BASE}/docs`,
       `   Cron (test)  ${BASE}/__scheduled`,
       `   Payments     ${payments}   (fake MTN MoMo, FedaPay, KkiaPay, Konnect, Stripe: approve or decline here)`,
+      `   Logs         ${LOG_NAME}   (wrangler dev and the Worker's console: tail -f ${LOG_NAME})`,
       "",
       " Demo accounts (POST /v1/auth/login with {\"email\", \"password\"}):",
       ...DEMO_ACCOUNTS.map(
@@ -293,32 +340,38 @@ function banner(seeded: SeedResult, availability: Map<string, Availability>, pay
       "",
       ...orderExample(seeded, availability),
       " Codes \"sent\" by email or SMS are in the local D1 table message_deliveries.",
-      " Stop with Ctrl-C. Local data: .wrangler/state (delete it to start afresh).",
+      " Stop with Ctrl-C. Local data, the fake providers' payments included: .wrangler/state (delete it to start afresh).",
       "════════════════════════════════════════════════════════════════════",
       "",
     ].join("\n"),
   );
 }
 
+/** The end of the log, for when something failed. */
+function logTail(lines = 20): string {
+  const text = existsSync(LOG) ? readFileSync(LOG, "utf8").trimEnd().split("\n") : [];
+  return text.slice(-lines).map((line) => `    ${line}`).join("\n");
+}
+
 async function main() {
-  step("Local secrets (.dev.vars)");
-  const vars = ensureDevVars();
+  console.log(`Edge events platform, locally (what the tools print: ${LOG_NAME})`);
+  const { vars } = await step("Local secrets", ensureDevVars, (result) => result.outcome);
 
-  step("D1 migrations (local)");
-  checkAppliedMigrationsUnchanged();
-  // CI=true: apply without the interactive confirmation.
-  await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", STATE], { ...process.env, CI: "true" });
-  recordAppliedMigrations();
+  await step(
+    "D1 migrations",
+    async () => {
+      checkAppliedMigrationsUnchanged();
+      // CI=true: apply without the interactive confirmation.
+      await runWrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", STATE], { ...process.env, CI: "true" });
+      return recordAppliedMigrations();
+    },
+    (count) => `all ${count} applied`,
+  );
 
-  step("Demo data");
-  const seeded = await seed(vars.PASSWORD_PEPPER!);
-  console.log(seeded.inserted ? `  inserted ${seeded.inserted} rows` : "  already there; nothing to insert");
+  const seeded = await step("Demo data", () => seed(vars.PASSWORD_PEPPER!), (result) => (result.inserted ? `inserted ${result.inserted} rows` : "already there"));
 
-  step("Fake payment providers (loopback)");
-  const payments = await startPaymentProviders(vars);
-  console.log(`  listening on ${payments.fake.url}`);
+  const payments = await step("Fake payment providers", () => startPaymentProviders(vars), (result) => `${result.fake.url} (their state: ${relative(ROOT, FAKE_PAYMENTS_STATE)})`);
 
-  step(`wrangler dev on ${BASE}`);
   const dev = wrangler([
     "dev",
     "--local",
@@ -332,25 +385,36 @@ async function main() {
     "--show-interactive-dev-session=false",
     ...payments.devVars,
   ]);
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => dev.kill(signal));
+  let up = false;
+  let stopping = false;
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => {
+      stopping = true;
+      dev.kill(signal);
+    });
+  }
   dev.on("exit", (code, signal) => {
+    if (!up && !stopping) return; // still starting: main() reports it, with the log's last lines
+    if (code && !stopping) console.error(`\n✖ wrangler dev exited with ${code}; its last lines (all in ${LOG_NAME}):\n${logTail()}`);
     void payments.fake.close().finally(() => process.exit(code ?? (signal ? 1 : 0)));
   });
-  if (!(await waitUntilUp(dev))) return;
+  await step(`wrangler dev`, () => waitUntilUp(dev), () => `answering on ${BASE}`);
+  up = true;
 
-  step("Ticket inventories (each event's Durable Object, from D1)");
-  let availability = new Map<string, Availability>();
-  try {
-    availability = await syncInventories(seeded);
-    console.log(`  ${availability.size} events synced`);
-  } catch (error) {
-    // The platform still runs; only the demo events are not on sale yet.
-    console.warn(`  could not sync the demo events: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  banner(seeded, availability, payments.fake.url);
+  const availability = await step(
+    "Ticket inventories (each event's Durable Object, from D1)",
+    // The platform still runs without them; only the demo events are not on sale yet.
+    () => syncInventories(seeded).catch((error: unknown) => error as Error),
+    (result) => (result instanceof Error ? `not synced: ${result.message}` : `${result.size} events synced`),
+  );
+  banner(seeded, availability instanceof Error ? new Map() : availability, payments.fake.url);
 }
 
 main().catch((error: unknown) => {
   console.error(`\n✖ npm start failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
+  log.end(() => {
+    const tail = logTail();
+    if (tail) console.error(`  The last lines of ${LOG_NAME}:\n${tail}`);
+    process.exit(1);
+  });
 });

@@ -1,5 +1,6 @@
 import { paymentRoutes } from "./payments/routes.ts";
 import { webhookRoutes } from "./payments/webhooks.ts";
+import { documentRoutes } from "./documents/routes.ts";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
@@ -13,6 +14,7 @@ import { authenticate } from "./auth/middleware.ts";
 import { ProblemError, problemResponse, problems } from "./lib/errors.ts";
 import { createRouter } from "./lib/openapi.ts";
 import { renderApiReference } from "./lib/api-reference.ts";
+import { indexRoutes } from "./site/index-routes.ts";
 import { maintenanceGate } from "./site/maintenance.ts";
 import { siteRoutes } from "./site/routes.ts";
 import { userRoutes } from "./users/routes.ts";
@@ -50,6 +52,7 @@ export const API_INFO = {
 /** The v1 API: one router per domain, mounted under /v1. */
 function v1() {
   const api = createRouter();
+  api.route("/", indexRoutes(API_INFO.info));
   api.route("/", siteRoutes());
   api.route("/auth", authRoutes());
   api.route("/", userRoutes());
@@ -71,6 +74,7 @@ function v1() {
   api.route("/", webhookRoutes());
   api.route("/", backofficeRoutes());
   api.route("/", doorRoutes());
+  api.route("/", documentRoutes());
   return api;
 }
 
@@ -144,6 +148,7 @@ export function createApp() {
   app.get("/docs", (c) => c.html(renderApiReference(app.getOpenAPI31Document(API_INFO))));
   // Share links are short and outside /v1: they are what people click.
   app.route("/", shareLinkRoutes());
+  app.route("/", indexRoutes(API_INFO.info));
 
   app.notFound((c) => problemResponse(c, problems.notFound("Route")));
   app.onError((error, c) => {

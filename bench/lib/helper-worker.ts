@@ -10,12 +10,15 @@
  *   comp rights on the EventDO (one per holder) and returns them with their
  *   QR tokens, signed and registered with the EventDO as the app's QR and
  *   token routes hand them to holders (gate benchmark and e2e tests);
+ * - `POST /confirm?event_id=…` with `{order_id}` confirms a hold as a paid
+ *   order (EventDO.confirmOrder) and returns its rights (documents benchmark);
  * - `POST /flush?event_id=…` projects the EventDO's pending changes to D1 now;
  * - `GET /read?id=…` reads one access right from D1 by its primary key: the
  *   baseline of `npm run bench:reports` (one HTTP hop, one D1 read, its JSON).
  */
 import { issueAccessTokens } from "../../src/access/signing-keys.ts";
-import { eventStub, syncEventInventory } from "../../src/catalog/sync.ts";
+import { eventStub } from "../../durable-objects/event/client.ts";
+import { syncEventInventory } from "../../src/catalog/sync.ts";
 import type { Env } from "../../src/env.ts";
 
 export default {
@@ -26,7 +29,7 @@ export default {
       return row ? Response.json(row) : new Response("Not found", { status: 404 });
     }
     const eventId = url.searchParams.get("event_id");
-    if (request.method !== "POST" || !eventId) return new Response("POST /sync|/hold|/issue|/flush?event_id=…, GET /read?id=…", { status: 400 });
+    if (request.method !== "POST" || !eventId) return new Response("POST /sync|/hold|/issue|/confirm|/flush?event_id=…, GET /read?id=…", { status: 400 });
     if (url.pathname === "/sync") {
       await syncEventInventory(env, eventId);
       return new Response(null, { status: 204 });
@@ -64,6 +67,11 @@ export default {
       const tokens = await issueAccessTokens(env, eventId, issued.rights.map((r) => r.id));
       const rights = issued.rights.map((r, i) => ({ id: r.id, qr_code: r.qr_code, user_id: r.user_id, token: tokens[i]!.token }));
       return Response.json(rights, { status: 201 });
+    }
+    if (url.pathname === "/confirm") {
+      const body = (await request.json()) as { order_id: string };
+      const confirmed = await eventStub(env, eventId).confirmOrder({ order_id: body.order_id, payment_id: null, confirmed_by: null });
+      return Response.json(confirmed.ok ? confirmed.rights : confirmed.problem, { status: confirmed.ok ? 201 : confirmed.problem.status });
     }
     if (url.pathname === "/flush") {
       await eventStub(env, eventId).flushProjection();

@@ -45,6 +45,8 @@ export async function bundle(entry: string, outdir: string): Promise<string> {
     conditions: ["workerd", "worker", "browser"],
     mainFields: ["module", "main"],
     external: ["cloudflare:*", "node:*"],
+    // Fonts are Data modules under wrangler (wrangler.toml [[rules]]); bundled here as bytes.
+    loader: { ".woff": "binary" },
     logLevel: "error",
   });
   return outfile;

@@ -241,34 +241,6 @@ export interface Person {
   group_ids: string[];
 }
 
-export type ScanAction = "ENTRY" | "EXIT" | "RE_ENTRY" | "CHECK";
-export type ScanMethod = "QR_SCANNER" | "MANUAL_ENTRY" | "NFC";
-export type DenialReason =
-  | "INVALID_QR"
-  | "ALREADY_USED"
-  | "WRONG_EVENT"
-  | "WRONG_DATE"
-  | "WRONG_ZONE"
-  | "EXPIRED"
-  | "NOT_YET_VALID"
-  | "BLACKLISTED"
-  | "CANCELLED"
-  | "CAPACITY_FULL"
-  | "AGE_RESTRICTION"
-  | "TECHNICAL_ERROR";
-
-/** The gate contract's scan body (DESIGN.md). */
-export interface ScanBody {
-  id: string; // the device's nonce
-  qr: string;
-  action: ScanAction;
-  scan_method: ScanMethod;
-  scanned_at: string;
-  /** Set by `sync`: the device decided this scan offline with this outcome. */
-  offline_status?: "SUCCESS" | "DENIED" | "WARNING" | "ERROR";
-  queue_size?: number;
-}
-
 /** Who is scanning: set by the Worker from the authenticated controller, never by the device's message. */
 export interface ScanContext {
   controller_id: string;
@@ -279,41 +251,14 @@ export interface ScanContext {
   reason?: string;
 }
 
-export interface ScanResult {
-  type: "scan_result";
-  id: string;
-  status: "SUCCESS" | "DENIED" | "WARNING" | "ERROR";
-  denial_reason: DenialReason | null;
-  /** For WRONG_EVENT: the event the right belongs to. */
-  other_event_id?: string;
-  warning?: string;
-  access_right: { id: string; qr_code: string; holder_id: string; zone_id: string | null; zone_name: string | null; seat_id: string | null; source_type: string; entry_count: number } | null;
-  zone_id: string | null;
-  response_time_ms: number;
-  conflict?: boolean;
-}
-
-export interface Occupancy {
-  type: "occupancy";
-  zones: { id: string; name: string; capacity: number; occupancy: number }[];
-  at: string;
-}
-
-/** The offline bundle of a gate (GET /v1/events/{event_id}/gate/bundle). */
-export interface GateBundle {
-  event_id: string;
-  /** Pass it back as `since` to receive only the rights changed after it. */
-  version: string;
-  since: string | null;
-  keys: { kid: string; kty: string; crv: string; x: string }[];
-  zones: Occupancy["zones"];
-  access_points: { id: string; name: string; direction: string; zone_ids: string[]; is_active: boolean }[];
-  overrides: Record<string, unknown>[];
-  blacklist: Record<string, unknown>[];
-  /** Rights a gate must refuse: cancelled, transferred, blocked, expired. */
-  revoked: { id: string; qr_code: string; status: string }[];
-  /** Rights whose holder is inside now (an offline ENTRY for them is a second entry). */
-  inside: string[];
-  /** Valid rights with their printed codes, for MANUAL_ENTRY offline. */
-  valid: { id: string; qr_code: string; zone_id: string | null; entry_count: number; valid_from: string; valid_until: string }[];
-}
+/**
+ * Headers on the socket upgrade the Worker forwards to the object, set by the
+ * Worker from the authenticated caller (a device cannot set them).
+ */
+export const GATE_HEADERS = {
+  role: "X-Gate-Role",
+  controller: "X-Gate-Controller",
+  device: "X-Gate-Device",
+  accessPoint: "X-Gate-Access-Point",
+  ip: "X-Gate-Ip",
+} as const;

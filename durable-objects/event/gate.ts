@@ -1,24 +1,20 @@
+/**
+ * The scan decision (docs/gate-protocol.md, "The decision"): which right,
+ * which gate, its status, when, who, where, then the action, and its effects
+ * and log row written in the same synchronous step (`decideScan`), for a
+ * group-commit pass of scans at a time (`decideScanPass`).
+ */
 import type { TokenCheck } from "../../src/access/qr-tokens.ts";
 import { newLogId } from "../../src/lib/ids.ts";
 import { ageOn } from "../../src/lib/time.ts";
-import type { DenialReason, ScanBody, ScanContext, ScanResult } from "./contract.ts";
-
-type Row = Record<string, SqlStorageValue>;
+import type { Result, ScanContext } from "./contract.ts";
+import { MANUAL_CODE, normalizeManualCode, WRONG_DATE_MS, type DenialReason, type ScanBody, type ScanResult } from "./gate-protocol.ts";
+import type { Row, Sql } from "./sql.ts";
 
 export interface GateEvent {
   id: string;
   status: string;
 }
-
-/** Before this long ahead of the doors, a scan is on the wrong day rather than early. (The reference gate client decides offline with it too.) */
-export const WRONG_DATE_MS = 12 * 3600_000;
-
-export const MANUAL_CODE = /^[A-Z2-9]{4}-?[A-Z2-9]{4}-?[A-Z2-9]{4}$/;
-
-export const normalizeManualCode = (text: string) => {
-  const compact = text.trim().toUpperCase().replace(/[\s-]/g, "");
-  return `${compact.slice(0, 4)}-${compact.slice(4, 8)}-${compact.slice(8, 12)}`;
-};
 
 /**
  * What decisions read that only `configureGate` and `setGatePolicy` change
@@ -33,20 +29,19 @@ export interface GatePolicyState {
   overrides: { target_type: string; target_id: string; original_zone_id: string; override_zone_id: string; valid_from: string | null; valid_until: string | null; capacity_impact: number | null }[];
 }
 
-export function loadGatePolicy(sql: SqlStorage): GatePolicyState {
+export function loadGatePolicy(sql: Sql): GatePolicyState {
   const points = new Map<string, { is_active: boolean; direction: string; zone_ids: string[] }>();
-  for (const p of sql.exec<Row>("SELECT id, direction, zone_ids, is_active FROM access_points")) {
+  for (const p of sql`SELECT id, direction, zone_ids, is_active FROM access_points`) {
     points.set(String(p.id), { is_active: Boolean(Number(p.is_active)), direction: String(p.direction), zone_ids: JSON.parse(String(p.zone_ids)) as string[] });
   }
   const blacklist = new Map<string, { starts_at: string; ends_at: string | null }[]>();
-  for (const b of sql.exec<Row>("SELECT type, identifier, starts_at, ends_at FROM blacklist")) {
+  for (const b of sql`SELECT type, identifier, starts_at, ends_at FROM blacklist`) {
     const key = `${b.type}:${b.identifier}`;
     const entries = blacklist.get(key) ?? [];
     entries.push({ starts_at: String(b.starts_at), ends_at: (b.ends_at as string | null) ?? null });
     blacklist.set(key, entries);
   }
-  const overrides = sql
-    .exec<Row>("SELECT target_type, target_id, original_zone_id, override_zone_id, valid_from, valid_until, capacity_impact FROM overrides ORDER BY rowid")
+  const overrides = sql`SELECT target_type, target_id, original_zone_id, override_zone_id, valid_from, valid_until, capacity_impact FROM overrides ORDER BY rowid`
     .toArray()
     .map((o) => ({
       target_type: String(o.target_type),
@@ -102,8 +97,43 @@ type Zone = { name: string; capacity: number; occupancy: number };
  */
 export type PassOccupancy = Map<string, number>;
 
-export function writeOccupancy(sql: SqlStorage, occupancy: PassOccupancy): void {
-  for (const [zoneId, count] of occupancy) sql.exec("UPDATE zones SET occupancy = ? WHERE id = ?", count, zoneId);
+export function writeOccupancy(sql: Sql, occupancy: PassOccupancy): void {
+  for (const [zoneId, count] of occupancy) sql`UPDATE zones SET occupancy = ${count} WHERE id = ${zoneId}`;
+}
+
+/** A message's scans, their tokens checked, waiting for the next group commit. */
+export interface QueuedScans {
+  bodies: ScanBody[];
+  who: ScanContext;
+  checks: (TokenCheck | null)[];
+  receivedAt: number;
+}
+
+export interface DecidedScans {
+  answer: Result<{ results: ScanResult[] }>;
+  /** Whether a scan moved someone (occupancy to broadcast). */
+  moved: boolean;
+}
+
+/**
+ * One group-commit pass of scans, from any gate, in arrival order. Zone
+ * counts are kept across the pass's scans and written once at its end.
+ * The event and the policy are read as the pass runs, not when the scans
+ * arrived: a policy change that landed meanwhile applies to them.
+ */
+export function decideScanPass(sql: Sql, event: GateEvent, policy: GatePolicyState, items: QueuedScans[]): DecidedScans[] {
+  const occupancy: PassOccupancy = new Map();
+  const decided = items.map((item) => {
+    let moved = false;
+    const results = item.bodies.map((body, i) => {
+      const scan = decideScan(sql, event, policy, body, item.who, item.checks[i]!, item.receivedAt, occupancy);
+      moved ||= scan.moved;
+      return scan.result;
+    });
+    return { answer: { ok: true as const, results }, moved };
+  });
+  writeOccupancy(sql, occupancy);
+  return decided;
 }
 
 /**
@@ -114,7 +144,7 @@ export function writeOccupancy(sql: SqlStorage, occupancy: PassOccupancy): void 
  * result. `check` is the verified QR token (null for MANUAL_ENTRY).
  */
 export function decideScan(
-  sql: SqlStorage,
+  sql: Sql,
   event: GateEvent,
   policy: GatePolicyState,
   body: ScanBody,
@@ -127,7 +157,7 @@ export function decideScan(
   const key = manual
     ? MANUAL_CODE.test(body.qr.trim().toUpperCase().replace(/\s/g, "")) ? normalizeManualCode(body.qr) : null
     : check?.ok && check.event_id === event.id ? check.access_right_id : null;
-  const row = sql.exec<Row>(manual ? LOAD_BY_CODE : LOAD_BY_ID, body.id, key).one();
+  const row = sql.storage.exec<Row>(manual ? LOAD_BY_CODE : LOAD_BY_ID, body.id, key).one();
   if (row.replay !== null) return { result: replayOf(sql, body.id), moved: false };
 
   // The right's zone came with it; an override's zone is read when a decision needs it. Earlier scans of this pass may have moved its count.
@@ -135,7 +165,7 @@ export function decideScan(
     const zone =
       id === row.zone_id
         ? row.zone_name === null ? undefined : { name: String(row.zone_name), capacity: Number(row.zone_capacity), occupancy: Number(row.zone_occupancy) }
-        : sql.exec<Zone>("SELECT name, capacity, occupancy FROM zones WHERE id = ?", id).toArray()[0];
+        : sql<Zone>`SELECT name, capacity, occupancy FROM zones WHERE id = ${id}`.toArray()[0];
     return zone && { ...zone, occupancy: occupancy.get(id) ?? zone.occupancy };
   };
 
@@ -179,15 +209,14 @@ export function decideScan(
   const received = new Date(receivedAt).toISOString();
   // The projection to D1 follows the log by its seq and takes the rights the moved scans name (projection.ts).
   const moved = Boolean(decision.effect && right);
-  sql.exec(
-    `INSERT INTO scans (nonce, id, access_right_id, user_id, access_point_id, zone_id, controller_id, device_id, scan_method, qr_code_scanned, action, status,
-       denial_reason, response_time_ms, queue_size, was_offline, is_conflict, scanned_at, received_at, result, moved, metadata)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    body.id, newLogId(receivedAt), right ? String(right.id) : null, right ? String(right.user_id) : null, ctx.access_point_id, decision.zone_id, ctx.controller_id,
-    ctx.device_id, body.scan_method, body.qr.slice(0, 200), body.action, decision.status, decision.reason, result.response_time_ms, body.queue_size ?? null,
-    offline ? 1 : 0, decision.conflict ? 1 : 0, new Date(Date.parse(body.scanned_at) || receivedAt).toISOString(), received,
-    JSON.stringify(said), moved ? 1 : 0, ctx.reason ? JSON.stringify({ reason: ctx.reason }) : null,
-  );
+  sql`
+    INSERT INTO scans (nonce, id, access_right_id, user_id, access_point_id, zone_id, controller_id, device_id, scan_method, qr_code_scanned, action, status,
+      denial_reason, response_time_ms, queue_size, was_offline, is_conflict, scanned_at, received_at, result, moved, metadata)
+    VALUES (${body.id}, ${newLogId(receivedAt)}, ${right ? String(right.id) : null}, ${right ? String(right.user_id) : null}, ${ctx.access_point_id}, ${decision.zone_id},
+      ${ctx.controller_id}, ${ctx.device_id}, ${body.scan_method}, ${body.qr.slice(0, 200)}, ${body.action}, ${decision.status}, ${decision.reason},
+      ${result.response_time_ms}, ${body.queue_size ?? null}, ${offline ? 1 : 0}, ${decision.conflict ? 1 : 0},
+      ${new Date(Date.parse(body.scanned_at) || receivedAt).toISOString()}, ${received}, ${JSON.stringify(said)}, ${moved ? 1 : 0},
+      ${ctx.reason ? JSON.stringify({ reason: ctx.reason }) : null})`;
   return { result, moved };
 }
 
@@ -247,14 +276,10 @@ function answer(a: Answered): ScanResult {
   };
 }
 
-function replayOf(sql: SqlStorage, nonce: string): ScanResult {
-  const row = sql
-    .exec<Omit<Answered, "said"> & { result: string }>(
-      `SELECT s.nonce, s.status, s.denial_reason, s.access_right_id, s.user_id, s.zone_id, s.response_time_ms, s.is_conflict, s.result, r.qr_code, r.seat_id, r.source_type
-       FROM scans s LEFT JOIN rights r ON r.id = s.access_right_id WHERE s.nonce = ?`,
-      nonce,
-    )
-    .one();
+function replayOf(sql: Sql, nonce: string): ScanResult {
+  const row = sql<Omit<Answered, "said"> & { result: string }>`
+    SELECT s.nonce, s.status, s.denial_reason, s.access_right_id, s.user_id, s.zone_id, s.response_time_ms, s.is_conflict, s.result, r.qr_code, r.seat_id, r.source_type
+    FROM scans s LEFT JOIN rights r ON r.id = s.access_right_id WHERE s.nonce = ${nonce}`.one();
   return answer({ ...row, said: JSON.parse(row.result) as Said });
 }
 
@@ -379,17 +404,14 @@ function reconcileOffline(decision: Decision, deviceStatus: NonNullable<ScanBody
  * D1 learns of the change from the scan's log row (`moved`, projection.ts);
  * the zone's count is the caller's (`PassOccupancy`).
  */
-function applyEffect(sql: SqlStorage, right: Row, effect: NonNullable<Decision["effect"]>, ctx: ScanContext, at: number, receivedAt: number) {
+function applyEffect(sql: Sql, right: Row, effect: NonNullable<Decision["effect"]>, ctx: ScanContext, at: number, receivedAt: number) {
   const when = new Date(at).toISOString();
   const changed = new Date(receivedAt).toISOString();
   if (effect.kind === "enter") {
-    sql.exec(
-      `UPDATE rights SET is_inside = 1, entry_count = entry_count + 1, status = 'USED', used_at = coalesce(used_at, ?),
-         used_at_access_point = coalesce(used_at_access_point, ?), updated_at = ? WHERE id = ?`,
-      when, ctx.access_point_id, changed, right.id,
-    );
+    sql`UPDATE rights SET is_inside = 1, entry_count = entry_count + 1, status = 'USED', used_at = coalesce(used_at, ${when}),
+          used_at_access_point = coalesce(used_at_access_point, ${ctx.access_point_id}), updated_at = ${changed} WHERE id = ${right.id}`;
   } else {
-    sql.exec("UPDATE rights SET is_inside = 0, last_exit_at = ?, updated_at = ? WHERE id = ?", when, changed, right.id);
+    sql`UPDATE rights SET is_inside = 0, last_exit_at = ${when}, updated_at = ${changed} WHERE id = ${right.id}`;
   }
 }
 

@@ -4,8 +4,8 @@ import { isConstraintViolation } from "../../src/db/errors.ts";
 import { USAGE_COUNT_SQL } from "../../src/catalog/rule-uses.ts";
 import { event_ticket_config } from "../../src/catalog/schema.ts";
 import { access_transactions_log } from "../../src/access/schema.ts";
+import type { Row } from "./sql.ts";
 
-type Row = Record<string, SqlStorageValue>;
 // Outbox rows per D1 batch: at a stadium's peak the gates write ~2 rows per scan, and one drain every OUTBOX_DELAY_MS must keep up.
 const BATCH = 1000;
 

@@ -7,7 +7,7 @@
  * throughout, so whatever is sent twice is recorded once.
  */
 import { randomUUID } from "node:crypto";
-import type { DenialReason, GateBundle, Occupancy, ScanAction, ScanBody, ScanResult } from "../../durable-objects/event/contract.ts";
+import { readScan, type DenialReason, type GateBundle, type Occupancy, type ScanAction, type ScanBody, type ScanResult, type ServerMessage, type GateError } from "../../durable-objects/event/gate-protocol.ts";
 import { type BackoffOptions, backoffDelay } from "./backoff.ts";
 import { OfflineGate } from "./offline.ts";
 import { OfflineQueue } from "./queue.ts";
@@ -118,13 +118,11 @@ export class GateClient {
 
   /** Decides one scan: by the server when it answers in time, else here from the bundle. */
   scan(qr: string, action: ScanAction = "ENTRY"): Promise<Outcome> {
-    const body: ScanBody = {
-      id: randomUUID(),
-      qr,
-      action,
-      scan_method: qr.startsWith("E1.") ? "QR_SCANNER" : "MANUAL_ENTRY",
-      scanned_at: new Date().toISOString(),
-    };
+    const id = randomUUID();
+    const read = readScan({ id, qr, action, scan_method: qr.startsWith("E1.") ? "QR_SCANNER" : "MANUAL_ENTRY", scanned_at: new Date().toISOString() });
+    // A body the server would refuse (`bad_scan`), answered here as it would be, and never queued.
+    if (!read.ok) return Promise.resolve({ mode: this.connected ? "online" : "offline", id, action, status: "ERROR", denial_reason: null, access_right_id: null, zone_id: null, warning: read.detail, ms: 0 });
+    const body = read.scan;
     const ws = this.ws;
     if (!this.connected || !ws || ws.readyState !== WebSocket.OPEN) return this.decideOffline(body, performance.now());
     return new Promise((resolve) => {
@@ -224,9 +222,9 @@ export class GateClient {
   }
 
   private onMessage(text: string) {
-    let message: { type?: string; [key: string]: unknown };
+    let message: ServerMessage;
     try {
-      message = JSON.parse(text) as typeof message;
+      message = JSON.parse(text) as ServerMessage;
     } catch {
       return this.emit({ type: "error", message: `unreadable message: ${text.slice(0, 100)}` });
     }
@@ -237,20 +235,20 @@ export class GateClient {
         this.emit({ type: "connected" });
         return this.upload();
       case "scan_result":
-        return this.onResult(message as unknown as ScanResult);
+        return this.onResult(message);
       case "scan_batch_result":
       case "sync_result":
-        for (const result of message.results as ScanResult[]) this.onResult(result);
+        for (const result of message.results) this.onResult(result);
         return;
       case "occupancy":
-        this.offline.noteOccupancy((message as unknown as Occupancy).zones);
-        return this.emit({ type: "occupancy", zones: (message as unknown as Occupancy).zones });
+        this.offline.noteOccupancy(message.zones);
+        return this.emit({ type: "occupancy", zones: message.zones });
       case "policy":
         this.emit({ type: "policy" });
         this.refreshBundle().catch((error: unknown) => this.emit({ type: "error", message: `bundle refresh failed: ${String(error)}` }));
         return;
       case "error":
-        return this.onError(message as { code?: string; id?: string | null; detail?: string });
+        return this.onError(message);
       default:
         return; // pong, and message types of later protocol versions
     }
@@ -294,23 +292,24 @@ export class GateClient {
     this.afterAck();
   }
 
-  private onError(error: { code?: string; id?: string | null; detail?: string }) {
-    const id = error.id ?? null;
+  private onError(error: GateError) {
+    const id = "id" in error && typeof error.id === "string" ? error.id : null;
+    const detail = "detail" in error ? error.detail : undefined;
     const pending = id ? this.pending.get(id) : undefined;
     if (pending && id) {
       this.pending.delete(id);
       clearTimeout(pending.timer);
-      pending.resolve({ mode: "online", id, action: pending.body.action, status: "ERROR", denial_reason: null, access_right_id: null, zone_id: null, warning: error.detail ?? error.code, ms: performance.now() - pending.started });
+      pending.resolve({ mode: "online", id, action: pending.body.action, status: "ERROR", denial_reason: null, access_right_id: null, zone_id: null, warning: detail ?? error.code, ms: performance.now() - pending.started });
       return;
     }
     if (id && this.queue.ack(id)) {
       // The server refused the body itself: sending it again cannot help.
       this.uploading.delete(id);
-      this.emit({ type: "dropped", id, detail: error.detail ?? String(error.code) });
+      this.emit({ type: "dropped", id, detail: detail ?? error.code });
       this.afterAck();
       return;
     }
-    this.emit({ type: "error", message: `server: ${error.code}${error.detail ? ` ${error.detail}` : ""}` });
+    this.emit({ type: "error", message: `server: ${error.code}${detail ? ` ${detail}` : ""}` });
   }
 
   private afterAck() {

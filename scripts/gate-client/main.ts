@@ -17,10 +17,10 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import type { ScanAction } from "../../durable-objects/event/contract.ts";
+import { SCAN_ACTIONS, type ScanAction } from "../../durable-objects/event/gate-protocol.ts";
 import { GateClient, type GateEvent, type Outcome } from "./client.ts";
 
-const ACTIONS = new Set<string>(["ENTRY", "EXIT", "RE_ENTRY", "CHECK"]);
+const ACTIONS = new Set<string>(SCAN_ACTIONS);
 
 export function parseLine(line: string, defaultAction: ScanAction): { qr: string; action: ScanAction } | null {
   const text = line.trim();

@@ -8,8 +8,17 @@
  * rules) the server settles at sync: an offline admission it disagrees with
  * is recorded as a conflict, never dropped.
  */
-import type { DenialReason, GateBundle, Occupancy, ScanAction, ScanBody, ScanResult } from "../../durable-objects/event/contract.ts";
-import { MANUAL_CODE, normalizeManualCode, WRONG_DATE_MS } from "../../durable-objects/event/gate.ts";
+import {
+  MANUAL_CODE,
+  normalizeManualCode,
+  WRONG_DATE_MS,
+  type DenialReason,
+  type GateBundle,
+  type Occupancy,
+  type ScanAction,
+  type ScanBody,
+  type ScanResult,
+} from "../../durable-objects/event/gate-protocol.ts";
 import { importVerifyKeys, verifyAccessToken } from "../../src/access/qr-tokens.ts";
 
 export interface OfflineDecision {

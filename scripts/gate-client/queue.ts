@@ -5,7 +5,7 @@
  * added or acknowledged scan) that survives a restart of the client.
  */
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
-import type { ScanBody } from "../../durable-objects/event/contract.ts";
+import type { ScanBody } from "../../durable-objects/event/gate-protocol.ts";
 import type { OfflineDecision } from "./offline.ts";
 
 export interface QueuedScan {

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireEventStaff } from "../auth/middleware.ts";
-import { eventStub, problemFrom } from "../catalog/sync.ts";
+import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { getDb } from "../db/client.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
@@ -9,8 +9,8 @@ import { clientMeta } from "../lib/request.ts";
 import { booleanQuery } from "../lib/schemas.ts";
 import { listScans } from "./scan-log.ts";
 import { ACCESS_ACTIONS, ACCESS_STATUSES, DENIAL_REASONS, SCAN_METHODS } from "./schema.ts";
-import { scanBodyError } from "../../durable-objects/event/event-do.ts";
-import type { ScanBody, ScanContext } from "../../durable-objects/event/contract.ts";
+import { GATE_HEADERS, type ScanContext } from "../../durable-objects/event/contract.ts";
+import { ScanBodySchema as GateScanBody, type ScanBody } from "../../durable-objects/event/gate-protocol.ts";
 import type { Context } from "hono";
 import type { AppEnv } from "../env.ts";
 
@@ -21,17 +21,8 @@ const deviceFields = {
   access_point_id: z.uuid().openapi({ description: "The gate (access point) the device stands at." }),
 };
 
-const ScanBodySchema = z
-  .strictObject({
-    id: z.string().min(1).max(100).openapi({ description: "The device's nonce: a repeated nonce returns the first result." }),
-    qr: z.string().min(1).max(512).openapi({ description: "The scanned QR token, or the printed code for MANUAL_ENTRY." }),
-    action: z.enum(["ENTRY", "EXIT", "RE_ENTRY", "CHECK"]),
-    scan_method: z.enum(["QR_SCANNER", "MANUAL_ENTRY", "NFC"]),
-    scanned_at: z.iso.datetime({ offset: true }),
-    offline_status: z.enum(["SUCCESS", "DENIED", "WARNING", "ERROR"]).optional().openapi({ description: "For replayed offline scans: what the device decided." }),
-    queue_size: z.number().int().min(0).optional(),
-  })
-  .openapi("ScanBody");
+/** The gate protocol's scan body; over HTTP, unknown fields are refused. */
+const ScanBodySchema = GateScanBody.strict().openapi("ScanBody");
 
 export const ScanResultSchema = z
   .object({
@@ -119,18 +110,18 @@ export function gateRoutes() {
       if (query.observe === "true") {
         const staff = await requireEventStaff(getDb(c.env.DB), c.get("auth"), event_id);
         if (staff.as !== "ADMIN" && staff.as !== "ORGANIZER" && staff.as !== "SUPERVISOR") throw problems.forbidden("Observers are organizers, supervisors and admins.");
-        headers.set("X-Gate-Role", "observer");
-        headers.set("X-Gate-Controller", staff.caller.userId);
+        headers.set(GATE_HEADERS.role, "observer");
+        headers.set(GATE_HEADERS.controller, staff.caller.userId);
       } else {
         if (!query.device_id || !query.access_point_id) {
           throw problems.validation([{ path: "query.access_point_id", message: "A gate names its device_id and access_point_id.", code: "required" }]);
         }
         const who = await scanContext(c, event_id, query.device_id, query.access_point_id);
-        headers.set("X-Gate-Role", "gate");
-        headers.set("X-Gate-Controller", who.controller_id);
-        headers.set("X-Gate-Device", who.device_id);
-        headers.set("X-Gate-Access-Point", who.access_point_id);
-        if (who.ip) headers.set("X-Gate-Ip", who.ip);
+        headers.set(GATE_HEADERS.role, "gate");
+        headers.set(GATE_HEADERS.controller, who.controller_id);
+        headers.set(GATE_HEADERS.device, who.device_id);
+        headers.set(GATE_HEADERS.accessPoint, who.access_point_id);
+        if (who.ip) headers.set(GATE_HEADERS.ip, who.ip);
       }
       return eventStub(c.env, event_id).fetch(new Request(c.req.url, { headers }));
     },
@@ -169,7 +160,7 @@ export function gateRoutes() {
       const { event_id } = c.req.valid("param");
       const { device_id, access_point_id, ...scan } = c.req.valid("json");
       const who = await scanContext(c, event_id, device_id, access_point_id);
-      const decided = await eventStub(c.env, event_id).scan([scan as ScanBody], who);
+      const decided = await eventStub(c.env, event_id).scan([scan], who);
       if (!decided.ok) throw problemFrom(decided.problem);
       return c.json(decided.results[0]!, 200);
     },
@@ -193,13 +184,7 @@ export function gateRoutes() {
       const { event_id } = c.req.valid("param");
       const body = c.req.valid("json");
       const who = await scanContext(c, event_id, body.device_id, body.access_point_id);
-      const scans = [...body.scans]
-        .map((s) => ({ ...s, offline_status: s.offline_status ?? "SUCCESS" }) as ScanBody)
-        .sort((a, b) => a.scanned_at.localeCompare(b.scanned_at));
-      for (const s of scans) {
-        const error = scanBodyError(s);
-        if (error) throw problems.validation([{ path: "scans", message: error, code: "invalid_scan" }]);
-      }
+      const scans = body.scans.map((s): ScanBody => ({ ...s, offline_status: s.offline_status ?? "SUCCESS" })).sort((a, b) => a.scanned_at.localeCompare(b.scanned_at));
       const decided = await eventStub(c.env, event_id).scan(scans, who);
       if (!decided.ok) throw problemFrom(decided.problem);
       return c.json({ results: decided.results }, 200);

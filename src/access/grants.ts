@@ -3,7 +3,8 @@ import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { emailSchema } from "../auth/schemas.ts";
 import { event_ticket_config } from "../catalog/schema.ts";
-import { eventStub, issueRights, problemFrom } from "../catalog/sync.ts";
+import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
+import { issueRights, rememberHolders } from "../catalog/sync.ts";
 import { getDb } from "../db/client.ts";
 import { venue_zones } from "../events/schema.ts";
 import { managedEvent } from "../events/service.ts";
@@ -14,7 +15,6 @@ import { notifyAccount } from "../notifications/service.ts";
 import { accountForEmail } from "../users/accounts.ts";
 import { users } from "../users/schema.ts";
 import { decodeCursor, toPage } from "../lib/pagination.ts";
-import { rememberHolders } from "./gate-sync.ts";
 import { access_rights } from "./schema.ts";
 
 /** The sources an organizer gives rights from, outside sales and season passes. */

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { and, desc, eq, gt, inArray, isNull, lt, or, type SQL } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { requireEventStaff } from "../auth/middleware.ts";
-import { eventStub } from "../catalog/sync.ts";
+import { eventStub } from "../../durable-objects/event/client.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { events, venue_zones, venues } from "../events/schema.ts";
 import { problems, ProblemError } from "../lib/errors.ts";
@@ -15,7 +15,7 @@ import { tickets } from "../orders/schema.ts";
 import { subscriptions } from "../passes/schema.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, type Actor } from "../site/audit.ts";
 import { user_group_members, user_groups, users } from "../users/schema.ts";
-import { syncGatePolicy } from "./gate-sync.ts";
+import { syncGatePolicy } from "../catalog/sync.ts";
 import type {
   BlacklistCreateInput,
   BlacklistListInput,

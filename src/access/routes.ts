@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { organizerOnly, requireAuth } from "../auth/middleware.ts";
-import { eventStub } from "../catalog/sync.ts";
+import { eventStub } from "../../durable-objects/event/client.ts";
 import { getDb } from "../db/client.ts";
 import type { AppEnv } from "../env.ts";
 import { events } from "../events/schema.ts";
@@ -12,15 +12,12 @@ import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/o
 import { pageQuery, pageSchema } from "../lib/pagination.ts";
 import { AccessRightSchema } from "../orders/schemas.ts";
 import { cancelGrant, GRANT_SOURCES, GrantBody, grantOf, grantRights, listGrants } from "./grants.ts";
+import { heldRight, QR_STATUSES, rightInactive } from "./held-rights.ts";
 import { renderQrSvg } from "./qr-svg.ts";
-import { access_rights } from "./schema.ts";
 import { activeKid, eventPublicKeys, issueAccessTokens } from "./signing-keys.ts";
 
 const tags = ["Access rights"];
 const rightParam = z.object({ access_right_id: z.uuid() });
-/** A right admits (or lets out and back in) only in these states; any other has no QR. */
-const QR_STATUSES: readonly string[] = ["ENABLED", "USED"];
-
 const PublicJwkSchema = z
   .object({ kty: z.literal("OKP"), crv: z.literal("Ed25519"), x: z.string(), kid: z.string(), alg: z.literal("EdDSA"), use: z.literal("sig") })
   .openapi("EventPublicKey");
@@ -28,24 +25,12 @@ const PublicJwkSchema = z
 /** Where a right's QR image is cached: VAULT is never served publicly, and a QR is a bearer credential. */
 const qrKey = (eventId: string, rightId: string) => `qr/${eventId}/${rightId}.svg`;
 
-/**
- * The caller's own right, live from its event's Durable Object (the owner of
- * its status), if it may carry a QR. D1 only says which event it belongs to.
- * Someone else's right is a 404; an inactive right loses its cached QR.
- */
+/** The caller's own right if it may carry a QR; an inactive right loses its cached QR. */
 async function heldActiveRight(c: Context<AppEnv>, rightId: string) {
-  const auth = requireAuth(c.get("auth"));
-  const [row] = await getDb(c.env.DB)
-    .select({ event_id: access_rights.event_id, user_id: access_rights.user_id })
-    .from(access_rights)
-    .where(eq(access_rights.id, rightId))
-    .limit(1);
-  if (!row || row.user_id !== auth.userId) throw problems.notFound("Access right");
-  const right = (await eventStub(c.env, row.event_id).listRights({ user_id: auth.userId })).find((r) => r.id === rightId);
-  if (!right) throw problems.notFound("Access right");
+  const right = await heldRight(c.env, requireAuth(c.get("auth")).userId, rightId);
   if (!QR_STATUSES.includes(right.status)) {
     await c.env.VAULT.delete(qrKey(right.event_id, right.id));
-    throw problems.conflict("access_right_inactive", `This access right is ${right.status}: it has no QR code.`);
+    throw rightInactive(right.status);
   }
   return right;
 }

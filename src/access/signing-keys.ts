@@ -1,7 +1,7 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
 import type { Env } from "../env.ts";
 import { getDb } from "../db/client.ts";
-import { eventStub } from "../catalog/sync.ts";
+import { eventStub } from "../../durable-objects/event/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { decryptSecret, encryptSecret } from "../lib/crypto/encryption.ts";
 import { utf8 } from "../lib/crypto/encoding.ts";

@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
-import { eventStub, problemFrom } from "../catalog/sync.ts";
+import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { getDb } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
@@ -9,7 +9,7 @@ import type { ClientMeta } from "../lib/request.ts";
 import { addSeconds, now } from "../lib/time.ts";
 import { accountForEmail } from "../users/accounts.ts";
 import { users } from "../users/schema.ts";
-import { rememberHolders } from "./gate-sync.ts";
+import { rememberHolders } from "../catalog/sync.ts";
 import { access_transactions_log, transfers } from "./schema.ts";
 import { DEFAULT_RESALE_CAP_BP, type EventRow, type RightRow, eventRight, faceValue, giveBackTransferQuota, passesUsed, resaleCap, resaleRules, rightOrigin, saleFigures, seasonPassOf, takeQuotas, transferEvent } from "./transfer-checks.ts";
 import { type TransferMetadata, enrichLog, notify, offerLogValues, withClient } from "./transfer-records.ts";

@@ -6,6 +6,7 @@ import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/o
 import { clientMeta } from "../lib/request.ts";
 import { requireAuth } from "../auth/middleware.ts";
 import { ScanResultSchema } from "../access/gate-routes.ts";
+import { ScanBodySchema } from "../../durable-objects/event/gate-protocol.ts";
 import { AccessRightSchema } from "../orders/schemas.ts";
 import { admitByHand, blockRight, DOOR_MATCHES, lookupHolders, resendTickets, rightHistory } from "./door.ts";
 import { searchQuery } from "./search.ts";
@@ -76,7 +77,8 @@ export function doorRoutes() {
               access_right_id: z.uuid(),
               access_point_id: z.uuid().openapi({ description: "The gate where the holder is let in." }),
               device_id: z.string().min(1).max(100).optional().openapi({ description: "The device used; BACKOFFICE by default." }),
-              action: z.enum(["ENTRY", "RE_ENTRY"]).default("ENTRY"),
+              // The gate protocol's action, narrowed to those that let someone in.
+              action: ScanBodySchema.shape.action.extract(["ENTRY", "RE_ENTRY"], { error: "ENTRY or RE_ENTRY" }).default("ENTRY"),
               reason,
             })
             .openapi("DoorAdmissionRequest"),

@@ -1,11 +1,11 @@
 import type { AuthContext, Env } from "../env.ts";
-import { eventStub, problemFrom } from "../catalog/sync.ts";
+import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
 import { notifyUser } from "../notifications/service.ts";
 import { authorizeEvent, holdsEventPermission } from "../organizations/permissions.ts";
-import type { ScanResult } from "../../durable-objects/event/contract.ts";
+import type { ScanAction, ScanResult } from "../../durable-objects/event/gate-protocol.ts";
 import { present, readRows } from "./list-engine.ts";
 import { ATTENDEES } from "./lists.ts";
 import type { SearchTerm } from "./search.ts";
@@ -62,7 +62,8 @@ export interface AdmitInput {
   access_right_id: string;
   access_point_id: string;
   device_id?: string;
-  action: "ENTRY" | "RE_ENTRY";
+  action: Extract<ScanAction, "ENTRY" | "RE_ENTRY">;
+  /** Kept in the scan's log row (ScanContext.reason). */
   reason: string;
 }
 

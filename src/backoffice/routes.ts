@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { adminOnly } from "../auth/middleware.ts";
-import { eventStub } from "../catalog/sync.ts";
+import { eventStub } from "../../durable-objects/event/client.ts";
 import type { AuthContext, Env } from "../env.ts";
 import { eventIdParam } from "../events/schemas.ts";
 import { problems } from "../lib/errors.ts";

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { nameKey, prefixEnd } from "../lib/name-key.ts";
 import { normalizePhone } from "../lib/phone.ts";
-import { MANUAL_CODE, normalizeManualCode } from "../../durable-objects/event/gate.ts";
+import { MANUAL_CODE, normalizeManualCode } from "../../durable-objects/event/gate-protocol.ts";
 
 /**
  * What a back-office search `q` names, decided from its shape so that each

@@ -15,7 +15,8 @@ import { user_groups } from "../users/schema.ts";
 import type { ConfigCreateInput, ConfigUpdateInput, LiveCounts } from "./configurations-schemas.ts";
 import { event_ticket_config, ticket_types } from "./schema.ts";
 import { type EventRow, type TicketTypeRow, fieldErrors, invalid, ordered, previousValues } from "./shared.ts";
-import { eventStub, syncEventInventory } from "./sync.ts";
+import { eventStub } from "../../durable-objects/event/client.ts";
+import { syncEventInventory } from "./sync.ts";
 
 // An event's ticket configurations (a ticket type on sale in one event: quantities, price tiers, sales window), and the push of a changed event to its EventDO.
 

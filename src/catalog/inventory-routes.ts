@@ -2,7 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { adminOnly } from "../auth/middleware.ts";
 import { bearerAuth, createRouter, jsonResponse, pick } from "../lib/openapi.ts";
 import { AvailabilitySchema } from "../orders/schemas.ts";
-import { eventStub, syncEventInventory } from "./sync.ts";
+import { eventStub } from "../../durable-objects/event/client.ts";
+import { syncEventInventory } from "./sync.ts";
 
 const adminTags = ["Administration"];
 

@@ -1,8 +1,9 @@
-import { and, asc, eq, isNull, ne, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, isNull, ne, or, type SQL } from "drizzle-orm";
 import type { Env } from "../env.ts";
 import { isAdmin } from "../auth/middleware.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
+import { elementErrors } from "../documents/elements.ts";
 import { problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
@@ -14,7 +15,7 @@ import { ticket_templates } from "./schema.ts";
 import { type Caller, codeTaken } from "./shared.ts";
 import type { TemplateCreateInput, TemplateUpdateInput } from "./templates-schemas.ts";
 
-// Ticket templates: layouts per type and format (stored, not rendered yet), an organizer's own or the platform's, with the defaults admins choose.
+// Ticket templates: layouts per type and format, an organizer's own or the platform's, with the defaults admins choose; src/documents renders them.
 
 type TemplateRow = typeof ticket_templates.$inferSelect;
 
@@ -84,8 +85,29 @@ function templateConflict(error: unknown): never {
 
 const loadTemplate = async (db: Db, id: string) => (await db.select().from(ticket_templates).where(eq(ticket_templates.id, id)).limit(1))[0]!;
 
+/**
+ * The template a document of this organizer's event is drawn with: the
+ * organizer's own active template of that type and format (the one changed
+ * last, if they keep several), else the platform's active default, else
+ * null (the renderer then uses its built-in layout).
+ */
+export async function applicableTemplate(env: Env, organizerId: string, type: TemplateRow["type"], format: TemplateRow["format"]): Promise<TemplateRow | null> {
+  const same = and(eq(ticket_templates.type, type), eq(ticket_templates.format, format), eq(ticket_templates.is_active, true));
+  const rows = await templatesWithCreator(getDb(env.DB))
+    .where(and(same, or(eq(audit_log.user_id, organizerId), and(platformTemplate, eq(ticket_templates.is_default, true)))))
+    .orderBy(desc(ticket_templates.updated_at), asc(ticket_templates.id));
+  return (rows.find((row) => row.creator === organizerId) ?? rows.find((row) => row.creator !== organizerId))?.template ?? null;
+}
+
+/** A template's elements must be drawable in its format (src/documents/elements.ts), or 422 naming each entry that is not. */
+function checkElements(format: TemplateRow["format"], elements: TemplateRow["elements"]) {
+  const errors = elementErrors(format, elements);
+  if (errors.length > 0) throw problems.validation(errors, `These elements cannot be drawn in the ${format} format.`);
+}
+
 export async function createTemplate(env: Env, actor: Actor, input: TemplateCreateInput): Promise<TemplateRow> {
   const db = getDb(env.DB);
+  checkElements(input.format, input.elements);
   if (input.is_default && !isAdmin(actor)) throw onlyAdminsSetDefaults();
   const row = {
     ...input,
@@ -138,6 +160,7 @@ export async function updateTemplate(env: Env, actor: Actor, id: string, input: 
   const changes = changedFields(template, input as Partial<TemplateRow>);
   if (Object.keys(changes).length === 0) return template;
   const state = { ...template, ...changes };
+  if (changes.elements !== undefined || changes.format !== undefined) checkElements(state.format, state.elements);
   // Becoming the default of a (type, format): the previous default is cleared first.
   const becomesDefault = state.is_default && (changes.is_default === true || changes.type !== undefined || changes.format !== undefined);
   const previous = becomesDefault ? await defaultsOf(db, state.type, state.format, id) : [];

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, eq } from "drizzle-orm";
 import { organizerOnly } from "../auth/middleware.ts";
-import { eventStub } from "../catalog/sync.ts";
+import { eventStub } from "../../durable-objects/event/client.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { ProblemError, problems } from "../lib/errors.ts";

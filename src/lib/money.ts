@@ -47,3 +47,14 @@ export function applyBasisPoints(amount: number, basisPoints: number): number {
   const rounded = twice >= 10_000n ? quotient + (product < 0n ? -1n : 1n) : quotient;
   return Number(rounded);
 }
+
+/**
+ * An amount for people, per currency and locale: 5000 XOF → "5 000 F CFA",
+ * 15500 TND → "15,500 DT", 1250 EUR (en) → "€12.50". Intl is given the exact
+ * decimal string, so no float is ever rounded on the way.
+ */
+export function formatMoney(amount: number, currency: Currency, locale: string): string {
+  const digits = CURRENCIES[currency];
+  const format = new Intl.NumberFormat(locale, { style: "currency", currency, minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return format.format(formatDecimal(amount, currency) as Intl.StringNumericLiteral);
+}

@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq } from "drizzle-orm";
 import { checksSessionByFeed, requireAuth, requireEventStaff } from "../auth/middleware.ts";
-import { eventStub, problemFrom } from "../catalog/sync.ts";
+import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { getDb } from "../db/client.ts";
 import type { AppEnv } from "../env.ts";
-import { rememberHolders } from "../access/gate-sync.ts";
+import { rememberHolders } from "../catalog/sync.ts";
 import { access_rights } from "../access/schema.ts";
 import { problems } from "../lib/errors.ts";
 import { humanCode, newId } from "../lib/ids.ts";
@@ -17,7 +17,7 @@ import { payments } from "../payments/schema.ts";
 import type { Context } from "hono";
 import { tickets } from "./schema.ts";
 import { AccessRightSchema, AvailabilitySchema, eventOrderParams, OrderSchema, PlaceOrderBody } from "./schemas.ts";
-import { placeOrder } from "./service.ts";
+import { orderTickets } from "./service.ts";
 
 const tags = ["Orders"];
 const eventParam = z.object({ event_id: z.uuid() });
@@ -72,7 +72,7 @@ export function orderRoutes() {
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
-      const { order, replayed } = await placeOrder(c.env, c.get("auth"), event_id, c.req.valid("json"), clientMeta(c), idempotencyKeyOf(c));
+      const { order, replayed } = await orderTickets(c.env, c.get("auth"), event_id, c.req.valid("json"), clientMeta(c), idempotencyKeyOf(c));
       createdWithKey(c, `/v1/events/${event_id}/orders/${order.id}`, replayed);
       return c.json(order, 201);
     },

@@ -4,14 +4,14 @@ import type { AuthContext, Env } from "../env.ts";
 import { BUYER_FACTS_REQUIRED, type BuyerFacts, type RuleSnapshot } from "../../durable-objects/event/contract.ts";
 import { readsBuyer } from "../catalog/pricing.ts";
 import { saleContext } from "../catalog/sale-context.ts";
-import { eventStub, problemFrom } from "../catalog/sync.ts";
+import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { buyerGroups, candidateRules, orderRules } from "../catalog/pricing-rules.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { events } from "../events/schema.ts";
 import { problems } from "../lib/errors.ts";
 import { sha256Hex } from "../lib/crypto/hash.ts";
 import { humanCode, idFromParts, newId } from "../lib/ids.ts";
-import { rememberHolders } from "../access/gate-sync.ts";
+import { rememberHolders } from "../catalog/sync.ts";
 import { notifyUser } from "../notifications/service.ts";
 import { ageOn, now } from "../lib/time.ts";
 import type { ClientMeta } from "../lib/request.ts";
@@ -57,17 +57,20 @@ async function readAll<const Q extends readonly Prepared[]>(d1: D1Database, quer
 }
 
 /**
- * Places a hold through the event's EventDO, which decides it. What the
- * decision needs from D1 is read here, before the call, so the decision
- * never waits on D1, and read per order only when the order needs it: the
- * event and its automatic rules come from the isolate's sale context
- * (src/catalog/sale-context.ts) and the session from the revocation feed
- * (the route declares `checksSessionByFeed`), so an order under plain
- * prices makes no D1 round trip. A promo code, or a rule on the buyer or
- * with limits, reads the buyer's groups and age and the rules' current
- * counts; a config sold to members has the EventDO ask for them.
+ * Orders tickets (`POST /v1/events/{event_id}/orders`): the Worker's half of
+ * placing an order. The path is route → `orderTickets` → `EventDO.placeOrder`
+ * (one group commit) → `decideHold` (durable-objects/event/orders.ts), which
+ * decides and writes the hold. What the decision needs from D1 is read
+ * here, before the call, so the decision never waits on D1, and read per
+ * order only when the order needs it: the event and its automatic rules come
+ * from the isolate's sale context (src/catalog/sale-context.ts) and the
+ * session from the revocation feed (the route declares
+ * `checksSessionByFeed`), so an order under plain prices makes no D1 round
+ * trip. A promo code, or a rule on the buyer or with limits, reads the
+ * buyer's groups and age and the rules' current counts; a config sold to
+ * members has the EventDO ask for them.
  */
-export async function placeOrder(
+export async function orderTickets(
   env: Env,
   auth: AuthContext | undefined,
   eventId: string,

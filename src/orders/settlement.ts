@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Env } from "../env.ts";
-import { rememberHolders } from "../access/gate-sync.ts";
-import { eventStub, problemFrom } from "../catalog/sync.ts";
+import { rememberHolders } from "../catalog/sync.ts";
+import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { getDb } from "../db/client.ts";
 import type { Delivery, PaymentRow } from "../payments/hooks.ts";
 import type { Actor } from "../site/audit.ts";

@@ -1,6 +1,6 @@
 import { and, eq, gt, ne, sql } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
-import { eventStub, problemFrom } from "../catalog/sync.ts";
+import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { events } from "../events/schema.ts";
 import { problems } from "../lib/errors.ts";

@@ -1,7 +1,7 @@
 import { and, eq, inArray, lt, or, sql } from "drizzle-orm";
 import type { Env } from "../env.ts";
 import { subscription_plans } from "../catalog/schema.ts";
-import { eventStub, problemFrom } from "../catalog/sync.ts";
+import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { getDb } from "../db/client.ts";
 import { addSeconds, now } from "../lib/time.ts";
 import { subscription_bookings } from "./bookings-schema.ts";

@@ -2,7 +2,7 @@ import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Env } from "../env.ts";
 import { access_rights } from "../access/schema.ts";
 import { subscription_plans } from "../catalog/schema.ts";
-import { eventStub, problemFrom } from "../catalog/sync.ts";
+import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
 import { humanCode, newId } from "../lib/ids.ts";

@@ -1,6 +1,7 @@
 import { and, eq, gte, inArray, lte, ne, sql, type SQL } from "drizzle-orm";
 import type { Env } from "../env.ts";
-import { eventStub, issueRights, problemFrom } from "../catalog/sync.ts";
+import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
+import { issueRights } from "../catalog/sync.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { events } from "../events/schema.ts";
 import { problems } from "../lib/errors.ts";

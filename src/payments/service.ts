@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { requireAuth } from "../auth/middleware.ts";
-import { eventStub } from "../catalog/sync.ts";
+import { eventStub } from "../../durable-objects/event/client.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
 import { humanCode, newId } from "../lib/ids.ts";

@@ -66,6 +66,8 @@ function auditRow(actor: Actor, action: AuditAction, objectType: string, objectI
     user_agent: actor.userAgent,
     data_before: before === null ? null : snapshot(before as Record<string, unknown>),
     data_after: after === null ? null : snapshot(after as Record<string, unknown>),
+    // The Worker's clock for every entry (not the database's default), so entries order as their actions did.
+    created_at: now(),
   };
 }
 
@@ -86,7 +88,7 @@ export function insertWhere<T extends SQLiteTable>(db: Db, table: T, row: Record
 
 /** The audit row, written only if `condition` holds (by default: the statement just before it in the batch changed a row). */
 const insertIfChanged = (db: Db, audit: ReturnType<typeof auditRow>, condition: SQL = sql`changes() = 1`) =>
-  insertWhere(db, audit_log, { ...audit, created_at: now() }, condition);
+  insertWhere(db, audit_log, audit, condition);
 
 /** Holds once the audit row `auditId` exists, i.e. once its audited write happened in this batch. */
 const auditWritten = (auditId: string) => sql`EXISTS (SELECT 1 FROM ${audit_log} WHERE ${audit_log.id} = ${auditId})`;

@@ -23,7 +23,7 @@ export const endOf = (row: Pick<StatusRow, "ended_at" | "expected_end_at">): str
 export const covers = (row: StatusRow, at: string): boolean => row.starts_at <= at && (endOf(row) === null || at < endOf(row)!);
 
 /** How long an isolate trusts its list of windows; writes made in the isolate refresh it at once. */
-const WINDOWS_TTL_MS = 5_000;
+export const WINDOWS_TTL_MS = 5_000;
 const WINDOWS_KEY = "system-status:windows";
 /** More live or upcoming windows than this would be a mistake; the earliest ones are the ones that matter. */
 const WINDOWS_MAX = 50;

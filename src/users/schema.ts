@@ -17,7 +17,7 @@ export const users = sqliteTable(
     first_name: text("first_name").notNull().default(""),
     last_name: text("last_name").notNull().default(""),
     // "first last" and "last first", accents folded and lower-cased: the back office's name prefix search. Kept by D1
-    // triggers (migrations/0007_backoffice_triggers.sql), which copy them to the rights and orders each person holds.
+    // triggers (migrations/0008_backoffice_triggers.sql), which copy them to the rights and orders each person holds.
     search_name: text("search_name").notNull().default(""),
     search_name_rev: text("search_name_rev").notNull().default(""),
     phone: text("phone"), // E.164

@@ -2,9 +2,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { GateBundle, ScanBody, ScanResult } from "../../durable-objects/event/contract.ts";
+import type { GateBundle, ScanBody, ScanResult } from "../../durable-objects/event/gate-protocol.ts";
 import { signTokenWith } from "../../src/access/qr-tokens.ts";
 import { backoffDelay } from "../../scripts/gate-client/backoff.ts";
+import { GateClient } from "../../scripts/gate-client/client.ts";
 import { parseLine } from "../../scripts/gate-client/main.ts";
 import { OfflineGate } from "../../scripts/gate-client/offline.ts";
 import { OfflineQueue } from "../../scripts/gate-client/queue.ts";
@@ -36,6 +37,15 @@ describe("scan lines", () => {
     expect(parseLine("odd,text", "CHECK")).toEqual({ qr: "odd,text", action: "CHECK" });
     expect(parseLine("   ", "ENTRY")).toBeNull();
     expect(parseLine("# lane 3", "ENTRY")).toBeNull();
+  });
+});
+
+describe("scan bodies", () => {
+  it("answers a scan the server would refuse as malformed at once, as the server would, and never queues it", async () => {
+    const client = new GateClient({ url: "http://127.0.0.1:9", eventId: crypto.randomUUID(), token: "t", deviceId: "D1", accessPointId: crypto.randomUUID() });
+    const outcome = await client.scan("X".repeat(513));
+    expect(outcome).toMatchObject({ status: "ERROR", denial_reason: null, warning: "qr: the scanned text, 1–512 characters" });
+    expect(client.queue.size).toBe(0);
   });
 });
 

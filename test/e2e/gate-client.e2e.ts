@@ -58,11 +58,27 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** Callers of `until` waiting for a gate client to report something: its state only changes with an event. */
+let waiting: (() => void)[] = [];
+const reported = () => {
+  for (const wake of waiting.splice(0)) wake();
+};
+
+/** Resolves once `check` holds, re-checked on every event of a gate client; fails after `timeoutMs`. */
 async function until(check: () => boolean, what: string, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    const left = deadline - Date.now();
+    const woke =
+      left > 0 &&
+      (await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), left);
+        waiting.push(() => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      }));
+    if (!woke) throw new Error(`timed out waiting for ${what}`);
   }
 }
 
@@ -75,7 +91,10 @@ function gateClient(seed: GateSeed, events: GateEvent[], options: Partial<GateCl
     accessPointId: seed.gates[0]!,
     backoff: { baseMs: 50, capMs: 400 },
     answerTimeoutMs: 1_500,
-    onEvent: (event) => events.push(event),
+    onEvent: (event) => {
+      events.push(event);
+      reported();
+    },
     ...options,
   });
   clients.push(client);
@@ -150,7 +169,7 @@ describe("gate client against workerd", () => {
     ] as const;
     for (const [qr, expected] of offline) expect(await client.scan(qr)).toMatchObject({ mode: "offline", ...expected });
     expect(client.queue.size).toBe(offline.length);
-    await new Promise((resolve) => setTimeout(resolve, 600)); // a few reconnection attempts against the cut link
+    await until(() => events.filter((e) => e.type === "retry").length >= 2, "reconnection attempts against the cut link");
 
     await link.up();
     expect(await client.drain(20_000)).toBe(true);

@@ -1,9 +1,14 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { api, expectProblem, registerAdmin, registerUser, setRole } from "../support/api.ts";
+import { advanceClock } from "../support/clock.ts";
 
 type Entry = { id: string; action: string; user_id: string; object_type: string; object_id: string; created_at: string; data_before: any; data_after: any; ip_address: string | null; user_agent: string | null };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// Entries are ordered and filtered by their millisecond timestamps: the clock moves between actions.
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 const key = () => `audit.k${crypto.randomUUID().slice(0, 8)}`;
 
 async function log(token: string, query: string): Promise<Entry[]> {
@@ -17,9 +22,9 @@ async function settingLifecycle(admin: { token: string }) {
   const k = key();
   const headers = { "User-Agent": "dashboard/1.0" };
   const created = await api("POST", "/v1/admin/settings", { token: admin.token, body: { key: k, value: "1", value_type: "INTEGER" }, ip: "41.85.160.10", headers });
-  await sleep(5);
+  advanceClock(5);
   await api("PATCH", `/v1/admin/settings/${k}`, { token: admin.token, body: { value: "2" }, ip: "41.85.160.10", headers });
-  await sleep(5);
+  advanceClock(5);
   await api("DELETE", `/v1/admin/settings/${k}`, { token: admin.token, ip: "41.85.160.10", headers });
   return created.body.id as string;
 }
@@ -40,11 +45,11 @@ describe("GET /v1/admin/audit-log", () => {
     const a = await registerAdmin();
     const b = await registerAdmin();
     const start = new Date().toISOString();
-    await sleep(5);
+    advanceClock(5);
     const idA = await settingLifecycle(a);
-    await sleep(5);
+    advanceClock(5);
     const middle = new Date().toISOString();
-    await sleep(5);
+    advanceClock(5);
     const idB = await settingLifecycle(b);
 
     const byB = await log(a.token, `user_id=${b.id}&limit=100`);

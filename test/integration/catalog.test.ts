@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { event_ticket_config, subscription_plans, ticket_templates } from "../../src/catalog/schema.ts";
-import { eventStub } from "../../src/catalog/sync.ts";
+import { eventStub } from "../../durable-objects/event/client.ts";
 import { getDb } from "../../src/db/client.ts";
 import { event_groups, events, venue_zones, venues } from "../../src/events/schema.ts";
 import { newId } from "../../src/lib/ids.ts";
@@ -738,9 +738,11 @@ describe("ticket templates", () => {
     const admin = await registerAdmin();
     const type = "VIP_PASS";
     const format = "MOBILE";
-    const first = await newTemplate(admin, { type, format, is_default: true });
+    // A wallet pass's elements (src/documents/elements.ts).
+    const elements = { header: { logo: true, event_name: true }, barcode: { format: "QR" } };
+    const first = await newTemplate(admin, { type, format, elements, is_default: true });
     expect(first.is_default).toBe(true);
-    const second = await newTemplate(admin, { type, format, is_default: true });
+    const second = await newTemplate(admin, { type, format, elements, is_default: true });
     expect(second.is_default).toBe(true);
     const defaults = await db()
       .select({ id: ticket_templates.id })

@@ -2,13 +2,13 @@ import { env, exports } from "cloudflare:workers";
 import { evictDurableObject } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import type { ScanBody, ScanResult } from "../../durable-objects/event/contract.ts";
-import { syncGateSetup } from "../../src/access/gate-sync.ts";
+import type { ScanBody, ScanResult } from "../../durable-objects/event/gate-protocol.ts";
+import { syncGateSetup } from "../../src/catalog/sync.ts";
 import { signAccessToken } from "../../src/access/signing-keys.ts";
 import { getDb } from "../../src/db/client.ts";
 import { access_point_zones, access_points, events } from "../../src/events/schema.ts";
 import { newId } from "../../src/lib/ids.ts";
-import { api, registerAdmin, registerUser } from "../support/api.ts";
+import { api, expectProblem, registerAdmin, registerUser } from "../support/api.ts";
 import { gatedEvent, type GateFixture } from "../support/gate.ts";
 import { createUsers } from "../support/ticketing.ts";
 
@@ -41,20 +41,23 @@ class GateSocket {
     this.ws.send(typeof message === "string" ? message : JSON.stringify(message));
   }
 
-  /** Resolves with the first truthy value of `check`, re-evaluated on every message. */
+  /** Resolves with the first truthy value of `check`, re-evaluated on every message and on the close. */
   async until<T>(check: () => T | undefined | null | false, what: string, timeoutMs = 15_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = check();
       if (value) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last messages: ${JSON.stringify(this.messages.slice(-3)).slice(0, 600)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 250);
-        this.wake.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      const left = deadline - Date.now();
+      const woke =
+        left > 0 &&
+        (await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), left);
+          this.wake.push(() => {
+            clearTimeout(timer);
+            resolve(true);
+          });
+        }));
+      if (!woke) throw new Error(`timed out waiting for ${what}; last messages: ${JSON.stringify(this.messages.slice(-3)).slice(0, 600)}`);
     }
   }
 
@@ -249,6 +252,19 @@ describe("gate socket: the session", () => {
     expect(gate.closed).toBeNull();
     // Nothing of the refused messages reached the log; the one good scan did.
     expect(await logCounts(fixture)).toMatchObject({ n: 1, admitted: 1 });
+  });
+
+  it("reads a scan body with the one schema the HTTP route uses: a body both refuse, with the same message", async () => {
+    const fixture = await live();
+    const gate = await openGate(fixture);
+    // A date the JavaScript clock reads, but not an ISO time: refused on both transports alike.
+    const body = { ...scan("AAAA-BBBB-CCCC", { scan_method: "MANUAL_ENTRY" }), scanned_at: "2026-12-05 18:41" };
+    const from = gate.messages.length;
+    gate.send({ type: "scan", ...body });
+    expect(await gate.next("error", from)).toEqual({ type: "error", code: "bad_scan", id: body.id, detail: "scanned_at: an ISO time" });
+    const res = await api("POST", `/v1/events/${fixture.eventId}/scans`, { token: fixture.controller.token, body: { ...body, device_id: "D1", access_point_id: fixture.gateA } });
+    expect(expectProblem(res, 422, "validation_failed").errors).toEqual([expect.objectContaining({ path: "scanned_at", message: "an ISO time" })]);
+    expect(await logCounts(fixture)).toMatchObject({ n: 0 });
   });
 
   it("answers JSON that is not an object with an error and keeps the socket open", async () => {

@@ -5,9 +5,14 @@ import type { AppEnv } from "../../src/env.ts";
 import { idempotent } from "../../src/site/idempotency.ts";
 import { ProblemError, problemResponse } from "../../src/lib/errors.ts";
 
-/** A route built like an order-creating POST: it counts how often its body really ran. */
+/**
+ * A route built like an order-creating POST: it counts how often its body
+ * really ran. `holdNextRun()` keeps the next run inside the body until
+ * released, so other requests arrive while it is in progress.
+ */
 function orderApp() {
   let runs = 0;
+  let hold: { entered: () => void; released: Promise<void> } | null = null;
   const app = new Hono<AppEnv>();
   app.use(async (c, next) => {
     const user = c.req.header("X-Test-User");
@@ -17,7 +22,12 @@ function orderApp() {
   app.post("/orders", idempotent, async (c) => {
     runs += 1;
     const body = await c.req.json<{ quantity: number; fail?: boolean }>();
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    const held = hold;
+    hold = null;
+    if (held) {
+      held.entered();
+      await held.released;
+    }
     if (body.fail) throw new Error("provider down");
     if (body.quantity > 4) throw new ProblemError(409, "sold_out", "Conflict", "Not enough units.");
     c.header("Location", `/orders/${runs}`);
@@ -33,7 +43,14 @@ function orderApp() {
       }),
       env,
     );
-  return { post, runs: () => runs };
+  function holdNextRun() {
+    let entered!: () => void;
+    let release!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    hold = { entered, released: new Promise<void>((resolve) => (release = resolve)) };
+    return { inside, release };
+  }
+  return { post, runs: () => runs, holdNextRun };
 }
 
 describe("Idempotency-Key", () => {
@@ -50,8 +67,14 @@ describe("Idempotency-Key", () => {
   });
 
   it("runs once when the same key arrives many times at once", async () => {
-    const { post, runs } = orderApp();
-    const results = await Promise.all(Array.from({ length: 6 }, () => post({ quantity: 1 }, "key-concurrent")));
+    const { post, runs, holdNextRun } = orderApp();
+    // The first request is inside the body while the five others arrive.
+    const { inside, release } = holdNextRun();
+    const first = post({ quantity: 1 }, "key-concurrent");
+    await inside;
+    const others = await Promise.all(Array.from({ length: 5 }, () => post({ quantity: 1 }, "key-concurrent")));
+    release();
+    const results = [await first, ...others];
     expect(runs()).toBe(1);
     for (const res of results) expect([201, 409]).toContain(res.status);
     expect(results.filter((r) => r.status === 201 && !r.headers.get("Idempotent-Replayed"))).toHaveLength(1);

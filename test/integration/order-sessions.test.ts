@@ -1,8 +1,13 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { REVOCATION_FEED_MAX_AGE_MS } from "../../src/auth/revocations.ts";
 import { api, expectProblem, freshIp, registerAdmin, registerUser } from "../support/api.ts";
+import { advanceClock } from "../support/clock.ts";
 import { ticketedEvent } from "../support/ticketing.ts";
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 const order = (eventId: string, body: unknown, token?: string, headers?: Record<string, string>) =>
   api("POST", `/v1/events/${eventId}/orders`, { body, token, headers, ip: freshIp() });
@@ -29,7 +34,7 @@ describe("orders check the session against the revocation feed", () => {
     expectProblem(await api("PUT", `/v1/events/${fixture.eventId}/participation`, { body: { status: "NOPE" }, token: fan.token }), 401, "session_revoked");
     expectProblem(await api("GET", `/v1/events/${fixture.eventId}/orders/${crypto.randomUUID()}`, { token: fan.token }), 401, "session_revoked");
     // The order route, once the feed is read again; still before the body is looked at.
-    await new Promise((wait) => setTimeout(wait, REVOCATION_FEED_MAX_AGE_MS + 50));
+    advanceClock(REVOCATION_FEED_MAX_AGE_MS + 1);
     expectProblem(await order(fixture.eventId, { config_id: fixture.configId, quantity: 1 }, fan.token), 401, "session_revoked");
     expectProblem(await order(fixture.eventId, { config_id: "not-a-uuid", quantity: 0 }, fan.token), 401, "session_revoked");
     expect((await api("GET", `/v1/events/${fixture.eventId}/availability`)).body.configs[0].available).toBe(9);

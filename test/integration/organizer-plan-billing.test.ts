@@ -6,6 +6,7 @@ import { message_deliveries } from "../../src/notifications/schema.ts";
 import { renewOrganizerPlans } from "../../src/payments/poller.ts";
 import { api, eventually, expectProblem, fakePayments, registerAdmin, registerOrganizer, registerUser, settleAtProvider, waitForMessage } from "../support/api.ts";
 import { addMonths } from "../../src/lib/time.ts";
+import { queuesIdle } from "../support/queues.ts";
 
 type User = Awaited<ReturnType<typeof registerUser>>;
 
@@ -55,8 +56,6 @@ async function messagesTo(recipient: string, template: string) {
     .where(and(eq(message_deliveries.recipient, recipient), eq(message_deliveries.notification_type, template)));
   return rows.length;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("buying an organizer plan", () => {
   it("is PENDING when chosen, and choosing the same plan again returns the same subscription", async () => {
@@ -129,7 +128,7 @@ describe("renewing by paying again", () => {
       const mine = await mySubscription(organizer);
       return mine.subscription?.payment_reference === renewal.body.payment.internal_reference && mine.subscription;
     }, "the renewal applied");
-    await sleep(500);
+    await queuesIdle(); // every callback and check handled: a late one would have added a period
     const after = (await mySubscription(organizer)).subscription;
     expect(after).toMatchObject({ id: subscription.id, status: "ACTIVE", starts_at: subscription.starts_at, ends_at: addMonths(subscription.ends_at, 1) });
     expect(renewed.ends_at).toBe(after.ends_at);
@@ -187,7 +186,7 @@ describe("automatic renewal by the cron", () => {
     expect(await planPayments(organizer)).toHaveLength(1);
     const reminder = await waitForMessage(organizer.id, "SUBSCRIPTION_EXPIRING");
     expect(reminder.data).toMatchObject({ ends_at: subscription.ends_at.slice(0, 10) });
-    await sleep(500);
+    await queuesIdle();
     // One in the app whatever the number of runs (the email is deduplicated the same way).
     expect(await messagesTo(organizer.id, "SUBSCRIPTION_EXPIRING")).toBe(1);
   });
@@ -196,7 +195,7 @@ describe("automatic renewal by the cron", () => {
     const { organizer, subscription } = await activePlan(false);
     await renewOrganizerPlans(env, windowOf(subscription));
     expect(await planPayments(organizer)).toHaveLength(1);
-    await sleep(500);
+    await queuesIdle();
     expect(await messagesTo(organizer.id, "SUBSCRIPTION_EXPIRING")).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { pricing_rules, subscription_plan_event_groups, subscription_plan_events, subscription_plan_zones, subscription_plans } from "../../src/catalog/schema.ts";
-import { eventStub } from "../../src/catalog/sync.ts";
+import { eventStub } from "../../durable-objects/event/client.ts";
 import { getDb } from "../../src/db/client.ts";
 import { event_groups, events, seats, venue_zones, venues } from "../../src/events/schema.ts";
 import { newId } from "../../src/lib/ids.ts";

@@ -13,6 +13,7 @@ import fedapayFixture from "../fixtures/webhooks/fedapay.json";
 import kkiapayFixture from "../fixtures/webhooks/kkiapay.json";
 import { api, expectProblem, freshIp, registerAdmin, registerUser, setRole } from "../support/api.ts";
 import { gatedEvent, scanHttp } from "../support/gate.ts";
+import { queuesIdle } from "../support/queues.ts";
 import { ticketedEvent } from "../support/ticketing.ts";
 
 /**
@@ -53,18 +54,16 @@ function deliver(webhook: Webhook) {
   return api(webhook.method, url.pathname + url.search, { rawBody: webhook.method === "GET" ? undefined : webhook.body, headers: webhook.headers });
 }
 
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** What `read` gives once the queues have handled every message sent so far; fails unless it is `done`. */
+async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs?: number): Promise<T> {
+  await queuesIdle(timeoutMs);
+  const value = await read();
+  if (!done(value)) throw new Error(`not ${what} once the queues were idle: ${JSON.stringify(value)}`);
+  return value;
 }
 
 const paymentRow = async (id: string) => (await db.select().from(payments).where(eq(payments.id, id)))[0]!;
-const paymentSettled = (id: string) => until(`payment ${id} to settle`, () => paymentRow(id), (p) => p.status !== "PENDING" && p.status !== "PROCESSING");
+const paymentSettled = (id: string) => until(`payment ${id} settled`, () => paymentRow(id), (p) => p.status !== "PENDING" && p.status !== "PROCESSING");
 
 /** A fan with a Benin phone, a held order of `quantity` on an event of `price` XOF. */
 async function fanWithOrder(fixture: { eventId: string; configId: string }, quantity = 2) {
@@ -215,7 +214,7 @@ describe("webhooks", () => {
       () => db.select().from(message_deliveries).where(and(eq(message_deliveries.user_id, fan.id), eq(message_deliveries.notification_type, "TICKET_PURCHASED"))),
       (rows) => rows.length >= 2,
     );
-    await new Promise((resolve) => setTimeout(resolve, 300)); // late duplicates would have landed by now
+    await queuesIdle(); // every duplicate handled
     const final = await db.select().from(message_deliveries).where(and(eq(message_deliveries.user_id, fan.id), eq(message_deliveries.notification_type, "TICKET_PURCHASED")));
     expect(final.map((m) => m.channel).sort()).toEqual(["EMAIL", "IN_APP"]);
     expect(messages.length).toBe(2);

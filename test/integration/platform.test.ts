@@ -2,6 +2,23 @@ import { describe, expect, it } from "vitest";
 import { api } from "../support/api.ts";
 
 describe("platform", () => {
+  it("answers / and /v1 with its name, version and where to go next, documented in OpenAPI", async () => {
+    for (const path of ["/", "/v1"]) {
+      const res = await api("GET", path);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({
+        name: "SpotVibe × Entrix event platform API",
+        version: "1.0.0",
+        links: { api: "/v1", docs: "/docs", openapi: "/openapi.json", health: "/v1/health" },
+      });
+      // Every link leads somewhere.
+      for (const link of Object.values(res.body.links as Record<string, string>)) expect((await api("GET", link)).status).toBe(200);
+    }
+    const openapi = (await api("GET", "/openapi.json")).body;
+    for (const path of ["/", "/v1"]) expect(openapi.paths[path].get.responses["200"].content["application/json"].schema.$ref).toBe("#/components/schemas/ApiIndex");
+    expect((await api("POST", "/v1")).status).toBe(404);
+  });
+
   it("answers /v1/health with the database checked", async () => {
     const res = await api("GET", "/v1/health");
     expect(res.status).toBe(200);

@@ -17,6 +17,7 @@ import {
   sellingEvent,
   waitForMessage,
 } from "../support/api.ts";
+import { queuesIdle } from "../support/queues.ts";
 import { gatedEvent, scanHttp } from "../support/gate.ts";
 
 type User = Awaited<ReturnType<typeof registerUser>>;
@@ -54,7 +55,6 @@ const stripeTransaction = (reference: string) => fakePayments("GET", `/_control/
 const commissionsOf = async (organizer: User, eventId: string) => (await api("GET", `/v1/me/commissions?event_id=${eventId}`, { token: organizer.token })).body.data;
 const refundPayments = async (fan: User, originalId: string) =>
   (await api("GET", "/v1/me/payments?type=REFUND", { token: fan.token })).body.data.filter((p: { original_payment_id: string }) => p.original_payment_id === originalId);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("who sees and decides a refund", () => {
   it("shows a fan's request to the event's organizer and admins, never to another organizer or fan", async () => {
@@ -166,8 +166,8 @@ describe("approving a refund", () => {
     expect((await api("POST", `/v1/refunds/${refund.id}/approve`, { token: organizer.token, body: {} })).status).toBe(200);
     expect((await orderOf(fan.token, event.eventId, orderId)).body.access_rights[0].status).toBe("CANCELLED");
 
-    // The queue has had time to run: MTN Collection has no refund API, so nothing moved.
-    await sleep(1_000);
+    // Once the queue has run: MTN Collection has no refund API, so nothing moved.
+    await queuesIdle();
     expect((await readRefund(fan.token, refund.id)).body.status).toBe("APPROVED");
     expect((await api("GET", `/v1/payments/${payment.id}`, { token: fan.token })).body).toMatchObject({ status: "PAID", refunded_amount: 0 });
 
@@ -336,7 +336,7 @@ describe("cancelling an event", () => {
     // Running the cancellation's refunds again (a redelivered message) makes none; the event cannot be cancelled twice.
     expect(await refundCancelledEvent(env, event.eventId)).toEqual({ refunds: 0, more: false });
     expectProblem(await api("POST", `/v1/events/${event.eventId}/cancel`, { token: organizer.token, body: { reason: "Encore" } }), 409);
-    await sleep(500);
+    await queuesIdle();
     for (const [i, fan] of fans.entries()) {
       expect((await api("GET", "/v1/me/refunds", { token: fan.token })).body.data).toHaveLength(1);
       expect((await stripeTransaction(bought[i]!.payment.external_reference)).refunds).toHaveLength(1);

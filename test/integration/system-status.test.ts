@@ -1,9 +1,14 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { WINDOWS_TTL_MS } from "../../src/site/status.ts";
 import { api, expectProblem, freshIp, login, registerAdmin, registerUser, setRole } from "../support/api.ts";
+import { advanceClock } from "../support/clock.ts";
 
 const at = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 async function createStatus(token: string, body: Record<string, unknown>) {
   const res = await api("POST", "/v1/admin/system-statuses", { token, body });
@@ -150,13 +155,15 @@ describe("maintenance mode", () => {
     expect((await api("GET", "/v1/me", { token: user.token })).status).toBe(200);
   });
 
-  it("lets admins through, and keeps health, status, sign-in, refresh and keys reachable", async () => {
+  it("lets admins through, and keeps the index, health, status, sign-in, refresh and keys reachable", async () => {
     const admin = await registerAdmin();
     const user = await registerUser();
     await duringBlock(admin, {}, async (block) => {
       expect((await api("GET", "/v1/me", { token: admin.token })).status).toBe(200);
       expect((await api("GET", "/v1/admin/system-statuses", { token: admin.token })).status).toBe(200);
       expect((await api("GET", "/v1/health")).status).toBe(200);
+      expect((await api("GET", "/v1")).status).toBe(200);
+      expect((await api("GET", "/")).status).toBe(200);
       const status = await api("GET", "/v1/status");
       expect(status.body).toMatchObject({ status: "MAINTENANCE", access_blocked: true, blocked_until: null });
       expect(status.body.current.map((s: { id: string }) => s.id)).toContain(block.id);
@@ -192,9 +199,9 @@ describe("maintenance mode", () => {
     const start = at(1_000);
     await duringBlock(admin, { starts_at: start, expected_end_at: at(2_500) }, async () => {
       expect((await api("GET", "/v1/me", { token: user.token })).status).toBe(200);
-      await sleep(Date.parse(start) - Date.now() + 100);
+      advanceClock(Date.parse(start) - Date.now() + 100);
       expectProblem(await api("GET", "/v1/me", { token: user.token }), 503, "maintenance");
-      await sleep(1_600);
+      advanceClock(1_600); // past the planned end
       expect((await api("GET", "/v1/me", { token: user.token })).status).toBe(200);
     });
   });
@@ -217,12 +224,12 @@ describe("maintenance mode", () => {
     await env.DB.prepare("INSERT INTO system_statuses (id, title, status, starts_at, block_access) VALUES (?, 'Direct', 'OFFLINE', ?, 1)").bind(id, at(-1_000)).run();
     try {
       expect((await api("GET", "/v1/me", { token: user.token })).status).toBe(200);
-      await sleep(5_100);
+      advanceClock(WINDOWS_TTL_MS + 1);
       expectProblem(await api("GET", "/v1/me", { token: user.token }), 503, "maintenance");
     } finally {
       await env.DB.prepare("DELETE FROM system_statuses WHERE id = ?").bind(id).run();
     }
-    await sleep(5_100);
+    advanceClock(WINDOWS_TTL_MS + 1);
     expect((await api("GET", "/v1/me", { token: user.token })).status).toBe(200);
   });
 });

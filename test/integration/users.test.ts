@@ -1,6 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, expectProblem, freshIp, login, PASSWORD, registerAdmin, registerUser, waitForMessage } from "../support/api.ts";
+import { queuesIdle } from "../support/queues.ts";
 
 // ---------------------------------------------------------------- tiny real files, built inline
 
@@ -414,7 +415,7 @@ describe("follows", () => {
     // Unfollowing and following again does not notify a second time.
     await api("DELETE", `/v1/users/${target.id}/follow`, { token: fan.token });
     expect((await api("POST", `/v1/users/${target.id}/follow`, { token: fan.token })).status).toBe(201);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await queuesIdle();
     const { results } = await env.DB.prepare("SELECT id FROM message_deliveries WHERE recipient = ? AND notification_type = 'NEW_FOLLOWER'").bind(target.id).all();
     expect(results).toHaveLength(1);
   });

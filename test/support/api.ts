@@ -2,6 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { and, desc, eq } from "drizzle-orm";
 import { getDb } from "../../src/db/client.ts";
 import { message_deliveries } from "../../src/notifications/schema.ts";
+import { queuesIdle } from "./queues.ts";
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -67,23 +68,20 @@ export async function setRole(userId: string, role: "USER" | "ORGANIZER" | "CONT
 }
 
 /**
- * Waits for the notifications queue consumer to record a message to
- * `recipient` with `template`, and returns its data (codes, tokens).
+ * The latest message to `recipient` with `template` the notifications queue
+ * consumer recorded (newer than the message `after`, if given), and its data
+ * (codes, tokens), once the queues are idle; fails when there is none.
  */
-export async function waitForMessage(recipient: string, template: string, after?: string, timeoutMs = 10_000) {
-  const db = getDb(env.DB);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const [row] = await db
-      .select()
-      .from(message_deliveries)
-      .where(and(eq(message_deliveries.recipient, recipient), eq(message_deliveries.notification_type, template)))
-      .orderBy(desc(message_deliveries.created_at))
-      .limit(1);
-    if (row && (!after || row.id !== after)) return row;
-    if (Date.now() > deadline) throw new Error(`no ${template} message to ${recipient}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+export async function waitForMessage(recipient: string, template: string, after?: string, timeoutMs?: number) {
+  await queuesIdle(timeoutMs);
+  const [row] = await getDb(env.DB)
+    .select()
+    .from(message_deliveries)
+    .where(and(eq(message_deliveries.recipient, recipient), eq(message_deliveries.notification_type, template)))
+    .orderBy(desc(message_deliveries.created_at))
+    .limit(1);
+  if (!row || row.id === after) throw new Error(`no ${after ? "new " : ""}${template} message to ${recipient}`);
+  return row;
 }
 
 export function expectProblem(response: ApiResponse, status: number, code?: string) {
@@ -197,7 +195,7 @@ export async function decodeQrSvg(svg: string): Promise<string | null> {
 
 // ---------------------------------------------------------------- payments
 
-/** Calls the fake payment providers (scripts/fake-payment-providers.ts), e.g. its `/_control` API; fails on a non-2xx answer. */
+/** Calls the fake payment providers (scripts/fakes/payments/), e.g. its `/_control` API; fails on a non-2xx answer. */
 export async function fakePayments<T = any>(method: string, path: string, body?: unknown): Promise<T> {
   const { inject } = await import("vitest");
   const response = await fetch(`${inject("fakePaymentsUrl")}${path}`, {
@@ -223,15 +221,16 @@ export function deliverWebhook(webhook: { url: string; method: string; headers: 
   return api(webhook.method, url.pathname + url.search, { rawBody: webhook.method === "GET" ? undefined : webhook.body, headers: webhook.headers });
 }
 
-/** Polls `check` until it returns something truthy (queue consumers run in the background), or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/**
+ * What `check` returns once the queues' consumers have handled every message
+ * sent so far (test/support/queues.ts); fails if that is nothing truthy, since
+ * nothing more is going to happen.
+ */
+export async function eventually<T>(check: () => Promise<T | null | undefined | false>, what: string, timeoutMs?: number): Promise<T> {
+  await queuesIdle(timeoutMs);
+  const value = await check();
+  if (!value) throw new Error(`${what}: not so once the queues were idle`);
+  return value;
 }
 
 /** An approved, ticketed event of `organizer` with one ticket configuration on sale, set up through the API. */

@@ -1,14 +1,17 @@
 import type { TestProject } from "vitest/node";
 import { unstable_readConfig } from "wrangler";
-import { startFakePaymentProviders, type FakePaymentSecrets } from "../../scripts/fake-payment-providers.ts";
+import { startFakePaymentProviders, type FakePaymentSecrets } from "../../scripts/fakes/payments/server.ts";
 import { startFakeProviders } from "./fake-providers.ts";
+import { startPdfQrDecoder } from "./pdf-qr.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
     /** Base URL of the fake Google and Facebook (test/support/fake-providers.ts). */
     fakeProvidersUrl: string;
-    /** Base URL of the fake payment providers (scripts/fake-payment-providers.ts): `${url}/mtn`, `${url}/stripe`, … */
+    /** Base URL of the fake payment providers (scripts/fakes/payments/): `${url}/mtn`, `${url}/stripe`, … */
     fakePaymentsUrl: string;
+    /** Reads the QR codes of a PDF's pages (test/support/pdf-qr.ts): POST the PDF. */
+    pdfQrUrl: string;
   }
 }
 
@@ -30,7 +33,9 @@ export default async function setup(project: TestProject) {
   const payments = await startFakePaymentProviders({ secrets: JSON.parse(payment) as FakePaymentSecrets, webhookBase: "https://api.test" });
   project.provide("fakeProvidersUrl", fakes.url);
   project.provide("fakePaymentsUrl", payments.url);
+  const pdfQr = await startPdfQrDecoder();
+  project.provide("pdfQrUrl", pdfQr.url);
   return async () => {
-    await Promise.all([fakes.close(), payments.close()]);
+    await Promise.all([fakes.close(), payments.close(), pdfQr.close()]);
   };
 }

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { event_ticket_config, ticket_types } from "../../src/catalog/schema.ts";
-import { eventStub, syncEventInventory } from "../../src/catalog/sync.ts";
+import { eventStub } from "../../durable-objects/event/client.ts";
+import { syncEventInventory } from "../../src/catalog/sync.ts";
 import { getDb } from "../../src/db/client.ts";
 import { events, venue_zones, venues } from "../../src/events/schema.ts";
 import { newId } from "../../src/lib/ids.ts";

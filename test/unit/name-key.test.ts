@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { NAME_FOLDS, nameKey, nameKeySteps, prefixEnd } from "../../src/lib/name-key.ts";
 
-// D1 keeps users.search_name with the SQL of migrations/0007_backoffice_triggers.sql; a search folds its text with nameKey().
+// D1 keeps users.search_name with the SQL of migrations/0008_backoffice_triggers.sql; a search folds its text with nameKey().
 // They must agree on every name, or a prefix typed at the door would miss the index.
 
 const NAMES = [
@@ -47,7 +47,7 @@ describe("the name search key", () => {
   });
 
   it("is written into the migration exactly as nameKeySteps() spells it", () => {
-    const migration = env.TEST_MIGRATIONS.find((m) => m.name.startsWith("0007_"))!;
+    const migration = env.TEST_MIGRATIONS.find((m) => m.name.endsWith("_backoffice_triggers.sql"))!;
     const sql = migration.queries.join("\n");
     for (const step of [...nameKeySteps("first_name || ' ' || last_name", "search_name"), ...nameKeySteps("last_name || ' ' || first_name", "search_name_rev")]) {
       expect(sql).toContain(step);

@@ -1,0 +1,361 @@
+/**
+ * Ticket inventory and orders: the hold decision (`decideHold`), its
+ * confirmation into sold units and rights (`confirmOrder`), cancellation and
+ * release, and expiry. Each reads and writes the object's SQLite
+ * synchronously, with no await between the check and the write; the
+ * `configs` CHECK restates invariant 1 underneath.
+ */
+import { buyerFlags, priceOrder, promoCodeRefusal, readsBuyer, type PriceQuote, type ZoneCategory } from "../../src/catalog/pricing.ts";
+import type { Currency } from "../../src/lib/money.ts";
+import { toTimestamp } from "../../src/lib/time.ts";
+import { BUYER_FACTS_REQUIRED, fail, type Availability, type ConfirmRequest, type OrderRequest, type OrderView, type Result, type RightView } from "./contract.ts";
+import { cancelOrderRights, insertRight, listRights, usedRights, validFrom } from "./rights.ts";
+import type { Row } from "./sql.ts";
+import type { EventRow, EventStore } from "./store.ts";
+
+export type HoldResult = Result<{ order: OrderView; replayed?: true }>;
+
+export function availability(s: EventStore, now: number): Availability {
+  expireHolds(s, now);
+  const event = s.event();
+  const onSaleStatus = event?.status === "APPROVED";
+  const configs = s.sql`SELECT * FROM configs WHERE is_active = 1 ORDER BY price`.toArray().map((c) => {
+    const sellable = Number(c.quantity_total) - Number(c.quantity_blocked);
+    const available = sellable - Number(c.quantity_held) - Number(c.quantity_sold);
+    return {
+      id: String(c.id),
+      ticket_type_id: String(c.ticket_type_id),
+      ticket_type_code: String(c.ticket_type_code),
+      price: Number(c.price),
+      currency: String(c.currency),
+      available,
+      sellable,
+      held: Number(c.quantity_held),
+      sold: Number(c.quantity_sold),
+      on_sale: onSaleStatus && salesOpen(c, event!, now) === null && available > 0,
+    };
+  });
+  return { event_id: event?.id ?? "", configs };
+}
+
+/**
+ * The hold decision, inside a group-commit pass's transaction: checks the
+ * sales window, the limits, membership and availability, prices the order
+ * and writes the hold. A write that throws takes the whole pass back.
+ */
+export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
+  const { sql } = s;
+  const now = req.now ?? Date.now();
+  expireHolds(s, now);
+  if (req.request_hash) {
+    // A retry (same key, so the same id) gets its order as it is now, whatever has sold since.
+    const placed = sql`SELECT user_id, request_hash FROM orders WHERE id = ${req.order_id}`.toArray()[0];
+    if (placed?.user_id === req.user_id && placed.request_hash === req.request_hash) return { ok: true, order: orderView(s, req.order_id)!, replayed: true };
+    if (placed) return fail(422, "idempotency_key_reused", "This Idempotency-Key was used with a different request.");
+  }
+  const event = s.event();
+  if (!event) return fail(404, "not_on_sale", "This event has no tickets on sale.");
+  if (event.status !== "APPROVED") return fail(409, "event_not_on_sale", "This event is not on sale.");
+  const config = sql`SELECT * FROM configs WHERE id = ${req.config_id} AND is_active = 1`.toArray()[0];
+  if (!config) return fail(404, "config_not_found", "This ticket is not sold for this event.");
+  const closed = salesOpen(config, event, now);
+  if (closed) return closed;
+
+  const quantity = req.quantity;
+  if (quantity < Number(config.min_purchase)) return fail(422, "below_minimum", `Buy at least ${config.min_purchase} ticket(s) of this kind.`);
+  if (quantity > Number(config.max_per_transaction)) {
+    return fail(422, "above_maximum", `Buy at most ${config.max_per_transaction} ticket(s) of this kind at once.`);
+  }
+  const membersOnly = Number(config.requires_membership) === 1 || (config.member_only_until !== null && now < Date.parse(String(config.member_only_until)));
+  if (!req.buyer && (membersOnly || req.rules.some(readsBuyer))) return fail(409, BUYER_FACTS_REQUIRED, "This order needs the buyer's groups and age.");
+  const groups = req.buyer?.groups ?? [];
+  const isMember = config.membership_group_id ? groups.some((g) => g.id === config.membership_group_id) : groups.length > 0;
+  if (Number(config.requires_membership) && !isMember) return fail(403, "membership_required", "These tickets are for members only.");
+  if (membersOnly && !isMember) return fail(403, "members_only_period", `Members only until ${config.member_only_until}.`);
+  if (config.max_purchase !== null) {
+    const owned = sql<{ units: number }>`SELECT units FROM buyer_units WHERE user_id = ${req.user_id} AND config_id = ${config.id}`.toArray()[0]?.units ?? 0;
+    if (owned + quantity > Number(config.max_purchase)) {
+      return fail(409, "purchase_limit", `At most ${config.max_purchase} ticket(s) of this kind per person; you already have ${owned}.`);
+    }
+  }
+  const sellable = Number(config.quantity_total) - Number(config.quantity_blocked);
+  const available = sellable - Number(config.quantity_held) - Number(config.quantity_sold);
+  if (quantity > available) return fail(409, "sold_out", available > 0 ? `Only ${available} left.` : "Sold out.");
+
+  const quote = priceHold(s, config, event, req, now);
+  if (!quote.ok) return quote;
+
+  const at = toTimestamp(now);
+  // A group rule may give the buyer longer to pay than the usual hold (its payment_deadline).
+  const holdSeconds = quote.payment_deadline_hours ? quote.payment_deadline_hours * 3600 : event.hold_ttl_seconds;
+  const expiresAt = toTimestamp(now + holdSeconds * 1000);
+  const placed = sql`
+    INSERT INTO orders (id, ticket_number, config_id, user_id, quantity, unit_price, gross, discount, total, currency, pricing_rule_id, applied_rules,
+      booking_status, expires_at, channel, is_guest, guest_email, guest_phone, purchase_ip, request_hash, created_at, updated_at)
+    VALUES (${req.order_id}, ${req.ticket_number}, ${config.id}, ${req.user_id}, ${quantity}, ${quote.unit_price}, ${quote.gross}, ${quote.discount}, ${quote.total},
+      ${config.currency}, ${quote.applied[0]?.id ?? null}, ${JSON.stringify(quote.applied)}, 'PENDING', ${expiresAt}, ${req.channel}, ${req.is_guest ? 1 : 0},
+      ${req.guest_email}, ${req.guest_phone}, ${req.ip}, ${req.request_hash ?? null}, ${at}, ${at})
+    RETURNING *`.one();
+  sql`UPDATE configs SET quantity_held = quantity_held + ${quantity} WHERE id = ${config.id}`;
+  addBuyerUnits(s, req.user_id, String(config.id), quantity);
+  for (const rule of quote.applied) addRuleUse(s, rule.id, req.user_id);
+  s.outbox.enqueue("order", req.order_id);
+  s.outbox.enqueue("config", String(config.id));
+  // The view from the row just written (RETURNING), not read again.
+  return { ok: true, order: orderView(s, req.order_id, { ...placed, ticket_type_id: String(config.ticket_type_id) })! };
+}
+
+/**
+ * Prices a hold with the one pricing function (src/catalog/pricing.ts): the
+ * tier for the units already committed (sold + held), then the rules. A
+ * rule's total use is its use elsewhere (as D1 knew it) plus its holds and
+ * sales here, counted in `rule_uses`.
+ */
+function priceHold(s: EventStore, config: Row, event: EventRow, req: OrderRequest, now: number): Result<Omit<PriceQuote, "rejected" | "lines">> {
+  // No facts only when no rule reads them (decideHold asks for them otherwise).
+  const { groups, age } = req.buyer ?? { groups: [], age: null };
+  const counts = new Map(
+    req.rules.map((rule) => [
+      rule.id,
+      {
+        event_total: s.sql<{ n: number | null }>`SELECT sum(uses) AS n FROM rule_uses WHERE rule_id = ${rule.id}`.one().n ?? 0,
+        event_user: s.sql<{ uses: number }>`SELECT uses FROM rule_uses WHERE rule_id = ${rule.id} AND user_id = ${req.user_id}`.toArray()[0]?.uses ?? 0,
+      },
+    ]),
+  );
+  const rules = req.rules.map((rule) => ({ ...rule, usage_count: rule.usage_count + (counts.get(rule.id)?.event_total ?? 0) }));
+  const quote = priceOrder({
+    config: {
+      price: Number(config.price),
+      currency: String(config.currency) as Currency,
+      dynamic_pricing: Boolean(Number(config.dynamic_pricing)),
+      price_tiers: config.price_tiers ? JSON.parse(String(config.price_tiers)) : null,
+      early_bird_end: (config.early_bird_end as string | null) ?? null,
+      ticket_type_code: String(config.ticket_type_code),
+      zone_category: String(config.zone_category) as ZoneCategory,
+    },
+    order: {
+      quantity: req.quantity,
+      units_sold: Number(config.quantity_held) + Number(config.quantity_sold),
+      now: new Date(now).toISOString(),
+      event_start: event.starts_at,
+      event_id: event.id,
+      event_group_id: event.event_group_id,
+      event_tags: event.tags,
+      promo_code: req.promo_code,
+    },
+    buyer: {
+      user_groups: groups.map((g) => ({ code: g.code, member_since: g.member_since })),
+      age,
+      ...buyerFlags(age, groups.map((g) => g.code)),
+      rule_usage: Object.fromEntries(req.rules.map((rule) => [rule.id, counts.get(rule.id)!.event_user + (rule.user_uses_elsewhere ?? 0)])),
+    },
+    rules,
+  });
+  const refused = promoCodeRefusal(quote, rules, req.promo_code);
+  if (refused) return fail(refused.status, refused.code, refused.detail);
+  const { rejected: _rejected, lines: _lines, ...priced } = quote;
+  return { ok: true, ...priced };
+}
+
+export function getOrder(s: EventStore, orderId: string, now: number): OrderView | null {
+  expireHolds(s, now);
+  return orderView(s, orderId);
+}
+
+/**
+ * Turns a hold into sold units and issues one access right per unit,
+ * exactly once: a second confirmation returns the rights of the first. A
+ * payment that arrives after its hold expired still confirms when the units
+ * are available again; otherwise the caller must refund.
+ */
+export function confirmOrder(s: EventStore, req: ConfirmRequest): Result<{ order: OrderView; rights: RightView[]; already_confirmed: boolean }> {
+  const { sql } = s;
+  const now = req.now ?? Date.now();
+  expireHolds(s, now);
+  const order = sql`SELECT * FROM orders WHERE id = ${req.order_id}`.toArray()[0];
+  if (!order) return fail(404, "order_not_found", "Order not found.");
+  if (order.booking_status === "CONFIRMED") {
+    return { ok: true, order: orderView(s, req.order_id)!, rights: listRights(s, { order_id: req.order_id }), already_confirmed: true };
+  }
+  if (order.booking_status === "CANCELLED") return fail(409, "order_cancelled", "This order was cancelled.");
+  const event = s.event()!;
+  // Paid after the event was cancelled: nothing to issue; the payment is refunded.
+  if (event.status === "CANCELLED") return fail(409, "event_cancelled", "This event was cancelled.");
+  const config = sql`SELECT * FROM configs WHERE id = ${order.config_id}`.one();
+  const quantity = Number(order.quantity);
+  if (order.booking_status === "EXPIRED") {
+    const available = Number(config.quantity_total) - Number(config.quantity_blocked) - Number(config.quantity_held) - Number(config.quantity_sold);
+    if (available < quantity) return fail(409, "hold_expired_sold_out", "The hold expired and the tickets were sold to others; the payment must be refunded.");
+  }
+  const at = toTimestamp(now);
+  const from = validFrom(event);
+  s.storage.transactionSync(() => {
+    if (order.booking_status === "PENDING") {
+      sql`UPDATE configs SET quantity_held = quantity_held - ${quantity}, quantity_sold = quantity_sold + ${quantity} WHERE id = ${config.id}`;
+    } else {
+      // Expired hold paid late: take the units again and count them for the buyer.
+      sql`UPDATE configs SET quantity_sold = quantity_sold + ${quantity} WHERE id = ${config.id}`;
+      addBuyerUnits(s, String(order.user_id), String(config.id), quantity);
+      for (const rule of JSON.parse(String(order.applied_rules)) as { id: string }[]) addRuleUse(s, rule.id, String(order.user_id));
+    }
+    sql`UPDATE orders SET booking_status = 'CONFIRMED', payment_status = 'PAID', payment_id = ${req.payment_id}, confirmed_at = ${at}, updated_at = ${at}, expires_at = NULL
+        WHERE id = ${req.order_id}`;
+    for (let i = 0; i < quantity; i++) {
+      insertRight(s, {
+        order_id: String(order.id),
+        config_id: String(config.id),
+        user_id: String(order.user_id),
+        zone_id: (config.zone_id as string | null) ?? null,
+        source_type: "TICKET",
+        source_id: String(order.id),
+        valid_from: from,
+        valid_until: event.ends_at,
+        created_by: req.confirmed_by,
+        at,
+        price: Number(order.unit_price),
+        currency: String(order.currency),
+      });
+    }
+    s.outbox.enqueue("order", String(order.id));
+    s.outbox.enqueue("config", String(config.id));
+  });
+  s.outbox.projectSoon(now);
+  return { ok: true, order: orderView(s, req.order_id)!, rights: listRights(s, { order_id: req.order_id }), already_confirmed: false };
+}
+
+/** Cancels a hold (anyone allowed by the Worker), or a confirmed order where the ticket type allows it. */
+export function cancelOrder(s: EventStore, orderId: string, reason: string, by: string | null, now: number): Result<{ order: OrderView }> {
+  expireHolds(s, now);
+  const order = s.sql`SELECT * FROM orders WHERE id = ${orderId}`.toArray()[0];
+  if (!order) return fail(404, "order_not_found", "Order not found.");
+  if (order.booking_status === "CANCELLED" || order.booking_status === "EXPIRED") return fail(409, "order_closed", `This order is already ${String(order.booking_status).toLowerCase()}.`);
+  const config = s.sql`SELECT * FROM configs WHERE id = ${order.config_id}`.one();
+  const confirmed = order.booking_status === "CONFIRMED";
+  if (confirmed && !Number(config.cancellation_allowed)) return fail(409, "cancellation_not_allowed", "This kind of ticket cannot be cancelled.");
+  if (confirmed && usedRights(s, orderId) > 0) return fail(409, "tickets_used", "A ticket of this order was already used at the gate.");
+  cancel(s, order, reason, by, now);
+  return { ok: true, order: orderView(s, orderId)! };
+}
+
+/** A payment failed: its hold goes back on sale, unless the order is no longer a hold (paid meanwhile, expired, cancelled). */
+export function releaseHold(s: EventStore, orderId: string, reason: string, now: number): Result<{ order: OrderView; released: boolean }> {
+  expireHolds(s, now);
+  const order = s.sql`SELECT * FROM orders WHERE id = ${orderId}`.toArray()[0];
+  if (!order) return fail(404, "order_not_found", "Order not found.");
+  if (order.booking_status !== "PENDING") return { ok: true, order: orderView(s, orderId)!, released: false };
+  cancel(s, order, reason, null, now);
+  return { ok: true, order: orderView(s, orderId)!, released: true };
+}
+
+/**
+ * A refund was approved: the order is cancelled and its rights with it,
+ * whatever the ticket type's own cancellation rule (the organizer or an
+ * admin decided). A used ticket blocks it, except when the event itself was
+ * cancelled. Cancelling an already cancelled order again is not an error.
+ */
+export function cancelForRefund(s: EventStore, orderId: string, reason: string, by: string | null, eventCancelled: boolean, now: number): Result<{ order: OrderView }> {
+  expireHolds(s, now);
+  const order = s.sql`SELECT * FROM orders WHERE id = ${orderId}`.toArray()[0];
+  if (!order) return fail(404, "order_not_found", "Order not found.");
+  if (order.booking_status === "CANCELLED" || order.booking_status === "EXPIRED") return { ok: true, order: orderView(s, orderId)! };
+  if (!eventCancelled && usedRights(s, orderId) > 0) return fail(409, "tickets_used", "A ticket of this order was already used at the gate.");
+  cancel(s, order, reason, by, now);
+  return { ok: true, order: orderView(s, orderId)! };
+}
+
+/** Cancels a PENDING or CONFIRMED order: units back on sale, rights cancelled (CANCEL in the transactions log). */
+function cancel(s: EventStore, order: Row, reason: string, by: string | null, now: number): void {
+  const { sql } = s;
+  const orderId = String(order.id);
+  const at = toTimestamp(now);
+  const quantity = Number(order.quantity);
+  s.storage.transactionSync(() => {
+    if (order.booking_status === "CONFIRMED") sql`UPDATE configs SET quantity_sold = quantity_sold - ${quantity} WHERE id = ${order.config_id}`;
+    else sql`UPDATE configs SET quantity_held = quantity_held - ${quantity} WHERE id = ${order.config_id}`;
+    releaseBuyer(s, order);
+    sql`UPDATE orders SET booking_status = 'CANCELLED', cancelled_at = ${at}, cancellation_reason = ${reason}, updated_at = ${at}, expires_at = NULL,
+          payment_status = CASE WHEN payment_status = 'PENDING' THEN 'CANCELLED' ELSE payment_status END
+        WHERE id = ${orderId}`;
+    cancelOrderRights(s, orderId, by, reason, at);
+    s.outbox.enqueue("order", orderId);
+    s.outbox.enqueue("config", String(order.config_id));
+  });
+  s.outbox.projectSoon(now);
+}
+
+/** Returns the units of every hold past its expiry; runs before each decision and on the alarm. */
+export function expireHolds(s: EventStore, now: number): void {
+  const { sql } = s;
+  const due = sql`SELECT * FROM orders WHERE booking_status = 'PENDING' AND expires_at <= ${toTimestamp(now)}`.toArray();
+  if (due.length === 0) return;
+  s.storage.transactionSync(() => {
+    for (const order of due) {
+      sql`UPDATE configs SET quantity_held = quantity_held - ${order.quantity} WHERE id = ${order.config_id}`;
+      releaseBuyer(s, order);
+      sql`UPDATE orders SET booking_status = 'EXPIRED', updated_at = ${toTimestamp(now)} WHERE id = ${order.id}`;
+      s.outbox.enqueue("order", String(order.id));
+      s.outbox.enqueue("config", String(order.config_id));
+    }
+  });
+  s.outbox.projectSoon(now);
+}
+
+/** When the next hold lapses (ISO), or null: the alarm wakes for it. */
+export const nextHoldExpiry = (s: EventStore): string | null =>
+  s.sql<{ t: string | null }>`SELECT min(expires_at) AS t FROM orders WHERE booking_status = 'PENDING'`.one().t;
+
+function salesOpen(config: Row, event: EventRow, now: number) {
+  if (config.sales_start && now < Date.parse(String(config.sales_start))) return fail(409, "sales_not_started", `Sales open at ${config.sales_start}.`);
+  if (config.sales_end && now >= Date.parse(String(config.sales_end))) return fail(409, "sales_ended", "Sales for this ticket have ended.");
+  if (now >= Date.parse(event.ends_at)) return fail(409, "sales_ended", "This event is over.");
+  return null;
+}
+
+function addBuyerUnits(s: EventStore, userId: string, configId: string, units: number) {
+  s.sql`INSERT INTO buyer_units (user_id, config_id, units) VALUES (${userId}, ${configId}, ${units})
+        ON CONFLICT (user_id, config_id) DO UPDATE SET units = units + excluded.units`;
+}
+
+function addRuleUse(s: EventStore, ruleId: string, userId: string) {
+  s.sql`INSERT INTO rule_uses (rule_id, user_id, uses) VALUES (${ruleId}, ${userId}, 1) ON CONFLICT (rule_id, user_id) DO UPDATE SET uses = uses + excluded.uses`;
+}
+
+/** Gives back what an order counted against the buyer's cap and its rules' limits. */
+function releaseBuyer(s: EventStore, order: Row) {
+  s.sql`UPDATE buyer_units SET units = units - ${order.quantity} WHERE user_id = ${order.user_id} AND config_id = ${order.config_id}`;
+  for (const rule of JSON.parse(String(order.applied_rules)) as { id: string }[]) {
+    s.sql`UPDATE rule_uses SET uses = uses - 1 WHERE rule_id = ${rule.id} AND user_id = ${order.user_id}`;
+  }
+}
+
+export function orderView(s: EventStore, orderId: string, row?: Row): OrderView | null {
+  const o = row ?? s.sql`SELECT o.*, c.ticket_type_id FROM orders o JOIN configs c ON c.id = o.config_id WHERE o.id = ${orderId}`.toArray()[0];
+  if (!o) return null;
+  return {
+    id: String(o.id),
+    ticket_number: String(o.ticket_number),
+    event_id: s.event()?.id ?? "",
+    config_id: String(o.config_id),
+    ticket_type_id: String(o.ticket_type_id),
+    user_id: String(o.user_id),
+    quantity: Number(o.quantity),
+    unit_price: Number(o.unit_price),
+    gross: Number(o.gross),
+    discount: Number(o.discount),
+    total: Number(o.total),
+    currency: String(o.currency),
+    applied_rules: JSON.parse(String(o.applied_rules)),
+    booking_status: o.booking_status as OrderView["booking_status"],
+    payment_status: String(o.payment_status),
+    payment_id: (o.payment_id as string | null) ?? null,
+    expires_at: (o.expires_at as string | null) ?? null,
+    channel: String(o.channel),
+    is_guest: Number(o.is_guest) === 1,
+    guest_email: (o.guest_email as string | null) ?? null,
+    created_at: String(o.created_at),
+    confirmed_at: (o.confirmed_at as string | null) ?? null,
+    cancelled_at: (o.cancelled_at as string | null) ?? null,
+    cancellation_reason: (o.cancellation_reason as string | null) ?? null,
+  };
+}
