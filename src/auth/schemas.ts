@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { FORMULA_START } from "../lib/csv.ts";
 import { phoneSchema } from "../lib/phone.ts";
+import { personName } from "../lib/schemas.ts";
 import { LANGUAGES } from "../db/enums.ts";
 import { TWO_FACTOR_METHODS } from "./schema.ts";
 
@@ -16,14 +16,6 @@ export const passwordSchema = z
   .min(10, { message: "Use at least 10 characters." })
   .max(128, { message: "Use at most 128 characters." })
   .openapi({ format: "password", example: "correct horse battery" });
-
-/** A first or last name. Not one a spreadsheet would run as a formula (`=cmd|…`): names end up in organizers' CSV exports. */
-const personName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(150)
-  .refine((name) => !FORMULA_START.test(name), { message: "A name cannot start with =, +, -, @ or a tab." });
 
 export const RegisterBody = z
   .strictObject({

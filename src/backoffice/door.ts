@@ -4,7 +4,7 @@ import { problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
 import { notifyUser } from "../notifications/service.ts";
-import { authorizeEvent, holdsEventPermission } from "../organizations/permissions.ts";
+import { authorizeEvent, grantsOnEvent } from "../organizations/permissions.ts";
 import type { ScanAction, ScanResult } from "../../durable-objects/event/gate-protocol.ts";
 import { present, readRows } from "./list-engine.ts";
 import { ATTENDEES } from "./lists.ts";
@@ -122,9 +122,9 @@ export async function resendTickets(env: Env, auth: AuthContext | undefined, eve
  * it was transferred from, if any. Prices need money.read.
  */
 export async function rightHistory(env: Env, auth: AuthContext | undefined, eventId: string, rightId: string) {
-  await authorizeEvent(env, auth, eventId, "attendees.read");
+  const access = await authorizeEvent(env, auth, eventId, "attendees.read");
   const right = await rightOf(env, eventId, rightId);
-  const money = await holdsEventPermission(env, auth, eventId, "money.read");
+  const money = grantsOnEvent(access.auth, access, "money.read");
   const [transactions, scans] = await env.DB.batch([
     env.DB.prepare(
       `SELECT id, transaction_type, from_user_id, to_user_id, transfer_id, price, currency, reason, status, created_at, created_by

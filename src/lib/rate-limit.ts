@@ -17,6 +17,8 @@ export const LIMITS = {
   "promo-quote-ip": { limit: 60, windowSeconds: 600 },
   "payment-check-user": { limit: 30, windowSeconds: 600 },
   "tickets-resend-right": { limit: 5, windowSeconds: 3600 },
+  "invitation-send-user": { limit: 100, windowSeconds: 3600 },
+  "invitation-accept-ip": { limit: 30, windowSeconds: 600 },
 } as const;
 
 export type LimitName = keyof typeof LIMITS;
