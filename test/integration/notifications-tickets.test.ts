@@ -6,7 +6,7 @@ import { users } from "../../src/users/schema.ts";
 import { api, buyAndPay, expectProblem, freshIp, PASSWORD, registerAdmin, registerOrganizer, registerUser, sellingEvent } from "../support/api.ts";
 import { deliverPending, emailsTo, pushesTo, type ReceivedEmail } from "../support/notifications.ts";
 import { pageQrs } from "../support/pdf-qrs.ts";
-import { orderRequest, ticketedEvent } from "../support/ticketing.ts";
+import { createOrganization, giveFixture, orderRequest, ticketedEvent } from "../support/ticketing.ts";
 
 /** Reads a QR code out of an email's inline PNG (inflated here, decoded by jsQR, an independent decoder). */
 async function qrOf(attachment: { content: string }): Promise<string | null> {
@@ -229,10 +229,7 @@ describe("guests and email-only holders", () => {
     expect(linked.body.tickets.map((t: { access_right_id: string }) => t.access_right_id)).toEqual([sent.body.new_access_right_id]);
 
     const organizer = await registerOrganizer();
-    await env.DB.batch([
-      env.DB.prepare("UPDATE events SET organizer_id = ?, created_by = ? WHERE id = ?").bind(organizer.id, organizer.id, fixture.eventId),
-      env.DB.prepare("UPDATE venues SET owner_id = ? WHERE id = (SELECT venue_id FROM events WHERE id = ?)").bind(organizer.id, fixture.eventId),
-    ]);
+    await giveFixture(fixture, await createOrganization(organizer.id), organizer.id);
     const invited = `invited-${crypto.randomUUID().slice(0, 8)}@example.com`;
     const granted = await api("POST", `/v1/events/${fixture.eventId}/grants`, { token: organizer.token, body: { source_type: "COMP", holders: [{ email: invited }, { email: invited }] } });
     expect(granted.status).toBe(201);
