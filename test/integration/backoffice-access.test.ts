@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { STAFF_PERMISSIONS, type EventPermission } from "../../src/organizations/permissions.ts";
-import { api, expectProblem, registerUser } from "../support/api.ts";
+import { PERMISSION_ROLES, STAFF_PERMISSIONS, type EventPermission } from "../../src/organizations/permissions.ts";
+import { api, expectProblem, registerMember, registerUser } from "../support/api.ts";
 import { backofficeEvent, holderWithRights, type BackofficeFixture } from "../support/backoffice.ts";
 
 /** Every back-office route of an event, with the permission it needs (and the second one an export needs). */
@@ -48,17 +48,30 @@ const ADMIN_ROUTES = [
   "/v1/admin/reports/commissions",
 ];
 
-type Fixture = BackofficeFixture & { rightId: string; strangerRightId: string };
+/** The team roles checked besides OWNER (the fixture's organizer). */
+const TEAM_ROLES = ["MANAGER", "BOX_OFFICE", "FINANCE", "SUPERVISOR", "CONTROLLER"] as const;
+type TeamRole = (typeof TEAM_ROLES)[number];
+
+type Fixture = BackofficeFixture & { rightId: string; strangerRightId: string; members: Record<TeamRole, { id: string; token: string }>; strangerMember: { id: string; token: string } };
 let shared: Promise<Fixture> | undefined;
-/** One fixture for the whole matrix: a right in the event and one in the stranger's. */
+/** One fixture for the whole matrix: a right in the event and one in the stranger's, a member of the event's organization in each team role, and a MANAGER of the stranger's. */
 function fixture(): Promise<Fixture> {
   return (shared ??= (async () => {
     const f = await backofficeEvent();
     const held = await holderWithRights(f, "Aminata", "N'Diaye", 1, "+2290197000123");
     const other = await backofficeEvent();
     const theirs = await holderWithRights(other, "Karim", "Trabelsi");
-    return { ...f, rightId: held.rights[0]!.id, strangerRightId: theirs.rights[0]!.id };
+    const members = Object.fromEntries(await Promise.all(TEAM_ROLES.map(async (role) => [role, await registerMember(f.organizationId, role)]))) as Fixture["members"];
+    return { ...f, rightId: held.rights[0]!.id, strangerRightId: theirs.rights[0]!.id, members, strangerMember: await registerMember(f.stranger.organizationId, "MANAGER") };
   })());
+}
+
+function expectAllowedOrForbidden(res: Awaited<ReturnType<typeof api>>, route: EventRoute, allowed: boolean) {
+  if (allowed) expect(res.status, JSON.stringify(res.body)).toBe(route.ok);
+  else {
+    const problem = expectProblem(res, 403, "forbidden");
+    expect(route.needs.some((p) => problem.detail.includes(p))).toBe(true);
+  }
 }
 
 const call = (f: Fixture, route: EventRoute, token: string | undefined, eventId = f.eventId, rightId = f.rightId) =>
@@ -72,14 +85,16 @@ describe("back office: who may call what", () => {
         expectProblem(await call(f, route, undefined), 401, "unauthorized");
       });
 
-      it("is a 404 for another organizer, for staff of another event, and for a signed-in stranger", async () => {
+      it("is a 404 for another organization's owner and members, for staff of another event, and for a signed-in stranger", async () => {
         const f = await fixture();
         expectProblem(await call(f, route, f.stranger.token), 404, "not_found");
+        expectProblem(await call(f, route, f.strangerMember.token), 404, "not_found");
         const nobody = await registerUser();
         expectProblem(await call(f, route, nobody.token), 404, "not_found");
-        // This event's staff on the stranger's event: no relation there.
-        expectProblem(await call(f, route, f.supervisor.token, f.strangerEventId, f.strangerRightId), 404, "not_found");
-        expectProblem(await call(f, route, f.controller.token, f.strangerEventId, f.strangerRightId), 404, "not_found");
+        // This event's staff and this organization's members on the stranger's event: no relation there.
+        for (const token of [f.staffSupervisor.token, f.controller.token, f.supervisor.token, f.members.FINANCE.token, f.members.MANAGER.token]) {
+          expectProblem(await call(f, route, token, f.strangerEventId, f.strangerRightId), 404, "not_found");
+        }
       });
 
       if (route.path("e", "r").includes("/r/")) {
@@ -91,14 +106,17 @@ describe("back office: who may call what", () => {
 
       for (const role of ["SUPERVISOR", "CONTROLLER"] as const) {
         const allowed = route.needs.every((p) => STAFF_PERMISSIONS[role].includes(p));
-        it(`${allowed ? "lets" : "refuses (403, naming the permission)"} a ${role} of the event`, async () => {
+        it(`${allowed ? "lets" : "refuses (403, naming the permission)"} a ${role} of the event's staff`, async () => {
           const f = await fixture();
-          const res = await call(f, route, role === "SUPERVISOR" ? f.supervisor.token : f.controller.token);
-          if (allowed) expect(res.status, JSON.stringify(res.body)).toBe(route.ok);
-          else {
-            const problem = expectProblem(res, 403, "forbidden");
-            expect(route.needs.some((p) => problem.detail.includes(p))).toBe(true);
-          }
+          expectAllowedOrForbidden(await call(f, route, role === "SUPERVISOR" ? f.staffSupervisor.token : f.controller.token), route, allowed);
+        });
+      }
+
+      for (const role of TEAM_ROLES) {
+        const allowed = route.needs.every((p) => PERMISSION_ROLES[p].includes(role));
+        it(`${allowed ? "lets" : "refuses (403, naming the permission)"} a ${role} of the organization`, async () => {
+          const f = await fixture();
+          expectAllowedOrForbidden(await call(f, route, f.members[role].token), route, allowed);
         });
       }
 
@@ -118,6 +136,7 @@ describe("back office: who may call what", () => {
       expectProblem(await api("GET", path), 401);
       expectProblem(await api("GET", path, { token: f.organizer.token }), 403);
       expectProblem(await api("GET", path, { token: f.supervisor.token }), 403);
+      expectProblem(await api("GET", path, { token: f.staffSupervisor.token }), 403);
       expect((await api("GET", path, { token: f.admin.token })).status, path).toBe(200);
     }
   });
