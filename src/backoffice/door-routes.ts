@@ -124,7 +124,7 @@ export function doorRoutes() {
       security: bearerAuth,
       summary: "Send a holder their tickets again",
       description:
-        "Needs tickets.resend. Queues the TICKETS_READY message of a confirmation to the right's holder, in the app and by email, with the printed codes of every right they hold in the event. The right must be ENABLED or USED (409 `access_right_inactive`); at most 5 per right per hour (429).",
+        "Needs tickets.resend. Queues the TICKETS_READY message of a confirmation to the right's holder, in the app, by email and by push (`channels`; a channel the holder has no address or device on is skipped), carrying every right they hold in the event: their printed codes, and in the email each QR code inline and the tickets' PDF. Each call is a new message. The right must be ENABLED or USED (409 `access_right_inactive`); at most 5 per right per hour (429).",
       request: { params: rightParams },
       responses: {
         202: jsonResponse(z.object({ access_right_id: z.string(), holder_id: z.string(), rights: z.number().int(), channels: z.array(z.string()) }), "Queued."),

@@ -3,7 +3,8 @@ import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
-import { notifyUser } from "../notifications/service.ts";
+import { notify } from "../notifications/service.ts";
+import { TYPE_RULES } from "../notifications/types.ts";
 import { authorizeEvent, grantsOnEvent } from "../organizations/permissions.ts";
 import type { ScanAction, ScanResult } from "../../durable-objects/event/gate-protocol.ts";
 import { present, readRows } from "./list-engine.ts";
@@ -99,8 +100,11 @@ export async function blockRight(env: Env, auth: AuthContext | undefined, eventI
 
 /**
  * Sends a holder their tickets again (tickets.resend): the TICKETS_READY
- * message of a confirmation, in the app and by email, naming the printed
- * codes of every right they hold in the event now. At most 5 per right per hour.
+ * message of a confirmation through notify(), on the type's channels (in the
+ * app, by email, by push), carrying every right they hold in the event now:
+ * their printed codes in the text, and in the email each QR code inline and
+ * the tickets' documents (the notifications domain asks the access domain for
+ * them when it sends). Each resend is a new message. At most 5 per right per hour.
  */
 export async function resendTickets(env: Env, auth: AuthContext | undefined, eventId: string, rightId: string) {
   const { event } = await authorizeEvent(env, auth, eventId, "tickets.resend");
@@ -110,9 +114,16 @@ export async function resendTickets(env: Env, auth: AuthContext | undefined, eve
   const { results } = await env.DB.prepare("SELECT qr_code FROM access_rights WHERE user_id = ? AND event_id = ? AND status IN ('ENABLED', 'USED') ORDER BY created_at, id")
     .bind(right.user_id, eventId)
     .all<{ qr_code: string }>();
-  const sendId = newId();
-  await notifyUser(env, right.user_id, "TICKETS_READY", { event_title: event.title, quantity: String(results.length), ticket_number: results.map((r) => r.qr_code).join(", ") }, `tickets-resent:${rightId}:${sendId}`);
-  return { access_right_id: rightId, holder_id: right.user_id, rights: results.length, channels: ["IN_APP", "EMAIL"] as const };
+  await notify(env, [
+    {
+      type: "TICKETS_READY",
+      key: `tickets-resent:${rightId}:${newId()}`,
+      user_id: right.user_id,
+      data: { event_title: event.title, event_id: eventId, quantity: String(results.length), ticket_number: results.map((r) => r.qr_code).join(", ") },
+      tickets: { event_id: eventId },
+    },
+  ]);
+  return { access_right_id: rightId, holder_id: right.user_id, rights: results.length, channels: TYPE_RULES.TICKETS_READY.channels };
 }
 
 /**

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { api, expectProblem, waitForMessage } from "../support/api.ts";
 import { backofficeEvent, holderWithRights, type BackofficeFixture } from "../support/backoffice.ts";
 import { scanHttp } from "../support/gate.ts";
+import { emailsTo } from "../support/notifications.ts";
 
 const admit = (f: BackofficeFixture, rightId: string, options: { token?: string; key?: string; reason?: string; gate?: string; action?: string } = {}) =>
   api("POST", `/v1/events/${f.eventId}/door/admissions`, {
@@ -46,6 +47,8 @@ describe("at the door: letting someone in by hand", () => {
     const f = await doorsOpen();
     const held = await holderWithRights(f, "Oumar", "Sy", 1);
     const right = held.rights[0]!;
+    // A SUPERVISOR of the event's staff works the gates but does not admit by hand: that is the organization's SUPERVISOR's (door.admit).
+    expectProblem(await admit(f, right.id, { token: f.staffSupervisor.token }), 403, "forbidden");
     const first = await admit(f, right.id, { key: "door-admission-0001" });
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ status: "SUCCESS", denial_reason: null, access_right: { id: right.id, entry_count: 1 } });
@@ -158,11 +161,15 @@ describe("at the door: sending tickets again", () => {
     const resend = () => api("POST", `/v1/events/${f.eventId}/access-rights/${held.rights[0]!.id}/resend`, { token: f.organizer.token });
     const sent = await resend();
     expect(sent.status).toBe(202);
-    expect(sent.body).toEqual({ access_right_id: held.rights[0]!.id, holder_id: held.buyer, rights: 2, channels: ["IN_APP", "EMAIL"] });
+    expect(sent.body).toEqual({ access_right_id: held.rights[0]!.id, holder_id: held.buyer, rights: 2, channels: ["IN_APP", "EMAIL", "PUSH"] });
     const message = await waitForMessage(held.buyer, "TICKETS_READY");
-    expect(message.data).toMatchObject({ quantity: "2", event_title: "Derby" });
+    expect(message.data).toMatchObject({ quantity: "2", event_title: "Derby", event_id: f.eventId });
     for (const right of held.rights) expect(String((message.data as { ticket_number: string }).ticket_number)).toContain(right.qr_code);
+    // The email reaches the holder with each of their tickets: its printed code and its QR inline.
     await waitForMessage(`${held.buyer}@buyers.test`, "TICKETS_READY");
+    const [email] = (await emailsTo(`${held.buyer}@buyers.test`)).filter((e) => e.subject === "Vos billets sont prêts");
+    expect(email!.attachments.filter((a) => a.disposition === "inline" && a.type === "image/png")).toHaveLength(2);
+    for (const right of held.rights) expect(email!.text).toContain(right.qr_code);
     // Each resend is a new message, not deduplicated with the first.
     await resend();
     await waitForMessage(held.buyer, "TICKETS_READY", message.id);
