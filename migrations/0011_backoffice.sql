@@ -1,13 +1,13 @@
 CREATE TABLE `report_commissions` (
 	`event_id` text NOT NULL,
-	`organizer_id` text NOT NULL,
+	`organization_id` text NOT NULL,
 	`currency` text NOT NULL,
 	`status` text NOT NULL,
 	`commission_type` text NOT NULL,
 	`commissions` integer DEFAULT 0 NOT NULL,
 	`base_amount` integer DEFAULT 0 NOT NULL,
 	`commission_amount` integer DEFAULT 0 NOT NULL,
-	PRIMARY KEY(`event_id`, `organizer_id`, `currency`, `status`, `commission_type`)
+	PRIMARY KEY(`event_id`, `organization_id`, `currency`, `status`, `commission_type`)
 );
 --> statement-breakpoint
 CREATE TABLE `report_payments` (
@@ -17,12 +17,12 @@ CREATE TABLE `report_payments` (
 	`method` text NOT NULL,
 	`type` text NOT NULL,
 	`country` text NOT NULL,
-	`organizer_id` text NOT NULL,
+	`organization_id` text NOT NULL,
 	`payments` integer DEFAULT 0 NOT NULL,
 	`amount` integer DEFAULT 0 NOT NULL,
 	`fees` integer DEFAULT 0 NOT NULL,
 	`refunded_amount` integer DEFAULT 0 NOT NULL,
-	PRIMARY KEY(`day`, `currency`, `provider`, `method`, `type`, `country`, `organizer_id`)
+	PRIMARY KEY(`day`, `currency`, `provider`, `method`, `type`, `country`, `organization_id`)
 );
 --> statement-breakpoint
 CREATE TABLE `report_refunds` (

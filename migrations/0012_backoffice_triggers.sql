@@ -135,28 +135,28 @@ CREATE TRIGGER `report_scans_insert` AFTER INSERT ON access_control_log BEGIN
 	ON CONFLICT DO UPDATE SET scans = scans + 1;
 END;
 --> statement-breakpoint
--- Commissions.
+-- Commissions, under the organization that owes them.
 CREATE TRIGGER `report_commissions_insert` AFTER INSERT ON commissions BEGIN
-	INSERT INTO report_commissions (event_id, organizer_id, currency, status, commission_type, commissions, base_amount, commission_amount)
-	SELECT coalesce(new.event_id, ''), new.organizer_id, new.currency, new.status, new.commission_type, 1, new.base_amount, new.commission_amount
+	INSERT INTO report_commissions (event_id, organization_id, currency, status, commission_type, commissions, base_amount, commission_amount)
+	SELECT coalesce(new.event_id, ''), coalesce(new.organization_id, ''), new.currency, new.status, new.commission_type, 1, new.base_amount, new.commission_amount
 	WHERE true
 	ON CONFLICT DO UPDATE SET commissions = commissions + excluded.commissions, base_amount = base_amount + excluded.base_amount, commission_amount = commission_amount + excluded.commission_amount;
 END;
 --> statement-breakpoint
-CREATE TRIGGER `report_commissions_update` AFTER UPDATE OF event_id, organizer_id, currency, status, commission_type, base_amount, commission_amount ON commissions WHEN old.event_id IS NOT new.event_id OR old.organizer_id IS NOT new.organizer_id OR old.currency IS NOT new.currency OR old.status IS NOT new.status OR old.commission_type IS NOT new.commission_type OR old.base_amount IS NOT new.base_amount OR old.commission_amount IS NOT new.commission_amount BEGIN
-	INSERT INTO report_commissions (event_id, organizer_id, currency, status, commission_type, commissions, base_amount, commission_amount)
-	SELECT coalesce(old.event_id, ''), old.organizer_id, old.currency, old.status, old.commission_type, -1, -old.base_amount, -old.commission_amount
+CREATE TRIGGER `report_commissions_update` AFTER UPDATE OF event_id, organization_id, currency, status, commission_type, base_amount, commission_amount ON commissions WHEN old.event_id IS NOT new.event_id OR old.organization_id IS NOT new.organization_id OR old.currency IS NOT new.currency OR old.status IS NOT new.status OR old.commission_type IS NOT new.commission_type OR old.base_amount IS NOT new.base_amount OR old.commission_amount IS NOT new.commission_amount BEGIN
+	INSERT INTO report_commissions (event_id, organization_id, currency, status, commission_type, commissions, base_amount, commission_amount)
+	SELECT coalesce(old.event_id, ''), coalesce(old.organization_id, ''), old.currency, old.status, old.commission_type, -1, -old.base_amount, -old.commission_amount
 	WHERE true
 	ON CONFLICT DO UPDATE SET commissions = commissions + excluded.commissions, base_amount = base_amount + excluded.base_amount, commission_amount = commission_amount + excluded.commission_amount;
-	INSERT INTO report_commissions (event_id, organizer_id, currency, status, commission_type, commissions, base_amount, commission_amount)
-	SELECT coalesce(new.event_id, ''), new.organizer_id, new.currency, new.status, new.commission_type, 1, new.base_amount, new.commission_amount
+	INSERT INTO report_commissions (event_id, organization_id, currency, status, commission_type, commissions, base_amount, commission_amount)
+	SELECT coalesce(new.event_id, ''), coalesce(new.organization_id, ''), new.currency, new.status, new.commission_type, 1, new.base_amount, new.commission_amount
 	WHERE true
 	ON CONFLICT DO UPDATE SET commissions = commissions + excluded.commissions, base_amount = base_amount + excluded.base_amount, commission_amount = commission_amount + excluded.commission_amount;
 END;
 --> statement-breakpoint
 CREATE TRIGGER `report_commissions_delete` AFTER DELETE ON commissions BEGIN
-	INSERT INTO report_commissions (event_id, organizer_id, currency, status, commission_type, commissions, base_amount, commission_amount)
-	SELECT coalesce(old.event_id, ''), old.organizer_id, old.currency, old.status, old.commission_type, -1, -old.base_amount, -old.commission_amount
+	INSERT INTO report_commissions (event_id, organization_id, currency, status, commission_type, commissions, base_amount, commission_amount)
+	SELECT coalesce(old.event_id, ''), coalesce(old.organization_id, ''), old.currency, old.status, old.commission_type, -1, -old.base_amount, -old.commission_amount
 	WHERE true
 	ON CONFLICT DO UPDATE SET commissions = commissions + excluded.commissions, base_amount = base_amount + excluded.base_amount, commission_amount = commission_amount + excluded.commission_amount;
 END;
@@ -187,9 +187,11 @@ CREATE TRIGGER `report_refunds_delete` AFTER DELETE ON refunds BEGIN
 	ON CONFLICT DO UPDATE SET refunds = refunds + excluded.refunds, amount = amount + excluded.amount;
 END;
 --> statement-breakpoint
--- Money taken, platform-wide: payments once PAID (then partly or wholly refunded).
+-- Money taken, platform-wide: payments once PAID (then partly or wholly refunded), under the organization that sold the
+-- tickets or the season pass, or that paid its organizer plan ('' for a commission settlement: its commissions point at it
+-- only after it is written).
 CREATE TRIGGER `report_payments_insert` AFTER INSERT ON payments WHEN new.type <> 'REFUND' AND new.status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED') BEGIN
-	INSERT INTO report_payments (day, currency, provider, method, type, country, organizer_id, payments, amount, fees, refunded_amount)
+	INSERT INTO report_payments (day, currency, provider, method, type, country, organization_id, payments, amount, fees, refunded_amount)
 	SELECT substr(coalesce(new.paid_at, new.updated_at), 1, 10), new.currency, new.provider, new.method, new.type,
 		coalesce(CASE new.type
 			WHEN 'TICKET' THEN (SELECT v.country FROM tickets t JOIN events e ON e.id = t.event_id JOIN venues v ON v.id = e.venue_id WHERE t.id = new.ticket_id)
@@ -199,10 +201,9 @@ CREATE TRIGGER `report_payments_insert` AFTER INSERT ON payments WHEN new.type <
 				JOIN venues v ON v.id = e.venue_id WHERE s.id = new.subscription_id ORDER BY e.starts_at LIMIT 1)
 		END, ''),
 		coalesce(CASE new.type
-			WHEN 'TICKET' THEN (SELECT e.organizer_id FROM tickets t JOIN events e ON e.id = t.event_id WHERE t.id = new.ticket_id)
-			WHEN 'SEASON_PASS' THEN (SELECT p.organizer_id FROM subscriptions s JOIN subscription_plans p ON p.id = s.subscription_plan_id WHERE s.id = new.subscription_id)
-			WHEN 'ORGANIZER_PLAN' THEN (SELECT o.user_id FROM organizer_subscriptions o WHERE o.id = new.organizer_subscription_id)
-			ELSE new.user_id
+			WHEN 'TICKET' THEN (SELECT e.organization_id FROM tickets t JOIN events e ON e.id = t.event_id WHERE t.id = new.ticket_id)
+			WHEN 'SEASON_PASS' THEN (SELECT p.organization_id FROM subscriptions s JOIN subscription_plans p ON p.id = s.subscription_plan_id WHERE s.id = new.subscription_id)
+			WHEN 'ORGANIZER_PLAN' THEN (SELECT o.organization_id FROM organizer_subscriptions o WHERE o.id = new.organizer_subscription_id)
 		END, ''),
 		1, new.amount, new.fees, new.refunded_amount
 	WHERE new.type <> 'REFUND' AND new.status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED')
@@ -210,7 +211,7 @@ CREATE TRIGGER `report_payments_insert` AFTER INSERT ON payments WHEN new.type <
 END;
 --> statement-breakpoint
 CREATE TRIGGER `report_payments_update` AFTER UPDATE OF status, amount, fees, refunded_amount, paid_at, currency, provider, method ON payments WHEN (old.type <> 'REFUND' AND old.status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED') OR new.type <> 'REFUND' AND new.status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED')) AND (old.status IS NOT new.status OR old.amount IS NOT new.amount OR old.fees IS NOT new.fees OR old.refunded_amount IS NOT new.refunded_amount OR old.paid_at IS NOT new.paid_at OR old.currency IS NOT new.currency OR old.provider IS NOT new.provider OR old.method IS NOT new.method) BEGIN
-	INSERT INTO report_payments (day, currency, provider, method, type, country, organizer_id, payments, amount, fees, refunded_amount)
+	INSERT INTO report_payments (day, currency, provider, method, type, country, organization_id, payments, amount, fees, refunded_amount)
 	SELECT substr(coalesce(old.paid_at, old.updated_at), 1, 10), old.currency, old.provider, old.method, old.type,
 		coalesce(CASE old.type
 			WHEN 'TICKET' THEN (SELECT v.country FROM tickets t JOIN events e ON e.id = t.event_id JOIN venues v ON v.id = e.venue_id WHERE t.id = old.ticket_id)
@@ -220,15 +221,14 @@ CREATE TRIGGER `report_payments_update` AFTER UPDATE OF status, amount, fees, re
 				JOIN venues v ON v.id = e.venue_id WHERE s.id = old.subscription_id ORDER BY e.starts_at LIMIT 1)
 		END, ''),
 		coalesce(CASE old.type
-			WHEN 'TICKET' THEN (SELECT e.organizer_id FROM tickets t JOIN events e ON e.id = t.event_id WHERE t.id = old.ticket_id)
-			WHEN 'SEASON_PASS' THEN (SELECT p.organizer_id FROM subscriptions s JOIN subscription_plans p ON p.id = s.subscription_plan_id WHERE s.id = old.subscription_id)
-			WHEN 'ORGANIZER_PLAN' THEN (SELECT o.user_id FROM organizer_subscriptions o WHERE o.id = old.organizer_subscription_id)
-			ELSE old.user_id
+			WHEN 'TICKET' THEN (SELECT e.organization_id FROM tickets t JOIN events e ON e.id = t.event_id WHERE t.id = old.ticket_id)
+			WHEN 'SEASON_PASS' THEN (SELECT p.organization_id FROM subscriptions s JOIN subscription_plans p ON p.id = s.subscription_plan_id WHERE s.id = old.subscription_id)
+			WHEN 'ORGANIZER_PLAN' THEN (SELECT o.organization_id FROM organizer_subscriptions o WHERE o.id = old.organizer_subscription_id)
 		END, ''),
 		-1, -old.amount, -old.fees, -old.refunded_amount
 	WHERE old.type <> 'REFUND' AND old.status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED')
 	ON CONFLICT DO UPDATE SET payments = payments + excluded.payments, amount = amount + excluded.amount, fees = fees + excluded.fees, refunded_amount = refunded_amount + excluded.refunded_amount;
-	INSERT INTO report_payments (day, currency, provider, method, type, country, organizer_id, payments, amount, fees, refunded_amount)
+	INSERT INTO report_payments (day, currency, provider, method, type, country, organization_id, payments, amount, fees, refunded_amount)
 	SELECT substr(coalesce(new.paid_at, new.updated_at), 1, 10), new.currency, new.provider, new.method, new.type,
 		coalesce(CASE new.type
 			WHEN 'TICKET' THEN (SELECT v.country FROM tickets t JOIN events e ON e.id = t.event_id JOIN venues v ON v.id = e.venue_id WHERE t.id = new.ticket_id)
@@ -238,10 +238,9 @@ CREATE TRIGGER `report_payments_update` AFTER UPDATE OF status, amount, fees, re
 				JOIN venues v ON v.id = e.venue_id WHERE s.id = new.subscription_id ORDER BY e.starts_at LIMIT 1)
 		END, ''),
 		coalesce(CASE new.type
-			WHEN 'TICKET' THEN (SELECT e.organizer_id FROM tickets t JOIN events e ON e.id = t.event_id WHERE t.id = new.ticket_id)
-			WHEN 'SEASON_PASS' THEN (SELECT p.organizer_id FROM subscriptions s JOIN subscription_plans p ON p.id = s.subscription_plan_id WHERE s.id = new.subscription_id)
-			WHEN 'ORGANIZER_PLAN' THEN (SELECT o.user_id FROM organizer_subscriptions o WHERE o.id = new.organizer_subscription_id)
-			ELSE new.user_id
+			WHEN 'TICKET' THEN (SELECT e.organization_id FROM tickets t JOIN events e ON e.id = t.event_id WHERE t.id = new.ticket_id)
+			WHEN 'SEASON_PASS' THEN (SELECT p.organization_id FROM subscriptions s JOIN subscription_plans p ON p.id = s.subscription_plan_id WHERE s.id = new.subscription_id)
+			WHEN 'ORGANIZER_PLAN' THEN (SELECT o.organization_id FROM organizer_subscriptions o WHERE o.id = new.organizer_subscription_id)
 		END, ''),
 		1, new.amount, new.fees, new.refunded_amount
 	WHERE new.type <> 'REFUND' AND new.status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED')
@@ -249,7 +248,7 @@ CREATE TRIGGER `report_payments_update` AFTER UPDATE OF status, amount, fees, re
 END;
 --> statement-breakpoint
 CREATE TRIGGER `report_payments_delete` AFTER DELETE ON payments WHEN old.type <> 'REFUND' AND old.status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED') BEGIN
-	INSERT INTO report_payments (day, currency, provider, method, type, country, organizer_id, payments, amount, fees, refunded_amount)
+	INSERT INTO report_payments (day, currency, provider, method, type, country, organization_id, payments, amount, fees, refunded_amount)
 	SELECT substr(coalesce(old.paid_at, old.updated_at), 1, 10), old.currency, old.provider, old.method, old.type,
 		coalesce(CASE old.type
 			WHEN 'TICKET' THEN (SELECT v.country FROM tickets t JOIN events e ON e.id = t.event_id JOIN venues v ON v.id = e.venue_id WHERE t.id = old.ticket_id)
@@ -259,10 +258,9 @@ CREATE TRIGGER `report_payments_delete` AFTER DELETE ON payments WHEN old.type <
 				JOIN venues v ON v.id = e.venue_id WHERE s.id = old.subscription_id ORDER BY e.starts_at LIMIT 1)
 		END, ''),
 		coalesce(CASE old.type
-			WHEN 'TICKET' THEN (SELECT e.organizer_id FROM tickets t JOIN events e ON e.id = t.event_id WHERE t.id = old.ticket_id)
-			WHEN 'SEASON_PASS' THEN (SELECT p.organizer_id FROM subscriptions s JOIN subscription_plans p ON p.id = s.subscription_plan_id WHERE s.id = old.subscription_id)
-			WHEN 'ORGANIZER_PLAN' THEN (SELECT o.user_id FROM organizer_subscriptions o WHERE o.id = old.organizer_subscription_id)
-			ELSE old.user_id
+			WHEN 'TICKET' THEN (SELECT e.organization_id FROM tickets t JOIN events e ON e.id = t.event_id WHERE t.id = old.ticket_id)
+			WHEN 'SEASON_PASS' THEN (SELECT p.organization_id FROM subscriptions s JOIN subscription_plans p ON p.id = s.subscription_plan_id WHERE s.id = old.subscription_id)
+			WHEN 'ORGANIZER_PLAN' THEN (SELECT o.organization_id FROM organizer_subscriptions o WHERE o.id = old.organizer_subscription_id)
 		END, ''),
 		-1, -old.amount, -old.fees, -old.refunded_amount
 	WHERE old.type <> 'REFUND' AND old.status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED')
@@ -320,13 +318,13 @@ INSERT INTO report_scans (event_id, bucket, access_point_id, zone_id, action, st
 SELECT event_id, substr(timestamp, 1, 14) || printf('%02d', (CAST(substr(timestamp, 15, 2) AS INTEGER) / 15) * 15) || ':00.000Z', access_point_id, coalesce(zone_id, ''), action, status, coalesce(denial_reason, ''), is_conflict, scan_method, count(*)
 FROM access_control_log GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
 --> statement-breakpoint
-INSERT INTO report_commissions (event_id, organizer_id, currency, status, commission_type, commissions, base_amount, commission_amount)
-SELECT coalesce(event_id, ''), organizer_id, currency, status, commission_type, count(*), sum(base_amount), sum(commission_amount) FROM commissions GROUP BY 1, 2, 3, 4, 5;
+INSERT INTO report_commissions (event_id, organization_id, currency, status, commission_type, commissions, base_amount, commission_amount)
+SELECT coalesce(event_id, ''), coalesce(organization_id, ''), currency, status, commission_type, count(*), sum(base_amount), sum(commission_amount) FROM commissions GROUP BY 1, 2, 3, 4, 5;
 --> statement-breakpoint
 INSERT INTO report_refunds (event_id, currency, status, reason, refunds, amount)
 SELECT coalesce(event_id, ''), currency, status, reason, count(*), sum(amount) FROM refunds GROUP BY 1, 2, 3, 4;
 --> statement-breakpoint
-INSERT INTO report_payments (day, currency, provider, method, type, country, organizer_id, payments, amount, fees, refunded_amount)
+INSERT INTO report_payments (day, currency, provider, method, type, country, organization_id, payments, amount, fees, refunded_amount)
 SELECT substr(coalesce(paid_at, updated_at), 1, 10), currency, provider, method, type, coalesce(CASE payments.type
 	WHEN 'TICKET' THEN (SELECT v.country FROM tickets t JOIN events e ON e.id = t.event_id JOIN venues v ON v.id = e.venue_id WHERE t.id = payments.ticket_id)
 	WHEN 'SEASON_PASS' THEN (SELECT v.country FROM subscriptions s JOIN events e ON e.id IN (
@@ -334,10 +332,9 @@ SELECT substr(coalesce(paid_at, updated_at), 1, 10), currency, provider, method,
 			UNION ALL SELECT ge.id FROM subscription_plan_event_groups pg JOIN events ge ON ge.event_group_id = pg.event_group_id WHERE pg.subscription_plan_id = s.subscription_plan_id)
 		JOIN venues v ON v.id = e.venue_id WHERE s.id = payments.subscription_id ORDER BY e.starts_at LIMIT 1)
 END, ''), coalesce(CASE payments.type
-	WHEN 'TICKET' THEN (SELECT e.organizer_id FROM tickets t JOIN events e ON e.id = t.event_id WHERE t.id = payments.ticket_id)
-	WHEN 'SEASON_PASS' THEN (SELECT p.organizer_id FROM subscriptions s JOIN subscription_plans p ON p.id = s.subscription_plan_id WHERE s.id = payments.subscription_id)
-	WHEN 'ORGANIZER_PLAN' THEN (SELECT o.user_id FROM organizer_subscriptions o WHERE o.id = payments.organizer_subscription_id)
-	ELSE payments.user_id
+	WHEN 'TICKET' THEN (SELECT e.organization_id FROM tickets t JOIN events e ON e.id = t.event_id WHERE t.id = payments.ticket_id)
+	WHEN 'SEASON_PASS' THEN (SELECT p.organization_id FROM subscriptions s JOIN subscription_plans p ON p.id = s.subscription_plan_id WHERE s.id = payments.subscription_id)
+	WHEN 'ORGANIZER_PLAN' THEN (SELECT o.organization_id FROM organizer_subscriptions o WHERE o.id = payments.organizer_subscription_id)
 END, ''),
 	count(*), sum(amount), sum(fees), sum(refunded_amount)
 FROM payments WHERE payments.type <> 'REFUND' AND payments.status IN ('PAID', 'PARTIALLY_REFUNDED', 'REFUNDED') GROUP BY 1, 2, 3, 4, 5, 6, 7;

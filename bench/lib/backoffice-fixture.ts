@@ -57,7 +57,18 @@ export async function seedBackofficeEvent(db: D1Database, helperUrl: URL, signin
     await run();
     log(`    ${what} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   };
-  const [organizerId, adminId, controllerId, orgSession, adminSession, venueId, eventId, planId, ruleId] = Array.from({ length: 9 }, () => randomUUID()) as [string, string, string, string, string, string, string, string, string];
+  const [organizerId, adminId, controllerId, orgSession, adminSession, venueId, eventId, planId, ruleId, organizationId] = Array.from({ length: 10 }, () => randomUUID()) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const zones = [randomUUID(), randomUUID(), randomUUID()];
   const gates = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
   const ticketTypes = [randomUUID(), randomUUID(), randomUUID()];
@@ -75,7 +86,10 @@ export async function seedBackofficeEvent(db: D1Database, helperUrl: URL, signin
       user.bind(controllerId, `${controllerId}@bench.test`, "Gate", "Controller", "CONTROLLER"),
       session.bind(orgSession, organizerId, sessionExpiry),
       session.bind(adminSession, adminId, sessionExpiry),
-      db.prepare("INSERT INTO venues (id, name, city, country, timezone, owner_id) VALUES (?, 'Stade olympique de Radès', 'Radès', 'TN', 'Africa/Tunis', ?)").bind(venueId, organizerId),
+      // The club's organization owns everything; the organizer is its OWNER.
+      db.prepare("INSERT INTO organizations (id, name, created_by) VALUES (?, 'Club Africain (bench)', ?)").bind(organizationId, organizerId),
+      db.prepare("INSERT INTO organization_members (id, organization_id, user_id, role) VALUES (?, ?, ?, 'OWNER')").bind(randomUUID(), organizationId, organizerId),
+      db.prepare("INSERT INTO venues (id, name, city, country, timezone, owner_id, organization_id) VALUES (?, 'Stade olympique de Radès', 'Radès', 'TN', 'Africa/Tunis', ?, ?)").bind(venueId, organizerId, organizationId),
       ...zones.map((z, i) =>
         db.prepare("INSERT INTO venue_zones (id, venue_id, code, name, category, capacity) VALUES (?, ?, ?, ?, ?, 30000)").bind(z, venueId, `zone_${i}`, ["Virage Nord", "Tribune", "VIP"][i], ["STANDARD", "PREMIUM", "VIP"][i]),
       ),
@@ -85,21 +99,25 @@ export async function seedBackofficeEvent(db: D1Database, helperUrl: URL, signin
       ]),
       db
         .prepare(
-          `INSERT INTO events (id, title, starts_at, ends_at, doors_open_at, timezone, venue_id, venue_name, organizer_id, created_by, access_type, price, currency, status, ticketing_enabled)
-           VALUES (?, 'Derby de Tunis (bench)', ?, ?, ?, 'Africa/Tunis', ?, 'Stade olympique de Radès', ?, ?, 'PAID', 5000, 'TND', 'APPROVED', 1)`,
+          `INSERT INTO events (id, title, starts_at, ends_at, doors_open_at, timezone, venue_id, venue_name, organizer_id, created_by, organization_id, access_type, price, currency, status, ticketing_enabled)
+           VALUES (?, 'Derby de Tunis (bench)', ?, ?, ?, 'Africa/Tunis', ?, 'Stade olympique de Radès', ?, ?, ?, 'PAID', 5000, 'TND', 'APPROVED', 1)`,
         )
-        .bind(eventId, new Date(startsAt).toISOString(), new Date(startsAt + 4 * HOUR).toISOString(), new Date(doors).toISOString(), venueId, organizerId, organizerId),
+        .bind(eventId, new Date(startsAt).toISOString(), new Date(startsAt + 4 * HOUR).toISOString(), new Date(doors).toISOString(), venueId, organizerId, organizerId, organizationId),
       db.prepare("INSERT INTO event_staff (id, event_id, user_id, role) VALUES (?, ?, ?, 'CONTROLLER')").bind(randomUUID(), eventId, controllerId),
       ...ticketTypes.flatMap((t, i) => [
         db
-          .prepare("INSERT INTO ticket_types (id, code, name, base_price, currency, default_zone_category, organizer_id) VALUES (?, ?, ?, ?, 'TND', ?, ?)")
-          .bind(t, `BENCH-${i}-${t.slice(0, 6)}`, ["Virage", "Tribune", "VIP"][i], prices[i], ["STANDARD", "PREMIUM", "VIP"][i], organizerId),
+          .prepare("INSERT INTO ticket_types (id, code, name, base_price, currency, default_zone_category, organizer_id, organization_id) VALUES (?, ?, ?, ?, 'TND', ?, ?, ?)")
+          .bind(t, `BENCH-${i}-${t.slice(0, 6)}`, ["Virage", "Tribune", "VIP"][i], prices[i], ["STANDARD", "PREMIUM", "VIP"][i], organizerId, organizationId),
         db.prepare("INSERT INTO event_ticket_config (id, event_id, ticket_type_id, price, currency, quantity_total) VALUES (?, ?, ?, ?, 'TND', 30000)").bind(configs[i], eventId, t, prices[i]),
       ]),
       db
-        .prepare("INSERT INTO pricing_rules (id, code, name, rule_type, applies_to, discount_type, discount_value, conditions, promo_code, organizer_id) VALUES (?, ?, 'Supporters', 'PROMO', 'TICKETS', 'PERCENTAGE', 1000, '{}', ?, ?)")
-        .bind(ruleId, `BENCH-${ruleId.slice(0, 8)}`, `SUPP${ruleId.slice(0, 4).toUpperCase()}`, organizerId),
-      db.prepare("INSERT INTO subscription_plans (id, code, name, type, price, currency, organizer_id) VALUES (?, ?, 'Abonnement saison', 'FULL_SEASON', 300000, 'TND', ?)").bind(planId, `PLAN-${planId.slice(0, 8)}`, organizerId),
+        .prepare(
+          "INSERT INTO pricing_rules (id, code, name, rule_type, applies_to, discount_type, discount_value, conditions, promo_code, organizer_id, organization_id) VALUES (?, ?, 'Supporters', 'PROMO', 'TICKETS', 'PERCENTAGE', 1000, '{}', ?, ?, ?)",
+        )
+        .bind(ruleId, `BENCH-${ruleId.slice(0, 8)}`, `SUPP${ruleId.slice(0, 4).toUpperCase()}`, organizerId, organizationId),
+      db
+        .prepare("INSERT INTO subscription_plans (id, code, name, type, price, currency, organizer_id, organization_id) VALUES (?, ?, 'Abonnement saison', 'FULL_SEASON', 300000, 'TND', ?, ?)")
+        .bind(planId, `PLAN-${planId.slice(0, 8)}`, organizerId, organizationId),
     ]),
   );
 
@@ -177,12 +195,12 @@ export async function seedBackofficeEvent(db: D1Database, helperUrl: URL, signin
       .run();
     await db
       .prepare(
-        `INSERT INTO commissions (id, payment_id, commission_type, base_amount, commission_rate_bp, commission_amount, currency, status, event_id, organizer_id, created_at)
+        `INSERT INTO commissions (id, payment_id, commission_type, base_amount, commission_rate_bp, commission_amount, currency, status, event_id, organizer_id, organization_id, created_at)
          SELECT printf('${K.commission.toString(16).padStart(8, "0")}-0000-4000-8000-%012d', rowid), p.id, 'TICKETING', p.amount, 500, p.amount / 20, 'TND',
-           CASE WHEN p.status = 'REFUNDED' THEN 'CANCELLED' WHEN rowid % 3 = 0 THEN 'PAID' ELSE 'CALCULATED' END, ?1, ?2, p.created_at
+           CASE WHEN p.status = 'REFUNDED' THEN 'CANCELLED' WHEN rowid % 3 = 0 THEN 'PAID' ELSE 'CALCULATED' END, ?1, ?2, ?3, p.created_at
          FROM payments p WHERE p.event_id = ?1`,
       )
-      .bind(eventId, organizerId)
+      .bind(eventId, organizerId, organizationId)
       .run();
     await db
       .prepare(

@@ -268,17 +268,17 @@ export const volumeStatements = (from: string, to: string) => {
     by_currency: { sql: `SELECT currency AS key, currency, ${sums} FROM report_payments WHERE day >= ? AND day <= ? GROUP BY currency ORDER BY currency`, params: [from, to] },
     by_provider: { sql: `SELECT provider AS key, currency, ${sums} FROM report_payments WHERE day >= ? AND day <= ? GROUP BY provider, currency HAVING sum(payments) <> 0 ORDER BY provider, currency`, params: [from, to] },
     by_type: { sql: `SELECT type AS key, currency, ${sums} FROM report_payments WHERE day >= ? AND day <= ? GROUP BY type, currency HAVING sum(payments) <> 0 ORDER BY type, currency`, params: [from, to] },
-    // The organizer's plan today (an ACTIVE organizer subscription), or none.
+    // The organization's plan today (its ACTIVE organizer subscription: one at most), or none.
     by_organizer_plan: {
       sql: `SELECT coalesce(pl.name, '') AS key, r.currency, ${sums.replaceAll("sum(", "sum(r.")}
-            FROM report_payments r LEFT JOIN organizer_subscriptions os ON os.user_id = r.organizer_id AND os.status = 'ACTIVE' LEFT JOIN organizer_plans pl ON pl.id = os.plan_id
+            FROM report_payments r LEFT JOIN organizer_subscriptions os ON os.organization_id = r.organization_id AND os.status = 'ACTIVE' LEFT JOIN organizer_plans pl ON pl.id = os.plan_id
             WHERE r.day >= ? AND r.day <= ? GROUP BY key, r.currency HAVING sum(r.payments) <> 0 ORDER BY key, r.currency`,
       params: [from, to],
     },
   };
 };
 
-/** Money taken on the platform between two UTC days (inclusive): by venue country, currency, provider, payment type and organizer plan, per currency. */
+/** Money taken on the platform between two UTC days (inclusive): by venue country, currency, provider, payment type and the organization's organizer plan, per currency. */
 export async function volumeReport(env: Env, from: string, to: string) {
   const s = volumeStatements(from, to);
   const [country, currency, provider, type, plan] = await all(env, [s.by_country, s.by_currency, s.by_provider, s.by_type, s.by_organizer_plan]);
@@ -293,18 +293,18 @@ export const commissionStatements = () => ({
     params: [],
   },
   due: {
-    sql: `SELECT r.organizer_id, trim(u.first_name || ' ' || u.last_name) AS organizer_name, r.currency, sum(r.commission_amount) AS commission_amount, sum(r.commissions) AS commissions
-          FROM report_commissions r LEFT JOIN users u ON u.id = r.organizer_id WHERE r.status IN ('PENDING', 'CALCULATED')
-          GROUP BY r.organizer_id, r.currency HAVING sum(r.commission_amount) <> 0 ORDER BY commission_amount DESC LIMIT 100`,
+    sql: `SELECT r.organization_id, o.name AS organization_name, r.currency, sum(r.commission_amount) AS commission_amount, sum(r.commissions) AS commissions
+          FROM report_commissions r LEFT JOIN organizations o ON o.id = r.organization_id WHERE r.status IN ('PENDING', 'CALCULATED')
+          GROUP BY r.organization_id, r.currency HAVING sum(r.commission_amount) <> 0 ORDER BY commission_amount DESC LIMIT 100`,
     params: [],
   },
 });
 
 /**
  * Commissions platform-wide per currency: due (PENDING, CALCULATED), settled
- * (PAID) and cancelled, and the 100 organizers owing most. Reads the
- * aggregate (one row per event, organizer, currency, status and type), not
- * the commissions themselves.
+ * (PAID) and cancelled, and the 100 organizations owing most (per currency).
+ * Reads the aggregate (one row per event, organization, currency, status and
+ * type), not the commissions themselves.
  */
 export async function commissionsReport(env: Env) {
   const s = commissionStatements();
@@ -314,6 +314,12 @@ export async function commissionsReport(env: Env) {
     totals!.filter((r) => r.currency === currency && statuses.includes(String(r.status))).reduce((total, r) => total + Number(r.commission_amount), 0);
   return {
     currencies: currencies.map((currency) => ({ currency, due: sum(currency, ["PENDING", "CALCULATED"]), settled: sum(currency, ["PAID"]), cancelled: sum(currency, ["CANCELLED"]) })),
-    organizers_due: due!.map((r) => ({ organizer_id: String(r.organizer_id), organizer_name: (r.organizer_name as string | null) ?? null, currency: String(r.currency), commissions: Number(r.commissions), due: Number(r.commission_amount) })),
+    organizations_due: due!.map((r) => ({
+      organization_id: (r.organization_id as string) || null,
+      organization_name: (r.organization_name as string | null) ?? null,
+      currency: String(r.currency),
+      commissions: Number(r.commissions),
+      due: Number(r.commission_amount),
+    })),
   };
 }

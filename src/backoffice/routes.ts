@@ -47,7 +47,7 @@ function listDescription(spec: ListSpec, list: ListName, scope: Scope["kind"]) {
   const who =
     scope === "platform"
       ? "Admins only."
-      : `Needs ${access.permission}${access.money === "hide" ? "; amounts are null without money.read" : ""} (the event's organizer and admins hold every permission; see docs/api.md, Back office).`;
+      : `Needs ${access.permission}${access.money === "hide" ? "; amounts are null without money.read" : ""} (held by the roles of the event's organization that docs/organizations.md lists; admins hold every permission).`;
   return `${who} Filters combine; \`q\` searches by id, printed QR code, reference, email, phone or the start of a name; each \`sort\` is an index order. Unknown parameters are a 422.`;
 }
 
@@ -326,9 +326,9 @@ export function backofficeRoutes() {
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
-      summary: "Platform volume: money taken by country, currency, provider, payment type and organizer plan",
+      summary: "Platform volume: money taken by country, currency, provider, payment type and the organization's plan",
       description:
-        "Payments PAID (then possibly refunded) between two UTC days, inclusive (at most 366 days), per currency; `key` null is unknown (no venue, no plan). The organizer plan is the organizer's ACTIVE one today.",
+        "Payments PAID (then possibly refunded) between two UTC days, inclusive (at most 366 days), per currency; `key` null is unknown (no venue, no plan). A payment belongs to the organization that sold the tickets or the season pass, or that paid its organizer plan (a commission settlement to none); `by_organizer_plan` is that organization's ACTIVE organizer plan today.",
       request: { query: z.strictObject({ from: day, to: day }) },
       responses: {
         200: jsonResponse(
@@ -355,14 +355,24 @@ export function backofficeRoutes() {
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
-      summary: "Commissions platform-wide: due, settled and cancelled per currency, and who owes most",
+      summary: "Commissions platform-wide: due, settled and cancelled per currency, and the organizations owing most",
+      description:
+        "Admins only. Per currency: due (PENDING and CALCULATED), settled (PAID) and cancelled commission amounts; and the 100 organizations owing most (what is due, per organization and currency, largest first). Commissions are owed by the organization that sold (commissions.organization_id).",
       request: {},
       responses: {
         200: jsonResponse(
           z
             .object({
               currencies: z.array(z.object({ currency: z.string(), due: z.number().int(), settled: z.number().int(), cancelled: z.number().int() })),
-              organizers_due: z.array(z.object({ organizer_id: z.string(), organizer_name: z.string().nullable(), currency: z.string(), commissions: z.number().int(), due: z.number().int() })),
+              organizations_due: z.array(
+                z.object({
+                  organization_id: z.string().nullable().openapi({ description: "The organization that owes them; null for commissions recorded without one." }),
+                  organization_name: z.string().nullable(),
+                  currency: z.string(),
+                  commissions: z.number().int(),
+                  due: z.number().int(),
+                }),
+              ),
             })
             .openapi("CommissionsReport"),
           "The report.",

@@ -66,12 +66,12 @@ export const report_scans = sqliteTable(
   (t) => [primaryKey({ columns: [t.event_id, t.bucket, t.access_point_id, t.zone_id, t.action, t.status, t.denial_reason, t.is_conflict, t.scan_method] })],
 );
 
-/** Commissions by event, organizer, currency, status and type. */
+/** Commissions by event, organization that owes them, currency, status and type. */
 export const report_commissions = sqliteTable(
   "report_commissions",
   {
     event_id: text("event_id").notNull(),
-    organizer_id: text("organizer_id").notNull(),
+    organization_id: text("organization_id").notNull(), // commissions.organization_id; '' none
     currency: text("currency").notNull(),
     status: text("status").notNull(),
     commission_type: text("commission_type").notNull(),
@@ -80,7 +80,7 @@ export const report_commissions = sqliteTable(
     commission_amount: money("commission_amount").notNull().default(0),
   },
   (t) => [
-    primaryKey({ columns: [t.event_id, t.organizer_id, t.currency, t.status, t.commission_type] }),
+    primaryKey({ columns: [t.event_id, t.organization_id, t.currency, t.status, t.commission_type] }),
   ],
 );
 
@@ -101,7 +101,9 @@ export const report_refunds = sqliteTable(
 /**
  * Money taken (payments PAID, then possibly refunded; REFUND rows are counted
  * as `refunded_amount` on the payment they give back), by UTC day of payment,
- * currency, provider, method, type, country of the venue and organizer.
+ * currency, provider, method, type, country of the venue and organization:
+ * the one that sold the tickets or the season pass, or that paid its
+ * organizer plan ('' for a commission settlement and anything else).
  */
 export const report_payments = sqliteTable(
   "report_payments",
@@ -112,11 +114,11 @@ export const report_payments = sqliteTable(
     method: text("method").notNull(),
     type: text("type").notNull(),
     country: text("country").notNull(),
-    organizer_id: text("organizer_id").notNull(),
+    organization_id: text("organization_id").notNull(),
     payments: integer("payments").notNull().default(0),
     amount: money("amount").notNull().default(0),
     fees: money("fees").notNull().default(0),
     refunded_amount: money("refunded_amount").notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.day, t.currency, t.provider, t.method, t.type, t.country, t.organizer_id] })],
+  (t) => [primaryKey({ columns: [t.day, t.currency, t.provider, t.method, t.type, t.country, t.organization_id] })],
 );

@@ -97,7 +97,7 @@ describe("back office query plans", () => {
     });
   }
 
-  it("reports read the aggregates by key (the platform's commissions aside: its aggregate, one row per event, organizer, currency, status and type)", async () => {
+  it("reports read the aggregates by key (the platform's commissions aside: its aggregate, one row per event, organization, currency, status and type)", async () => {
     const statements = {
       ...salesStatements(EVENT_ID),
       ...revenueStatements(EVENT_ID),
