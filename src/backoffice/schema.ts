@@ -3,7 +3,7 @@ import { money } from "../db/columns.ts";
 
 /**
  * The back office's report aggregates: counters kept by D1 triggers
- * (migrations/0012_backoffice_triggers.sql) in the same statement as the row
+ * (migrations/0013_backoffice_triggers.sql) in the same statement as the row
  * they count, so they can neither drift nor count a projected row twice (the
  * EventDO's projection replays batches; an ignored or unchanged row fires
  * nothing). Each trigger takes the row's old contribution out and puts its new

@@ -1,7 +1,7 @@
 /**
  * The key people's names are searched by: accents folded, ASCII lower-cased,
  * apostrophes dropped, hyphens as spaces. D1 computes the same key in SQL
- * (users.search_name, migrations/0012_backoffice_triggers.sql) with the same
+ * (users.search_name, migrations/0013_backoffice_triggers.sql) with the same
  * literal replacements in the same order (`nameKeySteps`), so a prefix of `nameKey(query)`
  * finds what the index holds; test/unit/name-key.test.ts checks both agree.
  * SQLite's lower() folds ASCII only, so this does too.
@@ -37,7 +37,7 @@ function pairs(chars: string, to: string): [string, string][] {
 
 const ASCII_UPPER = /[A-Z]/g;
 
-/** `first last` (or any text) as the search key: the JS twin of the SQL in migrations/0012_backoffice_triggers.sql. */
+/** `first last` (or any text) as the search key: the JS twin of the SQL in migrations/0013_backoffice_triggers.sql. */
 export function nameKey(text: string): string {
   let key = text;
   for (const [from, to] of NAME_FOLDS) key = key.replaceAll(from, to);

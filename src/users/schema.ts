@@ -16,7 +16,7 @@ export const users = sqliteTable(
     first_name: text("first_name").notNull().default(""),
     last_name: text("last_name").notNull().default(""),
     // "first last" and "last first", accents folded and lower-cased: the back office's name prefix search. Kept by D1
-    // triggers (migrations/0012_backoffice_triggers.sql), which copy them to the rights and orders each person holds.
+    // triggers (migrations/0013_backoffice_triggers.sql), which copy them to the rights and orders each person holds.
     search_name: text("search_name").notNull().default(""),
     search_name_rev: text("search_name_rev").notNull().default(""),
     phone: text("phone"), // E.164
@@ -33,8 +33,7 @@ export const users = sqliteTable(
     notifications_push: bool("notifications_push").notNull().default(true),
     last_login_at: timestamp("last_login_at"),
     last_login_ip: text("last_login_ip"),
-    failed_login_count: integer("failed_login_count").notNull().default(0),
-    locked_until: timestamp("locked_until"),
+    failed_login_count: integer("failed_login_count").notNull().default(0), // wrong passwords since the last sign-in (a record; throttling is per IP and account in the RateLimiter)
     deactivated_at: timestamp("deactivated_at"),
     created_at: createdAt(),
     updated_at: updatedAt(),

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { NAME_FOLDS, nameKey, nameKeySteps, prefixEnd } from "../../src/lib/name-key.ts";
 
-// D1 keeps users.search_name with the SQL of migrations/0012_backoffice_triggers.sql; a search folds its text with nameKey().
+// D1 keeps users.search_name with the SQL of migrations/0013_backoffice_triggers.sql; a search folds its text with nameKey().
 // They must agree on every name, or a prefix typed at the door would miss the index.
 
 const NAMES = [

@@ -1,6 +1,6 @@
 -- The back office (issue 18): D1 triggers that keep what its lists search and its reports count, in the
 -- same statement as the row they derive from. Hand-written (drizzle-kit generates no triggers); the
--- columns and tables are in 0011_backoffice.sql. Names: users.search_name ("first last") and
+-- columns and tables are in 0012_backoffice.sql. Names: users.search_name ("first last") and
 -- search_name_rev ("last first"), accents folded and lower-cased exactly as nameKey() in
 -- src/lib/name-key.ts does (test/unit/name-key.test.ts compares them), copied to the rights and
 -- orders each person holds (access_rights.holder_name_key, tickets.buyer_name_key) so that a name
