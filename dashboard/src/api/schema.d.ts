@@ -5144,7 +5144,76 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    status?: "PENDING" | "CONFIRMED" | "CANCELLED" | "EXPIRED" | "COMPLETED";
+                    payment_status?: "PENDING" | "PROCESSING" | "PAID" | "FAILED" | "REFUNDED" | "PARTIALLY_REFUNDED" | "CANCELLED";
+                    channel?: "WEB" | "MOBILE" | "ONSITE" | "PARTNER";
+                    ticket_type_id?: string;
+                    config_id?: string;
+                    buyer_id?: string;
+                    promo_code?: string;
+                    created_from?: string;
+                    created_to?: string;
+                    q?: string;
+                    sort?: "-created_at" | "created_at" | "name" | "-name";
+                };
+                header?: never;
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: (components["schemas"]["BackofficeOrder"])[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         put?: never;
         post: {
             parameters: {
@@ -19535,6 +19604,2539 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/events/{event_id}/exports/orders.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    status?: "PENDING" | "CONFIRMED" | "CANCELLED" | "EXPIRED" | "COMPLETED";
+                    payment_status?: "PENDING" | "PROCESSING" | "PAID" | "FAILED" | "REFUNDED" | "PARTIALLY_REFUNDED" | "CANCELLED";
+                    channel?: "WEB" | "MOBILE" | "ONSITE" | "PARTNER";
+                    ticket_type_id?: string;
+                    config_id?: string;
+                    buyer_id?: string;
+                    promo_code?: string;
+                    created_from?: string;
+                    created_to?: string;
+                    q?: string;
+                    sort?: "-created_at" | "created_at" | "name" | "-name";
+                    separator?: "comma" | "semicolon" | "tab";
+                };
+                header?: never;
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/attendees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    status?: "ENABLED" | "USED" | "TRANSFERRED" | "CANCELLED" | "EXPIRED" | "BLOCKED";
+                    zone_id?: string;
+                    config_id?: string;
+                    ticket_type_id?: string;
+                    checked_in?: "true" | "false";
+                    is_inside?: "true" | "false";
+                    seat_id?: string;
+                    holder_id?: string;
+                    source_type?: "TICKET" | "SUBSCRIPTION" | "TRANSFER" | "COMP" | "STAFF" | "MEDIA" | "PARTNER";
+                    q?: string;
+                    sort?: "-created_at" | "created_at" | "name" | "-name" | "-checked_in_at" | "checked_in_at";
+                };
+                header?: never;
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: (components["schemas"]["BackofficeAttendee"])[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/exports/attendees.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    status?: "ENABLED" | "USED" | "TRANSFERRED" | "CANCELLED" | "EXPIRED" | "BLOCKED";
+                    zone_id?: string;
+                    config_id?: string;
+                    ticket_type_id?: string;
+                    checked_in?: "true" | "false";
+                    is_inside?: "true" | "false";
+                    seat_id?: string;
+                    holder_id?: string;
+                    source_type?: "TICKET" | "SUBSCRIPTION" | "TRANSFER" | "COMP" | "STAFF" | "MEDIA" | "PARTNER";
+                    q?: string;
+                    sort?: "-created_at" | "created_at" | "name" | "-name" | "-checked_in_at" | "checked_in_at";
+                    separator?: "comma" | "semicolon" | "tab";
+                };
+                header?: never;
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/pass-holders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    plan_id?: string;
+                    status?: "PENDING" | "ACTIVE" | "SUSPENDED" | "EXPIRED" | "CANCELLED" | "TRANSFERRED";
+                    right_status?: "ENABLED" | "USED" | "TRANSFERRED" | "CANCELLED" | "EXPIRED" | "BLOCKED";
+                    checked_in?: "true" | "false";
+                    q?: string;
+                    sort?: "-created_at" | "created_at" | "name" | "-name";
+                };
+                header?: never;
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: (components["schemas"]["BackofficePassHolder"])[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/exports/pass-holders.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    plan_id?: string;
+                    status?: "PENDING" | "ACTIVE" | "SUSPENDED" | "EXPIRED" | "CANCELLED" | "TRANSFERRED";
+                    right_status?: "ENABLED" | "USED" | "TRANSFERRED" | "CANCELLED" | "EXPIRED" | "BLOCKED";
+                    checked_in?: "true" | "false";
+                    q?: string;
+                    sort?: "-created_at" | "created_at" | "name" | "-name";
+                    separator?: "comma" | "semicolon" | "tab";
+                };
+                header?: never;
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    status?: "PENDING" | "PROCESSING" | "PAID" | "FAILED" | "REFUNDED" | "PARTIALLY_REFUNDED" | "CANCELLED";
+                    type?: "TICKET" | "SEASON_PASS" | "ORGANIZER_PLAN" | "COMMISSION" | "REFUND";
+                    method?: "MOMO_MTN" | "MOMO_MOOV" | "CARD" | "BANK_TRANSFER" | "CASH";
+                    provider?: "MTN_MOMO" | "FEDAPAY" | "KKIAPAY" | "KONNECT" | "STRIPE" | "BANK" | "CASH_DESK";
+                    created_from?: string;
+                    created_to?: string;
+                    q?: string;
+                    sort?: "-created_at" | "created_at";
+                };
+                header?: never;
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: (components["schemas"]["BackofficePayment"])[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/exports/payments.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    status?: "PENDING" | "PROCESSING" | "PAID" | "FAILED" | "REFUNDED" | "PARTIALLY_REFUNDED" | "CANCELLED";
+                    type?: "TICKET" | "SEASON_PASS" | "ORGANIZER_PLAN" | "COMMISSION" | "REFUND";
+                    method?: "MOMO_MTN" | "MOMO_MOOV" | "CARD" | "BANK_TRANSFER" | "CASH";
+                    provider?: "MTN_MOMO" | "FEDAPAY" | "KKIAPAY" | "KONNECT" | "STRIPE" | "BANK" | "CASH_DESK";
+                    created_from?: string;
+                    created_to?: string;
+                    q?: string;
+                    sort?: "-created_at" | "created_at";
+                    separator?: "comma" | "semicolon" | "tab";
+                };
+                header?: never;
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    status?: "REQUESTED" | "PROCESSING" | "APPROVED" | "REJECTED" | "REFUNDED";
+                    reason?: "EVENT_CANCELLED" | "CUSTOMER_REQUEST" | "PAYMENT_ERROR" | "FRAUD" | "OTHER";
+                    q?: string;
+                    sort?: "-requested_at" | "requested_at";
+                };
+                header?: never;
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: (components["schemas"]["BackofficeRefund"])[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/exports/refunds.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    status?: "REQUESTED" | "PROCESSING" | "APPROVED" | "REJECTED" | "REFUNDED";
+                    reason?: "EVENT_CANCELLED" | "CUSTOMER_REQUEST" | "PAYMENT_ERROR" | "FRAUD" | "OTHER";
+                    q?: string;
+                    sort?: "-requested_at" | "requested_at";
+                    separator?: "comma" | "semicolon" | "tab";
+                };
+                header?: never;
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    status?: "PENDING" | "COMPLETED" | "DECLINED" | "CANCELLED" | "EXPIRED" | "RETURNED";
+                    transfer_type?: "TRANSFER_SALE" | "TRANSFER_DONATION" | "TRANSFER_LOAN" | "TRANSFER_EXCHANGE";
+                    q?: string;
+                    sort?: "-created_at" | "created_at";
+                };
+                header?: never;
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: (components["schemas"]["BackofficeTransfer"])[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/exports/transfers.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    status?: "PENDING" | "COMPLETED" | "DECLINED" | "CANCELLED" | "EXPIRED" | "RETURNED";
+                    transfer_type?: "TRANSFER_SALE" | "TRANSFER_DONATION" | "TRANSFER_LOAN" | "TRANSFER_EXCHANGE";
+                    q?: string;
+                    sort?: "-created_at" | "created_at";
+                    separator?: "comma" | "semicolon" | "tab";
+                };
+                header?: never;
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/exports/access-log.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    status?: "SUCCESS" | "DENIED" | "ERROR" | "WARNING";
+                    action?: "ENTRY" | "EXIT" | "RE_ENTRY" | "CHECK";
+                    denial_reason?: "INVALID_QR" | "ALREADY_USED" | "WRONG_EVENT" | "WRONG_DATE" | "WRONG_ZONE" | "EXPIRED" | "NOT_YET_VALID" | "BLACKLISTED" | "CANCELLED" | "CAPACITY_FULL" | "AGE_RESTRICTION" | "TECHNICAL_ERROR";
+                    scan_method?: "QR_SCANNER" | "MANUAL_ENTRY" | "NFC";
+                    access_point_id?: string;
+                    zone_id?: string;
+                    access_right_id?: string;
+                    conflict?: "true" | "false";
+                    from?: string;
+                    to?: string;
+                    q?: string;
+                    sort?: "timestamp" | "-timestamp";
+                    separator?: "comma" | "semicolon" | "tab";
+                };
+                header?: never;
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    status?: "PENDING" | "CONFIRMED" | "CANCELLED" | "EXPIRED" | "COMPLETED";
+                    payment_status?: "PENDING" | "PROCESSING" | "PAID" | "FAILED" | "REFUNDED" | "PARTIALLY_REFUNDED" | "CANCELLED";
+                    channel?: "WEB" | "MOBILE" | "ONSITE" | "PARTNER";
+                    ticket_type_id?: string;
+                    config_id?: string;
+                    buyer_id?: string;
+                    promo_code?: string;
+                    created_from?: string;
+                    created_to?: string;
+                    event_id?: string;
+                    q?: string;
+                    sort?: "-created_at" | "created_at";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: (components["schemas"]["BackofficeOrder"])[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/attendees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    status?: "ENABLED" | "USED" | "TRANSFERRED" | "CANCELLED" | "EXPIRED" | "BLOCKED";
+                    zone_id?: string;
+                    config_id?: string;
+                    ticket_type_id?: string;
+                    checked_in?: "true" | "false";
+                    is_inside?: "true" | "false";
+                    seat_id?: string;
+                    holder_id?: string;
+                    source_type?: "TICKET" | "SUBSCRIPTION" | "TRANSFER" | "COMP" | "STAFF" | "MEDIA" | "PARTNER";
+                    event_id?: string;
+                    q?: string;
+                    sort?: "-created_at" | "created_at";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: (components["schemas"]["BackofficeAttendee"])[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/pass-holders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    plan_id?: string;
+                    status?: "PENDING" | "ACTIVE" | "SUSPENDED" | "EXPIRED" | "CANCELLED" | "TRANSFERRED";
+                    right_status?: "ENABLED" | "USED" | "TRANSFERRED" | "CANCELLED" | "EXPIRED" | "BLOCKED";
+                    checked_in?: "true" | "false";
+                    event_id?: string;
+                    q?: string;
+                    sort?: "-created_at" | "created_at";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: (components["schemas"]["BackofficePassHolder"])[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    status?: "PENDING" | "COMPLETED" | "DECLINED" | "CANCELLED" | "EXPIRED" | "RETURNED";
+                    transfer_type?: "TRANSFER_SALE" | "TRANSFER_DONATION" | "TRANSFER_LOAN" | "TRANSFER_EXCHANGE";
+                    event_id?: string;
+                    q?: string;
+                    sort?: "-created_at" | "created_at";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: (components["schemas"]["BackofficeTransfer"])[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/exports/orders.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    status?: "PENDING" | "CONFIRMED" | "CANCELLED" | "EXPIRED" | "COMPLETED";
+                    payment_status?: "PENDING" | "PROCESSING" | "PAID" | "FAILED" | "REFUNDED" | "PARTIALLY_REFUNDED" | "CANCELLED";
+                    channel?: "WEB" | "MOBILE" | "ONSITE" | "PARTNER";
+                    ticket_type_id?: string;
+                    config_id?: string;
+                    buyer_id?: string;
+                    promo_code?: string;
+                    created_from?: string;
+                    created_to?: string;
+                    event_id?: string;
+                    q?: string;
+                    sort?: "-created_at" | "created_at";
+                    separator?: "comma" | "semicolon" | "tab";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/exports/attendees.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    status?: "ENABLED" | "USED" | "TRANSFERRED" | "CANCELLED" | "EXPIRED" | "BLOCKED";
+                    zone_id?: string;
+                    config_id?: string;
+                    ticket_type_id?: string;
+                    checked_in?: "true" | "false";
+                    is_inside?: "true" | "false";
+                    seat_id?: string;
+                    holder_id?: string;
+                    source_type?: "TICKET" | "SUBSCRIPTION" | "TRANSFER" | "COMP" | "STAFF" | "MEDIA" | "PARTNER";
+                    event_id?: string;
+                    q?: string;
+                    sort?: "-created_at" | "created_at";
+                    separator?: "comma" | "semicolon" | "tab";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/exports/pass-holders.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    plan_id?: string;
+                    status?: "PENDING" | "ACTIVE" | "SUSPENDED" | "EXPIRED" | "CANCELLED" | "TRANSFERRED";
+                    right_status?: "ENABLED" | "USED" | "TRANSFERRED" | "CANCELLED" | "EXPIRED" | "BLOCKED";
+                    checked_in?: "true" | "false";
+                    event_id?: string;
+                    q?: string;
+                    sort?: "-created_at" | "created_at";
+                    separator?: "comma" | "semicolon" | "tab";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/exports/transfers.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    status?: "PENDING" | "COMPLETED" | "DECLINED" | "CANCELLED" | "EXPIRED" | "RETURNED";
+                    transfer_type?: "TRANSFER_SALE" | "TRANSFER_DONATION" | "TRANSFER_LOAN" | "TRANSFER_EXCHANGE";
+                    event_id?: string;
+                    q?: string;
+                    sort?: "-created_at" | "created_at";
+                    separator?: "comma" | "semicolon" | "tab";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/exports/payments.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    status?: "PENDING" | "PROCESSING" | "PAID" | "FAILED" | "REFUNDED" | "PARTIALLY_REFUNDED" | "CANCELLED";
+                    type?: "TICKET" | "SEASON_PASS" | "ORGANIZER_PLAN" | "COMMISSION" | "REFUND";
+                    method?: "MOMO_MTN" | "MOMO_MOOV" | "CARD" | "BANK_TRANSFER" | "CASH";
+                    provider?: "MTN_MOMO" | "FEDAPAY" | "KKIAPAY" | "KONNECT" | "STRIPE" | "BANK" | "CASH_DESK";
+                    created_from?: string;
+                    created_to?: string;
+                    event_id?: string;
+                    q?: string;
+                    sort?: "-created_at" | "created_at";
+                    separator?: "comma" | "semicolon" | "tab";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/exports/refunds.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    status?: "REQUESTED" | "PROCESSING" | "APPROVED" | "REJECTED" | "REFUNDED";
+                    reason?: "EVENT_CANCELLED" | "CUSTOMER_REQUEST" | "PAYMENT_ERROR" | "FRAUD" | "OTHER";
+                    event_id?: string;
+                    q?: string;
+                    sort?: "-requested_at" | "requested_at";
+                    separator?: "comma" | "semicolon" | "tab";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/reports/sales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SalesReport"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/reports/revenue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RevenueReport"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/reports/attendance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AttendanceReport"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/reports/passes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PassesReport"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/reports/volume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query: {
+                    from: string;
+                    to: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["VolumeReport"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/reports/commissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CommissionsReport"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/door/holders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query: {
+                    q: string;
+                };
+                header?: never;
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DoorHolders"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/door/admissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["DoorAdmissionRequest"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ScanResult"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/access-rights/{access_right_id}/block": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    event_id: string;
+                    access_right_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            access_right: components["schemas"]["AccessRight"];
+                            changed: boolean;
+                        };
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/access-rights/{access_right_id}/unblock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    event_id: string;
+                    access_right_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            access_right: components["schemas"]["AccessRight"];
+                            changed: boolean;
+                        };
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/access-rights/{access_right_id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    event_id: string;
+                    access_right_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            access_right_id: string;
+                            holder_id: string;
+                            rights: number;
+                            channels: (string)[];
+                        };
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/access-rights/{access_right_id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    event_id: string;
+                    access_right_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AccessRightHistory"];
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/access-rights/{access_right_id}/ticket.pdf": {
         parameters: {
             query?: never;
@@ -24301,6 +26903,438 @@ export interface components {
         WebhookAck: {
             received: true;
             duplicate: boolean;
+        };
+        BackofficeOrder: {
+            id: string;
+            ticket_number: string;
+            event_id: string;
+            booking_status: "PENDING" | "CONFIRMED" | "CANCELLED" | "EXPIRED" | "COMPLETED";
+            payment_status: "PENDING" | "PROCESSING" | "PAID" | "FAILED" | "REFUNDED" | "PARTIALLY_REFUNDED" | "CANCELLED";
+            channel: "WEB" | "MOBILE" | "ONSITE" | "PARTNER";
+            buyer_id: string | null;
+            buyer_name: string | null;
+            buyer_email: string | null;
+            buyer_phone: string | null;
+            is_guest: boolean;
+            ticket_type_id: string;
+            ticket_type_name: string | null;
+            config_id: string | null;
+            quantity: number;
+            unit_price: number | null;
+            discount_amount: number | null;
+            total_price: number | null;
+            currency: "XOF" | "TND" | "EUR" | "USD";
+            promo_code: string | null;
+            payment_id: string | null;
+            created_at: string;
+            confirmed_at: string | null;
+            cancelled_at: string | null;
+        };
+        BackofficeAttendee: {
+            id: string;
+            qr_code: string;
+            event_id: string;
+            status: "ENABLED" | "USED" | "TRANSFERRED" | "CANCELLED" | "EXPIRED" | "BLOCKED";
+            source_type: "TICKET" | "SUBSCRIPTION" | "TRANSFER" | "COMP" | "STAFF" | "MEDIA" | "PARTNER";
+            source_id: string;
+            holder_id: string;
+            holder_name: string;
+            holder_email: string;
+            holder_phone: string | null;
+            zone_id: string | null;
+            zone_name: string | null;
+            seat_id: string | null;
+            seat: string | null;
+            config_id: string | null;
+            ticket_type_id: string | null;
+            ticket_type_name: string | null;
+            checked_in: boolean;
+            checked_in_at: string | null;
+            is_inside: boolean;
+            entry_count: number;
+            last_exit_at: string | null;
+            transfer_count: number;
+            valid_from: string;
+            valid_until: string;
+            created_at: string;
+        };
+        BackofficePassHolder: {
+            access_right_id: string;
+            qr_code: string;
+            event_id: string;
+            right_status: "ENABLED" | "USED" | "TRANSFERRED" | "CANCELLED" | "EXPIRED" | "BLOCKED";
+            subscription_id: string;
+            subscription_number: string;
+            status: "PENDING" | "ACTIVE" | "SUSPENDED" | "EXPIRED" | "CANCELLED" | "TRANSFERRED";
+            plan_id: string;
+            plan_name: string;
+            holder_id: string;
+            holder_name: string;
+            holder_email: string;
+            holder_phone: string | null;
+            zone_name: string | null;
+            seat: string | null;
+            checked_in: boolean;
+            checked_in_at: string | null;
+            price_paid: number | null;
+            currency: string;
+            valid_from: string;
+            valid_until: string;
+            created_at: string;
+        };
+        BackofficePayment: {
+            id: string;
+            internal_reference: string;
+            external_reference: string | null;
+            event_id: string | null;
+            type: "TICKET" | "SEASON_PASS" | "ORGANIZER_PLAN" | "COMMISSION" | "REFUND";
+            status: "PENDING" | "PROCESSING" | "PAID" | "FAILED" | "REFUNDED" | "PARTIALLY_REFUNDED" | "CANCELLED";
+            method: "MOMO_MTN" | "MOMO_MOOV" | "CARD" | "BANK_TRANSFER" | "CASH";
+            provider: "MTN_MOMO" | "FEDAPAY" | "KKIAPAY" | "KONNECT" | "STRIPE" | "BANK" | "CASH_DESK";
+            amount: number | null;
+            fees: number | null;
+            net_amount: number | null;
+            refunded_amount: number | null;
+            currency: "XOF" | "TND" | "EUR" | "USD";
+            payer_id: string | null;
+            payer_name: string | null;
+            payer_email: string | null;
+            payer_phone: string | null;
+            order_id: string | null;
+            ticket_number: string | null;
+            original_payment_id: string | null;
+            created_at: string;
+            paid_at: string | null;
+        };
+        BackofficeRefund: {
+            id: string;
+            payment_id: string;
+            order_id: string | null;
+            event_id: string | null;
+            status: "REQUESTED" | "PROCESSING" | "APPROVED" | "REJECTED" | "REFUNDED";
+            reason: "EVENT_CANCELLED" | "CUSTOMER_REQUEST" | "PAYMENT_ERROR" | "FRAUD" | "OTHER";
+            description: string | null;
+            amount: number | null;
+            currency: "XOF" | "TND" | "EUR" | "USD";
+            requested_by: string | null;
+            requester_name: string | null;
+            requester_email: string | null;
+            requester_phone: string | null;
+            admin_comment: string | null;
+            requested_at: string;
+            processed_at: string | null;
+            refunded_at: string | null;
+        };
+        BackofficeTransfer: {
+            id: string;
+            event_id: string;
+            transfer_type: "TRANSFER_SALE" | "TRANSFER_DONATION" | "TRANSFER_LOAN" | "TRANSFER_EXCHANGE";
+            status: "PENDING" | "COMPLETED" | "DECLINED" | "CANCELLED" | "EXPIRED" | "RETURNED";
+            access_right_id: string;
+            new_access_right_id: string | null;
+            from_user_id: string;
+            from_name: string;
+            from_email: string;
+            from_phone: string | null;
+            to_user_id: string | null;
+            to_name: string | null;
+            to_email: string | null;
+            to_phone: string | null;
+            recipient_email: string | null;
+            price: number | null;
+            currency: string | null;
+            created_at: string;
+            completed_at: string | null;
+            expires_at: string | null;
+        };
+        SalesReport: {
+            event_id: string;
+            totals: ({
+                currency: string;
+                orders: number;
+                units: number;
+                gross: number | null;
+                discount: number | null;
+                net: number | null;
+            })[];
+            by_day: ({
+                day: string;
+                currency: string;
+                orders: number;
+                units: number;
+                gross: number | null;
+                discount: number | null;
+                net: number | null;
+            })[];
+            by_ticket_type: ({
+                ticket_type_id: string | null;
+                label: string | null;
+                currency: string;
+                orders: number;
+                units: number;
+                gross: number | null;
+                discount: number | null;
+                net: number | null;
+            })[];
+            by_channel: ({
+                channel: string;
+                currency: string;
+                orders: number;
+                units: number;
+                gross: number | null;
+                discount: number | null;
+                net: number | null;
+            })[];
+            by_price_tier: ({
+                unit_price: number | null;
+                currency: string;
+                orders: number;
+                units: number;
+                gross: number | null;
+                discount: number | null;
+                net: number | null;
+            })[];
+            by_promo_code: ({
+                pricing_rule_id: string;
+                promo_code: string | null;
+                label: string | null;
+                currency: string;
+                orders: number;
+                units: number;
+                gross: number | null;
+                discount: number | null;
+                net: number | null;
+            })[];
+            by_zone: ({
+                zone_id: string | null;
+                label: string | null;
+                units: number;
+            })[];
+        };
+        RevenueReport: {
+            event_id: string;
+            currencies: ({
+                currency: string;
+                orders: number;
+                units: number;
+                gross: number;
+                discount: number;
+                net: number;
+                commission: number;
+                commission_settled: number;
+                organizer_net: number;
+                refunded: number;
+                refunds: ({
+                    status: string;
+                    reason: string;
+                    refunds: number;
+                    amount: number;
+                })[];
+            })[];
+        };
+        AttendanceReport: {
+            event_id: string;
+            rights: {
+                total: number;
+                valid: number;
+                checked_in: number;
+                not_checked_in: number;
+                no_shows: number | null;
+                by_status: {
+                    [key: string]: number;
+                };
+                by_source: {
+                    [key: string]: number;
+                };
+            };
+            entries: number;
+            re_entries: number;
+            exits: number;
+            scans: number;
+            conflicts: number;
+            manual_entries: number;
+            denials_by_reason: ({
+                reason: string;
+                scans: number;
+            })[];
+            by_zone: ({
+                zone_id: string | null;
+                zone_name: string | null;
+                rights: number;
+                checked_in: number;
+                entries: number;
+                exits: number;
+                denials: number;
+                scans: number;
+            })[];
+            by_gate: ({
+                access_point_id: string;
+                name: string | null;
+                entries: number;
+                exits: number;
+                denials: number;
+                scans: number;
+            })[];
+            buckets: ({
+                bucket: string;
+                entries: number;
+                exits: number;
+                denials: number;
+                scans: number;
+            })[];
+            occupancy: ({
+                zone_id: string | null;
+                zone_name: string | null;
+                series: ({
+                    bucket: string;
+                    entries: number;
+                    exits: number;
+                    inside: number;
+                })[];
+            })[];
+            live: {
+                zones: ({
+                    id: string;
+                    name: string;
+                    capacity: number;
+                    occupancy: number;
+                })[];
+                at: string;
+            } | null;
+        };
+        PassesReport: {
+            event_id: string;
+            plans: ({
+                plan_id: string | null;
+                plan_name: string | null;
+                passes_by_status: {
+                    [key: string]: number;
+                };
+                rights: number;
+                valid: number;
+                checked_in: number;
+                not_checked_in: number;
+            })[];
+        };
+        VolumeReport: {
+            from: string;
+            to: string;
+            by_country: ({
+                key: string | null;
+                currency: string;
+                payments: number;
+                amount: number;
+                fees: number;
+                refunded_amount: number;
+            })[];
+            by_currency: ({
+                key: string | null;
+                currency: string;
+                payments: number;
+                amount: number;
+                fees: number;
+                refunded_amount: number;
+            })[];
+            by_provider: ({
+                key: string | null;
+                currency: string;
+                payments: number;
+                amount: number;
+                fees: number;
+                refunded_amount: number;
+            })[];
+            by_type: ({
+                key: string | null;
+                currency: string;
+                payments: number;
+                amount: number;
+                fees: number;
+                refunded_amount: number;
+            })[];
+            by_organizer_plan: ({
+                key: string | null;
+                currency: string;
+                payments: number;
+                amount: number;
+                fees: number;
+                refunded_amount: number;
+            })[];
+        };
+        CommissionsReport: {
+            currencies: ({
+                currency: string;
+                due: number;
+                settled: number;
+                cancelled: number;
+            })[];
+            organizations_due: ({
+                organization_id: string | null;
+                organization_name: string | null;
+                currency: string;
+                commissions: number;
+                due: number;
+            })[];
+        };
+        DoorHolders: {
+            data: ({
+                id: string;
+                qr_code: string;
+                status: string;
+                source_type: string;
+                holder_name: string | null;
+                holder_phone: string | null;
+                zone_id: string | null;
+                zone_name: string | null;
+                seat: string | null;
+                ticket_type_name: string | null;
+                checked_in: boolean | null;
+                checked_in_at: string | null;
+                is_inside: boolean | null;
+                entry_count: number | null;
+            })[];
+        };
+        DoorAdmissionRequest: {
+            access_right_id: string;
+            access_point_id: string;
+            device_id?: string;
+            action?: "ENTRY" | "RE_ENTRY";
+            reason: string;
+        };
+        AccessRightHistory: {
+            access_right_id: string;
+            transferred_from: string | null;
+            transactions: ({
+                id: string;
+                transaction_type: string;
+                from_user_id: string | null;
+                to_user_id: string | null;
+                transfer_id: string | null;
+                price: number | null;
+                currency: string | null;
+                reason: string | null;
+                status: string;
+                created_at: string;
+                created_by: string | null;
+            })[];
+            transactions_truncated: boolean;
+            scans: ({
+                id: string;
+                timestamp: string;
+                received_at: string;
+                action: string;
+                status: string;
+                denial_reason: string | null;
+                access_point_id: string;
+                access_point_name: string | null;
+                zone_id: string | null;
+                controller_id: string;
+                device_id: string;
+                scan_method: string;
+                reason: string | null;
+                was_offline: boolean;
+                is_conflict: boolean;
+            })[];
+            scans_truncated: boolean;
         };
         GoogleWalletLink: {
             save_url: string;
