@@ -25,6 +25,8 @@ const sales = (a: Access) => a.sales;
 const gate = (a: Access) => a.gate;
 const supervisor = (a: Access) => a.supervisor;
 const team = (a: Access) => a.team;
+const attendees = (a: Access) => a.attendees;
+const reports = (a: Access) => a.reports;
 const campaigns = (a: Access) => a.campaigns;
 const attendees = (a: Access) => a.attendees;
 const reports = (a: Access) => a.reports;
@@ -60,6 +62,9 @@ export const ROUTES: ScreenRoute[] = [
   { path: "/organizer/events/:event_id/edit", screen: s(() => import("../screens/organizer/EventEdit.tsx")), allow: manage },
   { path: "/organizer/events/:event_id/tickets", screen: s(() => import("../screens/organizer/TicketConfigs.tsx")), allow: manage },
   { path: "/organizer/events/:event_id/sales", screen: s(() => import("../screens/organizer/LiveSales.tsx")), allow: sales },
+  { path: "/organizer/events/:event_id/attendees", screen: s(() => import("../screens/organizer/Attendees.tsx")), allow: attendees },
+  { path: "/organizer/events/:event_id/orders", screen: s(() => import("../screens/organizer/Orders.tsx")), allow: sales },
+  { path: "/organizer/events/:event_id/reports", screen: s(() => import("../screens/organizer/Reports.tsx")), allow: reports },
   { path: "/organizer/events/:event_id/box-office", screen: s(() => import("../screens/organizer/BoxOffice.tsx")), allow: boxOffice },
   { path: "/organizer/events/:event_id/staff", screen: s(() => import("../screens/organizer/Staff.tsx")), allow: manage },
   { path: "/organizer/events/:event_id/grants", screen: s(() => import("../screens/organizer/Grants.tsx")), allow: manage },

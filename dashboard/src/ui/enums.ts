@@ -37,3 +37,6 @@ export const PLAN_CURRENCIES = exhaustive<S["OrganizerPlan"]["currency"]>()(["XO
 export const ORGANIZATION_ROLES = exhaustive<NonNullable<S["Organization"]["my_role"]>>()(["OWNER", "MANAGER", "BOX_OFFICE", "FINANCE", "SUPERVISOR", "CONTROLLER"]);
 export const NOTIFICATION_CHANNELS = exhaustive<S["NotificationTemplate"]["active_channels"][number]>()(["EMAIL", "PUSH", "SMS", "IN_APP"]);
 export const CAMPAIGN_AUDIENCES = exhaustive<S["CampaignCreate"]["targeting"]["audience"]>()(["ALL_USERS", "EVENT_HOLDERS", "EVENT_PARTICIPANTS", "EVENT_ATTENDEES", "FOLLOWERS", "PASS_HOLDERS"]);
+export const ACCESS_RIGHT_STATUSES = exhaustive<S["BackofficeAttendee"]["status"]>()(["ENABLED", "USED", "TRANSFERRED", "CANCELLED", "EXPIRED", "BLOCKED"]);
+export const BOOKING_STATUSES = exhaustive<S["BackofficeOrder"]["booking_status"]>()(["PENDING", "CONFIRMED", "CANCELLED", "EXPIRED", "COMPLETED"]);
+export const PURCHASE_CHANNELS = exhaustive<S["BackofficeOrder"]["channel"]>()(["WEB", "MOBILE", "ONSITE", "PARTNER"]);

@@ -8,6 +8,9 @@
  * beside the fields, with nothing lost; the URL layout (dashboard at /, API at /v1).
  */
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PDFDocument } from "pdf-lib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { account, api, BASE, disconnect, expectOk, heading, loginAs, openTab, PNG, seriousViolations, signIn, totp, unique, type Session, type Tab } from "./browser.ts";
@@ -49,6 +52,7 @@ async function localInput(tab: Tab, minutes: number): Promise<string> {
 
 describe("match day, from the event to the gate", () => {
   let eventId: string;
+  let eventTitle: string;
   let gateId: string;
   let configId: string;
 
@@ -70,6 +74,7 @@ describe("match day, from the event to the gate", () => {
     expect(answer.status(), await answer.text()).toBe(201);
     await page.waitForURL(/\/organizer\/events\/[0-9a-f-]{36}$/);
     eventId = page.url().split("/").pop()!;
+    eventTitle = title;
     expect(await heading(page)).toBe(title);
     await page.getByRole("button", { name: "Soumettre à la validation" }).click();
     await page.getByText("En attente de validation").first().waitFor();
@@ -181,6 +186,80 @@ describe("match day, from the event to the gate", () => {
     await ban.getByText("Remboursement enregistré comme effectué.").waitFor();
     await expect.poll(async () => (await api("GET", `/v1/payments/${paid.payment_id}`, { token: fan.token })).body.status).toBe("REFUNDED");
     expect(adminTab.errors).toEqual([]);
+  });
+
+  it("the organizer finds the box-office sale in the orders and its holder among the attendees, sends the tickets again, exports them, blocks one that the gate then refuses, and reads the reports", async () => {
+    const page = organizerTab.page;
+    const scan = (qr: string) =>
+      expectOk(
+        api("POST", `/v1/events/${eventId}/scans`, {
+          token: controller.token,
+          body: { id: randomUUID(), qr, action: "ENTRY", scan_method: "MANUAL_ENTRY", scanned_at: new Date().toISOString(), device_id: "TABLET-B1", access_point_id: gateId },
+        }),
+      );
+    const sales = await expectOk(api("GET", `/v1/events/${eventId}/orders?channel=ONSITE&limit=10`, { token: organizer.token }));
+    const sale = sales.data.find((o: { quantity: number }) => o.quantity === 2);
+    const rights = (await expectOk(api("GET", `/v1/events/${eventId}/attendees?q=${sale.ticket_number}`, { token: organizer.token }))).data as { id: string; qr_code: string; checked_in: boolean }[];
+    expect(rights).toHaveLength(2);
+
+    // The order, found by its number; its tickets open among the attendees.
+    await page.goto(`/organizer/events/${eventId}/orders`);
+    await heading(page);
+    await page.getByRole("searchbox", { name: "Rechercher une commande" }).fill(sale.ticket_number);
+    await page.getByRole("button", { name: "Rechercher" }).click();
+    const orders = page.getByRole("table", { name: `Commandes — ${eventTitle}` });
+    await expect.poll(() => orders.locator("tbody tr").count()).toBe(1);
+    expect(await orders.locator("tbody tr").textContent()).toContain("Guichet");
+    await orders.getByRole("link", { name: "Ses billets" }).click();
+    await page.waitForURL(/\/attendees\?q=/);
+    await heading(page);
+    const attendees = page.getByRole("table", { name: `Participants — ${eventTitle}` });
+    await expect.poll(() => attendees.locator("tbody tr").count()).toBe(2);
+
+    // Sent again: the holder gets every ticket they hold in the event.
+    await attendees.locator("tbody tr").first().getByRole("button", { name: "Renvoyer les billets" }).click();
+    await page.getByText(`Billets renvoyés à ${account("ORGANIZER").first_name} ${account("ORGANIZER").last_name} (2 billet(s)).`).waitFor();
+
+    // The list as on screen, as CSV: a header and the two tickets, separated by semicolons.
+    const dir = mkdtempSync(join(tmpdir(), "dashboard-export-"));
+    try {
+      const downloaded = page.waitForEvent("download");
+      await page.getByRole("button", { name: "Exporter (CSV)" }).click();
+      const file = join(dir, "attendees.csv");
+      await (await downloaded).saveAs(file);
+      const lines = readFileSync(file, "utf8").replace(/^\uFEFF/, "").trim().split(/\r?\n/);
+      expect(lines[0]).toContain("qr_code");
+      expect(lines[0]).toContain(";");
+      expect(lines).toHaveLength(3);
+      for (const right of rights) expect(lines.some((line) => line.includes(right.qr_code))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    // One ticket blocked with a reason: every gate refuses it.
+    const unused = rights.find((r) => !r.checked_in)!;
+    const row = attendees.locator("tbody tr", { hasText: unused.qr_code });
+    await row.getByRole("button", { name: "Bloquer" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Motif").fill("Billet déclaré perdu");
+    await dialog.getByRole("button", { name: "Bloquer" }).click();
+    await page.getByText(`Billet de ${account("ORGANIZER").first_name} ${account("ORGANIZER").last_name} bloqué`).waitFor();
+    await row.getByText("Bloqué").waitFor();
+    expect(await scan(unused.qr_code)).toMatchObject({ status: "DENIED", denial_reason: "BLACKLISTED" });
+    // Its history: the block with its reason, and the refused scan.
+    await row.getByRole("button", { name: "Historique" }).click();
+    await dialog.getByText("Billet déclaré perdu").waitFor();
+    await dialog.getByRole("table", { name: "Passages aux portes" }).getByText("Refusé").waitFor();
+    await page.keyboard.press("Escape");
+
+    // The reports: one entry so far, both refusals, the sales by ticket type drawn.
+    await page.goto(`/organizer/events/${eventId}/reports`);
+    await heading(page);
+    const figure = (label: string) => page.locator(".stat").filter({ has: page.getByText(label, { exact: true }) }).locator("dd");
+    await expect.poll(() => figure("Entrées").textContent()).toBe("1");
+    await page.getByRole("img", { name: "Billets vendus par type" }).waitFor();
+    await page.getByRole("img", { name: "Refus par motif" }).waitFor();
+    expect(organizerTab.errors).toEqual([]);
   });
 });
 

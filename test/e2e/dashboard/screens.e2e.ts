@@ -81,7 +81,7 @@ describe("as the organizer", () => {
     await tab.page.goto("/organizer/venues");
     await heading(tab.page);
     const venue = (await tab.page.locator("main table a").first().getAttribute("href"))!;
-    await sweep(tab, [event, `${event}/edit`, `${event}/tickets`, `${event}/sales`, `${event}/box-office`, `${event}/staff`, `${event}/grants`, `${event}/overrides`, `/gate/${id}`, venue, "/organizer/events/new"]);
+    await sweep(tab, [event, `${event}/edit`, `${event}/tickets`, `${event}/sales`, `${event}/box-office`, `${event}/staff`, `${event}/grants`, `${event}/overrides`, `${event}/orders`, `${event}/attendees`, `${event}/reports`, `/gate/${id}`, venue, "/organizer/events/new"]);
   });
 });
 
@@ -99,8 +99,8 @@ describe("as the box office of the organizer's team", () => {
       await tab.page.goto(event);
       await heading(tab.page);
       const tabs = await tab.page.getByRole("navigation", { name: "Rubriques de l'événement" }).getByRole("link").allTextContents();
-      expect(tabs).toEqual(["Aperçu", "Ventes en direct", "Guichet"]);
-      await sweep(tab, ["/organizer/events", event, `${event}/sales`, `${event}/box-office`, "/organizer/team"]);
+      expect(tabs).toEqual(["Aperçu", "Ventes en direct", "Guichet", "Commandes", "Participants"]);
+      await sweep(tab, ["/organizer/events", event, `${event}/sales`, `${event}/box-office`, `${event}/orders`, `${event}/attendees`, "/organizer/team"]);
       // Their role and a way to leave; the members and invitations are for the owner and managers.
       await tab.page.getByText("Votre rôle : Guichet.").waitFor();
       expect(await tab.page.getByRole("table").count()).toBe(0);
