@@ -25,8 +25,6 @@ const sales = (a: Access) => a.sales;
 const gate = (a: Access) => a.gate;
 const supervisor = (a: Access) => a.supervisor;
 const team = (a: Access) => a.team;
-const attendees = (a: Access) => a.attendees;
-const reports = (a: Access) => a.reports;
 const campaigns = (a: Access) => a.campaigns;
 const attendees = (a: Access) => a.attendees;
 const reports = (a: Access) => a.reports;

@@ -246,7 +246,11 @@ describe("match day, from the event to the gate", () => {
     await page.getByText(`Billet de ${account("ORGANIZER").first_name} ${account("ORGANIZER").last_name} bloqué`).waitFor();
     await row.getByText("Bloqué").waitFor();
     expect(await scan(unused.qr_code)).toMatchObject({ status: "DENIED", denial_reason: "BLACKLISTED" });
-    // Its history: the block with its reason, and the refused scan.
+    // Its history: the block with its reason, and the refused scan, once the
+    // event's Durable Object has drained its scan log into D1 (on its alarm).
+    await expect
+      .poll(async () => (await expectOk(api("GET", `/v1/events/${eventId}/access-rights/${unused.id}/history`, { token: organizer.token }))).scans.map((s: { status: string }) => s.status), { timeout: 15_000 })
+      .toContain("DENIED");
     await row.getByRole("button", { name: "Historique" }).click();
     await dialog.getByText("Billet déclaré perdu").waitFor();
     await dialog.getByRole("table", { name: "Passages aux portes" }).getByText("Refusé").waitFor();
