@@ -25,6 +25,8 @@ export interface Access {
   gate: boolean;
   /** Reads the attendees: every access right, its history (attendees.read: OWNER, MANAGER, BOX_OFFICE, SUPERVISOR). */
   attendees: boolean;
+  /** Lets a holder in by hand at the door, with a reason (door.admit: OWNER, MANAGER, BOX_OFFICE, SUPERVISOR; not per-event staff). */
+  admit: boolean;
   /** Sends a holder their tickets again (tickets.resend: OWNER, MANAGER, BOX_OFFICE). */
   resend: boolean;
   /** Blocks and unblocks one right (rights.block: OWNER, MANAGER, SUPERVISOR). */
@@ -53,6 +55,7 @@ export function accessOf(user: User | null, assignments: StaffAssignment[], orga
     sales: any("OWNER", "MANAGER", "BOX_OFFICE", "FINANCE"),
     gate: assignments.length > 0 || any("OWNER", "MANAGER", "SUPERVISOR", "CONTROLLER"),
     attendees: any("OWNER", "MANAGER", "BOX_OFFICE", "SUPERVISOR"),
+    admit: any("OWNER", "MANAGER", "BOX_OFFICE", "SUPERVISOR"),
     resend: any("OWNER", "MANAGER", "BOX_OFFICE"),
     block: any("OWNER", "MANAGER", "SUPERVISOR"),
     money: any("OWNER", "FINANCE"),

@@ -46,7 +46,8 @@ export function useForm<V extends Values>(initial: V): FormState<V> {
       const byField: Record<string, string> = {};
       const elsewhere: string[] = [];
       for (const item of error.problem.errors ?? []) {
-        const path = item.path.replace(/^body\.?/, "");
+        // A body field or a query parameter (a search form) shows under the field of that name.
+        const path = item.path.replace(/^(body|query)\.?/, "");
         // `price_tiers.1.to` shows under the field that edits `price_tiers`, naming the part.
         const parts = path.split(".");
         const owner = parts.map((_, i) => parts.slice(0, parts.length - i).join(".")).find((prefix) => rendered.current.has(prefix));

@@ -265,6 +265,71 @@ describe("match day, from the event to the gate", () => {
     await page.getByRole("img", { name: "Refus par motif" }).waitFor();
     expect(organizerTab.errors).toEqual([]);
   });
+
+  it("at the live gate view, the organizer finds a fan by name and lets them in by hand with a reason; a gate that scanned first makes the door's admission refused", async () => {
+    const page = organizerTab.page;
+    const holder = account("USER", 1);
+    const fan = await loginAs("USER", 1);
+    const order = await expectOk(api("POST", `/v1/events/${eventId}/orders`, { token: fan.token, headers: { "Idempotency-Key": randomUUID() }, body: { config_id: configId, quantity: 2 } }), 201);
+    const paid = await expectOk(api("POST", `/v1/events/${eventId}/orders/${order.id}/confirm-cash`, { token: organizer.token }));
+    const [first, second] = paid.access_rights as { id: string; qr_code: string }[];
+    await page.goto(`/gate/${eventId}`);
+    await heading(page);
+    await expect.poll(() => page.getByTestId("feed-state").textContent(), { timeout: 15_000 }).toBe("En direct");
+    // One box-office ticket went in earlier in this match.
+    await expect.poll(() => page.getByTestId("inside-total").textContent()).toBe("1");
+
+    // A search the API refuses (one letter) shows its problem beside the field, which keeps its value.
+    const door = page.getByRole("form", { name: "À la porte" });
+    const search = door.getByLabel("Nom, téléphone ou code imprimé");
+    await search.fill("K");
+    await door.getByRole("button", { name: "Rechercher" }).click();
+    await door.locator(".field-error").waitFor();
+    expect(await search.inputValue()).toBe("K");
+    await search.fill(holder.first_name);
+    await door.getByRole("button", { name: "Rechercher" }).click();
+    const found = page.getByRole("table", { name: "Titulaires trouvés" });
+    await expect.poll(() => found.locator("tbody tr").count()).toBe(2);
+
+    // Let in by hand: without a reason the API names the field; with one, the fan is inside.
+    const dialog = page.getByRole("dialog");
+    await found.locator("tbody tr", { hasText: first!.qr_code }).getByRole("button", { name: "Faire entrer" }).click();
+    await dialog.getByLabel("Porte").selectOption(gateId);
+    await dialog.getByRole("button", { name: "Faire entrer" }).click();
+    await dialog.locator(".field-error").waitFor();
+    await dialog.getByLabel("Motif").fill("QR illisible, pièce d'identité vérifiée");
+    await dialog.getByRole("button", { name: "Faire entrer" }).click();
+    await page.getByText(`${holder.first_name} ${holder.last_name} est entré(e) par`).waitFor();
+    await expect.poll(() => page.getByTestId("inside-total").textContent(), { timeout: 10_000 }).toBe("2");
+    await found.locator("tbody tr", { hasText: first!.qr_code }).getByText("À l'intérieur").waitFor();
+    expect(await found.locator("tbody tr", { hasText: first!.qr_code }).getByRole("button", { name: "Faire entrer" }).count()).toBe(0);
+    // The gate log keeps who let them in, how, and why.
+    await expect
+      .poll(async () => (await expectOk(api("GET", `/v1/events/${eventId}/access-rights/${first!.id}/history`, { token: organizer.token }))).scans.map((scan: { status: string; scan_method: string; reason: string | null }) => [scan.status, scan.scan_method, scan.reason]), { timeout: 15_000 })
+      .toEqual([["SUCCESS", "MANUAL_ENTRY", "QR illisible, pièce d'identité vérifiée"]]);
+
+    // The second ticket: a gate takes its printed code while the dialog is open; the Durable Object refuses the door's admission.
+    await found.locator("tbody tr", { hasText: second!.qr_code }).getByRole("button", { name: "Faire entrer" }).click();
+    await dialog.getByLabel("Porte").selectOption(gateId);
+    await dialog.getByLabel("Motif").fill("Billet sur un téléphone éteint");
+    const scanned = await expectOk(
+      api("POST", `/v1/events/${eventId}/scans`, {
+        token: controller.token,
+        body: { id: randomUUID(), qr: second!.qr_code, action: "ENTRY", scan_method: "MANUAL_ENTRY", scanned_at: new Date().toISOString(), device_id: "TABLET-B1", access_point_id: gateId },
+      }),
+    );
+    expect(scanned).toMatchObject({ status: "SUCCESS" });
+    await dialog.getByRole("button", { name: "Faire entrer" }).click();
+    await dialog.getByText("Refusé par le contrôle : Déjà entré.").waitFor();
+    expect(await dialog.getByLabel("Motif").inputValue()).toBe("Billet sur un téléphone éteint");
+    await page.keyboard.press("Escape");
+    await expect.poll(() => page.getByTestId("inside-total").textContent(), { timeout: 10_000 }).toBe("3");
+    expect(await seriousViolations(page)).toEqual([]);
+    // The errors expected here: the search's and the admission's 422, logged by the browser.
+    expect(organizerTab.errors).toHaveLength(2);
+    for (const error of organizerTab.errors) expect(error).toContain("422");
+    organizerTab.errors.length = 0;
+  });
 });
 
 describe("identity verification", () => {

@@ -5,6 +5,7 @@ import type { ScreenProps } from "../../app/routes.tsx";
 import { freshAccessToken } from "../../auth/tokens.ts";
 import { useI18n } from "../../i18n/index.tsx";
 import { Badge, DataTable, ErrorNotice, Loading, Page, Section, useLoad } from "../../ui/kit.tsx";
+import { DoorDesk } from "./Door.tsx";
 
 type Activity = ActivityMessage["scans"][number] & { at: string };
 type Connection = "connecting" | "live" | "offline";
@@ -121,6 +122,7 @@ export default function LiveGate({ params }: ScreenProps) {
         </div>
       </dl>
       <p className="field-hint">{t("gate.updated", { date: dateTime(feed.updatedAt) })}</p>
+      <DoorDesk eventId={eventId} gates={gates.data?.data ?? []} />
       <div className="split">
         <Section title={t("gate.zones")}>
           <ul className="feed" aria-live="polite">
