@@ -150,7 +150,13 @@ export interface Availability {
     id: string;
     ticket_type_id: string;
     ticket_type_code: string;
+    /** What the next unit sells at before pricing rules: its price tier's, else the base price. */
     price: number;
+    /** The label of the tier `price` comes from; null at the base price. */
+    price_label: string | null;
+    base_price: number;
+    /** The tiers by units sold or held (`from`..`to`, inclusive), when the configuration is priced by tiers. */
+    price_tiers: { from: number; to: number; price: number; label?: string }[] | null;
     currency: string;
     available: number;
     sellable: number;

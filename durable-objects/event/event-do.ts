@@ -80,7 +80,7 @@ export class EventDO extends DurableObject<Env> {
       if (expiries.length) this.s.outbox.wakeBy(Math.min(...expiries, Date.now() + OUTBOX_DELAY_MS));
     });
     ctx.blockConcurrencyWhile(async () => {
-      migrate(ctx.storage.sql);
+      migrate(ctx.storage);
       await this.s.outbox.load();
     });
   }
@@ -233,10 +233,24 @@ export class EventDO extends DurableObject<Env> {
 
   // ── projection to D1, and hold expiry ─────────────────────────────────────
 
+  /** The drain running now, or the last one: drains run one at a time, each after the one before it settled. */
+  private draining: Promise<unknown> = Promise.resolve();
+
+  /**
+   * One drain of the outbox to D1 (projection.ts), after any drain already
+   * running: the alarm and `flushProjection` may ask at once, and two drains
+   * overlapping could land in D1 in the wrong order.
+   */
+  private drain(): Promise<number> {
+    const run = this.draining.then(() => drainOutbox(this.s.sql.storage, this.env.DB, this.s.event()?.id ?? ""));
+    this.draining = run.catch(() => undefined);
+    return run;
+  }
+
   /** Projects every pending change to D1 now (before D1 rows that reference them are written). */
   async flushProjection(): Promise<void> {
     orders.expireHolds(this.s, Date.now());
-    while ((await drainOutbox(this.s.sql.storage, this.env.DB, this.s.event()?.id ?? "")) > 0) {
+    while ((await this.drain()) > 0) {
       // until the outbox is empty
     }
   }
@@ -246,7 +260,7 @@ export class EventDO extends DurableObject<Env> {
     const now = Date.now();
     orders.expireHolds(this.s, now);
     try {
-      await drainOutbox(this.s.sql.storage, this.env.DB, this.s.event()?.id ?? "");
+      await this.drain();
     } catch (error) {
       console.error("EventDO projection to D1 failed; retrying", error);
       this.s.outbox.wakeBy(now + 5_000);

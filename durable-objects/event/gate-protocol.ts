@@ -45,6 +45,16 @@ export const normalizeManualCode = (text: string) => {
 /** Before this long ahead of the doors, a scan is on the wrong day rather than early (the server and offline gates alike). */
 export const WRONG_DATE_MS = 12 * 3600_000;
 
+/**
+ * A device's id: 1–100 printable ASCII characters, no space at either end.
+ * It travels in a header from the Worker to the EventDO and is matched
+ * against DEVICE blacklist entries: a control character (CR, LF, NUL) cannot
+ * be a header value, and other text would not match what the device shows.
+ */
+export const DeviceIdSchema = z
+  .string()
+  .regex(/^[\x21-\x7E](?:[\x20-\x7E]{0,98}[\x21-\x7E])?$/, "1–100 printable ASCII characters (no control characters, no space at either end)");
+
 /** Each field's one message, whatever is wrong with it: the socket's `bad_scan` detail is `<field>: <message>`. */
 const says = (message: string) => ({ error: message });
 const nonce = "a nonce of 1–100 characters";

@@ -7,17 +7,18 @@ import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/o
 import { pageQuery, pageSchema } from "../lib/pagination.ts";
 import { clientMeta } from "../lib/request.ts";
 import { booleanQuery } from "../lib/schemas.ts";
+import { staysOpenInMaintenance } from "../site/maintenance.ts";
 import { listScans } from "./scan-log.ts";
 import { ACCESS_ACTIONS, ACCESS_STATUSES, DENIAL_REASONS, SCAN_METHODS } from "./schema.ts";
 import { GATE_HEADERS, type ScanContext } from "../../durable-objects/event/contract.ts";
-import { ScanBodySchema as GateScanBody, type ScanBody } from "../../durable-objects/event/gate-protocol.ts";
+import { DeviceIdSchema, ScanBodySchema as GateScanBody, type ScanBody } from "../../durable-objects/event/gate-protocol.ts";
 import type { Context } from "hono";
 import type { AppEnv } from "../env.ts";
 
 const tags = ["Gate"];
 const eventParam = z.object({ event_id: z.uuid() });
 const deviceFields = {
-  device_id: z.string().min(1).max(100).openapi({ description: "The scanner's id, e.g. SCANNER-A01." }),
+  device_id: DeviceIdSchema.openapi({ description: "The scanner's id, e.g. SCANNER-A01: 1–100 printable ASCII characters, no space at either end." }),
   access_point_id: z.uuid().openapi({ description: "The gate (access point) the device stands at." }),
 };
 
@@ -87,6 +88,7 @@ export function gateRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/gate",
+      middleware: [staysOpenInMaintenance] as const,
       tags,
       security: bearerAuth,
       summary: "Open a gate session (WebSocket, protocol 1)",
@@ -150,6 +152,7 @@ export function gateRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/scans",
+      middleware: [staysOpenInMaintenance] as const,
       tags,
       security: bearerAuth,
       summary: "Decide one scan over HTTP (for devices that cannot hold a socket)",
@@ -170,6 +173,7 @@ export function gateRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/scans/sync",
+      middleware: [staysOpenInMaintenance] as const,
       tags,
       security: bearerAuth,
       summary: "Upload scans made while offline",
@@ -195,6 +199,7 @@ export function gateRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/gate/bundle",
+      middleware: [staysOpenInMaintenance] as const,
       tags,
       security: bearerAuth,
       summary: "What a gate needs to decide offline",

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import { z } from "zod";
-import { NOW_SQL, bool, checkThat, createdAt, enumCheck, id, json, money, timestamp, updatedAt } from "../db/columns.ts";
+import { NOW_SQL, bool, checkThat, createdAt, enumCheck, id, json, money, projectionVersion, timestamp, updatedAt } from "../db/columns.ts";
 import { CURRENCY_VALUES } from "../db/enums.ts";
 import { access_points, events, seats, venue_zones } from "../events/schema.ts";
 import { tickets } from "../orders/schema.ts";
@@ -115,6 +115,7 @@ export const access_rights = sqliteTable(
     created_at: createdAt(),
     updated_at: updatedAt(),
     created_by: text("created_by").references(() => users.id), // null: the system
+    projection_version: projectionVersion(),
   },
   (t) => [
     uniqueIndex("access_rights_qr_code_unique").on(t.qr_code),

@@ -299,6 +299,21 @@ describe("gate socket: the session", () => {
     expect((await upgrade(fixture.eventId, fixture.controller.token, `device_id=STOLEN-9&access_point_id=${fixture.gateA}`)).status).toBe(403);
     expect((await upgrade(fixture.eventId, fixture.controller.token, query)).status).toBe(101);
   });
+
+  it("refuses a device_id the EventDO could not be told (CR, LF, NUL, other control characters) with 422, never 500", async () => {
+    const fixture = await live();
+    for (const device of ["LANE\r\nX-Gate-Controller: someone", "LANE\u0000", "LANE\t1", " LANE", "\u00e9cran", "x".repeat(101)]) {
+      const res = await upgrade(fixture.eventId, fixture.controller.token, `device_id=${encodeURIComponent(device)}&access_point_id=${fixture.gateA}`);
+      expect(res.status, JSON.stringify(device)).toBe(422);
+      expect((await res.json<{ code: string; errors: { path: string }[] }>()).errors.map((e) => e.path)).toEqual(["query.device_id"]);
+      const http = await api("POST", `/v1/events/${fixture.eventId}/scans`, {
+        token: fixture.controller.token,
+        body: { id: nonce(), qr: "x", action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date().toISOString(), device_id: device, access_point_id: fixture.gateA },
+      });
+      expect(expectProblem(http, 422, "validation_failed").errors.map((e: { path: string }) => e.path)).toEqual(["device_id"]);
+    }
+    expect((await upgrade(fixture.eventId, fixture.controller.token, `device_id=${encodeURIComponent("Lane 3 / Porte A")}&access_point_id=${fixture.gateA}`)).status).toBe(101);
+  });
 });
 
 describe("gate socket: occupancy and policy reach every gate and observer", () => {
