@@ -182,6 +182,11 @@ export class EventDO extends DurableObject<Env> {
     return rights.returnLoan(this.s, transferId, by, now);
   }
 
+  /** Rights past their validity that can no longer admit anyone become EXPIRED (the cron, after the event). */
+  expireRights(now: number = Date.now()): { expired: number } {
+    return rights.expireRights(this.s, now);
+  }
+
   // ── gate ──────────────────────────────────────────────────────────────────
 
   /**

@@ -79,9 +79,10 @@ const updateIfNotOlder = (table: string, changing: string[]) =>
 /**
  * Orders, as D1's `tickets`: renamed where the names differ, the ticket type
  * from the order's configuration, and `metadata` built as the JSON object
- * the API reads. `payment_id` is D1's own (the payment flow sets it there).
+ * the API reads. `payment_id` is the payment that paid the order (set by
+ * `confirmOrder`; D1 has its row before the confirmation).
  */
-const ORDER_CHANGING = ["user_id", "ticket_type_id", "event_ticket_config_id", "quantity", "unit_price", "total_price", "discount_amount", "currency", "pricing_rule_id", "payment_status", "booking_status", "booking_expires_at", "purchase_channel", "purchase_ip", "is_guest_purchase", "guest_email", "guest_phone", "metadata", "updated_at", "confirmed_at", "cancelled_at", "cancellation_reason"];
+const ORDER_CHANGING = ["user_id", "ticket_type_id", "event_ticket_config_id", "quantity", "unit_price", "total_price", "discount_amount", "currency", "pricing_rule_id", "payment_id", "payment_status", "booking_status", "booking_expires_at", "purchase_channel", "purchase_ip", "is_guest_purchase", "guest_email", "guest_phone", "metadata", "updated_at", "confirmed_at", "cancelled_at", "cancellation_reason"];
 const ORDERS = bulk({
   kind: "order",
   from: "(SELECT o.*, c.ticket_type_id FROM orders o JOIN configs c ON c.id = o.config_id)",
@@ -215,7 +216,10 @@ export function projectionPending(sql: SqlStorage): boolean {
  * eviction that lost the last increment) still outranks an earlier one.
  */
 function nextDrainVersion(sql: SqlStorage): number {
-  return sql.exec<{ upto: number }>("UPDATE projection_cursors SET upto = max(upto + 1, ?) WHERE name = 'drain' RETURNING upto", Date.now()).one().upto;
+  return sql.exec<{ upto: number }>(
+    "INSERT INTO projection_cursors (name, upto) VALUES ('drain', ?) ON CONFLICT (name) DO UPDATE SET upto = max(upto + 1, excluded.upto) RETURNING upto",
+    Date.now(),
+  ).one().upto;
 }
 
 /**

@@ -187,6 +187,27 @@ export function setRightsStatus(
   return { ok: true, rights: rightsOf(s, sourceType, sourceId), changed: moving.length };
 }
 
+/**
+ * Rights that can no longer admit anyone become EXPIRED: ENABLED ones (never
+ * used, or their holder outside) past their `valid_until`. USED rights keep
+ * their status, the record of an entry. Returns how many expired; repeating
+ * changes nothing more. D1 follows by projection.
+ */
+export function expireRights(s: EventStore, now: number): { expired: number } {
+  const { sql } = s;
+  const at = toTimestamp(now);
+  const due = sql<{ id: string }>`SELECT id FROM rights WHERE status = 'ENABLED' AND valid_until <= ${at}`.toArray();
+  if (due.length === 0) return { expired: 0 };
+  s.storage.transactionSync(() => {
+    for (const right of due) {
+      sql`UPDATE rights SET status = 'EXPIRED', updated_at = ${at} WHERE id = ${right.id}`;
+      s.outbox.enqueue("right", right.id);
+    }
+  });
+  s.outbox.projectSoon(now);
+  return { expired: due.length };
+}
+
 const rightById = (s: EventStore, id: SqlValue) => s.sql`SELECT * FROM rights WHERE id = ${id}`.toArray()[0];
 
 /** Hands a right to its next holder inside the caller's step: the old one TRANSFERRED, the new one ENABLED with a new code. */

@@ -281,10 +281,6 @@ export const EVENT_DO_MIGRATIONS: string[] = [
   `
   ALTER TABLE orders ADD COLUMN request_hash TEXT;
   `,
-  // Each drain to D1 has a version, increasing (projection.ts): D1 keeps the newest state of a row whatever order batches land in.
-  `
-  INSERT INTO projection_cursors (name, upto) VALUES ('drain', 0);
-  `,
 ];
 
 /**

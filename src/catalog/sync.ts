@@ -105,19 +105,20 @@ type Stub = { configureGate(setup: GateSetup): unknown; setGatePolicy(policy: Ga
 /**
  * Pushes the venue side of an event's access control to its EventDO: zones
  * with capacities, gates and the zones they open onto, the QR signing keys
- * (the event's key is created here if it has none yet), and per ticket
- * configuration its age and re-entry rules.
+ * (an approved event's first key is created here: its ticketing is open, and
+ * gates fetch the keys before any QR is drawn), and per ticket configuration
+ * its age and re-entry rules.
  */
 export async function syncGateSetup(env: Env, eventId: string, stub: Stub): Promise<void> {
   const db = getDb(env.DB);
-  const [event] = await db.select({ venue_id: events.venue_id, organizer_id: events.organizer_id }).from(events).where(eq(events.id, eventId)).limit(1);
+  const [event] = await db.select({ venue_id: events.venue_id, organizer_id: events.organizer_id, status: events.status }).from(events).where(eq(events.id, eventId)).limit(1);
   if (!event) return;
   const zones = event.venue_id ? await db.select().from(venue_zones).where(eq(venue_zones.venue_id, event.venue_id)) : [];
   const points = event.venue_id ? await db.select().from(access_points).where(eq(access_points.venue_id, event.venue_id)) : [];
   const links = points.length
     ? await db.select().from(access_point_zones).where(inArray(access_point_zones.access_point_id, points.map((p) => p.id)))
     : [];
-  await activeKid(env, eventId);
+  if (event.status === "APPROVED") await activeKid(env, eventId);
   const rules = await db
     .select({ config_id: event_ticket_config.id, restrictions: ticket_types.restrictions })
     .from(event_ticket_config)

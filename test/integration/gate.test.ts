@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { issueAccessTokens, signAccessToken } from "../../src/access/signing-keys.ts";
 import { EVENT_DO_MIGRATIONS } from "../../durable-objects/event/storage.ts";
+import { expireEndedRights } from "../../src/access/rights-expiry.ts";
 import { newId } from "../../src/lib/ids.ts";
 import { api, expectProblem, registerUser } from "../support/api.ts";
 import { gatedEvent, rightsWithTokens, scanHttp } from "../support/gate.ts";
@@ -413,6 +414,39 @@ describe("gate sessions and logs", () => {
   });
 });
 
+
+describe("after the event", () => {
+  it("expires the rights that can no longer admit anyone, through the EventDO, and D1 follows", async () => {
+    const fixture = await live();
+    const { rights } = await rightsWithTokens(fixture, 3);
+    const [used, unused, alsoUnused] = rights;
+    expect((await scanHttp(fixture, used!.token)).body.status).toBe("SUCCESS");
+    const grant = await fixture.stub.issueRights({ source_type: "COMP", source_id: newId(), holders: [{ user_id: used!.user_id, zone_id: fixture.zoneId, seat_id: null }], config_id: null, created_by: null });
+    if (!grant.ok) throw new Error(grant.problem.code);
+    await fixture.stub.setRightsStatus("COMP", grant.rights[0]!.source_id, "CANCELLED", null, "taken back");
+    await fixture.stub.flushProjection();
+    const statusIn = async (id: string) => (await env.DB.prepare("SELECT status FROM access_rights WHERE id = ?").bind(id).first<{ status: string }>())!.status;
+    // While the event runs, nothing of it expires.
+    await expireEndedRights(env);
+    await fixture.stub.flushProjection();
+    expect(await statusIn(unused!.id)).toBe("ENABLED");
+    try {
+      vi.setSystemTime(Date.parse(used!.valid_until) + HOUR);
+      expect(await expireEndedRights(env)).toBeGreaterThanOrEqual(2);
+      await fixture.stub.flushProjection();
+      expect(await statusIn(unused!.id)).toBe("EXPIRED");
+      expect(await statusIn(alsoUnused!.id)).toBe("EXPIRED");
+      expect(await statusIn(used!.id)).toBe("USED");
+      expect(await statusIn(grant.rights[0]!.id)).toBe("CANCELLED");
+      // The documented filter finds them; a second run changes nothing.
+      const expired = await env.DB.prepare("SELECT id FROM access_rights WHERE event_id = ? AND status = 'EXPIRED' ORDER BY id").bind(fixture.eventId).all<{ id: string }>();
+      expect(expired.results.map((r) => r.id)).toEqual([unused!.id, alsoUnused!.id].sort());
+      expect(await fixture.stub.expireRights()).toEqual({ expired: 0 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
 
 describe("offline bundle", () => {
   it("gives a gate the keys, zones, gates and the rights to refuse, and deltas since a version", async () => {
