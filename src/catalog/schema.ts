@@ -483,6 +483,8 @@ export const ticket_templates = sqliteTable(
     requires_printer: text("requires_printer"),
     version: text("version").notNull(),
     is_active: bool("is_active").notNull().default(true),
+    // The organizer who owns it; null: the platform's (created by an admin, or seeded), read by every organizer.
+    organizer_id: text("organizer_id").references(() => users.id),
     metadata: json("metadata", ticketTemplateMetadataSchema),
     created_at: createdAt(),
     updated_at: updatedAt(),
@@ -491,6 +493,7 @@ export const ticket_templates = sqliteTable(
     uniqueIndex("ticket_templates_code_unique").on(t.code),
     uniqueIndex("ticket_templates_default_unique").on(t.type, t.format).where(sql`${t.is_default} = 1`),
     index("ticket_templates_type_idx").on(t.type, t.is_active),
+    index("ticket_templates_organizer_idx").on(t.organizer_id, t.type, t.format),
     enumCheck("ticket_templates", t.type, TEMPLATE_TYPES),
     enumCheck("ticket_templates", t.format, TEMPLATE_FORMATS),
     enumCheck("ticket_templates", t.orientation, TEMPLATE_ORIENTATIONS),

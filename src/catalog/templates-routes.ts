@@ -58,7 +58,7 @@ export function templateRoutes() {
       request: { params: templateIdParam },
       responses: { 200: jsonResponse(TemplateSchema, "The template."), ...pick(401, 403, 404, 422) },
     }),
-    async (c) => c.json(toTemplate((await readTemplate(c.env, actorOf(c), c.req.valid("param").template_id)).template), 200),
+    async (c) => c.json(toTemplate(await readTemplate(c.env, actorOf(c), c.req.valid("param").template_id)), 200),
   );
 
   r.openapi(

@@ -9,8 +9,6 @@ import { newId } from "../lib/ids.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { changedFields } from "../lib/patch.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, auditWhere, type Actor } from "../site/audit.ts";
-import { audit_log } from "../site/schema.ts";
-import { users } from "../users/schema.ts";
 import { ticket_templates } from "./schema.ts";
 import { type Caller, codeTaken } from "./shared.ts";
 import type { TemplateCreateInput, TemplateUpdateInput } from "./templates-schemas.ts";
@@ -20,26 +18,19 @@ import type { TemplateCreateInput, TemplateUpdateInput } from "./templates-schem
 type TemplateRow = typeof ticket_templates.$inferSelect;
 
 /**
- * Templates have no owner column: who created one is the actor of its
- * audited CREATE. Templates created by admins, and seeded ones (no such
- * entry), are the platform's and every organizer reads them; an organizer's
- * own are theirs alone.
+ * A template's owner is its `organizer_id`, set when it is created: the
+ * organizer who created it, or null for the platform's (created by an admin,
+ * or seeded), which every organizer reads. An organizer's own are theirs
+ * alone; a later change of anyone's role changes no template's owner.
  */
-const templateCreation = and(eq(audit_log.object_type, "ticket_templates"), eq(audit_log.object_id, ticket_templates.id), eq(audit_log.action, "CREATE"));
+const platformTemplate = isNull(ticket_templates.organizer_id);
 
-const platformTemplate = or(isNull(audit_log.id), eq(users.role, "ADMIN"));
+const visibleTemplates = (caller: Caller) => (isAdmin(caller) ? undefined : or(platformTemplate, eq(ticket_templates.organizer_id, caller.userId)));
 
-const templatesWithCreator = (db: Db) =>
-  db
-    .select({ template: ticket_templates, creator: audit_log.user_id })
+export async function readTemplate(env: Env, caller: Caller, id: string): Promise<TemplateRow> {
+  const [row] = await getDb(env.DB)
+    .select()
     .from(ticket_templates)
-    .leftJoin(audit_log, templateCreation)
-    .leftJoin(users, eq(users.id, audit_log.user_id));
-
-const visibleTemplates = (caller: Caller) => (isAdmin(caller) ? undefined : or(platformTemplate, eq(audit_log.user_id, caller.userId)));
-
-export async function readTemplate(env: Env, caller: Caller, id: string): Promise<{ template: TemplateRow; creator: string | null }> {
-  const [row] = await templatesWithCreator(getDb(env.DB))
     .where(and(eq(ticket_templates.id, id), visibleTemplates(caller)))
     .limit(1);
   if (!row) throw problems.notFound("Ticket template");
@@ -47,8 +38,8 @@ export async function readTemplate(env: Env, caller: Caller, id: string): Promis
 }
 
 async function managedTemplate(env: Env, caller: Caller, id: string): Promise<TemplateRow> {
-  const { template, creator } = await readTemplate(env, caller, id);
-  if (!isAdmin(caller) && creator !== caller.userId) throw problems.forbidden("The platform's templates are managed by admins.");
+  const template = await readTemplate(env, caller, id);
+  if (!isAdmin(caller) && template.organizer_id !== caller.userId) throw problems.forbidden("The platform's templates are managed by admins.");
   return template;
 }
 
@@ -93,10 +84,12 @@ const loadTemplate = async (db: Db, id: string) => (await db.select().from(ticke
  */
 export async function applicableTemplate(env: Env, organizerId: string, type: TemplateRow["type"], format: TemplateRow["format"]): Promise<TemplateRow | null> {
   const same = and(eq(ticket_templates.type, type), eq(ticket_templates.format, format), eq(ticket_templates.is_active, true));
-  const rows = await templatesWithCreator(getDb(env.DB))
-    .where(and(same, or(eq(audit_log.user_id, organizerId), and(platformTemplate, eq(ticket_templates.is_default, true)))))
+  const rows = await getDb(env.DB)
+    .select()
+    .from(ticket_templates)
+    .where(and(same, or(eq(ticket_templates.organizer_id, organizerId), and(platformTemplate, eq(ticket_templates.is_default, true)))))
     .orderBy(desc(ticket_templates.updated_at), asc(ticket_templates.id));
-  return (rows.find((row) => row.creator === organizerId) ?? rows.find((row) => row.creator !== organizerId))?.template ?? null;
+  return rows.find((row) => row.organizer_id === organizerId) ?? rows.find((row) => row.organizer_id === null) ?? null;
 }
 
 /** A template's elements must be drawable in its format (src/documents/elements.ts), or 422 naming each entry that is not. */
@@ -121,6 +114,7 @@ export async function createTemplate(env: Env, actor: Actor, input: TemplateCrea
     css_url: input.css_url ?? null,
     requires_printer: input.requires_printer ?? null,
     metadata: input.metadata ?? null,
+    organizer_id: isAdmin(actor) ? null : actor.userId,
   };
   const previous = input.is_default ? await defaultsOf(db, row.type, row.format, row.id) : [];
   try {
@@ -136,11 +130,13 @@ export async function listTemplates(
   caller: Caller,
   query: { type?: TemplateRow["type"]; format?: TemplateRow["format"]; is_active?: boolean; mine?: boolean; limit: number; cursor?: string },
 ) {
-  const rows = await templatesWithCreator(getDb(env.DB))
+  const rows = await getDb(env.DB)
+    .select()
+    .from(ticket_templates)
     .where(
       and(
         visibleTemplates(caller),
-        query.mine ? eq(audit_log.user_id, caller.userId) : undefined,
+        query.mine ? eq(ticket_templates.organizer_id, caller.userId) : undefined,
         query.type ? eq(ticket_templates.type, query.type) : undefined,
         query.format ? eq(ticket_templates.format, query.format) : undefined,
         query.is_active === undefined ? undefined : eq(ticket_templates.is_active, query.is_active),
@@ -149,8 +145,8 @@ export async function listTemplates(
     )
     .orderBy(asc(ticket_templates.code), asc(ticket_templates.id))
     .limit(query.limit + 1);
-  const page = toPage(rows, query.limit, (row) => ({ k: row.template.code, id: row.template.id }));
-  return { data: page.data.map((row) => row.template), next_cursor: page.next_cursor };
+  const page = toPage(rows, query.limit, (row) => ({ k: row.code, id: row.id }));
+  return { data: page.data, next_cursor: page.next_cursor };
 }
 
 export async function updateTemplate(env: Env, actor: Actor, id: string, input: TemplateUpdateInput): Promise<TemplateRow> {

@@ -170,7 +170,7 @@ export function documentRoutes() {
       const actor = actorOf(c);
       const { template_id } = c.req.valid("param");
       const logo = checkLogo(new Uint8Array(await c.req.arrayBuffer()));
-      const { template } = await readTemplate(c.env, actor, template_id);
+      const template = await readTemplate(c.env, actor, template_id);
       const key = `templates/${template_id}/logo-${newId()}.${logo.type === "image/png" ? "png" : "jpg"}`;
       await c.env.MEDIA.put(key, logo.bytes, { httpMetadata: { contentType: logo.type } });
       const updated = await updateTemplate(c.env, actor, template_id, { metadata: { ...(template.metadata ?? {}), logo_key: key } }).catch(async (error: unknown) => {

@@ -28,7 +28,7 @@ export interface DocumentTemplate {
 const all = (names: readonly string[]) => Object.fromEntries(names.map((name) => [name, true]));
 
 /** The platform's built-in layouts, used until an admin sets a default template of the type and format. */
-const BUILT_IN: Record<TemplateFormat, Omit<TemplateRow, "id" | "type" | "created_at" | "updated_at" | "description" | "category" | "design_url" | "css_url" | "requires_printer" | "metadata" | "is_default" | "is_active">> = {
+const BUILT_IN: Record<TemplateFormat, Omit<TemplateRow, "id" | "type" | "created_at" | "updated_at" | "description" | "category" | "design_url" | "css_url" | "requires_printer" | "metadata" | "is_default" | "is_active" | "organizer_id">> = {
   PDF: {
     code: "BUILT_IN_PDF",
     name: "Billet A4",
@@ -122,7 +122,7 @@ function toDocumentTemplate(row: Omit<TemplateRow, "id" | "created_at" | "update
 export async function templateFor(env: Env, organizerId: string, type: TemplateType, format: TemplateFormat): Promise<DocumentTemplate> {
   const row = await applicableTemplate(env, organizerId, type, format);
   if (row) return toDocumentTemplate(row);
-  return toDocumentTemplate({ ...BUILT_IN[format], id: null, type, description: null, category: null, design_url: null, css_url: null, requires_printer: null, metadata: null, is_default: true, is_active: true, updated_at: null });
+  return toDocumentTemplate({ ...BUILT_IN[format], id: null, type, description: null, category: null, design_url: null, css_url: null, requires_printer: null, metadata: null, is_default: true, is_active: true, organizer_id: null, updated_at: null });
 }
 
 /** The document's language: the one asked for if the template prints it, else the holder's, else the template's first. */

@@ -8,7 +8,7 @@ import { event_groups, events, venue_zones, venues } from "../../src/events/sche
 import { newId } from "../../src/lib/ids.ts";
 import { audit_log } from "../../src/site/schema.ts";
 import { user_groups } from "../../src/users/schema.ts";
-import { api, expectProblem, freshIp, registerAdmin, registerOrganizer, registerUser, type ApiResponse } from "../support/api.ts";
+import { api, expectProblem, freshIp, registerAdmin, registerOrganizer, registerUser, setRole, type ApiResponse } from "../support/api.ts";
 
 const db = () => getDb(env.DB);
 const unique = () => crypto.randomUUID().slice(0, 8).toUpperCase();
@@ -772,6 +772,42 @@ describe("ticket templates", () => {
     expect(listed).toContain(platform.id);
     expect(listed).not.toContain(mine.id);
     expect(ok(await api("GET", "/v1/ticket-templates?mine=true", { token: a.token })).data.map((t: { id: string }) => t.id)).toEqual([mine.id]);
+  });
+
+  it("keep their owner when roles change: an admin's stay the platform's, an organizer's stay theirs", async () => {
+    const formerAdmin = await registerAdmin();
+    const promoted = await registerOrganizer();
+    const other = await registerOrganizer();
+    const platform = await newTemplate(formerAdmin);
+    const own = await newTemplate(promoted);
+    expect([platform.organizer_id, own.organizer_id]).toEqual([null, promoted.id]);
+    await setRole(formerAdmin.id, "ORGANIZER");
+    await setRole(promoted.id, "ADMIN");
+    // Every organizer still reads the platform's; no one else reads the promoted organizer's own.
+    expect(ok(await api("GET", `/v1/ticket-templates/${platform.id}`, { token: other.token })).organizer_id).toBeNull();
+    expectProblem(await api("GET", `/v1/ticket-templates/${own.id}`, { token: other.token }), 404);
+    const listed = ok(await api("GET", "/v1/ticket-templates?limit=100", { token: other.token })).data.map((t: { id: string }) => t.id);
+    expect(listed).toContain(platform.id);
+    expect(listed).not.toContain(own.id);
+    // The former admin, now an organizer, no longer manages the platform's.
+    expectProblem(await api("PATCH", `/v1/ticket-templates/${platform.id}`, { token: formerAdmin.token, body: { name: "Mien" } }), 403);
+  });
+
+  it("get their owner from the audit log once, by the hand-written migration 0009", async () => {
+    const organizer = await registerOrganizer();
+    const admin = await registerAdmin();
+    const rows = [organizer.id, admin.id, null].map((creator) => ({ id: newId(), creator }));
+    for (const { id } of rows) {
+      await db().insert(ticket_templates).values({ id, code: `OLD_${unique()}`, name: "Ancien", type: "TICKET", format: "PDF", elements: { header: { logo: true } }, layout: {}, version: "1.0.0" });
+    }
+    for (const { id, creator } of rows.filter((r) => r.creator)) {
+      await db().insert(audit_log).values({ id: newId(), user_id: creator, action: "CREATE", object_type: "ticket_templates", object_id: id });
+    }
+    const migration = env.TEST_MIGRATIONS.find((m) => m.name.includes("ticket_template_owners_from_audit"))!;
+    for (const query of migration.queries) await env.DB.prepare(query).run();
+    const owners = await Promise.all(rows.map(async ({ id }) => (await db().select({ organizer_id: ticket_templates.organizer_id }).from(ticket_templates).where(eq(ticket_templates.id, id)))[0]!.organizer_id));
+    // The organizer's is theirs; an admin's and a seeded one (no CREATE entry) are the platform's.
+    expect(owners).toEqual([organizer.id, null, null]);
   });
 
   it("are changed and deleted by their owner, audited", async () => {
