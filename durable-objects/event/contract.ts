@@ -33,7 +33,15 @@ export interface ConfigSetup {
   ticket_type_id: string;
   ticket_type_code: string;
   zone_category: string;
+  /** The zone its rights are issued in (the first of `zones`). */
   zone_id: string | null;
+  /**
+   * Every zone its rights open, in the order a gate tries them: the ticket
+   * type's own category (FULL), then its `ticket_type_zones` (FULL, LIMITED
+   * with conditions a steward checks, CONDITIONAL with a time limit the gate
+   * checks), `excluded_sections` left out.
+   */
+  zones: ZoneAccess[];
   price: number;
   currency: string;
   quantity_total: number;
@@ -52,6 +60,13 @@ export interface ConfigSetup {
   cancellation_allowed: boolean;
   transfer_allowed: boolean;
   is_active: boolean;
+}
+
+export interface ZoneAccess {
+  zone_id: string;
+  access: "FULL" | "LIMITED" | "CONDITIONAL";
+  /** ticket_type_zones.conditions, e.g. {"requires_vip_band": true}, {"time_limit": "halftime"}. */
+  conditions: Record<string, unknown> | null;
 }
 
 /**

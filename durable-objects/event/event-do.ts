@@ -88,7 +88,10 @@ export class EventDO extends DurableObject<Env> {
   // ── setup, pushed by the Worker (src/catalog/sync.ts) ─────────────────────
 
   configure(event: EventSetup, configs: ConfigSetup[]): Result<{ configs: number }> {
-    return setup.configure(this.s, event, configs);
+    const result = setup.configure(this.s, event, configs);
+    // The configurations' zones are part of what decisions read.
+    if (result.ok) this.gatePolicy = null;
+    return result;
   }
 
   configureGate(gate: GateSetup): Result<{ zones: number; access_points: number }> {

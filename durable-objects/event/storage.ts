@@ -281,6 +281,11 @@ export const EVENT_DO_MIGRATIONS: string[] = [
   `
   ALTER TABLE orders ADD COLUMN request_hash TEXT;
   `,
+  // Every zone a configuration's rights open (its ticket type's zones, with their access type), and the zone a right's holder is in.
+  `
+  ALTER TABLE configs ADD COLUMN zone_access TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE rights ADD COLUMN inside_zone_id TEXT;
+  `,
 ];
 
 /**

@@ -5,9 +5,10 @@
  * Every push is idempotent. The one place that pushes them.
  */
 import { and, eq, gt, inArray, isNull, or } from "drizzle-orm";
+import type { z } from "zod";
 import type { Env } from "../env.ts";
 import { getDb } from "../db/client.ts";
-import { access_point_zones, access_points, events, venue_zones } from "../events/schema.ts";
+import { access_point_zones, access_points, events, venue_zones, type ZONE_CATEGORIES } from "../events/schema.ts";
 import { problems } from "../lib/errors.ts";
 import { now } from "../lib/time.ts";
 import { user_group_members, users } from "../users/schema.ts";
@@ -15,7 +16,10 @@ import { blacklist, zone_mapping_overrides } from "../access/schema.ts";
 import { activeKid, eventPublicKeys } from "../access/signing-keys.ts";
 import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import type { ConfigSetup, GatePolicy, GateSetup, IssueRightsRequest, Person } from "../../durable-objects/event/contract.ts";
-import { event_ticket_config, ticket_types } from "./schema.ts";
+import { event_ticket_config, TICKET_ZONE_ACCESS_TYPES, ticket_type_zones, ticket_types, type zoneMappingSchema } from "./schema.ts";
+
+type ZoneMapping = z.infer<typeof zoneMappingSchema>;
+type ZoneCategory = (typeof ZONE_CATEGORIES)[number];
 
 /**
  * Pushes an event's catalog (status, dates, ticket configurations) and its
@@ -35,17 +39,19 @@ export async function syncEventInventory(env: Env, eventId: string): Promise<voi
   const zones = event.venue_id
     ? await db.select().from(venue_zones).where(and(eq(venue_zones.venue_id, event.venue_id), eq(venue_zones.is_active, true)))
     : [];
+  const typeIds = [...new Set(rows.map(({ type }) => type.id))];
+  const typeZones = typeIds.length ? await db.select().from(ticket_type_zones).where(inArray(ticket_type_zones.ticket_type_id, typeIds)) : [];
 
   const configs: ConfigSetup[] = rows.map(({ config, type }) => {
-    // The zone a right admits to: the config's zone mapping for the type's category, else the venue's first zone of that category.
-    const mapped = config.zone_mapping?.[type.default_zone_category]?.[0];
-    const zone = zones.find((z) => z.code === mapped) ?? zones.find((z) => z.category === type.default_zone_category);
+    const access = zoneAccess(config.zone_mapping ?? null, type.default_zone_category, typeZones.filter((t) => t.ticket_type_id === type.id), zones);
     return {
       id: config.id,
       ticket_type_id: type.id,
       ticket_type_code: type.code,
       zone_category: type.default_zone_category,
-      zone_id: zone?.id ?? null,
+      // The zone a right is issued in: the first its ticket opens fully.
+      zone_id: access[0]?.zone_id ?? null,
+      zones: access,
       price: config.price,
       currency: config.currency,
       quantity_total: config.quantity_total,
@@ -84,6 +90,36 @@ export async function syncEventInventory(env: Env, eventId: string): Promise<voi
   const stub = eventStub(env, eventId);
   await syncGateSetup(env, eventId, stub);
   await syncGatePolicy(env, eventId, stub);
+}
+
+/**
+ * The zones a right of a configuration opens, in the order a gate tries
+ * them: first its ticket type's category (FULL), then each category of the
+ * type's `ticket_type_zones` with its access type and conditions. A category
+ * is the venue zones the configuration's `zone_mapping` lists for it, else
+ * every active zone of that category; `excluded_sections` are left out of
+ * all of them. A zone is listed once, at its first place.
+ */
+export function zoneAccess(
+  mapping: ZoneMapping | null,
+  category: ZoneCategory,
+  typeZones: Pick<typeof ticket_type_zones.$inferSelect, "zone_category" | "access_type" | "conditions">[],
+  zones: Pick<typeof venue_zones.$inferSelect, "id" | "code" | "category">[],
+): ConfigSetup["zones"] {
+  const excluded = new Set(mapping?.excluded_sections ?? []);
+  const zonesOf = (of: ZoneCategory) => {
+    const mapped = mapping?.[of];
+    const candidates = mapped ? mapped.flatMap((code) => zones.filter((z) => z.code === code)) : zones.filter((z) => z.category === of);
+    return candidates.filter((z) => !excluded.has(z.code));
+  };
+  const access: ConfigSetup["zones"] = [
+    ...zonesOf(category).map((z) => ({ zone_id: z.id, access: "FULL" as const, conditions: null })),
+    ...typeZones
+      .filter((t) => t.zone_category !== category)
+      .sort((a, b) => TICKET_ZONE_ACCESS_TYPES.indexOf(a.access_type) - TICKET_ZONE_ACCESS_TYPES.indexOf(b.access_type))
+      .flatMap((t) => zonesOf(t.zone_category).map((z) => ({ zone_id: z.id, access: t.access_type, conditions: t.conditions ?? null }))),
+  ];
+  return access.filter((a, i) => access.findIndex((b) => b.zone_id === a.zone_id) === i);
 }
 
 /**

@@ -1,9 +1,14 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { and, eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { issueAccessTokens, signAccessToken } from "../../src/access/signing-keys.ts";
 import { EVENT_DO_MIGRATIONS } from "../../durable-objects/event/storage.ts";
 import { expireEndedRights } from "../../src/access/rights-expiry.ts";
+import { event_ticket_config, ticket_type_zones } from "../../src/catalog/schema.ts";
+import { syncEventInventory } from "../../src/catalog/sync.ts";
+import { getDb } from "../../src/db/client.ts";
+import { access_point_zones, access_points, events, venue_zones } from "../../src/events/schema.ts";
 import { newId } from "../../src/lib/ids.ts";
 import { api, expectProblem, registerUser } from "../support/api.ts";
 import { gatedEvent, rightsWithTokens, scanHttp } from "../support/gate.ts";
@@ -199,6 +204,72 @@ describe("every denial reason, live", () => {
     expect((await scanHttp(fixture, rights[0]!.token, { gate: fixture.gateA })).body).toMatchObject({ status: "DENIED", denial_reason: "WRONG_ZONE", zone_id: fixture.visitorsZoneId });
     expect((await scanHttp(fixture, rights[0]!.token, { gate: fixture.gateV })).body).toMatchObject({ status: "SUCCESS", zone_id: fixture.visitorsZoneId });
     expect((await scanHttp(fixture, rights[1]!.token, { gate: fixture.gateA })).body).toMatchObject({ status: "SUCCESS", zone_id: fixture.zoneId });
+  });
+
+  it("opens every zone of the configuration's mapping but its excluded sections, and the ticket type's other zones as their access type says", async () => {
+    const fixture = await live();
+    const db = getDb(env.DB);
+    const [event] = await db.select({ venue_id: events.venue_id, starts_at: events.starts_at }).from(events).where(eq(events.id, fixture.eventId));
+    const venueId = event!.venue_id!;
+    // The venue's other zones, each behind a gate of its own.
+    const zone = async (code: string, category: "STANDARD" | "VIP" | "PRESS" | "BASIC") => {
+      const id = newId();
+      await db.insert(venue_zones).values({ id, venue_id: venueId, code, name: code, category, capacity: 100 });
+      const gate = newId();
+      await db.insert(access_points).values({ id: gate, venue_id: venueId, code: `G_${code}`, name: `Porte ${code}`, direction: "BOTH" });
+      await db.insert(access_point_zones).values({ access_point_id: gate, zone_id: id });
+      return { id, gate };
+    };
+    const sud = await zone("tribune_sud", "STANDARD");
+    const awayPen = await zone("tribune_nord_visiteurs", "STANDARD");
+    const lounge = await zone("vip_lounge", "VIP");
+    const press = await zone("tribune_presse", "PRESS");
+    const basic = await zone("pelouse", "BASIC");
+    // Tribune Sud first: the rights are issued there, and Tribune Nord is still theirs.
+    await db.update(event_ticket_config).set({ zone_mapping: { STANDARD: ["tribune_sud", "tribune_nord", "tribune_nord_visiteurs"], excluded_sections: ["tribune_nord_visiteurs"] } }).where(eq(event_ticket_config.id, fixture.configId));
+    await db.insert(ticket_type_zones).values([
+      { ticket_type_id: fixture.ticketTypeId, zone_category: "VIP", is_primary: false, access_type: "LIMITED", conditions: { reason: "VIP overflow seating", requires_vip_band: true } },
+      { ticket_type_id: fixture.ticketTypeId, zone_category: "PRESS", is_primary: false, access_type: "CONDITIONAL", conditions: { time_limit: new Date(Date.now() - 60_000).toISOString() } },
+      { ticket_type_id: fixture.ticketTypeId, zone_category: "BASIC", is_primary: false, access_type: "FULL" },
+    ]);
+    await syncEventInventory(env, fixture.eventId);
+    const rights = [...(await rightsWithTokens(fixture, 3)).rights, ...(await rightsWithTokens(fixture, 3)).rights];
+    expect(rights.every((r) => r.zone_id === sud.id)).toBe(true);
+    const [atNord, atSud, atPen, atLounge, atPress, atBasic] = rights;
+
+    expect((await scanHttp(fixture, atNord!.token, { gate: fixture.gateA })).body).toMatchObject({ status: "SUCCESS", zone_id: fixture.zoneId });
+    expect((await scanHttp(fixture, atSud!.token, { gate: sud.gate })).body).toMatchObject({ status: "SUCCESS", zone_id: sud.id });
+    expect((await scanHttp(fixture, atPen!.token, { gate: awayPen.gate })).body).toMatchObject({ status: "DENIED", denial_reason: "WRONG_ZONE" });
+    const limited = await scanHttp(fixture, atLounge!.token, { gate: lounge.gate });
+    expect(limited.body).toMatchObject({ status: "WARNING", denial_reason: null, zone_id: lounge.id });
+    expect(limited.body.warning).toBe("Limited access to this zone: VIP overflow seating; VIP band required.");
+    const ended = await scanHttp(fixture, atPress!.token, { gate: press.gate });
+    expect(ended.body).toMatchObject({ status: "DENIED", denial_reason: "WRONG_ZONE" });
+    expect(ended.body.warning).toMatch(/^Access to this zone ended at /);
+    expect((await scanHttp(fixture, atBasic!.token, { gate: basic.gate })).body).toMatchObject({ status: "SUCCESS", zone_id: basic.id });
+    // Counted where they went in, and counted out of it wherever they leave.
+    const occupancy = async (...ids: string[]) => {
+      const counts = new Map(((await fixture.stub.occupancy()).zones as { id: string; occupancy: number }[]).map((z) => [z.id, z.occupancy]));
+      return ids.map((id) => counts.get(id));
+    };
+    expect(await occupancy(fixture.zoneId, sud.id, lounge.id, basic.id, press.id, awayPen.id)).toEqual([1, 1, 1, 1, 0, 0]);
+    expect((await scanHttp(fixture, atLounge!.token, { action: "EXIT", gate: lounge.gate })).body.status).toBe("SUCCESS");
+    expect((await scanHttp(fixture, atNord!.token, { action: "EXIT", gate: fixture.exitGate })).body.status).toBe("SUCCESS");
+    expect(await occupancy(fixture.zoneId, lounge.id)).toEqual([0, 0]);
+    // A CONDITIONAL zone until half-time admits before it.
+    await db.update(ticket_type_zones).set({ conditions: { time_limit: "halftime" } }).where(and(eq(ticket_type_zones.ticket_type_id, fixture.ticketTypeId), eq(ticket_type_zones.zone_category, "PRESS")));
+    await syncEventInventory(env, fixture.eventId);
+    expect((await scanHttp(fixture, atPress!.token, { gate: press.gate })).body).toMatchObject({ status: "WARNING", zone_id: press.id, warning: "Conditional access to this zone: until halftime." });
+  });
+
+  it("refuses every right of a cancelled event as CANCELLED", async () => {
+    const fixture = await live();
+    const { rights } = await rightsWithTokens(fixture, 2);
+    expect((await scanHttp(fixture, rights[0]!.token)).body.status).toBe("SUCCESS");
+    await env.DB.prepare("UPDATE events SET status = 'CANCELLED' WHERE id = ?").bind(fixture.eventId).run();
+    await syncEventInventory(env, fixture.eventId);
+    expect((await scanHttp(fixture, rights[1]!.token)).body).toMatchObject({ status: "DENIED", denial_reason: "CANCELLED", warning: "This event was cancelled." });
+    expect((await scanHttp(fixture, rights[0]!.token, { action: "RE_ENTRY" })).body).toMatchObject({ status: "DENIED", denial_reason: "CANCELLED" });
   });
 
   it("answers CAPACITY_FULL when the zone is full, until someone leaves", async () => {
