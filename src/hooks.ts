@@ -1,3 +1,5 @@
+import { closeSocketsOfEndedSession } from "./access/gate-sessions.ts";
+import { sessionEnded } from "./auth/hooks.ts";
 import { syncChangedEvent } from "./catalog/configurations.ts";
 import { eventApproved, eventCancelled, eventChanged } from "./events/hooks.ts";
 import { hooksWired } from "./lib/hooks.ts";
@@ -14,6 +16,9 @@ import { refundOnCancellation } from "./payments/refunds.ts";
  * runs; docs/architecture.md lists these hooks. Handlers of one hook run in
  * the order attached here.
  */
+
+// auth → access
+sessionEnded.on(closeSocketsOfEndedSession);
 
 // events → catalog, passes, payments
 eventChanged.on(syncChangedEvent);

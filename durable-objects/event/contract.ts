@@ -265,6 +265,8 @@ export interface Person {
 /** Who is scanning: set by the Worker from the authenticated controller, never by the device's message. */
 export interface ScanContext {
   controller_id: string;
+  /** The controller's sign-in session: its end closes its sockets. */
+  session_id: string;
   device_id: string;
   access_point_id: string;
   ip: string | null;
@@ -277,6 +279,7 @@ export interface ScanContext {
 export const GATE_HEADERS = {
   role: "X-Gate-Role",
   controller: "X-Gate-Controller",
+  session: "X-Gate-Session",
   device: "X-Gate-Device",
   accessPoint: "X-Gate-Access-Point",
   ip: "X-Gate-Ip",

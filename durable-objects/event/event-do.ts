@@ -49,6 +49,7 @@ import { OUTBOX_DELAY_MS } from "./outbox.ts";
 import { drainOutbox, projectionPending } from "./projection.ts";
 import * as rights from "./rights.ts";
 import * as setup from "./setup.ts";
+import { SessionWatch } from "./sessions.ts";
 import { acceptSocket, broadcast, closeSessions, OccupancyFeed, onClose, onFrame } from "./socket.ts";
 import { migrate } from "./storage.ts";
 import { EventStore } from "./store.ts";
@@ -58,6 +59,7 @@ export class EventDO extends DurableObject<Env> {
   private readonly s: EventStore;
   private readonly tokens: TokenCache;
   private readonly feed: OccupancyFeed;
+  private readonly sessions: SessionWatch;
   /** Gates, overrides and blacklist as decisions read them; dropped by configureGate and setGatePolicy. */
   private gatePolicy: GatePolicyState | null = null;
   /** Gate scans and order holds each share a commit with whatever arrived with them. */
@@ -70,6 +72,7 @@ export class EventDO extends DurableObject<Env> {
     this.s = new EventStore(ctx.storage);
     this.tokens = new TokenCache(this.s);
     this.feed = new OccupancyFeed(ctx, this.s);
+    this.sessions = new SessionWatch(ctx, this.s, env);
     this.scanPasses = new GroupCommit(ctx.storage, (items) => decideScanPass(this.s.sql, this.s.event()!, this.policy(), items), (decided) => {
       this.s.outbox.projectSoon(Date.now());
       if (decided.some((d) => d.moved)) this.feed.changed();
@@ -222,13 +225,22 @@ export class EventDO extends DurableObject<Env> {
     return closeSessions(this.ctx, (who) => who.controller_id === userId, CLOSE.noLongerStaff);
   }
 
+  /**
+   * A sign-in session ended (logout, revocation, deactivation): its gate and
+   * observer sockets close at once (4003) and it is refused from now on.
+   * Returns how many sockets closed.
+   */
+  endSession(sessionId: string): number {
+    return this.sessions.end([sessionId]);
+  }
+
   /** The gate socket's upgrade, forwarded by the Worker once it has authenticated the caller (headers it sets). */
   override async fetch(request: Request): Promise<Response> {
-    return acceptSocket(this.ctx, this.s, request);
+    return acceptSocket(this.ctx, this.s, request, this.sessions);
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    return onFrame(ws, message, this.decideFrame);
+    return onFrame(ws, message, this.decideFrame, this.sessions);
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {

@@ -174,6 +174,7 @@ export type ServerMessage = HelloMessage | Occupancy | ScanResult | ScanResultsM
 export const CLOSE = {
   deviceBlacklisted: { code: 4003, reason: "device blacklisted" },
   noLongerStaff: { code: 4003, reason: "no longer staff of this event" },
+  sessionEnded: { code: 4003, reason: "session ended" },
   lostSession: { code: 1011, reason: "lost session" },
 } as const;
 

@@ -286,6 +286,13 @@ export const EVENT_DO_MIGRATIONS: string[] = [
   ALTER TABLE configs ADD COLUMN zone_access TEXT NOT NULL DEFAULT '[]';
   ALTER TABLE rights ADD COLUMN inside_zone_id TEXT;
   `,
+  // The sign-in sessions the Worker said have ended: their gate and observer sockets are refused (sessions.ts).
+  `
+  CREATE TABLE ended_sessions (
+    session_id TEXT PRIMARY KEY,
+    ended_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /**

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireEventStaff } from "../auth/middleware.ts";
+import { requireEventStaff, sessionEnded } from "../auth/middleware.ts";
 import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { getDb } from "../db/client.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
@@ -8,6 +8,7 @@ import { pageQuery, pageSchema } from "../lib/pagination.ts";
 import { clientMeta } from "../lib/request.ts";
 import { booleanQuery } from "../lib/schemas.ts";
 import { staysOpenInMaintenance } from "../site/maintenance.ts";
+import { recordGateSocket } from "./gate-sessions.ts";
 import { listScans } from "./scan-log.ts";
 import { ACCESS_ACTIONS, ACCESS_STATUSES, DENIAL_REASONS, SCAN_METHODS } from "./schema.ts";
 import { GATE_HEADERS, type ScanContext } from "../../durable-objects/event/contract.ts";
@@ -78,7 +79,7 @@ async function scanContext(c: Context<AppEnv>, eventId: string, deviceId: string
   if (staff.accessPointId && staff.accessPointId !== accessPointId && staff.as !== "ADMIN" && staff.as !== "ORGANIZER" && staff.as !== "SUPERVISOR") {
     throw problems.forbidden("You are assigned to another gate.", "wrong_gate");
   }
-  return { controller_id: staff.caller.userId, device_id: deviceId, access_point_id: accessPointId, ip: clientMeta(c).ip };
+  return { controller_id: staff.caller.userId, session_id: staff.caller.sessionId, device_id: deviceId, access_point_id: accessPointId, ip: clientMeta(c).ip };
 }
 
 export function gateRoutes() {
@@ -93,7 +94,7 @@ export function gateRoutes() {
       security: bearerAuth,
       summary: "Open a gate session (WebSocket, protocol 1)",
       description:
-        "Upgrades to a WebSocket held by the event's Durable Object. Messages are JSON: `scan`, `scan_batch`, `sync` (offline scans) and `ping` from the device; `scan_result`, `scan_batch_result`, `sync_result`, `occupancy`, `policy` and `pong` from the server. Gate staff of the event only; `observe=true` opens a read-only occupancy feed for organizers and admins.",
+        "Upgrades to a WebSocket held by the event's Durable Object. Messages are JSON: `scan`, `scan_batch`, `sync` (offline scans) and `ping` from the device; `scan_result`, `scan_batch_result`, `sync_result`, `occupancy`, `policy` and `pong` from the server. Gate staff of the event only; `observe=true` opens a read-only occupancy feed for organizers and admins. The socket belongs to the sign-in session of the access token: it closes (4003 `session ended`) when that session ends (logout, revocation, password change, deactivation), and 4003 when the person leaves the event's staff or the device is banned (docs/gate-protocol.md).",
       request: {
         params: eventParam,
         query: z.object({
@@ -114,6 +115,7 @@ export function gateRoutes() {
         if (staff.as !== "ADMIN" && staff.as !== "ORGANIZER" && staff.as !== "SUPERVISOR") throw problems.forbidden("Observers are organizers, supervisors and admins.");
         headers.set(GATE_HEADERS.role, "observer");
         headers.set(GATE_HEADERS.controller, staff.caller.userId);
+        headers.set(GATE_HEADERS.session, staff.caller.sessionId);
       } else {
         if (!query.device_id || !query.access_point_id) {
           throw problems.validation([{ path: "query.access_point_id", message: "A gate names its device_id and access_point_id.", code: "required" }]);
@@ -121,10 +123,13 @@ export function gateRoutes() {
         const who = await scanContext(c, event_id, query.device_id, query.access_point_id);
         headers.set(GATE_HEADERS.role, "gate");
         headers.set(GATE_HEADERS.controller, who.controller_id);
+        headers.set(GATE_HEADERS.session, who.session_id);
         headers.set(GATE_HEADERS.device, who.device_id);
         headers.set(GATE_HEADERS.accessPoint, who.access_point_id);
         if (who.ip) headers.set(GATE_HEADERS.ip, who.ip);
       }
+      // Where the session holds sockets, for closing them when it ends (src/access/gate-sessions.ts).
+      if (!(await recordGateSocket(c.env, headers.get(GATE_HEADERS.session)!, event_id))) throw sessionEnded();
       return eventStub(c.env, event_id).fetch(new Request(c.req.url, { headers }));
     },
   );

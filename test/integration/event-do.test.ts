@@ -396,7 +396,7 @@ describe("EventDO projection: batches in order", () => {
   it("never lets a batch that lands late put an older state back, nor move the scan cursor back (two drains at once, as across an eviction)", async () => {
     const fixture = await gatedEvent({ startsInMs: HOUR });
     const { rights } = await rightsWithTokens(fixture);
-    const who = { controller_id: fixture.controller.id, device_id: "D1", access_point_id: fixture.gateA, ip: null };
+    const who = { controller_id: fixture.controller.id, session_id: "session-1", device_id: "D1", access_point_id: fixture.gateA, ip: null };
     const scanOf = (id: string, action: "ENTRY" | "EXIT") => ({ id, qr: rights[0]!.token, action, scan_method: "QR_SCANNER" as const, scanned_at: new Date().toISOString() });
     await fixture.stub.scan([scanOf("in-1", "ENTRY")], who);
     const outcome = await runInDurableObject(fixture.stub, async (instance: EventDO, state) => {

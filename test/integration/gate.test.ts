@@ -28,9 +28,9 @@ describe("gate decisions", () => {
     const { rights } = await rightsWithTokens(fixture);
     const now = Date.parse(rights[0]!.valid_from) + HOUR;
     await fixture.stub.rememberPeople([]); // no-op: holders without facts
-    const first = await scanDirect(fixture.stub, [{ id: "a1", qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date(now).toISOString(), offline_status: "SUCCESS" }], { controller_id: fixture.controller.id, device_id: "D1", access_point_id: fixture.gateA, ip: null });
+    const first = await scanDirect(fixture.stub, [{ id: "a1", qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date(now).toISOString(), offline_status: "SUCCESS" }], { controller_id: fixture.controller.id, session_id: "session-1", device_id: "D1", access_point_id: fixture.gateA, ip: null });
     expect(first[0]).toMatchObject({ status: "SUCCESS", denial_reason: null, zone_id: fixture.zoneId });
-    const second = await scanDirect(fixture.stub, [{ id: "a2", qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date(now + 1000).toISOString(), offline_status: "SUCCESS" }], { controller_id: fixture.controller.id, device_id: "D2", access_point_id: fixture.gateA, ip: null });
+    const second = await scanDirect(fixture.stub, [{ id: "a2", qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date(now + 1000).toISOString(), offline_status: "SUCCESS" }], { controller_id: fixture.controller.id, session_id: "session-1", device_id: "D2", access_point_id: fixture.gateA, ip: null });
     // Replayed offline: the device let them in, the server says already used → recorded as a conflict.
     expect(second[0]).toMatchObject({ status: "WARNING", conflict: true });
   });
@@ -43,7 +43,7 @@ describe("gate decisions", () => {
     expect(res.body).toMatchObject({ status: "DENIED", denial_reason: "WRONG_DATE" });
     const early = await scanDirect(fixture.stub, 
       [{ id: "early", qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date(Date.parse(rights[0]!.valid_from) - HOUR).toISOString(), offline_status: "DENIED" }],
-      { controller_id: fixture.controller.id, device_id: "D1", access_point_id: fixture.gateA, ip: null },
+      { controller_id: fixture.controller.id, session_id: "session-1", device_id: "D1", access_point_id: fixture.gateA, ip: null },
     );
     expect(early[0]).toMatchObject({ status: "DENIED", denial_reason: "NOT_YET_VALID" });
   });
@@ -51,7 +51,7 @@ describe("gate decisions", () => {
 
 /** An event whose doors opened an hour ago. */
 const live = (options: Parameters<typeof gatedEvent>[0] = {}) => gatedEvent({ startsInMs: HOUR, cancellationAllowed: true, ...options });
-const who = (fixture: Awaited<ReturnType<typeof gatedEvent>>, gate = fixture.gateA, device = "D1") => ({ controller_id: fixture.controller.id, device_id: device, access_point_id: gate, ip: null });
+const who = (fixture: Awaited<ReturnType<typeof gatedEvent>>, gate = fixture.gateA, device = "D1") => ({ controller_id: fixture.controller.id, session_id: "session-1", device_id: device, access_point_id: gate, ip: null });
 
 describe("group commit", () => {
   it("decides scans arriving together in one pass; one that throws fails alone and leaves nothing half-written", async () => {
