@@ -10,6 +10,9 @@ export interface Problem {
 export type Result<T> = ({ ok: true } & T) | { ok: false; problem: Problem };
 
 import type { PricingRule } from "../../src/catalog/pricing.ts";
+import type { ZoneAccess } from "./gate-protocol.ts";
+
+export type { ZoneAccess };
 
 export const fail = (status: Problem["status"], code: string, detail: string): { ok: false; problem: Problem } => ({
   ok: false,
@@ -60,13 +63,6 @@ export interface ConfigSetup {
   cancellation_allowed: boolean;
   transfer_allowed: boolean;
   is_active: boolean;
-}
-
-export interface ZoneAccess {
-  zone_id: string;
-  access: "FULL" | "LIMITED" | "CONDITIONAL";
-  /** ticket_type_zones.conditions, e.g. {"requires_vip_band": true}, {"time_limit": "halftime"}. */
-  conditions: Record<string, unknown> | null;
 }
 
 /**
@@ -265,7 +261,7 @@ export interface Person {
 /** Who is scanning: set by the Worker from the authenticated controller, never by the device's message. */
 export interface ScanContext {
   controller_id: string;
-  /** The controller's sign-in session: its end closes its sockets. */
+  /** The controller's sign-in session: its first bundle bounds its offline scans, and its end closes its sockets. */
   session_id: string;
   device_id: string;
   access_point_id: string;

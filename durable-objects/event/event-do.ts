@@ -41,7 +41,7 @@ import {
   type TransferRequest,
 } from "./contract.ts";
 import { decideScanPass, loadGatePolicy, type DecidedScans, type GatePolicyState, type QueuedScans } from "./gate.ts";
-import { gateBundle, occupancy } from "./gate-bundle.ts";
+import { bundleFetchedAt, gateBundle, occupancy } from "./gate-bundle.ts";
 import { CLOSE, type GateBundle, type Occupancy, type ScanBody, type ScanResult } from "./gate-protocol.ts";
 import { GroupCommit } from "./group-commit.ts";
 import * as orders from "./orders.ts";
@@ -205,11 +205,14 @@ export class EventDO extends DurableObject<Env> {
     // A scan names a gate of this event's venue; anything else is a bad request, not a scan to record.
     if (!this.policy().points.has(who.access_point_id)) return fail(422, "unknown_access_point", "This access point is not a gate of the event's venue.");
     const checks = await Promise.all(bodies.map((body) => (body.scan_method === "MANUAL_ENTRY" ? null : this.tokens.check(body.qr))));
-    return (await this.scanPasses.submit({ bodies, who, checks, receivedAt })).answer;
+    // Offline scans cannot be older than the first bundle their session fetched (gate.ts).
+    const offlineFrom = bodies.some((body) => body.offline_status !== undefined) ? bundleFetchedAt(this.s, who.session_id) : null;
+    return (await this.scanPasses.submit({ bodies, who, checks, receivedAt, offlineFrom })).answer;
   }
 
-  gateBundle(since: string | null): GateBundle {
-    return gateBundle(this.s, since);
+  /** The offline bundle; `sessionId` is the sign-in session fetching it (its first fetch bounds its offline scans). */
+  gateBundle(since: string | null, sessionId: string | null): GateBundle {
+    return gateBundle(this.s, since, sessionId);
   }
 
   occupancy(): Occupancy {

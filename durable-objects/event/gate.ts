@@ -8,7 +8,7 @@ import type { TokenCheck } from "../../src/access/qr-tokens.ts";
 import { newLogId } from "../../src/lib/ids.ts";
 import { ageOn } from "../../src/lib/time.ts";
 import type { Result, ScanContext, ZoneAccess } from "./contract.ts";
-import { MANUAL_CODE, normalizeManualCode, WRONG_DATE_MS, type DenialReason, type ScanBody, type ScanResult } from "./gate-protocol.ts";
+import { MANUAL_CODE, normalizeManualCode, OFFLINE_CLOCK_SKEW_MS, WRONG_DATE_MS, type DenialReason, type ScanBody, type ScanResult } from "./gate-protocol.ts";
 import type { Row, Sql } from "./sql.ts";
 
 export interface GateEvent {
@@ -113,6 +113,8 @@ export interface QueuedScans {
   who: ScanContext;
   checks: (TokenCheck | null)[];
   receivedAt: number;
+  /** When the scanning session first fetched the bundle (ms), or null if it never did: its offline scans cannot be older. */
+  offlineFrom: number | null;
 }
 
 export interface DecidedScans {
@@ -132,7 +134,7 @@ export function decideScanPass(sql: Sql, event: GateEvent, policy: GatePolicySta
   const decided = items.map((item) => {
     let moved = false;
     const results = item.bodies.map((body, i) => {
-      const scan = decideScan(sql, event, policy, body, item.who, item.checks[i]!, item.receivedAt, occupancy);
+      const scan = decideScan(sql, event, policy, body, item.who, item.checks[i]!, item.receivedAt, item.offlineFrom, occupancy);
       moved ||= scan.moved;
       return scan.result;
     });
@@ -148,6 +150,13 @@ export function decideScanPass(sql: Sql, event: GateEvent, policy: GatePolicySta
  * writing its new state, so one right admits one person per entry across
  * every gate of the event. A nonce is decided once; a replay gets the first
  * result. `check` is the verified QR token (null for MANUAL_ENTRY).
+ *
+ * An offline scan is judged as of its `scanned_at`, but only within when it
+ * could have been made (`offlineWindow`): not after the server received it,
+ * nor before its session first fetched the bundle (each give or take
+ * OFFLINE_CLOCK_SKEW_MS). Otherwise it is a refused conflict, recorded and
+ * applied to nothing: a device cannot mark tickets used days before the
+ * event by dating its uploads.
  */
 export function decideScan(
   sql: Sql,
@@ -157,6 +166,7 @@ export function decideScan(
   ctx: ScanContext,
   check: TokenCheck | null,
   receivedAt: number,
+  offlineFrom: number | null,
   occupancy: PassOccupancy,
 ): { result: ScanResult; moved: boolean } {
   const manual = body.scan_method === "MANUAL_ENTRY";
@@ -176,11 +186,14 @@ export function decideScan(
   };
 
   const offline = body.offline_status !== undefined;
-  // An offline scan is judged at the moment it happened; a live one now.
+  // An offline scan is judged at the moment it happened, if it could have happened then; a live one now.
   const at = offline ? Date.parse(body.scanned_at) : receivedAt;
-  const decision = evaluate(policy, event, body, ctx, check, row.id === null ? undefined : row, zoneOf, at);
+  const impossible = offline ? offlineWindow(at, receivedAt, offlineFrom) : null;
+  const decision = impossible ?? evaluate(policy, event, body, ctx, check, row.id === null ? undefined : row, zoneOf, at);
+  // Refused, but logged against the right it names.
+  if (impossible && row.id !== null) decision.right = row;
 
-  if (offline) reconcileOffline(decision, body.offline_status!);
+  if (offline && !impossible) reconcileOffline(decision, body.offline_status!);
   if (body.action === "CHECK") decision.effect = null;
 
   if (decision.effect && decision.right) {
@@ -381,6 +394,24 @@ function evaluate(
     }
   }
   return { status: warning ? "WARNING" : "SUCCESS", reason: null, warning, right, zone_id: zoneId, zone_name: zoneName, conflict: false, effect: { kind: "enter", zone_id: zoneId } };
+}
+
+/**
+ * Whether an offline scan dated `at` could have been made by a session that
+ * first fetched the bundle at `from`, uploaded at `receivedAt`: null when it
+ * could, else its refusal (a conflict, whatever the device decided).
+ */
+function offlineWindow(at: number, receivedAt: number, from: number | null): Decision | null {
+  const latest = receivedAt + OFFLINE_CLOCK_SKEW_MS;
+  const earliest = from === null ? null : from - OFFLINE_CLOCK_SKEW_MS;
+  if (earliest !== null && at >= earliest && at <= latest) return null;
+  const why =
+    earliest === null
+      ? "this session never fetched the offline bundle"
+      : at > latest
+        ? `it is dated after the server received it (${new Date(receivedAt).toISOString()})`
+        : `it is dated before this session first fetched the offline bundle (${new Date(from!).toISOString()})`;
+  return { status: "DENIED", reason: "TECHNICAL_ERROR", warning: `Offline scan not applied: ${why}.`, right: null, zone_id: null, conflict: true, effect: null };
 }
 
 /**

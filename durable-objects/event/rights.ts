@@ -10,6 +10,7 @@ import { ACCESS_SOURCE_TYPES } from "../../src/access/schema.ts";
 import { humanCode, newId } from "../../src/lib/ids.ts";
 import { toTimestamp } from "../../src/lib/time.ts";
 import { fail, type ExchangeRequest, type IssueRightsRequest, type Result, type RightView, type TransferRequest } from "./contract.ts";
+import { manualCodeDigest } from "./gate-protocol.ts";
 import type { Row, SqlValue } from "./sql.ts";
 import type { EventStore } from "./store.ts";
 
@@ -41,9 +42,9 @@ export function insertRight(s: EventStore, r: NewRight): string {
   for (;;) {
     const code = `${humanCode(4)}-${humanCode(4)}-${humanCode(4)}`;
     if (sql<{ n: number }>`SELECT count(*) AS n FROM rights WHERE qr_code = ${code}`.one().n) continue;
-    sql`INSERT INTO rights (id, qr_code, order_id, config_id, user_id, zone_id, seat_id, status, source_type, source_id, original_user_id,
+    sql`INSERT INTO rights (id, qr_code, code_digest, order_id, config_id, user_id, zone_id, seat_id, status, source_type, source_id, original_user_id,
           transfer_count, last_transfer_date, transfer_id, transfer_type, no_retransfer, face_value, currency, valid_from, valid_until, created_by, created_at, updated_at)
-        VALUES (${id}, ${code}, ${r.order_id}, ${r.config_id}, ${r.user_id}, ${r.zone_id}, ${r.seat_id ?? null}, 'ENABLED', ${r.source_type}, ${r.source_id}, ${r.original_user_id ?? r.user_id},
+        VALUES (${id}, ${code}, ${manualCodeDigest(s.manualCodeKey(), code)}, ${r.order_id}, ${r.config_id}, ${r.user_id}, ${r.zone_id}, ${r.seat_id ?? null}, 'ENABLED', ${r.source_type}, ${r.source_id}, ${r.original_user_id ?? r.user_id},
           ${r.transfer?.count ?? 0}, ${r.transfer ? r.at : null}, ${r.transfer?.id ?? null}, ${r.transfer?.type ?? null}, ${r.transfer?.no_retransfer ? 1 : 0},
           ${r.price}, ${r.currency}, ${r.valid_from}, ${r.valid_until}, ${r.created_by}, ${r.at}, ${r.at})`;
     break;

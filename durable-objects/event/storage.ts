@@ -293,6 +293,16 @@ export const EVENT_DO_MIGRATIONS: string[] = [
     ended_at TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // The bundle lists keyed digests of the printed codes, not the codes (the key is the event's, made on first need; older rights
+  // get theirs when a bundle is next made); and when each sign-in session first fetched the bundle, which bounds its offline scans.
+  `
+  ALTER TABLE event ADD COLUMN manual_code_key TEXT;
+  ALTER TABLE rights ADD COLUMN code_digest TEXT;
+  CREATE TABLE bundle_sessions (
+    session_id TEXT PRIMARY KEY,
+    first_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /**

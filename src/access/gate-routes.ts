@@ -92,7 +92,7 @@ export function gateRoutes() {
       middleware: [staysOpenInMaintenance] as const,
       tags,
       security: bearerAuth,
-      summary: "Open a gate session (WebSocket, protocol 1)",
+      summary: "Open a gate session (WebSocket, protocol 2)",
       description:
         "Upgrades to a WebSocket held by the event's Durable Object. Messages are JSON: `scan`, `scan_batch`, `sync` (offline scans) and `ping` from the device; `scan_result`, `scan_batch_result`, `sync_result`, `occupancy`, `policy` and `pong` from the server. Gate staff of the event only; `observe=true` opens a read-only occupancy feed for organizers and admins. The socket belongs to the sign-in session of the access token: it closes (4003 `session ended`) when that session ends (logout, revocation, password change, deactivation), and 4003 when the person leaves the event's staff or the device is banned (docs/gate-protocol.md).",
       request: {
@@ -182,7 +182,8 @@ export function gateRoutes() {
       tags,
       security: bearerAuth,
       summary: "Upload scans made while offline",
-      description: "Each scan is recorded once (by nonce), in `scanned_at` order; an offline admission the server disagrees with is recorded as a WARNING flagged `conflict`.",
+      description:
+        "Each scan is recorded once (by nonce), in `scanned_at` order, and judged as of its `scanned_at` if it could have been made then: not later than 2 minutes after this upload reached the server, and not earlier than 2 minutes before the caller's sign-in session first fetched the offline bundle. Any other scan (or any scan of a session that never fetched the bundle) is answered DENIED `TECHNICAL_ERROR` with `conflict: true`, recorded, and changes nothing. An offline admission the server disagrees with is recorded as a WARNING flagged `conflict`.",
       request: {
         params: eventParam,
         body: jsonBody(z.strictObject({ ...deviceFields, scans: z.array(ScanBodySchema).min(1).max(500) })),
@@ -209,15 +210,15 @@ export function gateRoutes() {
       security: bearerAuth,
       summary: "What a gate needs to decide offline",
       description:
-        "Public keys, zones, gates, overrides, blacklist, rights to refuse (cancelled, transferred, blocked), rights whose holder is inside, and valid rights with their printed codes. Pass the previous `version` as `since` to get only the rights changed after it.",
+        "The event's status and dates, public keys, zones, gates and the zones each ticket configuration opens, overrides, blacklist (a QR_CODE ban names the right's id), rights to refuse (cancelled, transferred, blocked, expired), rights whose holder is inside, and valid rights. No printed code is listed: each right carries `code_digest`, the first 6 bytes (base64url) of HMAC-SHA256 keyed with `manual_codes.key` over its code `XXXX-XXXX-XXXX`, so a device checks a typed code without reading the list. Pass the previous `version` as `since` to get only the rights changed after it. The first bundle a sign-in session fetches bounds that session's offline scans (see the sync route).",
       request: { params: eventParam, query: z.object({ since: z.iso.datetime().optional() }) },
       responses: { 200: jsonResponse(z.record(z.string(), z.unknown()).openapi("GateBundle"), "The bundle."), ...pick(401, 404, 422) },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
-      await requireEventStaff(getDb(c.env.DB), c.get("auth"), event_id);
+      const staff = await requireEventStaff(getDb(c.env.DB), c.get("auth"), event_id);
       c.header("Cache-Control", "private, no-store");
-      return c.json(await eventStub(c.env, event_id).gateBundle(c.req.valid("query").since ?? null), 200);
+      return c.json(await eventStub(c.env, event_id).gateBundle(c.req.valid("query").since ?? null, staff.caller.sessionId), 200);
     },
   );
 

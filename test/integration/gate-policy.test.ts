@@ -502,6 +502,7 @@ describe("the gate log", () => {
       if (!decided.ok) throw new Error(decided.problem.code);
       return decided.results[0]!;
     };
+    await fixture.stub.gateBundle(null, "session-1"); // the device that goes offline took its bundle
     expect(await scan("log-1", at(3), "LANE-1")).toMatchObject({ status: "SUCCESS" });
     expect(await scan("log-2", at(2), "LANE-2")).toMatchObject({ denial_reason: "ALREADY_USED" });
     // A device that was offline let the same holder in: the server disagrees, and says so.

@@ -179,7 +179,7 @@ describe("gate socket: the session", () => {
     const fixture = await live();
     const gate = await openGate(fixture);
     const hello = await gate.next("hello");
-    expect(hello).toEqual({ type: "hello", event_id: fixture.eventId, access_point_id: fixture.gateA, role: "gate", protocol: 1 });
+    expect(hello).toEqual({ type: "hello", event_id: fixture.eventId, access_point_id: fixture.gateA, role: "gate", protocol: 2 });
     const occupancy = await gate.next("occupancy");
     expect(occupancy.zones).toEqual(expect.arrayContaining([expect.objectContaining({ id: fixture.zoneId, occupancy: 0 })]));
     expect(gate.messages.map((m) => m.type).slice(0, 2)).toEqual(["hello", "occupancy"]);
@@ -623,7 +623,10 @@ describe("gate socket: offline gates", () => {
     const rights = await issueRights(fixture, 30);
     const tokens = await signTokens(fixture, rights.slice(0, 10));
     const qr = (i: number) => (i < 10 ? tokens[i]! : rights[i]!.qr_code);
-    const since = Date.now() - 10 * 60_000; // both gates lost the network ten minutes ago
+    // What a third gate holds: a bundle taken before the gates went offline (the controller's session's first), refreshed with a delta after the uploads.
+    const before = await api("GET", `/v1/events/${fixture.eventId}/gate/bundle`, { token: fixture.controller.token });
+    const since = Date.now(); // both gates lost the network then, and come back ten minutes later
+    advanceClock(10 * 60_000);
     const at = (second: number) => new Date(since + second * 1000).toISOString();
     const offline = (i: number, second: number, status: ScanBody["offline_status"] = "SUCCESS") =>
       scan(qr(i), { scanned_at: at(second), offline_status: status, scan_method: i < 10 ? "QR_SCANNER" : "MANUAL_ENTRY" });
@@ -637,8 +640,6 @@ describe("gate socket: offline gates", () => {
     const syncA = [again, ...[...a].reverse(), unknown]; // uploaded out of order: the server replays by scanned_at
     const syncB = [...b.filter((_, k) => k % 2 === 1), ...b.filter((_, k) => k % 2 === 0)];
 
-    // What a third gate holds: a bundle taken before the uploads, refreshed with a delta after them.
-    const before = await api("GET", `/v1/events/${fixture.eventId}/gate/bundle`, { token: fixture.controller.token });
     const gateA = await openGate(fixture, { device: "A" });
     const gateB = await openGate(fixture, { device: "B" });
     gateA.send({ type: "sync", scans: syncA });
