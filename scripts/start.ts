@@ -6,9 +6,12 @@
  * 2. applies the D1 migrations to the local database;
  * 3. seeds the demo data (insert-or-ignore with fixed ids: a rerun changes nothing);
  * 4. starts the fake payment providers on a fixed loopback port (8790, or
- *    FAKE_PAYMENTS_PORT, or --fake-payments-port), checking the credentials of
- *    .dev.vars and keeping their transactions in .wrangler/state, and runs
- *    `wrangler dev` pointed at them; once it answers,
+ *    FAKE_PAYMENTS_PORT, or --fake-payments-port) and the fake notification
+ *    providers (Email Service, Twilio, FCM) on another (8791, or
+ *    FAKE_NOTIFICATIONS_PORT, or --fake-notifications-port), both checking the
+ *    credentials of .dev.vars and keeping their state (transactions; every
+ *    email, SMS and push received) in .wrangler/state, and runs `wrangler dev`
+ *    pointed at them; once it answers,
  * 5. signs in as the demo admin and has each demo event's Durable Object load
  *    its ticket configurations from D1 (the admin inventory sync route);
  * 6. prints the URLs, the demo logins, the demo events and an order to paste.
@@ -26,6 +29,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs, parseEnv } from "node:util";
 import { register } from "tsx/esm/api";
 import { getPlatformProxy, unstable_readConfig } from "wrangler";
+import { startFakeNotificationProviders, type FakeNotificationProviders } from "./fakes/notifications/server.ts";
 import { startFakePaymentProviders, type FakePaymentProviders, type FakePaymentSecrets } from "./fakes/payments/server.ts";
 import { generateSecrets } from "./secrets.ts";
 
@@ -48,11 +52,15 @@ const BASE = `http://${HOST}:${PORT}`;
 const LOG = join(ROOT, ".wrangler", "start.log");
 /** The fake providers keep their transactions here, beside the local database that refers to them. */
 const FAKE_PAYMENTS_STATE = join(STATE, "fake-payments.json");
+/** The fake notification providers keep every email, SMS and push they received here. */
+const FAKE_NOTIFICATIONS_STATE = join(STATE, "fake-notifications.json");
 /**
- * A fixed port: the hosted payment pages' URLs the local database keeps, and
- * the base URLs the Worker is given, stay right across restarts.
+ * Fixed ports: the hosted payment pages' URLs the local database keeps, the
+ * messages page's address, and the base URLs the Worker is given, stay right
+ * across restarts.
  */
 const DEFAULT_FAKE_PAYMENTS_PORT = 8790;
+const DEFAULT_FAKE_NOTIFICATIONS_PORT = 8791;
 
 // Offline: no usage metrics, no fetch of the `request.cf` object.
 Object.assign(process.env, { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" });
@@ -61,10 +69,21 @@ process.chdir(ROOT);
 const require = createRequire(import.meta.url);
 const WRANGLER = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
 
-const { values: flags } = parseArgs({ options: { "fake-payments-port": { type: "string" } } });
-const FAKE_PAYMENTS_PORT = Number(flags["fake-payments-port"] ?? process.env.FAKE_PAYMENTS_PORT ?? DEFAULT_FAKE_PAYMENTS_PORT);
-if (!Number.isInteger(FAKE_PAYMENTS_PORT) || FAKE_PAYMENTS_PORT < 1 || FAKE_PAYMENTS_PORT > 65535) {
-  console.error("✖ --fake-payments-port / FAKE_PAYMENTS_PORT must be a port number");
+const { values: flags } = parseArgs({ options: { "fake-payments-port": { type: "string" }, "fake-notifications-port": { type: "string" } } });
+
+/** A port from the command line, else the environment, else the default; exits on anything but a port number. */
+function portOption(flag: string, variable: string, fallback: number): number {
+  const port = Number(flags[flag as keyof typeof flags] ?? process.env[variable] ?? fallback);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    console.error(`✖ --${flag} / ${variable} must be a port number`);
+    process.exit(1);
+  }
+  return port;
+}
+const FAKE_PAYMENTS_PORT = portOption("fake-payments-port", "FAKE_PAYMENTS_PORT", DEFAULT_FAKE_PAYMENTS_PORT);
+const FAKE_NOTIFICATIONS_PORT = portOption("fake-notifications-port", "FAKE_NOTIFICATIONS_PORT", DEFAULT_FAKE_NOTIFICATIONS_PORT);
+if (FAKE_PAYMENTS_PORT === FAKE_NOTIFICATIONS_PORT) {
+  console.error("✖ the fake payment and notification providers need two different ports");
   process.exit(1);
 }
 
@@ -301,7 +320,38 @@ async function startPaymentProviders(vars: Record<string, string | undefined>): 
   return { fake, devVars };
 }
 
-function banner(seeded: SeedResult, availability: Map<string, Availability>, payments: string) {
+/**
+ * 4. The fake notification providers, checking the credentials the Worker has
+ * (.dev.vars and wrangler.toml); Twilio calls the local Worker back with each
+ * SMS's status. Returns them and the `--var`s that point the Worker at them
+ * (email through the Email Sending REST API, since the fake stands in for it).
+ */
+async function startNotificationProviders(vars: Record<string, string | undefined>): Promise<{ fake: FakeNotificationProviders; devVars: string[] }> {
+  const config = unstable_readConfig({ config: join(ROOT, "wrangler.toml") }).vars as Record<string, unknown>;
+  const value = (name: string) => String(vars[name] ?? config[name] ?? "");
+  const fake = await startFakeNotificationProviders({
+    port: FAKE_NOTIFICATIONS_PORT,
+    secrets: {
+      CLOUDFLARE_ACCOUNT_ID: value("CLOUDFLARE_ACCOUNT_ID"),
+      CLOUDFLARE_EMAIL_API_TOKEN: value("CLOUDFLARE_EMAIL_API_TOKEN"),
+      TWILIO_ACCOUNT_SID: value("TWILIO_ACCOUNT_SID"),
+      TWILIO_AUTH_TOKEN: value("TWILIO_AUTH_TOKEN"),
+      FCM_SERVICE_ACCOUNT: value("FCM_SERVICE_ACCOUNT"),
+    },
+    stateFile: FAKE_NOTIFICATIONS_STATE,
+    autoCallbacks: true,
+  }).catch((error: unknown) => {
+    if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
+    throw new Error(`port ${FAKE_NOTIFICATIONS_PORT} is in use (another npm start?): stop it, or choose another with --fake-notifications-port or FAKE_NOTIFICATIONS_PORT`);
+  });
+  // Email goes through the REST API to the fake. Its token is an optional secret (src/env.ts), and with
+  // `[secrets]` declared wrangler dev loads only the required ones from .dev.vars: it is passed here.
+  const worker = { ...fake.workerVars, CLOUDFLARE_EMAIL_API_TOKEN: value("CLOUDFLARE_EMAIL_API_TOKEN") };
+  const devVars = Object.entries(worker).flatMap(([name, setting]) => ["--var", `${name}:${setting}`]);
+  return { fake, devVars };
+}
+
+function banner(seeded: SeedResult, availability: Map<string, Availability>, payments: string, messages: string) {
   const controller = accountOf("CONTROLLER");
   const width = Math.max(...DEMO_ACCOUNTS.map((account) => account.email.length));
   const titleWidth = Math.max(...seeded.events.map((event) => event.title.length));
@@ -323,12 +373,13 @@ function banner(seeded: SeedResult, availability: Map<string, Availability>, pay
       `   API docs     ${BASE}/docs`,
       `   Cron (test)  ${BASE}/__scheduled`,
       `   Payments     ${payments}   (fake MTN MoMo, FedaPay, KkiaPay, Konnect, Stripe: approve or decline here)`,
+      `   Messages     ${messages}   (fake Email Service, Twilio, FCM: every email, SMS and push sent)`,
       `   Logs         ${LOG_NAME}   (wrangler dev and the Worker's console: tail -f ${LOG_NAME})`,
       "",
       " Demo accounts (POST /v1/auth/login with {\"email\", \"password\"}):",
       ...DEMO_ACCOUNTS.map(
         (account) =>
-          `   ${role(account.role)} ${account.email.padEnd(width)}  ${account.password}${
+          `   ${role(account.team_role ?? account.role)} ${account.email.padEnd(width)}  ${account.password}${account.team_role ? `   (${account.team_role} of the demo organization; platform role ${account.role})` : ""}${
             seeded.changed_passwords.includes(account.email) ? "   (changed since it was seeded)" : ""
           }`,
       ),
@@ -339,8 +390,8 @@ function banner(seeded: SeedResult, availability: Map<string, Availability>, pay
       ),
       "",
       ...orderExample(seeded, availability),
-      " Codes \"sent\" by email or SMS are in the local D1 table message_deliveries.",
-      " Stop with Ctrl-C. Local data, the fake providers' payments included: .wrangler/state (delete it to start afresh).",
+      " Codes, tickets and every other message sent by email, SMS or push are on the Messages page.",
+      " Stop with Ctrl-C. Local data, the fake providers' payments and messages included: .wrangler/state (delete it to start afresh).",
       "════════════════════════════════════════════════════════════════════",
       "",
     ].join("\n"),
@@ -371,6 +422,11 @@ async function main() {
   const seeded = await step("Demo data", () => seed(vars.PASSWORD_PEPPER!), (result) => (result.inserted ? `inserted ${result.inserted} rows` : "already there"));
 
   const payments = await step("Fake payment providers", () => startPaymentProviders(vars), (result) => `${result.fake.url} (their state: ${relative(ROOT, FAKE_PAYMENTS_STATE)})`);
+  const notifications = await step(
+    "Fake notification providers",
+    () => startNotificationProviders(vars),
+    (result) => `${result.fake.url} (their state: ${relative(ROOT, FAKE_NOTIFICATIONS_STATE)})`,
+  );
 
   const dev = wrangler([
     "dev",
@@ -384,6 +440,7 @@ async function main() {
     "--test-scheduled",
     "--show-interactive-dev-session=false",
     ...payments.devVars,
+    ...notifications.devVars,
   ]);
   let up = false;
   let stopping = false;
@@ -396,7 +453,7 @@ async function main() {
   dev.on("exit", (code, signal) => {
     if (!up && !stopping) return; // still starting: main() reports it, with the log's last lines
     if (code && !stopping) console.error(`\n✖ wrangler dev exited with ${code}; its last lines (all in ${LOG_NAME}):\n${logTail()}`);
-    void payments.fake.close().finally(() => process.exit(code ?? (signal ? 1 : 0)));
+    void Promise.allSettled([payments.fake.close(), notifications.fake.close()]).finally(() => process.exit(code ?? (signal ? 1 : 0)));
   });
   await step(`wrangler dev`, () => waitUntilUp(dev), () => `answering on ${BASE}`);
   up = true;
@@ -407,7 +464,7 @@ async function main() {
     () => syncInventories(seeded).catch((error: unknown) => error as Error),
     (result) => (result instanceof Error ? `not synced: ${result.message}` : `${result.size} events synced`),
   );
-  banner(seeded, availability instanceof Error ? new Map() : availability, payments.fake.url);
+  banner(seeded, availability instanceof Error ? new Map() : availability, payments.fake.url, notifications.fake.url);
 }
 
 main().catch((error: unknown) => {

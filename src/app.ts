@@ -32,6 +32,10 @@ import { gateRoutes } from "./access/gate-routes.ts";
 import { policyRoutes } from "./access/policy-routes.ts";
 import { catalogRoutes } from "./catalog/routes.ts";
 import { passRoutes } from "./passes/routes.ts";
+import { notificationRoutes } from "./notifications/routes.ts";
+import { ticketLinkPages, ticketLinkRoutes } from "./access/ticket-links.ts";
+import { organizationRoutes } from "./organizations/routes.ts";
+import { userGroupRoutes } from "./organizations/user-groups-routes.ts";
 
 export const JSON_BODY_LIMIT = 64 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -59,6 +63,8 @@ function v1() {
   api.route("/", policyRoutes());
   api.route("/", socialRoutes());
   api.route("/", organizerPlanRoutes());
+  api.route("/", organizationRoutes());
+  api.route("/", userGroupRoutes());
   api.route("/", eventRoutes());
   api.route("/", venueRoutes());
   api.route("/", categoryRoutes());
@@ -71,6 +77,8 @@ function v1() {
   api.route("/", paymentRoutes());
   api.route("/", webhookRoutes());
   api.route("/", documentRoutes());
+  api.route("/", notificationRoutes());
+  api.route("/", ticketLinkRoutes());
   return api;
 }
 
@@ -115,7 +123,7 @@ export function createApp() {
     return handler(c, next);
   });
 
-  // JSON bodies are small; upload routes (images, documents) set their own larger limit.
+  // JSON bodies are small; upload routes (images, documents, CSV imports) set their own larger limit.
   const jsonBodyLimit = bodyLimit({
     maxSize: JSON_BODY_LIMIT,
     onError: () => {
@@ -124,7 +132,7 @@ export function createApp() {
   });
   app.use("/v1/*", (c, next) => {
     const type = c.req.header("Content-Type") ?? "";
-    if (type.startsWith("multipart/form-data") || type.startsWith("image/") || type === "application/pdf") return next();
+    if (type.startsWith("multipart/form-data") || type.startsWith("image/") || type === "application/pdf" || type.startsWith("text/csv")) return next();
     return jsonBodyLimit(c, next);
   });
 
@@ -144,6 +152,8 @@ export function createApp() {
   app.get("/docs", (c) => c.html(renderApiReference(app.getOpenAPI31Document(API_INFO))));
   // Share links are short and outside /v1: they are what people click.
   app.route("/", shareLinkRoutes());
+  // A guest's tickets, from the link in their email: a page, like share links.
+  app.route("/", ticketLinkPages());
   app.route("/", indexRoutes(API_INFO.info));
 
   app.notFound((c) => problemResponse(c, problems.notFound("Route")));

@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireEventStaff, sessionEnded } from "../auth/middleware.ts";
+import { sessionEnded } from "../auth/middleware.ts";
 import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
-import { getDb } from "../db/client.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
+import { authorizeEvent, roleGrants } from "../organizations/permissions.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { pageQuery, pageSchema } from "../lib/pagination.ts";
 import { clientMeta } from "../lib/request.ts";
@@ -73,13 +73,18 @@ const ScanLogEntrySchema = z
   })
   .openapi("ScanLogEntry");
 
-/** The scanning context from the authenticated controller: the device never names its controller. */
+/**
+ * The scanning context from the authenticated controller (`gate.scan`): the
+ * device never names its controller. A controller assigned to this event at
+ * one gate, with no team role that scans, scans only there.
+ */
 async function scanContext(c: Context<AppEnv>, eventId: string, deviceId: string, accessPointId: string): Promise<ScanContext> {
-  const staff = await requireEventStaff(getDb(c.env.DB), c.get("auth"), eventId);
-  if (staff.accessPointId && staff.accessPointId !== accessPointId && staff.as !== "ADMIN" && staff.as !== "ORGANIZER" && staff.as !== "SUPERVISOR") {
+  const access = await authorizeEvent(c.env, c.get("auth"), eventId, "gate.scan");
+  const post = access.staff?.role === "CONTROLLER" ? access.staff.access_point_id : null;
+  if (post && post !== accessPointId && access.auth.role !== "ADMIN" && !roleGrants(access.role, "gate.scan")) {
     throw problems.forbidden("You are assigned to another gate.", "wrong_gate");
   }
-  return { controller_id: staff.caller.userId, session_id: staff.caller.sessionId, device_id: deviceId, access_point_id: accessPointId, ip: clientMeta(c).ip };
+  return { controller_id: access.auth.userId, session_id: access.auth.sessionId, device_id: deviceId, access_point_id: accessPointId, ip: clientMeta(c).ip };
 }
 
 export function gateRoutes() {
@@ -94,7 +99,7 @@ export function gateRoutes() {
       security: bearerAuth,
       summary: "Open a gate session (WebSocket, protocol 2)",
       description:
-        "Upgrades to a WebSocket held by the event's Durable Object. Messages are JSON: `scan`, `scan_batch`, `sync` (offline scans) and `ping` from the device; `scan_result`, `scan_batch_result`, `sync_result`, `occupancy`, `policy` and `pong` from the server. Gate staff of the event only; `observe=true` opens a read-only occupancy feed for organizers and admins. The socket belongs to the sign-in session of the access token: it closes (4003 `session ended`) when that session ends (logout, revocation, password change, deactivation), and 4003 when the person leaves the event's staff or the device is banned (docs/gate-protocol.md).",
+        "Upgrades to a WebSocket held by the event's Durable Object. Messages are JSON: `scan`, `scan_batch`, `sync` (offline scans) and `ping` from the device; `scan_result`, `scan_batch_result`, `sync_result`, `occupancy`, `policy` and `pong` from the server. Needs `gate.scan` on the event (its staff, and OWNER, MANAGER, SUPERVISOR and CONTROLLER members of its organization; others related 403, anyone else 404); `observe=true` opens a read-only occupancy feed, which needs `gate.supervise`. The socket belongs to the sign-in session of the access token: it closes (4003 `session ended`) when that session ends (logout, revocation, password change, deactivation), and 4003 when the person leaves the event's staff or the device is banned (docs/gate-protocol.md).",
       request: {
         params: eventParam,
         query: z.object({
@@ -111,11 +116,10 @@ export function gateRoutes() {
       if (c.req.header("Upgrade") !== "websocket") throw new ProblemError(426, "upgrade_required", "Upgrade required", "Open this URL as a WebSocket.", undefined, { Upgrade: "websocket" });
       const headers = new Headers({ Upgrade: "websocket" });
       if (query.observe === "true") {
-        const staff = await requireEventStaff(getDb(c.env.DB), c.get("auth"), event_id);
-        if (staff.as !== "ADMIN" && staff.as !== "ORGANIZER" && staff.as !== "SUPERVISOR") throw problems.forbidden("Observers are organizers, supervisors and admins.");
+        const access = await authorizeEvent(c.env, c.get("auth"), event_id, "gate.supervise");
         headers.set(GATE_HEADERS.role, "observer");
-        headers.set(GATE_HEADERS.controller, staff.caller.userId);
-        headers.set(GATE_HEADERS.session, staff.caller.sessionId);
+        headers.set(GATE_HEADERS.controller, access.auth.userId);
+        headers.set(GATE_HEADERS.session, access.auth.sessionId);
       } else {
         if (!query.device_id || !query.access_point_id) {
           throw problems.validation([{ path: "query.access_point_id", message: "A gate names its device_id and access_point_id.", code: "required" }]);
@@ -142,7 +146,7 @@ export function gateRoutes() {
       security: bearerAuth,
       summary: "The event's gate log: every scan attempt, newest first",
       description:
-        "For the event's organizer, its SUPERVISOR staff and admins; controllers get 403, anyone else 404. `conflict=true` lists the offline admissions the server disagreed with " +
+        "Needs `gate.supervise` on the event (OWNER, MANAGER, SUPERVISOR members of its organization, its SUPERVISOR staff, admins); its other members and controllers get 403, anyone else 404. `conflict=true` lists the offline admissions the server disagreed with " +
         "(recorded as WARNING, never dropped). The log reaches D1 a fraction of a second after each decision. `qr_code_scanned` shows only the first 8 characters: a token or printed code admits whoever presents it.",
       request: { params: eventParam, query: ScanLogQuerySchema },
       responses: { 200: jsonResponse(pageSchema(ScanLogEntrySchema), "One page."), ...pick(401, 403, 404, 422) },
@@ -161,6 +165,7 @@ export function gateRoutes() {
       tags,
       security: bearerAuth,
       summary: "Decide one scan over HTTP (for devices that cannot hold a socket)",
+      description: "Needs `gate.scan` on the event, as the WebSocket.",
       request: { params: eventParam, body: jsonBody(ScanBodySchema.extend(deviceFields)) },
       responses: { 200: jsonResponse(ScanResultSchema, "The decision; DENIED carries the reason."), ...pick(401, 403, 404, 422) },
     }),
@@ -183,7 +188,7 @@ export function gateRoutes() {
       security: bearerAuth,
       summary: "Upload scans made while offline",
       description:
-        "Each scan is recorded once (by nonce), in `scanned_at` order, and judged as of its `scanned_at` if it could have been made then: not later than 2 minutes after this upload reached the server, and not earlier than 2 minutes before the caller's sign-in session first fetched the offline bundle. Any other scan (or any scan of a session that never fetched the bundle) is answered DENIED `TECHNICAL_ERROR` with `conflict: true`, recorded, and changes nothing. An offline admission the server disagrees with is recorded as a WARNING flagged `conflict`.",
+        "Needs `gate.scan` on the event. Each scan is recorded once (by nonce), in `scanned_at` order, and judged as of its `scanned_at` if it could have been made then: not later than 2 minutes after this upload reached the server, and not earlier than 2 minutes before the caller's sign-in session first fetched the offline bundle. Any other scan (or any scan of a session that never fetched the bundle) is answered DENIED `TECHNICAL_ERROR` with `conflict: true`, recorded, and changes nothing. An offline admission the server disagrees with is recorded as a WARNING flagged `conflict`.",
       request: {
         params: eventParam,
         body: jsonBody(z.strictObject({ ...deviceFields, scans: z.array(ScanBodySchema).min(1).max(500) })),
@@ -210,15 +215,15 @@ export function gateRoutes() {
       security: bearerAuth,
       summary: "What a gate needs to decide offline",
       description:
-        "The event's status and dates, public keys, zones, gates and the zones each ticket configuration opens, overrides, blacklist (a QR_CODE ban names the right's id), rights to refuse (cancelled, transferred, blocked, expired), rights whose holder is inside, and valid rights. No printed code is listed: each right carries `code_digest`, the first 6 bytes (base64url) of HMAC-SHA256 keyed with `manual_codes.key` over its code `XXXX-XXXX-XXXX`, so a device checks a typed code without reading the list. Pass the previous `version` as `since` to get only the rights changed after it. The first bundle a sign-in session fetches bounds that session's offline scans (see the sync route).",
+        "Needs `gate.scan` on the event. The event's status and dates, public keys, zones, gates and the zones each ticket configuration opens, overrides, blacklist (a QR_CODE ban names the right's id), rights to refuse (cancelled, transferred, blocked, expired), rights whose holder is inside, and valid rights. No printed code is listed: each right carries `code_digest`, the first 6 bytes (base64url) of HMAC-SHA256 keyed with `manual_codes.key` over its code `XXXX-XXXX-XXXX`, so a device checks a typed code without reading the list. Pass the previous `version` as `since` to get only the rights changed after it. The first bundle a sign-in session fetches bounds that session's offline scans (see the sync route).",
       request: { params: eventParam, query: z.object({ since: z.iso.datetime().optional() }) },
       responses: { 200: jsonResponse(z.record(z.string(), z.unknown()).openapi("GateBundle"), "The bundle."), ...pick(401, 404, 422) },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
-      const staff = await requireEventStaff(getDb(c.env.DB), c.get("auth"), event_id);
+      const access = await authorizeEvent(c.env, c.get("auth"), event_id, "gate.scan");
       c.header("Cache-Control", "private, no-store");
-      return c.json(await eventStub(c.env, event_id).gateBundle(c.req.valid("query").since ?? null, staff.caller.sessionId), 200);
+      return c.json(await eventStub(c.env, event_id).gateBundle(c.req.valid("query").since ?? null, access.auth.sessionId), 200);
     },
   );
 
@@ -229,12 +234,13 @@ export function gateRoutes() {
       tags,
       security: bearerAuth,
       summary: "Zone occupancy now",
+      description: "Needs `gate.scan` on the event.",
       request: { params: eventParam },
       responses: { 200: jsonResponse(z.object({ type: z.literal("occupancy"), zones: z.array(z.object({ id: z.string(), name: z.string(), capacity: z.number().int(), occupancy: z.number().int() })), at: z.string() }), "Counts per zone."), ...pick(401, 404, 422) },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
-      await requireEventStaff(getDb(c.env.DB), c.get("auth"), event_id);
+      await authorizeEvent(c.env, c.get("auth"), event_id, "gate.scan");
       return c.json(await eventStub(c.env, event_id).occupancy(), 200);
     },
   );

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
-import { organizerOnly, requireAuth } from "../auth/middleware.ts";
+import { requireAuth, signedIn } from "../auth/middleware.ts";
 import { eventStub } from "../../durable-objects/event/client.ts";
 import { getDb } from "../db/client.ts";
 import type { AppEnv } from "../env.ts";
@@ -136,10 +136,10 @@ export function accessRoutes() {
       path: "/events/{event_id}/grants",
       tags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Give invitations, staff, media or partner rights to a list of people",
       description:
-        "For the event's organizer and admins. One access right per listed person (by account id, or by email: an address without an account gets a passwordless one), all issued in one step or none, each with its own QR code; each person is told in the app and by email. With `config_id` the units come out of that configuration's inventory. Send an `Idempotency-Key`: a retry returns the same grant (`Idempotent-Replayed: true`) instead of a second batch.",
+        "Needs `event.manage` on the event (OWNER, MANAGER of its organization; admins). One access right per listed person (by account id, or by email: an address without an account gets a passwordless one), all issued in one step or none, each with its own QR code; each person is told in the app and by email. With `config_id` the units come out of that configuration's inventory. Send an `Idempotency-Key`: a retry returns the same grant (`Idempotent-Replayed: true`) instead of a second batch.",
       request: {
         params: z.object({ event_id: z.uuid() }),
         headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "8–255 visible ASCII characters, unique per grant." }) }),
@@ -161,9 +161,9 @@ export function accessRoutes() {
       path: "/events/{event_id}/grants",
       tags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "An event's grants, newest first",
-      description: "Each with how many rights it gave, and how many were used or cancelled.",
+      description: "Needs `attendees.read` on the event. Each with how many rights it gave, and how many were used or cancelled.",
       request: { params: z.object({ event_id: z.uuid() }), query: z.object(pageQuery) },
       responses: {
         200: jsonResponse(
@@ -182,8 +182,9 @@ export function accessRoutes() {
       path: "/events/{event_id}/grants/{grant_id}",
       tags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "One grant and the live status of its rights",
+      description: "Needs `attendees.read` on the event.",
       request: { params: grantParams },
       responses: { 200: jsonResponse(GrantSchema, "The grant."), ...pick(401, 403, 404, 422) },
     }),
@@ -199,10 +200,10 @@ export function accessRoutes() {
       path: "/events/{event_id}/grants/{grant_id}/cancel",
       tags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Take a grant back",
       description:
-        "Its rights not yet used or transferred are CANCELLED in one step and their QR codes stop working at the gates; units taken from a configuration go back on sale. Repeating it changes nothing more (`cancelled`: how many rights this call cancelled).",
+        "Needs `event.manage` on the event. Its rights not yet used or transferred are CANCELLED in one step and their QR codes stop working at the gates; units taken from a configuration go back on sale. Repeating it changes nothing more (`cancelled`: how many rights this call cancelled).",
       request: { params: grantParams, body: jsonBody(z.strictObject({ reason: z.string().trim().min(1).max(500) })) },
       responses: { 200: jsonResponse(GrantSchema.extend({ cancelled: z.number().int() }), "The grant, taken back."), ...pick(401, 403, 404, 422) },
     }),

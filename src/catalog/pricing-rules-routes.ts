@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import { organizerOnly } from "../auth/middleware.ts";
+import { signedIn } from "../auth/middleware.ts";
+import { memberWith } from "../organizations/permissions.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { pageSchema } from "../lib/pagination.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
@@ -40,10 +41,10 @@ export function pricingRuleRoutes() {
       path: "/pricing-rules",
       tags: ruleTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [memberWith("catalog.manage")] as const,
       summary: "Create a pricing rule",
       description:
-        "Every rule type and discount type of the catalog. `discount_value`: basis points for PERCENTAGE and BUY_X_GET_Y, minor units of `currency` for FIXED_AMOUNT and BUNDLE. Promo codes are stored upper-case and unique (409 `promo_code_taken`). An organizer's rules apply to their events only; admins' platform-wide rules (`organizer_id` null) to every event. Audited.",
+        "Every rule type and discount type of the catalog. `discount_value`: basis points for PERCENTAGE and BUY_X_GET_Y, minor units of `currency` for FIXED_AMOUNT and BUNDLE. Promo codes are stored upper-case and unique (409 `promo_code_taken`). In an organization where the caller has `catalog.manage` (`organization_id`, default: the only one); an organization's rules apply to its events and passes only, admins' platform-wide rules (`organization_id` null) to every one. `conditions.required_groups` name user groups (by code) of the rule's organization or the platform's. Audited.",
       request: { body: jsonBody(RuleCreateBody) },
       responses: { 201: jsonResponse(RuleSchema, "The rule."), ...pick(400, 401, 403, 409, 413, 415, 422) },
     }),
@@ -56,9 +57,9 @@ export function pricingRuleRoutes() {
       path: "/pricing-rules",
       tags: ruleTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "List pricing rules",
-      description: "My rules (admins: all, or one organizer's), by code.",
+      description: "The rules of the organizations where I have `catalog.manage` (admins: all; `organization_id` for one), by code.",
       request: { query: RuleListQuery },
       responses: { 200: jsonResponse(pageSchema(RuleSchema), "One page."), ...pick(401, 403, 422) },
     }),
@@ -74,7 +75,7 @@ export function pricingRuleRoutes() {
       path: "/pricing-rules/{rule_id}",
       tags: ruleTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "One pricing rule",
       description: owned,
       request: { params: ruleIdParam },
@@ -89,7 +90,7 @@ export function pricingRuleRoutes() {
       path: "/pricing-rules/{rule_id}",
       tags: ruleTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Change a pricing rule",
       description: `${owned} Only the fields sent change, checked with the rest. Audited; a concurrent change is 409.`,
       request: { params: ruleIdParam, body: jsonBody(RuleUpdateBody) },
@@ -104,9 +105,9 @@ export function pricingRuleRoutes() {
       path: "/pricing-rules/{rule_id}",
       tags: ruleTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Delete an unused, deactivated pricing rule",
-      description: "An active rule is 409 `rule_active` (deactivate it first); a rule any order used is 409 `rule_in_use`. Audited.",
+      description: "Needs `catalog.manage`. An active rule is 409 `rule_active` (deactivate it first); a rule any order used is 409 `rule_in_use`. Audited.",
       request: { params: ruleIdParam },
       responses: { 204: noContent, ...pick(401, 403, 404, 409, 422) },
     }),

@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import { organizerOnly } from "../auth/middleware.ts";
+import { signedIn } from "../auth/middleware.ts";
+import { memberWith } from "../organizations/permissions.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { pageSchema } from "../lib/pagination.ts";
 import { actorOf } from "../site/audit.ts";
@@ -19,10 +20,10 @@ export function templateRoutes() {
       path: "/ticket-templates",
       tags: templateTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [memberWith("catalog.manage")] as const,
       summary: "Create a ticket template",
       description:
-        "Layout of printed and electronic tickets, season cards and VIP passes. Admins' templates are the platform's; `is_default` (admins only) makes it the default of its type and format, clearing the previous one in the same batch. Audited.",
+        "Layout of printed and electronic tickets, season cards and VIP passes, in an organization where the caller has `catalog.manage` (`organization_id`, default: the only one). Admins' templates are the platform's unless they name an organization; `is_default` (admins only) makes it the default of its type and format, clearing the previous one in the same batch. Audited.",
       request: { body: jsonBody(TemplateCreateBody) },
       responses: { 201: jsonResponse(TemplateSchema, "The template."), ...pick(400, 401, 403, 409, 413, 415, 422) },
     }),
@@ -35,9 +36,9 @@ export function templateRoutes() {
       path: "/ticket-templates",
       tags: templateTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "List ticket templates",
-      description: "The platform's and mine (admins: all), by code.",
+      description: "The platform's and my organizations' (admins: all), by code.",
       request: { query: TemplateListQuery },
       responses: { 200: jsonResponse(pageSchema(TemplateSchema), "One page."), ...pick(401, 403, 422) },
     }),
@@ -53,7 +54,7 @@ export function templateRoutes() {
       path: "/ticket-templates/{template_id}",
       tags: templateTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "One ticket template",
       request: { params: templateIdParam },
       responses: { 200: jsonResponse(TemplateSchema, "The template."), ...pick(401, 403, 404, 422) },
@@ -67,9 +68,9 @@ export function templateRoutes() {
       path: "/ticket-templates/{template_id}",
       tags: templateTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Change a ticket template",
-      description: `${owned} The platform's templates are admins' (403 for organizers). Audited; a concurrent change is 409.`,
+      description: `${owned} The platform's templates are admins' (403 for organizers); other members of the organization than OWNER and MANAGER get 403. Audited; a concurrent change is 409.`,
       request: { params: templateIdParam, body: jsonBody(TemplateUpdateBody) },
       responses: { 200: jsonResponse(TemplateSchema, "The template."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
     }),
@@ -82,7 +83,7 @@ export function templateRoutes() {
       path: "/ticket-templates/{template_id}",
       tags: templateTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Delete a ticket template",
       description: `${owned} Audited.`,
       request: { params: templateIdParam },

@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import { organizerOnly } from "../auth/middleware.ts";
+import { signedIn } from "../auth/middleware.ts";
 import { getDb } from "../db/client.ts";
+import { memberWith } from "../organizations/permissions.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { pageSchema } from "../lib/pagination.ts";
 import { actorOf } from "../site/audit.ts";
@@ -22,10 +23,10 @@ export function ticketTypeRoutes() {
       path: "/ticket-types",
       tags: typeTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [memberWith("catalog.manage")] as const,
       summary: "Create a ticket type",
       description:
-        "A reusable kind of ticket (TRIBUNE, VIP_MATCH). Prices in minor units of `currency`, min ≤ base ≤ max. Admins may leave it platform-wide (`organizer_id` null, the default for them) or give it to an organizer. Audited.",
+        "A reusable kind of ticket (TRIBUNE, VIP_MATCH). Prices in minor units of `currency`, min ≤ base ≤ max. In an organization where the caller has `catalog.manage` (`organization_id`, default: the only one). Admins may leave it platform-wide (`organization_id` null, the default for them) or give it to an organization. Audited.",
       request: { body: jsonBody(TicketTypeCreateBody) },
       responses: { 201: jsonResponse(TicketTypeSchema, "The ticket type."), ...pick(400, 401, 403, 409, 413, 415, 422) },
     }),
@@ -38,9 +39,9 @@ export function ticketTypeRoutes() {
       path: "/ticket-types",
       tags: typeTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "List ticket types",
-      description: "Mine and the platform-wide ones (admins: all), by display order, with their zone categories.",
+      description: "My organizations' and the platform-wide ones (admins: all), by display order, with their zone categories.",
       request: { query: TicketTypeListQuery },
       responses: { 200: jsonResponse(pageSchema(TicketTypeSchema), "One page."), ...pick(401, 403, 422) },
     }),
@@ -56,7 +57,7 @@ export function ticketTypeRoutes() {
       path: "/ticket-types/{ticket_type_id}",
       tags: typeTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "One ticket type",
       request: { params: ticketTypeIdParam },
       responses: { 200: jsonResponse(TicketTypeSchema, "The ticket type."), ...pick(401, 403, 404, 422) },
@@ -74,7 +75,7 @@ export function ticketTypeRoutes() {
       path: "/ticket-types/{ticket_type_id}",
       tags: typeTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Change a ticket type",
       description: `${owned} Platform-wide types are admins' (403 for organizers). Changes reach the inventory of every event still selling the type. Audited; a concurrent change is 409.`,
       request: { params: ticketTypeIdParam, body: jsonBody(TicketTypeUpdateBody) },
@@ -89,9 +90,9 @@ export function ticketTypeRoutes() {
       path: "/ticket-types/{ticket_type_id}",
       tags: typeTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Delete a ticket type no event sells",
-      description: "A type used by any event's configuration is 409 `ticket_type_in_use`: deactivate it instead. Audited.",
+      description: "Needs `catalog.manage`. A type used by any event's configuration is 409 `ticket_type_in_use`: deactivate it instead. Audited.",
       request: { params: ticketTypeIdParam },
       responses: { 204: noContent, ...pick(401, 403, 404, 409, 422) },
     }),
@@ -107,9 +108,9 @@ export function ticketTypeRoutes() {
       path: "/ticket-types/{ticket_type_id}/zones",
       tags: typeTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Replace the zone categories a ticket type opens",
-      description: "The whole list: each category once, at most one primary. Audited as one change.",
+      description: "Needs `catalog.manage`. The whole list: each category once, at most one primary. Audited as one change.",
       request: { params: ticketTypeIdParam, body: jsonBody(TicketTypeZonesBody) },
       responses: { 200: jsonResponse(TicketTypeSchema, "The ticket type with its zones."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
     }),

@@ -4,18 +4,17 @@ import { getDb, type Db } from "../db/client.ts";
 import { events } from "../events/schema.ts";
 import { ProblemError } from "../lib/errors.ts";
 import { monthStart, now, type Timestamp } from "../lib/time.ts";
-import { users } from "../users/schema.ts";
 import { organizer_plans, organizer_subscriptions } from "./schema.ts";
 
-// What an organizer's plan in force allows: events created per month (counted exactly under concurrency) and a reduced commission.
+// What an organization's plan in force allows: events created per month (counted exactly under concurrency) and a reduced commission.
 
 type SubscriptionRow = typeof organizer_subscriptions.$inferSelect;
 const sub = organizer_subscriptions;
 const plans = organizer_plans;
 
 /**
- * Events per UTC calendar month for an organizer without an ACTIVE plan,
- * counted from `events.created_at` of that organizer.
+ * Events per UTC calendar month for an organization without an ACTIVE plan,
+ * counted from `events.created_at` of its events.
  */
 export const FREE_EVENTS_PER_MONTH = 2;
 
@@ -33,23 +32,23 @@ export const counterOf = (row: SubscriptionRow, start: Timestamp): number =>
 
 const planLimitSql = sql`(SELECT ${plans.max_events_per_month} FROM ${plans} WHERE ${plans.id} = ${sub.plan_id})`;
 
-/** An organizer's subscription that currently applies: ACTIVE and not past its end (the cron may not have expired it yet). */
-export const inForce = (organizerId: string, at: Timestamp) => and(eq(sub.user_id, organizerId), eq(sub.status, "ACTIVE"), gt(sub.ends_at, at));
+/** An organization's subscription that currently applies: ACTIVE and not past its end (the cron may not have expired it yet). */
+export const inForce = (organizationId: string, at: Timestamp) => and(eq(sub.organization_id, organizationId), eq(sub.status, "ACTIVE"), gt(sub.ends_at, at));
 
 const limitReached = (limit: number) =>
   new ProblemError(403, "plan_limit_reached", "Plan limit reached", `Your plan allows ${limit} event(s) per calendar month and this month's are used.`);
 
-export const eventsThisMonth = (db: Db, organizerId: string, start: Timestamp) =>
-  db.select({ n: count() }).from(events).where(and(eq(events.organizer_id, organizerId), gte(events.created_at, start)));
+export const eventsThisMonth = (db: Db, organizationId: string, start: Timestamp) =>
+  db.select({ n: count() }).from(events).where(and(eq(events.organization_id, organizationId), gte(events.created_at, start)));
 
 /**
- * Counts one event creation against the organizer's month. With a plan in
- * force: one guarded UPDATE, so concurrent creations never pass the plan's
- * `max_events_per_month` (null: unlimited). Without one: the free allowance
- * (FREE_EVENTS_PER_MONTH events created this UTC month). Admins are never
- * limited. Throws 403 `plan_limit_reached`.
+ * Counts one event creation against the organization's month. With a plan
+ * in force: one guarded UPDATE, so concurrent creations never pass the
+ * plan's `max_events_per_month` (null: unlimited). Without one: the free
+ * allowance (FREE_EVENTS_PER_MONTH events created this UTC month). Events an
+ * admin creates are never limited. Throws 403 `plan_limit_reached`.
  */
-export async function consumeEventQuota(env: Env, organizerId: string): Promise<void> {
+export async function consumeEventQuota(env: Env, organizationId: string, byAdmin: boolean): Promise<void> {
   const db = getDb(env.DB);
   const at = now();
   const start = monthStart(new Date(at));
@@ -61,16 +60,14 @@ export async function consumeEventQuota(env: Env, organizerId: string): Promise<
       // Counting is not an edit: admins' optimistic checks on updated_at must not trip on it.
       updated_at: sql`${sub.updated_at}`,
     })
-    .where(and(inForce(organizerId, at), sql`(${planLimitSql} IS NULL OR ${counterSql(start)} < ${planLimitSql})`))
+    .where(and(inForce(organizationId, at), sql`(${planLimitSql} IS NULL OR ${counterSql(start)} < ${planLimitSql})`))
     .returning({ id: sub.id });
-  if (counted.length > 0) return;
+  if (counted.length > 0 || byAdmin) return;
 
-  const [[user], [active], [created]] = await db.batch([
-    db.select({ role: users.role }).from(users).where(eq(users.id, organizerId)).limit(1),
-    db.select({ limit: plans.max_events_per_month }).from(sub).innerJoin(plans, eq(plans.id, sub.plan_id)).where(inForce(organizerId, at)).limit(1),
-    eventsThisMonth(db, organizerId, start),
+  const [[active], [created]] = await db.batch([
+    db.select({ limit: plans.max_events_per_month }).from(sub).innerJoin(plans, eq(plans.id, sub.plan_id)).where(inForce(organizationId, at)).limit(1),
+    eventsThisMonth(db, organizationId, start),
   ]);
-  if (user?.role === "ADMIN") return;
   if (active) {
     // Null here: the plan became unlimited between the two statements.
     if (active.limit === null) return;
@@ -80,15 +77,15 @@ export async function consumeEventQuota(env: Env, organizerId: string): Promise<
 }
 
 /**
- * The ticketing commission for an organizer's event: the event's rate, or the
- * reduced rate of the organizer's plan in force when that is lower.
+ * The ticketing commission for an organization's event: the event's rate, or
+ * the reduced rate of the organization's plan in force when that is lower.
  */
-export async function effectiveCommissionBp(env: Env, organizerId: string, eventCommissionBp: number): Promise<number> {
+export async function effectiveCommissionBp(env: Env, organizationId: string, eventCommissionBp: number): Promise<number> {
   const [row] = await getDb(env.DB)
     .select({ reduced: plans.reduced_commission_bp })
     .from(sub)
     .innerJoin(plans, eq(plans.id, sub.plan_id))
-    .where(inForce(organizerId, now()))
+    .where(inForce(organizationId, now()))
     .limit(1);
   return row?.reduced == null ? eventCommissionBp : Math.min(eventCommissionBp, row.reduced);
 }

@@ -6,7 +6,7 @@ import { importSPKI, jwtVerify } from "jose";
 import { PDFDict, PDFDocument, PDFName } from "pdf-lib";
 import * as asn1js from "asn1js";
 import { Certificate, ContentInfo, SignedData } from "pkijs";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { retireEventKey } from "../../src/access/signing-keys.ts";
 import { pemBlocks } from "../../src/lib/crypto/pem.ts";
 import { toHex } from "../../src/lib/crypto/encoding.ts";
@@ -14,9 +14,10 @@ import { ProblemError } from "../../src/lib/errors.ts";
 import { newId } from "../../src/lib/ids.ts";
 import { googleWalletLink, rightDocument } from "../../src/documents/service.ts";
 import { solidPng } from "../../src/documents/png.ts";
-import { api, expectProblem, registerUser, setRole } from "../support/api.ts";
+import { api, expectProblem, registerMember, registerUser, setRole } from "../support/api.ts";
 import { gatedEvent, scanHttp } from "../support/gate.ts";
-import { orderRequest, ticketedEvent, type TicketingFixture } from "../support/ticketing.ts";
+import { pageQrs } from "../support/pdf-qrs.ts";
+import { createOrganization, giveFixture, orderRequest, ticketedEvent, type TicketingFixture } from "../support/ticketing.ts";
 
 type User = Awaited<ReturnType<typeof registerUser>>;
 
@@ -26,13 +27,6 @@ async function raw(path: string, token?: string, init: { method?: string; body?:
   if (token) headers.set("Authorization", `Bearer ${token}`);
   const response = await (exports as unknown as { default: Fetcher }).default.fetch(new Request(`https://api.test${path}`, { method: init.method ?? "GET", headers, body: init.body }));
   return { status: response.status, headers: response.headers, bytes: new Uint8Array(await response.arrayBuffer()) };
-}
-
-/** The QR code of each page, as poppler draws the PDF and jsQR reads it (test/support/pdf-qr.ts, in Node). */
-async function pageQrs(pdf: Uint8Array): Promise<(string | null)[]> {
-  const response = await fetch(inject("pdfQrUrl"), { method: "POST", body: pdf });
-  if (!response.ok) throw new Error(`pdf decoder: ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { pages: (string | null)[] }).pages;
 }
 
 /** The base names of the fonts embedded in a PDF. */
@@ -75,12 +69,13 @@ async function setLiveStatus(fixture: TicketingFixture, rightId: string, status:
   });
 }
 
-/** The fixture's event, owned by a registered organizer who can sign in (to create templates). */
+/** The fixture's event, owned by the organization of a registered organizer (its OWNER) who can sign in (to create templates). */
 async function ownedEvent(fixture: TicketingFixture) {
   const organizer = await registerUser({ first_name: "Club", last_name: "Africain" });
   await setRole(organizer.id, "ORGANIZER");
-  await env.DB.prepare("UPDATE events SET organizer_id = ? WHERE id = ?").bind(organizer.id, fixture.eventId).run();
-  return organizer;
+  const organizationId = await createOrganization(organizer.id);
+  await giveFixture(fixture, organizationId, organizer.id);
+  return { ...organizer, organizationId };
 }
 
 const PRINT_ELEMENTS = {
@@ -139,6 +134,12 @@ describe("printed tickets", () => {
     const counter = await raw(`${path}?format=THERMAL`, organizer.token);
     expect(counter.status).toBe(200);
     expect(new Set(await pageQrs(counter.bytes))).toEqual(new Set([await currentToken(rights[0]!.id, alice), await currentToken(given, bob), await currentToken(rights[2]!.id, alice)]));
+    // So does a BOX_OFFICE member of the event's organization; members without `tickets.resend` get 403.
+    const boxOffice = await registerMember(organizer.organizationId, "BOX_OFFICE");
+    expect((await raw(path, boxOffice.token)).status).toBe(200);
+    for (const role of ["CONTROLLER", "FINANCE"] as const) {
+      expectProblem(problemOf(await raw(path, (await registerMember(organizer.organizationId, role)).token)), 403, "forbidden");
+    }
     expectProblem(problemOf(await raw(path, bob.token)), 404, "not_found");
     expectProblem(problemOf(await raw(path, stranger.token)), 404, "not_found");
     expectProblem(problemOf(await raw(path)), 401);
@@ -215,7 +216,7 @@ describe("wallet passes", () => {
     const pass = JSON.parse(new TextDecoder().decode(files["pass.json"]));
     const token = await currentToken(rights[0]!.id, fan);
     expect(pass).toMatchObject({ formatVersion: 1, passTypeIdentifier: "pass.dev.edge-events.test", teamIdentifier: "TESTTEAM01", serialNumber: rights[0]!.id, barcodes: [{ format: "PKBarcodeFormatQR", message: token, altText: rights[0]!.qr_code }] });
-    expect(pass.eventTicket.auxiliaryFields).toContainEqual(expect.objectContaining({ key: "price", value: expect.stringContaining("15,500") }));
+    expect(pass.eventTicket.auxiliaryFields).toContainEqual(expect.objectContaining({ key: "price", value: expect.stringMatching(/^15\.500\sTND$/) }));
 
     const info = new ContentInfo({ schema: asn1js.fromBER(files.signature!).result });
     expect(info.contentType).toBe(ContentInfo.SIGNED_DATA);
@@ -303,18 +304,19 @@ describe("season-pass cards", () => {
   async function activePass(holder: User) {
     const organizer = await registerUser({ first_name: "Espérance", last_name: "ST" });
     await setRole(organizer.id, "ORGANIZER");
+    const organizationId = await createOrganization(organizer.id);
     const planId = newId();
     const subId = newId();
     await env.DB.batch([
-      env.DB.prepare("INSERT INTO subscription_plans (id, code, name, organizer_id, type, price, currency) VALUES (?, ?, 'Abonnement Pelouse', ?, 'FULL_SEASON', 240000, 'TND')").bind(planId, `PLAN_${planId.slice(0, 8)}`, organizer.id),
+      env.DB.prepare("INSERT INTO subscription_plans (id, code, name, organizer_id, organization_id, type, price, currency) VALUES (?, ?, 'Abonnement Pelouse', ?, ?, 'FULL_SEASON', 240000, 'TND')").bind(planId, `PLAN_${planId.slice(0, 8)}`, organizer.id, organizationId),
       env.DB.prepare("INSERT INTO subscriptions (id, subscription_number, user_id, subscription_plan_id, price_paid, currency, valid_from, valid_until, status) VALUES (?, ?, ?, ?, 240000, 'TND', '2026-08-01', '2027-06-30', 'ACTIVE')").bind(subId, `SUB-2026-${subId.slice(0, 6)}`, holder.id, planId),
     ]);
-    return { organizer, subId, number: `SUB-2026-${subId.slice(0, 6)}` };
+    return { organizer, organizationId, subId, number: `SUB-2026-${subId.slice(0, 6)}` };
   }
 
   it("prints a CR80 card, front and back, whose back QR is the pass number, and records its NFC chip id", async () => {
     const holder = await registerUser();
-    const { organizer, subId, number } = await activePass(holder);
+    const { organizer, organizationId, subId, number } = await activePass(holder);
     const card = await raw(`/v1/subscriptions/${subId}/card.pdf`, holder.token);
     expect(card.status).toBe(200);
     const doc = await PDFDocument.load(card.bytes);
@@ -335,6 +337,12 @@ describe("season-pass cards", () => {
     expectProblem(problemOf(await raw(`/v1/subscriptions/${subId}/cards`, holder.token, { method: "POST", body: "{}", headers: { "Content-Type": "application/json" } })), 403);
     expectProblem(problemOf(await raw(`/v1/subscriptions/${subId}/cards`, organizer.token, { method: "POST", body: JSON.stringify({ nfc_uid: "XYZ" }), headers: { "Content-Type": "application/json" } })), 422, "validation_failed");
     expectProblem(problemOf(await raw(`/v1/subscriptions/${subId}/card.pdf`, other.organizer.token)), 404);
+    // The organization's box office prints cards too; its FINANCE member reads the card but does not print one.
+    const boxOffice = await registerMember(organizationId, "BOX_OFFICE");
+    expect((await raw(`/v1/subscriptions/${subId}/cards`, boxOffice.token, { method: "POST", body: JSON.stringify({ nfc_uid: "04C23B4C5D6E7F" }), headers: { "Content-Type": "application/json" } })).status).toBe(201);
+    const finance = await registerMember(organizationId, "FINANCE");
+    expect((await raw(`/v1/subscriptions/${subId}/card.pdf`, finance.token)).status).toBe(200);
+    expectProblem(problemOf(await raw(`/v1/subscriptions/${subId}/cards`, finance.token, { method: "POST", body: JSON.stringify({ nfc_uid: "04D23B4C5D6E7F" }), headers: { "Content-Type": "application/json" } })), 403, "forbidden");
   });
 });
 

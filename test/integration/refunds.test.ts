@@ -12,6 +12,7 @@ import {
   fakePayments,
   freshIp,
   registerAdmin,
+  registerMember,
   registerOrganizer,
   registerUser,
   sellingEvent,
@@ -72,16 +73,25 @@ describe("who sees and decides a refund", () => {
 
     // A plain user has no refunds to decide on; another fan cannot read this one or ask on this payment.
     const stranger = await registerUser();
-    expectProblem(await api("GET", "/v1/refunds", { token: stranger.token }), 403);
+    expect((await api("GET", "/v1/refunds", { token: stranger.token })).body.data).toEqual([]);
     expectProblem(await readRefund(stranger.token, refund.id), 404);
     expectProblem(await askRefund(stranger, payment.id), 404);
     expect((await api("GET", "/v1/me/refunds", { token: fan.token })).body.data.map((r: { id: string }) => r.id)).toEqual([refund.id]);
     expect((await api("GET", "/v1/me/refunds", { token: stranger.token })).body.data).toEqual([]);
   });
 
-  it("lets neither another organizer nor the fan approve, reject or complete it", async () => {
-    const { fan, payment } = await paidOrder();
+  it("lets neither another organizer, the fan, nor members without refunds.manage approve, reject or complete it", async () => {
+    const { organizer, fan, payment } = await paidOrder();
     const refund = await askedRefund(fan, payment.id);
+    // The selling organization's team: FINANCE reads money and refunds; MANAGER and BOX_OFFICE are refused, not misled.
+    const finance = await registerMember(organizer.organizationId, "FINANCE");
+    expect((await readRefund(finance.token, refund.id)).body.id).toBe(refund.id);
+    expect((await api("GET", `/v1/payments/${payment.id}`, { token: finance.token })).status).toBe(200);
+    for (const role of ["MANAGER", "BOX_OFFICE"] as const) {
+      const member = await registerMember(organizer.organizationId, role);
+      expect(expectProblem(await api("POST", `/v1/refunds/${refund.id}/approve`, { token: member.token, body: {} }), 403).detail).toContain("refunds.manage");
+      expectProblem(await api("GET", `/v1/payments/${payment.id}`, { token: member.token }), 403);
+    }
     const other = await registerOrganizer({ plan: null });
     expectProblem(await api("POST", `/v1/refunds/${refund.id}/approve`, { token: other.token, body: {} }), 404);
     expectProblem(await api("POST", `/v1/refunds/${refund.id}/reject`, { token: other.token, body: { comment: "non" } }), 404);
@@ -138,7 +148,9 @@ describe("approving a refund", () => {
     expect(back).toMatchObject({ id: done.refund_payment_id, type: "REFUND", status: "PAID", amount: payment.amount, provider: "STRIPE" });
     expect((await commissionsOf(organizer, event.eventId))[0]).toMatchObject({ id: commission.id, status: "CANCELLED" });
     const message = await waitForMessage(fan.id, "REFUND_COMPLETED");
-    expect(message.data).toMatchObject({ amount: String(payment.amount), currency: "XOF", reference: payment.internal_reference });
+    expect(message.data).toMatchObject({ amount: { amount: payment.amount, currency: "XOF" }, reference: payment.internal_reference });
+    // The amount as the fan reads it, in their currency's format (not "10000 XOF").
+    expect(message.body!.replace(/\s/g, " ")).toContain("10 000 FCFA");
 
     // Each right's cancellation is in the transactions log, once.
     const rightIds = before.body.access_rights.map((r: { id: string }) => r.id);
@@ -205,7 +217,7 @@ describe("approving a refund", () => {
     expect((await stripeTransaction(payment.external_reference)).refunds.map((r: { amount: number }) => r.amount)).toEqual([4_000]);
     // 500 bp of the 6 000 kept.
     expect((await commissionsOf(organizer, event.eventId))[0]).toMatchObject({ status: "CALCULATED", base_amount: 6_000, commission_rate_bp: 500, commission_amount: 300 });
-    expect((await waitForMessage(fan.id, "REFUND_COMPLETED")).data).toMatchObject({ amount: "4000" });
+    expect((await waitForMessage(fan.id, "REFUND_COMPLETED")).data).toMatchObject({ amount: { amount: 4000, currency: "XOF" } });
 
     // The rest can still be asked for, and then the commission goes.
     const rest = await askedRefund(fan, payment.id);

@@ -1,7 +1,8 @@
 import { env, exports } from "cloudflare:workers";
 import { and, desc, eq } from "drizzle-orm";
 import { getDb } from "../../src/db/client.ts";
-import { message_deliveries } from "../../src/notifications/schema.ts";
+import { message_deliveries, type NotificationType } from "../../src/notifications/schema.ts";
+import { deliverPending } from "./notifications.ts";
 import { queuesIdle } from "./queues.ts";
 
 export interface ApiResponse<T = any> {
@@ -68,18 +69,35 @@ export async function setRole(userId: string, role: "USER" | "ORGANIZER" | "CONT
 }
 
 /**
- * The latest message to `recipient` with `template` the notifications queue
- * consumer recorded (newer than the message `after`, if given), and its data
- * (codes, tokens), once the queues are idle; fails when there is none.
+ * The latest message of type `template` to `recipient` (an address, or the
+ * user id for the in-app notification), newer than the message `after` if
+ * given, once the notifications consumer handled it; fails when there is none.
+ * It first waits for the queues that run in the background (payments) to be
+ * idle, since their consumer may be what queues the message; a delivery still
+ * waiting in the outbox is then handed to the real notifications consumer
+ * (test/support/notifications.ts), which no queue runs in tests.
  */
 export async function waitForMessage(recipient: string, template: string, after?: string, timeoutMs?: number) {
   await queuesIdle(timeoutMs);
-  const [row] = await getDb(env.DB)
-    .select()
-    .from(message_deliveries)
-    .where(and(eq(message_deliveries.recipient, recipient), eq(message_deliveries.notification_type, template)))
-    .orderBy(desc(message_deliveries.created_at))
-    .limit(1);
+  const latest = () =>
+    getDb(env.DB)
+      .select()
+      .from(message_deliveries)
+      .where(
+        and(
+          eq(message_deliveries.recipient, recipient),
+          eq(message_deliveries.notification_type, template as NotificationType),
+          // A user id is the recipient of both the in-app notification and the push: the in-app one is meant.
+          recipient.includes("@") || recipient.startsWith("+") ? undefined : eq(message_deliveries.channel, "IN_APP"),
+        ),
+      )
+      .orderBy(desc(message_deliveries.created_at))
+      .limit(1);
+  let [row] = await latest();
+  if (row?.status === "PENDING") {
+    await deliverPending({ ids: [row.id] });
+    [row] = await latest();
+  }
   if (!row || row.id === after) throw new Error(`no ${after ? "new " : ""}${template} message to ${recipient}`);
   return row;
 }
@@ -102,12 +120,17 @@ export async function registerAdmin() {
 // ---------------------------------------------------------------- events
 
 /**
- * Registers a fresh ORGANIZER. `plan`: an ACTIVE organizer plan allowing that
- * many events per month (null: unlimited); without it the free allowance applies.
+ * Registers a fresh ORGANIZER with an organization of its own (created through
+ * the API; it is its OWNER). `plan`: an ACTIVE organizer plan of that
+ * organization allowing that many events per month (null: unlimited); without
+ * it the free allowance applies.
  */
 export async function registerOrganizer(options: { plan?: number | null } = {}) {
-  const organizer = await registerUser();
-  await setRole(organizer.id, "ORGANIZER");
+  const user = await registerUser();
+  await setRole(user.id, "ORGANIZER");
+  const created = await api("POST", "/v1/organizations", { token: user.token, body: { name: `Club ${user.id.slice(0, 8)}` } });
+  if (created.status !== 201) throw new Error(`create organization failed: ${created.status} ${JSON.stringify(created.body)}`);
+  const organizer = { ...user, organizationId: created.body.id as string };
   if (options.plan !== undefined) {
     const planId = crypto.randomUUID();
     const start = new Date(Date.now() - 86_400_000).toISOString();
@@ -117,8 +140,8 @@ export async function registerOrganizer(options: { plan?: number | null } = {}) 
         "INSERT INTO organizer_plans (id, name, plan_type, price, currency, billing_period, max_events_per_month) VALUES (?, ?, 'STANDARD', 0, 'XOF', 'MONTHLY', ?)",
       ).bind(planId, `Test plan ${planId.slice(0, 8)}`, options.plan),
       env.DB.prepare(
-        "INSERT INTO organizer_subscriptions (id, user_id, plan_id, starts_at, ends_at, status, price_paid, currency) VALUES (?, ?, ?, ?, ?, 'ACTIVE', 0, 'XOF')",
-      ).bind(crypto.randomUUID(), organizer.id, planId, start, end),
+        "INSERT INTO organizer_subscriptions (id, user_id, organization_id, plan_id, starts_at, ends_at, status, price_paid, currency) VALUES (?, ?, ?, ?, ?, ?, 'ACTIVE', 0, 'XOF')",
+      ).bind(crypto.randomUUID(), organizer.id, organizer.organizationId, planId, start, end),
     ]);
   }
   return organizer;
@@ -152,6 +175,21 @@ export async function publishEvent(organizer: { token: string }, admin: { token:
   const approved = await api("POST", `/v1/admin/events/${created.body.id}/approve`, { token: admin.token });
   if (approved.status !== 200) throw new Error(`approve failed: ${approved.status} ${JSON.stringify(approved.body)}`);
   return approved.body;
+}
+
+/**
+ * Adds `user` to an organization in `role` directly in D1 (the invitation
+ * flow has its own tests), for tests of what each role may do.
+ */
+export async function addMember(organizationId: string, userId: string, role: "OWNER" | "MANAGER" | "BOX_OFFICE" | "FINANCE" | "SUPERVISOR" | "CONTROLLER") {
+  await env.DB.prepare("INSERT INTO organization_members (id, organization_id, user_id, role) VALUES (?, ?, ?, ?)").bind(crypto.randomUUID(), organizationId, userId, role).run();
+}
+
+/** A fresh account that is a member of `organizationId` in `role` (no platform role needed). */
+export async function registerMember(organizationId: string, role: Parameters<typeof addMember>[2]) {
+  const user = await registerUser();
+  await addMember(organizationId, user.id, role);
+  return user;
 }
 
 // ---------------------------------------------------------------- QR codes

@@ -1,2 +1,0 @@
-ALTER TABLE `ticket_templates` ADD `organizer_id` text REFERENCES users(id);--> statement-breakpoint
-CREATE INDEX `ticket_templates_organizer_idx` ON `ticket_templates` (`organizer_id`,`type`,`format`);
