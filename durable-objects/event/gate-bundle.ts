@@ -53,7 +53,8 @@ export function gateBundle(s: EventStore, since: string | null, sessionId: strin
       .map((p) => ({ id: String(p.id), name: String(p.name), direction: String(p.direction), zone_ids: JSON.parse(String(p.zone_ids)) as string[], is_active: Boolean(Number(p.is_active)) })),
     config_zones: Object.fromEntries(sql<{ id: string; zone_access: string }>`SELECT id, zone_access FROM configs`.toArray().map((c) => [c.id, JSON.parse(c.zone_access) as ZoneAccess[]])),
     overrides: sql`SELECT * FROM overrides`.toArray().map((o) => ({ ...o }) as Record<string, unknown>),
-    blacklist: sql`SELECT * FROM blacklist`.toArray().flatMap((b) => {
+    // EMAIL and PHONE entries stay in the object (purchases match them); a gate matches the accounts they were resolved to.
+    blacklist: sql`SELECT * FROM blacklist WHERE type NOT IN ('EMAIL', 'PHONE')`.toArray().flatMap((b) => {
       if (b.type !== "QR_CODE") return [{ ...b } as Record<string, unknown>];
       // A ban on a printed code names the right instead: the bundle never carries a code. A code of no right here matches nothing.
       const right = sql<{ id: string }>`SELECT id FROM rights WHERE id = ${b.identifier} OR qr_code = ${b.identifier}`.toArray()[0];
