@@ -243,6 +243,9 @@ describe("EventDO pricing", () => {
       cancelled_at: null,
       cancellation_reason: null,
       projection_version: expect.any(Number),
+      // The buyer's name keys, set by D1's triggers (the back office's search).
+      buyer_name_key: "buyer",
+      buyer_name_key_rev: "buyer",
     });
   });
 
