@@ -11,6 +11,7 @@ import { ACCESS_SOURCE_TYPES } from "../../src/access/schema.ts";
 import { humanCode, newId } from "../../src/lib/ids.ts";
 import { toTimestamp } from "../../src/lib/time.ts";
 import { fail, type ExchangeRequest, type IssueRightsRequest, type Result, type RightView, type TransferRequest } from "./contract.ts";
+import { manualCodeDigest } from "./gate-protocol.ts";
 import type { Row, SqlValue } from "./sql.ts";
 import type { EventStore } from "./store.ts";
 
@@ -42,9 +43,9 @@ export function insertRight(s: EventStore, r: NewRight): string {
   for (;;) {
     const code = `${humanCode(4)}-${humanCode(4)}-${humanCode(4)}`;
     if (sql<{ n: number }>`SELECT count(*) AS n FROM rights WHERE qr_code = ${code}`.one().n) continue;
-    sql`INSERT INTO rights (id, qr_code, order_id, config_id, user_id, zone_id, seat_id, status, source_type, source_id, original_user_id,
+    sql`INSERT INTO rights (id, qr_code, code_digest, order_id, config_id, user_id, zone_id, seat_id, status, source_type, source_id, original_user_id,
           transfer_count, last_transfer_date, transfer_id, transfer_type, no_retransfer, face_value, currency, valid_from, valid_until, created_by, created_at, updated_at)
-        VALUES (${id}, ${code}, ${r.order_id}, ${r.config_id}, ${r.user_id}, ${r.zone_id}, ${r.seat_id ?? null}, 'ENABLED', ${r.source_type}, ${r.source_id}, ${r.original_user_id ?? r.user_id},
+        VALUES (${id}, ${code}, ${manualCodeDigest(s.manualCodeKey(), code)}, ${r.order_id}, ${r.config_id}, ${r.user_id}, ${r.zone_id}, ${r.seat_id ?? null}, 'ENABLED', ${r.source_type}, ${r.source_id}, ${r.original_user_id ?? r.user_id},
           ${r.transfer?.count ?? 0}, ${r.transfer ? r.at : null}, ${r.transfer?.id ?? null}, ${r.transfer?.type ?? null}, ${r.transfer?.no_retransfer ? 1 : 0},
           ${r.price}, ${r.currency}, ${r.valid_from}, ${r.valid_until}, ${r.created_by}, ${r.at}, ${r.at})`;
     break;
@@ -186,6 +187,27 @@ export function setRightsStatus(
   });
   if (moving.length > 0) s.outbox.projectSoon(now);
   return { ok: true, rights: rightsOf(s, sourceType, sourceId), changed: moving.length };
+}
+
+/**
+ * Rights that can no longer admit anyone become EXPIRED: ENABLED ones (never
+ * used, or their holder outside) past their `valid_until`. USED rights keep
+ * their status, the record of an entry. Returns how many expired; repeating
+ * changes nothing more. D1 follows by projection.
+ */
+export function expireRights(s: EventStore, now: number): { expired: number } {
+  const { sql } = s;
+  const at = toTimestamp(now);
+  const due = sql<{ id: string }>`SELECT id FROM rights WHERE status = 'ENABLED' AND valid_until <= ${at}`.toArray();
+  if (due.length === 0) return { expired: 0 };
+  s.storage.transactionSync(() => {
+    for (const right of due) {
+      sql`UPDATE rights SET status = 'EXPIRED', updated_at = ${at} WHERE id = ${right.id}`;
+      s.outbox.enqueue("right", right.id);
+    }
+  });
+  s.outbox.projectSoon(now);
+  return { expired: due.length };
 }
 
 const rightById = (s: EventStore, id: SqlValue) => s.sql`SELECT * FROM rights WHERE id = ${id}`.toArray()[0];

@@ -24814,6 +24814,14 @@ export interface components {
                 ticket_type_id: string;
                 ticket_type_code: string;
                 price: number;
+                price_label: string | null;
+                base_price: number;
+                price_tiers: ({
+                    from: number;
+                    to: number;
+                    price: number;
+                    label?: string;
+                })[] | null;
                 currency: string;
                 available: number;
                 sellable: number;
