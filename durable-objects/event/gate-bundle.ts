@@ -1,5 +1,6 @@
 /** What the object shows gates without a decision: zone occupancy, and the offline bundle. */
-import { MANUAL_CODE_DIGEST, manualCodeDigest, type GateBundle, type Occupancy, type ZoneAccess } from "./gate-protocol.ts";
+import { manualCodeDigest } from "./code-digest.ts";
+import { MANUAL_CODE_DIGEST, type GateBundle, type Occupancy, type ZoneAccess } from "./gate-protocol.ts";
 import type { EventStore } from "./store.ts";
 
 /** When this sign-in session first fetched the bundle (ms), or null if it never did. */

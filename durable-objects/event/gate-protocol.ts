@@ -5,8 +5,6 @@
  * bundle. One module that the Worker's routes, the EventDO and the reference
  * gate client (scripts/gate-client) all import; it imports nothing of theirs.
  */
-import { Buffer } from "node:buffer";
-import { createHmac } from "node:crypto";
 import { z } from "zod";
 
 /** 2: the bundle carries keyed digests of the printed codes instead of the codes (version 1). */
@@ -60,21 +58,8 @@ export const WRONG_DATE_MS = 12 * 3600_000;
  */
 export const OFFLINE_CLOCK_SKEW_MS = 2 * 60_000;
 
-/** The printed codes' digests in the bundle: the first bytes of an HMAC-SHA256 keyed with the bundle's `manual_codes.key`. */
+/** The printed codes' digests in the bundle: the first bytes of an HMAC-SHA256 keyed with the bundle's `manual_codes.key` (code-digest.ts). */
 export const MANUAL_CODE_DIGEST = { algorithm: "HMAC-SHA256", bytes: 6 } as const;
-
-/**
- * A printed code's digest, as the bundle lists it: base64url of the first
- * 6 bytes of HMAC-SHA256(key, the code as `XXXX-XXXX-XXXX`). A device
- * checks a typed code against the bundle without the bundle holding the
- * codes; with 48 bits, a mistyped code matches one of a stadium's 60,000
- * rights about once in 4.7·10^9 tries, while a guessed code that matches a
- * digest is a real one only once in 4,096 (codes have 60 bits), so the list
- * cannot be read back from the bundle. `key` is base64url.
- */
-export function manualCodeDigest(key: string, code: string): string {
-  return createHmac("sha256", Buffer.from(key, "base64url")).update(normalizeManualCode(code)).digest().subarray(0, MANUAL_CODE_DIGEST.bytes).toString("base64url");
-}
 
 /**
  * A device's id: 1–100 printable ASCII characters, no space at either end.

@@ -11,7 +11,7 @@ import { ACCESS_SOURCE_TYPES } from "../../src/access/schema.ts";
 import { humanCode, newId } from "../../src/lib/ids.ts";
 import { toTimestamp } from "../../src/lib/time.ts";
 import { fail, type ExchangeRequest, type IssueRightsRequest, type Result, type RightView, type TransferRequest } from "./contract.ts";
-import { manualCodeDigest } from "./gate-protocol.ts";
+import { manualCodeDigest } from "./code-digest.ts";
 import type { Row, SqlValue } from "./sql.ts";
 import type { EventStore } from "./store.ts";
 

@@ -12,9 +12,9 @@
  * an offline admission it disagrees with is recorded as a conflict, never
  * dropped.
  */
+import { manualCodeDigest } from "../../durable-objects/event/code-digest.ts";
 import {
   MANUAL_CODE,
-  manualCodeDigest,
   WRONG_DATE_MS,
   type DenialReason,
   type GateBundle,
