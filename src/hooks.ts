@@ -1,6 +1,6 @@
 import { closeSocketsOfEndedSession } from "./access/gate-sessions.ts";
 import { ticketContentForMessage } from "./access/ticket-links.ts";
-import { refreshGroupAtGates } from "./access/policy-service.ts";
+import { refreshGroupAtGates } from "./access/zone-overrides.ts";
 import { sessionEnded } from "./auth/hooks.ts";
 import { syncChangedEvent } from "./catalog/configurations.ts";
 import { eventApproved, eventCancelled, eventChanged } from "./events/hooks.ts";

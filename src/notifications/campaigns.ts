@@ -12,7 +12,6 @@ import { subscriptions } from "../passes/schema.ts";
 import { user_group_members, user_groups } from "../organizations/schema.ts";
 import { follows, users } from "../users/schema.ts";
 import { templateRows } from "./content.ts";
-import { inJson } from "./deliver.ts";
 import type { QueueMessage } from "./messages.ts";
 import { variablesOf } from "./render.ts";
 import {
