@@ -6,9 +6,11 @@
  * `configs` CHECK restates invariant 1 underneath.
  */
 import { buyerFlags, priceOrder, promoCodeRefusal, readsBuyer, type PriceQuote, type ZoneCategory } from "../../src/catalog/pricing.ts";
+import { bookingWindowRefusal, INVITATION_ONLY } from "../../src/catalog/sale-rules.ts";
 import type { Currency } from "../../src/lib/money.ts";
 import { toTimestamp } from "../../src/lib/time.ts";
 import { BUYER_FACTS_REQUIRED, fail, type Availability, type ConfirmRequest, type OrderRequest, type OrderView, type Result, type RightView } from "./contract.ts";
+import { sellable, unitsAvailable, zoneShareCheck } from "./inventory.ts";
 import { cancelOrderRights, insertRight, listRights, usedRights, validFrom } from "./rights.ts";
 import type { Row } from "./sql.ts";
 import type { EventRow, EventStore } from "./store.ts";
@@ -20,8 +22,8 @@ export function availability(s: EventStore, now: number): Availability {
   const event = s.event();
   const onSaleStatus = event?.status === "APPROVED";
   const configs = s.sql`SELECT * FROM configs WHERE is_active = 1 ORDER BY price`.toArray().map((c) => {
-    const sellable = Number(c.quantity_total) - Number(c.quantity_blocked);
-    const available = sellable - Number(c.quantity_held) - Number(c.quantity_sold);
+    // What a buyer can get: the configuration's units, within its ticket type's share of its zone.
+    const available = sellable(s, c);
     return {
       id: String(c.id),
       ticket_type_id: String(c.ticket_type_id),
@@ -29,10 +31,10 @@ export function availability(s: EventStore, now: number): Availability {
       price: Number(c.price),
       currency: String(c.currency),
       available,
-      sellable,
+      sellable: Number(c.quantity_total) - Number(c.quantity_blocked),
       held: Number(c.quantity_held),
       sold: Number(c.quantity_sold),
-      on_sale: onSaleStatus && salesOpen(c, event!, now) === null && available > 0,
+      on_sale: onSaleStatus && event!.access_type !== "INVITATION" && salesOpen(c, event!, now) === null && available > 0,
     };
   });
   return { event_id: event?.id ?? "", configs };
@@ -56,6 +58,7 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
   const event = s.event();
   if (!event) return fail(404, "not_on_sale", "This event has no tickets on sale.");
   if (event.status !== "APPROVED") return fail(409, "event_not_on_sale", "This event is not on sale.");
+  if (event.access_type === "INVITATION") return fail(INVITATION_ONLY.status, INVITATION_ONLY.code, INVITATION_ONLY.detail);
   const config = sql`SELECT * FROM configs WHERE id = ${req.config_id} AND is_active = 1`.toArray()[0];
   if (!config) return fail(404, "config_not_found", "This ticket is not sold for this event.");
   const closed = salesOpen(config, event, now);
@@ -78,9 +81,10 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
       return fail(409, "purchase_limit", `At most ${config.max_purchase} ticket(s) of this kind per person; you already have ${owned}.`);
     }
   }
-  const sellable = Number(config.quantity_total) - Number(config.quantity_blocked);
-  const available = sellable - Number(config.quantity_held) - Number(config.quantity_sold);
+  const available = unitsAvailable(config);
   if (quantity > available) return fail(409, "sold_out", available > 0 ? `Only ${available} left.` : "Sold out.");
+  const overShare = zoneShareCheck(s, config, quantity);
+  if (overShare) return overShare;
 
   const quote = priceHold(s, config, event, req, now);
   if (!quote.ok) return quote;
@@ -185,8 +189,10 @@ export function confirmOrder(s: EventStore, req: ConfirmRequest): Result<{ order
   const config = sql`SELECT * FROM configs WHERE id = ${order.config_id}`.one();
   const quantity = Number(order.quantity);
   if (order.booking_status === "EXPIRED") {
-    const available = Number(config.quantity_total) - Number(config.quantity_blocked) - Number(config.quantity_held) - Number(config.quantity_sold);
-    if (available < quantity) return fail(409, "hold_expired_sold_out", "The hold expired and the tickets were sold to others; the payment must be refunded.");
+    // Its units went back on sale: taken again only if still there, and within the type's share of its zone.
+    if (unitsAvailable(config) < quantity || zoneShareCheck(s, config, quantity)) {
+      return fail(409, "hold_expired_sold_out", "The hold expired and the tickets were sold to others; the payment must be refunded.");
+    }
   }
   const at = toTimestamp(now);
   const from = validFrom(event);
@@ -307,6 +313,8 @@ export const nextHoldExpiry = (s: EventStore): string | null =>
 
 function salesOpen(config: Row, event: EventRow, now: number) {
   if (config.sales_start && now < Date.parse(String(config.sales_start))) return fail(409, "sales_not_started", `Sales open at ${config.sales_start}.`);
+  const window = bookingWindowRefusal(event.starts_at, config.advance_booking_days as number | null, now);
+  if (window) return fail(window.status, window.code, window.detail);
   if (config.sales_end && now >= Date.parse(String(config.sales_end))) return fail(409, "sales_ended", "Sales for this ticket have ended.");
   if (now >= Date.parse(event.ends_at)) return fail(409, "sales_ended", "This event is over.");
   return null;

@@ -10,6 +10,7 @@ import { ACCESS_SOURCE_TYPES } from "../../src/access/schema.ts";
 import { humanCode, newId } from "../../src/lib/ids.ts";
 import { toTimestamp } from "../../src/lib/time.ts";
 import { fail, type ExchangeRequest, type IssueRightsRequest, type Result, type RightView, type TransferRequest } from "./contract.ts";
+import { unitsAvailable, zoneShareCheck } from "./inventory.ts";
 import type { Row, SqlValue } from "./sql.ts";
 import type { EventStore } from "./store.ts";
 
@@ -118,8 +119,10 @@ export function issueRights(s: EventStore, req: IssueRightsRequest): Result<{ ri
   if (req.config_id) {
     config = sql`SELECT * FROM configs WHERE id = ${req.config_id}`.toArray()[0];
     if (!config) return fail(404, "config_not_found", "Unknown ticket configuration.");
-    const available = Number(config.quantity_total) - Number(config.quantity_blocked) - Number(config.quantity_held) - Number(config.quantity_sold);
+    const available = unitsAvailable(config);
     if (count > available) return fail(409, "sold_out", `Only ${available} unit(s) left in this allocation.`);
+    const overShare = zoneShareCheck(s, config, count);
+    if (overShare) return overShare;
   }
   const at = toTimestamp(now);
   const from = validFrom(event);

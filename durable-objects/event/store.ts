@@ -12,6 +12,8 @@ export interface EventRow {
   event_group_id: string | null;
   tags: string[];
   hold_ttl_seconds: number;
+  /** FREE, PAID or INVITATION (never sold). */
+  access_type: string;
 }
 
 /**
@@ -56,5 +58,6 @@ function parseEvent(row: Row): EventRow {
     event_group_id: (row.event_group_id as string | null) ?? null,
     tags: JSON.parse(String(row.tags)) as string[],
     hold_ttl_seconds: Number(row.hold_ttl_seconds),
+    access_type: String(row.access_type),
   };
 }

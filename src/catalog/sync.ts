@@ -16,6 +16,7 @@ import { blacklist, zone_mapping_overrides } from "../access/schema.ts";
 import { activeKid, eventPublicKeys } from "../access/signing-keys.ts";
 import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import type { ConfigSetup, GatePolicy, GateSetup, IssueRightsRequest, Person } from "../../durable-objects/event/contract.ts";
+import { zoneShareUnits } from "./sale-rules.ts";
 import { event_ticket_config, ticket_types } from "./schema.ts";
 
 /**
@@ -65,6 +66,8 @@ export async function syncEventInventory(env: Env, eventId: string): Promise<voi
       cancellation_allowed: type.cancellation_allowed,
       transfer_allowed: type.transfer_allowed,
       is_active: config.is_active && type.is_active,
+      advance_booking_days: type.advance_booking_days,
+      zone_share_units: zoneShareUnits(zone?.capacity, type.capacity_percentage_bp),
     };
   });
 
@@ -78,6 +81,7 @@ export async function syncEventInventory(env: Env, eventId: string): Promise<voi
       doors_open_at: event.doors_open_at,
       event_group_id: event.event_group_id,
       tags: event.match_type ? [event.match_type] : [],
+      access_type: event.access_type,
     },
     configs,
   );

@@ -67,7 +67,7 @@ export function orderRoutes() {
       middleware: [checksSessionByFeed] as const,
       summary: "Order tickets: places a hold",
       description:
-        "Checks the sales window, limits, membership and availability in the event's Durable Object, prices the order (tier, then pricing rules) and holds the units for 15 minutes until payment. Send an `Idempotency-Key` header: a retry with the same key and body returns the same order, as it is now, with `Idempotent-Replayed: true`, instead of placing a second one; the same key with another body is 422 `idempotency_key_reused`. A key names one order of its buyer in the event for good. Without a signed-in user, `guest_email` is required.",
+        "Checks the sales window, limits, membership and availability in the event's Durable Object (409 `invitation_only` for an event with access type INVITATION, which is never sold; 409 `booking_not_open` before the ticket type's `advance_booking_days` window; 409 `zone_share_sold_out` past its `capacity_percentage_bp` share of its zone), prices the order (tier, then pricing rules) and holds the units for 15 minutes until payment. Send an `Idempotency-Key` header: a retry with the same key and body returns the same order, as it is now, with `Idempotent-Replayed: true`, instead of placing a second one; the same key with another body is 422 `idempotency_key_reused`. A key names one order of its buyer in the event for good. Without a signed-in user, `guest_email` is required.",
       security: [{}, ...bearerAuth],
       request: {
         params: eventParam,
