@@ -155,6 +155,8 @@ export interface RightView {
 
 export interface Availability {
   event_id: string;
+  /** The event's access type: an INVITATION event's availability is shown only to who may see the event. */
+  access_type: string;
   configs: {
     id: string;
     ticket_type_id: string;

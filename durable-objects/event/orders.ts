@@ -37,7 +37,7 @@ export function availability(s: EventStore, now: number): Availability {
       on_sale: onSaleStatus && event!.access_type !== "INVITATION" && salesOpen(c, event!, now) === null && available > 0,
     };
   });
-  return { event_id: event?.id ?? "", configs };
+  return { event_id: event?.id ?? "", access_type: event?.access_type ?? "FREE", configs };
 }
 
 /**

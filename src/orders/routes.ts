@@ -6,6 +6,7 @@ import { getDb } from "../db/client.ts";
 import type { AppEnv } from "../env.ts";
 import { rememberHolders } from "../catalog/sync.ts";
 import { access_rights } from "../access/schema.ts";
+import { visibleEvent } from "../events/service.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
 import { authorizeEvent, type EventPermission } from "../organizations/permissions.ts";
 import { humanCode, newId } from "../lib/ids.ts";
@@ -48,12 +49,16 @@ export function orderRoutes() {
       path: "/events/{event_id}/availability",
       tags,
       summary: "What is on sale for an event, live from its inventory",
+      description: "Anyone may read it, except for an event with access type INVITATION: only its invitees, staff, organization and admins (404 for others); nothing of it is on sale.",
       request: { params: eventParam },
       responses: { 200: jsonResponse(AvailabilitySchema, "Per ticket configuration: price, available units, whether on sale."), ...pick(404, 422) },
     }),
     async (c) => {
-      const availability = await eventStub(c.env, c.req.valid("param").event_id).availability();
+      const { event_id } = c.req.valid("param");
+      const availability = await eventStub(c.env, event_id).availability();
       if (!availability.event_id) throw problems.notFound("Event");
+      // Read from D1 only for an invitation-only event, which is 404 to all but its guests, staff and organization.
+      if (availability.access_type === "INVITATION") await visibleEvent(c.env, event_id, c.get("auth"));
       c.header("Cache-Control", "no-store");
       return c.json(availability, 200);
     },
