@@ -9,7 +9,8 @@
  *
  * - order hold: `decideHold` (orders.ts), in a group commit (`placeOrder`);
  * - confirmation: `confirmOrder` (orders.ts), which issues the rights
- *   (`insertRight`, rights.ts); cancellation, release and hold expiry: orders.ts;
+ *   (`insertRight`, rights.ts); cancellation, release, hold expiry and completion
+ *   after the event (`completeAttendedOrders`): orders.ts;
  * - transfer: `transferRight`, `exchangeRights`, `returnLoan` (rights.ts);
  *   rights outside sales: `issueRights`, `setRightsStatus` (rights.ts);
  * - scan: `decideScan` (gate.ts), in a group commit (`scan`), once tokens.ts
@@ -147,6 +148,10 @@ export class EventDO extends DurableObject<Env> {
 
   cancelForRefund(orderId: string, reason: string, by: string | null, eventCancelled: boolean, now: number = Date.now()): Result<{ order: OrderView }> {
     return orders.cancelForRefund(this.s, orderId, reason, by, eventCancelled, now);
+  }
+
+  completeAttendedOrders(now: number = Date.now()): Result<{ completed: number }> {
+    return orders.completeAttendedOrders(this.s, now);
   }
 
   // ── rights and transfers ──────────────────────────────────────────────────

@@ -179,7 +179,7 @@ export function confirmOrder(s: EventStore, req: ConfirmRequest): Result<{ order
   expireHolds(s, now);
   const order = sql`SELECT * FROM orders WHERE id = ${req.order_id}`.toArray()[0];
   if (!order) return fail(404, "order_not_found", "Order not found.");
-  if (order.booking_status === "CONFIRMED") {
+  if (order.booking_status === "CONFIRMED" || order.booking_status === "COMPLETED") {
     return { ok: true, order: orderView(s, req.order_id)!, rights: listRights(s, { order_id: req.order_id }), already_confirmed: true };
   }
   if (order.booking_status === "CANCELLED") return fail(409, "order_cancelled", "This order was cancelled.");
@@ -235,7 +235,9 @@ export function cancelOrder(s: EventStore, orderId: string, reason: string, by: 
   expireHolds(s, now);
   const order = s.sql`SELECT * FROM orders WHERE id = ${orderId}`.toArray()[0];
   if (!order) return fail(404, "order_not_found", "Order not found.");
-  if (order.booking_status === "CANCELLED" || order.booking_status === "EXPIRED") return fail(409, "order_closed", `This order is already ${String(order.booking_status).toLowerCase()}.`);
+  if (order.booking_status === "CANCELLED" || order.booking_status === "EXPIRED" || order.booking_status === "COMPLETED") {
+    return fail(409, "order_closed", `This order is already ${String(order.booking_status).toLowerCase()}.`);
+  }
   const config = s.sql`SELECT * FROM configs WHERE id = ${order.config_id}`.one();
   const confirmed = order.booking_status === "CONFIRMED";
   if (confirmed && !Number(config.cancellation_allowed)) return fail(409, "cancellation_not_allowed", "This kind of ticket cannot be cancelled.");
@@ -265,6 +267,8 @@ export function cancelForRefund(s: EventStore, orderId: string, reason: string, 
   const order = s.sql`SELECT * FROM orders WHERE id = ${orderId}`.toArray()[0];
   if (!order) return fail(404, "order_not_found", "Order not found.");
   if (order.booking_status === "CANCELLED" || order.booking_status === "EXPIRED") return { ok: true, order: orderView(s, orderId)! };
+  // A completed order was attended: its tickets were used.
+  if (order.booking_status === "COMPLETED") return fail(409, "tickets_used", "This order's event took place and its tickets were used.");
   if (!eventCancelled && usedRights(s, orderId) > 0) return fail(409, "tickets_used", "A ticket of this order was already used at the gate.");
   cancel(s, order, reason, by, now);
   return { ok: true, order: orderView(s, orderId)! };
@@ -288,6 +292,31 @@ function cancel(s: EventStore, order: Row, reason: string, by: string | null, no
     s.outbox.enqueue("config", String(order.config_id));
   });
   s.outbox.projectSoon(now);
+}
+
+/**
+ * After the event, its CONFIRMED orders of which a ticket was let in at a
+ * gate become COMPLETED (the specification's "completed: event past"); orders
+ * nobody used stay CONFIRMED, which is how no-shows are told apart. Once the
+ * event's end has passed only; idempotent. Returns how many changed.
+ */
+export function completeAttendedOrders(s: EventStore, now: number): Result<{ completed: number }> {
+  const event = s.event();
+  if (!event) return fail(404, "not_configured", "This event has no tickets.");
+  if (now < Date.parse(event.ends_at)) return fail(409, "event_not_over", "Orders are completed once the event is over.");
+  const at = toTimestamp(now);
+  let completed: string[] = [];
+  s.storage.transactionSync(() => {
+    completed = s.sql<{ id: string }>`
+      UPDATE orders SET booking_status = 'COMPLETED', updated_at = ${at}
+      WHERE booking_status = 'CONFIRMED' AND EXISTS (SELECT 1 FROM rights r WHERE r.order_id = orders.id AND r.entry_count > 0)
+      RETURNING id`
+      .toArray()
+      .map((row) => String(row.id));
+    for (const id of completed) s.outbox.enqueue("order", id);
+  });
+  if (completed.length > 0) s.outbox.projectSoon(now);
+  return { ok: true, completed: completed.length };
 }
 
 /** Returns the units of every hold past its expiry; runs before each decision and on the alarm. */

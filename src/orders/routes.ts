@@ -148,7 +148,7 @@ export function orderRoutes() {
       const stub = eventStub(c.env, event_id);
       const order = await stub.getOrder(order_id);
       if (!order) throw problems.notFound("Order");
-      if (order.booking_status === "CONFIRMED") return c.json({ ...order, access_rights: await stub.listRights({ order_id }) }, 200);
+      if (order.booking_status === "CONFIRMED" || order.booking_status === "COMPLETED") return c.json({ ...order, access_rights: await stub.listRights({ order_id }) }, 200);
       // The payment row references the order's D1 row: project it first.
       await stub.flushProjection();
       // What the gate checks about the holder (birth date, groups), before their rights exist.

@@ -66,7 +66,7 @@ async function dueFor(env: Env, db: Db, target: Target, auth: AuthContext | unde
       const order = await stub.getOrder(target.order_id);
       const guestMatches = !auth && order?.is_guest && guestEmail !== undefined && order.guest_email?.toLowerCase() === guestEmail.toLowerCase();
       if (!order || !(order.user_id === auth?.userId || guestMatches)) throw problems.notFound("Order");
-      if (order.booking_status === "CONFIRMED") throw problems.conflict("already_paid", "This order is already paid.");
+      if (order.booking_status === "CONFIRMED" || order.booking_status === "COMPLETED") throw problems.conflict("already_paid", "This order is already paid.");
       if (order.booking_status !== "PENDING") throw problems.conflict("order_closed", `This order is ${order.booking_status.toLowerCase()}; place a new one.`);
       if (order.total === 0) throw problems.conflict("nothing_to_pay", "This order is free.");
       return {
