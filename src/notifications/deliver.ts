@@ -326,7 +326,7 @@ async function attempt(env: Env, row: DeliveryRow, context: Context): Promise<De
         documents: documents ? { attached: documents.attachments.map((a) => a.filename), pdf_url: documents.pdf_url } : null,
       });
       const attachments = [
-        ...(await Promise.all(shown.map(async (t) => ({ filename: `${t.qr_code}.png`, type: "image/png", content: await renderQrPng(t.token), content_id: t.content_id })))),
+        ...shown.map((t) => ({ filename: `${t.qr_code}.png`, type: "image/png", content: renderQrPng(t.token), content_id: t.content_id })),
         ...(documents?.attachments ?? []),
       ];
       const headers: Record<string, string> = unsubscribe ? { "List-Unsubscribe": `<${unsubscribe}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" } : {};

@@ -18,7 +18,7 @@ describe("the send_email binding (Cloudflare Email Service), as the local runtim
         html: '<p>Bonjour</p><img src="cid:qr-1">',
         text: "Bonjour",
         headers: { "List-Unsubscribe": "<https://api.test/v1/notifications/unsubscribe?token=x>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" },
-        attachments: [{ filename: "qr.png", type: "image/png", content: await renderQrPng("E1.x"), content_id: "qr-1" }],
+        attachments: [{ filename: "qr.png", type: "image/png", content: renderQrPng("E1.x"), content_id: "qr-1" }],
       },
     );
     // The simulator checks the message's shape and answers an id, but keeps no message to read back and cannot
