@@ -1,11 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { checksSessionByFeed, requireAuth } from "../auth/middleware.ts";
 import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { getDb } from "../db/client.ts";
 import type { AppEnv } from "../env.ts";
 import { rememberHolders } from "../catalog/sync.ts";
 import { access_rights } from "../access/schema.ts";
+import { auditAct } from "../site/audit.ts";
 import { visibleEvent } from "../events/service.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
 import { authorizeEvent, type EventPermission } from "../organizations/permissions.ts";
@@ -171,11 +172,21 @@ export function orderRoutes() {
       const result = await stub.confirmOrder({ order_id, payment_id: paymentId, confirmed_by: access.auth.userId });
       // Payment states only move forward: PENDING, then PAID once the order is ours, or CANCELLED (the cash is not taken).
       const taken = result.ok && result.order.payment_id === paymentId;
-      const [settled] = await db
-        .update(payments)
-        .set(taken ? { status: "PAID", paid_at: new Date().toISOString() } : { status: "CANCELLED", failure_reason: result.ok ? "already_confirmed" : result.problem.code })
-        .where(and(eq(payments.id, paymentId), eq(payments.status, "PENDING")))
-        .returning();
+      const [[settled]] = await db.batch([
+        db
+          .update(payments)
+          .set(taken ? { status: "PAID", paid_at: new Date().toISOString() } : { status: "CANCELLED", failure_reason: result.ok ? "already_confirmed" : result.problem.code })
+          .where(and(eq(payments.id, paymentId), eq(payments.status, "PENDING")))
+          .returning(),
+        // The cash taken, audited for who took it (PAYMENT), with the PAID write.
+        auditAct(db, { userId: access.auth.userId, ...clientMeta(c) }, taken ? sql`changes() = 1` : sql`0`, {
+          action: "PAYMENT",
+          table: payments,
+          id: paymentId,
+          after: { type: "TICKET", amount: order.total, currency: order.currency, method: "CASH", order_id },
+          description: "cash received at the box office",
+        }),
+      ]);
       if (!result.ok) throw problemFrom(result.problem);
       // Cash sales owe the platform its commission like online ones.
       if (taken && settled) await recordCommission(c.env, settled, { event_id });

@@ -2,6 +2,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { requireAuth } from "../auth/middleware.ts";
 import { eventStub } from "../../durable-objects/event/client.ts";
+import { auditAct } from "../site/audit.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
 import { humanCode, newId } from "../lib/ids.ts";
@@ -313,15 +314,30 @@ export async function settlePayment(env: Env, paymentId: string): Promise<Settle
     return "failed";
   }
   const fees = Math.min(status.fees ?? 0, payment.amount);
-  const paid = await moveStatus(db, paymentId, LIVE_STATUSES, {
-    status: "PAID",
-    external_reference: payment.external_reference ?? status.external_reference,
-    fees,
-    net_amount: payment.amount - fees,
-    provider_response: status.raw,
-    paid_at: at,
-    processed_at: at,
-  });
+  // The move to PAID and its audit entry (PAYMENT, for the payer) in one batch: exactly one settle run makes both.
+  const [[paid]] = await db.batch([
+    db
+      .update(payments)
+      .set({
+        status: "PAID",
+        external_reference: payment.external_reference ?? status.external_reference,
+        fees,
+        net_amount: payment.amount - fees,
+        provider_response: status.raw,
+        paid_at: at,
+        processed_at: at,
+        updated_at: now(),
+      })
+      .where(and(eq(payments.id, paymentId), inArray(payments.status, LIVE_STATUSES)))
+      .returning(),
+    auditAct(db, { userId: payment.user_id }, sql`changes() = 1`, {
+      action: "PAYMENT",
+      table: payments,
+      id: paymentId,
+      after: { type: payment.type, amount: payment.amount, currency: payment.currency, method: payment.method, provider: payment.provider },
+      description: `payment received (${payment.provider})`,
+    }),
+  ]);
   await settleMomo(db, paymentId, status, "SUCCESSFUL");
   const [current] = paid ? [paid] : await db.select().from(payments).where(eq(payments.id, paymentId));
   if (current?.status === "PAID") await fulfil(env, current);
