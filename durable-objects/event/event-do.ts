@@ -164,6 +164,10 @@ export class EventDO extends DurableObject<Env> {
     return rights.issueRights(this.s, req);
   }
 
+  restoreRights(sourceType: IssueRightsRequest["source_type"], sourceId: string, by: string | null, reason: string | null, now: number = Date.now()): Result<{ rights: RightView[]; restored: number }> {
+    return rights.restoreRights(this.s, sourceType, sourceId, by, reason, now);
+  }
+
   setRightsStatus(
     sourceType: IssueRightsRequest["source_type"],
     sourceId: string,

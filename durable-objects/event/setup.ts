@@ -5,6 +5,7 @@
  * an idempotent upsert or a whole replacement.
  */
 import { fail, type ConfigSetup, type EventSetup, type GatePolicy, type GateSetup, type Person, type Result } from "./contract.ts";
+import { redateRights } from "./rights.ts";
 import type { EventStore } from "./store.ts";
 
 /**
@@ -21,6 +22,8 @@ export function configure(s: EventStore, event: EventSetup, configs: ConfigSetup
       return fail(409, "quantity_below_sold", `Configuration ${config.id} already has ${existing.held + existing.sold} units held or sold.`);
     }
   }
+  const before = s.event();
+  const at = new Date().toISOString();
   s.storage.transactionSync(() => {
     sql`INSERT INTO event (id, status, currency, starts_at, ends_at, doors_open_at, event_group_id, tags, hold_ttl_seconds, access_type)
         VALUES (${event.id}, ${event.status}, ${event.currency}, ${event.starts_at}, ${event.ends_at}, ${event.doors_open_at}, ${event.event_group_id},
@@ -45,6 +48,8 @@ export function configure(s: EventStore, event: EventSetup, configs: ConfigSetup
             is_active = excluded.is_active, advance_booking_days = excluded.advance_booking_days, zone_share_units = excluded.zone_share_units`;
       s.outbox.enqueue("config", c.id);
     }
+    // Rights carry the event's window: new dates reach the rights already issued (MODIFY).
+    if (before && (before.starts_at !== event.starts_at || before.ends_at !== event.ends_at || before.doors_open_at !== event.doors_open_at)) redateRights(s, event, at);
   });
   s.eventChanged();
   s.outbox.projectSoon(Date.now());
