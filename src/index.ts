@@ -3,6 +3,7 @@ import { createApp } from "./app.ts";
 import { purgeExpiredAuthData } from "./auth/maintenance.ts";
 import { completeEndedEvents, sendEventReminders } from "./events/cron.ts";
 import { completeAttendedOrders } from "./orders/completion.ts";
+import { expireVerifications } from "./users/service.ts";
 import { expireTransferOffers } from "./access/transfer-offers.ts";
 import type { Env } from "./env.ts";
 import type { QueueMessage } from "./notifications/messages.ts";
@@ -46,6 +47,7 @@ export default {
     ctx.waitUntil(runOrganizerPlanCron(env));
     ctx.waitUntil(completeEndedEvents(env));
     ctx.waitUntil(completeAttendedOrders(env));
+    ctx.waitUntil(expireVerifications(env));
     ctx.waitUntil(sendEventReminders(env));
     ctx.waitUntil(runSeasonPassCron(env));
     ctx.waitUntil(expireTransferOffers(env));
