@@ -154,6 +154,11 @@ export class EventDO extends DurableObject<Env> {
     return orders.completeAttendedOrders(this.s, now);
   }
 
+  /** The event was cancelled: every order and right of it cancelled (orders.ts). */
+  cancelEventSales(reason: string, now: number = Date.now()): { orders: number; rights: number; holders: string[] } {
+    return orders.cancelEventSales(this.s, reason, now);
+  }
+
   // ── rights and transfers ──────────────────────────────────────────────────
 
   listRights(filter: { order_id?: string; user_id?: string; source_id?: string }): RightView[] {

@@ -281,6 +281,11 @@ export const EVENT_DO_MIGRATIONS: string[] = [
   `
   ALTER TABLE orders ADD COLUMN request_hash TEXT;
   `,
+  // Live guest holds, counted per IP and per email at every guest order (GUEST_HOLD_LIMITS in orders.ts).
+  `
+  CREATE INDEX orders_guest_holds_ip ON orders (purchase_ip) WHERE is_guest = 1 AND booking_status = 'PENDING';
+  CREATE INDEX orders_guest_holds_email ON orders (guest_email) WHERE is_guest = 1 AND booking_status = 'PENDING';
+  `,
   // Catalogue rules the hold decision enforces: the event's access type (INVITATION is never sold), the ticket type's booking
   // window (sales open advance_booking_days before the start) and its share of its zone (capacity_percentage_bp, in units).
   `

@@ -75,7 +75,7 @@ export async function openSession(
     }),
     db
       .update(users)
-      .set({ last_login_at: at, last_login_ip: meta.ip, failed_login_count: 0, locked_until: null })
+      .set({ last_login_at: at, last_login_ip: meta.ip, failed_login_count: 0 })
       .where(eq(users.id, user.id)),
     auditAct(db, { userId: user.id, ip: meta.ip, userAgent: meta.userAgent }, sql`1`, { action: "LOGIN", table: auth_sessions, id: sessionId, description: "sign in" }),
   ]);

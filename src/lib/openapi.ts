@@ -48,7 +48,6 @@ export const errorResponses = {
   413: problem("Body too large."),
   415: problem("Unsupported media type."),
   422: problem("Validation failed; `errors` lists each field."),
-  423: problem("Account locked; see Retry-After."),
   426: problem("Upgrade required (a WebSocket endpoint)."),
   429: problem("Rate limited; see Retry-After."),
   502: problem("The payment provider refused the request."),

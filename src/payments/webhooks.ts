@@ -116,7 +116,7 @@ export function webhookRoutes() {
   const r = createRouter();
   const responses = { 200: jsonResponse(AckSchema, "Received (or a duplicate of one received before)."), ...pick(400, 401, 404, 413) };
   const description =
-    "For payment providers. The raw body is verified (FedaPay `X-FEDAPAY-SIGNATURE`, Stripe `Stripe-Signature`, KkiaPay `x-kkiapay-secret`; MTN and Konnect are unsigned and confirmed through their status APIs), stored once per provider event, and settled asynchronously.";
+    "For payment providers. The raw body is verified (FedaPay `X-FEDAPAY-SIGNATURE`, Stripe `Stripe-Signature`, KkiaPay `x-kkiapay-secret`; MTN and Konnect are unsigned and confirmed through their status APIs), stored once per provider event, and settled asynchronously. A body over 64 KiB is refused (413) before it is read, whatever its Content-Type.";
 
   r.openapi(createRoute({ method: "post", path: "/webhooks/{provider}", tags, summary: "Provider callback (POST)", description, request: { params: providerParam }, responses }), (c) =>
     receive(c, c.req.valid("param").provider, null),
