@@ -12,7 +12,8 @@
  *   (`insertRight`, rights.ts); cancellation, release, hold expiry and completion
  *   after the event (`completeAttendedOrders`): orders.ts;
  * - transfer: `transferRight`, `exchangeRights`, `returnLoan` (rights.ts);
- *   rights outside sales: `issueRights`, `setRightsStatus` (rights.ts);
+ *   rights outside sales: `issueRights`, `setRightsStatus`, `restoreRights`
+ *   (rights.ts); new event dates move the rights' windows (`redateRights`, from setup.ts);
  * - scan: `decideScan` (gate.ts), in a group commit (`scan`), once tokens.ts
  *   has checked the QR token; socket.ts reads and answers the frames
  *   (gate-protocol.ts).
