@@ -1,5 +1,7 @@
+import { closeSocketsOfEndedSession } from "./access/gate-sessions.ts";
 import { ticketContentForMessage } from "./access/ticket-links.ts";
 import { refreshGroupAtGates } from "./access/policy-service.ts";
+import { sessionEnded } from "./auth/hooks.ts";
 import { syncChangedEvent } from "./catalog/configurations.ts";
 import { eventApproved, eventCancelled, eventChanged } from "./events/hooks.ts";
 import { documentsForMessage } from "./documents/messages.ts";
@@ -21,6 +23,9 @@ import { refundOnCancellation } from "./payments/refunds.ts";
  * runs; docs/architecture.md lists these hooks. Handlers of one hook run in
  * the order attached here.
  */
+
+// auth → access
+sessionEnded.on(closeSocketsOfEndedSession);
 
 // events → catalog, passes, orders, notifications, payments
 eventChanged.on(syncChangedEvent);

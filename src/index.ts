@@ -2,6 +2,7 @@ import "./hooks.ts";
 import { createApp } from "./app.ts";
 import { purgeExpiredAuthData } from "./auth/maintenance.ts";
 import { completeEndedEvents, sendEventReminders } from "./events/cron.ts";
+import { expireEndedRights } from "./access/rights-expiry.ts";
 import { expireTransferOffers } from "./access/transfer-offers.ts";
 import type { Env } from "./env.ts";
 import type { QueueMessage } from "./notifications/messages.ts";
@@ -44,6 +45,7 @@ export default {
     ctx.waitUntil(purgeExpiredAuthData(env));
     ctx.waitUntil(runOrganizerPlanCron(env));
     ctx.waitUntil(completeEndedEvents(env));
+    ctx.waitUntil(expireEndedRights(env));
     ctx.waitUntil(sendEventReminders(env));
     ctx.waitUntil(runSeasonPassCron(env));
     ctx.waitUntil(expireTransferOffers(env));

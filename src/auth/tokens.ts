@@ -9,6 +9,7 @@ import { addSeconds, now } from "../lib/time.ts";
 import type { ClientMeta } from "../lib/request.ts";
 import { users } from "../users/schema.ts";
 import { ACCESS_TOKEN_TYPE } from "./middleware.ts";
+import { sessionEnded } from "./hooks.ts";
 import { noteSessionEnded } from "./revocations.ts";
 import { auth_sessions, login_attempts, refresh_tokens, SESSION_REVOKE_REASONS } from "./schema.ts";
 import { notify } from "../notifications/service.ts";
@@ -141,7 +142,7 @@ export async function rotateRefreshToken(env: Env, presented: string): Promise<T
   };
 }
 
-/** Ends one session; returns false when it was already ended. Records how long it lasted. */
+/** Ends one session; returns false when it was already ended. Records how long it lasted, and tells the domains that hold something open for it (`sessionEnded`). */
 export async function revokeSession(
   env: Env,
   sessionId: string,
@@ -153,13 +154,14 @@ export async function revokeSession(
     .update(auth_sessions)
     .set({ revoked_at: at, revoked_reason: reason })
     .where(and(eq(auth_sessions.id, sessionId), isNull(auth_sessions.revoked_at)))
-    .returning({ created_at: auth_sessions.created_at });
+    .returning({ created_at: auth_sessions.created_at, user_id: auth_sessions.user_id });
   if (!ended) return false;
   noteSessionEnded(env, sessionId);
   await db
     .update(login_attempts)
     .set({ session_duration_seconds: Math.round((Date.parse(at) - Date.parse(ended.created_at)) / 1000) })
     .where(eq(login_attempts.session_id, sessionId));
+  await sessionEnded.emit({ env, session_id: sessionId, user_id: ended.user_id });
   return true;
 }
 
