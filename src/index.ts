@@ -2,6 +2,7 @@ import "./hooks.ts";
 import { createApp } from "./app.ts";
 import { purgeExpiredAuthData } from "./auth/maintenance.ts";
 import { completeEndedEvents, sendEventReminders } from "./events/cron.ts";
+import { expireEndedRights } from "./access/rights-expiry.ts";
 import { completeAttendedOrders } from "./orders/completion.ts";
 import { expireVerifications } from "./users/service.ts";
 import { expireTransferOffers } from "./access/transfer-offers.ts";
@@ -46,6 +47,7 @@ export default {
     ctx.waitUntil(purgeExpiredAuthData(env));
     ctx.waitUntil(runOrganizerPlanCron(env));
     ctx.waitUntil(completeEndedEvents(env));
+    ctx.waitUntil(expireEndedRights(env));
     ctx.waitUntil(completeAttendedOrders(env));
     ctx.waitUntil(expireVerifications(env));
     ctx.waitUntil(sendEventReminders(env));

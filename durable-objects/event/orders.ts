@@ -5,7 +5,7 @@
  * synchronously, with no await between the check and the write; the
  * `configs` CHECK restates invariant 1 underneath.
  */
-import { buyerFlags, priceOrder, promoCodeRefusal, readsBuyer, type PriceQuote, type ZoneCategory } from "../../src/catalog/pricing.ts";
+import { buyerFlags, nextUnitPrice, priceOrder, promoCodeRefusal, readsBuyer, type PriceQuote, type ZoneCategory } from "../../src/catalog/pricing.ts";
 import { bookingWindowRefusal, INVITATION_ONLY } from "../../src/catalog/sale-rules.ts";
 import type { Currency } from "../../src/lib/money.ts";
 import { toTimestamp } from "../../src/lib/time.ts";
@@ -33,11 +33,18 @@ export function availability(s: EventStore, now: number): Availability {
   const configs = s.sql`SELECT * FROM configs WHERE is_active = 1 ORDER BY price`.toArray().map((c) => {
     // What a buyer can get: the configuration's units, within its ticket type's share of its zone.
     const available = sellable(s, c);
+    const tiers = c.price_tiers ? (JSON.parse(String(c.price_tiers)) as NonNullable<Availability["configs"][number]["price_tiers"]>) : null;
+    const dynamic = Boolean(Number(c.dynamic_pricing)) && tiers !== null && tiers.length > 0;
+    // The next unit's price, as an order placed now would be priced before rules (decideHold counts held and sold units the same way).
+    const next = nextUnitPrice({ price: Number(c.price), dynamic_pricing: dynamic, price_tiers: tiers }, Number(c.quantity_held) + Number(c.quantity_sold));
     return {
       id: String(c.id),
       ticket_type_id: String(c.ticket_type_id),
       ticket_type_code: String(c.ticket_type_code),
-      price: Number(c.price),
+      price: next.unit_price,
+      price_label: next.label,
+      base_price: Number(c.price),
+      price_tiers: dynamic ? tiers : null,
       currency: String(c.currency),
       available,
       sellable: Number(c.quantity_total) - Number(c.quantity_blocked),

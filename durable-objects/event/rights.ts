@@ -1,7 +1,8 @@
 /**
  * Access rights outside the gate: issuing them (with a confirmed order, or
  * for invitations, staff, press, partners and season passes), moving a
- * whole source between ENABLED, BLOCKED and CANCELLED, and transfers (gift,
+ * whole source between ENABLED, BLOCKED and CANCELLED, blocking or
+ * unblocking one right at the door, and transfers (gift,
  * loan and its return, sale, exchange). Each change is one synchronous step
  * with its outbox entries and its `access_transactions_log` row, so the old
  * QR of a transfer stops working in the step the new one starts.
@@ -10,6 +11,7 @@ import { ACCESS_SOURCE_TYPES } from "../../src/access/schema.ts";
 import { humanCode, newId } from "../../src/lib/ids.ts";
 import { toTimestamp } from "../../src/lib/time.ts";
 import { fail, type ExchangeRequest, type IssueRightsRequest, type Result, type RightView, type TransferRequest } from "./contract.ts";
+import { manualCodeDigest } from "./gate-protocol.ts";
 import { unitsAvailable, zoneShareCheck } from "./inventory.ts";
 import type { Row, SqlValue } from "./sql.ts";
 import type { EventStore } from "./store.ts";
@@ -42,9 +44,9 @@ export function insertRight(s: EventStore, r: NewRight): string {
   for (;;) {
     const code = `${humanCode(4)}-${humanCode(4)}-${humanCode(4)}`;
     if (sql<{ n: number }>`SELECT count(*) AS n FROM rights WHERE qr_code = ${code}`.one().n) continue;
-    sql`INSERT INTO rights (id, qr_code, order_id, config_id, user_id, zone_id, seat_id, status, source_type, source_id, original_user_id,
+    sql`INSERT INTO rights (id, qr_code, code_digest, order_id, config_id, user_id, zone_id, seat_id, status, source_type, source_id, original_user_id,
           transfer_count, last_transfer_date, transfer_id, transfer_type, no_retransfer, face_value, currency, valid_from, valid_until, created_by, created_at, updated_at)
-        VALUES (${id}, ${code}, ${r.order_id}, ${r.config_id}, ${r.user_id}, ${r.zone_id}, ${r.seat_id ?? null}, 'ENABLED', ${r.source_type}, ${r.source_id}, ${r.original_user_id ?? r.user_id},
+        VALUES (${id}, ${code}, ${manualCodeDigest(s.manualCodeKey(), code)}, ${r.order_id}, ${r.config_id}, ${r.user_id}, ${r.zone_id}, ${r.seat_id ?? null}, 'ENABLED', ${r.source_type}, ${r.source_id}, ${r.original_user_id ?? r.user_id},
           ${r.transfer?.count ?? 0}, ${r.transfer ? r.at : null}, ${r.transfer?.id ?? null}, ${r.transfer?.type ?? null}, ${r.transfer?.no_retransfer ? 1 : 0},
           ${r.price}, ${r.currency}, ${r.valid_from}, ${r.valid_until}, ${r.created_by}, ${r.at}, ${r.at})`;
     break;
@@ -248,7 +250,57 @@ export function setRightsStatus(
   return { ok: true, rights: rightsOf(s, sourceType, sourceId), changed: moving.length };
 }
 
+/**
+ * Rights that can no longer admit anyone become EXPIRED: ENABLED ones (never
+ * used, or their holder outside) past their `valid_until`. USED rights keep
+ * their status, the record of an entry. Returns how many expired; repeating
+ * changes nothing more. D1 follows by projection.
+ */
+export function expireRights(s: EventStore, now: number): { expired: number } {
+  const { sql } = s;
+  const at = toTimestamp(now);
+  const due = sql<{ id: string }>`SELECT id FROM rights WHERE status = 'ENABLED' AND valid_until <= ${at}`.toArray();
+  if (due.length === 0) return { expired: 0 };
+  s.storage.transactionSync(() => {
+    for (const right of due) {
+      sql`UPDATE rights SET status = 'EXPIRED', updated_at = ${at} WHERE id = ${right.id}`;
+      s.outbox.enqueue("right", right.id);
+    }
+  });
+  s.outbox.projectSoon(now);
+  return { expired: due.length };
+}
+
 const rightById = (s: EventStore, id: SqlValue) => s.sql`SELECT * FROM rights WHERE id = ${id}`.toArray()[0];
+
+/**
+ * Blocks one right at the door (every gate then refuses it, BLACKLISTED)
+ * or unblocks it, with BLOCK / UNBLOCK and the reason in its transactions
+ * log, in one synchronous step. A right already let in may be blocked too
+ * (no re-entry); unblocked, it is USED again. Asking for the state a right
+ * is already in changes nothing; a cancelled, expired or transferred right
+ * cannot move.
+ */
+export function setRightStatus(s: EventStore, rightId: string, action: "BLOCK" | "UNBLOCK", by: string | null, reason: string, now: number): Result<{ right: RightView; changed: boolean }> {
+  const right = rightById(s, rightId);
+  if (!right) return fail(404, "right_not_found", "Access right not found.");
+  const status = String(right.status);
+  const target = action === "BLOCK" ? "BLOCKED" : Number(right.entry_count) > 0 ? "USED" : "ENABLED";
+  if ((action === "BLOCK" && status === "BLOCKED") || (action === "UNBLOCK" && (status === "ENABLED" || status === "USED"))) {
+    return { ok: true, right: rightView(s, right), changed: false };
+  }
+  if (action === "BLOCK" ? status !== "ENABLED" && status !== "USED" : status !== "BLOCKED") {
+    return fail(409, "right_not_blockable", `This right is ${status.toLowerCase()}; only enabled, used or blocked rights can be blocked or unblocked.`);
+  }
+  const at = toTimestamp(now);
+  s.storage.transactionSync(() => {
+    s.sql`UPDATE rights SET status = ${target}, updated_at = ${at} WHERE id = ${rightId}`;
+    s.outbox.enqueue("right", rightId);
+    s.outbox.logTransaction({ right_id: rightId, type: action, from_user: String(right.user_id), to_user: null, by, reason, at });
+  });
+  s.outbox.projectSoon(now);
+  return { ok: true, right: rightView(s, rightById(s, rightId)!), changed: true };
+}
 
 /** Hands a right to its next holder inside the caller's step: the old one TRANSFERRED, the new one ENABLED with a new code. */
 function handOver(s: EventStore, give: Row, to: string, transfer: NonNullable<NewRight["transfer"]>, by: string, at: string): string {

@@ -17,6 +17,8 @@ import { renderQrSvg } from "./qr-svg.ts";
 import { activeKid, eventPublicKeys, issueAccessTokens } from "./signing-keys.ts";
 
 const tags = ["Access rights"];
+/** Events whose keys anyone may read: those that were published. */
+const PUBLISHED_STATUSES: ReadonlySet<string> = new Set(["APPROVED", "CANCELLED", "COMPLETED"]);
 const rightParam = z.object({ access_right_id: z.uuid() });
 const PublicJwkSchema = z
   .object({ kty: z.literal("OKP"), crv: z.literal("Ed25519"), x: z.string(), kid: z.string(), alg: z.literal("EdDSA"), use: z.literal("sig") })
@@ -102,18 +104,20 @@ export function accessRoutes() {
       path: "/events/{event_id}/keys",
       tags,
       summary: "The public keys that verify an event's QR tokens",
-      description: "A JWK set (Ed25519). Retired keys stay listed: the tokens they signed remain valid until the event ends. Gate devices cache it to verify offline.",
+      description:
+        "A JWK set (Ed25519). Retired keys stay listed: the tokens they signed remain valid until the event ends. Gate devices cache it to verify offline. " +
+        "Read-only: an event's first key is made when its ticketing opens (the event approved, or a configuration of an approved event synced), never by this route. " +
+        "404 for an event that is not public (a draft, pending review or rejected); an event with no key yet answers an empty set, not cached.",
       request: { params: z.object({ event_id: z.uuid() }) },
       responses: { 200: jsonResponse(z.object({ keys: z.array(PublicJwkSchema) }), "JWK set."), ...pick(404, 422) },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
-      const [event] = await getDb(c.env.DB).select({ id: events.id }).from(events).where(eq(events.id, event_id)).limit(1);
-      if (!event) throw problems.notFound("Event");
-      // Created here too, so a device that fetches the keys before any QR was drawn still gets the one that will sign.
-      await activeKid(c.env, event_id);
-      c.header("Cache-Control", "public, max-age=300");
-      return c.json({ keys: await eventPublicKeys(c.env, event_id) }, 200);
+      const [event] = await getDb(c.env.DB).select({ status: events.status }).from(events).where(eq(events.id, event_id)).limit(1);
+      if (!event || !PUBLISHED_STATUSES.has(event.status)) throw problems.notFound("Event");
+      const keys = await eventPublicKeys(c.env, event_id);
+      c.header("Cache-Control", keys.length > 0 ? "public, max-age=300" : "no-store");
+      return c.json({ keys }, 200);
     },
   );
 

@@ -9,6 +9,7 @@ import { addSeconds, now } from "../lib/time.ts";
 import type { ClientMeta } from "../lib/request.ts";
 import { users } from "../users/schema.ts";
 import { ACCESS_TOKEN_TYPE } from "./middleware.ts";
+import { sessionEnded } from "./hooks.ts";
 import { noteSessionEnded } from "./revocations.ts";
 import { auth_sessions, login_attempts, refresh_tokens, SESSION_REVOKE_REASONS } from "./schema.ts";
 import { notify } from "../notifications/service.ts";
@@ -146,7 +147,8 @@ export async function rotateRefreshToken(env: Env, presented: string): Promise<T
 /**
  * Ends one session; returns false when it was already ended. Records how
  * long it lasted; a person signing out (LOGOUT) or ending one of their
- * sessions (REVOKED) is audited (LOGOUT), with `meta`, their request's client.
+ * sessions (REVOKED) is audited (LOGOUT), with `meta`, their request's client;
+ * and tells the domains that hold something open for it (`sessionEnded`).
  */
 export async function revokeSession(
   env: Env,
@@ -176,6 +178,7 @@ export async function revokeSession(
       description: reason === "LOGOUT" ? "sign out" : "end another session",
     }),
   ]);
+  await sessionEnded.emit({ env, session_id: sessionId, user_id: ended.user_id });
   return true;
 }
 

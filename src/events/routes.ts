@@ -139,7 +139,7 @@ export function eventRoutes() {
       middleware: [signedIn] as const,
       summary: "Cancel an event",
       description:
-        "APPROVED or PENDING_REVIEW → CANCELLED, by its organization (`event.manage`) or an admin, with a reason shown on the event. Every order and right of the event is cancelled (holds released, free and paid orders, grants, season-pass rights; CANCEL in the transactions log) and every paid order is refunded through the payments queue. An admin's cancellation is notified to the account the event is presented under (EVENT_CANCELLED).",
+        "APPROVED or PENDING_REVIEW → CANCELLED, by its organization (`event.manage`) or an admin, with a reason shown on the event. Every order and right of the event is cancelled (holds released, free and paid orders, grants, season-pass rights; CANCEL in the transactions log) and every paid order is refunded through the payments queue. Every person whose orders or rights were cancelled is told once, in their language, in the app, by email and push (EVENT_CANCELLED_BUYER with the amount refunded to their payment method, EVENT_CANCELLED_PASS: the season pass stays valid for its other events, EVENT_CANCELLED_HOLDER: nothing was charged); more than 200 people are told after the request, in paced steps on the notifications queue. An admin's cancellation is notified to the account the event is presented under (EVENT_CANCELLED).",
       request: { params: eventIdParam, body: jsonBody(CancelEventBody) },
       responses: { 200: jsonResponse(ManagedEventSchema, "Cancelled."), ...pick(400, 401, 403, 404, 409, 415, 422) },
     }),

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import { z } from "zod";
-import { bool, checkThat, createdAt, enumCheck, id, json, money, timestamp, updatedAt } from "../db/columns.ts";
+import { bool, checkThat, createdAt, enumCheck, id, json, money, projectionVersion, timestamp, updatedAt } from "../db/columns.ts";
 import { CURRENCY_VALUES, PAYMENT_STATUSES } from "../db/enums.ts";
 import { event_ticket_config, pricing_rules, ticket_types } from "../catalog/schema.ts";
 import { events } from "../events/schema.ts";
@@ -53,11 +53,19 @@ export const tickets = sqliteTable(
     confirmed_at: timestamp("confirmed_at"),
     cancelled_at: timestamp("cancelled_at"),
     cancellation_reason: text("cancellation_reason"),
+    projection_version: projectionVersion(),
+    // The buyer's users.search_name and search_name_rev, copied by D1 triggers (the back office's name search).
+    buyer_name_key: text("buyer_name_key").notNull().default(""),
+    buyer_name_key_rev: text("buyer_name_key_rev").notNull().default(""),
   },
   (t) => [
     uniqueIndex("tickets_ticket_number_unique").on(t.ticket_number),
     index("tickets_user_idx").on(t.user_id, t.created_at),
-    index("tickets_event_status_idx").on(t.event_id, t.booking_status),
+    index("tickets_event_status_idx").on(t.event_id, t.booking_status, t.created_at, t.id),
+    index("tickets_event_created_idx").on(t.event_id, t.created_at, t.id),
+    index("tickets_event_buyer_idx").on(t.event_id, t.buyer_name_key, t.id),
+    index("tickets_event_buyer_rev_idx").on(t.event_id, t.buyer_name_key_rev, t.id),
+    index("tickets_created_idx").on(t.created_at, t.id),
     index("tickets_hold_expiry_idx").on(t.booking_status, t.booking_expires_at),
     index("tickets_payment_idx").on(t.payment_id),
     index("tickets_config_idx").on(t.event_ticket_config_id),

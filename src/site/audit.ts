@@ -78,9 +78,9 @@ function auditRow(actor: Actor, action: AuditAction, objectType: string, objectI
  * column's encoding, as in a plain insert; SQL values are taken as they are.
  */
 export function insertWhere<T extends SQLiteTable>(db: Db, table: T, row: Record<string, unknown>, condition: SQL) {
-  // INSERT … SELECT fills every column, in table order.
+  // INSERT … SELECT fills every column, in table order: a NOT NULL column left out takes its default, as in a plain insert.
   const values = Object.entries(getTableColumns(table)).map(([key, column]) => {
-    const value = row[key];
+    const value = row[key] === undefined && column.notNull && column.hasDefault ? (column.defaultFn ? column.defaultFn() : column.default) : row[key];
     return is(value, SQL) ? value : sql.param(value ?? null, column);
   });
   return db.insert(table).select(sql`SELECT ${sql.join(values, sql`, `)} WHERE ${condition}`);
