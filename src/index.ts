@@ -3,6 +3,8 @@ import { createApp } from "./app.ts";
 import { purgeExpiredAuthData } from "./auth/maintenance.ts";
 import { completeEndedEvents, sendEventReminders } from "./events/cron.ts";
 import { expireEndedRights } from "./access/rights-expiry.ts";
+import { completeAttendedOrders } from "./orders/completion.ts";
+import { expireVerifications } from "./users/service.ts";
 import { expireTransferOffers } from "./access/transfer-offers.ts";
 import type { Env } from "./env.ts";
 import type { QueueMessage } from "./notifications/messages.ts";
@@ -46,6 +48,8 @@ export default {
     ctx.waitUntil(runOrganizerPlanCron(env));
     ctx.waitUntil(completeEndedEvents(env));
     ctx.waitUntil(expireEndedRights(env));
+    ctx.waitUntil(completeAttendedOrders(env));
+    ctx.waitUntil(expireVerifications(env));
     ctx.waitUntil(sendEventReminders(env));
     ctx.waitUntil(runSeasonPassCron(env));
     ctx.waitUntil(expireTransferOffers(env));

@@ -29,6 +29,8 @@ export interface EventSetup {
   event_group_id: string | null;
   tags: string[];
   hold_ttl_seconds?: number;
+  /** The event's access type: an INVITATION event is never sold (its people enter through grants). FREE when absent. */
+  access_type?: string;
 }
 
 export interface ConfigSetup {
@@ -63,6 +65,13 @@ export interface ConfigSetup {
   cancellation_allowed: boolean;
   transfer_allowed: boolean;
   is_active: boolean;
+  /** The ticket type's `advance_booking_days`: sales open that many days before the event's start; null for no such window. */
+  advance_booking_days?: number | null;
+  /**
+   * The ticket type's share of its zone in units (`capacity_percentage_bp` of the zone's capacity, rounded down): the
+   * configurations of that type in that zone never hold and sell more together; null for no share.
+   */
+  zone_share_units?: number | null;
 }
 
 /**
@@ -160,6 +169,8 @@ export interface RightView {
 
 export interface Availability {
   event_id: string;
+  /** The event's access type: an INVITATION event's availability is shown only to who may see the event. */
+  access_type: string;
   configs: {
     id: string;
     ticket_type_id: string;

@@ -9,9 +9,11 @@
  *
  * - order hold: `decideHold` (orders.ts), in a group commit (`placeOrder`);
  * - confirmation: `confirmOrder` (orders.ts), which issues the rights
- *   (`insertRight`, rights.ts); cancellation, release and hold expiry: orders.ts;
+ *   (`insertRight`, rights.ts); cancellation, release, hold expiry and completion
+ *   after the event (`completeAttendedOrders`): orders.ts;
  * - transfer: `transferRight`, `exchangeRights`, `returnLoan` (rights.ts);
- *   rights outside sales: `issueRights`, `setRightsStatus` (rights.ts);
+ *   rights outside sales: `issueRights`, `setRightsStatus`, `restoreRights`
+ *   (rights.ts); new event dates move the rights' windows (`redateRights`, from setup.ts);
  *   one right blocked or unblocked at the door: `setRightStatus` (rights.ts);
  * - scan: `decideScan` (gate.ts), in a group commit (`scan`), once tokens.ts
  *   has checked the QR token; socket.ts reads and answers the frames
@@ -157,6 +159,10 @@ export class EventDO extends DurableObject<Env> {
     return orders.cancelForRefund(this.s, orderId, reason, by, eventCancelled, now);
   }
 
+  completeAttendedOrders(now: number = Date.now()): Result<{ completed: number }> {
+    return orders.completeAttendedOrders(this.s, now);
+  }
+
   /** The event was cancelled: every order and right of it cancelled (orders.ts). */
   cancelEventSales(reason: string, now: number = Date.now()): { orders: number; rights: number; holders: string[] } {
     return orders.cancelEventSales(this.s, reason, now);
@@ -170,6 +176,10 @@ export class EventDO extends DurableObject<Env> {
 
   issueRights(req: IssueRightsRequest): Result<{ rights: RightView[]; already_issued: boolean }> {
     return rights.issueRights(this.s, req);
+  }
+
+  restoreRights(sourceType: IssueRightsRequest["source_type"], sourceId: string, by: string | null, reason: string | null, now: number = Date.now()): Result<{ rights: RightView[]; restored: number }> {
+    return rights.restoreRights(this.s, sourceType, sourceId, by, reason, now);
   }
 
   setRightsStatus(

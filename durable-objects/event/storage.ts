@@ -312,6 +312,13 @@ export const EVENT_DO_MIGRATIONS: string[] = [
     first_at TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // Catalogue rules the hold decision enforces: the event's access type (INVITATION is never sold), the ticket type's booking
+  // window (sales open advance_booking_days before the start) and its share of its zone (capacity_percentage_bp, in units).
+  `
+  ALTER TABLE event ADD COLUMN access_type TEXT NOT NULL DEFAULT 'FREE';
+  ALTER TABLE configs ADD COLUMN advance_booking_days INTEGER;
+  ALTER TABLE configs ADD COLUMN zone_share_units INTEGER;
+  `,
 ];
 
 /**

@@ -13,6 +13,8 @@ export interface EventRow {
   event_group_id: string | null;
   tags: string[];
   hold_ttl_seconds: number;
+  /** FREE, PAID or INVITATION (never sold). */
+  access_type: string;
   /** The key of the printed codes' digests in the bundle (base64url), made on first need (`manualCodeKey`). */
   manual_code_key: string | null;
 }
@@ -47,7 +49,7 @@ export class EventStore {
     this.row = undefined;
   }
 
-  /** The event's key for the printed codes' digests (gate-protocol.ts, `manualCodeDigest`), made the first time one is needed. */
+  /** The event's key for the printed codes' digests (code-digest.ts, `manualCodeDigest`), made the first time one is needed. */
   manualCodeKey(): string {
     const current = this.event()?.manual_code_key;
     if (current) return current;
@@ -69,6 +71,7 @@ function parseEvent(row: Row): EventRow {
     event_group_id: (row.event_group_id as string | null) ?? null,
     tags: JSON.parse(String(row.tags)) as string[],
     hold_ttl_seconds: Number(row.hold_ttl_seconds),
+    access_type: String(row.access_type),
     manual_code_key: (row.manual_code_key as string | null) ?? null,
   };
 }

@@ -2,7 +2,6 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { requireAuth, signedIn } from "../auth/middleware.ts";
-import { eventStub } from "../../durable-objects/event/client.ts";
 import { getDb } from "../db/client.ts";
 import type { AppEnv } from "../env.ts";
 import { events } from "../events/schema.ts";
@@ -11,7 +10,7 @@ import { createdWithKey, idempotencyKeyOf } from "../lib/idempotency.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
 import { pageQuery, pageSchema } from "../lib/pagination.ts";
 import { AccessRightSchema } from "../orders/schemas.ts";
-import { cancelGrant, GRANT_SOURCES, GrantBody, grantOf, grantRights, listGrants } from "./grants.ts";
+import { cancelGrant, GRANT_SOURCES, GrantBody, grantOf, grantRights, listGrants, restoreGrant } from "./grants.ts";
 import { heldRight, QR_STATUSES, rightInactive } from "./held-rights.ts";
 import { renderQrSvg } from "./qr-svg.ts";
 import { activeKid, eventPublicKeys, issueAccessTokens } from "./signing-keys.ts";
@@ -210,6 +209,25 @@ export function accessRoutes() {
     async (c) => {
       const { event_id, grant_id } = c.req.valid("param");
       return c.json(await cancelGrant(c.env, requireAuth(c.get("auth")), event_id, grant_id, c.req.valid("json").reason), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/events/{event_id}/grants/{grant_id}/restore",
+      tags,
+      security: bearerAuth,
+      middleware: [signedIn] as const,
+      summary: "Give a grant taken back its rights again",
+      description:
+        "Needs `event.manage` on the event. The grant's CANCELLED rights become ENABLED again in one step, with the same codes (each logged RESTORE in the access transactions log), and their holders are told again with their tickets (ACCESS_GRANTED). Units they took from a configuration are taken again: 409 `sold_out` or `zone_share_sold_out` when they are gone (nothing restored); 409 `event_closed` once the event is over or cancelled. Repeating it changes nothing more (`restored`: how many rights this call restored).",
+      request: { params: grantParams, body: jsonBody(z.strictObject({ reason: z.string().trim().min(1).max(500) })) },
+      responses: { 200: jsonResponse(GrantSchema.extend({ restored: z.number().int() }), "The grant, restored."), ...pick(401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const { event_id, grant_id } = c.req.valid("param");
+      return c.json(await restoreGrant(c.env, requireAuth(c.get("auth")), event_id, grant_id, c.req.valid("json").reason), 200);
     },
   );
 

@@ -148,7 +148,7 @@ export function authRoutes() {
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
-      await revokeSession(c.env, auth.sessionId, "LOGOUT");
+      await revokeSession(c.env, auth.sessionId, "LOGOUT", clientMeta(c));
       return c.body(null, 204);
     },
   );
@@ -208,7 +208,7 @@ export function authRoutes() {
         .where(and(eq(auth_sessions.id, session_id), eq(auth_sessions.user_id, auth.userId), isNull(auth_sessions.revoked_at)))
         .limit(1);
       if (!session) throw problems.notFound("Session");
-      await revokeSession(c.env, session.id, "REVOKED");
+      await revokeSession(c.env, session.id, "REVOKED", clientMeta(c));
       return c.body(null, 204);
     },
   );

@@ -17,6 +17,7 @@ import { blacklist, zone_mapping_overrides } from "../access/schema.ts";
 import { activeKid, eventPublicKeys } from "../access/signing-keys.ts";
 import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import type { ConfigSetup, GatePolicy, GateSetup, IssueRightsRequest, Person } from "../../durable-objects/event/contract.ts";
+import { zoneShareUnits } from "./sale-rules.ts";
 import { event_ticket_config, TICKET_ZONE_ACCESS_TYPES, ticket_type_zones, ticket_types, type zoneMappingSchema } from "./schema.ts";
 
 type ZoneMapping = z.infer<typeof zoneMappingSchema>;
@@ -45,6 +46,8 @@ export async function syncEventInventory(env: Env, eventId: string): Promise<voi
 
   const configs: ConfigSetup[] = rows.map(({ config, type }) => {
     const access = zoneAccess(config.zone_mapping ?? null, type.default_zone_category, typeZones.filter((t) => t.ticket_type_id === type.id), zones);
+    // The zone whose capacity the type's share is of: the one its rights are issued in.
+    const zone = zones.find((z) => z.id === access[0]?.zone_id);
     return {
       id: config.id,
       ticket_type_id: type.id,
@@ -71,6 +74,8 @@ export async function syncEventInventory(env: Env, eventId: string): Promise<voi
       cancellation_allowed: type.cancellation_allowed,
       transfer_allowed: type.transfer_allowed,
       is_active: config.is_active && type.is_active,
+      advance_booking_days: type.advance_booking_days,
+      zone_share_units: zoneShareUnits(zone?.capacity, type.capacity_percentage_bp),
     };
   });
 
@@ -84,6 +89,7 @@ export async function syncEventInventory(env: Env, eventId: string): Promise<voi
       doors_open_at: event.doors_open_at,
       event_group_id: event.event_group_id,
       tags: event.match_type ? [event.match_type] : [],
+      access_type: event.access_type,
     },
     configs,
   );

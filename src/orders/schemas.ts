@@ -85,6 +85,7 @@ export const AccessRightSchema = z
 export const AvailabilitySchema = z
   .object({
     event_id: z.string(),
+    access_type: z.string().openapi({ description: "FREE, PAID or INVITATION: the event's access type; nothing of an INVITATION event is ever on sale." }),
     configs: z.array(
       z.object({
         id: z.string(),

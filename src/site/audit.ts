@@ -106,6 +106,35 @@ export function auditWhere(
   return insertIfChanged(db, auditRow(actor, entry.action, tableName(entry.table), entry.id, entry.before, entry.after, entry.description), when);
 }
 
+/**
+ * The audit entry of an act that is not a managed object's write (a sign-in,
+ * a sign-out, a payment, a refund paid back), for the caller's own batch:
+ * written only if `when` holds (`sql\`1\`` for always). `who` is the person
+ * it concerns (null: the platform itself), with the request's client when
+ * there is one.
+ */
+export function auditAct(
+  db: Db,
+  who: { userId: string | null; ip?: string | null; userAgent?: string | null },
+  when: SQL,
+  entry: { action: AuditAction; table: SQLiteTable; id: string; after?: unknown; description: string },
+) {
+  const row = {
+    id: newId(),
+    user_id: who.userId,
+    action: entry.action,
+    description: entry.description,
+    object_type: tableName(entry.table),
+    object_id: entry.id,
+    ip_address: who.ip ?? null,
+    user_agent: who.userAgent ?? null,
+    data_before: null,
+    data_after: entry.after === undefined || entry.after === null ? null : snapshot(entry.after as Record<string, unknown>),
+    created_at: now(),
+  };
+  return insertIfChanged(db, row as ReturnType<typeof auditRow>, when);
+}
+
 export async function auditedInsert<T extends Table>(
   db: Db,
   actor: Actor,

@@ -380,12 +380,13 @@ export function userRoutes() {
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "Approve a pending identity verification",
-      description: "Marks the user identity-verified and emails them (VERIFICATION_APPROVED).",
+      description:
+        "Marks the user identity-verified and emails them (VERIFICATION_APPROVED). The approval lasts until `expires_at` (the document's expiry), else for the `identity_verification.validity_days` setting (365 days by default); then the cron marks it EXPIRED and the user is no longer identity-verified.",
       request: { params: verificationIdParam, body: { ...jsonBody(ReviewBody), required: false } },
       responses: { 200: jsonResponse(AdminVerificationSchema, "Approved."), ...pick(400, 401, 403, 404, 409, 415, 422) },
     }),
     async (c) => {
-      const { verification, user } = await reviewVerification(c.env, c.req.valid("param").verification_id, actorOf(c), "APPROVED", c.req.valid("json").comment);
+      const { verification, user } = await reviewVerification(c.env, c.req.valid("param").verification_id, actorOf(c), "APPROVED", c.req.valid("json").comment, c.req.valid("json").expires_at);
       return c.json(toAdminVerification(verification, user), 200);
     },
   );
