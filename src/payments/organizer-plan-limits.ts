@@ -36,18 +36,36 @@ const planLimitSql = sql`(SELECT ${plans.max_events_per_month} FROM ${plans} WHE
 /** An organizer's subscription that currently applies: ACTIVE and not past its end (the cron may not have expired it yet). */
 export const inForce = (organizerId: string, at: Timestamp) => and(eq(sub.user_id, organizerId), eq(sub.status, "ACTIVE"), gt(sub.ends_at, at));
 
-const limitReached = (limit: number) =>
-  new ProblemError(403, "plan_limit_reached", "Plan limit reached", `Your plan allows ${limit} event(s) per calendar month and this month's are used.`);
+/** How an organizer gets more events: the routes to choose and pay for a plan. */
+const UPGRADE =
+  "Choose a plan that allows more (GET /v1/organizer-plans) with POST /v1/me/organizer-subscription, then pay for it with POST /v1/payments (target ORGANIZER_PLAN); it applies at once. Or wait for the first day of next month (UTC), or ask an admin to create the event for you.";
 
+/** The refusal says which allowance is used up and how to get more. */
+const limitReached = (limit: number, plan: string | null) =>
+  new ProblemError(
+    403,
+    "plan_limit_reached",
+    "Plan limit reached",
+    plan
+      ? `Your plan "${plan}" allows ${limit} event(s) per calendar month (UTC) and this month's are used. ${UPGRADE}`
+      : `Without a plan, an organizer creates ${limit} event(s) per calendar month (UTC) and this month's are used. ${UPGRADE}`,
+  );
+
+/** The events an organizer created themselves this month: those an admin created for them are not theirs to count. */
 export const eventsThisMonth = (db: Db, organizerId: string, start: Timestamp) =>
-  db.select({ n: count() }).from(events).where(and(eq(events.organizer_id, organizerId), gte(events.created_at, start)));
+  db
+    .select({ n: count() })
+    .from(events)
+    .where(and(eq(events.organizer_id, organizerId), eq(events.created_by, organizerId), gte(events.created_at, start)));
 
 /**
  * Counts one event creation against the organizer's month. With a plan in
  * force: one guarded UPDATE, so concurrent creations never pass the plan's
  * `max_events_per_month` (null: unlimited). Without one: the free allowance
  * (FREE_EVENTS_PER_MONTH events created this UTC month). Admins are never
- * limited. Throws 403 `plan_limit_reached`.
+ * limited, and an event an admin creates for an organizer is neither refused
+ * nor counted (the caller does not consume the quota then: see createEvent).
+ * Throws 403 `plan_limit_reached`, whose detail names the plan and how to get more.
  */
 export async function consumeEventQuota(env: Env, organizerId: string): Promise<void> {
   const db = getDb(env.DB);
@@ -67,16 +85,16 @@ export async function consumeEventQuota(env: Env, organizerId: string): Promise<
 
   const [[user], [active], [created]] = await db.batch([
     db.select({ role: users.role }).from(users).where(eq(users.id, organizerId)).limit(1),
-    db.select({ limit: plans.max_events_per_month }).from(sub).innerJoin(plans, eq(plans.id, sub.plan_id)).where(inForce(organizerId, at)).limit(1),
+    db.select({ limit: plans.max_events_per_month, name: plans.name }).from(sub).innerJoin(plans, eq(plans.id, sub.plan_id)).where(inForce(organizerId, at)).limit(1),
     eventsThisMonth(db, organizerId, start),
   ]);
   if (user?.role === "ADMIN") return;
   if (active) {
     // Null here: the plan became unlimited between the two statements.
     if (active.limit === null) return;
-    throw limitReached(active.limit);
+    throw limitReached(active.limit, active.name);
   }
-  if ((created?.n ?? 0) >= FREE_EVENTS_PER_MONTH) throw limitReached(FREE_EVENTS_PER_MONTH);
+  if ((created?.n ?? 0) >= FREE_EVENTS_PER_MONTH) throw limitReached(FREE_EVENTS_PER_MONTH, null);
 }
 
 /**
