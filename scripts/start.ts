@@ -10,8 +10,13 @@
  *    .dev.vars and keeping their transactions in .wrangler/state, and runs
  *    `wrangler dev` pointed at them; once it answers,
  * 5. signs in as the demo admin and has each demo event's Durable Object load
- *    its ticket configurations from D1 (the admin inventory sync route);
+ *    its ticket configurations from D1 (the admin inventory sync route), then
+ *    sells the demo fans tickets to the friendly whose doors are open now,
+ *    paid in cash at the box office, unless they hold valid ones;
  * 6. prints the URLs, the demo logins, the demo events and an order to paste.
+ * Options (for running beside another instance, e.g. the end-to-end tests):
+ * --port (8787), --state-dir (.wrangler/state; the log goes beside it),
+ * --fake-payments-port (8790), --inspector-port (wrangler dev's, 9229).
  * Every step is safe to repeat. The terminal shows one line per step; what
  * the tools print (wrangler's tables, then the server's log) goes to
  * .wrangler/start.log.
@@ -32,20 +37,37 @@ import { generateSecrets } from "./secrets.ts";
 // The app's modules use TypeScript that Node cannot merely strip (parameter
 // properties, for one); tsx compiles them, so the seed runs the app's own code.
 register();
-const { DEMO_ACCOUNTS, seedDemoData }: typeof import("../src/demo/seed.ts") = await import("../src/demo/seed.ts");
+const { DEMO_ACCOUNTS, DEMO_FANS, DEMO_LIVE_CONFIG_IDS, DEMO_LIVE_EVENT_ID, DEMO_STADIUM_GATE_IDS, seedDemoData }: typeof import("../src/demo/seed.ts") = await import("../src/demo/seed.ts");
 type SeedResult = import("../src/demo/seed.ts").SeedResult;
 type Availability = import("../durable-objects/event/contract.ts").Availability;
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const DEV_VARS = join(ROOT, ".dev.vars");
-const STATE = join(ROOT, ".wrangler", "state");
-const PERSIST = join(STATE, "v3"); // where `wrangler dev` and `wrangler d1 … --local` keep local data
 const MIGRATIONS = join(ROOT, "migrations");
-const APPLIED = join(STATE, "applied-migrations.json");
 const HOST = "127.0.0.1";
-const PORT = 8787;
+
+const { values: flags } = parseArgs({
+  options: {
+    port: { type: "string" },
+    "state-dir": { type: "string" },
+    "fake-payments-port": { type: "string" },
+    "inspector-port": { type: "string" },
+  },
+});
+const portOption = (name: string, value: string | undefined, fallback: number): number => {
+  const port = Number(value ?? fallback);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    console.error(`✖ ${name} must be a port number`);
+    process.exit(1);
+  }
+  return port;
+};
+const PORT = portOption("--port", flags.port, 8787);
 const BASE = `http://${HOST}:${PORT}`;
-const LOG = join(ROOT, ".wrangler", "start.log");
+const STATE = resolve(ROOT, flags["state-dir"] ?? join(".wrangler", "state"));
+const PERSIST = join(STATE, "v3"); // where `wrangler dev` and `wrangler d1 … --local` keep local data
+const APPLIED = join(STATE, "applied-migrations.json");
+const LOG = join(dirname(STATE), "start.log");
 /** The fake providers keep their transactions here, beside the local database that refers to them. */
 const FAKE_PAYMENTS_STATE = join(STATE, "fake-payments.json");
 /**
@@ -61,12 +83,8 @@ process.chdir(ROOT);
 const require = createRequire(import.meta.url);
 const WRANGLER = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
 
-const { values: flags } = parseArgs({ options: { "fake-payments-port": { type: "string" } } });
-const FAKE_PAYMENTS_PORT = Number(flags["fake-payments-port"] ?? process.env.FAKE_PAYMENTS_PORT ?? DEFAULT_FAKE_PAYMENTS_PORT);
-if (!Number.isInteger(FAKE_PAYMENTS_PORT) || FAKE_PAYMENTS_PORT < 1 || FAKE_PAYMENTS_PORT > 65535) {
-  console.error("✖ --fake-payments-port / FAKE_PAYMENTS_PORT must be a port number");
-  process.exit(1);
-}
+const FAKE_PAYMENTS_PORT = portOption("--fake-payments-port / FAKE_PAYMENTS_PORT", flags["fake-payments-port"] ?? process.env.FAKE_PAYMENTS_PORT, DEFAULT_FAKE_PAYMENTS_PORT);
+const INSPECTOR_PORT = flags["inspector-port"] === undefined ? undefined : portOption("--inspector-port", flags["inspector-port"], 9229);
 
 mkdirSync(dirname(LOG), { recursive: true });
 const log = createWriteStream(LOG);
@@ -218,15 +236,20 @@ async function waitUntilUp(child: ChildProcess): Promise<void> {
 
 const accountOf = (role: string) => DEMO_ACCOUNTS.find((account) => account.role === role)!;
 
-async function post(path: string, body?: unknown, token?: string): Promise<unknown> {
+async function call(method: "GET" | "POST", path: string, body?: unknown, token?: string): Promise<unknown> {
   const response = await fetch(`${BASE}${path}`, {
-    method: "POST",
+    method,
     headers: { ...(body === undefined ? {} : { "Content-Type": "application/json" }), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
-  if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${text}`);
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
   return JSON.parse(text);
+}
+const post = (path: string, body?: unknown, token?: string) => call("POST", path, body, token);
+
+async function signIn(account: { email: string; password: string }): Promise<string> {
+  return ((await post("/v1/auth/login", { email: account.email, password: account.password })) as { access_token: string }).access_token;
 }
 
 /**
@@ -239,12 +262,43 @@ async function syncInventories(seeded: SeedResult): Promise<Map<string, Availabi
   if (seeded.changed_passwords.includes(admin.email)) {
     throw new Error(`${admin.email} no longer has its demo password: sync the events yourself (POST /v1/admin/events/{event_id}/inventory/sync)`);
   }
-  const { access_token } = (await post("/v1/auth/login", { email: admin.email, password: admin.password })) as { access_token: string };
+  const access_token = await signIn(admin);
   const availability = new Map<string, Availability>();
   for (const event of seeded.events) {
     availability.set(event.id, (await post(`/v1/admin/events/${event.id}/inventory/sync`, undefined, access_token)) as Availability);
   }
   return availability;
+}
+
+/**
+ * 5b. Tickets at the friendly for each demo fan (two TRIBUNE, then one VIRAGE),
+ * ordered as the fan and paid in cash at the box office by the organizer,
+ * unless the fan holds a ticket of it still valid in an hour (its dates move
+ * to now when it is over: tickets for its former dates admit no more).
+ * Returns what each fan holds.
+ */
+async function sellLiveTickets(seeded: SeedResult): Promise<string[]> {
+  const organizer = accountOf("ORGANIZER");
+  const stale = [organizer, ...DEMO_FANS].filter((account) => seeded.changed_passwords.includes(account.email));
+  if (stale.length) throw new Error(`${stale.map((account) => account.email).join(", ")} no longer have their demo passwords`);
+  let organizerToken: string | undefined;
+  const held: string[] = [];
+  for (const [i, fan] of DEMO_FANS.entries()) {
+    const token = await signIn(fan);
+    const rights = (await call("GET", "/v1/me/access-rights?status=ENABLED&limit=100", undefined, token)) as { data: { event_id: string; valid_until: string }[] };
+    const valid = rights.data.filter((right) => right.event_id === DEMO_LIVE_EVENT_ID && Date.parse(right.valid_until) > Date.now() + 3_600_000);
+    if (valid.length === 0) {
+      const quantity = i === 0 ? 2 : 1;
+      const config = DEMO_LIVE_CONFIG_IDS[i === 0 ? 1 : 0]!;
+      const order = (await post(`/v1/events/${DEMO_LIVE_EVENT_ID}/orders`, { config_id: config, quantity }, token)) as { id: string };
+      organizerToken ??= await signIn(organizer);
+      await post(`/v1/events/${DEMO_LIVE_EVENT_ID}/orders/${order.id}/confirm-cash`, undefined, organizerToken);
+      held.push(`${fan.email} bought ${quantity}`);
+    } else {
+      held.push(`${fan.email} holds ${valid.length}`);
+    }
+  }
+  return held;
 }
 
 /** A shell snippet ordering 2 tickets of the soonest event on sale, as the first demo fan. */
@@ -333,10 +387,13 @@ function banner(seeded: SeedResult, availability: Map<string, Availability>, pay
           }`,
       ),
       "",
-      ` Demo events (APPROVED; times UTC; ${controller.email} is CONTROLLER of the matches):`,
+      ` Demo events (APPROVED; times UTC; ${controller.email} is CONTROLLER of the matches at Porte A, of the friendly at every gate):`,
       ...seeded.events.map(
-        (event) => `   ${event.starts_at.slice(0, 16).replace("T", " ")}  ${event.title.padEnd(titleWidth)}  ${event.id}  ${event.currency}, ${onSale(event.id)}`,
+        (event) =>
+          `   ${event.starts_at.slice(0, 16).replace("T", " ")}  ${event.title.padEnd(titleWidth)}  ${event.id}  ${event.currency}, ${onSale(event.id)}${event.id === DEMO_LIVE_EVENT_ID ? "  ← doors open now" : ""}`,
       ),
+      ` Stadium gates (access points, for npm run gate --access-point): ${DEMO_STADIUM_GATE_IDS.join(", ")} (Porte A first)`,
+      " The first hour (order, pay, QR, gate, scan log), step by step: README.md, \"The first hour\".",
       "",
       ...orderExample(seeded, availability),
       " Codes \"sent\" by email or SMS are in the local D1 table message_deliveries.",
@@ -383,6 +440,7 @@ async function main() {
     STATE,
     "--test-scheduled",
     "--show-interactive-dev-session=false",
+    ...(INSPECTOR_PORT === undefined ? [] : ["--inspector-port", String(INSPECTOR_PORT)]),
     ...payments.devVars,
   ]);
   let up = false;
@@ -407,6 +465,14 @@ async function main() {
     () => syncInventories(seeded).catch((error: unknown) => error as Error),
     (result) => (result instanceof Error ? `not synced: ${result.message}` : `${result.size} events synced`),
   );
+  if (!(availability instanceof Error)) {
+    await step(
+      "Tickets at the friendly (doors open now)",
+      // The platform runs without them too; the walkthrough buys its own.
+      () => sellLiveTickets(seeded).catch((error: unknown) => error as Error),
+      (result) => (result instanceof Error ? `not sold: ${result.message}` : result.join(", ")),
+    );
+  }
   banner(seeded, availability instanceof Error ? new Map() : availability, payments.fake.url);
 }
 
