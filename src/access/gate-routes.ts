@@ -3,7 +3,8 @@ import { requireEventStaff } from "../auth/middleware.ts";
 import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { getDb } from "../db/client.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
-import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { pageQuery, pageSchema } from "../lib/pagination.ts";
 import { clientMeta } from "../lib/request.ts";
 import { booleanQuery } from "../lib/schemas.ts";
@@ -87,6 +88,7 @@ export function gateRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/gate",
+      operationId: "openGateSession",
       tags,
       security: bearerAuth,
       summary: "Open a gate session (WebSocket, protocol 1)",
@@ -100,7 +102,7 @@ export function gateRoutes() {
           observe: z.enum(["true", "false"]).optional(),
         }),
       },
-      responses: { 101: { description: "Switching protocols." }, ...pick(401, 403, 404, 422, 426) },
+      responses: { 101: { description: "Switching protocols." }, ...errors("forbidden", "not_found", "upgrade_required", "wrong_gate") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
@@ -131,6 +133,7 @@ export function gateRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/scans",
+      operationId: "listScans",
       tags,
       security: bearerAuth,
       summary: "The event's gate log: every scan attempt, newest first",
@@ -138,7 +141,7 @@ export function gateRoutes() {
         "For the event's organizer, its SUPERVISOR staff and admins; controllers get 403, anyone else 404. `conflict=true` lists the offline admissions the server disagreed with " +
         "(recorded as WARNING, never dropped). The log reaches D1 a fraction of a second after each decision. `qr_code_scanned` shows only the first 8 characters: a token or printed code admits whoever presents it.",
       request: { params: eventParam, query: ScanLogQuerySchema },
-      responses: { 200: jsonResponse(pageSchema(ScanLogEntrySchema), "One page."), ...pick(401, 403, 404, 422) },
+      responses: { 200: jsonResponse(pageSchema(ScanLogEntrySchema), "One page."), ...errors("forbidden", "not_found") },
     }),
     async (c) => {
       c.header("Cache-Control", "private, no-store");
@@ -150,11 +153,12 @@ export function gateRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/scans",
+      operationId: "scan",
       tags,
       security: bearerAuth,
       summary: "Decide one scan over HTTP (for devices that cannot hold a socket)",
       request: { params: eventParam, body: jsonBody(ScanBodySchema.extend(deviceFields)) },
-      responses: { 200: jsonResponse(ScanResultSchema, "The decision; DENIED carries the reason."), ...pick(401, 403, 404, 422) },
+      responses: { 200: jsonResponse(ScanResultSchema, "The decision; DENIED carries the reason."), ...errors("not_found", "unknown_access_point", "wrong_gate") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
@@ -170,6 +174,7 @@ export function gateRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/scans/sync",
+      operationId: "syncOfflineScans",
       tags,
       security: bearerAuth,
       summary: "Upload scans made while offline",
@@ -178,7 +183,7 @@ export function gateRoutes() {
         params: eventParam,
         body: jsonBody(z.strictObject({ ...deviceFields, scans: z.array(ScanBodySchema).min(1).max(500) })),
       },
-      responses: { 200: jsonResponse(z.object({ results: z.array(ScanResultSchema) }), "One result per scan."), ...pick(401, 403, 404, 422) },
+      responses: { 200: jsonResponse(z.object({ results: z.array(ScanResultSchema) }), "One result per scan."), ...errors("not_found", "wrong_gate") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
@@ -195,13 +200,14 @@ export function gateRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/gate/bundle",
+      operationId: "getGateBundle",
       tags,
       security: bearerAuth,
       summary: "What a gate needs to decide offline",
       description:
         "Public keys, zones, gates, overrides, blacklist, rights to refuse (cancelled, transferred, blocked), rights whose holder is inside, and valid rights with their printed codes. Pass the previous `version` as `since` to get only the rights changed after it.",
       request: { params: eventParam, query: z.object({ since: z.iso.datetime().optional() }) },
-      responses: { 200: jsonResponse(z.record(z.string(), z.unknown()).openapi("GateBundle"), "The bundle."), ...pick(401, 404, 422) },
+      responses: { 200: jsonResponse(z.record(z.string(), z.unknown()).openapi("GateBundle"), "The bundle."), ...errors("not_found") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
@@ -215,11 +221,12 @@ export function gateRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/occupancy",
+      operationId: "getOccupancy",
       tags,
       security: bearerAuth,
       summary: "Zone occupancy now",
       request: { params: eventParam },
-      responses: { 200: jsonResponse(z.object({ type: z.literal("occupancy"), zones: z.array(z.object({ id: z.string(), name: z.string(), capacity: z.number().int(), occupancy: z.number().int() })), at: z.string() }), "Counts per zone."), ...pick(401, 404, 422) },
+      responses: { 200: jsonResponse(z.object({ type: z.literal("occupancy"), zones: z.array(z.object({ id: z.string(), name: z.string(), capacity: z.number().int(), occupancy: z.number().int() })), at: z.string() }), "Counts per zone."), ...errors("not_found") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");

@@ -8,7 +8,8 @@ import type { AppEnv } from "../env.ts";
 import { events } from "../events/schema.ts";
 import { problems } from "../lib/errors.ts";
 import { createdWithKey, idempotencyKeyOf } from "../lib/idempotency.ts";
-import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { pageQuery, pageSchema } from "../lib/pagination.ts";
 import { AccessRightSchema } from "../orders/schemas.ts";
 import { cancelGrant, GRANT_SOURCES, GrantBody, grantOf, grantRights, listGrants } from "./grants.ts";
@@ -42,6 +43,7 @@ export function accessRoutes() {
     createRoute({
       method: "get",
       path: "/me/access-rights/{access_right_id}/qr",
+      operationId: "getMyAccessRightQr",
       tags,
       security: bearerAuth,
       summary: "The QR code of one of my access rights, as SVG",
@@ -50,7 +52,7 @@ export function accessRoutes() {
       request: { params: rightParam },
       responses: {
         200: { description: "The QR code (error correction M, 4-module quiet zone).", content: { "image/svg+xml": { schema: z.string() } } },
-        ...pick(401, 404, 409, 422),
+        ...errors("access_right_inactive", "not_found"),
       },
     }),
     async (c) => {
@@ -78,6 +80,7 @@ export function accessRoutes() {
     createRoute({
       method: "get",
       path: "/me/access-rights/{access_right_id}/token",
+      operationId: "getMyAccessRightToken",
       tags,
       security: bearerAuth,
       summary: "The signed QR token of one of my access rights",
@@ -85,7 +88,7 @@ export function accessRoutes() {
       request: { params: rightParam },
       responses: {
         200: jsonResponse(z.object({ token: z.string(), qr_code: z.string(), kid: z.string() }), "The token."),
-        ...pick(401, 404, 409, 422),
+        ...errors("access_right_inactive", "not_found"),
       },
     }),
     async (c) => {
@@ -100,11 +103,12 @@ export function accessRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/keys",
+      operationId: "getEventKeys",
       tags,
       summary: "The public keys that verify an event's QR tokens",
       description: "A JWK set (Ed25519). Retired keys stay listed: the tokens they signed remain valid until the event ends. Gate devices cache it to verify offline.",
       request: { params: z.object({ event_id: z.uuid() }) },
-      responses: { 200: jsonResponse(z.object({ keys: z.array(PublicJwkSchema) }), "JWK set."), ...pick(404, 422) },
+      responses: { 200: jsonResponse(z.object({ keys: z.array(PublicJwkSchema) }), "JWK set."), ...errors("not_found") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
@@ -130,6 +134,7 @@ export function accessRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/grants",
+      operationId: "createGrant",
       tags,
       security: bearerAuth,
       middleware: [organizerOnly] as const,
@@ -141,7 +146,7 @@ export function accessRoutes() {
         headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "8–255 visible ASCII characters, unique per grant." }) }),
         body: jsonBody(GrantBody),
       },
-      responses: { 201: jsonResponse(GrantSchema, "The grant and its rights."), ...pick(401, 403, 404, 409, 422) },
+      responses: { 201: jsonResponse(GrantSchema, "The grant and its rights."), ...errors("config_not_found", "forbidden", "not_found", "sold_out") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
@@ -155,6 +160,7 @@ export function accessRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/grants",
+      operationId: "listGrants",
       tags,
       security: bearerAuth,
       middleware: [organizerOnly] as const,
@@ -166,7 +172,7 @@ export function accessRoutes() {
           pageSchema(z.object({ grant_id: z.string(), source_type: z.enum(GRANT_SOURCES), created_at: z.string(), created_by: z.string().nullable(), rights: z.number().int(), used: z.number().int(), cancelled: z.number().int() })),
           "Grants.",
         ),
-        ...pick(401, 403, 404, 422),
+        ...errors("forbidden", "not_found"),
       },
     }),
     async (c) => c.json(await listGrants(c.env, requireAuth(c.get("auth")), c.req.valid("param").event_id, c.req.valid("query")), 200),
@@ -176,12 +182,13 @@ export function accessRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/grants/{grant_id}",
+      operationId: "getGrant",
       tags,
       security: bearerAuth,
       middleware: [organizerOnly] as const,
       summary: "One grant and the live status of its rights",
       request: { params: grantParams },
-      responses: { 200: jsonResponse(GrantSchema, "The grant."), ...pick(401, 403, 404, 422) },
+      responses: { 200: jsonResponse(GrantSchema, "The grant."), ...errors("forbidden", "not_found") },
     }),
     async (c) => {
       const { event_id, grant_id } = c.req.valid("param");
@@ -193,6 +200,7 @@ export function accessRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/grants/{grant_id}/cancel",
+      operationId: "cancelGrant",
       tags,
       security: bearerAuth,
       middleware: [organizerOnly] as const,
@@ -200,7 +208,7 @@ export function accessRoutes() {
       description:
         "Its rights not yet used or transferred are CANCELLED in one step and their QR codes stop working at the gates; units taken from a configuration go back on sale. Repeating it changes nothing more (`cancelled`: how many rights this call cancelled).",
       request: { params: grantParams, body: jsonBody(z.strictObject({ reason: z.string().trim().min(1).max(500) })) },
-      responses: { 200: jsonResponse(GrantSchema.extend({ cancelled: z.number().int() }), "The grant, taken back."), ...pick(401, 403, 404, 422) },
+      responses: { 200: jsonResponse(GrantSchema.extend({ cancelled: z.number().int() }), "The grant, taken back."), ...errors("forbidden", "not_found") },
     }),
     async (c) => {
       const { event_id, grant_id } = c.req.valid("param");

@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { organizerOnly } from "../auth/middleware.ts";
-import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { pageSchema } from "../lib/pagination.ts";
 import { actorOf } from "../site/audit.ts";
 import { PlanCreateBody, PlanEventsBody, PlanGroupsBody, planIdParam, PlanListQuery, PlanSchema, PlanUpdateBody, PlanZonesBody, toPlan } from "./pass-plans-schemas.ts";
@@ -19,13 +20,14 @@ export function passPlanRoutes() {
     createRoute({
       method: "post",
       path: "/subscription-plans",
+      operationId: "createPassPlan",
       tags: planTags,
       security: bearerAuth,
       middleware: [organizerOnly] as const,
       summary: "Create a season-pass plan",
       description: "Price in minor units of `currency`; benefits, restrictions and metadata as in the catalog. Link event groups, events and zone categories with the PUT routes. Audited.",
       request: { body: jsonBody(PlanCreateBody) },
-      responses: { 201: jsonResponse(PlanSchema, "The plan."), ...pick(400, 401, 403, 409, 413, 415, 422) },
+      responses: { 201: jsonResponse(PlanSchema, "The plan."), ...errors("code_taken", "forbidden") },
     }),
     async (c) => c.json(planOut(await createPlan(c.env, actorOf(c), c.req.valid("json"))), 201),
   );
@@ -34,12 +36,13 @@ export function passPlanRoutes() {
     createRoute({
       method: "get",
       path: "/subscription-plans",
+      operationId: "listPassPlans",
       tags: planTags,
       security: [{}, ...bearerAuth],
       summary: "Season-pass plans on sale",
       description: "Public: active plans inside their sales window, by price, with their event groups, events and zone categories. `mine=true`: my plans in every state; admins: `all=true`.",
       request: { query: PlanListQuery },
-      responses: { 200: jsonResponse(pageSchema(PlanSchema), "One page."), ...pick(401, 403, 422) },
+      responses: { 200: jsonResponse(pageSchema(PlanSchema), "One page."), ...errors("forbidden") },
     }),
     async (c) => {
       const page = await listPlans(c.env, c.get("auth"), c.req.valid("query"));
@@ -51,12 +54,13 @@ export function passPlanRoutes() {
     createRoute({
       method: "get",
       path: "/subscription-plans/{plan_id}",
+      operationId: "getPassPlan",
       tags: planTags,
       security: [{}, ...bearerAuth],
       summary: "One season-pass plan",
       description: "Public while on sale; otherwise only for who manages it.",
       request: { params: planIdParam },
-      responses: { 200: jsonResponse(PlanSchema, "The plan."), ...pick(401, 404, 422) },
+      responses: { 200: jsonResponse(PlanSchema, "The plan."), ...errors("not_found") },
     }),
     async (c) => c.json(planOut(await readPlan(c.env, c.get("auth"), c.req.valid("param").plan_id)), 200),
   );
@@ -65,13 +69,14 @@ export function passPlanRoutes() {
     createRoute({
       method: "patch",
       path: "/subscription-plans/{plan_id}",
+      operationId: "updatePassPlan",
       tags: planTags,
       security: bearerAuth,
       middleware: [organizerOnly] as const,
       summary: "Change a season-pass plan",
       description: `${owned} \`max_subscribers\` never goes below the current subscribers (409). Audited; a concurrent change is 409.`,
       request: { params: planIdParam, body: jsonBody(PlanUpdateBody) },
-      responses: { 200: jsonResponse(PlanSchema, "The plan."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
+      responses: { 200: jsonResponse(PlanSchema, "The plan."), ...errors("below_current_subscribers", "code_taken", "concurrent_change", "currency_in_use", "forbidden", "not_found") },
     }),
     async (c) => c.json(planOut(await updatePlan(c.env, actorOf(c), c.req.valid("param").plan_id, c.req.valid("json"))), 200),
   );
@@ -80,13 +85,14 @@ export function passPlanRoutes() {
     createRoute({
       method: "delete",
       path: "/subscription-plans/{plan_id}",
+      operationId: "deletePassPlan",
       tags: planTags,
       security: bearerAuth,
       middleware: [organizerOnly] as const,
       summary: "Delete a plan no pass was sold on",
       description: "A plan with any subscription is 409 `plan_in_use`: deactivate it instead. Its links go with it. Audited.",
       request: { params: planIdParam },
-      responses: { 204: noContent, ...pick(401, 403, 404, 409, 422) },
+      responses: { 204: noContent, ...errors("concurrent_change", "forbidden", "not_found", "plan_in_use") },
     }),
     async (c) => {
       await deletePlan(c.env, actorOf(c), c.req.valid("param").plan_id);
@@ -98,13 +104,14 @@ export function passPlanRoutes() {
     createRoute({
       method: "put",
       path: "/subscription-plans/{plan_id}/event-groups",
+      operationId: "setPassPlanEventGroups",
       tags: planTags,
       security: bearerAuth,
       middleware: [organizerOnly] as const,
       summary: "Replace the event groups (seasons) a plan covers",
       description: "The whole list: the plan organizer's active groups (admins: any), each with its access level, match types and excluded events (events of that group). Audited as one change.",
       request: { params: planIdParam, body: jsonBody(PlanGroupsBody) },
-      responses: { 200: jsonResponse(PlanSchema, "The plan."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
+      responses: { 200: jsonResponse(PlanSchema, "The plan."), ...errors("forbidden", "not_found") },
     }),
     async (c) => c.json(planOut(await replacePlanGroups(c.env, actorOf(c), c.req.valid("param").plan_id, c.req.valid("json").event_groups)), 200),
   );
@@ -113,13 +120,14 @@ export function passPlanRoutes() {
     createRoute({
       method: "put",
       path: "/subscription-plans/{plan_id}/events",
+      operationId: "setPassPlanEvents",
       tags: planTags,
       security: bearerAuth,
       middleware: [organizerOnly] as const,
       summary: "Replace the single events a plan includes",
       description: "The whole list: the plan organizer's events (admins: any), each with its access level and booking rule. Audited as one change.",
       request: { params: planIdParam, body: jsonBody(PlanEventsBody) },
-      responses: { 200: jsonResponse(PlanSchema, "The plan."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
+      responses: { 200: jsonResponse(PlanSchema, "The plan."), ...errors("forbidden", "not_found") },
     }),
     async (c) => c.json(planOut(await replacePlanEvents(c.env, actorOf(c), c.req.valid("param").plan_id, c.req.valid("json").events)), 200),
   );
@@ -128,13 +136,14 @@ export function passPlanRoutes() {
     createRoute({
       method: "put",
       path: "/subscription-plans/{plan_id}/zones",
+      operationId: "setPassPlanZones",
       tags: planTags,
       security: bearerAuth,
       middleware: [organizerOnly] as const,
       summary: "Replace the zone categories a plan opens",
       description: "The whole list: each category once, at most one primary; upgrade fees in minor units of the plan's currency. Audited as one change.",
       request: { params: planIdParam, body: jsonBody(PlanZonesBody) },
-      responses: { 200: jsonResponse(PlanSchema, "The plan."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
+      responses: { 200: jsonResponse(PlanSchema, "The plan."), ...errors("currency_in_use", "forbidden", "not_found") },
     }),
     async (c) => c.json(planOut(await replacePlanZones(c.env, actorOf(c), c.req.valid("param").plan_id, c.req.valid("json").zones)), 200),
   );

@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { organizerOnly } from "../auth/middleware.ts";
-import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { pageSchema } from "../lib/pagination.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
 import { clientMeta, ipKey } from "../lib/request.ts";
@@ -19,13 +20,14 @@ export function pricingRuleRoutes() {
     createRoute({
       method: "post",
       path: "/pricing-rules/quote",
+      operationId: "quotePrice",
       tags: ruleTags,
       security: [{}, ...bearerAuth],
       summary: "Preview the price of an order",
       description:
         "The price of `quantity` units of a configuration right now: the price tier for the units already sold or held, then the automatic rules and the promo code entered (signed-in buyers: with their memberships and age). Rejections are listed only for the code entered. Per-buyer limits are checked when the order is placed. Requests with a promo code are rate limited per IP.",
       request: { body: jsonBody(QuoteBody) },
-      responses: { 200: jsonResponse(QuoteSchema, "The quote."), ...pick(400, 401, 404, 413, 415, 422, 429) },
+      responses: { 200: jsonResponse(QuoteSchema, "The quote."), ...errors("not_found", "rate_limited") },
     }),
     async (c) => {
       const body = c.req.valid("json");
@@ -38,6 +40,7 @@ export function pricingRuleRoutes() {
     createRoute({
       method: "post",
       path: "/pricing-rules",
+      operationId: "createPricingRule",
       tags: ruleTags,
       security: bearerAuth,
       middleware: [organizerOnly] as const,
@@ -45,7 +48,7 @@ export function pricingRuleRoutes() {
       description:
         "Every rule type and discount type of the catalog. `discount_value`: basis points for PERCENTAGE and BUY_X_GET_Y, minor units of `currency` for FIXED_AMOUNT and BUNDLE. Promo codes are stored upper-case and unique (409 `promo_code_taken`). An organizer's rules apply to their events only; admins' platform-wide rules (`organizer_id` null) to every event. Audited.",
       request: { body: jsonBody(RuleCreateBody) },
-      responses: { 201: jsonResponse(RuleSchema, "The rule."), ...pick(400, 401, 403, 409, 413, 415, 422) },
+      responses: { 201: jsonResponse(RuleSchema, "The rule."), ...errors("code_taken", "forbidden", "promo_code_taken") },
     }),
     async (c) => c.json(toRule(await createRule(c.env, actorOf(c), c.req.valid("json"))), 201),
   );
@@ -54,13 +57,14 @@ export function pricingRuleRoutes() {
     createRoute({
       method: "get",
       path: "/pricing-rules",
+      operationId: "listPricingRules",
       tags: ruleTags,
       security: bearerAuth,
       middleware: [organizerOnly] as const,
       summary: "List pricing rules",
       description: "My rules (admins: all, or one organizer's), by code.",
       request: { query: RuleListQuery },
-      responses: { 200: jsonResponse(pageSchema(RuleSchema), "One page."), ...pick(401, 403, 422) },
+      responses: { 200: jsonResponse(pageSchema(RuleSchema), "One page."), ...errors("forbidden") },
     }),
     async (c) => {
       const page = await listRules(c.env, actorOf(c), c.req.valid("query"));
@@ -72,13 +76,14 @@ export function pricingRuleRoutes() {
     createRoute({
       method: "get",
       path: "/pricing-rules/{rule_id}",
+      operationId: "getPricingRule",
       tags: ruleTags,
       security: bearerAuth,
       middleware: [organizerOnly] as const,
       summary: "One pricing rule",
       description: owned,
       request: { params: ruleIdParam },
-      responses: { 200: jsonResponse(RuleSchema, "The rule."), ...pick(401, 403, 404, 422) },
+      responses: { 200: jsonResponse(RuleSchema, "The rule."), ...errors("forbidden", "not_found") },
     }),
     async (c) => c.json(toRule(await readRule(c.env, actorOf(c), c.req.valid("param").rule_id)), 200),
   );
@@ -87,13 +92,14 @@ export function pricingRuleRoutes() {
     createRoute({
       method: "patch",
       path: "/pricing-rules/{rule_id}",
+      operationId: "updatePricingRule",
       tags: ruleTags,
       security: bearerAuth,
       middleware: [organizerOnly] as const,
       summary: "Change a pricing rule",
       description: `${owned} Only the fields sent change, checked with the rest. Audited; a concurrent change is 409.`,
       request: { params: ruleIdParam, body: jsonBody(RuleUpdateBody) },
-      responses: { 200: jsonResponse(RuleSchema, "The rule."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
+      responses: { 200: jsonResponse(RuleSchema, "The rule."), ...errors("concurrent_change", "forbidden", "not_found", "promo_code_taken") },
     }),
     async (c) => c.json(toRule(await updateRule(c.env, actorOf(c), c.req.valid("param").rule_id, c.req.valid("json"))), 200),
   );
@@ -102,13 +108,14 @@ export function pricingRuleRoutes() {
     createRoute({
       method: "delete",
       path: "/pricing-rules/{rule_id}",
+      operationId: "deletePricingRule",
       tags: ruleTags,
       security: bearerAuth,
       middleware: [organizerOnly] as const,
       summary: "Delete an unused, deactivated pricing rule",
       description: "An active rule is 409 `rule_active` (deactivate it first); a rule any order used is 409 `rule_in_use`. Audited.",
       request: { params: ruleIdParam },
-      responses: { 204: noContent, ...pick(401, 403, 404, 409, 422) },
+      responses: { 204: noContent, ...errors("concurrent_change", "forbidden", "not_found", "rule_active", "rule_in_use") },
     }),
     async (c) => {
       await deleteRule(c.env, actorOf(c), c.req.valid("param").rule_id);

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { adminOnly, organizerOnly, requireAuth, signedIn } from "../auth/middleware.ts";
-import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { pageQuery, pageSchema } from "../lib/pagination.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
 import { clientMeta, ipKey } from "../lib/request.ts";
@@ -67,6 +68,7 @@ export function eventRoutes() {
     createRoute({
       method: "post",
       path: "/events",
+      operationId: "createEvent",
       tags,
       security: bearerAuth,
       middleware: [organizerOnly] as const,
@@ -74,7 +76,7 @@ export function eventRoutes() {
       description:
         "Organizers and admins. Dates are ISO 8601 with an offset and stored in UTC; `timezone` (IANA) says how to show them. With `venue_id` (one of your venues), the venue's name, address, coordinates, maps link and time zone fill what you leave out. Prices are integer minor units of `currency` (XOF or TND) and 0 unless the event is PAID. Counts against your plan's events per month (403 `plan_limit_reached`).",
       request: { body: jsonBody(CreateEventBody) },
-      responses: { 201: jsonResponse(ManagedEventSchema, "The draft."), ...pick(400, 401, 403, 413, 415, 422) },
+      responses: { 201: jsonResponse(ManagedEventSchema, "The draft."), ...errors("admin_only_field", "forbidden", "plan_limit_reached") },
     }),
     async (c) => c.json(toManagedEvent(await createEvent(c.env, actorOf(c), c.req.valid("json"))), 201),
   );
@@ -83,6 +85,7 @@ export function eventRoutes() {
     createRoute({
       method: "patch",
       path: "/events/{event_id}",
+      operationId: "updateEvent",
       tags,
       security: bearerAuth,
       middleware: [organizerOnly] as const,
@@ -90,7 +93,7 @@ export function eventRoutes() {
       description:
         "DRAFT, REJECTED and APPROVED events (admins: also PENDING_REVIEW); `null` clears an optional field. Changing the title, descriptions, dates, time zone, place, access type, price or currency of an APPROVED event sends it back to PENDING_REVIEW (unless an admin edits it). Other organizers' events are 404.",
       request: { params: eventIdParam, body: jsonBody(UpdateEventBody) },
-      responses: { 200: jsonResponse(ManagedEventSchema, "The event."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
+      responses: { 200: jsonResponse(ManagedEventSchema, "The event."), ...errors("admin_only_field", "concurrent_change", "event_not_editable", "not_found") },
     }),
     async (c) => c.json(toManagedEvent(await updateEvent(c.env, actorOf(c), c.req.valid("param").event_id, c.req.valid("json"))), 200),
   );
@@ -99,13 +102,14 @@ export function eventRoutes() {
     createRoute({
       method: "delete",
       path: "/events/{event_id}",
+      operationId: "deleteEvent",
       tags,
       security: bearerAuth,
       middleware: [organizerOnly] as const,
       summary: "Delete a draft",
       description: "Only DRAFT events; anything submitted has a history and is cancelled instead.",
       request: { params: eventIdParam },
-      responses: { 204: noContent, ...pick(401, 403, 404, 409, 422) },
+      responses: { 204: noContent, ...errors("concurrent_change", "event_not_deletable", "forbidden", "not_found") },
     }),
     async (c) => {
       await deleteEvent(c.env, actorOf(c), c.req.valid("param").event_id);
@@ -117,13 +121,14 @@ export function eventRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/submit",
+      operationId: "submitEvent",
       tags,
       security: bearerAuth,
       middleware: [organizerOnly] as const,
       summary: "Submit an event for review",
       description: "DRAFT or REJECTED → PENDING_REVIEW, for an event that has not started. It cannot be edited until reviewed.",
       request: { params: eventIdParam },
-      responses: { 200: jsonResponse(ManagedEventSchema, "Waiting for review."), ...pick(401, 403, 404, 409, 422) },
+      responses: { 200: jsonResponse(ManagedEventSchema, "Waiting for review."), ...errors("concurrent_change", "event_in_past", "event_not_submittable", "forbidden", "not_found") },
     }),
     async (c) => c.json(toManagedEvent(await submitEvent(c.env, actorOf(c), c.req.valid("param").event_id)), 200),
   );
@@ -132,13 +137,14 @@ export function eventRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/cancel",
+      operationId: "cancelEvent",
       tags,
       security: bearerAuth,
       middleware: [organizerOnly] as const,
       summary: "Cancel an event",
       description: "APPROVED or PENDING_REVIEW → CANCELLED, by its organizer or an admin, with a reason shown on the event. An admin's cancellation is notified to the organizer (EVENT_CANCELLED).",
       request: { params: eventIdParam, body: jsonBody(CancelEventBody) },
-      responses: { 200: jsonResponse(ManagedEventSchema, "Cancelled."), ...pick(400, 401, 403, 404, 409, 415, 422) },
+      responses: { 200: jsonResponse(ManagedEventSchema, "Cancelled."), ...errors("concurrent_change", "event_not_cancellable", "forbidden", "not_found") },
     }),
     async (c) => c.json(toManagedEvent(await cancelEvent(c.env, actorOf(c), c.req.valid("param").event_id, c.req.valid("json").reason)), 200),
   );
@@ -147,13 +153,14 @@ export function eventRoutes() {
     createRoute({
       method: "get",
       path: "/me/events",
+      operationId: "listMyEvents",
       tags,
       security: bearerAuth,
       middleware: [organizerOnly] as const,
       summary: "My events (as organizer)",
       description: "Every status, soonest first, with moderation fields.",
       request: { query: MyEventsQuery },
-      responses: { 200: jsonResponse(pageSchema(ManagedEventSchema), "One page."), ...pick(401, 403, 422) },
+      responses: { 200: jsonResponse(pageSchema(ManagedEventSchema), "One page."), ...errors("forbidden") },
     }),
     async (c) => c.json(await listOwnEvents(c.env, requireAuth(c.get("auth")).userId, c.req.valid("query")), 200),
   );
@@ -164,13 +171,14 @@ export function eventRoutes() {
     createRoute({
       method: "put",
       path: "/events/{event_id}/cover",
+      operationId: "uploadEventCover",
       tags,
       security: bearerAuth,
       summary: "Upload the event's cover image",
       description: "The raw image is the body (JPEG, PNG or WebP by its content, at most 5 MB); the previous cover is deleted. Not for CANCELLED or COMPLETED events; an APPROVED event stays published.",
       middleware: [organizerOnly, uploadLimit(PHOTO_MAX_BYTES, "A cover image")] as const,
       request: { params: eventIdParam, body: { required: true, content: binaryContent(IMAGE_TYPES) } },
-      responses: { 200: jsonResponse(ManagedEventSchema, "The event with its new `cover_url`."), ...pick(401, 403, 404, 409, 413, 415, 422) },
+      responses: { 200: jsonResponse(ManagedEventSchema, "The event with its new `cover_url`."), ...errors("concurrent_change", "event_not_editable", "forbidden", "not_found", "payload_too_large", "unsupported_media_type") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
@@ -182,12 +190,13 @@ export function eventRoutes() {
     createRoute({
       method: "delete",
       path: "/events/{event_id}/cover",
+      operationId: "deleteEventCover",
       tags,
       security: bearerAuth,
       middleware: [organizerOnly] as const,
       summary: "Remove the event's cover image",
       request: { params: eventIdParam },
-      responses: { 200: jsonResponse(ManagedEventSchema, "The event without a cover."), ...pick(401, 403, 404, 409, 422) },
+      responses: { 200: jsonResponse(ManagedEventSchema, "The event without a cover."), ...errors("concurrent_change", "event_not_editable", "forbidden", "not_found") },
     }),
     async (c) => c.json(toManagedEvent(await swapEventCover(c.env, actorOf(c), c.req.valid("param").event_id, null)), 200),
   );
@@ -196,6 +205,7 @@ export function eventRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/cover",
+      operationId: "getEventCover",
       tags,
       summary: "An event's cover image",
       description:
@@ -204,7 +214,7 @@ export function eventRoutes() {
       responses: {
         200: { description: "The image.", content: binaryContent(IMAGE_TYPES) },
         304: { description: "Not modified (If-None-Match)." },
-        ...pick(404, 422),
+        ...errors("not_found"),
       },
     }),
     async (c) => {
@@ -220,12 +230,13 @@ export function eventRoutes() {
     createRoute({
       method: "get",
       path: "/events",
+      operationId: "searchEvents",
       tags,
       summary: "Find events",
       description:
         "APPROVED events not over yet (or still running after `from`). Filters combine; `q` searches title and descriptions (accents ignored, every word required, word prefixes match) ranked by relevance, a title hit first; `lat`, `lng` and `radius_km` keep events within that distance, nearest first, each with `distance_km`.",
       request: { query: EventListQuery },
-      responses: { 200: jsonResponse(pageSchema(EventListItemSchema), "One page."), ...pick(401, 422) },
+      responses: { 200: jsonResponse(pageSchema(EventListItemSchema), "One page."), ...errors() },
     }),
     async (c) => c.json(await searchEvents(c.env, c.req.valid("query")), 200),
   );
@@ -234,12 +245,13 @@ export function eventRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}",
+      operationId: "getEvent",
       tags,
       summary: "One event",
       description:
         "Published events (APPROVED, COMPLETED, CANCELLED) for everyone; drafts, events under review and rejected ones only for their organizer and admins (404 for others). With participation counts, and the caller's own participation when signed in.",
       request: { params: eventIdParam },
-      responses: { 200: jsonResponse(EventDetailSchema, "The event."), ...pick(401, 404, 422) },
+      responses: { 200: jsonResponse(EventDetailSchema, "The event."), ...errors("not_found") },
     }),
     async (c) => {
       const auth = c.get("auth");
@@ -260,12 +272,13 @@ export function eventRoutes() {
     createRoute({
       method: "get",
       path: "/me/feed",
+      operationId: "getMyFeed",
       tags,
       security: bearerAuth,
       summary: "Events from organizers I follow",
       description: "APPROVED events not over yet, soonest first.",
       request: { query: z.object(pageQuery) },
-      responses: { 200: jsonResponse(pageSchema(PublicEventSchema), "One page."), ...pick(401, 422) },
+      responses: { 200: jsonResponse(pageSchema(PublicEventSchema), "One page."), ...errors() },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -280,12 +293,13 @@ export function eventRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/views",
+      operationId: "countEventView",
       tags: socialTags,
       summary: "Count a view of an event",
       description:
         "Call when the event's page is shown. Counted once per viewer per UTC day (the account when signed in, else the device's IP and user agent) and only for APPROVED events.",
       request: { params: eventIdParam },
-      responses: { 200: jsonResponse(ViewResultSchema, "Whether this view counted, and the total."), ...pick(401, 404, 422, 429) },
+      responses: { 200: jsonResponse(ViewResultSchema, "Whether this view counted, and the total."), ...errors("not_found", "rate_limited") },
     }),
     async (c) => {
       const meta = clientMeta(c);
@@ -298,6 +312,7 @@ export function eventRoutes() {
     createRoute({
       method: "put",
       path: "/events/{event_id}/participation",
+      operationId: "setParticipation",
       tags: socialTags,
       security: bearerAuth,
       middleware: [signedIn] as const,
@@ -305,7 +320,7 @@ export function eventRoutes() {
       description:
         "INTERESTED and GOING need an APPROVED event not over yet; GOING is refused (409 `event_full`) once GOING participants reach `max_capacity` on events without ticketing. ATTENDED is recorded by the gate and cannot be changed. An omitted `comment` keeps the previous one.",
       request: { params: eventIdParam, body: jsonBody(ParticipationBody) },
-      responses: { 200: jsonResponse(ParticipationWithCountsSchema, "My participation and the event's counts."), ...pick(400, 401, 404, 409, 415, 422) },
+      responses: { 200: jsonResponse(ParticipationWithCountsSchema, "My participation and the event's counts."), ...errors("already_attended", "event_full", "event_not_open", "not_found") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -319,13 +334,14 @@ export function eventRoutes() {
     createRoute({
       method: "delete",
       path: "/events/{event_id}/participation",
+      operationId: "deleteParticipation",
       tags: socialTags,
       security: bearerAuth,
       middleware: [signedIn] as const,
       summary: "Remove my participation",
       description: "Idempotent; an ATTENDED participation stays (409).",
       request: { params: eventIdParam },
-      responses: { 204: noContent, ...pick(401, 404, 409, 422) },
+      responses: { 204: noContent, ...errors("already_attended", "not_found") },
     }),
     async (c) => {
       await removeParticipation(c.env, requireAuth(c.get("auth")), c.req.valid("param").event_id);
@@ -337,12 +353,13 @@ export function eventRoutes() {
     createRoute({
       method: "get",
       path: "/me/participations",
+      operationId: "listMyParticipations",
       tags: socialTags,
       security: bearerAuth,
       summary: "My participations",
       description: "In published events, most recently changed first, each with its event.",
       request: { query: MyParticipationsQuery },
-      responses: { 200: jsonResponse(pageSchema(MyParticipationSchema), "One page."), ...pick(401, 422) },
+      responses: { 200: jsonResponse(pageSchema(MyParticipationSchema), "One page."), ...errors() },
     }),
     async (c) => c.json(await listOwnParticipations(c.env, requireAuth(c.get("auth")).userId, c.req.valid("query")), 200),
   );
@@ -351,13 +368,14 @@ export function eventRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/shares",
+      operationId: "shareEvent",
       tags: socialTags,
       security: bearerAuth,
       middleware: [signedIn] as const,
       summary: "Share an event",
       description: "Creates a tracked short link (`url`, `/s/{code}` on this origin) for one platform; the event's `share_count` goes up by one. APPROVED events only.",
       request: { params: eventIdParam, body: jsonBody(ShareBody) },
-      responses: { 201: jsonResponse(ShareSchema, "The share and its link."), ...pick(400, 401, 404, 409, 415, 422, 429) },
+      responses: { 201: jsonResponse(ShareSchema, "The share and its link."), ...errors("event_not_shareable", "not_found", "rate_limited") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -387,13 +405,14 @@ export function eventRoutes() {
     createRoute({
       method: "get",
       path: "/admin/events",
+      operationId: "listEventsForModeration",
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "Events for moderation",
       description: "Every status; oldest change first, so `status=PENDING_REVIEW` is the review queue in submission order.",
       request: { query: AdminEventsQuery },
-      responses: { 200: jsonResponse(pageSchema(ManagedEventSchema), "One page."), ...pick(401, 403, 422) },
+      responses: { 200: jsonResponse(pageSchema(ManagedEventSchema), "One page."), ...errors("forbidden") },
     }),
     async (c) => c.json(await listEventsForAdmin(c.env, c.req.valid("query")), 200),
   );
@@ -402,13 +421,14 @@ export function eventRoutes() {
     createRoute({
       method: "post",
       path: "/admin/events/{event_id}/approve",
+      operationId: "approveEvent",
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "Approve an event waiting for review",
       description: "PENDING_REVIEW → APPROVED: the event is published. The organizer is notified in the app and by email (EVENT_APPROVED). Audited (APPROVE).",
       request: { params: eventIdParam, body: { ...jsonBody(ApproveEventBody), required: false } },
-      responses: { 200: jsonResponse(ManagedEventSchema, "Approved."), ...pick(400, 401, 403, 404, 409, 415, 422) },
+      responses: { 200: jsonResponse(ManagedEventSchema, "Approved."), ...errors("concurrent_change", "event_not_pending", "forbidden", "not_found") },
     }),
     async (c) => c.json(toManagedEvent(await reviewEvent(c.env, actorOf(c), c.req.valid("param").event_id, "APPROVED", c.req.valid("json").comment)), 200),
   );
@@ -417,13 +437,14 @@ export function eventRoutes() {
     createRoute({
       method: "post",
       path: "/admin/events/{event_id}/reject",
+      operationId: "rejectEvent",
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "Reject an event waiting for review",
       description: "PENDING_REVIEW → REJECTED with a required comment sent to the organizer (EVENT_REJECTED), who may edit and submit again. Audited (REJECT).",
       request: { params: eventIdParam, body: jsonBody(RejectEventBody) },
-      responses: { 200: jsonResponse(ManagedEventSchema, "Rejected."), ...pick(400, 401, 403, 404, 409, 415, 422) },
+      responses: { 200: jsonResponse(ManagedEventSchema, "Rejected."), ...errors("concurrent_change", "event_not_pending", "forbidden", "not_found") },
     }),
     async (c) => c.json(toManagedEvent(await reviewEvent(c.env, actorOf(c), c.req.valid("param").event_id, "REJECTED", c.req.valid("json").comment)), 200),
   );

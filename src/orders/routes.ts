@@ -9,7 +9,8 @@ import { access_rights } from "../access/schema.ts";
 import { problems } from "../lib/errors.ts";
 import { humanCode, newId } from "../lib/ids.ts";
 import { createdWithKey, idempotencyKeyOf } from "../lib/idempotency.ts";
-import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { afterCursor, decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
 import { clientMeta } from "../lib/request.ts";
 import { recordCommission } from "../payments/commissions.ts";
@@ -40,10 +41,11 @@ export function orderRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/availability",
+      operationId: "getEventAvailability",
       tags,
       summary: "What is on sale for an event, live from its inventory",
       request: { params: eventParam },
-      responses: { 200: jsonResponse(AvailabilitySchema, "Per ticket configuration: price, available units, whether on sale."), ...pick(404, 422) },
+      responses: { 200: jsonResponse(AvailabilitySchema, "Per ticket configuration: price, available units, whether on sale."), ...errors("not_found") },
     }),
     async (c) => {
       const availability = await eventStub(c.env, c.req.valid("param").event_id).availability();
@@ -57,6 +59,7 @@ export function orderRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/orders",
+      operationId: "placeOrder",
       tags,
       middleware: [checksSessionByFeed] as const,
       summary: "Order tickets: places a hold",
@@ -68,7 +71,7 @@ export function orderRoutes() {
         headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "8–255 visible ASCII characters, unique per order attempt." }) }),
         body: jsonBody(PlaceOrderBody),
       },
-      responses: { 201: jsonResponse(OrderSchema, "The hold; pay before `expires_at`."), ...pick(401, 403, 404, 409, 422, 429) },
+      responses: { 201: jsonResponse(OrderSchema, "The hold; pay before `expires_at`."), ...errors("above_maximum", "below_minimum", "config_not_found", "event_not_on_sale", "idempotency_key_reused", "members_only_period", "membership_required", "not_found", "not_on_sale", "promo_code_exhausted", "promo_code_not_applicable", "purchase_limit", "rate_limited", "sales_ended", "sales_not_started", "sold_out") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
@@ -82,11 +85,12 @@ export function orderRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/orders/{order_id}",
+      operationId: "getOrder",
       tags,
       security: bearerAuth,
       summary: "One order, with its access rights once confirmed",
       request: { params: eventOrderParams },
-      responses: { 200: jsonResponse(OrderSchema.extend({ access_rights: z.array(AccessRightSchema) }), "The order."), ...pick(401, 404, 422) },
+      responses: { 200: jsonResponse(OrderSchema.extend({ access_rights: z.array(AccessRightSchema) }), "The order."), ...errors("not_found") },
     }),
     async (c) => {
       const { event_id, order_id } = c.req.valid("param");
@@ -100,12 +104,13 @@ export function orderRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/orders/{order_id}/cancel",
+      operationId: "cancelOrder",
       tags,
       security: bearerAuth,
       summary: "Cancel an order",
       description: "A hold can always be released by its buyer; a confirmed order only where the ticket type allows cancellation and no ticket was used.",
       request: { params: eventOrderParams, body: jsonBody(z.strictObject({ reason: z.string().trim().min(1).max(500) })) },
-      responses: { 200: jsonResponse(OrderSchema, "Cancelled; its units are back on sale."), ...pick(401, 404, 409, 422) },
+      responses: { 200: jsonResponse(OrderSchema, "Cancelled; its units are back on sale."), ...errors("cancellation_not_allowed", "not_configured", "not_found", "order_closed", "order_not_found", "tickets_used") },
     }),
     async (c) => {
       const { event_id, order_id } = c.req.valid("param");
@@ -120,12 +125,13 @@ export function orderRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/orders/{order_id}/confirm-cash",
+      operationId: "confirmCashOrder",
       tags,
       security: bearerAuth,
       summary: "Box office: confirm an order paid in cash",
       description: "For the event's organizer, its gate staff and admins. Records a CASH payment and issues the access rights, exactly once.",
       request: { params: eventOrderParams },
-      responses: { 200: jsonResponse(OrderSchema.extend({ access_rights: z.array(AccessRightSchema) }), "Confirmed (or already confirmed)."), ...pick(401, 404, 409, 422) },
+      responses: { 200: jsonResponse(OrderSchema.extend({ access_rights: z.array(AccessRightSchema) }), "Confirmed (or already confirmed)."), ...errors("event_cancelled", "hold_expired_sold_out", "not_found", "order_cancelled", "order_not_found") },
     }),
     async (c) => {
       const { event_id, order_id } = c.req.valid("param");
@@ -175,11 +181,12 @@ export function orderRoutes() {
     createRoute({
       method: "get",
       path: "/me/orders",
+      operationId: "listMyOrders",
       tags,
       security: bearerAuth,
       summary: "My orders, newest first",
       request: { query: z.object(pageQuery) },
-      responses: { 200: jsonResponse(pageSchema(z.object({ id: z.string(), ticket_number: z.string(), event_id: z.string(), quantity: z.number().int(), total_price: z.number().int(), currency: z.string(), booking_status: z.string(), payment_status: z.string(), booking_expires_at: z.string().nullable(), created_at: z.string() })), "Orders."), ...pick(401, 422) },
+      responses: { 200: jsonResponse(pageSchema(z.object({ id: z.string(), ticket_number: z.string(), event_id: z.string(), quantity: z.number().int(), total_price: z.number().int(), currency: z.string(), booking_status: z.string(), payment_status: z.string(), booking_expires_at: z.string().nullable(), created_at: z.string() })), "Orders."), ...errors() },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -199,11 +206,12 @@ export function orderRoutes() {
     createRoute({
       method: "get",
       path: "/me/access-rights",
+      operationId: "listMyAccessRights",
       tags: ["Access rights"],
       security: bearerAuth,
       summary: "My access rights (one per admission), latest event first",
       request: { query: z.object({ ...pageQuery, status: z.enum(["ENABLED", "USED", "TRANSFERRED", "CANCELLED", "EXPIRED", "BLOCKED"]).optional() }) },
-      responses: { 200: jsonResponse(pageSchema(AccessRightSchema), "Access rights."), ...pick(401, 422) },
+      responses: { 200: jsonResponse(pageSchema(AccessRightSchema), "Access rights."), ...errors() },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));

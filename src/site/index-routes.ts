@@ -16,16 +16,19 @@ const IndexSchema = z
 
 /**
  * What someone who opens the Worker's address finds: its name and version and
- * where to go next. Mounted at `/` and at `/v1`; the paths are on this origin.
+ * where to go next. Mounted at `/v1` and, the same, at `/` (documented once,
+ * as /v1's); the paths are on this origin.
  */
-export function indexRoutes(info: { title: string; version: string }) {
+export function indexRoutes(info: { title: string; version: string }, documented: boolean) {
   const r = createRouter();
   r.openapi(
     createRoute({
       method: "get",
       path: "/",
+      operationId: "getApiIndex",
+      hide: !documented,
       tags: ["Site"],
-      summary: "The API's name, version and links",
+      summary: "The API's name, version and links (also at `/`)",
       responses: { 200: jsonResponse(IndexSchema, "Where to go next.") },
     }),
     (c) => {
