@@ -44,7 +44,7 @@ async function servedDocument(dir: string): Promise<Document> {
 }
 
 /** Redocly's verdict on the document: clean means no error and no warning (the exceptions are in .redocly.lint-ignore.yaml). */
-function lint(file: string): boolean {
+export function lint(file: string): boolean {
   const run = (format: string) =>
     spawnSync(process.execPath, [REDOCLY, "lint", file, "--config", join(ROOT, "redocly.yaml"), "--format", format, "--max-problems", "50"], {
       cwd: ROOT,
