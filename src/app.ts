@@ -91,8 +91,9 @@ const COMMON_PROBLEMS: readonly CommonProblem[] = [
   { code: "session_revoked", applies: (_, path) => inV1(path) },
   { code: "unauthorized", applies: (operation) => Boolean(operation.security?.length) },
   { code: "maintenance", applies: (_, path) => inV1(path) && !ALWAYS_OPEN.has(path) },
-  // Hono's JSON reader and the body limit.
+  // Hono's JSON reader (a body that is not JSON, or not sent as JSON) and the body limit.
   { code: "malformed_request", applies: hasJsonBody },
+  { code: "unsupported_media_type", applies: hasJsonBody },
   { code: "payload_too_large", applies: hasJsonBody },
   // zod validation of parameters, query and body.
   { code: "validation_failed", applies: (operation) => Boolean(operation.parameters?.length || operation.requestBody) },
@@ -192,7 +193,8 @@ export function createApp() {
     if (error instanceof HTTPException) {
       // Hono's own validators throw these (e.g. malformed JSON).
       const status = error.status;
-      return problemResponse(c, new ProblemError(status as 400, status === 400 ? "malformed_request" : "http_error", "Bad request", error.message));
+      const code = status === 400 ? "malformed_request" : status === 415 ? "unsupported_media_type" : "http_error";
+      return problemResponse(c, new ProblemError(status as 400, code, status === 415 ? "Unsupported media type" : "Bad request", error.message));
     }
     console.error("unhandled error", c.get("requestId"), error);
     return problemResponse(c, new ProblemError(500, "internal_error", "Internal server error", "Something went wrong on our side."));

@@ -18,12 +18,12 @@ export const PROBLEM_CODES = {
   forbidden: { status: 403, description: "The caller's role does not allow this." },
   not_found: { status: 404, description: "No such object, or not one the caller may see (other people's objects answer 404, not 403)." },
   payload_too_large: { status: 413, description: "The body is over the route's size limit." },
-  unsupported_media_type: { status: 415, description: "The body's Content-Type is not one the route takes." },
+  unsupported_media_type: { status: 415, description: "The body's Content-Type is not one the route takes (JSON routes: application/json)." },
   validation_failed: { status: 422, description: "A parameter or body field is invalid: `errors` lists each one with its path." },
   rate_limited: { status: 429, description: "Too many requests from this client: wait for Retry-After." },
   maintenance: { status: 503, description: "A maintenance window blocks access (admins pass): retry after Retry-After." },
   internal_error: { status: 500, description: "A fault on the server's side; the request id in the answer finds it in the logs.", everywhere: true },
-  http_error: { status: 400, description: "The request could not be read as HTTP the route accepts.", everywhere: true },
+  http_error: { status: 400, description: "Another refusal by the HTTP framework, with the status it gave.", everywhere: true },
 
   // ---------------------------------------------------------------- accounts and sign-in
   account_deactivated: { status: 403, description: "The account is deactivated: ask for a reactivation code (POST /v1/auth/reactivation/request)." },

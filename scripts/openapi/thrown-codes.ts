@@ -3,8 +3,8 @@
  * the calls that make a problem (`problems.*`, `new ProblemError`, the
  * EventDO's `fail`) and the `{ status, code }` objects that travel as values
  * before becoming one. Parsed with swc (TypeScript 7 ships no compiler API);
- * a code given as a literal, or as a conditional between literals, is read
- * with its status; a code built at run time (`webhook_${reason}`) is read as
+ * a code given as a literal, as a conditional between literals, or through a
+ * name given one in the same file, is read with its status; a code built at run time (`webhook_${reason}`) is read as
  * its literal prefix. `npm run openapi:check` compares these with the
  * catalog (src/problem-codes.ts).
  */
@@ -95,13 +95,15 @@ export function thrownCodes(root: string, dirs = ["src", "durable-objects"]): Th
     // swc spans count from the start of everything it parsed in this process: make them relative to this file.
     const base = (module.span as { start: number }).start;
     const lineOf = (node: Node) => text.slice(0, (node.span as { start: number }).start - base).split("\n").length;
-    // A factory's parameter default (`code = "template_invalid"`) is the code its calls without one make.
+    // A code held in a name first: a factory's parameter default (`code = "template_invalid"`, the code
+    // its calls without one make) or a constant (`const code = status === 415 ? "…" : "…"`).
     const defaults = new Map<string, { value: string; prefix: boolean }[]>();
     walk(module, (node) => {
-      if (node.type === "AssignmentPattern" && (node.left as Node).type === "Identifier") {
-        const given = literals(node.right as Node);
-        if (given.length) defaults.set((node.left as Node).value as string, given);
-      }
+      const [name, value] =
+        node.type === "AssignmentPattern" ? [node.left as Node, node.right as Node] : node.type === "VariableDeclarator" ? [node.id as Node, node.init as Node | undefined] : [];
+      if (name?.type !== "Identifier") return;
+      const given = literals(value);
+      if (given.length) defaults.set(name.value as string, [...(defaults.get(name.value as string) ?? []), ...given]);
     });
     const codesOf = (node: Node | undefined) => (node?.type === "Identifier" ? (defaults.get(node.value as string) ?? []) : literals(node));
     const add = (node: Node, status: number | null, codes: { value: string; prefix: boolean }[]) => {

@@ -83,7 +83,7 @@ export function transferRoutes() {
       summary: "Decline an offer made to me",
       description: "For the recipient only, while the offer is PENDING. The sender keeps the right and is told.",
       request: { params: transferParam, body: optionalBody },
-      responses: { 200: jsonResponse(TransferSchema, "DECLINED."), ...errors("http_error", "not_found", "not_your_turn", "offer_being_accepted", "offer_closed", "offer_expired") },
+      responses: { 200: jsonResponse(TransferSchema, "DECLINED."), ...errors("not_found", "not_your_turn", "offer_being_accepted", "offer_closed", "offer_expired") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));

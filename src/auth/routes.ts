@@ -90,7 +90,7 @@ export function authRoutes() {
       request: { body: jsonBody(LoginBody) },
       responses: {
         200: jsonResponse(z.union([TokenPairSchema, MfaRequiredSchema]), "Signed in, or a second factor is needed."),
-        ...errors("account_deactivated", "account_locked", "http_error", "invalid_credentials", "rate_limited"),
+        ...errors("account_deactivated", "account_locked", "invalid_credentials", "rate_limited"),
       },
     }),
     async (c) => c.json(await login(c.env, c.req.valid("json"), clientMeta(c)), 200),

@@ -291,7 +291,7 @@ export function userRoutes() {
         "multipart/form-data with `document` and `selfie`. Types are read from the files' content. Allowed when there is no verification or the last one was REJECTED or EXPIRED.",
       middleware: [signedIn, uploadLimit(2 * VERIFICATION_FILE_MAX_BYTES + 64 * 1024, "A verification upload")] as const,
       request: { body: { required: true, content: { "multipart/form-data": { schema: VerificationUploadBody } } } },
-      responses: { 201: jsonResponse(VerificationSchema, "Submitted; waiting for review."), ...errors("already_verified", "http_error", "payload_too_large", "unsupported_media_type", "verification_pending") },
+      responses: { 201: jsonResponse(VerificationSchema, "Submitted; waiting for review."), ...errors("already_verified", "payload_too_large", "unsupported_media_type", "verification_pending") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));

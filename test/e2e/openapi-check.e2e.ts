@@ -68,6 +68,7 @@ describe("the catalog against the source", () => {
       'export const b = () => { throw new ProblemError(422, "thing_odd", "Odd", "Odd."); };',
       'export const c = () => { throw problems.notFound("Thing"); };',
       'export const d = (reason: string) => new ProblemError(401, `hook_${reason}`, "Refused", "No.");',
+      'export const f = (status: number) => { const code = status === 415 ? "thing_unread" : "thing_taken"; return new ProblemError(status as 415, code, "Unread", "No."); };',
     ].join("\n"),
   );
   writeFileSync(join(root, "durable-objects", "do.ts"), 'export const e = () => fail(409, "thing_gone", "Gone.");');
@@ -75,7 +76,7 @@ describe("the catalog against the source", () => {
     "x-problem-codes": Object.fromEntries(Object.entries(catalog).map(([code, info]) => [code, { ...info, description: code }])),
     paths: { "/v1/things": { get: { responses: { 409: { "x-problem-codes": answered } } } } },
   });
-  const full = { thing_taken: { status: 409 }, thing_odd: { status: 422 }, not_found: { status: 404 }, hook_bad: { status: 401 }, thing_gone: { status: 409 } };
+  const full = { thing_taken: { status: 409 }, thing_odd: { status: 422 }, not_found: { status: 404 }, hook_bad: { status: 401 }, thing_gone: { status: 409 }, thing_unread: { status: 415 } };
   const all = Object.keys(full);
 
   it("agrees when every code made is in the catalog with its status, made somewhere and answered", () => {
@@ -88,6 +89,11 @@ describe("the catalog against the source", () => {
       expect.stringMatching(/^src\/things\.ts:2: "thing_odd" is made with 422 here; src\/problem-codes\.ts gives 400$/),
       expect.stringMatching(/^durable-objects\/do\.ts:1: "thing_gone" is made here but not in src\/problem-codes\.ts$/),
     ]);
+  });
+
+  it("reads a code held in a constant (app.ts's onError picks one by status)", () => {
+    const { thing_unread: _unread, ...rest } = full;
+    expect(catalogProblems(doc(rest, Object.keys(rest)), root)).toEqual([expect.stringMatching(/^src\/things\.ts:5: "thing_unread" is made here but not in src\/problem-codes\.ts$/)]);
   });
 
   it("reports a catalog code made nowhere, and one no operation answers", () => {
