@@ -88,7 +88,10 @@ const INSPECTOR_PORT = flags["inspector-port"] === undefined ? undefined : portO
 
 mkdirSync(dirname(LOG), { recursive: true });
 const log = createWriteStream(LOG);
-const LOG_NAME = relative(ROOT, LOG);
+/** A path as the user should type it: relative inside the repository, absolute outside it. */
+const shown = (path: string) => (relative(ROOT, path).startsWith("..") ? path : relative(ROOT, path));
+const LOG_NAME = shown(LOG);
+const STATE_NAME = shown(STATE);
 
 /** Runs wrangler with this Node (22), so the global Node version never matters; what it prints goes to the log. */
 function wrangler(args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
@@ -153,7 +156,7 @@ function ensureDevVars(): { vars: Record<string, string | undefined>; outcome: s
   }
   const vars = parseEnv(readFileSync(DEV_VARS, "utf8"));
   const missing = Object.keys(generateSecrets("probe")).filter((name) => !vars[name]);
-  if (missing.length) throw new Error(`.dev.vars lacks ${missing.join(", ")}: add them, or delete .dev.vars and .wrangler/state to start afresh.`);
+  if (missing.length) throw new Error(`.dev.vars lacks ${missing.join(", ")}: add them, or delete .dev.vars and ${STATE_NAME} to start afresh.`);
   return { vars, outcome };
 }
 
@@ -173,7 +176,7 @@ function checkAppliedMigrationsUnchanged() {
   if (changed.length) {
     throw new Error(
       `migrations changed after they were applied to the local database (${changed.join(", ")}).\n` +
-        "  Delete the local data (rm -rf .wrangler/state) and run `npm start` again.",
+        `  Delete the local data (rm -rf ${STATE_NAME}) and run \`npm start\` again.`,
     );
   }
 }
@@ -397,7 +400,7 @@ function banner(seeded: SeedResult, availability: Map<string, Availability>, pay
       "",
       ...orderExample(seeded, availability),
       " Codes \"sent\" by email or SMS are in the local D1 table message_deliveries.",
-      " Stop with Ctrl-C. Local data, the fake providers' payments included: .wrangler/state (delete it to start afresh).",
+      ` Stop with Ctrl-C. Local data, the fake providers' payments included: ${STATE_NAME} (delete it to start afresh).`,
       "════════════════════════════════════════════════════════════════════",
       "",
     ].join("\n"),
@@ -427,7 +430,7 @@ async function main() {
 
   const seeded = await step("Demo data", () => seed(vars.PASSWORD_PEPPER!), (result) => (result.inserted ? `inserted ${result.inserted} rows` : "already there"));
 
-  const payments = await step("Fake payment providers", () => startPaymentProviders(vars), (result) => `${result.fake.url} (their state: ${relative(ROOT, FAKE_PAYMENTS_STATE)})`);
+  const payments = await step("Fake payment providers", () => startPaymentProviders(vars), (result) => `${result.fake.url} (their state: ${shown(FAKE_PAYMENTS_STATE)})`);
 
   const dev = wrangler([
     "dev",
@@ -441,6 +444,11 @@ async function main() {
     "--test-scheduled",
     "--show-interactive-dev-session=false",
     ...(INSPECTOR_PORT === undefined ? [] : ["--inspector-port", String(INSPECTOR_PORT)]),
+    // The Worker's own origin on this port: providers call back to it and send payers back to it; the browser origins allowed.
+    "--var",
+    `PUBLIC_API_URL:${BASE}`,
+    "--var",
+    `APP_ORIGINS:http://localhost:${PORT},${BASE}`,
     ...payments.devVars,
   ]);
   let up = false;
