@@ -70,6 +70,13 @@ export class RefusedError extends Error {
   }
 }
 
+/** Why a call got no answer: fetch's own message ("fetch failed") hides the cause (ECONNREFUSED, a timeout…). */
+const failure = (error: unknown): string => {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? error.cause.message : null;
+  return cause ? `${error.message} (${cause})` : error.message;
+};
+
 export const describeRefusal = (r: Pick<Refusal, "status" | "code" | "detail">) => `${r.status}${r.code ? ` ${r.code}` : ""}${r.detail ? `: ${r.detail}` : ""}`;
 
 /** Can asking again succeed? Only after a delay the server asks for, or when the server failed rather than refused. */
@@ -208,12 +215,12 @@ export class GateClient {
         this.onRefused(error.refusal);
         if (!isTransient(error.refusal)) return; // the socket would be refused the same way
       } else {
-        this.emit({ type: "error", message: `no offline bundle yet: ${String(error)}` });
+        this.emit({ type: "error", message: `no offline bundle yet: ${failure(error)}` });
       }
     }
     if (!this.reconnectTimer) this.open();
     this.bundleTimer = setInterval(() => {
-      if (this.connected) this.refreshBundle().catch((error: unknown) => this.emit({ type: "error", message: `bundle refresh failed: ${String(error)}` }));
+      if (this.connected) this.refreshBundle().catch((error: unknown) => this.emit({ type: "error", message: `bundle refresh failed: ${failure(error)}` }));
     }, this.options.bundleRefreshMs ?? 60_000);
     const deadline = Date.now() + connectTimeoutMs;
     while (!this.connected && !this.settled && !this.stopped && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -314,7 +321,7 @@ export class GateClient {
       this.settled = true;
       if (this.stopped) return;
       const delay = backoffDelay(this.attempt++, this.options.backoff);
-      this.emit({ type: "retry", attempt: this.attempt, retry_in_ms: delay, error: `cannot reach the server: ${error instanceof Error ? error.message : String(error)}` });
+      this.emit({ type: "retry", attempt: this.attempt, retry_in_ms: delay, error: `cannot reach the server: ${failure(error)}` });
       this.reconnectTimer = setTimeout(() => void this.reconnect(), delay);
       return;
     }
@@ -341,7 +348,7 @@ export class GateClient {
         refusal = error instanceof RefusedError ? error.refusal : refusal;
         if (!(error instanceof RefusedError)) {
           const delay = backoffDelay(this.attempt++, this.options.backoff);
-          this.emit({ type: "retry", attempt: this.attempt, retry_in_ms: delay, error: `token refresh: ${String(error)}` });
+          this.emit({ type: "retry", attempt: this.attempt, retry_in_ms: delay, error: `token refresh: ${failure(error)}` });
           this.reconnectTimer = setTimeout(() => void this.reconnect(), delay);
           return;
         }
@@ -389,7 +396,7 @@ export class GateClient {
       if (this.stopped) return;
       if (error instanceof RefusedError) return this.onRefusal(error.refusal);
       const delay = backoffDelay(this.attempt++, this.options.backoff);
-      this.emit({ type: "retry", attempt: this.attempt, retry_in_ms: delay, error: String(error) });
+      this.emit({ type: "retry", attempt: this.attempt, retry_in_ms: delay, error: `cannot reach the server: ${failure(error)}` });
       this.reconnectTimer = setTimeout(() => void this.reconnect(), delay);
       return;
     }
@@ -422,7 +429,7 @@ export class GateClient {
         return this.emit({ type: "occupancy", zones: message.zones });
       case "policy":
         this.emit({ type: "policy" });
-        this.refreshBundle().catch((error: unknown) => this.emit({ type: "error", message: `bundle refresh failed: ${String(error)}` }));
+        this.refreshBundle().catch((error: unknown) => this.emit({ type: "error", message: `bundle refresh failed: ${failure(error)}` }));
         return;
       case "error":
         return this.onError(message);
