@@ -55,6 +55,8 @@ export default defineConfig(async () => {
         return {
           wrangler: { configPath: "./wrangler.toml" },
           miniflare: {
+            // A second, empty database: test/integration/organizations-migration.test.ts migrates it step by step.
+            d1Databases: { MIGRATION_DB: "migration-test" },
             bindings: {
               TEST_MIGRATIONS: migrations,
               TEST_QUEUES: testQueues,

@@ -385,7 +385,7 @@ function banner(seeded: SeedResult, availability: Map<string, Availability>, pay
       " Demo accounts (POST /v1/auth/login with {\"email\", \"password\"}):",
       ...DEMO_ACCOUNTS.map(
         (account) =>
-          `   ${role(account.role)} ${account.email.padEnd(width)}  ${account.password}${
+          `   ${role(account.team_role ?? account.role)} ${account.email.padEnd(width)}  ${account.password}${account.team_role ? `   (${account.team_role} of the demo organization; platform role ${account.role})` : ""}${
             seeded.changed_passwords.includes(account.email) ? "   (changed since it was seeded)" : ""
           }`,
       ),

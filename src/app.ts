@@ -33,6 +33,8 @@ import { gateRoutes } from "./access/gate-routes.ts";
 import { policyRoutes } from "./access/policy-routes.ts";
 import { catalogRoutes } from "./catalog/routes.ts";
 import { passRoutes } from "./passes/routes.ts";
+import { organizationRoutes } from "./organizations/routes.ts";
+import { userGroupRoutes } from "./organizations/user-groups-routes.ts";
 
 export const JSON_BODY_LIMIT = 64 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
@@ -61,6 +63,8 @@ function v1() {
   api.route("/", policyRoutes());
   api.route("/", socialRoutes());
   api.route("/", organizerPlanRoutes());
+  api.route("/", organizationRoutes());
+  api.route("/", userGroupRoutes());
   api.route("/", eventRoutes());
   api.route("/", venueRoutes());
   api.route("/", categoryRoutes());
@@ -151,7 +155,7 @@ export function createApp() {
     return handler(c, next);
   });
 
-  // JSON bodies are small; upload routes (images, documents) set their own larger limit.
+  // JSON bodies are small; upload routes (images, documents, CSV imports) set their own larger limit.
   const jsonBodyLimit = bodyLimit({
     maxSize: JSON_BODY_LIMIT,
     onError: () => {
@@ -160,7 +164,7 @@ export function createApp() {
   });
   app.use("/v1/*", (c, next) => {
     const type = c.req.header("Content-Type") ?? "";
-    if (type.startsWith("multipart/form-data") || type.startsWith("image/") || type === "application/pdf") return next();
+    if (type.startsWith("multipart/form-data") || type.startsWith("image/") || type === "application/pdf" || type.startsWith("text/csv")) return next();
     return jsonBodyLimit(c, next);
   });
 

@@ -1,7 +1,9 @@
+import { refreshGroupAtGates } from "./access/policy-service.ts";
 import { syncChangedEvent } from "./catalog/configurations.ts";
 import { eventApproved, eventCancelled, eventChanged } from "./events/hooks.ts";
 import { hooksWired } from "./lib/hooks.ts";
 import { cancelRefundedOrder, confirmPaidOrder, releaseUnpaidOrder } from "./orders/settlement.ts";
+import { groupMembersChanged } from "./organizations/hooks.ts";
 import { activatePaidPass, cancelRefundedPass } from "./passes/lifecycle.ts";
 import { issueRightsForNewEvent } from "./passes/rights.ts";
 import { orderPaid, orderPaymentFailed, orderRefunded, passPaid, passRefunded } from "./payments/hooks.ts";
@@ -26,5 +28,8 @@ passPaid.on(activatePaidPass);
 orderPaymentFailed.on(releaseUnpaidOrder);
 orderRefunded.on(cancelRefundedOrder);
 passRefunded.on(cancelRefundedPass);
+
+// organizations → access
+groupMembersChanged.on(refreshGroupAtGates);
 
 hooksWired();

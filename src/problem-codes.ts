@@ -234,6 +234,19 @@ export const PROBLEM_CODES = {
   webhook_missing_signature: { status: 401, description: "The webhook carries no signature." },
   webhook_stale_timestamp: { status: 401, description: "The webhook's signature timestamp is too old." },
 
+  // ---------------------------------------------------------------- organizations, members, invitations, user groups
+  no_organization: { status: 403, description: "The caller belongs to no organization: create one (POST /v1/organizations) or accept an invitation first." },
+  last_owner: { status: 409, description: "An organization keeps at least one OWNER: make someone else OWNER first." },
+  already_member: { status: 409, description: "The invited address's account is already a member: change its role instead." },
+  already_invited: { status: 409, description: "The address already has a pending invitation: revoke it to send another." },
+  invitation_not_pending: { status: 409, description: "The invitation is no longer PENDING (accepted, revoked or expired)." },
+  invitation_already_accepted: { status: 409, description: "Another account already accepted this invitation." },
+  sign_in_to_accept: { status: 409, description: "An account with a password uses the invited address: sign in with it, then accept." },
+  invitation_for_another_email: { status: 403, description: "The invitation is for another address: accept it signed in with that address's account, or signed out." },
+  invitation_revoked: { status: 410, description: "The invitation was revoked." },
+  invitation_expired: { status: 410, description: "The invitation has expired: ask for a new one." },
+  group_in_use: { status: 409, description: "Ticket configurations, zone overrides or pricing rules use this user group: deactivate it instead." },
+
   // ---------------------------------------------------------------- documents
   wallet_not_configured: { status: 503, description: "This wallet's signing credentials are not configured on the server." },
 } as const satisfies ProblemCatalog;

@@ -3,6 +3,8 @@ declare global {
     // The Worker's own bindings come from worker-configuration.d.ts; vitest.config.ts adds these.
     interface Env {
       TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+      /** An empty database of its own, for the data migration test. */
+      MIGRATION_DB: D1Database;
       /** wrangler.toml's queues, for test/support/queues.ts. */
       TEST_QUEUES: {
         producers: Record<string, string>;

@@ -1,8 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireEventStaff } from "../auth/middleware.ts";
 import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
-import { getDb } from "../db/client.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
+import { authorizeEvent, roleGrants } from "../organizations/permissions.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
 import { errors } from "../problem-codes.ts";
 import { pageQuery, pageSchema } from "../lib/pagination.ts";
@@ -72,13 +71,18 @@ const ScanLogEntrySchema = z
   })
   .openapi("ScanLogEntry");
 
-/** The scanning context from the authenticated controller: the device never names its controller. */
+/**
+ * The scanning context from the authenticated controller (`gate.scan`): the
+ * device never names its controller. A controller assigned to this event at
+ * one gate, with no team role that scans, scans only there.
+ */
 async function scanContext(c: Context<AppEnv>, eventId: string, deviceId: string, accessPointId: string): Promise<ScanContext> {
-  const staff = await requireEventStaff(getDb(c.env.DB), c.get("auth"), eventId);
-  if (staff.accessPointId && staff.accessPointId !== accessPointId && staff.as !== "ADMIN" && staff.as !== "ORGANIZER" && staff.as !== "SUPERVISOR") {
+  const access = await authorizeEvent(c.env, c.get("auth"), eventId, "gate.scan");
+  const post = access.staff?.role === "CONTROLLER" ? access.staff.access_point_id : null;
+  if (post && post !== accessPointId && access.auth.role !== "ADMIN" && !roleGrants(access.role, "gate.scan")) {
     throw problems.forbidden("You are assigned to another gate.", "wrong_gate");
   }
-  return { controller_id: staff.caller.userId, device_id: deviceId, access_point_id: accessPointId, ip: clientMeta(c).ip };
+  return { controller_id: access.auth.userId, device_id: deviceId, access_point_id: accessPointId, ip: clientMeta(c).ip };
 }
 
 export function gateRoutes() {
@@ -93,7 +97,7 @@ export function gateRoutes() {
       security: bearerAuth,
       summary: "Open a gate session (WebSocket, protocol 1)",
       description:
-        "Upgrades to a WebSocket held by the event's Durable Object. Messages are JSON: `scan`, `scan_batch`, `sync` (offline scans) and `ping` from the device; `scan_result`, `scan_batch_result`, `sync_result`, `occupancy`, `policy` and `pong` from the server. Gate staff of the event only; `observe=true` opens a read-only occupancy feed for organizers and admins.",
+        "Upgrades to a WebSocket held by the event's Durable Object. Messages are JSON: `scan`, `scan_batch`, `sync` (offline scans) and `ping` from the device; `scan_result`, `scan_batch_result`, `sync_result`, `occupancy`, `policy` and `pong` from the server. Needs `gate.scan` on the event (its staff, and OWNER, MANAGER, SUPERVISOR and CONTROLLER members of its organization; others related 403, anyone else 404); `observe=true` opens a read-only occupancy feed, which needs `gate.supervise`.",
       request: {
         params: eventParam,
         query: z.object({
@@ -110,10 +114,9 @@ export function gateRoutes() {
       if (c.req.header("Upgrade") !== "websocket") throw new ProblemError(426, "upgrade_required", "Upgrade required", "Open this URL as a WebSocket.", undefined, { Upgrade: "websocket" });
       const headers = new Headers({ Upgrade: "websocket" });
       if (query.observe === "true") {
-        const staff = await requireEventStaff(getDb(c.env.DB), c.get("auth"), event_id);
-        if (staff.as !== "ADMIN" && staff.as !== "ORGANIZER" && staff.as !== "SUPERVISOR") throw problems.forbidden("Observers are organizers, supervisors and admins.");
+        const access = await authorizeEvent(c.env, c.get("auth"), event_id, "gate.supervise");
         headers.set(GATE_HEADERS.role, "observer");
-        headers.set(GATE_HEADERS.controller, staff.caller.userId);
+        headers.set(GATE_HEADERS.controller, access.auth.userId);
       } else {
         if (!query.device_id || !query.access_point_id) {
           throw problems.validation([{ path: "query.access_point_id", message: "A gate names its device_id and access_point_id.", code: "required" }]);
@@ -138,7 +141,7 @@ export function gateRoutes() {
       security: bearerAuth,
       summary: "The event's gate log: every scan attempt, newest first",
       description:
-        "For the event's organizer, its SUPERVISOR staff and admins; controllers get 403, anyone else 404. `conflict=true` lists the offline admissions the server disagreed with " +
+        "Needs `gate.supervise` on the event (OWNER, MANAGER, SUPERVISOR members of its organization, its SUPERVISOR staff, admins); its other members and controllers get 403, anyone else 404. `conflict=true` lists the offline admissions the server disagreed with " +
         "(recorded as WARNING, never dropped). The log reaches D1 a fraction of a second after each decision. `qr_code_scanned` shows only the first 8 characters: a token or printed code admits whoever presents it.",
       request: { params: eventParam, query: ScanLogQuerySchema },
       responses: { 200: jsonResponse(pageSchema(ScanLogEntrySchema), "One page."), ...errors("forbidden", "not_found") },
@@ -157,8 +160,9 @@ export function gateRoutes() {
       tags,
       security: bearerAuth,
       summary: "Decide one scan over HTTP (for devices that cannot hold a socket)",
+      description: "Needs `gate.scan` on the event, as the WebSocket.",
       request: { params: eventParam, body: jsonBody(ScanBodySchema.extend(deviceFields)) },
-      responses: { 200: jsonResponse(ScanResultSchema, "The decision; DENIED carries the reason."), ...errors("not_found", "unknown_access_point", "wrong_gate") },
+      responses: { 200: jsonResponse(ScanResultSchema, "The decision; DENIED carries the reason."), ...errors("forbidden", "not_found", "unknown_access_point", "wrong_gate") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
@@ -178,12 +182,12 @@ export function gateRoutes() {
       tags,
       security: bearerAuth,
       summary: "Upload scans made while offline",
-      description: "Each scan is recorded once (by nonce), in `scanned_at` order; an offline admission the server disagrees with is recorded as a WARNING flagged `conflict`.",
+      description: "Needs `gate.scan` on the event. Each scan is recorded once (by nonce), in `scanned_at` order; an offline admission the server disagrees with is recorded as a WARNING flagged `conflict`.",
       request: {
         params: eventParam,
         body: jsonBody(z.strictObject({ ...deviceFields, scans: z.array(ScanBodySchema).min(1).max(500) })),
       },
-      responses: { 200: jsonResponse(z.object({ results: z.array(ScanResultSchema) }), "One result per scan."), ...errors("not_found", "wrong_gate") },
+      responses: { 200: jsonResponse(z.object({ results: z.array(ScanResultSchema) }), "One result per scan."), ...errors("forbidden", "not_found", "wrong_gate") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
@@ -205,13 +209,13 @@ export function gateRoutes() {
       security: bearerAuth,
       summary: "What a gate needs to decide offline",
       description:
-        "Public keys, zones, gates, overrides, blacklist, rights to refuse (cancelled, transferred, blocked), rights whose holder is inside, and valid rights with their printed codes. Pass the previous `version` as `since` to get only the rights changed after it.",
+        "Needs `gate.scan` on the event. Public keys, zones, gates, overrides, blacklist, rights to refuse (cancelled, transferred, blocked), rights whose holder is inside, and valid rights with their printed codes. Pass the previous `version` as `since` to get only the rights changed after it.",
       request: { params: eventParam, query: z.object({ since: z.iso.datetime().optional() }) },
       responses: { 200: jsonResponse(z.record(z.string(), z.unknown()).openapi("GateBundle"), "The bundle."), ...errors("not_found") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
-      await requireEventStaff(getDb(c.env.DB), c.get("auth"), event_id);
+      await authorizeEvent(c.env, c.get("auth"), event_id, "gate.scan");
       c.header("Cache-Control", "private, no-store");
       return c.json(await eventStub(c.env, event_id).gateBundle(c.req.valid("query").since ?? null), 200);
     },
@@ -225,12 +229,13 @@ export function gateRoutes() {
       tags,
       security: bearerAuth,
       summary: "Zone occupancy now",
+      description: "Needs `gate.scan` on the event.",
       request: { params: eventParam },
       responses: { 200: jsonResponse(z.object({ type: z.literal("occupancy"), zones: z.array(z.object({ id: z.string(), name: z.string(), capacity: z.number().int(), occupancy: z.number().int() })), at: z.string() }), "Counts per zone."), ...errors("not_found") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
-      await requireEventStaff(getDb(c.env.DB), c.get("auth"), event_id);
+      await authorizeEvent(c.env, c.get("auth"), event_id, "gate.scan");
       return c.json(await eventStub(c.env, event_id).occupancy(), 200);
     },
   );

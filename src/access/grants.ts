@@ -12,6 +12,7 @@ import { problems } from "../lib/errors.ts";
 import { idFromParts, newId } from "../lib/ids.ts";
 import { phoneSchema } from "../lib/phone.ts";
 import { notifyAccount } from "../notifications/service.ts";
+import type { EventPermission } from "../organizations/permissions.ts";
 import { accountForEmail } from "../users/accounts.ts";
 import { users } from "../users/schema.ts";
 import { decodeCursor, toPage } from "../lib/pagination.ts";
@@ -43,8 +44,8 @@ export const GrantBody = z
   .openapi("GrantRequest");
 
 /**
- * Gives rights of `source_type` in an event to a list of people, for its
- * organizer or an admin, in one step of the event's EventDO (all or none).
+ * Gives rights of `source_type` in an event to a list of people, for who may
+ * manage the event (`event.manage`) or an admin, in one step of the event's EventDO (all or none).
  * The grant's id is derived from the Idempotency-Key when one is sent, so a
  * retry returns the same rights (`already_issued`) instead of a second batch.
  * Each holder is told, in the app and by email.
@@ -107,10 +108,10 @@ async function tellHolders(env: Env, holderIds: string[], eventTitle: string, gr
 /**
  * An event's grants, newest first, with how many rights each gave and how
  * many of them were used or cancelled, as D1 has them (a fraction of a second
- * behind the event's EventDO). For its organizer or an admin.
+ * behind the event's EventDO). For `attendees.read` on the event, or an admin.
  */
 export async function listGrants(env: Env, actor: Pick<AuthContext, "userId" | "role">, eventId: string, query: { limit: number; cursor?: string }) {
-  await managedEvent(env, eventId, actor);
+  await managedEvent(env, eventId, actor, "attendees.read");
   const r = access_rights;
   const firstAt = sql<string>`min(${r.created_at})`;
   const after = decodeCursor(query.cursor);
@@ -133,9 +134,9 @@ export async function listGrants(env: Env, actor: Pick<AuthContext, "userId" | "
   return toPage(rows, query.limit, (row) => ({ k: row.created_at, id: row.grant_id }));
 }
 
-/** A grant's rights, for the event's organizer or an admin; another source's id is a 404. */
-export async function grantOf(env: Env, actor: Pick<AuthContext, "userId" | "role">, eventId: string, grantId: string) {
-  await managedEvent(env, eventId, actor);
+/** A grant's rights, for `permission` on the event (reading it: `attendees.read`) or an admin; another source's id is a 404. */
+export async function grantOf(env: Env, actor: Pick<AuthContext, "userId" | "role">, eventId: string, grantId: string, permission: EventPermission = "attendees.read") {
+  await managedEvent(env, eventId, actor, permission);
   const rights = await eventStub(env, eventId).listRights({ source_id: grantId });
   const sourceType = rights[0]?.source_type;
   if (!sourceType || !(GRANT_SOURCES as readonly string[]).includes(sourceType)) throw problems.notFound("Grant");
@@ -148,7 +149,7 @@ export async function grantOf(env: Env, actor: Pick<AuthContext, "userId" | "rol
  * a configuration stay counted as given. Repeating it changes nothing more.
  */
 export async function cancelGrant(env: Env, actor: Pick<AuthContext, "userId" | "role">, eventId: string, grantId: string, reason: string) {
-  const grant = await grantOf(env, actor, eventId, grantId);
+  const grant = await grantOf(env, actor, eventId, grantId, "event.manage");
   const result = await eventStub(env, eventId).setRightsStatus(grant.source_type, grantId, "CANCELLED", actor.userId, reason);
   if (!result.ok) throw problemFrom(result.problem);
   return { grant_id: grantId, source_type: grant.source_type, cancelled: result.changed, access_rights: result.rights };

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { adminOnly, organizerOnly, requireAuth } from "../auth/middleware.ts";
+import { adminOnly, requireAuth, signedIn } from "../auth/middleware.ts";
+import { memberWith } from "../organizations/permissions.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
 import { errors } from "../problem-codes.ts";
 import { pageQuery, pageSchema } from "../lib/pagination.ts";
@@ -43,12 +44,12 @@ import {
 const eventParam = z.object({ event_id: z.uuid() });
 const overrideTags = ["Zone overrides"];
 const blacklistTags = ["Blacklist"];
-const overrideWho = "The event's organizer, its SUPERVISOR staff and admins; its controllers get 403, anyone else 404.";
+const overrideWho = "Needs `gate.supervise` on the event: OWNER, MANAGER and SUPERVISOR members of its organization, its SUPERVISOR staff, admins; its other members and controllers get 403, anyone else 404.";
 const overridePush = "The event's gates get the new overrides at once (a `policy` message on their sockets).";
 const blacklistWho =
-  "Admins, for any scope; organizers for entries scoped to their own events (EVENT), venues they own (VENUE) or themselves (CLUB, `scope_id` = their user id). Other accounts get 403; entries outside the caller's reach are 404.";
+  "Admins, for any scope; members with `rights.block` (OWNER, MANAGER, SUPERVISOR) for entries scoped to their organization's events (EVENT), venues (VENUE) or the organization itself (CLUB, `scope_id` = its id); a member without it gets 403 for their organization's scopes. Entries outside the caller's reach are 404.";
 const blacklistPush =
-  "The change is pushed at once to the gates of every APPROVED event it reaches that has not ended (EVENT: that event; VENUE: the venue's; CLUB: the organizer's; GLOBAL: all), 20 events at a time; `gate_sync` says how many were reached. The banned person's access rights are not cancelled: the gate refuses them while the ban runs, and they may appeal.";
+  "The change is pushed at once to the gates of every APPROVED event it reaches that has not ended (EVENT: that event; VENUE: the venue's; CLUB: the organization's; GLOBAL: all), 20 events at a time; `gate_sync` says how many were reached. The banned person's access rights are not cancelled: the gate refuses them while the ban runs, and they may appeal.";
 
 
 export function policyRoutes() {
@@ -161,13 +162,13 @@ export function policyRoutes() {
       operationId: "createBlacklistEntry",
       tags: blacklistTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [memberWith("rights.block")] as const,
       summary: "Ban a person, QR code, device, IP, email, phone or card",
       description:
         `${blacklistWho} GLOBAL is for admins only (403). The identifier is normalised (emails lower-cased, phones E.164, printed codes upper-cased); a USER entry names an existing account. ` +
         `A permanent ban has no end date. 409 \`already_blacklisted\` if an active entry already bans the same identifier in the same scope. ${blacklistPush}`,
       request: { body: jsonBody(BlacklistCreateBody) },
-      responses: { 201: jsonResponse(BlacklistWriteSchema, "The entry, and which events' gates received it."), ...errors("already_blacklisted", "forbidden", "global_scope_admin_only") },
+      responses: { 201: jsonResponse(BlacklistWriteSchema, "The entry, and which events' gates received it."), ...errors("already_blacklisted", "forbidden", "global_scope_admin_only", "no_organization") },
     }),
     async (c) => {
       const { row, gate_sync } = await createEntry(c.env, actorOf(c), c.req.valid("json"));
@@ -182,9 +183,9 @@ export function policyRoutes() {
       operationId: "listBlacklistEntries",
       tags: blacklistTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Blacklist entries",
-      description: `${blacklistWho} Organizers see only the entries within their reach (never GLOBAL ones). Newest first.`,
+      description: `${blacklistWho} Members see only the entries within their reach (never GLOBAL ones). Newest first.`,
       request: { query: BlacklistListQuery },
       responses: { 200: jsonResponse(pageSchema(BlacklistEntrySchema), "One page."), ...errors("forbidden") },
     }),
@@ -201,7 +202,7 @@ export function policyRoutes() {
       operationId: "getBlacklistEntry",
       tags: blacklistTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "One blacklist entry",
       description: blacklistWho,
       request: { params: entryParam },
@@ -217,7 +218,7 @@ export function policyRoutes() {
       operationId: "updateBlacklistEntry",
       tags: blacklistTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Change a blacklist entry (dates, severity, evidence, lift it)",
       description:
         `${blacklistWho} Type, identifier and scope cannot change (delete and create another); appeals have their own routes. \`is_active: false\` lifts the ban and keeps the record. The caller becomes its approver. ${blacklistPush}`,
@@ -237,7 +238,7 @@ export function policyRoutes() {
       operationId: "deleteBlacklistEntry",
       tags: blacklistTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Delete a blacklist entry",
       description: `${blacklistWho} The audit log keeps what it was. ${blacklistPush}`,
       request: { params: entryParam },

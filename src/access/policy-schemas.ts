@@ -146,7 +146,7 @@ export const BlacklistCreateBody = z
         "USER: an account id; QR_CODE: a right's printed code or its id; DEVICE: a scanner id; IP: an address; EMAIL (lower-cased); PHONE (stored E.164); CREDIT_CARD: a provider's card fingerprint, never a card number.",
     }),
     scope: z.enum(BLACKLIST_SCOPES),
-    scope_id: z.uuid().nullable().optional().openapi({ description: "EVENT: an event id; VENUE: a venue id; CLUB: the organizer's user id; GLOBAL: none." }),
+    scope_id: z.uuid().nullable().optional().openapi({ description: "EVENT: an event id; VENUE: a venue id; CLUB: an organization id; GLOBAL: none." }),
     ...entryFields,
   })
   .openapi("BlacklistCreateRequest");

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { and, desc, eq, gt, inArray, isNull, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
-import { requireEventStaff } from "../auth/middleware.ts";
+import { rememberHolders, syncGatePolicy } from "../catalog/sync.ts";
 import { eventStub } from "../../durable-objects/event/client.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { events, venue_zones, venues } from "../events/schema.ts";
@@ -12,10 +12,12 @@ import { normalizePhone } from "../lib/phone.ts";
 import { now } from "../lib/time.ts";
 import { sendMessage } from "../notifications/service.ts";
 import { tickets } from "../orders/schema.ts";
+import { eventAccess, organizationsWhere, requireOrganizationPermission } from "../organizations/permissions.ts";
+import { organizations } from "../organizations/schema.ts";
 import { subscriptions } from "../passes/schema.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, type Actor } from "../site/audit.ts";
-import { user_group_members, user_groups, users } from "../users/schema.ts";
-import { syncGatePolicy } from "../catalog/sync.ts";
+import { user_group_members, user_groups } from "../organizations/schema.ts";
+import { users } from "../users/schema.ts";
 import type {
   BlacklistCreateInput,
   BlacklistListInput,
@@ -28,7 +30,7 @@ import { access_rights, blacklist, zone_mapping_overrides, type BLACKLIST_SCOPES
 type OverrideRow = typeof zone_mapping_overrides.$inferSelect;
 type EntryRow = typeof blacklist.$inferSelect;
 type Caller = Pick<Actor, "userId" | "role">;
-type PolicyEvent = { id: string; title: string; venue_id: string | null };
+type PolicyEvent = { id: string; title: string; venue_id: string | null; organization_id: string | null };
 
 const invalid = (path: string, message: string, code = "invalid_reference") => problems.validation([{ path, message, code }]);
 const isAdmin = (caller: Caller) => caller.role === "ADMIN";
@@ -73,7 +75,7 @@ async function reachedEvents(db: Db, entry: Pick<EntryRow, "scope" | "scope_id">
   const scoped: Record<(typeof BLACKLIST_SCOPES)[number], SQL | undefined> = {
     EVENT: eq(events.id, entry.scope_id ?? ""),
     VENUE: eq(events.venue_id, entry.scope_id ?? ""),
-    CLUB: eq(events.organizer_id, entry.scope_id ?? ""),
+    CLUB: eq(events.organization_id, entry.scope_id ?? ""),
     GLOBAL: undefined,
   };
   const rows = await db
@@ -86,15 +88,36 @@ async function reachedEvents(db: Db, entry: Pick<EntryRow, "scope" | "scope_id">
 // ================================================================ zone overrides
 
 /**
- * The event, if the caller may manage its overrides: its organizer, its
- * SUPERVISOR staff and admins. Controllers get 403; anyone else 404.
+ * People joined or left a user group (organizations hook): each live event
+ * (APPROVED, not ended) with an active zone override for the group learns the
+ * groups of those of them who hold rights there, as the gate judges
+ * overrides on what it remembers of each holder.
+ */
+export async function refreshGroupAtGates({ env, groupId, userIds }: { env: Env; groupId: string; userIds: string[] }): Promise<void> {
+  if (userIds.length === 0) return;
+  const db = getDb(env.DB);
+  const live = await db
+    .selectDistinct({ id: events.id })
+    .from(zone_mapping_overrides)
+    .innerJoin(events, eq(events.id, zone_mapping_overrides.event_id))
+    .where(and(eq(zone_mapping_overrides.user_group_id, groupId), eq(zone_mapping_overrides.is_active, true), eq(events.status, "APPROVED"), gt(events.ends_at, now())));
+  for (const event of live) {
+    const holders = await db
+      .selectDistinct({ id: access_rights.user_id })
+      .from(access_rights)
+      .where(and(eq(access_rights.event_id, event.id), sql`${access_rights.user_id} IN (SELECT value FROM json_each(${JSON.stringify(userIds)}))`));
+    await rememberHolders(env, eventStub(env, event.id), holders.map((h) => h.id));
+  }
+}
+
+/**
+ * The event, if the caller may manage its overrides (`gate.supervise`: OWNER,
+ * MANAGER and SUPERVISOR members, its SUPERVISOR staff, admins). Other
+ * members and controllers get 403; anyone else 404.
  */
 async function overrideEvent(db: Db, auth: AuthContext | undefined, eventId: string): Promise<PolicyEvent> {
-  const staff = await requireEventStaff(db, auth, eventId);
-  if (staff.as === "CONTROLLER") throw problems.forbidden("Zone overrides are managed by the event's organizer, its supervisors and admins.");
-  const [event] = await db.select({ id: events.id, title: events.title, venue_id: events.venue_id }).from(events).where(eq(events.id, eventId)).limit(1);
-  if (!event) throw problems.notFound("Event");
-  return event;
+  if (!auth) throw problems.unauthorized();
+  return (await eventAccess(db, auth, eventId, "gate.supervise")).event;
 }
 
 async function overrideOf(db: Db, eventId: string, overrideId: string): Promise<OverrideRow> {
@@ -122,8 +145,13 @@ async function checkZones(db: Db, event: PolicyEvent, originalZoneId: string, ov
 
 type Target = Pick<OverrideRow, "access_right_id" | "ticket_id" | "subscription_id" | "user_group_id">;
 
-/** The target exists (and belongs to the event); a right's override starts from the right's own zone, or it would never apply. */
-async function checkTarget(db: Db, eventId: string, target: Target, originalZoneId: string) {
+/**
+ * The target exists (and belongs to the event; a user group is the event's
+ * organization's or the platform's); a right's override starts from the
+ * right's own zone, or it would never apply.
+ */
+async function checkTarget(db: Db, event: PolicyEvent, target: Target, originalZoneId: string) {
+  const eventId = event.id;
   if (target.access_right_id) {
     const [right] = await db.select({ event_id: access_rights.event_id, zone_id: access_rights.zone_id }).from(access_rights).where(eq(access_rights.id, target.access_right_id)).limit(1);
     if (!right || right.event_id !== eventId) throw invalid("access_right_id", "No such access right in this event.");
@@ -135,8 +163,10 @@ async function checkTarget(db: Db, eventId: string, target: Target, originalZone
     const [pass] = await db.select({ id: subscriptions.id }).from(subscriptions).where(eq(subscriptions.id, target.subscription_id)).limit(1);
     if (!pass) throw invalid("subscription_id", "No such season pass.");
   } else if (target.user_group_id) {
-    const [group] = await db.select({ id: user_groups.id }).from(user_groups).where(eq(user_groups.id, target.user_group_id)).limit(1);
-    if (!group) throw invalid("user_group_id", "No such user group.");
+    const [group] = await db.select({ organization_id: user_groups.organization_id }).from(user_groups).where(eq(user_groups.id, target.user_group_id)).limit(1);
+    if (!group || (group.organization_id !== null && group.organization_id !== event.organization_id)) {
+      throw invalid("user_group_id", "No such user group among the organization's and the platform's.");
+    }
   }
 }
 
@@ -224,7 +254,7 @@ export async function createOverride(env: Env, actor: Actor, auth: AuthContext |
     subscription_id: input.subscription_id ?? null,
     user_group_id: input.user_group_id ?? null,
   };
-  await checkTarget(db, eventId, target, input.original_zone_id);
+  await checkTarget(db, event, target, input.original_zone_id);
   checkWindow(input.valid_from ?? null, input.valid_until ?? null);
   let row = await auditedInsert(db, actor, zone_mapping_overrides, {
     id: newId(),
@@ -257,7 +287,7 @@ export async function updateOverride(env: Env, actor: Actor, auth: AuthContext |
   const moved = input.override_zone_id ?? current.override_zone_id;
   if (input.original_zone_id !== undefined || input.override_zone_id !== undefined) {
     await checkZones(db, event, original, moved);
-    await checkTarget(db, eventId, current, original);
+    await checkTarget(db, event, current, original);
   }
   checkWindow(input.valid_from === undefined ? current.valid_from : input.valid_from, input.valid_until === undefined ? current.valid_until : input.valid_until);
   const patch: Partial<typeof zone_mapping_overrides.$inferInsert> = { ...input, approved_by: actor.userId };
@@ -361,9 +391,11 @@ async function checkedIdentifier(db: Db, type: (typeof BLACKLIST_TYPES)[number],
 }
 
 /**
- * Who may ban where: admins anywhere; organizers only within what they run
- * (EVENT: their events, VENUE: venues they own, CLUB: themselves). A scope
- * object outside their reach reads exactly like one that does not exist.
+ * Who may ban where: admins anywhere; members with `rights.block` (OWNER,
+ * MANAGER, SUPERVISOR) only within their organization (EVENT: its events,
+ * VENUE: its venues, CLUB: the organization itself). A scope object outside
+ * their organizations reads exactly like one that does not exist; one of
+ * their organization's without the permission is 403.
  */
 async function checkScope(db: Db, caller: Caller, scope: (typeof BLACKLIST_SCOPES)[number], scopeId: string | null) {
   if (scope === "GLOBAL") {
@@ -372,28 +404,32 @@ async function checkScope(db: Db, caller: Caller, scope: (typeof BLACKLIST_SCOPE
     return;
   }
   if (scopeId === null) throw invalid("scope_id", `An ${scope} entry names its ${scope.toLowerCase()} in scope_id.`, "required");
-  const admin = isAdmin(caller);
-  if (scope === "EVENT") {
-    const [event] = await db.select({ organizer_id: events.organizer_id }).from(events).where(eq(events.id, scopeId)).limit(1);
-    if (!event || (!admin && event.organizer_id !== caller.userId)) throw invalid("scope_id", "No such event among yours.");
-  } else if (scope === "VENUE") {
-    const [venue] = await db.select({ owner_id: venues.owner_id }).from(venues).where(eq(venues.id, scopeId)).limit(1);
-    if (!venue || (!admin && venue.owner_id !== caller.userId)) throw invalid("scope_id", "No such venue among yours.");
-  } else if (admin) {
-    const [club] = await db.select({ id: users.id }).from(users).where(eq(users.id, scopeId)).limit(1);
-    if (!club) throw invalid("scope_id", "No such organizer.");
-  } else if (scopeId !== caller.userId) {
-    throw invalid("scope_id", "A CLUB entry of yours has your own user id as scope_id.");
+  const [owner] =
+    scope === "EVENT"
+      ? await db.select({ organization_id: events.organization_id }).from(events).where(eq(events.id, scopeId)).limit(1)
+      : scope === "VENUE"
+        ? await db.select({ organization_id: venues.organization_id }).from(venues).where(eq(venues.id, scopeId)).limit(1)
+        : await db.select({ organization_id: organizations.id }).from(organizations).where(eq(organizations.id, scopeId)).limit(1);
+  const unknown = () => invalid("scope_id", `No such ${scope === "CLUB" ? "organization" : scope.toLowerCase()} among yours.`);
+  if (!owner) throw unknown();
+  if (isAdmin(caller)) return;
+  if (owner.organization_id === null) throw unknown();
+  try {
+    await requireOrganizationPermission(db, caller, owner.organization_id, "rights.block", "Organization");
+  } catch (error) {
+    if (error instanceof ProblemError && error.status === 404) throw unknown();
+    throw error;
   }
 }
 
-/** Entries an organizer may see and manage: scoped to their events, their venues or their club. */
+/** Entries a member may see and manage: scoped to the events, venues or club of an organization where they have `rights.block`. */
 function reach(db: Db, caller: Caller): SQL | undefined {
   if (isAdmin(caller)) return undefined;
+  const mine = organizationsWhere(db, caller.userId, "rights.block");
   return or(
-    and(eq(blacklist.scope, "EVENT"), inArray(blacklist.scope_id, db.select({ id: events.id }).from(events).where(eq(events.organizer_id, caller.userId)))),
-    and(eq(blacklist.scope, "VENUE"), inArray(blacklist.scope_id, db.select({ id: venues.id }).from(venues).where(eq(venues.owner_id, caller.userId)))),
-    and(eq(blacklist.scope, "CLUB"), eq(blacklist.scope_id, caller.userId)),
+    and(eq(blacklist.scope, "EVENT"), inArray(blacklist.scope_id, db.select({ id: events.id }).from(events).where(inArray(events.organization_id, mine)))),
+    and(eq(blacklist.scope, "VENUE"), inArray(blacklist.scope_id, db.select({ id: venues.id }).from(venues).where(inArray(venues.organization_id, mine)))),
+    and(eq(blacklist.scope, "CLUB"), inArray(blacklist.scope_id, mine)),
   );
 }
 

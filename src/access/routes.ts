@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
-import { organizerOnly, requireAuth } from "../auth/middleware.ts";
+import { requireAuth, signedIn } from "../auth/middleware.ts";
 import { eventStub } from "../../durable-objects/event/client.ts";
 import { getDb } from "../db/client.ts";
 import type { AppEnv } from "../env.ts";
@@ -137,10 +137,10 @@ export function accessRoutes() {
       operationId: "createGrant",
       tags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Give invitations, staff, media or partner rights to a list of people",
       description:
-        "For the event's organizer and admins. One access right per listed person (by account id, or by email: an address without an account gets a passwordless one), all issued in one step or none, each with its own QR code; each person is told in the app and by email. With `config_id` the units come out of that configuration's inventory. Send an `Idempotency-Key`: a retry returns the same grant (`Idempotent-Replayed: true`) instead of a second batch.",
+        "Needs `event.manage` on the event (OWNER, MANAGER of its organization; admins). One access right per listed person (by account id, or by email: an address without an account gets a passwordless one), all issued in one step or none, each with its own QR code; each person is told in the app and by email. With `config_id` the units come out of that configuration's inventory. Send an `Idempotency-Key`: a retry returns the same grant (`Idempotent-Replayed: true`) instead of a second batch.",
       request: {
         params: z.object({ event_id: z.uuid() }),
         headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "8–255 visible ASCII characters, unique per grant." }) }),
@@ -163,9 +163,9 @@ export function accessRoutes() {
       operationId: "listGrants",
       tags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "An event's grants, newest first",
-      description: "Each with how many rights it gave, and how many were used or cancelled.",
+      description: "Needs `attendees.read` on the event. Each with how many rights it gave, and how many were used or cancelled.",
       request: { params: z.object({ event_id: z.uuid() }), query: z.object(pageQuery) },
       responses: {
         200: jsonResponse(
@@ -185,8 +185,9 @@ export function accessRoutes() {
       operationId: "getGrant",
       tags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "One grant and the live status of its rights",
+      description: "Needs `attendees.read` on the event.",
       request: { params: grantParams },
       responses: { 200: jsonResponse(GrantSchema, "The grant."), ...errors("forbidden", "not_found") },
     }),
@@ -203,10 +204,10 @@ export function accessRoutes() {
       operationId: "cancelGrant",
       tags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Take a grant back",
       description:
-        "Its rights not yet used or transferred are CANCELLED in one step and their QR codes stop working at the gates; units taken from a configuration go back on sale. Repeating it changes nothing more (`cancelled`: how many rights this call cancelled).",
+        "Needs `event.manage` on the event. Its rights not yet used or transferred are CANCELLED in one step and their QR codes stop working at the gates; units taken from a configuration go back on sale. Repeating it changes nothing more (`cancelled`: how many rights this call cancelled).",
       request: { params: grantParams, body: jsonBody(z.strictObject({ reason: z.string().trim().min(1).max(500) })) },
       responses: { 200: jsonResponse(GrantSchema.extend({ cancelled: z.number().int() }), "The grant, taken back."), ...errors("forbidden", "not_found") },
     }),

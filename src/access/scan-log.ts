@@ -1,8 +1,7 @@
 import { and, desc, eq, sql } from "drizzle-orm";
-import { requireEventStaff } from "../auth/middleware.ts";
 import { getDb } from "../db/client.ts";
 import type { AuthContext, Env } from "../env.ts";
-import { problems } from "../lib/errors.ts";
+import { authorizeEvent } from "../organizations/permissions.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { type ACCESS_STATUSES, access_control_log } from "./schema.ts";
 
@@ -20,14 +19,13 @@ const SCANNED_SHOWN = 8;
 
 /**
  * An event's gate log as D1 has it (the EventDO projects every attempt a
- * fraction of a second after it), newest first, for its organizer, its
- * SUPERVISOR staff and admins; controllers get 403, anyone else 404.
+ * fraction of a second after it), newest first, for `gate.supervise` on the
+ * event; its other members and controllers get 403, anyone else 404.
  * `conflict` lists the offline admissions the server disagreed with.
  */
 export async function listScans(env: Env, auth: AuthContext | undefined, eventId: string, query: ScanLogQuery) {
   const db = getDb(env.DB);
-  const staff = await requireEventStaff(db, auth, eventId);
-  if (staff.as === "CONTROLLER") throw problems.forbidden("The gate log is read by the event's organizer, its supervisors and admins.");
+  await authorizeEvent(env, auth, eventId, "gate.supervise");
   const log = access_control_log;
   const after = decodeCursor(query.cursor);
   const rows = await db

@@ -7,7 +7,8 @@ import { access_points, events, seats, venue_zones } from "../events/schema.ts";
 import { tickets } from "../orders/schema.ts";
 import { subscriptions } from "../passes/schema.ts";
 import { payments } from "../payments/schema.ts";
-import { user_groups, users } from "../users/schema.ts";
+import { user_groups } from "../organizations/schema.ts";
+import { users } from "../users/schema.ts";
 
 export const ACCESS_RIGHT_STATUSES = ["ENABLED", "USED", "TRANSFERRED", "CANCELLED", "EXPIRED", "BLOCKED"] as const;
 export const ACCESS_SOURCE_TYPES = ["TICKET", "SUBSCRIPTION", "TRANSFER", "COMP", "STAFF", "MEDIA", "PARTNER"] as const;

@@ -14,7 +14,7 @@ import type { SaleFigures } from "./transfer-records.ts";
 // What a transfer must respect: the event's resale rules (face value, cap, commission) and a season pass's transfer quota.
 
 export type RightRow = typeof access_rights.$inferSelect;
-export type EventRow = Pick<typeof events.$inferSelect, "id" | "title" | "organizer_id" | "currency" | "ends_at" | "metadata" | "ticketing_commission_bp">;
+export type EventRow = Pick<typeof events.$inferSelect, "id" | "title" | "organization_id" | "currency" | "ends_at" | "metadata" | "ticketing_commission_bp">;
 
 /** Without `resale_cap_bp` in the event's metadata, a resale is capped at the face value. */
 export const DEFAULT_RESALE_CAP_BP = 10_000;
@@ -24,7 +24,7 @@ export async function transferEvent(db: Db, eventId: string): Promise<EventRow> 
     .select({
       id: events.id,
       title: events.title,
-      organizer_id: events.organizer_id,
+      organization_id: events.organization_id,
       currency: events.currency,
       ends_at: events.ends_at,
       metadata: events.metadata,
@@ -92,7 +92,7 @@ export async function faceValue(db: Db, origin: { source_type: string; source_id
 export const resaleCap = (face: number, capBp: number) => Math.floor((face * capBp) / 10_000);
 
 export async function saleFigures(env: Env, event: EventRow, price: number, face: number, capBp: number): Promise<SaleFigures> {
-  const commissionBp = await commissionRateBp(env, event.organizer_id, event.ticketing_commission_bp);
+  const commissionBp = await commissionRateBp(env, event.organization_id, event.ticketing_commission_bp);
   const fee = applyBasisPoints(price, commissionBp);
   return { face_value: face, resale_cap_bp: capBp, commission_bp: commissionBp, platform_fee: fee, net_to_seller: price - fee };
 }

@@ -3,7 +3,6 @@ import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import type { AppEnv, AuthContext } from "../env.ts";
 import { getDb, type Db } from "../db/client.ts";
-import { event_staff, events, type EVENT_STAFF_ROLES } from "../events/schema.ts";
 import { InvalidTokenError, verifyJwt } from "../lib/crypto/jwt.ts";
 import { problems } from "../lib/errors.ts";
 import { now } from "../lib/time.ts";
@@ -105,42 +104,4 @@ export const signedIn = roleOnly();
 export const organizerOnly = roleOnly("ORGANIZER");
 export const adminOnly = roleOnly("ADMIN");
 
-type Caller = Pick<AuthContext, "userId" | "role">;
-
 export const isAdmin = (caller: Pick<AuthContext, "role"> | undefined): boolean => caller?.role === "ADMIN";
-
-/** The caller manages an object owned by `ownerId`: its owner, or an admin (the only ones managing platform-wide objects, owner null). */
-export const manages = (caller: Caller | undefined, ownerId: string | null): boolean =>
-  caller !== undefined && (isAdmin(caller) || (ownerId !== null && ownerId === caller.userId));
-
-/**
- * Object-level check for resources owned by a user: the owner or an admin.
- * Others get 404, not 403, so ids of other people's objects are not confirmed.
- */
-export function requireOwnerOrAdmin(auth: AuthContext | undefined, ownerId: string, what = "Resource"): AuthContext {
-  const caller = requireAuth(auth);
-  if (!manages(caller, ownerId)) throw problems.notFound(what);
-  return caller;
-}
-
-export type EventStaffAccess = { caller: AuthContext; as: "ADMIN" | "ORGANIZER" | (typeof EVENT_STAFF_ROLES)[number]; accessPointId: string | null };
-
-/**
- * Object-level check for an event's gate: admins, the event's organizer and
- * its active staff (event_staff) pass, with the capacity they act in; everyone
- * else gets 404, as if the event did not exist.
- */
-export async function requireEventStaff(db: Db, auth: AuthContext | undefined, eventId: string): Promise<EventStaffAccess> {
-  const caller = requireAuth(auth);
-  const [row] = await db
-    .select({ organizerId: events.organizer_id, staffRole: event_staff.role, accessPointId: event_staff.access_point_id })
-    .from(events)
-    .leftJoin(event_staff, and(eq(event_staff.event_id, events.id), eq(event_staff.user_id, caller.userId), eq(event_staff.is_active, true)))
-    .where(eq(events.id, eventId))
-    .limit(1);
-  if (!row) throw problems.notFound("Event");
-  if (caller.role === "ADMIN") return { caller, as: "ADMIN", accessPointId: row.accessPointId };
-  if (row.organizerId === caller.userId) return { caller, as: "ORGANIZER", accessPointId: row.accessPointId };
-  if (row.staffRole) return { caller, as: row.staffRole, accessPointId: row.accessPointId };
-  throw problems.notFound("Event");
-}

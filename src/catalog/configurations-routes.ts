@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { organizerOnly } from "../auth/middleware.ts";
+import { signedIn } from "../auth/middleware.ts";
 import { eventIdParam } from "../events/schemas.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
 import { errors } from "../problem-codes.ts";
@@ -22,10 +22,10 @@ export function configRoutes() {
       operationId: "createTicketConfig",
       tags: configTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Put a ticket type on sale for an event",
       description:
-        "For the event's organizer (or an admin). The currency is the event's; the sales window, early-bird end and member-only period lie within the event's dates; price tiers number units 0..quantity_total−1; zone mapping names zones of the event's venue. The event's inventory receives it at once. Audited.",
+        "Needs `event.manage` on the event (OWNER, MANAGER of its organization; admins). The currency is the event's; the sales window, early-bird end and member-only period lie within the event's dates; price tiers number units 0..quantity_total−1; zone mapping names zones of the event's venue. The event's inventory receives it at once. Audited.",
       request: { params: eventIdParam, body: jsonBody(ConfigCreateBody) },
       responses: { 201: jsonResponse(ConfigSchema, "The configuration, with its live counts."), ...errors("concurrent_change", "config_exists", "event_closed", "forbidden", "not_found") },
     }),
@@ -46,7 +46,7 @@ export function configRoutes() {
       security: [{}, ...bearerAuth],
       summary: "What an event sells",
       description:
-        "Public for published events: active configurations by price, with their sales window and price tiers. The event's organizer and admins also see inactive ones, quantities (sold and held live from the inventory), zone mapping and metadata.",
+        "Public for published events: active configurations by price, with their sales window and price tiers. Members of its organization with `sales.read` and admins also see inactive ones, quantities (sold and held live from the inventory), zone mapping and metadata.",
       request: { params: eventIdParam, query: ConfigListQuery },
       responses: { 200: jsonResponse(pageSchema(ConfigSchema), "One page."), ...errors("not_found") },
     }),
@@ -64,7 +64,7 @@ export function configRoutes() {
       tags: configTags,
       security: [{}, ...bearerAuth],
       summary: "One ticket configuration of an event",
-      description: "As in the list: public fields for everyone on a published event, everything for its organizer and admins.",
+      description: "As in the list: public fields for everyone on a published event, everything for members with `sales.read` and admins.",
       request: { params: configParams },
       responses: { 200: jsonResponse(ConfigSchema, "The configuration."), ...errors("not_found") },
     }),
@@ -82,10 +82,10 @@ export function configRoutes() {
       operationId: "updateTicketConfig",
       tags: configTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Change a ticket configuration",
       description:
-        "Only the fields sent change, checked with the rest as they would be after the change. The sellable quantity (total − blocked) never goes below the units already held or sold: 409 `quantity_below_sold`, and nothing changes. The event's inventory receives the change at once. Audited; a concurrent change is 409.",
+        "Needs `event.manage`. Only the fields sent change, checked with the rest as they would be after the change. The sellable quantity (total − blocked) never goes below the units already held or sold: 409 `quantity_below_sold`, and nothing changes. The event's inventory receives the change at once. Audited; a concurrent change is 409.",
       request: { params: configParams, body: jsonBody(ConfigUpdateBody) },
       responses: { 200: jsonResponse(ConfigSchema, "The configuration."), ...errors("concurrent_change", "event_closed", "forbidden", "not_found", "quantity_below_sold") },
     }),
@@ -103,10 +103,10 @@ export function configRoutes() {
       operationId: "deleteTicketConfig",
       tags: configTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Delete a ticket configuration, or take it off sale",
       description:
-        "Taken off sale first; then deleted (204) when no unit was ever held or sold, else kept deactivated (200 with the configuration). Audited.",
+        "Needs `event.manage`. Taken off sale first; then deleted (204) when no unit was ever held or sold, else kept deactivated (200 with the configuration). Audited.",
       request: { params: configParams },
       responses: { 200: jsonResponse(ConfigDeletedSchema, "Units were held or sold: deactivated instead."), 204: noContent, ...errors("concurrent_change", "forbidden", "not_found") },
     }),

@@ -11,7 +11,7 @@ import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { changedFields } from "../lib/patch.ts";
 import { tickets } from "../orders/schema.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, type Actor } from "../site/audit.ts";
-import { user_groups } from "../users/schema.ts";
+import { user_groups } from "../organizations/schema.ts";
 import type { ConfigCreateInput, ConfigUpdateInput, LiveCounts } from "./configurations-schemas.ts";
 import { event_ticket_config, ticket_types } from "./schema.ts";
 import { type EventRow, type TicketTypeRow, fieldErrors, invalid, ordered, previousValues } from "./shared.ts";
@@ -23,7 +23,7 @@ import { syncEventInventory } from "./sync.ts";
 type ConfigRow = typeof event_ticket_config.$inferSelect;
 const CLOSED_EVENT_STATUSES: EventRow["status"][] = ["CANCELLED", "COMPLETED"];
 
-/** An event whose configurations the caller may change: theirs (or any, for admins), not cancelled or completed. */
+/** An event whose configurations the caller may change (`event.manage`), not cancelled or completed. */
 async function editableEvent(env: Env, actor: Actor, eventId: string): Promise<EventRow> {
   const event = await managedEvent(env, eventId, actor);
   if (CLOSED_EVENT_STATUSES.includes(event.status)) throw problems.conflict("event_closed", `The event is ${event.status.toLowerCase()}; its tickets can no longer change.`);
@@ -88,12 +88,13 @@ async function checkConfig(db: Db, actor: Actor, event: EventRow, type: TicketTy
 
   if (state.membership_group_id) {
     const [group] = await db
-      .select({ owner_id: user_groups.owner_id })
+      .select({ organization_id: user_groups.organization_id })
       .from(user_groups)
       .where(and(eq(user_groups.id, state.membership_group_id), eq(user_groups.is_active, true)))
       .limit(1);
-    const usable = group && (group.owner_id === null || group.owner_id === event.organizer_id || isAdmin(actor));
-    if (!usable) add("membership_group_id", "No such active user group.", "invalid_reference");
+    // The event's organization's groups and the platform's; admins any.
+    const usable = group && (group.organization_id === null || group.organization_id === event.organization_id || isAdmin(actor));
+    if (!usable) add("membership_group_id", "No such active user group among the organization's and the platform's.", "invalid_reference");
   }
 
   const mapping = state.zone_mapping;
@@ -142,9 +143,9 @@ export async function createConfig(env: Env, actor: Actor, eventId: string, inpu
   const db = getDb(env.DB);
   const event = await editableEvent(env, actor, eventId);
   const [type] = await db.select().from(ticket_types).where(eq(ticket_types.id, input.ticket_type_id)).limit(1);
-  // The event's organizer sells their own ticket types and the platform-wide ones.
-  if (!type || !type.is_active || (type.organizer_id !== null && type.organizer_id !== event.organizer_id)) {
-    throw invalid("ticket_type_id", "No such active ticket type among the organizer's or the platform's.", "invalid_reference");
+  // The event's organization sells its own ticket types and the platform-wide ones.
+  if (!type || !type.is_active || (type.organization_id !== null && type.organization_id !== event.organization_id)) {
+    throw invalid("ticket_type_id", "No such active ticket type among the organization's or the platform's.", "invalid_reference");
   }
   const row = {
     ...input,
@@ -174,7 +175,7 @@ export async function createConfig(env: Env, actor: Actor, eventId: string, inpu
 
 export async function listConfigs(env: Env, auth: AuthContext | undefined, eventId: string, query: { limit: number; cursor?: string }) {
   const db = getDb(env.DB);
-  const { managed } = await visibleEvent(env, eventId, auth);
+  const { managed } = await visibleEvent(env, eventId, auth, "sales.read");
   const rows = await db
     .select({ config: event_ticket_config, type: ticket_types })
     .from(event_ticket_config)
@@ -194,7 +195,7 @@ export async function listConfigs(env: Env, auth: AuthContext | undefined, event
 }
 
 export async function readConfig(env: Env, auth: AuthContext | undefined, eventId: string, configId: string) {
-  const { managed } = await visibleEvent(env, eventId, auth);
+  const { managed } = await visibleEvent(env, eventId, auth, "sales.read");
   const view = await configView(env, eventId, configId);
   if (!managed && !(view.config.is_active && view.type.is_active)) throw problems.notFound("Ticket configuration");
   return { managed, ...view };

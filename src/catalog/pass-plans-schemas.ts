@@ -3,7 +3,8 @@ import { ZONE_CATEGORIES } from "../events/schema.ts";
 import { pageQuery } from "../lib/pagination.ts";
 import { amount, booleanQuery, currency, instant, text } from "../lib/schemas.ts";
 import { excludedEventsSchema, includedMatchTypesSchema, PLAN_EVENT_ACCESS_LEVELS, PLAN_GROUP_ACCESS_LEVELS, planBenefitsSchema, planLinkMetadataSchema, planRestrictionsSchema, SUBSCRIPTION_PLAN_TYPES, subscriptionPlanMetadataSchema, type subscription_plan_event_groups, type subscription_plan_events, type subscription_plan_zones, type subscription_plans } from "./schema.ts";
-import { MAX_QUANTITY, code, ownerField, uniqueBy, zoneList } from "./schemas.ts";
+import { MAX_QUANTITY, code, uniqueBy, zoneList } from "./schemas.ts";
+import { creatorOut, organizationField, organizationFilter, organizationOut } from "../organizations/schemas.ts";
 
 type PlanRow = typeof subscription_plans.$inferSelect;
 type PlanGroupRow = typeof subscription_plan_event_groups.$inferSelect;
@@ -15,7 +16,7 @@ const planFields = {
   code: code(100),
   name: text(200),
   description: z.string().trim().max(5000).nullable(),
-  organizer_id: ownerField,
+  organization_id: organizationField,
   type: z.enum(SUBSCRIPTION_PLAN_TYPES),
   price: amount,
   currency,
@@ -37,7 +38,7 @@ export const PlanCreateBody = z
   .strictObject({
     ...planFields,
     description: planFields.description.optional(),
-    organizer_id: planFields.organizer_id.optional(),
+    organization_id: planFields.organization_id.optional(),
     duration_months: planFields.duration_months.optional(),
     max_subscribers: planFields.max_subscribers.optional(),
     default_zone_category: planFields.default_zone_category.optional(),
@@ -56,7 +57,8 @@ export const PlanCreateBody = z
 export const PlanUpdateBody = z.strictObject(planFields).partial().openapi("SeasonPlanUpdateRequest", { description: "Only the fields sent change." });
 
 export const PlanListQuery = z.object({
-  mine: booleanQuery.optional().openapi({ description: "`true` (organizers): my plans in every state." }),
+  mine: booleanQuery.optional().openapi({ description: "`true`: my organizations' plans in every state." }),
+  organization_id: organizationFilter,
   all: booleanQuery.optional().openapi({ description: "Admins only: every plan in every state." }),
   ...pageQuery,
 });
@@ -144,7 +146,8 @@ export const PlanSchema = z
     code: z.string(),
     name: z.string(),
     description: z.string().nullable(),
-    organizer_id: z.string().nullable(),
+    organizer_id: creatorOut,
+    organization_id: organizationOut.openapi({ description: "The club selling it; null: the platform's." }),
     type: z.enum(SUBSCRIPTION_PLAN_TYPES),
     price: z.number().int(),
     currency,
@@ -181,6 +184,7 @@ export const toPlan = (row: PlanRow, links: PlanLinks): z.infer<typeof PlanSchem
   name: row.name,
   description: row.description,
   organizer_id: row.organizer_id,
+  organization_id: row.organization_id,
   type: row.type,
   price: row.price,
   currency: row.currency,

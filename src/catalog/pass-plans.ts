@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, inArray, isNull, lte, or, sql, type SQL, type Column } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { AuthContext, Env } from "../env.ts";
-import { isAdmin, manages } from "../auth/middleware.ts";
+import { isAdmin } from "../auth/middleware.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { isCheckViolation, isForeignKeyViolation, isUniqueViolation } from "../db/errors.ts";
 import { event_groups, events } from "../events/schema.ts";
@@ -10,11 +10,12 @@ import { newId } from "../lib/ids.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { changedFields } from "../lib/patch.ts";
 import { now } from "../lib/time.ts";
+import { organizationsWhere, requireManaged, seesInside } from "../organizations/permissions.ts";
 import { subscriptions } from "../passes/schema.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, auditWhere, insertWhere, type Actor } from "../site/audit.ts";
 import type { PlanCreateInput, PlanLinks, PlanUpdateInput } from "./pass-plans-schemas.ts";
 import { subscription_plan_event_groups, subscription_plan_events, subscription_plan_zones, subscription_plans } from "./schema.ts";
-import { type Caller, codeTaken, fieldErrors, ordered, ownerFor } from "./shared.ts";
+import { type Caller, codeTaken, fieldErrors, ordered, organizationOfMoved, organizationOfNew } from "./shared.ts";
 
 // Season-pass plans: what a pass covers (event groups, events, zones), its price and sales window; passes themselves are src/passes.
 
@@ -46,19 +47,21 @@ const onSale = (at: string) =>
     or(isNull(subscription_plans.sales_end), gt(subscription_plans.sales_end, at)),
   );
 
+/** The plan if the caller manages it (`catalog.manage` in its organization, admins); other members 403, anyone else 404. */
 async function managedPlan(db: Db, caller: Caller, id: string): Promise<PlanRow> {
   const [row] = await db.select().from(subscription_plans).where(eq(subscription_plans.id, id)).limit(1);
-  if (!row || !manages(caller, row.organizer_id)) throw problems.notFound("Season-pass plan");
+  if (!row) throw problems.notFound("Season-pass plan");
+  await requireManaged(db, caller, row.organization_id, "catalog.manage", "Season-pass plan");
   return row;
 }
 
-/** Plans on sale for everyone; any other state only for who manages the plan. */
+/** Plans on sale for everyone; any other state only for its organization's members and admins. */
 export async function readPlan(env: Env, auth: AuthContext | undefined, id: string) {
   const db = getDb(env.DB);
   const [row] = await db.select().from(subscription_plans).where(eq(subscription_plans.id, id)).limit(1);
   if (!row) throw problems.notFound("Season-pass plan");
   const [visible] = await db.select({ id: subscription_plans.id }).from(subscription_plans).where(and(eq(subscription_plans.id, id), onSale(now())));
-  if (!visible && !manages(auth, row.organizer_id)) throw problems.notFound("Season-pass plan");
+  if (!visible && !(await seesInside(db, auth, row.organization_id))) throw problems.notFound("Season-pass plan");
   return planWithLinks(db, row);
 }
 
@@ -70,11 +73,13 @@ function checkPlanWindow(state: Pick<PlanRow, "sales_start" | "sales_end">): voi
 
 export async function createPlan(env: Env, actor: Actor, input: PlanCreateInput) {
   const db = getDb(env.DB);
-  const { organizer_id, ...fields } = input;
+  const { organization_id, ...fields } = input;
+  const organizationId = await organizationOfNew(db, actor, organization_id);
   const row = {
     ...fields,
     id: newId(),
-    organizer_id: await ownerFor(db, actor, organizer_id),
+    organizer_id: actor.userId,
+    organization_id: organizationId,
     description: fields.description ?? null,
     duration_months: fields.duration_months ?? null,
     max_subscribers: fields.max_subscribers ?? null,
@@ -94,7 +99,7 @@ export async function createPlan(env: Env, actor: Actor, input: PlanCreateInput)
   }
 }
 
-export async function listPlans(env: Env, auth: AuthContext | undefined, query: { mine?: boolean; all?: boolean; limit: number; cursor?: string }) {
+export async function listPlans(env: Env, auth: AuthContext | undefined, query: { mine?: boolean; all?: boolean; organization_id?: string; limit: number; cursor?: string }) {
   const db = getDb(env.DB);
   let scope: SQL | undefined;
   if (query.all) {
@@ -102,12 +107,12 @@ export async function listPlans(env: Env, auth: AuthContext | undefined, query: 
     if (!isAdmin(auth)) throw problems.forbidden("Only admins list every plan.");
   } else if (query.mine) {
     if (!auth) throw problems.unauthorized();
-    scope = eq(subscription_plans.organizer_id, auth.userId);
+    scope = inArray(subscription_plans.organization_id, organizationsWhere(db, auth.userId, "event.read"));
   } else scope = onSale(now());
   const rows = await db
     .select()
     .from(subscription_plans)
-    .where(and(scope, afterCursor(decodeCursor(query.cursor), subscription_plans.price, subscription_plans.id)))
+    .where(and(scope, query.organization_id ? eq(subscription_plans.organization_id, query.organization_id) : undefined, afterCursor(decodeCursor(query.cursor), subscription_plans.price, subscription_plans.id)))
     .orderBy(asc(subscription_plans.price), asc(subscription_plans.id))
     .limit(query.limit + 1);
   const page = toPage(rows, query.limit, (row) => ({ k: row.price, id: row.id }));
@@ -118,9 +123,10 @@ export async function listPlans(env: Env, auth: AuthContext | undefined, query: 
 export async function updatePlan(env: Env, actor: Actor, id: string, input: PlanUpdateInput) {
   const db = getDb(env.DB);
   const plan = await managedPlan(db, actor, id);
-  const { organizer_id, ...fields } = input;
+  const { organization_id, ...fields } = input;
   const patch: Partial<PlanRow> = { ...fields };
-  if (organizer_id !== undefined) patch.organizer_id = await ownerFor(db, actor, organizer_id);
+  const moved = await organizationOfMoved(db, actor, plan.organization_id, organization_id);
+  if (moved !== undefined) patch.organization_id = moved;
   const changes = changedFields(plan, patch);
   if (Object.keys(changes).length === 0) return planWithLinks(db, plan);
   const state = { ...plan, ...changes };
@@ -207,17 +213,17 @@ export async function replacePlanGroups(
   const groupIds = input.map((g) => g.event_group_id);
   const excluded = [...new Set(input.flatMap((g) => g.excluded_events ?? []))];
   const [groups, excludedEvents] = await Promise.all([
-    groupIds.length ? db.select({ id: event_groups.id, organizer_id: event_groups.organizer_id }).from(event_groups).where(and(inArray(event_groups.id, groupIds), eq(event_groups.is_active, true))) : [],
+    groupIds.length ? db.select({ id: event_groups.id, organization_id: event_groups.organization_id }).from(event_groups).where(and(inArray(event_groups.id, groupIds), eq(event_groups.is_active, true))) : [],
     excluded.length ? db.select({ id: events.id, group: events.event_group_id }).from(events).where(inArray(events.id, excluded)) : [],
   ]);
-  const groupOwner = new Map(groups.map((g) => [g.id, g.organizer_id]));
+  const groupOwner = new Map(groups.map((g) => [g.id, g.organization_id]));
   const groupOfEvent = new Map(excludedEvents.map((e) => [e.id, e.group]));
   const errors: FieldError[] = [];
   input.forEach((link, i) => {
     const owner = groupOwner.get(link.event_group_id);
-    // A plan covers its own organizer's seasons; admins link any.
-    if (owner === undefined || (!isAdmin(actor) && owner !== plan.organizer_id)) {
-      errors.push({ path: `event_groups.${i}.event_group_id`, message: "No such active event group among the plan organizer's.", code: "invalid_reference" });
+    // A plan covers its own organization's seasons; admins link any.
+    if (owner === undefined || (!isAdmin(actor) && owner !== plan.organization_id)) {
+      errors.push({ path: `event_groups.${i}.event_group_id`, message: "No such active event group among the plan organization's.", code: "invalid_reference" });
     }
     (link.excluded_events ?? []).forEach((eventId, j) => {
       if (groupOfEvent.get(eventId) !== link.event_group_id) {
@@ -248,13 +254,13 @@ export async function replacePlanEvents(
   const db = getDb(env.DB);
   const plan = await managedPlan(db, actor, id);
   const eventIds = input.map((e) => e.event_id);
-  const found = eventIds.length ? await db.select({ id: events.id, organizer_id: events.organizer_id }).from(events).where(inArray(events.id, eventIds)) : [];
-  const organizerOf = new Map(found.map((e) => [e.id, e.organizer_id]));
+  const found = eventIds.length ? await db.select({ id: events.id, organization_id: events.organization_id }).from(events).where(inArray(events.id, eventIds)) : [];
+  const organizationOf = new Map(found.map((e) => [e.id, e.organization_id]));
   const errors: FieldError[] = [];
   input.forEach((link, i) => {
-    const organizer = organizerOf.get(link.event_id);
-    if (organizer === undefined || (!isAdmin(actor) && organizer !== plan.organizer_id)) {
-      errors.push({ path: `events.${i}.event_id`, message: "No such event among the plan organizer's.", code: "invalid_reference" });
+    const organization = organizationOf.get(link.event_id);
+    if (organization === undefined || (!isAdmin(actor) && organization !== plan.organization_id)) {
+      errors.push({ path: `events.${i}.event_id`, message: "No such event among the plan organization's.", code: "invalid_reference" });
     }
     if (link.booking_window_days != null && !link.requires_booking) {
       errors.push({ path: `events.${i}.booking_window_days`, message: "A booking window needs `requires_booking`.", code: "inconsistent" });

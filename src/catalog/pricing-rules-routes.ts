@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import { organizerOnly } from "../auth/middleware.ts";
+import { signedIn } from "../auth/middleware.ts";
+import { memberWith } from "../organizations/permissions.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
 import { errors } from "../problem-codes.ts";
 import { pageSchema } from "../lib/pagination.ts";
@@ -43,12 +44,12 @@ export function pricingRuleRoutes() {
       operationId: "createPricingRule",
       tags: ruleTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [memberWith("catalog.manage")] as const,
       summary: "Create a pricing rule",
       description:
-        "Every rule type and discount type of the catalog. `discount_value`: basis points for PERCENTAGE and BUY_X_GET_Y, minor units of `currency` for FIXED_AMOUNT and BUNDLE. Promo codes are stored upper-case and unique (409 `promo_code_taken`). An organizer's rules apply to their events only; admins' platform-wide rules (`organizer_id` null) to every event. Audited.",
+        "Every rule type and discount type of the catalog. `discount_value`: basis points for PERCENTAGE and BUY_X_GET_Y, minor units of `currency` for FIXED_AMOUNT and BUNDLE. Promo codes are stored upper-case and unique (409 `promo_code_taken`). In an organization where the caller has `catalog.manage` (`organization_id`, default: the only one); an organization's rules apply to its events and passes only, admins' platform-wide rules (`organization_id` null) to every one. `conditions.required_groups` name user groups (by code) of the rule's organization or the platform's. Audited.",
       request: { body: jsonBody(RuleCreateBody) },
-      responses: { 201: jsonResponse(RuleSchema, "The rule."), ...errors("code_taken", "forbidden", "promo_code_taken") },
+      responses: { 201: jsonResponse(RuleSchema, "The rule."), ...errors("code_taken", "forbidden", "no_organization", "promo_code_taken") },
     }),
     async (c) => c.json(toRule(await createRule(c.env, actorOf(c), c.req.valid("json"))), 201),
   );
@@ -60,9 +61,9 @@ export function pricingRuleRoutes() {
       operationId: "listPricingRules",
       tags: ruleTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "List pricing rules",
-      description: "My rules (admins: all, or one organizer's), by code.",
+      description: "The rules of the organizations where I have `catalog.manage` (admins: all; `organization_id` for one), by code.",
       request: { query: RuleListQuery },
       responses: { 200: jsonResponse(pageSchema(RuleSchema), "One page."), ...errors("forbidden") },
     }),
@@ -79,7 +80,7 @@ export function pricingRuleRoutes() {
       operationId: "getPricingRule",
       tags: ruleTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "One pricing rule",
       description: owned,
       request: { params: ruleIdParam },
@@ -95,7 +96,7 @@ export function pricingRuleRoutes() {
       operationId: "updatePricingRule",
       tags: ruleTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Change a pricing rule",
       description: `${owned} Only the fields sent change, checked with the rest. Audited; a concurrent change is 409.`,
       request: { params: ruleIdParam, body: jsonBody(RuleUpdateBody) },
@@ -111,9 +112,9 @@ export function pricingRuleRoutes() {
       operationId: "deletePricingRule",
       tags: ruleTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Delete an unused, deactivated pricing rule",
-      description: "An active rule is 409 `rule_active` (deactivate it first); a rule any order used is 409 `rule_in_use`. Audited.",
+      description: "Needs `catalog.manage`. An active rule is 409 `rule_active` (deactivate it first); a rule any order used is 409 `rule_in_use`. Audited.",
       request: { params: ruleIdParam },
       responses: { 204: noContent, ...errors("concurrent_change", "forbidden", "not_found", "rule_active", "rule_in_use") },
     }),

@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { pageQuery } from "../lib/pagination.ts";
 import { booleanQuery, currency, instant, MAX_AMOUNT, text } from "../lib/schemas.ts";
 import { DISCOUNT_TYPES, PRICING_RULE_TARGETS, PRICING_RULE_TYPES, pricingRuleConditionsSchema, pricingRuleMetadataSchema, type pricing_rules } from "./schema.ts";
-import { MAX_QUANTITY, code, ownerField } from "./schemas.ts";
+import { MAX_QUANTITY, code } from "./schemas.ts";
+import { creatorOut, organizationField, organizationFilter, organizationOut } from "../organizations/schemas.ts";
 
 type RuleRow = typeof pricing_rules.$inferSelect;
 export const ruleIdParam = z.object({ rule_id: z.uuid().openapi({ param: { name: "rule_id", in: "path" } }) });
@@ -18,7 +19,7 @@ const ruleFields = {
   code: code(50),
   name: text(100),
   description: z.string().trim().max(2000).nullable(),
-  organizer_id: ownerField,
+  organization_id: organizationField,
   rule_type: z.enum(PRICING_RULE_TYPES),
   applies_to: z.enum(PRICING_RULE_TARGETS),
   discount_type: z.enum(DISCOUNT_TYPES),
@@ -44,7 +45,7 @@ export const RuleCreateBody = z
   .strictObject({
     ...ruleFields,
     description: ruleFields.description.optional(),
-    organizer_id: ruleFields.organizer_id.optional(),
+    organization_id: ruleFields.organization_id.optional(),
     currency: ruleFields.currency.optional(),
     conditions: ruleFields.conditions.default({}),
     valid_from: ruleFields.valid_from.optional(),
@@ -66,7 +67,7 @@ export const RuleUpdateBody = z
   .openapi("PricingRuleUpdateRequest", { description: "Only the fields sent change; `conditions`, when sent, replaces them all." });
 
 export const RuleListQuery = z.object({
-  organizer_id: z.uuid().optional().openapi({ description: "Admins only: one organizer's rules." }),
+  organization_id: organizationFilter.openapi({ description: "Only this organization's rules (one of mine; admins: any)." }),
   rule_type: z.enum(PRICING_RULE_TYPES).optional(),
   is_active: booleanQuery.optional(),
   ...pageQuery,
@@ -78,7 +79,8 @@ export const RuleSchema = z
     code: z.string(),
     name: z.string(),
     description: z.string().nullable(),
-    organizer_id: z.string().nullable(),
+    organizer_id: creatorOut,
+    organization_id: organizationOut.openapi({ description: "The organization whose events and passes it prices; null: platform-wide (every event)." }),
     rule_type: z.enum(PRICING_RULE_TYPES),
     applies_to: z.enum(PRICING_RULE_TARGETS),
     discount_type: z.enum(DISCOUNT_TYPES),
@@ -107,6 +109,7 @@ export const toRule = (row: RuleRow): z.infer<typeof RuleSchema> => ({
   name: row.name,
   description: row.description,
   organizer_id: row.organizer_id,
+  organization_id: row.organization_id,
   rule_type: row.rule_type,
   applies_to: row.applies_to,
   discount_type: row.discount_type,

@@ -1,6 +1,6 @@
 import { and, asc, eq, getTableColumns, gt, inArray, isNull, or, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
-import { isAdmin, manages } from "../auth/middleware.ts";
+import { isAdmin } from "../auth/middleware.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "../db/errors.ts";
 import { visibleEvent } from "../events/service.ts";
@@ -11,15 +11,17 @@ import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { changedFields } from "../lib/patch.ts";
 import { ageOn, now, type Timestamp } from "../lib/time.ts";
 import { tickets } from "../orders/schema.ts";
+import { organizationsWhere, requireManaged } from "../organizations/permissions.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, type Actor } from "../site/audit.ts";
-import { user_group_members, user_groups, users } from "../users/schema.ts";
+import { user_group_members, user_groups } from "../organizations/schema.ts";
+import { users } from "../users/schema.ts";
 import { configOf, countsOf, liveCounts } from "./configurations.ts";
 import type { RuleCreateInput, RuleUpdateInput } from "./pricing-rules-schemas.ts";
 import { buyerFlags, priceOrder, type Buyer, type PricingRule } from "./pricing.ts";
 import { EVENT_USES_SQL, PASS_USES_SQL, pricing_rule_usages } from "./rule-uses.ts";
 import { forgetSaleContexts } from "./sale-context.ts";
 import { pricing_rules } from "./schema.ts";
-import { type Caller, codeTaken, fieldErrors, invalid, ordered, ownerFor } from "./shared.ts";
+import { type Caller, codeTaken, fieldErrors, invalid, ordered, organizationOfMoved, organizationOfNew } from "./shared.ts";
 
 // Pricing rules and promo codes; the reads that price an order or a pass with them (the rules that apply, their uses, the buyer's groups and age); price quotes.
 
@@ -27,9 +29,31 @@ type RuleRow = typeof pricing_rules.$inferSelect;
 
 async function managedRule(db: Db, caller: Caller, id: string): Promise<RuleRow> {
   const [row] = await db.select().from(pricing_rules).where(eq(pricing_rules.id, id)).limit(1);
-  // Platform-wide rules (and their promo codes) are admins' objects.
-  if (!row || !manages(caller, row.organizer_id)) throw problems.notFound("Pricing rule");
+  if (!row) throw problems.notFound("Pricing rule");
+  // Platform-wide rules (and their promo codes) are admins' objects: organizers never see them.
+  await requireManaged(db, caller, row.organization_id, "catalog.manage", "Pricing rule");
   return row;
+}
+
+/**
+ * The groups a rule requires (`conditions.required_groups`, by code) exist
+ * and are the rule's organization's or the platform's: a rule never prices by
+ * another organization's membership list.
+ */
+async function checkRequiredGroups(db: Db, organizationId: string | null, codes: readonly string[] | undefined): Promise<void> {
+  if (!codes?.length) return;
+  const found = await db
+    .select({ code: user_groups.code, organization_id: user_groups.organization_id })
+    .from(user_groups)
+    .where(inArray(user_groups.code, [...codes]));
+  const errors: FieldError[] = [];
+  codes.forEach((code, i) => {
+    const group = found.find((g) => g.code === code);
+    if (!group || (organizationId !== null && group.organization_id !== null && group.organization_id !== organizationId)) {
+      errors.push({ path: `conditions.required_groups.${i}`, message: "No such user group among the organization's and the platform's.", code: "invalid_reference" });
+    }
+  });
+  fieldErrors(errors);
 }
 
 export const readRule = (env: Env, caller: Caller, id: string) => managedRule(getDb(env.DB), caller, id);
@@ -64,11 +88,13 @@ function ruleConflict(error: unknown): never {
 
 export async function createRule(env: Env, actor: Actor, input: RuleCreateInput): Promise<RuleRow> {
   const db = getDb(env.DB);
-  const { organizer_id, ...fields } = input;
+  const { organization_id, ...fields } = input;
+  const organizationId = await organizationOfNew(db, actor, organization_id);
   const row = {
     ...fields,
     id: newId(),
-    organizer_id: await ownerFor(db, actor, organizer_id),
+    organizer_id: actor.userId,
+    organization_id: organizationId,
     description: fields.description ?? null,
     currency: fields.currency ?? null,
     valid_from: fields.valid_from ?? null,
@@ -79,6 +105,7 @@ export async function createRule(env: Env, actor: Actor, input: RuleCreateInput)
     metadata: fields.metadata ?? null,
   };
   checkRule({ ...row, usage_count: 0 });
+  await checkRequiredGroups(db, organizationId, row.conditions.required_groups);
   try {
     return await auditedInsert(db, actor, pricing_rules, row);
   } catch (error) {
@@ -88,14 +115,16 @@ export async function createRule(env: Env, actor: Actor, input: RuleCreateInput)
   }
 }
 
-export async function listRules(env: Env, caller: Caller, query: { organizer_id?: string; rule_type?: RuleRow["rule_type"]; is_active?: boolean; limit: number; cursor?: string }) {
-  if (query.organizer_id && !isAdmin(caller)) throw problems.forbidden("Only admins filter by organizer.");
-  const rows = await getDb(env.DB)
+/** Admins: every rule; anyone else: the rules of the organizations where they have `catalog.manage`. */
+export async function listRules(env: Env, caller: Caller, query: { organization_id?: string; rule_type?: RuleRow["rule_type"]; is_active?: boolean; limit: number; cursor?: string }) {
+  const db = getDb(env.DB);
+  const rows = await db
     .select()
     .from(pricing_rules)
     .where(
       and(
-        isAdmin(caller) ? (query.organizer_id ? eq(pricing_rules.organizer_id, query.organizer_id) : undefined) : eq(pricing_rules.organizer_id, caller.userId),
+        isAdmin(caller) ? undefined : inArray(pricing_rules.organization_id, organizationsWhere(db, caller.userId, "catalog.manage")),
+        query.organization_id ? eq(pricing_rules.organization_id, query.organization_id) : undefined,
         query.rule_type ? eq(pricing_rules.rule_type, query.rule_type) : undefined,
         query.is_active === undefined ? undefined : eq(pricing_rules.is_active, query.is_active),
         afterCursor(decodeCursor(query.cursor), pricing_rules.code, pricing_rules.id),
@@ -109,12 +138,17 @@ export async function listRules(env: Env, caller: Caller, query: { organizer_id?
 export async function updateRule(env: Env, actor: Actor, id: string, input: RuleUpdateInput): Promise<RuleRow> {
   const db = getDb(env.DB);
   const rule = await managedRule(db, actor, id);
-  const { organizer_id, ...fields } = input;
+  const { organization_id, ...fields } = input;
   const patch: Partial<RuleRow> = { ...fields };
-  if (organizer_id !== undefined) patch.organizer_id = await ownerFor(db, actor, organizer_id);
+  const moved = await organizationOfMoved(db, actor, rule.organization_id, organization_id);
+  if (moved !== undefined) patch.organization_id = moved;
   const changes = changedFields(rule, patch);
   if (Object.keys(changes).length === 0) return rule;
   checkRule({ ...rule, ...changes });
+  if (changes.conditions !== undefined || changes.organization_id !== undefined) {
+    const next = { ...rule, ...changes };
+    await checkRequiredGroups(db, next.organization_id, next.conditions.required_groups);
+  }
   try {
     return (await auditedUpdate(db, actor, pricing_rules, id, changes, { what: "Pricing rule" })).after;
   } catch (error) {
@@ -154,19 +188,19 @@ export async function deleteRule(env: Env, actor: Actor, id: string): Promise<vo
 }
 
 /**
- * The rules an order of `organizerId`'s event may use, as the orders API
- * reads them: active, for tickets, the organizer's own or platform-wide, and
- * either automatic or the promo code entered.
+ * The rules an order of `organizationId`'s event may use, as the orders API
+ * reads them: active, for tickets, the organization's own or platform-wide,
+ * and either automatic or the promo code entered.
  */
-export function candidateRules(db: Db, organizerId: string | SQL, promoCode: string | SQLWrapper | null) {
-  return db.select().from(pricing_rules).where(candidates(organizerId, promoCode));
+export function candidateRules(db: Db, organizationId: string | SQL | null, promoCode: string | SQLWrapper | null) {
+  return db.select().from(pricing_rules).where(candidates(organizationId, promoCode));
 }
 
-const candidates = (organizerId: string | SQL, promoCode: string | SQLWrapper | null, target: "TICKETS" | "SUBSCRIPTIONS" = "TICKETS") =>
+const candidates = (organizationId: string | SQL | null, promoCode: string | SQLWrapper | null, target: "TICKETS" | "SUBSCRIPTIONS" = "TICKETS") =>
   and(
     eq(pricing_rules.is_active, true),
     inArray(pricing_rules.applies_to, [target, "BOTH"]),
-    or(isNull(pricing_rules.organizer_id), eq(pricing_rules.organizer_id, organizerId)),
+    organizationId === null ? isNull(pricing_rules.organization_id) : or(isNull(pricing_rules.organization_id), eq(pricing_rules.organization_id, organizationId)),
     or(eq(pricing_rules.auto_apply, true), promoCode ? eq(pricing_rules.promo_code, promoCode) : sql`0`),
   );
 
@@ -177,7 +211,7 @@ const candidates = (organizerId: string | SQL, promoCode: string | SQLWrapper | 
  * `user_uses_elsewhere`, the buyer's. The event's object counts its own uses
  * exactly and adds them.
  */
-export function orderRules(db: Db, organizerId: string | SQL, promoCode: string | SQLWrapper | null, eventId: string | SQLWrapper, userId: string | SQLWrapper) {
+export function orderRules(db: Db, organizationId: string | SQL | null, promoCode: string | SQLWrapper | null, eventId: string | SQLWrapper, userId: string | SQLWrapper) {
   const r = pricing_rules;
   // Spelled out: drizzle leaves a one-table select's columns unqualified, and "id" would be ambiguous in the joins.
   const elsewhere = sql<number>`CASE WHEN "pricing_rules"."usage_limit_total" IS NULL THEN 0 ELSE (SELECT coalesce(sum(e."uses"), 0) FROM "pricing_rule_event_uses" e
@@ -187,22 +221,22 @@ export function orderRules(db: Db, organizerId: string | SQL, promoCode: string 
   return db
     .select({ ...getTableColumns(r), usage_count: elsewhere.mapWith(Number), user_uses_elsewhere: buyerElsewhere.mapWith(Number) })
     .from(r)
-    .where(candidates(organizerId, promoCode));
+    .where(candidates(organizationId, promoCode));
 }
 
 /**
- * The rules a season pass of `organizerId`'s plan may use (for passes,
- * active, the organizer's own or platform-wide, automatic or the code
+ * The rules a season pass of `organizationId`'s plan may use (for passes,
+ * active, the organization's own or platform-wide, automatic or the code
  * entered), with every use counted as D1 knows it: `usage_count` (events and
  * passes) and `user_uses`, the buyer's live uses of it anywhere.
  */
-export function passRules(db: Db, organizerId: string, promoCode: string | null, userId: string) {
+export function passRules(db: Db, organizationId: string | null, promoCode: string | null, userId: string) {
   const uses = sql<number>`${sql.raw(EVENT_USES_SQL)} + ${sql.raw(PASS_USES_SQL)}`;
   const buyerUses = sql<number>`(SELECT count(*) FROM "pricing_rule_usages" u WHERE u."rule_id" = "pricing_rules"."id" AND u."user_id" = ${userId} AND u."released_at" IS NULL)`;
   return db
     .select({ ...getTableColumns(pricing_rules), usage_count: uses.mapWith(Number), user_uses: buyerUses.mapWith(Number) })
     .from(pricing_rules)
-    .where(candidates(organizerId, promoCode, "SUBSCRIPTIONS"));
+    .where(candidates(organizationId, promoCode, "SUBSCRIPTIONS"));
 }
 
 /** A buyer's current memberships of active groups: what pricing rules and the EventDO's membership checks read. */
@@ -236,7 +270,7 @@ export async function quote(env: Env, auth: AuthContext | undefined, input: { ev
   const { config, type } = await configOf(db, event.id, input.config_id);
   if (!config.is_active || !type.is_active) throw problems.notFound("Ticket configuration");
   const promoCode = input.promo_code ?? null;
-  const [rules, live, buyer] = await Promise.all([candidateRules(db, event.organizer_id, promoCode), liveCounts(env, event.id), buyerOf(db, auth?.userId ?? null)]);
+  const [rules, live, buyer] = await Promise.all([candidateRules(db, event.organization_id, promoCode), liveCounts(env, event.id), buyerOf(db, auth?.userId ?? null)]);
   if (promoCode && !rules.some((rule) => rule.promo_code === promoCode)) {
     throw invalid("promo_code", "Unknown or inactive promo code.", "unknown_promo_code");
   }

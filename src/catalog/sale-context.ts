@@ -11,7 +11,7 @@ export const SALE_CONTEXT_MAX_AGE_MS = 2_000;
 const MAX_EVENTS = 500;
 
 export interface SaleContext {
-  event: { id: string; organizer_id: string; status: string; title: string };
+  event: { id: string; organization_id: string | null; status: string; title: string };
   /** Active, for tickets, automatic: the rules every order of the event is priced with. */
   autoRules: PricingRule[];
 }

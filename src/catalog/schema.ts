@@ -4,7 +4,8 @@ import { z } from "zod";
 import { NOW_SQL, basisPoints, bool, checkThat, createdAt, enumCheck, id, json, money, timestamp, updatedAt } from "../db/columns.ts";
 import { CURRENCY_VALUES, LANGUAGES } from "../db/enums.ts";
 import { event_groups, events, ZONE_CATEGORIES } from "../events/schema.ts";
-import { user_groups, users } from "../users/schema.ts";
+import { organizations, user_groups } from "../organizations/schema.ts";
+import { users } from "../users/schema.ts";
 
 export const TICKET_ZONE_ACCESS_TYPES = ["FULL", "LIMITED", "CONDITIONAL"] as const;
 export const PRICING_RULE_TYPES = ["EARLY_BIRD", "GROUP", "MEMBER", "STUDENT", "SENIOR", "CHILD", "DYNAMIC", "PROMO", "PARTNER"] as const;
@@ -168,7 +169,8 @@ export const ticket_types = sqliteTable(
     code: text("code").notNull(),
     name: text("name").notNull(),
     description: text("description"),
-    organizer_id: text("organizer_id").references(() => users.id, { onDelete: "set null" }), // null: platform-wide
+    organizer_id: text("organizer_id").references(() => users.id, { onDelete: "set null" }), // the account that created it (before organizations: its owner)
+    organization_id: text("organization_id").references(() => organizations.id), // owner; null: platform-wide (admins')
     base_price: money("base_price").notNull(),
     min_price: money("min_price"),
     max_price: money("max_price"),
@@ -191,6 +193,7 @@ export const ticket_types = sqliteTable(
   (t) => [
     uniqueIndex("ticket_types_code_unique").on(t.code),
     index("ticket_types_organizer_idx").on(t.organizer_id, t.is_active),
+    index("ticket_types_organization_idx").on(t.organization_id, t.is_active),
     index("ticket_types_active_order_idx").on(t.is_active, t.display_order),
     enumCheck("ticket_types", t.currency, CURRENCY_VALUES),
     enumCheck("ticket_types", t.default_zone_category, ZONE_CATEGORIES),
@@ -289,7 +292,8 @@ export const pricing_rules = sqliteTable(
     code: text("code").notNull(),
     name: text("name").notNull(),
     description: text("description"),
-    organizer_id: text("organizer_id").references(() => users.id, { onDelete: "set null" }), // null: platform-wide
+    organizer_id: text("organizer_id").references(() => users.id, { onDelete: "set null" }), // the account that created it (before organizations: its owner)
+    organization_id: text("organization_id").references(() => organizations.id), // owner; null: platform-wide (admins')
     rule_type: text("rule_type", { enum: PRICING_RULE_TYPES }).notNull(),
     applies_to: text("applies_to", { enum: PRICING_RULE_TARGETS }).notNull(),
     discount_type: text("discount_type", { enum: DISCOUNT_TYPES }).notNull(),
@@ -316,6 +320,7 @@ export const pricing_rules = sqliteTable(
     index("pricing_rules_auto_apply_idx").on(t.is_active, t.auto_apply, t.priority),
     index("pricing_rules_type_idx").on(t.rule_type, t.is_active),
     index("pricing_rules_organizer_idx").on(t.organizer_id),
+    index("pricing_rules_organization_idx").on(t.organization_id),
     enumCheck("pricing_rules", t.rule_type, PRICING_RULE_TYPES),
     enumCheck("pricing_rules", t.applies_to, PRICING_RULE_TARGETS),
     enumCheck("pricing_rules", t.discount_type, DISCOUNT_TYPES),
@@ -350,7 +355,8 @@ export const subscription_plans = sqliteTable(
     code: text("code").notNull(),
     name: text("name").notNull(),
     description: text("description"),
-    organizer_id: text("organizer_id").references(() => users.id, { onDelete: "set null" }), // club selling it
+    organizer_id: text("organizer_id").references(() => users.id, { onDelete: "set null" }), // the account that created it (before organizations: the club selling it)
+    organization_id: text("organization_id").references(() => organizations.id), // the club selling it; null: the platform's (admins')
     type: text("type", { enum: SUBSCRIPTION_PLAN_TYPES }).notNull(),
     price: money("price").notNull(),
     currency: text("currency", { enum: CURRENCY_VALUES }).notNull(),
@@ -374,6 +380,7 @@ export const subscription_plans = sqliteTable(
     uniqueIndex("subscription_plans_code_unique").on(t.code),
     index("subscription_plans_active_idx").on(t.is_active, t.sales_start),
     index("subscription_plans_organizer_idx").on(t.organizer_id),
+    index("subscription_plans_organization_idx").on(t.organization_id),
     enumCheck("subscription_plans", t.type, SUBSCRIPTION_PLAN_TYPES),
     enumCheck("subscription_plans", t.currency, CURRENCY_VALUES),
     enumCheck("subscription_plans", t.default_zone_category, ZONE_CATEGORIES),
@@ -481,6 +488,7 @@ export const ticket_templates = sqliteTable(
     is_default: bool("is_default").notNull().default(false),
     requires_printer: text("requires_printer"),
     version: text("version").notNull(),
+    organization_id: text("organization_id").references(() => organizations.id), // owner; null: the platform's (admins' and seeded ones)
     is_active: bool("is_active").notNull().default(true),
     metadata: json("metadata", ticketTemplateMetadataSchema),
     created_at: createdAt(),
@@ -490,6 +498,7 @@ export const ticket_templates = sqliteTable(
     uniqueIndex("ticket_templates_code_unique").on(t.code),
     uniqueIndex("ticket_templates_default_unique").on(t.type, t.format).where(sql`${t.is_default} = 1`),
     index("ticket_templates_type_idx").on(t.type, t.is_active),
+    index("ticket_templates_organization_idx").on(t.organization_id),
     enumCheck("ticket_templates", t.type, TEMPLATE_TYPES),
     enumCheck("ticket_templates", t.format, TEMPLATE_FORMATS),
     enumCheck("ticket_templates", t.orientation, TEMPLATE_ORIENTATIONS),

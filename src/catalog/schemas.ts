@@ -6,11 +6,6 @@ import { ZONE_CATEGORIES } from "../events/schema.ts";
 /** Largest quantity of one ticket configuration (a stadium is far below). */
 export const MAX_QUANTITY = 10_000_000;
 
-export const ownerField = z
-  .uuid()
-  .nullable()
-  .openapi({ description: "Admins only: the organizer it belongs to; null makes it platform-wide. Organizers always own what they create." });
-
 /** Technical codes (TRIBUNE, GROUP_10PLUS, SEASON_TRIBUNE_2025), stored upper-case. */
 export const code = (max: number) =>
   z
@@ -46,4 +41,4 @@ export const zoneList = <T extends z.ZodType<{ zone_category: string; is_primary
 
 /** The 204 of a DELETE. */
 export const noContent = { description: "Deleted." };
-export const owned = "Organizers manage their own; admins manage all. Another organizer's object is 404.";
+export const owned = "Needs `catalog.manage` in its organization (OWNER, MANAGER; its other members get 403); admins manage all. Another organization's object is 404.";

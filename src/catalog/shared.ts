@@ -1,9 +1,8 @@
 import type { AuthContext } from "../env.ts";
-import { isAdmin } from "../auth/middleware.ts";
 import type { Db } from "../db/client.ts";
 import { events } from "../events/schema.ts";
 import { problems, type FieldError } from "../lib/errors.ts";
-import { isActiveOrganizer } from "../users/accounts.ts";
+import { memberRole, organizationForMove, chooseOrganization, requireManaged } from "../organizations/permissions.ts";
 import { ticket_types } from "./schema.ts";
 
 // What the catalog's services share: who is calling, field errors, owners, and what undoes a change.
@@ -19,19 +18,26 @@ export const fieldErrors = (errors: FieldError[]) => {
 export const invalid = (path: string, message: string, code = "invalid") => problems.validation([{ path, message, code }]);
 
 /**
- * The owner of a new or reassigned catalog object. Organizers own what they
- * create and cannot hand it to anyone; admins leave it platform-wide (null) or
- * name an active organizer.
+ * The organization of a new catalog object: one where the caller has
+ * `catalog.manage` (see `chooseOrganization`); admins leave it platform-wide
+ * (null, their default) or name an organization.
  */
-export async function ownerFor(db: Db, caller: Caller, requested: string | null | undefined): Promise<string | null> {
-  if (!isAdmin(caller)) {
-    if (requested === undefined || requested === caller.userId) return caller.userId;
-    throw problems.forbidden("Only admins choose `organizer_id`.");
-  }
-  if (requested === undefined || requested === null) return null;
-  if (!(await isActiveOrganizer(db, requested))) throw invalid("organizer_id", "Expected an active organizer account.", "invalid_owner");
-  return requested;
+export const organizationOfNew = (db: Db, caller: Caller, requested: string | null | undefined) =>
+  chooseOrganization(db, caller, requested, "catalog.manage", { platformWide: true });
+
+/** A change of a catalog object's organization: admins only (undefined: no change). */
+export const organizationOfMoved = (db: Db, caller: Caller, current: string | null, requested: string | null | undefined) =>
+  organizationForMove(db, caller, current, requested, { platformWide: true });
+
+/** A catalog object the caller may read: the platform's (every organizer uses them), its organization's members', admins'; anyone else 404. */
+export async function requireReadable(db: Db, caller: Caller, organizationId: string | null, what: string): Promise<void> {
+  if (organizationId === null || caller.role === "ADMIN") return;
+  if ((await memberRole(db, caller.userId, organizationId)) === null) throw problems.notFound(what);
 }
+
+/** A catalog object the caller may change: `catalog.manage` in its organization (other members 403; platform objects are admins', 403). */
+export const requireCatalogManager = (db: Db, caller: Caller, organizationId: string | null, what: string) =>
+  requireManaged(db, caller, organizationId, "catalog.manage", what, "forbidden");
 
 /** The values `row` had for the keys of `changes`: what undoes them. */
 export const previousValues = <T extends Record<string, unknown>>(row: T, changes: Partial<T>): Partial<T> =>

@@ -10,7 +10,8 @@ import { getDb } from "../db/client.ts";
 import { access_point_zones, access_points, events, venue_zones } from "../events/schema.ts";
 import { problems } from "../lib/errors.ts";
 import { now } from "../lib/time.ts";
-import { user_group_members, users } from "../users/schema.ts";
+import { user_group_members } from "../organizations/schema.ts";
+import { users } from "../users/schema.ts";
 import { blacklist, zone_mapping_overrides } from "../access/schema.ts";
 import { activeKid, eventPublicKeys } from "../access/signing-keys.ts";
 import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
@@ -146,20 +147,20 @@ export async function syncGateSetup(env: Env, eventId: string, stub: Stub): Prom
 
 /**
  * The event's zone overrides and the blacklist entries that reach it (its
- * own, its venue's, its organizer's "club", and global ones, still running).
+ * own, its venue's, its organization's "club", and global ones, still running).
  * EMAIL and PHONE entries are resolved to the accounts that use them, so the
  * gate matches on the holder alone.
  */
 export async function syncGatePolicy(env: Env, eventId: string, stub: Stub): Promise<void> {
   const db = getDb(env.DB);
-  const [event] = await db.select({ venue_id: events.venue_id, organizer_id: events.organizer_id }).from(events).where(eq(events.id, eventId)).limit(1);
+  const [event] = await db.select({ venue_id: events.venue_id, organization_id: events.organization_id }).from(events).where(eq(events.id, eventId)).limit(1);
   if (!event) return;
   const at = now();
   const overrides = await db.select().from(zone_mapping_overrides).where(and(eq(zone_mapping_overrides.event_id, eventId), eq(zone_mapping_overrides.is_active, true)));
   const scopes = [
     eq(blacklist.scope, "GLOBAL"),
     and(eq(blacklist.scope, "EVENT"), eq(blacklist.scope_id, eventId)),
-    and(eq(blacklist.scope, "CLUB"), eq(blacklist.scope_id, event.organizer_id)),
+    event.organization_id ? and(eq(blacklist.scope, "CLUB"), eq(blacklist.scope_id, event.organization_id)) : undefined,
     event.venue_id ? and(eq(blacklist.scope, "VENUE"), eq(blacklist.scope_id, event.venue_id)) : undefined,
   ];
   const entries = await db

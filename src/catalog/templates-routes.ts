@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import { organizerOnly } from "../auth/middleware.ts";
+import { signedIn } from "../auth/middleware.ts";
+import { memberWith } from "../organizations/permissions.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
 import { errors } from "../problem-codes.ts";
 import { pageSchema } from "../lib/pagination.ts";
@@ -21,12 +22,12 @@ export function templateRoutes() {
       operationId: "createTicketTemplate",
       tags: templateTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [memberWith("catalog.manage")] as const,
       summary: "Create a ticket template",
       description:
-        "Layout of printed and electronic tickets, season cards and VIP passes. Admins' templates are the platform's; `is_default` (admins only) makes it the default of its type and format, clearing the previous one in the same batch. Audited.",
+        "Layout of printed and electronic tickets, season cards and VIP passes, in an organization where the caller has `catalog.manage` (`organization_id`, default: the only one). Admins' templates are the platform's unless they name an organization; `is_default` (admins only) makes it the default of its type and format, clearing the previous one in the same batch. Audited.",
       request: { body: jsonBody(TemplateCreateBody) },
-      responses: { 201: jsonResponse(TemplateSchema, "The template."), ...errors("concurrent_change", "forbidden") },
+      responses: { 201: jsonResponse(TemplateSchema, "The template."), ...errors("concurrent_change", "forbidden", "no_organization") },
     }),
     async (c) => c.json(toTemplate(await createTemplate(c.env, actorOf(c), c.req.valid("json"))), 201),
   );
@@ -38,9 +39,9 @@ export function templateRoutes() {
       operationId: "listTicketTemplates",
       tags: templateTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "List ticket templates",
-      description: "The platform's and mine (admins: all), by code.",
+      description: "The platform's and my organizations' (admins: all), by code.",
       request: { query: TemplateListQuery },
       responses: { 200: jsonResponse(pageSchema(TemplateSchema), "One page."), ...errors("forbidden") },
     }),
@@ -57,12 +58,12 @@ export function templateRoutes() {
       operationId: "getTicketTemplate",
       tags: templateTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "One ticket template",
       request: { params: templateIdParam },
       responses: { 200: jsonResponse(TemplateSchema, "The template."), ...errors("forbidden", "not_found") },
     }),
-    async (c) => c.json(toTemplate((await readTemplate(c.env, actorOf(c), c.req.valid("param").template_id)).template), 200),
+    async (c) => c.json(toTemplate(await readTemplate(c.env, actorOf(c), c.req.valid("param").template_id)), 200),
   );
 
   r.openapi(
@@ -72,9 +73,9 @@ export function templateRoutes() {
       operationId: "updateTicketTemplate",
       tags: templateTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Change a ticket template",
-      description: `${owned} The platform's templates are admins' (403 for organizers). Audited; a concurrent change is 409.`,
+      description: `${owned} The platform's templates are admins' (403 for organizers); other members of the organization than OWNER and MANAGER get 403. Audited; a concurrent change is 409.`,
       request: { params: templateIdParam, body: jsonBody(TemplateUpdateBody) },
       responses: { 200: jsonResponse(TemplateSchema, "The template."), ...errors("concurrent_change", "forbidden", "not_found") },
     }),
@@ -88,7 +89,7 @@ export function templateRoutes() {
       operationId: "deleteTicketTemplate",
       tags: templateTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Delete a ticket template",
       description: `${owned} Audited.`,
       request: { params: templateIdParam },

@@ -3,6 +3,7 @@ import { pageQuery } from "../lib/pagination.ts";
 import { booleanQuery, text } from "../lib/schemas.ts";
 import { TEMPLATE_FORMATS, TEMPLATE_ORIENTATIONS, TEMPLATE_TYPES, templateElementsSchema, templateLanguagesSchema, templateLayoutSchema, ticketTemplateMetadataSchema, type ticket_templates } from "./schema.ts";
 import { code } from "./schemas.ts";
+import { organizationField, organizationFilter, organizationOut } from "../organizations/schemas.ts";
 
 type TemplateRow = typeof ticket_templates.$inferSelect;
 export const templateIdParam = z.object({ template_id: z.uuid().openapi({ param: { name: "template_id", in: "path" } }) });
@@ -36,6 +37,7 @@ const templateFields = {
   version: z.string().regex(/^\d{1,4}\.\d{1,4}\.\d{1,4}$/, { message: "A version such as 2.0.0." }),
   is_active: z.boolean(),
   metadata: ticketTemplateMetadataSchema.nullable(),
+  organization_id: organizationField,
 };
 
 export const TemplateCreateBody = z
@@ -52,6 +54,7 @@ export const TemplateCreateBody = z
     requires_printer: templateFields.requires_printer.optional(),
     is_active: templateFields.is_active.default(true),
     metadata: templateFields.metadata.optional(),
+    organization_id: templateFields.organization_id.optional(),
   })
   .openapi("TicketTemplateCreateRequest");
 
@@ -61,7 +64,8 @@ export const TemplateListQuery = z.object({
   type: z.enum(TEMPLATE_TYPES).optional(),
   format: z.enum(TEMPLATE_FORMATS).optional(),
   is_active: booleanQuery.optional(),
-  mine: booleanQuery.optional().openapi({ description: "`true`: only the templates I created." }),
+  mine: booleanQuery.optional().openapi({ description: "`true`: only my organizations' templates." }),
+  organization_id: organizationFilter,
   ...pageQuery,
 });
 
@@ -86,6 +90,7 @@ export const TemplateSchema = z
     version: z.string(),
     is_active: z.boolean(),
     metadata: ticketTemplateMetadataSchema.nullable(),
+    organization_id: organizationOut,
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -111,6 +116,7 @@ export const toTemplate = (row: TemplateRow): z.infer<typeof TemplateSchema> => 
   version: row.version,
   is_active: row.is_active,
   metadata: row.metadata ?? null,
+  organization_id: row.organization_id,
   created_at: row.created_at,
   updated_at: row.updated_at,
 });

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNull, ne, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, ne, or, type SQL } from "drizzle-orm";
 import type { Env } from "../env.ts";
 import { isAdmin } from "../auth/middleware.ts";
 import { getDb, type Db } from "../db/client.ts";
@@ -8,47 +8,32 @@ import { problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { changedFields } from "../lib/patch.ts";
+import { organizationsWhere } from "../organizations/permissions.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, auditWhere, type Actor } from "../site/audit.ts";
-import { audit_log } from "../site/schema.ts";
-import { users } from "../users/schema.ts";
 import { ticket_templates } from "./schema.ts";
-import { type Caller, codeTaken } from "./shared.ts";
+import { type Caller, codeTaken, organizationOfMoved, organizationOfNew, requireCatalogManager, requireReadable } from "./shared.ts";
 import type { TemplateCreateInput, TemplateUpdateInput } from "./templates-schemas.ts";
 
-// Ticket templates: layouts per type and format, an organizer's own or the platform's, with the defaults admins choose; src/documents renders them.
+// Ticket templates: layouts per type and format, an organization's own or the platform's, with the defaults admins choose; src/documents renders them.
 
 type TemplateRow = typeof ticket_templates.$inferSelect;
 
 /**
- * Templates have no owner column: who created one is the actor of its
- * audited CREATE. Templates created by admins, and seeded ones (no such
- * entry), are the platform's and every organizer reads them; an organizer's
- * own are theirs alone.
+ * The platform's templates (no organization: admins' and seeded ones) are
+ * read by every organizer; an organization's by its members and admins.
  */
-const templateCreation = and(eq(audit_log.object_type, "ticket_templates"), eq(audit_log.object_id, ticket_templates.id), eq(audit_log.action, "CREATE"));
-
-const platformTemplate = or(isNull(audit_log.id), eq(users.role, "ADMIN"));
-
-const templatesWithCreator = (db: Db) =>
-  db
-    .select({ template: ticket_templates, creator: audit_log.user_id })
-    .from(ticket_templates)
-    .leftJoin(audit_log, templateCreation)
-    .leftJoin(users, eq(users.id, audit_log.user_id));
-
-const visibleTemplates = (caller: Caller) => (isAdmin(caller) ? undefined : or(platformTemplate, eq(audit_log.user_id, caller.userId)));
-
-export async function readTemplate(env: Env, caller: Caller, id: string): Promise<{ template: TemplateRow; creator: string | null }> {
-  const [row] = await templatesWithCreator(getDb(env.DB))
-    .where(and(eq(ticket_templates.id, id), visibleTemplates(caller)))
-    .limit(1);
-  if (!row) throw problems.notFound("Ticket template");
-  return row;
+export async function readTemplate(env: Env, caller: Caller, id: string): Promise<TemplateRow> {
+  const db = getDb(env.DB);
+  const [template] = await db.select().from(ticket_templates).where(eq(ticket_templates.id, id)).limit(1);
+  if (!template) throw problems.notFound("Ticket template");
+  await requireReadable(db, caller, template.organization_id, "Ticket template");
+  return template;
 }
 
+/** A template the caller may change: `catalog.manage` in its organization; the platform's are admins' (403). */
 async function managedTemplate(env: Env, caller: Caller, id: string): Promise<TemplateRow> {
-  const { template, creator } = await readTemplate(env, caller, id);
-  if (!isAdmin(caller) && creator !== caller.userId) throw problems.forbidden("The platform's templates are managed by admins.");
+  const template = await readTemplate(env, caller, id);
+  await requireCatalogManager(getDb(env.DB), caller, template.organization_id, "Ticket template");
   return template;
 }
 
@@ -86,17 +71,20 @@ function templateConflict(error: unknown): never {
 const loadTemplate = async (db: Db, id: string) => (await db.select().from(ticket_templates).where(eq(ticket_templates.id, id)).limit(1))[0]!;
 
 /**
- * The template a document of this organizer's event is drawn with: the
- * organizer's own active template of that type and format (the one changed
- * last, if they keep several), else the platform's active default, else
- * null (the renderer then uses its built-in layout).
+ * The template a document of an event of this organization is drawn with:
+ * the organization's own active template of that type and format (the one
+ * changed last, if it keeps several), else the platform's active default,
+ * else null (the renderer then uses its built-in layout).
  */
-export async function applicableTemplate(env: Env, organizerId: string, type: TemplateRow["type"], format: TemplateRow["format"]): Promise<TemplateRow | null> {
+export async function applicableTemplate(env: Env, organizationId: string | null, type: TemplateRow["type"], format: TemplateRow["format"]): Promise<TemplateRow | null> {
   const same = and(eq(ticket_templates.type, type), eq(ticket_templates.format, format), eq(ticket_templates.is_active, true));
-  const rows = await templatesWithCreator(getDb(env.DB))
-    .where(and(same, or(eq(audit_log.user_id, organizerId), and(platformTemplate, eq(ticket_templates.is_default, true)))))
+  const platformDefault = and(isNull(ticket_templates.organization_id), eq(ticket_templates.is_default, true));
+  const rows = await getDb(env.DB)
+    .select()
+    .from(ticket_templates)
+    .where(and(same, organizationId ? or(eq(ticket_templates.organization_id, organizationId), platformDefault) : platformDefault))
     .orderBy(desc(ticket_templates.updated_at), asc(ticket_templates.id));
-  return (rows.find((row) => row.creator === organizerId) ?? rows.find((row) => row.creator !== organizerId))?.template ?? null;
+  return rows.find((row) => organizationId !== null && row.organization_id === organizationId) ?? rows.find((row) => row.organization_id === null) ?? null;
 }
 
 /** A template's elements must be drawable in its format (src/documents/elements.ts), or 422 naming each entry that is not. */
@@ -109,9 +97,11 @@ export async function createTemplate(env: Env, actor: Actor, input: TemplateCrea
   const db = getDb(env.DB);
   checkElements(input.format, input.elements);
   if (input.is_default && !isAdmin(actor)) throw onlyAdminsSetDefaults();
+  const { organization_id, ...fields } = input;
   const row = {
-    ...input,
+    ...fields,
     id: newId(),
+    organization_id: await organizationOfNew(db, actor, organization_id),
     // Written as not default, then made the default after the previous one is cleared (see makeDefault).
     is_default: false,
     description: input.description ?? null,
@@ -134,13 +124,17 @@ export async function createTemplate(env: Env, actor: Actor, input: TemplateCrea
 export async function listTemplates(
   env: Env,
   caller: Caller,
-  query: { type?: TemplateRow["type"]; format?: TemplateRow["format"]; is_active?: boolean; mine?: boolean; limit: number; cursor?: string },
+  query: { type?: TemplateRow["type"]; format?: TemplateRow["format"]; is_active?: boolean; mine?: boolean; organization_id?: string; limit: number; cursor?: string },
 ) {
-  const rows = await templatesWithCreator(getDb(env.DB))
+  const db = getDb(env.DB);
+  const mine = inArray(ticket_templates.organization_id, organizationsWhere(db, caller.userId, "event.read"));
+  const rows = await db
+    .select()
+    .from(ticket_templates)
     .where(
       and(
-        visibleTemplates(caller),
-        query.mine ? eq(audit_log.user_id, caller.userId) : undefined,
+        query.mine ? mine : isAdmin(caller) ? undefined : or(isNull(ticket_templates.organization_id), mine),
+        query.organization_id ? eq(ticket_templates.organization_id, query.organization_id) : undefined,
         query.type ? eq(ticket_templates.type, query.type) : undefined,
         query.format ? eq(ticket_templates.format, query.format) : undefined,
         query.is_active === undefined ? undefined : eq(ticket_templates.is_active, query.is_active),
@@ -149,15 +143,18 @@ export async function listTemplates(
     )
     .orderBy(asc(ticket_templates.code), asc(ticket_templates.id))
     .limit(query.limit + 1);
-  const page = toPage(rows, query.limit, (row) => ({ k: row.template.code, id: row.template.id }));
-  return { data: page.data.map((row) => row.template), next_cursor: page.next_cursor };
+  return toPage(rows, query.limit, (row) => ({ k: row.code, id: row.id }));
 }
 
 export async function updateTemplate(env: Env, actor: Actor, id: string, input: TemplateUpdateInput): Promise<TemplateRow> {
   const db = getDb(env.DB);
   const template = await managedTemplate(env, actor, id);
   if (input.is_default && !isAdmin(actor)) throw onlyAdminsSetDefaults();
-  const changes = changedFields(template, input as Partial<TemplateRow>);
+  const { organization_id, ...fields } = input;
+  const patch: Partial<TemplateRow> = { ...fields };
+  const moved = await organizationOfMoved(db, actor, template.organization_id, organization_id);
+  if (moved !== undefined) patch.organization_id = moved;
+  const changes = changedFields(template, patch);
   if (Object.keys(changes).length === 0) return template;
   const state = { ...template, ...changes };
   if (changes.elements !== undefined || changes.format !== undefined) checkElements(state.format, state.elements);

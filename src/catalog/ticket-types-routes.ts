@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import { organizerOnly } from "../auth/middleware.ts";
+import { signedIn } from "../auth/middleware.ts";
 import { getDb } from "../db/client.ts";
+import { memberWith } from "../organizations/permissions.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
 import { errors } from "../problem-codes.ts";
 import { pageSchema } from "../lib/pagination.ts";
@@ -24,12 +25,12 @@ export function ticketTypeRoutes() {
       operationId: "createTicketType",
       tags: typeTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [memberWith("catalog.manage")] as const,
       summary: "Create a ticket type",
       description:
-        "A reusable kind of ticket (TRIBUNE, VIP_MATCH). Prices in minor units of `currency`, min ≤ base ≤ max. Admins may leave it platform-wide (`organizer_id` null, the default for them) or give it to an organizer. Audited.",
+        "A reusable kind of ticket (TRIBUNE, VIP_MATCH). Prices in minor units of `currency`, min ≤ base ≤ max. In an organization where the caller has `catalog.manage` (`organization_id`, default: the only one). Admins may leave it platform-wide (`organization_id` null, the default for them) or give it to an organization. Audited.",
       request: { body: jsonBody(TicketTypeCreateBody) },
-      responses: { 201: jsonResponse(TicketTypeSchema, "The ticket type."), ...errors("code_taken", "forbidden") },
+      responses: { 201: jsonResponse(TicketTypeSchema, "The ticket type."), ...errors("code_taken", "forbidden", "no_organization") },
     }),
     async (c) => c.json(typeOut(await createTicketType(c.env, actorOf(c), c.req.valid("json"))), 201),
   );
@@ -41,9 +42,9 @@ export function ticketTypeRoutes() {
       operationId: "listTicketTypes",
       tags: typeTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "List ticket types",
-      description: "Mine and the platform-wide ones (admins: all), by display order, with their zone categories.",
+      description: "My organizations' and the platform-wide ones (admins: all), by display order, with their zone categories.",
       request: { query: TicketTypeListQuery },
       responses: { 200: jsonResponse(pageSchema(TicketTypeSchema), "One page."), ...errors("forbidden") },
     }),
@@ -60,7 +61,7 @@ export function ticketTypeRoutes() {
       operationId: "getTicketType",
       tags: typeTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "One ticket type",
       request: { params: ticketTypeIdParam },
       responses: { 200: jsonResponse(TicketTypeSchema, "The ticket type."), ...errors("forbidden", "not_found") },
@@ -79,7 +80,7 @@ export function ticketTypeRoutes() {
       operationId: "updateTicketType",
       tags: typeTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Change a ticket type",
       description: `${owned} Platform-wide types are admins' (403 for organizers). Changes reach the inventory of every event still selling the type. Audited; a concurrent change is 409.`,
       request: { params: ticketTypeIdParam, body: jsonBody(TicketTypeUpdateBody) },
@@ -95,9 +96,9 @@ export function ticketTypeRoutes() {
       operationId: "deleteTicketType",
       tags: typeTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Delete a ticket type no event sells",
-      description: "A type used by any event's configuration is 409 `ticket_type_in_use`: deactivate it instead. Audited.",
+      description: "Needs `catalog.manage`. A type used by any event's configuration is 409 `ticket_type_in_use`: deactivate it instead. Audited.",
       request: { params: ticketTypeIdParam },
       responses: { 204: noContent, ...errors("concurrent_change", "forbidden", "not_found", "ticket_type_in_use") },
     }),
@@ -114,9 +115,9 @@ export function ticketTypeRoutes() {
       operationId: "setTicketTypeZones",
       tags: typeTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Replace the zone categories a ticket type opens",
-      description: "The whole list: each category once, at most one primary. Audited as one change.",
+      description: "Needs `catalog.manage`. The whole list: each category once, at most one primary. Audited as one change.",
       request: { params: ticketTypeIdParam, body: jsonBody(TicketTypeZonesBody) },
       responses: { 200: jsonResponse(TicketTypeSchema, "The ticket type with its zones."), ...errors("concurrent_change", "forbidden", "not_found") },
     }),

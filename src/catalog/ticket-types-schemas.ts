@@ -3,7 +3,8 @@ import { ZONE_CATEGORIES } from "../events/schema.ts";
 import { pageQuery } from "../lib/pagination.ts";
 import { amount, basisPoints, booleanQuery, currency, text } from "../lib/schemas.ts";
 import { TICKET_ZONE_ACCESS_TYPES, ticketTypeBenefitsSchema, ticketTypeMetadataSchema, ticketTypeRestrictionsSchema, ticketZoneConditionsSchema, type ticket_type_zones, type ticket_types } from "./schema.ts";
-import { code, ownerField, zoneList } from "./schemas.ts";
+import { code, zoneList } from "./schemas.ts";
+import { creatorOut, organizationField, organizationFilter, organizationOut } from "../organizations/schemas.ts";
 
 export type TicketTypeRow = typeof ticket_types.$inferSelect;
 type TicketTypeZoneRow = typeof ticket_type_zones.$inferSelect;
@@ -13,7 +14,7 @@ const ticketTypeFields = {
   code: code(50),
   name: text(100),
   description: z.string().trim().max(2000).nullable(),
-  organizer_id: ownerField,
+  organization_id: organizationField,
   base_price: amount,
   min_price: amount.nullable(),
   max_price: amount.nullable(),
@@ -36,7 +37,7 @@ export const TicketTypeCreateBody = z
   .strictObject({
     ...ticketTypeFields,
     description: ticketTypeFields.description.optional(),
-    organizer_id: ticketTypeFields.organizer_id.optional(),
+    organization_id: ticketTypeFields.organization_id.optional(),
     min_price: ticketTypeFields.min_price.optional(),
     max_price: ticketTypeFields.max_price.optional(),
     capacity_percentage_bp: ticketTypeFields.capacity_percentage_bp.optional(),
@@ -59,8 +60,8 @@ export const TicketTypeUpdateBody = z
   .openapi("TicketTypeUpdateRequest", { description: "Only the fields sent change; null clears an optional field." });
 
 export const TicketTypeListQuery = z.object({
-  mine: booleanQuery.optional().openapi({ description: "`true`: only the ones I own (not the platform-wide ones)." }),
-  organizer_id: z.uuid().optional().openapi({ description: "Admins only: one organizer's." }),
+  mine: booleanQuery.optional().openapi({ description: "`true`: only my organizations' (not the platform-wide ones)." }),
+  organization_id: organizationFilter.openapi({ description: "Only this organization's (one of mine; admins: any)." }),
   is_active: booleanQuery.optional(),
   ...pageQuery,
 });
@@ -92,7 +93,8 @@ export const TicketTypeSchema = z
     code: z.string(),
     name: z.string(),
     description: z.string().nullable(),
-    organizer_id: z.string().nullable().openapi({ description: "null: platform-wide, usable by every organizer." }),
+    organizer_id: creatorOut,
+    organization_id: organizationOut.openapi({ description: "The organization that owns it; null: platform-wide, usable by every organization." }),
     base_price: z.number().int(),
     min_price: z.number().int().nullable(),
     max_price: z.number().int().nullable(),
@@ -129,6 +131,7 @@ export const toTicketType = (row: TicketTypeRow, zones: TicketTypeZoneRow[]): z.
   name: row.name,
   description: row.description,
   organizer_id: row.organizer_id,
+  organization_id: row.organization_id,
   base_price: row.base_price,
   min_price: row.min_price,
   max_price: row.max_price,

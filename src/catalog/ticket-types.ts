@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
 import type { Env } from "../env.ts";
-import { isAdmin, manages } from "../auth/middleware.ts";
+import { isAdmin } from "../auth/middleware.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "../db/errors.ts";
 import { events } from "../events/schema.ts";
@@ -9,13 +9,14 @@ import { newId } from "../lib/ids.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { changedFields } from "../lib/patch.ts";
 import { now } from "../lib/time.ts";
+import { organizationsWhere } from "../organizations/permissions.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, auditWhere, insertWhere, type Actor } from "../site/audit.ts";
 import { event_ticket_config, ticket_type_zones, ticket_types } from "./schema.ts";
-import { type Caller, type TicketTypeRow, codeTaken, fieldErrors, ownerFor } from "./shared.ts";
+import { type Caller, type TicketTypeRow, codeTaken, fieldErrors, organizationOfMoved, organizationOfNew, requireCatalogManager, requireReadable } from "./shared.ts";
 import { syncEventInventory } from "./sync.ts";
 import type { TicketTypeCreateInput, TicketTypeUpdateInput } from "./ticket-types-schemas.ts";
 
-// Ticket types: what is sold (price bounds, per-transaction limits, the zone categories it opens), per organizer or platform-wide.
+// Ticket types: what is sold (price bounds, per-transaction limits, the zone categories it opens), per organization or platform-wide.
 
 type TicketTypeZoneRow = typeof ticket_type_zones.$inferSelect;
 
@@ -35,16 +36,17 @@ export async function ticketTypeWithZones(db: Db, row: TicketTypeRow) {
   return { type: row, zones: (await zonesOf(db, [row.id])).get(row.id) ?? [] };
 }
 
-/** Readable: the caller's own, platform-wide ones (every organizer may sell them), everything for admins. */
+/** Readable: my organizations', platform-wide ones (every organization may sell them), everything for admins. */
 export async function readableTicketType(db: Db, caller: Caller, id: string): Promise<TicketTypeRow> {
   const [row] = await db.select().from(ticket_types).where(eq(ticket_types.id, id)).limit(1);
-  if (!row || (row.organizer_id !== null && !manages(caller, row.organizer_id))) throw problems.notFound("Ticket type");
+  if (!row) throw problems.notFound("Ticket type");
+  await requireReadable(db, caller, row.organization_id, "Ticket type");
   return row;
 }
 
 async function managedTicketType(db: Db, caller: Caller, id: string): Promise<TicketTypeRow> {
   const row = await readableTicketType(db, caller, id);
-  if (!manages(caller, row.organizer_id)) throw problems.forbidden("Platform-wide ticket types are managed by admins.");
+  await requireCatalogManager(db, caller, row.organization_id, "Ticket type");
   return row;
 }
 
@@ -62,12 +64,13 @@ function checkTicketType(state: TicketTypeState): void {
 
 export async function createTicketType(env: Env, actor: Actor, input: TicketTypeCreateInput) {
   const db = getDb(env.DB);
-  const { organizer_id, ...fields } = input;
-  const owner = await ownerFor(db, actor, organizer_id);
+  const { organization_id, ...fields } = input;
+  const organizationId = await organizationOfNew(db, actor, organization_id);
   const row = {
     ...fields,
     id: newId(),
-    organizer_id: owner,
+    organizer_id: actor.userId,
+    organization_id: organizationId,
     description: fields.description ?? null,
     min_price: fields.min_price ?? null,
     max_price: fields.max_price ?? null,
@@ -83,16 +86,14 @@ export async function createTicketType(env: Env, actor: Actor, input: TicketType
   }
 }
 
-export async function listTicketTypes(env: Env, caller: Caller, query: { mine?: boolean; organizer_id?: string; is_active?: boolean; limit: number; cursor?: string }) {
+export async function listTicketTypes(env: Env, caller: Caller, query: { mine?: boolean; organization_id?: string; is_active?: boolean; limit: number; cursor?: string }) {
   const db = getDb(env.DB);
-  if (query.organizer_id && !isAdmin(caller)) throw problems.forbidden("Only admins filter by organizer.");
-  const scope = query.mine
-    ? eq(ticket_types.organizer_id, caller.userId)
-    : query.organizer_id
-      ? eq(ticket_types.organizer_id, query.organizer_id)
-      : isAdmin(caller)
-        ? undefined
-        : or(isNull(ticket_types.organizer_id), eq(ticket_types.organizer_id, caller.userId));
+  const mine = inArray(ticket_types.organization_id, organizationsWhere(db, caller.userId, "event.read"));
+  const scope = and(
+    query.mine ? mine : isAdmin(caller) ? undefined : or(isNull(ticket_types.organization_id), mine),
+    // Another organization's id simply matches nothing for a member.
+    query.organization_id ? eq(ticket_types.organization_id, query.organization_id) : undefined,
+  );
   const rows = await db
     .select()
     .from(ticket_types)
@@ -126,9 +127,10 @@ async function syncEventsSelling(env: Env, typeId: string): Promise<void> {
 export async function updateTicketType(env: Env, actor: Actor, id: string, input: TicketTypeUpdateInput) {
   const db = getDb(env.DB);
   const type = await managedTicketType(db, actor, id);
-  const { organizer_id, ...fields } = input;
+  const { organization_id, ...fields } = input;
   const patch: Partial<TicketTypeRow> = { ...fields };
-  if (organizer_id !== undefined) patch.organizer_id = await ownerFor(db, actor, organizer_id);
+  const moved = await organizationOfMoved(db, actor, type.organization_id, organization_id);
+  if (moved !== undefined) patch.organization_id = moved;
   const changes = changedFields(type, patch);
   if (Object.keys(changes).length === 0) return ticketTypeWithZones(db, type);
   checkTicketType({ ...type, ...changes });

@@ -3,6 +3,7 @@
  * drizzle-kit reads this file to generate `migrations/`.
  */
 export * from "../users/schema.ts";
+export * from "../organizations/schema.ts";
 export * from "../auth/schema.ts";
 export * from "../notifications/schema.ts";
 export * from "../site/schema.ts";

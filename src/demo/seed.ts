@@ -26,17 +26,20 @@ import {
 } from "../events/schema.ts";
 import { hashPassword, verifyPassword } from "../lib/crypto/passwords.ts";
 import { organizer_plans, organizer_subscription_history, organizer_subscriptions } from "../payments/schema.ts";
+import { organization_members, organizations, type OrganizationRole } from "../organizations/schema.ts";
 import { addSeconds, now, type Timestamp } from "../lib/time.ts";
 import { type FAQ_CATEGORIES, faqs } from "../site/schema.ts";
 import { users } from "../users/schema.ts";
 
 /**
  * Demo data for local development (`npm start`) and its test: one account per
- * role; a stadium (zones, numbered seats, gates) hosting a season of five home
- * matches, one of them a derby, and a friendly whose doors are open now; a
- * concert at a hall in Cotonou; categories, ticket types and per-event ticket
- * configurations, a group discount, a season pass, organizer plans (the demo
- * organizer on one), and FAQ entries in French, Arabic and English.
+ * platform role; the demo organizer's organization, which owns everything
+ * below, with a box-office member; a stadium (zones, numbered seats, gates)
+ * hosting a season of five home matches, one of them a derby, and a friendly
+ * whose doors are open now; a concert at a hall in Cotonou; categories, ticket
+ * types and per-event ticket configurations, a group discount, a season pass,
+ * organizer plans (the demo organization on one), and FAQ entries in French,
+ * Arabic and English.
  * Ids are fixed and every insert ignores existing rows, so running it again
  * changes nothing. It takes a D1 binding, so it runs the same in Node (through
  * wrangler's platform proxy) and in the Workers runtime.
@@ -51,7 +54,7 @@ import { users } from "../users/schema.ts";
 const demoId = (kind: number, n: number) =>
   `5eed${kind.toString(16).padStart(4, "0")}-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
 
-const KIND = { user: 1, venue: 2, zone: 3, seat: 4, gate: 5, category: 6, event: 7, staff: 8, group: 9, ticketType: 10, config: 11, rule: 12, plan: 13, faq: 14, organizerPlan: 15, organizerSubscription: 16 } as const;
+const KIND = { user: 1, venue: 2, zone: 3, seat: 4, gate: 5, category: 6, event: 7, staff: 8, group: 9, ticketType: 10, config: 11, rule: 12, plan: 13, faq: 14, organization: 15, member: 16, organizerPlan: 17, organizerSubscription: 18 } as const;
 
 type Role = (typeof USER_ROLES)[number];
 type Currency = (typeof CURRENCY_VALUES)[number];
@@ -59,7 +62,10 @@ type Language = (typeof LANGUAGES)[number];
 
 export interface DemoAccount {
   id: string;
+  /** The platform role. */
   role: Role;
+  /** The role in the demo organization, for its members. */
+  team_role?: OrganizationRole;
   email: string;
   password: string;
   first_name: string;
@@ -75,11 +81,18 @@ export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
   { id: demoId(KIND.user, 3), role: "CONTROLLER", email: "gate@example.com", password: "gate-demo-2026", first_name: "Ghassen", last_name: "Contrôleur", language: "fr" },
   { id: demoId(KIND.user, 4), role: "USER", email: "awa@example.com", password: "fan-demo-2026", first_name: "Awa", last_name: "Mensah", language: "fr" },
   { id: demoId(KIND.user, 5), role: "USER", email: "karim@example.com", password: "fan-demo-2026", first_name: "Karim", last_name: "Ben Salah", language: "ar", identity_verified: true },
+  // A plain account: the box office of the organization needs no platform role.
+  { id: demoId(KIND.user, 6), role: "USER", team_role: "BOX_OFFICE", email: "boxoffice@example.com", password: "boxoffice-demo-2026", first_name: "Béatrice", last_name: "Guichet", language: "fr" },
 ];
 
 const [ADMIN, ORGANIZER, CONTROLLER] = DEMO_ACCOUNTS as [DemoAccount, DemoAccount, DemoAccount, ...DemoAccount[]];
-/** The demo fans (role USER). */
-export const DEMO_FANS: readonly DemoAccount[] = DEMO_ACCOUNTS.filter((account) => account.role === "USER");
+const BOX_OFFICE = DEMO_ACCOUNTS.find((account) => account.team_role === "BOX_OFFICE")!;
+/** The demo fans (platform role USER, in no organization). */
+export const DEMO_FANS: readonly DemoAccount[] = DEMO_ACCOUNTS.filter((account) => account.role === "USER" && !account.team_role);
+
+/** The demo organizer's organization, unless a migration already gave the organizer one (then that one is used). */
+export const DEMO_ORGANIZATION_ID = demoId(KIND.organization, 1);
+const DEMO_ORGANIZATION_NAME = "Olympique de Radès";
 
 // ------------------------------------------------------------ venues
 
@@ -615,8 +628,17 @@ export async function seedDemoData(d1: D1Database, pepper: string): Promise<Seed
     })),
   );
 
+  // A local database seeded before organizations existed got the organizer an organization from the data migration: keep using it.
+  const [migrated] = await db
+    .select({ id: organization_members.organization_id })
+    .from(organization_members)
+    .where(and(eq(organization_members.user_id, ORGANIZER.id), eq(organization_members.role, "OWNER")))
+    .orderBy(asc(organization_members.created_at))
+    .limit(1);
+  const organizationId = migrated?.id ?? DEMO_ORGANIZATION_ID;
+
   const reviewed = { status: "APPROVED" as const, reviewed_at: at, reviewed_by: ADMIN.id, review_comment: "Données de démonstration." };
-  const owned = { organizer_id: ORGANIZER.id, created_by: ORGANIZER.id };
+  const owned = { organizer_id: ORGANIZER.id, organization_id: organizationId, created_by: ORGANIZER.id };
   const atVenue = (venue: DemoVenue) => ({
     venue_id: venue.id,
     venue_name: venue.name,
@@ -722,6 +744,15 @@ export async function seedDemoData(d1: D1Database, pepper: string): Promise<Seed
 
   const statements: BatchItem<"sqlite">[] = [
     ...(newAccounts.length ? insertRows(db, users, newAccounts) : []),
+    ...insertRows(db, organizations, [{ id: organizationId, name: DEMO_ORGANIZATION_NAME, description: "Le club de démonstration : ses matchs, son concert, sa billetterie.", contact_email: ORGANIZER.email, created_by: ORGANIZER.id }]),
+    ...insertRows(
+      db,
+      organization_members,
+      [
+        { id: demoId(KIND.member, 1), organization_id: organizationId, user_id: ORGANIZER.id, role: "OWNER" as const, added_by: ORGANIZER.id },
+        { id: demoId(KIND.member, 2), organization_id: organizationId, user_id: BOX_OFFICE.id, role: "BOX_OFFICE" as const, added_by: ORGANIZER.id },
+      ],
+    ),
     ...insertRows(
       db,
       event_categories,
@@ -732,7 +763,7 @@ export async function seedDemoData(d1: D1Database, pepper: string): Promise<Seed
       venues,
       VENUES.map((venue) => {
         const { zones: _zones, gates: _gates, ...row } = venue;
-        return { ...row, capacity: capacityOf(venue), owner_id: ORGANIZER.id };
+        return { ...row, capacity: capacityOf(venue), owner_id: ORGANIZER.id, organization_id: organizationId };
       }),
     ),
     ...insertRows(
@@ -776,6 +807,7 @@ export async function seedDemoData(d1: D1Database, pepper: string): Promise<Seed
         starts_on: matches[0]!.kickoff.slice(0, 10),
         ends_on: matches[matches.length - 1]!.kickoff.slice(0, 10),
         organizer_id: ORGANIZER.id,
+        organization_id: organizationId,
       },
     ]),
     ...insertRows(db, events, eventRows),
@@ -802,6 +834,7 @@ export async function seedDemoData(d1: D1Database, pepper: string): Promise<Seed
         id: ticketTypeId(type.code),
         ...type,
         organizer_id: ORGANIZER.id,
+        organization_id: organizationId,
         default_zone_category: category,
         display_order: i,
       })),
@@ -828,6 +861,7 @@ export async function seedDemoData(d1: D1Database, pepper: string): Promise<Seed
         name: "Tarif groupe",
         description: "15 % de remise à partir de 10 billets dans une même commande ; paiement sous 48 heures.",
         organizer_id: ORGANIZER.id,
+        organization_id: organizationId,
         rule_type: "GROUP",
         applies_to: "TICKETS",
         discount_type: "PERCENTAGE",
@@ -844,6 +878,7 @@ export async function seedDemoData(d1: D1Database, pepper: string): Promise<Seed
         name: `Abonnement Tribune centrale ${season}`,
         description: "Tous les matchs de championnat à domicile de la saison en tribune centrale.",
         organizer_id: ORGANIZER.id,
+        organization_id: organizationId,
         type: "FULL_SEASON",
         price: 60_000,
         currency: "TND",
@@ -868,6 +903,7 @@ export async function seedDemoData(d1: D1Database, pepper: string): Promise<Seed
       {
         id: DEMO_ORGANIZER_SUBSCRIPTION_ID,
         user_id: ORGANIZER.id,
+        organization_id: organizationId,
         plan_id: DEMO_ORGANIZER_PLAN_ID,
         starts_at: at,
         ends_at: addSeconds(at, SUBSCRIPTION_AHEAD_SECONDS),

@@ -45,6 +45,9 @@ export interface EventFacts {
   status: string;
   teams: string | null;
   season: string | null;
+  /** The organization the event belongs to (its templates print its documents). */
+  organization_id: string | null;
+  /** The event's organizer account (its profile photo is the fallback logo). */
   organizer: Person;
 }
 
@@ -100,6 +103,7 @@ export async function eventFacts(env: Env, eventId: string): Promise<EventFacts 
     status: event.status,
     teams: Array.isArray(teams) ? teams.filter((t) => typeof t === "string").join(" – ") || null : typeof teams === "string" ? teams : null,
     season: row.season,
+    organization_id: event.organization_id,
     organizer: person(row.organizer),
   };
 }

@@ -37,7 +37,7 @@ export function documentRoutes() {
       tags,
       security: bearerAuth,
       summary: "One of my tickets as a PDF (A4 or 80 mm thermal)",
-      description: `${rightDocs} Drawn with the event organizer's template for tickets in that format, else the platform's. A template naming elements its format cannot draw is a 422 \`template_invalid\` listing them.`,
+      description: `${rightDocs} Drawn with the template of the event's organization for tickets in that format, else the platform's. A template naming elements its format cannot draw is a 422 \`template_invalid\` listing them.`,
       request: { params: rightParam, query: PrintQuery },
       responses: { 200: binary("application/pdf", "The ticket."), ...errors("access_right_inactive", "logo_too_large", "logo_unusable", "not_found", "template_invalid") },
     }),
@@ -94,9 +94,9 @@ export function documentRoutes() {
       security: bearerAuth,
       summary: "An order's tickets as one PDF (buyer, or box office)",
       description:
-        "For the buyer: the order's rights they still hold and that admit (one per page). For the event's organizer, its gate staff and admins (the box office printing for a customer): every ENABLED or USED right of the order. Anyone else: 404. 409 `no_active_rights` when nothing is left to print. `format=THERMAL` gives 80 mm receipt pages.",
+        "For the buyer: the order's rights they still hold and that admit (one per page). With `tickets.resend` on the event (OWNER, MANAGER and BOX_OFFICE members of its organization, admins: the box office printing for a customer): every ENABLED or USED right of the order. Its other members and its gate staff get 403, anyone else 404. 409 `no_active_rights` when nothing is left to print. `format=THERMAL` gives 80 mm receipt pages.",
       request: { params: eventOrderParams, query: PrintQuery },
-      responses: { 200: binary("application/pdf", "The tickets."), ...errors("logo_too_large", "logo_unusable", "no_active_rights", "not_found", "template_invalid") },
+      responses: { 200: binary("application/pdf", "The tickets."), ...errors("forbidden", "logo_too_large", "logo_unusable", "no_active_rights", "not_found", "template_invalid") },
     }),
     async (c) => {
       const { event_id, order_id } = c.req.valid("param");
@@ -114,7 +114,7 @@ export function documentRoutes() {
       security: bearerAuth,
       summary: "A season pass's plastic card (CR80 PDF, front and back)",
       description:
-        "For the pass's holder, its club and admins, while the pass is ACTIVE (else 409 `season_pass_inactive`). Two pages of 85.60 × 53.98 mm: the front (club, season, holder photo when they have a PNG or JPEG one, name, pass number, plan, contactless mark) and the back (a QR of the pass number for the box office, validity, terms, contact, signature strip, the NFC id of the active card).",
+        "For the pass's holder, members of its plan's organization with `sales.read` and admins, while the pass is ACTIVE (else 409 `season_pass_inactive`). Two pages of 85.60 × 53.98 mm: the front (club, season, holder photo when they have a PNG or JPEG one, name, pass number, plan, contactless mark) and the back (a QR of the pass number for the box office, validity, terms, contact, signature strip, the NFC id of the active card).",
       request: { params: subscriptionParam, query: LanguageQuery },
       responses: { 200: binary("application/pdf", "The card."), ...errors("not_found", "season_pass_inactive", "template_invalid") },
     }),
@@ -130,7 +130,7 @@ export function documentRoutes() {
       security: bearerAuth,
       summary: "Print a plastic card for a season pass, recording its NFC chip id",
       description:
-        "For the pass's club and admins (its holder gets 403). Records the card (`season_cards`: chip id, template, who printed it), replacing the pass's previous card, and answers the print-ready PDF with the card's id in `Season-Card-Id`. A chip id already recorded on another card is a 409 `nfc_uid_taken`.",
+        "Needs `tickets.resend` in the plan's organization (OWNER, MANAGER, BOX_OFFICE; admins); its other members and the pass's holder get 403. Records the card (`season_cards`: chip id, template, who printed it), replacing the pass's previous card, and answers the print-ready PDF with the card's id in `Season-Card-Id`. A chip id already recorded on another card is a 409 `nfc_uid_taken`.",
       request: { params: subscriptionParam, body: jsonBody(PrintCardBody) },
       responses: { 201: binary("application/pdf", "The card to print."), ...errors("concurrent_change", "forbidden", "nfc_uid_taken", "not_found", "season_pass_inactive", "template_invalid") },
     }),
@@ -170,7 +170,7 @@ export function documentRoutes() {
       tags,
       security: bearerAuth,
       summary: "Upload the logo a ticket template prints",
-      description: `For whoever manages the template (its organizer, admins for the platform's). The raw PNG or JPEG is the body: at most ${LOGO_MAX_BYTES / 1024} kB (413 beyond) and 1024 px a side (422 \`logo_too_large\`). Stored in the public media bucket; the template's \`metadata.logo_key\` names it (audited).`,
+      description: `For whoever manages the template (\`catalog.manage\` in its organization; admins for the platform's). The raw PNG or JPEG is the body: at most ${LOGO_MAX_BYTES / 1024} kB (413 beyond) and 1024 px a side (422 \`logo_too_large\`). Stored in the public media bucket; the template's \`metadata.logo_key\` names it (audited).`,
       middleware: [uploadLimit(LOGO_MAX_BYTES, "A logo")] as const,
       request: { params: z.object({ template_id: z.uuid() }), body: { required: true, content: binaryContent(["image/png", "image/jpeg"]) } },
       responses: { 200: jsonResponse(TemplateSchema, "The template with its logo."), ...errors("concurrent_change", "forbidden", "logo_too_large", "not_found", "payload_too_large", "unsupported_media_type") },
@@ -179,7 +179,7 @@ export function documentRoutes() {
       const actor = actorOf(c);
       const { template_id } = c.req.valid("param");
       const logo = checkLogo(new Uint8Array(await c.req.arrayBuffer()));
-      const { template } = await readTemplate(c.env, actor, template_id);
+      const template = await readTemplate(c.env, actor, template_id);
       const key = `templates/${template_id}/logo-${newId()}.${logo.type === "image/png" ? "png" : "jpg"}`;
       await c.env.MEDIA.put(key, logo.bytes, { httpMetadata: { contentType: logo.type } });
       const updated = await updateTemplate(c.env, actor, template_id, { metadata: { ...(template.metadata ?? {}), logo_key: key } }).catch(async (error: unknown) => {

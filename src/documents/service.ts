@@ -1,7 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import type { RightView } from "../../durable-objects/event/contract.ts";
-import { requireEventStaff } from "../auth/middleware.ts";
 import { applicableTemplate } from "../catalog/templates.ts";
 import { eventStub } from "../../durable-objects/event/client.ts";
 import { heldRight, QR_STATUSES, rightInactive } from "../access/held-rights.ts";
@@ -12,6 +11,8 @@ import { sha256Hex } from "../lib/crypto/hash.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { now } from "../lib/time.ts";
+import { eventAccess } from "../organizations/permissions.ts";
+import { organizations } from "../organizations/schema.ts";
 import { readablePass, managedPass } from "../passes/read.ts";
 import { sniffImage } from "../users/media.ts";
 import { users } from "../users/schema.ts";
@@ -153,8 +154,8 @@ async function drawingOf(env: Env, eventId: string, rights: RightView[], format:
   const event = await eventFacts(env, eventId);
   if (!event) throw problems.notFound("Event");
   const facts = await rightFacts(env, eventId, rights);
-  const vip = facts.length > 0 && facts.every(isVip) && (await applicableTemplate(env, event.organizer.id, "VIP_PASS", format)) !== null;
-  const template = await templateFor(env, event.organizer.id, vip ? "VIP_PASS" : "TICKET", format);
+  const vip = facts.length > 0 && facts.every(isVip) && (await applicableTemplate(env, event.organization_id, "VIP_PASS", format)) !== null;
+  const template = await templateFor(env, event.organization_id, vip ? "VIP_PASS" : "TICKET", format);
   const language = languageFor(template, asked, facts[0]?.holder.language ?? null);
   const [signed, logo] = await Promise.all([issueAccessTokens(env, eventId, rights.map((r) => r.id)), logoFor(env, template, event.organizer)]);
   return { event, template, language, facts, tokens: signed.map((s) => s.token), logo };
@@ -204,15 +205,17 @@ export async function googleWalletLink(env: Env, userId: string, rightId: string
 /**
  * An order's tickets as one PDF: for its buyer, the order's rights they
  * still hold and that can admit (a right they gave away is the recipient's
- * now); for the event's organizer, box-office staff and admins, every
- * active right of the order, to print at the counter. Anyone else: 404.
+ * now); for whoever has `tickets.resend` on the event (its organization's
+ * OWNER, MANAGER and BOX_OFFICE members, admins), every active right of the
+ * order, to print at the counter. Other members of its organization and its
+ * gate staff: 403; anyone else: 404.
  */
 export async function orderDocument(env: Env, auth: AuthContext, eventId: string, orderId: string, format: PrintFormat, language?: Language): Promise<Document> {
   const stub = eventStub(env, eventId);
   const order = await stub.getOrder(orderId);
   if (!order) throw problems.notFound("Order");
-  const boxOffice = order.user_id === auth.userId ? false : await requireEventStaff(getDb(env.DB), auth, eventId).then(() => true, () => false);
-  if (order.user_id !== auth.userId && !boxOffice) throw problems.notFound("Order");
+  const boxOffice = order.user_id !== auth.userId;
+  if (boxOffice) await eventAccess(getDb(env.DB), auth, eventId, "tickets.resend");
   const rights = (await stub.listRights({ order_id: orderId })).filter((r) => QR_STATUSES.includes(r.status) && (boxOffice || r.user_id === auth.userId));
   if (rights.length === 0) throw problems.conflict("no_active_rights", order.booking_status === "CONFIRMED" ? "No right of this order can admit anyone now (transferred, cancelled or blocked)." : `This order is ${order.booking_status}: it has no tickets yet.`);
   return renderOrder(env, eventId, orderId, order.ticket_number, rights, format, language);
@@ -263,11 +266,20 @@ async function cardOf(env: Env, pass: Awaited<ReturnType<typeof readablePass>>, 
   if (pass.sub.status !== "ACTIVE") throw problems.conflict("season_pass_inactive", `This season pass is ${pass.sub.status}: no card is printed for it.`);
   const db = getDb(env.DB);
   const [holder] = await db.select().from(users).where(eq(users.id, pass.sub.user_id)).limit(1);
-  const organizerId = pass.plan.organizer_id;
-  const [club] = organizerId ? await db.select().from(users).where(eq(users.id, organizerId)).limit(1) : [];
-  const template = await templateFor(env, organizerId ?? "", "SUBSCRIPTION_CARD", "PLASTIC_CARD");
+  // The club is the plan's organization (its name and contact address); the account that created the plan gives the phone and the fallback logo.
+  const organizationId = pass.plan.organization_id;
+  const [organization] = organizationId ? await db.select().from(organizations).where(eq(organizations.id, organizationId)).limit(1) : [];
+  const [club] = pass.plan.organizer_id ? await db.select().from(users).where(eq(users.id, pass.plan.organizer_id)).limit(1) : [];
+  const template = await templateFor(env, organizationId, "SUBSCRIPTION_CARD", "PLASTIC_CARD");
   const lang = languageFor(template, language, holder?.language ?? null);
-  const organizer = { id: club?.id ?? "", name: club ? `${club.first_name} ${club.last_name}`.trim() || club.email : "", email: club?.email ?? "", phone: club?.phone ?? null, language: club?.language ?? "fr", photo_key: club?.profile_photo_key ?? null };
+  const organizer = {
+    id: club?.id ?? "",
+    name: organization?.name ?? (club ? `${club.first_name} ${club.last_name}`.trim() || club.email : ""),
+    email: organization?.contact_email ?? club?.email ?? "",
+    phone: club?.phone ?? null,
+    language: club?.language ?? "fr",
+    photo_key: club?.profile_photo_key ?? null,
+  };
   const [logo, photo] = await Promise.all([logoFor(env, template, organizer), photoOf(env, holder?.profile_photo_key ?? null)]);
   const season = `${pass.sub.valid_from.slice(0, 4)}${pass.sub.valid_until.slice(0, 4) !== pass.sub.valid_from.slice(0, 4) ? `-${pass.sub.valid_until.slice(0, 4)}` : ""}`;
   const bytes = await renderCard({
@@ -298,7 +310,7 @@ export async function passCard(env: Env, auth: AuthContext, subscriptionId: stri
  */
 export async function printPassCard(env: Env, auth: AuthContext, subscriptionId: string, nfcUid: string | null, language?: Language): Promise<Document & { card_id: string }> {
   const db = getDb(env.DB);
-  const pass = await managedPass(db, auth, subscriptionId);
+  const pass = await managedPass(db, auth, subscriptionId, "tickets.resend");
   const { bytes, template } = await cardOf(env, pass, language, nfcUid);
   const cardId = newId();
   try {

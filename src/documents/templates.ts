@@ -10,7 +10,7 @@ export type TemplateType = TemplateRow["type"];
 
 /** A template as the renderers use it: the stored row's layout with its elements checked. */
 export interface DocumentTemplate {
-  /** null: the built-in layout (no template of this type and format exists for the event's organizer or the platform). */
+  /** null: the built-in layout (no template of this type and format exists for the event's organization or the platform). */
   id: string | null;
   code: string;
   type: TemplateType;
@@ -31,6 +31,7 @@ const all = (names: readonly string[]) => Object.fromEntries(names.map((name) =>
 const BUILT_IN: Record<TemplateFormat, Omit<TemplateRow, "id" | "type" | "created_at" | "updated_at" | "description" | "category" | "design_url" | "css_url" | "requires_printer" | "metadata" | "is_default" | "is_active">> = {
   PDF: {
     code: "BUILT_IN_PDF",
+    organization_id: null,
     name: "Billet A4",
     format: "PDF",
     paper_size: "A4",
@@ -48,6 +49,7 @@ const BUILT_IN: Record<TemplateFormat, Omit<TemplateRow, "id" | "type" | "create
   },
   THERMAL: {
     code: "BUILT_IN_THERMAL",
+    organization_id: null,
     name: "Ticket thermique 80 mm",
     format: "THERMAL",
     paper_size: "THERMAL_80MM",
@@ -65,6 +67,7 @@ const BUILT_IN: Record<TemplateFormat, Omit<TemplateRow, "id" | "type" | "create
   },
   MOBILE: {
     code: "BUILT_IN_MOBILE",
+    organization_id: null,
     name: "Pass mobile",
     format: "MOBILE",
     paper_size: null,
@@ -83,6 +86,7 @@ const BUILT_IN: Record<TemplateFormat, Omit<TemplateRow, "id" | "type" | "create
   },
   PLASTIC_CARD: {
     code: "BUILT_IN_CARD",
+    organization_id: null,
     name: "Carte d'abonné CR80",
     format: "PLASTIC_CARD",
     paper_size: "CARD_86X54",
@@ -119,8 +123,8 @@ function toDocumentTemplate(row: Omit<TemplateRow, "id" | "created_at" | "update
  * platform's default, else the built-in layout. A template with elements
  * its format cannot draw is a 422 `template_invalid` naming each one.
  */
-export async function templateFor(env: Env, organizerId: string, type: TemplateType, format: TemplateFormat): Promise<DocumentTemplate> {
-  const row = await applicableTemplate(env, organizerId, type, format);
+export async function templateFor(env: Env, organizationId: string | null, type: TemplateType, format: TemplateFormat): Promise<DocumentTemplate> {
+  const row = await applicableTemplate(env, organizationId, type, format);
   if (row) return toDocumentTemplate(row);
   return toDocumentTemplate({ ...BUILT_IN[format], id: null, type, description: null, category: null, design_url: null, css_url: null, requires_printer: null, metadata: null, is_default: true, is_active: true, updated_at: null });
 }

@@ -1,15 +1,15 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { AuthContext } from "../env.ts";
-import { manages } from "../auth/middleware.ts";
 import { subscription_plan_event_groups } from "../catalog/schema.ts";
 import type { Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
+import { organizationForMove, chooseOrganization, requireManaged, seesInside } from "../organizations/permissions.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, type Actor } from "../site/audit.ts";
-import { type Caller, containsPattern, ownedListScope, resolveOwner } from "./ownership.ts";
+import { type Caller, containsPattern, ownedListScope } from "./ownership.ts";
 import { event_groups, events } from "./schema.ts";
 import { toEventGroup, type EventGroupCreateBody, type EventGroupListQuery, type EventGroupUpdateBody } from "./venues-schemas.ts";
 
@@ -29,25 +29,27 @@ async function groupWithCount(db: Db, groupId: string): Promise<{ group: EventGr
   return row;
 }
 
+/** The group if the caller manages it (`catalog.manage` in its organization, or an admin); other members 403, anyone else 404. */
 export async function managedGroup(db: Db, caller: Caller, groupId: string): Promise<{ group: EventGroupRow; count: number }> {
   const row = await groupWithCount(db, groupId);
-  if (!row || !manages(caller, row.group.organizer_id)) throw problems.notFound("Event group");
+  if (!row) throw problems.notFound("Event group");
+  await requireManaged(db, caller, row.group.organization_id, "catalog.manage", "Event group");
   return row;
 }
 
 export async function visibleGroup(db: Db, auth: AuthContext | undefined, groupId: string) {
   const row = await groupWithCount(db, groupId);
-  if (!row || (!row.group.is_active && !manages(auth, row.group.organizer_id))) throw problems.notFound("Event group");
+  if (!row || (!row.group.is_active && !(await seesInside(db, auth, row.group.organization_id)))) throw problems.notFound("Event group");
   return toEventGroup(row.group, row.count);
 }
 
 const groupCodeTaken = (code: string) => problems.conflict("event_group_code_taken", `An event group with code "${code}" exists.`);
 
 export async function createEventGroup(db: Db, actor: Actor, input: z.infer<typeof EventGroupCreateBody>) {
-  const { organizer_id, ...fields } = input;
-  const organizerId = await resolveOwner(db, actor, organizer_id, "organizer_id");
+  const { organization_id, ...fields } = input;
+  const organizationId = await chooseOrganization(db, actor, organization_id, "catalog.manage", { platformWide: true });
   try {
-    return toEventGroup(await auditedInsert(db, actor, event_groups, { id: newId(), ...fields, organizer_id: organizerId }), 0);
+    return toEventGroup(await auditedInsert(db, actor, event_groups, { id: newId(), ...fields, organizer_id: actor.userId, organization_id: organizationId }), 0);
   } catch (error) {
     if (isUniqueViolation(error, "event_groups.code")) throw groupCodeTaken(fields.code);
     throw error;
@@ -60,7 +62,7 @@ export async function listEventGroups(db: Db, auth: AuthContext | undefined, que
     .from(event_groups)
     .where(
       and(
-        ownedListScope(auth, query, event_groups.organizer_id, event_groups.is_active),
+        ownedListScope(db, auth, query, event_groups.organization_id, event_groups.is_active),
         query.group_type ? eq(event_groups.group_type, query.group_type) : undefined,
         query.q ? sql`${event_groups.name} LIKE ${containsPattern(query.q)} ESCAPE '\\'` : undefined,
         afterCursor(decodeCursor(query.cursor), event_groups.name, event_groups.id),
@@ -74,9 +76,10 @@ export async function listEventGroups(db: Db, auth: AuthContext | undefined, que
 
 export async function updateEventGroup(db: Db, actor: Actor, groupId: string, input: z.infer<typeof EventGroupUpdateBody>) {
   const { group, count: eventCount } = await managedGroup(db, actor, groupId);
-  const { organizer_id, ...fields } = input;
+  const { organization_id, ...fields } = input;
   const patch: Partial<typeof event_groups.$inferInsert> = { ...fields };
-  if (organizer_id !== undefined) patch.organizer_id = await resolveOwner(db, actor, organizer_id, "organizer_id");
+  const moved = await organizationForMove(db, actor, group.organization_id, organization_id, { platformWide: true });
+  if (moved !== undefined) patch.organization_id = moved;
   if (Object.keys(patch).length === 0) return toEventGroup(group, eventCount);
   const startsOn = patch.starts_on === undefined ? group.starts_on : patch.starts_on;
   const endsOn = patch.ends_on === undefined ? group.ends_on : patch.ends_on;

@@ -1,11 +1,10 @@
-import { eq, type Column, type SQL } from "drizzle-orm";
+import { and, eq, inArray, type Column, type SQL } from "drizzle-orm";
 import type { AuthContext } from "../env.ts";
 import { requireAuth, requireRole } from "../auth/middleware.ts";
 import type { Db } from "../db/client.ts";
-import { problems } from "../lib/errors.ts";
-import { isActiveOrganizer } from "../users/accounts.ts";
+import { organizationsWhere } from "../organizations/permissions.ts";
 
-// What venues and event groups share: who owns a new one, which ones a list shows, and two SQL helpers.
+// What venues and event groups share: which ones a list shows, and two SQL helpers.
 
 export type Caller = Pick<AuthContext, "userId" | "role">;
 
@@ -16,22 +15,22 @@ export const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, (ch
 export const jsonList = (values: unknown[]) => JSON.stringify(values);
 
 /**
- * Who manages a new or transferred object: the caller, or for admins any active
- * organizer (or admin) they name. Organizers cannot hand objects to someone else.
+ * Ownership filter of a list: the objects of my organizations, inactive ones
+ * included (`mine`, signed in; `organization_id` narrows to one of them),
+ * everything (admins, include_inactive), or active ones only (public).
  */
-export async function resolveOwner(db: Db, caller: Caller, requested: string | undefined, field: string): Promise<string> {
-  if (requested === undefined || requested === caller.userId) return caller.userId;
-  if (caller.role !== "ADMIN") throw problems.forbidden(`Only admins choose \`${field}\`.`);
-  if (!(await isActiveOrganizer(db, requested))) throw problems.validation([{ path: field, message: "Expected an active organizer account.", code: "invalid_owner" }]);
-  return requested;
-}
-
-/** Ownership filter of a list: mine (signed in), everything (admins, include_inactive), or active only (public). */
-export function ownedListScope(auth: AuthContext | undefined, query: { mine?: boolean; include_inactive?: boolean }, ownerColumn: Column, activeColumn: Column): SQL | undefined {
-  if (query.mine) return eq(ownerColumn, requireAuth(auth).userId);
+export function ownedListScope(
+  db: Db,
+  auth: AuthContext | undefined,
+  query: { mine?: boolean; include_inactive?: boolean; organization_id?: string },
+  organizationColumn: Column,
+  activeColumn: Column,
+): SQL | undefined {
+  const organization = query.organization_id ? eq(organizationColumn, query.organization_id) : undefined;
+  if (query.mine) return and(inArray(organizationColumn, organizationsWhere(db, requireAuth(auth).userId, "event.read")), organization);
   if (query.include_inactive) {
     requireRole(auth, "ADMIN");
-    return undefined;
+    return organization;
   }
-  return eq(activeColumn, true);
+  return and(eq(activeColumn, true), organization);
 }

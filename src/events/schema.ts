@@ -3,6 +3,7 @@ import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex, type 
 import { z } from "zod";
 import { basisPoints, bool, checkThat, createdAt, enumCheck, id, isoDate, json, money, timestamp, updatedAt } from "../db/columns.ts";
 import { CURRENCY_VALUES } from "../db/enums.ts";
+import { organizations } from "../organizations/schema.ts";
 import { users } from "../users/schema.ts";
 
 /** Entrix `zone_category`: what a zone is, so plans and ticket types work across different venue maps. */
@@ -57,7 +58,8 @@ export const venues = sqliteTable(
     google_maps_url: text("google_maps_url"),
     timezone: text("timezone").notNull(), // IANA, e.g. Africa/Porto-Novo
     capacity: integer("capacity"),
-    owner_id: text("owner_id").references(() => users.id, { onDelete: "set null" }), // organizer or club managing it
+    owner_id: text("owner_id").references(() => users.id, { onDelete: "set null" }), // the account that created it (before organizations: its manager)
+    organization_id: text("organization_id").references(() => organizations.id), // the organization managing it; null: the platform's (admins')
     is_active: bool("is_active").notNull().default(true),
     metadata: json("metadata", venueMetadataSchema),
     created_at: createdAt(),
@@ -66,6 +68,7 @@ export const venues = sqliteTable(
   (t) => [
     index("venues_city_idx").on(t.country, t.city),
     index("venues_owner_idx").on(t.owner_id),
+    index("venues_organization_idx").on(t.organization_id),
     checkThat("venues", "capacity_non_negative", sql`${t.capacity} IS NULL OR ${t.capacity} >= 0`),
     checkThat("venues", "latitude_range", sql`${t.latitude} IS NULL OR ${t.latitude} BETWEEN -90 AND 90`),
     checkThat("venues", "longitude_range", sql`${t.longitude} IS NULL OR ${t.longitude} BETWEEN -180 AND 180`),
@@ -168,7 +171,8 @@ export const event_groups = sqliteTable(
     season: text("season"), // "2025-2026"
     starts_on: text("starts_on"), // YYYY-MM-DD
     ends_on: text("ends_on"), // YYYY-MM-DD
-    organizer_id: text("organizer_id").references(() => users.id, { onDelete: "set null" }),
+    organizer_id: text("organizer_id").references(() => users.id, { onDelete: "set null" }), // the account that created it (before organizations: its owner)
+    organization_id: text("organization_id").references(() => organizations.id), // owner; null: the platform's (admins')
     is_active: bool("is_active").notNull().default(true),
     metadata: json("metadata", eventGroupMetadataSchema),
     created_at: createdAt(),
@@ -177,6 +181,7 @@ export const event_groups = sqliteTable(
   (t) => [
     uniqueIndex("event_groups_code_unique").on(t.code),
     index("event_groups_organizer_idx").on(t.organizer_id),
+    index("event_groups_organization_idx").on(t.organization_id),
     enumCheck("event_groups", t.group_type, EVENT_GROUP_TYPES),
     checkThat("event_groups", "starts_on_date", sql`${t.starts_on} IS NULL OR ${isoDate(t.starts_on)}`),
     checkThat("event_groups", "ends_on_date", sql`${t.ends_on} IS NULL OR ${isoDate(t.ends_on)}`),
@@ -207,7 +212,8 @@ export const events = sqliteTable(
     is_home_match: bool("is_home_match"),
     organizer_id: text("organizer_id")
       .notNull()
-      .references(() => users.id), // account that owns the event and owes its commission
+      .references(() => users.id), // SpotVibe `organisateur`: the account it is presented under (followers' feed); not who may manage it
+    organization_id: text("organization_id").references(() => organizations.id), // owner: set on every event; its members manage it by role, it owes the commission
     created_by: text("created_by")
       .notNull()
       .references(() => users.id),
@@ -234,6 +240,7 @@ export const events = sqliteTable(
   (t) => [
     index("events_status_starts_idx").on(t.status, t.starts_at),
     index("events_organizer_idx").on(t.organizer_id, t.starts_at),
+    index("events_organization_idx").on(t.organization_id, t.starts_at),
     index("events_created_by_idx").on(t.created_by),
     index("events_category_idx").on(t.category_id, t.starts_at),
     index("events_venue_idx").on(t.venue_id, t.starts_at),

@@ -78,7 +78,7 @@ export const CreateEventBody = z
     ticketing_enabled: editable.ticketing_enabled.default(false),
     ticketing_commission_bp: editable.ticketing_commission_bp.optional(),
     metadata: editable.metadata.optional(),
-    organizer_id: z.uuid().optional().openapi({ description: "Admins only: the organizer account that owns the event (default: the caller)." }),
+    organization_id: z.uuid().optional().openapi({ description: "The organization that owns it: one where the caller may manage events (default: the only one). Admins name any organization." }),
   })
   .openapi("CreateEventRequest");
 
@@ -127,7 +127,8 @@ export const PublicEventSchema = z
     event_group_id: z.string().nullable(),
     match_type: z.string().nullable(),
     is_home_match: z.boolean().nullable(),
-    organizer_id: z.string(),
+    organizer_id: z.string().openapi({ description: "The account it is presented under (whoever created it; for admins, an owner of its organization): followers of that account see it in their feed." }),
+    organization_id: z.string().nullable().openapi({ description: "The organization that owns and runs it." }),
     category_id: z.string().nullable(),
     access_type: z.enum(EVENT_ACCESS_TYPES),
     price: z.number().int().nullable(),
@@ -195,6 +196,7 @@ export function toPublicEvent(row: EventRow): z.infer<typeof PublicEventSchema> 
     match_type: row.match_type,
     is_home_match: row.is_home_match,
     organizer_id: row.organizer_id,
+    organization_id: row.organization_id,
     category_id: row.category_id,
     access_type: row.access_type,
     price: row.price,
@@ -235,6 +237,7 @@ export const EventListQuery = z
     event_group_id: z.uuid().optional(),
     venue_id: z.uuid().optional(),
     organizer_id: z.uuid().optional(),
+    organization_id: z.uuid().optional(),
     is_free: booleanQuery.optional().openapi({ type: "string", enum: ["true", "false"], description: "true: FREE events; false: PAID events." }),
     from: instant.optional().openapi({ description: "Events still running at or after this instant (default: now)." }),
     to: instant.optional().openapi({ description: "Events starting at or before this instant." }),
@@ -255,6 +258,7 @@ export const EventListQuery = z
 export type EventListQueryInput = z.infer<typeof EventListQuery>;
 
 export const MyEventsQuery = z.object({
+  organization_id: z.uuid().optional().openapi({ description: "Only this organization's (default: every organization I belong to)." }),
   status: z.enum(EVENT_STATUSES).optional(),
   event_group_id: z.uuid().optional(),
   venue_id: z.uuid().optional(),
@@ -266,6 +270,7 @@ export const MyEventsQuery = z.object({
 export const AdminEventsQuery = z.object({
   status: z.enum(EVENT_STATUSES).optional().openapi({ description: "`PENDING_REVIEW` for the moderation queue." }),
   organizer_id: z.uuid().optional(),
+  organization_id: z.uuid().optional(),
   ...pageQuery,
 });
 

@@ -96,6 +96,7 @@ export async function searchEvents(env: Env, query: EventListQueryInput) {
     query.event_group_id ? eq(events.event_group_id, query.event_group_id) : undefined,
     query.venue_id ? eq(events.venue_id, query.venue_id) : undefined,
     query.organizer_id ? eq(events.organizer_id, query.organizer_id) : undefined,
+    query.organization_id ? eq(events.organization_id, query.organization_id) : undefined,
     query.is_free === undefined ? undefined : eq(events.access_type, query.is_free ? "FREE" : "PAID"),
     near ? boundingBox(near.lat, near.lng, near.radius) : undefined,
   ];

@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, lte, ne, sql } from "drizzle-orm";
 import type { z } from "@hono/zod-openapi";
 import type { AuthContext, Env } from "../env.ts";
-import { isAdmin, manages } from "../auth/middleware.ts";
+import { isAdmin } from "../auth/middleware.ts";
 import { getDb } from "../db/client.ts";
 import { secretDigest } from "../lib/crypto/hash.ts";
 import { problems, type FieldError } from "../lib/errors.ts";
@@ -12,8 +12,9 @@ import { now } from "../lib/time.ts";
 import { sendMessage } from "../notifications/service.ts";
 import type { TemplateKey } from "../notifications/templates.ts";
 import { consumeEventQuota } from "../payments/organizer-plan-limits.ts";
+import { eventAccess, eventRelations, grantsOnEvent, chooseOrganization, organizationsWhere, type EventPermission } from "../organizations/permissions.ts";
+import { firstOwner } from "../organizations/owners.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, insertWhere, type Actor } from "../site/audit.ts";
-import { isActiveOrganizer } from "../users/accounts.ts";
 import { follows, users } from "../users/schema.ts";
 import { eventApproved, eventCancelled, eventChanged } from "./hooks.ts";
 import { event_categories, event_groups, event_participations, event_views, events, PARTICIPATION_STATUSES, venues } from "./schema.ts";
@@ -32,9 +33,9 @@ export type EventRow = typeof events.$inferSelect;
 type EventStatus = EventRow["status"];
 type ParticipationStatus = (typeof PARTICIPATION_STATUSES)[number];
 
-/** Statuses anyone may read; the others (drafts, review, rejections) only the owner and admins. */
+/** Statuses anyone may read; the others (drafts, review, rejections) only its organization's members and admins. */
 export const PUBLIC_STATUSES: EventStatus[] = ["APPROVED", "COMPLETED", "CANCELLED"];
-/** What the owning organizer may edit; PENDING_REVIEW is frozen while a reviewer looks at it. */
+/** What its organization may edit; PENDING_REVIEW is frozen while a reviewer looks at it. */
 const OWNER_EDITABLE: EventStatus[] = ["DRAFT", "REJECTED", "APPROVED"];
 const ADMIN_EDITABLE: EventStatus[] = [...OWNER_EDITABLE, "PENDING_REVIEW"];
 const SUBMITTABLE: EventStatus[] = ["DRAFT", "REJECTED"];
@@ -80,22 +81,27 @@ export async function findEvent(env: Env, id: string): Promise<EventRow | undefi
 
 /**
  * The event as the caller may read it: published ones (approved, completed,
- * cancelled) for everyone, any status for its organizer and admins. Anything
- * else is 404, so drafts of other organizers are not even confirmed to exist.
+ * cancelled) for everyone, any status for the members of its organization
+ * (`event.read`) and admins. Anything else is 404, so drafts of other
+ * organizers are not even confirmed to exist. `managed`: the caller also
+ * holds `detail` (by default `event.read`), and sees the managed side.
  */
-export async function visibleEvent(env: Env, id: string, auth: AuthContext | undefined): Promise<{ event: EventRow; managed: boolean }> {
-  const event = await findEvent(env, id);
+export async function visibleEvent(env: Env, id: string, auth: AuthContext | undefined, detail: EventPermission = "event.read"): Promise<{ event: EventRow; managed: boolean }> {
+  const found = auth ? await eventRelations(getDb(env.DB), auth, id) : undefined;
+  const event = found?.event ?? (auth ? undefined : await findEvent(env, id));
   if (!event) throw problems.notFound("Event");
-  const managed = manages(auth, event.organizer_id);
-  if (!managed && !PUBLIC_STATUSES.includes(event.status)) throw problems.notFound("Event");
-  return { event, managed };
+  const member = auth !== undefined && found !== undefined && grantsOnEvent(auth, found, "event.read");
+  if (!member && !PUBLIC_STATUSES.includes(event.status)) throw problems.notFound("Event");
+  return { event, managed: auth !== undefined && found !== undefined && grantsOnEvent(auth, found, detail) };
 }
 
-/** An event the caller manages (its organizer or an admin), else 404. */
-export async function managedEvent(env: Env, id: string, actor: Pick<Actor, "userId" | "role">): Promise<EventRow> {
-  const event = await findEvent(env, id);
-  if (!event || !manages(actor, event.organizer_id)) throw problems.notFound("Event");
-  return event;
+/**
+ * An event the caller may act on with `permission` (by default manage it:
+ * OWNER and MANAGER of its organization, admins); 404 without a relation to
+ * it, 403 naming the permission otherwise (src/organizations/permissions.ts).
+ */
+export async function managedEvent(env: Env, id: string, actor: Pick<Actor, "userId" | "role">, permission: EventPermission = "event.manage"): Promise<EventRow> {
+  return (await eventAccess(getDb(env.DB), actor, id, permission)).event;
 }
 
 // ---------------------------------------------------------------- references and consistency
@@ -104,15 +110,15 @@ type Place = Pick<EventRow, "venue_name" | "address" | "latitude" | "longitude" 
 
 const invalid = (path: string, message: string, code = "invalid_reference") => problems.validation([{ path, message, code }]);
 
-/** A venue the organizer may hold events at (their own; admins any active venue), with its place details. */
-async function usableVenue(env: Env, venueId: string, organizerId: string, actor: Actor): Promise<Place> {
+/** A venue the organization may hold events at (its own; admins any active venue), with its place details. */
+async function usableVenue(env: Env, venueId: string, organizationId: string | null, actor: Actor): Promise<Place> {
   const [venue] = await getDb(env.DB)
     .select()
     .from(venues)
     .where(and(eq(venues.id, venueId), eq(venues.is_active, true)))
     .limit(1);
   // Other organizers' venues read as unknown, like every object of theirs.
-  if (!venue || (!isAdmin(actor) && venue.owner_id !== organizerId)) throw invalid("venue_id", "No such venue among yours.");
+  if (!venue || (!isAdmin(actor) && (venue.organization_id === null || venue.organization_id !== organizationId))) throw invalid("venue_id", "No such venue among yours.");
   return {
     venue_name: venue.name,
     address: venue.address,
@@ -132,13 +138,13 @@ async function checkCategory(env: Env, categoryId: string): Promise<void> {
   if (!category) throw invalid("category_id", "No such active category.");
 }
 
-async function checkGroup(env: Env, groupId: string, organizerId: string, actor: Actor): Promise<void> {
+async function checkGroup(env: Env, groupId: string, organizationId: string | null, actor: Actor): Promise<void> {
   const [group] = await getDb(env.DB)
-    .select({ organizer_id: event_groups.organizer_id })
+    .select({ organization_id: event_groups.organization_id })
     .from(event_groups)
     .where(and(eq(event_groups.id, groupId), eq(event_groups.is_active, true)))
     .limit(1);
-  if (!group || (!isAdmin(actor) && group.organizer_id !== organizerId)) throw invalid("event_group_id", "No such event group among yours.");
+  if (!group || (!isAdmin(actor) && (group.organization_id === null || group.organization_id !== organizationId))) throw invalid("event_group_id", "No such event group among yours.");
 }
 
 type EventState = Pick<
@@ -162,39 +168,37 @@ function checkConsistency(state: Partial<EventState>): void {
   if (errors.length) throw problems.validation(errors);
 }
 
-function adminOnly(actor: Actor, input: { ticketing_commission_bp?: unknown; organizer_id?: unknown }): void {
+function adminOnly(actor: Actor, input: { ticketing_commission_bp?: unknown }): void {
   if (isAdmin(actor)) return;
   if (input.ticketing_commission_bp !== undefined) {
     throw problems.forbidden("Only administrators set an event's ticketing commission.", "admin_only_field");
   }
-  if (input.organizer_id !== undefined) throw problems.forbidden("Only administrators create events for another organizer.", "admin_only_field");
-}
-
-/** The organizer account an admin creates an event for: an active ORGANIZER (or ADMIN). */
-async function checkOrganizer(env: Env, organizerId: string): Promise<void> {
-  if (!(await isActiveOrganizer(getDb(env.DB), organizerId))) throw invalid("organizer_id", "No such active organizer account.");
 }
 
 // ---------------------------------------------------------------- create, edit, delete
 
 /**
- * Creates a DRAFT. References are checked first and the organizer's plan quota
- * is consumed last, so a request refused for its content never uses up one of
- * the month's events. An admin creating one for an organizer uses none of it.
+ * Creates a DRAFT in an organization where the caller may manage events.
+ * References are checked first and the organization's plan quota is consumed
+ * last, so a request refused for its content never uses up one of the month's
+ * events. An admin creating one for an organization uses none of it.
  */
 export async function createEvent(env: Env, actor: Actor, input: CreateEventInput): Promise<EventRow> {
   adminOnly(actor, input);
-  const organizerId = input.organizer_id ?? actor.userId;
-  if (input.organizer_id !== undefined) await checkOrganizer(env, organizerId);
-  const { organizer_id: _organizer, ...fields } = input;
-  const place = fields.venue_id ? await usableVenue(env, fields.venue_id, organizerId, actor) : undefined;
+  const db = getDb(env.DB);
+  const { organization_id: requested, ...fields } = input;
+  const organizationId = (await chooseOrganization(db, actor, requested, "event.manage", { platformWide: false }))!;
+  // Presented under whoever created it; an admin's, under an owner of the organization.
+  const organizerId = (isAdmin(actor) ? await firstOwner(db, organizationId) : undefined) ?? actor.userId;
+  const place = fields.venue_id ? await usableVenue(env, fields.venue_id, organizationId, actor) : undefined;
   if (fields.category_id) await checkCategory(env, fields.category_id);
-  if (fields.event_group_id) await checkGroup(env, fields.event_group_id, organizerId, actor);
+  if (fields.event_group_id) await checkGroup(env, fields.event_group_id, organizationId, actor);
 
   const row = {
     ...fields,
     id: newId(),
     organizer_id: organizerId,
+    organization_id: organizationId,
     created_by: actor.userId,
     status: "DRAFT" as const,
     // The venue supplies what the organizer leaves out.
@@ -207,14 +211,14 @@ export async function createEvent(env: Env, actor: Actor, input: CreateEventInpu
     price: fields.price ?? 0,
   };
   checkConsistency(row);
-  // The plan limits what organizers create themselves; an admin creating for one acts for the platform.
-  if (!isAdmin(actor)) await consumeEventQuota(env, organizerId);
+  // The plan limits what organizations create themselves; an admin creating for one acts for the platform.
+  if (!isAdmin(actor)) await consumeEventQuota(env, organizationId);
   return auditedInsert(getDb(env.DB), actor, events, row, { description: "create event" });
 }
 
 /**
- * Edits an event. The owner may edit DRAFT, REJECTED and APPROVED events
- * (admins also PENDING_REVIEW ones); an owner's change to a reviewed field of
+ * Edits an event. Its organization may edit DRAFT, REJECTED and APPROVED events
+ * (admins also PENDING_REVIEW ones); a member's change to a reviewed field of
  * an APPROVED event sends it back to PENDING_REVIEW. The write is guarded by
  * the status and `updated_at` read here (409 on a concurrent change).
  */
@@ -227,11 +231,11 @@ export async function updateEvent(env: Env, actor: Actor, id: string, input: Upd
   const patch: Partial<EventRow> = { ...input };
   if (input.venue_id && input.venue_id !== event.venue_id) {
     // A new venue brings its place details, unless the request gives its own.
-    const place = await usableVenue(env, input.venue_id, event.organizer_id, actor);
+    const place = await usableVenue(env, input.venue_id, event.organization_id, actor);
     for (const [key, value] of Object.entries(place) as [keyof Place, never][]) if (input[key] === undefined) patch[key] = value;
   }
   if (input.category_id && input.category_id !== event.category_id) await checkCategory(env, input.category_id);
-  if (input.event_group_id && input.event_group_id !== event.event_group_id) await checkGroup(env, input.event_group_id, event.organizer_id, actor);
+  if (input.event_group_id && input.event_group_id !== event.event_group_id) await checkGroup(env, input.event_group_id, event.organization_id, actor);
   // Leaving PAID without naming a price makes the event free of charge, not inconsistent.
   if (input.access_type && input.access_type !== "PAID" && input.price === undefined) patch.price = 0;
 
@@ -298,7 +302,7 @@ export async function reviewEvent(env: Env, actor: Actor, id: string, decision: 
   return after;
 }
 
-/** APPROVED or PENDING_REVIEW → CANCELLED, by its organizer or an admin (who then tells the organizer). */
+/** APPROVED or PENDING_REVIEW → CANCELLED, by its organization or an admin (who then tells the organizer account). */
 export async function cancelEvent(env: Env, actor: Actor, id: string, reason: string): Promise<EventRow> {
   const event = await managedEvent(env, id, actor);
   if (!CANCELLABLE.includes(event.status)) throw problems.conflict("event_not_cancellable", `A ${event.status} event cannot be cancelled.`);
@@ -307,7 +311,7 @@ export async function cancelEvent(env: Env, actor: Actor, id: string, reason: st
     what: "Event",
     description: "cancel event",
   });
-  if (actor.userId !== after.organizer_id) await notifyOrganizer(env, after, "EVENT_CANCELLED", { reason });
+  if (isAdmin(actor) && actor.userId !== after.organizer_id) await notifyOrganizer(env, after, "EVENT_CANCELLED", { reason });
   await eventChanged.emit({ env, event: after });
   await eventCancelled.emit({ env, event: after });
   return after;
@@ -327,15 +331,17 @@ async function notifyOrganizer(env: Env, event: EventRow, template: TemplateKey,
 
 // ---------------------------------------------------------------- lists for organizers and admins
 
-/** The organizer's own events, any status, soonest first. */
-export async function listOwnEvents(env: Env, organizerId: string, query: z.infer<typeof MyEventsQuery>) {
+/** The events of the organizations the user belongs to (or of one of them), any status, soonest first. */
+export async function listOwnEvents(env: Env, userId: string, query: z.infer<typeof MyEventsQuery>) {
   const after = decodeCursor(query.cursor);
-  const rows = await getDb(env.DB)
+  const db = getDb(env.DB);
+  const rows = await db
     .select()
     .from(events)
     .where(
       and(
-        eq(events.organizer_id, organizerId),
+        inArray(events.organization_id, organizationsWhere(db, userId, "event.read")),
+        query.organization_id ? eq(events.organization_id, query.organization_id) : undefined,
         query.status ? eq(events.status, query.status) : undefined,
         query.event_group_id ? eq(events.event_group_id, query.event_group_id) : undefined,
         query.venue_id ? eq(events.venue_id, query.venue_id) : undefined,
@@ -364,6 +370,7 @@ export async function listEventsForAdmin(env: Env, query: z.infer<typeof AdminEv
       and(
         query.status ? eq(events.status, query.status) : undefined,
         query.organizer_id ? eq(events.organizer_id, query.organizer_id) : undefined,
+        query.organization_id ? eq(events.organization_id, query.organization_id) : undefined,
         afterCursor(after, events.updated_at, events.id),
       ),
     )

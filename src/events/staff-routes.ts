@@ -1,10 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, asc, eq } from "drizzle-orm";
-import { organizerOnly } from "../auth/middleware.ts";
+import { signedIn } from "../auth/middleware.ts";
 import { eventStub } from "../../durable-objects/event/client.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
+import { eventAccess } from "../organizations/permissions.ts";
 import { newId } from "../lib/ids.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
 import { errors } from "../problem-codes.ts";
@@ -12,7 +13,7 @@ import { afterCursor, decodeCursor, pageQuery, pageSchema, toPage } from "../lib
 import { actorOf, auditedDelete, auditedInsert, auditedUpdate, type Actor } from "../site/audit.ts";
 import { userIdParam } from "../users/schemas.ts";
 import { users } from "../users/schema.ts";
-import { access_points, event_staff, events, EVENT_STAFF_ROLES } from "./schema.ts";
+import { access_points, event_staff, EVENT_STAFF_ROLES } from "./schema.ts";
 import { eventIdParam } from "./schemas.ts";
 
 type StaffRow = typeof event_staff.$inferSelect;
@@ -58,12 +59,8 @@ const toStaff = (row: StaffRow, user: StaffUser): z.infer<typeof StaffSchema> =>
 
 const staffParams = eventIdParam.extend(userIdParam.shape);
 
-/** The event if the caller organizes it (or is an admin); anyone else gets 404. */
-async function managedEvent(db: Db, actor: Actor, eventId: string) {
-  const [event] = await db.select({ id: events.id, organizer_id: events.organizer_id, venue_id: events.venue_id }).from(events).where(eq(events.id, eventId)).limit(1);
-  if (!event || (actor.role !== "ADMIN" && event.organizer_id !== actor.userId)) throw problems.notFound("Event");
-  return event;
-}
+/** The event if the caller manages its gate team (`team.manage`: OWNER, MANAGER, admins); other members and staff 403, anyone else 404. */
+const managedEvent = async (db: Db, actor: Actor, eventId: string) => (await eventAccess(db, actor, eventId, "team.manage")).event;
 
 const userColumns = { id: users.id, email: users.email, first_name: users.first_name, last_name: users.last_name, role: users.role };
 
@@ -131,7 +128,7 @@ async function assignStaff(db: Db, actor: Actor, eventId: string, input: z.infer
 
 const tags = ["Event staff"];
 const noContent = { description: "Done." };
-const who = "The event's organizer or an admin; anyone else gets 404.";
+const who = "Needs `team.manage` on the event (OWNER and MANAGER of its organization, admins); its other members and staff get 403, anyone else 404. Team members of the organization need no assignment: its CONTROLLERs and SUPERVISORs work at every event of the organization; an assignment gives one person the gate of one event.";
 
 export function staffRoutes() {
   const r = createRouter();
@@ -143,7 +140,7 @@ export function staffRoutes() {
       operationId: "listEventStaff",
       tags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Gate staff of an event",
       description: `${who} Oldest assignment first.`,
       request: { params: eventIdParam, query: z.object(pageQuery) },
@@ -179,7 +176,7 @@ export function staffRoutes() {
       operationId: "assignEventStaff",
       tags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Assign a gate controller or supervisor",
       description:
         `${who} Names an existing active account by \`user_id\` or \`email\` (404 otherwise); 409 \`already_assigned\` if they already are. ` +
@@ -197,7 +194,7 @@ export function staffRoutes() {
       operationId: "unassignEventStaff",
       tags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Unassign a staff member",
       description: `${who} Their gate access to this event ends at once (their open gate sockets are closed with 4003); their account role is unchanged.`,
       request: { params: staffParams },

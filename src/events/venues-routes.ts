@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { organizerOnly } from "../auth/middleware.ts";
+import { signedIn } from "../auth/middleware.ts";
 import { getDb } from "../db/client.ts";
+import { memberWith } from "../organizations/permissions.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
 import { errors } from "../problem-codes.ts";
 import { pageQuery, pageSchema } from "../lib/pagination.ts";
@@ -45,7 +46,7 @@ const venueTags = ["Venues"];
 const groupTags = ["Event groups"];
 const noContent = { description: "Done." };
 
-const managed = "Organizers manage their own; admins manage all. Another organizer's object is 404.";
+const managed = "Needs `catalog.manage` in its organization (OWNER, MANAGER; other members 403); admins manage all. Another organization's object is 404.";
 
 export function venueRoutes() {
   const r = createRouter();
@@ -59,11 +60,11 @@ export function venueRoutes() {
       operationId: "createVenue",
       tags: venueTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [memberWith("catalog.manage")] as const,
       summary: "Create a venue",
-      description: "Organizers create venues they manage; admins may name another organizer as `owner_id`.",
+      description: "In an organization where the caller has `catalog.manage`, named by `organization_id` (default: the only one); admins name any organization, or none for a platform venue.",
       request: { body: jsonBody(VenueCreateBody) },
-      responses: { 201: jsonResponse(VenueSchema, "The venue."), ...errors("forbidden") },
+      responses: { 201: jsonResponse(VenueSchema, "The venue."), ...errors("forbidden", "no_organization") },
     }),
     async (c) => c.json(toVenue(await createVenue(getDb(c.env.DB), actorOf(c), c.req.valid("json"))), 201),
   );
@@ -76,7 +77,7 @@ export function venueRoutes() {
       tags: venueTags,
       summary: "List venues",
       description:
-        "Active venues by name, filtered by `city` (any case), `country` and `q` (part of the name). `mine=true` (signed in) lists the venues I manage, inactive ones included; admins may add `include_inactive=true`.",
+        "Active venues by name, filtered by `city` (any case), `country` and `q` (part of the name). `mine=true` (signed in) lists my organizations' venues (any role), inactive ones included, `organization_id` narrowing to one; admins may add `include_inactive=true`.",
       request: { query: VenueListQuery },
       responses: { 200: jsonResponse(pageSchema(VenueSchema), "One page."), ...errors("forbidden", "unauthorized") },
     }),
@@ -93,7 +94,7 @@ export function venueRoutes() {
       operationId: "getVenue",
       tags: venueTags,
       summary: "A venue with its zones and access points",
-      description: "Inactive venues, zones and access points are shown only to who manages them.",
+      description: "Inactive venues, zones and access points are shown only to the members of its organization and admins.",
       request: { params: venueIdParam },
       responses: { 200: jsonResponse(VenueDetailSchema, "The venue."), ...errors("not_found") },
     }),
@@ -110,9 +111,9 @@ export function venueRoutes() {
       operationId: "updateVenue",
       tags: venueTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Update a venue",
-      description: `${managed} \`null\` clears an optional field; only admins change \`owner_id\`.`,
+      description: `${managed} \`null\` clears an optional field; only admins change \`organization_id\`.`,
       request: { params: venueIdParam, body: jsonBody(VenueUpdateBody) },
       responses: { 200: jsonResponse(VenueSchema, "The updated venue."), ...errors("concurrent_change", "forbidden", "not_found") },
     }),
@@ -126,7 +127,7 @@ export function venueRoutes() {
       operationId: "deleteVenue",
       tags: venueTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Delete a venue",
       description: `${managed} Refused (409 \`venue_in_use\`) while events take place there or tickets, passes or scans refer to its zones, seats or gates: deactivate it instead.`,
       request: { params: venueIdParam },
@@ -147,7 +148,7 @@ export function venueRoutes() {
       operationId: "createZone",
       tags: venueTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Add a zone to a venue",
       description: `${managed} Names are unique per venue (any case), and so are codes (derived from the name when omitted).`,
       request: { params: venueIdParam, body: jsonBody(ZoneCreateBody) },
@@ -163,7 +164,7 @@ export function venueRoutes() {
       operationId: "listZones",
       tags: venueTags,
       summary: "Zones of a venue",
-      description: "By code; inactive zones only for who manages the venue.",
+      description: "By code; inactive zones only for the members of its organization and admins.",
       request: { params: venueIdParam, query: ZoneListQuery },
       responses: { 200: jsonResponse(pageSchema(ZoneSchema), "One page."), ...errors("not_found") },
     }),
@@ -196,7 +197,7 @@ export function venueRoutes() {
       operationId: "updateZone",
       tags: venueTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Update a zone",
       description: `${managed} The capacity cannot go below the zone's number of seats (409 \`zone_capacity_below_seats\`).`,
       request: { params: zoneParams, body: jsonBody(ZoneUpdateBody) },
@@ -215,7 +216,7 @@ export function venueRoutes() {
       operationId: "deleteZone",
       tags: venueTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Delete a zone and its seats",
       description: `${managed} Refused (409 \`zone_in_use\`) while tickets, passes, overrides or scans refer to it or its seats.`,
       request: { params: zoneParams },
@@ -237,7 +238,7 @@ export function venueRoutes() {
       operationId: "createSeats",
       tags: venueTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Create seats in bulk",
       description:
         `${managed} Either \`seats\` (a list of {section, row, number}) or \`generate\` ({section, rows: ["A","B"] or {from, to}, seats_per_row, first_number?, accessible_rows?}), ` +
@@ -278,7 +279,7 @@ export function venueRoutes() {
       operationId: "deleteSeat",
       tags: venueTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Delete a seat",
       description: `${managed} Refused (409 \`seat_in_use\`) while a ticket or season pass holds it.`,
       request: { params: seatParams },
@@ -300,7 +301,7 @@ export function venueRoutes() {
       operationId: "createAccessPoint",
       tags: venueTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Add an access point (gate)",
       description: `${managed} \`zone_ids\` are the zones it opens onto, all of this venue (422 naming each other one). Codes are unique per venue.`,
       request: { params: venueIdParam, body: jsonBody(AccessPointCreateBody) },
@@ -316,7 +317,7 @@ export function venueRoutes() {
       operationId: "listAccessPoints",
       tags: venueTags,
       summary: "Access points of a venue",
-      description: "By code; inactive ones (and inactive zones) only for who manages the venue.",
+      description: "By code; inactive ones (and inactive zones) only for the members of its organization and admins.",
       request: { params: venueIdParam, query: z.object(pageQuery) },
       responses: { 200: jsonResponse(pageSchema(AccessPointSchema), "One page."), ...errors("not_found") },
     }),
@@ -346,7 +347,7 @@ export function venueRoutes() {
       operationId: "updateAccessPoint",
       tags: venueTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Update an access point",
       description: `${managed} \`zone_ids\` replaces the whole list.`,
       request: { params: accessPointParams, body: jsonBody(AccessPointUpdateBody) },
@@ -365,7 +366,7 @@ export function venueRoutes() {
       operationId: "deleteAccessPoint",
       tags: venueTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Delete an access point",
       description: `${managed} Refused (409 \`access_point_in_use\`) once scans were recorded there.`,
       request: { params: accessPointParams },
@@ -387,11 +388,11 @@ export function venueRoutes() {
       operationId: "createEventGroup",
       tags: groupTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [memberWith("catalog.manage")] as const,
       summary: "Create an event group (season, competition)",
-      description: "Codes are unique. Admins may name another organizer as `organizer_id`.",
+      description: "Codes are unique. In an organization where the caller has `catalog.manage`, named by `organization_id` (default: the only one); admins name any organization, or none for a platform group.",
       request: { body: jsonBody(EventGroupCreateBody) },
-      responses: { 201: jsonResponse(EventGroupSchema, "The group."), ...errors("event_group_code_taken", "forbidden") },
+      responses: { 201: jsonResponse(EventGroupSchema, "The group."), ...errors("event_group_code_taken", "forbidden", "no_organization") },
     }),
     async (c) => c.json(await createEventGroup(getDb(c.env.DB), actorOf(c), c.req.valid("json")), 201),
   );
@@ -403,7 +404,7 @@ export function venueRoutes() {
       operationId: "listEventGroups",
       tags: groupTags,
       summary: "List event groups",
-      description: "Active groups by name with their published events count. `mine=true` (signed in): the groups I manage, inactive included; admins may add `include_inactive=true`.",
+      description: "Active groups by name with their published events count. `mine=true` (signed in): my organizations' groups (any role), inactive included, `organization_id` for one of them; admins may add `include_inactive=true`.",
       request: { query: EventGroupListQuery },
       responses: { 200: jsonResponse(pageSchema(EventGroupSchema), "One page."), ...errors("forbidden") },
     }),
@@ -417,7 +418,7 @@ export function venueRoutes() {
       operationId: "getEventGroup",
       tags: groupTags,
       summary: "One event group",
-      description: "Inactive groups only for who manages them.",
+      description: "Inactive groups only for the members of its organization and admins.",
       request: { params: groupIdParam },
       responses: { 200: jsonResponse(EventGroupSchema, "The group."), ...errors("not_found") },
     }),
@@ -431,9 +432,9 @@ export function venueRoutes() {
       operationId: "updateEventGroup",
       tags: groupTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Update an event group",
-      description: `${managed} \`null\` clears an optional field; only admins change \`organizer_id\`.`,
+      description: `${managed} \`null\` clears an optional field; only admins change \`organization_id\`.`,
       request: { params: groupIdParam, body: jsonBody(EventGroupUpdateBody) },
       responses: { 200: jsonResponse(EventGroupSchema, "The updated group."), ...errors("concurrent_change", "event_group_code_taken", "forbidden", "not_found") },
     }),
@@ -447,7 +448,7 @@ export function venueRoutes() {
       operationId: "deleteEventGroup",
       tags: groupTags,
       security: bearerAuth,
-      middleware: [organizerOnly] as const,
+      middleware: [signedIn] as const,
       summary: "Delete an event group",
       description: `${managed} Refused (409 \`event_group_in_use\`) while events belong to it or season-pass plans cover it: deactivate it instead.`,
       request: { params: groupIdParam },

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { pageQuery } from "../lib/pagination.ts";
 import { booleanQuery, httpUrl, latitude, longitude, text } from "../lib/schemas.ts";
 import { timezoneSchema } from "./schemas.ts";
+import { creatorOut, organizationField, organizationFilter, organizationOut } from "../organizations/schemas.ts";
 import {
   ACCESS_POINT_DIRECTIONS,
   accessPointMetadataSchema,
@@ -37,7 +38,6 @@ const calendarDateSchema = z
   }, { message: "This date does not exist." })
   .openapi({ format: "date", example: "2025-08-01" });
 
-const ownerField = z.uuid().openapi({ description: "Admins only: the organizer account managing it (defaults to the caller)." });
 
 /** Latitude and longitude go together. */
 const bothOrNeither = (value: { latitude?: unknown; longitude?: unknown }, ctx: z.RefinementCtx) => {
@@ -56,7 +56,8 @@ export const groupIdParam = z.object({ group_id: z.uuid().openapi({ param: { nam
 
 /** Filters shared by the venue and event-group lists. */
 const ownedListQuery = {
-  mine: booleanQuery.optional().openapi({ description: "`true`: only the ones I manage, inactive included (signed in)." }),
+  mine: booleanQuery.optional().openapi({ description: "`true`: only my organizations', inactive included (signed in)." }),
+  organization_id: organizationFilter,
   include_inactive: booleanQuery.optional().openapi({ description: "Admins only: include inactive ones." }),
   q: z.string().trim().min(1).max(100).optional().openapi({ description: "Part of the name." }),
   ...pageQuery,
@@ -76,7 +77,7 @@ const venueFields = {
   capacity: z.number().int().min(1).max(1_000_000).nullable().optional(),
   is_active: z.boolean().optional(),
   metadata: venueMetadataSchema.nullable().optional(),
-  owner_id: ownerField.optional(),
+  organization_id: organizationField.optional(),
 };
 
 export const VenueCreateBody = z.strictObject(venueFields).superRefine(bothOrNeither).openapi("VenueCreateRequest");
@@ -103,7 +104,8 @@ export const VenueSchema = z
     google_maps_url: z.string().nullable(),
     timezone: z.string(),
     capacity: z.number().int().nullable(),
-    owner_id: z.string().nullable(),
+    owner_id: creatorOut,
+    organization_id: organizationOut,
     is_active: z.boolean(),
     metadata: z.record(z.string(), z.unknown()).nullable(),
     created_at: z.string(),
@@ -123,6 +125,7 @@ export const toVenue = (row: VenueRow): z.infer<typeof VenueSchema> => ({
   timezone: row.timezone,
   capacity: row.capacity,
   owner_id: row.owner_id,
+  organization_id: row.organization_id,
   is_active: row.is_active,
   metadata: row.metadata ?? null,
   created_at: row.created_at,
@@ -372,7 +375,7 @@ const eventGroupFields = {
   ends_on: calendarDateSchema.nullable().optional(),
   is_active: z.boolean().optional(),
   metadata: eventGroupMetadataSchema.nullable().optional(),
-  organizer_id: ownerField.optional(),
+  organization_id: organizationField.optional(),
 };
 
 export const EventGroupCreateBody = z.strictObject(eventGroupFields).superRefine(groupDatesOrdered).openapi("EventGroupCreateRequest");
@@ -394,7 +397,8 @@ export const EventGroupSchema = z
     season: z.string().nullable(),
     starts_on: z.string().nullable(),
     ends_on: z.string().nullable(),
-    organizer_id: z.string().nullable(),
+    organizer_id: creatorOut,
+    organization_id: organizationOut,
     is_active: z.boolean(),
     metadata: z.record(z.string(), z.unknown()).nullable(),
     events_count: z.number().int().openapi({ description: "Published events (approved or completed) of the group." }),
@@ -414,6 +418,7 @@ export const toEventGroup = (row: EventGroupRow, eventsCount: number): z.infer<t
   starts_on: row.starts_on,
   ends_on: row.ends_on,
   organizer_id: row.organizer_id,
+  organization_id: row.organization_id,
   is_active: row.is_active,
   metadata: row.metadata ?? null,
   events_count: eventsCount,

@@ -1,40 +1,45 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { z } from "zod";
 import type { AuthContext } from "../env.ts";
-import { manages } from "../auth/middleware.ts";
 import type { Db } from "../db/client.ts";
 import { isForeignKeyViolation } from "../db/errors.ts";
 import { problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
+import { organizationForMove, chooseOrganization, requireManaged, seesInside } from "../organizations/permissions.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, type Actor } from "../site/audit.ts";
-import { type Caller, containsPattern, ownedListScope, resolveOwner } from "./ownership.ts";
+import { type Caller, containsPattern, ownedListScope } from "./ownership.ts";
 import { access_point_zones, access_points, events, venue_zones, venues } from "./schema.ts";
 import { toAccessPoint, type VenueCreateBody, type VenueListQuery, type VenueUpdateBody } from "./venues-schemas.ts";
 
-// Venues: places events happen, owned by an organizer (or the platform), with their zones, seats and access points (venue-zones.ts, access-points.ts).
+// Venues: places events happen, owned by an organization (or the platform), with their zones, seats and access points (venue-zones.ts, access-points.ts).
 
 type VenueRow = typeof venues.$inferSelect;
 
-/** The venue if the caller manages it; anyone else gets 404, so other organizers' venues are never confirmed. */
+/**
+ * The venue if the caller manages it (`catalog.manage` in its organization,
+ * or an admin): other members get 403, anyone else 404, so other
+ * organizations' venues are never confirmed.
+ */
 export async function managedVenue(db: Db, caller: Caller, venueId: string): Promise<VenueRow> {
   const [venue] = await db.select().from(venues).where(eq(venues.id, venueId)).limit(1);
-  if (!venue || !manages(caller, venue.owner_id)) throw problems.notFound("Venue");
+  if (!venue) throw problems.notFound("Venue");
+  await requireManaged(db, caller, venue.organization_id, "catalog.manage", "Venue");
   return venue;
 }
 
-/** The venue as the caller may read it: active ones for everyone, inactive ones only for who manages them. */
+/** The venue as the caller may read it: active ones for everyone, inactive ones only for its organization's members and admins. */
 export async function visibleVenue(db: Db, auth: AuthContext | undefined, venueId: string): Promise<{ venue: VenueRow; manager: boolean }> {
   const [venue] = await db.select().from(venues).where(eq(venues.id, venueId)).limit(1);
-  const manager = venue !== undefined && manages(auth, venue.owner_id);
+  const manager = venue !== undefined && (await seesInside(db, auth, venue.organization_id));
   if (!venue || (!venue.is_active && !manager)) throw problems.notFound("Venue");
   return { venue, manager };
 }
 
 export async function createVenue(db: Db, actor: Actor, input: z.infer<typeof VenueCreateBody>): Promise<VenueRow> {
-  const { owner_id, ...fields } = input;
-  const ownerId = await resolveOwner(db, actor, owner_id, "owner_id");
-  return auditedInsert(db, actor, venues, { id: newId(), ...fields, owner_id: ownerId });
+  const { organization_id, ...fields } = input;
+  const organizationId = await chooseOrganization(db, actor, organization_id, "catalog.manage", { platformWide: true });
+  return auditedInsert(db, actor, venues, { id: newId(), ...fields, owner_id: actor.userId, organization_id: organizationId });
 }
 
 export async function listVenues(db: Db, auth: AuthContext | undefined, query: z.infer<typeof VenueListQuery>) {
@@ -43,7 +48,7 @@ export async function listVenues(db: Db, auth: AuthContext | undefined, query: z
     .from(venues)
     .where(
       and(
-        ownedListScope(auth, query, venues.owner_id, venues.is_active),
+        ownedListScope(db, auth, query, venues.organization_id, venues.is_active),
         query.city ? sql`lower(${venues.city}) = lower(${query.city})` : undefined,
         query.country ? eq(venues.country, query.country) : undefined,
         query.q ? sql`${venues.name} LIKE ${containsPattern(query.q)} ESCAPE '\\'` : undefined,
@@ -86,9 +91,10 @@ export async function venueDetail(db: Db, auth: AuthContext | undefined, venueId
 
 export async function updateVenue(db: Db, actor: Actor, venueId: string, input: z.infer<typeof VenueUpdateBody>): Promise<VenueRow> {
   const venue = await managedVenue(db, actor, venueId);
-  const { owner_id, ...fields } = input;
+  const { organization_id, ...fields } = input;
   const patch: Partial<typeof venues.$inferInsert> = { ...fields };
-  if (owner_id !== undefined) patch.owner_id = await resolveOwner(db, actor, owner_id, "owner_id");
+  const moved = await organizationForMove(db, actor, venue.organization_id, organization_id, { platformWide: true });
+  if (moved !== undefined) patch.organization_id = moved;
   if (Object.keys(patch).length === 0) return venue;
   return (await auditedUpdate(db, actor, venues, venueId, patch, { what: "Venue" })).after;
 }

@@ -16,6 +16,8 @@ export const LIMITS = {
   "transfer-user": { limit: 30, windowSeconds: 3600 },
   "promo-quote-ip": { limit: 60, windowSeconds: 600 },
   "payment-check-user": { limit: 30, windowSeconds: 600 },
+  "invitation-send-user": { limit: 100, windowSeconds: 3600 },
+  "invitation-accept-ip": { limit: 30, windowSeconds: 600 },
 } as const;
 
 export type LimitName = keyof typeof LIMITS;

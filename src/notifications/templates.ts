@@ -141,6 +141,11 @@ export const TEMPLATES = {
     ar: { subject: "تم رفض طلب الاسترداد", body: "مرحبًا {first_name}، تم رفض طلب استرداد الدفعة {reference}: {comment}" },
     en: { subject: "Refund request declined", body: "Hello {first_name}, your refund request for payment {reference} was declined: {comment}" },
   },
+  ORGANIZATION_INVITATION: {
+    fr: { subject: "Invitation à rejoindre {organization_name}", body: "{inviter_name} vous invite à rejoindre l'équipe de « {organization_name} » sur SpotVibe avec le rôle {role}. Pour accepter, utilisez ce jeton dans l'application : {token}. Il expire dans {days} jours. Si vous ne vous attendiez pas à cette invitation, ignorez ce message." },
+    ar: { subject: "دعوة للانضمام إلى {organization_name}", body: "يدعوك {inviter_name} للانضمام إلى فريق « {organization_name} » على SpotVibe بدور {role}. للقبول، استخدم هذا الرمز في التطبيق: {token}. تنتهي صلاحيته خلال {days} أيام. إذا لم تكن تتوقع هذه الدعوة، فتجاهل هذه الرسالة." },
+    en: { subject: "Invitation to join {organization_name}", body: "{inviter_name} invites you to join the team of \"{organization_name}\" on SpotVibe as {role}. To accept, use this token in the app: {token}. It expires in {days} days. If you did not expect this invitation, ignore this message." },
+  },
   SUBSCRIPTION_EXPIRING: {
     fr: { subject: "Votre abonnement arrive à échéance", body: "Bonjour {first_name}, votre abonnement {plan_name} se termine le {ends_at}. Renouvelez-le depuis votre espace organisateur pour garder ses avantages." },
     ar: { subject: "اشتراكك على وشك الانتهاء", body: "مرحبًا {first_name}، ينتهي اشتراكك {plan_name} في {ends_at}. جدّده من مساحة المنظم للاحتفاظ بمزاياه." },

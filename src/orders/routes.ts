@@ -1,12 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq } from "drizzle-orm";
-import { checksSessionByFeed, requireAuth, requireEventStaff } from "../auth/middleware.ts";
+import { checksSessionByFeed, requireAuth } from "../auth/middleware.ts";
 import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { getDb } from "../db/client.ts";
 import type { AppEnv } from "../env.ts";
 import { rememberHolders } from "../catalog/sync.ts";
 import { access_rights } from "../access/schema.ts";
-import { problems } from "../lib/errors.ts";
+import { ProblemError, problems } from "../lib/errors.ts";
+import { authorizeEvent, type EventPermission } from "../organizations/permissions.ts";
 import { humanCode, newId } from "../lib/ids.ts";
 import { createdWithKey, idempotencyKeyOf } from "../lib/idempotency.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
@@ -23,14 +24,19 @@ import { orderTickets } from "./service.ts";
 const tags = ["Orders"];
 const eventParam = z.object({ event_id: z.uuid() });
 
-/** The order if the caller bought it, or manages the event (organizer, admin); 404 otherwise. */
-async function readableOrder(c: Context<AppEnv>, eventId: string, orderId: string) {
+/**
+ * The order if the caller bought it, or holds `permission` on the event
+ * (reading: `sales.read`; admins always); a member of the event's
+ * organization without it gets 403, anyone else 404.
+ */
+async function readableOrder(c: Context<AppEnv>, eventId: string, orderId: string, permission: EventPermission = "sales.read") {
   const auth = requireAuth(c.get("auth"));
   const order = await eventStub(c.env, eventId).getOrder(orderId);
   if (!order) throw problems.notFound("Order");
   if (order.user_id === auth.userId) return { order, auth, manager: false };
-  const access = await requireEventStaff(getDb(c.env.DB), auth, eventId).catch(() => null);
-  if (!access || (access.as !== "ADMIN" && access.as !== "ORGANIZER")) throw problems.notFound("Order");
+  await authorizeEvent(c.env, auth, eventId, permission).catch((error: unknown) => {
+    throw error instanceof ProblemError && error.status === 404 ? problems.notFound("Order") : error;
+  });
   return { order, auth, manager: true };
 }
 
@@ -89,8 +95,9 @@ export function orderRoutes() {
       tags,
       security: bearerAuth,
       summary: "One order, with its access rights once confirmed",
+      description: "For its buyer, and members with `sales.read` on the event (OWNER, MANAGER, BOX_OFFICE, FINANCE; its other members and staff 403) and admins.",
       request: { params: eventOrderParams },
-      responses: { 200: jsonResponse(OrderSchema.extend({ access_rights: z.array(AccessRightSchema) }), "The order."), ...errors("not_found") },
+      responses: { 200: jsonResponse(OrderSchema.extend({ access_rights: z.array(AccessRightSchema) }), "The order."), ...errors("forbidden", "not_found") },
     }),
     async (c) => {
       const { event_id, order_id } = c.req.valid("param");
@@ -108,13 +115,13 @@ export function orderRoutes() {
       tags,
       security: bearerAuth,
       summary: "Cancel an order",
-      description: "A hold can always be released by its buyer; a confirmed order only where the ticket type allows cancellation and no ticket was used.",
+      description: "By its buyer, or for the event's organization by members with `event.manage` (OWNER, MANAGER) and admins. A hold can always be released; a confirmed order only where the ticket type allows cancellation and no ticket was used.",
       request: { params: eventOrderParams, body: jsonBody(z.strictObject({ reason: z.string().trim().min(1).max(500) })) },
-      responses: { 200: jsonResponse(OrderSchema, "Cancelled; its units are back on sale."), ...errors("cancellation_not_allowed", "not_configured", "not_found", "order_closed", "order_not_found", "tickets_used") },
+      responses: { 200: jsonResponse(OrderSchema, "Cancelled; its units are back on sale."), ...errors("cancellation_not_allowed", "forbidden", "not_configured", "not_found", "order_closed", "order_not_found", "tickets_used") },
     }),
     async (c) => {
       const { event_id, order_id } = c.req.valid("param");
-      const { auth } = await readableOrder(c, event_id, order_id);
+      const { auth } = await readableOrder(c, event_id, order_id, "event.manage");
       const result = await eventStub(c.env, event_id).cancelOrder(order_id, c.req.valid("json").reason, auth.userId);
       if (!result.ok) throw problemFrom(result.problem);
       return c.json(result.order, 200);
@@ -129,14 +136,16 @@ export function orderRoutes() {
       tags,
       security: bearerAuth,
       summary: "Box office: confirm an order paid in cash",
-      description: "For the event's organizer, its gate staff and admins. Records a CASH payment and issues the access rights, exactly once.",
+      description:
+        "Needs `cash.confirm` on the event: the OWNER and BOX_OFFICE members of its organization, and admins. Its other members and its gate staff (controllers, supervisors) get 403, anyone else 404. Records a CASH payment and issues the access rights, exactly once.",
       request: { params: eventOrderParams },
-      responses: { 200: jsonResponse(OrderSchema.extend({ access_rights: z.array(AccessRightSchema) }), "Confirmed (or already confirmed)."), ...errors("event_cancelled", "hold_expired_sold_out", "not_found", "order_cancelled", "order_not_found") },
+      responses: { 200: jsonResponse(OrderSchema.extend({ access_rights: z.array(AccessRightSchema) }), "Confirmed (or already confirmed)."), ...errors("event_cancelled", "forbidden", "hold_expired_sold_out", "not_found", "order_cancelled", "order_not_found") },
     }),
     async (c) => {
       const { event_id, order_id } = c.req.valid("param");
       const db = getDb(c.env.DB);
-      const staff = await requireEventStaff(db, c.get("auth"), event_id);
+      // Only roles that take money at a desk (issue 14: gate staff confirmed cash before).
+      const access = await authorizeEvent(c.env, c.get("auth"), event_id, "cash.confirm");
       const stub = eventStub(c.env, event_id);
       const order = await stub.getOrder(order_id);
       if (!order) throw problems.notFound("Order");
@@ -158,9 +167,9 @@ export function orderRoutes() {
         provider: "CASH_DESK",
         internal_reference: `CASH-${humanCode(10)}`,
         ticket_id: order_id,
-        description: `Box office, confirmed by ${staff.caller.userId}`,
+        description: `Box office, confirmed by ${access.auth.userId}`,
       });
-      const result = await stub.confirmOrder({ order_id, payment_id: paymentId, confirmed_by: staff.caller.userId });
+      const result = await stub.confirmOrder({ order_id, payment_id: paymentId, confirmed_by: access.auth.userId });
       // Payment states only move forward: PENDING, then PAID once the order is ours, or CANCELLED (the cash is not taken).
       const taken = result.ok && result.order.payment_id === paymentId;
       const [settled] = await db

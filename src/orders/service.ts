@@ -20,8 +20,8 @@ import { users } from "../users/schema.ts";
 import type { PlaceOrderBody } from "./schemas.ts";
 
 const placeholder = sql.placeholder;
-// The organizer by subquery, so the event need not be read first.
-const organizerOfEvent = sql`(SELECT organizer_id FROM ${events} WHERE ${events.id} = ${placeholder("event_id")})`;
+// The organization by subquery, so the event need not be read first.
+const organizationOfEvent = sql`(SELECT organization_id FROM ${events} WHERE ${events.id} = ${placeholder("event_id")})`;
 
 /**
  * An order's reads, built into SQL once per isolate (placeholders for what
@@ -29,12 +29,12 @@ const organizerOfEvent = sql`(SELECT organizer_id FROM ${events} WHERE ${events.
  * of the order's CPU. Bound per request by `readAll`.
  */
 const buildReads = (db: Db) => ({
-  event: db.select({ id: events.id, organizer_id: events.organizer_id, status: events.status, title: events.title }).from(events).where(eq(events.id, placeholder("event_id"))).limit(1).prepare(),
-  autoRules: candidateRules(db, organizerOfEvent, null).prepare(),
+  event: db.select({ id: events.id, organization_id: events.organization_id, status: events.status, title: events.title }).from(events).where(eq(events.id, placeholder("event_id"))).limit(1).prepare(),
+  autoRules: candidateRules(db, organizationOfEvent, null).prepare(),
   birthDate: db.select({ date_of_birth: users.date_of_birth }).from(users).where(eq(users.id, placeholder("user_id"))).limit(1).prepare(),
   groups: buyerGroups(db, placeholder("user_id"), placeholder("at")).prepare(),
-  countedRules: orderRules(db, organizerOfEvent, null, placeholder("event_id"), placeholder("user_id")).prepare(),
-  rulesWithCode: orderRules(db, organizerOfEvent, placeholder("promo_code"), placeholder("event_id"), placeholder("user_id")).prepare(),
+  countedRules: orderRules(db, organizationOfEvent, null, placeholder("event_id"), placeholder("user_id")).prepare(),
+  rulesWithCode: orderRules(db, organizationOfEvent, placeholder("promo_code"), placeholder("event_id"), placeholder("user_id")).prepare(),
 });
 const reads = new WeakMap<Db, ReturnType<typeof buildReads>>();
 function readsOf(db: Db) {

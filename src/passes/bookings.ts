@@ -121,7 +121,7 @@ export async function issueMissingBookingRights(env: Env) {
 /** Cancels a booked match before the doors open: its right is CANCELLED and the match goes back to the pass. */
 export async function cancelBooking(env: Env, auth: AuthContext, id: string, eventId: string) {
   const db = getDb(env.DB);
-  const { sub } = await readablePass(db, auth, id);
+  const { sub } = await readablePass(db, auth, id, "event.manage");
   const b = subscription_bookings;
   const [booking] = await db.select().from(b).where(and(eq(b.subscription_id, id), eq(b.event_id, eventId), ne(b.status, "CANCELLED"))).limit(1);
   if (!booking) throw problems.notFound("Booking");

@@ -79,10 +79,10 @@ async function setPassRights(env: Env, sub: SubscriptionRow, status: RightsStatu
   if (failed > 0) throw unfinished(failed);
 }
 
-/** ACTIVE → SUSPENDED: the pass's rights are BLOCKED in every event. Repeating it re-applies the block. */
+/** ACTIVE → SUSPENDED (`rights.block`): the pass's rights are BLOCKED in every event. Repeating it re-applies the block. */
 export async function suspendSubscription(env: Env, actor: Actor, id: string, reason: string) {
   const db = getDb(env.DB);
-  const { sub, plan } = await managedPass(db, actor, id);
+  const { sub, plan } = await managedPass(db, actor, id, "rights.block");
   let current = sub;
   if (sub.status !== "SUSPENDED") {
     if (sub.status !== "ACTIVE") throw problems.conflict("subscription_not_active", `This pass is ${sub.status}; only an ACTIVE pass can be suspended.`);
@@ -96,10 +96,10 @@ export async function suspendSubscription(env: Env, actor: Actor, id: string, re
   return detailOf(db, current, plan);
 }
 
-/** SUSPENDED → ACTIVE: the rights are ENABLED again, and those of events added meanwhile issued. */
+/** SUSPENDED → ACTIVE (`rights.block`): the rights are ENABLED again, and those of events added meanwhile issued. */
 export async function reactivateSubscription(env: Env, actor: Actor, id: string) {
   const db = getDb(env.DB);
-  const { sub, plan } = await managedPass(db, actor, id);
+  const { sub, plan } = await managedPass(db, actor, id, "rights.block");
   let current = sub;
   if (sub.status !== "ACTIVE") {
     if (sub.status !== "SUSPENDED") throw problems.conflict("subscription_not_suspended", `This pass is ${sub.status}; only a SUSPENDED pass can be reactivated.`);
@@ -118,13 +118,13 @@ export async function reactivateSubscription(env: Env, actor: Actor, id: string)
 
 /**
  * Cancels a live pass: by its holder while PENDING (before paying), by its
- * club or an admin at any time. Its rights are CANCELLED everywhere, its
+ * club (`event.manage`) or an admin at any time. Its rights are CANCELLED everywhere, its
  * bookings too, and its place on the plan is given back exactly once (the
  * count moves in the same batch as the status, only if the status moved).
  */
 export async function cancelSubscription(env: Env, actor: Actor, id: string, reason: string) {
   const db = getDb(env.DB);
-  const { sub, plan, as } = await readablePass(db, actor, id);
+  const { sub, plan, as } = await readablePass(db, actor, id, "event.manage");
   let current = sub;
   if (sub.status !== "CANCELLED") {
     if (!(LIVE as readonly string[]).includes(sub.status)) throw problems.conflict("subscription_closed", `This pass is ${sub.status}.`);
@@ -154,10 +154,10 @@ export async function cancelSubscription(env: Env, actor: Actor, id: string, rea
   return detailOf(db, current, plan);
 }
 
-/** Box office: a manager records a cash payment and activates the pass. */
+/** Box office (`cash.confirm`): records a cash payment and activates the pass. */
 export async function activateWithCash(env: Env, actor: Actor, id: string) {
   const db = getDb(env.DB);
-  const { sub, plan } = await managedPass(db, actor, id);
+  const { sub, plan } = await managedPass(db, actor, id, "cash.confirm");
   if (sub.status === "ACTIVE") {
     const resumed = await activateSubscription(env, id, sub.payment_id, actor);
     return { ...(await detailOf(db, resumed.subscription, plan)), rights_pending: resumed.rights_pending };

@@ -17,7 +17,7 @@ export type PassPrice = Awaited<ReturnType<typeof priceOfPass>>;
  * A promo code that is unknown, used up or does not fit is refused.
  */
 export async function priceOfPass(db: Db, plan: PlanRow, userId: string, promoCode: string | null, at: string) {
-  const [rules, buyer] = await Promise.all([passRules(db, plan.organizer_id ?? "", promoCode, userId), buyerOf(db, userId)]);
+  const [rules, buyer] = await Promise.all([passRules(db, plan.organization_id, promoCode, userId), buyerOf(db, userId)]);
   if (promoCode && !rules.some((r) => r.promo_code === promoCode)) {
     throw problems.validation([{ path: "promo_code", message: "Unknown or inactive promo code.", code: "unknown_promo_code" }]);
   }

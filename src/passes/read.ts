@@ -7,6 +7,7 @@ import { getDb, type Db } from "../db/client.ts";
 import { problems } from "../lib/errors.ts";
 import { decodeCursor, toPage } from "../lib/pagination.ts";
 import { now } from "../lib/time.ts";
+import { memberRole, roleGrants, type OrganizationPermission } from "../organizations/permissions.ts";
 import { subscription_bookings } from "./bookings-schema.ts";
 import { subscriptions } from "./schema.ts";
 import type { MySubscriptionsQuery } from "./schemas.ts";
@@ -36,35 +37,47 @@ export const rightsOfPass = (subscriptionId: string) =>
 type Access = "HOLDER" | "MANAGER";
 type Caller = Pick<AuthContext, "userId" | "role">;
 
-/** Admins and the plan's organizer manage a pass. */
-const manages = (auth: Caller, plan: PlanRow) => auth.role === "ADMIN" || (plan.organizer_id !== null && plan.organizer_id === auth.userId);
+/** The caller's role in the plan's organization ("ADMIN" for admins), or null. */
+async function roleOnPlan(db: Db, auth: Caller, plan: PlanRow) {
+  if (auth.role === "ADMIN") return "ADMIN" as const;
+  return plan.organization_id === null ? null : memberRole(db, auth.userId, plan.organization_id);
+}
 
 async function loadPass(db: Db, id: string) {
   const [row] = await db.select({ sub: subscriptions, plan: subscription_plans }).from(subscriptions).innerJoin(subscription_plans, eq(subscription_plans.id, subscriptions.subscription_plan_id)).where(eq(subscriptions.id, id)).limit(1);
   return row;
 }
 
-/** The pass for its holder, its plan's organizer or an admin; 404 for anyone else. */
-export async function readablePass(db: Db, auth: Caller, id: string): Promise<{ sub: SubscriptionRow; plan: PlanRow; as: Access }> {
+/**
+ * The pass for its holder, for a member of the plan's organization whose role
+ * gives `permission` (MANAGER access) and for admins; another member of that
+ * organization gets 403, anyone else 404.
+ */
+export async function readablePass(db: Db, auth: Caller, id: string, permission: OrganizationPermission = "sales.read"): Promise<{ sub: SubscriptionRow; plan: PlanRow; as: Access }> {
   const row = await loadPass(db, id);
   if (!row) throw problems.notFound("Season pass");
-  if (manages(auth, row.plan)) return { ...row, as: "MANAGER" };
+  const role = await roleOnPlan(db, auth, row.plan);
+  if (role === "ADMIN" || roleGrants(role, permission)) return { ...row, as: "MANAGER" };
   if (row.sub.user_id === auth.userId) return { ...row, as: "HOLDER" };
+  if (role) throw problems.forbidden(`This needs the \`${permission}\` permission, which your role (${role}) does not give.`);
   throw problems.notFound("Season pass");
 }
 
-/** The pass for who manages it; its holder (who can see it) gets 403, anyone else 404. */
-export async function managedPass(db: Db, auth: Caller, id: string) {
-  const pass = await readablePass(db, auth, id);
+/** The pass for who manages it with `permission`; its holder (who can see it) and other members get 403, anyone else 404. */
+export async function managedPass(db: Db, auth: Caller, id: string, permission: OrganizationPermission) {
+  const pass = await readablePass(db, auth, id, permission);
   if (pass.as !== "MANAGER") throw problems.forbidden("Only the club selling this pass or an admin can do this.");
   return pass;
 }
 
-/** The pass for its holder only; its managers get 403, anyone else 404. */
+/** The pass for its holder only; the plan's organization's members and admins get 403, anyone else 404. */
 export async function heldPass(db: Db, auth: AuthContext, id: string) {
   const row = await loadPass(db, id);
-  if (!row || (row.sub.user_id !== auth.userId && !manages(auth, row.plan))) throw problems.notFound("Season pass");
-  if (row.sub.user_id !== auth.userId) throw problems.forbidden("Only the pass holder can do this.");
+  if (!row) throw problems.notFound("Season pass");
+  if (row.sub.user_id !== auth.userId) {
+    if (await roleOnPlan(db, auth, row.plan)) throw problems.forbidden("Only the pass holder can do this.");
+    throw problems.notFound("Season pass");
+  }
   return row;
 }
 
@@ -75,7 +88,7 @@ function viewOf(sub: SubscriptionRow, plan: PlanRow, rightsCount: number, booked
   const total = matchesIncluded(plan);
   return {
     ...fields,
-    plan: { id: plan.id, code: plan.code, name: plan.name, type: plan.type, organizer_id: plan.organizer_id },
+    plan: { id: plan.id, code: plan.code, name: plan.name, type: plan.type, organizer_id: plan.organizer_id, organization_id: plan.organization_id },
     renewed_from: typeof metadata?.renewed_from === "string" ? metadata.renewed_from : null,
     rights_count: rightsCount,
     matches: plan.type === "FLEX" ? { total: total ?? 0, booked } : null,

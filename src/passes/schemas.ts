@@ -43,7 +43,7 @@ export const SubscriptionSchema = z
     subscription_number: z.string().openapi({ example: "SUB-2026-004217" }),
     user_id: z.string(),
     subscription_plan_id: z.string(),
-    plan: z.object({ id: z.string(), code: z.string(), name: z.string(), type: z.enum(SUBSCRIPTION_PLAN_TYPES), organizer_id: z.string().nullable() }),
+    plan: z.object({ id: z.string(), code: z.string(), name: z.string(), type: z.enum(SUBSCRIPTION_PLAN_TYPES), organizer_id: z.string().nullable(), organization_id: z.string().nullable() }),
     seat_id: z.string().nullable(),
     price_paid: z.number().int().openapi({ description: "Minor units of `currency`." }),
     currency: z.string(),

@@ -219,7 +219,7 @@ export async function renewSubscription(env: Env, auth: AuthContext, id: string,
   if (today() > sub.valid_until) throw problems.conflict("subscription_expired", "This pass's validity is over.");
   const successorId = typeof plan.metadata?.renewal_plan_id === "string" ? plan.metadata.renewal_plan_id : plan.id;
   const [target] = await db.select().from(subscription_plans).where(eq(subscription_plans.id, successorId)).limit(1);
-  if (!target || !target.is_active || target.organizer_id !== plan.organizer_id) throw problems.conflict("renewal_plan_unavailable", "The next season's pass is not on sale.");
+  if (!target || !target.is_active || target.organization_id !== plan.organization_id) throw problems.conflict("renewal_plan_unavailable", "The next season's pass is not on sale.");
   // Priority: renewals go ahead of sales_start, not past sales_end.
   if (target.sales_end && now() >= target.sales_end) throw problems.conflict("sales_ended", "Sales of the next season's pass have ended.");
   if (sub.seat_id && target.id === plan.id) {

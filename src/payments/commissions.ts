@@ -9,6 +9,7 @@ import { humanCode, newId } from "../lib/ids.ts";
 import { applyBasisPoints } from "../lib/money.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { now } from "../lib/time.ts";
+import { firstOwner } from "../organizations/owners.ts";
 import { subscriptions } from "../passes/schema.ts";
 import { type Actor, auditWhere, insertWhere } from "../site/audit.ts";
 import { getSetting } from "../site/settings.ts";
@@ -28,33 +29,37 @@ type Payment = typeof payments.$inferSelect;
  * organizer's plan. One per payment and type, whatever the retries.
  */
 /**
- * The rate an organizer pays on a sale: the event's own rate, or the platform
- * default when it has none, lowered by the organizer's plan. Ticket sales,
- * season passes and resales all use it.
+ * The rate an organization pays on a sale: the event's own rate, or the
+ * platform default when it has none, lowered by the organization's plan.
+ * Ticket sales, season passes and resales all use it.
  */
-export async function commissionRateBp(env: Env, organizerId: string, eventRateBp: number | null): Promise<number> {
+export async function commissionRateBp(env: Env, organizationId: string | null, eventRateBp: number | null): Promise<number> {
   const rate = eventRateBp ?? (await getSetting(env, DEFAULT_COMMISSION_SETTING, "INTEGER", DEFAULT_COMMISSION_BP));
-  return effectiveCommissionBp(env, organizerId, rate);
+  return organizationId === null ? rate : effectiveCommissionBp(env, organizationId, rate);
 }
 
 export async function recordCommission(env: Env, payment: Payment, of: { event_id: string } | { subscription_id: string }): Promise<void> {
   const db = getDb(env.DB);
-  let owner: { organizer_id: string | null; rate: number | null; event_id: string | null } | undefined;
+  let owner: { organization_id: string | null; organizer_id: string | null; rate: number | null; event_id: string | null } | undefined;
   if ("event_id" in of) {
-    const [event] = await db.select({ organizer_id: events.organizer_id, rate: events.ticketing_commission_bp }).from(events).where(eq(events.id, of.event_id)).limit(1);
+    const [event] = await db
+      .select({ organization_id: events.organization_id, organizer_id: events.organizer_id, rate: events.ticketing_commission_bp })
+      .from(events)
+      .where(eq(events.id, of.event_id))
+      .limit(1);
     owner = event && { ...event, event_id: of.event_id };
   } else {
     const [plan] = await db
-      .select({ organizer_id: subscription_plans.organizer_id })
+      .select({ organization_id: subscription_plans.organization_id, organizer_id: subscription_plans.organizer_id })
       .from(subscriptions)
       .innerJoin(subscription_plans, eq(subscription_plans.id, subscriptions.subscription_plan_id))
       .where(eq(subscriptions.id, of.subscription_id))
       .limit(1);
-    owner = plan && { organizer_id: plan.organizer_id, rate: null, event_id: null };
+    owner = plan && { ...plan, rate: null, event_id: null };
   }
-  // A platform-wide pass (no organizer) is the platform's own sale: nothing is owed.
-  if (!owner?.organizer_id) return;
-  const rate = await commissionRateBp(env, owner.organizer_id, owner.rate);
+  // A platform pass (no organization) is the platform's own sale: nothing is owed.
+  if (!owner?.organization_id || !owner.organizer_id) return;
+  const rate = await commissionRateBp(env, owner.organization_id, owner.rate);
   const at = now();
   await db
     .insert(commissions)
@@ -69,6 +74,7 @@ export async function recordCommission(env: Env, payment: Payment, of: { event_i
       status: "CALCULATED",
       event_id: owner.event_id,
       organizer_id: owner.organizer_id,
+      organization_id: owner.organization_id,
       calculated_at: at,
     })
     .onConflictDoNothing();
@@ -92,14 +98,16 @@ export function commissionAfterRefund(paymentId: string, amount: number, refunde
   };
 }
 
-export async function listCommissions(env: Env, query: z.infer<typeof CommissionsQuery>, organizerId: string | null) {
+/** One organization's commissions (`organizationId`), or for admins any (filtered by the query). */
+export async function listCommissions(env: Env, query: z.infer<typeof CommissionsQuery>, organizationId: string | null) {
   const after = decodeCursor(query.cursor);
   const rows = await getDb(env.DB)
     .select()
     .from(commissions)
     .where(
       and(
-        organizerId ? eq(commissions.organizer_id, organizerId) : query.organizer_id ? eq(commissions.organizer_id, query.organizer_id) : undefined,
+        organizationId ? eq(commissions.organization_id, organizationId) : query.organization_id ? eq(commissions.organization_id, query.organization_id) : undefined,
+        query.organizer_id ? eq(commissions.organizer_id, query.organizer_id) : undefined,
         query.status ? eq(commissions.status, query.status) : undefined,
         query.event_id ? eq(commissions.event_id, query.event_id) : undefined,
         afterCursor(after, commissions.created_at, commissions.id, "desc"),
@@ -110,8 +118,8 @@ export async function listCommissions(env: Env, query: z.infer<typeof Commission
   return toPage(rows, query.limit, (row) => ({ k: row.created_at, id: row.id }));
 }
 
-/** What an organizer owes and has paid, per currency. */
-export async function commissionSummary(env: Env, organizerId: string) {
+/** What an organization owes and has paid, per currency. */
+export async function commissionSummary(env: Env, organizationId: string) {
   return getDb(env.DB)
     .select({
       currency: commissions.currency,
@@ -120,23 +128,24 @@ export async function commissionSummary(env: Env, organizerId: string) {
       amount: sql<number>`coalesce(sum(${commissions.commission_amount}), 0)`,
     })
     .from(commissions)
-    .where(eq(commissions.organizer_id, organizerId))
+    .where(eq(commissions.organization_id, organizationId))
     .groupBy(commissions.currency, commissions.status)
     .orderBy(commissions.currency, commissions.status);
 }
 
 /**
- * An admin records that an organizer paid what they owed: one COMMISSION
- * payment for the total, and the commissions PAID and pointing at it, in one
- * batch. Only CALCULATED commissions of that organizer, all in one currency,
- * are settled; a commission settled meanwhile fails the whole batch.
+ * An admin records that an organization paid what it owed: one COMMISSION
+ * payment for the total (its payer the organization's first owner), and the
+ * commissions PAID and pointing at it, in one batch. Only CALCULATED
+ * commissions of that organization, all in one currency, are settled; a
+ * commission settled meanwhile fails the whole batch.
  */
 export async function settleCommissions(env: Env, actor: Actor, body: z.infer<typeof SettleCommissionsBody>) {
   const db = getDb(env.DB);
   const ids = [...new Set(body.commission_ids)];
   const rows = await db.select().from(commissions).where(inArray(commissions.id, ids));
-  if (rows.length !== ids.length || rows.some((r) => r.organizer_id !== body.organizer_id)) {
-    throw problems.validation([{ path: "commission_ids", message: "Every commission must exist and be owed by this organizer.", code: "unknown_commission" }]);
+  if (rows.length !== ids.length || rows.some((r) => r.organization_id !== body.organization_id)) {
+    throw problems.validation([{ path: "commission_ids", message: "Every commission must exist and be owed by this organization.", code: "unknown_commission" }]);
   }
   if (rows.some((r) => r.status !== "CALCULATED")) throw problems.conflict("commission_not_due", "Only CALCULATED commissions can be settled.");
   const currencies = new Set(rows.map((r) => r.currency));
@@ -146,7 +155,7 @@ export async function settleCommissions(env: Env, actor: Actor, body: z.infer<ty
   const at = now();
   const payment = {
     id: paymentId,
-    user_id: body.organizer_id,
+    user_id: (await firstOwner(db, body.organization_id)) ?? null,
     type: "COMMISSION" as const,
     amount: total,
     net_amount: total,

@@ -1,21 +1,21 @@
-import { and, count, eq, gt, gte, inArray, lt, sql } from "drizzle-orm";
+import { and, count, eq, gt, gte, inArray, lt, notInArray, sql } from "drizzle-orm";
 import type { Env } from "../env.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { events } from "../events/schema.ts";
 import { ProblemError } from "../lib/errors.ts";
-import { monthStart, now, type Timestamp } from "../lib/time.ts";
 import { users } from "../users/schema.ts";
+import { monthStart, now, type Timestamp } from "../lib/time.ts";
 import { organizer_plans, organizer_subscriptions } from "./schema.ts";
 
-// What an organizer's plan in force allows: events created per month (counted exactly under concurrency) and a reduced commission.
+// What an organization's plan in force allows: events created per month (counted exactly under concurrency) and a reduced commission.
 
 type SubscriptionRow = typeof organizer_subscriptions.$inferSelect;
 const sub = organizer_subscriptions;
 const plans = organizer_plans;
 
 /**
- * Events per UTC calendar month for an organizer without an ACTIVE plan,
- * counted from `events.created_at` of that organizer.
+ * Events per UTC calendar month for an organization without an ACTIVE plan,
+ * counted from `events.created_at` of its events.
  */
 export const FREE_EVENTS_PER_MONTH = 2;
 
@@ -33,12 +33,12 @@ export const counterOf = (row: SubscriptionRow, start: Timestamp): number =>
 
 const planLimitSql = sql`(SELECT ${plans.max_events_per_month} FROM ${plans} WHERE ${plans.id} = ${sub.plan_id})`;
 
-/** An organizer's subscription that currently applies: ACTIVE and not past its end (the cron may not have expired it yet). */
-export const inForce = (organizerId: string, at: Timestamp) => and(eq(sub.user_id, organizerId), eq(sub.status, "ACTIVE"), gt(sub.ends_at, at));
+/** An organization's subscription that currently applies: ACTIVE and not past its end (the cron may not have expired it yet). */
+export const inForce = (organizationId: string, at: Timestamp) => and(eq(sub.organization_id, organizationId), eq(sub.status, "ACTIVE"), gt(sub.ends_at, at));
 
-/** How an organizer gets more events: the routes to choose and pay for a plan. */
+/** How an organization gets more events: the routes to choose and pay for a plan (a member with plan.manage: OWNER or FINANCE). */
 const UPGRADE =
-  "Choose a plan that allows more (GET /v1/organizer-plans) with POST /v1/me/organizer-subscription, then pay for it with POST /v1/payments (target ORGANIZER_PLAN); it applies at once. Or wait for the first day of next month (UTC), or ask an admin to create the event for you.";
+  "Choose a plan that allows more (GET /v1/organizer-plans) with POST /v1/me/organizer-subscription (as an OWNER or FINANCE member of the organization), then pay for it with POST /v1/payments (target ORGANIZER_PLAN); it applies at once. Or wait for the first day of next month (UTC), or ask an admin to create the event for you.";
 
 /** The refusal says which allowance is used up and how to get more. */
 const limitReached = (limit: number, plan: string | null) =>
@@ -47,27 +47,33 @@ const limitReached = (limit: number, plan: string | null) =>
     "plan_limit_reached",
     "Plan limit reached",
     plan
-      ? `Your plan "${plan}" allows ${limit} event(s) per calendar month (UTC) and this month's are used. ${UPGRADE}`
-      : `Without a plan, an organizer creates ${limit} event(s) per calendar month (UTC) and this month's are used. ${UPGRADE}`,
+      ? `Your organization's plan "${plan}" allows ${limit} event(s) per calendar month (UTC) and this month's are used. ${UPGRADE}`
+      : `Without a plan, an organization creates ${limit} event(s) per calendar month (UTC) and this month's are used. ${UPGRADE}`,
   );
 
-/** The events an organizer created themselves this month: those an admin created for them are not theirs to count. */
-export const eventsThisMonth = (db: Db, organizerId: string, start: Timestamp) =>
+/** The events an organization's people created this month: those an admin created for it are not theirs to count. */
+export const eventsThisMonth = (db: Db, organizationId: string, start: Timestamp) =>
   db
     .select({ n: count() })
     .from(events)
-    .where(and(eq(events.organizer_id, organizerId), eq(events.created_by, organizerId), gte(events.created_at, start)));
+    .where(
+      and(
+        eq(events.organization_id, organizationId),
+        gte(events.created_at, start),
+        notInArray(events.created_by, db.select({ id: users.id }).from(users).where(eq(users.role, "ADMIN"))),
+      ),
+    );
 
 /**
- * Counts one event creation against the organizer's month. With a plan in
- * force: one guarded UPDATE, so concurrent creations never pass the plan's
- * `max_events_per_month` (null: unlimited). Without one: the free allowance
- * (FREE_EVENTS_PER_MONTH events created this UTC month). Admins are never
- * limited, and an event an admin creates for an organizer is neither refused
- * nor counted (the caller does not consume the quota then: see createEvent).
+ * Counts one event creation against the organization's month. With a plan
+ * in force: one guarded UPDATE, so concurrent creations never pass the
+ * plan's `max_events_per_month` (null: unlimited). Without one: the free
+ * allowance (FREE_EVENTS_PER_MONTH events created this UTC month). The plan
+ * limits what organizations create themselves: an event an admin creates for
+ * one is neither refused nor counted (createEvent does not call this then).
  * Throws 403 `plan_limit_reached`, whose detail names the plan and how to get more.
  */
-export async function consumeEventQuota(env: Env, organizerId: string): Promise<void> {
+export async function consumeEventQuota(env: Env, organizationId: string): Promise<void> {
   const db = getDb(env.DB);
   const at = now();
   const start = monthStart(new Date(at));
@@ -79,16 +85,14 @@ export async function consumeEventQuota(env: Env, organizerId: string): Promise<
       // Counting is not an edit: admins' optimistic checks on updated_at must not trip on it.
       updated_at: sql`${sub.updated_at}`,
     })
-    .where(and(inForce(organizerId, at), sql`(${planLimitSql} IS NULL OR ${counterSql(start)} < ${planLimitSql})`))
+    .where(and(inForce(organizationId, at), sql`(${planLimitSql} IS NULL OR ${counterSql(start)} < ${planLimitSql})`))
     .returning({ id: sub.id });
   if (counted.length > 0) return;
 
-  const [[user], [active], [created]] = await db.batch([
-    db.select({ role: users.role }).from(users).where(eq(users.id, organizerId)).limit(1),
-    db.select({ limit: plans.max_events_per_month, name: plans.name }).from(sub).innerJoin(plans, eq(plans.id, sub.plan_id)).where(inForce(organizerId, at)).limit(1),
-    eventsThisMonth(db, organizerId, start),
+  const [[active], [created]] = await db.batch([
+    db.select({ limit: plans.max_events_per_month, name: plans.name }).from(sub).innerJoin(plans, eq(plans.id, sub.plan_id)).where(inForce(organizationId, at)).limit(1),
+    eventsThisMonth(db, organizationId, start),
   ]);
-  if (user?.role === "ADMIN") return;
   if (active) {
     // Null here: the plan became unlimited between the two statements.
     if (active.limit === null) return;
@@ -98,15 +102,15 @@ export async function consumeEventQuota(env: Env, organizerId: string): Promise<
 }
 
 /**
- * The ticketing commission for an organizer's event: the event's rate, or the
- * reduced rate of the organizer's plan in force when that is lower.
+ * The ticketing commission for an organization's event: the event's rate, or
+ * the reduced rate of the organization's plan in force when that is lower.
  */
-export async function effectiveCommissionBp(env: Env, organizerId: string, eventCommissionBp: number): Promise<number> {
+export async function effectiveCommissionBp(env: Env, organizationId: string, eventCommissionBp: number): Promise<number> {
   const [row] = await getDb(env.DB)
     .select({ reduced: plans.reduced_commission_bp })
     .from(sub)
     .innerJoin(plans, eq(plans.id, sub.plan_id))
-    .where(inForce(organizerId, now()))
+    .where(inForce(organizationId, now()))
     .limit(1);
   return row?.reduced == null ? eventCommissionBp : Math.min(eventCommissionBp, row.reduced);
 }

@@ -1,12 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { adminOnly, requireRole } from "../auth/middleware.ts";
+import { adminOnly, requireAuth } from "../auth/middleware.ts";
+import { getDb } from "../db/client.ts";
+import { chooseOrganization } from "../organizations/permissions.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
 import { errors } from "../problem-codes.ts";
 import { pageSchema } from "../lib/pagination.ts";
 import { actorOf } from "../site/audit.ts";
 import { FREE_EVENTS_PER_MONTH } from "./organizer-plan-limits.ts";
 import { createPlan, deletePlan, listPlans, updatePlan } from "./organizer-plans.ts";
-import { grantSubscription, listSubscriptions, mySubscription, requestOrganizerSubscription, subscriptionDetail, transitionSubscription, type SubscriptionView } from "./organizer-subscriptions.ts";
+import { grantSubscription, listSubscriptions, organizationSubscription, requestOrganizerSubscription, subscriptionDetail, transitionSubscription, type SubscriptionView } from "./organizer-subscriptions.ts";
 import {
   AdminSubscriptionQuery,
   ChoosePlanBody,
@@ -130,14 +132,16 @@ export function organizerPlanRoutes() {
       operationId: "getMyOrganizerSubscription",
       tags,
       security: bearerAuth,
-      summary: "My organizer plan",
+      summary: "My organization's organizer plan",
       description:
-        "The active subscription (else the latest suspended or pending one), its plan and features, this UTC month's event usage and limit (the free allowance without an active plan), and the history of my subscriptions.",
-      responses: { 200: jsonResponse(MySubscriptionSchema, "My plan."), ...errors("forbidden") },
+        "Needs `plan.manage` (OWNER, FINANCE) in the organization named by `organization_id` (default: the only one where I have it). The active subscription (else the latest suspended or pending one), its plan and features, this UTC month's event usage and limit (the free allowance without an active plan), and the history of the organization's subscriptions.",
+      request: { query: z.object({ organization_id: z.uuid().optional() }) },
+      responses: { 200: jsonResponse(MySubscriptionSchema, "The organization's plan."), ...errors("forbidden", "no_organization", "not_found") },
     }),
     async (c) => {
-      const auth = requireRole(c.get("auth"), "ORGANIZER");
-      const mine = await mySubscription(c.env, auth.userId, auth.role);
+      const auth = requireAuth(c.get("auth"));
+      const organizationId = (await chooseOrganization(getDb(c.env.DB), auth, c.req.valid("query").organization_id, "plan.manage", { platformWide: false }))!;
+      const mine = await organizationSubscription(c.env, organizationId, auth.role);
       return c.json(
         {
           subscription: mine.subscription ? subscriptionOut(mine.subscription) : null,
@@ -159,14 +163,15 @@ export function organizerPlanRoutes() {
       security: bearerAuth,
       summary: "Choose a plan (then pay for it)",
       description:
-        "Creates a PENDING subscription to the plan; pay it with `POST /v1/payments` (target ORGANIZER_PLAN). Once paid it becomes ACTIVE for the plan's period, replacing the current plan. The same plan asked again returns the waiting subscription. Paying for an ACTIVE subscription renews it for one more period.",
+        "Needs `plan.manage` (OWNER, FINANCE) in the organization named by `organization_id` (default: the only one where I have it). Creates a PENDING subscription of the organization to the plan, in my name; pay it with `POST /v1/payments` (target ORGANIZER_PLAN; any member with `plan.manage` may pay it). Once paid it becomes ACTIVE for the plan's period, replacing the current plan. The same plan asked again returns the waiting subscription. Paying for an ACTIVE subscription renews it for one more period.",
       request: { body: jsonBody(ChoosePlanBody) },
-      responses: { 201: jsonResponse(SubscriptionSchema, "Waiting for payment."), ...errors("forbidden") },
+      responses: { 201: jsonResponse(SubscriptionSchema, "Waiting for payment."), ...errors("forbidden", "no_organization") },
     }),
     async (c) => {
-      const auth = requireRole(c.get("auth"), "ORGANIZER");
-      const { plan_id, auto_renew } = c.req.valid("json");
-      return c.json(subscriptionOut(await requestOrganizerSubscription(c.env, auth.userId, plan_id, auto_renew)), 201);
+      const auth = requireAuth(c.get("auth"));
+      const { plan_id, auto_renew, organization_id } = c.req.valid("json");
+      const organizationId = (await chooseOrganization(getDb(c.env.DB), auth, organization_id, "plan.manage", { platformWide: false }))!;
+      return c.json(subscriptionOut(await requestOrganizerSubscription(c.env, auth.userId, organizationId, plan_id, auto_renew)), 201);
     },
   );
 
@@ -179,7 +184,7 @@ export function organizerPlanRoutes() {
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "Organizer subscriptions",
-      description: "Newest first; filter by `status` and `organizer_id`.",
+      description: "Newest first; filter by `status`, `organization_id` and `organizer_id` (the account that subscribed).",
       request: { query: AdminSubscriptionQuery },
       responses: { 200: jsonResponse(pageSchema(SubscriptionSchema), "One page."), ...errors("forbidden") },
     }),
@@ -215,9 +220,9 @@ export function organizerPlanRoutes() {
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
-      summary: "Give an organizer a plan",
+      summary: "Give an organization a plan",
       description:
-        "Without payment (`price_paid` 0). An organizer has at most one ACTIVE subscription: if they are on another plan, that one ends (CANCELLED) and this one starts in the same step, both recorded as PLAN_CHANGE, and this month's event count carries over. Audited.",
+        "Without payment (`price_paid` 0), in the name of the organization's first owner. An organization has at most one ACTIVE subscription: if it is on another plan, that one ends (CANCELLED) and this one starts in the same step, both recorded as PLAN_CHANGE, and this month's event count carries over. Audited.",
       request: { body: jsonBody(GrantBody) },
       responses: { 201: jsonResponse(SubscriptionSchema, "The new subscription."), ...errors("active_subscription_exists", "already_subscribed", "concurrent_change", "forbidden") },
     }),
@@ -229,8 +234,8 @@ export function organizerPlanRoutes() {
   );
 
   const transitions = [
-    { kind: "suspend", operationId: "suspendOrganizerSubscription", summary: "Suspend an active subscription", body: TransitionBody, from: "ACTIVE → SUSPENDED; the organizer falls back to the free allowance meanwhile." },
-    { kind: "reactivate", operationId: "reactivateOrganizerSubscription", summary: "Reactivate a suspended subscription", body: OptionalCommentBody, from: "SUSPENDED → ACTIVE, if it has not ended and the organizer has no other active subscription." },
+    { kind: "suspend", operationId: "suspendOrganizerSubscription", summary: "Suspend an active subscription", body: TransitionBody, from: "ACTIVE → SUSPENDED; the organization falls back to the free allowance meanwhile." },
+    { kind: "reactivate", operationId: "reactivateOrganizerSubscription", summary: "Reactivate a suspended subscription", body: OptionalCommentBody, from: "SUSPENDED → ACTIVE, if it has not ended and the organization has no other active subscription." },
     { kind: "cancel", operationId: "cancelOrganizerSubscription", summary: "Cancel a subscription", body: TransitionBody, from: "ACTIVE, SUSPENDED or PENDING → CANCELLED, ending now; automatic renewal is turned off." },
   ] as const;
   for (const t of transitions) {

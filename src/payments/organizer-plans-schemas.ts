@@ -143,12 +143,16 @@ export function toPlan(row: PlanRow, features: FeatureRow[]): z.infer<typeof Pla
 }
 
 export const ChoosePlanBody = z
-  .strictObject({ plan_id: z.uuid(), auto_renew: z.boolean().default(false) })
+  .strictObject({
+    plan_id: z.uuid(),
+    auto_renew: z.boolean().default(false),
+    organization_id: z.uuid().optional().openapi({ description: "Which of my organizations (default: the only one where I have `plan.manage`)." }),
+  })
   .openapi("ChooseOrganizerPlan");
 
 export const GrantBody = z
   .strictObject({
-    organizer_id: z.uuid(),
+    organization_id: z.uuid(),
     plan_id: z.uuid(),
     starts_at: z.iso
       .datetime({ offset: true })
@@ -164,7 +168,8 @@ export const OptionalCommentBody = z.strictObject({ comment: comment.optional() 
 
 export const AdminSubscriptionQuery = z.object({
   status: z.enum(ORGANIZER_SUBSCRIPTION_STATUSES).optional(),
-  organizer_id: z.uuid().optional(),
+  organization_id: z.uuid().optional(),
+  organizer_id: z.uuid().optional().openapi({ description: "The account that subscribed." }),
   ...pageQuery,
 });
 
@@ -197,7 +202,8 @@ export function toHistory(row: HistoryRow): z.infer<typeof HistorySchema> {
 export const SubscriptionSchema = z
   .object({
     id: z.string(),
-    organizer_id: z.string(),
+    organizer_id: z.string().openapi({ description: "The account that subscribed (for a grant: the organization's first owner)." }),
+    organization_id: z.string().nullable().openapi({ description: "The organization on the plan." }),
     plan_id: z.string(),
     plan_name: z.string(),
     status: z.enum(ORGANIZER_SUBSCRIPTION_STATUSES),
@@ -217,6 +223,7 @@ export function toSubscription(row: SubscriptionRow, planName: string, eventsThi
   return {
     id: row.id,
     organizer_id: row.user_id,
+    organization_id: row.organization_id,
     plan_id: row.plan_id,
     plan_name: planName,
     status: row.status,
@@ -249,6 +256,6 @@ export const MySubscriptionSchema = z
     subscription: SubscriptionSchema.nullable().openapi({ description: "The active subscription; else the latest suspended or pending one; else null." }),
     plan: PlanSchema.nullable(),
     usage: UsageSchema,
-    history: z.array(HistorySchema).openapi({ description: "Every change of any of my subscriptions, newest first (at most 100)." }),
+    history: z.array(HistorySchema).openapi({ description: "Every change of any of the organization's subscriptions, newest first (at most 100)." }),
   })
   .openapi("MyOrganizerSubscription");

@@ -9,13 +9,14 @@ import { newId } from "../lib/ids.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { addMonths, addSeconds, monthStart, now, type Timestamp } from "../lib/time.ts";
 import { auditedInsert, auditedUpdate, auditWhere, insertWhere, type Actor } from "../site/audit.ts";
-import { users } from "../users/schema.ts";
+import { firstOwner } from "../organizations/owners.ts";
+import { organizations } from "../organizations/schema.ts";
 import { FREE_EVENTS_PER_MONTH, counterOf, counterSql, eventsThisMonth, inForce, resetMonthlyEventCounters } from "./organizer-plan-limits.ts";
 import type { AdminSubscriptionQuery } from "./organizer-plans-schemas.ts";
 import { loadPlan } from "./organizer-plans.ts";
 import { organizer_subscription_history, organizer_subscriptions, type BILLING_PERIODS, type ORGANIZER_SUBSCRIPTION_ACTIONS, type ORGANIZER_SUBSCRIPTION_STATUSES, organizer_plans } from "./schema.ts";
 
-// Organizers' subscriptions to plans: granted by admins or paid, their transitions and history, renewals, the monthly cron, and what organizers and admins read.
+// Organizations' subscriptions to organizer plans: granted by admins or paid, their transitions and history, renewals, the monthly cron, and what members and admins read.
 
 export type SubscriptionRow = typeof organizer_subscriptions.$inferSelect;
 type HistoryRow = typeof organizer_subscription_history.$inferSelect;
@@ -58,18 +59,18 @@ const historyWhere = (db: Db, when: SQL, entry: HistoryEntry, at: Timestamp) =>
 const field = (path: string, message: string, code = "invalid") => problems.validation([{ path, message, code }]);
 
 const activeConflict = () =>
-  problems.conflict("active_subscription_exists", "This organizer already has an active subscription; change its plan or end it first.");
+  problems.conflict("active_subscription_exists", "This organization already has an active subscription; change its plan or end it first.");
 
 /**
- * An admin gives an organizer a plan (no payment: `price_paid` 0). With a
- * subscription already ACTIVE on another plan, that one ends (CANCELLED) and
+ * An admin gives an organization a plan (no payment: `price_paid` 0), in the
+ * name of its first owner. With a subscription already ACTIVE on another plan, that one ends (CANCELLED) and
  * the new one starts in the same batch, both recorded as PLAN_CHANGE; the
  * month's event count carries over.
  */
 export async function grantSubscription(
   env: Env,
   actor: Actor,
-  input: { organizer_id: string; plan_id: string; starts_at?: string; auto_renew: boolean; comment?: string },
+  input: { organization_id: string; plan_id: string; starts_at?: string; auto_renew: boolean; comment?: string },
 ): Promise<SubscriptionRow> {
   const db = getDb(env.DB);
   const at = now();
@@ -77,25 +78,26 @@ export async function grantSubscription(
   const startsAt = input.starts_at ? new Date(input.starts_at).toISOString() : at;
   if (startsAt > at) throw field("starts_at", "A subscription cannot start in the future.", "in_future");
 
-  const [[organizer], [plan], [current], [created]] = await db.batch([
-    db.select({ role: users.role }).from(users).where(eq(users.id, input.organizer_id)).limit(1),
+  const [[organization], [plan], [current], [created]] = await db.batch([
+    db.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, input.organization_id)).limit(1),
     db.select().from(plans).where(eq(plans.id, input.plan_id)).limit(1),
-    db.select().from(sub).where(and(eq(sub.user_id, input.organizer_id), eq(sub.status, "ACTIVE"))).limit(1),
-    eventsThisMonth(db, input.organizer_id, start),
+    db.select().from(sub).where(and(eq(sub.organization_id, input.organization_id), eq(sub.status, "ACTIVE"))).limit(1),
+    eventsThisMonth(db, input.organization_id, start),
   ]);
-  if (organizer?.role !== "ORGANIZER") throw field("organizer_id", "No organizer has this id.", "not_an_organizer");
+  if (!organization) throw field("organization_id", "No organization has this id.", "unknown_organization");
   if (!plan) throw field("plan_id", "No plan has this id.", "unknown_plan");
   if (!plan.is_active) throw field("plan_id", "This plan is not offered any more.", "plan_inactive");
   const endsAt = addMonths(startsAt, PERIOD_MONTHS[plan.billing_period]);
   if (endsAt <= at) throw field("starts_at", "A subscription starting then would already have ended.", "already_ended");
   if (current?.plan_id === plan.id) {
-    throw problems.conflict("already_subscribed", `This organizer is already on this plan until ${current.ends_at}.`);
+    throw problems.conflict("already_subscribed", `This organization is already on this plan until ${current.ends_at}.`);
   }
 
   const id = newId();
   const values = {
     id,
-    user_id: input.organizer_id,
+    user_id: (await firstOwner(db, input.organization_id)) ?? actor.userId,
+    organization_id: input.organization_id,
     plan_id: plan.id,
     starts_at: startsAt,
     ends_at: endsAt,
@@ -192,13 +194,13 @@ export async function activateOrganizerSubscription(env: Env, subscriptionId: st
   if (row.status !== "PENDING") throw problems.conflict("invalid_transition", `This subscription is ${row.status}; only a PENDING one can be activated.`);
   const [[plan], [previous]] = await db.batch([
     db.select().from(plans).where(eq(plans.id, row.plan_id)).limit(1),
-    db.select().from(sub).where(and(eq(sub.user_id, row.user_id), eq(sub.status, "ACTIVE"), ne(sub.id, row.id))).limit(1),
+    db.select().from(sub).where(and(eq(sub.organization_id, row.organization_id ?? ""), eq(sub.status, "ACTIVE"), ne(sub.id, row.id))).limit(1),
   ]);
   if (!plan) throw problems.notFound("Organizer plan");
   const stillPending = sql`EXISTS (SELECT 1 FROM ${sub} WHERE ${sub.id} = ${row.id} AND ${sub.status} = 'PENDING')`;
   const counter = previous
     ? sql`(SELECT ${counterSql(start)} FROM ${sub} WHERE ${sub.id} = ${previous.id})`
-    : sql`(SELECT COUNT(*) FROM ${events} WHERE ${events.organizer_id} = ${row.user_id} AND ${events.created_at} >= ${start})`;
+    : sql`(SELECT COUNT(*) FROM ${events} WHERE ${events.organization_id} = ${row.organization_id} AND ${events.created_at} >= ${start})`;
   const ending = previous
     ? [
         db
@@ -240,16 +242,17 @@ export async function activateOrganizerSubscription(env: Env, subscriptionId: st
 }
 
 /**
- * An organizer chooses a plan: a PENDING subscription, activated when its
- * payment is confirmed (POST /v1/payments). Asking again for the same plan
- * returns the waiting one; another plan replaces it.
+ * A member with `plan.manage` chooses a plan for their organization: a
+ * PENDING subscription in their name, activated when its payment is
+ * confirmed (POST /v1/payments). Asking again for the same plan returns the
+ * waiting one; another plan replaces it.
  */
-export async function requestOrganizerSubscription(env: Env, userId: string, planId: string, autoRenew: boolean): Promise<SubscriptionView> {
+export async function requestOrganizerSubscription(env: Env, userId: string, organizationId: string, planId: string, autoRenew: boolean): Promise<SubscriptionView> {
   const db = getDb(env.DB);
   const at = now();
   const [[plan], pending] = await db.batch([
     db.select().from(plans).where(eq(plans.id, planId)).limit(1),
-    db.select().from(sub).where(and(eq(sub.user_id, userId), eq(sub.status, "PENDING"))),
+    db.select().from(sub).where(and(eq(sub.organization_id, organizationId), eq(sub.status, "PENDING"))),
   ]);
   if (!plan || !plan.is_active) throw field("plan_id", "No plan on offer has this id.", "unknown_plan");
   const same = pending.find((p) => p.plan_id === planId);
@@ -258,9 +261,9 @@ export async function requestOrganizerSubscription(env: Env, userId: string, pla
   const [[created]] = await db.batch([
     db
       .insert(sub)
-      .values({ id, user_id: userId, plan_id: plan.id, starts_at: at, ends_at: addMonths(at, PERIOD_MONTHS[plan.billing_period]), status: "PENDING", price_paid: plan.price, currency: plan.currency, auto_renew: autoRenew, created_at: at, updated_at: at })
+      .values({ id, user_id: userId, organization_id: organizationId, plan_id: plan.id, starts_at: at, ends_at: addMonths(at, PERIOD_MONTHS[plan.billing_period]), status: "PENDING", price_paid: plan.price, currency: plan.currency, auto_renew: autoRenew, created_at: at, updated_at: at })
       .returning(),
-    db.update(sub).set({ status: "CANCELLED", updated_at: at }).where(and(eq(sub.user_id, userId), eq(sub.status, "PENDING"), ne(sub.id, id))),
+    db.update(sub).set({ status: "CANCELLED", updated_at: at }).where(and(eq(sub.organization_id, organizationId), eq(sub.status, "PENDING"), ne(sub.id, id))),
     ...pending.map((p) => historyWhere(db, sql`1`, { subscriptionId: p.id, action: "CANCEL", previous: "PENDING", next: "CANCELLED", comment: `Replaced by ${id}`, by: userId }, at)),
   ]);
   return view(created!, plan.name, at);
@@ -357,6 +360,7 @@ export async function listSubscriptions(env: Env, query: z.infer<typeof AdminSub
     .where(
       and(
         query.status ? eq(sub.status, query.status) : undefined,
+        query.organization_id ? eq(sub.organization_id, query.organization_id) : undefined,
         query.organizer_id ? eq(sub.user_id, query.organizer_id) : undefined,
         afterCursor(after, sub.created_at, sub.id, "desc"),
       ),
@@ -379,27 +383,27 @@ export async function subscriptionDetail(env: Env, id: string): Promise<Subscrip
 
 const HISTORY_LIMIT = 100;
 
-/** What an organizer sees of their plan: the subscription, its plan and features, this month's usage, the history. */
-export async function mySubscription(env: Env, userId: string, role: AuthContext["role"]) {
+/** What an organization's members see of its plan: the subscription, its plan and features, this month's usage, the history. */
+export async function organizationSubscription(env: Env, organizationId: string, role: AuthContext["role"]) {
   const db = getDb(env.DB);
   const at = now();
   const start = monthStart(new Date(at));
   const [[active], [latest], entries, [created]] = await db.batch([
-    db.select().from(sub).where(inForce(userId, at)).limit(1),
+    db.select().from(sub).where(inForce(organizationId, at)).limit(1),
     db
       .select()
       .from(sub)
-      .where(and(eq(sub.user_id, userId), inArray(sub.status, ["SUSPENDED", "PENDING"])))
+      .where(and(eq(sub.organization_id, organizationId), inArray(sub.status, ["SUSPENDED", "PENDING"])))
       .orderBy(desc(sub.created_at), desc(sub.id))
       .limit(1),
     db
       .select({ entry: history })
       .from(history)
       .innerJoin(sub, eq(sub.id, history.organizer_subscription_id))
-      .where(eq(sub.user_id, userId))
+      .where(eq(sub.organization_id, organizationId))
       .orderBy(desc(history.created_at), desc(history.id))
       .limit(HISTORY_LIMIT),
-    eventsThisMonth(db, userId, start),
+    eventsThisMonth(db, organizationId, start),
   ]);
   const shown = active ?? latest ?? null;
   const plan = shown ? await loadPlan(db, shown.plan_id) : null;

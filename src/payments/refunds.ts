@@ -9,6 +9,7 @@ import { humanCode, newId } from "../lib/ids.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { now } from "../lib/time.ts";
 import { tickets } from "../orders/schema.ts";
+import { memberRole, organizationsWhere, roleGrants, type OrganizationPermission } from "../organizations/permissions.ts";
 import { subscriptions } from "../passes/schema.ts";
 import { type Actor, auditedUpdate, insertWhere } from "../site/audit.ts";
 import { commissionAfterRefund } from "./commissions.ts";
@@ -70,25 +71,33 @@ export async function refundSurplus(env: Env, payment: Payment, why: string): Pr
 type Scope = { as: "PAYER" | "MANAGER"; payment: Payment };
 type Caller = Pick<AuthContext, "userId" | "role">;
 
-/** The payment for its payer, its event's or plan's organizer, or an admin; 404 for anyone else. */
-export async function paymentScope(db: Db, auth: Caller, paymentId: string): Promise<Scope> {
+/**
+ * The payment for its payer, for members of the organization that sold what
+ * it paid for whose role gives `permission` (by default `money.read`: OWNER,
+ * FINANCE) and for admins; that organization's other members get 403,
+ * anyone else 404.
+ */
+export async function paymentScope(db: Db, auth: Caller, paymentId: string, permission: OrganizationPermission = "money.read"): Promise<Scope> {
   const [payment] = await db.select().from(payments).where(eq(payments.id, paymentId)).limit(1);
   if (!payment) throw problems.notFound("Payment");
   if (auth.role === "ADMIN") return { as: "MANAGER", payment };
-  if (auth.role === "ORGANIZER" && (await organizerOf(db, payment)) === auth.userId) return { as: "MANAGER", payment };
+  const seller = await organizationOf(db, payment);
+  const role = seller ? await memberRole(db, auth.userId, seller) : null;
+  if (roleGrants(role, permission)) return { as: "MANAGER", payment };
   if (payment.user_id === auth.userId) return { as: "PAYER", payment };
+  if (role) throw problems.forbidden(`This needs the \`${permission}\` permission, which your role (${role}) does not give.`);
   throw problems.notFound("Payment");
 }
 
-/** The organizer who sold what a payment bought; null for the platform's own sales (organizer plans). */
-async function organizerOf(db: Db, payment: Payment): Promise<string | null> {
+/** The organization that sold what a payment bought; null for the platform's own sales (organizer plans, platform passes). */
+async function organizationOf(db: Db, payment: Payment): Promise<string | null> {
   if (payment.ticket_id) {
-    const [row] = await db.select({ id: events.organizer_id }).from(tickets).innerJoin(events, eq(events.id, tickets.event_id)).where(eq(tickets.id, payment.ticket_id)).limit(1);
+    const [row] = await db.select({ id: events.organization_id }).from(tickets).innerJoin(events, eq(events.id, tickets.event_id)).where(eq(tickets.id, payment.ticket_id)).limit(1);
     return row?.id ?? null;
   }
   if (payment.subscription_id) {
     const [row] = await db
-      .select({ id: subscription_plans.organizer_id })
+      .select({ id: subscription_plans.organization_id })
       .from(subscriptions)
       .innerJoin(subscription_plans, eq(subscription_plans.id, subscriptions.subscription_plan_id))
       .where(eq(subscriptions.id, payment.subscription_id))
@@ -98,18 +107,19 @@ async function organizerOf(db: Db, payment: Payment): Promise<string | null> {
   return null;
 }
 
-async function refundScope(db: Db, auth: Caller, refundId: string) {
+async function refundScope(db: Db, auth: Caller, refundId: string, permission: OrganizationPermission = "money.read") {
   const [refund] = await db.select().from(refunds).where(eq(refunds.id, refundId)).limit(1);
   if (!refund) throw problems.notFound("Refund");
-  const scope = await paymentScope(db, auth, refund.payment_id).catch((error: unknown) => {
+  const scope = await paymentScope(db, auth, refund.payment_id, permission).catch((error: unknown) => {
     throw error instanceof ProblemError && error.status === 404 ? problems.notFound("Refund") : error;
   });
   return { refund, ...scope };
 }
 
+/** A refund for who decides on it: `refunds.manage` in the selling organization (OWNER, FINANCE), or an admin. */
 async function managedRefund(db: Db, auth: Caller, refundId: string) {
-  const scope = await refundScope(db, auth, refundId);
-  if (scope.as !== "MANAGER") throw problems.forbidden("Only the organizer who sold this, or an admin, decides on a refund.");
+  const scope = await refundScope(db, auth, refundId, "refunds.manage");
+  if (scope.as !== "MANAGER") throw problems.forbidden("Only the organization that sold this (`refunds.manage`), or an admin, decides on a refund.");
   return scope;
 }
 
@@ -386,10 +396,11 @@ export async function refundCancelledEvent(env: Env, eventId: string): Promise<{
 export async function listRefunds(env: Env, auth: AuthContext, query: z.infer<typeof RefundsQuery>, mine: boolean) {
   const db = getDb(env.DB);
   const after = decodeCursor(query.cursor);
-  // Organizers see refunds of what they sold; admins everything; everyone their own (`mine`).
+  // Members see refunds of what their organizations sold (where they have `money.read`); admins everything; everyone their own (`mine`).
+  const mineSold = organizationsWhere(db, auth.userId, "money.read");
   const sold = sql`(
-    EXISTS (SELECT 1 FROM ${tickets} JOIN ${events} ON ${events.id} = ${tickets.event_id} WHERE ${tickets.id} = ${payments.ticket_id} AND ${events.organizer_id} = ${auth.userId})
-    OR EXISTS (SELECT 1 FROM ${subscriptions} JOIN ${subscription_plans} ON ${subscription_plans.id} = ${subscriptions.subscription_plan_id} WHERE ${subscriptions.id} = ${payments.subscription_id} AND ${subscription_plans.organizer_id} = ${auth.userId})
+    EXISTS (SELECT 1 FROM ${tickets} JOIN ${events} ON ${events.id} = ${tickets.event_id} WHERE ${tickets.id} = ${payments.ticket_id} AND ${events.organization_id} IN ${mineSold})
+    OR EXISTS (SELECT 1 FROM ${subscriptions} JOIN ${subscription_plans} ON ${subscription_plans.id} = ${subscriptions.subscription_plan_id} WHERE ${subscriptions.id} = ${payments.subscription_id} AND ${subscription_plans.organization_id} IN ${mineSold})
   )`;
   const rows = await db
     .select({ refund: refunds })

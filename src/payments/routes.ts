@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq, isNull } from "drizzle-orm";
-import { adminOnly, requireAuth, requireRole } from "../auth/middleware.ts";
+import { adminOnly, requireAuth } from "../auth/middleware.ts";
 import { getDb } from "../db/client.ts";
 import { booleanQuery } from "../lib/schemas.ts";
 import { problems } from "../lib/errors.ts";
@@ -10,6 +10,7 @@ import { errors } from "../problem-codes.ts";
 import { afterCursor, decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
 import { now } from "../lib/time.ts";
+import { chooseOrganization } from "../organizations/permissions.ts";
 import { actorOf } from "../site/audit.ts";
 import { listDeadLetters, readDeadLetter, replayDeadLetter } from "../site/dead-letters.ts";
 import { commissionSummary, listCommissions, settleCommissions } from "./commissions.ts";
@@ -122,9 +123,9 @@ export function paymentRoutes() {
       tags,
       security: bearerAuth,
       summary: "One payment",
-      description: "For its payer, the organizer who sold what it paid for, and admins.",
+      description: "For its payer, members with `money.read` (OWNER, FINANCE) of the organization that sold what it paid for (its other members get 403), and admins.",
       request: { params: paymentParam },
-      responses: { 200: jsonResponse(PaymentSchema, "The payment."), ...errors("not_found") },
+      responses: { 200: jsonResponse(PaymentSchema, "The payment."), ...errors("forbidden", "not_found") },
     }),
     async (c) => {
       const { payment } = await paymentScope(getDb(c.env.DB), requireAuth(c.get("auth")), c.req.valid("param").payment_id);
@@ -304,7 +305,7 @@ export function paymentRoutes() {
       tags,
       security: bearerAuth,
       summary: "Ask for a refund",
-      description: "By the payer, for the whole amount still paid. The organizer who sold it (or an admin) approves or rejects it.",
+      description: "By the payer, for the whole amount still paid. The organization that sold it (`refunds.manage`: OWNER, FINANCE) or an admin approves or rejects it.",
       request: { params: paymentParam, body: jsonBody(RequestRefundBody) },
       responses: { 201: jsonResponse(RefundSchema, "Requested."), ...errors("forbidden", "not_found", "not_refundable", "refund_open") },
     }),
@@ -333,11 +334,11 @@ export function paymentRoutes() {
       tags,
       security: bearerAuth,
       summary: "Refunds to decide on",
-      description: "Organizers: refunds of what they sold. Admins: all.",
+      description: "Refunds of what my organizations sold, where I have `money.read` (OWNER, FINANCE); admins: all.",
       request: { query: RefundsQuery },
       responses: { 200: jsonResponse(pageSchema(RefundSchema), "Refunds."), ...errors("forbidden") },
     }),
-    async (c) => c.json(await listRefunds(c.env, requireRole(c.get("auth"), "ORGANIZER", "ADMIN"), c.req.valid("query"), false), 200),
+    async (c) => c.json(await listRefunds(c.env, requireAuth(c.get("auth")), c.req.valid("query"), false), 200),
   );
 
   r.openapi(
@@ -348,6 +349,7 @@ export function paymentRoutes() {
       tags,
       security: bearerAuth,
       summary: "One refund",
+      description: "For its payer, members with `money.read` of the selling organization, and admins.",
       request: { params: refundParam },
       responses: { 200: jsonResponse(RefundSchema, "The refund."), ...errors("not_found") },
     }),
@@ -362,7 +364,7 @@ export function paymentRoutes() {
       tags,
       security: bearerAuth,
       summary: "Approve a refund",
-      description: "Cancels what was bought first (the order's access rights, the pass, the plan), then pays back through the provider's refund API where it has one (Stripe, KkiaPay); otherwise the refund waits APPROVED until it is recorded as paid back by hand.",
+      description: "Needs `refunds.manage` in the selling organization (OWNER, FINANCE; its other members 403), or an admin. Cancels what was bought first (the order's access rights, the pass, the plan), then pays back through the provider's refund API where it has one (Stripe, KkiaPay); otherwise the refund waits APPROVED until it is recorded as paid back by hand.",
       request: { params: refundParam, body: jsonBody(ApproveRefundBody) },
       responses: { 200: jsonResponse(RefundSchema, "Approved."), ...errors("concurrent_change", "forbidden", "not_found", "refund_not_requested", "tickets_used") },
     }),
@@ -380,6 +382,7 @@ export function paymentRoutes() {
       tags,
       security: bearerAuth,
       summary: "Reject a refund",
+      description: "Needs `refunds.manage` in the selling organization, or an admin.",
       request: { params: refundParam, body: jsonBody(RejectRefundBody) },
       responses: { 200: jsonResponse(RefundSchema, "Rejected."), ...errors("concurrent_change", "forbidden", "not_found", "refund_not_requested") },
     }),
@@ -397,7 +400,7 @@ export function paymentRoutes() {
       tags,
       security: bearerAuth,
       summary: "Record a refund paid back by hand",
-      description: "For cash, bank transfers and providers without a refund API: the money went back to the payer outside the platform.",
+      description: "Needs `refunds.manage` in the selling organization, or an admin. For cash, bank transfers and providers without a refund API: the money went back to the payer outside the platform.",
       request: { params: refundParam, body: jsonBody(ExternalReferenceBody) },
       responses: { 200: jsonResponse(RefundSchema, "Refunded."), ...errors("forbidden", "not_found", "refund_exceeds_payment", "refund_not_approved") },
     }),
@@ -416,19 +419,22 @@ export function paymentRoutes() {
       operationId: "listMyCommissions",
       tags,
       security: bearerAuth,
-      summary: "Commissions I owe the platform",
+      summary: "Commissions my organization owes the platform",
+      description: "Needs `money.read` (OWNER, FINANCE) in the organization, named by `organization_id` (default: the only one where I have it).",
       request: { query: CommissionsQuery.omit({ organizer_id: true }) },
       responses: {
         200: jsonResponse(
           pageSchema(CommissionSchema).extend({ summary: z.array(z.object({ currency: z.string(), status: z.string(), count: z.number().int(), amount: z.number().int() })) }),
           "Commissions, with totals per currency and status.",
         ),
-        ...errors("forbidden"),
+        ...errors("forbidden", "no_organization"),
       },
     }),
     async (c) => {
-      const auth = requireRole(c.get("auth"), "ORGANIZER");
-      const [page, summary] = await Promise.all([listCommissions(c.env, c.req.valid("query"), auth.userId), commissionSummary(c.env, auth.userId)]);
+      const auth = requireAuth(c.get("auth"));
+      const query = c.req.valid("query");
+      const organizationId = (await chooseOrganization(getDb(c.env.DB), auth, query.organization_id, "money.read", { platformWide: false }))!;
+      const [page, summary] = await Promise.all([listCommissions(c.env, query, organizationId), commissionSummary(c.env, organizationId)]);
       return c.json({ ...page, summary }, 200);
     },
   );
@@ -441,7 +447,7 @@ export function paymentRoutes() {
       tags: adminTags,
       middleware: [adminOnly] as const,
       security: bearerAuth,
-      summary: "Commissions owed by organizers",
+      summary: "Commissions owed by organizations",
       request: { query: CommissionsQuery },
       responses: { 200: jsonResponse(pageSchema(CommissionSchema), "Commissions."), ...errors("forbidden") },
     }),
@@ -456,7 +462,7 @@ export function paymentRoutes() {
       tags: adminTags,
       middleware: [adminOnly] as const,
       security: bearerAuth,
-      summary: "Record that an organizer paid commissions",
+      summary: "Record that an organization paid commissions",
       request: { body: jsonBody(SettleCommissionsBody) },
       responses: {
         200: jsonResponse(z.object({ payment_id: z.string(), amount: z.number().int(), currency: z.string(), commissions: z.number().int() }), "Settled."),

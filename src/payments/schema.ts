@@ -4,6 +4,7 @@ import { z } from "zod";
 import { NOW_SQL, basisPoints, bool, checkThat, createdAt, enumCheck, id, json, money, timestamp, updatedAt } from "../db/columns.ts";
 import { CURRENCY_VALUES, PAYMENT_STATUSES, type PaymentStatus } from "../db/enums.ts";
 import { events } from "../events/schema.ts";
+import { organizations } from "../organizations/schema.ts";
 import { tickets } from "../orders/schema.ts";
 import { subscriptions } from "../passes/schema.ts";
 import { users } from "../users/schema.ts";
@@ -103,7 +104,8 @@ export const organizer_subscriptions = sqliteTable(
     id: id(),
     user_id: text("user_id")
       .notNull()
-      .references(() => users.id),
+      .references(() => users.id), // the account that subscribed
+    organization_id: text("organization_id").references(() => organizations.id), // the organization on the plan
     plan_id: text("plan_id")
       .notNull()
       .references(() => organizer_plans.id),
@@ -120,7 +122,7 @@ export const organizer_subscriptions = sqliteTable(
     updated_at: updatedAt(),
   },
   (t) => [
-    uniqueIndex("organizer_subscriptions_one_active").on(t.user_id).where(sql`${t.status} = 'ACTIVE'`),
+    uniqueIndex("organizer_subscriptions_one_active_per_organization").on(t.organization_id).where(sql`${t.status} = 'ACTIVE'`),
     index("organizer_subscriptions_user_idx").on(t.user_id, t.created_at),
     index("organizer_subscriptions_expiry_idx").on(t.status, t.ends_at),
     index("organizer_subscriptions_plan_idx").on(t.plan_id),
@@ -272,7 +274,8 @@ export const commissions = sqliteTable(
     event_id: text("event_id").references(() => events.id, { onDelete: "set null" }),
     organizer_id: text("organizer_id")
       .notNull()
-      .references(() => users.id),
+      .references(() => users.id), // the event's (or plan's creating) organizer account
+    organization_id: text("organization_id").references(() => organizations.id), // who owes it
     settlement_payment_id: text("settlement_payment_id").references(() => payments.id), // COMMISSION payment that settled it
     calculated_at: timestamp("calculated_at"),
     paid_at: timestamp("paid_at"),
@@ -283,6 +286,7 @@ export const commissions = sqliteTable(
   (t) => [
     uniqueIndex("commissions_payment_type_unique").on(t.payment_id, t.commission_type),
     index("commissions_organizer_idx").on(t.organizer_id, t.status, t.created_at),
+    index("commissions_organization_idx").on(t.organization_id, t.status, t.created_at),
     index("commissions_event_idx").on(t.event_id),
     index("commissions_status_idx").on(t.status, t.created_at),
     enumCheck("commissions", t.commission_type, COMMISSION_TYPES),

@@ -123,7 +123,8 @@ export const CommissionSchema = z
     currency: z.string(),
     status: z.enum(COMMISSION_STATUSES),
     event_id: z.string().nullable(),
-    organizer_id: z.string(),
+    organizer_id: z.string().openapi({ description: "The account the event (or pass plan) belongs to: its creator." }),
+    organization_id: z.string().nullable().openapi({ description: "The organization that owes it." }),
     settlement_payment_id: z.string().nullable(),
     calculated_at: z.string().nullable(),
     paid_at: z.string().nullable(),
@@ -135,13 +136,14 @@ export const CommissionSchema = z
 export const CommissionsQuery = z.object({
   ...pageQuery,
   status: z.enum(COMMISSION_STATUSES).optional(),
-  organizer_id: z.uuid().optional(),
+  organization_id: z.uuid().optional().openapi({ description: "Admins: one organization's; `/me/commissions`: which of mine (default: the only one where I have `money.read`)." }),
+  organizer_id: z.uuid().optional().openapi({ description: "Admins only: those of one organizer account's events." }),
   event_id: z.uuid().optional(),
 });
 
 export const SettleCommissionsBody = z
   .strictObject({
-    organizer_id: z.uuid(),
+    organization_id: z.uuid(),
     commission_ids: z.array(z.uuid()).min(1).max(500),
     method: z.enum(["BANK_TRANSFER", "CASH", "MOMO_MTN", "MOMO_MOOV"]),
     external_reference: text(200).optional(),

@@ -7,6 +7,7 @@ import { ProblemError, problems } from "../lib/errors.ts";
 import { humanCode, newId } from "../lib/ids.ts";
 import type { Currency } from "../lib/money.ts";
 import { now } from "../lib/time.ts";
+import { memberRole, roleGrants } from "../organizations/permissions.ts";
 import { subscriptions } from "../passes/schema.ts";
 import { users } from "../users/schema.ts";
 import { recordCommission } from "./commissions.ts";
@@ -104,7 +105,9 @@ async function dueFor(env: Env, db: Db, target: Target, auth: AuthContext | unde
         .innerJoin(organizer_plans, eq(organizer_plans.id, organizer_subscriptions.plan_id))
         .where(eq(organizer_subscriptions.id, target.organizer_subscription_id))
         .limit(1);
-      if (!row || row.sub.user_id !== caller.userId) throw problems.notFound("Organizer subscription");
+      // Paid by a member with `plan.manage` in the subscribing organization.
+      const role = row?.sub.organization_id ? await memberRole(db, caller.userId, row.sub.organization_id) : null;
+      if (!row || !roleGrants(role, "plan.manage")) throw problems.notFound("Organizer subscription");
       // PENDING: a new plan; ACTIVE: the next period of the current one (a renewal extends it).
       if (row.sub.status !== "PENDING" && row.sub.status !== "ACTIVE") {
         throw problems.conflict("subscription_not_payable", `This subscription is ${row.sub.status}.`);
@@ -114,7 +117,7 @@ async function dueFor(env: Env, db: Db, target: Target, auth: AuthContext | unde
         type: "ORGANIZER_PLAN",
         amount: row.plan.price,
         currency: row.plan.currency,
-        user_id: row.sub.user_id,
+        user_id: caller.userId,
         description: `${renewal ? "Renewal" : "Plan"} ${row.plan.name}`,
         expires_at: new Date(Date.now() + PAYMENT_TTL_MS).toISOString(),
         link: { ticket_id: null, subscription_id: null, organizer_subscription_id: row.sub.id },

@@ -1,15 +1,9 @@
 import { eq } from "drizzle-orm";
 import type { Env } from "../env.ts";
-import { getDb, type Db } from "../db/client.ts";
+import { getDb } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { users } from "./schema.ts";
-
-/** True when `userId` is an active account that may own events and catalog objects: an ORGANIZER (or ADMIN). */
-export async function isActiveOrganizer(db: Db, userId: string): Promise<boolean> {
-  const [user] = await db.select({ role: users.role, is_active: users.is_active }).from(users).where(eq(users.id, userId)).limit(1);
-  return user !== undefined && user.is_active && (user.role === "ORGANIZER" || user.role === "ADMIN");
-}
 
 /**
  * The account behind an email address: found, or created without a password

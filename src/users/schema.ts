@@ -1,7 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, primaryKey, sqliteTable, text, integer, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { z } from "zod";
-import { bool, checkThat, createdAt, enumCheck, id, json, timestamp, updatedAt } from "../db/columns.ts";
+import { bool, checkThat, createdAt, enumCheck, id, timestamp, updatedAt } from "../db/columns.ts";
 import { LANGUAGES, USER_ROLES } from "../db/enums.ts";
 
 export const VERIFICATION_STATUSES = ["PENDING", "APPROVED", "REJECTED", "EXPIRED"] as const;
@@ -93,39 +92,4 @@ export const follows = sqliteTable(
     index("follows_follower_idx").on(t.follower_id, t.followed_at),
     checkThat("follows", "not_self", sql`${t.follower_id} <> ${t.following_id}`),
   ],
-);
-
-export const userGroupMetadata = z.record(z.string(), z.unknown());
-
-/** Groups of users (members, season-ticket holders, away supporters), used by pricing and zone overrides. */
-export const user_groups = sqliteTable(
-  "user_groups",
-  {
-    id: id(),
-    code: text("code").notNull(),
-    name: text("name").notNull(),
-    description: text("description"),
-    owner_id: text("owner_id").references(() => users.id), // organizer or club that manages it
-    is_active: bool("is_active").notNull().default(true),
-    metadata: json("metadata", userGroupMetadata),
-    created_at: createdAt(),
-    updated_at: updatedAt(),
-  },
-  (t) => [uniqueIndex("user_groups_code_unique").on(t.code), index("user_groups_owner_idx").on(t.owner_id)],
-);
-
-export const user_group_members = sqliteTable(
-  "user_group_members",
-  {
-    group_id: text("group_id")
-      .notNull()
-      .references(() => user_groups.id, { onDelete: "cascade" }),
-    user_id: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
-    member_since: createdAt("member_since"),
-    valid_until: timestamp("valid_until"),
-    added_by: text("added_by").references(() => users.id),
-  },
-  (t) => [primaryKey({ columns: [t.group_id, t.user_id] }), index("user_group_members_user_idx").on(t.user_id)],
 );

@@ -7,8 +7,8 @@ import { getDb } from "../../src/db/client.ts";
 import { event_groups, events, venue_zones, venues } from "../../src/events/schema.ts";
 import { newId } from "../../src/lib/ids.ts";
 import { audit_log } from "../../src/site/schema.ts";
-import { user_groups } from "../../src/users/schema.ts";
-import { api, expectProblem, freshIp, registerAdmin, registerOrganizer, registerUser, type ApiResponse } from "../support/api.ts";
+import { user_groups } from "../../src/organizations/schema.ts";
+import { api, expectProblem, freshIp, registerAdmin, registerMember, registerOrganizer, registerUser, type ApiResponse } from "../support/api.ts";
 
 const db = () => getDb(env.DB);
 const unique = () => crypto.randomUUID().slice(0, 8).toUpperCase();
@@ -31,11 +31,14 @@ function expectField(res: ApiResponse, path: string, code?: string) {
 
 const trail = (objectId: string) => db().select().from(audit_log).where(eq(audit_log.object_id, objectId)).orderBy(audit_log.created_at);
 
-/** A TND event of `organizer` at their venue (zones tribune_nord STANDARD, vip_a VIP), a week away, written straight to D1. */
-async function stadiumEvent(organizerId: string, fields: Partial<typeof events.$inferInsert> = {}) {
+/** A TND event of `organizer`'s organization at its venue (zones tribune_nord STANDARD, vip_a VIP), a week away, written straight to D1. */
+async function stadiumEvent(organizer: { id: string; organizationId: string }, fields: Partial<typeof events.$inferInsert> = {}) {
+  const organizerId = organizer.id;
   const venueId = newId();
   const eventId = newId();
-  await db().insert(venues).values({ id: venueId, name: "Stade Olympique de Radès", city: "Radès", country: "TN", timezone: "Africa/Tunis", owner_id: organizerId });
+  await db()
+    .insert(venues)
+    .values({ id: venueId, name: "Stade Olympique de Radès", city: "Radès", country: "TN", timezone: "Africa/Tunis", owner_id: organizerId, organization_id: organizer.organizationId });
   await db()
     .insert(venue_zones)
     .values([
@@ -53,6 +56,7 @@ async function stadiumEvent(organizerId: string, fields: Partial<typeof events.$
       venue_id: venueId,
       venue_name: "Stade Olympique de Radès",
       organizer_id: organizerId,
+      organization_id: organizer.organizationId,
       created_by: organizerId,
       access_type: "PAID",
       price: 15_000,
@@ -95,7 +99,7 @@ async function newConfig(person: Person, eventId: string, ticketTypeId: string, 
 /** An organizer with an approved event and one ticket type. */
 async function organizerWithEvent() {
   const organizer = await registerOrganizer();
-  const eventId = await stadiumEvent(organizer.id);
+  const eventId = await stadiumEvent(organizer);
   const type = await newTicketType(organizer);
   return { organizer, eventId, type };
 }
@@ -121,7 +125,7 @@ describe("ticket types", () => {
 
   it("are refused to plain users (403) and anonymous callers (401)", async () => {
     const user = await registerUser();
-    expectProblem(await api("POST", "/v1/ticket-types", { token: user.token, body: ticketTypeBody() }), 403, "forbidden");
+    expectProblem(await api("POST", "/v1/ticket-types", { token: user.token, body: ticketTypeBody() }), 403, "no_organization");
     expectProblem(await api("POST", "/v1/ticket-types", { body: ticketTypeBody() }), 401);
   });
 
@@ -149,7 +153,7 @@ describe("ticket types", () => {
     const admin = await registerAdmin();
     const mine = await newTicketType(a);
     const platform = await newTicketType(admin);
-    expect(platform.organizer_id).toBeNull();
+    expect(platform).toMatchObject({ organization_id: null, organizer_id: admin.id });
     expectProblem(await api("GET", `/v1/ticket-types/${mine.id}`, { token: b.token }), 404, "not_found");
     expectProblem(await api("PATCH", `/v1/ticket-types/${mine.id}`, { token: b.token, body: { name: "Pris" } }), 404, "not_found");
     expectProblem(await api("DELETE", `/v1/ticket-types/${mine.id}`, { token: b.token }), 404, "not_found");
@@ -165,7 +169,8 @@ describe("ticket types", () => {
   it("refuses an organizer handing a type to someone else", async () => {
     const a = await registerOrganizer();
     const b = await registerOrganizer();
-    expectProblem(await api("POST", "/v1/ticket-types", { token: a.token, body: ticketTypeBody({ organizer_id: b.id }) }), 403, "forbidden");
+    expectField(await api("POST", "/v1/ticket-types", { token: a.token, body: ticketTypeBody({ organization_id: b.organizationId }) }), "organization_id", "invalid_reference");
+    expectProblem(await api("POST", "/v1/ticket-types", { token: a.token, body: ticketTypeBody({ organization_id: null }) }), 403, "forbidden");
   });
 
   it("are listed page by page in display order", async () => {
@@ -311,7 +316,7 @@ describe("event ticket configurations", () => {
   it("accept the specification's derby configuration (tiers, early bird, member window, zone mapping)", async () => {
     const { organizer, eventId, type } = await organizerWithEvent();
     const groupId = newId();
-    await db().insert(user_groups).values({ id: groupId, code: `MEMBERS_${unique()}`, name: "Abonnés", owner_id: organizer.id });
+    await db().insert(user_groups).values({ id: groupId, code: `MEMBERS_${unique()}`, name: "Abonnés", owner_id: organizer.id, organization_id: organizer.organizationId });
     const config = await newConfig(organizer, eventId, type.id, {
       price: 80_000,
       quantity_total: 5000,
@@ -362,14 +367,14 @@ describe("event ticket configurations", () => {
 
   it("of a draft event are hidden from the public", async () => {
     const organizer = await registerOrganizer();
-    const eventId = await stadiumEvent(organizer.id, { status: "DRAFT" });
+    const eventId = await stadiumEvent(organizer, { status: "DRAFT" });
     const type = await newTicketType(organizer);
     await newConfig(organizer, eventId, type.id);
     expectProblem(await api("GET", `/v1/events/${eventId}/ticket-configs`), 404);
     expect(ok(await api("GET", `/v1/events/${eventId}/ticket-configs`, { token: organizer.token })).data).toHaveLength(1);
   });
 
-  it("of another organizer's event are 404; plain users get 403; admins manage all", async () => {
+  it("of another organizer's event are 404, also to plain users; members without event.manage get 403; admins manage all", async () => {
     const { organizer, eventId, type } = await organizerWithEvent();
     const config = await newConfig(organizer, eventId, type.id);
     const b = await registerOrganizer();
@@ -380,7 +385,10 @@ describe("event ticket configurations", () => {
     expectProblem(await api("POST", url, { token: b.token, body: { ticket_type_id: bType.id, price: 1, quantity_total: 1 } }), 404, "not_found");
     expectProblem(await api("PATCH", `${url}/${config.id}`, { token: b.token, body: { price: 16_000 } }), 404, "not_found");
     expectProblem(await api("DELETE", `${url}/${config.id}`, { token: b.token }), 404, "not_found");
-    expectProblem(await api("POST", url, { token: user.token, body: { ticket_type_id: type.id, price: 1, quantity_total: 1 } }), 403, "forbidden");
+    expectProblem(await api("POST", url, { token: user.token, body: { ticket_type_id: type.id, price: 1, quantity_total: 1 } }), 404, "not_found");
+    const boxOffice = await registerMember(organizer.organizationId, "BOX_OFFICE");
+    expectProblem(await api("POST", url, { token: boxOffice.token, body: { ticket_type_id: type.id, price: 1, quantity_total: 1 } }), 403, "forbidden");
+    expectProblem(await api("PATCH", `${url}/${config.id}`, { token: boxOffice.token, body: { price: 16_000 } }), 403, "forbidden");
     expect(ok(await api("PATCH", `${url}/${config.id}`, { token: admin.token, body: { price: 16_000 } })).price).toBe(16_000);
   });
 
@@ -472,7 +480,7 @@ describe("pricing rules", () => {
     expectProblem(await api("PATCH", `/v1/pricing-rules/${rule.id}`, { token: b.token, body: { priority: 1 } }), 404);
     expectProblem(await api("DELETE", `/v1/pricing-rules/${rule.id}`, { token: b.token }), 404);
     expect(ok(await api("GET", "/v1/pricing-rules?limit=100", { token: b.token })).data.map((r: { id: string }) => r.id)).not.toContain(rule.id);
-    expectProblem(await api("POST", "/v1/pricing-rules", { token: user.token, body: ruleBody() }), 403, "forbidden");
+    expectProblem(await api("POST", "/v1/pricing-rules", { token: user.token, body: ruleBody() }), 403, "no_organization");
     expectField(await api("PATCH", `/v1/pricing-rules/${rule.id}`, { token: a.token, body: { discount_type: "FIXED_AMOUNT" } }), "currency");
     const updated = ok(await api("PATCH", `/v1/pricing-rules/${rule.id}`, { token: a.token, body: { discount_value: 2000, promo_code: `grp${unique()}` } }));
     expect(updated.discount_value).toBe(2000);
@@ -568,9 +576,9 @@ async function newPlan(person: Person, overrides: Record<string, unknown> = {}) 
   return ok(await api("POST", "/v1/subscription-plans", { token: person.token, body: planBody(overrides) }), 201);
 }
 
-async function newGroup(organizerId: string) {
+async function newGroup(organizationId: string) {
   const id = newId();
-  await db().insert(event_groups).values({ id, code: `CHAMP_${unique()}`, name: "Championnat 2025-2026", organizer_id: organizerId });
+  await db().insert(event_groups).values({ id, code: `CHAMP_${unique()}`, name: "Championnat 2025-2026", organization_id: organizationId });
   return id;
 }
 
@@ -606,15 +614,15 @@ describe("season-pass plans", () => {
     const plan = await newPlan(organizer);
     expectProblem(await post({ code: plan.code }), 409, "code_taken");
     const user = await registerUser();
-    expectProblem(await api("POST", "/v1/subscription-plans", { token: user.token, body: planBody() }), 403, "forbidden");
+    expectProblem(await api("POST", "/v1/subscription-plans", { token: user.token, body: planBody() }), 403, "no_organization");
   });
 
   it("link event groups, events and zone categories, each list replaced and audited", async () => {
     const organizer = await registerOrganizer();
     const plan = await newPlan(organizer);
-    const groupId = await newGroup(organizer.id);
-    const derby = await stadiumEvent(organizer.id, { event_group_id: groupId, match_type: "derby" });
-    const gala = await stadiumEvent(organizer.id);
+    const groupId = await newGroup(organizer.organizationId);
+    const derby = await stadiumEvent(organizer, { event_group_id: groupId, match_type: "derby" });
+    const gala = await stadiumEvent(organizer);
     const withGroups = ok(
       await api("PUT", `/v1/subscription-plans/${plan.id}/event-groups`, {
         token: organizer.token,
@@ -655,10 +663,10 @@ describe("season-pass plans", () => {
     const a = await registerOrganizer();
     const b = await registerOrganizer();
     const plan = await newPlan(a);
-    const theirGroup = await newGroup(b.id);
-    const myGroup = await newGroup(a.id);
-    const theirEvent = await stadiumEvent(b.id);
-    const outside = await stadiumEvent(a.id);
+    const theirGroup = await newGroup(b.organizationId);
+    const myGroup = await newGroup(a.organizationId);
+    const theirEvent = await stadiumEvent(b);
+    const outside = await stadiumEvent(a);
     const put = (what: string, body: unknown) => api("PUT", `/v1/subscription-plans/${plan.id}/${what}`, { token: a.token, body });
     expectField(await put("event-groups", { event_groups: [{ event_group_id: theirGroup }] }), "event_groups.0.event_group_id", "invalid_reference");
     expectField(await put("event-groups", { event_groups: [{ event_group_id: myGroup, excluded_events: [outside] }] }), "event_groups.0.excluded_events.0");
@@ -731,7 +739,7 @@ describe("ticket templates", () => {
     expectField(await post({ languages: ["fr", "fr"] }), "languages");
     expectField(await post({ format: "HOLOGRAM" }), "format");
     const user = await registerUser();
-    expectProblem(await api("POST", "/v1/ticket-templates", { token: user.token, body: templateBody() }), 403, "forbidden");
+    expectProblem(await api("POST", "/v1/ticket-templates", { token: user.token, body: templateBody() }), 403, "no_organization");
   });
 
   it("have one default per type and format: setting it clears the previous one in the same batch", async () => {

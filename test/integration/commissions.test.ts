@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { api, buyAndPay, eventually, expectProblem, registerAdmin, registerOrganizer, registerUser, sellingEvent, settleAtProvider } from "../support/api.ts";
+import { api, buyAndPay, eventually, expectProblem, registerAdmin, registerMember, registerOrganizer, registerUser, sellingEvent, settleAtProvider } from "../support/api.ts";
 
 type User = Awaited<ReturnType<typeof registerUser>>;
+type Organizer = Awaited<ReturnType<typeof registerOrganizer>>;
 type Admin = Awaited<ReturnType<typeof registerAdmin>>;
 
 /** An event of `organizer` whose ticketing commission an admin set (null: the platform default applies). */
-async function eventAt(organizer: User, admin: Admin, commissionBp: number | null, options: Parameters<typeof sellingEvent>[2] = {}) {
+async function eventAt(organizer: Organizer, admin: Admin, commissionBp: number | null, options: Parameters<typeof sellingEvent>[2] = {}) {
   const event = await sellingEvent(organizer, admin, options);
   if (commissionBp !== null) {
     const set = await api("PATCH", `/v1/events/${event.eventId}`, { token: admin.token, body: { ticketing_commission_bp: commissionBp } });
@@ -42,6 +43,7 @@ describe("recording commissions", () => {
       currency: "XOF",
       event_id: event.eventId,
       organizer_id: organizer.id,
+      organization_id: organizer.organizationId,
       settlement_payment_id: null,
     });
   });
@@ -81,7 +83,7 @@ describe("recording commissions", () => {
       body: { name: `Pro ${crypto.randomUUID().slice(0, 6)}`, plan_type: "PREMIUM", price: 10_000, currency: "XOF", billing_period: "MONTHLY", reduced_commission_bp: 200 },
     });
     expect(plan.status).toBe(201);
-    expect((await api("POST", "/v1/admin/organizer-subscriptions", { token: admin.token, body: { organizer_id: organizer.id, plan_id: plan.body.id } })).status).toBe(201);
+    expect((await api("POST", "/v1/admin/organizer-subscriptions", { token: admin.token, body: { organization_id: organizer.organizationId, plan_id: plan.body.id } })).status).toBe(201);
 
     const standard = await eventAt(organizer, admin, null);
     const { payment } = await sale(standard, 2);
@@ -111,27 +113,34 @@ describe("reading commissions", () => {
     // Filtering on another organizer's event does not reach it.
     expect((await myCommissions(alice, `?event_id=${bobEvent.eventId}`)).body.data).toEqual([]);
     expect((await myCommissions(bob)).body.data.map((c: { payment_id: string }) => c.payment_id)).toEqual([bobs.payment.id]);
-    // Naming another organizer is ignored: the list stays the caller's.
+    // Naming another organizer is ignored: the list stays the caller's; naming another organization is refused.
     const smuggled = await myCommissions(alice, `?organizer_id=${bob.id}`);
-    expect(smuggled.body.data.map((c: { organizer_id: string }) => c.organizer_id)).toEqual([alice.id, alice.id]);
+    expect(smuggled.body.data.map((c: { organization_id: string }) => c.organization_id)).toEqual([alice.organizationId, alice.organizationId]);
+    expect(expectProblem(await myCommissions(alice, `?organization_id=${bob.organizationId}`), 422).errors[0].path).toBe("organization_id");
+    // FINANCE sees the organization's money; a MANAGER does not.
+    const finance = await registerMember(alice.organizationId, "FINANCE");
+    expect((await myCommissions(finance)).body.data).toHaveLength(2);
+    const manager = await registerMember(alice.organizationId, "MANAGER");
+    expect(expectProblem(await myCommissions(manager), 403).detail).toContain("money.read");
   });
 
-  it("keeps the lists to organizers and admins", async () => {
+  it("keeps the lists to members with money.read and admins", async () => {
     const fan = await registerUser();
     const organizer = await registerOrganizer({ plan: null });
-    expectProblem(await myCommissions(fan), 403);
+    expectProblem(await myCommissions(fan), 403, "no_organization");
     expectProblem(await api("GET", "/v1/me/commissions"), 401);
     expectProblem(await api("GET", "/v1/admin/commissions", { token: organizer.token }), 403);
     expectProblem(await api("GET", "/v1/admin/commissions", { token: fan.token }), 403);
   });
 
-  it("lets an admin list one organizer's commissions", async () => {
+  it("lets an admin list one organization's commissions", async () => {
     const admin = await registerAdmin();
     const [alice, bob] = [await registerOrganizer({ plan: null }), await registerOrganizer({ plan: null })];
     const { payment } = await sale(await eventAt(alice, admin, null));
     await sale(await eventAt(bob, admin, null));
-    const listed = await api("GET", `/v1/admin/commissions?organizer_id=${alice.id}`, { token: admin.token });
+    const listed = await api("GET", `/v1/admin/commissions?organization_id=${alice.organizationId}`, { token: admin.token });
     expect(listed.body.data.map((c: { payment_id: string }) => c.payment_id)).toEqual([payment.id]);
+    expect((await api("GET", `/v1/admin/commissions?organizer_id=${alice.id}`, { token: admin.token })).body.data.map((c: { payment_id: string }) => c.payment_id)).toEqual([payment.id]);
   });
 });
 
@@ -145,7 +154,7 @@ describe("settling commissions", () => {
     const ids = (await myCommissions(organizer)).body.data.map((c: { id: string }) => c.id);
     expect(ids).toHaveLength(2);
 
-    const settled = await settle(admin.token, { organizer_id: organizer.id, commission_ids: ids, method: "BANK_TRANSFER", external_reference: "VIR-2025-001" });
+    const settled = await settle(admin.token, { organization_id: organizer.organizationId, commission_ids: ids, method: "BANK_TRANSFER", external_reference: "VIR-2025-001" });
     expect(settled.status).toBe(200);
     expect(settled.body).toMatchObject({ amount: 500 + 1_500, currency: "XOF", commissions: 2 });
 
@@ -165,8 +174,8 @@ describe("settling commissions", () => {
     // The organizer sees it among their payments.
     expect((await api("GET", "/v1/me/payments?type=COMMISSION", { token: organizer.token })).body.data.map((p: { id: string }) => p.id)).toEqual([settled.body.payment_id]);
 
-    expectProblem(await settle(admin.token, { organizer_id: organizer.id, commission_ids: ids, method: "BANK_TRANSFER" }), 409, "commission_not_due");
-    expectProblem(await settle(admin.token, { organizer_id: organizer.id, commission_ids: [ids[0]], method: "CASH" }), 409, "commission_not_due");
+    expectProblem(await settle(admin.token, { organization_id: organizer.organizationId, commission_ids: ids, method: "BANK_TRANSFER" }), 409, "commission_not_due");
+    expectProblem(await settle(admin.token, { organization_id: organizer.organizationId, commission_ids: [ids[0]], method: "CASH" }), 409, "commission_not_due");
     expect((await api("GET", "/v1/me/payments?type=COMMISSION", { token: organizer.token })).body.data).toHaveLength(1);
   });
 
@@ -178,8 +187,8 @@ describe("settling commissions", () => {
     await sale(event, 2);
     const ids = (await myCommissions(organizer)).body.data.map((c: { id: string }) => c.id);
     const results = await Promise.all([
-      settle(admin.token, { organizer_id: organizer.id, commission_ids: ids, method: "BANK_TRANSFER" }),
-      settle(other.token, { organizer_id: organizer.id, commission_ids: ids, method: "BANK_TRANSFER" }),
+      settle(admin.token, { organization_id: organizer.organizationId, commission_ids: ids, method: "BANK_TRANSFER" }),
+      settle(other.token, { organization_id: organizer.organizationId, commission_ids: ids, method: "BANK_TRANSFER" }),
     ]);
     expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
     const mine = await api("GET", "/v1/me/payments?type=COMMISSION", { token: organizer.token });
@@ -195,17 +204,17 @@ describe("settling commissions", () => {
     expect(mine.map((c: { currency: string }) => c.currency).sort()).toEqual(["TND", "XOF"]);
     const ids = mine.map((c: { id: string }) => c.id);
 
-    expect(expectProblem(await settle(admin.token, { organizer_id: organizer.id, commission_ids: ids, method: "BANK_TRANSFER" }), 422).errors[0].code).toBe("mixed_currencies");
+    expect(expectProblem(await settle(admin.token, { organization_id: organizer.organizationId, commission_ids: ids, method: "BANK_TRANSFER" }), 422).errors[0].code).toBe("mixed_currencies");
 
     const stranger = await registerOrganizer({ plan: null });
-    const notHis = await settle(admin.token, { organizer_id: stranger.id, commission_ids: [ids[0]], method: "BANK_TRANSFER" });
+    const notHis = await settle(admin.token, { organization_id: stranger.organizationId, commission_ids: [ids[0]], method: "BANK_TRANSFER" });
     expect(expectProblem(notHis, 422).errors[0].code).toBe("unknown_commission");
-    expect(expectProblem(await settle(admin.token, { organizer_id: organizer.id, commission_ids: [crypto.randomUUID()], method: "CASH" }), 422).errors[0].code).toBe("unknown_commission");
-    expectProblem(await settle(admin.token, { organizer_id: organizer.id, commission_ids: [], method: "CASH" }), 422);
-    expectProblem(await settle(admin.token, { organizer_id: organizer.id, commission_ids: [ids[0]], method: "CARD" }), 422);
+    expect(expectProblem(await settle(admin.token, { organization_id: organizer.organizationId, commission_ids: [crypto.randomUUID()], method: "CASH" }), 422).errors[0].code).toBe("unknown_commission");
+    expectProblem(await settle(admin.token, { organization_id: organizer.organizationId, commission_ids: [], method: "CASH" }), 422);
+    expectProblem(await settle(admin.token, { organization_id: organizer.organizationId, commission_ids: [ids[0]], method: "CARD" }), 422);
 
-    expectProblem(await settle(organizer.token, { organizer_id: organizer.id, commission_ids: [ids[0]], method: "CASH" }), 403);
-    expectProblem(await settle((await registerUser()).token, { organizer_id: organizer.id, commission_ids: [ids[0]], method: "CASH" }), 403);
+    expectProblem(await settle(organizer.token, { organization_id: organizer.organizationId, commission_ids: [ids[0]], method: "CASH" }), 403);
+    expectProblem(await settle((await registerUser()).token, { organization_id: organizer.organizationId, commission_ids: [ids[0]], method: "CASH" }), 403);
     // Nothing was settled by any of these.
     expect((await myCommissions(organizer)).body.data.every((c: { status: string }) => c.status === "CALCULATED")).toBe(true);
     expect((await api("GET", "/v1/me/payments?type=COMMISSION", { token: organizer.token })).body.data).toEqual([]);

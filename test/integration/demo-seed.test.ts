@@ -9,6 +9,7 @@ import {
   DEMO_LIVE_CONFIG_IDS,
   DEMO_LIVE_EVENT_ID,
   DEMO_MATCH_IDS,
+  DEMO_ORGANIZATION_ID,
   DEMO_ORGANIZER_PLAN_ID,
   DEMO_SEASON_ID,
   DEMO_STADIUM_GATE_IDS,
@@ -20,6 +21,8 @@ import { api, expectProblem, login, registerAdmin, registerUser } from "../suppo
 
 const TABLES = [
   "users",
+  "organizations",
+  "organization_members",
   "event_categories",
   "venues",
   "venue_zones",
@@ -127,6 +130,31 @@ describe("demo seed", () => {
       expect(me.status).toBe(200);
       expect(me.body).toMatchObject({ id: demo.id, email: demo.email, role: demo.role, email_verified: true, is_active: true });
     }
+  });
+
+  it("gives the demo organizer an organization owning every demo object, with a box-office member who sells for cash and a gate controller who cannot", async () => {
+    await seed();
+    expect(await all("SELECT user_id, role FROM organization_members WHERE organization_id = ? ORDER BY role", DEMO_ORGANIZATION_ID)).toEqual([
+      { user_id: DEMO_ACCOUNTS.find((a) => a.team_role === "BOX_OFFICE")!.id, role: "BOX_OFFICE" },
+      { user_id: account("ORGANIZER").id, role: "OWNER" },
+    ]);
+    for (const table of ["venues", "event_groups", "events", "ticket_types", "pricing_rules", "subscription_plans"]) {
+      expect(await all(`SELECT DISTINCT organization_id FROM ${table}`), table).toEqual([{ organization_id: DEMO_ORGANIZATION_ID }]);
+    }
+    const boxOffice = DEMO_ACCOUNTS.find((a) => a.team_role === "BOX_OFFICE")!;
+    expect(boxOffice).toMatchObject({ email: "boxoffice@example.com", password: "boxoffice-demo-2026", role: "USER" });
+    const cashier = await tokenOf(boxOffice);
+    expect((await api("GET", `/v1/organizations/${DEMO_ORGANIZATION_ID}`, { token: cashier })).body).toMatchObject({ name: "Olympique de Radès", my_role: "BOX_OFFICE" });
+
+    const eventId = DEMO_MATCH_IDS[0]!;
+    const configs = await syncedAsAdmin(eventId);
+    const hold = await api("POST", `/v1/events/${eventId}/orders`, { token: await tokenOf(AWA), body: { config_id: configOf(configs, "VIRAGE").id, quantity: 1 } });
+    expect(hold.status, JSON.stringify(hold.body)).toBe(201);
+    const confirm = (token: string) => api("POST", `/v1/events/${eventId}/orders/${hold.body.id}/confirm-cash`, { token });
+    expectProblem(await confirm(await tokenOf(account("CONTROLLER"))), 403, "forbidden");
+    expect((await confirm(cashier)).body.booking_status).toBe("CONFIRMED");
+    // The box office takes cash; it does not manage the catalog.
+    expectProblem(await api("PATCH", `/v1/events/${eventId}`, { token: cashier, body: { title: "Pris" } }), 403);
   });
 
   it("does not accept another demo account's password", async () => {

@@ -14,9 +14,9 @@ import { ProblemError } from "../../src/lib/errors.ts";
 import { newId } from "../../src/lib/ids.ts";
 import { googleWalletLink, rightDocument } from "../../src/documents/service.ts";
 import { solidPng } from "../../src/documents/png.ts";
-import { api, expectProblem, registerUser, setRole } from "../support/api.ts";
+import { api, expectProblem, registerMember, registerUser, setRole } from "../support/api.ts";
 import { gatedEvent, scanHttp } from "../support/gate.ts";
-import { orderRequest, ticketedEvent, type TicketingFixture } from "../support/ticketing.ts";
+import { createOrganization, giveFixture, orderRequest, ticketedEvent, type TicketingFixture } from "../support/ticketing.ts";
 
 type User = Awaited<ReturnType<typeof registerUser>>;
 
@@ -75,12 +75,13 @@ async function setLiveStatus(fixture: TicketingFixture, rightId: string, status:
   });
 }
 
-/** The fixture's event, owned by a registered organizer who can sign in (to create templates). */
+/** The fixture's event, owned by the organization of a registered organizer (its OWNER) who can sign in (to create templates). */
 async function ownedEvent(fixture: TicketingFixture) {
   const organizer = await registerUser({ first_name: "Club", last_name: "Africain" });
   await setRole(organizer.id, "ORGANIZER");
-  await env.DB.prepare("UPDATE events SET organizer_id = ? WHERE id = ?").bind(organizer.id, fixture.eventId).run();
-  return organizer;
+  const organizationId = await createOrganization(organizer.id);
+  await giveFixture(fixture, organizationId, organizer.id);
+  return { ...organizer, organizationId };
 }
 
 const PRINT_ELEMENTS = {
@@ -139,6 +140,12 @@ describe("printed tickets", () => {
     const counter = await raw(`${path}?format=THERMAL`, organizer.token);
     expect(counter.status).toBe(200);
     expect(new Set(await pageQrs(counter.bytes))).toEqual(new Set([await currentToken(rights[0]!.id, alice), await currentToken(given, bob), await currentToken(rights[2]!.id, alice)]));
+    // So does a BOX_OFFICE member of the event's organization; members without `tickets.resend` get 403.
+    const boxOffice = await registerMember(organizer.organizationId, "BOX_OFFICE");
+    expect((await raw(path, boxOffice.token)).status).toBe(200);
+    for (const role of ["CONTROLLER", "FINANCE"] as const) {
+      expectProblem(problemOf(await raw(path, (await registerMember(organizer.organizationId, role)).token)), 403, "forbidden");
+    }
     expectProblem(problemOf(await raw(path, bob.token)), 404, "not_found");
     expectProblem(problemOf(await raw(path, stranger.token)), 404, "not_found");
     expectProblem(problemOf(await raw(path)), 401);
@@ -303,18 +310,19 @@ describe("season-pass cards", () => {
   async function activePass(holder: User) {
     const organizer = await registerUser({ first_name: "Espérance", last_name: "ST" });
     await setRole(organizer.id, "ORGANIZER");
+    const organizationId = await createOrganization(organizer.id);
     const planId = newId();
     const subId = newId();
     await env.DB.batch([
-      env.DB.prepare("INSERT INTO subscription_plans (id, code, name, organizer_id, type, price, currency) VALUES (?, ?, 'Abonnement Pelouse', ?, 'FULL_SEASON', 240000, 'TND')").bind(planId, `PLAN_${planId.slice(0, 8)}`, organizer.id),
+      env.DB.prepare("INSERT INTO subscription_plans (id, code, name, organizer_id, organization_id, type, price, currency) VALUES (?, ?, 'Abonnement Pelouse', ?, ?, 'FULL_SEASON', 240000, 'TND')").bind(planId, `PLAN_${planId.slice(0, 8)}`, organizer.id, organizationId),
       env.DB.prepare("INSERT INTO subscriptions (id, subscription_number, user_id, subscription_plan_id, price_paid, currency, valid_from, valid_until, status) VALUES (?, ?, ?, ?, 240000, 'TND', '2026-08-01', '2027-06-30', 'ACTIVE')").bind(subId, `SUB-2026-${subId.slice(0, 6)}`, holder.id, planId),
     ]);
-    return { organizer, subId, number: `SUB-2026-${subId.slice(0, 6)}` };
+    return { organizer, organizationId, subId, number: `SUB-2026-${subId.slice(0, 6)}` };
   }
 
   it("prints a CR80 card, front and back, whose back QR is the pass number, and records its NFC chip id", async () => {
     const holder = await registerUser();
-    const { organizer, subId, number } = await activePass(holder);
+    const { organizer, organizationId, subId, number } = await activePass(holder);
     const card = await raw(`/v1/subscriptions/${subId}/card.pdf`, holder.token);
     expect(card.status).toBe(200);
     const doc = await PDFDocument.load(card.bytes);
@@ -335,6 +343,12 @@ describe("season-pass cards", () => {
     expectProblem(problemOf(await raw(`/v1/subscriptions/${subId}/cards`, holder.token, { method: "POST", body: "{}", headers: { "Content-Type": "application/json" } })), 403);
     expectProblem(problemOf(await raw(`/v1/subscriptions/${subId}/cards`, organizer.token, { method: "POST", body: JSON.stringify({ nfc_uid: "XYZ" }), headers: { "Content-Type": "application/json" } })), 422, "validation_failed");
     expectProblem(problemOf(await raw(`/v1/subscriptions/${subId}/card.pdf`, other.organizer.token)), 404);
+    // The organization's box office prints cards too; its FINANCE member reads the card but does not print one.
+    const boxOffice = await registerMember(organizationId, "BOX_OFFICE");
+    expect((await raw(`/v1/subscriptions/${subId}/cards`, boxOffice.token, { method: "POST", body: JSON.stringify({ nfc_uid: "04C23B4C5D6E7F" }), headers: { "Content-Type": "application/json" } })).status).toBe(201);
+    const finance = await registerMember(organizationId, "FINANCE");
+    expect((await raw(`/v1/subscriptions/${subId}/card.pdf`, finance.token)).status).toBe(200);
+    expectProblem(problemOf(await raw(`/v1/subscriptions/${subId}/cards`, finance.token, { method: "POST", body: JSON.stringify({ nfc_uid: "04D23B4C5D6E7F" }), headers: { "Content-Type": "application/json" } })), 403, "forbidden");
   });
 });
 

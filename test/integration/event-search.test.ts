@@ -78,8 +78,8 @@ describe("public listing", () => {
     const db = getDb(env.DB);
     const [category, group, venue] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
     await db.insert(event_categories).values({ id: category, name: `Concerts ${category.slice(0, 6)}` });
-    await db.insert(event_groups).values({ id: group, code: `S-${group.slice(0, 8)}`, name: "Saison", organizer_id: organizer.id });
-    await db.insert(venues).values({ id: venue, name: "Canal Olympia", timezone: "Africa/Porto-Novo", owner_id: organizer.id });
+    await db.insert(event_groups).values({ id: group, code: `S-${group.slice(0, 8)}`, name: "Saison", organizer_id: organizer.id, organization_id: organizer.organizationId });
+    await db.insert(venues).values({ id: venue, name: "Canal Olympia", timezone: "Africa/Porto-Novo", owner_id: organizer.id, organization_id: organizer.organizationId });
 
     const concert = await publishEvent(organizer, admin, { ...when(2), category_id: category });
     const match = await publishEvent(organizer, admin, { ...when(10), event_group_id: group, access_type: "PAID", price: 2000 });
@@ -88,6 +88,7 @@ describe("public listing", () => {
     expect(ids(await listOf(organizer, `category_id=${category}`))).toEqual([concert.id]);
     expect(ids(await listOf(organizer, `event_group_id=${group}`))).toEqual([match.id]);
     expect(ids(await listOf(organizer, `venue_id=${venue}`))).toEqual([atVenue.id]);
+    expect(ids(await list(`organization_id=${organizer.organizationId}&sort=starts_at`))).toEqual([concert.id, match.id, atVenue.id]);
     expect(ids(await listOf(organizer, "is_free=false"))).toEqual([match.id]);
     expect(ids(await listOf(organizer, "is_free=true"))).toEqual([concert.id, atVenue.id]);
     expect(ids(await listOf(organizer, `from=${encodeURIComponent(at(5 * DAY))}&to=${encodeURIComponent(at(15 * DAY))}`))).toEqual([match.id]);

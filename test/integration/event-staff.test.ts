@@ -1,24 +1,18 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { requireEventStaff } from "../../src/auth/middleware.ts";
 import { getDb } from "../../src/db/client.ts";
 import type { AuthContext } from "../../src/env.ts";
 import { events } from "../../src/events/schema.ts";
 import { newId } from "../../src/lib/ids.ts";
+import { authorizeEvent } from "../../src/organizations/permissions.ts";
 import { audit_log } from "../../src/site/schema.ts";
 import { users } from "../../src/users/schema.ts";
-import { api, expectProblem, registerAdmin, registerUser, setRole } from "../support/api.ts";
+import { api, expectProblem, registerAdmin, registerMember, registerOrganizer, registerUser } from "../support/api.ts";
 
 const db = () => getDb(env.DB);
 
-async function registerOrganizer() {
-  const user = await registerUser();
-  await setRole(user.id, "ORGANIZER");
-  return user;
-}
-
-async function insertEvent(organizerId: string, venueId: string | null = null) {
+async function insertEvent(organizerId: string, organizationId: string, venueId: string | null = null) {
   const id = newId();
   await db()
     .insert(events)
@@ -31,6 +25,7 @@ async function insertEvent(organizerId: string, venueId: string | null = null) {
       venue_name: "Stade",
       venue_id: venueId,
       organizer_id: organizerId,
+      organization_id: organizationId,
       created_by: organizerId,
       currency: "TND",
     });
@@ -43,7 +38,7 @@ async function setup() {
   const venue = (await api("POST", "/v1/venues", { token: organizer.token, body: { name: "Stade", timezone: "Africa/Tunis" } })).body;
   const zone = (await api("POST", `/v1/venues/${venue.id}/zones`, { token: organizer.token, body: { name: "Nord", category: "STANDARD", capacity: 100 } })).body;
   const gate = (await api("POST", `/v1/venues/${venue.id}/access-points`, { token: organizer.token, body: { code: "A", name: "Porte A", zone_ids: [zone.id] } })).body;
-  const eventId = await insertEvent(organizer.id, venue.id);
+  const eventId = await insertEvent(organizer.id, organizer.organizationId, venue.id);
   return { organizer, venue, gate, eventId, path: `/v1/events/${eventId}/staff` };
 }
 
@@ -111,6 +106,19 @@ describe("event staff", () => {
     expect([...first.body.data, ...second.body.data].map((s: { user: { id: string } }) => s.user.id).sort()).toEqual(people.map((p) => p.id).sort());
   });
 
+  it("lets a MANAGER assign staff; other team roles get 403", async () => {
+    const { organizer, path } = await setup();
+    const manager = await registerMember(organizer.organizationId, "MANAGER");
+    const fan = await registerUser();
+    expect((await api("POST", path, { token: manager.token, body: { user_id: fan.id } })).status).toBe(201);
+    for (const role of ["BOX_OFFICE", "FINANCE", "SUPERVISOR", "CONTROLLER"] as const) {
+      const member = await registerMember(organizer.organizationId, role);
+      expect(expectProblem(await api("GET", path, { token: member.token }), 403, "forbidden").detail).toContain("team.manage");
+      expectProblem(await api("POST", path, { token: member.token, body: { user_id: member.id } }), 403);
+      expectProblem(await api("DELETE", `${path}/${fan.id}`, { token: member.token }), 403);
+    }
+  });
+
   it("answers 404 to another organizer on every staff route, and lets admins through", async () => {
     const { organizer, path } = await setup();
     const fan = await registerUser();
@@ -137,32 +145,42 @@ describe("event staff", () => {
     const entries = await db().select().from(audit_log).where(eq(audit_log.object_id, assigned.body.id));
     expect(entries.map((e) => e.action).sort()).toEqual(["CREATE", "DELETE"]);
     expect(await roleOf(fan.id)).toBe("CONTROLLER");
-    await expect(requireEventStaff(db(), authOf(fan, "CONTROLLER"), eventId)).rejects.toMatchObject({ status: 404 });
+    await expect(authorizeEvent(env, authOf(fan, "CONTROLLER"), eventId, "gate.scan")).rejects.toMatchObject({ status: 404 });
   });
 });
 
-describe("requireEventStaff", () => {
-  it("lets admins, the organizer and assigned staff through with their capacity; 404 for everyone else", async () => {
+describe("authorizeEvent", () => {
+  it("gives staff the gate of their event only, team members what their role allows on every event of the organization", async () => {
     const { organizer, gate, eventId, path } = await setup();
     const controller = await registerUser();
     const supervisor = await registerUser();
     await api("POST", path, { token: organizer.token, body: { user_id: controller.id, access_point_id: gate.id } });
     await api("POST", path, { token: organizer.token, body: { user_id: supervisor.id, role: "SUPERVISOR" } });
     const admin = await registerAdmin();
+    const teamController = await registerMember(organizer.organizationId, "CONTROLLER");
+    const boxOffice = await registerMember(organizer.organizationId, "BOX_OFFICE");
 
-    expect(await requireEventStaff(db(), authOf(admin, "ADMIN"), eventId)).toMatchObject({ as: "ADMIN" });
-    expect(await requireEventStaff(db(), authOf(organizer, "ORGANIZER"), eventId)).toMatchObject({ as: "ORGANIZER" });
-    expect(await requireEventStaff(db(), authOf(controller, "CONTROLLER"), eventId)).toMatchObject({ as: "CONTROLLER", accessPointId: gate.id });
-    expect(await requireEventStaff(db(), authOf(supervisor, "CONTROLLER"), eventId)).toMatchObject({ as: "SUPERVISOR", accessPointId: null });
+    expect(await authorizeEvent(env, authOf(admin, "ADMIN"), eventId, "team.manage")).toMatchObject({ role: null, staff: null, event: { id: eventId } });
+    expect(await authorizeEvent(env, authOf(organizer, "ORGANIZER"), eventId, "cash.confirm")).toMatchObject({ role: "OWNER" });
+    expect(await authorizeEvent(env, authOf(controller, "CONTROLLER"), eventId, "gate.scan")).toMatchObject({ role: null, staff: { role: "CONTROLLER", access_point_id: gate.id } });
+    expect(await authorizeEvent(env, authOf(supervisor, "CONTROLLER"), eventId, "gate.supervise")).toMatchObject({ staff: { role: "SUPERVISOR", access_point_id: null } });
+    // A team CONTROLLER scans at every event of the organization without an assignment.
+    expect(await authorizeEvent(env, authOf(teamController, "USER"), eventId, "gate.scan")).toMatchObject({ role: "CONTROLLER", staff: null });
+
+    // Related but without the permission: 403 naming it.
+    await expect(authorizeEvent(env, authOf(controller, "CONTROLLER"), eventId, "gate.supervise")).rejects.toMatchObject({ status: 403 });
+    await expect(authorizeEvent(env, authOf(controller, "CONTROLLER"), eventId, "cash.confirm")).rejects.toMatchObject({ status: 403, detail: expect.stringContaining("cash.confirm") });
+    await expect(authorizeEvent(env, authOf(teamController, "USER"), eventId, "sales.read")).rejects.toMatchObject({ status: 403 });
+    await expect(authorizeEvent(env, authOf(boxOffice, "USER"), eventId, "gate.scan")).rejects.toMatchObject({ status: 403 });
 
     // A controller of another event, another organizer, a fan: 404, as if the event did not exist.
     const elsewhere = await setup();
     const otherController = await registerUser();
     await api("POST", elsewhere.path, { token: elsewhere.organizer.token, body: { user_id: otherController.id } });
-    await expect(requireEventStaff(db(), authOf(otherController, "CONTROLLER"), eventId)).rejects.toMatchObject({ status: 404 });
-    await expect(requireEventStaff(db(), authOf(elsewhere.organizer, "ORGANIZER"), eventId)).rejects.toMatchObject({ status: 404 });
-    await expect(requireEventStaff(db(), authOf(await registerUser(), "USER"), eventId)).rejects.toMatchObject({ status: 404 });
-    await expect(requireEventStaff(db(), authOf(admin, "ADMIN"), newId())).rejects.toMatchObject({ status: 404 });
-    await expect(requireEventStaff(db(), undefined, eventId)).rejects.toMatchObject({ status: 401 });
+    await expect(authorizeEvent(env, authOf(otherController, "CONTROLLER"), eventId, "gate.scan")).rejects.toMatchObject({ status: 404 });
+    await expect(authorizeEvent(env, authOf(elsewhere.organizer, "ORGANIZER"), eventId, "gate.scan")).rejects.toMatchObject({ status: 404 });
+    await expect(authorizeEvent(env, authOf(await registerUser(), "USER"), eventId, "event.read")).rejects.toMatchObject({ status: 404 });
+    await expect(authorizeEvent(env, authOf(admin, "ADMIN"), newId(), "event.read")).rejects.toMatchObject({ status: 404 });
+    await expect(authorizeEvent(env, undefined, eventId, "event.read")).rejects.toMatchObject({ status: 401 });
   });
 });

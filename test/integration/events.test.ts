@@ -6,11 +6,13 @@ import { completeEndedEvents } from "../../src/events/cron.ts";
 import { event_categories, event_groups, events, venues } from "../../src/events/schema.ts";
 import { audit_log } from "../../src/site/schema.ts";
 import {
+  addMember,
   api,
   eventInput,
   expectProblem,
   publishEvent,
   registerAdmin,
+  registerMember,
   registerOrganizer,
   registerUser,
   setRole,
@@ -44,11 +46,11 @@ async function eventRow(id: string) {
 
 const trail = (id: string) => db().select().from(audit_log).where(eq(audit_log.object_id, id)).orderBy(audit_log.created_at);
 
-async function insertVenue(ownerId: string | null, overrides: Partial<typeof venues.$inferInsert> = {}) {
+async function insertVenue(organizationId: string | null, overrides: Partial<typeof venues.$inferInsert> = {}) {
   const id = crypto.randomUUID();
   await db()
     .insert(venues)
-    .values({ id, name: "Stade de l'Amitié", address: "Cotonou", latitude: 6.3886, longitude: 2.3844, timezone: "Africa/Porto-Novo", owner_id: ownerId, ...overrides });
+    .values({ id, name: "Stade de l'Amitié", address: "Cotonou", latitude: 6.3886, longitude: 2.3844, timezone: "Africa/Porto-Novo", organization_id: organizationId, ...overrides });
   return id;
 }
 
@@ -58,9 +60,9 @@ async function insertCategory(isActive = true) {
   return id;
 }
 
-async function insertGroup(organizerId: string | null) {
+async function insertGroup(organizationId: string | null) {
   const id = crypto.randomUUID();
-  await db().insert(event_groups).values({ id, code: `G-${id.slice(0, 8)}`, name: "Championnat 2026-2027", organizer_id: organizerId });
+  await db().insert(event_groups).values({ id, code: `G-${id.slice(0, 8)}`, name: "Championnat 2026-2027", organization_id: organizationId });
   return id;
 }
 
@@ -92,17 +94,49 @@ describe("creating events", () => {
     expect(entry!.data_after).toMatchObject({ title: "Festival des Arts de Cotonou", status: "DRAFT" });
   });
 
-  it("is for organizers and admins only", async () => {
+  it("is for members who may manage events (OWNER, MANAGER) and admins, in their organization", async () => {
     expectProblem(await create(undefined), 401);
     const user = await registerUser();
-    expectProblem(await create(user), 403, "forbidden");
+    expectProblem(await create(user), 403, "no_organization");
     const controller = await registerUser();
     await setRole(controller.id, "CONTROLLER");
-    expectProblem(await create(controller), 403, "forbidden");
+    expectProblem(await create(controller), 403, "no_organization");
     // Checked before the body: a user's invalid request is still a 403.
     expectProblem(await api("POST", "/v1/events", { token: user.token, body: { nope: true } }), 403);
+
+    // Team roles, not the platform role, decide: a MANAGER with a plain USER account creates; BOX_OFFICE cannot.
+    const organizer = await registerOrganizer({ plan: null });
+    const manager = await registerMember(organizer.organizationId, "MANAGER");
+    const created = await create(manager);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ organization_id: organizer.organizationId, organizer_id: manager.id, created_by: manager.id });
+    const boxOffice = await registerMember(organizer.organizationId, "BOX_OFFICE");
+    expect(expectProblem(await create(boxOffice), 403, "forbidden").detail).toContain("event.manage");
+    expectProblem(await api("POST", "/v1/events", { token: boxOffice.token, body: { nope: true } }), 403);
+
+    // Admins name the organization; it is presented under its first owner.
     const admin = await registerAdmin();
-    expect((await create(admin)).status).toBe(201);
+    expect(expectProblem(await create(admin), 422).errors[0].path).toBe("organization_id");
+    const byAdmin = await create(admin, { organization_id: organizer.organizationId });
+    expect(byAdmin.status).toBe(201);
+    expect(byAdmin.body).toMatchObject({ organization_id: organizer.organizationId, organizer_id: organizer.id, created_by: admin.id });
+  });
+
+  it("goes to the one organization where the caller may manage events, or the one named", async () => {
+    const first = await registerOrganizer({ plan: null });
+    const second = await registerOrganizer({ plan: null });
+    // `first` also manages events of `second`'s organization, and is a CONTROLLER somewhere else.
+    const elsewhere = await registerOrganizer({ plan: null });
+    await addMember(second.organizationId, first.id, "MANAGER");
+    await addMember(elsewhere.organizationId, first.id, "CONTROLLER");
+    expect(expectProblem(await create(first), 422).errors[0]).toMatchObject({ path: "organization_id", code: "required" });
+    expect((await create(first, { organization_id: second.organizationId })).body.organization_id).toBe(second.organizationId);
+    expect((await create(first, { organization_id: first.organizationId })).body.organization_id).toBe(first.organizationId);
+    // One where they only scan: 403; one they do not belong to: 422, as any reference that is not theirs.
+    expect(expectProblem(await create(first, { organization_id: elsewhere.organizationId }), 403).detail).toContain("CONTROLLER");
+    expect(expectProblem(await create(first, { organization_id: (await registerOrganizer()).organizationId }), 422).errors[0].path).toBe("organization_id");
+    // A member of a single organization needs not name it.
+    expect((await create(second)).body.organization_id).toBe(second.organizationId);
   });
 
   it.each([
@@ -136,7 +170,7 @@ describe("creating events", () => {
 
   it("takes the place and time zone from the organizer's own venue", async () => {
     const organizer = await registerOrganizer({ plan: null });
-    const venueId = await insertVenue(organizer.id, { timezone: "Africa/Lagos" });
+    const venueId = await insertVenue(organizer.organizationId, { timezone: "Africa/Lagos" });
     const res = await create(organizer, { venue_id: venueId, venue_name: undefined, latitude: undefined, longitude: undefined, timezone: undefined });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ venue_id: venueId, venue_name: "Stade de l'Amitié", address: "Cotonou", latitude: 6.3886, longitude: 2.3844, timezone: "Africa/Lagos" });
@@ -145,14 +179,14 @@ describe("creating events", () => {
   it("refuses another organizer's venue, an inactive or unknown one; admins may use any", async () => {
     const organizer = await registerOrganizer({ plan: null });
     const other = await registerOrganizer();
-    const theirs = await insertVenue(other.id);
-    const inactive = await insertVenue(organizer.id, { is_active: false });
+    const theirs = await insertVenue(other.organizationId);
+    const inactive = await insertVenue(organizer.organizationId, { is_active: false });
     for (const venueId of [theirs, inactive, crypto.randomUUID(), await insertVenue(null)]) {
       const body = expectProblem(await create(organizer, { venue_id: venueId }), 422);
       expect(body.errors[0].path).toBe("venue_id");
     }
     const admin = await registerAdmin();
-    expect((await create(admin, { venue_id: theirs })).status).toBe(201);
+    expect((await create(admin, { venue_id: theirs, organization_id: organizer.organizationId })).status).toBe(201);
   });
 
   it("needs an active category and one of the organizer's event groups", async () => {
@@ -160,25 +194,24 @@ describe("creating events", () => {
     expect((await create(organizer, { category_id: await insertCategory() })).status).toBe(201);
     expectProblem(await create(organizer, { category_id: await insertCategory(false) }), 422);
     expectProblem(await create(organizer, { category_id: crypto.randomUUID() }), 422);
-    expect((await create(organizer, { event_group_id: await insertGroup(organizer.id) })).status).toBe(201);
-    const body = expectProblem(await create(organizer, { event_group_id: await insertGroup((await registerOrganizer()).id) }), 422);
+    expect((await create(organizer, { event_group_id: await insertGroup(organizer.organizationId) })).status).toBe(201);
+    const body = expectProblem(await create(organizer, { event_group_id: await insertGroup((await registerOrganizer()).organizationId) }), 422);
     expect(body.errors[0].path).toBe("event_group_id");
   });
 
-  it("lets only admins set the commission or create for another organizer", async () => {
+  it("lets only admins set the commission or create for another organization", async () => {
     const organizer = await registerOrganizer({ plan: null });
     expectProblem(await create(organizer, { ticketing_commission_bp: 0 }), 403, "admin_only_field");
-    expectProblem(await create(organizer, { organizer_id: (await registerOrganizer()).id }), 403, "admin_only_field");
+    expect(expectProblem(await create(organizer, { organization_id: (await registerOrganizer()).organizationId }), 422).errors[0].path).toBe("organization_id");
 
     const admin = await registerAdmin();
-    const res = await create(admin, { organizer_id: organizer.id, ticketing_commission_bp: 750 });
+    const res = await create(admin, { organization_id: organizer.organizationId, ticketing_commission_bp: 750 });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ organizer_id: organizer.id, created_by: admin.id, ticketing_commission_bp: 750 });
-    // The organizer owns it: it is in their list and they can edit it.
+    expect(res.body).toMatchObject({ organizer_id: organizer.id, organization_id: organizer.organizationId, created_by: admin.id, ticketing_commission_bp: 750 });
+    // The organization owns it: it is in their list and they can edit it.
     expect((await patch(organizer, res.body.id, { title: "Repris par l'organisateur" })).status).toBe(200);
 
-    const user = await registerUser();
-    expectProblem(await create(admin, { organizer_id: user.id }), 422);
+    expectProblem(await create(admin, { organization_id: crypto.randomUUID() }), 422);
   });
 });
 
@@ -206,33 +239,33 @@ describe("organizer plan limit", () => {
     expect((await create(organizer)).status).toBe(201);
     expectProblem(await create(organizer), 403, "plan_limit_reached");
     const admin = await registerAdmin();
-    for (let i = 0; i < 3; i++) expect((await create(admin)).status).toBe(201);
+    for (let i = 0; i < 3; i++) expect((await create(admin, { organization_id: organizer.organizationId })).status).toBe(201);
   });
 
   it("says which allowance is used up and how to get more", async () => {
     const free = await registerOrganizer();
     for (let i = 0; i < 2; i++) expect((await create(free)).status).toBe(201);
     const refused = expectProblem(await create(free), 403, "plan_limit_reached");
-    expect(refused.detail).toContain("Without a plan, an organizer creates 2 event(s) per calendar month");
+    expect(refused.detail).toContain("Without a plan, an organization creates 2 event(s) per calendar month");
     expect(refused.detail).toContain("GET /v1/organizer-plans");
     expect(refused.detail).toContain("POST /v1/me/organizer-subscription");
 
     const onPlan = await registerOrganizer({ plan: 1 });
     expect((await create(onPlan)).status).toBe(201);
     const detail = expectProblem(await create(onPlan), 403, "plan_limit_reached").detail as string;
-    expect(detail).toMatch(/^Your plan "Test plan [0-9a-f]{8}" allows 1 event\(s\) per calendar month/);
+    expect(detail).toMatch(/^Your organization's plan "Test plan [0-9a-f]{8}" allows 1 event\(s\) per calendar month/);
   });
 
-  it("lets an admin create events for an organizer past their allowance, without counting them against it", async () => {
+  it("lets an admin create events for an organization past its allowance, without counting them against it", async () => {
     const admin = await registerAdmin();
     const organizer = await registerOrganizer();
-    for (let i = 0; i < 3; i++) expect((await create(admin, { organizer_id: organizer.id })).status).toBe(201);
-    // The admin's three did not use the organizer's own free allowance.
+    for (let i = 0; i < 3; i++) expect((await create(admin, { organization_id: organizer.organizationId })).status).toBe(201);
+    // The admin's three did not use the organization's own free allowance.
     for (let i = 0; i < 2; i++) expect((await create(organizer)).status).toBe(201);
     expectProblem(await create(organizer), 403, "plan_limit_reached");
 
     const onPlan = await registerOrganizer({ plan: 1 });
-    expect((await create(admin, { organizer_id: onPlan.id })).status).toBe(201);
+    expect((await create(admin, { organization_id: onPlan.organizationId })).status).toBe(201);
     expect((await create(onPlan)).status).toBe(201);
     expectProblem(await create(onPlan), 403, "plan_limit_reached");
   });
@@ -395,7 +428,11 @@ describe("visibility", () => {
     expect([...paged.body.data, ...next.body.data].map((e: { id: string }) => e.id)).toEqual([draft.id, published.id]);
     expect(next.body.next_cursor).toBeNull();
 
-    expectProblem(await api("GET", "/v1/me/events", { token: (await registerUser()).token }), 403);
+    // Every member sees the organization's events, in any role; anyone else has none.
+    const controller = await registerMember(owner.organizationId, "CONTROLLER");
+    expect((await api("GET", "/v1/me/events", { token: controller.token })).body.data.map((e: { id: string }) => e.id)).toEqual([draft.id, published.id]);
+    expect((await api("GET", `/v1/me/events?organization_id=${other.organizationId}`, { token: owner.token })).body.data).toEqual([]);
+    expect((await api("GET", "/v1/me/events", { token: (await registerUser()).token })).body.data).toEqual([]);
     expectProblem(await api("GET", "/v1/me/events"), 401);
   });
 });
@@ -626,8 +663,10 @@ describe("cover images", () => {
     expect((await eventRow(draft.id))!.cover_image_key).toBeNull();
 
     expectProblem(await putCover(undefined, draft.id, big), 401);
-    expectProblem(await putCover(await registerUser(), draft.id, PNG), 403);
+    // A stranger (plain user or another organizer) never learns the draft exists; a member without `event.manage` is refused.
+    expectProblem(await putCover(await registerUser(), draft.id, PNG), 404);
     expectProblem(await putCover(await registerOrganizer(), draft.id, PNG), 404);
+    expectProblem(await putCover(await registerMember(organizer.organizationId, "FINANCE"), draft.id, PNG), 403);
   });
 
   it("refuses a new cover on a cancelled event", async () => {

@@ -4,20 +4,17 @@ import { signAccessToken } from "../../src/access/signing-keys.ts";
 import { newId } from "../../src/lib/ids.ts";
 import { api, expectProblem, registerAdmin, registerOrganizer, registerUser, setRole, waitForMessage } from "../support/api.ts";
 import { gatedEvent, rightsWithTokens, scanHttp, type GateFixture } from "../support/gate.ts";
-import { orderRequest } from "../support/ticketing.ts";
+import { giveFixture, orderRequest } from "../support/ticketing.ts";
 
 const HOUR = 3600_000;
 
-type Account = { id: string; token: string };
+type Account = { id: string; token: string; organizationId: string };
 
-/** A live event (doors open) whose organizer, venue owner and a supervisor have accounts with tokens. */
+/** A live event (doors open) of an organizer's organization (with its venue), and a supervisor assigned to it, all with tokens. */
 async function liveEvent(organizer?: Account) {
   const fixture = await gatedEvent({ startsInMs: HOUR });
   const owner = organizer ?? (await registerOrganizer());
-  await env.DB.batch([
-    env.DB.prepare("UPDATE events SET organizer_id = ?, created_by = ? WHERE id = ?").bind(owner.id, owner.id, fixture.eventId),
-    env.DB.prepare("UPDATE venues SET owner_id = ? WHERE id = (SELECT venue_id FROM events WHERE id = ?)").bind(owner.id, fixture.eventId),
-  ]);
+  await giveFixture(fixture, owner.organizationId, owner.id);
   const supervisor = await registerUser();
   await env.DB.prepare("INSERT INTO event_staff (id, event_id, user_id, role) VALUES (?, ?, ?, 'SUPERVISOR')").bind(newId(), fixture.eventId, supervisor.id).run();
   const [venue] = (await env.DB.prepare("SELECT venue_id FROM events WHERE id = ?").bind(fixture.eventId).all<{ venue_id: string }>()).results;
@@ -326,12 +323,12 @@ describe("blacklist", () => {
     const fan = await registerUser();
     const a = await fanWithRight(first);
     const b = await fanWithRight(second);
-    const created = await ban(organizer.token, { blacklist_type: "DEVICE", identifier: "CLONED-SCANNER", scope: "CLUB", scope_id: organizer.id });
+    const created = await ban(organizer.token, { blacklist_type: "DEVICE", identifier: "CLONED-SCANNER", scope: "CLUB", scope_id: organizer.organizationId });
     expect(created.body.gate_sync).toEqual({ events: 2, failed: [] });
     expect((await scanHttp(first, a.right.token, { device: "CLONED-SCANNER" })).body.denial_reason).toBe("BLACKLISTED");
     expect((await scanHttp(second, b.right.token, { device: "CLONED-SCANNER" })).body.denial_reason).toBe("BLACKLISTED");
     expect((await scanHttp(second, b.right.token)).body.status).toBe("SUCCESS");
-    expectProblem(await ban(fan.token, { blacklist_type: "DEVICE", identifier: "X", scope: "CLUB", scope_id: fan.id }), 403);
+    expectProblem(await ban(fan.token, { blacklist_type: "DEVICE", identifier: "X", scope: "CLUB", scope_id: organizer.organizationId }), 403, "no_organization");
   });
 
   it("keeps organizers within their own events, venues and club", async () => {
@@ -345,7 +342,9 @@ describe("blacklist", () => {
     expect((await ban(fixture.organizer.token, { ...target, scope: "EVENT", scope_id: fixture.eventId })).status).toBe(201);
     expectProblem(await ban(fixture.organizer.token, { ...target, scope: "EVENT", scope_id: other.eventId }), 422, "validation_failed");
     expectProblem(await ban(fixture.organizer.token, { ...target, scope: "VENUE", scope_id: other.venueId }), 422, "validation_failed");
-    expectProblem(await ban(fixture.organizer.token, { ...target, scope: "CLUB", scope_id: other.organizer.id }), 422, "validation_failed");
+    expectProblem(await ban(fixture.organizer.token, { ...target, scope: "CLUB", scope_id: other.organizer.organizationId }), 422, "validation_failed");
+    // The organizer's account is no scope any more: the organization is.
+    expectProblem(await ban(fixture.organizer.token, { ...target, scope: "CLUB", scope_id: fixture.organizer.id }), 422, "validation_failed");
     expectProblem(await ban(fixture.organizer.token, { ...target, scope: "GLOBAL" }), 403, "global_scope_admin_only");
     expectProblem(await ban(controller.token, { ...target, scope: "EVENT", scope_id: fixture.eventId }), 403);
     expectProblem(await ban((await registerUser()).token, { ...target, scope: "EVENT", scope_id: fixture.eventId }), 403);
@@ -442,7 +441,7 @@ describe("blacklist", () => {
     const fixture = await liveEvent();
     const admin = await registerAdmin();
     const { fan, right } = await fanWithRight(fixture);
-    const created = await ban(admin.token, { blacklist_type: "USER", identifier: fan.id, scope: "CLUB", scope_id: fixture.organizer.id });
+    const created = await ban(admin.token, { blacklist_type: "USER", identifier: fan.id, scope: "CLUB", scope_id: fixture.organizer.organizationId });
     await api("POST", `/v1/blacklist/${created.body.id}/appeal`, { token: fan.token, body: { message: "Pardon." } });
     const decided = await api("POST", `/v1/blacklist/${created.body.id}/appeal/decide`, { token: admin.token, body: { decision: "REJECTED" } });
     expect(decided.body).toMatchObject({ appeal_status: "REJECTED", is_active: true });

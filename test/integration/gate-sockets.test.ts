@@ -8,7 +8,7 @@ import { signAccessToken } from "../../src/access/signing-keys.ts";
 import { getDb } from "../../src/db/client.ts";
 import { access_point_zones, access_points, events } from "../../src/events/schema.ts";
 import { newId } from "../../src/lib/ids.ts";
-import { api, expectProblem, registerAdmin, registerUser } from "../support/api.ts";
+import { api, expectProblem, registerAdmin, registerMember, registerUser } from "../support/api.ts";
 import { gatedEvent, type GateFixture } from "../support/gate.ts";
 import { createUsers } from "../support/ticketing.ts";
 
@@ -304,8 +304,8 @@ describe("gate socket: the session", () => {
 describe("gate socket: occupancy and policy reach every gate and observer", () => {
   it("broadcasts occupancy to another gate and to an organizer watching; the watcher cannot scan", async () => {
     const fixture = await live();
-    const organizer = await registerUser();
-    await env.DB.prepare("UPDATE events SET organizer_id = ? WHERE id = ?").bind(organizer.id, fixture.eventId).run();
+    // A SUPERVISOR of the organization watches without any assignment to this event.
+    const organizer = await registerMember(fixture.organizationId, "SUPERVISOR");
     const [right] = await issueRights(fixture, 1);
     const a = await openGate(fixture, { device: "A" });
     const b = await openGate(fixture, { device: "B", gate: fixture.exitGate });

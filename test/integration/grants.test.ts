@@ -1,17 +1,14 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, expectProblem, registerOrganizer, registerUser, waitForMessage } from "../support/api.ts";
-import { ticketedEvent } from "../support/ticketing.ts";
+import { api, expectProblem, registerMember, registerOrganizer, registerUser, waitForMessage } from "../support/api.ts";
+import { giveFixture, ticketedEvent } from "../support/ticketing.ts";
 
-/** A ticketed event owned by an organizer with an account (and a token), at a venue of theirs. */
+/** A ticketed event of an organizer's organization (the organizer has an account and a token), at a venue of theirs. */
 async function organizedEvent(options: Parameters<typeof ticketedEvent>[0] = {}) {
   const fixture = await ticketedEvent(options);
   const organizer = await registerOrganizer();
-  await env.DB.batch([
-    env.DB.prepare("UPDATE events SET organizer_id = ?, created_by = ? WHERE id = ?").bind(organizer.id, organizer.id, fixture.eventId),
-    env.DB.prepare("UPDATE venues SET owner_id = ? WHERE id = (SELECT venue_id FROM events WHERE id = ?)").bind(organizer.id, fixture.eventId),
-  ]);
-  return { ...fixture, organizer };
+  await giveFixture(fixture, organizer.organizationId, organizer.id);
+  return { ...fixture, organizer, organizationId: organizer.organizationId };
 }
 type Organized = Awaited<ReturnType<typeof organizedEvent>>;
 
@@ -119,13 +116,19 @@ describe("grants: invitations, staff, media and partner rights", () => {
     expect(fresh.headers.get("Idempotent-Replayed")).toBeNull();
   });
 
-  it("is for the event's organizer and admins only, and refuses bad lists, zones and configurations", async () => {
+  it("is for who manages the event and admins only, and refuses bad lists, zones and configurations", async () => {
     const fixture = await organizedEvent();
     const other = await organizedEvent();
     const [fan, rival] = [await registerUser(), await registerOrganizer()];
     const one = { source_type: "STAFF", holders: [{ user_id: fan.id }] };
-    expectProblem(await grant(fixture, one, fan.token), 403);
+    expectProblem(await grant(fixture, one, fan.token), 404);
     expectProblem(await grant(fixture, one, rival.token), 404);
+    // Box office reads the grants (attendees), never gives rights; a controller does neither.
+    const boxOffice = await registerMember(fixture.organizationId, "BOX_OFFICE");
+    expect(expectProblem(await grant(fixture, one, boxOffice.token), 403).detail).toContain("event.manage");
+    expect((await api("GET", `/v1/events/${fixture.eventId}/grants`, { token: boxOffice.token })).status).toBe(200);
+    const controller = await registerMember(fixture.organizationId, "CONTROLLER");
+    expectProblem(await api("GET", `/v1/events/${fixture.eventId}/grants`, { token: controller.token }), 403);
     expectProblem(await api("POST", `/v1/events/${fixture.eventId}/grants`, { body: one }), 401);
 
     const field = async (body: unknown, path: string) => {

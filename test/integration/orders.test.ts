@@ -3,9 +3,9 @@ import { describe, expect, it } from "vitest";
 import { pricing_rules } from "../../src/catalog/schema.ts";
 import { getDb } from "../../src/db/client.ts";
 import { runInDurableObject } from "cloudflare:test";
-import { api, expectProblem, freshIp, registerOrganizer, registerUser, waitForMessage } from "../support/api.ts";
+import { api, expectProblem, freshIp, registerMember, registerOrganizer, registerUser, waitForMessage } from "../support/api.ts";
 import { plainRule } from "../support/pricing.ts";
-import { ticketedEvent } from "../support/ticketing.ts";
+import { giveFixture, ticketedEvent } from "../support/ticketing.ts";
 
 const order = (eventId: string, body: unknown, token?: string, headers?: Record<string, string>) =>
   api("POST", `/v1/events/${eventId}/orders`, { body, token, headers, ip: freshIp() });
@@ -145,10 +145,9 @@ describe("ordering through the API", () => {
   it("confirms a cash order at the box office once, issuing the access rights", async () => {
     const fixture = await ticketedEvent({ quantity: 10 });
     const fan = await registerUser();
-    const controller = await registerUser();
-    await assignController(fixture.eventId, controller.id);
+    const cashier = await registerMember(fixture.organizationId, "BOX_OFFICE");
     const placed = await order(fixture.eventId, { config_id: fixture.configId, quantity: 2 }, fan.token);
-    const [a, b] = await Promise.all([1, 2].map(() => api("POST", `/v1/events/${fixture.eventId}/orders/${placed.body.id}/confirm-cash`, { token: controller.token })));
+    const [a, b] = await Promise.all([1, 2].map(() => api("POST", `/v1/events/${fixture.eventId}/orders/${placed.body.id}/confirm-cash`, { token: cashier.token })));
     expect(a!.status).toBe(200);
     expect(b!.status).toBe(200);
     expect(a!.body.access_rights).toHaveLength(2);
@@ -162,6 +161,31 @@ describe("ordering through the API", () => {
     expect(mine.body.data[0]).toMatchObject({ event_id: fixture.eventId, status: "ENABLED", source_type: "TICKET", order_id: placed.body.id });
     const orders = await api("GET", "/v1/me/orders", { token: fan.token });
     expect(orders.body.data[0]).toMatchObject({ id: placed.body.id, booking_status: "CONFIRMED", payment_status: "PAID" });
+  });
+
+  // Issue 14 (3): any CONTROLLER or SUPERVISOR of the event could confirm any order as cash, with no money taken.
+  it("lets only the organization's OWNER and BOX_OFFICE (and admins) confirm cash: gate staff and other roles get 403 and nothing is recorded", async () => {
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const fan = await registerUser();
+    const placed = await order(fixture.eventId, { config_id: fixture.configId, quantity: 1 }, fan.token);
+    const confirm = (token: string) => api("POST", `/v1/events/${fixture.eventId}/orders/${placed.body.id}/confirm-cash`, { token });
+    const staffController = await registerUser();
+    await assignController(fixture.eventId, staffController.id);
+    const staffSupervisor = await registerUser();
+    await env.DB.prepare("INSERT INTO event_staff (id, event_id, user_id, role) VALUES (?, ?, ?, 'SUPERVISOR')").bind(crypto.randomUUID(), fixture.eventId, staffSupervisor.id).run();
+    const refused = [staffController, staffSupervisor];
+    for (const role of ["MANAGER", "FINANCE", "SUPERVISOR", "CONTROLLER"] as const) refused.push(await registerMember(fixture.organizationId, role));
+    for (const person of refused) expect(expectProblem(await confirm(person.token), 403, "forbidden").detail).toContain("cash.confirm");
+    const payments = () => env.DB.prepare("SELECT count(*) AS n FROM payments WHERE ticket_id = ?").bind(placed.body.id).first<{ n: number }>();
+    expect((await payments())!.n).toBe(0);
+    expect((await fixture.stub.getOrder(placed.body.id))!.booking_status).toBe("PENDING");
+
+    const owner = await registerUser();
+    await env.DB.prepare("INSERT INTO organization_members (id, organization_id, user_id, role) VALUES (?, ?, ?, 'OWNER')").bind(crypto.randomUUID(), fixture.organizationId, owner.id).run();
+    const confirmed = await confirm(owner.token);
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body.booking_status).toBe("CONFIRMED");
+    expect((await payments())!.n).toBe(1);
   });
 
   it("does not let a fan confirm their own order as cash", async () => {
@@ -256,7 +280,7 @@ describe("what an order reads about its buyer", () => {
   it("prices automatic rules on the buyer from their birth date and groups, and applies rule changes to the next order", async () => {
     const organizer = await registerOrganizer({ plan: null });
     const fixture = await ticketedEvent({ quantity: 50 });
-    await env.DB.prepare("UPDATE events SET organizer_id = ? WHERE id = ?").bind(organizer.id, fixture.eventId).run();
+    await giveFixture(fixture, organizer.organizationId, organizer.id);
     const senior = await bornOn("1950-03-01");
     const student = await registerUser();
     await groupOf("ETUDIANTS", student.id);
@@ -279,15 +303,14 @@ describe("what an order reads about its buyer", () => {
     const fixture = await ticketedEvent({ quantity: 10 });
     const fan = await bornOn("1990-06-15");
     const away = await groupOf(`AWAY-${crypto.randomUUID().slice(0, 6)}`, fan.id);
-    const controller = await registerUser();
-    await assignController(fixture.eventId, controller.id);
+    const cashier = await registerMember(fixture.organizationId, "BOX_OFFICE");
     const hold = await order(fixture.eventId, { config_id: fixture.configId, quantity: 1 }, fan.token);
     expect(hold.status).toBe(201);
     const person = () => runInDurableObject(fixture.stub, (_, state) => state.storage.sql.exec("SELECT birth_date, groups FROM people WHERE user_id = ?", fan.id).toArray()[0]);
     // A plain order reads nothing about its buyer...
     expect(await person()).toBeUndefined();
     // ...the confirmation, which issues the rights the gate checks, does.
-    expect((await api("POST", `/v1/events/${fixture.eventId}/orders/${hold.body.id}/confirm-cash`, { token: controller.token })).status).toBe(200);
+    expect((await api("POST", `/v1/events/${fixture.eventId}/orders/${hold.body.id}/confirm-cash`, { token: cashier.token })).status).toBe(200);
     expect(await person()).toEqual({ birth_date: "1990-06-15", groups: JSON.stringify([away]) });
   });
 });

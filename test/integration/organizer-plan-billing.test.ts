@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { getDb } from "../../src/db/client.ts";
 import { message_deliveries } from "../../src/notifications/schema.ts";
 import { renewOrganizerPlans } from "../../src/payments/poller.ts";
-import { api, eventually, expectProblem, fakePayments, registerAdmin, registerOrganizer, registerUser, settleAtProvider, waitForMessage } from "../support/api.ts";
+import { api, eventually, expectProblem, fakePayments, registerAdmin, registerMember, registerOrganizer, registerUser, settleAtProvider, waitForMessage } from "../support/api.ts";
 import { addMonths } from "../../src/lib/time.ts";
 import { queuesIdle } from "../support/queues.ts";
 
@@ -60,12 +60,16 @@ async function messagesTo(recipient: string, template: string) {
 describe("buying an organizer plan", () => {
   it("is PENDING when chosen, and choosing the same plan again returns the same subscription", async () => {
     const { organizer, plan, subscription } = await chosenPlan(false);
-    expect(subscription).toMatchObject({ organizer_id: organizer.id, plan_id: plan.id, status: "PENDING", price_paid: 10_000, currency: "XOF", payment_reference: null });
+    expect(subscription).toMatchObject({ organizer_id: organizer.id, organization_id: organizer.organizationId, plan_id: plan.id, status: "PENDING", price_paid: 10_000, currency: "XOF", payment_reference: null });
     const again = await api("POST", "/v1/me/organizer-subscription", { token: organizer.token, body: { plan_id: plan.id, auto_renew: false } });
     expect(again.body.id).toBe(subscription.id);
-    // Only organizers choose plans.
+    // Only members with plan.manage choose plans, and pay them.
     const fan = await registerUser();
     expectProblem(await api("POST", "/v1/me/organizer-subscription", { token: fan.token, body: { plan_id: plan.id } }), 403);
+    expectProblem(await payPlan(fan, subscription.id), 404);
+    const manager = await registerMember(organizer.organizationId, "MANAGER");
+    expectProblem(await api("POST", "/v1/me/organizer-subscription", { token: manager.token, body: { plan_id: plan.id } }), 403);
+    expectProblem(await payPlan(manager, subscription.id), 404);
     expectProblem(await api("POST", "/v1/me/organizer-subscription", { token: organizer.token, body: { plan_id: crypto.randomUUID() } }), 422);
   });
 

@@ -11,15 +11,9 @@ import { consumeEventQuota, effectiveCommissionBp, FREE_EVENTS_PER_MONTH, resetM
 import { activateOrganizerSubscription, expireOrganizerSubscriptions } from "../../src/payments/organizer-subscriptions.ts";
 import { organizer_plan_features, organizer_subscription_history, organizer_subscriptions } from "../../src/payments/schema.ts";
 import { audit_log } from "../../src/site/schema.ts";
-import { api, expectProblem, registerAdmin, registerUser, setRole } from "../support/api.ts";
+import { api, expectProblem, registerAdmin, registerMember, registerOrganizer, registerUser } from "../support/api.ts";
 
 const db = () => getDb(env.DB);
-
-async function registerOrganizer() {
-  const user = await registerUser();
-  await setRole(user.id, "ORGANIZER");
-  return user;
-}
 
 const planBody = (overrides: Record<string, unknown> = {}) => ({
   name: `Plan ${crypto.randomUUID().slice(0, 6)}`,
@@ -37,12 +31,12 @@ async function createPlan(token: string, overrides: Record<string, unknown> = {}
   return res.body;
 }
 
-async function grant(token: string, organizerId: string, planId: string, extra: Record<string, unknown> = {}) {
-  return api("POST", "/v1/admin/organizer-subscriptions", { token, body: { organizer_id: organizerId, plan_id: planId, ...extra } });
+async function grant(token: string, organizationId: string, planId: string, extra: Record<string, unknown> = {}) {
+  return api("POST", "/v1/admin/organizer-subscriptions", { token, body: { organization_id: organizationId, plan_id: planId, ...extra } });
 }
 
-async function granted(token: string, organizerId: string, planId: string, extra: Record<string, unknown> = {}) {
-  const res = await grant(token, organizerId, planId, extra);
+async function granted(token: string, organizationId: string, planId: string, extra: Record<string, unknown> = {}) {
+  const res = await grant(token, organizationId, planId, extra);
   if (res.status !== 201) throw new Error(`grant: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }
@@ -52,7 +46,7 @@ async function organizerOnPlan(limit: number | null, overrides: Record<string, u
   const admin = await registerAdmin();
   const organizer = await registerOrganizer();
   const plan = await createPlan(admin.token, { max_events_per_month: limit, ...overrides });
-  const subscription = await granted(admin.token, organizer.id, plan.id);
+  const subscription = await granted(admin.token, organizer.organizationId, plan.id);
   return { admin, organizer, plan, subscription };
 }
 
@@ -70,7 +64,8 @@ async function subscriptionRow(id: string) {
   return row!;
 }
 
-async function insertEvent(organizerId: string, createdAt = new Date().toISOString()) {
+async function insertEvent(organizer: { id: string; organizationId: string }, createdAt = new Date().toISOString(), createdBy = organizer.id) {
+  const organizerId = organizer.id;
   await db()
     .insert(events)
     .values({
@@ -81,7 +76,8 @@ async function insertEvent(organizerId: string, createdAt = new Date().toISOStri
       timezone: "Africa/Porto-Novo",
       venue_name: "Palais des congrès",
       organizer_id: organizerId,
-      created_by: organizerId,
+      organization_id: organizer.organizationId,
+      created_by: createdBy,
       currency: "XOF",
       created_at: createdAt,
     });
@@ -89,9 +85,9 @@ async function insertEvent(organizerId: string, createdAt = new Date().toISOStri
 
 const lastMonth = () => new Date(new Date(monthStart()).getTime() - 24 * 3600 * 1000).toISOString();
 
-async function quotaError(organizerId: string) {
+async function quotaError(organizationId: string) {
   try {
-    await consumeEventQuota(env, organizerId);
+    await consumeEventQuota(env, organizationId);
   } catch (error) {
     return error as { status: number; code: string; detail: string };
   }
@@ -229,7 +225,7 @@ describe("organizer plans", () => {
       expectProblem(await api("PATCH", `/v1/admin/organizer-plans/${plan.id}`, { token, body: { price: 0 } }), 403);
       expectProblem(await api("DELETE", `/v1/admin/organizer-plans/${plan.id}`, { token }), 403);
       expectProblem(await api("GET", "/v1/admin/organizer-plans", { token }), 403);
-      expectProblem(await grant(token, organizer.id, plan.id), 403);
+      expectProblem(await grant(token, organizer.organizationId, plan.id), 403);
       expectProblem(await api("GET", "/v1/admin/organizer-subscriptions", { token }), 403);
     }
     expectProblem(await api("POST", "/v1/admin/organizer-plans", { body: planBody() }), 401);
@@ -246,9 +242,9 @@ describe("organizer subscriptions", () => {
     const admin = await registerAdmin();
     const organizer = await registerOrganizer();
     const plan = await createPlan(admin.token, { billing_period: "QUARTERLY" });
-    const res = await grant(admin.token, organizer.id, plan.id, { auto_renew: true, comment: "Partenaire" });
+    const res = await grant(admin.token, organizer.organizationId, plan.id, { auto_renew: true, comment: "Partenaire" });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ organizer_id: organizer.id, plan_id: plan.id, plan_name: plan.name, status: "ACTIVE", price_paid: 0, currency: "XOF", auto_renew: true, events_created_this_month: 0 });
+    expect(res.body).toMatchObject({ organizer_id: organizer.id, organization_id: organizer.organizationId, plan_id: plan.id, plan_name: plan.name, status: "ACTIVE", price_paid: 0, currency: "XOF", auto_renew: true, events_created_this_month: 0 });
     expect(res.body.ends_at).toBe(addMonths(res.body.starts_at, 3));
 
     const entries = await historyOf(res.body.id);
@@ -263,37 +259,38 @@ describe("organizer subscriptions", () => {
     const organizer = await registerOrganizer();
     const plan = await createPlan(admin.token);
     const future = new Date(Date.now() + 86_400_000).toISOString();
-    expectProblem(await grant(admin.token, organizer.id, plan.id, { starts_at: future }), 422, "validation_failed");
-    expectProblem(await grant(admin.token, organizer.id, plan.id, { starts_at: "2020-01-01T00:00:00Z" }), 422, "validation_failed");
-    expectProblem(await grant(admin.token, organizer.id, plan.id, { starts_at: "yesterday" }), 422, "validation_failed");
+    expectProblem(await grant(admin.token, organizer.organizationId, plan.id, { starts_at: future }), 422, "validation_failed");
+    expectProblem(await grant(admin.token, organizer.organizationId, plan.id, { starts_at: "2020-01-01T00:00:00Z" }), 422, "validation_failed");
+    expectProblem(await grant(admin.token, organizer.organizationId, plan.id, { starts_at: "yesterday" }), 422, "validation_failed");
     const tenDaysAgo = new Date(Date.now() - 10 * 86_400_000).toISOString();
-    const ok = await grant(admin.token, organizer.id, plan.id, { starts_at: tenDaysAgo });
+    const ok = await grant(admin.token, organizer.organizationId, plan.id, { starts_at: tenDaysAgo });
     expect(ok.status).toBe(201);
     expect(ok.body.starts_at).toBe(tenDaysAgo);
   });
 
-  it("grants only active plans, to organizers", async () => {
+  it("grants only active plans, to organizations", async () => {
     const admin = await registerAdmin();
     const organizer = await registerOrganizer();
     const user = await registerUser();
     const plan = await createPlan(admin.token);
     const inactive = await createPlan(admin.token, { is_active: false });
     const paths = async (res: Awaited<ReturnType<typeof grant>>) => expectProblem(res, 422, "validation_failed").errors.map((e: { code: string }) => e.code);
-    expect(await paths(await grant(admin.token, user.id, plan.id))).toEqual(["not_an_organizer"]);
-    expect(await paths(await grant(admin.token, newId(), plan.id))).toEqual(["not_an_organizer"]);
-    expect(await paths(await grant(admin.token, organizer.id, newId()))).toEqual(["unknown_plan"]);
-    expect(await paths(await grant(admin.token, organizer.id, inactive.id))).toEqual(["plan_inactive"]);
-    expectProblem(await grant(admin.token, organizer.id, plan.id, { price_paid: 0 }), 422, "validation_failed");
+    // An account is no organization.
+    expect(await paths(await grant(admin.token, user.id, plan.id))).toEqual(["unknown_organization"]);
+    expect(await paths(await grant(admin.token, newId(), plan.id))).toEqual(["unknown_organization"]);
+    expect(await paths(await grant(admin.token, organizer.organizationId, newId()))).toEqual(["unknown_plan"]);
+    expect(await paths(await grant(admin.token, organizer.organizationId, inactive.id))).toEqual(["plan_inactive"]);
+    expectProblem(await grant(admin.token, organizer.organizationId, plan.id, { price_paid: 0 }), 422, "validation_failed");
   });
 
   it("keeps one active subscription per organizer: another plan is a plan change, the same plan a conflict", async () => {
     const { admin, organizer, subscription } = await organizerOnPlan(5);
-    await consumeEventQuota(env, organizer.id);
-    await consumeEventQuota(env, organizer.id);
-    expectProblem(await grant(admin.token, organizer.id, subscription.plan_id), 409, "already_subscribed");
+    await consumeEventQuota(env, organizer.organizationId);
+    await consumeEventQuota(env, organizer.organizationId);
+    expectProblem(await grant(admin.token, organizer.organizationId, subscription.plan_id), 409, "already_subscribed");
 
     const gold = await createPlan(admin.token, { plan_type: "GOLD", max_events_per_month: 10 });
-    const changed = await granted(admin.token, organizer.id, gold.id, { comment: "Upgrade" });
+    const changed = await granted(admin.token, organizer.organizationId, gold.id, { comment: "Upgrade" });
     expect(changed).toMatchObject({ status: "ACTIVE", plan_id: gold.id, events_created_this_month: 2 });
 
     const old = await subscriptionRow(subscription.id);
@@ -318,7 +315,7 @@ describe("organizer subscriptions", () => {
     const admin = await registerAdmin();
     const organizer = await registerOrganizer();
     const [a, b] = [await createPlan(admin.token), await createPlan(admin.token)];
-    const results = await Promise.all([grant(admin.token, organizer.id, a.id), grant(admin.token, organizer.id, b.id)]);
+    const results = await Promise.all([grant(admin.token, organizer.organizationId, a.id), grant(admin.token, organizer.organizationId, b.id)]);
     for (const res of results) expect([201, 409]).toContain(res.status);
     const active = await db()
       .select()
@@ -372,7 +369,7 @@ describe("organizer subscriptions", () => {
     const { admin, organizer, subscription } = await organizerOnPlan(3);
     await api("POST", `/v1/admin/organizer-subscriptions/${subscription.id}/suspend`, { token: admin.token, body: { comment: "Contrôle" } });
     const other = await createPlan(admin.token);
-    await granted(admin.token, organizer.id, other.id);
+    await granted(admin.token, organizer.organizationId, other.id);
     expectProblem(await api("POST", `/v1/admin/organizer-subscriptions/${subscription.id}/reactivate`, { token: admin.token }), 409, "active_subscription_exists");
     expect((await subscriptionRow(subscription.id)).status).toBe("SUSPENDED");
     expect((await historyOf(subscription.id)).map((h) => h.action)).toEqual(["SUBSCRIBE", "SUSPEND"]);
@@ -387,14 +384,14 @@ describe("organizer subscriptions", () => {
   it("lists subscriptions for admins, filtered by status and organizer, page by page", async () => {
     const { admin, organizer, subscription } = await organizerOnPlan(3);
     const second = await createPlan(admin.token);
-    const changed = await granted(admin.token, organizer.id, second.id);
+    const changed = await granted(admin.token, organizer.organizationId, second.id);
     const mine = await api("GET", `/v1/admin/organizer-subscriptions?organizer_id=${organizer.id}&limit=1`, { token: admin.token });
     expect(mine.status).toBe(200);
     expect(mine.body.data.map((s: { id: string }) => s.id)).toEqual([changed.id]);
     const next = await api("GET", `/v1/admin/organizer-subscriptions?organizer_id=${organizer.id}&limit=1&cursor=${mine.body.next_cursor}`, { token: admin.token });
     expect(next.body.data.map((s: { id: string }) => s.id)).toEqual([subscription.id]);
     expect(next.body.next_cursor).toBeNull();
-    const cancelled = await api("GET", `/v1/admin/organizer-subscriptions?organizer_id=${organizer.id}&status=CANCELLED`, { token: admin.token });
+    const cancelled = await api("GET", `/v1/admin/organizer-subscriptions?organization_id=${organizer.organizationId}&status=CANCELLED`, { token: admin.token });
     expect(cancelled.body.data.map((s: { id: string }) => s.id)).toEqual([subscription.id]);
     expectProblem(await api("GET", "/v1/admin/organizer-subscriptions?status=ACTIF", { token: admin.token }), 422);
   });
@@ -405,7 +402,7 @@ describe("organizer subscriptions", () => {
 describe("event quota", () => {
   it("lets exactly the plan's limit through when creations race", async () => {
     const { organizer, subscription } = await organizerOnPlan(3);
-    const results = await Promise.allSettled(Array.from({ length: 10 }, () => consumeEventQuota(env, organizer.id)));
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => consumeEventQuota(env, organizer.organizationId)));
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(3);
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     expect(refused).toHaveLength(7);
@@ -416,58 +413,61 @@ describe("event quota", () => {
   it("does not count against the plan's updated_at (admins' edits are not disturbed)", async () => {
     const { subscription } = await organizerOnPlan(3);
     const before = await subscriptionRow(subscription.id);
-    await consumeEventQuota(env, subscription.organizer_id);
+    await consumeEventQuota(env, subscription.organization_id);
     expect((await subscriptionRow(subscription.id)).updated_at).toBe(before.updated_at);
   });
 
   it("never limits an unlimited plan", async () => {
     const { organizer, subscription } = await organizerOnPlan(null);
-    await Promise.all(Array.from({ length: 12 }, () => consumeEventQuota(env, organizer.id)));
+    await Promise.all(Array.from({ length: 12 }, () => consumeEventQuota(env, organizer.organizationId)));
     expect((await subscriptionRow(subscription.id)).events_created_this_month).toBe(12);
   });
 
   it("gives organizers without a plan a free allowance counted from this month's events", async () => {
     const organizer = await registerOrganizer();
     const other = await registerOrganizer();
-    await insertEvent(organizer.id, lastMonth());
-    await insertEvent(other.id);
+    await insertEvent(organizer, lastMonth());
+    await insertEvent(other);
     for (let i = 0; i < FREE_EVENTS_PER_MONTH; i++) {
-      expect(await quotaError(organizer.id)).toBeNull();
-      await insertEvent(organizer.id);
+      expect(await quotaError(organizer.organizationId)).toBeNull();
+      await insertEvent(organizer);
     }
-    expect(await quotaError(organizer.id)).toMatchObject({ status: 403, code: "plan_limit_reached", detail: expect.stringContaining(String(FREE_EVENTS_PER_MONTH)) });
-    expect(await quotaError(other.id)).toBeNull();
+    expect(await quotaError(organizer.organizationId)).toMatchObject({ status: 403, code: "plan_limit_reached", detail: expect.stringContaining(String(FREE_EVENTS_PER_MONTH)) });
+    expect(await quotaError(other.organizationId)).toBeNull();
   });
 
-  it("never limits admins", async () => {
+  it("does not count the events admins created for the organization against its free allowance", async () => {
+    const organizer = await registerOrganizer();
     const admin = await registerAdmin();
-    for (let i = 0; i < FREE_EVENTS_PER_MONTH + 2; i++) await insertEvent(admin.id);
-    expect(await quotaError(admin.id)).toBeNull();
+    for (let i = 0; i < FREE_EVENTS_PER_MONTH + 2; i++) await insertEvent(organizer, undefined, admin.id);
+    expect(await quotaError(organizer.organizationId)).toBeNull();
+    for (let i = 0; i < FREE_EVENTS_PER_MONTH; i++) await insertEvent(organizer);
+    expect(await quotaError(organizer.organizationId)).toMatchObject({ code: "plan_limit_reached" });
   });
 
   it("falls back to the free allowance while the subscription is suspended", async () => {
     const { admin, organizer, subscription } = await organizerOnPlan(null);
     await api("POST", `/v1/admin/organizer-subscriptions/${subscription.id}/suspend`, { token: admin.token, body: { comment: "Contrôle" } });
-    for (let i = 0; i < FREE_EVENTS_PER_MONTH; i++) await insertEvent(organizer.id);
-    expect(await quotaError(organizer.id)).toMatchObject({ code: "plan_limit_reached" });
+    for (let i = 0; i < FREE_EVENTS_PER_MONTH; i++) await insertEvent(organizer);
+    expect(await quotaError(organizer.organizationId)).toMatchObject({ code: "plan_limit_reached" });
     expect((await subscriptionRow(subscription.id)).events_created_this_month).toBe(0);
   });
 
   it("starts a new month at zero even before the cron has reset the counter", async () => {
     const { organizer, subscription } = await organizerOnPlan(1);
     await env.DB.prepare("UPDATE organizer_subscriptions SET events_created_this_month = 1, counter_reset_at = ? WHERE id = ?").bind(lastMonth(), subscription.id).run();
-    expect(await quotaError(organizer.id)).toBeNull();
+    expect(await quotaError(organizer.organizationId)).toBeNull();
     const row = await subscriptionRow(subscription.id);
     expect(row.events_created_this_month).toBe(1);
     expect(row.counter_reset_at! >= monthStart()).toBe(true);
-    expect(await quotaError(organizer.id)).toMatchObject({ code: "plan_limit_reached" });
+    expect(await quotaError(organizer.organizationId)).toMatchObject({ code: "plan_limit_reached" });
   });
 
   it("treats a plan past its end as over, even before the cron expires it", async () => {
     const { organizer, subscription } = await organizerOnPlan(null);
     await env.DB.prepare("UPDATE organizer_subscriptions SET starts_at = ?, ends_at = ? WHERE id = ?").bind("2020-01-01T00:00:00.000Z", "2020-02-01T00:00:00.000Z", subscription.id).run();
-    for (let i = 0; i < FREE_EVENTS_PER_MONTH; i++) await insertEvent(organizer.id);
-    expect(await quotaError(organizer.id)).toMatchObject({ code: "plan_limit_reached" });
+    for (let i = 0; i < FREE_EVENTS_PER_MONTH; i++) await insertEvent(organizer);
+    expect(await quotaError(organizer.organizationId)).toMatchObject({ code: "plan_limit_reached" });
   });
 });
 
@@ -476,17 +476,17 @@ describe("event quota", () => {
 describe("effective commission", () => {
   it("applies the plan's reduced commission when it is lower than the event's", async () => {
     const { admin, organizer, subscription } = await organizerOnPlan(null, { reduced_commission_bp: 500 });
-    expect(await effectiveCommissionBp(env, organizer.id, 1000)).toBe(500);
-    expect(await effectiveCommissionBp(env, organizer.id, 300)).toBe(300);
+    expect(await effectiveCommissionBp(env, organizer.organizationId, 1000)).toBe(500);
+    expect(await effectiveCommissionBp(env, organizer.organizationId, 300)).toBe(300);
     await api("POST", `/v1/admin/organizer-subscriptions/${subscription.id}/suspend`, { token: admin.token, body: { comment: "Contrôle" } });
-    expect(await effectiveCommissionBp(env, organizer.id, 1000)).toBe(1000);
+    expect(await effectiveCommissionBp(env, organizer.organizationId, 1000)).toBe(1000);
   });
 
   it("keeps the event's commission without a plan or without a reduced rate", async () => {
     const organizer = await registerOrganizer();
-    expect(await effectiveCommissionBp(env, organizer.id, 1000)).toBe(1000);
+    expect(await effectiveCommissionBp(env, organizer.organizationId, 1000)).toBe(1000);
     const onPlan = await organizerOnPlan(3);
-    expect(await effectiveCommissionBp(env, onPlan.organizer.id, 1000)).toBe(1000);
+    expect(await effectiveCommissionBp(env, onPlan.organizer.organizationId, 1000)).toBe(1000);
   });
 });
 
@@ -504,7 +504,7 @@ describe("organizer plan cron", () => {
     expect(reset.counter_reset_at! >= monthStart()).toBe(true);
     expect(reset.updated_at).toBe(before.updated_at);
 
-    await consumeEventQuota(env, organizer.id);
+    await consumeEventQuota(env, organizer.organizationId);
     await resetMonthlyEventCounters(env);
     const again = await subscriptionRow(subscription.id);
     expect(again.events_created_this_month).toBe(1);
@@ -534,7 +534,7 @@ describe("organizer plan cron", () => {
     expect((await historyOf(suspended.subscription.id)).map((h) => h.new_status)).toEqual(["ACTIVE", "SUSPENDED", "EXPIRED"]);
 
     // Expired: the organizer may be given a plan again.
-    expect((await grant(admin.token, organizer.id, subscription.plan_id)).status).toBe(201);
+    expect((await grant(admin.token, organizer.organizationId, subscription.plan_id)).status).toBe(201);
   });
 
   it("runs from the Worker's scheduled handler", async () => {
@@ -555,12 +555,13 @@ describe("organizer plan cron", () => {
 // ---------------------------------------------------------------- payment activation
 
 describe("activation by payment", () => {
-  async function pending(organizerId: string, planId: string) {
+  async function pending(organizer: { id: string; organizationId: string }, planId: string) {
     const id = newId();
     const at = new Date().toISOString();
     await db().insert(organizer_subscriptions).values({
       id,
-      user_id: organizerId,
+      user_id: organizer.id,
+      organization_id: organizer.organizationId,
       plan_id: planId,
       starts_at: at,
       ends_at: addMonths(at, 1),
@@ -575,7 +576,7 @@ describe("activation by payment", () => {
     const admin = await registerAdmin();
     const organizer = await registerOrganizer();
     const plan = await createPlan(admin.token, { billing_period: "YEARLY" });
-    const id = await pending(organizer.id, plan.id);
+    const id = await pending(organizer, plan.id);
     const [a, b] = await Promise.all([activateOrganizerSubscription(env, id, "MTN-123"), activateOrganizerSubscription(env, id, "MTN-123")]);
     expect(a.status).toBe("ACTIVE");
     expect(b.id).toBe(id);
@@ -587,9 +588,9 @@ describe("activation by payment", () => {
 
   it("replaces an active subscription on another plan in the same step", async () => {
     const { admin, organizer, subscription } = await organizerOnPlan(5);
-    await consumeEventQuota(env, organizer.id);
+    await consumeEventQuota(env, organizer.organizationId);
     const gold = await createPlan(admin.token, { plan_type: "GOLD" });
-    const id = await pending(organizer.id, gold.id);
+    const id = await pending(organizer, gold.id);
     const activated = await activateOrganizerSubscription(env, id, "MOOV-1");
     expect(activated).toMatchObject({ status: "ACTIVE", events_created_this_month: 1 });
     expect((await subscriptionRow(subscription.id)).status).toBe("CANCELLED");
@@ -603,7 +604,7 @@ describe("activation by payment", () => {
 describe("my organizer subscription", () => {
   it("shows my plan, its features, this month's usage and my history", async () => {
     const { organizer, plan, subscription } = await organizerOnPlan(3, { features: [{ name: "Mise en avant" }] });
-    await consumeEventQuota(env, organizer.id);
+    await consumeEventQuota(env, organizer.organizationId);
     const res = await api("GET", "/v1/me/organizer-subscription", { token: organizer.token });
     expect(res.status).toBe(200);
     expect(res.body.subscription).toMatchObject({ id: subscription.id, status: "ACTIVE", events_created_this_month: 1 });
@@ -614,7 +615,7 @@ describe("my organizer subscription", () => {
 
   it("shows the free allowance without a plan", async () => {
     const organizer = await registerOrganizer();
-    await insertEvent(organizer.id);
+    await insertEvent(organizer);
     const res = await api("GET", "/v1/me/organizer-subscription", { token: organizer.token });
     expect(res.body).toMatchObject({
       subscription: null,
@@ -636,9 +637,14 @@ describe("my organizer subscription", () => {
     expect((await subscriptionRow(mine.subscription.id)).status).toBe("ACTIVE");
   });
 
-  it("is for organizers: users get 403, anonymous callers 401", async () => {
+  it("is for members with plan.manage (OWNER, FINANCE): other members and users get 403, anonymous callers 401", async () => {
+    const { organizer, subscription } = await organizerOnPlan(3);
+    const finance = await registerMember(organizer.organizationId, "FINANCE");
+    expect((await api("GET", "/v1/me/organizer-subscription", { token: finance.token })).body.subscription).toMatchObject({ id: subscription.id });
+    const manager = await registerMember(organizer.organizationId, "MANAGER");
+    expect(expectProblem(await api("GET", "/v1/me/organizer-subscription", { token: manager.token }), 403).detail).toContain("plan.manage");
     const user = await registerUser();
-    expectProblem(await api("GET", "/v1/me/organizer-subscription", { token: user.token }), 403);
+    expectProblem(await api("GET", "/v1/me/organizer-subscription", { token: user.token }), 403, "no_organization");
     expectProblem(await api("GET", "/v1/me/organizer-subscription"), 401);
   });
 });

@@ -7,9 +7,9 @@ import { event_groups, events, seats, venue_zones, venues } from "../../src/even
 import { newId } from "../../src/lib/ids.ts";
 import { expireSubscriptions, syncSeasonPassRights } from "../../src/passes/cron.ts";
 import { issueRightsForNewEvent } from "../../src/passes/rights.ts";
-import { api, expectProblem, registerAdmin, registerOrganizer, registerUser } from "../support/api.ts";
+import { api, expectProblem, registerAdmin, registerMember, registerOrganizer, registerUser } from "../support/api.ts";
 import { plainRule } from "../support/pricing.ts";
-import { createUsers, ticketedEvent } from "../support/ticketing.ts";
+import { createUsers, giveFixture, ticketedEvent } from "../support/ticketing.ts";
 
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -26,7 +26,7 @@ async function club() {
   const premiumZone = newId();
   const seatIds = [newId(), newId(), newId(), newId()];
   const groupId = newId();
-  await db().insert(venues).values({ id: venueId, name: "Stade Olympique de Radès", city: "Radès", country: "TN", timezone: "Africa/Tunis", owner_id: organizer.id });
+  await db().insert(venues).values({ id: venueId, name: "Stade Olympique de Radès", city: "Radès", country: "TN", timezone: "Africa/Tunis", owner_id: organizer.id, organization_id: organizer.organizationId });
   await db().insert(venue_zones).values([
     { id: standardZone, venue_id: venueId, code: "virage_nord", name: "Virage Nord", category: "STANDARD", capacity: 20_000 },
     { id: premiumZone, venue_id: venueId, code: "tribune_principale", name: "Tribune principale", category: "PREMIUM", capacity: 5_000, is_seated: true },
@@ -39,6 +39,7 @@ async function club() {
     starts_on: dayOf(Date.now() - 10 * DAY),
     ends_on: dayOf(Date.now() + 200 * DAY),
     organizer_id: organizer.id,
+    organization_id: organizer.organizationId,
   });
   return { organizer, venueId, standardZone, premiumZone, seatIds, groupId };
 }
@@ -59,6 +60,7 @@ async function match(c: Club, o: { days?: number; home?: boolean | null; type?: 
       venue_id: c.venueId,
       venue_name: "Stade Olympique de Radès",
       organizer_id: c.organizer.id,
+      organization_id: c.organizer.organizationId,
       created_by: c.organizer.id,
       currency: "TND",
       status: o.status ?? "APPROVED",
@@ -101,6 +103,7 @@ async function plan(c: Club, o: PlanOptions = {}) {
       code: `PASS-${id.slice(0, 8)}`,
       name: "Abonnement Tribune",
       organizer_id: c.organizer.id,
+      organization_id: c.organizer.organizationId,
       type: o.type ?? "FULL_SEASON",
       price: 450_000,
       currency: "TND",
@@ -428,6 +431,7 @@ describe("pricing rules on passes", () => {
       code: `RULE-${id.slice(0, 8)}`,
       name: "Pass rule",
       organizer_id: c.organizer.id,
+      organization_id: c.organizer.organizationId,
       applies_to: o.applies ?? "SUBSCRIPTIONS",
       discount_value: o.bp ?? 3_000,
       promo_code: code,
@@ -492,7 +496,7 @@ describe("pricing rules on passes", () => {
     const planId = await plan(c);
     const both = await passRule(c, { applies: "BOTH", total: 2 });
     const event = await ticketedEvent({ quantity: 10 });
-    await env.DB.prepare("UPDATE events SET organizer_id = ? WHERE id = ?").bind(c.organizer.id, event.eventId).run();
+    await giveFixture(event, c.organizer.organizationId, c.organizer.id);
     const [a, b, d] = [await registerUser(), await registerUser(), await registerUser()];
     expect((await subscribeTo(planId, a, { promo_code: both.code })).status).toBe(201);
     const ticket = await api("POST", `/v1/events/${event.eventId}/orders`, { token: b.token, body: { config_id: event.configId, quantity: 1, promo_code: both.code } });
@@ -548,6 +552,15 @@ describe("lifecycle", () => {
     expectProblem(await api("POST", `/v1/subscriptions/${pass.id}/suspend`, { token: fan.token, body: { reason: "x" } }), 403);
     const stranger = await registerOrganizer();
     expectProblem(await api("POST", `/v1/subscriptions/${pass.id}/suspend`, { token: stranger.token, body: { reason: "x" } }), 404);
+    // The club's team: a SUPERVISOR blocks rights, the box office takes cash but blocks nothing, a controller reads nothing.
+    const boxOffice = await registerMember(c.organizer.organizationId, "BOX_OFFICE");
+    expect(expectProblem(await api("POST", `/v1/subscriptions/${pass.id}/suspend`, { token: boxOffice.token, body: { reason: "x" } }), 403).detail).toContain("rights.block");
+    const controller = await registerMember(c.organizer.organizationId, "CONTROLLER");
+    expectProblem(await api("GET", `/v1/subscriptions/${pass.id}`, { token: controller.token }), 403);
+    expect((await api("GET", `/v1/subscriptions/${pass.id}`, { token: boxOffice.token })).status).toBe(200);
+    const supervisor = await registerMember(c.organizer.organizationId, "SUPERVISOR");
+    expect((await api("POST", `/v1/subscriptions/${pass.id}/suspend`, { token: supervisor.token, body: { reason: "Fumigène" } })).status).toBe(200);
+    expect((await api("POST", `/v1/subscriptions/${pass.id}/reactivate`, { token: supervisor.token })).status).toBe(200);
     expectProblem(await api("POST", `/v1/subscriptions/${pass.id}/reactivate`, { token: stranger.token }), 404);
     expectProblem(await api("POST", `/v1/subscriptions/${pass.id}/activate-cash`, { token: stranger.token }), 404);
     const admin = await registerAdmin();

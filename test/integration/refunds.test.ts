@@ -12,6 +12,7 @@ import {
   fakePayments,
   freshIp,
   registerAdmin,
+  registerMember,
   registerOrganizer,
   registerUser,
   sellingEvent,
@@ -72,16 +73,25 @@ describe("who sees and decides a refund", () => {
 
     // A plain user has no refunds to decide on; another fan cannot read this one or ask on this payment.
     const stranger = await registerUser();
-    expectProblem(await api("GET", "/v1/refunds", { token: stranger.token }), 403);
+    expect((await api("GET", "/v1/refunds", { token: stranger.token })).body.data).toEqual([]);
     expectProblem(await readRefund(stranger.token, refund.id), 404);
     expectProblem(await askRefund(stranger, payment.id), 404);
     expect((await api("GET", "/v1/me/refunds", { token: fan.token })).body.data.map((r: { id: string }) => r.id)).toEqual([refund.id]);
     expect((await api("GET", "/v1/me/refunds", { token: stranger.token })).body.data).toEqual([]);
   });
 
-  it("lets neither another organizer nor the fan approve, reject or complete it", async () => {
-    const { fan, payment } = await paidOrder();
+  it("lets neither another organizer, the fan, nor members without refunds.manage approve, reject or complete it", async () => {
+    const { organizer, fan, payment } = await paidOrder();
     const refund = await askedRefund(fan, payment.id);
+    // The selling organization's team: FINANCE reads money and refunds; MANAGER and BOX_OFFICE are refused, not misled.
+    const finance = await registerMember(organizer.organizationId, "FINANCE");
+    expect((await readRefund(finance.token, refund.id)).body.id).toBe(refund.id);
+    expect((await api("GET", `/v1/payments/${payment.id}`, { token: finance.token })).status).toBe(200);
+    for (const role of ["MANAGER", "BOX_OFFICE"] as const) {
+      const member = await registerMember(organizer.organizationId, role);
+      expect(expectProblem(await api("POST", `/v1/refunds/${refund.id}/approve`, { token: member.token, body: {} }), 403).detail).toContain("refunds.manage");
+      expectProblem(await api("GET", `/v1/payments/${payment.id}`, { token: member.token }), 403);
+    }
     const other = await registerOrganizer({ plan: null });
     expectProblem(await api("POST", `/v1/refunds/${refund.id}/approve`, { token: other.token, body: {} }), 404);
     expectProblem(await api("POST", `/v1/refunds/${refund.id}/reject`, { token: other.token, body: { comment: "non" } }), 404);

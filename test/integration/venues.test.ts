@@ -6,22 +6,16 @@ import { getDb } from "../../src/db/client.ts";
 import { events, seats } from "../../src/events/schema.ts";
 import { newId } from "../../src/lib/ids.ts";
 import { audit_log } from "../../src/site/schema.ts";
-import { api, expectProblem, registerAdmin, registerUser, setRole, type ApiResponse } from "../support/api.ts";
+import { api, expectProblem, registerAdmin, registerMember, registerOrganizer, registerUser, type ApiResponse } from "../support/api.ts";
 
 const db = () => getDb(env.DB);
-
-async function registerOrganizer() {
-  const user = await registerUser();
-  await setRole(user.id, "ORGANIZER");
-  return user;
-}
 
 const unique = () => crypto.randomUUID().slice(0, 8);
 
 async function newVenue(token: string, body: Record<string, unknown> = {}) {
   const res = await api("POST", "/v1/venues", { token, body: { name: `Stade ${unique()}`, city: "Radès", country: "TN", timezone: "Africa/Tunis", ...body } });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body as { id: string; owner_id: string; name: string };
+  return res.body as { id: string; owner_id: string; organization_id: string | null; name: string };
 }
 
 async function newZone(token: string, venueId: string, body: Record<string, unknown> = {}) {
@@ -84,15 +78,21 @@ describe("venues", () => {
   it("lets an organizer create a venue they manage, audited", async () => {
     const org = await registerOrganizer();
     const venue = await newVenue(org.token, { latitude: 36.7472, longitude: 10.2731, capacity: 60000, metadata: { surface: "grass" } });
-    expect(venue).toMatchObject({ owner_id: org.id, is_active: true, capacity: 60000, timezone: "Africa/Tunis", metadata: { surface: "grass" } });
+    expect(venue).toMatchObject({ owner_id: org.id, organization_id: org.organizationId, is_active: true, capacity: 60000, timezone: "Africa/Tunis", metadata: { surface: "grass" } });
     const [entry] = await trail(venue.id);
     expect(entry).toMatchObject({ action: "CREATE", object_type: "venues", user_id: org.id, data_before: null });
     expect(entry!.data_after).toMatchObject({ name: venue.name });
   });
 
-  it("refuses venue creation to plain users and anonymous callers", async () => {
+  it("refuses venue creation to plain users, members without catalog.manage and anonymous callers", async () => {
     const user = await registerUser();
-    expectProblem(await api("POST", "/v1/venues", { token: user.token, body: { name: "X", timezone: "Africa/Tunis" } }), 403, "forbidden");
+    expectProblem(await api("POST", "/v1/venues", { token: user.token, body: { name: "X", timezone: "Africa/Tunis" } }), 403, "no_organization");
+    const org = await registerOrganizer();
+    const finance = await registerMember(org.organizationId, "FINANCE");
+    expectProblem(await api("POST", "/v1/venues", { token: finance.token, body: { name: "X", timezone: "Africa/Tunis" } }), 403, "forbidden");
+    // A MANAGER needs no platform role.
+    const manager = await registerMember(org.organizationId, "MANAGER");
+    expect((await newVenue(manager.token)).organization_id).toBe(org.organizationId);
     expectProblem(await api("POST", "/v1/venues", { body: { name: "X", timezone: "Africa/Tunis" } }), 401);
   });
 
@@ -116,17 +116,19 @@ describe("venues", () => {
     expectFieldError(await api("GET", "/v1/event-groups/season-2025"), "param.group_id");
   });
 
-  it("lets only admins choose the owner", async () => {
+  it("lets only admins choose another organization, or none (a platform venue)", async () => {
     const org = await registerOrganizer();
     const other = await registerOrganizer();
-    expectProblem(await api("POST", "/v1/venues", { token: org.token, body: { name: "Salle", timezone: "Africa/Tunis", owner_id: other.id } }), 403, "forbidden");
+    expectFieldError(await api("POST", "/v1/venues", { token: org.token, body: { name: "Salle", timezone: "Africa/Tunis", organization_id: other.organizationId } }), "organization_id");
+    expectProblem(await api("POST", "/v1/venues", { token: org.token, body: { name: "Salle", timezone: "Africa/Tunis", organization_id: null } }), 403, "forbidden");
     const admin = await registerAdmin();
-    const venue = await newVenue(admin.token, { owner_id: other.id });
-    expect(venue.owner_id).toBe(other.id);
-    const plain = await registerUser();
-    expectFieldError(await api("POST", "/v1/venues", { token: admin.token, body: { name: "Salle", timezone: "Africa/Tunis", owner_id: plain.id } }), "owner_id");
-    // The organizer it was given to manages it.
+    const venue = await newVenue(admin.token, { organization_id: other.organizationId });
+    expect(venue).toMatchObject({ organization_id: other.organizationId, owner_id: admin.id });
+    expect((await newVenue(admin.token)).organization_id).toBeNull();
+    expectFieldError(await api("POST", "/v1/venues", { token: admin.token, body: { name: "Salle", timezone: "Africa/Tunis", organization_id: crypto.randomUUID() } }), "organization_id");
+    // The organization it was given to manages it; only admins move it.
     expect((await api("PATCH", `/v1/venues/${venue.id}`, { token: other.token, body: { capacity: 100 } })).status).toBe(200);
+    expectProblem(await api("PATCH", `/v1/venues/${venue.id}`, { token: other.token, body: { organization_id: org.organizationId } }), 403);
   });
 
   it("lists active venues publicly, filtered by city and name, never inactive ones", async () => {
@@ -234,7 +236,11 @@ describe("venues", () => {
     const admin = await registerAdmin();
     const res = await api("PATCH", `/v1/venues/${venue.id}`, { token: admin.token, body: { name: "Renommé par l'admin" } });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ name: "Renommé par l'admin", owner_id: owner.id });
+    expect(res.body).toMatchObject({ name: "Renommé par l'admin", owner_id: owner.id, organization_id: owner.organizationId });
+    // Members of the organization without `catalog.manage` are refused, not misled.
+    const controller = await registerMember(owner.organizationId, "CONTROLLER");
+    expectProblem(await api("PATCH", `/v1/venues/${venue.id}`, { token: controller.token, body: { name: "Volé" } }), 403, "forbidden");
+    expectProblem(await api("POST", `/v1/venues/${venue.id}/zones`, { token: controller.token, body: { name: "Z", category: "VIP", capacity: 10 } }), 403);
     expectProblem(await api("PATCH", `/v1/venues/${newId()}`, { token: admin.token, body: { name: "X" } }), 404, "not_found");
   });
 
@@ -571,7 +577,7 @@ describe("event groups", () => {
   it("creates a season owned by the organizer, with unique codes", async () => {
     const org = await registerOrganizer();
     const group = await newGroup(org.token, { code: "CHAMP-2025" });
-    expect(group).toMatchObject({ organizer_id: org.id, events_count: 0, is_active: true, season: "2025-2026" });
+    expect(group).toMatchObject({ organizer_id: org.id, organization_id: org.organizationId, events_count: 0, is_active: true, season: "2025-2026" });
     expectProblem(await api("POST", "/v1/event-groups", { token: org.token, body: groupBody({ code: "CHAMP-2025" }) }), 409, "event_group_code_taken");
     expectProblem(await api("POST", "/v1/event-groups", { token: (await registerUser()).token, body: groupBody() }), 403);
     expect((await trail(group.id))[0]).toMatchObject({ action: "CREATE", object_type: "event_groups" });
@@ -611,13 +617,13 @@ describe("event groups", () => {
     expectProblem(await api("GET", `/v1/event-groups/${group.id}`, { token: other.token }), 404);
     expectProblem(await api("PATCH", `/v1/event-groups/${group.id}`, { token: other.token, body: { name: "Volé" } }), 404);
     expectProblem(await api("DELETE", `/v1/event-groups/${group.id}`, { token: other.token }), 404);
-    expectProblem(await api("PATCH", `/v1/event-groups/${group.id}`, { token: owner.token, body: { organizer_id: other.id } }), 403);
+    expectProblem(await api("PATCH", `/v1/event-groups/${group.id}`, { token: owner.token, body: { organization_id: other.organizationId } }), 403);
     const admin = await registerAdmin();
-    const res = await api("PATCH", `/v1/event-groups/${group.id}`, { token: admin.token, body: { is_active: true, organizer_id: other.id } });
-    expect(res.body).toMatchObject({ is_active: true, organizer_id: other.id });
+    const res = await api("PATCH", `/v1/event-groups/${group.id}`, { token: admin.token, body: { is_active: true, organization_id: other.organizationId } });
+    expect(res.body).toMatchObject({ is_active: true, organization_id: other.organizationId });
     const update = (await trail(group.id)).find((e) => e.action === "UPDATE");
-    expect(update!.data_before).toMatchObject({ is_active: false, organizer_id: owner.id });
-    expect(update!.data_after).toMatchObject({ is_active: true, organizer_id: other.id });
+    expect(update!.data_before).toMatchObject({ is_active: false, organization_id: owner.organizationId });
+    expect(update!.data_after).toMatchObject({ is_active: true, organization_id: other.organizationId });
     // Now the other organizer manages it, and the former owner no longer does.
     expect((await api("PATCH", `/v1/event-groups/${group.id}`, { token: other.token, body: { sport: "handball" } })).status).toBe(200);
     expectProblem(await api("PATCH", `/v1/event-groups/${group.id}`, { token: owner.token, body: { sport: "rugby" } }), 404);

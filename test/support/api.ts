@@ -151,12 +151,17 @@ export async function registerAdmin() {
 // ---------------------------------------------------------------- events
 
 /**
- * Registers a fresh ORGANIZER. `plan`: an ACTIVE organizer plan allowing that
- * many events per month (null: unlimited); without it the free allowance applies.
+ * Registers a fresh ORGANIZER with an organization of its own (created through
+ * the API; it is its OWNER). `plan`: an ACTIVE organizer plan of that
+ * organization allowing that many events per month (null: unlimited); without
+ * it the free allowance applies.
  */
 export async function registerOrganizer(options: { plan?: number | null } = {}) {
-  const organizer = await registerUser();
-  await setRole(organizer.id, "ORGANIZER");
+  const user = await registerUser();
+  await setRole(user.id, "ORGANIZER");
+  const created = await api("POST", "/v1/organizations", { token: user.token, body: { name: `Club ${user.id.slice(0, 8)}` } });
+  if (created.status !== 201) throw new Error(`create organization failed: ${created.status} ${JSON.stringify(created.body)}`);
+  const organizer = { ...user, organizationId: created.body.id as string };
   if (options.plan !== undefined) {
     const planId = crypto.randomUUID();
     const start = new Date(Date.now() - 86_400_000).toISOString();
@@ -166,8 +171,8 @@ export async function registerOrganizer(options: { plan?: number | null } = {}) 
         "INSERT INTO organizer_plans (id, name, plan_type, price, currency, billing_period, max_events_per_month) VALUES (?, ?, 'STANDARD', 0, 'XOF', 'MONTHLY', ?)",
       ).bind(planId, `Test plan ${planId.slice(0, 8)}`, options.plan),
       env.DB.prepare(
-        "INSERT INTO organizer_subscriptions (id, user_id, plan_id, starts_at, ends_at, status, price_paid, currency) VALUES (?, ?, ?, ?, ?, 'ACTIVE', 0, 'XOF')",
-      ).bind(crypto.randomUUID(), organizer.id, planId, start, end),
+        "INSERT INTO organizer_subscriptions (id, user_id, organization_id, plan_id, starts_at, ends_at, status, price_paid, currency) VALUES (?, ?, ?, ?, ?, ?, 'ACTIVE', 0, 'XOF')",
+      ).bind(crypto.randomUUID(), organizer.id, organizer.organizationId, planId, start, end),
     ]);
   }
   return organizer;
@@ -201,6 +206,21 @@ export async function publishEvent(organizer: { token: string }, admin: { token:
   const approved = await api("POST", `/v1/admin/events/${created.body.id}/approve`, { token: admin.token });
   if (approved.status !== 200) throw new Error(`approve failed: ${approved.status} ${JSON.stringify(approved.body)}`);
   return approved.body;
+}
+
+/**
+ * Adds `user` to an organization in `role` directly in D1 (the invitation
+ * flow has its own tests), for tests of what each role may do.
+ */
+export async function addMember(organizationId: string, userId: string, role: "OWNER" | "MANAGER" | "BOX_OFFICE" | "FINANCE" | "SUPERVISOR" | "CONTROLLER") {
+  await env.DB.prepare("INSERT INTO organization_members (id, organization_id, user_id, role) VALUES (?, ?, ?, ?)").bind(crypto.randomUUID(), organizationId, userId, role).run();
+}
+
+/** A fresh account that is a member of `organizationId` in `role` (no platform role needed). */
+export async function registerMember(organizationId: string, role: Parameters<typeof addMember>[2]) {
+  const user = await registerUser();
+  await addMember(organizationId, user.id, role);
+  return user;
 }
 
 // ---------------------------------------------------------------- QR codes

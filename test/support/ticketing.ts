@@ -22,7 +22,32 @@ export interface TicketingFixture {
   ticketTypeId: string;
   zoneId: string;
   organizerId: string;
+  /** The organization that owns the event, its venue and ticket type; `organizerId` is its OWNER. */
+  organizationId: string;
   stub: ReturnType<typeof eventStub>;
+}
+
+/** An organization with `ownerId` as its OWNER, straight into D1. */
+export async function createOrganization(ownerId: string): Promise<string> {
+  const id = newId();
+  await env.DB.batch([
+    env.DB.prepare("INSERT INTO organizations (id, name, created_by) VALUES (?, ?, ?)").bind(id, `Club ${id.slice(0, 8)}`, ownerId),
+    env.DB.prepare("INSERT INTO organization_members (id, organization_id, user_id, role) VALUES (?, ?, ?, 'OWNER')").bind(newId(), id, ownerId),
+  ]);
+  return id;
+}
+
+/**
+ * Hands a fixture's event, its venue and ticket type to `organizationId` (and
+ * the event to `organizerId`'s account), for tests acting through the API as
+ * an organizer registered there.
+ */
+export async function giveFixture(fixture: Pick<TicketingFixture, "eventId" | "ticketTypeId">, organizationId: string, organizerId: string): Promise<void> {
+  await env.DB.batch([
+    env.DB.prepare("UPDATE events SET organizer_id = ?, created_by = ?, organization_id = ? WHERE id = ?").bind(organizerId, organizerId, organizationId, fixture.eventId),
+    env.DB.prepare("UPDATE venues SET owner_id = ?, organization_id = ? WHERE id = (SELECT venue_id FROM events WHERE id = ?)").bind(organizerId, organizationId, fixture.eventId),
+    env.DB.prepare("UPDATE ticket_types SET organizer_id = ?, organization_id = ? WHERE id = ?").bind(organizerId, organizationId, fixture.ticketTypeId),
+  ]);
 }
 
 /**
@@ -49,13 +74,14 @@ export async function ticketedEvent(options: {
 } = {}): Promise<TicketingFixture> {
   const db = getDb(env.DB);
   const [organizerId] = await createUsers(1);
+  const organizationId = await createOrganization(organizerId!);
   const venueId = newId();
   const zoneId = newId();
   const eventId = newId();
   const ticketTypeId = newId();
   const configId = newId();
   const startsAt = Date.now() + (options.startsInMs ?? 7 * 86_400_000);
-  await db.insert(venues).values({ id: venueId, name: "Stade de l'Amitié", city: "Cotonou", country: "BJ", timezone: "Africa/Porto-Novo", owner_id: organizerId! });
+  await db.insert(venues).values({ id: venueId, name: "Stade de l'Amitié", city: "Cotonou", country: "BJ", timezone: "Africa/Porto-Novo", owner_id: organizerId!, organization_id: organizationId });
   await db.insert(venue_zones).values({ id: zoneId, venue_id: venueId, code: "tribune_nord", name: "Tribune Nord", category: "STANDARD", capacity: 50_000 });
   await db.insert(events).values({
     id: eventId,
@@ -67,6 +93,7 @@ export async function ticketedEvent(options: {
     venue_id: venueId,
     venue_name: "Stade de l'Amitié",
     organizer_id: organizerId!,
+    organization_id: organizationId,
     created_by: organizerId!,
     access_type: "PAID",
     price: options.price ?? 5_000,
@@ -85,6 +112,7 @@ export async function ticketedEvent(options: {
     cancellation_allowed: options.cancellationAllowed ?? false,
     restrictions: options.restrictions ?? null,
     organizer_id: organizerId!,
+    organization_id: organizationId,
   });
   await db.insert(event_ticket_config).values({
     id: configId,
@@ -104,7 +132,7 @@ export async function ticketedEvent(options: {
     member_only_until: options.membership?.onlyUntil ?? null,
   });
   await syncEventInventory(env, eventId);
-  return { eventId, configId, ticketTypeId, zoneId, organizerId: organizerId!, stub: eventStub(env, eventId) };
+  return { eventId, configId, ticketTypeId, zoneId, organizerId: organizerId!, organizationId, stub: eventStub(env, eventId) };
 }
 
 let orderCounter = 0;
