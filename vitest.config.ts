@@ -1,6 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { unstable_readConfig } from "wrangler";
+import { type FakeNotificationSecrets, workerVarsFor } from "./scripts/fakes/notifications/server.ts";
 import type { FakePaymentSecrets } from "./scripts/fakes/payments/server.ts";
 import { generateSecrets } from "./scripts/secrets.ts";
 import { walletTestIdentity } from "./test/support/wallet-certs.ts";
@@ -26,14 +27,29 @@ const PAYMENT_TEST_CREDENTIALS: FakePaymentSecrets = {
   STRIPE_WEBHOOK_SECRET: "whsec_testsecret",
 };
 
+/**
+ * Fixed notification-provider credentials for tests: the Twilio auth token is
+ * the one /work/shared/fixtures/notifications/twilio-status.json was signed
+ * with (test/fixtures/notifications), so its vector verifies in the Worker.
+ */
+const NOTIFICATION_TEST_CREDENTIALS = {
+  CLOUDFLARE_ACCOUNT_ID: "0123456789abcdef0123456789abcdef",
+  CLOUDFLARE_EMAIL_API_TOKEN: "test-email-sending-token",
+  TWILIO_ACCOUNT_SID: "AC00000000000000000000000000000000",
+  TWILIO_AUTH_TOKEN: "twilio_test_auth_token_0123456789",
+};
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   // The queues' settings, for test/support/queues.ts to know when they have nothing left to do.
   const { queues } = unstable_readConfig({ config: "./wrangler.toml" }) as {
     queues: { producers?: { binding: string; queue: string }[]; consumers?: { queue: string; max_retries?: number; dead_letter_queue?: string }[] };
   };
+  // What the Worker sends to these bindings goes, in tests, to a queue with no consumer: tests hand
+  // the work to the real consumer themselves (the notifications outbox, test/support/notifications.ts).
+  const heldForTests: Record<string, string> = { NOTIFICATIONS: "notifications-held-for-tests" };
   const testQueues = {
-    producers: Object.fromEntries((queues.producers ?? []).map((p) => [p.binding, p.queue])),
+    producers: { ...Object.fromEntries((queues.producers ?? []).map((p) => [p.binding, p.queue])), ...heldForTests },
     // JSON: a setting wrangler.toml leaves out is absent, not undefined.
     consumers: Object.fromEntries((queues.consumers ?? []).map((c) => [c.queue, JSON.parse(JSON.stringify({ max_retries: c.max_retries, dead_letter_queue: c.dead_letter_queue })) as Record<string, string | number>])),
   };
@@ -44,14 +60,18 @@ export default defineConfig(async () => {
   process.env.FAKE_FACEBOOK_APP_SECRET = secrets.FACEBOOK_APP_SECRET;
   // The fake payment providers check the credentials the Worker is given below.
   process.env.FAKE_PAYMENT_CREDENTIALS = JSON.stringify(PAYMENT_TEST_CREDENTIALS);
+  // The fake notification providers check these, and the service account the Worker signs its FCM assertions with.
+  const notificationCredentials: FakeNotificationSecrets = { ...NOTIFICATION_TEST_CREDENTIALS, FCM_SERVICE_ACCOUNT: secrets.FCM_SERVICE_ACCOUNT };
+  process.env.FAKE_NOTIFICATION_CREDENTIALS = JSON.stringify(notificationCredentials);
   // wrangler.toml requires these secrets and, without a .dev.vars (CI), warns unless the
   // environment has them; the bindings below set them either way.
-  Object.assign(process.env, secrets, PAYMENT_TEST_CREDENTIALS);
+  Object.assign(process.env, secrets, PAYMENT_TEST_CREDENTIALS, notificationCredentials);
   return {
     plugins: [
       cloudflareTest(({ inject }) => {
         const fakes = inject("fakeProvidersUrl");
         const payments = inject("fakePaymentsUrl");
+        const notifications = inject("fakeNotificationsUrl");
         return {
           wrangler: { configPath: "./wrangler.toml" },
           miniflare: {
@@ -73,12 +93,20 @@ export default defineConfig(async () => {
               // Callbacks go to the origin test/support/api.ts calls; failed payment messages are retried at once.
               PUBLIC_API_URL: "https://api.test",
               PAYMENT_RETRY_BASE_SECONDS: "0",
+              ...notificationCredentials,
+              ...workerVarsFor(notifications),
+              NOTIFICATION_RETRY_BASE_SECONDS: "1",
+              // Small enough for a test to build an audience over it (test/integration/campaigns.test.ts).
+              CAMPAIGN_MAX_RECIPIENTS: "300",
               ...wallet,
               APPLE_PASS_TYPE_ID: "pass.dev.edge-events.test",
               APPLE_TEAM_ID: "TESTTEAM01",
               GOOGLE_WALLET_ISSUER_ID: "3388000000012345678",
               GOOGLE_WALLET_SERVICE_ACCOUNT: "wallet@edge-events-test.iam.gserviceaccount.com",
             },
+            // Tests run the notifications consumer themselves (createMessageBatch, test/support/notifications.ts):
+            // what the Worker queues goes to a queue nobody consumes, and the deliveries it names wait in D1.
+            queueProducers: Object.fromEntries(Object.entries(heldForTests).map(([binding, queueName]) => [binding, { queueName }])),
           },
         };
       }),

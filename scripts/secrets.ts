@@ -4,11 +4,28 @@ import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
  * Fresh secrets for a test run or a local environment: an Ed25519 signing key
  * with a kid, a password pepper and a data-encryption key, and credentials for
  * the payment providers' loopback fake (scripts/fakes/payments/),
- * which checks whatever it is given. Nothing real is reused. In production
- * the provider credentials are the ones each provider issues (MTN's API user
- * and key, FedaPay's, KkiaPay's, Konnect's and Stripe's keys and webhook
- * secrets): replace the generated ones before `wrangler secret bulk`.
+ * which checks whatever it is given, and for the notification providers'
+ * fakes (scripts/fakes/notifications/): a Cloudflare API token, a Twilio auth
+ * token and a Firebase service account with its own RSA key. Nothing real is
+ * reused. In production the provider credentials are the ones each provider
+ * issues (MTN's API user and key, FedaPay's, KkiaPay's, Konnect's and
+ * Stripe's keys and webhook secrets, Twilio's auth token, the Firebase
+ * service account key file, and the Email Sending API token when email goes
+ * through the REST API): replace the generated ones before `wrangler secret bulk`.
  */
+/** A Firebase service account key file like the one Firebase issues, with a fresh RSA key. */
+function fakeServiceAccount(): string {
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  return JSON.stringify({
+    type: "service_account",
+    project_id: "spotvibe-local",
+    private_key_id: randomBytes(20).toString("hex"),
+    private_key: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    client_email: "firebase-adminsdk@spotvibe-local.iam.gserviceaccount.com",
+    token_uri: "https://oauth2.googleapis.com/token",
+  });
+}
+
 export function generateSecrets(kid = `local-${Date.now().toString(36)}`) {
   const { privateKey } = generateKeyPairSync("ed25519");
   const jwk = { ...privateKey.export({ format: "jwk" }), kid };
@@ -28,6 +45,9 @@ export function generateSecrets(kid = `local-${Date.now().toString(36)}`) {
     KONNECT_API_KEY: `${token(12)}:${randomBytes(24).toString("base64url")}`,
     STRIPE_SECRET_KEY: `sk_test_${token()}`,
     STRIPE_WEBHOOK_SECRET: `whsec_${token()}`,
+    CLOUDFLARE_EMAIL_API_TOKEN: token(20),
+    TWILIO_AUTH_TOKEN: token(16),
+    FCM_SERVICE_ACCOUNT: fakeServiceAccount(),
   };
 }
 

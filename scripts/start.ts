@@ -6,9 +6,12 @@
  * 2. applies the D1 migrations to the local database;
  * 3. seeds the demo data (insert-or-ignore with fixed ids: a rerun changes nothing);
  * 4. starts the fake payment providers on a fixed loopback port (8790, or
- *    FAKE_PAYMENTS_PORT, or --fake-payments-port), checking the credentials of
- *    .dev.vars and keeping their transactions in .wrangler/state, and runs
- *    `wrangler dev` pointed at them; once it answers,
+ *    FAKE_PAYMENTS_PORT, or --fake-payments-port) and the fake notification
+ *    providers (Email Service, Twilio, FCM) on another (8791, or
+ *    FAKE_NOTIFICATIONS_PORT, or --fake-notifications-port), both checking the
+ *    credentials of .dev.vars and keeping their state (transactions; every
+ *    email, SMS and push received) in .wrangler/state, and runs `wrangler dev`
+ *    pointed at them; once it answers,
  * 5. signs in as the demo admin and has each demo event's Durable Object load
  *    its ticket configurations from D1 (the admin inventory sync route), then
  *    sells the demo fans tickets to the friendly whose doors are open now,
@@ -16,7 +19,8 @@
  * 6. prints the URLs, the demo logins, the demo events and an order to paste.
  * Options (for running beside another instance, e.g. the end-to-end tests):
  * --port (8787), --state-dir (.wrangler/state; the log goes beside it),
- * --fake-payments-port (8790), --inspector-port (wrangler dev's, 9229).
+ * --fake-payments-port (8790), --fake-notifications-port (8791),
+ * --inspector-port (wrangler dev's, 9229).
  * Every step is safe to repeat. The terminal shows one line per step; what
  * the tools print (wrangler's tables, then the server's log) goes to
  * .wrangler/start.log.
@@ -31,6 +35,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs, parseEnv } from "node:util";
 import { register } from "tsx/esm/api";
 import { getPlatformProxy, unstable_readConfig } from "wrangler";
+import { startFakeNotificationProviders, type FakeNotificationProviders } from "./fakes/notifications/server.ts";
 import { startFakePaymentProviders, type FakePaymentProviders, type FakePaymentSecrets } from "./fakes/payments/server.ts";
 import { generateSecrets } from "./secrets.ts";
 
@@ -51,6 +56,7 @@ const { values: flags } = parseArgs({
     port: { type: "string" },
     "state-dir": { type: "string" },
     "fake-payments-port": { type: "string" },
+    "fake-notifications-port": { type: "string" },
     "inspector-port": { type: "string" },
   },
 });
@@ -70,11 +76,15 @@ const APPLIED = join(STATE, "applied-migrations.json");
 const LOG = join(dirname(STATE), "start.log");
 /** The fake providers keep their transactions here, beside the local database that refers to them. */
 const FAKE_PAYMENTS_STATE = join(STATE, "fake-payments.json");
+/** The fake notification providers keep every email, SMS and push they received here. */
+const FAKE_NOTIFICATIONS_STATE = join(STATE, "fake-notifications.json");
 /**
- * A fixed port: the hosted payment pages' URLs the local database keeps, and
- * the base URLs the Worker is given, stay right across restarts.
+ * Fixed ports: the hosted payment pages' URLs the local database keeps, the
+ * messages page's address, and the base URLs the Worker is given, stay right
+ * across restarts.
  */
 const DEFAULT_FAKE_PAYMENTS_PORT = 8790;
+const DEFAULT_FAKE_NOTIFICATIONS_PORT = 8791;
 
 // Offline: no usage metrics, no fetch of the `request.cf` object.
 Object.assign(process.env, { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" });
@@ -84,6 +94,15 @@ const require = createRequire(import.meta.url);
 const WRANGLER = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
 
 const FAKE_PAYMENTS_PORT = portOption("--fake-payments-port / FAKE_PAYMENTS_PORT", flags["fake-payments-port"] ?? process.env.FAKE_PAYMENTS_PORT, DEFAULT_FAKE_PAYMENTS_PORT);
+const FAKE_NOTIFICATIONS_PORT = portOption(
+  "--fake-notifications-port / FAKE_NOTIFICATIONS_PORT",
+  flags["fake-notifications-port"] ?? process.env.FAKE_NOTIFICATIONS_PORT,
+  DEFAULT_FAKE_NOTIFICATIONS_PORT,
+);
+if (FAKE_PAYMENTS_PORT === FAKE_NOTIFICATIONS_PORT) {
+  console.error("✖ the fake payment and notification providers need two different ports");
+  process.exit(1);
+}
 const INSPECTOR_PORT = flags["inspector-port"] === undefined ? undefined : portOption("--inspector-port", flags["inspector-port"], 9229);
 
 mkdirSync(dirname(LOG), { recursive: true });
@@ -358,7 +377,38 @@ async function startPaymentProviders(vars: Record<string, string | undefined>): 
   return { fake, devVars };
 }
 
-function banner(seeded: SeedResult, availability: Map<string, Availability>, payments: string) {
+/**
+ * 4. The fake notification providers, checking the credentials the Worker has
+ * (.dev.vars and wrangler.toml); Twilio calls the local Worker back with each
+ * SMS's status. Returns them and the `--var`s that point the Worker at them
+ * (email through the Email Sending REST API, since the fake stands in for it).
+ */
+async function startNotificationProviders(vars: Record<string, string | undefined>): Promise<{ fake: FakeNotificationProviders; devVars: string[] }> {
+  const config = unstable_readConfig({ config: join(ROOT, "wrangler.toml") }).vars as Record<string, unknown>;
+  const value = (name: string) => String(vars[name] ?? config[name] ?? "");
+  const fake = await startFakeNotificationProviders({
+    port: FAKE_NOTIFICATIONS_PORT,
+    secrets: {
+      CLOUDFLARE_ACCOUNT_ID: value("CLOUDFLARE_ACCOUNT_ID"),
+      CLOUDFLARE_EMAIL_API_TOKEN: value("CLOUDFLARE_EMAIL_API_TOKEN"),
+      TWILIO_ACCOUNT_SID: value("TWILIO_ACCOUNT_SID"),
+      TWILIO_AUTH_TOKEN: value("TWILIO_AUTH_TOKEN"),
+      FCM_SERVICE_ACCOUNT: value("FCM_SERVICE_ACCOUNT"),
+    },
+    stateFile: FAKE_NOTIFICATIONS_STATE,
+    autoCallbacks: true,
+  }).catch((error: unknown) => {
+    if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
+    throw new Error(`port ${FAKE_NOTIFICATIONS_PORT} is in use (another npm start?): stop it, or choose another with --fake-notifications-port or FAKE_NOTIFICATIONS_PORT`);
+  });
+  // Email goes through the REST API to the fake. Its token is an optional secret (src/env.ts), and with
+  // `[secrets]` declared wrangler dev loads only the required ones from .dev.vars: it is passed here.
+  const worker = { ...fake.workerVars, CLOUDFLARE_EMAIL_API_TOKEN: value("CLOUDFLARE_EMAIL_API_TOKEN") };
+  const devVars = Object.entries(worker).flatMap(([name, setting]) => ["--var", `${name}:${setting}`]);
+  return { fake, devVars };
+}
+
+function banner(seeded: SeedResult, availability: Map<string, Availability>, payments: string, messages: string) {
   const controller = accountOf("CONTROLLER");
   const width = Math.max(...DEMO_ACCOUNTS.map((account) => account.email.length));
   const titleWidth = Math.max(...seeded.events.map((event) => event.title.length));
@@ -380,6 +430,7 @@ function banner(seeded: SeedResult, availability: Map<string, Availability>, pay
       `   API docs     ${BASE}/docs`,
       `   Cron (test)  ${BASE}/__scheduled`,
       `   Payments     ${payments}   (fake MTN MoMo, FedaPay, KkiaPay, Konnect, Stripe: approve or decline here)`,
+      `   Messages     ${messages}   (fake Email Service, Twilio, FCM: every email, SMS and push sent)`,
       `   Logs         ${LOG_NAME}   (wrangler dev and the Worker's console: tail -f ${LOG_NAME})`,
       "",
       " Demo accounts (POST /v1/auth/login with {\"email\", \"password\"}):",
@@ -399,8 +450,8 @@ function banner(seeded: SeedResult, availability: Map<string, Availability>, pay
       " The first hour (order, pay, QR, gate, scan log), step by step: README.md, \"The first hour\".",
       "",
       ...orderExample(seeded, availability),
-      " Codes \"sent\" by email or SMS are in the local D1 table message_deliveries.",
-      ` Stop with Ctrl-C. Local data, the fake providers' payments included: ${STATE_NAME} (delete it to start afresh).`,
+      " Codes, tickets and every other message sent by email, SMS or push are on the Messages page.",
+      ` Stop with Ctrl-C. Local data, the fake providers' payments and messages included: ${STATE_NAME} (delete it to start afresh).`,
       "════════════════════════════════════════════════════════════════════",
       "",
     ].join("\n"),
@@ -431,6 +482,11 @@ async function main() {
   const seeded = await step("Demo data", () => seed(vars.PASSWORD_PEPPER!), (result) => (result.inserted ? `inserted ${result.inserted} rows` : "already there"));
 
   const payments = await step("Fake payment providers", () => startPaymentProviders(vars), (result) => `${result.fake.url} (their state: ${shown(FAKE_PAYMENTS_STATE)})`);
+  const notifications = await step(
+    "Fake notification providers",
+    () => startNotificationProviders(vars),
+    (result) => `${result.fake.url} (their state: ${shown(FAKE_NOTIFICATIONS_STATE)})`,
+  );
 
   const dev = wrangler([
     "dev",
@@ -450,6 +506,7 @@ async function main() {
     "--var",
     `APP_ORIGINS:http://localhost:${PORT},${BASE}`,
     ...payments.devVars,
+    ...notifications.devVars,
   ]);
   let up = false;
   let stopping = false;
@@ -462,7 +519,7 @@ async function main() {
   dev.on("exit", (code, signal) => {
     if (!up && !stopping) return; // still starting: main() reports it, with the log's last lines
     if (code && !stopping) console.error(`\n✖ wrangler dev exited with ${code}; its last lines (all in ${LOG_NAME}):\n${logTail()}`);
-    void payments.fake.close().finally(() => process.exit(code ?? (signal ? 1 : 0)));
+    void Promise.allSettled([payments.fake.close(), notifications.fake.close()]).finally(() => process.exit(code ?? (signal ? 1 : 0)));
   });
   await step(`wrangler dev`, () => waitUntilUp(dev), () => `answering on ${BASE}`);
   up = true;
@@ -481,7 +538,7 @@ async function main() {
       (result) => (result instanceof Error ? `not sold: ${result.message}` : result.join(", ")),
     );
   }
-  banner(seeded, availability instanceof Error ? new Map() : availability, payments.fake.url);
+  banner(seeded, availability instanceof Error ? new Map() : availability, payments.fake.url, notifications.fake.url);
 }
 
 main().catch((error: unknown) => {

@@ -33,6 +33,8 @@ import { gateRoutes } from "./access/gate-routes.ts";
 import { policyRoutes } from "./access/policy-routes.ts";
 import { catalogRoutes } from "./catalog/routes.ts";
 import { passRoutes } from "./passes/routes.ts";
+import { notificationRoutes } from "./notifications/routes.ts";
+import { ticketLinkPages, ticketLinkRoutes } from "./access/ticket-links.ts";
 import { organizationRoutes } from "./organizations/routes.ts";
 import { userGroupRoutes } from "./organizations/user-groups-routes.ts";
 
@@ -77,6 +79,8 @@ function v1() {
   api.route("/", paymentRoutes());
   api.route("/", webhookRoutes());
   api.route("/", documentRoutes());
+  api.route("/", notificationRoutes());
+  api.route("/", ticketLinkRoutes());
   return api;
 }
 
@@ -189,6 +193,8 @@ export function createApp() {
   app.get("/docs", (c) => c.html((reference ??= renderApiReference(documentOnce(), PROBLEM_CODES))));
   // Share links are short and outside /v1: they are what people click.
   app.route("/", shareLinkRoutes());
+  // A guest's tickets, from the link in their email: a page, like share links.
+  app.route("/", ticketLinkPages());
   app.route("/", indexRoutes(API_INFO.info, false));
 
   app.notFound((c) => problemResponse(c, problems.notFound("Route")));

@@ -19,6 +19,11 @@ export interface Env extends Omit<Cloudflare.Env, "NOTIFICATIONS" | "PAYMENTS"> 
   APPLE_PASS_PRIVATE_KEY?: string; // its RSA key, unencrypted PKCS#8
   APPLE_WWDR_CERTIFICATE?: string; // Apple's WWDR intermediate that issued it
   GOOGLE_WALLET_PRIVATE_KEY?: string; // the service account's PKCS#8 key
+  /**
+   * The Email Sending REST API's token (src/notifications/providers/email.ts), needed only with
+   * EMAIL_TRANSPORT = "rest": the default transport is the `send_email` binding, which needs none.
+   */
+  CLOUDFLARE_EMAIL_API_TOKEN?: string;
 }
 
 export interface AuthContext {

@@ -1,7 +1,10 @@
+import { ticketContentForMessage } from "./access/ticket-links.ts";
 import { refreshGroupAtGates } from "./access/policy-service.ts";
 import { syncChangedEvent } from "./catalog/configurations.ts";
 import { eventApproved, eventCancelled, eventChanged } from "./events/hooks.ts";
+import { documentsForMessage } from "./documents/messages.ts";
 import { hooksWired } from "./lib/hooks.ts";
+import { ticketDocumentsForMessage, ticketsForMessage } from "./notifications/hooks.ts";
 import { cancelRefundedOrder, confirmPaidOrder, releaseUnpaidOrder } from "./orders/settlement.ts";
 import { groupMembersChanged } from "./organizations/hooks.ts";
 import { activatePaidPass, cancelRefundedPass } from "./passes/lifecycle.ts";
@@ -28,6 +31,10 @@ passPaid.on(activatePaidPass);
 orderPaymentFailed.on(releaseUnpaidOrder);
 orderRefunded.on(cancelRefundedOrder);
 passRefunded.on(cancelRefundedPass);
+
+// notifications → access, documents: a ticket message's QR codes and the guest's link; its PDF and wallet links
+ticketsForMessage.on(({ env, userId, ref }) => ticketContentForMessage(env, userId, ref));
+ticketDocumentsForMessage.on(documentsForMessage);
 
 // organizations → access
 groupMembersChanged.on(refreshGroupAtGates);

@@ -1,12 +1,13 @@
 import "./hooks.ts";
 import { createApp } from "./app.ts";
 import { purgeExpiredAuthData } from "./auth/maintenance.ts";
-import { completeEndedEvents } from "./events/cron.ts";
+import { completeEndedEvents, sendEventReminders } from "./events/cron.ts";
 import { expireTransferOffers } from "./access/transfer-offers.ts";
 import type { Env } from "./env.ts";
 import type { QueueMessage } from "./notifications/messages.ts";
-import { consumeNotifications } from "./notifications/consumer.ts";
-import { recordDeadLetters } from "./site/dead-letters.ts";
+import { consumeNotificationDeadLetters, consumeNotifications } from "./notifications/consumer.ts";
+import { runNotificationCron } from "./notifications/cron.ts";
+import { consumeEmailEvents } from "./notifications/provider-events.ts";
 import { consumePaymentDeadLetters, consumePayments } from "./payments/consumer.ts";
 import type { PaymentMessage } from "./payments/messages.ts";
 import { runOrganizerPlanCron } from "./payments/organizer-subscriptions.ts";
@@ -26,7 +27,9 @@ export default {
       case "notifications":
         return consumeNotifications(batch as MessageBatch<QueueMessage>, env);
       case "notifications-dlq":
-        return recordDeadLetters(batch, env);
+        return consumeNotificationDeadLetters(batch, env);
+      case "email-events":
+        return consumeEmailEvents(batch, env);
       case "payments":
         return consumePayments(batch as MessageBatch<PaymentMessage>, env);
       case "payments-dlq":
@@ -41,8 +44,10 @@ export default {
     ctx.waitUntil(purgeExpiredAuthData(env));
     ctx.waitUntil(runOrganizerPlanCron(env));
     ctx.waitUntil(completeEndedEvents(env));
+    ctx.waitUntil(sendEventReminders(env));
     ctx.waitUntil(runSeasonPassCron(env));
     ctx.waitUntil(expireTransferOffers(env));
     ctx.waitUntil(runPaymentsCron(env));
+    ctx.waitUntil(runNotificationCron(env));
   },
 } satisfies ExportedHandler<Env, unknown>;

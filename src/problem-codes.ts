@@ -228,7 +228,7 @@ export const PROBLEM_CODES = {
   refund_not_requested: { status: 409, description: "Only a REQUESTED refund can be decided." },
   refund_open: { status: 409, description: "A refund of this payment is already under way." },
   transaction_already_known: { status: 409, description: "Another provider transaction is already attached to this payment." },
-  webhook_bad_signature: { status: 401, description: "The webhook's signature does not verify." },
+  webhook_bad_signature: { status: [401, 403], description: "The webhook's signature does not verify (403 for Twilio's X-Twilio-Signature)." },
   webhook_future_timestamp: { status: 401, description: "The webhook's signature timestamp is in the future." },
   webhook_malformed: { status: 400, description: "The webhook's body is not what the provider sends." },
   webhook_missing_signature: { status: 401, description: "The webhook carries no signature." },
@@ -246,6 +246,18 @@ export const PROBLEM_CODES = {
   invitation_revoked: { status: 410, description: "The invitation was revoked." },
   invitation_expired: { status: 410, description: "The invitation has expired: ask for a new one." },
   group_in_use: { status: 409, description: "Ticket configurations, zone overrides or pricing rules use this user group: deactivate it instead." },
+
+  // ---------------------------------------------------------------- accounts opened for tickets (guest orders, transfers, grants) and their links
+  account_claimable: { status: 409, description: "Tickets were sent to this address, so it already has an account: claim it (POST /v1/auth/claim, then /claim/confirm)." },
+  account_claimed: { status: [409, 410], description: "The account was claimed (it has a password now): sign in. 410 on its tickets link, 409 on a claim that lost to another." },
+  ticket_link_expired: { status: 410, description: "The tickets link has expired: claim the account (POST /v1/auth/claim) to see the tickets." },
+
+  // ---------------------------------------------------------------- notifications
+  invalid_unsubscribe_link: { status: 400, description: "The unsubscribe link is invalid or expired." },
+  delivery_not_failed: { status: 409, description: "Only a FAILED delivery is sent again." },
+  audience_not_allowed: { status: 403, description: "This audience is for admins (every user, a platform role): organizers write to their own audiences." },
+  campaign_too_large: { status: 422, description: "The audience is over the largest campaign allowed: narrow the targeting." },
+  campaign_finished: { status: 409, description: "The campaign is finished or cancelled: it cannot be cancelled." },
 
   // ---------------------------------------------------------------- documents
   wallet_not_configured: { status: 503, description: "This wallet's signing credentials are not configured on the server." },

@@ -11,7 +11,7 @@ import { managedEvent } from "../events/service.ts";
 import { problems } from "../lib/errors.ts";
 import { idFromParts, newId } from "../lib/ids.ts";
 import { phoneSchema } from "../lib/phone.ts";
-import { notifyAccount } from "../notifications/service.ts";
+import { notify } from "../notifications/service.ts";
 import type { EventPermission } from "../organizations/permissions.ts";
 import { accountForEmail } from "../users/accounts.ts";
 import { users } from "../users/schema.ts";
@@ -89,19 +89,26 @@ export async function grantRights(env: Env, actor: Pick<AuthContext, "userId" | 
     created_by: actor.userId,
   });
   if (!result.ok) throw problemFrom(result.problem);
-  if (!result.already_issued) await tellHolders(env, holderIds, event.title, grantId);
+  if (!result.already_issued) {
+    // The holders open their tickets (from the app, or their email's link) right away: the rights go to D1 now, not at the next alarm.
+    await eventStub(env, eventId).flushProjection();
+    await tellHolders(env, holderIds, event.title, eventId, grantId);
+  }
   return { grant_id: grantId, source_type: body.source_type, already_issued: result.already_issued, access_rights: result.rights };
 }
 
-async function tellHolders(env: Env, holderIds: string[], eventTitle: string, grantId: string) {
+async function tellHolders(env: Env, holderIds: string[], eventTitle: string, eventId: string, grantId: string) {
   const counts = new Map<string, number>();
   for (const id of holderIds) counts.set(id, (counts.get(id) ?? 0) + 1);
-  const people = await getDb(env.DB)
-    .select({ id: users.id, email: users.email, language: users.language, first_name: users.first_name })
-    .from(users)
-    .where(inArray(users.id, [...counts.keys()]));
-  await Promise.all(
-    people.map((p) => notifyAccount(env, p, "ACCESS_GRANTED", { event_title: eventTitle, quantity: String(counts.get(p.id)) }, `grant:${grantId}:${p.id}`)),
+  await notify(
+    env,
+    [...counts].map(([id, quantity]) => ({
+      type: "ACCESS_GRANTED" as const,
+      key: `grant:${grantId}:${id}`,
+      user_id: id,
+      data: { event_title: eventTitle, quantity: String(quantity), event_id: eventId },
+      tickets: { event_id: eventId, source_id: grantId },
+    })),
   );
 }
 

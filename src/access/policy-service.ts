@@ -10,7 +10,7 @@ import { newId } from "../lib/ids.ts";
 import { decodeCursor, toPage } from "../lib/pagination.ts";
 import { normalizePhone } from "../lib/phone.ts";
 import { now } from "../lib/time.ts";
-import { sendMessage } from "../notifications/service.ts";
+import { notify } from "../notifications/service.ts";
 import { tickets } from "../orders/schema.ts";
 import { eventAccess, organizationsWhere, requireOrganizationPermission } from "../organizations/permissions.ts";
 import { organizations } from "../organizations/schema.ts";
@@ -215,22 +215,13 @@ async function notifyHolders(env: Env, db: Db, actor: Actor, row: OverrideRow): 
   const [event] = await db.select({ title: events.title }).from(events).where(eq(events.id, row.event_id)).limit(1);
   const zones = await db.select({ id: venue_zones.id, name: venue_zones.name }).from(venue_zones).where(inArray(venue_zones.id, [row.original_zone_id, row.override_zone_id]));
   const zoneName = (id: string) => zones.find((z) => z.id === id)?.name ?? "";
-  const messages = holders.flatMap((holder) => {
-    const message = {
-      user_id: holder.id,
-      template: "ZONE_CHANGED" as const,
-      language: holder.language,
-      data: { first_name: holder.first_name, event_title: event?.title ?? "", from_zone: zoneName(row.original_zone_id), to_zone: zoneName(row.override_zone_id), reason: row.reason },
-    };
-    const key = `zone-override:${row.id}:${row.override_zone_id}:${holder.id}`;
-    return [
-      { ...message, dedupe_key: `${key}:in-app`, channel: "IN_APP" as const, recipient: holder.id },
-      { ...message, dedupe_key: `${key}:email`, channel: "EMAIL" as const, recipient: holder.email },
-    ];
-  });
-  for (let i = 0; i < messages.length; i += NOTIFY_CHUNK) {
-    await Promise.all(messages.slice(i, i + NOTIFY_CHUNK).map((m) => sendMessage(env, m)));
-  }
+  const messages = holders.map((holder) => ({
+    type: "ZONE_CHANGED" as const,
+    key: `zone-override:${row.id}:${row.override_zone_id}:${holder.id}`,
+    user_id: holder.id,
+    data: { event_title: event?.title ?? "", event_id: row.event_id, from_zone: zoneName(row.original_zone_id), to_zone: zoneName(row.override_zone_id), reason: row.reason },
+  }));
+  for (let i = 0; i < messages.length; i += NOTIFY_CHUNK) await notify(env, messages.slice(i, i + NOTIFY_CHUNK));
   const description = `UPDATE zone_mapping_overrides notification sent to ${holders.length} holder(s)`;
   for (let attempt = 0; ; attempt++) {
     try {

@@ -5,8 +5,8 @@ import { events } from "../events/schema.ts";
 import { newLogId } from "../lib/ids.ts";
 import type { ClientMeta } from "../lib/request.ts";
 import { now } from "../lib/time.ts";
-import { sendMessage } from "../notifications/service.ts";
-import type { TemplateKey } from "../notifications/templates.ts";
+import type { NotificationType } from "../notifications/schema.ts";
+import { notify as queueNotification } from "../notifications/service.ts";
 import { insertWhere } from "../site/audit.ts";
 import { users } from "../users/schema.ts";
 import { access_transactions_log, transfers } from "./schema.ts";
@@ -112,32 +112,32 @@ export const logWhere = (db: Db, values: typeof access_transactions_log.$inferIn
 
 const displayName = (user: { first_name: string; last_name: string; email: string }) => `${user.first_name} ${user.last_name}`.trim() || user.email;
 
-/** One message per channel (in-app and email), once per transfer and step whatever the retries. */
-export async function notify(env: Env, db: Db, row: TransferRow, to: "sender" | "recipient", template: TemplateKey, extra: Record<string, string> = {}) {
+/** The message of a transfer's step to one party (in the app, by email, by push per their preferences), once per transfer and step whatever the retries. */
+export async function notify(env: Env, db: Db, row: TransferRow, to: "sender" | "recipient", template: NotificationType, extra: Record<string, string> = {}) {
   const ids = [row.from_user_id, row.to_user_id].filter((id): id is string => id !== null);
   const people = await db.select({ id: users.id, email: users.email, language: users.language, first_name: users.first_name, last_name: users.last_name }).from(users).where(inArray(users.id, ids));
-  const [event] = await db.select({ title: events.title }).from(events).where(eq(events.id, row.event_id)).limit(1);
+  const [event] = await db.select({ title: events.title, timezone: events.timezone }).from(events).where(eq(events.id, row.event_id)).limit(1);
   const sender = people.find((p) => p.id === row.from_user_id);
   const recipient = people.find((p) => p.id === row.to_user_id);
   const target = to === "sender" ? sender : recipient;
   if (!target || !sender || !recipient) return;
-  const message = {
-    user_id: target.id,
-    template,
-    language: target.language,
-    data: {
-      event_title: event?.title ?? "",
-      sender_name: displayName(sender),
-      recipient_name: displayName(recipient),
-      transfer_id: row.id,
-      expires_at: row.expires_at ?? "",
-      message: row.message ?? "",
-      ...extra,
+  await queueNotification(env, [
+    {
+      type: template,
+      key: `transfer:${row.id}:${template.toLowerCase()}`,
+      user_id: target.id,
+      data: {
+        event_title: event?.title ?? "",
+        event_id: row.event_id,
+        sender_name: displayName(sender),
+        recipient_name: displayName(recipient),
+        transfer_id: row.id,
+        expires_at: row.expires_at ? { at: row.expires_at, time_zone: event?.timezone ?? "UTC" } : "",
+        message: row.message ?? "",
+        ...extra,
+      },
+      // The new holder's ticket travels with the message (QR inline, their link if they have no password).
+      ...(template === "TICKET_TRANSFERRED" && to === "recipient" ? { tickets: { event_id: row.event_id, right_ids: row.new_access_right_id ? [row.new_access_right_id] : [] } } : {}),
     },
-  };
-  const key = `transfer:${row.id}:${template.toLowerCase()}`;
-  await Promise.all([
-    sendMessage(env, { ...message, dedupe_key: `${key}:in-app`, channel: "IN_APP", recipient: target.id }),
-    sendMessage(env, { ...message, dedupe_key: `${key}:email`, channel: "EMAIL", recipient: target.email }),
   ]);
 }

@@ -7,7 +7,7 @@ import { ProblemError, problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
 import { addSeconds, now } from "../lib/time.ts";
-import { sendMessage } from "../notifications/service.ts";
+import { notify } from "../notifications/service.ts";
 import { users } from "../users/schema.ts";
 import { email_verifications, EMAIL_VERIFICATION_TYPES } from "./schema.ts";
 
@@ -34,6 +34,7 @@ export async function issueEmailCode(
   type: EmailCodeType,
   email: string,
   ip: string | null,
+  template: "ACCOUNT_CLAIM" | (typeof TEMPLATE)[EmailCodeType] = TEMPLATE[type],
 ): Promise<{ expires_at: string }> {
   await enforceRateLimit(env, "code-send-user", user.id);
   const db = getDb(env.DB);
@@ -56,15 +57,17 @@ export async function issueEmailCode(
       ip_address: ip,
     }),
   ]);
-  await sendMessage(env, {
-    dedupe_key: `email-code:${id}`,
-    channel: "EMAIL",
-    recipient: email,
-    user_id: user.id,
-    template: TEMPLATE[type],
-    language: user.language,
-    data: { code, first_name: user.first_name, minutes: String(EMAIL_CODE_TTL_SECONDS / 60) },
-  });
+  await notify(env, [
+    {
+      type: template,
+      key: `email-code:${id}`,
+      user_id: user.id,
+      email,
+      channels: ["EMAIL"],
+      language: user.language,
+      data: { code, first_name: user.first_name, minutes: String(EMAIL_CODE_TTL_SECONDS / 60) },
+    },
+  ]);
   return { expires_at: expiresAt };
 }
 
@@ -106,7 +109,11 @@ export async function verifyEmailCode(env: Env, userId: string, type: EmailCodeT
   if (!consumed) throw problems.badRequest("no_pending_code", "This code was already used.");
 
   try {
-    if (type === "SIGNUP") await db.update(users).set({ email_verified_at: at }).where(eq(users.id, userId));
+    if (type === "SIGNUP") {
+      await db.update(users).set({ email_verified_at: at }).where(eq(users.id, userId));
+      // A verified new account is welcomed once (a claimed account too: the same key).
+      await notify(env, [{ type: "WELCOME", key: `welcome:${userId}`, user_id: userId }]);
+    }
     if (type === "EMAIL_CHANGE") await db.update(users).set({ email: pending.email, email_verified_at: at }).where(eq(users.id, userId));
     if (type === "REACTIVATION") {
       await db.update(users).set({ is_active: true, deactivated_at: null, email_verified_at: at }).where(eq(users.id, userId));

@@ -8,7 +8,7 @@ import { newId } from "../lib/ids.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
 import { ipKey, type ClientMeta } from "../lib/request.ts";
 import { addSeconds, now } from "../lib/time.ts";
-import { sendMessage } from "../notifications/service.ts";
+import { notify } from "../notifications/service.ts";
 import { users } from "../users/schema.ts";
 import { password_resets } from "./schema.ts";
 import { revokeAllSessions } from "./tokens.ts";
@@ -37,15 +37,7 @@ export async function requestPasswordReset(env: Env, email: string, meta: Client
       created_ip: meta.ip,
     }),
   ]);
-  await sendMessage(env, {
-    dedupe_key: `password-reset:${id}`,
-    channel: "EMAIL",
-    recipient: user.email,
-    user_id: user.id,
-    template: "PASSWORD_RESET",
-    language: user.language,
-    data: { token, minutes: String(RESET_TTL_SECONDS / 60) },
-  });
+  await notify(env, [{ type: "PASSWORD_RESET", key: `password-reset:${id}`, user_id: user.id, data: { token, minutes: String(RESET_TTL_SECONDS / 60) } }]);
 }
 
 /** Consumes a reset token once (guarded UPDATE), sets the password, unlocks the account and ends every session. */

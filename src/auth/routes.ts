@@ -8,6 +8,7 @@ import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi
 import { errors } from "../problem-codes.ts";
 import { afterCursor, decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
 import { clientMeta } from "../lib/request.ts";
+import { personName } from "../lib/schemas.ts";
 import { now } from "../lib/time.ts";
 import { toUser, UserSchema } from "../users/schemas.ts";
 import { users } from "../users/schema.ts";
@@ -27,6 +28,7 @@ import {
   SessionSchema,
   TokenPairSchema,
 } from "./schemas.ts";
+import { completeClaim, startClaim } from "./claim.ts";
 import { login, register } from "./service.ts";
 import { revokeSession, rotateRefreshToken } from "./tokens.ts";
 import {
@@ -69,7 +71,7 @@ export function authRoutes() {
       request: { body: jsonBody(RegisterBody) },
       responses: {
         201: jsonResponse(z.object({ user: UserSchema, tokens: TokenPairSchema }), "Account created and signed in."),
-        ...errors("email_taken", "rate_limited", "username_taken"),
+        ...errors("account_claimable", "email_taken", "rate_limited", "username_taken"),
       },
     }),
     async (c) => {
@@ -363,6 +365,49 @@ export function authRoutes() {
       await verifyEmailCode(c.env, user.id, "REACTIVATION", code);
       return c.body(null, 204);
     },
+  );
+
+  // Claiming an account opened for tickets sent to an address (guest order, transfer, grant).
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/claim",
+      operationId: "requestAccountClaim",
+      tags,
+      summary: "Ask for a code to claim an account opened for my tickets",
+      description:
+        "Tickets bought as a guest, transferred or granted to an email address belong to an account opened without a password. Its owner claims it here: a 6-digit code is emailed (ACCOUNT_CLAIM), then `POST /v1/auth/claim/confirm` sets the password. Always 202, so it does not reveal which addresses have such an account.",
+      request: { body: jsonBody(z.strictObject({ email: emailSchema })) },
+      responses: { 202: accepted("If an unclaimed account uses this address, a code was sent."), ...errors("rate_limited") },
+    }),
+    async (c) => {
+      await startClaim(c.env, c.req.valid("json").email, clientMeta(c));
+      return c.json({ status: "accepted" as const }, 202);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/claim/confirm",
+      operationId: "confirmAccountClaim",
+      tags,
+      summary: "Claim the account with its code and choose a password",
+      description: "The code proves the address; the account gets the password (and the names, if given), its email is verified, and it is signed in. Once claimed, the tickets link sent by email stops working: sign in instead.",
+      request: {
+        body: jsonBody(
+          z.strictObject({
+            email: emailSchema,
+            code: CodeBody.shape.code,
+            password: passwordSchema,
+            first_name: personName.optional(),
+            last_name: personName.optional(),
+          }),
+        ),
+      },
+      responses: { 200: jsonResponse(TokenPairSchema, "Claimed and signed in."), ...errors("account_claimed", "code_expired", "invalid_code", "no_pending_code", "too_many_attempts") },
+    }),
+    async (c) => c.json(await completeClaim(c.env, c.req.valid("json"), clientMeta(c)), 200),
   );
 
   // Passwords.

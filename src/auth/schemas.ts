@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { phoneSchema } from "../lib/phone.ts";
+import { personName } from "../lib/schemas.ts";
 import { LANGUAGES } from "../db/enums.ts";
 import { TWO_FACTOR_METHODS } from "./schema.ts";
 
@@ -20,8 +21,8 @@ export const RegisterBody = z
   .strictObject({
     email: emailSchema,
     password: passwordSchema,
-    first_name: z.string().trim().min(1).max(150),
-    last_name: z.string().trim().min(1).max(150),
+    first_name: personName,
+    last_name: personName,
     username: z.string().regex(/^[a-zA-Z0-9_.]{3,30}$/, { message: "3–30 letters, digits, _ or ." }).optional(),
     phone: phoneSchema.optional(),
     language: z.enum(LANGUAGES).optional(),

@@ -41,7 +41,14 @@ export async function register(env: Env, input: z.infer<typeof RegisterBody>, me
       })
       .returning();
   } catch (error) {
-    if (isUniqueViolation(error, "users.email")) throw problems.conflict("email_taken", "An account already uses this email address.");
+    if (isUniqueViolation(error, "users.email")) {
+      const [existing] = await db.select({ password_hash: users.password_hash }).from(users).where(eq(users.email, input.email)).limit(1);
+      // An account opened for tickets sent to this address: its owner claims it instead.
+      if (existing && !existing.password_hash) {
+        throw problems.conflict("account_claimable", "Tickets were sent to this address, so it already has an account: claim it with POST /v1/auth/claim (a code is emailed) and POST /v1/auth/claim/confirm.");
+      }
+      throw problems.conflict("email_taken", "An account already uses this email address.");
+    }
     if (isUniqueViolation(error, "users.username")) throw problems.conflict("username_taken", "This username is taken.");
     throw error;
   }

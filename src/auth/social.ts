@@ -13,6 +13,7 @@ import { newId } from "../lib/ids.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
 import { ipKey, type ClientMeta } from "../lib/request.ts";
 import { addSeconds, now, toTimestamp } from "../lib/time.ts";
+import { notify } from "../notifications/service.ts";
 import { users } from "../users/schema.ts";
 import { social_accounts, SOCIAL_PROVIDERS } from "./schema.ts";
 import { completeFirstFactor, recordFailure } from "./service.ts";
@@ -326,6 +327,7 @@ export async function signInWithProvider(
     if (!isUniqueViolation(error)) throw error;
     resolved = await resolveUser(env, identity, meta);
   }
+  if (resolved.created) await notify(env, [{ type: "WELCOME", key: `welcome:${resolved.user.id}`, user_id: resolved.user.id }]);
   return { created: resolved.created, result: await completeFirstFactor(env, resolved.user, meta) };
 }
 

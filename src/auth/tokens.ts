@@ -11,7 +11,7 @@ import { users } from "../users/schema.ts";
 import { ACCESS_TOKEN_TYPE } from "./middleware.ts";
 import { noteSessionEnded } from "./revocations.ts";
 import { auth_sessions, login_attempts, refresh_tokens, SESSION_REVOKE_REASONS } from "./schema.ts";
-import { sendMessage } from "../notifications/service.ts";
+import { notify } from "../notifications/service.ts";
 
 
 export interface TokenPair {
@@ -111,18 +111,7 @@ export async function rotateRefreshToken(env: Env, presented: string): Promise<T
     if (known?.used_at) {
       const revoked = await revokeSession(env, known.session_id, "REUSE_DETECTED");
       if (revoked) {
-        const [user] = await db.select({ email: users.email, language: users.language }).from(users).where(eq(users.id, known.user_id));
-        if (user) {
-          await sendMessage(env, {
-            dedupe_key: `security-alert:${known.session_id}`,
-            channel: "EMAIL",
-            recipient: user.email,
-            user_id: known.user_id,
-            template: "SECURITY_ALERT",
-            language: user.language,
-            data: { reason: "refresh token reuse" },
-          });
-        }
+        await notify(env, [{ type: "SECURITY_ALERT", key: `security-alert:${known.session_id}`, user_id: known.user_id, data: { reason: "refresh token reuse" } }]);
       }
       throw problems.unauthorized("This refresh token was already used; the session has been closed.", "refresh_token_reused");
     }

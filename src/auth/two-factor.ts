@@ -11,7 +11,7 @@ import { humanCode, newId } from "../lib/ids.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
 import { addSeconds, now } from "../lib/time.ts";
 import type { ClientMeta } from "../lib/request.ts";
-import { sendMessage } from "../notifications/service.ts";
+import { notify } from "../notifications/service.ts";
 import { users } from "../users/schema.ts";
 import { login_attempts, two_factor_auth, two_factor_challenges, two_factor_recovery_codes, TWO_FACTOR_METHODS } from "./schema.ts";
 import { openSession, type TokenPair } from "./tokens.ts";
@@ -40,15 +40,16 @@ const recoveryDigest = (env: Env, userId: string, code: string) =>
 /** Sends a one-time code for an EMAIL or SMS challenge. */
 async function sendChallengeCode(env: Env, user: UserRow, method: "EMAIL" | "SMS", challengeId: string, code: string) {
   await enforceRateLimit(env, "code-send-user", user.id);
-  await sendMessage(env, {
-    dedupe_key: `2fa:${challengeId}`,
-    channel: method,
-    recipient: method === "EMAIL" ? user.email : user.phone!,
-    user_id: user.id,
-    template: "TWO_FACTOR_CODE",
-    language: user.language,
-    data: { code },
-  });
+  await notify(env, [
+    {
+      type: "TWO_FACTOR_CODE",
+      key: `2fa:${challengeId}`,
+      user_id: user.id,
+      channels: [method],
+      ...(method === "EMAIL" ? { email: user.email } : { phone: user.phone! }),
+      data: { code },
+    },
+  ]);
 }
 
 async function createChallenge(env: Env, user: UserRow, method: TwoFactorMethod, purpose: "LOGIN" | "ENABLE", pendingSecret?: string) {

@@ -7,7 +7,7 @@ import { pemBlocks } from "../lib/crypto/pem.ts";
 import { ProblemError } from "../lib/errors.ts";
 import { formatMoney } from "../lib/money.ts";
 import type { EventFacts, RightFacts } from "./facts.ts";
-import { DOCUMENT_LANGUAGES, DEFAULT_TERMS, formatDate, formatTime, label, LOCALES, sourceLabel, type LabelKey, type Language } from "./labels.ts";
+import { DOCUMENT_LANGUAGES, DEFAULT_TERMS, formatDate, formatTime, label, sourceLabel, type LabelKey, type Language } from "./labels.ts";
 import { imageSize, solidPng } from "./png.ts";
 import type { Logo } from "./print.ts";
 import { hexColor, layoutValue, type DocumentTemplate } from "./templates.ts";
@@ -115,10 +115,9 @@ function passStrings(from: Language, language: Language, keys: LabelKey[]): Uint
 export function passJson(input: PassInput, config: Pick<AppleWalletConfig, "passTypeId" | "teamId">) {
   const { template, language, event, facts } = input;
   const el = template.elements;
-  const locale = LOCALES[language];
   const field = (key: string, labelKey: LabelKey, value: string | null) => (value ? [{ key, label: label(labelKey, language), value }] : []);
   const seat = facts.seat ? `${facts.seat.section}-${facts.seat.row}-${facts.seat.number}` : null;
-  const price = facts.price ? (facts.price.amount === 0 ? label("free", language) : formatMoney(facts.price.amount, facts.price.currency, locale)) : null;
+  const price = facts.price ? (facts.price.amount === 0 ? label("free", language) : formatMoney(facts.price.amount, facts.price.currency, language)) : null;
   const type = facts.ticket_type ?? sourceLabel(facts.right.source_type, language);
   const terms = (template.metadata.terms as Record<string, string> | undefined)?.[language] ?? DEFAULT_TERMS[language];
   const transport = typeof template.metadata.transport_info === "string" ? template.metadata.transport_info : null;

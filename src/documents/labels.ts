@@ -1,3 +1,5 @@
+import { LOCALES } from "../lib/languages.ts";
+
 /**
  * The words printed on documents, in the platform's three languages (French
  * first). Data (titles, names, venues) is printed as entered.
@@ -59,9 +61,6 @@ export const DEFAULT_TERMS = {
   en: "Personal ticket, valid for one entry. The QR code changes with every transfer: only the latest one received is valid. Resale outside the platform is forbidden.",
   ar: "تذكرة شخصية صالحة لدخول واحد. يتغير رمز QR عند كل تحويل: وحده آخر رمز مستلم صالح. يمنع إعادة البيع خارج المنصة.",
 } as const;
-
-/** Intl locales: Arabic with Latin digits, as tickets in Tunisia print them. */
-export const LOCALES: Record<Language, string> = { fr: "fr-FR", en: "en-GB", ar: "ar-TN-u-nu-latn" };
 
 /** Date and time of an instant in the event's time zone, for people. */
 export function formatDate(iso: string, timeZone: string, language: Language): string {

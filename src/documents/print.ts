@@ -2,7 +2,7 @@ import { PDFDocument, rgb, type Color, type PDFImage, type PDFPage } from "pdf-l
 import { formatMoney } from "../lib/money.ts";
 import type { EventFacts, RightFacts } from "./facts.ts";
 import { DocumentFonts } from "./fonts.ts";
-import { DEFAULT_TERMS, formatDate, formatTime, label, LOCALES, sourceLabel, type LabelKey, type Language } from "./labels.ts";
+import { DEFAULT_TERMS, formatDate, formatTime, label, sourceLabel, type LabelKey, type Language } from "./labels.ts";
 import { drawQr } from "./qr.ts";
 import { hexColor, layoutValue, type DocumentTemplate } from "./templates.ts";
 import { Typesetter, type Align } from "./text.ts";
@@ -46,14 +46,13 @@ function labelIn(template: DocumentTemplate, language: Language, key: LabelKey):
 function fieldValues(input: PrintInput, right: PrintedRight, language: Language) {
   const { facts } = right;
   const event = input.event;
-  const locale = LOCALES[language];
   return {
     holder_name: facts.holder.name || null,
     ticket_type: facts.ticket_type ?? sourceLabel(facts.right.source_type === "TRANSFER" ? "" : facts.right.source_type, language),
     zone: facts.zone?.name ?? null,
     gate: facts.gates.length ? facts.gates.join(", ") : null,
     seat: facts.seat ? `${label("section", language)} ${facts.seat.section} · ${label("row", language)} ${facts.seat.row} · ${label("seat", language)} ${facts.seat.number}` : null,
-    price: facts.price ? (facts.price.amount === 0 ? label("free", language) : formatMoney(facts.price.amount, facts.price.currency, locale)) : null,
+    price: facts.price ? (facts.price.amount === 0 ? label("free", language) : formatMoney(facts.price.amount, facts.price.currency, language)) : null,
     ticket_number: facts.reference,
     event_date: formatDate(event.starts_at, event.timezone, language),
     event_time: formatTime(event.starts_at, event.timezone, language),

@@ -9,8 +9,9 @@ import { newId } from "../lib/ids.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { changedFields } from "../lib/patch.ts";
 import { now } from "../lib/time.ts";
-import { sendMessage } from "../notifications/service.ts";
-import type { TemplateKey } from "../notifications/templates.ts";
+import { notifyAudience } from "../notifications/campaigns.ts";
+import type { NotificationType } from "../notifications/schema.ts";
+import { notify } from "../notifications/service.ts";
 import { consumeEventQuota } from "../payments/organizer-plan-limits.ts";
 import { eventAccess, eventRelations, grantsOnEvent, chooseOrganization, organizationsWhere, type EventPermission } from "../organizations/permissions.ts";
 import { firstOwner } from "../organizations/owners.ts";
@@ -298,7 +299,10 @@ export async function reviewEvent(env: Env, actor: Actor, id: string, decision: 
   );
   await notifyOrganizer(env, after, decision === "APPROVED" ? "EVENT_APPROVED" : "EVENT_REJECTED", { comment: comment ?? "" });
   await eventChanged.emit({ env, event: after });
-  if (decision === "APPROVED") await eventApproved.emit({ env, event: after });
+  if (decision === "APPROVED") {
+    await eventApproved.emit({ env, event: after });
+    await tellFollowers(env, after);
+  }
   return after;
 }
 
@@ -317,16 +321,43 @@ export async function cancelEvent(env: Env, actor: Actor, id: string, reason: st
   return after;
 }
 
-async function notifyOrganizer(env: Env, event: EventRow, template: TemplateKey, data: Record<string, string>): Promise<void> {
-  const [organizer] = await getDb(env.DB).select().from(users).where(eq(users.id, event.organizer_id)).limit(1);
-  if (!organizer) return;
-  const message = { user_id: organizer.id, template, language: organizer.language, data: { ...data, event_title: event.title, event_id: event.id } };
+async function notifyOrganizer(env: Env, event: EventRow, type: NotificationType, data: Record<string, string>): Promise<void> {
   // One decision, one message per channel, whatever the retries: keyed on the write that made it.
-  const key = `${template.toLowerCase()}:${event.id}:${event.updated_at}`;
-  await Promise.all([
-    sendMessage(env, { ...message, dedupe_key: `${key}:in-app`, channel: "IN_APP", recipient: organizer.id }),
-    sendMessage(env, { ...message, dedupe_key: `${key}:email`, channel: "EMAIL", recipient: organizer.email }),
-  ]);
+  await notify(env, [{ type, key: `${type.toLowerCase()}:${event.id}:${event.updated_at}`, user_id: event.organizer_id, data: { ...data, event_title: event.title, event_id: event.id } }]);
+}
+
+/** Someone going to an event is news for the people who follow them (and keep notifications on): FOLLOW_EVENT, once per person and event. */
+async function tellFriends(env: Env, userId: string, event: EventRow): Promise<void> {
+  const [friend] = await getDb(env.DB).select({ first_name: users.first_name, last_name: users.last_name }).from(users).where(eq(users.id, userId)).limit(1);
+  await notifyAudience(env, {
+    key: `follow-event:${userId}:${event.id}`,
+    name: `FOLLOW_EVENT: ${event.title}`,
+    type: "FOLLOW_EVENT",
+    targeting: { audience: "FOLLOWERS", followed_id: userId },
+    data: {
+      event_id: event.id,
+      event_title: event.title,
+      friend_name: `${friend?.first_name ?? ""} ${friend?.last_name ?? ""}`.trim(),
+      starts_at: { at: event.starts_at, time_zone: event.timezone },
+    },
+  });
+}
+
+/** An approved event is news for the organizer's followers (those who keep notifications on for them): EVENT_CREATED, once per event. */
+async function tellFollowers(env: Env, event: EventRow): Promise<void> {
+  const [organizer] = await getDb(env.DB).select({ first_name: users.first_name, last_name: users.last_name }).from(users).where(eq(users.id, event.organizer_id)).limit(1);
+  await notifyAudience(env, {
+    key: `event-created:${event.id}`,
+    name: `EVENT_CREATED: ${event.title}`,
+    type: "EVENT_CREATED",
+    targeting: { audience: "FOLLOWERS", followed_id: event.organizer_id },
+    data: {
+      event_id: event.id,
+      event_title: event.title,
+      organizer_name: `${organizer?.first_name ?? ""} ${organizer?.last_name ?? ""}`.trim(),
+      starts_at: { at: event.starts_at, time_zone: event.timezone },
+    },
+  });
 }
 
 // ---------------------------------------------------------------- lists for organizers and admins
@@ -469,7 +500,10 @@ export async function setParticipation(env: Env, auth: AuthContext, eventId: str
       setWhere: sql`${p.status} <> 'ATTENDED'`,
     })
     .returning();
-  if (row) return row;
+  if (row) {
+    if (row.status === "GOING") await tellFriends(env, auth.userId, event);
+    return row;
+  }
   const existing = await ownParticipation(env, eventId, auth.userId);
   if (existing?.status === "ATTENDED") throw problems.conflict("already_attended", "Your attendance was recorded at the gate; it cannot be changed.");
   throw problems.conflict("event_full", "The event has reached its capacity.");

@@ -1,3 +1,5 @@
+import { LOCALES, type DisplayLanguage } from "./languages.ts";
+
 /**
  * Money is an integer amount of minor units plus an ISO 4217 currency: never a
  * float. XOF has no decimals, TND has three (1 TND = 1000 millimes).
@@ -48,13 +50,42 @@ export function applyBasisPoints(amount: number, basisPoints: number): number {
   return Number(rounded);
 }
 
+
 /**
- * An amount for people, per currency and locale: 5000 XOF → "5 000 F CFA",
- * 15500 TND → "15,500 DT", 1250 EUR (en) → "€12.50". Intl is given the exact
- * decimal string, so no float is ever rounded on the way.
+ * How people there write each currency: the CFA franc as "FCFA", the dinar
+ * with its code and its millimes after a point (15.000 TND), the others as
+ * Intl has them (12,50 € in French, €12.50 in English).
  */
-export function formatMoney(amount: number, currency: Currency, locale: string): string {
+const DISPLAY: Partial<Record<Currency, { label: Record<DisplayLanguage, string>; decimal?: string }>> = {
+  XOF: { label: { fr: "FCFA", ar: "فرنك CFA", en: "FCFA" } },
+  TND: { label: { fr: "TND", ar: "د.ت", en: "TND" }, decimal: "." },
+};
+
+const formatters = new Map<string, Intl.NumberFormat>();
+
+/**
+ * An amount in minor units as people read it, in `language`:
+ * 191250 TND → "191.250 TND", 10000 XOF → "10 000 FCFA", 1250 EUR → "12,50 €".
+ * Intl formats the exact decimal text (never a float), with the currency's own digits.
+ */
+export function formatMoney(amount: number, currency: Currency, language: DisplayLanguage = "fr"): string {
   const digits = CURRENCIES[currency];
-  const format = new Intl.NumberFormat(locale, { style: "currency", currency, minimumFractionDigits: digits, maximumFractionDigits: digits });
-  return format.format(formatDecimal(amount, currency) as Intl.StringNumericLiteral);
+  const key = `${language}:${currency}`;
+  let format = formatters.get(key);
+  if (!format) {
+    format = new Intl.NumberFormat(LOCALES[language], { style: "currency", currency, minimumFractionDigits: digits, maximumFractionDigits: digits });
+    formatters.set(key, format);
+  }
+  const display = DISPLAY[currency];
+  // A decimal string keeps every digit: Intl reads it as an exact decimal.
+  const parts = format.formatToParts(formatDecimal(amount, currency) as unknown as number);
+  return parts
+    .map((part) => {
+      if (display && part.type === "currency") return display.label[language];
+      if (display?.decimal && part.type === "decimal") return display.decimal;
+      return part.value;
+    })
+    .join("")
+    .replace(/[\u200e\u200f]/g, "")
+    .trim();
 }

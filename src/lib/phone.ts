@@ -10,6 +10,11 @@ const PATTERNS: Record<string, RegExp> = {
   TN: /^\+216[2-9]\d{7}$/,
 };
 
+/** The country of a normalized number ("BJ", "TN"), or null for one we do not serve. */
+export function phoneCountry(phone: string): keyof typeof PATTERNS | null {
+  return (Object.keys(PATTERNS) as (keyof typeof PATTERNS)[]).find((country) => PATTERNS[country]!.test(phone)) ?? null;
+}
+
 export function normalizePhone(input: string): string | null {
   const compact = input.replace(/[\s.\-()]/g, "").replace(/^00/, "+");
   return Object.values(PATTERNS).some((re) => re.test(compact)) ? compact : null;

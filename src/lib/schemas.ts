@@ -17,6 +17,18 @@ export const instant = z.iso
 /** `true` or `false` in a query string, as a boolean. */
 export const booleanQuery = z.enum(["true", "false"]).transform((v) => v === "true");
 
+/**
+ * A person's name as shown to others (emails, the inbox, tickets): letters,
+ * spaces and punctuation, but no markup or control characters, so a name can
+ * never carry HTML into a message.
+ */
+export const personName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(150)
+  .refine((v) => !/[<>{}\u0000-\u001f\u007f]/.test(v), { message: "Names cannot contain <, >, braces or control characters." });
+
 /** Trimmed, non-empty text of at most `max` characters. */
 export const text = (max: number) => z.string().trim().min(1).max(max);
 

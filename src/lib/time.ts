@@ -1,3 +1,5 @@
+import { LOCALES, type DisplayLanguage } from "./languages.ts";
+
 /**
  * One timestamp representation everywhere: ISO 8601 in UTC with milliseconds
  * (`2026-11-21T18:45:30.123Z`). It sorts as text in SQLite and is what the API
@@ -19,6 +21,43 @@ export function ageOn(birthDate: string, at: Date = new Date()): number {
   const beforeBirthday = at.getUTCMonth() + 1 < m || (at.getUTCMonth() + 1 === m && at.getUTCDate() < d);
   if (beforeBirthday) age -= 1;
   return age;
+}
+
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * An instant as people read it in `language`, on the clock of `timeZone`
+ * (an event's own zone): "samedi 5 décembre 2026 à 20:00".
+ */
+export function formatDateTime(at: Timestamp, timeZone: string, language: DisplayLanguage = "fr"): string {
+  const key = `${language}:${timeZone}`;
+  let format = dateTimeFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(LOCALES[language], { dateStyle: "full", timeStyle: "short", timeZone });
+    dateTimeFormats.set(key, format);
+  }
+  return format.format(new Date(at));
+}
+
+/** The wall-clock date and minutes since midnight of an instant in `timeZone`: `{ date: "2026-12-05", minutes: 1200, weekday: 6 }` (0 = Sunday). */
+export function localClock(at: Date, timeZone: string): { date: string; minutes: number; weekday: number } {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23", weekday: "short" })
+      .formatToParts(at)
+      .map((p) => [p.type, p.value]),
+  );
+  const weekday = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"].indexOf(parts.weekday!);
+  return { date: `${parts.year}-${parts.month}-${parts.day}`, minutes: Number(parts.hour) * 60 + Number(parts.minute), weekday };
+}
+
+/** True for an IANA time zone this runtime knows. */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** First instant of the UTC calendar month of `at`. */

@@ -1,16 +1,22 @@
-import type { CHANNELS } from "./schema.ts";
-import type { TemplateKey } from "./templates.ts";
-
-/** A message on the `notifications` queue: render `template` in `language` and deliver it on `channel`. */
+/**
+ * Messages on the `notifications` queue. Producers write the deliveries to
+ * D1 first (message_deliveries, PENDING), then name them here, so a message
+ * carries ids only and a lost queue send is recovered by the cron (cron.ts).
+ * - `deliver`: send these deliveries (at most DELIVER_IDS_PER_MESSAGE);
+ * - `campaign`: run step `step` of a campaign (campaigns.ts).
+ */
 export interface DeliverMessage {
   kind: "deliver";
-  dedupe_key: string; // the consumer records each key once, whatever the redeliveries
-  channel: (typeof CHANNELS)[number];
-  recipient: string;
-  user_id: string | null;
-  template: TemplateKey;
-  language: "fr" | "ar" | "en";
-  data: Record<string, string>;
+  ids: string[];
 }
 
-export type QueueMessage = DeliverMessage;
+export interface CampaignMessage {
+  kind: "campaign";
+  batch_id: string;
+  step: number;
+}
+
+export type QueueMessage = DeliverMessage | CampaignMessage;
+
+/** Ids per queue message: a consumer batch (50 messages) then stays well inside one invocation's subrequests. */
+export const DELIVER_IDS_PER_MESSAGE = 5;

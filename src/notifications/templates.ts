@@ -1,11 +1,22 @@
-/**
- * User-facing text of every message, French first, with Arabic and English.
- * `{name}` placeholders are filled from the message data.
- */
-type Text = { subject: string; body: string };
-type Localized = Record<"fr" | "ar" | "en", Text>;
+import type { NotificationType } from "./schema.ts";
 
-export const TEMPLATES = {
+/**
+ * The default text of every message, French first, with Arabic and English:
+ * what `notification_templates` is seeded with (one row per type and
+ * language; admins edit the rows). `{name}` placeholders are filled from the
+ * message's data when it is sent (render.ts): money and instants are
+ * formatted in the reader's language. `subject` is the email subject and push
+ * title; `body` the in-app text, push body and email paragraphs (a blank line
+ * starts a new paragraph); `sms` the text message when it differs from `body`.
+ */
+export interface DefaultText {
+  subject: string;
+  body: string;
+  sms?: string;
+}
+type Localized = Record<"fr" | "ar" | "en", DefaultText>;
+
+export const DEFAULT_TEMPLATES = {
   EMAIL_CODE_SIGNUP: {
     fr: { subject: "Votre code de vérification", body: "Bonjour {first_name}, votre code de vérification est {code}. Il expire dans {minutes} minutes." },
     ar: { subject: "رمز التحقق الخاص بك", body: "مرحبًا {first_name}، رمز التحقق الخاص بك هو {code}. تنتهي صلاحيته خلال {minutes} دقيقة." },
@@ -117,24 +128,24 @@ export const TEMPLATES = {
     en: { subject: "Your tickets are ready", body: "Hello {first_name}, your {quantity} ticket(s) {ticket_number} for \"{event_title}\" and their QR codes are in the app." },
   },
   TICKET_PURCHASED: {
-    fr: { subject: "Vos billets sont prêts", body: "Bonjour {first_name}, votre paiement de {amount} {currency} (réf. {reference}) est confirmé. Vos {quantity} billet(s) {ticket_number} et leurs codes QR sont dans l'application." },
-    ar: { subject: "تذاكرك جاهزة", body: "مرحبًا {first_name}، تم تأكيد دفعتك البالغة {amount} {currency} (المرجع {reference}). تذاكرك ({quantity}) {ticket_number} ورموز QR الخاصة بها موجودة في التطبيق." },
-    en: { subject: "Your tickets are ready", body: "Hello {first_name}, your payment of {amount} {currency} (ref. {reference}) is confirmed. Your {quantity} ticket(s) {ticket_number} and their QR codes are in the app." },
+    fr: { subject: "Vos billets sont prêts", body: "Bonjour {first_name}, votre paiement de {amount} (réf. {reference}) est confirmé. Vos {quantity} billet(s) {ticket_number} et leurs codes QR sont dans l'application." },
+    ar: { subject: "تذاكرك جاهزة", body: "مرحبًا {first_name}، تم تأكيد دفعتك البالغة {amount} (المرجع {reference}). تذاكرك ({quantity}) {ticket_number} ورموز QR الخاصة بها موجودة في التطبيق." },
+    en: { subject: "Your tickets are ready", body: "Hello {first_name}, your payment of {amount} (ref. {reference}) is confirmed. Your {quantity} ticket(s) {ticket_number} and their QR codes are in the app." },
   },
   PAYMENT_SUCCESS: {
-    fr: { subject: "Paiement confirmé", body: "Bonjour {first_name}, votre paiement de {amount} {currency} (réf. {reference}) est confirmé." },
-    ar: { subject: "تم تأكيد الدفع", body: "مرحبًا {first_name}، تم تأكيد دفعتك البالغة {amount} {currency} (المرجع {reference})." },
-    en: { subject: "Payment confirmed", body: "Hello {first_name}, your payment of {amount} {currency} (ref. {reference}) is confirmed." },
+    fr: { subject: "Paiement confirmé", body: "Bonjour {first_name}, votre paiement de {amount} (réf. {reference}) est confirmé." },
+    ar: { subject: "تم تأكيد الدفع", body: "مرحبًا {first_name}، تم تأكيد دفعتك البالغة {amount} (المرجع {reference})." },
+    en: { subject: "Payment confirmed", body: "Hello {first_name}, your payment of {amount} (ref. {reference}) is confirmed." },
   },
   PAYMENT_FAILED: {
-    fr: { subject: "Paiement non abouti", body: "Bonjour {first_name}, votre paiement de {amount} {currency} (réf. {reference}) n'a pas abouti ({reason}). Aucun montant n'a été prélevé ; vous pouvez réessayer." },
-    ar: { subject: "لم تتم عملية الدفع", body: "مرحبًا {first_name}، لم تتم دفعتك البالغة {amount} {currency} (المرجع {reference}) ({reason}). لم يتم خصم أي مبلغ؛ يمكنك المحاولة مرة أخرى." },
-    en: { subject: "Payment not completed", body: "Hello {first_name}, your payment of {amount} {currency} (ref. {reference}) did not go through ({reason}). Nothing was charged; you can try again." },
+    fr: { subject: "Paiement non abouti", body: "Bonjour {first_name}, votre paiement de {amount} (réf. {reference}) n'a pas abouti ({reason}). Aucun montant n'a été prélevé ; vous pouvez réessayer." },
+    ar: { subject: "لم تتم عملية الدفع", body: "مرحبًا {first_name}، لم تتم دفعتك البالغة {amount} (المرجع {reference}) ({reason}). لم يتم خصم أي مبلغ؛ يمكنك المحاولة مرة أخرى." },
+    en: { subject: "Payment not completed", body: "Hello {first_name}, your payment of {amount} (ref. {reference}) did not go through ({reason}). Nothing was charged; you can try again." },
   },
   REFUND_COMPLETED: {
-    fr: { subject: "Remboursement effectué", body: "Bonjour {first_name}, {amount} {currency} vous ont été remboursés (paiement {reference}). {reason}" },
-    ar: { subject: "تم الاسترداد", body: "مرحبًا {first_name}، تم رد {amount} {currency} إليك (الدفعة {reference}). {reason}" },
-    en: { subject: "Refund completed", body: "Hello {first_name}, {amount} {currency} has been refunded to you (payment {reference}). {reason}" },
+    fr: { subject: "Remboursement effectué", body: "Bonjour {first_name}, {amount} vous ont été remboursés (paiement {reference}). {reason}" },
+    ar: { subject: "تم الاسترداد", body: "مرحبًا {first_name}، تم رد {amount} إليك (الدفعة {reference}). {reason}" },
+    en: { subject: "Refund completed", body: "Hello {first_name}, {amount} has been refunded to you (payment {reference}). {reason}" },
   },
   REFUND_REJECTED: {
     fr: { subject: "Demande de remboursement refusée", body: "Bonjour {first_name}, votre demande de remboursement du paiement {reference} a été refusée : {comment}" },
@@ -151,12 +162,44 @@ export const TEMPLATES = {
     ar: { subject: "اشتراكك على وشك الانتهاء", body: "مرحبًا {first_name}، ينتهي اشتراكك {plan_name} في {ends_at}. جدّده من مساحة المنظم للاحتفاظ بمزاياه." },
     en: { subject: "Your subscription is ending", body: "Hello {first_name}, your {plan_name} subscription ends on {ends_at}. Renew it from your organizer space to keep its benefits." },
   },
-} satisfies Record<string, Localized>;
-
-export type TemplateKey = keyof typeof TEMPLATES;
-
-export function renderTemplate(key: TemplateKey, language: "fr" | "ar" | "en", data: Record<string, string>): Text {
-  const text = TEMPLATES[key][language];
-  const fill = (s: string) => s.replace(/\{(\w+)\}/g, (_, name: string) => data[name] ?? "");
-  return { subject: fill(text.subject), body: fill(text.body) };
-}
+  EVENT_CREATED: {
+    fr: { subject: "Nouvel événement de {organizer_name}", body: "{organizer_name} publie « {event_title} », le {starts_at}." },
+    ar: { subject: "فعالية جديدة من {organizer_name}", body: "ينشر {organizer_name} « {event_title} » في {starts_at}." },
+    en: { subject: "New event from {organizer_name}", body: "{organizer_name} published \"{event_title}\", on {starts_at}." },
+  },
+  EVENT_REMINDER: {
+    fr: { subject: "Rappel : {event_title}", body: "Bonjour {first_name}, « {event_title} » commence le {starts_at} ; les portes ouvrent le {doors_at}. {venue_name}", sms: "Rappel : {event_title}, portes {doors_at}. {venue_name}" },
+    ar: { subject: "تذكير: {event_title}", body: "مرحبًا {first_name}، تبدأ « {event_title} » في {starts_at}؛ تُفتح الأبواب في {doors_at}. {venue_name}", sms: "تذكير: {event_title}، الأبواب {doors_at}. {venue_name}" },
+    en: { subject: "Reminder: {event_title}", body: "Hello {first_name}, \"{event_title}\" starts on {starts_at}; doors open on {doors_at}. {venue_name}", sms: "Reminder: {event_title}, doors {doors_at}. {venue_name}" },
+  },
+  FOLLOW_EVENT: {
+    fr: { subject: "{friend_name} participe à un événement", body: "{friend_name}, que vous suivez, participe à « {event_title} » le {starts_at}." },
+    ar: { subject: "{friend_name} سيحضر فعالية", body: "{friend_name}، الذي تتابعه، سيحضر « {event_title} » في {starts_at}." },
+    en: { subject: "{friend_name} is going to an event", body: "{friend_name}, whom you follow, is going to \"{event_title}\" on {starts_at}." },
+  },
+  SUBSCRIPTION_EXPIRED: {
+    fr: { subject: "Votre abonnement a expiré", body: "Bonjour {first_name}, votre abonnement {plan_name} a expiré le {ends_at}. Renouvelez-le depuis votre espace organisateur." },
+    ar: { subject: "انتهى اشتراكك", body: "مرحبًا {first_name}، انتهى اشتراكك {plan_name} في {ends_at}. جدّده من مساحة المنظم." },
+    en: { subject: "Your subscription has expired", body: "Hello {first_name}, your {plan_name} subscription expired on {ends_at}. Renew it from your organizer space." },
+  },
+  SYSTEM_MAINTENANCE: {
+    fr: { subject: "Maintenance : {title}", body: "{message} Du {starts_at} au {ends_at}." },
+    ar: { subject: "صيانة: {title}", body: "{message} من {starts_at} إلى {ends_at}." },
+    en: { subject: "Maintenance: {title}", body: "{message} From {starts_at} to {ends_at}." },
+  },
+  ACCOUNT_CLAIM: {
+    fr: { subject: "Activez votre compte", body: "Bonjour, votre code pour activer le compte de cette adresse et choisir un mot de passe est {code}. Il expire dans {minutes} minutes." },
+    ar: { subject: "فعّل حسابك", body: "مرحبًا، رمزك لتفعيل الحساب المرتبط بهذا العنوان واختيار كلمة مرور هو {code}. تنتهي صلاحيته خلال {minutes} دقيقة." },
+    en: { subject: "Activate your account", body: "Hello, your code to activate the account of this address and choose a password is {code}. It expires in {minutes} minutes." },
+  },
+  ANNOUNCEMENT: {
+    fr: { subject: "{title}", body: "{message}" },
+    ar: { subject: "{title}", body: "{message}" },
+    en: { subject: "{title}", body: "{message}" },
+  },
+  DIGEST: {
+    fr: { subject: "Votre résumé SpotVibe", body: "Bonjour {first_name}, voici ce qui s'est passé :\n\n{items}" },
+    ar: { subject: "ملخصك من SpotVibe", body: "مرحبًا {first_name}، إليك ما حدث:\n\n{items}" },
+    en: { subject: "Your SpotVibe digest", body: "Hello {first_name}, here is what happened:\n\n{items}" },
+  },
+} satisfies Record<NotificationType, Localized> as Record<NotificationType, Localized>;

@@ -142,7 +142,14 @@ export async function orderTickets(
     if (!confirmed.ok) throw problemFrom(confirmed.problem);
     // The holder opens their tickets right away: the rights go to D1 now, not at the next alarm.
     await stub.flushProjection();
-    await notifyUser(env, userId, "TICKETS_READY", { event_title: context.event.title, quantity: String(confirmed.order.quantity), ticket_number: confirmed.order.ticket_number }, `tickets-ready:${confirmed.order.id}`);
+    await notifyUser(
+      env,
+      userId,
+      "TICKETS_READY",
+      { event_title: context.event.title, quantity: String(confirmed.order.quantity), ticket_number: confirmed.order.ticket_number, order_id: confirmed.order.id, event_id: context.event.id },
+      `tickets-ready:${confirmed.order.id}`,
+      { tickets: { event_id: context.event.id, order_id: confirmed.order.id } },
+    );
     return { order: confirmed.order, replayed };
   }
   return { order: result.order, replayed };

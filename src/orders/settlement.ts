@@ -28,7 +28,12 @@ export async function confirmPaidOrder({ env, payment }: { env: Env; payment: Pa
   return {
     delivered: true,
     commission: { event_id: order.event_id },
-    message: { template: "TICKET_PURCHASED", data: { ticket_number: result.order.ticket_number, quantity: String(result.order.quantity) } },
+    message: {
+      template: "TICKET_PURCHASED",
+      data: { ticket_number: result.order.ticket_number, quantity: String(result.order.quantity), order_id: result.order.id, event_id: order.event_id },
+      // The tickets travel with the message: QR codes inline, the order's PDF, the guest's link.
+      tickets: { event_id: order.event_id, order_id: result.order.id },
+    },
   };
 }
 

@@ -10,7 +10,7 @@ import { newId } from "../lib/ids.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
 import { addSeconds, now } from "../lib/time.ts";
-import { sendMessage } from "../notifications/service.ts";
+import { notify } from "../notifications/service.ts";
 import { auditedInsert, auditedUpdate, auditWhere, insertWhere, type Actor } from "../site/audit.ts";
 import { users } from "../users/schema.ts";
 import { memberOf, toMember } from "./members.ts";
@@ -96,15 +96,16 @@ export async function inviteMember(env: Env, actor: Actor, auth: AuthContext | u
     throw error;
   }
   const inviterName = [inviter?.first_name, inviter?.last_name].filter(Boolean).join(" ") || "SpotVibe";
-  await sendMessage(env, {
-    dedupe_key: `organization-invitation:${created.id}`,
-    channel: "EMAIL",
-    recipient: input.email,
-    user_id: invitee?.id ?? null,
-    template: "ORGANIZATION_INVITATION",
-    language: invitee?.language ?? inviter?.language ?? "fr",
-    data: { organization_name: organization.name, role: input.role, inviter_name: inviterName, token, days: String(INVITATION_TTL_DAYS) },
-  });
+  await notify(env, [
+    {
+      type: "ORGANIZATION_INVITATION",
+      key: `organization-invitation:${created.id}`,
+      user_id: invitee?.id ?? null,
+      email: input.email,
+      language: invitee?.language ?? inviter?.language ?? "fr",
+      data: { organization_name: organization.name, role: input.role, inviter_name: inviterName, token, days: String(INVITATION_TTL_DAYS) },
+    },
+  ]);
   return toInvitation(created);
 }
 

@@ -1,6 +1,6 @@
 import type { Env } from "../env.ts";
 import { Hook } from "../lib/hooks.ts";
-import type { TemplateKey } from "../notifications/templates.ts";
+import type { MessageData, NotificationType, TicketRef } from "../notifications/schema.ts";
 import type { Actor } from "../site/audit.ts";
 import type { payments } from "./schema.ts";
 
@@ -19,7 +19,7 @@ export type PaymentRow = typeof payments.$inferSelect;
  * then refunded, `reason` saying why.
  */
 export type Delivery =
-  | { delivered: true; commission: { event_id: string } | { subscription_id: string }; message: { template: TemplateKey; data: Record<string, string> } }
+  | { delivered: true; commission: { event_id: string } | { subscription_id: string }; message: { template: NotificationType; data: MessageData; tickets?: TicketRef } }
   | { delivered: false; reason: string };
 
 type Paid = Hook<{ env: Env; payment: PaymentRow }, Delivery>;

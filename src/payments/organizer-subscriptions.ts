@@ -8,6 +8,7 @@ import { problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { addMonths, addSeconds, monthStart, now, type Timestamp } from "../lib/time.ts";
+import { notify } from "../notifications/service.ts";
 import { auditedInsert, auditedUpdate, auditWhere, insertWhere, type Actor } from "../site/audit.ts";
 import { firstOwner } from "../organizations/owners.ts";
 import { organizations } from "../organizations/schema.ts";
@@ -325,10 +326,34 @@ export async function expireOrganizerSubscriptions(env: Env, at: Timestamp = now
       historyWhere(db, sql`changes() = 1`, { subscriptionId: row.id, action: "CANCEL", previous: row.status, next: "EXPIRED", comment: `Expired: the subscription ended on ${row.ends_at}.`, by: null }, at),
     ]);
     const results = await db.batch([first!, ...rest]);
-    expired += results.filter((result) => Array.isArray(result) && result.length > 0).length;
+    const ended = due.filter((_, i) => {
+      const updated = results[i * 2];
+      return Array.isArray(updated) && updated.length > 0;
+    });
+    expired += ended.length;
+    await tellExpired(env, ended.map((row) => row.id));
     if (due.length < EXPIRY_PAGE) break;
   }
   return expired;
+}
+
+/** SUBSCRIPTION_EXPIRED to each organizer whose subscription just expired, once per subscription and end. */
+async function tellExpired(env: Env, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const rows = await getDb(env.DB)
+    .select({ id: sub.id, user_id: sub.user_id, ends_at: sub.ends_at, plan_name: plans.name })
+    .from(sub)
+    .innerJoin(plans, eq(plans.id, sub.plan_id))
+    .where(inArray(sub.id, ids));
+  await notify(
+    env,
+    rows.map((row) => ({
+      type: "SUBSCRIPTION_EXPIRED" as const,
+      key: `subscription_expired:${row.id}:${row.ends_at}`,
+      user_id: row.user_id,
+      data: { plan_name: row.plan_name, ends_at: { at: row.ends_at, time_zone: "reader" } },
+    })),
+  );
 }
 
 /** The cron's part for organizer plans: the month's counter reset, then expiries. */

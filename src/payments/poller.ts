@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, ne, notExists, or, 
 import type { Env } from "../env.ts";
 import { getDb } from "../db/client.ts";
 import { addSeconds, now } from "../lib/time.ts";
-import { notifyAccount } from "../notifications/service.ts";
+import { notifyUser } from "../notifications/service.ts";
 import { users } from "../users/schema.ts";
 import type { PaymentMessage } from "./messages.ts";
 import { LIVE_STATUSES, startPayment } from "./service.ts";
@@ -119,7 +119,7 @@ export async function renewOrganizerPlans(env: Env, at: string = now()): Promise
       }
     }
     reminded++;
-    await notifyAccount(env, user, "SUBSCRIPTION_EXPIRING", { plan_name: plan.name, ends_at: sub.ends_at.slice(0, 10) }, `subscription_expiring:${sub.id}:${sub.ends_at}`);
+    await notifyUser(env, user.id, "SUBSCRIPTION_EXPIRING", { plan_name: plan.name, ends_at: { at: sub.ends_at, time_zone: "reader" } }, `subscription_expiring:${sub.id}:${sub.ends_at}`);
   }
   return { requested, reminded };
 }

@@ -6,6 +6,7 @@ import { getDb, type Db } from "../db/client.ts";
 import { events } from "../events/schema.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
 import { humanCode, newId } from "../lib/ids.ts";
+import type { Currency } from "../lib/money.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { now } from "../lib/time.ts";
 import { tickets } from "../orders/schema.ts";
@@ -319,7 +320,7 @@ export async function completeRefund(env: Env, actor: Actor | null, refundId: st
   ]);
   const [after] = await db.select().from(refunds).where(eq(refunds.id, refundId));
   if (inserted.length === 0 && after?.status !== "REFUNDED") throw problems.conflict("refund_exceeds_payment", "This refund would give back more than was paid.");
-  if (inserted.length > 0) await notifyPayer(env, payment, "REFUND_COMPLETED", { amount: String(refund.amount), reason: refund.description ?? "" }, `refund_completed:${refundId}`);
+  if (inserted.length > 0) await notifyPayer(env, payment, "REFUND_COMPLETED", { amount: { amount: refund.amount, currency: payment.currency as Currency }, reason: refund.description ?? "" }, `refund_completed:${refundId}`);
   return after!;
 }
 

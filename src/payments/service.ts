@@ -368,7 +368,7 @@ export async function fulfil(env: Env, payment: PaymentRow): Promise<void> {
       const delivery = await (payment.type === "TICKET" ? orderPaid : passPaid).ask({ env, payment });
       if (!delivery.delivered) return refundSurplus(env, payment, delivery.reason);
       await recordCommission(env, payment, delivery.commission);
-      await notifyPayer(env, payment, delivery.message.template, delivery.message.data);
+      await notifyPayer(env, payment, delivery.message.template, delivery.message.data, undefined, delivery.message.tickets);
       return;
     }
     case "ORGANIZER_PLAN": {

@@ -5,7 +5,7 @@ import { problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { now } from "../lib/time.ts";
-import { sendMessage } from "../notifications/service.ts";
+import { notify } from "../notifications/service.ts";
 import { users } from "../users/schema.ts";
 import { auditedUpdate, type Actor } from "./audit.ts";
 import { CONTACT_CATEGORIES, CONTACT_STATUSES, contact_messages } from "./schema.ts";
@@ -128,15 +128,16 @@ export async function replyToContactMessage(env: Env, actor: Actor, id: string, 
     { guard: eq(contact_messages.status, current.status), what: "Contact message", description: "UPDATE contact_messages (reply)" },
   );
   const [sender] = after.user_id ? await getDb(env.DB).select({ language: users.language }).from(users).where(eq(users.id, after.user_id)).limit(1) : [];
-  await sendMessage(env, {
-    // One email per reply: a later reply to the same message changes updated_at.
-    dedupe_key: `contact-reply:${id}:${after.updated_at}`,
-    channel: "EMAIL",
-    recipient: after.email,
-    user_id: after.user_id,
-    template: "CONTACT_REPLY",
-    language: sender?.language ?? "fr",
-    data: { name: after.name, subject: after.subject, reply },
-  });
+  await notify(env, [
+    {
+      type: "CONTACT_REPLY",
+      // One email per reply: a later reply to the same message changes updated_at.
+      key: `contact-reply:${id}:${after.updated_at}`,
+      user_id: after.user_id,
+      email: after.email,
+      language: sender?.language ?? "fr",
+      data: { name: after.name, subject: after.subject, reply },
+    },
+  ]);
   return after;
 }

@@ -6,6 +6,7 @@ import { newId } from "../lib/ids.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { definedFields } from "../lib/patch.ts";
 import { now } from "../lib/time.ts";
+import { fanOut } from "../notifications/campaigns.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, type Actor } from "./audit.ts";
 import { cached, invalidateCached } from "./settings.ts";
 import { SYSTEM_STATES, system_statuses } from "./schema.ts";
@@ -107,7 +108,25 @@ export async function createStatus(env: Env, actor: Actor, input: Partial<Status
   checkDates(values);
   const row = await auditedInsert(getDb(env.DB), actor, system_statuses, values);
   invalidateCached(WINDOWS_KEY);
+  if (row.status === "MAINTENANCE") await announceMaintenance(env, row);
   return row;
+}
+
+/** A maintenance window is announced to every active account (SYSTEM_MAINTENANCE, in the app and by push), once per window, its times on each reader's clock. */
+async function announceMaintenance(env: Env, row: StatusRow): Promise<void> {
+  const zone = "reader";
+  await fanOut(env, {
+    key: `maintenance:${row.id}`,
+    name: `SYSTEM_MAINTENANCE: ${row.title}`,
+    type: "SYSTEM_MAINTENANCE",
+    targeting: { audience: "ALL_USERS" },
+    data: {
+      title: row.title,
+      message: row.description,
+      starts_at: { at: row.starts_at, time_zone: zone },
+      ends_at: row.expected_end_at ? { at: row.expected_end_at, time_zone: zone } : "—",
+    },
+  });
 }
 
 export async function updateStatus(env: Env, actor: Actor, id: string, input: Partial<StatusInput>): Promise<StatusRow> {

@@ -12,7 +12,7 @@ import { newId } from "../lib/ids.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { definedFields } from "../lib/patch.ts";
 import { now } from "../lib/time.ts";
-import { sendMessage } from "../notifications/service.ts";
+import { notify } from "../notifications/service.ts";
 import { auditedUpdate, type Actor } from "../site/audit.ts";
 import { sniffImage, sniffType, VERIFICATION_FILE_MAX_BYTES, type DocumentType, type ImageType } from "./media.ts";
 import { follows, user_verifications, users, VERIFICATION_STATUSES } from "./schema.ts";
@@ -126,16 +126,15 @@ export async function follow(env: Env, followerId: string, targetId: string, not
     .returning();
   if (created) {
     const follower = await loadUser(env, followerId);
-    await sendMessage(env, {
-      // Once per pair: unfollowing and following again does not notify twice.
-      dedupe_key: `new-follower:${followerId}:${targetId}`,
-      channel: "IN_APP",
-      recipient: target.id,
-      user_id: target.id,
-      template: "NEW_FOLLOWER",
-      language: target.language,
-      data: { follower_name: displayName(follower), follower_id: followerId },
-    });
+    await notify(env, [
+      {
+        type: "NEW_FOLLOWER",
+        // Once per pair: unfollowing and following again does not notify twice.
+        key: `new-follower:${followerId}:${targetId}`,
+        user_id: target.id,
+        data: { follower_name: displayName(follower), follower_id: followerId },
+      },
+    ]);
     return { follow: created, created: true };
   }
   if (notificationsEnabled !== undefined) return { follow: await updateFollow(env, followerId, targetId, notificationsEnabled), created: false };
@@ -338,15 +337,9 @@ export async function reviewVerification(
     if (latest.status !== "PENDING") throw problems.conflict("verification_not_pending", `This verification is already ${latest.status}.`);
     throw error;
   }
-  await sendMessage(env, {
-    dedupe_key: `verification:${id}:${decision}`,
-    channel: "EMAIL",
-    recipient: user.email,
-    user_id: user.id,
-    template: decision === "APPROVED" ? "VERIFICATION_APPROVED" : "VERIFICATION_REJECTED",
-    language: user.language,
-    data: { comment: comment ?? "" },
-  });
+  await notify(env, [
+    { type: decision === "APPROVED" ? "VERIFICATION_APPROVED" : "VERIFICATION_REJECTED", key: `verification:${id}:${decision}`, user_id: user.id, data: { comment: comment ?? "" } },
+  ]);
   return { verification, user };
 }
 

@@ -35,14 +35,14 @@ function freePort(): Promise<number> {
 let dir: string;
 let platform: ChildProcess | undefined;
 let startOutput = "";
-let ports: { api: number; payments: number; inspector: number };
+let ports: { api: number; payments: number; notifications: number; inspector: number };
 
 beforeAll(async () => {
   dir = tempDir("edge-events-first-hour-");
-  ports = { api: await freePort(), payments: await freePort(), inspector: await freePort() };
+  ports = { api: await freePort(), payments: await freePort(), notifications: await freePort(), inspector: await freePort() };
   platform = spawn(
     process.execPath,
-    ["scripts/start.ts", "--port", String(ports.api), "--state-dir", join(dir, "state"), "--fake-payments-port", String(ports.payments), "--inspector-port", String(ports.inspector)],
+    ["scripts/start.ts", "--port", String(ports.api), "--state-dir", join(dir, "state"), "--fake-payments-port", String(ports.payments), "--fake-notifications-port", String(ports.notifications), "--inspector-port", String(ports.inspector)],
     { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" } },
   );
   platform.stdout!.on("data", (chunk: Buffer) => (startOutput += chunk.toString()));

@@ -147,7 +147,7 @@ describe("zone overrides", () => {
     for (const right of rights) expect((await scanHttp(fixture, right.token, { action: "CHECK" })).body.zone_id).toBe(fixture.visitorsZoneId);
     const first = await waitForMessage(buyer, "ZONE_CHANGED");
     // One message per holder, not per right.
-    const count = await env.DB.prepare("SELECT count(*) AS n FROM message_deliveries WHERE recipient = ? AND notification_type = 'ZONE_CHANGED'").bind(buyer).first<{ n: number }>();
+    const count = await env.DB.prepare("SELECT count(*) AS n FROM message_deliveries WHERE recipient = ? AND channel = 'IN_APP' AND notification_type = 'ZONE_CHANGED'").bind(buyer).first<{ n: number }>();
     expect(count!.n).toBe(1);
 
     const vip = newId();
@@ -188,7 +188,7 @@ describe("zone overrides", () => {
     expect((await scanHttp(fixture, memberToken, { gate: fixture.gateV })).body).toMatchObject({ status: "SUCCESS", zone_id: fixture.visitorsZoneId });
     expect((await scanHttp(fixture, outsiderToken)).body).toMatchObject({ status: "SUCCESS", zone_id: fixture.zoneId });
     await waitForMessage(member.id, "ZONE_CHANGED");
-    const told = await env.DB.prepare("SELECT count(*) AS n FROM message_deliveries WHERE recipient = ? AND notification_type = 'ZONE_CHANGED'").bind(outsider.id).first<{ n: number }>();
+    const told = await env.DB.prepare("SELECT count(*) AS n FROM message_deliveries WHERE recipient = ? AND channel = 'IN_APP' AND notification_type = 'ZONE_CHANGED'").bind(outsider.id).first<{ n: number }>();
     expect(told!.n).toBe(0);
   });
 

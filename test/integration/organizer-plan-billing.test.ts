@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../src/db/client.ts";
-import { message_deliveries } from "../../src/notifications/schema.ts";
+import { message_deliveries, type NotificationType } from "../../src/notifications/schema.ts";
 import { renewOrganizerPlans } from "../../src/payments/poller.ts";
 import { api, eventually, expectProblem, fakePayments, registerAdmin, registerMember, registerOrganizer, registerUser, settleAtProvider, waitForMessage } from "../support/api.ts";
 import { addMonths } from "../../src/lib/time.ts";
@@ -53,7 +53,7 @@ async function messagesTo(recipient: string, template: string) {
   const rows = await getDb(env.DB)
     .select({ id: message_deliveries.id })
     .from(message_deliveries)
-    .where(and(eq(message_deliveries.recipient, recipient), eq(message_deliveries.notification_type, template)));
+    .where(and(eq(message_deliveries.recipient, recipient), eq(message_deliveries.notification_type, template as NotificationType)));
   return rows.length;
 }
 
@@ -189,7 +189,7 @@ describe("automatic renewal by the cron", () => {
     await renewOrganizerPlans(env, windowOf(subscription));
     expect(await planPayments(organizer)).toHaveLength(1);
     const reminder = await waitForMessage(organizer.id, "SUBSCRIPTION_EXPIRING");
-    expect(reminder.data).toMatchObject({ ends_at: subscription.ends_at.slice(0, 10) });
+    expect(reminder.data).toMatchObject({ ends_at: { at: subscription.ends_at } });
     await queuesIdle();
     // One in the app whatever the number of runs (the email is deduplicated the same way).
     expect(await messagesTo(organizer.id, "SUBSCRIPTION_EXPIRING")).toBe(1);

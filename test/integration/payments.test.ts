@@ -212,12 +212,12 @@ describe("webhooks", () => {
     const messages = await until(
       "the purchase message",
       () => db.select().from(message_deliveries).where(and(eq(message_deliveries.user_id, fan.id), eq(message_deliveries.notification_type, "TICKET_PURCHASED"))),
-      (rows) => rows.length >= 2,
+      (rows) => rows.length >= 3,
     );
     await queuesIdle(); // every duplicate handled
     const final = await db.select().from(message_deliveries).where(and(eq(message_deliveries.user_id, fan.id), eq(message_deliveries.notification_type, "TICKET_PURCHASED")));
-    expect(final.map((m) => m.channel).sort()).toEqual(["EMAIL", "IN_APP"]);
-    expect(messages.length).toBe(2);
+    expect(final.map((m) => m.channel).sort()).toEqual(["EMAIL", "IN_APP", "PUSH"]);
+    expect(messages.length).toBe(3);
     expect(await db.select().from(commissions).where(eq(commissions.payment_id, payment.id))).toHaveLength(1);
     const availability = await api("GET", `/v1/events/${fixture.eventId}/availability`);
     expect(availability.body.configs[0]).toMatchObject({ sold: 2, held: 0 });
@@ -298,7 +298,7 @@ describe("webhooks", () => {
     expect((await fixture.stub.getOrder(order.id))!.booking_status).toBe("CANCELLED");
     const availability = await api("GET", `/v1/events/${fixture.eventId}/availability`);
     expect(availability.body.configs[0].available).toBe(3);
-    await until("the failure message", () => db.select().from(message_deliveries).where(and(eq(message_deliveries.user_id, fan.id), eq(message_deliveries.notification_type, "PAYMENT_FAILED"))), (rows) => rows.length === 2);
+    await until("the failure message", () => db.select().from(message_deliveries).where(and(eq(message_deliveries.user_id, fan.id), eq(message_deliveries.notification_type, "PAYMENT_FAILED"))), (rows) => rows.length === 3);
   });
 
   it("refunds a payment that arrives for an order cancelled meanwhile", async () => {

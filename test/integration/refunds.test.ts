@@ -148,7 +148,9 @@ describe("approving a refund", () => {
     expect(back).toMatchObject({ id: done.refund_payment_id, type: "REFUND", status: "PAID", amount: payment.amount, provider: "STRIPE" });
     expect((await commissionsOf(organizer, event.eventId))[0]).toMatchObject({ id: commission.id, status: "CANCELLED" });
     const message = await waitForMessage(fan.id, "REFUND_COMPLETED");
-    expect(message.data).toMatchObject({ amount: String(payment.amount), currency: "XOF", reference: payment.internal_reference });
+    expect(message.data).toMatchObject({ amount: { amount: payment.amount, currency: "XOF" }, reference: payment.internal_reference });
+    // The amount as the fan reads it, in their currency's format (not "10000 XOF").
+    expect(message.body!.replace(/\s/g, " ")).toContain("10 000 FCFA");
 
     // Each right's cancellation is in the transactions log, once.
     const rightIds = before.body.access_rights.map((r: { id: string }) => r.id);
@@ -215,7 +217,7 @@ describe("approving a refund", () => {
     expect((await stripeTransaction(payment.external_reference)).refunds.map((r: { amount: number }) => r.amount)).toEqual([4_000]);
     // 500 bp of the 6 000 kept.
     expect((await commissionsOf(organizer, event.eventId))[0]).toMatchObject({ status: "CALCULATED", base_amount: 6_000, commission_rate_bp: 500, commission_amount: 300 });
-    expect((await waitForMessage(fan.id, "REFUND_COMPLETED")).data).toMatchObject({ amount: "4000" });
+    expect((await waitForMessage(fan.id, "REFUND_COMPLETED")).data).toMatchObject({ amount: { amount: 4000, currency: "XOF" } });
 
     // The rest can still be asked for, and then the commission goes.
     const rest = await askedRefund(fan, payment.id);

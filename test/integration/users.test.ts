@@ -416,7 +416,7 @@ describe("follows", () => {
     await api("DELETE", `/v1/users/${target.id}/follow`, { token: fan.token });
     expect((await api("POST", `/v1/users/${target.id}/follow`, { token: fan.token })).status).toBe(201);
     await queuesIdle();
-    const { results } = await env.DB.prepare("SELECT id FROM message_deliveries WHERE recipient = ? AND notification_type = 'NEW_FOLLOWER'").bind(target.id).all();
+    const { results } = await env.DB.prepare("SELECT id FROM message_deliveries WHERE recipient = ? AND channel = 'IN_APP' AND notification_type = 'NEW_FOLLOWER'").bind(target.id).all();
     expect(results).toHaveLength(1);
   });
 

@@ -2,7 +2,8 @@ import { env, exports } from "cloudflare:workers";
 import { and, desc, eq } from "drizzle-orm";
 import { createApp, openApiDocument } from "../../src/app.ts";
 import { getDb } from "../../src/db/client.ts";
-import { message_deliveries } from "../../src/notifications/schema.ts";
+import { message_deliveries, type NotificationType } from "../../src/notifications/schema.ts";
+import { deliverPending } from "./notifications.ts";
 import { queuesIdle } from "./queues.ts";
 
 export interface ApiResponse<T = any> {
@@ -117,18 +118,35 @@ export async function setRole(userId: string, role: "USER" | "ORGANIZER" | "CONT
 }
 
 /**
- * The latest message to `recipient` with `template` the notifications queue
- * consumer recorded (newer than the message `after`, if given), and its data
- * (codes, tokens), once the queues are idle; fails when there is none.
+ * The latest message of type `template` to `recipient` (an address, or the
+ * user id for the in-app notification), newer than the message `after` if
+ * given, once the notifications consumer handled it; fails when there is none.
+ * It first waits for the queues that run in the background (payments) to be
+ * idle, since their consumer may be what queues the message; a delivery still
+ * waiting in the outbox is then handed to the real notifications consumer
+ * (test/support/notifications.ts), which no queue runs in tests.
  */
 export async function waitForMessage(recipient: string, template: string, after?: string, timeoutMs?: number) {
   await queuesIdle(timeoutMs);
-  const [row] = await getDb(env.DB)
-    .select()
-    .from(message_deliveries)
-    .where(and(eq(message_deliveries.recipient, recipient), eq(message_deliveries.notification_type, template)))
-    .orderBy(desc(message_deliveries.created_at))
-    .limit(1);
+  const latest = () =>
+    getDb(env.DB)
+      .select()
+      .from(message_deliveries)
+      .where(
+        and(
+          eq(message_deliveries.recipient, recipient),
+          eq(message_deliveries.notification_type, template as NotificationType),
+          // A user id is the recipient of both the in-app notification and the push: the in-app one is meant.
+          recipient.includes("@") || recipient.startsWith("+") ? undefined : eq(message_deliveries.channel, "IN_APP"),
+        ),
+      )
+      .orderBy(desc(message_deliveries.created_at))
+      .limit(1);
+  let [row] = await latest();
+  if (row?.status === "PENDING") {
+    await deliverPending({ ids: [row.id] });
+    [row] = await latest();
+  }
   if (!row || row.id === after) throw new Error(`no ${after ? "new " : ""}${template} message to ${recipient}`);
   return row;
 }

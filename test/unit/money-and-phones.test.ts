@@ -6,13 +6,13 @@ import { ageOn } from "../../src/lib/time.ts";
 describe("money in minor units", () => {
   it("formats amounts for people per currency and language, with the currency's decimals and no float rounding", () => {
     const plain = (text: string) => text.replace(/[\u00a0\u202f]/g, " ").replace(/[\u200e\u200f\u061c]/g, "");
-    expect(plain(formatMoney(5_000, "XOF", "fr-FR"))).toBe("5 000 F CFA");
-    expect(plain(formatMoney(15_500, "TND", "fr-FR"))).toBe("15,500 TND");
-    expect(plain(formatMoney(1_250, "EUR", "en-GB"))).toBe("€12.50");
-    expect(plain(formatMoney(1_250, "EUR", "fr-FR"))).toBe("12,50 €");
+    expect(plain(formatMoney(5_000, "XOF", "fr"))).toBe("5 000 FCFA");
+    expect(plain(formatMoney(15_500, "TND", "fr"))).toBe("15.500 TND");
+    expect(plain(formatMoney(1_250, "EUR", "en"))).toBe("€12.50");
+    expect(plain(formatMoney(1_250, "EUR", "fr"))).toBe("12,50 €");
     // 2^53 − 1 millimes: exact, where dividing by 1000 as a float would not be.
-    expect(plain(formatMoney(9_007_199_254_740_991, "TND", "en-GB"))).toBe("TND 9,007,199,254,740.991");
-    expect(plain(formatMoney(15_500, "TND", "ar-TN-u-nu-latn"))).toMatch(/^15[.,]500 د\.ت\.?$/);
+    expect(plain(formatMoney(9_007_199_254_740_991, "TND", "en"))).toBe("TND 9,007,199,254,740.991");
+    expect(plain(formatMoney(15_500, "TND", "ar"))).toBe("15.500 د.ت");
   });
 
   it("parses and formats by the currency's decimals", () => {
