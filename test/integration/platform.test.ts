@@ -2,12 +2,12 @@ import { describe, expect, it } from "vitest";
 import { api } from "../support/api.ts";
 
 describe("platform", () => {
-  it("answers / and /v1 with its name, version and where to go next, documented in OpenAPI", async () => {
+  it("answers / and /v1 with its name (the README's), version and where to go next, documented once in OpenAPI (as /v1)", async () => {
     for (const path of ["/", "/v1"]) {
       const res = await api("GET", path);
       expect(res.status).toBe(200);
       expect(res.body).toEqual({
-        name: "SpotVibe × Entrix event platform API",
+        name: "Edge events platform",
         version: "1.0.0",
         links: { api: "/v1", docs: "/docs", openapi: "/openapi.json", health: "/v1/health" },
       });
@@ -15,7 +15,11 @@ describe("platform", () => {
       for (const link of Object.values(res.body.links as Record<string, string>)) expect((await api("GET", link)).status).toBe(200);
     }
     const openapi = (await api("GET", "/openapi.json")).body;
-    for (const path of ["/", "/v1"]) expect(openapi.paths[path].get.responses["200"].content["application/json"].schema.$ref).toBe("#/components/schemas/ApiIndex");
+    expect(openapi.info.title).toBe("Edge events platform");
+    expect(openapi.paths["/v1"].get).toMatchObject({ operationId: "getApiIndex", summary: expect.stringContaining("also at `/`") });
+    expect(openapi.paths["/v1"].get.responses["200"].content["application/json"].schema.$ref).toBe("#/components/schemas/ApiIndex");
+    // One operation, one operationId: `/` is the same answer, not a second operation.
+    expect(openapi.paths["/"]).toBeUndefined();
     expect((await api("POST", "/v1")).status).toBe(404);
   });
 
