@@ -27,6 +27,8 @@ const PAYMENT_TEST_CREDENTIALS: FakePaymentSecrets = {
   STRIPE_WEBHOOK_SECRET: "whsec_testsecret",
 };
 
+/** A production-like Turnstile secret: the fake Siteverify passes only the tokens it issued for it, once each. */
+const TURNSTILE_TEST_SECRET = "0x4AAAAAAAtest-siteverify-secret";
 /**
  * Fixed notification-provider credentials for tests: the Twilio auth token is
  * the one /work/shared/fixtures/notifications/twilio-status.json was signed
@@ -60,17 +62,19 @@ export default defineConfig(async () => {
   process.env.FAKE_FACEBOOK_APP_SECRET = secrets.FACEBOOK_APP_SECRET;
   // The fake payment providers check the credentials the Worker is given below.
   process.env.FAKE_PAYMENT_CREDENTIALS = JSON.stringify(PAYMENT_TEST_CREDENTIALS);
+  process.env.FAKE_TURNSTILE_SECRET = TURNSTILE_TEST_SECRET;
   // The fake notification providers check these, and the service account the Worker signs its FCM assertions with.
   const notificationCredentials: FakeNotificationSecrets = { ...NOTIFICATION_TEST_CREDENTIALS, FCM_SERVICE_ACCOUNT: secrets.FCM_SERVICE_ACCOUNT };
   process.env.FAKE_NOTIFICATION_CREDENTIALS = JSON.stringify(notificationCredentials);
   // wrangler.toml requires these secrets and, without a .dev.vars (CI), warns unless the
   // environment has them; the bindings below set them either way.
-  Object.assign(process.env, secrets, PAYMENT_TEST_CREDENTIALS, notificationCredentials);
+  Object.assign(process.env, secrets, PAYMENT_TEST_CREDENTIALS, notificationCredentials, { TURNSTILE_SECRET_KEY: TURNSTILE_TEST_SECRET });
   return {
     plugins: [
       cloudflareTest(({ inject }) => {
         const fakes = inject("fakeProvidersUrl");
         const payments = inject("fakePaymentsUrl");
+        const turnstile = inject("fakeTurnstileUrl");
         const notifications = inject("fakeNotificationsUrl");
         return {
           wrangler: { configPath: "./wrangler.toml" },
@@ -90,6 +94,8 @@ export default defineConfig(async () => {
               KKIAPAY_BASE_URL: `${payments}/kkiapay`,
               KONNECT_BASE_URL: `${payments}/konnect`,
               STRIPE_BASE_URL: `${payments}/stripe`,
+              TURNSTILE_BASE_URL: turnstile,
+              TURNSTILE_SECRET_KEY: TURNSTILE_TEST_SECRET,
               // Callbacks go to the origin test/support/api.ts calls; failed payment messages are retried at once.
               PUBLIC_API_URL: "https://api.test",
               PAYMENT_RETRY_BASE_SECONDS: "0",

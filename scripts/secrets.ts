@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
+import { TURNSTILE_TEST_SECRETS } from "./fakes/turnstile.ts";
 
 /**
  * Fresh secrets for a test run or a local environment: an Ed25519 signing key
@@ -10,8 +11,10 @@ import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
  * reused. In production the provider credentials are the ones each provider
  * issues (MTN's API user and key, FedaPay's, KkiaPay's, Konnect's and
  * Stripe's keys and webhook secrets, Twilio's auth token, the Firebase
- * service account key file, and the Email Sending API token when email goes
- * through the REST API): replace the generated ones before `wrangler secret bulk`.
+ * service account key file, the Email Sending API token when email goes
+ * through the REST API, and the Turnstile widget's secret key, for which the
+ * local one is Cloudflare's always-pass test secret): replace the generated
+ * ones before `wrangler secret bulk`.
  */
 /** A Firebase service account key file like the one Firebase issues, with a fresh RSA key. */
 function fakeServiceAccount(): string {
@@ -45,6 +48,9 @@ export function generateSecrets(kid = `local-${Date.now().toString(36)}`) {
     KONNECT_API_KEY: `${token(12)}:${randomBytes(24).toString("base64url")}`,
     STRIPE_SECRET_KEY: `sk_test_${token()}`,
     STRIPE_WEBHOOK_SECRET: `whsec_${token()}`,
+    // Cloudflare's documented always-pass test secret: locally every Turnstile token passes (the
+    // fake Siteverify of `npm start` honours it); production uses the widget's own secret key.
+    TURNSTILE_SECRET_KEY: TURNSTILE_TEST_SECRETS.alwaysPasses,
     CLOUDFLARE_EMAIL_API_TOKEN: token(20),
     TWILIO_AUTH_TOKEN: token(16),
     FCM_SERVICE_ACCOUNT: fakeServiceAccount(),

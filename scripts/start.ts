@@ -11,7 +11,9 @@
  *    FAKE_NOTIFICATIONS_PORT, or --fake-notifications-port), both checking the
  *    credentials of .dev.vars and keeping their state (transactions; every
  *    email, SMS and push received) in .wrangler/state, and runs `wrangler dev`
- *    pointed at them; once it answers,
+ *    pointed at them and at a fake Turnstile Siteverify on a free loopback port
+ *    (.dev.vars holds Cloudflare's always-pass test secret, so any token passes,
+ *    e.g. the test sitekeys' XXXX.DUMMY.TOKEN.XXXX); once it answers,
  * 5. signs in as the demo admin and has each demo event's Durable Object load
  *    its ticket configurations from D1 (the admin inventory sync route), then
  *    sells the demo fans tickets to the friendly whose doors are open now,
@@ -37,6 +39,7 @@ import { register } from "tsx/esm/api";
 import { getPlatformProxy, unstable_readConfig } from "wrangler";
 import { startFakeNotificationProviders, type FakeNotificationProviders } from "./fakes/notifications/server.ts";
 import { startFakePaymentProviders, type FakePaymentProviders, type FakePaymentSecrets } from "./fakes/payments/server.ts";
+import { startFakeTurnstile, TURNSTILE_DUMMY_TOKEN } from "./fakes/turnstile.ts";
 import { generateSecrets } from "./secrets.ts";
 
 // The app's modules use TypeScript that Node cannot merely strip (parameter
@@ -335,6 +338,9 @@ function orderExample(seeded: SeedResult, availability: Map<string, Availability
       `     -d '{"email":"${fan.email}","password":"${fan.password}"}' | node -pe 'JSON.parse(require("fs").readFileSync(0, "utf8")).access_token')`,
       `   curl -s ${BASE}/v1/events/${event.id}/orders -H "Authorization: Bearer $TOKEN" \\`,
       `     -H 'Content-Type: application/json' -d '{"config_id":"${config.id}","quantity":2}'`,
+      ` Or as a guest (Turnstile's test token passes locally):`,
+      `   curl -s ${BASE}/v1/events/${event.id}/orders -H 'Content-Type: application/json' \\`,
+      `     -d '{"config_id":"${config.id}","quantity":2,"guest_email":"guest@example.com","turnstile_token":"${TURNSTILE_DUMMY_TOKEN}"}'`,
       "",
     ];
   }
@@ -482,6 +488,8 @@ async function main() {
   const seeded = await step("Demo data", () => seed(vars.PASSWORD_PEPPER!), (result) => (result.inserted ? `inserted ${result.inserted} rows` : "already there"));
 
   const payments = await step("Fake payment providers", () => startPaymentProviders(vars), (result) => `${result.fake.url} (their state: ${shown(FAKE_PAYMENTS_STATE)})`);
+  // Guest checkout is checked with Turnstile: locally, Siteverify is a fake that honours Cloudflare's test secrets.
+  const turnstile = await step("Fake Turnstile Siteverify", () => startFakeTurnstile(), (fake) => `${fake.url} (secret ${vars.TURNSTILE_SECRET_KEY === "1x0000000000000000000000000000000AA" ? "always passes" : "from .dev.vars"})`);
   const notifications = await step(
     "Fake notification providers",
     () => startNotificationProviders(vars),
@@ -506,6 +514,8 @@ async function main() {
     "--var",
     `APP_ORIGINS:http://localhost:${PORT},${BASE}`,
     ...payments.devVars,
+    "--var",
+    `TURNSTILE_BASE_URL:${turnstile.url}`,
     ...notifications.devVars,
   ]);
   let up = false;
@@ -519,7 +529,7 @@ async function main() {
   dev.on("exit", (code, signal) => {
     if (!up && !stopping) return; // still starting: main() reports it, with the log's last lines
     if (code && !stopping) console.error(`\n✖ wrangler dev exited with ${code}; its last lines (all in ${LOG_NAME}):\n${logTail()}`);
-    void Promise.allSettled([payments.fake.close(), notifications.fake.close()]).finally(() => process.exit(code ?? (signal ? 1 : 0)));
+    void Promise.allSettled([payments.fake.close(), notifications.fake.close(), turnstile.close()]).finally(() => process.exit(code ?? (signal ? 1 : 0)));
   });
   await step(`wrangler dev`, () => waitUntilUp(dev), () => `answering on ${BASE}`);
   up = true;

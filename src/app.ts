@@ -2,7 +2,6 @@ import { paymentRoutes } from "./payments/routes.ts";
 import { webhookRoutes } from "./payments/webhooks.ts";
 import { documentRoutes } from "./documents/routes.ts";
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -12,6 +11,7 @@ import { authRoutes } from "./auth/routes.ts";
 import { socialRoutes } from "./auth/social-routes.ts";
 import { authenticate } from "./auth/middleware.ts";
 import { ProblemError, problemResponse, problems } from "./lib/errors.ts";
+import { appBodyLimit } from "./lib/body-limit.ts";
 import { type CommonProblem, createRouter, ProblemSchema, withCommonProblems } from "./lib/openapi.ts";
 import { PROBLEM_CODES } from "./problem-codes.ts";
 import { renderApiReference } from "./lib/api-reference.ts";
@@ -38,7 +38,6 @@ import { ticketLinkPages, ticketLinkRoutes } from "./access/ticket-links.ts";
 import { organizationRoutes } from "./organizations/routes.ts";
 import { userGroupRoutes } from "./organizations/user-groups-routes.ts";
 
-export const JSON_BODY_LIMIT = 64 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
 export const API_INFO = {
@@ -48,7 +47,7 @@ export const API_INFO = {
     title: "Edge events platform",
     version: "1.0.0",
     description:
-      "Accounts, events, ticketing and gate access control on Cloudflare's edge. Errors are RFC 9457 problem+json whose `code` each operation lists per status; lists use cursor pagination (`limit`, `cursor` → `next_cursor`). Amounts are integer minor units of the named currency.",
+      "Accounts, events, ticketing and gate access control on Cloudflare's edge. Errors are RFC 9457 problem+json whose `code` each operation lists per status; lists use cursor pagination (`limit`, `cursor` → `next_cursor`). Every request body is limited to 64 KiB whatever its Content-Type (413 `payload_too_large`), except on the upload routes, which state their own limit; a JSON route sent another Content-Type answers 415 `unsupported_media_type`. Responses carry `Cache-Control: no-store` unless a route states its own caching.",
   },
   servers: [{ url: "/" }],
 };
@@ -99,10 +98,10 @@ const COMMON_PROBLEMS: readonly CommonProblem[] = [
   { code: "session_revoked", applies: (_, path) => inV1(path) },
   { code: "unauthorized", applies: (operation) => Boolean(operation.security?.length) },
   { code: "maintenance", applies: (_, path) => inV1(path) && !ALWAYS_OPEN.has(path) },
-  // Hono's JSON reader (a body that is not JSON, or not sent as JSON) and the body limit.
+  // Hono's JSON reader (a body that is not JSON, or not sent as JSON), and the body limit on every body (appBodyLimit).
   { code: "malformed_request", applies: hasJsonBody },
   { code: "unsupported_media_type", applies: hasJsonBody },
-  { code: "payload_too_large", applies: hasJsonBody },
+  { code: "payload_too_large", applies: (operation) => Boolean(operation.requestBody) },
   // zod validation of parameters, query and body.
   { code: "validation_failed", applies: (operation) => Boolean(operation.parameters?.length || operation.requestBody) },
 ];
@@ -116,6 +115,17 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>) {
     for (const operation of Object.values(operations as Record<string, Operation>)) operation.security ??= [];
   }
   return document;
+}
+
+/**
+ * Hono's own validators throw HTTPExceptions (malformed JSON, a body that is
+ * not the declared media type): each becomes the documented problem.
+ */
+function fromHttpException(error: HTTPException): ProblemError {
+  if (error.status === 400) return new ProblemError(400, "malformed_request", "Bad request", error.message);
+  if (error.status === 413) return problems.payloadTooLarge(error.message);
+  if (error.status === 415) return problems.unsupportedMediaType("Send the body with Content-Type application/json.");
+  return new ProblemError(error.status as 400, "http_error", "Request refused", error.message);
 }
 
 export function createApp() {
@@ -159,18 +169,14 @@ export function createApp() {
     return handler(c, next);
   });
 
-  // JSON bodies are small; upload routes (images, documents, CSV imports) set their own larger limit.
-  const jsonBodyLimit = bodyLimit({
-    maxSize: JSON_BODY_LIMIT,
-    onError: () => {
-      throw problems.payloadTooLarge(`Request bodies are limited to ${JSON_BODY_LIMIT} bytes.`);
-    },
+  // API answers are personal (tokens, accounts, tickets, QR codes) unless a route says otherwise: no cache keeps them.
+  app.use("/v1/*", async (c, next) => {
+    await next();
+    if (!c.res.headers.has("Cache-Control")) c.res.headers.set("Cache-Control", "no-store");
   });
-  app.use("/v1/*", (c, next) => {
-    const type = c.req.header("Content-Type") ?? "";
-    if (type.startsWith("multipart/form-data") || type.startsWith("image/") || type === "application/pdf" || type.startsWith("text/csv")) return next();
-    return jsonBodyLimit(c, next);
-  });
+
+  // One limit for every body, whatever its Content-Type; only upload routes declare a larger one of their own.
+  app.use("/v1/*", appBodyLimit);
 
   app.use("/v1/*", authenticate);
   // After authenticate: admins pass a maintenance block, everyone else gets 503.
@@ -200,12 +206,7 @@ export function createApp() {
   app.notFound((c) => problemResponse(c, problems.notFound("Route")));
   app.onError((error, c) => {
     if (error instanceof ProblemError) return problemResponse(c, error);
-    if (error instanceof HTTPException) {
-      // Hono's own validators throw these (e.g. malformed JSON).
-      const status = error.status;
-      const code = status === 400 ? "malformed_request" : status === 415 ? "unsupported_media_type" : "http_error";
-      return problemResponse(c, new ProblemError(status as 400, code, status === 415 ? "Unsupported media type" : "Bad request", error.message));
-    }
+    if (error instanceof HTTPException) return problemResponse(c, fromHttpException(error));
     console.error("unhandled error", c.get("requestId"), error);
     return problemResponse(c, new ProblemError(500, "internal_error", "Internal server error", "Something went wrong on our side."));
   });

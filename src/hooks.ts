@@ -5,6 +5,7 @@ import { eventApproved, eventCancelled, eventChanged } from "./events/hooks.ts";
 import { documentsForMessage } from "./documents/messages.ts";
 import { hooksWired } from "./lib/hooks.ts";
 import { ticketDocumentsForMessage, ticketsForMessage } from "./notifications/hooks.ts";
+import { cancelSalesOfCancelledEvent } from "./orders/event-cancellation.ts";
 import { cancelRefundedOrder, confirmPaidOrder, releaseUnpaidOrder } from "./orders/settlement.ts";
 import { groupMembersChanged } from "./organizations/hooks.ts";
 import { activatePaidPass, cancelRefundedPass } from "./passes/lifecycle.ts";
@@ -20,9 +21,11 @@ import { refundOnCancellation } from "./payments/refunds.ts";
  * the order attached here.
  */
 
-// events → catalog, passes, payments
+// events → catalog, passes, orders, payments
 eventChanged.on(syncChangedEvent);
 eventApproved.on(({ env, event }) => issueRightsForNewEvent(env, event.id).then(() => undefined));
+// Every order and right cancelled first, then the paid orders refunded.
+eventCancelled.on(cancelSalesOfCancelledEvent);
 eventCancelled.on(refundOnCancellation);
 
 // payments → orders, passes

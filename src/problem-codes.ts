@@ -27,7 +27,6 @@ export const PROBLEM_CODES = {
 
   // ---------------------------------------------------------------- accounts and sign-in
   account_deactivated: { status: 403, description: "The account is deactivated: ask for a reactivation code (POST /v1/auth/reactivation/request)." },
-  account_locked: { status: 423, description: "Too many failed sign-ins: the account is locked until Retry-After." },
   admin_only_field: { status: 403, description: "A field of the body only an admin may set." },
   cannot_change_own_admin: { status: 409, description: "An admin cannot remove their own admin role or deactivate their own account." },
   cannot_follow_self: { status: 422, description: "You cannot follow yourself." },
@@ -223,10 +222,12 @@ export const PROBLEM_CODES = {
   not_refundable: { status: 409, description: "This payment cannot be refunded." },
   payment_closed: { status: 409, description: "The payment is already settled or failed." },
   provider_refused: { status: 502, description: "The payment provider refused the payment: the detail gives its reason." },
+  provider_reference_conflict: { status: 502, description: "The provider answered with a transaction another payment already holds: nothing was charged on this one." },
   refund_exceeds_payment: { status: 409, description: "The refunds would give back more than was paid." },
   refund_not_approved: { status: 409, description: "Only an APPROVED refund can be completed." },
   refund_not_requested: { status: 409, description: "Only a REQUESTED refund can be decided." },
   refund_open: { status: 409, description: "A refund of this payment is already under way." },
+  refund_required: { status: 409, description: "A paid order is cancelled through a refund: the detail names the payment and the route to ask for one." },
   transaction_already_known: { status: 409, description: "Another provider transaction is already attached to this payment." },
   webhook_bad_signature: { status: [401, 403], description: "The webhook's signature does not verify (403 for Twilio's X-Twilio-Signature)." },
   webhook_future_timestamp: { status: 401, description: "The webhook's signature timestamp is in the future." },
@@ -251,6 +252,13 @@ export const PROBLEM_CODES = {
   account_claimable: { status: 409, description: "Tickets were sent to this address, so it already has an account: claim it (POST /v1/auth/claim, then /claim/confirm)." },
   account_claimed: { status: [409, 410], description: "The account was claimed (it has a password now): sign in. 410 on its tickets link, 409 on a claim that lost to another." },
   ticket_link_expired: { status: 410, description: "The tickets link has expired: claim the account (POST /v1/auth/claim) to see the tickets." },
+
+  // ---------------------------------------------------------------- guests, anti-robot checks and blacklists beyond the gate
+  sign_in_required: { status: 409, description: "An account (with a password) uses this email address: sign in to order with it." },
+  guest_hold_limit: { status: 409, description: "Too many tickets held unpaid for this guest address or device: sign in, or pay for the tickets already held." },
+  turnstile_failed: { status: 403, description: "The anti-robot check (Turnstile) refused the token: solve it again." },
+  turnstile_unavailable: { status: 503, description: "The anti-robot check could not be verified: retry after Retry-After." },
+  blacklisted: { status: 403, description: "The event's blacklist bans the buyer, holder or recipient: no tickets for this event." },
 
   // ---------------------------------------------------------------- notifications
   invalid_unsubscribe_link: { status: 400, description: "The unsubscribe link is invalid or expired." },

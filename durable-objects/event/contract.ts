@@ -66,6 +66,9 @@ export const BUYER_FACTS_REQUIRED = "buyer_facts_required";
 export interface BuyerFacts {
   groups: { id: string; code: string; member_since: string }[];
   age: number | null;
+  /** The account's email and phone, matched against the event's EMAIL and PHONE blacklist entries. */
+  email: string | null;
+  phone: string | null;
 }
 
 export interface OrderRequest {
@@ -75,11 +78,11 @@ export interface OrderRequest {
   quantity: number;
   user_id: string;
   /**
-   * The buyer's groups now (with their membership start) and age, or null
-   * when the Worker read none because nothing it knew of needed them. A
+   * The buyer's groups now (with their membership start), age and contact, or
+   * null when the Worker read none because nothing it knew of needed them. A
    * decision that needs them (a config sold to members, a rule on the buyer
-   * or with limits) then answers `buyer_facts_required`, and the Worker reads
-   * them and asks again.
+   * or with limits, an event with EMAIL or PHONE blacklist entries) then
+   * answers `buyer_facts_required`, and the Worker reads them and asks again.
    */
   buyer: BuyerFacts | null;
   promo_code: string | null;

@@ -149,6 +149,11 @@ export class EventDO extends DurableObject<Env> {
     return orders.cancelForRefund(this.s, orderId, reason, by, eventCancelled, now);
   }
 
+  /** The event was cancelled: every order and right of it cancelled (orders.ts). */
+  cancelEventSales(reason: string, now: number = Date.now()): { orders: number; rights: number; holders: string[] } {
+    return orders.cancelEventSales(this.s, reason, now);
+  }
+
   // ── rights and transfers ──────────────────────────────────────────────────
 
   listRights(filter: { order_id?: string; user_id?: string; source_id?: string }): RightView[] {

@@ -28,7 +28,8 @@ export function gateBundle(s: EventStore, since: string | null): GateBundle {
       .toArray()
       .map((p) => ({ id: String(p.id), name: String(p.name), direction: String(p.direction), zone_ids: JSON.parse(String(p.zone_ids)) as string[], is_active: Boolean(Number(p.is_active)) })),
     overrides: sql`SELECT * FROM overrides`.toArray().map((o) => ({ ...o }) as Record<string, unknown>),
-    blacklist: sql`SELECT * FROM blacklist`.toArray().map((b) => ({ ...b }) as Record<string, unknown>),
+    // EMAIL and PHONE entries stay in the object (purchases match them); a gate matches the accounts they were resolved to.
+    blacklist: sql`SELECT * FROM blacklist WHERE type NOT IN ('EMAIL', 'PHONE')`.toArray().map((b) => ({ ...b }) as Record<string, unknown>),
     revoked: rights.filter((r) => r.status !== "ENABLED" && r.status !== "USED").map((r) => ({ id: String(r.id), qr_code: String(r.qr_code), status: String(r.status) })),
     inside: rights.filter((r) => Number(r.is_inside)).map((r) => String(r.id)),
     valid: rights

@@ -15,6 +15,15 @@ import type { EventRow, EventStore } from "./store.ts";
 
 export type HoldResult = Result<{ order: OrderView; replayed?: true }>;
 
+/**
+ * What guests (anonymous orders) may hold at once in one event, in units of
+ * live (PENDING) holds: per IP, per email, and all guests together as a
+ * share of the event's sellable units (basis points). One robot with invented
+ * emails then holds a handful of tickets, not an allocation; signed-in buyers
+ * are held to their per-person caps instead.
+ */
+export const GUEST_HOLD_LIMITS = { per_ip: 6, per_email: 6, event_share_bp: 2_500 } as const;
+
 export function availability(s: EventStore, now: number): Availability {
   expireHolds(s, now);
   const event = s.event();
@@ -60,6 +69,9 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
   if (!config) return fail(404, "config_not_found", "This ticket is not sold for this event.");
   const closed = salesOpen(config, event, now);
   if (closed) return closed;
+  const banned = buyerBanned(s, req, now);
+  if (banned === "facts_required") return fail(409, BUYER_FACTS_REQUIRED, "This order needs the buyer's contact.");
+  if (banned) return fail(403, "blacklisted", "You may not buy tickets for this event.");
 
   const quantity = req.quantity;
   if (quantity < Number(config.min_purchase)) return fail(422, "below_minimum", `Buy at least ${config.min_purchase} ticket(s) of this kind.`);
@@ -81,6 +93,10 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
   const sellable = Number(config.quantity_total) - Number(config.quantity_blocked);
   const available = sellable - Number(config.quantity_held) - Number(config.quantity_sold);
   if (quantity > available) return fail(409, "sold_out", available > 0 ? `Only ${available} left.` : "Sold out.");
+  if (req.is_guest) {
+    const refused = guestHoldRefusal(s, req);
+    if (refused) return refused;
+  }
 
   const quote = priceHold(s, config, event, req, now);
   if (!quote.ok) return quote;
@@ -103,6 +119,54 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
   s.outbox.enqueue("config", String(config.id));
   // The view from the row just written (RETURNING), not read again.
   return { ok: true, order: orderView(s, req.order_id, { ...placed, ticket_type_id: String(config.ticket_type_id) })! };
+}
+
+/**
+ * Whether the event's blacklist (the entries the Worker pushed: this event's,
+ * its venue's, its organizer's and global ones) bans the buyer now: their
+ * account (USER, and EMAIL or PHONE entries resolved to accounts at the
+ * push), their IP, a guest's email and phone, and a signed-in buyer's email
+ * and phone as read with their facts, which an event with EMAIL or PHONE
+ * entries asks for (an account made or changed since the push is not in
+ * the resolved entries).
+ */
+function buyerBanned(s: EventStore, req: OrderRequest, now: number): boolean | "facts_required" {
+  const when = toTimestamp(now);
+  const keys: [string, string | null | undefined][] = [
+    ["USER", req.user_id],
+    ["IP", req.ip],
+    ["EMAIL", req.guest_email],
+    ["PHONE", req.guest_phone],
+    ["EMAIL", req.buyer?.email],
+    ["PHONE", req.buyer?.phone],
+  ];
+  for (const [type, identifier] of keys) {
+    if (!identifier) continue;
+    const hit = s.sql`SELECT 1 FROM blacklist WHERE type = ${type} AND identifier = ${identifier} AND starts_at <= ${when} AND (ends_at IS NULL OR ends_at > ${when}) LIMIT 1`.toArray();
+    if (hit.length > 0) return true;
+  }
+  if (!req.is_guest && !req.buyer && s.sql`SELECT 1 FROM blacklist WHERE type IN ('EMAIL', 'PHONE') LIMIT 1`.toArray().length > 0) return "facts_required";
+  return false;
+}
+
+/** A guest order that would take guests' live holds past GUEST_HOLD_LIMITS (expired holds were released just before). */
+function guestHoldRefusal(s: EventStore, req: OrderRequest) {
+  const { sql } = s;
+  const refuse = (detail: string) => fail(409, "guest_hold_limit", `${detail} Sign in to order, or pay for the tickets already held.`);
+  const held = (units: number | null) => Number(units ?? 0);
+  if (req.ip !== null) {
+    const byIp = held(sql<{ n: number | null }>`SELECT sum(quantity) AS n FROM orders WHERE purchase_ip = ${req.ip} AND is_guest = 1 AND booking_status = 'PENDING'`.one().n);
+    if (byIp + req.quantity > GUEST_HOLD_LIMITS.per_ip) return refuse(`Guest orders from this network already hold ${byIp} ticket(s) for this event; at most ${GUEST_HOLD_LIMITS.per_ip} at once.`);
+  }
+  if (req.guest_email !== null) {
+    const byEmail = held(sql<{ n: number | null }>`SELECT sum(quantity) AS n FROM orders WHERE guest_email = ${req.guest_email} AND is_guest = 1 AND booking_status = 'PENDING'`.one().n);
+    if (byEmail + req.quantity > GUEST_HOLD_LIMITS.per_email) return refuse(`Guest orders for this email address already hold ${byEmail} ticket(s) for this event; at most ${GUEST_HOLD_LIMITS.per_email} at once.`);
+  }
+  const sellable = held(sql<{ n: number | null }>`SELECT sum(quantity_total - quantity_blocked) AS n FROM configs WHERE is_active = 1`.one().n);
+  const cap = Math.ceil((sellable * GUEST_HOLD_LIMITS.event_share_bp) / 10_000);
+  const byGuests = held(sql<{ n: number | null }>`SELECT sum(quantity) AS n FROM orders WHERE is_guest = 1 AND booking_status = 'PENDING'`.one().n);
+  if (byGuests + req.quantity > cap) return refuse(`Guest orders already hold ${byGuests} ticket(s) for this event, the most guests may hold at once.`);
+  return null;
 }
 
 /**
@@ -224,7 +288,12 @@ export function confirmOrder(s: EventStore, req: ConfirmRequest): Result<{ order
   return { ok: true, order: orderView(s, req.order_id)!, rights: listRights(s, { order_id: req.order_id }), already_confirmed: false };
 }
 
-/** Cancels a hold (anyone allowed by the Worker), or a confirmed order where the ticket type allows it. */
+/**
+ * Cancels a hold (anyone allowed by the Worker), or a confirmed order where
+ * the ticket type allows it. A confirmed order that a payment paid for is
+ * never cancelled here with its money kept: it is cancelled by approving a
+ * refund (`cancelForRefund`), so this refuses it with `refund_required`.
+ */
 export function cancelOrder(s: EventStore, orderId: string, reason: string, by: string | null, now: number): Result<{ order: OrderView }> {
   expireHolds(s, now);
   const order = s.sql`SELECT * FROM orders WHERE id = ${orderId}`.toArray()[0];
@@ -232,6 +301,9 @@ export function cancelOrder(s: EventStore, orderId: string, reason: string, by: 
   if (order.booking_status === "CANCELLED" || order.booking_status === "EXPIRED") return fail(409, "order_closed", `This order is already ${String(order.booking_status).toLowerCase()}.`);
   const config = s.sql`SELECT * FROM configs WHERE id = ${order.config_id}`.one();
   const confirmed = order.booking_status === "CONFIRMED";
+  if (confirmed && order.payment_id !== null) {
+    return fail(409, "refund_required", `This order was paid (payment ${String(order.payment_id)}): it is cancelled through a refund, POST /v1/payments/${String(order.payment_id)}/refunds.`);
+  }
   if (confirmed && !Number(config.cancellation_allowed)) return fail(409, "cancellation_not_allowed", "This kind of ticket cannot be cancelled.");
   if (confirmed && usedRights(s, orderId) > 0) return fail(409, "tickets_used", "A ticket of this order was already used at the gate.");
   cancel(s, order, reason, by, now);
@@ -262,6 +334,43 @@ export function cancelForRefund(s: EventStore, orderId: string, reason: string, 
   if (!eventCancelled && usedRights(s, orderId) > 0) return fail(409, "tickets_used", "A ticket of this order was already used at the gate.");
   cancel(s, order, reason, by, now);
   return { ok: true, order: orderView(s, orderId)! };
+}
+
+/**
+ * The event was cancelled: every live order is cancelled (holds released;
+ * confirmed orders, free or paid, with their rights: the payments domain
+ * refunds the paid ones, `cancelForRefund` then finding them cancelled), and
+ * every right still standing of any other source (grants, season passes)
+ * becomes CANCELLED with CANCEL in the transactions log. Running it again
+ * changes nothing. Returns the accounts whose rights were cancelled, to be told.
+ */
+export function cancelEventSales(s: EventStore, reason: string, now: number): { orders: number; rights: number; holders: string[] } {
+  expireHolds(s, now);
+  const at = toTimestamp(now);
+  const holders = new Set<string>();
+  const live = s.sql`SELECT * FROM orders WHERE booking_status IN ('PENDING', 'CONFIRMED')`.toArray();
+  let rights = 0;
+  for (const order of live) {
+    for (const right of s.sql<{ user_id: string }>`SELECT user_id FROM rights WHERE order_id = ${order.id} AND status = 'ENABLED'`.toArray()) holders.add(right.user_id);
+    rights += s.sql<{ n: number }>`SELECT count(*) AS n FROM rights WHERE order_id = ${order.id} AND status = 'ENABLED'`.one().n;
+    cancel(s, order, reason, null, now);
+  }
+  const standing = s.sql`SELECT * FROM rights WHERE status IN ('ENABLED', 'BLOCKED', 'USED')`.toArray();
+  s.storage.transactionSync(() => {
+    for (const right of standing) {
+      s.sql`UPDATE rights SET status = 'CANCELLED', updated_at = ${at} WHERE id = ${right.id}`;
+      s.outbox.enqueue("right", String(right.id));
+      // A grant's unit taken from a configuration goes back, as when its grant is cancelled.
+      if (right.config_id !== null && right.order_id === null) {
+        s.sql`UPDATE configs SET quantity_sold = quantity_sold - 1 WHERE id = ${right.config_id}`;
+        s.outbox.enqueue("config", String(right.config_id));
+      }
+      s.outbox.logTransaction({ right_id: String(right.id), type: "CANCEL", from_user: String(right.user_id), to_user: null, by: null, reason, at });
+      holders.add(String(right.user_id));
+    }
+  });
+  s.outbox.projectSoon(now);
+  return { orders: live.length, rights: rights + standing.length, holders: [...holders] };
 }
 
 /** Cancels a PENDING or CONFIRMED order: units back on sale, rights cancelled (CANCEL in the transactions log). */

@@ -281,6 +281,11 @@ export const EVENT_DO_MIGRATIONS: string[] = [
   `
   ALTER TABLE orders ADD COLUMN request_hash TEXT;
   `,
+  // Live guest holds, counted per IP and per email at every guest order (GUEST_HOLD_LIMITS in orders.ts).
+  `
+  CREATE INDEX orders_guest_holds_ip ON orders (purchase_ip) WHERE is_guest = 1 AND booking_status = 'PENDING';
+  CREATE INDEX orders_guest_holds_email ON orders (guest_email) WHERE is_guest = 1 AND booking_status = 'PENDING';
+  `,
 ];
 
 /** Applies the migrations this object has not run yet. Synchronous: SQLite in a DO is. */

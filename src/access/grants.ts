@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { bannedSubjects } from "./blacklist-checks.ts";
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { emailSchema } from "../auth/schemas.ts";
@@ -76,6 +77,12 @@ export async function grantRights(env: Env, actor: Pick<AuthContext, "userId" | 
   const missing = body.holders.findIndex((h) => h.user_id !== undefined && !known.some((u) => u.id === h.user_id));
   if (missing >= 0) throw problems.validation([{ path: `holders.${missing}.user_id`, message: "No such active account.", code: "invalid_reference" }]);
 
+  // A holder the event's blacklist bans (account, email or phone) gets nothing: the whole grant is refused, naming them.
+  const banned = await bannedSubjects(db, { event_id: eventId }, body.holders.map((h) => ({ user_id: h.user_id ?? null, email: h.email ?? null, phone: h.phone ?? null })));
+  const bannedAt = banned.findIndex(Boolean);
+  if (bannedAt >= 0) {
+    throw problems.validation([{ path: `holders.${bannedAt}`, message: "This person is blacklisted for this event.", code: "holder_blacklisted" }], "A holder is blacklisted for this event.");
+  }
   const holderIds: string[] = [];
   for (const h of body.holders) holderIds.push(h.user_id ?? (await accountForEmail(env, h.email!, h.phone ?? null)));
   const grantId = idempotencyKey ? await idFromParts("grant", eventId, actor.userId, idempotencyKey) : newId();

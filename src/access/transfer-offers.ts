@@ -1,4 +1,5 @@
 import type { z } from "@hono/zod-openapi";
+import { bannedSubjects } from "./blacklist-checks.ts";
 import { and, desc, eq, gt, isNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import type { Problem } from "../../durable-objects/event/contract.ts";
@@ -105,6 +106,10 @@ export async function acceptTransfer(env: Env, auth: AuthContext, id: string, cl
   if (offer.transfer_type !== "TRANSFER_SALE" && offer.transfer_type !== "TRANSFER_EXCHANGE") throw problems.conflict("not_an_offer", "Donations and loans need no acceptance.");
   if (offer.status === "COMPLETED") return offer;
   await ensureOpen(db, offer);
+  // Banned since the offer was made: whoever would receive a right (both sides of an exchange).
+  const receivers = [offer.to_user_id!, ...(offer.exchange_access_right_id ? [offer.from_user_id] : [])];
+  const banned = await bannedSubjects(db, { event_id: offer.event_id }, receivers.map((user_id) => ({ user_id })));
+  if (banned.some(Boolean)) throw problems.forbidden(banned[0] ? "You may not receive tickets for this event." : "The other party cannot receive tickets for this event.", "blacklisted");
   const at = now();
   // The claim: on a PENDING offer, completed_at marks an acceptance under way (the status enum has no
   // state for it); cancel, decline and expiry leave such an offer alone, and a stale claim may be retried.

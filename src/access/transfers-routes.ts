@@ -31,7 +31,7 @@ export function transferRoutes() {
         "**DONATION** and **LOAN** execute at once: in one step of the event's Durable Object the old right becomes TRANSFERRED (its QR stops working) and the recipient's new right is ENABLED with a new code. A borrowed right cannot be passed on; the lender recalls it with `/v1/transfers/{transfer_id}/return`.",
         "**SALE** and **EXCHANGE** create a PENDING offer (one per right) that the recipient accepts or declines within 48 hours, or before the doors open if sooner. A sale price is capped at the face value × the event's `resale_cap_bp` (its metadata; 100 % by default) and the new right cannot be resold unless the event's metadata sets `resale_no_retransfer: false`. **No money moves yet**: the commission and the seller's net are recorded on acceptance, and collecting the price from the buyer comes with the payments issue.",
         "Rights from a season pass count against the plan's `max_transfers_per_season`.",
-        "The recipient is an account id, or an email address (an account without a password is opened for it if none exists; its owner claims it with a password reset). Send an `Idempotency-Key` header to make retries safe.",
+        "The recipient is an account id, or an email address (an account without a password is opened for it if none exists; its owner claims it with a password reset). A recipient the event's blacklist bans (a USER, EMAIL or PHONE entry of the event, its venue, its organizer or global) is refused with 403 `blacklisted`. Send an `Idempotency-Key` header to make retries safe.",
       ].join("\n\n"),
       request: {
         params: rightTransferParams,
@@ -40,7 +40,7 @@ export function transferRoutes() {
       },
       responses: {
         201: jsonResponse(TransferSchema, "COMPLETED for a donation or loan, PENDING for an offer."),
-        ...errors("idempotency_in_progress", "idempotency_key_reused", "no_retransfer", "not_found", "offer_pending", "price_above_cap", "rate_limited", "right_not_transferable", "right_used", "transfer_not_allowed", "transfer_quota_exhausted", "transfer_window_closed"),
+        ...errors("blacklisted", "idempotency_in_progress", "idempotency_key_reused", "no_retransfer", "not_found", "offer_pending", "price_above_cap", "rate_limited", "right_not_transferable", "right_used", "transfer_not_allowed", "transfer_quota_exhausted", "transfer_window_closed"),
       },
     }),
     async (c) => {
@@ -62,7 +62,7 @@ export function transferRoutes() {
       security: bearerAuth,
       summary: "Accept an offer made to me",
       description:
-        "For the recipient only. Executes the sale or exchange in the event's Durable Object: the sender's right (and, for an exchange, mine) stops working in the same step the new ones start. For a sale, the platform commission (basis points of the price, the event's rate reduced by the organizer's plan) and the seller's net are recorded on the transfer and in the access log; the payment itself comes with the payments issue. If a right changed since the offer was made (transferred, used, no longer transferable, transfers closed), the offer ends and the answer is 409. Accepting again returns the completed transfer.",
+        "For the recipient only. Executes the sale or exchange in the event's Durable Object: the sender's right (and, for an exchange, mine) stops working in the same step the new ones start. For a sale, the platform commission (basis points of the price, the event's rate reduced by the organizer's plan) and the seller's net are recorded on the transfer and in the access log; the payment itself comes with the payments issue. If a right changed since the offer was made (transferred, used, no longer transferable, transfers closed), the offer ends and the answer is 409. A party who would receive a right and is banned by the event's blacklist since (the recipient, or either side of an exchange) is 403 `blacklisted`, and the offer stays open until it is cancelled, declined or expires. Accepting again returns the completed transfer.",
       request: { params: transferParam },
       responses: { 200: jsonResponse(TransferSchema, "COMPLETED."), ...errors("loan_closed", "loan_not_found", "not_an_offer", "not_found", "not_your_turn", "offer_being_accepted", "offer_closed", "offer_expired", "price_above_cap", "price_required", "right_not_transferable", "transfer_quota_exhausted", "transfer_to_self", "unknown_access_point") },
     }),

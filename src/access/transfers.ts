@@ -8,6 +8,7 @@ import { newId } from "../lib/ids.ts";
 import type { ClientMeta } from "../lib/request.ts";
 import { addSeconds, now } from "../lib/time.ts";
 import { accountForEmail } from "../users/accounts.ts";
+import { refuseBanned } from "./blacklist-checks.ts";
 import { users } from "../users/schema.ts";
 import { rememberHolders } from "../catalog/sync.ts";
 import { access_transactions_log, transfers } from "./schema.ts";
@@ -54,6 +55,7 @@ export async function createTransfer(env: Env, auth: AuthContext, eventId: strin
   const recipientId = await resolveRecipient(env, body);
   const recipientPath = body.recipient_user_id ? "recipient_user_id" : "recipient_email";
   if (recipientId === auth.userId) throw problems.validation([{ path: recipientPath, message: "You already hold this right.", code: "transfer_to_self" }]);
+  await refuseBanned(db, { event_id: eventId }, { user_id: recipientId, email: body.recipient_email ?? null }, "This person cannot receive tickets for this event.");
   const base = { event, right, recipientId, recipientEmail: body.recipient_email ?? null, message: body.message ?? null, client };
   switch (body.type) {
     case "DONATION":

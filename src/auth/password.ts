@@ -40,7 +40,7 @@ export async function requestPasswordReset(env: Env, email: string, meta: Client
   await notify(env, [{ type: "PASSWORD_RESET", key: `password-reset:${id}`, user_id: user.id, data: { token, minutes: String(RESET_TTL_SECONDS / 60) } }]);
 }
 
-/** Consumes a reset token once (guarded UPDATE), sets the password, unlocks the account and ends every session. */
+/** Consumes a reset token once (guarded UPDATE), sets the password and ends every session. */
 export async function resetPassword(env: Env, token: string, newPassword: string, meta: ClientMeta): Promise<void> {
   const db = getDb(env.DB);
   const at = now();
@@ -52,7 +52,7 @@ export async function resetPassword(env: Env, token: string, newPassword: string
   if (!reset) throw problems.badRequest("invalid_reset_token", "This reset link is invalid, expired or already used.");
   await db
     .update(users)
-    .set({ password_hash: await hashPassword(newPassword, env.PASSWORD_PEPPER), failed_login_count: 0, locked_until: null })
+    .set({ password_hash: await hashPassword(newPassword, env.PASSWORD_PEPPER), failed_login_count: 0 })
     .where(eq(users.id, reset.user_id));
   await revokeAllSessions(env, reset.user_id, "PASSWORD_CHANGED");
 }

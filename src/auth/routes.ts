@@ -88,11 +88,11 @@ export function authRoutes() {
       tags,
       summary: "Sign in with email and password",
       description:
-        "Returns tokens, or `mfa_required` with an `mfa_token` when two-factor authentication is on. Five wrong passwords in a row lock the account for 15 minutes (423).",
+        "Returns tokens, or `mfa_required` with an `mfa_token` when two-factor authentication is on. A wrong password and an unknown address are the same 401 `invalid_credentials`, and every limit treats known and unknown addresses alike; no account is ever locked. Limits: 30 attempts per IP per 5 minutes, and 10 per IP at one address per 15 minutes (429 with Retry-After, for that IP only); past 10 attempts in 15 minutes at one address from networks it never signed in from, such attempts must carry `turnstile_token` (422 `turnstile_required`; a refused token is 403 `turnstile_failed`).",
       request: { body: jsonBody(LoginBody) },
       responses: {
         200: jsonResponse(z.union([TokenPairSchema, MfaRequiredSchema]), "Signed in, or a second factor is needed."),
-        ...errors("account_deactivated", "account_locked", "invalid_credentials", "rate_limited"),
+        ...errors("account_deactivated", "invalid_credentials", "rate_limited", "turnstile_failed", "turnstile_unavailable"),
       },
     }),
     async (c) => c.json(await login(c.env, c.req.valid("json"), clientMeta(c)), 200),

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { TURNSTILE_TOKEN_MAX } from "../lib/turnstile.ts";
 import { phoneSchema } from "../lib/phone.ts";
 import { personName } from "../lib/schemas.ts";
 import { LANGUAGES } from "../db/enums.ts";
@@ -30,7 +31,16 @@ export const RegisterBody = z
   .openapi("RegisterRequest");
 
 export const LoginBody = z
-  .strictObject({ email: emailSchema, password: z.string().min(1).max(128) })
+  .strictObject({
+    email: emailSchema,
+    password: z.string().min(1).max(128),
+    turnstile_token: z
+      .string()
+      .min(1)
+      .max(TURNSTILE_TOKEN_MAX)
+      .optional()
+      .openapi({ description: "Asked for (422 `turnstile_required`) only after many sign-in attempts at this address from networks it never signed in from: the Cloudflare Turnstile widget's token." }),
+  })
   .openapi("LoginRequest");
 
 export const TokenPairSchema = z

@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { z } from "@hono/zod-openapi";
 import type { Env } from "../env.ts";
 import { getDb } from "../db/client.ts";
@@ -6,19 +6,15 @@ import { isUniqueViolation } from "../db/errors.ts";
 import { decoyHash, hashPassword, verifyPassword } from "../lib/crypto/passwords.ts";
 import { problems, ProblemError } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
-import { enforceRateLimit } from "../lib/rate-limit.ts";
+import { enforceRateLimit, hitRateLimit } from "../lib/rate-limit.ts";
+import { verifyTurnstile } from "../lib/turnstile.ts";
 import { ipKey, type ClientMeta } from "../lib/request.ts";
-import { addSeconds, now, secondsUntil } from "../lib/time.ts";
 import { users } from "../users/schema.ts";
 import { issueEmailCode } from "./email-codes.ts";
-import { login_attempts } from "./schema.ts";
+import { auth_sessions, login_attempts } from "./schema.ts";
 import type { LoginBody, RegisterBody } from "./schemas.ts";
 import { openSession, type TokenPair } from "./tokens.ts";
 import { startLoginChallenge, type MfaRequired } from "./two-factor.ts";
-
-/** After this many wrong passwords in a row the account is locked for LOCKOUT_SECONDS. */
-export const MAX_FAILED_LOGINS = 5;
-export const LOCKOUT_SECONDS = 15 * 60;
 
 type UserRow = typeof users.$inferSelect;
 
@@ -74,31 +70,55 @@ export async function recordFailure(env: Env, email: string, userId: string | nu
     });
 }
 
-/**
- * Counts a wrong password with one guarded UPDATE (exact under concurrency):
- * the counter restarts after an expired lock, and reaching the threshold sets
- * `locked_until`. Returns the lock end when the account is now locked.
- */
-async function countFailure(env: Env, userId: string): Promise<string | null> {
-  const at = now();
-  const lockUntil = addSeconds(at, LOCKOUT_SECONDS);
-  const expired = sql`(${users.locked_until} IS NOT NULL AND ${users.locked_until} <= ${at})`;
-  const next = sql`(CASE WHEN ${expired} THEN 1 ELSE ${users.failed_login_count} + 1 END)`;
-  const [row] = await getDb(env.DB)
-    .update(users)
-    .set({
-      failed_login_count: next,
-      locked_until: sql`(CASE WHEN ${next} >= ${MAX_FAILED_LOGINS} THEN ${lockUntil} WHEN ${expired} THEN NULL ELSE ${users.locked_until} END)`,
-    })
-    .where(eq(users.id, userId))
-    .returning({ locked_until: users.locked_until });
-  return row?.locked_until && row.locked_until > at ? row.locked_until : null;
+/** Whether the account was ever signed in to from this IP (its sessions keep their IP until they are purged). */
+async function knownIp(env: Env, userId: string, ip: string | null): Promise<boolean> {
+  if (!ip) return false;
+  const [session] = await getDb(env.DB)
+    .select({ id: auth_sessions.id })
+    .from(auth_sessions)
+    .where(and(eq(auth_sessions.user_id, userId), eq(auth_sessions.ip_address, ip)))
+    .limit(1);
+  return session !== undefined;
 }
 
+/**
+ * Signs in with a password. Throttled without a lock anyone else could set:
+ * every attempt counts against the IP (`login-ip`) and against this IP at
+ * this address (`login-ip-account`), whose 429 slows that IP alone; attempts
+ * at the address from IPs it never signed in from count against the address
+ * (`login-account`), past which a Turnstile token is asked for (422
+ * `turnstile_required`, 403 `turnstile_failed`), not refused: a fan signs in
+ * from a device they used before, or by solving the check. Unknown addresses
+ * are counted and answered exactly like known ones, so no answer tells them
+ * apart; a wrong password and an unknown address are both 401
+ * `invalid_credentials`, after the same work.
+ */
 export async function login(env: Env, input: z.infer<typeof LoginBody>, meta: ClientMeta): Promise<TokenPair | MfaRequired> {
-  await enforceRateLimit(env, "login-ip", ipKey(meta));
   const db = getDb(env.DB);
-  const [user] = await db.select().from(users).where(eq(users.email, input.email)).limit(1);
+  const ip = ipKey(meta);
+  const [, perAddress, [user]] = await Promise.all([
+    enforceRateLimit(env, "login-ip", ip),
+    hitRateLimit(env, "login-ip-account", `${ip}|${input.email}`),
+    db.select().from(users).where(eq(users.email, input.email)).limit(1),
+  ]);
+  if (!perAddress.allowed) {
+    await recordFailure(env, input.email, user?.id ?? null, "BLOCKED", "throttled", meta);
+    throw problems.tooManyRequests(perAddress.retry_after_seconds);
+  }
+  // Unknown addresses take the same path (an id no account has), so they cost and answer the same.
+  if (!(await knownIp(env, user?.id ?? "", meta.ip))) {
+    const fromElsewhere = await hitRateLimit(env, "login-account", input.email);
+    if (!fromElsewhere.allowed) {
+      if (!input.turnstile_token) {
+        await recordFailure(env, input.email, user?.id ?? null, "BLOCKED", "turnstile_required", meta);
+        throw problems.validation(
+          [{ path: "turnstile_token", message: "Many sign-ins were tried at this address: solve the anti-robot check and send its token.", code: "turnstile_required" }],
+          "Solve the anti-robot check to sign in.",
+        );
+      }
+      await verifyTurnstile(env, input.turnstile_token, meta.ip);
+    }
+  }
   const invalid = problems.unauthorized("Wrong email or password.", "invalid_credentials");
 
   if (!user || !user.password_hash) {
@@ -107,14 +127,12 @@ export async function login(env: Env, input: z.infer<typeof LoginBody>, meta: Cl
     await recordFailure(env, input.email, user?.id ?? null, "FAILED", user ? "no_password" : "unknown_email", meta);
     throw invalid;
   }
-  if (user.locked_until && user.locked_until > now()) {
-    await recordFailure(env, input.email, user.id, "BLOCKED", "account_locked", meta);
-    throw problems.locked("Too many failed sign-ins; try again later or reset your password.", secondsUntil(user.locked_until));
-  }
   if (!(await verifyPassword(input.password, user.password_hash, env.PASSWORD_PEPPER))) {
-    const lockedUntil = await countFailure(env, user.id);
-    await recordFailure(env, input.email, user.id, lockedUntil ? "BLOCKED" : "FAILED", "wrong_password", meta);
-    if (lockedUntil) throw problems.locked("Too many failed sign-ins; try again later or reset your password.", secondsUntil(lockedUntil));
+    await db
+      .update(users)
+      .set({ failed_login_count: sql`${users.failed_login_count} + 1` })
+      .where(eq(users.id, user.id));
+    await recordFailure(env, input.email, user.id, "FAILED", "wrong_password", meta);
     throw invalid;
   }
   if (!user.is_active) {

@@ -74,7 +74,7 @@ export async function openSession(
     }),
     db
       .update(users)
-      .set({ last_login_at: at, last_login_ip: meta.ip, failed_login_count: 0, locked_until: null })
+      .set({ last_login_at: at, last_login_ip: meta.ip, failed_login_count: 0 })
       .where(eq(users.id, user.id)),
   ]);
   return {

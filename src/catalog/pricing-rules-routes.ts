@@ -26,13 +26,13 @@ export function pricingRuleRoutes() {
       security: [{}, ...bearerAuth],
       summary: "Preview the price of an order",
       description:
-        "The price of `quantity` units of a configuration right now: the price tier for the units already sold or held, then the automatic rules and the promo code entered (signed-in buyers: with their memberships and age). Rejections are listed only for the code entered. Per-buyer limits are checked when the order is placed. Requests with a promo code are rate limited per IP.",
+        "The price of `quantity` units of a configuration right now: the price tier for the units already sold or held, then the automatic rules and the promo code entered (signed-in buyers: with their memberships and age). Rejections are listed only for the code entered. Per-buyer limits are checked when the order is placed. Requests with a promo code count against the per-IP limit `promo-ip`, shared with orders and season passes that carry one (429).",
       request: { body: jsonBody(QuoteBody) },
       responses: { 200: jsonResponse(QuoteSchema, "The quote."), ...errors("not_found", "rate_limited") },
     }),
     async (c) => {
       const body = c.req.valid("json");
-      if (body.promo_code) await enforceRateLimit(c.env, "promo-quote-ip", ipKey(clientMeta(c)));
+      if (body.promo_code) await enforceRateLimit(c.env, "promo-ip", ipKey(clientMeta(c)));
       return c.json(await quote(c.env, c.get("auth"), body), 200);
     },
   );

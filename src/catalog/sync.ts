@@ -149,7 +149,8 @@ export async function syncGateSetup(env: Env, eventId: string, stub: Stub): Prom
  * The event's zone overrides and the blacklist entries that reach it (its
  * own, its venue's, its organization's "club", and global ones, still running).
  * EMAIL and PHONE entries are resolved to the accounts that use them, so the
- * gate matches on the holder alone.
+ * gate matches on the holder alone; they are pushed as they are too, for the
+ * purchase decision (never in a gate's offline bundle).
  */
 export async function syncGatePolicy(env: Env, eventId: string, stub: Stub): Promise<void> {
   const db = getDb(env.DB);
@@ -194,13 +195,17 @@ export async function syncGatePolicy(env: Env, eventId: string, stub: Stub): Pro
         capacity_impact: o.capacity_impact,
       };
     }),
-    blacklist: entries.flatMap((e) => {
+    blacklist: entries.flatMap((e): GatePolicy["blacklist"] => {
       const window = { starts_at: e.start_date, ends_at: e.is_permanent ? null : e.end_date };
       if (e.blacklist_type === "EMAIL" || e.blacklist_type === "PHONE") {
         const identifier = e.blacklist_type === "EMAIL" ? e.identifier.toLowerCase() : e.identifier;
-        return holders
-          .filter((h) => (e.blacklist_type === "EMAIL" ? h.email === identifier : h.phone === identifier))
-          .map((h) => ({ id: `${e.id}:${h.id}`, type: "USER" as const, identifier: h.id, ...window }));
+        // The entry itself too: a purchase matches it on the buyer's contact (an account made since this push, a guest's address).
+        return [
+          { id: e.id, type: e.blacklist_type, identifier, ...window },
+          ...holders
+            .filter((h) => (e.blacklist_type === "EMAIL" ? h.email === identifier : h.phone === identifier))
+            .map((h) => ({ id: `${e.id}:${h.id}`, type: "USER" as const, identifier: h.id, ...window })),
+        ];
       }
       return [{ id: e.id, type: e.blacklist_type, identifier: e.identifier, ...window }];
     }),

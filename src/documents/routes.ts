@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { ownBodyLimit } from "../lib/body-limit.ts";
 import type { Context } from "hono";
 import { requireAuth } from "../auth/middleware.ts";
 import { readTemplate, updateTemplate } from "../catalog/templates.ts";
@@ -8,7 +9,7 @@ import { newId } from "../lib/ids.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
 import { errors } from "../problem-codes.ts";
 import { actorOf } from "../site/audit.ts";
-import { binaryContent, uploadLimit } from "../users/media.ts";
+import { binaryContent } from "../users/media.ts";
 import { binary, eventOrderParams, GoogleWalletSchema, LanguageQuery, PrintCardBody, PrintQuery, rightParam, subscriptionParam } from "./schemas.ts";
 import { checkLogo, eventCalendar, googleWalletLink, LOGO_MAX_BYTES, orderDocument, passCard, printPassCard, rightDocument, type Document } from "./service.ts";
 
@@ -171,7 +172,7 @@ export function documentRoutes() {
       security: bearerAuth,
       summary: "Upload the logo a ticket template prints",
       description: `For whoever manages the template (\`catalog.manage\` in its organization; admins for the platform's). The raw PNG or JPEG is the body: at most ${LOGO_MAX_BYTES / 1024} kB (413 beyond) and 1024 px a side (422 \`logo_too_large\`). Stored in the public media bucket; the template's \`metadata.logo_key\` names it (audited).`,
-      middleware: [uploadLimit(LOGO_MAX_BYTES, "A logo")] as const,
+      middleware: [ownBodyLimit(LOGO_MAX_BYTES, "A logo")] as const,
       request: { params: z.object({ template_id: z.uuid() }), body: { required: true, content: binaryContent(["image/png", "image/jpeg"]) } },
       responses: { 200: jsonResponse(TemplateSchema, "The template with its logo."), ...errors("concurrent_change", "forbidden", "logo_too_large", "not_found", "payload_too_large", "unsupported_media_type") },
     }),

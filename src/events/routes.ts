@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { ownBodyLimit } from "../lib/body-limit.ts";
 import { adminOnly, requireAuth, signedIn } from "../auth/middleware.ts";
 import { memberWith } from "../organizations/permissions.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
@@ -7,7 +8,7 @@ import { pageQuery, pageSchema } from "../lib/pagination.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
 import { clientMeta, ipKey } from "../lib/request.ts";
 import { actorOf } from "../site/audit.ts";
-import { binaryContent, IMAGE_TYPES, PHOTO_MAX_BYTES, readImageBody, serveMedia, uploadLimit } from "../users/media.ts";
+import { binaryContent, IMAGE_TYPES, PHOTO_MAX_BYTES, readImageBody, serveMedia } from "../users/media.ts";
 import { readableCoverKey, swapEventCover } from "./covers.ts";
 import {
   AdminEventsQuery,
@@ -143,7 +144,8 @@ export function eventRoutes() {
       security: bearerAuth,
       middleware: [signedIn] as const,
       summary: "Cancel an event",
-      description: "APPROVED or PENDING_REVIEW → CANCELLED, by its organization (`event.manage`) or an admin, with a reason shown on the event. An admin's cancellation is notified to the account the event is presented under (EVENT_CANCELLED).",
+      description:
+        "APPROVED or PENDING_REVIEW → CANCELLED, by its organization (`event.manage`) or an admin, with a reason shown on the event. Every order and right of the event is cancelled (holds released, free and paid orders, grants, season-pass rights; CANCEL in the transactions log) and every paid order is refunded through the payments queue. An admin's cancellation is notified to the account the event is presented under (EVENT_CANCELLED).",
       request: { params: eventIdParam, body: jsonBody(CancelEventBody) },
       responses: { 200: jsonResponse(ManagedEventSchema, "Cancelled."), ...errors("concurrent_change", "event_not_cancellable", "forbidden", "not_found") },
     }),
@@ -177,7 +179,7 @@ export function eventRoutes() {
       security: bearerAuth,
       summary: "Upload the event's cover image",
       description: "Needs `event.manage`. The raw image is the body (JPEG, PNG or WebP by its content, at most 5 MB); the previous cover is deleted. Not for CANCELLED or COMPLETED events; an APPROVED event stays published.",
-      middleware: [signedIn, uploadLimit(PHOTO_MAX_BYTES, "A cover image")] as const,
+      middleware: [signedIn, ownBodyLimit(PHOTO_MAX_BYTES, "A cover image")] as const,
       request: { params: eventIdParam, body: { required: true, content: binaryContent(IMAGE_TYPES) } },
       responses: { 200: jsonResponse(ManagedEventSchema, "The event with its new `cover_url`."), ...errors("concurrent_change", "event_not_editable", "forbidden", "not_found", "payload_too_large", "unsupported_media_type") },
     }),
@@ -375,7 +377,7 @@ export function eventRoutes() {
       security: bearerAuth,
       middleware: [signedIn] as const,
       summary: "Share an event",
-      description: "Creates a tracked short link (`url`, `/s/{code}` on this origin) for one platform; the event's `share_count` goes up by one. APPROVED events only.",
+      description: "Creates a tracked short link (`url`, `/s/{code}` on the configured origin `PUBLIC_API_URL`, never the request's Host) for one platform; the event's `share_count` goes up by one. APPROVED events only.",
       request: { params: eventIdParam, body: jsonBody(ShareBody) },
       responses: { 201: jsonResponse(ShareSchema, "The share and its link."), ...errors("event_not_shareable", "not_found", "rate_limited") },
     }),
@@ -392,7 +394,7 @@ export function eventRoutes() {
           event_id: share.event_id,
           platform: share.platform,
           code: share.code,
-          url: shareUrl(new URL(c.req.url).origin, share.code),
+          url: shareUrl(c.env, share.code),
           click_count: share.click_count,
           created_at: share.created_at,
         },

@@ -15,7 +15,8 @@ const CODE_LENGTH = 8;
 const CODE_ATTEMPTS = 4;
 const CODE = /^[A-HJ-NP-Za-hj-np-z2-9]{8}$/;
 
-export const shareUrl = (origin: string, code: string) => `${origin}/s/${code}`;
+/** The tracked link of a share, on this Worker's configured public origin (`PUBLIC_API_URL`), never the request's Host. */
+export const shareUrl = (env: Env, code: string) => new URL(`/s/${code}`, env.PUBLIC_API_URL).toString();
 
 /**
  * Records a share of an APPROVED event on a platform and returns its tracked
@@ -44,9 +45,13 @@ export async function createShare(env: Env, userId: string, eventId: string, pla
   }
 }
 
-/** Where a share link leads: EVENT_PAGE_URL with the event id, resolved against the link's own origin. */
-export const eventPageUrl = (env: Env, eventId: string, requestUrl: string) =>
-  new URL(env.EVENT_PAGE_URL.replace("{event_id}", encodeURIComponent(eventId)), requestUrl).toString();
+/**
+ * Where a share link leads: EVENT_PAGE_URL with the event id, a relative one
+ * resolved against the configured public origin (`PUBLIC_API_URL`): the
+ * request's Host header is the client's to choose, so a redirect built from
+ * it could send people anywhere.
+ */
+export const eventPageUrl = (env: Env, eventId: string) => new URL(env.EVENT_PAGE_URL.replace("{event_id}", encodeURIComponent(eventId)), env.PUBLIC_API_URL).toString();
 
 /** `/s/{code}`, outside /v1: the short link people click. Mounted at the root by the app. */
 export function shareLinkRoutes() {
@@ -58,7 +63,7 @@ export function shareLinkRoutes() {
       operationId: "followShareLink",
       tags: ["Events"],
       summary: "Follow a share link",
-      description: "Counts the click and redirects (302) to the event's page. Codes are case-insensitive. Never cached, so every click is counted.",
+      description: "Counts the click and redirects (302) to the event's page (`EVENT_PAGE_URL`, a relative one resolved against `PUBLIC_API_URL`, never the request's Host). Codes are case-insensitive. Never cached, so every click is counted.",
       request: {
         params: z.object({
           code: z
@@ -79,7 +84,7 @@ export function shareLinkRoutes() {
         .returning({ event_id: event_shares.event_id });
       if (!share) throw problems.notFound("Share link");
       c.header("Cache-Control", "no-store");
-      return c.redirect(eventPageUrl(c.env, share.event_id, c.req.url), 302);
+      return c.redirect(eventPageUrl(c.env, share.event_id), 302);
     },
   );
   return r;

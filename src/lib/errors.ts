@@ -40,8 +40,6 @@ export const problems = {
   payloadTooLarge: (detail: string) => new ProblemError(413, "payload_too_large", "Payload too large", detail),
   unsupportedMediaType: (detail: string) =>
     new ProblemError(415, "unsupported_media_type", "Unsupported media type", detail),
-  locked: (detail: string, retryAfterSeconds: number) =>
-    new ProblemError(423, "account_locked", "Locked", detail, undefined, { "Retry-After": String(retryAfterSeconds) }),
   tooManyRequests: (retryAfterSeconds: number) =>
     new ProblemError(429, "rate_limited", "Too many requests", "Slow down and retry later.", undefined, {
       "Retry-After": String(retryAfterSeconds),

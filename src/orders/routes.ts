@@ -13,9 +13,12 @@ import { createdWithKey, idempotencyKeyOf } from "../lib/idempotency.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
 import { errors } from "../problem-codes.ts";
 import { afterCursor, decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
-import { clientMeta } from "../lib/request.ts";
+import { enforceRateLimit } from "../lib/rate-limit.ts";
+import { clientMeta, ipKey } from "../lib/request.ts";
 import { recordCommission } from "../payments/commissions.ts";
+import { refundPaidOrder } from "../payments/refunds.ts";
 import { payments } from "../payments/schema.ts";
+import { actorOf } from "../site/audit.ts";
 import type { Context } from "hono";
 import { tickets } from "./schema.ts";
 import { AccessRightSchema, AvailabilitySchema, eventOrderParams, OrderSchema, PlaceOrderBody } from "./schemas.ts";
@@ -70,20 +73,25 @@ export function orderRoutes() {
       middleware: [checksSessionByFeed] as const,
       summary: "Order tickets: places a hold",
       description:
-        "Checks the sales window, limits, membership and availability in the event's Durable Object, prices the order (tier, then pricing rules) and holds the units for 15 minutes until payment. Send an `Idempotency-Key` header: a retry with the same key and body returns the same order, as it is now, with `Idempotent-Replayed: true`, instead of placing a second one; the same key with another body is 422 `idempotency_key_reused`. A key names one order of its buyer in the event for good. Without a signed-in user, `guest_email` is required.",
+        "Checks the sales window, limits, membership and availability in the event's Durable Object, prices the order (tier, then pricing rules) and holds the units for 15 minutes until payment. Send an `Idempotency-Key` header: a retry with the same key and body returns the same order, as it is now, with `Idempotent-Replayed: true`, instead of placing a second one; the same key with another body is 422 `idempotency_key_reused`. A key names one order of its buyer in the event for good. An order with a `promo_code` counts against the per-IP limit `promo-ip` (shared with quotes and season passes; 429).\n\nWithout a signed-in user (guest checkout): `guest_email` and `turnstile_token` are required; the token is checked with Cloudflare Turnstile's Siteverify (403 `turnstile_failed`, 503 `turnstile_unavailable`); an IP places at most 30 guest orders an hour (429); an address whose account has a password or a verified email is refused (409 `sign_in_required`); in one event, live guest holds are capped at 6 units per IP, 6 per email and a quarter of the event's sellable units (409 `guest_hold_limit`); the answer's `user_id` is null.",
       security: [{}, ...bearerAuth],
       request: {
         params: eventParam,
         headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "8–255 visible ASCII characters, unique per order attempt." }) }),
         body: jsonBody(PlaceOrderBody),
       },
-      responses: { 201: jsonResponse(OrderSchema, "The hold; pay before `expires_at`."), ...errors("above_maximum", "below_minimum", "config_not_found", "event_not_on_sale", "idempotency_key_reused", "members_only_period", "membership_required", "not_found", "not_on_sale", "promo_code_exhausted", "promo_code_not_applicable", "purchase_limit", "rate_limited", "sales_ended", "sales_not_started", "sold_out") },
+      responses: { 201: jsonResponse(OrderSchema, "The hold; pay before `expires_at`."), ...errors("above_maximum", "below_minimum", "blacklisted", "config_not_found", "event_not_on_sale", "guest_hold_limit", "idempotency_key_reused", "members_only_period", "membership_required", "not_found", "not_on_sale", "promo_code_exhausted", "promo_code_not_applicable", "purchase_limit", "rate_limited", "sales_ended", "sales_not_started", "sign_in_required", "sold_out", "turnstile_failed", "turnstile_unavailable") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
-      const { order, replayed } = await orderTickets(c.env, c.get("auth"), event_id, c.req.valid("json"), clientMeta(c), idempotencyKeyOf(c));
+      const body = c.req.valid("json");
+      const meta = clientMeta(c);
+      // Guessing codes costs the same here as on the quote route.
+      if (body.promo_code) await enforceRateLimit(c.env, "promo-ip", ipKey(meta));
+      const auth = c.get("auth");
+      const { order, replayed } = await orderTickets(c.env, auth, event_id, body, meta, idempotencyKeyOf(c));
       createdWithKey(c, `/v1/events/${event_id}/orders/${order.id}`, replayed);
-      return c.json(order, 201);
+      return c.json(auth ? order : { ...order, user_id: null }, 201);
     },
   );
 
@@ -115,16 +123,23 @@ export function orderRoutes() {
       tags,
       security: bearerAuth,
       summary: "Cancel an order",
-      description: "By its buyer, or for the event's organization by members with `event.manage` (OWNER, MANAGER) and admins. A hold can always be released; a confirmed order only where the ticket type allows cancellation and no ticket was used.",
+      description:
+        "By its buyer, or for the event's organization by members with `event.manage` (OWNER, MANAGER) and admins. A hold can always be released; a free confirmed order only where the ticket type allows cancellation and no ticket was used.\n\nA confirmed order a payment paid for (online, cash) is cancelled only through the refund flow, never with its money kept: its buyer gets 409 `refund_required`, whose `detail` names the payment and the route to ask for a refund (`POST /v1/payments/{payment_id}/refunds`; approving it cancels the order). A manager's cancellation refunds it: the buyer's waiting request is approved, or a refund of what remains is made (reason `OTHER`, `description` from `reason`) and approved, which needs `refunds.manage` (OWNER, FINANCE; a MANAGER gets 403) or an admin; the order is cancelled and the money goes back as for any approved refund (`GET /v1/refunds`). A used ticket blocks it (409 `tickets_used`, no refund left behind); a refund already approved and under way is 409 `refund_open`.",
       request: { params: eventOrderParams, body: jsonBody(z.strictObject({ reason: z.string().trim().min(1).max(500) })) },
-      responses: { 200: jsonResponse(OrderSchema, "Cancelled; its units are back on sale."), ...errors("cancellation_not_allowed", "forbidden", "not_configured", "not_found", "order_closed", "order_not_found", "tickets_used") },
+      responses: { 200: jsonResponse(OrderSchema, "Cancelled; its units are back on sale (a paid order cancelled by a manager: refunded too)."), ...errors("cancellation_not_allowed", "forbidden", "not_configured", "not_found", "not_refundable", "order_closed", "order_not_found", "refund_open", "refund_required", "tickets_used") },
     }),
     async (c) => {
       const { event_id, order_id } = c.req.valid("param");
-      const { auth } = await readableOrder(c, event_id, order_id, "event.manage");
-      const result = await eventStub(c.env, event_id).cancelOrder(order_id, c.req.valid("json").reason, auth.userId);
-      if (!result.ok) throw problemFrom(result.problem);
-      return c.json(result.order, 200);
+      const { reason } = c.req.valid("json");
+      const { auth, manager } = await readableOrder(c, event_id, order_id, "event.manage");
+      const stub = eventStub(c.env, event_id);
+      const result = await stub.cancelOrder(order_id, reason, auth.userId);
+      if (result.ok) return c.json(result.order, 200);
+      if (result.problem.code !== "refund_required" || !manager) throw problemFrom(result.problem);
+      const order = await stub.getOrder(order_id);
+      if (!order?.payment_id) throw problemFrom(result.problem);
+      await refundPaidOrder(c.env, actorOf(c), order.payment_id, reason);
+      return c.json((await stub.getOrder(order_id))!, 200);
     },
   );
 

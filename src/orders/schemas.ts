@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { emailSchema } from "../auth/schemas.ts";
 import { phoneSchema } from "../lib/phone.ts";
+import { TURNSTILE_TOKEN_MAX } from "../lib/turnstile.ts";
 import { BOOKING_STATUSES, PURCHASE_CHANNELS } from "./schema.ts";
 
 /** A promo code as a buyer types it (compared upper-cased), on an order or a season pass. */
@@ -18,8 +19,17 @@ export const PlaceOrderBody = z
     quantity: z.number().int().min(1).max(50),
     promo_code: enteredPromoCode,
     channel: z.enum(PURCHASE_CHANNELS).default("MOBILE"),
-    guest_email: emailSchema.optional().openapi({ description: "Required without a signed-in user: the tickets go to this address's account." }),
+    guest_email: emailSchema.optional().openapi({
+      description:
+        "Required without a signed-in user: the tickets go to this address's passwordless account. An address whose account has a password or a verified email is refused (409 `sign_in_required`): its owner signs in to order.",
+    }),
     guest_phone: phoneSchema.optional(),
+    turnstile_token: z
+      .string()
+      .min(1)
+      .max(TURNSTILE_TOKEN_MAX)
+      .optional()
+      .openapi({ description: "Required without a signed-in user: the token of the Cloudflare Turnstile widget, checked once with Siteverify (403 `turnstile_failed` when refused or already used)." }),
   })
   .openapi("PlaceOrderRequest");
 
@@ -30,7 +40,7 @@ export const OrderSchema = z
     event_id: z.string(),
     config_id: z.string(),
     ticket_type_id: z.string(),
-    user_id: z.string(),
+    user_id: z.string().nullable().openapi({ description: "The buyer's account; null in the answer to a guest order (an anonymous caller never learns an account id)." }),
     quantity: z.number().int(),
     unit_price: z.number().int().openapi({ description: "Minor units of `currency`." }),
     gross: z.number().int(),

@@ -14,8 +14,10 @@ import { humanCode, idFromParts, newId } from "../lib/ids.ts";
 import { rememberHolders } from "../catalog/sync.ts";
 import { notifyUser } from "../notifications/service.ts";
 import { ageOn, now } from "../lib/time.ts";
-import type { ClientMeta } from "../lib/request.ts";
-import { accountForEmail } from "../users/accounts.ts";
+import { enforceRateLimit } from "../lib/rate-limit.ts";
+import { ipKey, type ClientMeta } from "../lib/request.ts";
+import { verifyTurnstile } from "../lib/turnstile.ts";
+import { guestAccount } from "../users/accounts.ts";
 import { users } from "../users/schema.ts";
 import type { PlaceOrderBody } from "./schemas.ts";
 
@@ -31,7 +33,7 @@ const organizationOfEvent = sql`(SELECT organization_id FROM ${events} WHERE ${e
 const buildReads = (db: Db) => ({
   event: db.select({ id: events.id, organization_id: events.organization_id, status: events.status, title: events.title }).from(events).where(eq(events.id, placeholder("event_id"))).limit(1).prepare(),
   autoRules: candidateRules(db, organizationOfEvent, null).prepare(),
-  birthDate: db.select({ date_of_birth: users.date_of_birth }).from(users).where(eq(users.id, placeholder("user_id"))).limit(1).prepare(),
+  person: db.select({ date_of_birth: users.date_of_birth, email: users.email, phone: users.phone }).from(users).where(eq(users.id, placeholder("user_id"))).limit(1).prepare(),
   groups: buyerGroups(db, placeholder("user_id"), placeholder("at")).prepare(),
   countedRules: orderRules(db, organizationOfEvent, null, placeholder("event_id"), placeholder("user_id")).prepare(),
   rulesWithCode: orderRules(db, organizationOfEvent, placeholder("promo_code"), placeholder("event_id"), placeholder("user_id")).prepare(),
@@ -57,6 +59,21 @@ async function readAll<const Q extends readonly Prepared[]>(d1: D1Database, quer
 }
 
 /**
+ * An anonymous order must come from a person: an email for the tickets, a
+ * Turnstile token that Siteverify accepts, and at most `guest-order-ip`
+ * guest orders per IP (the EventDO then caps what guests hold in the event,
+ * GUEST_HOLD_LIMITS). Both checks run at once; a signed-in buyer pays neither.
+ */
+async function admitGuest(env: Env, body: z.infer<typeof PlaceOrderBody>, meta: ClientMeta): Promise<void> {
+  const missing = [
+    ...(body.guest_email ? [] : [{ path: "guest_email", message: "Sign in, or give an email address for the tickets.", code: "guest_email_required" }]),
+    ...(body.turnstile_token ? [] : [{ path: "turnstile_token", message: "Without signing in, solve the anti-robot check and send its token.", code: "turnstile_required" }]),
+  ];
+  if (missing.length) throw problems.validation(missing);
+  await Promise.all([verifyTurnstile(env, body.turnstile_token!, meta.ip), enforceRateLimit(env, "guest-order-ip", ipKey(meta))]);
+}
+
+/**
  * Orders tickets (`POST /v1/events/{event_id}/orders`): the Worker's half of
  * placing an order. The path is route → `orderTickets` → `EventDO.placeOrder`
  * (one group commit) → `decideHold` (durable-objects/event/orders.ts), which
@@ -78,29 +95,27 @@ export async function orderTickets(
   meta: ClientMeta,
   idempotencyKey?: string,
 ) {
-  if (!auth && !body.guest_email) {
-    throw problems.validation([{ path: "guest_email", message: "Sign in, or give an email address for the tickets.", code: "guest_email_required" }]);
-  }
+  if (!auth) await admitGuest(env, body, meta);
   const read = readsOf(getDb(env.DB));
   const context = await saleContext(env.DB, eventId, async () => {
     const [[event], autoRules] = await readAll(env.DB, [read.event, read.autoRules], { event_id: eventId });
     return event?.status === "APPROVED" ? { event, autoRules } : null;
   });
   if (!context) throw problems.notFound("Event");
-  // A guest's account is found (or made) once the event is known.
-  const userId = auth ? auth.userId : await accountForEmail(env, body.guest_email!, body.guest_phone ?? null);
+  // A guest's account is found (or made) once the event is known; never a registered person's.
+  const userId = auth ? auth.userId : await guestAccount(env, body.guest_email!, body.guest_phone ?? null);
   const promoCode = body.promo_code ?? null;
 
   let buyer: BuyerFacts | null = null;
   let rules: RuleSnapshot[] = context.autoRules;
   const readBuyer = async () => {
-    const [[person], groups, counted] = await readAll(env.DB, [read.birthDate, read.groups, promoCode ? read.rulesWithCode : read.countedRules], {
+    const [[person], groups, counted] = await readAll(env.DB, [read.person, read.groups, promoCode ? read.rulesWithCode : read.countedRules], {
       event_id: eventId,
       user_id: userId,
       at: now(),
       promo_code: promoCode,
     });
-    buyer = { groups, age: person?.date_of_birth ? ageOn(person.date_of_birth) : null };
+    buyer = { groups, age: person?.date_of_birth ? ageOn(person.date_of_birth) : null, email: person?.email ?? null, phone: person?.phone ?? null };
     rules = counted;
   };
   if (promoCode || context.autoRules.some(readsBuyer)) await readBuyer();

@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { requireAuth, signedIn } from "../auth/middleware.ts";
 import { getDb } from "../db/client.ts";
 import type { AppEnv } from "../env.ts";
+import { ownBodyLimit } from "../lib/body-limit.ts";
 import { problems } from "../lib/errors.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
 import { errors } from "../problem-codes.ts";
@@ -34,12 +34,7 @@ const managesGroup: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
-const csvLimit = bodyLimit({
-  maxSize: IMPORT_MAX_BYTES,
-  onError: () => {
-    throw problems.payloadTooLarge(`A CSV import is limited to ${IMPORT_MAX_BYTES / 1024} KiB (${IMPORT_MAX_ROWS} rows); send several files.`);
-  },
-});
+const csvLimit = ownBodyLimit(IMPORT_MAX_BYTES, "A CSV import", `Send several files of at most ${IMPORT_MAX_ROWS} rows.`);
 
 /** User groups and their members, managed by organizations (and admins for the platform's). */
 export function userGroupRoutes() {

@@ -1,4 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { enforceRateLimit } from "../lib/rate-limit.ts";
+import { clientMeta, ipKey } from "../lib/request.ts";
 import { requireAuth } from "../auth/middleware.ts";
 import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
 import { errors } from "../problem-codes.ts";
@@ -40,13 +42,16 @@ export function passRoutes() {
       security: bearerAuth,
       summary: "Subscribe to a season-pass plan",
       description:
-        "Creates a PENDING pass, activated once paid. Checks the plan is active and on sale, its places (`max_subscribers`, exact under concurrency), one live pass per person and plan for overlapping dates, the seat (required for assigned-seat plans, free), and the plan's restrictions (age from your date of birth, verified identity). Validity comes from the plan's season and/or duration; the price is the plan's.",
+        "Creates a PENDING pass, activated once paid. Checks the plan is active and on sale, its places (`max_subscribers`, exact under concurrency), one live pass per person and plan for overlapping dates, the seat (required for assigned-seat plans, free), and the plan's restrictions (age from your date of birth, verified identity); a blacklist entry of the plan's organizer (CLUB) or the platform (GLOBAL) on your account, email, phone or IP is 403 `blacklisted`. Validity comes from the plan's season and/or duration; the price is the plan's. A `promo_code` counts against the per-IP limit `promo-ip`, shared with quotes and orders (429).",
       request: { params: planParam, body: jsonBody(SubscribeBody) },
-      responses: { 201: jsonResponse(SubscriptionDetailSchema, "The PENDING pass."), ...errors("age_restriction", "already_subscribed", "date_of_birth_required", "identity_verification_required", "not_found", "plan_full", "plan_not_active", "plan_without_validity", "promo_code_exhausted", "promo_code_not_applicable", "sales_ended", "sales_not_started", "season_over", "seat_taken", "subscription_expired", "subscription_not_pending") },
+      responses: { 201: jsonResponse(SubscriptionDetailSchema, "The PENDING pass."), ...errors("age_restriction", "already_subscribed", "blacklisted", "date_of_birth_required", "identity_verification_required", "not_found", "plan_full", "plan_not_active", "plan_without_validity", "promo_code_exhausted", "promo_code_not_applicable", "sales_ended", "sales_not_started", "season_over", "seat_taken", "subscription_expired", "subscription_not_pending") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
-      const pass = await subscribe(c.env, auth, c.req.valid("param").plan_id, c.req.valid("json"));
+      const body = c.req.valid("json");
+      const meta = clientMeta(c);
+      if (body.promo_code) await enforceRateLimit(c.env, "promo-ip", ipKey(meta));
+      const pass = await subscribe(c.env, auth, c.req.valid("param").plan_id, body, meta.ip);
       c.header("Location", `/v1/subscriptions/${pass.id}`);
       return c.json(pass, 201);
     },
@@ -151,12 +156,12 @@ export function passRoutes() {
       security: bearerAuth,
       summary: "Renew my pass for next season",
       description:
-        "For the holder of an ACTIVE pass on a renewable plan, during the priority window (the last `renewal_priority_days` of its validity, ahead of the public sale). Creates a PENDING pass for the following period on the plan's successor (`metadata.renewal_plan_id`) or the same plan, keeping the seat.",
+        "For the holder of an ACTIVE pass on a renewable plan, during the priority window (the last `renewal_priority_days` of its validity, ahead of the public sale). Creates a PENDING pass for the following period on the plan's successor (`metadata.renewal_plan_id`) or the same plan, keeping the seat. A CLUB or GLOBAL blacklist entry on the holder is 403 `blacklisted`.",
       request: { params: subscriptionParam, body: { required: false, content: { "application/json": { schema: RenewBody } } } },
       responses: { 201: jsonResponse(SubscriptionDetailSchema, "The renewal, PENDING."), ...errors("age_restriction", "already_subscribed", "date_of_birth_required", "forbidden", "identity_verification_required", "not_found", "plan_not_renewable", "plan_without_validity", "renewal_needs_next_plan", "renewal_not_open", "renewal_plan_unavailable", "sales_ended", "season_over", "subscription_expired", "subscription_not_active", "subscription_not_pending") },
     }),
     async (c) => {
-      const pass = await renewSubscription(c.env, requireAuth(c.get("auth")), c.req.valid("param").subscription_id, c.req.valid("json")?.auto_renew);
+      const pass = await renewSubscription(c.env, requireAuth(c.get("auth")), c.req.valid("param").subscription_id, c.req.valid("json")?.auto_renew, clientMeta(c).ip);
       c.header("Location", `/v1/subscriptions/${pass.id}`);
       return c.json(pass, 201);
     },

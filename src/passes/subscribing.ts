@@ -6,6 +6,7 @@ import { subscription_plan_event_groups, subscription_plan_zones, subscription_p
 import { getDb, type Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { event_groups, seats, venue_zones } from "../events/schema.ts";
+import { refuseBanned } from "../access/blacklist-checks.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
 import { humanCode, newId } from "../lib/ids.ts";
 import { ageOn, now, addMonths } from "../lib/time.ts";
@@ -19,8 +20,9 @@ import type { SubscribeBody } from "./schemas.ts";
 
 // A fan subscribes to a plan, or renews a pass: a PENDING pass, activated once paid (src/passes/lifecycle.ts).
 
-/** The plan's restrictions the holder must meet: age range, verified identity. */
-async function checkEligibility(db: Db, plan: PlanRow, userId: string) {
+/** The plan's restrictions the holder must meet: age range, verified identity; and no ban by its organizer or the platform (their account, address, number or IP). */
+async function checkEligibility(db: Db, plan: PlanRow, userId: string, ip: string | null) {
+  await refuseBanned(db, { organization_id: plan.organization_id }, { user_id: userId, ip }, "You may not subscribe to this pass.");
   const restrictions = plan.restrictions ?? {};
   const [user] = await db.select({ date_of_birth: users.date_of_birth, verified: users.is_identity_verified }).from(users).where(eq(users.id, userId)).limit(1);
   if (!user) throw problems.notFound("User");
@@ -186,14 +188,14 @@ async function refusal(db: Db, pass: NewPass): Promise<ProblemError> {
 }
 
 /** A signed-in fan subscribes to a plan: a PENDING pass, activated once paid. */
-export async function subscribe(env: Env, auth: AuthContext, planId: string, body: z.infer<typeof SubscribeBody>) {
+export async function subscribe(env: Env, auth: AuthContext, planId: string, body: z.infer<typeof SubscribeBody>, ip: string | null) {
   const db = getDb(env.DB);
   const [plan] = await db.select().from(subscription_plans).where(eq(subscription_plans.id, planId)).limit(1);
   if (!plan || !plan.is_active) throw problems.notFound("Season-pass plan");
   const at = now();
   if (plan.sales_start && at < plan.sales_start) throw problems.conflict("sales_not_started", `Sales open at ${plan.sales_start}.`);
   if (plan.sales_end && at >= plan.sales_end) throw problems.conflict("sales_ended", "Sales of this pass have ended.");
-  await checkEligibility(db, plan, auth.userId);
+  await checkEligibility(db, plan, auth.userId, ip);
   const seatId = await chosenSeat(db, plan, body.seat_id);
   const validity = await planValidity(db, plan, today(at));
   const price = await priceOfPass(db, plan, auth.userId, body.promo_code ?? null, at);
@@ -209,7 +211,7 @@ export async function subscribe(env: Env, auth: AuthContext, planId: string, bod
  * pass for the next period on the plan's successor (`metadata.renewal_plan_id`,
  * e.g. next season's plan) or on the same plan, keeping the seat.
  */
-export async function renewSubscription(env: Env, auth: AuthContext, id: string, autoRenew: boolean | undefined) {
+export async function renewSubscription(env: Env, auth: AuthContext, id: string, autoRenew: boolean | undefined, ip: string | null) {
   const db = getDb(env.DB);
   const { sub, plan } = await heldPass(db, auth, id);
   if (sub.status !== "ACTIVE") throw problems.conflict("subscription_not_active", `This pass is ${sub.status}; only an ACTIVE pass can be renewed.`);
@@ -226,7 +228,7 @@ export async function renewSubscription(env: Env, auth: AuthContext, id: string,
     // subscriptions_plan_seat_unique lets one live pass per plan hold a seat, whatever the dates.
     throw problems.conflict("renewal_needs_next_plan", "An assigned seat is kept by renewing onto next season's plan; this plan names none (metadata.renewal_plan_id).");
   }
-  await checkEligibility(db, target, sub.user_id);
+  await checkEligibility(db, target, sub.user_id, ip);
   const validity = await planValidity(db, target, addDays(sub.valid_until, 1));
   const created = await createSubscription(db, {
     plan: target,

@@ -188,6 +188,43 @@ export async function approveRefund(env: Env, actor: Actor, refundId: string, bo
   return after;
 }
 
+/**
+ * A manager cancels an order that a payment paid for (`POST …/orders/{id}/cancel`):
+ * it goes through the refund flow rather than keeping the money. The payer's
+ * own request still waiting is approved, else a refund of what remains is
+ * made (reason OTHER, the cancellation's reason as description) and approved;
+ * approving cancels the order and sends the money back as for any refund.
+ * Needs `refunds.manage` (OWNER, FINANCE) or an admin. A refund this made is
+ * removed again when the approval fails (a used ticket), so nothing is left
+ * waiting for a decision nobody asked for.
+ */
+export async function refundPaidOrder(env: Env, actor: Actor, paymentId: string, reason: string): Promise<Refund> {
+  const db = getDb(env.DB);
+  const { as, payment } = await paymentScope(db, actor, paymentId, "refunds.manage");
+  if (as !== "MANAGER") throw problems.forbidden("Only the organization that sold this (`refunds.manage`), or an admin, refunds it.");
+  if (!(REFUNDABLE as readonly string[]).includes(payment.status)) throw problems.conflict("not_refundable", `This payment is ${payment.status}.`);
+  const [open] = await db.select().from(refunds).where(and(eq(refunds.payment_id, payment.id), inArray(refunds.status, OPEN))).limit(1);
+  if (open && open.status !== "REQUESTED") throw problems.conflict("refund_open", `A refund of this payment is already under way (${open.id}).`);
+  const refund =
+    open ??
+    (await openRefund(db, {
+      id: newId(),
+      payment_id: payment.id,
+      requested_by: actor.userId,
+      amount: payment.amount - payment.refunded_amount,
+      currency: payment.currency,
+      reason: "OTHER",
+      description: `Order cancelled: ${reason}`.slice(0, 1000),
+    }));
+  if (!refund) throw problems.conflict("refund_open", "A refund of this payment is already under way.");
+  try {
+    return await approveRefund(env, actor, refund.id, { amount: payment.amount - payment.refunded_amount, comment: reason });
+  } catch (error) {
+    if (!open) await db.delete(refunds).where(and(eq(refunds.id, refund.id), eq(refunds.status, "REQUESTED")));
+    throw error;
+  }
+}
+
 export async function rejectRefund(env: Env, actor: Actor, refundId: string, body: z.infer<typeof RejectRefundBody>): Promise<Refund> {
   const db = getDb(env.DB);
   const { refund, payment } = await managedRefund(db, actor, refundId);

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { adminOnly, requireAuth } from "../auth/middleware.ts";
 import { getDb } from "../db/client.ts";
 import { booleanQuery } from "../lib/schemas.ts";
@@ -33,7 +33,7 @@ import {
   WidgetReportBody,
 } from "./schemas.ts";
 import { ProviderError } from "./providers/types.ts";
-import { fulfil, settlePayment, startPayment, type PaymentRow } from "./service.ts";
+import { attachWidgetTransaction, fulfil, settlePayment, startPayment, type PaymentRow } from "./service.ts";
 
 const tags = ["Payments"];
 const adminTags = ["Administration"];
@@ -60,6 +60,7 @@ export const toPayment = (p: PaymentRow): z.infer<typeof PaymentSchema> => ({
   original_payment_id: p.original_payment_id,
   description: p.description,
   payer_phone: p.payer_phone,
+  card_fingerprint: p.card_fingerprint,
   failure_reason: p.failure_reason,
   created_at: p.created_at,
   paid_at: p.paid_at,
@@ -165,9 +166,10 @@ export function paymentRoutes() {
       tags,
       security: bearerAuth,
       summary: "Report the transaction a provider's widget made (KkiaPay)",
-      description: "The app passes on the transaction id the widget returned; the provider's status API confirms it belongs to this payment (amount, currency, our reference) before anything is issued.",
+      description:
+        "The app passes on the transaction id the widget returned. It is attached to the payment only once the provider's status API says that transaction carries this payment's reference: an id the provider does not know is 422 `transaction_unknown`, another payment's transaction 422 `transaction_mismatch` (at `transaction_id`), and neither changes the payment, so its genuine transaction and signed webhook still confirm it. Once attached, amount and currency are checked before anything is issued; a different id after that is 409 `transaction_already_known`; an id another payment already holds is 502 `provider_reference_conflict`; the provider unreachable is 503.",
       request: { params: paymentParam, body: jsonBody(WidgetReportBody) },
-      responses: { 200: jsonResponse(PaymentSchema, "The payment as it stands now."), ...errors("no_widget", "not_found", "rate_limited", "transaction_already_known", "unavailable") },
+      responses: { 200: jsonResponse(PaymentSchema, "The payment as it stands now."), ...errors("no_widget", "not_found", "provider_reference_conflict", "rate_limited", "transaction_already_known", "unavailable") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -177,10 +179,12 @@ export function paymentRoutes() {
       if (as !== "PAYER") throw problems.notFound("Payment");
       if (payment.provider !== "KKIAPAY") throw problems.conflict("no_widget", "This payment is not made in a widget.");
       await enforceRateLimit(c.env, "payment-check-user", auth.userId);
-      const { transaction_id } = c.req.valid("json");
-      if (payment.external_reference && payment.external_reference !== transaction_id) throw problems.conflict("transaction_already_known", "Another transaction is already attached to this payment.");
-      await db.update(payments).set({ external_reference: transaction_id, updated_at: now() }).where(and(eq(payments.id, payment_id), isNull(payments.external_reference)));
-      await settleOrUnavailable(c.env, payment_id);
+      try {
+        await attachWidgetTransaction(c.env, payment, c.req.valid("json").transaction_id);
+      } catch (error) {
+        if (error instanceof ProviderError) throw problems.unavailable("The payment provider did not answer; try again in a moment.");
+        throw error;
+      }
       const [after] = await db.select().from(payments).where(eq(payments.id, payment_id));
       return c.json(toPayment(after!), 200);
     },

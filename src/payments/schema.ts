@@ -185,6 +185,7 @@ export const payments = sqliteTable(
     original_payment_id: text("original_payment_id").references((): AnySQLiteColumn => payments.id),
     description: text("description"),
     payer_phone: text("payer_phone"), // E.164 Mobile Money number
+    card_fingerprint: text("card_fingerprint"), // the provider's id of the card that paid (Stripe), matched against CREDIT_CARD blacklist entries
     provider_response: json("provider_response", providerResponseSchema),
     failure_reason: text("failure_reason"),
     metadata: json("metadata", paymentMetadataSchema),

@@ -41,6 +41,9 @@ export const PaymentSchema = z
     original_payment_id: z.string().nullable(),
     description: z.string().nullable(),
     payer_phone: z.string().nullable(),
+    card_fingerprint: z.string().nullable().openapi({
+      description: "The provider's id of the card that paid, where it reports one (Stripe only): what a CREDIT_CARD blacklist entry names. A card blacklisted where the payment is spent buys nothing: the payment is PAID with `failure_reason` `card_blacklisted` and refunded at once.",
+    }),
     failure_reason: z.string().nullable(),
     created_at: z.string(),
     paid_at: z.string().nullable(),

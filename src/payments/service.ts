@@ -1,12 +1,15 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { requireAuth } from "../auth/middleware.ts";
 import { eventStub } from "../../durable-objects/event/client.ts";
 import { getDb, type Db } from "../db/client.ts";
+import { isUniqueViolation } from "../db/errors.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
 import { humanCode, newId } from "../lib/ids.ts";
 import type { Currency } from "../lib/money.ts";
 import { now } from "../lib/time.ts";
+import { bannedSubjects, type BanReach } from "../access/blacklist-checks.ts";
+import { subscription_plans } from "../catalog/schema.ts";
 import { memberRole, roleGrants } from "../organizations/permissions.ts";
 import { subscriptions } from "../passes/schema.ts";
 import { users } from "../users/schema.ts";
@@ -236,18 +239,64 @@ export async function startPayment(
       ? new ProblemError(503, "provider_unavailable", "Payment provider unavailable", `${provider.name} did not answer; try again in a moment.`, undefined, { "Retry-After": "30" })
       : new ProblemError(502, "provider_refused", "Payment refused", `${provider.name} refused the payment: ${error.message}`);
   }
-  const [updated] = await db
-    .update(payments)
-    .set({
-      status: "PROCESSING",
-      external_reference: started.external_reference,
-      provider_response: { ...started.provider_response, next_action: started.next_action },
-      updated_at: now(),
-    })
-    .where(and(eq(payments.id, id), eq(payments.status, "PENDING")))
-    .returning();
+  let updated: PaymentRow | undefined;
+  try {
+    [updated] = await db
+      .update(payments)
+      .set({
+        status: "PROCESSING",
+        external_reference: started.external_reference,
+        provider_response: { ...started.provider_response, next_action: started.next_action },
+        updated_at: now(),
+      })
+      .where(and(eq(payments.id, id), eq(payments.status, "PENDING")))
+      .returning();
+  } catch (error) {
+    if (!isUniqueViolation(error, "external_reference")) throw error;
+    // The provider handed out an id another payment already has (a provider, or a local fake, that restarted its numbering): this attempt stops, the other payment keeps its id.
+    await moveStatus(db, id, LIVE_STATUSES, { status: "FAILED", failure_reason: `provider_reference_conflict: ${provider.name} answered ${started.external_reference}`.slice(0, 500), processed_at: now() });
+    throw providerReferenceConflict(provider.name, started.external_reference);
+  }
   const payment = updated ?? (await db.select().from(payments).where(eq(payments.id, id)))[0]!;
   return { payment, next_action: started.next_action };
+}
+
+const providerReferenceConflict = (provider: string, reference: string | null) =>
+  new ProblemError(502, "provider_reference_conflict", "Payment provider error", `${provider} answered transaction ${reference}, which another payment already has; nothing was charged on this attempt's behalf here. Try again.`);
+
+/**
+ * A widget payment (KkiaPay) learns its transaction id from the payer's app:
+ * the id is attached only once the provider's status API says that
+ * transaction carries this payment's reference, so a wrong or foreign id
+ * never pins the payment (its genuine transaction and signed webhook still
+ * confirm it); then settles it as far as the provider says.
+ */
+export async function attachWidgetTransaction(env: Env, payment: PaymentRow, transactionId: string): Promise<void> {
+  const db = getDb(env.DB);
+  if (payment.external_reference && payment.external_reference !== transactionId) {
+    throw problems.conflict("transaction_already_known", "Another transaction, confirmed by the provider, is already attached to this payment.");
+  }
+  if (!payment.external_reference) {
+    const provider = paymentProvider(env, payment.provider as OnlineProvider);
+    let status: ProviderStatus;
+    try {
+      status = await provider.status({ external_reference: transactionId, internal_reference: payment.internal_reference, idempotency_key: payment.idempotency_key ?? payment.id });
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      if (error.transient) throw problems.unavailable("The payment provider did not answer; try again in a moment.");
+      throw problems.validation([{ path: "transaction_id", message: `${provider.name} does not know this transaction.`, code: "transaction_unknown" }]);
+    }
+    if (status.internal_reference !== payment.internal_reference) {
+      throw problems.validation([{ path: "transaction_id", message: `This ${provider.name} transaction is not this payment's.`, code: "transaction_mismatch" }]);
+    }
+    try {
+      await db.update(payments).set({ external_reference: transactionId, updated_at: now() }).where(and(eq(payments.id, payment.id), isNull(payments.external_reference)));
+    } catch (error) {
+      if (!isUniqueViolation(error, "external_reference")) throw error;
+      throw providerReferenceConflict(provider.name, transactionId);
+    }
+  }
+  await settlePayment(env, payment.id);
 }
 
 function storedNextAction(payment: PaymentRow): PaymentStarted["next_action"] {
@@ -313,12 +362,16 @@ export async function settlePayment(env: Env, paymentId: string): Promise<Settle
     return "failed";
   }
   const fees = Math.min(status.fees ?? 0, payment.amount);
+  // A card blacklisted where this sells: the money is in, but it buys nothing and goes back (fulfil). Decided once, with the move to PAID.
+  const cardBanned = status.card_fingerprint !== null && (await bannedSubjects(db, await banReachOf(db, payment), [{ card_fingerprint: status.card_fingerprint }]))[0] === true;
   const paid = await moveStatus(db, paymentId, LIVE_STATUSES, {
     status: "PAID",
     external_reference: payment.external_reference ?? status.external_reference,
     fees,
     net_amount: payment.amount - fees,
     provider_response: status.raw,
+    card_fingerprint: status.card_fingerprint,
+    ...(cardBanned ? { failure_reason: CARD_BLACKLISTED } : {}),
     paid_at: at,
     processed_at: at,
   });
@@ -326,6 +379,24 @@ export async function settlePayment(env: Env, paymentId: string): Promise<Settle
   const [current] = paid ? [paid] : await db.select().from(payments).where(eq(payments.id, paymentId));
   if (current?.status === "PAID") await fulfil(env, current);
   return "paid";
+}
+
+/** Set on a PAID payment whose card a CREDIT_CARD blacklist entry bans where it was spent: it buys nothing and is refunded. */
+const CARD_BLACKLISTED = "card_blacklisted";
+
+/** Where a payment is spent, for the blacklist: the order's event, the pass's organization, or the platform (organizer plans). */
+async function banReachOf(db: Db, payment: PaymentRow): Promise<BanReach> {
+  if (payment.type === "TICKET" && typeof payment.metadata?.event_id === "string") return { event_id: payment.metadata.event_id };
+  if (payment.type === "SEASON_PASS" && payment.subscription_id) {
+    const [plan] = await db
+      .select({ organization_id: subscription_plans.organization_id })
+      .from(subscriptions)
+      .innerJoin(subscription_plans, eq(subscription_plans.id, subscriptions.subscription_plan_id))
+      .where(eq(subscriptions.id, payment.subscription_id))
+      .limit(1);
+    return { organization_id: plan?.organization_id ?? null };
+  }
+  return { organization_id: null };
 }
 
 function mismatchOf(payment: PaymentRow, status: ProviderStatus): string | null {
@@ -358,9 +429,10 @@ async function settleMomo(db: Db, paymentId: string, status: ProviderStatus, to:
  * the same rights after; a pass and a plan activate once per payment); the
  * commission and the message are keyed on the payment. A payment that can no
  * longer buy anything (the hold expired and the units are gone, the order was
- * paid twice) is refunded.
+ * paid twice, or a blacklisted card paid) is refunded.
  */
 export async function fulfil(env: Env, payment: PaymentRow): Promise<void> {
+  if (payment.failure_reason === CARD_BLACKLISTED) return refundSurplus(env, payment, CARD_BLACKLISTED);
   switch (payment.type) {
     case "TICKET":
     case "SEASON_PASS": {

@@ -120,7 +120,7 @@ export function webhookRoutes() {
     ...errors("not_found", "payload_too_large", "webhook_bad_signature", "webhook_future_timestamp", "webhook_malformed", "webhook_missing_signature", "webhook_stale_timestamp"),
   };
   const description =
-    "For payment providers. The raw body is verified (FedaPay `X-FEDAPAY-SIGNATURE`, Stripe `Stripe-Signature`, KkiaPay `x-kkiapay-secret`; MTN and Konnect are unsigned and confirmed through their status APIs), stored once per provider event, and settled asynchronously.";
+    "For payment providers. The raw body is verified (FedaPay `X-FEDAPAY-SIGNATURE`, Stripe `Stripe-Signature`, KkiaPay `x-kkiapay-secret`; MTN and Konnect are unsigned and confirmed through their status APIs), stored once per provider event, and settled asynchronously. A body over 64 KiB is refused (413) before it is read, whatever its Content-Type.";
 
   r.openapi(createRoute({ method: "post", path: "/webhooks/{provider}", operationId: "receiveWebhook", tags, summary: "Provider callback (POST)", description, request: { params: providerParam }, responses }), (c) =>
     receive(c, c.req.valid("param").provider, null),

@@ -2,8 +2,44 @@ import { eq } from "drizzle-orm";
 import type { Env } from "../env.ts";
 import { getDb } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
+import { problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { users } from "./schema.ts";
+
+/**
+ * The account a guest checkout holds in: the address's passwordless account,
+ * found or created. An address that belongs to someone who has signed up
+ * (a password, or an email they verified, social sign-in included) or to a
+ * deactivated account is refused with 409 `sign_in_required`: an anonymous
+ * caller must never hold in a registered person's name, use their per-person
+ * limits or learn their account id. `email` is already lower-cased.
+ */
+export async function guestAccount(env: Env, email: string, phone: string | null): Promise<string> {
+  const db = getDb(env.DB);
+  const find = async () =>
+    (
+      await db
+        .select({ id: users.id, password_hash: users.password_hash, email_verified_at: users.email_verified_at, is_active: users.is_active })
+        .from(users)
+        .where(eq(users.email, email))
+        .limit(1)
+    )[0];
+  let account = await find();
+  if (!account) {
+    try {
+      const [created] = await db.insert(users).values({ id: newId(), email, phone }).returning({ id: users.id });
+      return created!.id;
+    } catch (error) {
+      if (!isUniqueViolation(error, "users.email")) throw error;
+      // Someone took the address meanwhile (a sign-up, another guest order): judged like any existing account.
+      account = (await find())!;
+    }
+  }
+  if (account.password_hash !== null || account.email_verified_at !== null || !account.is_active) {
+    throw problems.conflict("sign_in_required", "An account uses this email address: sign in to order with it.");
+  }
+  return account.id;
+}
 
 /**
  * The account behind an email address: found, or created without a password

@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { Env } from "../env.ts";
 import { problems } from "../lib/errors.ts";
 
@@ -49,14 +48,6 @@ export const mediaTypeOf = (header: string | undefined): string => (header ?? ""
 export const binaryContent = (types: readonly string[]) =>
   Object.fromEntries(types.map((type) => [type, { schema: z.string().openapi({ type: "string", format: "binary" }) }]));
 
-/** Upload routes are exempt from the app-wide JSON body limit and set their own. */
-export const uploadLimit = (maxBytes: number, what: string) =>
-  bodyLimit({
-    maxSize: maxBytes,
-    onError: () => {
-      throw problems.payloadTooLarge(`${what} is limited to ${maxBytes / MB} MB.`);
-    },
-  });
 
 /** A raw image request body: declared as JPEG, PNG or WebP, and really one of them by its first bytes. */
 export async function readImageBody(c: Context): Promise<{ bytes: Uint8Array; type: ImageType }> {

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { ownBodyLimit } from "../lib/body-limit.ts";
 import { and, eq } from "drizzle-orm";
 import { adminOnly, requireAuth, signedIn } from "../auth/middleware.ts";
 import { getDb } from "../db/client.ts";
@@ -7,7 +8,7 @@ import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi
 import { errors } from "../problem-codes.ts";
 import { pageQuery, pageSchema } from "../lib/pagination.ts";
 import { actorOf } from "../site/audit.ts";
-import { binaryContent, DOCUMENT_TYPES, IMAGE_TYPES, PHOTO_MAX_BYTES, readImageBody, serveMedia, uploadLimit, VERIFICATION_FILE_MAX_BYTES } from "./media.ts";
+import { binaryContent, DOCUMENT_TYPES, IMAGE_TYPES, PHOTO_MAX_BYTES, readImageBody, serveMedia, VERIFICATION_FILE_MAX_BYTES } from "./media.ts";
 import { user_verifications, users, VERIFICATION_STATUSES } from "./schema.ts";
 import {
   AdminUserQuery,
@@ -127,7 +128,7 @@ export function userRoutes() {
       summary: "Upload my profile photo",
       description:
         "The raw image is the body (JPEG, PNG or WebP, at most 5 MB). Its type is read from its content; the previous photo is deleted.",
-      middleware: [signedIn, uploadLimit(PHOTO_MAX_BYTES, "A profile photo")] as const,
+      middleware: [signedIn, ownBodyLimit(PHOTO_MAX_BYTES, "A profile photo")] as const,
       request: { body: { required: true, content: binaryContent(IMAGE_TYPES) } },
       responses: { 200: jsonResponse(UserSchema, "The account with its new `profile_photo_url`."), ...errors("concurrent_update", "payload_too_large", "unsupported_media_type") },
     }),
@@ -193,7 +194,7 @@ export function userRoutes() {
       operationId: "getUserProfile",
       tags,
       summary: "A user's public profile",
-      description: "With follower counts, and `is_following` when the caller is signed in. Deactivated accounts are 404.",
+      description: "Name, username, bio, photo, whether the identity is verified, and since when; with follower counts, and `is_following` when the caller is signed in. Never the email, phone or role. Deactivated accounts are 404.",
       request: { params: userIdParam },
       responses: { 200: jsonResponse(PublicProfileSchema, "The profile."), ...errors("not_found") },
     }),
@@ -289,7 +290,7 @@ export function userRoutes() {
       summary: "Submit my identity documents",
       description:
         "multipart/form-data with `document` and `selfie`. Types are read from the files' content. Allowed when there is no verification or the last one was REJECTED or EXPIRED.",
-      middleware: [signedIn, uploadLimit(2 * VERIFICATION_FILE_MAX_BYTES + 64 * 1024, "A verification upload")] as const,
+      middleware: [signedIn, ownBodyLimit(2 * VERIFICATION_FILE_MAX_BYTES + 64 * 1024, "A verification upload")] as const,
       request: { body: { required: true, content: { "multipart/form-data": { schema: VerificationUploadBody } } } },
       responses: { 201: jsonResponse(VerificationSchema, "Submitted; waiting for review."), ...errors("already_verified", "payload_too_large", "unsupported_media_type", "verification_pending") },
     }),

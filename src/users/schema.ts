@@ -29,8 +29,7 @@ export const users = sqliteTable(
     notifications_push: bool("notifications_push").notNull().default(true),
     last_login_at: timestamp("last_login_at"),
     last_login_ip: text("last_login_ip"),
-    failed_login_count: integer("failed_login_count").notNull().default(0),
-    locked_until: timestamp("locked_until"),
+    failed_login_count: integer("failed_login_count").notNull().default(0), // wrong passwords since the last sign-in (a record; throttling is per IP and account in the RateLimiter)
     deactivated_at: timestamp("deactivated_at"),
     created_at: createdAt(),
     updated_at: updatedAt(),

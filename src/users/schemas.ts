@@ -45,10 +45,9 @@ export const PublicUserSchema = z
     bio: z.string().nullable(),
     profile_photo_url: z.string().nullable(),
     is_identity_verified: z.boolean(),
-    role: z.enum(USER_ROLES),
     created_at: z.string(),
   })
-  .openapi("PublicUser");
+  .openapi("PublicUser", { description: "What anyone may see of an account: no email, phone or role." });
 
 export const photoUrl = (row: Pick<UserRow, "id" | "profile_photo_key">): string | null =>
   row.profile_photo_key ? `/v1/users/${row.id}/photo?v=${encodeURIComponent(row.profile_photo_key.split("/").pop()!)}` : null;
@@ -87,7 +86,6 @@ export function toPublicUser(row: UserRow): z.infer<typeof PublicUserSchema> {
     bio: row.bio,
     profile_photo_url: photoUrl(row),
     is_identity_verified: row.is_identity_verified,
-    role: row.role,
     created_at: row.created_at,
   };
 }

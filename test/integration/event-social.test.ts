@@ -236,6 +236,24 @@ describe("shares", () => {
     expect(row!.click_count).toBe(2);
   });
 
+  it("builds the link and its redirect on the configured origin, whatever Host the request names", async () => {
+    const { event } = await published();
+    const fan = await registerUser();
+    const fetchAs = (host: string, path: string, init: RequestInit = {}) =>
+      (exports as unknown as { default: Fetcher }).default.fetch(new Request(`https://${host}${path}`, { redirect: "manual", ...init }));
+    const created = await fetchAs("attacker.example", `/v1/events/${event.id}/shares`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${fan.token}`, "Content-Type": "application/json", "CF-Connecting-IP": freshIp() },
+      body: JSON.stringify({ platform: "WHATSAPP" }),
+    });
+    expect(created.status).toBe(201);
+    const { code, url } = (await created.json()) as { code: string; url: string };
+    expect(url).toBe(`https://api.test/s/${code}`);
+    const followed = await fetchAs("attacker.example", `/s/${code}`);
+    expect(followed.status).toBe(302);
+    expect(followed.headers.get("Location")).toBe(`https://api.test/v1/events/${event.id}`);
+  });
+
   it("counts concurrent clicks exactly", async () => {
     const { event } = await published();
     const { code } = (await share(event.id, (await registerUser()).token)).body;

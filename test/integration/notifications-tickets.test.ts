@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "../../src/db/client.ts";
 import { users } from "../../src/users/schema.ts";
-import { api, buyAndPay, expectProblem, freshIp, PASSWORD, registerAdmin, registerOrganizer, registerUser, sellingEvent } from "../support/api.ts";
+import { api, buyAndPay, expectProblem, freshIp, guestOrder, PASSWORD, registerAdmin, registerOrganizer, registerUser, sellingEvent } from "../support/api.ts";
 import { deliverPending, emailsTo, pushesTo, type ReceivedEmail } from "../support/notifications.ts";
 import { pageQrs } from "../support/pdf-qrs.ts";
 import { createOrganization, giveFixture, orderRequest, ticketedEvent } from "../support/ticketing.ts";
@@ -120,7 +120,7 @@ describe("guests and email-only holders", () => {
   it("get a link that opens their tickets without a password; the account is claimed with a code, then the link stops", async () => {
     const fixture = await ticketedEvent({ price: 0, quantity: 10 });
     const guest = `guest-${crypto.randomUUID().slice(0, 8)}@example.com`;
-    const ordered = await api("POST", `/v1/events/${fixture.eventId}/orders`, { body: { config_id: fixture.configId, quantity: 2, guest_email: guest }, ip: freshIp() });
+    const ordered = await guestOrder(fixture.eventId, { config_id: fixture.configId, quantity: 2, guest_email: guest });
     expect(ordered.status).toBe(201);
     expect(ordered.body.booking_status).toBe("CONFIRMED");
     await deliverPending({ recipient: guest });
@@ -197,7 +197,7 @@ describe("guests and email-only holders", () => {
   it("can claim from the page the link opens, which uses the same claim", async () => {
     const fixture = await ticketedEvent({ price: 0, quantity: 10 });
     const guest = `page-${crypto.randomUUID().slice(0, 8)}@example.com`;
-    expect((await api("POST", `/v1/events/${fixture.eventId}/orders`, { body: { config_id: fixture.configId, quantity: 1, guest_email: guest }, ip: freshIp() })).status).toBe(201);
+    expect((await guestOrder(fixture.eventId, { config_id: fixture.configId, quantity: 1, guest_email: guest })).status).toBe(201);
     await deliverPending({ recipient: guest });
     const link = linkIn((await emailsTo(guest))[0]!);
     const asked = await api("POST", `${link}/claim`, { ip: freshIp() });

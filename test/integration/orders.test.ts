@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { pricing_rules } from "../../src/catalog/schema.ts";
 import { getDb } from "../../src/db/client.ts";
 import { runInDurableObject } from "cloudflare:test";
-import { api, expectProblem, freshIp, registerMember, registerOrganizer, registerUser, waitForMessage } from "../support/api.ts";
+import { api, expectProblem, freshIp, guestOrder, registerMember, registerOrganizer, registerUser, waitForMessage } from "../support/api.ts";
 import { plainRule } from "../support/pricing.ts";
 import { giveFixture, ticketedEvent } from "../support/ticketing.ts";
 
@@ -102,14 +102,17 @@ describe("ordering through the API", () => {
     expect(full.body).toMatchObject({ total: 5_000, booking_status: "PENDING" });
   });
 
-  it("sells to guests into an account keyed by their email", async () => {
+  it("sells to guests into a passwordless account keyed by their email, without telling them its id", async () => {
     const fixture = await ticketedEvent({ quantity: 10 });
     expectProblem(await order(fixture.eventId, { config_id: fixture.configId, quantity: 1 }), 422, "validation_failed");
-    const res = await order(fixture.eventId, { config_id: fixture.configId, quantity: 1, guest_email: "Guest.Fan@Example.com", guest_phone: "+229 01 97 00 00 01" });
+    const email = `guest.fan-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    const res = await guestOrder(fixture.eventId, { config_id: fixture.configId, quantity: 1, guest_email: email.replace("guest.fan", "Guest.Fan").toUpperCase(), guest_phone: "+229 01 97 00 00 01" });
     expect(res.status).toBe(201);
-    const user = await env.DB.prepare("SELECT id, password_hash FROM users WHERE email = 'guest.fan@example.com'").first<{ id: string; password_hash: string | null }>();
-    expect(res.body.user_id).toBe(user!.id);
+    const user = await env.DB.prepare("SELECT id, password_hash FROM users WHERE email = ?").bind(email).first<{ id: string; password_hash: string | null }>();
+    expect(res.body).toMatchObject({ user_id: null, is_guest: true, guest_email: email });
     expect(user!.password_hash).toBeNull();
+    const stored = await runInDurableObject(fixture.stub, (_, state) => state.storage.sql.exec("SELECT user_id FROM orders WHERE id = ?", res.body.id).one());
+    expect(stored.user_id).toBe(user!.id);
   });
 
   it("answers sold out, bad quantities and unknown configurations with problems", async () => {

@@ -11,7 +11,7 @@ import { dead_letters } from "../../src/site/schema.ts";
 import stripeFixture from "../fixtures/webhooks/stripe.json";
 import fedapayFixture from "../fixtures/webhooks/fedapay.json";
 import kkiapayFixture from "../fixtures/webhooks/kkiapay.json";
-import { api, expectProblem, freshIp, registerAdmin, registerUser, setRole } from "../support/api.ts";
+import { api, expectProblem, freshIp, guestOrder, registerAdmin, registerUser, setRole } from "../support/api.ts";
 import { gatedEvent, scanHttp } from "../support/gate.ts";
 import { queuesIdle } from "../support/queues.ts";
 import { ticketedEvent } from "../support/ticketing.ts";
@@ -164,7 +164,7 @@ describe("starting a payment", () => {
   it("lets a guest pay their order by giving its email, and nobody else", async () => {
     const fixture = await ticketedEvent();
     const email = `guest-${crypto.randomUUID().slice(0, 8)}@example.com`;
-    const order = await api("POST", `/v1/events/${fixture.eventId}/orders`, { body: { config_id: fixture.configId, quantity: 1, guest_email: email }, ip: freshIp() });
+    const order = await guestOrder(fixture.eventId, { config_id: fixture.configId, quantity: 1, guest_email: email });
     expect(order.status).toBe(201);
     const target = { type: "TICKET", event_id: fixture.eventId, order_id: order.body.id };
     expectProblem(await api("POST", "/v1/payments", { body: { target, method: "MOMO_MTN", phone: "+2290197000000", guest_email: "other@example.com" } }), 404);
@@ -313,6 +313,66 @@ describe("webhooks", () => {
     expect(refund).toMatchObject({ status: "APPROVED", reason: "PAYMENT_ERROR", amount: 5_000 });
     expect(refund!.description).toMatch(/order_cancelled/);
     expect(await fixture.stub.listRights({ order_id: order.id })).toHaveLength(0);
+  });
+});
+
+describe("KkiaPay's widget and provider references", () => {
+  async function payInWidget(fixture: { eventId: string; configId: string }) {
+    const { fan, order } = await fanWithOrder(fixture, 1);
+    const started = await api("POST", "/v1/payments", { token: fan.token, body: { target: { type: "TICKET", event_id: fixture.eventId, order_id: order.id }, method: "MOMO_MTN", provider: "KKIAPAY" } });
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    expect(started.body.next_action.type).toBe("widget");
+    const payment = started.body.payment as { id: string; amount: number; internal_reference: string };
+    return { fan, order, payment };
+  }
+  const report = (fan: { token: string }, paymentId: string, transactionId: string) => api("POST", `/v1/payments/${paymentId}/widget`, { token: fan.token, body: { transaction_id: transactionId } });
+  const widgetPaid = (amount: number, data: string) => control<{ transactionId: string; webhook: Webhook }>("kkiapay/pay", { amount, data, status: "PAID" });
+
+  it("never pins a payment to a wrong or foreign transaction id: the genuine one and its signed webhook confirm it", async () => {
+    const fixture = await ticketedEvent();
+    const mine = await payInWidget(fixture);
+    const other = await payInWidget(fixture);
+    const foreign = await widgetPaid(other.payment.amount, other.payment.internal_reference);
+
+    const unknown = expectProblem(await report(mine.fan, mine.payment.id, "KKP-NOT-A-TRANSACTION"), 422, "validation_failed");
+    expect(unknown.errors).toEqual([expect.objectContaining({ path: "transaction_id", code: "transaction_unknown" })]);
+    // Another payment's transaction (before: a 500 once that payment held it, or this payment pinned to it for good).
+    const mismatch = expectProblem(await report(mine.fan, mine.payment.id, foreign.transactionId), 422, "validation_failed");
+    expect(mismatch.errors).toEqual([expect.objectContaining({ path: "transaction_id", code: "transaction_mismatch" })]);
+    expect(await paymentRow(mine.payment.id)).toMatchObject({ external_reference: null, status: "PROCESSING" });
+
+    const genuine = await widgetPaid(mine.payment.amount, mine.payment.internal_reference);
+    expect((await deliver(genuine.webhook)).status).toBe(200);
+    expect(await paymentSettled(mine.payment.id)).toMatchObject({ status: "PAID", external_reference: genuine.transactionId });
+    expect((await fixture.stub.getOrder(mine.order.id))!.booking_status).toBe("CONFIRMED");
+    // The payer's app reporting it too changes nothing; the other payment still gets its own.
+    expect((await report(mine.fan, mine.payment.id, genuine.transactionId)).body).toMatchObject({ status: "PAID" });
+    expect((await report(other.fan, other.payment.id, genuine.transactionId)).status).toBe(422);
+    expect((await report(other.fan, other.payment.id, foreign.transactionId)).body).toMatchObject({ status: "PAID" });
+    expect((await fixture.stub.getOrder(other.order.id))!.booking_status).toBe("CONFIRMED");
+  });
+
+  it("answers a provider id that another payment already holds with 502 provider_reference_conflict, not 500, and stops only that attempt", async () => {
+    const fixture = await ticketedEvent();
+    const pay = (fan: { token: string }, orderId: string) =>
+      api("POST", "/v1/payments", { token: fan.token, body: { target: { type: "TICKET", event_id: fixture.eventId, order_id: orderId }, method: "MOMO_MOOV" } });
+    const first = await fanWithOrder(fixture, 1);
+    const taken = await pay(first.fan, first.order.id);
+    expect(taken.status).toBe(201);
+    expect(taken.body.payment.provider).toBe("FEDAPAY");
+    // FedaPay (or a fake that lost its numbering) hands the same id out again.
+    await control("fedapay/repeat-id", { id: taken.body.payment.external_reference });
+    const second = await fanWithOrder(fixture, 1);
+    const refused = expectProblem(await pay(second.fan, second.order.id), 502, "provider_reference_conflict");
+    expect(refused.detail).toContain(taken.body.payment.external_reference);
+    const [attempt] = await db.select().from(payments).where(eq(payments.ticket_id, second.order.id));
+    expect(attempt).toMatchObject({ status: "FAILED", external_reference: null, failure_reason: expect.stringMatching(/^provider_reference_conflict/) });
+    expect(await paymentRow(taken.body.payment.id)).toMatchObject({ status: "PROCESSING", external_reference: taken.body.payment.external_reference });
+    // The hold stays for another attempt, which gets a new id.
+    expect((await fixture.stub.getOrder(second.order.id))!.booking_status).toBe("PENDING");
+    const retried = await pay(second.fan, second.order.id);
+    expect(retried.status).toBe(201);
+    expect(retried.body.payment.external_reference).not.toBe(taken.body.payment.external_reference);
   });
 });
 

@@ -1,7 +1,9 @@
 import { env } from "cloudflare:workers";
 import { and, eq, inArray } from "drizzle-orm";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { access_transactions_log } from "../../src/access/schema.ts";
+import { eventStub } from "../../durable-objects/event/client.ts";
+import { access_rights, access_transactions_log } from "../../src/access/schema.ts";
 import { getDb } from "../../src/db/client.ts";
 import { refundCancelledEvent } from "../../src/payments/refunds.ts";
 import {
@@ -20,15 +22,16 @@ import {
 } from "../support/api.ts";
 import { queuesIdle } from "../support/queues.ts";
 import { gatedEvent, scanHttp } from "../support/gate.ts";
+import { createUsers, giveFixture, orderRequest, ticketedEvent } from "../support/ticketing.ts";
 
 type User = Awaited<ReturnType<typeof registerUser>>;
 
 /** An organizer selling tickets (5 000 XOF each), an admin, and a fan who bought and paid `quantity` of them. */
-async function paidOrder(options: { quantity?: number; provider?: "STRIPE" | "MTN_MOMO" } = {}) {
+async function paidOrder(options: { quantity?: number; provider?: "STRIPE" | "MTN_MOMO"; cancellationAllowed?: boolean } = {}) {
   const organizer = await registerOrganizer({ plan: null });
   const admin = await registerAdmin();
   const fan = await registerUser();
-  const event = await sellingEvent(organizer, admin);
+  const event = await sellingEvent(organizer, admin, { cancellationAllowed: options.cancellationAllowed });
   const { orderId, payment } = await buyAndPay(fan, event, options);
   return { organizer, admin, fan, event, orderId, payment };
 }
@@ -299,6 +302,62 @@ describe("rejecting a refund", () => {
   });
 });
 
+describe("cancelling a paid order", () => {
+  const cancel = (token: string, eventId: string, orderId: string, reason = "Je ne peux plus venir") =>
+    api("POST", `/v1/events/${eventId}/orders/${orderId}/cancel`, { token, body: { reason } });
+
+  it("refuses the buyer with refund_required naming the refund route: the order, its rights and the payment stay as they were", async () => {
+    // The ticket type allows cancellation: before, the buyer's cancel put the units back on sale and kept the money.
+    const { fan, event, orderId, payment } = await paidOrder({ cancellationAllowed: true });
+    const refused = expectProblem(await cancel(fan.token, event.eventId, orderId), 409, "refund_required");
+    expect(refused.detail).toContain(`/v1/payments/${payment.id}/refunds`);
+    const order = await orderOf(fan.token, event.eventId, orderId);
+    expect(order.body).toMatchObject({ booking_status: "CONFIRMED", payment_status: "PAID" });
+    expect(order.body.access_rights.map((r: { status: string }) => r.status)).toEqual(["ENABLED"]);
+    expect((await api("GET", `/v1/events/${event.eventId}/availability`)).body.configs[0]).toMatchObject({ sold: 1 });
+    // The route it names works: asking, then approving, cancels the order.
+    expect((await askRefund(fan, payment.id)).status).toBe(201);
+  });
+
+  it("refunds it when its organizer cancels it: the order is cancelled and the money goes back through the refund flow", async () => {
+    const { organizer, fan, event, orderId, payment } = await paidOrder({ quantity: 2 });
+    const cancelled = await cancel(organizer.token, event.eventId, orderId, "Tribune fermée");
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.booking_status).toBe("CANCELLED");
+    expect((await orderOf(fan.token, event.eventId, orderId)).body.access_rights.map((r: { status: string }) => r.status)).toEqual(["CANCELLED", "CANCELLED"]);
+    const [refund] = (await api("GET", "/v1/me/refunds", { token: fan.token })).body.data;
+    expect(refund).toMatchObject({ payment_id: payment.id, reason: "OTHER", description: "Order cancelled: Tribune fermée", amount: payment.amount, requested_by: organizer.id, processed_by: organizer.id });
+    await refundReaches(fan.token, refund.id, "REFUNDED");
+    expect((await stripeTransaction(payment.external_reference)).refunds).toHaveLength(1);
+    expect((await api("GET", `/v1/payments/${payment.id}`, { token: fan.token })).body).toMatchObject({ status: "REFUNDED", refunded_amount: payment.amount });
+    expectProblem(await cancel(organizer.token, event.eventId, orderId), 409, "order_closed");
+  });
+
+  it("approves the buyer's own waiting request instead of making a second refund", async () => {
+    const { organizer, fan, event, orderId, payment } = await paidOrder();
+    const asked = await askedRefund(fan, payment.id);
+    expect((await cancel(organizer.token, event.eventId, orderId)).body.booking_status).toBe("CANCELLED");
+    const mine = (await api("GET", "/v1/me/refunds", { token: fan.token })).body.data;
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ id: asked.id, status: expect.stringMatching(/^(APPROVED|PROCESSING|REFUNDED)$/), processed_by: organizer.id });
+  });
+
+  it("needs refunds.manage: a MANAGER gets 403 and nothing changes; a used ticket blocks it and leaves no refund behind", async () => {
+    const { organizer, fan, event, orderId, payment } = await paidOrder();
+    const manager = await registerMember(organizer.organizationId, "MANAGER");
+    expect(expectProblem(await cancel(manager.token, event.eventId, orderId), 403).detail).toContain("refunds.manage");
+    expect((await orderOf(fan.token, event.eventId, orderId)).body.booking_status).toBe("CONFIRMED");
+    expect((await api("GET", "/v1/me/refunds", { token: fan.token })).body.data).toHaveLength(0);
+    const [right] = (await orderOf(fan.token, event.eventId, orderId)).body.access_rights;
+    await runInDurableObject(eventStub(env, event.eventId), (_instance, state) => {
+      state.storage.sql.exec("UPDATE rights SET status = 'USED' WHERE id = ?", right.id);
+    });
+    expectProblem(await cancel(organizer.token, event.eventId, orderId), 409, "tickets_used");
+    expect((await api("GET", "/v1/me/refunds", { token: fan.token })).body.data).toHaveLength(0);
+    expect((await api("GET", `/v1/payments/${payment.id}`, { token: fan.token })).body.status).toBe("PAID");
+  });
+});
+
 describe("one open refund per payment", () => {
   it("refuses a second request while the first is open", async () => {
     const { fan, payment } = await paidOrder();
@@ -317,7 +376,7 @@ describe("one open refund per payment", () => {
 });
 
 describe("cancelling an event", () => {
-  it("refunds every paid order once, cancels their rights, and leaves unpaid holds alone", async () => {
+  it("refunds every paid order once, cancels their rights, and refunds nothing for an unpaid hold", async () => {
     const organizer = await registerOrganizer({ plan: null });
     const admin = await registerAdmin();
     const event = await sellingEvent(organizer, admin);
@@ -353,6 +412,41 @@ describe("cancelling an event", () => {
       expect((await api("GET", "/v1/me/refunds", { token: fan.token })).body.data).toHaveLength(1);
       expect((await stripeTransaction(bought[i]!.payment.external_reference)).refunds).toHaveLength(1);
     }
+  });
+
+  it("cancels every right of the event, not only paid orders': free orders, holds, grants and season-pass rights", async () => {
+    const fixture = await ticketedEvent({ quantity: 20, price: 0 });
+    const organizer = await registerOrganizer({ plan: null });
+    await giveFixture(fixture, organizer.organizationId, organizer.id);
+    const [buyer, holder, guest, subscriber] = await createUsers(4);
+    const free = await fixture.stub.placeOrder(orderRequest(fixture, buyer!, 2));
+    if (!free.ok) throw new Error(free.problem.code);
+    expect((await fixture.stub.confirmOrder({ order_id: free.order.id, payment_id: null, confirmed_by: null })).ok).toBe(true);
+    const hold = await fixture.stub.placeOrder(orderRequest(fixture, holder!, 1));
+    if (!hold.ok) throw new Error(hold.problem.code);
+    const comp = await fixture.stub.issueRights({ source_type: "COMP", source_id: crypto.randomUUID(), holders: [{ user_id: guest!, zone_id: null, seat_id: null }], config_id: null, created_by: null });
+    const pass = await fixture.stub.issueRights({ source_type: "SUBSCRIPTION", source_id: crypto.randomUUID(), holders: [{ user_id: subscriber!, zone_id: null, seat_id: null }], config_id: null, created_by: null });
+    if (!comp.ok || !pass.ok) throw new Error("rights not issued");
+    await runInDurableObject(fixture.stub, (_instance, state) => {
+      state.storage.sql.exec("UPDATE rights SET status = 'BLOCKED' WHERE id = ?", comp.rights[0]!.id);
+    });
+
+    expect((await api("POST", `/v1/events/${fixture.eventId}/cancel`, { token: organizer.token, body: { reason: "Stade fermé" } })).status).toBe(200);
+
+    // Before, these stayed ENABLED (and the hold held) after the event was cancelled.
+    for (const userId of [buyer!, guest!, subscriber!]) {
+      const rights = await fixture.stub.listRights({ user_id: userId });
+      expect(rights.length, userId).toBeGreaterThan(0);
+      expect(rights.map((r) => r.status)).toEqual(rights.map(() => "CANCELLED"));
+    }
+    expect((await fixture.stub.getOrder(free.order.id))!.booking_status).toBe("CANCELLED");
+    expect((await fixture.stub.getOrder(hold.order.id))!.booking_status).toBe("CANCELLED");
+    expect((await fixture.stub.availability()).configs[0]).toMatchObject({ sold: 0, held: 0 });
+    // In D1 too, with CANCEL in the transactions log.
+    const projected = await getDb(env.DB).select({ status: access_rights.status }).from(access_rights).where(eq(access_rights.event_id, fixture.eventId));
+    expect(projected.map((r) => r.status)).toEqual(["CANCELLED", "CANCELLED", "CANCELLED", "CANCELLED"]);
+    const cancels = await getDb(env.DB).select().from(access_transactions_log).where(and(inArray(access_transactions_log.access_right_id, [comp.rights[0]!.id, pass.rights[0]!.id]), eq(access_transactions_log.transaction_type, "CANCEL")));
+    expect(cancels).toHaveLength(2);
   });
 
   it("also refunds a fan whose own request was still waiting", async () => {

@@ -220,6 +220,8 @@ describe("CSV import", () => {
     expect((await header(many)).errors[0]).toMatchObject({ path: "rows.5002", code: "invalid_csv" });
     expectProblem(await importCsv(owner, group.id, "email\na@example.com\n", "application/json"), 415);
     expectProblem(await importCsv(owner, group.id, `email\n${"a".repeat(300 * 1024)}@example.com\n`), 413);
+    // The import's own limit, not the app-wide 64 KiB one: a 100 KiB file is read (and refused here for its header).
+    expect((await header(`nom\n${"x".repeat(100 * 1024)}\n`)).errors[0].code).toBe("invalid_header");
     expect(await memberIds(group.id)).toEqual([]);
   });
 });

@@ -280,6 +280,25 @@ export async function decodeQrSvg(svg: string): Promise<string | null> {
   return jsQR(pixels, width, width)?.data ?? null;
 }
 
+// ---------------------------------------------------------------- anonymous checks
+
+/** A fresh Turnstile token, as the widget would hand a visitor, issued by the fake Siteverify (scripts/fakes/turnstile.ts) for the Worker's secret. */
+export async function turnstileToken(): Promise<string> {
+  const { inject } = await import("vitest");
+  const response = await fetch(`${inject("fakeTurnstileUrl")}/_control/tokens`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ secret: env.TURNSTILE_SECRET_KEY }),
+  });
+  if (response.status !== 201) throw new Error(`fake turnstile: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { token: string }).token;
+}
+
+/** A guest (anonymous) order: an email for the tickets and a fresh Turnstile token, from a fresh IP unless given. */
+export async function guestOrder(eventId: string, body: Record<string, unknown>, options: { ip?: string; headers?: Record<string, string> } = {}) {
+  return api("POST", `/v1/events/${eventId}/orders`, { body: { turnstile_token: await turnstileToken(), ...body }, ip: options.ip ?? freshIp(), headers: options.headers });
+}
+
 // ---------------------------------------------------------------- payments
 
 /** Calls the fake payment providers (scripts/fakes/payments/), e.g. its `/_control` API; fails on a non-2xx answer. */
@@ -321,12 +340,12 @@ export async function eventually<T>(check: () => Promise<T | null | undefined | 
 }
 
 /** An approved, ticketed event of `organizer` with one ticket configuration on sale, set up through the API. */
-export async function sellingEvent(organizer: { token: string }, admin: { token: string }, options: { price?: number; quantity?: number; currency?: "XOF" | "TND" } = {}) {
+export async function sellingEvent(organizer: { token: string }, admin: { token: string }, options: { price?: number; quantity?: number; currency?: "XOF" | "TND"; cancellationAllowed?: boolean } = {}) {
   const price = options.price ?? 5_000;
   const currency = options.currency ?? "XOF";
   const type = await api("POST", "/v1/ticket-types", {
     token: organizer.token,
-    body: { code: `TRIB-${crypto.randomUUID().slice(0, 6).toUpperCase()}`, name: "Tribune", base_price: price, currency, default_zone_category: "STANDARD" },
+    body: { code: `TRIB-${crypto.randomUUID().slice(0, 6).toUpperCase()}`, name: "Tribune", base_price: price, currency, default_zone_category: "STANDARD", cancellation_allowed: options.cancellationAllowed ?? false },
   });
   if (type.status !== 201) throw new Error(`ticket type: ${type.status} ${JSON.stringify(type.body)}`);
   const event = await publishEvent(organizer, admin, { access_type: "PAID", price, currency, ticketing_enabled: true });

@@ -17,15 +17,26 @@ import {
 } from "./shared.ts";
 
 const STATUS = { PAID: "approved", FAILED: "declined", PENDING: "pending" } as const;
-/** FedaPay's transaction ids are numbers; the fake's count from here, and carry on across restarts. */
-const FIRST_ID = 100_000;
+/**
+ * FedaPay's transaction ids are numbers. The fake's are never below the clock
+ * in milliseconds, and carry on from the saved count across restarts: a fake
+ * started without its state file (or an older one) still never hands out an
+ * id a local database already holds.
+ */
+const idFloor = () => Date.now();
 
 /**
  * FedaPay's API (Moov Money and cards): a transaction created with the secret
  * key, a payment token and hosted page for it, its status, and webhooks
  * signed `t=…,s=HMAC-SHA256(secret, "t.body")` posted to the dashboard's URL.
  */
-export function fedapay({ secrets, store, origin, dashboardWebhook }: ProviderContext): FakeProvider {
+export interface FedapayFake extends FakeProvider {
+  /** The next transaction created gets `id` again, as a FedaPay whose numbering restarted would answer (tests of the Worker's collision handling). */
+  repeatId(id: string): void;
+}
+
+export function fedapay({ secrets, store, origin, dashboardWebhook }: ProviderContext): FedapayFake {
+  let repeatNext: string | null = null;
   function view(tx: Transaction, includeCurrency: boolean): Record<string, unknown> {
     return {
       klass: "v1/transaction",
@@ -65,7 +76,8 @@ export function fedapay({ secrets, store, origin, dashboardWebhook }: ProviderCo
     if (!iso) errors.currency = ["The currency field is required."];
     if (body.callback_url !== undefined && !isAbsoluteUrl(body.callback_url)) errors.callback_url = ["The callback url format is invalid."];
     if (Object.keys(errors).length) throw new HttpError(422, { message: "Transaction creation failed", errors });
-    const id = String(store.next("fedapay.transaction", FIRST_ID));
+    const id = String(repeatNext ?? store.next("fedapay.transaction", idFloor()));
+    repeatNext = null;
     const tx = store.create("fedapay", {
       reference: id,
       internal_reference: text(record(body.custom_metadata).reference),
@@ -109,6 +121,10 @@ export function fedapay({ secrets, store, origin, dashboardWebhook }: ProviderCo
       const body = json({ name: `transaction.${tx.status === "PENDING" ? "updated" : STATUS[tx.status]}`, entity: view(tx, false) });
       const t = unixNow();
       return { url, method: "POST", headers: { "Content-Type": "application/json", "X-FEDAPAY-SIGNATURE": `t=${t},s=${hmacHex(secrets.FEDAPAY_WEBHOOK_SECRET, `${t}.${body}`)}` }, body };
+    },
+
+    repeatId(id) {
+      repeatNext = id;
     },
   };
 }

@@ -40,7 +40,8 @@ export type { FakePaymentSecrets } from "./shared.ts";
  *
  * Test and demo controls under `/_control`:
  * - `POST /_control/{provider}/settle` {reference, status: PAID|FAILED|PENDING,
- *   amount?, currency?, deliver?}: the payer pays (or not). Answers
+ *   amount?, currency?, card_fingerprint?, deliver?}: the payer pays (or not)
+ *   (with the card of that fingerprint, at Stripe). Answers
  *   `{webhook: {url, method, headers, body} | null, delivery}`: the callback
  *   exactly as the provider would send it now, signed; `deliver: true` also
  *   sends it (MTN to the X-Callback-Url it got, Konnect to its `webhook`, the
@@ -56,6 +57,8 @@ export type { FakePaymentSecrets } from "./shared.ts";
  *   refunds and what the provider received; `GET /_control/{provider}/stats`:
  *   API calls by route; `POST /_control/mtn/expire-tokens`: MTN revokes every
  *   access token it issued.
+ * - `POST /_control/fedapay/repeat-id` {id}: the next FedaPay transaction gets
+ *   that id again, as a provider whose numbering restarted would answer.
  * `GET /` lists pending transactions with Approve / Decline buttons, and the
  * hosted payment pages (`/checkout/{provider}/{reference}`) do the same for one.
  */
@@ -87,9 +90,10 @@ export async function startFakePaymentProviders(options: FakePaymentProvidersOpt
     dashboardWebhook: (name) => (webhookBase ? `${webhookBase}/v1/webhooks/${name}` : null),
   };
   const kkiapayFake = kkiapay(context);
+  const fedapayFake = fedapay(context);
   const providers: Record<Provider, FakeProvider> = {
     mtn: mtn(context),
-    fedapay: fedapay(context),
+    fedapay: fedapayFake,
     kkiapay: kkiapayFake,
     konnect: konnect(context),
     stripe: stripe(context),
@@ -145,6 +149,9 @@ export async function startFakePaymentProviders(options: FakePaymentProvidersOpt
       const amount = input.amount === undefined || input.amount === "" ? undefined : Number(input.amount);
       if (amount !== undefined && !positiveInteger(amount)) throw new HttpError(400, { error: "amount must be a positive integer" });
       const tx = store.find(provider, reference);
+      // The card that pays, where the provider reports one (Stripe): its fingerprint.
+      const card = text(input.card_fingerprint);
+      if (card) tx.ids.card_fingerprint = card;
       settle(tx, outcome as Outcome, amount, text(input.currency) ?? undefined);
       const webhook = providers[provider].webhookFor(tx);
       reply = { status: 200, body: { webhook, delivery: deliverNow ? await deliver(webhook) : null } };
@@ -165,6 +172,11 @@ export async function startFakePaymentProviders(options: FakePaymentProvidersOpt
       if (count > 0) rules.push({ remaining: count, status, match });
       failures.set(provider, rules);
       reply = { status: 200, body: { provider, count, status, match } };
+    } else if (req.method === "POST" && action === "repeat-id" && provider === "fedapay") {
+      const id = text(input.id);
+      if (!id || !/^\d+$/.test(id)) throw new HttpError(400, { error: "id (a FedaPay transaction id) is required" });
+      fedapayFake.repeatId(id);
+      reply = { status: 200, body: { next_id: id } };
     } else if (req.method === "POST" && action === "expire-tokens" && provider === "mtn") {
       store.mtnTokens.clear();
       reply = { status: 200, body: { expired: true } };

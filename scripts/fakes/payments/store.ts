@@ -63,9 +63,9 @@ export class PaymentStore {
     renameSync(temporary, this.file);
   }
 
-  /** The next number of `counter`, `first` the first time. */
-  next(counter: string, first: number): number {
-    const value = this.counters.get(counter) ?? first;
+  /** The next number of `counter`, never below `floor`. */
+  next(counter: string, floor: number): number {
+    const value = Math.max(this.counters.get(counter) ?? floor, floor);
     this.counters.set(counter, value + 1);
     return value;
   }

@@ -20,12 +20,29 @@ import {
 const stripeError = (status: number, type: string, message: string, extra: Record<string, unknown> = {}) => new HttpError(status, { error: { type, message, ...extra } });
 
 /**
- * Stripe's API as the Worker uses it: Checkout Sessions and refunds
+ * Stripe's API as the Worker uses it: Checkout Sessions (with their
+ * PaymentIntent and its latest charge expanded on request) and refunds
  * (form-encoded bodies, the secret key as bearer, Idempotency-Key replays),
  * and `checkout.session.*` events signed `t=…,v1=HMAC-SHA256(whsec, "t.body")`.
  */
 export function stripe({ secrets, store, origin, dashboardWebhook }: ProviderContext): FakeProvider {
-  function session(tx: Transaction, expandIntent: boolean): Record<string, unknown> {
+  /** The intent's charge, as `expand[]=payment_intent.latest_charge` shows it: the card's brand, last digits and fingerprint. */
+  function charge(tx: Transaction): Record<string, unknown> | string | null {
+    if (!tx.ids.charge) return null;
+    return {
+      id: tx.ids.charge,
+      object: "charge",
+      amount: tx.amount,
+      currency: tx.currency.toLowerCase(),
+      paid: true,
+      status: "succeeded",
+      payment_intent: tx.ids.payment_intent,
+      payment_method_details: { type: "card", card: { brand: "visa", last4: "4242", exp_month: 12, exp_year: 2030, country: "FR", fingerprint: tx.ids.card_fingerprint } },
+    };
+  }
+
+  function session(tx: Transaction, expand: readonly string[]): Record<string, unknown> {
+    const expandIntent = expand.includes("payment_intent");
     const intent = tx.ids.payment_intent ?? null;
     const created = Math.floor(Date.parse(tx.created_at) / 1000);
     const status = tx.status === "PAID" ? "complete" : tx.status === "FAILED" ? "expired" : "open";
@@ -40,7 +57,16 @@ export function stripe({ secrets, store, origin, dashboardWebhook }: ProviderCon
       metadata: Object.fromEntries(Object.entries(tx.request).filter(([k]) => k.startsWith("metadata[")).map(([k, v]) => [k.slice(9, -1), v])),
       mode: "payment",
       payment_intent:
-        intent && expandIntent ? { id: intent, object: "payment_intent", amount: tx.amount, currency: tx.currency.toLowerCase(), status: "succeeded" } : intent,
+        intent && expandIntent
+          ? {
+              id: intent,
+              object: "payment_intent",
+              amount: tx.amount,
+              currency: tx.currency.toLowerCase(),
+              status: "succeeded",
+              latest_charge: expand.includes("payment_intent.latest_charge") ? charge(tx) : (tx.ids.charge ?? null),
+            }
+          : intent,
       payment_status: tx.status === "PAID" ? "paid" : "unpaid",
       status,
       success_url: tx.return_url,
@@ -80,7 +106,7 @@ export function stripe({ secrets, store, origin, dashboardWebhook }: ProviderCon
       ids: {},
       expires_at: null,
     });
-    return { status: 200, body: session(tx, false) };
+    return { status: 200, body: session(tx, []) };
   }
 
   function refund(form: URLSearchParams): Reply {
@@ -151,7 +177,7 @@ export function stripe({ secrets, store, origin, dashboardWebhook }: ProviderCon
       if (req.method === "GET" && get) {
         const tx = store.get("stripe", decodeURIComponent(get[1]!));
         if (!tx) throw stripeError(404, "invalid_request_error", `No such checkout.session: '${get[1]}'`, { code: "resource_missing" });
-        return { status: 200, body: session(tx, url.searchParams.getAll("expand[]").includes("payment_intent")) };
+        return { status: 200, body: session(tx, url.searchParams.getAll("expand[]")) };
       }
       throw stripeError(404, "invalid_request_error", `Unrecognized request URL (${req.method}: ${path}).`);
     },
@@ -168,14 +194,18 @@ export function stripe({ secrets, store, origin, dashboardWebhook }: ProviderCon
         livemode: false,
         pending_webhooks: 1,
         type,
-        data: { object: session(tx, false) },
+        data: { object: session(tx, []) },
       });
       const t = unixNow();
       return { url, method: "POST", headers: { "Content-Type": "application/json", "Stripe-Signature": `t=${t},v1=${hmacHex(secrets.STRIPE_WEBHOOK_SECRET, `${t}.${body}`)}` }, body };
     },
 
     onSettle(tx, outcome) {
-      if (outcome === "PAID") tx.ids.payment_intent ??= `pi_${hex(12)}`;
+      if (outcome !== "PAID") return;
+      tx.ids.payment_intent ??= `pi_${hex(12)}`;
+      tx.ids.charge ??= `ch_${hex(12)}`;
+      // Stripe's fingerprints are 16 characters, the same for every payment with one card (a test may name the card).
+      tx.ids.card_fingerprint ??= hex(8);
     },
   };
 }

@@ -105,6 +105,7 @@ export function fedapayProvider(config: ProvidersConfig): PaymentProvider {
         external_reference: id,
         operator_transaction_id: null,
         fees: asInteger(transaction.fees),
+        card_fingerprint: null,
         reason: status === "PAID" || raw === "pending" ? null : (asString(transaction.last_error_code) ?? raw),
         raw: transaction,
       };

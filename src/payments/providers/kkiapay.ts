@@ -83,6 +83,7 @@ export function kkiapayProvider(config: ProvidersConfig): PaymentProvider {
         external_reference: id,
         operator_transaction_id: asString(body.externalTransactionId),
         fees: asInteger(body.fees),
+        card_fingerprint: null,
         reason: asString(body.reason) ?? (status === "PAID" || raw === "PENDING" ? null : raw),
         raw: body,
       };

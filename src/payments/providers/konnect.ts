@@ -86,6 +86,7 @@ export function konnectProvider(config: ProvidersConfig): PaymentProvider {
         external_reference: ref,
         operator_transaction_id: null,
         fees: null,
+        card_fingerprint: null,
         reason: expired ? "expired" : raw === "completed" || raw === "pending" ? null : raw,
         raw: body,
       };

@@ -126,6 +126,7 @@ export function mtnMomoProvider(config: ProvidersConfig): PaymentProvider {
         external_reference: reference,
         operator_transaction_id: asString(body.financialTransactionId),
         fees: null,
+        card_fingerprint: null,
         // Without a reason, a status we map (REJECTED → FAILED) or do not know is worth keeping.
         reason: reasonOf(body.reason) ?? (raw && raw !== status && status !== "PAID" ? raw : null),
         raw: body,

@@ -34,7 +34,8 @@ export function stripeProvider(config: ProvidersConfig): PaymentProvider {
   const auth = { Authorization: `Bearer ${config.STRIPE_SECRET_KEY}` };
 
   async function session(id: string, expandIntent: boolean): Promise<Record<string, unknown>> {
-    const query = expandIntent ? "?expand[]=payment_intent" : "";
+    // The intent and its charge: the charge's payment_method_details.card.fingerprint names the card.
+    const query = expandIntent ? "?expand[]=payment_intent&expand[]=payment_intent.latest_charge" : "";
     const answer = await callProvider("STRIPE", { method: "GET", url: url(`/v1/checkout/sessions/${encodeURIComponent(id)}${query}`), headers: auth });
     if (!answer.body) throw new ProviderError("STRIPE", true, `empty answer for session ${id}`);
     return answer.body;
@@ -92,6 +93,7 @@ export function stripeProvider(config: ProvidersConfig): PaymentProvider {
         external_reference: id,
         operator_transaction_id: asString(intent?.id) ?? asString(body.payment_intent),
         fees: null,
+        card_fingerprint: asString(asRecord(asRecord(asRecord(intent?.latest_charge)?.payment_method_details)?.card)?.fingerprint),
         reason: status !== "FAILED" ? null : body.status === "expired" ? "expired" : (asString(asRecord(intent?.last_payment_error)?.code) ?? intentStatus),
         raw: body,
       };

@@ -59,6 +59,12 @@ export interface ProviderStatus {
   /** The operator's own id of the money movement (MTN financialTransactionId), when there is one. */
   operator_transaction_id: string | null;
   fees: number | null;
+  /**
+   * The provider's fingerprint of the card that paid, the same for every payment with that card
+   * (Stripe's `payment_method_details.card.fingerprint`); null where the provider reports none
+   * (FedaPay, Konnect and KkiaPay's status APIs give no such id, Mobile Money has no card).
+   */
+  card_fingerprint: string | null;
   /** Why it failed, in the provider's words (MTN `reason`, FedaPay `status`). */
   reason: string | null;
   raw: Record<string, unknown>;

@@ -1,0 +1,2 @@
+ALTER TABLE `payments` ADD `card_fingerprint` text;--> statement-breakpoint
+ALTER TABLE `users` DROP COLUMN `locked_until`;
