@@ -64,7 +64,7 @@ export function transferRoutes() {
       description:
         "For the recipient only. Executes the sale or exchange in the event's Durable Object: the sender's right (and, for an exchange, mine) stops working in the same step the new ones start. For a sale, the platform commission (basis points of the price, the event's rate reduced by the organizer's plan) and the seller's net are recorded on the transfer and in the access log; the payment itself comes with the payments issue. If a right changed since the offer was made (transferred, used, no longer transferable, transfers closed), the offer ends and the answer is 409. A party who would receive a right and is banned by the event's blacklist since (the recipient, or either side of an exchange) is 403 `blacklisted`, and the offer stays open until it is cancelled, declined or expires. Accepting again returns the completed transfer.",
       request: { params: transferParam },
-      responses: { 200: jsonResponse(TransferSchema, "COMPLETED."), ...errors("loan_closed", "loan_not_found", "not_an_offer", "not_found", "not_your_turn", "offer_being_accepted", "offer_closed", "offer_expired", "price_above_cap", "price_required", "right_not_transferable", "transfer_quota_exhausted", "transfer_to_self", "unknown_access_point") },
+      responses: { 200: jsonResponse(TransferSchema, "COMPLETED."), ...errors("blacklisted", "loan_closed", "loan_not_found", "not_an_offer", "not_found", "not_your_turn", "offer_being_accepted", "offer_closed", "offer_expired", "price_above_cap", "price_required", "right_not_transferable", "transfer_quota_exhausted", "transfer_to_self", "unknown_access_point") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));

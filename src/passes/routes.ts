@@ -44,7 +44,7 @@ export function passRoutes() {
       description:
         "Creates a PENDING pass, activated once paid. Checks the plan is active and on sale, its places (`max_subscribers`, exact under concurrency), one live pass per person and plan for overlapping dates, the seat (required for assigned-seat plans, free), and the plan's restrictions (age from your date of birth, verified identity); a blacklist entry of the plan's organizer (CLUB) or the platform (GLOBAL) on your account, email, phone or IP is 403 `blacklisted`. Validity comes from the plan's season and/or duration; the price is the plan's. A `promo_code` counts against the per-IP limit `promo-ip`, shared with quotes and orders (429).",
       request: { params: planParam, body: jsonBody(SubscribeBody) },
-      responses: { 201: jsonResponse(SubscriptionDetailSchema, "The PENDING pass."), ...errors("age_restriction", "already_subscribed", "blacklisted", "date_of_birth_required", "identity_verification_required", "not_found", "plan_full", "plan_not_active", "plan_without_validity", "promo_code_exhausted", "promo_code_not_applicable", "sales_ended", "sales_not_started", "season_over", "seat_taken", "subscription_expired", "subscription_not_pending") },
+      responses: { 201: jsonResponse(SubscriptionDetailSchema, "The PENDING pass."), ...errors("age_restriction", "already_subscribed", "blacklisted", "date_of_birth_required", "identity_verification_required", "not_found", "plan_full", "plan_not_active", "plan_without_validity", "promo_code_exhausted", "promo_code_not_applicable", "rate_limited", "sales_ended", "sales_not_started", "season_over", "seat_taken", "subscription_expired", "subscription_not_pending") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
