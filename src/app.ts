@@ -33,6 +33,8 @@ import { gateRoutes } from "./access/gate-routes.ts";
 import { policyRoutes } from "./access/policy-routes.ts";
 import { catalogRoutes } from "./catalog/routes.ts";
 import { passRoutes } from "./passes/routes.ts";
+import { backofficeRoutes } from "./backoffice/routes.ts";
+import { doorRoutes } from "./backoffice/door-routes.ts";
 import { notificationRoutes } from "./notifications/routes.ts";
 import { ticketLinkPages, ticketLinkRoutes } from "./access/ticket-links.ts";
 import { organizationRoutes } from "./organizations/routes.ts";
@@ -77,6 +79,8 @@ function v1() {
   api.route("/", passRoutes());
   api.route("/", paymentRoutes());
   api.route("/", webhookRoutes());
+  api.route("/", backofficeRoutes());
+  api.route("/", doorRoutes());
   api.route("/", documentRoutes());
   api.route("/", notificationRoutes());
   api.route("/", ticketLinkRoutes());

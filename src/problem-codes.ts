@@ -170,6 +170,7 @@ export const PROBLEM_CODES = {
   offer_pending: { status: 409, description: "The right has a pending offer: cancel it first." },
   price_above_cap: { status: 422, description: "The resale price is over the cap: the detail gives it." },
   price_required: { status: 422, description: "A sale or exchange needs a price." },
+  right_not_blockable: { status: 409, description: "Only an enabled, used or blocked right can be blocked or unblocked (this one is cancelled, expired or transferred)." },
   right_not_found: { status: 404, description: "No such access right at this event." },
   right_not_transferable: { status: 409, description: "This right cannot be transferred (its status or ticket type forbids it)." },
   right_used: { status: 409, description: "The right was already used at the gate." },

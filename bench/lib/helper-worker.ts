@@ -12,7 +12,9 @@
  *   token routes hand them to holders (gate benchmark and e2e tests);
  * - `POST /confirm?event_id=…` with `{order_id}` confirms a hold as a paid
  *   order (EventDO.confirmOrder) and returns its rights (documents benchmark);
- * - `POST /flush?event_id=…` projects the EventDO's pending changes to D1 now.
+ * - `POST /flush?event_id=…` projects the EventDO's pending changes to D1 now;
+ * - `GET /read?id=…` reads one access right from D1 by its primary key: the
+ *   baseline of `npm run bench:reports` (one HTTP hop, one D1 read, its JSON).
  */
 import { issueAccessTokens } from "../../src/access/signing-keys.ts";
 import { eventStub } from "../../durable-objects/event/client.ts";
@@ -22,8 +24,12 @@ import type { Env } from "../../src/env.ts";
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
+    if (request.method === "GET" && url.pathname === "/read") {
+      const row = await env.DB.prepare("SELECT * FROM access_rights WHERE id = ?").bind(url.searchParams.get("id") ?? "").first();
+      return row ? Response.json(row) : new Response("Not found", { status: 404 });
+    }
     const eventId = url.searchParams.get("event_id");
-    if (request.method !== "POST" || !eventId) return new Response("POST /sync|/hold|/issue|/confirm|/flush?event_id=…", { status: 400 });
+    if (request.method !== "POST" || !eventId) return new Response("POST /sync|/hold|/issue|/confirm|/flush?event_id=…, GET /read?id=…", { status: 400 });
     if (url.pathname === "/sync") {
       await syncEventInventory(env, eventId);
       return new Response(null, { status: 204 });

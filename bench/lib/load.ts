@@ -8,6 +8,8 @@ import { Agent, request as httpRequest } from "node:http";
 
 export interface Call {
   method: "GET" | "POST";
+  /** Another Worker than the run's `base` (a baseline interleaved with the measured calls). */
+  base?: URL;
   path: string;
   headers?: Record<string, string>;
   body?: string;
@@ -36,10 +38,10 @@ export async function runLoad(options: { base: URL; count: number; concurrency: 
 
   const one = (index: number) =>
     new Promise<Sample>((done) => {
-      const { method, path, headers = {}, body } = options.call(index);
+      const { method, path, headers = {}, body, base = options.base } = options.call(index);
       const t0 = performance.now();
       const req = httpRequest(
-        { host: options.base.hostname, port: options.base.port, method, path, agent, headers: body === undefined ? headers : { ...headers, "Content-Length": Buffer.byteLength(body) } },
+        { host: base.hostname, port: base.port, method, path, agent, headers: body === undefined ? headers : { ...headers, "Content-Length": Buffer.byteLength(body) } },
         (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (chunk: Buffer) => chunks.push(chunk));

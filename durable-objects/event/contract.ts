@@ -250,6 +250,8 @@ export interface ScanContext {
   device_id: string;
   access_point_id: string;
   ip: string | null;
+  /** A manual admission at the door (POST /v1/events/{event_id}/door/admissions): why, kept in the scan's log row. */
+  reason?: string;
 }
 
 /**

@@ -12,6 +12,7 @@
  *   (`insertRight`, rights.ts); cancellation, release and hold expiry: orders.ts;
  * - transfer: `transferRight`, `exchangeRights`, `returnLoan` (rights.ts);
  *   rights outside sales: `issueRights`, `setRightsStatus` (rights.ts);
+ *   one right blocked or unblocked at the door: `setRightStatus` (rights.ts);
  * - scan: `decideScan` (gate.ts), in a group commit (`scan`), once tokens.ts
  *   has checked the QR token; socket.ts reads and answers the frames
  *   (gate-protocol.ts).
@@ -173,6 +174,10 @@ export class EventDO extends DurableObject<Env> {
     now: number = Date.now(),
   ): Result<{ rights: RightView[]; changed: number }> {
     return rights.setRightsStatus(this.s, sourceType, sourceId, status, by, reason, now);
+  }
+
+  setRightStatus(rightId: string, action: "BLOCK" | "UNBLOCK", by: string | null, reason: string, now: number = Date.now()): Result<{ right: RightView; changed: boolean }> {
+    return rights.setRightStatus(this.s, rightId, action, by, reason, now);
   }
 
   transferRight(req: TransferRequest): Result<{ from: RightView; to: RightView; already_done: boolean }> {

@@ -211,11 +211,12 @@ export function decideScan(
   const moved = Boolean(decision.effect && right);
   sql`
     INSERT INTO scans (nonce, id, access_right_id, user_id, access_point_id, zone_id, controller_id, device_id, scan_method, qr_code_scanned, action, status,
-      denial_reason, response_time_ms, queue_size, was_offline, is_conflict, scanned_at, received_at, result, moved)
+      denial_reason, response_time_ms, queue_size, was_offline, is_conflict, scanned_at, received_at, result, moved, metadata)
     VALUES (${body.id}, ${newLogId(receivedAt)}, ${right ? String(right.id) : null}, ${right ? String(right.user_id) : null}, ${ctx.access_point_id}, ${decision.zone_id},
       ${ctx.controller_id}, ${ctx.device_id}, ${body.scan_method}, ${body.qr.slice(0, 200)}, ${body.action}, ${decision.status}, ${decision.reason},
       ${result.response_time_ms}, ${body.queue_size ?? null}, ${offline ? 1 : 0}, ${decision.conflict ? 1 : 0},
-      ${new Date(Date.parse(body.scanned_at) || receivedAt).toISOString()}, ${received}, ${JSON.stringify(said)}, ${moved ? 1 : 0})`;
+      ${new Date(Date.parse(body.scanned_at) || receivedAt).toISOString()}, ${received}, ${JSON.stringify(said)}, ${moved ? 1 : 0},
+      ${ctx.reason ? JSON.stringify({ reason: ctx.reason }) : null})`;
   return { result, moved };
 }
 

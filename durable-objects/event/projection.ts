@@ -134,7 +134,8 @@ const RULE_USAGE_COUNTS = `UPDATE pricing_rules SET usage_count = ${USAGE_COUNT_
 
 const RIGHT_CHANGING = ["user_id", "zone_id", "seat_id", "status", "source_type", "source_id", "original_user_id", "transfer_count", "last_transfer_date", "valid_from", "valid_until", "used_at", "used_at_access_point", "is_inside", "entry_count", "last_exit_at", "updated_at", "created_by"];
 /** Rights, whole, as D1's `access_rights` (an upsert needs every column, whatever it then sets). */
-const RIGHT_ROWS = { kind: "right", from: "rights", columns: ["id", "qr_code", "created_at", ...RIGHT_CHANGING], key: "id" };
+// config_id never changes: inserted with the right (the back office filters rights by ticket type), never updated.
+const RIGHT_ROWS = { kind: "right", from: "rights", columns: ["id", "qr_code", "created_at", "config_id", ...RIGHT_CHANGING], key: "id" };
 const RIGHTS = bulk({
   ...RIGHT_ROWS,
   where: "id IN (SELECT entity_id FROM outbox WHERE kind = 'right' AND seq <= ?1)",
@@ -157,7 +158,7 @@ const SCANS = bulk({
   from: "scans",
   where: "seq > ?1 AND seq <= ?2",
   order: "seq",
-  columns: ["id", "access_right_id", "user_id", "access_point_id", "zone_id", "qr_code_scanned", "action", "status", "denial_reason", "controller_id", "device_id", "scan_method", "response_time_ms", "queue_size", "nonce", "was_offline", "is_conflict", "timestamp", "received_at"],
+  columns: ["id", "access_right_id", "user_id", "access_point_id", "zone_id", "qr_code_scanned", "action", "status", "denial_reason", "controller_id", "device_id", "scan_method", "response_time_ms", "queue_size", "nonce", "was_offline", "is_conflict", "timestamp", "received_at", "metadata"],
   renamed: { timestamp: "scanned_at" },
   key: "nonce",
   write: insertRows("access_control_log", "ON CONFLICT DO NOTHING"),

@@ -1,7 +1,8 @@
 /**
  * Access rights outside the gate: issuing them (with a confirmed order, or
  * for invitations, staff, press, partners and season passes), moving a
- * whole source between ENABLED, BLOCKED and CANCELLED, and transfers (gift,
+ * whole source between ENABLED, BLOCKED and CANCELLED, blocking or
+ * unblocking one right at the door, and transfers (gift,
  * loan and its return, sale, exchange). Each change is one synchronous step
  * with its outbox entries and its `access_transactions_log` row, so the old
  * QR of a transfer stops working in the step the new one starts.
@@ -188,6 +189,35 @@ export function setRightsStatus(
 }
 
 const rightById = (s: EventStore, id: SqlValue) => s.sql`SELECT * FROM rights WHERE id = ${id}`.toArray()[0];
+
+/**
+ * Blocks one right at the door (every gate then refuses it, BLACKLISTED)
+ * or unblocks it, with BLOCK / UNBLOCK and the reason in its transactions
+ * log, in one synchronous step. A right already let in may be blocked too
+ * (no re-entry); unblocked, it is USED again. Asking for the state a right
+ * is already in changes nothing; a cancelled, expired or transferred right
+ * cannot move.
+ */
+export function setRightStatus(s: EventStore, rightId: string, action: "BLOCK" | "UNBLOCK", by: string | null, reason: string, now: number): Result<{ right: RightView; changed: boolean }> {
+  const right = rightById(s, rightId);
+  if (!right) return fail(404, "right_not_found", "Access right not found.");
+  const status = String(right.status);
+  const target = action === "BLOCK" ? "BLOCKED" : Number(right.entry_count) > 0 ? "USED" : "ENABLED";
+  if ((action === "BLOCK" && status === "BLOCKED") || (action === "UNBLOCK" && (status === "ENABLED" || status === "USED"))) {
+    return { ok: true, right: rightView(s, right), changed: false };
+  }
+  if (action === "BLOCK" ? status !== "ENABLED" && status !== "USED" : status !== "BLOCKED") {
+    return fail(409, "right_not_blockable", `This right is ${status.toLowerCase()}; only enabled, used or blocked rights can be blocked or unblocked.`);
+  }
+  const at = toTimestamp(now);
+  s.storage.transactionSync(() => {
+    s.sql`UPDATE rights SET status = ${target}, updated_at = ${at} WHERE id = ${rightId}`;
+    s.outbox.enqueue("right", rightId);
+    s.outbox.logTransaction({ right_id: rightId, type: action, from_user: String(right.user_id), to_user: null, by, reason, at });
+  });
+  s.outbox.projectSoon(now);
+  return { ok: true, right: rightView(s, rightById(s, rightId)!), changed: true };
+}
 
 /** Hands a right to its next holder inside the caller's step: the old one TRANSFERRED, the new one ENABLED with a new code. */
 function handOver(s: EventStore, give: Row, to: string, transfer: NonNullable<NewRight["transfer"]>, by: string, at: string): string {

@@ -286,6 +286,10 @@ export const EVENT_DO_MIGRATIONS: string[] = [
   CREATE INDEX orders_guest_holds_ip ON orders (purchase_ip) WHERE is_guest = 1 AND booking_status = 'PENDING';
   CREATE INDEX orders_guest_holds_email ON orders (guest_email) WHERE is_guest = 1 AND booking_status = 'PENDING';
   `,
+  // What a scan's log row says beyond its columns (a manual admission's reason), as D1's access_control_log.metadata.
+  `
+  ALTER TABLE scans ADD COLUMN metadata TEXT;
+  `,
 ];
 
 /** Applies the migrations this object has not run yet. Synchronous: SQLite in a DO is. */

@@ -24,7 +24,7 @@ const deviceFields = {
 /** The gate protocol's scan body; over HTTP, unknown fields are refused. */
 const ScanBodySchema = GateScanBody.strict().openapi("ScanBody");
 
-const ScanResultSchema = z
+export const ScanResultSchema = z
   .object({
     type: z.literal("scan_result"),
     id: z.string(),

@@ -3,6 +3,7 @@ import { index, integer, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } 
 import { z } from "zod";
 import { NOW_SQL, bool, checkThat, createdAt, enumCheck, id, json, money, timestamp, updatedAt } from "../db/columns.ts";
 import { CURRENCY_VALUES } from "../db/enums.ts";
+import { event_ticket_config } from "../catalog/schema.ts";
 import { access_points, events, seats, venue_zones } from "../events/schema.ts";
 import { tickets } from "../orders/schema.ts";
 import { subscriptions } from "../passes/schema.ts";
@@ -97,6 +98,7 @@ export const access_rights = sqliteTable(
       .references(() => events.id),
     zone_id: text("zone_id").references(() => venue_zones.id),
     seat_id: text("seat_id").references(() => seats.id),
+    config_id: text("config_id").references(() => event_ticket_config.id), // the configuration it was sold or granted from, if any
     status: text("status", { enum: ACCESS_RIGHT_STATUSES }).notNull().default("ENABLED"),
     source_type: text("source_type", { enum: ACCESS_SOURCE_TYPES }).notNull(),
     source_id: text("source_id").notNull(),
@@ -116,17 +118,29 @@ export const access_rights = sqliteTable(
     created_at: createdAt(),
     updated_at: updatedAt(),
     created_by: text("created_by").references(() => users.id), // null: the system
+    // The holder's users.search_name and search_name_rev, copied by D1 triggers: a name search stays within the event's index.
+    holder_name_key: text("holder_name_key").notNull().default(""),
+    holder_name_key_rev: text("holder_name_key_rev").notNull().default(""),
   },
   (t) => [
     uniqueIndex("access_rights_qr_code_unique").on(t.qr_code),
     uniqueIndex("access_rights_event_seat_unique")
       .on(t.event_id, t.seat_id)
       .where(sql`${t.seat_id} IS NOT NULL AND ${t.status} IN ('ENABLED', 'USED', 'BLOCKED')`),
-    index("access_rights_event_status_idx").on(t.event_id, t.status),
+    // The back office's lists: each filter with the default order (newest first), so a page is one index range.
+    index("access_rights_event_status_idx").on(t.event_id, t.status, t.created_at, t.id),
     index("access_rights_user_idx").on(t.user_id, t.valid_from),
     index("access_rights_source_idx").on(t.source_type, t.source_id),
-    index("access_rights_event_zone_idx").on(t.event_id, t.zone_id),
+    index("access_rights_event_zone_idx").on(t.event_id, t.zone_id, t.created_at, t.id),
     index("access_rights_event_updated_idx").on(t.event_id, t.updated_at),
+    index("access_rights_event_created_idx").on(t.event_id, t.created_at, t.id),
+    index("access_rights_event_config_idx").on(t.event_id, t.config_id, t.created_at, t.id),
+    index("access_rights_event_source_idx").on(t.event_id, t.source_type, t.created_at, t.id),
+    index("access_rights_event_used_idx").on(t.event_id, t.used_at, t.id),
+    index("access_rights_event_seat_idx").on(t.event_id, t.seat_id),
+    index("access_rights_event_holder_idx").on(t.event_id, t.holder_name_key, t.id),
+    index("access_rights_event_holder_rev_idx").on(t.event_id, t.holder_name_key_rev, t.id),
+    index("access_rights_created_idx").on(t.created_at, t.id),
     enumCheck("access_rights", t.status, ACCESS_RIGHT_STATUSES),
     enumCheck("access_rights", t.source_type, ACCESS_SOURCE_TYPES),
     checkThat("access_rights", "validity_window", sql`${t.valid_until} > ${t.valid_from}`),
@@ -373,6 +387,8 @@ export const transfers = sqliteTable(
     index("transfers_recipient_email_idx").on(t.recipient_email, t.status),
     index("transfers_expiry_idx").on(t.status, t.expires_at),
     index("transfers_loan_return_idx").on(t.transfer_type, t.status, t.loan_return_at),
+    index("transfers_event_created_idx").on(t.event_id, t.created_at, t.id),
+    index("transfers_created_idx").on(t.created_at, t.id),
     enumCheck("transfers", t.transfer_type, TRANSFER_TYPES),
     enumCheck("transfers", t.status, TRANSFER_STATUSES),
     enumCheck("transfers", t.currency, CURRENCY_VALUES),

@@ -16,3 +16,4 @@ export * from "../passes/schema.ts";
 export * from "../passes/bookings-schema.ts";
 export * from "../payments/schema.ts";
 export * from "../documents/schema.ts";
+export * from "../backoffice/schema.ts";

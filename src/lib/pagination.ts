@@ -17,6 +17,7 @@ export const pageQuery = {
 export interface Cursor {
   k: string | number; // sort key of the last row
   id: string; // tie-breaker
+  s?: string; // the sort it belongs to, for lists offering several
 }
 
 export const encodeCursor = (cursor: Cursor): string => toBase64Url(utf8(JSON.stringify(cursor)));
@@ -25,7 +26,7 @@ export function decodeCursor(text: string | undefined): Cursor | undefined {
   if (!text) return undefined;
   try {
     const value = JSON.parse(new TextDecoder().decode(fromBase64Url(text))) as Cursor;
-    if ((typeof value.k === "string" || typeof value.k === "number") && typeof value.id === "string") return value;
+    if ((typeof value.k === "string" || typeof value.k === "number") && typeof value.id === "string" && (value.s === undefined || typeof value.s === "string")) return value;
   } catch {
     // fall through to the problem below
   }

@@ -22,6 +22,7 @@ export const LIMITS = {
   "promo-ip": { limit: 60, windowSeconds: 600 },
   "guest-order-ip": { limit: 30, windowSeconds: 3600 },
   "payment-check-user": { limit: 30, windowSeconds: 600 },
+  "tickets-resend-right": { limit: 5, windowSeconds: 3600 },
   "invitation-send-user": { limit: 100, windowSeconds: 3600 },
   "invitation-accept-ip": { limit: 30, windowSeconds: 600 },
 } as const;

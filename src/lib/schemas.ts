@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { CURRENCY_CODES } from "./money.ts";
 import { toTimestamp } from "./time.ts";
+import { FORMULA_START } from "./csv.ts";
 
 /**
  * Field schemas every domain's request schemas share. Domain-specific ones
@@ -20,14 +21,16 @@ export const booleanQuery = z.enum(["true", "false"]).transform((v) => v === "tr
 /**
  * A person's name as shown to others (emails, the inbox, tickets): letters,
  * spaces and punctuation, but no markup or control characters, so a name can
- * never carry HTML into a message.
+ * never carry HTML into a message, and none a spreadsheet would run as a
+ * formula (`=cmd|…`): names end up in organizers' CSV exports.
  */
 export const personName = z
   .string()
   .trim()
   .min(1)
   .max(150)
-  .refine((v) => !/[<>{}\u0000-\u001f\u007f]/.test(v), { message: "Names cannot contain <, >, braces or control characters." });
+  .refine((v) => !/[<>{}\u0000-\u001f\u007f]/.test(v), { message: "Names cannot contain <, >, braces or control characters." })
+  .refine((v) => !FORMULA_START.test(v), { message: "A name cannot start with =, +, -, @ or a tab." });
 
 /** Trimmed, non-empty text of at most `max` characters. */
 export const text = (max: number) => z.string().trim().min(1).max(max);

@@ -183,6 +183,8 @@ export const payments = sqliteTable(
     subscription_id: text("subscription_id").references((): AnySQLiteColumn => subscriptions.id, { onDelete: "set null" }),
     organizer_subscription_id: text("organizer_subscription_id").references(() => organizer_subscriptions.id, { onDelete: "set null" }),
     original_payment_id: text("original_payment_id").references((): AnySQLiteColumn => payments.id),
+    // The event of a ticket payment (or of the payment a REFUND gives back), set by a D1 trigger: the event's payment list.
+    event_id: text("event_id").references(() => events.id),
     description: text("description"),
     payer_phone: text("payer_phone"), // E.164 Mobile Money number
     card_fingerprint: text("card_fingerprint"), // the provider's id of the card that paid (Stripe), matched against CREDIT_CARD blacklist entries
@@ -210,6 +212,9 @@ export const payments = sqliteTable(
     index("payments_subscription_idx").on(t.subscription_id),
     index("payments_organizer_subscription_idx").on(t.organizer_subscription_id),
     index("payments_original_idx").on(t.original_payment_id),
+    index("payments_event_created_idx").on(t.event_id, t.created_at, t.id),
+    index("payments_event_status_idx").on(t.event_id, t.status, t.created_at, t.id),
+    index("payments_created_idx").on(t.created_at, t.id),
     enumCheck("payments", t.type, PAYMENT_TYPES),
     enumCheck("payments", t.currency, CURRENCY_VALUES),
     enumCheck("payments", t.status, PAYMENT_STATUSES),
@@ -316,6 +321,7 @@ export const refunds = sqliteTable(
     processed_by: text("processed_by").references(() => users.id, { onDelete: "set null" }),
     admin_comment: text("admin_comment"),
     refund_payment_id: text("refund_payment_id").references(() => payments.id),
+    event_id: text("event_id").references(() => events.id), // its payment's, set by a D1 trigger
     requested_at: timestamp("requested_at").notNull().default(NOW_SQL),
     processed_at: timestamp("processed_at"),
     refunded_at: timestamp("refunded_at"),
@@ -325,6 +331,8 @@ export const refunds = sqliteTable(
     index("refunds_payment_idx").on(t.payment_id),
     index("refunds_status_idx").on(t.status, t.requested_at),
     index("refunds_requested_by_idx").on(t.requested_by, t.requested_at),
+    index("refunds_event_requested_idx").on(t.event_id, t.requested_at, t.id),
+    index("refunds_requested_idx").on(t.requested_at, t.id),
     enumCheck("refunds", t.currency, CURRENCY_VALUES),
     enumCheck("refunds", t.reason, REFUND_REASONS),
     enumCheck("refunds", t.status, REFUND_STATUSES),

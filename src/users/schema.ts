@@ -15,6 +15,10 @@ export const users = sqliteTable(
     password_hash: text("password_hash"), // null for accounts created through social login only
     first_name: text("first_name").notNull().default(""),
     last_name: text("last_name").notNull().default(""),
+    // "first last" and "last first", accents folded and lower-cased: the back office's name prefix search. Kept by D1
+    // triggers (migrations/0013_backoffice_triggers.sql), which copy them to the rights and orders each person holds.
+    search_name: text("search_name").notNull().default(""),
+    search_name_rev: text("search_name_rev").notNull().default(""),
     phone: text("phone"), // E.164
     date_of_birth: text("date_of_birth"), // YYYY-MM-DD
     profile_photo_key: text("profile_photo_key"), // R2 MEDIA key
@@ -38,6 +42,8 @@ export const users = sqliteTable(
     uniqueIndex("users_email_unique").on(t.email),
     uniqueIndex("users_username_unique").on(t.username),
     index("users_phone_idx").on(t.phone),
+    index("users_search_name_idx").on(t.search_name),
+    index("users_search_name_rev_idx").on(t.search_name_rev),
     index("users_role_idx").on(t.role, t.created_at),
     enumCheck("users", t.role, USER_ROLES),
     enumCheck("users", t.language, LANGUAGES),

@@ -237,6 +237,9 @@ describe("EventDO pricing", () => {
       confirmed_at: null,
       cancelled_at: null,
       cancellation_reason: null,
+      // The buyer's name keys, set by D1's triggers (the back office's search).
+      buyer_name_key: "buyer",
+      buyer_name_key_rev: "buyer",
     });
   });
 
