@@ -1,9 +1,12 @@
+import { closeSocketsOfEndedSession } from "./access/gate-sessions.ts";
 import { ticketContentForMessage } from "./access/ticket-links.ts";
-import { refreshGroupAtGates } from "./access/policy-service.ts";
+import { refreshGroupAtGates } from "./access/zone-overrides.ts";
+import { sessionEnded } from "./auth/hooks.ts";
 import { syncChangedEvent } from "./catalog/configurations.ts";
 import { eventApproved, eventCancelled, eventChanged } from "./events/hooks.ts";
 import { documentsForMessage } from "./documents/messages.ts";
 import { hooksWired } from "./lib/hooks.ts";
+import { tellHoldersOfCancelledEvent } from "./notifications/event-cancellation.ts";
 import { ticketDocumentsForMessage, ticketsForMessage } from "./notifications/hooks.ts";
 import { cancelSalesOfCancelledEvent } from "./orders/event-cancellation.ts";
 import { cancelRefundedOrder, confirmPaidOrder, releaseUnpaidOrder } from "./orders/settlement.ts";
@@ -21,11 +24,15 @@ import { refundOnCancellation } from "./payments/refunds.ts";
  * the order attached here.
  */
 
-// events → catalog, passes, orders, payments
+// auth → access
+sessionEnded.on(closeSocketsOfEndedSession);
+
+// events → catalog, passes, orders, notifications, payments
 eventChanged.on(syncChangedEvent);
 eventApproved.on(({ env, event }) => issueRightsForNewEvent(env, event.id).then(() => undefined));
-// Every order and right cancelled first, then the paid orders refunded.
+// Every order and right cancelled first, then their holders told, then the paid orders refunded.
 eventCancelled.on(cancelSalesOfCancelledEvent);
+eventCancelled.on(tellHoldersOfCancelledEvent);
 eventCancelled.on(refundOnCancellation);
 
 // payments → orders, passes

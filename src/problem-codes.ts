@@ -93,6 +93,7 @@ export const PROBLEM_CODES = {
   event_not_editable: { status: 409, description: "The event cannot be edited in its current status." },
   event_not_open: { status: 409, description: "This event no longer takes participants." },
   event_not_pending: { status: 409, description: "The event is not waiting for review." },
+  tickets_sold: { status: 409, description: "Tickets of this event were ordered: it cannot become invitation-only; cancel those orders first." },
   event_not_shareable: { status: 409, description: "An event in this status cannot be shared." },
   event_not_submittable: { status: 409, description: "An event in this status cannot be submitted for review." },
   event_started: { status: 409, description: "The event has started." },
@@ -142,6 +143,8 @@ export const PROBLEM_CODES = {
   purchase_limit: { status: 409, description: "The buyer would hold more tickets of this kind than one person may." },
   sales_ended: { status: 409, description: "Sales have ended." },
   sales_not_started: { status: 409, description: "Sales open later: the detail says when." },
+  invitation_only: { status: 409, description: "The event is by invitation only: it is not sold and nobody joins it as GOING; entry is by a grant from its organizer." },
+  zone_share_sold_out: { status: 409, description: "The ticket type has reached its share of its zone's capacity (capacity_percentage_bp): the detail says how many remain." },
   sold_out: { status: 409, description: "Not enough tickets left for the quantity asked: the detail says how many remain." },
   tickets_used: { status: 409, description: "A ticket of the order was already used at the gate." },
 

@@ -10,6 +10,9 @@ export interface Problem {
 export type Result<T> = ({ ok: true } & T) | { ok: false; problem: Problem };
 
 import type { PricingRule } from "../../src/catalog/pricing.ts";
+import type { ZoneAccess } from "./gate-protocol.ts";
+
+export type { ZoneAccess };
 
 export const fail = (status: Problem["status"], code: string, detail: string): { ok: false; problem: Problem } => ({
   ok: false,
@@ -26,6 +29,8 @@ export interface EventSetup {
   event_group_id: string | null;
   tags: string[];
   hold_ttl_seconds?: number;
+  /** The event's access type: an INVITATION event is never sold (its people enter through grants). FREE when absent. */
+  access_type?: string;
 }
 
 export interface ConfigSetup {
@@ -33,7 +38,15 @@ export interface ConfigSetup {
   ticket_type_id: string;
   ticket_type_code: string;
   zone_category: string;
+  /** The zone its rights are issued in (the first of `zones`). */
   zone_id: string | null;
+  /**
+   * Every zone its rights open, in the order a gate tries them: the ticket
+   * type's own category (FULL), then its `ticket_type_zones` (FULL, LIMITED
+   * with conditions a steward checks, CONDITIONAL with a time limit the gate
+   * checks), `excluded_sections` left out.
+   */
+  zones: ZoneAccess[];
   price: number;
   currency: string;
   quantity_total: number;
@@ -52,6 +65,13 @@ export interface ConfigSetup {
   cancellation_allowed: boolean;
   transfer_allowed: boolean;
   is_active: boolean;
+  /** The ticket type's `advance_booking_days`: sales open that many days before the event's start; null for no such window. */
+  advance_booking_days?: number | null;
+  /**
+   * The ticket type's share of its zone in units (`capacity_percentage_bp` of the zone's capacity, rounded down): the
+   * configurations of that type in that zone never hold and sell more together; null for no share.
+   */
+  zone_share_units?: number | null;
 }
 
 /**
@@ -149,11 +169,19 @@ export interface RightView {
 
 export interface Availability {
   event_id: string;
+  /** The event's access type: an INVITATION event's availability is shown only to who may see the event. */
+  access_type: string;
   configs: {
     id: string;
     ticket_type_id: string;
     ticket_type_code: string;
+    /** What the next unit sells at before pricing rules: its price tier's, else the base price. */
     price: number;
+    /** The label of the tier `price` comes from; null at the base price. */
+    price_label: string | null;
+    base_price: number;
+    /** The tiers by units sold or held (`from`..`to`, inclusive), when the configuration is priced by tiers. */
+    price_tiers: { from: number; to: number; price: number; label?: string }[] | null;
     currency: string;
     available: number;
     sellable: number;
@@ -247,6 +275,8 @@ export interface Person {
 /** Who is scanning: set by the Worker from the authenticated controller, never by the device's message. */
 export interface ScanContext {
   controller_id: string;
+  /** The controller's sign-in session: its first bundle bounds its offline scans, and its end closes its sockets. */
+  session_id: string;
   device_id: string;
   access_point_id: string;
   ip: string | null;
@@ -261,6 +291,7 @@ export interface ScanContext {
 export const GATE_HEADERS = {
   role: "X-Gate-Role",
   controller: "X-Gate-Controller",
+  session: "X-Gate-Session",
   device: "X-Gate-Device",
   accessPoint: "X-Gate-Access-Point",
   ip: "X-Gate-Ip",

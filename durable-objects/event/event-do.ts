@@ -9,9 +9,11 @@
  *
  * - order hold: `decideHold` (orders.ts), in a group commit (`placeOrder`);
  * - confirmation: `confirmOrder` (orders.ts), which issues the rights
- *   (`insertRight`, rights.ts); cancellation, release and hold expiry: orders.ts;
+ *   (`insertRight`, rights.ts); cancellation, release, hold expiry and completion
+ *   after the event (`completeAttendedOrders`): orders.ts;
  * - transfer: `transferRight`, `exchangeRights`, `returnLoan` (rights.ts);
- *   rights outside sales: `issueRights`, `setRightsStatus` (rights.ts);
+ *   rights outside sales: `issueRights`, `setRightsStatus`, `restoreRights`
+ *   (rights.ts); new event dates move the rights' windows (`redateRights`, from setup.ts);
  *   one right blocked or unblocked at the door: `setRightStatus` (rights.ts);
  * - scan: `decideScan` (gate.ts), in a group commit (`scan`), once tokens.ts
  *   has checked the QR token; socket.ts reads and answers the frames
@@ -42,7 +44,7 @@ import {
   type TransferRequest,
 } from "./contract.ts";
 import { decideScanPass, loadGatePolicy, type DecidedScans, type GatePolicyState, type QueuedScans } from "./gate.ts";
-import { gateBundle, occupancy } from "./gate-bundle.ts";
+import { bundleFetchedAt, gateBundle, occupancy } from "./gate-bundle.ts";
 import { CLOSE, type GateBundle, type Occupancy, type ScanBody, type ScanResult } from "./gate-protocol.ts";
 import { GroupCommit } from "./group-commit.ts";
 import * as orders from "./orders.ts";
@@ -50,6 +52,7 @@ import { OUTBOX_DELAY_MS } from "./outbox.ts";
 import { drainOutbox, projectionPending } from "./projection.ts";
 import * as rights from "./rights.ts";
 import * as setup from "./setup.ts";
+import { SessionWatch } from "./sessions.ts";
 import { acceptSocket, broadcast, closeSessions, OccupancyFeed, onClose, onFrame } from "./socket.ts";
 import { migrate } from "./storage.ts";
 import { EventStore } from "./store.ts";
@@ -59,6 +62,7 @@ export class EventDO extends DurableObject<Env> {
   private readonly s: EventStore;
   private readonly tokens: TokenCache;
   private readonly feed: OccupancyFeed;
+  private readonly sessions: SessionWatch;
   /** Gates, overrides and blacklist as decisions read them; dropped by configureGate and setGatePolicy. */
   private gatePolicy: GatePolicyState | null = null;
   /** Gate scans and order holds each share a commit with whatever arrived with them. */
@@ -71,6 +75,7 @@ export class EventDO extends DurableObject<Env> {
     this.s = new EventStore(ctx.storage);
     this.tokens = new TokenCache(this.s);
     this.feed = new OccupancyFeed(ctx, this.s);
+    this.sessions = new SessionWatch(ctx, this.s, env);
     this.scanPasses = new GroupCommit(ctx.storage, (items) => decideScanPass(this.s.sql, this.s.event()!, this.policy(), items), (decided) => {
       this.s.outbox.projectSoon(Date.now());
       if (decided.some((d) => d.moved)) this.feed.changed();
@@ -81,7 +86,7 @@ export class EventDO extends DurableObject<Env> {
       if (expiries.length) this.s.outbox.wakeBy(Math.min(...expiries, Date.now() + OUTBOX_DELAY_MS));
     });
     ctx.blockConcurrencyWhile(async () => {
-      migrate(ctx.storage.sql);
+      migrate(ctx.storage);
       await this.s.outbox.load();
     });
   }
@@ -89,7 +94,10 @@ export class EventDO extends DurableObject<Env> {
   // ── setup, pushed by the Worker (src/catalog/sync.ts) ─────────────────────
 
   configure(event: EventSetup, configs: ConfigSetup[]): Result<{ configs: number }> {
-    return setup.configure(this.s, event, configs);
+    const result = setup.configure(this.s, event, configs);
+    // The configurations' zones are part of what decisions read.
+    if (result.ok) this.gatePolicy = null;
+    return result;
   }
 
   configureGate(gate: GateSetup): Result<{ zones: number; access_points: number }> {
@@ -150,6 +158,10 @@ export class EventDO extends DurableObject<Env> {
     return orders.cancelForRefund(this.s, orderId, reason, by, eventCancelled, now);
   }
 
+  completeAttendedOrders(now: number = Date.now()): Result<{ completed: number }> {
+    return orders.completeAttendedOrders(this.s, now);
+  }
+
   /** The event was cancelled: every order and right of it cancelled (orders.ts). */
   cancelEventSales(reason: string, now: number = Date.now()): { orders: number; rights: number; holders: string[] } {
     return orders.cancelEventSales(this.s, reason, now);
@@ -163,6 +175,10 @@ export class EventDO extends DurableObject<Env> {
 
   issueRights(req: IssueRightsRequest): Result<{ rights: RightView[]; already_issued: boolean }> {
     return rights.issueRights(this.s, req);
+  }
+
+  restoreRights(sourceType: IssueRightsRequest["source_type"], sourceId: string, by: string | null, reason: string | null, now: number = Date.now()): Result<{ rights: RightView[]; restored: number }> {
+    return rights.restoreRights(this.s, sourceType, sourceId, by, reason, now);
   }
 
   setRightsStatus(
@@ -192,6 +208,11 @@ export class EventDO extends DurableObject<Env> {
     return rights.returnLoan(this.s, transferId, by, now);
   }
 
+  /** Rights past their validity that can no longer admit anyone become EXPIRED (the cron, after the event). */
+  expireRights(now: number = Date.now()): { expired: number } {
+    return rights.expireRights(this.s, now);
+  }
+
   // ── gate ──────────────────────────────────────────────────────────────────
 
   /**
@@ -204,11 +225,14 @@ export class EventDO extends DurableObject<Env> {
     // A scan names a gate of this event's venue; anything else is a bad request, not a scan to record.
     if (!this.policy().points.has(who.access_point_id)) return fail(422, "unknown_access_point", "This access point is not a gate of the event's venue.");
     const checks = await Promise.all(bodies.map((body) => (body.scan_method === "MANUAL_ENTRY" ? null : this.tokens.check(body.qr))));
-    return (await this.scanPasses.submit({ bodies, who, checks, receivedAt })).answer;
+    // Offline scans cannot be older than the first bundle their session fetched (gate.ts).
+    const offlineFrom = bodies.some((body) => body.offline_status !== undefined) ? bundleFetchedAt(this.s, who.session_id) : null;
+    return (await this.scanPasses.submit({ bodies, who, checks, receivedAt, offlineFrom })).answer;
   }
 
-  gateBundle(since: string | null): GateBundle {
-    return gateBundle(this.s, since);
+  /** The offline bundle; `sessionId` is the sign-in session fetching it (its first fetch bounds its offline scans). */
+  gateBundle(since: string | null, sessionId: string | null): GateBundle {
+    return gateBundle(this.s, since, sessionId);
   }
 
   occupancy(): Occupancy {
@@ -224,13 +248,22 @@ export class EventDO extends DurableObject<Env> {
     return closeSessions(this.ctx, (who) => who.controller_id === userId, CLOSE.noLongerStaff);
   }
 
+  /**
+   * A sign-in session ended (logout, revocation, deactivation): its gate and
+   * observer sockets close at once (4003) and it is refused from now on.
+   * Returns how many sockets closed.
+   */
+  endSession(sessionId: string): number {
+    return this.sessions.end([sessionId]);
+  }
+
   /** The gate socket's upgrade, forwarded by the Worker once it has authenticated the caller (headers it sets). */
   override async fetch(request: Request): Promise<Response> {
-    return acceptSocket(this.ctx, this.s, request);
+    return acceptSocket(this.ctx, this.s, request, this.sessions);
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    return onFrame(ws, message, this.decideFrame);
+    return onFrame(ws, message, this.decideFrame, this.sessions);
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -243,10 +276,24 @@ export class EventDO extends DurableObject<Env> {
 
   // ── projection to D1, and hold expiry ─────────────────────────────────────
 
+  /** The drain running now, or the last one: drains run one at a time, each after the one before it settled. */
+  private draining: Promise<unknown> = Promise.resolve();
+
+  /**
+   * One drain of the outbox to D1 (projection.ts), after any drain already
+   * running: the alarm and `flushProjection` may ask at once, and two drains
+   * overlapping could land in D1 in the wrong order.
+   */
+  private drain(): Promise<number> {
+    const run = this.draining.then(() => drainOutbox(this.s.sql.storage, this.env.DB, this.s.event()?.id ?? ""));
+    this.draining = run.catch(() => undefined);
+    return run;
+  }
+
   /** Projects every pending change to D1 now (before D1 rows that reference them are written). */
   async flushProjection(): Promise<void> {
     orders.expireHolds(this.s, Date.now());
-    while ((await drainOutbox(this.s.sql.storage, this.env.DB, this.s.event()?.id ?? "")) > 0) {
+    while ((await this.drain()) > 0) {
       // until the outbox is empty
     }
   }
@@ -256,7 +303,7 @@ export class EventDO extends DurableObject<Env> {
     const now = Date.now();
     orders.expireHolds(this.s, now);
     try {
-      await drainOutbox(this.s.sql.storage, this.env.DB, this.s.event()?.id ?? "");
+      await this.drain();
     } catch (error) {
       console.error("EventDO projection to D1 failed; retrying", error);
       this.s.outbox.wakeBy(now + 5_000);

@@ -1,13 +1,16 @@
 /**
- * The gate wire protocol (version 1, docs/gate-protocol.md): every message a
- * device and the server exchange over the gate socket, and the scan body,
- * which HTTP scans (`POST /v1/events/{event_id}/scans`) share. One module
- * that the Worker's routes, the EventDO and the reference gate client
- * (scripts/gate-client) all import; it imports nothing of theirs.
+ * The gate wire protocol (version 2, docs/gate-protocol.md): every message a
+ * device and the server exchange over the gate socket, the scan body, which
+ * HTTP scans (`POST /v1/events/{event_id}/scans`) share, and the offline
+ * bundle. One module that the Worker's routes, the EventDO and the reference
+ * gate client (scripts/gate-client) all import; it imports nothing of theirs.
  */
+import { Buffer } from "node:buffer";
+import { createHmac } from "node:crypto";
 import { z } from "zod";
 
-export const PROTOCOL_VERSION = 1;
+/** 2: the bundle carries keyed digests of the printed codes instead of the codes (version 1). */
+export const PROTOCOL_VERSION = 2;
 
 export const SCAN_ACTIONS = ["ENTRY", "EXIT", "RE_ENTRY", "CHECK"] as const;
 export const SCAN_METHODS = ["QR_SCANNER", "MANUAL_ENTRY", "NFC"] as const;
@@ -44,6 +47,39 @@ export const normalizeManualCode = (text: string) => {
 
 /** Before this long ahead of the doors, a scan is on the wrong day rather than early (the server and offline gates alike). */
 export const WRONG_DATE_MS = 12 * 3600_000;
+
+/**
+ * How far a device's clock may be off the server's: an offline scan may be
+ * dated this much after its upload reached the server, or before the
+ * device's session first fetched the bundle, and no more.
+ */
+export const OFFLINE_CLOCK_SKEW_MS = 2 * 60_000;
+
+/** The printed codes' digests in the bundle: the first bytes of an HMAC-SHA256 keyed with the bundle's `manual_codes.key`. */
+export const MANUAL_CODE_DIGEST = { algorithm: "HMAC-SHA256", bytes: 6 } as const;
+
+/**
+ * A printed code's digest, as the bundle lists it: base64url of the first
+ * 6 bytes of HMAC-SHA256(key, the code as `XXXX-XXXX-XXXX`). A device
+ * checks a typed code against the bundle without the bundle holding the
+ * codes; with 48 bits, a mistyped code matches one of a stadium's 60,000
+ * rights about once in 4.7·10^9 tries, while a guessed code that matches a
+ * digest is a real one only once in 4,096 (codes have 60 bits), so the list
+ * cannot be read back from the bundle. `key` is base64url.
+ */
+export function manualCodeDigest(key: string, code: string): string {
+  return createHmac("sha256", Buffer.from(key, "base64url")).update(normalizeManualCode(code)).digest().subarray(0, MANUAL_CODE_DIGEST.bytes).toString("base64url");
+}
+
+/**
+ * A device's id: 1–100 printable ASCII characters, no space at either end.
+ * It travels in a header from the Worker to the EventDO and is matched
+ * against DEVICE blacklist entries: a control character (CR, LF, NUL) cannot
+ * be a header value, and other text would not match what the device shows.
+ */
+export const DeviceIdSchema = z
+  .string()
+  .regex(/^[\x21-\x7E](?:[\x20-\x7E]{0,98}[\x21-\x7E])?$/, "1–100 printable ASCII characters (no control characters, no space at either end)");
 
 /** Each field's one message, whatever is wrong with it: the socket's `bad_scan` detail is `<field>: <message>`. */
 const says = (message: string) => ({ error: message });
@@ -164,24 +200,43 @@ export type ServerMessage = HelloMessage | Occupancy | ScanResult | ScanResultsM
 export const CLOSE = {
   deviceBlacklisted: { code: 4003, reason: "device blacklisted" },
   noLongerStaff: { code: 4003, reason: "no longer staff of this event" },
+  sessionEnded: { code: 4003, reason: "session ended" },
   lostSession: { code: 1011, reason: "lost session" },
 } as const;
+
+/** A zone a ticket configuration's rights open, and how (docs/gate-protocol.md, "The decision"). */
+export interface ZoneAccess {
+  zone_id: string;
+  access: "FULL" | "LIMITED" | "CONDITIONAL";
+  /** ticket_type_zones.conditions, e.g. {"requires_vip_band": true}, {"time_limit": "halftime"}. */
+  conditions: Record<string, unknown> | null;
+}
 
 /** The offline bundle of a gate (`GET /v1/events/{event_id}/gate/bundle`). */
 export interface GateBundle {
   event_id: string;
+  /** The event's status: a CANCELLED event admits no one. */
+  status: string;
+  /** The event's start and end (a CONDITIONAL zone's `halftime` is halfway between). */
+  starts_at: string;
+  ends_at: string;
   /** Pass it back as `since` to receive only the rights changed after it. */
   version: string;
   since: string | null;
   keys: { kid: string; kty: string; crv: string; x: string }[];
+  /** How the rights' `code_digest` are made from printed codes (`manualCodeDigest`); the key is the event's. */
+  manual_codes: { algorithm: typeof MANUAL_CODE_DIGEST.algorithm; bytes: typeof MANUAL_CODE_DIGEST.bytes; key: string };
   zones: Occupancy["zones"];
   access_points: { id: string; name: string; direction: string; zone_ids: string[]; is_active: boolean }[];
+  /** Per ticket configuration, the zones its rights open, in the order a gate tries them. */
+  config_zones: Record<string, ZoneAccess[]>;
   overrides: Record<string, unknown>[];
+  /** Blacklist entries as the gate applies them; a QR_CODE entry names the right's id, never its printed code. */
   blacklist: Record<string, unknown>[];
   /** Rights a gate must refuse: cancelled, transferred, blocked, expired. */
-  revoked: { id: string; qr_code: string; status: string }[];
+  revoked: { id: string; code_digest: string; status: string }[];
   /** Rights whose holder is inside now (an offline ENTRY for them is a second entry). */
   inside: string[];
-  /** Valid rights with their printed codes, for MANUAL_ENTRY offline. */
-  valid: { id: string; qr_code: string; zone_id: string | null; entry_count: number; valid_from: string; valid_until: string }[];
+  /** Valid rights, with their printed code's digest for MANUAL_ENTRY offline. */
+  valid: { id: string; code_digest: string; config_id: string | null; zone_id: string | null; entry_count: number; valid_from: string; valid_until: string }[];
 }

@@ -7,13 +7,15 @@
 import type { TokenCheck } from "../../src/access/qr-tokens.ts";
 import { newLogId } from "../../src/lib/ids.ts";
 import { ageOn } from "../../src/lib/time.ts";
-import type { Result, ScanContext } from "./contract.ts";
-import { MANUAL_CODE, normalizeManualCode, WRONG_DATE_MS, type DenialReason, type ScanBody, type ScanResult } from "./gate-protocol.ts";
+import type { Result, ScanContext, ZoneAccess } from "./contract.ts";
+import { MANUAL_CODE, normalizeManualCode, OFFLINE_CLOCK_SKEW_MS, WRONG_DATE_MS, type DenialReason, type ScanBody, type ScanResult } from "./gate-protocol.ts";
 import type { Row, Sql } from "./sql.ts";
 
 export interface GateEvent {
   id: string;
   status: string;
+  starts_at: string;
+  ends_at: string;
 }
 
 /**
@@ -27,6 +29,8 @@ export interface GatePolicyState {
   blacklist: Map<string, { starts_at: string; ends_at: string | null }[]>;
   /** In insertion order, as the table returns them. */
   overrides: { target_type: string; target_id: string; original_zone_id: string; override_zone_id: string; valid_from: string | null; valid_until: string | null; capacity_impact: number | null }[];
+  /** Per configuration, every zone its rights open, in the order a gate tries them (`configure` changes them). */
+  configZones: Map<string, ZoneAccess[]>;
 }
 
 export function loadGatePolicy(sql: Sql): GatePolicyState {
@@ -52,7 +56,9 @@ export function loadGatePolicy(sql: Sql): GatePolicyState {
       valid_until: (o.valid_until as string | null) ?? null,
       capacity_impact: o.capacity_impact === null ? null : Number(o.capacity_impact),
     }));
-  return { points, blacklist, overrides };
+  const configZones = new Map<string, ZoneAccess[]>();
+  for (const c of sql`SELECT id, zone_access FROM configs`) configZones.set(String(c.id), JSON.parse(String(c.zone_access)) as ZoneAccess[]);
+  return { points, blacklist, overrides, configZones };
 }
 
 interface Decision {
@@ -77,7 +83,7 @@ interface Decision {
  */
 const loadRight = (by: "id" | "qr_code") => `
   SELECT (SELECT result FROM scans WHERE nonce = ?1) AS replay,
-    r.id, r.qr_code, r.user_id, r.order_id, r.zone_id, r.seat_id, r.status, r.source_type, r.source_id, r.valid_from, r.valid_until, r.used_at, r.is_inside, r.entry_count,
+    r.id, r.qr_code, r.user_id, r.order_id, r.zone_id, r.seat_id, r.status, r.source_type, r.source_id, r.valid_from, r.valid_until, r.used_at, r.is_inside, r.inside_zone_id, r.entry_count,
     p.user_id AS person_user_id, p.birth_date AS person_birth_date, p.groups AS person_groups,
     c.id AS rules_config_id, c.min_age AS rules_min_age, c.requires_id AS rules_requires_id, c.re_entry_allowed AS rules_re_entry_allowed,
     z.name AS zone_name, z.capacity AS zone_capacity, z.occupancy AS zone_occupancy
@@ -107,6 +113,8 @@ export interface QueuedScans {
   who: ScanContext;
   checks: (TokenCheck | null)[];
   receivedAt: number;
+  /** When the scanning session first fetched the bundle (ms), or null if it never did: its offline scans cannot be older. */
+  offlineFrom: number | null;
 }
 
 export interface DecidedScans {
@@ -126,7 +134,7 @@ export function decideScanPass(sql: Sql, event: GateEvent, policy: GatePolicySta
   const decided = items.map((item) => {
     let moved = false;
     const results = item.bodies.map((body, i) => {
-      const scan = decideScan(sql, event, policy, body, item.who, item.checks[i]!, item.receivedAt, occupancy);
+      const scan = decideScan(sql, event, policy, body, item.who, item.checks[i]!, item.receivedAt, item.offlineFrom, occupancy);
       moved ||= scan.moved;
       return scan.result;
     });
@@ -142,6 +150,13 @@ export function decideScanPass(sql: Sql, event: GateEvent, policy: GatePolicySta
  * writing its new state, so one right admits one person per entry across
  * every gate of the event. A nonce is decided once; a replay gets the first
  * result. `check` is the verified QR token (null for MANUAL_ENTRY).
+ *
+ * An offline scan is judged as of its `scanned_at`, but only within when it
+ * could have been made (`offlineWindow`): not after the server received it,
+ * nor before its session first fetched the bundle (each give or take
+ * OFFLINE_CLOCK_SKEW_MS). Otherwise it is a refused conflict, recorded and
+ * applied to nothing: a device cannot mark tickets used days before the
+ * event by dating its uploads.
  */
 export function decideScan(
   sql: Sql,
@@ -151,6 +166,7 @@ export function decideScan(
   ctx: ScanContext,
   check: TokenCheck | null,
   receivedAt: number,
+  offlineFrom: number | null,
   occupancy: PassOccupancy,
 ): { result: ScanResult; moved: boolean } {
   const manual = body.scan_method === "MANUAL_ENTRY";
@@ -170,11 +186,14 @@ export function decideScan(
   };
 
   const offline = body.offline_status !== undefined;
-  // An offline scan is judged at the moment it happened; a live one now.
+  // An offline scan is judged at the moment it happened, if it could have happened then; a live one now.
   const at = offline ? Date.parse(body.scanned_at) : receivedAt;
-  const decision = evaluate(policy, event, body, ctx, check, row.id === null ? undefined : row, zoneOf, at);
+  const impossible = offline ? offlineWindow(at, receivedAt, offlineFrom) : null;
+  const decision = impossible ?? evaluate(policy, event, body, ctx, check, row.id === null ? undefined : row, zoneOf, at);
+  // Refused, but logged against the right it names.
+  if (impossible && row.id !== null) decision.right = row;
 
-  if (offline) reconcileOffline(decision, body.offline_status!);
+  if (offline && !impossible) reconcileOffline(decision, body.offline_status!);
   if (body.action === "CHECK") decision.effect = null;
 
   if (decision.effect && decision.right) {
@@ -313,7 +332,8 @@ function evaluate(
   const point = policy.points.get(ctx.access_point_id);
   if (!point || !point.is_active) return deny("TECHNICAL_ERROR", right, null, { status: "ERROR", warning: "This gate is not part of the event's venue." });
 
-  // 2. The right's own state.
+  // 2. The right's own state, and its event's: a cancelled event admits no one.
+  if (event.status === "CANCELLED") return deny("CANCELLED", right, null, { warning: "This event was cancelled." });
   switch (right.status) {
     case "CANCELLED":
     case "EXPIRED":
@@ -334,10 +354,11 @@ function evaluate(
   const when = new Date(at).toISOString();
   if (blacklisted(policy, when, right, ctx)) return deny("BLACKLISTED", right);
 
-  // 5. Where: the right's zone after overrides, and this gate must open onto it.
-  const zoneId = effectiveZone(policy, right, when);
-  if (zoneId && !point.zone_ids.includes(zoneId)) return deny("WRONG_ZONE", right, zoneId);
+  // 5. Where: the zones the right opens (its own after overrides, then its ticket type's others), the first this gate opens onto.
   const entering = body.action === "ENTRY" || body.action === "RE_ENTRY" || body.action === "CHECK";
+  const where = zoneAtGate(policy, event, right, point.zone_ids, when, at, !entering);
+  if (!where.ok) return deny("WRONG_ZONE", right, where.zone_id, where.warning ? { warning: where.warning } : {});
+  const zoneId = where.zone_id;
   const direction = point.direction;
   if ((entering && direction === "EXIT") || (body.action === "EXIT" && direction === "ENTRY")) {
     return deny("WRONG_ZONE", right, zoneId, { warning: `This gate is ${direction.toLowerCase()} only.` });
@@ -351,12 +372,13 @@ function evaluate(
 
   if (body.action === "EXIT") {
     if (!inside) return { status: "WARNING", reason: null, warning: "No entry was recorded for this ticket.", right, zone_id: zoneId, conflict: false, effect: null };
-    return { status: "SUCCESS", reason: null, right, zone_id: zoneId, conflict: false, effect: { kind: "exit", zone_id: zoneId } };
+    // The count goes down in the zone the holder entered.
+    return { status: "SUCCESS", reason: null, right, zone_id: zoneId, conflict: false, effect: { kind: "exit", zone_id: (right.inside_zone_id as string | null) ?? zoneId } };
   }
   if (inside) return deny("ALREADY_USED", right, zoneId, { warning: `Entered at ${right.used_at ?? "an earlier scan"}.` });
   if (entries > 0 && !reEntryAllowed) return deny("ALREADY_USED", right, zoneId, { warning: "Re-entry is not allowed with this ticket." });
   // A RE_ENTRY with no entry before is a first entry: it goes through every check an ENTRY does.
-  let warning: string | undefined = body.action === "RE_ENTRY" && entries === 0 ? "First entry recorded as a re-entry." : undefined;
+  let warning: string | undefined = [where.warning, body.action === "RE_ENTRY" && entries === 0 ? "First entry recorded as a re-entry." : undefined].filter(Boolean).join(" ") || undefined;
   let zoneName: string | undefined;
   if (zoneId) {
     const zone = zoneOf(zoneId);
@@ -369,10 +391,28 @@ function evaluate(
     if (birth) {
       if (ageOn(birth, new Date(at)) < minAge) return deny("AGE_RESTRICTION", right, zoneId, { warning: `Minimum age ${minAge}.`, zone_name: zoneName });
     } else if (Number(right.rules_requires_id)) {
-      warning = `Age unknown: check an ID (minimum age ${minAge}).`;
+      warning = [warning, `Age unknown: check an ID (minimum age ${minAge}).`].filter(Boolean).join(" ");
     }
   }
   return { status: warning ? "WARNING" : "SUCCESS", reason: null, warning, right, zone_id: zoneId, zone_name: zoneName, conflict: false, effect: { kind: "enter", zone_id: zoneId } };
+}
+
+/**
+ * Whether an offline scan dated `at` could have been made by a session that
+ * first fetched the bundle at `from`, uploaded at `receivedAt`: null when it
+ * could, else its refusal (a conflict, whatever the device decided).
+ */
+function offlineWindow(at: number, receivedAt: number, from: number | null): Decision | null {
+  const latest = receivedAt + OFFLINE_CLOCK_SKEW_MS;
+  const earliest = from === null ? null : from - OFFLINE_CLOCK_SKEW_MS;
+  if (earliest !== null && at >= earliest && at <= latest) return null;
+  const why =
+    earliest === null
+      ? "this session never fetched the offline bundle"
+      : at > latest
+        ? `it is dated after the server received it (${new Date(receivedAt).toISOString()})`
+        : `it is dated before this session first fetched the offline bundle (${new Date(from!).toISOString()})`;
+  return { status: "DENIED", reason: "TECHNICAL_ERROR", warning: `Offline scan not applied: ${why}.`, right: null, zone_id: null, conflict: true, effect: null };
 }
 
 /**
@@ -408,10 +448,10 @@ function applyEffect(sql: Sql, right: Row, effect: NonNullable<Decision["effect"
   const when = new Date(at).toISOString();
   const changed = new Date(receivedAt).toISOString();
   if (effect.kind === "enter") {
-    sql`UPDATE rights SET is_inside = 1, entry_count = entry_count + 1, status = 'USED', used_at = coalesce(used_at, ${when}),
+    sql`UPDATE rights SET is_inside = 1, inside_zone_id = ${effect.zone_id}, entry_count = entry_count + 1, status = 'USED', used_at = coalesce(used_at, ${when}),
           used_at_access_point = coalesce(used_at_access_point, ${ctx.access_point_id}), updated_at = ${changed} WHERE id = ${right.id}`;
   } else {
-    sql`UPDATE rights SET is_inside = 0, last_exit_at = ${when}, updated_at = ${changed} WHERE id = ${right.id}`;
+    sql`UPDATE rights SET is_inside = 0, inside_zone_id = NULL, last_exit_at = ${when}, updated_at = ${changed} WHERE id = ${right.id}`;
   }
 }
 
@@ -422,6 +462,70 @@ function blacklisted(policy: GatePolicyState, when: string, right: Row, ctx: Sca
   if (policy.blacklist.size === 0) return false;
   const keys = [`USER:${right.user_id}`, `QR_CODE:${right.qr_code}`, `QR_CODE:${right.id}`, ctx.device_id ? `DEVICE:${ctx.device_id}` : "", ctx.ip ? `IP:${ctx.ip}` : ""];
   return keys.some((key) => policy.blacklist.get(key)?.some((b) => inWindow(b.starts_at, b.ends_at, when)));
+}
+
+/**
+ * Where a right may pass at a gate that opens onto `gateZones`: its own zone
+ * after overrides, then the other zones its configuration opens (its ticket
+ * type's zones: FULL, LIMITED, CONDITIONAL), the first the gate opens onto.
+ * An override moves the holder to its zone alone. LIMITED and CONDITIONAL
+ * zones admit with a warning naming their conditions (a steward checks
+ * them); a CONDITIONAL zone's `time_limit` (an ISO time, or `halftime`:
+ * halfway between the event's start and end) is checked here, for entries
+ * (a holder may always leave). A right that opens no zone passes anywhere.
+ */
+function zoneAtGate(
+  policy: GatePolicyState,
+  event: GateEvent,
+  right: Row,
+  gateZones: string[],
+  when: string,
+  at: number,
+  leaving: boolean,
+): { ok: true; zone_id: string | null; warning?: string } | { ok: false; zone_id: string | null; warning?: string } {
+  const own = (right.zone_id as string | null) ?? null;
+  const zone = effectiveZone(policy, right, when);
+  const candidates: ZoneAccess[] =
+    zone !== own
+      ? [{ zone_id: zone!, access: "FULL", conditions: null }]
+      : [...(own === null ? [] : [{ zone_id: own, access: "FULL" as const, conditions: null }]), ...(policy.configZones.get(String(right.rules_config_id)) ?? [])];
+  if (candidates.length === 0) return { ok: true, zone_id: null };
+  // Leaving from the zone the holder is in, where this gate opens onto it.
+  const insideZone = (right.inside_zone_id as string | null) ?? null;
+  if (leaving && insideZone !== null && gateZones.includes(insideZone)) return { ok: true, zone_id: insideZone };
+  let ended: number | undefined;
+  for (const c of candidates) {
+    if (!gateZones.includes(c.zone_id)) continue;
+    if (c.access === "FULL") return { ok: true, zone_id: c.zone_id };
+    const limit = timeLimit(c.conditions, event);
+    if (limit !== null && at > limit && !leaving) {
+      ended ??= limit;
+      continue;
+    }
+    return { ok: true, zone_id: c.zone_id, warning: conditionsWarning(c) };
+  }
+  return { ok: false, zone_id: zone ?? candidates[0]!.zone_id, warning: ended === undefined ? undefined : `Access to this zone ended at ${new Date(ended).toISOString()}.` };
+}
+
+/** A CONDITIONAL zone's time limit in ms, or null when it has none the gate can read. */
+function timeLimit(conditions: Record<string, unknown> | null, event: GateEvent): number | null {
+  const limit = conditions?.time_limit;
+  if (limit === "halftime") return (Date.parse(event.starts_at) + Date.parse(event.ends_at)) / 2;
+  if (typeof limit !== "string" || !/^\d{4}-\d{2}-\d{2}T/.test(limit)) return null;
+  const ms = Date.parse(limit);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/** What a steward is told of a LIMITED or CONDITIONAL zone: its conditions, in words. */
+function conditionsWarning(c: ZoneAccess): string {
+  const said = Object.entries(c.conditions ?? {}).flatMap(([key, value]) => {
+    if (key === "reason" && typeof value === "string") return [value];
+    if (key === "requires_vip_band") return value === true ? ["VIP band required"] : [];
+    if (key === "areas" && Array.isArray(value)) return [`areas: ${value.join(", ")}`];
+    if (key === "time_limit") return [`until ${String(value)}`];
+    return [`${key}: ${JSON.stringify(value)}`];
+  });
+  return `${c.access === "LIMITED" ? "Limited" : "Conditional"} access to this zone${said.length ? `: ${said.join("; ")}` : ""}.`;
 }
 
 /** The zone after overrides, by priority: access right > ticket > subscription > user group. */

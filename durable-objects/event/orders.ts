@@ -5,10 +5,12 @@
  * synchronously, with no await between the check and the write; the
  * `configs` CHECK restates invariant 1 underneath.
  */
-import { buyerFlags, priceOrder, promoCodeRefusal, readsBuyer, type PriceQuote, type ZoneCategory } from "../../src/catalog/pricing.ts";
+import { buyerFlags, nextUnitPrice, priceOrder, promoCodeRefusal, readsBuyer, type PriceQuote, type ZoneCategory } from "../../src/catalog/pricing.ts";
+import { bookingWindowRefusal, INVITATION_ONLY } from "../../src/catalog/sale-rules.ts";
 import type { Currency } from "../../src/lib/money.ts";
 import { toTimestamp } from "../../src/lib/time.ts";
 import { BUYER_FACTS_REQUIRED, fail, type Availability, type ConfirmRequest, type OrderRequest, type OrderView, type Result, type RightView } from "./contract.ts";
+import { sellable, unitsAvailable, zoneShareCheck } from "./inventory.ts";
 import { cancelOrderRights, insertRight, listRights, usedRights, validFrom } from "./rights.ts";
 import type { Row } from "./sql.ts";
 import type { EventRow, EventStore } from "./store.ts";
@@ -29,22 +31,29 @@ export function availability(s: EventStore, now: number): Availability {
   const event = s.event();
   const onSaleStatus = event?.status === "APPROVED";
   const configs = s.sql`SELECT * FROM configs WHERE is_active = 1 ORDER BY price`.toArray().map((c) => {
-    const sellable = Number(c.quantity_total) - Number(c.quantity_blocked);
-    const available = sellable - Number(c.quantity_held) - Number(c.quantity_sold);
+    // What a buyer can get: the configuration's units, within its ticket type's share of its zone.
+    const available = sellable(s, c);
+    const tiers = c.price_tiers ? (JSON.parse(String(c.price_tiers)) as NonNullable<Availability["configs"][number]["price_tiers"]>) : null;
+    const dynamic = Boolean(Number(c.dynamic_pricing)) && tiers !== null && tiers.length > 0;
+    // The next unit's price, as an order placed now would be priced before rules (decideHold counts held and sold units the same way).
+    const next = nextUnitPrice({ price: Number(c.price), dynamic_pricing: dynamic, price_tiers: tiers }, Number(c.quantity_held) + Number(c.quantity_sold));
     return {
       id: String(c.id),
       ticket_type_id: String(c.ticket_type_id),
       ticket_type_code: String(c.ticket_type_code),
-      price: Number(c.price),
+      price: next.unit_price,
+      price_label: next.label,
+      base_price: Number(c.price),
+      price_tiers: dynamic ? tiers : null,
       currency: String(c.currency),
       available,
-      sellable,
+      sellable: Number(c.quantity_total) - Number(c.quantity_blocked),
       held: Number(c.quantity_held),
       sold: Number(c.quantity_sold),
-      on_sale: onSaleStatus && salesOpen(c, event!, now) === null && available > 0,
+      on_sale: onSaleStatus && event!.access_type !== "INVITATION" && salesOpen(c, event!, now) === null && available > 0,
     };
   });
-  return { event_id: event?.id ?? "", configs };
+  return { event_id: event?.id ?? "", access_type: event?.access_type ?? "FREE", configs };
 }
 
 /**
@@ -65,6 +74,7 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
   const event = s.event();
   if (!event) return fail(404, "not_on_sale", "This event has no tickets on sale.");
   if (event.status !== "APPROVED") return fail(409, "event_not_on_sale", "This event is not on sale.");
+  if (event.access_type === "INVITATION") return fail(INVITATION_ONLY.status, INVITATION_ONLY.code, INVITATION_ONLY.detail);
   const config = sql`SELECT * FROM configs WHERE id = ${req.config_id} AND is_active = 1`.toArray()[0];
   if (!config) return fail(404, "config_not_found", "This ticket is not sold for this event.");
   const closed = salesOpen(config, event, now);
@@ -90,9 +100,10 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
       return fail(409, "purchase_limit", `At most ${config.max_purchase} ticket(s) of this kind per person; you already have ${owned}.`);
     }
   }
-  const sellable = Number(config.quantity_total) - Number(config.quantity_blocked);
-  const available = sellable - Number(config.quantity_held) - Number(config.quantity_sold);
+  const available = unitsAvailable(config);
   if (quantity > available) return fail(409, "sold_out", available > 0 ? `Only ${available} left.` : "Sold out.");
+  const overShare = zoneShareCheck(s, config, quantity);
+  if (overShare) return overShare;
   if (req.is_guest) {
     const refused = guestHoldRefusal(s, req);
     if (refused) return refused;
@@ -239,7 +250,7 @@ export function confirmOrder(s: EventStore, req: ConfirmRequest): Result<{ order
   expireHolds(s, now);
   const order = sql`SELECT * FROM orders WHERE id = ${req.order_id}`.toArray()[0];
   if (!order) return fail(404, "order_not_found", "Order not found.");
-  if (order.booking_status === "CONFIRMED") {
+  if (order.booking_status === "CONFIRMED" || order.booking_status === "COMPLETED") {
     return { ok: true, order: orderView(s, req.order_id)!, rights: listRights(s, { order_id: req.order_id }), already_confirmed: true };
   }
   if (order.booking_status === "CANCELLED") return fail(409, "order_cancelled", "This order was cancelled.");
@@ -249,8 +260,10 @@ export function confirmOrder(s: EventStore, req: ConfirmRequest): Result<{ order
   const config = sql`SELECT * FROM configs WHERE id = ${order.config_id}`.one();
   const quantity = Number(order.quantity);
   if (order.booking_status === "EXPIRED") {
-    const available = Number(config.quantity_total) - Number(config.quantity_blocked) - Number(config.quantity_held) - Number(config.quantity_sold);
-    if (available < quantity) return fail(409, "hold_expired_sold_out", "The hold expired and the tickets were sold to others; the payment must be refunded.");
+    // Its units went back on sale: taken again only if still there, and within the type's share of its zone.
+    if (unitsAvailable(config) < quantity || zoneShareCheck(s, config, quantity)) {
+      return fail(409, "hold_expired_sold_out", "The hold expired and the tickets were sold to others; the payment must be refunded.");
+    }
   }
   const at = toTimestamp(now);
   const from = validFrom(event);
@@ -298,7 +311,9 @@ export function cancelOrder(s: EventStore, orderId: string, reason: string, by: 
   expireHolds(s, now);
   const order = s.sql`SELECT * FROM orders WHERE id = ${orderId}`.toArray()[0];
   if (!order) return fail(404, "order_not_found", "Order not found.");
-  if (order.booking_status === "CANCELLED" || order.booking_status === "EXPIRED") return fail(409, "order_closed", `This order is already ${String(order.booking_status).toLowerCase()}.`);
+  if (order.booking_status === "CANCELLED" || order.booking_status === "EXPIRED" || order.booking_status === "COMPLETED") {
+    return fail(409, "order_closed", `This order is already ${String(order.booking_status).toLowerCase()}.`);
+  }
   const config = s.sql`SELECT * FROM configs WHERE id = ${order.config_id}`.one();
   const confirmed = order.booking_status === "CONFIRMED";
   if (confirmed && order.payment_id !== null) {
@@ -331,6 +346,8 @@ export function cancelForRefund(s: EventStore, orderId: string, reason: string, 
   const order = s.sql`SELECT * FROM orders WHERE id = ${orderId}`.toArray()[0];
   if (!order) return fail(404, "order_not_found", "Order not found.");
   if (order.booking_status === "CANCELLED" || order.booking_status === "EXPIRED") return { ok: true, order: orderView(s, orderId)! };
+  // A completed order was attended: its tickets were used.
+  if (order.booking_status === "COMPLETED") return fail(409, "tickets_used", "This order's event took place and its tickets were used.");
   if (!eventCancelled && usedRights(s, orderId) > 0) return fail(409, "tickets_used", "A ticket of this order was already used at the gate.");
   cancel(s, order, reason, by, now);
   return { ok: true, order: orderView(s, orderId)! };
@@ -393,6 +410,32 @@ function cancel(s: EventStore, order: Row, reason: string, by: string | null, no
   s.outbox.projectSoon(now);
 }
 
+/**
+ * After the event, its CONFIRMED orders of which a ticket was let in at a
+ * gate become COMPLETED (the specification's "completed: event past"); orders
+ * nobody used stay CONFIRMED, which is how no-shows are told apart. Once the
+ * event's end has passed only (before it, nothing changes: 0); idempotent.
+ * Returns how many changed.
+ */
+export function completeAttendedOrders(s: EventStore, now: number): Result<{ completed: number }> {
+  const event = s.event();
+  if (!event) return fail(404, "not_configured", "This event has no tickets.");
+  if (now < Date.parse(event.ends_at)) return { ok: true, completed: 0 };
+  const at = toTimestamp(now);
+  let completed: string[] = [];
+  s.storage.transactionSync(() => {
+    completed = s.sql<{ id: string }>`
+      UPDATE orders SET booking_status = 'COMPLETED', updated_at = ${at}
+      WHERE booking_status = 'CONFIRMED' AND EXISTS (SELECT 1 FROM rights r WHERE r.order_id = orders.id AND r.entry_count > 0)
+      RETURNING id`
+      .toArray()
+      .map((row) => String(row.id));
+    for (const id of completed) s.outbox.enqueue("order", id);
+  });
+  if (completed.length > 0) s.outbox.projectSoon(now);
+  return { ok: true, completed: completed.length };
+}
+
 /** Returns the units of every hold past its expiry; runs before each decision and on the alarm. */
 export function expireHolds(s: EventStore, now: number): void {
   const { sql } = s;
@@ -416,6 +459,8 @@ export const nextHoldExpiry = (s: EventStore): string | null =>
 
 function salesOpen(config: Row, event: EventRow, now: number) {
   if (config.sales_start && now < Date.parse(String(config.sales_start))) return fail(409, "sales_not_started", `Sales open at ${config.sales_start}.`);
+  const window = bookingWindowRefusal(event.starts_at, config.advance_booking_days as number | null, now);
+  if (window) return fail(window.status, window.code, window.detail);
   if (config.sales_end && now >= Date.parse(String(config.sales_end))) return fail(409, "sales_ended", "Sales for this ticket have ended.");
   if (now >= Date.parse(event.ends_at)) return fail(409, "sales_ended", "This event is over.");
   return null;

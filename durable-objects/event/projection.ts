@@ -1,4 +1,4 @@
-import { sql as dsql } from "drizzle-orm";
+import { and, sql as dsql, eq, lte } from "drizzle-orm";
 import { getDb } from "../../src/db/client.ts";
 import { isConstraintViolation } from "../../src/db/errors.ts";
 import { USAGE_COUNT_SQL } from "../../src/catalog/rule-uses.ts";
@@ -31,8 +31,8 @@ interface Bulk {
   write: string;
   /** Where in a row the column that names it is (for the error log). */
   keyAt: number;
-  /** Whether `write` takes the event as `?2` (D1 refuses a value bound to no parameter). */
-  takesEvent: boolean;
+  /** How many of (rows, event, drain version) `write` takes as `?1`..`?3` (D1 refuses a value bound to no parameter). */
+  params: number;
 }
 
 function bulk(spec: {
@@ -56,7 +56,7 @@ function bulk(spec: {
     read: `SELECT count(*) AS n, json_group_array(json_array(${columns.map((c) => renamed[c] ?? c).join(", ")})) AS rows FROM (SELECT * FROM ${from} WHERE ${where} ORDER BY ${order})`,
     write,
     keyAt: columns.indexOf(spec.key),
-    takesEvent: write.includes("?2"),
+    params: Math.max(...[...write.matchAll(/\?(\d)/g)].map((m) => Number(m[1]))),
   };
 }
 
@@ -66,14 +66,23 @@ const NOW_SQL = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 // WHERE true: an upsert's SELECT needs a WHERE clause.
 const insertRows = (table: string, onConflict: string) => (columns: string[]) =>
-  `INSERT INTO ${table} (event_id, ${columns.join(", ")}) SELECT ?2, ${columns.map((_, i) => `value ->> ${i}`).join(", ")} FROM json_each(?1) WHERE true ${onConflict}`;
+  `INSERT INTO ${table} (event_id, ${columns.join(", ")}, projection_version) SELECT ?2, ${columns.map((_, i) => `value ->> ${i}`).join(", ")}, ?3 FROM json_each(?1) WHERE true ${onConflict}`;
+
+/**
+ * An upsert that sets `changing` only from a drain at least as recent as the
+ * one that last wrote the row (`?3`, this drain's version): a batch that
+ * reached D1 late, after a newer one, leaves the newer state in place.
+ */
+const updateIfNotOlder = (table: string, changing: string[]) =>
+  `ON CONFLICT (id) DO UPDATE SET ${[...changing, "projection_version"].map((c) => `${c} = excluded.${c}`).join(", ")} WHERE excluded.projection_version >= ${table}.projection_version`;
 
 /**
  * Orders, as D1's `tickets`: renamed where the names differ, the ticket type
  * from the order's configuration, and `metadata` built as the JSON object
- * the API reads. `payment_id` is D1's own (the payment flow sets it there).
+ * the API reads. `payment_id` is the payment that paid the order (set by
+ * `confirmOrder`; D1 has its row before the confirmation).
  */
-const ORDER_CHANGING = ["user_id", "ticket_type_id", "event_ticket_config_id", "quantity", "unit_price", "total_price", "discount_amount", "currency", "pricing_rule_id", "payment_status", "booking_status", "booking_expires_at", "purchase_channel", "purchase_ip", "is_guest_purchase", "guest_email", "guest_phone", "metadata", "updated_at", "confirmed_at", "cancelled_at", "cancellation_reason"];
+const ORDER_CHANGING = ["user_id", "ticket_type_id", "event_ticket_config_id", "quantity", "unit_price", "total_price", "discount_amount", "currency", "pricing_rule_id", "payment_id", "payment_status", "booking_status", "booking_expires_at", "purchase_channel", "purchase_ip", "is_guest_purchase", "guest_email", "guest_phone", "metadata", "updated_at", "confirmed_at", "cancelled_at", "cancellation_reason"];
 const ORDERS = bulk({
   kind: "order",
   from: "(SELECT o.*, c.ticket_type_id FROM orders o JOIN configs c ON c.id = o.config_id)",
@@ -90,7 +99,7 @@ const ORDERS = bulk({
     metadata: "json_object('applied_rules', json(applied_rules), 'gross', gross)",
   },
   key: "id",
-  write: insertRows("tickets", `ON CONFLICT (id) DO UPDATE SET ${ORDER_CHANGING.map((c) => `${c} = excluded.${c}`).join(", ")}`),
+  write: insertRows("tickets", updateIfNotOlder("tickets", ORDER_CHANGING)),
 });
 
 /** The orders of the outbox's drain (`?1`: its last seq), with each pricing rule they applied (`r.value`). */
@@ -110,8 +119,9 @@ const RULE_USAGES = bulk({
   renamed: { id: UUID_SQL },
   key: "ticket_id",
   write: (columns) =>
-    `INSERT INTO pricing_rule_usages (${columns.join(", ")}) SELECT ${columns.map((_, i) => `value ->> ${i}`).join(", ")} FROM json_each(?1) WHERE true
-     ON CONFLICT (rule_id, ticket_id) DO UPDATE SET released_at = excluded.released_at`,
+    `INSERT INTO pricing_rule_usages (${columns.join(", ")}, projection_version) SELECT ${columns.map((_, i) => `value ->> ${i}`).join(", ")}, ?3 FROM json_each(?1) WHERE true
+     ON CONFLICT (rule_id, ticket_id) DO UPDATE SET released_at = excluded.released_at, projection_version = excluded.projection_version
+       WHERE excluded.projection_version >= pricing_rule_usages.projection_version`,
 });
 /**
  * This event's count of each rule those orders applied (`rule_uses`, held
@@ -127,8 +137,9 @@ const RULE_EVENT_USES = bulk({
   columns: ["rule_id", "uses"],
   key: "rule_id",
   write: () =>
-    `INSERT INTO pricing_rule_event_uses (rule_id, event_id, uses, updated_at) SELECT value ->> 0, ?2, value ->> 1, ${NOW_SQL} FROM json_each(?1) WHERE true
-     ON CONFLICT (rule_id, event_id) DO UPDATE SET uses = excluded.uses, updated_at = excluded.updated_at`,
+    `INSERT INTO pricing_rule_event_uses (rule_id, event_id, uses, updated_at, projection_version) SELECT value ->> 0, ?2, value ->> 1, ${NOW_SQL}, ?3 FROM json_each(?1) WHERE true
+     ON CONFLICT (rule_id, event_id) DO UPDATE SET uses = excluded.uses, updated_at = excluded.updated_at, projection_version = excluded.projection_version
+       WHERE excluded.projection_version >= pricing_rule_event_uses.projection_version`,
 });
 const RULE_USAGE_COUNTS = `UPDATE pricing_rules SET usage_count = ${USAGE_COUNT_SQL} WHERE id IN (SELECT value ->> 0 FROM json_each(?1))`;
 
@@ -141,7 +152,7 @@ const RIGHTS = bulk({
   where: "id IN (SELECT entity_id FROM outbox WHERE kind = 'right' AND seq <= ?1)",
   // Rights that stopped being ENABLED first: they free the seat that D1's one-live-right-per-seat index gives the new one.
   order: "status = 'ENABLED', rowid",
-  write: insertRows("access_rights", `ON CONFLICT (id) DO UPDATE SET ${RIGHT_CHANGING.map((c) => `${c} = excluded.${c}`).join(", ")}`),
+  write: insertRows("access_rights", updateIfNotOlder("access_rights", RIGHT_CHANGING)),
 });
 /**
  * What a gate changes on a right: its presence. Only presence is set on
@@ -151,7 +162,7 @@ const PRESENCE_CHANGING = ["status", "used_at", "used_at_access_point", "is_insi
 const PRESENCE = bulk({
   ...RIGHT_ROWS,
   where: "id IN (SELECT access_right_id FROM scans WHERE seq > ?1 AND seq <= ?2 AND moved = 1)",
-  write: insertRows("access_rights", `ON CONFLICT (id) DO UPDATE SET ${PRESENCE_CHANGING.map((c) => `${c} = excluded.${c}`).join(", ")}`),
+  write: insertRows("access_rights", updateIfNotOlder("access_rights", PRESENCE_CHANGING)),
 });
 const SCANS = bulk({
   kind: "scan",
@@ -161,7 +172,8 @@ const SCANS = bulk({
   columns: ["id", "access_right_id", "user_id", "access_point_id", "zone_id", "qr_code_scanned", "action", "status", "denial_reason", "controller_id", "device_id", "scan_method", "response_time_ms", "queue_size", "nonce", "was_offline", "is_conflict", "timestamp", "received_at", "metadata"],
   renamed: { timestamp: "scanned_at" },
   key: "nonce",
-  write: insertRows("access_control_log", "ON CONFLICT DO NOTHING"),
+  // Append-only: a row is never changed, so no version.
+  write: (columns) => `INSERT INTO access_control_log (event_id, ${columns.join(", ")}) SELECT ?2, ${columns.map((_, i) => `value ->> ${i}`).join(", ")} FROM json_each(?1) WHERE true ON CONFLICT DO NOTHING`,
 });
 
 /**
@@ -184,7 +196,7 @@ const ATTENDANCE = bulk({
 });
 
 /** D1's statement writing the rows of a bulk read. */
-const bulkWrite = (d1: D1Database, of: Bulk, rows: string, eventId: string) => (of.takesEvent ? d1.prepare(of.write).bind(rows, eventId) : d1.prepare(of.write).bind(rows));
+const bulkWrite = (d1: D1Database, of: Bulk, rows: string, eventId: string, version: number) => d1.prepare(of.write).bind(...[rows, eventId, version].slice(0, of.params));
 
 /** `range`: the outbox's last seq (orders, rights, rule uses), or the scan log's cursor and end (presence, scans, attendance). */
 function readBulk(sql: SqlStorage, of: Bulk, ...range: number[]): string | null {
@@ -200,11 +212,29 @@ export function projectionPending(sql: SqlStorage): boolean {
 }
 
 /**
+ * This drain's version: above every earlier drain's of this object, and at
+ * least the time in ms, so that a drain of a later instance (after an
+ * eviction that lost the last increment) still outranks an earlier one.
+ */
+function nextDrainVersion(sql: SqlStorage): number {
+  return sql.exec<{ upto: number }>(
+    "INSERT INTO projection_cursors (name, upto) VALUES ('drain', ?) ON CONFLICT (name) DO UPDATE SET upto = max(upto + 1, excluded.upto) RETURNING upto",
+    Date.now(),
+  ).one().upto;
+}
+
+/**
  * Projects the EventDO's changes to D1: the outbox and the scan log's cursor
  * name what changed, the current state is read from the object's tables and
  * written with idempotent upserts (replaying a batch is harmless), in FK
  * order, in one D1 batch. Outbox rows are removed, and the cursor moved on,
  * only after D1 accepted them. Returns how many changes it projected.
+ *
+ * The caller runs one drain at a time (EventDO.drain). Should two batches
+ * still reach D1 out of order (an instance evicted mid-drain, its batch
+ * landing after its successor's), each row carries the version of the drain
+ * that read it and an upsert never replaces a newer one, and the scan cursor
+ * only moves forward.
  */
 export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: string): Promise<number> {
   const { n, last } = sql.exec<{ n: number; last: number | null }>("SELECT count(*) AS n, max(seq) AS last FROM (SELECT seq FROM outbox ORDER BY seq LIMIT ?)", BATCH).one();
@@ -214,6 +244,7 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
   const scansTo =
     n < BATCH ? (sql.exec<{ to: number | null }>("SELECT max(seq) AS \"to\" FROM (SELECT seq FROM scans WHERE seq > ? ORDER BY seq LIMIT ?)", scansFrom, BATCH).one().to ?? scansFrom) : scansFrom;
   if (n === 0 && scansTo === scansFrom) return 0;
+  const version = nextDrainVersion(sql);
   // Orders and rights are read in bulk (below); only the other kinds' entries come into JS.
   const entries = sql.exec<Row>("SELECT seq, kind, entity_id, payload FROM outbox WHERE seq <= ? AND kind NOT IN ('order', 'right') ORDER BY seq", lastSeq).toArray();
   const ids = (kind: string) => [...new Set(entries.filter((e) => e.kind === kind).map((e) => String(e.entity_id)))];
@@ -232,7 +263,7 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
   const project = (of: Bulk, ...range: number[]) => {
     const rows = readBulk(sql, of, ...range);
     if (rows) {
-      statements.push(bulkWrite(d1, of, rows, eventId));
+      statements.push(bulkWrite(d1, of, rows, eventId, version));
       sources.push({ kind: of.kind, id: "", bulk: { of, rows } });
     }
     return rows;
@@ -283,8 +314,8 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
     statements.push(
       db
         .update(event_ticket_config)
-        .set({ quantity_sold: Number(c.quantity_sold), quantity_reserved: Number(c.quantity_held), updated_at: dsql`${event_ticket_config.updated_at}` })
-        .where(dsql`${event_ticket_config.id} = ${id}`),
+        .set({ quantity_sold: Number(c.quantity_sold), quantity_reserved: Number(c.quantity_held), projection_version: version, updated_at: dsql`${event_ticket_config.updated_at}` })
+        .where(and(eq(event_ticket_config.id, id), lte(event_ticket_config.projection_version, version))),
     );
     sources.push({ kind: "config", id });
   }
@@ -298,7 +329,7 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
       for (const [index, statement] of statements.entries()) {
         const source = sources[index]!;
         const attempts = source.bulk
-          ? (JSON.parse(source.bulk.rows) as unknown[][]).map((row) => ({ statement: bulkWrite(d1, source.bulk!.of, JSON.stringify([row]), eventId), kind: source.kind, id: String(row[source.bulk!.of.keyAt]) }))
+          ? (JSON.parse(source.bulk.rows) as unknown[][]).map((row) => ({ statement: bulkWrite(d1, source.bulk!.of, JSON.stringify([row]), eventId, version), kind: source.kind, id: String(row[source.bulk!.of.keyAt]) }))
           : [{ statement: toD1(statement), kind: source.kind, id: source.id }];
         for (const attempt of attempts) {
           try {
@@ -315,7 +346,7 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
     }
   }
   sql.exec("DELETE FROM outbox WHERE seq <= ?", lastSeq);
-  sql.exec("UPDATE projection_cursors SET upto = ? WHERE name = 'scans'", scansTo);
+  sql.exec("UPDATE projection_cursors SET upto = max(upto, ?) WHERE name = 'scans'", scansTo);
   return n + (scansTo - scansFrom);
 }
 

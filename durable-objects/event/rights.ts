@@ -11,6 +11,8 @@ import { ACCESS_SOURCE_TYPES } from "../../src/access/schema.ts";
 import { humanCode, newId } from "../../src/lib/ids.ts";
 import { toTimestamp } from "../../src/lib/time.ts";
 import { fail, type ExchangeRequest, type IssueRightsRequest, type Result, type RightView, type TransferRequest } from "./contract.ts";
+import { manualCodeDigest } from "./gate-protocol.ts";
+import { unitsAvailable, zoneShareCheck } from "./inventory.ts";
 import type { Row, SqlValue } from "./sql.ts";
 import type { EventStore } from "./store.ts";
 
@@ -42,9 +44,9 @@ export function insertRight(s: EventStore, r: NewRight): string {
   for (;;) {
     const code = `${humanCode(4)}-${humanCode(4)}-${humanCode(4)}`;
     if (sql<{ n: number }>`SELECT count(*) AS n FROM rights WHERE qr_code = ${code}`.one().n) continue;
-    sql`INSERT INTO rights (id, qr_code, order_id, config_id, user_id, zone_id, seat_id, status, source_type, source_id, original_user_id,
+    sql`INSERT INTO rights (id, qr_code, code_digest, order_id, config_id, user_id, zone_id, seat_id, status, source_type, source_id, original_user_id,
           transfer_count, last_transfer_date, transfer_id, transfer_type, no_retransfer, face_value, currency, valid_from, valid_until, created_by, created_at, updated_at)
-        VALUES (${id}, ${code}, ${r.order_id}, ${r.config_id}, ${r.user_id}, ${r.zone_id}, ${r.seat_id ?? null}, 'ENABLED', ${r.source_type}, ${r.source_id}, ${r.original_user_id ?? r.user_id},
+        VALUES (${id}, ${code}, ${manualCodeDigest(s.manualCodeKey(), code)}, ${r.order_id}, ${r.config_id}, ${r.user_id}, ${r.zone_id}, ${r.seat_id ?? null}, 'ENABLED', ${r.source_type}, ${r.source_id}, ${r.original_user_id ?? r.user_id},
           ${r.transfer?.count ?? 0}, ${r.transfer ? r.at : null}, ${r.transfer?.id ?? null}, ${r.transfer?.type ?? null}, ${r.transfer?.no_retransfer ? 1 : 0},
           ${r.price}, ${r.currency}, ${r.valid_from}, ${r.valid_until}, ${r.created_by}, ${r.at}, ${r.at})`;
     break;
@@ -119,8 +121,10 @@ export function issueRights(s: EventStore, req: IssueRightsRequest): Result<{ ri
   if (req.config_id) {
     config = sql`SELECT * FROM configs WHERE id = ${req.config_id}`.toArray()[0];
     if (!config) return fail(404, "config_not_found", "Unknown ticket configuration.");
-    const available = Number(config.quantity_total) - Number(config.quantity_blocked) - Number(config.quantity_held) - Number(config.quantity_sold);
+    const available = unitsAvailable(config);
     if (count > available) return fail(409, "sold_out", `Only ${available} unit(s) left in this allocation.`);
+    const overShare = zoneShareCheck(s, config, count);
+    if (overShare) return overShare;
   }
   const at = toTimestamp(now);
   const from = validFrom(event);
@@ -159,6 +163,64 @@ export function issueRights(s: EventStore, req: IssueRightsRequest): Result<{ ri
  * right that took a unit from a configuration gives it back to sale.
  * Repeating a call changes nothing more.
  */
+/**
+ * Gives a source's CANCELLED rights back (an organizer undoing a grant taken
+ * back by mistake): ENABLED again with their codes, each logged RESTORE, the
+ * units they took from a configuration taken again, within what is left and
+ * the ticket type's share of its zone, all or none. Only before the event
+ * ends; rights used or passed on were never cancelled, so are left alone.
+ */
+export function restoreRights(s: EventStore, sourceType: IssueRightsRequest["source_type"], sourceId: string, by: string | null, reason: string | null, now: number): Result<{ rights: RightView[]; restored: number }> {
+  const { sql } = s;
+  const event = s.event();
+  if (!event) return fail(404, "not_configured", "This event has no access control set up.");
+  if (event.status === "CANCELLED" || now >= Date.parse(event.ends_at)) return fail(409, "event_closed", "This event is over or cancelled.");
+  const cancelled = sql`SELECT * FROM rights WHERE source_type = ${sourceType} AND source_id = ${sourceId} AND status = 'CANCELLED'`.toArray();
+  const units = new Map<string, number>();
+  for (const right of cancelled) if (right.config_id !== null && right.order_id === null) units.set(String(right.config_id), (units.get(String(right.config_id)) ?? 0) + 1);
+  for (const [configId, count] of units) {
+    const config = sql`SELECT * FROM configs WHERE id = ${configId}`.one();
+    const available = unitsAvailable(config);
+    if (count > available) return fail(409, "sold_out", `Only ${available} unit(s) left in this allocation; ${count} are needed.`);
+    const overShare = zoneShareCheck(s, config, count);
+    if (overShare) return overShare;
+  }
+  const at = toTimestamp(now);
+  s.storage.transactionSync(() => {
+    for (const [configId, count] of units) {
+      sql`UPDATE configs SET quantity_sold = quantity_sold + ${count} WHERE id = ${configId}`;
+      s.outbox.enqueue("config", configId);
+    }
+    for (const right of cancelled) {
+      sql`UPDATE rights SET status = 'ENABLED', updated_at = ${at} WHERE id = ${right.id}`;
+      s.outbox.enqueue("right", String(right.id));
+      s.outbox.logTransaction({ right_id: String(right.id), type: "RESTORE", from_user: null, to_user: String(right.user_id), by, reason, at });
+    }
+  });
+  if (cancelled.length > 0) s.outbox.projectSoon(now);
+  return { ok: true, rights: rightsOf(s, sourceType, sourceId), restored: cancelled.length };
+}
+
+/**
+ * The event's dates moved (postponed, doors earlier): every right still
+ * live (ENABLED, BLOCKED, USED) takes the new window, the doors' opening to
+ * the end, as if issued now, so the gate neither turns its holders away
+ * (NOT_YET_VALID, EXPIRED) nor lets them in at the old time; each change is
+ * logged MODIFY. Inside `configure`'s transaction. Returns how many changed.
+ */
+export function redateRights(s: EventStore, event: { doors_open_at: string | null; starts_at: string; ends_at: string }, at: string): number {
+  const from = validFrom(event);
+  const moved = s.sql`
+    UPDATE rights SET valid_from = ${from}, valid_until = ${event.ends_at}, updated_at = ${at}
+    WHERE status IN ('ENABLED', 'BLOCKED', 'USED') AND (valid_from <> ${from} OR valid_until <> ${event.ends_at})
+    RETURNING id, user_id`.toArray();
+  for (const right of moved) {
+    s.outbox.enqueue("right", String(right.id));
+    s.outbox.logTransaction({ right_id: String(right.id), type: "MODIFY", from_user: String(right.user_id), to_user: String(right.user_id), by: null, reason: `event dates changed: valid ${from} to ${event.ends_at}`, at });
+  }
+  return moved.length;
+}
+
 export function setRightsStatus(
   s: EventStore,
   sourceType: IssueRightsRequest["source_type"],
@@ -186,6 +248,27 @@ export function setRightsStatus(
   });
   if (moving.length > 0) s.outbox.projectSoon(now);
   return { ok: true, rights: rightsOf(s, sourceType, sourceId), changed: moving.length };
+}
+
+/**
+ * Rights that can no longer admit anyone become EXPIRED: ENABLED ones (never
+ * used, or their holder outside) past their `valid_until`. USED rights keep
+ * their status, the record of an entry. Returns how many expired; repeating
+ * changes nothing more. D1 follows by projection.
+ */
+export function expireRights(s: EventStore, now: number): { expired: number } {
+  const { sql } = s;
+  const at = toTimestamp(now);
+  const due = sql<{ id: string }>`SELECT id FROM rights WHERE status = 'ENABLED' AND valid_until <= ${at}`.toArray();
+  if (due.length === 0) return { expired: 0 };
+  s.storage.transactionSync(() => {
+    for (const right of due) {
+      sql`UPDATE rights SET status = 'EXPIRED', updated_at = ${at} WHERE id = ${right.id}`;
+      s.outbox.enqueue("right", right.id);
+    }
+  });
+  s.outbox.projectSoon(now);
+  return { expired: due.length };
 }
 
 const rightById = (s: EventStore, id: SqlValue) => s.sql`SELECT * FROM rights WHERE id = ${id}`.toArray()[0];

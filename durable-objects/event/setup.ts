@@ -5,6 +5,7 @@
  * an idempotent upsert or a whole replacement.
  */
 import { fail, type ConfigSetup, type EventSetup, type GatePolicy, type GateSetup, type Person, type Result } from "./contract.ts";
+import { redateRights } from "./rights.ts";
 import type { EventStore } from "./store.ts";
 
 /**
@@ -21,29 +22,34 @@ export function configure(s: EventStore, event: EventSetup, configs: ConfigSetup
       return fail(409, "quantity_below_sold", `Configuration ${config.id} already has ${existing.held + existing.sold} units held or sold.`);
     }
   }
+  const before = s.event();
+  const at = new Date().toISOString();
   s.storage.transactionSync(() => {
-    sql`INSERT INTO event (id, status, currency, starts_at, ends_at, doors_open_at, event_group_id, tags, hold_ttl_seconds)
+    sql`INSERT INTO event (id, status, currency, starts_at, ends_at, doors_open_at, event_group_id, tags, hold_ttl_seconds, access_type)
         VALUES (${event.id}, ${event.status}, ${event.currency}, ${event.starts_at}, ${event.ends_at}, ${event.doors_open_at}, ${event.event_group_id},
-          ${JSON.stringify(event.tags)}, ${event.hold_ttl_seconds ?? 900})
+          ${JSON.stringify(event.tags)}, ${event.hold_ttl_seconds ?? 900}, ${event.access_type ?? "FREE"})
         ON CONFLICT (id) DO UPDATE SET status = excluded.status, currency = excluded.currency, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
-          doors_open_at = excluded.doors_open_at, event_group_id = excluded.event_group_id, tags = excluded.tags, hold_ttl_seconds = excluded.hold_ttl_seconds`;
+          doors_open_at = excluded.doors_open_at, event_group_id = excluded.event_group_id, tags = excluded.tags, hold_ttl_seconds = excluded.hold_ttl_seconds,
+          access_type = excluded.access_type`;
     for (const c of configs) {
       sql`INSERT INTO configs (id, ticket_type_id, ticket_type_code, zone_category, zone_id, price, currency, quantity_total, quantity_blocked,
             sales_start, sales_end, early_bird_end, min_purchase, max_purchase, max_per_transaction, requires_membership, membership_group_id,
-            member_only_until, dynamic_pricing, price_tiers, cancellation_allowed, transfer_allowed, is_active)
+            member_only_until, dynamic_pricing, price_tiers, cancellation_allowed, transfer_allowed, is_active, advance_booking_days, zone_share_units, zone_access)
           VALUES (${c.id}, ${c.ticket_type_id}, ${c.ticket_type_code}, ${c.zone_category}, ${c.zone_id}, ${c.price}, ${c.currency}, ${c.quantity_total}, ${c.quantity_blocked},
             ${c.sales_start}, ${c.sales_end}, ${c.early_bird_end}, ${c.min_purchase}, ${c.max_purchase}, ${c.max_per_transaction}, ${c.requires_membership ? 1 : 0},
             ${c.membership_group_id}, ${c.member_only_until}, ${c.dynamic_pricing ? 1 : 0}, ${c.price_tiers ? JSON.stringify(c.price_tiers) : null},
-            ${c.cancellation_allowed ? 1 : 0}, ${c.transfer_allowed ? 1 : 0}, ${c.is_active ? 1 : 0})
+            ${c.cancellation_allowed ? 1 : 0}, ${c.transfer_allowed ? 1 : 0}, ${c.is_active ? 1 : 0}, ${c.advance_booking_days ?? null}, ${c.zone_share_units ?? null}, ${JSON.stringify(c.zones)})
           ON CONFLICT (id) DO UPDATE SET ticket_type_code = excluded.ticket_type_code, zone_category = excluded.zone_category, zone_id = excluded.zone_id,
             price = excluded.price, currency = excluded.currency, quantity_total = excluded.quantity_total, quantity_blocked = excluded.quantity_blocked,
             sales_start = excluded.sales_start, sales_end = excluded.sales_end, early_bird_end = excluded.early_bird_end, min_purchase = excluded.min_purchase,
             max_purchase = excluded.max_purchase, max_per_transaction = excluded.max_per_transaction, requires_membership = excluded.requires_membership,
             membership_group_id = excluded.membership_group_id, member_only_until = excluded.member_only_until, dynamic_pricing = excluded.dynamic_pricing,
             price_tiers = excluded.price_tiers, cancellation_allowed = excluded.cancellation_allowed, transfer_allowed = excluded.transfer_allowed,
-            is_active = excluded.is_active`;
+            is_active = excluded.is_active, advance_booking_days = excluded.advance_booking_days, zone_share_units = excluded.zone_share_units, zone_access = excluded.zone_access`;
       s.outbox.enqueue("config", c.id);
     }
+    // Rights carry the event's window: new dates reach the rights already issued (MODIFY).
+    if (before && (before.starts_at !== event.starts_at || before.ends_at !== event.ends_at || before.doors_open_at !== event.doors_open_at)) redateRights(s, event, at);
   });
   s.eventChanged();
   s.outbox.projectSoon(Date.now());

@@ -8,6 +8,7 @@
 import { GATE_HEADERS, type Result, type ScanContext } from "./contract.ts";
 import { occupancy } from "./gate-bundle.ts";
 import { CLOSE, MAX_FRAME_CHARS, PROTOCOL_VERSION, readScan, type GateRole, type ScanBody, type ScanRefusal, type ScanResult, type ServerMessage } from "./gate-protocol.ts";
+import type { SessionWatch } from "./sessions.ts";
 import type { EventStore } from "./store.ts";
 
 /** A socket's attachment. */
@@ -19,18 +20,21 @@ const send = (ws: WebSocket, message: ServerMessage) => ws.send(JSON.stringify(m
 
 /**
  * Opens a socket for the caller the Worker authenticated (its headers): a
- * gate at an active access point, on a device not banned, or an observer.
+ * gate at an active access point, on a device not banned, or an observer;
+ * never for a session the object was told has ended.
  */
-export function acceptSocket(ctx: DurableObjectState, s: EventStore, request: Request): Response {
+export function acceptSocket(ctx: DurableObjectState, s: EventStore, request: Request, sessions: SessionWatch): Response {
   if (request.headers.get("Upgrade") !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
   const role: GateRole = request.headers.get(GATE_HEADERS.role) === "observer" ? "observer" : "gate";
   const who: GateSession = {
     controller_id: request.headers.get(GATE_HEADERS.controller) ?? "",
+    session_id: request.headers.get(GATE_HEADERS.session) ?? "",
     device_id: request.headers.get(GATE_HEADERS.device) ?? "",
     access_point_id: request.headers.get(GATE_HEADERS.accessPoint) ?? "",
     ip: request.headers.get(GATE_HEADERS.ip),
     role,
   };
+  if (sessions.isEnded(who.session_id)) return new Response("session ended", { status: 401 });
   if (role === "gate") {
     const point = s.sql<{ is_active: number }>`SELECT is_active FROM access_points WHERE id = ${who.access_point_id}`.toArray()[0];
     if (!point || !point.is_active) return new Response("unknown gate", { status: 404 });
@@ -52,11 +56,13 @@ export function acceptSocket(ctx: DurableObjectState, s: EventStore, request: Re
  * One frame from a device: a ping, or scans (`scan`, `scan_batch`, `sync`)
  * read with the scan body's schema and decided together by `decide`. A
  * malformed scan is answered `bad_scan` and the frame's other scans are
- * still decided.
+ * still decided. A frame of a session that has ended closes its socket
+ * (4003) unread.
  */
-export async function onFrame(ws: WebSocket, message: string | ArrayBuffer, decide: Decide): Promise<void> {
+export async function onFrame(ws: WebSocket, message: string | ArrayBuffer, decide: Decide, sessions: SessionWatch): Promise<void> {
   const who = ws.deserializeAttachment() as GateSession | null;
   if (!who) return ws.close(CLOSE.lostSession.code, CLOSE.lostSession.reason);
+  if (sessions.isEnded(who.session_id)) return ws.close(CLOSE.sessionEnded.code, CLOSE.sessionEnded.reason);
   const text = typeof message === "string" ? message : new TextDecoder().decode(message);
   if (text.length > MAX_FRAME_CHARS) return send(ws, { type: "error", code: "message_too_large" });
   let parsed: unknown;

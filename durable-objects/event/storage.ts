@@ -290,14 +290,53 @@ export const EVENT_DO_MIGRATIONS: string[] = [
   `
   ALTER TABLE scans ADD COLUMN metadata TEXT;
   `,
+  // Every zone a configuration's rights open (its ticket type's zones, with their access type), and the zone a right's holder is in.
+  `
+  ALTER TABLE configs ADD COLUMN zone_access TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE rights ADD COLUMN inside_zone_id TEXT;
+  `,
+  // The sign-in sessions the Worker said have ended: their gate and observer sockets are refused (sessions.ts).
+  `
+  CREATE TABLE ended_sessions (
+    session_id TEXT PRIMARY KEY,
+    ended_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
+  // The bundle lists keyed digests of the printed codes, not the codes (the key is the event's, made on first need; older rights
+  // get theirs when a bundle is next made); and when each sign-in session first fetched the bundle, which bounds its offline scans.
+  `
+  ALTER TABLE event ADD COLUMN manual_code_key TEXT;
+  ALTER TABLE rights ADD COLUMN code_digest TEXT;
+  CREATE TABLE bundle_sessions (
+    session_id TEXT PRIMARY KEY,
+    first_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
+  // Catalogue rules the hold decision enforces: the event's access type (INVITATION is never sold), the ticket type's booking
+  // window (sales open advance_booking_days before the start) and its share of its zone (capacity_percentage_bp, in units).
+  `
+  ALTER TABLE event ADD COLUMN access_type TEXT NOT NULL DEFAULT 'FREE';
+  ALTER TABLE configs ADD COLUMN advance_booking_days INTEGER;
+  ALTER TABLE configs ADD COLUMN zone_share_units INTEGER;
+  `,
 ];
 
-/** Applies the migrations this object has not run yet. Synchronous: SQLite in a DO is. */
-export function migrate(sql: SqlStorage): void {
+/**
+ * Applies the migrations this object has not run yet, each in its own
+ * transaction with its `_migrations` row: a script that fails part-way leaves
+ * nothing of itself behind (SQLite runs a multi-statement `exec` one statement
+ * at a time, so without the transaction the statements before the failing one
+ * would stay, and the next start would run them again over their own
+ * effects). Synchronous: SQLite in a DO is. `migrations` is for tests.
+ */
+export function migrate(storage: DurableObjectStorage, migrations: readonly string[] = EVENT_DO_MIGRATIONS): void {
+  const { sql } = storage;
   sql.exec("CREATE TABLE IF NOT EXISTS _migrations (version INTEGER PRIMARY KEY)");
   const applied = sql.exec<{ v: number | null }>("SELECT max(version) AS v FROM _migrations").one().v ?? 0;
-  EVENT_DO_MIGRATIONS.slice(applied).forEach((statements, index) => {
-    sql.exec(statements);
-    sql.exec("INSERT INTO _migrations (version) VALUES (?)", applied + index + 1);
+  migrations.slice(applied).forEach((statements, index) => {
+    storage.transactionSync(() => {
+      sql.exec(statements);
+      sql.exec("INSERT INTO _migrations (version) VALUES (?)", applied + index + 1);
+    });
   });
 }

@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import { Outbox } from "./outbox.ts";
 import { sqlOf, type Row, type Sql } from "./sql.ts";
 
@@ -12,6 +13,10 @@ export interface EventRow {
   event_group_id: string | null;
   tags: string[];
   hold_ttl_seconds: number;
+  /** FREE, PAID or INVITATION (never sold). */
+  access_type: string;
+  /** The key of the printed codes' digests in the bundle (base64url), made on first need (`manualCodeKey`). */
+  manual_code_key: string | null;
 }
 
 /**
@@ -43,6 +48,16 @@ export class EventStore {
   eventChanged(): void {
     this.row = undefined;
   }
+
+  /** The event's key for the printed codes' digests (gate-protocol.ts, `manualCodeDigest`), made the first time one is needed. */
+  manualCodeKey(): string {
+    const current = this.event()?.manual_code_key;
+    if (current) return current;
+    const key = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+    this.sql`UPDATE event SET manual_code_key = ${key} WHERE manual_code_key IS NULL`;
+    this.eventChanged();
+    return this.event()!.manual_code_key!;
+  }
 }
 
 function parseEvent(row: Row): EventRow {
@@ -56,5 +71,7 @@ function parseEvent(row: Row): EventRow {
     event_group_id: (row.event_group_id as string | null) ?? null,
     tags: JSON.parse(String(row.tags)) as string[],
     hold_ttl_seconds: Number(row.hold_ttl_seconds),
+    access_type: String(row.access_type),
+    manual_code_key: (row.manual_code_key as string | null) ?? null,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * A gate device speaking the gate contract (DESIGN.md, protocol 1): scans go
+ * A gate device speaking the gate contract (DESIGN.md, protocol 2): scans go
  * over the event's WebSocket while it is up; when the server cannot be
  * reached, or an answer is late, the gate decides from the offline bundle and
  * queues the scan with its nonce; on reconnection (exponential backoff with

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { sessionEnded } from "../auth/middleware.ts";
 import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
 import { authorizeEvent, roleGrants } from "../organizations/permissions.ts";
@@ -7,17 +8,19 @@ import { errors } from "../problem-codes.ts";
 import { pageQuery, pageSchema } from "../lib/pagination.ts";
 import { clientMeta } from "../lib/request.ts";
 import { booleanQuery } from "../lib/schemas.ts";
+import { staysOpenInMaintenance } from "../site/maintenance.ts";
+import { recordGateSocket } from "./gate-sessions.ts";
 import { listScans } from "./scan-log.ts";
 import { ACCESS_ACTIONS, ACCESS_STATUSES, DENIAL_REASONS, SCAN_METHODS } from "./schema.ts";
 import { GATE_HEADERS, type ScanContext } from "../../durable-objects/event/contract.ts";
-import { ScanBodySchema as GateScanBody, type ScanBody } from "../../durable-objects/event/gate-protocol.ts";
+import { DeviceIdSchema, ScanBodySchema as GateScanBody, type ScanBody } from "../../durable-objects/event/gate-protocol.ts";
 import type { Context } from "hono";
 import type { AppEnv } from "../env.ts";
 
 const tags = ["Gate"];
 const eventParam = z.object({ event_id: z.uuid() });
 const deviceFields = {
-  device_id: z.string().min(1).max(100).openapi({ description: "The scanner's id, e.g. SCANNER-A01." }),
+  device_id: DeviceIdSchema.openapi({ description: "The scanner's id, e.g. SCANNER-A01: 1–100 printable ASCII characters, no space at either end." }),
   access_point_id: z.uuid().openapi({ description: "The gate (access point) the device stands at." }),
 };
 
@@ -82,7 +85,7 @@ async function scanContext(c: Context<AppEnv>, eventId: string, deviceId: string
   if (post && post !== accessPointId && access.auth.role !== "ADMIN" && !roleGrants(access.role, "gate.scan")) {
     throw problems.forbidden("You are assigned to another gate.", "wrong_gate");
   }
-  return { controller_id: access.auth.userId, device_id: deviceId, access_point_id: accessPointId, ip: clientMeta(c).ip };
+  return { controller_id: access.auth.userId, session_id: access.auth.sessionId, device_id: deviceId, access_point_id: accessPointId, ip: clientMeta(c).ip };
 }
 
 export function gateRoutes() {
@@ -93,11 +96,12 @@ export function gateRoutes() {
       method: "get",
       path: "/events/{event_id}/gate",
       operationId: "openGateSession",
+      middleware: [staysOpenInMaintenance] as const,
       tags,
       security: bearerAuth,
-      summary: "Open a gate session (WebSocket, protocol 1)",
+      summary: "Open a gate session (WebSocket, protocol 2)",
       description:
-        "Upgrades to a WebSocket held by the event's Durable Object. Messages are JSON: `scan`, `scan_batch`, `sync` (offline scans) and `ping` from the device; `scan_result`, `scan_batch_result`, `sync_result`, `occupancy`, `policy` and `pong` from the server. Needs `gate.scan` on the event (its staff, and OWNER, MANAGER, SUPERVISOR and CONTROLLER members of its organization; others related 403, anyone else 404); `observe=true` opens a read-only occupancy feed, which needs `gate.supervise`.",
+        "Upgrades to a WebSocket held by the event's Durable Object. Messages are JSON: `scan`, `scan_batch`, `sync` (offline scans) and `ping` from the device; `scan_result`, `scan_batch_result`, `sync_result`, `occupancy`, `policy` and `pong` from the server. Needs `gate.scan` on the event (its staff, and OWNER, MANAGER, SUPERVISOR and CONTROLLER members of its organization; others related 403, anyone else 404); `observe=true` opens a read-only occupancy feed, which needs `gate.supervise`. The socket belongs to the sign-in session of the access token: it closes (4003 `session ended`) when that session ends (logout, revocation, password change, deactivation), and 4003 when the person leaves the event's staff or the device is banned (docs/gate-protocol.md).",
       request: {
         params: eventParam,
         query: z.object({
@@ -117,6 +121,7 @@ export function gateRoutes() {
         const access = await authorizeEvent(c.env, c.get("auth"), event_id, "gate.supervise");
         headers.set(GATE_HEADERS.role, "observer");
         headers.set(GATE_HEADERS.controller, access.auth.userId);
+        headers.set(GATE_HEADERS.session, access.auth.sessionId);
       } else {
         if (!query.device_id || !query.access_point_id) {
           throw problems.validation([{ path: "query.access_point_id", message: "A gate names its device_id and access_point_id.", code: "required" }]);
@@ -124,10 +129,13 @@ export function gateRoutes() {
         const who = await scanContext(c, event_id, query.device_id, query.access_point_id);
         headers.set(GATE_HEADERS.role, "gate");
         headers.set(GATE_HEADERS.controller, who.controller_id);
+        headers.set(GATE_HEADERS.session, who.session_id);
         headers.set(GATE_HEADERS.device, who.device_id);
         headers.set(GATE_HEADERS.accessPoint, who.access_point_id);
         if (who.ip) headers.set(GATE_HEADERS.ip, who.ip);
       }
+      // Where the session holds sockets, for closing them when it ends (src/access/gate-sessions.ts).
+      if (!(await recordGateSocket(c.env, headers.get(GATE_HEADERS.session)!, event_id))) throw sessionEnded();
       return eventStub(c.env, event_id).fetch(new Request(c.req.url, { headers }));
     },
   );
@@ -157,6 +165,7 @@ export function gateRoutes() {
       method: "post",
       path: "/events/{event_id}/scans",
       operationId: "scan",
+      middleware: [staysOpenInMaintenance] as const,
       tags,
       security: bearerAuth,
       summary: "Decide one scan over HTTP (for devices that cannot hold a socket)",
@@ -179,10 +188,12 @@ export function gateRoutes() {
       method: "post",
       path: "/events/{event_id}/scans/sync",
       operationId: "syncOfflineScans",
+      middleware: [staysOpenInMaintenance] as const,
       tags,
       security: bearerAuth,
       summary: "Upload scans made while offline",
-      description: "Needs `gate.scan` on the event. Each scan is recorded once (by nonce), in `scanned_at` order; an offline admission the server disagrees with is recorded as a WARNING flagged `conflict`.",
+      description:
+        "Needs `gate.scan` on the event. Each scan is recorded once (by nonce), in `scanned_at` order, and judged as of its `scanned_at` if it could have been made then: not later than 2 minutes after this upload reached the server, and not earlier than 2 minutes before the caller's sign-in session first fetched the offline bundle. Any other scan (or any scan of a session that never fetched the bundle) is answered DENIED `TECHNICAL_ERROR` with `conflict: true`, recorded, and changes nothing. An offline admission the server disagrees with is recorded as a WARNING flagged `conflict`.",
       request: {
         params: eventParam,
         body: jsonBody(z.strictObject({ ...deviceFields, scans: z.array(ScanBodySchema).min(1).max(500) })),
@@ -205,19 +216,20 @@ export function gateRoutes() {
       method: "get",
       path: "/events/{event_id}/gate/bundle",
       operationId: "getGateBundle",
+      middleware: [staysOpenInMaintenance] as const,
       tags,
       security: bearerAuth,
       summary: "What a gate needs to decide offline",
       description:
-        "Needs `gate.scan` on the event. Public keys, zones, gates, overrides, blacklist, rights to refuse (cancelled, transferred, blocked), rights whose holder is inside, and valid rights with their printed codes. Pass the previous `version` as `since` to get only the rights changed after it.",
+        "Needs `gate.scan` on the event. The event's status and dates, public keys, zones, gates and the zones each ticket configuration opens, overrides, blacklist (a QR_CODE ban names the right's id), rights to refuse (cancelled, transferred, blocked, expired), rights whose holder is inside, and valid rights. No printed code is listed: each right carries `code_digest`, the first 6 bytes (base64url) of HMAC-SHA256 keyed with `manual_codes.key` over its code `XXXX-XXXX-XXXX`, so a device checks a typed code without reading the list. Pass the previous `version` as `since` to get only the rights changed after it. The first bundle a sign-in session fetches bounds that session's offline scans (see the sync route).",
       request: { params: eventParam, query: z.object({ since: z.iso.datetime().optional() }) },
       responses: { 200: jsonResponse(z.record(z.string(), z.unknown()).openapi("GateBundle"), "The bundle."), ...errors("not_found") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
-      await authorizeEvent(c.env, c.get("auth"), event_id, "gate.scan");
+      const access = await authorizeEvent(c.env, c.get("auth"), event_id, "gate.scan");
       c.header("Cache-Control", "private, no-store");
-      return c.json(await eventStub(c.env, event_id).gateBundle(c.req.valid("query").since ?? null), 200);
+      return c.json(await eventStub(c.env, event_id).gateBundle(c.req.valid("query").since ?? null, access.auth.sessionId), 200);
     },
   );
 

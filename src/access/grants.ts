@@ -7,7 +7,7 @@ import { event_ticket_config } from "../catalog/schema.ts";
 import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { issueRights, rememberHolders } from "../catalog/sync.ts";
 import { getDb } from "../db/client.ts";
-import { venue_zones } from "../events/schema.ts";
+import { events, venue_zones } from "../events/schema.ts";
 import { managedEvent } from "../events/service.ts";
 import { problems } from "../lib/errors.ts";
 import { idFromParts, newId } from "../lib/ids.ts";
@@ -104,14 +104,15 @@ export async function grantRights(env: Env, actor: Pick<AuthContext, "userId" | 
   return { grant_id: grantId, source_type: body.source_type, already_issued: result.already_issued, access_rights: result.rights };
 }
 
-async function tellHolders(env: Env, holderIds: string[], eventTitle: string, eventId: string, grantId: string) {
+/** Tells each holder of a grant's rights, with their tickets; `fact` keys the message (the grant, or its restoration). */
+async function tellHolders(env: Env, holderIds: string[], eventTitle: string, eventId: string, grantId: string, fact = `grant:${grantId}`) {
   const counts = new Map<string, number>();
   for (const id of holderIds) counts.set(id, (counts.get(id) ?? 0) + 1);
   await notify(
     env,
     [...counts].map(([id, quantity]) => ({
       type: "ACCESS_GRANTED" as const,
-      key: `grant:${grantId}:${id}`,
+      key: `${fact}:${id}`,
       user_id: id,
       data: { event_title: eventTitle, quantity: String(quantity), event_id: eventId },
       tickets: { event_id: eventId, source_id: grantId },
@@ -158,9 +159,31 @@ export async function grantOf(env: Env, actor: Pick<AuthContext, "userId" | "rol
 }
 
 /**
+ * Gives a grant taken back its rights again (a mistake undone): its
+ * CANCELLED rights become ENABLED with the same codes, logged RESTORE, and
+ * their holders are told again with their tickets. Units taken from a
+ * configuration are taken again: 409 `sold_out` or `zone_share_sold_out`
+ * when they are gone, nothing restored. `event.manage`; repeating it
+ * changes nothing more.
+ */
+export async function restoreGrant(env: Env, actor: Pick<AuthContext, "userId" | "role">, eventId: string, grantId: string, reason: string) {
+  const grant = await grantOf(env, actor, eventId, grantId, "event.manage");
+  const stub = eventStub(env, eventId);
+  const result = await stub.restoreRights(grant.source_type, grantId, actor.userId, reason);
+  if (!result.ok) throw problemFrom(result.problem);
+  if (result.restored > 0) {
+    await stub.flushProjection();
+    const restored = result.rights.filter((r) => grant.access_rights.some((g) => g.id === r.id && g.status === "CANCELLED"));
+    const [event] = await getDb(env.DB).select({ title: events.title }).from(events).where(eq(events.id, eventId)).limit(1);
+    await tellHolders(env, restored.map((r) => r.user_id), event?.title ?? "", eventId, grantId, `grant-restored:${grantId}:${Date.now()}`);
+  }
+  return { grant_id: grantId, source_type: grant.source_type, restored: result.restored, access_rights: result.rights };
+}
+
+/**
  * Takes a grant back: its rights not used or transferred yet become
  * CANCELLED (and their QR codes stop working) in one step; units it took from
- * a configuration stay counted as given. Repeating it changes nothing more.
+ * a configuration go back on sale. Repeating it changes nothing more.
  */
 export async function cancelGrant(env: Env, actor: Pick<AuthContext, "userId" | "role">, eventId: string, grantId: string, reason: string) {
   const grant = await grantOf(env, actor, eventId, grantId, "event.manage");

@@ -25,21 +25,8 @@ import {
   toOverride,
   toOwnBan,
 } from "./policy-schemas.ts";
-import {
-  appealEntry,
-  createEntry,
-  createOverride,
-  decideAppeal,
-  deleteEntry,
-  deleteOverride,
-  getEntry,
-  getOverride,
-  listEntries,
-  listOverrides,
-  listOwnBans,
-  updateEntry,
-  updateOverride,
-} from "./policy-service.ts";
+import { appealEntry, createEntry, decideAppeal, deleteEntry, getEntry, listEntries, listOwnBans, updateEntry } from "./blacklist.ts";
+import { createOverride, deleteOverride, getOverride, listOverrides, updateOverride } from "./zone-overrides.ts";
 
 const eventParam = z.object({ event_id: z.uuid() });
 const overrideTags = ["Zone overrides"];

@@ -2,7 +2,6 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { requireAuth, signedIn } from "../auth/middleware.ts";
-import { eventStub } from "../../durable-objects/event/client.ts";
 import { getDb } from "../db/client.ts";
 import type { AppEnv } from "../env.ts";
 import { events } from "../events/schema.ts";
@@ -12,12 +11,14 @@ import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi
 import { errors } from "../problem-codes.ts";
 import { pageQuery, pageSchema } from "../lib/pagination.ts";
 import { AccessRightSchema } from "../orders/schemas.ts";
-import { cancelGrant, GRANT_SOURCES, GrantBody, grantOf, grantRights, listGrants } from "./grants.ts";
+import { cancelGrant, GRANT_SOURCES, GrantBody, grantOf, grantRights, listGrants, restoreGrant } from "./grants.ts";
 import { heldRight, QR_STATUSES, rightInactive } from "./held-rights.ts";
 import { renderQrSvg } from "./qr-svg.ts";
 import { activeKid, eventPublicKeys, issueAccessTokens } from "./signing-keys.ts";
 
 const tags = ["Access rights"];
+/** Events whose keys anyone may read: those that were published. */
+const PUBLISHED_STATUSES: ReadonlySet<string> = new Set(["APPROVED", "CANCELLED", "COMPLETED"]);
 const rightParam = z.object({ access_right_id: z.uuid() });
 const PublicJwkSchema = z
   .object({ kty: z.literal("OKP"), crv: z.literal("Ed25519"), x: z.string(), kid: z.string(), alg: z.literal("EdDSA"), use: z.literal("sig") })
@@ -106,18 +107,20 @@ export function accessRoutes() {
       operationId: "getEventKeys",
       tags,
       summary: "The public keys that verify an event's QR tokens",
-      description: "A JWK set (Ed25519). Retired keys stay listed: the tokens they signed remain valid until the event ends. Gate devices cache it to verify offline.",
+      description:
+        "A JWK set (Ed25519). Retired keys stay listed: the tokens they signed remain valid until the event ends. Gate devices cache it to verify offline. " +
+        "Read-only: an event's first key is made when its ticketing opens (the event approved, or a configuration of an approved event synced), never by this route. " +
+        "404 for an event that is not public (a draft, pending review or rejected); an event with no key yet answers an empty set, not cached.",
       request: { params: z.object({ event_id: z.uuid() }) },
       responses: { 200: jsonResponse(z.object({ keys: z.array(PublicJwkSchema) }), "JWK set."), ...errors("not_found") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
-      const [event] = await getDb(c.env.DB).select({ id: events.id }).from(events).where(eq(events.id, event_id)).limit(1);
-      if (!event) throw problems.notFound("Event");
-      // Created here too, so a device that fetches the keys before any QR was drawn still gets the one that will sign.
-      await activeKid(c.env, event_id);
-      c.header("Cache-Control", "public, max-age=300");
-      return c.json({ keys: await eventPublicKeys(c.env, event_id) }, 200);
+      const [event] = await getDb(c.env.DB).select({ status: events.status }).from(events).where(eq(events.id, event_id)).limit(1);
+      if (!event || !PUBLISHED_STATUSES.has(event.status)) throw problems.notFound("Event");
+      const keys = await eventPublicKeys(c.env, event_id);
+      c.header("Cache-Control", keys.length > 0 ? "public, max-age=300" : "no-store");
+      return c.json({ keys }, 200);
     },
   );
 
@@ -214,6 +217,26 @@ export function accessRoutes() {
     async (c) => {
       const { event_id, grant_id } = c.req.valid("param");
       return c.json(await cancelGrant(c.env, requireAuth(c.get("auth")), event_id, grant_id, c.req.valid("json").reason), 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/events/{event_id}/grants/{grant_id}/restore",
+      operationId: "restoreGrant",
+      tags,
+      security: bearerAuth,
+      middleware: [signedIn] as const,
+      summary: "Give a grant taken back its rights again",
+      description:
+        "Needs `event.manage` on the event. The grant's CANCELLED rights become ENABLED again in one step, with the same codes (each logged RESTORE in the access transactions log), and their holders are told again with their tickets (ACCESS_GRANTED). Units they took from a configuration are taken again: 409 `sold_out` or `zone_share_sold_out` when they are gone (nothing restored); 409 `event_closed` once the event is over or cancelled. Repeating it changes nothing more (`restored`: how many rights this call restored).",
+      request: { params: grantParams, body: jsonBody(z.strictObject({ reason: z.string().trim().min(1).max(500) })) },
+      responses: { 200: jsonResponse(GrantSchema.extend({ restored: z.number().int() }), "The grant, restored."), ...errors("forbidden", "not_found", "sold_out", "zone_share_sold_out", "event_closed") },
+    }),
+    async (c) => {
+      const { event_id, grant_id } = c.req.valid("param");
+      return c.json(await restoreGrant(c.env, requireAuth(c.get("auth")), event_id, grant_id, c.req.valid("json").reason), 200);
     },
   );
 

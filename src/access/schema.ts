@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import { z } from "zod";
-import { NOW_SQL, bool, checkThat, createdAt, enumCheck, id, json, money, timestamp, updatedAt } from "../db/columns.ts";
+import { NOW_SQL, bool, checkThat, createdAt, enumCheck, id, json, money, projectionVersion, timestamp, updatedAt } from "../db/columns.ts";
+import { auth_sessions } from "../auth/schema.ts";
 import { CURRENCY_VALUES } from "../db/enums.ts";
 import { event_ticket_config } from "../catalog/schema.ts";
 import { access_points, events, seats, venue_zones } from "../events/schema.ts";
@@ -118,6 +119,7 @@ export const access_rights = sqliteTable(
     created_at: createdAt(),
     updated_at: updatedAt(),
     created_by: text("created_by").references(() => users.id), // null: the system
+    projection_version: projectionVersion(),
     // The holder's users.search_name and search_name_rev, copied by D1 triggers: a name search stays within the event's index.
     holder_name_key: text("holder_name_key").notNull().default(""),
     holder_name_key_rev: text("holder_name_key_rev").notNull().default(""),
@@ -416,4 +418,26 @@ export const event_signing_keys = sqliteTable(
     retired_at: timestamp("retired_at"),
   },
   (t) => [uniqueIndex("event_signing_keys_kid_unique").on(t.kid), index("event_signing_keys_event_idx").on(t.event_id, t.retired_at)],
+);
+
+/**
+ * Which sign-in sessions opened gate or observer sockets on which events'
+ * EventDOs. Written (guarded by the session being open) when the Worker
+ * opens a socket; read when a session ends (logout, revocation,
+ * deactivation), to tell exactly those objects to close its sockets, then
+ * deleted. A session that simply expires leaves its rows until the session
+ * row itself is purged (cascade).
+ */
+export const gate_socket_sessions = sqliteTable(
+  "gate_socket_sessions",
+  {
+    session_id: text("session_id")
+      .notNull()
+      .references(() => auth_sessions.id, { onDelete: "cascade" }),
+    event_id: text("event_id")
+      .notNull()
+      .references(() => events.id, { onDelete: "cascade" }),
+    opened_at: timestamp("opened_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.session_id, t.event_id] })],
 );

@@ -1,6 +1,7 @@
-import { and, gt, isNotNull } from "drizzle-orm";
+import { and, eq, gt, isNotNull, isNull, sql } from "drizzle-orm";
 import type { Env } from "../env.ts";
 import { getDb } from "../db/client.ts";
+import { users } from "../users/schema.ts";
 import { auth_sessions } from "./schema.ts";
 
 /**
@@ -64,4 +65,20 @@ async function readFeed(env: Env, feed: Feed): Promise<void> {
 /** This isolate ended a session: its own requests refuse it from now on, not from its next read. */
 export function noteSessionEnded(env: Env, sessionId: string): void {
   feedOf(env.DB).local.set(sessionId, Date.now());
+}
+
+/**
+ * Of these sessions, the ones still open: not revoked, not expired, their
+ * account active. The others have ended, whatever ended them (or are gone).
+ * For holders of long-lived connections (the gate sockets of an EventDO)
+ * checking them now and then.
+ */
+export async function openSessions(d1: D1Database, ids: readonly string[], at: string = new Date().toISOString()): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await getDb(d1)
+    .select({ id: auth_sessions.id })
+    .from(auth_sessions)
+    .innerJoin(users, eq(users.id, auth_sessions.user_id))
+    .where(and(sql`${auth_sessions.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`, isNull(auth_sessions.revoked_at), gt(auth_sessions.expires_at, at), eq(users.is_active, true)));
+  return new Set(rows.map((row) => row.id));
 }

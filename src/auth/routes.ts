@@ -143,10 +143,19 @@ export function authRoutes() {
   );
 
   r.openapi(
-    createRoute({ method: "post", path: "/logout", operationId: "logout", tags, security: bearerAuth, summary: "End the current session", responses: { 204: noContent, ...errors() } }),
+    createRoute({
+      method: "post",
+      path: "/logout",
+      operationId: "logout",
+      tags,
+      security: bearerAuth,
+      summary: "End the current session",
+      description: "Its refresh token stops working. The gate and observer sockets it opened are closed (4003 `session ended`) before this answers; an event object that cannot be reached then closes them at their next frame.",
+      responses: { 204: noContent, ...errors() },
+    }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
-      await revokeSession(c.env, auth.sessionId, "LOGOUT");
+      await revokeSession(c.env, auth.sessionId, "LOGOUT", clientMeta(c));
       return c.body(null, 204);
     },
   );
@@ -195,6 +204,7 @@ export function authRoutes() {
       tags,
       security: bearerAuth,
       summary: "End one of my sessions",
+      description: "As logout does for that session: its refresh token stops working and its gate and observer sockets close (4003 `session ended`).",
       request: { params: z.object({ session_id: z.uuid() }) },
       responses: { 204: noContent, ...errors("not_found") },
     }),
@@ -207,7 +217,7 @@ export function authRoutes() {
         .where(and(eq(auth_sessions.id, session_id), eq(auth_sessions.user_id, auth.userId), isNull(auth_sessions.revoked_at)))
         .limit(1);
       if (!session) throw problems.notFound("Session");
-      await revokeSession(c.env, session.id, "REVOKED");
+      await revokeSession(c.env, session.id, "REVOKED", clientMeta(c));
       return c.body(null, 204);
     },
   );
@@ -453,7 +463,7 @@ export function authRoutes() {
       tags,
       security: bearerAuth,
       summary: "Change my password",
-      description: "Closes my other sessions.",
+      description: "Ends my other sessions, closing their gate and observer sockets (4003).",
       request: { body: jsonBody(z.strictObject({ current_password: z.string().min(1).max(128), new_password: passwordSchema })) },
       responses: { 204: noContent, ...errors("invalid_credentials") },
     }),

@@ -9,9 +9,11 @@ import { addSeconds, now } from "../lib/time.ts";
 import type { ClientMeta } from "../lib/request.ts";
 import { users } from "../users/schema.ts";
 import { ACCESS_TOKEN_TYPE } from "./middleware.ts";
+import { sessionEnded } from "./hooks.ts";
 import { noteSessionEnded } from "./revocations.ts";
 import { auth_sessions, login_attempts, refresh_tokens, SESSION_REVOKE_REASONS } from "./schema.ts";
 import { notify } from "../notifications/service.ts";
+import { auditAct } from "../site/audit.ts";
 
 
 export interface TokenPair {
@@ -76,6 +78,7 @@ export async function openSession(
       .update(users)
       .set({ last_login_at: at, last_login_ip: meta.ip, failed_login_count: 0 })
       .where(eq(users.id, user.id)),
+    auditAct(db, { userId: user.id, ip: meta.ip, userAgent: meta.userAgent }, sql`1`, { action: "LOGIN", table: auth_sessions, id: sessionId, description: "sign in" }),
   ]);
   return {
     token_type: "Bearer",
@@ -141,11 +144,17 @@ export async function rotateRefreshToken(env: Env, presented: string): Promise<T
   };
 }
 
-/** Ends one session; returns false when it was already ended. Records how long it lasted. */
+/**
+ * Ends one session; returns false when it was already ended. Records how
+ * long it lasted; a person signing out (LOGOUT) or ending one of their
+ * sessions (REVOKED) is audited (LOGOUT), with `meta`, their request's client;
+ * and tells the domains that hold something open for it (`sessionEnded`).
+ */
 export async function revokeSession(
   env: Env,
   sessionId: string,
   reason: (typeof SESSION_REVOKE_REASONS)[number],
+  meta?: ClientMeta,
 ): Promise<boolean> {
   const db = getDb(env.DB);
   const at = now();
@@ -153,13 +162,23 @@ export async function revokeSession(
     .update(auth_sessions)
     .set({ revoked_at: at, revoked_reason: reason })
     .where(and(eq(auth_sessions.id, sessionId), isNull(auth_sessions.revoked_at)))
-    .returning({ created_at: auth_sessions.created_at });
+    .returning({ created_at: auth_sessions.created_at, user_id: auth_sessions.user_id });
   if (!ended) return false;
   noteSessionEnded(env, sessionId);
-  await db
-    .update(login_attempts)
-    .set({ session_duration_seconds: Math.round((Date.parse(at) - Date.parse(ended.created_at)) / 1000) })
-    .where(eq(login_attempts.session_id, sessionId));
+  const signedOut = reason === "LOGOUT" || reason === "REVOKED";
+  await db.batch([
+    db
+      .update(login_attempts)
+      .set({ session_duration_seconds: Math.round((Date.parse(at) - Date.parse(ended.created_at)) / 1000) })
+      .where(eq(login_attempts.session_id, sessionId)),
+    auditAct(db, { userId: ended.user_id, ip: meta?.ip, userAgent: meta?.userAgent }, signedOut ? sql`1` : sql`0`, {
+      action: "LOGOUT",
+      table: auth_sessions,
+      id: sessionId,
+      description: reason === "LOGOUT" ? "sign out" : "end another session",
+    }),
+  ]);
+  await sessionEnded.emit({ env, session_id: sessionId, user_id: ended.user_id });
   return true;
 }
 

@@ -81,7 +81,7 @@ export async function admitByHand(env: Env, auth: AuthContext | undefined, event
   const right = await rightOf(env, eventId, input.access_right_id);
   const decided = await eventStub(env, eventId).scan(
     [{ id: `door:${nonce ?? newId()}`, qr: right.qr_code, action: input.action, scan_method: "MANUAL_ENTRY", scanned_at: new Date().toISOString() }],
-    { controller_id: caller.userId, device_id: input.device_id ?? "BACKOFFICE", access_point_id: input.access_point_id, ip, reason: input.reason },
+    { controller_id: caller.userId, session_id: caller.sessionId, device_id: input.device_id ?? "BACKOFFICE", access_point_id: input.access_point_id, ip, reason: input.reason },
   );
   if (!decided.ok) throw problemFrom(decided.problem);
   return decided.results[0]!;

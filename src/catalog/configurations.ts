@@ -54,7 +54,7 @@ export const countsOf = (config: ConfigRow, live: Map<string, LiveCounts>): Live
 const belowSold = (committed: number) =>
   problems.conflict("quantity_below_sold", `${committed} unit(s) are already held or sold: the sellable quantity (total − blocked) cannot go below that.`);
 
-type ConfigState = Omit<ConfigRow, "id" | "event_id" | "quantity_sold" | "quantity_reserved" | "created_at" | "updated_at">;
+type ConfigState = Omit<ConfigRow, "id" | "event_id" | "quantity_sold" | "quantity_reserved" | "projection_version" | "created_at" | "updated_at">;
 
 /** Every rule across a configuration's fields, its event, its ticket type, the venue's zones and the membership group. */
 async function checkConfig(db: Db, actor: Actor, event: EventRow, type: TicketTypeRow, state: ConfigState): Promise<void> {

@@ -26,9 +26,9 @@ export function pricingRuleRoutes() {
       security: [{}, ...bearerAuth],
       summary: "Preview the price of an order",
       description:
-        "The price of `quantity` units of a configuration right now: the price tier for the units already sold or held, then the automatic rules and the promo code entered (signed-in buyers: with their memberships and age). Rejections are listed only for the code entered. Per-buyer limits are checked when the order is placed. Requests with a promo code count against the per-IP limit `promo-ip`, shared with orders and season passes that carry one (429).",
+        "The price of `quantity` units of a configuration right now: the price tier for the units already sold or held, then the automatic rules and the promo code entered (signed-in buyers: with their memberships and age). Rejections are listed only for the code entered. Per-buyer limits are checked when the order is placed. Requests with a promo code count against the per-IP limit `promo-ip`, shared with orders and season passes that carry one (429). 409 `invitation_only` for an event with access type INVITATION (never sold); 409 `booking_not_open` before the ticket type's `advance_booking_days` window opens.",
       request: { body: jsonBody(QuoteBody) },
-      responses: { 200: jsonResponse(QuoteSchema, "The quote."), ...errors("not_found", "rate_limited") },
+      responses: { 200: jsonResponse(QuoteSchema, "The quote."), ...errors("not_found", "rate_limited", "booking_not_open", "invitation_only", "zone_share_sold_out") },
     }),
     async (c) => {
       const body = c.req.valid("json");

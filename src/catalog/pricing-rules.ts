@@ -20,6 +20,7 @@ import type { RuleCreateInput, RuleUpdateInput } from "./pricing-rules-schemas.t
 import { buyerFlags, priceOrder, type Buyer, type PricingRule } from "./pricing.ts";
 import { EVENT_USES_SQL, PASS_USES_SQL, pricing_rule_usages } from "./rule-uses.ts";
 import { forgetSaleContexts } from "./sale-context.ts";
+import { bookingWindowRefusal, INVITATION_ONLY } from "./sale-rules.ts";
 import { pricing_rules } from "./schema.ts";
 import { type Caller, codeTaken, fieldErrors, invalid, ordered, organizationOfMoved, organizationOfNew } from "./shared.ts";
 
@@ -269,6 +270,9 @@ export async function quote(env: Env, auth: AuthContext | undefined, input: { ev
   const { event } = await visibleEvent(env, input.event_id, auth);
   const { config, type } = await configOf(db, event.id, input.config_id);
   if (!config.is_active || !type.is_active) throw problems.notFound("Ticket configuration");
+  // Quoted only what can be ordered: the same refusals as the EventDO's hold decision.
+  const refused = event.access_type === "INVITATION" ? INVITATION_ONLY : bookingWindowRefusal(event.starts_at, type.advance_booking_days, Date.now());
+  if (refused) throw problems.conflict(refused.code, refused.detail);
   const promoCode = input.promo_code ?? null;
   const [rules, live, buyer] = await Promise.all([candidateRules(db, event.organization_id, promoCode), liveCounts(env, event.id), buyerOf(db, auth?.userId ?? null)]);
   if (promoCode && !rules.some((rule) => rule.promo_code === promoCode)) {

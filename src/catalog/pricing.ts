@@ -343,7 +343,16 @@ export function priceOrder(input: PricingInput): PriceQuote {
   };
 }
 
-function priceLines(config: PricedConfig, sold: number, quantity: number): PriceLine[] {
+/**
+ * What the next unit of a config sells at, before pricing rules, with
+ * `units_gone` units already sold or held: its tier's price (or the base
+ * price outside every tier), as an order of one unit would be priced.
+ */
+export function nextUnitPrice(config: Pick<PricedConfig, "price" | "dynamic_pricing" | "price_tiers">, unitsGone: number): PriceLine {
+  return priceLines(config, unitsGone, 1)[0]!;
+}
+
+function priceLines(config: Pick<PricedConfig, "price" | "dynamic_pricing" | "price_tiers">, sold: number, quantity: number): PriceLine[] {
   const tiers = config.dynamic_pricing ? (config.price_tiers ?? []) : [];
   const lines: PriceLine[] = [];
   let unit = sold;

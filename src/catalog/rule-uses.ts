@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
-import { NOW_SQL, checkThat, enumCheck, id, money, timestamp, updatedAt } from "../db/columns.ts";
+import { NOW_SQL, checkThat, enumCheck, id, money, projectionVersion, timestamp, updatedAt } from "../db/columns.ts";
 import { CURRENCY_VALUES } from "../db/enums.ts";
 import { events } from "../events/schema.ts";
 import { tickets } from "../orders/schema.ts";
@@ -29,6 +29,7 @@ export const pricing_rule_event_uses = sqliteTable(
       .references(() => events.id, { onDelete: "cascade" }),
     uses: integer("uses").notNull(),
     updated_at: updatedAt(),
+    projection_version: projectionVersion(),
   },
   (t) => [primaryKey({ columns: [t.rule_id, t.event_id] }), checkThat("pricing_rule_event_uses", "uses_non_negative", sql`${t.uses} >= 0`)],
 );
@@ -48,6 +49,7 @@ export const pricing_rule_usages = sqliteTable(
     currency: text("currency", { enum: CURRENCY_VALUES }).notNull(),
     used_at: timestamp("used_at").notNull().default(NOW_SQL),
     released_at: timestamp("released_at"),
+    projection_version: projectionVersion(),
   },
   (t) => [
     uniqueIndex("pricing_rule_usages_rule_ticket_unique").on(t.rule_id, t.ticket_id),

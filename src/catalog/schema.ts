@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { z } from "zod";
-import { NOW_SQL, basisPoints, bool, checkThat, createdAt, enumCheck, id, json, money, timestamp, updatedAt } from "../db/columns.ts";
+import { basisPoints, bool, checkThat, createdAt, enumCheck, id, json, money, projectionVersion, timestamp, updatedAt } from "../db/columns.ts";
 import { CURRENCY_VALUES, LANGUAGES } from "../db/enums.ts";
 import { event_groups, events, ZONE_CATEGORIES } from "../events/schema.ts";
 import { organizations, user_groups } from "../organizations/schema.ts";
@@ -262,6 +262,7 @@ export const event_ticket_config = sqliteTable(
     metadata: json("metadata", eventTicketConfigMetadataSchema),
     created_at: createdAt(),
     updated_at: updatedAt(),
+    projection_version: projectionVersion(), // of quantity_sold and quantity_reserved, which its EventDO projects
   },
   (t) => [
     uniqueIndex("event_ticket_config_event_type_unique").on(t.event_id, t.ticket_type_id),

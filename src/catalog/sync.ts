@@ -5,9 +5,10 @@
  * Every push is idempotent. The one place that pushes them.
  */
 import { and, eq, gt, inArray, isNull, or } from "drizzle-orm";
+import type { z } from "zod";
 import type { Env } from "../env.ts";
 import { getDb } from "../db/client.ts";
-import { access_point_zones, access_points, events, venue_zones } from "../events/schema.ts";
+import { access_point_zones, access_points, events, venue_zones, type ZONE_CATEGORIES } from "../events/schema.ts";
 import { problems } from "../lib/errors.ts";
 import { now } from "../lib/time.ts";
 import { user_group_members } from "../organizations/schema.ts";
@@ -16,7 +17,11 @@ import { blacklist, zone_mapping_overrides } from "../access/schema.ts";
 import { activeKid, eventPublicKeys } from "../access/signing-keys.ts";
 import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import type { ConfigSetup, GatePolicy, GateSetup, IssueRightsRequest, Person } from "../../durable-objects/event/contract.ts";
-import { event_ticket_config, ticket_types } from "./schema.ts";
+import { zoneShareUnits } from "./sale-rules.ts";
+import { event_ticket_config, TICKET_ZONE_ACCESS_TYPES, ticket_type_zones, ticket_types, type zoneMappingSchema } from "./schema.ts";
+
+type ZoneMapping = z.infer<typeof zoneMappingSchema>;
+type ZoneCategory = (typeof ZONE_CATEGORIES)[number];
 
 /**
  * Pushes an event's catalog (status, dates, ticket configurations) and its
@@ -36,17 +41,21 @@ export async function syncEventInventory(env: Env, eventId: string): Promise<voi
   const zones = event.venue_id
     ? await db.select().from(venue_zones).where(and(eq(venue_zones.venue_id, event.venue_id), eq(venue_zones.is_active, true)))
     : [];
+  const typeIds = [...new Set(rows.map(({ type }) => type.id))];
+  const typeZones = typeIds.length ? await db.select().from(ticket_type_zones).where(inArray(ticket_type_zones.ticket_type_id, typeIds)) : [];
 
   const configs: ConfigSetup[] = rows.map(({ config, type }) => {
-    // The zone a right admits to: the config's zone mapping for the type's category, else the venue's first zone of that category.
-    const mapped = config.zone_mapping?.[type.default_zone_category]?.[0];
-    const zone = zones.find((z) => z.code === mapped) ?? zones.find((z) => z.category === type.default_zone_category);
+    const access = zoneAccess(config.zone_mapping ?? null, type.default_zone_category, typeZones.filter((t) => t.ticket_type_id === type.id), zones);
+    // The zone whose capacity the type's share is of: the one its rights are issued in.
+    const zone = zones.find((z) => z.id === access[0]?.zone_id);
     return {
       id: config.id,
       ticket_type_id: type.id,
       ticket_type_code: type.code,
       zone_category: type.default_zone_category,
-      zone_id: zone?.id ?? null,
+      // The zone a right is issued in: the first its ticket opens fully.
+      zone_id: access[0]?.zone_id ?? null,
+      zones: access,
       price: config.price,
       currency: config.currency,
       quantity_total: config.quantity_total,
@@ -65,6 +74,8 @@ export async function syncEventInventory(env: Env, eventId: string): Promise<voi
       cancellation_allowed: type.cancellation_allowed,
       transfer_allowed: type.transfer_allowed,
       is_active: config.is_active && type.is_active,
+      advance_booking_days: type.advance_booking_days,
+      zone_share_units: zoneShareUnits(zone?.capacity, type.capacity_percentage_bp),
     };
   });
 
@@ -78,6 +89,7 @@ export async function syncEventInventory(env: Env, eventId: string): Promise<voi
       doors_open_at: event.doors_open_at,
       event_group_id: event.event_group_id,
       tags: event.match_type ? [event.match_type] : [],
+      access_type: event.access_type,
     },
     configs,
   );
@@ -85,6 +97,36 @@ export async function syncEventInventory(env: Env, eventId: string): Promise<voi
   const stub = eventStub(env, eventId);
   await syncGateSetup(env, eventId, stub);
   await syncGatePolicy(env, eventId, stub);
+}
+
+/**
+ * The zones a right of a configuration opens, in the order a gate tries
+ * them: first its ticket type's category (FULL), then each category of the
+ * type's `ticket_type_zones` with its access type and conditions. A category
+ * is the venue zones the configuration's `zone_mapping` lists for it, else
+ * every active zone of that category; `excluded_sections` are left out of
+ * all of them. A zone is listed once, at its first place.
+ */
+export function zoneAccess(
+  mapping: ZoneMapping | null,
+  category: ZoneCategory,
+  typeZones: Pick<typeof ticket_type_zones.$inferSelect, "zone_category" | "access_type" | "conditions">[],
+  zones: Pick<typeof venue_zones.$inferSelect, "id" | "code" | "category">[],
+): ConfigSetup["zones"] {
+  const excluded = new Set(mapping?.excluded_sections ?? []);
+  const zonesOf = (of: ZoneCategory) => {
+    const mapped = mapping?.[of];
+    const candidates = mapped ? mapped.flatMap((code) => zones.filter((z) => z.code === code)) : zones.filter((z) => z.category === of);
+    return candidates.filter((z) => !excluded.has(z.code));
+  };
+  const access: ConfigSetup["zones"] = [
+    ...zonesOf(category).map((z) => ({ zone_id: z.id, access: "FULL" as const, conditions: null })),
+    ...typeZones
+      .filter((t) => t.zone_category !== category)
+      .sort((a, b) => TICKET_ZONE_ACCESS_TYPES.indexOf(a.access_type) - TICKET_ZONE_ACCESS_TYPES.indexOf(b.access_type))
+      .flatMap((t) => zonesOf(t.zone_category).map((z) => ({ zone_id: z.id, access: t.access_type, conditions: t.conditions ?? null }))),
+  ];
+  return access.filter((a, i) => access.findIndex((b) => b.zone_id === a.zone_id) === i);
 }
 
 /**
@@ -106,19 +148,20 @@ type Stub = { configureGate(setup: GateSetup): unknown; setGatePolicy(policy: Ga
 /**
  * Pushes the venue side of an event's access control to its EventDO: zones
  * with capacities, gates and the zones they open onto, the QR signing keys
- * (the event's key is created here if it has none yet), and per ticket
- * configuration its age and re-entry rules.
+ * (an approved event's first key is created here: its ticketing is open, and
+ * gates fetch the keys before any QR is drawn), and per ticket configuration
+ * its age and re-entry rules.
  */
 export async function syncGateSetup(env: Env, eventId: string, stub: Stub): Promise<void> {
   const db = getDb(env.DB);
-  const [event] = await db.select({ venue_id: events.venue_id, organizer_id: events.organizer_id }).from(events).where(eq(events.id, eventId)).limit(1);
+  const [event] = await db.select({ venue_id: events.venue_id, organizer_id: events.organizer_id, status: events.status }).from(events).where(eq(events.id, eventId)).limit(1);
   if (!event) return;
   const zones = event.venue_id ? await db.select().from(venue_zones).where(eq(venue_zones.venue_id, event.venue_id)) : [];
   const points = event.venue_id ? await db.select().from(access_points).where(eq(access_points.venue_id, event.venue_id)) : [];
   const links = points.length
     ? await db.select().from(access_point_zones).where(inArray(access_point_zones.access_point_id, points.map((p) => p.id)))
     : [];
-  await activeKid(env, eventId);
+  if (event.status === "APPROVED") await activeKid(env, eventId);
   const rules = await db
     .select({ config_id: event_ticket_config.id, restrictions: ticket_types.restrictions })
     .from(event_ticket_config)

@@ -20,10 +20,19 @@ const ticketTypeFields = {
   max_price: amount.nullable(),
   currency,
   default_zone_category: z.enum(ZONE_CATEGORIES),
-  capacity_percentage_bp: basisPoints.nullable().openapi({ description: "Share of the zone's capacity, basis points (10000 = 100 %)." }),
+  capacity_percentage_bp: basisPoints.nullable().openapi({
+    description:
+      "Share of its zone's capacity this type may take, basis points (10000 = 100 %): in each event, its configurations in that zone never hold and sell more than that share of the zone's capacity (rounded down) together, grants taken from them included; past it, orders get 409 `zone_share_sold_out` and `available` counts it. Null: no share.",
+  }),
   max_per_transaction: z.number().int().min(1).max(1000),
   min_per_transaction: z.number().int().min(1).max(1000),
-  advance_booking_days: z.number().int().min(0).max(3650).nullable(),
+  advance_booking_days: z
+    .number()
+    .int()
+    .min(0)
+    .max(3650)
+    .nullable()
+    .openapi({ description: "Sales open this many days before each event's start (on top of the configuration's `sales_start`); before that, orders and quotes get 409 `booking_not_open`. Null: no such window." }),
   cancellation_allowed: z.boolean(),
   transfer_allowed: z.boolean(),
   restrictions: ticketTypeRestrictionsSchema.nullable(),

@@ -112,7 +112,17 @@ export async function listTicketTypes(env: Env, caller: Caller, query: { mine?: 
 }
 
 /** What the EventDO copies from a ticket type into each configuration it sells (sync.ts). */
-const INVENTORY_FIELDS = ["code", "default_zone_category", "min_per_transaction", "max_per_transaction", "cancellation_allowed", "transfer_allowed", "is_active"] as const;
+const INVENTORY_FIELDS = [
+  "code",
+  "default_zone_category",
+  "min_per_transaction",
+  "max_per_transaction",
+  "cancellation_allowed",
+  "transfer_allowed",
+  "is_active",
+  "advance_booking_days",
+  "capacity_percentage_bp",
+] as const;
 
 /** Pushes a ticket type's change to the inventory of every event still to end that sells it. */
 async function syncEventsSelling(env: Env, typeId: string): Promise<void> {

@@ -23,6 +23,13 @@ export const updatedAt = () =>
     .default(NOW_SQL)
     .$onUpdate(() => now());
 export const bool = (name: string) => integer(name, { mode: "boolean" });
+/**
+ * On a row an EventDO projects to D1: the drain of the object that last
+ * wrote it (its drain version, increasing). A projection's upsert sets the
+ * row only when its own version is not older, so a late batch never puts an
+ * older state back (durable-objects/event/projection.ts).
+ */
+export const projectionVersion = () => integer("projection_version").notNull().default(0);
 export const money = (name: string) => integer(name);
 export const basisPoints = (name: string) => integer(name);
 

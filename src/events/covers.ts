@@ -37,7 +37,7 @@ export async function swapEventCover(env: Env, actor: Actor, eventId: string, im
 }
 
 /**
- * The key of the cover to serve. Without `v`, only published events' covers.
+ * The key of the cover to serve. Without `v`, only published events' covers, not invitation-only ones'.
  * With `v`, the cover it names whatever the event's status: that versioned URL
  * only ever reaches people allowed to read the event (its organizer previewing
  * a draft, where an image tag sends no token), and a replaced cover's `v` is 404.
@@ -46,6 +46,6 @@ export async function readableCoverKey(env: Env, eventId: string, v: string | un
   const event = await findEvent(env, eventId);
   const key = event?.cover_image_key;
   if (!event || !key) throw problems.notFound("Cover");
-  if (v !== undefined ? v !== coverVersion(key) : !PUBLIC_STATUSES.includes(event.status)) throw problems.notFound("Cover");
+  if (v !== undefined ? v !== coverVersion(key) : !PUBLIC_STATUSES.includes(event.status) || event.access_type === "INVITATION") throw problems.notFound("Cover");
   return key;
 }

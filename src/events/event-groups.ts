@@ -22,7 +22,7 @@ type EventGroupRow = typeof event_groups.$inferSelect;
  * leaves columns unqualified in a single-table select, which would bind `id`
  * to events inside the subquery.
  */
-const eventsCount = sql<number>`(SELECT count(*) FROM "events" AS e WHERE e."event_group_id" = "event_groups"."id" AND e."status" IN ('APPROVED', 'COMPLETED'))`;
+const eventsCount = sql<number>`(SELECT count(*) FROM "events" AS e WHERE e."event_group_id" = "event_groups"."id" AND e."status" IN ('APPROVED', 'COMPLETED') AND e."access_type" <> 'INVITATION')`;
 
 async function groupWithCount(db: Db, groupId: string): Promise<{ group: EventGroupRow; count: number } | undefined> {
   const [row] = await db.select({ group: event_groups, count: eventsCount }).from(event_groups).where(eq(event_groups.id, groupId)).limit(1);

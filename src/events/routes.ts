@@ -95,7 +95,7 @@ export function eventRoutes() {
       description:
         "DRAFT, REJECTED and APPROVED events (admins: also PENDING_REVIEW); `null` clears an optional field. Changing the title, descriptions, dates, time zone, place, access type, price or currency of an APPROVED event sends it back to PENDING_REVIEW (unless an admin edits it). Needs `event.manage` (OWNER, MANAGER; other members 403); other organizations' events are 404.",
       request: { params: eventIdParam, body: jsonBody(UpdateEventBody) },
-      responses: { 200: jsonResponse(ManagedEventSchema, "The event."), ...errors("admin_only_field", "concurrent_change", "forbidden", "event_not_editable", "not_found") },
+      responses: { 200: jsonResponse(ManagedEventSchema, "The event."), ...errors("admin_only_field", "concurrent_change", "forbidden", "event_not_editable", "not_found", "tickets_sold") },
     }),
     async (c) => c.json(toManagedEvent(await updateEvent(c.env, actorOf(c), c.req.valid("param").event_id, c.req.valid("json"))), 200),
   );
@@ -145,7 +145,7 @@ export function eventRoutes() {
       middleware: [signedIn] as const,
       summary: "Cancel an event",
       description:
-        "APPROVED or PENDING_REVIEW → CANCELLED, by its organization (`event.manage`) or an admin, with a reason shown on the event. Every order and right of the event is cancelled (holds released, free and paid orders, grants, season-pass rights; CANCEL in the transactions log) and every paid order is refunded through the payments queue. An admin's cancellation is notified to the account the event is presented under (EVENT_CANCELLED).",
+        "APPROVED or PENDING_REVIEW → CANCELLED, by its organization (`event.manage`) or an admin, with a reason shown on the event. Every order and right of the event is cancelled (holds released, free and paid orders, grants, season-pass rights; CANCEL in the transactions log) and every paid order is refunded through the payments queue. Every person whose orders or rights were cancelled is told once, in their language, in the app, by email and push (EVENT_CANCELLED_BUYER with the amount refunded to their payment method, EVENT_CANCELLED_PASS: the season pass stays valid for its other events, EVENT_CANCELLED_HOLDER: nothing was charged); more than 200 people are told after the request, in paced steps on the notifications queue. An admin's cancellation is notified to the account the event is presented under (EVENT_CANCELLED).",
       request: { params: eventIdParam, body: jsonBody(CancelEventBody) },
       responses: { 200: jsonResponse(ManagedEventSchema, "Cancelled."), ...errors("concurrent_change", "event_not_cancellable", "forbidden", "not_found") },
     }),
@@ -238,11 +238,11 @@ export function eventRoutes() {
       tags,
       summary: "Find events",
       description:
-        "APPROVED events not over yet (or still running after `from`). Filters combine; `q` searches title and descriptions (accents ignored, every word required, word prefixes match) ranked by relevance, a title hit first; `lat`, `lng` and `radius_km` keep events within that distance, nearest first, each with `distance_km`.",
+        "APPROVED events not over yet (or still running after `from`). Events with access type INVITATION are listed only to their invitees (holders of a right to them), their staff, their organization's members and admins. Filters combine; `q` searches title and descriptions (accents ignored, every word required, word prefixes match) ranked by relevance, a title hit first; `lat`, `lng` and `radius_km` keep events within that distance, nearest first, each with `distance_km`.",
       request: { query: EventListQuery },
       responses: { 200: jsonResponse(pageSchema(EventListItemSchema), "One page."), ...errors() },
     }),
-    async (c) => c.json(await searchEvents(c.env, c.req.valid("query")), 200),
+    async (c) => c.json(await searchEvents(c.env, c.req.valid("query"), c.get("auth")), 200),
   );
 
   r.openapi(
@@ -253,7 +253,7 @@ export function eventRoutes() {
       tags,
       summary: "One event",
       description:
-        "Published events (APPROVED, COMPLETED, CANCELLED) for everyone; drafts, events under review and rejected ones only for the members of its organization and admins (404 for others), who also see its managed fields. With participation counts, and the caller's own participation when signed in.",
+        "Published events (APPROVED, COMPLETED, CANCELLED) for everyone; drafts, events under review and rejected ones only for the members of its organization and admins (404 for others), who also see its managed fields. An event with access type INVITATION only for its invitees (holders of a right to it, neither cancelled nor transferred), its staff, its organization's members and admins (404 for others). With participation counts, and the caller's own participation when signed in.",
       request: { params: eventIdParam },
       responses: { 200: jsonResponse(EventDetailSchema, "The event."), ...errors("not_found") },
     }),
@@ -322,9 +322,9 @@ export function eventRoutes() {
       middleware: [signedIn] as const,
       summary: "Say I am interested, going, or no longer going",
       description:
-        "INTERESTED and GOING need an APPROVED event not over yet; GOING is refused (409 `event_full`) once GOING participants reach `max_capacity` on events without ticketing. ATTENDED is recorded by the gate and cannot be changed. An omitted `comment` keeps the previous one.",
+        "INTERESTED and GOING need an APPROVED event not over yet; GOING is refused (409 `event_full`) once GOING participants reach `max_capacity` on events without ticketing, and always for an event with access type INVITATION (409 `invitation_only`: its guests are the organizer's grants). ATTENDED is recorded by the gate and cannot be changed. An omitted `comment` keeps the previous one.",
       request: { params: eventIdParam, body: jsonBody(ParticipationBody) },
-      responses: { 200: jsonResponse(ParticipationWithCountsSchema, "My participation and the event's counts."), ...errors("already_attended", "event_full", "event_not_open", "not_found") },
+      responses: { 200: jsonResponse(ParticipationWithCountsSchema, "My participation and the event's counts."), ...errors("already_attended", "event_full", "event_not_open", "invitation_only", "not_found") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -361,7 +361,7 @@ export function eventRoutes() {
       tags: socialTags,
       security: bearerAuth,
       summary: "My participations",
-      description: "In published events, most recently changed first, each with its event.",
+      description: "In published events, most recently changed first, each with its event (invitation-only events only while the caller may see them).",
       request: { query: MyParticipationsQuery },
       responses: { 200: jsonResponse(pageSchema(MyParticipationSchema), "One page."), ...errors() },
     }),
@@ -377,7 +377,7 @@ export function eventRoutes() {
       security: bearerAuth,
       middleware: [signedIn] as const,
       summary: "Share an event",
-      description: "Creates a tracked short link (`url`, `/s/{code}` on the configured origin `PUBLIC_API_URL`, never the request's Host) for one platform; the event's `share_count` goes up by one. APPROVED events only.",
+      description: "Creates a tracked short link (`url`, `/s/{code}` on the configured origin `PUBLIC_API_URL`, never the request's Host) for one platform; the event's `share_count` goes up by one. APPROVED events only, never an invitation-only one (409 `event_not_shareable`).",
       request: { params: eventIdParam, body: jsonBody(ShareBody) },
       responses: { 201: jsonResponse(ShareSchema, "The share and its link."), ...errors("event_not_shareable", "not_found", "rate_limited") },
     }),

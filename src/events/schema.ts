@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { z } from "zod";
 import { basisPoints, bool, checkThat, createdAt, enumCheck, id, isoDate, json, money, timestamp, updatedAt } from "../db/columns.ts";
 import { CURRENCY_VALUES } from "../db/enums.ts";

@@ -46,7 +46,10 @@ const editable = {
   match_type: z.string().trim().min(1).max(50).nullable(),
   is_home_match: z.boolean().nullable(),
   category_id: z.uuid().nullable(),
-  access_type: z.enum(EVENT_ACCESS_TYPES),
+  access_type: z.enum(EVENT_ACCESS_TYPES).openapi({
+    description:
+      "FREE, PAID, or INVITATION: never sold (orders and quotes 409 `invitation_only`), nobody joins as GOING, no season pass covers it, people enter only through the organizer's grants; listed and readable only by its invitees (holders of a right to it), its staff, its organization and admins. An event whose tickets were ordered cannot become INVITATION (409 `tickets_sold`).",
+  }),
   price: amount.openapi({ description: "Minor units of `currency` (XOF: francs; TND: millimes). 0 unless PAID." }),
   currency: z.enum(EVENT_CURRENCIES),
   max_capacity: z.number().int().min(1).max(10_000_000).nullable(),

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, gte, lte, or, sql, type SQL } from "drizzle-orm";
-import type { Env } from "../env.ts";
+import type { AuthContext, Env } from "../env.ts";
 import { getDb } from "../db/client.ts";
 import { problems } from "../lib/errors.ts";
 import { afterCursor, type Cursor, decodeCursor, toPage } from "../lib/pagination.ts";
@@ -7,6 +7,7 @@ import { now } from "../lib/time.ts";
 import { events } from "./schema.ts";
 import { toPublicEvent, type EventListQueryInput } from "./schemas.ts";
 import type { EventRow } from "./service.ts";
+import { listedTo } from "./visibility.ts";
 
 const EARTH_RADIUS_KM = 6371.0088;
 const DEFAULT_RADIUS_KM = 25;
@@ -82,7 +83,7 @@ function checkCursor(cursor: Cursor | undefined, sort: Sort): Cursor | undefined
  * here). Without a point, pages are keyset queries in SQL; near a point, the
  * candidates are ranked here and paged by the same (key, id) cursors.
  */
-export async function searchEvents(env: Env, query: EventListQueryInput) {
+export async function searchEvents(env: Env, query: EventListQueryInput, caller?: Pick<AuthContext, "userId" | "role">) {
   const near = query.lat !== undefined && query.lng !== undefined ? { lat: query.lat, lng: query.lng, radius: query.radius_km ?? DEFAULT_RADIUS_KM } : undefined;
   const sort: Sort = query.sort ?? (near ? "distance" : query.q ? "relevance" : "starts_at");
   const after = checkCursor(decodeCursor(query.cursor), sort);
@@ -98,6 +99,8 @@ export async function searchEvents(env: Env, query: EventListQueryInput) {
     query.organizer_id ? eq(events.organizer_id, query.organizer_id) : undefined,
     query.organization_id ? eq(events.organization_id, query.organization_id) : undefined,
     query.is_free === undefined ? undefined : eq(events.access_type, query.is_free ? "FREE" : "PAID"),
+    // Invitation-only events: to their invitees, staff, organization and admins only.
+    listedTo(db, caller),
     near ? boundingBox(near.lat, near.lng, near.radius) : undefined,
   ];
 

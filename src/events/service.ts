@@ -16,8 +16,10 @@ import { consumeEventQuota } from "../payments/organizer-plan-limits.ts";
 import { eventAccess, eventRelations, grantsOnEvent, chooseOrganization, organizationsWhere, type EventPermission } from "../organizations/permissions.ts";
 import { firstOwner } from "../organizations/owners.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, insertWhere, type Actor } from "../site/audit.ts";
+import { tickets } from "../orders/schema.ts";
 import { follows, users } from "../users/schema.ts";
 import { eventApproved, eventCancelled, eventChanged } from "./hooks.ts";
+import { isInvitee, listedTo } from "./visibility.ts";
 import { event_categories, event_groups, event_participations, event_views, events, PARTICIPATION_STATUSES, venues } from "./schema.ts";
 import {
   toManagedEvent,
@@ -84,8 +86,10 @@ export async function findEvent(env: Env, id: string): Promise<EventRow | undefi
  * The event as the caller may read it: published ones (approved, completed,
  * cancelled) for everyone, any status for the members of its organization
  * (`event.read`) and admins. Anything else is 404, so drafts of other
- * organizers are not even confirmed to exist. `managed`: the caller also
- * holds `detail` (by default `event.read`), and sees the managed side.
+ * organizers are not even confirmed to exist. A published INVITATION event
+ * is read only by its invitees and staff besides (src/events/visibility.ts).
+ * `managed`: the caller also holds `detail` (by default `event.read`), and
+ * sees the managed side.
  */
 export async function visibleEvent(env: Env, id: string, auth: AuthContext | undefined, detail: EventPermission = "event.read"): Promise<{ event: EventRow; managed: boolean }> {
   const found = auth ? await eventRelations(getDb(env.DB), auth, id) : undefined;
@@ -93,6 +97,7 @@ export async function visibleEvent(env: Env, id: string, auth: AuthContext | und
   if (!event) throw problems.notFound("Event");
   const member = auth !== undefined && found !== undefined && grantsOnEvent(auth, found, "event.read");
   if (!member && !PUBLIC_STATUSES.includes(event.status)) throw problems.notFound("Event");
+  if (!member && event.access_type === "INVITATION" && !(auth && (found?.staff || (await isInvitee(getDb(env.DB), auth, id))))) throw problems.notFound("Event");
   return { event, managed: auth !== undefined && found !== undefined && grantsOnEvent(auth, found, detail) };
 }
 
@@ -244,6 +249,7 @@ export async function updateEvent(env: Env, actor: Actor, id: string, input: Upd
   const changes = changedFields(event, patch);
   if (Object.keys(changes).length === 0) return event;
   checkConsistency({ ...event, ...changes });
+  if (changes.access_type === "INVITATION") await refuseInvitationAfterSales(env, id);
   const reReview = event.status === "APPROVED" && !isAdmin(actor) && REVIEWED_FIELDS.some((field) => field in changes);
   if (reReview) changes.status = "PENDING_REVIEW";
   const { after } = await auditedUpdate(getDb(env.DB), actor, events, id, changes, {
@@ -253,6 +259,20 @@ export async function updateEvent(env: Env, actor: Actor, id: string, input: Upd
   });
   await eventChanged.emit({ env, event: after });
   return after;
+}
+
+/**
+ * An event becomes invitation-only only while nothing was sold for it: its
+ * people then enter through grants alone (its EventDO refuses holds from the
+ * next sync on, which the edit triggers).
+ */
+async function refuseInvitationAfterSales(env: Env, eventId: string): Promise<void> {
+  const [sold] = await getDb(env.DB)
+    .select({ id: tickets.id })
+    .from(tickets)
+    .where(and(eq(tickets.event_id, eventId), inArray(tickets.booking_status, ["PENDING", "CONFIRMED", "COMPLETED"])))
+    .limit(1);
+  if (sold) throw problems.conflict("tickets_sold", "Tickets of this event were ordered: it cannot become invitation-only; cancel those orders first.");
 }
 
 /** Deletes a DRAFT (anything further along has a public or review history: cancel it instead). */
@@ -301,7 +321,8 @@ export async function reviewEvent(env: Env, actor: Actor, id: string, decision: 
   await eventChanged.emit({ env, event: after });
   if (decision === "APPROVED") {
     await eventApproved.emit({ env, event: after });
-    await tellFollowers(env, after);
+    // Followers could not open an invitation-only event: only its guests hear of it (ACCESS_GRANTED).
+    if (after.access_type !== "INVITATION") await tellFollowers(env, after);
   }
   return after;
 }
@@ -418,7 +439,15 @@ export async function feed(env: Env, userId: string, limit: number, cursor: stri
   const rows = await getDb(env.DB)
     .select()
     .from(events)
-    .where(and(eq(events.status, "APPROVED"), gt(events.ends_at, now()), inArray(events.organizer_id, followed), afterCursor(after, events.starts_at, events.id)))
+    .where(
+      and(
+        eq(events.status, "APPROVED"),
+        gt(events.ends_at, now()),
+        inArray(events.organizer_id, followed),
+        listedTo(getDb(env.DB), { userId, role: "USER" }),
+        afterCursor(after, events.starts_at, events.id),
+      ),
+    )
     .orderBy(asc(events.starts_at), asc(events.id))
     .limit(limit + 1);
   const page = toPage(rows, limit, (row) => ({ k: row.starts_at, id: row.id }));
@@ -482,6 +511,8 @@ export async function ownParticipation(env: Env, eventId: string, userId: string
  */
 export async function setParticipation(env: Env, auth: AuthContext, eventId: string, input: z.infer<typeof ParticipationBody>) {
   const { event } = await visibleEvent(env, eventId, auth);
+  // Nobody says they are going to an invitation-only event: its guests are the organizer's grants.
+  if (input.status === "GOING" && event.access_type === "INVITATION") throw problems.conflict("invitation_only", "This event is by invitation only: nobody joins it as GOING; the organizer invites people.");
   const open = event.status === "APPROVED" && event.ends_at > now();
   if (input.status !== "CANCELLED" && !open) throw problems.conflict("event_not_open", "This event no longer takes participants.");
   if (!PUBLIC_STATUSES.includes(event.status)) throw problems.conflict("event_not_open", "This event is not published.");
@@ -533,6 +564,7 @@ export async function listOwnParticipations(env: Env, userId: string, query: z.i
       and(
         eq(p.user_id, userId),
         inArray(events.status, PUBLIC_STATUSES),
+        listedTo(getDb(env.DB), { userId, role: "USER" }),
         query.status ? eq(p.status, query.status) : undefined,
         afterCursor(after, p.updated_at, p.id, "desc"),
       ),

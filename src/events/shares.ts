@@ -26,6 +26,8 @@ export async function createShare(env: Env, userId: string, eventId: string, pla
   const event = await findEvent(env, eventId);
   if (!event) throw problems.notFound("Event");
   if (event.status !== "APPROVED") throw problems.conflict("event_not_shareable", `A ${event.status} event cannot be shared.`);
+  // Its page is 404 to everyone but its guests: a public link would lead nowhere.
+  if (event.access_type === "INVITATION") throw problems.conflict("event_not_shareable", "An invitation-only event cannot be shared.");
   const db = getDb(env.DB);
   for (let attempt = 1; ; attempt++) {
     try {

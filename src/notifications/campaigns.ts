@@ -12,7 +12,6 @@ import { subscriptions } from "../passes/schema.ts";
 import { user_group_members, user_groups } from "../organizations/schema.ts";
 import { follows, users } from "../users/schema.ts";
 import { templateRows } from "./content.ts";
-import { inJson } from "./deliver.ts";
 import type { QueueMessage } from "./messages.ts";
 import { variablesOf } from "./render.ts";
 import {
@@ -242,7 +241,7 @@ export async function fanOut(
 }
 
 /** Audiences up to this size are told directly (one `notify`); bigger ones go through a campaign's steps. */
-const DIRECT_AUDIENCE = 200;
+export const DIRECT_AUDIENCE = 200;
 
 /**
  * Tells an audience something the platform noticed (an organizer's new event,
@@ -298,6 +297,12 @@ function rates(env: Env): Record<Channel, number> {
   return fallback;
 }
 
+/** People a step may release (one step every STEP_SECONDS): as many as the slowest of `channels` may take in that time (CAMPAIGN_RATES). */
+export function recipientsPerStep(env: Env, channels: readonly Channel[]): number {
+  const limits = rates(env);
+  return Math.min(MAX_RELEASE_PER_STEP, Math.max(1, Math.floor(Math.min(...channels.map((c) => limits[c])) * STEP_SECONDS)));
+}
+
 /**
  * Runs step `step` of a campaign, once. Returns roughly how many subrequests
  * it made, which the consumer counts against its budget.
@@ -345,8 +350,7 @@ export async function runCampaignStep(env: Env, batchId: string, step: number): 
     return 3 + EXPAND_CHUNKS_PER_STEP;
   }
 
-  const limits = rates(env);
-  const perStep = Math.min(MAX_RELEASE_PER_STEP, Math.max(1, Math.floor(Math.min(...campaign.channels.map((c) => limits[c])) * STEP_SECONDS)));
+  const perStep = recipientsPerStep(env, campaign.channels);
   const cursor = campaign.release_cursor ?? "";
   const [window] = await db.all<{ last: string | null }>(sql`
     SELECT max(user_id) AS last FROM (

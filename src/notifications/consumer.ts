@@ -5,6 +5,7 @@ import { now } from "../lib/time.ts";
 import { recordDeadLetters } from "../site/dead-letters.ts";
 import { runCampaignStep } from "./campaigns.ts";
 import { deliver, type DeliveryOutcome, inJson } from "./deliver.ts";
+import { runEventCancelledStep } from "./event-cancellation.ts";
 import type { QueueMessage } from "./messages.ts";
 import { message_deliveries } from "./schema.ts";
 
@@ -42,6 +43,16 @@ export async function consumeNotifications(batch: MessageBatch<QueueMessage>, en
         message.ack();
       } catch (error) {
         console.error("notifications: campaign step failed", message.id, error);
+        message.retry({ delaySeconds: Math.min(300, 2 ** message.attempts) });
+      }
+      continue;
+    }
+    if (body.kind === "event_cancelled") {
+      try {
+        spent += await runEventCancelledStep(env, body.event_id, body.after);
+        message.ack();
+      } catch (error) {
+        console.error("notifications: event cancellation step failed", message.id, error);
         message.retry({ delaySeconds: Math.min(300, 2 ** message.attempts) });
       }
       continue;

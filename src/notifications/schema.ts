@@ -64,6 +64,9 @@ export const NOTIFICATION_TYPES = [
   "REFUND_REJECTED",
   "ANNOUNCEMENT",
   "DIGEST",
+  "EVENT_CANCELLED_BUYER",
+  "EVENT_CANCELLED_HOLDER",
+  "EVENT_CANCELLED_PASS",
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 export const NOTIFICATION_PRIORITIES = ["LOW", "NORMAL", "HIGH", "URGENT"] as const;

@@ -257,7 +257,8 @@ export const CampaignBody = z
       .refine((d) => Object.keys(d).length <= 20, "At most 20 variables.")
       .refine((d) => Object.values(d).every((v) => typeof v !== "string" || v.length <= 2000), "Each text is at most 2000 characters.")
       .openapi({ description: "The template's variables: `title` and `message` for ANNOUNCEMENT (plus `starts_at`, `ends_at` for SYSTEM_MAINTENANCE)." }),
-    targeting: targetingCriteriaSchema.openapi({
+    // Rebuilt here: a zod 4 schema has `.openapi` only if made after @hono/zod-openapi loaded, and table files may load first.
+    targeting: z.object(targetingCriteriaSchema.shape).strict().openapi({
       description: `Who: audience ALL_USERS (admins), EVENT_HOLDERS / EVENT_PARTICIPANTS (event_id), FOLLOWERS (of the organizer), PASS_HOLDERS (plan_id); narrowed by language, city, category_id (a ticket to or participation in such an event), user_group_id, role (admins). At most CAMPAIGN_MAX_RECIPIENTS people (${MAX_CAMPAIGN_RECIPIENTS} by default).`,
     }),
     scheduled_at: instant.optional(),

@@ -202,4 +202,20 @@ export const DEFAULT_TEMPLATES = {
     ar: { subject: "ملخصك من SpotVibe", body: "مرحبًا {first_name}، إليك ما حدث:\n\n{items}" },
     en: { subject: "Your SpotVibe digest", body: "Hello {first_name}, here is what happened:\n\n{items}" },
   },
+  // The holders of a cancelled event (event-cancellation.ts): one message each, by what they held.
+  EVENT_CANCELLED_BUYER: {
+    fr: { subject: "Événement annulé : {event_title}", body: "Bonjour {first_name}, « {event_title} », prévu le {starts_at}, est annulé : {reason}. Vos billets ne sont plus valables. Les {amount} que vous avez payés vous sont remboursés sur le moyen de paiement utilisé ; un message vous le confirmera une fois le remboursement effectué." },
+    ar: { subject: "تم إلغاء الفعالية: {event_title}", body: "مرحبًا {first_name}، تم إلغاء « {event_title} » المقررة في {starts_at}: {reason}. لم تعد تذاكرك صالحة. سيُرد إليك مبلغ {amount} الذي دفعته إلى وسيلة الدفع التي استخدمتها، وستصلك رسالة تؤكد ذلك عند إتمام الاسترداد." },
+    en: { subject: "Event cancelled: {event_title}", body: "Hello {first_name}, \"{event_title}\", planned for {starts_at}, is cancelled: {reason}. Your tickets no longer work. The {amount} you paid is refunded to the payment method you used; a message will confirm it once the refund is done." },
+  },
+  EVENT_CANCELLED_HOLDER: {
+    fr: { subject: "Événement annulé : {event_title}", body: "Bonjour {first_name}, « {event_title} », prévu le {starts_at}, est annulé : {reason}. Vos billets ne sont plus valables. Rien ne vous a été prélevé pour eux : il n'y a rien à rembourser." },
+    ar: { subject: "تم إلغاء الفعالية: {event_title}", body: "مرحبًا {first_name}، تم إلغاء « {event_title} » المقررة في {starts_at}: {reason}. لم تعد تذاكرك صالحة. لم يُخصم منك أي مبلغ مقابلها، فلا يوجد ما يُسترد." },
+    en: { subject: "Event cancelled: {event_title}", body: "Hello {first_name}, \"{event_title}\", planned for {starts_at}, is cancelled: {reason}. Your tickets no longer work. Nothing was charged to you for them, so there is nothing to refund." },
+  },
+  EVENT_CANCELLED_PASS: {
+    fr: { subject: "Événement annulé : {event_title}", body: "Bonjour {first_name}, « {event_title} », prévu le {starts_at}, est annulé : {reason}. L'accès de votre abonnement à cet événement n'est plus valable ; votre abonnement reste valable pour ses autres événements. Rien n'est prélevé ni remboursé pour celui-ci." },
+    ar: { subject: "تم إلغاء الفعالية: {event_title}", body: "مرحبًا {first_name}، تم إلغاء « {event_title} » المقررة في {starts_at}: {reason}. لم يعد دخول اشتراكك إلى هذه الفعالية صالحًا، ويبقى اشتراكك صالحًا لفعالياته الأخرى. لا يُخصم ولا يُسترد أي مبلغ مقابل هذه الفعالية." },
+    en: { subject: "Event cancelled: {event_title}", body: "Hello {first_name}, \"{event_title}\", planned for {starts_at}, is cancelled: {reason}. Your season pass's access to it no longer works; your pass stays valid for its other events. Nothing is charged or refunded for this one." },
+  },
 } satisfies Record<NotificationType, Localized> as Record<NotificationType, Localized>;

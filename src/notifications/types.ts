@@ -67,6 +67,10 @@ export const TYPE_RULES: Record<NotificationType, TypeRules> = {
   REFUND_REJECTED: { category: "TRANSACTIONAL", channels: ACCOUNT, priority: "NORMAL", object: { type: "payment", field: "payment_id" } },
   ANNOUNCEMENT: { category: "MARKETING", channels: ["IN_APP", "PUSH"], priority: "NORMAL" },
   DIGEST: { category: "MARKETING", channels: ["IN_APP"], priority: "LOW" },
+  // A cancelled event's holders (event-cancellation.ts): who paid, who held tickets that cost them nothing, who held them through a season pass.
+  EVENT_CANCELLED_BUYER: { category: "TRANSACTIONAL", channels: EVERYWHERE, priority: "HIGH", object: { type: "event", field: "event_id" } },
+  EVENT_CANCELLED_HOLDER: { category: "TRANSACTIONAL", channels: EVERYWHERE, priority: "HIGH", object: { type: "event", field: "event_id" } },
+  EVENT_CANCELLED_PASS: { category: "TRANSACTIONAL", channels: EVERYWHERE, priority: "HIGH", object: { type: "event", field: "event_id" } },
 };
 
 /** Types a person may not switch off or delay: codes and security messages reach them at once. */

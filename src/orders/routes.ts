@@ -1,11 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { checksSessionByFeed, requireAuth } from "../auth/middleware.ts";
 import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { getDb } from "../db/client.ts";
 import type { AppEnv } from "../env.ts";
 import { rememberHolders } from "../catalog/sync.ts";
 import { access_rights } from "../access/schema.ts";
+import { auditAct } from "../site/audit.ts";
+import { visibleEvent } from "../events/service.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
 import { authorizeEvent, type EventPermission } from "../organizations/permissions.ts";
 import { humanCode, newId } from "../lib/ids.ts";
@@ -53,12 +55,16 @@ export function orderRoutes() {
       operationId: "getEventAvailability",
       tags,
       summary: "What is on sale for an event, live from its inventory",
+      description: "Anyone may read it, except for an event with access type INVITATION: only its invitees, staff, organization and admins (404 for others); nothing of it is on sale.",
       request: { params: eventParam },
       responses: { 200: jsonResponse(AvailabilitySchema, "Per ticket configuration: price, available units, whether on sale."), ...errors("not_found") },
     }),
     async (c) => {
-      const availability = await eventStub(c.env, c.req.valid("param").event_id).availability();
+      const { event_id } = c.req.valid("param");
+      const availability = await eventStub(c.env, event_id).availability();
       if (!availability.event_id) throw problems.notFound("Event");
+      // Read from D1 only for an invitation-only event, which is 404 to all but its guests, staff and organization.
+      if (availability.access_type === "INVITATION") await visibleEvent(c.env, event_id, c.get("auth"));
       c.header("Cache-Control", "no-store");
       return c.json(availability, 200);
     },
@@ -73,14 +79,14 @@ export function orderRoutes() {
       middleware: [checksSessionByFeed] as const,
       summary: "Order tickets: places a hold",
       description:
-        "Checks the sales window, limits, membership and availability in the event's Durable Object, prices the order (tier, then pricing rules) and holds the units for 15 minutes until payment. Send an `Idempotency-Key` header: a retry with the same key and body returns the same order, as it is now, with `Idempotent-Replayed: true`, instead of placing a second one; the same key with another body is 422 `idempotency_key_reused`. A key names one order of its buyer in the event for good. An order with a `promo_code` counts against the per-IP limit `promo-ip` (shared with quotes and season passes; 429).\n\nWithout a signed-in user (guest checkout): `guest_email` and `turnstile_token` are required; the token is checked with Cloudflare Turnstile's Siteverify (403 `turnstile_failed`, 503 `turnstile_unavailable`); an IP places at most 30 guest orders an hour (429); an address whose account has a password or a verified email is refused (409 `sign_in_required`); in one event, live guest holds are capped at 6 units per IP, 6 per email and a quarter of the event's sellable units (409 `guest_hold_limit`); the answer's `user_id` is null.",
+        "Checks the sales window, limits, membership and availability in the event's Durable Object (409 `invitation_only` for an event with access type INVITATION, which is never sold; 409 `booking_not_open` before the ticket type's `advance_booking_days` window; 409 `zone_share_sold_out` past its `capacity_percentage_bp` share of its zone), prices the order (tier, then pricing rules) and holds the units for 15 minutes until payment. Send an `Idempotency-Key` header: a retry with the same key and body returns the same order, as it is now, with `Idempotent-Replayed: true`, instead of placing a second one; the same key with another body is 422 `idempotency_key_reused`. A key names one order of its buyer in the event for good. An order with a `promo_code` counts against the per-IP limit `promo-ip` (shared with quotes and season passes; 429).\n\nWithout a signed-in user (guest checkout): `guest_email` and `turnstile_token` are required; the token is checked with Cloudflare Turnstile's Siteverify (403 `turnstile_failed`, 503 `turnstile_unavailable`); an IP places at most 30 guest orders an hour (429); an address whose account has a password or a verified email is refused (409 `sign_in_required`); in one event, live guest holds are capped at 6 units per IP, 6 per email and a quarter of the event's sellable units (409 `guest_hold_limit`); the answer's `user_id` is null.",
       security: [{}, ...bearerAuth],
       request: {
         params: eventParam,
         headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "8–255 visible ASCII characters, unique per order attempt." }) }),
         body: jsonBody(PlaceOrderBody),
       },
-      responses: { 201: jsonResponse(OrderSchema, "The hold; pay before `expires_at`."), ...errors("above_maximum", "below_minimum", "blacklisted", "config_not_found", "event_not_on_sale", "guest_hold_limit", "idempotency_key_reused", "members_only_period", "membership_required", "not_found", "not_on_sale", "promo_code_exhausted", "promo_code_not_applicable", "purchase_limit", "rate_limited", "sales_ended", "sales_not_started", "sign_in_required", "sold_out", "turnstile_failed", "turnstile_unavailable") },
+      responses: { 201: jsonResponse(OrderSchema, "The hold; pay before `expires_at`."), ...errors("above_maximum", "below_minimum", "blacklisted", "booking_not_open", "config_not_found", "event_not_on_sale", "guest_hold_limit", "invitation_only", "idempotency_key_reused", "members_only_period", "membership_required", "not_found", "not_on_sale", "promo_code_exhausted", "promo_code_not_applicable", "purchase_limit", "rate_limited", "sales_ended", "sales_not_started", "sign_in_required", "sold_out", "turnstile_failed", "turnstile_unavailable", "zone_share_sold_out") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
@@ -164,7 +170,7 @@ export function orderRoutes() {
       const stub = eventStub(c.env, event_id);
       const order = await stub.getOrder(order_id);
       if (!order) throw problems.notFound("Order");
-      if (order.booking_status === "CONFIRMED") return c.json({ ...order, access_rights: await stub.listRights({ order_id }) }, 200);
+      if (order.booking_status === "CONFIRMED" || order.booking_status === "COMPLETED") return c.json({ ...order, access_rights: await stub.listRights({ order_id }) }, 200);
       // The payment row references the order's D1 row: project it first.
       await stub.flushProjection();
       // What the gate checks about the holder (birth date, groups), before their rights exist.
@@ -187,11 +193,21 @@ export function orderRoutes() {
       const result = await stub.confirmOrder({ order_id, payment_id: paymentId, confirmed_by: access.auth.userId });
       // Payment states only move forward: PENDING, then PAID once the order is ours, or CANCELLED (the cash is not taken).
       const taken = result.ok && result.order.payment_id === paymentId;
-      const [settled] = await db
-        .update(payments)
-        .set(taken ? { status: "PAID", paid_at: new Date().toISOString() } : { status: "CANCELLED", failure_reason: result.ok ? "already_confirmed" : result.problem.code })
-        .where(and(eq(payments.id, paymentId), eq(payments.status, "PENDING")))
-        .returning();
+      const [[settled]] = await db.batch([
+        db
+          .update(payments)
+          .set(taken ? { status: "PAID", paid_at: new Date().toISOString() } : { status: "CANCELLED", failure_reason: result.ok ? "already_confirmed" : result.problem.code })
+          .where(and(eq(payments.id, paymentId), eq(payments.status, "PENDING")))
+          .returning(),
+        // The cash taken, audited for who took it (PAYMENT), with the PAID write.
+        auditAct(db, { userId: access.auth.userId, ...clientMeta(c) }, taken ? sql`changes() = 1` : sql`0`, {
+          action: "PAYMENT",
+          table: payments,
+          id: paymentId,
+          after: { type: "TICKET", amount: order.total, currency: order.currency, method: "CASH", order_id },
+          description: "cash received at the box office",
+        }),
+      ]);
       if (!result.ok) throw problemFrom(result.problem);
       // Cash sales owe the platform its commission like online ones.
       if (taken && settled) await recordCommission(c.env, settled, { event_id });

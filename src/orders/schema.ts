@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import { z } from "zod";
-import { bool, checkThat, createdAt, enumCheck, id, json, money, timestamp, updatedAt } from "../db/columns.ts";
+import { bool, checkThat, createdAt, enumCheck, id, json, money, projectionVersion, timestamp, updatedAt } from "../db/columns.ts";
 import { CURRENCY_VALUES, PAYMENT_STATUSES } from "../db/enums.ts";
 import { event_ticket_config, pricing_rules, ticket_types } from "../catalog/schema.ts";
 import { events } from "../events/schema.ts";
@@ -53,6 +53,7 @@ export const tickets = sqliteTable(
     confirmed_at: timestamp("confirmed_at"),
     cancelled_at: timestamp("cancelled_at"),
     cancellation_reason: text("cancellation_reason"),
+    projection_version: projectionVersion(),
     // The buyer's users.search_name and search_name_rev, copied by D1 triggers (the back office's name search).
     buyer_name_key: text("buyer_name_key").notNull().default(""),
     buyer_name_key_rev: text("buyer_name_key_rev").notNull().default(""),

@@ -85,12 +85,21 @@ export const AccessRightSchema = z
 export const AvailabilitySchema = z
   .object({
     event_id: z.string(),
+    access_type: z.string().openapi({ description: "FREE, PAID or INVITATION: the event's access type; nothing of an INVITATION event is ever on sale." }),
     configs: z.array(
       z.object({
         id: z.string(),
         ticket_type_id: z.string(),
         ticket_type_code: z.string(),
-        price: z.number().int(),
+        price: z.number().int().openapi({
+          description: "What the next unit sells at, in minor units, before pricing rules: the price of the tier whose `from`..`to` contains the number of units sold or held so far (the next unit's 0-based sequence number), else `base_price`.",
+        }),
+        price_label: z.string().nullable().openapi({ description: "The label of the tier `price` comes from; null at the base price." }),
+        base_price: z.number().int().openapi({ description: "The configuration's price, for units outside every tier." }),
+        price_tiers: z
+          .array(z.object({ from: z.number().int(), to: z.number().int(), price: z.number().int(), label: z.string().optional() }))
+          .nullable()
+          .openapi({ description: "Price tiers by units sold or held so far (`from`..`to`, both inclusive, counted from 0), when the configuration is priced by tiers; else null." }),
         currency: z.string(),
         available: z.number().int(),
         sellable: z.number().int(),

@@ -4,10 +4,12 @@ import type { AuthContext, Env } from "../env.ts";
 import { BUYER_FACTS_REQUIRED, type BuyerFacts, type RuleSnapshot } from "../../durable-objects/event/contract.ts";
 import { readsBuyer } from "../catalog/pricing.ts";
 import { saleContext } from "../catalog/sale-context.ts";
+import { INVITATION_ONLY } from "../catalog/sale-rules.ts";
 import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { buyerGroups, candidateRules, orderRules } from "../catalog/pricing-rules.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { events } from "../events/schema.ts";
+import { visibleEvent } from "../events/service.ts";
 import { problems } from "../lib/errors.ts";
 import { sha256Hex } from "../lib/crypto/hash.ts";
 import { humanCode, idFromParts, newId } from "../lib/ids.ts";
@@ -148,6 +150,8 @@ export async function orderTickets(
   }
   // The object knew the event had left sale before this isolate's context did: the same answer either way.
   if (!result.ok && result.problem.code === "event_not_on_sale") throw problems.notFound("Event");
+  // An invitation-only event is not sold; to anyone but its guests and organization it does not exist.
+  if (!result.ok && result.problem.code === INVITATION_ONLY.code) await visibleEvent(env, eventId, auth);
   if (!result.ok) throw problemFrom(result.problem);
   const replayed = result.replayed === true;
   // Nothing to pay (free tickets, a 100 % code): the tickets are issued at once, as a paid order's are.

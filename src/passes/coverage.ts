@@ -14,7 +14,7 @@ import { sql, type SQL } from "drizzle-orm";
  * - through an explicit event (subscription_plan_events `pe`), whatever its
  *   group's rules say.
  *
- * Covered events must also be APPROVED and not over (`eventOpen`), and fall
+ * Covered events must also be APPROVED, not over and not INVITATION (`eventOpen`), and fall
  * within the pass's validity (`withinValidity`, on the event's local date).
  * FLEX plans cover nothing automatically: their holders book matches among
  * the events the plan's links name; other plans' explicit events marked
@@ -52,8 +52,8 @@ export const coversAutomatically = (plan: PlanRef) => sql`(${plan.type} <> 'FLEX
 export const coversOnBooking = (plan: PlanRef) =>
   sql`((${plan.type} = 'FLEX' AND (${viaGroup(plan.id)} OR ${viaEvent(plan.id)})) OR (${plan.type} <> 'FLEX' AND ${viaEvent(plan.id, true)} AND NOT ${viaGroup(plan.id)}))`;
 
-/** Event `e` can still admit anyone. */
-export const eventOpen = (at: string) => sql`(e.status = 'APPROVED' AND e.ends_at > ${at})`;
+/** Event `e` can still admit season-pass holders: approved, not over, and not invitation-only (its people enter through grants only). */
+export const eventOpen = (at: string) => sql`(e.status = 'APPROVED' AND e.ends_at > ${at} AND e.access_type <> 'INVITATION')`;
 
 /**
  * A first, index-friendly cut of the validity window in SQL (the event's

@@ -10,7 +10,7 @@ import { now } from "../lib/time.ts";
 import { recordCommission } from "../payments/commissions.ts";
 import type { Delivery, PaymentRow } from "../payments/hooks.ts";
 import { payments } from "../payments/schema.ts";
-import { auditedUpdate, type Actor } from "../site/audit.ts";
+import { auditAct, auditedUpdate, type Actor } from "../site/audit.ts";
 import { subscription_bookings } from "./bookings-schema.ts";
 import { releaseRuleUses } from "./pricing.ts";
 import { LIVE, type SubscriptionRow, detailOf, managedPass, readablePass, rightsOfPass, sourceOf, today } from "./read.ts";
@@ -190,7 +190,17 @@ export async function activateWithCash(env: Env, actor: Actor, id: string) {
   }
   if (result.already_active && result.subscription.payment_id !== paymentId) await settle({ status: "CANCELLED", failure_reason: "already_active" });
   else {
-    const [paid] = await settle({ status: "PAID", paid_at: now() }).returning();
+    const [[paid]] = await db.batch([
+      settle({ status: "PAID", paid_at: now() }).returning(),
+      // The cash taken, audited for who took it (PAYMENT), with the PAID write.
+      auditAct(db, actor, sql`changes() = 1`, {
+        action: "PAYMENT",
+        table: payments,
+        id: paymentId,
+        after: { type: "SEASON_PASS", amount: sub.price_paid, currency: sub.currency, method: "CASH", subscription_id: id },
+        description: "cash received at the box office",
+      }),
+    ]);
     // Cash sales owe the platform its commission like online ones.
     if (paid) await recordCommission(env, paid, { subscription_id: id });
   }

@@ -178,7 +178,7 @@ export async function settleCommissions(env: Env, actor: Actor, body: z.infer<ty
       .update(commissions)
       .set({ status: "PAID", settlement_payment_id: paymentId, paid_at: at, updated_at: at })
       .where(and(inArray(commissions.id, ids), eq(commissions.status, "CALCULATED"), paymentExists)),
-    auditWhere(db, actor, paymentExists, { action: "CREATE", table: payments, id: paymentId, before: null, after: payment, description: `Settle ${rows.length} commission(s)` }),
+    auditWhere(db, actor, paymentExists, { action: "PAYMENT", table: payments, id: paymentId, before: null, after: payment, description: `Settle ${rows.length} commission(s)` }),
   ]);
   if (inserted.length === 0) throw problems.conflict("concurrent_change", "Some of these commissions were settled meanwhile; reload and try again.");
   return { payment_id: paymentId, amount: total, currency: payment.currency, commissions: ids.length };

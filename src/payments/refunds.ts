@@ -12,7 +12,7 @@ import { now } from "../lib/time.ts";
 import { tickets } from "../orders/schema.ts";
 import { memberRole, organizationsWhere, roleGrants, type OrganizationPermission } from "../organizations/permissions.ts";
 import { subscriptions } from "../passes/schema.ts";
-import { type Actor, auditedUpdate, insertWhere } from "../site/audit.ts";
+import { type Actor, auditAct, auditedUpdate, insertWhere } from "../site/audit.ts";
 import { commissionAfterRefund } from "./commissions.ts";
 import { transitionSubscription } from "./organizer-subscriptions.ts";
 import { paymentProvider } from "./providers/index.ts";
@@ -354,6 +354,14 @@ export async function completeRefund(env: Env, actor: Actor | null, refundId: st
       })
       .where(and(eq(payments.id, payment.id), inArray(payments.status, REFUNDABLE), made)),
     db.update(commissions).set(commission.set).where(and(commission.where, made)),
+    // The money given back, audited (REFUND) for who recorded it, or the payer when the provider did.
+    auditAct(db, actor ?? { userId: payment.user_id }, made, {
+      action: "REFUND",
+      table: refunds,
+      id: refundId,
+      after: { payment_id: payment.id, refund_payment_id: refundPaymentId, amount: refund.amount, currency: payment.currency, external_reference: externalReference },
+      description: actor ? "refund paid back (recorded by hand)" : "refund paid back by the provider",
+    }),
   ]);
   const [after] = await db.select().from(refunds).where(eq(refunds.id, refundId));
   if (inserted.length === 0 && after?.status !== "REFUNDED") throw problems.conflict("refund_exceeds_payment", "This refund would give back more than was paid.");

@@ -2,6 +2,7 @@ import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { requireAuth } from "../auth/middleware.ts";
 import { eventStub } from "../../durable-objects/event/client.ts";
+import { auditAct } from "../site/audit.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
@@ -69,7 +70,7 @@ async function dueFor(env: Env, db: Db, target: Target, auth: AuthContext | unde
       const order = await stub.getOrder(target.order_id);
       const guestMatches = !auth && order?.is_guest && guestEmail !== undefined && order.guest_email?.toLowerCase() === guestEmail.toLowerCase();
       if (!order || !(order.user_id === auth?.userId || guestMatches)) throw problems.notFound("Order");
-      if (order.booking_status === "CONFIRMED") throw problems.conflict("already_paid", "This order is already paid.");
+      if (order.booking_status === "CONFIRMED" || order.booking_status === "COMPLETED") throw problems.conflict("already_paid", "This order is already paid.");
       if (order.booking_status !== "PENDING") throw problems.conflict("order_closed", `This order is ${order.booking_status.toLowerCase()}; place a new one.`);
       if (order.total === 0) throw problems.conflict("nothing_to_pay", "This order is free.");
       return {
@@ -364,17 +365,32 @@ export async function settlePayment(env: Env, paymentId: string): Promise<Settle
   const fees = Math.min(status.fees ?? 0, payment.amount);
   // A card blacklisted where this sells: the money is in, but it buys nothing and goes back (fulfil). Decided once, with the move to PAID.
   const cardBanned = status.card_fingerprint !== null && (await bannedSubjects(db, await banReachOf(db, payment), [{ card_fingerprint: status.card_fingerprint }]))[0] === true;
-  const paid = await moveStatus(db, paymentId, LIVE_STATUSES, {
-    status: "PAID",
-    external_reference: payment.external_reference ?? status.external_reference,
-    fees,
-    net_amount: payment.amount - fees,
-    provider_response: status.raw,
-    card_fingerprint: status.card_fingerprint,
-    ...(cardBanned ? { failure_reason: CARD_BLACKLISTED } : {}),
-    paid_at: at,
-    processed_at: at,
-  });
+  // The move to PAID and its audit entry (PAYMENT, for the payer) in one batch: exactly one settle run makes both.
+  const [[paid]] = await db.batch([
+    db
+      .update(payments)
+      .set({
+        status: "PAID",
+        external_reference: payment.external_reference ?? status.external_reference,
+        fees,
+        net_amount: payment.amount - fees,
+        provider_response: status.raw,
+        card_fingerprint: status.card_fingerprint,
+        ...(cardBanned ? { failure_reason: CARD_BLACKLISTED } : {}),
+        paid_at: at,
+        processed_at: at,
+        updated_at: now(),
+      })
+      .where(and(eq(payments.id, paymentId), inArray(payments.status, LIVE_STATUSES)))
+      .returning(),
+    auditAct(db, { userId: payment.user_id }, sql`changes() = 1`, {
+      action: "PAYMENT",
+      table: payments,
+      id: paymentId,
+      after: { type: payment.type, amount: payment.amount, currency: payment.currency, method: payment.method, provider: payment.provider },
+      description: `payment received (${payment.provider})`,
+    }),
+  ]);
   await settleMomo(db, paymentId, status, "SUCCESSFUL");
   const [current] = paid ? [paid] : await db.select().from(payments).where(eq(payments.id, paymentId));
   if (current?.status === "PAID") await fulfil(env, current);

@@ -8,6 +8,7 @@ import { createRouter, jsonResponse } from "../lib/openapi.ts";
 import { errors } from "../problem-codes.ts";
 import { newId } from "../lib/ids.ts";
 import { now } from "../lib/time.ts";
+import { staysOpenInMaintenance } from "../site/maintenance.ts";
 import { paymentProvider } from "./providers/index.ts";
 import { parseJsonObject } from "./providers/shared.ts";
 import { ONLINE_PROVIDERS, type OnlineProvider, type ParsedWebhook, type WebhookRejection } from "./providers/types.ts";
@@ -122,11 +123,11 @@ export function webhookRoutes() {
   const description =
     "For payment providers. The raw body is verified (FedaPay `X-FEDAPAY-SIGNATURE`, Stripe `Stripe-Signature`, KkiaPay `x-kkiapay-secret`; MTN and Konnect are unsigned and confirmed through their status APIs), stored once per provider event, and settled asynchronously. A body over 64 KiB is refused (413) before it is read, whatever its Content-Type.";
 
-  r.openapi(createRoute({ method: "post", path: "/webhooks/{provider}", operationId: "receiveWebhook", tags, summary: "Provider callback (POST)", description, request: { params: providerParam }, responses }), (c) =>
+  r.openapi(createRoute({ method: "post", path: "/webhooks/{provider}", operationId: "receiveWebhook", middleware: [staysOpenInMaintenance] as const, tags, summary: "Provider callback (POST)", description, request: { params: providerParam }, responses }), (c) =>
     receive(c, c.req.valid("param").provider, null),
   );
   r.openapi(
-    createRoute({ method: "get", path: "/webhooks/{provider}", operationId: "receiveWebhookByQuery", tags, summary: "Provider callback by query string (Konnect: `?payment_ref=`)", description, request: { params: providerParam }, responses }),
+    createRoute({ method: "get", path: "/webhooks/{provider}", operationId: "receiveWebhookByQuery", middleware: [staysOpenInMaintenance] as const, tags, summary: "Provider callback by query string (Konnect: `?payment_ref=`)", description, request: { params: providerParam }, responses }),
     (c) => receive(c, c.req.valid("param").provider, null),
   );
   const perPayment = providerParam.extend({ reference: z.string().max(100) });
@@ -136,6 +137,7 @@ export function webhookRoutes() {
         method,
         path: "/webhooks/{provider}/{reference}",
         operationId: method === "post" ? "receivePaymentWebhook" : "receivePaymentWebhookPut",
+        middleware: [staysOpenInMaintenance] as const,
         tags,
         summary: `Per-payment provider callback (${method.toUpperCase()}; MTN MoMo calls the X-Callback-Url it was given)`,
         description,

@@ -78,9 +78,9 @@ function auditRow(actor: Actor, action: AuditAction, objectType: string, objectI
  * column's encoding, as in a plain insert; SQL values are taken as they are.
  */
 export function insertWhere<T extends SQLiteTable>(db: Db, table: T, row: Record<string, unknown>, condition: SQL) {
-  // INSERT … SELECT fills every column, in table order.
+  // INSERT … SELECT fills every column, in table order: a NOT NULL column left out takes its default, as in a plain insert.
   const values = Object.entries(getTableColumns(table)).map(([key, column]) => {
-    const value = row[key];
+    const value = row[key] === undefined && column.notNull && column.hasDefault ? (column.defaultFn ? column.defaultFn() : column.default) : row[key];
     return is(value, SQL) ? value : sql.param(value ?? null, column);
   });
   return db.insert(table).select(sql`SELECT ${sql.join(values, sql`, `)} WHERE ${condition}`);
@@ -104,6 +104,35 @@ export function auditWhere(
   entry: { action: AuditAction; table: SQLiteTable; id: string; before: unknown; after: unknown; description?: string },
 ) {
   return insertIfChanged(db, auditRow(actor, entry.action, tableName(entry.table), entry.id, entry.before, entry.after, entry.description), when);
+}
+
+/**
+ * The audit entry of an act that is not a managed object's write (a sign-in,
+ * a sign-out, a payment, a refund paid back), for the caller's own batch:
+ * written only if `when` holds (`sql\`1\`` for always). `who` is the person
+ * it concerns (null: the platform itself), with the request's client when
+ * there is one.
+ */
+export function auditAct(
+  db: Db,
+  who: { userId: string | null; ip?: string | null; userAgent?: string | null },
+  when: SQL,
+  entry: { action: AuditAction; table: SQLiteTable; id: string; after?: unknown; description: string },
+) {
+  const row = {
+    id: newId(),
+    user_id: who.userId,
+    action: entry.action,
+    description: entry.description,
+    object_type: tableName(entry.table),
+    object_id: entry.id,
+    ip_address: who.ip ?? null,
+    user_agent: who.userAgent ?? null,
+    data_before: null,
+    data_after: entry.after === undefined || entry.after === null ? null : snapshot(entry.after as Record<string, unknown>),
+    created_at: now(),
+  };
+  return insertIfChanged(db, row as ReturnType<typeof auditRow>, when);
 }
 
 export async function auditedInsert<T extends Table>(

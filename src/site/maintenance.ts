@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
 import type { AppEnv } from "../env.ts";
 import { isAdmin } from "../auth/middleware.ts";
 import { ProblemError } from "../lib/errors.ts";
@@ -12,14 +13,24 @@ import { activeBlock, endOf } from "./status.ts";
 export const ALWAYS_OPEN: ReadonlySet<string> = new Set(["/v1", "/v1/health", "/v1/status", "/v1/auth/login", "/v1/auth/login/2fa", "/v1/auth/refresh", "/v1/auth/jwks"]);
 
 /**
+ * Declared by a route that must keep working through a maintenance window
+ * because what calls it cannot wait: payment providers' webhooks (MTN MoMo
+ * does not retry a refused callback) and the gate's routes (a stadium keeps
+ * admitting people). The middleware itself does nothing; `maintenanceGate`
+ * looks for it among the matched handlers.
+ */
+export const staysOpenInMaintenance: MiddlewareHandler<AppEnv> = (_c, next) => next();
+
+/**
  * While a system status with `block_access` covers now, every /v1 request
- * but those above answers 503 problem+json to everyone except admins. Runs
+ * but those above and the routes declaring `staysOpenInMaintenance` answers
+ * 503 problem+json to everyone except admins. Runs
  * after `authenticate` so it knows who is an admin; the windows come from a
  * per-isolate cache (src/site/status.ts), so this costs no D1 round trip on
  * most requests.
  */
 export const maintenanceGate: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (ALWAYS_OPEN.has(c.req.path) || isAdmin(c.get("auth"))) return next();
+  if (ALWAYS_OPEN.has(c.req.path) || isAdmin(c.get("auth")) || matchedRoutes(c).some((route) => route.handler === staysOpenInMaintenance)) return next();
   const at = now();
   const block = await activeBlock(c.env, at);
   if (!block) return next();

@@ -105,7 +105,7 @@ export function userRoutes() {
       tags,
       security: bearerAuth,
       summary: "Deactivate my account",
-      description: "Needs the password. Ends every session; the account can be reactivated with /v1/auth/reactivation/request.",
+      description: "Needs the password. Ends every session, closing their gate and observer sockets (4003); the account can be reactivated with /v1/auth/reactivation/request.",
       request: { body: jsonBody(PasswordConfirmBody) },
       responses: { 204: noContent, ...errors("invalid_credentials") },
     }),
@@ -397,12 +397,13 @@ export function userRoutes() {
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "Approve a pending identity verification",
-      description: "Marks the user identity-verified and emails them (VERIFICATION_APPROVED).",
+      description:
+        "Marks the user identity-verified and emails them (VERIFICATION_APPROVED). The approval lasts until `expires_at` (the document's expiry), else for the `identity_verification.validity_days` setting (365 days by default); then the cron marks it EXPIRED and the user is no longer identity-verified.",
       request: { params: verificationIdParam, body: { ...jsonBody(ReviewBody), required: false } },
       responses: { 200: jsonResponse(AdminVerificationSchema, "Approved."), ...errors("concurrent_change", "forbidden", "not_found", "verification_not_pending") },
     }),
     async (c) => {
-      const { verification, user } = await reviewVerification(c.env, c.req.valid("param").verification_id, actorOf(c), "APPROVED", c.req.valid("json").comment);
+      const { verification, user } = await reviewVerification(c.env, c.req.valid("param").verification_id, actorOf(c), "APPROVED", c.req.valid("json").comment, c.req.valid("json").expires_at);
       return c.json(toAdminVerification(verification, user), 200);
     },
   );
@@ -473,7 +474,7 @@ export function userRoutes() {
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "Change an account's role or deactivate it",
-      description: "Takes effect on the account's next request. Deactivation ends its sessions. Admins cannot demote or deactivate themselves.",
+      description: "Takes effect on the account's next request. Deactivation ends its sessions and closes their gate and observer sockets (4003). Admins cannot demote or deactivate themselves.",
       request: { params: userIdParam, body: jsonBody(AdminUserUpdateBody) },
       responses: { 200: jsonResponse(UserSchema, "The updated account."), ...errors("cannot_change_own_admin", "concurrent_change", "forbidden", "not_found") },
     }),

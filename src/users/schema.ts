@@ -69,6 +69,7 @@ export const user_verifications = sqliteTable(
     reviewed_at: timestamp("reviewed_at"),
     reviewer_id: text("reviewer_id").references(() => users.id),
     admin_comment: text("admin_comment"),
+    expires_at: timestamp("expires_at"), // an approval lasts until then (the document's expiry, or the validity setting); the cron then marks it EXPIRED
     updated_at: updatedAt(),
   },
   (t) => [

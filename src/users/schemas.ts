@@ -3,7 +3,7 @@ import { RegisterBody } from "../auth/schemas.ts";
 import { LANGUAGES, USER_ROLES } from "../db/enums.ts";
 import { pageQuery } from "../lib/pagination.ts";
 import { phoneSchema } from "../lib/phone.ts";
-import { booleanQuery } from "../lib/schemas.ts";
+import { booleanQuery, instant } from "../lib/schemas.ts";
 import { ageOn } from "../lib/time.ts";
 import { VERIFICATION_STATUSES, type user_verifications, type users } from "./schema.ts";
 
@@ -156,6 +156,7 @@ export const VerificationSchema = z
     submitted_at: z.string(),
     reviewed_at: z.string().nullable(),
     admin_comment: z.string().nullable(),
+    expires_at: z.string().nullable().openapi({ description: "Until when an approval holds; then the cron marks it EXPIRED and the account is no longer identity-verified (submit again)." }),
   })
   .openapi("Verification");
 
@@ -175,6 +176,7 @@ export function toVerification(row: VerificationRow): z.infer<typeof Verificatio
     submitted_at: row.submitted_at,
     reviewed_at: row.reviewed_at,
     admin_comment: row.admin_comment,
+    expires_at: row.expires_at,
   };
 }
 
@@ -191,7 +193,15 @@ export function toAdminVerification(
   };
 }
 
-export const ReviewBody = z.strictObject({ comment: z.string().trim().max(2000).optional() }).openapi("VerificationReviewRequest");
+export const ReviewBody = z
+  .strictObject({
+    comment: z.string().trim().max(2000).optional(),
+    expires_at: instant
+      .refine((t) => Date.parse(t) > Date.now(), { message: "The document must still be valid." })
+      .optional()
+      .openapi({ description: "The identity document's expiry, as read on it: the approval lasts until then. Without it, for the `identity_verification.validity_days` setting (365 days by default)." }),
+  })
+  .openapi("VerificationReviewRequest");
 export const RejectBody = z
   .strictObject({ comment: z.string().trim().min(1, { message: "Say why the verification is rejected." }).max(2000) })
   .openapi("VerificationRejectRequest");

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, isNull, lte, or, sql, type SQL } from "drizzle-orm";
 import type { z } from "@hono/zod-openapi";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Env } from "../env.ts";
@@ -11,9 +11,10 @@ import { ProblemError, problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { afterCursor, decodeCursor, toPage } from "../lib/pagination.ts";
 import { definedFields } from "../lib/patch.ts";
-import { now } from "../lib/time.ts";
+import { addSeconds, now } from "../lib/time.ts";
 import { notify } from "../notifications/service.ts";
 import { auditedUpdate, type Actor } from "../site/audit.ts";
+import { getSetting } from "../site/settings.ts";
 import { sniffImage, sniffType, VERIFICATION_FILE_MAX_BYTES, type DocumentType, type ImageType } from "./media.ts";
 import { follows, user_verifications, users, VERIFICATION_STATUSES } from "./schema.ts";
 import { toPublicUser, type AdminUserQuery, type AdminUserUpdateBody, type UpdateMeBody } from "./schemas.ts";
@@ -251,7 +252,7 @@ export async function submitVerification(env: Env, userId: string, files: Verifi
     throw error;
   }
   if (previous) await env.VAULT.delete([previous.document_key, previous.selfie_key]);
-  return { ...row, reviewed_at: null, reviewer_id: null, admin_comment: null, updated_at: row.submitted_at };
+  return { ...row, reviewed_at: null, reviewer_id: null, admin_comment: null, expires_at: null, updated_at: row.submitted_at };
 }
 
 export async function ownVerification(env: Env, userId: string): Promise<VerificationRow> {
@@ -308,11 +309,15 @@ export async function reviewVerification(
   actor: Actor,
   decision: "APPROVED" | "REJECTED",
   comment: string | undefined,
+  expiresAt?: string,
 ) {
   const db = getDb(env.DB);
   const { verification: current, user } = await adminVerification(env, id);
   if (current.status !== "PENDING") throw problems.conflict("verification_not_pending", `This verification is already ${current.status}.`);
   const at = now();
+  // An approval lasts until the document's expiry the reviewer read, else the platform's validity period.
+  const validUntil =
+    decision === "APPROVED" ? (expiresAt ?? addSeconds(at, (await getSetting(env, VERIFICATION_VALIDITY_SETTING, "INTEGER", DEFAULT_VERIFICATION_VALIDITY_DAYS)) * 86_400)) : null;
   let verification: VerificationRow;
   try {
     ({ after: verification } = await auditedUpdate(
@@ -320,7 +325,7 @@ export async function reviewVerification(
       actor,
       user_verifications,
       id,
-      { status: decision, reviewer_id: actor.userId, reviewed_at: at, admin_comment: comment || null },
+      { status: decision, reviewer_id: actor.userId, reviewed_at: at, admin_comment: comment || null, expires_at: validUntil },
       {
         action: decision === "APPROVED" ? "APPROVE" : "REJECT",
         guard: eq(user_verifications.status, "PENDING"),
@@ -341,6 +346,33 @@ export async function reviewVerification(
     { type: decision === "APPROVED" ? "VERIFICATION_APPROVED" : "VERIFICATION_REJECTED", key: `verification:${id}:${decision}`, user_id: user.id, data: { comment: comment ?? "" } },
   ]);
   return { verification, user };
+}
+
+/** The setting (days) an approval lasts when the reviewer gives no document expiry, and its default. */
+export const VERIFICATION_VALIDITY_SETTING = "identity_verification.validity_days";
+export const DEFAULT_VERIFICATION_VALIDITY_DAYS = 365;
+
+/**
+ * Cron: APPROVED verifications past their `expires_at` become EXPIRED and
+ * their users are no longer identity-verified, in one batch (guarded
+ * statements: a rerun or an overlapping run changes nothing more). The user
+ * may then submit new documents. Returns how many expired.
+ */
+export async function expireVerifications(env: Env, at: string = now()): Promise<number> {
+  const db = getDb(env.DB);
+  const v = user_verifications;
+  const [expired] = await db.batch([
+    db
+      .update(v)
+      .set({ status: "EXPIRED", updated_at: at })
+      .where(and(eq(v.status, "APPROVED"), lte(v.expires_at, at)))
+      .returning({ user_id: v.user_id }),
+    db
+      .update(users)
+      .set({ is_identity_verified: false, identity_verified_at: null })
+      .where(and(eq(users.is_identity_verified, true), inArray(users.id, db.select({ id: v.user_id }).from(v).where(eq(v.status, "EXPIRED"))))),
+  ]);
+  return expired.length;
 }
 
 // ---------------------------------------------------------------- administration of accounts

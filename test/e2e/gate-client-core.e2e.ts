@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { GateBundle, ScanBody, ScanResult } from "../../durable-objects/event/gate-protocol.ts";
+import { MANUAL_CODE_DIGEST, manualCodeDigest, type GateBundle, type ScanBody, type ScanResult } from "../../durable-objects/event/gate-protocol.ts";
 import { signTokenWith } from "../../src/access/qr-tokens.ts";
 import { backoffDelay } from "../../scripts/gate-client/backoff.ts";
 import { GateClient } from "../../scripts/gate-client/client.ts";
@@ -90,7 +90,10 @@ async function fixture() {
   const [zone, visitors, gate, exitGate, entryOnly] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
   const now = Date.now();
   const window = { valid_from: new Date(now - HOUR).toISOString(), valid_until: new Date(now + 4 * HOUR).toISOString() };
-  const right = (code: string, extra: Partial<GateBundle["valid"][number]> = {}) => ({ id: crypto.randomUUID(), qr_code: code, zone_id: zone, entry_count: 0, ...window, ...extra });
+  // The event's key for the printed codes' digests: the bundle lists digests, the tests type the codes.
+  const codeKey = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+  const right = (code: string, extra: Partial<GateBundle["valid"][number]> = {}) => ({ id: crypto.randomUUID(), qr_code: code, config_id: null, zone_id: zone, entry_count: 0, ...window, ...extra });
+  const listed = <T extends { qr_code: string }>({ qr_code, ...rest }: T) => ({ ...rest, code_digest: manualCodeDigest(codeKey, qr_code) });
   const rights = {
     fresh: right("AAAA-BBBB-CCCC"),
     inside: right("DDDD-EEEE-FFFF", { entry_count: 1 }),
@@ -108,9 +111,14 @@ async function fixture() {
   };
   const bundle: GateBundle = {
     event_id: eventId,
+    status: "APPROVED",
+    starts_at: new Date(now - HOUR).toISOString(),
+    ends_at: new Date(now + 3 * HOUR).toISOString(),
     version: new Date(now - 1000).toISOString(),
     since: null,
     keys: [{ kid, kty: "OKP", crv: "Ed25519", x: jwk.x! }],
+    manual_codes: { ...MANUAL_CODE_DIGEST, key: codeKey },
+    config_zones: {},
     zones: [
       { id: zone, name: "Tribune Nord", capacity: 100, occupancy: 10 },
       { id: visitors, name: "Visiteurs", capacity: 1, occupancy: 1 },
@@ -122,13 +130,13 @@ async function fixture() {
     ],
     overrides: [{ id: "o1", target_type: "ACCESS_RIGHT", target_id: rights.moved.id, original_zone_id: visitors, override_zone_id: zone, valid_from: null, valid_until: null, capacity_impact: null }],
     blacklist: [
-      { id: "b1", type: "QR_CODE", identifier: rights.banned.qr_code, starts_at: new Date(now - HOUR).toISOString(), ends_at: null },
+      { id: "b1", type: "QR_CODE", identifier: rights.banned.id, starts_at: new Date(now - HOUR).toISOString(), ends_at: null },
       { id: "b2", type: "DEVICE", identifier: "STOLEN", starts_at: new Date(now - HOUR).toISOString(), ends_at: null },
       { id: "b3", type: "QR_CODE", identifier: rights.fresh.id, starts_at: new Date(now - 2 * HOUR).toISOString(), ends_at: new Date(now - HOUR).toISOString() },
     ],
-    revoked: Object.values(revoked),
+    revoked: Object.values(revoked).map(listed),
     inside: [rights.inside.id],
-    valid: Object.values(rights),
+    valid: Object.values(rights).map(listed),
   };
   const sign = (id: string, event = eventId) => signTokenWith(kid, pair.privateKey, { id, event_id: event });
   const gateAt = async (point: string, device = "SCANNER-A01") => {
@@ -136,7 +144,7 @@ async function fixture() {
     await offline.apply(structuredClone(bundle));
     return offline;
   };
-  return { bundle, rights, revoked, sign, gateAt, points: { gate, exitGate, entryOnly }, zones: { zone, visitors }, eventId };
+  return { bundle, rights, revoked, listed, sign, gateAt, points: { gate, exitGate, entryOnly }, zones: { zone, visitors }, eventId };
 }
 
 let n = 0;
@@ -168,6 +176,42 @@ describe("offline decisions from the bundle", () => {
     expect(await gate.decide(scanOf(await f.sign(f.rights.fresh.id, crypto.randomUUID())))).toMatchObject({ denial_reason: "WRONG_EVENT" });
     expect(await gate.decide(scanOf("ABCD-EFGH-2345"))).toMatchObject({ denial_reason: "INVALID_QR", access_right_id: null });
     expect(await gate.decide(scanOf("hello"))).toMatchObject({ denial_reason: "INVALID_QR" });
+  });
+
+  it("checks a typed code against the bundle's digests: the bundle holds no printed code", async () => {
+    const f = await fixture();
+    const sent = JSON.stringify(f.bundle);
+    for (const r of [...Object.values(f.rights), ...Object.values(f.revoked)]) expect(sent).not.toContain(r.qr_code);
+    const gate = await f.gateAt(f.points.gate);
+    expect(await gate.decide(scanOf(" aaaa-bbbb cccc "))).toMatchObject({ status: "SUCCESS", access_right_id: f.rights.fresh.id });
+    expect(await gate.decide(scanOf("AAAA-BBBB-CCCD"))).toMatchObject({ denial_reason: "INVALID_QR", access_right_id: null });
+    // Another key (another event's bundle) does not read these digests.
+    const foreign = await f.gateAt(f.points.gate);
+    await foreign.apply({ ...structuredClone(f.bundle), manual_codes: { ...f.bundle.manual_codes, key: Buffer.alloc(32, 7).toString("base64url") } });
+    expect(await foreign.decide(scanOf("AAAA-BBBB-CCCC"))).toMatchObject({ denial_reason: "INVALID_QR" });
+  });
+
+  it("refuses every right of a cancelled event, and opens the zones of a right's configuration as their access type says", async () => {
+    const f = await fixture();
+    const cancelled = await f.gateAt(f.points.gate);
+    await cancelled.apply({ ...structuredClone(f.bundle), status: "CANCELLED" });
+    expect(await cancelled.decide(scanOf(f.rights.fresh.qr_code))).toMatchObject({ status: "DENIED", denial_reason: "CANCELLED" });
+    // A right of a configuration that also opens the visitors' zone (LIMITED) and the main one after a time limit already past.
+    const configId = crypto.randomUUID();
+    const vip = { ...f.rights.fresh, id: crypto.randomUUID(), qr_code: "ABAB-CDCD-EFEF", config_id: configId, zone_id: null };
+    const limited = structuredClone(f.bundle);
+    limited.valid.push(f.listed(vip));
+    limited.config_zones[configId] = [
+      { zone_id: f.zones.zone, access: "CONDITIONAL", conditions: { time_limit: new Date(Date.now() - 60_000).toISOString() } },
+      { zone_id: f.zones.visitors, access: "LIMITED", conditions: { requires_vip_band: true } },
+    ];
+    const main = await f.gateAt(f.points.gate);
+    await main.apply(structuredClone(limited));
+    expect(await main.decide(scanOf(vip.qr_code))).toMatchObject({ status: "DENIED", denial_reason: "WRONG_ZONE" });
+    const both = await f.gateAt(f.points.entryOnly);
+    await both.apply(structuredClone(limited));
+    both.noteOccupancy([{ id: f.zones.visitors, name: "Visiteurs", capacity: 5, occupancy: 1 }]);
+    expect(await both.decide(scanOf(vip.qr_code))).toMatchObject({ status: "WARNING", zone_id: f.zones.visitors });
   });
 
   it("refuses revoked rights with their reasons", async () => {
@@ -240,9 +284,9 @@ describe("offline decisions from the bundle", () => {
       ...f.bundle,
       since: f.bundle.version,
       version: new Date().toISOString(),
-      revoked: [{ id: f.rights.fresh.id, qr_code: f.rights.fresh.qr_code, status: "CANCELLED" }],
+      revoked: [f.listed({ id: f.rights.fresh.id, qr_code: f.rights.fresh.qr_code, status: "CANCELLED" })],
       inside: [],
-      valid: [{ ...f.rights.inside }],
+      valid: [f.listed(f.rights.inside)],
     };
     await gate.apply(delta);
     expect(await gate.decide(scanOf(f.rights.fresh.qr_code))).toMatchObject({ denial_reason: "CANCELLED" });

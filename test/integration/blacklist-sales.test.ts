@@ -64,7 +64,7 @@ describe("purchases", () => {
   it("keep EMAIL and PHONE entries out of the gate's offline bundle, which names the accounts they resolve to", async () => {
     const [admin, fixture, fan] = [await registerAdmin(), await ticketedEvent({ quantity: 50 }), await registerUser()];
     await ban(admin, { blacklist_type: "EMAIL", identifier: fan.email, scope: "EVENT", scope_id: fixture.eventId });
-    const bundle = (await fixture.stub.gateBundle(null)) as unknown as GateBundle;
+    const bundle = (await fixture.stub.gateBundle(null, null)) as unknown as GateBundle;
     expect(bundle.blacklist.map((b) => b.type)).toEqual(["USER"]);
     expect(bundle.blacklist[0]).toMatchObject({ identifier: fan.id });
     expect(JSON.stringify(bundle)).not.toContain(fan.email);

@@ -1,8 +1,13 @@
 import { env } from "cloudflare:workers";
-import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { pricing_rules } from "../../src/catalog/schema.ts";
 import { getDb } from "../../src/db/client.ts";
+import type { EventDO } from "../../durable-objects/event/event-do.ts";
+import { drainOutbox } from "../../durable-objects/event/projection.ts";
+import { EVENT_DO_MIGRATIONS, migrate } from "../../durable-objects/event/storage.ts";
+import { api } from "../support/api.ts";
+import { gatedEvent, rightsWithTokens } from "../support/gate.ts";
 import { plainRule } from "../support/pricing.ts";
 import { createUsers, orderRequest, ticketedEvent } from "../support/ticketing.ts";
 
@@ -237,6 +242,7 @@ describe("EventDO pricing", () => {
       confirmed_at: null,
       cancelled_at: null,
       cancellation_reason: null,
+      projection_version: expect.any(Number),
       // The buyer's name keys, set by D1's triggers (the back office's search).
       buyer_name_key: "buyer",
       buyer_name_key_rev: "buyer",
@@ -293,6 +299,26 @@ describe("EventDO pricing", () => {
     const second = await fixture.stub.placeOrder(orderRequest(fixture, b!, 3));
     expect(second).toMatchObject({ ok: true, order: { total: 1_000 + 2 * 2_000 } });
   });
+
+  it("shows in availability the price the next unit sells at, and the tiers", async () => {
+    // The demo concert's FOSSE: a base price of 15,000 XOF, and 10,000 for the first units.
+    const tiers = [{ from: 0, to: 2, price: 10_000, label: "Early" }, { from: 3, to: 4, price: 12_500 }];
+    const fixture = await ticketedEvent({ quantity: 10, maxPerTransaction: 10, price: 15_000, priceTiers: tiers });
+    const [a, b, c] = await createUsers(3);
+    const shown = async () => (await api("GET", `/v1/events/${fixture.eventId}/availability`)).body.configs[0];
+    expect(await shown()).toMatchObject({ price: 10_000, price_label: "Early", base_price: 15_000, price_tiers: tiers });
+    const first = await fixture.stub.placeOrder(orderRequest(fixture, a!, 3));
+    expect(first).toMatchObject({ ok: true, order: { unit_price: 10_000 } });
+    expect(await shown()).toMatchObject({ price: 12_500, price_label: null });
+    const second = await fixture.stub.placeOrder(orderRequest(fixture, b!, 2));
+    expect(second).toMatchObject({ ok: true, order: { unit_price: 12_500 } });
+    // Past every tier: the base price, which the next order is charged.
+    expect(await shown()).toMatchObject({ price: 15_000, price_label: null });
+    expect(await fixture.stub.placeOrder(orderRequest(fixture, c!, 1))).toMatchObject({ ok: true, order: { unit_price: 15_000 } });
+    // Without tiers, the base price and no tiers.
+    const plain = await ticketedEvent({ quantity: 10, price: 7_000 });
+    expect((await plain.stub.availability()).configs[0]).toMatchObject({ price: 7_000, base_price: 7_000, price_tiers: null, price_label: null });
+  });
 });
 
 describe("EventDO projection", () => {
@@ -313,5 +339,121 @@ describe("EventDO projection", () => {
     if (!hold.ok) throw new Error("hold failed");
     await fixture.stub.flushProjection();
     expect(await env.DB.prepare("SELECT count(*) AS n FROM tickets WHERE id = ?").bind(hold.order.id).first<{ n: number }>()).toMatchObject({ n: 1 });
+  });
+});
+
+/**
+ * D1 with its first batch held until `release()`: what a slow D1 round trip
+ * does to one drain while another starts. The statements still run on the
+ * real D1; only the first batch waits.
+ */
+function holdFirstBatch(db: D1Database) {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let firstSent!: () => void;
+  const sent = new Promise<void>((resolve) => (firstSent = resolve));
+  const seen = { batches: 0, inFlight: 0, maxInFlight: 0 };
+  const held = new Proxy(db, {
+    get(target, prop) {
+      if (prop === "batch") {
+        return async (statements: D1PreparedStatement[]) => {
+          const first = seen.batches++ === 0;
+          if (first) firstSent();
+          seen.maxInFlight = Math.max(seen.maxInFlight, ++seen.inFlight);
+          try {
+            if (first) await gate;
+            return await target.batch(statements);
+          } finally {
+            seen.inFlight--;
+          }
+        };
+      }
+      const value = Reflect.get(target, prop) as unknown;
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  /** `sent`: the first batch was sent (its drain read what it projects). */
+  return { db: held, release, sent, seen };
+}
+
+describe("EventDO projection: batches in order", () => {
+  it("runs one drain at a time: a flush asked while the alarm's batch is in flight waits for it, and D1 ends with the newest state", async () => {
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const [buyer] = await createUsers(1);
+    const hold = await fixture.stub.placeOrder(orderRequest(fixture, buyer!, 2));
+    if (!hold.ok) throw new Error(hold.problem.code);
+    const seen = await runInDurableObject(fixture.stub, async (instance: EventDO) => {
+      const slow = holdFirstBatch(env.DB);
+      (instance as unknown as { env: typeof env }).env = { ...env, DB: slow.db };
+      const alarm = instance.alarm(); // reads the hold as PENDING; its batch waits
+      await slow.sent;
+      const released = instance.releaseHold(hold.order.id, "payment failed", Date.now()); // the order changes meanwhile
+      if (!released.ok) throw new Error(released.problem.code);
+      const flush = instance.flushProjection(); // must not send its batch before the alarm's has landed
+      const beforeRelease = slow.seen.batches;
+      slow.release();
+      await Promise.all([alarm, flush]);
+      (instance as unknown as { env: typeof env }).env = env;
+      return { beforeRelease, maxInFlight: slow.seen.maxInFlight };
+    });
+    expect(seen).toEqual({ beforeRelease: 1, maxInFlight: 1 });
+    const row = await env.DB.prepare("SELECT booking_status FROM tickets WHERE id = ?").bind(hold.order.id).first<{ booking_status: string }>();
+    expect(row?.booking_status).toBe("CANCELLED");
+    expect(await env.DB.prepare("SELECT quantity_reserved AS held FROM event_ticket_config WHERE id = ?").bind(fixture.configId).first()).toEqual({ held: 0 });
+  });
+
+  it("never lets a batch that lands late put an older state back, nor move the scan cursor back (two drains at once, as across an eviction)", async () => {
+    const fixture = await gatedEvent({ startsInMs: HOUR });
+    const { rights } = await rightsWithTokens(fixture);
+    const who = { controller_id: fixture.controller.id, session_id: "session-1", device_id: "D1", access_point_id: fixture.gateA, ip: null };
+    const scanOf = (id: string, action: "ENTRY" | "EXIT") => ({ id, qr: rights[0]!.token, action, scan_method: "QR_SCANNER" as const, scanned_at: new Date().toISOString() });
+    await fixture.stub.scan([scanOf("in-1", "ENTRY")], who);
+    const outcome = await runInDurableObject(fixture.stub, async (instance: EventDO, state) => {
+      const slow = holdFirstBatch(env.DB);
+      const older = drainOutbox(state.storage.sql, slow.db, fixture.eventId); // the right inside, the entry
+      const exited = await instance.scan([scanOf("out-1", "EXIT")], who);
+      if (!exited.ok) throw new Error(exited.problem.code);
+      await drainOutbox(state.storage.sql, slow.db, fixture.eventId); // the right outside, both scans: lands first
+      slow.release();
+      await older;
+      const sql = state.storage.sql;
+      return {
+        cursor: sql.exec("SELECT upto FROM projection_cursors WHERE name = 'scans'").one().upto,
+        last: sql.exec("SELECT max(seq) AS seq FROM scans").one().seq,
+      };
+    });
+    expect(outcome.cursor).toBe(outcome.last);
+    const right = await env.DB.prepare("SELECT is_inside, entry_count, status FROM access_rights WHERE id = ?").bind(rights[0]!.id).first();
+    expect(right).toEqual({ is_inside: 0, entry_count: 1, status: "USED" });
+    const logged = await env.DB.prepare("SELECT count(*) AS n FROM access_control_log WHERE event_id = ?").bind(fixture.eventId).first<{ n: number }>();
+    expect(logged!.n).toBe(2);
+  });
+});
+
+describe("EventDO storage migrations", () => {
+  it("apply a script all or nothing: one that fails part-way leaves none of its statements and is run again whole", async () => {
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const broken = "CREATE TABLE half_done (x INTEGER); INSERT INTO no_such_table VALUES (1);";
+    const after = await runInDurableObject(fixture.stub, (_, state) => {
+      let failed = false;
+      try {
+        migrate(state.storage, [...EVENT_DO_MIGRATIONS, broken]);
+      } catch {
+        failed = true;
+      }
+      const sql = state.storage.sql;
+      return {
+        failed,
+        halfDone: sql.exec("SELECT count(*) AS n FROM sqlite_master WHERE name = 'half_done'").one().n,
+        applied: sql.exec("SELECT max(version) AS v FROM _migrations").one().v,
+      };
+    });
+    expect(after).toEqual({ failed: true, halfDone: 0, applied: EVENT_DO_MIGRATIONS.length });
+    // Fixed, the same script then applies once, whole.
+    const fixed = await runInDurableObject(fixture.stub, (_, state) => {
+      migrate(state.storage, [...EVENT_DO_MIGRATIONS, "CREATE TABLE half_done (x INTEGER);"]);
+      return state.storage.sql.exec("SELECT max(version) AS v FROM _migrations").one().v;
+    });
+    expect(fixed).toBe(EVENT_DO_MIGRATIONS.length + 1);
   });
 });

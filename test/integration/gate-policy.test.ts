@@ -496,11 +496,12 @@ describe("the gate log", () => {
     const scan = async (id: string, scannedAt: string, device: string, offline?: "SUCCESS") => {
       const decided = await fixture.stub.scan(
         [{ id, qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: scannedAt, ...(offline ? { offline_status: offline } : {}) }],
-        { controller_id: fixture.controller.id, device_id: device, access_point_id: fixture.gateA, ip: null },
+        { controller_id: fixture.controller.id, session_id: "session-1", device_id: device, access_point_id: fixture.gateA, ip: null },
       );
       if (!decided.ok) throw new Error(decided.problem.code);
       return decided.results[0]!;
     };
+    await fixture.stub.gateBundle(null, "session-1"); // the device that goes offline took its bundle
     expect(await scan("log-1", at(3), "LANE-1")).toMatchObject({ status: "SUCCESS" });
     expect(await scan("log-2", at(2), "LANE-2")).toMatchObject({ denial_reason: "ALREADY_USED" });
     // A device that was offline let the same holder in: the server disagrees, and says so.

@@ -1,18 +1,24 @@
 import { env, exports } from "cloudflare:workers";
 import { evictDurableObject } from "cloudflare:test";
 import { eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ScanBody, ScanResult } from "../../durable-objects/event/gate-protocol.ts";
 import { syncGateSetup } from "../../src/catalog/sync.ts";
 import { signAccessToken } from "../../src/access/signing-keys.ts";
 import { getDb } from "../../src/db/client.ts";
 import { access_point_zones, access_points, events } from "../../src/events/schema.ts";
 import { newId } from "../../src/lib/ids.ts";
-import { api, expectProblem, registerAdmin, registerMember, registerUser } from "../support/api.ts";
+import { REVOCATION_FEED_MAX_AGE_MS } from "../../src/auth/revocations.ts";
+import { api, expectProblem, login, registerAdmin, registerMember, registerUser } from "../support/api.ts";
+import { advanceClock } from "../support/clock.ts";
 import { gatedEvent, type GateFixture } from "../support/gate.ts";
 import { createUsers } from "../support/ticketing.ts";
 
 const HOUR = 3600_000;
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 type Message = Record<string, any>;
 
@@ -173,7 +179,7 @@ describe("gate socket: the session", () => {
     const fixture = await live();
     const gate = await openGate(fixture);
     const hello = await gate.next("hello");
-    expect(hello).toEqual({ type: "hello", event_id: fixture.eventId, access_point_id: fixture.gateA, role: "gate", protocol: 1 });
+    expect(hello).toEqual({ type: "hello", event_id: fixture.eventId, access_point_id: fixture.gateA, role: "gate", protocol: 2 });
     const occupancy = await gate.next("occupancy");
     expect(occupancy.zones).toEqual(expect.arrayContaining([expect.objectContaining({ id: fixture.zoneId, occupancy: 0 })]));
     expect(gate.messages.map((m) => m.type).slice(0, 2)).toEqual(["hello", "occupancy"]);
@@ -299,6 +305,21 @@ describe("gate socket: the session", () => {
     expect((await upgrade(fixture.eventId, fixture.controller.token, `device_id=STOLEN-9&access_point_id=${fixture.gateA}`)).status).toBe(403);
     expect((await upgrade(fixture.eventId, fixture.controller.token, query)).status).toBe(101);
   });
+
+  it("refuses a device_id the EventDO could not be told (CR, LF, NUL, other control characters) with 422, never 500", async () => {
+    const fixture = await live();
+    for (const device of ["LANE\r\nX-Gate-Controller: someone", "LANE\u0000", "LANE\t1", " LANE", "\u00e9cran", "x".repeat(101)]) {
+      const res = await upgrade(fixture.eventId, fixture.controller.token, `device_id=${encodeURIComponent(device)}&access_point_id=${fixture.gateA}`);
+      expect(res.status, JSON.stringify(device)).toBe(422);
+      expect((await res.json<{ code: string; errors: { path: string }[] }>()).errors.map((e) => e.path)).toEqual(["query.device_id"]);
+      const http = await api("POST", `/v1/events/${fixture.eventId}/scans`, {
+        token: fixture.controller.token,
+        body: { id: nonce(), qr: "x", action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date().toISOString(), device_id: device, access_point_id: fixture.gateA },
+      });
+      expect(expectProblem(http, 422, "validation_failed").errors.map((e: { path: string }) => e.path)).toEqual(["device_id"]);
+    }
+    expect((await upgrade(fixture.eventId, fixture.controller.token, `device_id=${encodeURIComponent("Lane 3 / Porte A")}&access_point_id=${fixture.gateA}`)).status).toBe(101);
+  });
 });
 
 describe("gate socket: occupancy and policy reach every gate and observer", () => {
@@ -349,6 +370,84 @@ describe("gate socket: occupancy and policy reach every gate and observer", () =
     expect([gate.closed?.code, watching.closed?.code]).toEqual([4003, 4003]);
     expect(colleague.closed).toBeNull();
     await expect(openGate(fixture, { device: "LANE-9", token: supervisor.token })).rejects.toThrow("upgrade refused: 404");
+  });
+
+  /** A supervisor of the fixture's event (gates anywhere, and observers), signed in twice: two sessions. */
+  async function supervisorTwice(fixture: GateFixture) {
+    const first = await registerUser();
+    await env.DB.prepare("INSERT INTO event_staff (id, event_id, user_id, role) VALUES (?, ?, ?, 'SUPERVISOR')").bind(newId(), fixture.eventId, first.id).run();
+    const again = await login(first.email);
+    expect(again.status).toBe(200);
+    return { id: first.id, first: { token: first.token, sessionId: first.sessionId }, second: { token: again.body.access_token as string, sessionId: again.body.session_id as string } };
+  }
+
+  const ended = (socket: GateSocket) => socket.until(() => socket.closed, "the ended session's socket to close", 5_000);
+
+  it("closes a session's gate and observer sockets at logout (4003 session ended), not its other session's, and refuses the session from then on", async () => {
+    const fixture = await live();
+    const person = await supervisorTwice(fixture);
+    const gate = await openGate(fixture, { device: "LANE-9", token: person.first.token });
+    const watching = await openGate(fixture, { observe: true, token: person.first.token });
+    const otherSession = await openGate(fixture, { device: "LANE-8", token: person.second.token });
+    const colleague = await openGate(fixture, { device: "LANE-1" });
+    await Promise.all([gate, watching, otherSession, colleague].map((s) => s.next("occupancy")));
+    expect((await api("POST", "/v1/auth/logout", { token: person.first.token })).status).toBe(204);
+    await Promise.all([ended(gate), ended(watching)]);
+    expect([gate.closed, watching.closed]).toEqual([
+      { code: 4003, reason: "session ended" },
+      { code: 4003, reason: "session ended" },
+    ]);
+    expect([otherSession.closed, colleague.closed]).toEqual([null, null]);
+    expect((await upgrade(fixture.eventId, person.first.token, `device_id=LANE-9&access_point_id=${fixture.gateA}`)).status).toBe(401);
+    otherSession.send({ type: "ping" });
+    expect(await otherSession.next("pong")).toMatchObject({ type: "pong" });
+    // Told, the object has nothing left to be told about the session.
+    expect((await env.DB.prepare("SELECT count(*) AS n FROM gate_socket_sessions WHERE session_id = ?").bind(person.first.sessionId).first<{ n: number }>())!.n).toBe(0);
+  });
+
+  it("closes them when the session is revoked from another, and when an admin deactivates the account", async () => {
+    const fixture = await live();
+    const person = await supervisorTwice(fixture);
+    const revoked = await openGate(fixture, { device: "LANE-9", token: person.first.token });
+    const kept = await openGate(fixture, { observe: true, token: person.second.token });
+    await Promise.all([revoked.next("occupancy"), kept.next("occupancy")]);
+    expect((await api("DELETE", `/v1/auth/sessions/${person.first.sessionId}`, { token: person.second.token })).status).toBe(204);
+    await ended(revoked);
+    expect(revoked.closed).toEqual({ code: 4003, reason: "session ended" });
+    expect(kept.closed).toBeNull();
+    const admin = await registerAdmin();
+    expect((await api("PATCH", `/v1/admin/users/${person.id}`, { token: admin.token, body: { is_active: false } })).status).toBe(200);
+    await ended(kept);
+    expect(kept.closed).toEqual({ code: 4003, reason: "session ended" });
+  });
+
+  it("refuses a socket whose session the object was told has ended, even if the Worker still let it through", async () => {
+    const fixture = await live();
+    const person = await supervisorTwice(fixture);
+    // The session's end reaches the object before its socket does (the Worker checked the session just before it ended).
+    expect(await fixture.stub.endSession(person.first.sessionId)).toBe(0);
+    const res = await upgrade(fixture.eventId, person.first.token, `device_id=LANE-9&access_point_id=${fixture.gateA}`);
+    expect([res.status, await res.text()]).toEqual([401, "session ended"]);
+    expect((await upgrade(fixture.eventId, person.second.token, `device_id=LANE-9&access_point_id=${fixture.gateA}`)).status).toBe(101);
+  });
+
+  it("closes a socket whose session ended without the object being told, at its next frame once it checks D1", async () => {
+    const fixture = await live();
+    const person = await supervisorTwice(fixture);
+    const gate = await openGate(fixture, { device: "LANE-9", token: person.first.token });
+    await gate.next("occupancy");
+    // The word does not arrive (the object was unreachable): D1 knows the session ended, the object does not.
+    await env.DB.prepare("DELETE FROM gate_socket_sessions WHERE session_id = ?").bind(person.first.sessionId).run();
+    expect((await api("POST", "/v1/auth/logout", { token: person.first.token })).status).toBe(204);
+    expect(gate.closed).toBeNull();
+    gate.send({ type: "ping" });
+    await gate.next("pong");
+    expect(gate.closed).toBeNull(); // checked less than REVOCATION_FEED_MAX_AGE_MS ago (at the upgrade)
+    advanceClock(REVOCATION_FEED_MAX_AGE_MS + 1);
+    // This frame starts the check (no frame waits for D1); its answer closes the socket.
+    gate.send({ type: "ping" });
+    await ended(gate);
+    expect(gate.closed).toEqual({ code: 4003, reason: "session ended" });
   });
 
   it("tells every gate of a policy change at once and closes the socket of a device just banned", async () => {
@@ -524,7 +623,10 @@ describe("gate socket: offline gates", () => {
     const rights = await issueRights(fixture, 30);
     const tokens = await signTokens(fixture, rights.slice(0, 10));
     const qr = (i: number) => (i < 10 ? tokens[i]! : rights[i]!.qr_code);
-    const since = Date.now() - 10 * 60_000; // both gates lost the network ten minutes ago
+    // What a third gate holds: a bundle taken before the gates went offline (the controller's session's first), refreshed with a delta after the uploads.
+    const before = await api("GET", `/v1/events/${fixture.eventId}/gate/bundle`, { token: fixture.controller.token });
+    const since = Date.now(); // both gates lost the network then, and come back ten minutes later
+    advanceClock(10 * 60_000);
     const at = (second: number) => new Date(since + second * 1000).toISOString();
     const offline = (i: number, second: number, status: ScanBody["offline_status"] = "SUCCESS") =>
       scan(qr(i), { scanned_at: at(second), offline_status: status, scan_method: i < 10 ? "QR_SCANNER" : "MANUAL_ENTRY" });
@@ -538,8 +640,6 @@ describe("gate socket: offline gates", () => {
     const syncA = [again, ...[...a].reverse(), unknown]; // uploaded out of order: the server replays by scanned_at
     const syncB = [...b.filter((_, k) => k % 2 === 1), ...b.filter((_, k) => k % 2 === 0)];
 
-    // What a third gate holds: a bundle taken before the uploads, refreshed with a delta after them.
-    const before = await api("GET", `/v1/events/${fixture.eventId}/gate/bundle`, { token: fixture.controller.token });
     const gateA = await openGate(fixture, { device: "A" });
     const gateB = await openGate(fixture, { device: "B" });
     gateA.send({ type: "sync", scans: syncA });

@@ -1,8 +1,16 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { and, eq } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import { issueAccessTokens, signAccessToken } from "../../src/access/signing-keys.ts";
 import { EVENT_DO_MIGRATIONS } from "../../durable-objects/event/storage.ts";
+import { MANUAL_CODE_DIGEST, manualCodeDigest } from "../../durable-objects/event/gate-protocol.ts";
+import type { EventDO } from "../../durable-objects/event/event-do.ts";
+import { expireEndedRights } from "../../src/access/rights-expiry.ts";
+import { event_ticket_config, ticket_type_zones } from "../../src/catalog/schema.ts";
+import { syncEventInventory } from "../../src/catalog/sync.ts";
+import { getDb } from "../../src/db/client.ts";
+import { access_point_zones, access_points, events, venue_zones } from "../../src/events/schema.ts";
 import { newId } from "../../src/lib/ids.ts";
 import { api, expectProblem, registerUser } from "../support/api.ts";
 import { gatedEvent, rightsWithTokens, scanHttp } from "../support/gate.ts";
@@ -16,17 +24,26 @@ async function scanDirect(stub: Awaited<ReturnType<typeof gatedEvent>>["stub"], 
   return decided.results;
 }
 
+/** The scanning context of the fixture's controller at a gate, under a sign-in session (the Worker names it). */
+const who = (fixture: Awaited<ReturnType<typeof gatedEvent>>, gate = fixture.gateA, device = "D1", session = "session-1") => ({ controller_id: fixture.controller.id, session_id: session, device_id: device, access_point_id: gate, ip: null });
+
 describe("gate decisions", () => {
   it("admits a valid right once, then refuses it as ALREADY_USED at every gate", async () => {
     const fixture = await gatedEvent();
     const { rights } = await rightsWithTokens(fixture);
-    const now = Date.parse(rights[0]!.valid_from) + HOUR;
-    await fixture.stub.rememberPeople([]); // no-op: holders without facts
-    const first = await scanDirect(fixture.stub, [{ id: "a1", qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date(now).toISOString(), offline_status: "SUCCESS" }], { controller_id: fixture.controller.id, device_id: "D1", access_point_id: fixture.gateA, ip: null });
-    expect(first[0]).toMatchObject({ status: "SUCCESS", denial_reason: null, zone_id: fixture.zoneId });
-    const second = await scanDirect(fixture.stub, [{ id: "a2", qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date(now + 1000).toISOString(), offline_status: "SUCCESS" }], { controller_id: fixture.controller.id, device_id: "D2", access_point_id: fixture.gateA, ip: null });
-    // Replayed offline: the device let them in, the server says already used → recorded as a conflict.
-    expect(second[0]).toMatchObject({ status: "WARNING", conflict: true });
+    try {
+      // An hour after the doors opened.
+      vi.setSystemTime(Date.parse(rights[0]!.valid_from) + HOUR);
+      await fixture.stub.rememberPeople([]); // no-op: holders without facts
+      await fixture.stub.gateBundle(null, "session-1"); // the device that goes offline took its bundle
+      const first = await scanDirect(fixture.stub, [{ id: "a1", qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date().toISOString() }], who(fixture));
+      expect(first[0]).toMatchObject({ status: "SUCCESS", denial_reason: null, zone_id: fixture.zoneId });
+      const second = await scanDirect(fixture.stub, [{ id: "a2", qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date(Date.now() - 1000).toISOString(), offline_status: "SUCCESS" }], who(fixture, fixture.gateA, "D2"));
+      // Replayed offline: the device let them in, the server says already used → recorded as a conflict.
+      expect(second[0]).toMatchObject({ status: "WARNING", conflict: true, denial_reason: "ALREADY_USED" });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("answers NOT_YET_VALID before the doors and WRONG_DATE on another day", async () => {
@@ -35,17 +52,84 @@ describe("gate decisions", () => {
     // The fixture's event is a week away: scanning now is the wrong day.
     const res = await scanHttp(fixture, rights[0]!.token);
     expect(res.body).toMatchObject({ status: "DENIED", denial_reason: "WRONG_DATE" });
-    const early = await scanDirect(fixture.stub, 
-      [{ id: "early", qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date(Date.parse(rights[0]!.valid_from) - HOUR).toISOString(), offline_status: "DENIED" }],
-      { controller_id: fixture.controller.id, device_id: "D1", access_point_id: fixture.gateA, ip: null },
-    );
-    expect(early[0]).toMatchObject({ status: "DENIED", denial_reason: "NOT_YET_VALID" });
+    try {
+      vi.setSystemTime(Date.parse(rights[0]!.valid_from) - HOUR);
+      const early = await scanDirect(fixture.stub, [{ id: "early", qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date().toISOString() }], who(fixture));
+      expect(early[0]).toMatchObject({ status: "DENIED", denial_reason: "NOT_YET_VALID" });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
 /** An event whose doors opened an hour ago. */
 const live = (options: Parameters<typeof gatedEvent>[0] = {}) => gatedEvent({ startsInMs: HOUR, cancellationAllowed: true, ...options });
-const who = (fixture: Awaited<ReturnType<typeof gatedEvent>>, gate = fixture.gateA, device = "D1") => ({ controller_id: fixture.controller.id, device_id: device, access_point_id: gate, ip: null });
+
+describe("offline scans, bounded to when they could have happened", () => {
+  const offlineScan = (id: string, qr: string, scannedAt: number, method: "QR_SCANNER" | "MANUAL_ENTRY" = "QR_SCANNER") => ({
+    id,
+    qr,
+    action: "ENTRY" as const,
+    scan_method: method,
+    scanned_at: new Date(scannedAt).toISOString(),
+    offline_status: "SUCCESS" as const,
+  });
+
+  it("refuses, as conflicts that change nothing, scans dated after their upload: no ticket burnt days early", async () => {
+    const fixture = await gatedEvent(); // a week away
+    const { rights } = await rightsWithTokens(fixture, 3);
+    await fixture.stub.gateBundle(null, "session-1");
+    const start = Date.parse(rights[0]!.valid_from) + HOUR;
+    // A stolen device token uploads every code "scanned at the start", days before it: by token and by printed code.
+    const forged = await scanDirect(fixture.stub, [offlineScan("f1", rights[0]!.token, start), offlineScan("f2", rights[1]!.qr_code, start, "MANUAL_ENTRY")], who(fixture));
+    for (const result of forged) {
+      expect(result).toMatchObject({ status: "DENIED", denial_reason: "TECHNICAL_ERROR", conflict: true });
+      expect(result.warning).toMatch(/^Offline scan not applied: it is dated after the server received it/);
+    }
+    expect(forged.map((r) => r.access_right?.id)).toEqual([rights[0]!.id, rights[1]!.id]);
+    // Recorded once each (invariant 4), flagged as conflicts, and nothing moved.
+    await fixture.stub.flushProjection();
+    const log = await env.DB.prepare("SELECT nonce, status, is_conflict, was_offline FROM access_control_log WHERE event_id = ? ORDER BY nonce").bind(fixture.eventId).all();
+    expect(log.results).toEqual([
+      { nonce: "f1", status: "DENIED", is_conflict: 1, was_offline: 1 },
+      { nonce: "f2", status: "DENIED", is_conflict: 1, was_offline: 1 },
+    ]);
+    const used = await env.DB.prepare("SELECT count(*) AS n FROM access_rights WHERE event_id = ? AND (status = 'USED' OR entry_count > 0)").bind(fixture.eventId).first<{ n: number }>();
+    expect(used!.n).toBe(0);
+    // On the day, the real holders walk in.
+    try {
+      vi.setSystemTime(start);
+      for (const right of rights.slice(0, 2)) expect((await scanDirect(fixture.stub, [{ ...offlineScan(`live-${right.id}`, right.token, start), offline_status: undefined }], who(fixture)))[0]).toMatchObject({ status: "SUCCESS" });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("refuses scans dated before the session first fetched the bundle, or from a session that never did (the object, and HTTP sync)", async () => {
+    const fixture = await live();
+    const { rights } = await rightsWithTokens(fixture, 3);
+    const now = Date.now();
+    // No bundle was ever fetched by this session: it cannot have decided offline.
+    const blind = await scanDirect(fixture.stub, [offlineScan("b1", rights[0]!.token, now - 1000)], who(fixture, fixture.gateA, "D1", "never-fetched"));
+    expect(blind[0]).toMatchObject({ status: "DENIED", conflict: true, warning: "Offline scan not applied: this session never fetched the offline bundle." });
+    // Through the API: the controller's session fetches its bundle now; a scan dated an hour ago is older than it.
+    const bundle = await api("GET", `/v1/events/${fixture.eventId}/gate/bundle`, { token: fixture.controller.token });
+    expect(bundle.status).toBe(200);
+    const sync = (scans: ReturnType<typeof offlineScan>[]) =>
+      api("POST", `/v1/events/${fixture.eventId}/scans/sync`, { token: fixture.controller.token, body: { device_id: "D1", access_point_id: fixture.gateA, scans } });
+    const backdated = await sync([offlineScan("old-1", rights[0]!.token, now - HOUR)]);
+    expect(backdated.body.results[0]).toMatchObject({ status: "DENIED", denial_reason: "TECHNICAL_ERROR", conflict: true });
+    expect(backdated.body.results[0].warning).toMatch(/^Offline scan not applied: it is dated before this session first fetched the offline bundle/);
+    // Within the window (a device clock a minute behind is within the allowed skew): judged as of its time and applied.
+    const fair = await sync([offlineScan("ok-1", rights[1]!.token, Date.now() - 60_000)]);
+    expect(fair.body.results[0]).toMatchObject({ status: "SUCCESS", access_right: { id: rights[1]!.id } });
+    const future = await sync([offlineScan("late-1", rights[2]!.token, Date.now() + HOUR)]);
+    expect(future.body.results[0]).toMatchObject({ status: "DENIED", conflict: true });
+    // A later bundle does not move the bound.
+    await api("GET", `/v1/events/${fixture.eventId}/gate/bundle`, { token: fixture.controller.token });
+    expect((await sync([offlineScan("ok-2", rights[0]!.token, Date.now() - 30_000)])).body.results[0]).toMatchObject({ status: "SUCCESS" });
+  });
+});
 
 describe("group commit", () => {
   it("decides scans arriving together in one pass; one that throws fails alone and leaves nothing half-written", async () => {
@@ -200,6 +284,72 @@ describe("every denial reason, live", () => {
     expect((await scanHttp(fixture, rights[1]!.token, { gate: fixture.gateA })).body).toMatchObject({ status: "SUCCESS", zone_id: fixture.zoneId });
   });
 
+  it("opens every zone of the configuration's mapping but its excluded sections, and the ticket type's other zones as their access type says", async () => {
+    const fixture = await live();
+    const db = getDb(env.DB);
+    const [event] = await db.select({ venue_id: events.venue_id, starts_at: events.starts_at }).from(events).where(eq(events.id, fixture.eventId));
+    const venueId = event!.venue_id!;
+    // The venue's other zones, each behind a gate of its own.
+    const zone = async (code: string, category: "STANDARD" | "VIP" | "PRESS" | "BASIC") => {
+      const id = newId();
+      await db.insert(venue_zones).values({ id, venue_id: venueId, code, name: code, category, capacity: 100 });
+      const gate = newId();
+      await db.insert(access_points).values({ id: gate, venue_id: venueId, code: `G_${code}`, name: `Porte ${code}`, direction: "BOTH" });
+      await db.insert(access_point_zones).values({ access_point_id: gate, zone_id: id });
+      return { id, gate };
+    };
+    const sud = await zone("tribune_sud", "STANDARD");
+    const awayPen = await zone("tribune_nord_visiteurs", "STANDARD");
+    const lounge = await zone("vip_lounge", "VIP");
+    const press = await zone("tribune_presse", "PRESS");
+    const basic = await zone("pelouse", "BASIC");
+    // Tribune Sud first: the rights are issued there, and Tribune Nord is still theirs.
+    await db.update(event_ticket_config).set({ zone_mapping: { STANDARD: ["tribune_sud", "tribune_nord", "tribune_nord_visiteurs"], excluded_sections: ["tribune_nord_visiteurs"] } }).where(eq(event_ticket_config.id, fixture.configId));
+    await db.insert(ticket_type_zones).values([
+      { ticket_type_id: fixture.ticketTypeId, zone_category: "VIP", is_primary: false, access_type: "LIMITED", conditions: { reason: "VIP overflow seating", requires_vip_band: true } },
+      { ticket_type_id: fixture.ticketTypeId, zone_category: "PRESS", is_primary: false, access_type: "CONDITIONAL", conditions: { time_limit: new Date(Date.now() - 60_000).toISOString() } },
+      { ticket_type_id: fixture.ticketTypeId, zone_category: "BASIC", is_primary: false, access_type: "FULL" },
+    ]);
+    await syncEventInventory(env, fixture.eventId);
+    const rights = [...(await rightsWithTokens(fixture, 3)).rights, ...(await rightsWithTokens(fixture, 3)).rights];
+    expect(rights.every((r) => r.zone_id === sud.id)).toBe(true);
+    const [atNord, atSud, atPen, atLounge, atPress, atBasic] = rights;
+
+    expect((await scanHttp(fixture, atNord!.token, { gate: fixture.gateA })).body).toMatchObject({ status: "SUCCESS", zone_id: fixture.zoneId });
+    expect((await scanHttp(fixture, atSud!.token, { gate: sud.gate })).body).toMatchObject({ status: "SUCCESS", zone_id: sud.id });
+    expect((await scanHttp(fixture, atPen!.token, { gate: awayPen.gate })).body).toMatchObject({ status: "DENIED", denial_reason: "WRONG_ZONE" });
+    const limited = await scanHttp(fixture, atLounge!.token, { gate: lounge.gate });
+    expect(limited.body).toMatchObject({ status: "WARNING", denial_reason: null, zone_id: lounge.id });
+    expect(limited.body.warning).toBe("Limited access to this zone: VIP overflow seating; VIP band required.");
+    const ended = await scanHttp(fixture, atPress!.token, { gate: press.gate });
+    expect(ended.body).toMatchObject({ status: "DENIED", denial_reason: "WRONG_ZONE" });
+    expect(ended.body.warning).toMatch(/^Access to this zone ended at /);
+    expect((await scanHttp(fixture, atBasic!.token, { gate: basic.gate })).body).toMatchObject({ status: "SUCCESS", zone_id: basic.id });
+    // Counted where they went in, and counted out of it wherever they leave.
+    const occupancy = async (...ids: string[]) => {
+      const counts = new Map(((await fixture.stub.occupancy()).zones as { id: string; occupancy: number }[]).map((z) => [z.id, z.occupancy]));
+      return ids.map((id) => counts.get(id));
+    };
+    expect(await occupancy(fixture.zoneId, sud.id, lounge.id, basic.id, press.id, awayPen.id)).toEqual([1, 1, 1, 1, 0, 0]);
+    expect((await scanHttp(fixture, atLounge!.token, { action: "EXIT", gate: lounge.gate })).body.status).toBe("SUCCESS");
+    expect((await scanHttp(fixture, atNord!.token, { action: "EXIT", gate: fixture.exitGate })).body.status).toBe("SUCCESS");
+    expect(await occupancy(fixture.zoneId, lounge.id)).toEqual([0, 0]);
+    // A CONDITIONAL zone until half-time admits before it.
+    await db.update(ticket_type_zones).set({ conditions: { time_limit: "halftime" } }).where(and(eq(ticket_type_zones.ticket_type_id, fixture.ticketTypeId), eq(ticket_type_zones.zone_category, "PRESS")));
+    await syncEventInventory(env, fixture.eventId);
+    expect((await scanHttp(fixture, atPress!.token, { gate: press.gate })).body).toMatchObject({ status: "WARNING", zone_id: press.id, warning: "Conditional access to this zone: until halftime." });
+  });
+
+  it("refuses every right of a cancelled event as CANCELLED", async () => {
+    const fixture = await live();
+    const { rights } = await rightsWithTokens(fixture, 2);
+    expect((await scanHttp(fixture, rights[0]!.token)).body.status).toBe("SUCCESS");
+    await env.DB.prepare("UPDATE events SET status = 'CANCELLED' WHERE id = ?").bind(fixture.eventId).run();
+    await syncEventInventory(env, fixture.eventId);
+    expect((await scanHttp(fixture, rights[1]!.token)).body).toMatchObject({ status: "DENIED", denial_reason: "CANCELLED", warning: "This event was cancelled." });
+    expect((await scanHttp(fixture, rights[0]!.token, { action: "RE_ENTRY" })).body).toMatchObject({ status: "DENIED", denial_reason: "CANCELLED" });
+  });
+
   it("answers CAPACITY_FULL when the zone is full, until someone leaves", async () => {
     const fixture = await live({ zoneCapacity: 1 });
     const a = await rightsWithTokens(fixture);
@@ -224,8 +374,13 @@ describe("every denial reason, live", () => {
   it("answers EXPIRED after the event and changes nothing on CHECK", async () => {
     const fixture = await live();
     const { rights } = await rightsWithTokens(fixture);
-    const late = await scanDirect(fixture.stub, [{ id: "late", qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date(Date.parse(rights[0]!.valid_until) + HOUR).toISOString(), offline_status: "DENIED" }], who(fixture));
-    expect(late[0]).toMatchObject({ status: "DENIED", denial_reason: "EXPIRED" });
+    try {
+      vi.setSystemTime(Date.parse(rights[0]!.valid_until) + HOUR);
+      const late = await scanDirect(fixture.stub, [{ id: "late", qr: rights[0]!.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: new Date().toISOString() }], who(fixture));
+      expect(late[0]).toMatchObject({ status: "DENIED", denial_reason: "EXPIRED" });
+    } finally {
+      vi.useRealTimers();
+    }
     expect((await scanHttp(fixture, rights[0]!.token, { action: "CHECK" })).body).toMatchObject({ status: "SUCCESS", access_right: { entry_count: 0 } });
     expect((await scanHttp(fixture, rights[0]!.token)).body.status).toBe("SUCCESS");
   });
@@ -416,6 +571,39 @@ describe("gate sessions and logs", () => {
 });
 
 
+describe("after the event", () => {
+  it("expires the rights that can no longer admit anyone, through the EventDO, and D1 follows", async () => {
+    const fixture = await live();
+    const { rights } = await rightsWithTokens(fixture, 3);
+    const [used, unused, alsoUnused] = rights;
+    expect((await scanHttp(fixture, used!.token)).body.status).toBe("SUCCESS");
+    const grant = await fixture.stub.issueRights({ source_type: "COMP", source_id: newId(), holders: [{ user_id: used!.user_id, zone_id: fixture.zoneId, seat_id: null }], config_id: null, created_by: null });
+    if (!grant.ok) throw new Error(grant.problem.code);
+    await fixture.stub.setRightsStatus("COMP", grant.rights[0]!.source_id, "CANCELLED", null, "taken back");
+    await fixture.stub.flushProjection();
+    const statusIn = async (id: string) => (await env.DB.prepare("SELECT status FROM access_rights WHERE id = ?").bind(id).first<{ status: string }>())!.status;
+    // While the event runs, nothing of it expires.
+    await expireEndedRights(env);
+    await fixture.stub.flushProjection();
+    expect(await statusIn(unused!.id)).toBe("ENABLED");
+    try {
+      vi.setSystemTime(Date.parse(used!.valid_until) + HOUR);
+      expect(await expireEndedRights(env)).toBeGreaterThanOrEqual(2);
+      await fixture.stub.flushProjection();
+      expect(await statusIn(unused!.id)).toBe("EXPIRED");
+      expect(await statusIn(alsoUnused!.id)).toBe("EXPIRED");
+      expect(await statusIn(used!.id)).toBe("USED");
+      expect(await statusIn(grant.rights[0]!.id)).toBe("CANCELLED");
+      // The documented filter finds them; a second run changes nothing.
+      const expired = await env.DB.prepare("SELECT id FROM access_rights WHERE event_id = ? AND status = 'EXPIRED' ORDER BY id").bind(fixture.eventId).all<{ id: string }>();
+      expect(expired.results.map((r) => r.id)).toEqual([unused!.id, alsoUnused!.id].sort());
+      expect(await fixture.stub.expireRights()).toEqual({ expired: 0 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe("offline bundle", () => {
   it("gives a gate the keys, zones, gates and the rights to refuse, and deltas since a version", async () => {
     const fixture = await live();
@@ -432,5 +620,34 @@ describe("offline bundle", () => {
     expect(delta.body.revoked.map((r: { id: string }) => r.id)).toContain(rights[1]!.id);
     const fan = await registerUser();
     expectProblem(await api("GET", `/v1/events/${fixture.eventId}/gate/bundle`, { token: fan.token }), 404);
+  });
+
+  it("lists printed codes as keyed digests, never the codes, and a ban of a printed code by the right it names", async () => {
+    const fixture = await live();
+    const rights = [...(await rightsWithTokens(fixture, 2)).rights, ...(await rightsWithTokens(fixture)).rights];
+    // A right issued before digests existed has none yet: the bundle gives it one.
+    await runInDurableObject(fixture.stub, (_: EventDO, state) => {
+      state.storage.sql.exec("UPDATE rights SET code_digest = NULL WHERE id = ?", rights[2]!.id);
+    });
+    await fixture.stub.setGatePolicy({
+      overrides: [],
+      blacklist: [
+        { id: "by-code", type: "QR_CODE", identifier: rights[1]!.qr_code, starts_at: new Date(Date.now() - HOUR).toISOString(), ends_at: null },
+        { id: "stranger", type: "QR_CODE", identifier: "ZZZZ-ZZZZ-ZZZZ", starts_at: new Date(Date.now() - HOUR).toISOString(), ends_at: null },
+      ],
+    });
+    await fixture.stub.cancelOrder(rights[2]!.order_id!, "refund", null);
+    const { status, body } = await api("GET", `/v1/events/${fixture.eventId}/gate/bundle`, { token: fixture.controller.token });
+    expect(status).toBe(200);
+    const sent = JSON.stringify(body);
+    for (const r of rights) expect(sent).not.toContain(r.qr_code);
+    expect(sent).not.toContain("ZZZZ-ZZZZ-ZZZZ");
+    expect(body.manual_codes).toMatchObject({ ...MANUAL_CODE_DIGEST, key: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    const listed = new Map([...body.valid, ...body.revoked].map((r: { id: string; code_digest: string }) => [r.id, r.code_digest]));
+    for (const r of rights) expect(listed.get(r.id)).toBe(manualCodeDigest(body.manual_codes.key, r.qr_code));
+    expect(body.revoked.map((r: { id: string }) => r.id)).toEqual([rights[2]!.id]);
+    expect(body.blacklist.map((b: { id: string; identifier: string }) => [b.id, b.identifier])).toEqual([["by-code", rights[1]!.id]]);
+    // The key is the event's: the next bundle has the same.
+    expect((await api("GET", `/v1/events/${fixture.eventId}/gate/bundle`, { token: fixture.controller.token })).body.manual_codes.key).toBe(body.manual_codes.key);
   });
 });

@@ -3,6 +3,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { importVerifyKeys, verifyAccessToken } from "../../src/access/qr-tokens.ts";
 import { retireEventKey, signAccessToken } from "../../src/access/signing-keys.ts";
+import { syncEventInventory } from "../../src/catalog/sync.ts";
 import { decryptSecret } from "../../src/lib/crypto/encryption.ts";
 import { api, decodeQrSvg, expectProblem, registerUser } from "../support/api.ts";
 import { orderRequest, ticketedEvent, type TicketingFixture } from "../support/ticketing.ts";
@@ -139,20 +140,36 @@ describe("event signing keys", () => {
     expect(JSON.stringify(res.body)).not.toContain(privateJwk.d);
   });
 
-  it("creates one key when ten first requests race for it", async () => {
+  it("creates one key when ten first signings race for it", async () => {
     const fixture = await ticketedEvent();
+    // An approved event got its key when it was synced; start again without one.
+    await env.DB.prepare("DELETE FROM event_signing_keys WHERE event_id = ?").bind(fixture.eventId).run();
     const right = { id: crypto.randomUUID(), event_id: fixture.eventId };
-    const results = await Promise.all([
-      ...Array.from({ length: 5 }, () => api("GET", `/v1/events/${fixture.eventId}/keys`)),
-      ...Array.from({ length: 5 }, () => signAccessToken(env, right)),
-    ]);
+    const results = await Promise.all(Array.from({ length: 10 }, () => signAccessToken(env, right)));
     const rows = await env.DB.prepare("SELECT kid FROM event_signing_keys WHERE event_id = ?").bind(fixture.eventId).all<{ kid: string }>();
     expect(rows.results).toHaveLength(1);
-    const kid = rows.results[0]!.kid;
-    for (const result of results) {
-      if ("status" in result) expect(result.body.keys.map((k: { kid: string }) => k.kid)).toEqual([kid]);
-      else expect(result.kid).toBe(kid);
-    }
+    for (const result of results) expect(result.kid).toBe(rows.results[0]!.kid);
+    expect((await api("GET", `/v1/events/${fixture.eventId}/keys`)).body.keys.map((k: { kid: string }) => k.kid)).toEqual([rows.results[0]!.kid]);
+  });
+
+  it("makes an event's key when its ticketing opens, and never on a GET: drafts answer 404", async () => {
+    const countKeys = async (eventId: string) => (await env.DB.prepare("SELECT count(*) AS n FROM event_signing_keys WHERE event_id = ?").bind(eventId).first<{ n: number }>())!.n;
+    const draft = await ticketedEvent({ status: "DRAFT" });
+    expectProblem(await api("GET", `/v1/events/${draft.eventId}/keys`), 404, "not_found");
+    expect(await countKeys(draft.eventId)).toBe(0);
+    // Approved and synced (what approval does): the key exists before anyone asks.
+    await env.DB.prepare("UPDATE events SET status = 'APPROVED' WHERE id = ?").bind(draft.eventId).run();
+    await syncEventInventory(env, draft.eventId);
+    expect(await countKeys(draft.eventId)).toBe(1);
+    const published = await api("GET", `/v1/events/${draft.eventId}/keys`);
+    expect(published.body.keys).toHaveLength(1);
+    expect(published.headers.get("Cache-Control")).toBe("public, max-age=300");
+    // An anonymous GET on a published event with no key reads, and creates nothing.
+    await env.DB.prepare("DELETE FROM event_signing_keys WHERE event_id = ?").bind(draft.eventId).run();
+    const empty = await api("GET", `/v1/events/${draft.eventId}/keys`);
+    expect(empty.body).toEqual({ keys: [] });
+    expect(empty.headers.get("Cache-Control")).toBe("no-store");
+    expect(await countKeys(draft.eventId)).toBe(0);
   });
 
   it("keeps one event's tokens from verifying with another event's keys", async () => {

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { WINDOWS_TTL_MS } from "../../src/site/status.ts";
 import { api, expectProblem, freshIp, login, registerAdmin, registerUser, setRole } from "../support/api.ts";
 import { advanceClock } from "../support/clock.ts";
+import { gatedEvent, rightsWithTokens, scanHttp } from "../support/gate.ts";
 
 const at = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
 
@@ -180,6 +181,30 @@ describe("maintenance mode", () => {
       expectProblem(await api("GET", "/v1/me", { token: userLogin.body.access_token }), 503, "maintenance");
       // No planned end: no Retry-After.
       expect((await api("GET", "/v1/me", { token: user.token })).headers.get("Retry-After")).toBeNull();
+    });
+  });
+
+  it("keeps payment webhooks and the gate's routes open: providers do not retry, and a stadium keeps admitting", async () => {
+    const admin = await registerAdmin();
+    const fixture = await gatedEvent({ startsInMs: 3_600_000 });
+    const { rights } = await rightsWithTokens(fixture);
+    await duringBlock(admin, {}, async () => {
+      // The same request answered 503 to the controller elsewhere.
+      expectProblem(await api("GET", "/v1/me", { token: fixture.controller.token }), 503, "maintenance");
+      // MTN MoMo's callback is received (and kept) as outside a window.
+      const body = JSON.stringify({ financialTransactionId: "1", externalId: "nope", amount: "5000", currency: "XOF", status: "SUCCESSFUL" });
+      expect((await api("PUT", `/v1/webhooks/mtn-momo/${crypto.randomUUID()}`, { rawBody: body, headers: { "Content-Type": "application/json" } })).status).toBe(200);
+      expect((await api("POST", "/v1/webhooks/stripe", { rawBody: "{}", headers: { "Content-Type": "application/json" } })).status).not.toBe(503);
+      // The gate: a scan, an offline upload, the bundle.
+      expect((await scanHttp(fixture, rights[0]!.token)).body).toMatchObject({ status: "SUCCESS" });
+      const sync = await api("POST", `/v1/events/${fixture.eventId}/scans/sync`, {
+        token: fixture.controller.token,
+        body: { device_id: "SCANNER-A01", access_point_id: fixture.gateA, scans: [{ id: crypto.randomUUID(), qr: rights[0]!.token, action: "CHECK", scan_method: "QR_SCANNER", scanned_at: new Date().toISOString(), offline_status: "SUCCESS" }] },
+      });
+      expect(sync.status).toBe(200);
+      expect((await api("GET", `/v1/events/${fixture.eventId}/gate/bundle`, { token: fixture.controller.token })).status).toBe(200);
+      // Not the gate's log, which is for people at a desk.
+      expectProblem(await api("GET", `/v1/events/${fixture.eventId}/scans`, { token: fixture.controller.token }), 503, "maintenance");
     });
   });
 
