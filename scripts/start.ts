@@ -15,8 +15,14 @@
  *    (.dev.vars holds Cloudflare's always-pass test secret, so any token passes,
  *    e.g. the test sitekeys' XXXX.DUMMY.TOKEN.XXXX); once it answers,
  * 5. signs in as the demo admin and has each demo event's Durable Object load
- *    its ticket configurations from D1 (the admin inventory sync route);
+ *    its ticket configurations from D1 (the admin inventory sync route), then
+ *    sells the demo fans tickets to the friendly whose doors are open now,
+ *    paid in cash at the box office, unless they hold valid ones;
  * 6. prints the URLs, the demo logins, the demo events and an order to paste.
+ * Options (for running beside another instance, e.g. the end-to-end tests):
+ * --port (8787), --state-dir (.wrangler/state; the log goes beside it),
+ * --fake-payments-port (8790), --fake-notifications-port (8791),
+ * --inspector-port (wrangler dev's, 9229).
  * Every step is safe to repeat. The terminal shows one line per step; what
  * the tools print (wrangler's tables, then the server's log) goes to
  * .wrangler/start.log.
@@ -39,20 +45,38 @@ import { generateSecrets } from "./secrets.ts";
 // The app's modules use TypeScript that Node cannot merely strip (parameter
 // properties, for one); tsx compiles them, so the seed runs the app's own code.
 register();
-const { DEMO_ACCOUNTS, seedDemoData }: typeof import("../src/demo/seed.ts") = await import("../src/demo/seed.ts");
+const { DEMO_ACCOUNTS, DEMO_FANS, DEMO_LIVE_CONFIG_IDS, DEMO_LIVE_EVENT_ID, DEMO_STADIUM_GATE_IDS, seedDemoData }: typeof import("../src/demo/seed.ts") = await import("../src/demo/seed.ts");
 type SeedResult = import("../src/demo/seed.ts").SeedResult;
 type Availability = import("../durable-objects/event/contract.ts").Availability;
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const DEV_VARS = join(ROOT, ".dev.vars");
-const STATE = join(ROOT, ".wrangler", "state");
-const PERSIST = join(STATE, "v3"); // where `wrangler dev` and `wrangler d1 … --local` keep local data
 const MIGRATIONS = join(ROOT, "migrations");
-const APPLIED = join(STATE, "applied-migrations.json");
 const HOST = "127.0.0.1";
-const PORT = 8787;
+
+const { values: flags } = parseArgs({
+  options: {
+    port: { type: "string" },
+    "state-dir": { type: "string" },
+    "fake-payments-port": { type: "string" },
+    "fake-notifications-port": { type: "string" },
+    "inspector-port": { type: "string" },
+  },
+});
+const portOption = (name: string, value: string | undefined, fallback: number): number => {
+  const port = Number(value ?? fallback);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    console.error(`✖ ${name} must be a port number`);
+    process.exit(1);
+  }
+  return port;
+};
+const PORT = portOption("--port", flags.port, 8787);
 const BASE = `http://${HOST}:${PORT}`;
-const LOG = join(ROOT, ".wrangler", "start.log");
+const STATE = resolve(ROOT, flags["state-dir"] ?? join(".wrangler", "state"));
+const PERSIST = join(STATE, "v3"); // where `wrangler dev` and `wrangler d1 … --local` keep local data
+const APPLIED = join(STATE, "applied-migrations.json");
+const LOG = join(dirname(STATE), "start.log");
 /** The fake providers keep their transactions here, beside the local database that refers to them. */
 const FAKE_PAYMENTS_STATE = join(STATE, "fake-payments.json");
 /** The fake notification providers keep every email, SMS and push they received here. */
@@ -73,27 +97,24 @@ const require = createRequire(import.meta.url);
 const WRANGLER = join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
 const VITE = join(dirname(require.resolve("vite/package.json")), "bin", "vite.js");
 
-const { values: flags } = parseArgs({ options: { "fake-payments-port": { type: "string" }, "fake-notifications-port": { type: "string" } } });
-
-/** A port from the command line, else the environment, else the default; exits on anything but a port number. */
-function portOption(flag: string, variable: string, fallback: number): number {
-  const port = Number(flags[flag as keyof typeof flags] ?? process.env[variable] ?? fallback);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    console.error(`✖ --${flag} / ${variable} must be a port number`);
-    process.exit(1);
-  }
-  return port;
-}
-const FAKE_PAYMENTS_PORT = portOption("fake-payments-port", "FAKE_PAYMENTS_PORT", DEFAULT_FAKE_PAYMENTS_PORT);
-const FAKE_NOTIFICATIONS_PORT = portOption("fake-notifications-port", "FAKE_NOTIFICATIONS_PORT", DEFAULT_FAKE_NOTIFICATIONS_PORT);
+const FAKE_PAYMENTS_PORT = portOption("--fake-payments-port / FAKE_PAYMENTS_PORT", flags["fake-payments-port"] ?? process.env.FAKE_PAYMENTS_PORT, DEFAULT_FAKE_PAYMENTS_PORT);
+const FAKE_NOTIFICATIONS_PORT = portOption(
+  "--fake-notifications-port / FAKE_NOTIFICATIONS_PORT",
+  flags["fake-notifications-port"] ?? process.env.FAKE_NOTIFICATIONS_PORT,
+  DEFAULT_FAKE_NOTIFICATIONS_PORT,
+);
 if (FAKE_PAYMENTS_PORT === FAKE_NOTIFICATIONS_PORT) {
   console.error("✖ the fake payment and notification providers need two different ports");
   process.exit(1);
 }
+const INSPECTOR_PORT = flags["inspector-port"] === undefined ? undefined : portOption("--inspector-port", flags["inspector-port"], 9229);
 
 mkdirSync(dirname(LOG), { recursive: true });
 const log = createWriteStream(LOG);
-const LOG_NAME = relative(ROOT, LOG);
+/** A path as the user should type it: relative inside the repository, absolute outside it. */
+const shown = (path: string) => (relative(ROOT, path).startsWith("..") ? path : relative(ROOT, path));
+const LOG_NAME = shown(LOG);
+const STATE_NAME = shown(STATE);
 
 /** Runs wrangler with this Node (22), so the global Node version never matters; what it prints goes to the log. */
 function wrangler(args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
@@ -169,7 +190,7 @@ function ensureDevVars(): { vars: Record<string, string | undefined>; outcome: s
   }
   const vars = parseEnv(readFileSync(DEV_VARS, "utf8"));
   const missing = Object.keys(generateSecrets("probe")).filter((name) => !vars[name]);
-  if (missing.length) throw new Error(`.dev.vars lacks ${missing.join(", ")}: add them, or delete .dev.vars and .wrangler/state to start afresh.`);
+  if (missing.length) throw new Error(`.dev.vars lacks ${missing.join(", ")}: add them, or delete .dev.vars and ${STATE_NAME} to start afresh.`);
   return { vars, outcome };
 }
 
@@ -189,7 +210,7 @@ function checkAppliedMigrationsUnchanged() {
   if (changed.length) {
     throw new Error(
       `migrations changed after they were applied to the local database (${changed.join(", ")}).\n` +
-        "  Delete the local data (rm -rf .wrangler/state) and run `npm start` again.",
+        `  Delete the local data (rm -rf ${STATE_NAME}) and run \`npm start\` again.`,
     );
   }
 }
@@ -252,15 +273,20 @@ async function waitUntilUp(child: ChildProcess): Promise<void> {
 
 const accountOf = (role: string) => DEMO_ACCOUNTS.find((account) => account.role === role)!;
 
-async function post(path: string, body?: unknown, token?: string): Promise<unknown> {
+async function call(method: "GET" | "POST", path: string, body?: unknown, token?: string): Promise<unknown> {
   const response = await fetch(`${BASE}${path}`, {
-    method: "POST",
+    method,
     headers: { ...(body === undefined ? {} : { "Content-Type": "application/json" }), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
-  if (!response.ok) throw new Error(`POST ${path}: ${response.status} ${text}`);
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
   return JSON.parse(text);
+}
+const post = (path: string, body?: unknown, token?: string) => call("POST", path, body, token);
+
+async function signIn(account: { email: string; password: string }): Promise<string> {
+  return ((await post("/v1/auth/login", { email: account.email, password: account.password })) as { access_token: string }).access_token;
 }
 
 /**
@@ -273,12 +299,43 @@ async function syncInventories(seeded: SeedResult): Promise<Map<string, Availabi
   if (seeded.changed_passwords.includes(admin.email)) {
     throw new Error(`${admin.email} no longer has its demo password: sync the events yourself (POST /v1/admin/events/{event_id}/inventory/sync)`);
   }
-  const { access_token } = (await post("/v1/auth/login", { email: admin.email, password: admin.password })) as { access_token: string };
+  const access_token = await signIn(admin);
   const availability = new Map<string, Availability>();
   for (const event of seeded.events) {
     availability.set(event.id, (await post(`/v1/admin/events/${event.id}/inventory/sync`, undefined, access_token)) as Availability);
   }
   return availability;
+}
+
+/**
+ * 5b. Tickets at the friendly for each demo fan (two TRIBUNE, then one VIRAGE),
+ * ordered as the fan and paid in cash at the box office by the organizer,
+ * unless the fan holds a ticket of it still valid in an hour (its dates move
+ * to now when it is over: tickets for its former dates admit no more).
+ * Returns what each fan holds.
+ */
+async function sellLiveTickets(seeded: SeedResult): Promise<string[]> {
+  const organizer = accountOf("ORGANIZER");
+  const stale = [organizer, ...DEMO_FANS].filter((account) => seeded.changed_passwords.includes(account.email));
+  if (stale.length) throw new Error(`${stale.map((account) => account.email).join(", ")} no longer have their demo passwords`);
+  let organizerToken: string | undefined;
+  const held: string[] = [];
+  for (const [i, fan] of DEMO_FANS.entries()) {
+    const token = await signIn(fan);
+    const rights = (await call("GET", "/v1/me/access-rights?status=ENABLED&limit=100", undefined, token)) as { data: { event_id: string; valid_until: string }[] };
+    const valid = rights.data.filter((right) => right.event_id === DEMO_LIVE_EVENT_ID && Date.parse(right.valid_until) > Date.now() + 3_600_000);
+    if (valid.length === 0) {
+      const quantity = i === 0 ? 2 : 1;
+      const config = DEMO_LIVE_CONFIG_IDS[i === 0 ? 1 : 0]!;
+      const order = (await post(`/v1/events/${DEMO_LIVE_EVENT_ID}/orders`, { config_id: config, quantity }, token)) as { id: string };
+      organizerToken ??= await signIn(organizer);
+      await post(`/v1/events/${DEMO_LIVE_EVENT_ID}/orders/${order.id}/confirm-cash`, undefined, organizerToken);
+      held.push(`${fan.email} bought ${quantity}`);
+    } else {
+      held.push(`${fan.email} holds ${valid.length}`);
+    }
+  }
+  return held;
 }
 
 /** A shell snippet ordering 2 tickets of the soonest event on sale, as the first demo fan. */
@@ -402,14 +459,17 @@ function banner(seeded: SeedResult, availability: Map<string, Availability>, pay
           }`,
       ),
       "",
-      ` Demo events (APPROVED; times UTC; ${controller.email} is CONTROLLER of the matches):`,
+      ` Demo events (APPROVED; times UTC; ${controller.email} is CONTROLLER of the matches at Porte A, of the friendly at every gate):`,
       ...seeded.events.map(
-        (event) => `   ${event.starts_at.slice(0, 16).replace("T", " ")}  ${event.title.padEnd(titleWidth)}  ${event.id}  ${event.currency}, ${onSale(event.id)}`,
+        (event) =>
+          `   ${event.starts_at.slice(0, 16).replace("T", " ")}  ${event.title.padEnd(titleWidth)}  ${event.id}  ${event.currency}, ${onSale(event.id)}${event.id === DEMO_LIVE_EVENT_ID ? "  ← doors open now" : ""}`,
       ),
+      ` Stadium gates (access points, for npm run gate --access-point): ${DEMO_STADIUM_GATE_IDS.join(", ")} (Porte A first)`,
+      " The first hour (order, pay, QR, gate, scan log), step by step: README.md, \"The first hour\".",
       "",
       ...orderExample(seeded, availability),
       " Codes, tickets and every other message sent by email, SMS or push are on the Messages page.",
-      " Stop with Ctrl-C. Local data, the fake providers' payments and messages included: .wrangler/state (delete it to start afresh).",
+      ` Stop with Ctrl-C. Local data, the fake providers' payments and messages included: ${STATE_NAME} (delete it to start afresh).`,
       "════════════════════════════════════════════════════════════════════",
       "",
     ].join("\n"),
@@ -449,13 +509,13 @@ async function main() {
 
   const seeded = await step("Demo data", () => seed(vars.PASSWORD_PEPPER!), (result) => (result.inserted ? `inserted ${result.inserted} rows` : "already there"));
 
-  const payments = await step("Fake payment providers", () => startPaymentProviders(vars), (result) => `${result.fake.url} (their state: ${relative(ROOT, FAKE_PAYMENTS_STATE)})`);
+  const payments = await step("Fake payment providers", () => startPaymentProviders(vars), (result) => `${result.fake.url} (their state: ${shown(FAKE_PAYMENTS_STATE)})`);
   // Guest checkout is checked with Turnstile: locally, Siteverify is a fake that honours Cloudflare's test secrets.
   const turnstile = await step("Fake Turnstile Siteverify", () => startFakeTurnstile(), (fake) => `${fake.url} (secret ${vars.TURNSTILE_SECRET_KEY === "1x0000000000000000000000000000000AA" ? "always passes" : "from .dev.vars"})`);
   const notifications = await step(
     "Fake notification providers",
     () => startNotificationProviders(vars),
-    (result) => `${result.fake.url} (their state: ${relative(ROOT, FAKE_NOTIFICATIONS_STATE)})`,
+    (result) => `${result.fake.url} (their state: ${shown(FAKE_NOTIFICATIONS_STATE)})`,
   );
 
   const dev = wrangler([
@@ -469,6 +529,12 @@ async function main() {
     STATE,
     "--test-scheduled",
     "--show-interactive-dev-session=false",
+    ...(INSPECTOR_PORT === undefined ? [] : ["--inspector-port", String(INSPECTOR_PORT)]),
+    // The Worker's own origin on this port: providers call back to it and send payers back to it; the browser origins allowed.
+    "--var",
+    `PUBLIC_API_URL:${BASE}`,
+    "--var",
+    `APP_ORIGINS:http://localhost:${PORT},${BASE}`,
     ...payments.devVars,
     "--var",
     `TURNSTILE_BASE_URL:${turnstile.url}`,
@@ -496,6 +562,14 @@ async function main() {
     () => syncInventories(seeded).catch((error: unknown) => error as Error),
     (result) => (result instanceof Error ? `not synced: ${result.message}` : `${result.size} events synced`),
   );
+  if (!(availability instanceof Error)) {
+    await step(
+      "Tickets at the friendly (doors open now)",
+      // The platform runs without them too; the walkthrough buys its own.
+      () => sellLiveTickets(seeded).catch((error: unknown) => error as Error),
+      (result) => (result instanceof Error ? `not sold: ${result.message}` : result.join(", ")),
+    );
+  }
   banner(seeded, availability instanceof Error ? new Map() : availability, payments.fake.url, notifications.fake.url);
 }
 

@@ -12,10 +12,11 @@ import { socialRoutes } from "./auth/social-routes.ts";
 import { authenticate } from "./auth/middleware.ts";
 import { ProblemError, problemResponse, problems } from "./lib/errors.ts";
 import { appBodyLimit } from "./lib/body-limit.ts";
-import { createRouter } from "./lib/openapi.ts";
+import { type CommonProblem, createRouter, ProblemSchema, withCommonProblems } from "./lib/openapi.ts";
+import { PROBLEM_CODES } from "./problem-codes.ts";
 import { renderApiReference } from "./lib/api-reference.ts";
 import { indexRoutes } from "./site/index-routes.ts";
-import { maintenanceGate } from "./site/maintenance.ts";
+import { ALWAYS_OPEN, maintenanceGate } from "./site/maintenance.ts";
 import { siteRoutes } from "./site/routes.ts";
 import { userRoutes } from "./users/routes.ts";
 import { orderRoutes } from "./orders/routes.ts";
@@ -44,10 +45,11 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 export const API_INFO = {
   openapi: "3.1.0",
   info: {
-    title: "SpotVibe × Entrix event platform API",
+    // The product's name, as in README.md.
+    title: "Edge events platform",
     version: "1.0.0",
     description:
-      "Accounts, events, ticketing and gate access control on Cloudflare's edge. Errors are RFC 9457 problem+json; lists use cursor pagination (`limit`, `cursor` → `next_cursor`). Every request body is limited to 64 KiB whatever its Content-Type (413 `payload_too_large`), except on the upload routes, which state their own limit; a JSON route sent another Content-Type answers 415 `unsupported_media_type`. Responses carry `Cache-Control: no-store` unless a route states its own caching.",
+      "Accounts, events, ticketing and gate access control on Cloudflare's edge. Errors are RFC 9457 problem+json whose `code` each operation lists per status; lists use cursor pagination (`limit`, `cursor` → `next_cursor`). Every request body is limited to 64 KiB whatever its Content-Type (413 `payload_too_large`), except on the upload routes, which state their own limit; a JSON route sent another Content-Type answers 415 `unsupported_media_type`. Responses carry `Cache-Control: no-store` unless a route states its own caching.",
   },
   servers: [{ url: "/" }],
 };
@@ -83,6 +85,40 @@ function v1() {
   api.route("/", notificationRoutes());
   api.route("/", ticketLinkRoutes());
   return api;
+}
+
+const inV1 = (path: string) => path === "/v1" || path.startsWith("/v1/");
+type Operation = Parameters<CommonProblem["applies"]>[0];
+const hasJsonBody = (operation: Operation) => Boolean(operation.requestBody?.content?.["application/json"]);
+
+/**
+ * Codes the app's middleware (below) can answer on an operation, whatever its
+ * handler does; the document adds them to the codes each route declares.
+ */
+const COMMON_PROBLEMS: readonly CommonProblem[] = [
+  // authenticate: a bad token is a 401 on any route, public ones included.
+  { code: "invalid_authorization_header", applies: (_, path) => inV1(path) },
+  { code: "invalid_token", applies: (_, path) => inV1(path) },
+  { code: "session_revoked", applies: (_, path) => inV1(path) },
+  { code: "unauthorized", applies: (operation) => Boolean(operation.security?.length) },
+  { code: "maintenance", applies: (_, path) => inV1(path) && !ALWAYS_OPEN.has(path) },
+  // Hono's JSON reader (a body that is not JSON, or not sent as JSON), and the body limit on every body (appBodyLimit).
+  { code: "malformed_request", applies: hasJsonBody },
+  { code: "unsupported_media_type", applies: hasJsonBody },
+  { code: "payload_too_large", applies: (operation) => Boolean(operation.requestBody) },
+  // zod validation of parameters, query and body.
+  { code: "validation_failed", applies: (operation) => Boolean(operation.parameters?.length || operation.requestBody) },
+];
+
+/** The OpenAPI document of `app`: its routes, every code each can answer, and `security: []` on public operations. */
+export function openApiDocument(app: OpenAPIHono<AppEnv>) {
+  const document = withCommonProblems(app.getOpenAPI31Document(API_INFO), PROBLEM_CODES, COMMON_PROBLEMS);
+  // Every code, its status(es) and meaning, for clients and for `npm run openapi:check`.
+  Object.assign(document, { "x-problem-codes": PROBLEM_CODES });
+  for (const operations of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(operations as Record<string, Operation>)) operation.security ??= [];
+  }
+  return document;
 }
 
 /**
@@ -158,8 +194,13 @@ export function createApp() {
     bearerFormat: "JWT",
     description: "Access token from /v1/auth/login or /v1/auth/refresh (EdDSA, 15 minutes).",
   });
-  app.doc31("/openapi.json", API_INFO);
-  app.get("/docs", (c) => c.html(renderApiReference(app.getOpenAPI31Document(API_INFO))));
+  app.openAPIRegistry.register("Problem", ProblemSchema);
+  // Built once per isolate: the routes do not change while it runs.
+  let document: ReturnType<typeof openApiDocument> | undefined;
+  const documentOnce = () => (document ??= openApiDocument(app));
+  app.get("/openapi.json", (c) => c.json(documentOnce()));
+  let reference: string | undefined;
+  app.get("/docs", (c) => c.html((reference ??= renderApiReference(documentOnce(), PROBLEM_CODES))));
   // Share links are short and outside /v1: they are what people click. `/` is the dashboard (static assets, wrangler.toml [assets]).
   app.route("/", shareLinkRoutes());
   // A guest's tickets, from the link in their email: a page, like share links.

@@ -1,12 +1,20 @@
 /**
  * A gate device speaking the gate contract (DESIGN.md, protocol 2): scans go
- * over the event's WebSocket while it is up; when it is down, or an answer
- * is late, the gate decides from the offline bundle and queues the scan with
- * its nonce; on reconnection (exponential backoff with jitter) it refreshes
- * the bundle, then uploads the queue with `sync`. A scan keeps its nonce
- * throughout, so whatever is sent twice is recorded once.
+ * over the event's WebSocket while it is up; when the server cannot be
+ * reached, or an answer is late, the gate decides from the offline bundle and
+ * queues the scan with its nonce; on reconnection (exponential backoff with
+ * jitter) it refreshes the bundle, then uploads the queue with `sync`. A scan
+ * keeps its nonce throughout, so whatever is sent twice is recorded once.
+ *
+ * A server that answers but refuses the gate (wrong gate, not staff, bad
+ * token…) is not an outage: the refusal is reported with its status and
+ * problem code, scans are answered ERROR (mode "refused") and never decided
+ * offline, and only what can succeed is retried: 401 after refreshing the
+ * token, 408 and 429 after their delay; 5xx and network failures are outages.
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { readScan, type DenialReason, type GateBundle, type Occupancy, type ScanAction, type ScanBody, type ScanResult, type ServerMessage, type GateError } from "../../durable-objects/event/gate-protocol.ts";
 import { type BackoffOptions, backoffDelay } from "./backoff.ts";
 import { OfflineGate } from "./offline.ts";
@@ -41,10 +49,96 @@ export type GateEvent =
   | { type: "occupancy"; zones: Occupancy["zones"] }
   | { type: "policy" }
   | { type: "token_refreshed" }
+  | { type: "refused"; status: number; code: string | null; detail: string | null; retry_in_ms: number | null }
   | { type: "error"; message: string };
 
+/** What the server answered when it refused the gate: its HTTP status and problem+json (or text). */
+export interface Refusal {
+  status: number;
+  code: string | null;
+  detail: string | null;
+  /** Retry-After, in ms, when the server gave one. */
+  retryAfterMs: number | null;
+}
+
+/** A refusal by the server, as thrown by the client's HTTP calls. */
+export class RefusedError extends Error {
+  readonly refusal: Refusal;
+  constructor(refusal: Refusal) {
+    super(describeRefusal(refusal));
+    this.refusal = refusal;
+  }
+}
+
+/** Why a call got no answer: fetch's own message ("fetch failed") hides the cause (ECONNREFUSED, a timeout…). */
+const failure = (error: unknown): string => {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? error.cause.message : null;
+  return cause ? `${error.message} (${cause})` : error.message;
+};
+
+export const describeRefusal = (r: Pick<Refusal, "status" | "code" | "detail">) => `${r.status}${r.code ? ` ${r.code}` : ""}${r.detail ? `: ${r.detail}` : ""}`;
+
+/** Can asking again succeed? Only after a delay the server asks for, or when the server failed rather than refused. */
+const isTransient = (r: Refusal) => r.status === 408 || r.status === 429 || r.status >= 500;
+
+async function refusalOf(res: { status: number; headers: { get(name: string): string | null } }, text: string): Promise<Refusal> {
+  let code: string | null = null;
+  let detail: string | null = text.slice(0, 200) || null;
+  if ((res.headers.get("Content-Type") ?? "").includes("json")) {
+    try {
+      const body = JSON.parse(text) as { code?: unknown; detail?: unknown; title?: unknown };
+      code = typeof body.code === "string" ? body.code : null;
+      detail = typeof body.detail === "string" ? body.detail : typeof body.title === "string" ? body.title : detail;
+    } catch {
+      // not JSON after all: the text stands
+    }
+  }
+  const after = Number(res.headers.get("Retry-After"));
+  return { status: res.status, code, detail, retryAfterMs: Number.isFinite(after) && after >= 0 && res.headers.get("Retry-After") !== null ? after * 1000 : null };
+}
+
+/**
+ * Node's WebSocket reports a refused handshake as an `error` without its
+ * status: the same upgrade request sent over plain HTTP reads the answer.
+ * Resolves with the refusal, `null` when the server would accept the socket
+ * now (the probe's socket is closed at once), or rejects when it cannot be reached.
+ */
+function probeUpgrade(url: URL, token: string): Promise<Refusal | null> {
+  const http = url.protocol === "wss:" || url.protocol === "https:" ? httpsRequest : httpRequest;
+  const target = new URL(url);
+  target.protocol = target.protocol === "wss:" ? "https:" : target.protocol === "ws:" ? "http:" : target.protocol;
+  return new Promise((resolve, reject) => {
+    const req = http(target, {
+      headers: {
+        Connection: "Upgrade",
+        Upgrade: "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": randomBytes(16).toString("base64"),
+        Authorization: `Bearer ${token}`,
+      },
+      timeout: 10_000,
+    });
+    req.on("upgrade", (_res, socket) => {
+      socket.destroy();
+      resolve(null);
+    });
+    req.on("response", (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (text += chunk));
+      res.on("end", () => void refusalOf({ status: res.statusCode ?? 0, headers: { get: (name) => String(res.headers[name.toLowerCase()] ?? "") || null } }, text).then(resolve));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error("no answer within 10 s")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
 export interface Outcome {
-  mode: "online" | "offline";
+  /** `refused`: the server answers but refuses this gate; the scan was neither decided nor queued. */
+  mode: "online" | "offline" | "refused";
   id: string;
   action: ScanAction;
   status: ScanResult["status"];
@@ -75,6 +169,11 @@ export class GateClient {
   private refreshToken: string | undefined;
   private ws: WebSocket | null = null;
   private connected = false;
+  /** The server's refusal of this gate while it holds (cleared when a connection succeeds). */
+  private refusedBy: Refusal | null = null;
+  /** The first attempt to connect came to something: connected, refused, or found the server unreachable. */
+  private settled = false;
+  private lastRotation = 0;
   private stopped = false;
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
@@ -97,6 +196,11 @@ export class GateClient {
     return this.connected;
   }
 
+  /** The server's current refusal of this gate, if any. */
+  get refusal(): Refusal | null {
+    return this.refusedBy;
+  }
+
   /**
    * Loads the bundle (so the gate can decide offline from the first scan),
    * opens the socket and waits up to `connectTimeoutMs` for the server's
@@ -106,14 +210,20 @@ export class GateClient {
     try {
       await this.refreshBundle();
     } catch (error) {
-      this.emit({ type: "error", message: `no offline bundle yet: ${String(error)}` });
+      if (error instanceof RefusedError) {
+        // A refusal is reported; a transient one schedules the reconnection (bundle, then socket) itself.
+        this.onRefused(error.refusal);
+        if (!isTransient(error.refusal)) return; // the socket would be refused the same way
+      } else {
+        this.emit({ type: "error", message: `no offline bundle yet: ${failure(error)}` });
+      }
     }
-    this.open();
+    if (!this.reconnectTimer) this.open();
     this.bundleTimer = setInterval(() => {
-      if (this.connected) this.refreshBundle().catch((error: unknown) => this.emit({ type: "error", message: `bundle refresh failed: ${String(error)}` }));
+      if (this.connected) this.refreshBundle().catch((error: unknown) => this.emit({ type: "error", message: `bundle refresh failed: ${failure(error)}` }));
     }, this.options.bundleRefreshMs ?? 60_000);
     const deadline = Date.now() + connectTimeoutMs;
-    while (!this.connected && !this.stopped && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (!this.connected && !this.settled && !this.stopped && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
   /** Decides one scan: by the server when it answers in time, else here from the bundle. */
@@ -123,6 +233,10 @@ export class GateClient {
     // A body the server would refuse (`bad_scan`), answered here as it would be, and never queued.
     if (!read.ok) return Promise.resolve({ mode: this.connected ? "online" : "offline", id, action, status: "ERROR", denial_reason: null, access_right_id: null, zone_id: null, warning: read.detail, ms: 0 });
     const body = read.scan;
+    // Reachable but refusing: deciding here would admit people the server has not let this gate admit.
+    if (this.refusedBy && !this.connected) {
+      return Promise.resolve({ mode: "refused", id, action, status: "ERROR", denial_reason: null, access_right_id: null, zone_id: null, warning: `gate refused: ${describeRefusal(this.refusedBy)}`, ms: 0 });
+    }
     const ws = this.ws;
     if (!this.connected || !ws || ws.readyState !== WebSocket.OPEN) return this.decideOffline(body, performance.now());
     return new Promise((resolve) => {
@@ -174,17 +288,84 @@ export class GateClient {
     return { mode: "offline", id: body.id, action: body.action, ...decision, ms: performance.now() - started };
   }
 
-  private open() {
-    if (this.stopped) return;
+  private gateUrl(): URL {
     const url = new URL(`/v1/events/${this.options.eventId}/gate`, this.options.url);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     url.searchParams.set("device_id", this.options.deviceId);
     url.searchParams.set("access_point_id", this.options.accessPointId);
-    const ws = new NodeWebSocket(url.href, { headers: { Authorization: `Bearer ${this.token}` } });
+    return url;
+  }
+
+  private open() {
+    if (this.stopped) return;
+    const ws = new NodeWebSocket(this.gateUrl().href, { headers: { Authorization: `Bearer ${this.token}` } });
     this.ws = ws;
+    let opened = false;
+    ws.addEventListener("open", () => (opened = true));
     ws.addEventListener("message", (event) => this.onMessage(String(event.data)));
     ws.addEventListener("close", (event) => this.onClose(ws, event.code, event.reason));
-    ws.addEventListener("error", () => {}); // a close event follows, which schedules the retry
+    // A refused or failed handshake is an error with no close event and no status: find out what it was.
+    ws.addEventListener("error", () => {
+      if (!opened && this.ws === ws) void this.onHandshakeFailed();
+    });
+  }
+
+  private async onHandshakeFailed(): Promise<void> {
+    this.ws = null;
+    this.connected = false;
+    let refusal: Refusal | null;
+    try {
+      refusal = await probeUpgrade(this.gateUrl(), this.token);
+    } catch (error) {
+      // Unreachable: an outage, decided offline meanwhile.
+      this.settled = true;
+      if (this.stopped) return;
+      const delay = backoffDelay(this.attempt++, this.options.backoff);
+      this.emit({ type: "retry", attempt: this.attempt, retry_in_ms: delay, error: `cannot reach the server: ${failure(error)}` });
+      this.reconnectTimer = setTimeout(() => void this.reconnect(), delay);
+      return;
+    }
+    if (this.stopped || this.ws !== null) return;
+    if (refusal === null) {
+      // It would be accepted now: try again soon.
+      const delay = backoffDelay(this.attempt++, this.options.backoff);
+      this.emit({ type: "retry", attempt: this.attempt, retry_in_ms: delay, error: "the socket failed, the server answers" });
+      this.reconnectTimer = setTimeout(() => void this.reconnect(), delay);
+      return;
+    }
+    await this.onRefusal(refusal);
+  }
+
+  /** A refusal of the socket or of a call: retried only when that can succeed. */
+  private async onRefusal(refusal: Refusal): Promise<void> {
+    // A token refreshed moments ago and refused again will not do better for another refresh.
+    if (refusal.status === 401 && this.refreshToken && Date.now() - this.lastRotation > 10_000) {
+      try {
+        await this.rotateToken();
+        this.attempt = 0;
+        return this.reconnect();
+      } catch (error) {
+        refusal = error instanceof RefusedError ? error.refusal : refusal;
+        if (!(error instanceof RefusedError)) {
+          const delay = backoffDelay(this.attempt++, this.options.backoff);
+          this.emit({ type: "retry", attempt: this.attempt, retry_in_ms: delay, error: `token refresh: ${failure(error)}` });
+          this.reconnectTimer = setTimeout(() => void this.reconnect(), delay);
+          return;
+        }
+      }
+    }
+    this.onRefused(refusal);
+  }
+
+  /** Reports a refusal; schedules a retry if it is transient (a 5xx is an outage: decided offline meanwhile). */
+  private onRefused(refusal: Refusal) {
+    this.settled = true;
+    const transient = isTransient(refusal);
+    const delay = transient ? Math.max(refusal.retryAfterMs ?? 0, backoffDelay(this.attempt++, this.options.backoff)) : null;
+    // A server error is an outage (decide offline); a 4xx is this gate being refused (do not).
+    this.refusedBy = refusal.status >= 500 ? null : refusal;
+    this.emit({ type: "refused", status: refusal.status, code: refusal.code, detail: refusal.detail, retry_in_ms: delay });
+    if (delay !== null && !this.stopped) this.reconnectTimer = setTimeout(() => void this.reconnect(), delay);
   }
 
   private onClose(ws: WebSocket, code: number, reason: string) {
@@ -206,15 +387,16 @@ export class GateClient {
   }
 
   /** The bundle first: it proves the server and the token are back, and freshens the offline view before the socket. */
-  private async reconnect() {
+  private async reconnect(): Promise<void> {
     this.reconnectTimer = null;
     if (this.stopped) return;
     try {
       await this.refreshBundle();
     } catch (error) {
       if (this.stopped) return;
+      if (error instanceof RefusedError) return this.onRefusal(error.refusal);
       const delay = backoffDelay(this.attempt++, this.options.backoff);
-      this.emit({ type: "retry", attempt: this.attempt, retry_in_ms: delay, error: String(error) });
+      this.emit({ type: "retry", attempt: this.attempt, retry_in_ms: delay, error: `cannot reach the server: ${failure(error)}` });
       this.reconnectTimer = setTimeout(() => void this.reconnect(), delay);
       return;
     }
@@ -231,6 +413,8 @@ export class GateClient {
     switch (message.type) {
       case "hello":
         this.connected = true;
+        this.settled = true;
+        this.refusedBy = null;
         this.attempt = 0;
         this.emit({ type: "connected" });
         return this.upload();
@@ -245,7 +429,7 @@ export class GateClient {
         return this.emit({ type: "occupancy", zones: message.zones });
       case "policy":
         this.emit({ type: "policy" });
-        this.refreshBundle().catch((error: unknown) => this.emit({ type: "error", message: `bundle refresh failed: ${String(error)}` }));
+        this.refreshBundle().catch((error: unknown) => this.emit({ type: "error", message: `bundle refresh failed: ${failure(error)}` }));
         return;
       case "error":
         return this.onError(message);
@@ -333,7 +517,7 @@ export class GateClient {
       await this.rotateToken();
       res = await call();
     }
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${(await res.text()).slice(0, 200)}`);
+    if (!res.ok) throw new RefusedError(await refusalOf(res, await res.text()));
     return (await res.json()) as T;
   }
 
@@ -344,7 +528,8 @@ export class GateClient {
       body: JSON.stringify({ refresh_token: this.refreshToken }),
       signal: AbortSignal.timeout(10_000),
     });
-    if (!res.ok) throw new Error(`token refresh: ${res.status} ${(await res.text()).slice(0, 200)}`);
+    if (!res.ok) throw new RefusedError(await refusalOf(res, await res.text()));
+    this.lastRotation = Date.now();
     const pair = (await res.json()) as { access_token: string; refresh_token: string };
     this.token = pair.access_token;
     this.refreshToken = pair.refresh_token;

@@ -7,7 +7,8 @@
  * (blank lines and `#` comments skipped), decides each one online or, with
  * the socket down, offline, prints the result, and before exiting uploads
  * what it decided offline. Exit code 3 if scans are still queued then (they
- * stay in --queue-file when one is given).
+ * stay in --queue-file when one is given); 4 if the server refused the gate
+ * (its status and problem code are printed, and its scans answered ERROR).
  *
  * Options: --refresh-token <t> (rotated when the access token expires),
  * --action EXIT (default action of lines without one), --queue-file <path>,
@@ -18,7 +19,7 @@ import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { SCAN_ACTIONS, type ScanAction } from "../../durable-objects/event/gate-protocol.ts";
-import { GateClient, type GateEvent, type Outcome } from "./client.ts";
+import { describeRefusal, GateClient, type GateEvent, type Outcome } from "./client.ts";
 
 const ACTIONS = new Set<string>(SCAN_ACTIONS);
 
@@ -68,6 +69,8 @@ function describeEvent(e: GateEvent): string {
       return "policy changed; refreshing the bundle";
     case "token_refreshed":
       return "access token refreshed";
+    case "refused":
+      return `server refused the gate: ${describeRefusal(e)}; ${e.retry_in_ms === null ? "not retrying (this cannot succeed as it is)" : `retrying in ${e.retry_in_ms} ms`}`;
     case "error":
       return `error: ${e.message}`;
   }
@@ -123,6 +126,7 @@ async function main() {
 
   const drained = await client.drain(Number(opts["drain-seconds"]) * 1000);
   client.stop();
+  if (client.refusal) process.exitCode = 4;
   if (!drained) {
     print(`# ${client.queue.size} offline scan(s) not uploaded${opts["queue-file"] ? ` (kept in ${opts["queue-file"]})` : ""}`, { event: "unsynced", queued: client.queue.size });
     process.exitCode = 3;

@@ -3,7 +3,8 @@ import { sessionEnded } from "../auth/middleware.ts";
 import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
 import { authorizeEvent, roleGrants } from "../organizations/permissions.ts";
-import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { pageQuery, pageSchema } from "../lib/pagination.ts";
 import { clientMeta } from "../lib/request.ts";
 import { booleanQuery } from "../lib/schemas.ts";
@@ -94,6 +95,7 @@ export function gateRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/gate",
+      operationId: "openGateSession",
       middleware: [staysOpenInMaintenance] as const,
       tags,
       security: bearerAuth,
@@ -109,7 +111,7 @@ export function gateRoutes() {
           observe: z.enum(["true", "false"]).optional(),
         }),
       },
-      responses: { 101: { description: "Switching protocols." }, ...pick(401, 403, 404, 422, 426) },
+      responses: { 101: { description: "Switching protocols." }, ...errors("forbidden", "not_found", "upgrade_required", "wrong_gate") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
@@ -149,6 +151,7 @@ export function gateRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/scans",
+      operationId: "listScans",
       tags,
       security: bearerAuth,
       summary: "The event's gate log: every scan attempt, newest first",
@@ -156,7 +159,7 @@ export function gateRoutes() {
         "Needs `gate.supervise` on the event (OWNER, MANAGER, SUPERVISOR members of its organization, its SUPERVISOR staff, admins); its other members and controllers get 403, anyone else 404. `conflict=true` lists the offline admissions the server disagreed with " +
         "(recorded as WARNING, never dropped). The log reaches D1 a fraction of a second after each decision. `qr_code_scanned` shows only the first 8 characters: a token or printed code admits whoever presents it.",
       request: { params: eventParam, query: ScanLogQuerySchema },
-      responses: { 200: jsonResponse(pageSchema(ScanLogEntrySchema), "One page."), ...pick(401, 403, 404, 422) },
+      responses: { 200: jsonResponse(pageSchema(ScanLogEntrySchema), "One page."), ...errors("forbidden", "not_found") },
     }),
     async (c) => {
       c.header("Cache-Control", "private, no-store");
@@ -168,13 +171,14 @@ export function gateRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/scans",
+      operationId: "scan",
       middleware: [staysOpenInMaintenance] as const,
       tags,
       security: bearerAuth,
       summary: "Decide one scan over HTTP (for devices that cannot hold a socket)",
       description: "Needs `gate.scan` on the event, as the WebSocket.",
       request: { params: eventParam, body: jsonBody(ScanBodySchema.extend(deviceFields)) },
-      responses: { 200: jsonResponse(ScanResultSchema, "The decision; DENIED carries the reason."), ...pick(401, 403, 404, 422) },
+      responses: { 200: jsonResponse(ScanResultSchema, "The decision; DENIED carries the reason."), ...errors("forbidden", "not_found", "unknown_access_point", "wrong_gate") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
@@ -190,6 +194,7 @@ export function gateRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/scans/sync",
+      operationId: "syncOfflineScans",
       middleware: [staysOpenInMaintenance] as const,
       tags,
       security: bearerAuth,
@@ -200,7 +205,7 @@ export function gateRoutes() {
         params: eventParam,
         body: jsonBody(z.strictObject({ ...deviceFields, scans: z.array(ScanBodySchema).min(1).max(500) })),
       },
-      responses: { 200: jsonResponse(z.object({ results: z.array(ScanResultSchema) }), "One result per scan."), ...pick(401, 403, 404, 422) },
+      responses: { 200: jsonResponse(z.object({ results: z.array(ScanResultSchema) }), "One result per scan."), ...errors("forbidden", "not_found", "wrong_gate") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
@@ -217,6 +222,7 @@ export function gateRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/gate/bundle",
+      operationId: "getGateBundle",
       middleware: [staysOpenInMaintenance] as const,
       tags,
       security: bearerAuth,
@@ -224,7 +230,7 @@ export function gateRoutes() {
       description:
         "Needs `gate.scan` on the event. The event's status and dates, public keys, zones, gates and the zones each ticket configuration opens, overrides, blacklist (a QR_CODE ban names the right's id), rights to refuse (cancelled, transferred, blocked, expired), rights whose holder is inside, and valid rights. No printed code is listed: each right carries `code_digest`, the first 6 bytes (base64url) of HMAC-SHA256 keyed with `manual_codes.key` over its code `XXXX-XXXX-XXXX`, so a device checks a typed code without reading the list. Pass the previous `version` as `since` to get only the rights changed after it. The first bundle a sign-in session fetches bounds that session's offline scans (see the sync route).",
       request: { params: eventParam, query: z.object({ since: z.iso.datetime().optional() }) },
-      responses: { 200: jsonResponse(z.record(z.string(), z.unknown()).openapi("GateBundle"), "The bundle."), ...pick(401, 404, 422) },
+      responses: { 200: jsonResponse(z.record(z.string(), z.unknown()).openapi("GateBundle"), "The bundle."), ...errors("not_found") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
@@ -238,12 +244,13 @@ export function gateRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/occupancy",
+      operationId: "getOccupancy",
       tags,
       security: bearerAuth,
       summary: "Zone occupancy now",
       description: "Needs `gate.scan` on the event.",
       request: { params: eventParam },
-      responses: { 200: jsonResponse(z.object({ type: z.literal("occupancy"), zones: z.array(z.object({ id: z.string(), name: z.string(), capacity: z.number().int(), occupancy: z.number().int() })), at: z.string() }), "Counts per zone."), ...pick(401, 404, 422) },
+      responses: { 200: jsonResponse(z.object({ type: z.literal("occupancy"), zones: z.array(z.object({ id: z.string(), name: z.string(), capacity: z.number().int(), occupancy: z.number().int() })), at: z.string() }), "Counts per zone."), ...errors("not_found") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");

@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { adminOnly, requireAuth, signedIn } from "../auth/middleware.ts";
 import { memberWith } from "../organizations/permissions.ts";
-import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { pageQuery, pageSchema } from "../lib/pagination.ts";
 import { actorOf } from "../site/audit.ts";
 import {
@@ -47,6 +48,7 @@ export function policyRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/zone-overrides",
+      operationId: "createZoneOverride",
       tags: overrideTags,
       security: bearerAuth,
       summary: "Move an access right, ticket, season pass or user group to another zone",
@@ -55,7 +57,7 @@ export function policyRoutes() {
         `A gate applies the most specific override (access right > ticket > season pass > user group) whose original zone is the right's zone. ${overridePush} ` +
         "With `requires_notification` (default) every affected holder is told in-app and by email, and `notification_sent` becomes true.",
       request: { params: eventParam, body: jsonBody(OverrideCreateBody) },
-      responses: { 201: jsonResponse(OverrideSchema, "The override."), ...pick(400, 401, 403, 404, 409, 422) },
+      responses: { 201: jsonResponse(OverrideSchema, "The override."), ...errors("forbidden", "not_found") },
     }),
     async (c) => {
       const row = await createOverride(c.env, actorOf(c), c.get("auth"), c.req.valid("param").event_id, c.req.valid("json"));
@@ -67,12 +69,13 @@ export function policyRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/zone-overrides",
+      operationId: "listZoneOverrides",
       tags: overrideTags,
       security: bearerAuth,
       summary: "Zone overrides of an event",
       description: `${overrideWho} Newest first.`,
       request: { params: eventParam, query: OverrideListQuery },
-      responses: { 200: jsonResponse(pageSchema(OverrideSchema), "One page."), ...pick(401, 403, 404, 422) },
+      responses: { 200: jsonResponse(pageSchema(OverrideSchema), "One page."), ...errors("forbidden", "not_found") },
     }),
     async (c) => {
       const page = await listOverrides(c.env, c.get("auth"), c.req.valid("param").event_id, c.req.valid("query"));
@@ -84,12 +87,13 @@ export function policyRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/zone-overrides/{override_id}",
+      operationId: "getZoneOverride",
       tags: overrideTags,
       security: bearerAuth,
       summary: "One zone override",
       description: overrideWho,
       request: { params: overrideParams },
-      responses: { 200: jsonResponse(OverrideSchema, "The override."), ...pick(401, 403, 404, 422) },
+      responses: { 200: jsonResponse(OverrideSchema, "The override."), ...errors("forbidden", "not_found") },
     }),
     async (c) => {
       const { event_id, override_id } = c.req.valid("param");
@@ -101,6 +105,7 @@ export function policyRoutes() {
     createRoute({
       method: "patch",
       path: "/events/{event_id}/zone-overrides/{override_id}",
+      operationId: "updateZoneOverride",
       tags: overrideTags,
       security: bearerAuth,
       summary: "Change a zone override",
@@ -108,7 +113,7 @@ export function policyRoutes() {
         `${overrideWho} The target cannot change (delete and create another). The caller becomes its approver. ${overridePush} ` +
         "Changing a zone tells the holders again when `requires_notification` is on; `is_active: false` suspends it.",
       request: { params: overrideParams, body: jsonBody(OverrideUpdateBody) },
-      responses: { 200: jsonResponse(OverrideSchema, "The override."), ...pick(400, 401, 403, 404, 409, 422) },
+      responses: { 200: jsonResponse(OverrideSchema, "The override."), ...errors("concurrent_change", "forbidden", "not_found") },
     }),
     async (c) => {
       const { event_id, override_id } = c.req.valid("param");
@@ -120,12 +125,13 @@ export function policyRoutes() {
     createRoute({
       method: "delete",
       path: "/events/{event_id}/zone-overrides/{override_id}",
+      operationId: "deleteZoneOverride",
       tags: overrideTags,
       security: bearerAuth,
       summary: "Delete a zone override",
       description: `${overrideWho} ${overridePush}`,
       request: { params: overrideParams },
-      responses: { 204: { description: "Deleted." }, ...pick(401, 403, 404, 409, 422) },
+      responses: { 204: { description: "Deleted." }, ...errors("concurrent_change", "forbidden", "not_found") },
     }),
     async (c) => {
       const { event_id, override_id } = c.req.valid("param");
@@ -140,6 +146,7 @@ export function policyRoutes() {
     createRoute({
       method: "post",
       path: "/blacklist",
+      operationId: "createBlacklistEntry",
       tags: blacklistTags,
       security: bearerAuth,
       middleware: [memberWith("rights.block")] as const,
@@ -148,7 +155,7 @@ export function policyRoutes() {
         `${blacklistWho} GLOBAL is for admins only (403). The identifier is normalised (emails lower-cased, phones E.164, printed codes upper-cased); a USER entry names an existing account. ` +
         `A permanent ban has no end date. 409 \`already_blacklisted\` if an active entry already bans the same identifier in the same scope. ${blacklistPush}`,
       request: { body: jsonBody(BlacklistCreateBody) },
-      responses: { 201: jsonResponse(BlacklistWriteSchema, "The entry, and which events' gates received it."), ...pick(400, 401, 403, 409, 422) },
+      responses: { 201: jsonResponse(BlacklistWriteSchema, "The entry, and which events' gates received it."), ...errors("already_blacklisted", "forbidden", "global_scope_admin_only", "no_organization") },
     }),
     async (c) => {
       const { row, gate_sync } = await createEntry(c.env, actorOf(c), c.req.valid("json"));
@@ -160,13 +167,14 @@ export function policyRoutes() {
     createRoute({
       method: "get",
       path: "/blacklist",
+      operationId: "listBlacklistEntries",
       tags: blacklistTags,
       security: bearerAuth,
       middleware: [signedIn] as const,
       summary: "Blacklist entries",
       description: `${blacklistWho} Members see only the entries within their reach (never GLOBAL ones). Newest first.`,
       request: { query: BlacklistListQuery },
-      responses: { 200: jsonResponse(pageSchema(BlacklistEntrySchema), "One page."), ...pick(401, 403, 422) },
+      responses: { 200: jsonResponse(pageSchema(BlacklistEntrySchema), "One page."), ...errors("forbidden") },
     }),
     async (c) => {
       const page = await listEntries(c.env, actorOf(c), c.req.valid("query"));
@@ -178,13 +186,14 @@ export function policyRoutes() {
     createRoute({
       method: "get",
       path: "/blacklist/{entry_id}",
+      operationId: "getBlacklistEntry",
       tags: blacklistTags,
       security: bearerAuth,
       middleware: [signedIn] as const,
       summary: "One blacklist entry",
       description: blacklistWho,
       request: { params: entryParam },
-      responses: { 200: jsonResponse(BlacklistEntrySchema, "The entry."), ...pick(401, 403, 404, 422) },
+      responses: { 200: jsonResponse(BlacklistEntrySchema, "The entry."), ...errors("forbidden", "not_found") },
     }),
     async (c) => c.json(toEntry(await getEntry(c.env, actorOf(c), c.req.valid("param").entry_id)), 200),
   );
@@ -193,6 +202,7 @@ export function policyRoutes() {
     createRoute({
       method: "patch",
       path: "/blacklist/{entry_id}",
+      operationId: "updateBlacklistEntry",
       tags: blacklistTags,
       security: bearerAuth,
       middleware: [signedIn] as const,
@@ -200,7 +210,7 @@ export function policyRoutes() {
       description:
         `${blacklistWho} Type, identifier and scope cannot change (delete and create another); appeals have their own routes. \`is_active: false\` lifts the ban and keeps the record. The caller becomes its approver. ${blacklistPush}`,
       request: { params: entryParam, body: jsonBody(BlacklistUpdateBody) },
-      responses: { 200: jsonResponse(BlacklistWriteSchema, "The entry, and which events' gates received it."), ...pick(400, 401, 403, 404, 409, 422) },
+      responses: { 200: jsonResponse(BlacklistWriteSchema, "The entry, and which events' gates received it."), ...errors("already_blacklisted", "concurrent_change", "forbidden", "not_found") },
     }),
     async (c) => {
       const { row, gate_sync } = await updateEntry(c.env, actorOf(c), c.req.valid("param").entry_id, c.req.valid("json"));
@@ -212,13 +222,14 @@ export function policyRoutes() {
     createRoute({
       method: "delete",
       path: "/blacklist/{entry_id}",
+      operationId: "deleteBlacklistEntry",
       tags: blacklistTags,
       security: bearerAuth,
       middleware: [signedIn] as const,
       summary: "Delete a blacklist entry",
       description: `${blacklistWho} The audit log keeps what it was. ${blacklistPush}`,
       request: { params: entryParam },
-      responses: { 200: jsonResponse(z.object({ gate_sync: GateSyncSchema }), "Deleted; which events' gates were told."), ...pick(401, 403, 404, 409, 422) },
+      responses: { 200: jsonResponse(z.object({ gate_sync: GateSyncSchema }), "Deleted; which events' gates were told."), ...errors("concurrent_change", "forbidden", "not_found") },
     }),
     async (c) => c.json({ gate_sync: await deleteEntry(c.env, actorOf(c), c.req.valid("param").entry_id) }, 200),
   );
@@ -227,13 +238,14 @@ export function policyRoutes() {
     createRoute({
       method: "post",
       path: "/blacklist/{entry_id}/appeal",
+      operationId: "appealBlacklistEntry",
       tags: blacklistTags,
       security: bearerAuth,
       summary: "Appeal a ban against me",
       description:
         "For the banned person: a USER entry naming my account, or an EMAIL / PHONE entry matching my account's address or number (others get 404). Once per entry, while it is active: NONE → PENDING (409 otherwise). My access rights stay valid meanwhile.",
       request: { params: entryParam, body: jsonBody(AppealBody) },
-      responses: { 200: jsonResponse(OwnBanSchema, "The ban, appeal PENDING."), ...pick(400, 401, 404, 409, 422) },
+      responses: { 200: jsonResponse(OwnBanSchema, "The ban, appeal PENDING."), ...errors("appeal_not_open", "ban_not_active", "concurrent_change", "not_found") },
     }),
     async (c) => c.json(toOwnBan(await appealEntry(c.env, actorOf(c), c.req.valid("param").entry_id, c.req.valid("json").message)), 200),
   );
@@ -242,13 +254,14 @@ export function policyRoutes() {
     createRoute({
       method: "post",
       path: "/blacklist/{entry_id}/appeal/decide",
+      operationId: "decideBlacklistAppeal",
       tags: blacklistTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "Decide a pending appeal (admins)",
       description: `ACCEPTED lifts the ban (\`is_active\` false) and is pushed to the gates like any change; REJECTED keeps it. 409 \`no_pending_appeal\` unless the appeal is PENDING. ${blacklistPush}`,
       request: { params: entryParam, body: jsonBody(AppealDecisionBody) },
-      responses: { 200: jsonResponse(BlacklistWriteSchema, "The entry, and which events' gates received it."), ...pick(400, 401, 403, 404, 409, 422) },
+      responses: { 200: jsonResponse(BlacklistWriteSchema, "The entry, and which events' gates received it."), ...errors("concurrent_change", "forbidden", "no_pending_appeal", "not_found") },
     }),
     async (c) => {
       const { decision, comment } = c.req.valid("json");
@@ -261,12 +274,13 @@ export function policyRoutes() {
     createRoute({
       method: "get",
       path: "/me/blacklist",
+      operationId: "listMyBlacklistEntries",
       tags: blacklistTags,
       security: bearerAuth,
       summary: "Bans against me",
       description: "USER entries naming my account and EMAIL / PHONE entries matching it, active or not, without evidence or reporter; the `id` is what `/blacklist/{entry_id}/appeal` takes. Newest first.",
       request: { query: z.object(pageQuery) },
-      responses: { 200: jsonResponse(pageSchema(OwnBanSchema), "One page."), ...pick(401, 422) },
+      responses: { 200: jsonResponse(pageSchema(OwnBanSchema), "One page."), ...errors() },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));

@@ -7,7 +7,8 @@ import type { AppEnv } from "../env.ts";
 import { events } from "../events/schema.ts";
 import { problems } from "../lib/errors.ts";
 import { createdWithKey, idempotencyKeyOf } from "../lib/idempotency.ts";
-import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { pageQuery, pageSchema } from "../lib/pagination.ts";
 import { AccessRightSchema } from "../orders/schemas.ts";
 import { cancelGrant, GRANT_SOURCES, GrantBody, grantOf, grantRights, listGrants, restoreGrant } from "./grants.ts";
@@ -43,6 +44,7 @@ export function accessRoutes() {
     createRoute({
       method: "get",
       path: "/me/access-rights/{access_right_id}/qr",
+      operationId: "getMyAccessRightQr",
       tags,
       security: bearerAuth,
       summary: "The QR code of one of my access rights, as SVG",
@@ -51,7 +53,7 @@ export function accessRoutes() {
       request: { params: rightParam },
       responses: {
         200: { description: "The QR code (error correction M, 4-module quiet zone).", content: { "image/svg+xml": { schema: z.string() } } },
-        ...pick(401, 404, 409, 422),
+        ...errors("access_right_inactive", "not_found"),
       },
     }),
     async (c) => {
@@ -79,6 +81,7 @@ export function accessRoutes() {
     createRoute({
       method: "get",
       path: "/me/access-rights/{access_right_id}/token",
+      operationId: "getMyAccessRightToken",
       tags,
       security: bearerAuth,
       summary: "The signed QR token of one of my access rights",
@@ -86,7 +89,7 @@ export function accessRoutes() {
       request: { params: rightParam },
       responses: {
         200: jsonResponse(z.object({ token: z.string(), qr_code: z.string(), kid: z.string() }), "The token."),
-        ...pick(401, 404, 409, 422),
+        ...errors("access_right_inactive", "not_found"),
       },
     }),
     async (c) => {
@@ -101,6 +104,7 @@ export function accessRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/keys",
+      operationId: "getEventKeys",
       tags,
       summary: "The public keys that verify an event's QR tokens",
       description:
@@ -108,7 +112,7 @@ export function accessRoutes() {
         "Read-only: an event's first key is made when its ticketing opens (the event approved, or a configuration of an approved event synced), never by this route. " +
         "404 for an event that is not public (a draft, pending review or rejected); an event with no key yet answers an empty set, not cached.",
       request: { params: z.object({ event_id: z.uuid() }) },
-      responses: { 200: jsonResponse(z.object({ keys: z.array(PublicJwkSchema) }), "JWK set."), ...pick(404, 422) },
+      responses: { 200: jsonResponse(z.object({ keys: z.array(PublicJwkSchema) }), "JWK set."), ...errors("not_found") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
@@ -133,6 +137,7 @@ export function accessRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/grants",
+      operationId: "createGrant",
       tags,
       security: bearerAuth,
       middleware: [signedIn] as const,
@@ -144,7 +149,7 @@ export function accessRoutes() {
         headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "8–255 visible ASCII characters, unique per grant." }) }),
         body: jsonBody(GrantBody),
       },
-      responses: { 201: jsonResponse(GrantSchema, "The grant and its rights."), ...pick(401, 403, 404, 409, 422) },
+      responses: { 201: jsonResponse(GrantSchema, "The grant and its rights."), ...errors("config_not_found", "forbidden", "not_found", "sold_out") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
@@ -158,6 +163,7 @@ export function accessRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/grants",
+      operationId: "listGrants",
       tags,
       security: bearerAuth,
       middleware: [signedIn] as const,
@@ -169,7 +175,7 @@ export function accessRoutes() {
           pageSchema(z.object({ grant_id: z.string(), source_type: z.enum(GRANT_SOURCES), created_at: z.string(), created_by: z.string().nullable(), rights: z.number().int(), used: z.number().int(), cancelled: z.number().int() })),
           "Grants.",
         ),
-        ...pick(401, 403, 404, 422),
+        ...errors("forbidden", "not_found"),
       },
     }),
     async (c) => c.json(await listGrants(c.env, requireAuth(c.get("auth")), c.req.valid("param").event_id, c.req.valid("query")), 200),
@@ -179,13 +185,14 @@ export function accessRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/grants/{grant_id}",
+      operationId: "getGrant",
       tags,
       security: bearerAuth,
       middleware: [signedIn] as const,
       summary: "One grant and the live status of its rights",
       description: "Needs `attendees.read` on the event.",
       request: { params: grantParams },
-      responses: { 200: jsonResponse(GrantSchema, "The grant."), ...pick(401, 403, 404, 422) },
+      responses: { 200: jsonResponse(GrantSchema, "The grant."), ...errors("forbidden", "not_found") },
     }),
     async (c) => {
       const { event_id, grant_id } = c.req.valid("param");
@@ -197,6 +204,7 @@ export function accessRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/grants/{grant_id}/cancel",
+      operationId: "cancelGrant",
       tags,
       security: bearerAuth,
       middleware: [signedIn] as const,
@@ -204,7 +212,7 @@ export function accessRoutes() {
       description:
         "Needs `event.manage` on the event. Its rights not yet used or transferred are CANCELLED in one step and their QR codes stop working at the gates; units taken from a configuration go back on sale. Repeating it changes nothing more (`cancelled`: how many rights this call cancelled).",
       request: { params: grantParams, body: jsonBody(z.strictObject({ reason: z.string().trim().min(1).max(500) })) },
-      responses: { 200: jsonResponse(GrantSchema.extend({ cancelled: z.number().int() }), "The grant, taken back."), ...pick(401, 403, 404, 422) },
+      responses: { 200: jsonResponse(GrantSchema.extend({ cancelled: z.number().int() }), "The grant, taken back."), ...errors("forbidden", "not_found") },
     }),
     async (c) => {
       const { event_id, grant_id } = c.req.valid("param");
@@ -216,6 +224,7 @@ export function accessRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/grants/{grant_id}/restore",
+      operationId: "restoreGrant",
       tags,
       security: bearerAuth,
       middleware: [signedIn] as const,
@@ -223,7 +232,7 @@ export function accessRoutes() {
       description:
         "Needs `event.manage` on the event. The grant's CANCELLED rights become ENABLED again in one step, with the same codes (each logged RESTORE in the access transactions log), and their holders are told again with their tickets (ACCESS_GRANTED). Units they took from a configuration are taken again: 409 `sold_out` or `zone_share_sold_out` when they are gone (nothing restored); 409 `event_closed` once the event is over or cancelled. Repeating it changes nothing more (`restored`: how many rights this call restored).",
       request: { params: grantParams, body: jsonBody(z.strictObject({ reason: z.string().trim().min(1).max(500) })) },
-      responses: { 200: jsonResponse(GrantSchema.extend({ restored: z.number().int() }), "The grant, restored."), ...pick(401, 403, 404, 409, 422) },
+      responses: { 200: jsonResponse(GrantSchema.extend({ restored: z.number().int() }), "The grant, restored."), ...errors("forbidden", "not_found", "sold_out", "zone_share_sold_out", "event_closed") },
     }),
     async (c) => {
       const { event_id, grant_id } = c.req.valid("param");

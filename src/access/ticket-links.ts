@@ -10,7 +10,8 @@ import { getDb } from "../db/client.ts";
 import { events, venue_zones } from "../events/schema.ts";
 import { InvalidTokenError, signJwt, verifyJwt } from "../lib/crypto/jwt.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
-import { createRouter, jsonResponse, pick } from "../lib/openapi.ts";
+import { createRouter, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { clientMeta } from "../lib/request.ts";
 import { formatDateTime } from "../lib/time.ts";
 import type { TicketContent } from "../notifications/hooks.ts";
@@ -189,12 +190,13 @@ export function ticketLinkRoutes() {
     createRoute({
       method: "get",
       path: "/ticket-links/{token}",
+      operationId: "getTicketLink",
       tags: ["Access rights"],
       summary: "The tickets a guest's link opens",
       description:
         "The link emailed with a guest order, a transfer or a grant to an email address opens that person's tickets without a password while their account is unclaimed. 404 for a bad link, 410 once it expired or the account was claimed (then sign in).",
       request: { params: tokenParam },
-      responses: { 200: jsonResponse(TicketLinkSchema, "The person's tickets."), ...pick(404, 410, 422) },
+      responses: { 200: jsonResponse(TicketLinkSchema, "The person's tickets."), ...errors("account_claimed", "not_found", "ticket_link_expired") },
     }),
     async (c) => {
       const user = await linkHolder(c.env, c.req.valid("param").token);

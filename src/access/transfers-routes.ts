@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth } from "../auth/middleware.ts";
 import { idempotent } from "../site/idempotency.ts";
-import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { pageSchema } from "../lib/pagination.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
 import { clientMeta } from "../lib/request.ts";
@@ -20,6 +21,7 @@ export function transferRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/access-rights/{access_right_id}/transfers",
+      operationId: "transferAccessRight",
       tags,
       security: bearerAuth,
       middleware: [idempotent] as const,
@@ -38,7 +40,7 @@ export function transferRoutes() {
       },
       responses: {
         201: jsonResponse(TransferSchema, "COMPLETED for a donation or loan, PENDING for an offer."),
-        ...pick(401, 403, 404, 409, 415, 422, 429),
+        ...errors("blacklisted", "idempotency_in_progress", "idempotency_key_reused", "no_retransfer", "not_found", "offer_pending", "price_above_cap", "rate_limited", "right_not_transferable", "right_used", "transfer_not_allowed", "transfer_quota_exhausted", "transfer_window_closed"),
       },
     }),
     async (c) => {
@@ -55,13 +57,14 @@ export function transferRoutes() {
     createRoute({
       method: "post",
       path: "/transfers/{transfer_id}/accept",
+      operationId: "acceptTransfer",
       tags,
       security: bearerAuth,
       summary: "Accept an offer made to me",
       description:
         "For the recipient only. Executes the sale or exchange in the event's Durable Object: the sender's right (and, for an exchange, mine) stops working in the same step the new ones start. For a sale, the platform commission (basis points of the price, the event's rate reduced by the organizer's plan) and the seller's net are recorded on the transfer and in the access log; the payment itself comes with the payments issue. If a right changed since the offer was made (transferred, used, no longer transferable, transfers closed), the offer ends and the answer is 409. A party who would receive a right and is banned by the event's blacklist since (the recipient, or either side of an exchange) is 403 `blacklisted`, and the offer stays open until it is cancelled, declined or expires. Accepting again returns the completed transfer.",
       request: { params: transferParam },
-      responses: { 200: jsonResponse(TransferSchema, "COMPLETED."), ...pick(401, 403, 404, 409, 410, 422) },
+      responses: { 200: jsonResponse(TransferSchema, "COMPLETED."), ...errors("blacklisted", "loan_closed", "loan_not_found", "not_an_offer", "not_found", "not_your_turn", "offer_being_accepted", "offer_closed", "offer_expired", "price_above_cap", "price_required", "right_not_transferable", "transfer_quota_exhausted", "transfer_to_self", "unknown_access_point") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -74,12 +77,13 @@ export function transferRoutes() {
     createRoute({
       method: "post",
       path: "/transfers/{transfer_id}/decline",
+      operationId: "declineTransfer",
       tags,
       security: bearerAuth,
       summary: "Decline an offer made to me",
       description: "For the recipient only, while the offer is PENDING. The sender keeps the right and is told.",
       request: { params: transferParam, body: optionalBody },
-      responses: { 200: jsonResponse(TransferSchema, "DECLINED."), ...pick(401, 403, 404, 409, 410, 415, 422) },
+      responses: { 200: jsonResponse(TransferSchema, "DECLINED."), ...errors("not_found", "not_your_turn", "offer_being_accepted", "offer_closed", "offer_expired") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -92,12 +96,13 @@ export function transferRoutes() {
     createRoute({
       method: "post",
       path: "/transfers/{transfer_id}/cancel",
+      operationId: "cancelTransfer",
       tags,
       security: bearerAuth,
       summary: "Withdraw an offer I made",
       description: "For the sender only, while the offer is PENDING and the recipient is not accepting it at that moment.",
       request: { params: transferParam, body: optionalBody },
-      responses: { 200: jsonResponse(TransferSchema, "CANCELLED."), ...pick(401, 403, 404, 409, 410, 415, 422) },
+      responses: { 200: jsonResponse(TransferSchema, "CANCELLED."), ...errors("not_found", "not_your_turn", "offer_being_accepted", "offer_closed", "offer_expired") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -110,12 +115,13 @@ export function transferRoutes() {
     createRoute({
       method: "post",
       path: "/transfers/{transfer_id}/return",
+      operationId: "returnLoan",
       tags,
       security: bearerAuth,
       summary: "Recall a ticket I lent",
       description: "For the lender only, while the borrower is not inside the venue. The borrowed right stops working and the lender gets a new right (new code) in the same step.",
       request: { params: transferParam },
-      responses: { 200: jsonResponse(TransferSchema, "RETURNED; `returned_access_right_id` is the lender's new right."), ...pick(401, 403, 404, 409, 422) },
+      responses: { 200: jsonResponse(TransferSchema, "RETURNED; `returned_access_right_id` is the lender's new right."), ...errors("holder_inside", "loan_not_active", "not_a_loan", "not_found", "not_your_turn", "right_not_found", "right_not_transferable") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -128,11 +134,12 @@ export function transferRoutes() {
     createRoute({
       method: "get",
       path: "/me/transfers",
+      operationId: "listMyTransfers",
       tags,
       security: bearerAuth,
       summary: "Transfers I sent or received, newest first",
       request: { query: MyTransfersQuery },
-      responses: { 200: jsonResponse(pageSchema(TransferSchema), "Transfers."), ...pick(401, 422) },
+      responses: { 200: jsonResponse(pageSchema(TransferSchema), "Transfers."), ...errors() },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -144,12 +151,13 @@ export function transferRoutes() {
     createRoute({
       method: "get",
       path: "/transfers/{transfer_id}",
+      operationId: "getTransfer",
       tags,
       security: bearerAuth,
       summary: "One transfer",
       description: "For its sender, its recipient and admins; anyone else gets 404.",
       request: { params: transferParam },
-      responses: { 200: jsonResponse(TransferSchema, "The transfer."), ...pick(401, 404, 422) },
+      responses: { 200: jsonResponse(TransferSchema, "The transfer."), ...errors("not_found") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));

@@ -4,7 +4,8 @@ import { getDb } from "../db/client.ts";
 import { verifyPassword } from "../lib/crypto/passwords.ts";
 import { publicJwks } from "../lib/crypto/jwt.ts";
 import { problems } from "../lib/errors.ts";
-import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { afterCursor, decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
 import { clientMeta } from "../lib/request.ts";
 import { personName } from "../lib/schemas.ts";
@@ -63,13 +64,14 @@ export function authRoutes() {
     createRoute({
       method: "post",
       path: "/register",
+      operationId: "register",
       tags,
       summary: "Create an account",
       description: "Creates the account, signs it in and emails a 6-digit verification code (type SIGNUP).",
       request: { body: jsonBody(RegisterBody) },
       responses: {
         201: jsonResponse(z.object({ user: UserSchema, tokens: TokenPairSchema }), "Account created and signed in."),
-        ...pick(400, 409, 413, 422, 429),
+        ...errors("account_claimable", "email_taken", "rate_limited", "username_taken"),
       },
     }),
     async (c) => {
@@ -82,6 +84,7 @@ export function authRoutes() {
     createRoute({
       method: "post",
       path: "/login",
+      operationId: "login",
       tags,
       summary: "Sign in with email and password",
       description:
@@ -89,7 +92,7 @@ export function authRoutes() {
       request: { body: jsonBody(LoginBody) },
       responses: {
         200: jsonResponse(z.union([TokenPairSchema, MfaRequiredSchema]), "Signed in, or a second factor is needed."),
-        ...pick(400, 401, 403, 422, 429, 503),
+        ...errors("account_deactivated", "invalid_credentials", "rate_limited", "turnstile_failed", "turnstile_unavailable"),
       },
     }),
     async (c) => c.json(await login(c.env, c.req.valid("json"), clientMeta(c)), 200),
@@ -99,11 +102,12 @@ export function authRoutes() {
     createRoute({
       method: "post",
       path: "/login/2fa",
+      operationId: "completeTwoFactorLogin",
       tags,
       summary: "Complete a sign-in with the second factor",
       description: "A TOTP, EMAIL or SMS code (each accepted once), or one of the recovery codes.",
       request: { body: jsonBody(MfaCodeBody) },
-      responses: { 200: jsonResponse(TokenPairSchema, "Signed in."), ...pick(400, 401, 422) },
+      responses: { 200: jsonResponse(TokenPairSchema, "Signed in."), ...errors("challenge_invalid", "code_already_used", "invalid_code", "invalid_mfa_token") },
     }),
     async (c) => {
       const body = c.req.valid("json");
@@ -115,10 +119,11 @@ export function authRoutes() {
     createRoute({
       method: "post",
       path: "/login/2fa/resend",
+      operationId: "resendTwoFactorLoginCode",
       tags,
       summary: "Send a new EMAIL / SMS sign-in code",
       request: { body: jsonBody(z.strictObject({ mfa_token: z.string().min(1).max(2048) })) },
-      responses: { 200: jsonResponse(MfaRequiredSchema, "A new code was sent; use the new mfa_token."), ...pick(400, 401, 422, 429) },
+      responses: { 200: jsonResponse(MfaRequiredSchema, "A new code was sent; use the new mfa_token."), ...errors("invalid_mfa_token", "nothing_to_send", "rate_limited") },
     }),
     async (c) => c.json(await resendLoginCode(c.env, c.req.valid("json").mfa_token), 200),
   );
@@ -127,11 +132,12 @@ export function authRoutes() {
     createRoute({
       method: "post",
       path: "/refresh",
+      operationId: "refreshTokens",
       tags,
       summary: "Rotate a refresh token",
       description: "Each refresh token works once. Presenting a used one closes its whole session (reuse detection).",
       request: { body: jsonBody(RefreshBody) },
-      responses: { 200: jsonResponse(TokenPairSchema, "New token pair."), ...pick(401, 422) },
+      responses: { 200: jsonResponse(TokenPairSchema, "New token pair."), ...errors("invalid_refresh_token", "refresh_token_expired", "refresh_token_reused") },
     }),
     async (c) => c.json(await rotateRefreshToken(c.env, c.req.valid("json").refresh_token), 200),
   );
@@ -140,11 +146,12 @@ export function authRoutes() {
     createRoute({
       method: "post",
       path: "/logout",
+      operationId: "logout",
       tags,
       security: bearerAuth,
       summary: "End the current session",
       description: "Its refresh token stops working. The gate and observer sockets it opened are closed (4003 `session ended`) before this answers; an event object that cannot be reached then closes them at their next frame.",
-      responses: { 204: noContent, ...pick(401) },
+      responses: { 204: noContent, ...errors() },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -157,10 +164,11 @@ export function authRoutes() {
     createRoute({
       method: "get",
       path: "/sessions",
+      operationId: "listMySessions",
       tags,
       security: bearerAuth,
       summary: "List my open sessions",
-      responses: { 200: jsonResponse(z.object({ data: z.array(SessionSchema) }), "Open sessions, newest first."), ...pick(401) },
+      responses: { 200: jsonResponse(z.object({ data: z.array(SessionSchema) }), "Open sessions, newest first."), ...errors() },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -192,12 +200,13 @@ export function authRoutes() {
     createRoute({
       method: "delete",
       path: "/sessions/{session_id}",
+      operationId: "endMySession",
       tags,
       security: bearerAuth,
       summary: "End one of my sessions",
       description: "As logout does for that session: its refresh token stops working and its gate and observer sockets close (4003 `session ended`).",
       request: { params: z.object({ session_id: z.uuid() }) },
-      responses: { 204: noContent, ...pick(401, 404, 422) },
+      responses: { 204: noContent, ...errors("not_found") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -217,11 +226,12 @@ export function authRoutes() {
     createRoute({
       method: "get",
       path: "/login-attempts",
+      operationId: "listMyLoginAttempts",
       tags,
       security: bearerAuth,
       summary: "My recent sign-in attempts",
       request: { query: z.object(pageQuery) },
-      responses: { 200: jsonResponse(pageSchema(LoginAttemptSchema), "Newest first."), ...pick(401, 422) },
+      responses: { 200: jsonResponse(pageSchema(LoginAttemptSchema), "Newest first."), ...errors() },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -254,11 +264,12 @@ export function authRoutes() {
     createRoute({
       method: "post",
       path: "/email/verify",
+      operationId: "verifyEmail",
       tags,
       security: bearerAuth,
       summary: "Verify my email address with the code sent at sign-up",
       request: { body: jsonBody(CodeBody) },
-      responses: { 200: jsonResponse(UserSchema, "Email verified."), ...pick(400, 401, 410, 422, 429) },
+      responses: { 200: jsonResponse(UserSchema, "Email verified."), ...errors("code_expired", "invalid_code", "no_pending_code", "too_many_attempts") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -271,10 +282,11 @@ export function authRoutes() {
     createRoute({
       method: "post",
       path: "/email/resend",
+      operationId: "resendEmailVerification",
       tags,
       security: bearerAuth,
       summary: "Send a new sign-up verification code",
-      responses: { 202: jsonResponse(z.object({ expires_at: z.string() }), "Code sent."), ...pick(401, 409, 429) },
+      responses: { 202: jsonResponse(z.object({ expires_at: z.string() }), "Code sent."), ...errors("email_already_verified", "rate_limited") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -288,12 +300,13 @@ export function authRoutes() {
     createRoute({
       method: "post",
       path: "/email/change",
+      operationId: "requestEmailChange",
       tags,
       security: bearerAuth,
       summary: "Ask to change my email address",
       description: "Sends a code to the new address; the change happens when it is confirmed.",
       request: { body: jsonBody(z.strictObject({ new_email: emailSchema, password: z.string().min(1).max(128) })) },
-      responses: { 202: jsonResponse(z.object({ expires_at: z.string() }), "Code sent to the new address."), ...pick(401, 409, 422, 429) },
+      responses: { 202: jsonResponse(z.object({ expires_at: z.string() }), "Code sent to the new address."), ...errors("email_taken", "invalid_credentials", "rate_limited") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -312,11 +325,12 @@ export function authRoutes() {
     createRoute({
       method: "post",
       path: "/email/change/confirm",
+      operationId: "confirmEmailChange",
       tags,
       security: bearerAuth,
       summary: "Confirm the new email address with its code",
       request: { body: jsonBody(CodeBody) },
-      responses: { 200: jsonResponse(UserSchema, "Address changed."), ...pick(400, 401, 409, 422, 429) },
+      responses: { 200: jsonResponse(UserSchema, "Address changed."), ...errors("email_taken", "invalid_code", "no_pending_code", "too_many_attempts") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -329,11 +343,12 @@ export function authRoutes() {
     createRoute({
       method: "post",
       path: "/reactivation/request",
+      operationId: "requestReactivation",
       tags,
       summary: "Ask for a code to reactivate a deactivated account",
       description: "Always answers 202, so it does not reveal which addresses have accounts.",
       request: { body: jsonBody(z.strictObject({ email: emailSchema })) },
-      responses: { 202: accepted("If a deactivated account uses this address, a code was sent."), ...pick(422, 429) },
+      responses: { 202: accepted("If a deactivated account uses this address, a code was sent."), ...errors("rate_limited") },
     }),
     async (c) => {
       const { email } = c.req.valid("json");
@@ -347,10 +362,11 @@ export function authRoutes() {
     createRoute({
       method: "post",
       path: "/reactivation/confirm",
+      operationId: "confirmReactivation",
       tags,
       summary: "Reactivate an account with its code",
       request: { body: jsonBody(z.strictObject({ email: emailSchema, code: CodeBody.shape.code })) },
-      responses: { 204: noContent, ...pick(400, 422, 429) },
+      responses: { 204: noContent, ...errors("invalid_code", "no_pending_code", "too_many_attempts") },
     }),
     async (c) => {
       const { email, code } = c.req.valid("json");
@@ -366,12 +382,13 @@ export function authRoutes() {
     createRoute({
       method: "post",
       path: "/claim",
+      operationId: "requestAccountClaim",
       tags,
       summary: "Ask for a code to claim an account opened for my tickets",
       description:
         "Tickets bought as a guest, transferred or granted to an email address belong to an account opened without a password. Its owner claims it here: a 6-digit code is emailed (ACCOUNT_CLAIM), then `POST /v1/auth/claim/confirm` sets the password. Always 202, so it does not reveal which addresses have such an account.",
       request: { body: jsonBody(z.strictObject({ email: emailSchema })) },
-      responses: { 202: accepted("If an unclaimed account uses this address, a code was sent."), ...pick(422, 429) },
+      responses: { 202: accepted("If an unclaimed account uses this address, a code was sent."), ...errors("rate_limited") },
     }),
     async (c) => {
       await startClaim(c.env, c.req.valid("json").email, clientMeta(c));
@@ -383,6 +400,7 @@ export function authRoutes() {
     createRoute({
       method: "post",
       path: "/claim/confirm",
+      operationId: "confirmAccountClaim",
       tags,
       summary: "Claim the account with its code and choose a password",
       description: "The code proves the address; the account gets the password (and the names, if given), its email is verified, and it is signed in. Once claimed, the tickets link sent by email stops working: sign in instead.",
@@ -397,7 +415,7 @@ export function authRoutes() {
           }),
         ),
       },
-      responses: { 200: jsonResponse(TokenPairSchema, "Claimed and signed in."), ...pick(400, 409, 410, 422, 429) },
+      responses: { 200: jsonResponse(TokenPairSchema, "Claimed and signed in."), ...errors("account_claimed", "code_expired", "invalid_code", "no_pending_code", "too_many_attempts") },
     }),
     async (c) => c.json(await completeClaim(c.env, c.req.valid("json"), clientMeta(c)), 200),
   );
@@ -407,10 +425,11 @@ export function authRoutes() {
     createRoute({
       method: "post",
       path: "/password/forgot",
+      operationId: "forgotPassword",
       tags,
       summary: "Ask for a password reset token by email",
       request: { body: jsonBody(z.strictObject({ email: emailSchema })) },
-      responses: { 202: accepted("If an active account uses this address, a reset token was sent."), ...pick(422, 429) },
+      responses: { 202: accepted("If an active account uses this address, a reset token was sent."), ...errors("rate_limited") },
     }),
     async (c) => {
       await requestPasswordReset(c.env, c.req.valid("json").email, clientMeta(c));
@@ -422,11 +441,12 @@ export function authRoutes() {
     createRoute({
       method: "post",
       path: "/password/reset",
+      operationId: "resetPassword",
       tags,
       summary: "Set a new password with a reset token",
       description: "The token works once. Every session of the account is closed.",
       request: { body: jsonBody(z.strictObject({ token: z.string().min(16).max(200), new_password: passwordSchema })) },
-      responses: { 204: noContent, ...pick(400, 422) },
+      responses: { 204: noContent, ...errors("invalid_reset_token") },
     }),
     async (c) => {
       const body = c.req.valid("json");
@@ -439,12 +459,13 @@ export function authRoutes() {
     createRoute({
       method: "post",
       path: "/password/change",
+      operationId: "changePassword",
       tags,
       security: bearerAuth,
       summary: "Change my password",
       description: "Ends my other sessions, closing their gate and observer sockets (4003).",
       request: { body: jsonBody(z.strictObject({ current_password: z.string().min(1).max(128), new_password: passwordSchema })) },
-      responses: { 204: noContent, ...pick(401, 422) },
+      responses: { 204: noContent, ...errors("invalid_credentials") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -467,7 +488,7 @@ export function authRoutes() {
   const RecoveryCodesSchema = z.object({ recovery_codes: z.array(z.string()) }).openapi("RecoveryCodes");
 
   r.openapi(
-    createRoute({ method: "get", path: "/2fa", tags, security: bearerAuth, summary: "My two-factor status", responses: { 200: jsonResponse(TwoFactorStatusSchema, "Status."), ...pick(401) } }),
+    createRoute({ method: "get", path: "/2fa", operationId: "getTwoFactorStatus", tags, security: bearerAuth, summary: "My two-factor status", responses: { 200: jsonResponse(TwoFactorStatusSchema, "Status."), ...errors() } }),
     async (c) => c.json(await twoFactorStatus(c.env, requireAuth(c.get("auth")).userId), 200),
   );
 
@@ -475,6 +496,7 @@ export function authRoutes() {
     createRoute({
       method: "post",
       path: "/2fa/setup",
+      operationId: "startTwoFactorSetup",
       tags,
       security: bearerAuth,
       summary: "Start turning on two-factor authentication",
@@ -485,7 +507,7 @@ export function authRoutes() {
           z.object({ challenge_id: z.string(), method: z.enum(TWO_FACTOR_METHODS), secret: z.string().nullable(), otpauth_url: z.string().nullable() }),
           "Confirm with /v1/auth/2fa/enable.",
         ),
-        ...pick(401, 409, 422, 429),
+        ...errors("rate_limited", "two_factor_enabled"),
       },
     }),
     async (c) => {
@@ -498,12 +520,13 @@ export function authRoutes() {
     createRoute({
       method: "post",
       path: "/2fa/enable",
+      operationId: "enableTwoFactor",
       tags,
       security: bearerAuth,
       summary: "Confirm two-factor setup with a first code",
       description: "Returns ten single-use recovery codes, shown this once.",
       request: { body: jsonBody(z.strictObject({ challenge_id: z.uuid(), code: CodeBody.shape.code })) },
-      responses: { 200: jsonResponse(RecoveryCodesSchema.extend({ method: z.enum(TWO_FACTOR_METHODS) }), "Two-factor authentication is on."), ...pick(400, 401, 422) },
+      responses: { 200: jsonResponse(RecoveryCodesSchema.extend({ method: z.enum(TWO_FACTOR_METHODS) }), "Two-factor authentication is on."), ...errors("challenge_invalid", "invalid_code") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -516,12 +539,13 @@ export function authRoutes() {
     createRoute({
       method: "post",
       path: "/2fa/disable",
+      operationId: "disableTwoFactor",
       tags,
       security: bearerAuth,
       summary: "Turn off two-factor authentication",
       description: "Needs the password; TOTP users also give a current code or a recovery code.",
       request: { body: jsonBody(z.strictObject({ password: z.string().min(1).max(128), code: MfaCodeBody.shape.code.optional() })) },
-      responses: { 204: noContent, ...pick(401, 409, 422) },
+      responses: { 204: noContent, ...errors("code_already_used", "invalid_code", "invalid_credentials", "two_factor_disabled") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -535,11 +559,12 @@ export function authRoutes() {
     createRoute({
       method: "post",
       path: "/2fa/recovery-codes",
+      operationId: "replaceRecoveryCodes",
       tags,
       security: bearerAuth,
       summary: "Replace my recovery codes",
       request: { body: jsonBody(z.strictObject({ password: z.string().min(1).max(128) })) },
-      responses: { 200: jsonResponse(RecoveryCodesSchema, "New codes; the old ones stop working."), ...pick(401, 409, 422) },
+      responses: { 200: jsonResponse(RecoveryCodesSchema, "New codes; the old ones stop working."), ...errors("invalid_credentials", "two_factor_disabled") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -551,6 +576,7 @@ export function authRoutes() {
     createRoute({
       method: "get",
       path: "/jwks",
+      operationId: "getJwks",
       tags,
       summary: "Public keys that verify access tokens",
       responses: { 200: jsonResponse(z.object({ keys: z.array(z.record(z.string(), z.unknown())) }), "JWK set.") },

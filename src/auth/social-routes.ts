@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { bearerAuth, createRouter, jsonBody, jsonResponse, pick, ProblemSchema } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { clientMeta } from "../lib/request.ts";
 import { requireAuth } from "./middleware.ts";
 import { SOCIAL_PROVIDERS } from "./schema.ts";
@@ -44,10 +45,6 @@ const toSocialAccount = (row: Awaited<ReturnType<typeof listProviders>>[number])
   last_used_at: row.last_used_at,
 });
 
-const unavailable = {
-  503: { description: "The provider could not be reached (`provider_unavailable`).", content: { "application/problem+json": { schema: ProblemSchema } } },
-};
-
 const signInDescription = (provider: string) =>
   `Signs in the account linked to this ${provider} identity. Otherwise links the account that has the same email address when ${provider} says the address is verified and the account verified it too; otherwise creates an account (201) from a verified address. Returns tokens, or \`mfa_required\` when two-factor authentication is on. 401 \`invalid_social_token\`, 403 \`verified_email_required\` or \`account_deactivated\`, 409 \`email_unverified_account\`.`;
 
@@ -58,6 +55,7 @@ export function socialRoutes() {
     createRoute({
       method: "post",
       path: `/auth/social/${provider}`,
+      operationId: provider === "google" ? "signInWithGoogle" : "signInWithFacebook",
       tags,
       summary: `Sign in or sign up with ${label}`,
       description: signInDescription(label),
@@ -65,8 +63,7 @@ export function socialRoutes() {
       responses: {
         200: jsonResponse(SignedIn, "Signed in, or a second factor is needed."),
         201: jsonResponse(SignedIn, "Account created and signed in."),
-        ...pick(400, 401, 403, 409, 413, 422, 429),
-        ...unavailable,
+        ...errors("account_deactivated", "email_unverified_account", "invalid_social_token", "provider_already_linked", "provider_unavailable", "rate_limited", "social_account_disabled", "verified_email_required"),
       },
     });
 
@@ -84,10 +81,11 @@ export function socialRoutes() {
     createRoute({
       method: "get",
       path: "/me/social-accounts",
+      operationId: "listMySocialAccounts",
       tags,
       security: bearerAuth,
       summary: "My linked Google / Facebook accounts",
-      responses: { 200: jsonResponse(z.object({ data: z.array(SocialAccountSchema) }), "Linked providers, oldest first."), ...pick(401) },
+      responses: { 200: jsonResponse(z.object({ data: z.array(SocialAccountSchema) }), "Linked providers, oldest first."), ...errors() },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -99,12 +97,13 @@ export function socialRoutes() {
     createRoute({
       method: "post",
       path: `/me/social-accounts/${provider}`,
+      operationId: provider === "google" ? "linkGoogleAccount" : "linkFacebookAccount",
       tags,
       security: bearerAuth,
       summary: `Link my account to ${label}`,
       description: `409 \`social_account_taken\` when this ${label} identity is linked to another account, \`provider_already_linked\` when mine already has ${label}.`,
       request: { body: jsonBody(body) },
-      responses: { 201: jsonResponse(SocialAccountSchema, "Linked."), ...pick(400, 401, 409, 413, 422, 429), ...unavailable },
+      responses: { 201: jsonResponse(SocialAccountSchema, "Linked."), ...errors("invalid_social_token", "provider_already_linked", "provider_unavailable", "rate_limited", "social_account_taken") },
     });
 
   r.openapi(link("google", "Google", GoogleBody), async (c) => {
@@ -121,12 +120,13 @@ export function socialRoutes() {
     createRoute({
       method: "delete",
       path: "/me/social-accounts/{provider}",
+      operationId: "unlinkSocialAccount",
       tags,
       security: bearerAuth,
       summary: "Unlink a provider from my account",
       description: "409 `last_login_method` when it is the only way to sign in (no password, no other provider).",
       request: { params: z.object({ provider: z.enum(["google", "facebook"]) }) },
-      responses: { 204: { description: "Unlinked." }, ...pick(401, 404, 409, 422) },
+      responses: { 204: { description: "Unlinked." }, ...errors("last_login_method", "not_found") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));

@@ -2,7 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { eventIdParam } from "../events/schemas.ts";
 import { idFromParts } from "../lib/ids.ts";
 import { idempotencyKeyOf } from "../lib/idempotency.ts";
-import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { clientMeta } from "../lib/request.ts";
 import { requireAuth } from "../auth/middleware.ts";
 import { ScanResultSchema } from "../access/gate-routes.ts";
@@ -22,6 +23,7 @@ export function doorRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/door/holders",
+      operationId: "findHoldersAtDoor",
       tags,
       security: bearerAuth,
       summary: "Find a holder at the door",
@@ -53,7 +55,7 @@ export function doorRoutes() {
             .openapi("DoorHolders"),
           "The matching rights.",
         ),
-        ...pick(401, 403, 404, 422),
+        ...errors("forbidden", "not_found"),
       },
     }),
     async (c) => c.json(await lookupHolders(c.env, c.get("auth"), c.req.valid("param").event_id, c.req.valid("query").q), 200, { "Cache-Control": "private, no-store" }),
@@ -63,6 +65,7 @@ export function doorRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/door/admissions",
+      operationId: "admitAtDoor",
       tags,
       security: bearerAuth,
       summary: "Let a holder in by hand",
@@ -84,7 +87,7 @@ export function doorRoutes() {
             .openapi("DoorAdmissionRequest"),
         ),
       },
-      responses: { 200: jsonResponse(ScanResultSchema, "The decision, as a gate gets it."), ...pick(401, 403, 404, 415, 422) },
+      responses: { 200: jsonResponse(ScanResultSchema, "The decision, as a gate gets it."), ...errors("forbidden", "not_found", "unknown_access_point") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
@@ -99,6 +102,7 @@ export function doorRoutes() {
       createRoute({
         method: "post",
         path: `/events/{event_id}/access-rights/{access_right_id}/${action}`,
+        operationId: action === "block" ? "blockAccessRight" : "unblockAccessRight",
         tags,
         security: bearerAuth,
         summary: action === "block" ? "Block one right: every gate refuses it" : "Unblock one right",
@@ -107,7 +111,7 @@ export function doorRoutes() {
             ? "Needs rights.block. In the event's Durable Object: the right becomes BLOCKED (gates answer BLACKLISTED), and the journal records BLOCK with you and the reason. An ENABLED or USED right can be blocked; blocking a blocked right changes nothing (`changed: false`); a cancelled, expired or transferred one is 409 `right_not_blockable`."
             : "Needs rights.block. The right is ENABLED again (USED if it was let in before), and the journal records UNBLOCK with you and the reason; unblocking a right that is not blocked changes nothing.",
         request: { params: rightParams, body: jsonBody(z.strictObject({ reason })) },
-        responses: { 200: jsonResponse(z.object({ access_right: AccessRightSchema, changed: z.boolean() }), "The right now."), ...pick(401, 403, 404, 409, 415, 422) },
+        responses: { 200: jsonResponse(z.object({ access_right: AccessRightSchema, changed: z.boolean() }), "The right now."), ...errors("forbidden", "not_found", "right_not_blockable", "right_not_found") },
       }),
       async (c) => {
         const { event_id, access_right_id } = c.req.valid("param");
@@ -120,6 +124,7 @@ export function doorRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/access-rights/{access_right_id}/resend",
+      operationId: "resendTickets",
       tags,
       security: bearerAuth,
       summary: "Send a holder their tickets again",
@@ -128,7 +133,7 @@ export function doorRoutes() {
       request: { params: rightParams },
       responses: {
         202: jsonResponse(z.object({ access_right_id: z.string(), holder_id: z.string(), rights: z.number().int(), channels: z.array(z.string()) }), "Queued."),
-        ...pick(401, 403, 404, 409, 422, 429),
+        ...errors("access_right_inactive", "forbidden", "not_found", "rate_limited"),
       },
     }),
     async (c) => {
@@ -142,6 +147,7 @@ export function doorRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/access-rights/{access_right_id}/history",
+      operationId: "getAccessRightHistory",
       tags,
       security: bearerAuth,
       summary: "One right's history: its journal and its scans",
@@ -194,7 +200,7 @@ export function doorRoutes() {
             .openapi("AccessRightHistory"),
           "The history.",
         ),
-        ...pick(401, 403, 404, 422),
+        ...errors("forbidden", "not_found"),
       },
     }),
     async (c) => {

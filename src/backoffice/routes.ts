@@ -4,7 +4,8 @@ import { eventStub } from "../../durable-objects/event/client.ts";
 import type { AuthContext, Env } from "../env.ts";
 import { eventIdParam } from "../events/schemas.ts";
 import { problems } from "../lib/errors.ts";
-import { bearerAuth, createRouter, jsonResponse, pick } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { pageSchema } from "../lib/pagination.ts";
 import { authorizeEvent, grantsOnEvent, type EventPermission } from "../organizations/permissions.ts";
 import { exportQuerySchema, exportStream, listPage, listQuerySchema, rowSchema, type ListSpec, type Scope } from "./list-engine.ts";
@@ -55,6 +56,9 @@ function csvHeaders(name: string) {
   return { ...noStore, "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="${name}.csv"` };
 }
 
+/** "season-pass-holders" → "SeasonPassHolders": a list's name in its operationIds. */
+const pascal = (name: string) => name.replace(/(^|[-_])(\w)/g, (_, _sep: string, letter: string) => letter.toUpperCase());
+
 export function backofficeRoutes() {
   const r = createRouter();
 
@@ -66,12 +70,13 @@ export function backofficeRoutes() {
         createRoute({
           method: "get",
           path: `/events/{event_id}/${list}`,
+          operationId: `listEvent${pascal(list)}ForBackOffice`,
           tags,
           security: bearerAuth,
           summary: access.summary,
           description: listDescription(spec, list, "event"),
           request: { params: eventIdParam, query: listQuerySchema(spec, "event") },
-          responses: { 200: jsonResponse(pageSchema(rowSchema(spec)), "One page."), ...pick(401, 403, 404, 422) },
+          responses: { 200: jsonResponse(pageSchema(rowSchema(spec)), "One page."), ...errors("forbidden", "not_found") },
         }),
         async (c) => {
           const { event_id } = c.req.valid("param");
@@ -85,12 +90,13 @@ export function backofficeRoutes() {
       createRoute({
         method: "get",
         path: `/events/{event_id}/exports/${list}.csv`,
+        operationId: `exportEvent${pascal(list)}`,
         tags,
         security: bearerAuth,
         summary: `${access.summary}, as CSV`,
         description: `${listDescription(spec, list, "event").replace("Needs ", "Needs exports.read and ")} The file is streamed page by page (any length, in bounded memory); text cells that a spreadsheet would run as a formula start with an apostrophe.`,
         request: { params: eventIdParam, query: exportQuerySchema(spec, "event") },
-        responses: { 200: csv("The CSV file."), ...pick(401, 403, 404, 422) },
+        responses: { 200: csv("The CSV file."), ...errors("forbidden", "not_found") },
       }),
       async (c) => {
         const { event_id } = c.req.valid("param");
@@ -107,13 +113,14 @@ export function backofficeRoutes() {
       createRoute({
         method: "get",
         path: `/admin/${list}`,
+        operationId: `listAll${pascal(list)}`,
         tags: adminTags,
         security: bearerAuth,
         middleware: [adminOnly] as const,
         summary: `${ACCESS[list].summary.replace("The event's", "All")}, platform-wide`,
         description: listDescription(spec, list, "platform"),
         request: { query: listQuerySchema(spec, "platform") },
-        responses: { 200: jsonResponse(pageSchema(rowSchema(spec)), "One page."), ...pick(401, 403, 422) },
+        responses: { 200: jsonResponse(pageSchema(rowSchema(spec)), "One page."), ...errors("forbidden") },
       }),
       async (c) => c.json(await listPage(c.env.DB, spec, { kind: "platform" }, c.req.valid("query"), true), 200, noStore),
     );
@@ -124,13 +131,14 @@ export function backofficeRoutes() {
       createRoute({
         method: "get",
         path: `/admin/exports/${list}.csv`,
+        operationId: `exportAll${pascal(list)}`,
         tags: adminTags,
         security: bearerAuth,
         middleware: [adminOnly] as const,
         summary: `${ACCESS[list].summary.replace("The event's", "All")}, platform-wide, as CSV`,
         description: `${listDescription(spec, list, "platform")} Streamed page by page.`,
         request: { query: exportQuerySchema(spec, "platform") },
-        responses: { 200: csv("The CSV file."), ...pick(401, 403, 422) },
+        responses: { 200: csv("The CSV file."), ...errors("forbidden") },
       }),
       async (c) => c.body(exportStream(c.env.DB, spec, { kind: "platform" }, c.req.valid("query"), true), 200, csvHeaders(`${list}-platform`)),
     );
@@ -142,6 +150,7 @@ export function backofficeRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/reports/sales",
+      operationId: "getEventSalesReport",
       tags,
       security: bearerAuth,
       summary: "Sales report: confirmed orders by day, ticket type, channel, price tier, promo code and zone",
@@ -164,7 +173,7 @@ export function backofficeRoutes() {
             .openapi("SalesReport"),
           "The report.",
         ),
-        ...pick(401, 403, 404, 422),
+        ...errors("forbidden", "not_found"),
       },
     }),
     async (c) => {
@@ -178,6 +187,7 @@ export function backofficeRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/reports/revenue",
+      operationId: "getEventRevenueReport",
       tags,
       security: bearerAuth,
       summary: "Revenue report: gross, discounts, net, commission and refunds per currency",
@@ -207,7 +217,7 @@ export function backofficeRoutes() {
             .openapi("RevenueReport"),
           "The report.",
         ),
-        ...pick(401, 403, 404, 422),
+        ...errors("forbidden", "not_found"),
       },
     }),
     async (c) => {
@@ -223,6 +233,7 @@ export function backofficeRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/reports/attendance",
+      operationId: "getEventAttendanceReport",
       tags,
       security: bearerAuth,
       summary: "Attendance report: check-ins, no-shows, re-entries, denials, gates, zones, 15-minute buckets, occupancy",
@@ -267,7 +278,7 @@ export function backofficeRoutes() {
             .openapi("AttendanceReport"),
           "The report.",
         ),
-        ...pick(401, 403, 404, 422),
+        ...errors("forbidden", "not_found"),
       },
     }),
     async (c) => {
@@ -282,6 +293,7 @@ export function backofficeRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/reports/passes",
+      operationId: "getEventPassesReport",
       tags,
       security: bearerAuth,
       summary: "Season passes in this match: passes sold per plan and their use here",
@@ -307,7 +319,7 @@ export function backofficeRoutes() {
             .openapi("PassesReport"),
           "The report.",
         ),
-        ...pick(401, 403, 404, 422),
+        ...errors("forbidden", "not_found"),
       },
     }),
     async (c) => {
@@ -323,6 +335,7 @@ export function backofficeRoutes() {
     createRoute({
       method: "get",
       path: "/admin/reports/volume",
+      operationId: "getPlatformVolumeReport",
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
@@ -337,7 +350,7 @@ export function backofficeRoutes() {
             .openapi("VolumeReport"),
           "The report.",
         ),
-        ...pick(401, 403, 422),
+        ...errors("forbidden"),
       },
     }),
     async (c) => {
@@ -352,6 +365,7 @@ export function backofficeRoutes() {
     createRoute({
       method: "get",
       path: "/admin/reports/commissions",
+      operationId: "getPlatformCommissionsReport",
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
@@ -377,7 +391,7 @@ export function backofficeRoutes() {
             .openapi("CommissionsReport"),
           "The report.",
         ),
-        ...pick(401, 403),
+        ...errors("forbidden"),
       },
     }),
     async (c) => c.json(await commissionsReport(c.env), 200, noStore),

@@ -1,7 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../auth/middleware.ts";
 import { eventIdParam } from "../events/schemas.ts";
-import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { pageSchema } from "../lib/pagination.ts";
 import { actorOf } from "../site/audit.ts";
 import { ConfigCreateBody, ConfigDeletedSchema, ConfigListQuery, configParams, ConfigSchema, ConfigUpdateBody, toConfig } from "./configurations-schemas.ts";
@@ -18,6 +19,7 @@ export function configRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/ticket-configs",
+      operationId: "createTicketConfig",
       tags: configTags,
       security: bearerAuth,
       middleware: [signedIn] as const,
@@ -25,7 +27,7 @@ export function configRoutes() {
       description:
         "Needs `event.manage` on the event (OWNER, MANAGER of its organization; admins). The currency is the event's; the sales window, early-bird end and member-only period lie within the event's dates; price tiers number units 0..quantity_total−1; zone mapping names zones of the event's venue. The event's inventory receives it at once. Audited.",
       request: { params: eventIdParam, body: jsonBody(ConfigCreateBody) },
-      responses: { 201: jsonResponse(ConfigSchema, "The configuration, with its live counts."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
+      responses: { 201: jsonResponse(ConfigSchema, "The configuration, with its live counts."), ...errors("concurrent_change", "config_exists", "event_closed", "forbidden", "not_found") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
@@ -39,13 +41,14 @@ export function configRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/ticket-configs",
+      operationId: "listTicketConfigs",
       tags: configTags,
       security: [{}, ...bearerAuth],
       summary: "What an event sells",
       description:
         "Public for published events: active configurations by price, with their sales window and price tiers. Members of its organization with `sales.read` and admins also see inactive ones, quantities (sold and held live from the inventory), zone mapping and metadata.",
       request: { params: eventIdParam, query: ConfigListQuery },
-      responses: { 200: jsonResponse(pageSchema(ConfigSchema), "One page."), ...pick(401, 404, 422) },
+      responses: { 200: jsonResponse(pageSchema(ConfigSchema), "One page."), ...errors("not_found") },
     }),
     async (c) => {
       const page = await listConfigs(c.env, c.get("auth"), c.req.valid("param").event_id, c.req.valid("query"));
@@ -57,12 +60,13 @@ export function configRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/ticket-configs/{config_id}",
+      operationId: "getTicketConfig",
       tags: configTags,
       security: [{}, ...bearerAuth],
       summary: "One ticket configuration of an event",
       description: "As in the list: public fields for everyone on a published event, everything for members with `sales.read` and admins.",
       request: { params: configParams },
-      responses: { 200: jsonResponse(ConfigSchema, "The configuration."), ...pick(401, 404, 422) },
+      responses: { 200: jsonResponse(ConfigSchema, "The configuration."), ...errors("not_found") },
     }),
     async (c) => {
       const { event_id, config_id } = c.req.valid("param");
@@ -75,6 +79,7 @@ export function configRoutes() {
     createRoute({
       method: "patch",
       path: "/events/{event_id}/ticket-configs/{config_id}",
+      operationId: "updateTicketConfig",
       tags: configTags,
       security: bearerAuth,
       middleware: [signedIn] as const,
@@ -82,7 +87,7 @@ export function configRoutes() {
       description:
         "Needs `event.manage`. Only the fields sent change, checked with the rest as they would be after the change. The sellable quantity (total − blocked) never goes below the units already held or sold: 409 `quantity_below_sold`, and nothing changes. The event's inventory receives the change at once. Audited; a concurrent change is 409.",
       request: { params: configParams, body: jsonBody(ConfigUpdateBody) },
-      responses: { 200: jsonResponse(ConfigSchema, "The configuration."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
+      responses: { 200: jsonResponse(ConfigSchema, "The configuration."), ...errors("concurrent_change", "event_closed", "forbidden", "not_found", "quantity_below_sold") },
     }),
     async (c) => {
       const { event_id, config_id } = c.req.valid("param");
@@ -95,6 +100,7 @@ export function configRoutes() {
     createRoute({
       method: "delete",
       path: "/events/{event_id}/ticket-configs/{config_id}",
+      operationId: "deleteTicketConfig",
       tags: configTags,
       security: bearerAuth,
       middleware: [signedIn] as const,
@@ -102,7 +108,7 @@ export function configRoutes() {
       description:
         "Needs `event.manage`. Taken off sale first; then deleted (204) when no unit was ever held or sold, else kept deactivated (200 with the configuration). Audited.",
       request: { params: configParams },
-      responses: { 200: jsonResponse(ConfigDeletedSchema, "Units were held or sold: deactivated instead."), 204: noContent, ...pick(401, 403, 404, 409, 422) },
+      responses: { 200: jsonResponse(ConfigDeletedSchema, "Units were held or sold: deactivated instead."), 204: noContent, ...errors("concurrent_change", "forbidden", "not_found") },
     }),
     async (c) => {
       const { event_id, config_id } = c.req.valid("param");

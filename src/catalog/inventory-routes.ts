@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { adminOnly } from "../auth/middleware.ts";
-import { bearerAuth, createRouter, jsonResponse, pick } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { AvailabilitySchema } from "../orders/schemas.ts";
 import { eventStub } from "../../durable-objects/event/client.ts";
 import { syncEventInventory } from "./sync.ts";
@@ -14,6 +15,7 @@ export function inventoryRoutes() {
     createRoute({
       method: "post",
       path: "/admin/events/{event_id}/inventory/sync",
+      operationId: "syncEventInventory",
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
@@ -23,7 +25,7 @@ export function inventoryRoutes() {
         "Use it for an event whose catalog was written to D1 directly (demo data, a restore, a hand-made fix). Idempotent: the counters are kept; " +
         "409 `quantity_below_sold` if a configuration would end with fewer units than are already held or sold.",
       request: { params: z.object({ event_id: z.uuid() }) },
-      responses: { 200: jsonResponse(AvailabilitySchema, "The event's availability after the sync."), ...pick(401, 403, 404, 409, 422) },
+      responses: { 200: jsonResponse(AvailabilitySchema, "The event's availability after the sync."), ...errors("forbidden", "not_found", "quantity_below_sold", "sales_ended", "wrong_event") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");

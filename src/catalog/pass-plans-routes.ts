@@ -1,7 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../auth/middleware.ts";
 import { memberWith } from "../organizations/permissions.ts";
-import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { pageSchema } from "../lib/pagination.ts";
 import { actorOf } from "../site/audit.ts";
 import { PlanCreateBody, PlanEventsBody, PlanGroupsBody, planIdParam, PlanListQuery, PlanSchema, PlanUpdateBody, PlanZonesBody, toPlan } from "./pass-plans-schemas.ts";
@@ -20,13 +21,14 @@ export function passPlanRoutes() {
     createRoute({
       method: "post",
       path: "/subscription-plans",
+      operationId: "createPassPlan",
       tags: planTags,
       security: bearerAuth,
       middleware: [memberWith("catalog.manage")] as const,
       summary: "Create a season-pass plan",
       description: "In an organization where the caller has `catalog.manage` (`organization_id`, default: the only one; admins: any, or none for a platform plan). Price in minor units of `currency`; benefits, restrictions and metadata as in the catalog. Link event groups, events and zone categories with the PUT routes. Audited.",
       request: { body: jsonBody(PlanCreateBody) },
-      responses: { 201: jsonResponse(PlanSchema, "The plan."), ...pick(400, 401, 403, 409, 413, 415, 422) },
+      responses: { 201: jsonResponse(PlanSchema, "The plan."), ...errors("code_taken", "forbidden", "no_organization") },
     }),
     async (c) => c.json(planOut(await createPlan(c.env, actorOf(c), c.req.valid("json"))), 201),
   );
@@ -35,12 +37,13 @@ export function passPlanRoutes() {
     createRoute({
       method: "get",
       path: "/subscription-plans",
+      operationId: "listPassPlans",
       tags: planTags,
       security: [{}, ...bearerAuth],
       summary: "Season-pass plans on sale",
       description: "Public: active plans inside their sales window, by price, with their event groups, events and zone categories. `mine=true`: my organizations' plans in every state (`organization_id` for one); admins: `all=true`.",
       request: { query: PlanListQuery },
-      responses: { 200: jsonResponse(pageSchema(PlanSchema), "One page."), ...pick(401, 403, 422) },
+      responses: { 200: jsonResponse(pageSchema(PlanSchema), "One page."), ...errors("forbidden") },
     }),
     async (c) => {
       const page = await listPlans(c.env, c.get("auth"), c.req.valid("query"));
@@ -52,12 +55,13 @@ export function passPlanRoutes() {
     createRoute({
       method: "get",
       path: "/subscription-plans/{plan_id}",
+      operationId: "getPassPlan",
       tags: planTags,
       security: [{}, ...bearerAuth],
       summary: "One season-pass plan",
       description: "Public while on sale; otherwise only for its organization's members and admins.",
       request: { params: planIdParam },
-      responses: { 200: jsonResponse(PlanSchema, "The plan."), ...pick(401, 404, 422) },
+      responses: { 200: jsonResponse(PlanSchema, "The plan."), ...errors("not_found") },
     }),
     async (c) => c.json(planOut(await readPlan(c.env, c.get("auth"), c.req.valid("param").plan_id)), 200),
   );
@@ -66,13 +70,14 @@ export function passPlanRoutes() {
     createRoute({
       method: "patch",
       path: "/subscription-plans/{plan_id}",
+      operationId: "updatePassPlan",
       tags: planTags,
       security: bearerAuth,
       middleware: [signedIn] as const,
       summary: "Change a season-pass plan",
       description: `${owned} \`max_subscribers\` never goes below the current subscribers (409). Audited; a concurrent change is 409.`,
       request: { params: planIdParam, body: jsonBody(PlanUpdateBody) },
-      responses: { 200: jsonResponse(PlanSchema, "The plan."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
+      responses: { 200: jsonResponse(PlanSchema, "The plan."), ...errors("below_current_subscribers", "code_taken", "concurrent_change", "currency_in_use", "forbidden", "not_found") },
     }),
     async (c) => c.json(planOut(await updatePlan(c.env, actorOf(c), c.req.valid("param").plan_id, c.req.valid("json"))), 200),
   );
@@ -81,13 +86,14 @@ export function passPlanRoutes() {
     createRoute({
       method: "delete",
       path: "/subscription-plans/{plan_id}",
+      operationId: "deletePassPlan",
       tags: planTags,
       security: bearerAuth,
       middleware: [signedIn] as const,
       summary: "Delete a plan no pass was sold on",
       description: "Needs `catalog.manage`. A plan with any subscription is 409 `plan_in_use`: deactivate it instead. Its links go with it. Audited.",
       request: { params: planIdParam },
-      responses: { 204: noContent, ...pick(401, 403, 404, 409, 422) },
+      responses: { 204: noContent, ...errors("concurrent_change", "forbidden", "not_found", "plan_in_use") },
     }),
     async (c) => {
       await deletePlan(c.env, actorOf(c), c.req.valid("param").plan_id);
@@ -99,13 +105,14 @@ export function passPlanRoutes() {
     createRoute({
       method: "put",
       path: "/subscription-plans/{plan_id}/event-groups",
+      operationId: "setPassPlanEventGroups",
       tags: planTags,
       security: bearerAuth,
       middleware: [signedIn] as const,
       summary: "Replace the event groups (seasons) a plan covers",
       description: "Needs `catalog.manage`. The whole list: the plan organization's active groups (admins: any), each with its access level, match types and excluded events (events of that group). Audited as one change.",
       request: { params: planIdParam, body: jsonBody(PlanGroupsBody) },
-      responses: { 200: jsonResponse(PlanSchema, "The plan."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
+      responses: { 200: jsonResponse(PlanSchema, "The plan."), ...errors("forbidden", "not_found") },
     }),
     async (c) => c.json(planOut(await replacePlanGroups(c.env, actorOf(c), c.req.valid("param").plan_id, c.req.valid("json").event_groups)), 200),
   );
@@ -114,13 +121,14 @@ export function passPlanRoutes() {
     createRoute({
       method: "put",
       path: "/subscription-plans/{plan_id}/events",
+      operationId: "setPassPlanEvents",
       tags: planTags,
       security: bearerAuth,
       middleware: [signedIn] as const,
       summary: "Replace the single events a plan includes",
       description: "Needs `catalog.manage`. The whole list: the plan organization's events (admins: any), each with its access level and booking rule. Audited as one change.",
       request: { params: planIdParam, body: jsonBody(PlanEventsBody) },
-      responses: { 200: jsonResponse(PlanSchema, "The plan."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
+      responses: { 200: jsonResponse(PlanSchema, "The plan."), ...errors("forbidden", "not_found") },
     }),
     async (c) => c.json(planOut(await replacePlanEvents(c.env, actorOf(c), c.req.valid("param").plan_id, c.req.valid("json").events)), 200),
   );
@@ -129,13 +137,14 @@ export function passPlanRoutes() {
     createRoute({
       method: "put",
       path: "/subscription-plans/{plan_id}/zones",
+      operationId: "setPassPlanZones",
       tags: planTags,
       security: bearerAuth,
       middleware: [signedIn] as const,
       summary: "Replace the zone categories a plan opens",
       description: "Needs `catalog.manage`. The whole list: each category once, at most one primary; upgrade fees in minor units of the plan's currency. Audited as one change.",
       request: { params: planIdParam, body: jsonBody(PlanZonesBody) },
-      responses: { 200: jsonResponse(PlanSchema, "The plan."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
+      responses: { 200: jsonResponse(PlanSchema, "The plan."), ...errors("currency_in_use", "forbidden", "not_found") },
     }),
     async (c) => c.json(planOut(await replacePlanZones(c.env, actorOf(c), c.req.valid("param").plan_id, c.req.valid("json").zones)), 200),
   );

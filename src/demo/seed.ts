@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lt, or, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import {
@@ -25,6 +25,7 @@ import {
   venues,
 } from "../events/schema.ts";
 import { hashPassword, verifyPassword } from "../lib/crypto/passwords.ts";
+import { organizer_plans, organizer_subscription_history, organizer_subscriptions } from "../payments/schema.ts";
 import { organization_members, organizations, type OrganizationRole } from "../organizations/schema.ts";
 import { addSeconds, now, type Timestamp } from "../lib/time.ts";
 import { type FAQ_CATEGORIES, faqs } from "../site/schema.ts";
@@ -33,10 +34,12 @@ import { users } from "../users/schema.ts";
 /**
  * Demo data for local development (`npm start`) and its test: one account per
  * platform role; the demo organizer's organization, which owns everything
- * below, with a box-office member; a stadium (zones, numbered seats, gates) hosting a season of five home
- * matches, one of them a derby; a concert at a hall in Cotonou; categories,
- * ticket types and per-event ticket configurations, a group discount, a season
- * pass, and FAQ entries in French, Arabic and English.
+ * below, with a box-office member; a stadium (zones, numbered seats, gates)
+ * hosting a season of five home matches, one of them a derby, and a friendly
+ * whose doors are open now; a concert at a hall in Cotonou; categories, ticket
+ * types and per-event ticket configurations, a group discount, a season pass,
+ * organizer plans (the demo organization on one), and FAQ entries in French,
+ * Arabic and English.
  * Ids are fixed and every insert ignores existing rows, so running it again
  * changes nothing. It takes a D1 binding, so it runs the same in Node (through
  * wrangler's platform proxy) and in the Workers runtime.
@@ -51,7 +54,7 @@ import { users } from "../users/schema.ts";
 const demoId = (kind: number, n: number) =>
   `5eed${kind.toString(16).padStart(4, "0")}-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
 
-const KIND = { user: 1, venue: 2, zone: 3, seat: 4, gate: 5, category: 6, event: 7, staff: 8, group: 9, ticketType: 10, config: 11, rule: 12, plan: 13, faq: 14, organization: 15, member: 16 } as const;
+const KIND = { user: 1, venue: 2, zone: 3, seat: 4, gate: 5, category: 6, event: 7, staff: 8, group: 9, ticketType: 10, config: 11, rule: 12, plan: 13, faq: 14, organization: 15, member: 16, organizerPlan: 17, organizerSubscription: 18 } as const;
 
 type Role = (typeof USER_ROLES)[number];
 type Currency = (typeof CURRENCY_VALUES)[number];
@@ -68,6 +71,8 @@ export interface DemoAccount {
   first_name: string;
   last_name: string;
   language: Language;
+  /** An identity already verified (as if an admin had approved their documents): may buy what requires it, e.g. the season pass. */
+  identity_verified?: boolean;
 }
 
 export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
@@ -75,13 +80,15 @@ export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
   { id: demoId(KIND.user, 2), role: "ORGANIZER", email: "organizer@example.com", password: "organizer-demo-2026", first_name: "Olivier", last_name: "Organisateur", language: "fr" },
   { id: demoId(KIND.user, 3), role: "CONTROLLER", email: "gate@example.com", password: "gate-demo-2026", first_name: "Ghassen", last_name: "Contrôleur", language: "fr" },
   { id: demoId(KIND.user, 4), role: "USER", email: "awa@example.com", password: "fan-demo-2026", first_name: "Awa", last_name: "Mensah", language: "fr" },
-  { id: demoId(KIND.user, 5), role: "USER", email: "karim@example.com", password: "fan-demo-2026", first_name: "Karim", last_name: "Ben Salah", language: "ar" },
+  { id: demoId(KIND.user, 5), role: "USER", email: "karim@example.com", password: "fan-demo-2026", first_name: "Karim", last_name: "Ben Salah", language: "ar", identity_verified: true },
   // A plain account: the box office of the organization needs no platform role.
   { id: demoId(KIND.user, 6), role: "USER", team_role: "BOX_OFFICE", email: "boxoffice@example.com", password: "boxoffice-demo-2026", first_name: "Béatrice", last_name: "Guichet", language: "fr" },
 ];
 
 const [ADMIN, ORGANIZER, CONTROLLER] = DEMO_ACCOUNTS as [DemoAccount, DemoAccount, DemoAccount, ...DemoAccount[]];
 const BOX_OFFICE = DEMO_ACCOUNTS.find((account) => account.team_role === "BOX_OFFICE")!;
+/** The demo fans (platform role USER, in no organization). */
+export const DEMO_FANS: readonly DemoAccount[] = DEMO_ACCOUNTS.filter((account) => account.role === "USER" && !account.team_role);
 
 /** The demo organizer's organization, unless a migration already gave the organizer one (then that one is used). */
 export const DEMO_ORGANIZATION_ID = demoId(KIND.organization, 1);
@@ -351,7 +358,69 @@ export const DEMO_SEASON_ID = demoId(KIND.group, 1);
 export const DEMO_MATCH_IDS: readonly string[] = MATCHES.map((_, i) => demoId(KIND.event, i + 1));
 export const DEMO_DERBY_ID = DEMO_MATCH_IDS[MATCHES.findIndex((match) => match.derby)]!;
 export const DEMO_CONCERT_ID = demoId(KIND.event, MATCHES.length + 1);
-export const DEMO_EVENT_IDS: readonly string[] = [...DEMO_MATCH_IDS, DEMO_CONCERT_ID];
+
+/**
+ * A friendly at the stadium whose doors are open now, so the gate admits
+ * people from the first minute: its dates move to now at a seed that finds
+ * them no longer around now (`liveWindow`), and it sells until its end.
+ */
+const LIVE_MATCH = { away: "Club de Carthage", title: `Match amical : ${HOME_TEAM} – Club de Carthage` };
+export const DEMO_LIVE_EVENT_ID = demoId(KIND.event, MATCHES.length + 2);
+const LIVE_SALES: readonly DemoSale[] = [
+  { type: "VIRAGE", zones: ["virage_nord", "virage_sud"], quantity: 32_000, blocked: 0 },
+  { type: "TRIBUNE", zones: ["tribune_centrale"], quantity: 8_000, blocked: 0 },
+];
+/** Its ticket configurations, in LIVE_SALES order (fixed ids: the README's walkthrough orders from the first). */
+export const DEMO_LIVE_CONFIG_IDS: readonly string[] = LIVE_SALES.map((_, i) => demoId(KIND.config, (MATCHES.length + 1) * 10 + i + 1));
+/** How much of the live event is left that a seed keeps its dates: less, and they move to now. */
+const LIVE_MIN_LEFT_SECONDS = 3_600;
+
+/** Doors opened 15 minutes ago, kick-off in 45 minutes, two hours of match. */
+export function liveWindow(at: Timestamp): { doors_open_at: Timestamp; starts_at: Timestamp; ends_at: Timestamp } {
+  const starts_at = addSeconds(at, 45 * 60);
+  return { doors_open_at: addSeconds(at, -15 * 60), starts_at, ends_at: addSeconds(starts_at, 2 * 3_600) };
+}
+
+export const DEMO_EVENT_IDS: readonly string[] = [...DEMO_MATCH_IDS, DEMO_CONCERT_ID, DEMO_LIVE_EVENT_ID];
+/** The stadium's gates (access points), in the order of STADIUM.gates: Porte A first. */
+export const DEMO_STADIUM_GATE_IDS: readonly string[] = STADIUM.gates.map((gate) => gateId(STADIUM, gate.code));
+
+// ------------------------------------------------------------ organizer plans
+
+/** Plans offered to organizers; without one, an organizer has the free allowance (FREE_EVENTS_PER_MONTH). */
+const ORGANIZER_PLANS: readonly (Omit<typeof organizer_plans.$inferInsert, "id" | "display_order"> & { id: string })[] = [
+  {
+    id: demoId(KIND.organizerPlan, 1),
+    name: "Pro",
+    plan_type: "STANDARD",
+    price: 15_000,
+    currency: "XOF",
+    billing_period: "MONTHLY",
+    description: "Jusqu'à 20 événements par mois, commission réduite à 4 %.",
+    max_events_per_month: 20,
+    reduced_commission_bp: 400,
+    advanced_analytics: true,
+  },
+  {
+    id: demoId(KIND.organizerPlan, 2),
+    name: "Stade",
+    plan_type: "PREMIUM",
+    price: 40_000,
+    currency: "XOF",
+    billing_period: "MONTHLY",
+    description: "Événements illimités, commission réduite à 3 %, support prioritaire et mise en avant.",
+    max_events_per_month: null,
+    reduced_commission_bp: 300,
+    priority_support: true,
+    advanced_analytics: true,
+    event_promotion: true,
+    profile_customization: true,
+  },
+];
+/** The demo organizer's subscription: to Pro, kept running (each seed keeps its end at least 30 days ahead). */
+export const DEMO_ORGANIZER_PLAN_ID = ORGANIZER_PLANS[0]!.id;
+const DEMO_ORGANIZER_SUBSCRIPTION_ID = demoId(KIND.organizerSubscription, 1);
+const SUBSCRIPTION_AHEAD_SECONDS = 30 * 86_400;
 
 /** Midnight UTC on the first day of the month after `at`: day 0 of the demo calendar. */
 export function demoCalendarStart(at: Timestamp): Timestamp {
@@ -526,8 +595,10 @@ export interface SeedResult {
   inserted: number;
   /** Demo accounts whose stored password is no longer the printed one (changed through the API, or another pepper). */
   changed_passwords: string[];
-  /** The demo events as stored (a rerun keeps the first run's dates), soonest first. */
+  /** The demo events as stored (a rerun keeps the first run's dates, but for the live friendly), soonest first. */
   events: SeededEvent[];
+  /** Whether this run moved the friendly's dates to now (tickets sold for its former dates no longer admit). */
+  live_moved: boolean;
 }
 
 export async function seedDemoData(d1: D1Database, pepper: string): Promise<SeedResult> {
@@ -549,10 +620,11 @@ export async function seedDemoData(d1: D1Database, pepper: string): Promise<Seed
   }
   // Only new accounts need a hash; hashing is deliberately slow.
   const newAccounts = await Promise.all(
-    DEMO_ACCOUNTS.filter((account) => !stored.has(account.id)).map(async ({ password, ...account }) => ({
+    DEMO_ACCOUNTS.filter((account) => !stored.has(account.id)).map(async ({ password, identity_verified, ...account }) => ({
       ...account,
       password_hash: await hashPassword(password, pepper),
       email_verified_at: at,
+      ...(identity_verified ? { is_identity_verified: true, identity_verified_at: at } : {}),
     })),
   );
 
@@ -586,6 +658,8 @@ export async function seedDemoData(d1: D1Database, pepper: string): Promise<Seed
   // 19:30 UTC is 20:30 in Cotonou.
   const concertStart = day(CONCERT_DAY, 19.5);
   const concertSales = CONCERT_SALES.map((sale) => ({ sale, price: ticketType(sale.type).base_price }));
+  const live = liveWindow(at);
+  const liveSales = LIVE_SALES.map((sale) => ({ sale, price: ticketType(sale.type).base_price }));
 
   const eventRows: (typeof events.$inferInsert)[] = [
     ...matches.map(({ match, id, kickoff, sales }) => ({
@@ -628,6 +702,24 @@ export async function seedDemoData(d1: D1Database, pepper: string): Promise<Seed
       currency: "XOF",
       ticketing_enabled: true,
       ...reviewed,
+    },
+    {
+      id: DEMO_LIVE_EVENT_ID,
+      title: LIVE_MATCH.title,
+      description: "Match amical de préparation. Les portes sont ouvertes : billets en vente jusqu'au coup de sifflet final.",
+      short_description: "Les portes sont ouvertes.",
+      ...live,
+      ...atVenue(STADIUM),
+      match_type: "friendly",
+      is_home_match: true,
+      ...owned,
+      category_id: categoryId("Football"),
+      access_type: "PAID",
+      price: lowestPrice(liveSales),
+      currency: "TND",
+      ticketing_enabled: true,
+      ...reviewed,
+      metadata: { home_team: HOME_TEAM, away_team: LIVE_MATCH.away, friendly: true },
     },
   ];
 
@@ -722,14 +814,18 @@ export async function seedDemoData(d1: D1Database, pepper: string): Promise<Seed
     ...insertRows(
       db,
       event_staff,
-      DEMO_MATCH_IDS.map((eventId, i) => ({
-        id: demoId(KIND.staff, i + 1),
-        event_id: eventId,
-        user_id: CONTROLLER.id,
-        role: "CONTROLLER" as const,
-        access_point_id: gateId(STADIUM, "GATE_A"),
-        assigned_by: ORGANIZER.id,
-      })),
+      [
+        ...DEMO_MATCH_IDS.map((eventId, i) => ({
+          id: demoId(KIND.staff, i + 1),
+          event_id: eventId,
+          user_id: CONTROLLER.id,
+          role: "CONTROLLER" as const,
+          access_point_id: gateId(STADIUM, "GATE_A"),
+          assigned_by: ORGANIZER.id,
+        })),
+        // At the friendly, the controller may work any gate (no access point named).
+        { id: demoId(KIND.staff, MATCHES.length + 1), event_id: DEMO_LIVE_EVENT_ID, user_id: CONTROLLER.id, role: "CONTROLLER" as const, access_point_id: null, assigned_by: ORGANIZER.id },
+      ],
     ),
     ...insertRows(
       db,
@@ -755,6 +851,8 @@ export async function seedDemoData(d1: D1Database, pepper: string): Promise<Seed
       // Sales close at kick-off; derby tickets are limited to four per person.
       ...matches.flatMap(({ match, id, kickoff, sales }, i) => configRows(i, id, kickoff, sales, match.derby ? 4 : null)),
       ...configRows(MATCHES.length, DEMO_CONCERT_ID, concertStart, concertSales, null),
+      // The friendly sells until its end.
+      ...configRows(MATCHES.length + 1, DEMO_LIVE_EVENT_ID, live.ends_at, liveSales, null),
     ]),
     ...insertRows(db, pricing_rules, [
       {
@@ -798,6 +896,36 @@ export async function seedDemoData(d1: D1Database, pepper: string): Promise<Seed
     ]),
     ...insertRows(
       db,
+      organizer_plans,
+      ORGANIZER_PLANS.map((plan, i) => ({ ...plan, display_order: i })),
+    ),
+    ...insertRows(db, organizer_subscriptions, [
+      {
+        id: DEMO_ORGANIZER_SUBSCRIPTION_ID,
+        user_id: ORGANIZER.id,
+        organization_id: organizationId,
+        plan_id: DEMO_ORGANIZER_PLAN_ID,
+        starts_at: at,
+        ends_at: addSeconds(at, SUBSCRIPTION_AHEAD_SECONDS),
+        status: "ACTIVE",
+        price_paid: 0,
+        currency: "XOF",
+        auto_renew: true,
+      },
+    ]),
+    ...insertRows(db, organizer_subscription_history, [
+      {
+        id: DEMO_ORGANIZER_SUBSCRIPTION_ID,
+        organizer_subscription_id: DEMO_ORGANIZER_SUBSCRIPTION_ID,
+        action: "SUBSCRIBE",
+        previous_status: null,
+        new_status: "ACTIVE",
+        comment: "Données de démonstration.",
+        performed_by: ADMIN.id,
+      },
+    ]),
+    ...insertRows(
+      db,
       faqs,
       FAQ.flatMap((entry, i) =>
         FAQ_LANGUAGES.map((language, l) => ({
@@ -815,10 +943,34 @@ export async function seedDemoData(d1: D1Database, pepper: string): Promise<Seed
 
   // One batch: D1 applies it atomically, so an interrupted seed leaves nothing half-done.
   const results = (await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[][];
+
+  // What moves with time, each run: the friendly's doors are open now (its dates move to now once
+  // less than LIVE_MIN_LEFT_SECONDS of it are left or it has not opened; approved again if the cron
+  // completed it), and the demo organizer's plan runs at least 30 days more.
+  const [moved] = await db.batch([
+    db
+      .update(events)
+      .set({ ...live, status: "APPROVED", updated_at: at })
+      .where(and(eq(events.id, DEMO_LIVE_EVENT_ID), or(lt(events.ends_at, addSeconds(at, LIVE_MIN_LEFT_SECONDS)), gt(events.doors_open_at, at))))
+      .returning({ id: events.id }),
+    db
+      .update(event_ticket_config)
+      .set({ sales_end: live.ends_at, updated_at: at })
+      .where(and(inArray(event_ticket_config.id, [...DEMO_LIVE_CONFIG_IDS]), lt(event_ticket_config.sales_end, addSeconds(at, LIVE_MIN_LEFT_SECONDS)))),
+    db
+      .update(organizer_subscriptions)
+      .set({ ends_at: addSeconds(at, SUBSCRIPTION_AHEAD_SECONDS), updated_at: at })
+      .where(and(eq(organizer_subscriptions.id, DEMO_ORGANIZER_SUBSCRIPTION_ID), eq(organizer_subscriptions.status, "ACTIVE"), lt(organizer_subscriptions.ends_at, addSeconds(at, SUBSCRIPTION_AHEAD_SECONDS)))),
+    // Accounts seeded before the demo had a verified fan.
+    db
+      .update(users)
+      .set({ is_identity_verified: true, identity_verified_at: at })
+      .where(and(inArray(users.id, DEMO_ACCOUNTS.filter((account) => account.identity_verified).map((account) => account.id)), eq(users.is_identity_verified, false))),
+  ]);
   const seeded = await db
     .select({ id: events.id, title: events.title, starts_at: events.starts_at, venue_name: events.venue_name, currency: events.currency })
     .from(events)
     .where(inArray(events.id, [...DEMO_EVENT_IDS]))
     .orderBy(asc(events.starts_at));
-  return { inserted: results.reduce((sum, rows) => sum + rows.length, 0), changed_passwords: changed, events: seeded };
+  return { inserted: results.reduce((sum, rows) => sum + rows.length, 0), changed_passwords: changed, events: seeded, live_moved: moved.length > 0 };
 }

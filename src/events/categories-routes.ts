@@ -5,7 +5,8 @@ import { getDb, type Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
-import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { afterCursor, decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
 import { actorOf, auditedDelete, auditedInsert, auditedUpdate, type Actor } from "../site/audit.ts";
 import { event_categories, events } from "./schema.ts";
@@ -115,11 +116,12 @@ export function categoryRoutes() {
     createRoute({
       method: "get",
       path: "/categories",
+      operationId: "listCategories",
       tags,
       summary: "Event categories",
       description: "Active categories in display order; admins may add `include_inactive=true`.",
       request: { query: CategoryListQuery },
-      responses: { 200: jsonResponse(pageSchema(CategorySchema), "One page."), ...pick(401, 403, 422) },
+      responses: { 200: jsonResponse(pageSchema(CategorySchema), "One page."), ...errors("forbidden", "unauthorized") },
     }),
     async (c) => {
       const { include_inactive, limit, cursor } = c.req.valid("query");
@@ -145,13 +147,14 @@ export function categoryRoutes() {
     createRoute({
       method: "post",
       path: "/admin/categories",
+      operationId: "createCategory",
       tags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "Create a category",
       description: "Names are unique (409 `category_name_taken`).",
       request: { body: jsonBody(CategoryCreateBody) },
-      responses: { 201: jsonResponse(CategorySchema, "The category."), ...pick(400, 401, 403, 409, 422) },
+      responses: { 201: jsonResponse(CategorySchema, "The category."), ...errors("category_name_taken", "forbidden") },
     }),
     async (c) => c.json(toCategory(await createCategory(getDb(c.env.DB), actorOf(c), c.req.valid("json"))), 201),
   );
@@ -160,13 +163,14 @@ export function categoryRoutes() {
     createRoute({
       method: "patch",
       path: "/admin/categories/{category_id}",
+      operationId: "updateCategory",
       tags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "Update a category",
       description: "`null` clears description, icon or colour; `is_active: false` retires it.",
       request: { params: categoryIdParam, body: jsonBody(CategoryUpdateBody) },
-      responses: { 200: jsonResponse(CategorySchema, "The updated category."), ...pick(400, 401, 403, 404, 409, 422) },
+      responses: { 200: jsonResponse(CategorySchema, "The updated category."), ...errors("category_name_taken", "concurrent_change", "forbidden", "not_found") },
     }),
     async (c) => c.json(toCategory(await updateCategory(getDb(c.env.DB), actorOf(c), c.req.valid("param").category_id, c.req.valid("json"))), 200),
   );
@@ -175,13 +179,14 @@ export function categoryRoutes() {
     createRoute({
       method: "delete",
       path: "/admin/categories/{category_id}",
+      operationId: "deleteCategory",
       tags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "Delete an unused category",
       description: "Refused (409 `category_in_use`) while events use it: deactivate it instead with `is_active: false`.",
       request: { params: categoryIdParam },
-      responses: { 204: noContent, ...pick(401, 403, 404, 409, 422) },
+      responses: { 204: noContent, ...errors("category_in_use", "concurrent_change", "forbidden", "not_found") },
     }),
     async (c) => {
       await deleteCategory(getDb(c.env.DB), actorOf(c), c.req.valid("param").category_id);

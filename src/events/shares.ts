@@ -5,7 +5,8 @@ import { getDb } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { problems } from "../lib/errors.ts";
 import { humanCode, newId } from "../lib/ids.ts";
-import { createRouter, pick } from "../lib/openapi.ts";
+import { createRouter } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { event_shares, events, SHARE_PLATFORMS } from "./schema.ts";
 import { findEvent } from "./service.ts";
 
@@ -61,6 +62,7 @@ export function shareLinkRoutes() {
     createRoute({
       method: "get",
       path: "/s/{code}",
+      operationId: "followShareLink",
       tags: ["Events"],
       summary: "Follow a share link",
       description: "Counts the click and redirects (302) to the event's page (`EVENT_PAGE_URL`, a relative one resolved against `PUBLIC_API_URL`, never the request's Host). Codes are case-insensitive. Never cached, so every click is counted.",
@@ -72,7 +74,7 @@ export function shareLinkRoutes() {
             .openapi({ param: { name: "code", in: "path" }, example: "K7QX2M9D" }),
         }),
       },
-      responses: { 302: { description: "To the event page (`Location`)." }, ...pick(404, 422) },
+      responses: { 302: { description: "To the event page (`Location`)." }, ...errors("not_found") },
     }),
     async (c) => {
       const code = c.req.valid("param").code.toUpperCase();

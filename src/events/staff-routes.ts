@@ -8,7 +8,8 @@ import { ProblemError, problems } from "../lib/errors.ts";
 import { eventAccess } from "../organizations/permissions.ts";
 import { newId } from "../lib/ids.ts";
 import { now } from "../lib/time.ts";
-import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { afterCursor, decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
 import { actorOf, auditedDelete, auditedInsert, auditedUpdate, type Actor } from "../site/audit.ts";
 import { userIdParam } from "../users/schemas.ts";
@@ -153,13 +154,14 @@ export function staffRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/staff",
+      operationId: "listEventStaff",
       tags,
       security: bearerAuth,
       middleware: [signedIn] as const,
       summary: "Gate staff of an event",
       description: `${who} Oldest assignment first.`,
       request: { params: eventIdParam, query: z.object(pageQuery) },
-      responses: { 200: jsonResponse(pageSchema(StaffSchema), "One page."), ...pick(401, 403, 404, 422) },
+      responses: { 200: jsonResponse(pageSchema(StaffSchema), "One page."), ...errors("forbidden", "not_found") },
     }),
     async (c) => {
       const db = getDb(c.env.DB);
@@ -188,6 +190,7 @@ export function staffRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/staff",
+      operationId: "assignEventStaff",
       tags,
       security: bearerAuth,
       middleware: [signedIn] as const,
@@ -196,7 +199,7 @@ export function staffRoutes() {
         `${who} Names an existing active account by \`user_id\` or \`email\` (404 otherwise); 409 \`already_assigned\` if they already are. ` +
         "A plain USER account becomes CONTROLLER; ORGANIZER, CONTROLLER and ADMIN accounts keep their role.",
       request: { params: eventIdParam, body: jsonBody(StaffAssignBody) },
-      responses: { 201: jsonResponse(StaffSchema, "The assignment."), ...pick(400, 401, 403, 404, 409, 422) },
+      responses: { 201: jsonResponse(StaffSchema, "The assignment."), ...errors("already_assigned", "forbidden", "not_found") },
     }),
     async (c) => c.json(await assignStaff(getDb(c.env.DB), actorOf(c), c.req.valid("param").event_id, c.req.valid("json")), 201),
   );
@@ -205,13 +208,14 @@ export function staffRoutes() {
     createRoute({
       method: "delete",
       path: "/events/{event_id}/staff/{user_id}",
+      operationId: "unassignEventStaff",
       tags,
       security: bearerAuth,
       middleware: [signedIn] as const,
       summary: "Unassign a staff member",
       description: `${who} Their gate access to this event ends at once (their open gate sockets are closed with 4003); their account role is unchanged.`,
       request: { params: staffParams },
-      responses: { 204: noContent, ...pick(401, 403, 404, 422) },
+      responses: { 204: noContent, ...errors("forbidden", "not_found") },
     }),
     async (c) => {
       const db = getDb(c.env.DB);
@@ -235,6 +239,7 @@ export function staffRoutes() {
     createRoute({
       method: "get",
       path: "/me/staff-assignments",
+      operationId: "listMyStaffAssignments",
       tags,
       security: bearerAuth,
       middleware: [signedIn] as const,
@@ -243,7 +248,7 @@ export function staffRoutes() {
         "The events where the caller is active gate staff (CONTROLLER or SUPERVISOR), approved and not yet ended, soonest first, with their usual post: " +
         "what a gate tablet or supervisor opens on match day.",
       request: { query: z.object(pageQuery) },
-      responses: { 200: jsonResponse(pageSchema(MyAssignmentSchema), "One page."), ...pick(401, 422) },
+      responses: { 200: jsonResponse(pageSchema(MyAssignmentSchema), "One page."), ...errors() },
     }),
     async (c) => {
       const db = getDb(c.env.DB);

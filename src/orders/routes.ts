@@ -12,7 +12,8 @@ import { ProblemError, problems } from "../lib/errors.ts";
 import { authorizeEvent, type EventPermission } from "../organizations/permissions.ts";
 import { humanCode, newId } from "../lib/ids.ts";
 import { createdWithKey, idempotencyKeyOf } from "../lib/idempotency.ts";
-import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { afterCursor, decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
 import { clientMeta, ipKey } from "../lib/request.ts";
@@ -51,11 +52,12 @@ export function orderRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/availability",
+      operationId: "getEventAvailability",
       tags,
       summary: "What is on sale for an event, live from its inventory",
       description: "Anyone may read it, except for an event with access type INVITATION: only its invitees, staff, organization and admins (404 for others); nothing of it is on sale.",
       request: { params: eventParam },
-      responses: { 200: jsonResponse(AvailabilitySchema, "Per ticket configuration: price, available units, whether on sale."), ...pick(404, 422) },
+      responses: { 200: jsonResponse(AvailabilitySchema, "Per ticket configuration: price, available units, whether on sale."), ...errors("not_found") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
@@ -72,6 +74,7 @@ export function orderRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/orders",
+      operationId: "placeOrder",
       tags,
       middleware: [checksSessionByFeed] as const,
       summary: "Order tickets: places a hold",
@@ -83,7 +86,7 @@ export function orderRoutes() {
         headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "8–255 visible ASCII characters, unique per order attempt." }) }),
         body: jsonBody(PlaceOrderBody),
       },
-      responses: { 201: jsonResponse(OrderSchema, "The hold; pay before `expires_at`."), ...pick(401, 403, 404, 409, 422, 429) },
+      responses: { 201: jsonResponse(OrderSchema, "The hold; pay before `expires_at`."), ...errors("above_maximum", "below_minimum", "blacklisted", "booking_not_open", "config_not_found", "event_not_on_sale", "guest_hold_limit", "invitation_only", "idempotency_key_reused", "members_only_period", "membership_required", "not_found", "not_on_sale", "promo_code_exhausted", "promo_code_not_applicable", "purchase_limit", "rate_limited", "sales_ended", "sales_not_started", "sign_in_required", "sold_out", "turnstile_failed", "turnstile_unavailable", "zone_share_sold_out") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
@@ -102,12 +105,13 @@ export function orderRoutes() {
     createRoute({
       method: "get",
       path: "/events/{event_id}/orders/{order_id}",
+      operationId: "getOrder",
       tags,
       security: bearerAuth,
       summary: "One order, with its access rights once confirmed",
       description: "For its buyer, and members with `sales.read` on the event (OWNER, MANAGER, BOX_OFFICE, FINANCE; its other members and staff 403) and admins.",
       request: { params: eventOrderParams },
-      responses: { 200: jsonResponse(OrderSchema.extend({ access_rights: z.array(AccessRightSchema) }), "The order."), ...pick(401, 404, 422) },
+      responses: { 200: jsonResponse(OrderSchema.extend({ access_rights: z.array(AccessRightSchema) }), "The order."), ...errors("forbidden", "not_found") },
     }),
     async (c) => {
       const { event_id, order_id } = c.req.valid("param");
@@ -121,13 +125,14 @@ export function orderRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/orders/{order_id}/cancel",
+      operationId: "cancelOrder",
       tags,
       security: bearerAuth,
       summary: "Cancel an order",
       description:
         "By its buyer, or for the event's organization by members with `event.manage` (OWNER, MANAGER) and admins. A hold can always be released; a free confirmed order only where the ticket type allows cancellation and no ticket was used.\n\nA confirmed order a payment paid for (online, cash) is cancelled only through the refund flow, never with its money kept: its buyer gets 409 `refund_required`, whose `detail` names the payment and the route to ask for a refund (`POST /v1/payments/{payment_id}/refunds`; approving it cancels the order). A manager's cancellation refunds it: the buyer's waiting request is approved, or a refund of what remains is made (reason `OTHER`, `description` from `reason`) and approved, which needs `refunds.manage` (OWNER, FINANCE; a MANAGER gets 403) or an admin; the order is cancelled and the money goes back as for any approved refund (`GET /v1/refunds`). A used ticket blocks it (409 `tickets_used`, no refund left behind); a refund already approved and under way is 409 `refund_open`.",
       request: { params: eventOrderParams, body: jsonBody(z.strictObject({ reason: z.string().trim().min(1).max(500) })) },
-      responses: { 200: jsonResponse(OrderSchema, "Cancelled; its units are back on sale (a paid order cancelled by a manager: refunded too)."), ...pick(401, 403, 404, 409, 422) },
+      responses: { 200: jsonResponse(OrderSchema, "Cancelled; its units are back on sale (a paid order cancelled by a manager: refunded too)."), ...errors("cancellation_not_allowed", "forbidden", "not_configured", "not_found", "not_refundable", "order_closed", "order_not_found", "refund_open", "refund_required", "tickets_used") },
     }),
     async (c) => {
       const { event_id, order_id } = c.req.valid("param");
@@ -148,13 +153,14 @@ export function orderRoutes() {
     createRoute({
       method: "post",
       path: "/events/{event_id}/orders/{order_id}/confirm-cash",
+      operationId: "confirmCashOrder",
       tags,
       security: bearerAuth,
       summary: "Box office: confirm an order paid in cash",
       description:
         "Needs `cash.confirm` on the event: the OWNER and BOX_OFFICE members of its organization, and admins. Its other members and its gate staff (controllers, supervisors) get 403, anyone else 404. Records a CASH payment and issues the access rights, exactly once.",
       request: { params: eventOrderParams },
-      responses: { 200: jsonResponse(OrderSchema.extend({ access_rights: z.array(AccessRightSchema) }), "Confirmed (or already confirmed)."), ...pick(401, 403, 404, 409, 422) },
+      responses: { 200: jsonResponse(OrderSchema.extend({ access_rights: z.array(AccessRightSchema) }), "Confirmed (or already confirmed)."), ...errors("event_cancelled", "forbidden", "hold_expired_sold_out", "not_found", "order_cancelled", "order_not_found") },
     }),
     async (c) => {
       const { event_id, order_id } = c.req.valid("param");
@@ -215,11 +221,12 @@ export function orderRoutes() {
     createRoute({
       method: "get",
       path: "/me/orders",
+      operationId: "listMyOrders",
       tags,
       security: bearerAuth,
       summary: "My orders, newest first",
       request: { query: z.object(pageQuery) },
-      responses: { 200: jsonResponse(pageSchema(z.object({ id: z.string(), ticket_number: z.string(), event_id: z.string(), quantity: z.number().int(), total_price: z.number().int(), currency: z.string(), booking_status: z.string(), payment_status: z.string(), booking_expires_at: z.string().nullable(), created_at: z.string() })), "Orders."), ...pick(401, 422) },
+      responses: { 200: jsonResponse(pageSchema(z.object({ id: z.string(), ticket_number: z.string(), event_id: z.string(), quantity: z.number().int(), total_price: z.number().int(), currency: z.string(), booking_status: z.string(), payment_status: z.string(), booking_expires_at: z.string().nullable(), created_at: z.string() })), "Orders."), ...errors() },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -239,11 +246,12 @@ export function orderRoutes() {
     createRoute({
       method: "get",
       path: "/me/access-rights",
+      operationId: "listMyAccessRights",
       tags: ["Access rights"],
       security: bearerAuth,
       summary: "My access rights (one per admission), latest event first",
       request: { query: z.object({ ...pageQuery, status: z.enum(["ENABLED", "USED", "TRANSFERRED", "CANCELLED", "EXPIRED", "BLOCKED"]).optional() }) },
-      responses: { 200: jsonResponse(pageSchema(AccessRightSchema), "Access rights."), ...pick(401, 422) },
+      responses: { 200: jsonResponse(pageSchema(AccessRightSchema), "Access rights."), ...errors() },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));

@@ -5,7 +5,8 @@ import { getDb } from "../db/client.ts";
 import type { AppEnv } from "../env.ts";
 import { ownBodyLimit } from "../lib/body-limit.ts";
 import { problems } from "../lib/errors.ts";
-import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { pageQuery, pageSchema } from "../lib/pagination.ts";
 import { actorOf } from "../site/audit.ts";
 import { memberWith } from "./permissions.ts";
@@ -43,6 +44,7 @@ export function userGroupRoutes() {
     createRoute({
       method: "post",
       path: "/user-groups",
+      operationId: "createUserGroup",
       tags,
       security: bearerAuth,
       middleware: [memberWith("groups.manage")] as const,
@@ -50,7 +52,7 @@ export function userGroupRoutes() {
       description:
         "Members, students, away supporters…: a group pricing rules (`conditions.required_groups`, by code), members-only ticket configurations (`membership_group_id`) and zone overrides (`user_group_id`) of the same organization use. In an organization where the caller has `groups.manage` (`organization_id`, default: the only one); admins may create platform groups (no organization), which every organization may use. Codes are unique (409 `code_taken`). Audited.",
       request: { body: jsonBody(GroupCreateBody) },
-      responses: { 201: jsonResponse(GroupSchema, "The group."), ...pick(400, 401, 403, 409, 413, 415, 422) },
+      responses: { 201: jsonResponse(GroupSchema, "The group."), ...errors("code_taken", "forbidden", "no_organization") },
     }),
     async (c) => c.json(await createGroup(c.env, actorOf(c), c.req.valid("json")), 201),
   );
@@ -59,13 +61,14 @@ export function userGroupRoutes() {
     createRoute({
       method: "get",
       path: "/user-groups",
+      operationId: "listUserGroups",
       tags,
       security: bearerAuth,
       middleware: [signedIn] as const,
       summary: "User groups",
       description: "By name: the groups of the organizations where I have `groups.manage`, and the platform's; admins see all. Filter by `organization_id` and `is_active`.",
       request: { query: GroupListQuery },
-      responses: { 200: jsonResponse(pageSchema(GroupSchema), "One page."), ...pick(401, 422) },
+      responses: { 200: jsonResponse(pageSchema(GroupSchema), "One page.") },
     }),
     async (c) => c.json(await listGroups(c.env, requireAuth(c.get("auth")), c.req.valid("query")), 200),
   );
@@ -74,13 +77,14 @@ export function userGroupRoutes() {
     createRoute({
       method: "get",
       path: "/user-groups/{group_id}",
+      operationId: "getUserGroup",
       tags,
       security: bearerAuth,
       middleware: [signedIn] as const,
       summary: "One user group",
       description: "The platform's groups for anyone signed in; an organization's for members with `groups.manage` (others of it 403, anyone else 404).",
       request: { params: groupIdParam },
-      responses: { 200: jsonResponse(GroupSchema, "The group."), ...pick(401, 403, 404, 422) },
+      responses: { 200: jsonResponse(GroupSchema, "The group."), ...errors("forbidden", "not_found") },
     }),
     async (c) => c.json(await readGroup(c.env, requireAuth(c.get("auth")), c.req.valid("param").group_id), 200),
   );
@@ -89,13 +93,14 @@ export function userGroupRoutes() {
     createRoute({
       method: "patch",
       path: "/user-groups/{group_id}",
+      operationId: "updateUserGroup",
       tags,
       security: bearerAuth,
       middleware: [signedIn] as const,
       summary: "Rename, describe or (de)activate a user group",
       description: `${managed} The code never changes (pricing rules name groups by it); only admins move a group to another organization. Audited.`,
       request: { params: groupIdParam, body: jsonBody(GroupUpdateBody) },
-      responses: { 200: jsonResponse(GroupSchema, "The group."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
+      responses: { 200: jsonResponse(GroupSchema, "The group."), ...errors("code_taken", "concurrent_change", "forbidden", "not_found") },
     }),
     async (c) => c.json(await updateGroup(c.env, actorOf(c), c.req.valid("param").group_id, c.req.valid("json")), 200),
   );
@@ -104,13 +109,14 @@ export function userGroupRoutes() {
     createRoute({
       method: "delete",
       path: "/user-groups/{group_id}",
+      operationId: "deleteUserGroup",
       tags,
       security: bearerAuth,
       middleware: [signedIn] as const,
       summary: "Delete a user group nothing uses",
       description: `${managed} With its memberships. 409 \`group_in_use\` while a ticket configuration, a zone override or a pricing rule uses it: deactivate it instead. Audited.`,
       request: { params: groupIdParam },
-      responses: { 204: { description: "Deleted." }, ...pick(401, 403, 404, 409, 422) },
+      responses: { 204: { description: "Deleted." }, ...errors("concurrent_change", "forbidden", "group_in_use", "not_found") },
     }),
     async (c) => {
       await deleteGroup(c.env, actorOf(c), c.req.valid("param").group_id);
@@ -124,13 +130,14 @@ export function userGroupRoutes() {
     createRoute({
       method: "get",
       path: "/user-groups/{group_id}/members",
+      operationId: "listUserGroupMembers",
       tags,
       security: bearerAuth,
       middleware: [signedIn] as const,
       summary: "A user group's members",
       description: `${managed} Oldest first, ended memberships included (with their \`valid_until\`).`,
       request: { params: groupIdParam, query: z.object(pageQuery) },
-      responses: { 200: jsonResponse(pageSchema(GroupMemberSchema), "One page."), ...pick(401, 403, 404, 422) },
+      responses: { 200: jsonResponse(pageSchema(GroupMemberSchema), "One page."), ...errors("forbidden", "not_found") },
     }),
     async (c) => c.json(await listGroupMembers(c.env, requireAuth(c.get("auth")), c.req.valid("param").group_id, c.req.valid("query")), 200),
   );
@@ -139,6 +146,7 @@ export function userGroupRoutes() {
     createRoute({
       method: "post",
       path: "/user-groups/{group_id}/members",
+      operationId: "addUserGroupMember",
       tags,
       security: bearerAuth,
       middleware: [managesGroup] as const,
@@ -150,7 +158,7 @@ export function userGroupRoutes() {
       responses: {
         200: jsonResponse(GroupMemberSchema, "Already a member; membership updated."),
         201: jsonResponse(GroupMemberSchema, "Added."),
-        ...pick(400, 401, 403, 404, 413, 415, 422),
+        ...errors("forbidden", "not_found"),
       },
     }),
     async (c) => {
@@ -163,13 +171,14 @@ export function userGroupRoutes() {
     createRoute({
       method: "delete",
       path: "/user-groups/{group_id}/members/{user_id}",
+      operationId: "removeUserGroupMember",
       tags,
       security: bearerAuth,
       middleware: [signedIn] as const,
       summary: "Remove a member",
       description: `${managed} At once: sales, prices and gates no longer count them as a member. 404 if they are not one. Audited.`,
       request: { params: groupMemberParams },
-      responses: { 204: { description: "Removed." }, ...pick(401, 403, 404, 422) },
+      responses: { 204: { description: "Removed." }, ...errors("forbidden", "not_found") },
     }),
     async (c) => {
       const { group_id, user_id } = c.req.valid("param");
@@ -182,6 +191,7 @@ export function userGroupRoutes() {
     createRoute({
       method: "post",
       path: "/user-groups/{group_id}/members/import",
+      operationId: "importUserGroupMembers",
       tags,
       security: bearerAuth,
       middleware: [managesGroup, csvLimit] as const,
@@ -195,7 +205,7 @@ export function userGroupRoutes() {
         params: groupIdParam,
         body: { required: true, content: { "text/csv": { schema: z.string().openapi({ example: "email,valid_until\nawa@example.com,2027-06-30\n" }) } } },
       },
-      responses: { 200: jsonResponse(ImportResultSchema, "Imported."), ...pick(401, 403, 404, 413, 415, 422) },
+      responses: { 200: jsonResponse(ImportResultSchema, "Imported."), ...errors("forbidden", "not_found", "payload_too_large", "unsupported_media_type") },
     }),
     async (c) => {
       const type = (c.req.header("Content-Type") ?? "").split(";")[0]!.trim().toLowerCase();

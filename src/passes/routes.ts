@@ -2,7 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
 import { clientMeta, ipKey } from "../lib/request.ts";
 import { requireAuth } from "../auth/middleware.ts";
-import { bearerAuth, createRouter, jsonBody, jsonResponse, pick, ProblemSchema } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { pageSchema } from "../lib/pagination.ts";
 import { actorOf } from "../site/audit.ts";
 import {
@@ -27,9 +28,6 @@ const tags = ["Season passes"];
 const WithPending = SubscriptionDetailSchema.extend({
   rights_pending: z.number().int().openapi({ description: "Covered events whose right could not be issued yet; the periodic reconciliation issues them." }),
 });
-const unfinished = {
-  503: { description: "Some events could not be updated yet; repeat the request.", content: { "application/problem+json": { schema: ProblemSchema } } },
-};
 const RETRY = "Repeating the request is safe: it re-applies the rights' status, completing a fan-out that was cut short.";
 
 export function passRoutes() {
@@ -39,13 +37,14 @@ export function passRoutes() {
     createRoute({
       method: "post",
       path: "/subscription-plans/{plan_id}/subscribe",
+      operationId: "subscribeToPassPlan",
       tags,
       security: bearerAuth,
       summary: "Subscribe to a season-pass plan",
       description:
         "Creates a PENDING pass, activated once paid. Checks the plan is active and on sale, its places (`max_subscribers`, exact under concurrency), one live pass per person and plan for overlapping dates, the seat (required for assigned-seat plans, free), and the plan's restrictions (age from your date of birth, verified identity); a blacklist entry of the plan's organizer (CLUB) or the platform (GLOBAL) on your account, email, phone or IP is 403 `blacklisted`. Validity comes from the plan's season and/or duration; the price is the plan's. A `promo_code` counts against the per-IP limit `promo-ip`, shared with quotes and orders (429).",
       request: { params: planParam, body: jsonBody(SubscribeBody) },
-      responses: { 201: jsonResponse(SubscriptionDetailSchema, "The PENDING pass."), ...pick(401, 403, 404, 409, 422, 429) },
+      responses: { 201: jsonResponse(SubscriptionDetailSchema, "The PENDING pass."), ...errors("age_restriction", "already_subscribed", "blacklisted", "date_of_birth_required", "identity_verification_required", "not_found", "plan_full", "plan_not_active", "plan_without_validity", "promo_code_exhausted", "promo_code_not_applicable", "rate_limited", "sales_ended", "sales_not_started", "season_over", "seat_taken", "subscription_expired", "subscription_not_pending") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -62,11 +61,12 @@ export function passRoutes() {
     createRoute({
       method: "get",
       path: "/me/subscriptions",
+      operationId: "listMySeasonPasses",
       tags,
       security: bearerAuth,
       summary: "My season passes, newest first",
       request: { query: MySubscriptionsQuery },
-      responses: { 200: jsonResponse(pageSchema(SubscriptionSchema), "Passes with their plan and rights count."), ...pick(401, 422) },
+      responses: { 200: jsonResponse(pageSchema(SubscriptionSchema), "Passes with their plan and rights count."), ...errors() },
     }),
     async (c) => c.json(await listMySubscriptions(c.env, requireAuth(c.get("auth")), c.req.valid("query")), 200),
   );
@@ -75,12 +75,13 @@ export function passRoutes() {
     createRoute({
       method: "get",
       path: "/subscriptions/{subscription_id}",
+      operationId: "getSeasonPass",
       tags,
       security: bearerAuth,
       summary: "One season pass, with its bookings",
       description: "For its holder, members of the plan's organization with `sales.read` (its other members get 403) and admins; 404 for anyone else.",
       request: { params: subscriptionParam },
-      responses: { 200: jsonResponse(SubscriptionDetailSchema, "The pass."), ...pick(401, 404, 422) },
+      responses: { 200: jsonResponse(SubscriptionDetailSchema, "The pass."), ...errors("forbidden", "not_found") },
     }),
     async (c) => c.json(await readSubscription(c.env, requireAuth(c.get("auth")), c.req.valid("param").subscription_id), 200),
   );
@@ -89,13 +90,14 @@ export function passRoutes() {
     createRoute({
       method: "post",
       path: "/subscriptions/{subscription_id}/activate-cash",
+      operationId: "activateSeasonPassCash",
       tags,
       security: bearerAuth,
       summary: "Box office: activate a pass paid in cash",
       description:
         "Box office: `cash.confirm` in the plan's organization (OWNER, BOX_OFFICE; other members 403) and admins. Records a CASH payment, sets the pass ACTIVE and issues one access right per covered event (each event's issuing is idempotent). On an ACTIVE pass it only resumes the issuing, without a new payment. Audited.",
       request: { params: subscriptionParam },
-      responses: { 200: jsonResponse(WithPending, "The ACTIVE pass."), ...pick(401, 403, 404, 409, 422) },
+      responses: { 200: jsonResponse(WithPending, "The ACTIVE pass."), ...errors("forbidden", "not_found", "subscription_expired", "subscription_not_pending") },
     }),
     async (c) => c.json(await activateWithCash(c.env, actorOf(c), c.req.valid("param").subscription_id), 200),
   );
@@ -104,12 +106,13 @@ export function passRoutes() {
     createRoute({
       method: "post",
       path: "/subscriptions/{subscription_id}/suspend",
+      operationId: "suspendSeasonPass",
       tags,
       security: bearerAuth,
       summary: "Suspend a pass: its rights are blocked",
       description: `Needs \`rights.block\` in the plan's organization (OWNER, MANAGER, SUPERVISOR), or an admin. ACTIVE → SUSPENDED; every right of the pass is BLOCKED at the gates (used or transferred ones are left alone). ${RETRY} Audited.`,
       request: { params: subscriptionParam, body: jsonBody(ReasonBody) },
-      responses: { 200: jsonResponse(SubscriptionDetailSchema, "The SUSPENDED pass."), ...pick(401, 403, 404, 409, 422), ...unfinished },
+      responses: { 200: jsonResponse(SubscriptionDetailSchema, "The SUSPENDED pass."), ...errors("concurrent_change", "forbidden", "not_found", "subscription_not_active", "unavailable") },
     }),
     async (c) => c.json(await suspendSubscription(c.env, actorOf(c), c.req.valid("param").subscription_id, c.req.valid("json").reason), 200),
   );
@@ -118,12 +121,13 @@ export function passRoutes() {
     createRoute({
       method: "post",
       path: "/subscriptions/{subscription_id}/reactivate",
+      operationId: "reactivateSeasonPass",
       tags,
       security: bearerAuth,
       summary: "Reactivate a suspended pass",
       description: `Needs \`rights.block\` in the plan's organization (OWNER, MANAGER, SUPERVISOR), or an admin. SUSPENDED → ACTIVE; its rights are ENABLED again and those of events added meanwhile issued. ${RETRY} Audited.`,
       request: { params: subscriptionParam },
-      responses: { 200: jsonResponse(SubscriptionDetailSchema, "The ACTIVE pass."), ...pick(401, 403, 404, 409, 422), ...unfinished },
+      responses: { 200: jsonResponse(SubscriptionDetailSchema, "The ACTIVE pass."), ...errors("concurrent_change", "forbidden", "not_found", "subscription_expired", "subscription_not_suspended", "unavailable") },
     }),
     async (c) => c.json(await reactivateSubscription(c.env, actorOf(c), c.req.valid("param").subscription_id), 200),
   );
@@ -132,12 +136,13 @@ export function passRoutes() {
     createRoute({
       method: "post",
       path: "/subscriptions/{subscription_id}/cancel",
+      operationId: "cancelSeasonPass",
       tags,
       security: bearerAuth,
       summary: "Cancel a pass",
       description: `Its holder may cancel it while PENDING (before paying); members of the plan's organization with \`event.manage\` (OWNER, MANAGER) and admins at any time (audited). Its rights and bookings are cancelled and its place on the plan given back once. ${RETRY}`,
       request: { params: subscriptionParam, body: jsonBody(ReasonBody) },
-      responses: { 200: jsonResponse(SubscriptionDetailSchema, "The CANCELLED pass."), ...pick(401, 404, 409, 422), ...unfinished },
+      responses: { 200: jsonResponse(SubscriptionDetailSchema, "The CANCELLED pass."), ...errors("cancellation_not_allowed", "concurrent_change", "not_found", "subscription_closed", "unavailable") },
     }),
     async (c) => c.json(await cancelSubscription(c.env, actorOf(c), c.req.valid("param").subscription_id, c.req.valid("json").reason), 200),
   );
@@ -146,13 +151,14 @@ export function passRoutes() {
     createRoute({
       method: "post",
       path: "/subscriptions/{subscription_id}/renew",
+      operationId: "renewSeasonPass",
       tags,
       security: bearerAuth,
       summary: "Renew my pass for next season",
       description:
         "For the holder of an ACTIVE pass on a renewable plan, during the priority window (the last `renewal_priority_days` of its validity, ahead of the public sale). Creates a PENDING pass for the following period on the plan's successor (`metadata.renewal_plan_id`) or the same plan, keeping the seat. A CLUB or GLOBAL blacklist entry on the holder is 403 `blacklisted`.",
       request: { params: subscriptionParam, body: { required: false, content: { "application/json": { schema: RenewBody } } } },
-      responses: { 201: jsonResponse(SubscriptionDetailSchema, "The renewal, PENDING."), ...pick(401, 403, 404, 409, 422) },
+      responses: { 201: jsonResponse(SubscriptionDetailSchema, "The renewal, PENDING."), ...errors("age_restriction", "already_subscribed", "date_of_birth_required", "forbidden", "identity_verification_required", "not_found", "plan_not_renewable", "plan_without_validity", "renewal_needs_next_plan", "renewal_not_open", "renewal_plan_unavailable", "sales_ended", "season_over", "subscription_expired", "subscription_not_active", "subscription_not_pending") },
     }),
     async (c) => {
       const pass = await renewSubscription(c.env, requireAuth(c.get("auth")), c.req.valid("param").subscription_id, c.req.valid("json")?.auto_renew, clientMeta(c).ip);
@@ -165,13 +171,14 @@ export function passRoutes() {
     createRoute({
       method: "post",
       path: "/subscriptions/{subscription_id}/bookings",
+      operationId: "bookMatch",
       tags,
       security: bearerAuth,
       summary: "Book a match on my pass",
       description:
         "FLEX passes book their matches (at most `benefits.number_of_matches`, of which `restrictions.peak_matches_limit` peak ones, at least `advance_booking_days` ahead; exact under concurrency); other passes book their booking-only events within `booking_window_days`. The match's access right is issued at once.",
       request: { params: subscriptionParam, body: jsonBody(BookingBody) },
-      responses: { 201: jsonResponse(BookingSchema, "The booking, with its access right."), ...pick(401, 403, 404, 409, 422) },
+      responses: { 201: jsonResponse(BookingSchema, "The booking, with its access right."), ...errors("already_booked", "booking_limit_reached", "booking_not_open", "booking_too_late", "event_not_covered", "event_started", "forbidden", "not_found", "outside_validity", "peak_limit_reached", "plan_without_match_count", "subscription_not_active") },
     }),
     async (c) => c.json(await bookMatch(c.env, requireAuth(c.get("auth")), c.req.valid("param").subscription_id, c.req.valid("json").event_id), 201),
   );
@@ -180,12 +187,13 @@ export function passRoutes() {
     createRoute({
       method: "delete",
       path: "/subscriptions/{subscription_id}/bookings/{event_id}",
+      operationId: "cancelMatchBooking",
       tags,
       security: bearerAuth,
       summary: "Cancel a booked match",
       description: "By its holder, or a member of the plan's organization with `event.manage`, before the doors open: the match's right is cancelled and the match goes back to the pass.",
       request: { params: bookingParams },
-      responses: { 200: jsonResponse(BookingSchema, "The CANCELLED booking."), ...pick(401, 404, 409, 422) },
+      responses: { 200: jsonResponse(BookingSchema, "The CANCELLED booking."), ...errors("booking_closed", "booking_used", "concurrent_change", "doors_open", "not_found") },
     }),
     async (c) => {
       const { subscription_id, event_id } = c.req.valid("param");

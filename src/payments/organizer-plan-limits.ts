@@ -1,8 +1,9 @@
-import { and, count, eq, gt, gte, inArray, lt, sql } from "drizzle-orm";
+import { and, count, eq, gt, gte, inArray, lt, notInArray, sql } from "drizzle-orm";
 import type { Env } from "../env.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { events } from "../events/schema.ts";
 import { ProblemError } from "../lib/errors.ts";
+import { users } from "../users/schema.ts";
 import { monthStart, now, type Timestamp } from "../lib/time.ts";
 import { organizer_plans, organizer_subscriptions } from "./schema.ts";
 
@@ -35,20 +36,44 @@ const planLimitSql = sql`(SELECT ${plans.max_events_per_month} FROM ${plans} WHE
 /** An organization's subscription that currently applies: ACTIVE and not past its end (the cron may not have expired it yet). */
 export const inForce = (organizationId: string, at: Timestamp) => and(eq(sub.organization_id, organizationId), eq(sub.status, "ACTIVE"), gt(sub.ends_at, at));
 
-const limitReached = (limit: number) =>
-  new ProblemError(403, "plan_limit_reached", "Plan limit reached", `Your plan allows ${limit} event(s) per calendar month and this month's are used.`);
+/** How an organization gets more events: the routes to choose and pay for a plan (a member with plan.manage: OWNER or FINANCE). */
+const UPGRADE =
+  "Choose a plan that allows more (GET /v1/organizer-plans) with POST /v1/me/organizer-subscription (as an OWNER or FINANCE member of the organization), then pay for it with POST /v1/payments (target ORGANIZER_PLAN); it applies at once. Or wait for the first day of next month (UTC), or ask an admin to create the event for you.";
 
+/** The refusal says which allowance is used up and how to get more. */
+const limitReached = (limit: number, plan: string | null) =>
+  new ProblemError(
+    403,
+    "plan_limit_reached",
+    "Plan limit reached",
+    plan
+      ? `Your organization's plan "${plan}" allows ${limit} event(s) per calendar month (UTC) and this month's are used. ${UPGRADE}`
+      : `Without a plan, an organization creates ${limit} event(s) per calendar month (UTC) and this month's are used. ${UPGRADE}`,
+  );
+
+/** The events an organization's people created this month: those an admin created for it are not theirs to count. */
 export const eventsThisMonth = (db: Db, organizationId: string, start: Timestamp) =>
-  db.select({ n: count() }).from(events).where(and(eq(events.organization_id, organizationId), gte(events.created_at, start)));
+  db
+    .select({ n: count() })
+    .from(events)
+    .where(
+      and(
+        eq(events.organization_id, organizationId),
+        gte(events.created_at, start),
+        notInArray(events.created_by, db.select({ id: users.id }).from(users).where(eq(users.role, "ADMIN"))),
+      ),
+    );
 
 /**
  * Counts one event creation against the organization's month. With a plan
  * in force: one guarded UPDATE, so concurrent creations never pass the
  * plan's `max_events_per_month` (null: unlimited). Without one: the free
- * allowance (FREE_EVENTS_PER_MONTH events created this UTC month). Events an
- * admin creates are never limited. Throws 403 `plan_limit_reached`.
+ * allowance (FREE_EVENTS_PER_MONTH events created this UTC month). The plan
+ * limits what organizations create themselves: an event an admin creates for
+ * one is neither refused nor counted (createEvent does not call this then).
+ * Throws 403 `plan_limit_reached`, whose detail names the plan and how to get more.
  */
-export async function consumeEventQuota(env: Env, organizationId: string, byAdmin: boolean): Promise<void> {
+export async function consumeEventQuota(env: Env, organizationId: string): Promise<void> {
   const db = getDb(env.DB);
   const at = now();
   const start = monthStart(new Date(at));
@@ -62,18 +87,18 @@ export async function consumeEventQuota(env: Env, organizationId: string, byAdmi
     })
     .where(and(inForce(organizationId, at), sql`(${planLimitSql} IS NULL OR ${counterSql(start)} < ${planLimitSql})`))
     .returning({ id: sub.id });
-  if (counted.length > 0 || byAdmin) return;
+  if (counted.length > 0) return;
 
   const [[active], [created]] = await db.batch([
-    db.select({ limit: plans.max_events_per_month }).from(sub).innerJoin(plans, eq(plans.id, sub.plan_id)).where(inForce(organizationId, at)).limit(1),
+    db.select({ limit: plans.max_events_per_month, name: plans.name }).from(sub).innerJoin(plans, eq(plans.id, sub.plan_id)).where(inForce(organizationId, at)).limit(1),
     eventsThisMonth(db, organizationId, start),
   ]);
   if (active) {
     // Null here: the plan became unlimited between the two statements.
     if (active.limit === null) return;
-    throw limitReached(active.limit);
+    throw limitReached(active.limit, active.name);
   }
-  if ((created?.n ?? 0) >= FREE_EVENTS_PER_MONTH) throw limitReached(FREE_EVENTS_PER_MONTH);
+  if ((created?.n ?? 0) >= FREE_EVENTS_PER_MONTH) throw limitReached(FREE_EVENTS_PER_MONTH, null);
 }
 
 /**

@@ -5,7 +5,8 @@ import { getDb } from "../db/client.ts";
 import { booleanQuery } from "../lib/schemas.ts";
 import { problems } from "../lib/errors.ts";
 import { idempotent } from "../site/idempotency.ts";
-import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { afterCursor, decodeCursor, pageQuery, pageSchema, toPage } from "../lib/pagination.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
 import { now } from "../lib/time.ts";
@@ -95,6 +96,7 @@ export function paymentRoutes() {
     createRoute({
       method: "post",
       path: "/payments",
+      operationId: "startPayment",
       tags,
       middleware: [idempotent] as const,
       security: [{}, ...bearerAuth],
@@ -105,7 +107,7 @@ export function paymentRoutes() {
         headers: z.object({ "idempotency-key": z.string().optional() }),
         body: jsonBody(StartPaymentBody),
       },
-      responses: { 201: jsonResponse(PaymentStartedSchema, "Started."), ...pick(401, 404, 409, 422, 429, 502, 503) },
+      responses: { 201: jsonResponse(PaymentStartedSchema, "Started."), ...errors("already_paid", "idempotency_in_progress", "idempotency_key_reused", "not_found", "nothing_to_pay", "order_closed", "provider_reference_conflict", "provider_refused", "provider_unavailable", "subscription_not_payable", "subscription_not_pending", "too_many_attempts") },
     }),
     async (c) => {
       const started = await startPayment(c.env, c.get("auth"), c.req.valid("json"));
@@ -118,12 +120,13 @@ export function paymentRoutes() {
     createRoute({
       method: "get",
       path: "/payments/{payment_id}",
+      operationId: "getPayment",
       tags,
       security: bearerAuth,
       summary: "One payment",
       description: "For its payer, members with `money.read` (OWNER, FINANCE) of the organization that sold what it paid for (its other members get 403), and admins.",
       request: { params: paymentParam },
-      responses: { 200: jsonResponse(PaymentSchema, "The payment."), ...pick(401, 404, 422) },
+      responses: { 200: jsonResponse(PaymentSchema, "The payment."), ...errors("forbidden", "not_found") },
     }),
     async (c) => {
       const { payment } = await paymentScope(getDb(c.env.DB), requireAuth(c.get("auth")), c.req.valid("param").payment_id);
@@ -135,12 +138,13 @@ export function paymentRoutes() {
     createRoute({
       method: "post",
       path: "/payments/{payment_id}/check",
+      operationId: "checkPayment",
       tags,
       security: bearerAuth,
       summary: "Ask the provider now",
       description: "The payer approved on their phone and does not want to wait for the callback: the provider is asked at once and the payment settled as a webhook would. Rate limited.",
       request: { params: paymentParam },
-      responses: { 200: jsonResponse(PaymentSchema, "The payment as it stands now."), ...pick(401, 404, 422, 429, 503) },
+      responses: { 200: jsonResponse(PaymentSchema, "The payment as it stands now."), ...errors("not_found", "rate_limited", "unavailable") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -158,13 +162,14 @@ export function paymentRoutes() {
     createRoute({
       method: "post",
       path: "/payments/{payment_id}/widget",
+      operationId: "reportWidgetTransaction",
       tags,
       security: bearerAuth,
       summary: "Report the transaction a provider's widget made (KkiaPay)",
       description:
         "The app passes on the transaction id the widget returned. It is attached to the payment only once the provider's status API says that transaction carries this payment's reference: an id the provider does not know is 422 `transaction_unknown`, another payment's transaction 422 `transaction_mismatch` (at `transaction_id`), and neither changes the payment, so its genuine transaction and signed webhook still confirm it. Once attached, amount and currency are checked before anything is issued; a different id after that is 409 `transaction_already_known`; an id another payment already holds is 502 `provider_reference_conflict`; the provider unreachable is 503.",
       request: { params: paymentParam, body: jsonBody(WidgetReportBody) },
-      responses: { 200: jsonResponse(PaymentSchema, "The payment as it stands now."), ...pick(401, 404, 409, 422, 429, 502, 503) },
+      responses: { 200: jsonResponse(PaymentSchema, "The payment as it stands now."), ...errors("no_widget", "not_found", "provider_reference_conflict", "rate_limited", "transaction_already_known", "unavailable") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -189,11 +194,12 @@ export function paymentRoutes() {
     createRoute({
       method: "get",
       path: "/me/payments",
+      operationId: "listMyPayments",
       tags,
       security: bearerAuth,
       summary: "My payments, newest first",
       request: { query: PaymentsQuery },
-      responses: { 200: jsonResponse(pageSchema(PaymentSchema), "Payments."), ...pick(401, 422) },
+      responses: { 200: jsonResponse(pageSchema(PaymentSchema), "Payments."), ...errors() },
     }),
     async (c) => c.json(await listPayments(getDb(c.env.DB), c.req.valid("query"), requireAuth(c.get("auth")).userId), 200),
   );
@@ -202,12 +208,13 @@ export function paymentRoutes() {
     createRoute({
       method: "get",
       path: "/admin/payments",
+      operationId: "listPayments",
       tags: adminTags,
       middleware: [adminOnly] as const,
       security: bearerAuth,
       summary: "All payments, newest first",
       request: { query: PaymentsQuery },
-      responses: { 200: jsonResponse(pageSchema(PaymentSchema), "Payments."), ...pick(401, 403, 422) },
+      responses: { 200: jsonResponse(pageSchema(PaymentSchema), "Payments."), ...errors("forbidden") },
     }),
     async (c) => c.json(await listPayments(getDb(c.env.DB), c.req.valid("query"), null), 200),
   );
@@ -216,13 +223,14 @@ export function paymentRoutes() {
     createRoute({
       method: "post",
       path: "/admin/payments/{payment_id}/confirm-bank-transfer",
+      operationId: "confirmBankTransfer",
       tags: adminTags,
       middleware: [adminOnly] as const,
       security: bearerAuth,
       summary: "Record a bank transfer as received",
       description: "The money arrived on the platform's account with this payment's reference: the payment becomes PAID and what it paid for is issued, exactly once.",
       request: { params: paymentParam, body: jsonBody(ExternalReferenceBody) },
-      responses: { 200: jsonResponse(PaymentSchema, "The payment."), ...pick(401, 403, 404, 409, 422) },
+      responses: { 200: jsonResponse(PaymentSchema, "The payment."), ...errors("concurrent_change", "forbidden", "invalid_transition", "not_a_bank_transfer", "not_found", "payment_closed") },
     }),
     async (c) => {
       const db = getDb(c.env.DB);
@@ -248,6 +256,7 @@ export function paymentRoutes() {
     createRoute({
       method: "get",
       path: "/admin/webhook-events",
+      operationId: "listWebhookEvents",
       tags: adminTags,
       middleware: [adminOnly] as const,
       security: bearerAuth,
@@ -273,7 +282,7 @@ export function paymentRoutes() {
           ),
           "Webhook events.",
         ),
-        ...pick(401, 403, 422),
+        ...errors("forbidden"),
       },
     }),
     async (c) => {
@@ -296,12 +305,13 @@ export function paymentRoutes() {
     createRoute({
       method: "post",
       path: "/payments/{payment_id}/refunds",
+      operationId: "requestRefund",
       tags,
       security: bearerAuth,
       summary: "Ask for a refund",
       description: "By the payer, for the whole amount still paid. The organization that sold it (`refunds.manage`: OWNER, FINANCE) or an admin approves or rejects it.",
       request: { params: paymentParam, body: jsonBody(RequestRefundBody) },
-      responses: { 201: jsonResponse(RefundSchema, "Requested."), ...pick(401, 403, 404, 409, 422) },
+      responses: { 201: jsonResponse(RefundSchema, "Requested."), ...errors("forbidden", "not_found", "not_refundable", "refund_open") },
     }),
     async (c) => c.json(await requestRefund(c.env, requireAuth(c.get("auth")), c.req.valid("param").payment_id, c.req.valid("json")), 201),
   );
@@ -310,11 +320,12 @@ export function paymentRoutes() {
     createRoute({
       method: "get",
       path: "/me/refunds",
+      operationId: "listMyRefunds",
       tags,
       security: bearerAuth,
       summary: "My refund requests",
       request: { query: RefundsQuery },
-      responses: { 200: jsonResponse(pageSchema(RefundSchema), "Refunds."), ...pick(401, 422) },
+      responses: { 200: jsonResponse(pageSchema(RefundSchema), "Refunds."), ...errors() },
     }),
     async (c) => c.json(await listRefunds(c.env, requireAuth(c.get("auth")), c.req.valid("query"), true), 200),
   );
@@ -323,12 +334,13 @@ export function paymentRoutes() {
     createRoute({
       method: "get",
       path: "/refunds",
+      operationId: "listRefunds",
       tags,
       security: bearerAuth,
       summary: "Refunds to decide on",
       description: "Refunds of what my organizations sold, where I have `money.read` (OWNER, FINANCE); admins: all.",
       request: { query: RefundsQuery },
-      responses: { 200: jsonResponse(pageSchema(RefundSchema), "Refunds."), ...pick(401, 403, 422) },
+      responses: { 200: jsonResponse(pageSchema(RefundSchema), "Refunds."), ...errors("forbidden") },
     }),
     async (c) => c.json(await listRefunds(c.env, requireAuth(c.get("auth")), c.req.valid("query"), false), 200),
   );
@@ -337,12 +349,13 @@ export function paymentRoutes() {
     createRoute({
       method: "get",
       path: "/refunds/{refund_id}",
+      operationId: "getRefund",
       tags,
       security: bearerAuth,
       summary: "One refund",
       description: "For its payer, members with `money.read` of the selling organization, and admins.",
       request: { params: refundParam },
-      responses: { 200: jsonResponse(RefundSchema, "The refund."), ...pick(401, 404, 422) },
+      responses: { 200: jsonResponse(RefundSchema, "The refund."), ...errors("not_found") },
     }),
     async (c) => c.json(await readRefund(c.env, requireAuth(c.get("auth")), c.req.valid("param").refund_id), 200),
   );
@@ -351,12 +364,13 @@ export function paymentRoutes() {
     createRoute({
       method: "post",
       path: "/refunds/{refund_id}/approve",
+      operationId: "approveRefund",
       tags,
       security: bearerAuth,
       summary: "Approve a refund",
       description: "Needs `refunds.manage` in the selling organization (OWNER, FINANCE; its other members 403), or an admin. Cancels what was bought first (the order's access rights, the pass, the plan), then pays back through the provider's refund API where it has one (Stripe, KkiaPay); otherwise the refund waits APPROVED until it is recorded as paid back by hand.",
       request: { params: refundParam, body: jsonBody(ApproveRefundBody) },
-      responses: { 200: jsonResponse(RefundSchema, "Approved."), ...pick(401, 403, 404, 409, 422) },
+      responses: { 200: jsonResponse(RefundSchema, "Approved."), ...errors("concurrent_change", "forbidden", "not_found", "refund_not_requested", "tickets_used") },
     }),
     async (c) => {
       requireAuth(c.get("auth"));
@@ -368,12 +382,13 @@ export function paymentRoutes() {
     createRoute({
       method: "post",
       path: "/refunds/{refund_id}/reject",
+      operationId: "rejectRefund",
       tags,
       security: bearerAuth,
       summary: "Reject a refund",
       description: "Needs `refunds.manage` in the selling organization, or an admin.",
       request: { params: refundParam, body: jsonBody(RejectRefundBody) },
-      responses: { 200: jsonResponse(RefundSchema, "Rejected."), ...pick(401, 403, 404, 409, 422) },
+      responses: { 200: jsonResponse(RefundSchema, "Rejected."), ...errors("concurrent_change", "forbidden", "not_found", "refund_not_requested") },
     }),
     async (c) => {
       requireAuth(c.get("auth"));
@@ -385,12 +400,13 @@ export function paymentRoutes() {
     createRoute({
       method: "post",
       path: "/refunds/{refund_id}/complete",
+      operationId: "completeRefund",
       tags,
       security: bearerAuth,
       summary: "Record a refund paid back by hand",
       description: "Needs `refunds.manage` in the selling organization, or an admin. For cash, bank transfers and providers without a refund API: the money went back to the payer outside the platform.",
       request: { params: refundParam, body: jsonBody(ExternalReferenceBody) },
-      responses: { 200: jsonResponse(RefundSchema, "Refunded."), ...pick(401, 403, 404, 409, 422) },
+      responses: { 200: jsonResponse(RefundSchema, "Refunded."), ...errors("forbidden", "not_found", "refund_exceeds_payment", "refund_not_approved") },
     }),
     async (c) => {
       requireAuth(c.get("auth"));
@@ -404,6 +420,7 @@ export function paymentRoutes() {
     createRoute({
       method: "get",
       path: "/me/commissions",
+      operationId: "listMyCommissions",
       tags,
       security: bearerAuth,
       summary: "Commissions my organization owes the platform",
@@ -414,7 +431,7 @@ export function paymentRoutes() {
           pageSchema(CommissionSchema).extend({ summary: z.array(z.object({ currency: z.string(), status: z.string(), count: z.number().int(), amount: z.number().int() })) }),
           "Commissions, with totals per currency and status.",
         ),
-        ...pick(401, 403, 422),
+        ...errors("forbidden", "no_organization"),
       },
     }),
     async (c) => {
@@ -430,12 +447,13 @@ export function paymentRoutes() {
     createRoute({
       method: "get",
       path: "/admin/commissions",
+      operationId: "listCommissions",
       tags: adminTags,
       middleware: [adminOnly] as const,
       security: bearerAuth,
       summary: "Commissions owed by organizations",
       request: { query: CommissionsQuery },
-      responses: { 200: jsonResponse(pageSchema(CommissionSchema), "Commissions."), ...pick(401, 403, 422) },
+      responses: { 200: jsonResponse(pageSchema(CommissionSchema), "Commissions."), ...errors("forbidden") },
     }),
     async (c) => c.json(await listCommissions(c.env, c.req.valid("query"), null), 200),
   );
@@ -444,6 +462,7 @@ export function paymentRoutes() {
     createRoute({
       method: "post",
       path: "/admin/commissions/settle",
+      operationId: "settleCommissions",
       tags: adminTags,
       middleware: [adminOnly] as const,
       security: bearerAuth,
@@ -451,7 +470,7 @@ export function paymentRoutes() {
       request: { body: jsonBody(SettleCommissionsBody) },
       responses: {
         200: jsonResponse(z.object({ payment_id: z.string(), amount: z.number().int(), currency: z.string(), commissions: z.number().int() }), "Settled."),
-        ...pick(401, 403, 409, 422),
+        ...errors("commission_not_due", "concurrent_change", "forbidden"),
       },
     }),
     async (c) => c.json(await settleCommissions(c.env, actorOf(c), c.req.valid("json")), 200),
@@ -467,12 +486,13 @@ export function paymentRoutes() {
     createRoute({
       method: "get",
       path: "/admin/dead-letters",
+      operationId: "listDeadLetters",
       tags: adminTags,
       middleware: [adminOnly] as const,
       security: bearerAuth,
       summary: "Queue messages given up on after their retries",
       request: { query: z.object({ ...pageQuery, queue: z.enum(["payments", "notifications"]).optional(), replayed: booleanQuery.optional() }) },
-      responses: { 200: jsonResponse(pageSchema(DeadLetterSchema), "Dead letters."), ...pick(401, 403, 422) },
+      responses: { 200: jsonResponse(pageSchema(DeadLetterSchema), "Dead letters."), ...errors("forbidden") },
     }),
     async (c) => c.json(await listDeadLetters(c.env, c.req.valid("query")), 200),
   );
@@ -481,12 +501,13 @@ export function paymentRoutes() {
     createRoute({
       method: "get",
       path: "/admin/dead-letters/{dead_letter_id}",
+      operationId: "getDeadLetter",
       tags: adminTags,
       middleware: [adminOnly] as const,
       security: bearerAuth,
       summary: "One dead letter",
       request: { params: z.object({ dead_letter_id: z.uuid() }) },
-      responses: { 200: jsonResponse(DeadLetterSchema, "The dead letter."), ...pick(401, 403, 404, 422) },
+      responses: { 200: jsonResponse(DeadLetterSchema, "The dead letter."), ...errors("forbidden", "not_found") },
     }),
     async (c) => c.json(await readDeadLetter(c.env, c.req.valid("param").dead_letter_id), 200),
   );
@@ -495,13 +516,14 @@ export function paymentRoutes() {
     createRoute({
       method: "post",
       path: "/admin/dead-letters/{dead_letter_id}/replay",
+      operationId: "replayDeadLetter",
       tags: adminTags,
       middleware: [adminOnly] as const,
       security: bearerAuth,
       summary: "Put a dead letter back on its queue",
       description: "Consumers are idempotent: a replay of something that meanwhile succeeded changes nothing.",
       request: { params: z.object({ dead_letter_id: z.uuid() }) },
-      responses: { 200: jsonResponse(DeadLetterSchema, "Replayed."), ...pick(401, 403, 404, 409, 422) },
+      responses: { 200: jsonResponse(DeadLetterSchema, "Replayed."), ...errors("forbidden", "not_found", "queue_unknown") },
     }),
     async (c) => c.json(await replayDeadLetter(c.env, actorOf(c), c.req.valid("param").dead_letter_id), 200),
   );

@@ -4,7 +4,8 @@ import type { Context } from "hono";
 import type { AppEnv } from "../env.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { ProblemError, problems } from "../lib/errors.ts";
-import { createRouter, jsonResponse, pick } from "../lib/openapi.ts";
+import { createRouter, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { newId } from "../lib/ids.ts";
 import { now } from "../lib/time.ts";
 import { staysOpenInMaintenance } from "../site/maintenance.ts";
@@ -115,15 +116,18 @@ async function paymentOf(db: Db, provider: OnlineProvider, parsed: Extract<Parse
 
 export function webhookRoutes() {
   const r = createRouter();
-  const responses = { 200: jsonResponse(AckSchema, "Received (or a duplicate of one received before)."), ...pick(400, 401, 404, 413) };
+  const responses = {
+    200: jsonResponse(AckSchema, "Received (or a duplicate of one received before)."),
+    ...errors("not_found", "payload_too_large", "webhook_bad_signature", "webhook_future_timestamp", "webhook_malformed", "webhook_missing_signature", "webhook_stale_timestamp"),
+  };
   const description =
     "For payment providers. The raw body is verified (FedaPay `X-FEDAPAY-SIGNATURE`, Stripe `Stripe-Signature`, KkiaPay `x-kkiapay-secret`; MTN and Konnect are unsigned and confirmed through their status APIs), stored once per provider event, and settled asynchronously. A body over 64 KiB is refused (413) before it is read, whatever its Content-Type.";
 
-  r.openapi(createRoute({ method: "post", path: "/webhooks/{provider}", middleware: [staysOpenInMaintenance] as const, tags, summary: "Provider callback (POST)", description, request: { params: providerParam }, responses }), (c) =>
+  r.openapi(createRoute({ method: "post", path: "/webhooks/{provider}", operationId: "receiveWebhook", middleware: [staysOpenInMaintenance] as const, tags, summary: "Provider callback (POST)", description, request: { params: providerParam }, responses }), (c) =>
     receive(c, c.req.valid("param").provider, null),
   );
   r.openapi(
-    createRoute({ method: "get", path: "/webhooks/{provider}", middleware: [staysOpenInMaintenance] as const, tags, summary: "Provider callback by query string (Konnect: `?payment_ref=`)", description, request: { params: providerParam }, responses }),
+    createRoute({ method: "get", path: "/webhooks/{provider}", operationId: "receiveWebhookByQuery", middleware: [staysOpenInMaintenance] as const, tags, summary: "Provider callback by query string (Konnect: `?payment_ref=`)", description, request: { params: providerParam }, responses }),
     (c) => receive(c, c.req.valid("param").provider, null),
   );
   const perPayment = providerParam.extend({ reference: z.string().max(100) });
@@ -132,6 +136,7 @@ export function webhookRoutes() {
       createRoute({
         method,
         path: "/webhooks/{provider}/{reference}",
+        operationId: method === "post" ? "receivePaymentWebhook" : "receivePaymentWebhookPut",
         middleware: [staysOpenInMaintenance] as const,
         tags,
         summary: `Per-payment provider callback (${method.toUpperCase()}; MTN MoMo calls the X-Callback-Url it was given)`,

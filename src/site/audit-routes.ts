@@ -2,7 +2,8 @@ import { createRoute } from "@hono/zod-openapi";
 import { and, desc, eq, gte, lt } from "drizzle-orm";
 import { adminOnly } from "../auth/middleware.ts";
 import { getDb } from "../db/client.ts";
-import { bearerAuth, createRouter, jsonResponse, pick } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { afterCursor, decodeCursor, pageSchema, toPage } from "../lib/pagination.ts";
 import { audit_log } from "./schema.ts";
 import { AuditEntrySchema, AuditQuery } from "./schemas.ts";
@@ -17,6 +18,7 @@ export function auditRoutes() {
     createRoute({
       method: "get",
       path: "/admin/audit-log",
+      operationId: "listAuditLog",
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
@@ -24,7 +26,7 @@ export function auditRoutes() {
       description:
         "Every create, update, delete, approval and rejection made by organizers and admins, with the object's state before and after. Newest first; `from` inclusive, `to` exclusive.",
       request: { query: AuditQuery },
-      responses: { 200: jsonResponse(pageSchema(AuditEntrySchema), "One page."), ...pick(401, 403, 422) },
+      responses: { 200: jsonResponse(pageSchema(AuditEntrySchema), "One page."), ...errors("forbidden") },
     }),
     async (c) => {
       const q = c.req.valid("query");

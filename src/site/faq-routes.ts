@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { adminOnly } from "../auth/middleware.ts";
-import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { pageSchema } from "../lib/pagination.ts";
 import { clientMeta } from "../lib/request.ts";
 import { actorOf } from "./audit.ts";
@@ -19,11 +20,12 @@ export function faqRoutes() {
     createRoute({
       method: "get",
       path: "/faqs",
+      operationId: "listFaqs",
       tags,
       summary: "Frequently asked questions",
       description: "Active questions of one language (default fr), optionally of one category, in display order.",
       request: { query: FaqQuery },
-      responses: { 200: jsonResponse(pageSchema(FaqSchema), "One page."), ...pick(422) },
+      responses: { 200: jsonResponse(pageSchema(FaqSchema), "One page."), ...errors() },
     }),
     async (c) => {
       const page = await listFaqs(c.env, { ...c.req.valid("query"), is_active: true });
@@ -36,11 +38,12 @@ export function faqRoutes() {
     createRoute({
       method: "get",
       path: "/faqs/{faq_id}",
+      operationId: "getFaq",
       tags,
       summary: "One question (counts a view)",
       description: "With the caller's own vote (`my_vote`): by account when signed in, else by device.",
       request: { params: faqIdParam },
-      responses: { 200: jsonResponse(FaqDetailSchema, "The question."), ...pick(401, 404, 422) },
+      responses: { 200: jsonResponse(FaqDetailSchema, "The question."), ...errors("not_found") },
     }),
     async (c) => {
       const voter = await voterKey(c.env, c.get("auth")?.userId, clientMeta(c));
@@ -54,12 +57,13 @@ export function faqRoutes() {
     createRoute({
       method: "post",
       path: "/faqs/{faq_id}/vote",
+      operationId: "voteOnFaq",
       tags,
       summary: "Say whether a question helped",
       description:
         "One vote per person (the account when signed in, else the device: IP and user agent); voting again changes the vote, the counters moving with it.",
       request: { params: faqIdParam, body: jsonBody(FaqVoteBody) },
-      responses: { 200: jsonResponse(FaqDetailSchema, "The question with its counters."), ...pick(400, 401, 404, 413, 415, 422) },
+      responses: { 200: jsonResponse(FaqDetailSchema, "The question with its counters."), ...errors("not_found") },
     }),
     async (c) => {
       const userId = c.get("auth")?.userId;
@@ -73,12 +77,13 @@ export function faqRoutes() {
     createRoute({
       method: "get",
       path: "/admin/faqs",
+      operationId: "listAllFaqs",
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "All questions, active or not",
       request: { query: AdminFaqQuery },
-      responses: { 200: jsonResponse(pageSchema(AdminFaqSchema), "One page, in display order."), ...pick(401, 403, 422) },
+      responses: { 200: jsonResponse(pageSchema(AdminFaqSchema), "One page, in display order."), ...errors("forbidden") },
     }),
     async (c) => {
       const page = await listFaqs(c.env, c.req.valid("query"));
@@ -90,12 +95,13 @@ export function faqRoutes() {
     createRoute({
       method: "post",
       path: "/admin/faqs",
+      operationId: "createFaq",
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "Add a question",
       request: { body: jsonBody(FaqCreateBody) },
-      responses: { 201: jsonResponse(AdminFaqSchema, "Created."), ...pick(400, 401, 403, 413, 415, 422) },
+      responses: { 201: jsonResponse(AdminFaqSchema, "Created."), ...errors("forbidden") },
     }),
     async (c) => c.json(toAdminFaq(await createFaq(c.env, actorOf(c), c.req.valid("json"))), 201),
   );
@@ -104,12 +110,13 @@ export function faqRoutes() {
     createRoute({
       method: "get",
       path: "/admin/faqs/{faq_id}",
+      operationId: "getAnyFaq",
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "One question, active or not",
       request: { params: faqIdParam },
-      responses: { 200: jsonResponse(AdminFaqSchema, "The question."), ...pick(401, 403, 404, 422) },
+      responses: { 200: jsonResponse(AdminFaqSchema, "The question."), ...errors("forbidden", "not_found") },
     }),
     async (c) => c.json(toAdminFaq(await loadFaq(c.env, c.req.valid("param").faq_id)), 200),
   );
@@ -118,13 +125,14 @@ export function faqRoutes() {
     createRoute({
       method: "patch",
       path: "/admin/faqs/{faq_id}",
+      operationId: "updateFaq",
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "Edit a question",
       description: "Counters are not editable; `is_active: false` hides it from the public.",
       request: { params: faqIdParam, body: jsonBody(FaqUpdateBody) },
-      responses: { 200: jsonResponse(AdminFaqSchema, "Updated."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
+      responses: { 200: jsonResponse(AdminFaqSchema, "Updated."), ...errors("concurrent_change", "forbidden", "not_found") },
     }),
     async (c) => c.json(toAdminFaq(await updateFaq(c.env, actorOf(c), c.req.valid("param").faq_id, c.req.valid("json"))), 200),
   );
@@ -133,12 +141,13 @@ export function faqRoutes() {
     createRoute({
       method: "delete",
       path: "/admin/faqs/{faq_id}",
+      operationId: "deleteFaq",
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "Delete a question and its votes",
       request: { params: faqIdParam },
-      responses: { 204: noContent, ...pick(401, 403, 404, 409, 422) },
+      responses: { 204: noContent, ...errors("concurrent_change", "forbidden", "not_found") },
     }),
     async (c) => {
       await deleteFaq(c.env, actorOf(c), c.req.valid("param").faq_id);

@@ -24,6 +24,7 @@ export function indexRoutes(info: { title: string; version: string }) {
     createRoute({
       method: "get",
       path: "/",
+      operationId: "getApiIndex",
       tags: ["Site"],
       summary: "The API's name, version and links",
       responses: { 200: jsonResponse(IndexSchema, "Where to go next.") },

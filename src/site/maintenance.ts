@@ -10,7 +10,7 @@ import { activeBlock, endOf } from "./status.ts";
  * What stays reachable while access is blocked: the index, liveness, the
  * banner, and what an admin needs to sign in (login, its 2FA step, refresh, the keys).
  */
-const ALWAYS_OPEN = new Set(["/v1", "/v1/health", "/v1/status", "/v1/auth/login", "/v1/auth/login/2fa", "/v1/auth/refresh", "/v1/auth/jwks"]);
+export const ALWAYS_OPEN: ReadonlySet<string> = new Set(["/v1", "/v1/health", "/v1/status", "/v1/auth/login", "/v1/auth/login/2fa", "/v1/auth/refresh", "/v1/auth/jwks"]);
 
 /**
  * Declared by a route that must keep working through a maintenance window

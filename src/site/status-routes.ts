@@ -2,7 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import { adminOnly } from "../auth/middleware.ts";
 import { getDb } from "../db/client.ts";
-import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { pageSchema } from "../lib/pagination.ts";
 import { now } from "../lib/time.ts";
 import { actorOf } from "./audit.ts";
@@ -21,6 +22,7 @@ export function statusRoutes() {
     createRoute({
       method: "get",
       path: "/health",
+      operationId: "getHealth",
       tags,
       summary: "Liveness and database check",
       responses: {
@@ -45,6 +47,7 @@ export function statusRoutes() {
     createRoute({
       method: "get",
       path: "/status",
+      operationId: "getCurrentSystemStatus",
       tags,
       summary: "Current system status, for the app's banner",
       description:
@@ -84,13 +87,14 @@ export function statusRoutes() {
     createRoute({
       method: "get",
       path: "/admin/system-statuses",
+      operationId: "listSystemStatuses",
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "Incidents and maintenance windows",
       description: "Latest start first.",
       request: { query: StatusQuery },
-      responses: { 200: jsonResponse(pageSchema(SystemStatusSchema), "One page."), ...pick(401, 403, 422) },
+      responses: { 200: jsonResponse(pageSchema(SystemStatusSchema), "One page."), ...errors("forbidden") },
     }),
     async (c) => {
       const page = await listStatuses(c.env, c.req.valid("query"));
@@ -102,6 +106,7 @@ export function statusRoutes() {
     createRoute({
       method: "post",
       path: "/admin/system-statuses",
+      operationId: "createSystemStatus",
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
@@ -109,7 +114,7 @@ export function statusRoutes() {
       description:
         "The window runs from `starts_at` (default now) to `ended_at`, else `expected_end_at`, else until ended. With `block_access` the API answers 503 to everyone but admins while it covers now; this isolate applies it at once, others within 5 seconds.",
       request: { body: jsonBody(StatusCreateBody) },
-      responses: { 201: jsonResponse(SystemStatusSchema, "Created."), ...pick(400, 401, 403, 413, 415, 422) },
+      responses: { 201: jsonResponse(SystemStatusSchema, "Created."), ...errors("forbidden") },
     }),
     async (c) => c.json(await createStatus(c.env, actorOf(c), c.req.valid("json")), 201),
   );
@@ -118,12 +123,13 @@ export function statusRoutes() {
     createRoute({
       method: "get",
       path: "/admin/system-statuses/{status_id}",
+      operationId: "getSystemStatus",
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "One system status",
       request: { params: statusIdParam },
-      responses: { 200: jsonResponse(SystemStatusSchema, "The status."), ...pick(401, 403, 404, 422) },
+      responses: { 200: jsonResponse(SystemStatusSchema, "The status."), ...errors("forbidden", "not_found") },
     }),
     async (c) => c.json(await loadStatus(c.env, c.req.valid("param").status_id), 200),
   );
@@ -132,13 +138,14 @@ export function statusRoutes() {
     createRoute({
       method: "patch",
       path: "/admin/system-statuses/{status_id}",
+      operationId: "updateSystemStatus",
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "Update a system status",
       description: "Set `ended_at` (e.g. now) to lift it; move `expected_end_at` to extend a window. `null` clears an end.",
       request: { params: statusIdParam, body: jsonBody(StatusUpdateBody) },
-      responses: { 200: jsonResponse(SystemStatusSchema, "Updated."), ...pick(400, 401, 403, 404, 409, 413, 415, 422) },
+      responses: { 200: jsonResponse(SystemStatusSchema, "Updated."), ...errors("concurrent_change", "forbidden", "not_found") },
     }),
     async (c) => c.json(await updateStatus(c.env, actorOf(c), c.req.valid("param").status_id, c.req.valid("json")), 200),
   );
@@ -147,11 +154,12 @@ export function statusRoutes() {
     createRoute({
       method: "delete",
       path: "/admin/system-statuses/{status_id}",
+      operationId: "deleteSystemStatus",
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "Delete a system status",
-      responses: { 204: noContent, ...pick(401, 403, 404, 409, 422) },
+      responses: { 204: noContent, ...errors("concurrent_change", "forbidden", "not_found") },
       request: { params: statusIdParam },
     }),
     async (c) => {

@@ -4,7 +4,8 @@ import { and, eq } from "drizzle-orm";
 import { adminOnly, requireAuth, signedIn } from "../auth/middleware.ts";
 import { getDb } from "../db/client.ts";
 import { problems } from "../lib/errors.ts";
-import { bearerAuth, createRouter, jsonBody, jsonResponse, pick } from "../lib/openapi.ts";
+import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi.ts";
+import { errors } from "../problem-codes.ts";
 import { pageQuery, pageSchema } from "../lib/pagination.ts";
 import { actorOf } from "../site/audit.ts";
 import { binaryContent, DOCUMENT_TYPES, IMAGE_TYPES, PHOTO_MAX_BYTES, readImageBody, serveMedia, VERIFICATION_FILE_MAX_BYTES } from "./media.ts";
@@ -70,7 +71,7 @@ export function userRoutes() {
   // ------------------------------------------------------------ my account
 
   r.openapi(
-    createRoute({ method: "get", path: "/me", tags, security: bearerAuth, summary: "My account", responses: { 200: jsonResponse(UserSchema, "The signed-in user."), ...pick(401) } }),
+    createRoute({ method: "get", path: "/me", operationId: "getMe", tags, security: bearerAuth, summary: "My account", responses: { 200: jsonResponse(UserSchema, "The signed-in user."), ...errors() } }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
       return c.json(toUser(await loadUser(c.env, auth.userId)), 200);
@@ -81,13 +82,14 @@ export function userRoutes() {
     createRoute({
       method: "patch",
       path: "/me",
+      operationId: "updateMe",
       tags,
       security: bearerAuth,
       summary: "Update my profile",
       description:
         "Names, username, phone (Benin +229 01XXXXXXXX or Tunisia +216 XXXXXXXX), date of birth, bio, language and notification preferences; `null` clears an optional field. Email, password and role have their own flows.",
       request: { body: jsonBody(UpdateMeBody) },
-      responses: { 200: jsonResponse(UserSchema, "The updated account."), ...pick(400, 401, 409, 413, 415, 422) },
+      responses: { 200: jsonResponse(UserSchema, "The updated account."), ...errors("username_taken") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -99,12 +101,13 @@ export function userRoutes() {
     createRoute({
       method: "delete",
       path: "/me",
+      operationId: "deactivateMe",
       tags,
       security: bearerAuth,
       summary: "Deactivate my account",
       description: "Needs the password. Ends every session, closing their gate and observer sockets (4003); the account can be reactivated with /v1/auth/reactivation/request.",
       request: { body: jsonBody(PasswordConfirmBody) },
-      responses: { 204: noContent, ...pick(400, 401, 415, 422) },
+      responses: { 204: noContent, ...errors("invalid_credentials") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -119,6 +122,7 @@ export function userRoutes() {
     createRoute({
       method: "put",
       path: "/me/photo",
+      operationId: "uploadMyPhoto",
       tags,
       security: bearerAuth,
       summary: "Upload my profile photo",
@@ -126,7 +130,7 @@ export function userRoutes() {
         "The raw image is the body (JPEG, PNG or WebP, at most 5 MB). Its type is read from its content; the previous photo is deleted.",
       middleware: [signedIn, ownBodyLimit(PHOTO_MAX_BYTES, "A profile photo")] as const,
       request: { body: { required: true, content: binaryContent(IMAGE_TYPES) } },
-      responses: { 200: jsonResponse(UserSchema, "The account with its new `profile_photo_url`."), ...pick(401, 409, 413, 415) },
+      responses: { 200: jsonResponse(UserSchema, "The account with its new `profile_photo_url`."), ...errors("concurrent_update", "payload_too_large", "unsupported_media_type") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -138,10 +142,11 @@ export function userRoutes() {
     createRoute({
       method: "delete",
       path: "/me/photo",
+      operationId: "deleteMyPhoto",
       tags,
       security: bearerAuth,
       summary: "Remove my profile photo",
-      responses: { 204: noContent, ...pick(401, 409) },
+      responses: { 204: noContent, ...errors("concurrent_update") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -154,6 +159,7 @@ export function userRoutes() {
     createRoute({
       method: "get",
       path: "/users/{user_id}/photo",
+      operationId: "getUserPhoto",
       tags,
       summary: "A user's profile photo",
       description:
@@ -162,7 +168,7 @@ export function userRoutes() {
       responses: {
         200: { description: "The image.", content: binaryContent(IMAGE_TYPES) },
         304: { description: "Not modified (If-None-Match)." },
-        ...pick(404, 422),
+        ...errors("not_found"),
       },
     }),
     async (c) => {
@@ -185,11 +191,12 @@ export function userRoutes() {
     createRoute({
       method: "get",
       path: "/users/{user_id}",
+      operationId: "getUserProfile",
       tags,
       summary: "A user's public profile",
       description: "Name, username, bio, photo, whether the identity is verified, and since when; with follower counts, and `is_following` when the caller is signed in. Never the email, phone or role. Deactivated accounts are 404.",
       request: { params: userIdParam },
-      responses: { 200: jsonResponse(PublicProfileSchema, "The profile."), ...pick(401, 404, 422) },
+      responses: { 200: jsonResponse(PublicProfileSchema, "The profile."), ...errors("not_found") },
     }),
     async (c) => c.json(await publicProfile(c.env, c.req.valid("param").user_id, c.get("auth")?.userId), 200),
   );
@@ -198,6 +205,7 @@ export function userRoutes() {
     createRoute({
       method: "post",
       path: "/users/{user_id}/follow",
+      operationId: "followUser",
       tags,
       security: bearerAuth,
       summary: "Follow a user",
@@ -206,7 +214,7 @@ export function userRoutes() {
       responses: {
         200: jsonResponse(FollowSchema, "Already following."),
         201: jsonResponse(FollowSchema, "Now following."),
-        ...pick(400, 401, 404, 415, 422),
+        ...errors("cannot_follow_self", "not_found"),
       },
     }),
     async (c) => {
@@ -220,11 +228,12 @@ export function userRoutes() {
     createRoute({
       method: "patch",
       path: "/users/{user_id}/follow",
+      operationId: "updateFollow",
       tags,
       security: bearerAuth,
       summary: "Turn notifications for a followed user on or off",
       request: { params: userIdParam, body: jsonBody(FollowUpdateBody) },
-      responses: { 200: jsonResponse(FollowSchema, "Updated."), ...pick(400, 401, 404, 415, 422) },
+      responses: { 200: jsonResponse(FollowSchema, "Updated."), ...errors("not_found") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -236,12 +245,13 @@ export function userRoutes() {
     createRoute({
       method: "delete",
       path: "/users/{user_id}/follow",
+      operationId: "unfollowUser",
       tags,
       security: bearerAuth,
       summary: "Unfollow a user",
       description: "Idempotent.",
       request: { params: userIdParam },
-      responses: { 204: noContent, ...pick(401, 422) },
+      responses: { 204: noContent, ...errors() },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -255,10 +265,11 @@ export function userRoutes() {
       createRoute({
         method: "get",
         path: `/users/{user_id}/${direction}`,
+        operationId: direction === "followers" ? "listFollowers" : "listFollowing",
         tags,
         summary: direction === "followers" ? "Who follows a user" : "Whom a user follows",
         request: { params: userIdParam, query: z.object(pageQuery) },
-        responses: { 200: jsonResponse(pageSchema(FollowListItemSchema), "Newest first."), ...pick(401, 404, 422) },
+        responses: { 200: jsonResponse(pageSchema(FollowListItemSchema), "Newest first."), ...errors("not_found") },
       }),
       async (c) => {
         const { limit, cursor } = c.req.valid("query");
@@ -273,6 +284,7 @@ export function userRoutes() {
     createRoute({
       method: "post",
       path: "/me/verification",
+      operationId: "submitIdentityVerification",
       tags: verificationTags,
       security: bearerAuth,
       summary: "Submit my identity documents",
@@ -280,7 +292,7 @@ export function userRoutes() {
         "multipart/form-data with `document` and `selfie`. Types are read from the files' content. Allowed when there is no verification or the last one was REJECTED or EXPIRED.",
       middleware: [signedIn, ownBodyLimit(2 * VERIFICATION_FILE_MAX_BYTES + 64 * 1024, "A verification upload")] as const,
       request: { body: { required: true, content: { "multipart/form-data": { schema: VerificationUploadBody } } } },
-      responses: { 201: jsonResponse(VerificationSchema, "Submitted; waiting for review."), ...pick(400, 401, 409, 413, 415, 422) },
+      responses: { 201: jsonResponse(VerificationSchema, "Submitted; waiting for review."), ...errors("already_verified", "payload_too_large", "unsupported_media_type", "verification_pending") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -292,10 +304,11 @@ export function userRoutes() {
     createRoute({
       method: "get",
       path: "/me/verification",
+      operationId: "getMyIdentityVerification",
       tags: verificationTags,
       security: bearerAuth,
       summary: "My identity verification",
-      responses: { 200: jsonResponse(VerificationSchema, "Its status and review."), ...pick(401, 404) },
+      responses: { 200: jsonResponse(VerificationSchema, "Its status and review."), ...errors("not_found") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -307,13 +320,14 @@ export function userRoutes() {
     createRoute({
       method: "get",
       path: "/admin/verifications",
+      operationId: "listIdentityVerifications",
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "Identity verifications to review",
       description: "Oldest submission first; filter with `status=PENDING` for the review queue.",
       request: { query: z.object({ status: z.enum(VERIFICATION_STATUSES).optional(), ...pageQuery }) },
-      responses: { 200: jsonResponse(pageSchema(AdminVerificationSchema), "One page."), ...pick(401, 403, 422) },
+      responses: { 200: jsonResponse(pageSchema(AdminVerificationSchema), "One page."), ...errors("forbidden") },
     }),
     async (c) => {
       const { status, limit, cursor } = c.req.valid("query");
@@ -326,12 +340,13 @@ export function userRoutes() {
     createRoute({
       method: "get",
       path: "/admin/verifications/{verification_id}",
+      operationId: "getIdentityVerification",
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "One identity verification",
       request: { params: verificationIdParam },
-      responses: { 200: jsonResponse(AdminVerificationSchema, "The verification."), ...pick(401, 403, 404, 422) },
+      responses: { 200: jsonResponse(AdminVerificationSchema, "The verification."), ...errors("forbidden", "not_found") },
     }),
     async (c) => {
       const { verification, user } = await adminVerification(c.env, c.req.valid("param").verification_id);
@@ -344,6 +359,7 @@ export function userRoutes() {
       createRoute({
         method: "get",
         path: `/admin/verifications/{verification_id}/${file}`,
+        operationId: file === "document" ? "getVerificationDocument" : "getVerificationSelfie",
         tags: adminTags,
         security: bearerAuth,
         summary: file === "document" ? "The identity document of a verification" : "The selfie of a verification",
@@ -352,7 +368,7 @@ export function userRoutes() {
         request: { params: verificationIdParam },
         responses: {
           200: { description: "The file.", content: binaryContent(file === "document" ? DOCUMENT_TYPES : IMAGE_TYPES) },
-          ...pick(401, 403, 404, 422),
+          ...errors("forbidden", "not_found"),
         },
       }),
       async (c) => {
@@ -376,6 +392,7 @@ export function userRoutes() {
     createRoute({
       method: "post",
       path: "/admin/verifications/{verification_id}/approve",
+      operationId: "approveIdentityVerification",
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
@@ -383,7 +400,7 @@ export function userRoutes() {
       description:
         "Marks the user identity-verified and emails them (VERIFICATION_APPROVED). The approval lasts until `expires_at` (the document's expiry), else for the `identity_verification.validity_days` setting (365 days by default); then the cron marks it EXPIRED and the user is no longer identity-verified.",
       request: { params: verificationIdParam, body: { ...jsonBody(ReviewBody), required: false } },
-      responses: { 200: jsonResponse(AdminVerificationSchema, "Approved."), ...pick(400, 401, 403, 404, 409, 415, 422) },
+      responses: { 200: jsonResponse(AdminVerificationSchema, "Approved."), ...errors("concurrent_change", "forbidden", "not_found", "verification_not_pending") },
     }),
     async (c) => {
       const { verification, user } = await reviewVerification(c.env, c.req.valid("param").verification_id, actorOf(c), "APPROVED", c.req.valid("json").comment, c.req.valid("json").expires_at);
@@ -395,13 +412,14 @@ export function userRoutes() {
     createRoute({
       method: "post",
       path: "/admin/verifications/{verification_id}/reject",
+      operationId: "rejectIdentityVerification",
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "Reject a pending identity verification",
       description: "The comment is required and sent to the user (VERIFICATION_REJECTED); they may submit again.",
       request: { params: verificationIdParam, body: jsonBody(RejectBody) },
-      responses: { 200: jsonResponse(AdminVerificationSchema, "Rejected."), ...pick(400, 401, 403, 404, 409, 415, 422) },
+      responses: { 200: jsonResponse(AdminVerificationSchema, "Rejected."), ...errors("concurrent_change", "forbidden", "not_found", "verification_not_pending") },
     }),
     async (c) => {
       const { verification, user } = await reviewVerification(c.env, c.req.valid("param").verification_id, actorOf(c), "REJECTED", c.req.valid("json").comment);
@@ -415,13 +433,14 @@ export function userRoutes() {
     createRoute({
       method: "get",
       path: "/admin/users",
+      operationId: "searchUsers",
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "Search accounts",
       description: "`q` matches the start of the email, first name, last name, full name or username. Newest accounts first.",
       request: { query: AdminUserQuery },
-      responses: { 200: jsonResponse(pageSchema(UserSchema), "One page."), ...pick(401, 403, 422) },
+      responses: { 200: jsonResponse(pageSchema(UserSchema), "One page."), ...errors("forbidden") },
     }),
     async (c) => {
       const page = await listUsers(c.env, c.req.valid("query"));
@@ -433,12 +452,13 @@ export function userRoutes() {
     createRoute({
       method: "get",
       path: "/admin/users/{user_id}",
+      operationId: "getUser",
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "One account",
       request: { params: userIdParam },
-      responses: { 200: jsonResponse(UserSchema, "The account."), ...pick(401, 403, 404, 422) },
+      responses: { 200: jsonResponse(UserSchema, "The account."), ...errors("forbidden", "not_found") },
     }),
     async (c) => {
       return c.json(toUser(await loadUser(c.env, c.req.valid("param").user_id)), 200);
@@ -449,13 +469,14 @@ export function userRoutes() {
     createRoute({
       method: "patch",
       path: "/admin/users/{user_id}",
+      operationId: "updateUser",
       tags: adminTags,
       security: bearerAuth,
       middleware: [adminOnly] as const,
       summary: "Change an account's role or deactivate it",
       description: "Takes effect on the account's next request. Deactivation ends its sessions and closes their gate and observer sockets (4003). Admins cannot demote or deactivate themselves.",
       request: { params: userIdParam, body: jsonBody(AdminUserUpdateBody) },
-      responses: { 200: jsonResponse(UserSchema, "The updated account."), ...pick(400, 401, 403, 404, 409, 415, 422) },
+      responses: { 200: jsonResponse(UserSchema, "The updated account."), ...errors("cannot_change_own_admin", "concurrent_change", "forbidden", "not_found") },
     }),
     async (c) => {
       return c.json(toUser(await adminUpdateUser(c.env, actorOf(c), c.req.valid("param").user_id, c.req.valid("json"))), 200);

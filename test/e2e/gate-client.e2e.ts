@@ -6,6 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateSecrets } from "../../scripts/secrets.ts";
@@ -264,6 +265,144 @@ describe("gate client against workerd", () => {
   });
 });
 
+describe("a server that refuses the gate", () => {
+  /** The controller is staff of the event, assigned to its first gate only. */
+  async function assignedToFirstGate(seed: GateSeed) {
+    await db.prepare("UPDATE event_staff SET access_point_id = ? WHERE event_id = ? AND user_id = ?").bind(seed.gates[0], seed.eventId, seed.controller.id).run();
+  }
+  const refusals = (events: GateEvent[]) => events.filter((e): e is Extract<GateEvent, { type: "refused" }> => e.type === "refused");
+
+  it("at another gate than the controller's: reports 403 wrong_gate, does not retry, and answers scans ERROR without deciding them offline", async () => {
+    const seed = await seedGateEvent(db, helperUrl, secrets.JWT_SIGNING_KEYS, { gates: 2 });
+    await assignedToFirstGate(seed);
+    const [right] = await issueGateRights(db, helperUrl, seed, 1);
+    const events: GateEvent[] = [];
+    const client = gateClient(seed, events, { accessPointId: seed.gates[1]! });
+    await client.start();
+    await until(() => refusals(events).length > 0, "the refusal");
+    expect(refusals(events)).toEqual([expect.objectContaining({ status: 403, code: "wrong_gate", detail: "You are assigned to another gate.", retry_in_ms: null })]);
+    expect(client.online).toBe(false);
+    expect(client.refusal).toMatchObject({ status: 403, code: "wrong_gate" });
+
+    const outcome = await client.scan(right!.token);
+    expect(outcome).toMatchObject({ mode: "refused", status: "ERROR", denial_reason: null, warning: "gate refused: 403 wrong_gate: You are assigned to another gate." });
+    expect(client.queue.size).toBe(0);
+    expect(events.filter((e) => e.type === "retry" || e.type === "connected")).toEqual([]);
+    client.stop();
+    expect(await scanLog(seed.eventId)).toEqual([]);
+
+    // At the gate it is assigned to, the same controller connects and scans.
+    const atItsGate = gateClient(seed, [], { accessPointId: seed.gates[0]! });
+    await atItsGate.start();
+    await until(() => atItsGate.online, "the socket at the controller's gate");
+    expect(await atItsGate.scan(right!.token)).toMatchObject({ mode: "online", status: "SUCCESS" });
+    atItsGate.stop();
+  });
+
+  it("to someone who is not staff of the event: reports the bundle's 404 not_found and never opens the socket", async () => {
+    const seed = await seedGateEvent(db, helperUrl, secrets.JWT_SIGNING_KEYS);
+    await db.prepare("DELETE FROM event_staff WHERE event_id = ?").bind(seed.eventId).run();
+    const events: GateEvent[] = [];
+    const client = gateClient(seed, events);
+    await client.start();
+    expect(refusals(events)).toEqual([expect.objectContaining({ status: 404, code: "not_found", retry_in_ms: null })]);
+    expect(await client.scan("ABCD-EFGH-JKLM")).toMatchObject({ mode: "refused", status: "ERROR" });
+    expect(events.map((e) => e.type)).toEqual(["refused"]);
+    client.stop();
+  });
+
+  it("with a token it does not accept and no refresh token: reports 401 invalid_token once", async () => {
+    const seed = await seedGateEvent(db, helperUrl, secrets.JWT_SIGNING_KEYS);
+    const events: GateEvent[] = [];
+    const client = gateClient(seed, events, { token: "not.a.token" });
+    await client.start();
+    expect(refusals(events)).toEqual([expect.objectContaining({ status: 401, code: "invalid_token", retry_in_ms: null })]);
+    expect(await client.scan("ABCD-EFGH-JKLM")).toMatchObject({ mode: "refused" });
+    client.stop();
+  });
+
+  it("refusing the socket itself (the bundle was served): probes the handshake for its status and code", async () => {
+    const seed = await seedGateEvent(db, helperUrl, secrets.JWT_SIGNING_KEYS, { gates: 2 });
+    const events: GateEvent[] = [];
+    const client = gateClient(seed, events, { accessPointId: seed.gates[1]! });
+    await client.start();
+    await until(() => client.online, "the socket");
+    // Assigned elsewhere while connected: the next connection is refused after the bundle loads.
+    await assignedToFirstGate(seed);
+    await link.cut();
+    await until(() => !client.online, "the gate to notice");
+    expect(await client.scan("ABCD-EFGH-JKLM")).toMatchObject({ mode: "offline" }); // unreachable: an outage
+    await link.up();
+    await until(() => refusals(events).length > 0, "the refusal after the outage");
+    expect(refusals(events)[0]).toMatchObject({ status: 403, code: "wrong_gate", retry_in_ms: null });
+    expect(await client.scan("ABCD-EFGH-JKLM")).toMatchObject({ mode: "refused", status: "ERROR" });
+    client.stop();
+  });
+});
+
+describe("a server that cannot be reached or fails", () => {
+  it("unreachable from the start: retries with backoff, decides scans offline (no refusal), and connects once the network is back", async () => {
+    const seed = await seedGateEvent(db, helperUrl, secrets.JWT_SIGNING_KEYS);
+    const [right] = await issueGateRights(db, helperUrl, seed, 1);
+    await link.cut();
+    const events: GateEvent[] = [];
+    const client = gateClient(seed, events);
+    await client.start();
+    await until(() => events.filter((e) => e.type === "retry").length >= 2, "two retries");
+    expect(events.filter((e) => e.type === "retry")).toEqual(expect.arrayContaining([expect.objectContaining({ error: expect.stringMatching(/^cannot reach the server: /) })]));
+    expect(events.some((e) => e.type === "refused")).toBe(false);
+    expect(client.refusal).toBeNull();
+    expect(await client.scan("ABCD-EFGH-JKLM")).toMatchObject({ mode: "offline" });
+    await link.up();
+    await until(() => client.online, "the socket once the network is back");
+    expect(await client.scan(right!.token)).toMatchObject({ mode: "online", status: "SUCCESS" });
+    client.stop();
+  });
+
+  /** A server answering every request with `status` (problem+json, and Retry-After when given); counts the requests. */
+  async function failingServer(status: number, code: string, retryAfter?: number) {
+    const server: Server = createServer((req, res) => {
+      served.push(req.url ?? "");
+      res.writeHead(status, { "Content-Type": "application/problem+json", ...(retryAfter === undefined ? {} : { "Retry-After": String(retryAfter) }) });
+      res.end(JSON.stringify({ type: "about:blank", title: "Refused", status, code, detail: `a ${status}` }));
+    });
+    const served: string[] = [];
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, served, close: () => new Promise((resolve) => server.close(resolve)) };
+  }
+
+  it("a server error (503) is an outage: reported, retried with backoff, scans decided offline", async () => {
+    const seed = await seedGateEvent(db, helperUrl, secrets.JWT_SIGNING_KEYS);
+    const server = await failingServer(503, "maintenance");
+    const events: GateEvent[] = [];
+    const client = gateClient(seed, events, { url: server.url });
+    await client.start();
+    await until(() => events.filter((e) => e.type === "refused").length >= 2, "a retry after the 503");
+    expect(events.filter((e) => e.type === "refused")[0]).toMatchObject({ status: 503, code: "maintenance", detail: "a 503", retry_in_ms: expect.any(Number) });
+    expect(client.refusal).toBeNull();
+    expect(await client.scan("ABCD-EFGH-JKLM")).toMatchObject({ mode: "offline" });
+    client.stop();
+    await server.close();
+    expect(server.served.every((url) => url.startsWith(`/v1/events/${seed.eventId}/gate/bundle`))).toBe(true);
+  });
+
+  it("429: retried no sooner than Retry-After, scans answered ERROR meanwhile (the server answers: not an outage)", async () => {
+    const seed = await seedGateEvent(db, helperUrl, secrets.JWT_SIGNING_KEYS);
+    const server = await failingServer(429, "rate_limited", 1);
+    const events: GateEvent[] = [];
+    const client = gateClient(seed, events, { url: server.url });
+    await client.start();
+    const refused = () => events.filter((e): e is Extract<GateEvent, { type: "refused" }> => e.type === "refused");
+    expect(refused()).toEqual([expect.objectContaining({ status: 429, code: "rate_limited" })]);
+    expect(refused()[0]!.retry_in_ms).toBeGreaterThanOrEqual(1000);
+    expect(await client.scan("ABCD-EFGH-JKLM")).toMatchObject({ mode: "refused", status: "ERROR", warning: "gate refused: 429 rate_limited: a 429" });
+    await until(() => refused().length >= 2, "the retry after Retry-After");
+    expect(server.served.length).toBe(2);
+    client.stop();
+    await server.close();
+  });
+});
+
 describe("npm run gate (the CLI)", () => {
   /** Runs the CLI on a file of scan lines; `during` runs as its output arrives. */
   function runCli(seed: GateSeed, lines: string[], extra: string[] = [], during?: (output: Record<string, any>[]) => void, stdin = false) {
@@ -313,6 +452,34 @@ describe("npm run gate (the CLI)", () => {
       ["online", "ENTRY", "SUCCESS"],
       ["online", "EXIT", "SUCCESS"],
     ]);
+  });
+
+  it("prints the server's refusal with its status and code, answers each scan REFUSED, and exits 4", async () => {
+    const seed = await seedGateEvent(db, helperUrl, secrets.JWT_SIGNING_KEYS, { gates: 2 });
+    await db.prepare("UPDATE event_staff SET access_point_id = ? WHERE event_id = ?").bind(seed.gates[1], seed.eventId).run();
+    const rights = await issueGateRights(db, helperUrl, seed, 1);
+    const run = await runCli(seed, [rights[0]!.token, rights[0]!.qr_code]);
+    expect(run.code).toBe(4);
+    expect(run.output.filter((o) => o.event === "refused")).toEqual([expect.objectContaining({ status: 403, code: "wrong_gate", retry_in_ms: null })]);
+    expect(run.output.filter((o) => o.event === "result").map((r) => [r.mode, r.status])).toEqual([
+      ["refused", "ERROR"],
+      ["refused", "ERROR"],
+    ]);
+    expect(run.output.some((o) => o.event === "unsynced")).toBe(false);
+    expect(await scanLog(seed.eventId)).toEqual([]);
+  });
+
+  it("prints the refusal in text mode too", async () => {
+    const seed = await seedGateEvent(db, helperUrl, secrets.JWT_SIGNING_KEYS, { gates: 2 });
+    await db.prepare("UPDATE event_staff SET access_point_id = ? WHERE event_id = ?").bind(seed.gates[1], seed.eventId).run();
+    const child = spawn(process.execPath, ["scripts/gate-client/main.ts", "--url", link.url, "--event", seed.eventId, "--token", seed.controller.token, "--device", "CLI-2", "--access-point", seed.gates[0]!], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+    child.stdin.end("ABCD-EFGH-JKLM\n");
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(code).toBe(4);
+    expect(out).toContain("# server refused the gate: 403 wrong_gate: You are assigned to another gate.; not retrying");
+    expect(out).toMatch(/REFUSED\s+ENTRY\s+ERROR/);
   });
 
   it("keeps scanning through a network cut and uploads before it exits", async () => {

@@ -6,9 +6,13 @@ import {
   DEMO_DERBY_ID,
   DEMO_EVENT_IDS,
   DEMO_HALL_ID,
+  DEMO_LIVE_CONFIG_IDS,
+  DEMO_LIVE_EVENT_ID,
   DEMO_MATCH_IDS,
   DEMO_ORGANIZATION_ID,
+  DEMO_ORGANIZER_PLAN_ID,
   DEMO_SEASON_ID,
+  DEMO_STADIUM_GATE_IDS,
   DEMO_VENUE_ID,
   demoCalendarStart,
   seedDemoData,
@@ -35,6 +39,9 @@ const TABLES = [
   "subscription_plans",
   "subscription_plan_event_groups",
   "subscription_plan_zones",
+  "organizer_plans",
+  "organizer_subscriptions",
+  "organizer_subscription_history",
   "faqs",
 ];
 
@@ -92,9 +99,10 @@ describe("demo seed", () => {
     const users = await all("SELECT * FROM users ORDER BY id");
     const eventRows = await all("SELECT * FROM events ORDER BY id");
     const catalog = await all("SELECT id, event_id, ticket_type_id, price, currency, quantity_total, quantity_blocked, price_tiers FROM event_ticket_config ORDER BY id");
+    expect(KARIM.identity_verified).toBe(true);
 
     const second = await seed();
-    expect(second).toEqual({ inserted: 0, changed_passwords: [], events: first.events });
+    expect(second).toEqual({ inserted: 0, changed_passwords: [], events: first.events, live_moved: false });
     expect(await rowCounts()).toEqual(afterFirst);
     expect(await all("SELECT * FROM users ORDER BY id")).toEqual(users);
     expect(await all("SELECT * FROM events ORDER BY id")).toEqual(eventRows);
@@ -109,7 +117,7 @@ describe("demo seed", () => {
     for (const table of TABLES) expect(afterFirst[table], table).toBeGreaterThan(0);
   });
 
-  it("returns the six demo events as stored, soonest first", async () => {
+  it("returns the seven demo events as stored, soonest first", async () => {
     const { events } = await seed();
     expect(new Set(events.map((e) => e.id))).toEqual(new Set(DEMO_EVENT_IDS));
     expect(events.map((e) => e.starts_at)).toEqual([...events.map((e) => e.starts_at)].sort());
@@ -236,7 +244,7 @@ describe("demo seed", () => {
     expect(concerts).toEqual([{ id: DEMO_CONCERT_ID }]);
   });
 
-  it("lists the six events publicly, and the season and the hall through their filters", async () => {
+  it("lists the seven events publicly, and the season and the hall through their filters", async () => {
     await seed();
     const listed = await api("GET", "/v1/events?limit=50");
     expect(listed.status).toBe(200);
@@ -289,15 +297,43 @@ describe("demo seed", () => {
     expect(stadiumCategories.map((c) => c.category)).toEqual(expect.arrayContaining(["VIP", "PREMIUM", "STANDARD", "VISITORS"]));
   });
 
-  it("assigns the gate controller to the five matches only, at a gate of the stadium", async () => {
+  it("assigns the gate controller to the five matches at the stadium's Porte A, and to the friendly at every gate", async () => {
     await seed();
     const controller = account("CONTROLLER");
-    const staff = await all<{ event_id: string; role: string; is_active: number; venue_id: string }>(
-      "SELECT s.event_id, s.role, s.is_active, a.venue_id FROM event_staff s JOIN access_points a ON a.id = s.access_point_id WHERE s.user_id = ? ORDER BY s.event_id",
+    const staff = await all<{ event_id: string; role: string; is_active: number; access_point_id: string | null }>(
+      "SELECT s.event_id, s.role, s.is_active, s.access_point_id FROM event_staff s WHERE s.user_id = ? ORDER BY s.event_id",
       controller.id,
     );
-    expect(staff).toEqual([...DEMO_MATCH_IDS].sort().map((event_id) => ({ event_id, role: "CONTROLLER", is_active: 1, venue_id: DEMO_VENUE_ID })));
+    expect(staff).toEqual(
+      [...DEMO_MATCH_IDS, DEMO_LIVE_EVENT_ID].sort().map((event_id) => ({ event_id, role: "CONTROLLER", is_active: 1, access_point_id: event_id === DEMO_LIVE_EVENT_ID ? null : DEMO_STADIUM_GATE_IDS[0] })),
+    );
+    expect(await all("SELECT venue_id FROM access_points WHERE id = ?", DEMO_STADIUM_GATE_IDS[0])).toEqual([{ venue_id: DEMO_VENUE_ID }]);
     expect(await all("SELECT user_id FROM event_staff WHERE user_id <> ?", controller.id)).toEqual([]);
+  });
+
+  it("puts the demo organizer on a plan that lets them create events, and offers plans to the others", async () => {
+    await seed();
+    const organizer = await tokenOf(account("ORGANIZER"));
+    const mine = await api("GET", "/v1/me/organizer-subscription", { token: organizer });
+    expect(mine.status).toBe(200);
+    expect(mine.body.subscription).toMatchObject({ plan_id: DEMO_ORGANIZER_PLAN_ID, status: "ACTIVE" });
+    expect(Date.parse(mine.body.subscription.ends_at)).toBeGreaterThan(Date.now() + 29 * 86_400_000);
+    const start = new Date(Date.now() + 30 * 86_400_000);
+    const created = await api("POST", "/v1/events", {
+      token: organizer,
+      body: { title: "Tournoi des écoles", starts_at: start.toISOString(), ends_at: new Date(start.getTime() + 3 * 3_600_000).toISOString(), timezone: "Africa/Tunis", venue_id: DEMO_VENUE_ID, currency: "TND" },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const plans = await api("GET", "/v1/organizer-plans");
+    expect(plans.body.data.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(["Pro", "Stade"]));
+  });
+
+  it("verifies one demo fan's identity, who alone may buy the season pass that requires it", async () => {
+    await seed();
+    const [plan] = await all<{ id: string }>("SELECT id FROM subscription_plans WHERE code = 'ABONNEMENT-TRIBUNE'");
+    expectProblem(await api("POST", `/v1/subscription-plans/${plan!.id}/subscribe`, { token: await tokenOf(AWA), body: {} }), 403, "identity_verification_required");
+    const karim = await api("POST", `/v1/subscription-plans/${plan!.id}/subscribe`, { token: await tokenOf(KARIM), body: {} });
+    expect(karim.status, JSON.stringify(karim.body)).toBe(201);
   });
 
   it("configures tickets for every event in its own currency, within its zones, with one priced by tiers", async () => {
@@ -354,6 +390,61 @@ describe("demo seed", () => {
     expect(byLanguage.ar!.every((f) => /[\u0600-\u06FF]/.test(f.question))).toBe(true);
     const fr = await api("GET", "/v1/faqs?category=PAYMENTS");
     expect(fr.body.data.length).toBeGreaterThan(0);
+  });
+});
+
+describe("the friendly whose doors are open now", () => {
+  const window = async () => (await all<{ doors_open_at: string; starts_at: string; ends_at: string; status: string }>("SELECT doors_open_at, starts_at, ends_at, status FROM events WHERE id = ?", DEMO_LIVE_EVENT_ID))[0]!;
+
+  it("opened its doors before now and ends more than an hour from now, on sale until its end", async () => {
+    await seed();
+    const event = await window();
+    const now = Date.now();
+    expect(event.status).toBe("APPROVED");
+    expect(Date.parse(event.doors_open_at)).toBeLessThanOrEqual(now);
+    expect(Date.parse(event.ends_at)).toBeGreaterThan(now + 3_600_000);
+    const sales = await all<{ sales_end: string }>(`SELECT sales_end FROM event_ticket_config WHERE id IN (${DEMO_LIVE_CONFIG_IDS.map(() => "?").join(", ")})`, ...DEMO_LIVE_CONFIG_IDS);
+    expect(sales.map((row) => row.sales_end)).toEqual(DEMO_LIVE_CONFIG_IDS.map(() => event.ends_at));
+  });
+
+  it("moves to now at the next seed once it is over (approved again if the cron completed it), and not before", async () => {
+    await seed();
+    const kept = await window();
+    expect((await seed()).live_moved).toBe(false);
+    expect(await window()).toEqual(kept);
+    await env.DB.prepare("UPDATE events SET doors_open_at = ?, starts_at = ?, ends_at = ?, status = 'COMPLETED' WHERE id = ?")
+      .bind("2026-01-01T17:00:00.000Z", "2026-01-01T19:00:00.000Z", "2026-01-01T21:00:00.000Z", DEMO_LIVE_EVENT_ID)
+      .run();
+    await env.DB.prepare(`UPDATE event_ticket_config SET sales_end = ? WHERE id IN (${DEMO_LIVE_CONFIG_IDS.map(() => "?").join(", ")})`).bind("2026-01-01T21:00:00.000Z", ...DEMO_LIVE_CONFIG_IDS).run();
+    const result = await seed();
+    expect(result.live_moved).toBe(true);
+    const moved = await window();
+    expect(moved.status).toBe("APPROVED");
+    expect(Date.parse(moved.doors_open_at)).toBeLessThanOrEqual(Date.now());
+    expect(Date.parse(moved.ends_at)).toBeGreaterThan(Date.now() + 3_600_000);
+    expect(result.events.find((e) => e.id === DEMO_LIVE_EVENT_ID)?.starts_at).toBe(moved.starts_at);
+  });
+
+  it("admits a fan's ticket at any gate of the stadium in the first minute", async () => {
+    await seed();
+    const [virage] = await syncedAsAdmin(DEMO_LIVE_EVENT_ID).then((configs) => configs.filter((c) => c.id === DEMO_LIVE_CONFIG_IDS[0]));
+    expect(virage).toMatchObject({ ticket_type_code: "VIRAGE", on_sale: true });
+    const fan = await tokenOf(AWA);
+    const order = await api("POST", `/v1/events/${DEMO_LIVE_EVENT_ID}/orders`, { token: fan, body: { config_id: virage!.id, quantity: 1 } });
+    expect(order.status, JSON.stringify(order.body)).toBe(201);
+    const organizer = await tokenOf(account("ORGANIZER"));
+    const paid = await api("POST", `/v1/events/${DEMO_LIVE_EVENT_ID}/orders/${order.body.id}/confirm-cash`, { token: organizer, body: {} });
+    expect(paid.status, JSON.stringify(paid.body)).toBe(200);
+    const right = paid.body.access_rights[0] as { qr_code: string };
+    const gate = await tokenOf(account("CONTROLLER"));
+    // Porte Nord: not the controller's gate at the matches, and any gate is theirs at the friendly.
+    const scan = (qr: string) =>
+      api("POST", `/v1/events/${DEMO_LIVE_EVENT_ID}/scans`, {
+        token: gate,
+        body: { id: crypto.randomUUID(), qr, action: "ENTRY", scan_method: "MANUAL_ENTRY", scanned_at: new Date().toISOString(), device_id: "DEMO-1", access_point_id: DEMO_STADIUM_GATE_IDS[2] },
+      });
+    expect((await scan(right.qr_code)).body).toMatchObject({ status: "SUCCESS" });
+    expect((await scan(right.qr_code)).body).toMatchObject({ status: "DENIED", denial_reason: "ALREADY_USED" });
   });
 });
 

@@ -241,6 +241,34 @@ describe("organizer plan limit", () => {
     const admin = await registerAdmin();
     for (let i = 0; i < 3; i++) expect((await create(admin, { organization_id: organizer.organizationId })).status).toBe(201);
   });
+
+  it("says which allowance is used up and how to get more", async () => {
+    const free = await registerOrganizer();
+    for (let i = 0; i < 2; i++) expect((await create(free)).status).toBe(201);
+    const refused = expectProblem(await create(free), 403, "plan_limit_reached");
+    expect(refused.detail).toContain("Without a plan, an organization creates 2 event(s) per calendar month");
+    expect(refused.detail).toContain("GET /v1/organizer-plans");
+    expect(refused.detail).toContain("POST /v1/me/organizer-subscription");
+
+    const onPlan = await registerOrganizer({ plan: 1 });
+    expect((await create(onPlan)).status).toBe(201);
+    const detail = expectProblem(await create(onPlan), 403, "plan_limit_reached").detail as string;
+    expect(detail).toMatch(/^Your organization's plan "Test plan [0-9a-f]{8}" allows 1 event\(s\) per calendar month/);
+  });
+
+  it("lets an admin create events for an organization past its allowance, without counting them against it", async () => {
+    const admin = await registerAdmin();
+    const organizer = await registerOrganizer();
+    for (let i = 0; i < 3; i++) expect((await create(admin, { organization_id: organizer.organizationId })).status).toBe(201);
+    // The admin's three did not use the organization's own free allowance.
+    for (let i = 0; i < 2; i++) expect((await create(organizer)).status).toBe(201);
+    expectProblem(await create(organizer), 403, "plan_limit_reached");
+
+    const onPlan = await registerOrganizer({ plan: 1 });
+    expect((await create(admin, { organization_id: onPlan.organizationId })).status).toBe(201);
+    expect((await create(onPlan)).status).toBe(201);
+    expectProblem(await create(onPlan), 403, "plan_limit_reached");
+  });
 });
 
 // ---------------------------------------------------------------- editing and deleting

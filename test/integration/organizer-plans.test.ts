@@ -64,7 +64,7 @@ async function subscriptionRow(id: string) {
   return row!;
 }
 
-async function insertEvent(organizer: { id: string; organizationId: string }, createdAt = new Date().toISOString()) {
+async function insertEvent(organizer: { id: string; organizationId: string }, createdAt = new Date().toISOString(), createdBy = organizer.id) {
   const organizerId = organizer.id;
   await db()
     .insert(events)
@@ -77,7 +77,7 @@ async function insertEvent(organizer: { id: string; organizationId: string }, cr
       venue_name: "Palais des congrès",
       organizer_id: organizerId,
       organization_id: organizer.organizationId,
-      created_by: organizerId,
+      created_by: createdBy,
       currency: "XOF",
       created_at: createdAt,
     });
@@ -85,9 +85,9 @@ async function insertEvent(organizer: { id: string; organizationId: string }, cr
 
 const lastMonth = () => new Date(new Date(monthStart()).getTime() - 24 * 3600 * 1000).toISOString();
 
-async function quotaError(organizationId: string, byAdmin = false) {
+async function quotaError(organizationId: string) {
   try {
-    await consumeEventQuota(env, organizationId, byAdmin);
+    await consumeEventQuota(env, organizationId);
   } catch (error) {
     return error as { status: number; code: string; detail: string };
   }
@@ -285,8 +285,8 @@ describe("organizer subscriptions", () => {
 
   it("keeps one active subscription per organizer: another plan is a plan change, the same plan a conflict", async () => {
     const { admin, organizer, subscription } = await organizerOnPlan(5);
-    await consumeEventQuota(env, organizer.organizationId, false);
-    await consumeEventQuota(env, organizer.organizationId, false);
+    await consumeEventQuota(env, organizer.organizationId);
+    await consumeEventQuota(env, organizer.organizationId);
     expectProblem(await grant(admin.token, organizer.organizationId, subscription.plan_id), 409, "already_subscribed");
 
     const gold = await createPlan(admin.token, { plan_type: "GOLD", max_events_per_month: 10 });
@@ -402,7 +402,7 @@ describe("organizer subscriptions", () => {
 describe("event quota", () => {
   it("lets exactly the plan's limit through when creations race", async () => {
     const { organizer, subscription } = await organizerOnPlan(3);
-    const results = await Promise.allSettled(Array.from({ length: 10 }, () => consumeEventQuota(env, organizer.organizationId, false)));
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => consumeEventQuota(env, organizer.organizationId)));
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(3);
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     expect(refused).toHaveLength(7);
@@ -413,13 +413,13 @@ describe("event quota", () => {
   it("does not count against the plan's updated_at (admins' edits are not disturbed)", async () => {
     const { subscription } = await organizerOnPlan(3);
     const before = await subscriptionRow(subscription.id);
-    await consumeEventQuota(env, subscription.organization_id, false);
+    await consumeEventQuota(env, subscription.organization_id);
     expect((await subscriptionRow(subscription.id)).updated_at).toBe(before.updated_at);
   });
 
   it("never limits an unlimited plan", async () => {
     const { organizer, subscription } = await organizerOnPlan(null);
-    await Promise.all(Array.from({ length: 12 }, () => consumeEventQuota(env, organizer.organizationId, false)));
+    await Promise.all(Array.from({ length: 12 }, () => consumeEventQuota(env, organizer.organizationId)));
     expect((await subscriptionRow(subscription.id)).events_created_this_month).toBe(12);
   });
 
@@ -436,11 +436,13 @@ describe("event quota", () => {
     expect(await quotaError(other.organizationId)).toBeNull();
   });
 
-  it("never limits events admins create", async () => {
+  it("does not count the events admins created for the organization against its free allowance", async () => {
     const organizer = await registerOrganizer();
-    for (let i = 0; i < FREE_EVENTS_PER_MONTH + 2; i++) await insertEvent(organizer);
+    const admin = await registerAdmin();
+    for (let i = 0; i < FREE_EVENTS_PER_MONTH + 2; i++) await insertEvent(organizer, undefined, admin.id);
+    expect(await quotaError(organizer.organizationId)).toBeNull();
+    for (let i = 0; i < FREE_EVENTS_PER_MONTH; i++) await insertEvent(organizer);
     expect(await quotaError(organizer.organizationId)).toMatchObject({ code: "plan_limit_reached" });
-    expect(await quotaError(organizer.organizationId, true)).toBeNull();
   });
 
   it("falls back to the free allowance while the subscription is suspended", async () => {
@@ -502,7 +504,7 @@ describe("organizer plan cron", () => {
     expect(reset.counter_reset_at! >= monthStart()).toBe(true);
     expect(reset.updated_at).toBe(before.updated_at);
 
-    await consumeEventQuota(env, organizer.organizationId, false);
+    await consumeEventQuota(env, organizer.organizationId);
     await resetMonthlyEventCounters(env);
     const again = await subscriptionRow(subscription.id);
     expect(again.events_created_this_month).toBe(1);
@@ -586,7 +588,7 @@ describe("activation by payment", () => {
 
   it("replaces an active subscription on another plan in the same step", async () => {
     const { admin, organizer, subscription } = await organizerOnPlan(5);
-    await consumeEventQuota(env, organizer.organizationId, false);
+    await consumeEventQuota(env, organizer.organizationId);
     const gold = await createPlan(admin.token, { plan_type: "GOLD" });
     const id = await pending(organizer, gold.id);
     const activated = await activateOrganizerSubscription(env, id, "MOOV-1");
@@ -602,7 +604,7 @@ describe("activation by payment", () => {
 describe("my organizer subscription", () => {
   it("shows my plan, its features, this month's usage and my history", async () => {
     const { organizer, plan, subscription } = await organizerOnPlan(3, { features: [{ name: "Mise en avant" }] });
-    await consumeEventQuota(env, organizer.organizationId, false);
+    await consumeEventQuota(env, organizer.organizationId);
     const res = await api("GET", "/v1/me/organizer-subscription", { token: organizer.token });
     expect(res.status).toBe(200);
     expect(res.body.subscription).toMatchObject({ id: subscription.id, status: "ACTIVE", events_created_this_month: 1 });

@@ -7,7 +7,7 @@ describe("platform", () => {
       const res = await api("GET", path);
       expect(res.status).toBe(200);
       expect(res.body).toEqual({
-        name: "SpotVibe × Entrix event platform API",
+        name: "Edge events platform",
         version: "1.0.0",
         links: { api: "/v1", docs: "/docs", openapi: "/openapi.json", health: "/v1/health" },
       });
@@ -15,6 +15,8 @@ describe("platform", () => {
       for (const link of Object.values(res.body.links as Record<string, string>)) expect((await api("GET", link)).status).toBe(200);
     }
     const openapi = (await api("GET", "/openapi.json")).body;
+    expect(openapi.info.title).toBe("Edge events platform");
+    expect(openapi.paths["/v1"].get).toMatchObject({ operationId: "getApiIndex" });
     expect(openapi.paths["/v1"].get.responses["200"].content["application/json"].schema.$ref).toBe("#/components/schemas/ApiIndex");
     // `/` is the dashboard, served as a static asset before the Worker runs (test/e2e/dashboard/flows.e2e.ts): the Worker has no route there.
     expect(openapi.paths["/"]).toBeUndefined();

@@ -516,7 +516,7 @@ describe("hostile requests", () => {
     const offer = await transfer(fixture, await boughtRight(fixture, alice), alice, { type: "SALE", recipient_user_id: bob.id, price: 10 });
     expectProblem(await answer(offer.body.id, "decline", bob, { reason: "no", status: "COMPLETED" }), 422, "validation_failed");
     expectProblem(await answer(offer.body.id, "decline", bob, { reason: 42 }), 422, "validation_failed");
-    expectProblem(await api("POST", `/v1/transfers/${offer.body.id}/decline`, { token: bob.token, rawBody: "reason=no" }), 415);
+    expectProblem(await api("POST", `/v1/transfers/${offer.body.id}/decline`, { token: bob.token, rawBody: "reason=no" }), 415, "unsupported_media_type");
     expect((await transferRow(offer.body.id)).status).toBe("PENDING");
   });
 });

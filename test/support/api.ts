@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { and, desc, eq } from "drizzle-orm";
+import { createApp, openApiDocument } from "../../src/app.ts";
 import { getDb } from "../../src/db/client.ts";
 import { message_deliveries, type NotificationType } from "../../src/notifications/schema.ts";
 import { deliverPending } from "./notifications.ts";
@@ -14,6 +15,53 @@ export interface ApiResponse<T = any> {
 let ipCounter = 0;
 /** A distinct client IP per test helper call, so per-IP rate limits do not couple unrelated tests. */
 export const freshIp = () => `198.51.100.${(ipCounter++ % 250) + 1}`;
+
+interface DocumentedOperation {
+  method: string;
+  path: string;
+  pattern: RegExp;
+  params: number;
+  operationId: string;
+  codes: Map<number, readonly string[]>;
+}
+let documented: DocumentedOperation[] | undefined;
+
+/** The app's OpenAPI operations, each with the problem codes it documents per status. */
+function documentedOperations(): DocumentedOperation[] {
+  if (documented) return documented;
+  const doc = openApiDocument(createApp()) as unknown as { paths: Record<string, Record<string, { operationId: string; responses: Record<string, { "x-problem-codes"?: string[] }> }>> };
+  documented = Object.entries(doc.paths).flatMap(([path, operations]) =>
+    Object.entries(operations).map(([method, operation]) => ({
+      method: method.toUpperCase(),
+      path,
+      pattern: new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}$`),
+      params: path.split("{").length - 1,
+      operationId: operation.operationId,
+      codes: new Map(Object.entries(operation.responses).flatMap(([status, response]) => (response["x-problem-codes"] ? [[Number(status), response["x-problem-codes"]]] : []))),
+    })),
+  );
+  return documented;
+}
+
+/**
+ * Every problem a route answers in a test must be one its OpenAPI document
+ * lists for that status (declared with errors(…) on the route, or added for
+ * the app's middleware): the documented codes stay true to the code. A route
+ * that is not an operation (404 for an unknown path) and 500s are not checked.
+ */
+function checkDocumented(method: string, url: string, status: number, body: { code?: string }) {
+  if (status >= 500 && status !== 502 && status !== 503) return;
+  const path = url.split("?")[0]!;
+  const candidates = documentedOperations().filter((op) => op.method === method.toUpperCase() && op.pattern.test(path));
+  const operation = candidates.sort((a, b) => a.params - b.params)[0];
+  if (!operation) return;
+  if (!operation.codes.get(status)?.includes(body.code ?? "")) {
+    throw new Error(
+      `${method} ${operation.path} (operation ${operation.operationId}) answered ${status} ${body.code}, which its OpenAPI document does not list for ${status}: ` +
+        `add "${body.code}" to the route's errors(…) (codes and their statuses: src/problem-codes.ts). Documented: ${JSON.stringify(Object.fromEntries(operation.codes))}`,
+    );
+  }
+}
 
 /** Calls the Worker's fetch handler in-process, as a client over HTTPS would. */
 export async function api<T = any>(
@@ -34,6 +82,7 @@ export async function api<T = any>(
   let parsed: unknown = text;
   const type = response.headers.get("Content-Type") ?? "";
   if (type.includes("json") && text) parsed = JSON.parse(text);
+  if (type.startsWith("application/problem+json")) checkDocumented(method, path, response.status, parsed as { code?: string });
   return { status: response.status, headers: response.headers, body: parsed as T };
 }
 
