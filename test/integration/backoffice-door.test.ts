@@ -174,8 +174,7 @@ describe("at the door: sending tickets again", () => {
     await resend();
     await waitForMessage(held.buyer, "TICKETS_READY", message.id);
     for (let i = 0; i < 3; i++) expect((await resend()).status).toBe(202);
-    const limited = expectProblem(await resend(), 429, "rate_limited");
-    expect(limited).toBeTruthy();
+    expectProblem(await resend(), 429, "rate_limited");
 
     await f.stub.cancelForRefund(held.rights[0]!.order_id!, "refund", null, false);
     await f.stub.flushProjection();

@@ -80,7 +80,7 @@ describe("email through Cloudflare Email Service", () => {
 
   it("applies Email Sending events from the email-events queue: delivered, then a later hard bounce", async () => {
     const email = uniqueEmail();
-    const user = await registerUser({ email });
+    await registerUser({ email });
     await deliverPending({ recipient: email });
     const [row] = await deliveriesOf({ recipient: email });
     expect(row!.status).toBe("DELIVERED");
@@ -95,7 +95,6 @@ describe("email through Cloudflare Email Service", () => {
     // A late "delivered" never undoes a bounce.
     await runQueue("email-events", [await fakeNotifications("POST", "/_control/email/event", { message_id: row!.provider_message_id, type: "delivered" })]);
     expect((await rowsOf(row!.id)).status).toBe("BOUNCED");
-    expect(user.id).toBeTruthy();
   });
 });
 
