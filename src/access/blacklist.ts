@@ -18,7 +18,6 @@ import { pushGatePolicy } from "./gate-policy.ts";
 
 type EntryRow = typeof blacklist.$inferSelect;
 type Caller = Pick<Actor, "userId" | "role">;
-const invalid = (path: string, message: string, code = "invalid_reference") => problems.validation([{ path, message, code }]);
 const isAdmin = (caller: Caller) => caller.role === "ADMIN";
 
 // The blacklist: entries by scope (event, venue, club, platform) pushed to the gates they reach, and appeals.
@@ -90,10 +89,10 @@ const IDENTIFIER_HINTS: Record<(typeof BLACKLIST_TYPES)[number], string> = {
 
 async function checkedIdentifier(db: Db, type: (typeof BLACKLIST_TYPES)[number], raw: string): Promise<string> {
   const identifier = normalizeIdentifier(type, raw);
-  if (identifier === null) throw invalid("identifier", IDENTIFIER_HINTS[type], "invalid_identifier");
+  if (identifier === null) throw problems.invalidField("identifier", IDENTIFIER_HINTS[type], "invalid_identifier");
   if (type === "USER") {
     const [user] = await db.select({ id: users.id }).from(users).where(eq(users.id, identifier)).limit(1);
-    if (!user) throw invalid("identifier", "No such account.", "user_not_found");
+    if (!user) throw problems.invalidField("identifier", "No such account.", "user_not_found");
   }
   return identifier;
 }
@@ -108,17 +107,17 @@ async function checkedIdentifier(db: Db, type: (typeof BLACKLIST_TYPES)[number],
 async function checkScope(db: Db, caller: Caller, scope: (typeof BLACKLIST_SCOPES)[number], scopeId: string | null) {
   if (scope === "GLOBAL") {
     if (!isAdmin(caller)) throw problems.forbidden("Only admins ban platform-wide; use an EVENT, VENUE or CLUB scope.", "global_scope_admin_only");
-    if (scopeId !== null) throw invalid("scope_id", "A GLOBAL entry has no scope_id.", "unexpected_scope_id");
+    if (scopeId !== null) throw problems.invalidField("scope_id", "A GLOBAL entry has no scope_id.", "unexpected_scope_id");
     return;
   }
-  if (scopeId === null) throw invalid("scope_id", `An ${scope} entry names its ${scope.toLowerCase()} in scope_id.`, "required");
+  if (scopeId === null) throw problems.invalidField("scope_id", `An ${scope} entry names its ${scope.toLowerCase()} in scope_id.`, "required");
   const [owner] =
     scope === "EVENT"
       ? await db.select({ organization_id: events.organization_id }).from(events).where(eq(events.id, scopeId)).limit(1)
       : scope === "VENUE"
         ? await db.select({ organization_id: venues.organization_id }).from(venues).where(eq(venues.id, scopeId)).limit(1)
         : await db.select({ organization_id: organizations.id }).from(organizations).where(eq(organizations.id, scopeId)).limit(1);
-  const unknown = () => invalid("scope_id", `No such ${scope === "CLUB" ? "organization" : scope.toLowerCase()} among yours.`);
+  const unknown = () => problems.invalidField("scope_id", `No such ${scope === "CLUB" ? "organization" : scope.toLowerCase()} among yours.`);
   if (!owner) throw unknown();
   if (isAdmin(caller)) return;
   if (owner.organization_id === null) throw unknown();
@@ -148,14 +147,14 @@ async function managedEntry(db: Db, caller: Caller, entryId: string): Promise<En
 }
 
 function checkDates(start: string, end: string | null, permanent: boolean) {
-  if (permanent && end !== null) throw invalid("end_date", "A permanent ban has no end_date.", "permanent_has_end");
-  if (end !== null && end <= start) throw invalid("end_date", "end_date must be after start_date.", "invalid_window");
+  if (permanent && end !== null) throw problems.invalidField("end_date", "A permanent ban has no end_date.", "permanent_has_end");
+  if (end !== null && end <= start) throw problems.invalidField("end_date", "end_date must be after start_date.", "invalid_window");
 }
 
 async function checkReporter(db: Db, reportedBy: string | null | undefined) {
   if (!reportedBy) return;
   const [user] = await db.select({ id: users.id }).from(users).where(eq(users.id, reportedBy)).limit(1);
-  if (!user) throw invalid("reported_by", "No such account.");
+  if (!user) throw problems.invalidField("reported_by", "No such account.");
 }
 
 /** Pushes an entry's change to the gates of every event it reaches. */

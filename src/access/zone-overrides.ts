@@ -20,7 +20,6 @@ import { access_rights, zone_mapping_overrides } from "./schema.ts";
 
 type OverrideRow = typeof zone_mapping_overrides.$inferSelect;
 type PolicyEvent = { id: string; title: string; venue_id: string | null; organization_id: string | null };
-const invalid = (path: string, message: string, code = "invalid_reference") => problems.validation([{ path, message, code }]);
 /** Notification messages enqueued at once when an override tells its holders. */
 const NOTIFY_CHUNK = 100;
 
@@ -71,14 +70,14 @@ async function overrideOf(db: Db, eventId: string, overrideId: string): Promise<
 
 /** Both zones belong to the event's venue and differ. */
 async function checkZones(db: Db, event: PolicyEvent, originalZoneId: string, overrideZoneId: string) {
-  if (!event.venue_id) throw invalid("original_zone_id", "This event has no venue, hence no zones to move people between.", "event_without_venue");
-  if (originalZoneId === overrideZoneId) throw invalid("override_zone_id", "The override zone must differ from the original zone.", "same_zone");
+  if (!event.venue_id) throw problems.invalidField("original_zone_id", "This event has no venue, hence no zones to move people between.", "event_without_venue");
+  if (originalZoneId === overrideZoneId) throw problems.invalidField("override_zone_id", "The override zone must differ from the original zone.", "same_zone");
   const found = await db
     .select({ id: venue_zones.id })
     .from(venue_zones)
     .where(and(eq(venue_zones.venue_id, event.venue_id), inArray(venue_zones.id, [originalZoneId, overrideZoneId])));
   for (const [path, id] of [["original_zone_id", originalZoneId], ["override_zone_id", overrideZoneId]] as const) {
-    if (!found.some((z) => z.id === id)) throw invalid(path, "Not a zone of this event's venue.", "zone_not_in_venue");
+    if (!found.some((z) => z.id === id)) throw problems.invalidField(path, "Not a zone of this event's venue.", "zone_not_in_venue");
   }
 }
 
@@ -93,24 +92,24 @@ async function checkTarget(db: Db, event: PolicyEvent, target: Target, originalZ
   const eventId = event.id;
   if (target.access_right_id) {
     const [right] = await db.select({ event_id: access_rights.event_id, zone_id: access_rights.zone_id }).from(access_rights).where(eq(access_rights.id, target.access_right_id)).limit(1);
-    if (!right || right.event_id !== eventId) throw invalid("access_right_id", "No such access right in this event.");
-    if (right.zone_id && right.zone_id !== originalZoneId) throw invalid("original_zone_id", "An access right's override starts from the right's own zone.", "zone_mismatch");
+    if (!right || right.event_id !== eventId) throw problems.invalidField("access_right_id", "No such access right in this event.");
+    if (right.zone_id && right.zone_id !== originalZoneId) throw problems.invalidField("original_zone_id", "An access right's override starts from the right's own zone.", "zone_mismatch");
   } else if (target.ticket_id) {
     const [ticket] = await db.select({ id: tickets.id }).from(tickets).where(and(eq(tickets.id, target.ticket_id), eq(tickets.event_id, eventId))).limit(1);
-    if (!ticket) throw invalid("ticket_id", "No such ticket (order) for this event.");
+    if (!ticket) throw problems.invalidField("ticket_id", "No such ticket (order) for this event.");
   } else if (target.subscription_id) {
     const [pass] = await db.select({ id: subscriptions.id }).from(subscriptions).where(eq(subscriptions.id, target.subscription_id)).limit(1);
-    if (!pass) throw invalid("subscription_id", "No such season pass.");
+    if (!pass) throw problems.invalidField("subscription_id", "No such season pass.");
   } else if (target.user_group_id) {
     const [group] = await db.select({ organization_id: user_groups.organization_id }).from(user_groups).where(eq(user_groups.id, target.user_group_id)).limit(1);
     if (!group || (group.organization_id !== null && group.organization_id !== event.organization_id)) {
-      throw invalid("user_group_id", "No such user group among the organization's and the platform's.");
+      throw problems.invalidField("user_group_id", "No such user group among the organization's and the platform's.");
     }
   }
 }
 
 function checkWindow(from: string | null, until: string | null) {
-  if (from && until && until <= from) throw invalid("valid_until", "valid_until must be after valid_from.", "invalid_window");
+  if (from && until && until <= from) throw problems.invalidField("valid_until", "valid_until must be after valid_from.", "invalid_window");
 }
 
 /** The live rights an override moves: the target's rights in the event, ENABLED or USED, in the original zone. */

@@ -15,7 +15,7 @@ export const fieldErrors = (errors: FieldError[]) => {
   if (errors.length > 0) throw problems.validation(errors);
 };
 
-export const invalid = (path: string, message: string, code = "invalid") => problems.validation([{ path, message, code }]);
+export const invalid = (path: string, message: string, code = "invalid") => problems.invalidField(path, message, code);
 
 /**
  * The organization of a new catalog object: one where the caller has

@@ -114,7 +114,6 @@ export async function managedEvent(env: Env, id: string, actor: Pick<Actor, "use
 
 type Place = Pick<EventRow, "venue_name" | "address" | "latitude" | "longitude" | "google_maps_url" | "timezone">;
 
-const invalid = (path: string, message: string, code = "invalid_reference") => problems.validation([{ path, message, code }]);
 
 /** A venue the organization may hold events at (its own; admins any active venue), with its place details. */
 async function usableVenue(env: Env, venueId: string, organizationId: string | null, actor: Actor): Promise<Place> {
@@ -124,7 +123,7 @@ async function usableVenue(env: Env, venueId: string, organizationId: string | n
     .where(and(eq(venues.id, venueId), eq(venues.is_active, true)))
     .limit(1);
   // Other organizers' venues read as unknown, like every object of theirs.
-  if (!venue || (!isAdmin(actor) && (venue.organization_id === null || venue.organization_id !== organizationId))) throw invalid("venue_id", "No such venue among yours.");
+  if (!venue || (!isAdmin(actor) && (venue.organization_id === null || venue.organization_id !== organizationId))) throw problems.invalidField("venue_id", "No such venue among yours.");
   return {
     venue_name: venue.name,
     address: venue.address,
@@ -141,7 +140,7 @@ async function checkCategory(env: Env, categoryId: string): Promise<void> {
     .from(event_categories)
     .where(and(eq(event_categories.id, categoryId), eq(event_categories.is_active, true)))
     .limit(1);
-  if (!category) throw invalid("category_id", "No such active category.");
+  if (!category) throw problems.invalidField("category_id", "No such active category.");
 }
 
 async function checkGroup(env: Env, groupId: string, organizationId: string | null, actor: Actor): Promise<void> {
@@ -150,7 +149,7 @@ async function checkGroup(env: Env, groupId: string, organizationId: string | nu
     .from(event_groups)
     .where(and(eq(event_groups.id, groupId), eq(event_groups.is_active, true)))
     .limit(1);
-  if (!group || (!isAdmin(actor) && (group.organization_id === null || group.organization_id !== organizationId))) throw invalid("event_group_id", "No such event group among yours.");
+  if (!group || (!isAdmin(actor) && (group.organization_id === null || group.organization_id !== organizationId))) throw problems.invalidField("event_group_id", "No such event group among yours.");
 }
 
 type EventState = Pick<

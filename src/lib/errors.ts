@@ -29,6 +29,8 @@ export class ProblemError extends Error {
 export const problems = {
   validation: (errors: FieldError[], detail = "The request is invalid.") =>
     new ProblemError(422, "validation_failed", "Validation failed", detail, errors),
+  /** A 422 naming one field: a reference that does not resolve (the default) or a value the rules refuse. */
+  invalidField: (path: string, message: string, code = "invalid_reference") => problems.validation([{ path, message, code }]),
   badRequest: (code: string, detail: string) => new ProblemError(400, code, "Bad request", detail),
   unauthorized: (detail = "Authentication is required.", code = "unauthorized") =>
     new ProblemError(401, code, "Unauthorized", detail, undefined, { "WWW-Authenticate": 'Bearer realm="v1"' }),

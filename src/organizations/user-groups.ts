@@ -153,7 +153,6 @@ export async function listGroupMembers(env: Env, caller: Caller, groupId: string
   return toPage(rows, query.limit, (row) => ({ k: row.member_since, id: row.user.id }));
 }
 
-const invalid = (path: string, message: string, code: string) => problems.validation([{ path, message, code }]);
 
 /** The active accounts using a phone number: exactly one is the person meant. */
 export async function accountsWithPhone(db: Db, phones: string[]) {
@@ -171,7 +170,7 @@ export async function accountsWithPhone(db: Db, phones: string[]) {
 export function checkValidUntil(value: string | null | undefined, path: string, at: string): string | null {
   if (value === null || value === undefined) return null;
   const iso = new Date(value).toISOString();
-  if (iso <= at) throw invalid(path, "A membership ends in the future.", "in_past");
+  if (iso <= at) throw problems.invalidField(path, "A membership ends in the future.", "in_past");
   return iso;
 }
 
@@ -190,14 +189,14 @@ export async function addGroupMember(env: Env, actor: Actor, groupId: string, in
   let userId: string;
   if (input.user_id) {
     const [user] = await db.select({ id: users.id }).from(users).where(and(eq(users.id, input.user_id), eq(users.is_active, true))).limit(1);
-    if (!user) throw invalid("user_id", "No such active account.", "invalid_reference");
+    if (!user) throw problems.invalidField("user_id", "No such active account.", "invalid_reference");
     userId = user.id;
   } else if (input.email) {
     userId = await accountForEmail(env, input.email);
   } else {
     const found = (await accountsWithPhone(db, [input.phone!])).get(input.phone!) ?? [];
-    if (found.length === 0) throw invalid("phone", "No active account uses this phone number: name the person by email instead.", "unknown_phone");
-    if (found.length > 1) throw invalid("phone", "Several accounts use this phone number: name the person by account or email instead.", "ambiguous_phone");
+    if (found.length === 0) throw problems.invalidField("phone", "No active account uses this phone number: name the person by email instead.", "unknown_phone");
+    if (found.length > 1) throw problems.invalidField("phone", "Several accounts use this phone number: name the person by account or email instead.", "ambiguous_phone");
     userId = found[0]!;
   }
   const [existing] = await db
