@@ -12,8 +12,11 @@
  * Only answers anyone may read are kept: an INVITATION event's availability is
  * never cached (each read asks the EventDO and checks the caller may see the
  * event). Nothing personal is in this answer, and orders are never cached.
- * Staleness is by time, not by purge: a hold placed now shows in every read
- * within AVAILABILITY_STALE_MS, and the buyer's own hold is in the order
+ * A new catalog pushed to the EventDO (prices, quantities, sales windows,
+ * the event's status or access type: src/catalog/sync.ts) drops both at once
+ * here (`forgetAvailability`); other data centres' copies age out. Holds do
+ * not purge (a storm of them would empty the cache): a hold placed now shows
+ * in every read within AVAILABILITY_STALE_MS, and the buyer's own hold is in the order
  * answer, read live. The ETag is a digest of the EventDO's answer, so a client
  * polling with If-None-Match gets 304 until something changes.
  */
@@ -58,7 +61,8 @@ function digest(text: string): string {
 }
 
 const fresh = (asOf: number, now: number) => now - asOf >= 0 && now - asOf < AVAILABILITY_STALE_MS;
-const cacheKey = (origin: string, eventId: string) => new Request(`${origin}/v1/events/${eventId}/availability`);
+/** The route's public URL under PUBLIC_API_URL, whatever the request's query or host. */
+const cacheKey = (env: Env, eventId: string) => new Request(new URL(`/v1/events/${eventId}/availability`, env.PUBLIC_API_URL));
 
 function remember(eventId: string, entry: Entry) {
   if (entry.availability.access_type === "INVITATION" || !entry.availability.event_id) return;
@@ -84,11 +88,11 @@ function readEvent(env: Env, eventId: string): Promise<Entry> {
  * The event's availability, no older than AVAILABILITY_STALE_MS (by `now`).
  * `waitUntil` stores a fresh answer in the Cache API after the response.
  */
-export async function publicAvailability(env: Env, eventId: string, origin: string, waitUntil: (p: Promise<unknown>) => void): Promise<ServedAvailability> {
+export async function publicAvailability(env: Env, eventId: string, waitUntil: (p: Promise<unknown>) => void): Promise<ServedAvailability> {
   const now = Date.now();
   const kept = memo.get(eventId);
   if (kept && fresh(kept.asOf, now)) return { ...kept, source: "memory" };
-  const key = cacheKey(origin, eventId);
+  const key = cacheKey(env, eventId);
   const cached = await caches.default.match(key);
   if (cached) {
     const asOf = Number(cached.headers.get(AS_OF_HEADER));
@@ -117,4 +121,10 @@ export async function publicAvailability(env: Env, eventId: string, origin: stri
     );
   }
   return { ...entry, source: "event" };
+}
+
+/** Drops the event's kept answer here and in this data centre's cache: its catalog changed. */
+export async function forgetAvailability(env: Env, eventId: string): Promise<void> {
+  memo.delete(eventId);
+  await caches.default.delete(cacheKey(env, eventId));
 }

@@ -26,6 +26,7 @@ import { tickets } from "./schema.ts";
 import { AccessRightSchema, AvailabilitySchema, eventOrderParams, OrderSchema, PlaceOrderBody } from "./schemas.ts";
 import { orderTickets } from "./service.ts";
 import { AVAILABILITY_STALE_MS, publicAvailability } from "../onsale/availability-cache.ts";
+import { WAITING_ROOM_CODES, waitingRoomGuard } from "../onsale/waiting-room.ts";
 
 const tags = ["Orders"];
 const eventParam = z.object({ event_id: z.uuid() });
@@ -63,7 +64,7 @@ export function orderRoutes() {
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
-      const served = await publicAvailability(c.env, event_id, new URL(c.req.url).origin, (p) => c.executionCtx.waitUntil(p));
+      const served = await publicAvailability(c.env, event_id, (p) => c.executionCtx.waitUntil(p));
       const { availability } = served;
       if (!availability.event_id) throw problems.notFound("Event");
       if (availability.access_type === "INVITATION") {
@@ -87,7 +88,7 @@ export function orderRoutes() {
       path: "/events/{event_id}/orders",
       operationId: "placeOrder",
       tags,
-      middleware: [checksSessionByFeed] as const,
+      middleware: [checksSessionByFeed, waitingRoomGuard] as const,
       summary: "Order tickets: places a hold",
       description:
         "Checks the sales window, limits, membership and availability in the event's Durable Object (409 `invitation_only` for an event with access type INVITATION, which is never sold; 409 `booking_not_open` before the ticket type's `advance_booking_days` window; 409 `zone_share_sold_out` past its `capacity_percentage_bp` share of its zone), prices the order (tier, then pricing rules) and holds the units for 15 minutes until payment. Send an `Idempotency-Key` header: a retry with the same key and body returns the same order, as it is now, with `Idempotent-Replayed: true`, instead of placing a second one; the same key with another body is 422 `idempotency_key_reused`. A key names one order of its buyer in the event for good. An order with a `promo_code` counts against the per-IP limit `promo-ip` (shared with quotes and season passes; 429).\n\nWithout a signed-in user (guest checkout): `guest_email` and `turnstile_token` are required; the token is checked with Cloudflare Turnstile's Siteverify (403 `turnstile_failed`, 503 `turnstile_unavailable`); an IP places at most 30 guest orders an hour (429); an address whose account has a password or a verified email is refused (409 `sign_in_required`); in one event, live guest holds are capped at 6 units per IP, 6 per email and a quarter of the event's sellable units (409 `guest_hold_limit`); the answer's `user_id` is null.",
@@ -97,7 +98,7 @@ export function orderRoutes() {
         headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "8–255 visible ASCII characters, unique per order attempt." }) }),
         body: jsonBody(PlaceOrderBody),
       },
-      responses: { 201: jsonResponse(OrderSchema, "The hold; pay before `expires_at`."), ...errors("above_maximum", "below_minimum", "blacklisted", "booking_not_open", "config_not_found", "event_not_on_sale", "guest_hold_limit", "invitation_only", "idempotency_key_reused", "members_only_period", "membership_required", "not_found", "not_on_sale", "promo_code_exhausted", "promo_code_not_applicable", "purchase_limit", "rate_limited", "sales_ended", "sales_not_started", "sign_in_required", "sold_out", "turnstile_failed", "turnstile_unavailable", "zone_share_sold_out") },
+      responses: { 201: jsonResponse(OrderSchema, "The hold; pay before `expires_at`."), ...errors("above_maximum", "below_minimum", "blacklisted", "booking_not_open", "config_not_found", "event_not_on_sale", "guest_hold_limit", "invitation_only", "idempotency_key_reused", "members_only_period", "membership_required", "not_found", "not_on_sale", "promo_code_exhausted", "promo_code_not_applicable", "purchase_limit", "rate_limited", "sales_ended", "sales_not_started", "sign_in_required", "sold_out", "turnstile_failed", "turnstile_unavailable", "zone_share_sold_out", ...WAITING_ROOM_CODES) },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
