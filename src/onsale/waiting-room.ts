@@ -28,7 +28,7 @@ const DEVICE_ID = /^[\x21-\x7e]{8,128}$/;
 export const roomStub = (env: Env, eventId: string) => env.WAITING_ROOM.get(env.WAITING_ROOM.idFromName(eventId));
 
 export function roomLimits(env: Env): RoomLimits {
-  return { holds_per_s: Number(env.WAITING_ROOM_HOLDS_PER_S) || 400, admission_seconds: Number(env.WAITING_ROOM_ADMISSION_SECONDS) || 600 };
+  return { holds_per_s: Number(env.WAITING_ROOM_HOLDS_PER_S) || 1000, admission_seconds: Number(env.WAITING_ROOM_ADMISSION_SECONDS) || 600 };
 }
 
 /** The one queue identity of the caller: their account, or for a guest their device id and IP together. */
