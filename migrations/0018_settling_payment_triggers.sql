@@ -6,7 +6,8 @@
 -- src/db/errors.ts recognizes), a payment referenced by a link keeps its id (ON UPDATE NO ACTION), and deleting a payment
 -- nulls the links (ON DELETE SET NULL). AFTER triggers, so that, as a foreign key, they judge the row actually written: an
 -- upsert that turns into an update is checked by the UPDATE trigger, and one whose update is skipped is not checked.
--- A rebuild of tickets or subscriptions drops their triggers: recreate these (and 0013's) after it.
+-- A later rebuild of tickets, subscriptions or payments must drop these triggers first (SQLite refuses to rename a rebuilt
+-- table while a trigger names a table that is gone) and recreate them after it, as 0017 does with 0013's.
 CREATE TRIGGER `tickets_payment_exists_insert` AFTER INSERT ON tickets
 	WHEN new.payment_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM payments WHERE id = new.payment_id) BEGIN
 	SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed: tickets.payment_id names no payment');

@@ -159,6 +159,11 @@ describe("migrating the settling-payment links off foreign keys", () => {
         .bind(ids.pending, ids.buyer, ids.event, ids.type, missing)
         .run(),
     ).rejects.toThrow(/FOREIGN KEY constraint failed/);
+    // As with the foreign key, only a row written is judged: a stale projection replay whose update is skipped passes.
+    await db
+      .prepare("INSERT INTO tickets (id, ticket_number, user_id, event_id, ticket_type_id, quantity, unit_price, total_price, currency, booking_status, booking_expires_at, purchase_channel, payment_id, projection_version) VALUES (?, 'TKT-2', ?, ?, ?, 1, 15000, 15000, 'TND', 'PENDING', '2029-06-01T10:15:00.000Z', 'MOBILE', ?, -1) ON CONFLICT (id) DO UPDATE SET payment_id = excluded.payment_id WHERE excluded.projection_version >= tickets.projection_version")
+      .bind(ids.pending, ids.buyer, ids.event, ids.type, missing)
+      .run();
     await expect(
       db
         .prepare("INSERT INTO subscriptions (id, subscription_number, user_id, subscription_plan_id, price_paid, currency, valid_from, valid_until, payment_id) VALUES (?, 'SUB-9', ?, ?, 1, 'TND', '2029-08-01', '2030-06-30', ?)")
