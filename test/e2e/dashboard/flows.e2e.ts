@@ -98,7 +98,10 @@ describe("match day, from the event to the gate", () => {
     const config = await expectOk(api("POST", `/v1/events/${eventId}/ticket-configs`, { token: organizer.token, body: { ticket_type_id: tribune.id, price: 15_000, quantity_total: 100 } }), 201);
     configId = config.id;
     const gates = await expectOk(api("GET", `/v1/venues/${event.venue_id}/access-points?limit=100`));
-    gateId = gates.data.find((gate: { code: string }) => gate.code === "GATE_B").id;
+    const gateB = gates.data.find((gate: { code: string }) => gate.code === "GATE_B");
+    gateId = gateB.id;
+    // A gate closed for the season: the door desk must not offer it.
+    await expectOk(api("POST", `/v1/venues/${event.venue_id}/access-points`, { token: organizer.token, body: { code: unique("CLOSED").toUpperCase(), name: "Porte fermée", zone_ids: gateB.zone_ids, is_active: false } }), 201);
     await expectOk(api("POST", `/v1/events/${eventId}/staff`, { token: organizer.token, body: { email: account("CONTROLLER").email, access_point_id: gateId } }), 201);
     await expectOk(api("POST", `/v1/admin/events/${eventId}/inventory/sync`, { token: admin.token }));
   });
@@ -294,6 +297,7 @@ describe("match day, from the event to the gate", () => {
     // Let in by hand: without a reason the API names the field; with one, the fan is inside.
     const dialog = page.getByRole("dialog");
     await found.locator("tbody tr", { hasText: first!.qr_code }).getByRole("button", { name: "Faire entrer" }).click();
+    expect(await dialog.getByLabel("Porte").locator("option").allTextContents()).not.toContain("Porte fermée");
     await dialog.getByLabel("Porte").selectOption(gateId);
     await dialog.getByRole("button", { name: "Faire entrer" }).click();
     await dialog.locator(".field-error").waitFor();
