@@ -17,7 +17,7 @@ import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { generateSecrets } from "../scripts/secrets.ts";
 import { type CpuBreakdown, type Stage, startCpuProfile, workerdCpuMs } from "./lib/cpu-profile.ts";
-import { type Call, type LoadResult, round, runLoad, type Sample, seededRandom, stats, type Stats } from "./lib/load.ts";
+import { type Call, type LoadResult, round, runLoad, seededRandom, stats, type Stats } from "./lib/load.ts";
 import { type Buyer, checkInventory, type Fixture, holdsOf, outcomes, seedBuyers, seedEvent } from "./lib/orders-fixture.ts";
 import { type BenchRun, runBench } from "./lib/run.ts";
 import { startBenchPlatform, tempDir, type Workerd } from "./lib/workerd.ts";
