@@ -71,17 +71,24 @@ function remember(eventId: string, entry: Entry) {
   if (memo.size > MEMO_LIMIT) memo.delete(memo.keys().next().value!);
 }
 
-/** One EventDO read per event at a time in this isolate; the others wait on it. */
+const askEvent = async (env: Env, eventId: string): Promise<Entry> => {
+  const availability = await eventStub(env, eventId).availability();
+  return { availability, asOf: Date.now(), etag: digest(JSON.stringify(availability)) };
+};
+
+/**
+ * One EventDO read per event at a time in this isolate; the others wait on it,
+ * but not for longer than AVAILABILITY_STALE_MS: the request that started it
+ * may have been cancelled (its client gone), and its read with it.
+ */
 function readEvent(env: Env, eventId: string): Promise<Entry> {
-  let pending = inFlight.get(eventId);
-  if (!pending) {
-    pending = (async () => {
-      const availability = await eventStub(env, eventId).availability();
-      return { availability, asOf: Date.now(), etag: digest(JSON.stringify(availability)) };
-    })().finally(() => inFlight.delete(eventId));
-    inFlight.set(eventId, pending);
-  }
-  return pending;
+  const pending = inFlight.get(eventId);
+  if (pending) return Promise.race([pending, scheduler.wait(AVAILABILITY_STALE_MS).then(() => askEvent(env, eventId))]);
+  const started = askEvent(env, eventId).finally(() => {
+    if (inFlight.get(eventId) === started) inFlight.delete(eventId);
+  });
+  inFlight.set(eventId, started);
+  return started;
 }
 
 /**

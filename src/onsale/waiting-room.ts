@@ -6,6 +6,7 @@
  * room is open. The room itself, its order and its counts, is the event's
  * WaitingRoomDO (durable-objects/waiting-room.ts).
  */
+import { z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import type { JoinResult, RedeemResult, RoomLimits } from "../../durable-objects/waiting-room.ts";
 import type { AppEnv, Env } from "../env.ts";
@@ -17,6 +18,14 @@ import { clientMeta } from "../lib/request.ts";
 
 /** What the guard can answer, for the order route's OpenAPI errors. */
 export const WAITING_ROOM_CODES = ["waiting_room_active", "queue_not_admitted", "queue_ticket_used", "queue_ticket_expired", "queue_ticket_invalid", "device_id_required"] as const;
+
+/** The order route's headers the guard reads, for its OpenAPI request. */
+export const WAITING_ROOM_HEADERS = {
+  "queue-ticket": z.string().optional().openapi({
+    description: "While the event's waiting room is open (409 `waiting_room_active`): your admitted queue ticket from POST /v1/events/{event_id}/queue, spent by this order.",
+  }),
+  "x-device-id": z.string().optional().openapi({ description: "A guest's device id, as sent when joining the queue (with a Queue-Ticket only)." }),
+};
 
 const TICKET_TYPE = "queue+jwt";
 /** A ticket outlives any queue: the room decides whether its position is still good. */

@@ -26,7 +26,7 @@ import { tickets } from "./schema.ts";
 import { AccessRightSchema, AvailabilitySchema, eventOrderParams, OrderSchema, PlaceOrderBody } from "./schemas.ts";
 import { orderTickets } from "./service.ts";
 import { AVAILABILITY_STALE_MS, publicAvailability } from "../onsale/availability-cache.ts";
-import { WAITING_ROOM_CODES, waitingRoomGuard } from "../onsale/waiting-room.ts";
+import { WAITING_ROOM_CODES, WAITING_ROOM_HEADERS, waitingRoomGuard } from "../onsale/waiting-room.ts";
 
 const tags = ["Orders"];
 const eventParam = z.object({ event_id: z.uuid() });
@@ -95,7 +95,10 @@ export function orderRoutes() {
       security: [{}, ...bearerAuth],
       request: {
         params: eventParam,
-        headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "8–255 visible ASCII characters, unique per order attempt." }) }),
+        headers: z.object({
+          "idempotency-key": z.string().optional().openapi({ description: "8–255 visible ASCII characters, unique per order attempt." }),
+          ...WAITING_ROOM_HEADERS,
+        }),
         body: jsonBody(PlaceOrderBody),
       },
       responses: { 201: jsonResponse(OrderSchema, "The hold; pay before `expires_at`."), ...errors("above_maximum", "below_minimum", "blacklisted", "booking_not_open", "config_not_found", "event_not_on_sale", "guest_hold_limit", "invitation_only", "idempotency_key_reused", "members_only_period", "membership_required", "not_found", "not_on_sale", "promo_code_exhausted", "promo_code_not_applicable", "purchase_limit", "rate_limited", "sales_ended", "sales_not_started", "sign_in_required", "sold_out", "turnstile_failed", "turnstile_unavailable", "zone_share_sold_out", ...WAITING_ROOM_CODES) },
