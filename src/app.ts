@@ -166,8 +166,9 @@ export function createApp() {
       handler = cors({
         origin: (origin) => (origins.has(origin) ? origin : null),
         allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-        allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
-        exposeHeaders: ["X-Request-Id", "Retry-After", "Location"],
+        // Queue-Ticket and X-Device-Id: the on-sale waiting room (src/onsale/waiting-room.ts).
+        allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id", "Queue-Ticket", "X-Device-Id"],
+        exposeHeaders: ["X-Request-Id", "Retry-After", "Location", "ETag", "Age"],
         maxAge: 600,
       });
       corsFor.set(c.env.APP_ORIGINS, handler);
