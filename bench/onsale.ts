@@ -16,6 +16,7 @@
  * where reads were answered (X-Cache) are printed.
  *
  * Options: --holds 2000 --units 8000 --clients 256 --reads-per-hold 10 --seconds 150
+ * --profile (a V8 CPU profile of the app isolate during a reads-only run: where a read's time goes).
  * The last line of the output is one JSON object:
  * {"holds_per_s", "holds_only_per_s", "ratio", "read_p50_ms", "read_p99_ms", "hold_p99_ms", "reads_only_per_s", "reads", "sampled_reads_from_event" (of 2000 reads after the storm), "oversold"}.
  */
@@ -24,7 +25,7 @@ import { rmSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
 import { parseArgs } from "node:util";
 import { generateSecrets } from "../scripts/secrets.ts";
-import { workerdCpuMs } from "./lib/cpu-profile.ts";
+import { startCpuProfile, workerdCpuMs } from "./lib/cpu-profile.ts";
 import { type Call, type LoadResult, round, runLoad, seededRandom, stats, type Sample, type Stats } from "./lib/load.ts";
 import { checkInventory, holdsOf, outcomes, seedBuyers, seedEvent } from "./lib/orders-fixture.ts";
 import { type BenchRun, runBench } from "./lib/run.ts";
@@ -37,6 +38,7 @@ const { values: opts } = parseArgs({
     clients: { type: "string", default: "256" },
     "reads-per-hold": { type: "string", default: "10" },
     seconds: { type: "string", default: "150" },
+    profile: { type: "boolean", default: false },
   },
 });
 const HOLDS = Number(opts.holds);
@@ -87,7 +89,7 @@ async function main(run: BenchRun) {
   try {
     log(`bench:onsale: ${HOLDS} hold attempts (1–4 units) with ${READS_PER_HOLD} availability reads each, ${CLIENTS} clients, on one event of ${UNITS} units; beside it the holds-only rate`);
     // The room would open at WAITING_ROOM_HOLDS_PER_S and queue the storm: out of reach here, to measure the EventDO itself.
-    const bench = await startBenchPlatform({ ...secrets, WAITING_ROOM_HOLDS_PER_S: "1000000" }, dir, { onLog: (line) => workerLogs.push(line), onStarted: (workerd) => (platform = run.running = workerd) });
+    const bench = await startBenchPlatform({ ...secrets, WAITING_ROOM_HOLDS_PER_S: "1000000" }, dir, { onLog: (line) => workerLogs.push(line), inspector: opts.profile, onStarted: (workerd) => (platform = run.running = workerd) });
     const { appUrl, helperUrl, db } = bench;
     log(`  workerd via Miniflare, no dev proxy: app on ${appUrl.host}`);
 
@@ -159,6 +161,22 @@ async function main(run: BenchRun) {
     const sources = await readSources(appUrl, stormEvent.eventId, 2_000);
     const fromEvent = sources.get("MISS") ?? 0;
     log(`    where 2000 reads after the storm were answered (X-Cache): ${[...sources].map(([k, n]) => `${k}×${n}`).join(", ")}`);
+
+    if (opts.profile) {
+      const profiler = await startCpuProfile(await bench.workerd.mf.getInspectorURL(), "app", bench.scripts.app, [
+        { label: "availability route handler + publicAvailability", module: "src/onsale/availability-cache.ts", fn: "publicAvailability" },
+        { label: "authenticate", module: "src/auth/middleware.ts", fn: "authenticate" },
+        { label: "maintenanceGate", module: "src/site/maintenance.ts", fn: "maintenanceGate" },
+      ]);
+      const profiled = await load(HOLDS * READS_PER_HOLD, () => read(stormEvent));
+      const breakdown = await profiler.stop();
+      const n = profiled.samples.length;
+      const idle = breakdown.modules.find((m) => m.name === "(idle)")?.ms ?? 0;
+      log(`  profile of ${n} reads: app isolate busy ${((breakdown.wallMs - idle) / n).toFixed(3)} ms per read`);
+      for (const st of breakdown.stages) log(`    ${(st.ms / n).toFixed(3)} ms  ${st.label}`);
+      for (const p of breakdown.packages.filter((p) => p.name !== "(idle)").slice(0, 8)) log(`    ${(p.ms / n).toFixed(3)} ms  ${p.name} (self)`);
+      for (const f of breakdown.functions.filter((f) => !f.name.startsWith("(idle)")).slice(0, 8)) log(`    ${(f.ms / n).toFixed(3)} ms  ${f.name} (self)`);
+    }
 
     log("");
     const checks = [await checkInventory("holds only", appUrl, db, holdsOnlyEvent, onlyHolds.accepted), await checkInventory("storm", appUrl, db, stormEvent, accepted.accepted)];
