@@ -4188,6 +4188,8 @@ export interface paths {
                 query?: never;
                 header?: {
                     "idempotency-key"?: string;
+                    "queue-ticket"?: string;
+                    "x-device-id"?: string;
                 };
                 path: {
                     event_id: string;
