@@ -252,6 +252,14 @@ export const PROBLEM_CODES = {
   invitation_expired: { status: 410, description: "The invitation has expired: ask for a new one." },
   group_in_use: { status: 409, description: "Ticket configurations, zone overrides or pricing rules use this user group: deactivate it instead." },
 
+  // ---------------------------------------------------------------- the on-sale waiting room (src/onsale/waiting-room.ts)
+  waiting_room_active: { status: 409, description: "The event's on-sale is queued: join the queue (POST /v1/events/{event_id}/queue) and order with an admitted ticket in Queue-Ticket." },
+  queue_not_admitted: { status: 409, description: "Your queue ticket's turn has not come: the detail gives your position and wait; Retry-After too." },
+  queue_ticket_used: { status: 409, description: "This queue ticket was already spent on an order." },
+  queue_ticket_expired: { status: 410, description: "Your turn lapsed unused: join the queue again." },
+  queue_ticket_invalid: { status: 403, description: "The queue ticket is forged, expired, from an earlier queue, or for another event or person." },
+  device_id_required: { status: 422, description: "A guest queues by device: send X-Device-Id (8–128 visible ASCII characters)." },
+
   // ---------------------------------------------------------------- accounts opened for tickets (guest orders, transfers, grants) and their links
   account_claimable: { status: 409, description: "Tickets were sent to this address, so it already has an account: claim it (POST /v1/auth/claim, then /claim/confirm)." },
   account_claimed: { status: [409, 410], description: "The account was claimed (it has a password now): sign in. 410 on its tickets link, 409 on a claim that lost to another." },

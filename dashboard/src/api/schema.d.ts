@@ -4091,6 +4091,12 @@ export interface paths {
                         "application/json": components["schemas"]["Availability"];
                     };
                 };
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4182,6 +4188,8 @@ export interface paths {
                 query?: never;
                 header?: {
                     "idempotency-key"?: string;
+                    "queue-ticket"?: string;
+                    "x-device-id"?: string;
                 };
                 path: {
                     event_id: string;
@@ -4208,7 +4216,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "blacklisted" | "members_only_period" | "membership_required" | "turnstile_failed";
+                            code?: "blacklisted" | "members_only_period" | "membership_required" | "queue_ticket_invalid" | "turnstile_failed";
                         });
                     };
                 };
@@ -4228,7 +4236,17 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "booking_not_open" | "event_not_on_sale" | "guest_hold_limit" | "invitation_only" | "promo_code_exhausted" | "purchase_limit" | "sales_ended" | "sales_not_started" | "sign_in_required" | "sold_out" | "zone_share_sold_out";
+                            code?: "booking_not_open" | "event_not_on_sale" | "guest_hold_limit" | "invitation_only" | "promo_code_exhausted" | "purchase_limit" | "queue_not_admitted" | "queue_ticket_used" | "sales_ended" | "sales_not_started" | "sign_in_required" | "sold_out" | "waiting_room_active" | "zone_share_sold_out";
+                        });
+                    };
+                };
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "queue_ticket_expired";
                         });
                     };
                 };
@@ -4238,7 +4256,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "above_maximum" | "below_minimum" | "idempotency_key_reused" | "promo_code_not_applicable";
+                            code?: "above_maximum" | "below_minimum" | "device_id_required" | "idempotency_key_reused" | "promo_code_not_applicable";
                         });
                     };
                 };
@@ -4557,6 +4575,54 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-device-id"?: string;
+                };
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["QueueStatus"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "device_id_required";
+                        });
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -20067,6 +20133,15 @@ export interface components {
             valid_from: string;
             valid_until: string;
             used_at: string | null;
+        };
+        QueueStatus: {
+            active: boolean;
+            position: number | null;
+            ahead: number | null;
+            admitted: boolean;
+            admitted_until: string | null;
+            estimated_wait_s: number | null;
+            ticket: string | null;
         };
         ScanLogEntry: {
             id: string;
