@@ -49,7 +49,7 @@ import { CLOSE, type GateBundle, type Occupancy, type ScanBody, type ScanResult 
 import { GroupCommit } from "./group-commit.ts";
 import * as orders from "./orders.ts";
 import { OUTBOX_DELAY_MS } from "./outbox.ts";
-import { ALARM_DRAIN_ROWS, drainOutbox, projectionPending } from "./projection.ts";
+import { drainOutbox, projectionPending } from "./projection.ts";
 import * as rights from "./rights.ts";
 import * as setup from "./setup.ts";
 import { SessionWatch } from "./sessions.ts";
@@ -57,9 +57,6 @@ import { acceptSocket, broadcast, closeSessions, OccupancyFeed, onClose, onFrame
 import { migrate } from "./storage.ts";
 import { EventStore } from "./store.ts";
 import { TokenCache } from "./tokens.ts";
-
-/** How long one alarm keeps draining before it hands over to the next (the backlog of a busy gate never ends). */
-const ALARM_DRAIN_BUDGET_MS = 1_000;
 
 export class EventDO extends DurableObject<Env> {
   private readonly s: EventStore;
@@ -288,8 +285,8 @@ export class EventDO extends DurableObject<Env> {
    * running: the alarm and `flushProjection` may ask at once, and two drains
    * overlapping could land in D1 in the wrong order.
    */
-  private drain(limit?: number): Promise<number> {
-    const run = this.draining.then(() => drainOutbox(this.s.sql.storage, this.env.DB, this.s.event()?.id ?? "", limit));
+  private drain(): Promise<number> {
+    const run = this.draining.then(() => drainOutbox(this.s.sql.storage, this.env.DB, this.s.event()?.id ?? ""));
     this.draining = run.catch(() => undefined);
     return run;
   }
@@ -307,10 +304,7 @@ export class EventDO extends DurableObject<Env> {
     const now = Date.now();
     orders.expireHolds(this.s, now);
     try {
-      // Small batches, one after another, for at most the budget (Date.now moves with each batch's I/O).
-      while ((await this.drain(ALARM_DRAIN_ROWS)) > 0 && Date.now() - now < ALARM_DRAIN_BUDGET_MS) {
-        // until the outbox is empty or the budget spent; the rest is the next alarm's
-      }
+      await this.drain();
     } catch (error) {
       console.error("EventDO projection to D1 failed; retrying", error);
       this.s.outbox.wakeBy(now + 5_000);

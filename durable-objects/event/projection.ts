@@ -6,17 +6,8 @@ import { event_ticket_config } from "../../src/catalog/schema.ts";
 import { access_transactions_log } from "../../src/access/schema.ts";
 import type { Row } from "./sql.ts";
 
-// Outbox rows (and scans) per D1 batch at most, for a flush: it has the object to itself.
+// Outbox rows per D1 batch: at a stadium's peak the gates write ~2 rows per scan, and one drain every OUTBOX_DELAY_MS must keep up.
 const BATCH = 1000;
-/**
- * Outbox rows and scans per D1 batch when the alarm projects. The object
- * keeps deciding scans while a batch is out, but D1's work on it delays
- * them (locally D1 runs on the object's own thread; in production a big
- * batch holds D1's writer): bench:gate traced its tail to the scans waiting
- * behind a drain of 100-500 rows. The alarm (EventDO.alarm) sends small batches one after
- * another instead, so a scan waits for one small batch at most.
- */
-export const ALARM_DRAIN_ROWS = 32;
 
 /**
  * Rights and scans change at the gates' rate, so they skip per-row objects
@@ -237,8 +228,7 @@ function nextDrainVersion(sql: SqlStorage): number {
  * name what changed, the current state is read from the object's tables and
  * written with idempotent upserts (replaying a batch is harmless), in FK
  * order, in one D1 batch. Outbox rows are removed, and the cursor moved on,
- * only after D1 accepted them. At most `limit` outbox rows and `limit` scans
- * per drain. Returns how many changes it projected.
+ * only after D1 accepted them. Returns how many changes it projected.
  *
  * The caller runs one drain at a time (EventDO.drain). Should two batches
  * still reach D1 out of order (an instance evicted mid-drain, its batch
@@ -246,13 +236,13 @@ function nextDrainVersion(sql: SqlStorage): number {
  * that read it and an upsert never replaces a newer one, and the scan cursor
  * only moves forward.
  */
-export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: string, limit: number = BATCH): Promise<number> {
-  const { n, last } = sql.exec<{ n: number; last: number | null }>("SELECT count(*) AS n, max(seq) AS last FROM (SELECT seq FROM outbox ORDER BY seq LIMIT ?)", limit).one();
+export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: string): Promise<number> {
+  const { n, last } = sql.exec<{ n: number; last: number | null }>("SELECT count(*) AS n, max(seq) AS last FROM (SELECT seq FROM outbox ORDER BY seq LIMIT ?)", BATCH).one();
   const lastSeq = Number(last ?? 0);
   const scansFrom = sql.exec<{ upto: number }>("SELECT upto FROM projection_cursors WHERE name = 'scans'").one().upto;
   // Scans wait while the outbox is behind: the rights they name (D1's foreign key) may be in its later rows.
   const scansTo =
-    n < limit ? (sql.exec<{ to: number | null }>("SELECT max(seq) AS \"to\" FROM (SELECT seq FROM scans WHERE seq > ? ORDER BY seq LIMIT ?)", scansFrom, limit).one().to ?? scansFrom) : scansFrom;
+    n < BATCH ? (sql.exec<{ to: number | null }>("SELECT max(seq) AS \"to\" FROM (SELECT seq FROM scans WHERE seq > ? ORDER BY seq LIMIT ?)", scansFrom, BATCH).one().to ?? scansFrom) : scansFrom;
   if (n === 0 && scansTo === scansFrom) return 0;
   const version = nextDrainVersion(sql);
   // Orders and rights are read in bulk (below); only the other kinds' entries come into JS.
