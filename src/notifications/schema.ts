@@ -67,6 +67,9 @@ export const NOTIFICATION_TYPES = [
   "EVENT_CANCELLED_BUYER",
   "EVENT_CANCELLED_HOLDER",
   "EVENT_CANCELLED_PASS",
+  "PASS_RENEWAL_REQUESTED",
+  "PASS_RENEWAL_RETRY",
+  "PASS_RENEWAL_FAILED",
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 export const NOTIFICATION_PRIORITIES = ["LOW", "NORMAL", "HIGH", "URGENT"] as const;

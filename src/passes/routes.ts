@@ -7,7 +7,9 @@ import { errors } from "../problem-codes.ts";
 import { pageSchema } from "../lib/pagination.ts";
 import { actorOf } from "../site/audit.ts";
 import {
+  AutoRenewBody,
   BookingBody,
+  RenewalAttemptSchema,
   BookingSchema,
   bookingParams,
   MySubscriptionsQuery,
@@ -22,6 +24,7 @@ import {
 import { bookMatch, cancelBooking } from "./bookings.ts";
 import { activateWithCash, cancelSubscription, reactivateSubscription, suspendSubscription } from "./lifecycle.ts";
 import { listMySubscriptions, readSubscription } from "./read.ts";
+import { renewalAttempts, setAutoRenew } from "./renewals.ts";
 import { renewSubscription, subscribe } from "./subscribing.ts";
 
 const tags = ["Season passes"];
@@ -165,6 +168,37 @@ export function passRoutes() {
       c.header("Location", `/v1/subscriptions/${pass.id}`);
       return c.json(pass, 201);
     },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "put",
+      path: "/subscriptions/{subscription_id}/auto-renew",
+      operationId: "setSeasonPassAutoRenew",
+      tags,
+      security: bearerAuth,
+      summary: "Turn automatic renewal on or off, and choose how it charges me",
+      description:
+        "For the holder of a live pass (PENDING, ACTIVE, SUSPENDED). With `auto_renew` on a renewable plan, a daily cron renews the ACTIVE pass in its priority window onto next season's plan (as `POST …/renew` does, seat kept) and asks for its payment through `renewal_method` (and `renewal_phone` for Mobile Money): a new PENDING payment and a PASS_RENEWAL_REQUESTED message. A failed attempt is told (PASS_RENEWAL_RETRY) and tried again a day later, three attempts in all (then PASS_RENEWAL_FAILED); a pass renewed by hand meanwhile is not renewed again. Without a method, the one that paid the pass is used; a pass paid in cash needs one. `auto_renew: false` is the opt-out.",
+      request: { params: subscriptionParam, body: jsonBody(AutoRenewBody) },
+      responses: { 200: jsonResponse(SubscriptionDetailSchema, "The pass."), ...errors("concurrent_change", "forbidden", "not_found", "plan_not_renewable", "subscription_closed") },
+    }),
+    async (c) => c.json(await setAutoRenew(c.env, requireAuth(c.get("auth")), c.req.valid("param").subscription_id, c.req.valid("json")), 200),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/subscriptions/{subscription_id}/renewal-attempts",
+      operationId: "listSeasonPassRenewalAttempts",
+      tags,
+      security: bearerAuth,
+      summary: "The automatic renewal attempts of a pass, newest first",
+      description: "For its holder, members of the plan's organization with `sales.read` and admins (as `GET /v1/subscriptions/{subscription_id}`).",
+      request: { params: subscriptionParam },
+      responses: { 200: jsonResponse(z.object({ data: z.array(RenewalAttemptSchema) }), "Every attempt."), ...errors("forbidden", "not_found") },
+    }),
+    async (c) => c.json({ data: await renewalAttempts(c.env, requireAuth(c.get("auth")), c.req.valid("param").subscription_id) }, 200),
   );
 
   r.openapi(

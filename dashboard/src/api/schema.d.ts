@@ -13863,6 +13863,134 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/subscriptions/{subscription_id}/auto-renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    subscription_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SeasonPassAutoRenewRequest"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SeasonPassDetail"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "forbidden";
+                        });
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "not_found";
+                        });
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "concurrent_change" | "plan_not_renewable" | "subscription_closed";
+                        });
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{subscription_id}/renewal-attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    subscription_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: (components["schemas"]["SeasonPassRenewalAttempt"])[];
+                        };
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "forbidden";
+                        });
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "not_found";
+                        });
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/subscriptions/{subscription_id}/bookings": {
         parameters: {
             query?: never;
@@ -18885,7 +19013,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    notification_type?: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS";
+                    notification_type?: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED";
                     language?: "fr" | "ar" | "en";
                 };
                 header?: never;
@@ -18936,7 +19064,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS";
+                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED";
                     language: "fr" | "ar" | "en";
                 };
                 cookie?: never;
@@ -18978,7 +19106,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS";
+                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED";
                     language: "fr" | "ar" | "en";
                 };
                 cookie?: never;
@@ -19050,7 +19178,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS";
+                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED";
                     language: "fr" | "ar" | "en";
                 };
                 cookie?: never;
@@ -19117,7 +19245,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS";
+                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED";
                     language: "fr" | "ar" | "en";
                 };
                 cookie?: never;
@@ -19179,7 +19307,7 @@ export interface paths {
                     status?: "PENDING" | "SENDING" | "SCHEDULED" | "HELD" | "SENT" | "DELIVERED" | "FAILED" | "BOUNCED" | "SKIPPED" | "DIGESTED";
                     channel?: "EMAIL" | "PUSH" | "SMS" | "IN_APP";
                     user_id?: string;
-                    notification_type?: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS";
+                    notification_type?: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED";
                 };
                 header?: never;
                 path?: never;
@@ -21932,6 +22060,8 @@ export interface components {
             suspension_date: string | null;
             auto_renew: boolean;
             renewal_date: string | null;
+            renewal_method: "MOMO_MTN" | "MOMO_MOOV" | "CARD" | "BANK_TRANSFER" | null;
+            renewal_phone: string | null;
             transfers_used: number;
             activation_date: string | null;
             cancellation_date: string | null;
@@ -21955,6 +22085,24 @@ export interface components {
         };
         RenewRequest: {
             auto_renew?: boolean;
+        };
+        SeasonPassAutoRenewRequest: {
+            auto_renew: boolean;
+            renewal_method?: "MOMO_MTN" | "MOMO_MOOV" | "CARD" | "BANK_TRANSFER" | null;
+            renewal_phone?: string;
+        };
+        SeasonPassRenewalAttempt: {
+            id: string;
+            subscription_id: string;
+            attempt: number;
+            status: "REQUESTED" | "PAID" | "FAILED";
+            renewal_id: string | null;
+            payment_id: string | null;
+            method: "MOMO_MTN" | "MOMO_MOOV" | "CARD" | "BANK_TRANSFER" | null;
+            failure_reason: string | null;
+            retry_at: string | null;
+            created_at: string;
+            updated_at: string;
         };
         SeasonPassBookingRequest: {
             event_id: string;
@@ -22536,7 +22684,7 @@ export interface components {
         };
         InboxNotification: {
             id: string;
-            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS";
+            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED";
             title: string;
             message: string;
             object_type: string | null;
@@ -22594,7 +22742,7 @@ export interface components {
             preferences: (components["schemas"]["NotificationPreference"])[];
         };
         NotificationPreference: {
-            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS";
+            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED";
             channel: "EMAIL" | "PUSH" | "SMS" | "IN_APP";
             enabled: boolean;
             frequency: "IMMEDIATE" | "DAILY" | "WEEKLY" | "NEVER";
@@ -22608,7 +22756,7 @@ export interface components {
                 end: string;
             } | null;
             preferences?: ({
-                notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS";
+                notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED";
                 channel: "EMAIL" | "PUSH" | "SMS" | "IN_APP";
                 enabled?: boolean;
                 frequency?: "IMMEDIATE" | "DAILY" | "WEEKLY" | "NEVER";
@@ -22617,7 +22765,7 @@ export interface components {
         };
         NotificationTemplate: {
             id: string;
-            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS";
+            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED";
             language: "fr" | "ar" | "en";
             name: string;
             description: string | null;
@@ -22685,7 +22833,7 @@ export interface components {
             channel: "EMAIL" | "PUSH" | "SMS" | "IN_APP";
             recipient: string;
             user_id: string | null;
-            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS";
+            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED";
             language: "fr" | "ar" | "en";
             status: "PENDING" | "SENDING" | "SCHEDULED" | "HELD" | "SENT" | "DELIVERED" | "FAILED" | "BOUNCED" | "SKIPPED" | "DIGESTED";
             subject: string | null;
@@ -22703,7 +22851,7 @@ export interface components {
             id: string;
             name: string;
             description: string | null;
-            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS";
+            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED";
             channels: ("EMAIL" | "PUSH" | "SMS" | "IN_APP")[];
             data: {
                 [key: string]: unknown;
