@@ -70,6 +70,8 @@ export const NOTIFICATION_TYPES = [
   "PASS_RENEWAL_REQUESTED",
   "PASS_RENEWAL_RETRY",
   "PASS_RENEWAL_FAILED",
+  "PASS_TRANSFERRED_OUT",
+  "PASS_TRANSFERRED_IN",
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 export const NOTIFICATION_PRIORITIES = ["LOW", "NORMAL", "HIGH", "URGENT"] as const;

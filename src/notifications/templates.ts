@@ -234,4 +234,15 @@ export const DEFAULT_TEMPLATES = {
     ar: { subject: "لم يُجدَّد اشتراكك", body: "مرحبًا {first_name}، لم ينجح التجديد التلقائي لاشتراكك {plan_name} ولن تُعاد المحاولة. لم يُخصم منك أي مبلغ. جدّده بنفسك قبل {valid_until} للاحتفاظ بمقعدك." },
     en: { subject: "Your season pass was not renewed", body: "Hello {first_name}, the automatic renewal of your {plan_name} pass did not go through and will not be tried again. Nothing was charged. Renew it yourself before {valid_until} to keep your place." },
   },
+  // A whole season pass handed to another person (src/passes/transfers.ts): its former holder, and its new one.
+  PASS_TRANSFERRED_OUT: {
+    fr: { subject: "Votre abonnement a été transféré", body: "Bonjour {first_name}, votre abonnement {plan_name} ({subscription_number}) a été transféré à {recipient_name}. Vos accès aux prochains événements ne sont plus valables ; ceux déjà passés restent dans votre historique." },
+    ar: { subject: "تم نقل اشتراكك", body: "مرحبًا {first_name}، تم نقل اشتراكك {plan_name} ({subscription_number}) إلى {recipient_name}. لم تعد تذاكر دخولك إلى الفعاليات القادمة صالحة، وتبقى الفعاليات السابقة في سجلك." },
+    en: { subject: "Your season pass was transferred", body: "Hello {first_name}, your {plan_name} pass ({subscription_number}) was transferred to {recipient_name}. Your access to the coming events no longer works; past ones stay in your history." },
+  },
+  PASS_TRANSFERRED_IN: {
+    fr: { subject: "Vous avez reçu un abonnement", body: "Bonjour {first_name}, {holder_name} vous a transféré son abonnement {plan_name}, valable jusqu'au {valid_until} (n° {subscription_number}). Vos accès aux prochains événements sont dans l'application, avec de nouveaux QR codes." },
+    ar: { subject: "تلقيت اشتراكًا", body: "مرحبًا {first_name}، نقل إليك {holder_name} اشتراكه {plan_name} الصالح حتى {valid_until} (رقم {subscription_number}). تذاكر دخولك إلى الفعاليات القادمة موجودة في التطبيق برموز QR جديدة." },
+    en: { subject: "You received a season pass", body: "Hello {first_name}, {holder_name} transferred their {plan_name} pass to you, valid until {valid_until} (no. {subscription_number}). Your access to the coming events is in the app, with new QR codes." },
+  },
 } satisfies Record<NotificationType, Localized> as Record<NotificationType, Localized>;

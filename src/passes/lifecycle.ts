@@ -56,7 +56,7 @@ export async function activateSubscription(env: Env, subscriptionId: string, pay
 }
 
 /** Every (event, source) where a pass may hold rights: as projected, as covered now (projection lags), and its booked matches. */
-async function passSources(db: Db, sub: SubscriptionRow) {
+export async function passSources(db: Db, sub: SubscriptionRow) {
   const [projected, booked] = await db.batch([
     db.selectDistinct({ event_id: access_rights.event_id, source_id: access_rights.source_id }).from(access_rights).where(rightsOfPass(sub.id)),
     db.select({ event_id: subscription_bookings.event_id, id: subscription_bookings.id }).from(subscription_bookings).where(eq(subscription_bookings.subscription_id, sub.id)),

@@ -51,6 +51,7 @@ export const subscriptions = sqliteTable(
     renewal_method: text("renewal_method", { enum: RENEWAL_METHODS }),
     renewal_phone: text("renewal_phone"),
     renewed_from: text("renewed_from").references((): AnySQLiteColumn => subscriptions.id), // the pass this one renews (was metadata.renewed_from)
+    transferred_from: text("transferred_from").references((): AnySQLiteColumn => subscriptions.id), // the pass handed whole to this holder (its status TRANSFERRED)
     transfers_used: integer("transfers_used").notNull().default(0),
     last_transfer_date: timestamp("last_transfer_date"),
     activation_date: timestamp("activation_date"),
@@ -72,6 +73,8 @@ export const subscriptions = sqliteTable(
     index("subscriptions_renewal_idx").on(t.auto_renew, t.renewal_date),
     index("subscriptions_payment_idx").on(t.payment_id),
     index("subscriptions_seat_idx").on(t.seat_id),
+    // A pass is handed on once: its one successor.
+    uniqueIndex("subscriptions_transferred_from_unique").on(t.transferred_from),
     // One live renewal per pass: an automatic and a manual renewal at once make one pass, so one charge.
     uniqueIndex("subscriptions_renewal_unique")
       .on(t.renewed_from)

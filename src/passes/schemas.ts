@@ -3,6 +3,7 @@ import { SUBSCRIPTION_PLAN_TYPES } from "../catalog/schema.ts";
 import { pageQuery } from "../lib/pagination.ts";
 import { enteredPromoCode } from "../orders/schemas.ts";
 import { SUBSCRIPTION_BOOKING_STATUSES } from "./bookings-schema.ts";
+import { oneRecipient, recipient } from "../access/transfers-schemas.ts";
 import { phoneSchema } from "../lib/phone.ts";
 import { RENEWAL_ATTEMPT_STATUSES } from "./renewals-schema.ts";
 import { RENEWAL_METHODS, SUBSCRIPTION_STATUSES } from "./schema.ts";
@@ -45,6 +46,11 @@ export const RenewalAttemptSchema = z
   })
   .openapi("SeasonPassRenewalAttempt");
 
+export const PassTransferBody = z
+  .strictObject({ ...recipient })
+  .superRefine(oneRecipient)
+  .openapi("SeasonPassTransferRequest");
+
 export const ReasonBody = z.strictObject({ reason: z.string().trim().min(1).max(500) }).openapi("SeasonPassReason");
 
 export const BookingBody = z.strictObject({ event_id: z.uuid() }).openapi("SeasonPassBookingRequest");
@@ -83,6 +89,7 @@ export const SubscriptionSchema = z
     renewal_date: z.string().nullable().openapi({ description: "First day of the renewal priority window." }),
     renewal_method: z.enum(RENEWAL_METHODS).nullable().openapi({ description: "How an automatic renewal charges the holder; null: the method that paid this pass." }),
     renewal_phone: z.string().nullable().openapi({ description: "The Mobile Money number an automatic renewal charges; null: the number that paid this pass, else the account's." }),
+    transferred_from: z.string().nullable().openapi({ description: "The pass handed whole to this holder (now TRANSFERRED)." }),
     transfers_used: z.number().int(),
     activation_date: z.string().nullable(),
     cancellation_date: z.string().nullable(),
@@ -99,3 +106,17 @@ export const SubscriptionSchema = z
   .openapi("SeasonPass");
 
 export const SubscriptionDetailSchema = SubscriptionSchema.extend({ bookings: z.array(BookingSchema) }).openapi("SeasonPassDetail");
+
+export const PassTransferSchema = z
+  .object({
+    subscription: SubscriptionDetailSchema.openapi({ description: "The pass handed on, now TRANSFERRED (its past rights stay with it)." }),
+    new_subscription_id: z.string().openapi({ description: "The recipient's ACTIVE pass: same plan, seat and end date, `transferred_from` this one." }),
+    recipient_user_id: z.string(),
+    fee: z
+      .object({ amount: z.number().int(), currency: z.string(), payment_id: z.string().nullable() })
+      .nullable()
+      .openapi({ description: "The plan's `restrictions.transfer_fee`, taken at the box office (a CASH payment); null when the plan has none." }),
+    rights_moved: z.number().int().openapi({ description: "Rights of events still to come moved to the recipient (new codes; the old ones stop working)." }),
+    rights_pending: z.number().int().openapi({ description: "Events whose EventDO could not be reached now; the cron moves those rights." }),
+  })
+  .openapi("SeasonPassTransfer");

@@ -21,7 +21,7 @@ import type { SubscribeBody } from "./schemas.ts";
 // A fan subscribes to a plan, or renews a pass: a PENDING pass, activated once paid (src/passes/lifecycle.ts).
 
 /** The plan's restrictions the holder must meet: age range, verified identity; and no ban by its organizer or the platform (their account, address, number or IP). */
-async function checkEligibility(db: Db, plan: PlanRow, userId: string, ip: string | null) {
+export async function checkEligibility(db: Db, plan: PlanRow, userId: string, ip: string | null) {
   await refuseBanned(db, { organization_id: plan.organization_id }, { user_id: userId, ip }, "You may not subscribe to this pass.");
   const restrictions = plan.restrictions ?? {};
   const [user] = await db.select({ date_of_birth: users.date_of_birth, verified: users.is_identity_verified }).from(users).where(eq(users.id, userId)).limit(1);
