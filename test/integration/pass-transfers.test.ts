@@ -152,6 +152,15 @@ describe("whole season-pass transfer: refusals", () => {
     expectProblem(second, 409, "subscription_not_active");
     const cancelled = await env.DB.prepare("SELECT status FROM payments WHERE subscription_id = ? AND method = 'CASH' ORDER BY created_at").bind(pass.id).all<{ status: string }>();
     expect(cancelled.results.map((p) => p.status)).toEqual(["PAID", "PAID", "CANCELLED"]);
+    // The fee refunded takes nothing back: the recipient keeps the pass, and so it does when the pass's own payment is refunded.
+    for (const paymentId of [done.body.fee.payment_id, pass.payment_id]) {
+      const asked = await api("POST", `/v1/payments/${paymentId}/refunds`, { token: holder.token, body: { reason: "CUSTOMER_REQUEST" } });
+      expect(asked.status, JSON.stringify(asked.body)).toBe(201);
+      const approved = await api("POST", `/v1/refunds/${asked.body.id}/approve`, { token: c.organizer.token, body: {} });
+      expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+    }
+    expect(await passRow(done.body.new_subscription_id)).toMatchObject({ status: "ACTIVE", user_id: recipient.id });
+    expect((await passRow(pass.id)).status).toBe("TRANSFERRED");
   });
 });
 
