@@ -3,7 +3,6 @@ import { and, eq, gt, sql } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { access_rights } from "../access/schema.ts";
 import { resolveRecipient } from "../access/transfers.ts";
-import { subscription_plans } from "../catalog/schema.ts";
 import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { pricing_rules, subscription_plans } from "../../src/catalog/schema.ts";
+import { pricing_rules } from "../../src/catalog/schema.ts";
 import { eventStub } from "../../durable-objects/event/client.ts";
 import { seats } from "../../src/events/schema.ts";
 import { newId } from "../../src/lib/ids.ts";
@@ -8,7 +8,7 @@ import { expireSubscriptions, syncSeasonPassRights } from "../../src/passes/cron
 import { issueRightsForNewEvent } from "../../src/passes/rights.ts";
 import { api, expectProblem, registerAdmin, registerMember, registerOrganizer, registerUser } from "../support/api.ts";
 import { plainRule } from "../support/pricing.ts";
-import { DAY, type Club, type PlanOptions, type User, activePass, club, coveredOf, dayOf, db, iso, match, plan, planRow, rightsIn, subscribeTo } from "../support/season-passes.ts";
+import { DAY, type Club, type PlanOptions, activePass, club, coveredOf, dayOf, db, iso, match, plan, planRow, rightsIn, subscribeTo } from "../support/season-passes.ts";
 import { createUsers, giveFixture, ticketedEvent } from "../support/ticketing.ts";
 
 describe("coverage", () => {
