@@ -72,7 +72,8 @@ describe("auto_renew: the cron renews a pass in its priority window", () => {
     const told = await waitForMessage(fan.id, "PASS_RENEWAL_REQUESTED");
     expect(told.data).toMatchObject({ plan_name: "Abonnement Tribune", payment_id: payment!.id, amount: { amount: 450_000, currency: "TND" } });
 
-    // Runs meanwhile ask nothing more.
+    // The holder renewing by hand now makes no second renewal; runs meanwhile ask nothing more.
+    expectProblem(await api("POST", `/v1/subscriptions/${pass.id}/renew`, { token: fan.token }), 409, "already_subscribed");
     await autoRenewPasses(env);
     expect(await renewalPayments(pass.id)).toHaveLength(1);
     expect(await attemptsOf(pass.id)).toHaveLength(1);
