@@ -89,18 +89,18 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
   if (!event) return fail(404, "not_on_sale", "This event has no tickets on sale.");
   if (event.status !== "APPROVED") return fail(409, "event_not_on_sale", "This event is not on sale.");
   if (event.access_type === "INVITATION") return fail(INVITATION_ONLY.status, INVITATION_ONLY.code, INVITATION_ONLY.detail);
-  if (req.lines.length === 0) return fail(422, "cart_empty", "An order has at least one line.");
+  if (req.lines.length === 0) return fail(422, "validation_failed", "An order has at least one line.");
   // A refusal names its line when the cart has several.
   const several = req.lines.length > 1;
-  const lineFail = (index: number, status: Parameters<typeof fail>[0], code: string, detail: string) => fail(status, code, several ? `lines[${index}]: ${detail}` : detail);
+  const onLine = (index: number, refusal: ReturnType<typeof fail>) => (several ? fail(refusal.problem.status, refusal.problem.code, `lines[${index}]: ${refusal.problem.detail}`) : refusal);
 
   const lines: CartLine[] = [];
   const byConfig = new Map<string, { config: Row; quantity: number; first: number }>();
   for (const [index, line] of req.lines.entries()) {
     const config = byConfig.get(line.config_id)?.config ?? sql`SELECT * FROM configs WHERE id = ${line.config_id} AND is_active = 1`.toArray()[0];
-    if (!config) return lineFail(index, 404, "config_not_found", "This ticket is not sold for this event.");
+    if (!config) return onLine(index, fail(404, "config_not_found", "This ticket is not sold for this event."));
     const closed = salesOpen(config, event, now);
-    if (closed) return several ? lineFail(index, closed.problem.status, closed.problem.code, closed.problem.detail) : closed;
+    if (closed) return onLine(index, closed);
     const seen = byConfig.get(line.config_id);
     lines.push({ index, config, quantity: line.quantity, seat_ids: line.seat_ids ?? [], units_before: seen?.quantity ?? 0 });
     byConfig.set(line.config_id, { config, quantity: (seen?.quantity ?? 0) + line.quantity, first: seen?.first ?? index });
@@ -118,28 +118,28 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
   const totalQuantity = lines.reduce((sum, l) => sum + l.quantity, 0);
   const shares = new Map<string, { config: Row; quantity: number; first: number }>();
   for (const { config, quantity, first } of byConfig.values()) {
-    if (quantity < Number(config.min_purchase)) return lineFail(first, 422, "below_minimum", `Buy at least ${config.min_purchase} ticket(s) of this kind.`);
+    if (quantity < Number(config.min_purchase)) return onLine(first, fail(422, "below_minimum", `Buy at least ${config.min_purchase} ticket(s) of this kind.`));
     if (quantity > Number(config.max_per_transaction)) {
-      return lineFail(first, 422, "above_maximum", `Buy at most ${config.max_per_transaction} ticket(s) of this kind at once.`);
+      return onLine(first, fail(422, "above_maximum", `Buy at most ${config.max_per_transaction} ticket(s) of this kind at once.`));
     }
     const isMember = config.membership_group_id ? groups.some((g) => g.id === config.membership_group_id) : groups.length > 0;
-    if (Number(config.requires_membership) && !isMember) return lineFail(first, 403, "membership_required", "These tickets are for members only.");
-    if (membersOnly(config, now) && !isMember) return lineFail(first, 403, "members_only_period", `Members only until ${config.member_only_until}.`);
+    if (Number(config.requires_membership) && !isMember) return onLine(first, fail(403, "membership_required", "These tickets are for members only."));
+    if (membersOnly(config, now) && !isMember) return onLine(first, fail(403, "members_only_period", `Members only until ${config.member_only_until}.`));
     if (config.max_purchase !== null) {
       const owned = sql<{ units: number }>`SELECT units FROM buyer_units WHERE user_id = ${req.user_id} AND config_id = ${config.id}`.toArray()[0]?.units ?? 0;
       if (owned + quantity > Number(config.max_purchase)) {
-        return lineFail(first, 409, "purchase_limit", `At most ${config.max_purchase} ticket(s) of this kind per person; you already have ${owned}.`);
+        return onLine(first, fail(409, "purchase_limit", `At most ${config.max_purchase} ticket(s) of this kind per person; you already have ${owned}.`));
       }
     }
     const available = unitsAvailable(config);
-    if (quantity > available) return lineFail(first, 409, "sold_out", available > 0 ? `Only ${available} left.` : "Sold out.");
+    if (quantity > available) return onLine(first, fail(409, "sold_out", available > 0 ? `Only ${available} left.` : "Sold out."));
     const key = `${config.ticket_type_id}|${config.zone_id}`;
     const share = shares.get(key);
     shares.set(key, { config, quantity: (share?.quantity ?? 0) + quantity, first: share?.first ?? first });
   }
   for (const { config, quantity, first } of shares.values()) {
     const overShare = zoneShareCheck(s, config, quantity);
-    if (overShare) return several ? lineFail(first, overShare.problem.status, overShare.problem.code, overShare.problem.detail) : overShare;
+    if (overShare) return onLine(first, overShare);
   }
   if (req.is_guest) {
     const refused = guestHoldRefusal(s, req, totalQuantity);

@@ -18,6 +18,7 @@ import { activeKid, eventPublicKeys } from "../access/signing-keys.ts";
 import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import type { ConfigSetup, GatePolicy, GateSetup, IssueRightsRequest, Person } from "../../durable-objects/event/contract.ts";
 import { zoneShareUnits } from "./sale-rules.ts";
+import { syncEventSeats } from "../events/seat-map.ts";
 import { event_ticket_config, TICKET_ZONE_ACCESS_TYPES, ticket_type_zones, ticket_types, type zoneMappingSchema } from "./schema.ts";
 
 type ZoneMapping = z.infer<typeof zoneMappingSchema>;
@@ -95,6 +96,7 @@ export async function syncEventInventory(env: Env, eventId: string): Promise<voi
   );
   if (!result.ok) throw problemFrom(result.problem);
   const stub = eventStub(env, eventId);
+  await syncEventSeats(env, event, stub);
   await syncGateSetup(env, eventId, stub);
   await syncGatePolicy(env, eventId, stub);
 }

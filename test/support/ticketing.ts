@@ -193,3 +193,24 @@ export async function addConfig(
   await syncEventInventory(env, fixture.eventId);
   return { configId, zoneId, ticketTypeId };
 }
+
+/**
+ * Seats in a zone, straight into D1 (fast for a stadium's 60,000): `rows` rows of `perRow` seats, section `section`,
+ * rows R1…, seats 1…, 1 unit apart on the map; then the event's inventory is synced, which pushes them to its EventDO.
+ * Returns the seat ids row by row.
+ */
+export async function seatZone(fixture: TicketingFixture, zoneId: string, rows: number, perRow: number, section = "S"): Promise<string[][]> {
+  const ids = Array.from({ length: rows }, () => Array.from({ length: perRow }, () => newId()));
+  const flat = ids.flatMap((row, r) => row.map((id, i) => [id, `R${r + 1}`, String(i + 1), i, r]));
+  const statements = [];
+  for (let i = 0; i < flat.length; i += 2_000) {
+    statements.push(
+      env.DB.prepare(
+        `INSERT INTO seats (id, zone_id, section, row, number, x, y, rotation) SELECT value ->> 0, ?1, ?2, value ->> 1, value ->> 2, value ->> 3, value ->> 4, 0 FROM json_each(?3)`,
+      ).bind(zoneId, section, JSON.stringify(flat.slice(i, i + 2_000))),
+    );
+  }
+  await env.DB.batch(statements);
+  await syncEventInventory(env, fixture.eventId);
+  return ids;
+}
