@@ -187,7 +187,7 @@ export function seatAvailability(s: EventStore, since: number | null): Result<{ 
   }
   const rows =
     since === null
-      ? s.sql<{ id: string; status: SeatStatus }>`SELECT id, status FROM seats WHERE status <> 'AVAILABLE' ORDER BY id`.toArray()
+      ? s.sql<{ id: string; status: SeatStatus }>`SELECT id, status FROM seats WHERE status IN ('HELD', 'SOLD', 'BLOCKED', 'KILLED', 'PASS') ORDER BY id`.toArray()
       : s.sql<{ id: string; status: SeatStatus }>`SELECT id, status FROM seats WHERE version > ${since} ORDER BY id`.toArray();
   return { ok: true, availability: { version, since, seats: rows.map((r) => [r.id, r.status]) } };
 }

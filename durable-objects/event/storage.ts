@@ -353,6 +353,7 @@ export const EVENT_DO_MIGRATIONS: string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX seats_free ON seats (zone_id, status, row_key, position);
   CREATE INDEX seats_version ON seats (version);
+  CREATE INDEX seats_status ON seats (status);
   CREATE INDEX seats_order ON seats (order_id) WHERE order_id IS NOT NULL;
   ALTER TABLE event ADD COLUMN seat_version INTEGER NOT NULL DEFAULT 0;
   `,
