@@ -323,7 +323,8 @@ export interface CartQuote extends Omit<PriceQuote, "unit_price" | "lines"> {
  * gross as in `priceOrder` (FIXED_AMOUNT once per cart), then spread over the
  * scope's lines in proportion to what each had left (largest remainder, ties
  * to the earlier line). A rule whose scope is empty is rejected with the
- * first line's reason. A cart of one line prices exactly as `priceOrder`.
+ * reason of the first line its other conditions admit (a quantity condition),
+ * else with the first line's reason. A cart of one line prices exactly as `priceOrder`.
  */
 export function priceCart(input: CartInput): CartQuote {
   const { order } = input;
@@ -368,7 +369,8 @@ export function priceCart(input: CartInput): CartQuote {
     const quantity = open.reduce((sum, i) => sum + priced[i]!.quantity, 0);
     const reasons = priced.map((line, i) => rejectionOf(rule, lineInput(i, open.length > 0 ? quantity : line.quantity), now, eventStart, false));
     const scope = open.filter((i) => reasons[i] === null);
-    return { scope, quantity, reason: scope.length > 0 ? null : (reasons[0] ?? "NOT_ACTIVE") };
+    // Refused: the reason of the first line its other conditions admitted (a quantity), else the first line's.
+    return { scope, quantity, reason: scope.length > 0 ? null : (reasons[open[0] ?? 0] ?? "NOT_ACTIVE") };
   };
   const scopeLines = (scope: number[]) => scope.flatMap((i) => priced[i]!.price_lines);
   const scopeGross = (scope: number[]) => scope.reduce((sum, i) => sum + priced[i]!.gross, 0);
