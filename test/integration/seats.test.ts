@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { api, expectProblem, freshIp, registerMember, registerUser } from "../support/api.ts";
-import { addConfig, orderRequest, seatZone, ticketedEvent, type TicketingFixture } from "../support/ticketing.ts";
+import { addConfig, orderRequest, seatZone, ticketedEvent } from "../support/ticketing.ts";
 
 const order = (eventId: string, body: unknown, token: string) => api("POST", `/v1/events/${eventId}/orders`, { body, token, ip: freshIp() });
 const seatsOf = (eventId: string, since?: number, headers?: Record<string, string>) => api("GET", `/v1/events/${eventId}/seats${since === undefined ? "" : `?since=${since}`}`, { headers });
