@@ -7,10 +7,17 @@
  * (bench/baseline-worker.ts), with the same concurrency and request count.
  * Then the oversell check, from the EventDO (through the API) and from D1.
  *
- * Options: --attempts 2000 --units 4000 --concurrency 64 --seconds 120 --profile
+ * Options: --attempts 2000 --units 4000 --concurrency 64 --seconds 120 --profile --mode cart
  * (--seconds caps each phase; --profile adds a CPU profile of where an order's time goes).
+ * `--mode cart` (`npm run bench:orders -- --mode cart`) adds the cart-with-seats phase: the same
+ * number of carts of three lines, each line a ticket type of its own seated zone with its seats
+ * named (1, 1 and 2 seats, distinct per cart, as a seat-map client picks free ones), through the
+ * same route, as a ratio to the single-line order rate of the same run (target ≥ 0.5), with its
+ * own check that no seat was held twice and every cart holds its four seats.
  * The last line of the output is one JSON object:
- * {"holds_per_s", "baseline_per_s", "ratio", "p50_ms", "p99_ms", "oversold"}.
+ * {"holds_per_s", "baseline_per_s", "ratio", "p50_ms", "p99_ms", "oversold"}, and in cart mode
+ * also "cart_holds_per_s", "cart_ratio" (cart holds/s ÷ single-line holds/s), "cart_p50_ms",
+ * "cart_p99_ms", "seats_held_twice".
  */
 import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
@@ -29,8 +36,11 @@ const { values: opts } = parseArgs({
     concurrency: { type: "string", default: "64" },
     seconds: { type: "string", default: "150" },
     profile: { type: "boolean", default: false },
+    mode: { type: "string", default: "single" },
   },
 });
+if (opts.mode !== "single" && opts.mode !== "cart") throw new Error(`--mode is single or cart, not ${opts.mode}`);
+const CART_MODE = opts.mode === "cart";
 const ATTEMPTS = Number(opts.attempts);
 const UNITS = Number(opts.units);
 const CONCURRENCY = Number(opts.concurrency);
@@ -40,6 +50,57 @@ const WARMUP = 300;
 const WATCHDOG_MS = PHASE_DEADLINE_MS * (opts.profile ? 10 : 6) + 180_000;
 
 const log = (line = "") => console.log(line);
+
+interface CartFixture {
+  eventId: string;
+  /** Per line: its configuration and the seats of its zone, in order. */
+  lines: { configId: string; seats: string[]; perCart: number }[];
+}
+
+/**
+ * An approved event with three ticket types, each sold in a seated zone of its own holding `carts` carts' worth of seats
+ * (1, 1 and 2 per cart), straight into D1.
+ */
+async function seedCartEvent(db: D1Database, organizerId: string, carts: number): Promise<CartFixture> {
+  const day = 86_400_000;
+  const [venueId, eventId] = [randomUUID(), randomUUID()];
+  const startsAt = Date.now() + 7 * day;
+  const kinds = [
+    { category: "VIP", price: 20_000, perCart: 1 },
+    { category: "PREMIUM", price: 10_000, perCart: 1 },
+    { category: "STANDARD", price: 5_000, perCart: 2 },
+  ] as const;
+  const lines = kinds.map((k) => ({ ...k, zoneId: randomUUID(), typeId: randomUUID(), configId: randomUUID(), seats: Array.from({ length: carts * k.perCart }, () => randomUUID()) }));
+  await db.batch([
+    db.prepare("INSERT INTO venues (id, name, city, country, timezone, owner_id) VALUES (?, 'Stade de Radès', 'Radès', 'TN', 'Africa/Tunis', ?)").bind(venueId, organizerId),
+    db
+      .prepare(
+        `INSERT INTO events (id, title, starts_at, ends_at, doors_open_at, timezone, venue_id, venue_name, organizer_id, created_by, access_type, price, currency, status, ticketing_enabled)
+         VALUES (?, 'Derby with seats (bench)', ?, ?, ?, 'Africa/Tunis', ?, 'Stade de Radès', ?, ?, 'PAID', 5000, 'XOF', 'APPROVED', 1)`,
+      )
+      .bind(eventId, new Date(startsAt).toISOString(), new Date(startsAt + 3 * 3600_000).toISOString(), new Date(startsAt - 2 * 3600_000).toISOString(), venueId, organizerId, organizerId),
+    ...lines.flatMap((l) => [
+      db
+        .prepare("INSERT INTO venue_zones (id, venue_id, code, name, category, capacity) VALUES (?, ?, ?, ?, ?, 100000)")
+        .bind(l.zoneId, venueId, `zone_${l.category.toLowerCase()}`, l.category, l.category),
+      db
+        .prepare("INSERT INTO ticket_types (id, code, name, base_price, currency, default_zone_category, max_per_transaction, organizer_id) VALUES (?, ?, ?, ?, 'XOF', ?, 4, ?)")
+        .bind(l.typeId, `${l.category}-${l.typeId.slice(0, 8)}`, l.category, l.price, l.category, organizerId),
+      db
+        .prepare("INSERT INTO event_ticket_config (id, event_id, ticket_type_id, price, currency, quantity_total, quantity_blocked) VALUES (?, ?, ?, ?, 'XOF', ?, 0)")
+        .bind(l.configId, eventId, l.typeId, l.price, l.seats.length),
+    ]),
+  ]);
+  // Rows of 50 seats, 1 unit apart on the map.
+  const insertSeats = db.prepare(
+    "INSERT INTO seats (id, zone_id, section, row, number, x, y, rotation) SELECT value ->> 0, ?1, 'A', value ->> 1, value ->> 2, value ->> 3, value ->> 4, 0 FROM json_each(?2)",
+  );
+  for (const l of lines) {
+    const rows = l.seats.map((id, i) => [id, `R${Math.floor(i / 50) + 1}`, String((i % 50) + 1), i % 50, Math.floor(i / 50)]);
+    for (let i = 0; i < rows.length; i += 2_000) await db.batch([insertSeats.bind(l.zoneId, JSON.stringify(rows.slice(i, i + 2_000)))]);
+  }
+  return { eventId, lines: lines.map((l) => ({ configId: l.configId, seats: l.seats, perCart: l.perCart })) };
+}
 
 interface Measured extends LoadResult {
   /** CPU of the whole workerd process per request, in ms (null off Linux). */
@@ -63,7 +124,7 @@ async function main(run: BenchRun) {
   const dir = tempDir("edge-events-bench-build-");
   let platform: Workerd | undefined;
   try {
-    log(`bench:orders: ${ATTEMPTS} order attempts (1–4 units) for ${UNITS} units on one event, ${CONCURRENCY} in flight, vs a one-row-write baseline`);
+    log(`bench:orders: ${ATTEMPTS} order attempts (1–4 units) for ${UNITS} units on one event, ${CONCURRENCY} in flight, vs a one-row-write baseline${CART_MODE ? `; then ${ATTEMPTS} carts of three lines with 4 seats` : ""}`);
     // The waiting room would queue a rush over WAITING_ROOM_HOLDS_PER_S: out of reach here, to measure the EventDO itself.
     const bench = await startBenchPlatform({ ...secrets, WAITING_ROOM_HOLDS_PER_S: "1000000" }, dir, {
       onLog: (line) => workerLogs.push(line),
@@ -86,6 +147,14 @@ async function main(run: BenchRun) {
     const warmupEvent = await createEvent(WARMUP * 8);
     const event = await createEvent(UNITS);
     const directEvent = await createEvent(UNITS);
+    const createCartEvent = async (carts: number) => {
+      const fixture = await seedCartEvent(db, organizerId, carts);
+      const res = await fetch(new URL(`/sync?event_id=${fixture.eventId}`, helperUrl), { method: "POST" });
+      if (res.status !== 204) throw new Error(`catalog sync failed: ${res.status} ${await res.text()}`);
+      return fixture;
+    };
+    const warmupCartEvent = CART_MODE ? await createCartEvent(WARMUP) : null;
+    const cartEvent = CART_MODE ? await createCartEvent(ATTEMPTS) : null;
     const buyers = await seedBuyers(db, ATTEMPTS + WARMUP, secrets.JWT_SIGNING_KEYS);
     const random = seededRandom(20_261_117);
     const quantities = Array.from({ length: ATTEMPTS + WARMUP }, () => 1 + Math.floor(random() * 4));
@@ -119,8 +188,19 @@ async function main(run: BenchRun) {
       body: JSON.stringify({ config_id: fixture.configId, quantity: quantities[i], user_id: buyers[i]!.userId }),
     });
 
+    // A cart of three lines, each naming its seats: cart i takes seats i (and 2i, 2i + 1 on the two-seat line), free by construction.
+    const cartCall = (fixture: CartFixture, offset = 0) => (i: number): Call => ({
+      method: "POST",
+      path: `/v1/events/${fixture.eventId}/orders`,
+      headers: { Authorization: `Bearer ${buyers[offset + i]!.token}`, "Content-Type": "application/json", "Idempotency-Key": `bench-${fixture.eventId}-${offset + i}` },
+      body: JSON.stringify({
+        lines: fixture.lines.map((l) => ({ config_id: l.configId, quantity: l.perCart, seat_ids: l.seats.slice(i * l.perCart, (i + 1) * l.perCart) })),
+      }),
+    });
+
     // ── warm-up: JIT, isolates and both Durable Object classes, on objects not measured ──
     await measure(appUrl, WARMUP, orderCall(warmupEvent, ATTEMPTS));
+    if (warmupCartEvent) await measure(appUrl, WARMUP, cartCall(warmupCartEvent, ATTEMPTS));
     await measure(baselineUrl, WARMUP, baselineCall("/write", "warmup"));
     await measure(baselineUrl, WARMUP, baselineCall("/echo", "warmup"));
     await measure(helperUrl, WARMUP, directCall(warmupEvent));
@@ -132,6 +212,7 @@ async function main(run: BenchRun) {
     const echo = await measure(baselineUrl, ATTEMPTS, baselineCall("/echo", "bench-1"));
     const orders = await measure(appUrl, ATTEMPTS, orderCall(event));
     const direct = await measure(helperUrl, ATTEMPTS, directCall(directEvent));
+    const carts = cartEvent ? await measure(appUrl, ATTEMPTS, cartCall(cartEvent)) : null;
     // A second baseline after the orders; the faster one counts (the stricter ratio).
     const baseline2 = await measure(baselineUrl, ATTEMPTS, baselineCall("/write", "bench-2"));
 
@@ -145,6 +226,20 @@ async function main(run: BenchRun) {
     const directHolds = holdsOf(direct);
     describe("EventDO.placeOrder alone: holds (201)", direct, directHolds.accepted, directHolds.windowMs);
     log(`    (helper Worker → EventDO.placeOrder on another event: no auth, no D1 reads; outcomes ${outcomes(direct.samples)})`);
+    let cartSummary: { holds: Stats; ratio: number; seatsHeldTwice: number; consistent: boolean } | null = null;
+    if (carts && cartEvent) {
+      const cartHolds = holdsOf(carts);
+      const cartStats = describe("carts: 3 lines, 4 seats (201)", carts, cartHolds.accepted, cartHolds.windowMs);
+      log(`    outcomes: ${outcomes(carts.samples)}`);
+      const seatsHeld = cartHolds.accepted.flatMap((s) => (JSON.parse(s.body) as { lines: { seat_ids: string[] }[] }).lines.flatMap((l) => l.seat_ids));
+      const seatsHeldTwice = seatsHeld.length - new Set(seatsHeld).size;
+      const snapshot = (await (await fetch(new URL(`/v1/events/${cartEvent.eventId}/seats`, appUrl))).json()) as { seats: [string, string][] };
+      const heldInObject = snapshot.seats.filter(([, status]) => status === "HELD").length;
+      const consistent = seatsHeld.length === 4 * cartHolds.accepted.length && heldInObject === seatsHeld.length;
+      log(`    seats: ${seatsHeld.length} held by ${cartHolds.accepted.length} carts, ${heldInObject} HELD in the EventDO, held twice ${seatsHeldTwice}; ${consistent ? "agree" : "DISAGREE"}`);
+      cartSummary = { holds: cartStats, ratio: cartStats.perSecond / holds.perSecond, seatsHeldTwice, consistent };
+      log(`    cart holds/s ÷ single-line order holds/s: ${round(cartSummary.ratio, 3)} (target ≥ 0.5)`);
+    }
     for (const [name, r] of [["baseline", baseline1], ["echo", echo], ["baseline again", baseline2]] as const) {
       if (r.samples.some((s) => s.status >= 300 || s.status === 0)) log(`    ${name} outcomes: ${outcomes(r.samples)}`);
     }
@@ -162,14 +257,14 @@ async function main(run: BenchRun) {
 
     const baselinePerS = Math.max(b1.perSecond, b2.perSecond);
     const ratio = holds.perSecond / baselinePerS;
-    const failures = [baseline1, echo, baseline2, orders, direct].flatMap((r) => r.samples).filter((s) => s.status === 0 || s.status >= 500).length;
+    const failures = [baseline1, echo, baseline2, orders, direct, ...(carts ? [carts] : [])].flatMap((r) => r.samples).filter((s) => s.status === 0 || s.status >= 500).length;
     log("");
     log(
       `  holds/s ${round(holds.perSecond)}, baseline/s ${round(baselinePerS)}: ratio ${round(ratio, 3)} (target ≥ 0.5); ` +
         `hold latency p50 ${round(holds.p50, 1)} ms, p99 ${round(holds.p99, 1)} ms; oversold ${oversold}`,
     );
     if (workerLogs.length) log(`  worker errors/warnings: ${workerLogs.length}; first: ${workerLogs[0]!.slice(0, 300)}`);
-    if (failures || !consistent || oversold) process.exitCode = 1;
+    if (failures || !consistent || oversold || (cartSummary && (!cartSummary.consistent || cartSummary.seatsHeldTwice > 0))) process.exitCode = 1;
     log(`  total ${((performance.now() - started) / 1000).toFixed(1)} s${failures ? `; ${failures} failed requests (5xx or connection)` : ""}`);
     log(
       JSON.stringify({
@@ -179,6 +274,15 @@ async function main(run: BenchRun) {
         p50_ms: round(holds.p50, 2),
         p99_ms: round(holds.p99, 2),
         oversold,
+        ...(cartSummary
+          ? {
+              cart_holds_per_s: round(cartSummary.holds.perSecond),
+              cart_ratio: round(cartSummary.ratio, 3),
+              cart_p50_ms: round(cartSummary.holds.p50, 2),
+              cart_p99_ms: round(cartSummary.holds.p99, 2),
+              seats_held_twice: cartSummary.seatsHeldTwice,
+            }
+          : {}),
       }),
     );
   } finally {

@@ -24,6 +24,7 @@ import { waitingRoomRoutes } from "./onsale/routes.ts";
 import { organizerPlanRoutes } from "./payments/organizer-plans-routes.ts";
 import { eventRoutes } from "./events/routes.ts";
 import { venueRoutes } from "./events/venues-routes.ts";
+import { seatRoutes } from "./events/seat-routes.ts";
 import { categoryRoutes } from "./events/categories-routes.ts";
 import { staffRoutes } from "./events/staff-routes.ts";
 import { shareLinkRoutes } from "./events/shares.ts";
@@ -71,6 +72,7 @@ function v1() {
   api.route("/", organizationRoutes());
   api.route("/", userGroupRoutes());
   api.route("/", eventRoutes());
+  api.route("/", seatRoutes());
   api.route("/", venueRoutes());
   api.route("/", categoryRoutes());
   api.route("/", staffRoutes());

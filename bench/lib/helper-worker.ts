@@ -40,8 +40,7 @@ export default {
       const result = await eventStub(env, eventId).placeOrder({
         order_id: id,
         ticket_number: `TKT-BENCH-${id.slice(0, 13)}`,
-        config_id: body.config_id,
-        quantity: body.quantity,
+        lines: [{ config_id: body.config_id, quantity: body.quantity }],
         user_id: body.user_id,
         buyer: null,
         promo_code: null,

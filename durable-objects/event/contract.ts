@@ -91,11 +91,18 @@ export interface BuyerFacts {
   phone: string | null;
 }
 
+/** One line of a cart: a configuration of the event and how many of it (with `seat_ids`: exactly those seats, one per unit). */
+export interface OrderLineRequest {
+  config_id: string;
+  quantity: number;
+  seat_ids?: string[];
+}
+
 export interface OrderRequest {
   order_id: string;
   ticket_number: string;
-  config_id: string;
-  quantity: number;
+  /** The cart: at least one line, decided all-or-none (a single-ticket order is a cart of one line). */
+  lines: OrderLineRequest[];
   user_id: string;
   /**
    * The buyer's groups now (with their membership start), age and contact, or
@@ -121,14 +128,31 @@ export interface OrderRequest {
   now?: number; // tests pin the clock
 }
 
+export interface OrderLineView {
+  config_id: string;
+  ticket_type_id: string;
+  quantity: number;
+  /** The line's first unit's price (tiers may price later units higher); minor units. */
+  unit_price: number;
+  gross: number;
+  /** The line's share of the order's discount. */
+  discount: number;
+  total: number;
+  /** The seats the line holds or sold, one per unit; empty for unseated tickets. */
+  seat_ids: string[];
+}
+
 export interface OrderView {
   id: string;
   ticket_number: string;
   event_id: string;
+  /** The first line's configuration and ticket type (an order of one line: its only ones). */
   config_id: string;
   ticket_type_id: string;
   user_id: string;
+  /** Units over every line. */
   quantity: number;
+  lines: OrderLineView[];
   unit_price: number;
   gross: number;
   discount: number;
@@ -189,6 +213,27 @@ export interface Availability {
     sold: number;
     on_sale: boolean;
   }[];
+}
+
+/** A seat's status for one event (seats.ts). */
+export const SEAT_STATUSES = ["AVAILABLE", "HELD", "SOLD", "BLOCKED", "KILLED", "PASS"] as const;
+export type SeatStatus = (typeof SEAT_STATUSES)[number];
+
+/** A seat of the venue as the EventDO needs it: its zone, its row (section and row) and its place in the row, for adjacency. */
+export interface SeatSetup {
+  id: string;
+  zone_id: string;
+  row_key: string;
+  position: number;
+  /** An inactive seat is KILLED (never sold) unless an order already has it. */
+  active: boolean;
+}
+
+/** The seats' availability at `version`: every seat changed since `since` (a delta), or, with `since` null, every seat not AVAILABLE. */
+export interface SeatAvailability {
+  version: number;
+  since: number | null;
+  seats: [string, SeatStatus][];
 }
 
 export interface ConfirmRequest {

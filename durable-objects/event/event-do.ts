@@ -40,6 +40,8 @@ import {
   type Person,
   type Result,
   type RightView,
+  type SeatAvailability,
+  type SeatSetup,
   type ScanContext,
   type TransferRequest,
 } from "./contract.ts";
@@ -51,6 +53,7 @@ import * as orders from "./orders.ts";
 import { OUTBOX_DELAY_MS } from "./outbox.ts";
 import { drainOutbox, projectionPending } from "./projection.ts";
 import * as rights from "./rights.ts";
+import * as seats from "./seats.ts";
 import * as setup from "./setup.ts";
 import { SessionWatch } from "./sessions.ts";
 import { acceptSocket, broadcast, closeSessions, OccupancyFeed, onClose, onFrame, toObservers } from "./socket.ts";
@@ -166,6 +169,22 @@ export class EventDO extends DurableObject<Env> {
   /** The event was cancelled: every order and right of it cancelled (orders.ts). */
   cancelEventSales(reason: string, now: number = Date.now()): { orders: number; rights: number; holders: string[] } {
     return orders.cancelEventSales(this.s, reason, now);
+  }
+
+  // ── seats ─────────────────────────────────────────────────────────────────
+
+  /** The venue's seats and the seats of the passes covering the event, pushed by the Worker's sync (src/catalog/sync.ts). */
+  loadSeats(rows: SeatSetup[], passSeatIds: string[] | null): { seats: number; version: number } {
+    return seats.loadSeats(this.s, rows, passSeatIds);
+  }
+
+  seatAvailability(since: number | null): Result<{ availability: SeatAvailability }> {
+    orders.expireHolds(this.s, Date.now());
+    return seats.seatAvailability(this.s, since);
+  }
+
+  setSeatStatus(seatIds: string[], status: "BLOCKED" | "KILLED" | "AVAILABLE"): Result<{ version: number; changed: number }> {
+    return seats.setSeatStatus(this.s, seatIds, status);
   }
 
   // ── rights and transfers ──────────────────────────────────────────────────

@@ -5,13 +5,14 @@
  * synchronously, with no await between the check and the write; the
  * `configs` CHECK restates invariant 1 underneath.
  */
-import { buyerFlags, nextUnitPrice, priceOrder, promoCodeRefusal, readsBuyer, type PriceQuote, type ZoneCategory } from "../../src/catalog/pricing.ts";
+import { buyerFlags, nextUnitPrice, priceCart, promoCodeRefusal, readsBuyer, type CartQuote, type ZoneCategory } from "../../src/catalog/pricing.ts";
 import { bookingWindowRefusal, INVITATION_ONLY } from "../../src/catalog/sale-rules.ts";
 import type { Currency } from "../../src/lib/money.ts";
 import { toTimestamp } from "../../src/lib/time.ts";
-import { BUYER_FACTS_REQUIRED, fail, type Availability, type ConfirmRequest, type OrderRequest, type OrderView, type Result, type RightView } from "./contract.ts";
+import { BUYER_FACTS_REQUIRED, fail, type Availability, type ConfirmRequest, type OrderLineView, type OrderRequest, type OrderView, type Result, type RightView } from "./contract.ts";
 import { sellable, unitsAvailable, zoneShareCheck } from "./inventory.ts";
 import { cancelOrderRights, insertRight, listRights, usedRights, validFrom } from "./rights.ts";
+import { chooseSeats, releaseOrderSeats, seatsFree, setSeats } from "./seats.ts";
 import type { Row } from "./sql.ts";
 import type { EventRow, EventStore } from "./store.ts";
 
@@ -56,10 +57,23 @@ export function availability(s: EventStore, now: number): Availability {
   return { event_id: event?.id ?? "", access_type: event?.access_type ?? "FREE", configs };
 }
 
+/** A cart's line with its configuration row, and the units of that configuration in the lines before it. */
+interface CartLine {
+  index: number;
+  config: Row;
+  quantity: number;
+  seat_ids: string[];
+  units_before: number;
+}
+
 /**
- * The hold decision, inside a group-commit pass's transaction: checks the
- * sales window, the limits, membership and availability, prices the order
- * and writes the hold. A write that throws takes the whole pass back.
+ * The hold decision for a cart, inside a group-commit pass's transaction:
+ * checks the sales window, the limits, membership and availability of every
+ * line, prices the lines together and writes the hold: all of it, or nothing
+ * (every check runs before the first write). Lines of one configuration
+ * count together against its limits and units, and lines of one ticket type
+ * and zone against the type's share of the zone. A write that throws takes
+ * the whole pass back.
  */
 export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
   const { sql } = s;
@@ -75,62 +89,103 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
   if (!event) return fail(404, "not_on_sale", "This event has no tickets on sale.");
   if (event.status !== "APPROVED") return fail(409, "event_not_on_sale", "This event is not on sale.");
   if (event.access_type === "INVITATION") return fail(INVITATION_ONLY.status, INVITATION_ONLY.code, INVITATION_ONLY.detail);
-  const config = sql`SELECT * FROM configs WHERE id = ${req.config_id} AND is_active = 1`.toArray()[0];
-  if (!config) return fail(404, "config_not_found", "This ticket is not sold for this event.");
-  const closed = salesOpen(config, event, now);
-  if (closed) return closed;
+  if (req.lines.length === 0) return fail(422, "validation_failed", "An order has at least one line.");
+  // A refusal names its line when the cart has several.
+  const several = req.lines.length > 1;
+  const onLine = (index: number, refusal: ReturnType<typeof fail>) => (several ? fail(refusal.problem.status, refusal.problem.code, `lines[${index}]: ${refusal.problem.detail}`) : refusal);
+
+  const lines: CartLine[] = [];
+  const byConfig = new Map<string, { config: Row; quantity: number; first: number }>();
+  for (const [index, line] of req.lines.entries()) {
+    const config = byConfig.get(line.config_id)?.config ?? sql`SELECT * FROM configs WHERE id = ${line.config_id} AND is_active = 1`.toArray()[0];
+    if (!config) return onLine(index, fail(404, "config_not_found", "This ticket is not sold for this event."));
+    const closed = salesOpen(config, event, now);
+    if (closed) return onLine(index, closed);
+    const seen = byConfig.get(line.config_id);
+    lines.push({ index, config, quantity: line.quantity, seat_ids: line.seat_ids ?? [], units_before: seen?.quantity ?? 0 });
+    byConfig.set(line.config_id, { config, quantity: (seen?.quantity ?? 0) + line.quantity, first: seen?.first ?? index });
+  }
+  if (lines.some((l) => l.config.currency !== lines[0]!.config.currency)) {
+    return fail(422, "cart_mixed_currencies", "The lines of one order are paid in one currency.");
+  }
   const banned = buyerBanned(s, req, now);
   if (banned === "facts_required") return fail(409, BUYER_FACTS_REQUIRED, "This order needs the buyer's contact.");
   if (banned) return fail(403, "blacklisted", "You may not buy tickets for this event.");
 
-  const quantity = req.quantity;
-  if (quantity < Number(config.min_purchase)) return fail(422, "below_minimum", `Buy at least ${config.min_purchase} ticket(s) of this kind.`);
-  if (quantity > Number(config.max_per_transaction)) {
-    return fail(422, "above_maximum", `Buy at most ${config.max_per_transaction} ticket(s) of this kind at once.`);
-  }
-  const membersOnly = Number(config.requires_membership) === 1 || (config.member_only_until !== null && now < Date.parse(String(config.member_only_until)));
-  if (!req.buyer && (membersOnly || req.rules.some(readsBuyer))) return fail(409, BUYER_FACTS_REQUIRED, "This order needs the buyer's groups and age.");
+  const needsFacts = req.rules.some(readsBuyer) || [...byConfig.values()].some(({ config }) => membersOnly(config, now));
+  if (!req.buyer && needsFacts) return fail(409, BUYER_FACTS_REQUIRED, "This order needs the buyer's groups and age.");
   const groups = req.buyer?.groups ?? [];
-  const isMember = config.membership_group_id ? groups.some((g) => g.id === config.membership_group_id) : groups.length > 0;
-  if (Number(config.requires_membership) && !isMember) return fail(403, "membership_required", "These tickets are for members only.");
-  if (membersOnly && !isMember) return fail(403, "members_only_period", `Members only until ${config.member_only_until}.`);
-  if (config.max_purchase !== null) {
-    const owned = sql<{ units: number }>`SELECT units FROM buyer_units WHERE user_id = ${req.user_id} AND config_id = ${config.id}`.toArray()[0]?.units ?? 0;
-    if (owned + quantity > Number(config.max_purchase)) {
-      return fail(409, "purchase_limit", `At most ${config.max_purchase} ticket(s) of this kind per person; you already have ${owned}.`);
+  const totalQuantity = lines.reduce((sum, l) => sum + l.quantity, 0);
+  const shares = new Map<string, { config: Row; quantity: number; first: number }>();
+  for (const { config, quantity, first } of byConfig.values()) {
+    if (quantity < Number(config.min_purchase)) return onLine(first, fail(422, "below_minimum", `Buy at least ${config.min_purchase} ticket(s) of this kind.`));
+    if (quantity > Number(config.max_per_transaction)) {
+      return onLine(first, fail(422, "above_maximum", `Buy at most ${config.max_per_transaction} ticket(s) of this kind at once.`));
     }
+    const isMember = config.membership_group_id ? groups.some((g) => g.id === config.membership_group_id) : groups.length > 0;
+    if (Number(config.requires_membership) && !isMember) return onLine(first, fail(403, "membership_required", "These tickets are for members only."));
+    if (membersOnly(config, now) && !isMember) return onLine(first, fail(403, "members_only_period", `Members only until ${config.member_only_until}.`));
+    if (config.max_purchase !== null) {
+      const owned = sql<{ units: number }>`SELECT units FROM buyer_units WHERE user_id = ${req.user_id} AND config_id = ${config.id}`.toArray()[0]?.units ?? 0;
+      if (owned + quantity > Number(config.max_purchase)) {
+        return onLine(first, fail(409, "purchase_limit", `At most ${config.max_purchase} ticket(s) of this kind per person; you already have ${owned}.`));
+      }
+    }
+    const available = unitsAvailable(config);
+    if (quantity > available) return onLine(first, fail(409, "sold_out", available > 0 ? `Only ${available} left.` : "Sold out."));
+    const key = `${config.ticket_type_id}|${config.zone_id}`;
+    const share = shares.get(key);
+    shares.set(key, { config, quantity: (share?.quantity ?? 0) + quantity, first: share?.first ?? first });
   }
-  const available = unitsAvailable(config);
-  if (quantity > available) return fail(409, "sold_out", available > 0 ? `Only ${available} left.` : "Sold out.");
-  const overShare = zoneShareCheck(s, config, quantity);
-  if (overShare) return overShare;
+  for (const { config, quantity, first } of shares.values()) {
+    const overShare = zoneShareCheck(s, config, quantity);
+    if (overShare) return onLine(first, overShare);
+  }
   if (req.is_guest) {
-    const refused = guestHoldRefusal(s, req);
+    const refused = guestHoldRefusal(s, req, totalQuantity);
     if (refused) return refused;
   }
 
-  const quote = priceHold(s, config, event, req, now);
+  const seats = chooseSeats(s, lines.map((l) => ({ index: l.index, zone_id: (l.config.zone_id as string | null) ?? null, quantity: l.quantity, seat_ids: l.seat_ids })), several);
+  if (!seats.ok) return seats;
+
+  const quote = priceHold(s, lines, event, req, now);
   if (!quote.ok) return quote;
 
   const at = toTimestamp(now);
   // A group rule may give the buyer longer to pay than the usual hold (its payment_deadline).
   const holdSeconds = quote.payment_deadline_hours ? quote.payment_deadline_hours * 3600 : event.hold_ttl_seconds;
   const expiresAt = toTimestamp(now + holdSeconds * 1000);
+  const head = lines[0]!;
   const placed = sql`
     INSERT INTO orders (id, ticket_number, config_id, user_id, quantity, unit_price, gross, discount, total, currency, pricing_rule_id, applied_rules,
       booking_status, expires_at, channel, is_guest, guest_email, guest_phone, purchase_ip, request_hash, created_at, updated_at)
-    VALUES (${req.order_id}, ${req.ticket_number}, ${config.id}, ${req.user_id}, ${quantity}, ${quote.unit_price}, ${quote.gross}, ${quote.discount}, ${quote.total},
-      ${config.currency}, ${quote.applied[0]?.id ?? null}, ${JSON.stringify(quote.applied)}, 'PENDING', ${expiresAt}, ${req.channel}, ${req.is_guest ? 1 : 0},
+    VALUES (${req.order_id}, ${req.ticket_number}, ${head.config.id}, ${req.user_id}, ${totalQuantity}, ${quote.lines[0]!.unit_price}, ${quote.gross}, ${quote.discount}, ${quote.total},
+      ${head.config.currency}, ${quote.applied[0]?.id ?? null}, ${JSON.stringify(quote.applied)}, 'PENDING', ${expiresAt}, ${req.channel}, ${req.is_guest ? 1 : 0},
       ${req.guest_email}, ${req.guest_phone}, ${req.ip}, ${req.request_hash ?? null}, ${at}, ${at})
     RETURNING *`.one();
-  sql`UPDATE configs SET quantity_held = quantity_held + ${quantity} WHERE id = ${config.id}`;
-  addBuyerUnits(s, req.user_id, String(config.id), quantity);
+  const views: OrderLineView[] = [];
+  for (const [i, line] of lines.entries()) {
+    const priced = quote.lines[i]!;
+    sql`INSERT INTO order_lines (order_id, line_no, config_id, quantity, unit_price, gross, discount, total, seat_ids)
+        VALUES (${req.order_id}, ${i}, ${line.config.id}, ${line.quantity}, ${priced.unit_price}, ${priced.gross}, ${priced.discount}, ${priced.total}, ${JSON.stringify(seats.seats[i])})`;
+    views.push({ config_id: String(line.config.id), ticket_type_id: String(line.config.ticket_type_id), quantity: line.quantity, unit_price: priced.unit_price, gross: priced.gross, discount: priced.discount, total: priced.total, seat_ids: seats.seats[i]! });
+  }
+  setSeats(s, seats.seats.flat(), "HELD", req.order_id);
+  for (const { config, quantity } of byConfig.values()) {
+    sql`UPDATE configs SET quantity_held = quantity_held + ${quantity} WHERE id = ${config.id}`;
+    addBuyerUnits(s, req.user_id, String(config.id), quantity);
+    s.outbox.enqueue("config", String(config.id));
+  }
   for (const rule of quote.applied) addRuleUse(s, rule.id, req.user_id);
   s.outbox.enqueue("order", req.order_id);
-  s.outbox.enqueue("config", String(config.id));
-  // The view from the row just written (RETURNING), not read again.
-  return { ok: true, order: orderView(s, req.order_id, { ...placed, ticket_type_id: String(config.ticket_type_id) })! };
+  // The view from the rows just written (RETURNING), not read again.
+  return { ok: true, order: orderView(s, req.order_id, { ...placed, ticket_type_id: String(head.config.ticket_type_id) }, views)! };
 }
+
+/** Whether only members may buy the configuration now (always, or until its member-only date). */
+const membersOnly = (config: Row, now: number) =>
+  Number(config.requires_membership) === 1 || (config.member_only_until !== null && now < Date.parse(String(config.member_only_until)));
 
 /**
  * Whether the event's blacklist (the entries the Worker pushed: this event's,
@@ -161,32 +216,34 @@ function buyerBanned(s: EventStore, req: OrderRequest, now: number): boolean | "
 }
 
 /** A guest order that would take guests' live holds past GUEST_HOLD_LIMITS (expired holds were released just before). */
-function guestHoldRefusal(s: EventStore, req: OrderRequest) {
+function guestHoldRefusal(s: EventStore, req: OrderRequest, quantity: number) {
   const { sql } = s;
   const refuse = (detail: string) => fail(409, "guest_hold_limit", `${detail} Sign in to order, or pay for the tickets already held.`);
   const held = (units: number | null) => Number(units ?? 0);
   if (req.ip !== null) {
     const byIp = held(sql<{ n: number | null }>`SELECT sum(quantity) AS n FROM orders WHERE purchase_ip = ${req.ip} AND is_guest = 1 AND booking_status = 'PENDING'`.one().n);
-    if (byIp + req.quantity > GUEST_HOLD_LIMITS.per_ip) return refuse(`Guest orders from this network already hold ${byIp} ticket(s) for this event; at most ${GUEST_HOLD_LIMITS.per_ip} at once.`);
+    if (byIp + quantity > GUEST_HOLD_LIMITS.per_ip) return refuse(`Guest orders from this network already hold ${byIp} ticket(s) for this event; at most ${GUEST_HOLD_LIMITS.per_ip} at once.`);
   }
   if (req.guest_email !== null) {
     const byEmail = held(sql<{ n: number | null }>`SELECT sum(quantity) AS n FROM orders WHERE guest_email = ${req.guest_email} AND is_guest = 1 AND booking_status = 'PENDING'`.one().n);
-    if (byEmail + req.quantity > GUEST_HOLD_LIMITS.per_email) return refuse(`Guest orders for this email address already hold ${byEmail} ticket(s) for this event; at most ${GUEST_HOLD_LIMITS.per_email} at once.`);
+    if (byEmail + quantity > GUEST_HOLD_LIMITS.per_email) return refuse(`Guest orders for this email address already hold ${byEmail} ticket(s) for this event; at most ${GUEST_HOLD_LIMITS.per_email} at once.`);
   }
   const sellable = held(sql<{ n: number | null }>`SELECT sum(quantity_total - quantity_blocked) AS n FROM configs WHERE is_active = 1`.one().n);
   const cap = Math.ceil((sellable * GUEST_HOLD_LIMITS.event_share_bp) / 10_000);
   const byGuests = held(sql<{ n: number | null }>`SELECT sum(quantity) AS n FROM orders WHERE is_guest = 1 AND booking_status = 'PENDING'`.one().n);
-  if (byGuests + req.quantity > cap) return refuse(`Guest orders already hold ${byGuests} ticket(s) for this event, the most guests may hold at once.`);
+  if (byGuests + quantity > cap) return refuse(`Guest orders already hold ${byGuests} ticket(s) for this event, the most guests may hold at once.`);
   return null;
 }
 
 /**
- * Prices a hold with the one pricing function (src/catalog/pricing.ts): the
- * tier for the units already committed (sold + held), then the rules. A
- * rule's total use is its use elsewhere (as D1 knew it) plus its holds and
- * sales here, counted in `rule_uses`.
+ * Prices a hold's lines together with the one pricing function
+ * (src/catalog/pricing.ts `priceCart`): each line's tiers from the units of
+ * its configuration already committed (sold + held, and the cart's earlier
+ * lines of it), then the rules across the lines. A rule's total use is its
+ * use elsewhere (as D1 knew it) plus its holds and sales here, counted in
+ * `rule_uses`.
  */
-function priceHold(s: EventStore, config: Row, event: EventRow, req: OrderRequest, now: number): Result<Omit<PriceQuote, "rejected" | "lines">> {
+function priceHold(s: EventStore, lines: CartLine[], event: EventRow, req: OrderRequest, now: number): Result<Omit<CartQuote, "rejected">> {
   // No facts only when no rule reads them (decideHold asks for them otherwise).
   const { groups, age } = req.buyer ?? { groups: [], age: null };
   const counts = new Map(
@@ -199,19 +256,21 @@ function priceHold(s: EventStore, config: Row, event: EventRow, req: OrderReques
     ]),
   );
   const rules = req.rules.map((rule) => ({ ...rule, usage_count: rule.usage_count + (counts.get(rule.id)?.event_total ?? 0) }));
-  const quote = priceOrder({
-    config: {
-      price: Number(config.price),
-      currency: String(config.currency) as Currency,
-      dynamic_pricing: Boolean(Number(config.dynamic_pricing)),
-      price_tiers: config.price_tiers ? JSON.parse(String(config.price_tiers)) : null,
-      early_bird_end: (config.early_bird_end as string | null) ?? null,
-      ticket_type_code: String(config.ticket_type_code),
-      zone_category: String(config.zone_category) as ZoneCategory,
-    },
+  const quote = priceCart({
+    lines: lines.map(({ config, quantity, units_before }) => ({
+      config: {
+        price: Number(config.price),
+        currency: String(config.currency) as Currency,
+        dynamic_pricing: Boolean(Number(config.dynamic_pricing)),
+        price_tiers: config.price_tiers ? JSON.parse(String(config.price_tiers)) : null,
+        early_bird_end: (config.early_bird_end as string | null) ?? null,
+        ticket_type_code: String(config.ticket_type_code),
+        zone_category: String(config.zone_category) as ZoneCategory,
+      },
+      quantity,
+      units_sold: Number(config.quantity_held) + Number(config.quantity_sold) + units_before,
+    })),
     order: {
-      quantity: req.quantity,
-      units_sold: Number(config.quantity_held) + Number(config.quantity_sold),
       now: new Date(now).toISOString(),
       event_start: event.starts_at,
       event_id: event.id,
@@ -229,7 +288,7 @@ function priceHold(s: EventStore, config: Row, event: EventRow, req: OrderReques
   });
   const refused = promoCodeRefusal(quote, rules, req.promo_code);
   if (refused) return fail(refused.status, refused.code, refused.detail);
-  const { rejected: _rejected, lines: _lines, ...priced } = quote;
+  const { rejected: _rejected, ...priced } = quote;
   return { ok: true, ...priced };
 }
 
@@ -257,45 +316,59 @@ export function confirmOrder(s: EventStore, req: ConfirmRequest): Result<{ order
   const event = s.event()!;
   // Paid after the event was cancelled: nothing to issue; the payment is refunded.
   if (event.status === "CANCELLED") return fail(409, "event_cancelled", "This event was cancelled.");
-  const config = sql`SELECT * FROM configs WHERE id = ${order.config_id}`.one();
-  const quantity = Number(order.quantity);
+  const lines = orderLines(s, req.order_id);
+  const configs = new Map(lines.map((l) => [l.config_id, sql`SELECT * FROM configs WHERE id = ${l.config_id}`.one()]));
+  const seatIds = lines.flatMap((l) => l.seat_ids);
   if (order.booking_status === "EXPIRED") {
-    // Its units went back on sale: taken again only if still there, and within the type's share of its zone.
-    if (unitsAvailable(config) < quantity || zoneShareCheck(s, config, quantity)) {
+    // Its units (and seats) went back on sale: taken again only if all are still there, and within the types' shares of their zones.
+    const gone = [...unitsByConfig(lines)].some(([configId, quantity]) => {
+      const config = configs.get(configId)!;
+      return unitsAvailable(config) < quantity || zoneShareCheck(s, config, quantity) !== null;
+    });
+    if (gone || !seatsFree(s, seatIds, req.order_id)) {
       return fail(409, "hold_expired_sold_out", "The hold expired and the tickets were sold to others; the payment must be refunded.");
     }
   }
   const at = toTimestamp(now);
   const from = validFrom(event);
   s.storage.transactionSync(() => {
-    if (order.booking_status === "PENDING") {
-      sql`UPDATE configs SET quantity_held = quantity_held - ${quantity}, quantity_sold = quantity_sold + ${quantity} WHERE id = ${config.id}`;
-    } else {
-      // Expired hold paid late: take the units again and count them for the buyer.
-      sql`UPDATE configs SET quantity_sold = quantity_sold + ${quantity} WHERE id = ${config.id}`;
-      addBuyerUnits(s, String(order.user_id), String(config.id), quantity);
+    for (const [configId, quantity] of unitsByConfig(lines)) {
+      if (order.booking_status === "PENDING") {
+        sql`UPDATE configs SET quantity_held = quantity_held - ${quantity}, quantity_sold = quantity_sold + ${quantity} WHERE id = ${configId}`;
+      } else {
+        // Expired hold paid late: take the units again and count them for the buyer.
+        sql`UPDATE configs SET quantity_sold = quantity_sold + ${quantity} WHERE id = ${configId}`;
+        addBuyerUnits(s, String(order.user_id), configId, quantity);
+      }
+      s.outbox.enqueue("config", configId);
+    }
+    if (order.booking_status !== "PENDING") {
       for (const rule of JSON.parse(String(order.applied_rules)) as { id: string }[]) addRuleUse(s, rule.id, String(order.user_id));
     }
     sql`UPDATE orders SET booking_status = 'CONFIRMED', payment_status = 'PAID', payment_id = ${req.payment_id}, confirmed_at = ${at}, updated_at = ${at}, expires_at = NULL
         WHERE id = ${req.order_id}`;
-    for (let i = 0; i < quantity; i++) {
-      insertRight(s, {
-        order_id: String(order.id),
-        config_id: String(config.id),
-        user_id: String(order.user_id),
-        zone_id: (config.zone_id as string | null) ?? null,
-        source_type: "TICKET",
-        source_id: String(order.id),
-        valid_from: from,
-        valid_until: event.ends_at,
-        created_by: req.confirmed_by,
-        at,
-        price: Number(order.unit_price),
-        currency: String(order.currency),
-      });
+    setSeats(s, seatIds, "SOLD", req.order_id);
+    for (const line of lines) {
+      const config = configs.get(line.config_id)!;
+      for (let i = 0; i < line.quantity; i++) {
+        insertRight(s, {
+          order_id: String(order.id),
+          config_id: line.config_id,
+          user_id: String(order.user_id),
+          zone_id: (config.zone_id as string | null) ?? null,
+          seat_id: line.seat_ids[i] ?? null,
+          source_type: "TICKET",
+          source_id: String(order.id),
+          valid_from: from,
+          valid_until: event.ends_at,
+          created_by: req.confirmed_by,
+          at,
+          price: line.unit_price,
+          currency: String(order.currency),
+        });
+      }
     }
     s.outbox.enqueue("order", String(order.id));
-    s.outbox.enqueue("config", String(config.id));
   });
   s.outbox.projectSoon(now);
   return { ok: true, order: orderView(s, req.order_id)!, rights: listRights(s, { order_id: req.order_id }), already_confirmed: false };
@@ -314,12 +387,13 @@ export function cancelOrder(s: EventStore, orderId: string, reason: string, by: 
   if (order.booking_status === "CANCELLED" || order.booking_status === "EXPIRED" || order.booking_status === "COMPLETED") {
     return fail(409, "order_closed", `This order is already ${String(order.booking_status).toLowerCase()}.`);
   }
-  const config = s.sql`SELECT * FROM configs WHERE id = ${order.config_id}`.one();
   const confirmed = order.booking_status === "CONFIRMED";
   if (confirmed && order.payment_id !== null) {
     return fail(409, "refund_required", `This order was paid (payment ${String(order.payment_id)}): it is cancelled through a refund, POST /v1/payments/${String(order.payment_id)}/refunds.`);
   }
-  if (confirmed && !Number(config.cancellation_allowed)) return fail(409, "cancellation_not_allowed", "This kind of ticket cannot be cancelled.");
+  // A cart is cancelled whole: every one of its kinds of ticket must allow it.
+  const fixed = confirmed && s.sql<{ n: number }>`SELECT count(*) AS n FROM order_lines l JOIN configs c ON c.id = l.config_id WHERE l.order_id = ${orderId} AND c.cancellation_allowed = 0`.one().n > 0;
+  if (fixed) return fail(409, "cancellation_not_allowed", "This kind of ticket cannot be cancelled.");
   if (confirmed && usedRights(s, orderId) > 0) return fail(409, "tickets_used", "A ticket of this order was already used at the gate.");
   cancel(s, order, reason, by, now);
   return { ok: true, order: orderView(s, orderId)! };
@@ -395,17 +469,20 @@ function cancel(s: EventStore, order: Row, reason: string, by: string | null, no
   const { sql } = s;
   const orderId = String(order.id);
   const at = toTimestamp(now);
-  const quantity = Number(order.quantity);
+  const lines = orderLines(s, orderId);
   s.storage.transactionSync(() => {
-    if (order.booking_status === "CONFIRMED") sql`UPDATE configs SET quantity_sold = quantity_sold - ${quantity} WHERE id = ${order.config_id}`;
-    else sql`UPDATE configs SET quantity_held = quantity_held - ${quantity} WHERE id = ${order.config_id}`;
-    releaseBuyer(s, order);
+    for (const [configId, quantity] of unitsByConfig(lines)) {
+      if (order.booking_status === "CONFIRMED") sql`UPDATE configs SET quantity_sold = quantity_sold - ${quantity} WHERE id = ${configId}`;
+      else sql`UPDATE configs SET quantity_held = quantity_held - ${quantity} WHERE id = ${configId}`;
+      s.outbox.enqueue("config", configId);
+    }
+    releaseBuyer(s, order, lines);
+    releaseOrderSeats(s, orderId);
     sql`UPDATE orders SET booking_status = 'CANCELLED', cancelled_at = ${at}, cancellation_reason = ${reason}, updated_at = ${at}, expires_at = NULL,
           payment_status = CASE WHEN payment_status = 'PENDING' THEN 'CANCELLED' ELSE payment_status END
         WHERE id = ${orderId}`;
     cancelOrderRights(s, orderId, by, reason, at);
     s.outbox.enqueue("order", orderId);
-    s.outbox.enqueue("config", String(order.config_id));
   });
   s.outbox.projectSoon(now);
 }
@@ -443,11 +520,15 @@ export function expireHolds(s: EventStore, now: number): void {
   if (due.length === 0) return;
   s.storage.transactionSync(() => {
     for (const order of due) {
-      sql`UPDATE configs SET quantity_held = quantity_held - ${order.quantity} WHERE id = ${order.config_id}`;
-      releaseBuyer(s, order);
+      const lines = orderLines(s, String(order.id));
+      for (const [configId, quantity] of unitsByConfig(lines)) {
+        sql`UPDATE configs SET quantity_held = quantity_held - ${quantity} WHERE id = ${configId}`;
+        s.outbox.enqueue("config", configId);
+      }
+      releaseBuyer(s, order, lines);
+      releaseOrderSeats(s, String(order.id));
       sql`UPDATE orders SET booking_status = 'EXPIRED', updated_at = ${toTimestamp(now)} WHERE id = ${order.id}`;
       s.outbox.enqueue("order", String(order.id));
-      s.outbox.enqueue("config", String(order.config_id));
     }
   });
   s.outbox.projectSoon(now);
@@ -476,14 +557,37 @@ function addRuleUse(s: EventStore, ruleId: string, userId: string) {
 }
 
 /** Gives back what an order counted against the buyer's cap and its rules' limits. */
-function releaseBuyer(s: EventStore, order: Row) {
-  s.sql`UPDATE buyer_units SET units = units - ${order.quantity} WHERE user_id = ${order.user_id} AND config_id = ${order.config_id}`;
+function releaseBuyer(s: EventStore, order: Row, lines: OrderLineView[]) {
+  for (const [configId, quantity] of unitsByConfig(lines)) {
+    s.sql`UPDATE buyer_units SET units = units - ${quantity} WHERE user_id = ${order.user_id} AND config_id = ${configId}`;
+  }
   for (const rule of JSON.parse(String(order.applied_rules)) as { id: string }[]) {
     s.sql`UPDATE rule_uses SET uses = uses - 1 WHERE rule_id = ${rule.id} AND user_id = ${order.user_id}`;
   }
 }
 
-export function orderView(s: EventStore, orderId: string, row?: Row): OrderView | null {
+/** An order's lines, in cart order. */
+export function orderLines(s: EventStore, orderId: string): OrderLineView[] {
+  return s.sql`SELECT l.*, c.ticket_type_id FROM order_lines l JOIN configs c ON c.id = l.config_id WHERE l.order_id = ${orderId} ORDER BY l.line_no`.toArray().map((l) => ({
+    config_id: String(l.config_id),
+    ticket_type_id: String(l.ticket_type_id),
+    quantity: Number(l.quantity),
+    unit_price: Number(l.unit_price),
+    gross: Number(l.gross),
+    discount: Number(l.discount),
+    total: Number(l.total),
+    seat_ids: JSON.parse(String(l.seat_ids)) as string[],
+  }));
+}
+
+/** Units per configuration over an order's lines (a cart may name one configuration twice). */
+function unitsByConfig(lines: OrderLineView[]): Map<string, number> {
+  const units = new Map<string, number>();
+  for (const l of lines) units.set(l.config_id, (units.get(l.config_id) ?? 0) + l.quantity);
+  return units;
+}
+
+export function orderView(s: EventStore, orderId: string, row?: Row, lines?: OrderLineView[]): OrderView | null {
   const o = row ?? s.sql`SELECT o.*, c.ticket_type_id FROM orders o JOIN configs c ON c.id = o.config_id WHERE o.id = ${orderId}`.toArray()[0];
   if (!o) return null;
   return {
@@ -494,6 +598,7 @@ export function orderView(s: EventStore, orderId: string, row?: Row): OrderView 
     ticket_type_id: String(o.ticket_type_id),
     user_id: String(o.user_id),
     quantity: Number(o.quantity),
+    lines: lines ?? orderLines(s, String(o.id)),
     unit_price: Number(o.unit_price),
     gross: Number(o.gross),
     discount: Number(o.discount),

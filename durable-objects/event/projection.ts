@@ -85,7 +85,9 @@ const updateIfNotOlder = (table: string, changing: string[]) =>
 const ORDER_CHANGING = ["user_id", "ticket_type_id", "event_ticket_config_id", "quantity", "unit_price", "total_price", "discount_amount", "currency", "pricing_rule_id", "payment_id", "payment_status", "booking_status", "booking_expires_at", "purchase_channel", "purchase_ip", "is_guest_purchase", "guest_email", "guest_phone", "metadata", "updated_at", "confirmed_at", "cancelled_at", "cancellation_reason"];
 const ORDERS = bulk({
   kind: "order",
-  from: "(SELECT o.*, c.ticket_type_id FROM orders o JOIN configs c ON c.id = o.config_id)",
+  from: `(SELECT o.*, c.ticket_type_id, (SELECT json_group_array(json_object('config_id', l.config_id, 'quantity', l.quantity, 'unit_price', l.unit_price, 'gross', l.gross,
+     'discount', l.discount, 'total', l.total, 'seat_ids', json(l.seat_ids))) FROM (SELECT * FROM order_lines WHERE order_id = o.id ORDER BY line_no) l) AS lines
+     FROM orders o JOIN configs c ON c.id = o.config_id)`,
   where: "id IN (SELECT entity_id FROM outbox WHERE kind = 'order' AND seq <= ?1)",
   order: "id",
   columns: ["id", "ticket_number", "created_at", ...ORDER_CHANGING],
@@ -96,7 +98,7 @@ const ORDERS = bulk({
     booking_expires_at: "expires_at",
     purchase_channel: "channel",
     is_guest_purchase: "is_guest",
-    metadata: "json_object('applied_rules', json(applied_rules), 'gross', gross)",
+    metadata: "json_object('applied_rules', json(applied_rules), 'gross', gross, 'lines', json(lines))",
   },
   key: "id",
   write: insertRows("tickets", updateIfNotOlder("tickets", ORDER_CHANGING)),

@@ -13,6 +13,7 @@ import { toTimestamp } from "../../src/lib/time.ts";
 import { fail, type ExchangeRequest, type IssueRightsRequest, type Result, type RightView, type TransferRequest } from "./contract.ts";
 import { manualCodeDigest } from "./code-digest.ts";
 import { unitsAvailable, zoneShareCheck } from "./inventory.ts";
+import { reserveForPass } from "./seats.ts";
 import type { Row, SqlValue } from "./sql.ts";
 import type { EventStore } from "./store.ts";
 
@@ -149,6 +150,8 @@ export function issueRights(s: EventStore, req: IssueRightsRequest): Result<{ ri
         price: 0,
         currency: event.currency,
       });
+      // A season pass's seat is its holder's at this match: never sold to anyone else.
+      if (req.source_type === "SUBSCRIPTION" && holder.seat_id) reserveForPass(s, holder.seat_id);
     }
   });
   s.outbox.projectSoon(now);

@@ -319,6 +319,44 @@ export const EVENT_DO_MIGRATIONS: string[] = [
   ALTER TABLE configs ADD COLUMN advance_booking_days INTEGER;
   ALTER TABLE configs ADD COLUMN zone_share_units INTEGER;
   `,
+  // Carts: an order's lines (configuration, units, their price, the seats they hold). The order row keeps its first line's
+  // configuration and the totals; orders placed before carts become carts of one line.
+  `
+  CREATE TABLE order_lines (
+    order_id TEXT NOT NULL REFERENCES orders(id),
+    line_no INTEGER NOT NULL,
+    config_id TEXT NOT NULL REFERENCES configs(id),
+    quantity INTEGER NOT NULL CHECK (quantity > 0),
+    unit_price INTEGER NOT NULL,
+    gross INTEGER NOT NULL,
+    discount INTEGER NOT NULL,
+    total INTEGER NOT NULL,
+    seat_ids TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (order_id, line_no),
+    CHECK (total = gross - discount AND discount >= 0 AND total >= 0)
+  ) WITHOUT ROWID;
+  INSERT INTO order_lines (order_id, line_no, config_id, quantity, unit_price, gross, discount, total)
+    SELECT id, 0, config_id, quantity, unit_price, gross, discount, total FROM orders;
+  `,
+  // Seats: each seat of the venue's seated zones with its status for this event, the order holding or owning it, and the
+  // version of its last change (seats.ts); the event's current seat version. Available seats are read by zone in row order.
+  `
+  CREATE TABLE seats (
+    id TEXT PRIMARY KEY,
+    zone_id TEXT NOT NULL,
+    row_key TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'AVAILABLE' CHECK (status IN ('AVAILABLE', 'HELD', 'SOLD', 'BLOCKED', 'KILLED', 'PASS')),
+    order_id TEXT,
+    version INTEGER NOT NULL,
+    CHECK ((status IN ('HELD', 'SOLD')) = (order_id IS NOT NULL))
+  ) WITHOUT ROWID;
+  CREATE INDEX seats_free ON seats (zone_id, status, row_key, position);
+  CREATE INDEX seats_version ON seats (version);
+  CREATE INDEX seats_status ON seats (status);
+  CREATE INDEX seats_order ON seats (order_id) WHERE order_id IS NOT NULL;
+  ALTER TABLE event ADD COLUMN seat_version INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /**

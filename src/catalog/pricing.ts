@@ -26,7 +26,8 @@
  *    buy_quantity / get_quantity (BUY_X_GET_Y needs both and at least X + Y units), required_groups
  *    (membership of one of them), min_membership_days (one such membership — of any group when
  *    required_groups is absent — at least N × 24 h old), min_age / max_age (an unknown age fails).
- *    `same_ticket_type` and `same_event` always hold (an order is one config of one event);
+ *    `same_event` always holds (a cart is of one event); `same_ticket_type` narrows a cart's rule to
+ *    the lines of one ticket type (the type with the most units, the first on a tie: see `priceCart`);
  *    `subscription_plans` (plan codes) narrows the rule's passes and is ignored for tickets, as
  *    the conditions on an event or its tickets (days_before_event, ticket_types, zone_categories,
  *    event_ids, event_group_ids, excluded_events) are ignored for passes; a pass is one unit;
@@ -264,7 +265,7 @@ export function pricePass(input: { plan: { code: string; price: number; currency
  * ran out (409 promo_code_exhausted) or does not fit the purchase (422
  * promo_code_not_applicable). One answer for orders and passes.
  */
-export function promoCodeRefusal(quote: PriceQuote, rules: readonly PricingRule[], promoCode: string | null): { status: 409 | 422; code: string; detail: string } | null {
+export function promoCodeRefusal(quote: Pick<PriceQuote, "applied" | "rejected">, rules: readonly PricingRule[], promoCode: string | null): { status: 409 | 422; code: string; detail: string } | null {
   if (!promoCode) return null;
   const entered = quote.rejected.find((r) => rules.find((rule) => rule.id === r.id)?.promo_code === promoCode);
   if (entered && (entered.reason === "USAGE_LIMIT" || entered.reason === "USER_LIMIT")) {
@@ -277,43 +278,137 @@ export function promoCodeRefusal(quote: PriceQuote, rules: readonly PricingRule[
 }
 
 export function priceOrder(input: PricingInput): PriceQuote {
-  const { config, order } = input;
-  requireCount(order.quantity, 1, "quantity");
-  requireCount(order.units_sold, 0, "units_sold");
-  requireCount(config.price, 0, "price");
+  const { order } = input;
+  const cart = priceCart({ lines: [{ config: input.config, quantity: order.quantity, units_sold: order.units_sold }], order, buyer: input.buyer, rules: input.rules });
+  const { lines: [line], ...rest } = cart;
+  return { ...rest, unit_price: line!.unit_price, lines: line!.price_lines };
+}
+
+/** One line of a cart: a config, how many of it, and how many of it are already sold or held. */
+export interface CartLineInput {
+  config: PricedConfig;
+  quantity: number;
+  units_sold: number;
+}
+
+export interface CartInput {
+  lines: readonly CartLineInput[];
+  /** The order's facts; its `quantity` and `units_sold` are the lines'. */
+  order: Omit<PricedOrder, "quantity" | "units_sold">;
+  buyer: Buyer;
+  rules: readonly PricingRule[];
+}
+
+export interface CartLineQuote {
+  unit_price: number;
+  price_lines: PriceLine[];
+  gross: number;
+  /** This line's share of the cart's discount (each applied rule's amount spread over the lines it applies to, by what they had left). */
+  discount: number;
+  total: number;
+}
+
+export interface CartQuote extends Omit<PriceQuote, "unit_price" | "lines"> {
+  lines: CartLineQuote[];
+}
+
+/**
+ * The price of a cart: several lines (configs of one event, one currency)
+ * priced together. Each line's units take their tier prices; then each rule
+ * applies to the lines its per-line conditions admit (ticket_types,
+ * zone_categories, early_bird_end, dynamic_pricing: its scope), and its
+ * quantity conditions (min_quantity, max_quantity, buy/get, BUNDLE's count)
+ * count the units of its whole scope across lines, so a group rule for 10
+ * tickets takes 6 TRIBUNE and 4 VIP. Amounts are computed on the scope's
+ * gross as in `priceOrder` (FIXED_AMOUNT once per cart), then spread over the
+ * scope's lines in proportion to what each had left (largest remainder, ties
+ * to the earlier line). A rule whose scope is empty is rejected with the
+ * reason of the first line its other conditions admit (a quantity condition),
+ * else with the first line's reason. A cart of one line prices exactly as `priceOrder`.
+ */
+export function priceCart(input: CartInput): CartQuote {
+  const { order } = input;
+  if (input.lines.length === 0) throw new RangeError("A cart has at least one line");
+  const currency = input.lines[0]!.config.currency;
+  for (const line of input.lines) {
+    requireCount(line.quantity, 1, "quantity");
+    requireCount(line.units_sold, 0, "units_sold");
+    requireCount(line.config.price, 0, "price");
+    if (line.config.currency !== currency) throw new RangeError("A cart's lines share one currency");
+  }
   const now = instant(order.now, "now");
   const eventStart = instant(order.event_start, "event_start");
 
-  const lines = priceLines(config, order.units_sold, order.quantity);
+  const priced = input.lines.map((line) => {
+    const price_lines = priceLines(line.config, line.units_sold, line.quantity);
+    let gross = 0;
+    for (const p of price_lines) gross = safeSum(gross, p.unit_price * p.quantity);
+    return { ...line, price_lines, gross };
+  });
   let gross = 0;
-  for (const line of lines) gross = safeSum(gross, line.unit_price * line.quantity);
+  for (const line of priced) gross = safeSum(gross, line.gross);
+  const lineInput = (i: number, quantity: number): PricingInput => {
+    const line = priced[i]!;
+    return { config: line.config, order: { ...order, quantity, units_sold: line.units_sold }, buyer: input.buyer, rules: input.rules };
+  };
 
-  const eligible: Candidate[] = [];
+  interface Scoped extends Candidate {
+    scope: number[];
+    quantity: number;
+  }
+  const scopeOf = (rule: PricingRule): { scope: number[]; quantity: number; reason: RejectionReason | null } => {
+    // Which lines the rule's conditions other than quantities admit; then every condition with the quantity of those lines.
+    let open = priced.map((_, i) => i).filter((i) => rejectionOf(rule, lineInput(i, priced[i]!.quantity), now, eventStart, true) === null);
+    if (rule.conditions.same_ticket_type && open.length > 1) {
+      const units = new Map<string, number>();
+      for (const i of open) units.set(priced[i]!.config.ticket_type_code, (units.get(priced[i]!.config.ticket_type_code) ?? 0) + priced[i]!.quantity);
+      let best = priced[open[0]!]!.config.ticket_type_code;
+      for (const [code, n] of units) if (n > units.get(best)!) best = code;
+      open = open.filter((i) => priced[i]!.config.ticket_type_code === best);
+    }
+    const quantity = open.reduce((sum, i) => sum + priced[i]!.quantity, 0);
+    const reasons = priced.map((line, i) => rejectionOf(rule, lineInput(i, open.length > 0 ? quantity : line.quantity), now, eventStart, false));
+    const scope = open.filter((i) => reasons[i] === null);
+    // Refused: the reason of the first line its other conditions admitted (a quantity), else the first line's.
+    return { scope, quantity, reason: scope.length > 0 ? null : (reasons[open[0] ?? 0] ?? "NOT_ACTIVE") };
+  };
+  const scopeLines = (scope: number[]) => scope.flatMap((i) => priced[i]!.price_lines);
+  const scopeGross = (scope: number[]) => scope.reduce((sum, i) => sum + priced[i]!.gross, 0);
+
+  const eligible: Scoped[] = [];
   const rejected: RejectedRule[] = [];
   for (const rule of input.rules) {
-    const reason = rejectionOf(rule, input, now, eventStart);
-    const alone = reason ? 0 : amountOf(rule, gross, gross, lines, order.quantity);
+    const { scope, quantity, reason } = scopeOf(rule);
+    const g = scopeGross(scope);
+    const alone = reason ? 0 : amountOf(rule, g, g, scopeLines(scope), quantity);
     if (reason || alone === 0) rejected.push({ id: rule.id, code: rule.code, reason: reason ?? "NO_DISCOUNT" });
-    else eligible.push({ rule, alone });
+    else eligible.push({ rule, alone, scope, quantity });
   }
   eligible.sort(byRank);
 
   const single = eligible.find((c) => !c.rule.combinable);
-  const stack: AppliedRule[] = [];
-  let remaining = gross;
+  const stack: { applied: AppliedRule; shares: number[] }[] = [];
+  const remaining = priced.map((line) => line.gross);
   let stackLead = -1;
   eligible.forEach((c, rank) => {
     if (!c.rule.combinable) return;
-    const amount = amountOf(c.rule, remaining, gross, lines, order.quantity);
+    const left = c.scope.reduce((sum, i) => sum + remaining[i]!, 0);
+    const amount = amountOf(c.rule, left, scopeGross(c.scope), scopeLines(c.scope), c.quantity);
     if (amount === 0) return;
     if (stackLead < 0) stackLead = rank;
-    stack.push({ id: c.rule.id, code: c.rule.code, amount });
-    remaining -= amount;
+    const shares = spread(amount, c.scope, remaining);
+    shares.forEach((share, i) => (remaining[i] = remaining[i]! - share));
+    stack.push({ applied: { id: c.rule.id, code: c.rule.code, amount }, shares });
   });
-  const stacked = gross - remaining;
+  const stacked = gross - remaining.reduce((a, b) => a + b, 0);
   const useStack =
     stack.length > 0 && (!single || stacked > single.alone || (stacked === single.alone && stackLead < eligible.indexOf(single)));
-  const applied: AppliedRule[] = useStack ? stack : single ? [{ id: single.rule.id, code: single.rule.code, amount: single.alone }] : [];
+  const chosen = useStack
+    ? stack
+    : single
+      ? [{ applied: { id: single.rule.id, code: single.rule.code, amount: single.alone }, shares: spread(single.alone, single.scope, priced.map((l) => l.gross)) }]
+      : [];
+  const applied = chosen.map((c) => c.applied);
 
   let deadline: number | null = null;
   for (const c of eligible) {
@@ -329,11 +424,11 @@ export function priceOrder(input: PricingInput): PriceQuote {
   }
   rejected.sort((a, b) => compareText(a.code, b.code) || compareText(a.id, b.id));
 
-  const discount = useStack ? stacked : (applied[0]?.amount ?? 0);
+  const lineDiscounts = priced.map((_, i) => chosen.reduce((sum, c) => sum + c.shares[i]!, 0));
+  const discount = lineDiscounts.reduce((a, b) => a + b, 0);
   return {
-    currency: config.currency,
-    unit_price: lines[0]!.unit_price,
-    lines,
+    currency,
+    lines: priced.map((line, i) => ({ unit_price: line.price_lines[0]!.unit_price, price_lines: line.price_lines, gross: line.gross, discount: lineDiscounts[i]!, total: line.gross - lineDiscounts[i]! })),
     gross,
     discount,
     total: gross - discount,
@@ -341,6 +436,27 @@ export function priceOrder(input: PricingInput): PriceQuote {
     rejected,
     payment_deadline_hours: deadline,
   };
+}
+
+/** `amount` spread over the `scope` lines in proportion to their `weights` (largest remainder; ties to the earlier line); one entry per line. */
+function spread(amount: number, scope: readonly number[], weights: readonly number[]): number[] {
+  const shares = weights.map(() => 0);
+  const whole = scope.reduce((sum, i) => sum + weights[i]!, 0);
+  if (whole === 0) return shares;
+  let given = 0;
+  const rest: { i: number; r: bigint }[] = [];
+  for (const i of scope) {
+    const exact = BigInt(amount) * BigInt(weights[i]!);
+    shares[i] = Number(exact / BigInt(whole));
+    given += shares[i]!;
+    rest.push({ i, r: exact % BigInt(whole) });
+  }
+  rest.sort((a, b) => (a.r === b.r ? a.i - b.i : a.r > b.r ? -1 : 1));
+  for (let k = 0; given < amount && k < rest.length; k++, given++) {
+    const i = rest[k]!.i;
+    shares[i] = shares[i]! + 1;
+  }
+  return shares;
 }
 
 /**
@@ -373,7 +489,7 @@ function priceLines(config: Pick<PricedConfig, "price" | "dynamic_pricing" | "pr
   return lines;
 }
 
-function rejectionOf(rule: PricingRule, input: PricingInput, now: number, eventStart: number): RejectionReason | null {
+function rejectionOf(rule: PricingRule, input: PricingInput, now: number, eventStart: number, skipQuantity = false): RejectionReason | null {
   const { config, order, buyer } = input;
   if (!rule.is_active) return "NOT_ACTIVE";
   if (rule.applies_to !== "BOTH" && rule.applies_to !== (order.subscription_plan === undefined ? "TICKETS" : "SUBSCRIPTIONS")) return "CONDITION_FAILED:applies_to";
@@ -387,11 +503,11 @@ function rejectionOf(rule: PricingRule, input: PricingInput, now: number, eventS
   const ownUses = Object.hasOwn(buyer.rule_usage, rule.id) ? (buyer.rule_usage[rule.id] ?? 0) : 0;
   if (rule.usage_limit_per_user !== null && ownUses >= rule.usage_limit_per_user) return "USER_LIMIT";
 
-  const failed = failedCondition(rule, input, now, eventStart);
+  const failed = failedCondition(rule, input, now, eventStart, skipQuantity);
   return failed ? `CONDITION_FAILED:${failed}` : null;
 }
 
-function failedCondition(rule: PricingRule, { config, order, buyer }: PricingInput, now: number, eventStart: number): ConditionName | null {
+function failedCondition(rule: PricingRule, { config, order, buyer }: PricingInput, now: number, eventStart: number, skipQuantity: boolean): ConditionName | null {
   const c = rule.conditions;
   const q = order.quantity;
   const plan = order.subscription_plan;
@@ -406,9 +522,9 @@ function failedCondition(rule: PricingRule, { config, order, buyer }: PricingInp
     const excluded = c.excluded_events;
     if (excluded && (excluded.includes(order.event_id) || order.event_tags.some((tag) => excluded.includes(tag)))) return "excluded_events";
   }
-  if (c.min_quantity !== undefined && q < c.min_quantity) return "min_quantity";
-  if (c.max_quantity !== undefined && q > c.max_quantity) return "max_quantity";
-  if (rule.discount_type === "BUY_X_GET_Y") {
+  if (!skipQuantity && c.min_quantity !== undefined && q < c.min_quantity) return "min_quantity";
+  if (!skipQuantity && c.max_quantity !== undefined && q > c.max_quantity) return "max_quantity";
+  if (!skipQuantity && rule.discount_type === "BUY_X_GET_Y") {
     if (c.get_quantity === undefined) return "get_quantity";
     if (c.buy_quantity === undefined || q < c.buy_quantity + c.get_quantity) return "buy_quantity";
   }

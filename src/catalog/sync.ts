@@ -19,6 +19,7 @@ import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import type { ConfigSetup, GatePolicy, GateSetup, IssueRightsRequest, Person } from "../../durable-objects/event/contract.ts";
 import { forgetAvailability } from "../onsale/availability-cache.ts";
 import { zoneShareUnits } from "./sale-rules.ts";
+import { syncEventSeats } from "../events/seat-map.ts";
 import { event_ticket_config, TICKET_ZONE_ACCESS_TYPES, ticket_type_zones, ticket_types, type zoneMappingSchema } from "./schema.ts";
 
 type ZoneMapping = z.infer<typeof zoneMappingSchema>;
@@ -98,6 +99,7 @@ export async function syncEventInventory(env: Env, eventId: string): Promise<voi
   // What the public reads at the edge changed with it (src/onsale/availability-cache.ts).
   await forgetAvailability(env, eventId);
   const stub = eventStub(env, eventId);
+  await syncEventSeats(env, event, stub);
   await syncGateSetup(env, eventId, stub);
   await syncGatePolicy(env, eventId, stub);
 }

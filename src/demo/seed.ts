@@ -181,7 +181,7 @@ const gateId = (venue: DemoVenue, code: string) =>
   demoId(KIND.gate, VENUES.indexOf(venue) * 100 + position(venue.gates, (gate) => gate.code === code, `gate ${code}`) + 1);
 const capacityOf = (venue: DemoVenue) => venue.zones.reduce((sum, zone) => sum + zone.capacity, 0);
 
-/** Numbered seats of the VIP stand: section H, rows A–L of 25 seats; the first four of row A are accessible places. */
+/** Numbered seats of the VIP stand: section H, rows A–L of 25 seats; the first four of row A are accessible places, the fifth their companion's. */
 const SEAT_ROWS = "ABCDEFGHIJKL".split("");
 const SEATS_PER_ROW = 25;
 
@@ -782,6 +782,10 @@ export async function seedDemoData(d1: D1Database, pepper: string): Promise<Seed
           row,
           number: String(i + 1),
           is_accessible: row === "A" && i < 4,
+          // The fifth seat of row A is the companion place beside the accessible ones; seats 1 m apart, rows 1 m apart on the map.
+          is_companion: row === "A" && i === 4,
+          x: i,
+          y: r,
         })),
       ),
     ),

@@ -113,6 +113,12 @@ export const seats = sqliteTable(
     row: text("row").notNull(),
     number: text("number").notNull(), // text: "12", "12B"
     is_accessible: bool("is_accessible").notNull().default(false), // reduced-mobility place
+    // A companion's place beside an accessible one (sold with it, for a helper).
+    is_companion: bool("is_companion").notNull().default(false),
+    // Where the seat is drawn on the venue's seat map: its centre in the map's units and its turn in degrees (0: facing the field).
+    x: real("x").notNull().default(0),
+    y: real("y").notNull().default(0),
+    rotation: real("rotation").notNull().default(0),
     is_active: bool("is_active").notNull().default(true),
     created_at: createdAt(),
   },

@@ -122,15 +122,31 @@ interface SeatSpec {
   row: string;
   number: string;
   is_accessible: boolean;
+  is_companion: boolean;
+  x: number;
+  y: number;
+  rotation: number;
 }
 
 function expandSeats(input: SeatsCreateInput): SeatSpec[] {
-  if (input.seats) return input.seats.map((seat) => ({ ...seat, is_accessible: seat.is_accessible ?? false }));
+  if (input.seats) {
+    return input.seats.map((seat) => ({ ...seat, is_accessible: seat.is_accessible ?? false, is_companion: seat.is_companion ?? false, x: seat.x ?? 0, y: seat.y ?? 0, rotation: seat.rotation ?? 0 }));
+  }
   const generator = input.generate!;
   const accessible = new Set(generator.accessible_rows ?? []);
   const first = generator.first_number ?? 1;
-  return rowLabels(generator.rows).flatMap((row) =>
-    Array.from({ length: generator.seats_per_row }, (_, i) => ({ section: generator.section, row, number: String(first + i), is_accessible: accessible.has(row) })),
+  const origin = generator.origin ?? { x: 0, y: 0, spacing: 0, rotation: 0 };
+  return rowLabels(generator.rows).flatMap((row, r) =>
+    Array.from({ length: generator.seats_per_row }, (_, i) => ({
+      section: generator.section,
+      row,
+      number: String(first + i),
+      is_accessible: accessible.has(row),
+      is_companion: false,
+      x: origin.x + i * origin.spacing,
+      y: origin.y + r * origin.spacing,
+      rotation: origin.rotation ?? 0,
+    })),
   );
 }
 
@@ -184,12 +200,12 @@ export async function createSeats(db: Db, actor: Actor, venueId: string, zoneId:
   const createdAt = now();
   const statements: BatchItem<"sqlite">[] = [];
   for (let i = 0; i < specs.length; i += SEAT_CHUNK) {
-    const chunk = specs.slice(i, i + SEAT_CHUNK).map((s) => [newId(), s.section, s.row, s.number, s.is_accessible ? 1 : 0]);
+    const chunk = specs.slice(i, i + SEAT_CHUNK).map((s) => [newId(), s.section, s.row, s.number, s.is_accessible ? 1 : 0, s.is_companion ? 1 : 0, s.x, s.y, s.rotation]);
     // INSERT … SELECT takes every column of seats, in table order.
     statements.push(
       db.insert(seats).select(
         sql`SELECT json_extract(value, '$[0]'), ${zoneId}, json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
-                   json_extract(value, '$[4]'), 1, ${createdAt}
+                   json_extract(value, '$[4]'), json_extract(value, '$[5]'), json_extract(value, '$[6]'), json_extract(value, '$[7]'), json_extract(value, '$[8]'), 1, ${createdAt}
             FROM json_each(${jsonList(chunk)})`,
       ),
     );

@@ -196,11 +196,18 @@ const seatPart = (what: string) =>
     .max(20)
     .regex(/^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u, { message: `A ${what} is letters, digits, spaces, '.', '_' or '-'.` });
 
+/** A coordinate on the venue's seat map (its units are the organizer's: metres, pixels). */
+const mapCoordinate = z.number().finite().min(-1_000_000).max(1_000_000);
+
 const SeatInput = z.strictObject({
   section: seatPart("section"),
   row: seatPart("row"),
   number: seatPart("number"),
   is_accessible: z.boolean().optional(),
+  is_companion: z.boolean().optional().openapi({ description: "A companion's place beside an accessible one." }),
+  x: mapCoordinate.optional().openapi({ description: "The seat's centre on the seat map (default 0)." }),
+  y: mapCoordinate.optional(),
+  rotation: z.number().finite().min(-360).max(360).optional().openapi({ description: "The seat's turn in degrees (default 0)." }),
 });
 
 const ROW_LETTER = /^[A-Z]$/;
@@ -226,6 +233,10 @@ const SeatGenerator = z.strictObject({
   seats_per_row: z.number().int().min(1).max(MAX_SEATS_PER_REQUEST),
   first_number: z.number().int().min(0).max(100_000).optional().openapi({ description: "Number of the first seat of each row (default 1)." }),
   accessible_rows: z.array(seatPart("row")).max(1000).optional().openapi({ description: "Rows whose seats are reduced-mobility places." }),
+  origin: z
+    .strictObject({ x: mapCoordinate, y: mapCoordinate, spacing: z.number().finite().positive().max(10_000), rotation: z.number().finite().min(-360).max(360).optional() })
+    .optional()
+    .openapi({ description: "Where the seats go on the seat map: the first row's first seat at (x, y), each seat `spacing` further along x, each row `spacing` further along y, all turned `rotation` degrees. Without it, seats are at (0, 0)." }),
 });
 
 /** The labels of a generator's rows, in order. */
@@ -275,6 +286,10 @@ export const SeatSchema = z
     row: z.string(),
     number: z.string(),
     is_accessible: z.boolean(),
+    is_companion: z.boolean(),
+    x: z.number(),
+    y: z.number(),
+    rotation: z.number(),
     is_active: z.boolean(),
     created_at: z.string(),
   })
@@ -287,6 +302,10 @@ export const toSeat = (row: SeatRow): z.infer<typeof SeatSchema> => ({
   row: row.row,
   number: row.number,
   is_accessible: row.is_accessible,
+  is_companion: row.is_companion,
+  x: row.x,
+  y: row.y,
+  rotation: row.rotation,
   is_active: row.is_active,
   created_at: row.created_at,
 });

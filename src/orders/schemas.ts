@@ -13,10 +13,34 @@ export const enteredPromoCode = z
   .transform((v) => v.toUpperCase())
   .optional();
 
+/** The most lines one cart may have. */
+export const CART_MAX_LINES = 10;
+
+export const OrderLineBody = z
+  .strictObject({
+    config_id: z.uuid().openapi({ description: "An event_ticket_config of this event (see /availability)." }),
+    quantity: z.number().int().min(1).max(50),
+    seat_ids: z
+      .array(z.uuid())
+      .min(1)
+      .max(50)
+      .optional()
+      .openapi({ description: "Exactly `quantity` seats of the configuration's zone (see the seat map), held with the order; absent for unseated tickets." }),
+  })
+  .openapi("OrderLine");
+
 export const PlaceOrderBody = z
   .strictObject({
-    config_id: z.uuid().openapi({ description: "The event_ticket_config to buy from (see /availability)." }),
-    quantity: z.number().int().min(1).max(50),
+    lines: z
+      .array(OrderLineBody)
+      .min(1)
+      .max(CART_MAX_LINES)
+      .optional()
+      .openapi({
+        description: `The cart: up to ${CART_MAX_LINES} lines of this event's configurations, priced together and held all-or-none in one payment. Instead of \`config_id\` and \`quantity\` (an order of one line).`,
+      }),
+    config_id: z.uuid().optional().openapi({ description: "An order of one line: the event_ticket_config to buy from (see /availability), with `quantity`. Not with `lines`." }),
+    quantity: z.number().int().min(1).max(50).optional().openapi({ description: "With `config_id`: how many." }),
     promo_code: enteredPromoCode,
     channel: z.enum(PURCHASE_CHANNELS).default("MOBILE"),
     guest_email: emailSchema.optional().openapi({
@@ -31,18 +55,55 @@ export const PlaceOrderBody = z
       .optional()
       .openapi({ description: "Required without a signed-in user: the token of the Cloudflare Turnstile widget, checked once with Siteverify (403 `turnstile_failed` when refused or already used)." }),
   })
+  .superRefine((body, ctx) => {
+    if (body.lines && (body.config_id !== undefined || body.quantity !== undefined)) {
+      ctx.addIssue({ code: "custom", path: [body.config_id !== undefined ? "config_id" : "quantity"], message: "Send either lines, or config_id and quantity." });
+    }
+    if (!body.lines) {
+      if (body.config_id === undefined) ctx.addIssue({ code: "custom", path: ["config_id"], message: "Send lines, or config_id and quantity." });
+      if (body.quantity === undefined) ctx.addIssue({ code: "custom", path: ["quantity"], message: "Send lines, or config_id and quantity." });
+      return;
+    }
+    const seats = new Set<string>();
+    body.lines.forEach((line, i) => {
+      if (line.seat_ids && line.seat_ids.length !== line.quantity) {
+        ctx.addIssue({ code: "custom", path: ["lines", i, "seat_ids"], message: `Name exactly ${line.quantity} seat(s), one per ticket.` });
+      }
+      (line.seat_ids ?? []).forEach((seat, j) => {
+        if (seats.has(seat)) ctx.addIssue({ code: "custom", path: ["lines", i, "seat_ids", j], message: `Seat ${seat} is named twice in this order.` });
+        seats.add(seat);
+      });
+    });
+  })
   .openapi("PlaceOrderRequest");
+
+/** The cart of a request: its lines, or its one line (`config_id` and `quantity`). */
+export const cartLines = (body: z.infer<typeof PlaceOrderBody>) => body.lines ?? [{ config_id: body.config_id!, quantity: body.quantity! }];
+
+export const OrderLineSchema = z
+  .object({
+    config_id: z.string(),
+    ticket_type_id: z.string(),
+    quantity: z.number().int(),
+    unit_price: z.number().int().openapi({ description: "The line's first unit's price (price tiers may price later units higher); minor units." }),
+    gross: z.number().int(),
+    discount: z.number().int().openapi({ description: "The line's share of the order's discount: each applied rule's amount spread over the lines it applies to." }),
+    total: z.number().int(),
+    seat_ids: z.array(z.string()).openapi({ description: "The seats the line holds (or sold), one per unit; empty for unseated tickets." }),
+  })
+  .openapi("OrderLineView");
 
 export const OrderSchema = z
   .object({
     id: z.string(),
     ticket_number: z.string(),
     event_id: z.string(),
-    config_id: z.string(),
-    ticket_type_id: z.string(),
+    config_id: z.string().openapi({ description: "The first line's configuration." }),
+    ticket_type_id: z.string().openapi({ description: "The first line's ticket type." }),
     user_id: z.string().nullable().openapi({ description: "The buyer's account; null in the answer to a guest order (an anonymous caller never learns an account id)." }),
-    quantity: z.number().int(),
-    unit_price: z.number().int().openapi({ description: "Minor units of `currency`." }),
+    quantity: z.number().int().openapi({ description: "Units over every line." }),
+    lines: z.array(OrderLineSchema).openapi({ description: "The cart's lines, in the order sent (an order of one line: one)." }),
+    unit_price: z.number().int().openapi({ description: "The first line's first unit's price, in minor units of `currency`." }),
     gross: z.number().int(),
     discount: z.number().int(),
     total: z.number().int(),

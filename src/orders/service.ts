@@ -1,5 +1,5 @@
 import type { z } from "@hono/zod-openapi";
-import { eq, fillPlaceholders, sql } from "drizzle-orm";
+import { eq, fillPlaceholders, inArray, sql } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { BUYER_FACTS_REQUIRED, type BuyerFacts, type RuleSnapshot } from "../../durable-objects/event/contract.ts";
 import { readsBuyer } from "../catalog/pricing.ts";
@@ -9,8 +9,9 @@ import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import { buyerGroups, candidateRules, orderRules } from "../catalog/pricing-rules.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { events } from "../events/schema.ts";
+import { event_ticket_config } from "../catalog/schema.ts";
 import { visibleEvent } from "../events/service.ts";
-import { problems } from "../lib/errors.ts";
+import { ProblemError, problems } from "../lib/errors.ts";
 import { sha256Hex } from "../lib/crypto/hash.ts";
 import { humanCode, idFromParts, newId } from "../lib/ids.ts";
 import { rememberHolders } from "../catalog/sync.ts";
@@ -21,7 +22,7 @@ import { ipKey, type ClientMeta } from "../lib/request.ts";
 import { verifyTurnstile } from "../lib/turnstile.ts";
 import { guestAccount } from "../users/accounts.ts";
 import { users } from "../users/schema.ts";
-import type { PlaceOrderBody } from "./schemas.ts";
+import { cartLines, type PlaceOrderBody } from "./schemas.ts";
 
 const placeholder = sql.placeholder;
 // The organization by subquery, so the event need not be read first.
@@ -73,6 +74,22 @@ async function admitGuest(env: Env, body: z.infer<typeof PlaceOrderBody>, meta: 
   ];
   if (missing.length) throw problems.validation(missing);
   await Promise.all([verifyTurnstile(env, body.turnstile_token!, meta.ip), enforceRateLimit(env, "guest-order-ip", ipKey(meta))]);
+}
+
+/** 422 `cart_mixes_events` naming the first line whose configuration belongs to another event; nothing when none does. */
+async function refuseOtherEvents(env: Env, eventId: string, lines: { config_id: string }[], asLines: boolean): Promise<void> {
+  const ids = [...new Set(lines.map((l) => l.config_id))];
+  const found = await getDb(env.DB)
+    .select({ id: event_ticket_config.id, event_id: event_ticket_config.event_id })
+    .from(event_ticket_config)
+    .where(inArray(event_ticket_config.id, ids));
+  const elsewhere = new Set(found.filter((c) => c.event_id !== eventId).map((c) => c.id));
+  const index = lines.findIndex((l) => elsewhere.has(l.config_id));
+  if (index < 0) return;
+  const path = asLines ? `lines.${index}.config_id` : "config_id";
+  throw new ProblemError(422, "cart_mixes_events", "Cart mixes events", `${path} is a ticket of another event: one order is of one event.`, [
+    { path, message: "This ticket configuration belongs to another event.", code: "cart_mixes_events" },
+  ]);
 }
 
 /**
@@ -131,8 +148,7 @@ export async function orderTickets(
     order_id: idempotencyKey ? await idFromParts(eventId, userId, idempotencyKey) : newId(),
     request_hash: idempotencyKey ? await sha256Hex(JSON.stringify(body)) : null,
     ticket_number: `TKT-${new Date().getUTCFullYear()}-${humanCode(8)}`,
-    config_id: body.config_id,
-    quantity: body.quantity,
+    lines: cartLines(body),
     user_id: userId,
     promo_code: promoCode,
     channel: body.channel,
@@ -148,6 +164,8 @@ export async function orderTickets(
     await readBuyer();
     result = await place();
   }
+  // A configuration this event does not sell: when it is another event's, the cart mixes events (read only on this refusal).
+  if (!result.ok && result.problem.code === "config_not_found") await refuseOtherEvents(env, eventId, request.lines, body.lines !== undefined);
   // The object knew the event had left sale before this isolate's context did: the same answer either way.
   if (!result.ok && result.problem.code === "event_not_on_sale") throw problems.notFound("Event");
   // An invitation-only event is not sold; to anyone but its guests and organization it does not exist.

@@ -236,7 +236,11 @@ describe("EventDO pricing", () => {
       is_guest_purchase: 0,
       guest_email: null,
       guest_phone: null,
-      metadata: { applied_rules: hold.order.applied_rules, gross: 225_000 },
+      metadata: {
+        applied_rules: hold.order.applied_rules,
+        gross: 225_000,
+        lines: [{ config_id: fixture.configId, quantity: 15, unit_price: 15_000, gross: 225_000, discount: hold.order.discount, total: hold.order.total, seat_ids: [] }],
+      },
       created_at: hold.order.created_at,
       updated_at: hold.order.created_at,
       confirmed_at: null,

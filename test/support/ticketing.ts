@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { event_ticket_config, ticket_types } from "../../src/catalog/schema.ts";
 import { eventStub } from "../../durable-objects/event/client.ts";
 import { syncEventInventory } from "../../src/catalog/sync.ts";
@@ -142,8 +143,7 @@ export function orderRequest(fixture: TicketingFixture, userId: string, quantity
   return {
     order_id: newId(),
     ticket_number: `TKT-T-${orderCounter}-${newId().slice(0, 6)}`,
-    config_id: fixture.configId,
-    quantity,
+    lines: [{ config_id: fixture.configId, quantity }],
     user_id: userId,
     buyer: null,
     promo_code: null,
@@ -155,4 +155,62 @@ export function orderRequest(fixture: TicketingFixture, userId: string, quantity
     ip: null,
     ...extra,
   };
+}
+
+/**
+ * Another ticket type and configuration of the fixture's event (a second line of a cart), in a new zone of the
+ * given category at its venue; synced to the EventDO. Returns the configuration's and the zone's ids.
+ */
+export async function addConfig(
+  fixture: TicketingFixture,
+  options: { category?: "VIP" | "PREMIUM" | "STANDARD"; price?: number; quantity?: number; maxPurchase?: number | null; currency?: "XOF" | "TND" } = {},
+): Promise<{ configId: string; zoneId: string; ticketTypeId: string }> {
+  const db = getDb(env.DB);
+  const [zoneId, ticketTypeId, configId] = [newId(), newId(), newId()];
+  const category = options.category ?? "VIP";
+  const [event] = await db.select({ venue_id: events.venue_id }).from(events).where(eq(events.id, fixture.eventId));
+  await db.insert(venue_zones).values({ id: zoneId, venue_id: event!.venue_id!, code: `${category.toLowerCase()}_${zoneId.slice(0, 6)}`, name: category, category, capacity: 5_000 });
+  await db.insert(ticket_types).values({
+    id: ticketTypeId,
+    code: `${category}-${ticketTypeId.slice(0, 6)}`,
+    name: category,
+    base_price: options.price ?? 20_000,
+    currency: options.currency ?? "XOF",
+    default_zone_category: category,
+    max_per_transaction: 4,
+    organizer_id: fixture.organizerId,
+    organization_id: fixture.organizationId,
+  });
+  await db.insert(event_ticket_config).values({
+    id: configId,
+    event_id: fixture.eventId,
+    ticket_type_id: ticketTypeId,
+    price: options.price ?? 20_000,
+    currency: options.currency ?? "XOF",
+    quantity_total: options.quantity ?? 100,
+    max_purchase: options.maxPurchase ?? null,
+  });
+  await syncEventInventory(env, fixture.eventId);
+  return { configId, zoneId, ticketTypeId };
+}
+
+/**
+ * Seats in a zone, straight into D1 (fast for a stadium's 60,000): `rows` rows of `perRow` seats, section `section`,
+ * rows R1…, seats 1…, 1 unit apart on the map; then the event's inventory is synced, which pushes them to its EventDO.
+ * Returns the seat ids row by row.
+ */
+export async function seatZone(fixture: TicketingFixture, zoneId: string, rows: number, perRow: number, section = "S"): Promise<string[][]> {
+  const ids = Array.from({ length: rows }, () => Array.from({ length: perRow }, () => newId()));
+  const flat = ids.flatMap((row, r) => row.map((id, i) => [id, `R${r + 1}`, String(i + 1), i, r]));
+  const statements = [];
+  for (let i = 0; i < flat.length; i += 2_000) {
+    statements.push(
+      env.DB.prepare(
+        `INSERT INTO seats (id, zone_id, section, row, number, x, y, rotation) SELECT value ->> 0, ?1, ?2, value ->> 1, value ->> 2, value ->> 3, value ->> 4, 0 FROM json_each(?3)`,
+      ).bind(zoneId, section, JSON.stringify(flat.slice(i, i + 2_000))),
+    );
+  }
+  await env.DB.batch(statements);
+  await syncEventInventory(env, fixture.eventId);
+  return ids;
 }

@@ -4236,7 +4236,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "booking_not_open" | "event_not_on_sale" | "guest_hold_limit" | "invitation_only" | "promo_code_exhausted" | "purchase_limit" | "queue_not_admitted" | "queue_ticket_used" | "sales_ended" | "sales_not_started" | "sign_in_required" | "sold_out" | "waiting_room_active" | "zone_share_sold_out";
+                            code?: "booking_not_open" | "event_not_on_sale" | "guest_hold_limit" | "invitation_only" | "promo_code_exhausted" | "purchase_limit" | "queue_not_admitted" | "queue_ticket_used" | "sales_ended" | "sales_not_started" | "seat_taken" | "seats_unavailable" | "sign_in_required" | "sold_out" | "waiting_room_active" | "zone_share_sold_out";
                         });
                     };
                 };
@@ -4256,7 +4256,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "above_maximum" | "below_minimum" | "device_id_required" | "idempotency_key_reused" | "promo_code_not_applicable";
+                            code?: "above_maximum" | "below_minimum" | "cart_mixed_currencies" | "cart_mixes_events" | "device_id_required" | "idempotency_key_reused" | "promo_code_not_applicable" | "seat_not_found" | "seat_not_in_zone" | "seat_repeated";
                         });
                     };
                 };
@@ -9099,6 +9099,205 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/venues/{venue_id}/seat-map": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    venue_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SeatMap"];
+                    };
+                };
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "not_found";
+                        });
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/seats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    since?: number | null;
+                };
+                header?: never;
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SeatAvailability"];
+                    };
+                };
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "not_found";
+                        });
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "seat_version_unknown";
+                        });
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/seats/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        seat_ids: (string)[];
+                        status: "BLOCKED" | "KILLED" | "AVAILABLE";
+                    };
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SeatStatusChange"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "forbidden";
+                        });
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "not_found";
+                        });
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "seat_taken";
+                        });
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "seat_not_found";
+                        });
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -20354,6 +20553,7 @@ export interface components {
             ticket_type_id: string;
             user_id: string | null;
             quantity: number;
+            lines: (components["schemas"]["OrderLineView"])[];
             unit_price: number;
             gross: number;
             discount: number;
@@ -20376,14 +20576,30 @@ export interface components {
             cancelled_at: string | null;
             cancellation_reason: string | null;
         };
-        PlaceOrderRequest: {
+        OrderLineView: {
             config_id: string;
+            ticket_type_id: string;
             quantity: number;
+            unit_price: number;
+            gross: number;
+            discount: number;
+            total: number;
+            seat_ids: (string)[];
+        };
+        PlaceOrderRequest: {
+            lines?: (components["schemas"]["OrderLine"])[];
+            config_id?: string;
+            quantity?: number;
             promo_code?: string;
             channel?: "WEB" | "MOBILE" | "ONSITE" | "PARTNER";
             guest_email?: string;
             guest_phone?: string;
             turnstile_token?: string;
+        };
+        OrderLine: {
+            config_id: string;
+            quantity: number;
+            seat_ids?: (string)[];
         };
         AccessRight: {
             id: string;
@@ -21059,6 +21275,26 @@ export interface components {
                 after?: unknown;
             })[];
         };
+        SeatMap: {
+            venue_id: string;
+            zones: ({
+                id: string;
+                code: string;
+                name: string;
+                category: string;
+            })[];
+            columns: (string)[];
+            seats: ((string | number)[])[];
+        };
+        SeatAvailability: {
+            version: number;
+            since: number | null;
+            seats: ([string, "AVAILABLE" | "HELD" | "SOLD" | "BLOCKED" | "KILLED" | "PASS"])[];
+        };
+        SeatStatusChange: {
+            version: number;
+            changed: number;
+        };
         Venue: {
             id: string;
             name: string;
@@ -21178,6 +21414,10 @@ export interface components {
                 row: string;
                 number: string;
                 is_accessible?: boolean;
+                is_companion?: boolean;
+                x?: number;
+                y?: number;
+                rotation?: number;
             })[];
             generate?: {
                 section: string;
@@ -21188,6 +21428,12 @@ export interface components {
                 seats_per_row: number;
                 first_number?: number;
                 accessible_rows?: (string)[];
+                origin?: {
+                    x: number;
+                    y: number;
+                    spacing: number;
+                    rotation?: number;
+                };
             };
         };
         Seat: {
@@ -21197,6 +21443,10 @@ export interface components {
             row: string;
             number: string;
             is_accessible: boolean;
+            is_companion: boolean;
+            x: number;
+            y: number;
+            rotation: number;
             is_active: boolean;
             created_at: string;
         };

@@ -67,6 +67,7 @@ export const ROUTES: ScreenRoute[] = [
   { path: "/organizer/events/:event_id/staff", screen: s(() => import("../screens/organizer/Staff.tsx")), allow: manage },
   { path: "/organizer/events/:event_id/grants", screen: s(() => import("../screens/organizer/Grants.tsx")), allow: manage },
   { path: "/organizer/events/:event_id/overrides", screen: s(() => import("../screens/organizer/ZoneOverrides.tsx")), allow: manage },
+  { path: "/organizer/events/:event_id/seats", screen: s(() => import("../screens/organizer/Seats.tsx")), allow: manage },
   { path: "/organizer/venues", screen: s(() => import("../screens/organizer/Venues.tsx")), allow: manage, nav: { section: "nav.organizer", label: "nav.venues" } },
   { path: "/organizer/venues/:venue_id", screen: s(() => import("../screens/organizer/VenueDetail.tsx")), allow: manage },
   { path: "/organizer/ticket-types", screen: s(() => import("../screens/organizer/TicketTypes.tsx")), allow: manage, nav: { section: "nav.organizer", label: "nav.ticketTypes" } },

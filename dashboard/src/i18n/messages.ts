@@ -809,6 +809,23 @@ export const fr = {
   "audience.FOLLOWERS": "Mes abonnés",
   "audience.PASS_HOLDERS": "Détenteurs d'abonnements saison",
   "status.SCHEDULED": "Programmée",
+  "eventTabs.seats": "Places",
+  "seats.title": "Places — {title}",
+  "seats.none": "Le lieu de cet événement n'a pas de places numérotées.",
+  "seats.map": "Plan des places",
+  "seats.zone": "Zone",
+  "seats.legend": "Légende",
+  "seats.selected": "{count} place(s) choisie(s)",
+  "seats.block": "Bloquer",
+  "seats.release": "Libérer",
+  "seats.kill": "Condamner",
+  "seats.changed": "{count} place(s) modifiée(s)",
+  "seatStatus.AVAILABLE": "Libre",
+  "seatStatus.HELD": "Réservée",
+  "seatStatus.SOLD": "Vendue",
+  "seatStatus.BLOCKED": "Bloquée",
+  "seatStatus.KILLED": "Condamnée",
+  "seatStatus.PASS": "Abonné",
 } as const;
 
 export type MessageKey = keyof typeof fr;

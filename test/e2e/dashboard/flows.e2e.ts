@@ -564,6 +564,31 @@ describe("messages", () => {
   });
 });
 
+describe("seats", () => {
+  it("the organizer blocks two seats of the VIP stand on the friendly's seat map and releases one; the event's seat availability says so", async () => {
+    const page = organizerTab.page;
+    const friendly = "5eed0007-0000-4000-8000-000000000007";
+    await page.goto(`/organizer/events/${friendly}/seats`);
+    await heading(page);
+    const seat = (label: string) => page.locator(`circle[data-seat="${label}"]`);
+    // Seats 20 and 21 of row L: far from the seats the demo and other flows sell.
+    await seat("H L-20").click();
+    await seat("H L-21").press(" ");
+    await page.getByText("2 place(s) choisie(s)").waitFor();
+    await page.getByRole("button", { name: "Bloquer" }).click();
+    await page.getByText("2 place(s) modifiée(s)").waitFor();
+    await expect.poll(() => seat("H L-21").getAttribute("data-status")).toBe("BLOCKED");
+    const blocked = async () => ((await expectOk(api("GET", `/v1/events/${friendly}/seats`))).seats as [string, string][]).filter(([, status]) => status === "BLOCKED").length;
+    expect(await blocked()).toBe(2);
+    await seat("H L-20").click();
+    await page.getByRole("button", { name: "Libérer" }).click();
+    await page.getByText("1 place(s) modifiée(s)").waitFor();
+    await expect.poll(() => seat("H L-20").getAttribute("data-status")).toBe("AVAILABLE");
+    expect(await blocked()).toBe(1);
+    expect(organizerTab.errors).toEqual([]);
+  });
+});
+
 describe("bad input", () => {
   it("shows the API's problem beside the field it names and keeps every value; a network failure loses nothing", async () => {
     const page = organizerTab.page;

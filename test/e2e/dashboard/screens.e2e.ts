@@ -81,7 +81,7 @@ describe("as the organizer", () => {
     await tab.page.goto("/organizer/venues");
     await heading(tab.page);
     const venue = (await tab.page.locator("main table a").first().getAttribute("href"))!;
-    await sweep(tab, [event, `${event}/edit`, `${event}/tickets`, `${event}/sales`, `${event}/box-office`, `${event}/staff`, `${event}/grants`, `${event}/overrides`, `${event}/orders`, `${event}/attendees`, `${event}/reports`, `/gate/${id}`, venue, "/organizer/events/new"]);
+    await sweep(tab, [event, `${event}/edit`, `${event}/tickets`, `${event}/sales`, `${event}/box-office`, `${event}/staff`, `${event}/grants`, `${event}/overrides`, `${event}/seats`, `${event}/orders`, `${event}/attendees`, `${event}/reports`, `/gate/${id}`, venue, "/organizer/events/new"]);
   });
 });
 

@@ -15,6 +15,7 @@ const TABS: { suffix: string; label: MessageKey }[] = [
   { suffix: "/staff", label: "eventTabs.staff" },
   { suffix: "/grants", label: "eventTabs.grants" },
   { suffix: "/overrides", label: "eventTabs.overrides" },
+  { suffix: "/seats", label: "eventTabs.seats" },
 ];
 
 /** The event's title and the tabs of its screens; the gate view opens from here. */
