@@ -20,6 +20,7 @@ import { ALWAYS_OPEN, maintenanceGate } from "./site/maintenance.ts";
 import { siteRoutes } from "./site/routes.ts";
 import { userRoutes } from "./users/routes.ts";
 import { orderRoutes } from "./orders/routes.ts";
+import { waitlistRoutes } from "./orders/waitlist-routes.ts";
 import { organizerPlanRoutes } from "./payments/organizer-plans-routes.ts";
 import { eventRoutes } from "./events/routes.ts";
 import { venueRoutes } from "./events/venues-routes.ts";
@@ -62,6 +63,7 @@ function v1() {
   api.route("/auth", authRoutes());
   api.route("/", userRoutes());
   api.route("/", orderRoutes());
+  api.route("/", waitlistRoutes());
   api.route("/", gateRoutes());
   api.route("/", policyRoutes());
   api.route("/", socialRoutes());

@@ -148,6 +148,15 @@ export const PROBLEM_CODES = {
   sold_out: { status: 409, description: "Not enough tickets left for the quantity asked: the detail says how many remain." },
   tickets_used: { status: 409, description: "A ticket of the order was already used at the gate." },
 
+  // ---------------------------------------------------------------- waiting list (durable-objects/event/waitlist.ts)
+  waitlist_not_sold_out: { status: 409, description: "The tickets asked for are on sale: order them instead of joining the waiting list." },
+  waitlist_entry_not_found: { status: 404, description: "You are not on this ticket configuration's waiting list." },
+  waitlist_offer_not_found: { status: 404, description: "No such waiting-list offer of yours for this ticket configuration." },
+  waitlist_offer_not_open: { status: 409, description: "No tickets have been offered to this waiting-list entry yet." },
+  waitlist_offer_taken: { status: 409, description: "The waiting-list offer was already used for an order." },
+  waitlist_offer_expired: { status: 409, description: "The waiting-list offer lapsed or was given up: its tickets went to the next person in line." },
+  waitlist_offer_quantity: { status: 422, description: "More tickets than the waiting-list offer reserved." },
+
   // ---------------------------------------------------------------- access rights, transfers, gate
   access_right_inactive: { status: 409, description: "The access right is not active (cancelled, transferred, blocked): it has no QR code." },
   age_restriction: { status: 403, description: "The holder's age does not fit this pass or ticket." },

@@ -72,6 +72,8 @@ export interface ConfigSetup {
    * configurations of that type in that zone never hold and sell more together; null for no share.
    */
   zone_share_units?: number | null;
+  /** How long a waiting-list offer of this configuration stays open, in seconds; null or absent: 2 h (waitlist.ts). */
+  waitlist_offer_seconds?: number | null;
 }
 
 /**
@@ -118,6 +120,8 @@ export interface OrderRequest {
    * is returned again (`replayed`), with another hash refused.
    */
   request_hash?: string | null;
+  /** A waiting-list offer of this buyer for this configuration (waitlist.ts): the order takes the units it reserved. */
+  waitlist_offer_id?: string | null;
   now?: number; // tests pin the clock
 }
 
@@ -189,6 +193,28 @@ export interface Availability {
     sold: number;
     on_sale: boolean;
   }[];
+}
+
+export interface WaitlistJoinRequest {
+  entry_id: string;
+  config_id: string;
+  user_id: string;
+  quantity: number;
+  now?: number;
+}
+
+export interface WaitlistEntryView {
+  id: string;
+  config_id: string;
+  user_id: string;
+  quantity: number;
+  /** WAITING in line, OFFERED units reserved until `offer.expires_at`, then ORDERED, EXPIRED (offer not taken), LEFT, or CLOSED (event cancelled). */
+  status: "WAITING" | "OFFERED" | "ORDERED" | "EXPIRED" | "LEFT" | "CLOSED";
+  /** 1 for the first in line; null once not waiting. */
+  position: number | null;
+  offer: { quantity: number; offered_at: string; expires_at: string } | null;
+  order_id: string | null;
+  created_at: string;
 }
 
 export interface ConfirmRequest {

@@ -19,6 +19,10 @@
  *   has checked the QR token; socket.ts reads and answers the frames
  *   (gate-protocol.ts).
  *
+ * - waiting list: join, leave, offers of returned units and their lapse
+ *   (waitlist.ts); `settleWaitlist` runs wherever units come back, an order
+ *   placed with an offer takes its units (`offerForOrder`, in `decideHold`).
+ *
  * Around them: setup.ts stores what the Worker pushes, gate-bundle.ts shows
  * occupancy and the offline bundle, outbox.ts schedules the projection to D1
  * that projection.ts drains, store.ts and sql.ts are the storage they share.
@@ -42,6 +46,8 @@ import {
   type RightView,
   type ScanContext,
   type TransferRequest,
+  type WaitlistEntryView,
+  type WaitlistJoinRequest,
 } from "./contract.ts";
 import { decideScanPass, loadGatePolicy, type DecidedScans, type GatePolicyState, type QueuedScans } from "./gate.ts";
 import { bundleFetchedAt, gateBundle, occupancy } from "./gate-bundle.ts";
@@ -57,6 +63,7 @@ import { acceptSocket, broadcast, closeSessions, OccupancyFeed, onClose, onFrame
 import { migrate } from "./storage.ts";
 import { EventStore } from "./store.ts";
 import { TokenCache } from "./tokens.ts";
+import * as waitlist from "./waitlist.ts";
 
 export class EventDO extends DurableObject<Env> {
   private readonly s: EventStore;
@@ -98,6 +105,11 @@ export class EventDO extends DurableObject<Env> {
     const result = setup.configure(this.s, event, configs);
     // The configurations' zones are part of what decisions read.
     if (result.ok) this.gatePolicy = null;
+    if (result.ok) {
+      waitlist.configureWaitlist(this.s, configs);
+      // Blocked units released, or more units: the waiting list is served first.
+      waitlist.settleWaitlist(this.s, Date.now());
+    }
     return result;
   }
 
@@ -165,7 +177,30 @@ export class EventDO extends DurableObject<Env> {
 
   /** The event was cancelled: every order and right of it cancelled (orders.ts). */
   cancelEventSales(reason: string, now: number = Date.now()): { orders: number; rights: number; holders: string[] } {
-    return orders.cancelEventSales(this.s, reason, now);
+    const result = orders.cancelEventSales(this.s, reason, now);
+    waitlist.closeWaitlist(this.s, now);
+    return result;
+  }
+
+  // ── waiting list (waitlist.ts) ────────────────────────────────────────────
+
+  joinWaitlist(req: WaitlistJoinRequest): Result<{ entry: WaitlistEntryView; already: boolean }> {
+    return waitlist.joinWaitlist(this.s, req);
+  }
+
+  leaveWaitlist(configId: string, userId: string, now: number = Date.now()): Result<{ entry: WaitlistEntryView }> {
+    orders.expireHolds(this.s, now);
+    return waitlist.leaveWaitlist(this.s, configId, userId, now);
+  }
+
+  myWaitlistEntry(configId: string, userId: string, now: number = Date.now()): WaitlistEntryView | null {
+    orders.expireHolds(this.s, now);
+    return waitlist.myWaitlistEntry(this.s, configId, userId, now);
+  }
+
+  listWaitlist(configId: string, now: number = Date.now()): WaitlistEntryView[] | null {
+    orders.expireHolds(this.s, now);
+    return waitlist.listWaitlist(this.s, configId, now);
   }
 
   // ── rights and transfers ──────────────────────────────────────────────────
@@ -175,10 +210,13 @@ export class EventDO extends DurableObject<Env> {
   }
 
   issueRights(req: IssueRightsRequest): Result<{ rights: RightView[]; already_issued: boolean }> {
+    // Units a grant takes from a configuration are the ones the waiting list was not offered.
+    orders.expireHolds(this.s, req.now ?? Date.now());
     return rights.issueRights(this.s, req);
   }
 
   restoreRights(sourceType: IssueRightsRequest["source_type"], sourceId: string, by: string | null, reason: string | null, now: number = Date.now()): Result<{ rights: RightView[]; restored: number }> {
+    orders.expireHolds(this.s, now);
     return rights.restoreRights(this.s, sourceType, sourceId, by, reason, now);
   }
 
@@ -190,7 +228,10 @@ export class EventDO extends DurableObject<Env> {
     reason: string | null,
     now: number = Date.now(),
   ): Result<{ rights: RightView[]; changed: number }> {
-    return rights.setRightsStatus(this.s, sourceType, sourceId, status, by, reason, now);
+    const result = rights.setRightsStatus(this.s, sourceType, sourceId, status, by, reason, now);
+    // A cancelled grant's units go to the waiting list first.
+    if (result.ok && status === "CANCELLED") waitlist.settleWaitlist(this.s, now);
+    return result;
   }
 
   setRightStatus(rightId: string, action: "BLOCK" | "UNBLOCK", by: string | null, reason: string, now: number = Date.now()): Result<{ right: RightView; changed: boolean }> {
@@ -309,8 +350,18 @@ export class EventDO extends DurableObject<Env> {
       console.error("EventDO projection to D1 failed; retrying", error);
       this.s.outbox.wakeBy(now + 5_000);
     }
+    let noticesFailed = false;
+    try {
+      await waitlist.sendOfferNotices(this.s, this.env);
+    } catch (error) {
+      console.error("EventDO waiting-list notices failed; retrying", error);
+      noticesFailed = true;
+      this.s.outbox.wakeBy(now + 5_000);
+    }
     const nextHold = orders.nextHoldExpiry(this.s);
-    if (projectionPending(this.s.sql.storage)) this.s.outbox.projectSoon(now);
+    const nextOffer = waitlist.nextOfferExpiry(this.s);
+    if (projectionPending(this.s.sql.storage) || (!noticesFailed && waitlist.noticesPending(this.s))) this.s.outbox.projectSoon(now);
     if (nextHold) this.s.outbox.wakeBy(Date.parse(nextHold));
+    if (nextOffer) this.s.outbox.wakeBy(Date.parse(nextOffer));
   }
 }

@@ -14,6 +14,7 @@ import { sellable, unitsAvailable, zoneShareCheck } from "./inventory.ts";
 import { cancelOrderRights, insertRight, listRights, usedRights, validFrom } from "./rights.ts";
 import type { Row } from "./sql.ts";
 import type { EventRow, EventStore } from "./store.ts";
+import { offerForOrder, settleWaitlist, takeOffer } from "./waitlist.ts";
 
 export type HoldResult = Result<{ order: OrderView; replayed?: true }>;
 
@@ -100,9 +101,12 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
       return fail(409, "purchase_limit", `At most ${config.max_purchase} ticket(s) of this kind per person; you already have ${owned}.`);
     }
   }
+  // An order placed with a waiting-list offer takes the units the offer reserved (already counted as held, and in the zone's share).
+  const offer = offerForOrder(s, req, now);
+  if (offer && !offer.ok) return offer;
   const available = unitsAvailable(config);
-  if (quantity > available) return fail(409, "sold_out", available > 0 ? `Only ${available} left.` : "Sold out.");
-  const overShare = zoneShareCheck(s, config, quantity);
+  if (!offer && quantity > available) return fail(409, "sold_out", available > 0 ? `Only ${available} left.` : "Sold out.");
+  const overShare = offer ? null : zoneShareCheck(s, config, quantity);
   if (overShare) return overShare;
   if (req.is_guest) {
     const refused = guestHoldRefusal(s, req);
@@ -116,6 +120,7 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
   // A group rule may give the buyer longer to pay than the usual hold (its payment_deadline).
   const holdSeconds = quote.payment_deadline_hours ? quote.payment_deadline_hours * 3600 : event.hold_ttl_seconds;
   const expiresAt = toTimestamp(now + holdSeconds * 1000);
+  if (offer) takeOffer(s, offer.entry_id, req.order_id, now);
   const placed = sql`
     INSERT INTO orders (id, ticket_number, config_id, user_id, quantity, unit_price, gross, discount, total, currency, pricing_rule_id, applied_rules,
       booking_status, expires_at, channel, is_guest, guest_email, guest_phone, purchase_ip, request_hash, created_at, updated_at)
@@ -408,6 +413,7 @@ function cancel(s: EventStore, order: Row, reason: string, by: string | null, no
     s.outbox.enqueue("config", String(order.config_id));
   });
   s.outbox.projectSoon(now);
+  settleWaitlist(s, now);
 }
 
 /**
@@ -440,7 +446,8 @@ export function completeAttendedOrders(s: EventStore, now: number): Result<{ com
 export function expireHolds(s: EventStore, now: number): void {
   const { sql } = s;
   const due = sql`SELECT * FROM orders WHERE booking_status = 'PENDING' AND expires_at <= ${toTimestamp(now)}`.toArray();
-  if (due.length === 0) return;
+  // Units given back (here, or by the step before) go to the waiting list before anyone can buy them.
+  if (due.length === 0) return settleWaitlist(s, now);
   s.storage.transactionSync(() => {
     for (const order of due) {
       sql`UPDATE configs SET quantity_held = quantity_held - ${order.quantity} WHERE id = ${order.config_id}`;
@@ -451,6 +458,7 @@ export function expireHolds(s: EventStore, now: number): void {
     }
   });
   s.outbox.projectSoon(now);
+  settleWaitlist(s, now);
 }
 
 /** When the next hold lapses (ISO), or null: the alarm wakes for it. */

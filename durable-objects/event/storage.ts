@@ -319,6 +319,34 @@ export const EVENT_DO_MIGRATIONS: string[] = [
   ALTER TABLE configs ADD COLUMN advance_booking_days INTEGER;
   ALTER TABLE configs ADD COLUMN zone_share_units INTEGER;
   `,
+  // The waiting list (waitlist.ts): one entry per person and configuration while it waits or holds an offer, in \`seq\` order;
+  // an offer's units are counted in configs.quantity_held until it is taken, left or lapses. \`waitlist_notices\` are the
+  // offers the alarm has still to hand to the notifications pipeline, written in the same step as the offer.
+  `
+  CREATE TABLE waitlist (
+    id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL UNIQUE,
+    config_id TEXT NOT NULL REFERENCES configs(id),
+    user_id TEXT NOT NULL,
+    quantity INTEGER NOT NULL CHECK (quantity > 0),
+    status TEXT NOT NULL CHECK (status IN ('WAITING', 'OFFERED', 'ORDERED', 'EXPIRED', 'LEFT', 'CLOSED')),
+    offer_quantity INTEGER CHECK (offer_quantity IS NULL OR (offer_quantity > 0 AND offer_quantity <= quantity)),
+    offered_at TEXT,
+    offer_expires_at TEXT,
+    order_id TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    CHECK (status != 'OFFERED' OR (offer_quantity IS NOT NULL AND offer_expires_at IS NOT NULL))
+  );
+  CREATE UNIQUE INDEX waitlist_one_live_entry ON waitlist (config_id, user_id) WHERE status IN ('WAITING', 'OFFERED');
+  CREATE INDEX waitlist_queue ON waitlist (config_id, seq) WHERE status = 'WAITING';
+  CREATE INDEX waitlist_offers ON waitlist (offer_expires_at) WHERE status = 'OFFERED';
+  CREATE TABLE waitlist_notices (
+    entry_id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  ALTER TABLE configs ADD COLUMN waitlist_offer_seconds INTEGER;
+  `,
 ];
 
 /**

@@ -29,6 +29,13 @@ const configFields = {
   price_tiers: priceTiersSchema.nullable().openapi({ description: "With dynamic pricing: unit sequence numbers `from`..`to` (0-based, inclusive, within the quantity) at `price` minor units." }),
   is_active: z.boolean(),
   metadata: eventTicketConfigMetadataSchema.nullable(),
+  waitlist_offer_minutes: z
+    .number()
+    .int()
+    .min(5)
+    .max(10_080)
+    .nullable()
+    .openapi({ description: "How long tickets offered to the first in line of the waiting list stay reserved for them, in minutes (5 to 7 days); null: 120." }),
 };
 
 export const ConfigCreateBody = z
@@ -49,6 +56,7 @@ export const ConfigCreateBody = z
     price_tiers: configFields.price_tiers.optional(),
     is_active: configFields.is_active.default(true),
     metadata: configFields.metadata.optional(),
+    waitlist_offer_minutes: configFields.waitlist_offer_minutes.optional(),
   })
   .openapi("TicketConfigCreateRequest");
 
@@ -102,6 +110,7 @@ export const ConfigSchema = z
     zone_mapping: zoneMappingSchema.nullable().optional(),
     is_active: z.boolean().optional(),
     metadata: eventTicketConfigMetadataSchema.nullable().optional(),
+    waitlist_offer_minutes: z.number().int().nullable().optional().openapi({ description: "The waiting list's offer window in minutes; null: 120." }),
     created_at: z.string().optional(),
     updated_at: z.string().optional(),
   })
@@ -152,6 +161,7 @@ export function toConfig(row: ConfigRow, type: TicketTypeRow, managed: boolean, 
     zone_mapping: row.zone_mapping ?? null,
     is_active: row.is_active,
     metadata: row.metadata ?? null,
+    waitlist_offer_minutes: row.waitlist_offer_minutes ?? null,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };

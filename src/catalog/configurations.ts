@@ -161,6 +161,7 @@ export async function createConfig(env: Env, actor: Actor, eventId: string, inpu
     zone_mapping: input.zone_mapping ?? null,
     price_tiers: input.price_tiers ?? null,
     metadata: input.metadata ?? null,
+    waitlist_offer_minutes: input.waitlist_offer_minutes ?? null,
   };
   await checkConfig(db, actor, event, type, row);
   try {

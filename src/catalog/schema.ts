@@ -260,6 +260,7 @@ export const event_ticket_config = sqliteTable(
     price_tiers: json("price_tiers", priceTiersSchema),
     is_active: bool("is_active").notNull().default(true),
     metadata: json("metadata", eventTicketConfigMetadataSchema),
+    waitlist_offer_minutes: integer("waitlist_offer_minutes"), // how long a waiting-list offer stays open; null: 120
     created_at: createdAt(),
     updated_at: updatedAt(),
     projection_version: projectionVersion(), // of quantity_sold and quantity_reserved, which its EventDO projects

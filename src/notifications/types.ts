@@ -71,6 +71,8 @@ export const TYPE_RULES: Record<NotificationType, TypeRules> = {
   EVENT_CANCELLED_BUYER: { category: "TRANSACTIONAL", channels: EVERYWHERE, priority: "HIGH", object: { type: "event", field: "event_id" } },
   EVENT_CANCELLED_HOLDER: { category: "TRANSACTIONAL", channels: EVERYWHERE, priority: "HIGH", object: { type: "event", field: "event_id" } },
   EVENT_CANCELLED_PASS: { category: "TRANSACTIONAL", channels: EVERYWHERE, priority: "HIGH", object: { type: "event", field: "event_id" } },
+  // Tickets of a sold-out configuration reserved for someone on its waiting list, for a limited time (durable-objects/event/waitlist.ts).
+  WAITLIST_OFFER: { category: "TRANSACTIONAL", channels: EVERYWHERE, priority: "HIGH", object: { type: "event", field: "event_id" } },
 };
 
 /** Types a person may not switch off or delay: codes and security messages reach them at once. */

@@ -140,6 +140,7 @@ export async function orderTickets(
     guest_email: isGuest ? (body.guest_email ?? null) : null,
     guest_phone: isGuest ? (body.guest_phone ?? null) : null,
     ip: meta.ip,
+    waitlist_offer_id: body.waitlist_offer_id ?? null,
   };
   const stub = eventStub(env, eventId);
   const place = () => stub.placeOrder({ ...request, buyer, rules: rules.map((r) => ({ ...r })) });

@@ -1,0 +1,1 @@
+ALTER TABLE `event_ticket_config` ADD `waitlist_offer_minutes` integer;
