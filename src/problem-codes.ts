@@ -148,6 +148,15 @@ export const PROBLEM_CODES = {
   sold_out: { status: 409, description: "Not enough tickets left for the quantity asked: the detail says how many remain." },
   tickets_used: { status: 409, description: "A ticket of the order was already used at the gate." },
 
+  // ---------------------------------------------------------------- presale codes (durable-objects/event/presale.ts)
+  presale_code_required: { status: 403, description: "These tickets are sold with a presale code only." },
+  presale_code_not_applicable: { status: 422, description: "The presale code is not for these tickets." },
+  presale_code_not_started: { status: 409, description: "The presale code's window has not opened yet: the detail says when." },
+  presale_code_expired: { status: 409, description: "The presale code's window is over." },
+  presale_code_exhausted: { status: 409, description: "The presale code has sold its quota of tickets: the detail says how many are left." },
+  presale_code_exists: { status: 409, description: "The event already has this presale code." },
+  presale_code_in_use: { status: 409, description: "Orders were placed with this presale code: deactivate it instead." },
+
   // ---------------------------------------------------------------- waiting list (durable-objects/event/waitlist.ts)
   waitlist_not_sold_out: { status: 409, description: "The tickets asked for are on sale: order them instead of joining the waiting list." },
   waitlist_entry_not_found: { status: 404, description: "You are not on this ticket configuration's waiting list." },

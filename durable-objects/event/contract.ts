@@ -74,6 +74,8 @@ export interface ConfigSetup {
   zone_share_units?: number | null;
   /** How long a waiting-list offer of this configuration stays open, in seconds; null or absent: 2 h (waitlist.ts). */
   waitlist_offer_seconds?: number | null;
+  /** Hidden: shown and sold only with a presale code naming it (presale.ts). */
+  presale_only?: boolean;
 }
 
 /**
@@ -122,6 +124,8 @@ export interface OrderRequest {
   request_hash?: string | null;
   /** A waiting-list offer of this buyer for this configuration (waitlist.ts): the order takes the units it reserved. */
   waitlist_offer_id?: string | null;
+  /** The presale code the buyer entered, as the Worker read it from D1 (presale.ts checks its window, configurations and quota). */
+  presale?: PresaleCode | null;
   now?: number; // tests pin the clock
 }
 
@@ -193,6 +197,16 @@ export interface Availability {
     sold: number;
     on_sale: boolean;
   }[];
+}
+
+export interface PresaleCode {
+  id: string;
+  code: string;
+  config_ids: string[];
+  /** Tickets the code may sell in all (held or sold); null: no limit. */
+  quota: number | null;
+  valid_from: string | null;
+  valid_until: string | null;
 }
 
 export interface WaitlistJoinRequest {

@@ -64,6 +64,7 @@ import { migrate } from "./storage.ts";
 import { EventStore } from "./store.ts";
 import { TokenCache } from "./tokens.ts";
 import * as waitlist from "./waitlist.ts";
+import * as presale from "./presale.ts";
 
 export class EventDO extends DurableObject<Env> {
   private readonly s: EventStore;
@@ -107,6 +108,7 @@ export class EventDO extends DurableObject<Env> {
     if (result.ok) this.gatePolicy = null;
     if (result.ok) {
       waitlist.configureWaitlist(this.s, configs);
+      presale.configurePresale(this.s, configs);
       // Blocked units released, or more units: the waiting list is served first.
       waitlist.settleWaitlist(this.s, Date.now());
     }
@@ -142,8 +144,14 @@ export class EventDO extends DurableObject<Env> {
 
   // ── orders ────────────────────────────────────────────────────────────────
 
-  availability(now: number = Date.now()): Availability {
-    return orders.availability(this.s, now);
+  /** What is on sale; hidden configurations only when `unlocked` (the ones a valid presale code names) lists them. */
+  availability(now: number = Date.now(), unlocked: string[] = []): Availability {
+    return presale.visibleAvailability(this.s, orders.availability(this.s, now), unlocked);
+  }
+
+  /** Tickets each presale code holds or sold in this event. */
+  presaleUses(codeIds: string[]): Record<string, number> {
+    return presale.presaleUses(this.s, codeIds);
   }
 
   /** Places a hold, decided in the next group commit with the holds that arrive with it. */

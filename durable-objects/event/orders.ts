@@ -15,6 +15,7 @@ import { cancelOrderRights, insertRight, listRights, usedRights, validFrom } fro
 import type { Row } from "./sql.ts";
 import type { EventRow, EventStore } from "./store.ts";
 import { offerForOrder, settleWaitlist, takeOffer } from "./waitlist.ts";
+import { presaleRefusal, recordPresale } from "./presale.ts";
 
 export type HoldResult = Result<{ order: OrderView; replayed?: true }>;
 
@@ -80,6 +81,9 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
   if (!config) return fail(404, "config_not_found", "This ticket is not sold for this event.");
   const closed = salesOpen(config, event, now);
   if (closed) return closed;
+  // A hidden configuration is sold only with its presale code; a code counts its tickets against its quota.
+  const presale = presaleRefusal(s, config, req, now);
+  if (presale) return presale;
   const banned = buyerBanned(s, req, now);
   if (banned === "facts_required") return fail(409, BUYER_FACTS_REQUIRED, "This order needs the buyer's contact.");
   if (banned) return fail(403, "blacklisted", "You may not buy tickets for this event.");
@@ -129,6 +133,7 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
       ${req.guest_email}, ${req.guest_phone}, ${req.ip}, ${req.request_hash ?? null}, ${at}, ${at})
     RETURNING *`.one();
   sql`UPDATE configs SET quantity_held = quantity_held + ${quantity} WHERE id = ${config.id}`;
+  recordPresale(s, req.order_id, req.presale);
   addBuyerUnits(s, req.user_id, String(config.id), quantity);
   for (const rule of quote.applied) addRuleUse(s, rule.id, req.user_id);
   s.outbox.enqueue("order", req.order_id);

@@ -347,6 +347,13 @@ export const EVENT_DO_MIGRATIONS: string[] = [
   ) WITHOUT ROWID;
   ALTER TABLE configs ADD COLUMN waitlist_offer_seconds INTEGER;
   `,
+  // Presale codes (presale.ts): hidden configurations sold only with a code, and the code an order was placed with,
+  // over which the code's quota is counted.
+  `
+  ALTER TABLE configs ADD COLUMN presale_only INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE orders ADD COLUMN presale_code_id TEXT;
+  CREATE INDEX orders_presale_code ON orders (presale_code_id, booking_status) WHERE presale_code_id IS NOT NULL;
+  `,
 ];
 
 /**

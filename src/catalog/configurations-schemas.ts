@@ -36,6 +36,7 @@ const configFields = {
     .max(10_080)
     .nullable()
     .openapi({ description: "How long tickets offered to the first in line of the waiting list stay reserved for them, in minutes (5 to 7 days); null: 120." }),
+  presale_only: z.boolean().openapi({ description: "Hidden: listed, shown in the availability and sold only with a presale code naming it (POST /v1/events/{event_id}/presale-codes)." }),
 };
 
 export const ConfigCreateBody = z
@@ -57,6 +58,7 @@ export const ConfigCreateBody = z
     is_active: configFields.is_active.default(true),
     metadata: configFields.metadata.optional(),
     waitlist_offer_minutes: configFields.waitlist_offer_minutes.optional(),
+    presale_only: configFields.presale_only.default(false),
   })
   .openapi("TicketConfigCreateRequest");
 
@@ -111,6 +113,7 @@ export const ConfigSchema = z
     is_active: z.boolean().optional(),
     metadata: eventTicketConfigMetadataSchema.nullable().optional(),
     waitlist_offer_minutes: z.number().int().nullable().optional().openapi({ description: "The waiting list's offer window in minutes; null: 120." }),
+    presale_only: z.boolean().optional().openapi({ description: "Hidden: sold only with a presale code (others never see it)." }),
     created_at: z.string().optional(),
     updated_at: z.string().optional(),
   })
@@ -162,6 +165,7 @@ export function toConfig(row: ConfigRow, type: TicketTypeRow, managed: boolean, 
     is_active: row.is_active,
     metadata: row.metadata ?? null,
     waitlist_offer_minutes: row.waitlist_offer_minutes ?? null,
+    presale_only: row.presale_only,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };

@@ -77,6 +77,7 @@ export async function syncEventInventory(env: Env, eventId: string): Promise<voi
       advance_booking_days: type.advance_booking_days,
       zone_share_units: zoneShareUnits(zone?.capacity, type.capacity_percentage_bp),
       waitlist_offer_seconds: config.waitlist_offer_minutes === null ? null : config.waitlist_offer_minutes * 60,
+      presale_only: config.presale_only,
     };
   });
 

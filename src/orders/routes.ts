@@ -23,7 +23,9 @@ import { payments } from "../payments/schema.ts";
 import { actorOf } from "../site/audit.ts";
 import type { Context } from "hono";
 import { tickets } from "./schema.ts";
-import { AccessRightSchema, AvailabilitySchema, eventOrderParams, OrderSchema, PlaceOrderBody } from "./schemas.ts";
+import { AccessRightSchema, AvailabilitySchema, enteredPromoCode, eventOrderParams, OrderSchema, PlaceOrderBody } from "./schemas.ts";
+import { findPresaleCode, unknownPresaleCode } from "../catalog/presale-codes.ts";
+import { codeWindowRefusal } from "../../durable-objects/event/presale.ts";
 import { orderTickets } from "./service.ts";
 
 const tags = ["Orders"];
@@ -55,13 +57,28 @@ export function orderRoutes() {
       operationId: "getEventAvailability",
       tags,
       summary: "What is on sale for an event, live from its inventory",
-      description: "Anyone may read it, except for an event with access type INVITATION: only its invitees, staff, organization and admins (404 for others); nothing of it is on sale.",
-      request: { params: eventParam },
-      responses: { 200: jsonResponse(AvailabilitySchema, "Per ticket configuration: price, available units, whether on sale."), ...errors("not_found") },
+      description:
+        "Anyone may read it, except for an event with access type INVITATION: only its invitees, staff, organization and admins (404 for others); nothing of it is on sale. Hidden configurations (`presale_only`) appear only with `presale_code`, a code of the event naming them and within its window (422 `unknown_presale_code` in `errors`, 409 `presale_code_not_started`, `presale_code_expired`); a code counts against the per-IP limit `promo-ip` (429).",
+      request: { params: eventParam, query: z.object({ presale_code: enteredPromoCode }) },
+      responses: {
+        200: jsonResponse(AvailabilitySchema, "Per ticket configuration: price, available units, whether on sale."),
+        ...errors("not_found", "presale_code_expired", "presale_code_not_started", "rate_limited"),
+      },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
-      const availability = await eventStub(c.env, event_id).availability();
+      const { presale_code } = c.req.valid("query");
+      let unlocked: string[] = [];
+      if (presale_code) {
+        // Guessing codes costs the same here as on orders.
+        await enforceRateLimit(c.env, "promo-ip", ipKey(clientMeta(c)));
+        const code = await findPresaleCode(c.env, event_id, presale_code);
+        if (!code) throw unknownPresaleCode("query.presale_code");
+        const refused = codeWindowRefusal(code, Date.now());
+        if (refused) throw problemFrom(refused.problem);
+        unlocked = code.config_ids;
+      }
+      const availability = await eventStub(c.env, event_id).availability(Date.now(), unlocked);
       if (!availability.event_id) throw problems.notFound("Event");
       // Read from D1 only for an invitation-only event, which is 404 to all but its guests, staff and organization.
       if (availability.access_type === "INVITATION") await visibleEvent(c.env, event_id, c.get("auth"));
@@ -86,14 +103,14 @@ export function orderRoutes() {
         headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "8–255 visible ASCII characters, unique per order attempt." }) }),
         body: jsonBody(PlaceOrderBody),
       },
-      responses: { 201: jsonResponse(OrderSchema, "The hold; pay before `expires_at`."), ...errors("above_maximum", "below_minimum", "blacklisted", "booking_not_open", "config_not_found", "event_not_on_sale", "guest_hold_limit", "invitation_only", "idempotency_key_reused", "members_only_period", "membership_required", "not_found", "not_on_sale", "promo_code_exhausted", "promo_code_not_applicable", "purchase_limit", "rate_limited", "sales_ended", "sales_not_started", "sign_in_required", "sold_out", "turnstile_failed", "turnstile_unavailable", "waitlist_offer_expired", "waitlist_offer_not_found", "waitlist_offer_not_open", "waitlist_offer_quantity", "waitlist_offer_taken", "zone_share_sold_out") },
+      responses: { 201: jsonResponse(OrderSchema, "The hold; pay before `expires_at`."), ...errors("above_maximum", "below_minimum", "blacklisted", "booking_not_open", "config_not_found", "event_not_on_sale", "guest_hold_limit", "invitation_only", "idempotency_key_reused", "members_only_period", "membership_required", "not_found", "not_on_sale", "promo_code_exhausted", "promo_code_not_applicable", "purchase_limit", "rate_limited", "sales_ended", "sales_not_started", "sign_in_required", "sold_out", "turnstile_failed", "turnstile_unavailable", "presale_code_required", "presale_code_not_applicable", "presale_code_not_started", "presale_code_expired", "presale_code_exhausted", "waitlist_offer_expired", "waitlist_offer_not_found", "waitlist_offer_not_open", "waitlist_offer_quantity", "waitlist_offer_taken", "zone_share_sold_out") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
       const body = c.req.valid("json");
       const meta = clientMeta(c);
       // Guessing codes costs the same here as on the quote route.
-      if (body.promo_code) await enforceRateLimit(c.env, "promo-ip", ipKey(meta));
+      if (body.promo_code || body.presale_code) await enforceRateLimit(c.env, "promo-ip", ipKey(meta));
       const auth = c.get("auth");
       const { order, replayed } = await orderTickets(c.env, auth, event_id, body, meta, idempotencyKeyOf(c));
       createdWithKey(c, `/v1/events/${event_id}/orders/${order.id}`, replayed);

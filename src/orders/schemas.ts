@@ -24,6 +24,10 @@ export const PlaceOrderBody = z
         "Required without a signed-in user: the tickets go to this address's passwordless account. An address whose account has a password or a verified email is refused (409 `sign_in_required`): its owner signs in to order.",
     }),
     guest_phone: phoneSchema.optional(),
+    presale_code: enteredPromoCode.openapi({
+      description:
+        "A presale code of the event: needed for a hidden (`presale_only`) configuration, and counted against the code's quota (422 `unknown_presale_code` in `errors`; 403 `presale_code_required` without one; 409 `presale_code_not_started`, `presale_code_expired`, `presale_code_exhausted`; 422 `presale_code_not_applicable`). Counts against the per-IP limit `promo-ip`.",
+    }),
     waitlist_offer_id: z.uuid().optional().openapi({
       description:
         "A waiting-list offer made to the signed-in buyer for this configuration (WAITLIST_OFFER): the order takes the tickets it reserved, up to its quantity, while it is open (404 `waitlist_offer_not_found`, 409 `waitlist_offer_expired`, `waitlist_offer_taken`, `waitlist_offer_not_open`, 422 `waitlist_offer_quantity`).",

@@ -1,4 +1,5 @@
 import type { z } from "@hono/zod-openapi";
+import { findPresaleCode, unknownPresaleCode } from "../catalog/presale-codes.ts";
 import { eq, fillPlaceholders, sql } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { BUYER_FACTS_REQUIRED, type BuyerFacts, type RuleSnapshot } from "../../durable-objects/event/contract.ts";
@@ -125,6 +126,10 @@ export async function orderTickets(
     throw problems.validation([{ path: "promo_code", message: "Unknown or inactive promo code.", code: "unknown_promo_code" }]);
   }
 
+  // A presale code is read here (D1) and checked by the object: its window, its configurations and its quota.
+  const presale = body.presale_code ? await findPresaleCode(env, eventId, body.presale_code) : null;
+  if (body.presale_code && !presale) throw unknownPresaleCode("presale_code");
+
   const isGuest = !auth;
   const request = {
     // A key names one order of this buyer in this event: a retry finds it in the EventDO (`replayed`), with no D1 record of its own.
@@ -141,6 +146,7 @@ export async function orderTickets(
     guest_phone: isGuest ? (body.guest_phone ?? null) : null,
     ip: meta.ip,
     waitlist_offer_id: body.waitlist_offer_id ?? null,
+    presale,
   };
   const stub = eventStub(env, eventId);
   const place = () => stub.placeOrder({ ...request, buyer, rules: rules.map((r) => ({ ...r })) });

@@ -4074,7 +4074,9 @@ export interface paths {
         };
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    presale_code?: string;
+                };
                 header?: never;
                 path: {
                     event_id: string;
@@ -4098,6 +4100,26 @@ export interface paths {
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
                             code?: "not_found";
+                        });
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "presale_code_expired" | "presale_code_not_started";
+                        });
+                    };
+                };
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "rate_limited";
                         });
                     };
                 };
@@ -4208,7 +4230,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "blacklisted" | "members_only_period" | "membership_required" | "turnstile_failed";
+                            code?: "blacklisted" | "members_only_period" | "membership_required" | "presale_code_required" | "turnstile_failed";
                         });
                     };
                 };
@@ -4228,7 +4250,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "booking_not_open" | "event_not_on_sale" | "guest_hold_limit" | "invitation_only" | "promo_code_exhausted" | "purchase_limit" | "sales_ended" | "sales_not_started" | "sign_in_required" | "sold_out" | "waitlist_offer_expired" | "waitlist_offer_not_open" | "waitlist_offer_taken" | "zone_share_sold_out";
+                            code?: "booking_not_open" | "event_not_on_sale" | "guest_hold_limit" | "invitation_only" | "presale_code_exhausted" | "presale_code_expired" | "presale_code_not_started" | "promo_code_exhausted" | "purchase_limit" | "sales_ended" | "sales_not_started" | "sign_in_required" | "sold_out" | "waitlist_offer_expired" | "waitlist_offer_not_open" | "waitlist_offer_taken" | "zone_share_sold_out";
                         });
                     };
                 };
@@ -4238,7 +4260,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "above_maximum" | "below_minimum" | "idempotency_key_reused" | "promo_code_not_applicable" | "waitlist_offer_quantity";
+                            code?: "above_maximum" | "below_minimum" | "idempotency_key_reused" | "presale_code_not_applicable" | "promo_code_not_applicable" | "waitlist_offer_quantity";
                         });
                     };
                 };
@@ -12822,6 +12844,238 @@ export interface paths {
         };
         trace?: never;
     };
+    "/v1/events/{event_id}/presale-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: (components["schemas"]["PresaleCode"])[];
+                        };
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "forbidden";
+                        });
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "not_found";
+                        });
+                    };
+                };
+            };
+        };
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PresaleCodeCreateRequest"];
+                };
+            };
+            responses: {
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PresaleCode"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "forbidden";
+                        });
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "not_found";
+                        });
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "presale_code_exists";
+                        });
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/presale-codes/{code_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    event_id: string;
+                    code_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "forbidden";
+                        });
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "not_found";
+                        });
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "presale_code_in_use";
+                        });
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    event_id: string;
+                    code_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PresaleCodeUpdateRequest"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PresaleCode"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "forbidden";
+                        });
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "not_found";
+                        });
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "presale_code_exists";
+                        });
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/v1/subscription-plans": {
         parameters: {
             query?: never;
@@ -20247,6 +20501,7 @@ export interface components {
             channel?: "WEB" | "MOBILE" | "ONSITE" | "PARTNER";
             guest_email?: string;
             guest_phone?: string;
+            presale_code?: string;
             waitlist_offer_id?: string;
             turnstile_token?: string;
         };
@@ -21514,6 +21769,7 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             waitlist_offer_minutes?: number | null;
+            presale_only?: boolean;
             created_at?: string;
             updated_at?: string;
         };
@@ -21587,6 +21843,7 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             waitlist_offer_minutes?: number | null;
+            presale_only?: boolean;
         };
         TicketConfigUpdateRequest: {
             price?: number;
@@ -21624,6 +21881,7 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             waitlist_offer_minutes?: number | null;
+            presale_only?: boolean;
         };
         TicketConfigDeactivated: {
             deleted: false;
@@ -21794,6 +22052,35 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             } | null;
+        };
+        PresaleCode: {
+            id: string;
+            event_id: string;
+            code: string;
+            config_ids: (string)[];
+            quota: number | null;
+            used: number;
+            valid_from: string | null;
+            valid_until: string | null;
+            is_active: boolean;
+            created_at: string;
+            updated_at: string;
+        };
+        PresaleCodeCreateRequest: {
+            code: string;
+            config_ids: (string)[];
+            quota?: number | null;
+            valid_from?: string;
+            valid_until?: string;
+            is_active?: boolean;
+        };
+        PresaleCodeUpdateRequest: {
+            code?: string;
+            config_ids?: (string)[];
+            quota?: number | null;
+            valid_from?: string;
+            valid_until?: string;
+            is_active?: boolean;
         };
         SeasonPlan: {
             id: string;
