@@ -35,7 +35,8 @@ export function joinWaitlist(s: EventStore, req: WaitlistJoinRequest): Result<{ 
   settleWaitlist(s, now);
   const event = s.event();
   if (!event || event.status !== "APPROVED" || event.access_type === "INVITATION") return fail(409, "event_not_on_sale", "This event is not on sale.");
-  const config = s.sql`SELECT * FROM configs WHERE id = ${req.config_id} AND is_active = 1`.toArray()[0];
+  // A hidden (presale) configuration has no public list: who holds its code buys it while it lasts.
+  const config = s.sql`SELECT * FROM configs WHERE id = ${req.config_id} AND is_active = 1 AND presale_only = 0`.toArray()[0];
   if (!config) return fail(404, "config_not_found", "This ticket is not sold for this event.");
   if (now >= Date.parse(event.ends_at) || (config.sales_end && now >= Date.parse(String(config.sales_end)))) return fail(409, "sales_ended", "Sales for this ticket have ended.");
   const live = s.sql`SELECT * FROM waitlist WHERE config_id = ${req.config_id} AND user_id = ${req.user_id} AND status IN ('WAITING', 'OFFERED')`.toArray()[0];
@@ -116,7 +117,8 @@ function offerUnits(s: EventStore, configId: string, now: number): void {
   const at = toTimestamp(now);
   for (;;) {
     const config = s.sql`SELECT * FROM configs WHERE id = ${configId} AND is_active = 1`.toArray()[0];
-    if (!config) return;
+    // Nothing is offered once the configuration's sales have ended: an offer could not be taken.
+    if (!config || (config.sales_end !== null && now >= Date.parse(String(config.sales_end)))) return;
     const free = sellable(s, config);
     if (free <= 0) return;
     const partial = s.sql`SELECT * FROM waitlist WHERE config_id = ${configId} AND status = 'OFFERED' AND offer_quantity < quantity ORDER BY seq LIMIT 1`.toArray()[0];

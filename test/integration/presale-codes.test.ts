@@ -43,6 +43,8 @@ describe("presale codes in the EventDO", () => {
     expect((await fixture.stub.availability()).configs[0]).toBeUndefined();
     expect((await fixture.stub.availability(Date.now(), [fixture.configId])).configs[0]).toMatchObject({ available: 100, held: 0 });
     expect(await fixture.stub.placeOrder(orderRequest(fixture, buyer!, 2, { presale: snapshot(fixture) }))).toMatchObject({ ok: true, order: { quantity: 2 } });
+    // A hidden configuration has no public waiting list.
+    expect(await fixture.stub.joinWaitlist({ entry_id: newId(), config_id: fixture.configId, user_id: buyer!, quantity: 1 })).toMatchObject({ ok: false, problem: { code: "config_not_found" } });
   });
 
   it("never sells past a code's quota: 60 buyers at once for a quota of 10, and a cancelled order gives its tickets back", async () => {

@@ -219,6 +219,18 @@ describe("waiting list in the EventDO", () => {
     expect(await fixture.stub.myWaitlistEntry(fixture.configId, fan!)).toMatchObject({ status: "OFFERED", offer: { quantity: 1 } });
   });
 
+  it("offers nothing once the configuration's sales have ended", async () => {
+    const fixture = await ticketedEvent({ quantity: 1 });
+    const [hold] = await sellOut(fixture, 1);
+    const [fan] = await createUsers(1);
+    await join(fixture, fan!, 1);
+    await env.DB.prepare("UPDATE event_ticket_config SET sales_end = ? WHERE id = ?").bind(new Date(Date.now() - 60_000).toISOString(), fixture.configId).run();
+    await syncEventInventory(env, fixture.eventId);
+    await fixture.stub.cancelOrder(hold!, "x", null);
+    expect(await fixture.stub.myWaitlistEntry(fixture.configId, fan!)).toMatchObject({ status: "WAITING" });
+    expect((await fixture.stub.availability()).configs[0]).toMatchObject({ held: 0 });
+  });
+
   it("closes the list when the event is cancelled, giving back offered units", async () => {
     const fixture = await ticketedEvent({ quantity: 2 });
     const holds = await sellOut(fixture, 2);
