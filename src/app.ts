@@ -21,6 +21,7 @@ import { siteRoutes } from "./site/routes.ts";
 import { userRoutes } from "./users/routes.ts";
 import { orderRoutes } from "./orders/routes.ts";
 import { waitlistRoutes } from "./orders/waitlist-routes.ts";
+import { attendeeRoutes } from "./orders/attendee-routes.ts";
 import { organizerPlanRoutes } from "./payments/organizer-plans-routes.ts";
 import { eventRoutes } from "./events/routes.ts";
 import { venueRoutes } from "./events/venues-routes.ts";
@@ -64,6 +65,7 @@ function v1() {
   api.route("/", userRoutes());
   api.route("/", orderRoutes());
   api.route("/", waitlistRoutes());
+  api.route("/", attendeeRoutes());
   api.route("/", gateRoutes());
   api.route("/", policyRoutes());
   api.route("/", socialRoutes());

@@ -157,6 +157,8 @@ export const PROBLEM_CODES = {
   presale_code_exists: { status: 409, description: "The event already has this presale code." },
   presale_code_in_use: { status: 409, description: "Orders were placed with this presale code: deactivate it instead." },
 
+  attendee_deadline_passed: { status: 409, description: "The deadline for naming this right's attendee has passed: the detail says when it was." },
+
   // ---------------------------------------------------------------- waiting list (durable-objects/event/waitlist.ts)
   waitlist_not_sold_out: { status: 409, description: "The tickets asked for are on sale: order them instead of joining the waiting list." },
   waitlist_entry_not_found: { status: 404, description: "You are not on this ticket configuration's waiting list." },

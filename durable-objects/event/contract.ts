@@ -76,6 +76,8 @@ export interface ConfigSetup {
   waitlist_offer_seconds?: number | null;
   /** Hidden: shown and sold only with a presale code naming it (presale.ts). */
   presale_only?: boolean;
+  /** Until when holders may name or rename the attendee of a right of it; null or absent: until the event starts (attendees.ts). */
+  attendee_edit_until?: string | null;
 }
 
 /**
@@ -207,6 +209,14 @@ export interface PresaleCode {
   quota: number | null;
   valid_from: string | null;
   valid_until: string | null;
+}
+
+/** The person a right admits, as its holder named them (answers: the configuration's questions, by question id). */
+export interface Attendee {
+  name: string;
+  email: string | null;
+  phone: string | null;
+  answers: Record<string, string | number | boolean>;
 }
 
 export interface WaitlistJoinRequest {

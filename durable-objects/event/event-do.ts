@@ -31,6 +31,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../src/env.ts";
 import {
   fail,
+  type Attendee,
   type Availability,
   type ConfigSetup,
   type ConfirmRequest,
@@ -65,6 +66,7 @@ import { EventStore } from "./store.ts";
 import { TokenCache } from "./tokens.ts";
 import * as waitlist from "./waitlist.ts";
 import * as presale from "./presale.ts";
+import * as attendees from "./attendees.ts";
 
 export class EventDO extends DurableObject<Env> {
   private readonly s: EventStore;
@@ -109,6 +111,7 @@ export class EventDO extends DurableObject<Env> {
     if (result.ok) {
       waitlist.configureWaitlist(this.s, configs);
       presale.configurePresale(this.s, configs);
+      attendees.configureAttendees(this.s, configs);
       // Blocked units released, or more units: the waiting list is served first.
       waitlist.settleWaitlist(this.s, Date.now());
     }
@@ -188,6 +191,16 @@ export class EventDO extends DurableObject<Env> {
     const result = orders.cancelEventSales(this.s, reason, now);
     waitlist.closeWaitlist(this.s, now);
     return result;
+  }
+
+  // ── named attendees (attendees.ts) ────────────────────────────────────────
+
+  attendeeOf(rightId: string, userId: string, now: number = Date.now()): Result<{ config_id: string | null; attendee: Attendee | null; edit_until: string }> {
+    return attendees.attendeeTarget(this.s, rightId, userId, now);
+  }
+
+  setAttendee(rightId: string, userId: string, attendee: Attendee | null, now: number = Date.now()): Result<{ attendee: Attendee | null; edit_until: string }> {
+    return attendees.setAttendee(this.s, rightId, userId, attendee, now);
   }
 
   // ── waiting list (waitlist.ts) ────────────────────────────────────────────

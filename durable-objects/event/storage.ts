@@ -354,6 +354,12 @@ export const EVENT_DO_MIGRATIONS: string[] = [
   ALTER TABLE orders ADD COLUMN presale_code_id TEXT;
   CREATE INDEX orders_presale_code ON orders (presale_code_id, booking_status) WHERE presale_code_id IS NOT NULL;
   `,
+  // Named attendees (attendees.ts): who a right admits (JSON: name, email, phone, answers), and until when its holder may name
+  // them, per configuration (null: until the event starts).
+  `
+  ALTER TABLE rights ADD COLUMN attendee TEXT;
+  ALTER TABLE configs ADD COLUMN attendee_edit_until TEXT;
+  `,
 ];
 
 /**

@@ -3,7 +3,7 @@ import { ZONE_CATEGORIES } from "../events/schema.ts";
 import { eventIdParam } from "../events/schemas.ts";
 import { pageQuery } from "../lib/pagination.ts";
 import { amount, currency, instant } from "../lib/schemas.ts";
-import { eventTicketConfigMetadataSchema, priceTiersSchema, ticketTypeBenefitsSchema, ticketTypeRestrictionsSchema, zoneMappingSchema, type event_ticket_config } from "./schema.ts";
+import { attendeeQuestionsSchema, eventTicketConfigMetadataSchema, priceTiersSchema, ticketTypeBenefitsSchema, ticketTypeRestrictionsSchema, zoneMappingSchema, type event_ticket_config } from "./schema.ts";
 import { MAX_QUANTITY } from "./schemas.ts";
 import type { TicketTypeRow } from "./ticket-types-schemas.ts";
 
@@ -37,6 +37,10 @@ const configFields = {
     .nullable()
     .openapi({ description: "How long tickets offered to the first in line of the waiting list stay reserved for them, in minutes (5 to 7 days); null: 120." }),
   presale_only: z.boolean().openapi({ description: "Hidden: listed, shown in the availability and sold only with a presale code naming it (POST /v1/events/{event_id}/presale-codes)." }),
+  attendee_questions: attendeeQuestionsSchema.nullable().openapi({
+    description: "Questions each named attendee of a right of this configuration answers (`id`, `label`, `type` TEXT, NUMBER, BOOLEAN or CHOICE with `choices`, `required`).",
+  }),
+  attendee_edit_until: instant.nullable().openapi({ description: "Until when holders may name or rename their rights' attendees; null: until the event starts." }),
 };
 
 export const ConfigCreateBody = z
@@ -59,6 +63,8 @@ export const ConfigCreateBody = z
     metadata: configFields.metadata.optional(),
     waitlist_offer_minutes: configFields.waitlist_offer_minutes.optional(),
     presale_only: configFields.presale_only.default(false),
+    attendee_questions: configFields.attendee_questions.optional(),
+    attendee_edit_until: configFields.attendee_edit_until.optional(),
   })
   .openapi("TicketConfigCreateRequest");
 
@@ -114,6 +120,8 @@ export const ConfigSchema = z
     metadata: eventTicketConfigMetadataSchema.nullable().optional(),
     waitlist_offer_minutes: z.number().int().nullable().optional().openapi({ description: "The waiting list's offer window in minutes; null: 120." }),
     presale_only: z.boolean().optional().openapi({ description: "Hidden: sold only with a presale code (others never see it)." }),
+    attendee_questions: attendeeQuestionsSchema.nullable().optional(),
+    attendee_edit_until: z.string().nullable().optional(),
     created_at: z.string().optional(),
     updated_at: z.string().optional(),
   })
@@ -166,6 +174,8 @@ export function toConfig(row: ConfigRow, type: TicketTypeRow, managed: boolean, 
     metadata: row.metadata ?? null,
     waitlist_offer_minutes: row.waitlist_offer_minutes ?? null,
     presale_only: row.presale_only,
+    attendee_questions: row.attendee_questions ?? null,
+    attendee_edit_until: row.attendee_edit_until,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };

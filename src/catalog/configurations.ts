@@ -162,6 +162,8 @@ export async function createConfig(env: Env, actor: Actor, eventId: string, inpu
     price_tiers: input.price_tiers ?? null,
     metadata: input.metadata ?? null,
     waitlist_offer_minutes: input.waitlist_offer_minutes ?? null,
+    attendee_questions: input.attendee_questions ?? null,
+    attendee_edit_until: input.attendee_edit_until ?? null,
   };
   await checkConfig(db, actor, event, type, row);
   try {

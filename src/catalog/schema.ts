@@ -19,6 +19,24 @@ export const TEMPLATE_FORMATS = ["PDF", "THERMAL", "MOBILE", "PLASTIC_CARD"] as 
 export const TEMPLATE_ORIENTATIONS = ["PORTRAIT", "LANDSCAPE"] as const;
 
 const metadata = () => z.record(z.string(), z.unknown());
+
+/** The organizer's questions to each attendee of a configuration (its rights' named attendees answer them). */
+export const attendeeQuestionsSchema = z
+  .array(
+    z
+      .object({
+        id: z.string().regex(/^[a-z0-9_]{1,40}$/),
+        label: z.string().trim().min(1).max(200),
+        type: z.enum(["TEXT", "NUMBER", "BOOLEAN", "CHOICE"]),
+        required: z.boolean().default(false),
+        choices: z.array(z.string().trim().min(1).max(100)).min(1).max(50).optional(),
+      })
+      .strict()
+      .refine((q) => (q.type === "CHOICE") === (q.choices !== undefined), { message: "choices go with type CHOICE, and only with it", path: ["choices"] }),
+  )
+  .max(20)
+  .refine((qs) => new Set(qs.map((q) => q.id)).size === qs.length, { message: "question ids are unique" });
+export type AttendeeQuestion = z.infer<typeof attendeeQuestionsSchema>[number];
 const bp = () => z.number().int().min(0).max(10_000);
 const minor = () => z.number().int().min(0);
 
@@ -262,6 +280,8 @@ export const event_ticket_config = sqliteTable(
     metadata: json("metadata", eventTicketConfigMetadataSchema),
     waitlist_offer_minutes: integer("waitlist_offer_minutes"), // how long a waiting-list offer stays open; null: 120
     presale_only: bool("presale_only").notNull().default(false), // hidden: shown and sold only with a presale code naming it
+    attendee_questions: json("attendee_questions", attendeeQuestionsSchema), // what holders answer when they name a right's attendee
+    attendee_edit_until: timestamp("attendee_edit_until"), // until when holders may name attendees; null: the event's start
     created_at: createdAt(),
     updated_at: updatedAt(),
     projection_version: projectionVersion(), // of quantity_sold and quantity_reserved, which its EventDO projects

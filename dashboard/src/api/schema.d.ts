@@ -4783,6 +4783,149 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/events/{event_id}/access-rights/{access_right_id}/attendee": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    event_id: string;
+                    access_right_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AccessRightAttendee"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "right_not_found";
+                        });
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "access_right_inactive" | "attendee_deadline_passed";
+                        });
+                    };
+                };
+            };
+        };
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    event_id: string;
+                    access_right_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AttendeeRequest"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AccessRightAttendee"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "right_not_found";
+                        });
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "access_right_inactive" | "attendee_deadline_passed";
+                        });
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    event_id: string;
+                    access_right_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AccessRightAttendee"];
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "right_not_found";
+                        });
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "access_right_inactive" | "attendee_deadline_passed";
+                        });
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events/{event_id}/gate": {
         parameters: {
             query?: never;
@@ -20549,6 +20692,26 @@ export interface components {
                 } | null;
             }))[];
         };
+        AccessRightAttendee: {
+            attendee: components["schemas"]["Attendee"];
+            edit_until: string;
+        };
+        Attendee: {
+            name: string;
+            email: string | null;
+            phone: string | null;
+            answers: {
+                [key: string]: string | number | boolean;
+            };
+        } | null;
+        AttendeeRequest: {
+            name: string;
+            email?: string;
+            phone?: string;
+            answers?: {
+                [key: string]: string | number | boolean;
+            };
+        };
         ScanLogEntry: {
             id: string;
             nonce: string;
@@ -21770,6 +21933,14 @@ export interface components {
             } | null;
             waitlist_offer_minutes?: number | null;
             presale_only?: boolean;
+            attendee_questions?: ({
+                id: string;
+                label: string;
+                type: "TEXT" | "NUMBER" | "BOOLEAN" | "CHOICE";
+                required?: boolean;
+                choices?: (string)[];
+            })[] | null;
+            attendee_edit_until?: string | null;
             created_at?: string;
             updated_at?: string;
         };
@@ -21844,6 +22015,14 @@ export interface components {
             } | null;
             waitlist_offer_minutes?: number | null;
             presale_only?: boolean;
+            attendee_questions?: ({
+                id: string;
+                label: string;
+                type: "TEXT" | "NUMBER" | "BOOLEAN" | "CHOICE";
+                required?: boolean;
+                choices?: (string)[];
+            })[] | null;
+            attendee_edit_until?: string;
         };
         TicketConfigUpdateRequest: {
             price?: number;
@@ -21882,6 +22061,14 @@ export interface components {
             } | null;
             waitlist_offer_minutes?: number | null;
             presale_only?: boolean;
+            attendee_questions?: ({
+                id: string;
+                label: string;
+                type: "TEXT" | "NUMBER" | "BOOLEAN" | "CHOICE";
+                required?: boolean;
+                choices?: (string)[];
+            })[] | null;
+            attendee_edit_until?: string;
         };
         TicketConfigDeactivated: {
             deleted: false;

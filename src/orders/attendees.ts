@@ -1,0 +1,60 @@
+/**
+ * Named attendees, the Worker's side: the body a holder sends, checked
+ * against the questions of the right's configuration (required, type,
+ * choices; no unknown question), with zod field paths (`answers.<id>`). The
+ * EventDO keeps the attendee and decides who may change it and until when
+ * (durable-objects/event/attendees.ts).
+ */
+import { z } from "@hono/zod-openapi";
+import { emailSchema } from "../auth/schemas.ts";
+import type { AttendeeQuestion } from "../catalog/schema.ts";
+import { problems } from "../lib/errors.ts";
+import { phoneSchema } from "../lib/phone.ts";
+
+export const AttendeeBody = z
+  .strictObject({
+    name: z.string().trim().min(1).max(120),
+    email: emailSchema.nullable().default(null),
+    phone: phoneSchema.nullable().default(null),
+    answers: z.record(z.string().max(40), z.union([z.string().max(500), z.number(), z.boolean()])).default({}),
+  })
+  .openapi("AttendeeRequest");
+
+export const AttendeeSchema = z
+  .object({
+    name: z.string(),
+    email: z.string().nullable(),
+    phone: z.string().nullable(),
+    answers: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  })
+  .openapi("Attendee");
+
+/** The answer schema one question asks for. */
+function answerSchema(q: AttendeeQuestion) {
+  switch (q.type) {
+    case "TEXT":
+      return z.string().trim().min(1).max(500);
+    case "NUMBER":
+      return z.number().finite();
+    case "BOOLEAN":
+      return z.boolean();
+    case "CHOICE":
+      return z.enum(q.choices as [string, ...string[]]);
+  }
+}
+
+/** The answers checked against the questions; a 422 naming each wrong one (`answers.<id>`) otherwise. */
+export function checkAnswers(questions: readonly AttendeeQuestion[], answers: Record<string, unknown>): Record<string, string | number | boolean> {
+  const shape = Object.fromEntries(questions.map((q) => [q.id, q.required ? answerSchema(q) : answerSchema(q).optional()]));
+  const parsed = z.strictObject(shape).safeParse(answers);
+  if (!parsed.success) {
+    throw problems.validation(
+      parsed.error.issues.flatMap((issue) => {
+        // An unknown key is reported once per key, each on its own path.
+        if (issue.code === "unrecognized_keys") return issue.keys.map((key) => ({ path: `answers.${key}`, message: "Not a question of this ticket.", code: "unknown_question" }));
+        return [{ path: ["answers", ...issue.path.map(String)].join("."), message: issue.message, code: issue.code }];
+      }),
+    );
+  }
+  return parsed.data as Record<string, string | number | boolean>;
+}
