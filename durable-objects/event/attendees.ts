@@ -29,6 +29,22 @@ export function setAttendee(s: EventStore, rightId: string, userId: string, atte
   return { ok: true, attendee, edit_until: target.edit_until };
 }
 
+/** The hold was written: the attendees named with it wait for its rights. */
+export function recordOrderAttendees(s: EventStore, orderId: string, attendees: Attendee[] | null | undefined): void {
+  if (attendees && attendees.length > 0) s.sql`UPDATE orders SET attendees = ${JSON.stringify(attendees)} WHERE id = ${orderId}`;
+}
+
+/** The order was just confirmed: its rights, in the order they were issued, get the attendees named with it. */
+export function giveOrderAttendees(s: EventStore, orderId: string): void {
+  const order = s.sql`SELECT attendees FROM orders WHERE id = ${orderId}`.toArray()[0];
+  if (!order?.attendees) return;
+  const named = JSON.parse(String(order.attendees)) as Attendee[];
+  const rights = s.sql<{ id: string }>`SELECT id FROM rights WHERE order_id = ${orderId} AND attendee IS NULL ORDER BY rowid`.toArray();
+  rights.forEach((right, i) => {
+    if (named[i]) s.sql`UPDATE rights SET attendee = ${JSON.stringify(named[i])} WHERE id = ${right.id}`;
+  });
+}
+
 /** Each configuration's deadline for naming attendees, from its setup. */
 export function configureAttendees(s: EventStore, configs: { id: string; attendee_edit_until?: string | null }[]): void {
   for (const c of configs) s.sql`UPDATE configs SET attendee_edit_until = ${c.attendee_edit_until ?? null} WHERE id = ${c.id}`;

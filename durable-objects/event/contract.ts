@@ -128,6 +128,8 @@ export interface OrderRequest {
   waitlist_offer_id?: string | null;
   /** The presale code the buyer entered, as the Worker read it from D1 (presale.ts checks its window, configurations and quota). */
   presale?: PresaleCode | null;
+  /** Attendees named with the order (at most one per unit, checked by the Worker): its rights get them, in order, when it is confirmed. */
+  attendees?: Attendee[] | null;
   now?: number; // tests pin the clock
 }
 

@@ -167,7 +167,10 @@ export class EventDO extends DurableObject<Env> {
   }
 
   confirmOrder(req: ConfirmRequest): Result<{ order: OrderView; rights: RightView[]; already_confirmed: boolean }> {
-    return orders.confirmOrder(this.s, req);
+    const result = orders.confirmOrder(this.s, req);
+    // Attendees named with the order go to its rights as they are issued.
+    if (result.ok && !result.already_confirmed) attendees.giveOrderAttendees(this.s, req.order_id);
+    return result;
   }
 
   cancelOrder(orderId: string, reason: string, by: string | null, now: number = Date.now()): Result<{ order: OrderView }> {

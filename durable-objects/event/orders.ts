@@ -16,6 +16,7 @@ import type { Row } from "./sql.ts";
 import type { EventRow, EventStore } from "./store.ts";
 import { offerForOrder, settleWaitlist, takeOffer } from "./waitlist.ts";
 import { presaleRefusal, recordPresale } from "./presale.ts";
+import { recordOrderAttendees } from "./attendees.ts";
 
 export type HoldResult = Result<{ order: OrderView; replayed?: true }>;
 
@@ -134,6 +135,7 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
     RETURNING *`.one();
   sql`UPDATE configs SET quantity_held = quantity_held + ${quantity} WHERE id = ${config.id}`;
   recordPresale(s, req.order_id, req.presale);
+  recordOrderAttendees(s, req.order_id, req.attendees);
   addBuyerUnits(s, req.user_id, String(config.id), quantity);
   for (const rule of quote.applied) addRuleUse(s, rule.id, req.user_id);
   s.outbox.enqueue("order", req.order_id);

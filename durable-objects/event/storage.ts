@@ -354,11 +354,13 @@ export const EVENT_DO_MIGRATIONS: string[] = [
   ALTER TABLE orders ADD COLUMN presale_code_id TEXT;
   CREATE INDEX orders_presale_code ON orders (presale_code_id, booking_status) WHERE presale_code_id IS NOT NULL;
   `,
-  // Named attendees (attendees.ts): who a right admits (JSON: name, email, phone, answers), and until when its holder may name
-  // them, per configuration (null: until the event starts).
+  // Named attendees (attendees.ts): who a right admits (JSON: name, email, phone, answers), until when its holder may name
+  // them, per configuration (null: until the event starts), and those named with an order, given to its rights, in order,
+  // when it is confirmed.
   `
   ALTER TABLE rights ADD COLUMN attendee TEXT;
   ALTER TABLE configs ADD COLUMN attendee_edit_until TEXT;
+  ALTER TABLE orders ADD COLUMN attendees TEXT;
   `,
 ];
 

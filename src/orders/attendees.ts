@@ -8,7 +8,11 @@
 import { z } from "@hono/zod-openapi";
 import { emailSchema } from "../auth/schemas.ts";
 import type { AttendeeQuestion } from "../catalog/schema.ts";
-import { problems } from "../lib/errors.ts";
+import { eq } from "drizzle-orm";
+import { event_ticket_config } from "../catalog/schema.ts";
+import { getDb } from "../db/client.ts";
+import type { Env } from "../env.ts";
+import { type FieldError, ProblemError, problems } from "../lib/errors.ts";
 import { phoneSchema } from "../lib/phone.ts";
 
 export const AttendeeBody = z
@@ -44,17 +48,34 @@ function answerSchema(q: AttendeeQuestion) {
 }
 
 /** The answers checked against the questions; a 422 naming each wrong one (`answers.<id>`) otherwise. */
-export function checkAnswers(questions: readonly AttendeeQuestion[], answers: Record<string, unknown>): Record<string, string | number | boolean> {
+export function checkAnswers(questions: readonly AttendeeQuestion[], answers: Record<string, unknown>, at = "answers"): Record<string, string | number | boolean> {
   const shape = Object.fromEntries(questions.map((q) => [q.id, q.required ? answerSchema(q) : answerSchema(q).optional()]));
   const parsed = z.strictObject(shape).safeParse(answers);
   if (!parsed.success) {
     throw problems.validation(
       parsed.error.issues.flatMap((issue) => {
         // An unknown key is reported once per key, each on its own path.
-        if (issue.code === "unrecognized_keys") return issue.keys.map((key) => ({ path: `answers.${key}`, message: "Not a question of this ticket.", code: "unknown_question" }));
-        return [{ path: ["answers", ...issue.path.map(String)].join("."), message: issue.message, code: issue.code }];
+        if (issue.code === "unrecognized_keys") return issue.keys.map((key) => ({ path: `${at}.${key}`, message: "Not a question of this ticket.", code: "unknown_question" }));
+        return [{ path: [at, ...issue.path.map(String)].join("."), message: issue.message, code: issue.code }];
       }),
     );
   }
   return parsed.data as Record<string, string | number | boolean>;
+}
+
+/** Attendees sent with an order, checked against its configuration's questions (paths `attendees.<i>.answers.<id>`). */
+export async function namedAttendees(env: Env, configId: string, attendees: { name: string; email: string | null; phone: string | null; answers: Record<string, string | number | boolean> }[]) {
+  const [config] = await getDb(env.DB).select({ questions: event_ticket_config.attendee_questions }).from(event_ticket_config).where(eq(event_ticket_config.id, configId)).limit(1);
+  const problemsFound: FieldError[] = [];
+  const checked = attendees.map((a, i) => {
+    try {
+      return { ...a, answers: checkAnswers(config?.questions ?? [], a.answers, `attendees.${i}.answers`) };
+    } catch (error) {
+      if (error instanceof ProblemError && error.errors) problemsFound.push(...error.errors);
+      else throw error;
+      return a;
+    }
+  });
+  if (problemsFound.length) throw problems.validation(problemsFound);
+  return checked;
 }

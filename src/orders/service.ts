@@ -1,4 +1,5 @@
 import type { z } from "@hono/zod-openapi";
+import { namedAttendees } from "./attendees.ts";
 import { findPresaleCode, unknownPresaleCode } from "../catalog/presale-codes.ts";
 import { eq, fillPlaceholders, sql } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
@@ -130,6 +131,10 @@ export async function orderTickets(
   const presale = body.presale_code ? await findPresaleCode(env, eventId, body.presale_code) : null;
   if (body.presale_code && !presale) throw unknownPresaleCode("presale_code");
 
+  // Attendees named with the order: one per unit at most, their answers checked against the configuration's questions.
+  if (body.attendees && body.attendees.length > body.quantity) throw problems.invalidField("attendees", `At most ${body.quantity} attendee(s) for ${body.quantity} ticket(s).`, "too_big");
+  const attendees = body.attendees?.length ? await namedAttendees(env, body.config_id, body.attendees) : null;
+
   const isGuest = !auth;
   const request = {
     // A key names one order of this buyer in this event: a retry finds it in the EventDO (`replayed`), with no D1 record of its own.
@@ -147,6 +152,7 @@ export async function orderTickets(
     ip: meta.ip,
     waitlist_offer_id: body.waitlist_offer_id ?? null,
     presale,
+    attendees,
   };
   const stub = eventStub(env, eventId);
   const place = () => stub.placeOrder({ ...request, buyer, rules: rules.map((r) => ({ ...r })) });

@@ -103,6 +103,25 @@ describe("named attendees", () => {
     expectProblem(await api("PUT", path(late, lateRight), { token: fan.token, body }), 409, "attendee_deadline_passed");
   });
 
+  it("takes attendees with the order, checked per line, and gives them to the rights when it is confirmed", async () => {
+    const fixture = await ticketedEvent();
+    await withQuestions(fixture);
+    const fan = await registerUser();
+    const order = (body: Record<string, unknown>) => api("POST", `/v1/events/${fixture.eventId}/orders`, { token: fan.token, body: { config_id: fixture.configId, ...body } });
+    const bad = expectProblem(await order({ quantity: 2, attendees: [{ name: "Koffi", answers: { shirt: "M" } }, { name: "Awa", answers: { shirt: "XXL", extra: 1 } }] }), 422, "validation_failed");
+    expect(bad.errors.map((e: { path: string }) => e.path).sort()).toEqual(["attendees.1.answers.extra", "attendees.1.answers.shirt"]);
+    expectProblem(await order({ quantity: 1, attendees: [{ name: "A", answers: { shirt: "M" } }, { name: "B", answers: { shirt: "M" } }] }), 422, "validation_failed");
+    expect((await fixture.stub.availability()).configs[0]!.held).toBe(0);
+    const placed = await order({ quantity: 3, attendees: [{ name: "Koffi", answers: { shirt: "M" } }, { name: "Awa", email: "awa@example.com", answers: { shirt: "S", age: 9 } }] });
+    expect(placed.status).toBe(201);
+    const confirmed = await fixture.stub.confirmOrder({ order_id: placed.body.id, payment_id: null, confirmed_by: null });
+    if (!confirmed.ok) throw new Error(confirmed.problem.code);
+    const named = await Promise.all(confirmed.rights.map(async (r) => (await api("GET", path(fixture, r.id), { token: fan.token })).body.attendee));
+    // Two named, in order; the third right has none until its holder names one.
+    expect(named.map((a) => a?.name ?? null).sort()).toEqual(["Awa", "Koffi", null]);
+    expect(named.find((a) => a?.name === "Awa")).toEqual({ name: "Awa", email: "awa@example.com", phone: null, answers: { shirt: "S", age: 9 } });
+  });
+
   it("shows the attendee's name to the gate with the scan result, and in a replayed result", async () => {
     const fixture = await gatedEvent({ startsInMs: 3600_000 }); // doors open: rights are valid now
     const { buyer, rights } = await rightsWithTokens(fixture, 2);

@@ -20645,6 +20645,14 @@ export interface components {
             guest_email?: string;
             guest_phone?: string;
             presale_code?: string;
+            attendees?: ({
+                name: string;
+                email?: string;
+                phone?: string;
+                answers?: {
+                    [key: string]: string | number | boolean;
+                };
+            })[];
             waitlist_offer_id?: string;
             turnstile_token?: string;
         };
