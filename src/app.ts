@@ -22,6 +22,7 @@ import { userRoutes } from "./users/routes.ts";
 import { orderRoutes } from "./orders/routes.ts";
 import { waitlistRoutes } from "./orders/waitlist-routes.ts";
 import { attendeeRoutes } from "./orders/attendee-routes.ts";
+import { waitingRoomRoutes } from "./onsale/routes.ts";
 import { organizerPlanRoutes } from "./payments/organizer-plans-routes.ts";
 import { eventRoutes } from "./events/routes.ts";
 import { venueRoutes } from "./events/venues-routes.ts";
@@ -66,6 +67,7 @@ function v1() {
   api.route("/", orderRoutes());
   api.route("/", waitlistRoutes());
   api.route("/", attendeeRoutes());
+  api.route("/", waitingRoomRoutes());
   api.route("/", gateRoutes());
   api.route("/", policyRoutes());
   api.route("/", socialRoutes());
@@ -168,8 +170,9 @@ export function createApp() {
       handler = cors({
         origin: (origin) => (origins.has(origin) ? origin : null),
         allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-        allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
-        exposeHeaders: ["X-Request-Id", "Retry-After", "Location"],
+        // Queue-Ticket and X-Device-Id: the on-sale waiting room (src/onsale/waiting-room.ts).
+        allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id", "Queue-Ticket", "X-Device-Id"],
+        exposeHeaders: ["X-Request-Id", "Retry-After", "Location", "ETag", "Age"],
         maxAge: 600,
       });
       corsFor.set(c.env.APP_ORIGINS, handler);

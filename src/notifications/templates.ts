@@ -138,9 +138,9 @@ export const DEFAULT_TEMPLATES = {
     en: { subject: "Payment confirmed", body: "Hello {first_name}, your payment of {amount} (ref. {reference}) is confirmed." },
   },
   PAYMENT_FAILED: {
-    fr: { subject: "Paiement non abouti", body: "Bonjour {first_name}, votre paiement de {amount} (réf. {reference}) n'a pas abouti ({reason}). Aucun montant n'a été prélevé ; vous pouvez réessayer." },
-    ar: { subject: "لم تتم عملية الدفع", body: "مرحبًا {first_name}، لم تتم دفعتك البالغة {amount} (المرجع {reference}) ({reason}). لم يتم خصم أي مبلغ؛ يمكنك المحاولة مرة أخرى." },
-    en: { subject: "Payment not completed", body: "Hello {first_name}, your payment of {amount} (ref. {reference}) did not go through ({reason}). Nothing was charged; you can try again." },
+    fr: { subject: "Paiement non abouti", body: "Bonjour {first_name}, votre paiement de {amount} (réf. {reference}) n'a pas abouti. Aucun montant n'a été prélevé ; vous pouvez réessayer." },
+    ar: { subject: "لم تتم عملية الدفع", body: "مرحبًا {first_name}، لم تتم دفعتك البالغة {amount} (المرجع {reference}). لم يتم خصم أي مبلغ؛ يمكنك المحاولة مرة أخرى." },
+    en: { subject: "Payment not completed", body: "Hello {first_name}, your payment of {amount} (ref. {reference}) did not go through. Nothing was charged; you can try again." },
   },
   REFUND_COMPLETED: {
     fr: { subject: "Remboursement effectué", body: "Bonjour {first_name}, {amount} vous ont été remboursés (paiement {reference}). {reason}" },
@@ -223,5 +223,32 @@ export const DEFAULT_TEMPLATES = {
     fr: { subject: "Des billets vous attendent : {event_title}", body: "Bonne nouvelle : {quantity} billet(s) {ticket_type} pour « {event_title} » sont réservés pour vous grâce à la liste d'attente. Commandez-les avant le {expires_at} avec l'offre {offer_id} ; passé ce délai, ils iront à la personne suivante." },
     ar: { subject: "تذاكر بانتظارك: {event_title}", body: "خبر سار: تم حجز {quantity} تذكرة {ticket_type} لـ « {event_title} » لك من قائمة الانتظار. اطلبها قبل {expires_at} باستخدام العرض {offer_id}؛ بعد ذلك تذهب إلى الشخص التالي." },
     en: { subject: "Tickets are waiting for you: {event_title}", body: "Good news: {quantity} {ticket_type} ticket(s) for \"{event_title}\" are reserved for you from the waiting list. Order them before {expires_at} with offer {offer_id}; after that they go to the next person in line." },
+  },
+  // Automatic season-pass renewals (src/passes/renewals.ts).
+  PASS_RENEWAL_REQUESTED: {
+    fr: { subject: "Renouvellement de votre abonnement", body: "Bonjour {first_name}, votre abonnement {plan_name} est renouvelé automatiquement pour la période du {valid_from} au {valid_until}, avec votre place. Un paiement de {amount} (réf. {reference}) vous est demandé par le moyen choisi : validez-le (sur votre téléphone pour le Mobile Money), ou payez-le depuis vos paiements dans l'application. Pour ne plus renouveler automatiquement, désactivez-le dans votre abonnement." },
+    ar: { subject: "تجديد اشتراكك", body: "مرحبًا {first_name}، يُجدَّد اشتراكك {plan_name} تلقائيًا للفترة من {valid_from} إلى {valid_until} مع مقعدك. طُلبت منك دفعة بقيمة {amount} (المرجع {reference}) عبر الوسيلة التي اخترتها: وافق عليها (على هاتفك بالنسبة للدفع عبر الهاتف المحمول) أو ادفعها من قسم المدفوعات في التطبيق. لإيقاف التجديد التلقائي، عطّله في اشتراكك." },
+    en: { subject: "Renewing your season pass", body: "Hello {first_name}, your {plan_name} pass is being renewed automatically for {valid_from} to {valid_until}, with your seat. A payment of {amount} (ref. {reference}) is asked of you through the method you chose: approve it (on your phone for Mobile Money), or pay it from your payments in the app. To stop automatic renewals, turn them off on your pass." },
+  },
+  PASS_RENEWAL_RETRY: {
+    fr: { subject: "Le renouvellement de votre abonnement a échoué", body: "Bonjour {first_name}, le renouvellement automatique de votre abonnement {plan_name} n'a pas abouti. Rien ne vous a été prélevé. Nous réessaierons le {retry_at} ; vous pouvez aussi le renouveler vous-même avant le {valid_until}." },
+    ar: { subject: "فشل تجديد اشتراكك", body: "مرحبًا {first_name}، لم ينجح التجديد التلقائي لاشتراكك {plan_name}. لم يُخصم منك أي مبلغ. سنحاول مجددًا في {retry_at}، ويمكنك أيضًا تجديده بنفسك قبل {valid_until}." },
+    en: { subject: "Your season pass renewal failed", body: "Hello {first_name}, the automatic renewal of your {plan_name} pass did not go through. Nothing was charged. We will try again on {retry_at}; you can also renew it yourself before {valid_until}." },
+  },
+  PASS_RENEWAL_FAILED: {
+    fr: { subject: "Votre abonnement n'a pas été renouvelé", body: "Bonjour {first_name}, le renouvellement automatique de votre abonnement {plan_name} n'a pas abouti et ne sera plus tenté. Rien ne vous a été prélevé. Renouvelez-le vous-même avant le {valid_until} pour garder votre place." },
+    ar: { subject: "لم يُجدَّد اشتراكك", body: "مرحبًا {first_name}، لم ينجح التجديد التلقائي لاشتراكك {plan_name} ولن تُعاد المحاولة. لم يُخصم منك أي مبلغ. جدّده بنفسك قبل {valid_until} للاحتفاظ بمقعدك." },
+    en: { subject: "Your season pass was not renewed", body: "Hello {first_name}, the automatic renewal of your {plan_name} pass did not go through and will not be tried again. Nothing was charged. Renew it yourself before {valid_until} to keep your place." },
+  },
+  // A whole season pass handed to another person (src/passes/transfers.ts): its former holder, and its new one.
+  PASS_TRANSFERRED_OUT: {
+    fr: { subject: "Votre abonnement a été transféré", body: "Bonjour {first_name}, votre abonnement {plan_name} ({subscription_number}) a été transféré à {recipient_name}. Vos accès aux prochains événements ne sont plus valables ; ceux déjà passés restent dans votre historique." },
+    ar: { subject: "تم نقل اشتراكك", body: "مرحبًا {first_name}، تم نقل اشتراكك {plan_name} ({subscription_number}) إلى {recipient_name}. لم تعد تذاكر دخولك إلى الفعاليات القادمة صالحة، وتبقى الفعاليات السابقة في سجلك." },
+    en: { subject: "Your season pass was transferred", body: "Hello {first_name}, your {plan_name} pass ({subscription_number}) was transferred to {recipient_name}. Your access to the coming events no longer works; past ones stay in your history." },
+  },
+  PASS_TRANSFERRED_IN: {
+    fr: { subject: "Vous avez reçu un abonnement", body: "Bonjour {first_name}, {holder_name} vous a transféré son abonnement {plan_name}, valable jusqu'au {valid_until} (n° {subscription_number}). Vos accès aux prochains événements sont dans l'application, avec de nouveaux QR codes." },
+    ar: { subject: "تلقيت اشتراكًا", body: "مرحبًا {first_name}، نقل إليك {holder_name} اشتراكه {plan_name} الصالح حتى {valid_until} (رقم {subscription_number}). تذاكر دخولك إلى الفعاليات القادمة موجودة في التطبيق برموز QR جديدة." },
+    en: { subject: "You received a season pass", body: "Hello {first_name}, {holder_name} transferred their {plan_name} pass to you, valid until {valid_until} (no. {subscription_number}). Your access to the coming events is in the app, with new QR codes." },
   },
 } satisfies Record<NotificationType, Localized> as Record<NotificationType, Localized>;

@@ -8,6 +8,8 @@ import { subscription_bookings } from "./bookings-schema.ts";
 import { issueMissingBookingRights } from "./bookings.ts";
 import { coversAutomatically, eventOpen } from "./coverage.ts";
 import { releaseRuleUses } from "./pricing.ts";
+import { autoRenewPasses } from "./renewals.ts";
+import { completePassTransfers } from "./transfers.ts";
 import { type SubscriptionRow, today } from "./read.ts";
 import { FANOUT_BUDGET, PLAN_P, type Pair, type RightsStatus, eventPairs, fanOut, issuePairs } from "./rights.ts";
 import { subscriptions } from "./schema.ts";
@@ -119,8 +121,14 @@ export async function expireSubscriptions(env: Env, at: string = now()): Promise
   return { expired: due.length, unpaid: unpaid.length, bookings: results[0].length };
 }
 
-/** The cron's season-pass work: expiries first, so passes that just ended get nothing more, then the rights reconciliation. */
+/**
+ * The cron's season-pass work: expiries first, so passes that just ended get nothing more (and unpaid
+ * renewals are cancelled before the automatic renewals look at them), then auto_renew, then the rights of
+ * passes handed on that could not all be moved at once, then the rights reconciliation.
+ */
 export async function runSeasonPassCron(env: Env): Promise<void> {
   await expireSubscriptions(env);
+  await autoRenewPasses(env);
+  await completePassTransfers(env);
   await syncSeasonPassRights(env);
 }

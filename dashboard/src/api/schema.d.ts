@@ -4093,6 +4093,12 @@ export interface paths {
                         "application/json": components["schemas"]["Availability"];
                     };
                 };
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4204,6 +4210,8 @@ export interface paths {
                 query?: never;
                 header?: {
                     "idempotency-key"?: string;
+                    "queue-ticket"?: string;
+                    "x-device-id"?: string;
                 };
                 path: {
                     event_id: string;
@@ -4230,7 +4238,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "blacklisted" | "members_only_period" | "membership_required" | "presale_code_required" | "turnstile_failed";
+                            code?: "blacklisted" | "members_only_period" | "membership_required" | "presale_code_required" | "queue_ticket_invalid" | "turnstile_failed";
                         });
                     };
                 };
@@ -4250,7 +4258,17 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "booking_not_open" | "event_not_on_sale" | "guest_hold_limit" | "invitation_only" | "presale_code_exhausted" | "presale_code_expired" | "presale_code_not_started" | "promo_code_exhausted" | "purchase_limit" | "sales_ended" | "sales_not_started" | "sign_in_required" | "sold_out" | "waitlist_offer_expired" | "waitlist_offer_not_open" | "waitlist_offer_taken" | "zone_share_sold_out";
+                            code?: "booking_not_open" | "event_not_on_sale" | "guest_hold_limit" | "invitation_only" | "presale_code_exhausted" | "presale_code_expired" | "presale_code_not_started" | "promo_code_exhausted" | "purchase_limit" | "queue_not_admitted" | "queue_ticket_used" | "sales_ended" | "sales_not_started" | "sign_in_required" | "sold_out" | "waiting_room_active" | "waitlist_offer_expired" | "waitlist_offer_not_open" | "waitlist_offer_taken" | "zone_share_sold_out";
+                        });
+                    };
+                };
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "queue_ticket_expired";
                         });
                     };
                 };
@@ -4260,7 +4278,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "above_maximum" | "below_minimum" | "idempotency_key_reused" | "presale_code_not_applicable" | "promo_code_not_applicable" | "waitlist_offer_quantity";
+                            code?: "above_maximum" | "below_minimum" | "device_id_required" | "idempotency_key_reused" | "presale_code_not_applicable" | "promo_code_not_applicable" | "waitlist_offer_quantity";
                         });
                     };
                 };
@@ -4921,6 +4939,54 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-device-id"?: string;
+                };
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["QueueStatus"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "device_id_required";
+                        });
+                    };
+                };
+            };
+        };
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -14458,6 +14524,274 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/subscriptions/{subscription_id}/auto-renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    subscription_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SeasonPassAutoRenewRequest"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SeasonPassDetail"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "forbidden";
+                        });
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "not_found";
+                        });
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "concurrent_change" | "plan_not_renewable" | "subscription_closed";
+                        });
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{subscription_id}/renewal-attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    subscription_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: (components["schemas"]["SeasonPassRenewalAttempt"])[];
+                        };
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "forbidden";
+                        });
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "not_found";
+                        });
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{subscription_id}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    subscription_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SeasonPassTransferRequest"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SeasonPassTransfer"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "age_restriction" | "blacklisted" | "date_of_birth_required" | "forbidden" | "identity_verification_required";
+                        });
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "not_found";
+                        });
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "already_subscribed" | "subscription_expired" | "subscription_not_active" | "transfer_fee_due" | "transfer_not_allowed" | "transfer_quota_exhausted" | "transfer_window_closed";
+                        });
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{subscription_id}/transfer-at-box-office": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    subscription_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SeasonPassTransferRequest"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SeasonPassTransfer"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "age_restriction" | "blacklisted" | "date_of_birth_required" | "forbidden" | "identity_verification_required";
+                        });
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "not_found";
+                        });
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "already_subscribed" | "subscription_expired" | "subscription_not_active" | "transfer_not_allowed" | "transfer_quota_exhausted" | "transfer_window_closed";
+                        });
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/subscriptions/{subscription_id}/bookings": {
         parameters: {
             query?: never;
@@ -19480,7 +19814,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    notification_type?: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "WAITLIST_OFFER";
+                    notification_type?: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "WAITLIST_OFFER" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED" | "PASS_TRANSFERRED_OUT" | "PASS_TRANSFERRED_IN";
                     language?: "fr" | "ar" | "en";
                 };
                 header?: never;
@@ -19531,7 +19865,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "WAITLIST_OFFER";
+                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "WAITLIST_OFFER" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED" | "PASS_TRANSFERRED_OUT" | "PASS_TRANSFERRED_IN";
                     language: "fr" | "ar" | "en";
                 };
                 cookie?: never;
@@ -19573,7 +19907,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "WAITLIST_OFFER";
+                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "WAITLIST_OFFER" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED" | "PASS_TRANSFERRED_OUT" | "PASS_TRANSFERRED_IN";
                     language: "fr" | "ar" | "en";
                 };
                 cookie?: never;
@@ -19645,7 +19979,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "WAITLIST_OFFER";
+                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "WAITLIST_OFFER" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED" | "PASS_TRANSFERRED_OUT" | "PASS_TRANSFERRED_IN";
                     language: "fr" | "ar" | "en";
                 };
                 cookie?: never;
@@ -19712,7 +20046,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "WAITLIST_OFFER";
+                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "WAITLIST_OFFER" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED" | "PASS_TRANSFERRED_OUT" | "PASS_TRANSFERRED_IN";
                     language: "fr" | "ar" | "en";
                 };
                 cookie?: never;
@@ -19774,7 +20108,7 @@ export interface paths {
                     status?: "PENDING" | "SENDING" | "SCHEDULED" | "HELD" | "SENT" | "DELIVERED" | "FAILED" | "BOUNCED" | "SKIPPED" | "DIGESTED";
                     channel?: "EMAIL" | "PUSH" | "SMS" | "IN_APP";
                     user_id?: string;
-                    notification_type?: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "WAITLIST_OFFER";
+                    notification_type?: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "WAITLIST_OFFER" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED" | "PASS_TRANSFERRED_OUT" | "PASS_TRANSFERRED_IN";
                 };
                 header?: never;
                 path?: never;
@@ -20719,6 +21053,15 @@ export interface components {
             answers?: {
                 [key: string]: string | number | boolean;
             };
+        };
+        QueueStatus: {
+            active: boolean;
+            position: number | null;
+            ahead: number | null;
+            admitted: boolean;
+            admitted_until: string | null;
+            estimated_wait_s: number | null;
+            ticket: string | null;
         };
         ScanLogEntry: {
             id: string;
@@ -22643,6 +22986,9 @@ export interface components {
             suspension_date: string | null;
             auto_renew: boolean;
             renewal_date: string | null;
+            renewal_method: "MOMO_MTN" | "MOMO_MOOV" | "CARD" | "BANK_TRANSFER" | null;
+            renewal_phone: string | null;
+            transferred_from: string | null;
             transfers_used: number;
             activation_date: string | null;
             cancellation_date: string | null;
@@ -22666,6 +23012,41 @@ export interface components {
         };
         RenewRequest: {
             auto_renew?: boolean;
+        };
+        SeasonPassAutoRenewRequest: {
+            auto_renew: boolean;
+            renewal_method?: "MOMO_MTN" | "MOMO_MOOV" | "CARD" | "BANK_TRANSFER" | null;
+            renewal_phone?: string;
+        };
+        SeasonPassRenewalAttempt: {
+            id: string;
+            subscription_id: string;
+            attempt: number;
+            status: "REQUESTED" | "PAID" | "FAILED";
+            renewal_id: string | null;
+            payment_id: string | null;
+            method: "MOMO_MTN" | "MOMO_MOOV" | "CARD" | "BANK_TRANSFER" | null;
+            failure_reason: string | null;
+            retry_at: string | null;
+            created_at: string;
+            updated_at: string;
+        };
+        SeasonPassTransfer: {
+            subscription: (components["schemas"]["SeasonPassDetail"]) & (Record<string, unknown>);
+            new_subscription_id: string;
+            recipient_user_id: string;
+            fee: {
+                amount: number;
+                currency: string;
+                payment_id: string | null;
+            } | null;
+            rights_moved: number;
+            rights_pending: number;
+        };
+        SeasonPassTransferRequest: {
+            recipient_email?: string;
+            recipient_user_id?: string;
+            message?: string;
         };
         SeasonPassBookingRequest: {
             event_id: string;
@@ -23247,7 +23628,7 @@ export interface components {
         };
         InboxNotification: {
             id: string;
-            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "WAITLIST_OFFER";
+            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "WAITLIST_OFFER" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED" | "PASS_TRANSFERRED_OUT" | "PASS_TRANSFERRED_IN";
             title: string;
             message: string;
             object_type: string | null;
@@ -23305,7 +23686,7 @@ export interface components {
             preferences: (components["schemas"]["NotificationPreference"])[];
         };
         NotificationPreference: {
-            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "WAITLIST_OFFER";
+            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "WAITLIST_OFFER" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED" | "PASS_TRANSFERRED_OUT" | "PASS_TRANSFERRED_IN";
             channel: "EMAIL" | "PUSH" | "SMS" | "IN_APP";
             enabled: boolean;
             frequency: "IMMEDIATE" | "DAILY" | "WEEKLY" | "NEVER";
@@ -23319,7 +23700,7 @@ export interface components {
                 end: string;
             } | null;
             preferences?: ({
-                notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "WAITLIST_OFFER";
+                notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "WAITLIST_OFFER" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED" | "PASS_TRANSFERRED_OUT" | "PASS_TRANSFERRED_IN";
                 channel: "EMAIL" | "PUSH" | "SMS" | "IN_APP";
                 enabled?: boolean;
                 frequency?: "IMMEDIATE" | "DAILY" | "WEEKLY" | "NEVER";
@@ -23328,7 +23709,7 @@ export interface components {
         };
         NotificationTemplate: {
             id: string;
-            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "WAITLIST_OFFER";
+            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "WAITLIST_OFFER" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED" | "PASS_TRANSFERRED_OUT" | "PASS_TRANSFERRED_IN";
             language: "fr" | "ar" | "en";
             name: string;
             description: string | null;
@@ -23396,7 +23777,7 @@ export interface components {
             channel: "EMAIL" | "PUSH" | "SMS" | "IN_APP";
             recipient: string;
             user_id: string | null;
-            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "WAITLIST_OFFER";
+            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "WAITLIST_OFFER" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED" | "PASS_TRANSFERRED_OUT" | "PASS_TRANSFERRED_IN";
             language: "fr" | "ar" | "en";
             status: "PENDING" | "SENDING" | "SCHEDULED" | "HELD" | "SENT" | "DELIVERED" | "FAILED" | "BOUNCED" | "SKIPPED" | "DIGESTED";
             subject: string | null;
@@ -23414,7 +23795,7 @@ export interface components {
             id: string;
             name: string;
             description: string | null;
-            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "WAITLIST_OFFER";
+            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "WAITLIST_OFFER" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED" | "PASS_TRANSFERRED_OUT" | "PASS_TRANSFERRED_IN";
             channels: ("EMAIL" | "PUSH" | "SMS" | "IN_APP")[];
             data: {
                 [key: string]: unknown;

@@ -1,1 +1,0 @@
-ALTER TABLE `event_ticket_config` ADD `waitlist_offer_minutes` integer;
