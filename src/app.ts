@@ -20,6 +20,8 @@ import { ALWAYS_OPEN, maintenanceGate } from "./site/maintenance.ts";
 import { siteRoutes } from "./site/routes.ts";
 import { userRoutes } from "./users/routes.ts";
 import { orderRoutes } from "./orders/routes.ts";
+import { waitlistRoutes } from "./orders/waitlist-routes.ts";
+import { attendeeRoutes } from "./orders/attendee-routes.ts";
 import { waitingRoomRoutes } from "./onsale/routes.ts";
 import { organizerPlanRoutes } from "./payments/organizer-plans-routes.ts";
 import { eventRoutes } from "./events/routes.ts";
@@ -64,6 +66,8 @@ function v1() {
   api.route("/auth", authRoutes());
   api.route("/", userRoutes());
   api.route("/", orderRoutes());
+  api.route("/", waitlistRoutes());
+  api.route("/", attendeeRoutes());
   api.route("/", waitingRoomRoutes());
   api.route("/", gateRoutes());
   api.route("/", policyRoutes());

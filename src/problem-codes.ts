@@ -155,6 +155,26 @@ export const PROBLEM_CODES = {
   sold_out: { status: 409, description: "Not enough tickets left for the quantity asked: the detail says how many remain." },
   tickets_used: { status: 409, description: "A ticket of the order was already used at the gate." },
 
+  // ---------------------------------------------------------------- presale codes (durable-objects/event/presale.ts)
+  presale_code_required: { status: 403, description: "These tickets are sold with a presale code only." },
+  presale_code_not_applicable: { status: 422, description: "The presale code is not for these tickets." },
+  presale_code_not_started: { status: 409, description: "The presale code's window has not opened yet: the detail says when." },
+  presale_code_expired: { status: 409, description: "The presale code's window is over." },
+  presale_code_exhausted: { status: 409, description: "The presale code has sold its quota of tickets: the detail says how many are left." },
+  presale_code_exists: { status: 409, description: "The event already has this presale code." },
+  presale_code_in_use: { status: 409, description: "Orders were placed with this presale code: deactivate it instead." },
+
+  attendee_deadline_passed: { status: 409, description: "The deadline for naming this right's attendee has passed: the detail says when it was." },
+
+  // ---------------------------------------------------------------- waiting list (durable-objects/event/waitlist.ts)
+  waitlist_not_sold_out: { status: 409, description: "The tickets asked for are on sale: order them instead of joining the waiting list." },
+  waitlist_entry_not_found: { status: 404, description: "You are not on this ticket configuration's waiting list." },
+  waitlist_offer_not_found: { status: 404, description: "No such waiting-list offer of yours for this ticket configuration." },
+  waitlist_offer_not_open: { status: 409, description: "No tickets have been offered to this waiting-list entry yet." },
+  waitlist_offer_taken: { status: 409, description: "The waiting-list offer was already used for an order." },
+  waitlist_offer_expired: { status: 409, description: "The waiting-list offer lapsed or was given up: its tickets went to the next person in line." },
+  waitlist_offer_quantity: { status: 422, description: "More tickets than the waiting-list offer reserved." },
+
   // ---------------------------------------------------------------- access rights, transfers, gate
   access_right_inactive: { status: 409, description: "The access right is not active (cancelled, transferred, blocked): it has no QR code." },
   age_restriction: { status: 403, description: "The holder's age does not fit this pass or ticket." },

@@ -72,6 +72,12 @@ export interface ConfigSetup {
    * configurations of that type in that zone never hold and sell more together; null for no share.
    */
   zone_share_units?: number | null;
+  /** How long a waiting-list offer of this configuration stays open, in seconds; null or absent: 2 h (waitlist.ts). */
+  waitlist_offer_seconds?: number | null;
+  /** Hidden: shown and sold only with a presale code naming it (presale.ts). */
+  presale_only?: boolean;
+  /** Until when holders may name or rename the attendee of a right of it; null or absent: until the event starts (attendees.ts). */
+  attendee_edit_until?: string | null;
 }
 
 /**
@@ -125,6 +131,12 @@ export interface OrderRequest {
    * is returned again (`replayed`), with another hash refused.
    */
   request_hash?: string | null;
+  /** A waiting-list offer of this buyer for this configuration (waitlist.ts): the order takes the units it reserved. */
+  waitlist_offer_id?: string | null;
+  /** The presale code the buyer entered, as the Worker read it from D1 (presale.ts checks its window, configurations and quota). */
+  presale?: PresaleCode | null;
+  /** Attendees named with the order (at most one per unit, checked by the Worker): its rights get them, in order, when it is confirmed. */
+  attendees?: Attendee[] | null;
   now?: number; // tests pin the clock
 }
 
@@ -234,6 +246,46 @@ export interface SeatAvailability {
   version: number;
   since: number | null;
   seats: [string, SeatStatus][];
+}
+
+export interface PresaleCode {
+  id: string;
+  code: string;
+  config_ids: string[];
+  /** Tickets the code may sell in all (held or sold); null: no limit. */
+  quota: number | null;
+  valid_from: string | null;
+  valid_until: string | null;
+}
+
+/** The person a right admits, as its holder named them (answers: the configuration's questions, by question id). */
+export interface Attendee {
+  name: string;
+  email: string | null;
+  phone: string | null;
+  answers: Record<string, string | number | boolean>;
+}
+
+export interface WaitlistJoinRequest {
+  entry_id: string;
+  config_id: string;
+  user_id: string;
+  quantity: number;
+  now?: number;
+}
+
+export interface WaitlistEntryView {
+  id: string;
+  config_id: string;
+  user_id: string;
+  quantity: number;
+  /** WAITING in line, OFFERED units reserved until `offer.expires_at`, then ORDERED, EXPIRED (offer not taken), LEFT, or CLOSED (event cancelled). */
+  status: "WAITING" | "OFFERED" | "ORDERED" | "EXPIRED" | "LEFT" | "CLOSED";
+  /** 1 for the first in line; null once not waiting. */
+  position: number | null;
+  offer: { quantity: number; offered_at: string; expires_at: string } | null;
+  order_id: string | null;
+  created_at: string;
 }
 
 export interface ConfirmRequest {

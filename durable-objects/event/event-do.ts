@@ -19,6 +19,10 @@
  *   has checked the QR token; socket.ts reads and answers the frames
  *   (gate-protocol.ts).
  *
+ * - waiting list: join, leave, offers of returned units and their lapse
+ *   (waitlist.ts); `settleWaitlist` runs wherever units come back, an order
+ *   placed with an offer takes its units (`offerForOrder`, in `decideHold`).
+ *
  * Around them: setup.ts stores what the Worker pushes, gate-bundle.ts shows
  * occupancy and the offline bundle, outbox.ts schedules the projection to D1
  * that projection.ts drains, store.ts and sql.ts are the storage they share.
@@ -27,6 +31,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../../src/env.ts";
 import {
   fail,
+  type Attendee,
   type Availability,
   type ConfigSetup,
   type ConfirmRequest,
@@ -44,6 +49,8 @@ import {
   type SeatSetup,
   type ScanContext,
   type TransferRequest,
+  type WaitlistEntryView,
+  type WaitlistJoinRequest,
 } from "./contract.ts";
 import { decideScanPass, loadGatePolicy, type DecidedScans, type GatePolicyState, type QueuedScans } from "./gate.ts";
 import { bundleFetchedAt, gateBundle, occupancy } from "./gate-bundle.ts";
@@ -60,6 +67,9 @@ import { acceptSocket, broadcast, closeSessions, OccupancyFeed, onClose, onFrame
 import { migrate } from "./storage.ts";
 import { EventStore } from "./store.ts";
 import { TokenCache } from "./tokens.ts";
+import * as waitlist from "./waitlist.ts";
+import * as presale from "./presale.ts";
+import * as attendees from "./attendees.ts";
 
 export class EventDO extends DurableObject<Env> {
   private readonly s: EventStore;
@@ -101,6 +111,13 @@ export class EventDO extends DurableObject<Env> {
     const result = setup.configure(this.s, event, configs);
     // The configurations' zones are part of what decisions read.
     if (result.ok) this.gatePolicy = null;
+    if (result.ok) {
+      waitlist.configureWaitlist(this.s, configs);
+      presale.configurePresale(this.s, configs);
+      attendees.configureAttendees(this.s, configs);
+      // Blocked units released, or more units: the waiting list is served first.
+      waitlist.settleWaitlist(this.s, Date.now());
+    }
     return result;
   }
 
@@ -133,8 +150,14 @@ export class EventDO extends DurableObject<Env> {
 
   // ── orders ────────────────────────────────────────────────────────────────
 
-  availability(now: number = Date.now()): Availability {
-    return orders.availability(this.s, now);
+  /** What is on sale; hidden configurations only when `unlocked` (the ones a valid presale code names) lists them. */
+  availability(now: number = Date.now(), unlocked: string[] = []): Availability {
+    return presale.visibleAvailability(this.s, orders.availability(this.s, now), unlocked);
+  }
+
+  /** Tickets each presale code holds or sold in this event. */
+  presaleUses(codeIds: string[]): Record<string, number> {
+    return presale.presaleUses(this.s, codeIds);
   }
 
   /** Places a hold, decided in the next group commit with the holds that arrive with it. */
@@ -147,7 +170,10 @@ export class EventDO extends DurableObject<Env> {
   }
 
   confirmOrder(req: ConfirmRequest): Result<{ order: OrderView; rights: RightView[]; already_confirmed: boolean }> {
-    return orders.confirmOrder(this.s, req);
+    const result = orders.confirmOrder(this.s, req);
+    // Attendees named with the order go to its rights as they are issued.
+    if (result.ok && !result.already_confirmed) attendees.giveOrderAttendees(this.s, req.order_id);
+    return result;
   }
 
   cancelOrder(orderId: string, reason: string, by: string | null, now: number = Date.now()): Result<{ order: OrderView }> {
@@ -168,7 +194,40 @@ export class EventDO extends DurableObject<Env> {
 
   /** The event was cancelled: every order and right of it cancelled (orders.ts). */
   cancelEventSales(reason: string, now: number = Date.now()): { orders: number; rights: number; holders: string[] } {
-    return orders.cancelEventSales(this.s, reason, now);
+    const result = orders.cancelEventSales(this.s, reason, now);
+    waitlist.closeWaitlist(this.s, now);
+    return result;
+  }
+
+  // ── named attendees (attendees.ts) ────────────────────────────────────────
+
+  attendeeOf(rightId: string, userId: string, now: number = Date.now()): Result<{ config_id: string | null; attendee: Attendee | null; edit_until: string }> {
+    return attendees.attendeeTarget(this.s, rightId, userId, now);
+  }
+
+  setAttendee(rightId: string, userId: string, attendee: Attendee | null, now: number = Date.now()): Result<{ attendee: Attendee | null; edit_until: string }> {
+    return attendees.setAttendee(this.s, rightId, userId, attendee, now);
+  }
+
+  // ── waiting list (waitlist.ts) ────────────────────────────────────────────
+
+  joinWaitlist(req: WaitlistJoinRequest): Result<{ entry: WaitlistEntryView; already: boolean }> {
+    return waitlist.joinWaitlist(this.s, req);
+  }
+
+  leaveWaitlist(configId: string, userId: string, now: number = Date.now()): Result<{ entry: WaitlistEntryView }> {
+    orders.expireHolds(this.s, now);
+    return waitlist.leaveWaitlist(this.s, configId, userId, now);
+  }
+
+  myWaitlistEntry(configId: string, userId: string, now: number = Date.now()): WaitlistEntryView | null {
+    orders.expireHolds(this.s, now);
+    return waitlist.myWaitlistEntry(this.s, configId, userId, now);
+  }
+
+  listWaitlist(configId: string, now: number = Date.now()): WaitlistEntryView[] | null {
+    orders.expireHolds(this.s, now);
+    return waitlist.listWaitlist(this.s, configId, now);
   }
 
   // ── seats ─────────────────────────────────────────────────────────────────
@@ -194,10 +253,13 @@ export class EventDO extends DurableObject<Env> {
   }
 
   issueRights(req: IssueRightsRequest): Result<{ rights: RightView[]; already_issued: boolean }> {
+    // Units a grant takes from a configuration are the ones the waiting list was not offered.
+    orders.expireHolds(this.s, req.now ?? Date.now());
     return rights.issueRights(this.s, req);
   }
 
   restoreRights(sourceType: IssueRightsRequest["source_type"], sourceId: string, by: string | null, reason: string | null, now: number = Date.now()): Result<{ rights: RightView[]; restored: number }> {
+    orders.expireHolds(this.s, now);
     return rights.restoreRights(this.s, sourceType, sourceId, by, reason, now);
   }
 
@@ -209,7 +271,10 @@ export class EventDO extends DurableObject<Env> {
     reason: string | null,
     now: number = Date.now(),
   ): Result<{ rights: RightView[]; changed: number }> {
-    return rights.setRightsStatus(this.s, sourceType, sourceId, status, by, reason, now);
+    const result = rights.setRightsStatus(this.s, sourceType, sourceId, status, by, reason, now);
+    // A cancelled grant's units go to the waiting list first.
+    if (result.ok && status === "CANCELLED") waitlist.settleWaitlist(this.s, now);
+    return result;
   }
 
   setRightStatus(rightId: string, action: "BLOCK" | "UNBLOCK", by: string | null, reason: string, now: number = Date.now()): Result<{ right: RightView; changed: boolean }> {
@@ -332,8 +397,18 @@ export class EventDO extends DurableObject<Env> {
       console.error("EventDO projection to D1 failed; retrying", error);
       this.s.outbox.wakeBy(now + 5_000);
     }
+    let noticesFailed = false;
+    try {
+      await waitlist.sendOfferNotices(this.s, this.env);
+    } catch (error) {
+      console.error("EventDO waiting-list notices failed; retrying", error);
+      noticesFailed = true;
+      this.s.outbox.wakeBy(now + 5_000);
+    }
     const nextHold = orders.nextHoldExpiry(this.s);
-    if (projectionPending(this.s.sql.storage)) this.s.outbox.projectSoon(now);
+    const nextOffer = waitlist.nextOfferExpiry(this.s);
+    if (projectionPending(this.s.sql.storage) || (!noticesFailed && waitlist.noticesPending(this.s))) this.s.outbox.projectSoon(now);
     if (nextHold) this.s.outbox.wakeBy(Date.parse(nextHold));
+    if (nextOffer) this.s.outbox.wakeBy(Date.parse(nextOffer));
   }
 }

@@ -154,7 +154,18 @@ export interface ScanResult {
   /** For WRONG_EVENT: the event the right belongs to. */
   other_event_id?: string;
   warning?: string;
-  access_right: { id: string; qr_code: string; holder_id: string; zone_id: string | null; zone_name: string | null; seat_id: string | null; source_type: string; entry_count: number } | null;
+  access_right: {
+    id: string;
+    qr_code: string;
+    holder_id: string;
+    zone_id: string | null;
+    zone_name: string | null;
+    seat_id: string | null;
+    source_type: string;
+    entry_count: number;
+    /** The name of the person the right admits, as its holder named them (null: none named); the steward checks it. */
+    attendee_name?: string | null;
+  } | null;
   zone_id: string | null;
   response_time_ms: number;
   conflict?: boolean;

@@ -83,7 +83,7 @@ interface Decision {
  */
 const loadRight = (by: "id" | "qr_code") => `
   SELECT (SELECT result FROM scans WHERE nonce = ?1) AS replay,
-    r.id, r.qr_code, r.user_id, r.order_id, r.zone_id, r.seat_id, r.status, r.source_type, r.source_id, r.valid_from, r.valid_until, r.used_at, r.is_inside, r.inside_zone_id, r.entry_count,
+    r.id, r.qr_code, r.user_id, json_extract(r.attendee, '$.name') AS attendee_name, r.order_id, r.zone_id, r.seat_id, r.status, r.source_type, r.source_id, r.valid_from, r.valid_until, r.used_at, r.is_inside, r.inside_zone_id, r.entry_count,
     p.user_id AS person_user_id, p.birth_date AS person_birth_date, p.groups AS person_groups,
     c.id AS rules_config_id, c.min_age AS rules_min_age, c.requires_id AS rules_requires_id, c.re_entry_allowed AS rules_re_entry_allowed,
     z.name AS zone_name, z.capacity AS zone_capacity, z.occupancy AS zone_occupancy
@@ -233,6 +233,7 @@ export function decideScan(
     qr_code: right ? String(right.qr_code) : null,
     seat_id: right ? ((right.seat_id as string | null) ?? null) : null,
     source_type: right ? String(right.source_type) : null,
+    attendee_name: right ? ((right.attendee_name as string | null) ?? null) : null,
     said,
   });
   const received = new Date(receivedAt).toISOString();
@@ -274,6 +275,7 @@ interface Answered {
   qr_code: string | null;
   seat_id: string | null;
   source_type: string | null;
+  attendee_name: string | null;
   said: Said;
 }
 
@@ -298,6 +300,7 @@ function answer(a: Answered): ScanResult {
             seat_id: a.seat_id,
             source_type: String(a.source_type),
             entry_count: Number(a.said.entry_count),
+            attendee_name: a.attendee_name,
           },
     zone_id: a.zone_id,
     response_time_ms: a.response_time_ms,
@@ -307,7 +310,8 @@ function answer(a: Answered): ScanResult {
 
 function replayOf(sql: Sql, nonce: string): ScanResult {
   const row = sql<Omit<Answered, "said"> & { result: string }>`
-    SELECT s.nonce, s.status, s.denial_reason, s.access_right_id, s.user_id, s.zone_id, s.response_time_ms, s.is_conflict, s.result, r.qr_code, r.seat_id, r.source_type
+    SELECT s.nonce, s.status, s.denial_reason, s.access_right_id, s.user_id, s.zone_id, s.response_time_ms, s.is_conflict, s.result, r.qr_code, r.seat_id, r.source_type,
+      json_extract(r.attendee, '$.name') AS attendee_name
     FROM scans s LEFT JOIN rights r ON r.id = s.access_right_id WHERE s.nonce = ${nonce}`.one();
   return answer({ ...row, said: JSON.parse(row.result) as Said });
 }

@@ -15,6 +15,9 @@ import { cancelOrderRights, insertRight, listRights, usedRights, validFrom } fro
 import { chooseSeats, releaseOrderSeats, seatsFree, setSeats } from "./seats.ts";
 import type { Row } from "./sql.ts";
 import type { EventRow, EventStore } from "./store.ts";
+import { offerForOrder, settleWaitlist, takeOffer } from "./waitlist.ts";
+import { presaleRefusal, recordPresale } from "./presale.ts";
+import { recordOrderAttendees } from "./attendees.ts";
 
 export type HoldResult = Result<{ order: OrderView; replayed?: true }>;
 
@@ -94,6 +97,7 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
   const several = req.lines.length > 1;
   const onLine = (index: number, refusal: ReturnType<typeof fail>) => (several ? fail(refusal.problem.status, refusal.problem.code, `lines[${index}]: ${refusal.problem.detail}`) : refusal);
 
+  const totalQuantity = req.lines.reduce((sum, l) => sum + l.quantity, 0);
   const lines: CartLine[] = [];
   const byConfig = new Map<string, { config: Row; quantity: number; first: number }>();
   for (const [index, line] of req.lines.entries()) {
@@ -101,6 +105,10 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
     if (!config) return onLine(index, fail(404, "config_not_found", "This ticket is not sold for this event."));
     const closed = salesOpen(config, event, now);
     if (closed) return onLine(index, closed);
+    // A hidden configuration is sold only with its presale code; with a code, every line is of its configurations
+    // (its quota counts the order's units).
+    const presale = presaleRefusal(s, config, { presale: req.presale, quantity: totalQuantity }, now);
+    if (presale) return onLine(index, presale);
     const seen = byConfig.get(line.config_id);
     lines.push({ index, config, quantity: line.quantity, seat_ids: line.seat_ids ?? [], units_before: seen?.quantity ?? 0 });
     byConfig.set(line.config_id, { config, quantity: (seen?.quantity ?? 0) + line.quantity, first: seen?.first ?? index });
@@ -115,7 +123,10 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
   const needsFacts = req.rules.some(readsBuyer) || [...byConfig.values()].some(({ config }) => membersOnly(config, now));
   if (!req.buyer && needsFacts) return fail(409, BUYER_FACTS_REQUIRED, "This order needs the buyer's groups and age.");
   const groups = req.buyer?.groups ?? [];
-  const totalQuantity = lines.reduce((sum, l) => sum + l.quantity, 0);
+  // An order placed with a waiting-list offer takes the units the offer reserved for its configuration (already counted
+  // as held, and in the zone's share); its other lines are checked as usual.
+  const offer = offerForOrder(s, req, new Map([...byConfig].map(([id, c]) => [id, c.quantity])), now);
+  if (offer && !offer.ok) return offer;
   const shares = new Map<string, { config: Row; quantity: number; first: number }>();
   for (const { config, quantity, first } of byConfig.values()) {
     if (quantity < Number(config.min_purchase)) return onLine(first, fail(422, "below_minimum", `Buy at least ${config.min_purchase} ticket(s) of this kind.`));
@@ -131,6 +142,7 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
         return onLine(first, fail(409, "purchase_limit", `At most ${config.max_purchase} ticket(s) of this kind per person; you already have ${owned}.`));
       }
     }
+    if (offer?.config_id === config.id) continue;
     const available = unitsAvailable(config);
     if (quantity > available) return onLine(first, fail(409, "sold_out", available > 0 ? `Only ${available} left.` : "Sold out."));
     const key = `${config.ticket_type_id}|${config.zone_id}`;
@@ -157,6 +169,7 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
   const holdSeconds = quote.payment_deadline_hours ? quote.payment_deadline_hours * 3600 : event.hold_ttl_seconds;
   const expiresAt = toTimestamp(now + holdSeconds * 1000);
   const head = lines[0]!;
+  if (offer) takeOffer(s, offer.entry_id, req.order_id, now);
   const placed = sql`
     INSERT INTO orders (id, ticket_number, config_id, user_id, quantity, unit_price, gross, discount, total, currency, pricing_rule_id, applied_rules,
       booking_status, expires_at, channel, is_guest, guest_email, guest_phone, purchase_ip, request_hash, created_at, updated_at)
@@ -177,6 +190,8 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
     addBuyerUnits(s, req.user_id, String(config.id), quantity);
     s.outbox.enqueue("config", String(config.id));
   }
+  recordPresale(s, req.order_id, req.presale);
+  recordOrderAttendees(s, req.order_id, req.attendees);
   for (const rule of quote.applied) addRuleUse(s, rule.id, req.user_id);
   s.outbox.enqueue("order", req.order_id);
   // The view from the rows just written (RETURNING), not read again.
@@ -485,6 +500,7 @@ function cancel(s: EventStore, order: Row, reason: string, by: string | null, no
     s.outbox.enqueue("order", orderId);
   });
   s.outbox.projectSoon(now);
+  settleWaitlist(s, now);
 }
 
 /**
@@ -517,7 +533,8 @@ export function completeAttendedOrders(s: EventStore, now: number): Result<{ com
 export function expireHolds(s: EventStore, now: number): void {
   const { sql } = s;
   const due = sql`SELECT * FROM orders WHERE booking_status = 'PENDING' AND expires_at <= ${toTimestamp(now)}`.toArray();
-  if (due.length === 0) return;
+  // Units given back (here, or by the step before) go to the waiting list before anyone can buy them.
+  if (due.length === 0) return settleWaitlist(s, now);
   s.storage.transactionSync(() => {
     for (const order of due) {
       const lines = orderLines(s, String(order.id));
@@ -532,6 +549,7 @@ export function expireHolds(s: EventStore, now: number): void {
     }
   });
   s.outbox.projectSoon(now);
+  settleWaitlist(s, now);
 }
 
 /** When the next hold lapses (ISO), or null: the alarm wakes for it. */

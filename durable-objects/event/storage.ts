@@ -357,6 +357,49 @@ export const EVENT_DO_MIGRATIONS: string[] = [
   CREATE INDEX seats_order ON seats (order_id) WHERE order_id IS NOT NULL;
   ALTER TABLE event ADD COLUMN seat_version INTEGER NOT NULL DEFAULT 0;
   `,
+  // The waiting list (waitlist.ts): one entry per person and configuration while it waits or holds an offer, in \`seq\` order;
+  // an offer's units are counted in configs.quantity_held until it is taken, left or lapses. \`waitlist_notices\` are the
+  // offers the alarm has still to hand to the notifications pipeline, written in the same step as the offer.
+  `
+  CREATE TABLE waitlist (
+    id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL UNIQUE,
+    config_id TEXT NOT NULL REFERENCES configs(id),
+    user_id TEXT NOT NULL,
+    quantity INTEGER NOT NULL CHECK (quantity > 0),
+    status TEXT NOT NULL CHECK (status IN ('WAITING', 'OFFERED', 'ORDERED', 'EXPIRED', 'LEFT', 'CLOSED')),
+    offer_quantity INTEGER CHECK (offer_quantity IS NULL OR (offer_quantity > 0 AND offer_quantity <= quantity)),
+    offered_at TEXT,
+    offer_expires_at TEXT,
+    order_id TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    CHECK (status != 'OFFERED' OR (offer_quantity IS NOT NULL AND offer_expires_at IS NOT NULL))
+  );
+  CREATE UNIQUE INDEX waitlist_one_live_entry ON waitlist (config_id, user_id) WHERE status IN ('WAITING', 'OFFERED');
+  CREATE INDEX waitlist_queue ON waitlist (config_id, seq) WHERE status = 'WAITING';
+  CREATE INDEX waitlist_offers ON waitlist (offer_expires_at) WHERE status = 'OFFERED';
+  CREATE TABLE waitlist_notices (
+    entry_id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  ALTER TABLE configs ADD COLUMN waitlist_offer_seconds INTEGER;
+  `,
+  // Presale codes (presale.ts): hidden configurations sold only with a code, and the code an order was placed with,
+  // over which the code's quota is counted.
+  `
+  ALTER TABLE configs ADD COLUMN presale_only INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE orders ADD COLUMN presale_code_id TEXT;
+  CREATE INDEX orders_presale_code ON orders (presale_code_id, booking_status) WHERE presale_code_id IS NOT NULL;
+  `,
+  // Named attendees (attendees.ts): who a right admits (JSON: name, email, phone, answers), until when its holder may name
+  // them, per configuration (null: until the event starts), and those named with an order, given to its rights, in order,
+  // when it is confirmed.
+  `
+  ALTER TABLE rights ADD COLUMN attendee TEXT;
+  ALTER TABLE configs ADD COLUMN attendee_edit_until TEXT;
+  ALTER TABLE orders ADD COLUMN attendees TEXT;
+  `,
 ];
 
 /**

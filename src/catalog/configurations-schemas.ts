@@ -3,7 +3,7 @@ import { ZONE_CATEGORIES } from "../events/schema.ts";
 import { eventIdParam } from "../events/schemas.ts";
 import { pageQuery } from "../lib/pagination.ts";
 import { amount, currency, instant } from "../lib/schemas.ts";
-import { eventTicketConfigMetadataSchema, priceTiersSchema, ticketTypeBenefitsSchema, ticketTypeRestrictionsSchema, zoneMappingSchema, type event_ticket_config } from "./schema.ts";
+import { attendeeQuestionsSchema, eventTicketConfigMetadataSchema, priceTiersSchema, ticketTypeBenefitsSchema, ticketTypeRestrictionsSchema, zoneMappingSchema, type event_ticket_config } from "./schema.ts";
 import { MAX_QUANTITY } from "./schemas.ts";
 import type { TicketTypeRow } from "./ticket-types-schemas.ts";
 
@@ -29,6 +29,18 @@ const configFields = {
   price_tiers: priceTiersSchema.nullable().openapi({ description: "With dynamic pricing: unit sequence numbers `from`..`to` (0-based, inclusive, within the quantity) at `price` minor units." }),
   is_active: z.boolean(),
   metadata: eventTicketConfigMetadataSchema.nullable(),
+  waitlist_offer_minutes: z
+    .number()
+    .int()
+    .min(5)
+    .max(10_080)
+    .nullable()
+    .openapi({ description: "How long tickets offered to the first in line of the waiting list stay reserved for them, in minutes (5 to 7 days); null: 120." }),
+  presale_only: z.boolean().openapi({ description: "Hidden: listed, shown in the availability and sold only with a presale code naming it (POST /v1/events/{event_id}/presale-codes)." }),
+  attendee_questions: attendeeQuestionsSchema.nullable().openapi({
+    description: "Questions each named attendee of a right of this configuration answers (`id`, `label`, `type` TEXT, NUMBER, BOOLEAN or CHOICE with `choices`, `required`).",
+  }),
+  attendee_edit_until: instant.nullable().openapi({ description: "Until when holders may name or rename their rights' attendees; null: until the event starts." }),
 };
 
 export const ConfigCreateBody = z
@@ -49,6 +61,10 @@ export const ConfigCreateBody = z
     price_tiers: configFields.price_tiers.optional(),
     is_active: configFields.is_active.default(true),
     metadata: configFields.metadata.optional(),
+    waitlist_offer_minutes: configFields.waitlist_offer_minutes.optional(),
+    presale_only: configFields.presale_only.default(false),
+    attendee_questions: configFields.attendee_questions.optional(),
+    attendee_edit_until: configFields.attendee_edit_until.optional(),
   })
   .openapi("TicketConfigCreateRequest");
 
@@ -102,6 +118,10 @@ export const ConfigSchema = z
     zone_mapping: zoneMappingSchema.nullable().optional(),
     is_active: z.boolean().optional(),
     metadata: eventTicketConfigMetadataSchema.nullable().optional(),
+    waitlist_offer_minutes: z.number().int().nullable().optional().openapi({ description: "The waiting list's offer window in minutes; null: 120." }),
+    presale_only: z.boolean().optional().openapi({ description: "Hidden: sold only with a presale code (others never see it)." }),
+    attendee_questions: attendeeQuestionsSchema.nullable().optional(),
+    attendee_edit_until: z.string().nullable().optional(),
     created_at: z.string().optional(),
     updated_at: z.string().optional(),
   })
@@ -152,6 +172,10 @@ export function toConfig(row: ConfigRow, type: TicketTypeRow, managed: boolean, 
     zone_mapping: row.zone_mapping ?? null,
     is_active: row.is_active,
     metadata: row.metadata ?? null,
+    waitlist_offer_minutes: row.waitlist_offer_minutes ?? null,
+    presale_only: row.presale_only,
+    attendee_questions: row.attendee_questions ?? null,
+    attendee_edit_until: row.attendee_edit_until,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };

@@ -161,6 +161,9 @@ export async function createConfig(env: Env, actor: Actor, eventId: string, inpu
     zone_mapping: input.zone_mapping ?? null,
     price_tiers: input.price_tiers ?? null,
     metadata: input.metadata ?? null,
+    waitlist_offer_minutes: input.waitlist_offer_minutes ?? null,
+    attendee_questions: input.attendee_questions ?? null,
+    attendee_edit_until: input.attendee_edit_until ?? null,
   };
   await checkConfig(db, actor, event, type, row);
   try {
@@ -183,7 +186,7 @@ export async function listConfigs(env: Env, auth: AuthContext | undefined, event
     .where(
       and(
         eq(event_ticket_config.event_id, eventId),
-        managed ? undefined : and(eq(event_ticket_config.is_active, true), eq(ticket_types.is_active, true)),
+        managed ? undefined : and(eq(event_ticket_config.is_active, true), eq(ticket_types.is_active, true), eq(event_ticket_config.presale_only, false)),
         afterCursor(decodeCursor(query.cursor), event_ticket_config.price, event_ticket_config.id),
       ),
     )
@@ -197,7 +200,7 @@ export async function listConfigs(env: Env, auth: AuthContext | undefined, event
 export async function readConfig(env: Env, auth: AuthContext | undefined, eventId: string, configId: string) {
   const { managed } = await visibleEvent(env, eventId, auth, "sales.read");
   const view = await configView(env, eventId, configId);
-  if (!managed && !(view.config.is_active && view.type.is_active)) throw problems.notFound("Ticket configuration");
+  if (!managed && !(view.config.is_active && view.type.is_active && !view.config.presale_only)) throw problems.notFound("Ticket configuration");
   return { managed, ...view };
 }
 

@@ -19,6 +19,24 @@ export const TEMPLATE_FORMATS = ["PDF", "THERMAL", "MOBILE", "PLASTIC_CARD"] as 
 export const TEMPLATE_ORIENTATIONS = ["PORTRAIT", "LANDSCAPE"] as const;
 
 const metadata = () => z.record(z.string(), z.unknown());
+
+/** The organizer's questions to each attendee of a configuration (its rights' named attendees answer them). */
+export const attendeeQuestionsSchema = z
+  .array(
+    z
+      .object({
+        id: z.string().regex(/^[a-z0-9_]{1,40}$/),
+        label: z.string().trim().min(1).max(200),
+        type: z.enum(["TEXT", "NUMBER", "BOOLEAN", "CHOICE"]),
+        required: z.boolean().default(false),
+        choices: z.array(z.string().trim().min(1).max(100)).min(1).max(50).optional(),
+      })
+      .strict()
+      .refine((q) => (q.type === "CHOICE") === (q.choices !== undefined), { message: "choices go with type CHOICE, and only with it", path: ["choices"] }),
+  )
+  .max(20)
+  .refine((qs) => new Set(qs.map((q) => q.id)).size === qs.length, { message: "question ids are unique" });
+export type AttendeeQuestion = z.infer<typeof attendeeQuestionsSchema>[number];
 const bp = () => z.number().int().min(0).max(10_000);
 const minor = () => z.number().int().min(0);
 
@@ -260,6 +278,10 @@ export const event_ticket_config = sqliteTable(
     price_tiers: json("price_tiers", priceTiersSchema),
     is_active: bool("is_active").notNull().default(true),
     metadata: json("metadata", eventTicketConfigMetadataSchema),
+    waitlist_offer_minutes: integer("waitlist_offer_minutes"), // how long a waiting-list offer stays open; null: 120
+    presale_only: bool("presale_only").notNull().default(false), // hidden: shown and sold only with a presale code naming it
+    attendee_questions: json("attendee_questions", attendeeQuestionsSchema), // what holders answer when they name a right's attendee
+    attendee_edit_until: timestamp("attendee_edit_until"), // until when holders may name attendees; null: the event's start
     created_at: createdAt(),
     updated_at: updatedAt(),
     projection_version: projectionVersion(), // of quantity_sold and quantity_reserved, which its EventDO projects
@@ -503,5 +525,35 @@ export const ticket_templates = sqliteTable(
     enumCheck("ticket_templates", t.type, TEMPLATE_TYPES),
     enumCheck("ticket_templates", t.format, TEMPLATE_FORMATS),
     enumCheck("ticket_templates", t.orientation, TEMPLATE_ORIENTATIONS),
+  ],
+);
+
+/**
+ * Presale codes of an event: each unlocks the hidden (`presale_only`) configurations it names, to
+ * be seen (availability) and bought, within its window, up to `quota` tickets in all (null: no
+ * limit). The quota is counted by the event's EventDO over the orders placed with the code
+ * (durable-objects/event/presale.ts), exactly, whatever arrives at once.
+ */
+export const presale_codes = sqliteTable(
+  "presale_codes",
+  {
+    id: id(),
+    event_id: text("event_id")
+      .notNull()
+      .references(() => events.id, { onDelete: "cascade" }),
+    code: text("code").notNull(), // stored upper-cased, compared as typed upper-cased
+    config_ids: json("config_ids", z.array(z.string())).notNull(),
+    quota: integer("quota"),
+    valid_from: timestamp("valid_from"),
+    valid_until: timestamp("valid_until"),
+    is_active: bool("is_active").notNull().default(true),
+    created_by: text("created_by").references(() => users.id, { onDelete: "set null" }),
+    created_at: createdAt(),
+    updated_at: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("presale_codes_event_code_unique").on(t.event_id, t.code),
+    checkThat("presale_codes", "quota_positive", sql`${t.quota} IS NULL OR ${t.quota} > 0`),
+    checkThat("presale_codes", "window", sql`${t.valid_from} IS NULL OR ${t.valid_until} IS NULL OR ${t.valid_until} > ${t.valid_from}`),
   ],
 );

@@ -78,6 +78,9 @@ export async function syncEventInventory(env: Env, eventId: string): Promise<voi
       is_active: config.is_active && type.is_active,
       advance_booking_days: type.advance_booking_days,
       zone_share_units: zoneShareUnits(zone?.capacity, type.capacity_percentage_bp),
+      waitlist_offer_seconds: config.waitlist_offer_minutes === null ? null : config.waitlist_offer_minutes * 60,
+      presale_only: config.presale_only,
+      attendee_edit_until: config.attendee_edit_until,
     };
   });
 

@@ -218,6 +218,12 @@ export const DEFAULT_TEMPLATES = {
     ar: { subject: "تم إلغاء الفعالية: {event_title}", body: "مرحبًا {first_name}، تم إلغاء « {event_title} » المقررة في {starts_at}: {reason}. لم يعد دخول اشتراكك إلى هذه الفعالية صالحًا، ويبقى اشتراكك صالحًا لفعالياته الأخرى. لا يُخصم ولا يُسترد أي مبلغ مقابل هذه الفعالية." },
     en: { subject: "Event cancelled: {event_title}", body: "Hello {first_name}, \"{event_title}\", planned for {starts_at}, is cancelled: {reason}. Your season pass's access to it no longer works; your pass stays valid for its other events. Nothing is charged or refunded for this one." },
   },
+  // A waiting list's offer (durable-objects/event/waitlist.ts): the units are held for the reader until {expires_at}.
+  WAITLIST_OFFER: {
+    fr: { subject: "Des billets vous attendent : {event_title}", body: "Bonne nouvelle : {quantity} billet(s) {ticket_type} pour « {event_title} » sont réservés pour vous grâce à la liste d'attente. Commandez-les avant le {expires_at} avec l'offre {offer_id} ; passé ce délai, ils iront à la personne suivante." },
+    ar: { subject: "تذاكر بانتظارك: {event_title}", body: "خبر سار: تم حجز {quantity} تذكرة {ticket_type} لـ « {event_title} » لك من قائمة الانتظار. اطلبها قبل {expires_at} باستخدام العرض {offer_id}؛ بعد ذلك تذهب إلى الشخص التالي." },
+    en: { subject: "Tickets are waiting for you: {event_title}", body: "Good news: {quantity} {ticket_type} ticket(s) for \"{event_title}\" are reserved for you from the waiting list. Order them before {expires_at} with offer {offer_id}; after that they go to the next person in line." },
+  },
   // Automatic season-pass renewals (src/passes/renewals.ts).
   PASS_RENEWAL_REQUESTED: {
     fr: { subject: "Renouvellement de votre abonnement", body: "Bonjour {first_name}, votre abonnement {plan_name} est renouvelé automatiquement pour la période du {valid_from} au {valid_until}, avec votre place. Un paiement de {amount} (réf. {reference}) vous est demandé par le moyen choisi : validez-le (sur votre téléphone pour le Mobile Money), ou payez-le depuis vos paiements dans l'application. Pour ne plus renouveler automatiquement, désactivez-le dans votre abonnement." },

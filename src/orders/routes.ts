@@ -23,7 +23,9 @@ import { payments } from "../payments/schema.ts";
 import { actorOf } from "../site/audit.ts";
 import type { Context } from "hono";
 import { tickets } from "./schema.ts";
-import { AccessRightSchema, AvailabilitySchema, eventOrderParams, OrderSchema, PlaceOrderBody } from "./schemas.ts";
+import { AccessRightSchema, AvailabilitySchema, enteredPromoCode, eventOrderParams, OrderSchema, PlaceOrderBody } from "./schemas.ts";
+import { findPresaleCode, unknownPresaleCode } from "../catalog/presale-codes.ts";
+import { codeWindowRefusal } from "../../durable-objects/event/presale.ts";
 import { orderTickets } from "./service.ts";
 import { AVAILABILITY_STALE_MS, publicAvailability } from "../onsale/availability-cache.ts";
 import { WAITING_ROOM_CODES, WAITING_ROOM_HEADERS, waitingRoomGuard } from "../onsale/waiting-room.ts";
@@ -58,12 +60,26 @@ export function orderRoutes() {
       tags,
       summary: "What is on sale for an event, from its inventory, at most 1 s old",
       description:
-        "Anyone may read it, except for an event with access type INVITATION: only its invitees, staff, organization and admins (404 for others); nothing of it is on sale.\n\nServed from the edge: the event's Durable Object's answer is kept for at most 1 second (this isolate's memory, then the data centre's Cache API), so a hold placed now shows within 1 s. `Age` says how old the answer is (whole seconds), `ETag` is its version (`If-None-Match` answers 304 while it is unchanged), `Cache-Control: public, max-age=1`. An INVITATION event's answer is never cached (`no-store`). Your own order is read live at `GET /v1/events/{event_id}/orders/{order_id}`.",
-      request: { params: eventParam },
-      responses: { 200: jsonResponse(AvailabilitySchema, "Per ticket configuration: price, available units, whether on sale."), 304: { description: "Unchanged since the `If-None-Match` ETag." }, ...errors("not_found") },
+        "Anyone may read it, except for an event with access type INVITATION: only its invitees, staff, organization and admins (404 for others); nothing of it is on sale.\n\nServed from the edge: the event's Durable Object's answer is kept for at most 1 second (this isolate's memory, then the data centre's Cache API), so a hold placed now shows within 1 s. `Age` says how old the answer is (whole seconds), `ETag` is its version (`If-None-Match` answers 304 while it is unchanged), `Cache-Control: public, max-age=1`. An INVITATION event's answer is never cached (`no-store`). Your own order is read live at `GET /v1/events/{event_id}/orders/{order_id}`.\n\nHidden configurations (`presale_only`) appear only with `presale_code`, a code of the event naming them and within its window (422 `unknown_presale_code` in `errors`, 409 `presale_code_not_started`, `presale_code_expired`); such an answer is read live and never cached (`no-store`), and a code counts against the per-IP limit `promo-ip` (429).",
+      request: { params: eventParam, query: z.object({ presale_code: enteredPromoCode }) },
+      responses: { 200: jsonResponse(AvailabilitySchema, "Per ticket configuration: price, available units, whether on sale."), 304: { description: "Unchanged since the `If-None-Match` ETag." }, ...errors("not_found", "presale_code_expired", "presale_code_not_started", "rate_limited") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
+      const { presale_code } = c.req.valid("query");
+      if (presale_code) {
+        // Guessing codes costs the same here as on orders; what a code unlocks is read live, never cached.
+        await enforceRateLimit(c.env, "promo-ip", ipKey(clientMeta(c)));
+        const code = await findPresaleCode(c.env, event_id, presale_code);
+        if (!code) throw unknownPresaleCode("query.presale_code");
+        const refused = codeWindowRefusal(code, Date.now());
+        if (refused) throw problemFrom(refused.problem);
+        const unlocked = await eventStub(c.env, event_id).availability(Date.now(), code.config_ids);
+        if (!unlocked.event_id) throw problems.notFound("Event");
+        if (unlocked.access_type === "INVITATION") await visibleEvent(c.env, event_id, c.get("auth"));
+        c.header("Cache-Control", "no-store");
+        return c.json(unlocked, 200);
+      }
       const served = await publicAvailability(c.env, event_id, (p) => c.executionCtx.waitUntil(p));
       const { availability } = served;
       if (!availability.event_id) throw problems.notFound("Event");
@@ -101,14 +117,14 @@ export function orderRoutes() {
         }),
         body: jsonBody(PlaceOrderBody),
       },
-      responses: { 201: jsonResponse(OrderSchema, "The hold; pay before `expires_at`."), ...errors("above_maximum", "below_minimum", "blacklisted", "booking_not_open", "cart_mixed_currencies", "cart_mixes_events", "config_not_found", "event_not_on_sale", "guest_hold_limit", "invitation_only", "idempotency_key_reused", "members_only_period", "membership_required", "not_found", "not_on_sale", "promo_code_exhausted", "promo_code_not_applicable", "purchase_limit", "rate_limited", "sales_ended", "sales_not_started", "seat_not_found", "seat_not_in_zone", "seat_repeated", "seat_taken", "seats_unavailable", "sign_in_required", "sold_out", "turnstile_failed", "turnstile_unavailable", "zone_share_sold_out", ...WAITING_ROOM_CODES) },
+      responses: { 201: jsonResponse(OrderSchema, "The hold; pay before `expires_at`."), ...errors("above_maximum", "below_minimum", "blacklisted", "booking_not_open", "cart_mixed_currencies", "cart_mixes_events", "config_not_found", "event_not_on_sale", "guest_hold_limit", "invitation_only", "idempotency_key_reused", "members_only_period", "membership_required", "not_found", "not_on_sale", "presale_code_exhausted", "presale_code_expired", "presale_code_not_applicable", "presale_code_not_started", "presale_code_required", "promo_code_exhausted", "promo_code_not_applicable", "purchase_limit", "rate_limited", "sales_ended", "sales_not_started", "seat_not_found", "seat_not_in_zone", "seat_repeated", "seat_taken", "seats_unavailable", "sign_in_required", "sold_out", "turnstile_failed", "turnstile_unavailable", "waitlist_offer_expired", "waitlist_offer_not_found", "waitlist_offer_not_open", "waitlist_offer_quantity", "waitlist_offer_taken", "zone_share_sold_out", ...WAITING_ROOM_CODES) },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
       const body = c.req.valid("json");
       const meta = clientMeta(c);
       // Guessing codes costs the same here as on the quote route.
-      if (body.promo_code) await enforceRateLimit(c.env, "promo-ip", ipKey(meta));
+      if (body.promo_code || body.presale_code) await enforceRateLimit(c.env, "promo-ip", ipKey(meta));
       const auth = c.get("auth");
       const { order, replayed } = await orderTickets(c.env, auth, event_id, body, meta, idempotencyKeyOf(c));
       createdWithKey(c, `/v1/events/${event_id}/orders/${order.id}`, replayed);

@@ -48,6 +48,29 @@ export const PlaceOrderBody = z
         "Required without a signed-in user: the tickets go to this address's passwordless account. An address whose account has a password or a verified email is refused (409 `sign_in_required`): its owner signs in to order.",
     }),
     guest_phone: phoneSchema.optional(),
+    presale_code: enteredPromoCode.openapi({
+      description:
+        "A presale code of the event: needed for a hidden (`presale_only`) configuration, and counted against the code's quota (422 `unknown_presale_code` in `errors`; 403 `presale_code_required` without one; 409 `presale_code_not_started`, `presale_code_expired`, `presale_code_exhausted`; 422 `presale_code_not_applicable`). Counts against the per-IP limit `promo-ip`.",
+    }),
+    attendees: z
+      .array(
+        z.strictObject({
+          name: z.string().trim().min(1).max(120),
+          email: emailSchema.nullable().default(null),
+          phone: phoneSchema.nullable().default(null),
+          answers: z.record(z.string().max(40), z.union([z.string().max(500), z.number(), z.boolean()])).default({}),
+        }),
+      )
+      .max(50)
+      .optional()
+      .openapi({
+        description:
+          "The people the tickets admit, one per unit at most (`attendees.<i>`), answering the configuration's `attendee_questions` (422 naming `attendees.<i>.answers.<id>`); each confirmed right gets one, in order. Holders may also name or change them later (PUT …/access-rights/{access_right_id}/attendee).",
+      }),
+    waitlist_offer_id: z.uuid().optional().openapi({
+      description:
+        "A waiting-list offer made to the signed-in buyer for this configuration (WAITLIST_OFFER): the order takes the tickets it reserved, up to its quantity, while it is open (404 `waitlist_offer_not_found`, 409 `waitlist_offer_expired`, `waitlist_offer_taken`, `waitlist_offer_not_open`, 422 `waitlist_offer_quantity`).",
+    }),
     turnstile_token: z
       .string()
       .min(1)

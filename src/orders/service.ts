@@ -1,4 +1,6 @@
 import type { z } from "@hono/zod-openapi";
+import { namedAttendees } from "./attendees.ts";
+import { findPresaleCode, unknownPresaleCode } from "../catalog/presale-codes.ts";
 import { eq, fillPlaceholders, inArray, sql } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { BUYER_FACTS_REQUIRED, type BuyerFacts, type RuleSnapshot } from "../../durable-objects/event/contract.ts";
@@ -142,6 +144,16 @@ export async function orderTickets(
     throw problems.validation([{ path: "promo_code", message: "Unknown or inactive promo code.", code: "unknown_promo_code" }]);
   }
 
+  // A presale code is read here (D1) and checked by the object: its window, its configurations and its quota.
+  const presale = body.presale_code ? await findPresaleCode(env, eventId, body.presale_code) : null;
+  if (body.presale_code && !presale) throw unknownPresaleCode("presale_code");
+
+  // Attendees named with the order: one per unit at most, their answers checked against the configuration's questions.
+  // Rights are issued line by line, so attendee i names the i-th unit of the cart.
+  const units = cartLines(body).flatMap((line) => Array<string>(line.quantity).fill(line.config_id));
+  if (body.attendees && body.attendees.length > units.length) throw problems.invalidField("attendees", `At most ${units.length} attendee(s) for ${units.length} ticket(s).`, "too_big");
+  const attendees = body.attendees?.length ? await namedAttendees(env, units, body.attendees) : null;
+
   const isGuest = !auth;
   const request = {
     // A key names one order of this buyer in this event: a retry finds it in the EventDO (`replayed`), with no D1 record of its own.
@@ -156,6 +168,9 @@ export async function orderTickets(
     guest_email: isGuest ? (body.guest_email ?? null) : null,
     guest_phone: isGuest ? (body.guest_phone ?? null) : null,
     ip: meta.ip,
+    waitlist_offer_id: body.waitlist_offer_id ?? null,
+    presale,
+    attendees,
   };
   const stub = eventStub(env, eventId);
   const place = () => stub.placeOrder({ ...request, buyer, rules: rules.map((r) => ({ ...r })) });
