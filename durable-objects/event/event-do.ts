@@ -11,6 +11,8 @@
  * - confirmation: `confirmOrder` (orders.ts), which issues the rights
  *   (`insertRight`, rights.ts); cancellation, release, hold expiry and completion
  *   after the event (`completeAttendedOrders`): orders.ts;
+ * - season-pass zone upgrade: `holdUpgrade`, `applyUpgrade`, `releaseUpgrade`
+ *   (upgrades.ts), its holds lapsing with the orders' (`expireHolds`);
  * - transfer: `transferRight`, `exchangeRights`, `returnLoan` (rights.ts);
  *   rights outside sales: `issueRights`, `setRightsStatus`, `restoreRights`
  *   (rights.ts); new event dates move the rights' windows (`redateRights`, from setup.ts);
@@ -52,6 +54,7 @@ import { OUTBOX_DELAY_MS } from "./outbox.ts";
 import { drainOutbox, projectionPending } from "./projection.ts";
 import * as rights from "./rights.ts";
 import * as setup from "./setup.ts";
+import * as upgrades from "./upgrades.ts";
 import { SessionWatch } from "./sessions.ts";
 import { acceptSocket, broadcast, closeSessions, OccupancyFeed, onClose, onFrame, toObservers } from "./socket.ts";
 import { migrate } from "./storage.ts";
@@ -212,6 +215,20 @@ export class EventDO extends DurableObject<Env> {
   /** Rights past their validity that can no longer admit anyone become EXPIRED (the cron, after the event). */
   expireRights(now: number = Date.now()): { expired: number } {
     return rights.expireRights(this.s, now);
+  }
+
+  // ── season-pass zone upgrades (upgrades.ts) ───────────────────────────────
+
+  holdUpgrade(req: upgrades.UpgradeHoldRequest): Result<{ hold: upgrades.UpgradeHoldView }> {
+    return upgrades.holdUpgrade(this.s, req);
+  }
+
+  applyUpgrade(upgradeId: string, by: string | null, now: number = Date.now()): Result<{ right: RightView; already_applied: boolean }> {
+    return upgrades.applyUpgrade(this.s, upgradeId, by, now);
+  }
+
+  releaseUpgrade(upgradeId: string, now: number = Date.now()): { released: boolean } {
+    return upgrades.releaseUpgrade(this.s, upgradeId, now);
   }
 
   // ── gate ──────────────────────────────────────────────────────────────────

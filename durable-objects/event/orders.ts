@@ -14,6 +14,7 @@ import { sellable, unitsAvailable, zoneShareCheck } from "./inventory.ts";
 import { cancelOrderRights, insertRight, listRights, usedRights, validFrom } from "./rights.ts";
 import type { Row } from "./sql.ts";
 import type { EventRow, EventStore } from "./store.ts";
+import { expireUpgradeHolds, nextUpgradeExpiry } from "./upgrades.ts";
 
 export type HoldResult = Result<{ order: OrderView; replayed?: true }>;
 
@@ -436,9 +437,10 @@ export function completeAttendedOrders(s: EventStore, now: number): Result<{ com
   return { ok: true, completed: completed.length };
 }
 
-/** Returns the units of every hold past its expiry; runs before each decision and on the alarm. */
+/** Returns the units of every hold past its expiry (orders' and zone upgrades'); runs before each decision and on the alarm. */
 export function expireHolds(s: EventStore, now: number): void {
   const { sql } = s;
+  expireUpgradeHolds(s, now);
   const due = sql`SELECT * FROM orders WHERE booking_status = 'PENDING' AND expires_at <= ${toTimestamp(now)}`.toArray();
   if (due.length === 0) return;
   s.storage.transactionSync(() => {
@@ -454,8 +456,11 @@ export function expireHolds(s: EventStore, now: number): void {
 }
 
 /** When the next hold lapses (ISO), or null: the alarm wakes for it. */
-export const nextHoldExpiry = (s: EventStore): string | null =>
-  s.sql<{ t: string | null }>`SELECT min(expires_at) AS t FROM orders WHERE booking_status = 'PENDING'`.one().t;
+export function nextHoldExpiry(s: EventStore): string | null {
+  const order = s.sql<{ t: string | null }>`SELECT min(expires_at) AS t FROM orders WHERE booking_status = 'PENDING'`.one().t;
+  const upgrade = nextUpgradeExpiry(s);
+  return order === null ? upgrade : upgrade === null ? order : order < upgrade ? order : upgrade;
+}
 
 function salesOpen(config: Row, event: EventRow, now: number) {
   if (config.sales_start && now < Date.parse(String(config.sales_start))) return fail(409, "sales_not_started", `Sales open at ${config.sales_start}.`);

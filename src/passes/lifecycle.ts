@@ -16,6 +16,7 @@ import { releaseRuleUses } from "./pricing.ts";
 import { LIVE, type SubscriptionRow, detailOf, managedPass, readablePass, rightsOfPass, sourceOf, today } from "./read.ts";
 import { type RightsStatus, fanOut, issuePairs, passPairs, unfinished } from "./rights.ts";
 import { subscriptions } from "./schema.ts";
+import { applyPaidUpgrade, upgradeIdOf } from "./upgrades.ts";
 
 // A pass's life: activation (paid online, at the box office, or free), suspension, reactivation, cancellation.
 
@@ -207,8 +208,13 @@ export async function activateWithCash(env: Env, actor: Actor, id: string) {
   return { ...(await detailOf(db, result.subscription, plan)), rights_pending: result.rights_pending };
 }
 
-/** Paid (payments hook): the pass becomes ACTIVE and its rights are issued; one already paid by another payment, or no longer PENDING, is not. */
+/**
+ * Paid (payments hook): the pass becomes ACTIVE and its rights are issued; one already paid by another payment, or no longer
+ * PENDING, is not. A zone upgrade's payment (metadata.upgrade_id) applies the upgrade instead.
+ */
 export async function activatePaidPass({ env, payment }: { env: Env; payment: PaymentRow }): Promise<Delivery> {
+  const upgradeId = upgradeIdOf(payment);
+  if (upgradeId) return applyPaidUpgrade(env, payment, upgradeId);
   let result;
   try {
     result = await activateSubscription(env, payment.subscription_id!, payment.id);
@@ -222,6 +228,8 @@ export async function activatePaidPass({ env, payment }: { env: Env; payment: Pa
 
 /** A refund approved (payments hook): the pass is cancelled, unless it already is or is over. */
 export async function cancelRefundedPass({ env, actor, payment, reason }: { env: Env; actor: Actor; payment: PaymentRow; reason: string }): Promise<void> {
+  // Refunding an upgrade must not cancel the whole pass, and taking an upgrade back is not built: refused before money moves.
+  if (upgradeIdOf(payment)) throw problems.conflict("upgrade_not_refundable", "A zone upgrade's payment is not refunded through the API: the club undoes the upgrade by hand.");
   const [pass] = await getDb(env.DB).select({ status: subscriptions.status }).from(subscriptions).where(eq(subscriptions.id, payment.subscription_id!)).limit(1);
   if (pass && pass.status !== "CANCELLED" && pass.status !== "EXPIRED") await cancelSubscription(env, actor, payment.subscription_id!, reason);
 }

@@ -18,7 +18,10 @@ import {
   subscriptionParam,
   SubscriptionDetailSchema,
   SubscriptionSchema,
+  UpgradeBody,
+  UpgradeSchema,
 } from "./schemas.ts";
+import { listUpgrades, requestUpgrade } from "./upgrades.ts";
 import { bookMatch, cancelBooking } from "./bookings.ts";
 import { activateWithCash, cancelSubscription, reactivateSubscription, suspendSubscription } from "./lifecycle.ts";
 import { listMySubscriptions, readSubscription } from "./read.ts";
@@ -199,6 +202,40 @@ export function passRoutes() {
       const { subscription_id, event_id } = c.req.valid("param");
       return c.json(await cancelBooking(c.env, requireAuth(c.get("auth")), subscription_id, event_id), 200);
     },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/subscriptions/{subscription_id}/upgrades",
+      operationId: "upgradeSeasonPass",
+      tags,
+      security: bearerAuth,
+      summary: "Upgrade my pass to a better zone, for one match or the season",
+      description:
+        "For the holder of an ACTIVE pass (others: 404; the club's members and admins: 403). The plan must allow upgrades to the category (`subscription_plan_zones.upgrade_allowed`, 409 `upgrade_not_allowed`), which must be better than the match's current zone (BASIC < STANDARD < PREMIUM < VIP, 409 `not_a_better_zone`). With `event_id`, that match (not started: 409 `event_started`); without, every covered match ahead not already in that category or better. One place of the category is held in each match's inventory (its EventDO), all or none (409 `zone_sold_out` when one is full, `zone_not_sold` when a match sells none there). The amount is `upgrade_fee` per match; pay it with POST /v1/payments, target `PASS_UPGRADE`, before `expires_at` (30 minutes), after which the places go back on sale. Once paid (or at once when free) each match's right is replaced: the old code stops working and a new right in the new zone is issued.",
+      request: { params: subscriptionParam, body: jsonBody(UpgradeBody) },
+      responses: {
+        201: jsonResponse(UpgradeSchema, "The upgrade: PENDING until paid, or APPLIED when free."),
+        ...errors("event_closed", "event_not_covered", "event_started", "forbidden", "hold_expired_sold_out", "no_upcoming_matches", "not_a_better_zone", "not_found", "right_not_found", "right_not_upgradable", "subscription_not_active", "upgrade_not_allowed", "upgrade_not_found", "upgrade_pending", "zone_not_sold", "zone_sold_out"),
+      },
+    }),
+    async (c) => c.json(await requestUpgrade(c.env, requireAuth(c.get("auth")), c.req.valid("param").subscription_id, c.req.valid("json")), 201),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/subscriptions/{subscription_id}/upgrades",
+      operationId: "listSeasonPassUpgrades",
+      tags,
+      security: bearerAuth,
+      summary: "A pass's zone upgrades, newest first",
+      description: "For its holder, members of the plan's organization with `sales.read` and admins.",
+      request: { params: subscriptionParam },
+      responses: { 200: jsonResponse(z.object({ items: z.array(UpgradeSchema) }), "The upgrades."), ...errors("forbidden", "not_found") },
+    }),
+    async (c) => c.json(await listUpgrades(c.env, requireAuth(c.get("auth")), c.req.valid("param").subscription_id), 200),
   );
 
   return r;

@@ -4,6 +4,8 @@ import { pageQuery } from "../lib/pagination.ts";
 import { enteredPromoCode } from "../orders/schemas.ts";
 import { SUBSCRIPTION_BOOKING_STATUSES } from "./bookings-schema.ts";
 import { SUBSCRIPTION_STATUSES } from "./schema.ts";
+import { SUBSCRIPTION_UPGRADE_SCOPES, SUBSCRIPTION_UPGRADE_STATUSES } from "./upgrades-schema.ts";
+import { ZONE_CATEGORIES } from "../events/schema.ts";
 
 export const planParam = z.object({ plan_id: z.uuid() });
 export const subscriptionParam = z.object({ subscription_id: z.uuid() });
@@ -71,3 +73,29 @@ export const SubscriptionSchema = z
   .openapi("SeasonPass");
 
 export const SubscriptionDetailSchema = SubscriptionSchema.extend({ bookings: z.array(BookingSchema) }).openapi("SeasonPassDetail");
+
+export const UpgradeBody = z
+  .strictObject({
+    zone_category: z.enum(ZONE_CATEGORIES).openapi({ description: "The better zone category (BASIC < STANDARD < PREMIUM < VIP) the plan allows upgrades to (`subscription_plan_zones.upgrade_allowed`)." }),
+    event_id: z.uuid().optional().openapi({ description: "The one match to upgrade; absent: every match of the pass still ahead (the season) not already in that category or better." }),
+  })
+  .openapi("SeasonPassUpgradeRequest");
+
+export const UpgradeSchema = z
+  .object({
+    id: z.string(),
+    subscription_id: z.string(),
+    zone_category: z.enum(ZONE_CATEGORIES),
+    scope: z.enum(SUBSCRIPTION_UPGRADE_SCOPES),
+    event_ids: z.array(z.string()).openapi({ description: "The matches held for the upgrade, then upgraded." }),
+    matches: z.number().int(),
+    unit_fee: z.number().int().openapi({ description: "The target category's `upgrade_fee` per match, minor units." }),
+    amount: z.number().int().openapi({ description: "`unit_fee` × `matches`, minor units: what POST /v1/payments (target PASS_UPGRADE) charges." }),
+    currency: z.string(),
+    status: z.enum(SUBSCRIPTION_UPGRADE_STATUSES),
+    payment_id: z.string().nullable(),
+    expires_at: z.string().openapi({ description: "When the holds lapse unpaid (the EventDO's alarm gives the places back)." }),
+    applied_at: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .openapi("SeasonPassUpgrade");

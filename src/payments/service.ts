@@ -13,6 +13,7 @@ import { bannedSubjects, type BanReach } from "../access/blacklist-checks.ts";
 import { subscription_plans } from "../catalog/schema.ts";
 import { memberRole, roleGrants } from "../organizations/permissions.ts";
 import { subscriptions } from "../passes/schema.ts";
+import { subscription_upgrades } from "../passes/upgrades-schema.ts";
 import { users } from "../users/schema.ts";
 import { recordCommission } from "./commissions.ts";
 import { orderPaid, orderPaymentFailed, passPaid } from "./hooks.ts";
@@ -101,6 +102,26 @@ async function dueFor(env: Env, db: Db, target: Target, auth: AuthContext | unde
         metadata: {},
       };
     }
+    case "PASS_UPGRADE": {
+      // A zone upgrade is paid like its pass (a SEASON_PASS payment of the pass), told apart by metadata.upgrade_id.
+      const caller = requireAuth(auth);
+      const [upgrade] = await db.select().from(subscription_upgrades).where(eq(subscription_upgrades.id, target.upgrade_id)).limit(1);
+      if (!upgrade || upgrade.user_id !== caller.userId) throw problems.notFound("Upgrade");
+      if (upgrade.status !== "PENDING" || upgrade.expires_at <= now()) {
+        throw problems.conflict("upgrade_not_payable", `This upgrade is ${upgrade.status === "PENDING" ? "EXPIRED" : upgrade.status}; ask for a new one.`);
+      }
+      if (upgrade.amount === 0) throw problems.conflict("nothing_to_pay", "This upgrade is free.");
+      return {
+        type: "SEASON_PASS",
+        amount: upgrade.amount,
+        currency: upgrade.currency,
+        user_id: upgrade.user_id,
+        description: `Zone upgrade to ${upgrade.zone_category} (${upgrade.matches} match${upgrade.matches > 1 ? "es" : ""})`,
+        expires_at: upgrade.expires_at,
+        link: { ticket_id: null, subscription_id: upgrade.subscription_id, organizer_subscription_id: null },
+        metadata: { upgrade_id: upgrade.id },
+      };
+    }
     case "ORGANIZER_PLAN": {
       const caller = requireAuth(auth);
       const [row] = await db
@@ -131,12 +152,13 @@ async function dueFor(env: Env, db: Db, target: Target, auth: AuthContext | unde
   }
 }
 
-const linkCondition = (link: Due["link"]) =>
-  link.ticket_id
-    ? eq(payments.ticket_id, link.ticket_id)
-    : link.subscription_id
-      ? eq(payments.subscription_id, link.subscription_id)
-      : eq(payments.organizer_subscription_id, link.organizer_subscription_id!);
+/** The payments for the same thing: an order, a pass (its own price, or one zone upgrade of it), an organizer plan. */
+const linkCondition = (due: Due) =>
+  due.link.ticket_id
+    ? eq(payments.ticket_id, due.link.ticket_id)
+    : due.link.subscription_id
+      ? and(eq(payments.subscription_id, due.link.subscription_id), sql`json_extract(${payments.metadata}, '$.upgrade_id') IS ${typeof due.metadata.upgrade_id === "string" ? due.metadata.upgrade_id : null}`)
+      : eq(payments.organizer_subscription_id, due.link.organizer_subscription_id!);
 
 function chooseProvider(method: ChargeMethod, currency: Currency, asked: OnlineProvider | undefined): OnlineProvider {
   const name = asked ?? DEFAULT_PROVIDER[currency][method];
@@ -180,7 +202,7 @@ export async function startPayment(
   const live = await db
     .select()
     .from(payments)
-    .where(and(linkCondition(due.link), inArray(payments.status, LIVE_STATUSES), sql`${payments.expires_at} > ${now()}`));
+    .where(and(linkCondition(due), inArray(payments.status, LIVE_STATUSES), sql`${payments.expires_at} > ${now()}`));
   const same = live.find((p) => p.method === body.method && p.provider === (provider?.name ?? "BANK") && p.payer_phone === phone);
   if (same) return { payment: same, next_action: storedNextAction(same) };
   if (live.length >= MAX_LIVE_ATTEMPTS) throw problems.conflict("too_many_attempts", "Several payments are already waiting for this; finish or cancel one first.");

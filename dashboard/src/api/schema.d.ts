@@ -13990,6 +13990,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/subscriptions/{subscription_id}/upgrades": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    subscription_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: (components["schemas"]["SeasonPassUpgrade"])[];
+                        };
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "forbidden";
+                        });
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "not_found";
+                        });
+                    };
+                };
+            };
+        };
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    subscription_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SeasonPassUpgradeRequest"];
+                };
+            };
+            responses: {
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SeasonPassUpgrade"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "forbidden";
+                        });
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "not_found" | "right_not_found" | "upgrade_not_found";
+                        });
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "event_closed" | "event_not_covered" | "event_started" | "hold_expired_sold_out" | "no_upcoming_matches" | "not_a_better_zone" | "right_not_upgradable" | "subscription_not_active" | "upgrade_not_allowed" | "upgrade_pending" | "zone_not_sold" | "zone_sold_out";
+                        });
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/payments": {
         parameters: {
             query?: never;
@@ -14038,7 +14150,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "already_paid" | "idempotency_in_progress" | "nothing_to_pay" | "order_closed" | "subscription_not_payable" | "subscription_not_pending" | "too_many_attempts";
+                            code?: "already_paid" | "idempotency_in_progress" | "nothing_to_pay" | "order_closed" | "subscription_not_payable" | "subscription_not_pending" | "too_many_attempts" | "upgrade_not_payable";
                         });
                     };
                 };
@@ -14799,7 +14911,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "concurrent_change" | "refund_not_requested" | "tickets_used";
+                            code?: "concurrent_change" | "refund_not_requested" | "tickets_used" | "upgrade_not_refundable";
                         });
                     };
                 };
@@ -21959,6 +22071,26 @@ export interface components {
         SeasonPassBookingRequest: {
             event_id: string;
         };
+        SeasonPassUpgrade: {
+            id: string;
+            subscription_id: string;
+            zone_category: "VIP" | "PREMIUM" | "STANDARD" | "BASIC" | "COMPLIMENTARY" | "VISITORS" | "PRESS" | "STAFF";
+            scope: "MATCH" | "SEASON";
+            event_ids: (string)[];
+            matches: number;
+            unit_fee: number;
+            amount: number;
+            currency: string;
+            status: "PENDING" | "APPLIED" | "EXPIRED";
+            payment_id: string | null;
+            expires_at: string;
+            applied_at: string | null;
+            created_at: string;
+        };
+        SeasonPassUpgradeRequest: {
+            zone_category: "VIP" | "PREMIUM" | "STANDARD" | "BASIC" | "COMPLIMENTARY" | "VISITORS" | "PRESS" | "STAFF";
+            event_id?: string;
+        };
         PaymentStarted: {
             payment: components["schemas"]["Payment"];
             next_action: components["schemas"]["PaymentNextAction"];
@@ -22017,6 +22149,9 @@ export interface components {
             } | {
                 type: "ORGANIZER_PLAN";
                 organizer_subscription_id: string;
+            } | {
+                type: "PASS_UPGRADE";
+                upgrade_id: string;
             };
             method: "MOMO_MTN" | "MOMO_MOOV" | "CARD" | "BANK_TRANSFER";
             provider?: "MTN_MOMO" | "FEDAPAY" | "KKIAPAY" | "KONNECT" | "STRIPE";
