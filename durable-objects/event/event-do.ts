@@ -12,7 +12,8 @@
  *   (`insertRight`, rights.ts); cancellation, release, hold expiry and completion
  *   after the event (`completeAttendedOrders`): orders.ts;
  * - season-pass zone upgrade: `holdUpgrade`, `applyUpgrade`, `releaseUpgrade`
- *   (upgrades.ts), its holds lapsing with the orders' (`expireHolds`);
+ *   (upgrades.ts), its holds lapsing with the orders' (`expireHolds`); a pass
+ *   holder's guest rights: `issueGuestRight` (guests.ts);
  * - transfer: `transferRight`, `exchangeRights`, `returnLoan` (rights.ts);
  *   rights outside sales: `issueRights`, `setRightsStatus`, `restoreRights`
  *   (rights.ts); new event dates move the rights' windows (`redateRights`, from setup.ts);
@@ -55,6 +56,7 @@ import { drainOutbox, projectionPending } from "./projection.ts";
 import * as rights from "./rights.ts";
 import * as setup from "./setup.ts";
 import * as upgrades from "./upgrades.ts";
+import * as guests from "./guests.ts";
 import { SessionWatch } from "./sessions.ts";
 import { acceptSocket, broadcast, closeSessions, OccupancyFeed, onClose, onFrame, toObservers } from "./socket.ts";
 import { migrate } from "./storage.ts";
@@ -229,6 +231,11 @@ export class EventDO extends DurableObject<Env> {
 
   releaseUpgrade(upgradeId: string, now: number = Date.now()): { released: boolean } {
     return upgrades.releaseUpgrade(this.s, upgradeId, now);
+  }
+
+  /** A pass holder's guest at this match (guests.ts). */
+  issueGuestRight(req: guests.GuestRightRequest): Result<{ right: RightView; guests_used: number; already_issued: boolean }> {
+    return guests.issueGuestRight(this.s, req);
   }
 
   // ── gate ──────────────────────────────────────────────────────────────────

@@ -151,7 +151,23 @@ export const planRestrictionsSchema = z
   })
   .catchall(z.unknown());
 
-export const subscriptionPlanMetadataSchema = metadata();
+/** How a pass may be paid (the specification's `payment_options`): at once, in 2, 3 or 4 monthly instalments, or monthly until the season ends. */
+export const PASS_PAYMENT_OPTIONS = ["full", "2x", "3x", "4x", "monthly"] as const;
+
+/** A plan's extras, typed: what the code acts on is validated; other keys stay free. */
+export const subscriptionPlanMetadataSchema = z
+  .object({
+    payment_options: z
+      .array(z.enum(PASS_PAYMENT_OPTIONS))
+      .min(1)
+      .refine((options) => new Set(options).size === options.length, "Each payment option once.")
+      .optional(),
+    seat_selection: z.enum(["assigned", "general"]).optional(),
+    renewal_plan_id: z.string().optional(),
+    /** The plan offers a printed (plastic) card: a purchase records a card request the box office prints. */
+    printed_card: z.boolean().optional(),
+  })
+  .catchall(z.unknown());
 export const planLinkMetadataSchema = metadata();
 export const includedMatchTypesSchema = z.array(z.string().min(1)); // "championship", "cup", "all"
 export const excludedEventsSchema = z.array(z.string()); // events.id

@@ -67,6 +67,7 @@ export const NOTIFICATION_TYPES = [
   "EVENT_CANCELLED_BUYER",
   "EVENT_CANCELLED_HOLDER",
   "EVENT_CANCELLED_PASS",
+  "PASS_INSTALMENT_DUE",
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 export const NOTIFICATION_PRIORITIES = ["LOW", "NORMAL", "HIGH", "URGENT"] as const;

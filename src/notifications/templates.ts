@@ -218,4 +218,9 @@ export const DEFAULT_TEMPLATES = {
     ar: { subject: "تم إلغاء الفعالية: {event_title}", body: "مرحبًا {first_name}، تم إلغاء « {event_title} » المقررة في {starts_at}: {reason}. لم يعد دخول اشتراكك إلى هذه الفعالية صالحًا، ويبقى اشتراكك صالحًا لفعالياته الأخرى. لا يُخصم ولا يُسترد أي مبلغ مقابل هذه الفعالية." },
     en: { subject: "Event cancelled: {event_title}", body: "Hello {first_name}, \"{event_title}\", planned for {starts_at}, is cancelled: {reason}. Your season pass's access to it no longer works; your pass stays valid for its other events. Nothing is charged or refunded for this one." },
   },
+  PASS_INSTALMENT_DUE: {
+    fr: { subject: "Échéance {number}/{count} de votre abonnement", body: "Bonjour {first_name}, l'échéance {number}/{count} de votre abonnement {plan_name}, {amount}, est à régler au plus tard le {due_date}. Réglez-la depuis l'application ; impayée après cette date, votre abonnement est suspendu jusqu'à son paiement.", sms: "Abonnement {plan_name} : échéance {number}/{count} de {amount} à régler au plus tard le {due_date}." },
+    ar: { subject: "القسط {number}/{count} من اشتراكك", body: "مرحبًا {first_name}، يجب دفع القسط {number}/{count} من اشتراكك {plan_name}، بمبلغ {amount}، في موعد أقصاه {due_date}. ادفعه من التطبيق؛ إذا لم يُدفع بعد هذا التاريخ، يُعلَّق اشتراكك حتى دفعه.", sms: "اشتراك {plan_name}: القسط {number}/{count} بمبلغ {amount} يُدفع في موعد أقصاه {due_date}." },
+    en: { subject: "Instalment {number}/{count} of your season pass", body: "Hello {first_name}, instalment {number}/{count} of your {plan_name} season pass, {amount}, is due by {due_date}. Pay it in the app; unpaid after that date, your pass is suspended until it is paid.", sms: "{plan_name} pass: instalment {number}/{count} of {amount} due by {due_date}." },
+  },
 } satisfies Record<NotificationType, Localized> as Record<NotificationType, Localized>;

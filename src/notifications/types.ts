@@ -71,6 +71,7 @@ export const TYPE_RULES: Record<NotificationType, TypeRules> = {
   EVENT_CANCELLED_BUYER: { category: "TRANSACTIONAL", channels: EVERYWHERE, priority: "HIGH", object: { type: "event", field: "event_id" } },
   EVENT_CANCELLED_HOLDER: { category: "TRANSACTIONAL", channels: EVERYWHERE, priority: "HIGH", object: { type: "event", field: "event_id" } },
   EVENT_CANCELLED_PASS: { category: "TRANSACTIONAL", channels: EVERYWHERE, priority: "HIGH", object: { type: "event", field: "event_id" } },
+  PASS_INSTALMENT_DUE: { category: "TRANSACTIONAL", channels: EVERYWHERE, priority: "HIGH" },
 };
 
 /** Types a person may not switch off or delay: codes and security messages reach them at once. */

@@ -7,6 +7,8 @@ import { addSeconds, now } from "../lib/time.ts";
 import { subscription_bookings } from "./bookings-schema.ts";
 import { issueMissingBookingRights } from "./bookings.ts";
 import { coversAutomatically, eventOpen } from "./coverage.ts";
+import { overduePasses, remindInstalments } from "./instalments.ts";
+import { suspendOverduePasses } from "./lifecycle.ts";
 import { releaseRuleUses } from "./pricing.ts";
 import { type SubscriptionRow, today } from "./read.ts";
 import { FANOUT_BUDGET, PLAN_P, type Pair, type RightsStatus, eventPairs, fanOut, issuePairs } from "./rights.ts";
@@ -119,8 +121,19 @@ export async function expireSubscriptions(env: Env, at: string = now()): Promise
   return { expired: due.length, unpaid: unpaid.length, bookings: results[0].length };
 }
 
-/** The cron's season-pass work: expiries first, so passes that just ended get nothing more, then the rights reconciliation. */
+/**
+ * The cron's season-pass work: expiries first, so passes that just ended get
+ * nothing more; then payment schedules (reminders before due dates, passes
+ * with an overdue instalment suspended), then the rights reconciliation.
+ */
 export async function runSeasonPassCron(env: Env): Promise<void> {
   await expireSubscriptions(env);
+  await runInstalmentCron(env);
   await syncSeasonPassRights(env);
+}
+
+export async function runInstalmentCron(env: Env, at: string = now()): Promise<{ reminded: number; suspended: number }> {
+  const reminded = await remindInstalments(env, at);
+  const suspended = await suspendOverduePasses(env, await overduePasses(getDb(env.DB), at));
+  return { reminded, suspended };
 }

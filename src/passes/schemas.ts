@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { SUBSCRIPTION_PLAN_TYPES } from "../catalog/schema.ts";
+import { PASS_PAYMENT_OPTIONS, SUBSCRIPTION_PLAN_TYPES } from "../catalog/schema.ts";
+import { INSTALMENT_STATUSES } from "./instalments-schema.ts";
 import { pageQuery } from "../lib/pagination.ts";
 import { enteredPromoCode } from "../orders/schemas.ts";
 import { SUBSCRIPTION_BOOKING_STATUSES } from "./bookings-schema.ts";
@@ -16,6 +17,14 @@ export const SubscribeBody = z
     seat_id: z.uuid().optional().openapi({ description: "Required when the plan's metadata says `seat_selection: \"assigned\"`; refused otherwise." }),
     auto_renew: z.boolean().default(false),
     promo_code: enteredPromoCode.openapi({ description: "A code for a pricing rule on passes (applies_to SUBSCRIPTIONS or BOTH)." }),
+    payment_option: z
+      .enum(PASS_PAYMENT_OPTIONS)
+      .default("full")
+      .openapi({ description: "One of the plan's `metadata.payment_options` (only `full` when it lists none): `2x`…`4x` monthly instalments, or `monthly` until the pass ends; the first is paid now." }),
+    printed_card: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Ask for the printed card the plan offers (`metadata.printed_card`); asked for by default when it does, `false` to go without. `true` on a plan without one is 422." }),
   })
   .openapi("SubscribeRequest");
 
@@ -72,7 +81,29 @@ export const SubscriptionSchema = z
   })
   .openapi("SeasonPass");
 
-export const SubscriptionDetailSchema = SubscriptionSchema.extend({ bookings: z.array(BookingSchema) }).openapi("SeasonPassDetail");
+export const InstalmentSchema = z
+  .object({
+    id: z.string(),
+    number: z.number().int(),
+    count: z.number().int(),
+    due_date: z.string().openapi({ description: "YYYY-MM-DD. Unpaid after this day, the pass is SUSPENDED (its rights blocked) until it is paid." }),
+    amount: z.number().int().openapi({ description: "Minor units; a schedule's amounts sum exactly to the pass's price." }),
+    currency: z.string(),
+    status: z.enum(INSTALMENT_STATUSES),
+    payment_id: z.string().nullable(),
+    paid_at: z.string().nullable(),
+    reminded_at: z.string().nullable(),
+  })
+  .openapi("SeasonPassInstalment");
+
+export const SubscriptionDetailSchema = SubscriptionSchema.extend({
+  bookings: z.array(BookingSchema),
+  instalments: z.array(InstalmentSchema).openapi({ description: "The payment schedule, when the pass is paid in instalments; empty when paid at once." }),
+  card_request: z
+    .object({ status: z.enum(["REQUESTED", "PRINTED"]), requested_at: z.string(), card_id: z.string().nullable(), printed_at: z.string().nullable() })
+    .nullable()
+    .openapi({ description: "The printed card asked for with the pass (REQUESTED until the box office prints it), or null." }),
+}).openapi("SeasonPassDetail");
 
 export const UpgradeBody = z
   .strictObject({
@@ -99,3 +130,13 @@ export const UpgradeSchema = z
     created_at: z.string(),
   })
   .openapi("SeasonPassUpgrade");
+
+
+export const GuestBody = z
+  .strictObject({
+    event_id: z.uuid().openapi({ description: "A match the pass covers, not over." }),
+    user_id: z.uuid().optional().openapi({ description: "The guest's account." }),
+    email: z.email().max(254).transform((e) => e.toLowerCase()).optional().openapi({ description: "Or the guest's email: an address without an account gets a passwordless one, claimed by signing up with it." }),
+  })
+  .refine((b) => (b.user_id === undefined) !== (b.email === undefined), { message: "Give exactly one of user_id and email.", path: ["user_id"] })
+  .openapi("SeasonPassGuestRequest");

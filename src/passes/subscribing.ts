@@ -12,6 +12,9 @@ import { humanCode, newId } from "../lib/ids.ts";
 import { ageOn, now, addMonths } from "../lib/time.ts";
 import { insertWhere } from "../site/audit.ts";
 import { users } from "../users/schema.ts";
+import { type PaymentOption, scheduleFor } from "./instalments.ts";
+import { subscription_instalments } from "./instalments-schema.ts";
+import { season_card_requests } from "../documents/schema.ts";
 import { activateSubscription } from "./lifecycle.ts";
 import { type PassPrice, priceOfPass, recountRules, withinRuleLimits } from "./pricing.ts";
 import { LIVE, LIVE_SQL, type PlanRow, type SubscriptionRow, addDays, detailOf, heldPass, today } from "./read.ts";
@@ -96,6 +99,10 @@ interface NewPass {
   createdBy: string;
   renewedFrom: string | null;
   price: PassPrice;
+  /** The payment option chosen ("full" unless the plan offers instalments): its schedule is written with the pass. */
+  paymentOption?: PaymentOption;
+  /** A printed card asked for (the plan offers one): its request is written with the pass. */
+  cardRequested?: boolean;
 }
 
 /**
@@ -107,6 +114,7 @@ interface NewPass {
  */
 async function createSubscription(db: Db, pass: NewPass): Promise<SubscriptionRow> {
   const { plan, validity } = pass;
+  const schedule = scheduleFor(pass.paymentOption ?? "full", pass.price.total, today(), validity.valid_until);
   const overlaps = sql`o.valid_from <= ${validity.valid_until} AND o.valid_until >= ${validity.valid_from}`;
   const allowed = sql`NOT EXISTS (SELECT 1 FROM subscriptions o WHERE o.user_id = ${pass.userId} AND o.subscription_plan_id = ${plan.id} AND o.status IN ${LIVE_SQL} AND ${overlaps})
     AND (${pass.seatId} IS NULL OR NOT EXISTS (SELECT 1 FROM subscriptions o WHERE o.seat_id = ${pass.seatId} AND o.status IN ${LIVE_SQL} AND (o.subscription_plan_id = ${plan.id} OR (${overlaps}))))
@@ -131,6 +139,7 @@ async function createSubscription(db: Db, pass: NewPass): Promise<SubscriptionRo
       transfers_used: 0,
       metadata: {
         ...(pass.renewedFrom ? { renewed_from: pass.renewedFrom } : {}),
+        ...(schedule ? { payment_plan: pass.paymentOption } : {}),
         ...(pass.price.applied.length ? { pricing: { gross: pass.price.gross, discount: pass.price.discount, applied_rules: pass.price.applied } } : {}),
       },
       created_at: at,
@@ -141,6 +150,10 @@ async function createSubscription(db: Db, pass: NewPass): Promise<SubscriptionRo
     const uses = pass.price.applied.map((a) =>
       insertWhere(db, pricing_rule_usages, { id: newId(), rule_id: a.id, user_id: pass.userId, subscription_id: id, discount_amount: a.amount, currency: plan.currency, used_at: at }, created),
     );
+    // The schedule is written with the pass, in its batch, only if the pass was.
+    const instalments = (schedule ?? []).map((instalment) =>
+      insertWhere(db, subscription_instalments, { id: newId(), subscription_id: id, ...instalment, currency: plan.currency, status: "DUE", created_at: at, updated_at: at }, created),
+    );
     try {
       const results = await db.batch([
         insertWhere(db, subscriptions, row, allowed),
@@ -150,6 +163,8 @@ async function createSubscription(db: Db, pass: NewPass): Promise<SubscriptionRo
           .set({ current_subscribers: sql`${subscription_plans.current_subscribers} + 1`, updated_at: sql`${subscription_plans.updated_at}` })
           .where(and(eq(subscription_plans.id, plan.id), created)),
         ...uses,
+        ...instalments,
+        ...(pass.cardRequested ? [insertWhere(db, season_card_requests, { subscription_id: id, status: "REQUESTED", requested_at: at }, created)] : []),
         ...recountRules(db, pass.price.applied.map((a) => a.id)),
         db.select().from(subscriptions).where(eq(subscriptions.id, id)),
       ]);
@@ -198,8 +213,25 @@ export async function subscribe(env: Env, auth: AuthContext, planId: string, bod
   await checkEligibility(db, plan, auth.userId, ip);
   const seatId = await chosenSeat(db, plan, body.seat_id);
   const validity = await planValidity(db, plan, today(at));
+  const offered = plan.metadata?.payment_options ?? ["full"];
+  if (!offered.includes(body.payment_option)) {
+    throw problems.validation([{ path: "payment_option", message: `This plan is paid ${offered.join(", ")}.`, code: "payment_option_not_offered" }]);
+  }
+  const cardOffered = plan.metadata?.printed_card === true;
+  if (body.printed_card && !cardOffered) throw problems.validation([{ path: "printed_card", message: "This plan comes without a printed card.", code: "printed_card_not_offered" }]);
   const price = await priceOfPass(db, plan, auth.userId, body.promo_code ?? null, at);
-  const created = await createSubscription(db, { plan, userId: auth.userId, seatId, validity, autoRenew: body.auto_renew, createdBy: auth.userId, renewedFrom: null, price });
+  const created = await createSubscription(db, {
+    plan,
+    userId: auth.userId,
+    seatId,
+    validity,
+    autoRenew: body.auto_renew,
+    createdBy: auth.userId,
+    renewedFrom: null,
+    price,
+    paymentOption: body.payment_option,
+    cardRequested: cardOffered && body.printed_card !== false,
+  });
   // Nothing to pay (a 100 % code): the pass is active at once, as a paid one is.
   if (created.price_paid === 0) return detailOf(db, (await activateSubscription(env, created.id, null)).subscription, plan);
   return detailOf(db, created, plan);

@@ -13,6 +13,7 @@ import { bannedSubjects, type BanReach } from "../access/blacklist-checks.ts";
 import { subscription_plans } from "../catalog/schema.ts";
 import { memberRole, roleGrants } from "../organizations/permissions.ts";
 import { subscriptions } from "../passes/schema.ts";
+import { subscription_instalments } from "../passes/instalments-schema.ts";
 import { subscription_upgrades } from "../passes/upgrades-schema.ts";
 import { users } from "../users/schema.ts";
 import { recordCommission } from "./commissions.ts";
@@ -91,15 +92,42 @@ async function dueFor(env: Env, db: Db, target: Target, auth: AuthContext | unde
       const [pass] = await db.select().from(subscriptions).where(eq(subscriptions.id, target.subscription_id)).limit(1);
       if (!pass || pass.user_id !== caller.userId) throw problems.notFound("Season pass");
       if (pass.status !== "PENDING") throw problems.conflict("subscription_not_pending", `This pass is ${pass.status}; only a PENDING pass is paid.`);
+      // A pass paid in instalments is bought with its first one.
+      const [first] = await db.select().from(subscription_instalments).where(and(eq(subscription_instalments.subscription_id, pass.id), eq(subscription_instalments.number, 1))).limit(1);
       return {
         type: "SEASON_PASS",
-        amount: pass.price_paid,
+        amount: first ? first.amount : pass.price_paid,
         currency: pass.currency,
         user_id: pass.user_id,
-        description: `Season pass ${pass.subscription_number}`,
+        description: first ? `Season pass ${pass.subscription_number}, instalment 1/${first.count}` : `Season pass ${pass.subscription_number}`,
         expires_at: new Date(Date.now() + PAYMENT_TTL_MS).toISOString(),
         link: { ticket_id: null, subscription_id: pass.id, organizer_subscription_id: null },
-        metadata: {},
+        metadata: first ? { instalment_id: first.id } : {},
+      };
+    }
+    case "PASS_INSTALMENT": {
+      const caller = requireAuth(auth);
+      const [row] = await db
+        .select({ i: subscription_instalments, pass: subscriptions })
+        .from(subscription_instalments)
+        .innerJoin(subscriptions, eq(subscriptions.id, subscription_instalments.subscription_id))
+        .where(eq(subscription_instalments.id, target.instalment_id))
+        .limit(1);
+      if (!row || row.pass.user_id !== caller.userId) throw problems.notFound("Instalment");
+      if (row.i.status !== "DUE") throw problems.conflict("instalment_not_due", `This instalment is ${row.i.status}.`);
+      // The first is the pass's own payment (target SEASON_PASS); the others are paid once the pass is.
+      if (row.i.number === 1 || (row.pass.status !== "ACTIVE" && row.pass.status !== "SUSPENDED")) {
+        throw problems.conflict("instalment_not_due", row.i.number === 1 ? "The first instalment is the pass's own payment: pay the pass (target SEASON_PASS)." : `This pass is ${row.pass.status}.`);
+      }
+      return {
+        type: "SEASON_PASS",
+        amount: row.i.amount,
+        currency: row.i.currency,
+        user_id: row.pass.user_id,
+        description: `Season pass ${row.pass.subscription_number}, instalment ${row.i.number}/${row.i.count}`,
+        expires_at: new Date(Date.now() + PAYMENT_TTL_MS).toISOString(),
+        link: { ticket_id: null, subscription_id: row.pass.id, organizer_subscription_id: null },
+        metadata: { instalment_id: row.i.id },
       };
     }
     case "PASS_UPGRADE": {
@@ -152,12 +180,16 @@ async function dueFor(env: Env, db: Db, target: Target, auth: AuthContext | unde
   }
 }
 
-/** The payments for the same thing: an order, a pass (its own price, or one zone upgrade of it), an organizer plan. */
+/** The payments for the same thing: an order, a pass (its own price or first instalment, a later instalment, or one zone upgrade of it), an organizer plan. */
 const linkCondition = (due: Due) =>
   due.link.ticket_id
     ? eq(payments.ticket_id, due.link.ticket_id)
     : due.link.subscription_id
-      ? and(eq(payments.subscription_id, due.link.subscription_id), sql`json_extract(${payments.metadata}, '$.upgrade_id') IS ${typeof due.metadata.upgrade_id === "string" ? due.metadata.upgrade_id : null}`)
+      ? and(
+          eq(payments.subscription_id, due.link.subscription_id),
+          sql`json_extract(${payments.metadata}, '$.upgrade_id') IS ${typeof due.metadata.upgrade_id === "string" ? due.metadata.upgrade_id : null}`,
+          sql`json_extract(${payments.metadata}, '$.instalment_id') IS ${typeof due.metadata.instalment_id === "string" ? due.metadata.instalment_id : null}`,
+        )
       : eq(payments.organizer_subscription_id, due.link.organizer_subscription_id!);
 
 function chooseProvider(method: ChargeMethod, currency: Currency, asked: OnlineProvider | undefined): OnlineProvider {

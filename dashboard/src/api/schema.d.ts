@@ -13370,7 +13370,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "already_subscribed" | "plan_full" | "plan_not_active" | "plan_without_validity" | "promo_code_exhausted" | "sales_ended" | "sales_not_started" | "season_over" | "seat_taken" | "subscription_expired" | "subscription_not_pending";
+                            code?: "already_subscribed" | "payment_option_unavailable" | "plan_full" | "plan_not_active" | "plan_without_validity" | "promo_code_exhausted" | "sales_ended" | "sales_not_started" | "season_over" | "seat_taken" | "subscription_expired" | "subscription_not_pending";
                         });
                     };
                 };
@@ -14102,6 +14102,164 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/subscription-plans/{plan_id}/card-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    status?: "REQUESTED" | "PRINTED";
+                };
+                header?: never;
+                path: {
+                    plan_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: ({
+                                subscription_id: string;
+                                subscription_number: string;
+                                subscription_status: string;
+                                holder: {
+                                    id: string;
+                                    first_name: string | null;
+                                    last_name: string | null;
+                                    email: string | null;
+                                };
+                                status: "REQUESTED" | "PRINTED";
+                                requested_at: string;
+                                card_id: string | null;
+                                printed_at: string | null;
+                            })[];
+                        };
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "forbidden";
+                        });
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "not_found";
+                        });
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{subscription_id}/guests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    subscription_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SeasonPassGuestRequest"];
+                };
+            };
+            responses: {
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            access_right: {
+                                id: string;
+                                qr_code: string;
+                                event_id: string;
+                                user_id: string;
+                                zone_id: string | null;
+                                status: string;
+                                source_type: string;
+                                source_id: string;
+                                [key: string]: unknown;
+                            };
+                            guest_tickets: number;
+                            guests_left: number;
+                        };
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "forbidden";
+                        });
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "not_found" | "right_not_found";
+                        });
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "event_closed" | "event_not_covered" | "guest_limit_reached" | "guest_tickets_not_included" | "subscription_not_active" | "zone_not_sold" | "zone_sold_out";
+                        });
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/payments": {
         parameters: {
             query?: never;
@@ -14150,7 +14308,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "already_paid" | "idempotency_in_progress" | "nothing_to_pay" | "order_closed" | "subscription_not_payable" | "subscription_not_pending" | "too_many_attempts" | "upgrade_not_payable";
+                            code?: "already_paid" | "idempotency_in_progress" | "instalment_not_due" | "nothing_to_pay" | "order_closed" | "subscription_not_payable" | "subscription_not_pending" | "too_many_attempts" | "upgrade_not_payable";
                         });
                     };
                 };
@@ -18997,7 +19155,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    notification_type?: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS";
+                    notification_type?: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_INSTALMENT_DUE";
                     language?: "fr" | "ar" | "en";
                 };
                 header?: never;
@@ -19048,7 +19206,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS";
+                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_INSTALMENT_DUE";
                     language: "fr" | "ar" | "en";
                 };
                 cookie?: never;
@@ -19090,7 +19248,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS";
+                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_INSTALMENT_DUE";
                     language: "fr" | "ar" | "en";
                 };
                 cookie?: never;
@@ -19162,7 +19320,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS";
+                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_INSTALMENT_DUE";
                     language: "fr" | "ar" | "en";
                 };
                 cookie?: never;
@@ -19229,7 +19387,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS";
+                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_INSTALMENT_DUE";
                     language: "fr" | "ar" | "en";
                 };
                 cookie?: never;
@@ -19291,7 +19449,7 @@ export interface paths {
                     status?: "PENDING" | "SENDING" | "SCHEDULED" | "HELD" | "SENT" | "DELIVERED" | "FAILED" | "BOUNCED" | "SKIPPED" | "DIGESTED";
                     channel?: "EMAIL" | "PUSH" | "SMS" | "IN_APP";
                     user_id?: string;
-                    notification_type?: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS";
+                    notification_type?: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_INSTALMENT_DUE";
                 };
                 header?: never;
                 path?: never;
@@ -21733,6 +21891,10 @@ export interface components {
             is_transferable: boolean;
             is_active: boolean;
             metadata: {
+                payment_options?: ("full" | "2x" | "3x" | "4x" | "monthly")[];
+                seat_selection?: "assigned" | "general";
+                renewal_plan_id?: string;
+                printed_card?: boolean;
                 [key: string]: unknown;
             } | null;
             event_groups: (components["schemas"]["SeasonPlanEventGroup"])[];
@@ -21824,6 +21986,10 @@ export interface components {
             is_transferable?: boolean;
             is_active?: boolean;
             metadata?: {
+                payment_options?: ("full" | "2x" | "3x" | "4x" | "monthly")[];
+                seat_selection?: "assigned" | "general";
+                renewal_plan_id?: string;
+                printed_card?: boolean;
                 [key: string]: unknown;
             } | null;
         };
@@ -21879,6 +22045,10 @@ export interface components {
             is_transferable?: boolean;
             is_active?: boolean;
             metadata?: {
+                payment_options?: ("full" | "2x" | "3x" | "4x" | "monthly")[];
+                seat_selection?: "assigned" | "general";
+                renewal_plan_id?: string;
+                printed_card?: boolean;
                 [key: string]: unknown;
             } | null;
         };
@@ -22010,6 +22180,13 @@ export interface components {
         };
         SeasonPassDetail: (components["schemas"]["SeasonPass"]) & ({
             bookings: (components["schemas"]["SeasonPassBooking"])[];
+            instalments: (components["schemas"]["SeasonPassInstalment"])[];
+            card_request: {
+                status: "REQUESTED" | "PRINTED";
+                requested_at: string;
+                card_id: string | null;
+                printed_at: string | null;
+            } | null;
         });
         SeasonPassBooking: {
             id: string;
@@ -22019,6 +22196,18 @@ export interface components {
             access_right_id: string | null;
             booked_at: string;
             cancelled_at: string | null;
+        };
+        SeasonPassInstalment: {
+            id: string;
+            number: number;
+            count: number;
+            due_date: string;
+            amount: number;
+            currency: string;
+            status: "DUE" | "PAID" | "CANCELLED";
+            payment_id: string | null;
+            paid_at: string | null;
+            reminded_at: string | null;
         };
         SeasonPass: {
             id: string;
@@ -22061,6 +22250,8 @@ export interface components {
             seat_id?: string;
             auto_renew?: boolean;
             promo_code?: string;
+            payment_option?: "full" | "2x" | "3x" | "4x" | "monthly";
+            printed_card?: boolean;
         };
         SeasonPassReason: {
             reason: string;
@@ -22090,6 +22281,11 @@ export interface components {
         SeasonPassUpgradeRequest: {
             zone_category: "VIP" | "PREMIUM" | "STANDARD" | "BASIC" | "COMPLIMENTARY" | "VISITORS" | "PRESS" | "STAFF";
             event_id?: string;
+        };
+        SeasonPassGuestRequest: {
+            event_id: string;
+            user_id?: string;
+            email?: string;
         };
         PaymentStarted: {
             payment: components["schemas"]["Payment"];
@@ -22149,6 +22345,9 @@ export interface components {
             } | {
                 type: "ORGANIZER_PLAN";
                 organizer_subscription_id: string;
+            } | {
+                type: "PASS_INSTALMENT";
+                instalment_id: string;
             } | {
                 type: "PASS_UPGRADE";
                 upgrade_id: string;
@@ -22671,7 +22870,7 @@ export interface components {
         };
         InboxNotification: {
             id: string;
-            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS";
+            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_INSTALMENT_DUE";
             title: string;
             message: string;
             object_type: string | null;
@@ -22729,7 +22928,7 @@ export interface components {
             preferences: (components["schemas"]["NotificationPreference"])[];
         };
         NotificationPreference: {
-            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS";
+            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_INSTALMENT_DUE";
             channel: "EMAIL" | "PUSH" | "SMS" | "IN_APP";
             enabled: boolean;
             frequency: "IMMEDIATE" | "DAILY" | "WEEKLY" | "NEVER";
@@ -22743,7 +22942,7 @@ export interface components {
                 end: string;
             } | null;
             preferences?: ({
-                notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS";
+                notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_INSTALMENT_DUE";
                 channel: "EMAIL" | "PUSH" | "SMS" | "IN_APP";
                 enabled?: boolean;
                 frequency?: "IMMEDIATE" | "DAILY" | "WEEKLY" | "NEVER";
@@ -22752,7 +22951,7 @@ export interface components {
         };
         NotificationTemplate: {
             id: string;
-            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS";
+            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_INSTALMENT_DUE";
             language: "fr" | "ar" | "en";
             name: string;
             description: string | null;
@@ -22820,7 +23019,7 @@ export interface components {
             channel: "EMAIL" | "PUSH" | "SMS" | "IN_APP";
             recipient: string;
             user_id: string | null;
-            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS";
+            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_INSTALMENT_DUE";
             language: "fr" | "ar" | "en";
             status: "PENDING" | "SENDING" | "SCHEDULED" | "HELD" | "SENT" | "DELIVERED" | "FAILED" | "BOUNCED" | "SKIPPED" | "DIGESTED";
             subject: string | null;
@@ -22838,7 +23037,7 @@ export interface components {
             id: string;
             name: string;
             description: string | null;
-            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS";
+            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_INSTALMENT_DUE";
             channels: ("EMAIL" | "PUSH" | "SMS" | "IN_APP")[];
             data: {
                 [key: string]: unknown;
