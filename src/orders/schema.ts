@@ -1,11 +1,10 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { z } from "zod";
 import { bool, checkThat, createdAt, enumCheck, id, json, money, projectionVersion, timestamp, updatedAt } from "../db/columns.ts";
 import { CURRENCY_VALUES, PAYMENT_STATUSES } from "../db/enums.ts";
 import { event_ticket_config, pricing_rules, ticket_types } from "../catalog/schema.ts";
 import { events } from "../events/schema.ts";
-import { payments } from "../payments/schema.ts";
 import { users } from "../users/schema.ts";
 
 /** Entrix `booking_status`: the order's hold/confirmation state, independent of payment. */
@@ -38,7 +37,10 @@ export const tickets = sqliteTable(
     discount_amount: money("discount_amount").notNull().default(0),
     currency: text("currency", { enum: CURRENCY_VALUES }).notNull(),
     pricing_rule_id: text("pricing_rule_id").references(() => pricing_rules.id, { onDelete: "set null" }),
-    payment_id: text("payment_id").references((): AnySQLiteColumn => payments.id, { onDelete: "set null" }),
+    // The settling payment. The payment names what it pays for (payments.ticket_id, a foreign key); this
+    // link back has no foreign key so that the table files stay acyclic: D1 triggers
+    // (migrations/*_settling_payment_triggers.sql) refuse a missing payment and null it when the payment goes.
+    payment_id: text("payment_id"),
     payment_status: text("payment_status", { enum: PAYMENT_STATUSES }).notNull().default("PENDING"),
     booking_status: text("booking_status", { enum: BOOKING_STATUSES }).notNull().default("PENDING"),
     booking_expires_at: timestamp("booking_expires_at"),

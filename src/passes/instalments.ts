@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNull, lt, lte, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, lt, lte } from "drizzle-orm";
 import type { Env } from "../env.ts";
 import type { PASS_PAYMENT_OPTIONS } from "../catalog/schema.ts";
 import { subscription_plans } from "../catalog/schema.ts";

@@ -4,7 +4,7 @@
  * approves it; the box office sells two tickets for cash and prints them; the
  * live gate view moves when a gate scans; a banned fan is refused at the gate
  * and the denial shows live; a payment is refunded; an identity verification
- * is approved; sign-in with 2FA and token refresh; the API's problem+json
+ * is approved; a FAQ entry is created, edited and deleted; sign-in with 2FA and token refresh; the API's problem+json
  * beside the fields, with nothing lost; the URL layout (dashboard at /, API at /v1).
  */
 import { randomUUID } from "node:crypto";
@@ -98,7 +98,10 @@ describe("match day, from the event to the gate", () => {
     const config = await expectOk(api("POST", `/v1/events/${eventId}/ticket-configs`, { token: organizer.token, body: { ticket_type_id: tribune.id, price: 15_000, quantity_total: 100 } }), 201);
     configId = config.id;
     const gates = await expectOk(api("GET", `/v1/venues/${event.venue_id}/access-points?limit=100`));
-    gateId = gates.data.find((gate: { code: string }) => gate.code === "GATE_B").id;
+    const gateB = gates.data.find((gate: { code: string }) => gate.code === "GATE_B");
+    gateId = gateB.id;
+    // A gate closed for the season: the door desk must not offer it.
+    await expectOk(api("POST", `/v1/venues/${event.venue_id}/access-points`, { token: organizer.token, body: { code: unique("CLOSED").toUpperCase(), name: "Porte fermée", zone_ids: gateB.zone_ids, is_active: false } }), 201);
     await expectOk(api("POST", `/v1/events/${eventId}/staff`, { token: organizer.token, body: { email: account("CONTROLLER").email, access_point_id: gateId } }), 201);
     await expectOk(api("POST", `/v1/admin/events/${eventId}/inventory/sync`, { token: admin.token }));
   });
@@ -294,6 +297,7 @@ describe("match day, from the event to the gate", () => {
     // Let in by hand: without a reason the API names the field; with one, the fan is inside.
     const dialog = page.getByRole("dialog");
     await found.locator("tbody tr", { hasText: first!.qr_code }).getByRole("button", { name: "Faire entrer" }).click();
+    expect(await dialog.getByLabel("Porte").locator("option").allTextContents()).not.toContain("Porte fermée");
     await dialog.getByLabel("Porte").selectOption(gateId);
     await dialog.getByRole("button", { name: "Faire entrer" }).click();
     await dialog.locator(".field-error").waitFor();
@@ -475,6 +479,48 @@ describe("user groups", () => {
     expect(await seriousViolations(page)).toEqual([]);
     // The errors expected here: the import's 422, logged by the browser.
     organizerTab.errors.length = 0;
+  });
+});
+
+describe("catalogue screens", () => {
+  it("the admin adds a FAQ entry, edits it and deletes it after confirming; the list follows each step", async () => {
+    const page = adminTab.page;
+    await page.goto("/admin/faq");
+    await heading(page);
+    const question = unique("Où retirer mon badge");
+    await page.getByRole("button", { name: "Nouvelle question" }).click();
+    let dialog = page.getByRole("dialog");
+    expect(await dialog.getByRole("heading").textContent()).toBe("Nouvelle question");
+    await dialog.getByLabel("Question").fill(question);
+    await dialog.getByLabel("Réponse").fill("À l'accueil, porte A.");
+    await dialog.getByRole("button", { name: "Créer" }).click();
+    await page.getByRole("status").getByText("Enregistré.").waitFor();
+    const row = page.getByRole("row", { name: new RegExp(question) });
+    await row.waitFor();
+
+    await row.getByRole("button", { name: "Modifier" }).click();
+    dialog = page.getByRole("dialog");
+    expect(await dialog.getByRole("heading").textContent()).toBe("Modifier");
+    expect(await dialog.getByLabel("Question").inputValue()).toBe(question);
+    await dialog.getByLabel("Question").fill(`${question} ?`);
+    await dialog.getByRole("button", { name: "Enregistrer" }).click();
+    const edited = page.getByRole("row", { name: new RegExp(`${question} \\?`) });
+    await edited.waitFor();
+
+    // The first confirmation is dismissed, the second accepted: one DELETE is sent, after the second.
+    const deletes: string[] = [];
+    const count = (request: { method(): string; url(): string }) => void (request.method() === "DELETE" && deletes.push(request.url()));
+    page.on("request", count);
+    page.once("dialog", (confirm) => void confirm.dismiss());
+    await edited.getByRole("button", { name: "Supprimer" }).click();
+    page.once("dialog", (confirm) => void confirm.accept());
+    await edited.getByRole("button", { name: "Supprimer" }).click();
+    await edited.waitFor({ state: "detached" });
+    page.off("request", count);
+    expect(deletes).toHaveLength(1);
+    const left = await expectOk(api("GET", "/v1/admin/faqs?limit=100", { token: admin.token }));
+    expect(left.data.some((faq: { question: string }) => faq.question.startsWith(question))).toBe(false);
+    expect(adminTab.errors).toEqual([]);
   });
 });
 

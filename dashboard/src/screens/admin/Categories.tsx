@@ -1,8 +1,8 @@
-import { useState } from "react";
 import { api, call, type Schemas } from "../../api/client.ts";
 import { useI18n } from "../../i18n/index.tsx";
 import { CheckboxField, Form, nullable, numberOrText, TextField, useForm } from "../../ui/form.tsx";
-import { Badge, DataTable, Dialog, ErrorNotice, Page, useAction, useAnnouncer, useLoad } from "../../ui/kit.tsx";
+import { DataTable, ErrorNotice, Page, useLoad } from "../../ui/kit.tsx";
+import { RowActions, useEditor, YesNo } from "../../ui/crud.tsx";
 
 type Category = Schemas["Category"];
 
@@ -42,13 +42,11 @@ function CategoryForm({ category, onDone }: { category: Category | null; onDone:
 export default function Categories() {
   const { t } = useI18n();
   const list = useLoad(() => call(() => api.GET("/v1/categories", { params: { query: { include_inactive: "true", limit: 100 } } })), []);
-  const [editing, setEditing] = useState<Category | "new" | null>(null);
-  const [announcement, announce] = useAnnouncer();
-  const action = useAction();
+  const editor = useEditor<Category>({ newLabel: t("categories.new"), onSaved: () => list.reload() });
   return (
-    <Page title={t("categories.title")} actions={<button type="button" className="primary" onClick={() => setEditing("new")}>{t("categories.new")}</button>}>
-      {announcement}
-      <ErrorNotice error={list.error ?? action.error} />
+    <Page title={t("categories.title")} actions={editor.newButton}>
+      {editor.announcement}
+      <ErrorNotice error={list.error ?? editor.error} />
       <DataTable
         caption={t("categories.title")}
         rows={list.data?.data ?? []}
@@ -57,45 +55,22 @@ export default function Categories() {
           { header: t("common.name"), cell: (row) => row.name },
           { header: t("common.description"), cell: (row) => row.description ?? "—" },
           { header: t("common.order"), numeric: true, cell: (row) => row.display_order },
-          { header: t("common.active"), cell: (row) => (row.is_active ? <Badge tone="ok">{t("common.yes")}</Badge> : <Badge>{t("common.no")}</Badge>) },
+          { header: t("common.active"), cell: (row) => <YesNo value={row.is_active} /> },
           {
             header: t("common.actions"),
             cell: (row) => (
-              <div className="row-actions">
-                <button type="button" className="small" onClick={() => setEditing(row)}>
-                  {t("common.edit")}
-                </button>
-                <button
-                  type="button"
-                  className="small danger"
-                  disabled={action.busy}
-                  onClick={() =>
-                    confirm(t("common.confirmDelete")) &&
-                    void action.run(async () => {
-                      await call(() => api.DELETE("/v1/admin/categories/{category_id}", { params: { path: { category_id: row.id } } }));
-                      list.reload();
-                    })
-                  }
-                >
-                  {t("common.delete")}
-                </button>
-              </div>
+              <RowActions
+                onEdit={() => editor.edit(row)}
+                busy={editor.busy}
+                onDelete={() => editor.remove(() => call(() => api.DELETE("/v1/admin/categories/{category_id}", { params: { path: { category_id: row.id } } })))}
+              />
             ),
           },
         ]}
       />
-      <Dialog open={editing !== null} onClose={() => setEditing(null)} title={editing === "new" ? t("categories.new") : t("common.edit")}>
-        {editing && (
-          <CategoryForm
-            category={editing === "new" ? null : editing}
-            onDone={() => {
-              setEditing(null);
-              announce(t("common.saved"));
-              list.reload();
-            }}
-          />
-        )}
-      </Dialog>
+      {editor.dialog((row, saved) => (
+        <CategoryForm category={row} onDone={saved} />
+      ))}
     </Page>
   );
 }

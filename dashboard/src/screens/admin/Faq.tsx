@@ -1,10 +1,10 @@
-import { useState } from "react";
 import { api, call, type Schemas } from "../../api/client.ts";
 import { setSearch, useLocation } from "../../app/router.tsx";
 import { useI18n } from "../../i18n/index.tsx";
 import { FAQ_CATEGORIES, LANGUAGE_CODES } from "../../ui/enums.ts";
 import { CheckboxField, Form, numberOrText, SelectField, TextArea, TextField, useForm } from "../../ui/form.tsx";
-import { Badge, DataTable, Dialog, ErrorNotice, Page, useAction, useAnnouncer, usePaged } from "../../ui/kit.tsx";
+import { DataTable, ErrorNotice, Page, usePaged } from "../../ui/kit.tsx";
+import { RowActions, useEditor, YesNo } from "../../ui/crud.tsx";
 
 type Faq = Schemas["AdminFaq"];
 
@@ -53,12 +53,10 @@ export default function FaqScreen() {
   const { search } = useLocation();
   const language = (search.get("language") ?? "") as Faq["language"] | "";
   const list = usePaged((cursor) => call(() => api.GET("/v1/admin/faqs", { params: { query: { language: language || undefined, cursor, limit: 100 } } })), [language]);
-  const [editing, setEditing] = useState<Faq | "new" | null>(null);
-  const [announcement, announce] = useAnnouncer();
-  const action = useAction();
+  const editor = useEditor<Faq>({ newLabel: t("faq.new"), onSaved: () => list.reload() });
   return (
-    <Page title={t("faq.title")} actions={<button type="button" className="primary" onClick={() => setEditing("new")}>{t("faq.new")}</button>}>
-      {announcement}
+    <Page title={t("faq.title")} actions={editor.newButton}>
+      {editor.announcement}
       <div className="toolbar">
         <label className="field">
           <span>{t("common.language")}</span>
@@ -72,7 +70,7 @@ export default function FaqScreen() {
           </select>
         </label>
       </div>
-      <ErrorNotice error={list.error ?? action.error} />
+      <ErrorNotice error={list.error ?? editor.error} />
       <DataTable
         caption={t("faq.title")}
         rows={list.rows}
@@ -83,45 +81,22 @@ export default function FaqScreen() {
           { header: t("common.category"), cell: (row) => t(`faqCategory.${row.category}`) },
           { header: t("common.language"), cell: (row) => row.language },
           { header: t("faq.helpful"), numeric: true, cell: (row) => `${row.helpful_yes_count} / ${row.helpful_no_count}` },
-          { header: t("common.active"), cell: (row) => (row.is_active ? <Badge tone="ok">{t("common.yes")}</Badge> : <Badge>{t("common.no")}</Badge>) },
+          { header: t("common.active"), cell: (row) => <YesNo value={row.is_active} /> },
           {
             header: t("common.actions"),
             cell: (row) => (
-              <div className="row-actions">
-                <button type="button" className="small" onClick={() => setEditing(row)}>
-                  {t("common.edit")}
-                </button>
-                <button
-                  type="button"
-                  className="small danger"
-                  disabled={action.busy}
-                  onClick={() =>
-                    confirm(t("common.confirmDelete")) &&
-                    void action.run(async () => {
-                      await call(() => api.DELETE("/v1/admin/faqs/{faq_id}", { params: { path: { faq_id: row.id } } }));
-                      list.reload();
-                    })
-                  }
-                >
-                  {t("common.delete")}
-                </button>
-              </div>
+              <RowActions
+                onEdit={() => editor.edit(row)}
+                busy={editor.busy}
+                onDelete={() => editor.remove(() => call(() => api.DELETE("/v1/admin/faqs/{faq_id}", { params: { path: { faq_id: row.id } } })))}
+              />
             ),
           },
         ]}
       />
-      <Dialog open={editing !== null} onClose={() => setEditing(null)} title={editing === "new" ? t("faq.new") : t("common.edit")}>
-        {editing && (
-          <FaqForm
-            faq={editing === "new" ? null : editing}
-            onDone={() => {
-              setEditing(null);
-              announce(t("common.saved"));
-              list.reload();
-            }}
-          />
-        )}
-      </Dialog>
+      {editor.dialog((row, saved) => (
+        <FaqForm faq={row} onDone={saved} />
+      ))}
     </Page>
   );
 }

@@ -5,7 +5,8 @@ import { useI18n } from "../../i18n/index.tsx";
 import { decimalToMinor, minorToDecimal } from "../../i18n/format.ts";
 import { BILLING_PERIODS, PLAN_CURRENCIES, PLAN_TYPES } from "../../ui/enums.ts";
 import { CheckboxField, Form, nullable, numberOrText, SelectField, TextArea, TextField, useForm } from "../../ui/form.tsx";
-import { Badge, DataTable, Dialog, ErrorNotice, Page, Section, StatusBadge, useAction, useAnnouncer, useLoad, usePaged } from "../../ui/kit.tsx";
+import { DataTable, Dialog, ErrorNotice, Page, Section, StatusBadge, useLoad, usePaged } from "../../ui/kit.tsx";
+import { RowActions, useEditor, YesNo } from "../../ui/crud.tsx";
 
 type Plan = Schemas["OrganizerPlan"];
 type Subscription = NonNullable<Schemas["OrganizerSubscription"]>;
@@ -133,23 +134,23 @@ export default function OrganizerPlans() {
   const status = (search.get("status") ?? "") as Subscription["status"] | "";
   const plans = useLoad(() => call(() => api.GET("/v1/admin/organizer-plans")), []);
   const subscriptions = usePaged((cursor) => call(() => api.GET("/v1/admin/organizer-subscriptions", { params: { query: { status: status || undefined, cursor, limit: 50 } } })), [status]);
-  const [editing, setEditing] = useState<Plan | "new" | null>(null);
   const [granting, setGranting] = useState(false);
   const [moving, setMoving] = useState<Subscription | null>(null);
-  const [announcement, announce] = useAnnouncer();
-  const action = useAction();
-  const done = () => {
-    setEditing(null);
-    setGranting(false);
-    setMoving(null);
-    announce(t("common.saved"));
+  const reload = () => {
     plans.reload();
     subscriptions.reload();
   };
+  const editor = useEditor<Plan>({ newLabel: t("plans.new"), onSaved: reload });
+  const done = () => {
+    setGranting(false);
+    setMoving(null);
+    editor.announce(t("common.saved"));
+    reload();
+  };
   return (
-    <Page title={t("plans.title")} actions={<button type="button" className="primary" onClick={() => setEditing("new")}>{t("plans.new")}</button>}>
-      {announcement}
-      <ErrorNotice error={plans.error ?? action.error} />
+    <Page title={t("plans.title")} actions={editor.newButton}>
+      {editor.announcement}
+      <ErrorNotice error={plans.error ?? editor.error} />
       <Section title={t("plans.plans")}>
         <DataTable
           caption={t("plans.plans")}
@@ -160,29 +161,15 @@ export default function OrganizerPlans() {
             { header: t("common.type"), cell: (row) => row.plan_type },
             { header: t("common.price"), numeric: true, cell: (row) => `${money(row.price, row.currency)} / ${t(`period.${row.billing_period}`)}` },
             { header: t("plans.maxEvents"), numeric: true, cell: (row) => row.max_events_per_month ?? "∞" },
-            { header: t("common.active"), cell: (row) => (row.is_active ? <Badge tone="ok">{t("common.yes")}</Badge> : <Badge>{t("common.no")}</Badge>) },
+            { header: t("common.active"), cell: (row) => <YesNo value={row.is_active} /> },
             {
               header: t("common.actions"),
               cell: (row) => (
-                <div className="row-actions">
-                  <button type="button" className="small" onClick={() => setEditing(row)}>
-                    {t("common.edit")}
-                  </button>
-                  <button
-                    type="button"
-                    className="small danger"
-                    disabled={action.busy}
-                    onClick={() =>
-                      confirm(t("common.confirmDelete")) &&
-                      void action.run(async () => {
-                        await call(() => api.DELETE("/v1/admin/organizer-plans/{plan_id}", { params: { path: { plan_id: row.id } } }));
-                        plans.reload();
-                      })
-                    }
-                  >
-                    {t("common.delete")}
-                  </button>
-                </div>
+                <RowActions
+                  onEdit={() => editor.edit(row)}
+                  busy={editor.busy}
+                  onDelete={() => editor.remove(() => call(() => api.DELETE("/v1/admin/organizer-plans/{plan_id}", { params: { path: { plan_id: row.id } } })))}
+                />
               ),
             },
           ]}
@@ -234,9 +221,9 @@ export default function OrganizerPlans() {
           ]}
         />
       </Section>
-      <Dialog open={editing !== null} onClose={() => setEditing(null)} title={editing === "new" ? t("plans.new") : t("common.edit")}>
-        {editing && <PlanForm plan={editing === "new" ? null : editing} onDone={done} />}
-      </Dialog>
+      {editor.dialog((row, saved) => (
+        <PlanForm plan={row} onDone={saved} />
+      ))}
       <Dialog open={granting} onClose={() => setGranting(false)} title={t("plans.grant")}>
         {granting && <GrantForm plans={plans.data?.data ?? []} onDone={done} />}
       </Dialog>

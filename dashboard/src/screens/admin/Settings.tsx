@@ -1,9 +1,9 @@
-import { useState } from "react";
 import { api, call, type Schemas } from "../../api/client.ts";
 import { useI18n } from "../../i18n/index.tsx";
 import { SETTING_TYPES } from "../../ui/enums.ts";
 import { CheckboxField, Form, nullable, optional, SelectField, TextArea, TextField, useForm } from "../../ui/form.tsx";
-import { DataTable, Dialog, ErrorNotice, Page, useAction, useAnnouncer, usePaged } from "../../ui/kit.tsx";
+import { DataTable, ErrorNotice, Page, usePaged } from "../../ui/kit.tsx";
+import { RowActions, useEditor } from "../../ui/crud.tsx";
 
 type Setting = Schemas["Setting"];
 
@@ -41,18 +41,11 @@ function SettingForm({ setting, onDone }: { setting: Setting | null; onDone: () 
 export default function Settings() {
   const { t, dateTime } = useI18n();
   const list = usePaged((cursor) => call(() => api.GET("/v1/admin/settings", { params: { query: { cursor, limit: 100 } } })), []);
-  const [editing, setEditing] = useState<Setting | "new" | null>(null);
-  const [announcement, announce] = useAnnouncer();
-  const action = useAction();
-  const done = () => {
-    setEditing(null);
-    announce(t("common.saved"));
-    list.reload();
-  };
+  const editor = useEditor<Setting>({ newLabel: t("settings.new"), onSaved: () => list.reload() });
   return (
-    <Page title={t("settings.title")} actions={<button type="button" className="primary" onClick={() => setEditing("new")}>{t("settings.new")}</button>}>
-      {announcement}
-      <ErrorNotice error={list.error ?? action.error} />
+    <Page title={t("settings.title")} actions={editor.newButton}>
+      {editor.announcement}
+      <ErrorNotice error={list.error ?? editor.error} />
       <DataTable
         caption={t("settings.title")}
         rows={list.rows}
@@ -68,32 +61,18 @@ export default function Settings() {
           {
             header: t("common.actions"),
             cell: (row) => (
-              <div className="row-actions">
-                <button type="button" className="small" onClick={() => setEditing(row)}>
-                  {t("common.edit")}
-                </button>
-                <button
-                  type="button"
-                  className="small danger"
-                  disabled={action.busy}
-                  onClick={() =>
-                    confirm(t("common.confirmDelete")) &&
-                    void action.run(async () => {
-                      await call(() => api.DELETE("/v1/admin/settings/{key}", { params: { path: { key: row.key } } }));
-                      list.reload();
-                    })
-                  }
-                >
-                  {t("common.delete")}
-                </button>
-              </div>
+              <RowActions
+                onEdit={() => editor.edit(row)}
+                busy={editor.busy}
+                onDelete={() => editor.remove(() => call(() => api.DELETE("/v1/admin/settings/{key}", { params: { path: { key: row.key } } })))}
+              />
             ),
           },
         ]}
       />
-      <Dialog open={editing !== null} onClose={() => setEditing(null)} title={editing === "new" ? t("settings.new") : t("common.edit")}>
-        {editing && <SettingForm setting={editing === "new" ? null : editing} onDone={done} />}
-      </Dialog>
+      {editor.dialog((row, saved) => (
+        <SettingForm setting={row} onDone={saved} />
+      ))}
     </Page>
   );
 }

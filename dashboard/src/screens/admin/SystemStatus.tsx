@@ -1,10 +1,10 @@
-import { useState } from "react";
 import { api, call, type Schemas } from "../../api/client.ts";
 import { useI18n } from "../../i18n/index.tsx";
 import { fromLocalInput, toLocalInput } from "../../i18n/format.ts";
 import { STATUS_SEVERITIES, SYSTEM_STATES } from "../../ui/enums.ts";
 import { CheckboxField, Form, optional, SelectField, TextArea, TextField, useForm } from "../../ui/form.tsx";
-import { Badge, DataTable, Dialog, ErrorNotice, Page, StatusBadge, useAction, useAnnouncer, useLoad, usePaged } from "../../ui/kit.tsx";
+import { DataTable, ErrorNotice, Page, StatusBadge, useAction, useLoad, usePaged } from "../../ui/kit.tsx";
+import { RowActions, useEditor, YesNo } from "../../ui/crud.tsx";
 
 type Status = Schemas["SystemStatus"];
 
@@ -62,12 +62,11 @@ export default function SystemStatus() {
   const { t, dateTime } = useI18n();
   const now = useLoad(() => call(() => api.GET("/v1/status")), []);
   const list = usePaged((cursor) => call(() => api.GET("/v1/admin/system-statuses", { params: { query: { cursor, limit: 50 } } })), []);
-  const [editing, setEditing] = useState<Status | "new" | null>(null);
-  const [announcement, announce] = useAnnouncer();
+  const editor = useEditor<Status>({ newLabel: t("status.new"), onSaved: () => (list.reload(), now.reload()) });
   const action = useAction();
   return (
-    <Page title={t("status.title")} actions={<button type="button" className="primary" onClick={() => setEditing("new")}>{t("status.new")}</button>}>
-      {announcement}
+    <Page title={t("status.title")} actions={editor.newButton}>
+      {editor.announcement}
       {now.data && (
         <p className={now.data.access_blocked ? "notice notice-error" : "notice notice-ok"}>
           {t("status.now")}: <StatusBadge value={now.data.status} /> {now.data.access_blocked ? t("status.blocked") : ""}
@@ -85,14 +84,11 @@ export default function SystemStatus() {
           { header: t("status.startsAt"), cell: (row) => dateTime(row.starts_at) },
           { header: t("status.expectedEnd"), cell: (row) => dateTime(row.expected_end_at) },
           { header: t("status.endedAt"), cell: (row) => dateTime(row.ended_at) },
-          { header: t("status.block"), cell: (row) => (row.block_access ? <Badge tone="bad">{t("common.yes")}</Badge> : t("common.no")) },
+          { header: t("status.block"), cell: (row) => <YesNo value={row.block_access} yesTone="bad" /> },
           {
             header: t("common.actions"),
             cell: (row) => (
-              <div className="row-actions">
-                <button type="button" className="small" onClick={() => setEditing(row)}>
-                  {t("common.edit")}
-                </button>
+              <RowActions onEdit={() => editor.edit(row)}>
                 {!row.ended_at && (
                   <button
                     type="button"
@@ -101,7 +97,7 @@ export default function SystemStatus() {
                     onClick={() =>
                       void action.run(async () => {
                         await call(() => api.PATCH("/v1/admin/system-statuses/{status_id}", { params: { path: { status_id: row.id } }, body: { ended_at: new Date().toISOString() } }));
-                        announce(t("status.ended"));
+                        editor.announce(t("status.ended"));
                         list.reload();
                         now.reload();
                       })
@@ -110,24 +106,14 @@ export default function SystemStatus() {
                     {t("status.end")}
                   </button>
                 )}
-              </div>
+              </RowActions>
             ),
           },
         ]}
       />
-      <Dialog open={editing !== null} onClose={() => setEditing(null)} title={editing === "new" ? t("status.new") : t("common.edit")}>
-        {editing && (
-          <StatusForm
-            status={editing === "new" ? null : editing}
-            onDone={() => {
-              setEditing(null);
-              announce(t("common.saved"));
-              list.reload();
-              now.reload();
-            }}
-          />
-        )}
-      </Dialog>
+      {editor.dialog((row, saved) => (
+        <StatusForm status={row} onDone={saved} />
+      ))}
     </Page>
   );
 }

@@ -6,7 +6,7 @@ import { Form, SelectField, TextArea, TextField, useForm } from "../../ui/form.t
 import { Badge, DataTable, Dialog, Section, StatusBadge, useAnnouncer } from "../../ui/kit.tsx";
 
 type Holder = Schemas["DoorHolders"]["data"][number];
-type Gate = Pick<Schemas["AccessPoint"], "id" | "name" | "direction" | "zone_ids">;
+type Gate = Pick<Schemas["AccessPoint"], "id" | "name" | "direction" | "zone_ids" | "is_active">;
 
 /**
  * The door desk of the live gate view: a holder found by name, phone or
@@ -26,7 +26,8 @@ export function DoorDesk({ eventId, gates }: { eventId: string; gates: Gate[] })
     const result = await call(() => api.GET("/v1/events/{event_id}/door/holders", { params: { path: { event_id: eventId }, query: { q } } }));
     setFound({ q, holders: result.data });
   };
-  const entrances = gates.filter((gate) => gate.direction !== "EXIT");
+  // Managers also get the venue's closed gates from the list; a door admission goes through an open entrance.
+  const entrances = gates.filter((gate) => gate.is_active && gate.direction !== "EXIT");
 
   return (
     <Section title={t("door.title")}>

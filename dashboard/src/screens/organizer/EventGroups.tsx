@@ -1,8 +1,8 @@
-import { useState } from "react";
 import { api, call, type Schemas } from "../../api/client.ts";
 import { useI18n } from "../../i18n/index.tsx";
 import { Form, nullable, SelectField, TextField, useForm } from "../../ui/form.tsx";
-import { DataTable, Dialog, ErrorNotice, Page, useAnnouncer, usePaged } from "../../ui/kit.tsx";
+import { DataTable, ErrorNotice, Page, usePaged } from "../../ui/kit.tsx";
+import { RowActions, useEditor } from "../../ui/crud.tsx";
 
 type Group = Schemas["EventGroup"];
 const TYPES: Group["group_type"][] = ["SEASON", "COMPETITION", "TOURNAMENT", "SERIES", "OTHER"];
@@ -45,11 +45,10 @@ function GroupForm({ group, onDone }: { group: Group | null; onDone: () => void 
 export default function EventGroups() {
   const { t, date } = useI18n();
   const list = usePaged((cursor) => call(() => api.GET("/v1/event-groups", { params: { query: { mine: "true", include_inactive: "true", cursor, limit: 100 } } })), []);
-  const [editing, setEditing] = useState<Group | "new" | null>(null);
-  const [announcement, announce] = useAnnouncer();
+  const editor = useEditor<Group>({ newLabel: t("groups.new"), onSaved: () => list.reload() });
   return (
-    <Page title={t("groups.title")} actions={<button type="button" className="primary" onClick={() => setEditing("new")}>{t("groups.new")}</button>}>
-      {announcement}
+    <Page title={t("groups.title")} actions={editor.newButton}>
+      {editor.announcement}
       <ErrorNotice error={list.error} />
       <DataTable
         caption={t("groups.title")}
@@ -66,25 +65,14 @@ export default function EventGroups() {
           {
             header: t("common.actions"),
             cell: (row) => (
-              <button type="button" className="small" onClick={() => setEditing(row)}>
-                {t("common.edit")}
-              </button>
+              <RowActions onEdit={() => editor.edit(row)} />
             ),
           },
         ]}
       />
-      <Dialog open={editing !== null} onClose={() => setEditing(null)} title={editing === "new" ? t("groups.new") : t("common.edit")}>
-        {editing && (
-          <GroupForm
-            group={editing === "new" ? null : editing}
-            onDone={() => {
-              setEditing(null);
-              announce(t("common.saved"));
-              list.reload();
-            }}
-          />
-        )}
-      </Dialog>
+      {editor.dialog((row, saved) => (
+        <GroupForm group={row} onDone={saved} />
+      ))}
     </Page>
   );
 }

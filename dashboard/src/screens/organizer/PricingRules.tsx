@@ -1,9 +1,9 @@
-import { useState } from "react";
 import { api, call, type Schemas } from "../../api/client.ts";
 import { useI18n } from "../../i18n/index.tsx";
 import { decimalToMinor, fromLocalInput, minorToDecimal, toLocalInput } from "../../i18n/format.ts";
 import { CheckboxField, Form, nullable, numberOrText, optional, SelectField, TextField, useForm } from "../../ui/form.tsx";
-import { Badge, DataTable, Dialog, ErrorNotice, Page, useAnnouncer, usePaged } from "../../ui/kit.tsx";
+import { DataTable, ErrorNotice, Page, usePaged } from "../../ui/kit.tsx";
+import { RowActions, useEditor, YesNo } from "../../ui/crud.tsx";
 
 type Rule = Schemas["PricingRule"];
 const RULE_TYPES: Rule["rule_type"][] = ["PROMO", "EARLY_BIRD", "GROUP", "MEMBER", "STUDENT", "SENIOR", "CHILD", "DYNAMIC", "PARTNER"];
@@ -84,11 +84,10 @@ function RuleForm({ rule, onDone }: { rule: Rule | null; onDone: () => void }) {
 export default function PricingRules() {
   const { t, money, number } = useI18n();
   const list = usePaged((cursor) => call(() => api.GET("/v1/pricing-rules", { params: { query: { cursor, limit: 100 } } })), []);
-  const [editing, setEditing] = useState<Rule | "new" | null>(null);
-  const [announcement, announce] = useAnnouncer();
+  const editor = useEditor<Rule>({ newLabel: t("rules.new"), onSaved: () => list.reload() });
   return (
-    <Page title={t("rules.title")} actions={<button type="button" className="primary" onClick={() => setEditing("new")}>{t("rules.new")}</button>}>
-      {announcement}
+    <Page title={t("rules.title")} actions={editor.newButton}>
+      {editor.announcement}
       <ErrorNotice error={list.error} />
       <DataTable
         caption={t("rules.title")}
@@ -102,29 +101,18 @@ export default function PricingRules() {
           { header: t("rules.discount"), numeric: true, cell: (row) => (row.discount_type === "PERCENTAGE" ? `${number(row.discount_value / 100)} %` : money(row.discount_value, row.currency ?? "XOF")) },
           { header: t("rules.promoCode"), cell: (row) => row.promo_code ?? (row.auto_apply ? t("rules.automatic") : "—") },
           { header: t("rules.uses"), numeric: true, cell: (row) => `${row.usage_count}${row.usage_limit_total ? ` / ${row.usage_limit_total}` : ""}` },
-          { header: t("common.active"), cell: (row) => (row.is_active ? <Badge tone="ok">{t("common.yes")}</Badge> : <Badge>{t("common.no")}</Badge>) },
+          { header: t("common.active"), cell: (row) => <YesNo value={row.is_active} /> },
           {
             header: t("common.actions"),
             cell: (row) => (
-              <button type="button" className="small" onClick={() => setEditing(row)}>
-                {t("common.edit")}
-              </button>
+              <RowActions onEdit={() => editor.edit(row)} />
             ),
           },
         ]}
       />
-      <Dialog open={editing !== null} onClose={() => setEditing(null)} title={editing === "new" ? t("rules.new") : t("common.edit")}>
-        {editing && (
-          <RuleForm
-            rule={editing === "new" ? null : editing}
-            onDone={() => {
-              setEditing(null);
-              announce(t("common.saved"));
-              list.reload();
-            }}
-          />
-        )}
-      </Dialog>
+      {editor.dialog((row, saved) => (
+        <RuleForm rule={row} onDone={saved} />
+      ))}
     </Page>
   );
 }

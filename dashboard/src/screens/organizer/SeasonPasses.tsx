@@ -1,10 +1,10 @@
-import { useState } from "react";
 import { api, call, type Schemas } from "../../api/client.ts";
 import { useI18n } from "../../i18n/index.tsx";
 import { decimalToMinor, minorToDecimal } from "../../i18n/format.ts";
 import { PLAN_CURRENCIES } from "../../ui/enums.ts";
 import { Form, nullable, numberOrText, SelectField, TextField, useForm } from "../../ui/form.tsx";
-import { DataTable, Dialog, ErrorNotice, Page, useAnnouncer, usePaged } from "../../ui/kit.tsx";
+import { DataTable, ErrorNotice, Page, usePaged } from "../../ui/kit.tsx";
+import { RowActions, useEditor } from "../../ui/crud.tsx";
 
 type Plan = Schemas["SeasonPlan"];
 const TYPES: Plan["type"][] = ["FULL_SEASON", "HALF_SEASON", "PACKAGE", "FLEX", "MINI", "VIP_ANNUAL"];
@@ -69,12 +69,11 @@ function PlanForm({ plan, groups, onDone }: { plan: Plan | null; groups: Schemas
 export default function SeasonPasses() {
   const { t, money, number } = useI18n();
   const list = usePaged((cursor) => call(() => api.GET("/v1/subscription-plans", { params: { query: { cursor, limit: 100 } } })), []);
+  const editor = useEditor<Plan>({ newLabel: t("passes.new"), onSaved: () => list.reload() });
   const groups = usePaged((cursor) => call(() => api.GET("/v1/event-groups", { params: { query: { mine: "true", cursor, limit: 100 } } })), []);
-  const [editing, setEditing] = useState<Plan | "new" | null>(null);
-  const [announcement, announce] = useAnnouncer();
   return (
-    <Page title={t("passes.title")} actions={<button type="button" className="primary" onClick={() => setEditing("new")}>{t("passes.new")}</button>}>
-      {announcement}
+    <Page title={t("passes.title")} actions={editor.newButton}>
+      {editor.announcement}
       <ErrorNotice error={list.error} />
       <DataTable
         caption={t("passes.title")}
@@ -90,26 +89,14 @@ export default function SeasonPasses() {
           {
             header: t("common.actions"),
             cell: (row) => (
-              <button type="button" className="small" onClick={() => setEditing(row)}>
-                {t("common.edit")}
-              </button>
+              <RowActions onEdit={() => editor.edit(row)} />
             ),
           },
         ]}
       />
-      <Dialog open={editing !== null} onClose={() => setEditing(null)} title={editing === "new" ? t("passes.new") : t("common.edit")}>
-        {editing && (
-          <PlanForm
-            plan={editing === "new" ? null : editing}
-            groups={groups.rows}
-            onDone={() => {
-              setEditing(null);
-              announce(t("common.saved"));
-              list.reload();
-            }}
-          />
-        )}
-      </Dialog>
+      {editor.dialog((row, saved) => (
+        <PlanForm groups={groups.rows} plan={row} onDone={saved} />
+      ))}
     </Page>
   );
 }

@@ -1,10 +1,10 @@
-import { useState } from "react";
 import { api, call, type Schemas } from "../../api/client.ts";
 import type { ScreenProps } from "../../app/routes.tsx";
 import { useI18n } from "../../i18n/index.tsx";
 import { decimalToMinor, fromLocalInput, minorToDecimal, toLocalInput } from "../../i18n/format.ts";
 import { CheckboxField, Form, numberOrText, optional, SelectField, TextField, useForm } from "../../ui/form.tsx";
-import { Badge, DataTable, Dialog, ErrorNotice, Loading, Page, useAction, useAnnouncer, useLoad } from "../../ui/kit.tsx";
+import { Badge, DataTable, ErrorNotice, Loading, Page, useLoad } from "../../ui/kit.tsx";
+import { RowActions, useEditor } from "../../ui/crud.tsx";
 import { EventTabs } from "./EventTabs.tsx";
 
 type Config = Schemas["TicketConfig"];
@@ -88,17 +88,15 @@ export default function TicketConfigs({ params }: ScreenProps) {
       ]),
     [eventId],
   );
-  const [editing, setEditing] = useState<Config | "new" | null>(null);
-  const [announcement, announce] = useAnnouncer();
-  const action = useAction();
+  const editor = useEditor<Config>({ newLabel: t("tickets.new"), onSaved: () => loaded.reload() });
   if (loaded.error) return <ErrorNotice error={loaded.error} />;
   if (!loaded.data) return <Loading />;
   const [event, configs, types] = loaded.data;
   return (
-    <Page title={t("tickets.title", { title: event.title })} actions={<button type="button" className="primary" onClick={() => setEditing("new")}>{t("tickets.new")}</button>}>
+    <Page title={t("tickets.title", { title: event.title })} actions={editor.newButton}>
       <EventTabs eventId={eventId} />
-      {announcement}
-      <ErrorNotice error={action.error} />
+      {editor.announcement}
+      <ErrorNotice error={editor.error} />
       <DataTable
         caption={t("tickets.configs")}
         rows={configs.data}
@@ -113,44 +111,18 @@ export default function TicketConfigs({ params }: ScreenProps) {
           {
             header: t("common.actions"),
             cell: (row) => (
-              <div className="row-actions">
-                <button type="button" className="small" onClick={() => setEditing(row)}>
-                  {t("common.edit")}
-                </button>
-                <button
-                  type="button"
-                  className="small danger"
-                  disabled={action.busy}
-                  onClick={() =>
-                    confirm(t("common.confirmDelete")) &&
-                    void action.run(async () => {
-                      await call(() => api.DELETE("/v1/events/{event_id}/ticket-configs/{config_id}", { params: { path: { event_id: eventId, config_id: row.id } } }));
-                      loaded.reload();
-                    })
-                  }
-                >
-                  {t("common.delete")}
-                </button>
-              </div>
+              <RowActions
+                onEdit={() => editor.edit(row)}
+                busy={editor.busy}
+                onDelete={() => editor.remove(() => call(() => api.DELETE("/v1/events/{event_id}/ticket-configs/{config_id}", { params: { path: { event_id: eventId, config_id: row.id } } })))}
+              />
             ),
           },
         ]}
       />
-      <Dialog open={editing !== null} onClose={() => setEditing(null)} title={editing === "new" ? t("tickets.new") : t("common.edit")}>
-        {editing && (
-          <ConfigForm
-            eventId={eventId}
-            currency={event.currency}
-            config={editing === "new" ? null : editing}
-            types={types.data}
-            onDone={() => {
-              setEditing(null);
-              announce(t("common.saved"));
-              loaded.reload();
-            }}
-          />
-        )}
-      </Dialog>
+      {editor.dialog((row, saved) => (
+        <ConfigForm eventId={eventId} currency={event.currency} config={row} types={types.data} onDone={saved} />
+      ))}
     </Page>
   );
 }

@@ -1,10 +1,10 @@
-import { useState } from "react";
 import { api, call, type Schemas } from "../../api/client.ts";
 import { useI18n } from "../../i18n/index.tsx";
 import { decimalToMinor, minorToDecimal } from "../../i18n/format.ts";
 import { PLAN_CURRENCIES } from "../../ui/enums.ts";
 import { CheckboxField, Form, nullable, numberOrText, SelectField, TextField, useForm } from "../../ui/form.tsx";
-import { DataTable, Dialog, ErrorNotice, Page, useAnnouncer, usePaged } from "../../ui/kit.tsx";
+import { DataTable, ErrorNotice, Page, usePaged } from "../../ui/kit.tsx";
+import { RowActions, useEditor } from "../../ui/crud.tsx";
 
 type TicketType = Schemas["TicketType"];
 const CATEGORIES: TicketType["default_zone_category"][] = ["VIP", "PREMIUM", "STANDARD", "BASIC", "COMPLIMENTARY", "VISITORS", "PRESS", "STAFF"];
@@ -61,11 +61,10 @@ function TypeForm({ type, onDone }: { type: TicketType | null; onDone: () => voi
 export default function TicketTypes() {
   const { t, money } = useI18n();
   const list = usePaged((cursor) => call(() => api.GET("/v1/ticket-types", { params: { query: { cursor, limit: 100 } } })), []);
-  const [editing, setEditing] = useState<TicketType | "new" | null>(null);
-  const [announcement, announce] = useAnnouncer();
+  const editor = useEditor<TicketType>({ newLabel: t("ticketTypes.new"), onSaved: () => list.reload() });
   return (
-    <Page title={t("ticketTypes.title")} actions={<button type="button" className="primary" onClick={() => setEditing("new")}>{t("ticketTypes.new")}</button>}>
-      {announcement}
+    <Page title={t("ticketTypes.title")} actions={editor.newButton}>
+      {editor.announcement}
       <ErrorNotice error={list.error} />
       <DataTable
         caption={t("ticketTypes.title")}
@@ -81,25 +80,14 @@ export default function TicketTypes() {
           {
             header: t("common.actions"),
             cell: (row) => (
-              <button type="button" className="small" onClick={() => setEditing(row)}>
-                {t("common.edit")}
-              </button>
+              <RowActions onEdit={() => editor.edit(row)} />
             ),
           },
         ]}
       />
-      <Dialog open={editing !== null} onClose={() => setEditing(null)} title={editing === "new" ? t("ticketTypes.new") : t("common.edit")}>
-        {editing && (
-          <TypeForm
-            type={editing === "new" ? null : editing}
-            onDone={() => {
-              setEditing(null);
-              announce(t("common.saved"));
-              list.reload();
-            }}
-          />
-        )}
-      </Dialog>
+      {editor.dialog((row, saved) => (
+        <TypeForm type={row} onDone={saved} />
+      ))}
     </Page>
   );
 }
