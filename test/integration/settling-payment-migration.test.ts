@@ -12,7 +12,8 @@ import { describe, expect, it } from "vitest";
 const db = env.MIGRATION_DB;
 const first = env.TEST_MIGRATIONS.findIndex((m) => /^\d+_settling_payment_links(\.sql)?$/.test(m.name));
 const before = env.TEST_MIGRATIONS.slice(0, first);
-const rebuild = env.TEST_MIGRATIONS.slice(first);
+// The two settling-payment migrations only: later ones add tables of their own, which "every row of every table" would count.
+const rebuild = env.TEST_MIGRATIONS.slice(first).filter((m) => /^\d+_settling_payment_/.test(m.name));
 const id = () => crypto.randomUUID();
 
 /** Paid orders and passes, with everything that points at them: rule uses, zone overrides, rights, bookings, a season card, a refund. */
