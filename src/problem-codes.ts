@@ -217,6 +217,7 @@ export const PROBLEM_CODES = {
   subscription_not_active: { status: 409, description: "The pass is not ACTIVE." },
   guest_limit_reached: { status: 409, description: "The pass has issued all its guest tickets for this match (the plan's benefits.guest_tickets)." },
   guest_tickets_not_included: { status: 409, description: "The pass's plan includes no guest tickets." },
+  paid_with_package: { status: 409, description: "This pass belongs to a family or companion package: it is paid with the package's first pass (the buyer's)." },
   instalment_not_due: { status: 409, description: "The instalment is not payable now: already paid or cancelled, the first (paid with the pass, target SEASON_PASS), or its pass is not ACTIVE or SUSPENDED." },
   payment_option_unavailable: { status: 409, description: "The pass cannot be paid with this option: too little validity left for its instalments, or a price too small to split." },
   upgrade_not_allowed: { status: 409, description: "The pass's plan does not offer upgrades to this zone category (subscription_plan_zones.upgrade_allowed)." },

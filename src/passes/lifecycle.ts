@@ -169,9 +169,14 @@ export async function activateWithCash(env: Env, actor: Actor, id: string) {
   }
   if (sub.status !== "PENDING") throw problems.conflict("subscription_not_pending", `This pass is ${sub.status}; only a PENDING pass can be activated.`);
   const paymentId = newId();
-  // A pass paid in instalments is bought with its first one, in cash as online.
+  if (typeof sub.metadata?.package_of === "string") throw problems.conflict("paid_with_package", `This pass is paid with its package's first pass (${sub.metadata.package_of}).`);
+  // A pass paid in instalments is bought with its first one, in cash as online; a package with its companions' passes.
   const first = await firstInstalment(db, id);
-  const amount = first ? first.amount : sub.price_paid;
+  const companions = companionsOf(sub);
+  const companionPrices = companions.length
+    ? (await db.select({ price: subscriptions.price_paid }).from(subscriptions).where(and(inArray(subscriptions.id, companions), eq(subscriptions.status, "PENDING")))).reduce((sum, c) => sum + c.price, 0)
+    : 0;
+  const amount = (first ? first.amount : sub.price_paid) + companionPrices;
   await db.insert(payments).values({
     id: paymentId,
     user_id: sub.user_id,
@@ -213,6 +218,7 @@ export async function activateWithCash(env: Env, actor: Actor, id: string) {
     // Cash sales owe the platform its commission like online ones.
     if (paid) await recordCommission(env, paid, { subscription_id: id });
     if (paid && first) await markInstalmentPaid(db, first.id, paymentId);
+    if (paid) await activateCompanions(env, result.subscription, paymentId, actor);
   }
   return { ...(await detailOf(db, result.subscription, plan)), rights_pending: result.rights_pending };
 }
@@ -237,6 +243,7 @@ export async function activatePaidPass({ env, payment }: { env: Env; payment: Pa
   }
   if (result.subscription.payment_id !== payment.id) return { delivered: false, reason: "pass_paid_by_another_payment" };
   if (instalment) await markInstalmentPaid(db, instalment.id, payment.id);
+  await activateCompanions(env, result.subscription, payment.id);
   return { delivered: true, commission: { subscription_id: payment.subscription_id! }, message: { template: "PAYMENT_SUCCESS", data: {} } };
 }
 
@@ -246,6 +253,9 @@ export async function cancelRefundedPass({ env, actor, payment, reason }: { env:
   if (upgradeIdOf(payment)) throw problems.conflict("upgrade_not_refundable", "A zone upgrade's payment is not refunded through the API: the club undoes the upgrade by hand.");
   const [pass] = await getDb(env.DB).select({ status: subscriptions.status }).from(subscriptions).where(eq(subscriptions.id, payment.subscription_id!)).limit(1);
   if (pass && pass.status !== "CANCELLED" && pass.status !== "EXPIRED") await cancelSubscription(env, actor, payment.subscription_id!, reason);
+  // A package's payment bought its companions' passes too: they go with it.
+  const companions = await getDb(env.DB).select({ id: subscriptions.id, status: subscriptions.status }).from(subscriptions).where(and(eq(subscriptions.payment_id, payment.id), sql`${subscriptions.id} <> ${payment.subscription_id}`));
+  for (const companion of companions) if (companion.status !== "CANCELLED" && companion.status !== "EXPIRED") await cancelSubscription(env, actor, companion.id, reason);
 }
 
 /**
@@ -290,4 +300,19 @@ export async function suspendOverduePasses(env: Env, ids: string[]): Promise<num
     suspended += 1;
   }
   return suspended;
+}
+
+/** A family or companion package's other passes (the buyer's pass names them). */
+const companionsOf = (sub: SubscriptionRow): string[] => (Array.isArray(sub.metadata?.companion_subscriptions) ? (sub.metadata.companion_subscriptions as string[]) : []);
+
+/** The package's payment is the companions' too: each companion pass still PENDING becomes ACTIVE with it, its rights issued. */
+async function activateCompanions(env: Env, lead: SubscriptionRow, paymentId: string, actor?: Actor) {
+  for (const id of companionsOf(lead)) {
+    try {
+      await activateSubscription(env, id, paymentId, actor);
+    } catch (error) {
+      // A companion pass cancelled meanwhile (or over) is not activated; the others are.
+      if (!(error instanceof ProblemError && error.status === 409)) throw error;
+    }
+  }
 }

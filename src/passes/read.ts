@@ -120,6 +120,10 @@ export async function detailOf(db: Db, sub: SubscriptionRow, plan: PlanRow) {
     bookings: bookings.map(bookingView),
     instalments: instalments.map(({ subscription_id: _s, created_at: _c, updated_at: _u, ...i }) => i),
     card_request: card ? { status: card.status, requested_at: card.requested_at, card_id: card.card_id, printed_at: card.printed_at } : null,
+    package: {
+      of: typeof sub.metadata?.package_of === "string" ? sub.metadata.package_of : null,
+      companions: Array.isArray(sub.metadata?.companion_subscriptions) ? (sub.metadata.companion_subscriptions as string[]) : [],
+    },
   };
 }
 

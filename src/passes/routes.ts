@@ -101,9 +101,9 @@ export function passRoutes() {
       security: bearerAuth,
       summary: "Box office: activate a pass paid in cash",
       description:
-        "Box office: `cash.confirm` in the plan's organization (OWNER, BOX_OFFICE; other members 403) and admins. Records a CASH payment, sets the pass ACTIVE and issues one access right per covered event (each event's issuing is idempotent). On an ACTIVE pass it only resumes the issuing, without a new payment. Audited.",
+        "Box office: `cash.confirm` in the plan's organization (OWNER, BOX_OFFICE; other members 403) and admins. Records a CASH payment, sets the pass ACTIVE and issues one access right per covered event (each event's issuing is idempotent). On an ACTIVE pass it only resumes the issuing, without a new payment. A pass paid in instalments is bought with its first one; a family package with its buyer's pass, for all its passes (a companion's own pass: 409 `paid_with_package`). Audited.",
       request: { params: subscriptionParam },
-      responses: { 200: jsonResponse(WithPending, "The ACTIVE pass."), ...errors("forbidden", "not_found", "subscription_expired", "subscription_not_pending") },
+      responses: { 200: jsonResponse(WithPending, "The ACTIVE pass."), ...errors("forbidden", "not_found", "paid_with_package", "subscription_expired", "subscription_not_pending") },
     }),
     async (c) => c.json(await activateWithCash(c.env, actorOf(c), c.req.valid("param").subscription_id), 200),
   );

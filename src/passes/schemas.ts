@@ -21,6 +21,16 @@ export const SubscribeBody = z
       .enum(PASS_PAYMENT_OPTIONS)
       .default("full")
       .openapi({ description: "One of the plan's `metadata.payment_options` (only `full` when it lists none): `2x`…`4x` monthly instalments, or `monthly` until the pass ends; the first is paid now." }),
+    companions: z
+      .array(
+        z
+          .strictObject({ user_id: z.uuid().optional(), email: z.email().max(254).transform((e) => e.toLowerCase()).optional() })
+          .refine((c) => (c.user_id === undefined) !== (c.email === undefined), { message: "Give exactly one of user_id and email." }),
+      )
+      .min(1)
+      .max(9)
+      .optional()
+      .openapi({ description: "A family or companion package (plans with `metadata.family_package_available`): the other holders, each getting their own pass and rights at their own price, paid with the buyer's in one payment. An email without an account gets a passwordless one." }),
     printed_card: z
       .boolean()
       .optional()
@@ -103,6 +113,9 @@ export const SubscriptionDetailSchema = SubscriptionSchema.extend({
     .object({ status: z.enum(["REQUESTED", "PRINTED"]), requested_at: z.string(), card_id: z.string().nullable(), printed_at: z.string().nullable() })
     .nullable()
     .openapi({ description: "The printed card asked for with the pass (REQUESTED until the box office prints it), or null." }),
+  package: z
+    .object({ of: z.string().nullable(), companions: z.array(z.string()) })
+    .openapi({ description: "A family or companion package: `companions`, on the buyer's pass, are the other holders' passes it pays for; `of`, on a companion's pass, is the buyer's pass. Empty otherwise." }),
 }).openapi("SeasonPassDetail");
 
 export const UpgradeBody = z

@@ -2,7 +2,7 @@ import type { z } from "@hono/zod-openapi";
 import { and, eq, gte, inArray, lte, or, sql } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { pricing_rule_usages } from "../catalog/rule-uses.ts";
-import { subscription_plan_event_groups, subscription_plan_zones, subscription_plans } from "../catalog/schema.ts";
+import { FAMILY_PACKAGE_MAX_HOLDERS, subscription_plan_event_groups, subscription_plan_zones, subscription_plans } from "../catalog/schema.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { event_groups, seats, venue_zones } from "../events/schema.ts";
@@ -16,7 +16,8 @@ import { type PaymentOption, scheduleFor } from "./instalments.ts";
 import { subscription_instalments } from "./instalments-schema.ts";
 import { season_card_requests } from "../documents/schema.ts";
 import { activateSubscription } from "./lifecycle.ts";
-import { type PassPrice, priceOfPass, recountRules, withinRuleLimits } from "./pricing.ts";
+import { accountForEmail } from "../users/accounts.ts";
+import { type PassPrice, priceOfPass, recountRules, releaseRuleUses, withinRuleLimits } from "./pricing.ts";
 import { LIVE, LIVE_SQL, type PlanRow, type SubscriptionRow, addDays, detailOf, heldPass, today } from "./read.ts";
 import { subscriptions } from "./schema.ts";
 import type { SubscribeBody } from "./schemas.ts";
@@ -103,6 +104,8 @@ interface NewPass {
   paymentOption?: PaymentOption;
   /** A printed card asked for (the plan offers one): its request is written with the pass. */
   cardRequested?: boolean;
+  /** A companion's pass: the package's first pass (the buyer's), which pays for it. */
+  packageOf?: string;
 }
 
 /**
@@ -140,6 +143,7 @@ async function createSubscription(db: Db, pass: NewPass): Promise<SubscriptionRo
       metadata: {
         ...(pass.renewedFrom ? { renewed_from: pass.renewedFrom } : {}),
         ...(schedule ? { payment_plan: pass.paymentOption } : {}),
+        ...(pass.packageOf ? { package_of: pass.packageOf } : {}),
         ...(pass.price.applied.length ? { pricing: { gross: pass.price.gross, discount: pass.price.discount, applied_rules: pass.price.applied } } : {}),
       },
       created_at: at,
@@ -219,6 +223,8 @@ export async function subscribe(env: Env, auth: AuthContext, planId: string, bod
   }
   const cardOffered = plan.metadata?.printed_card === true;
   if (body.printed_card && !cardOffered) throw problems.validation([{ path: "printed_card", message: "This plan comes without a printed card.", code: "printed_card_not_offered" }]);
+  const companions = await packageHolders(env, db, plan, auth.userId, body);
+  for (const holder of companions) await checkEligibility(db, plan, holder, null);
   const price = await priceOfPass(db, plan, auth.userId, body.promo_code ?? null, at);
   const created = await createSubscription(db, {
     plan,
@@ -232,9 +238,89 @@ export async function subscribe(env: Env, auth: AuthContext, planId: string, bod
     paymentOption: body.payment_option,
     cardRequested: cardOffered && body.printed_card !== false,
   });
+  if (companions.length > 0) return createPackage(env, db, created, plan, companions, validity, auth.userId);
   // Nothing to pay (a 100 % code): the pass is active at once, as a paid one is.
   if (created.price_paid === 0) return detailOf(db, (await activateSubscription(env, created.id, null)).subscription, plan);
   return detailOf(db, created, plan);
+}
+
+/**
+ * The other holders of a family or companion package, as accounts (an email
+ * without one gets a passwordless account): only on plans offering packages,
+ * at most `family_package_max_holders` holders with the buyer, each once,
+ * paid in full and without assigned seats.
+ */
+async function packageHolders(env: Env, db: Db, plan: PlanRow, buyerId: string, body: z.infer<typeof SubscribeBody>): Promise<string[]> {
+  const asked = body.companions ?? [];
+  if (asked.length === 0) return [];
+  const refuse = (path: string, message: string, code: string) => problems.validation([{ path, message, code }]);
+  if (plan.metadata?.family_package_available !== true) throw refuse("companions", "This plan sells no family or companion packages.", "family_package_not_offered");
+  const max = plan.metadata.family_package_max_holders ?? FAMILY_PACKAGE_MAX_HOLDERS;
+  if (asked.length + 1 > max) throw refuse("companions", `A package of this plan takes at most ${max} holders, you included.`, "too_many_companions");
+  if (body.payment_option !== "full") throw refuse("payment_option", "A package is paid in full.", "package_paid_in_full");
+  if (plan.metadata.seat_selection === "assigned") throw refuse("companions", "Packages are not sold on plans with assigned seats.", "package_without_seats");
+  const ids: string[] = [];
+  for (const [index, companion] of asked.entries()) {
+    let id = companion.user_id;
+    if (id) {
+      const [known] = await db.select({ active: users.is_active }).from(users).where(eq(users.id, id)).limit(1);
+      if (!known?.active) throw refuse(`companions.${index}.user_id`, "No such active account.", "invalid_reference");
+    } else id = await accountForEmail(env, companion.email!);
+    if (id === buyerId || ids.includes(id)) throw refuse(`companions.${index}`, "Each holder of a package once, you included.", "companion_duplicate");
+    ids.push(id);
+  }
+  return ids;
+}
+
+/**
+ * The companions' passes, each at its holder's price, PENDING until the
+ * buyer's pass is paid (one payment for all, the sum of their prices). A
+ * companion that cannot have one (no place left, a pass already) undoes the
+ * package: the passes made for it are cancelled, their places given back.
+ */
+async function createPackage(env: Env, db: Db, lead: SubscriptionRow, plan: PlanRow, companions: string[], validity: { valid_from: string; valid_until: string }, buyerId: string) {
+  const made: SubscriptionRow[] = [];
+  try {
+    for (const holder of companions) {
+      made.push(
+        await createSubscription(db, {
+          plan,
+          userId: holder,
+          seatId: null,
+          validity,
+          autoRenew: false,
+          createdBy: buyerId,
+          renewedFrom: null,
+          price: await priceOfPass(db, plan, holder, null, now()),
+          packageOf: lead.id,
+        }),
+      );
+    }
+  } catch (error) {
+    const at = now();
+    for (const pass of [lead, ...made]) {
+      await db.batch([
+        db.update(subscriptions).set({ status: "CANCELLED", cancellation_date: at, cancellation_reason: "package not complete", updated_at: at }).where(and(eq(subscriptions.id, pass.id), eq(subscriptions.status, "PENDING"))),
+        db
+          .update(subscription_plans)
+          .set({ current_subscribers: sql`${subscription_plans.current_subscribers} - 1`, updated_at: sql`${subscription_plans.updated_at}` })
+          .where(and(eq(subscription_plans.id, plan.id), sql`changes() = 1`)),
+        ...releaseRuleUses(db, pass.id, at, sql`EXISTS (SELECT 1 FROM subscriptions WHERE id = ${pass.id} AND status = 'CANCELLED')`),
+      ]);
+    }
+    throw error;
+  }
+  const [updated] = await db
+    .update(subscriptions)
+    .set({ metadata: { ...(lead.metadata ?? {}), companion_subscriptions: made.map((p) => p.id) } })
+    .where(eq(subscriptions.id, lead.id))
+    .returning();
+  // A package with nothing to pay is active at once, every pass of it.
+  if (made.every((p) => p.price_paid === 0) && lead.price_paid === 0) {
+    for (const pass of made) await activateSubscription(env, pass.id, null);
+    return detailOf(db, (await activateSubscription(env, lead.id, null)).subscription, plan);
+  }
+  return detailOf(db, updated!, plan);
 }
 
 /**

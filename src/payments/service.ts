@@ -92,6 +92,22 @@ async function dueFor(env: Env, db: Db, target: Target, auth: AuthContext | unde
       const [pass] = await db.select().from(subscriptions).where(eq(subscriptions.id, target.subscription_id)).limit(1);
       if (!pass || pass.user_id !== caller.userId) throw problems.notFound("Season pass");
       if (pass.status !== "PENDING") throw problems.conflict("subscription_not_pending", `This pass is ${pass.status}; only a PENDING pass is paid.`);
+      if (typeof pass.metadata?.package_of === "string") throw problems.conflict("paid_with_package", `This pass is paid with its package's first pass (${pass.metadata.package_of}).`);
+      // A family or companion package is paid with its buyer's pass: every pass of it, in one payment.
+      const companionIds = Array.isArray(pass.metadata?.companion_subscriptions) ? (pass.metadata.companion_subscriptions as string[]) : [];
+      if (companionIds.length > 0) {
+        const companions = await db.select({ price: subscriptions.price_paid }).from(subscriptions).where(and(inArray(subscriptions.id, companionIds), eq(subscriptions.status, "PENDING")));
+        return {
+          type: "SEASON_PASS",
+          amount: pass.price_paid + companions.reduce((sum, c) => sum + c.price, 0),
+          currency: pass.currency,
+          user_id: pass.user_id,
+          description: `Season passes ${pass.subscription_number} and ${companions.length} companion(s)`,
+          expires_at: new Date(Date.now() + PAYMENT_TTL_MS).toISOString(),
+          link: { ticket_id: null, subscription_id: pass.id, organizer_subscription_id: null },
+          metadata: { package: companionIds },
+        };
+      }
       // A pass paid in instalments is bought with its first one.
       const [first] = await db.select().from(subscription_instalments).where(and(eq(subscription_instalments.subscription_id, pass.id), eq(subscription_instalments.number, 1))).limit(1);
       return {

@@ -20,7 +20,7 @@ const db = () => getDb(env.DB);
 type User = Awaited<ReturnType<typeof registerUser>>;
 
 /** A club, its season (200 days), one match in 20 days, and a plan priced `price` paid as `options`. */
-async function season(price: number, options: (typeof PASS_PAYMENT_OPTIONS)[number][] | undefined, o: { durationMonths?: number; printedCard?: boolean; guests?: number; places?: number } = {}) {
+async function season(price: number, options: (typeof PASS_PAYMENT_OPTIONS)[number][] | undefined, o: { durationMonths?: number; printedCard?: boolean; guests?: number; places?: number; family?: number } = {}) {
   const organizer = await registerOrganizer();
   const venueId = newId();
   const groupId = newId();
@@ -37,7 +37,7 @@ async function season(price: number, options: (typeof PASS_PAYMENT_OPTIONS)[numb
   await db().insert(subscription_plans).values({
     id: planId, code: `P-${planId.slice(0, 8)}`, name: "Abonnement Virage", organizer_id: organizer.id, organization_id: organizer.organizationId, type: "FULL_SEASON",
     price, currency: "TND", default_zone_category: "STANDARD", duration_months: o.durationMonths ?? null,
-    metadata: { ...(options ? { payment_options: options } : {}), ...(o.printedCard ? { printed_card: true } : {}) },
+    metadata: { ...(options ? { payment_options: options } : {}), ...(o.printedCard ? { printed_card: true } : {}), ...(o.family ? { family_package_available: true, family_package_max_holders: o.family } : {}) },
     benefits: o.guests === undefined ? null : { guest_tickets: o.guests },
   });
   await db().insert(subscription_plan_event_groups).values({ subscription_plan_id: planId, event_group_id: groupId, access_level: "FULL" });
@@ -289,5 +289,74 @@ describe("guest tickets of a season pass", () => {
     expectProblem(await invite(s.organizer, passId, { event_id: s.matchId, user_id: guest.id }), 403, "forbidden");
     expect((await api("POST", `/v1/subscriptions/${passId}/suspend`, { token: s.organizer.token, body: { reason: "test" } })).status).toBe(200);
     expectProblem(await invite(holder, passId, { event_id: s.matchId, user_id: guest.id }), 409, "subscription_not_active");
+  });
+});
+
+describe("family and companion packages", () => {
+  it("one purchase for several holders: each gets their own pass and rights at their own price, one payment for all", async () => {
+    const s = await season(100_000, undefined, { family: 4 });
+    const [buyer, partner] = [await registerUser(), await registerUser()];
+    const childEmail = `child-${newId().slice(0, 8)}@example.test`;
+    const created = await subscribe(s.planId, buyer, { companions: [{ user_id: partner.id }, { email: childEmail }] });
+    expect(created.status).toBe(201);
+    const companions: string[] = created.body.package.companions;
+    expect(companions).toHaveLength(2);
+    // A companion's pass is paid with the buyer's: never on its own.
+    expectProblem(await api("POST", "/v1/payments", { token: partner.token, body: { target: { type: "SEASON_PASS", subscription_id: companions[0] }, method: "BANK_TRANSFER" } }), 409, "paid_with_package");
+    const payment = await payByTransfer(buyer, { type: "SEASON_PASS", subscription_id: created.body.id });
+    expect(payment.amount).toBe(300_000);
+    const lead = await passOf(buyer, created.body.id);
+    expect(lead).toMatchObject({ status: "ACTIVE", payment_id: payment.id });
+    const partnerPass = await passOf(partner, companions[0]!);
+    expect(partnerPass).toMatchObject({ status: "ACTIVE", user_id: partner.id, payment_id: payment.id, price_paid: 100_000, package: { of: created.body.id, companions: [] } });
+    // Each holder has their own right at the match.
+    const holders = new Set<string>();
+    for (const id of [created.body.id, ...companions]) {
+      const rights = await eventStub(env, s.matchId).listRights({ source_id: id });
+      expect(rights).toHaveLength(1);
+      holders.add(rights[0]!.user_id);
+    }
+    expect(holders.size).toBe(3);
+    expect((await env.DB.prepare("SELECT current_subscribers AS n FROM subscription_plans WHERE id = ?").bind(s.planId).first<{ n: number }>())!.n).toBe(3);
+
+    // A refund the club approves takes the whole package back: every pass it paid for.
+    const asked = await api("POST", `/v1/payments/${payment.id}/refunds`, { token: buyer.token, body: { reason: "CUSTOMER_REQUEST" } });
+    expect(asked.status).toBe(201);
+    expect((await api("POST", `/v1/refunds/${asked.body.id}/approve`, { token: s.organizer.token, body: {} })).status).toBe(200);
+    for (const id of [created.body.id, ...companions]) expect((await env.DB.prepare("SELECT status FROM subscriptions WHERE id = ?").bind(id).first<{ status: string }>())!.status).toBe("CANCELLED");
+    expect((await env.DB.prepare("SELECT current_subscribers AS n FROM subscription_plans WHERE id = ?").bind(s.planId).first<{ n: number }>())!.n).toBe(0);
+  });
+
+  it("the box office takes the whole package in cash", async () => {
+    const s = await season(100_000, undefined, { family: 3 });
+    const [buyer, partner] = [await registerUser(), await registerUser()];
+    const created = await subscribe(s.planId, buyer, { companions: [{ user_id: partner.id }] });
+    expectProblem(await api("POST", `/v1/subscriptions/${created.body.package.companions[0]}/activate-cash`, { token: s.organizer.token }), 409, "paid_with_package");
+    const activated = await api("POST", `/v1/subscriptions/${created.body.id}/activate-cash`, { token: s.organizer.token });
+    expect(activated.status).toBe(200);
+    expect((await env.DB.prepare("SELECT amount FROM payments WHERE subscription_id = ?").bind(created.body.id).first<{ amount: number }>())!.amount).toBe(200_000);
+    expect((await passOf(partner, created.body.package.companions[0])).status).toBe("ACTIVE");
+  });
+
+  it("refuses packages a plan does not sell, too many holders, a holder twice, instalments; a companion who cannot have a pass undoes the package", async () => {
+    const plain = await season(100_000, ["full", "3x"]);
+    const buyer = await registerUser();
+    const other = await registerUser();
+    const code = async (planId: string, body: Record<string, unknown>) => {
+      const r = await subscribe(planId, buyer, body);
+      expectProblem(r, 422, "validation_failed");
+      return r.body.errors[0].code;
+    };
+    expect(await code(plain.planId, { companions: [{ user_id: other.id }] })).toBe("family_package_not_offered");
+    const s = await season(100_000, ["full", "3x"], { family: 2 });
+    expect(await code(s.planId, { companions: [{ user_id: other.id }, { user_id: (await registerUser()).id }] })).toBe("too_many_companions");
+    expect(await code(s.planId, { companions: [{ user_id: buyer.id }] })).toBe("companion_duplicate");
+    expect(await code(s.planId, { companions: [{ user_id: other.id }], payment_option: "3x" })).toBe("package_paid_in_full");
+    expect(await code(s.planId, { companions: [{ user_id: newId() }] })).toBe("invalid_reference");
+    // The companion already has a pass on the plan: nothing of the package stays.
+    expect((await subscribe(s.planId, other, {})).status).toBe(201);
+    expectProblem(await subscribe(s.planId, buyer, { companions: [{ user_id: other.id }] }), 409, "already_subscribed");
+    expect((await env.DB.prepare("SELECT count(*) AS n FROM subscriptions WHERE user_id = ? AND status = 'PENDING'").bind(buyer.id).first<{ n: number }>())!.n).toBe(0);
+    expect((await env.DB.prepare("SELECT current_subscribers AS n FROM subscription_plans WHERE id = ?").bind(s.planId).first<{ n: number }>())!.n).toBe(1);
   });
 });

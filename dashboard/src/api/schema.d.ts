@@ -13555,7 +13555,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "subscription_expired" | "subscription_not_pending";
+                            code?: "paid_with_package" | "subscription_expired" | "subscription_not_pending";
                         });
                     };
                 };
@@ -14308,7 +14308,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "already_paid" | "idempotency_in_progress" | "instalment_not_due" | "nothing_to_pay" | "order_closed" | "subscription_not_payable" | "subscription_not_pending" | "too_many_attempts" | "upgrade_not_payable";
+                            code?: "already_paid" | "idempotency_in_progress" | "instalment_not_due" | "nothing_to_pay" | "order_closed" | "paid_with_package" | "subscription_not_payable" | "subscription_not_pending" | "too_many_attempts" | "upgrade_not_payable";
                         });
                     };
                 };
@@ -21895,6 +21895,8 @@ export interface components {
                 seat_selection?: "assigned" | "general";
                 renewal_plan_id?: string;
                 printed_card?: boolean;
+                family_package_available?: boolean;
+                family_package_max_holders?: number;
                 [key: string]: unknown;
             } | null;
             event_groups: (components["schemas"]["SeasonPlanEventGroup"])[];
@@ -21990,6 +21992,8 @@ export interface components {
                 seat_selection?: "assigned" | "general";
                 renewal_plan_id?: string;
                 printed_card?: boolean;
+                family_package_available?: boolean;
+                family_package_max_holders?: number;
                 [key: string]: unknown;
             } | null;
         };
@@ -22049,6 +22053,8 @@ export interface components {
                 seat_selection?: "assigned" | "general";
                 renewal_plan_id?: string;
                 printed_card?: boolean;
+                family_package_available?: boolean;
+                family_package_max_holders?: number;
                 [key: string]: unknown;
             } | null;
         };
@@ -22187,6 +22193,10 @@ export interface components {
                 card_id: string | null;
                 printed_at: string | null;
             } | null;
+            package: {
+                of: string | null;
+                companions: (string)[];
+            };
         });
         SeasonPassBooking: {
             id: string;
@@ -22251,6 +22261,10 @@ export interface components {
             auto_renew?: boolean;
             promo_code?: string;
             payment_option?: "full" | "2x" | "3x" | "4x" | "monthly";
+            companions?: ({
+                user_id?: string;
+                email?: string;
+            })[];
             printed_card?: boolean;
         };
         SeasonPassReason: {
