@@ -20,6 +20,7 @@ import { ALWAYS_OPEN, maintenanceGate } from "./site/maintenance.ts";
 import { siteRoutes } from "./site/routes.ts";
 import { userRoutes } from "./users/routes.ts";
 import { orderRoutes } from "./orders/routes.ts";
+import { waitingRoomRoutes } from "./onsale/routes.ts";
 import { organizerPlanRoutes } from "./payments/organizer-plans-routes.ts";
 import { eventRoutes } from "./events/routes.ts";
 import { venueRoutes } from "./events/venues-routes.ts";
@@ -62,6 +63,7 @@ function v1() {
   api.route("/auth", authRoutes());
   api.route("/", userRoutes());
   api.route("/", orderRoutes());
+  api.route("/", waitingRoomRoutes());
   api.route("/", gateRoutes());
   api.route("/", policyRoutes());
   api.route("/", socialRoutes());
@@ -164,8 +166,9 @@ export function createApp() {
       handler = cors({
         origin: (origin) => (origins.has(origin) ? origin : null),
         allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-        allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
-        exposeHeaders: ["X-Request-Id", "Retry-After", "Location"],
+        // Queue-Ticket and X-Device-Id: the on-sale waiting room (src/onsale/waiting-room.ts).
+        allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id", "Queue-Ticket", "X-Device-Id"],
+        exposeHeaders: ["X-Request-Id", "Retry-After", "Location", "ETag", "Age"],
         maxAge: 600,
       });
       corsFor.set(c.env.APP_ORIGINS, handler);

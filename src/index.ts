@@ -19,6 +19,7 @@ import { runSeasonPassCron } from "./passes/cron.ts";
 
 export { EventDO } from "../durable-objects/event/event-do.ts";
 export { RateLimiter } from "../durable-objects/rate-limiter.ts";
+export { WaitingRoomDO } from "../durable-objects/waiting-room.ts";
 
 const app = createApp();
 

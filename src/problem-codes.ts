@@ -180,8 +180,9 @@ export const PROBLEM_CODES = {
   season_pass_inactive: { status: 409, description: "The season pass this right comes from is not active." },
   transfer_not_allowed: { status: 409, description: "Rights of this kind cannot be transferred." },
   transfer_quota_exhausted: { status: 409, description: "The season pass's transfers for this season are used." },
-  transfer_to_self: { status: 422, description: "You already hold this right." },
-  transfer_window_closed: { status: 409, description: "Transfers close when the doors open." },
+  transfer_to_self: { status: 422, description: "You already hold this right (or season pass)." },
+  transfer_window_closed: { status: 409, description: "Transfers close when the doors open (a whole season pass: `restrictions.transfer_window_hours` before its next event)." },
+  transfer_fee_due: { status: 409, description: "This season pass's plan charges a transfer fee: the club's box office transfers it and takes the fee." },
   unknown_access_point: { status: 422, description: "The access point is not one of this event's venue." },
   upgrade_required: { status: 426, description: "Open this URL as a WebSocket." },
   wrong_gate: { status: 403, description: "The controller is assigned to another gate of this event: use that gate's access_point_id." },
@@ -266,6 +267,14 @@ export const PROBLEM_CODES = {
   invitation_revoked: { status: 410, description: "The invitation was revoked." },
   invitation_expired: { status: 410, description: "The invitation has expired: ask for a new one." },
   group_in_use: { status: 409, description: "Ticket configurations, zone overrides or pricing rules use this user group: deactivate it instead." },
+
+  // ---------------------------------------------------------------- the on-sale waiting room (src/onsale/waiting-room.ts)
+  waiting_room_active: { status: 409, description: "The event's on-sale is queued: join the queue (POST /v1/events/{event_id}/queue) and order with an admitted ticket in Queue-Ticket." },
+  queue_not_admitted: { status: 409, description: "Your queue ticket's turn has not come: the detail gives your position and wait; Retry-After too." },
+  queue_ticket_used: { status: 409, description: "This queue ticket was already spent on an order." },
+  queue_ticket_expired: { status: 410, description: "Your turn lapsed unused: join the queue again." },
+  queue_ticket_invalid: { status: 403, description: "The queue ticket is forged, expired, from an earlier queue, or for another event or person." },
+  device_id_required: { status: 422, description: "A guest queues by device: send X-Device-Id (8–128 visible ASCII characters)." },
 
   // ---------------------------------------------------------------- accounts opened for tickets (guest orders, transfers, grants) and their links
   account_claimable: { status: 409, description: "Tickets were sent to this address, so it already has an account: claim it (POST /v1/auth/claim, then /claim/confirm)." },

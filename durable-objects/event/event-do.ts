@@ -14,7 +14,7 @@
  * - season-pass zone upgrade: `holdUpgrade`, `applyUpgrade`, `releaseUpgrade`
  *   (upgrades.ts), its holds lapsing with the orders' (`expireHolds`); a pass
  *   holder's guest rights: `issueGuestRight` (guests.ts);
- * - transfer: `transferRight`, `exchangeRights`, `returnLoan` (rights.ts);
+ * - transfer: `transferRight`, `exchangeRights`, `returnLoan`, `transferPassRights` (rights.ts);
  *   rights outside sales: `issueRights`, `setRightsStatus`, `restoreRights`
  *   (rights.ts); new event dates move the rights' windows (`redateRights`, from setup.ts);
  *   one right blocked or unblocked at the door: `setRightStatus` (rights.ts);
@@ -204,6 +204,10 @@ export class EventDO extends DurableObject<Env> {
 
   transferRight(req: TransferRequest): Result<{ from: RightView; to: RightView; already_done: boolean }> {
     return rights.transferRight(this.s, req);
+  }
+
+  transferPassRights(req: { transfer_id: string; from_source: string; to_source: string; to_user_id: string; by: string; now?: number }): Result<{ moved: RightView[] }> {
+    return rights.transferPassRights(this.s, req);
   }
 
   exchangeRights(req: ExchangeRequest): Result<{ rights: RightView[]; already_done: boolean }> {

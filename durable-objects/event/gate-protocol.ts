@@ -11,9 +11,21 @@ import { z } from "zod";
 export const PROTOCOL_VERSION = 2;
 /**
  * The WebSocket subprotocol a browser offers (with `bearer.<access token>`,
- * since it cannot set an Authorization header) and the upgrade answers.
+ * since it cannot set an Authorization header) and the upgrade answers,
+ * named after PROTOCOL_VERSION.
  */
-export const GATE_SUBPROTOCOL = "edge-events.gate.v1";
+export const GATE_SUBPROTOCOL = `edge-events.gate.v${PROTOCOL_VERSION}`;
+/**
+ * Its former name, which dashboards built before the rename still offer
+ * (the messages are the same): accepted, and answered to whoever offers it
+ * without the current one (docs/gate-protocol.md).
+ */
+export const LEGACY_GATE_SUBPROTOCOLS = ["edge-events.gate.v1"] as const;
+
+/** Of the subprotocols a browser offered, the one the upgrade answers: the current name first, else a legacy one, else none. */
+export function gateSubprotocolOf(offered: readonly string[]): string | undefined {
+  return [GATE_SUBPROTOCOL, ...LEGACY_GATE_SUBPROTOCOLS].find((name) => offered.includes(name));
+}
 
 export const SCAN_ACTIONS = ["ENTRY", "EXIT", "RE_ENTRY", "CHECK"] as const;
 export const SCAN_METHODS = ["QR_SCANNER", "MANUAL_ENTRY", "NFC"] as const;

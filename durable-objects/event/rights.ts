@@ -427,3 +427,49 @@ function checkTransferable(s: EventStore, right: Row | undefined, holderId: stri
   if (now >= Date.parse(String(right.valid_from))) return fail(409, "transfer_window_closed", "Transfers are closed once the doors open.");
   return null;
 }
+
+/**
+ * A whole season pass handed to another person (src/passes/transfers.ts):
+ * every right of the old pass here (`from_source`, and its booked matches
+ * `from_source:<booking>`) that can still change hands (live, never used,
+ * doors not open; the pass is ACTIVE, so they are ENABLED) moves in one synchronous step: the old right TRANSFERRED
+ * (its QR dead), a new one ENABLED with a new code for the recipient under the
+ * new pass's source (`to_source`, or `to_source:<booking>`). Rights whose doors
+ * opened stay with the old pass, as history. Repeating it moves nothing more.
+ */
+export function transferPassRights(s: EventStore, req: { transfer_id: string; from_source: string; to_source: string; to_user_id: string; by: string; now?: number }): Result<{ moved: RightView[] }> {
+  const { sql } = s;
+  const now = req.now ?? Date.now();
+  const at = toTimestamp(now);
+  const moving = sql`SELECT * FROM rights WHERE source_type = 'SUBSCRIPTION' AND (source_id = ${req.from_source} OR substr(source_id, 1, ${req.from_source.length + 1}) = ${`${req.from_source}:`})
+      AND status = 'ENABLED' AND entry_count = 0 AND valid_from > ${at}`.toArray();
+  const ids: string[] = [];
+  s.storage.transactionSync(() => {
+    for (const right of moving) {
+      sql`UPDATE rights SET status = 'TRANSFERRED', updated_at = ${at} WHERE id = ${right.id}`;
+      s.outbox.enqueue("right", String(right.id));
+      const source = `${req.to_source}${String(right.source_id).slice(req.from_source.length)}`;
+      const id = insertRight(s, {
+        order_id: null,
+        config_id: (right.config_id as string | null) ?? null,
+        user_id: req.to_user_id,
+        zone_id: (right.zone_id as string | null) ?? null,
+        seat_id: (right.seat_id as string | null) ?? null,
+        source_type: "SUBSCRIPTION",
+        source_id: source,
+        original_user_id: String(right.original_user_id),
+        transfer: { id: `${req.transfer_id}:${String(right.id)}`, type: "TRANSFER_DONATION", count: Number(right.transfer_count) + 1, no_retransfer: false },
+        valid_from: String(right.valid_from),
+        valid_until: String(right.valid_until),
+        created_by: req.by,
+        at,
+        price: (right.face_value as number | null) ?? null,
+        currency: (right.currency as string | null) ?? null,
+      });
+      s.outbox.logTransaction({ right_id: id, type: "TRANSFER_DONATION", from_user: String(right.user_id), to_user: req.to_user_id, by: req.by, reason: "season pass transferred", at, price: 0, currency: (right.currency as string | null) ?? null });
+      ids.push(id);
+    }
+  });
+  if (ids.length > 0) s.outbox.projectSoon(now);
+  return { ok: true, moved: ids.map((id) => rightView(s, rightById(s, id)!)) };
+}

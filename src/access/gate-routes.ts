@@ -13,7 +13,7 @@ import { recordGateSocket } from "./gate-sessions.ts";
 import { listScans } from "./scan-log.ts";
 import { ACCESS_ACTIONS, ACCESS_STATUSES, DENIAL_REASONS, SCAN_METHODS } from "./schema.ts";
 import { GATE_HEADERS, type ScanContext } from "../../durable-objects/event/contract.ts";
-import { DeviceIdSchema, GATE_SUBPROTOCOL, ScanBodySchema as GateScanBody, type ScanBody } from "../../durable-objects/event/gate-protocol.ts";
+import { DeviceIdSchema, gateSubprotocolOf, ScanBodySchema as GateScanBody, type ScanBody } from "../../durable-objects/event/gate-protocol.ts";
 import type { Context } from "hono";
 import type { AppEnv } from "../env.ts";
 
@@ -102,7 +102,7 @@ export function gateRoutes() {
       summary: "Open a gate session (WebSocket, protocol 2)",
       description:
         "Upgrades to a WebSocket held by the event's Durable Object. Messages are JSON: `scan`, `scan_batch`, `sync` (offline scans) and `ping` from the device; `scan_result`, `scan_batch_result`, `sync_result`, `occupancy`, `policy` and `pong` from the server. Needs `gate.scan` on the event (its staff, and OWNER, MANAGER, SUPERVISOR and CONTROLLER members of its organization; others related 403, anyone else 404); `observe=true` opens a read-only occupancy feed, which needs `gate.supervise` (observers also get an `activity` message with each pass of decided scans). The socket belongs to the sign-in session of the access token: it closes (4003 `session ended`) when that session ends (logout, revocation, password change, deactivation), and 4003 when the person leaves the event's staff or the device is banned (docs/gate-protocol.md). " +
-        "A browser, which cannot set headers on a WebSocket, offers the subprotocols `edge-events.gate.v1` and `bearer.<access token>` instead of the Authorization header; the upgrade answers `edge-events.gate.v1`.",
+        "A browser, which cannot set headers on a WebSocket, offers the subprotocols `edge-events.gate.v2` and `bearer.<access token>` instead of the Authorization header; the upgrade answers `edge-events.gate.v2`. The former name `edge-events.gate.v1` (same messages) is still accepted and answered to a browser that offers it without `edge-events.gate.v2`.",
       request: {
         params: eventParam,
         query: z.object({
@@ -139,9 +139,9 @@ export function gateRoutes() {
       if (!(await recordGateSocket(c.env, headers.get(GATE_HEADERS.session)!, event_id))) throw sessionEnded();
       const response = await eventStub(c.env, event_id).fetch(new Request(c.req.url, { headers }));
       // A browser offered its token as a subprotocol beside the gate's own: the handshake must name the one chosen.
-      const offered = (c.req.header("Sec-WebSocket-Protocol") ?? "").split(",").map((p) => p.trim());
-      if (response.status === 101 && response.webSocket && offered.includes(GATE_SUBPROTOCOL)) {
-        return new Response(null, { status: 101, webSocket: response.webSocket, headers: { "Sec-WebSocket-Protocol": GATE_SUBPROTOCOL } });
+      const chosen = gateSubprotocolOf((c.req.header("Sec-WebSocket-Protocol") ?? "").split(",").map((p) => p.trim()));
+      if (response.status === 101 && response.webSocket && chosen) {
+        return new Response(null, { status: 101, webSocket: response.webSocket, headers: { "Sec-WebSocket-Protocol": chosen } });
       }
       return response;
     },

@@ -4,12 +4,19 @@ import { pageQuery } from "../lib/pagination.ts";
 import { amount, instant } from "../lib/schemas.ts";
 import { TRANSFER_STATUSES, TRANSFER_TYPES } from "./schema.ts";
 
-/** Who receives the right: an account id, or an email address (an account is opened for it if none exists). */
-const recipient = {
+/** Who receives the right (or a whole season pass): an account id, or an email address (an account is opened for it if none exists). */
+export const recipient = {
   recipient_email: emailSchema.optional().openapi({ description: "The recipient's email; an account without a password is opened for it if none exists." }),
   recipient_user_id: z.uuid().optional().openapi({ description: "The recipient's account id (instead of `recipient_email`)." }),
   message: z.string().trim().min(1).max(500).optional().openapi({ description: "A note shown to the recipient." }),
 };
+
+/** Exactly one of the two ways of naming the recipient. */
+export function oneRecipient(body: { recipient_email?: string; recipient_user_id?: string }, ctx: z.RefinementCtx) {
+  if ((body.recipient_email === undefined) === (body.recipient_user_id === undefined)) {
+    ctx.addIssue({ code: "custom", path: ["recipient_email"], message: "Give exactly one of recipient_email and recipient_user_id." });
+  }
+}
 
 export const CreateTransferBody = z
   .discriminatedUnion("type", [
@@ -30,11 +37,7 @@ export const CreateTransferBody = z
       exchange_access_right_id: z.uuid().openapi({ description: "The recipient's right in the same event, given in return." }),
     }),
   ])
-  .superRefine((body, ctx) => {
-    if ((body.recipient_email === undefined) === (body.recipient_user_id === undefined)) {
-      ctx.addIssue({ code: "custom", path: ["recipient_email"], message: "Give exactly one of recipient_email and recipient_user_id." });
-    }
-  })
+  .superRefine(oneRecipient)
   .openapi("CreateTransferRequest");
 
 export type CreateTransferInput = z.infer<typeof CreateTransferBody>;

@@ -22,7 +22,7 @@ import type { CreateTransferInput } from "./transfers-schemas.ts";
 const OFFER_TTL_SECONDS = 48 * 3600;
 
 /** The recipient's account: by id, or by email (opened without a password if new). */
-async function resolveRecipient(env: Env, body: CreateTransferInput): Promise<string> {
+export async function resolveRecipient(env: Env, body: { recipient_user_id?: string; recipient_email?: string }): Promise<string> {
   const db = getDb(env.DB);
   const id = body.recipient_user_id ?? (await accountForEmail(env, body.recipient_email!));
   const [user] = await db.select({ id: users.id, is_active: users.is_active }).from(users).where(eq(users.id, id)).limit(1);

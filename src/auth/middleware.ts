@@ -51,7 +51,7 @@ const takesSessionFromFeed = (c: Context<AppEnv>, role: unknown) =>
 /**
  * Browsers cannot set headers on a WebSocket: they offer the access token as
  * a subprotocol, `bearer.<token>`, beside the socket's own protocol
- * (`GATE_SUBPROTOCOL`), which the upgrade answers. Only on an upgrade request
+ * (`GATE_SUBPROTOCOL`, or a legacy name), which the upgrade answers. Only on an upgrade request
  * without an Authorization header.
  */
 export const BEARER_SUBPROTOCOL_PREFIX = "bearer.";

@@ -1,8 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
 import { adminOnly } from "../auth/middleware.ts";
 import { eventStub } from "../../durable-objects/event/client.ts";
-import type { AuthContext, Env } from "../env.ts";
+import type { AppEnv, AuthContext, Env } from "../env.ts";
+import type { Context } from "hono";
+import { getDb } from "../db/client.ts";
+import { events } from "../events/schema.ts";
 import { eventIdParam } from "../events/schemas.ts";
+import { clientMeta } from "../lib/request.ts";
+import { auditAct } from "../site/audit.ts";
 import { problems } from "../lib/errors.ts";
 import { bearerAuth, createRouter, jsonResponse } from "../lib/openapi.ts";
 import { errors } from "../problem-codes.ts";
@@ -56,6 +62,24 @@ function csvHeaders(name: string) {
   return { ...noStore, "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="${name}.csv"` };
 }
 
+/**
+ * SpotVibe's EXPORT audit action: who took which list out of the platform, of
+ * which event (none: platform-wide), with which filters, and whether amounts
+ * were in it. Written once the export is authorized, before the file streams.
+ */
+async function auditExport(c: Context<AppEnv>, list: string, eventId: string | null, money: boolean) {
+  const meta = clientMeta(c);
+  // The filters as asked (validated already), not as parsed: a search is kept as typed.
+  const filters = c.req.query();
+  await auditAct(getDb(c.env.DB), { userId: c.get("auth")?.userId ?? null, ip: meta.ip, userAgent: meta.userAgent }, sql`1`, {
+    action: "EXPORT",
+    table: eventId ? events : null,
+    id: eventId,
+    after: { list, format: "csv", scope: eventId ? "event" : "platform", query: filters, amounts: money },
+    description: `export ${list} (CSV)`,
+  });
+}
+
 /** "season-pass-holders" → "SeasonPassHolders": a list's name in its operationIds. */
 const pascal = (name: string) => name.replace(/(^|[-_])(\w)/g, (_, _sep: string, letter: string) => letter.toUpperCase());
 
@@ -94,7 +118,7 @@ export function backofficeRoutes() {
         tags,
         security: bearerAuth,
         summary: `${access.summary}, as CSV`,
-        description: `${listDescription(spec, list, "event").replace("Needs ", "Needs exports.read and ")} The file is streamed page by page (any length, in bounded memory); text cells that a spreadsheet would run as a formula start with an apostrophe.`,
+        description: `${listDescription(spec, list, "event").replace("Needs ", "Needs exports.read and ")} The file is streamed page by page (any length, in bounded memory); text cells that a spreadsheet would run as a formula start with an apostrophe. Each export is audited (EXPORT: who, the list, its filters).`,
         request: { params: eventIdParam, query: exportQuerySchema(spec, "event") },
         responses: { 200: csv("The CSV file."), ...errors("forbidden", "not_found") },
       }),
@@ -102,6 +126,7 @@ export function backofficeRoutes() {
         const { event_id } = c.req.valid("param");
         const money = await authorizeList(c.env, c.get("auth"), event_id, list, true);
         const stream = exportStream(c.env.DB, spec, event(event_id), c.req.valid("query"), money);
+        await auditExport(c, list, event_id, money);
         return c.body(stream, 200, csvHeaders(`${list}-${event_id}`));
       },
     );
@@ -136,11 +161,15 @@ export function backofficeRoutes() {
         security: bearerAuth,
         middleware: [adminOnly] as const,
         summary: `${ACCESS[list].summary.replace("The event's", "All")}, platform-wide, as CSV`,
-        description: `${listDescription(spec, list, "platform")} Streamed page by page.`,
+        description: `${listDescription(spec, list, "platform")} Streamed page by page. Each export is audited (EXPORT: who, the list, its filters).`,
         request: { query: exportQuerySchema(spec, "platform") },
         responses: { 200: csv("The CSV file."), ...errors("forbidden") },
       }),
-      async (c) => c.body(exportStream(c.env.DB, spec, { kind: "platform" }, c.req.valid("query"), true), 200, csvHeaders(`${list}-platform`)),
+      async (c) => {
+        const stream = exportStream(c.env.DB, spec, { kind: "platform" }, c.req.valid("query"), true);
+        await auditExport(c, list, null, true);
+        return c.body(stream, 200, csvHeaders(`${list}-platform`));
+      },
     );
   }
 

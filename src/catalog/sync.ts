@@ -17,6 +17,7 @@ import { blacklist, zone_mapping_overrides } from "../access/schema.ts";
 import { activeKid, eventPublicKeys } from "../access/signing-keys.ts";
 import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
 import type { ConfigSetup, GatePolicy, GateSetup, IssueRightsRequest, Person } from "../../durable-objects/event/contract.ts";
+import { forgetAvailability } from "../onsale/availability-cache.ts";
 import { zoneShareUnits } from "./sale-rules.ts";
 import { event_ticket_config, TICKET_ZONE_ACCESS_TYPES, ticket_type_zones, ticket_types, type zoneMappingSchema } from "./schema.ts";
 
@@ -94,6 +95,8 @@ export async function syncEventInventory(env: Env, eventId: string): Promise<voi
     configs,
   );
   if (!result.ok) throw problemFrom(result.problem);
+  // What the public reads at the edge changed with it (src/onsale/availability-cache.ts).
+  await forgetAvailability(env, eventId);
   const stub = eventStub(env, eventId);
   await syncGateSetup(env, eventId, stub);
   await syncGatePolicy(env, eventId, stub);

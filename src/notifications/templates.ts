@@ -138,9 +138,9 @@ export const DEFAULT_TEMPLATES = {
     en: { subject: "Payment confirmed", body: "Hello {first_name}, your payment of {amount} (ref. {reference}) is confirmed." },
   },
   PAYMENT_FAILED: {
-    fr: { subject: "Paiement non abouti", body: "Bonjour {first_name}, votre paiement de {amount} (réf. {reference}) n'a pas abouti ({reason}). Aucun montant n'a été prélevé ; vous pouvez réessayer." },
-    ar: { subject: "لم تتم عملية الدفع", body: "مرحبًا {first_name}، لم تتم دفعتك البالغة {amount} (المرجع {reference}) ({reason}). لم يتم خصم أي مبلغ؛ يمكنك المحاولة مرة أخرى." },
-    en: { subject: "Payment not completed", body: "Hello {first_name}, your payment of {amount} (ref. {reference}) did not go through ({reason}). Nothing was charged; you can try again." },
+    fr: { subject: "Paiement non abouti", body: "Bonjour {first_name}, votre paiement de {amount} (réf. {reference}) n'a pas abouti. Aucun montant n'a été prélevé ; vous pouvez réessayer." },
+    ar: { subject: "لم تتم عملية الدفع", body: "مرحبًا {first_name}، لم تتم دفعتك البالغة {amount} (المرجع {reference}). لم يتم خصم أي مبلغ؛ يمكنك المحاولة مرة أخرى." },
+    en: { subject: "Payment not completed", body: "Hello {first_name}, your payment of {amount} (ref. {reference}) did not go through. Nothing was charged; you can try again." },
   },
   REFUND_COMPLETED: {
     fr: { subject: "Remboursement effectué", body: "Bonjour {first_name}, {amount} vous ont été remboursés (paiement {reference}). {reason}" },
@@ -222,5 +222,32 @@ export const DEFAULT_TEMPLATES = {
     fr: { subject: "Échéance {number}/{count} de votre abonnement", body: "Bonjour {first_name}, l'échéance {number}/{count} de votre abonnement {plan_name}, {amount}, est à régler au plus tard le {due_date}. Réglez-la depuis l'application ; impayée après cette date, votre abonnement est suspendu jusqu'à son paiement.", sms: "Abonnement {plan_name} : échéance {number}/{count} de {amount} à régler au plus tard le {due_date}." },
     ar: { subject: "القسط {number}/{count} من اشتراكك", body: "مرحبًا {first_name}، يجب دفع القسط {number}/{count} من اشتراكك {plan_name}، بمبلغ {amount}، في موعد أقصاه {due_date}. ادفعه من التطبيق؛ إذا لم يُدفع بعد هذا التاريخ، يُعلَّق اشتراكك حتى دفعه.", sms: "اشتراك {plan_name}: القسط {number}/{count} بمبلغ {amount} يُدفع في موعد أقصاه {due_date}." },
     en: { subject: "Instalment {number}/{count} of your season pass", body: "Hello {first_name}, instalment {number}/{count} of your {plan_name} season pass, {amount}, is due by {due_date}. Pay it in the app; unpaid after that date, your pass is suspended until it is paid.", sms: "{plan_name} pass: instalment {number}/{count} of {amount} due by {due_date}." },
+  },
+  // Automatic season-pass renewals (src/passes/renewals.ts).
+  PASS_RENEWAL_REQUESTED: {
+    fr: { subject: "Renouvellement de votre abonnement", body: "Bonjour {first_name}, votre abonnement {plan_name} est renouvelé automatiquement pour la période du {valid_from} au {valid_until}, avec votre place. Un paiement de {amount} (réf. {reference}) vous est demandé par le moyen choisi : validez-le (sur votre téléphone pour le Mobile Money), ou payez-le depuis vos paiements dans l'application. Pour ne plus renouveler automatiquement, désactivez-le dans votre abonnement." },
+    ar: { subject: "تجديد اشتراكك", body: "مرحبًا {first_name}، يُجدَّد اشتراكك {plan_name} تلقائيًا للفترة من {valid_from} إلى {valid_until} مع مقعدك. طُلبت منك دفعة بقيمة {amount} (المرجع {reference}) عبر الوسيلة التي اخترتها: وافق عليها (على هاتفك بالنسبة للدفع عبر الهاتف المحمول) أو ادفعها من قسم المدفوعات في التطبيق. لإيقاف التجديد التلقائي، عطّله في اشتراكك." },
+    en: { subject: "Renewing your season pass", body: "Hello {first_name}, your {plan_name} pass is being renewed automatically for {valid_from} to {valid_until}, with your seat. A payment of {amount} (ref. {reference}) is asked of you through the method you chose: approve it (on your phone for Mobile Money), or pay it from your payments in the app. To stop automatic renewals, turn them off on your pass." },
+  },
+  PASS_RENEWAL_RETRY: {
+    fr: { subject: "Le renouvellement de votre abonnement a échoué", body: "Bonjour {first_name}, le renouvellement automatique de votre abonnement {plan_name} n'a pas abouti. Rien ne vous a été prélevé. Nous réessaierons le {retry_at} ; vous pouvez aussi le renouveler vous-même avant le {valid_until}." },
+    ar: { subject: "فشل تجديد اشتراكك", body: "مرحبًا {first_name}، لم ينجح التجديد التلقائي لاشتراكك {plan_name}. لم يُخصم منك أي مبلغ. سنحاول مجددًا في {retry_at}، ويمكنك أيضًا تجديده بنفسك قبل {valid_until}." },
+    en: { subject: "Your season pass renewal failed", body: "Hello {first_name}, the automatic renewal of your {plan_name} pass did not go through. Nothing was charged. We will try again on {retry_at}; you can also renew it yourself before {valid_until}." },
+  },
+  PASS_RENEWAL_FAILED: {
+    fr: { subject: "Votre abonnement n'a pas été renouvelé", body: "Bonjour {first_name}, le renouvellement automatique de votre abonnement {plan_name} n'a pas abouti et ne sera plus tenté. Rien ne vous a été prélevé. Renouvelez-le vous-même avant le {valid_until} pour garder votre place." },
+    ar: { subject: "لم يُجدَّد اشتراكك", body: "مرحبًا {first_name}، لم ينجح التجديد التلقائي لاشتراكك {plan_name} ولن تُعاد المحاولة. لم يُخصم منك أي مبلغ. جدّده بنفسك قبل {valid_until} للاحتفاظ بمقعدك." },
+    en: { subject: "Your season pass was not renewed", body: "Hello {first_name}, the automatic renewal of your {plan_name} pass did not go through and will not be tried again. Nothing was charged. Renew it yourself before {valid_until} to keep your place." },
+  },
+  // A whole season pass handed to another person (src/passes/transfers.ts): its former holder, and its new one.
+  PASS_TRANSFERRED_OUT: {
+    fr: { subject: "Votre abonnement a été transféré", body: "Bonjour {first_name}, votre abonnement {plan_name} ({subscription_number}) a été transféré à {recipient_name}. Vos accès aux prochains événements ne sont plus valables ; ceux déjà passés restent dans votre historique." },
+    ar: { subject: "تم نقل اشتراكك", body: "مرحبًا {first_name}، تم نقل اشتراكك {plan_name} ({subscription_number}) إلى {recipient_name}. لم تعد تذاكر دخولك إلى الفعاليات القادمة صالحة، وتبقى الفعاليات السابقة في سجلك." },
+    en: { subject: "Your season pass was transferred", body: "Hello {first_name}, your {plan_name} pass ({subscription_number}) was transferred to {recipient_name}. Your access to the coming events no longer works; past ones stay in your history." },
+  },
+  PASS_TRANSFERRED_IN: {
+    fr: { subject: "Vous avez reçu un abonnement", body: "Bonjour {first_name}, {holder_name} vous a transféré son abonnement {plan_name}, valable jusqu'au {valid_until} (n° {subscription_number}). Vos accès aux prochains événements sont dans l'application, avec de nouveaux QR codes." },
+    ar: { subject: "تلقيت اشتراكًا", body: "مرحبًا {first_name}، نقل إليك {holder_name} اشتراكه {plan_name} الصالح حتى {valid_until} (رقم {subscription_number}). تذاكر دخولك إلى الفعاليات القادمة موجودة في التطبيق برموز QR جديدة." },
+    en: { subject: "You received a season pass", body: "Hello {first_name}, {holder_name} transferred their {plan_name} pass to you, valid until {valid_until} (no. {subscription_number}). Your access to the coming events is in the app, with new QR codes." },
   },
 } satisfies Record<NotificationType, Localized> as Record<NotificationType, Localized>;

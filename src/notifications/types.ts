@@ -71,6 +71,13 @@ export const TYPE_RULES: Record<NotificationType, TypeRules> = {
   EVENT_CANCELLED_BUYER: { category: "TRANSACTIONAL", channels: EVERYWHERE, priority: "HIGH", object: { type: "event", field: "event_id" } },
   EVENT_CANCELLED_HOLDER: { category: "TRANSACTIONAL", channels: EVERYWHERE, priority: "HIGH", object: { type: "event", field: "event_id" } },
   EVENT_CANCELLED_PASS: { category: "TRANSACTIONAL", channels: EVERYWHERE, priority: "HIGH", object: { type: "event", field: "event_id" } },
+  // Automatic season-pass renewals: the payment asked, a failure to be retried, the last failure.
+  PASS_RENEWAL_REQUESTED: { category: "TRANSACTIONAL", channels: EVERYWHERE, priority: "HIGH", object: { type: "payment", field: "payment_id" } },
+  PASS_RENEWAL_RETRY: { category: "TRANSACTIONAL", channels: ACCOUNT, priority: "NORMAL", object: { type: "subscription", field: "subscription_id" } },
+  PASS_RENEWAL_FAILED: { category: "TRANSACTIONAL", channels: EVERYWHERE, priority: "HIGH", object: { type: "subscription", field: "subscription_id" } },
+  // A whole season pass handed on: its former holder and its new one.
+  PASS_TRANSFERRED_OUT: { category: "TRANSACTIONAL", channels: EVERYWHERE, priority: "HIGH", object: { type: "subscription", field: "subscription_id" } },
+  PASS_TRANSFERRED_IN: { category: "TRANSACTIONAL", channels: EVERYWHERE, priority: "HIGH", object: { type: "subscription", field: "subscription_id" } },
   PASS_INSTALMENT_DUE: { category: "TRANSACTIONAL", channels: EVERYWHERE, priority: "HIGH" },
 };
 

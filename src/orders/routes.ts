@@ -25,6 +25,8 @@ import type { Context } from "hono";
 import { tickets } from "./schema.ts";
 import { AccessRightSchema, AvailabilitySchema, eventOrderParams, OrderSchema, PlaceOrderBody } from "./schemas.ts";
 import { orderTickets } from "./service.ts";
+import { AVAILABILITY_STALE_MS, publicAvailability } from "../onsale/availability-cache.ts";
+import { WAITING_ROOM_CODES, WAITING_ROOM_HEADERS, waitingRoomGuard } from "../onsale/waiting-room.ts";
 
 const tags = ["Orders"];
 const eventParam = z.object({ event_id: z.uuid() });
@@ -54,18 +56,28 @@ export function orderRoutes() {
       path: "/events/{event_id}/availability",
       operationId: "getEventAvailability",
       tags,
-      summary: "What is on sale for an event, live from its inventory",
-      description: "Anyone may read it, except for an event with access type INVITATION: only its invitees, staff, organization and admins (404 for others); nothing of it is on sale.",
+      summary: "What is on sale for an event, from its inventory, at most 1 s old",
+      description:
+        "Anyone may read it, except for an event with access type INVITATION: only its invitees, staff, organization and admins (404 for others); nothing of it is on sale.\n\nServed from the edge: the event's Durable Object's answer is kept for at most 1 second (this isolate's memory, then the data centre's Cache API), so a hold placed now shows within 1 s. `Age` says how old the answer is (whole seconds), `ETag` is its version (`If-None-Match` answers 304 while it is unchanged), `Cache-Control: public, max-age=1`. An INVITATION event's answer is never cached (`no-store`). Your own order is read live at `GET /v1/events/{event_id}/orders/{order_id}`.",
       request: { params: eventParam },
-      responses: { 200: jsonResponse(AvailabilitySchema, "Per ticket configuration: price, available units, whether on sale."), ...errors("not_found") },
+      responses: { 200: jsonResponse(AvailabilitySchema, "Per ticket configuration: price, available units, whether on sale."), 304: { description: "Unchanged since the `If-None-Match` ETag." }, ...errors("not_found") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
-      const availability = await eventStub(c.env, event_id).availability();
+      const served = await publicAvailability(c.env, event_id, (p) => c.executionCtx.waitUntil(p));
+      const { availability } = served;
       if (!availability.event_id) throw problems.notFound("Event");
-      // Read from D1 only for an invitation-only event, which is 404 to all but its guests, staff and organization.
-      if (availability.access_type === "INVITATION") await visibleEvent(c.env, event_id, c.get("auth"));
-      c.header("Cache-Control", "no-store");
+      if (availability.access_type === "INVITATION") {
+        // Read from D1 only for an invitation-only event, which is 404 to all but its guests, staff and organization.
+        await visibleEvent(c.env, event_id, c.get("auth"));
+        c.header("Cache-Control", "no-store");
+        return c.json(availability, 200);
+      }
+      c.header("Cache-Control", `public, max-age=${AVAILABILITY_STALE_MS / 1000}`);
+      c.header("ETag", served.etag);
+      c.header("Age", String(Math.max(0, Math.floor((Date.now() - served.asOf) / 1000))));
+      c.header("X-Cache", served.source === "event" ? "MISS" : `HIT-${served.source.toUpperCase()}`);
+      if (c.req.header("If-None-Match") === served.etag) return c.body(null, 304);
       return c.json(availability, 200);
     },
   );
@@ -76,17 +88,20 @@ export function orderRoutes() {
       path: "/events/{event_id}/orders",
       operationId: "placeOrder",
       tags,
-      middleware: [checksSessionByFeed] as const,
+      middleware: [checksSessionByFeed, waitingRoomGuard] as const,
       summary: "Order tickets: places a hold",
       description:
         "Checks the sales window, limits, membership and availability in the event's Durable Object (409 `invitation_only` for an event with access type INVITATION, which is never sold; 409 `booking_not_open` before the ticket type's `advance_booking_days` window; 409 `zone_share_sold_out` past its `capacity_percentage_bp` share of its zone), prices the order (tier, then pricing rules) and holds the units for 15 minutes until payment. Send an `Idempotency-Key` header: a retry with the same key and body returns the same order, as it is now, with `Idempotent-Replayed: true`, instead of placing a second one; the same key with another body is 422 `idempotency_key_reused`. A key names one order of its buyer in the event for good. An order with a `promo_code` counts against the per-IP limit `promo-ip` (shared with quotes and season passes; 429).\n\nWithout a signed-in user (guest checkout): `guest_email` and `turnstile_token` are required; the token is checked with Cloudflare Turnstile's Siteverify (403 `turnstile_failed`, 503 `turnstile_unavailable`); an IP places at most 30 guest orders an hour (429); an address whose account has a password or a verified email is refused (409 `sign_in_required`); in one event, live guest holds are capped at 6 units per IP, 6 per email and a quarter of the event's sellable units (409 `guest_hold_limit`); the answer's `user_id` is null.",
       security: [{}, ...bearerAuth],
       request: {
         params: eventParam,
-        headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "8–255 visible ASCII characters, unique per order attempt." }) }),
+        headers: z.object({
+          "idempotency-key": z.string().optional().openapi({ description: "8–255 visible ASCII characters, unique per order attempt." }),
+          ...WAITING_ROOM_HEADERS,
+        }),
         body: jsonBody(PlaceOrderBody),
       },
-      responses: { 201: jsonResponse(OrderSchema, "The hold; pay before `expires_at`."), ...errors("above_maximum", "below_minimum", "blacklisted", "booking_not_open", "config_not_found", "event_not_on_sale", "guest_hold_limit", "invitation_only", "idempotency_key_reused", "members_only_period", "membership_required", "not_found", "not_on_sale", "promo_code_exhausted", "promo_code_not_applicable", "purchase_limit", "rate_limited", "sales_ended", "sales_not_started", "sign_in_required", "sold_out", "turnstile_failed", "turnstile_unavailable", "zone_share_sold_out") },
+      responses: { 201: jsonResponse(OrderSchema, "The hold; pay before `expires_at`."), ...errors("above_maximum", "below_minimum", "blacklisted", "booking_not_open", "config_not_found", "event_not_on_sale", "guest_hold_limit", "invitation_only", "idempotency_key_reused", "members_only_period", "membership_required", "not_found", "not_on_sale", "promo_code_exhausted", "promo_code_not_applicable", "purchase_limit", "rate_limited", "sales_ended", "sales_not_started", "sign_in_required", "sold_out", "turnstile_failed", "turnstile_unavailable", "zone_share_sold_out", ...WAITING_ROOM_CODES) },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");

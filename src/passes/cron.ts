@@ -10,6 +10,8 @@ import { coversAutomatically, eventOpen } from "./coverage.ts";
 import { overduePasses, remindInstalments } from "./instalments.ts";
 import { suspendOverduePasses } from "./lifecycle.ts";
 import { releaseRuleUses } from "./pricing.ts";
+import { autoRenewPasses } from "./renewals.ts";
+import { completePassTransfers } from "./transfers.ts";
 import { type SubscriptionRow, today } from "./read.ts";
 import { FANOUT_BUDGET, PLAN_P, type Pair, type RightsStatus, eventPairs, fanOut, issuePairs } from "./rights.ts";
 import { subscriptions } from "./schema.ts";
@@ -122,12 +124,15 @@ export async function expireSubscriptions(env: Env, at: string = now()): Promise
 }
 
 /**
- * The cron's season-pass work: expiries first, so passes that just ended get
- * nothing more; then payment schedules (reminders before due dates, passes
- * with an overdue instalment suspended), then the rights reconciliation.
+ * The cron's season-pass work: expiries first, so passes that just ended get nothing more (and unpaid
+ * renewals are cancelled before the automatic renewals look at them), then auto_renew, then the rights of
+ * passes handed on that could not all be moved at once, then payment schedules (reminders before due
+ * dates, passes with an overdue instalment suspended), then the rights reconciliation.
  */
 export async function runSeasonPassCron(env: Env): Promise<void> {
   await expireSubscriptions(env);
+  await autoRenewPasses(env);
+  await completePassTransfers(env);
   await runInstalmentCron(env);
   await syncSeasonPassRights(env);
 }

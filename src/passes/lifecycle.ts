@@ -59,7 +59,7 @@ export async function activateSubscription(env: Env, subscriptionId: string, pay
 }
 
 /** Every (event, source) where a pass may hold rights: as projected, as covered now (projection lags), and its booked matches. */
-async function passSources(db: Db, sub: SubscriptionRow) {
+export async function passSources(db: Db, sub: SubscriptionRow) {
   const [projected, booked] = await db.batch([
     db.selectDistinct({ event_id: access_rights.event_id, source_id: access_rights.source_id }).from(access_rights).where(rightsOfPass(sub.id)),
     db.select({ event_id: subscription_bookings.event_id, id: subscription_bookings.id }).from(subscription_bookings).where(eq(subscription_bookings.subscription_id, sub.id)),
@@ -247,15 +247,20 @@ export async function activatePaidPass({ env, payment }: { env: Env; payment: Pa
   return { delivered: true, commission: { subscription_id: payment.subscription_id! }, message: { template: "PAYMENT_SUCCESS", data: {} } };
 }
 
-/** A refund approved (payments hook): the pass is cancelled, unless it already is or is over. */
+/**
+ * A refund approved (payments hook): the pass is cancelled, unless it already is or is over, or it was
+ * handed on (TRANSFERRED: its new holder's pass is theirs), or the payment was a transfer fee (the
+ * pass stays where it went).
+ */
 export async function cancelRefundedPass({ env, actor, payment, reason }: { env: Env; actor: Actor; payment: PaymentRow; reason: string }): Promise<void> {
   // Refunding an upgrade must not cancel the whole pass, and taking an upgrade back is not built: refused before money moves.
   if (upgradeIdOf(payment)) throw problems.conflict("upgrade_not_refundable", "A zone upgrade's payment is not refunded through the API: the club undoes the upgrade by hand.");
+  if (payment.metadata?.transfer_fee === true) return;
   const [pass] = await getDb(env.DB).select({ status: subscriptions.status }).from(subscriptions).where(eq(subscriptions.id, payment.subscription_id!)).limit(1);
-  if (pass && pass.status !== "CANCELLED" && pass.status !== "EXPIRED") await cancelSubscription(env, actor, payment.subscription_id!, reason);
+  if (pass && pass.status !== "CANCELLED" && pass.status !== "EXPIRED" && pass.status !== "TRANSFERRED") await cancelSubscription(env, actor, payment.subscription_id!, reason);
   // A package's payment bought its companions' passes too: they go with it.
   const companions = await getDb(env.DB).select({ id: subscriptions.id, status: subscriptions.status }).from(subscriptions).where(and(eq(subscriptions.payment_id, payment.id), sql`${subscriptions.id} <> ${payment.subscription_id}`));
-  for (const companion of companions) if (companion.status !== "CANCELLED" && companion.status !== "EXPIRED") await cancelSubscription(env, actor, companion.id, reason);
+  for (const companion of companions) if (companion.status !== "CANCELLED" && companion.status !== "EXPIRED" && companion.status !== "TRANSFERRED") await cancelSubscription(env, actor, companion.id, reason);
 }
 
 /**

@@ -86,12 +86,11 @@ export async function heldPass(db: Db, auth: AuthContext, id: string) {
 export const matchesIncluded = (plan: PlanRow): number | null => (plan.type === "FLEX" ? (plan.benefits?.number_of_matches ?? null) : null);
 
 function viewOf(sub: SubscriptionRow, plan: PlanRow, rightsCount: number, booked: number) {
-  const { metadata, last_transfer_date: _t, created_by: _c, ...fields } = sub;
+  const { metadata: _m, last_transfer_date: _t, created_by: _c, ...fields } = sub;
   const total = matchesIncluded(plan);
   return {
     ...fields,
     plan: { id: plan.id, code: plan.code, name: plan.name, type: plan.type, organizer_id: plan.organizer_id, organization_id: plan.organization_id },
-    renewed_from: typeof metadata?.renewed_from === "string" ? metadata.renewed_from : null,
     rights_count: rightsCount,
     matches: plan.type === "FLEX" ? { total: total ?? 0, booked } : null,
   };

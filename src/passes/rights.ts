@@ -55,7 +55,11 @@ export const ZONE_HERE = sql.raw(`coalesce(
      p.default_zone_category)
    ORDER BY z.code, z.id LIMIT 1))`);
 
-const NO_RIGHT_YET = sql`NOT EXISTS (SELECT 1 FROM access_rights r WHERE r.source_type = 'SUBSCRIPTION' AND r.source_id = s.id AND r.event_id = e.id)`;
+// A pass handed on gets no right of its own in an event where the pass it came from (s.transferred_from) held
+// one: that right moves to it (transferPassRights, or the cron's completePassTransfers), or stays with its
+// holder once the doors opened.
+const NO_RIGHT_YET = sql`NOT EXISTS (SELECT 1 FROM access_rights r WHERE r.source_type = 'SUBSCRIPTION' AND r.source_id = s.id AND r.event_id = e.id)
+  AND (s.transferred_from IS NULL OR NOT EXISTS (SELECT 1 FROM access_rights r WHERE r.source_type = 'SUBSCRIPTION' AND r.source_id = s.transferred_from AND r.event_id = e.id AND r.status <> 'CANCELLED'))`;
 
 /** (pass, event) pairs: passes `s` of plans `p` and the events `e` their plan covers automatically, filtered by `where`. */
 function coveredPairs(db: Db, where: SQL, limit: number) {

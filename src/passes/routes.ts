@@ -7,7 +7,11 @@ import { errors } from "../problem-codes.ts";
 import { pageSchema } from "../lib/pagination.ts";
 import { actorOf } from "../site/audit.ts";
 import {
+  AutoRenewBody,
+  PassTransferBody,
+  PassTransferSchema,
   BookingBody,
+  RenewalAttemptSchema,
   BookingSchema,
   bookingParams,
   MySubscriptionsQuery,
@@ -28,12 +32,15 @@ import { inviteGuest } from "./guests.ts";
 import { bookMatch, cancelBooking } from "./bookings.ts";
 import { activateWithCash, cancelSubscription, reactivateSubscription, suspendSubscription } from "./lifecycle.ts";
 import { listMySubscriptions, readSubscription } from "./read.ts";
+import { renewalAttempts, setAutoRenew } from "./renewals.ts";
 import { renewSubscription, subscribe } from "./subscribing.ts";
+import { transferPassAtBoxOffice, transferPassByHolder } from "./transfers.ts";
 
 const tags = ["Season passes"];
 const WithPending = SubscriptionDetailSchema.extend({
   rights_pending: z.number().int().openapi({ description: "Covered events whose right could not be issued yet; the periodic reconciliation issues them." }),
 });
+const TRANSFER_DESC = "Within the plan's rules: `is_transferable`, `restrictions.max_transfers_per_season` (a whole transfer counts one), `restrictions.transfer_window_hours` (closed that long before the pass's next event), and `restrictions.transfer_fee`. The recipient (an account id, or an email: an account is opened for it) must be able to buy the pass (not blacklisted by the club or the platform: 403 `blacklisted`; the plan's age and identity rules) and hold no other live pass of the plan for these dates. In one D1 batch the pass becomes TRANSFERRED and the recipient gets a new ACTIVE pass (same plan, seat and end date, `transferred_from`); of two transfers of one pass at once, one wins. Then, in each event's EventDO, every right still to come moves to the recipient in one step (a new code; the old QR stops working; TRANSFER_DONATION in the transactions log); rights whose doors opened stay with the old pass as history. Both are told (PASS_TRANSFERRED_OUT, PASS_TRANSFERRED_IN).";
 const RETRY = "Repeating the request is safe: it re-applies the rights' status, completing a fan-out that was cut short.";
 
 export function passRoutes() {
@@ -171,6 +178,73 @@ export function passRoutes() {
       c.header("Location", `/v1/subscriptions/${pass.id}`);
       return c.json(pass, 201);
     },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "put",
+      path: "/subscriptions/{subscription_id}/auto-renew",
+      operationId: "setSeasonPassAutoRenew",
+      tags,
+      security: bearerAuth,
+      summary: "Turn automatic renewal on or off, and choose how it charges me",
+      description:
+        "For the holder of a live pass (PENDING, ACTIVE, SUSPENDED). With `auto_renew` on a renewable plan, a daily cron renews the ACTIVE pass in its priority window onto next season's plan (as `POST …/renew` does, seat kept) and asks for its payment through `renewal_method` (and `renewal_phone` for Mobile Money): a new PENDING payment and a PASS_RENEWAL_REQUESTED message. A failed attempt is told (PASS_RENEWAL_RETRY) and tried again a day later, three attempts in all (then PASS_RENEWAL_FAILED); a pass renewed by hand meanwhile is not renewed again. Without a method, the one that paid the pass is used; a pass paid in cash needs one. `auto_renew: false` is the opt-out.",
+      request: { params: subscriptionParam, body: jsonBody(AutoRenewBody) },
+      responses: { 200: jsonResponse(SubscriptionDetailSchema, "The pass."), ...errors("concurrent_change", "forbidden", "not_found", "plan_not_renewable", "subscription_closed") },
+    }),
+    async (c) => c.json(await setAutoRenew(c.env, requireAuth(c.get("auth")), c.req.valid("param").subscription_id, c.req.valid("json")), 200),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/subscriptions/{subscription_id}/renewal-attempts",
+      operationId: "listSeasonPassRenewalAttempts",
+      tags,
+      security: bearerAuth,
+      summary: "The automatic renewal attempts of a pass, newest first",
+      description: "For its holder, members of the plan's organization with `sales.read` and admins (as `GET /v1/subscriptions/{subscription_id}`).",
+      request: { params: subscriptionParam },
+      responses: { 200: jsonResponse(z.object({ data: z.array(RenewalAttemptSchema) }), "Every attempt."), ...errors("forbidden", "not_found") },
+    }),
+    async (c) => c.json({ data: await renewalAttempts(c.env, requireAuth(c.get("auth")), c.req.valid("param").subscription_id) }, 200),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/subscriptions/{subscription_id}/transfer",
+      operationId: "transferSeasonPass",
+      tags,
+      security: bearerAuth,
+      summary: "Hand my whole pass to another person",
+      description: `The holder of an ACTIVE pass. ${TRANSFER_DESC} A plan with a transfer fee answers 409 \`transfer_fee_due\`: the club's box office transfers it and takes the fee.`,
+      request: { params: subscriptionParam, body: jsonBody(PassTransferBody) },
+      responses: {
+        200: jsonResponse(PassTransferSchema, "The pass handed on, and the recipient's."),
+        ...errors("age_restriction", "already_subscribed", "blacklisted", "date_of_birth_required", "forbidden", "identity_verification_required", "not_found", "subscription_expired", "subscription_not_active", "transfer_fee_due", "transfer_not_allowed", "transfer_quota_exhausted", "transfer_window_closed"),
+      },
+    }),
+    async (c) => c.json(await transferPassByHolder(c.env, requireAuth(c.get("auth")), c.req.valid("param").subscription_id, c.req.valid("json"), clientMeta(c).ip), 200),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/subscriptions/{subscription_id}/transfer-at-box-office",
+      operationId: "transferSeasonPassAtBoxOffice",
+      tags,
+      security: bearerAuth,
+      summary: "Box office: transfer a pass for its holder, taking the transfer fee",
+      description: `\`cash.confirm\` in the plan's organization (OWNER, BOX_OFFICE) or an admin, for the holder at the desk. ${TRANSFER_DESC} The fee, if any, is recorded as a CASH payment of the holder's: PAID once the pass moved (audited PAYMENT), CANCELLED if it did not.`,
+      request: { params: subscriptionParam, body: jsonBody(PassTransferBody) },
+      responses: {
+        200: jsonResponse(PassTransferSchema, "The pass handed on, and the recipient's."),
+        ...errors("age_restriction", "already_subscribed", "blacklisted", "date_of_birth_required", "forbidden", "identity_verification_required", "not_found", "subscription_expired", "subscription_not_active", "transfer_not_allowed", "transfer_quota_exhausted", "transfer_window_closed"),
+      },
+    }),
+    async (c) => c.json(await transferPassAtBoxOffice(c.env, actorOf(c), c.req.valid("param").subscription_id, c.req.valid("json")), 200),
   );
 
   r.openapi(

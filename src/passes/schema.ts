@@ -11,6 +11,9 @@ export const SUBSCRIPTION_STATUSES = ["PENDING", "ACTIVE", "SUSPENDED", "EXPIRED
 
 export const subscriptionMetadataSchema = z.record(z.string(), z.unknown());
 
+/** How an automatic renewal charges the holder: the online methods of src/payments (cash is taken at the box office). */
+export const RENEWAL_METHODS = ["MOMO_MTN", "MOMO_MOOV", "CARD", "BANK_TRANSFER"] as const;
+
 /** Statuses in which a pass holds its seat. */
 const LIVE = sql.raw(`('PENDING', 'ACTIVE', 'SUSPENDED')`);
 
@@ -42,6 +45,13 @@ export const subscriptions = sqliteTable(
     suspension_date: timestamp("suspension_date"),
     auto_renew: bool("auto_renew").notNull().default(false),
     renewal_date: text("renewal_date"), // YYYY-MM-DD
+    // The holder's chosen payment path for automatic renewals; null: the method (and number) that paid this pass.
+    // No CHECK on it: adding one rebuilds the table, which SQLite refuses under the back office's triggers that
+    // read subscriptions (0013); the API's zod enum is its only writer.
+    renewal_method: text("renewal_method", { enum: RENEWAL_METHODS }),
+    renewal_phone: text("renewal_phone"),
+    renewed_from: text("renewed_from").references((): AnySQLiteColumn => subscriptions.id), // the pass this one renews (was metadata.renewed_from)
+    transferred_from: text("transferred_from").references((): AnySQLiteColumn => subscriptions.id), // the pass handed whole to this holder (its status TRANSFERRED)
     transfers_used: integer("transfers_used").notNull().default(0),
     last_transfer_date: timestamp("last_transfer_date"),
     activation_date: timestamp("activation_date"),
@@ -63,6 +73,12 @@ export const subscriptions = sqliteTable(
     index("subscriptions_renewal_idx").on(t.auto_renew, t.renewal_date),
     index("subscriptions_payment_idx").on(t.payment_id),
     index("subscriptions_seat_idx").on(t.seat_id),
+    // A pass is handed on once: its one successor.
+    uniqueIndex("subscriptions_transferred_from_unique").on(t.transferred_from),
+    // One live renewal per pass: an automatic and a manual renewal at once make one pass, so one charge.
+    uniqueIndex("subscriptions_renewal_unique")
+      .on(t.renewed_from)
+      .where(sql`${t.renewed_from} IS NOT NULL AND ${t.status} IN ${LIVE}`),
     enumCheck("subscriptions", t.currency, CURRENCY_VALUES),
     enumCheck("subscriptions", t.status, SUBSCRIPTION_STATUSES),
     checkThat("subscriptions", "price_paid_non_negative", sql`${t.price_paid} >= 0`),

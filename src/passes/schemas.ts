@@ -4,7 +4,10 @@ import { INSTALMENT_STATUSES } from "./instalments-schema.ts";
 import { pageQuery } from "../lib/pagination.ts";
 import { enteredPromoCode } from "../orders/schemas.ts";
 import { SUBSCRIPTION_BOOKING_STATUSES } from "./bookings-schema.ts";
-import { SUBSCRIPTION_STATUSES } from "./schema.ts";
+import { oneRecipient, recipient } from "../access/transfers-schemas.ts";
+import { phoneSchema } from "../lib/phone.ts";
+import { RENEWAL_ATTEMPT_STATUSES } from "./renewals-schema.ts";
+import { RENEWAL_METHODS, SUBSCRIPTION_STATUSES } from "./schema.ts";
 import { SUBSCRIPTION_UPGRADE_SCOPES, SUBSCRIPTION_UPGRADE_STATUSES } from "./upgrades-schema.ts";
 import { ZONE_CATEGORIES } from "../events/schema.ts";
 
@@ -39,6 +42,35 @@ export const SubscribeBody = z
   .openapi("SubscribeRequest");
 
 export const RenewBody = z.strictObject({ auto_renew: z.boolean().optional() }).openapi("RenewRequest");
+
+export const AutoRenewBody = z
+  .strictObject({
+    auto_renew: z.boolean().openapi({ description: "false: the opt-out; the cron no longer renews this pass (a payment it already asked for stays asked until paid or expired)." }),
+    renewal_method: z.enum(RENEWAL_METHODS).nullable().optional().openapi({ description: "How a renewal charges you; null: the method that paid this pass. Cash passes need one to be renewed automatically." }),
+    renewal_phone: phoneSchema.nullable().optional().openapi({ description: "The Mobile Money number to charge (MOMO methods only); null: the number that paid this pass, else your account's." }),
+  })
+  .openapi("SeasonPassAutoRenewRequest");
+
+export const RenewalAttemptSchema = z
+  .object({
+    id: z.string(),
+    subscription_id: z.string(),
+    attempt: z.number().int(),
+    status: z.enum(RENEWAL_ATTEMPT_STATUSES),
+    renewal_id: z.string().nullable().openapi({ description: "The PENDING pass for the next period this attempt asks to pay." }),
+    payment_id: z.string().nullable(),
+    method: z.enum(RENEWAL_METHODS).nullable(),
+    failure_reason: z.string().nullable().openapi({ description: "A problem code (e.g. `provider_refused`, `payment_failed`, `not_paid_in_time`, `no_payment_method`)." }),
+    retry_at: z.string().nullable().openapi({ description: "FAILED: when the next attempt may start; null: none will." }),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("SeasonPassRenewalAttempt");
+
+export const PassTransferBody = z
+  .strictObject({ ...recipient })
+  .superRefine(oneRecipient)
+  .openapi("SeasonPassTransferRequest");
 
 export const ReasonBody = z.strictObject({ reason: z.string().trim().min(1).max(500) }).openapi("SeasonPassReason");
 
@@ -76,6 +108,9 @@ export const SubscriptionSchema = z
     suspension_date: z.string().nullable(),
     auto_renew: z.boolean(),
     renewal_date: z.string().nullable().openapi({ description: "First day of the renewal priority window." }),
+    renewal_method: z.enum(RENEWAL_METHODS).nullable().openapi({ description: "How an automatic renewal charges the holder; null: the method that paid this pass." }),
+    renewal_phone: z.string().nullable().openapi({ description: "The Mobile Money number an automatic renewal charges; null: the number that paid this pass, else the account's." }),
+    transferred_from: z.string().nullable().openapi({ description: "The pass handed whole to this holder (now TRANSFERRED)." }),
     transfers_used: z.number().int(),
     activation_date: z.string().nullable(),
     cancellation_date: z.string().nullable(),
@@ -153,3 +188,17 @@ export const GuestBody = z
   })
   .refine((b) => (b.user_id === undefined) !== (b.email === undefined), { message: "Give exactly one of user_id and email.", path: ["user_id"] })
   .openapi("SeasonPassGuestRequest");
+
+export const PassTransferSchema = z
+  .object({
+    subscription: SubscriptionDetailSchema.openapi({ description: "The pass handed on, now TRANSFERRED (its past rights stay with it)." }),
+    new_subscription_id: z.string().openapi({ description: "The recipient's ACTIVE pass: same plan, seat and end date, `transferred_from` this one." }),
+    recipient_user_id: z.string(),
+    fee: z
+      .object({ amount: z.number().int(), currency: z.string(), payment_id: z.string().nullable() })
+      .nullable()
+      .openapi({ description: "The plan's `restrictions.transfer_fee`, taken at the box office (a CASH payment); null when the plan has none." }),
+    rights_moved: z.number().int().openapi({ description: "Rights of events still to come moved to the recipient (new codes; the old ones stop working)." }),
+    rights_pending: z.number().int().openapi({ description: "Events whose EventDO could not be reached now; the cron moves those rights." }),
+  })
+  .openapi("SeasonPassTransfer");

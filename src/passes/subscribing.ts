@@ -25,7 +25,7 @@ import type { SubscribeBody } from "./schemas.ts";
 // A fan subscribes to a plan, or renews a pass: a PENDING pass, activated once paid (src/passes/lifecycle.ts).
 
 /** The plan's restrictions the holder must meet: age range, verified identity; and no ban by its organizer or the platform (their account, address, number or IP). */
-async function checkEligibility(db: Db, plan: PlanRow, userId: string, ip: string | null) {
+export async function checkEligibility(db: Db, plan: PlanRow, userId: string, ip: string | null) {
   await refuseBanned(db, { organization_id: plan.organization_id }, { user_id: userId, ip }, "You may not subscribe to this pass.");
   const restrictions = plan.restrictions ?? {};
   const [user] = await db.select({ date_of_birth: users.date_of_birth, verified: users.is_identity_verified }).from(users).where(eq(users.id, userId)).limit(1);
@@ -98,7 +98,8 @@ interface NewPass {
   validity: { valid_from: string; valid_until: string };
   autoRenew: boolean;
   createdBy: string;
-  renewedFrom: string | null;
+  /** A renewal: the pass it renews, and the holder's renewal settings carried over. */
+  renewal?: { from: string; method: SubscriptionRow["renewal_method"]; phone: string | null };
   price: PassPrice;
   /** The payment option chosen ("full" unless the plan offers instalments): its schedule is written with the pass. */
   paymentOption?: PaymentOption;
@@ -140,8 +141,10 @@ async function createSubscription(db: Db, pass: NewPass): Promise<SubscriptionRo
       auto_renew: pass.autoRenew,
       renewal_date: addDays(validity.valid_until, -plan.renewal_priority_days),
       transfers_used: 0,
+      renewed_from: pass.renewal?.from ?? null,
+      renewal_method: pass.renewal?.method ?? null,
+      renewal_phone: pass.renewal?.phone ?? null,
       metadata: {
-        ...(pass.renewedFrom ? { renewed_from: pass.renewedFrom } : {}),
         ...(schedule ? { payment_plan: pass.paymentOption } : {}),
         ...(pass.packageOf ? { package_of: pass.packageOf } : {}),
         ...(pass.price.applied.length ? { pricing: { gross: pass.price.gross, discount: pass.price.discount, applied_rules: pass.price.applied } } : {}),
@@ -177,6 +180,8 @@ async function createSubscription(db: Db, pass: NewPass): Promise<SubscriptionRo
       break;
     } catch (error) {
       if (attempt < 5 && isUniqueViolation(error, "subscriptions.subscription_number")) continue;
+      // Another renewal of the same pass won the race (subscriptions_renewal_unique).
+      if (isUniqueViolation(error, "subscriptions.renewed_from")) throw problems.conflict("already_subscribed", "This pass is already renewed.");
       throw error;
     }
   }
@@ -233,7 +238,6 @@ export async function subscribe(env: Env, auth: AuthContext, planId: string, bod
     validity,
     autoRenew: body.auto_renew,
     createdBy: auth.userId,
-    renewedFrom: null,
     price,
     paymentOption: body.payment_option,
     cardRequested: cardOffered && body.printed_card !== false,
@@ -290,7 +294,6 @@ async function createPackage(env: Env, db: Db, lead: SubscriptionRow, plan: Plan
           validity,
           autoRenew: false,
           createdBy: buyerId,
-          renewedFrom: null,
           price: await priceOfPass(db, plan, holder, null, now()),
           packageOf: lead.id,
         }),
@@ -327,38 +330,49 @@ async function createPackage(env: Env, db: Db, lead: SubscriptionRow, plan: Plan
  * Renews an ACTIVE pass during its plan's priority window (the last
  * `renewal_priority_days` of its validity), before the public sale: a PENDING
  * pass for the next period on the plan's successor (`metadata.renewal_plan_id`,
- * e.g. next season's plan) or on the same plan, keeping the seat.
+ * e.g. next season's plan) or on the same plan, keeping the seat and the
+ * holder's renewal settings. The holder's own request and the auto_renew cron
+ * (src/passes/renewals.ts) both come here; one live renewal per pass
+ * (subscriptions_renewal_unique), so two at once make one pass.
  */
-export async function renewSubscription(env: Env, auth: AuthContext, id: string, autoRenew: boolean | undefined, ip: string | null) {
+export async function renewPass(env: Env, sub: SubscriptionRow, plan: PlanRow, o: { createdBy: string; autoRenew?: boolean; ip: string | null; at?: string }) {
   const db = getDb(env.DB);
-  const { sub, plan } = await heldPass(db, auth, id);
+  const at = o.at ?? now();
   if (sub.status !== "ACTIVE") throw problems.conflict("subscription_not_active", `This pass is ${sub.status}; only an ACTIVE pass can be renewed.`);
   if (!plan.is_renewable) throw problems.conflict("plan_not_renewable", "This pass cannot be renewed.");
   const opens = addDays(sub.valid_until, -plan.renewal_priority_days);
-  if (today() < opens) throw problems.conflict("renewal_not_open", `Renewal opens on ${opens}.`);
-  if (today() > sub.valid_until) throw problems.conflict("subscription_expired", "This pass's validity is over.");
+  if (today(at) < opens) throw problems.conflict("renewal_not_open", `Renewal opens on ${opens}.`);
+  if (today(at) > sub.valid_until) throw problems.conflict("subscription_expired", "This pass's validity is over.");
   const successorId = typeof plan.metadata?.renewal_plan_id === "string" ? plan.metadata.renewal_plan_id : plan.id;
   const [target] = await db.select().from(subscription_plans).where(eq(subscription_plans.id, successorId)).limit(1);
   if (!target || !target.is_active || target.organization_id !== plan.organization_id) throw problems.conflict("renewal_plan_unavailable", "The next season's pass is not on sale.");
   // Priority: renewals go ahead of sales_start, not past sales_end.
-  if (target.sales_end && now() >= target.sales_end) throw problems.conflict("sales_ended", "Sales of the next season's pass have ended.");
+  if (target.sales_end && at >= target.sales_end) throw problems.conflict("sales_ended", "Sales of the next season's pass have ended.");
   if (sub.seat_id && target.id === plan.id) {
     // subscriptions_plan_seat_unique lets one live pass per plan hold a seat, whatever the dates.
     throw problems.conflict("renewal_needs_next_plan", "An assigned seat is kept by renewing onto next season's plan; this plan names none (metadata.renewal_plan_id).");
   }
-  await checkEligibility(db, target, sub.user_id, ip);
+  await checkEligibility(db, target, sub.user_id, o.ip);
   const validity = await planValidity(db, target, addDays(sub.valid_until, 1));
   const created = await createSubscription(db, {
     plan: target,
     userId: sub.user_id,
     seatId: sub.seat_id,
     validity,
-    autoRenew: autoRenew ?? sub.auto_renew,
-    createdBy: auth.userId,
-    renewedFrom: sub.id,
+    autoRenew: o.autoRenew ?? sub.auto_renew,
+    renewal: { from: sub.id, method: sub.renewal_method, phone: sub.renewal_phone },
+    createdBy: o.createdBy,
     // Renewals get the automatic rules for passes (a loyalty discount); codes are for new passes.
-    price: await priceOfPass(db, target, sub.user_id, null, now()),
+    price: await priceOfPass(db, target, sub.user_id, null, at),
   });
-  if (created.price_paid === 0) return detailOf(db, (await activateSubscription(env, created.id, null)).subscription, target);
-  return detailOf(db, created, target);
+  const current = created.price_paid === 0 ? (await activateSubscription(env, created.id, null)).subscription : created;
+  return { pass: current, plan: target };
+}
+
+/** The holder renews their pass by hand (renewPass). */
+export async function renewSubscription(env: Env, auth: AuthContext, id: string, autoRenew: boolean | undefined, ip: string | null) {
+  const db = getDb(env.DB);
+  const { sub, plan } = await heldPass(db, auth, id);
+  const renewed = await renewPass(env, sub, plan, { createdBy: auth.userId, autoRenew, ip });
+  return detailOf(db, renewed.pass, renewed.plan);
 }

@@ -108,7 +108,7 @@ export function auditWhere(
 
 /**
  * The audit entry of an act that is not a managed object's write (a sign-in,
- * a sign-out, a payment, a refund paid back), for the caller's own batch:
+ * a sign-out, a payment, a refund paid back, an export), for the caller's own batch:
  * written only if `when` holds (`sql\`1\`` for always). `who` is the person
  * it concerns (null: the platform itself), with the request's client when
  * there is one.
@@ -117,14 +117,15 @@ export function auditAct(
   db: Db,
   who: { userId: string | null; ip?: string | null; userAgent?: string | null },
   when: SQL,
-  entry: { action: AuditAction; table: SQLiteTable; id: string; after?: unknown; description: string },
+  entry: { action: AuditAction; table: SQLiteTable | null; id: string | null; after?: unknown; description: string },
 ) {
   const row = {
     id: newId(),
     user_id: who.userId,
     action: entry.action,
     description: entry.description,
-    object_type: tableName(entry.table),
+    // An act on no one row (a platform-wide export) names none.
+    object_type: entry.table ? tableName(entry.table) : null,
     object_id: entry.id,
     ip_address: who.ip ?? null,
     user_agent: who.userAgent ?? null,

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { settlePayment } from "../../src/payments/service.ts";
+import { backofficeEvent } from "../support/backoffice.ts";
 import { api, buyAndPay, expectProblem, login, PASSWORD, registerAdmin, registerMember, registerOrganizer, registerUser, sellingEvent } from "../support/api.ts";
 
 interface AuditRow {
@@ -90,5 +91,37 @@ describe("audit actions PAYMENT and REFUND", () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ user_id: organizer.id, object_type: "refunds" });
     expect(JSON.parse(rows[0]!.data_after!)).toMatchObject({ payment_id: payment.id, amount: payment.amount, external_reference: "MTN-TRANSFER-0099" });
+  });
+});
+
+describe("audit action EXPORT", () => {
+  it("records every CSV export, of an event or platform-wide, with who, the list and its filters; a refused export records nothing", async () => {
+    const f = await backofficeEvent();
+    const finance = await registerMember(f.organizationId, "FINANCE");
+    const supervisor = f.supervisor; // attendees.read but not exports.read
+
+    const attendees = await api("GET", `/v1/events/${f.eventId}/exports/attendees.csv?separator=semicolon&q=zoe`, { token: f.organizer.token });
+    expect(attendees.status).toBe(200);
+    const orders = await api("GET", `/v1/events/${f.eventId}/exports/orders.csv`, { token: finance.token });
+    expect(orders.status).toBe(200);
+    expectProblem(await api("GET", `/v1/events/${f.eventId}/exports/attendees.csv`, { token: supervisor.token }), 403);
+
+    const rows = await auditOf("EXPORT", f.eventId);
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({ user_id: f.organizer.id, object_type: "events", description: "export attendees (CSV)" });
+    expect(rows[0]!.ip_address).toBe("203.0.113.7");
+    expect(JSON.parse(rows[0]!.data_after!)).toMatchObject({ list: "attendees", format: "csv", scope: "event", query: { separator: "semicolon", q: "zoe" } });
+    expect(rows[1]).toMatchObject({ user_id: finance.id, description: "export orders (CSV)" });
+    expect(JSON.parse(rows[1]!.data_after!)).toMatchObject({ list: "orders", amounts: true });
+    expect(await auditByUser("EXPORT", supervisor.id)).toEqual([]);
+
+    const platform = await api("GET", "/v1/admin/exports/payments.csv?sort=-created_at", { token: f.admin.token });
+    expect(platform.status, String(platform.body)).toBe(200);
+    const [entry, ...more] = await auditByUser("EXPORT", f.admin.id);
+    expect(more).toEqual([]);
+    expect(entry).toMatchObject({ object_type: null, object_id: null, description: "export payments (CSV)" });
+    expect(JSON.parse(entry!.data_after!)).toMatchObject({ list: "payments", scope: "platform", query: { sort: "-created_at" } });
+    expectProblem(await api("GET", "/v1/admin/exports/payments.csv", { token: f.organizer.token }), 403);
+    expect(await auditByUser("EXPORT", f.organizer.id)).toHaveLength(1);
   });
 });

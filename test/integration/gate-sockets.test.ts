@@ -723,6 +723,27 @@ describe("gate socket: browsers and the observers' activity feed", () => {
     expect(plain.status).toBe(401);
   });
 
+  it("names its subprotocol after the protocol's version, and still answers the former name to a browser offering only that", async () => {
+    const fixture = await live();
+    const admin = await registerAdmin();
+    expect(GATE_SUBPROTOCOL).toBe("edge-events.gate.v2");
+    const current = await browserUpgrade(fixture.eventId, [GATE_SUBPROTOCOL, `bearer.${admin.token}`]);
+    expect(current.headers.get("Sec-WebSocket-Protocol")).toBe("edge-events.gate.v2");
+    current.webSocket!.accept();
+    expect(await new GateSocket(current.webSocket!).next("hello")).toMatchObject({ protocol: 2 });
+    current.webSocket!.close(1000);
+    // A dashboard built before the rename.
+    const legacy = await browserUpgrade(fixture.eventId, ["edge-events.gate.v1", `bearer.${admin.token}`]);
+    expect([legacy.status, legacy.headers.get("Sec-WebSocket-Protocol")]).toEqual([101, "edge-events.gate.v1"]);
+    legacy.webSocket!.accept();
+    legacy.webSocket!.close(1000);
+    // Offered both, the current name wins.
+    const both = await browserUpgrade(fixture.eventId, ["edge-events.gate.v1", GATE_SUBPROTOCOL, `bearer.${admin.token}`]);
+    expect(both.headers.get("Sec-WebSocket-Protocol")).toBe("edge-events.gate.v2");
+    both.webSocket!.accept();
+    both.webSocket!.close(1000);
+  });
+
   it("tells observers, and only them, what each scan at any gate decided", async () => {
     const fixture = await live();
     const [right] = await issueRights(fixture, 1);

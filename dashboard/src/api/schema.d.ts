@@ -4091,6 +4091,12 @@ export interface paths {
                         "application/json": components["schemas"]["Availability"];
                     };
                 };
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4182,6 +4188,8 @@ export interface paths {
                 query?: never;
                 header?: {
                     "idempotency-key"?: string;
+                    "queue-ticket"?: string;
+                    "x-device-id"?: string;
                 };
                 path: {
                     event_id: string;
@@ -4208,7 +4216,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "blacklisted" | "members_only_period" | "membership_required" | "turnstile_failed";
+                            code?: "blacklisted" | "members_only_period" | "membership_required" | "queue_ticket_invalid" | "turnstile_failed";
                         });
                     };
                 };
@@ -4228,7 +4236,17 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "booking_not_open" | "event_not_on_sale" | "guest_hold_limit" | "invitation_only" | "promo_code_exhausted" | "purchase_limit" | "sales_ended" | "sales_not_started" | "sign_in_required" | "sold_out" | "zone_share_sold_out";
+                            code?: "booking_not_open" | "event_not_on_sale" | "guest_hold_limit" | "invitation_only" | "promo_code_exhausted" | "purchase_limit" | "queue_not_admitted" | "queue_ticket_used" | "sales_ended" | "sales_not_started" | "sign_in_required" | "sold_out" | "waiting_room_active" | "zone_share_sold_out";
+                        });
+                    };
+                };
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "queue_ticket_expired";
                         });
                     };
                 };
@@ -4238,7 +4256,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "above_maximum" | "below_minimum" | "idempotency_key_reused" | "promo_code_not_applicable";
+                            code?: "above_maximum" | "below_minimum" | "device_id_required" | "idempotency_key_reused" | "promo_code_not_applicable";
                         });
                     };
                 };
@@ -4557,6 +4575,54 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-device-id"?: string;
+                };
+                path: {
+                    event_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["QueueStatus"];
+                    };
+                };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "device_id_required";
+                        });
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -13863,6 +13929,274 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/subscriptions/{subscription_id}/auto-renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    subscription_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SeasonPassAutoRenewRequest"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SeasonPassDetail"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "forbidden";
+                        });
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "not_found";
+                        });
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "concurrent_change" | "plan_not_renewable" | "subscription_closed";
+                        });
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{subscription_id}/renewal-attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    subscription_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: (components["schemas"]["SeasonPassRenewalAttempt"])[];
+                        };
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "forbidden";
+                        });
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "not_found";
+                        });
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{subscription_id}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    subscription_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SeasonPassTransferRequest"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SeasonPassTransfer"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "age_restriction" | "blacklisted" | "date_of_birth_required" | "forbidden" | "identity_verification_required";
+                        });
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "not_found";
+                        });
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "already_subscribed" | "subscription_expired" | "subscription_not_active" | "transfer_fee_due" | "transfer_not_allowed" | "transfer_quota_exhausted" | "transfer_window_closed";
+                        });
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{subscription_id}/transfer-at-box-office": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    subscription_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SeasonPassTransferRequest"];
+                };
+            };
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SeasonPassTransfer"];
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "age_restriction" | "blacklisted" | "date_of_birth_required" | "forbidden" | "identity_verification_required";
+                        });
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "not_found";
+                        });
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "already_subscribed" | "subscription_expired" | "subscription_not_active" | "transfer_not_allowed" | "transfer_quota_exhausted" | "transfer_window_closed";
+                        });
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/subscriptions/{subscription_id}/bookings": {
         parameters: {
             query?: never;
@@ -19155,7 +19489,7 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    notification_type?: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_INSTALMENT_DUE";
+                    notification_type?: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED" | "PASS_TRANSFERRED_OUT" | "PASS_TRANSFERRED_IN" | "PASS_INSTALMENT_DUE";
                     language?: "fr" | "ar" | "en";
                 };
                 header?: never;
@@ -19206,7 +19540,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_INSTALMENT_DUE";
+                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED" | "PASS_TRANSFERRED_OUT" | "PASS_TRANSFERRED_IN" | "PASS_INSTALMENT_DUE";
                     language: "fr" | "ar" | "en";
                 };
                 cookie?: never;
@@ -19248,7 +19582,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_INSTALMENT_DUE";
+                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED" | "PASS_TRANSFERRED_OUT" | "PASS_TRANSFERRED_IN" | "PASS_INSTALMENT_DUE";
                     language: "fr" | "ar" | "en";
                 };
                 cookie?: never;
@@ -19320,7 +19654,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_INSTALMENT_DUE";
+                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED" | "PASS_TRANSFERRED_OUT" | "PASS_TRANSFERRED_IN" | "PASS_INSTALMENT_DUE";
                     language: "fr" | "ar" | "en";
                 };
                 cookie?: never;
@@ -19387,7 +19721,7 @@ export interface paths {
                 query?: never;
                 header?: never;
                 path: {
-                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_INSTALMENT_DUE";
+                    notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED" | "PASS_TRANSFERRED_OUT" | "PASS_TRANSFERRED_IN" | "PASS_INSTALMENT_DUE";
                     language: "fr" | "ar" | "en";
                 };
                 cookie?: never;
@@ -19449,7 +19783,7 @@ export interface paths {
                     status?: "PENDING" | "SENDING" | "SCHEDULED" | "HELD" | "SENT" | "DELIVERED" | "FAILED" | "BOUNCED" | "SKIPPED" | "DIGESTED";
                     channel?: "EMAIL" | "PUSH" | "SMS" | "IN_APP";
                     user_id?: string;
-                    notification_type?: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_INSTALMENT_DUE";
+                    notification_type?: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED" | "PASS_TRANSFERRED_OUT" | "PASS_TRANSFERRED_IN" | "PASS_INSTALMENT_DUE";
                 };
                 header?: never;
                 path?: never;
@@ -20337,6 +20671,15 @@ export interface components {
             valid_from: string;
             valid_until: string;
             used_at: string | null;
+        };
+        QueueStatus: {
+            active: boolean;
+            position: number | null;
+            ahead: number | null;
+            admitted: boolean;
+            admitted_until: string | null;
+            estimated_wait_s: number | null;
+            ticket: string | null;
         };
         ScanLogEntry: {
             id: string;
@@ -22243,6 +22586,9 @@ export interface components {
             suspension_date: string | null;
             auto_renew: boolean;
             renewal_date: string | null;
+            renewal_method: "MOMO_MTN" | "MOMO_MOOV" | "CARD" | "BANK_TRANSFER" | null;
+            renewal_phone: string | null;
+            transferred_from: string | null;
             transfers_used: number;
             activation_date: string | null;
             cancellation_date: string | null;
@@ -22272,6 +22618,41 @@ export interface components {
         };
         RenewRequest: {
             auto_renew?: boolean;
+        };
+        SeasonPassAutoRenewRequest: {
+            auto_renew: boolean;
+            renewal_method?: "MOMO_MTN" | "MOMO_MOOV" | "CARD" | "BANK_TRANSFER" | null;
+            renewal_phone?: string;
+        };
+        SeasonPassRenewalAttempt: {
+            id: string;
+            subscription_id: string;
+            attempt: number;
+            status: "REQUESTED" | "PAID" | "FAILED";
+            renewal_id: string | null;
+            payment_id: string | null;
+            method: "MOMO_MTN" | "MOMO_MOOV" | "CARD" | "BANK_TRANSFER" | null;
+            failure_reason: string | null;
+            retry_at: string | null;
+            created_at: string;
+            updated_at: string;
+        };
+        SeasonPassTransfer: {
+            subscription: (components["schemas"]["SeasonPassDetail"]) & (Record<string, unknown>);
+            new_subscription_id: string;
+            recipient_user_id: string;
+            fee: {
+                amount: number;
+                currency: string;
+                payment_id: string | null;
+            } | null;
+            rights_moved: number;
+            rights_pending: number;
+        };
+        SeasonPassTransferRequest: {
+            recipient_email?: string;
+            recipient_user_id?: string;
+            message?: string;
         };
         SeasonPassBookingRequest: {
             event_id: string;
@@ -22884,7 +23265,7 @@ export interface components {
         };
         InboxNotification: {
             id: string;
-            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_INSTALMENT_DUE";
+            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED" | "PASS_TRANSFERRED_OUT" | "PASS_TRANSFERRED_IN" | "PASS_INSTALMENT_DUE";
             title: string;
             message: string;
             object_type: string | null;
@@ -22942,7 +23323,7 @@ export interface components {
             preferences: (components["schemas"]["NotificationPreference"])[];
         };
         NotificationPreference: {
-            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_INSTALMENT_DUE";
+            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED" | "PASS_TRANSFERRED_OUT" | "PASS_TRANSFERRED_IN" | "PASS_INSTALMENT_DUE";
             channel: "EMAIL" | "PUSH" | "SMS" | "IN_APP";
             enabled: boolean;
             frequency: "IMMEDIATE" | "DAILY" | "WEEKLY" | "NEVER";
@@ -22956,7 +23337,7 @@ export interface components {
                 end: string;
             } | null;
             preferences?: ({
-                notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_INSTALMENT_DUE";
+                notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED" | "PASS_TRANSFERRED_OUT" | "PASS_TRANSFERRED_IN" | "PASS_INSTALMENT_DUE";
                 channel: "EMAIL" | "PUSH" | "SMS" | "IN_APP";
                 enabled?: boolean;
                 frequency?: "IMMEDIATE" | "DAILY" | "WEEKLY" | "NEVER";
@@ -22965,7 +23346,7 @@ export interface components {
         };
         NotificationTemplate: {
             id: string;
-            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_INSTALMENT_DUE";
+            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED" | "PASS_TRANSFERRED_OUT" | "PASS_TRANSFERRED_IN" | "PASS_INSTALMENT_DUE";
             language: "fr" | "ar" | "en";
             name: string;
             description: string | null;
@@ -23033,7 +23414,7 @@ export interface components {
             channel: "EMAIL" | "PUSH" | "SMS" | "IN_APP";
             recipient: string;
             user_id: string | null;
-            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_INSTALMENT_DUE";
+            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED" | "PASS_TRANSFERRED_OUT" | "PASS_TRANSFERRED_IN" | "PASS_INSTALMENT_DUE";
             language: "fr" | "ar" | "en";
             status: "PENDING" | "SENDING" | "SCHEDULED" | "HELD" | "SENT" | "DELIVERED" | "FAILED" | "BOUNCED" | "SKIPPED" | "DIGESTED";
             subject: string | null;
@@ -23051,7 +23432,7 @@ export interface components {
             id: string;
             name: string;
             description: string | null;
-            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_INSTALMENT_DUE";
+            notification_type: "EVENT_CREATED" | "EVENT_APPROVED" | "EVENT_REJECTED" | "EVENT_REMINDER" | "EVENT_CANCELLED" | "NEW_FOLLOWER" | "FOLLOW_EVENT" | "PAYMENT_SUCCESS" | "PAYMENT_FAILED" | "SUBSCRIPTION_EXPIRING" | "SUBSCRIPTION_EXPIRED" | "TICKET_PURCHASED" | "VERIFICATION_APPROVED" | "VERIFICATION_REJECTED" | "SYSTEM_MAINTENANCE" | "WELCOME" | "EMAIL_CODE_SIGNUP" | "EMAIL_CODE_EMAIL_CHANGE" | "EMAIL_CODE_REACTIVATION" | "ACCOUNT_CLAIM" | "ORGANIZATION_INVITATION" | "TWO_FACTOR_CODE" | "PASSWORD_RESET" | "SECURITY_ALERT" | "CONTACT_REPLY" | "TICKETS_READY" | "ACCESS_GRANTED" | "TICKET_TRANSFERRED" | "TRANSFER_OFFER" | "TRANSFER_ACCEPTED" | "TRANSFER_DECLINED" | "LOAN_RETURNED" | "ZONE_CHANGED" | "REFUND_COMPLETED" | "REFUND_REJECTED" | "ANNOUNCEMENT" | "DIGEST" | "EVENT_CANCELLED_BUYER" | "EVENT_CANCELLED_HOLDER" | "EVENT_CANCELLED_PASS" | "PASS_RENEWAL_REQUESTED" | "PASS_RENEWAL_RETRY" | "PASS_RENEWAL_FAILED" | "PASS_TRANSFERRED_OUT" | "PASS_TRANSFERRED_IN" | "PASS_INSTALMENT_DUE";
             channels: ("EMAIL" | "PUSH" | "SMS" | "IN_APP")[];
             data: {
                 [key: string]: unknown;

@@ -11,7 +11,7 @@ type Activity = ActivityMessage["scans"][number] & { at: string };
 type Connection = "connecting" | "live" | "offline";
 
 /** The subprotocol the gate socket answers; the token rides beside it (browsers cannot set headers on a WebSocket). */
-const GATE_SUBPROTOCOL = "edge-events.gate.v1";
+const GATE_SUBPROTOCOL = "edge-events.gate.v2";
 
 /**
  * The observer feed of the event's gates: zone occupancy pushed by the

@@ -1,37 +1,26 @@
--- Hand-edited after drizzle-kit, as 0015 was: the new table subscription_instalments (generated), then the CHECKs on
--- notification_type gain PASS_INSTALMENT_DUE, which rebuilds the notification tables; the rebuild keeps 0015's hand edits
--- (foreign keys deferred, batch links and campaigns kept aside and put back; see 0015's header for why).
-CREATE TABLE `subscription_instalments` (
+CREATE TABLE `subscription_renewal_attempts` (
 	`id` text PRIMARY KEY NOT NULL,
 	`subscription_id` text NOT NULL,
-	`number` integer NOT NULL,
-	`count` integer NOT NULL,
-	`due_date` text NOT NULL,
-	`amount` integer NOT NULL,
-	`currency` text NOT NULL,
-	`status` text DEFAULT 'DUE' NOT NULL,
+	`attempt` integer NOT NULL,
+	`status` text DEFAULT 'REQUESTED' NOT NULL,
+	`renewal_id` text,
 	`payment_id` text,
-	`paid_at` text,
-	`reminded_at` text,
+	`method` text,
+	`failure_reason` text,
+	`retry_at` text,
 	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
 	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
 	FOREIGN KEY (`subscription_id`) REFERENCES `subscriptions`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`renewal_id`) REFERENCES `subscriptions`(`id`) ON UPDATE no action ON DELETE set null,
 	FOREIGN KEY (`payment_id`) REFERENCES `payments`(`id`) ON UPDATE no action ON DELETE set null,
-	CONSTRAINT "subscription_instalments_status_check" CHECK("subscription_instalments"."status" IN ('DUE', 'PAID', 'CANCELLED')),
-	CONSTRAINT "subscription_instalments_currency_check" CHECK("subscription_instalments"."currency" IN ('XOF', 'TND', 'EUR', 'USD')),
-	CONSTRAINT "subscription_instalments_number_within_count" CHECK("subscription_instalments"."number" >= 1 AND "subscription_instalments"."number" <= "subscription_instalments"."count"),
-	CONSTRAINT "subscription_instalments_amount_positive" CHECK("subscription_instalments"."amount" > 0),
-	CONSTRAINT "subscription_instalments_due_date_date" CHECK("subscription_instalments"."due_date" GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]')
+	CONSTRAINT "subscription_renewal_attempts_status_check" CHECK("subscription_renewal_attempts"."status" IN ('REQUESTED', 'PAID', 'FAILED')),
+	CONSTRAINT "subscription_renewal_attempts_method_check" CHECK("subscription_renewal_attempts"."method" IN ('MOMO_MTN', 'MOMO_MOOV', 'CARD', 'BANK_TRANSFER')),
+	CONSTRAINT "subscription_renewal_attempts_attempt_positive" CHECK("subscription_renewal_attempts"."attempt" >= 1)
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `subscription_instalments_number_unique` ON `subscription_instalments` (`subscription_id`,`number`);--> statement-breakpoint
-CREATE INDEX `subscription_instalments_due_idx` ON `subscription_instalments` (`status`,`due_date`);--> statement-breakpoint
-PRAGMA defer_foreign_keys = on;--> statement-breakpoint
-CREATE TABLE `__keep_batch_recipients` AS SELECT * FROM `notification_batch_recipients`;--> statement-breakpoint
-CREATE TABLE `__keep_delivery_batches` AS SELECT `id`, `batch_id` FROM `message_deliveries` WHERE `batch_id` IS NOT NULL;--> statement-breakpoint
-CREATE TABLE `__keep_notification_batches` AS SELECT `id`, `batch_id` FROM `notifications` WHERE `batch_id` IS NOT NULL;--> statement-breakpoint
-CREATE TABLE `__keep_batches` AS SELECT * FROM `notification_batches`;--> statement-breakpoint
-DELETE FROM `notification_batches`;--> statement-breakpoint
+CREATE UNIQUE INDEX `subscription_renewal_attempts_unique` ON `subscription_renewal_attempts` (`subscription_id`,`attempt`);--> statement-breakpoint
+CREATE INDEX `subscription_renewal_attempts_status_idx` ON `subscription_renewal_attempts` (`status`,`retry_at`);--> statement-breakpoint
+CREATE INDEX `subscription_renewal_attempts_renewal_idx` ON `subscription_renewal_attempts` (`renewal_id`);--> statement-breakpoint
 PRAGMA foreign_keys=OFF;--> statement-breakpoint
 CREATE TABLE `__new_message_deliveries` (
 	`id` text PRIMARY KEY NOT NULL,
@@ -66,7 +55,7 @@ CREATE TABLE `__new_message_deliveries` (
 	FOREIGN KEY (`batch_id`) REFERENCES `notification_batches`(`id`) ON UPDATE no action ON DELETE set null,
 	CONSTRAINT "message_deliveries_channel_check" CHECK("__new_message_deliveries"."channel" IN ('EMAIL', 'PUSH', 'SMS', 'IN_APP')),
 	CONSTRAINT "message_deliveries_status_check" CHECK("__new_message_deliveries"."status" IN ('PENDING', 'SENDING', 'SCHEDULED', 'HELD', 'SENT', 'DELIVERED', 'FAILED', 'BOUNCED', 'SKIPPED', 'DIGESTED')),
-	CONSTRAINT "message_deliveries_notification_type_check" CHECK("__new_message_deliveries"."notification_type" IN ('EVENT_CREATED', 'EVENT_APPROVED', 'EVENT_REJECTED', 'EVENT_REMINDER', 'EVENT_CANCELLED', 'NEW_FOLLOWER', 'FOLLOW_EVENT', 'PAYMENT_SUCCESS', 'PAYMENT_FAILED', 'SUBSCRIPTION_EXPIRING', 'SUBSCRIPTION_EXPIRED', 'TICKET_PURCHASED', 'VERIFICATION_APPROVED', 'VERIFICATION_REJECTED', 'SYSTEM_MAINTENANCE', 'WELCOME', 'EMAIL_CODE_SIGNUP', 'EMAIL_CODE_EMAIL_CHANGE', 'EMAIL_CODE_REACTIVATION', 'ACCOUNT_CLAIM', 'ORGANIZATION_INVITATION', 'TWO_FACTOR_CODE', 'PASSWORD_RESET', 'SECURITY_ALERT', 'CONTACT_REPLY', 'TICKETS_READY', 'ACCESS_GRANTED', 'TICKET_TRANSFERRED', 'TRANSFER_OFFER', 'TRANSFER_ACCEPTED', 'TRANSFER_DECLINED', 'LOAN_RETURNED', 'ZONE_CHANGED', 'REFUND_COMPLETED', 'REFUND_REJECTED', 'ANNOUNCEMENT', 'DIGEST', 'EVENT_CANCELLED_BUYER', 'EVENT_CANCELLED_HOLDER', 'EVENT_CANCELLED_PASS', 'PASS_INSTALMENT_DUE')),
+	CONSTRAINT "message_deliveries_notification_type_check" CHECK("__new_message_deliveries"."notification_type" IN ('EVENT_CREATED', 'EVENT_APPROVED', 'EVENT_REJECTED', 'EVENT_REMINDER', 'EVENT_CANCELLED', 'NEW_FOLLOWER', 'FOLLOW_EVENT', 'PAYMENT_SUCCESS', 'PAYMENT_FAILED', 'SUBSCRIPTION_EXPIRING', 'SUBSCRIPTION_EXPIRED', 'TICKET_PURCHASED', 'VERIFICATION_APPROVED', 'VERIFICATION_REJECTED', 'SYSTEM_MAINTENANCE', 'WELCOME', 'EMAIL_CODE_SIGNUP', 'EMAIL_CODE_EMAIL_CHANGE', 'EMAIL_CODE_REACTIVATION', 'ACCOUNT_CLAIM', 'ORGANIZATION_INVITATION', 'TWO_FACTOR_CODE', 'PASSWORD_RESET', 'SECURITY_ALERT', 'CONTACT_REPLY', 'TICKETS_READY', 'ACCESS_GRANTED', 'TICKET_TRANSFERRED', 'TRANSFER_OFFER', 'TRANSFER_ACCEPTED', 'TRANSFER_DECLINED', 'LOAN_RETURNED', 'ZONE_CHANGED', 'REFUND_COMPLETED', 'REFUND_REJECTED', 'ANNOUNCEMENT', 'DIGEST', 'EVENT_CANCELLED_BUYER', 'EVENT_CANCELLED_HOLDER', 'EVENT_CANCELLED_PASS', 'PASS_RENEWAL_REQUESTED', 'PASS_RENEWAL_RETRY', 'PASS_RENEWAL_FAILED', 'PASS_TRANSFERRED_OUT', 'PASS_TRANSFERRED_IN')),
 	CONSTRAINT "message_deliveries_language_check" CHECK("__new_message_deliveries"."language" IN ('fr', 'ar', 'en')),
 	CONSTRAINT "message_deliveries_priority_check" CHECK("__new_message_deliveries"."priority" IN ('LOW', 'NORMAL', 'HIGH', 'URGENT')),
 	CONSTRAINT "message_deliveries_digest_frequency_valid" CHECK("__new_message_deliveries"."digest_frequency" IS NULL OR "__new_message_deliveries"."digest_frequency" IN ('DAILY', 'WEEKLY'))
@@ -114,7 +103,7 @@ CREATE TABLE `__new_notification_batches` (
 	FOREIGN KEY (`template_id`) REFERENCES `notification_templates`(`id`) ON UPDATE no action ON DELETE no action,
 	FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE set null,
 	CONSTRAINT "notification_batches_status_check" CHECK("__new_notification_batches"."status" IN ('SCHEDULED', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELLED')),
-	CONSTRAINT "notification_batches_notification_type_check" CHECK("__new_notification_batches"."notification_type" IN ('EVENT_CREATED', 'EVENT_APPROVED', 'EVENT_REJECTED', 'EVENT_REMINDER', 'EVENT_CANCELLED', 'NEW_FOLLOWER', 'FOLLOW_EVENT', 'PAYMENT_SUCCESS', 'PAYMENT_FAILED', 'SUBSCRIPTION_EXPIRING', 'SUBSCRIPTION_EXPIRED', 'TICKET_PURCHASED', 'VERIFICATION_APPROVED', 'VERIFICATION_REJECTED', 'SYSTEM_MAINTENANCE', 'WELCOME', 'EMAIL_CODE_SIGNUP', 'EMAIL_CODE_EMAIL_CHANGE', 'EMAIL_CODE_REACTIVATION', 'ACCOUNT_CLAIM', 'ORGANIZATION_INVITATION', 'TWO_FACTOR_CODE', 'PASSWORD_RESET', 'SECURITY_ALERT', 'CONTACT_REPLY', 'TICKETS_READY', 'ACCESS_GRANTED', 'TICKET_TRANSFERRED', 'TRANSFER_OFFER', 'TRANSFER_ACCEPTED', 'TRANSFER_DECLINED', 'LOAN_RETURNED', 'ZONE_CHANGED', 'REFUND_COMPLETED', 'REFUND_REJECTED', 'ANNOUNCEMENT', 'DIGEST', 'EVENT_CANCELLED_BUYER', 'EVENT_CANCELLED_HOLDER', 'EVENT_CANCELLED_PASS', 'PASS_INSTALMENT_DUE')),
+	CONSTRAINT "notification_batches_notification_type_check" CHECK("__new_notification_batches"."notification_type" IN ('EVENT_CREATED', 'EVENT_APPROVED', 'EVENT_REJECTED', 'EVENT_REMINDER', 'EVENT_CANCELLED', 'NEW_FOLLOWER', 'FOLLOW_EVENT', 'PAYMENT_SUCCESS', 'PAYMENT_FAILED', 'SUBSCRIPTION_EXPIRING', 'SUBSCRIPTION_EXPIRED', 'TICKET_PURCHASED', 'VERIFICATION_APPROVED', 'VERIFICATION_REJECTED', 'SYSTEM_MAINTENANCE', 'WELCOME', 'EMAIL_CODE_SIGNUP', 'EMAIL_CODE_EMAIL_CHANGE', 'EMAIL_CODE_REACTIVATION', 'ACCOUNT_CLAIM', 'ORGANIZATION_INVITATION', 'TWO_FACTOR_CODE', 'PASSWORD_RESET', 'SECURITY_ALERT', 'CONTACT_REPLY', 'TICKETS_READY', 'ACCESS_GRANTED', 'TICKET_TRANSFERRED', 'TRANSFER_OFFER', 'TRANSFER_ACCEPTED', 'TRANSFER_DECLINED', 'LOAN_RETURNED', 'ZONE_CHANGED', 'REFUND_COMPLETED', 'REFUND_REJECTED', 'ANNOUNCEMENT', 'DIGEST', 'EVENT_CANCELLED_BUYER', 'EVENT_CANCELLED_HOLDER', 'EVENT_CANCELLED_PASS', 'PASS_RENEWAL_REQUESTED', 'PASS_RENEWAL_RETRY', 'PASS_RENEWAL_FAILED', 'PASS_TRANSFERRED_OUT', 'PASS_TRANSFERRED_IN')),
 	CONSTRAINT "notification_batches_counters_non_negative" CHECK("__new_notification_batches"."recipient_count" >= 0 AND "__new_notification_batches"."sent_count" >= 0 AND "__new_notification_batches"."delivered_count" >= 0 AND "__new_notification_batches"."read_count" >= 0 AND "__new_notification_batches"."failed_count" >= 0 AND "__new_notification_batches"."skipped_count" >= 0)
 );
 --> statement-breakpoint
@@ -135,7 +124,7 @@ CREATE TABLE `__new_notification_preferences` (
 	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
 	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
 	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade,
-	CONSTRAINT "notification_preferences_notification_type_check" CHECK("__new_notification_preferences"."notification_type" IN ('EVENT_CREATED', 'EVENT_APPROVED', 'EVENT_REJECTED', 'EVENT_REMINDER', 'EVENT_CANCELLED', 'NEW_FOLLOWER', 'FOLLOW_EVENT', 'PAYMENT_SUCCESS', 'PAYMENT_FAILED', 'SUBSCRIPTION_EXPIRING', 'SUBSCRIPTION_EXPIRED', 'TICKET_PURCHASED', 'VERIFICATION_APPROVED', 'VERIFICATION_REJECTED', 'SYSTEM_MAINTENANCE', 'WELCOME', 'EMAIL_CODE_SIGNUP', 'EMAIL_CODE_EMAIL_CHANGE', 'EMAIL_CODE_REACTIVATION', 'ACCOUNT_CLAIM', 'ORGANIZATION_INVITATION', 'TWO_FACTOR_CODE', 'PASSWORD_RESET', 'SECURITY_ALERT', 'CONTACT_REPLY', 'TICKETS_READY', 'ACCESS_GRANTED', 'TICKET_TRANSFERRED', 'TRANSFER_OFFER', 'TRANSFER_ACCEPTED', 'TRANSFER_DECLINED', 'LOAN_RETURNED', 'ZONE_CHANGED', 'REFUND_COMPLETED', 'REFUND_REJECTED', 'ANNOUNCEMENT', 'DIGEST', 'EVENT_CANCELLED_BUYER', 'EVENT_CANCELLED_HOLDER', 'EVENT_CANCELLED_PASS', 'PASS_INSTALMENT_DUE')),
+	CONSTRAINT "notification_preferences_notification_type_check" CHECK("__new_notification_preferences"."notification_type" IN ('EVENT_CREATED', 'EVENT_APPROVED', 'EVENT_REJECTED', 'EVENT_REMINDER', 'EVENT_CANCELLED', 'NEW_FOLLOWER', 'FOLLOW_EVENT', 'PAYMENT_SUCCESS', 'PAYMENT_FAILED', 'SUBSCRIPTION_EXPIRING', 'SUBSCRIPTION_EXPIRED', 'TICKET_PURCHASED', 'VERIFICATION_APPROVED', 'VERIFICATION_REJECTED', 'SYSTEM_MAINTENANCE', 'WELCOME', 'EMAIL_CODE_SIGNUP', 'EMAIL_CODE_EMAIL_CHANGE', 'EMAIL_CODE_REACTIVATION', 'ACCOUNT_CLAIM', 'ORGANIZATION_INVITATION', 'TWO_FACTOR_CODE', 'PASSWORD_RESET', 'SECURITY_ALERT', 'CONTACT_REPLY', 'TICKETS_READY', 'ACCESS_GRANTED', 'TICKET_TRANSFERRED', 'TRANSFER_OFFER', 'TRANSFER_ACCEPTED', 'TRANSFER_DECLINED', 'LOAN_RETURNED', 'ZONE_CHANGED', 'REFUND_COMPLETED', 'REFUND_REJECTED', 'ANNOUNCEMENT', 'DIGEST', 'EVENT_CANCELLED_BUYER', 'EVENT_CANCELLED_HOLDER', 'EVENT_CANCELLED_PASS', 'PASS_RENEWAL_REQUESTED', 'PASS_RENEWAL_RETRY', 'PASS_RENEWAL_FAILED', 'PASS_TRANSFERRED_OUT', 'PASS_TRANSFERRED_IN')),
 	CONSTRAINT "notification_preferences_channel_check" CHECK("__new_notification_preferences"."channel" IN ('EMAIL', 'PUSH', 'SMS', 'IN_APP')),
 	CONSTRAINT "notification_preferences_frequency_check" CHECK("__new_notification_preferences"."frequency" IN ('IMMEDIATE', 'DAILY', 'WEEKLY', 'NEVER')),
 	CONSTRAINT "notification_preferences_send_time_format" CHECK("__new_notification_preferences"."send_time" IS NULL OR ("__new_notification_preferences"."send_time" GLOB '[0-2][0-9]:[0-5][0-9]' AND "__new_notification_preferences"."send_time" < '24:00'))
@@ -163,7 +152,7 @@ CREATE TABLE `__new_notification_templates` (
 	`is_active` integer DEFAULT true NOT NULL,
 	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
 	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) NOT NULL,
-	CONSTRAINT "notification_templates_notification_type_check" CHECK("__new_notification_templates"."notification_type" IN ('EVENT_CREATED', 'EVENT_APPROVED', 'EVENT_REJECTED', 'EVENT_REMINDER', 'EVENT_CANCELLED', 'NEW_FOLLOWER', 'FOLLOW_EVENT', 'PAYMENT_SUCCESS', 'PAYMENT_FAILED', 'SUBSCRIPTION_EXPIRING', 'SUBSCRIPTION_EXPIRED', 'TICKET_PURCHASED', 'VERIFICATION_APPROVED', 'VERIFICATION_REJECTED', 'SYSTEM_MAINTENANCE', 'WELCOME', 'EMAIL_CODE_SIGNUP', 'EMAIL_CODE_EMAIL_CHANGE', 'EMAIL_CODE_REACTIVATION', 'ACCOUNT_CLAIM', 'ORGANIZATION_INVITATION', 'TWO_FACTOR_CODE', 'PASSWORD_RESET', 'SECURITY_ALERT', 'CONTACT_REPLY', 'TICKETS_READY', 'ACCESS_GRANTED', 'TICKET_TRANSFERRED', 'TRANSFER_OFFER', 'TRANSFER_ACCEPTED', 'TRANSFER_DECLINED', 'LOAN_RETURNED', 'ZONE_CHANGED', 'REFUND_COMPLETED', 'REFUND_REJECTED', 'ANNOUNCEMENT', 'DIGEST', 'EVENT_CANCELLED_BUYER', 'EVENT_CANCELLED_HOLDER', 'EVENT_CANCELLED_PASS', 'PASS_INSTALMENT_DUE')),
+	CONSTRAINT "notification_templates_notification_type_check" CHECK("__new_notification_templates"."notification_type" IN ('EVENT_CREATED', 'EVENT_APPROVED', 'EVENT_REJECTED', 'EVENT_REMINDER', 'EVENT_CANCELLED', 'NEW_FOLLOWER', 'FOLLOW_EVENT', 'PAYMENT_SUCCESS', 'PAYMENT_FAILED', 'SUBSCRIPTION_EXPIRING', 'SUBSCRIPTION_EXPIRED', 'TICKET_PURCHASED', 'VERIFICATION_APPROVED', 'VERIFICATION_REJECTED', 'SYSTEM_MAINTENANCE', 'WELCOME', 'EMAIL_CODE_SIGNUP', 'EMAIL_CODE_EMAIL_CHANGE', 'EMAIL_CODE_REACTIVATION', 'ACCOUNT_CLAIM', 'ORGANIZATION_INVITATION', 'TWO_FACTOR_CODE', 'PASSWORD_RESET', 'SECURITY_ALERT', 'CONTACT_REPLY', 'TICKETS_READY', 'ACCESS_GRANTED', 'TICKET_TRANSFERRED', 'TRANSFER_OFFER', 'TRANSFER_ACCEPTED', 'TRANSFER_DECLINED', 'LOAN_RETURNED', 'ZONE_CHANGED', 'REFUND_COMPLETED', 'REFUND_REJECTED', 'ANNOUNCEMENT', 'DIGEST', 'EVENT_CANCELLED_BUYER', 'EVENT_CANCELLED_HOLDER', 'EVENT_CANCELLED_PASS', 'PASS_RENEWAL_REQUESTED', 'PASS_RENEWAL_RETRY', 'PASS_RENEWAL_FAILED', 'PASS_TRANSFERRED_OUT', 'PASS_TRANSFERRED_IN')),
 	CONSTRAINT "notification_templates_language_check" CHECK("__new_notification_templates"."language" IN ('fr', 'ar', 'en')),
 	CONSTRAINT "notification_templates_sms_body_length" CHECK("__new_notification_templates"."sms_body" IS NULL OR length("__new_notification_templates"."sms_body") <= 160)
 );
@@ -192,7 +181,7 @@ CREATE TABLE `__new_notifications` (
 	`expires_at` text,
 	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade,
 	FOREIGN KEY (`batch_id`) REFERENCES `notification_batches`(`id`) ON UPDATE no action ON DELETE set null,
-	CONSTRAINT "notifications_notification_type_check" CHECK("__new_notifications"."notification_type" IN ('EVENT_CREATED', 'EVENT_APPROVED', 'EVENT_REJECTED', 'EVENT_REMINDER', 'EVENT_CANCELLED', 'NEW_FOLLOWER', 'FOLLOW_EVENT', 'PAYMENT_SUCCESS', 'PAYMENT_FAILED', 'SUBSCRIPTION_EXPIRING', 'SUBSCRIPTION_EXPIRED', 'TICKET_PURCHASED', 'VERIFICATION_APPROVED', 'VERIFICATION_REJECTED', 'SYSTEM_MAINTENANCE', 'WELCOME', 'EMAIL_CODE_SIGNUP', 'EMAIL_CODE_EMAIL_CHANGE', 'EMAIL_CODE_REACTIVATION', 'ACCOUNT_CLAIM', 'ORGANIZATION_INVITATION', 'TWO_FACTOR_CODE', 'PASSWORD_RESET', 'SECURITY_ALERT', 'CONTACT_REPLY', 'TICKETS_READY', 'ACCESS_GRANTED', 'TICKET_TRANSFERRED', 'TRANSFER_OFFER', 'TRANSFER_ACCEPTED', 'TRANSFER_DECLINED', 'LOAN_RETURNED', 'ZONE_CHANGED', 'REFUND_COMPLETED', 'REFUND_REJECTED', 'ANNOUNCEMENT', 'DIGEST', 'EVENT_CANCELLED_BUYER', 'EVENT_CANCELLED_HOLDER', 'EVENT_CANCELLED_PASS', 'PASS_INSTALMENT_DUE')),
+	CONSTRAINT "notifications_notification_type_check" CHECK("__new_notifications"."notification_type" IN ('EVENT_CREATED', 'EVENT_APPROVED', 'EVENT_REJECTED', 'EVENT_REMINDER', 'EVENT_CANCELLED', 'NEW_FOLLOWER', 'FOLLOW_EVENT', 'PAYMENT_SUCCESS', 'PAYMENT_FAILED', 'SUBSCRIPTION_EXPIRING', 'SUBSCRIPTION_EXPIRED', 'TICKET_PURCHASED', 'VERIFICATION_APPROVED', 'VERIFICATION_REJECTED', 'SYSTEM_MAINTENANCE', 'WELCOME', 'EMAIL_CODE_SIGNUP', 'EMAIL_CODE_EMAIL_CHANGE', 'EMAIL_CODE_REACTIVATION', 'ACCOUNT_CLAIM', 'ORGANIZATION_INVITATION', 'TWO_FACTOR_CODE', 'PASSWORD_RESET', 'SECURITY_ALERT', 'CONTACT_REPLY', 'TICKETS_READY', 'ACCESS_GRANTED', 'TICKET_TRANSFERRED', 'TRANSFER_OFFER', 'TRANSFER_ACCEPTED', 'TRANSFER_DECLINED', 'LOAN_RETURNED', 'ZONE_CHANGED', 'REFUND_COMPLETED', 'REFUND_REJECTED', 'ANNOUNCEMENT', 'DIGEST', 'EVENT_CANCELLED_BUYER', 'EVENT_CANCELLED_HOLDER', 'EVENT_CANCELLED_PASS', 'PASS_RENEWAL_REQUESTED', 'PASS_RENEWAL_RETRY', 'PASS_RENEWAL_FAILED', 'PASS_TRANSFERRED_OUT', 'PASS_TRANSFERRED_IN')),
 	CONSTRAINT "notifications_priority_check" CHECK("__new_notifications"."priority" IN ('LOW', 'NORMAL', 'HIGH', 'URGENT')),
 	CONSTRAINT "notifications_status_check" CHECK("__new_notifications"."status" IN ('PENDING', 'SENT', 'DELIVERED', 'READ', 'FAILED'))
 );
@@ -206,15 +195,9 @@ CREATE INDEX `notifications_user_unread_idx` ON `notifications` (`user_id`,`read
 CREATE INDEX `notifications_status_idx` ON `notifications` (`status`,`created_at`);--> statement-breakpoint
 CREATE INDEX `notifications_batch_idx` ON `notifications` (`batch_id`);--> statement-breakpoint
 CREATE INDEX `notifications_object_idx` ON `notifications` (`object_type`,`object_id`);--> statement-breakpoint
-INSERT INTO `notification_batches`("id", "name", "description", "dedupe_key", "template_id", "notification_type", "channels", "data", "targeting_criteria", "scheduled_at", "status", "recipient_count", "sent_count", "delivered_count", "read_count", "failed_count", "skipped_count", "expand_cursor", "expanded_at", "release_cursor", "step", "created_by", "created_at", "updated_at", "started_at", "finished_at") SELECT "id", "name", "description", "dedupe_key", "template_id", "notification_type", "channels", "data", "targeting_criteria", "scheduled_at", "status", "recipient_count", "sent_count", "delivered_count", "read_count", "failed_count", "skipped_count", "expand_cursor", "expanded_at", "release_cursor", "step", "created_by", "created_at", "updated_at", "started_at", "finished_at" FROM `__keep_batches`;--> statement-breakpoint
-INSERT INTO `notification_batch_recipients` (`batch_id`, `user_id`, `status`, `notification_id`, `added_at`, `sent_at`)
-  SELECT `batch_id`, `user_id`, `status`, `notification_id`, `added_at`, `sent_at` FROM `__keep_batch_recipients` WHERE true
-  ON CONFLICT (`batch_id`, `user_id`) DO UPDATE SET `notification_id` = excluded.`notification_id`;--> statement-breakpoint
-UPDATE `message_deliveries` SET `batch_id` = (SELECT k.`batch_id` FROM `__keep_delivery_batches` k WHERE k.`id` = `message_deliveries`.`id`)
-  WHERE `id` IN (SELECT `id` FROM `__keep_delivery_batches`);--> statement-breakpoint
-UPDATE `notifications` SET `batch_id` = (SELECT k.`batch_id` FROM `__keep_notification_batches` k WHERE k.`id` = `notifications`.`id`)
-  WHERE `id` IN (SELECT `id` FROM `__keep_notification_batches`);--> statement-breakpoint
-DROP TABLE `__keep_batch_recipients`;--> statement-breakpoint
-DROP TABLE `__keep_delivery_batches`;--> statement-breakpoint
-DROP TABLE `__keep_notification_batches`;--> statement-breakpoint
-DROP TABLE `__keep_batches`;
+ALTER TABLE `subscriptions` ADD `renewal_method` text;--> statement-breakpoint
+ALTER TABLE `subscriptions` ADD `renewal_phone` text;--> statement-breakpoint
+ALTER TABLE `subscriptions` ADD `renewed_from` text REFERENCES subscriptions(id);--> statement-breakpoint
+ALTER TABLE `subscriptions` ADD `transferred_from` text REFERENCES subscriptions(id);--> statement-breakpoint
+CREATE UNIQUE INDEX `subscriptions_transferred_from_unique` ON `subscriptions` (`transferred_from`);--> statement-breakpoint
+CREATE UNIQUE INDEX `subscriptions_renewal_unique` ON `subscriptions` (`renewed_from`) WHERE "subscriptions"."renewed_from" IS NOT NULL AND "subscriptions"."status" IN ('PENDING', 'ACTIVE', 'SUSPENDED');

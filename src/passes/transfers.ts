@@ -1,0 +1,274 @@
+import type { z } from "@hono/zod-openapi";
+import { and, eq, gt, sql } from "drizzle-orm";
+import type { AuthContext, Env } from "../env.ts";
+import { access_rights } from "../access/schema.ts";
+import { resolveRecipient } from "../access/transfers.ts";
+import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
+import { getDb, type Db } from "../db/client.ts";
+import { isUniqueViolation } from "../db/errors.ts";
+import { ProblemError, problems } from "../lib/errors.ts";
+import { humanCode, newId } from "../lib/ids.ts";
+import { addSeconds, now } from "../lib/time.ts";
+import { notifyUser } from "../notifications/service.ts";
+import { payments } from "../payments/schema.ts";
+import { auditAct, insertWhere, type Actor } from "../site/audit.ts";
+import { users } from "../users/schema.ts";
+import { subscription_bookings } from "./bookings-schema.ts";
+import { passSources } from "./lifecycle.ts";
+import { LIVE_SQL, type PlanRow, type SubscriptionRow, detailOf, heldPass, managedPass, today } from "./read.ts";
+import { fanOut, passPairs } from "./rights.ts";
+import { subscriptions } from "./schema.ts";
+import type { PassTransferBody } from "./schemas.ts";
+import { checkEligibility } from "./subscribing.ts";
+
+// A whole season pass handed to another person: the old pass TRANSFERRED, a new ACTIVE pass for the
+// recipient (same plan, seat and end date), every right still to come moved to it in each event's EventDO.
+
+type Body = z.infer<typeof PassTransferBody>;
+
+/** The plan's transfer rules as the specification's restrictions state them. */
+function transferRules(plan: PlanRow) {
+  const r = plan.restrictions ?? {};
+  const quota = typeof r.max_transfers_per_season === "number" ? r.max_transfers_per_season : null;
+  return { fee: r.transfer_fee ?? 0, windowHours: r.transfer_window_hours ?? null, quota };
+}
+
+/** Refuses a transfer the plan does not allow now (409): not transferable, quota used, past the deadline before the next event, pass over. */
+async function checkTransferable(db: Db, sub: SubscriptionRow, plan: PlanRow, at: string) {
+  if (sub.status !== "ACTIVE") throw problems.conflict("subscription_not_active", `This pass is ${sub.status}; only an ACTIVE pass can be transferred.`);
+  if (!plan.is_transferable) throw problems.conflict("transfer_not_allowed", "This pass cannot be transferred.");
+  if (sub.valid_until < today(at)) throw problems.conflict("subscription_expired", "This pass's validity is over.");
+  const rules = transferRules(plan);
+  if (rules.quota !== null && sub.transfers_used >= rules.quota) {
+    throw problems.conflict("transfer_quota_exhausted", `This pass allows ${rules.quota} transfer(s) per season and they are used.`);
+  }
+  if (rules.windowHours !== null) {
+    // The pass's next event, from the events it covers (D1's events, not the rights' projection, which may lag).
+    const next = (await passPairs(db, sub.id, false)).map((p) => p.starts_at).filter((start) => start > at).sort()[0];
+    if (next && addSeconds(next, -rules.windowHours * 3600) <= at) {
+      throw problems.conflict("transfer_window_closed", `Transfers close ${rules.windowHours} hours before the pass's next event (${next}).`);
+    }
+  }
+  return rules;
+}
+
+/**
+ * The D1 step, one batch: the old pass becomes TRANSFERRED (guarded: still
+ * ACTIVE, quota not used), and only then the recipient's ACTIVE pass is
+ * inserted (guarded: the old one moved in this batch, the recipient holds no
+ * other live pass of the plan for these dates), and the bookings of matches
+ * still to come follow it. Of two transfers of one pass at once, the second
+ * finds it TRANSFERRED and changes nothing. The plan's count is unchanged:
+ * one live pass leaves, one enters.
+ */
+async function handOverPass(db: Db, sub: SubscriptionRow, plan: PlanRow, recipientId: string, by: string, at: string, quota: number | null): Promise<SubscriptionRow> {
+  const newPassId = newId();
+  const validFrom = sub.valid_from > today(at) ? sub.valid_from : today(at);
+  const overlaps = sql`o.valid_from <= ${sub.valid_until} AND o.valid_until >= ${validFrom}`;
+  // The new pass exists only if the guarded update just before it in the batch moved the old one (changes()).
+  const created = sql`EXISTS (SELECT 1 FROM subscriptions WHERE id = ${newPassId})`;
+  for (let attempt = 1; ; attempt++) {
+    const number = `SUB-${validFrom.slice(0, 4)}-${humanCode(6, "0123456789")}`;
+    const row: typeof subscriptions.$inferInsert = {
+      id: newPassId,
+      subscription_number: number,
+      user_id: recipientId,
+      subscription_plan_id: plan.id,
+      seat_id: sub.seat_id,
+      // The recipient paid the club nothing for it; the old pass keeps what was paid.
+      price_paid: 0,
+      currency: sub.currency,
+      valid_from: validFrom,
+      valid_until: sub.valid_until,
+      status: "ACTIVE",
+      auto_renew: false,
+      renewal_date: sub.renewal_date,
+      transferred_from: sub.id,
+      transfers_used: sub.transfers_used + 1,
+      last_transfer_date: at,
+      activation_date: at,
+      metadata: {},
+      created_at: at,
+      updated_at: at,
+      created_by: by,
+    };
+    try {
+      const [[old]] = await db.batch([
+        db
+          .update(subscriptions)
+          .set({ status: "TRANSFERRED", transfers_used: sql`${subscriptions.transfers_used} + 1`, last_transfer_date: at, auto_renew: false, updated_at: at })
+          .where(
+            and(
+              eq(subscriptions.id, sub.id),
+              eq(subscriptions.status, "ACTIVE"),
+              quota === null ? undefined : sql`${subscriptions.transfers_used} < ${quota}`,
+              sql`NOT EXISTS (SELECT 1 FROM subscriptions o WHERE o.user_id = ${recipientId} AND o.subscription_plan_id = ${plan.id} AND o.status IN ${LIVE_SQL} AND ${overlaps})`,
+            ),
+          )
+          .returning({ id: subscriptions.id }),
+        insertWhere(db, subscriptions, row, sql`changes() = 1`),
+        db
+          .update(subscription_bookings)
+          .set({ subscription_id: newPassId, updated_at: at })
+          .where(and(eq(subscription_bookings.subscription_id, sub.id), eq(subscription_bookings.status, "BOOKED"), sql`${subscription_bookings.event_id} IN (SELECT id FROM events WHERE starts_at > ${at})`, created)),
+      ]);
+      if (old) return (await db.select().from(subscriptions).where(eq(subscriptions.id, newPassId)))[0]!;
+      break;
+    } catch (error) {
+      if (attempt < 5 && isUniqueViolation(error, "subscriptions.subscription_number")) continue;
+      // A pass is handed on once (subscriptions_transferred_from_unique): another transfer won.
+      if (isUniqueViolation(error, "subscriptions.transferred_from")) break;
+      throw error;
+    }
+  }
+  const [latest] = await db.select().from(subscriptions).where(eq(subscriptions.id, sub.id)).limit(1);
+  if (latest?.status !== "ACTIVE") throw problems.conflict("subscription_not_active", `This pass is ${latest?.status}; only an ACTIVE pass can be transferred.`);
+  if (quota !== null && latest.transfers_used >= quota) throw problems.conflict("transfer_quota_exhausted", `This pass allows ${quota} transfer(s) per season and they are used.`);
+  throw problems.conflict("already_subscribed", "The recipient already has a pass on this plan for these dates.");
+}
+
+/**
+ * Moves the rights of the old pass still to come, event by event, in each
+ * event's EventDO (the old QR dies in the same step the new one is made).
+ * Returns how many moved and how many events could not be reached now (the
+ * cron's reconciliation finishes them: completePassTransfers).
+ */
+async function moveRights(env: Env, from: SubscriptionRow, to: SubscriptionRow, by: string, transferId: string) {
+  const sources = await passSources(getDb(env.DB), from);
+  const events = [...new Set(sources.map((s) => s.event_id))];
+  let moved = 0;
+  const failed = await fanOut(events, async (eventId) => {
+    const result = await eventStub(env, eventId).transferPassRights({ transfer_id: transferId, from_source: from.id, to_source: to.id, to_user_id: to.user_id, by });
+    if (!result.ok) throw problemFrom(result.problem);
+    moved += result.moved.length;
+  });
+  return { moved, pending: failed };
+}
+
+const nameOf = async (db: Db, userId: string) => {
+  const [user] = await db.select({ first: users.first_name, last: users.last_name, email: users.email }).from(users).where(eq(users.id, userId)).limit(1);
+  return [user?.first, user?.last].filter(Boolean).join(" ") || user?.email || "";
+};
+
+/** Checks, hands over, moves the rights and tells both parties. */
+async function transfer(env: Env, sub: SubscriptionRow, plan: PlanRow, body: Body, by: string, ip: string | null, at: string) {
+  const db = getDb(env.DB);
+  const rules = await checkTransferable(db, sub, plan, at);
+  const recipientId = await resolveRecipient(env, body);
+  const path = body.recipient_user_id ? "recipient_user_id" : "recipient_email";
+  if (recipientId === sub.user_id) throw problems.invalidField(path, "This person already holds the pass.", "transfer_to_self");
+  // The recipient must be one who could buy this pass: not banned by the club or the platform, of age, verified if required.
+  await checkEligibility(db, plan, recipientId, ip);
+  const created = await handOverPass(db, sub, plan, recipientId, by, at, rules.quota);
+  const transferId = newId();
+  // Covered events where the old pass held no right (approved lately) get the new pass's own from the cron's reconciliation.
+  const rights = await moveRights(env, sub, created, by, transferId);
+  const [old] = await db.select().from(subscriptions).where(eq(subscriptions.id, sub.id));
+  const [holderName, recipientName] = await Promise.all([nameOf(db, sub.user_id), nameOf(db, recipientId)]);
+  const common = { plan_name: plan.name, valid_until: created.valid_until };
+  await notifyUser(env, sub.user_id, "PASS_TRANSFERRED_OUT", { ...common, subscription_number: sub.subscription_number, recipient_name: recipientName, subscription_id: sub.id }, `pass_transferred_out:${sub.id}`);
+  await notifyUser(
+    env,
+    recipientId,
+    "PASS_TRANSFERRED_IN",
+    { ...common, subscription_number: created.subscription_number, holder_name: holderName, subscription_id: created.id, ...(body.message ? { message: body.message } : {}) },
+    `pass_transferred_in:${created.id}`,
+  );
+  return { old: old!, created, rights, fee: rules.fee };
+}
+
+async function transferView(db: Db, result: Awaited<ReturnType<typeof transfer>>, plan: PlanRow, feePaymentId: string | null) {
+  return {
+    subscription: await detailOf(db, result.old, plan),
+    new_subscription_id: result.created.id,
+    recipient_user_id: result.created.user_id,
+    fee: result.fee > 0 ? { amount: result.fee, currency: result.old.currency, payment_id: feePaymentId } : null,
+    rights_moved: result.rights.moved,
+    rights_pending: result.rights.pending,
+  };
+}
+
+/** The holder hands their pass on; a plan with a transfer fee is transferred at the box office, which takes the fee. */
+export async function transferPassByHolder(env: Env, auth: AuthContext, id: string, body: Body, ip: string | null) {
+  const db = getDb(env.DB);
+  const { sub, plan } = await heldPass(db, auth, id);
+  const { fee } = transferRules(plan);
+  if (fee > 0) {
+    throw problems.conflict("transfer_fee_due", `Transferring this pass costs a fee of ${fee} (minor units of ${plan.currency}): the club's box office transfers it and takes the fee.`);
+  }
+  return transferView(db, await transfer(env, sub, plan, body, auth.userId, ip, now()), plan, null);
+}
+
+/**
+ * The box office (`cash.confirm`) transfers a pass for its holder and takes
+ * the plan's transfer fee in cash: a PENDING CASH payment first, PAID once
+ * the pass moved (audited PAYMENT for the cashier), CANCELLED if it did not.
+ */
+export async function transferPassAtBoxOffice(env: Env, actor: Actor, id: string, body: Body) {
+  const db = getDb(env.DB);
+  const { sub, plan } = await managedPass(db, actor, id, "cash.confirm");
+  const { fee } = transferRules(plan);
+  const at = now();
+  if (fee === 0) return transferView(db, await transfer(env, sub, plan, body, actor.userId, actor.ip, at), plan, null);
+  const paymentId = newId();
+  await db.insert(payments).values({
+    id: paymentId,
+    user_id: sub.user_id,
+    type: "SEASON_PASS",
+    amount: fee,
+    net_amount: fee,
+    currency: sub.currency,
+    status: "PENDING",
+    method: "CASH",
+    provider: "CASH_DESK",
+    internal_reference: `CASH-${humanCode(10)}`,
+    subscription_id: sub.id,
+    description: `Box office, transfer fee of season pass ${sub.subscription_number}, received by ${actor.userId}`,
+    metadata: { transfer_fee: true },
+  });
+  const settle = (patch: Partial<typeof payments.$inferInsert>) => db.update(payments).set({ ...patch, updated_at: now() }).where(and(eq(payments.id, paymentId), eq(payments.status, "PENDING")));
+  let result;
+  try {
+    result = await transfer(env, sub, plan, body, actor.userId, actor.ip, at);
+  } catch (error) {
+    await settle({ status: "CANCELLED", failure_reason: error instanceof ProblemError ? error.code : "transfer_failed" });
+    throw error;
+  }
+  await db.batch([
+    settle({ status: "PAID", paid_at: now() }),
+    auditAct(db, actor, sql`changes() = 1`, {
+      action: "PAYMENT",
+      table: payments,
+      id: paymentId,
+      after: { type: "SEASON_PASS", amount: fee, currency: sub.currency, method: "CASH", subscription_id: sub.id, transfer_fee: true },
+      description: "season pass transfer fee received at the box office",
+    }),
+  ]);
+  return transferView(db, result, plan, paymentId);
+}
+
+/**
+ * The cron finishes transfers whose rights could not all be moved at once:
+ * rights still ENABLED, doors not open, of TRANSFERRED passes in open events,
+ * are moved to the pass that succeeded them. Idempotent.
+ */
+export async function completePassTransfers(env: Env, at: string = now()): Promise<{ moved: number; failed: number }> {
+  const db = getDb(env.DB);
+  const left = await db
+    .selectDistinct({ event_id: access_rights.event_id, from: subscriptions.id, to: sql<string>`n.id`.as("to_id"), to_user: sql<string>`n.user_id`.as("to_user") })
+    .from(subscriptions)
+    .innerJoin(sql`subscriptions n`, sql`n.transferred_from = ${subscriptions.id}`)
+    .innerJoin(
+      access_rights,
+      sql`${access_rights.source_type} = 'SUBSCRIPTION' AND (${access_rights.source_id} = ${subscriptions.id} OR substr(${access_rights.source_id}, 1, 37) = ${subscriptions.id} || ':')`,
+    )
+    .where(and(eq(subscriptions.status, "TRANSFERRED"), eq(access_rights.status, "ENABLED"), gt(access_rights.valid_from, at), sql`${subscriptions.updated_at} > ${addSeconds(at, -7 * 86_400)}`))
+    .limit(100);
+  let moved = 0;
+  const failed = await fanOut(left, async (row) => {
+    const result = await eventStub(env, row.event_id).transferPassRights({ transfer_id: `${row.from}:reconciled`, from_source: row.from, to_source: row.to, to_user_id: row.to_user, by: row.to_user });
+    if (!result.ok) throw problemFrom(result.problem);
+    moved += result.moved.length;
+  });
+  return { moved, failed };
+}
