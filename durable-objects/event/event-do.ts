@@ -11,17 +11,21 @@
  * - confirmation: `confirmOrder` (orders.ts), which issues the rights
  *   (`insertRight`, rights.ts); cancellation, release, hold expiry and completion
  *   after the event (`completeAttendedOrders`): orders.ts;
+ * - season-pass zone upgrade: `holdUpgrade`, `applyUpgrade`, `releaseUpgrade`
+ *   (upgrades.ts), its holds lapsing with the orders' (`expireHolds`); a pass
+ *   holder's guest rights: `issueGuestRight` (guests.ts);
  * - transfer: `transferRight`, `exchangeRights`, `returnLoan`, `transferPassRights` (rights.ts);
  *   rights outside sales: `issueRights`, `setRightsStatus`, `restoreRights`
  *   (rights.ts); new event dates move the rights' windows (`redateRights`, from setup.ts);
  *   one right blocked or unblocked at the door: `setRightStatus` (rights.ts);
  * - scan: `decideScan` (gate.ts), in a group commit (`scan`), once tokens.ts
  *   has checked the QR token; socket.ts reads and answers the frames
- *   (gate-protocol.ts).
- *
+ *   (gate-protocol.ts);
  * - waiting list: join, leave, offers of returned units and their lapse
  *   (waitlist.ts); `settleWaitlist` runs wherever units come back, an order
- *   placed with an offer takes its units (`offerForOrder`, in `decideHold`).
+ *   placed with an offer takes its units (`offerForOrder`, in `decideHold`);
+ *   `decideHold` also holds a cart's seats (seats.ts), checks presale codes
+ *   (presale.ts) and keeps the attendees named with an order (attendees.ts).
  *
  * Around them: setup.ts stores what the Worker pushes, gate-bundle.ts shows
  * occupancy and the offline bundle, outbox.ts schedules the projection to D1
@@ -58,10 +62,12 @@ import { CLOSE, type GateBundle, type Occupancy, type ScanBody, type ScanResult 
 import { GroupCommit } from "./group-commit.ts";
 import * as orders from "./orders.ts";
 import { OUTBOX_DELAY_MS } from "./outbox.ts";
-import { drainOutbox, projectionPending } from "./projection.ts";
+import { Drains, projectionPending } from "./projection.ts";
 import * as rights from "./rights.ts";
 import * as seats from "./seats.ts";
 import * as setup from "./setup.ts";
+import * as upgrades from "./upgrades.ts";
+import * as guests from "./guests.ts";
 import { SessionWatch } from "./sessions.ts";
 import { acceptSocket, broadcast, closeSessions, OccupancyFeed, onClose, onFrame, toObservers } from "./socket.ts";
 import { migrate } from "./storage.ts";
@@ -82,6 +88,8 @@ export class EventDO extends DurableObject<Env> {
   private readonly scanPasses: GroupCommit<QueuedScans, DecidedScans>;
   private readonly holdPasses: GroupCommit<OrderRequest, orders.HoldResult>;
   private readonly decideFrame = (bodies: ScanBody[], who: ScanContext) => this.scan(bodies, who);
+  /** The projection to D1 (projection.ts), one drain at a time. */
+  private readonly drains: Drains;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -89,6 +97,7 @@ export class EventDO extends DurableObject<Env> {
     this.tokens = new TokenCache(this.s);
     this.feed = new OccupancyFeed(ctx, this.s);
     this.sessions = new SessionWatch(ctx, this.s, env);
+    this.drains = new Drains(ctx.storage.sql, env.DB, () => this.s.event()?.id ?? "");
     this.scanPasses = new GroupCommit(ctx.storage, (items) => decideScanPass(this.s.sql, this.s.event()!, this.policy(), items), (decided) => {
       this.s.outbox.projectSoon(Date.now());
       if (decided.some((d) => d.moved)) this.feed.changed();
@@ -111,13 +120,6 @@ export class EventDO extends DurableObject<Env> {
     const result = setup.configure(this.s, event, configs);
     // The configurations' zones are part of what decisions read.
     if (result.ok) this.gatePolicy = null;
-    if (result.ok) {
-      waitlist.configureWaitlist(this.s, configs);
-      presale.configurePresale(this.s, configs);
-      attendees.configureAttendees(this.s, configs);
-      // Blocked units released, or more units: the waiting list is served first.
-      waitlist.settleWaitlist(this.s, Date.now());
-    }
     return result;
   }
 
@@ -170,10 +172,7 @@ export class EventDO extends DurableObject<Env> {
   }
 
   confirmOrder(req: ConfirmRequest): Result<{ order: OrderView; rights: RightView[]; already_confirmed: boolean }> {
-    const result = orders.confirmOrder(this.s, req);
-    // Attendees named with the order go to its rights as they are issued.
-    if (result.ok && !result.already_confirmed) attendees.giveOrderAttendees(this.s, req.order_id);
-    return result;
+    return orders.confirmOrder(this.s, req);
   }
 
   cancelOrder(orderId: string, reason: string, by: string | null, now: number = Date.now()): Result<{ order: OrderView }> {
@@ -194,9 +193,7 @@ export class EventDO extends DurableObject<Env> {
 
   /** The event was cancelled: every order and right of it cancelled (orders.ts). */
   cancelEventSales(reason: string, now: number = Date.now()): { orders: number; rights: number; holders: string[] } {
-    const result = orders.cancelEventSales(this.s, reason, now);
-    waitlist.closeWaitlist(this.s, now);
-    return result;
+    return orders.cancelEventSales(this.s, reason, now);
   }
 
   // ── named attendees (attendees.ts) ────────────────────────────────────────
@@ -302,6 +299,25 @@ export class EventDO extends DurableObject<Env> {
     return rights.expireRights(this.s, now);
   }
 
+  // ── season-pass zone upgrades (upgrades.ts) ───────────────────────────────
+
+  holdUpgrade(req: upgrades.UpgradeHoldRequest): Result<{ hold: upgrades.UpgradeHoldView }> {
+    return upgrades.holdUpgrade(this.s, req);
+  }
+
+  applyUpgrade(upgradeId: string, by: string | null, now: number = Date.now()): Result<{ right: RightView; already_applied: boolean }> {
+    return upgrades.applyUpgrade(this.s, upgradeId, by, now);
+  }
+
+  releaseUpgrade(upgradeId: string, now: number = Date.now()): { released: boolean } {
+    return upgrades.releaseUpgrade(this.s, upgradeId, now);
+  }
+
+  /** A pass holder's guest at this match (guests.ts). */
+  issueGuestRight(req: guests.GuestRightRequest): Result<{ right: RightView; guests_used: number; already_issued: boolean }> {
+    return guests.issueGuestRight(this.s, req);
+  }
+
   // ── gate ──────────────────────────────────────────────────────────────────
 
   /**
@@ -328,20 +344,12 @@ export class EventDO extends DurableObject<Env> {
     return occupancy(this.s);
   }
 
-  /**
-   * Closes the gate and observer sockets of someone who may no longer scan or
-   * watch this event (removed from its staff): the Worker checked them only
-   * when the socket opened, and refuses them from now on. Returns how many.
-   */
+  /** Closes the sockets of someone removed from the event's staff (the Worker checked them at the upgrade only); how many. */
   closeSocketsOf(userId: string): number {
     return closeSessions(this.ctx, (who) => who.controller_id === userId, CLOSE.noLongerStaff);
   }
 
-  /**
-   * A sign-in session ended (logout, revocation, deactivation): its gate and
-   * observer sockets close at once (4003) and it is refused from now on.
-   * Returns how many sockets closed.
-   */
+  /** A sign-in session ended (logout, revocation, deactivation): its sockets close at once (4003), refused from now on; how many. */
   endSession(sessionId: string): number {
     return this.sessions.end([sessionId]);
   }
@@ -365,24 +373,10 @@ export class EventDO extends DurableObject<Env> {
 
   // ── projection to D1, and hold expiry ─────────────────────────────────────
 
-  /** The drain running now, or the last one: drains run one at a time, each after the one before it settled. */
-  private draining: Promise<unknown> = Promise.resolve();
-
-  /**
-   * One drain of the outbox to D1 (projection.ts), after any drain already
-   * running: the alarm and `flushProjection` may ask at once, and two drains
-   * overlapping could land in D1 in the wrong order.
-   */
-  private drain(): Promise<number> {
-    const run = this.draining.then(() => drainOutbox(this.s.sql.storage, this.env.DB, this.s.event()?.id ?? ""));
-    this.draining = run.catch(() => undefined);
-    return run;
-  }
-
   /** Projects every pending change to D1 now (before D1 rows that reference them are written). */
   async flushProjection(): Promise<void> {
     orders.expireHolds(this.s, Date.now());
-    while ((await this.drain()) > 0) {
+    while ((await this.drains.run()) > 0) {
       // until the outbox is empty
     }
   }
@@ -392,23 +386,14 @@ export class EventDO extends DurableObject<Env> {
     const now = Date.now();
     orders.expireHolds(this.s, now);
     try {
-      await this.drain();
+      await this.drains.run();
     } catch (error) {
       console.error("EventDO projection to D1 failed; retrying", error);
       this.s.outbox.wakeBy(now + 5_000);
     }
-    let noticesFailed = false;
-    try {
-      await waitlist.sendOfferNotices(this.s, this.env);
-    } catch (error) {
-      console.error("EventDO waiting-list notices failed; retrying", error);
-      noticesFailed = true;
-      this.s.outbox.wakeBy(now + 5_000);
-    }
+    await waitlist.serveOffers(this.s, this.env, now);
     const nextHold = orders.nextHoldExpiry(this.s);
-    const nextOffer = waitlist.nextOfferExpiry(this.s);
-    if (projectionPending(this.s.sql.storage) || (!noticesFailed && waitlist.noticesPending(this.s))) this.s.outbox.projectSoon(now);
+    if (projectionPending(this.s.sql.storage)) this.s.outbox.projectSoon(now);
     if (nextHold) this.s.outbox.wakeBy(Date.parse(nextHold));
-    if (nextOffer) this.s.outbox.wakeBy(Date.parse(nextOffer));
   }
 }

@@ -15,9 +15,10 @@ import { cancelOrderRights, insertRight, listRights, usedRights, validFrom } fro
 import { chooseSeats, releaseOrderSeats, seatsFree, setSeats } from "./seats.ts";
 import type { Row } from "./sql.ts";
 import type { EventRow, EventStore } from "./store.ts";
-import { offerForOrder, settleWaitlist, takeOffer } from "./waitlist.ts";
+import { closeWaitlist, offerForOrder, settleWaitlist, takeOffer } from "./waitlist.ts";
 import { presaleRefusal, recordPresale } from "./presale.ts";
-import { recordOrderAttendees } from "./attendees.ts";
+import { giveOrderAttendees, recordOrderAttendees } from "./attendees.ts";
+import { expireUpgradeHolds, nextUpgradeExpiry } from "./upgrades.ts";
 
 export type HoldResult = Result<{ order: OrderView; replayed?: true }>;
 
@@ -384,6 +385,8 @@ export function confirmOrder(s: EventStore, req: ConfirmRequest): Result<{ order
       }
     }
     s.outbox.enqueue("order", String(order.id));
+    // Attendees named with the order go to its rights as they are issued.
+    giveOrderAttendees(s, String(order.id));
   });
   s.outbox.projectSoon(now);
   return { ok: true, order: orderView(s, req.order_id)!, rights: listRights(s, { order_id: req.order_id }), already_confirmed: false };
@@ -476,6 +479,7 @@ export function cancelEventSales(s: EventStore, reason: string, now: number): { 
     }
   });
   s.outbox.projectSoon(now);
+  closeWaitlist(s, now);
   return { orders: live.length, rights: rights + standing.length, holders: [...holders] };
 }
 
@@ -529,9 +533,10 @@ export function completeAttendedOrders(s: EventStore, now: number): Result<{ com
   return { ok: true, completed: completed.length };
 }
 
-/** Returns the units of every hold past its expiry; runs before each decision and on the alarm. */
+/** Returns the units of every hold past its expiry (orders' and zone upgrades'); runs before each decision and on the alarm. */
 export function expireHolds(s: EventStore, now: number): void {
   const { sql } = s;
+  expireUpgradeHolds(s, now);
   const due = sql`SELECT * FROM orders WHERE booking_status = 'PENDING' AND expires_at <= ${toTimestamp(now)}`.toArray();
   // Units given back (here, or by the step before) go to the waiting list before anyone can buy them.
   if (due.length === 0) return settleWaitlist(s, now);
@@ -553,8 +558,11 @@ export function expireHolds(s: EventStore, now: number): void {
 }
 
 /** When the next hold lapses (ISO), or null: the alarm wakes for it. */
-export const nextHoldExpiry = (s: EventStore): string | null =>
-  s.sql<{ t: string | null }>`SELECT min(expires_at) AS t FROM orders WHERE booking_status = 'PENDING'`.one().t;
+export function nextHoldExpiry(s: EventStore): string | null {
+  const order = s.sql<{ t: string | null }>`SELECT min(expires_at) AS t FROM orders WHERE booking_status = 'PENDING'`.one().t;
+  const upgrade = nextUpgradeExpiry(s);
+  return order === null ? upgrade : upgrade === null ? order : order < upgrade ? order : upgrade;
+}
 
 function salesOpen(config: Row, event: EventRow, now: number) {
   if (config.sales_start && now < Date.parse(String(config.sales_start))) return fail(409, "sales_not_started", `Sales open at ${config.sales_start}.`);

@@ -232,7 +232,7 @@ function nextDrainVersion(sql: SqlStorage): number {
  * order, in one D1 batch. Outbox rows are removed, and the cursor moved on,
  * only after D1 accepted them. Returns how many changes it projected.
  *
- * The caller runs one drain at a time (EventDO.drain). Should two batches
+ * The caller runs one drain at a time (`Drains`). Should two batches
  * still reach D1 out of order (an instance evicted mid-drain, its batch
  * landing after its successor's), each row carries the version of the drain
  * that read it and an upsert never replaces a newer one, and the scan cursor
@@ -352,3 +352,26 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
   return n + (scansTo - scansFrom);
 }
 
+
+/**
+ * Drains one at a time, each after the one before it settled: the alarm and
+ * `flushProjection` may ask at once, and two drains overlapping could land in
+ * D1 in the wrong order.
+ */
+export class Drains {
+  /** The drain running now, or the last one. */
+  private last: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly d1: D1Database,
+    private readonly eventId: () => string,
+  ) {}
+
+  /** One drain of the outbox to D1, after any drain already running; how many rows it projected. */
+  run(): Promise<number> {
+    const run = this.last.then(() => drainOutbox(this.sql, this.d1, this.eventId()));
+    this.last = run.catch(() => undefined);
+    return run;
+  }
+}

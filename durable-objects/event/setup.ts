@@ -5,7 +5,10 @@
  * an idempotent upsert or a whole replacement.
  */
 import { fail, type ConfigSetup, type EventSetup, type GatePolicy, type GateSetup, type Person, type Result } from "./contract.ts";
+import { configureAttendees } from "./attendees.ts";
+import { configurePresale } from "./presale.ts";
 import { redateRights } from "./rights.ts";
+import { configureWaitlist, settleWaitlist } from "./waitlist.ts";
 import type { EventStore } from "./store.ts";
 
 /**
@@ -50,8 +53,13 @@ export function configure(s: EventStore, event: EventSetup, configs: ConfigSetup
     }
     // Rights carry the event's window: new dates reach the rights already issued (MODIFY).
     if (before && (before.starts_at !== event.starts_at || before.ends_at !== event.ends_at || before.doors_open_at !== event.doors_open_at)) redateRights(s, event, at);
+    configureWaitlist(s, configs);
+    configurePresale(s, configs);
+    configureAttendees(s, configs);
   });
   s.eventChanged();
+  // Blocked units released, or more units: the waiting list is served first.
+  settleWaitlist(s, Date.now());
   s.outbox.projectSoon(Date.now());
   return { ok: true, configs: configs.length };
 }

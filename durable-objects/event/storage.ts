@@ -400,6 +400,23 @@ export const EVENT_DO_MIGRATIONS: string[] = [
   ALTER TABLE configs ADD COLUMN attendee_edit_until TEXT;
   ALTER TABLE orders ADD COLUMN attendees TEXT;
   `,
+  // A season pass's zone upgrade of this match: one unit held in a configuration of the target zone until paid (then sold, the
+  // pass's right replaced by \`new_right_id\`), or released when it lapses, like an order's hold (upgrades.ts).
+  `
+  CREATE TABLE upgrade_holds (
+    upgrade_id TEXT PRIMARY KEY,
+    right_id TEXT NOT NULL,
+    config_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    status TEXT NOT NULL, -- HELD, APPLIED, EXPIRED, RELEASED
+    expires_at TEXT NOT NULL,
+    new_right_id TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX upgrade_holds_live ON upgrade_holds (expires_at) WHERE status = 'HELD';
+  CREATE INDEX upgrade_holds_right ON upgrade_holds (right_id) WHERE status = 'HELD';
+  `,
 ];
 
 /**

@@ -197,7 +197,7 @@ export function closeWaitlist(s: EventStore, now: number): number {
 }
 
 /** When the next open offer lapses (ISO), or null: the alarm wakes for it. */
-export const nextOfferExpiry = (s: EventStore): string | null =>
+const nextOfferExpiry = (s: EventStore): string | null =>
   s.sql<{ t: string | null }>`SELECT min(offer_expires_at) AS t FROM waitlist WHERE status = 'OFFERED'`.one().t;
 
 /**
@@ -206,7 +206,7 @@ export const nextOfferExpiry = (s: EventStore): string | null =>
  * twice), then forgets them. An offer given up or lapsed before its notice
  * left is not announced. Returns how many were sent.
  */
-export async function sendOfferNotices(s: EventStore, env: Env): Promise<number> {
+async function sendOfferNotices(s: EventStore, env: Env): Promise<number> {
   const rows = s.sql`
     SELECT w.*, c.ticket_type_code FROM waitlist_notices n JOIN waitlist w ON w.id = n.entry_id JOIN configs c ON c.id = w.config_id
     WHERE w.status = 'OFFERED' ORDER BY w.seq LIMIT 100`.toArray();
@@ -237,7 +237,7 @@ export async function sendOfferNotices(s: EventStore, env: Env): Promise<number>
 }
 
 /** Whether offers wait to be announced (the alarm then comes back soon). */
-export const noticesPending = (s: EventStore): boolean => s.sql`SELECT 1 FROM waitlist_notices LIMIT 1`.toArray().length > 0;
+const noticesPending = (s: EventStore): boolean => s.sql`SELECT 1 FROM waitlist_notices LIMIT 1`.toArray().length > 0;
 
 /** The offer window of each configuration, from its setup (null: the default). */
 export function configureWaitlist(s: EventStore, configs: { id: string; waitlist_offer_seconds?: number | null }[]): void {
@@ -265,4 +265,20 @@ function entryView(s: EventStore, row: Row, position?: number | null): WaitlistE
     order_id: (row.order_id as string | null) ?? null,
     created_at: String(row.created_at),
   };
+}
+
+/**
+ * The alarm's part: hands the offers made since to the notifications pipeline (retried in 5 s when that fails, the
+ * rest at once when there are more), and wakes for the next offer to lapse.
+ */
+export async function serveOffers(s: EventStore, env: Env, now: number): Promise<void> {
+  try {
+    await sendOfferNotices(s, env);
+    if (noticesPending(s)) s.outbox.projectSoon(now);
+  } catch (error) {
+    console.error("EventDO waiting-list notices failed; retrying", error);
+    s.outbox.wakeBy(now + 5_000);
+  }
+  const next = nextOfferExpiry(s);
+  if (next) s.outbox.wakeBy(Date.parse(next));
 }

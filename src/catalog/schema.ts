@@ -169,7 +169,30 @@ export const planRestrictionsSchema = z
   })
   .catchall(z.unknown());
 
-export const subscriptionPlanMetadataSchema = metadata();
+/** The most holders of one family package when its plan does not say. */
+export const FAMILY_PACKAGE_MAX_HOLDERS = 5;
+
+/** How a pass may be paid (the specification's `payment_options`): at once, in 2, 3 or 4 monthly instalments, or monthly until the season ends. */
+export const PASS_PAYMENT_OPTIONS = ["full", "2x", "3x", "4x", "monthly"] as const;
+
+/** A plan's extras, typed: what the code acts on is validated; other keys stay free. */
+export const subscriptionPlanMetadataSchema = z
+  .object({
+    payment_options: z
+      .array(z.enum(PASS_PAYMENT_OPTIONS))
+      .min(1)
+      .refine((options) => new Set(options).size === options.length, "Each payment option once.")
+      .optional(),
+    seat_selection: z.enum(["assigned", "general"]).optional(),
+    renewal_plan_id: z.string().optional(),
+    /** The plan offers a printed (plastic) card: a purchase records a card request the box office prints. */
+    printed_card: z.boolean().optional(),
+    /** Family and companion packages: one purchase of passes for several holders (the buyer and `companions`), one payment. */
+    family_package_available: z.boolean().optional(),
+    /** The most holders one package takes, the buyer included (default FAMILY_PACKAGE_MAX_HOLDERS). */
+    family_package_max_holders: z.number().int().min(2).max(10).optional(),
+  })
+  .catchall(z.unknown());
 export const planLinkMetadataSchema = metadata();
 export const includedMatchTypesSchema = z.array(z.string().min(1)); // "championship", "cup", "all"
 export const excludedEventsSchema = z.array(z.string()); // events.id

@@ -14,6 +14,8 @@ export * from "../orders/schema.ts";
 export * from "../access/schema.ts";
 export * from "../passes/schema.ts";
 export * from "../passes/bookings-schema.ts";
+export * from "../passes/upgrades-schema.ts";
+export * from "../passes/instalments-schema.ts";
 export * from "../passes/renewals-schema.ts";
 export * from "../payments/schema.ts";
 export * from "../documents/schema.ts";

@@ -35,3 +35,23 @@ export const season_cards = sqliteTable(
     checkThat("season_cards", "nfc_uid_hex", sql`${t.nfc_uid} IS NULL OR (length(${t.nfc_uid}) IN (8, 14, 20) AND ${t.nfc_uid} NOT GLOB '*[^0-9A-F]*')`),
   ],
 );
+
+export const CARD_REQUEST_STATUSES = ["REQUESTED", "PRINTED"] as const;
+
+/**
+ * A printed card asked for with a season pass (the plan's `metadata.printed_card`): REQUESTED at
+ * purchase, PRINTED when the box office prints the pass's card (POST /v1/subscriptions/{id}/cards).
+ */
+export const season_card_requests = sqliteTable(
+  "season_card_requests",
+  {
+    subscription_id: text("subscription_id")
+      .primaryKey()
+      .references(() => subscriptions.id, { onDelete: "cascade" }),
+    status: text("status", { enum: CARD_REQUEST_STATUSES }).notNull().default("REQUESTED"),
+    requested_at: createdAt("requested_at"),
+    card_id: text("card_id").references(() => season_cards.id, { onDelete: "set null" }),
+    printed_at: text("printed_at"),
+  },
+  (t) => [index("season_card_requests_status_idx").on(t.status, t.requested_at), enumCheck("season_card_requests", t.status, CARD_REQUEST_STATUSES)],
+);

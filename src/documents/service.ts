@@ -24,7 +24,7 @@ import { renderIcs } from "./ics.ts";
 import type { Language } from "./labels.ts";
 import { imageSize } from "./png.ts";
 import { renderPdf, renderThermal, type Logo } from "./print.ts";
-import { season_cards } from "./schema.ts";
+import { season_card_requests, season_cards } from "./schema.ts";
 import { languageFor, templateFor, type DocumentTemplate } from "./templates.ts";
 
 /**
@@ -317,6 +317,8 @@ export async function printPassCard(env: Env, auth: AuthContext, subscriptionId:
     await db.batch([
       db.update(season_cards).set({ status: "REPLACED" }).where(and(eq(season_cards.subscription_id, subscriptionId), eq(season_cards.status, "ACTIVE"))),
       db.insert(season_cards).values({ id: cardId, subscription_id: subscriptionId, nfc_uid: nfcUid, template_id: template.id, printed_by: auth.userId, printed_at: now() }),
+      // The card asked for with the pass, if one was, is fulfilled by this one.
+      db.update(season_card_requests).set({ status: "PRINTED", card_id: cardId, printed_at: now() }).where(and(eq(season_card_requests.subscription_id, subscriptionId), eq(season_card_requests.status, "REQUESTED"))),
     ]);
   } catch (error) {
     if (isUniqueViolation(error, "season_cards.nfc_uid")) throw problems.conflict("nfc_uid_taken", "This NFC chip id is already recorded on another card.");

@@ -73,6 +73,7 @@ export const NOTIFICATION_TYPES = [
   "PASS_RENEWAL_FAILED",
   "PASS_TRANSFERRED_OUT",
   "PASS_TRANSFERRED_IN",
+  "PASS_INSTALMENT_DUE",
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 export const NOTIFICATION_PRIORITIES = ["LOW", "NORMAL", "HIGH", "URGENT"] as const;

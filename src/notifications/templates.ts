@@ -224,6 +224,11 @@ export const DEFAULT_TEMPLATES = {
     ar: { subject: "تذاكر بانتظارك: {event_title}", body: "خبر سار: تم حجز {quantity} تذكرة {ticket_type} لـ « {event_title} » لك من قائمة الانتظار. اطلبها قبل {expires_at} باستخدام العرض {offer_id}؛ بعد ذلك تذهب إلى الشخص التالي." },
     en: { subject: "Tickets are waiting for you: {event_title}", body: "Good news: {quantity} {ticket_type} ticket(s) for \"{event_title}\" are reserved for you from the waiting list. Order them before {expires_at} with offer {offer_id}; after that they go to the next person in line." },
   },
+  PASS_INSTALMENT_DUE: {
+    fr: { subject: "Échéance {number}/{count} de votre abonnement", body: "Bonjour {first_name}, l'échéance {number}/{count} de votre abonnement {plan_name}, {amount}, est à régler au plus tard le {due_date}. Réglez-la depuis l'application ; impayée après cette date, votre abonnement est suspendu jusqu'à son paiement.", sms: "Abonnement {plan_name} : échéance {number}/{count} de {amount} à régler au plus tard le {due_date}." },
+    ar: { subject: "القسط {number}/{count} من اشتراكك", body: "مرحبًا {first_name}، يجب دفع القسط {number}/{count} من اشتراكك {plan_name}، بمبلغ {amount}، في موعد أقصاه {due_date}. ادفعه من التطبيق؛ إذا لم يُدفع بعد هذا التاريخ، يُعلَّق اشتراكك حتى دفعه.", sms: "اشتراك {plan_name}: القسط {number}/{count} بمبلغ {amount} يُدفع في موعد أقصاه {due_date}." },
+    en: { subject: "Instalment {number}/{count} of your season pass", body: "Hello {first_name}, instalment {number}/{count} of your {plan_name} season pass, {amount}, is due by {due_date}. Pay it in the app; unpaid after that date, your pass is suspended until it is paid.", sms: "{plan_name} pass: instalment {number}/{count} of {amount} due by {due_date}." },
+  },
   // Automatic season-pass renewals (src/passes/renewals.ts).
   PASS_RENEWAL_REQUESTED: {
     fr: { subject: "Renouvellement de votre abonnement", body: "Bonjour {first_name}, votre abonnement {plan_name} est renouvelé automatiquement pour la période du {valid_from} au {valid_until}, avec votre place. Un paiement de {amount} (réf. {reference}) vous est demandé par le moyen choisi : validez-le (sur votre téléphone pour le Mobile Money), ou payez-le depuis vos paiements dans l'application. Pour ne plus renouveler automatiquement, désactivez-le dans votre abonnement." },

@@ -80,6 +80,7 @@ export const TYPE_RULES: Record<NotificationType, TypeRules> = {
   // A whole season pass handed on: its former holder and its new one.
   PASS_TRANSFERRED_OUT: { category: "TRANSACTIONAL", channels: EVERYWHERE, priority: "HIGH", object: { type: "subscription", field: "subscription_id" } },
   PASS_TRANSFERRED_IN: { category: "TRANSACTIONAL", channels: EVERYWHERE, priority: "HIGH", object: { type: "subscription", field: "subscription_id" } },
+  PASS_INSTALMENT_DUE: { category: "TRANSACTIONAL", channels: EVERYWHERE, priority: "HIGH" },
 };
 
 /** Types a person may not switch off or delay: codes and security messages reach them at once. */

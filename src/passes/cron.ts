@@ -7,6 +7,8 @@ import { addSeconds, now } from "../lib/time.ts";
 import { subscription_bookings } from "./bookings-schema.ts";
 import { issueMissingBookingRights } from "./bookings.ts";
 import { coversAutomatically, eventOpen } from "./coverage.ts";
+import { overduePasses, remindInstalments } from "./instalments.ts";
+import { suspendOverduePasses } from "./lifecycle.ts";
 import { releaseRuleUses } from "./pricing.ts";
 import { autoRenewPasses } from "./renewals.ts";
 import { completePassTransfers } from "./transfers.ts";
@@ -124,11 +126,19 @@ export async function expireSubscriptions(env: Env, at: string = now()): Promise
 /**
  * The cron's season-pass work: expiries first, so passes that just ended get nothing more (and unpaid
  * renewals are cancelled before the automatic renewals look at them), then auto_renew, then the rights of
- * passes handed on that could not all be moved at once, then the rights reconciliation.
+ * passes handed on that could not all be moved at once, then payment schedules (reminders before due
+ * dates, passes with an overdue instalment suspended), then the rights reconciliation.
  */
 export async function runSeasonPassCron(env: Env): Promise<void> {
   await expireSubscriptions(env);
   await autoRenewPasses(env);
   await completePassTransfers(env);
+  await runInstalmentCron(env);
   await syncSeasonPassRights(env);
+}
+
+export async function runInstalmentCron(env: Env, at: string = now()): Promise<{ reminded: number; suspended: number }> {
+  const reminded = await remindInstalments(env, at);
+  const suspended = await suspendOverduePasses(env, await overduePasses(getDb(env.DB), at));
+  return { reminded, suspended };
 }

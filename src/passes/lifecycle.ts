@@ -16,6 +16,9 @@ import { releaseRuleUses } from "./pricing.ts";
 import { LIVE, type SubscriptionRow, detailOf, managedPass, readablePass, rightsOfPass, sourceOf, today } from "./read.ts";
 import { type RightsStatus, fanOut, issuePairs, passPairs, unfinished } from "./rights.ts";
 import { subscriptions } from "./schema.ts";
+import { applyPaidUpgrade, upgradeIdOf } from "./upgrades.ts";
+import { OVERDUE_REASON, firstInstalment, hasOverdue, instalmentIdOf, markInstalmentPaid } from "./instalments.ts";
+import { subscription_instalments } from "./instalments-schema.ts";
 
 // A pass's life: activation (paid online, at the box office, or free), suspension, reactivation, cancellation.
 
@@ -137,6 +140,8 @@ export async function cancelSubscription(env: Env, actor: Actor, id: string, rea
         .set({ current_subscribers: sql`${subscription_plans.current_subscribers} - 1`, updated_at: sql`${subscription_plans.updated_at}` })
         .where(and(eq(subscription_plans.id, plan.id), written)),
       db.update(subscription_bookings).set({ status: "CANCELLED", cancelled_at: at, updated_at: at }).where(and(eq(subscription_bookings.subscription_id, id), eq(subscription_bookings.status, "BOOKED"), written)),
+      // What was not paid yet of its schedule is no longer owed.
+      db.update(subscription_instalments).set({ status: "CANCELLED", updated_at: at }).where(and(eq(subscription_instalments.subscription_id, id), eq(subscription_instalments.status, "DUE"), written)),
       ...releaseRuleUses(db, id, at, written),
     ];
     if (as === "MANAGER") {
@@ -164,19 +169,28 @@ export async function activateWithCash(env: Env, actor: Actor, id: string) {
   }
   if (sub.status !== "PENDING") throw problems.conflict("subscription_not_pending", `This pass is ${sub.status}; only a PENDING pass can be activated.`);
   const paymentId = newId();
+  if (typeof sub.metadata?.package_of === "string") throw problems.conflict("paid_with_package", `This pass is paid with its package's first pass (${sub.metadata.package_of}).`);
+  // A pass paid in instalments is bought with its first one, in cash as online; a package with its companions' passes.
+  const first = await firstInstalment(db, id);
+  const companions = companionsOf(sub);
+  const companionPrices = companions.length
+    ? (await db.select({ price: subscriptions.price_paid }).from(subscriptions).where(and(inArray(subscriptions.id, companions), eq(subscriptions.status, "PENDING")))).reduce((sum, c) => sum + c.price, 0)
+    : 0;
+  const amount = (first ? first.amount : sub.price_paid) + companionPrices;
   await db.insert(payments).values({
     id: paymentId,
     user_id: sub.user_id,
     type: "SEASON_PASS",
-    amount: sub.price_paid,
-    net_amount: sub.price_paid,
+    amount,
+    net_amount: amount,
     currency: sub.currency,
     status: "PENDING",
     method: "CASH",
     provider: "CASH_DESK",
     internal_reference: `CASH-${humanCode(10)}`,
     subscription_id: id,
-    description: `Box office, season pass ${sub.subscription_number}, received by ${actor.userId}`,
+    description: `Box office, season pass ${sub.subscription_number}${first ? `, instalment 1/${first.count}` : ""}, received by ${actor.userId}`,
+    metadata: first ? { instalment_id: first.id } : null,
   });
   // Payment states only move forward: PENDING, then PAID once the pass is ours, or CANCELLED (the cash is not taken).
   const settle = (patch: Partial<typeof payments.$inferInsert>) =>
@@ -197,18 +211,29 @@ export async function activateWithCash(env: Env, actor: Actor, id: string) {
         action: "PAYMENT",
         table: payments,
         id: paymentId,
-        after: { type: "SEASON_PASS", amount: sub.price_paid, currency: sub.currency, method: "CASH", subscription_id: id },
+        after: { type: "SEASON_PASS", amount, currency: sub.currency, method: "CASH", subscription_id: id },
         description: "cash received at the box office",
       }),
     ]);
     // Cash sales owe the platform its commission like online ones.
     if (paid) await recordCommission(env, paid, { subscription_id: id });
+    if (paid && first) await markInstalmentPaid(db, first.id, paymentId);
+    if (paid) await activateCompanions(env, result.subscription, paymentId, actor);
   }
   return { ...(await detailOf(db, result.subscription, plan)), rights_pending: result.rights_pending };
 }
 
-/** Paid (payments hook): the pass becomes ACTIVE and its rights are issued; one already paid by another payment, or no longer PENDING, is not. */
+/**
+ * Paid (payments hook): the pass becomes ACTIVE and its rights are issued; one already paid by another payment, or no longer
+ * PENDING, is not. A zone upgrade's payment (metadata.upgrade_id) applies the upgrade instead.
+ */
 export async function activatePaidPass({ env, payment }: { env: Env; payment: PaymentRow }): Promise<Delivery> {
+  const upgradeId = upgradeIdOf(payment);
+  if (upgradeId) return applyPaidUpgrade(env, payment, upgradeId);
+  const instalmentId = instalmentIdOf(payment);
+  const db = getDb(env.DB);
+  const [instalment] = instalmentId ? await db.select().from(subscription_instalments).where(eq(subscription_instalments.id, instalmentId)).limit(1) : [];
+  if (instalment && instalment.number > 1) return payInstalment(env, payment, instalment.id);
   let result;
   try {
     result = await activateSubscription(env, payment.subscription_id!, payment.id);
@@ -217,6 +242,8 @@ export async function activatePaidPass({ env, payment }: { env: Env; payment: Pa
     throw error;
   }
   if (result.subscription.payment_id !== payment.id) return { delivered: false, reason: "pass_paid_by_another_payment" };
+  if (instalment) await markInstalmentPaid(db, instalment.id, payment.id);
+  await activateCompanions(env, result.subscription, payment.id);
   return { delivered: true, commission: { subscription_id: payment.subscription_id! }, message: { template: "PAYMENT_SUCCESS", data: {} } };
 }
 
@@ -226,7 +253,71 @@ export async function activatePaidPass({ env, payment }: { env: Env; payment: Pa
  * pass stays where it went).
  */
 export async function cancelRefundedPass({ env, actor, payment, reason }: { env: Env; actor: Actor; payment: PaymentRow; reason: string }): Promise<void> {
+  // Refunding an upgrade must not cancel the whole pass, and taking an upgrade back is not built: refused before money moves.
+  if (upgradeIdOf(payment)) throw problems.conflict("upgrade_not_refundable", "A zone upgrade's payment is not refunded through the API: the club undoes the upgrade by hand.");
   if (payment.metadata?.transfer_fee === true) return;
   const [pass] = await getDb(env.DB).select({ status: subscriptions.status }).from(subscriptions).where(eq(subscriptions.id, payment.subscription_id!)).limit(1);
   if (pass && pass.status !== "CANCELLED" && pass.status !== "EXPIRED" && pass.status !== "TRANSFERRED") await cancelSubscription(env, actor, payment.subscription_id!, reason);
+  // A package's payment bought its companions' passes too: they go with it.
+  const companions = await getDb(env.DB).select({ id: subscriptions.id, status: subscriptions.status }).from(subscriptions).where(and(eq(subscriptions.payment_id, payment.id), sql`${subscriptions.id} <> ${payment.subscription_id}`));
+  for (const companion of companions) if (companion.status !== "CANCELLED" && companion.status !== "EXPIRED" && companion.status !== "TRANSFERRED") await cancelSubscription(env, actor, companion.id, reason);
+}
+
+/**
+ * A later instalment paid (payments hook): it is PAID once; a pass the cron
+ * suspended for an overdue instalment (OVERDUE_REASON) becomes ACTIVE again,
+ * its rights ENABLED, once no instalment is overdue any more. An instalment
+ * already paid by another payment refunds this one.
+ */
+async function payInstalment(env: Env, payment: PaymentRow, instalmentId: string): Promise<Delivery> {
+  const db = getDb(env.DB);
+  if (!(await markInstalmentPaid(db, instalmentId, payment.id))) return { delivered: false, reason: "instalment_paid_by_another_payment" };
+  const subscriptionId = payment.subscription_id!;
+  const [sub] = await db.select().from(subscriptions).where(eq(subscriptions.id, subscriptionId)).limit(1);
+  if (sub?.status === "SUSPENDED" && sub.suspension_reason === OVERDUE_REASON && !(await hasOverdue(db, subscriptionId))) {
+    const [resumed] = await db
+      .update(subscriptions)
+      .set({ status: "ACTIVE", suspension_reason: null, suspension_date: null, updated_at: now() })
+      .where(and(eq(subscriptions.id, subscriptionId), eq(subscriptions.status, "SUSPENDED"), eq(subscriptions.suspension_reason, OVERDUE_REASON)))
+      .returning();
+    // The rights follow the status; a repeat of this hook (at-least-once) finds the pass ACTIVE and the rights already ENABLED.
+    if (resumed) await setPassRights(env, resumed, "ENABLED", payment.user_id ?? resumed.user_id, "instalment paid");
+  }
+  return { delivered: true, commission: { subscription_id: subscriptionId }, message: { template: "PAYMENT_SUCCESS", data: {} } };
+}
+
+/**
+ * The cron: an ACTIVE pass with an instalment unpaid past its due date is
+ * SUSPENDED (reason OVERDUE_REASON) and its rights BLOCKED at every gate
+ * until it is paid (payInstalment). Returns how many were suspended.
+ */
+export async function suspendOverduePasses(env: Env, ids: string[]): Promise<number> {
+  const db = getDb(env.DB);
+  let suspended = 0;
+  for (const id of ids) {
+    const [moved] = await db
+      .update(subscriptions)
+      .set({ status: "SUSPENDED", suspension_reason: OVERDUE_REASON, suspension_date: now(), updated_at: now() })
+      .where(and(eq(subscriptions.id, id), eq(subscriptions.status, "ACTIVE")))
+      .returning();
+    if (!moved) continue;
+    await setPassRights(env, moved, "BLOCKED", moved.user_id, "instalment overdue");
+    suspended += 1;
+  }
+  return suspended;
+}
+
+/** A family or companion package's other passes (the buyer's pass names them). */
+const companionsOf = (sub: SubscriptionRow): string[] => (Array.isArray(sub.metadata?.companion_subscriptions) ? (sub.metadata.companion_subscriptions as string[]) : []);
+
+/** The package's payment is the companions' too: each companion pass still PENDING becomes ACTIVE with it, its rights issued. */
+async function activateCompanions(env: Env, lead: SubscriptionRow, paymentId: string, actor?: Actor) {
+  for (const id of companionsOf(lead)) {
+    try {
+      await activateSubscription(env, id, paymentId, actor);
+    } catch (error) {
+      // A companion pass cancelled meanwhile (or over) is not activated; the others are.
+      if (!(error instanceof ProblemError && error.status === 409)) throw error;
+    }
+  }
 }

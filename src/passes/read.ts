@@ -1,5 +1,5 @@
 import type { z } from "@hono/zod-openapi";
-import { and, desc, eq, gt, lt, ne, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, lt, ne, or, sql } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { access_rights } from "../access/schema.ts";
 import { subscription_plans } from "../catalog/schema.ts";
@@ -9,6 +9,8 @@ import { decodeCursor, toPage } from "../lib/pagination.ts";
 import { now } from "../lib/time.ts";
 import { memberRole, roleGrants, type OrganizationPermission } from "../organizations/permissions.ts";
 import { subscription_bookings } from "./bookings-schema.ts";
+import { subscription_instalments } from "./instalments-schema.ts";
+import { season_card_requests } from "../documents/schema.ts";
 import { subscriptions } from "./schema.ts";
 import type { MySubscriptionsQuery } from "./schemas.ts";
 
@@ -105,12 +107,23 @@ export const bookingView = (b: BookingRow) => ({
 });
 
 export async function detailOf(db: Db, sub: SubscriptionRow, plan: PlanRow) {
-  const [[rights], bookings] = await db.batch([
+  const [[rights], bookings, instalments, [card]] = await db.batch([
     db.select({ n: sql<number>`count(*)` }).from(access_rights).where(and(rightsOfPass(sub.id), ne(access_rights.status, "CANCELLED"))),
     db.select().from(subscription_bookings).where(eq(subscription_bookings.subscription_id, sub.id)).orderBy(desc(subscription_bookings.booked_at), desc(subscription_bookings.id)),
+    db.select().from(subscription_instalments).where(eq(subscription_instalments.subscription_id, sub.id)).orderBy(asc(subscription_instalments.number)),
+    db.select().from(season_card_requests).where(eq(season_card_requests.subscription_id, sub.id)).limit(1),
   ]);
   const booked = bookings.filter((b) => b.status !== "CANCELLED").length;
-  return { ...viewOf(sub, plan, rights?.n ?? 0, booked), bookings: bookings.map(bookingView) };
+  return {
+    ...viewOf(sub, plan, rights?.n ?? 0, booked),
+    bookings: bookings.map(bookingView),
+    instalments: instalments.map(({ subscription_id: _s, created_at: _c, updated_at: _u, ...i }) => i),
+    card_request: card ? { status: card.status, requested_at: card.requested_at, card_id: card.card_id, printed_at: card.printed_at } : null,
+    package: {
+      of: typeof sub.metadata?.package_of === "string" ? sub.metadata.package_of : null,
+      companions: Array.isArray(sub.metadata?.companion_subscriptions) ? (sub.metadata.companion_subscriptions as string[]) : [],
+    },
+  };
 }
 
 export async function readSubscription(env: Env, auth: AuthContext, id: string) {

@@ -22,7 +22,13 @@ import {
   subscriptionParam,
   SubscriptionDetailSchema,
   SubscriptionSchema,
+  UpgradeBody,
+  UpgradeSchema,
+  GuestBody,
 } from "./schemas.ts";
+import { listUpgrades, requestUpgrade } from "./upgrades.ts";
+import { listCardRequests } from "./card-requests.ts";
+import { inviteGuest } from "./guests.ts";
 import { bookMatch, cancelBooking } from "./bookings.ts";
 import { activateWithCash, cancelSubscription, reactivateSubscription, suspendSubscription } from "./lifecycle.ts";
 import { listMySubscriptions, readSubscription } from "./read.ts";
@@ -51,7 +57,7 @@ export function passRoutes() {
       description:
         "Creates a PENDING pass, activated once paid. Checks the plan is active and on sale, its places (`max_subscribers`, exact under concurrency), one live pass per person and plan for overlapping dates, the seat (required for assigned-seat plans, free), and the plan's restrictions (age from your date of birth, verified identity); a blacklist entry of the plan's organizer (CLUB) or the platform (GLOBAL) on your account, email, phone or IP is 403 `blacklisted`. Validity comes from the plan's season and/or duration; the price is the plan's. A `promo_code` counts against the per-IP limit `promo-ip`, shared with quotes and orders (429).",
       request: { params: planParam, body: jsonBody(SubscribeBody) },
-      responses: { 201: jsonResponse(SubscriptionDetailSchema, "The PENDING pass."), ...errors("age_restriction", "already_subscribed", "blacklisted", "date_of_birth_required", "identity_verification_required", "not_found", "plan_full", "plan_not_active", "plan_without_validity", "promo_code_exhausted", "promo_code_not_applicable", "rate_limited", "sales_ended", "sales_not_started", "season_over", "seat_taken", "subscription_expired", "subscription_not_pending") },
+      responses: { 201: jsonResponse(SubscriptionDetailSchema, "The PENDING pass."), ...errors("age_restriction", "already_subscribed", "blacklisted", "date_of_birth_required", "identity_verification_required", "not_found", "payment_option_unavailable", "plan_full", "plan_not_active", "plan_without_validity", "promo_code_exhausted", "promo_code_not_applicable", "rate_limited", "sales_ended", "sales_not_started", "season_over", "seat_taken", "subscription_expired", "subscription_not_pending") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -102,9 +108,9 @@ export function passRoutes() {
       security: bearerAuth,
       summary: "Box office: activate a pass paid in cash",
       description:
-        "Box office: `cash.confirm` in the plan's organization (OWNER, BOX_OFFICE; other members 403) and admins. Records a CASH payment, sets the pass ACTIVE and issues one access right per covered event (each event's issuing is idempotent). On an ACTIVE pass it only resumes the issuing, without a new payment. Audited.",
+        "Box office: `cash.confirm` in the plan's organization (OWNER, BOX_OFFICE; other members 403) and admins. Records a CASH payment, sets the pass ACTIVE and issues one access right per covered event (each event's issuing is idempotent). On an ACTIVE pass it only resumes the issuing, without a new payment. A pass paid in instalments is bought with its first one; a family package with its buyer's pass, for all its passes (a companion's own pass: 409 `paid_with_package`). Audited.",
       request: { params: subscriptionParam },
-      responses: { 200: jsonResponse(WithPending, "The ACTIVE pass."), ...errors("forbidden", "not_found", "subscription_expired", "subscription_not_pending") },
+      responses: { 200: jsonResponse(WithPending, "The ACTIVE pass."), ...errors("forbidden", "not_found", "paid_with_package", "subscription_expired", "subscription_not_pending") },
     }),
     async (c) => c.json(await activateWithCash(c.env, actorOf(c), c.req.valid("param").subscription_id), 200),
   );
@@ -273,6 +279,101 @@ export function passRoutes() {
       const { subscription_id, event_id } = c.req.valid("param");
       return c.json(await cancelBooking(c.env, requireAuth(c.get("auth")), subscription_id, event_id), 200);
     },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/subscriptions/{subscription_id}/upgrades",
+      operationId: "upgradeSeasonPass",
+      tags,
+      security: bearerAuth,
+      summary: "Upgrade my pass to a better zone, for one match or the season",
+      description:
+        "For the holder of an ACTIVE pass (others: 404; the club's members and admins: 403). The plan must allow upgrades to the category (`subscription_plan_zones.upgrade_allowed`, 409 `upgrade_not_allowed`), which must be better than the match's current zone (BASIC < STANDARD < PREMIUM < VIP, 409 `not_a_better_zone`). With `event_id`, that match (not started: 409 `event_started`); without, every covered match ahead not already in that category or better. One place of the category is held in each match's inventory (its EventDO), all or none (409 `zone_sold_out` when one is full, `zone_not_sold` when a match sells none there). The amount is `upgrade_fee` per match; pay it with POST /v1/payments, target `PASS_UPGRADE`, before `expires_at` (30 minutes), after which the places go back on sale. Once paid (or at once when free) each match's right is replaced: the old code stops working and a new right in the new zone is issued.",
+      request: { params: subscriptionParam, body: jsonBody(UpgradeBody) },
+      responses: {
+        201: jsonResponse(UpgradeSchema, "The upgrade: PENDING until paid, or APPLIED when free."),
+        ...errors("event_closed", "event_not_covered", "event_started", "forbidden", "hold_expired_sold_out", "no_upcoming_matches", "not_a_better_zone", "not_found", "right_not_found", "right_not_upgradable", "subscription_not_active", "upgrade_not_allowed", "upgrade_not_found", "upgrade_pending", "zone_not_sold", "zone_sold_out"),
+      },
+    }),
+    async (c) => c.json(await requestUpgrade(c.env, requireAuth(c.get("auth")), c.req.valid("param").subscription_id, c.req.valid("json")), 201),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/subscriptions/{subscription_id}/upgrades",
+      operationId: "listSeasonPassUpgrades",
+      tags,
+      security: bearerAuth,
+      summary: "A pass's zone upgrades, newest first",
+      description: "For its holder, members of the plan's organization with `sales.read` and admins.",
+      request: { params: subscriptionParam },
+      responses: { 200: jsonResponse(z.object({ items: z.array(UpgradeSchema) }), "The upgrades."), ...errors("forbidden", "not_found") },
+    }),
+    async (c) => c.json(await listUpgrades(c.env, requireAuth(c.get("auth")), c.req.valid("param").subscription_id), 200),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/subscription-plans/{plan_id}/card-requests",
+      operationId: "listSeasonCardRequests",
+      tags,
+      security: bearerAuth,
+      summary: "Box office: printed cards asked for with a plan's passes",
+      description:
+        "Needs `tickets.resend` in the plan's organization (OWNER, MANAGER, BOX_OFFICE; admins); its other members 403, anyone else 404. A plan whose `metadata.printed_card` is true records a card request with each pass bought (unless the buyer says `printed_card: false`); printing the pass's card (POST /v1/subscriptions/{subscription_id}/cards) fulfils it (PRINTED). `status` REQUESTED (default) lists those still to print, of ACTIVE or SUSPENDED passes only, oldest first; PRINTED those done. At most 500.",
+      request: { params: planParam, query: z.object({ status: z.enum(["REQUESTED", "PRINTED"]).default("REQUESTED") }) },
+      responses: {
+        200: jsonResponse(
+          z.object({
+            items: z.array(
+              z.object({
+                subscription_id: z.string(),
+                subscription_number: z.string(),
+                subscription_status: z.string(),
+                holder: z.object({ id: z.string(), first_name: z.string().nullable(), last_name: z.string().nullable(), email: z.string().nullable() }),
+                status: z.enum(["REQUESTED", "PRINTED"]),
+                requested_at: z.string(),
+                card_id: z.string().nullable(),
+                printed_at: z.string().nullable(),
+              }),
+            ),
+          }),
+          "The card requests.",
+        ),
+        ...errors("forbidden", "not_found"),
+      },
+    }),
+    async (c) => c.json(await listCardRequests(c.env, requireAuth(c.get("auth")), c.req.valid("param").plan_id, c.req.valid("query").status), 200),
+  );
+
+  r.openapi(
+    createRoute({
+      method: "post",
+      path: "/subscriptions/{subscription_id}/guests",
+      operationId: "inviteSeasonPassGuest",
+      tags,
+      security: bearerAuth,
+      summary: "Invite a guest to a match on my pass",
+      description:
+        "For the holder of an ACTIVE pass whose plan includes guest tickets (`benefits.guest_tickets`, per match; none: 409 `guest_tickets_not_included`), at a match the pass covers (409 `event_not_covered`) where the pass holds a live right (404 `right_not_found`). Issues one right to the guest through the match's EventDO, in the holder's zone, taking a unit of that zone's inventory (409 `zone_sold_out`, `zone_not_sold`); past the plan's number at this match: 409 `guest_limit_reached` (exact under concurrency). The guest is told with the ticket (ACCESS_GRANTED, QR code inline); an email without an account gets a passwordless one. A guest the event's blacklist bans is 422 `holder_blacklisted`.",
+      request: { params: subscriptionParam, body: jsonBody(GuestBody) },
+      responses: {
+        201: jsonResponse(
+          z.object({
+            access_right: z.object({ id: z.string(), qr_code: z.string(), event_id: z.string(), user_id: z.string(), zone_id: z.string().nullable(), status: z.string(), source_type: z.string(), source_id: z.string() }).passthrough(),
+            guest_tickets: z.number().int(),
+            guests_left: z.number().int(),
+          }),
+          "The guest's right.",
+        ),
+        ...errors("event_closed", "event_not_covered", "forbidden", "guest_limit_reached", "guest_tickets_not_included", "not_found", "right_not_found", "subscription_not_active", "zone_not_sold", "zone_sold_out"),
+      },
+    }),
+    async (c) => c.json(await inviteGuest(c.env, requireAuth(c.get("auth")), c.req.valid("param").subscription_id, c.req.valid("json")), 201),
   );
 
   return r;

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { SUBSCRIPTION_PLAN_TYPES } from "../catalog/schema.ts";
+import { PASS_PAYMENT_OPTIONS, SUBSCRIPTION_PLAN_TYPES } from "../catalog/schema.ts";
+import { INSTALMENT_STATUSES } from "./instalments-schema.ts";
 import { pageQuery } from "../lib/pagination.ts";
 import { enteredPromoCode } from "../orders/schemas.ts";
 import { SUBSCRIPTION_BOOKING_STATUSES } from "./bookings-schema.ts";
@@ -7,6 +8,8 @@ import { oneRecipient, recipient } from "../access/transfers-schemas.ts";
 import { phoneSchema } from "../lib/phone.ts";
 import { RENEWAL_ATTEMPT_STATUSES } from "./renewals-schema.ts";
 import { RENEWAL_METHODS, SUBSCRIPTION_STATUSES } from "./schema.ts";
+import { SUBSCRIPTION_UPGRADE_SCOPES, SUBSCRIPTION_UPGRADE_STATUSES } from "./upgrades-schema.ts";
+import { ZONE_CATEGORIES } from "../events/schema.ts";
 
 export const planParam = z.object({ plan_id: z.uuid() });
 export const subscriptionParam = z.object({ subscription_id: z.uuid() });
@@ -17,6 +20,24 @@ export const SubscribeBody = z
     seat_id: z.uuid().optional().openapi({ description: "Required when the plan's metadata says `seat_selection: \"assigned\"`; refused otherwise." }),
     auto_renew: z.boolean().default(false),
     promo_code: enteredPromoCode.openapi({ description: "A code for a pricing rule on passes (applies_to SUBSCRIPTIONS or BOTH)." }),
+    payment_option: z
+      .enum(PASS_PAYMENT_OPTIONS)
+      .default("full")
+      .openapi({ description: "One of the plan's `metadata.payment_options` (only `full` when it lists none): `2x`…`4x` monthly instalments, or `monthly` until the pass ends; the first is paid now." }),
+    companions: z
+      .array(
+        z
+          .strictObject({ user_id: z.uuid().optional(), email: z.email().max(254).transform((e) => e.toLowerCase()).optional() })
+          .refine((c) => (c.user_id === undefined) !== (c.email === undefined), { message: "Give exactly one of user_id and email." }),
+      )
+      .min(1)
+      .max(9)
+      .optional()
+      .openapi({ description: "A family or companion package (plans with `metadata.family_package_available`): the other holders, each getting their own pass and rights at their own price, paid with the buyer's in one payment. An email without an account gets a passwordless one." }),
+    printed_card: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Ask for the printed card the plan offers (`metadata.printed_card`); asked for by default when it does, `false` to go without. `true` on a plan without one is 422." }),
   })
   .openapi("SubscribeRequest");
 
@@ -105,7 +126,68 @@ export const SubscriptionSchema = z
   })
   .openapi("SeasonPass");
 
-export const SubscriptionDetailSchema = SubscriptionSchema.extend({ bookings: z.array(BookingSchema) }).openapi("SeasonPassDetail");
+export const InstalmentSchema = z
+  .object({
+    id: z.string(),
+    number: z.number().int(),
+    count: z.number().int(),
+    due_date: z.string().openapi({ description: "YYYY-MM-DD. Unpaid after this day, the pass is SUSPENDED (its rights blocked) until it is paid." }),
+    amount: z.number().int().openapi({ description: "Minor units; a schedule's amounts sum exactly to the pass's price." }),
+    currency: z.string(),
+    status: z.enum(INSTALMENT_STATUSES),
+    payment_id: z.string().nullable(),
+    paid_at: z.string().nullable(),
+    reminded_at: z.string().nullable(),
+  })
+  .openapi("SeasonPassInstalment");
+
+export const SubscriptionDetailSchema = SubscriptionSchema.extend({
+  bookings: z.array(BookingSchema),
+  instalments: z.array(InstalmentSchema).openapi({ description: "The payment schedule, when the pass is paid in instalments; empty when paid at once." }),
+  card_request: z
+    .object({ status: z.enum(["REQUESTED", "PRINTED"]), requested_at: z.string(), card_id: z.string().nullable(), printed_at: z.string().nullable() })
+    .nullable()
+    .openapi({ description: "The printed card asked for with the pass (REQUESTED until the box office prints it), or null." }),
+  package: z
+    .object({ of: z.string().nullable(), companions: z.array(z.string()) })
+    .openapi({ description: "A family or companion package: `companions`, on the buyer's pass, are the other holders' passes it pays for; `of`, on a companion's pass, is the buyer's pass. Empty otherwise." }),
+}).openapi("SeasonPassDetail");
+
+export const UpgradeBody = z
+  .strictObject({
+    zone_category: z.enum(ZONE_CATEGORIES).openapi({ description: "The better zone category (BASIC < STANDARD < PREMIUM < VIP) the plan allows upgrades to (`subscription_plan_zones.upgrade_allowed`)." }),
+    event_id: z.uuid().optional().openapi({ description: "The one match to upgrade; absent: every match of the pass still ahead (the season) not already in that category or better." }),
+  })
+  .openapi("SeasonPassUpgradeRequest");
+
+export const UpgradeSchema = z
+  .object({
+    id: z.string(),
+    subscription_id: z.string(),
+    zone_category: z.enum(ZONE_CATEGORIES),
+    scope: z.enum(SUBSCRIPTION_UPGRADE_SCOPES),
+    event_ids: z.array(z.string()).openapi({ description: "The matches held for the upgrade, then upgraded." }),
+    matches: z.number().int(),
+    unit_fee: z.number().int().openapi({ description: "The target category's `upgrade_fee` per match, minor units." }),
+    amount: z.number().int().openapi({ description: "`unit_fee` × `matches`, minor units: what POST /v1/payments (target PASS_UPGRADE) charges." }),
+    currency: z.string(),
+    status: z.enum(SUBSCRIPTION_UPGRADE_STATUSES),
+    payment_id: z.string().nullable(),
+    expires_at: z.string().openapi({ description: "When the holds lapse unpaid (the EventDO's alarm gives the places back)." }),
+    applied_at: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .openapi("SeasonPassUpgrade");
+
+
+export const GuestBody = z
+  .strictObject({
+    event_id: z.uuid().openapi({ description: "A match the pass covers, not over." }),
+    user_id: z.uuid().optional().openapi({ description: "The guest's account." }),
+    email: z.email().max(254).transform((e) => e.toLowerCase()).optional().openapi({ description: "Or the guest's email: an address without an account gets a passwordless one, claimed by signing up with it." }),
+  })
+  .refine((b) => (b.user_id === undefined) !== (b.email === undefined), { message: "Give exactly one of user_id and email.", path: ["user_id"] })
+  .openapi("SeasonPassGuestRequest");
 
 export const PassTransferSchema = z
   .object({

@@ -2,7 +2,7 @@ import type { z } from "@hono/zod-openapi";
 import { and, eq, gte, inArray, lte, or, sql } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { pricing_rule_usages } from "../catalog/rule-uses.ts";
-import { subscription_plan_event_groups, subscription_plan_zones, subscription_plans } from "../catalog/schema.ts";
+import { FAMILY_PACKAGE_MAX_HOLDERS, subscription_plan_event_groups, subscription_plan_zones, subscription_plans } from "../catalog/schema.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { event_groups, seats, venue_zones } from "../events/schema.ts";
@@ -12,8 +12,12 @@ import { humanCode, newId } from "../lib/ids.ts";
 import { ageOn, now, addMonths } from "../lib/time.ts";
 import { insertWhere } from "../site/audit.ts";
 import { users } from "../users/schema.ts";
+import { type PaymentOption, scheduleFor } from "./instalments.ts";
+import { subscription_instalments } from "./instalments-schema.ts";
+import { season_card_requests } from "../documents/schema.ts";
 import { activateSubscription } from "./lifecycle.ts";
-import { type PassPrice, priceOfPass, recountRules, withinRuleLimits } from "./pricing.ts";
+import { accountForEmail } from "../users/accounts.ts";
+import { type PassPrice, priceOfPass, recountRules, releaseRuleUses, withinRuleLimits } from "./pricing.ts";
 import { LIVE, LIVE_SQL, type PlanRow, type SubscriptionRow, addDays, detailOf, heldPass, today } from "./read.ts";
 import { subscriptions } from "./schema.ts";
 import type { SubscribeBody } from "./schemas.ts";
@@ -97,6 +101,12 @@ interface NewPass {
   /** A renewal: the pass it renews, and the holder's renewal settings carried over. */
   renewal?: { from: string; method: SubscriptionRow["renewal_method"]; phone: string | null };
   price: PassPrice;
+  /** The payment option chosen ("full" unless the plan offers instalments): its schedule is written with the pass. */
+  paymentOption?: PaymentOption;
+  /** A printed card asked for (the plan offers one): its request is written with the pass. */
+  cardRequested?: boolean;
+  /** A companion's pass: the package's first pass (the buyer's), which pays for it. */
+  packageOf?: string;
 }
 
 /**
@@ -108,6 +118,7 @@ interface NewPass {
  */
 async function createSubscription(db: Db, pass: NewPass): Promise<SubscriptionRow> {
   const { plan, validity } = pass;
+  const schedule = scheduleFor(pass.paymentOption ?? "full", pass.price.total, today(), validity.valid_until);
   const overlaps = sql`o.valid_from <= ${validity.valid_until} AND o.valid_until >= ${validity.valid_from}`;
   const allowed = sql`NOT EXISTS (SELECT 1 FROM subscriptions o WHERE o.user_id = ${pass.userId} AND o.subscription_plan_id = ${plan.id} AND o.status IN ${LIVE_SQL} AND ${overlaps})
     AND (${pass.seatId} IS NULL OR NOT EXISTS (SELECT 1 FROM subscriptions o WHERE o.seat_id = ${pass.seatId} AND o.status IN ${LIVE_SQL} AND (o.subscription_plan_id = ${plan.id} OR (${overlaps}))))
@@ -134,6 +145,8 @@ async function createSubscription(db: Db, pass: NewPass): Promise<SubscriptionRo
       renewal_method: pass.renewal?.method ?? null,
       renewal_phone: pass.renewal?.phone ?? null,
       metadata: {
+        ...(schedule ? { payment_plan: pass.paymentOption } : {}),
+        ...(pass.packageOf ? { package_of: pass.packageOf } : {}),
         ...(pass.price.applied.length ? { pricing: { gross: pass.price.gross, discount: pass.price.discount, applied_rules: pass.price.applied } } : {}),
       },
       created_at: at,
@@ -144,6 +157,10 @@ async function createSubscription(db: Db, pass: NewPass): Promise<SubscriptionRo
     const uses = pass.price.applied.map((a) =>
       insertWhere(db, pricing_rule_usages, { id: newId(), rule_id: a.id, user_id: pass.userId, subscription_id: id, discount_amount: a.amount, currency: plan.currency, used_at: at }, created),
     );
+    // The schedule is written with the pass, in its batch, only if the pass was.
+    const instalments = (schedule ?? []).map((instalment) =>
+      insertWhere(db, subscription_instalments, { id: newId(), subscription_id: id, ...instalment, currency: plan.currency, status: "DUE", created_at: at, updated_at: at }, created),
+    );
     try {
       const results = await db.batch([
         insertWhere(db, subscriptions, row, allowed),
@@ -153,6 +170,8 @@ async function createSubscription(db: Db, pass: NewPass): Promise<SubscriptionRo
           .set({ current_subscribers: sql`${subscription_plans.current_subscribers} + 1`, updated_at: sql`${subscription_plans.updated_at}` })
           .where(and(eq(subscription_plans.id, plan.id), created)),
         ...uses,
+        ...instalments,
+        ...(pass.cardRequested ? [insertWhere(db, season_card_requests, { subscription_id: id, status: "REQUESTED", requested_at: at }, created)] : []),
         ...recountRules(db, pass.price.applied.map((a) => a.id)),
         db.select().from(subscriptions).where(eq(subscriptions.id, id)),
       ]);
@@ -203,11 +222,108 @@ export async function subscribe(env: Env, auth: AuthContext, planId: string, bod
   await checkEligibility(db, plan, auth.userId, ip);
   const seatId = await chosenSeat(db, plan, body.seat_id);
   const validity = await planValidity(db, plan, today(at));
+  const offered = plan.metadata?.payment_options ?? ["full"];
+  if (!offered.includes(body.payment_option)) {
+    throw problems.validation([{ path: "payment_option", message: `This plan is paid ${offered.join(", ")}.`, code: "payment_option_not_offered" }]);
+  }
+  const cardOffered = plan.metadata?.printed_card === true;
+  if (body.printed_card && !cardOffered) throw problems.validation([{ path: "printed_card", message: "This plan comes without a printed card.", code: "printed_card_not_offered" }]);
+  const companions = await packageHolders(env, db, plan, auth.userId, body);
+  for (const holder of companions) await checkEligibility(db, plan, holder, null);
   const price = await priceOfPass(db, plan, auth.userId, body.promo_code ?? null, at);
-  const created = await createSubscription(db, { plan, userId: auth.userId, seatId, validity, autoRenew: body.auto_renew, createdBy: auth.userId, price });
+  const created = await createSubscription(db, {
+    plan,
+    userId: auth.userId,
+    seatId,
+    validity,
+    autoRenew: body.auto_renew,
+    createdBy: auth.userId,
+    price,
+    paymentOption: body.payment_option,
+    cardRequested: cardOffered && body.printed_card !== false,
+  });
+  if (companions.length > 0) return createPackage(env, db, created, plan, companions, validity, auth.userId);
   // Nothing to pay (a 100 % code): the pass is active at once, as a paid one is.
   if (created.price_paid === 0) return detailOf(db, (await activateSubscription(env, created.id, null)).subscription, plan);
   return detailOf(db, created, plan);
+}
+
+/**
+ * The other holders of a family or companion package, as accounts (an email
+ * without one gets a passwordless account): only on plans offering packages,
+ * at most `family_package_max_holders` holders with the buyer, each once,
+ * paid in full and without assigned seats.
+ */
+async function packageHolders(env: Env, db: Db, plan: PlanRow, buyerId: string, body: z.infer<typeof SubscribeBody>): Promise<string[]> {
+  const asked = body.companions ?? [];
+  if (asked.length === 0) return [];
+  const refuse = (path: string, message: string, code: string) => problems.validation([{ path, message, code }]);
+  if (plan.metadata?.family_package_available !== true) throw refuse("companions", "This plan sells no family or companion packages.", "family_package_not_offered");
+  const max = plan.metadata.family_package_max_holders ?? FAMILY_PACKAGE_MAX_HOLDERS;
+  if (asked.length + 1 > max) throw refuse("companions", `A package of this plan takes at most ${max} holders, you included.`, "too_many_companions");
+  if (body.payment_option !== "full") throw refuse("payment_option", "A package is paid in full.", "package_paid_in_full");
+  if (plan.metadata.seat_selection === "assigned") throw refuse("companions", "Packages are not sold on plans with assigned seats.", "package_without_seats");
+  const ids: string[] = [];
+  for (const [index, companion] of asked.entries()) {
+    let id = companion.user_id;
+    if (id) {
+      const [known] = await db.select({ active: users.is_active }).from(users).where(eq(users.id, id)).limit(1);
+      if (!known?.active) throw refuse(`companions.${index}.user_id`, "No such active account.", "invalid_reference");
+    } else id = await accountForEmail(env, companion.email!);
+    if (id === buyerId || ids.includes(id)) throw refuse(`companions.${index}`, "Each holder of a package once, you included.", "companion_duplicate");
+    ids.push(id);
+  }
+  return ids;
+}
+
+/**
+ * The companions' passes, each at its holder's price, PENDING until the
+ * buyer's pass is paid (one payment for all, the sum of their prices). A
+ * companion that cannot have one (no place left, a pass already) undoes the
+ * package: the passes made for it are cancelled, their places given back.
+ */
+async function createPackage(env: Env, db: Db, lead: SubscriptionRow, plan: PlanRow, companions: string[], validity: { valid_from: string; valid_until: string }, buyerId: string) {
+  const made: SubscriptionRow[] = [];
+  try {
+    for (const holder of companions) {
+      made.push(
+        await createSubscription(db, {
+          plan,
+          userId: holder,
+          seatId: null,
+          validity,
+          autoRenew: false,
+          createdBy: buyerId,
+          price: await priceOfPass(db, plan, holder, null, now()),
+          packageOf: lead.id,
+        }),
+      );
+    }
+  } catch (error) {
+    const at = now();
+    for (const pass of [lead, ...made]) {
+      await db.batch([
+        db.update(subscriptions).set({ status: "CANCELLED", cancellation_date: at, cancellation_reason: "package not complete", updated_at: at }).where(and(eq(subscriptions.id, pass.id), eq(subscriptions.status, "PENDING"))),
+        db
+          .update(subscription_plans)
+          .set({ current_subscribers: sql`${subscription_plans.current_subscribers} - 1`, updated_at: sql`${subscription_plans.updated_at}` })
+          .where(and(eq(subscription_plans.id, plan.id), sql`changes() = 1`)),
+        ...releaseRuleUses(db, pass.id, at, sql`EXISTS (SELECT 1 FROM subscriptions WHERE id = ${pass.id} AND status = 'CANCELLED')`),
+      ]);
+    }
+    throw error;
+  }
+  const [updated] = await db
+    .update(subscriptions)
+    .set({ metadata: { ...(lead.metadata ?? {}), companion_subscriptions: made.map((p) => p.id) } })
+    .where(eq(subscriptions.id, lead.id))
+    .returning();
+  // A package with nothing to pay is active at once, every pass of it.
+  if (made.every((p) => p.price_paid === 0) && lead.price_paid === 0) {
+    for (const pass of made) await activateSubscription(env, pass.id, null);
+    return detailOf(db, (await activateSubscription(env, lead.id, null)).subscription, plan);
+  }
+  return detailOf(db, updated!, plan);
 }
 
 /**

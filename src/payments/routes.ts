@@ -107,7 +107,7 @@ export function paymentRoutes() {
         headers: z.object({ "idempotency-key": z.string().optional() }),
         body: jsonBody(StartPaymentBody),
       },
-      responses: { 201: jsonResponse(PaymentStartedSchema, "Started."), ...errors("already_paid", "idempotency_in_progress", "idempotency_key_reused", "not_found", "nothing_to_pay", "order_closed", "provider_reference_conflict", "provider_refused", "provider_unavailable", "subscription_not_payable", "subscription_not_pending", "too_many_attempts") },
+      responses: { 201: jsonResponse(PaymentStartedSchema, "Started."), ...errors("already_paid", "idempotency_in_progress", "idempotency_key_reused", "not_found", "nothing_to_pay", "order_closed", "provider_reference_conflict", "provider_refused", "provider_unavailable", "subscription_not_payable", "subscription_not_pending", "instalment_not_due", "paid_with_package", "too_many_attempts", "upgrade_not_payable") },
     }),
     async (c) => {
       const started = await startPayment(c.env, c.get("auth"), c.req.valid("json"));
@@ -370,7 +370,7 @@ export function paymentRoutes() {
       summary: "Approve a refund",
       description: "Needs `refunds.manage` in the selling organization (OWNER, FINANCE; its other members 403), or an admin. Cancels what was bought first (the order's access rights, the pass, the plan), then pays back through the provider's refund API where it has one (Stripe, KkiaPay); otherwise the refund waits APPROVED until it is recorded as paid back by hand.",
       request: { params: refundParam, body: jsonBody(ApproveRefundBody) },
-      responses: { 200: jsonResponse(RefundSchema, "Approved."), ...errors("concurrent_change", "forbidden", "not_found", "refund_not_requested", "tickets_used") },
+      responses: { 200: jsonResponse(RefundSchema, "Approved."), ...errors("concurrent_change", "forbidden", "not_found", "refund_not_requested", "tickets_used", "upgrade_not_refundable") },
     }),
     async (c) => {
       requireAuth(c.get("auth"));

@@ -12,6 +12,12 @@ export const StartPaymentBody = z
       z.strictObject({ type: z.literal("TICKET"), event_id: z.uuid(), order_id: z.uuid() }),
       z.strictObject({ type: z.literal("SEASON_PASS"), subscription_id: z.uuid() }),
       z.strictObject({ type: z.literal("ORGANIZER_PLAN"), organizer_subscription_id: z.uuid() }),
+      z
+        .strictObject({ type: z.literal("PASS_INSTALMENT"), instalment_id: z.uuid() })
+        .openapi({ description: "A later instalment of a season pass paid in instalments (the first is the pass's own SEASON_PASS payment): a SEASON_PASS payment of that instalment." }),
+      z
+        .strictObject({ type: z.literal("PASS_UPGRADE"), upgrade_id: z.uuid() })
+        .openapi({ description: "A season pass's zone upgrade (POST /v1/subscriptions/{id}/upgrades): a SEASON_PASS payment of the upgrade's amount, applied when PAID." }),
     ]),
     method: z.enum(["MOMO_MTN", "MOMO_MOOV", "CARD", "BANK_TRANSFER"]).openapi({ description: "Cash is taken at the box office (confirm-cash routes), not here." }),
     provider: z.enum(ONLINE_PROVIDERS).optional().openapi({ description: "Defaults by method and currency: MTN MoMo for MOMO_MTN, FedaPay for Moov and XOF cards, Konnect for TND." }),

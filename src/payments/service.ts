@@ -13,6 +13,8 @@ import { bannedSubjects, type BanReach } from "../access/blacklist-checks.ts";
 import { subscription_plans } from "../catalog/schema.ts";
 import { memberRole, roleGrants } from "../organizations/permissions.ts";
 import { subscriptions } from "../passes/schema.ts";
+import { subscription_instalments } from "../passes/instalments-schema.ts";
+import { subscription_upgrades } from "../passes/upgrades-schema.ts";
 import { users } from "../users/schema.ts";
 import { recordCommission } from "./commissions.ts";
 import { orderPaid, orderPaymentFailed, passPaid } from "./hooks.ts";
@@ -90,15 +92,78 @@ async function dueFor(env: Env, db: Db, target: Target, auth: AuthContext | unde
       const [pass] = await db.select().from(subscriptions).where(eq(subscriptions.id, target.subscription_id)).limit(1);
       if (!pass || pass.user_id !== caller.userId) throw problems.notFound("Season pass");
       if (pass.status !== "PENDING") throw problems.conflict("subscription_not_pending", `This pass is ${pass.status}; only a PENDING pass is paid.`);
+      if (typeof pass.metadata?.package_of === "string") throw problems.conflict("paid_with_package", `This pass is paid with its package's first pass (${pass.metadata.package_of}).`);
+      // A family or companion package is paid with its buyer's pass: every pass of it, in one payment.
+      const companionIds = Array.isArray(pass.metadata?.companion_subscriptions) ? (pass.metadata.companion_subscriptions as string[]) : [];
+      if (companionIds.length > 0) {
+        const companions = await db.select({ price: subscriptions.price_paid }).from(subscriptions).where(and(inArray(subscriptions.id, companionIds), eq(subscriptions.status, "PENDING")));
+        return {
+          type: "SEASON_PASS",
+          amount: pass.price_paid + companions.reduce((sum, c) => sum + c.price, 0),
+          currency: pass.currency,
+          user_id: pass.user_id,
+          description: `Season passes ${pass.subscription_number} and ${companions.length} companion(s)`,
+          expires_at: new Date(Date.now() + PAYMENT_TTL_MS).toISOString(),
+          link: { ticket_id: null, subscription_id: pass.id, organizer_subscription_id: null },
+          metadata: { package: companionIds },
+        };
+      }
+      // A pass paid in instalments is bought with its first one.
+      const [first] = await db.select().from(subscription_instalments).where(and(eq(subscription_instalments.subscription_id, pass.id), eq(subscription_instalments.number, 1))).limit(1);
       return {
         type: "SEASON_PASS",
-        amount: pass.price_paid,
+        amount: first ? first.amount : pass.price_paid,
         currency: pass.currency,
         user_id: pass.user_id,
-        description: `Season pass ${pass.subscription_number}`,
+        description: first ? `Season pass ${pass.subscription_number}, instalment 1/${first.count}` : `Season pass ${pass.subscription_number}`,
         expires_at: new Date(Date.now() + PAYMENT_TTL_MS).toISOString(),
         link: { ticket_id: null, subscription_id: pass.id, organizer_subscription_id: null },
-        metadata: {},
+        metadata: first ? { instalment_id: first.id } : {},
+      };
+    }
+    case "PASS_INSTALMENT": {
+      const caller = requireAuth(auth);
+      const [row] = await db
+        .select({ i: subscription_instalments, pass: subscriptions })
+        .from(subscription_instalments)
+        .innerJoin(subscriptions, eq(subscriptions.id, subscription_instalments.subscription_id))
+        .where(eq(subscription_instalments.id, target.instalment_id))
+        .limit(1);
+      if (!row || row.pass.user_id !== caller.userId) throw problems.notFound("Instalment");
+      if (row.i.status !== "DUE") throw problems.conflict("instalment_not_due", `This instalment is ${row.i.status}.`);
+      // The first is the pass's own payment (target SEASON_PASS); the others are paid once the pass is.
+      if (row.i.number === 1 || (row.pass.status !== "ACTIVE" && row.pass.status !== "SUSPENDED")) {
+        throw problems.conflict("instalment_not_due", row.i.number === 1 ? "The first instalment is the pass's own payment: pay the pass (target SEASON_PASS)." : `This pass is ${row.pass.status}.`);
+      }
+      return {
+        type: "SEASON_PASS",
+        amount: row.i.amount,
+        currency: row.i.currency,
+        user_id: row.pass.user_id,
+        description: `Season pass ${row.pass.subscription_number}, instalment ${row.i.number}/${row.i.count}`,
+        expires_at: new Date(Date.now() + PAYMENT_TTL_MS).toISOString(),
+        link: { ticket_id: null, subscription_id: row.pass.id, organizer_subscription_id: null },
+        metadata: { instalment_id: row.i.id },
+      };
+    }
+    case "PASS_UPGRADE": {
+      // A zone upgrade is paid like its pass (a SEASON_PASS payment of the pass), told apart by metadata.upgrade_id.
+      const caller = requireAuth(auth);
+      const [upgrade] = await db.select().from(subscription_upgrades).where(eq(subscription_upgrades.id, target.upgrade_id)).limit(1);
+      if (!upgrade || upgrade.user_id !== caller.userId) throw problems.notFound("Upgrade");
+      if (upgrade.status !== "PENDING" || upgrade.expires_at <= now()) {
+        throw problems.conflict("upgrade_not_payable", `This upgrade is ${upgrade.status === "PENDING" ? "EXPIRED" : upgrade.status}; ask for a new one.`);
+      }
+      if (upgrade.amount === 0) throw problems.conflict("nothing_to_pay", "This upgrade is free.");
+      return {
+        type: "SEASON_PASS",
+        amount: upgrade.amount,
+        currency: upgrade.currency,
+        user_id: upgrade.user_id,
+        description: `Zone upgrade to ${upgrade.zone_category} (${upgrade.matches} match${upgrade.matches > 1 ? "es" : ""})`,
+        expires_at: upgrade.expires_at,
+        link: { ticket_id: null, subscription_id: upgrade.subscription_id, organizer_subscription_id: null },
+        metadata: { upgrade_id: upgrade.id },
       };
     }
     case "ORGANIZER_PLAN": {
@@ -131,12 +196,17 @@ async function dueFor(env: Env, db: Db, target: Target, auth: AuthContext | unde
   }
 }
 
-const linkCondition = (link: Due["link"]) =>
-  link.ticket_id
-    ? eq(payments.ticket_id, link.ticket_id)
-    : link.subscription_id
-      ? eq(payments.subscription_id, link.subscription_id)
-      : eq(payments.organizer_subscription_id, link.organizer_subscription_id!);
+/** The payments for the same thing: an order, a pass (its own price or first instalment, a later instalment, or one zone upgrade of it), an organizer plan. */
+const linkCondition = (due: Due) =>
+  due.link.ticket_id
+    ? eq(payments.ticket_id, due.link.ticket_id)
+    : due.link.subscription_id
+      ? and(
+          eq(payments.subscription_id, due.link.subscription_id),
+          sql`json_extract(${payments.metadata}, '$.upgrade_id') IS ${typeof due.metadata.upgrade_id === "string" ? due.metadata.upgrade_id : null}`,
+          sql`json_extract(${payments.metadata}, '$.instalment_id') IS ${typeof due.metadata.instalment_id === "string" ? due.metadata.instalment_id : null}`,
+        )
+      : eq(payments.organizer_subscription_id, due.link.organizer_subscription_id!);
 
 function chooseProvider(method: ChargeMethod, currency: Currency, asked: OnlineProvider | undefined): OnlineProvider {
   const name = asked ?? DEFAULT_PROVIDER[currency][method];
@@ -180,7 +250,7 @@ export async function startPayment(
   const live = await db
     .select()
     .from(payments)
-    .where(and(linkCondition(due.link), inArray(payments.status, LIVE_STATUSES), sql`${payments.expires_at} > ${now()}`));
+    .where(and(linkCondition(due), inArray(payments.status, LIVE_STATUSES), sql`${payments.expires_at} > ${now()}`));
   const same = live.find((p) => p.method === body.method && p.provider === (provider?.name ?? "BANK") && p.payer_phone === phone);
   if (same) return { payment: same, next_action: storedNextAction(same) };
   if (live.length >= MAX_LIVE_ATTEMPTS) throw problems.conflict("too_many_attempts", "Several payments are already waiting for this; finish or cancel one first.");
