@@ -87,6 +87,16 @@ export async function issueGateRights(db: D1Database, helperUrl: URL, seed: Gate
   return rights;
 }
 
+/** Names the person a seeded right admits, as its holder would (the gate shows the name with the scan result). */
+export async function nameAttendee(helperUrl: URL, seed: GateSeed, right: SeededRight, name: string): Promise<void> {
+  const res = await fetch(new URL(`/attendee?event_id=${seed.eventId}`, helperUrl), {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ right_id: right.id, user_id: right.user_id, name }),
+  });
+  if (res.status !== 200) throw new Error(`naming the attendee failed: ${res.status} ${await res.text()}`);
+}
+
 /** Projects the EventDO's pending changes (scans included) to D1. */
 export async function flushProjection(helperUrl: URL, eventId: string): Promise<void> {
   const res = await fetch(new URL(`/flush?event_id=${eventId}`, helperUrl), { method: "POST" });

@@ -67,6 +67,11 @@ export default {
       const rights = issued.rights.map((r, i) => ({ id: r.id, qr_code: r.qr_code, user_id: r.user_id, token: tokens[i]!.token }));
       return Response.json(rights, { status: 201 });
     }
+    if (url.pathname === "/attendee") {
+      const body = (await request.json()) as { right_id: string; user_id: string; name: string };
+      const named = await eventStub(env, eventId).setAttendee(body.right_id, body.user_id, { name: body.name, email: null, phone: null, answers: {} });
+      return Response.json(named.ok ? named.attendee : named.problem, { status: named.ok ? 200 : named.problem.status });
+    }
     if (url.pathname === "/confirm") {
       const body = (await request.json()) as { order_id: string };
       const confirmed = await eventStub(env, eventId).confirmOrder({ order_id: body.order_id, payment_id: null, confirmed_by: null });

@@ -145,6 +145,8 @@ export interface Outcome {
   denial_reason: DenialReason | null;
   access_right_id: string | null;
   zone_id: string | null;
+  /** Online answers: the person the ticket admits, as its holder named them, for the steward to check. */
+  attendee_name?: string;
   warning?: string;
   conflict?: boolean;
   /** From the scan to the decision at the gate. */
@@ -452,6 +454,7 @@ export class GateClient {
         denial_reason: result.denial_reason,
         access_right_id: result.access_right?.id ?? null,
         zone_id: result.zone_id,
+        ...(result.access_right?.attendee_name ? { attendee_name: result.access_right.attendee_name } : {}),
         ...(result.warning ? { warning: result.warning } : {}),
         ...(result.conflict ? { conflict: true } : {}),
         ms: performance.now() - pending.started,

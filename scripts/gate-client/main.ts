@@ -42,6 +42,7 @@ function describeOutcome(o: Outcome, qr: string): string {
     verdict.padEnd(24),
     shown.padEnd(24),
     o.access_right_id ? `right ${o.access_right_id}` : "",
+    o.attendee_name ? `name: ${o.attendee_name}` : "",
     o.warning ? `(${o.warning})` : "",
     `${o.ms.toFixed(1)} ms`,
   ]

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateSecrets } from "../../scripts/secrets.ts";
 import { GateClient, type GateClientOptions, type GateEvent } from "../../scripts/gate-client/client.ts";
-import { flushProjection, issueGateRights, seedGateEvent, type GateSeed } from "../../bench/lib/gate-fixture.ts";
+import { flushProjection, issueGateRights, nameAttendee, seedGateEvent, type GateSeed } from "../../bench/lib/gate-fixture.ts";
 import { applyMigrations, appWorker, bundle, ROOT, startWorkerd, tempDir, type Workerd } from "../../bench/lib/workerd.ts";
 import { NetworkLink } from "./network-link.ts";
 
@@ -426,9 +426,10 @@ describe("npm run gate (the CLI)", () => {
     return new Promise<{ code: number | null; output: Record<string, any>[]; errors: string }>((resolve) => child.on("close", (code) => resolve({ code, output, errors })));
   }
 
-  it("reads scans from a file, prints each result, and exits 0 with nothing left to upload", async () => {
+  it("reads scans from a file, prints each result with the attendee's name, and exits 0 with nothing left to upload", async () => {
     const seed = await seedGateEvent(db, helperUrl, secrets.JWT_SIGNING_KEYS);
     const rights = await issueGateRights(db, helperUrl, seed, 2);
+    await nameAttendee(helperUrl, seed, rights[0]!, "Koffi Mensah");
     const run = await runCli(seed, [rights[0]!.token, "", rights[0]!.qr_code, `${rights[1]!.qr_code},CHECK`, "not a ticket", `${rights[0]!.token},EXIT`]);
     expect(run.errors).toBe("");
     expect(run.code).toBe(0);
@@ -440,6 +441,9 @@ describe("npm run gate (the CLI)", () => {
       ["online", "ENTRY", "DENIED", "INVALID_QR"],
       ["online", "EXIT", "SUCCESS", null],
     ]);
+    // The steward sees who the named ticket admits; an unnamed one shows no name.
+    expect(results[0]!.attendee_name).toBe("Koffi Mensah");
+    expect(results[2]!.attendee_name).toBeUndefined();
     expect(await scanLog(seed.eventId)).toHaveLength(5);
   });
 
