@@ -97,7 +97,7 @@ export class EventDO extends DurableObject<Env> {
     this.tokens = new TokenCache(this.s);
     this.feed = new OccupancyFeed(ctx, this.s);
     this.sessions = new SessionWatch(ctx, this.s, env);
-    this.drains = new Drains(ctx.storage.sql, env.DB, () => this.s.event()?.id ?? "");
+    this.drains = new Drains(ctx.storage.sql, () => this.env.DB, () => this.s.event()?.id ?? "");
     this.scanPasses = new GroupCommit(ctx.storage, (items) => decideScanPass(this.s.sql, this.s.event()!, this.policy(), items), (decided) => {
       this.s.outbox.projectSoon(Date.now());
       if (decided.some((d) => d.moved)) this.feed.changed();

@@ -364,13 +364,14 @@ export class Drains {
 
   constructor(
     private readonly sql: SqlStorage,
-    private readonly d1: D1Database,
+    /** Read at each drain, as the object's env is. */
+    private readonly d1: () => D1Database,
     private readonly eventId: () => string,
   ) {}
 
   /** One drain of the outbox to D1, after any drain already running; how many rows it projected. */
   run(): Promise<number> {
-    const run = this.last.then(() => drainOutbox(this.sql, this.d1, this.eventId()));
+    const run = this.last.then(() => drainOutbox(this.sql, this.d1(), this.eventId()));
     this.last = run.catch(() => undefined);
     return run;
   }
