@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { syncSeasonPassRights } from "../../src/passes/cron.ts";
 import { completePassTransfers } from "../../src/passes/transfers.ts";
 import { eventStub } from "../../durable-objects/event/client.ts";
+import { passPaymentPaid } from "../../src/passes/paid.ts";
 import { settlePayment } from "../../src/payments/service.ts";
 import { api, eventually, expectProblem, registerAdmin, registerMember, registerUser, settleAtProvider, waitForMessage } from "../support/api.ts";
 import { queuesIdle } from "../support/queues.ts";
@@ -355,6 +356,21 @@ describe("whole season-pass transfer with a fee under concurrency", () => {
       await eventually(async () => (await transferRow(pending.id)).status === "COMPLETED", "transfer completed");
       expect(await successorsOf(pass.id)).toEqual([expect.objectContaining({ user_id: recipient.id })]);
       expect(await refundsOf(started.body.payment.id)).toEqual([]);
+    }
+  });
+
+  it("the paid hook run several times at once for one payment: one hand-over, every run told it was delivered (none refunds)", async () => {
+    for (let round = 0; round < 3; round++) {
+      const { holder, pass, recipient, pending } = await pendingTransfer();
+      const started = await payTransfer(holder, pending.id);
+      // The payment PAID as a settle run leaves it; its runs of the passes' hook race from the claim on.
+      await env.DB.prepare("UPDATE payments SET status = 'PAID', paid_at = ? WHERE id = ?").bind(iso(Date.now()), started.body.payment.id).run();
+      const payment = (await env.DB.prepare("SELECT * FROM payments WHERE id = ?").bind(started.body.payment.id).first<Record<string, unknown>>())!;
+      const row = { ...payment, metadata: JSON.parse(payment.metadata as string) } as unknown as Parameters<typeof passPaymentPaid>[0]["payment"];
+      const runs = await Promise.all([1, 2, 3].map(() => passPaymentPaid({ env, payment: row })));
+      expect(runs.map((r) => r.delivered)).toEqual([true, true, true]);
+      expect(await successorsOf(pass.id)).toEqual([expect.objectContaining({ user_id: recipient.id })]);
+      expect(await transferRow(pending.id)).toMatchObject({ status: "COMPLETED", payment_id: started.body.payment.id });
     }
   });
 });
