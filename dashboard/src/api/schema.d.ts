@@ -14883,6 +14883,14 @@ export interface paths {
                         "application/json": components["schemas"]["SeasonPassTransfer"];
                     };
                 };
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SeasonPassPendingTransfer"];
+                    };
+                };
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -14909,7 +14917,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "already_subscribed" | "subscription_expired" | "subscription_not_active" | "transfer_fee_due" | "transfer_not_allowed" | "transfer_quota_exhausted" | "transfer_window_closed";
+                            code?: "already_subscribed" | "subscription_expired" | "subscription_not_active" | "transfer_not_allowed" | "transfer_pending" | "transfer_quota_exhausted" | "transfer_window_closed";
                         });
                     };
                 };
@@ -15436,7 +15444,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "already_paid" | "idempotency_in_progress" | "instalment_not_due" | "nothing_to_pay" | "order_closed" | "paid_with_package" | "subscription_not_payable" | "subscription_not_pending" | "too_many_attempts" | "upgrade_not_payable";
+                            code?: "already_paid" | "idempotency_in_progress" | "instalment_not_due" | "nothing_to_pay" | "order_closed" | "paid_with_package" | "subscription_not_payable" | "subscription_not_pending" | "too_many_attempts" | "transfer_not_payable" | "upgrade_not_payable";
                         });
                     };
                 };
@@ -23610,6 +23618,21 @@ export interface components {
             rights_moved: number;
             rights_pending: number;
         };
+        SeasonPassPendingTransfer: {
+            id: string;
+            subscription_id: string;
+            recipient_user_id: string;
+            status: "PENDING" | "PROCESSING" | "COMPLETED" | "EXPIRED" | "FAILED";
+            fee: {
+                amount: number;
+                currency: string;
+            };
+            payment_id: string | null;
+            new_subscription_id: string | null;
+            failure_reason: string | null;
+            expires_at: string;
+            created_at: string;
+        };
         SeasonPassTransferRequest: {
             recipient_email?: string;
             recipient_user_id?: string;
@@ -23707,6 +23730,9 @@ export interface components {
             } | {
                 type: "PASS_UPGRADE";
                 upgrade_id: string;
+            } | {
+                type: "PASS_TRANSFER";
+                transfer_id: string;
             };
             method: "MOMO_MTN" | "MOMO_MOOV" | "CARD" | "BANK_TRANSFER";
             provider?: "MTN_MOMO" | "FEDAPAY" | "KKIAPAY" | "KONNECT" | "STRIPE";
