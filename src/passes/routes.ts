@@ -35,7 +35,7 @@ import { activateWithCash, cancelSubscription, reactivateSubscription, suspendSu
 import { listMySubscriptions, readSubscription } from "./read.ts";
 import { renewalAttempts, setAutoRenew } from "./renewals.ts";
 import { renewSubscription, subscribe } from "./subscribing.ts";
-import { transferPassAtBoxOffice, transferPassByHolder } from "./transfers.ts";
+import { listPassTransfers, transferPassAtBoxOffice, transferPassByHolder } from "./transfers.ts";
 
 const tags = ["Season passes"];
 const WithPending = SubscriptionDetailSchema.extend({
@@ -232,6 +232,21 @@ export function passRoutes() {
       const result = await transferPassByHolder(c.env, requireAuth(c.get("auth")), c.req.valid("param").subscription_id, c.req.valid("json"), clientMeta(c).ip);
       return "pending" in result ? c.json(result.pending, 202) : c.json(result.done, 200);
     },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/subscriptions/{subscription_id}/transfers",
+      operationId: "listSeasonPassTransfers",
+      tags,
+      security: bearerAuth,
+      summary: "A pass's transfers waiting for (or paid with) a fee, newest first",
+      description: "The transfers the holder asked for on a plan with a transfer fee (202 of POST /v1/subscriptions/{subscription_id}/transfer): PENDING, PROCESSING, COMPLETED, EXPIRED or FAILED (the payment refunded). For its holder, members of the plan's organization with `sales.read` and admins.",
+      request: { params: subscriptionParam },
+      responses: { 200: jsonResponse(z.object({ items: z.array(PendingPassTransferSchema) }), "The transfers."), ...errors("forbidden", "not_found") },
+    }),
+    async (c) => c.json(await listPassTransfers(c.env, requireAuth(c.get("auth")), c.req.valid("param").subscription_id), 200),
   );
 
   r.openapi(

@@ -1,5 +1,5 @@
 import type { z } from "@hono/zod-openapi";
-import { and, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import type { AuthContext, Env } from "../env.ts";
 import { access_rights } from "../access/schema.ts";
 import { resolveRecipient } from "../access/transfers.ts";
@@ -17,7 +17,7 @@ import { auditAct, insertWhere, type Actor } from "../site/audit.ts";
 import { users } from "../users/schema.ts";
 import { subscription_bookings } from "./bookings-schema.ts";
 import { passSources } from "./lifecycle.ts";
-import { LIVE_SQL, type PlanRow, type SubscriptionRow, detailOf, heldPass, managedPass, today } from "./read.ts";
+import { LIVE_SQL, type PlanRow, type SubscriptionRow, detailOf, heldPass, managedPass, readablePass, today } from "./read.ts";
 import { fanOut, passPairs } from "./rights.ts";
 import { subscriptions } from "./schema.ts";
 import { subscription_transfers } from "./transfers-schema.ts";
@@ -154,13 +154,18 @@ const nameOf = async (db: Db, userId: string) => {
   return [user?.first, user?.last].filter(Boolean).join(" ") || user?.email || "";
 };
 
-/** The checks of a transfer to `recipientId`, as at the request so at a paid transfer's settlement: the plan's rules, not to oneself, an eligible recipient. */
-async function checkTransfer(db: Db, sub: SubscriptionRow, plan: PlanRow, recipientId: string, path: string, ip: string | null, at: string) {
+/**
+ * The checks of a transfer, as at the request so at a paid transfer's
+ * settlement: the plan's rules first (a refused transfer opens no account for
+ * an email), then the recipient: not oneself, one who could buy the pass.
+ */
+async function checkTransfer(db: Db, sub: SubscriptionRow, plan: PlanRow, recipient: () => Promise<string>, path: string, ip: string | null, at: string) {
   const rules = await checkTransferable(db, sub, plan, at);
+  const recipientId = await recipient();
   if (recipientId === sub.user_id) throw problems.invalidField(path, "This person already holds the pass.", "transfer_to_self");
   // The recipient must be one who could buy this pass: not banned by the club or the platform, of age, verified if required.
   await checkEligibility(db, plan, recipientId, ip);
-  return rules;
+  return { ...rules, recipientId };
 }
 
 const recipientPath = (body: Body) => (body.recipient_user_id ? "recipient_user_id" : "recipient_email");
@@ -185,16 +190,15 @@ async function finishTransfer(env: Env, sub: SubscriptionRow, plan: PlanRow, cre
 }
 
 /** Checks, hands over, moves the rights and tells both parties: every transfer (free, at the box office, paid online) goes this way. */
-async function carryOut(env: Env, sub: SubscriptionRow, plan: PlanRow, recipientId: string, path: string, message: string | undefined | null, by: string, ip: string | null, at: string, transferId: string) {
+async function carryOut(env: Env, sub: SubscriptionRow, plan: PlanRow, recipient: () => Promise<string>, path: string, message: string | undefined | null, by: string, ip: string | null, at: string, transferId: string) {
   const db = getDb(env.DB);
-  const rules = await checkTransfer(db, sub, plan, recipientId, path, ip, at);
-  const created = await handOverPass(db, sub, plan, recipientId, by, at, rules.quota, transferId);
+  const rules = await checkTransfer(db, sub, plan, recipient, path, ip, at);
+  const created = await handOverPass(db, sub, plan, rules.recipientId, by, at, rules.quota, transferId);
   return { ...(await finishTransfer(env, sub, plan, created, message, by, transferId)), fee: rules.fee };
 }
 
 async function transfer(env: Env, sub: SubscriptionRow, plan: PlanRow, body: Body, by: string, ip: string | null, at: string) {
-  const recipientId = await resolveRecipient(env, body);
-  return carryOut(env, sub, plan, recipientId, recipientPath(body), body.message, by, ip, at, newId());
+  return carryOut(env, sub, plan, () => resolveRecipient(env, body), recipientPath(body), body.message, by, ip, at, newId());
 }
 
 async function transferView(db: Db, result: Awaited<ReturnType<typeof carryOut>>, plan: PlanRow, feePaymentId: string | null) {
@@ -241,11 +245,10 @@ export async function transferPassByHolder(env: Env, auth: AuthContext, id: stri
   const { fee } = transferRules(plan);
   const at = now();
   if (fee === 0) return { done: await transferView(db, await transfer(env, sub, plan, body, auth.userId, ip, at), plan, null) };
-  const recipientId = await resolveRecipient(env, body);
+  const { recipientId } = await checkTransfer(db, sub, plan, () => resolveRecipient(env, body), recipientPath(body), ip, at);
   const open = async () => (await db.select().from(subscription_transfers).where(and(eq(subscription_transfers.subscription_id, sub.id), inArray(subscription_transfers.status, ["PENDING", "PROCESSING"]))).limit(1))[0];
   const waiting = await open();
   if (waiting && waiting.status === "PENDING" && waiting.expires_at > at && waiting.recipient_user_id === recipientId) return { pending: pendingTransferView(waiting) };
-  await checkTransfer(db, sub, plan, recipientId, recipientPath(body), ip, at);
   // A transfer that waited past its time gives way to the new one.
   await db
     .update(subscription_transfers)
@@ -264,6 +267,14 @@ export async function transferPassByHolder(env: Env, auth: AuthContext, id: stri
     if (other && other.status === "PENDING" && other.recipient_user_id === recipientId) return { pending: pendingTransferView(other) };
     throw problems.conflict("transfer_pending", "Another transfer of this pass is waiting for its fee to be paid; pay it or wait until it expires.");
   }
+}
+
+/** A pass's transfers that waited (or wait) for their fee, newest first: its holder, the club with `sales.read`, admins. */
+export async function listPassTransfers(env: Env, auth: AuthContext, subscriptionId: string) {
+  const db = getDb(env.DB);
+  await readablePass(db, auth, subscriptionId);
+  const rows = await db.select().from(subscription_transfers).where(eq(subscription_transfers.subscription_id, subscriptionId)).orderBy(desc(subscription_transfers.created_at), desc(subscription_transfers.id));
+  return { items: rows.map(pendingTransferView) };
 }
 
 export const transferIdOf = (payment: PaymentRow): string | null => (typeof payment.metadata?.transfer_id === "string" ? payment.metadata.transfer_id : null);
@@ -301,7 +312,7 @@ export async function carryOutPaid(env: Env, payment: PaymentRow, transferId: st
     if (!sub || !plan) throw problems.conflict("subscription_not_active", "The pass is gone.");
     created = await madeByIt();
     if (created) await finishTransfer(env, sub, plan, created, t.message, t.user_id, t.id);
-    else created = (await carryOut(env, sub, plan, t.recipient_user_id, "recipient_user_id", t.message, t.user_id, null, at, t.id)).created;
+    else created = (await carryOut(env, sub, plan, async () => t.recipient_user_id, "recipient_user_id", t.message, t.user_id, null, at, t.id)).created;
   } catch (error) {
     if (!(error instanceof ProblemError && error.status < 500)) throw error;
     created = await madeByIt();

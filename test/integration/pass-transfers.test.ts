@@ -272,8 +272,8 @@ describe("whole season-pass transfer with a fee paid online", () => {
     expect(await transferRow(pending.id)).toMatchObject({ status: "COMPLETED", payment_id: payment.id });
   });
 
-  it("refuses to pay another's transfer, or one that expired; a new request replaces an expired one", async () => {
-    const { holder, pass, pending } = await pendingTransfer();
+  it("refuses to pay another's transfer, or one that expired; a new request replaces an expired one; the pass's transfers are listed", async () => {
+    const { c, holder, pass, pending } = await pendingTransfer();
     const stranger = await registerUser();
     expectProblem(await payTransfer(stranger, pending.id), 404, "not_found");
     expectProblem(await payTransfer(holder, crypto.randomUUID()), 404, "not_found");
@@ -289,6 +289,12 @@ describe("whole season-pass transfer with a fee paid online", () => {
     expect((await transferRow(pending.id)).status).toBe("EXPIRED");
     // While that one waits, a transfer to someone else is refused.
     expectProblem(await transfer(pass.id, holder, { recipient_user_id: (await registerUser()).id }), 409, "transfer_pending");
+    // The pass's transfers, newest first: its holder and the club read them, nobody else.
+    const listed = await api("GET", `/v1/subscriptions/${pass.id}/transfers`, { token: holder.token });
+    expect(listed.status).toBe(200);
+    expect(listed.body.items).toEqual([expect.objectContaining({ id: renewed.body.id, status: "PENDING", recipient_user_id: other.id }), expect.objectContaining({ id: pending.id, status: "EXPIRED" })]);
+    expect((await api("GET", `/v1/subscriptions/${pass.id}/transfers`, { token: c.organizer.token })).body.items).toHaveLength(2);
+    expectProblem(await api("GET", `/v1/subscriptions/${pass.id}/transfers`, { token: stranger.token }), 404, "not_found");
   });
 
   it("a payment settled after the transfer expired, or once the recipient was blacklisted meanwhile, moves nothing and is refunded in full", async () => {
