@@ -11,7 +11,8 @@ import { ticketDocumentsForMessage, ticketsForMessage } from "./notifications/ho
 import { cancelSalesOfCancelledEvent } from "./orders/event-cancellation.ts";
 import { cancelRefundedOrder, confirmPaidOrder, releaseUnpaidOrder } from "./orders/settlement.ts";
 import { groupMembersChanged } from "./organizations/hooks.ts";
-import { activatePaidPass, cancelRefundedPass } from "./passes/lifecycle.ts";
+import { cancelRefundedPass } from "./passes/lifecycle.ts";
+import { passPaymentPaid } from "./passes/paid.ts";
 import { issueRightsForNewEvent } from "./passes/rights.ts";
 import { orderPaid, orderPaymentFailed, orderRefunded, passPaid, passRefunded } from "./payments/hooks.ts";
 import { refundOnCancellation } from "./payments/refunds.ts";
@@ -37,7 +38,7 @@ eventCancelled.on(refundOnCancellation);
 
 // payments → orders, passes
 orderPaid.on(confirmPaidOrder);
-passPaid.on(activatePaidPass);
+passPaid.on(passPaymentPaid);
 orderPaymentFailed.on(releaseUnpaidOrder);
 orderRefunded.on(cancelRefundedOrder);
 passRefunded.on(cancelRefundedPass);

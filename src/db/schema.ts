@@ -15,6 +15,7 @@ export * from "../access/schema.ts";
 export * from "../passes/schema.ts";
 export * from "../passes/bookings-schema.ts";
 export * from "../passes/upgrades-schema.ts";
+export * from "../passes/transfers-schema.ts";
 export * from "../passes/instalments-schema.ts";
 export * from "../passes/renewals-schema.ts";
 export * from "../payments/schema.ts";

@@ -10,6 +10,7 @@ import {
   AutoRenewBody,
   PassTransferBody,
   PassTransferSchema,
+  PendingPassTransferSchema,
   BookingBody,
   RenewalAttemptSchema,
   BookingSchema,
@@ -34,7 +35,7 @@ import { activateWithCash, cancelSubscription, reactivateSubscription, suspendSu
 import { listMySubscriptions, readSubscription } from "./read.ts";
 import { renewalAttempts, setAutoRenew } from "./renewals.ts";
 import { renewSubscription, subscribe } from "./subscribing.ts";
-import { transferPassAtBoxOffice, transferPassByHolder } from "./transfers.ts";
+import { listPassTransfers, transferPassAtBoxOffice, transferPassByHolder } from "./transfers.ts";
 
 const tags = ["Season passes"];
 const WithPending = SubscriptionDetailSchema.extend({
@@ -219,14 +220,33 @@ export function passRoutes() {
       tags,
       security: bearerAuth,
       summary: "Hand my whole pass to another person",
-      description: `The holder of an ACTIVE pass. ${TRANSFER_DESC} A plan with a transfer fee answers 409 \`transfer_fee_due\`: the club's box office transfers it and takes the fee.`,
+      description: `The holder of an ACTIVE pass. ${TRANSFER_DESC} Without a fee the transfer is done at once (200). With \`restrictions.transfer_fee\` the same checks are made and the transfer is recorded PENDING for 30 minutes (202): pay the fee with POST /v1/payments, target \`PASS_TRANSFER\` (\`transfer_id\`), before \`expires_at\`; when the payment is PAID the transfer is carried out as above, its checks made again. If it can no longer be done then (expired, the pass changed, the recipient blacklisted or given a pass meanwhile) it is FAILED (\`failure_reason\`) and the payment refunded in full. One transfer waits per pass (409 \`transfer_pending\`); the same request again (same recipient) answers the one waiting.`,
       request: { params: subscriptionParam, body: jsonBody(PassTransferBody) },
       responses: {
-        200: jsonResponse(PassTransferSchema, "The pass handed on, and the recipient's."),
-        ...errors("age_restriction", "already_subscribed", "blacklisted", "date_of_birth_required", "forbidden", "identity_verification_required", "not_found", "subscription_expired", "subscription_not_active", "transfer_fee_due", "transfer_not_allowed", "transfer_quota_exhausted", "transfer_window_closed"),
+        200: jsonResponse(PassTransferSchema, "The pass handed on, and the recipient's (a plan without a transfer fee)."),
+        202: jsonResponse(PendingPassTransferSchema, "The transfer, PENDING until its fee is paid (a plan with a transfer fee)."),
+        ...errors("age_restriction", "already_subscribed", "blacklisted", "date_of_birth_required", "forbidden", "identity_verification_required", "not_found", "subscription_expired", "subscription_not_active", "transfer_not_allowed", "transfer_pending", "transfer_quota_exhausted", "transfer_window_closed"),
       },
     }),
-    async (c) => c.json(await transferPassByHolder(c.env, requireAuth(c.get("auth")), c.req.valid("param").subscription_id, c.req.valid("json"), clientMeta(c).ip), 200),
+    async (c) => {
+      const result = await transferPassByHolder(c.env, requireAuth(c.get("auth")), c.req.valid("param").subscription_id, c.req.valid("json"), clientMeta(c).ip);
+      return "pending" in result ? c.json(result.pending, 202) : c.json(result.done, 200);
+    },
+  );
+
+  r.openapi(
+    createRoute({
+      method: "get",
+      path: "/subscriptions/{subscription_id}/transfers",
+      operationId: "listSeasonPassTransfers",
+      tags,
+      security: bearerAuth,
+      summary: "A pass's transfers waiting for (or paid with) a fee, newest first",
+      description: "The transfers the holder asked for on a plan with a transfer fee (202 of POST /v1/subscriptions/{subscription_id}/transfer): PENDING, PROCESSING, COMPLETED, EXPIRED or FAILED (the payment refunded). For its holder, members of the plan's organization with `sales.read` and admins.",
+      request: { params: subscriptionParam },
+      responses: { 200: jsonResponse(z.object({ items: z.array(PendingPassTransferSchema) }), "The transfers."), ...errors("forbidden", "not_found") },
+    }),
+    async (c) => c.json(await listPassTransfers(c.env, requireAuth(c.get("auth")), c.req.valid("param").subscription_id), 200),
   );
 
   r.openapi(

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { PASS_PAYMENT_OPTIONS, SUBSCRIPTION_PLAN_TYPES } from "../catalog/schema.ts";
 import { INSTALMENT_STATUSES } from "./instalments-schema.ts";
+import { PASS_TRANSFER_STATUSES } from "./transfers-schema.ts";
 import { pageQuery } from "../lib/pagination.ts";
 import { enteredPromoCode } from "../orders/schemas.ts";
 import { SUBSCRIPTION_BOOKING_STATUSES } from "./bookings-schema.ts";
@@ -197,8 +198,23 @@ export const PassTransferSchema = z
     fee: z
       .object({ amount: z.number().int(), currency: z.string(), payment_id: z.string().nullable() })
       .nullable()
-      .openapi({ description: "The plan's `restrictions.transfer_fee`, taken at the box office (a CASH payment); null when the plan has none." }),
+      .openapi({ description: "The plan's `restrictions.transfer_fee` taken at the box office (a CASH payment); null when the plan has none (the holder pays a fee online: the 202 answer)." }),
     rights_moved: z.number().int().openapi({ description: "Rights of events still to come moved to the recipient (new codes; the old ones stop working)." }),
     rights_pending: z.number().int().openapi({ description: "Events whose EventDO could not be reached now; the cron moves those rights." }),
   })
   .openapi("SeasonPassTransfer");
+
+export const PendingPassTransferSchema = z
+  .object({
+    id: z.string().openapi({ description: "Pay it with POST /v1/payments, target `{ type: \"PASS_TRANSFER\", transfer_id }`." }),
+    subscription_id: z.string(),
+    recipient_user_id: z.string(),
+    status: z.enum(PASS_TRANSFER_STATUSES).openapi({ description: "PENDING until paid; PROCESSING while the paid transfer is carried out; COMPLETED; EXPIRED unpaid after `expires_at`; FAILED when it could no longer be done once paid (the payment refunded)." }),
+    fee: z.object({ amount: z.number().int(), currency: z.string() }).openapi({ description: "The plan's `restrictions.transfer_fee`, minor units of `currency`." }),
+    payment_id: z.string().nullable().openapi({ description: "The payment that paid it." }),
+    new_subscription_id: z.string().nullable().openapi({ description: "The recipient's pass, once COMPLETED." }),
+    failure_reason: z.string().nullable().openapi({ description: "Why a paid transfer FAILED (a problem code, e.g. `blacklisted`, `subscription_not_active`, `transfer_expired`)." }),
+    expires_at: z.string(),
+    created_at: z.string(),
+  })
+  .openapi("SeasonPassPendingTransfer");

@@ -107,7 +107,7 @@ export function paymentRoutes() {
         headers: z.object({ "idempotency-key": z.string().optional() }),
         body: jsonBody(StartPaymentBody),
       },
-      responses: { 201: jsonResponse(PaymentStartedSchema, "Started."), ...errors("already_paid", "idempotency_in_progress", "idempotency_key_reused", "not_found", "nothing_to_pay", "order_closed", "provider_reference_conflict", "provider_refused", "provider_unavailable", "subscription_not_payable", "subscription_not_pending", "instalment_not_due", "paid_with_package", "too_many_attempts", "upgrade_not_payable") },
+      responses: { 201: jsonResponse(PaymentStartedSchema, "Started."), ...errors("already_paid", "idempotency_in_progress", "idempotency_key_reused", "instalment_not_due", "not_found", "nothing_to_pay", "order_closed", "paid_with_package", "provider_reference_conflict", "provider_refused", "provider_unavailable", "subscription_not_payable", "subscription_not_pending", "too_many_attempts", "transfer_not_payable", "upgrade_not_payable") },
     }),
     async (c) => {
       const started = await startPayment(c.env, c.get("auth"), c.req.valid("json"));

@@ -18,6 +18,9 @@ export const StartPaymentBody = z
       z
         .strictObject({ type: z.literal("PASS_UPGRADE"), upgrade_id: z.uuid() })
         .openapi({ description: "A season pass's zone upgrade (POST /v1/subscriptions/{id}/upgrades): a SEASON_PASS payment of the upgrade's amount, applied when PAID." }),
+      z
+        .strictObject({ type: z.literal("PASS_TRANSFER"), transfer_id: z.uuid() })
+        .openapi({ description: "A whole-pass transfer waiting for its fee (POST /v1/subscriptions/{id}/transfer answered 202): a SEASON_PASS payment of the plan's `transfer_fee`, the transfer carried out when PAID (refunded in full if it can no longer be)." }),
     ]),
     method: z.enum(["MOMO_MTN", "MOMO_MOOV", "CARD", "BANK_TRANSFER"]).openapi({ description: "Cash is taken at the box office (confirm-cash routes), not here." }),
     provider: z.enum(ONLINE_PROVIDERS).optional().openapi({ description: "Defaults by method and currency: MTN MoMo for MOMO_MTN, FedaPay for Moov and XOF cards, Konnect for TND." }),

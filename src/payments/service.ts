@@ -15,6 +15,7 @@ import { memberRole, roleGrants } from "../organizations/permissions.ts";
 import { subscriptions } from "../passes/schema.ts";
 import { subscription_instalments } from "../passes/instalments-schema.ts";
 import { subscription_upgrades } from "../passes/upgrades-schema.ts";
+import { subscription_transfers } from "../passes/transfers-schema.ts";
 import { users } from "../users/schema.ts";
 import { recordCommission } from "./commissions.ts";
 import { orderPaid, orderPaymentFailed, passPaid } from "./hooks.ts";
@@ -166,6 +167,26 @@ async function dueFor(env: Env, db: Db, target: Target, auth: AuthContext | unde
         metadata: { upgrade_id: upgrade.id },
       };
     }
+    case "PASS_TRANSFER": {
+      // A transfer's fee is paid like its pass (a SEASON_PASS payment of the pass), told apart by metadata.transfer_id.
+      const caller = requireAuth(auth);
+      const [t] = await db.select().from(subscription_transfers).where(eq(subscription_transfers.id, target.transfer_id)).limit(1);
+      if (!t || t.user_id !== caller.userId) throw problems.notFound("Transfer");
+      if (t.status !== "PENDING" || t.expires_at <= now()) {
+        throw problems.conflict("transfer_not_payable", `This transfer is ${t.status === "PENDING" ? "EXPIRED" : t.status}; ask for a new one.`);
+      }
+      return {
+        type: "SEASON_PASS",
+        amount: t.fee,
+        currency: t.currency,
+        user_id: t.user_id,
+        description: "Season pass transfer fee",
+        expires_at: t.expires_at,
+        link: { ticket_id: null, subscription_id: t.subscription_id, organizer_subscription_id: null },
+        // transfer_fee: refunding it takes nothing back (the pass stays where it went), as at the box office.
+        metadata: { transfer_id: t.id, transfer_fee: true },
+      };
+    }
     case "ORGANIZER_PLAN": {
       const caller = requireAuth(auth);
       const [row] = await db
@@ -196,7 +217,7 @@ async function dueFor(env: Env, db: Db, target: Target, auth: AuthContext | unde
   }
 }
 
-/** The payments for the same thing: an order, a pass (its own price or first instalment, a later instalment, or one zone upgrade of it), an organizer plan. */
+/** The payments for the same thing: an order, a pass (its own price or first instalment, a later instalment, one zone upgrade of it, or one transfer's fee), an organizer plan. */
 const linkCondition = (due: Due) =>
   due.link.ticket_id
     ? eq(payments.ticket_id, due.link.ticket_id)
@@ -205,6 +226,7 @@ const linkCondition = (due: Due) =>
           eq(payments.subscription_id, due.link.subscription_id),
           sql`json_extract(${payments.metadata}, '$.upgrade_id') IS ${typeof due.metadata.upgrade_id === "string" ? due.metadata.upgrade_id : null}`,
           sql`json_extract(${payments.metadata}, '$.instalment_id') IS ${typeof due.metadata.instalment_id === "string" ? due.metadata.instalment_id : null}`,
+          sql`json_extract(${payments.metadata}, '$.transfer_id') IS ${typeof due.metadata.transfer_id === "string" ? due.metadata.transfer_id : null}`,
         )
       : eq(payments.organizer_subscription_id, due.link.organizer_subscription_id!);
 

@@ -3,7 +3,10 @@ import { describe, expect, it } from "vitest";
 import { syncSeasonPassRights } from "../../src/passes/cron.ts";
 import { completePassTransfers } from "../../src/passes/transfers.ts";
 import { eventStub } from "../../durable-objects/event/client.ts";
-import { api, expectProblem, registerAdmin, registerMember, registerUser, waitForMessage } from "../support/api.ts";
+import { passPaymentPaid } from "../../src/passes/paid.ts";
+import { settlePayment } from "../../src/payments/service.ts";
+import { api, eventually, expectProblem, registerAdmin, registerMember, registerUser, settleAtProvider, waitForMessage } from "../support/api.ts";
+import { queuesIdle } from "../support/queues.ts";
 import { type PlanOptions, activePass, club, iso, match, plan, planRow, rightsIn } from "../support/season-passes.ts";
 
 const transfer = (passId: string, user: { token: string }, body: Record<string, unknown>) => api("POST", `/v1/subscriptions/${passId}/transfer`, { token: user.token, body });
@@ -137,7 +140,6 @@ describe("whole season-pass transfer: refusals", () => {
   it("a plan with a transfer fee is transferred at the box office, which takes the fee as a CASH payment", async () => {
     const { c, holder, pass } = await passWithMatches({ restrictions: { transfer_fee: 50_000 } });
     const recipient = await registerUser();
-    expectProblem(await transfer(pass.id, holder, { recipient_user_id: recipient.id }), 409, "transfer_fee_due");
     const cashier = await registerMember(c.organizer.organizationId, "BOX_OFFICE");
     expectProblem(await api("POST", `/v1/subscriptions/${pass.id}/transfer-at-box-office`, { token: holder.token, body: { recipient_user_id: recipient.id } }), 403, "forbidden");
     const done = await api("POST", `/v1/subscriptions/${pass.id}/transfer-at-box-office`, { token: cashier.token, body: { recipient_user_id: recipient.id } });
@@ -180,6 +182,201 @@ describe("whole season-pass transfer under concurrency", () => {
       const rights = [...(await stub.listRights({ source_id: pass.id })), ...(await stub.listRights({ source_id: successors.results[0]!.id }))];
       const live = rights.filter((r) => r.status === "ENABLED");
       expect(live).toEqual([expect.objectContaining({ user_id: successors.results[0]!.user_id })]);
+    }
+  });
+});
+
+// ------------------------------------------------------------ a transfer fee paid online
+
+const FEE = 50_000;
+const transferRow = async (id: string) =>
+  (await env.DB.prepare("SELECT * FROM subscription_transfers WHERE id = ?").bind(id).first<{ status: string; payment_id: string | null; new_subscription_id: string | null; failure_reason: string | null; recipient_user_id: string }>())!;
+const successorsOf = async (passId: string) => (await env.DB.prepare("SELECT id, user_id FROM subscriptions WHERE transferred_from = ?").bind(passId).all<{ id: string; user_id: string }>()).results;
+const refundsOf = async (paymentId: string) => (await env.DB.prepare("SELECT reason, description, amount FROM refunds WHERE payment_id = ?").bind(paymentId).all<{ reason: string; description: string; amount: number }>()).results;
+const payTransfer = (user: { token: string }, transferId: string, method = "CARD") => api("POST", "/v1/payments", { token: user.token, body: { target: { type: "PASS_TRANSFER", transfer_id: transferId }, method } });
+
+/** A pass whose plan charges a transfer fee, and its holder's request to hand it to a new fan: 202, PENDING. */
+async function pendingTransfer() {
+  const fixture = await passWithMatches({ restrictions: { transfer_fee: FEE } });
+  const recipient = await registerUser();
+  const asked = await transfer(fixture.pass.id, fixture.holder, { recipient_user_id: recipient.id, message: "À toi !" });
+  expect(asked.status, JSON.stringify(asked.body)).toBe(202);
+  return { ...fixture, recipient, pending: asked.body as { id: string; status: string; expires_at: string } };
+}
+
+/** The holder pays on Konnect's page (TND cards) and Konnect's callback reaches the Worker; the payment, once the queues are idle. */
+async function payOnline(holder: { token: string }, transferId: string) {
+  const started = await payTransfer(holder, transferId);
+  expect(started.status, JSON.stringify(started.body)).toBe(201);
+  const paid = await settleAtProvider("konnect", started.body.payment.external_reference);
+  expect((await paid.deliver()).status).toBe(200);
+  await queuesIdle();
+  return { payment: started.body.payment as { id: string; external_reference: string }, replay: paid.deliver };
+}
+
+describe("whole season-pass transfer with a fee paid online", () => {
+  it("the holder's request is PENDING (202), paid through POST /v1/payments, and carried out once PAID: pass and rights moved, both told; replays settle once, a second payment is refused", async () => {
+    const { soon, later, holder, pass, recipient, pending } = await pendingTransfer();
+    expect(pending).toMatchObject({ status: "PENDING", subscription_id: pass.id, recipient_user_id: recipient.id, fee: { amount: FEE, currency: "TND" }, payment_id: null, new_subscription_id: null });
+    const ttl = Date.parse(pending.expires_at) - Date.now();
+    expect(ttl).toBeGreaterThan(29 * 60_000);
+    expect(ttl).toBeLessThanOrEqual(30 * 60_000);
+    // The same request again answers the same transfer; nothing moved yet.
+    const again = await transfer(pass.id, holder, { recipient_user_id: recipient.id });
+    expect(again.status).toBe(202);
+    expect(again.body.id).toBe(pending.id);
+    expect((await passRow(pass.id)).status).toBe("ACTIVE");
+    expect(await rightsIn(soon, holder.id, pass.id)).toEqual([expect.objectContaining({ status: "ENABLED" })]);
+
+    const { payment, replay } = await payOnline(holder, pending.id);
+    const paid = await env.DB.prepare("SELECT * FROM payments WHERE id = ?").bind(payment.id).first<{ status: string; type: string; amount: number; subscription_id: string; user_id: string; metadata: string }>();
+    expect(paid).toMatchObject({ status: "PAID", type: "SEASON_PASS", amount: FEE, subscription_id: pass.id, user_id: holder.id });
+    expect(JSON.parse(paid!.metadata)).toMatchObject({ transfer_id: pending.id, transfer_fee: true });
+
+    const [successor, ...more] = await successorsOf(pass.id);
+    expect(more).toEqual([]);
+    expect(successor!.user_id).toBe(recipient.id);
+    expect(await transferRow(pending.id)).toMatchObject({ status: "COMPLETED", payment_id: payment.id, new_subscription_id: successor!.id });
+    expect(await passRow(pass.id)).toMatchObject({ status: "TRANSFERRED", transfers_used: 1 });
+    for (const eventId of [soon, later]) {
+      expect(await rightsIn(eventId, holder.id, pass.id)).toEqual([expect.objectContaining({ status: "TRANSFERRED" })]);
+      expect(await rightsIn(eventId, recipient.id, successor!.id)).toEqual([expect.objectContaining({ status: "ENABLED" })]);
+    }
+    expect((await waitForMessage(holder.id, "PASS_TRANSFERRED_OUT")).data).toMatchObject({ subscription_id: pass.id });
+    expect((await waitForMessage(recipient.id, "PASS_TRANSFERRED_IN")).data).toMatchObject({ subscription_id: successor!.id, message: "À toi !" });
+    await waitForMessage(holder.id, "PAYMENT_SUCCESS");
+
+    // Konnect's callback replayed, and the payment settled again by hand: nothing more happens, nothing refunded.
+    expect((await replay()).status).toBe(200);
+    await queuesIdle();
+    expect(await settlePayment(env, payment.id)).toBe("already_settled");
+    expect(await successorsOf(pass.id)).toHaveLength(1);
+    expect(await refundsOf(payment.id)).toEqual([]);
+    expect((await transferRow(pending.id)).status).toBe("COMPLETED");
+    // Done: it is not paid twice.
+    expectProblem(await payTransfer(holder, pending.id), 409, "transfer_not_payable");
+  });
+
+  it("two payments of one transfer both PAID: the first carries it out, the second is refunded in full", async () => {
+    const { holder, pass, recipient, pending } = await pendingTransfer();
+    const byBank = await payTransfer(holder, pending.id, "BANK_TRANSFER");
+    expect(byBank.status, JSON.stringify(byBank.body)).toBe(201);
+    const { payment } = await payOnline(holder, pending.id);
+    expect((await transferRow(pending.id)).status).toBe("COMPLETED");
+    const confirmed = await api("POST", `/v1/admin/payments/${byBank.body.payment.id}/confirm-bank-transfer`, { token: (await registerAdmin()).token, body: {} });
+    expect(confirmed.body).toMatchObject({ status: "PAID" });
+    await queuesIdle();
+    expect(await refundsOf(byBank.body.payment.id)).toEqual([expect.objectContaining({ reason: "PAYMENT_ERROR", amount: FEE, description: "Automatic: transfer_paid_by_another_payment" })]);
+    expect(await refundsOf(payment.id)).toEqual([]);
+    expect(await successorsOf(pass.id)).toEqual([expect.objectContaining({ user_id: recipient.id })]);
+    expect(await transferRow(pending.id)).toMatchObject({ status: "COMPLETED", payment_id: payment.id });
+  });
+
+  it("refuses to pay another's transfer, or one that expired; a new request replaces an expired one; the pass's transfers are listed", async () => {
+    const { c, holder, pass, pending } = await pendingTransfer();
+    const stranger = await registerUser();
+    expectProblem(await payTransfer(stranger, pending.id), 404, "not_found");
+    expectProblem(await payTransfer(holder, crypto.randomUUID()), 404, "not_found");
+    expectProblem(await api("POST", "/v1/payments", { token: holder.token, body: { target: { type: "PASS_TRANSFER", transfer_id: "nope" }, method: "CARD" } }), 422, "validation_failed");
+
+    await env.DB.prepare("UPDATE subscription_transfers SET expires_at = ? WHERE id = ?").bind(iso(Date.now() - 1000), pending.id).run();
+    expectProblem(await payTransfer(holder, pending.id), 409, "transfer_not_payable");
+    // Lapsed, it gives way to a new request (to another person).
+    const other = await registerUser();
+    const renewed = await transfer(pass.id, holder, { recipient_user_id: other.id });
+    expect(renewed.status, JSON.stringify(renewed.body)).toBe(202);
+    expect(renewed.body.id).not.toBe(pending.id);
+    expect((await transferRow(pending.id)).status).toBe("EXPIRED");
+    // While that one waits, a transfer to someone else is refused.
+    expectProblem(await transfer(pass.id, holder, { recipient_user_id: (await registerUser()).id }), 409, "transfer_pending");
+    // The pass's transfers, newest first: its holder and the club read them, nobody else.
+    const listed = await api("GET", `/v1/subscriptions/${pass.id}/transfers`, { token: holder.token });
+    expect(listed.status).toBe(200);
+    expect(listed.body.items).toEqual([expect.objectContaining({ id: renewed.body.id, status: "PENDING", recipient_user_id: other.id }), expect.objectContaining({ id: pending.id, status: "EXPIRED" })]);
+    expect((await api("GET", `/v1/subscriptions/${pass.id}/transfers`, { token: c.organizer.token })).body.items).toHaveLength(2);
+    expectProblem(await api("GET", `/v1/subscriptions/${pass.id}/transfers`, { token: stranger.token }), 404, "not_found");
+  });
+
+  it("a payment settled after the transfer expired, or once the recipient was blacklisted meanwhile, moves nothing and is refunded in full", async () => {
+    // Expired between the payment's start and its settlement.
+    const late = await pendingTransfer();
+    const started = await payTransfer(late.holder, late.pending.id);
+    expect(started.status).toBe(201);
+    await env.DB.prepare("UPDATE subscription_transfers SET expires_at = ? WHERE id = ?").bind(iso(Date.now() - 1000), late.pending.id).run();
+    expect((await (await settleAtProvider("konnect", started.body.payment.external_reference)).deliver()).status).toBe(200);
+    await queuesIdle();
+    expect(await refundsOf(started.body.payment.id)).toEqual([expect.objectContaining({ amount: FEE, description: "Automatic: transfer_expired" })]);
+    expect((await passRow(late.pass.id)).status).toBe("ACTIVE");
+    expect(await successorsOf(late.pass.id)).toEqual([]);
+
+    // The recipient blacklisted by the platform between the request and the payment.
+    const { soon, holder, pass, recipient, pending } = await pendingTransfer();
+    const admin = await registerAdmin();
+    const ban = await api("POST", "/v1/blacklist", { token: admin.token, body: { reason: "Violence au stade", severity: "HIGH", blacklist_type: "USER", identifier: recipient.id, scope: "GLOBAL" } });
+    expect(ban.status, JSON.stringify(ban.body)).toBe(201);
+    const { payment } = await payOnline(holder, pending.id);
+    expect(await transferRow(pending.id)).toMatchObject({ status: "FAILED", payment_id: payment.id, failure_reason: "blacklisted", new_subscription_id: null });
+    expect(await refundsOf(payment.id)).toEqual([expect.objectContaining({ reason: "PAYMENT_ERROR", amount: FEE, description: "Automatic: blacklisted" })]);
+    expect((await passRow(pass.id)).status).toBe("ACTIVE");
+    expect(await successorsOf(pass.id)).toEqual([]);
+    expect(await rightsIn(soon, holder.id, pass.id)).toEqual([expect.objectContaining({ status: "ENABLED" })]);
+    // Failed, it is not paid again; the holder may ask anew.
+    expectProblem(await payTransfer(holder, pending.id), 409, "transfer_not_payable");
+    expect((await transfer(pass.id, holder, { recipient_user_id: (await registerUser()).id })).status).toBe(202);
+  });
+
+  it("a pass transferred at the box office meanwhile: the online payment is refunded", async () => {
+    const { c, holder, pass, pending } = await pendingTransfer();
+    const started = await payTransfer(holder, pending.id);
+    const cashier = await registerMember(c.organizer.organizationId, "BOX_OFFICE");
+    const desk = await api("POST", `/v1/subscriptions/${pass.id}/transfer-at-box-office`, { token: cashier.token, body: { recipient_user_id: (await registerUser()).id } });
+    expect(desk.status, JSON.stringify(desk.body)).toBe(200);
+    expect((await (await settleAtProvider("konnect", started.body.payment.external_reference)).deliver()).status).toBe(200);
+    await queuesIdle();
+    expect(await transferRow(pending.id)).toMatchObject({ status: "FAILED", failure_reason: "subscription_not_active" });
+    expect(await refundsOf(started.body.payment.id)).toEqual([expect.objectContaining({ amount: FEE })]);
+    expect(await successorsOf(pass.id)).toEqual([expect.objectContaining({ user_id: desk.body.recipient_user_id })]);
+  });
+});
+
+describe("whole season-pass transfer with a fee under concurrency", () => {
+  it("two requests for one pass at once (to two people): one PENDING transfer, the other 409 transfer_pending", async () => {
+    for (let round = 0; round < 3; round++) {
+      const { holder, pass } = await passWithMatches({ restrictions: { transfer_fee: FEE } });
+      const [a, b] = [await registerUser(), await registerUser()];
+      const results = await Promise.all([transfer(pass.id, holder, { recipient_user_id: a.id }), transfer(pass.id, holder, { recipient_user_id: b.id })]);
+      expect(results.map((r) => r.status).sort(), JSON.stringify(results.map((r) => r.body))).toEqual([202, 409]);
+      expectProblem(results.find((r) => r.status === 409)!, 409, "transfer_pending");
+      const rows = await env.DB.prepare("SELECT status FROM subscription_transfers WHERE subscription_id = ?").bind(pass.id).all();
+      expect(rows.results).toEqual([{ status: "PENDING" }]);
+    }
+  });
+
+  it("one payment settled by several runs at once (callback, poll, replay) carries the transfer out once and refunds nothing", async () => {
+    for (let round = 0; round < 2; round++) {
+      const { holder, pass, recipient, pending } = await pendingTransfer();
+      const started = await payTransfer(holder, pending.id);
+      const paid = await settleAtProvider("konnect", started.body.payment.external_reference);
+      const outcomes = await Promise.all([settlePayment(env, started.body.payment.id), settlePayment(env, started.body.payment.id), paid.deliver().then(() => "delivered")]);
+      expect(outcomes.filter((o) => o === "paid").length).toBeGreaterThanOrEqual(1);
+      await eventually(async () => (await transferRow(pending.id)).status === "COMPLETED", "transfer completed");
+      expect(await successorsOf(pass.id)).toEqual([expect.objectContaining({ user_id: recipient.id })]);
+      expect(await refundsOf(started.body.payment.id)).toEqual([]);
+    }
+  });
+
+  it("the paid hook run several times at once for one payment: one hand-over, every run told it was delivered (none refunds)", async () => {
+    for (let round = 0; round < 3; round++) {
+      const { holder, pass, recipient, pending } = await pendingTransfer();
+      const started = await payTransfer(holder, pending.id);
+      // The payment PAID as a settle run leaves it; its runs of the passes' hook race from the claim on.
+      await env.DB.prepare("UPDATE payments SET status = 'PAID', paid_at = ? WHERE id = ?").bind(iso(Date.now()), started.body.payment.id).run();
+      const payment = (await env.DB.prepare("SELECT * FROM payments WHERE id = ?").bind(started.body.payment.id).first<Record<string, unknown>>())!;
+      const row = { ...payment, metadata: JSON.parse(payment.metadata as string) } as unknown as Parameters<typeof passPaymentPaid>[0]["payment"];
+      const runs = await Promise.all([1, 2, 3].map(() => passPaymentPaid({ env, payment: row })));
+      expect(runs.map((r) => r.delivered)).toEqual([true, true, true]);
+      expect(await successorsOf(pass.id)).toEqual([expect.objectContaining({ user_id: recipient.id })]);
+      expect(await transferRow(pending.id)).toMatchObject({ status: "COMPLETED", payment_id: started.body.payment.id });
     }
   });
 });

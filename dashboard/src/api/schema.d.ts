@@ -14883,6 +14883,14 @@ export interface paths {
                         "application/json": components["schemas"]["SeasonPassTransfer"];
                     };
                 };
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SeasonPassPendingTransfer"];
+                    };
+                };
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -14909,12 +14917,70 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "already_subscribed" | "subscription_expired" | "subscription_not_active" | "transfer_fee_due" | "transfer_not_allowed" | "transfer_quota_exhausted" | "transfer_window_closed";
+                            code?: "already_subscribed" | "subscription_expired" | "subscription_not_active" | "transfer_not_allowed" | "transfer_pending" | "transfer_quota_exhausted" | "transfer_window_closed";
                         });
                     };
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{subscription_id}/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    subscription_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: (components["schemas"]["SeasonPassPendingTransfer"])[];
+                        };
+                    };
+                };
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "forbidden";
+                        });
+                    };
+                };
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "not_found";
+                        });
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -15436,7 +15502,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "already_paid" | "idempotency_in_progress" | "instalment_not_due" | "nothing_to_pay" | "order_closed" | "paid_with_package" | "subscription_not_payable" | "subscription_not_pending" | "too_many_attempts" | "upgrade_not_payable";
+                            code?: "already_paid" | "idempotency_in_progress" | "instalment_not_due" | "nothing_to_pay" | "order_closed" | "paid_with_package" | "subscription_not_payable" | "subscription_not_pending" | "too_many_attempts" | "transfer_not_payable" | "upgrade_not_payable";
                         });
                     };
                 };
@@ -23610,6 +23676,21 @@ export interface components {
             rights_moved: number;
             rights_pending: number;
         };
+        SeasonPassPendingTransfer: {
+            id: string;
+            subscription_id: string;
+            recipient_user_id: string;
+            status: "PENDING" | "PROCESSING" | "COMPLETED" | "EXPIRED" | "FAILED";
+            fee: {
+                amount: number;
+                currency: string;
+            };
+            payment_id: string | null;
+            new_subscription_id: string | null;
+            failure_reason: string | null;
+            expires_at: string;
+            created_at: string;
+        };
         SeasonPassTransferRequest: {
             recipient_email?: string;
             recipient_user_id?: string;
@@ -23707,6 +23788,9 @@ export interface components {
             } | {
                 type: "PASS_UPGRADE";
                 upgrade_id: string;
+            } | {
+                type: "PASS_TRANSFER";
+                transfer_id: string;
             };
             method: "MOMO_MTN" | "MOMO_MOOV" | "CARD" | "BANK_TRANSFER";
             provider?: "MTN_MOMO" | "FEDAPAY" | "KKIAPAY" | "KONNECT" | "STRIPE";
