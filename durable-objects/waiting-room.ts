@@ -104,10 +104,14 @@ export class WaitingRoomDO extends DurableObject {
     this.sql.exec("UPDATE room SET holds_per_s = ? WHERE id = 1", holdsPerS);
   }
 
-  /** An order attempt without a ticket: counted; whether the room is open (then the order must queue). */
-  arrive(now: number, limits: RoomLimits): { active: boolean } {
-    const room = this.step(now, limits, 1);
-    return { active: Boolean(room.active) };
+  /**
+   * Order attempts without a ticket (one, or those a Worker isolate let pass since it last reported): counted;
+   * whether the room is open (then the orders must queue), and how many more attempts this second leaves before it opens.
+   */
+  arrive(now: number, limits: RoomLimits, attempts = 1): { active: boolean; headroom: number } {
+    const room = this.step(now, limits, attempts);
+    const headroom = room.active ? 0 : Math.max(0, this.rate(room, limits) - (this.attempts.get(Math.floor(now / 1000)) ?? 0));
+    return { active: Boolean(room.active), headroom };
   }
 
   /** The person's place in the queue, given once per session: a second call returns the same position. */

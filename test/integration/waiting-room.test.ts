@@ -41,6 +41,17 @@ describe("the on-sale waiting room", () => {
     expect(status.body).toMatchObject({ active: false, position: null, ticket: null });
   });
 
+  it("counts the attempts a Worker lets pass without asking the room, and still opens at the attempt over the rate", async () => {
+    vi.setSystemTime(Math.floor(Date.now() / 1000) * 1000);
+    const fixture = await ticketedEvent({ quantity: 1000 });
+    await room(fixture.eventId).setRate(40);
+    const buyer = await registerUser();
+    const statuses: number[] = [];
+    for (let i = 0; i < 45; i++) statuses.push((await order(fixture, buyer.token)).status);
+    // Forty orders pass (most counted in the Worker and reported together), the forty-first finds the room open.
+    expect(statuses).toEqual([...Array(40).fill(201), ...Array(5).fill(409)]);
+  });
+
   it("gives each person one position under concurrency, keeps it across retries and tabs, and admits in arrival order", async () => {
     const fixture = await rush(2);
     const fans = await Promise.all(Array.from({ length: 8 }, () => registerUser()));
