@@ -20,14 +20,13 @@
  * The last line of the output is one JSON object:
  * {"holds_per_s", "holds_only_per_s", "ratio", "read_p50_ms", "read_p99_ms", "hold_p99_ms", "reads_only_per_s", "reads", "sampled_reads_from_event" (of 2000 reads after the storm), "oversold"}.
  */
-import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
 import { parseArgs } from "node:util";
 import { generateSecrets } from "../scripts/secrets.ts";
 import { startCpuProfile, workerdCpuMs } from "./lib/cpu-profile.ts";
 import { type Call, type LoadResult, round, runLoad, seededRandom, stats, type Sample, type Stats } from "./lib/load.ts";
-import { checkInventory, holdsOf, outcomes, seedBuyers, seedEvent } from "./lib/orders-fixture.ts";
+import { checkInventory, eventMaker, holdsOf, outcomes, seedBuyers } from "./lib/orders-fixture.ts";
 import { type BenchRun, runBench } from "./lib/run.ts";
 import { startBenchPlatform, tempDir, type Workerd } from "./lib/workerd.ts";
 
@@ -93,14 +92,7 @@ async function main(run: BenchRun) {
     const { appUrl, helperUrl, db } = bench;
     log(`  workerd via Miniflare, no dev proxy: app on ${appUrl.host}`);
 
-    const organizerId = randomUUID();
-    await db.prepare("INSERT INTO users (id, email, first_name, role) VALUES (?, ?, 'Organizer', 'ORGANIZER')").bind(organizerId, `${organizerId}@bench.test`).run();
-    const createEvent = async (units: number) => {
-      const fixture = await seedEvent(db, organizerId, units);
-      const res = await fetch(new URL(`/sync?event_id=${fixture.eventId}`, helperUrl), { method: "POST" });
-      if (res.status !== 204) throw new Error(`catalog sync failed: ${res.status} ${await res.text()}`);
-      return fixture;
-    };
+    const { createEvent } = await eventMaker(db, helperUrl);
     const warmupEvent = await createEvent(WARMUP * 8);
     const holdsOnlyEvent = await createEvent(UNITS);
     const stormEvent = await createEvent(UNITS);

@@ -25,7 +25,7 @@ import { parseArgs } from "node:util";
 import { generateSecrets } from "../scripts/secrets.ts";
 import { type CpuBreakdown, type Stage, startCpuProfile, workerdCpuMs } from "./lib/cpu-profile.ts";
 import { type Call, type LoadResult, round, runLoad, seededRandom, stats, type Stats } from "./lib/load.ts";
-import { type Buyer, checkInventory, type Fixture, holdsOf, outcomes, seedBuyers, seedEvent } from "./lib/orders-fixture.ts";
+import { type Buyer, checkInventory, eventMaker, type Fixture, holdsOf, outcomes, seedBuyers, synced } from "./lib/orders-fixture.ts";
 import { type BenchRun, runBench } from "./lib/run.ts";
 import { startBenchPlatform, tempDir, type Workerd } from "./lib/workerd.ts";
 
@@ -135,24 +135,11 @@ async function main(run: BenchRun) {
     log(`  workerd via Miniflare, no dev proxy: app on ${appUrl.host}, baseline on ${baselineUrl.host}`);
 
     // ── setup ──────────────────────────────────────────────────────────────
-    const organizerId = randomUUID();
-    await db.prepare("INSERT INTO users (id, email, first_name, role) VALUES (?, ?, 'Organizer', 'ORGANIZER')").bind(organizerId, `${organizerId}@bench.test`).run();
-    // Seeded in D1, then pushed to the event's EventDO by the app's own catalog sync.
-    const createEvent = async (units: number) => {
-      const fixture = await seedEvent(db, organizerId, units);
-      const res = await fetch(new URL(`/sync?event_id=${fixture.eventId}`, helperUrl), { method: "POST" });
-      if (res.status !== 204) throw new Error(`catalog sync failed: ${res.status} ${await res.text()}`);
-      return fixture;
-    };
+    const { organizerId, createEvent } = await eventMaker(db, helperUrl);
     const warmupEvent = await createEvent(WARMUP * 8);
     const event = await createEvent(UNITS);
     const directEvent = await createEvent(UNITS);
-    const createCartEvent = async (carts: number) => {
-      const fixture = await seedCartEvent(db, organizerId, carts);
-      const res = await fetch(new URL(`/sync?event_id=${fixture.eventId}`, helperUrl), { method: "POST" });
-      if (res.status !== 204) throw new Error(`catalog sync failed: ${res.status} ${await res.text()}`);
-      return fixture;
-    };
+    const createCartEvent = async (carts: number) => synced(helperUrl, await seedCartEvent(db, organizerId, carts));
     const warmupCartEvent = CART_MODE ? await createCartEvent(WARMUP) : null;
     const cartEvent = CART_MODE ? await createCartEvent(ATTEMPTS) : null;
     const buyers = await seedBuyers(db, ATTEMPTS + WARMUP, secrets.JWT_SIGNING_KEYS);

@@ -44,6 +44,20 @@ export async function seedEvent(db: D1Database, organizerId: string, units: numb
   return { eventId, configId };
 }
 
+/** An organizer in D1, and a way to make their events: seeded in D1, then pushed to the event's EventDO by the app's own catalog sync (helper Worker `/sync`). */
+export async function eventMaker(db: D1Database, helperUrl: URL): Promise<{ organizerId: string; createEvent: (units: number) => Promise<Fixture> }> {
+  const organizerId = randomUUID();
+  await db.prepare("INSERT INTO users (id, email, first_name, role) VALUES (?, ?, 'Organizer', 'ORGANIZER')").bind(organizerId, `${organizerId}@bench.test`).run();
+  return { organizerId, createEvent: async (units) => synced(helperUrl, await seedEvent(db, organizerId, units)) };
+}
+
+/** Pushes a seeded event's catalog to its EventDO. */
+export async function synced<F extends { eventId: string }>(helperUrl: URL, fixture: F): Promise<F> {
+  const res = await fetch(new URL(`/sync?event_id=${fixture.eventId}`, helperUrl), { method: "POST" });
+  if (res.status !== 204) throw new Error(`catalog sync failed: ${res.status} ${await res.text()}`);
+  return fixture;
+}
+
 export interface Buyer {
   userId: string;
   token: string;
