@@ -16,7 +16,7 @@ import { chooseSeats, releaseOrderSeats, seatsFree, setSeats } from "./seats.ts"
 import type { Row } from "./sql.ts";
 import type { EventRow, EventStore } from "./store.ts";
 import { closeWaitlist, offerForOrder, settleWaitlist, takeOffer } from "./waitlist.ts";
-import { presaleRefusal, recordPresale } from "./presale.ts";
+import { presaleLineRefusal, presaleQuotaRefusal, recordPresale } from "./presale.ts";
 import { giveOrderAttendees, recordOrderAttendees } from "./attendees.ts";
 import { expireUpgradeHolds, nextUpgradeExpiry } from "./upgrades.ts";
 
@@ -108,7 +108,7 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
     if (closed) return onLine(index, closed);
     // A hidden configuration is sold only with its presale code; with a code, every line is of its configurations
     // (its quota counts the order's units).
-    const presale = presaleRefusal(s, config, { presale: req.presale, quantity: totalQuantity }, now);
+    const presale = presaleLineRefusal(config, req.presale, now);
     if (presale) return onLine(index, presale);
     const seen = byConfig.get(line.config_id);
     lines.push({ index, config, quantity: line.quantity, seat_ids: line.seat_ids ?? [], units_before: seen?.quantity ?? 0 });
@@ -117,6 +117,8 @@ export function decideHold(s: EventStore, req: OrderRequest): HoldResult {
   if (lines.some((l) => l.config.currency !== lines[0]!.config.currency)) {
     return fail(422, "cart_mixed_currencies", "The lines of one order are paid in one currency.");
   }
+  const quota = presaleQuotaRefusal(s, req.presale, totalQuantity);
+  if (quota) return quota;
   const banned = buyerBanned(s, req, now);
   if (banned === "facts_required") return fail(409, BUYER_FACTS_REQUIRED, "This order needs the buyer's contact.");
   if (banned) return fail(403, "blacklisted", "You may not buy tickets for this event.");

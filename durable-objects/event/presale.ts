@@ -8,25 +8,29 @@
  * hold, so the quota is exact whatever arrives at once, and a hold that
  * expires or an order cancelled gives its tickets back to the code.
  */
-import { fail, type Availability, type OrderRequest, type PresaleCode } from "./contract.ts";
+import { fail, type Availability, type PresaleCode } from "./contract.ts";
 import type { Row } from "./sql.ts";
 import type { EventStore } from "./store.ts";
 
 /**
  * Whether a cart's line of `config` may go on: null, or the refusal (a hidden configuration without its code; a code out
- * of its window, of other configurations, or used up). With a code, every line must be of its configurations, so the
- * order's `quantity` (all its lines) is what the code's quota counts.
+ * of its window, or of other configurations). With a code, every line must be of its configurations. No SQL: it runs
+ * once per line, and the quota once per order (`presaleQuotaRefusal`).
  */
-export function presaleRefusal(s: EventStore, config: Row, req: Pick<OrderRequest, "presale"> & { quantity: number }, now: number) {
-  const code = req.presale;
+export function presaleLineRefusal(config: Row, code: PresaleCode | null | undefined, now: number) {
   if (!code) return Number(config.presale_only) === 1 ? fail(403, "presale_code_required", "These tickets are sold with a presale code only.") : null;
   const refused = codeWindowRefusal(code, now);
   if (refused) return refused;
   if (!code.config_ids.includes(String(config.id))) return fail(422, "presale_code_not_applicable", "This presale code is not for these tickets.");
-  if (code.quota !== null) {
+  return null;
+}
+
+/** Whether the code's quota leaves room for the order's `quantity` (all its lines, every one of the code's configurations). */
+export function presaleQuotaRefusal(s: EventStore, code: PresaleCode | null | undefined, quantity: number) {
+  if (code && code.quota !== null) {
     const used = s.sql<{ n: number | null }>`
       SELECT sum(quantity) AS n FROM orders WHERE presale_code_id = ${code.id} AND booking_status IN ('PENDING', 'CONFIRMED', 'COMPLETED')`.one().n ?? 0;
-    if (used + req.quantity > code.quota) {
+    if (used + quantity > code.quota) {
       const left = Math.max(0, code.quota - used);
       return fail(409, "presale_code_exhausted", left > 0 ? `This presale code has ${left} ticket(s) left.` : "This presale code has been used up.");
     }
