@@ -152,7 +152,7 @@ runBench("bench:documents", 15 * 60_000, async (run: BenchRun) => {
       }),
     );
   } finally {
-    await platform?.workerd.dispose();
+    await platform?.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -40,11 +40,11 @@
 import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { generateSecrets } from "../scripts/secrets.ts";
-import { type CpuBreakdown, type Stage, startCpuProfile, workerdCpuMs } from "./lib/cpu-profile.ts";
+import { type CpuBreakdown, cpuBetween, type CpuSplit, describeSplit, readWorkerdCpu, type Stage, startCpuProfile } from "./lib/cpu-profile.ts";
 import { flushProjection, issueGateRights, seedGateEvent, type GateSeed, type SeededRight } from "./lib/gate-fixture.ts";
 import { percentile, round } from "./lib/load.ts";
 import { type BenchRun, runBench } from "./lib/run.ts";
-import { startBenchPlatform, tempDir, type Workerd } from "./lib/workerd.ts";
+import { type BenchProcess, checkD1Placement, startBenchPlatform, type Stoppable, tempDir, type Topology, type Workerd } from "./lib/workerd.ts";
 
 const { values: opts } = parseArgs({
   options: {
@@ -54,8 +54,11 @@ const { values: opts } = parseArgs({
     rounds: { type: "string", default: "3" },
     seconds: { type: "string", default: "120" },
     profile: { type: "boolean", default: false },
+    "d1-in-process": { type: "boolean", default: false },
   },
 });
+// D1 in a workerd process of its own, as production's D1 is a service apart (see the header); --d1-in-process: the single-process topology.
+const TOPOLOGY: Topology = { d1: opts["d1-in-process"] ? "in-process" : "own-process", edge: false };
 const RIGHTS = Number(opts.rights);
 const DUPLICATES = Math.round(RIGHTS / 4); // 20 % of all presentations
 const CONNECTIONS = Number(opts.connections);
@@ -84,9 +87,15 @@ interface SocketRun {
   /** Every answer, per connection. */
   answers: string[][];
   failures: number;
+  frames: number;
+  /** CPU of all workerd processes summed, per frame; `cpu` splits it by process. */
   cpuPerFrame: number | null;
+  cpu: CpuSplit | null;
   timedOut: boolean;
 }
+
+/** The platform's workerd processes, for each one's CPU (set once it runs). */
+let processes: BenchProcess[] = [];
 
 /**
  * Opens every connection (waiting for the gate's hello where there is one),
@@ -126,7 +135,7 @@ async function runSockets(connections: Connection[], isAnswer: (data: string) =>
   const answers: string[][] = connections.map(() => []);
   let failures = 0;
   let timedOut = false;
-  const before = workerdCpuMs();
+  const before = readWorkerdCpu();
   const started = performance.now();
   progress.running = true;
   await Promise.all(
@@ -164,10 +173,10 @@ async function runSockets(connections: Connection[], isAnswer: (data: string) =>
   );
   const elapsedMs = performance.now() - started;
   progress.running = false;
-  const after = workerdCpuMs();
+  const cpu = cpuBetween(before, readWorkerdCpu(), processes);
   for (const ws of sockets) ws.close(1000, "done");
   const frames = connections.reduce((sum, c) => sum + c.frames.length, 0);
-  return { elapsedMs, rtts, answers, failures, cpuPerFrame: before === null || after === null ? null : (after - before) / frames, timedOut };
+  return { elapsedMs, rtts, answers, failures, frames, cpuPerFrame: cpu && cpu.totalMs / frames, cpu, timedOut };
 }
 
 interface Scan {
@@ -224,7 +233,7 @@ function resultsOf(run: SocketRun): Result[] {
 function line(name: string, run: SocketRun, scans: number) {
   const rtts = [...run.rtts].sort((a, b) => a - b);
   const rate = scans / (run.elapsedMs / 1000);
-  const cpu = run.cpuPerFrame === null ? "" : `  workerd CPU ${run.cpuPerFrame.toFixed(2).padStart(6)} ms/frame`;
+  const cpu = run.cpuPerFrame === null ? "" : `  CPU ${run.cpuPerFrame.toFixed(2).padStart(6)} ms/frame${run.cpu && processes.length > 1 ? ` (${describeSplit(run.cpu, run.frames)})` : ""}`;
   log(
     `  ${name.padEnd(44)} ${String(scans).padStart(6)} in ${(run.elapsedMs / 1000).toFixed(2).padStart(6)} s ${round(rate).toFixed(1).padStart(8)}/s` +
       `  p50 ${percentile(rtts, 50).toFixed(1).padStart(6)} ms  p99 ${percentile(rtts, 99).toFixed(1).padStart(6)} ms${cpu}${run.timedOut ? "  (stopped at the time cap)" : ""}${run.failures ? `  ${run.failures} unsent (socket closed)` : ""}`,
@@ -304,7 +313,7 @@ async function main(run: BenchRun) {
   const started = performance.now();
   const secrets = generateSecrets("bench-key");
   const dir = tempDir("edge-events-bench-build-");
-  let platform: Workerd | undefined;
+  let platform: Stoppable | undefined;
   try {
     log(
       `bench:gate: ${RIGHTS} rights presented ${RIGHTS + DUPLICATES} times (${DUPLICATES} again at another gate at once) over ${CONNECTIONS} gate sockets on one event, vs a one-row-write socket baseline`,
@@ -312,10 +321,14 @@ async function main(run: BenchRun) {
     const bench = await startBenchPlatform(secrets, dir, {
       onLog: (line) => workerLogs.push(line),
       inspector: opts.profile,
-      onStarted: (workerd) => (platform = run.running = workerd),
+      onStarted: (running) => (platform = run.running = running),
+      topology: TOPOLOGY,
     });
     const { appUrl, baselineUrl, helperUrl, db } = bench;
+    processes = bench.processes;
     log(`  workerd via Miniflare, no dev proxy: app on ${appUrl.host}, baseline on ${baselineUrl.host}`);
+    log(`  topology: ${TOPOLOGY.d1 === "own-process" ? "D1 in its own process" : "single process (--d1-in-process)"}: ${bench.describe}`);
+    log(`  ${await checkD1Placement(bench)}`);
 
     // ── setup ──────────────────────────────────────────────────────────────
     const seed = async (rights: number) => {
@@ -364,17 +377,16 @@ async function main(run: BenchRun) {
     log("  phase                                         scans       time       rate      round trip (p50, p99)");
     const baselines: SocketRun[] = [await runSockets(baselineConnections(roundLists[0]!, "write", "bench-0"), () => true, false)];
     const echo = await runSockets(baselineConnections(roundLists[0]!, "echo", "bench-0"), () => true, false);
-    const gates: { run: SocketRun; projectionCpu: number | null; maxLag: number; drainMs: number; undrained: number }[] = [];
+    const gates: { run: SocketRun; projectionCpu: CpuSplit | null; maxLag: number; drainMs: number; undrained: number }[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       const progress = { answered: 0, running: false };
       const eventId = rounds[r]!.event.eventId;
       const [run, maxLag] = await Promise.all([runSockets(gateConnections(rounds[r]!.event, roundLists[r]!, "scan"), isScanAnswer, true, progress), watchLag(db, eventId, progress)]);
       // What the alarm had not projected yet when the last answer left: part of the scans' cost all the same, and how long it takes to reach D1.
-      const before = workerdCpuMs();
+      const before = readWorkerdCpu();
       const drained = await awaitDrain(db, eventId, roundLists[r]!.flat(2).length);
       await settle(rounds[r]!.event);
-      const after = workerdCpuMs();
-      gates.push({ run, projectionCpu: before === null || after === null ? null : after - before, maxLag, ...drained });
+      gates.push({ run, projectionCpu: cpuBetween(before, readWorkerdCpu(), processes), maxLag, ...drained });
       baselines.push(await runSockets(baselineConnections(roundLists[r]!, "write", `bench-${r + 1}`), () => true, false));
     }
     const batchLists = batched ? schedule(batched.rights, DUPLICATES, CONNECTIONS, BATCH) : null;
@@ -392,13 +404,15 @@ async function main(run: BenchRun) {
       const baselinePerS = base.line.rate;
       const results = resultsOf(run);
       const checked = await check(db, helperUrl, rounds[r]!.event.eventId, roundLists[r]!.flat(2), results);
-      const cpuPerScan = run.cpuPerFrame === null || projectionCpu === null ? null : run.cpuPerFrame + projectionCpu / scansPerRound;
+      // The round's CPU and its drain's, every process summed, and each process's part.
+      const cpu = run.cpu && projectionCpu ? { totalMs: run.cpu.totalMs + projectionCpu.totalMs, byRole: run.cpu.byRole.map((r, i) => ({ role: r.role, ms: r.ms + (projectionCpu.byRole[i]?.ms ?? 0) })) } : null;
+      const cpuPerScan = cpu && cpu.totalMs / scansPerRound;
       log(
         `    ratio ${round(g.rate / baselinePerS, 3)} to ${round(baselinePerS)}/s; p99 ${round(g.p99 / base.line.p99, 2)}× the baseline's (${round(base.line.p99, 1)} ms); outcomes: ${checked.outcomes}` +
-          `${cpuPerScan === null ? "" : `; workerd CPU ${cpuPerScan.toFixed(2)} ms/scan with the rest of its projection (baseline ${base.run.cpuPerFrame?.toFixed(2)})`}`,
+          `${cpu === null || cpuPerScan === null ? "" : `; CPU of all workerd processes ${cpuPerScan.toFixed(2)} ms/scan with the rest of its projection (${describeSplit(cpu, scansPerRound)}; baseline ${base.run.cpuPerFrame?.toFixed(2)})`}`,
       );
       log(`    projection to D1: at most ${maxLag} answered scans not yet in D1 during the round; all in D1 ${round(drainMs)} ms after the last answer${undrained ? `, ${undrained} STILL MISSING after ${DRAIN_CAP_MS / 1000} s` : ""}`);
-      roundResults.push({ ...g, baselinePerS, baselineP99: base.line.p99, baselineCpu: base.run.cpuPerFrame, cpuPerScan, maxLag, drainMs, undrained, ratio: g.rate / baselinePerS, checked });
+      roundResults.push({ ...g, baselinePerS, baselineP99: base.line.p99, baselineCpu: base.run.cpuPerFrame, cpuPerScan, cpu, maxLag, drainMs, undrained, ratio: g.rate / baselinePerS, checked });
     }
     log(
       `    decided in the DO (response_time_ms, round 1): p50 ${percentile(roundResults[0]!.checked.server_ms, 50)} ms, p99 ${percentile(roundResults[0]!.checked.server_ms, 99)} ms` +
@@ -445,7 +459,9 @@ async function main(run: BenchRun) {
         p99_ms: round(median.p99, 2),
         baseline_p99_ms: round(median.baselineP99, 2),
         p99_to_baseline: round(median.p99 / median.baselineP99, 2),
+        topology: TOPOLOGY.d1 === "own-process" ? "d1-own-process" : "single-process",
         cpu_ms_per_scan: median.cpuPerScan === null ? null : round(median.cpuPerScan, 3),
+        cpu_ms_per_scan_by_process: median.cpu ? Object.fromEntries(median.cpu.byRole.map((r) => [r.role, round(r.ms / scansPerRound, 3)])) : null,
         baseline_cpu_ms_per_scan: median.baselineCpu === null ? null : round(median.baselineCpu, 3),
         projection_max_lag: median.maxLag,
         projection_drain_ms: round(median.drainMs),
@@ -479,7 +495,7 @@ function printBreakdown(breakdown: CpuBreakdown, scans: number) {
   for (const s of breakdown.stages) log(`      ${per(s.ms)} ${share(s.ms)}  ${s.label}`);
   log("    hottest functions (self, per scan):");
   for (const f of breakdown.functions.filter((f) => !f.name.startsWith("(idle)")).slice(0, 14)) log(`      ${per(f.ms)} ${share(f.ms)}  ${f.name}`);
-  if (breakdown.workerdCpuMs !== null) log(`    workerd process CPU: ${((breakdown.workerdCpuMs / scans) * 1000).toFixed(0)} µs per scan (isolate + SQLite + sockets)`);
+  if (breakdown.workerdCpuMs !== null) log(`    CPU of all workerd processes: ${((breakdown.workerdCpuMs / scans) * 1000).toFixed(0)} µs per scan (isolates + SQLite + sockets)`);
 }
 
 /** --profile: a CPU profile of the app isolate over a fresh single-scan run. */

@@ -24,11 +24,11 @@ import { rmSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
 import { parseArgs } from "node:util";
 import { generateSecrets } from "../scripts/secrets.ts";
-import { startCpuProfile, workerdCpuMs } from "./lib/cpu-profile.ts";
+import { cpuBetween, type CpuSplit, describeSplit, readWorkerdCpu, startCpuProfile } from "./lib/cpu-profile.ts";
 import { type Call, type LoadResult, round, runLoad, seededRandom, stats, type Sample, type Stats } from "./lib/load.ts";
 import { checkInventory, eventMaker, holdsOf, outcomes, seedBuyers } from "./lib/orders-fixture.ts";
 import { type BenchRun, runBench } from "./lib/run.ts";
-import { startBenchPlatform, tempDir, type Workerd } from "./lib/workerd.ts";
+import { checkD1Placement, SINGLE_PROCESS, startBenchPlatform, type Stoppable, tempDir, type Topology } from "./lib/workerd.ts";
 
 const { values: opts } = parseArgs({
   options: {
@@ -38,8 +38,11 @@ const { values: opts } = parseArgs({
     "reads-per-hold": { type: "string", default: "10" },
     seconds: { type: "string", default: "150" },
     profile: { type: "boolean", default: false },
+    "single-process": { type: "boolean", default: false },
   },
 });
+// Reads at an edge process, holds at the EventDO's home process, D1 in a process of its own (see the header); --single-process: all in one workerd.
+const TOPOLOGY: Topology = opts["single-process"] ? SINGLE_PROCESS : { d1: "own-process", edge: true };
 const HOLDS = Number(opts.holds);
 const UNITS = Number(opts.units);
 const CLIENTS = Number(opts.clients);
@@ -60,12 +63,12 @@ function describe(name: string, samples: Sample[], elapsedMs: number, timedOut =
 }
 
 /** Where each read was answered (the X-Cache header): MISS is the EventDO. */
-async function readSources(appUrl: URL, eventId: string, count: number): Promise<Map<string, number>> {
+async function readSources(readsUrl: URL, eventId: string, count: number): Promise<Map<string, number>> {
   const agent = new Agent({ keepAlive: true, maxSockets: 32 });
   const counts = new Map<string, number>();
   const one = () =>
     new Promise<void>((done, fail) => {
-      const req = httpRequest({ host: appUrl.hostname, port: appUrl.port, path: `/v1/events/${eventId}/availability`, agent }, (res) => {
+      const req = httpRequest({ host: readsUrl.hostname, port: readsUrl.port, path: `/v1/events/${eventId}/availability`, agent }, (res) => {
         const source = String(res.headers["x-cache"] ?? res.statusCode);
         counts.set(source, (counts.get(source) ?? 0) + 1);
         res.resume();
@@ -79,18 +82,44 @@ async function readSources(appUrl: URL, eventId: string, count: number): Promise
   return counts;
 }
 
+/** The event's availability as its EventDO gives it now, through the Worker at `base`: read until X-Cache says MISS (1 s at most, the staleness). */
+async function liveConfigs(base: URL, eventId: string): Promise<string> {
+  for (;;) {
+    const res = await fetch(new URL(`/v1/events/${eventId}/availability`, base));
+    if (res.headers.get("X-Cache") === "MISS") return JSON.stringify(((await res.json()) as { configs: unknown }).configs);
+    await res.arrayBuffer();
+    await new Promise((wait) => setTimeout(wait, 250));
+  }
+}
+
+/** Whether the edge's live read and home's give the same configurations (held and sold included): both asked the same EventDO. */
+async function sameAnswer(edgeUrl: URL, appUrl: URL, eventId: string): Promise<boolean> {
+  const [edge, home] = [await liveConfigs(edgeUrl, eventId), await liveConfigs(appUrl, eventId)];
+  log(`  edge: its live availability of the storm's event ${edge === home ? "is" : "DIFFERS FROM"} home's (the same EventDO, through the dev registry)${edge === home ? "" : `: edge ${edge.slice(0, 200)}, home ${home.slice(0, 200)}`}`);
+  return edge === home;
+}
+
 async function main(run: BenchRun) {
   const { workerLogs } = run;
   const started = performance.now();
   const secrets = generateSecrets("bench-key");
   const dir = tempDir("edge-events-bench-build-");
-  let platform: Workerd | undefined;
+  let platform: Stoppable | undefined;
   try {
     log(`bench:onsale: ${HOLDS} hold attempts (1–4 units) with ${READS_PER_HOLD} availability reads each, ${CLIENTS} clients, on one event of ${UNITS} units; beside it the holds-only rate`);
     // The room would open at WAITING_ROOM_HOLDS_PER_S and queue the storm: out of reach here, to measure the EventDO itself.
-    const bench = await startBenchPlatform({ ...secrets, WAITING_ROOM_HOLDS_PER_S: "1000000" }, dir, { onLog: (line) => workerLogs.push(line), inspector: opts.profile, onStarted: (workerd) => (platform = run.running = workerd) });
+    const bench = await startBenchPlatform({ ...secrets, WAITING_ROOM_HOLDS_PER_S: "1000000" }, dir, {
+      onLog: (line) => workerLogs.push(line),
+      inspector: opts.profile,
+      onStarted: (running) => (platform = run.running = running),
+      topology: TOPOLOGY,
+    });
     const { appUrl, helperUrl, db } = bench;
-    log(`  workerd via Miniflare, no dev proxy: app on ${appUrl.host}`);
+    // Availability reads at the edge Worker where there is one; holds always at the home process's app Worker.
+    const readsUrl = bench.edge?.url ?? appUrl;
+    log(`  workerd via Miniflare, no dev proxy: holds to the app on ${appUrl.host}, availability reads to ${bench.edge ? `the edge on ${readsUrl.host}` : "the same app"}`);
+    log(`  topology: ${bench.edge ? "edge, home and D1 in their own processes" : "single process (--single-process)"}: ${bench.describe}`);
+    log(`  ${await checkD1Placement(bench)}`);
 
     const { createEvent } = await eventMaker(db, helperUrl);
     const warmupEvent = await createEvent(WARMUP * 8);
@@ -107,22 +136,23 @@ async function main(run: BenchRun) {
       headers: { Authorization: `Bearer ${buyers[buyer]!.token}`, "Content-Type": "application/json", "Idempotency-Key": `bench-${fixture.eventId}-${buyer}` },
       body: JSON.stringify({ config_id: fixture.configId, quantity: quantities[buyer] }),
     });
-    const read = (fixture: { eventId: string }): Call => ({ method: "GET", path: `/v1/events/${fixture.eventId}/availability` });
+    const read = (fixture: { eventId: string }): Call => ({ method: "GET", base: readsUrl, path: `/v1/events/${fixture.eventId}/availability` });
     const every = READS_PER_HOLD + 1;
     // In index order: ten reads, then a hold, and so on; the clients take the next index as they free up.
     const storm = (fixture: { eventId: string; configId: string }, buyerOffset: number) => (i: number): Call =>
       i % every === READS_PER_HOLD ? hold(fixture, buyerOffset + Math.floor(i / every)) : read(fixture);
-    const cpuPerRequest = new Map<LoadResult, number | null>();
+    const cpuOf = new Map<LoadResult, CpuSplit | null>();
     const load = async (count: number, call: (i: number) => Call): Promise<LoadResult> => {
-      const before = workerdCpuMs();
+      const before = readWorkerdCpu();
       const result = await runLoad({ base: appUrl, count, concurrency: CLIENTS, deadlineMs: PHASE_DEADLINE_MS, call });
-      const after = workerdCpuMs();
-      cpuPerRequest.set(result, before === null || after === null ? null : (after - before) / result.samples.length);
+      cpuOf.set(result, cpuBetween(before, readWorkerdCpu(), bench.processes));
       return result;
     };
+    // CPU of all workerd processes summed, per request, and each process's part.
     const cpu = (result: LoadResult) => {
-      const ms = cpuPerRequest.get(result);
-      return ms === null || ms === undefined ? "" : `    workerd CPU ${ms.toFixed(3)} ms per request`;
+      const split = cpuOf.get(result);
+      const n = result.samples.length;
+      return split ? `    CPU ${(split.totalMs / n).toFixed(3)} ms per request, all workerd processes${bench.processes.length > 1 ? ` (${describeSplit(split, n, 3)})` : ""}` : "";
     };
 
     // Warm-up on an event not measured: JIT, isolates, the EventDO class.
@@ -150,12 +180,14 @@ async function main(run: BenchRun) {
     const alone = describe("reads only (same event, after)", readsOnly.samples, readsOnly.elapsedMs, readsOnly.timedOut);
     log(`    outcomes: ${outcomes(readsOnly.samples)}${cpu(readsOnly)}`);
     // Where reads are answered, on a fresh sample after the storm (the load generator does not keep headers).
-    const sources = await readSources(appUrl, stormEvent.eventId, 2_000);
+    const sources = await readSources(readsUrl, stormEvent.eventId, 2_000);
     const fromEvent = sources.get("MISS") ?? 0;
     log(`    where 2000 reads after the storm were answered (X-Cache): ${[...sources].map(([k, n]) => `${k}×${n}`).join(", ")}`);
 
     if (opts.profile) {
-      const profiler = await startCpuProfile(await bench.workerd.mf.getInspectorURL(), "app", bench.scripts.app, [
+      // The isolate that answers the reads: the edge's where there is one.
+      const readsWorker = bench.edge ? { workerd: bench.edge.workerd, name: "edge" } : { workerd: bench.workerd, name: "app" };
+      const profiler = await startCpuProfile(await readsWorker.workerd.mf.getInspectorURL(), readsWorker.name, bench.scripts.app, [
         { label: "availability route handler + publicAvailability", module: "src/onsale/availability-cache.ts", fn: "publicAvailability" },
         { label: "authenticate", module: "src/auth/middleware.ts", fn: "authenticate" },
         { label: "maintenanceGate", module: "src/site/maintenance.ts", fn: "maintenanceGate" },
@@ -164,7 +196,7 @@ async function main(run: BenchRun) {
       const breakdown = await profiler.stop();
       const n = profiled.samples.length;
       const idle = breakdown.modules.find((m) => m.name === "(idle)")?.ms ?? 0;
-      log(`  profile of ${n} reads: app isolate busy ${((breakdown.wallMs - idle) / n).toFixed(3)} ms per read`);
+      log(`  profile of ${n} reads: ${readsWorker.name} isolate busy ${((breakdown.wallMs - idle) / n).toFixed(3)} ms per read`);
       for (const st of breakdown.stages) log(`    ${(st.ms / n).toFixed(3)} ms  ${st.label}`);
       for (const p of breakdown.packages.filter((p) => p.name !== "(idle)").slice(0, 8)) log(`    ${(p.ms / n).toFixed(3)} ms  ${p.name} (self)`);
       for (const f of breakdown.functions.filter((f) => !f.name.startsWith("(idle)")).slice(0, 8)) log(`    ${(f.ms / n).toFixed(3)} ms  ${f.name} (self)`);
@@ -172,8 +204,10 @@ async function main(run: BenchRun) {
 
     log("");
     const checks = [await checkInventory("holds only", appUrl, db, holdsOnlyEvent, onlyHolds.accepted), await checkInventory("storm", appUrl, db, stormEvent, accepted.accepted)];
+    // The edge's reads reach home's EventDO itself (the same object, not an empty one of the edge's own): its live answer is home's.
+    const edgeAgrees = bench.edge ? await sameAnswer(bench.edge.url, appUrl, stormEvent.eventId) : true;
     const oversold = Math.max(...checks.map((c) => c.oversold));
-    const consistent = checks.every((c) => c.consistent);
+    const consistent = checks.every((c) => c.consistent) && edgeAgrees;
     const ratio = holds.perSecond / baseline.perSecond;
     const failures = [holdsOnly, mixed, readsOnly].flatMap((r) => r.samples).filter((s) => s.status === 0 || s.status >= 500).length;
     log("");
@@ -196,6 +230,20 @@ async function main(run: BenchRun) {
         reads: stormReads.length,
         sampled_reads_from_event: fromEvent,
         oversold,
+        topology: bench.edge ? "edge-home-d1-processes" : "single-process",
+        cpu_ms_per_request: Object.fromEntries(
+          (
+            [
+              ["holds_only", holdsOnly],
+              ["storm", mixed],
+              ["reads_only", readsOnly],
+            ] as const
+          ).map(([phase, result]) => {
+            const split = cpuOf.get(result);
+            const n = result.samples.length;
+            return [phase, split ? { all: round(split.totalMs / n, 3), ...Object.fromEntries(split.byRole.map((r) => [r.role, round(r.ms / n, 3)])) } : null];
+          }),
+        ),
       }),
     );
   } finally {

@@ -27,7 +27,7 @@ import { type CpuBreakdown, type Stage, startCpuProfile, workerdCpuMs } from "./
 import { type Call, type LoadResult, round, runLoad, seededRandom, stats, type Stats } from "./lib/load.ts";
 import { type Buyer, checkInventory, eventMaker, type Fixture, holdsOf, outcomes, seedBuyers, synced } from "./lib/orders-fixture.ts";
 import { type BenchRun, runBench } from "./lib/run.ts";
-import { startBenchPlatform, tempDir, type Workerd } from "./lib/workerd.ts";
+import { startBenchPlatform, type Stoppable, tempDir, type Workerd } from "./lib/workerd.ts";
 
 const { values: opts } = parseArgs({
   options: {
@@ -122,7 +122,7 @@ async function main(run: BenchRun) {
   const started = performance.now();
   const secrets = generateSecrets("bench-key");
   const dir = tempDir("edge-events-bench-build-");
-  let platform: Workerd | undefined;
+  let platform: Stoppable | undefined;
   try {
     log(`bench:orders: ${ATTEMPTS} order attempts (1–4 units) for ${UNITS} units on one event, ${CONCURRENCY} in flight, vs a one-row-write baseline${CART_MODE ? `; then ${ATTEMPTS} carts of three lines with 4 seats` : ""}`);
     // The waiting room would queue a rush over WAITING_ROOM_HOLDS_PER_S: out of reach here, to measure the EventDO itself.

@@ -26,7 +26,7 @@ import { generateSecrets } from "../scripts/secrets.ts";
 import { seedBackofficeEvent, type BackofficeSeed } from "./lib/backoffice-fixture.ts";
 import { type Call, percentile, round, runLoad, type Sample } from "./lib/load.ts";
 import { type BenchRun, runBench } from "./lib/run.ts";
-import { startBenchPlatform, tempDir, type Workerd } from "./lib/workerd.ts";
+import { startBenchPlatform, type Stoppable, tempDir } from "./lib/workerd.ts";
 
 const { values: opts } = parseArgs({
   options: {
@@ -110,7 +110,7 @@ async function main(run: BenchRun) {
   const started = performance.now();
   const secrets = generateSecrets("bench-key");
   const dir = tempDir("edge-events-bench-build-");
-  let platform: Workerd | undefined;
+  let platform: Stoppable | undefined;
   try {
     log(`bench:reports: back-office lists and reports on one event of 60,000 rights and 200,000 gate log rows, ${REQUESTS} requests each, ${CONCURRENCY} in flight, vs a primary-key read`);
     const bench = await startBenchPlatform(secrets, dir, { onLog: (line) => workerLogs.push(line), onStarted: (workerd) => (platform = run.running = workerd) });

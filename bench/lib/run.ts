@@ -3,13 +3,13 @@
  * exits (code 2) if the run overstays `watchdogMs`, and on failure the error
  * with the first lines the Workers logged.
  */
-import type { Workerd } from "./workerd.ts";
+import type { Stoppable } from "./workerd.ts";
 
 export interface BenchRun {
   /** Warnings and errors the Workers logged. */
   workerLogs: string[];
-  /** The workerd to stop if the watchdog fires; set as soon as it runs. */
-  running: Workerd | undefined;
+  /** The workerd processes to stop if the watchdog fires; set as soon as the first runs. */
+  running: Stoppable | undefined;
 }
 
 export function runBench(name: string, watchdogMs: number, main: (run: BenchRun) => Promise<void>): void {

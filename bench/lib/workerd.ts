@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 import { unstable_readConfig } from "wrangler";
+import { cpuBetween, describeSplit, readWorkerdCpu, workerdPids } from "./cpu-profile.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const HOST = "127.0.0.1";
@@ -95,30 +96,65 @@ export function appWorker(name: string, scriptPath: string, secrets: Record<stri
   };
 }
 
-export interface Workerd {
+/** What a watchdog stops: one workerd, or every process of a platform. */
+export interface Stoppable {
+  dispose(): Promise<void>;
+}
+
+export interface Workerd extends Stoppable {
   mf: Miniflare;
   /** Where a worker answers HTTP directly (its own socket, straight into workerd). */
   url(name: string): Promise<URL>;
   /** Restarts workerd with the same workers and storage, as a deploy does: every socket closes; ports may change. */
   restart(): Promise<void>;
-  dispose(): Promise<void>;
+  /** The workerd process's id as started (Linux, a child of this process), for its CPU time; null where it cannot be told. */
+  pid: number | null;
 }
 
-/** Starts one workerd with these workers; each gets a direct socket on an ephemeral port of 127.0.0.1. */
-export async function startWorkerd(workers: V4Worker[], options: { onLog?: (line: string) => void; inspector?: boolean } = {}): Promise<Workerd> {
+/**
+ * Storage and discovery shared by several workerd processes (Miniflare's
+ * `unsafeEnableSharedStorage` and dev registry): D1 and R2 under `root` are
+ * served by ONE of them, the storage owner (the instance whose storage
+ * candidate entry in `registry` was created first); the others reach them
+ * through their dev-registry proxy, over the owner's debug port. A Durable
+ * Object binding to a Worker that another instance runs is proxied the same
+ * way to that instance's objects. Both directories are this run's own, never
+ * the machine-wide registry other sessions use.
+ */
+export interface SharedStorage {
+  root: string;
+  registry: string;
+}
+
+/**
+ * Starts one workerd with these workers; each gets a direct socket on an
+ * ephemeral port of 127.0.0.1. With `shared`, it joins the storage and
+ * registry of other instances (see SharedStorage); its own Durable Objects
+ * are kept in a directory of its own.
+ */
+export async function startWorkerd(
+  workers: V4Worker[],
+  options: { onLog?: (line: string) => void; inspector?: boolean; shared?: SharedStorage } = {},
+): Promise<Workerd> {
   const storage = mkdtempSync(join(tmpdir(), "edge-events-bench-"));
-  const miniflareOptions = convertV4MiniflareOptions({
-    host: HOST,
-    port: 0,
-    cf: false, // offline: no fetch of the `request.cf` object
-    ...(options.inspector ? { inspectorPort: 0, inspectorHost: HOST } : {}),
-    resourcePersistencePath: storage,
-    log: new Log(LogLevel.WARN),
-    handleStructuredLogs: ({ level, message }) => {
-      if (level === "error" || level === "warn") options.onLog?.(message);
-    },
-    workers: workers.map((w) => ({ ...w, modulesRoot: dirname(w.scriptPath), unsafeDirectSockets: [{ host: HOST, port: 0 }] })),
-  } as Parameters<typeof convertV4MiniflareOptions>[0]);
+  const { shared } = options;
+  const miniflareOptions = {
+    ...convertV4MiniflareOptions({
+      host: HOST,
+      port: 0,
+      cf: false, // offline: no fetch of the `request.cf` object
+      ...(options.inspector ? { inspectorPort: 0, inspectorHost: HOST } : {}),
+      ...(shared ? { resourcePersistencePath: shared.root, isolatedResourcePersistencePath: storage, unsafeDevRegistryPath: shared.registry } : { resourcePersistencePath: storage }),
+      log: new Log(LogLevel.WARN),
+      handleStructuredLogs: ({ level, message }) => {
+        if (level === "error" || level === "warn") options.onLog?.(message);
+      },
+      workers: workers.map((w) => ({ ...w, modulesRoot: dirname(w.scriptPath), unsafeDirectSockets: [{ host: HOST, port: 0 }] })),
+    } as Parameters<typeof convertV4MiniflareOptions>[0]),
+    // Not carried by the v4 adapter (convertSharedOptions); a Miniflare 5 option.
+    ...(shared ? { unsafeEnableSharedStorage: true } : {}),
+  };
+  const before = new Set(workerdPids());
   const mf = new Miniflare(miniflareOptions);
   try {
     await mf.ready;
@@ -127,8 +163,10 @@ export async function startWorkerd(workers: V4Worker[], options: { onLog?: (line
     rmSync(storage, { recursive: true, force: true });
     throw error;
   }
+  const started = workerdPids().filter((pid) => !before.has(pid));
   return {
     mf,
+    pid: started.length === 1 ? started[0]! : null,
     url: (name) => mf.unsafeGetDirectURL(name),
     restart: () => mf.setOptions(miniflareOptions),
     async dispose() {
@@ -156,13 +194,50 @@ export async function applyMigrations(db: D1Database): Promise<void> {
 /** A fresh temporary directory for bundles; the caller removes it. */
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 
+/**
+ * Which workerd processes a benchmark runs, and what each serves:
+ * - `d1: "in-process"`: D1 is served inside the app's workerd (Miniflare's
+ *   default), so its SQLite work shares the app's one thread;
+ *   `"own-process"`: a workerd of its own, started first, is the shared
+ *   storage owner and serves D1 (and R2) to the app's process over its debug
+ *   port, as production's D1 is a service apart from the Worker and the
+ *   Durable Object that call it.
+ * - `edge`: besides the home process (the app Worker named `app`, which hosts
+ *   every Durable Object), an `edge` process runs the same app bundle as a
+ *   Worker named `edge`, whose Durable Object bindings (EVENT_DO,
+ *   WAITING_ROOM, RATE_LIMITER) are bound through the dev registry to the
+ *   home process's objects (the same object ids: Miniflare gives the proxy
+ *   namespace the target's unique key) and whose D1 is the shared one: a
+ *   Worker isolate on another machine than the EventDO's, as production
+ *   serves a public read. It consumes no queue (the home process does).
+ */
+export interface Topology {
+  d1: "in-process" | "own-process";
+  edge: boolean;
+}
+
+export const SINGLE_PROCESS: Topology = { d1: "in-process", edge: false };
+
+/** One workerd process of a platform and what it runs, for its CPU time. */
+export interface BenchProcess {
+  role: "d1" | "home" | "edge";
+  pid: number | null;
+}
+
 /** The three Workers every benchmark runs side by side: the app, a helper reaching its EventDOs, and the baseline. */
-export interface BenchPlatform {
+export interface BenchPlatform extends Stoppable {
+  /** The home process: the app and its Durable Objects, the helper and the baseline. */
   workerd: Workerd;
   appUrl: URL;
   baselineUrl: URL;
   helperUrl: URL;
-  /** The app's D1, migrated. */
+  /** The edge process (Topology.edge) and its Worker's own socket, else null. */
+  edge: { workerd: Workerd; url: URL } | null;
+  /** Every workerd process of the platform, the home one included. */
+  processes: BenchProcess[];
+  /** What runs where, in one line for the output. */
+  describe: string;
+  /** The app's D1, migrated; through the D1 process's own binding when it has one. */
   db: D1Database;
   /** The bundled scripts, for the CPU profiler to attribute time. */
   scripts: { app: string; helper: string; baseline: string };
@@ -170,39 +245,125 @@ export interface BenchPlatform {
 
 /**
  * Bundles and starts the app, bench/lib/helper-worker.ts (bound to the app's
- * EVENT_DO namespace) and bench/baseline-worker.ts in one workerd, then applies
- * the D1 migrations. `onStarted` receives the instance as soon as it runs, so a
- * watchdog can stop it even if setup hangs.
+ * EVENT_DO namespace) and bench/baseline-worker.ts in one workerd (the home
+ * process), plus the processes `topology` asks for (started first the D1
+ * owner, last the edge), then applies the D1 migrations. `onStarted`
+ * receives what stops them all as soon as the first runs, so a watchdog can
+ * stop them even if setup hangs.
  */
 export async function startBenchPlatform(
   secrets: Record<string, string>,
   dir: string,
-  options: { onLog?: (line: string) => void; inspector?: boolean; onStarted?: (workerd: Workerd) => void } = {},
+  options: { onLog?: (line: string) => void; inspector?: boolean; onStarted?: (running: Stoppable) => void; topology?: Topology } = {},
 ): Promise<BenchPlatform> {
-  const [appScript, helperScript, baselineScript] = await Promise.all([
+  const topology = options.topology ?? SINGLE_PROCESS;
+  const [appScript, helperScript, baselineScript, ownerScript] = await Promise.all([
     bundle("src/index.ts", dir),
     bundle("bench/lib/helper-worker.ts", dir),
     bundle("bench/baseline-worker.ts", dir),
+    bundle("bench/lib/d1-owner-worker.ts", dir),
   ]);
   const app = appWorker("app", appScript, secrets);
   const runtime = { modules: true, compatibilityDate: app.compatibilityDate, compatibilityFlags: app.compatibilityFlags };
-  const workerd = await startWorkerd(
-    [
-      app,
-      {
-        name: "bench-helper",
-        scriptPath: helperScript,
-        ...runtime,
-        bindings: app.bindings,
-        d1Databases: app.d1Databases,
-        durableObjects: { EVENT_DO: { className: "EventDO", scriptName: "app", useSQLite: true } },
-      },
-      { name: "baseline", scriptPath: baselineScript, ...runtime, durableObjects: { BASELINE_DO: { className: "BaselineDO", useSQLite: true } } },
-    ],
-    { onLog: options.onLog, inspector: options.inspector },
-  );
-  options.onStarted?.(workerd);
-  const db = (await workerd.mf.getD1Database("DB", "app")) as unknown as D1Database;
-  await applyMigrations(db);
-  return { workerd, appUrl: await workerd.url("app"), baselineUrl: await workerd.url("baseline"), helperUrl: await workerd.url("bench-helper"), db, scripts: { app: appScript, helper: helperScript, baseline: baselineScript } };
+  // Several processes share D1 only through Miniflare's shared storage, which needs the dev registry.
+  const shared: SharedStorage | undefined =
+    topology.d1 === "own-process" || topology.edge ? { root: tempDir("edge-events-bench-shared-"), registry: tempDir("edge-events-bench-registry-") } : undefined;
+  const running: { role: BenchProcess["role"]; workerd: Workerd }[] = [];
+  const dispose = async () => {
+    // The edge, then home, then the storage owner last: the others reach D1 through it.
+    for (const { workerd } of [...running].reverse()) await workerd.dispose().catch(() => {});
+    if (shared) for (const path of [shared.root, shared.registry]) rmSync(path, { recursive: true, force: true });
+  };
+  options.onStarted?.({ dispose });
+  const start = async (role: BenchProcess["role"], workers: V4Worker[], inspector = false) => {
+    const workerd = await startWorkerd(workers, { onLog: options.onLog, inspector, shared });
+    running.push({ role, workerd });
+    return workerd;
+  };
+  try {
+    // The storage owner is elected by who registered first: it starts, and is ready, before any other process.
+    if (topology.d1 === "own-process") await start("d1", [{ name: "d1", scriptPath: ownerScript, ...runtime, d1Databases: app.d1Databases }]);
+    const home = await start(
+      "home",
+      [
+        app,
+        {
+          name: "bench-helper",
+          scriptPath: helperScript,
+          ...runtime,
+          bindings: app.bindings,
+          d1Databases: app.d1Databases,
+          durableObjects: { EVENT_DO: { className: "EventDO", scriptName: "app", useSQLite: true } },
+        },
+        { name: "baseline", scriptPath: baselineScript, ...runtime, durableObjects: { BASELINE_DO: { className: "BaselineDO", useSQLite: true } } },
+      ],
+      options.inspector,
+    );
+    let edge: BenchPlatform["edge"] = null;
+    if (topology.edge) {
+      const edgeApp = appWorker("edge", appScript, secrets);
+      const objects = edgeApp.durableObjects as Record<string, { className: string; useSQLite: boolean }>;
+      const edgeWorkerd = await start(
+        "edge",
+        [
+          {
+            ...edgeApp,
+            durableObjects: Object.fromEntries(Object.entries(objects).map(([binding, object]) => [binding, { ...object, scriptName: "app" }])),
+            queueConsumers: {},
+          },
+        ],
+        options.inspector,
+      );
+      edge = { workerd: edgeWorkerd, url: await edgeWorkerd.url("edge") };
+    }
+    // The benchmark's own D1 work (seeding, counting the projection's rows) goes straight to the process serving D1, not through home's.
+    const d1 = running.find((r) => r.role === "d1")?.workerd;
+    const db = (await (d1 ? d1.mf.getD1Database("DB", "d1") : home.mf.getD1Database("DB", "app"))) as unknown as D1Database;
+    await applyMigrations(db);
+    const where = (role: BenchProcess["role"]) => `${role} (pid ${running.find((r) => r.role === role)?.workerd.pid ?? "?"})`;
+    return {
+      workerd: home,
+      appUrl: await home.url("app"),
+      baselineUrl: await home.url("baseline"),
+      helperUrl: await home.url("bench-helper"),
+      edge,
+      processes: running.map(({ role, workerd }) => ({ role, pid: workerd.pid })),
+      describe:
+        `${running.length} workerd process${running.length > 1 ? "es" : ""}: ` +
+        [
+          `${where("home")}: app, its Durable Objects, helper, baseline${topology.d1 === "in-process" ? ", D1" : ""}`,
+          ...(topology.d1 === "own-process" ? [`${where("d1")}: D1 (the shared storage owner)`] : []),
+          ...(topology.edge ? [`${where("edge")}: the app as Worker "edge", its Durable Object bindings to home's objects`] : []),
+        ].join("; "),
+      db,
+      scripts: { app: appScript, helper: helperScript, baseline: baselineScript },
+      dispose,
+    };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+}
+
+/**
+ * Which process does a D1 query's SQLite work, measured rather than assumed:
+ * `queries` recursive queries of `rows` rows each, one after the other, from
+ * the helper Worker's DB binding in the home process (`GET /d1-load`), and
+ * each workerd process's CPU over them. With D1 in its own process, at least
+ * 80 % of that CPU must be the D1 process's, or the topology is not the one
+ * described and this throws. Returns the line to print.
+ */
+export async function checkD1Placement(platform: BenchPlatform, queries = 8, rows = 200_000): Promise<string> {
+  const before = readWorkerdCpu();
+  for (let i = 0; i < queries; i++) {
+    const res = await fetch(new URL(`/d1-load?rows=${rows}`, platform.helperUrl));
+    if (!res.ok) throw new Error(`D1 check: /d1-load answered ${res.status} ${await res.text()}`);
+    await res.arrayBuffer();
+  }
+  const split = cpuBetween(before, readWorkerdCpu(), platform.processes);
+  if (!split) return "D1 check: no /proc CPU figures on this system";
+  const d1 = split.byRole.find((r) => r.role === "d1");
+  const line = `D1 check: ${queries} recursive queries of ${rows} rows from the home process's DB binding used ${(split.totalMs / queries).toFixed(1)} ms CPU each: ${describeSplit(split, queries, 1)}`;
+  if (d1 && d1.ms < 0.8 * split.totalMs) throw new Error(`${line}; D1's own process did not do the SQLite work`);
+  return line;
 }
