@@ -91,6 +91,8 @@ interface SocketRun {
   /** CPU of all workerd processes summed, per frame; `cpu` splits it by process. */
   cpuPerFrame: number | null;
   cpu: CpuSplit | null;
+  /** The load generator's own CPU (this node process), on the same 2 cores. */
+  clientCpuMs: number;
   timedOut: boolean;
 }
 
@@ -136,6 +138,7 @@ async function runSockets(connections: Connection[], isAnswer: (data: string) =>
   let failures = 0;
   let timedOut = false;
   const before = readWorkerdCpu();
+  const client = process.cpuUsage();
   const started = performance.now();
   progress.running = true;
   await Promise.all(
@@ -174,9 +177,10 @@ async function runSockets(connections: Connection[], isAnswer: (data: string) =>
   const elapsedMs = performance.now() - started;
   progress.running = false;
   const cpu = cpuBetween(before, readWorkerdCpu(), processes);
+  const { user, system } = process.cpuUsage(client);
   for (const ws of sockets) ws.close(1000, "done");
   const frames = connections.reduce((sum, c) => sum + c.frames.length, 0);
-  return { elapsedMs, rtts, answers, failures, frames, cpuPerFrame: cpu && cpu.totalMs / frames, cpu, timedOut };
+  return { elapsedMs, rtts, answers, failures, frames, cpuPerFrame: cpu && cpu.totalMs / frames, cpu, clientCpuMs: (user + system) / 1000, timedOut };
 }
 
 interface Scan {
@@ -233,7 +237,12 @@ function resultsOf(run: SocketRun): Result[] {
 function line(name: string, run: SocketRun, scans: number) {
   const rtts = [...run.rtts].sort((a, b) => a - b);
   const rate = scans / (run.elapsedMs / 1000);
-  const cpu = run.cpuPerFrame === null ? "" : `  CPU ${run.cpuPerFrame.toFixed(2).padStart(6)} ms/frame${run.cpu && processes.length > 1 ? ` (${describeSplit(run.cpu, run.frames)})` : ""}`;
+  // CPU of all workerd processes summed, each one's part, the load generator's; and how much of the 2 cores they kept busy together.
+  const busy = ((run.cpu?.totalMs ?? 0) + run.clientCpuMs) / run.elapsedMs;
+  const cpu =
+    run.cpuPerFrame === null
+      ? ""
+      : `  CPU ${run.cpuPerFrame.toFixed(2).padStart(6)} ms/frame${run.cpu && processes.length > 1 ? ` (${describeSplit(run.cpu, run.frames)})` : ""}, client ${(run.clientCpuMs / run.frames).toFixed(2)}; ${busy.toFixed(2)} cores busy`;
   log(
     `  ${name.padEnd(44)} ${String(scans).padStart(6)} in ${(run.elapsedMs / 1000).toFixed(2).padStart(6)} s ${round(rate).toFixed(1).padStart(8)}/s` +
       `  p50 ${percentile(rtts, 50).toFixed(1).padStart(6)} ms  p99 ${percentile(rtts, 99).toFixed(1).padStart(6)} ms${cpu}${run.timedOut ? "  (stopped at the time cap)" : ""}${run.failures ? `  ${run.failures} unsent (socket closed)` : ""}`,

@@ -141,18 +141,24 @@ async function main(run: BenchRun) {
     // In index order: ten reads, then a hold, and so on; the clients take the next index as they free up.
     const storm = (fixture: { eventId: string; configId: string }, buyerOffset: number) => (i: number): Call =>
       i % every === READS_PER_HOLD ? hold(fixture, buyerOffset + Math.floor(i / every)) : read(fixture);
-    const cpuOf = new Map<LoadResult, CpuSplit | null>();
+    const cpuOf = new Map<LoadResult, { workerd: CpuSplit | null; clientMs: number }>();
     const load = async (count: number, call: (i: number) => Call): Promise<LoadResult> => {
       const before = readWorkerdCpu();
+      const client = process.cpuUsage();
       const result = await runLoad({ base: appUrl, count, concurrency: CLIENTS, deadlineMs: PHASE_DEADLINE_MS, call });
-      cpuOf.set(result, cpuBetween(before, readWorkerdCpu(), bench.processes));
+      const { user, system } = process.cpuUsage(client);
+      cpuOf.set(result, { workerd: cpuBetween(before, readWorkerdCpu(), bench.processes), clientMs: (user + system) / 1000 });
       return result;
     };
-    // CPU of all workerd processes summed, per request, and each process's part.
+    // CPU of all workerd processes summed, per request, and each process's part; and the load generator's, on the same 2 cores.
     const cpu = (result: LoadResult) => {
-      const split = cpuOf.get(result);
+      const { workerd: split, clientMs } = cpuOf.get(result)!;
       const n = result.samples.length;
-      return split ? `    CPU ${(split.totalMs / n).toFixed(3)} ms per request, all workerd processes${bench.processes.length > 1 ? ` (${describeSplit(split, n, 3)})` : ""}` : "";
+      const busy = ((split?.totalMs ?? 0) + clientMs) / result.elapsedMs;
+      return split
+        ? `    CPU ${(split.totalMs / n).toFixed(3)} ms per request, all workerd processes${bench.processes.length > 1 ? ` (${describeSplit(split, n, 3)})` : ""}; ` +
+            `the load generator (node) ${(clientMs / n).toFixed(3)}; ${busy.toFixed(2)} of the machine's 2 cores busy`
+        : "";
     };
 
     // Warm-up on an event not measured: JIT, isolates, the EventDO class.
@@ -239,9 +245,9 @@ async function main(run: BenchRun) {
               ["reads_only", readsOnly],
             ] as const
           ).map(([phase, result]) => {
-            const split = cpuOf.get(result);
+            const { workerd: split, clientMs } = cpuOf.get(result)!;
             const n = result.samples.length;
-            return [phase, split ? { all: round(split.totalMs / n, 3), ...Object.fromEntries(split.byRole.map((r) => [r.role, round(r.ms / n, 3)])) } : null];
+            return [phase, split ? { all: round(split.totalMs / n, 3), ...Object.fromEntries(split.byRole.map((r) => [r.role, round(r.ms / n, 3)])), load_generator: round(clientMs / n, 3) } : null];
           }),
         ),
       }),
