@@ -4,11 +4,29 @@
  * authenticated as the event's controller, through the app Worker), against
  * workerd served by Miniflare directly. 20 % of the presentations are a
  * right already presented at another gate in the same moment. Beside it, in
- * the same workerd and the same run, the per-commit ceiling: 16 hibernatable
+ * the same workerd process and the same run, the per-commit ceiling: 16 hibernatable
  * sockets through a Worker to a Durable Object whose message handler makes
  * one durable single-row write and replies (bench/baseline-worker.ts), with
  * the same messages; and the same without the write (echo). Each connection
  * keeps one message in flight (a gate waits for its answer).
+ *
+ * Topology (bench/lib/workerd.ts, Topology): two workerd processes. The
+ * home process runs the app Worker and its EventDOs, the helper and the
+ * baseline; D1 runs in a process of its own, the storage owner of
+ * Miniflare's shared storage (started first, so elected owner), which the
+ * app's D1 binding reaches over its debug port. workerd runs all of a
+ * process's isolates on one thread, so with D1 inside the home process (as
+ * Miniflare does by default) the SQLite work of the EventDO's projection to
+ * D1 ran on the very thread that answers scans; in production D1 is a
+ * service apart, and the EventDO pays only for sending its rows and reading
+ * the answer. Before the measured phases, `checkD1Placement` proves where
+ * D1's work runs (per-process CPU over a D1-heavy loop from the home
+ * process) and stops the run if it is not the D1 process. `--d1-in-process`
+ * runs the old single-process topology. Not modelled: the machine's 2 cores
+ * are shared by both processes and the load generator (this node process),
+ * whereas production gives the EventDO's machine to itself; the baseline
+ * runs in the home process, so it too shares the cores with the D1 process
+ * (idle during the baseline: it has no D1 work).
  *
  * The gate runs `--rounds` times, each on a fresh event and each between two
  * baseline runs: this machine's speed drifts between runs and within one, so
@@ -17,19 +35,22 @@
  * yet in D1's access_control_log are counted every 200 ms (the projection's
  * lag, its largest shown); after the last answer, the event's own alarm is
  * left to project the rest and the time until every scan is in D1 is shown,
- * its CPU counted with the round's. CPU per scan: the workerd process's
- * (/proc/<pid>/stat, user + system) over the run divided by the scans, for
- * the baseline and the gate alike.
+ * its CPU counted with the round's. CPU per scan: the CPU of all workerd
+ * processes summed (/proc/<pid>/stat, user + system) over the run divided by
+ * the scans, for the baseline and the gate alike, with each process's share
+ * beside it, and the load generator's own CPU.
  *
  * Then the invariants: each right admitted at most once (from the answers
  * and from access_control_log in D1), every scan answered and logged once,
  * in every round.
  *
  * Options: --rights 8000 --rounds 3 --connections 16 --batch 10 --seconds 120
- * --profile (--batch N adds a run where each frame is a scan_batch of N
- * scans; 0 skips it). The last line of the output is one JSON object, the
+ * --profile --d1-in-process (--batch N adds a run where each frame is a
+ * scan_batch of N scans; 0 skips it). The last line of the output is one JSON object, the
  * median round's: {"scans_per_s", "baseline_per_s", "ratio", "p50_ms",
- * "p99_ms", "baseline_p99_ms", "p99_to_baseline", "cpu_ms_per_scan",
+ * "p99_ms", "baseline_p99_ms", "p99_to_baseline", "topology"
+ * ("d1-own-process" or "single-process"), "cpu_ms_per_scan" (all workerd
+ * processes), "cpu_ms_per_scan_by_process" ({home, d1}),
  * "baseline_cpu_ms_per_scan", "projection_max_lag", "projection_drain_ms",
  * "double_admissions", "lost_scans", "undrained_scans", "rounds"} (p50/p99:
  * a scan's round trip at the gate, send to answer; the baseline is the one

@@ -2,23 +2,53 @@
  * `npm run bench:onsale`: an on-sale storm on ONE event. 256 clients send
  * availability reads and holds, ten reads per hold (`GET /v1/events/{id}/availability`
  * anonymously, `POST /v1/events/{id}/orders` as signed-in buyers, 1–4 units,
- * each with its Idempotency-Key), through the app Worker on workerd served by
- * Miniflare directly (no `wrangler dev` proxy). Beside it, in the same run and
- * with the same 256 clients, the holds-only rate on another event of the same
- * size: what the EventDO sustains with no reads at all. Then the oversell
- * check on both, from the EventDO (through the API) and from D1.
+ * each with its Idempotency-Key), on workerd served by Miniflare directly (no
+ * `wrangler dev` proxy). Beside it, in the same run and with the same 256
+ * clients, the holds-only rate on another event of the same size: what the
+ * EventDO sustains with no reads at all. Then the oversell check on both,
+ * from the EventDO (through the API) and from D1.
  *
- * What the reads measure locally: availability is served from the isolate's
+ * Topology (bench/lib/workerd.ts, Topology): three workerd processes.
+ * - edge: the availability reads. The app bundle as a Worker named `edge`,
+ *   whose EVENT_DO, WAITING_ROOM and RATE_LIMITER bindings are bound to the
+ *   home process's objects through a dev registry of the run's own
+ *   (Miniflare's cross-instance Durable Object proxy: the same object ids),
+ *   its D1 the shared one. In production a public read is answered by a
+ *   Worker isolate in the reader's data centre, not on the EventDO's
+ *   machine. workerd runs all of a process's isolates on one thread, and
+ *   ten reads cost more CPU than the hold they come with even when served
+ *   from memory (both printed per phase), so with the reads in the
+ *   EventDO's process they starve the holds whatever the read path does.
+ * - home: the holds. The app Worker named `app` and every Durable Object.
+ *   The hold's Worker work (auth, D1 reads, validation) stays on the
+ *   EventDO's process: conservative, as in production it runs at the edge
+ *   too, off the EventDO's thread.
+ * - d1: D1 (the shared storage owner, started first), a service apart as in
+ *   production.
+ * `--single-process` runs the old topology: everything in one workerd. The
+ * edge's own answer is checked against home's at the end (the same live
+ * EventDO, not an empty object of the edge's own). Not modelled: the
+ * machine's 2 cores are shared by the three processes and the load
+ * generator (this node process, which also sends the ten reads per hold),
+ * whereas production gives the EventDO's machine to itself and spreads
+ * reads over many machines; the clients are closed-loop, taking the next
+ * request in index order (ten reads, then a hold), so the storm's hold rate
+ * is also bounded by how fast this machine gets through the reads. The
+ * CPU of each process and of the load generator, and how many of the 2
+ * cores were busy, are printed per phase.
+ *
+ * What the reads measure: availability is served from the isolate's
  * memory and the Cache API for at most 1 s (src/onsale/availability-cache.ts).
  * Miniflare implements `caches.default` (a local simulator behind a loopback
- * service), so the Cache API layer runs here, but workerd runs one isolate, so
- * nearly every read is answered from that isolate's memory; the counts of
- * where reads were answered (X-Cache) are printed.
+ * service), so the Cache API layer runs here, but each workerd runs one
+ * isolate per Worker, so nearly every read is answered from that isolate's
+ * memory; the counts of where reads were answered (X-Cache) are printed.
  *
  * Options: --holds 2000 --units 8000 --clients 256 --reads-per-hold 10 --seconds 150
- * --profile (a V8 CPU profile of the app isolate during a reads-only run: where a read's time goes).
+ * --single-process --profile (a V8 CPU profile of the isolate answering the reads during a reads-only run: where a read's time goes).
  * The last line of the output is one JSON object:
- * {"holds_per_s", "holds_only_per_s", "ratio", "read_p50_ms", "read_p99_ms", "hold_p99_ms", "reads_only_per_s", "reads", "sampled_reads_from_event" (of 2000 reads after the storm), "oversold"}.
+ * {"holds_per_s", "holds_only_per_s", "ratio", "read_p50_ms", "read_p99_ms", "hold_p99_ms", "reads_only_per_s", "reads", "sampled_reads_from_event" (of 2000 reads after the storm), "oversold",
+ * "topology" ("edge-home-d1-processes" or "single-process"), "cpu_ms_per_request" (per phase: all workerd processes, each process, the load generator)}.
  */
 import { rmSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
