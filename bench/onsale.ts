@@ -48,10 +48,12 @@
  * --single-process --profile (a V8 CPU profile of the isolate answering the reads during a reads-only run: where a read's time goes).
  * The last line of the output is one JSON object:
  * {"holds_per_s", "holds_only_per_s", "ratio", "read_p50_ms", "read_p99_ms", "hold_p99_ms", "reads_only_per_s", "reads", "sampled_reads_from_event" (of 2000 reads after the storm), "oversold",
+ * "machine_bound_holds_per_s" (this machine's cores over the CPU of one hold with its reads in the storm, every process and the load generator: the most holds/s the mix can have here),
  * "topology" ("edge-home-d1-processes" or "single-process"), "cpu_ms_per_request" (per phase: all workerd processes, each process, the load generator)}.
  */
 import { rmSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
+import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { generateSecrets } from "../scripts/secrets.ts";
 import { cpuBetween, type CpuSplit, describeSplit, readWorkerdCpu, startCpuProfile } from "./lib/cpu-profile.ts";
@@ -213,6 +215,14 @@ async function main(run: BenchRun) {
     log(`    hold outcomes: ${outcomes(stormHolds)}`);
     const reads = describe("storm: availability reads", stormReads, mixed.elapsedMs);
     log(`    read outcomes: ${outcomes(stormReads)}${cpu(mixed)} (reads and holds together)`);
+    // What this machine can give the mix at most: all its cores over the CPU one hold costs with its reads (every process, the load generator).
+    const stormCpu = cpuOf.get(mixed)!;
+    const cyclesPerS = stormCpu.workerd ? (availableParallelism() * 1000) / ((stormCpu.workerd.totalMs + stormCpu.clientMs) / stormHolds.length) : null;
+    if (cyclesPerS !== null)
+      log(
+        `    this machine's bound for the mix: ${availableParallelism()} cores / ${(((stormCpu.workerd!.totalMs + stormCpu.clientMs) / stormHolds.length)).toFixed(2)} ms of CPU per hold with its ${READS_PER_HOLD} reads ` +
+          `(all processes and the load generator) = ${round(cyclesPerS)} holds/s, ${round(cyclesPerS / baseline.perSecond, 2)}× the holds-only rate`,
+      );
     const alone = describe("reads only (same event, after)", readsOnly.samples, readsOnly.elapsedMs, readsOnly.timedOut);
     log(`    outcomes: ${outcomes(readsOnly.samples)}${cpu(readsOnly)}`);
     // Where reads are answered, on a fresh sample after the storm (the load generator does not keep headers).
@@ -266,6 +276,7 @@ async function main(run: BenchRun) {
         reads: stormReads.length,
         sampled_reads_from_event: fromEvent,
         oversold,
+        machine_bound_holds_per_s: cyclesPerS === null ? null : round(cyclesPerS),
         topology: bench.edge ? "edge-home-d1-processes" : "single-process",
         cpu_ms_per_request: Object.fromEntries(
           (

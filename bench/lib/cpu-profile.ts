@@ -3,7 +3,9 @@
  * isolate (its fetch handler and its Durable Objects) taken through
  * Miniflare's inspector, with self time grouped by the source module each
  * function was bundled from (esbuild marks module boundaries with a
- * `// path` comment line), and the workerd process's CPU time beside it.
+ * `// path` comment line), and the workerd processes' CPU time beside it:
+ * all of them summed, or each one's (/proc/<pid>/stat) for a benchmark
+ * whose topology runs several (bench/lib/workerd.ts).
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -33,7 +35,7 @@ export interface CpuBreakdown {
   packages: { name: string; ms: number }[];
   /** Inclusive time under each requested stage (a function of a module), each sample counted once per stage. */
   stages: { label: string; ms: number }[];
-  /** CPU time of the whole workerd process (every isolate, SQLite, I/O) over the same window. */
+  /** CPU time of every workerd process of this run summed (every isolate, SQLite, I/O) over the same window. */
   workerdCpuMs: number | null;
 }
 

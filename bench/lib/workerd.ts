@@ -2,7 +2,10 @@
  * The platform on workerd for benchmarks: Workers bundled with esbuild and
  * served by Miniflare directly (no `wrangler dev` proxy in front), each on its
  * own port on 127.0.0.1, with the bindings declared in wrangler.toml and
- * storage in a temporary directory removed on dispose.
+ * storage in a temporary directory removed on dispose. A benchmark platform
+ * may span several workerd processes (Topology: D1, the app with its Durable
+ * Objects, an edge for public reads), joined by Miniflare's shared storage
+ * and a dev registry of the run's own.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
