@@ -260,12 +260,7 @@ export async function startBenchPlatform(
   options: { onLog?: (line: string) => void; inspector?: boolean; onStarted?: (running: Stoppable) => void; topology?: Topology } = {},
 ): Promise<BenchPlatform> {
   const topology = options.topology ?? SINGLE_PROCESS;
-  const [appScript, helperScript, baselineScript, ownerScript] = await Promise.all([
-    bundle("src/index.ts", dir),
-    bundle("bench/lib/helper-worker.ts", dir),
-    bundle("bench/baseline-worker.ts", dir),
-    bundle("bench/lib/d1-owner-worker.ts", dir),
-  ]);
+  const [appScript, helperScript, baselineScript] = await Promise.all([bundle("src/index.ts", dir), bundle("bench/lib/helper-worker.ts", dir), bundle("bench/baseline-worker.ts", dir)]);
   const app = appWorker("app", appScript, secrets);
   const runtime = { modules: true, compatibilityDate: app.compatibilityDate, compatibilityFlags: app.compatibilityFlags };
   // Several processes share D1 only through Miniflare's shared storage, which needs the dev registry.
@@ -285,7 +280,7 @@ export async function startBenchPlatform(
   };
   try {
     // The storage owner is elected by who registered first: it starts, and is ready, before any other process.
-    if (topology.d1 === "own-process") await start("d1", [{ name: "d1", scriptPath: ownerScript, ...runtime, d1Databases: app.d1Databases }]);
+    if (topology.d1 === "own-process") await start("d1", [{ name: "d1", scriptPath: await bundle("bench/lib/d1-owner-worker.ts", dir), ...runtime, d1Databases: app.d1Databases }]);
     const home = await start(
       "home",
       [
