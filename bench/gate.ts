@@ -61,7 +61,7 @@
 import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { generateSecrets } from "../scripts/secrets.ts";
-import { type CpuBreakdown, cpuBetween, type CpuSplit, describeSplit, readWorkerdCpu, type Stage, startCpuProfile } from "./lib/cpu-profile.ts";
+import { addSplits, type CpuBreakdown, cpuBetween, type CpuSplit, describeSplit, readWorkerdCpu, type Stage, startCpuProfile } from "./lib/cpu-profile.ts";
 import { flushProjection, issueGateRights, seedGateEvent, type GateSeed, type SeededRight } from "./lib/gate-fixture.ts";
 import { percentile, round } from "./lib/load.ts";
 import { type BenchRun, runBench } from "./lib/run.ts";
@@ -314,7 +314,10 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
  * How far D1 lags behind the EventDO while a round runs: every LAG_SAMPLE_MS,
  * the scans answered so far (each durable in the object before its answer)
  * minus the event's rows in D1's access_control_log; the largest. One count
- * on an index per sample, a small load of its own on the same workerd.
+ * on an index per sample, a small load of its own on the process serving D1
+ * (platform.db reaches it directly). With D1 in the home process
+ * (--d1-in-process) the count queues behind the scans on the one thread
+ * while the projection goes on, so the lag reads low there (0 in runs).
  */
 async function watchLag(db: D1Database, eventId: string, progress: { answered: number; running: boolean }): Promise<number> {
   while (!progress.running) await sleep(10);
@@ -435,7 +438,7 @@ async function main(run: BenchRun) {
       const results = resultsOf(run);
       const checked = await check(db, helperUrl, rounds[r]!.event.eventId, roundLists[r]!.flat(2), results);
       // The round's CPU and its drain's, every process summed, and each process's part.
-      const cpu = run.cpu && projectionCpu ? { totalMs: run.cpu.totalMs + projectionCpu.totalMs, byRole: run.cpu.byRole.map((r, i) => ({ role: r.role, ms: r.ms + (projectionCpu.byRole[i]?.ms ?? 0) })) } : null;
+      const cpu = run.cpu && projectionCpu ? addSplits(run.cpu, projectionCpu) : null;
       const cpuPerScan = cpu && cpu.totalMs / scansPerRound;
       log(
         `    ratio ${round(g.rate / baselinePerS, 3)} to ${round(baselinePerS)}/s; p99 ${round(g.p99 / base.line.p99, 2)}× the baseline's (${round(base.line.p99, 1)} ms); outcomes: ${checked.outcomes}` +

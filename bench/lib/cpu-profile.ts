@@ -121,6 +121,13 @@ export function cpuBetween(before: Map<number, number> | null, after: Map<number
   return { totalMs: [...after.keys()].reduce((sum, pid) => sum + used(pid), 0), byRole };
 }
 
+/** Two splits added, process by process (the CPU of a run and of what it left to drain). */
+export function addSplits(a: CpuSplit, b: CpuSplit): CpuSplit {
+  const byRole = new Map(a.byRole.map((r) => [r.role, r.ms]));
+  for (const r of b.byRole) byRole.set(r.role, (byRole.get(r.role) ?? 0) + r.ms);
+  return { totalMs: a.totalMs + b.totalMs, byRole: [...byRole].map(([role, ms]) => ({ role, ms })) };
+}
+
 /** Each process's part of a split, per operation: "home 0.41 (62%), d1 0.25 (38%)". */
 export function describeSplit(split: CpuSplit, operations: number, digits = 2): string {
   return split.byRole.map((r) => `${r.role} ${(r.ms / operations).toFixed(digits)} (${split.totalMs ? Math.round((r.ms / split.totalMs) * 100) : 0}%)`).join(", ");
