@@ -116,12 +116,13 @@ async function readSources(readsUrl: URL, eventId: string, count: number): Promi
 
 /** The event's availability as its EventDO gives it now, through the Worker at `base`: read until X-Cache says MISS (1 s at most, the staleness). */
 async function liveConfigs(base: URL, eventId: string): Promise<string> {
-  for (;;) {
+  for (let attempt = 0; attempt < 20; attempt++) {
     const res = await fetch(new URL(`/v1/events/${eventId}/availability`, base));
     if (res.headers.get("X-Cache") === "MISS") return JSON.stringify(((await res.json()) as { configs: unknown }).configs);
     await res.arrayBuffer();
     await new Promise((wait) => setTimeout(wait, 250));
   }
+  throw new Error(`${base.host} did not answer availability from the EventDO within 5 s`);
 }
 
 /** Whether the edge's live read and home's give the same configurations (held and sold included): both asked the same EventDO. */
@@ -189,7 +190,7 @@ async function main(run: BenchRun) {
       const busy = ((split?.totalMs ?? 0) + clientMs) / result.elapsedMs;
       return split
         ? `    CPU ${(split.totalMs / n).toFixed(3)} ms per request, all workerd processes${bench.processes.length > 1 ? ` (${describeSplit(split, n, 3)})` : ""}; ` +
-            `the load generator (node) ${(clientMs / n).toFixed(3)}; ${busy.toFixed(2)} of the machine's 2 cores busy`
+            `the load generator (node) ${(clientMs / n).toFixed(3)}; ${busy.toFixed(2)} of the machine's ${availableParallelism()} cores busy`
         : "";
     };
 
