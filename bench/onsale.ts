@@ -58,7 +58,7 @@ import { parseArgs } from "node:util";
 import { generateSecrets } from "../scripts/secrets.ts";
 import { cpuBetween, type CpuSplit, describeSplit, readWorkerdCpu, startCpuProfile } from "./lib/cpu-profile.ts";
 import { type Call, type LoadResult, round, runLoad, seededRandom, stats, type Sample, type Stats } from "./lib/load.ts";
-import { checkInventory, eventMaker, holdsOf, outcomes, seedBuyers } from "./lib/orders-fixture.ts";
+import { checkInventory, eventMaker, holdsOf, liveAvailability, outcomes, seedBuyers } from "./lib/orders-fixture.ts";
 import { type BenchRun, runBench } from "./lib/run.ts";
 import { checkD1Placement, SINGLE_PROCESS, startBenchPlatform, type Stoppable, tempDir, type Topology } from "./lib/workerd.ts";
 
@@ -114,20 +114,10 @@ async function readSources(readsUrl: URL, eventId: string, count: number): Promi
   return counts;
 }
 
-/** The event's availability as its EventDO gives it now, through the Worker at `base`: read until X-Cache says MISS (1 s at most, the staleness). */
-async function liveConfigs(base: URL, eventId: string): Promise<string> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const res = await fetch(new URL(`/v1/events/${eventId}/availability`, base));
-    if (res.headers.get("X-Cache") === "MISS") return JSON.stringify(((await res.json()) as { configs: unknown }).configs);
-    await res.arrayBuffer();
-    await new Promise((wait) => setTimeout(wait, 250));
-  }
-  throw new Error(`${base.host} did not answer availability from the EventDO within 5 s`);
-}
-
 /** Whether the edge's live read and home's give the same configurations (held and sold included): both asked the same EventDO. */
 async function sameAnswer(edgeUrl: URL, appUrl: URL, eventId: string): Promise<boolean> {
-  const [edge, home] = [await liveConfigs(edgeUrl, eventId), await liveConfigs(appUrl, eventId)];
+  const configs = async (base: URL) => JSON.stringify((await liveAvailability(base, eventId)).configs);
+  const [edge, home] = [await configs(edgeUrl), await configs(appUrl)];
   log(`  edge: its live availability of the storm's event ${edge === home ? "is" : "DIFFERS FROM"} home's (the same EventDO, through the dev registry)${edge === home ? "" : `: edge ${edge.slice(0, 200)}, home ${home.slice(0, 200)}`}`);
   return edge === home;
 }

@@ -100,6 +100,26 @@ export function holdsOf(result: { samples: Sample[]; elapsedMs: number }) {
   return { accepted, windowMs };
 }
 
+export interface LiveAvailability {
+  configs: { id: string; sellable: number; held: number; sold: number; available: number }[];
+}
+
+/**
+ * The event's availability as its EventDO gives it now, through the Worker at
+ * `base`: availability is served up to 1 s old (src/onsale/availability-cache.ts),
+ * so this reads until the answer says it came from the EventDO (X-Cache: MISS).
+ */
+export async function liveAvailability(base: URL, eventId: string): Promise<LiveAvailability> {
+  const deadline = performance.now() + 5_000;
+  while (performance.now() < deadline) {
+    const res = await fetch(new URL(`/v1/events/${eventId}/availability`, base));
+    if (res.headers.get("X-Cache") === "MISS") return (await res.json()) as LiveAvailability;
+    await res.arrayBuffer();
+    await new Promise((wait) => setTimeout(wait, 250));
+  }
+  throw new Error(`${base.host} did not answer availability from the EventDO within 5 s`);
+}
+
 /**
  * Sold + held units against what may be sold, in the EventDO (read through
  * the API, live) and in its D1 projection (waited for: the alarm drains the outbox
@@ -108,14 +128,7 @@ export function holdsOf(result: { samples: Sample[]; elapsedMs: number }) {
 export async function checkInventory(name: string, appUrl: URL, db: D1Database, fixture: Fixture, accepted: Sample[]) {
   const heldUnits = accepted.reduce((sum, s) => sum + (JSON.parse(s.body) as { quantity: number }).quantity, 0);
   const orderIds = new Set(accepted.map((s) => (JSON.parse(s.body) as { id: string }).id));
-  // Availability is served up to 1 s old (src/onsale/availability-cache.ts): read until the EventDO itself answers.
-  let res = await fetch(new URL(`/v1/events/${fixture.eventId}/availability`, appUrl));
-  while (res.headers.get("X-Cache") !== "MISS") {
-    await res.arrayBuffer();
-    await new Promise((wait) => setTimeout(wait, 1_100));
-    res = await fetch(new URL(`/v1/events/${fixture.eventId}/availability`, appUrl));
-  }
-  const availability = (await res.json()) as { configs: { id: string; sellable: number; held: number; sold: number; available: number }[] };
+  const availability = await liveAvailability(appUrl, fixture.eventId);
   const config = availability.configs.find((c) => c.id === fixture.configId)!;
   let projected = { n: 0, units: 0, reserved: 0, sold: 0 };
   const deadline = performance.now() + 60_000;
