@@ -4,12 +4,13 @@
  * and log row written in the same synchronous step (`decideScan`), for a
  * group-commit pass of scans at a time (`decideScanPass`).
  */
-import type { TokenCheck } from "../../src/access/qr-tokens.ts";
+import { timingSafeEqual } from "../../src/lib/crypto/hash.ts";
 import { newLogId } from "../../src/lib/ids.ts";
 import { ageOn } from "../../src/lib/time.ts";
 import type { Result, ScanContext, ZoneAccess } from "./contract.ts";
 import { MANUAL_CODE, normalizeManualCode, OFFLINE_CLOCK_SKEW_MS, WRONG_DATE_MS, type ActivityMessage, type DenialReason, type ScanBody, type ScanResult } from "./gate-protocol.ts";
 import type { Row, Sql } from "./sql.ts";
+import { isUnconfirmed, type ScanToken } from "./tokens.ts";
 
 export interface GateEvent {
   id: string;
@@ -78,7 +79,8 @@ interface Decision {
 /**
  * The right a scan names, with everything its decision reads beside it, in
  * one statement: the nonce's first result (a replay), the holder's facts,
- * the ticket type's rules and the right's own zone. `?2` is null when the
+ * the ticket type's rules, the right's own zone, and the token issued for it
+ * under key `?3` (an `UnconfirmedToken`'s, else null). `?2` is null when the
  * scan names no right (a bad token or code): the row then only says replay.
  */
 const loadRight = (by: "id" | "qr_code") => `
@@ -86,9 +88,10 @@ const loadRight = (by: "id" | "qr_code") => `
     r.id, r.qr_code, r.user_id, json_extract(r.attendee, '$.name') AS attendee_name, r.order_id, r.zone_id, r.seat_id, r.status, r.source_type, r.source_id, r.valid_from, r.valid_until, r.used_at, r.is_inside, r.inside_zone_id, r.entry_count,
     p.user_id AS person_user_id, p.birth_date AS person_birth_date, p.groups AS person_groups,
     c.id AS rules_config_id, c.min_age AS rules_min_age, c.requires_id AS rules_requires_id, c.re_entry_allowed AS rules_re_entry_allowed,
-    z.name AS zone_name, z.capacity AS zone_capacity, z.occupancy AS zone_occupancy
+    z.name AS zone_name, z.capacity AS zone_capacity, z.occupancy AS zone_occupancy, t.token AS issued
   FROM (SELECT 1) LEFT JOIN rights r ON r.${by} = ?2 LEFT JOIN people p ON p.user_id = r.user_id
-    LEFT JOIN configs c ON c.id = r.config_id LEFT JOIN zones z ON z.id = r.zone_id`;
+    LEFT JOIN configs c ON c.id = r.config_id LEFT JOIN zones z ON z.id = r.zone_id
+    LEFT JOIN issued_tokens t ON t.access_right_id = r.id AND t.kid = ?3`;
 const LOAD_BY_ID = loadRight("id");
 const LOAD_BY_CODE = loadRight("qr_code");
 
@@ -107,11 +110,11 @@ export function writeOccupancy(sql: Sql, occupancy: PassOccupancy): void {
   for (const [zoneId, count] of occupancy) sql`UPDATE zones SET occupancy = ${count} WHERE id = ${zoneId}`;
 }
 
-/** A message's scans, their tokens checked, waiting for the next group commit. */
+/** A message's scans, their tokens checked (a lone scan's maybe unconfirmed), waiting for the next group commit. */
 export interface QueuedScans {
   bodies: ScanBody[];
   who: ScanContext;
-  checks: (TokenCheck | null)[];
+  checks: (ScanToken | null)[];
   receivedAt: number;
   /** When the scanning session first fetched the bundle (ms), or null if it never did: its offline scans cannot be older. */
   offlineFrom: number | null;
@@ -123,6 +126,14 @@ export interface DecidedScans {
   moved: boolean;
   /** What observers are shown of these scans. */
   activity: ActivityMessage["scans"];
+  /** A lone scan left undecided, nothing written: its token was not the one issued for its right, and must be verified first. */
+  unconfirmed?: true;
+}
+
+/** The right of this event a token names: verified, or to be confirmed against the token issued for it. */
+function named(token: ScanToken | null, eventId: string): string | null {
+  if (token === null || !(token.ok || isUnconfirmed(token))) return null;
+  return token.event_id === eventId ? token.access_right_id : null;
 }
 
 /**
@@ -133,13 +144,19 @@ export interface DecidedScans {
  */
 export function decideScanPass(sql: Sql, event: GateEvent, policy: GatePolicyState, items: QueuedScans[]): DecidedScans[] {
   const occupancy: PassOccupancy = new Map();
-  const decided = items.map((item) => {
+  const decided = items.map((item): DecidedScans => {
     let moved = false;
-    const results = item.bodies.map((body, i) => {
+    const results: ScanResult[] = [];
+    for (const [i, body] of item.bodies.entries()) {
       const scan = decideScan(sql, event, policy, body, item.who, item.checks[i]!, item.receivedAt, item.offlineFrom, occupancy);
+      if (scan === null) {
+        // Only a lone scan's token is confirmed in its decision: a batch is decided whole, its tokens checked before (EventDO.scan).
+        if (item.bodies.length > 1) throw new Error("a scan of a batch came with an unconfirmed token");
+        return { answer: { ok: true, results: [] }, moved: false, activity: [], unconfirmed: true };
+      }
       moved ||= scan.moved;
-      return scan.result;
-    });
+      results.push(scan.result);
+    }
     const activity = results.map((result, i) => ({
       id: result.id,
       access_point_id: item.who.access_point_id,
@@ -159,7 +176,7 @@ export function decideScanPass(sql: Sql, event: GateEvent, policy: GatePolicySta
  * log row, synchronously: nothing can run between reading the right and
  * writing its new state, so one right admits one person per entry across
  * every gate of the event. A nonce is decided once; a replay gets the first
- * result. `check` is the verified QR token (null for MANUAL_ENTRY).
+ * result. `token` is the QR token's check (null for MANUAL_ENTRY).
  *
  * An offline scan is judged as of its `scanned_at`, but only within when it
  * could have been made (`offlineWindow`): not after the server received it,
@@ -167,6 +184,9 @@ export function decideScanPass(sql: Sql, event: GateEvent, policy: GatePolicySta
  * OFFLINE_CLOCK_SKEW_MS). Otherwise it is a refused conflict, recorded and
  * applied to nothing: a device cannot mark tickets used days before the
  * event by dating its uploads.
+ *
+ * Null, with nothing written, for an `UnconfirmedToken` that is not the
+ * token issued for its right: its signature is to be verified first.
  */
 export function decideScan(
   sql: Sql,
@@ -174,17 +194,24 @@ export function decideScan(
   policy: GatePolicyState,
   body: ScanBody,
   ctx: ScanContext,
-  check: TokenCheck | null,
+  token: ScanToken | null,
   receivedAt: number,
   offlineFrom: number | null,
   occupancy: PassOccupancy,
-): { result: ScanResult; moved: boolean } {
+): { result: ScanResult; moved: boolean } | null {
   const manual = body.scan_method === "MANUAL_ENTRY";
+  const unconfirmed = token !== null && isUnconfirmed(token) ? token : null;
   const key = manual
     ? MANUAL_CODE.test(body.qr.trim().toUpperCase().replace(/\s/g, "")) ? normalizeManualCode(body.qr) : null
-    : check?.ok && check.event_id === event.id ? check.access_right_id : null;
-  const row = sql.storage.exec<Row>(manual ? LOAD_BY_CODE : LOAD_BY_ID, body.id, key).one();
+    : named(token, event.id);
+  const row = sql.storage.exec<Row>(manual ? LOAD_BY_CODE : LOAD_BY_ID, body.id, key, unconfirmed?.kid ?? null).one();
   if (row.replay !== null) return { result: replayOf(sql, body.id), moved: false };
+  // The issued token, compared whole in constant time (tokens.ts). Naming no right of the event, a token is INVALID_QR, genuine or not.
+  let check: ScanToken | null = token;
+  if (unconfirmed && row.id !== null) {
+    if (row.issued === null || !timingSafeEqual(String(row.issued), body.qr)) return null;
+    check = { ok: true, access_right_id: unconfirmed.access_right_id, event_id: unconfirmed.event_id, kid: unconfirmed.kid };
+  }
 
   // The right's zone came with it; an override's zone is read when a decision needs it. Earlier scans of this pass may have moved its count.
   const zoneOf = (id: string): Zone | undefined => {
@@ -321,7 +348,7 @@ function evaluate(
   event: GateEvent,
   body: ScanBody,
   ctx: ScanContext,
-  check: TokenCheck | null,
+  check: ScanToken | null,
   right: Row | undefined,
   zoneOf: (id: string) => Zone | undefined,
   at: number,
