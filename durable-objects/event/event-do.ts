@@ -329,10 +329,16 @@ export class EventDO extends DurableObject<Env> {
     if (!this.s.event()) return fail(404, "not_configured", "This event has no access control set up.");
     // A scan names a gate of this event's venue; anything else is a bad request, not a scan to record.
     if (!this.policy().points.has(who.access_point_id)) return fail(422, "unknown_access_point", "This access point is not a gate of the event's venue.");
-    const checks = await Promise.all(bodies.map((body) => (body.scan_method === "MANUAL_ENTRY" ? null : this.tokens.check(body.qr))));
+    // A lone scan's token is compared with the one issued for its right in its decision's own read; a batch's are checked first, so that it is decided whole.
+    const lone = bodies.length === 1;
+    const checks = await Promise.all(bodies.map((body) => (body.scan_method === "MANUAL_ENTRY" ? null : lone ? this.tokens.unconfirmed(body.qr) : this.tokens.check(body.qr))));
     // Offline scans cannot be older than the first bundle their session fetched (gate.ts).
     const offlineFrom = bodies.some((body) => body.offline_status !== undefined) ? bundleFetchedAt(this.s, who.session_id) : null;
-    return (await this.scanPasses.submit({ bodies, who, checks, receivedAt, offlineFrom })).answer;
+    const queued: QueuedScans = { bodies, who, checks, receivedAt, offlineFrom };
+    const decided = await this.scanPasses.submit(queued);
+    if (!decided.unconfirmed) return decided.answer;
+    // Not the token issued for its right: decided once its signature is verified.
+    return (await this.scanPasses.submit({ ...queued, checks: [await this.tokens.check(bodies[0]!.qr)] })).answer;
   }
 
   /** The offline bundle; `sessionId` is the sign-in session fetching it (its first fetch bounds its offline scans). */

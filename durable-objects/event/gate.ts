@@ -4,12 +4,13 @@
  * and log row written in the same synchronous step (`decideScan`), for a
  * group-commit pass of scans at a time (`decideScanPass`).
  */
-import type { TokenCheck } from "../../src/access/qr-tokens.ts";
+import { timingSafeEqual } from "../../src/lib/crypto/hash.ts";
 import { newLogId } from "../../src/lib/ids.ts";
 import { ageOn } from "../../src/lib/time.ts";
 import type { Result, ScanContext, ZoneAccess } from "./contract.ts";
 import { MANUAL_CODE, normalizeManualCode, OFFLINE_CLOCK_SKEW_MS, WRONG_DATE_MS, type ActivityMessage, type DenialReason, type ScanBody, type ScanResult } from "./gate-protocol.ts";
 import type { Row, Sql } from "./sql.ts";
+import { isUnconfirmed, type ScanToken } from "./tokens.ts";
 
 export interface GateEvent {
   id: string;
@@ -78,17 +79,19 @@ interface Decision {
 /**
  * The right a scan names, with everything its decision reads beside it, in
  * one statement: the nonce's first result (a replay), the holder's facts,
- * the ticket type's rules and the right's own zone. `?2` is null when the
+ * the ticket type's rules, the right's own zone, and the token issued for it
+ * under key `?3` (an `UnconfirmedToken`'s, else null). `?2` is null when the
  * scan names no right (a bad token or code): the row then only says replay.
  */
 const loadRight = (by: "id" | "qr_code") => `
   SELECT (SELECT result FROM scans WHERE nonce = ?1) AS replay,
-    r.id, r.qr_code, r.user_id, json_extract(r.attendee, '$.name') AS attendee_name, r.order_id, r.zone_id, r.seat_id, r.status, r.source_type, r.source_id, r.valid_from, r.valid_until, r.used_at, r.is_inside, r.inside_zone_id, r.entry_count,
+    r.rowid AS right_rowid, r.id, r.qr_code, r.user_id, json_extract(r.attendee, '$.name') AS attendee_name, r.order_id, r.zone_id, r.seat_id, r.status, r.source_type, r.source_id, r.valid_from, r.valid_until, r.used_at, r.is_inside, r.inside_zone_id, r.entry_count,
     p.user_id AS person_user_id, p.birth_date AS person_birth_date, p.groups AS person_groups,
     c.id AS rules_config_id, c.min_age AS rules_min_age, c.requires_id AS rules_requires_id, c.re_entry_allowed AS rules_re_entry_allowed,
-    z.name AS zone_name, z.capacity AS zone_capacity, z.occupancy AS zone_occupancy
+    z.name AS zone_name, z.capacity AS zone_capacity, z.occupancy AS zone_occupancy, t.token AS issued
   FROM (SELECT 1) LEFT JOIN rights r ON r.${by} = ?2 LEFT JOIN people p ON p.user_id = r.user_id
-    LEFT JOIN configs c ON c.id = r.config_id LEFT JOIN zones z ON z.id = r.zone_id`;
+    LEFT JOIN configs c ON c.id = r.config_id LEFT JOIN zones z ON z.id = r.zone_id
+    LEFT JOIN issued_tokens t ON t.access_right_id = r.id AND t.kid = ?3`;
 const LOAD_BY_ID = loadRight("id");
 const LOAD_BY_CODE = loadRight("qr_code");
 
@@ -107,11 +110,11 @@ export function writeOccupancy(sql: Sql, occupancy: PassOccupancy): void {
   for (const [zoneId, count] of occupancy) sql`UPDATE zones SET occupancy = ${count} WHERE id = ${zoneId}`;
 }
 
-/** A message's scans, their tokens checked, waiting for the next group commit. */
+/** A message's scans, their tokens checked (a lone scan's maybe unconfirmed), waiting for the next group commit. */
 export interface QueuedScans {
   bodies: ScanBody[];
   who: ScanContext;
-  checks: (TokenCheck | null)[];
+  checks: (ScanToken | null)[];
   receivedAt: number;
   /** When the scanning session first fetched the bundle (ms), or null if it never did: its offline scans cannot be older. */
   offlineFrom: number | null;
@@ -123,6 +126,14 @@ export interface DecidedScans {
   moved: boolean;
   /** What observers are shown of these scans. */
   activity: ActivityMessage["scans"];
+  /** A lone scan left undecided, nothing written: its token was not the one issued for its right, and must be verified first. */
+  unconfirmed?: true;
+}
+
+/** The right of this event a token names: verified, or to be confirmed against the token issued for it. */
+function named(token: ScanToken | null, eventId: string): string | null {
+  if (token === null || !(token.ok || isUnconfirmed(token))) return null;
+  return token.event_id === eventId ? token.access_right_id : null;
 }
 
 /**
@@ -133,13 +144,19 @@ export interface DecidedScans {
  */
 export function decideScanPass(sql: Sql, event: GateEvent, policy: GatePolicyState, items: QueuedScans[]): DecidedScans[] {
   const occupancy: PassOccupancy = new Map();
-  const decided = items.map((item) => {
+  const decided = items.map((item): DecidedScans => {
     let moved = false;
-    const results = item.bodies.map((body, i) => {
+    const results: ScanResult[] = [];
+    for (const [i, body] of item.bodies.entries()) {
       const scan = decideScan(sql, event, policy, body, item.who, item.checks[i]!, item.receivedAt, item.offlineFrom, occupancy);
+      if (scan === null) {
+        // Only a lone scan's token is confirmed in its decision: a batch is decided whole, its tokens checked before (EventDO.scan).
+        if (item.bodies.length > 1) throw new Error("a scan of a batch came with an unconfirmed token");
+        return { answer: { ok: true, results: [] }, moved: false, activity: [], unconfirmed: true };
+      }
       moved ||= scan.moved;
-      return scan.result;
-    });
+      results.push(scan.result);
+    }
     const activity = results.map((result, i) => ({
       id: result.id,
       access_point_id: item.who.access_point_id,
@@ -159,7 +176,7 @@ export function decideScanPass(sql: Sql, event: GateEvent, policy: GatePolicySta
  * log row, synchronously: nothing can run between reading the right and
  * writing its new state, so one right admits one person per entry across
  * every gate of the event. A nonce is decided once; a replay gets the first
- * result. `check` is the verified QR token (null for MANUAL_ENTRY).
+ * result. `token` is the QR token's check (null for MANUAL_ENTRY).
  *
  * An offline scan is judged as of its `scanned_at`, but only within when it
  * could have been made (`offlineWindow`): not after the server received it,
@@ -167,6 +184,9 @@ export function decideScanPass(sql: Sql, event: GateEvent, policy: GatePolicySta
  * OFFLINE_CLOCK_SKEW_MS). Otherwise it is a refused conflict, recorded and
  * applied to nothing: a device cannot mark tickets used days before the
  * event by dating its uploads.
+ *
+ * Null, with nothing written, for an `UnconfirmedToken` that is not the
+ * token issued for its right: its signature is to be verified first.
  */
 export function decideScan(
   sql: Sql,
@@ -174,17 +194,24 @@ export function decideScan(
   policy: GatePolicyState,
   body: ScanBody,
   ctx: ScanContext,
-  check: TokenCheck | null,
+  token: ScanToken | null,
   receivedAt: number,
   offlineFrom: number | null,
   occupancy: PassOccupancy,
-): { result: ScanResult; moved: boolean } {
+): { result: ScanResult; moved: boolean } | null {
   const manual = body.scan_method === "MANUAL_ENTRY";
+  const unconfirmed = token !== null && isUnconfirmed(token) ? token : null;
   const key = manual
     ? MANUAL_CODE.test(body.qr.trim().toUpperCase().replace(/\s/g, "")) ? normalizeManualCode(body.qr) : null
-    : check?.ok && check.event_id === event.id ? check.access_right_id : null;
-  const row = sql.storage.exec<Row>(manual ? LOAD_BY_CODE : LOAD_BY_ID, body.id, key).one();
+    : named(token, event.id);
+  const row = sql.storage.exec<Row>(manual ? LOAD_BY_CODE : LOAD_BY_ID, body.id, key, unconfirmed?.kid ?? null).one();
   if (row.replay !== null) return { result: replayOf(sql, body.id), moved: false };
+  // The issued token, compared whole in constant time (tokens.ts). Naming no right of the event, a token is INVALID_QR, genuine or not.
+  let check: ScanToken | null = token;
+  if (unconfirmed && row.id !== null) {
+    if (row.issued === null || !timingSafeEqual(String(row.issued), body.qr)) return null;
+    check = { ok: true, access_right_id: unconfirmed.access_right_id, event_id: unconfirmed.event_id, kid: unconfirmed.kid };
+  }
 
   // The right's zone came with it; an override's zone is read when a decision needs it. Earlier scans of this pass may have moved its count.
   const zoneOf = (id: string): Zone | undefined => {
@@ -199,7 +226,10 @@ export function decideScan(
   // An offline scan is judged at the moment it happened, if it could have happened then; a live one now.
   const at = offline ? Date.parse(body.scanned_at) : receivedAt;
   const impossible = offline ? offlineWindow(at, receivedAt, offlineFrom) : null;
-  const decision = impossible ?? evaluate(policy, event, body, ctx, check, row.id === null ? undefined : row, zoneOf, at);
+  const received = new Date(receivedAt).toISOString();
+  // An impossible scan is applied to nothing: its time is read no further.
+  const when = offline && !impossible ? new Date(at).toISOString() : received;
+  const decision = impossible ?? evaluate(policy, event, body, ctx, check, row.id === null ? undefined : row, zoneOf, at, when);
   // Refused, but logged against the right it names.
   if (impossible && row.id !== null) decision.right = row;
 
@@ -207,7 +237,7 @@ export function decideScan(
   if (body.action === "CHECK") decision.effect = null;
 
   if (decision.effect && decision.right) {
-    applyEffect(sql, decision.right, decision.effect, ctx, at, receivedAt);
+    applyEffect(sql, decision.right, decision.effect, ctx, when, received);
     const zoneId = decision.effect.zone_id;
     const zone = zoneId ? zoneOf(zoneId) : undefined;
     if (zoneId && zone) occupancy.set(zoneId, decision.effect.kind === "enter" ? zone.occupancy + 1 : Math.max(zone.occupancy - 1, 0));
@@ -236,7 +266,6 @@ export function decideScan(
     attendee_name: right ? ((right.attendee_name as string | null) ?? null) : null,
     said,
   });
-  const received = new Date(receivedAt).toISOString();
   // The projection to D1 follows the log by its seq and takes the rights the moved scans name (projection.ts).
   const moved = Boolean(decision.effect && right);
   sql`
@@ -321,10 +350,11 @@ function evaluate(
   event: GateEvent,
   body: ScanBody,
   ctx: ScanContext,
-  check: TokenCheck | null,
+  check: ScanToken | null,
   right: Row | undefined,
   zoneOf: (id: string) => Zone | undefined,
   at: number,
+  when: string,
 ): Decision {
   const deny = (reason: DenialReason, right: Row | null = null, zone: string | null = null, extra: Partial<Decision> = {}): Decision => ({
     status: "DENIED",
@@ -365,7 +395,6 @@ function evaluate(
   if (at > Date.parse(String(right.valid_until))) return deny("EXPIRED", right);
 
   // 4. Who: the blacklist (entries already scoped to this event by the Worker).
-  const when = new Date(at).toISOString();
   if (blacklisted(policy, when, right, ctx)) return deny("BLACKLISTED", right);
 
   // 5. Where: the zones the right opens (its own after overrides, then its ticket type's others), the first this gate opens onto.
@@ -452,20 +481,19 @@ function reconcileOffline(decision: Decision, deviceStatus: NonNullable<ScanBody
 }
 
 /**
- * `at` is when the scan happened (an offline one: in the past); `updated_at`
- * is when the row changed, which is what a gate's bundle delta (`since`)
+ * `when` is when the scan happened (an offline one: in the past); `updated_at`
+ * (`changed`, when the scan was received) is when the row changed, which is what a gate's bundle delta (`since`)
  * asks about, so offline scans synced late still reach the other gates.
  * D1 learns of the change from the scan's log row (`moved`, projection.ts);
  * the zone's count is the caller's (`PassOccupancy`).
  */
-function applyEffect(sql: Sql, right: Row, effect: NonNullable<Decision["effect"]>, ctx: ScanContext, at: number, receivedAt: number) {
-  const when = new Date(at).toISOString();
-  const changed = new Date(receivedAt).toISOString();
+function applyEffect(sql: Sql, right: Row, effect: NonNullable<Decision["effect"]>, ctx: ScanContext, when: string, changed: string) {
+  // By rowid, read with the right in the same transaction: one B-tree fewer than by id.
   if (effect.kind === "enter") {
     sql`UPDATE rights SET is_inside = 1, inside_zone_id = ${effect.zone_id}, entry_count = entry_count + 1, status = 'USED', used_at = coalesce(used_at, ${when}),
-          used_at_access_point = coalesce(used_at_access_point, ${ctx.access_point_id}), updated_at = ${changed} WHERE id = ${right.id}`;
+          used_at_access_point = coalesce(used_at_access_point, ${ctx.access_point_id}), updated_at = ${changed} WHERE rowid = ${right.right_rowid}`;
   } else {
-    sql`UPDATE rights SET is_inside = 0, inside_zone_id = NULL, last_exit_at = ${when}, updated_at = ${changed} WHERE id = ${right.id}`;
+    sql`UPDATE rights SET is_inside = 0, inside_zone_id = NULL, last_exit_at = ${when}, updated_at = ${changed} WHERE rowid = ${right.right_rowid}`;
   }
 }
 

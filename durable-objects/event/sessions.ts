@@ -15,7 +15,7 @@
 import type { Env } from "../../src/env.ts";
 import { openSessions, REVOCATION_FEED_MAX_AGE_MS } from "../../src/auth/revocations.ts";
 import { CLOSE } from "./gate-protocol.ts";
-import type { GateSession } from "./socket.ts";
+import { sessionOf } from "./socket.ts";
 import type { EventStore } from "./store.ts";
 
 /** Ended sessions are remembered this long: past it, no token of theirs opens anything (refresh tokens live 30 days). */
@@ -53,7 +53,7 @@ export class SessionWatch {
     });
     let closed = 0;
     for (const ws of this.ctx.getWebSockets()) {
-      const who = ws.deserializeAttachment() as GateSession | null;
+      const who = sessionOf(ws);
       if (!who?.session_id || !sessionIds.includes(who.session_id)) continue;
       ws.close(CLOSE.sessionEnded.code, CLOSE.sessionEnded.reason);
       closed++;
@@ -79,7 +79,7 @@ export class SessionWatch {
     const ended = this.endedSessions();
     const held = new Set<string>();
     for (const ws of this.ctx.getWebSockets()) {
-      const id = (ws.deserializeAttachment() as GateSession | null)?.session_id;
+      const id = sessionOf(ws)?.session_id;
       if (id && !ended.has(id)) held.add(id);
     }
     if (held.size === 0) return;

@@ -18,6 +18,24 @@ type Decide = (bodies: ScanBody[], who: ScanContext) => Promise<Result<{ results
 
 const send = (ws: WebSocket, message: ServerMessage) => ws.send(JSON.stringify(message));
 
+/** Attachments already read, by socket. A woken object runs in a new isolate, where this starts empty. */
+const attached = new WeakMap<WebSocket, GateSession>();
+
+/**
+ * Who is at the other end of a socket: its attachment, deserialised once per
+ * socket in this isolate rather than on every frame (it never changes after
+ * `acceptSocket`).
+ */
+export function sessionOf(ws: WebSocket): GateSession | null {
+  let who = attached.get(ws);
+  if (who === undefined) {
+    const read = ws.deserializeAttachment() as GateSession | null;
+    if (!read) return null;
+    attached.set(ws, (who = read));
+  }
+  return who;
+}
+
 /**
  * Opens a socket for the caller the Worker authenticated (its headers): a
  * gate at an active access point, on a device not banned, or an observer;
@@ -60,7 +78,7 @@ export function acceptSocket(ctx: DurableObjectState, s: EventStore, request: Re
  * (4003) unread.
  */
 export async function onFrame(ws: WebSocket, message: string | ArrayBuffer, decide: Decide, sessions: SessionWatch): Promise<void> {
-  const who = ws.deserializeAttachment() as GateSession | null;
+  const who = sessionOf(ws);
   if (!who) return ws.close(CLOSE.lostSession.code, CLOSE.lostSession.reason);
   if (sessions.isEnded(who.session_id)) return ws.close(CLOSE.sessionEnded.code, CLOSE.sessionEnded.reason);
   const text = typeof message === "string" ? message : new TextDecoder().decode(message);
@@ -133,7 +151,7 @@ export function toObservers(ctx: DurableObjectState, scans: ActivityMessage["sca
 export function closeSessions(ctx: DurableObjectState, matches: (who: GateSession) => boolean, close: { code: number; reason: string }): number {
   let closed = 0;
   for (const ws of ctx.getWebSockets()) {
-    const who = ws.deserializeAttachment() as GateSession | null;
+    const who = sessionOf(ws);
     if (!who || !matches(who)) continue;
     ws.close(close.code, close.reason);
     closed++;

@@ -2,6 +2,20 @@ import { importVerifyKeys, parseAccessToken, verifyAccessToken, type TokenCheck 
 import { timingSafeEqual } from "../../src/lib/crypto/hash.ts";
 import type { EventStore } from "./store.ts";
 
+/**
+ * A token of one of this event's keys not yet compared with the token issued
+ * for its right: the scan's own read of its right brings the issued token
+ * along (gate.ts, `decideScan`), which saves a statement per scan. If they
+ * differ, the scan waits for its signature to be verified (`check`). Not
+ * `ok`, so that nothing admits on it unconfirmed.
+ */
+export type UnconfirmedToken = { ok: false; reason: "unconfirmed"; access_right_id: string; event_id: string; kid: string };
+
+/** What a gate's scan carries of its token: checked, or to be confirmed in its decision. */
+export type ScanToken = TokenCheck | UnconfirmedToken;
+
+export const isUnconfirmed = (check: ScanToken): check is UnconfirmedToken => !check.ok && check.reason === "unconfirmed";
+
 /** Checks kept per token: a stadium's rights, with room to spare. */
 const MAX_CHECKS = 20_000;
 
@@ -15,7 +29,7 @@ const MAX_CHECKS = 20_000;
  */
 export class TokenCache {
   private keys: Promise<Map<string, CryptoKey>> | null = null;
-  private readonly checks = new Map<string, TokenCheck>();
+  private readonly checks = new Map<string, ScanToken>();
   private readonly s: EventStore;
 
   constructor(store: EventStore) {
@@ -52,12 +66,27 @@ export class TokenCache {
   }
 
   /**
+   * A scanned token, to be confirmed in the scan's decision: a token of one of
+   * this event's keys for one of its rights is compared there with the one
+   * issued for that right (`UnconfirmedToken`); any other is checked now.
+   */
+  async unconfirmed(token: string): Promise<ScanToken> {
+    const cached = this.checks.get(token);
+    if (cached) return cached;
+    const parsed = parseAccessToken(token);
+    if (!parsed || parsed.event_id !== this.s.event()?.id || !(await this.verifyKeys()).has(parsed.kid)) return this.check(token);
+    const unconfirmed: UnconfirmedToken = { ok: false, reason: "unconfirmed", access_right_id: parsed.access_right_id, event_id: parsed.event_id, kid: parsed.kid };
+    this.remember(token, unconfirmed);
+    return unconfirmed;
+  }
+
+  /**
    * A scanned token: the one this object was given for that right and key
    * (compared in constant time), or else one whose signature verifies.
    */
   async check(token: string): Promise<TokenCheck> {
     const cached = this.checks.get(token);
-    if (cached) return cached;
+    if (cached && !isUnconfirmed(cached)) return cached;
     const parsed = parseAccessToken(token);
     if (!parsed) return { ok: false, reason: "malformed" };
     const keys = await this.verifyKeys();
@@ -68,9 +97,13 @@ export class TokenCache {
         : await verifyAccessToken(parsed, keys);
     // Another event's key: the payload (unverified) names the event, which is all a WRONG_EVENT refusal says.
     if (!check.ok && check.reason === "unknown_kid" && parsed.event_id !== this.s.event()?.id) check = { ok: true, access_right_id: "", event_id: parsed.event_id, kid: "" };
+    this.remember(token, check);
+    return check;
+  }
+
+  private remember(token: string, check: ScanToken): void {
     if (this.checks.size > MAX_CHECKS) this.checks.clear();
     this.checks.set(token, check);
-    return check;
   }
 
   private issued(rightId: string, kid: string): string | undefined {

@@ -408,6 +408,39 @@ describe("tokens handed to holders", () => {
     }
   });
 
+  it("a lone scan of a token not issued is decided once its signature verifies, replayed as first answered; a batch mixing both is decided whole, in order", async () => {
+    const fixture = await live();
+    const { rights } = await rightsWithTokens(fixture, 3);
+    await issueAccessTokens(env, fixture.eventId, [rights[0]!.id]);
+    const scan = (id: string, qr: string) => ({ id, qr, action: "ENTRY" as const, scan_method: "QR_SCANNER" as const, scanned_at: new Date().toISOString() });
+    const verify = vi.spyOn(crypto.subtle, "verify");
+    try {
+      const batch = await scanDirect(fixture.stub, [scan("mix-1", rights[0]!.token), scan("mix-2", rights[1]!.token), scan("mix-3", rights[0]!.token)], who(fixture));
+      expect(batch.map((r) => [r.id, r.status, r.denial_reason, r.access_right?.id])).toEqual([
+        ["mix-1", "SUCCESS", null, rights[0]!.id],
+        ["mix-2", "SUCCESS", null, rights[1]!.id],
+        ["mix-3", "DENIED", "ALREADY_USED", rights[0]!.id],
+      ]);
+      expect(verify).toHaveBeenCalledTimes(1); // the token not issued
+      const lone = await scanOne(fixture, "lone-1", rights[2]!.token);
+      expect(lone[0]).toMatchObject({ status: "SUCCESS", access_right: { id: rights[2]!.id, entry_count: 1 } });
+      expect(verify).toHaveBeenCalledTimes(2);
+      expect(await scanOne(fixture, "lone-1", rights[2]!.token)).toEqual(lone);
+      expect((await scanOne(fixture, "lone-2", rights[2]!.token))[0]).toMatchObject({ status: "DENIED", denial_reason: "ALREADY_USED" });
+      expect(verify).toHaveBeenCalledTimes(2); // its check is kept
+    } finally {
+      verify.mockRestore();
+    }
+    const logged = await runInDurableObject(fixture.stub, (_, state) => state.storage.sql.exec("SELECT nonce, status FROM scans ORDER BY seq").toArray());
+    expect(logged).toEqual([
+      { nonce: "mix-1", status: "SUCCESS" },
+      { nonce: "mix-2", status: "SUCCESS" },
+      { nonce: "mix-3", status: "DENIED" },
+      { nonce: "lone-1", status: "SUCCESS" },
+      { nonce: "lone-2", status: "DENIED" },
+    ]);
+  });
+
   it("compare whole: an issued token changed in one character is refused", async () => {
     const fixture = await live();
     const { rights } = await rightsWithTokens(fixture);

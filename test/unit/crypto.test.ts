@@ -87,5 +87,11 @@ describe("random codes and comparisons", () => {
     expect(timingSafeEqual("abc", "abc")).toBe(true);
     expect(timingSafeEqual("abc", "abd")).toBe(false);
     expect(timingSafeEqual("abc", "abcd")).toBe(false);
+    expect(timingSafeEqual("", "")).toBe(true);
+    expect(timingSafeEqual("", "a")).toBe(false);
+    expect(timingSafeEqual("abc\u0000", "abc")).toBe(false); // a NUL past the shorter string still differs
+    expect(timingSafeEqual("café", "café")).toBe(true);
+    expect(timingSafeEqual("café", "cafe\u0301")).toBe(false); // same text to a reader, other code units
+    expect(timingSafeEqual("😀", "😁")).toBe(false);
   });
 });

@@ -39,11 +39,14 @@ export async function secretDigest(pepper: string, purpose: string, value: strin
   return toHex(await hmacSha256(pepper, `${purpose}:${value}`));
 }
 
-/** Constant-time comparison of two strings (signatures, digests). */
+/**
+ * Constant-time comparison of two strings (signatures, digests, the QR tokens
+ * a gate compares on every scan): their UTF-16 code units, compared without
+ * encoding them first (two strings are equal exactly when those are).
+ */
 export function timingSafeEqual(a: string, b: string): boolean {
-  const left = utf8(a);
-  const right = utf8(b);
-  let diff = left.length ^ right.length;
-  for (let i = 0; i < Math.max(left.length, right.length); i++) diff |= (left[i] ?? 0) ^ (right[i] ?? 0);
+  let diff = a.length ^ b.length;
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) diff |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
   return diff === 0;
 }
