@@ -1,12 +1,13 @@
 /**
- * What each statement of a scan drain costs D1 (measurement tool, not a
- * benchmark with a baseline): a gate event with `--rights` rights projected to
- * D1 (the real schema, its indexes and triggers), then, for fresh rights each
- * time, batches of `--batch` scans written as the EventDO's drain writes them
- * (projection.ts's own statements, the rows built as its bulk reads build
- * them), one statement kind at a time. Prints, per kind, the workerd
- * process's CPU (/proc, 10 ms ticks, hence several batches) and wall time per
- * scan, beside `json_each` alone over the same rows.
+ * `npm run bench:projection`: what each statement of a scan drain costs D1,
+ * per scan. A gate event with `--rights` rights projected to D1 (the real
+ * schema, its indexes, triggers and foreign keys), then, for fresh rights each
+ * time (every presence write a first entry, as at the gates), batches of
+ * `--batch` scans written as the EventDO's drain writes them (projection.ts's
+ * own statements, rows in the shape its bulk reads give), one statement kind
+ * at a time. Prints, per kind, the workerd process's CPU (/proc, 10 ms ticks,
+ * hence several batches) and wall time per scan, beside `json_each` alone
+ * over the same rows (the floor: D1 reading the JSON); the last line is JSON.
  *
  * Options: --rights 8000 --batch 500
  */

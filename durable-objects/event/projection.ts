@@ -4,9 +4,10 @@ import { isConstraintViolation } from "../../src/db/errors.ts";
 import { USAGE_COUNT_SQL } from "../../src/catalog/rule-uses.ts";
 import { event_ticket_config } from "../../src/catalog/schema.ts";
 import { access_transactions_log } from "../../src/access/schema.ts";
+import { DRAIN_SCANS } from "./outbox.ts";
 import type { Row } from "./sql.ts";
 
-// Outbox rows per D1 batch: at a stadium's peak the gates write ~2 rows per scan, and one drain every OUTBOX_DELAY_MS must keep up.
+// Outbox rows per D1 batch (orders, rights, transactions); scans have their own cap, DRAIN_SCANS (outbox.ts).
 const BATCH = 1000;
 
 /**
@@ -229,11 +230,14 @@ function readBulk(sql: SqlStorage, of: Bulk, ...range: number[]): string | null 
   return n > 0 ? rows : null;
 }
 
-/** Whether changes wait for the projection: outbox rows, or scans after the cursor. */
-export function projectionPending(sql: SqlStorage): boolean {
-  return Boolean(
-    sql.exec<{ pending: number }>("SELECT EXISTS (SELECT 1 FROM outbox) OR EXISTS (SELECT 1 FROM scans WHERE seq > (SELECT upto FROM projection_cursors WHERE name = 'scans')) AS pending").one().pending,
-  );
+/** What waits for the projection: how many scans after the cursor, and whether outbox rows. */
+export function projectionPending(sql: SqlStorage): { scans: number; outbox: boolean } {
+  const { scans, outbox } = sql
+    .exec<{ scans: number; outbox: number }>(
+      "SELECT (SELECT count(*) FROM scans WHERE seq > (SELECT upto FROM projection_cursors WHERE name = 'scans')) AS scans, EXISTS (SELECT 1 FROM outbox) AS outbox",
+    )
+    .one();
+  return { scans, outbox: Boolean(outbox) };
 }
 
 /**
@@ -267,7 +271,7 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
   const scansFrom = sql.exec<{ upto: number }>("SELECT upto FROM projection_cursors WHERE name = 'scans'").one().upto;
   // Scans wait while the outbox is behind: the rights they name (D1's foreign key) may be in its later rows.
   const scansTo =
-    n < BATCH ? (sql.exec<{ to: number | null }>("SELECT max(seq) AS \"to\" FROM (SELECT seq FROM scans WHERE seq > ? ORDER BY seq LIMIT ?)", scansFrom, BATCH).one().to ?? scansFrom) : scansFrom;
+    n < BATCH ? (sql.exec<{ to: number | null }>("SELECT max(seq) AS \"to\" FROM (SELECT seq FROM scans WHERE seq > ? ORDER BY seq LIMIT ?)", scansFrom, DRAIN_SCANS).one().to ?? scansFrom) : scansFrom;
   if (n === 0 && scansTo === scansFrom) return 0;
   const version = nextDrainVersion(sql);
   // Orders and rights are read in bulk (below); only the other kinds' entries come into JS.
