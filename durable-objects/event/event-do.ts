@@ -99,7 +99,7 @@ export class EventDO extends DurableObject<Env> {
     this.sessions = new SessionWatch(ctx, this.s, env);
     this.drains = new Drains(ctx.storage.sql, () => this.env.DB, () => this.s.event()?.id ?? "");
     this.scanPasses = new GroupCommit(ctx.storage, (items) => decideScanPass(this.s.sql, this.s.event()!, this.policy(), items), (decided) => {
-      this.s.outbox.projectSoon(Date.now());
+      this.s.outbox.scansLogged(decided.reduce((n, d) => n + (d.answer.ok ? d.answer.results.length : 0), 0), Date.now());
       if (decided.some((d) => d.moved)) this.feed.changed();
       toObservers(ctx, decided.flatMap((d) => d.activity));
     });
@@ -391,15 +391,21 @@ export class EventDO extends DurableObject<Env> {
     this.s.outbox.fired();
     const now = Date.now();
     orders.expireHolds(this.s, now);
+    let drained = true;
     try {
       await this.drains.run();
     } catch (error) {
       console.error("EventDO projection to D1 failed; retrying", error);
-      this.s.outbox.wakeBy(now + 5_000);
+      this.s.outbox.drainFailed(now, 5_000);
+      drained = false;
     }
     await waitlist.serveOffers(this.s, this.env, now);
     const nextHold = orders.nextHoldExpiry(this.s);
-    if (projectionPending(this.s.sql.storage)) this.s.outbox.projectSoon(now);
+    if (drained) {
+      // What came during the drain, or lay beyond its DRAIN_SCANS: at once if a drain's worth.
+      const left = projectionPending(this.s.sql.storage);
+      this.s.outbox.drained(left.scans, left.outbox, Date.now());
+    }
     if (nextHold) this.s.outbox.wakeBy(Date.parse(nextHold));
   }
 }

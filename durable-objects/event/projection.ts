@@ -4,9 +4,10 @@ import { isConstraintViolation } from "../../src/db/errors.ts";
 import { USAGE_COUNT_SQL } from "../../src/catalog/rule-uses.ts";
 import { event_ticket_config } from "../../src/catalog/schema.ts";
 import { access_transactions_log } from "../../src/access/schema.ts";
+import { DRAIN_SCANS } from "./outbox.ts";
 import type { Row } from "./sql.ts";
 
-// Outbox rows per D1 batch: at a stadium's peak the gates write ~2 rows per scan, and one drain every OUTBOX_DELAY_MS must keep up.
+// Outbox rows per D1 batch (orders, rights, transactions); scans have their own cap, DRAIN_SCANS (outbox.ts).
 const BATCH = 1000;
 
 /**
@@ -33,6 +34,10 @@ interface Bulk {
   keyAt: number;
   /** How many of (rows, event, drain version) `write` takes as `?1`..`?3` (D1 refuses a value bound to no parameter). */
   params: number;
+  /** D1's columns, in the rows' order. */
+  columns: string[];
+  /** What the row-by-row retry of a refused batch writes instead: its rows, read again over the same range. */
+  retryAs?: Bulk;
 }
 
 function bulk(spec: {
@@ -48,6 +53,7 @@ function bulk(spec: {
   key: string;
   /** D1's statement, from the columns in the rows' order. */
   write: (columns: string[]) => string;
+  retryAs?: Bulk;
 }): Bulk {
   const { from, where = "true", order = "rowid", columns, renamed = {} } = spec;
   const write = spec.write(columns);
@@ -56,6 +62,8 @@ function bulk(spec: {
     read: `SELECT count(*) AS n, json_group_array(json_array(${columns.map((c) => renamed[c] ?? c).join(", ")})) AS rows FROM (SELECT * FROM ${from} WHERE ${where} ORDER BY ${order})`,
     write,
     keyAt: columns.indexOf(spec.key),
+    columns,
+    retryAs: spec.retryAs,
     params: Math.max(...[...write.matchAll(/\?(\d)/g)].map((m) => Number(m[1]))),
   };
 }
@@ -157,14 +165,27 @@ const RIGHTS = bulk({
   write: insertRows("access_rights", updateIfNotOlder("access_rights", RIGHT_CHANGING)),
 });
 /**
- * What a gate changes on a right: its presence. Only presence is set on
- * conflict, so D1 rewrites no index entry of a column the gate cannot change.
+ * What a gate changes on a right: its presence, set by an UPDATE of those
+ * columns only (from `json_each`, so D1 builds no whole row to insert first,
+ * and the object reads and sends 8 columns instead of 22). The right is in D1
+ * by then: rights are drained before the scans that name them (the outbox
+ * first, and scans wait while it is behind). Should one be missing all the
+ * same (its own projection was refused, and D1 would now accept it), its scan's
+ * log row breaks D1's foreign key, the batch is refused, and the row-by-row
+ * retry writes the right whole (`retryAs`), as an upsert, before its scans.
+ * Like the upsert, the UPDATE leaves a row a more recent drain wrote.
  */
 const PRESENCE_CHANGING = ["status", "used_at", "used_at_access_point", "is_inside", "entry_count", "last_exit_at", "updated_at"];
+const MOVED_RIGHTS = "id IN (SELECT access_right_id FROM scans WHERE seq > ?1 AND seq <= ?2 AND moved = 1)";
 const PRESENCE = bulk({
   ...RIGHT_ROWS,
-  where: "id IN (SELECT access_right_id FROM scans WHERE seq > ?1 AND seq <= ?2 AND moved = 1)",
-  write: insertRows("access_rights", updateIfNotOlder("access_rights", PRESENCE_CHANGING)),
+  columns: ["id", ...PRESENCE_CHANGING],
+  where: MOVED_RIGHTS,
+  // `+event_id`: not a way in for the planner, which would otherwise read the event's rights by an index on event_id and scan the JSON for each.
+  write: (columns) =>
+    `UPDATE access_rights SET ${PRESENCE_CHANGING.map((c) => `${c} = value ->> ${columns.indexOf(c)}`).join(", ")}, projection_version = ?3
+     FROM json_each(?1) WHERE access_rights.id = value ->> 0 AND +access_rights.event_id = ?2 AND access_rights.projection_version <= ?3`,
+  retryAs: bulk({ ...RIGHT_ROWS, where: MOVED_RIGHTS, write: insertRows("access_rights", updateIfNotOlder("access_rights", PRESENCE_CHANGING)) }),
 });
 const SCANS = bulk({
   kind: "scan",
@@ -197,6 +218,9 @@ const ATTENDANCE = bulk({
      ON CONFLICT (event_id, user_id) DO UPDATE SET status = 'ATTENDED', updated_at = excluded.updated_at WHERE status <> 'ATTENDED'`,
 });
 
+/** The statements of a scan drain, for bench/projection-statements.ts. */
+export const PROJECTION_STATEMENTS = { presence: PRESENCE, presence_whole: PRESENCE.retryAs!, scans: SCANS, attendance: ATTENDANCE };
+
 /** D1's statement writing the rows of a bulk read. */
 const bulkWrite = (d1: D1Database, of: Bulk, rows: string, eventId: string, version: number) => d1.prepare(of.write).bind(...[rows, eventId, version].slice(0, of.params));
 
@@ -206,11 +230,14 @@ function readBulk(sql: SqlStorage, of: Bulk, ...range: number[]): string | null 
   return n > 0 ? rows : null;
 }
 
-/** Whether changes wait for the projection: outbox rows, or scans after the cursor. */
-export function projectionPending(sql: SqlStorage): boolean {
-  return Boolean(
-    sql.exec<{ pending: number }>("SELECT EXISTS (SELECT 1 FROM outbox) OR EXISTS (SELECT 1 FROM scans WHERE seq > (SELECT upto FROM projection_cursors WHERE name = 'scans')) AS pending").one().pending,
-  );
+/** What waits for the projection: how many scans after the cursor, and whether outbox rows. */
+export function projectionPending(sql: SqlStorage): { scans: number; outbox: boolean } {
+  const { scans, outbox } = sql
+    .exec<{ scans: number; outbox: number }>(
+      "SELECT (SELECT count(*) FROM scans WHERE seq > (SELECT upto FROM projection_cursors WHERE name = 'scans')) AS scans, EXISTS (SELECT 1 FROM outbox) AS outbox",
+    )
+    .one();
+  return { scans, outbox: Boolean(outbox) };
 }
 
 /**
@@ -244,7 +271,7 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
   const scansFrom = sql.exec<{ upto: number }>("SELECT upto FROM projection_cursors WHERE name = 'scans'").one().upto;
   // Scans wait while the outbox is behind: the rights they name (D1's foreign key) may be in its later rows.
   const scansTo =
-    n < BATCH ? (sql.exec<{ to: number | null }>("SELECT max(seq) AS \"to\" FROM (SELECT seq FROM scans WHERE seq > ? ORDER BY seq LIMIT ?)", scansFrom, BATCH).one().to ?? scansFrom) : scansFrom;
+    n < BATCH ? (sql.exec<{ to: number | null }>("SELECT max(seq) AS \"to\" FROM (SELECT seq FROM scans WHERE seq > ? ORDER BY seq LIMIT ?)", scansFrom, DRAIN_SCANS).one().to ?? scansFrom) : scansFrom;
   if (n === 0 && scansTo === scansFrom) return 0;
   const version = nextDrainVersion(sql);
   // Orders and rights are read in bulk (below); only the other kinds' entries come into JS.
@@ -259,14 +286,14 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
     return d1.prepare(query.sql).bind(...query.params);
   };
   // What each statement projects, for the error log; a bulk statement is retried row by row.
-  const sources: { kind: string; id: string; bulk?: { of: Bulk; rows: string } }[] = [];
+  const sources: { kind: string; id: string; bulk?: { of: Bulk; rows: string; range: number[] } }[] = [];
 
   /** Adds the statement of a bulk kind, if the range has rows of it; returns them. */
   const project = (of: Bulk, ...range: number[]) => {
     const rows = readBulk(sql, of, ...range);
     if (rows) {
       statements.push(bulkWrite(d1, of, rows, eventId, version));
-      sources.push({ kind: of.kind, id: "", bulk: { of, rows } });
+      sources.push({ kind: of.kind, id: "", bulk: { of, rows, range } });
     }
     return rows;
   };
@@ -322,6 +349,13 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
     sources.push({ kind: "config", id });
   }
 
+  /** A bulk statement's rows one by one, as its `retryAs` kind if it has one. */
+  const rowByRow = ({ of, rows, range }: { of: Bulk; rows: string; range: number[] }) => {
+    const as = of.retryAs ?? of;
+    const each = JSON.parse(of.retryAs ? (readBulk(sql, as, ...range) ?? "[]") : rows) as unknown[][];
+    return each.map((row) => ({ statement: bulkWrite(d1, as, JSON.stringify([row]), eventId, version), kind: as.kind, id: String(row[as.keyAt]) }));
+  };
+
   if (statements.length > 0) {
     try {
       await d1.batch(statements.map(toD1));
@@ -330,9 +364,7 @@ export async function drainOutbox(sql: SqlStorage, d1: D1Database, eventId: stri
       console.error("EventDO projection batch refused; retrying statement by statement", batchError);
       for (const [index, statement] of statements.entries()) {
         const source = sources[index]!;
-        const attempts = source.bulk
-          ? (JSON.parse(source.bulk.rows) as unknown[][]).map((row) => ({ statement: bulkWrite(d1, source.bulk!.of, JSON.stringify([row]), eventId, version), kind: source.kind, id: String(row[source.bulk!.of.keyAt]) }))
-          : [{ statement: toD1(statement), kind: source.kind, id: source.id }];
+        const attempts = source.bulk ? rowByRow(source.bulk) : [{ statement: toD1(statement), kind: source.kind, id: source.id }];
         for (const attempt of attempts) {
           try {
             await attempt.statement.run();

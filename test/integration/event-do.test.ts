@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { pricing_rules } from "../../src/catalog/schema.ts";
 import { getDb } from "../../src/db/client.ts";
 import type { EventDO } from "../../durable-objects/event/event-do.ts";
+import { DRAIN_SCANS, OUTBOX_DELAY_MS } from "../../durable-objects/event/outbox.ts";
 import { drainOutbox } from "../../durable-objects/event/projection.ts";
 import { EVENT_DO_MIGRATIONS, migrate } from "../../durable-objects/event/storage.ts";
 import { api } from "../support/api.ts";
@@ -434,6 +435,80 @@ describe("EventDO projection: batches in order", () => {
     expect(right).toEqual({ is_inside: 0, entry_count: 1, status: "USED" });
     const logged = await env.DB.prepare("SELECT count(*) AS n FROM access_control_log WHERE event_id = ?").bind(fixture.eventId).first<{ n: number }>();
     expect(logged!.n).toBe(2);
+  });
+});
+
+describe("EventDO projection: drains kept short", () => {
+  // Each test runs inside the object, so that the alarm it sets for now cannot drain behind its back.
+  type Fixture = Awaited<ReturnType<typeof gatedEvent>>;
+  /** `count` refused presentations (unknown codes, logged all the same), in one pass. */
+  const scanUnknown = async (instance: EventDO, fixture: Fixture, prefix: string, count: number) => {
+    const who = { controller_id: fixture.controller.id, session_id: "session-1", device_id: "D1", access_point_id: fixture.gateA, ip: null };
+    const at = new Date().toISOString();
+    const decided = await instance.scan(Array.from({ length: count }, (_, i) => ({ id: `${prefix}-${i}`, qr: `UNKNOWN-${prefix}-${i}`, action: "ENTRY" as const, scan_method: "MANUAL_ENTRY" as const, scanned_at: at })), who);
+    if (!decided.ok) throw new Error(decided.problem.code);
+  };
+  const cursor = (sql: SqlStorage) => Number(sql.exec("SELECT upto FROM projection_cursors WHERE name = 'scans'").one().upto);
+  const logged = async (eventId: string) => (await env.DB.prepare("SELECT count(*) AS n FROM access_control_log WHERE event_id = ?").bind(eventId).first<{ n: number }>())!.n;
+
+  it("drains at most DRAIN_SCANS scans at a time, the next drain at once while that many still wait, and a flush drains them all", async () => {
+    const fixture = await gatedEvent({ startsInMs: HOUR });
+    const seen = await runInDurableObject(fixture.stub, async (instance: EventDO, state) => {
+      await scanUnknown(instance, fixture, "cap", 2 * DRAIN_SCANS + 10);
+      await state.storage.deleteAlarm(); // the test runs the drain itself
+      const from = cursor(state.storage.sql);
+      await instance.alarm();
+      return { drained: cursor(state.storage.sql) - from, alarm: await state.storage.getAlarm(), now: Date.now() };
+    });
+    expect(seen.drained).toBe(DRAIN_SCANS);
+    // DRAIN_SCANS + 10 still wait: the next drain is due now, not OUTBOX_DELAY_MS later.
+    expect(seen.alarm).not.toBeNull();
+    expect(seen.alarm!).toBeLessThanOrEqual(seen.now);
+    await fixture.stub.flushProjection();
+    expect(await logged(fixture.eventId)).toBe(2 * DRAIN_SCANS + 10);
+  });
+
+  it("sets the drain for now once DRAIN_SCANS scans wait, and waits for the burst below that", async () => {
+    const fixture = await gatedEvent({ startsInMs: HOUR });
+    const seen = await runInDurableObject(fixture.stub, async (instance: EventDO, state) => {
+      await instance.alarm(); // projects the setup, which had set the alarm
+      const before = Date.now();
+      await scanUnknown(instance, fixture, "few", DRAIN_SCANS - 1);
+      const few = (await state.storage.getAlarm())! - before;
+      const now = Date.now();
+      await scanUnknown(instance, fixture, "one-more", 1);
+      return { few, full: (await state.storage.getAlarm())! - now };
+    });
+    expect(seen.few).toBeGreaterThanOrEqual(OUTBOX_DELAY_MS);
+    expect(seen.full).toBeLessThan(OUTBOX_DELAY_MS / 2); // due now (the clock moved on while the pass ran)
+  });
+
+  it("after a failed drain, retries in 5 s however many scans arrive meanwhile", async () => {
+    const fixture = await gatedEvent({ startsInMs: HOUR });
+    const unreachable = () => Promise.reject(new Error("D1 unreachable"));
+    const down = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "batch") return unreachable;
+        if (prop === "prepare") return () => ({ bind: () => ({ run: unreachable }) });
+        const value = Reflect.get(target, prop) as unknown;
+        return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const seen = await runInDurableObject(fixture.stub, async (instance: EventDO, state) => {
+      await scanUnknown(instance, fixture, "down", 2 * DRAIN_SCANS);
+      await state.storage.deleteAlarm();
+      (instance as unknown as { env: typeof env }).env = { ...env, DB: down };
+      const now = Date.now();
+      await instance.alarm();
+      const afterFailure = (await state.storage.getAlarm())! - now;
+      await scanUnknown(instance, fixture, "meanwhile", DRAIN_SCANS);
+      const afterScans = (await state.storage.getAlarm())! - now;
+      (instance as unknown as { env: typeof env }).env = env;
+      return { afterFailure, afterScans, drained: cursor(state.storage.sql) };
+    });
+    expect(seen).toEqual({ afterFailure: 5_000, afterScans: 5_000, drained: 0 });
+    await fixture.stub.flushProjection();
+    expect(await logged(fixture.eventId)).toBe(3 * DRAIN_SCANS);
   });
 });
 

@@ -527,6 +527,23 @@ describe("the scan log's projection", () => {
     expect(again!.n).toBe(2);
   });
 
+  it("writes a right missing from D1 whole when its scans are drained, before their log rows", async () => {
+    const fixture = await live();
+    // A right D1 refused at first (its holder was not in D1 yet), then would accept.
+    const holder = newId();
+    const issued = await fixture.stub.issueRights({ source_type: "COMP", source_id: newId(), holders: [{ user_id: holder, zone_id: fixture.zoneId, seat_id: null }], config_id: null, created_by: null });
+    if (!issued.ok) throw new Error(issued.problem.code);
+    const right = issued.rights[0]!;
+    await fixture.stub.flushProjection();
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM access_rights WHERE id = ?").bind(right.id).first()).toEqual({ n: 0 });
+    await env.DB.prepare("INSERT INTO users (id, email, first_name) VALUES (?, ?, 'Late')").bind(holder, `${holder}@test.local`).run();
+    const { token } = await signAccessToken(env, { id: right.id, event_id: fixture.eventId });
+    expect((await scanOne(fixture, "late-1", token))[0]).toMatchObject({ status: "SUCCESS" });
+    await fixture.stub.flushProjection();
+    expect(await env.DB.prepare("SELECT status, is_inside, entry_count, user_id FROM access_rights WHERE id = ?").bind(right.id).first()).toEqual({ status: "USED", is_inside: 1, entry_count: 1, user_id: holder });
+    expect(await env.DB.prepare("SELECT nonce, access_right_id FROM access_control_log WHERE event_id = ?").bind(fixture.eventId).all().then((r) => r.results)).toEqual([{ nonce: "late-1", access_right_id: right.id }]);
+  });
+
   it("picks up, after the upgrade, the scans an older object's outbox still named", async () => {
     const fixture = await live();
     // The migration that replaced the outbox rows of scans, found by what it creates (not by its place in the list).
