@@ -18,7 +18,7 @@ import { workerdCpuMs } from "./lib/cpu-profile.ts";
 import { flushProjection, issueGateRights, seedGateEvent } from "./lib/gate-fixture.ts";
 import { round } from "./lib/load.ts";
 import { runBench } from "./lib/run.ts";
-import { bundle, startBenchPlatform, tempDir, type Workerd } from "./lib/workerd.ts";
+import { bundle, startBenchPlatform, tempDir, type Stoppable } from "./lib/workerd.ts";
 import type { PROJECTION_STATEMENTS as Statements } from "../durable-objects/event/projection.ts";
 
 const { values: opts } = parseArgs({ options: { rights: { type: "string", default: "8000" }, batch: { type: "string", default: "500" } } });
@@ -30,7 +30,7 @@ type Row = Record<string, unknown>;
 async function main() {
   const secrets = generateSecrets("bench-key");
   const dir = tempDir("edge-events-bench-build-");
-  let platform: Workerd | undefined;
+  let platform: Stoppable | undefined;
   try {
     // Node only strips types, and the projection's module uses more of TypeScript: bundled as the Worker is.
     const { PROJECTION_STATEMENTS } = (await import(await bundle("durable-objects/event/projection.ts", dir))) as { PROJECTION_STATEMENTS: typeof Statements };
