@@ -10,7 +10,8 @@ const QueueStatusSchema = z
     ahead: z.number().int().nullable().openapi({ description: "People before you not yet admitted." }),
     admitted: z.boolean().openapi({ description: "Your turn has come: order now, with `ticket` in the Queue-Ticket header." }),
     admitted_until: z.string().nullable().openapi({ description: "When your turn lapses if unused (then join again, at the back)." }),
-    estimated_wait_s: z.number().int().nullable().openapi({ description: "Seconds until your turn at the rate the room admits (0 once admitted)." }),
+    admits_per_s: z.number().nullable().openapi({ description: "People the queue admits per second now: the hold rate the event's inventory was measured to sustain while saturated (at most the configured ceiling), updated as it changes." }),
+    estimated_wait_s: z.number().int().nullable().openapi({ description: "Seconds until your turn: the people ahead of you and you, over `admits_per_s` (0 once admitted)." }),
     ticket: z.string().nullable().openapi({ description: "Your signed queue ticket (a JWT: event, position, you); send it as the Queue-Ticket header of your order." }),
   })
   .openapi("QueueStatus");
