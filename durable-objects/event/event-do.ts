@@ -27,6 +27,10 @@
  *   `decideHold` also holds a cart's seats (seats.ts), checks presale codes
  *   (presale.ts) and keeps the attendees named with an order (attendees.ts).
  *
+ * The holds' group commit feeds hold-load.ts (the hold path's load, in
+ * memory), which the event's waiting room is told of while it is saturated
+ * (`tellRoom`).
+ *
  * Around them: setup.ts stores what the Worker pushes, gate-bundle.ts shows
  * occupancy and the offline bundle, outbox.ts schedules the projection to D1
  * that projection.ts drains, store.ts and sql.ts are the storage they share.
