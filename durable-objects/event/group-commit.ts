@@ -12,9 +12,10 @@
  * one fails, with nothing half-written. Answers leave once the commit is
  * durable (the output gate holds them until then).
  *
- * `measured`, if given, learns after each pass how many requests it decided
- * and how long they waited for it in all (from `submit` to the pass, by the
- * object's clock): hold-load.ts makes the hold path's load of it.
+ * `measured`, if given, learns after each pass (its requests answered) how
+ * many requests it decided and how long they waited for it in all (from
+ * `submit` to the pass, by the object's clock): hold-load.ts makes the hold
+ * path's load of it.
  */
 export class GroupCommit<In, Out> {
   private queue: { input: In; at: number; resolve: (out: Out) => void; reject: (error: unknown) => void }[] = [];
@@ -40,12 +41,8 @@ export class GroupCommit<In, Out> {
   private pass(): void {
     const queue = this.queue;
     this.queue = [];
-    if (this.measured) {
-      const at = Date.now();
-      let waitMs = 0;
-      for (const q of queue) waitMs += at - q.at;
-      this.measured(queue.length, waitMs, at);
-    }
+    // The object's clock stands still while the pass runs: this is when it decides them.
+    const at = Date.now();
     let outputs: Out[];
     try {
       outputs = this.storage.transactionSync(() => this.decide(queue.map((q) => q.input)));
@@ -63,5 +60,10 @@ export class GroupCommit<In, Out> {
       }
     }
     this.settled(outputs);
+    if (this.measured) {
+      let waitMs = 0;
+      for (const q of queue) waitMs += at - q.at;
+      this.measured(queue.length, waitMs, at);
+    }
   }
 }

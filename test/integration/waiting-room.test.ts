@@ -1,4 +1,4 @@
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { OrderRequest } from "../../durable-objects/event/contract.ts";
@@ -101,6 +101,10 @@ describe("the waiting room and the EventDO's measured load", () => {
     // One attempt, far under the configured ceiling of attempts: queued all the same.
     expectProblem(await order(fixture, buyer.token), 409, "waiting_room_active");
     expect((await join(fixture.eventId, buyer.token)).body).toMatchObject({ active: true, position: 1, admits_per_s: 4 });
+
+    // The measure is memory: an evicted EventDO has forgotten it and measures again from nothing.
+    await evictDurableObject(fixture.stub);
+    expect(await fixture.stub.holdLoad(base + 7_500)).toMatchObject({ saturated: false, sustained_per_s: null, decided_per_s: 0 });
   });
 
   it("admits at the rate the EventDO measured, follows a new measurement, and estimates the wait with it", async () => {
