@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { OrderRequest } from "../../durable-objects/event/contract.ts";
 import { LOAD_FRESH_MS } from "../../durable-objects/waiting-room.ts";
 import { signJwt } from "../../src/lib/crypto/jwt.ts";
+import { roomLimits } from "../../src/onsale/waiting-room.ts";
 import { api, expectProblem, freshIp, registerUser } from "../support/api.ts";
 import { advanceClock } from "../support/clock.ts";
 import { createUsers, type TicketingFixture, ticketedEvent } from "../support/ticketing.ts";
@@ -150,6 +151,18 @@ describe("the waiting room and the EventDO's measured load", () => {
     vi.setSystemTime(base + 8_500 + LOAD_FRESH_MS + 1_000);
     const stale = await join(fixture.eventId, fan.get(12)!.token);
     expect(stale.body).toMatchObject({ active: true, admits_per_s: 1, admitted: true });
+  });
+
+  it("admits at most the configured ceiling, whatever the EventDO measured", async () => {
+    const ceiling = roomLimits(env).holds_per_s;
+    const fixture = await ticketedEvent({ quantity: 2 * ceiling });
+    const base = Math.floor(Date.now() / 1000) * 1000 + 1000;
+    await holds(fixture, ceiling + 200, saturating(ceiling + 200), base + 500);
+    await holds(fixture, 1, 0, base + 1_500);
+    expect(await fixture.stub.holdLoad(base + 1_500)).toMatchObject({ saturated: true, sustained_per_s: ceiling + 200 });
+    await vi.waitFor(async () => expect(await reportedAt(fixture.eventId)).toBe(base + 1_500));
+    const fan = await registerUser();
+    expect((await join(fixture.eventId, fan.token)).body).toMatchObject({ active: true, position: 1, admits_per_s: ceiling, estimated_wait_s: 1 });
   });
 });
 
