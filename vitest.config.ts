@@ -102,6 +102,10 @@ export default defineConfig(async () => {
               ...notificationCredentials,
               ...workerVarsFor(notifications),
               NOTIFICATION_RETRY_BASE_SECONDS: "1",
+              // Far above what a suite's concurrent orders can make wait in an EventDO's group commit over a whole second
+              // on a busy machine, so that no waiting room opens by chance; test/integration/waiting-room.test.ts moves
+              // the clock to make holds wait that long (durable-objects/event/hold-load.ts).
+              WAITING_ROOM_SATURATION_WAITING: "100",
               // Small enough for a test to build an audience over it (test/integration/campaigns.test.ts).
               CAMPAIGN_MAX_RECIPIENTS: "300",
               ...wallet,

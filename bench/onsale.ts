@@ -130,8 +130,8 @@ async function main(run: BenchRun) {
   let platform: Stoppable | undefined;
   try {
     log(`bench:onsale: ${HOLDS} hold attempts (1–4 units) with ${READS_PER_HOLD} availability reads each, ${CLIENTS} clients, on one event of ${UNITS} units; beside it the holds-only rate`);
-    // The room would open at WAITING_ROOM_HOLDS_PER_S and queue the storm: out of reach here, to measure the EventDO itself.
-    const bench = await startBenchPlatform({ ...secrets, WAITING_ROOM_HOLDS_PER_S: "1000000" }, dir, {
+    // The room would open at WAITING_ROOM_HOLDS_PER_S, or on the EventDO saturated, and queue the storm: both out of reach here, to measure the EventDO itself.
+    const bench = await startBenchPlatform({ ...secrets, WAITING_ROOM_HOLDS_PER_S: "1000000", WAITING_ROOM_SATURATION_WAITING: "1000000" }, dir, {
       onLog: (line) => workerLogs.push(line),
       inspector: opts.profile,
       onStarted: (running) => (platform = run.running = running),

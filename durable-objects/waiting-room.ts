@@ -2,31 +2,36 @@
  * The waiting room of one event's on-sale: one object per event, beside its
  * EventDO, so that a rush queues here and not on the object deciding holds.
  *
- * - It counts order attempts (`arrive`, `redeem`) per second. When a second
- *   holds more than `holds_per_s` (the hold rate the EventDO sustains, from
- *   configuration), the room opens a new session (`epoch`) and from then on an
- *   order needs an admitted queue ticket.
+ * - It opens a new session (`epoch`), from then on an order needs an admitted
+ *   queue ticket, when the event's EventDO reports that its holds queue
+ *   (`reportLoad`: saturated, durable-objects/event/hold-load.ts), or when the
+ *   order attempts (`arrive`, `redeem`) of one second exceed the configured
+ *   ceiling (`holds_per_s`), whatever the EventDO says.
  * - `join` gives each person (a user id, or a guest's device and IP, digested
  *   by the Worker) one position per session: a retry, another tab or another
  *   device of the same account gets the same position back.
- * - Positions are admitted in order at `holds_per_s` per second, counted from
- *   the time the room last admitted (no credit is banked while nobody waits).
+ * - Positions are admitted in order at the rate the EventDO last measured it
+ *   sustains while saturated (in this session, at most the ceiling), or at the
+ *   ceiling when it reported no saturation in this session; counted from the
+ *   time the room last admitted (no credit is banked while nobody waits).
  *   An admitted position may order within `admission_seconds`; after that it
  *   has lapsed (join again, at the back).
  * - `redeem` spends an admitted position on one order (the same
  *   Idempotency-Key may replay it); `release` gives it back if the order was
  *   refused, so a sold-out or invalid attempt does not cost the turn.
- * - The room closes once everyone queued has been admitted and the attempts of
- *   the last QUIET_MS stayed under half the rate.
+ * - The room closes once everyone queued has been admitted, the EventDO is no
+ *   longer saturated and the attempts of the last QUIET_MS stayed under half
+ *   the admission rate.
  *
  * Every method runs synchronously over the object's SQLite (no await between
  * a check and its write), so a position is given once and a ticket spent once
  * whatever the concurrency. Times are passed in (`now`), so tests move them.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { HoldLoad } from "./event/hold-load.ts";
 
 export interface RoomLimits {
-  /** Admissions per second, and the attempts per second over which the room opens. */
+  /** The ceiling: attempts per second over which the room opens, and the most it admits per second. */
   holds_per_s: number;
   /** How long an admitted position may be used for an order. */
   admission_seconds: number;
@@ -41,6 +46,8 @@ export interface RoomPlace {
   admitted: boolean;
   /** When the admission lapses (ms), once admitted. */
   admitted_until: number | null;
+  /** The rate the room admits at now, which the wait is estimated with. */
+  admits_per_s: number;
   estimated_wait_s: number;
 }
 
@@ -53,6 +60,11 @@ export type RedeemResult =
 
 /** The room stays open at least this long, and closes only after this long without a rush. */
 const QUIET_MS = 10_000;
+/**
+ * How long the EventDO's last report counts: it reports every second while
+ * saturated, so an older one means it stopped (no more holds, or evicted).
+ */
+export const LOAD_FRESH_MS = 3_000;
 
 interface RoomRow {
   epoch: string;
@@ -62,6 +74,12 @@ interface RoomRow {
   last_position: number;
   admit_clock: number;
   holds_per_s: number | null;
+  /** The EventDO's rate measured while saturated, in this session; null: none yet. */
+  measured_per_s: number | null;
+  /** The EventDO's last report: when, and whether it was saturated. */
+  load_at: number;
+  load_saturated: number;
+  load_sustained_per_s: number | null;
   [key: string]: SqlStorageValue;
 }
 
@@ -97,9 +115,25 @@ export class WaitingRoomDO extends DurableObject {
       );
       INSERT OR IGNORE INTO room (id, epoch, active, opened_at, admitted_through, last_position, admit_clock, holds_per_s) VALUES (1, '', 0, 0, 0, 0, 0, NULL);
     `);
+    // Rooms created before the EventDO reported its load.
+    const columns = new Set(this.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('room')").toArray().map((c) => c.name));
+    if (!columns.has("measured_per_s")) {
+      this.sql.exec(`
+        ALTER TABLE room ADD COLUMN measured_per_s REAL;
+        ALTER TABLE room ADD COLUMN load_at INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE room ADD COLUMN load_saturated INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE room ADD COLUMN load_sustained_per_s REAL;
+      `);
+    }
   }
 
-  /** An operator's (or a test's) admission rate for this event, over the configured one; null goes back to it. */
+  /** The EventDO's hold load (every second while it is saturated, and once when it stops being): what opens the room and sets its rate. */
+  reportLoad(load: HoldLoad): void {
+    // Reports are not awaited by the EventDO: one overtaken by a newer one is dropped.
+    this.sql.exec("UPDATE room SET load_at = ?, load_saturated = ?, load_sustained_per_s = ? WHERE id = 1 AND load_at <= ?", load.at, load.saturated ? 1 : 0, load.sustained_per_s, load.at);
+  }
+
+  /** An operator's (or a test's) rate for this event, over the measured and configured ones (ceiling and admissions); null goes back to them. */
   setRate(holdsPerS: number | null): void {
     this.sql.exec("UPDATE room SET holds_per_s = ? WHERE id = 1", holdsPerS);
   }
@@ -110,7 +144,7 @@ export class WaitingRoomDO extends DurableObject {
    */
   arrive(now: number, limits: RoomLimits, attempts = 1): { active: boolean; headroom: number } {
     const room = this.step(now, limits, attempts);
-    const headroom = room.active ? 0 : Math.max(0, this.rate(room, limits) - (this.attempts.get(Math.floor(now / 1000)) ?? 0));
+    const headroom = room.active ? 0 : Math.max(0, this.ceiling(room, limits) - (this.attempts.get(Math.floor(now / 1000)) ?? 0));
     return { active: Boolean(room.active), headroom };
   }
 
@@ -159,8 +193,20 @@ export class WaitingRoomDO extends DurableObject {
     return this.sql.exec<RoomRow>("SELECT * FROM room WHERE id = 1").one();
   }
 
-  private rate(room: RoomRow, limits: RoomLimits): number {
+  /** Attempts per second over which the room opens, and the most it admits. */
+  private ceiling(room: RoomRow, limits: RoomLimits): number {
     return room.holds_per_s ?? limits.holds_per_s;
+  }
+
+  /** Admissions per second: the EventDO's measured rate (this session) under the ceiling, else the ceiling. */
+  private rate(room: RoomRow, limits: RoomLimits): number {
+    const ceiling = this.ceiling(room, limits);
+    return room.holds_per_s ?? (room.measured_per_s === null ? ceiling : Math.min(room.measured_per_s, ceiling));
+  }
+
+  /** Whether the EventDO's last report, still fresh at `now`, said it is saturated. */
+  private saturated(room: RoomRow, now: number): boolean {
+    return room.load_saturated === 1 && now - room.load_at <= LOAD_FRESH_MS;
   }
 
   /** Counts `attempts` at `now`, opens or closes the room, and admits whom the elapsed time allows. */
@@ -169,15 +215,27 @@ export class WaitingRoomDO extends DurableObject {
     if (attempts) this.attempts.set(second, (this.attempts.get(second) ?? 0) + attempts);
     for (const s of this.attempts.keys()) if (s < second - QUIET_MS / 1000) this.attempts.delete(s);
     let room = this.room();
-    const rate = this.rate(room, limits);
-    if (!room.active && (this.attempts.get(second) ?? 0) > rate) {
-      // A rush: a new session, an empty queue.
+    const saturated = this.saturated(room, now);
+    if (!room.active && (saturated || (this.attempts.get(second) ?? 0) > this.ceiling(room, limits))) {
+      // A rush: a new session, an empty queue, admitted at what the EventDO sustains if it measured it.
       const epoch = crypto.randomUUID();
       this.sql.exec("DELETE FROM positions");
-      this.sql.exec("UPDATE room SET epoch = ?, active = 1, opened_at = ?, admitted_through = 0, last_position = 0, admit_clock = ? WHERE id = 1", epoch, now, now);
+      this.sql.exec(
+        "UPDATE room SET epoch = ?, active = 1, opened_at = ?, admitted_through = 0, last_position = 0, admit_clock = ?, measured_per_s = ? WHERE id = 1",
+        epoch,
+        now,
+        now,
+        saturated ? room.load_sustained_per_s : null,
+      );
       return this.room();
     }
     if (!room.active) return room;
+    // A newer measurement while open: admissions follow it from now on.
+    if (saturated && room.load_sustained_per_s !== null && room.load_sustained_per_s !== room.measured_per_s) {
+      this.sql.exec("UPDATE room SET measured_per_s = ? WHERE id = 1", room.load_sustained_per_s);
+      room = this.room();
+    }
+    const rate = this.rate(room, limits);
     const credit = Math.floor(((now - room.admit_clock) * rate) / 1000);
     if (credit > 0 && room.admitted_through < room.last_position) {
       const through = Math.min(room.last_position, room.admitted_through + credit);
@@ -188,8 +246,8 @@ export class WaitingRoomDO extends DurableObject {
       room = this.room();
     }
     const recent = [...this.attempts.values()].reduce((a, b) => a + b, 0);
-    if (room.admitted_through === room.last_position && now - room.opened_at >= QUIET_MS && recent < (rate * QUIET_MS) / 1000 / 2) {
-      this.sql.exec("UPDATE room SET active = 0 WHERE id = 1");
+    if (room.admitted_through === room.last_position && !saturated && now - room.opened_at >= QUIET_MS && recent < (rate * QUIET_MS) / 1000 / 2) {
+      this.sql.exec("UPDATE room SET active = 0, measured_per_s = NULL WHERE id = 1");
       this.sql.exec("DELETE FROM positions");
       room = this.room();
     }
@@ -200,6 +258,7 @@ export class WaitingRoomDO extends DurableObject {
     const row = this.sql.exec<{ admitted_at: number | null }>("SELECT admitted_at FROM positions WHERE epoch = ? AND position = ?", room.epoch, position).one();
     const ahead = Math.max(0, position - room.admitted_through - 1);
     const admitted = row.admitted_at !== null;
+    const rate = this.rate(room, limits);
     return {
       active: true,
       epoch: room.epoch,
@@ -207,7 +266,8 @@ export class WaitingRoomDO extends DurableObject {
       ahead,
       admitted,
       admitted_until: admitted ? row.admitted_at! + limits.admission_seconds * 1000 : null,
-      estimated_wait_s: admitted ? 0 : Math.ceil((ahead + 1) / this.rate(room, limits)),
+      admits_per_s: rate,
+      estimated_wait_s: admitted ? 0 : Math.ceil((ahead + 1) / rate),
     };
   }
 }

@@ -27,6 +27,10 @@
  *   `decideHold` also holds a cart's seats (seats.ts), checks presale codes
  *   (presale.ts) and keeps the attendees named with an order (attendees.ts).
  *
+ * The holds' group commit feeds hold-load.ts (the hold path's load, in
+ * memory), which the event's waiting room is told of while it is saturated
+ * (`tellRoom`).
+ *
  * Around them: setup.ts stores what the Worker pushes, gate-bundle.ts shows
  * occupancy and the offline bundle, outbox.ts schedules the projection to D1
  * that projection.ts drains, store.ts and sql.ts are the storage they share.
@@ -60,6 +64,7 @@ import { decideScanPass, loadGatePolicy, type DecidedScans, type GatePolicyState
 import { bundleFetchedAt, gateBundle, occupancy } from "./gate-bundle.ts";
 import { CLOSE, type GateBundle, type Occupancy, type ScanBody, type ScanResult } from "./gate-protocol.ts";
 import { GroupCommit } from "./group-commit.ts";
+import { HoldMeter, type HoldLoad } from "./hold-load.ts";
 import * as orders from "./orders.ts";
 import { OUTBOX_DELAY_MS } from "./outbox.ts";
 import { Drains, projectionPending } from "./projection.ts";
@@ -76,6 +81,7 @@ import { TokenCache } from "./tokens.ts";
 import * as waitlist from "./waitlist.ts";
 import * as presale from "./presale.ts";
 import * as attendees from "./attendees.ts";
+import { roomStub } from "../waiting-room-client.ts";
 
 export class EventDO extends DurableObject<Env> {
   private readonly s: EventStore;
@@ -90,6 +96,9 @@ export class EventDO extends DurableObject<Env> {
   private readonly decideFrame = (bodies: ScanBody[], who: ScanContext) => this.scan(bodies, who);
   /** The projection to D1 (projection.ts), one drain at a time. */
   private readonly drains: Drains;
+  /** The hold path's load (hold-load.ts), and whether the event's waiting room was last told it is saturated. */
+  private readonly holdMeter: HoldMeter;
+  private roomToldSaturated = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -103,11 +112,19 @@ export class EventDO extends DurableObject<Env> {
       if (decided.some((d) => d.moved)) this.feed.changed();
       toObservers(ctx, decided.flatMap((d) => d.activity));
     });
-    this.holdPasses = new GroupCommit(ctx.storage, (requests) => requests.map((req) => orders.decideHold(this.s, req)), (results) => {
-      // The alarm projects the new holds, and wakes for the first to lapse.
-      const expiries = results.flatMap((r) => (r.ok && !r.replayed ? [Date.parse(r.order.expires_at!)] : []));
-      if (expiries.length) this.s.outbox.wakeBy(Math.min(...expiries, Date.now() + OUTBOX_DELAY_MS));
-    });
+    this.holdMeter = new HoldMeter(Number(env.WAITING_ROOM_SATURATION_WAITING) || 2);
+    this.holdPasses = new GroupCommit(
+      ctx.storage,
+      (requests) => requests.map((req) => orders.decideHold(this.s, req)),
+      (results) => {
+        // The alarm projects the new holds, and wakes for the first to lapse.
+        const expiries = results.flatMap((r) => (r.ok && !r.replayed ? [Date.parse(r.order.expires_at!)] : []));
+        if (expiries.length) this.s.outbox.wakeBy(Math.min(...expiries, Date.now() + OUTBOX_DELAY_MS));
+      },
+      (count, waitMs, at) => {
+        if (this.holdMeter.record(count, waitMs, at)) this.tellRoom(this.holdMeter.load(at));
+      },
+    );
     ctx.blockConcurrencyWhile(async () => {
       migrate(ctx.storage);
       await this.s.outbox.load();
@@ -160,6 +177,27 @@ export class EventDO extends DurableObject<Env> {
   /** Tickets each presale code holds or sold in this event. */
   presaleUses(codeIds: string[]): Record<string, number> {
     return presale.presaleUses(this.s, codeIds);
+  }
+
+  /** The hold path's load over the last seconds (hold-load.ts). */
+  holdLoad(now: number = Date.now()): HoldLoad {
+    return this.holdMeter.load(now);
+  }
+
+  /**
+   * At most once a second (the first pass of each second): the event's waiting
+   * room learns the load while the object is saturated, and once when it no
+   * longer is. Not awaited: a hold never waits for the room, and a report lost
+   * is replaced a second later (the room forgets one after LOAD_FRESH_MS).
+   */
+  private tellRoom(load: HoldLoad): void {
+    if (!load.saturated && !this.roomToldSaturated) return;
+    const eventId = this.s.event()?.id;
+    if (!eventId) return;
+    this.roomToldSaturated = load.saturated;
+    roomStub(this.env, eventId)
+      .reportLoad(load)
+      .catch((error: unknown) => console.error("EventDO could not report its load to the waiting room", error));
   }
 
   /** Places a hold, decided in the next group commit with the holds that arrive with it. */

@@ -11,9 +11,14 @@
  * decided again in a pass of its own: the others stand and only the faulty
  * one fails, with nothing half-written. Answers leave once the commit is
  * durable (the output gate holds them until then).
+ *
+ * `measured`, if given, learns after each pass (its requests answered) how
+ * many requests it decided and how long they waited for it in all (from
+ * `submit` to the pass, by the object's clock): hold-load.ts makes the hold
+ * path's load of it.
  */
 export class GroupCommit<In, Out> {
-  private queue: { input: In; resolve: (out: Out) => void; reject: (error: unknown) => void }[] = [];
+  private queue: { input: In; at: number; resolve: (out: Out) => void; reject: (error: unknown) => void }[] = [];
 
   /**
    * `decide` takes the pass's inputs and returns one output each, inside the
@@ -23,11 +28,12 @@ export class GroupCommit<In, Out> {
     private readonly storage: DurableObjectStorage,
     private readonly decide: (inputs: In[]) => Out[],
     private readonly settled: (outputs: Out[]) => void = () => {},
+    private readonly measured?: (count: number, waitMs: number, at: number) => void,
   ) {}
 
   submit(input: In): Promise<Out> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ input, resolve, reject });
+      this.queue.push({ input, at: Date.now(), resolve, reject });
       if (this.queue.length === 1) setTimeout(() => this.pass(), 0);
     });
   }
@@ -35,6 +41,8 @@ export class GroupCommit<In, Out> {
   private pass(): void {
     const queue = this.queue;
     this.queue = [];
+    // The object's clock stands still while the pass runs: this is when it decides them.
+    const at = Date.now();
     let outputs: Out[];
     try {
       outputs = this.storage.transactionSync(() => this.decide(queue.map((q) => q.input)));
@@ -52,5 +60,10 @@ export class GroupCommit<In, Out> {
       }
     }
     this.settled(outputs);
+    if (this.measured) {
+      let waitMs = 0;
+      for (const q of queue) waitMs += at - q.at;
+      this.measured(queue.length, waitMs, at);
+    }
   }
 }

@@ -9,6 +9,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import type { JoinResult, RedeemResult, RoomLimits } from "../../durable-objects/waiting-room.ts";
+import { roomStub } from "../../durable-objects/waiting-room-client.ts";
 import type { AppEnv, Env } from "../env.ts";
 import { InvalidTokenError, signJwt, verifyJwt } from "../lib/crypto/jwt.ts";
 import { sha256Hex } from "../lib/crypto/hash.ts";
@@ -34,8 +35,6 @@ export const TICKET_HEADER = "Queue-Ticket";
 export const DEVICE_HEADER = "X-Device-Id";
 const DEVICE_ID = /^[\x21-\x7e]{8,128}$/;
 
-export const roomStub = (env: Env, eventId: string) => env.WAITING_ROOM.get(env.WAITING_ROOM.idFromName(eventId));
-
 export function roomLimits(env: Env): RoomLimits {
   return { holds_per_s: Number(env.WAITING_ROOM_HOLDS_PER_S) || 1000, admission_seconds: Number(env.WAITING_ROOM_ADMISSION_SECONDS) || 600 };
 }
@@ -57,6 +56,7 @@ export interface QueueStatus {
   ahead: number | null;
   admitted: boolean;
   admitted_until: string | null;
+  admits_per_s: number | null;
   estimated_wait_s: number | null;
   ticket: string | null;
 }
@@ -69,7 +69,7 @@ export async function joinQueue(c: Context<AppEnv>, eventId: string): Promise<Qu
 }
 
 async function statusOf(env: Env, eventId: string, person: string, place: JoinResult): Promise<QueueStatus> {
-  if (!place.active) return { active: false, position: null, ahead: null, admitted: false, admitted_until: null, estimated_wait_s: null, ticket: null };
+  if (!place.active) return { active: false, position: null, ahead: null, admitted: false, admitted_until: null, admits_per_s: null, estimated_wait_s: null, ticket: null };
   const ticket = await signJwt(env.JWT_SIGNING_KEYS, { sub: person, evt: eventId, room: place.epoch, pos: place.position }, TICKET_TTL_SECONDS, TICKET_TYPE);
   return {
     active: true,
@@ -77,6 +77,7 @@ async function statusOf(env: Env, eventId: string, person: string, place: JoinRe
     ahead: place.ahead,
     admitted: place.admitted,
     admitted_until: place.admitted_until === null ? null : new Date(place.admitted_until).toISOString(),
+    admits_per_s: place.admits_per_s,
     estimated_wait_s: place.estimated_wait_s,
     ticket,
   };

@@ -21612,6 +21612,7 @@ export interface components {
             ahead: number | null;
             admitted: boolean;
             admitted_until: string | null;
+            admits_per_s: number | null;
             estimated_wait_s: number | null;
             ticket: string | null;
         };
