@@ -27,7 +27,7 @@ import { AccessRightSchema, AvailabilitySchema, enteredPromoCode, eventOrderPara
 import { findPresaleCode, unknownPresaleCode } from "../catalog/presale-codes.ts";
 import { codeWindowRefusal } from "../../durable-objects/event/presale.ts";
 import { orderTickets } from "./service.ts";
-import { AVAILABILITY_STALE_MS, publicAvailability } from "../onsale/availability-cache.ts";
+import { availabilityHeaders, notModified, publicAvailability } from "../onsale/availability-cache.ts";
 import { WAITING_ROOM_CODES, WAITING_ROOM_HEADERS, waitingRoomGuard } from "../onsale/waiting-room.ts";
 
 const tags = ["Orders"];
@@ -89,11 +89,8 @@ export function orderRoutes() {
         c.header("Cache-Control", "no-store");
         return c.json(availability, 200);
       }
-      c.header("Cache-Control", `public, max-age=${AVAILABILITY_STALE_MS / 1000}`);
-      c.header("ETag", served.etag);
-      c.header("Age", String(Math.max(0, Math.floor((Date.now() - served.asOf) / 1000))));
-      c.header("X-Cache", served.source === "event" ? "MISS" : `HIT-${served.source.toUpperCase()}`);
-      if (c.req.header("If-None-Match") === served.etag) return c.body(null, 304);
+      for (const [name, value] of availabilityHeaders(served, Date.now())) c.header(name, value);
+      if (notModified(c.req.header("If-None-Match"), served)) return c.body(null, 304);
       return c.json(availability, 200);
     },
   );
