@@ -9,7 +9,8 @@
  * check on both, from the EventDO (through the API) and from D1.
  *
  * What the reads measure locally: availability is served from the isolate's
- * memory and the Cache API for at most 1 s (src/onsale/availability-cache.ts).
+ * memory and the Cache API for at most 1 s (src/onsale/availability-cache.ts),
+ * from memory in front of the app (src/onsale/availability-front.ts).
  * Miniflare implements `caches.default` (a local simulator behind a loopback
  * service), so the Cache API layer runs here, but workerd runs one isolate, so
  * nearly every read is answered from that isolate's memory; the counts of
@@ -156,6 +157,8 @@ async function main(run: BenchRun) {
 
     if (opts.profile) {
       const profiler = await startCpuProfile(await bench.workerd.mf.getInspectorURL(), "app", bench.scripts.app, [
+        { label: "availability front (the answer given before the app runs)", module: "src/onsale/availability-front.ts", fn: "availabilityFront" },
+        { label: "the app (src/app.ts's Hono app: middleware, routes)", module: "node_modules/hono/dist/hono-base.js", fn: "#dispatch" },
         { label: "availability route handler + publicAvailability", module: "src/onsale/availability-cache.ts", fn: "publicAvailability" },
         { label: "authenticate", module: "src/auth/middleware.ts", fn: "authenticate" },
         { label: "maintenanceGate", module: "src/site/maintenance.ts", fn: "maintenanceGate" },

@@ -48,7 +48,7 @@ function keep(key: string, headers: Headers) {
 
 /** The app's fetch, with public availability reads answered in front of it while a fresh answer is kept. */
 export function withAvailabilityFront(app: Fetch): Fetch {
-  return async (request, env, ctx) => {
+  return async function availabilityFront(request, env, ctx) {
     const eventId = request.method === "GET" && request.body === null ? ROUTE.exec(request.url)?.[1] : undefined;
     if (eventId === undefined || CREDENTIALS.some((name) => request.headers.has(name))) return app(request, env, ctx);
     const origin = request.headers.get("Origin") ?? "";
