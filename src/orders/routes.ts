@@ -91,7 +91,8 @@ export function orderRoutes() {
       }
       for (const [name, value] of availabilityHeaders(served, Date.now())) c.header(name, value);
       if (notModified(c.req.header("If-None-Match"), served)) return c.body(null, 304);
-      return c.json(availability, 200);
+      // The kept JSON text, as the front of the route (src/onsale/availability-front.ts) sends it: the same bytes the ETag digests.
+      return c.body(served.body, 200, { "Content-Type": "application/json" });
     },
   );
 
