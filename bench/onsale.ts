@@ -18,8 +18,11 @@
  *
  * Options: --holds 2000 --units 8000 --clients 256 --reads-per-hold 10 --seconds 150
  * --profile (a V8 CPU profile of the app isolate during a reads-only run: where a read's time goes).
+ * After the reads-only phase, the floor: as many requests to a Worker answering one of those
+ * reads' exact status, headers and body as a constant (bench/baseline-worker.ts `/constant`),
+ * with its workerd CPU per request beside the reads'.
  * The last line of the output is one JSON object:
- * {"holds_per_s", "holds_only_per_s", "ratio", "read_p50_ms", "read_p99_ms", "hold_p99_ms", "reads_only_per_s", "reads", "sampled_reads_from_event" (of 2000 reads after the storm), "oversold"}.
+ * {"holds_per_s", "holds_only_per_s", "ratio", "read_p50_ms", "read_p99_ms", "hold_p99_ms", "reads_only_per_s", "read_cpu_ms" (workerd CPU per read, reads-only phase), "floor_cpu_ms" (the same for the constant Worker), "reads", "sampled_reads_from_event" (of 2000 reads after the storm), "oversold"}.
  */
 import { rmSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
@@ -50,6 +53,8 @@ const WARMUP = 300;
 const WATCHDOG_MS = PHASE_DEADLINE_MS * 5 + 180_000;
 
 const log = (line = "") => console.log(line);
+/** Headers of the connection, not of the answer: the floor's Worker does not give them. */
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "content-length"]);
 
 function describe(name: string, samples: Sample[], elapsedMs: number, timedOut = false): Stats {
   const s = stats(samples, elapsedMs);
@@ -90,7 +95,7 @@ async function main(run: BenchRun) {
     log(`bench:onsale: ${HOLDS} hold attempts (1–4 units) with ${READS_PER_HOLD} availability reads each, ${CLIENTS} clients, on one event of ${UNITS} units; beside it the holds-only rate`);
     // The room would open at WAITING_ROOM_HOLDS_PER_S and queue the storm: out of reach here, to measure the EventDO itself.
     const bench = await startBenchPlatform({ ...secrets, WAITING_ROOM_HOLDS_PER_S: "1000000" }, dir, { onLog: (line) => workerLogs.push(line), inspector: opts.profile, onStarted: (workerd) => (platform = run.running = workerd) });
-    const { appUrl, helperUrl, db } = bench;
+    const { appUrl, helperUrl, baselineUrl, db } = bench;
     log(`  workerd via Miniflare, no dev proxy: app on ${appUrl.host}`);
 
     const { createEvent } = await eventMaker(db, helperUrl);
@@ -121,9 +126,13 @@ async function main(run: BenchRun) {
       cpuPerRequest.set(result, before === null || after === null ? null : (after - before) / result.samples.length);
       return result;
     };
-    const cpu = (result: LoadResult) => {
+    const cpuMs = (result: LoadResult) => {
       const ms = cpuPerRequest.get(result);
-      return ms === null || ms === undefined ? "" : `    workerd CPU ${ms.toFixed(3)} ms per request`;
+      return ms === null || ms === undefined ? null : round(ms, 3);
+    };
+    const cpu = (result: LoadResult) => {
+      const ms = cpuMs(result);
+      return ms === null ? "" : `    workerd CPU ${ms.toFixed(3)} ms per request`;
     };
 
     // Warm-up on an event not measured: JIT, isolates, the EventDO class.
@@ -135,6 +144,11 @@ async function main(run: BenchRun) {
     const mixed = await load(HOLDS * every, storm(stormEvent, HOLDS));
     // Reads alone, on the storm's event: what one read costs here.
     const readsOnly = await load(HOLDS * READS_PER_HOLD, () => read(stormEvent));
+    // The floor: a Worker (bench/baseline-worker.ts) answering one of these reads' exact bytes as a constant, doing nothing else.
+    const sample = await fetch(new URL(`/v1/events/${stormEvent.eventId}/availability`, appUrl));
+    const sampleHeaders = [...sample.headers].filter(([name]) => !HOP_BY_HOP.has(name));
+    await fetch(new URL("/constant", baselineUrl), { method: "PUT", body: JSON.stringify({ status: sample.status, headers: sampleHeaders, body: await sample.text() }) });
+    const floor = await load(HOLDS * READS_PER_HOLD, () => ({ method: "GET", base: baselineUrl, path: "/constant" }));
 
     const onlyHolds = holdsOf(holdsOnly);
     describe("holds only: every attempt", holdsOnly.samples, holdsOnly.elapsedMs, holdsOnly.timedOut);
@@ -150,6 +164,8 @@ async function main(run: BenchRun) {
     log(`    read outcomes: ${outcomes(stormReads)}${cpu(mixed)} (reads and holds together)`);
     const alone = describe("reads only (same event, after)", readsOnly.samples, readsOnly.elapsedMs, readsOnly.timedOut);
     log(`    outcomes: ${outcomes(readsOnly.samples)}${cpu(readsOnly)}`);
+    describe("floor: same bytes, constant Worker", floor.samples, floor.elapsedMs, floor.timedOut);
+    log(`    outcomes: ${outcomes(floor.samples)}${cpu(floor)} (${sampleHeaders.length} headers, ${sample.headers.get("Content-Length") ?? "?"} bytes of body)`);
     // Where reads are answered, on a fresh sample after the storm (the load generator does not keep headers).
     const sources = await readSources(appUrl, stormEvent.eventId, 2_000);
     const fromEvent = sources.get("MISS") ?? 0;
@@ -196,6 +212,8 @@ async function main(run: BenchRun) {
         read_p99_ms: round(reads.p99, 2),
         hold_p99_ms: round(holds.p99, 2),
         reads_only_per_s: round(alone.perSecond),
+        read_cpu_ms: cpuMs(readsOnly),
+        floor_cpu_ms: cpuMs(floor),
         reads: stormReads.length,
         sampled_reads_from_event: fromEvent,
         oversold,
