@@ -57,10 +57,11 @@ export function withAvailabilityFront(app: Fetch): Fetch {
     const status = served && notModified(request.headers.get("If-None-Match"), served) ? 304 : 200;
     const headers = served && kept.get(keyOf(status, origin, eventId));
     if (served && headers && !(await blockingNow(env).catch(() => true))) {
-      const answer = new Headers(headers);
-      answer.set("X-Request-Id", requestIdFor(request.headers.get("X-Request-Id")));
-      for (const [name, value] of availabilityHeaders(served, now)) answer.set(name, value);
-      return new Response(status === 304 ? null : served.body, { status, headers: answer });
+      // The Response copies the kept headers; what is per read is set on its copy.
+      const answer = new Response(status === 304 ? null : served.body, { status, headers });
+      answer.headers.set("X-Request-Id", requestIdFor(request.headers.get("X-Request-Id")));
+      for (const [name, value] of availabilityHeaders(served, now)) answer.headers.set(name, value);
+      return answer;
     }
     const response = await app(request, env, ctx);
     // As a CDN would: only an answer the app marks public is kept.
