@@ -8,6 +8,10 @@
  * `GET /ws?mode=write` upgrades (through the Worker, as the gate does) to a
  * socket whose every message makes one durable single-row write and gets a
  * reply; `mode=echo` replies without writing.
+ *
+ * For `npm run bench:onsale`, the floor of a read: `GET /constant` answers the
+ * response last given to `PUT /constant` (status, headers, body) as a constant,
+ * doing nothing else: what any Worker request giving those bytes costs here.
  */
 import { DurableObject } from "cloudflare:workers";
 
@@ -51,9 +55,17 @@ export class BaselineDO extends DurableObject<Env> {
   }
 }
 
+let constant: { status: number; headers: Headers; body: string } | undefined;
+
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
+    if (constant && request.method === "GET" && request.url.endsWith("/constant")) return new Response(constant.body, { status: constant.status, headers: constant.headers });
     const url = new URL(request.url);
+    if (request.method === "PUT" && url.pathname === "/constant") {
+      const given = (await request.json()) as { status: number; headers: [string, string][]; body: string };
+      constant = { status: given.status, headers: new Headers(given.headers), body: given.body };
+      return new Response(null, { status: 204 });
+    }
     const stub = env.BASELINE_DO.get(env.BASELINE_DO.idFromName(url.searchParams.get("object") ?? "bench"));
     if (request.method === "POST" && url.pathname === "/write") return Response.json(await stub.write(await request.text()), { status: 201 });
     if (request.method === "POST" && url.pathname === "/echo") return Response.json(await stub.echo(await request.text()), { status: 200 });

@@ -38,7 +38,8 @@
  * cores were busy, are printed per phase.
  *
  * What the reads measure: availability is served from the isolate's
- * memory and the Cache API for at most 1 s (src/onsale/availability-cache.ts).
+ * memory and the Cache API for at most 1 s (src/onsale/availability-cache.ts),
+ * from memory in front of the app (src/onsale/availability-front.ts).
  * Miniflare implements `caches.default` (a local simulator behind a loopback
  * service), so the Cache API layer runs here, but each workerd runs one
  * isolate per Worker, so nearly every read is answered from that isolate's
@@ -46,8 +47,13 @@
  *
  * Options: --holds 2000 --units 8000 --clients 256 --reads-per-hold 10 --seconds 150
  * --single-process --profile (a V8 CPU profile of the isolate answering the reads during a reads-only run: where a read's time goes).
+ * After the reads-only phase, the floor: as many requests to a Worker answering one of those
+ * reads' exact status, headers and body as a constant (bench/baseline-worker.ts `/constant`, in
+ * the home process), with its workerd CPU per request beside the reads'.
  * The last line of the output is one JSON object:
- * {"holds_per_s", "holds_only_per_s", "ratio", "read_p50_ms", "read_p99_ms", "hold_p99_ms", "reads_only_per_s", "reads", "sampled_reads_from_event" (of 2000 reads after the storm), "oversold",
+ * {"holds_per_s", "holds_only_per_s", "ratio", "read_p50_ms", "read_p99_ms", "hold_p99_ms", "reads_only_per_s",
+ * "read_cpu_ms" (CPU of all workerd processes per read, reads-only phase), "floor_cpu_ms" (the same for the constant Worker),
+ * "reads", "sampled_reads_from_event" (of 2000 reads after the storm), "oversold",
  * "machine_bound_holds_per_s" (this machine's cores over the CPU of one hold with its reads in the storm, every process and the load generator: the most holds/s the mix can have here),
  * "topology" ("edge-home-d1-processes" or "single-process"), "cpu_ms_per_request" (per phase: all workerd processes, each process, the load generator)}.
  */
@@ -84,6 +90,8 @@ const WARMUP = 300;
 const WATCHDOG_MS = PHASE_DEADLINE_MS * 5 + 180_000;
 
 const log = (line = "") => console.log(line);
+/** Headers of the connection, not of the answer: the floor's Worker does not give them. */
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "content-length"]);
 
 function describe(name: string, samples: Sample[], elapsedMs: number, timedOut = false): Stats {
   const s = stats(samples, elapsedMs);
@@ -137,7 +145,7 @@ async function main(run: BenchRun) {
       onStarted: (running) => (platform = run.running = running),
       topology: TOPOLOGY,
     });
-    const { appUrl, helperUrl, db } = bench;
+    const { appUrl, helperUrl, baselineUrl, db } = bench;
     // Availability reads at the edge Worker where there is one; holds always at the home process's app Worker.
     const readsUrl = bench.edge?.url ?? appUrl;
     log(`  workerd via Miniflare, no dev proxy: holds to the app on ${appUrl.host}, availability reads to ${bench.edge ? `the edge on ${readsUrl.host}` : "the same app"}`);
@@ -173,6 +181,11 @@ async function main(run: BenchRun) {
       cpuOf.set(result, { workerd: cpuBetween(before, readWorkerdCpu(), bench.processes), clientMs: (user + system) / 1000 });
       return result;
     };
+    // CPU of all workerd processes summed, per request (null where /proc cannot be read).
+    const cpuMs = (result: LoadResult) => {
+      const split = cpuOf.get(result)?.workerd;
+      return split ? round(split.totalMs / result.samples.length, 3) : null;
+    };
     // CPU of all workerd processes summed, per request, and each process's part; and the load generator's, on the same 2 cores.
     const cpu = (result: LoadResult) => {
       const { workerd: split, clientMs } = cpuOf.get(result)!;
@@ -193,6 +206,11 @@ async function main(run: BenchRun) {
     const mixed = await load(HOLDS * every, storm(stormEvent, HOLDS));
     // Reads alone, on the storm's event: what one read costs here.
     const readsOnly = await load(HOLDS * READS_PER_HOLD, () => read(stormEvent));
+    // The floor: a Worker (bench/baseline-worker.ts) answering one of these reads' exact bytes as a constant, doing nothing else.
+    const sample = await fetch(new URL(`/v1/events/${stormEvent.eventId}/availability`, appUrl));
+    const sampleHeaders = [...sample.headers].filter(([name]) => !HOP_BY_HOP.has(name));
+    await fetch(new URL("/constant", baselineUrl), { method: "PUT", body: JSON.stringify({ status: sample.status, headers: sampleHeaders, body: await sample.text() }) });
+    const floor = await load(HOLDS * READS_PER_HOLD, () => ({ method: "GET", base: baselineUrl, path: "/constant" }));
 
     const onlyHolds = holdsOf(holdsOnly);
     describe("holds only: every attempt", holdsOnly.samples, holdsOnly.elapsedMs, holdsOnly.timedOut);
@@ -216,6 +234,8 @@ async function main(run: BenchRun) {
       );
     const alone = describe("reads only (same event, after)", readsOnly.samples, readsOnly.elapsedMs, readsOnly.timedOut);
     log(`    outcomes: ${outcomes(readsOnly.samples)}${cpu(readsOnly)}`);
+    describe("floor: same bytes, constant Worker", floor.samples, floor.elapsedMs, floor.timedOut);
+    log(`    outcomes: ${outcomes(floor.samples)}${cpu(floor)} (${sampleHeaders.length} headers, ${sample.headers.get("Content-Length") ?? "?"} bytes of body)`);
     // Where reads are answered, on a fresh sample after the storm (the load generator does not keep headers).
     const sources = await readSources(readsUrl, stormEvent.eventId, 2_000);
     const fromEvent = sources.get("MISS") ?? 0;
@@ -225,6 +245,8 @@ async function main(run: BenchRun) {
       // The isolate that answers the reads: the edge's where there is one.
       const readsWorker = bench.edge ? { workerd: bench.edge.workerd, name: "edge" } : { workerd: bench.workerd, name: "app" };
       const profiler = await startCpuProfile(await readsWorker.workerd.mf.getInspectorURL(), readsWorker.name, bench.scripts.app, [
+        { label: "availability front (the answer given before the app runs)", module: "src/onsale/availability-front.ts", fn: "availabilityFront" },
+        { label: "the app (src/app.ts's Hono app: middleware, routes)", module: "node_modules/hono/dist/hono-base.js", fn: "#dispatch" },
         { label: "availability route handler + publicAvailability", module: "src/onsale/availability-cache.ts", fn: "publicAvailability" },
         { label: "authenticate", module: "src/auth/middleware.ts", fn: "authenticate" },
         { label: "maintenanceGate", module: "src/site/maintenance.ts", fn: "maintenanceGate" },
@@ -264,6 +286,8 @@ async function main(run: BenchRun) {
         read_p99_ms: round(reads.p99, 2),
         hold_p99_ms: round(holds.p99, 2),
         reads_only_per_s: round(alone.perSecond),
+        read_cpu_ms: cpuMs(readsOnly),
+        floor_cpu_ms: cpuMs(floor),
         reads: stormReads.length,
         sampled_reads_from_event: fromEvent,
         oversold,

@@ -12,6 +12,7 @@ import { socialRoutes } from "./auth/social-routes.ts";
 import { authenticate } from "./auth/middleware.ts";
 import { ProblemError, problemResponse, problems } from "./lib/errors.ts";
 import { appBodyLimit } from "./lib/body-limit.ts";
+import { requestIdFor } from "./lib/request-id.ts";
 import { type CommonProblem, createRouter, ProblemSchema, withCommonProblems } from "./lib/openapi.ts";
 import { PROBLEM_CODES } from "./problem-codes.ts";
 import { renderApiReference } from "./lib/api-reference.ts";
@@ -43,8 +44,6 @@ import { notificationRoutes } from "./notifications/routes.ts";
 import { ticketLinkPages, ticketLinkRoutes } from "./access/ticket-links.ts";
 import { organizationRoutes } from "./organizations/routes.ts";
 import { userGroupRoutes } from "./organizations/user-groups-routes.ts";
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
 export const API_INFO = {
   openapi: "3.1.0",
@@ -145,8 +144,7 @@ export function createApp() {
 
   // A request id on every response: the caller's if it is sane, else a new one.
   app.use("*", async (c, next) => {
-    const incoming = c.req.header("X-Request-Id");
-    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    const requestId = requestIdFor(c.req.header("X-Request-Id"));
     c.set("requestId", requestId);
     await next();
     // On the response's own headers, as secureHeaders (inside) sets its own: c.header() here would copy the whole response.

@@ -7,6 +7,7 @@ import { completeAttendedOrders } from "./orders/completion.ts";
 import { expireVerifications } from "./users/service.ts";
 import { expireTransferOffers } from "./access/transfer-offers.ts";
 import type { Env } from "./env.ts";
+import { withAvailabilityFront } from "./onsale/availability-front.ts";
 import type { QueueMessage } from "./notifications/messages.ts";
 import { consumeNotificationDeadLetters, consumeNotifications } from "./notifications/consumer.ts";
 import { runNotificationCron } from "./notifications/cron.ts";
@@ -24,7 +25,8 @@ export { WaitingRoomDO } from "../durable-objects/waiting-room.ts";
 const app = createApp();
 
 export default {
-  fetch: app.fetch,
+  // Public availability reads are answered in front of the app while a fresh answer is kept (src/onsale/availability-front.ts).
+  fetch: withAvailabilityFront(app.fetch),
 
   async queue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
     switch (batch.queue) {

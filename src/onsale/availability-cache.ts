@@ -34,6 +34,8 @@ const AS_OF_HEADER = "X-Availability-As-Of";
 
 export interface ServedAvailability {
   availability: Availability;
+  /** The answer's JSON text, as sent (and digested into `etag`). */
+  body: string;
   /** When the EventDO answered (ms since the epoch). */
   asOf: number;
   /** Where this read was answered from. */
@@ -41,11 +43,7 @@ export interface ServedAvailability {
   etag: string;
 }
 
-interface Entry {
-  availability: Availability;
-  asOf: number;
-  etag: string;
-}
+type Entry = Omit<ServedAvailability, "source">;
 
 const memo = new Map<string, Entry>();
 const inFlight = new Map<string, Promise<Entry>>();
@@ -73,7 +71,8 @@ function remember(eventId: string, entry: Entry) {
 
 const askEvent = async (env: Env, eventId: string): Promise<Entry> => {
   const availability = await eventStub(env, eventId).availability();
-  return { availability, asOf: Date.now(), etag: digest(JSON.stringify(availability)) };
+  const body = JSON.stringify(availability);
+  return { availability, body, asOf: Date.now(), etag: digest(body) };
 };
 
 /**
@@ -97,14 +96,15 @@ function readEvent(env: Env, eventId: string): Promise<Entry> {
  */
 export async function publicAvailability(env: Env, eventId: string, waitUntil: (p: Promise<unknown>) => void): Promise<ServedAvailability> {
   const now = Date.now();
-  const kept = memo.get(eventId);
-  if (kept && fresh(kept.asOf, now)) return { ...kept, source: "memory" };
+  const kept = freshAvailability(eventId, now);
+  if (kept) return kept;
   const key = cacheKey(env, eventId);
   const cached = await caches.default.match(key);
   if (cached) {
     const asOf = Number(cached.headers.get(AS_OF_HEADER));
     if (fresh(asOf, now)) {
-      const entry = { availability: (await cached.json()) as Availability, asOf, etag: cached.headers.get("ETag") ?? "" };
+      const body = await cached.text();
+      const entry = { availability: JSON.parse(body) as Availability, body, asOf, etag: cached.headers.get("ETag") ?? "" };
       remember(eventId, entry);
       return { ...entry, source: "cache" };
     }
@@ -115,7 +115,7 @@ export async function publicAvailability(env: Env, eventId: string, waitUntil: (
     waitUntil(
       caches.default.put(
         key,
-        new Response(JSON.stringify(entry.availability), {
+        new Response(entry.body, {
           headers: {
             "Content-Type": "application/json",
             // Kept a little longer than it may be served: the as-of time decides, to the millisecond, by this isolate's clock.
@@ -129,6 +129,28 @@ export async function publicAvailability(env: Env, eventId: string, waitUntil: (
   }
   return { ...entry, source: "event" };
 }
+
+/**
+ * The answer this isolate keeps for the event if it is still fresh at `now`,
+ * without asking anything: what src/onsale/availability-front.ts serves before the app runs.
+ */
+export function freshAvailability(eventId: string, now: number): ServedAvailability | undefined {
+  const kept = memo.get(eventId);
+  return kept && fresh(kept.asOf, now) ? { ...kept, source: "memory" } : undefined;
+}
+
+/** The headers a public availability answer carries besides the app's own (src/app.ts): its caching, version, age and where it came from. */
+export function availabilityHeaders(served: ServedAvailability, now: number): [string, string][] {
+  return [
+    ["Cache-Control", `public, max-age=${AVAILABILITY_STALE_MS / 1000}`],
+    ["ETag", served.etag],
+    ["Age", String(Math.max(0, Math.floor((now - served.asOf) / 1000)))],
+    ["X-Cache", served.source === "event" ? "MISS" : `HIT-${served.source.toUpperCase()}`],
+  ];
+}
+
+/** Whether the client already holds this version (`If-None-Match`): then the answer is 304 without a body. */
+export const notModified = (ifNoneMatch: string | null | undefined, served: ServedAvailability) => ifNoneMatch === served.etag;
 
 /** Drops the event's kept answer here and in this data centre's cache: its catalog changed. */
 export async function forgetAvailability(env: Env, eventId: string): Promise<void> {

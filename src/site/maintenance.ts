@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv, Env } from "../env.ts";
 import { isAdmin } from "../auth/middleware.ts";
 import { ProblemError } from "../lib/errors.ts";
 import { now, secondsUntil } from "../lib/time.ts";
@@ -21,6 +21,9 @@ export const ALWAYS_OPEN: ReadonlySet<string> = new Set(["/v1", "/v1/health", "/
  */
 export const staysOpenInMaintenance: MiddlewareHandler<AppEnv> = (_c, next) => next();
 
+/** The maintenance block covering this instant, if any: what refuses everyone but admins on the routes not kept open. */
+export const blockingNow = (env: Env) => activeBlock(env, now());
+
 /**
  * While a system status with `block_access` covers now, every /v1 request
  * but those above and the routes declaring `staysOpenInMaintenance` answers
@@ -31,8 +34,7 @@ export const staysOpenInMaintenance: MiddlewareHandler<AppEnv> = (_c, next) => n
  */
 export const maintenanceGate: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (ALWAYS_OPEN.has(c.req.path) || isAdmin(c.get("auth")) || matchedRoutes(c).some((route) => route.handler === staysOpenInMaintenance)) return next();
-  const at = now();
-  const block = await activeBlock(c.env, at);
+  const block = await blockingNow(c.env);
   if (!block) return next();
   const end = endOf(block);
   const headers: Record<string, string> = end ? { "Retry-After": String(secondsUntil(end)) } : {};

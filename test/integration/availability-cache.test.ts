@@ -1,8 +1,12 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { createApp } from "../../src/app.ts";
+import type { Env } from "../../src/env.ts";
 import { syncEventInventory } from "../../src/catalog/sync.ts";
 import { AVAILABILITY_STALE_MS } from "../../src/onsale/availability-cache.ts";
-import { api, freshIp, registerUser } from "../support/api.ts";
+import { withAvailabilityFront } from "../../src/onsale/availability-front.ts";
+import { api, freshIp, registerAdmin, registerUser } from "../support/api.ts";
 import { advanceClock } from "../support/clock.ts";
 import { ticketedEvent } from "../support/ticketing.ts";
 
@@ -108,5 +112,162 @@ describe("availability at the edge", () => {
     const id = crypto.randomUUID();
     expect((await read(id)).status).toBe(404);
     expect(await caches.default.match(cacheKey(id))).toBeUndefined();
+  });
+});
+
+/**
+ * The front (src/onsale/availability-front.ts) around the full app, counting
+ * the requests that reach the app: what it answers itself reaches nothing.
+ */
+function frontOfApp() {
+  const app = createApp();
+  const reached: string[] = [];
+  const call = async (fetcher: (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response>, request: Request) => {
+    const ctx = createExecutionContext();
+    const response = await fetcher(request, env, ctx);
+    await waitOnExecutionContext(ctx);
+    return response;
+  };
+  const front = withAvailabilityFront((request, workerEnv, ctx) => {
+    reached.push(request.url);
+    return app.fetch(request, workerEnv, ctx);
+  });
+  return {
+    reached,
+    /** Through the front. */
+    front: (request: Request) => call(front, request),
+    /** Straight to the full app, middleware and all. */
+    app: (request: Request) => call(app.fetch, request),
+  };
+}
+
+const availabilityRequest = (eventId: string, headers: Record<string, string> = {}, query = "") => new Request(`https://api.test/v1/events/${eventId}/availability${query}`, { headers });
+
+describe("availability answered in front of the app", () => {
+  it("gives exactly the full app's answer, header by header, for each Origin, as 200 and as 304", async () => {
+    vi.setSystemTime(Date.now());
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const { reached, front, app } = frontOfApp();
+    const allowed = env.APP_ORIGINS.split(",")[0]!.trim();
+    for (const [i, origin] of [undefined, allowed, "https://elsewhere.example"].entries()) {
+      // The same sane request id to both: each echoes it.
+      const headers = { "X-Request-Id": `same-request-id-${i}`, ...(origin ? { Origin: origin } : {}) };
+      // The first read for this URL and Origin reaches the app; its headers are kept.
+      const first = await front(availabilityRequest(fixture.eventId, headers));
+      expect(first.status).toBe(200);
+      const before = reached.length;
+      const fast = await front(availabilityRequest(fixture.eventId, headers));
+      expect(reached.length).toBe(before);
+      const full = await app(availabilityRequest(fixture.eventId, headers));
+      expect(full.headers.get("X-Cache")).toBe("HIT-MEMORY");
+      expect(fast.status).toBe(full.status);
+      expect([...fast.headers]).toEqual([...full.headers]);
+      expect(await fast.text()).toBe(await full.text());
+      // The headers compared are the whole set the app's middleware and route give.
+      const names = [...fast.headers.keys()];
+      expect(names).toEqual(expect.arrayContaining(["cache-control", "etag", "age", "x-cache", "x-request-id", "strict-transport-security", "x-frame-options", "vary", "access-control-expose-headers", "content-type"]));
+      expect(fast.headers.get("Access-Control-Allow-Origin")).toBe(origin === allowed ? allowed : null);
+
+      // If-None-Match with the current version: 304, without a body, the app's own 304 headers.
+      const conditional = { ...headers, "If-None-Match": fast.headers.get("ETag")! };
+      expect((await front(availabilityRequest(fixture.eventId, conditional))).status).toBe(304);
+      const reachedBefore304 = reached.length;
+      const fast304 = await front(availabilityRequest(fixture.eventId, conditional));
+      expect(reached.length).toBe(reachedBefore304);
+      const full304 = await app(availabilityRequest(fixture.eventId, conditional));
+      expect(fast304.status).toBe(304);
+      expect([...fast304.headers]).toEqual([...full304.headers]);
+      expect(await fast304.text()).toBe("");
+      // Another version in If-None-Match: the full answer.
+      expect((await front(availabilityRequest(fixture.eventId, { ...headers, "If-None-Match": '"other"' }))).status).toBe(200);
+    }
+  });
+
+  it("gives each answer its own request id, the caller's when sane, as the app does", async () => {
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const { reached, front } = frontOfApp();
+    await front(availabilityRequest(fixture.eventId));
+    const before = reached.length;
+    const [one, two] = [await front(availabilityRequest(fixture.eventId)), await front(availabilityRequest(fixture.eventId))];
+    const insane = await front(availabilityRequest(fixture.eventId, { "X-Request-Id": "no spaces allowed" }));
+    expect(reached.length).toBe(before);
+    expect(one.headers.get("X-Request-Id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(two.headers.get("X-Request-Id")).not.toBe(one.headers.get("X-Request-Id"));
+    expect(insane.headers.get("X-Request-Id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("serves a kept answer for at most the stated staleness, then asks the app, which shows the hold", async () => {
+    vi.setSystemTime(Date.now());
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const fan = await registerUser();
+    const { reached, front } = frontOfApp();
+    await front(availabilityRequest(fixture.eventId));
+    expect((await order(fixture.eventId, fixture.configId, fan.token, 3)).status).toBe(201);
+    advanceClock(AVAILABILITY_STALE_MS - 1);
+    const before = reached.length;
+    const kept = await front(availabilityRequest(fixture.eventId));
+    expect(reached.length).toBe(before);
+    expect(((await kept.json()) as { configs: { held: number }[] }).configs[0]!.held).toBe(0);
+    expect(kept.headers.get("Age")).toBe("0");
+    advanceClock(1);
+    const after = await front(availabilityRequest(fixture.eventId));
+    expect(reached.length).toBe(before + 1);
+    expect(after.headers.get("X-Cache")).toBe("MISS");
+    expect(((await after.json()) as { configs: { held: number }[] }).configs[0]!.held).toBe(3);
+  });
+
+  it("leaves to the app what is someone's own or not this read: credentials, a query, another route, a body", async () => {
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const fan = await registerUser();
+    const { reached, front } = frontOfApp();
+    await front(availabilityRequest(fixture.eventId));
+    const before = reached.length;
+    const signedIn = await front(availabilityRequest(fixture.eventId, { Authorization: `Bearer ${fan.token}` }));
+    expect(signedIn.status).toBe(200);
+    // A bad token is the app's 401, never a public answer.
+    expect((await front(availabilityRequest(fixture.eventId, { Authorization: "Bearer nonsense" }))).status).toBe(401);
+    expect((await front(availabilityRequest(fixture.eventId, { Cookie: "session=x" }))).status).toBe(200);
+    expect((await front(availabilityRequest(fixture.eventId, { Upgrade: "websocket" }))).status).toBe(200);
+    expect((await front(availabilityRequest(fixture.eventId, {}, "?presale_code=NOPE1234"))).status).toBe(422);
+    expect((await front(availabilityRequest(fixture.eventId, {}, "?other=1"))).status).toBe(200);
+    expect((await front(new Request(`https://api.test/v1/events/${fixture.eventId}/availability/`))).status).toBe(404);
+    expect((await front(new Request(`https://api.test/v1/events/${fixture.eventId}/availability`, { method: "HEAD" }))).status).toBe(200);
+    expect(reached.length).toBe(before + 8);
+  });
+
+  it("answers what the app answers while a maintenance block refuses visitors (503), and in front again after it", async () => {
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const admin = await registerAdmin();
+    const { reached, front, app } = frontOfApp();
+    await front(availabilityRequest(fixture.eventId));
+    const created = await api("POST", "/v1/admin/system-statuses", { token: admin.token, body: { title: "Maintenance", status: "MAINTENANCE", block_access: true } });
+    expect(created.status).toBe(201);
+    try {
+      const before = reached.length;
+      const blocked = await front(availabilityRequest(fixture.eventId, { "X-Request-Id": "maintenance-read" }));
+      expect(reached.length).toBe(before + 1);
+      const full = await app(availabilityRequest(fixture.eventId, { "X-Request-Id": "maintenance-read" }));
+      expect(blocked.status).toBe(503);
+      expect([...blocked.headers]).toEqual([...full.headers]);
+      const problem = (await blocked.json()) as { code: string };
+      expect(problem.code).toBe("maintenance");
+    } finally {
+      await api("PATCH", `/v1/admin/system-statuses/${created.body.id}`, { token: admin.token, body: { ended_at: new Date().toISOString() } });
+    }
+    await front(availabilityRequest(fixture.eventId));
+    const before = reached.length;
+    expect((await front(availabilityRequest(fixture.eventId))).status).toBe(200);
+    expect(reached.length).toBe(before);
+  });
+
+  it("stops answering an event whose catalog made it INVITATION: the app's 404", async () => {
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const { reached, front } = frontOfApp();
+    await front(availabilityRequest(fixture.eventId));
+    await env.DB.prepare("UPDATE events SET access_type = 'INVITATION', price = 0 WHERE id = ?").bind(fixture.eventId).run();
+    await syncEventInventory(env, fixture.eventId);
+    const before = reached.length;
+    expect((await front(availabilityRequest(fixture.eventId))).status).toBe(404);
+    expect(reached.length).toBe(before + 1);
   });
 });
