@@ -15,7 +15,6 @@
  * {"pdf_cpu_ms", "order10_cpu_ms", "pkpass_cpu_ms", "cached_pdf_cpu_ms", "baseline_cpu_ms", "pdf_ratio", "order10_ratio", "pkpass_ratio", "pdf_wall_p50_ms", "pdf_bytes", "order10_bytes", "pkpass_bytes"}.
  */
 import { randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { generateSecrets } from "../scripts/secrets.ts";
 import { signJwt } from "../src/lib/crypto/jwt.ts";
@@ -23,7 +22,7 @@ import { walletTestIdentity } from "../test/support/wallet-certs.ts";
 import { workerdCpuMs } from "./lib/cpu-profile.ts";
 import { round } from "./lib/load.ts";
 import { type BenchRun, runBench } from "./lib/run.ts";
-import { startBenchPlatform, tempDir, type BenchPlatform } from "./lib/workerd.ts";
+import { startBenchPlatform, type BenchPlatform } from "./lib/workerd.ts";
 
 const { values: opts } = parseArgs({ options: { count: { type: "string", default: "20" } } });
 const COUNT = Number(opts.count);
@@ -100,59 +99,53 @@ async function phase(platform: BenchPlatform, token: string, paths: string[], ex
 
 runBench("bench:documents", 15 * 60_000, async (run: BenchRun) => {
   const secrets = { ...generateSecrets("bench-documents"), ...(await walletTestIdentity()), APPLE_PASS_TYPE_ID: "pass.dev.edge-events.bench", APPLE_TEAM_ID: "BENCHTEAM1" };
-  const dir = tempDir("edge-events-bench-documents-");
-  let platform: BenchPlatform | undefined;
-  try {
-    platform = await startBenchPlatform(secrets, dir, { onLog: (line) => run.workerLogs.push(line), onStarted: (w) => (run.running = w) });
-    const s = await seed(platform, secrets.JWT_SIGNING_KEYS);
-    log(`bench:documents: ${COUNT} documents per phase, each drawn fresh (a new right or order each time), sequential`);
-    const singles = await Promise.all(Array.from({ length: 3 * COUNT + 3 * WARMUP }, () => order(platform!, s, 1)));
-    const tens = [];
-    for (let i = 0; i < COUNT + WARMUP; i++) tens.push(await order(platform, s, 10));
-    const take = (from: number, n: number) => singles.slice(from, from + n).map((o) => o.rights[0]!);
+  const { dir } = run;
+  const platform = await startBenchPlatform(secrets, dir, { onLog: (line) => run.workerLogs.push(line), onStarted: (w) => (run.running = w) });
+  const s = await seed(platform, secrets.JWT_SIGNING_KEYS);
+  log(`bench:documents: ${COUNT} documents per phase, each drawn fresh (a new right or order each time), sequential`);
+  const singles = await Promise.all(Array.from({ length: 3 * COUNT + 3 * WARMUP }, () => order(platform, s, 1)));
+  const tens = [];
+  for (let i = 0; i < COUNT + WARMUP; i++) tens.push(await order(platform, s, 10));
+  const take = (from: number, n: number) => singles.slice(from, from + n).map((o) => o.rights[0]!);
 
-    // Warm the isolate (fonts parsed, shaping tables loaded, keys imported) before any phase is measured.
-    await phase(platform, s.holder.token, take(0, WARMUP).map((id) => `/v1/me/access-rights/${id}/ticket.pdf`), "application/pdf");
-    await phase(platform, s.holder.token, take(WARMUP, WARMUP).map((id) => `/v1/me/access-rights/${id}/wallet.pkpass`), "application/vnd.apple.pkpass");
-    await phase(platform, s.holder.token, tens.slice(0, WARMUP).map((o) => `/v1/events/${s.eventId}/orders/${o.orderId}/tickets.pdf`), "application/pdf");
+  // Warm the isolate (fonts parsed, shaping tables loaded, keys imported) before any phase is measured.
+  await phase(platform, s.holder.token, take(0, WARMUP).map((id) => `/v1/me/access-rights/${id}/ticket.pdf`), "application/pdf");
+  await phase(platform, s.holder.token, take(WARMUP, WARMUP).map((id) => `/v1/me/access-rights/${id}/wallet.pkpass`), "application/vnd.apple.pkpass");
+  await phase(platform, s.holder.token, tens.slice(0, WARMUP).map((o) => `/v1/events/${s.eventId}/orders/${o.orderId}/tickets.pdf`), "application/pdf");
 
-    const rightsForBaseline = take(2 * WARMUP, COUNT);
-    const baseline1 = await phase(platform, s.holder.token, rightsForBaseline.map((id) => `/v1/me/access-rights/${id}/token`), "application/json");
-    const pdf = await phase(platform, s.holder.token, take(2 * WARMUP + COUNT, COUNT).map((id) => `/v1/me/access-rights/${id}/ticket.pdf`), "application/pdf");
-    const cached = await phase(platform, s.holder.token, take(2 * WARMUP + COUNT, COUNT).map((id) => `/v1/me/access-rights/${id}/ticket.pdf`), "application/pdf");
-    const order10 = await phase(platform, s.holder.token, tens.slice(WARMUP).map((o) => `/v1/events/${s.eventId}/orders/${o.orderId}/tickets.pdf`), "application/pdf");
-    const pkpass = await phase(platform, s.holder.token, take(2 * WARMUP + 2 * COUNT, COUNT).map((id) => `/v1/me/access-rights/${id}/wallet.pkpass`), "application/vnd.apple.pkpass");
-    const baseline2 = await phase(platform, s.holder.token, rightsForBaseline.map((id) => `/v1/me/access-rights/${id}/token`), "application/json");
+  const rightsForBaseline = take(2 * WARMUP, COUNT);
+  const baseline1 = await phase(platform, s.holder.token, rightsForBaseline.map((id) => `/v1/me/access-rights/${id}/token`), "application/json");
+  const pdf = await phase(platform, s.holder.token, take(2 * WARMUP + COUNT, COUNT).map((id) => `/v1/me/access-rights/${id}/ticket.pdf`), "application/pdf");
+  const cached = await phase(platform, s.holder.token, take(2 * WARMUP + COUNT, COUNT).map((id) => `/v1/me/access-rights/${id}/ticket.pdf`), "application/pdf");
+  const order10 = await phase(platform, s.holder.token, tens.slice(WARMUP).map((o) => `/v1/events/${s.eventId}/orders/${o.orderId}/tickets.pdf`), "application/pdf");
+  const pkpass = await phase(platform, s.holder.token, take(2 * WARMUP + 2 * COUNT, COUNT).map((id) => `/v1/me/access-rights/${id}/wallet.pkpass`), "application/vnd.apple.pkpass");
+  const baseline2 = await phase(platform, s.holder.token, rightsForBaseline.map((id) => `/v1/me/access-rights/${id}/token`), "application/json");
 
-    const baseline = baseline1.cpuMs === null || baseline2.cpuMs === null ? null : (baseline1.cpuMs + baseline2.cpuMs) / 2;
-    const show = (name: string, p: Phase) =>
-      log(`  ${name.padEnd(34)} workerd CPU ${p.cpuMs === null ? "n/a" : `${p.cpuMs.toFixed(1).padStart(7)} ms`}  wall p50 ${p.p50Ms.toFixed(1).padStart(7)} ms  ${String(p.bytes).padStart(8)} bytes`);
-    show("baseline: signed QR token (before)", baseline1);
-    show("one-ticket A4 PDF", pdf);
-    show("the same PDFs again (from R2)", cached);
-    show("10-ticket order, one PDF", order10);
-    show("Apple Wallet .pkpass", pkpass);
-    show("baseline: signed QR token (after)", baseline2);
-    const ratio = (p: Phase) => (p.cpuMs === null || baseline === null ? null : round(p.cpuMs / baseline, 2));
-    log(`  per-document CPU over the baseline: PDF ×${ratio(pdf)}, 10-ticket order ×${ratio(order10)} (×${order10.cpuMs === null || baseline === null ? "n/a" : round(order10.cpuMs / 10 / baseline, 2)} per ticket), pkpass ×${ratio(pkpass)}`);
-    log(
-      JSON.stringify({
-        pdf_cpu_ms: pdf.cpuMs === null ? null : round(pdf.cpuMs, 1),
-        order10_cpu_ms: order10.cpuMs === null ? null : round(order10.cpuMs, 1),
-        pkpass_cpu_ms: pkpass.cpuMs === null ? null : round(pkpass.cpuMs, 1),
-        cached_pdf_cpu_ms: cached.cpuMs === null ? null : round(cached.cpuMs, 1),
-        baseline_cpu_ms: baseline === null ? null : round(baseline, 2),
-        pdf_ratio: ratio(pdf),
-        order10_ratio: ratio(order10),
-        pkpass_ratio: ratio(pkpass),
-        pdf_wall_p50_ms: round(pdf.p50Ms, 1),
-        pdf_bytes: pdf.bytes,
-        order10_bytes: order10.bytes,
-        pkpass_bytes: pkpass.bytes,
-      }),
-    );
-  } finally {
-    await platform?.dispose();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const baseline = baseline1.cpuMs === null || baseline2.cpuMs === null ? null : (baseline1.cpuMs + baseline2.cpuMs) / 2;
+  const show = (name: string, p: Phase) =>
+    log(`  ${name.padEnd(34)} workerd CPU ${p.cpuMs === null ? "n/a" : `${p.cpuMs.toFixed(1).padStart(7)} ms`}  wall p50 ${p.p50Ms.toFixed(1).padStart(7)} ms  ${String(p.bytes).padStart(8)} bytes`);
+  show("baseline: signed QR token (before)", baseline1);
+  show("one-ticket A4 PDF", pdf);
+  show("the same PDFs again (from R2)", cached);
+  show("10-ticket order, one PDF", order10);
+  show("Apple Wallet .pkpass", pkpass);
+  show("baseline: signed QR token (after)", baseline2);
+  const ratio = (p: Phase) => (p.cpuMs === null || baseline === null ? null : round(p.cpuMs / baseline, 2));
+  log(`  per-document CPU over the baseline: PDF ×${ratio(pdf)}, 10-ticket order ×${ratio(order10)} (×${order10.cpuMs === null || baseline === null ? "n/a" : round(order10.cpuMs / 10 / baseline, 2)} per ticket), pkpass ×${ratio(pkpass)}`);
+  log(
+    JSON.stringify({
+      pdf_cpu_ms: pdf.cpuMs === null ? null : round(pdf.cpuMs, 1),
+      order10_cpu_ms: order10.cpuMs === null ? null : round(order10.cpuMs, 1),
+      pkpass_cpu_ms: pkpass.cpuMs === null ? null : round(pkpass.cpuMs, 1),
+      cached_pdf_cpu_ms: cached.cpuMs === null ? null : round(cached.cpuMs, 1),
+      baseline_cpu_ms: baseline === null ? null : round(baseline, 2),
+      pdf_ratio: ratio(pdf),
+      order10_ratio: ratio(order10),
+      pkpass_ratio: ratio(pkpass),
+      pdf_wall_p50_ms: round(pdf.p50Ms, 1),
+      pdf_bytes: pdf.bytes,
+      order10_bytes: order10.bytes,
+      pkpass_bytes: pkpass.bytes,
+    }),
+  );
 });

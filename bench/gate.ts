@@ -58,14 +58,13 @@
  * in D1 30 s after a round: all rounds summed; rounds: each round's ratio
  * and p99s). Targets (issue 22): ratio ≥ 0.9, p99 ≤ 2× the baseline's.
  */
-import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { generateSecrets } from "../scripts/secrets.ts";
 import { addSplits, type CpuBreakdown, cpuBetween, type CpuSplit, describeSplit, readWorkerdCpu, type Stage, startCpuProfile } from "./lib/cpu-profile.ts";
 import { flushProjection, issueGateRights, seedGateEvent, type GateSeed, type SeededRight } from "./lib/gate-fixture.ts";
 import { percentile, round } from "./lib/load.ts";
 import { type BenchRun, runBench } from "./lib/run.ts";
-import { type BenchProcess, checkD1Placement, startBenchPlatform, type Stoppable, tempDir, type Topology, type Workerd } from "./lib/workerd.ts";
+import { type BenchProcess, checkD1Placement, startBenchPlatform, type Topology, type Workerd } from "./lib/workerd.ts";
 
 const { values: opts } = parseArgs({
   options: {
@@ -345,169 +344,163 @@ async function main(run: BenchRun) {
   const { workerLogs } = run;
   const started = performance.now();
   const secrets = generateSecrets("bench-key");
-  const dir = tempDir("edge-events-bench-build-");
-  let platform: Stoppable | undefined;
-  try {
-    log(
-      `bench:gate: ${RIGHTS} rights presented ${RIGHTS + DUPLICATES} times (${DUPLICATES} again at another gate at once) over ${CONNECTIONS} gate sockets on one event, vs a one-row-write socket baseline`,
-    );
-    const bench = await startBenchPlatform(secrets, dir, {
-      onLog: (line) => workerLogs.push(line),
-      inspector: opts.profile,
-      onStarted: (running) => (platform = run.running = running),
-      topology: TOPOLOGY,
-    });
-    const { appUrl, baselineUrl, helperUrl, db } = bench;
-    processes = bench.processes;
-    log(`  workerd via Miniflare, no dev proxy: app on ${appUrl.host}, baseline on ${baselineUrl.host}`);
-    log(`  topology: ${TOPOLOGY.d1 === "own-process" ? "D1 in its own process" : "single process (--d1-in-process)"}: ${bench.describe}`);
-    log(`  ${await checkD1Placement(bench)}`);
+  const { dir } = run;
+  log(
+    `bench:gate: ${RIGHTS} rights presented ${RIGHTS + DUPLICATES} times (${DUPLICATES} again at another gate at once) over ${CONNECTIONS} gate sockets on one event, vs a one-row-write socket baseline`,
+  );
+  const bench = await startBenchPlatform(secrets, dir, {
+    onLog: (line) => workerLogs.push(line),
+    inspector: opts.profile,
+    onStarted: (running) => (run.running = running),
+    topology: TOPOLOGY,
+  });
+  const { appUrl, baselineUrl, helperUrl, db } = bench;
+  processes = bench.processes;
+  log(`  workerd via Miniflare, no dev proxy: app on ${appUrl.host}, baseline on ${baselineUrl.host}`);
+  log(`  topology: ${TOPOLOGY.d1 === "own-process" ? "D1 in its own process" : "single process (--d1-in-process)"}: ${bench.describe}`);
+  log(`  ${await checkD1Placement(bench)}`);
 
-    // ── setup ──────────────────────────────────────────────────────────────
-    const seed = async (rights: number) => {
-      const event = await seedGateEvent(db, helperUrl, secrets.JWT_SIGNING_KEYS, { gates: CONNECTIONS });
-      const t0 = performance.now();
-      const issued = await issueGateRights(db, helperUrl, event, rights);
-      return { event, rights: issued, issueMs: performance.now() - t0 };
-    };
-    const warmup = await seed(WARMUP_RIGHTS);
-    // A fresh event per round: a right is admitted once, so each round needs its own.
-    const rounds: Awaited<ReturnType<typeof seed>>[] = [];
-    for (let r = 0; r < ROUNDS; r++) rounds.push(await seed(RIGHTS));
-    const batched = BATCH > 0 ? await seed(RIGHTS) : null;
-    log(
-      `  setup: D1 migrated, events and ${CONNECTIONS} gates synced to their EventDOs, rights issued and their QR tokens handed out as the app's QR route does ` +
-        `(${RIGHTS} in ${(rounds[0]!.issueMs / 1000).toFixed(1)} s, for ${ROUNDS} rounds${batched ? " and the batch run" : ""}); ${((performance.now() - started) / 1000).toFixed(1)} s`,
-    );
+  // ── setup ──────────────────────────────────────────────────────────────
+  const seed = async (rights: number) => {
+    const event = await seedGateEvent(db, helperUrl, secrets.JWT_SIGNING_KEYS, { gates: CONNECTIONS });
+    const t0 = performance.now();
+    const issued = await issueGateRights(db, helperUrl, event, rights);
+    return { event, rights: issued, issueMs: performance.now() - t0 };
+  };
+  const warmup = await seed(WARMUP_RIGHTS);
+  // A fresh event per round: a right is admitted once, so each round needs its own.
+  const rounds: Awaited<ReturnType<typeof seed>>[] = [];
+  for (let r = 0; r < ROUNDS; r++) rounds.push(await seed(RIGHTS));
+  const batched = BATCH > 0 ? await seed(RIGHTS) : null;
+  log(
+    `  setup: D1 migrated, events and ${CONNECTIONS} gates synced to their EventDOs, rights issued and their QR tokens handed out as the app's QR route does ` +
+      `(${RIGHTS} in ${(rounds[0]!.issueMs / 1000).toFixed(1)} s, for ${ROUNDS} rounds${batched ? " and the batch run" : ""}); ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
 
-    const ws = (base: URL, path: string) => `${base.href.replace(/^http/, "ws").replace(/\/$/, "")}${path}`;
-    const gateConnections = (event: GateSeed, lists: Scan[][][], type: "scan" | "scan_batch"): Connection[] =>
-      lists.map((frames, i) => ({
-        url: ws(appUrl, `/v1/events/${event.eventId}/gate?device_id=LANE-${i + 1}&access_point_id=${event.gates[i]}`),
-        headers: { Authorization: `Bearer ${event.controller.token}` },
-        frames: frames.map((scans) => JSON.stringify(type === "scan" ? { type, ...scans[0]! } : { type, scans })),
-      }));
-    const isScanAnswer = (data: string) => data.startsWith('{"type":"scan_result"') || data.startsWith('{"type":"scan_batch_result"') || data.startsWith('{"type":"error"');
-    // The baseline carries the gate's own messages, so both sides move the same bytes.
-    const baselineConnections = (lists: Scan[][][], mode: "write" | "echo", object: string): Connection[] =>
-      lists.map((frames) => ({ url: ws(baselineUrl, `/ws?mode=${mode}&object=${object}`), frames: frames.map((scans) => JSON.stringify({ type: "scan", ...scans[0]! })) }));
+  const ws = (base: URL, path: string) => `${base.href.replace(/^http/, "ws").replace(/\/$/, "")}${path}`;
+  const gateConnections = (event: GateSeed, lists: Scan[][][], type: "scan" | "scan_batch"): Connection[] =>
+    lists.map((frames, i) => ({
+      url: ws(appUrl, `/v1/events/${event.eventId}/gate?device_id=LANE-${i + 1}&access_point_id=${event.gates[i]}`),
+      headers: { Authorization: `Bearer ${event.controller.token}` },
+      frames: frames.map((scans) => JSON.stringify(type === "scan" ? { type, ...scans[0]! } : { type, scans })),
+    }));
+  const isScanAnswer = (data: string) => data.startsWith('{"type":"scan_result"') || data.startsWith('{"type":"scan_batch_result"') || data.startsWith('{"type":"error"');
+  // The baseline carries the gate's own messages, so both sides move the same bytes.
+  const baselineConnections = (lists: Scan[][][], mode: "write" | "echo", object: string): Connection[] =>
+    lists.map((frames) => ({ url: ws(baselineUrl, `/ws?mode=${mode}&object=${object}`), frames: frames.map((scans) => JSON.stringify({ type: "scan", ...scans[0]! })) }));
 
-    const warmupLists = schedule(warmup.rights, Math.round(WARMUP_RIGHTS / 4), CONNECTIONS, 1);
-    const roundLists = rounds.map((round) => schedule(round.rights, DUPLICATES, CONNECTIONS, 1));
+  const warmupLists = schedule(warmup.rights, Math.round(WARMUP_RIGHTS / 4), CONNECTIONS, 1);
+  const roundLists = rounds.map((round) => schedule(round.rights, DUPLICATES, CONNECTIONS, 1));
 
-    // Each phase starts with no projection to D1 running in the background: what an event's alarm
-    // drains while its own scans run counts against the gate, never against the next phase.
-    const settle = (...events: GateSeed[]) => Promise.all(events.map((e) => flushProjection(helperUrl, e.eventId)));
+  // Each phase starts with no projection to D1 running in the background: what an event's alarm
+  // drains while its own scans run counts against the gate, never against the next phase.
+  const settle = (...events: GateSeed[]) => Promise.all(events.map((e) => flushProjection(helperUrl, e.eventId)));
 
-    // ── warm-up: JIT, isolates and both Durable Object classes, on objects not measured ──
-    await runSockets(gateConnections(warmup.event, warmupLists, "scan"), isScanAnswer, true);
-    await runSockets(baselineConnections(warmupLists, "write", "warmup"), () => true, false);
-    await runSockets(baselineConnections(warmupLists, "echo", "warmup"), () => true, false);
-    await settle(warmup.event, ...rounds.map((r) => r.event), ...(batched ? [batched.event] : []));
+  // ── warm-up: JIT, isolates and both Durable Object classes, on objects not measured ──
+  await runSockets(gateConnections(warmup.event, warmupLists, "scan"), isScanAnswer, true);
+  await runSockets(baselineConnections(warmupLists, "write", "warmup"), () => true, false);
+  await runSockets(baselineConnections(warmupLists, "echo", "warmup"), () => true, false);
+  await settle(warmup.event, ...rounds.map((r) => r.event), ...(batched ? [batched.event] : []));
 
-    // ── measured phases: baseline, then gate and baseline again, ROUNDS times (each gate round between two baselines) ──
-    log("");
-    log("  phase                                         scans       time       rate      round trip (p50, p99)");
-    const baselines: SocketRun[] = [await runSockets(baselineConnections(roundLists[0]!, "write", "bench-0"), () => true, false)];
-    const echo = await runSockets(baselineConnections(roundLists[0]!, "echo", "bench-0"), () => true, false);
-    const gates: { run: SocketRun; projectionCpu: CpuSplit | null; maxLag: number; drainMs: number; undrained: number }[] = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      const progress = { answered: 0, running: false };
-      const eventId = rounds[r]!.event.eventId;
-      const [run, maxLag] = await Promise.all([runSockets(gateConnections(rounds[r]!.event, roundLists[r]!, "scan"), isScanAnswer, true, progress), watchLag(db, eventId, progress)]);
-      // What the alarm had not projected yet when the last answer left: part of the scans' cost all the same, and how long it takes to reach D1.
-      const before = readWorkerdCpu();
-      const drained = await awaitDrain(db, eventId, roundLists[r]!.flat(2).length);
-      await settle(rounds[r]!.event);
-      gates.push({ run, projectionCpu: cpuBetween(before, readWorkerdCpu(), processes), maxLag, ...drained });
-      baselines.push(await runSockets(baselineConnections(roundLists[r]!, "write", `bench-${r + 1}`), () => true, false));
-    }
-    const batchLists = batched ? schedule(batched.rights, DUPLICATES, CONNECTIONS, BATCH) : null;
-    const batch = batched && batchLists ? await runSockets(gateConnections(batched.event, batchLists, "scan_batch"), isScanAnswer, true) : null;
-    if (batched) await settle(batched.event);
-
-    const scansPerRound = roundLists[0]!.flat(2).length;
-    const baselineLines = baselines.map((b, i) => line(i === 0 ? "baseline: socket → DO, 1-row write + reply" : `baseline after gate round ${i}`, b, scansPerRound));
-    line("echo: socket → DO, reply, no write", echo, scansPerRound);
-    const roundResults = [];
-    for (const [r, { run, projectionCpu, maxLag, drainMs, undrained }] of gates.entries()) {
-      const g = line(`gate round ${r + 1}: one scan per message`, run, scansPerRound);
-      // The stricter ratio: against the faster of the baselines just before and just after the round (and that baseline's p99).
-      const base = baselineLines[r]!.rate >= baselineLines[r + 1]!.rate ? { line: baselineLines[r]!, run: baselines[r]! } : { line: baselineLines[r + 1]!, run: baselines[r + 1]! };
-      const baselinePerS = base.line.rate;
-      const results = resultsOf(run);
-      const checked = await check(db, helperUrl, rounds[r]!.event.eventId, roundLists[r]!.flat(2), results);
-      // The round's CPU and its drain's, every process summed, and each process's part.
-      const cpu = run.cpu && projectionCpu ? addSplits(run.cpu, projectionCpu) : null;
-      const cpuPerScan = cpu && cpu.totalMs / scansPerRound;
-      log(
-        `    ratio ${round(g.rate / baselinePerS, 3)} to ${round(baselinePerS)}/s; p99 ${round(g.p99 / base.line.p99, 2)}× the baseline's (${round(base.line.p99, 1)} ms); outcomes: ${checked.outcomes}` +
-          `${cpu === null || cpuPerScan === null ? "" : `; CPU of all workerd processes ${cpuPerScan.toFixed(2)} ms/scan with the rest of its projection (${describeSplit(cpu, scansPerRound)}; baseline ${base.run.cpuPerFrame?.toFixed(2)})`}`,
-      );
-      log(`    projection to D1: at most ${maxLag} answered scans not yet in D1 during the round; all in D1 ${round(drainMs)} ms after the last answer${undrained ? `, ${undrained} STILL MISSING after ${DRAIN_CAP_MS / 1000} s` : ""}`);
-      roundResults.push({ ...g, baselinePerS, baselineP99: base.line.p99, baselineCpu: base.run.cpuPerFrame, cpuPerScan, cpu, maxLag, drainMs, undrained, ratio: g.rate / baselinePerS, checked });
-    }
-    log(
-      `    decided in the DO (response_time_ms, round 1): p50 ${percentile(roundResults[0]!.checked.server_ms, 50)} ms, p99 ${percentile(roundResults[0]!.checked.server_ms, 99)} ms` +
-        " (workerd's clock only moves on I/O, so this is the token check's await at most)",
-    );
-    let batchChecked: Awaited<ReturnType<typeof check>> | null = null;
-    if (batch && batched && batchLists) {
-      line(`gate: scan_batch of ${BATCH} per message`, batch, batchLists.flat(2).length);
-      batchChecked = await check(db, helperUrl, batched.event.eventId, batchLists.flat(2), resultsOf(batch));
-      log(`    (round trip per frame of ${BATCH}; outcomes ${batchChecked.outcomes})`);
-    }
-    log("");
-    const checkedRuns = [...roundResults.map((r, i) => [`gate round ${i + 1}`, r.checked] as const), ...(batchChecked ? [[`scan_batch of ${BATCH}`, batchChecked] as const] : [])];
-    for (const [name, c] of checkedRuns) {
-      log(
-        `  ${name}: ${c.admitted_rights} rights admitted; access_control_log: ${c.logged.n} rows, ${c.logged.nonces} nonces, ` +
-          `${c.logged.rights} rights admitted, ${c.logged.twice} twice; double admissions ${c.double_admissions}, lost scans ${c.lost_scans}, extra rows ${c.extra_rows}`,
-      );
-    }
-
-    if (opts.profile) await profile(bench.workerd, bench.scripts.app, helperUrl, gateConnections, isScanAnswer, seed);
-
-    // The median round: machine speed drifts between runs and within one; a round is compared with the baselines around it.
-    const median = [...roundResults].sort((a, b) => a.ratio - b.ratio)[Math.floor(roundResults.length / 2)]!;
-    const doubles = checkedRuns.reduce((n, [, c]) => n + c.double_admissions, 0);
-    const lost = checkedRuns.reduce((n, [, c]) => n + c.lost_scans, 0);
-    const undrained = roundResults.reduce((n, r) => n + r.undrained, 0);
-    const failures = [...baselines, echo, ...gates.map((g) => g.run), ...(batch ? [batch] : [])].reduce((n, r) => n + r.failures, 0);
-    log("");
-    log(
-      `  median of ${ROUNDS} rounds (ratios ${roundResults.map((r) => round(r.ratio, 3)).join(", ")}): scans/s ${round(median.rate)}, baseline/s ${round(median.baselinePerS)}: ` +
-        `ratio ${round(median.ratio, 3)} (target ≥ 0.9); scan round trip p50 ${round(median.p50, 1)} ms, p99 ${round(median.p99, 1)} ms, ${round(median.p99 / median.baselineP99, 2)}× the baseline's ${round(median.baselineP99, 1)} ms (target ≤ 2); ` +
-        `double admissions ${doubles}, lost scans ${lost}, scans not in D1 at the end ${undrained}`,
-    );
-    if (workerLogs.length) log(`  worker errors/warnings: ${workerLogs.length}; first: ${workerLogs[0]!.slice(0, 300)}`);
-    if (doubles || lost || failures || undrained || checkedRuns.some(([, c]) => c.extra_rows)) process.exitCode = 1;
-    log(`  total ${((performance.now() - started) / 1000).toFixed(1)} s${failures ? `; ${failures} messages unsent (sockets closed)` : ""}`);
-    log(
-      JSON.stringify({
-        scans_per_s: round(median.rate),
-        baseline_per_s: round(median.baselinePerS),
-        ratio: round(median.ratio, 3),
-        p50_ms: round(median.p50, 2),
-        p99_ms: round(median.p99, 2),
-        baseline_p99_ms: round(median.baselineP99, 2),
-        p99_to_baseline: round(median.p99 / median.baselineP99, 2),
-        topology: TOPOLOGY.d1 === "own-process" ? "d1-own-process" : "single-process",
-        cpu_ms_per_scan: median.cpuPerScan === null ? null : round(median.cpuPerScan, 3),
-        cpu_ms_per_scan_by_process: median.cpu ? Object.fromEntries(median.cpu.byRole.map((r) => [r.role, round(r.ms / scansPerRound, 3)])) : null,
-        baseline_cpu_ms_per_scan: median.baselineCpu === null ? null : round(median.baselineCpu, 3),
-        projection_max_lag: median.maxLag,
-        projection_drain_ms: round(median.drainMs),
-        double_admissions: doubles,
-        lost_scans: lost,
-        undrained_scans: undrained,
-        rounds: roundResults.map((r) => ({ ratio: round(r.ratio, 3), p99_ms: round(r.p99, 1), baseline_p99_ms: round(r.baselineP99, 1) })),
-      }),
-    );
-  } finally {
-    await platform?.dispose();
-    rmSync(dir, { recursive: true, force: true });
+  // ── measured phases: baseline, then gate and baseline again, ROUNDS times (each gate round between two baselines) ──
+  log("");
+  log("  phase                                         scans       time       rate      round trip (p50, p99)");
+  const baselines: SocketRun[] = [await runSockets(baselineConnections(roundLists[0]!, "write", "bench-0"), () => true, false)];
+  const echo = await runSockets(baselineConnections(roundLists[0]!, "echo", "bench-0"), () => true, false);
+  const gates: { run: SocketRun; projectionCpu: CpuSplit | null; maxLag: number; drainMs: number; undrained: number }[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const progress = { answered: 0, running: false };
+    const eventId = rounds[r]!.event.eventId;
+    const [run, maxLag] = await Promise.all([runSockets(gateConnections(rounds[r]!.event, roundLists[r]!, "scan"), isScanAnswer, true, progress), watchLag(db, eventId, progress)]);
+    // What the alarm had not projected yet when the last answer left: part of the scans' cost all the same, and how long it takes to reach D1.
+    const before = readWorkerdCpu();
+    const drained = await awaitDrain(db, eventId, roundLists[r]!.flat(2).length);
+    await settle(rounds[r]!.event);
+    gates.push({ run, projectionCpu: cpuBetween(before, readWorkerdCpu(), processes), maxLag, ...drained });
+    baselines.push(await runSockets(baselineConnections(roundLists[r]!, "write", `bench-${r + 1}`), () => true, false));
   }
+  const batchLists = batched ? schedule(batched.rights, DUPLICATES, CONNECTIONS, BATCH) : null;
+  const batch = batched && batchLists ? await runSockets(gateConnections(batched.event, batchLists, "scan_batch"), isScanAnswer, true) : null;
+  if (batched) await settle(batched.event);
+
+  const scansPerRound = roundLists[0]!.flat(2).length;
+  const baselineLines = baselines.map((b, i) => line(i === 0 ? "baseline: socket → DO, 1-row write + reply" : `baseline after gate round ${i}`, b, scansPerRound));
+  line("echo: socket → DO, reply, no write", echo, scansPerRound);
+  const roundResults = [];
+  for (const [r, { run, projectionCpu, maxLag, drainMs, undrained }] of gates.entries()) {
+    const g = line(`gate round ${r + 1}: one scan per message`, run, scansPerRound);
+    // The stricter ratio: against the faster of the baselines just before and just after the round (and that baseline's p99).
+    const base = baselineLines[r]!.rate >= baselineLines[r + 1]!.rate ? { line: baselineLines[r]!, run: baselines[r]! } : { line: baselineLines[r + 1]!, run: baselines[r + 1]! };
+    const baselinePerS = base.line.rate;
+    const results = resultsOf(run);
+    const checked = await check(db, helperUrl, rounds[r]!.event.eventId, roundLists[r]!.flat(2), results);
+    // The round's CPU and its drain's, every process summed, and each process's part.
+    const cpu = run.cpu && projectionCpu ? addSplits(run.cpu, projectionCpu) : null;
+    const cpuPerScan = cpu && cpu.totalMs / scansPerRound;
+    log(
+      `    ratio ${round(g.rate / baselinePerS, 3)} to ${round(baselinePerS)}/s; p99 ${round(g.p99 / base.line.p99, 2)}× the baseline's (${round(base.line.p99, 1)} ms); outcomes: ${checked.outcomes}` +
+        `${cpu === null || cpuPerScan === null ? "" : `; CPU of all workerd processes ${cpuPerScan.toFixed(2)} ms/scan with the rest of its projection (${describeSplit(cpu, scansPerRound)}; baseline ${base.run.cpuPerFrame?.toFixed(2)})`}`,
+    );
+    log(`    projection to D1: at most ${maxLag} answered scans not yet in D1 during the round; all in D1 ${round(drainMs)} ms after the last answer${undrained ? `, ${undrained} STILL MISSING after ${DRAIN_CAP_MS / 1000} s` : ""}`);
+    roundResults.push({ ...g, baselinePerS, baselineP99: base.line.p99, baselineCpu: base.run.cpuPerFrame, cpuPerScan, cpu, maxLag, drainMs, undrained, ratio: g.rate / baselinePerS, checked });
+  }
+  log(
+    `    decided in the DO (response_time_ms, round 1): p50 ${percentile(roundResults[0]!.checked.server_ms, 50)} ms, p99 ${percentile(roundResults[0]!.checked.server_ms, 99)} ms` +
+      " (workerd's clock only moves on I/O, so this is the token check's await at most)",
+  );
+  let batchChecked: Awaited<ReturnType<typeof check>> | null = null;
+  if (batch && batched && batchLists) {
+    line(`gate: scan_batch of ${BATCH} per message`, batch, batchLists.flat(2).length);
+    batchChecked = await check(db, helperUrl, batched.event.eventId, batchLists.flat(2), resultsOf(batch));
+    log(`    (round trip per frame of ${BATCH}; outcomes ${batchChecked.outcomes})`);
+  }
+  log("");
+  const checkedRuns = [...roundResults.map((r, i) => [`gate round ${i + 1}`, r.checked] as const), ...(batchChecked ? [[`scan_batch of ${BATCH}`, batchChecked] as const] : [])];
+  for (const [name, c] of checkedRuns) {
+    log(
+      `  ${name}: ${c.admitted_rights} rights admitted; access_control_log: ${c.logged.n} rows, ${c.logged.nonces} nonces, ` +
+        `${c.logged.rights} rights admitted, ${c.logged.twice} twice; double admissions ${c.double_admissions}, lost scans ${c.lost_scans}, extra rows ${c.extra_rows}`,
+    );
+  }
+
+  if (opts.profile) await profile(bench.workerd, bench.scripts.app, helperUrl, gateConnections, isScanAnswer, seed);
+
+  // The median round: machine speed drifts between runs and within one; a round is compared with the baselines around it.
+  const median = [...roundResults].sort((a, b) => a.ratio - b.ratio)[Math.floor(roundResults.length / 2)]!;
+  const doubles = checkedRuns.reduce((n, [, c]) => n + c.double_admissions, 0);
+  const lost = checkedRuns.reduce((n, [, c]) => n + c.lost_scans, 0);
+  const undrained = roundResults.reduce((n, r) => n + r.undrained, 0);
+  const failures = [...baselines, echo, ...gates.map((g) => g.run), ...(batch ? [batch] : [])].reduce((n, r) => n + r.failures, 0);
+  log("");
+  log(
+    `  median of ${ROUNDS} rounds (ratios ${roundResults.map((r) => round(r.ratio, 3)).join(", ")}): scans/s ${round(median.rate)}, baseline/s ${round(median.baselinePerS)}: ` +
+      `ratio ${round(median.ratio, 3)} (target ≥ 0.9); scan round trip p50 ${round(median.p50, 1)} ms, p99 ${round(median.p99, 1)} ms, ${round(median.p99 / median.baselineP99, 2)}× the baseline's ${round(median.baselineP99, 1)} ms (target ≤ 2); ` +
+      `double admissions ${doubles}, lost scans ${lost}, scans not in D1 at the end ${undrained}`,
+  );
+  if (workerLogs.length) log(`  worker errors/warnings: ${workerLogs.length}; first: ${workerLogs[0]!.slice(0, 300)}`);
+  if (doubles || lost || failures || undrained || checkedRuns.some(([, c]) => c.extra_rows)) process.exitCode = 1;
+  log(`  total ${((performance.now() - started) / 1000).toFixed(1)} s${failures ? `; ${failures} messages unsent (sockets closed)` : ""}`);
+  log(
+    JSON.stringify({
+      scans_per_s: round(median.rate),
+      baseline_per_s: round(median.baselinePerS),
+      ratio: round(median.ratio, 3),
+      p50_ms: round(median.p50, 2),
+      p99_ms: round(median.p99, 2),
+      baseline_p99_ms: round(median.baselineP99, 2),
+      p99_to_baseline: round(median.p99 / median.baselineP99, 2),
+      topology: TOPOLOGY.d1 === "own-process" ? "d1-own-process" : "single-process",
+      cpu_ms_per_scan: median.cpuPerScan === null ? null : round(median.cpuPerScan, 3),
+      cpu_ms_per_scan_by_process: median.cpu ? Object.fromEntries(median.cpu.byRole.map((r) => [r.role, round(r.ms / scansPerRound, 3)])) : null,
+      baseline_cpu_ms_per_scan: median.baselineCpu === null ? null : round(median.baselineCpu, 3),
+      projection_max_lag: median.maxLag,
+      projection_drain_ms: round(median.drainMs),
+      double_admissions: doubles,
+      lost_scans: lost,
+      undrained_scans: undrained,
+      rounds: roundResults.map((r) => ({ ratio: round(r.ratio, 3), p99_ms: round(r.p99, 1), baseline_p99_ms: round(r.baselineP99, 1) })),
+    }),
+  );
 }
 
 const STAGES: Stage[] = [

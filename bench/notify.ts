@@ -17,14 +17,13 @@
  * {"recipients", "messages_per_s", "baseline_per_s", "ratio", "campaign_s", "sent", "pushes", "duplicates", "missing"}.
  */
 import { randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { generateSecrets } from "../scripts/secrets.ts";
 import { startFakeNotificationProviders } from "../scripts/fakes/notifications/server.ts";
 import { signJwt } from "../src/lib/crypto/jwt.ts";
 import { round } from "./lib/load.ts";
 import { type BenchRun, runBench } from "./lib/run.ts";
-import { applyMigrations, appWorker, bundle, startWorkerd, tempDir, type Workerd } from "./lib/workerd.ts";
+import { applyMigrations, appWorker, bundle, startWorkerd } from "./lib/workerd.ts";
 import { workerdCpuMs } from "./lib/cpu-profile.ts";
 
 const { values: opts } = parseArgs({
@@ -90,8 +89,7 @@ async function main(run: BenchRun) {
   const secrets = generateSecrets("bench-key");
   const accounts = { CLOUDFLARE_ACCOUNT_ID: "bench-account", TWILIO_ACCOUNT_SID: "ACbench0000000000000000000000000000" };
   const fakes = await startFakeNotificationProviders({ secrets: { ...secrets, ...accounts } });
-  const dir = tempDir("edge-events-bench-notify-");
-  let workerd: Workerd | undefined;
+  const { dir } = run;
   try {
     log(`bench:notify: a campaign to ${RECIPIENTS} people, pushed through FCM's fake, vs a consumer that acknowledges without sending`);
     const [appScript, baselineScript] = await Promise.all([bundle("src/index.ts", dir), bundle("bench/notify-baseline-worker.ts", dir)]);
@@ -103,7 +101,7 @@ async function main(run: BenchRun) {
       CAMPAIGN_RATES: JSON.stringify({ EMAIL: 1e6, SMS: 1e6, PUSH: 1e6, IN_APP: 1e6 }),
       CAMPAIGN_MAX_RECIPIENTS: String(Math.max(RECIPIENTS, 200_000)),
     });
-    workerd = run.running = await startWorkerd(
+    const workerd = (run.running = await startWorkerd(
       [
         app,
         {
@@ -118,7 +116,7 @@ async function main(run: BenchRun) {
         },
       ],
       { onLog: (line) => run.workerLogs.push(line) },
-    );
+    ));
     const db = (await workerd.mf.getD1Database("DB", "app")) as unknown as D1Database;
     await applyMigrations(db);
     const [appUrl, baselineUrl] = [await workerd.url("app"), await workerd.url("baseline")];
@@ -204,9 +202,7 @@ async function main(run: BenchRun) {
       }),
     );
   } finally {
-    await workerd?.dispose();
     await fakes.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -20,14 +20,13 @@
  * "cart_p99_ms", "seats_held_twice".
  */
 import { randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { generateSecrets } from "../scripts/secrets.ts";
 import { type CpuBreakdown, type Stage, startCpuProfile, workerdCpuMs } from "./lib/cpu-profile.ts";
 import { type Call, type LoadResult, round, runLoad, seededRandom, stats, type Stats } from "./lib/load.ts";
 import { type Buyer, checkInventory, eventMaker, type Fixture, holdsOf, outcomes, seedBuyers, synced } from "./lib/orders-fixture.ts";
 import { type BenchRun, runBench } from "./lib/run.ts";
-import { startBenchPlatform, type Stoppable, tempDir, type Workerd } from "./lib/workerd.ts";
+import { startBenchPlatform, type Workerd } from "./lib/workerd.ts";
 
 const { values: opts } = parseArgs({
   options: {
@@ -121,161 +120,155 @@ async function main(run: BenchRun) {
   const { workerLogs } = run;
   const started = performance.now();
   const secrets = generateSecrets("bench-key");
-  const dir = tempDir("edge-events-bench-build-");
-  let platform: Stoppable | undefined;
-  try {
-    log(`bench:orders: ${ATTEMPTS} order attempts (1–4 units) for ${UNITS} units on one event, ${CONCURRENCY} in flight, vs a one-row-write baseline${CART_MODE ? `; then ${ATTEMPTS} carts of three lines with 4 seats` : ""}`);
-    // The waiting room would queue a rush over WAITING_ROOM_HOLDS_PER_S, or once the EventDO is saturated: both out of reach here, to measure the EventDO itself.
-    const bench = await startBenchPlatform({ ...secrets, WAITING_ROOM_HOLDS_PER_S: "1000000", WAITING_ROOM_SATURATION_WAITING: "1000000" }, dir, {
-      onLog: (line) => workerLogs.push(line),
-      inspector: opts.profile,
-      onStarted: (workerd) => (platform = run.running = workerd),
-    });
-    const { appUrl, baselineUrl, helperUrl, db } = bench;
-    log(`  workerd via Miniflare, no dev proxy: app on ${appUrl.host}, baseline on ${baselineUrl.host}`);
+  const { dir } = run;
+  log(`bench:orders: ${ATTEMPTS} order attempts (1–4 units) for ${UNITS} units on one event, ${CONCURRENCY} in flight, vs a one-row-write baseline${CART_MODE ? `; then ${ATTEMPTS} carts of three lines with 4 seats` : ""}`);
+  // The waiting room would queue a rush over WAITING_ROOM_HOLDS_PER_S, or once the EventDO is saturated: both out of reach here, to measure the EventDO itself.
+  const bench = await startBenchPlatform({ ...secrets, WAITING_ROOM_HOLDS_PER_S: "1000000", WAITING_ROOM_SATURATION_WAITING: "1000000" }, dir, {
+    onLog: (line) => workerLogs.push(line),
+    inspector: opts.profile,
+    onStarted: (workerd) => (run.running = workerd),
+  });
+  const { appUrl, baselineUrl, helperUrl, db } = bench;
+  log(`  workerd via Miniflare, no dev proxy: app on ${appUrl.host}, baseline on ${baselineUrl.host}`);
 
-    // ── setup ──────────────────────────────────────────────────────────────
-    const { organizerId, createEvent } = await eventMaker(db, helperUrl);
-    const warmupEvent = await createEvent(WARMUP * 8);
-    const event = await createEvent(UNITS);
-    const directEvent = await createEvent(UNITS);
-    const createCartEvent = async (carts: number) => synced(helperUrl, await seedCartEvent(db, organizerId, carts));
-    const warmupCartEvent = CART_MODE ? await createCartEvent(WARMUP) : null;
-    const cartEvent = CART_MODE ? await createCartEvent(ATTEMPTS) : null;
-    const buyers = await seedBuyers(db, ATTEMPTS + WARMUP, secrets.JWT_SIGNING_KEYS);
-    const random = seededRandom(20_261_117);
-    const quantities = Array.from({ length: ATTEMPTS + WARMUP }, () => 1 + Math.floor(random() * 4));
-    log(`  setup: D1 migrated, events synced to their EventDOs, ${buyers.length} buyers with sessions (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  // ── setup ──────────────────────────────────────────────────────────────
+  const { organizerId, createEvent } = await eventMaker(db, helperUrl);
+  const warmupEvent = await createEvent(WARMUP * 8);
+  const event = await createEvent(UNITS);
+  const directEvent = await createEvent(UNITS);
+  const createCartEvent = async (carts: number) => synced(helperUrl, await seedCartEvent(db, organizerId, carts));
+  const warmupCartEvent = CART_MODE ? await createCartEvent(WARMUP) : null;
+  const cartEvent = CART_MODE ? await createCartEvent(ATTEMPTS) : null;
+  const buyers = await seedBuyers(db, ATTEMPTS + WARMUP, secrets.JWT_SIGNING_KEYS);
+  const random = seededRandom(20_261_117);
+  const quantities = Array.from({ length: ATTEMPTS + WARMUP }, () => 1 + Math.floor(random() * 4));
+  log(`  setup: D1 migrated, events synced to their EventDOs, ${buyers.length} buyers with sessions (${((performance.now() - started) / 1000).toFixed(1)} s)`);
 
-    const measure = async (base: URL, count: number, call: (i: number) => Call): Promise<Measured> => {
-      const before = workerdCpuMs();
-      const result = await runLoad({ base, count, concurrency: CONCURRENCY, deadlineMs: PHASE_DEADLINE_MS, call });
-      const after = workerdCpuMs();
-      return { ...result, cpuPerRequest: before === null || after === null ? null : (after - before) / result.samples.length };
-    };
-    const orderBody = (fixture: Fixture, i: number) => JSON.stringify({ config_id: fixture.configId, quantity: quantities[i] });
-    // Each with its Idempotency-Key, as the API asks clients to send.
-    const orderCall = (fixture: Fixture, offset = 0) => (i: number): Call => ({
-      method: "POST",
-      path: `/v1/events/${fixture.eventId}/orders`,
-      headers: { Authorization: `Bearer ${buyers[offset + i]!.token}`, "Content-Type": "application/json", "Idempotency-Key": `bench-${fixture.eventId}-${offset + i}` },
-      body: orderBody(fixture, offset + i),
-    });
-    // The baseline carries the same request body, so both sides move the same bytes.
-    const baselineCall = (path: string, object: string) => (i: number): Call => ({
-      method: "POST",
-      path: `${path}?object=${object}`,
-      headers: { "Content-Type": "application/json" },
-      body: orderBody(event, i),
-    });
-    const directCall = (fixture: Fixture) => (i: number): Call => ({
-      method: "POST",
-      path: `/hold?event_id=${fixture.eventId}`,
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ config_id: fixture.configId, quantity: quantities[i], user_id: buyers[i]!.userId }),
-    });
+  const measure = async (base: URL, count: number, call: (i: number) => Call): Promise<Measured> => {
+    const before = workerdCpuMs();
+    const result = await runLoad({ base, count, concurrency: CONCURRENCY, deadlineMs: PHASE_DEADLINE_MS, call });
+    const after = workerdCpuMs();
+    return { ...result, cpuPerRequest: before === null || after === null ? null : (after - before) / result.samples.length };
+  };
+  const orderBody = (fixture: Fixture, i: number) => JSON.stringify({ config_id: fixture.configId, quantity: quantities[i] });
+  // Each with its Idempotency-Key, as the API asks clients to send.
+  const orderCall = (fixture: Fixture, offset = 0) => (i: number): Call => ({
+    method: "POST",
+    path: `/v1/events/${fixture.eventId}/orders`,
+    headers: { Authorization: `Bearer ${buyers[offset + i]!.token}`, "Content-Type": "application/json", "Idempotency-Key": `bench-${fixture.eventId}-${offset + i}` },
+    body: orderBody(fixture, offset + i),
+  });
+  // The baseline carries the same request body, so both sides move the same bytes.
+  const baselineCall = (path: string, object: string) => (i: number): Call => ({
+    method: "POST",
+    path: `${path}?object=${object}`,
+    headers: { "Content-Type": "application/json" },
+    body: orderBody(event, i),
+  });
+  const directCall = (fixture: Fixture) => (i: number): Call => ({
+    method: "POST",
+    path: `/hold?event_id=${fixture.eventId}`,
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ config_id: fixture.configId, quantity: quantities[i], user_id: buyers[i]!.userId }),
+  });
 
-    // A cart of three lines, each naming its seats: cart i takes seats i (and 2i, 2i + 1 on the two-seat line), free by construction.
-    const cartCall = (fixture: CartFixture, offset = 0) => (i: number): Call => ({
-      method: "POST",
-      path: `/v1/events/${fixture.eventId}/orders`,
-      headers: { Authorization: `Bearer ${buyers[offset + i]!.token}`, "Content-Type": "application/json", "Idempotency-Key": `bench-${fixture.eventId}-${offset + i}` },
-      body: JSON.stringify({
-        lines: fixture.lines.map((l) => ({ config_id: l.configId, quantity: l.perCart, seat_ids: l.seats.slice(i * l.perCart, (i + 1) * l.perCart) })),
-      }),
-    });
+  // A cart of three lines, each naming its seats: cart i takes seats i (and 2i, 2i + 1 on the two-seat line), free by construction.
+  const cartCall = (fixture: CartFixture, offset = 0) => (i: number): Call => ({
+    method: "POST",
+    path: `/v1/events/${fixture.eventId}/orders`,
+    headers: { Authorization: `Bearer ${buyers[offset + i]!.token}`, "Content-Type": "application/json", "Idempotency-Key": `bench-${fixture.eventId}-${offset + i}` },
+    body: JSON.stringify({
+      lines: fixture.lines.map((l) => ({ config_id: l.configId, quantity: l.perCart, seat_ids: l.seats.slice(i * l.perCart, (i + 1) * l.perCart) })),
+    }),
+  });
 
-    // ── warm-up: JIT, isolates and both Durable Object classes, on objects not measured ──
-    await measure(appUrl, WARMUP, orderCall(warmupEvent, ATTEMPTS));
-    if (warmupCartEvent) await measure(appUrl, WARMUP, cartCall(warmupCartEvent, ATTEMPTS));
-    await measure(baselineUrl, WARMUP, baselineCall("/write", "warmup"));
-    await measure(baselineUrl, WARMUP, baselineCall("/echo", "warmup"));
-    await measure(helperUrl, WARMUP, directCall(warmupEvent));
+  // ── warm-up: JIT, isolates and both Durable Object classes, on objects not measured ──
+  await measure(appUrl, WARMUP, orderCall(warmupEvent, ATTEMPTS));
+  if (warmupCartEvent) await measure(appUrl, WARMUP, cartCall(warmupCartEvent, ATTEMPTS));
+  await measure(baselineUrl, WARMUP, baselineCall("/write", "warmup"));
+  await measure(baselineUrl, WARMUP, baselineCall("/echo", "warmup"));
+  await measure(helperUrl, WARMUP, directCall(warmupEvent));
 
-    // ── measured phases ────────────────────────────────────────────────────
-    log("");
-    log("  phase                                  count       time       rate      latency (p50, p99)");
-    const baseline1 = await measure(baselineUrl, ATTEMPTS, baselineCall("/write", "bench-1"));
-    const echo = await measure(baselineUrl, ATTEMPTS, baselineCall("/echo", "bench-1"));
-    const orders = await measure(appUrl, ATTEMPTS, orderCall(event));
-    const direct = await measure(helperUrl, ATTEMPTS, directCall(directEvent));
-    const carts = cartEvent ? await measure(appUrl, ATTEMPTS, cartCall(cartEvent)) : null;
-    // A second baseline after the orders; the faster one counts (the stricter ratio).
-    const baseline2 = await measure(baselineUrl, ATTEMPTS, baselineCall("/write", "bench-2"));
+  // ── measured phases ────────────────────────────────────────────────────
+  log("");
+  log("  phase                                  count       time       rate      latency (p50, p99)");
+  const baseline1 = await measure(baselineUrl, ATTEMPTS, baselineCall("/write", "bench-1"));
+  const echo = await measure(baselineUrl, ATTEMPTS, baselineCall("/echo", "bench-1"));
+  const orders = await measure(appUrl, ATTEMPTS, orderCall(event));
+  const direct = await measure(helperUrl, ATTEMPTS, directCall(directEvent));
+  const carts = cartEvent ? await measure(appUrl, ATTEMPTS, cartCall(cartEvent)) : null;
+  // A second baseline after the orders; the faster one counts (the stricter ratio).
+  const baseline2 = await measure(baselineUrl, ATTEMPTS, baselineCall("/write", "bench-2"));
 
-    const b1 = describe("baseline: Worker → DO, 1-row write", baseline1);
-    const b2 = describe("baseline again, after the orders", baseline2);
-    describe("echo: Worker → DO, no write", echo);
-    describe("orders: every attempt", orders);
-    const { accepted, windowMs } = holdsOf(orders);
-    const holds = describe("orders: accepted holds (201)", orders, accepted, windowMs);
-    log(`    outcomes: ${outcomes(orders.samples)}`);
-    const directHolds = holdsOf(direct);
-    describe("EventDO.placeOrder alone: holds (201)", direct, directHolds.accepted, directHolds.windowMs);
-    log(`    (helper Worker → EventDO.placeOrder on another event: no auth, no D1 reads; outcomes ${outcomes(direct.samples)})`);
-    let cartSummary: { holds: Stats; ratio: number; seatsHeldTwice: number; consistent: boolean } | null = null;
-    if (carts && cartEvent) {
-      const cartHolds = holdsOf(carts);
-      const cartStats = describe("carts: 3 lines, 4 seats (201)", carts, cartHolds.accepted, cartHolds.windowMs);
-      log(`    outcomes: ${outcomes(carts.samples)}`);
-      const seatsHeld = cartHolds.accepted.flatMap((s) => (JSON.parse(s.body) as { lines: { seat_ids: string[] }[] }).lines.flatMap((l) => l.seat_ids));
-      const seatsHeldTwice = seatsHeld.length - new Set(seatsHeld).size;
-      const snapshot = (await (await fetch(new URL(`/v1/events/${cartEvent.eventId}/seats`, appUrl))).json()) as { seats: [string, string][] };
-      const heldInObject = snapshot.seats.filter(([, status]) => status === "HELD").length;
-      const consistent = seatsHeld.length === 4 * cartHolds.accepted.length && heldInObject === seatsHeld.length;
-      log(`    seats: ${seatsHeld.length} held by ${cartHolds.accepted.length} carts, ${heldInObject} HELD in the EventDO, held twice ${seatsHeldTwice}; ${consistent ? "agree" : "DISAGREE"}`);
-      cartSummary = { holds: cartStats, ratio: cartStats.perSecond / holds.perSecond, seatsHeldTwice, consistent };
-      log(`    cart holds/s ÷ single-line order holds/s: ${round(cartSummary.ratio, 3)} (target ≥ 0.5)`);
-    }
-    for (const [name, r] of [["baseline", baseline1], ["echo", echo], ["baseline again", baseline2]] as const) {
-      if (r.samples.some((s) => s.status >= 300 || s.status === 0)) log(`    ${name} outcomes: ${outcomes(r.samples)}`);
-    }
-
-    // ── oversell check, on both sold-out objects: the EventDO through the API, then its projection in D1 ──
-    log("");
-    const checks = [await checkInventory("orders", appUrl, db, event, accepted), await checkInventory("direct", appUrl, db, directEvent, directHolds.accepted)];
-    const oversold = Math.max(...checks.map((c) => c.oversold));
-    const consistent = checks.every((c) => c.consistent);
-    if (!orders.samples.some((s) => s.status === 409)) log("  note: the sale did not sell out; raise --attempts or lower --units to reach the sold-out edge");
-
-    if (opts.profile) {
-      await profile(bench.workerd, bench.scripts, { appUrl, helperUrl, baselineUrl }, buyers, measure, createEvent);
-    }
-
-    const baselinePerS = Math.max(b1.perSecond, b2.perSecond);
-    const ratio = holds.perSecond / baselinePerS;
-    const failures = [baseline1, echo, baseline2, orders, direct, ...(carts ? [carts] : [])].flatMap((r) => r.samples).filter((s) => s.status === 0 || s.status >= 500).length;
-    log("");
-    log(
-      `  holds/s ${round(holds.perSecond)}, baseline/s ${round(baselinePerS)}: ratio ${round(ratio, 3)} (target ≥ 0.5); ` +
-        `hold latency p50 ${round(holds.p50, 1)} ms, p99 ${round(holds.p99, 1)} ms; oversold ${oversold}`,
-    );
-    if (workerLogs.length) log(`  worker errors/warnings: ${workerLogs.length}; first: ${workerLogs[0]!.slice(0, 300)}`);
-    if (failures || !consistent || oversold || (cartSummary && (!cartSummary.consistent || cartSummary.seatsHeldTwice > 0))) process.exitCode = 1;
-    log(`  total ${((performance.now() - started) / 1000).toFixed(1)} s${failures ? `; ${failures} failed requests (5xx or connection)` : ""}`);
-    log(
-      JSON.stringify({
-        holds_per_s: round(holds.perSecond),
-        baseline_per_s: round(baselinePerS),
-        ratio: round(ratio, 3),
-        p50_ms: round(holds.p50, 2),
-        p99_ms: round(holds.p99, 2),
-        oversold,
-        ...(cartSummary
-          ? {
-              cart_holds_per_s: round(cartSummary.holds.perSecond),
-              cart_ratio: round(cartSummary.ratio, 3),
-              cart_p50_ms: round(cartSummary.holds.p50, 2),
-              cart_p99_ms: round(cartSummary.holds.p99, 2),
-              seats_held_twice: cartSummary.seatsHeldTwice,
-            }
-          : {}),
-      }),
-    );
-  } finally {
-    await platform?.dispose();
-    rmSync(dir, { recursive: true, force: true });
+  const b1 = describe("baseline: Worker → DO, 1-row write", baseline1);
+  const b2 = describe("baseline again, after the orders", baseline2);
+  describe("echo: Worker → DO, no write", echo);
+  describe("orders: every attempt", orders);
+  const { accepted, windowMs } = holdsOf(orders);
+  const holds = describe("orders: accepted holds (201)", orders, accepted, windowMs);
+  log(`    outcomes: ${outcomes(orders.samples)}`);
+  const directHolds = holdsOf(direct);
+  describe("EventDO.placeOrder alone: holds (201)", direct, directHolds.accepted, directHolds.windowMs);
+  log(`    (helper Worker → EventDO.placeOrder on another event: no auth, no D1 reads; outcomes ${outcomes(direct.samples)})`);
+  let cartSummary: { holds: Stats; ratio: number; seatsHeldTwice: number; consistent: boolean } | null = null;
+  if (carts && cartEvent) {
+    const cartHolds = holdsOf(carts);
+    const cartStats = describe("carts: 3 lines, 4 seats (201)", carts, cartHolds.accepted, cartHolds.windowMs);
+    log(`    outcomes: ${outcomes(carts.samples)}`);
+    const seatsHeld = cartHolds.accepted.flatMap((s) => (JSON.parse(s.body) as { lines: { seat_ids: string[] }[] }).lines.flatMap((l) => l.seat_ids));
+    const seatsHeldTwice = seatsHeld.length - new Set(seatsHeld).size;
+    const snapshot = (await (await fetch(new URL(`/v1/events/${cartEvent.eventId}/seats`, appUrl))).json()) as { seats: [string, string][] };
+    const heldInObject = snapshot.seats.filter(([, status]) => status === "HELD").length;
+    const consistent = seatsHeld.length === 4 * cartHolds.accepted.length && heldInObject === seatsHeld.length;
+    log(`    seats: ${seatsHeld.length} held by ${cartHolds.accepted.length} carts, ${heldInObject} HELD in the EventDO, held twice ${seatsHeldTwice}; ${consistent ? "agree" : "DISAGREE"}`);
+    cartSummary = { holds: cartStats, ratio: cartStats.perSecond / holds.perSecond, seatsHeldTwice, consistent };
+    log(`    cart holds/s ÷ single-line order holds/s: ${round(cartSummary.ratio, 3)} (target ≥ 0.5)`);
   }
+  for (const [name, r] of [["baseline", baseline1], ["echo", echo], ["baseline again", baseline2]] as const) {
+    if (r.samples.some((s) => s.status >= 300 || s.status === 0)) log(`    ${name} outcomes: ${outcomes(r.samples)}`);
+  }
+
+  // ── oversell check, on both sold-out objects: the EventDO through the API, then its projection in D1 ──
+  log("");
+  const checks = [await checkInventory("orders", appUrl, db, event, accepted), await checkInventory("direct", appUrl, db, directEvent, directHolds.accepted)];
+  const oversold = Math.max(...checks.map((c) => c.oversold));
+  const consistent = checks.every((c) => c.consistent);
+  if (!orders.samples.some((s) => s.status === 409)) log("  note: the sale did not sell out; raise --attempts or lower --units to reach the sold-out edge");
+
+  if (opts.profile) {
+    await profile(bench.workerd, bench.scripts, { appUrl, helperUrl, baselineUrl }, buyers, measure, createEvent);
+  }
+
+  const baselinePerS = Math.max(b1.perSecond, b2.perSecond);
+  const ratio = holds.perSecond / baselinePerS;
+  const failures = [baseline1, echo, baseline2, orders, direct, ...(carts ? [carts] : [])].flatMap((r) => r.samples).filter((s) => s.status === 0 || s.status >= 500).length;
+  log("");
+  log(
+    `  holds/s ${round(holds.perSecond)}, baseline/s ${round(baselinePerS)}: ratio ${round(ratio, 3)} (target ≥ 0.5); ` +
+      `hold latency p50 ${round(holds.p50, 1)} ms, p99 ${round(holds.p99, 1)} ms; oversold ${oversold}`,
+  );
+  if (workerLogs.length) log(`  worker errors/warnings: ${workerLogs.length}; first: ${workerLogs[0]!.slice(0, 300)}`);
+  if (failures || !consistent || oversold || (cartSummary && (!cartSummary.consistent || cartSummary.seatsHeldTwice > 0))) process.exitCode = 1;
+  log(`  total ${((performance.now() - started) / 1000).toFixed(1)} s${failures ? `; ${failures} failed requests (5xx or connection)` : ""}`);
+  log(
+    JSON.stringify({
+      holds_per_s: round(holds.perSecond),
+      baseline_per_s: round(baselinePerS),
+      ratio: round(ratio, 3),
+      p50_ms: round(holds.p50, 2),
+      p99_ms: round(holds.p99, 2),
+      oversold,
+      ...(cartSummary
+        ? {
+            cart_holds_per_s: round(cartSummary.holds.perSecond),
+            cart_ratio: round(cartSummary.ratio, 3),
+            cart_p50_ms: round(cartSummary.holds.p50, 2),
+            cart_p99_ms: round(cartSummary.holds.p99, 2),
+            seats_held_twice: cartSummary.seatsHeldTwice,
+          }
+        : {}),
+    }),
+  );
 }
 
 const APP_STAGES: Stage[] = [

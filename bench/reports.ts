@@ -20,13 +20,12 @@
  * "baseline_p95_ms" (its window's), "ratio_p95" (to it), "ratio_p95_run" (to
  * the run's)}}, "export"}; "worst_ratio_p95" is the larger of the two.
  */
-import { rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { generateSecrets } from "../scripts/secrets.ts";
 import { seedBackofficeEvent, type BackofficeSeed } from "./lib/backoffice-fixture.ts";
 import { type Call, percentile, round, runLoad, type Sample } from "./lib/load.ts";
 import { type BenchRun, runBench } from "./lib/run.ts";
-import { startBenchPlatform, type Stoppable, tempDir } from "./lib/workerd.ts";
+import { startBenchPlatform } from "./lib/workerd.ts";
 
 const { values: opts } = parseArgs({
   options: {
@@ -109,113 +108,107 @@ async function main(run: BenchRun) {
   const { workerLogs } = run;
   const started = performance.now();
   const secrets = generateSecrets("bench-key");
-  const dir = tempDir("edge-events-bench-build-");
-  let platform: Stoppable | undefined;
-  try {
-    log(`bench:reports: back-office lists and reports on one event of 60,000 rights and 200,000 gate log rows, ${REQUESTS} requests each, ${CONCURRENCY} in flight, vs a primary-key read`);
-    const bench = await startBenchPlatform(secrets, dir, { onLog: (line) => workerLogs.push(line), onStarted: (workerd) => (platform = run.running = workerd) });
-    const { appUrl, helperUrl, db } = bench;
-    log(`  workerd via Miniflare, no dev proxy: app on ${appUrl.host}, baseline on ${helperUrl.host}`);
-    log("  seeding:");
-    const seed = await seedBackofficeEvent(db, helperUrl, secrets.JWT_SIGNING_KEYS, log);
-    const tokens = { organizer: seed.organizer.token, admin: seed.admin.token };
-    const get = async (path: string, token: string) => {
-      const res = await fetch(new URL(path, appUrl), { headers: { Authorization: `Bearer ${token}` } });
-      if (res.status !== 200) throw new Error(`${path}: ${res.status} ${(await res.text()).slice(0, 300)}`);
-      return res.json() as Promise<{ next_cursor: string | null }>;
-    };
-    const page2 = {
-      attendees: (await get(`/v1/events/${seed.eventId}/attendees?limit=50`, tokens.organizer)).next_cursor!,
-      orders: (await get(`/v1/events/${seed.eventId}/orders?limit=50`, tokens.organizer)).next_cursor!,
-    };
+  const { dir } = run;
+  log(`bench:reports: back-office lists and reports on one event of 60,000 rights and 200,000 gate log rows, ${REQUESTS} requests each, ${CONCURRENCY} in flight, vs a primary-key read`);
+  const bench = await startBenchPlatform(secrets, dir, { onLog: (line) => workerLogs.push(line), onStarted: (workerd) => (run.running = workerd) });
+  const { appUrl, helperUrl, db } = bench;
+  log(`  workerd via Miniflare, no dev proxy: app on ${appUrl.host}, baseline on ${helperUrl.host}`);
+  log("  seeding:");
+  const seed = await seedBackofficeEvent(db, helperUrl, secrets.JWT_SIGNING_KEYS, log);
+  const tokens = { organizer: seed.organizer.token, admin: seed.admin.token };
+  const get = async (path: string, token: string) => {
+    const res = await fetch(new URL(path, appUrl), { headers: { Authorization: `Bearer ${token}` } });
+    if (res.status !== 200) throw new Error(`${path}: ${res.status} ${(await res.text()).slice(0, 300)}`);
+    return res.json() as Promise<{ next_cursor: string | null }>;
+  };
+  const page2 = {
+    attendees: (await get(`/v1/events/${seed.eventId}/attendees?limit=50`, tokens.organizer)).next_cursor!,
+    orders: (await get(`/v1/events/${seed.eventId}/orders?limit=50`, tokens.organizer)).next_cursor!,
+  };
 
-    const measure = async (base: URL, count: number, call: (i: number) => Call) => runLoad({ base, count, concurrency: CONCURRENCY, deadlineMs: DEADLINE_MS, call });
-    const baselineCall = (i: number): Call => ({ method: "GET", path: `/read?id=${seed.rightIds[i % seed.rightIds.length]}` });
-    const list = queries(seed, page2);
-    // Warm-up: JIT, isolates, SQLite's page cache, on every query and the baseline.
-    await measure(helperUrl, WARMUP * 3, baselineCall);
-    for (const q of list) await measure(appUrl, WARMUP, () => ({ method: "GET", path: q.path, headers: { Authorization: `Bearer ${tokens[q.token]}` } }));
+  const measure = async (base: URL, count: number, call: (i: number) => Call) => runLoad({ base, count, concurrency: CONCURRENCY, deadlineMs: DEADLINE_MS, call });
+  const baselineCall = (i: number): Call => ({ method: "GET", path: `/read?id=${seed.rightIds[i % seed.rightIds.length]}` });
+  const list = queries(seed, page2);
+  // Warm-up: JIT, isolates, SQLite's page cache, on every query and the baseline.
+  await measure(helperUrl, WARMUP * 3, baselineCall);
+  for (const q of list) await measure(appUrl, WARMUP, () => ({ method: "GET", path: q.path, headers: { Authorization: `Bearer ${tokens[q.token]}` } }));
 
-    log("");
-    log(`  ${"query (ms)".padEnd(36)} ${"p50".padStart(8)} ${"p95".padStart(8)} ${"base p95".padStart(9)}  p95 ratio: window, run   rows/status`);
-    const results: Record<string, { p50_ms: number; p95_ms: number; baseline_p95_ms: number; ratio_p95: number; ratio_p95_run: number }> = {};
-    const measured: { name: string; p50: number; p95: number; baseline: { p50: number; p95: number }; failures: number; status: string }[] = [];
-    const baselineSamples: Sample[] = [];
-    for (const q of list) {
-      // Even calls: the query; odd calls: the baseline, in the same moments.
-      const run = await measure(appUrl, 2 * REQUESTS, (i) =>
-        i % 2 === 0 ? { method: "GET", path: q.path, headers: { Authorization: `Bearer ${tokens[q.token]}` } } : { ...baselineCall(i), base: helperUrl },
-      );
-      const samples = run.samples.filter((s) => s.index % 2 === 0);
-      const base = run.samples.filter((s) => s.index % 2 === 1);
-      baselineSamples.push(...base);
-      const { p50, p95 } = latency(samples);
-      const failures = samples.filter((s) => s.status !== 200).length + base.filter((s) => s.status !== 200).length;
-      const first = samples[0]!;
-      let shape = String(first.status);
-      try {
-        const body = JSON.parse(first.body) as { data?: unknown[] };
-        if (Array.isArray(body.data)) shape = `${body.data.length} rows`;
-      } catch {
-        // a non-JSON body: its status says enough
-      }
-      measured.push({ name: q.name, p50, p95, baseline: latency(base), failures, status: failures ? `${failures} failed: ${(samples.find((s) => s.status !== 200) ?? first).body.slice(0, 120)}` : shape });
-    }
-    const baseline = latency(baselineSamples);
-    log(`  ${"baseline: Worker → D1, primary key".padEnd(36)} ${baseline.p50.toFixed(2).padStart(8)} ${baseline.p95.toFixed(2).padStart(8)}  (all windows)`);
-    for (const m of measured) {
-      // Against its own window's baseline, and against the whole run's: the larger counts.
-      const ratio = m.p95 / m.baseline.p95;
-      const ratioRun = m.p95 / baseline.p95;
-      const worse = Math.max(ratio, ratioRun);
-      results[m.name] = { p50_ms: round(m.p50, 2), p95_ms: round(m.p95, 2), baseline_p95_ms: round(m.baseline.p95, 2), ratio_p95: round(ratio, 2), ratio_p95_run: round(ratioRun, 2) };
-      log(
-        `  ${m.name.padEnd(36)} ${m.p50.toFixed(2).padStart(8)} ${m.p95.toFixed(2).padStart(8)} ${m.baseline.p95.toFixed(2).padStart(9)}  ${ratio.toFixed(2).padStart(6)}× ${ratioRun.toFixed(2).padStart(6)}×${worse >= LIMIT_RATIO ? " OVER" : "     "}   ${m.status}`,
-      );
-    }
-
-    // One full export of the event's rights, streamed: its time and size.
-    const exportStart = performance.now();
-    const res = await fetch(new URL(`/v1/events/${seed.eventId}/exports/attendees.csv`, appUrl), { headers: { Authorization: `Bearer ${tokens.organizer}` } });
-    let bytes = 0;
-    let lines = 0;
-    const reader = res.body!.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      bytes += value.byteLength;
-      for (const byte of value) if (byte === 10) lines += 1;
-    }
-    const exportMs = performance.now() - exportStart;
-    log("");
-    log(`  export attendees.csv: ${lines - 1} rows, ${(bytes / 1e6).toFixed(1)} MB in ${(exportMs / 1000).toFixed(2)} s (status ${res.status})`);
-
-    const worse = (r: { ratio_p95: number; ratio_p95_run: number }) => Math.max(r.ratio_p95, r.ratio_p95_run);
-    const over = Object.entries(results).filter(([, r]) => worse(r) >= LIMIT_RATIO).map(([name]) => name);
-    const [worst, worstResult] = Object.entries(results).sort(([, a], [, b]) => worse(b) - worse(a))[0]!;
-    const failures = measured.reduce((sum, m) => sum + m.failures, 0);
-    log("");
-    log(`  worst p95: ${worst} at ${worse(worstResult)}× the baseline's p95 (limit ${LIMIT_RATIO}×); over the limit: ${over.length ? over.join(", ") : "none"}`);
-    if (workerLogs.length) log(`  worker errors/warnings: ${workerLogs.length}; first: ${workerLogs[0]!.slice(0, 300)}`);
-    log(`  total ${((performance.now() - started) / 1000).toFixed(1)} s${failures ? `; ${failures} failed requests` : ""}`);
-    if (over.length || failures || res.status !== 200 || lines - 1 !== seed.counts.rights) process.exitCode = 1;
-    log(
-      JSON.stringify({
-        baseline_p50_ms: round(baseline.p50, 2),
-        baseline_p95_ms: round(baseline.p95, 2),
-        worst_ratio_p95: worse(worstResult),
-        worst,
-        over_10x: over,
-        rights: seed.counts.rights,
-        scans: seed.counts.scans,
-        queries: results,
-        export: { rows: lines - 1, mb: round(bytes / 1e6, 1), seconds: round(exportMs / 1000, 2) },
-      }),
+  log("");
+  log(`  ${"query (ms)".padEnd(36)} ${"p50".padStart(8)} ${"p95".padStart(8)} ${"base p95".padStart(9)}  p95 ratio: window, run   rows/status`);
+  const results: Record<string, { p50_ms: number; p95_ms: number; baseline_p95_ms: number; ratio_p95: number; ratio_p95_run: number }> = {};
+  const measured: { name: string; p50: number; p95: number; baseline: { p50: number; p95: number }; failures: number; status: string }[] = [];
+  const baselineSamples: Sample[] = [];
+  for (const q of list) {
+    // Even calls: the query; odd calls: the baseline, in the same moments.
+    const run = await measure(appUrl, 2 * REQUESTS, (i) =>
+      i % 2 === 0 ? { method: "GET", path: q.path, headers: { Authorization: `Bearer ${tokens[q.token]}` } } : { ...baselineCall(i), base: helperUrl },
     );
-  } finally {
-    await platform?.dispose();
-    rmSync(dir, { recursive: true, force: true });
+    const samples = run.samples.filter((s) => s.index % 2 === 0);
+    const base = run.samples.filter((s) => s.index % 2 === 1);
+    baselineSamples.push(...base);
+    const { p50, p95 } = latency(samples);
+    const failures = samples.filter((s) => s.status !== 200).length + base.filter((s) => s.status !== 200).length;
+    const first = samples[0]!;
+    let shape = String(first.status);
+    try {
+      const body = JSON.parse(first.body) as { data?: unknown[] };
+      if (Array.isArray(body.data)) shape = `${body.data.length} rows`;
+    } catch {
+      // a non-JSON body: its status says enough
+    }
+    measured.push({ name: q.name, p50, p95, baseline: latency(base), failures, status: failures ? `${failures} failed: ${(samples.find((s) => s.status !== 200) ?? first).body.slice(0, 120)}` : shape });
   }
+  const baseline = latency(baselineSamples);
+  log(`  ${"baseline: Worker → D1, primary key".padEnd(36)} ${baseline.p50.toFixed(2).padStart(8)} ${baseline.p95.toFixed(2).padStart(8)}  (all windows)`);
+  for (const m of measured) {
+    // Against its own window's baseline, and against the whole run's: the larger counts.
+    const ratio = m.p95 / m.baseline.p95;
+    const ratioRun = m.p95 / baseline.p95;
+    const worse = Math.max(ratio, ratioRun);
+    results[m.name] = { p50_ms: round(m.p50, 2), p95_ms: round(m.p95, 2), baseline_p95_ms: round(m.baseline.p95, 2), ratio_p95: round(ratio, 2), ratio_p95_run: round(ratioRun, 2) };
+    log(
+      `  ${m.name.padEnd(36)} ${m.p50.toFixed(2).padStart(8)} ${m.p95.toFixed(2).padStart(8)} ${m.baseline.p95.toFixed(2).padStart(9)}  ${ratio.toFixed(2).padStart(6)}× ${ratioRun.toFixed(2).padStart(6)}×${worse >= LIMIT_RATIO ? " OVER" : "     "}   ${m.status}`,
+    );
+  }
+
+  // One full export of the event's rights, streamed: its time and size.
+  const exportStart = performance.now();
+  const res = await fetch(new URL(`/v1/events/${seed.eventId}/exports/attendees.csv`, appUrl), { headers: { Authorization: `Bearer ${tokens.organizer}` } });
+  let bytes = 0;
+  let lines = 0;
+  const reader = res.body!.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    for (const byte of value) if (byte === 10) lines += 1;
+  }
+  const exportMs = performance.now() - exportStart;
+  log("");
+  log(`  export attendees.csv: ${lines - 1} rows, ${(bytes / 1e6).toFixed(1)} MB in ${(exportMs / 1000).toFixed(2)} s (status ${res.status})`);
+
+  const worse = (r: { ratio_p95: number; ratio_p95_run: number }) => Math.max(r.ratio_p95, r.ratio_p95_run);
+  const over = Object.entries(results).filter(([, r]) => worse(r) >= LIMIT_RATIO).map(([name]) => name);
+  const [worst, worstResult] = Object.entries(results).sort(([, a], [, b]) => worse(b) - worse(a))[0]!;
+  const failures = measured.reduce((sum, m) => sum + m.failures, 0);
+  log("");
+  log(`  worst p95: ${worst} at ${worse(worstResult)}× the baseline's p95 (limit ${LIMIT_RATIO}×); over the limit: ${over.length ? over.join(", ") : "none"}`);
+  if (workerLogs.length) log(`  worker errors/warnings: ${workerLogs.length}; first: ${workerLogs[0]!.slice(0, 300)}`);
+  log(`  total ${((performance.now() - started) / 1000).toFixed(1)} s${failures ? `; ${failures} failed requests` : ""}`);
+  if (over.length || failures || res.status !== 200 || lines - 1 !== seed.counts.rights) process.exitCode = 1;
+  log(
+    JSON.stringify({
+      baseline_p50_ms: round(baseline.p50, 2),
+      baseline_p95_ms: round(baseline.p95, 2),
+      worst_ratio_p95: worse(worstResult),
+      worst,
+      over_10x: over,
+      rights: seed.counts.rights,
+      scans: seed.counts.scans,
+      queries: results,
+      export: { rows: lines - 1, mb: round(bytes / 1e6, 1), seconds: round(exportMs / 1000, 2) },
+    }),
+  );
 }
 
 runBench("bench:reports", WATCHDOG_MS, main);
