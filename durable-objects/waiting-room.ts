@@ -29,6 +29,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { HoldLoad } from "./event/hold-load.ts";
+import { migrate } from "./sql-migrations.ts";
 
 export interface RoomLimits {
   /** The ceiling: attempts per second over which the room opens, and the most it admits per second. */
@@ -83,6 +84,44 @@ interface RoomRow {
   [key: string]: SqlStorageValue;
 }
 
+/**
+ * The room's SQLite schema (sql-migrations.ts), appended in order. The first
+ * creates only what is missing, as rooms made before the list existed have it.
+ */
+const WAITING_ROOM_MIGRATIONS = [
+  `
+  CREATE TABLE IF NOT EXISTS room (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    epoch TEXT NOT NULL,
+    active INTEGER NOT NULL,
+    opened_at INTEGER NOT NULL,
+    admitted_through INTEGER NOT NULL,
+    last_position INTEGER NOT NULL,
+    admit_clock INTEGER NOT NULL,
+    holds_per_s REAL
+  );
+  CREATE TABLE IF NOT EXISTS positions (
+    epoch TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    person TEXT NOT NULL,
+    joined_at INTEGER NOT NULL,
+    admitted_at INTEGER,
+    used_at INTEGER,
+    order_key TEXT,
+    PRIMARY KEY (epoch, position),
+    UNIQUE (epoch, person)
+  );
+  INSERT OR IGNORE INTO room (id, epoch, active, opened_at, admitted_through, last_position, admit_clock, holds_per_s) VALUES (1, '', 0, 0, 0, 0, 0, NULL);
+  `,
+  // What the EventDO last reported of its hold load (reportLoad), and the rate it measured in this session.
+  `
+  ALTER TABLE room ADD COLUMN measured_per_s REAL;
+  ALTER TABLE room ADD COLUMN load_at INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE room ADD COLUMN load_saturated INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE room ADD COLUMN load_sustained_per_s REAL;
+  `,
+];
+
 export class WaitingRoomDO extends DurableObject {
   private readonly sql: SqlStorage;
   /** Order attempts per second (epoch second → count), the last few seconds only. */
@@ -91,40 +130,7 @@ export class WaitingRoomDO extends DurableObject {
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env as never);
     this.sql = ctx.storage.sql;
-    this.sql.exec(`
-      CREATE TABLE IF NOT EXISTS room (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        epoch TEXT NOT NULL,
-        active INTEGER NOT NULL,
-        opened_at INTEGER NOT NULL,
-        admitted_through INTEGER NOT NULL,
-        last_position INTEGER NOT NULL,
-        admit_clock INTEGER NOT NULL,
-        holds_per_s REAL
-      );
-      CREATE TABLE IF NOT EXISTS positions (
-        epoch TEXT NOT NULL,
-        position INTEGER NOT NULL,
-        person TEXT NOT NULL,
-        joined_at INTEGER NOT NULL,
-        admitted_at INTEGER,
-        used_at INTEGER,
-        order_key TEXT,
-        PRIMARY KEY (epoch, position),
-        UNIQUE (epoch, person)
-      );
-      INSERT OR IGNORE INTO room (id, epoch, active, opened_at, admitted_through, last_position, admit_clock, holds_per_s) VALUES (1, '', 0, 0, 0, 0, 0, NULL);
-    `);
-    // Rooms created before the EventDO reported its load.
-    const columns = new Set(this.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('room')").toArray().map((c) => c.name));
-    if (!columns.has("measured_per_s")) {
-      this.sql.exec(`
-        ALTER TABLE room ADD COLUMN measured_per_s REAL;
-        ALTER TABLE room ADD COLUMN load_at INTEGER NOT NULL DEFAULT 0;
-        ALTER TABLE room ADD COLUMN load_saturated INTEGER NOT NULL DEFAULT 0;
-        ALTER TABLE room ADD COLUMN load_sustained_per_s REAL;
-      `);
-    }
+    migrate(ctx.storage, WAITING_ROOM_MIGRATIONS);
   }
 
   /** The EventDO's hold load (every second while it is saturated, and once when it stops being): what opens the room and sets its rate. */

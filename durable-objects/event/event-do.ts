@@ -75,7 +75,8 @@ import * as upgrades from "./upgrades.ts";
 import * as guests from "./guests.ts";
 import { SessionWatch } from "./sessions.ts";
 import { acceptSocket, broadcast, closeSessions, OccupancyFeed, onClose, onFrame, toObservers } from "./socket.ts";
-import { migrate } from "./storage.ts";
+import { EVENT_DO_MIGRATIONS } from "./storage.ts";
+import { migrate } from "../sql-migrations.ts";
 import { EventStore } from "./store.ts";
 import { TokenCache } from "./tokens.ts";
 import * as waitlist from "./waitlist.ts";
@@ -126,7 +127,7 @@ export class EventDO extends DurableObject<Env> {
       },
     );
     ctx.blockConcurrencyWhile(async () => {
-      migrate(ctx.storage);
+      migrate(ctx.storage, EVENT_DO_MIGRATIONS);
       await this.s.outbox.load();
     });
   }

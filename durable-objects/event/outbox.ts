@@ -11,8 +11,9 @@ export const OUTBOX_DELAY_MS = 200;
  * Miniflare), so however fast scans come (a gate's offline backlog, a
  * stadium's peak), no drain carries more than this. Smaller drains shortened
  * the gate's tail only a little and cost more CPU a scan, each drain having a
- * cost of its own (bench:gate at 2,000-2,600 scans/s: 100 a drain gave a p99
- * of 25 ms against 30-32 ms, and 0.36-0.39 ms of CPU a scan against 0.31-0.32).
+ * cost of its own (bench:gate with D1 in the object's process, `--d1-in-process`,
+ * at 2,000-2,600 scans/s: 100 a drain gave a p99 of 25 ms against 30-32 ms, and
+ * 0.36-0.39 ms of CPU a scan against 0.31-0.32).
  */
 export const DRAIN_SCANS = 500;
 
