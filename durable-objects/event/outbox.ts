@@ -13,7 +13,12 @@ export const OUTBOX_DELAY_MS = 200;
  * the gate's tail only a little and cost more CPU a scan, each drain having a
  * cost of its own (bench:gate with D1 in the object's process, `--d1-in-process`,
  * at 2,000-2,600 scans/s: 100 a drain gave a p99 of 25 ms against 30-32 ms, and
- * 0.36-0.39 ms of CPU a scan against 0.31-0.32).
+ * 0.36-0.39 ms of CPU a scan against 0.31-0.32). With D1 in a process of its
+ * own (bench:gate's default, 2026-12-05, `--rounds 3 --batch 0`): 100 cost
+ * 0.41 ms of CPU a scan against 0.28-0.32 and cut the rate (D1's statements
+ * each cost a fixed part); 1,000 cost 0.20-0.21 against 0.22-0.23 with no
+ * shorter p99 (11.5-13.3 ms against 10.1-13.6). What slows the scans during a
+ * drain there is D1's work competing for the machine's cores (docs/architecture.md).
  */
 export const DRAIN_SCANS = 500;
 
