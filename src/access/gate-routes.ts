@@ -88,6 +88,18 @@ async function scanContext(c: Context<AppEnv>, eventId: string, deviceId: string
   return { controller_id: access.auth.userId, session_id: access.auth.sessionId, device_id: deviceId, access_point_id: accessPointId, ip: clientMeta(c).ip };
 }
 
+/**
+ * The gate socket declines permessage-deflate, which browsers and Node offer
+ * on every socket (docs/gate-protocol.md, "Connecting"): a scan's answer is
+ * about 480 bytes, one packet with or without it, and deflating every frame
+ * costs CPU at both ends for nothing a gate feels. With web_socket_compression
+ * (on since 2023-08-15) workerd takes a 101's Sec-WebSocket-Extensions as the
+ * extensions it would accept, and agrees with the client on those: an empty
+ * value reads as absent (and the client's offer is then taken), so the value
+ * names no extension, and the handshake answers none.
+ */
+const NO_COMPRESSION = { "Sec-WebSocket-Extensions": "none" } as const;
+
 export function gateRoutes() {
   const r = createRouter();
 
@@ -138,12 +150,10 @@ export function gateRoutes() {
       // Where the session holds sockets, for closing them when it ends (src/access/gate-sessions.ts).
       if (!(await recordGateSocket(c.env, headers.get(GATE_HEADERS.session)!, event_id))) throw sessionEnded();
       const response = await eventStub(c.env, event_id).fetch(new Request(c.req.url, { headers }));
+      if (response.status !== 101 || !response.webSocket) return response;
       // A browser offered its token as a subprotocol beside the gate's own: the handshake must name the one chosen.
       const chosen = gateSubprotocolOf((c.req.header("Sec-WebSocket-Protocol") ?? "").split(",").map((p) => p.trim()));
-      if (response.status === 101 && response.webSocket && chosen) {
-        return new Response(null, { status: 101, webSocket: response.webSocket, headers: { "Sec-WebSocket-Protocol": chosen } });
-      }
-      return response;
+      return new Response(null, { status: 101, webSocket: response.webSocket, headers: { ...NO_COMPRESSION, ...(chosen ? { "Sec-WebSocket-Protocol": chosen } : {}) } });
     },
   );
 

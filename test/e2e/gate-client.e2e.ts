@@ -145,6 +145,27 @@ describe("gate client against workerd", () => {
     expect(log.every((row) => row.was_offline === 0 && row.device_id === "SCANNER-A01")).toBe(true);
   });
 
+  it("the gate socket declines permessage-deflate, offered as Node and browsers offer it, by a device or a browser's subprotocols", async () => {
+    const seed = await seedGateEvent(db, helperUrl, secrets.JWT_SIGNING_KEYS);
+    const base = await platform.url("app");
+    const gateUrl = new URL(`/v1/events/${seed.eventId}/gate?device_id=SCANNER-X&access_point_id=${seed.gates[0]}`, base);
+    gateUrl.protocol = "ws:";
+    const NodeWebSocket = globalThis.WebSocket as unknown as new (url: string, init: { headers?: Record<string, string>; protocols?: string[] }) => WebSocket;
+    const open = (init: { headers?: Record<string, string>; protocols?: string[] }) =>
+      new Promise<{ extensions: string | null; protocol: string | null }>((resolve, reject) => {
+        const ws = new NodeWebSocket(gateUrl.href, init);
+        ws.addEventListener("error", () => reject(new Error("the socket did not open")), { once: true });
+        ws.addEventListener("message", (event) => {
+          if (!String(event.data).includes('"type":"hello"')) return;
+          resolve({ extensions: ws.extensions, protocol: ws.protocol });
+          ws.close(1000);
+        });
+      });
+    // undici offers `permessage-deflate; client_max_window_bits` on every socket, as browsers do.
+    expect(await open({ headers: { Authorization: `Bearer ${seed.controller.token}` } })).toEqual({ extensions: "", protocol: "" });
+    expect(await open({ protocols: ["edge-events.gate.v2", `bearer.${seed.controller.token}`] })).toEqual({ extensions: "", protocol: "edge-events.gate.v2" });
+  });
+
   it("network cut: decides offline from the bundle, reconnects with backoff, uploads once; a double admission is flagged", async () => {
     const seed = await seedGateEvent(db, helperUrl, secrets.JWT_SIGNING_KEYS, { gates: 2 });
     const rights = await issueGateRights(db, helperUrl, seed, 6);
