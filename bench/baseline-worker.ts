@@ -5,9 +5,10 @@
  * the cost of the hops alone). Served by the same workerd as the app.
  *
  * For `npm run bench:gate`, the same object over hibernatable WebSockets:
- * `GET /ws?mode=write` upgrades (through the Worker, as the gate does) to a
- * socket whose every message makes one durable single-row write and gets a
- * reply; `mode=echo` replies without writing.
+ * `GET /ws?mode=write` upgrades (through the Worker, as the gate does, and
+ * like the gate declining permessage-deflate) to a socket whose every message
+ * makes one durable single-row write and gets a reply; `mode=echo` replies
+ * without writing.
  *
  * For `npm run bench:onsale`, the floor of a read: `GET /constant` answers the
  * response last given to `PUT /constant` (status, headers, body) as a constant,
@@ -69,7 +70,12 @@ export default {
     const stub = env.BASELINE_DO.get(env.BASELINE_DO.idFromName(url.searchParams.get("object") ?? "bench"));
     if (request.method === "POST" && url.pathname === "/write") return Response.json(await stub.write(await request.text()), { status: 201 });
     if (request.method === "POST" && url.pathname === "/echo") return Response.json(await stub.echo(await request.text()), { status: 200 });
-    if (request.method === "GET" && url.pathname === "/ws" && request.headers.get("Upgrade") === "websocket") return stub.fetch(request);
+    if (request.method === "GET" && url.pathname === "/ws" && request.headers.get("Upgrade") === "websocket") {
+      // The same transport as the gate's socket (src/access/gate-routes.ts): permessage-deflate declined.
+      const upgraded = await stub.fetch(request);
+      if (upgraded.status !== 101 || !upgraded.webSocket) return upgraded;
+      return new Response(null, { status: 101, webSocket: upgraded.webSocket, headers: { "Sec-WebSocket-Extensions": "none" } });
+    }
     if (request.method === "GET" && url.pathname === "/rows") return Response.json({ rows: await stub.rows() });
     return new Response("Not found", { status: 404 });
   },

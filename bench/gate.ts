@@ -153,6 +153,9 @@ async function runSockets(connections: Connection[], isAnswer: (data: string) =>
         }),
     ),
   );
+  // The gate and its baseline on one transport: both decline permessage-deflate (gate-routes.ts, baseline-worker.ts).
+  const extensions = sockets.find((ws) => ws.extensions !== "")?.extensions;
+  if (extensions !== undefined) throw new Error(`a socket of ${connections[0]!.url} negotiated "${extensions}": the gate and its baseline must both run without compression`);
   const rtts: number[] = [];
   const answers: string[][] = connections.map(() => []);
   let failures = 0;
