@@ -313,9 +313,17 @@ async function check(db: D1Database, helperUrl: URL, eventId: string, sent: Scan
   };
 }
 
-/** The event's scans in D1. */
-async function loggedScans(db: D1Database, eventId: string): Promise<number> {
-  return (await db.prepare("SELECT count(*) AS n FROM access_control_log WHERE event_id = ?").bind(eventId).first<{ n: number }>())!.n;
+/**
+ * The event's scans in D1, counted by the helper Worker (`GET /logged-scans`)
+ * over an ordinary fetch. Not through `platform.db`: Miniflare's proxy makes
+ * `prepare` and `bind` synchronous calls that block this process's event loop
+ * while they go to workerd and back (4-37 ms a sample, measured), and every
+ * gate connection's answer waited behind them, counted in its round trip.
+ */
+async function loggedScans(helperUrl: URL, eventId: string): Promise<number> {
+  const res = await fetch(new URL(`/logged-scans?event_id=${encodeURIComponent(eventId)}`, helperUrl));
+  if (!res.ok) throw new Error(`GET /logged-scans: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { n: number }).n;
 }
 
 const LAG_SAMPLE_MS = 200;
@@ -326,29 +334,30 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
  * How far D1 lags behind the EventDO while a round runs: every LAG_SAMPLE_MS,
  * the scans answered so far (each durable in the object before its answer)
  * minus the event's rows in D1's access_control_log; the largest. One count
- * on an index per sample, a small load of its own on the process serving D1
- * (platform.db reaches it directly). With D1 in the home process
- * (--d1-in-process) the count queues behind the scans on the one thread
- * while the projection goes on, so the lag reads low there (0 in runs).
+ * on an index per sample, by the helper Worker in the home process (it sends
+ * the query and reads one number; D1's SQLite work is in D1's process). With
+ * D1 in the home process (--d1-in-process) the count queues behind the scans
+ * on the one thread while the projection goes on, so the lag reads low there
+ * (0 in runs).
  */
-async function watchLag(db: D1Database, eventId: string, progress: { answered: number; running: boolean }): Promise<number> {
+async function watchLag(helperUrl: URL, eventId: string, progress: { answered: number; running: boolean }): Promise<number> {
   while (!progress.running) await sleep(10);
   let max = 0;
   while (progress.running) {
     const answered = progress.answered;
-    max = Math.max(max, answered - (await loggedScans(db, eventId)));
+    max = Math.max(max, answered - (await loggedScans(helperUrl, eventId)));
     await sleep(LAG_SAMPLE_MS);
   }
   return max;
 }
 
 /** After the last answer: how long until the event's alarm has every scan in D1 (polled every 10 ms, no flush), and how many are missing at the cap. */
-async function awaitDrain(db: D1Database, eventId: string, scans: number): Promise<{ drainMs: number; undrained: number }> {
+async function awaitDrain(helperUrl: URL, eventId: string, scans: number): Promise<{ drainMs: number; undrained: number }> {
   const started = performance.now();
-  let logged = await loggedScans(db, eventId);
+  let logged = await loggedScans(helperUrl, eventId);
   while (logged < scans && performance.now() - started < DRAIN_CAP_MS) {
     await sleep(10);
-    logged = await loggedScans(db, eventId);
+    logged = await loggedScans(helperUrl, eventId);
   }
   return { drainMs: performance.now() - started, undrained: scans - logged };
 }
@@ -424,10 +433,10 @@ async function main(run: BenchRun) {
   for (let r = 0; r < ROUNDS; r++) {
     const progress = { answered: 0, running: false };
     const eventId = rounds[r]!.event.eventId;
-    const [run, maxLag] = await Promise.all([runSockets(gateConnections(rounds[r]!.event, roundLists[r]!, "scan"), isScanAnswer, true, progress), watchLag(db, eventId, progress)]);
+    const [run, maxLag] = await Promise.all([runSockets(gateConnections(rounds[r]!.event, roundLists[r]!, "scan"), isScanAnswer, true, progress), watchLag(helperUrl, eventId, progress)]);
     // What the alarm had not projected yet when the last answer left: part of the scans' cost all the same, and how long it takes to reach D1.
     const before = readWorkerdCpu();
-    const drained = await awaitDrain(db, eventId, roundLists[r]!.flat(2).length);
+    const drained = await awaitDrain(helperUrl, eventId, roundLists[r]!.flat(2).length);
     await settle(rounds[r]!.event);
     gates.push({ run, projectionCpu: cpuBetween(before, readWorkerdCpu(), processes), maxLag, ...drained });
     baselines.push(await runSockets(baselineConnections(roundLists[r]!, "write", `bench-${r + 1}`), () => true, false));

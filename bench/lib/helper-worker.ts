@@ -15,6 +15,8 @@
  * - `POST /flush?event_id=…` projects the EventDO's pending changes to D1 now;
  * - `GET /read?id=…` reads one access right from D1 by its primary key: the
  *   baseline of `npm run bench:reports` (one HTTP hop, one D1 read, its JSON);
+ * - `GET /logged-scans?event_id=…` counts an event's rows in D1's
+ *   access_control_log (`{"n": …}`): the gate benchmark's projection lag;
  * - `GET /d1-load?rows=…` makes D1 count `rows` rows in a recursive query:
  *   SQLite work and almost nothing else, to show which workerd process does
  *   a D1 query's work (the benchmarks' topology check).
@@ -31,13 +33,17 @@ export default {
       const row = await env.DB.prepare("SELECT * FROM access_rights WHERE id = ?").bind(url.searchParams.get("id") ?? "").first();
       return row ? Response.json(row) : new Response("Not found", { status: 404 });
     }
+    if (request.method === "GET" && url.pathname === "/logged-scans") {
+      const row = await env.DB.prepare("SELECT count(*) AS n FROM access_control_log WHERE event_id = ?").bind(url.searchParams.get("event_id") ?? "").first<{ n: number }>();
+      return Response.json(row);
+    }
     if (request.method === "GET" && url.pathname === "/d1-load") {
       const rows = Number(url.searchParams.get("rows")) || 100_000;
       const row = await env.DB.prepare("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?) SELECT sum(x) AS total FROM c").bind(rows).first<{ total: number }>();
       return Response.json(row);
     }
     const eventId = url.searchParams.get("event_id");
-    if (request.method !== "POST" || !eventId) return new Response("POST /sync|/hold|/issue|/confirm|/flush?event_id=…, GET /read?id=…|/d1-load?rows=…", { status: 400 });
+    if (request.method !== "POST" || !eventId) return new Response("POST /sync|/hold|/issue|/confirm|/flush?event_id=…, GET /read?id=…|/logged-scans?event_id=…|/d1-load?rows=…", { status: 400 });
     if (url.pathname === "/sync") {
       await syncEventInventory(env, eventId);
       return new Response(null, { status: 204 });
