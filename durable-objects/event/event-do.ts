@@ -60,7 +60,7 @@ import {
   type WaitlistEntryView,
   type WaitlistJoinRequest,
 } from "./contract.ts";
-import { decideScanPass, loadGatePolicy, type DecidedScans, type GatePolicyState, type QueuedScans } from "./gate.ts";
+import { decideScanPass, loadGatePolicy, SCANS_PER_SAVEPOINT, type DecidedScans, type GatePolicyState, type QueuedScans } from "./gate.ts";
 import { bundleFetchedAt, gateBundle, occupancy } from "./gate-bundle.ts";
 import { CLOSE, type GateBundle, type Occupancy, type ScanBody, type ScanResult } from "./gate-protocol.ts";
 import { GroupCommit } from "./group-commit.ts";
@@ -112,7 +112,7 @@ export class EventDO extends DurableObject<Env> {
       this.s.outbox.scansLogged(decided.reduce((n, d) => n + (d.answer.ok ? d.answer.results.length : 0), 0), Date.now());
       if (decided.some((d) => d.moved)) this.feed.changed();
       toObservers(ctx, decided.flatMap((d) => d.activity));
-    });
+    }, undefined, SCANS_PER_SAVEPOINT);
     this.holdMeter = new HoldMeter(Number(env.WAITING_ROOM_SATURATION_WAITING) || 2);
     this.holdPasses = new GroupCommit(
       ctx.storage,

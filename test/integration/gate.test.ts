@@ -6,6 +6,7 @@ import { issueAccessTokens, signAccessToken } from "../../src/access/signing-key
 import { EVENT_DO_MIGRATIONS } from "../../durable-objects/event/storage.ts";
 import { manualCodeDigest } from "../../durable-objects/event/code-digest.ts";
 import { MANUAL_CODE_DIGEST } from "../../durable-objects/event/gate-protocol.ts";
+import { SCANS_PER_SAVEPOINT } from "../../durable-objects/event/gate.ts";
 import type { EventDO } from "../../durable-objects/event/event-do.ts";
 import { expireEndedRights } from "../../src/access/rights-expiry.ts";
 import { event_ticket_config, ticket_type_zones } from "../../src/catalog/schema.ts";
@@ -155,6 +156,36 @@ describe("group commit", () => {
     expect(state.rights.find((r) => r.id === rights[0]!.id)).toMatchObject({ status: "ENABLED", is_inside: 0 });
     expect(state.rights.find((r) => r.id === rights[1]!.id)).toMatchObject({ status: "USED", is_inside: 1 });
     expect(state.occupancy).toBe(1);
+  });
+});
+
+describe("group commit in savepoints", () => {
+  it(`decides a pass SCANS_PER_SAVEPOINT (${SCANS_PER_SAVEPOINT}) scans per savepoint: a throw in a later group fails that scan alone, the groups before it stand`, async () => {
+    const fixture = await live();
+    const count = SCANS_PER_SAVEPOINT + 2;
+    // Two buyers: an order holds at most 4.
+    const rights = [...(await rightsWithTokens(fixture, 3)).rights, ...(await rightsWithTokens(fixture, count - 3)).rights];
+    const at = new Date().toISOString();
+    // The first scan of the second group has no controller: its log row's NOT NULL fails after its entry was applied.
+    const faultyAt = SCANS_PER_SAVEPOINT;
+    const outcomes = await Promise.allSettled(
+      rights.map((right, i) =>
+        fixture.stub.scan(
+          [{ id: `scan-${i}`, qr: right.token, action: "ENTRY", scan_method: "QR_SCANNER", scanned_at: at }],
+          i === faultyAt ? { ...who(fixture), controller_id: null as unknown as string } : who(fixture, fixture.gateA, `D${i}`),
+        ),
+      ),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(rights.map((_, i) => (i === faultyAt ? "rejected" : "fulfilled")));
+    const state = await runInDurableObject(fixture.stub, (_instance, s) => ({
+      nonces: s.storage.sql.exec<{ nonce: string }>("SELECT nonce FROM scans ORDER BY seq").toArray().map((r) => r.nonce),
+      inside: s.storage.sql.exec<{ id: string }>("SELECT id FROM rights WHERE is_inside = 1").toArray().map((r) => r.id),
+      occupancy: s.storage.sql.exec<{ n: number }>("SELECT occupancy AS n FROM zones WHERE id = ?", fixture.zoneId).one().n,
+    }));
+    const sound = rights.filter((_, i) => i !== faultyAt);
+    expect([...state.nonces].sort()).toEqual(rights.flatMap((_, i) => (i === faultyAt ? [] : [`scan-${i}`])).sort());
+    expect([...state.inside].sort()).toEqual(sound.map((r) => r.id).sort());
+    expect(state.occupancy).toBe(count - 1);
   });
 });
 
