@@ -112,7 +112,7 @@ export class EventDO extends DurableObject<Env> {
       this.s.outbox.scansLogged(decided.reduce((n, d) => n + (d.answer.ok ? d.answer.results.length : 0), 0), Date.now());
       if (decided.some((d) => d.moved)) this.feed.changed();
       toObservers(ctx, decided.flatMap((d) => d.activity));
-    }, undefined, SCANS_PER_SAVEPOINT);
+    }, { perSavepoint: SCANS_PER_SAVEPOINT });
     this.holdMeter = new HoldMeter(Number(env.WAITING_ROOM_SATURATION_WAITING) || 2);
     this.holdPasses = new GroupCommit(
       ctx.storage,
@@ -122,8 +122,10 @@ export class EventDO extends DurableObject<Env> {
         const expiries = results.flatMap((r) => (r.ok && !r.replayed ? [Date.parse(r.order.expires_at!)] : []));
         if (expiries.length) this.s.outbox.wakeBy(Math.min(...expiries, Date.now() + OUTBOX_DELAY_MS));
       },
-      (count, waitMs, at) => {
-        if (this.holdMeter.record(count, waitMs, at)) this.tellRoom(this.holdMeter.load(at));
+      {
+        measured: (count, waitMs, at) => {
+          if (this.holdMeter.record(count, waitMs, at)) this.tellRoom(this.holdMeter.load(at));
+        },
       },
     );
     ctx.blockConcurrencyWhile(async () => {

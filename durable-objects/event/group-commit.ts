@@ -19,7 +19,7 @@
  * faulty one fails, with nothing half-written. Answers leave once the commit
  * is durable (the output gate holds them until then).
  *
- * `measured`, if given, learns after each pass (its requests answered) how
+ * `options.measured`, if given, learns after each pass (its requests answered) how
  * many requests it decided and how long they waited for it in all (from
  * `submit` to the pass, by the object's clock): hold-load.ts makes the hold
  * path's load of it.
@@ -30,14 +30,13 @@ export class GroupCommit<In, Out> {
   /**
    * `decide` takes a group's inputs and returns one output each, inside its
    * savepoint; `settled` runs after every pass with the outputs it gave;
-   * `perSavepoint` bounds a group (by default a pass is one group).
+   * `options.perSavepoint` bounds a group (by default a pass is one group).
    */
   constructor(
     private readonly storage: DurableObjectStorage,
     private readonly decide: (inputs: In[]) => Out[],
     private readonly settled: (outputs: Out[]) => void = () => {},
-    private readonly measured?: (count: number, waitMs: number, at: number) => void,
-    private readonly perSavepoint = Infinity,
+    private readonly options: { measured?: (count: number, waitMs: number, at: number) => void; perSavepoint?: number } = {},
   ) {}
 
   submit(input: In): Promise<Out> {
@@ -53,8 +52,9 @@ export class GroupCommit<In, Out> {
     // The object's clock stands still while the pass runs: this is when it decides them.
     const at = Date.now();
     const outputs: Out[] = [];
-    for (let from = 0; from < queue.length; from += this.perSavepoint) {
-      const group = queue.slice(from, from + this.perSavepoint);
+    const perSavepoint = Math.max(1, this.options.perSavepoint ?? queue.length);
+    for (let from = 0; from < queue.length; from += perSavepoint) {
+      const group = queue.slice(from, from + perSavepoint);
       let decided: Out[] | undefined;
       try {
         decided = this.storage.transactionSync(() => this.decide(group.map((q) => q.input)));
@@ -79,10 +79,10 @@ export class GroupCommit<In, Out> {
       }
     }
     this.settled(outputs);
-    if (this.measured) {
+    if (this.options.measured) {
       let waitMs = 0;
       for (const q of queue) waitMs += at - q.at;
-      this.measured(queue.length, waitMs, at);
+      this.options.measured(queue.length, waitMs, at);
     }
   }
 }
