@@ -107,40 +107,8 @@ export const ScanBodySchema = z.object(
 );
 export type ScanBody = z.infer<typeof ScanBodySchema>;
 
-const ACTIONS: ReadonlySet<unknown> = new Set(SCAN_ACTIONS);
-const METHODS: ReadonlySet<unknown> = new Set(SCAN_METHODS);
-const STATUSES: ReadonlySet<unknown> = new Set(SCAN_STATUSES);
-/** The very pattern `z.iso.datetime({ offset: true })` checks `scanned_at` with (zod's own). */
-const ISO_DATETIME = z.regexes.datetime({ offset: true, local: false, precision: null });
-const text = (value: unknown, max: number): value is string => typeof value === "string" && value.length >= 1 && value.length <= max;
-
-/**
- * A scan body exactly as ScanBodySchema reads it, if it is well-formed, else
- * null: the same checks, field by field, and the same output (the schema's
- * fields in its order, unknown ones dropped). Every frame's scans go through
- * it; zod's object parse, without the code generation workerd forbids, cost
- * more than the rest of reading a frame. Anything it refuses goes to the
- * schema, which accepts it or says what is wrong (test/unit/gate-protocol.test.ts
- * holds the two to the same answers).
- */
-function wellFormedScan(value: unknown): ScanBody | null {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
-  const body = value as Record<string, unknown>;
-  const { id, qr, action, scan_method, scanned_at, offline_status, queue_size } = body;
-  if (!text(id, 100) || !text(qr, 512) || !ACTIONS.has(action) || !METHODS.has(scan_method)) return null;
-  if (typeof scanned_at !== "string" || !ISO_DATETIME.test(scanned_at)) return null;
-  if (offline_status !== undefined && !STATUSES.has(offline_status)) return null;
-  if (queue_size !== undefined && !(typeof queue_size === "number" && Number.isSafeInteger(queue_size) && queue_size >= 0)) return null;
-  const scan = { id, qr, action, scan_method, scanned_at } as ScanBody;
-  if (offline_status !== undefined || "offline_status" in body) scan.offline_status = offline_status as ScanBody["offline_status"];
-  if (queue_size !== undefined || "queue_size" in body) scan.queue_size = queue_size as ScanBody["queue_size"];
-  return scan;
-}
-
 /** A scan body read from a frame, or why it is malformed (`field: message`, the `bad_scan` detail). */
 export function readScan(value: unknown): { ok: true; scan: ScanBody } | { ok: false; detail: string } {
-  const scan = wellFormedScan(value);
-  if (scan) return { ok: true, scan };
   const parsed = ScanBodySchema.safeParse(value);
   if (parsed.success) return { ok: true, scan: parsed.data };
   const issue = parsed.error.issues[0]!;
