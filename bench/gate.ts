@@ -8,7 +8,9 @@
  * sockets through a Worker to a Durable Object whose message handler makes
  * one durable single-row write and replies (bench/baseline-worker.ts), with
  * the same messages; and the same without the write (echo). Each connection
- * keeps one message in flight (a gate waits for its answer).
+ * keeps one message in flight (a gate waits for its answer). Neither socket
+ * is compressed: the gate's upgrade declines permessage-deflate and so does
+ * the baseline's, and a run stops if a socket negotiated an extension.
  *
  * Topology (bench/lib/workerd.ts, Topology): two workerd processes. The
  * home process runs the app Worker and its EventDOs, the helper and the
