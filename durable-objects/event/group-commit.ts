@@ -11,8 +11,9 @@
  * savepoint of the pass's transaction (`transactionSync`), still in arrival
  * order and still one commit. SQLite copies every page a savepoint changes to
  * its statement journal, in memory up to 64 KiB and past that into a
- * temporary file created, written and deleted for the transaction: a pass of
- * ten scans (about 25 pages) took that file every time.
+ * temporary file created, written and deleted for the transaction: with the
+ * whole pass in one savepoint, 689 of a bench:gate round's 1,059 passes (about
+ * ten scans, 25 pages each) wrote that file.
  *
  * If a group throws (a bug), it is rolled back whole and each of its requests
  * is decided again in a savepoint of its own: the others stand and only the
