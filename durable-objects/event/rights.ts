@@ -108,13 +108,35 @@ export function cancelOrderRights(s: EventStore, orderId: string, by: string | n
 export const usedRights = (s: EventStore, orderId: string): number =>
   s.sql<{ n: number }>`SELECT count(*) AS n FROM rights WHERE order_id = ${orderId} AND (status = 'USED' OR entry_count > 0)`.one().n;
 
-/** Issues rights for invitations, staff, press, partners and season passes; a repeated request returns the first rights. */
+/**
+ * Whether a grant's request asks for exactly the rights already issued under its id: the same kind,
+ * configuration and holders with their zones (the configuration's when none is named), in any order.
+ */
+function asksForIssued(s: EventStore, issued: Row[], req: IssueRightsRequest): boolean {
+  if (issued.length !== req.holders.length) return false;
+  if (issued.some((r) => r.source_type !== req.source_type || (r.config_id ?? null) !== req.config_id)) return false;
+  const configZone = req.config_id ? ((s.sql`SELECT zone_id FROM configs WHERE id = ${req.config_id}`.toArray()[0]?.zone_id as string | null | undefined) ?? null) : null;
+  const holder = (userId: unknown, zoneId: unknown) => `${String(userId)}|${zoneId === null || zoneId === undefined ? "" : String(zoneId)}`;
+  const asked = req.holders.map((h) => holder(h.user_id, h.zone_id ?? configZone)).sort();
+  const have = issued.map((r) => holder(r.user_id, r.zone_id)).sort();
+  return asked.every((key, i) => key === have[i]);
+}
+
+/**
+ * Issues rights for invitations, staff, press, partners and season passes; a repeated request returns the first rights.
+ * A grant's id comes from its Idempotency-Key (src/access/grants.ts): the same id asked with another request (other
+ * holders, zone, configuration or kind of right) is 422 `idempotency_key_reused`, never a second batch under that id.
+ */
 export function issueRights(s: EventStore, req: IssueRightsRequest): Result<{ rights: RightView[]; already_issued: boolean }> {
   const { sql } = s;
   const now = req.now ?? Date.now();
   const event = s.event();
   if (!event) return fail(404, "not_configured", "This event has no access control set up.");
   if (event.status === "CANCELLED" || now >= Date.parse(event.ends_at)) return fail(409, "event_closed", "This event is over or cancelled.");
+  if (req.source_type !== "SUBSCRIPTION") {
+    const issued = sql.storage.exec<Row>(RIGHTS_OF_SOURCE_ID, req.source_id).toArray();
+    if (issued.length > 0 && !asksForIssued(s, issued, req)) return fail(422, "idempotency_key_reused", "This Idempotency-Key was used with a different request.");
+  }
   const existing = rightsOf(s, req.source_type, req.source_id);
   if (existing.length > 0) return { ok: true, rights: existing, already_issued: true };
   const count = req.holders.length;

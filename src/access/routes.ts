@@ -143,13 +143,13 @@ export function accessRoutes() {
       middleware: [signedIn] as const,
       summary: "Give invitations, staff, media or partner rights to a list of people",
       description:
-        "Needs `event.manage` on the event (OWNER, MANAGER of its organization; admins). One access right per listed person (by account id, or by email: an address without an account gets a passwordless one), all issued in one step or none, each with its own QR code; each person is told in the app and by email. A listed person the event's blacklist bans (USER, EMAIL or PHONE entries of the event, its venue, its organization or global) refuses the whole grant: 422 with `holder_blacklisted` at `holders.{index}`. With `config_id` the units come out of that configuration's inventory. Send an `Idempotency-Key`: a retry returns the same grant (`Idempotent-Replayed: true`) instead of a second batch.",
+        "Needs `event.manage` on the event (OWNER, MANAGER of its organization; admins). One access right per listed person (by account id, or by email: an address without an account gets a passwordless one), all issued in one step or none, each with its own QR code; each person is told in the app and by email. A listed person the event's blacklist bans (USER, EMAIL or PHONE entries of the event, its venue, its organization or global) refuses the whole grant: 422 with `holder_blacklisted` at `holders.{index}`. With `config_id` the units come out of that configuration's inventory. Send an `Idempotency-Key`: a retry returns the same grant (`Idempotent-Replayed: true`) instead of a second batch; the same key with another request (other holders, zone, configuration or kind) is 422 `idempotency_key_reused` and issues nothing.",
       request: {
         params: z.object({ event_id: z.uuid() }),
         headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "8–255 visible ASCII characters, unique per grant." }) }),
         body: jsonBody(GrantBody),
       },
-      responses: { 201: jsonResponse(GrantSchema, "The grant and its rights."), ...errors("config_not_found", "forbidden", "not_found", "sold_out") },
+      responses: { 201: jsonResponse(GrantSchema, "The grant and its rights."), ...errors("config_not_found", "forbidden", "idempotency_key_reused", "not_found", "sold_out") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");

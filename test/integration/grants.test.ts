@@ -118,6 +118,30 @@ describe("grants: invitations, staff, media and partner rights", () => {
     expect(fresh.headers.get("Idempotent-Replayed")).toBeNull();
   });
 
+  it("refuses the same Idempotency-Key with another request (other holders or another kind of right) and issues nothing more (docs/api.md, Idempotency keys)", async () => {
+    const fixture = await organizedEvent({ quantity: 5 });
+    const [guest, other] = [await registerUser(), await registerUser()];
+    const key = { "Idempotency-Key": `grant-${crypto.randomUUID()}` };
+    const first = await grant(fixture, { source_type: "MEDIA", config_id: fixture.configId, holders: [{ user_id: guest.id }] }, undefined, key);
+    expect(first.status).toBe(201);
+    const refused = [
+      { source_type: "MEDIA", config_id: fixture.configId, holders: [{ user_id: other.id }] },
+      { source_type: "MEDIA", config_id: fixture.configId, holders: [{ user_id: guest.id }, { user_id: guest.id }] },
+      { source_type: "STAFF", config_id: fixture.configId, holders: [{ user_id: guest.id }] },
+      { source_type: "MEDIA", holders: [{ user_id: guest.id }] },
+    ];
+    for (const body of refused) {
+      const res = await grant(fixture, body, undefined, key);
+      expect(expectProblem(res, 422).code, JSON.stringify(body)).toBe("idempotency_key_reused");
+    }
+    // Only the first grant's one right exists under that id, and only its unit left the inventory.
+    expect(await eventStub(env, fixture.eventId).listRights({ source_id: first.body.grant_id })).toHaveLength(1);
+    expect(await availability(fixture)).toMatchObject({ sold: 1, available: 4 });
+    const again = await grant(fixture, { source_type: "MEDIA", config_id: fixture.configId, holders: [{ user_id: guest.id }] }, undefined, key);
+    expect(again.status).toBe(201);
+    expect(again.body.access_rights).toEqual(first.body.access_rights);
+  });
+
   it("is for who manages the event and admins only, and refuses bad lists, zones and configurations", async () => {
     const fixture = await organizedEvent();
     const other = await organizedEvent();

@@ -11579,6 +11579,16 @@ export interface paths {
                         });
                     };
                 };
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "idempotency_key_reused";
+                        });
+                    };
+                };
             };
         };
         delete?: never;
