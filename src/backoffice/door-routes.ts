@@ -70,7 +70,7 @@ export function doorRoutes() {
       security: bearerAuth,
       summary: "Let a holder in by hand",
       description:
-        "Needs door.admit (the organization's OWNER, MANAGER, BOX_OFFICE and SUPERVISOR; admins; not the event's staff). A MANUAL_ENTRY scan of the right at `access_point_id`, decided by the event's Durable Object like any scan (so a right is never admitted twice, whatever scans it at the same moment) and logged with you as the controller and the reason. 200 with the decision, DENIED included. Send an `Idempotency-Key`: a retry gets the first decision.",
+        "Needs door.admit (the organization's OWNER, MANAGER, BOX_OFFICE and SUPERVISOR; admins; not the event's staff). A MANUAL_ENTRY scan of the right at `access_point_id`, decided by the event's Durable Object like any scan (so a right is never admitted twice, whatever scans it at the same moment) and logged with you as the controller and the reason. 200 with the decision, DENIED included. Send an `Idempotency-Key`: a retry gets the first decision; the same key for another right is 422 `idempotency_key_reused`.",
       request: {
         params: eventIdParam,
         headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "8–255 visible ASCII characters." }) }),
@@ -87,7 +87,7 @@ export function doorRoutes() {
             .openapi("DoorAdmissionRequest"),
         ),
       },
-      responses: { 200: jsonResponse(ScanResultSchema, "The decision, as a gate gets it."), ...errors("forbidden", "not_found", "unknown_access_point") },
+      responses: { 200: jsonResponse(ScanResultSchema, "The decision, as a gate gets it."), ...errors("forbidden", "idempotency_key_reused", "not_found", "unknown_access_point") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");

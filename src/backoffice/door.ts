@@ -1,6 +1,6 @@
 import type { AuthContext, Env } from "../env.ts";
 import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
-import { problems } from "../lib/errors.ts";
+import { ProblemError, problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
 import { notify } from "../notifications/service.ts";
@@ -84,7 +84,13 @@ export async function admitByHand(env: Env, auth: AuthContext | undefined, event
     { controller_id: caller.userId, session_id: caller.sessionId, device_id: input.device_id ?? "BACKOFFICE", access_point_id: input.access_point_id, ip, reason: input.reason },
   );
   if (!decided.ok) throw problemFrom(decided.problem);
-  return decided.results[0]!;
+  const result = decided.results[0]!;
+  // The key is the scan's nonce, so the EventDO answers a reused key with its first decision, whatever right was asked:
+  // another right's decision would read as this one's.
+  if (nonce && result.access_right && result.access_right.id !== right.id) {
+    throw new ProblemError(422, "idempotency_key_reused", "Idempotency key reused", "This Idempotency-Key was used with a different request.");
+  }
+  return result;
 }
 
 /** Blocks or unblocks one right (rights.block), in its EventDO; the journal records BLOCK / UNBLOCK with the reason. */

@@ -67,6 +67,16 @@ describe("at the door: letting someone in by hand", () => {
     expect(row).toEqual({ status: "USED", entry_count: 1, is_inside: 1 });
   });
 
+  it("refuses an Idempotency-Key already used for another right, and lets nobody in with it (docs/api.md, Idempotency keys)", async () => {
+    const f = await doorsOpen();
+    const [a, b] = [(await holderWithRights(f, "Aïcha", "Diallo", 1)).rights[0]!, (await holderWithRights(f, "Bachir", "Kane", 1)).rights[0]!];
+    const key = `door-${crypto.randomUUID()}`;
+    expect((await admit(f, a.id, { key })).body).toMatchObject({ status: "SUCCESS", access_right: { id: a.id } });
+    expectProblem(await admit(f, b.id, { key }), 422, "idempotency_key_reused");
+    // B was not let in: admitted with a key of its own, it is a first entry.
+    expect((await admit(f, b.id, { key: `door-${crypto.randomUUID()}` })).body).toMatchObject({ status: "SUCCESS", access_right: { id: b.id, entry_count: 1 } });
+  });
+
   it("never admits a right twice when a QR scan and a manual admission of it arrive at the same moment", async () => {
     const f = await doorsOpen();
     const held = await holderWithRights(f, "Rush", "Hour", 4);

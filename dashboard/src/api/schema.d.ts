@@ -18889,7 +18889,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "unknown_access_point";
+                            code?: "idempotency_key_reused" | "unknown_access_point";
                         });
                     };
                 };
