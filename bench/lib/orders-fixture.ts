@@ -107,7 +107,9 @@ export interface LiveAvailability {
 /**
  * The event's availability as its EventDO gives it now, through the Worker at
  * `base`: availability is served up to 1 s old (src/onsale/availability-cache.ts),
- * so this reads until the answer says it came from the EventDO (X-Cache: MISS).
+ * and a read of a kept answer past 750 ms refreshes it in the background, so
+ * this reads, then waits longer than the answer's `max-age` with no read in
+ * between, until the answer says it came from the EventDO (X-Cache: MISS).
  */
 export async function liveAvailability(base: URL, eventId: string): Promise<LiveAvailability> {
   const deadline = performance.now() + 5_000;
@@ -115,7 +117,8 @@ export async function liveAvailability(base: URL, eventId: string): Promise<Live
     const res = await fetch(new URL(`/v1/events/${eventId}/availability`, base));
     if (res.headers.get("X-Cache") === "MISS") return (await res.json()) as LiveAvailability;
     await res.arrayBuffer();
-    await new Promise((wait) => setTimeout(wait, 250));
+    const maxAgeS = Number(/max-age=(\d+)/.exec(res.headers.get("Cache-Control") ?? "")?.[1] ?? 1);
+    await new Promise((wait) => setTimeout(wait, maxAgeS * 1000 + 100));
   }
   throw new Error(`${base.host} did not answer availability from the EventDO within 5 s`);
 }

@@ -4,10 +4,16 @@
  * AVAILABILITY_STALE_MS, in two places, each checked against the time the
  * EventDO gave it (`as_of`), so together they are never older than that:
  *
- * 1. this isolate's memory (one entry per event, and one EventDO call in
- *    flight per event however many reads wait on it);
+ * 1. this isolate's memory (one entry per event);
  * 2. the data centre's Cache API (`caches.default`), shared by the isolates
  *    of one location, under a key of this route's URL without its query.
+ *
+ * A newer answer is fetched once per event at a time in an isolate, however
+ * many reads want it: one Cache API lookup, then if need be one EventDO call
+ * and one Cache API store (`refresh`). A kept answer older than
+ * REFRESH_AFTER_MS is still served, and the first read to find it so starts
+ * that refresh in the background, so that during a storm reads do not queue
+ * behind the EventDO each time the answer expires.
  *
  * Only answers anyone may read are kept: an INVITATION event's availability is
  * never cached (each read asks the EventDO and checks the caller may see the
@@ -26,6 +32,8 @@ import type { Env } from "../env.ts";
 
 /** How old a public availability answer may be when served: the staleness docs/api.md states. */
 export const AVAILABILITY_STALE_MS = 1_000;
+/** Past this age a kept answer is refreshed in the background while still served (it stays servable until AVAILABILITY_STALE_MS). */
+export const REFRESH_AFTER_MS = 750;
 /** Events kept in one isolate's memory at most (the oldest goes first). */
 const MEMO_LIMIT = 1_000;
 /** How long the Cache API keeps an entry; it is served only while younger than AVAILABILITY_STALE_MS. */
@@ -46,7 +54,10 @@ export interface ServedAvailability {
 type Entry = Omit<ServedAvailability, "source">;
 
 const memo = new Map<string, Entry>();
-const inFlight = new Map<string, Promise<Entry>>();
+/** The refresh in flight per event (one at a time in this isolate). */
+const refreshes = new Map<string, Promise<ServedAvailability>>();
+/** Bumped by every `forgetAvailability`: a refresh started before one does not keep its answer, which may predate the new catalog. */
+let generation = 0;
 
 /** FNV-1a over the answer: a short version that changes whenever the EventDO's answer does. */
 function digest(text: string): string {
@@ -61,9 +72,9 @@ function digest(text: string): string {
 const fresh = (asOf: number, now: number) => now - asOf >= 0 && now - asOf < AVAILABILITY_STALE_MS;
 /** The route's public URL under PUBLIC_API_URL, whatever the request's query or host. */
 const cacheKey = (env: Env, eventId: string) => new Request(new URL(`/v1/events/${eventId}/availability`, env.PUBLIC_API_URL));
+const shareable = (availability: Availability) => availability.access_type !== "INVITATION" && Boolean(availability.event_id);
 
 function remember(eventId: string, entry: Entry) {
-  if (entry.availability.access_type === "INVITATION" || !entry.availability.event_id) return;
   memo.delete(eventId);
   memo.set(eventId, entry);
   if (memo.size > MEMO_LIMIT) memo.delete(memo.keys().next().value!);
@@ -76,41 +87,25 @@ const askEvent = async (env: Env, eventId: string): Promise<Entry> => {
 };
 
 /**
- * One EventDO read per event at a time in this isolate; the others wait on it,
- * but not for longer than AVAILABILITY_STALE_MS: the request that started it
- * may have been cancelled (its client gone), and its read with it.
+ * A newer answer than this isolate keeps: the data centre's cache entry if
+ * another isolate stored one that does not need refreshing yet, otherwise
+ * the EventDO's, then stored in the cache. Shareable answers are kept here.
  */
-function readEvent(env: Env, eventId: string): Promise<Entry> {
-  const pending = inFlight.get(eventId);
-  if (pending) return Promise.race([pending, scheduler.wait(AVAILABILITY_STALE_MS).then(() => askEvent(env, eventId))]);
-  const started = askEvent(env, eventId).finally(() => {
-    if (inFlight.get(eventId) === started) inFlight.delete(eventId);
-  });
-  inFlight.set(eventId, started);
-  return started;
-}
-
-/**
- * The event's availability, no older than AVAILABILITY_STALE_MS (by `now`).
- * `waitUntil` stores a fresh answer in the Cache API after the response.
- */
-export async function publicAvailability(env: Env, eventId: string, waitUntil: (p: Promise<unknown>) => void): Promise<ServedAvailability> {
-  const now = Date.now();
-  const kept = freshAvailability(eventId, now);
-  if (kept) return kept;
+async function newerAnswer(env: Env, eventId: string, waitUntil: (p: Promise<unknown>) => void): Promise<ServedAvailability> {
+  const startedIn = generation;
   const key = cacheKey(env, eventId);
   const cached = await caches.default.match(key);
   if (cached) {
     const asOf = Number(cached.headers.get(AS_OF_HEADER));
-    if (fresh(asOf, now)) {
+    if (fresh(asOf, Date.now()) && Date.now() - asOf < REFRESH_AFTER_MS) {
       const body = await cached.text();
       const entry = { availability: JSON.parse(body) as Availability, body, asOf, etag: cached.headers.get("ETag") ?? "" };
-      remember(eventId, entry);
+      if (generation === startedIn) remember(eventId, entry);
       return { ...entry, source: "cache" };
     }
   }
-  const entry = await readEvent(env, eventId);
-  if (entry.availability.event_id && entry.availability.access_type !== "INVITATION") {
+  const entry = await askEvent(env, eventId);
+  if (shareable(entry.availability) && generation === startedIn) {
     remember(eventId, entry);
     waitUntil(
       caches.default.put(
@@ -131,12 +126,46 @@ export async function publicAvailability(env: Env, eventId: string, waitUntil: (
 }
 
 /**
- * The answer this isolate keeps for the event if it is still fresh at `now`,
- * without asking anything: what src/onsale/availability-front.ts serves before the app runs.
+ * The event's newer answer, fetched once at a time per event in this isolate;
+ * the reads that need it meanwhile wait on it, but not for longer than
+ * AVAILABILITY_STALE_MS: the request that started it may have been cancelled
+ * (its client gone), and its calls with it.
  */
-export function freshAvailability(eventId: string, now: number): ServedAvailability | undefined {
+function refresh(env: Env, eventId: string, waitUntil: (p: Promise<unknown>) => void): Promise<ServedAvailability> {
+  const pending = refreshes.get(eventId);
+  if (pending) {
+    return Promise.race([pending, scheduler.wait(AVAILABILITY_STALE_MS).then(async () => ({ ...(await askEvent(env, eventId)), source: "event" as const }))]);
+  }
+  const started = newerAnswer(env, eventId, waitUntil).finally(() => {
+    if (refreshes.get(eventId) === started) refreshes.delete(eventId);
+  });
+  refreshes.set(eventId, started);
+  return started;
+}
+
+/**
+ * The event's availability, no older than AVAILABILITY_STALE_MS (by `now`).
+ * `waitUntil` carries the work done after the response: storing a newer
+ * answer in the Cache API, refreshing one kept past REFRESH_AFTER_MS.
+ */
+export async function publicAvailability(env: Env, eventId: string, waitUntil: (p: Promise<unknown>) => void): Promise<ServedAvailability> {
+  return keptAvailability(env, eventId, Date.now(), waitUntil) ?? refresh(env, eventId, waitUntil);
+}
+
+/**
+ * The answer this isolate keeps for the event if it is still fresh at `now`,
+ * without waiting on anything: what src/onsale/availability-front.ts serves
+ * before the app runs. Past REFRESH_AFTER_MS it starts a refresh in the
+ * background (`waitUntil`), unless one is already in flight.
+ */
+export function keptAvailability(env: Env, eventId: string, now: number, waitUntil: (p: Promise<unknown>) => void): ServedAvailability | undefined {
   const kept = memo.get(eventId);
-  return kept && fresh(kept.asOf, now) ? { ...kept, source: "memory" } : undefined;
+  if (!kept || !fresh(kept.asOf, now)) return undefined;
+  if (now - kept.asOf >= REFRESH_AFTER_MS && !refreshes.has(eventId)) {
+    // Its failure is the next read's to see, once the kept answer is too old to serve.
+    waitUntil(refresh(env, eventId, waitUntil).catch(() => undefined));
+  }
+  return { ...kept, source: "memory" };
 }
 
 /** The headers a public availability answer carries besides the app's own (src/app.ts): its caching, version, age and where it came from. */
@@ -155,5 +184,7 @@ export const notModified = (ifNoneMatch: string | null | undefined, served: Serv
 /** Drops the event's kept answer here and in this data centre's cache: its catalog changed. */
 export async function forgetAvailability(env: Env, eventId: string): Promise<void> {
   memo.delete(eventId);
+  refreshes.delete(eventId);
+  generation++;
   await caches.default.delete(cacheKey(env, eventId));
 }

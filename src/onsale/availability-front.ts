@@ -25,7 +25,7 @@
 import type { Env } from "../env.ts";
 import { requestIdFor } from "../lib/request-id.ts";
 import { blockingNow } from "../site/maintenance.ts";
-import { availabilityHeaders, freshAvailability, notModified } from "./availability-cache.ts";
+import { availabilityHeaders, keptAvailability, notModified } from "./availability-cache.ts";
 
 type Fetch = (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response>;
 
@@ -53,7 +53,7 @@ export function withAvailabilityFront(app: Fetch): Fetch {
     if (eventId === undefined || CREDENTIALS.some((name) => request.headers.has(name))) return app(request, env, ctx);
     const origin = request.headers.get("Origin") ?? "";
     const now = Date.now();
-    const served = freshAvailability(eventId, now);
+    const served = keptAvailability(env, eventId, now, (p) => ctx.waitUntil(p));
     const status = served && notModified(request.headers.get("If-None-Match"), served) ? 304 : 200;
     const headers = served && kept.get(keyOf(status, origin, eventId));
     if (served && headers && !(await blockingNow(env).catch(() => true))) {

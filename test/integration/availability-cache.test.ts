@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app.ts";
 import type { Env } from "../../src/env.ts";
 import { syncEventInventory } from "../../src/catalog/sync.ts";
-import { AVAILABILITY_STALE_MS } from "../../src/onsale/availability-cache.ts";
+import { AVAILABILITY_STALE_MS, forgetAvailability, REFRESH_AFTER_MS } from "../../src/onsale/availability-cache.ts";
 import { withAvailabilityFront } from "../../src/onsale/availability-front.ts";
 import { api, freshIp, registerAdmin, registerUser } from "../support/api.ts";
 import { advanceClock } from "../support/clock.ts";
@@ -38,15 +38,15 @@ describe("availability at the edge", () => {
     expect(first.body.configs[0]).toMatchObject({ available: 10, held: 0 });
 
     expect((await order(fixture.eventId, fixture.configId, fan.token, 3)).status).toBe(201);
-    // The EventDO now holds 3; a read inside the staleness bound is the cached answer, not the EventDO's.
-    advanceClock(AVAILABILITY_STALE_MS - 1);
+    // The EventDO now holds 3; a read before the answer is due for a refresh is the kept answer, not the EventDO's.
+    advanceClock(REFRESH_AFTER_MS - 1);
     const cached = await read(fixture.eventId);
     expect(cached.headers.get("X-Cache")).toBe("HIT-MEMORY");
     expect(cached.body.configs[0]).toMatchObject({ available: 10, held: 0 });
     expect(cached.headers.get("ETag")).toBe(first.headers.get("ETag"));
 
-    // One millisecond later the answer is too old: the EventDO is asked again, and the hold shows.
-    advanceClock(1);
+    // With no read in between to refresh it, at the staleness bound the answer is too old: the EventDO is asked again, and the hold shows.
+    advanceClock(AVAILABILITY_STALE_MS - REFRESH_AFTER_MS + 1);
     const after = await read(fixture.eventId);
     expect(after.headers.get("X-Cache")).toBe("MISS");
     expect(after.body.configs[0]).toMatchObject({ available: 7, held: 3 });
@@ -203,17 +203,85 @@ describe("availability answered in front of the app", () => {
     const { reached, front } = frontOfApp();
     await front(availabilityRequest(fixture.eventId));
     expect((await order(fixture.eventId, fixture.configId, fan.token, 3)).status).toBe(201);
-    advanceClock(AVAILABILITY_STALE_MS - 1);
+    advanceClock(REFRESH_AFTER_MS - 1);
     const before = reached.length;
     const kept = await front(availabilityRequest(fixture.eventId));
     expect(reached.length).toBe(before);
     expect(((await kept.json()) as { configs: { held: number }[] }).configs[0]!.held).toBe(0);
     expect(kept.headers.get("Age")).toBe("0");
-    advanceClock(1);
+    advanceClock(AVAILABILITY_STALE_MS - REFRESH_AFTER_MS + 1);
     const after = await front(availabilityRequest(fixture.eventId));
     expect(reached.length).toBe(before + 1);
     expect(after.headers.get("X-Cache")).toBe("MISS");
     expect(((await after.json()) as { configs: { held: number }[] }).configs[0]!.held).toBe(3);
+  });
+
+  it("refreshes a kept answer in the background once it is due, and keeps serving it meanwhile: readers of a busy event never wait at expiry", async () => {
+    vi.setSystemTime(Date.now());
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const fan = await registerUser();
+    const { reached, front } = frontOfApp();
+    const first = await front(availabilityRequest(fixture.eventId));
+    expect((await order(fixture.eventId, fixture.configId, fan.token, 3)).status).toBe(201);
+    const before = reached.length;
+    const held = async (response: Response) => ((await response.json()) as { configs: { held: number }[] }).configs[0]!.held;
+
+    // Due for a refresh: this read is still the kept answer, at once; the refresh runs after it (front() waits for its waitUntil).
+    advanceClock(REFRESH_AFTER_MS);
+    const due = await front(availabilityRequest(fixture.eventId));
+    expect(due.headers.get("X-Cache")).toBe("HIT-MEMORY");
+    expect(due.headers.get("ETag")).toBe(first.headers.get("ETag"));
+    expect(await held(due)).toBe(0);
+    // The next read has the EventDO's newer answer, from memory, and nothing reached the app.
+    const refreshed = await front(availabilityRequest(fixture.eventId));
+    expect(refreshed.headers.get("X-Cache")).toBe("HIT-MEMORY");
+    expect(refreshed.headers.get("ETag")).not.toBe(first.headers.get("ETag"));
+    expect(await held(refreshed)).toBe(3);
+    // Past the first answer's staleness bound, the refreshed one is served: no read went to the app or waited.
+    advanceClock(AVAILABILITY_STALE_MS - REFRESH_AFTER_MS);
+    const later = await front(availabilityRequest(fixture.eventId));
+    expect(later.headers.get("X-Cache")).toBe("HIT-MEMORY");
+    expect(await held(later)).toBe(3);
+    expect(reached.length).toBe(before);
+  });
+
+  it("looks the cache up, asks the EventDO and stores the answer once for a burst of reads that find nothing kept", async () => {
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const { front } = frontOfApp();
+    const cache = caches.default;
+    const match = vi.spyOn(cache, "match");
+    const put = vi.spyOn(cache, "put");
+    try {
+      const key = cacheKey(fixture.eventId).url;
+      const burst = await Promise.all(Array.from({ length: 24 }, () => front(availabilityRequest(fixture.eventId))));
+      expect(burst.map((r) => r.status)).toEqual(Array(24).fill(200));
+      expect(new Set(burst.map((r) => r.headers.get("ETag"))).size).toBe(1);
+      const on = (spy: typeof match | typeof put) => spy.mock.calls.filter(([request]) => (request instanceof Request ? request.url : String(request)) === key).length;
+      expect(on(match)).toBe(1);
+      expect(on(put)).toBe(1);
+    } finally {
+      match.mockRestore();
+      put.mockRestore();
+    }
+  });
+
+  it("does not keep the answer of a refresh started before the event's catalog changed", async () => {
+    vi.setSystemTime(Date.now());
+    const fixture = await ticketedEvent({ quantity: 10 });
+    const { reached, front } = frontOfApp();
+    await front(availabilityRequest(fixture.eventId));
+    advanceClock(REFRESH_AFTER_MS);
+    // The read that starts the refresh, its waitUntil not awaited yet; the catalog changes meanwhile (src/catalog/sync.ts forgets the answer).
+    const ctx = createExecutionContext();
+    const front2 = withAvailabilityFront((request, workerEnv, c) => createApp().fetch(request, workerEnv, c));
+    expect((await front2(availabilityRequest(fixture.eventId), env, ctx)).headers.get("X-Cache")).toBe("HIT-MEMORY");
+    await forgetAvailability(env, fixture.eventId);
+    await waitOnExecutionContext(ctx);
+    // Nothing kept: the next read reaches the app and asks the EventDO.
+    const before = reached.length;
+    const next = await front(availabilityRequest(fixture.eventId));
+    expect(reached.length).toBe(before + 1);
+    expect(next.headers.get("X-Cache")).toBe("MISS");
   });
 
   it("leaves to the app what is someone's own or not this read: credentials, a query, another route, a body", async () => {
