@@ -5,6 +5,7 @@ import { bearerAuth, createRouter, jsonBody, jsonResponse } from "../lib/openapi
 import { errors } from "../problem-codes.ts";
 import { pageSchema } from "../lib/pagination.ts";
 import { actorOf } from "../site/audit.ts";
+import { staysOpenInMaintenance } from "../site/maintenance.ts";
 import { cancelCampaign, createCampaign, listCampaigns, readCampaign } from "./campaigns.ts";
 import {
   deleteNotification,
@@ -284,6 +285,8 @@ export function notificationRoutes() {
       method: "post",
       path: "/webhooks/sms/twilio/status",
       operationId: "twilioSmsStatusWebhook",
+      // Twilio does not retry a refused status callback by default: refused during a maintenance window, a delivery would stay SENT.
+      middleware: [staysOpenInMaintenance] as const,
       tags,
       summary: "Twilio's SMS status callback",
       description:

@@ -183,7 +183,7 @@ describe("maintenance mode", () => {
     });
   });
 
-  it("keeps payment webhooks and the gate's routes open: providers do not retry, and a stadium keeps admitting", async () => {
+  it("keeps payment webhooks, the SMS status callback and the gate's routes open: providers do not retry, and a stadium keeps admitting", async () => {
     const admin = await registerAdmin();
     const fixture = await gatedEvent({ startsInMs: 3_600_000 });
     const { rights } = await rightsWithTokens(fixture);
@@ -194,6 +194,8 @@ describe("maintenance mode", () => {
       const body = JSON.stringify({ financialTransactionId: "1", externalId: "nope", amount: "5000", currency: "XOF", status: "SUCCESSFUL" });
       expect((await api("PUT", `/v1/webhooks/mtn-momo/${crypto.randomUUID()}`, { rawBody: body, headers: { "Content-Type": "application/json" } })).status).toBe(200);
       expect((await api("POST", "/v1/webhooks/stripe", { rawBody: "{}", headers: { "Content-Type": "application/json" } })).status).not.toBe(503);
+      // Twilio's SMS status callback reaches its signature check (an unsigned one is refused there, not by the window).
+      expectProblem(await api("POST", "/v1/webhooks/sms/twilio/status", { rawBody: "MessageSid=SM1&MessageStatus=delivered", headers: { "Content-Type": "application/x-www-form-urlencoded" } }), 403, "webhook_bad_signature");
       // The gate: a scan, an offline upload, the bundle.
       expect((await scanHttp(fixture, rights[0]!.token)).body).toMatchObject({ status: "SUCCESS" });
       const sync = await api("POST", `/v1/events/${fixture.eventId}/scans/sync`, {
