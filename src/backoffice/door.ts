@@ -1,6 +1,6 @@
 import type { AuthContext, Env } from "../env.ts";
 import { eventStub, problemFrom } from "../../durable-objects/event/client.ts";
-import { ProblemError, problems } from "../lib/errors.ts";
+import { problems } from "../lib/errors.ts";
 import { newId } from "../lib/ids.ts";
 import { enforceRateLimit } from "../lib/rate-limit.ts";
 import { notify } from "../notifications/service.ts";
@@ -88,7 +88,7 @@ export async function admitByHand(env: Env, auth: AuthContext | undefined, event
   // The key is the scan's nonce, so the EventDO answers a reused key with its first decision, whatever right was asked:
   // another right's decision would read as this one's.
   if (nonce && result.access_right && result.access_right.id !== right.id) {
-    throw new ProblemError(422, "idempotency_key_reused", "Idempotency key reused", "This Idempotency-Key was used with a different request.");
+    throw problems.idempotencyKeyReused();
   }
   return result;
 }

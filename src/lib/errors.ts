@@ -38,6 +38,7 @@ export const problems = {
     new ProblemError(403, code, "Forbidden", detail),
   notFound: (what = "Resource") => new ProblemError(404, "not_found", "Not found", `${what} not found.`),
   conflict: (code: string, detail: string) => new ProblemError(409, code, "Conflict", detail),
+  idempotencyKeyReused: () => new ProblemError(422, "idempotency_key_reused", "Idempotency key reused", "This Idempotency-Key was used with a different request."),
   gone: (code: string, detail: string) => new ProblemError(410, code, "Gone", detail),
   payloadTooLarge: (detail: string) => new ProblemError(413, "payload_too_large", "Payload too large", detail),
   unsupportedMediaType: (detail: string) =>

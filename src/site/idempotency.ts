@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env.ts";
 import { getDb } from "../db/client.ts";
 import { sha256Hex } from "../lib/crypto/hash.ts";
-import { ProblemError } from "../lib/errors.ts";
+import { ProblemError, problems } from "../lib/errors.ts";
 import { idempotencyKeyOf } from "../lib/idempotency.ts";
 import { newId } from "../lib/ids.ts";
 import { addSeconds, now } from "../lib/time.ts";
@@ -40,7 +40,7 @@ export const idempotent: MiddlewareHandler<AppEnv> = async (c, next) => {
       return idempotent(c, next);
     }
     if (!previous || previous.request_hash !== requestHash) {
-      throw new ProblemError(422, "idempotency_key_reused", "Idempotency key reused", "This Idempotency-Key was used with a different request.");
+      throw problems.idempotencyKeyReused();
     }
     if (previous.response_status === null) {
       throw new ProblemError(409, "idempotency_in_progress", "Request in progress", "The first request with this key is still running; retry shortly.", undefined, { "Retry-After": "1" });
