@@ -134,7 +134,11 @@ async function newerAnswer(env: Env, eventId: string, waitUntil: (p: Promise<unk
 function refresh(env: Env, eventId: string, waitUntil: (p: Promise<unknown>) => void): Promise<ServedAvailability> {
   const pending = refreshes.get(eventId);
   if (pending) {
-    return Promise.race([pending, scheduler.wait(AVAILABILITY_STALE_MS).then(async () => ({ ...(await askEvent(env, eventId)), source: "event" as const }))]);
+    // The timer outlives the race: once the refresh has settled (it is no longer the one in flight), it asks nothing.
+    const overdue = new Promise((due) => setTimeout(due, AVAILABILITY_STALE_MS)).then(async () =>
+      refreshes.get(eventId) === pending ? { ...(await askEvent(env, eventId)), source: "event" as const } : pending,
+    );
+    return Promise.race([pending, overdue]);
   }
   const started = newerAnswer(env, eventId, waitUntil).finally(() => {
     if (refreshes.get(eventId) === started) refreshes.delete(eventId);

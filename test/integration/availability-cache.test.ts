@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app.ts";
 import type { Env } from "../../src/env.ts";
 import { syncEventInventory } from "../../src/catalog/sync.ts";
-import { AVAILABILITY_STALE_MS, forgetAvailability, REFRESH_AFTER_MS } from "../../src/onsale/availability-cache.ts";
+import { AVAILABILITY_STALE_MS, forgetAvailability, publicAvailability, REFRESH_AFTER_MS } from "../../src/onsale/availability-cache.ts";
 import { withAvailabilityFront } from "../../src/onsale/availability-front.ts";
 import { api, freshIp, registerAdmin, registerUser } from "../support/api.ts";
 import { advanceClock } from "../support/clock.ts";
@@ -263,6 +263,23 @@ describe("availability answered in front of the app", () => {
       match.mockRestore();
       put.mockRestore();
     }
+  });
+
+  it("asks the EventDO once for a refresh and its waiters, also after a waiter's time limit has passed", async () => {
+    const fixture = await ticketedEvent({ quantity: 10 });
+    // The app's env with its EventDO binding counting the stubs asked for (each read of the EventDO takes one).
+    let stubs = 0;
+    const counting = { ...env, EVENT_DO: { idFromName: (name: string) => env.EVENT_DO.idFromName(name), get: (id: DurableObjectId) => (stubs++, env.EVENT_DO.get(id)) } } as unknown as Env;
+    const ctx = createExecutionContext();
+    vi.useFakeTimers({ toFake: ["setTimeout"] });
+    const reads = await Promise.all(Array.from({ length: 5 }, () => publicAvailability(counting, fixture.eventId, (p) => ctx.waitUntil(p))));
+    expect(reads.map((r) => r.source)).toEqual(Array(5).fill("event"));
+    // Past the waiters' limit (AVAILABILITY_STALE_MS): their timers fire, and ask nothing, the refresh having answered.
+    expect(vi.getTimerCount()).toBe(4);
+    await vi.advanceTimersByTimeAsync(AVAILABILITY_STALE_MS);
+    expect(vi.getTimerCount()).toBe(0);
+    await waitOnExecutionContext(ctx);
+    expect(stubs).toBe(1);
   });
 
   it("does not keep the answer of a refresh started before the event's catalog changed", async () => {
