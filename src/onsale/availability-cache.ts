@@ -23,6 +23,7 @@
 import { eventStub } from "../../durable-objects/event/client.ts";
 import type { Availability } from "../../durable-objects/event/contract.ts";
 import type { Env } from "../env.ts";
+import { PUBLIC_STATUSES } from "../events/service.ts";
 
 /** How old a public availability answer may be when served: the staleness docs/api.md states. */
 export const AVAILABILITY_STALE_MS = 1_000;
@@ -62,8 +63,15 @@ const fresh = (asOf: number, now: number) => now - asOf >= 0 && now - asOf < AVA
 /** The route's public URL under PUBLIC_API_URL, whatever the request's query or host. */
 const cacheKey = (env: Env, eventId: string) => new Request(new URL(`/v1/events/${eventId}/availability`, env.PUBLIC_API_URL));
 
+/**
+ * An answer anyone may read: a published event's (src/events/service.ts PUBLIC_STATUSES) that is not
+ * INVITATION. Any other is read live and shown only to who may see the event (the route asks D1), never kept.
+ */
+export const shownToAnyone = (availability: Availability): boolean =>
+  Boolean(availability.event_id) && availability.access_type !== "INVITATION" && PUBLIC_STATUSES.includes(availability.status as (typeof PUBLIC_STATUSES)[number]);
+
 function remember(eventId: string, entry: Entry) {
-  if (entry.availability.access_type === "INVITATION" || !entry.availability.event_id) return;
+  if (!shownToAnyone(entry.availability)) return;
   memo.delete(eventId);
   memo.set(eventId, entry);
   if (memo.size > MEMO_LIMIT) memo.delete(memo.keys().next().value!);
@@ -110,7 +118,7 @@ export async function publicAvailability(env: Env, eventId: string, waitUntil: (
     }
   }
   const entry = await readEvent(env, eventId);
-  if (entry.availability.event_id && entry.availability.access_type !== "INVITATION") {
+  if (shownToAnyone(entry.availability)) {
     remember(eventId, entry);
     waitUntil(
       caches.default.put(

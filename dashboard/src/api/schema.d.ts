@@ -5283,7 +5283,17 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "not_found";
+                            code?: "not_configured" | "not_found";
+                        });
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "not_configured";
                         });
                     };
                 };
@@ -10637,6 +10647,16 @@ export interface paths {
                             data: (components["schemas"]["EventGroup"])[];
                             next_cursor: string | null;
                         };
+                    };
+                };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "unauthorized";
+                        });
                     };
                 };
                 403: {
@@ -21455,6 +21475,7 @@ export interface components {
         Availability: {
             event_id: string;
             access_type: string;
+            status: string;
             configs: ({
                 id: string;
                 ticket_type_id: string;
