@@ -8174,6 +8174,16 @@ export interface paths {
                         });
                     };
                 };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "recipient_email_unverified";
+                        });
+                    };
+                };
             };
         };
         delete?: never;
@@ -11595,7 +11605,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "sold_out";
+                            code?: "recipient_email_unverified" | "sold_out";
                         });
                     };
                 };
@@ -11865,7 +11875,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "idempotency_in_progress" | "no_retransfer" | "offer_pending" | "right_not_transferable" | "right_used" | "transfer_not_allowed" | "transfer_quota_exhausted" | "transfer_window_closed";
+                            code?: "idempotency_in_progress" | "no_retransfer" | "offer_pending" | "recipient_email_unverified" | "right_not_transferable" | "right_used" | "transfer_not_allowed" | "transfer_quota_exhausted" | "transfer_window_closed";
                         });
                     };
                 };
@@ -14250,7 +14260,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "already_subscribed" | "payment_option_unavailable" | "plan_full" | "plan_not_active" | "plan_without_validity" | "promo_code_exhausted" | "sales_ended" | "sales_not_started" | "season_over" | "seat_taken" | "subscription_expired" | "subscription_not_pending";
+                            code?: "already_subscribed" | "payment_option_unavailable" | "plan_full" | "plan_not_active" | "plan_without_validity" | "promo_code_exhausted" | "recipient_email_unverified" | "sales_ended" | "sales_not_started" | "season_over" | "seat_taken" | "subscription_expired" | "subscription_not_pending";
                         });
                     };
                 };
@@ -14937,7 +14947,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "already_subscribed" | "subscription_expired" | "subscription_not_active" | "transfer_not_allowed" | "transfer_pending" | "transfer_quota_exhausted" | "transfer_window_closed";
+                            code?: "already_subscribed" | "recipient_email_unverified" | "subscription_expired" | "subscription_not_active" | "transfer_not_allowed" | "transfer_pending" | "transfer_quota_exhausted" | "transfer_window_closed";
                         });
                     };
                 };
@@ -15065,7 +15075,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "already_subscribed" | "subscription_expired" | "subscription_not_active" | "transfer_not_allowed" | "transfer_quota_exhausted" | "transfer_window_closed";
+                            code?: "already_subscribed" | "recipient_email_unverified" | "subscription_expired" | "subscription_not_active" | "transfer_not_allowed" | "transfer_quota_exhausted" | "transfer_window_closed";
                         });
                     };
                 };
@@ -15462,7 +15472,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "event_closed" | "event_not_covered" | "guest_limit_reached" | "guest_tickets_not_included" | "subscription_not_active" | "zone_not_sold" | "zone_sold_out";
+                            code?: "event_closed" | "event_not_covered" | "guest_limit_reached" | "guest_tickets_not_included" | "recipient_email_unverified" | "subscription_not_active" | "zone_not_sold" | "zone_sold_out";
                         });
                     };
                 };
