@@ -11220,7 +11220,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "already_assigned";
+                            code?: "already_assigned" | "recipient_email_unverified";
                         });
                     };
                 };
