@@ -35,6 +35,7 @@ export const PROBLEM_CODES = {
   code_expired: { status: 410, description: "The emailed or texted code has expired: ask for a new one." },
   email_already_verified: { status: 409, description: "The email address is already verified." },
   email_taken: { status: 409, description: "Another account uses this email address." },
+  recipient_email_unverified: { status: 409, description: "An account uses this address but never proved it (its sign-up code was never entered): name the person by account id, or send once they verified the address." },
   email_unverified_account: { status: 409, description: "An account with this address never verified it: sign in with its password (or reset it), then link the provider." },
   invalid_code: { status: [400, 401], description: "The code is wrong; the detail says how many attempts are left." },
   invalid_credentials: { status: 401, description: "Wrong email or password (or recovery code)." },

@@ -207,6 +207,8 @@ export interface Availability {
   event_id: string;
   /** The event's access type: an INVITATION event's availability is shown only to who may see the event. */
   access_type: string;
+  /** The event's status: an unpublished event's (DRAFT, PENDING_REVIEW, REJECTED) is likewise shown only to who may see it. */
+  status: string;
   configs: {
     id: string;
     ticket_type_id: string;

@@ -383,8 +383,10 @@ export class EventDO extends DurableObject<Env> {
   }
 
   /** The offline bundle; `sessionId` is the sign-in session fetching it (its first fetch bounds its offline scans). */
-  gateBundle(since: string | null, sessionId: string | null): GateBundle {
-    return gateBundle(this.s, since, sessionId);
+  gateBundle(since: string | null, sessionId: string | null): Result<{ bundle: GateBundle }> {
+    // An event never configured (not ticketed, never synced) has nothing a gate could decide with.
+    if (!this.s.event()) return fail(404, "not_configured", "This event has no access control set up.");
+    return { ok: true, bundle: gateBundle(this.s, since, sessionId) };
   }
 
   occupancy(): Occupancy {

@@ -58,7 +58,7 @@ export function availability(s: EventStore, now: number): Availability {
       on_sale: onSaleStatus && event!.access_type !== "INVITATION" && salesOpen(c, event!, now) === null && available > 0,
     };
   });
-  return { event_id: event?.id ?? "", access_type: event?.access_type ?? "FREE", configs };
+  return { event_id: event?.id ?? "", access_type: event?.access_type ?? "FREE", status: event?.status ?? "", configs };
 }
 
 /** A cart's line with its configuration row, and the units of that configuration in the lines before it. */

@@ -12,8 +12,8 @@ import { staysOpenInMaintenance } from "../site/maintenance.ts";
 import { recordGateSocket } from "./gate-sessions.ts";
 import { listScans } from "./scan-log.ts";
 import { ACCESS_ACTIONS, ACCESS_STATUSES, DENIAL_REASONS, SCAN_METHODS } from "./schema.ts";
-import { GATE_HEADERS, type ScanContext } from "../../durable-objects/event/contract.ts";
-import { DeviceIdSchema, gateSubprotocolOf, ScanBodySchema as GateScanBody, type ScanBody } from "../../durable-objects/event/gate-protocol.ts";
+import { GATE_HEADERS, type Result, type ScanContext } from "../../durable-objects/event/contract.ts";
+import { DeviceIdSchema, gateSubprotocolOf, type GateBundle, ScanBodySchema as GateScanBody, type ScanBody } from "../../durable-objects/event/gate-protocol.ts";
 import type { Context } from "hono";
 import type { AppEnv } from "../env.ts";
 
@@ -238,15 +238,18 @@ export function gateRoutes() {
       security: bearerAuth,
       summary: "What a gate needs to decide offline",
       description:
-        "Needs `gate.scan` on the event. The event's status and dates, public keys, zones, gates and the zones each ticket configuration opens, overrides, blacklist (a QR_CODE ban names the right's id), rights to refuse (cancelled, transferred, blocked, expired), rights whose holder is inside, and valid rights. No printed code is listed: each right carries `code_digest`, the first 6 bytes (base64url) of HMAC-SHA256 keyed with `manual_codes.key` over its code `XXXX-XXXX-XXXX`, so a device checks a typed code without reading the list. Pass the previous `version` as `since` to get only the rights changed after it. The first bundle a sign-in session fetches bounds that session's offline scans (see the sync route).",
+        "Needs `gate.scan` on the event. The event's status and dates, public keys, zones, gates and the zones each ticket configuration opens, overrides, blacklist (a QR_CODE ban names the right's id), rights to refuse (cancelled, transferred, blocked, expired), rights whose holder is inside, and valid rights. No printed code is listed: each right carries `code_digest`, the first 6 bytes (base64url) of HMAC-SHA256 keyed with `manual_codes.key` over its code `XXXX-XXXX-XXXX`, so a device checks a typed code without reading the list. Pass the previous `version` as `since` to get only the rights changed after it. The first bundle a sign-in session fetches bounds that session's offline scans (see the sync route). 404 `not_configured` for an event whose access control was never set up (not ticketed).",
       request: { params: eventParam, query: z.object({ since: z.iso.datetime().optional() }) },
-      responses: { 200: jsonResponse(z.record(z.string(), z.unknown()).openapi("GateBundle"), "The bundle."), ...errors("not_found") },
+      responses: { 200: jsonResponse(z.record(z.string(), z.unknown()).openapi("GateBundle"), "The bundle."), ...errors("not_configured", "not_found") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");
       const access = await authorizeEvent(c.env, c.get("auth"), event_id, "gate.scan");
       c.header("Cache-Control", "private, no-store");
-      return c.json(await eventStub(c.env, event_id).gateBundle(c.req.valid("query").since ?? null, access.auth.sessionId), 200);
+      // The RPC stub's mapped type drops the bundle's free-form records (`unknown` is not serializable to it); this is what the object returns.
+      const built = (await eventStub(c.env, event_id).gateBundle(c.req.valid("query").since ?? null, access.auth.sessionId)) as unknown as Result<{ bundle: GateBundle }>;
+      if (!built.ok) throw problemFrom(built.problem);
+      return c.json(built.bundle, 200);
     },
   );
 

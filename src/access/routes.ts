@@ -149,7 +149,7 @@ export function accessRoutes() {
         headers: z.object({ "idempotency-key": z.string().optional().openapi({ description: "8–255 visible ASCII characters, unique per grant." }) }),
         body: jsonBody(GrantBody),
       },
-      responses: { 201: jsonResponse(GrantSchema, "The grant and its rights."), ...errors("config_not_found", "forbidden", "idempotency_key_reused", "not_found", "sold_out") },
+      responses: { 201: jsonResponse(GrantSchema, "The grant and its rights."), ...errors("config_not_found", "forbidden", "idempotency_key_reused", "not_found", "recipient_email_unverified", "sold_out") },
     }),
     async (c) => {
       const { event_id } = c.req.valid("param");

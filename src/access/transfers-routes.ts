@@ -40,7 +40,7 @@ export function transferRoutes() {
       },
       responses: {
         201: jsonResponse(TransferSchema, "COMPLETED for a donation or loan, PENDING for an offer."),
-        ...errors("blacklisted", "idempotency_in_progress", "idempotency_key_reused", "no_retransfer", "not_found", "offer_pending", "price_above_cap", "rate_limited", "right_not_transferable", "right_used", "transfer_not_allowed", "transfer_quota_exhausted", "transfer_window_closed"),
+        ...errors("blacklisted", "idempotency_in_progress", "idempotency_key_reused", "no_retransfer", "not_found", "offer_pending", "price_above_cap", "rate_limited", "recipient_email_unverified", "right_not_transferable", "right_used", "transfer_not_allowed", "transfer_quota_exhausted", "transfer_window_closed"),
       },
     }),
     async (c) => {

@@ -6,7 +6,9 @@ import { TRANSFER_STATUSES, TRANSFER_TYPES } from "./schema.ts";
 
 /** Who receives the right (or a whole season pass): an account id, or an email address (an account is opened for it if none exists). */
 export const recipient = {
-  recipient_email: emailSchema.optional().openapi({ description: "The recipient's email; an account without a password is opened for it if none exists." }),
+  recipient_email: emailSchema.optional().openapi({
+    description: "The recipient's email; an account without a password is opened for it if none exists. An account that signed up with it but never verified it is 409 `recipient_email_unverified`.",
+  }),
   recipient_user_id: z.uuid().optional().openapi({ description: "The recipient's account id (instead of `recipient_email`)." }),
   message: z.string().trim().min(1).max(500).optional().openapi({ description: "A note shown to the recipient." }),
 };

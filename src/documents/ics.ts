@@ -6,7 +6,15 @@ import type { EventFacts } from "./facts.ts";
  * at 75 octets, CRLF line ends.
  */
 
-const escapeText = (value: string) => value.replace(/\\/g, "\\\\").replace(/;/g, "\\;").replace(/,/g, "\\,").replace(/\r?\n/g, "\\n");
+// Any line break (CRLF, a bare CR or LF) becomes the TEXT escape `\n`, and other control characters go (RFC 5545 3.3.11):
+// a title's bare CR would otherwise end the line for readers that split on it, and start a property of the title's choosing.
+const escapeText = (value: string) =>
+  value
+    .replace(/\\/g, "\\\\")
+    .replace(/;/g, "\\;")
+    .replace(/,/g, "\\,")
+    .replace(/\r\n|\r|\n/g, "\\n")
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "");
 
 /** 2026-12-05T19:00:00.000Z → 20261205T190000Z */
 const utc = (iso: string) => iso.replace(/[-:]/g, "").replace(/\.\d+/, "").replace(/(\d{8}T\d{6}).*/, "$1Z");

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, eq, gte, inArray } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, sql } from "drizzle-orm";
 import { signedIn } from "../auth/middleware.ts";
 import { eventStub } from "../../durable-objects/event/client.ts";
 import { getDb, type Db } from "../db/client.ts";
@@ -107,12 +107,17 @@ async function promoteToController(db: Db, actor: Actor, userId: string, eventId
 
 async function assignStaff(db: Db, actor: Actor, eventId: string, input: z.infer<typeof StaffAssignBody>) {
   const event = await managedEvent(db, actor, eventId);
-  const [user] = await db
-    .select(userColumns)
+  const [found] = await db
+    .select({ ...userColumns, unproven: sql<number>`${users.password_hash} IS NOT NULL AND ${users.email_verified_at} IS NULL` })
     .from(users)
     .where(and(input.user_id ? eq(users.id, input.user_id) : eq(users.email, input.email!.toLowerCase()), eq(users.is_active, true)))
     .limit(1);
-  if (!user) throw problems.notFound("User");
+  if (!found) throw problems.notFound("User");
+  const { unproven, ...user } = found;
+  // By email, only an account that proved the address (as accountForEmail): anyone could have signed up with it.
+  if (input.email && Number(unproven) === 1) {
+    throw problems.conflict("recipient_email_unverified", "An account uses this address but never verified it: assign the person by account id, or once they verified the address.");
+  }
   if (input.access_point_id) {
     const [gate] = event.venue_id
       ? await db
@@ -199,7 +204,7 @@ export function staffRoutes() {
         `${who} Names an existing active account by \`user_id\` or \`email\` (404 otherwise); 409 \`already_assigned\` if they already are. ` +
         "A plain USER account becomes CONTROLLER; ORGANIZER, CONTROLLER and ADMIN accounts keep their role.",
       request: { params: eventIdParam, body: jsonBody(StaffAssignBody) },
-      responses: { 201: jsonResponse(StaffSchema, "The assignment."), ...errors("already_assigned", "forbidden", "not_found") },
+      responses: { 201: jsonResponse(StaffSchema, "The assignment."), ...errors("already_assigned", "forbidden", "not_found", "recipient_email_unverified") },
     }),
     async (c) => c.json(await assignStaff(getDb(c.env.DB), actorOf(c), c.req.valid("param").event_id, c.req.valid("json")), 201),
   );

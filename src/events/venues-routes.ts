@@ -406,7 +406,7 @@ export function venueRoutes() {
       summary: "List event groups",
       description: "Active groups by name with their published events count. `mine=true` (signed in): my organizations' groups (any role), inactive included, `organization_id` for one of them; admins may add `include_inactive=true`.",
       request: { query: EventGroupListQuery },
-      responses: { 200: jsonResponse(pageSchema(EventGroupSchema), "One page."), ...errors("forbidden") },
+      responses: { 200: jsonResponse(pageSchema(EventGroupSchema), "One page."), ...errors("forbidden", "unauthorized") },
     }),
     async (c) => c.json(await listEventGroups(getDb(c.env.DB), c.get("auth"), c.req.valid("query")), 200),
   );

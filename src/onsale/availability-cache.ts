@@ -29,6 +29,7 @@
 import { eventStub } from "../../durable-objects/event/client.ts";
 import type { Availability } from "../../durable-objects/event/contract.ts";
 import type { Env } from "../env.ts";
+import { PUBLIC_STATUSES } from "../events/service.ts";
 
 /** How old a public availability answer may be when served: the staleness docs/api.md states. */
 export const AVAILABILITY_STALE_MS = 1_000;
@@ -72,9 +73,16 @@ function digest(text: string): string {
 const fresh = (asOf: number, now: number) => now - asOf >= 0 && now - asOf < AVAILABILITY_STALE_MS;
 /** The route's public URL under PUBLIC_API_URL, whatever the request's query or host. */
 const cacheKey = (env: Env, eventId: string) => new Request(new URL(`/v1/events/${eventId}/availability`, env.PUBLIC_API_URL));
-const shareable = (availability: Availability) => availability.access_type !== "INVITATION" && Boolean(availability.event_id);
+
+/**
+ * An answer anyone may read: a published event's (src/events/service.ts PUBLIC_STATUSES) that is not
+ * INVITATION. Any other is read live and shown only to who may see the event (the route asks D1), never kept.
+ */
+export const shownToAnyone = (availability: Availability): boolean =>
+  Boolean(availability.event_id) && availability.access_type !== "INVITATION" && PUBLIC_STATUSES.includes(availability.status as (typeof PUBLIC_STATUSES)[number]);
 
 function remember(eventId: string, entry: Entry) {
+  if (!shownToAnyone(entry.availability)) return;
   memo.delete(eventId);
   memo.set(eventId, entry);
   if (memo.size > MEMO_LIMIT) memo.delete(memo.keys().next().value!);
@@ -105,7 +113,7 @@ async function newerAnswer(env: Env, eventId: string, waitUntil: (p: Promise<unk
     }
   }
   const entry = await askEvent(env, eventId);
-  if (shareable(entry.availability) && generation === startedIn) {
+  if (shownToAnyone(entry.availability) && generation === startedIn) {
     remember(eventId, entry);
     waitUntil(
       caches.default.put(

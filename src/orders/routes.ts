@@ -27,7 +27,7 @@ import { AccessRightSchema, AvailabilitySchema, enteredPromoCode, eventOrderPara
 import { findPresaleCode, unknownPresaleCode } from "../catalog/presale-codes.ts";
 import { codeWindowRefusal } from "../../durable-objects/event/presale.ts";
 import { orderTickets } from "./service.ts";
-import { availabilityHeaders, notModified, publicAvailability } from "../onsale/availability-cache.ts";
+import { availabilityHeaders, notModified, publicAvailability, shownToAnyone } from "../onsale/availability-cache.ts";
 import { WAITING_ROOM_CODES, WAITING_ROOM_HEADERS, waitingRoomGuard } from "../onsale/waiting-room.ts";
 
 const tags = ["Orders"];
@@ -60,7 +60,7 @@ export function orderRoutes() {
       tags,
       summary: "What is on sale for an event, from its inventory, at most 1 s old",
       description:
-        "Anyone may read it, except for an event with access type INVITATION: only its invitees, staff, organization and admins (404 for others); nothing of it is on sale.\n\nServed from the edge: the event's Durable Object's answer is kept for at most 1 second (this isolate's memory, then the data centre's Cache API), so a hold placed now shows within 1 s. `Age` says how old the answer is (whole seconds), `ETag` is its version (`If-None-Match` answers 304 while it is unchanged), `Cache-Control: public, max-age=1`. An anonymous read (no `Authorization` or `Cookie`, no query) that the isolate's memory can serve is answered before the app's middleware runs, with the same status, body and headers (security and CORS headers for its `Origin`, `X-Request-Id`, 304); during a maintenance block it gets the 503 any request gets. An INVITATION event's answer is never cached (`no-store`). Your own order is read live at `GET /v1/events/{event_id}/orders/{order_id}`.\n\nHidden configurations (`presale_only`) appear only with `presale_code`, a code of the event naming them and within its window (422 `unknown_presale_code` in `errors`, 409 `presale_code_not_started`, `presale_code_expired`); such an answer is read live and never cached (`no-store`), and a code counts against the per-IP limit `promo-ip` (429).",
+        "Anyone may read it, except for an event with access type INVITATION: only its invitees, staff, organization and admins (404 for others); nothing of it is on sale. An unpublished event (DRAFT, PENDING_REVIEW, REJECTED) is likewise 404 to all but its organization, staff and admins.\n\nServed from the edge: the event's Durable Object's answer is kept for at most 1 second (this isolate's memory, then the data centre's Cache API), so a hold placed now shows within 1 s. `Age` says how old the answer is (whole seconds), `ETag` is its version (`If-None-Match` answers 304 while it is unchanged), `Cache-Control: public, max-age=1`. An anonymous read (no `Authorization` or `Cookie`, no query) that the isolate's memory can serve is answered before the app's middleware runs, with the same status, body and headers (security and CORS headers for its `Origin`, `X-Request-Id`, 304); during a maintenance block it gets the 503 any request gets. An INVITATION or unpublished event's answer is never cached (`no-store`). Your own order is read live at `GET /v1/events/{event_id}/orders/{order_id}`.\n\nHidden configurations (`presale_only`) appear only with `presale_code`, a code of the event naming them and within its window (422 `unknown_presale_code` in `errors`, 409 `presale_code_not_started`, `presale_code_expired`); such an answer is read live and never cached (`no-store`), and a code counts against the per-IP limit `promo-ip` (429).",
       request: { params: eventParam, query: z.object({ presale_code: enteredPromoCode }) },
       responses: { 200: jsonResponse(AvailabilitySchema, "Per ticket configuration: price, available units, whether on sale."), 304: { description: "Unchanged since the `If-None-Match` ETag." }, ...errors("not_found", "presale_code_expired", "presale_code_not_started", "rate_limited") },
     }),
@@ -76,15 +76,15 @@ export function orderRoutes() {
         if (refused) throw problemFrom(refused.problem);
         const unlocked = await eventStub(c.env, event_id).availability(Date.now(), code.config_ids);
         if (!unlocked.event_id) throw problems.notFound("Event");
-        if (unlocked.access_type === "INVITATION") await visibleEvent(c.env, event_id, c.get("auth"));
+        if (!shownToAnyone(unlocked)) await visibleEvent(c.env, event_id, c.get("auth"));
         c.header("Cache-Control", "no-store");
         return c.json(unlocked, 200);
       }
       const served = await publicAvailability(c.env, event_id, (p) => c.executionCtx.waitUntil(p));
       const { availability } = served;
       if (!availability.event_id) throw problems.notFound("Event");
-      if (availability.access_type === "INVITATION") {
-        // Read from D1 only for an invitation-only event, which is 404 to all but its guests, staff and organization.
+      if (!shownToAnyone(availability)) {
+        // Read from D1 only for an invitation-only or unpublished event, which is 404 to all but its guests, staff and organization.
         await visibleEvent(c.env, event_id, c.get("auth"));
         c.header("Cache-Control", "no-store");
         return c.json(availability, 200);

@@ -170,6 +170,7 @@ export const AvailabilitySchema = z
   .object({
     event_id: z.string(),
     access_type: z.string().openapi({ description: "FREE, PAID or INVITATION: the event's access type; nothing of an INVITATION event is ever on sale." }),
+    status: z.string().openapi({ description: "The event's status; an unpublished event (DRAFT, PENDING_REVIEW, REJECTED) is 404 to all but its organization, staff and admins, and nothing of it is on sale." }),
     configs: z.array(
       z.object({
         id: z.string(),

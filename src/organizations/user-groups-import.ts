@@ -118,17 +118,27 @@ export async function importGroupMembers(env: Env, actor: Actor, groupId: string
   const phones = [...new Set(named.filter((n) => n.by === "phone").map((n) => n.value))];
   const [activeIds, byEmail, byPhone] = await Promise.all([
     ids.length ? db.select({ id: users.id }).from(users).where(and(sql`${users.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`, eq(users.is_active, true))) : [],
-    emails.length ? db.select({ id: users.id, email: users.email }).from(users).where(sql`${users.email} IN (SELECT value FROM json_each(${JSON.stringify(emails)}))`) : [],
+    emails.length
+      ? db
+          .select({ id: users.id, email: users.email, unproven: sql<number>`${users.password_hash} IS NOT NULL AND ${users.email_verified_at} IS NULL` })
+          .from(users)
+          .where(sql`${users.email} IN (SELECT value FROM json_each(${JSON.stringify(emails)}))`)
+      : [],
     accountsWithPhone(db, phones),
   ]);
   const known = new Set(activeIds.map((u) => u.id));
   const emailAccount = new Map(byEmail.map((u) => [u.email, u.id]));
+  // An account that signed up with the address but never verified it may not be the address's owner (accountForEmail).
+  const unproven = new Set(byEmail.filter((u) => Number(u.unproven) === 1).map((u) => u.email));
   const resolved = new Map<number, string | null>(); // line → account id (null: a new account for the email)
   for (const n of named) {
     if (n.by === "user_id") {
       if (!known.has(n.value)) add(n.line, "user_id", "No such active account.", "invalid_reference");
       else resolved.set(n.line, n.value);
-    } else if (n.by === "email") resolved.set(n.line, emailAccount.get(n.value) ?? null);
+    } else if (n.by === "email") {
+      if (unproven.has(n.value)) add(n.line, "email", "An account uses this address but never verified it: name the person by account id.", "recipient_email_unverified");
+      else resolved.set(n.line, emailAccount.get(n.value) ?? null);
+    }
     else {
       const found = byPhone.get(n.value) ?? [];
       if (found.length === 0) add(n.line, "phone", "No active account uses this phone number: name the person by email instead.", "unknown_phone");

@@ -158,7 +158,7 @@ export function userGroupRoutes() {
       responses: {
         200: jsonResponse(GroupMemberSchema, "Already a member; membership updated."),
         201: jsonResponse(GroupMemberSchema, "Added."),
-        ...errors("forbidden", "not_found"),
+        ...errors("forbidden", "not_found", "recipient_email_unverified"),
       },
     }),
     async (c) => {

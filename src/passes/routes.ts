@@ -58,7 +58,7 @@ export function passRoutes() {
       description:
         "Creates a PENDING pass, activated once paid. Checks the plan is active and on sale, its places (`max_subscribers`, exact under concurrency), one live pass per person and plan for overlapping dates, the seat (required for assigned-seat plans, free), and the plan's restrictions (age from your date of birth, verified identity); a blacklist entry of the plan's organizer (CLUB) or the platform (GLOBAL) on your account, email, phone or IP is 403 `blacklisted`. Validity comes from the plan's season and/or duration; the price is the plan's. A `promo_code` counts against the per-IP limit `promo-ip`, shared with quotes and orders (429).",
       request: { params: planParam, body: jsonBody(SubscribeBody) },
-      responses: { 201: jsonResponse(SubscriptionDetailSchema, "The PENDING pass."), ...errors("age_restriction", "already_subscribed", "blacklisted", "date_of_birth_required", "identity_verification_required", "not_found", "payment_option_unavailable", "plan_full", "plan_not_active", "plan_without_validity", "promo_code_exhausted", "promo_code_not_applicable", "rate_limited", "sales_ended", "sales_not_started", "season_over", "seat_taken", "subscription_expired", "subscription_not_pending") },
+      responses: { 201: jsonResponse(SubscriptionDetailSchema, "The PENDING pass."), ...errors("age_restriction", "already_subscribed", "blacklisted", "date_of_birth_required", "identity_verification_required", "not_found", "payment_option_unavailable", "plan_full", "plan_not_active", "plan_without_validity", "promo_code_exhausted", "promo_code_not_applicable", "rate_limited", "recipient_email_unverified", "sales_ended", "sales_not_started", "season_over", "seat_taken", "subscription_expired", "subscription_not_pending") },
     }),
     async (c) => {
       const auth = requireAuth(c.get("auth"));
@@ -225,7 +225,7 @@ export function passRoutes() {
       responses: {
         200: jsonResponse(PassTransferSchema, "The pass handed on, and the recipient's (a plan without a transfer fee)."),
         202: jsonResponse(PendingPassTransferSchema, "The transfer, PENDING until its fee is paid (a plan with a transfer fee)."),
-        ...errors("age_restriction", "already_subscribed", "blacklisted", "date_of_birth_required", "forbidden", "identity_verification_required", "not_found", "subscription_expired", "subscription_not_active", "transfer_not_allowed", "transfer_pending", "transfer_quota_exhausted", "transfer_window_closed"),
+        ...errors("age_restriction", "already_subscribed", "blacklisted", "date_of_birth_required", "forbidden", "identity_verification_required", "not_found", "recipient_email_unverified", "subscription_expired", "subscription_not_active", "transfer_not_allowed", "transfer_pending", "transfer_quota_exhausted", "transfer_window_closed"),
       },
     }),
     async (c) => {
@@ -261,7 +261,7 @@ export function passRoutes() {
       request: { params: subscriptionParam, body: jsonBody(PassTransferBody) },
       responses: {
         200: jsonResponse(PassTransferSchema, "The pass handed on, and the recipient's."),
-        ...errors("age_restriction", "already_subscribed", "blacklisted", "date_of_birth_required", "forbidden", "identity_verification_required", "not_found", "subscription_expired", "subscription_not_active", "transfer_not_allowed", "transfer_quota_exhausted", "transfer_window_closed"),
+        ...errors("age_restriction", "already_subscribed", "blacklisted", "date_of_birth_required", "forbidden", "identity_verification_required", "not_found", "recipient_email_unverified", "subscription_expired", "subscription_not_active", "transfer_not_allowed", "transfer_quota_exhausted", "transfer_window_closed"),
       },
     }),
     async (c) => c.json(await transferPassAtBoxOffice(c.env, actorOf(c), c.req.valid("param").subscription_id, c.req.valid("json")), 200),
@@ -390,7 +390,7 @@ export function passRoutes() {
           }),
           "The guest's right.",
         ),
-        ...errors("event_closed", "event_not_covered", "forbidden", "guest_limit_reached", "guest_tickets_not_included", "not_found", "right_not_found", "subscription_not_active", "zone_not_sold", "zone_sold_out"),
+        ...errors("event_closed", "event_not_covered", "forbidden", "guest_limit_reached", "guest_tickets_not_included", "not_found", "recipient_email_unverified", "right_not_found", "subscription_not_active", "zone_not_sold", "zone_sold_out"),
       },
     }),
     async (c) => c.json(await inviteGuest(c.env, requireAuth(c.get("auth")), c.req.valid("param").subscription_id, c.req.valid("json")), 201),

@@ -41,22 +41,32 @@ export async function guestAccount(env: Env, email: string, phone: string | null
   return account.id;
 }
 
+const unverifiedRecipient = () =>
+  problems.conflict("recipient_email_unverified", "An account uses this address but never verified it: name the person by account id, or send once they verified the address.");
+
 /**
  * The account behind an email address: found, or created without a password
  * (its owner claims it with a password reset), so that tickets bought by a
  * guest or transferred to an address have an owner like everyone else's.
+ * An account that signed up with the address but never verified it is 409
+ * `recipient_email_unverified`: its owner may not be the address's.
  * `email` is already lower-cased (emailSchema).
  */
 export async function accountForEmail(env: Env, email: string, phone: string | null = null): Promise<string> {
   const db = getDb(env.DB);
-  const [existing] = await db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
-  if (existing) return existing.id;
+  const [existing] = await db.select({ id: users.id, password_hash: users.password_hash, email_verified_at: users.email_verified_at }).from(users).where(eq(users.email, email)).limit(1);
+  if (existing) {
+    // Signing up proves nothing about the address until its code is entered: anyone could have opened this account with it.
+    if (existing.password_hash !== null && existing.email_verified_at === null) throw unverifiedRecipient();
+    return existing.id;
+  }
   try {
     const [created] = await db.insert(users).values({ id: newId(), email, phone }).returning({ id: users.id });
     return created!.id;
   } catch (error) {
     if (!isUniqueViolation(error, "users.email")) throw error;
-    const [raced] = await db.select({ id: users.id }).from(users).where(eq(users.email, email)).limit(1);
+    const [raced] = await db.select({ id: users.id, password_hash: users.password_hash, email_verified_at: users.email_verified_at }).from(users).where(eq(users.email, email)).limit(1);
+    if (raced!.password_hash !== null && raced!.email_verified_at === null) throw unverifiedRecipient();
     return raced!.id;
   }
 }

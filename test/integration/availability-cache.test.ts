@@ -6,7 +6,7 @@ import type { Env } from "../../src/env.ts";
 import { syncEventInventory } from "../../src/catalog/sync.ts";
 import { AVAILABILITY_STALE_MS, forgetAvailability, publicAvailability, REFRESH_AFTER_MS } from "../../src/onsale/availability-cache.ts";
 import { withAvailabilityFront } from "../../src/onsale/availability-front.ts";
-import { api, freshIp, registerAdmin, registerUser } from "../support/api.ts";
+import { api, freshIp, registerAdmin, registerMember, registerUser } from "../support/api.ts";
 import { advanceClock } from "../support/clock.ts";
 import { ticketedEvent } from "../support/ticketing.ts";
 
@@ -66,7 +66,7 @@ describe("availability at the edge", () => {
     const planted = (asOf: number, available: number) =>
       caches.default.put(
         cacheKey(other.eventId),
-        new Response(JSON.stringify({ event_id: other.eventId, access_type: "PAID", configs: [{ id: other.configId, available }] }), {
+        new Response(JSON.stringify({ event_id: other.eventId, access_type: "PAID", status: "APPROVED", configs: [{ id: other.configId, available }] }), {
           headers: { "Content-Type": "application/json", "Cache-Control": "public, max-age=60", ETag: '"planted"', "X-Availability-As-Of": String(asOf) },
         }),
       );
@@ -78,7 +78,7 @@ describe("availability at the edge", () => {
     const third = await ticketedEvent({ quantity: 5 });
     await caches.default.put(
       cacheKey(third.eventId),
-      new Response(JSON.stringify({ event_id: third.eventId, access_type: "PAID", configs: [{ id: third.configId, available: 2 }] }), {
+      new Response(JSON.stringify({ event_id: third.eventId, access_type: "PAID", status: "APPROVED", configs: [{ id: third.configId, available: 2 }] }), {
         headers: { "Content-Type": "application/json", "Cache-Control": "public, max-age=60", ETag: '"planted"', "X-Availability-As-Of": String(Date.now() - 10) },
       }),
     );
@@ -106,6 +106,24 @@ describe("availability at the edge", () => {
     const second = await read(fixture.eventId, undefined, stranger.token);
     expect(second.status).toBe(404);
     expect(await caches.default.match(cacheKey(fixture.eventId))).toBeUndefined();
+  });
+
+  it("never shows an unpublished event's availability to anyone outside it, nor caches it; its organization still reads it", async () => {
+    for (const status of ["DRAFT", "PENDING_REVIEW", "REJECTED"] as const) {
+      // Configurations made while the event is a draft reach its EventDO (src/catalog/configurations.ts): it knows the event.
+      const fixture = await ticketedEvent({ quantity: 10, status: "DRAFT" });
+      await env.DB.prepare("UPDATE events SET status = ? WHERE id = ?").bind(status, fixture.eventId).run();
+      await syncEventInventory(env, fixture.eventId);
+      const stranger = await registerUser();
+      expect((await read(fixture.eventId)).status).toBe(404);
+      expect((await read(fixture.eventId, undefined, stranger.token)).status).toBe(404);
+      expect((await api("GET", `/v1/events/${fixture.eventId}/availability?presale_code=ANYCODE1`, { token: stranger.token, ip: freshIp() })).status).toBe(422);
+      expect(await caches.default.match(cacheKey(fixture.eventId))).toBeUndefined();
+      const member = await registerMember(fixture.organizationId, "MANAGER");
+      const own = await read(fixture.eventId, undefined, member.token);
+      expect([own.status, own.body.status, own.headers.get("Cache-Control")]).toEqual([200, status, "no-store"]);
+      expect(own.body.configs[0]).toMatchObject({ id: fixture.configId, on_sale: false });
+    }
   });
 
   it("answers 404 for an event the EventDO does not know, and caches nothing for it", async () => {

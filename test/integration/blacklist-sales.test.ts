@@ -5,6 +5,7 @@ import { getDb } from "../../src/db/client.ts";
 import { event_groups } from "../../src/events/schema.ts";
 import { newId } from "../../src/lib/ids.ts";
 import type { GateBundle } from "../../durable-objects/event/gate-protocol.ts";
+import type { Result } from "../../durable-objects/event/contract.ts";
 import { api, deliverWebhook, eventually, expectProblem, fakePayments, freshIp, guestOrder, registerAdmin, registerOrganizer, registerUser } from "../support/api.ts";
 import { giveFixture, orderRequest, ticketedEvent, type TicketingFixture } from "../support/ticketing.ts";
 
@@ -64,7 +65,9 @@ describe("purchases", () => {
   it("keep EMAIL and PHONE entries out of the gate's offline bundle, which names the accounts they resolve to", async () => {
     const [admin, fixture, fan] = [await registerAdmin(), await ticketedEvent({ quantity: 50 }), await registerUser()];
     await ban(admin, { blacklist_type: "EMAIL", identifier: fan.email, scope: "EVENT", scope_id: fixture.eventId });
-    const bundle = (await fixture.stub.gateBundle(null, null)) as unknown as GateBundle;
+    const built = (await fixture.stub.gateBundle(null, null)) as unknown as Result<{ bundle: GateBundle }>;
+    if (!built.ok) throw new Error(built.problem.code);
+    const bundle = built.bundle;
     expect(bundle.blacklist.map((b) => b.type)).toEqual(["USER"]);
     expect(bundle.blacklist[0]).toMatchObject({ identifier: fan.id });
     expect(JSON.stringify(bundle)).not.toContain(fan.email);

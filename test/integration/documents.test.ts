@@ -14,7 +14,7 @@ import { ProblemError } from "../../src/lib/errors.ts";
 import { newId } from "../../src/lib/ids.ts";
 import { googleWalletLink, rightDocument } from "../../src/documents/service.ts";
 import { solidPng } from "../../src/documents/png.ts";
-import { api, expectProblem, registerMember, registerUser, setRole } from "../support/api.ts";
+import { api, expectProblem, publishEvent, registerAdmin, registerMember, registerOrganizer, registerUser, setRole } from "../support/api.ts";
 import { gatedEvent, scanHttp } from "../support/gate.ts";
 import { pageQrs } from "../support/pdf-qrs.ts";
 import { createOrganization, giveFixture, orderRequest, ticketedEvent, type TicketingFixture } from "../support/ticketing.ts";
@@ -297,6 +297,23 @@ describe("calendar files", () => {
     expect(new ICAL.Event(new ICAL.Component(ICAL.parse(res.body)).getFirstSubcomponent("vevent")!).summary).toBe(title);
     const draft = await ticketedEvent({ status: "DRAFT" });
     expectProblem(await api("GET", `/v1/events/${draft.eventId}/calendar.ics`), 404, "not_found");
+  });
+});
+
+describe("calendar files under a hostile title", () => {
+  it("keeps an organizer's title inside SUMMARY: a bare CR or a control character cannot start a property of its own", async () => {
+    const admin = await registerAdmin();
+    const organizer = await registerOrganizer({ plan: null });
+    // Accepted as a title (trimmed text): a bare CR, a NUL and a BEL inside it.
+    const title = "Derby\rURL:https://evil.example/\rATTACH:https://evil.example/x\u0000\u0007 fin";
+    const event = await publishEvent(organizer, admin, { title });
+    const res = await api<string>("GET", `/v1/events/${event.id}/calendar.ics`);
+    expect(res.status).toBe(200);
+    expect(res.body).not.toMatch(/\r(?!\n)|[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/);
+    const vevent = new ICAL.Component(ICAL.parse(res.body)).getFirstSubcomponent("vevent")!;
+    expect(vevent.getAllProperties("url").map((p) => p.getFirstValue())).toHaveLength(1);
+    expect(vevent.getAllProperties("attach")).toHaveLength(0);
+    expect(vevent.getFirstPropertyValue("summary")).toBe("Derby\nURL:https://evil.example/\nATTACH:https://evil.example/x fin");
   });
 });
 

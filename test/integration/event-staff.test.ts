@@ -8,7 +8,7 @@ import { newId } from "../../src/lib/ids.ts";
 import { authorizeEvent } from "../../src/organizations/permissions.ts";
 import { audit_log } from "../../src/site/schema.ts";
 import { users } from "../../src/users/schema.ts";
-import { api, expectProblem, registerAdmin, registerMember, registerOrganizer, registerUser } from "../support/api.ts";
+import { api, expectProblem, registerAdmin, registerMember, registerOrganizer, registerUser, verifyEmail } from "../support/api.ts";
 
 const db = () => getDb(env.DB);
 
@@ -46,9 +46,19 @@ const roleOf = async (userId: string) => (await db().select({ role: users.role }
 const authOf = (user: { id: string }, role: AuthContext["role"]): AuthContext => ({ userId: user.id, role, sessionId: newId() });
 
 describe("event staff", () => {
+  it("never makes gate staff, by email, of an account that signed up with the address but never proved it", async () => {
+    const { organizer, path } = await setup();
+    // Someone signs up with the steward's address before the steward does: the address is unproven.
+    const squatter = await registerUser();
+    expectProblem(await api("POST", path, { token: organizer.token, body: { email: squatter.email } }), 409, "recipient_email_unverified");
+    expect(await roleOf(squatter.id)).toBe("USER");
+    expect((await api("GET", path, { token: organizer.token })).body.data).toEqual([]);
+  });
+
   it("assigns a user by email as controller at a gate, promoting a plain USER, audited", async () => {
     const { organizer, gate, eventId, path } = await setup();
     const fan = await registerUser();
+    await verifyEmail(fan.id);
     const res = await api("POST", path, { token: organizer.token, body: { email: fan.email.toUpperCase(), access_point_id: gate.id } });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ event_id: eventId, role: "CONTROLLER", access_point_id: gate.id, assigned_by: organizer.id, user: { id: fan.id, email: fan.email } });
@@ -76,6 +86,7 @@ describe("event staff", () => {
   it("refuses a second assignment of the same person", async () => {
     const { organizer, path } = await setup();
     const fan = await registerUser();
+    await verifyEmail(fan.id);
     await api("POST", path, { token: organizer.token, body: { user_id: fan.id } });
     expectProblem(await api("POST", path, { token: organizer.token, body: { email: fan.email, role: "SUPERVISOR" } }), 409, "already_assigned");
   });

@@ -14,7 +14,7 @@ import { syncEventInventory } from "../../src/catalog/sync.ts";
 import { getDb } from "../../src/db/client.ts";
 import { access_point_zones, access_points, events, venue_zones } from "../../src/events/schema.ts";
 import { newId } from "../../src/lib/ids.ts";
-import { api, expectProblem, registerUser } from "../support/api.ts";
+import { api, expectProblem, publishEvent, registerAdmin, registerOrganizer, registerUser } from "../support/api.ts";
 import { gatedEvent, rightsWithTokens, scanHttp } from "../support/gate.ts";
 
 const HOUR = 3600_000;
@@ -731,5 +731,13 @@ describe("offline bundle", () => {
     expect(body.blacklist.map((b: { id: string; identifier: string }) => [b.id, b.identifier])).toEqual([["by-code", rights[1]!.id]]);
     // The key is the event's: the next bundle has the same.
     expect((await api("GET", `/v1/events/${fixture.eventId}/gate/bundle`, { token: fixture.controller.token })).body.manual_codes.key).toBe(body.manual_codes.key);
+  });
+
+  it("answers 404 not_configured, not a 500, for an event whose access control was never set up", async () => {
+    const admin = await registerAdmin();
+    const organizer = await registerOrganizer();
+    // Approved and the organizer's own (gate.scan), but not ticketed: its EventDO holds no event.
+    const event = await publishEvent(organizer, admin);
+    expectProblem(await api("GET", `/v1/events/${event.id}/gate/bundle`, { token: organizer.token }), 404, "not_configured");
   });
 });

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { eventStub } from "../../durable-objects/event/client.ts";
-import { api, expectProblem, registerMember, registerOrganizer, registerUser, waitForMessage } from "../support/api.ts";
+import { api, expectProblem, registerMember, registerOrganizer, registerUser, verifyEmail, waitForMessage } from "../support/api.ts";
 import { giveFixture, ticketedEvent } from "../support/ticketing.ts";
 
 /** A ticketed event of an organizer's organization (the organizer has an account and a token), at a venue of theirs. */
@@ -22,6 +22,7 @@ describe("grants: invitations, staff, media and partner rights", () => {
   it("gives one right per listed person, by account or by email, tells each of them, and the holder gets a working QR", async () => {
     const fixture = await organizedEvent();
     const [mayor, journalist] = [await registerUser(), await registerUser()];
+    await verifyEmail(journalist.id);
     const newcomer = `invite-${crypto.randomUUID().slice(0, 8)}@example.bj`;
     const res = await grant(fixture, { source_type: "COMP", holders: [{ user_id: mayor.id }, { user_id: mayor.id }, { email: journalist.email }, { email: newcomer, phone: "+2290197000001" }] });
     expect(res.status, JSON.stringify(res.body)).toBe(201);

@@ -6,7 +6,9 @@ import { users } from "../../src/users/schema.ts";
 import { api, buyAndPay, expectProblem, freshIp, guestOrder, PASSWORD, registerAdmin, registerOrganizer, registerUser, sellingEvent } from "../support/api.ts";
 import { deliverPending, emailsTo, pushesTo, type ReceivedEmail } from "../support/notifications.ts";
 import { pageQrs } from "../support/pdf-qrs.ts";
-import { createOrganization, giveFixture, orderRequest, ticketedEvent } from "../support/ticketing.ts";
+import { createOrganization, createUsers, giveFixture, orderRequest, ticketedEvent } from "../support/ticketing.ts";
+import { ticketLink } from "../../src/access/ticket-links.ts";
+import { BODY_LIMIT } from "../../src/lib/body-limit.ts";
 
 /** Reads a QR code out of an email's inline PNG (inflated here, decoded by jsQR, an independent decoder). */
 async function qrOf(attachment: { content: string }): Promise<string | null> {
@@ -210,6 +212,21 @@ describe("guests and email-only holders", () => {
     const done = await api("POST", `${link}/claim/confirm`, form({ code, password: PASSWORD }));
     expect(done.status).toBe(200);
     expect((await api("POST", "/v1/auth/login", { body: { email: guest, password: PASSWORD }, ip: freshIp() })).status).toBe(200);
+  });
+
+  it("refuse a hostile body on the link's forms with a page and a 4xx, never a 500, and never read one past the body limit", async () => {
+    const [guest] = await createUsers(1);
+    const link = (await ticketLink(env, guest!)).slice("https://api.test".length);
+    const post = async (path: string, rawBody: BodyInit, type: string, status: number) => {
+      const res = await api("POST", `${link}${path}`, { rawBody, headers: { "Content-Type": type }, ip: freshIp() });
+      expect([res.status, res.headers.get("Content-Type")]).toEqual([status, "text/html; charset=utf-8"]);
+    };
+    // A multipart body whose parts never end, and one with no boundary at all.
+    await post("/claim/confirm", "--x\r\nbroken", "multipart/form-data; boundary=x", 400);
+    await post("/claim/confirm", "--x\r\nbroken", "multipart/form-data", 400);
+    // The app-wide limit holds outside /v1 too: these bodies are refused before they are read.
+    await post("/claim/confirm", `code=123456&password=${"p".repeat(BODY_LIMIT)}`, "application/x-www-form-urlencoded", 413);
+    await post("/claim", new Uint8Array(BODY_LIMIT + 1), "application/octet-stream", 413);
   });
 
   it("get the link with a transfer to their email and with a grant to their email", async () => {

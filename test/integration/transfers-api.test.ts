@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { expireTransferOffers } from "../../src/access/transfer-offers.ts";
-import { api, expectProblem, registerAdmin, registerUser, waitForMessage } from "../support/api.ts";
+import { api, expectProblem, registerAdmin, registerUser, verifyEmail, waitForMessage } from "../support/api.ts";
 import { orderRequest, ticketedEvent, type TicketingFixture } from "../support/ticketing.ts";
 
 type User = Awaited<ReturnType<typeof registerUser>>;
@@ -63,6 +63,7 @@ describe("donations", () => {
   it("moves a right end to end: the old QR stops, the recipient sees and can show the new one", async () => {
     const fixture = await ticketedEvent();
     const [alice, bob] = [await registerUser(), await registerUser()];
+    await verifyEmail(bob.id);
     const rightId = await boughtRight(fixture, alice);
     const res = await transfer(fixture, rightId, alice, { type: "DONATION", recipient_email: bob.email.toUpperCase(), message: "Bon match !" }, "198.51.100.77");
     expect(res.status).toBe(201);
@@ -102,6 +103,21 @@ describe("donations", () => {
     expect(res.body.recipient_email).toBe(address);
   });
 
+  it("refuses to hand a ticket by email to an account that never proved the address (one an attacker could have opened with it)", async () => {
+    const fixture = await ticketedEvent();
+    const alice = await registerUser();
+    // Someone signs up with the address of Alice's friend, who never had an account: no code, the address unproven.
+    const friend = `friend-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    const squatter = await registerUser({ email: friend });
+    const rightId = await boughtRight(fixture, alice);
+    expectProblem(await transfer(fixture, rightId, alice, { type: "DONATION", recipient_email: friend }), 409, "recipient_email_unverified");
+    expect(await rightStatus(rightId)).toMatchObject({ status: "ENABLED", user_id: alice.id });
+    expect((await api("GET", "/v1/me/access-rights", { token: squatter.token })).body.data).toEqual([]);
+    // Once the address is proven (the code it received), tickets reach it again; by account id they always did.
+    await verifyEmail(squatter.id);
+    expect((await transfer(fixture, rightId, alice, { type: "DONATION", recipient_email: friend })).status).toBe(201);
+  });
+
   it("lets exactly one of two simultaneous transfers of one right win", async () => {
     const fixture = await ticketedEvent();
     const [alice, bob, carol] = [await registerUser(), await registerUser(), await registerUser()];
@@ -121,6 +137,7 @@ describe("donations", () => {
   it("refuses a transfer to oneself and once the doors are open", async () => {
     const fixture = await ticketedEvent();
     const [alice, bob] = [await registerUser(), await registerUser()];
+    await verifyEmail(alice.id);
     const rightId = await boughtRight(fixture, alice);
     expectProblem(await transfer(fixture, rightId, alice, { type: "DONATION", recipient_email: alice.email }), 422, "validation_failed");
     await env.DB.prepare("UPDATE access_rights SET valid_from = ? WHERE id = ?").bind(new Date(Date.now() - 60_000).toISOString(), rightId).run();

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { signAccessToken } from "../../src/access/signing-keys.ts";
-import { api, expectProblem, registerAdmin, registerMember, registerOrganizer, registerUser, type ApiResponse } from "../support/api.ts";
+import { api, expectProblem, registerAdmin, registerMember, registerOrganizer, registerUser, verifyEmail, type ApiResponse } from "../support/api.ts";
 import { gatedEvent, scanHttp } from "../support/gate.ts";
 import { giveFixture, orderRequest, ticketedEvent } from "../support/ticketing.ts";
 
@@ -178,10 +178,21 @@ describe("CSV import", () => {
     expect(await accountCount()).toBe(accountsBefore);
   });
 
+  it("never makes a member, by email, of an account that signed up with the address but never proved it (one by hand, none of a file)", async () => {
+    const owner = await registerOrganizer();
+    const group = await newGroup(owner);
+    const squatter = await registerUser();
+    expectProblem(await addMember(owner, group.id, { email: squatter.email }), 409, "recipient_email_unverified");
+    const refused = expectProblem(await importCsv(owner, group.id, `email\n${squatter.email}\n`), 422, "validation_failed");
+    expect(refused.errors).toEqual([expect.objectContaining({ path: "rows.2.email", code: "recipient_email_unverified" })]);
+    expect(await memberIds(group.id)).toEqual([]);
+  });
+
   it("reads spreadsheet files (semicolons, quotes, CRLF, BOM), creates accounts for new addresses and sets valid_until, audited once", async () => {
     const owner = await registerOrganizer();
     const group = await newGroup(owner);
     const known = await registerUser();
+    await verifyEmail(known.id);
     const phone = `+21622${Math.floor(100_000 + Math.random() * 899_999)}`;
     const byPhone = await withPhone(phone);
     const fresh = `supporter-${unique().toLowerCase()}@example.com`;
@@ -234,6 +245,7 @@ describe("groups at work", () => {
     const group = await newGroup(owner);
     const theirs = await newGroup(await registerOrganizer());
     const student = await registerUser();
+    await verifyEmail(student.id);
     ok(await addMember(owner, group.id, { email: student.email }), 201);
     const outsider = await registerUser();
 

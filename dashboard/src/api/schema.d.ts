@@ -5283,7 +5283,17 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "not_found";
+                            code?: "not_configured" | "not_found";
+                        });
+                    };
+                };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "not_configured";
                         });
                     };
                 };
@@ -8164,6 +8174,16 @@ export interface paths {
                         });
                     };
                 };
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "recipient_email_unverified";
+                        });
+                    };
+                };
             };
         };
         delete?: never;
@@ -10639,6 +10659,16 @@ export interface paths {
                         };
                     };
                 };
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": (components["schemas"]["Problem"]) & ({
+                            code?: "unauthorized";
+                        });
+                    };
+                };
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -11190,7 +11220,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "already_assigned";
+                            code?: "already_assigned" | "recipient_email_unverified";
                         });
                     };
                 };
@@ -11575,7 +11605,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "sold_out";
+                            code?: "recipient_email_unverified" | "sold_out";
                         });
                     };
                 };
@@ -11855,7 +11885,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "idempotency_in_progress" | "no_retransfer" | "offer_pending" | "right_not_transferable" | "right_used" | "transfer_not_allowed" | "transfer_quota_exhausted" | "transfer_window_closed";
+                            code?: "idempotency_in_progress" | "no_retransfer" | "offer_pending" | "recipient_email_unverified" | "right_not_transferable" | "right_used" | "transfer_not_allowed" | "transfer_quota_exhausted" | "transfer_window_closed";
                         });
                     };
                 };
@@ -14240,7 +14270,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "already_subscribed" | "payment_option_unavailable" | "plan_full" | "plan_not_active" | "plan_without_validity" | "promo_code_exhausted" | "sales_ended" | "sales_not_started" | "season_over" | "seat_taken" | "subscription_expired" | "subscription_not_pending";
+                            code?: "already_subscribed" | "payment_option_unavailable" | "plan_full" | "plan_not_active" | "plan_without_validity" | "promo_code_exhausted" | "recipient_email_unverified" | "sales_ended" | "sales_not_started" | "season_over" | "seat_taken" | "subscription_expired" | "subscription_not_pending";
                         });
                     };
                 };
@@ -14927,7 +14957,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "already_subscribed" | "subscription_expired" | "subscription_not_active" | "transfer_not_allowed" | "transfer_pending" | "transfer_quota_exhausted" | "transfer_window_closed";
+                            code?: "already_subscribed" | "recipient_email_unverified" | "subscription_expired" | "subscription_not_active" | "transfer_not_allowed" | "transfer_pending" | "transfer_quota_exhausted" | "transfer_window_closed";
                         });
                     };
                 };
@@ -15055,7 +15085,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "already_subscribed" | "subscription_expired" | "subscription_not_active" | "transfer_not_allowed" | "transfer_quota_exhausted" | "transfer_window_closed";
+                            code?: "already_subscribed" | "recipient_email_unverified" | "subscription_expired" | "subscription_not_active" | "transfer_not_allowed" | "transfer_quota_exhausted" | "transfer_window_closed";
                         });
                     };
                 };
@@ -15452,7 +15482,7 @@ export interface paths {
                     };
                     content: {
                         "application/problem+json": (components["schemas"]["Problem"]) & ({
-                            code?: "event_closed" | "event_not_covered" | "guest_limit_reached" | "guest_tickets_not_included" | "subscription_not_active" | "zone_not_sold" | "zone_sold_out";
+                            code?: "event_closed" | "event_not_covered" | "guest_limit_reached" | "guest_tickets_not_included" | "recipient_email_unverified" | "subscription_not_active" | "zone_not_sold" | "zone_sold_out";
                         });
                     };
                 };
@@ -21465,6 +21495,7 @@ export interface components {
         Availability: {
             event_id: string;
             access_type: string;
+            status: string;
             configs: ({
                 id: string;
                 ticket_type_id: string;
