@@ -11,6 +11,7 @@ import { now } from "../lib/time.ts";
 import { notify } from "../notifications/service.ts";
 import { tickets } from "../orders/schema.ts";
 import { eventAccess } from "../organizations/permissions.ts";
+import { subscription_plans } from "../catalog/schema.ts";
 import { subscriptions } from "../passes/schema.ts";
 import { auditedDelete, auditedInsert, auditedUpdate, type Actor } from "../site/audit.ts";
 import { user_group_members, user_groups } from "../organizations/schema.ts";
@@ -84,8 +85,8 @@ async function checkZones(db: Db, event: PolicyEvent, originalZoneId: string, ov
 type Target = Pick<OverrideRow, "access_right_id" | "ticket_id" | "subscription_id" | "user_group_id">;
 
 /**
- * The target exists (and belongs to the event; a user group is the event's
- * organization's or the platform's); a right's override starts from the
+ * The target exists (and belongs to the event; a user group or a season pass's
+ * plan is the event's organization's or the platform's); a right's override starts from the
  * right's own zone, or it would never apply.
  */
 async function checkTarget(db: Db, event: PolicyEvent, target: Target, originalZoneId: string) {
@@ -98,8 +99,16 @@ async function checkTarget(db: Db, event: PolicyEvent, target: Target, originalZ
     const [ticket] = await db.select({ id: tickets.id }).from(tickets).where(and(eq(tickets.id, target.ticket_id), eq(tickets.event_id, eventId))).limit(1);
     if (!ticket) throw problems.invalidField("ticket_id", "No such ticket (order) for this event.");
   } else if (target.subscription_id) {
-    const [pass] = await db.select({ id: subscriptions.id }).from(subscriptions).where(eq(subscriptions.id, target.subscription_id)).limit(1);
-    if (!pass) throw problems.invalidField("subscription_id", "No such season pass.");
+    // A pass sold by another organization is not this event's to move: the same answer as no pass at all.
+    const [pass] = await db
+      .select({ organization_id: subscription_plans.organization_id })
+      .from(subscriptions)
+      .innerJoin(subscription_plans, eq(subscription_plans.id, subscriptions.subscription_plan_id))
+      .where(eq(subscriptions.id, target.subscription_id))
+      .limit(1);
+    if (!pass || (pass.organization_id !== null && pass.organization_id !== event.organization_id)) {
+      throw problems.invalidField("subscription_id", "No such season pass among the organization's and the platform's.");
+    }
   } else if (target.user_group_id) {
     const [group] = await db.select({ organization_id: user_groups.organization_id }).from(user_groups).where(eq(user_groups.id, target.user_group_id)).limit(1);
     if (!group || (group.organization_id !== null && group.organization_id !== event.organization_id)) {

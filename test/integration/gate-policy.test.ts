@@ -4,6 +4,7 @@ import { signAccessToken } from "../../src/access/signing-keys.ts";
 import { newId } from "../../src/lib/ids.ts";
 import { api, expectProblem, registerAdmin, registerOrganizer, registerUser, setRole, waitForMessage } from "../support/api.ts";
 import { gatedEvent, rightsWithTokens, scanHttp, type GateFixture } from "../support/gate.ts";
+import { type Club, plan } from "../support/season-passes.ts";
 import { giveFixture, orderRequest } from "../support/ticketing.ts";
 
 const HOUR = 3600_000;
@@ -224,6 +225,20 @@ describe("zone overrides", () => {
     expect(await paths(moveRight(fixture, elsewhere.rights[0]!.id))).toEqual(["access_right_id:invalid_reference"]);
     expect(await paths(moveRight(fixture, rights[0]!.id, { original_zone_id: fixture.visitorsZoneId, override_zone_id: fixture.zoneId }))).toEqual(["original_zone_id:zone_mismatch"]);
     expect(await paths({ ...noTarget, user_group_id: newId() })).toEqual(["user_group_id:invalid_reference"]);
+    // A season pass: the organization's may be moved; another club's is as unknown as none.
+    const passOf = async (organizer: Account) => {
+      const planId = await plan({ organizer, groupId: "" } as unknown as Club, { group: false });
+      const passId = newId();
+      await env.DB.prepare("INSERT INTO subscriptions (id, subscription_number, user_id, subscription_plan_id, price_paid, currency, valid_from, valid_until) VALUES (?, ?, ?, ?, 450000, 'TND', '2026-01-01', '2030-12-31')")
+        .bind(passId, `SUB-${passId.slice(0, 8)}`, organizer.id, planId)
+        .run();
+      return passId;
+    };
+    expect(await paths({ ...noTarget, subscription_id: await passOf(other.organizer) })).toEqual(["subscription_id:invalid_reference"]);
+    expect(await paths({ ...noTarget, subscription_id: newId() })).toEqual(["subscription_id:invalid_reference"]);
+    const ownPass = await post({ ...noTarget, subscription_id: await passOf(fixture.organizer), requires_notification: false });
+    expect(ownPass.status).toBe(201);
+    await api("DELETE", `${overridesPath(fixture)}/${ownPass.body.id}`, { token: fixture.organizer.token });
     expect(await paths(moveRight(fixture, rights[0]!.id, { capacity_impact: 1.5 }))).toEqual(["capacity_impact:invalid_type"]);
 
     const created = await post(moveRight(fixture, rights[1]!.id, { requires_notification: false }));
