@@ -57,6 +57,8 @@ type Entry = Omit<ServedAvailability, "source">;
 const memo = new Map<string, Entry>();
 /** The refresh in flight per event (one at a time in this isolate). */
 const refreshes = new Map<string, Promise<ServedAvailability>>();
+/** The refreshes that have answered or failed. */
+const settled = new WeakSet<Promise<ServedAvailability>>();
 /** Bumped by every `forgetAvailability`: a refresh started before one does not keep its answer, which may predate the new catalog. */
 let generation = 0;
 
@@ -97,7 +99,8 @@ const askEvent = async (env: Env, eventId: string): Promise<Entry> => {
 /**
  * A newer answer than this isolate keeps: the data centre's cache entry if
  * another isolate stored one that does not need refreshing yet, otherwise
- * the EventDO's, then stored in the cache. Shareable answers are kept here.
+ * the EventDO's, then stored in the cache. Answers anyone may read
+ * (`shownToAnyone`) are kept here.
  */
 async function newerAnswer(env: Env, eventId: string, waitUntil: (p: Promise<unknown>) => void): Promise<ServedAvailability> {
   const startedIn = generation;
@@ -142,13 +145,14 @@ async function newerAnswer(env: Env, eventId: string, waitUntil: (p: Promise<unk
 function refresh(env: Env, eventId: string, waitUntil: (p: Promise<unknown>) => void): Promise<ServedAvailability> {
   const pending = refreshes.get(eventId);
   if (pending) {
-    // The timer outlives the race: once the refresh has settled (it is no longer the one in flight), it asks nothing.
+    // The timer outlives the race: once the refresh has settled, it asks nothing.
     const overdue = new Promise((due) => setTimeout(due, AVAILABILITY_STALE_MS)).then(async () =>
-      refreshes.get(eventId) === pending ? { ...(await askEvent(env, eventId)), source: "event" as const } : pending,
+      settled.has(pending) ? pending : { ...(await askEvent(env, eventId)), source: "event" as const },
     );
     return Promise.race([pending, overdue]);
   }
   const started = newerAnswer(env, eventId, waitUntil).finally(() => {
+    settled.add(started);
     if (refreshes.get(eventId) === started) refreshes.delete(eventId);
   });
   refreshes.set(eventId, started);
