@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, asc, eq, gte, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray } from "drizzle-orm";
 import { signedIn } from "../auth/middleware.ts";
 import { eventStub } from "../../durable-objects/event/client.ts";
 import { getDb, type Db } from "../db/client.ts";
@@ -14,6 +14,7 @@ import { afterCursor, decodeCursor, pageQuery, pageSchema, toPage } from "../lib
 import { actorOf, auditedDelete, auditedInsert, auditedUpdate, type Actor } from "../site/audit.ts";
 import { userIdParam } from "../users/schemas.ts";
 import { users } from "../users/schema.ts";
+import { unprovenEmail, unverifiedRecipient } from "../users/accounts.ts";
 import { access_points, event_staff, events, EVENT_STAFF_ROLES } from "./schema.ts";
 import { eventIdParam } from "./schemas.ts";
 
@@ -108,16 +109,14 @@ async function promoteToController(db: Db, actor: Actor, userId: string, eventId
 async function assignStaff(db: Db, actor: Actor, eventId: string, input: z.infer<typeof StaffAssignBody>) {
   const event = await managedEvent(db, actor, eventId);
   const [found] = await db
-    .select({ ...userColumns, unproven: sql<number>`${users.password_hash} IS NOT NULL AND ${users.email_verified_at} IS NULL` })
+    .select({ ...userColumns, unproven: unprovenEmail })
     .from(users)
     .where(and(input.user_id ? eq(users.id, input.user_id) : eq(users.email, input.email!.toLowerCase()), eq(users.is_active, true)))
     .limit(1);
   if (!found) throw problems.notFound("User");
   const { unproven, ...user } = found;
-  // By email, only an account that proved the address (as accountForEmail): anyone could have signed up with it.
-  if (input.email && Number(unproven) === 1) {
-    throw problems.conflict("recipient_email_unverified", "An account uses this address but never verified it: assign the person by account id, or once they verified the address.");
-  }
+  // By email, only an account that proved the address, as for tickets given by email.
+  if (input.email && Number(unproven) === 1) throw unverifiedRecipient();
   if (input.access_point_id) {
     const [gate] = event.venue_id
       ? await db

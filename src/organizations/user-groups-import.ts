@@ -10,6 +10,7 @@ import { normalizePhone } from "../lib/phone.ts";
 import { now } from "../lib/time.ts";
 import { auditWhere, type Actor } from "../site/audit.ts";
 import { users } from "../users/schema.ts";
+import { unprovenEmail } from "../users/accounts.ts";
 import { groupMembersChanged } from "./hooks.ts";
 import { user_group_members } from "./schema.ts";
 import { accountsWithPhone, managedGroup } from "./user-groups.ts";
@@ -120,7 +121,7 @@ export async function importGroupMembers(env: Env, actor: Actor, groupId: string
     ids.length ? db.select({ id: users.id }).from(users).where(and(sql`${users.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`, eq(users.is_active, true))) : [],
     emails.length
       ? db
-          .select({ id: users.id, email: users.email, unproven: sql<number>`${users.password_hash} IS NOT NULL AND ${users.email_verified_at} IS NULL` })
+          .select({ id: users.id, email: users.email, unproven: unprovenEmail })
           .from(users)
           .where(sql`${users.email} IN (SELECT value FROM json_each(${JSON.stringify(emails)}))`)
       : [],
@@ -128,7 +129,7 @@ export async function importGroupMembers(env: Env, actor: Actor, groupId: string
   ]);
   const known = new Set(activeIds.map((u) => u.id));
   const emailAccount = new Map(byEmail.map((u) => [u.email, u.id]));
-  // An account that signed up with the address but never verified it may not be the address's owner (accountForEmail).
+  // An account that never proved its address may not be the address's owner (unprovenEmail).
   const unproven = new Set(byEmail.filter((u) => Number(u.unproven) === 1).map((u) => u.email));
   const resolved = new Map<number, string | null>(); // line → account id (null: a new account for the email)
   for (const n of named) {

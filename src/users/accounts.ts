@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Env } from "../env.ts";
 import { getDb } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
@@ -41,8 +41,17 @@ export async function guestAccount(env: Env, email: string, phone: string | null
   return account.id;
 }
 
-const unverifiedRecipient = () =>
-  problems.conflict("recipient_email_unverified", "An account uses this address but never verified it: name the person by account id, or send once they verified the address.");
+/**
+ * 1 for an account that signed up with a password but never entered its email
+ * code: signing up proves nothing about the address, so anyone could have
+ * opened it with someone else's. What is given by email (a ticket, a pass,
+ * a membership, a staff role) never goes to such an account.
+ */
+export const unprovenEmail = sql<number>`${users.password_hash} IS NOT NULL AND ${users.email_verified_at} IS NULL`;
+
+/** 409 for a recipient named by an address whose account never proved it (`unprovenEmail`). */
+export const unverifiedRecipient = () =>
+  problems.conflict("recipient_email_unverified", "An account uses this address but never verified it: name the person by account id, or try again once they have verified the address.");
 
 /**
  * The account behind an email address: found, or created without a password
@@ -54,10 +63,10 @@ const unverifiedRecipient = () =>
  */
 export async function accountForEmail(env: Env, email: string, phone: string | null = null): Promise<string> {
   const db = getDb(env.DB);
-  const [existing] = await db.select({ id: users.id, password_hash: users.password_hash, email_verified_at: users.email_verified_at }).from(users).where(eq(users.email, email)).limit(1);
+  const find = async () => (await db.select({ id: users.id, unproven: unprovenEmail }).from(users).where(eq(users.email, email)).limit(1))[0];
+  const existing = await find();
   if (existing) {
-    // Signing up proves nothing about the address until its code is entered: anyone could have opened this account with it.
-    if (existing.password_hash !== null && existing.email_verified_at === null) throw unverifiedRecipient();
+    if (Number(existing.unproven) === 1) throw unverifiedRecipient();
     return existing.id;
   }
   try {
@@ -65,8 +74,8 @@ export async function accountForEmail(env: Env, email: string, phone: string | n
     return created!.id;
   } catch (error) {
     if (!isUniqueViolation(error, "users.email")) throw error;
-    const [raced] = await db.select({ id: users.id, password_hash: users.password_hash, email_verified_at: users.email_verified_at }).from(users).where(eq(users.email, email)).limit(1);
-    if (raced!.password_hash !== null && raced!.email_verified_at === null) throw unverifiedRecipient();
-    return raced!.id;
+    const raced = (await find())!;
+    if (Number(raced.unproven) === 1) throw unverifiedRecipient();
+    return raced.id;
   }
 }
